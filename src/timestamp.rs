@@ -1,1 +1,825 @@
-//! placeholder
+//! Turn every date form found in the store into an instant in the configured zone, and write instants back out.
+//!
+//! Parsing is a chain of small `try_parse_*` steps, tried in order; the first that accepts the
+//! whole line wins. The Vietnamese forms go through a small tokenizer and a component parser
+//! (weekday, date, time, zone in any order, between separators), which is strict about coverage:
+//! a leftover word rejects the line, so body sentences that merely contain a date never parse.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use chrono::{
+    DateTime, Datelike, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset,
+    TimeDelta, TimeZone, Utc, Weekday,
+};
+use chrono_tz::Tz;
+
+/// A timestamp found in a line of the store, resolved to an instant in the configured zone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamp {
+    /// The instant, expressed in the configured zone (with the offset the tz database gives at that instant).
+    pub at: DateTime<Tz>,
+    /// A human-readable warning when the line's weekday contradicts its date (the date wins), or when a local
+    /// time fell in a DST gap/overlap and was resolved. None otherwise.
+    pub warning: Option<String>,
+}
+
+/// Parse a whole line as a timestamp.
+///
+/// Strict about coverage: the whole (trimmed) line must be a date/time expression, with an
+/// optional weekday, an optional zone suffix and optional separators; any leftover word means
+/// `None`. So `Chủ nhật - 10/05/2020 15:33` parses, but `Ngày 21/11/2019 Quốc hội đã ...` does
+/// not. Dates are always day first. A date without a time is midnight local time. A time with an
+/// explicit offset (or `ICT`, which is +07:00) is that instant; a time without one is local in `tz`.
+pub fn parse(line: &str, tz: Tz) -> Option<Stamp> {
+    let line = line.trim();
+    if line.is_empty() {
+        return None;
+    }
+    try_parse_rfc3339(line, tz)
+        .or_else(|| try_parse_iso_local(line, tz))
+        .or_else(|| try_parse_rfc2822(line, tz))
+        .or_else(|| try_parse_vietnamese(line, tz))
+}
+
+/// RFC 2822 for RSS: `Sun, 10 May 2020 15:33:00 +0700` (two-digit day, English names, the zone's offset at that instant).
+pub fn rfc2822(at: &DateTime<Tz>) -> String {
+    at.format("%a, %d %b %Y %H:%M:%S %z").to_string()
+}
+
+/// RFC 3339 for Atom and JSON Feed: `2020-05-10T15:33:00+07:00` (whole seconds, `+00:00` rather than `Z`).
+pub fn rfc3339(at: &DateTime<Tz>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%:z").to_string()
+}
+
+/// IMF-fixdate in GMT for HTTP headers (RFC 9110 §5.6.7): `Sun, 10 May 2020 08:33:00 GMT`.
+///
+/// httpdate cannot represent times before 1970 or after 9999, so those are clamped to the nearest
+/// representable second rather than panicking.
+pub fn http_date(t: SystemTime) -> String {
+    const LAST: u64 = 253_402_300_799; // 9999-12-31T23:59:59Z
+    let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(secs.min(LAST)))
+}
+
+/// Parse an HTTP date in any of the three RFC 9110 §5.6.7 forms (IMF-fixdate, RFC 850, asctime); `None` when malformed.
+pub fn parse_http_date(s: &str) -> Option<SystemTime> {
+    httpdate::parse_http_date(s.trim()).ok()
+}
+
+/// Express a system time (such as a file's modification time) in `tz`.
+///
+/// Times outside chrono's range fall back to the Unix epoch.
+pub fn from_system_time(t: SystemTime, tz: Tz) -> DateTime<Tz> {
+    let utc = match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_secs())
+            .ok()
+            .and_then(|s| DateTime::<Utc>::from_timestamp(s, d.subsec_nanos())),
+        Err(e) => {
+            let d = e.duration();
+            i64::try_from(d.as_secs()).ok().and_then(|s| {
+                let (secs, nanos) = match d.subsec_nanos() {
+                    0 => (-s, 0),
+                    n => (-s - 1, 1_000_000_000 - n),
+                };
+                DateTime::<Utc>::from_timestamp(secs, nanos)
+            })
+        }
+    };
+    utc.unwrap_or(DateTime::UNIX_EPOCH).with_timezone(&tz)
+}
+
+/// Convert a naive local wall time in `tz` to an instant, deterministically, with a warning when
+/// the wall time was not a single instant.
+///
+/// - In a DST gap (the wall time does not exist) the time is read with the offset in force just
+///   before the gap, which lands just as far after the gap: the wall time shifts forward by the
+///   gap's length (`02:30` in a one-hour spring-forward gap becomes `03:30`).
+/// - In an overlap (the wall time happens twice) the earlier instant is taken.
+pub fn resolve_local(naive: NaiveDateTime, tz: Tz) -> (DateTime<Tz>, Option<String>) {
+    match tz.from_local_datetime(&naive) {
+        LocalResult::Single(at) => (at, None),
+        LocalResult::Ambiguous(a, b) => {
+            let at = a.min(b);
+            let warning = format!(
+                "local time {naive} happens twice in {} (DST overlap); using the earlier instant {}",
+                tz.name(),
+                rfc3339(&at)
+            );
+            (at, Some(warning))
+        }
+        LocalResult::None => {
+            // A day back is safely before the transition: no zone changes offset twice a day.
+            let before = naive
+                .checked_sub_signed(TimeDelta::days(1))
+                .map(|d| tz.offset_from_utc_datetime(&d).fix());
+            let at = before
+                .and_then(|off| naive.checked_sub_offset(off))
+                .map(|utc| tz.from_utc_datetime(&utc))
+                .unwrap_or_else(|| tz.from_utc_datetime(&naive));
+            let warning = format!(
+                "local time {naive} does not exist in {} (DST gap); using {}",
+                tz.name(),
+                rfc3339(&at)
+            );
+            (at, Some(warning))
+        }
+    }
+}
+
+/// Build a stamp from what a line said: the date as written, the wall time, an explicit offset if
+/// any, and the weekday (with its original spelling) if any.
+fn stamp(
+    naive: NaiveDateTime,
+    offset: Option<FixedOffset>,
+    weekday: Option<(Weekday, &str)>,
+    tz: Tz,
+) -> Option<Stamp> {
+    let (at, dst_warning) = match offset {
+        Some(off) => (
+            off.from_local_datetime(&naive).single()?.with_timezone(&tz),
+            None,
+        ),
+        None => resolve_local(naive, tz),
+    };
+    let date = naive.date();
+    let weekday_warning = weekday
+        .filter(|(w, _)| *w != date.weekday())
+        .map(|(_, text)| {
+            format!(
+                "weekday \"{text}\" contradicts date {} (a {}); using the date",
+                date.format("%d/%m/%Y"),
+                date.format("%A")
+            )
+        });
+    let warning = match (weekday_warning, dst_warning) {
+        (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+        (a, b) => a.or(b),
+    };
+    Some(Stamp { at, warning })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Standard forms, handed to chrono.
+
+/// ISO 8601 / RFC 3339 with an offset: `2020-05-10T08:33:00Z`, `2020-05-10T15:33:00+07:00`.
+fn try_parse_rfc3339(line: &str, tz: Tz) -> Option<Stamp> {
+    let dt = DateTime::parse_from_rfc3339(line).ok()?;
+    Some(Stamp {
+        at: dt.with_timezone(&tz),
+        warning: None,
+    })
+}
+
+/// ISO 8601 without an offset, local in `tz`: `2020-05-10 15:33:00`, `2020-05-10T15:33`, `2020-05-10`.
+fn try_parse_iso_local(line: &str, tz: Tz) -> Option<Stamp> {
+    const FORMS: [&str; 4] = [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ];
+    // chrono's %Y takes any number of digits and a sign; ISO here means exactly `dddd-`.
+    let b = line.as_bytes();
+    if b.len() < 10 || !b[..4].iter().all(u8::is_ascii_digit) || b[4] != b'-' {
+        return None;
+    }
+    let naive = FORMS
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(line, f).ok())
+        .or_else(|| {
+            Some(
+                NaiveDate::parse_from_str(line, "%Y-%m-%d")
+                    .ok()?
+                    .and_time(NaiveTime::MIN),
+            )
+        })?;
+    stamp(naive, None, None, tz)
+}
+
+/// RFC 2822, as copied from RSS or mail: `Sun, 10 May 2020 15:33:00 +0700`, `... GMT`.
+///
+/// The weekday is split off first so that a wrong one warns (the date wins) instead of failing.
+fn try_parse_rfc2822(line: &str, tz: Tz) -> Option<Stamp> {
+    let (weekday, rest) = match line.split_once(',') {
+        Some((w, rest)) => (
+            Some((w.trim().parse::<Weekday>().ok()?, w.trim())),
+            rest.trim(),
+        ),
+        None => (None, line),
+    };
+    let dt = DateTime::parse_from_rfc2822(rest).ok()?;
+    stamp(dt.naive_local(), Some(*dt.offset()), weekday, tz)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Vietnamese forms: a tokenizer and a component parser.
+
+/// What a token is made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A run of ASCII digits.
+    Num,
+    /// A run of letters (Vietnamese included), lowercased in `Token::lower`.
+    Word,
+    /// Any other single non-space character.
+    Sym,
+}
+
+/// A token with its byte span in the line (for quoting the original spelling back in warnings).
+#[derive(Debug, Clone)]
+struct Token {
+    kind: Kind,
+    lower: String,
+    start: usize,
+    end: usize,
+}
+
+/// Split a line into digit runs, letter runs and single symbols; whitespace only separates.
+fn tokenize(line: &str) -> Vec<Token> {
+    let mut tokens: Vec<Token> = Vec::new();
+    for (i, c) in line.char_indices() {
+        let kind = if c.is_ascii_digit() {
+            Kind::Num
+        } else if c.is_alphabetic() {
+            Kind::Word
+        } else if c.is_whitespace() {
+            continue;
+        } else {
+            Kind::Sym
+        };
+        match tokens.last_mut() {
+            Some(t) if t.end == i && t.kind == kind && kind != Kind::Sym => {
+                t.lower.extend(c.to_lowercase());
+                t.end = i + c.len_utf8();
+            }
+            _ => tokens.push(Token {
+                kind,
+                lower: c.to_lowercase().collect(),
+                start: i,
+                end: i + c.len_utf8(),
+            }),
+        }
+    }
+    tokens
+}
+
+/// A cursor over the tokens of one line.
+struct Cursor<'a> {
+    line: &'a str,
+    tokens: &'a [Token],
+    pos: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn peek(&self, ahead: usize) -> Option<&'a Token> {
+        self.tokens.get(self.pos + ahead)
+    }
+
+    /// Take a number of `min..=max` digits.
+    fn num(&mut self, min: usize, max: usize) -> Option<u32> {
+        let t = self
+            .peek(0)
+            .filter(|t| t.kind == Kind::Num && (min..=max).contains(&t.lower.len()))?;
+        self.pos += 1;
+        t.lower.parse().ok()
+    }
+
+    /// Whether the next token follows the previous one with no space between.
+    fn glued(&self) -> bool {
+        match (
+            self.pos.checked_sub(1).and_then(|p| self.tokens.get(p)),
+            self.peek(0),
+        ) {
+            (Some(prev), Some(next)) => prev.end == next.start,
+            _ => false,
+        }
+    }
+
+    /// Take the given word or symbol.
+    fn eat(&mut self, text: &str) -> bool {
+        let hit = self.peek(0).is_some_and(|t| t.lower == text);
+        if hit {
+            self.pos += 1;
+        }
+        hit
+    }
+
+    /// Take one of the given words or symbols, returning which.
+    fn eat_any(&mut self, texts: &[&'static str]) -> Option<&'static str> {
+        texts.iter().copied().find(|t| self.eat(t))
+    }
+
+    /// Run a component step; on failure rewind so the next step sees the same position.
+    fn attempt<T>(&mut self, step: impl FnOnce(&mut Self) -> Option<T>) -> Option<T> {
+        let saved = self.pos;
+        let got = step(self);
+        if got.is_none() {
+            self.pos = saved;
+        }
+        got
+    }
+
+    /// The original text from token `from` up to the cursor.
+    fn text_since(&self, from: usize) -> &'a str {
+        match (
+            self.tokens.get(from),
+            self.tokens.get(self.pos.wrapping_sub(1)),
+        ) {
+            (Some(a), Some(b)) if b.end >= a.start => &self.line[a.start..b.end],
+            _ => "",
+        }
+    }
+}
+
+/// The Vietnamese (and mixed) forms: a weekday, a date, a time and a zone, each at most once, in
+/// any order, between separators; a date is required and a zone must come after the time.
+/// Canonical date line `Chủ nhật - 10/05/2020 15:33`; capture clock `01:36 ICT Thứ tư, 12/08/2020`.
+fn try_parse_vietnamese(line: &str, tz: Tz) -> Option<Stamp> {
+    let tokens = tokenize(line);
+    let mut cur = Cursor {
+        line,
+        tokens: &tokens,
+        pos: 0,
+    };
+    let (mut weekday, mut date, mut time, mut offset) = (None, None, None, None);
+    while cur.peek(0).is_some() {
+        // Separators between parts: `Chủ nhật - 10/05/2020`, `Thứ tư, 12/08/2020`, `... | 15:33`.
+        if cur.eat_any(&[",", "-", "|"]).is_some() {
+            continue;
+        }
+        if date.is_none() {
+            if let Some(d) = cur.attempt(try_parse_date) {
+                date = Some(d?);
+                continue;
+            }
+        }
+        if time.is_none() {
+            if let Some(t) = cur.attempt(try_parse_time) {
+                time = Some(t?);
+                continue;
+            }
+        }
+        if time.is_some() && offset.is_none() {
+            if let Some(o) = cur.attempt(try_parse_zone) {
+                offset = Some(o);
+                continue;
+            }
+        }
+        if weekday.is_none() {
+            let from = cur.pos;
+            if let Some(w) = cur.attempt(try_parse_weekday) {
+                weekday = Some((w, cur.text_since(from)));
+                continue;
+            }
+        }
+        return None; // a leftover word: this is a sentence, not a date line
+    }
+    let naive = date?.and_time(time.unwrap_or(NaiveTime::MIN));
+    stamp(naive, offset, weekday, tz)
+}
+
+/// A date, day first. The outer `Some` means the shape matched; the inner is `None` for an
+/// impossible date such as 31/02/2020, which rejects the whole line.
+fn try_parse_date(cur: &mut Cursor) -> Option<Option<NaiveDate>> {
+    // `ngày 11/05/2020`, `Thứ hai, ngày 11 tháng 5 năm 2020`: the word "day" may lead in.
+    cur.eat("ngày");
+    let day = cur.num(1, 2)?;
+    cur.attempt(|c| try_parse_numeric_date(c, day))
+        .or_else(|| cur.attempt(|c| try_parse_long_date(c, day)))
+}
+
+/// `10/05/2020`, `10/5/2020`, `11-05-2020`, `10.05.2020`: the same separator twice, four-digit year.
+fn try_parse_numeric_date(cur: &mut Cursor, day: u32) -> Option<Option<NaiveDate>> {
+    let sep = cur.eat_any(&["/", "-", "."])?;
+    let month = cur.num(1, 2)?;
+    cur.eat(sep).then_some(())?;
+    let year = cur.num(4, 4)?;
+    Some(NaiveDate::from_ymd_opt(
+        i32::try_from(year).ok()?,
+        month,
+        day,
+    ))
+}
+
+/// `11 tháng 5 năm 2020` ("day 11, month 5, year 2020"), the long form in formal headings.
+fn try_parse_long_date(cur: &mut Cursor, day: u32) -> Option<Option<NaiveDate>> {
+    cur.eat("tháng").then_some(())?;
+    let month = cur.num(1, 2)?;
+    cur.eat("năm").then_some(())?;
+    let year = cur.num(4, 4)?;
+    Some(NaiveDate::from_ymd_opt(
+        i32::try_from(year).ok()?,
+        month,
+        day,
+    ))
+}
+
+/// A wall time; the outer `Some` means the shape matched, the inner is `None` for `25:00`.
+fn try_parse_time(cur: &mut Cursor) -> Option<Option<NaiveTime>> {
+    // `lúc 15:33` ("at 15:33") in some portals' date lines.
+    cur.eat("lúc");
+    let hour = cur.num(1, 2)?;
+    let (minute, second) = if cur.eat(":") {
+        // `15:33`, `10/05/2020 15:33:20`
+        let minute = cur.num(2, 2)?;
+        let second = if cur.eat(":") { cur.num(2, 2)? } else { 0 };
+        (minute, second)
+    } else if cur.eat("h") {
+        // `10/05/2020 - 15h33`, and the bare hour `15h` (minutes only when written flush)
+        let minute = if cur.glued() { cur.num(2, 2) } else { None };
+        (minute.unwrap_or(0), 0)
+    } else {
+        return None;
+    };
+    Some(NaiveTime::from_hms_opt(hour, minute, second))
+}
+
+/// A zone suffix after the time.
+fn try_parse_zone(cur: &mut Cursor) -> Option<FixedOffset> {
+    // `10/05/2020 15:33 (GMT+7)`
+    if cur.eat("(") {
+        let off = try_parse_zone(cur)?;
+        return cur.eat(")").then_some(off);
+    }
+    // `01:36 ICT Thứ tư, 12/08/2020`: Indochina Time, the older capture clock
+    if cur.eat("ict") {
+        return FixedOffset::east_opt(7 * 3600);
+    }
+    // `GMT+7`, `GMT+07:00`, `UTC+07:00`, `UTC+7`, and bare `GMT`
+    if cur.eat_any(&["gmt", "utc"]).is_some() {
+        return cur
+            .attempt(try_parse_signed_offset)
+            .or_else(|| FixedOffset::east_opt(0));
+    }
+    // `01:36 +07 Thứ Tư, 12/08/2020`: the newer capture clock; also `+0700`, `+07:00`
+    try_parse_signed_offset(cur)
+}
+
+/// `+7`, `+07`, `+0700`, `+07:00`; `-05:00` only after `GMT`/`UTC`, since a bare ` - ` is a separator.
+fn try_parse_signed_offset(cur: &mut Cursor) -> Option<FixedOffset> {
+    let sign = if cur.eat_any(&["+", "-"])? == "+" {
+        1
+    } else {
+        -1
+    };
+    let digits = cur.peek(0).filter(|t| t.kind == Kind::Num)?.lower.len();
+    let (hours, minutes) = match digits {
+        1 | 2 => {
+            let hours = cur.num(1, 2)?;
+            (hours, if cur.eat(":") { cur.num(2, 2)? } else { 0 })
+        }
+        4 => {
+            let hhmm = cur.num(4, 4)?;
+            (hhmm / 100, hhmm % 100)
+        }
+        _ => return None,
+    };
+    if hours > 14 || minutes > 59 {
+        return None;
+    }
+    FixedOffset::east_opt(sign * i32::try_from(hours * 3600 + minutes * 60).ok()?)
+}
+
+/// A Vietnamese weekday in any capitalisation.
+fn try_parse_weekday(cur: &mut Cursor) -> Option<Weekday> {
+    // `Chủ nhật - 10/05/2020 15:33`, `Chủ Nhật`, and the short `CN`
+    if cur.eat("cn") || (cur.eat("chủ") && cur.eat("nhật")) {
+        return Some(Weekday::Sun);
+    }
+    // `Thứ hai` … `Thứ bảy`, `Thứ 2` … `Thứ 7`, and the short `T2` … `T7`
+    let short = cur.eat("t");
+    if !short {
+        cur.eat("thứ").then_some(())?;
+        let named = cur.eat_any(&["hai", "ba", "tư", "năm", "sáu", "bảy", "bẩy"]);
+        if let Some(name) = named {
+            return Some(match name {
+                "hai" => Weekday::Mon,
+                "ba" => Weekday::Tue,
+                "tư" => Weekday::Wed,
+                "năm" => Weekday::Thu,
+                "sáu" => Weekday::Fri,
+                _ => Weekday::Sat,
+            });
+        }
+    }
+    match cur.num(1, 1)? {
+        n @ 2..=7 => Weekday::try_from(u8::try_from(n - 2).ok()?).ok(),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono_tz::Asia::Ho_Chi_Minh as HCM;
+    use chrono_tz::Europe::Berlin;
+
+    /// Parse in Asia/Ho_Chi_Minh and give the RFC 3339 form, failing the test if it does not parse.
+    fn iso(line: &str) -> String {
+        let s = parse(line, HCM).unwrap_or_else(|| panic!("{line:?} should parse"));
+        assert_eq!(s.warning, None, "{line:?}");
+        rfc3339(&s.at)
+    }
+
+    #[test]
+    fn canonical_date_line() {
+        assert_eq!(
+            iso("Chủ nhật - 10/05/2020 15:33"),
+            "2020-05-10T15:33:00+07:00"
+        );
+    }
+
+    #[test]
+    fn capture_clock_ict() {
+        assert_eq!(
+            iso("01:36 ICT Thứ tư, 12/08/2020"),
+            "2020-08-12T01:36:00+07:00"
+        );
+    }
+
+    #[test]
+    fn capture_clock_plus07() {
+        assert_eq!(
+            iso("01:36 +07 Thứ Tư, 12/08/2020"),
+            "2020-08-12T01:36:00+07:00"
+        );
+    }
+
+    #[test]
+    fn one_digit_day_and_month() {
+        assert_eq!(iso("10/5/2020 15:33"), "2020-05-10T15:33:00+07:00");
+        assert_eq!(iso("1/5/2020 15:33"), "2020-05-01T15:33:00+07:00");
+    }
+
+    #[test]
+    fn hour_h_minute_form() {
+        assert_eq!(iso("10/05/2020 - 15h33"), "2020-05-10T15:33:00+07:00");
+        assert_eq!(iso("10/05/2020 15h"), "2020-05-10T15:00:00+07:00");
+    }
+
+    #[test]
+    fn time_before_date() {
+        assert_eq!(iso("15:33 10/05/2020"), "2020-05-10T15:33:00+07:00");
+    }
+
+    #[test]
+    fn dash_date_without_time_is_midnight() {
+        assert_eq!(iso("11-05-2020"), "2020-05-11T00:00:00+07:00");
+    }
+
+    #[test]
+    fn seconds() {
+        assert_eq!(iso("10/05/2020 15:33:20"), "2020-05-10T15:33:20+07:00");
+    }
+
+    #[test]
+    fn long_vietnamese_form() {
+        assert_eq!(
+            iso("Thứ hai, ngày 11 tháng 5 năm 2020"),
+            "2020-05-11T00:00:00+07:00"
+        );
+        assert_eq!(
+            iso("Thứ hai, ngày 11 tháng 5 năm 2020 15:33"),
+            "2020-05-11T15:33:00+07:00"
+        );
+        assert_eq!(
+            iso("15h33 Thứ hai, ngày 11 tháng 05 năm 2020"),
+            "2020-05-11T15:33:00+07:00"
+        );
+        assert_eq!(
+            iso("Thứ năm, ngày 14 tháng 5 năm 2020"),
+            "2020-05-14T00:00:00+07:00"
+        );
+    }
+
+    #[test]
+    fn iso_8601() {
+        assert_eq!(iso("2020-05-10T08:33:00Z"), "2020-05-10T15:33:00+07:00");
+        assert_eq!(
+            iso("2020-05-10T15:33:00+07:00"),
+            "2020-05-10T15:33:00+07:00"
+        );
+        assert_eq!(iso("2020-05-10 15:33:00"), "2020-05-10T15:33:00+07:00");
+        assert_eq!(iso("2020-05-10"), "2020-05-10T00:00:00+07:00");
+    }
+
+    #[test]
+    fn rfc_2822_input() {
+        assert_eq!(
+            iso("Sun, 10 May 2020 15:33:00 +0700"),
+            "2020-05-10T15:33:00+07:00"
+        );
+        assert_eq!(
+            iso("Sun, 10 May 2020 08:33:00 GMT"),
+            "2020-05-10T15:33:00+07:00"
+        );
+    }
+
+    #[test]
+    fn rfc_2822_wrong_weekday_warns() {
+        let s = parse("Mon, 10 May 2020 08:33:00 GMT", HCM).expect("parses");
+        assert_eq!(rfc3339(&s.at), "2020-05-10T15:33:00+07:00");
+        assert!(s.warning.is_some_and(|w| w.contains("\"Mon\"")));
+    }
+
+    #[test]
+    fn zone_suffixes() {
+        for zone in [
+            "ICT",
+            "+07",
+            "+0700",
+            "+07:00",
+            "GMT+7",
+            "GMT+07:00",
+            "UTC+07:00",
+            "UTC+7",
+            "(GMT+7)",
+        ] {
+            let line = format!("10/05/2020 15:33 {zone}");
+            assert_eq!(iso(&line), "2020-05-10T15:33:00+07:00", "{line}");
+        }
+        assert_eq!(iso("10/05/2020 08:33 GMT"), "2020-05-10T15:33:00+07:00");
+        assert_eq!(
+            iso("10/05/2020 03:33 UTC-05:00"),
+            "2020-05-10T15:33:00+07:00"
+        );
+    }
+
+    #[test]
+    fn explicit_offset_is_an_instant() {
+        // 15:33 in UTC+9 is 13:33 in Ho Chi Minh City.
+        assert_eq!(iso("10/05/2020 15:33 GMT+9"), "2020-05-10T13:33:00+07:00");
+    }
+
+    #[test]
+    fn weekdays_all_spellings() {
+        // 11/05/2020 was a Monday, so 11 + n is weekday n days later.
+        let cases = [
+            ("Thứ hai", 11),
+            ("Thứ ba", 12),
+            ("Thứ tư", 13),
+            ("Thứ năm", 14),
+            ("Thứ sáu", 15),
+            ("Thứ bảy", 16),
+            ("Chủ nhật", 17),
+            ("Thứ Hai", 11),
+            ("THỨ HAI", 11),
+            ("Chủ Nhật", 17),
+            ("CN", 17),
+            ("T2", 11),
+            ("T7", 16),
+            ("Thứ 2", 11),
+            ("Thứ 7", 16),
+        ];
+        for (name, day) in cases {
+            let line = format!("{name} - {day}/05/2020 15:33");
+            assert_eq!(
+                iso(&line),
+                format!("2020-05-{day}T15:33:00+07:00"),
+                "{line}"
+            );
+        }
+    }
+
+    #[test]
+    fn pipe_and_comma_separators() {
+        assert_eq!(
+            iso("Chủ nhật | 10/05/2020 | 15:33"),
+            "2020-05-10T15:33:00+07:00"
+        );
+        assert_eq!(
+            iso("Chủ nhật, 10/05/2020, 15:33"),
+            "2020-05-10T15:33:00+07:00"
+        );
+    }
+
+    #[test]
+    fn contradicting_weekday_warns_and_date_wins() {
+        let s = parse("Thứ hai - 10/05/2020 15:33", HCM).expect("parses");
+        assert_eq!(rfc3339(&s.at), "2020-05-10T15:33:00+07:00");
+        assert_eq!(
+            s.warning.as_deref(),
+            Some("weekday \"Thứ hai\" contradicts date 10/05/2020 (a Sunday); using the date")
+        );
+    }
+
+    #[test]
+    fn rejects_body_sentences() {
+        for line in [
+            "Ngày 21/11/2019 Quốc hội đã thông qua Luật",
+            "Nghị quyết số 815 ngày 21/11/2019",
+            "Trong năm 2020 10/05/2020",
+            "Hội nghị (10/05/2020)",
+            "10/05/2020 15:33 tại Hà Nội",
+        ] {
+            assert_eq!(parse(line, HCM), None, "{line}");
+        }
+    }
+
+    #[test]
+    fn rejects_garbage_and_empty() {
+        for line in [
+            "",
+            "   ",
+            "hello",
+            "15:33",
+            "Chủ nhật",
+            "2020",
+            "10/05",
+            "-",
+            "+07",
+            "10/05/20",
+        ] {
+            assert_eq!(parse(line, HCM), None, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn rejects_invalid_dates_and_times() {
+        for line in [
+            "31/02/2020",
+            "10/13/2020 15:33",
+            "10/05/2020 25:00",
+            "10/05/2020 15:60",
+            "2020-02-31",
+            "10/05-2020",
+        ] {
+            assert_eq!(parse(line, HCM), None, "{line}");
+        }
+    }
+
+    #[test]
+    fn historical_offset_is_plus_eight() {
+        assert_eq!(iso("01/01/1970 00:00"), "1970-01-01T00:00:00+08:00");
+        assert_eq!(iso("1970-01-01T00:00:00Z"), "1970-01-01T08:00:00+08:00");
+        let s = parse("01/01/1970 00:00", HCM).expect("parses");
+        assert_eq!(rfc2822(&s.at), "Thu, 01 Jan 1970 00:00:00 +0800");
+    }
+
+    #[test]
+    fn output_formats() {
+        let s = parse("Chủ nhật - 10/05/2020 15:33", HCM).expect("parses");
+        assert_eq!(rfc2822(&s.at), "Sun, 10 May 2020 15:33:00 +0700");
+        assert_eq!(rfc3339(&s.at), "2020-05-10T15:33:00+07:00");
+        let utc = parse("2020-05-10T08:33:00Z", chrono_tz::UTC).expect("parses");
+        assert_eq!(rfc3339(&utc.at), "2020-05-10T08:33:00+00:00");
+        let single = parse("01/05/2020 09:05", HCM).expect("parses");
+        assert_eq!(rfc2822(&single.at), "Fri, 01 May 2020 09:05:00 +0700");
+    }
+
+    #[test]
+    fn http_dates_round_trip() {
+        let t = UNIX_EPOCH + Duration::from_secs(1_589_099_580);
+        assert_eq!(http_date(t), "Sun, 10 May 2020 08:33:00 GMT");
+        assert_eq!(parse_http_date("Sun, 10 May 2020 08:33:00 GMT"), Some(t));
+        assert_eq!(parse_http_date("Sunday, 10-May-20 08:33:00 GMT"), Some(t));
+        assert_eq!(parse_http_date("Sun May 10 08:33:00 2020"), Some(t));
+        assert_eq!(parse_http_date("yesterday"), None);
+        assert_eq!(
+            http_date(UNIX_EPOCH - Duration::from_secs(5)),
+            "Thu, 01 Jan 1970 00:00:00 GMT"
+        );
+    }
+
+    #[test]
+    fn system_time_in_zone() {
+        let t = UNIX_EPOCH + Duration::from_secs(1_589_099_580);
+        assert_eq!(
+            rfc3339(&from_system_time(t, HCM)),
+            "2020-05-10T15:33:00+07:00"
+        );
+        let before = UNIX_EPOCH - Duration::from_millis(1500);
+        assert_eq!(
+            from_system_time(before, chrono_tz::UTC).timestamp_millis(),
+            -1500
+        );
+    }
+
+    fn naive(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("test input")
+    }
+
+    #[test]
+    fn dst_gap_shifts_forward() {
+        let (at, warning) = resolve_local(naive("2021-03-28 02:30"), Berlin);
+        assert_eq!(rfc3339(&at), "2021-03-28T03:30:00+02:00");
+        assert!(warning.is_some_and(|w| w.contains("gap")));
+        let s = parse("28/03/2021 02:30", Berlin).expect("parses");
+        assert_eq!(rfc3339(&s.at), "2021-03-28T03:30:00+02:00");
+        assert!(s.warning.is_some());
+    }
+
+    #[test]
+    fn dst_overlap_takes_earlier() {
+        let (at, warning) = resolve_local(naive("2021-10-31 02:30"), Berlin);
+        assert_eq!(rfc3339(&at), "2021-10-31T02:30:00+02:00");
+        assert!(warning.is_some_and(|w| w.contains("overlap")));
+    }
+
+    #[test]
+    fn ordinary_local_time_has_no_warning() {
+        let (at, warning) = resolve_local(naive("2021-07-01 12:00"), Berlin);
+        assert_eq!(rfc3339(&at), "2021-07-01T12:00:00+02:00");
+        assert_eq!(warning, None);
+    }
+}
