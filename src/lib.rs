@@ -5,4 +5,10 @@
 //! `index` groups articles by category, `render` turns a category into feed bytes,
 //! `site` keeps every served representation, and `server` answers HTTP from it.
 
+pub mod article;
+pub mod config;
+pub mod index;
+pub mod render;
+pub mod store;
+pub mod text;
 pub mod timestamp;

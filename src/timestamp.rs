@@ -51,6 +51,11 @@ pub fn rfc3339(at: &DateTime<Tz>) -> String {
     at.format("%Y-%m-%dT%H:%M:%S%:z").to_string()
 }
 
+/// The same instant with a fixed offset (the zone's offset at that instant), for writers that take one.
+pub fn fixed(at: &DateTime<Tz>) -> DateTime<chrono::FixedOffset> {
+    at.fixed_offset()
+}
+
 /// IMF-fixdate in GMT for HTTP headers (RFC 9110 §5.6.7): `Sun, 10 May 2020 08:33:00 GMT`.
 ///
 /// httpdate cannot represent times before 1970 or after 9999, so those are clamped to the nearest

@@ -1,0 +1,440 @@
+//! `config.toml` (plus a few command-line overrides) → a validated [`Config`].
+//!
+//! Two steps, as the file is read: serde turns TOML into [`RawConfig`] (unknown keys
+//! are errors that name the key and line), then [`RawConfig::validate`] checks the
+//! values that TOML cannot (time zone, URLs, ranges) and resolves paths.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+/// A configuration that cannot be used; the message names the file and the key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config {path}: {source}")]
+    Read {
+        /// The config file.
+        path: PathBuf,
+        /// Why reading failed.
+        source: std::io::Error,
+    },
+    /// TOML syntax, an unknown key, or a value of the wrong type.
+    #[error("invalid config {path}: {message}")]
+    Parse {
+        /// The config file.
+        path: PathBuf,
+        /// The parser's message (it names the key and the line).
+        message: String,
+    },
+    /// A value of the right type that is not acceptable.
+    #[error("invalid config {path}: `{key}` = {value:?}: {reason}")]
+    Value {
+        /// The config file.
+        path: PathBuf,
+        /// The dotted key.
+        key: String,
+        /// The rejected value.
+        value: String,
+        /// What is wrong and what would be right.
+        reason: String,
+    },
+}
+
+/// The file as written. Every field has a default, so an empty file is valid.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RawConfig {
+    /// The article store; a relative path is relative to the config file's folder.
+    pub store: PathBuf,
+    /// The address the daemon listens on.
+    pub listen: String,
+    /// The IANA zone every timestamp is expressed in.
+    pub time_zone: String,
+    /// Files larger than this many bytes are rejected.
+    pub max_file_size: u64,
+    /// The site as readers see it.
+    pub site: SiteConfig,
+    /// Feed contents.
+    pub feeds: FeedsConfig,
+    /// HTTP server limits.
+    pub http: HttpConfig,
+    /// Following the store live.
+    pub watch: WatchConfig,
+}
+
+/// `[site]`: how the site names and addresses itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SiteConfig {
+    /// The title of the all-articles feed and of the front page.
+    pub title: String,
+    /// The description of the all-articles feed.
+    pub description: String,
+    /// The public URL the site is reached at; links in feeds start with it.
+    pub base_url: String,
+    /// The feeds' language (BCP 47).
+    pub language: String,
+    /// The `tag:` URI authority for Atom ids, `domain,date` (RFC 4151). Set once, never change.
+    pub tag_authority: String,
+}
+
+/// `[feeds]`: what goes into each feed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FeedsConfig {
+    /// How many of the newest articles a feed holds.
+    pub items: usize,
+    /// RSS `ttl`, in minutes.
+    pub ttl: u32,
+    /// Overrides per category slug.
+    pub categories: BTreeMap<String, CategoryOverride>,
+}
+
+/// `[feeds.categories."slug"]`: one category's overrides.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CategoryOverride {
+    /// The feed title instead of the breadcrumb name.
+    pub title: Option<String>,
+    /// The feed description.
+    pub description: Option<String>,
+    /// How many items this feed holds.
+    pub items: Option<usize>,
+}
+
+/// `[http]`: what the server promises clients and what it tolerates from them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpConfig {
+    /// `Cache-Control: public, max-age=N`.
+    pub cache_max_age: u32,
+    /// Seconds a client has to send a request's headers (slowloris guard).
+    pub header_timeout_secs: u64,
+    /// Seconds an idle keep-alive connection is kept.
+    pub idle_timeout_secs: u64,
+    /// Connections served at once; more wait in the kernel's accept queue.
+    pub max_connections: usize,
+    /// Seconds in-flight requests get to finish on shutdown.
+    pub shutdown_grace_secs: u64,
+}
+
+/// `[watch]`: following the store as it changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WatchConfig {
+    /// Milliseconds of quiet that end a burst of file events.
+    pub debounce_ms: u64,
+    /// Seconds between full reconciliations of the store.
+    pub reconcile_secs: u64,
+}
+
+impl Default for RawConfig {
+    fn default() -> Self {
+        RawConfig {
+            store: PathBuf::from("feeds"),
+            listen: "127.0.0.1:8080".into(),
+            time_zone: "Asia/Ho_Chi_Minh".into(),
+            max_file_size: 16 * 1024 * 1024,
+            site: SiteConfig::default(),
+            feeds: FeedsConfig::default(),
+            http: HttpConfig::default(),
+            watch: WatchConfig::default(),
+        }
+    }
+}
+
+impl Default for SiteConfig {
+    fn default() -> Self {
+        SiteConfig {
+            title: "Bản tin".into(),
+            description: "Tin tức mới nhất".into(),
+            base_url: "http://127.0.0.1:8080".into(),
+            language: "vi".into(),
+            tag_authority: "bantin.example,2020".into(),
+        }
+    }
+}
+
+impl Default for FeedsConfig {
+    fn default() -> Self {
+        FeedsConfig {
+            items: 50,
+            ttl: 60,
+            categories: BTreeMap::new(),
+        }
+    }
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            cache_max_age: 300,
+            header_timeout_secs: 10,
+            idle_timeout_secs: 60,
+            max_connections: 1024,
+            shutdown_grace_secs: 10,
+        }
+    }
+}
+
+impl Default for WatchConfig {
+    fn default() -> Self {
+        WatchConfig {
+            debounce_ms: 20,
+            reconcile_secs: 300,
+        }
+    }
+}
+
+/// A validated configuration: every value checked, every path resolved.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it came from, if any.
+    pub path: Option<PathBuf>,
+    /// The article store root.
+    pub store: PathBuf,
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// The zone every timestamp is expressed in.
+    pub tz: Tz,
+    /// The size cap for article files, in bytes.
+    pub max_file_size: u64,
+    /// `[site]`, with `base_url` lacking a trailing slash.
+    pub site: SiteConfig,
+    /// `[feeds]`.
+    pub feeds: FeedsConfig,
+    /// `[http]`.
+    pub http: HttpConfig,
+    /// `[watch]`.
+    pub watch: WatchConfig,
+}
+
+impl Config {
+    /// Reads and validates a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Config::from_toml(&text, Some(path))
+    }
+
+    /// Parses and validates TOML text; `path` names the file in messages and anchors relative paths.
+    pub fn from_toml(text: &str, path: Option<&Path>) -> Result<Config, ConfigError> {
+        let shown = path.map_or_else(|| PathBuf::from("<config>"), Path::to_owned);
+        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: shown.clone(),
+            message: e.to_string().trim_end().replace('\n', " "),
+        })?;
+        raw.validate(path)
+    }
+
+    /// The duration form of `[http] header_timeout_secs`.
+    pub fn header_timeout(&self) -> Duration {
+        Duration::from_secs(self.http.header_timeout_secs)
+    }
+
+    /// Items in the feed of `slug` (`None` for the all-articles feed).
+    pub fn items_for(&self, slug: Option<&str>) -> usize {
+        slug.and_then(|s| self.feeds.categories.get(s))
+            .and_then(|o| o.items)
+            .unwrap_or(self.feeds.items)
+    }
+
+    /// The effective configuration as TOML, defaults filled in.
+    pub fn to_toml(&self) -> String {
+        let raw = RawConfig {
+            store: self.store.clone(),
+            listen: self.listen.to_string(),
+            time_zone: self.tz.name().to_owned(),
+            max_file_size: self.max_file_size,
+            site: self.site.clone(),
+            feeds: self.feeds.clone(),
+            http: self.http.clone(),
+            watch: self.watch.clone(),
+        };
+        toml::to_string(&raw).unwrap_or_else(|e| format!("# cannot show the configuration: {e}\n"))
+    }
+}
+
+impl RawConfig {
+    /// Checks every value; relative paths are anchored at the folder of `path`.
+    pub fn validate(self, path: Option<&Path>) -> Result<Config, ConfigError> {
+        let shown = path.map_or_else(|| PathBuf::from("<config>"), Path::to_owned);
+        let bad = |key: &str, value: &dyn std::fmt::Display, reason: &str| ConfigError::Value {
+            path: shown.clone(),
+            key: key.to_owned(),
+            value: value.to_string(),
+            reason: reason.to_owned(),
+        };
+        let tz: Tz = self.time_zone.parse().map_err(|_| {
+            bad(
+                "time_zone",
+                &self.time_zone,
+                "not an IANA time zone name (e.g. \"Asia/Ho_Chi_Minh\")",
+            )
+        })?;
+        let listen: SocketAddr = self.listen.parse().map_err(|_| {
+            bad(
+                "listen",
+                &self.listen,
+                "expected an IP address and port such as \"127.0.0.1:8080\" or \"[::1]:8080\"",
+            )
+        })?;
+        if self.max_file_size == 0 {
+            return Err(bad(
+                "max_file_size",
+                &self.max_file_size,
+                "must be at least 1 byte",
+            ));
+        }
+        let base = url::Url::parse(&self.site.base_url).map_err(|e| {
+            bad(
+                "site.base_url",
+                &self.site.base_url,
+                &format!("not an absolute URL ({e})"),
+            )
+        })?;
+        if !matches!(base.scheme(), "http" | "https") || base.query().is_some() {
+            return Err(bad(
+                "site.base_url",
+                &self.site.base_url,
+                "must be an http:// or https:// URL without a query",
+            ));
+        }
+        let mut site = self.site;
+        site.base_url = base.as_str().trim_end_matches('/').to_owned();
+        if !valid_tag_authority(&site.tag_authority) {
+            return Err(bad(
+                "site.tag_authority",
+                &site.tag_authority,
+                "expected \"domain,date\" as in RFC 4151, e.g. \"news.example.vn,2020\"",
+            ));
+        }
+        if site.language.is_empty() || site.language.contains(char::is_whitespace) {
+            return Err(bad(
+                "site.language",
+                &site.language,
+                "expected a language tag such as \"vi\"",
+            ));
+        }
+        if self.feeds.items == 0 {
+            return Err(bad("feeds.items", &0, "a feed needs at least 1 item"));
+        }
+        for (slug, o) in &self.feeds.categories {
+            if o.items == Some(0) {
+                return Err(bad(
+                    &format!("feeds.categories.\"{slug}\".items"),
+                    &0,
+                    "a feed needs at least 1 item",
+                ));
+            }
+        }
+        if self.http.max_connections == 0 {
+            return Err(bad("http.max_connections", &0, "must be at least 1"));
+        }
+        if self.http.header_timeout_secs == 0 {
+            return Err(bad("http.header_timeout_secs", &0, "must be at least 1"));
+        }
+        if self.watch.reconcile_secs == 0 {
+            return Err(bad("watch.reconcile_secs", &0, "must be at least 1"));
+        }
+        let store = match path.and_then(Path::parent) {
+            Some(dir) if self.store.is_relative() => dir.join(&self.store),
+            _ => self.store,
+        };
+        Ok(Config {
+            path: path.map(Path::to_owned),
+            store,
+            listen,
+            tz,
+            max_file_size: self.max_file_size,
+            site,
+            feeds: self.feeds,
+            http: self.http,
+            watch: self.watch,
+        })
+    }
+}
+
+/// `domain,YYYY` or `domain,YYYY-MM` or `domain,YYYY-MM-DD` (RFC 4151 §2.1).
+fn valid_tag_authority(s: &str) -> bool {
+    let Some((domain, date)) = s.split_once(',') else {
+        return false;
+    };
+    let domain_ok = !domain.is_empty()
+        && domain
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '@'));
+    let parts: Vec<&str> = date.split('-').collect();
+    let date_ok = (1..=3).contains(&parts.len())
+        && parts[0].len() == 4
+        && parts[1..].iter().all(|p| p.len() == 2)
+        && parts.iter().all(|p| p.chars().all(|c| c.is_ascii_digit()));
+    domain_ok && date_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_file_is_the_defaults() {
+        let c = Config::from_toml("", None).unwrap();
+        assert_eq!(c.tz, chrono_tz::Asia::Ho_Chi_Minh);
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.feeds.items, 50);
+        assert_eq!(c.store, PathBuf::from("feeds"));
+    }
+
+    #[test]
+    fn relative_store_is_anchored_at_the_config() {
+        let c = Config::from_toml(
+            "store = \"articles\"",
+            Some(Path::new("/etc/bantin/config.toml")),
+        )
+        .unwrap();
+        assert_eq!(c.store, PathBuf::from("/etc/bantin/articles"));
+    }
+
+    #[test]
+    fn unknown_key_names_the_key_and_file() {
+        let e =
+            Config::from_toml("[site]\ntitel = \"x\"\n", Some(Path::new("c.toml"))).unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains("c.toml") && msg.contains("titel"), "{msg}");
+    }
+
+    #[test]
+    fn bad_values_name_the_key() {
+        for (toml, key) in [
+            ("time_zone = \"Mars/Olympus\"", "time_zone"),
+            ("listen = \"localhost\"", "listen"),
+            ("[site]\nbase_url = \"not a url\"", "site.base_url"),
+            ("[site]\ntag_authority = \"example\"", "site.tag_authority"),
+            ("[feeds]\nitems = 0", "feeds.items"),
+        ] {
+            let msg = Config::from_toml(toml, None).unwrap_err().to_string();
+            assert!(msg.contains(key), "{toml}: {msg}");
+        }
+    }
+
+    #[test]
+    fn per_category_items() {
+        let c = Config::from_toml("[feeds.categories.\"tin-tuc\"]\nitems = 5\n", None).unwrap();
+        assert_eq!(c.items_for(Some("tin-tuc")), 5);
+        assert_eq!(c.items_for(Some("khac")), 50);
+        assert_eq!(c.items_for(None), 50);
+    }
+
+    #[test]
+    fn base_url_loses_its_trailing_slash() {
+        let c = Config::from_toml("[site]\nbase_url = \"https://tin.example.vn/\"", None).unwrap();
+        assert_eq!(c.site.base_url, "https://tin.example.vn");
+    }
+}

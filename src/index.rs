@@ -1,0 +1,310 @@
+//! Articles by id and by category: the category tree, its slugs, and feed selection.
+//!
+//! An [`Index`] is an immutable snapshot built from the parsed articles. Everything in
+//! it is ordered (B-trees, sorted vectors), so the same articles give the same index
+//! whatever order the files were read in.
+//!
+//! Slugs: each breadcrumb element is ASCII-folded (`Tin tức tổng hợp` →
+//! `tin-tuc-tong-hop`, `đ` → `d`) and joined under its parent's slug with `/`.
+//! Names that differ only in letter case are one category (displayed with the
+//! spelling most articles use, ties to the smallest). Two different names that
+//! fold to the same slug under one parent are told apart by suffixes: the names are
+//! sorted, the first keeps the slug, the next get `-2`, `-3`, … A name with no
+//! letters or digits at all gets the slug `muc`.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use crate::article::Article;
+
+/// One article in the index, with the file facts served in HTTP validators.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// The article.
+    pub article: Arc<Article>,
+    /// The file's modification time when read.
+    pub modified: Option<SystemTime>,
+}
+
+/// The order of feed items: newest first, ties by id.
+pub type SortKey = (Reverse<i64>, String);
+
+fn sort_key(a: &Article) -> SortKey {
+    (Reverse(a.published.timestamp()), a.id.clone())
+}
+
+/// A node of the category tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Category {
+    /// The hierarchical slug, e.g. `tin-tuc/tin-tuc-tong-hop`.
+    pub slug: String,
+    /// The display name, from the breadcrumb.
+    pub name: String,
+    /// Display names from the root down to this category.
+    pub path: Vec<String>,
+    /// The parent's slug.
+    pub parent: Option<String>,
+    /// Child slugs, sorted.
+    pub children: Vec<String>,
+    /// Articles of this category and every category below it, newest first.
+    pub members: BTreeSet<SortKey>,
+}
+
+/// All articles, by id and by category.
+#[derive(Debug, Clone, Default)]
+pub struct Index {
+    entries: BTreeMap<String, Entry>,
+    all: BTreeSet<SortKey>,
+    categories: BTreeMap<String, Category>,
+    /// Which category slug each article's own category is (the leaf of its path).
+    leaf_of: BTreeMap<String, Option<String>>,
+}
+
+/// ASCII-folds one category name into a URL segment.
+pub fn slugify(name: &str) -> String {
+    let folded = deunicode::deunicode(name).to_lowercase();
+    let mut slug = String::with_capacity(folded.len());
+    for c in folded.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    let slug = slug.trim_end_matches('-');
+    if slug.is_empty() {
+        "muc".to_owned()
+    } else {
+        slug.to_owned()
+    }
+}
+
+impl Index {
+    /// Builds the index of `entries` (keyed by article id).
+    pub fn new(entries: BTreeMap<String, Entry>) -> Index {
+        // Every distinct path prefix, case-folded, with the spellings seen for it.
+        let mut spellings: BTreeMap<Vec<String>, BTreeMap<String, usize>> = BTreeMap::new();
+        for e in entries.values() {
+            let cats = &e.article.categories;
+            for depth in 1..=cats.len() {
+                let key: Vec<String> = cats[..depth].iter().map(|c| c.to_lowercase()).collect();
+                *spellings
+                    .entry(key)
+                    .or_default()
+                    .entry(cats[depth - 1].clone())
+                    .or_default() += 1;
+            }
+        }
+        // Assign slugs parents first; within a parent, in sorted order of names.
+        let mut by_depth: Vec<&Vec<String>> = spellings.keys().collect();
+        by_depth.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
+        let mut slug_of: BTreeMap<Vec<String>, String> = BTreeMap::new();
+        let mut categories: BTreeMap<String, Category> = BTreeMap::new();
+        for key in by_depth {
+            let name = spellings[key]
+                .iter()
+                .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
+                .map(|(s, _)| s.clone())
+                .unwrap_or_default();
+            let parent = (key.len() > 1).then(|| slug_of[&key[..key.len() - 1]].clone());
+            let base = match &parent {
+                Some(p) => format!("{p}/{}", slugify(&name)),
+                None => slugify(&name),
+            };
+            let mut slug = base.clone();
+            let mut n = 2;
+            while categories.contains_key(&slug) {
+                slug = format!("{base}-{n}");
+                n += 1;
+            }
+            let mut path = parent
+                .as_ref()
+                .map(|p| categories[p].path.clone())
+                .unwrap_or_default();
+            path.push(name.clone());
+            if let Some(p) = &parent {
+                if let Some(pc) = categories.get_mut(p) {
+                    pc.children.push(slug.clone());
+                }
+            }
+            slug_of.insert(key.clone(), slug.clone());
+            categories.insert(
+                slug.clone(),
+                Category {
+                    slug,
+                    name,
+                    path,
+                    parent,
+                    children: Vec::new(),
+                    members: BTreeSet::new(),
+                },
+            );
+        }
+        for c in categories.values_mut() {
+            c.children.sort();
+        }
+        // Membership: an article belongs to its category and every ancestor.
+        let mut all = BTreeSet::new();
+        let mut leaf_of = BTreeMap::new();
+        for (id, e) in &entries {
+            let key = sort_key(&e.article);
+            let folded: Vec<String> = e
+                .article
+                .categories
+                .iter()
+                .map(|c| c.to_lowercase())
+                .collect();
+            for depth in 1..=folded.len() {
+                if let Some(c) = slug_of
+                    .get(&folded[..depth])
+                    .and_then(|s| categories.get_mut(s))
+                {
+                    c.members.insert(key.clone());
+                }
+            }
+            leaf_of.insert(id.clone(), slug_of.get(&folded).cloned());
+            all.insert(key);
+        }
+        Index {
+            entries,
+            all,
+            categories,
+            leaf_of,
+        }
+    }
+
+    /// The entries, by id.
+    pub fn entries(&self) -> &BTreeMap<String, Entry> {
+        &self.entries
+    }
+
+    /// One article by id.
+    pub fn get(&self, id: &str) -> Option<&Entry> {
+        self.entries.get(id)
+    }
+
+    /// Every category by slug.
+    pub fn categories(&self) -> &BTreeMap<String, Category> {
+        &self.categories
+    }
+
+    /// The slug of the category an article is filed in (its breadcrumb's leaf).
+    pub fn category_of(&self, id: &str) -> Option<&str> {
+        self.leaf_of.get(id).and_then(|s| s.as_deref())
+    }
+
+    /// The slugs of the categories an article belongs to, leaf and ancestors.
+    pub fn feeds_of(&self, id: &str) -> Vec<&str> {
+        let mut out = Vec::new();
+        let mut next = self.category_of(id);
+        while let Some(slug) = next {
+            out.push(slug);
+            next = self.categories.get(slug).and_then(|c| c.parent.as_deref());
+        }
+        out
+    }
+
+    /// The newest `n` articles of a category (`None`: of all), newest first, ties by id.
+    pub fn select(&self, slug: Option<&str>, n: usize) -> Vec<Entry> {
+        let keys = match slug {
+            None => &self.all,
+            Some(s) => match self.categories.get(s) {
+                Some(c) => &c.members,
+                None => return Vec::new(),
+            },
+        };
+        keys.iter()
+            .take(n)
+            .filter_map(|(_, id)| self.entries.get(id).cloned())
+            .collect()
+    }
+
+    /// Top-level category slugs, sorted.
+    pub fn roots(&self) -> impl Iterator<Item = &Category> {
+        self.categories.values().filter(|c| c.parent.is_none())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use chrono_tz::Asia::Ho_Chi_Minh;
+
+    fn entry(id: &str, cats: &[&str], minute: u32) -> (String, Entry) {
+        let article = Article {
+            id: id.into(),
+            categories: cats.iter().map(|s| s.to_string()).collect(),
+            title: id.into(),
+            published: Ho_Chi_Minh
+                .with_ymd_and_hms(2020, 5, 10, 15, minute, 0)
+                .unwrap(),
+            captured: None,
+            summary: String::new(),
+            paragraphs: vec![],
+            author: None,
+            source: None,
+            tags: vec![],
+        };
+        (
+            id.into(),
+            Entry {
+                article: Arc::new(article),
+                modified: None,
+            },
+        )
+    }
+
+    #[test]
+    fn slugs_fold_vietnamese() {
+        assert_eq!(slugify("Tin tức tổng hợp"), "tin-tuc-tong-hop");
+        assert_eq!(slugify("Điện Biên Phủ"), "dien-bien-phu");
+        assert_eq!(slugify("Văn hóa - Xã hội"), "van-hoa-xa-hoi");
+        assert_eq!(slugify("  !!  "), "muc");
+    }
+
+    #[test]
+    fn tree_membership_and_order() {
+        let idx = Index::new(BTreeMap::from([
+            entry("a", &["Tin Tức", "Thời sự"], 1),
+            entry("b", &["Tin tức", "Tổng hợp"], 2),
+            entry("c", &["Tin Tức"], 2),
+            entry("d", &["Kinh tế"], 3),
+        ]));
+        let slugs: Vec<_> = idx.categories().keys().cloned().collect();
+        assert_eq!(
+            slugs,
+            ["kinh-te", "tin-tuc", "tin-tuc/thoi-su", "tin-tuc/tong-hop"]
+        );
+        assert_eq!(idx.categories()["tin-tuc"].name, "Tin Tức");
+        let ids = |v: Vec<Entry>| v.iter().map(|e| e.article.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(idx.select(Some("tin-tuc"), 10)), ["b", "c", "a"]);
+        assert_eq!(ids(idx.select(None, 2)), ["d", "b"]);
+        assert_eq!(idx.feeds_of("a"), ["tin-tuc/thoi-su", "tin-tuc"]);
+    }
+
+    #[test]
+    fn colliding_slugs_get_suffixes() {
+        let idx = Index::new(BTreeMap::from([
+            entry("a", &["Du lịch"], 1),
+            entry("b", &["Dư lịch"], 2),
+        ]));
+        assert_eq!(idx.categories()["du-lich"].name, "Du lịch");
+        assert_eq!(idx.categories()["du-lich-2"].name, "Dư lịch");
+    }
+
+    #[test]
+    fn same_input_any_order_same_index() {
+        let mut v = vec![
+            entry("x", &["B", "C"], 1),
+            entry("y", &["b", "c"], 1),
+            entry("z", &["A"], 1),
+        ];
+        let one = Index::new(v.iter().cloned().collect());
+        v.reverse();
+        let two = Index::new(v.into_iter().collect());
+        assert_eq!(one.categories(), two.categories());
+    }
+}

@@ -1,0 +1,88 @@
+//! A [`FeedView`] → JSON Feed 1.1 bytes (<https://jsonfeed.org/version/1.1>).
+
+use serde::Serialize;
+
+use super::{content_html, FeedView, Format};
+use crate::timestamp::rfc3339;
+
+#[derive(Serialize)]
+struct Feed<'a> {
+    version: &'static str,
+    title: &'a str,
+    home_page_url: String,
+    feed_url: String,
+    description: &'a str,
+    language: &'a str,
+    authors: [Author<'a>; 1],
+    items: Vec<Item<'a>>,
+}
+
+#[derive(Serialize)]
+struct Author<'a> {
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct Item<'a> {
+    id: String,
+    url: String,
+    title: &'a str,
+    content_html: String,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    summary: &'a str,
+    date_published: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    authors: Vec<Author<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tags: Vec<&'a str>,
+    #[serde(rename = "_bantin")]
+    extra: Extra<'a>,
+}
+
+/// Custom fields (JSON Feed §"Extensions": a leading underscore).
+#[derive(Serialize)]
+struct Extra<'a> {
+    categories: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<&'a str>,
+}
+
+/// Renders a JSON Feed 1.1 document.
+pub fn render(view: &FeedView<'_>) -> Result<Vec<u8>, serde_json::Error> {
+    let items = view
+        .items
+        .iter()
+        .map(|e| {
+            let a = &e.article;
+            Item {
+                id: view.tag_uri(&format!("article/{}", a.id)),
+                url: view.article_url(a),
+                title: &a.title,
+                content_html: content_html(a),
+                summary: &a.summary,
+                date_published: rfc3339(&a.published),
+                authors: a.author.iter().map(|name| Author { name }).collect(),
+                tags: a.tags.iter().map(String::as_str).collect(),
+                extra: Extra {
+                    categories: &a.categories,
+                    source: a.source.as_deref(),
+                },
+            }
+        })
+        .collect();
+    let feed = Feed {
+        version: "https://jsonfeed.org/version/1.1",
+        title: &view.title,
+        home_page_url: view.home_url(),
+        feed_url: view.self_url(Format::Json),
+        description: &view.description,
+        language: &view.site.language,
+        authors: [Author {
+            name: &view.site.title,
+        }],
+        items,
+    };
+    let mut out = serde_json::to_vec_pretty(&feed)?;
+    out.push(b'\n');
+    Ok(out)
+}

@@ -1,0 +1,71 @@
+//! A [`FeedView`] → RSS 2.0 bytes, following the RSS Advisory Board's profile.
+//!
+//! The `rss` crate does the XML; this module decides what goes where: `guid` is the
+//! article's permanent URL (`isPermaLink="true"`, it never changes because the id
+//! never does), `pubDate` is RFC 2822 in the configured zone, `content:encoded`
+//! carries the whole article, `dc:creator` the author and `dc:source` the source.
+
+use rss::extension::atom::{AtomExtension, Link};
+use rss::extension::dublincore::DublinCoreExtension;
+use rss::{Category, Channel, Guid, Item};
+
+use super::{content_html, item_categories, FeedView, Format, GENERATOR};
+use crate::timestamp::rfc2822;
+
+/// Renders an RSS 2.0 document.
+pub fn render(view: &FeedView<'_>) -> Result<Vec<u8>, rss::Error> {
+    let newest = view.items.first().map(|e| rfc2822(&e.article.published));
+    let items = view.items.iter().map(|e| item(view, e)).collect();
+    let channel = Channel {
+        title: view.title.clone(),
+        link: view.home_url(),
+        description: view.description.clone(),
+        language: Some(view.site.language.clone()),
+        pub_date: newest.clone(),
+        last_build_date: newest,
+        generator: Some(GENERATOR.to_owned()),
+        docs: Some("https://www.rssboard.org/rss-specification".to_owned()),
+        ttl: Some(view.ttl.to_string()),
+        atom_ext: Some(AtomExtension {
+            links: vec![Link {
+                href: view.self_url(Format::Rss),
+                rel: "self".to_owned(),
+                mime_type: Some("application/rss+xml".to_owned()),
+                ..Link::default()
+            }],
+        }),
+        items,
+        ..Channel::default()
+    };
+    channel.write_to(Vec::new())
+}
+
+fn item(view: &FeedView<'_>, e: &crate::index::Entry) -> Item {
+    let a = &e.article;
+    let url = view.article_url(a);
+    let dc = DublinCoreExtension {
+        creators: a.author.iter().cloned().collect(),
+        sources: a.source.iter().cloned().collect(),
+        ..DublinCoreExtension::default()
+    };
+    let has_dc = !dc.creators.is_empty() || !dc.sources.is_empty();
+    Item {
+        title: Some(a.title.clone()),
+        link: Some(url.clone()),
+        description: Some(a.summary.clone()).filter(|s| !s.is_empty()),
+        guid: Some(Guid {
+            value: url,
+            permalink: true,
+        }),
+        pub_date: Some(rfc2822(&a.published)),
+        content: Some(content_html(a)),
+        categories: item_categories(a)
+            .map(|c| Category {
+                name: c.to_owned(),
+                domain: None,
+            })
+            .collect(),
+        dublin_core_ext: has_dc.then_some(dc),
+        ..Item::default()
+    }
+}

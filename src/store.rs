@@ -1,0 +1,328 @@
+//! The article store on disk: which files are articles, listing them, reading one.
+//!
+//! Only regular files under the root are read, never a FIFO, socket or device, and
+//! never through a symlink that leads out of the root. Reads are size-capped, so a
+//! runaway file cannot exhaust memory.
+
+use std::fs::{File, Metadata};
+use std::io::Read;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Component, Path, PathBuf};
+use std::time::SystemTime;
+
+use chrono_tz::Tz;
+use unicode_normalization::UnicodeNormalization;
+
+use crate::article::{self, ArticleError, Parsed};
+use crate::text::{self, TextError};
+
+/// Why a candidate file was rejected.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    /// The file could not be opened or read.
+    #[error("cannot read: {0}")]
+    Io(#[from] std::io::Error),
+    /// The file is larger than the configured cap.
+    #[error("too large: {size} bytes, over the {cap}-byte cap (max_file_size in the config)")]
+    TooLarge {
+        /// The file's size.
+        size: u64,
+        /// The cap.
+        cap: u64,
+    },
+    /// Not a regular file (a FIFO, socket or device).
+    #[error("not a regular file")]
+    NotRegular,
+    /// A symlink that leads out of the store or nowhere.
+    #[error("symlink to {0} outside the store; not followed")]
+    OutsideStore(PathBuf),
+    /// Empty or binary.
+    #[error(transparent)]
+    Text(#[from] TextError),
+    /// Not an article.
+    #[error(transparent)]
+    Article(#[from] ArticleError),
+}
+
+/// One file the store lists as an article candidate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    /// The path to open.
+    pub path: PathBuf,
+    /// The article id the file gives (see [`article_id`]).
+    pub id: String,
+    /// Size in bytes at listing time.
+    pub len: u64,
+    /// Modification time at listing time.
+    pub modified: Option<SystemTime>,
+}
+
+/// A file that is in the store but will not be served, and why.
+#[derive(Debug)]
+pub struct Rejected {
+    /// The file.
+    pub path: PathBuf,
+    /// Why.
+    pub error: FileError,
+}
+
+/// The result of listing a store.
+#[derive(Debug, Default)]
+pub struct Listing {
+    /// Article candidates, sorted by path.
+    pub candidates: Vec<Candidate>,
+    /// Entries seen and refused while listing (bad symlinks, FIFOs, unreadable folders).
+    pub rejected: Vec<Rejected>,
+}
+
+/// Whether a file or folder name is never an article: dot-files, editor swap,
+/// backup and temp files, half-finished downloads.
+pub fn is_ignored(name: &str) -> bool {
+    name.starts_with('.')
+        || name.ends_with('~')
+        || (name.starts_with('#') && name.ends_with('#'))
+        || [
+            ".swp",
+            ".swo",
+            ".swx",
+            ".tmp",
+            ".part",
+            ".bak",
+            ".crdownload",
+        ]
+        .iter()
+        .any(|ext| name.ends_with(ext))
+}
+
+/// The stable article id of `path` under `root`: the relative path without its
+/// extension, `/`-separated, NFC. `None` when the path is not under the root or
+/// any part of it is ignored.
+pub fn article_id(root: &Path, path: &Path) -> Option<String> {
+    let rel = path.strip_prefix(root).ok()?;
+    let mut parts = Vec::new();
+    for c in rel.components() {
+        let Component::Normal(name) = c else {
+            return None;
+        };
+        let name = name.to_string_lossy();
+        if is_ignored(&name) {
+            return None;
+        }
+        parts.push(name.nfc().collect::<String>());
+    }
+    let last = parts.last_mut()?;
+    if let Some((stem, _ext)) = last.rsplit_once('.').filter(|(stem, _)| !stem.is_empty()) {
+        *last = stem.to_owned();
+    }
+    Some(parts.join("/"))
+}
+
+/// Lists every article candidate under `root`, sorted by path.
+pub fn list(root: &Path) -> std::io::Result<Listing> {
+    let meta = std::fs::metadata(root)?;
+    if !meta.is_dir() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::NotADirectory,
+            format!("{} is not a folder", root.display()),
+        ));
+    }
+    let canonical_root = root.canonicalize()?;
+    let mut listing = Listing::default();
+    let walker = walkdir::WalkDir::new(root)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !is_ignored(&e.file_name().to_string_lossy()));
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let path = e.path().map_or_else(|| root.to_owned(), Path::to_owned);
+                listing.rejected.push(Rejected {
+                    path,
+                    error: FileError::Io(e.into()),
+                });
+                continue;
+            }
+        };
+        if entry.file_type().is_dir() {
+            continue;
+        }
+        match candidate(root, &canonical_root, entry.path()) {
+            Ok(Some(c)) => listing.candidates.push(c),
+            Ok(None) => {}
+            Err(error) => listing.rejected.push(Rejected {
+                path: entry.path().to_owned(),
+                error,
+            }),
+        }
+    }
+    Ok(listing)
+}
+
+/// What `path` is: a candidate, ignored (`None`), or refused.
+pub fn candidate(
+    root: &Path,
+    canonical_root: &Path,
+    path: &Path,
+) -> Result<Option<Candidate>, FileError> {
+    let Some(id) = article_id(root, path) else {
+        return Ok(None);
+    };
+    let meta = std::fs::symlink_metadata(path)?;
+    let meta = if meta.file_type().is_symlink() {
+        let target = path
+            .canonicalize()
+            .map_err(|_| FileError::OutsideStore(path.to_owned()))?;
+        if !target.starts_with(canonical_root) {
+            return Err(FileError::OutsideStore(target));
+        }
+        std::fs::metadata(&target)?
+    } else {
+        meta
+    };
+    if meta.is_dir() {
+        // A symlink to a folder inside the store: its files are listed under their real path.
+        return Ok(None);
+    }
+    if !meta.is_file() {
+        return Err(FileError::NotRegular);
+    }
+    Ok(Some(Candidate {
+        path: path.to_owned(),
+        id,
+        len: meta.len(),
+        modified: meta.modified().ok(),
+    }))
+}
+
+/// Reads at most `cap` bytes of a regular file, refusing anything else without blocking.
+pub fn read_capped(path: &Path, cap: u64) -> Result<(Vec<u8>, Metadata), FileError> {
+    // O_NONBLOCK: a FIFO swapped in after listing must not hang the reader.
+    let file = File::options()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(FileError::NotRegular);
+    }
+    if meta.len() > cap {
+        return Err(FileError::TooLarge {
+            size: meta.len(),
+            cap,
+        });
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(cap + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > cap {
+        return Err(FileError::TooLarge {
+            size: bytes.len() as u64,
+            cap,
+        });
+    }
+    Ok((bytes, meta))
+}
+
+/// A parsed file with the facts the index needs about it.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The article and its warnings.
+    pub parsed: Parsed,
+    /// The file's modification time when read.
+    pub modified: Option<SystemTime>,
+}
+
+/// Reads and parses one candidate.
+pub fn load(c: &Candidate, cap: u64, tz: Tz) -> Result<Loaded, FileError> {
+    let (bytes, meta) = read_capped(&c.path, cap)?;
+    let clean = text::decode(&bytes)?;
+    let modified = meta.modified().ok();
+    let folder = c
+        .path
+        .parent()
+        .and_then(Path::file_name)
+        .map(|f| f.to_string_lossy());
+    let src = article::Source {
+        id: &c.id,
+        folder: folder.as_deref(),
+        modified,
+        tz,
+    };
+    let mut parsed = article::parse(&clean.text, &src)?;
+    let mut warnings: Vec<_> = clean
+        .warnings
+        .into_iter()
+        .map(|message| article::Warning {
+            line: None,
+            message,
+        })
+        .collect();
+    warnings.append(&mut parsed.warnings);
+    parsed.warnings = warnings;
+    Ok(Loaded { parsed, modified })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ignored_names() {
+        for n in [".hidden", "a.swp", "a~", "a.tmp", "a.part", "#a#", ".git"] {
+            assert!(is_ignored(n), "{n}");
+        }
+        for n in ["a.txt", "bài viết.txt", "a#b", "tmp"] {
+            assert!(!is_ignored(n), "{n}");
+        }
+    }
+
+    #[test]
+    fn ids() {
+        let root = Path::new("/s");
+        assert_eq!(
+            article_id(root, Path::new("/s/tin-tuc/a.txt")).as_deref(),
+            Some("tin-tuc/a")
+        );
+        assert_eq!(
+            article_id(root, Path::new("/s/a.b.txt")).as_deref(),
+            Some("a.b")
+        );
+        assert_eq!(
+            article_id(root, Path::new("/s/README")).as_deref(),
+            Some("README")
+        );
+        assert_eq!(article_id(root, Path::new("/s/.x/a.txt")), None);
+        assert_eq!(article_id(root, Path::new("/t/a.txt")), None);
+    }
+
+    #[test]
+    fn listing_skips_ignored_and_refuses_escaping_symlinks() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("store");
+        std::fs::create_dir_all(root.join("a/.git")).unwrap();
+        std::fs::write(root.join("a/x.txt"), "x").unwrap();
+        std::fs::write(root.join("a/x.txt.swp"), "x").unwrap();
+        std::fs::write(root.join("a/.git/y.txt"), "y").unwrap();
+        std::fs::write(dir.path().join("outside.txt"), "o").unwrap();
+        std::os::unix::fs::symlink(dir.path().join("outside.txt"), root.join("link.txt")).unwrap();
+        std::os::unix::fs::symlink(root.join("a/x.txt"), root.join("inside.txt")).unwrap();
+        let l = list(&root).unwrap();
+        let ids: Vec<_> = l.candidates.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["a/x", "inside"]);
+        assert_eq!(l.rejected.len(), 1);
+        assert!(matches!(l.rejected[0].error, FileError::OutsideStore(_)));
+    }
+
+    #[test]
+    fn capped_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("big.txt");
+        std::fs::write(&p, vec![b'a'; 100]).unwrap();
+        assert!(matches!(
+            read_capped(&p, 99),
+            Err(FileError::TooLarge { size: 100, cap: 99 })
+        ));
+        assert_eq!(read_capped(&p, 100).unwrap().0.len(), 100);
+    }
+}

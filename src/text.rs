@@ -1,0 +1,147 @@
+//! Raw file bytes → clean NFC text that any XML or JSON writer can carry.
+//!
+//! Stores collect pages saved by many crawlers over many years, so a file may be
+//! UTF-8 with or without a BOM, legacy Windows-1258, CRLF or CR terminated, NFD
+//! (decomposed) or NFC, and may carry control characters that XML 1.0 forbids.
+//! Everything downstream sees one form: NFC, `\n` line ends, XML-safe characters.
+
+use std::borrow::Cow;
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Why a file's bytes cannot be an article at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TextError {
+    /// The file has no bytes.
+    #[error("empty file")]
+    Empty,
+    /// The file has NUL bytes: an image, an archive, or some other binary file.
+    #[error("binary file (NUL byte at offset {0})")]
+    Binary(usize),
+}
+
+/// Text decoded from a file, with what had to be repaired on the way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clean {
+    /// NFC text with `\n` line ends and no XML-forbidden characters.
+    pub text: String,
+    /// Repairs worth telling an editor about (encoding fallbacks, cut-off characters).
+    pub warnings: Vec<String>,
+}
+
+/// Decodes and normalises one file's bytes.
+///
+/// UTF-8 is tried first (a BOM is dropped). A file that is valid UTF-8 except for
+/// an incomplete sequence at its very end was caught mid-write: the broken tail is
+/// dropped with a warning. Anything else that is not UTF-8 is decoded as
+/// Windows-1258, the legacy Vietnamese code page, with a warning.
+pub fn decode(bytes: &[u8]) -> Result<Clean, TextError> {
+    if bytes.is_empty() {
+        return Err(TextError::Empty);
+    }
+    if let Some(at) = bytes.iter().position(|&b| b == 0) {
+        return Err(TextError::Binary(at));
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut warnings = Vec::new();
+    let decoded: Cow<'_, str> = match std::str::from_utf8(bytes) {
+        Ok(s) => Cow::Borrowed(s),
+        // `error_len() == None` means the input ended inside a multi-byte sequence.
+        Err(e) if e.error_len().is_none() => {
+            warnings.push(format!(
+                "file ends in the middle of a UTF-8 character (byte {}); the incomplete character was dropped",
+                e.valid_up_to()
+            ));
+            Cow::Borrowed(std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default())
+        }
+        Err(e) => {
+            warnings.push(format!(
+                "not valid UTF-8 (first bad byte at offset {}); decoded as Windows-1258",
+                e.valid_up_to()
+            ));
+            let (text, _, _) = encoding_rs::WINDOWS_1258.decode(bytes);
+            text
+        }
+    };
+    Ok(Clean {
+        text: normalize(&decoded),
+        warnings,
+    })
+}
+
+/// NFC, `\n` line ends, and only characters XML 1.0 allows.
+pub fn normalize(s: &str) -> String {
+    let unified = s.replace("\r\n", "\n").replace('\r', "\n");
+    unified.nfc().filter(|&c| xml_allowed(c)).collect()
+}
+
+/// Whether XML 1.0 (§2.2 `Char`) allows `c` in a document.
+///
+/// Tab and LF are kept; CR never reaches here. Other C0 controls, surrogates
+/// (impossible in a `char`) and the non-characters U+FFFE/U+FFFF are out.
+pub fn xml_allowed(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
+}
+
+/// Collapses runs of white space (including U+00A0) to one space and trims.
+pub fn squash_spaces(s: &str) -> String {
+    s.split(|c: char| c.is_whitespace())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf8_with_bom_and_crlf() {
+        let clean = decode(b"\xEF\xBB\xBFTi\xC3\xAAu \xC4\x91\xE1\xBB\x81\r\nb\rc").unwrap();
+        assert_eq!(clean.text, "Tiêu đề\nb\nc");
+        assert!(clean.warnings.is_empty());
+    }
+
+    #[test]
+    fn nfd_becomes_nfc() {
+        let nfd: String = "Điện Biên Phủ".nfd().collect();
+        assert_ne!(nfd, "Điện Biên Phủ");
+        assert_eq!(decode(nfd.as_bytes()).unwrap().text, "Điện Biên Phủ");
+    }
+
+    #[test]
+    fn windows_1258_fallback_warns() {
+        // "Thành phố" in Windows-1258: 'a' + combining grave (0xCC), 'ô' (0xF4) + combining acute (0xEC).
+        let clean = decode(b"Tha\xCCnh ph\xF4\xEC").unwrap();
+        assert_eq!(clean.text, "Thành phố");
+        assert_eq!(clean.warnings.len(), 1);
+        assert!(clean.warnings[0].contains("Windows-1258"));
+    }
+
+    #[test]
+    fn truncated_tail_is_dropped() {
+        let mut bytes = "Tin tức".as_bytes().to_vec();
+        bytes.extend_from_slice(&"ứ".as_bytes()[..2]);
+        let clean = decode(&bytes).unwrap();
+        assert_eq!(clean.text, "Tin tức");
+        assert!(clean.warnings[0].contains("middle of a UTF-8 character"));
+    }
+
+    #[test]
+    fn forbidden_characters_removed() {
+        let clean = decode("a\u{1}b\u{8}c\u{b}d\u{1f}e\u{fffe}f\tg".as_bytes()).unwrap();
+        assert_eq!(clean.text, "abcdef\tg");
+    }
+
+    #[test]
+    fn empty_and_binary_rejected() {
+        assert_eq!(decode(b""), Err(TextError::Empty));
+        assert_eq!(decode(b"\x89PNG\x00\x01"), Err(TextError::Binary(4)));
+    }
+
+    #[test]
+    fn squash() {
+        assert_eq!(squash_spaces("  a \u{a0} b\t"), "a b");
+        assert_eq!(squash_spaces("\u{a0}"), "");
+    }
+}
