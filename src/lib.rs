@@ -5,10 +5,15 @@
 //! `index` groups articles by category, `render` turns a category into feed bytes,
 //! `site` keeps every served representation, and `server` answers HTTP from it.
 
+pub mod app;
 pub mod article;
+pub mod catalog;
+pub mod check;
 pub mod config;
 pub mod index;
 pub mod render;
+pub mod server;
+pub mod site;
 pub mod store;
 pub mod text;
 pub mod timestamp;

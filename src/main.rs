@@ -1,1 +1,215 @@
-fn main() {}
+//! The `bantin` command: arguments → config → logging → the chosen command → exit code.
+//!
+//! Exit codes: 0 success; 1 `check` found rejected files or a runtime failure;
+//! 2 usage error (clap); 64 (EX_USAGE) a configuration that cannot be used.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use bantin::config::{Config, ConfigError};
+
+/// Exit code for a bad configuration (sysexits.h EX_USAGE); systemd does not restart on it.
+const EXIT_CONFIG: u8 = 64;
+
+#[derive(Parser)]
+#[command(
+    name = "bantin",
+    version,
+    about = "Serve a store of Vietnamese news articles as RSS, Atom and JSON Feed"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(clap::Args, Clone, Default)]
+struct ServeArgs {
+    /// The configuration file [default: $BANTIN_CONFIG, else ./config.toml if present]
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// The article store (overrides `store` in the config)
+    #[arg(long)]
+    store: Option<PathBuf>,
+    /// The address to listen on (overrides `listen` in the config)
+    #[arg(long)]
+    listen: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the daemon (the default)
+    Serve(ServeArgs),
+    /// Show how each file parses
+    Check {
+        /// One JSON object per file and line
+        #[arg(long)]
+        json: bool,
+        /// Files or folders (recursive)
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Write every feed, the OPML list and the front page into a folder
+    Build {
+        /// The folder to write into (not inside the store)
+        #[arg(long)]
+        out: PathBuf,
+        /// The article store (overrides `store` in the config)
+        #[arg(long)]
+        store: Option<PathBuf>,
+    },
+    /// Configuration commands
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Validate the configuration and print it with defaults filled in
+    Check,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let config_flag = cli.serve.config.clone();
+    match cli.command {
+        None => serve(cli.serve),
+        Some(Command::Serve(mut args)) => {
+            args.config = args.config.or(config_flag);
+            serve(args)
+        }
+        Some(Command::Check { json, paths }) => {
+            let cfg = match load_config(config_flag.as_deref(), None, None) {
+                Ok(c) => c,
+                Err(code) => return code,
+            };
+            let mut out = std::io::stdout().lock();
+            match bantin::check::run(&paths, json, cfg.max_file_size, cfg.tz, &mut out) {
+                Ok(t) if t.rejected == 0 => ExitCode::SUCCESS,
+                Ok(_) => ExitCode::from(1),
+                Err(e) => {
+                    eprintln!("bantin: cannot write the report: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+        Some(Command::Build { out, store }) => {
+            let cfg = match load_config(config_flag.as_deref(), store, None) {
+                Ok(c) => c,
+                Err(code) => return code,
+            };
+            match bantin::app::build(&cfg, &out) {
+                Ok(b) => {
+                    println!(
+                        "wrote {} feeds and feeds.opml to {}: {} articles, {} files rejected",
+                        b.feeds,
+                        out.display(),
+                        b.articles,
+                        b.rejected
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("bantin: {e:#}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+        Some(Command::Config {
+            command: ConfigCommand::Check,
+        }) => match load_config(config_flag.as_deref(), None, None) {
+            Ok(cfg) => {
+                print!("{}", cfg.to_toml());
+                ExitCode::SUCCESS
+            }
+            Err(code) => code,
+        },
+    }
+}
+
+fn serve(args: ServeArgs) -> ExitCode {
+    let cfg = match load_config(args.config.as_deref(), args.store, args.listen) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("bantin: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(bantin::app::serve(cfg)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("bantin: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// The config file: `--config`, else `$BANTIN_CONFIG`, else `./config.toml` when it
+/// exists, else the built-in defaults. Overrides are applied after validation.
+fn load_config(
+    flag: Option<&Path>,
+    store: Option<PathBuf>,
+    listen: Option<String>,
+) -> Result<Config, ExitCode> {
+    let from_env = std::env::var_os("BANTIN_CONFIG").map(PathBuf::from);
+    let default = Path::new("config.toml");
+    let path = flag
+        .map(Path::to_owned)
+        .or(from_env)
+        .or_else(|| default.exists().then(|| default.to_owned()));
+    let loaded = match &path {
+        Some(p) => Config::load(p),
+        None => Config::from_toml("", None),
+    };
+    let mut cfg = loaded.map_err(config_error)?;
+    if let Some(store) = store {
+        cfg.store = store;
+    }
+    if let Some(listen) = listen {
+        cfg.listen = listen.parse().map_err(|_| {
+            config_error(ConfigError::Value {
+                path: PathBuf::from("--listen"),
+                key: "listen".into(),
+                value: listen.clone(),
+                reason: "expected an IP address and port such as \"127.0.0.1:8080\"".into(),
+            })
+        })?;
+    }
+    Ok(cfg)
+}
+
+fn config_error(e: ConfigError) -> ExitCode {
+    eprintln!("bantin: {e}");
+    ExitCode::from(EXIT_CONFIG)
+}
+
+/// Human-readable logs on stderr; `RUST_LOG` filters (default `info`).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let journal = std::env::var_os("JOURNAL_STREAM").is_some();
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(!journal && std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    if journal {
+        // journald stamps each line itself.
+        builder.without_time().init();
+    } else {
+        builder.init();
+    }
+}

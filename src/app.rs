@@ -1,0 +1,156 @@
+//! Lifecycle wiring: config → first full scan → bind → serve → drain on a signal.
+//! The only module that knows all the others.
+
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use crate::catalog::Catalog;
+use crate::config::Config;
+use crate::index::Index;
+use crate::server::{self, Limits, Snapshot, State};
+use crate::site::Site;
+
+/// Scans the store and renders every resource, logging what was rejected.
+pub fn load(cfg: &Config) -> anyhow::Result<(Catalog, Site)> {
+    let started = Instant::now();
+    let catalog = Catalog::scan(&cfg.store, cfg.max_file_size, cfg.tz)
+        .with_context(|| format!("cannot read the store {}", cfg.store.display()))?;
+    for (path, error) in catalog.rejected() {
+        tracing::warn!(path = %path.display(), "rejected: {error}");
+    }
+    let index = Arc::new(Index::new(catalog.entries.clone()));
+    let render_started = Instant::now();
+    let (site, errors) = Site::build(cfg, index, SystemTime::now());
+    for e in errors {
+        tracing::error!("{e}");
+    }
+    metrics::histogram!("bantin_render_seconds").record(render_started.elapsed().as_secs_f64());
+    metrics::gauge!("bantin_articles_indexed").set(catalog.entries.len() as f64);
+    metrics::gauge!("bantin_files_rejected").set(catalog.rejected_count() as f64);
+    metrics::gauge!("bantin_last_store_change_timestamp_seconds").set(unix_now());
+    tracing::info!(
+        articles = catalog.entries.len(),
+        rejected = catalog.rejected_count(),
+        feeds = site.index.categories().len() + 1,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "store loaded from {}",
+        cfg.store.display()
+    );
+    Ok((catalog, site))
+}
+
+fn unix_now() -> f64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+/// Runs the daemon until SIGTERM or SIGINT.
+pub async fn serve(cfg: Config) -> anyhow::Result<()> {
+    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
+        .install_recorder()
+        .map_err(|e| tracing::warn!("metrics disabled: {e}"))
+        .ok();
+    let cfg = Arc::new(cfg);
+    let loaded = {
+        let cfg = cfg.clone();
+        tokio::task::spawn_blocking(move || load(&cfg)).await??
+    };
+    let state = Arc::new(State {
+        snapshot: Default::default(),
+        metrics,
+    });
+    state.snapshot.store(Some(Arc::new(Snapshot {
+        site: loaded.1,
+        config: cfg.clone(),
+    })));
+    let listener = TcpListener::bind(cfg.listen)
+        .await
+        .with_context(|| format!("cannot listen on {} (the `listen` setting)", cfg.listen))?;
+    let addr = listener.local_addr()?;
+    // Tests and scripts read this line to learn the port when listening on port 0.
+    println!("listening on {addr}");
+    tracing::info!("listening on {addr}");
+    server::run(
+        listener,
+        state,
+        Limits::from_config(&cfg),
+        shutdown_signal(),
+    )
+    .await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Completes on SIGTERM or SIGINT.
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        tracing::error!("cannot install signal handlers; stop with SIGKILL");
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = term.recv() => tracing::info!("SIGTERM: shutting down"),
+        _ = int.recv() => tracing::info!("SIGINT: shutting down"),
+    }
+}
+
+/// What `bantin build` wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Built {
+    /// Feed files written (every format of every feed).
+    pub feeds: usize,
+    /// Articles in the store.
+    pub articles: usize,
+    /// Files rejected.
+    pub rejected: usize,
+}
+
+/// Writes every feed, the OPML list and the front page under `out`, at the
+/// paths the daemon serves them (`/` becomes `index.html`).
+pub fn build(cfg: &Config, out: &std::path::Path) -> anyhow::Result<Built> {
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let out_real = out.canonicalize()?;
+    let store_real = cfg
+        .store
+        .canonicalize()
+        .with_context(|| format!("cannot read the store {}", cfg.store.display()))?;
+    if out_real.starts_with(&store_real) {
+        anyhow::bail!(
+            "refusing to write into the store: {} is inside {}; choose an --out folder outside it",
+            out.display(),
+            cfg.store.display()
+        );
+    }
+    let (catalog, site) = load(cfg)?;
+    let mut feeds = 0;
+    for path in site.paths() {
+        let resource = &site.resources[path];
+        let rel = if path == "/" {
+            "index.html"
+        } else {
+            path.trim_start_matches('/')
+        };
+        let file = out.join(rel);
+        if let Some(dir) = file.parent() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        std::fs::write(&file, &resource.identity.bytes)
+            .with_context(|| format!("cannot write {}", file.display()))?;
+        if path.starts_with("/feed") && path != "/feeds.opml" {
+            feeds += 1;
+        }
+    }
+    Ok(Built {
+        feeds,
+        articles: catalog.entries.len(),
+        rejected: catalog.rejected_count(),
+    })
+}

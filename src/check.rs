@@ -1,0 +1,152 @@
+//! `bantin check`: how each file parses, for editors (one line a file) and tools
+//! (`--json`, one object a line: a public interface, keep its names stable).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono_tz::Tz;
+use serde::Serialize;
+
+use crate::article::{Article, Warning};
+use crate::store::{self, Candidate};
+use crate::timestamp::rfc3339;
+
+/// The JSON line for one file.
+#[derive(Serialize)]
+struct FileReport<'a> {
+    path: String,
+    ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    warnings: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    article: Option<ArticleReport<'a>>,
+}
+
+#[derive(Serialize)]
+struct ArticleReport<'a> {
+    id: &'a str,
+    title: &'a str,
+    categories: &'a [String],
+    tags: &'a [String],
+    published: String,
+    captured: Option<String>,
+    author: Option<&'a str>,
+    source: Option<&'a str>,
+    summary: &'a str,
+    paragraphs: &'a [String],
+}
+
+impl<'a> ArticleReport<'a> {
+    fn new(a: &'a Article) -> Self {
+        ArticleReport {
+            id: &a.id,
+            title: &a.title,
+            categories: &a.categories,
+            tags: &a.tags,
+            published: rfc3339(&a.published),
+            captured: a.captured.as_ref().map(rfc3339),
+            author: a.author.as_deref(),
+            source: a.source.as_deref(),
+            summary: &a.summary,
+            paragraphs: &a.paragraphs,
+        }
+    }
+}
+
+/// Totals of a check run.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Totals {
+    /// Files that parsed.
+    pub ok: usize,
+    /// Files that were rejected.
+    pub rejected: usize,
+    /// Warnings over all files.
+    pub warnings: usize,
+}
+
+/// The candidates a command-line path names: a folder's articles (ids relative to
+/// it), or one file (id = its name without extension). Ignored files are left out.
+fn candidates(path: &Path) -> Vec<(Result<Candidate, store::FileError>, PathBuf)> {
+    let meta = std::fs::metadata(path);
+    if meta.as_ref().is_ok_and(|m| m.is_dir()) {
+        return match store::list(path) {
+            Ok(listing) => listing
+                .candidates
+                .into_iter()
+                .map(|c| {
+                    let p = c.path.clone();
+                    (Ok(c), p)
+                })
+                .chain(listing.rejected.into_iter().map(|r| (Err(r.error), r.path)))
+                .collect(),
+            Err(e) => vec![(Err(e.into()), path.to_owned())],
+        };
+    }
+    let root = path.parent().unwrap_or(Path::new(""));
+    let canonical = root.canonicalize().unwrap_or_else(|_| root.to_owned());
+    match store::candidate(root, &canonical, path) {
+        Ok(Some(c)) => vec![(Ok(c), path.to_owned())],
+        Ok(None) => vec![],
+        Err(e) => vec![(Err(e), path.to_owned())],
+    }
+}
+
+/// Checks every file under `paths`, writing reports to `out`.
+pub fn run(
+    paths: &[PathBuf],
+    json: bool,
+    cap: u64,
+    tz: Tz,
+    out: &mut dyn Write,
+) -> std::io::Result<Totals> {
+    let mut totals = Totals::default();
+    for path in paths {
+        let mut found = candidates(path);
+        found.sort_by(|a, b| a.1.cmp(&b.1));
+        for (candidate, file) in found {
+            let result = candidate.and_then(|c| store::load(&c, cap, tz));
+            let (article, warnings, error) = match &result {
+                Ok(l) => (Some(&l.parsed.article), l.parsed.warnings.as_slice(), None),
+                Err(e) => (None, &[] as &[Warning], Some(e.to_string())),
+            };
+            if error.is_some() {
+                totals.rejected += 1;
+            } else {
+                totals.ok += 1;
+            }
+            totals.warnings += warnings.len();
+            let shown = file.display().to_string();
+            if json {
+                let report = FileReport {
+                    path: shown,
+                    ok: error.is_none(),
+                    error,
+                    warnings: warnings.iter().map(ToString::to_string).collect(),
+                    article: article.map(ArticleReport::new),
+                };
+                serde_json::to_writer(&mut *out, &report)?;
+                writeln!(out)?;
+            } else {
+                match &error {
+                    None => writeln!(out, "OK      {shown}")?,
+                    Some(e) => writeln!(out, "ERROR   {shown}: {e}")?,
+                }
+                for w in warnings {
+                    writeln!(out, "  warning: {shown}: {w}")?;
+                }
+            }
+        }
+    }
+    if !json {
+        writeln!(
+            out,
+            "{} files: {} ok, {} rejected, {} warnings",
+            totals.ok + totals.rejected,
+            totals.ok,
+            totals.rejected,
+            totals.warnings
+        )?;
+    }
+    Ok(totals)
+}

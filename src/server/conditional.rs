@@ -1,0 +1,134 @@
+//! The conditional GET decision of RFC 9110 §13, as a pure function.
+//!
+//! Precedence for a GET or HEAD on a resource that exists (§13.2.2):
+//!
+//! 1. `If-Match` / `If-Unmodified-Since`: not evaluated; they guard state-changing
+//!    methods and this server has none (§13.1.1, §13.1.4 allow ignoring them for GET).
+//! 3. When `If-None-Match` is present: if it matches the current ETag by *weak*
+//!    comparison (§8.8.3.2), or is `*`, the answer is 304 Not Modified (§13.1.2).
+//!    Otherwise the request proceeds, and `If-Modified-Since` is **not** looked at.
+//! 4. Only when `If-None-Match` is absent: if `If-Modified-Since` holds a valid
+//!    HTTP-date and the resource's Last-Modified is not later than it, 304
+//!    (§13.1.3). An invalid date is ignored (§13.1.3: "A recipient MUST ignore the
+//!    If-Modified-Since header field if the received field value is not a valid
+//!    HTTP-date").
+//! 5. Otherwise 200 with the full representation.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use headers::{ETag, HeaderMapExt, IfNoneMatch};
+use http::HeaderMap;
+
+use crate::timestamp::parse_http_date;
+
+/// What to answer a GET or HEAD.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// 304 Not Modified: the client's copy is current.
+    NotModified,
+    /// 200 with the body.
+    Full,
+}
+
+/// Decides between 304 and 200 for a resource with `etag` and `last_modified`.
+pub fn decide(headers: &HeaderMap, etag: &ETag, last_modified: SystemTime) -> Decision {
+    if headers.contains_key(http::header::IF_NONE_MATCH) {
+        // A malformed If-None-Match parses as absent from `typed_get`; it can never
+        // match, so the full response is the safe answer (and If-Modified-Since
+        // stays ignored, since the field was sent).
+        return match headers.typed_get::<IfNoneMatch>() {
+            // `precondition_passes` is true when no tag matches (weak comparison).
+            Some(inm) if !inm.precondition_passes(etag) => Decision::NotModified,
+            _ => Decision::Full,
+        };
+    }
+    let since = headers
+        .get(http::header::IF_MODIFIED_SINCE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_http_date);
+    match since {
+        Some(since) if whole_seconds(last_modified) <= whole_seconds(since) => {
+            Decision::NotModified
+        }
+        _ => Decision::Full,
+    }
+}
+
+/// HTTP dates carry whole seconds; compare at that resolution.
+fn whole_seconds(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn h(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut m = HeaderMap::new();
+        for (k, v) in pairs {
+            m.append(
+                http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                http::HeaderValue::from_str(v).unwrap(),
+            );
+        }
+        m
+    }
+
+    const LM: u64 = 1_589_099_580; // Sun, 10 May 2020 08:33:00 GMT
+
+    fn decide_with(pairs: &[(&str, &str)]) -> Decision {
+        let etag: ETag = "\"abc\"".parse().unwrap();
+        decide(&h(pairs), &etag, UNIX_EPOCH + Duration::from_secs(LM))
+    }
+
+    #[test]
+    fn none_match_forms() {
+        use Decision::*;
+        assert_eq!(decide_with(&[]), Full);
+        assert_eq!(decide_with(&[("if-none-match", "\"abc\"")]), NotModified);
+        assert_eq!(decide_with(&[("if-none-match", "W/\"abc\"")]), NotModified);
+        assert_eq!(decide_with(&[("if-none-match", "*")]), NotModified);
+        assert_eq!(
+            decide_with(&[("if-none-match", "\"x\", \"abc\"")]),
+            NotModified
+        );
+        assert_eq!(decide_with(&[("if-none-match", "\"x\"")]), Full);
+        assert_eq!(
+            decide_with(&[("if-none-match", "\"x\""), ("if-none-match", "\"abc\"")]),
+            NotModified
+        );
+        assert_eq!(decide_with(&[("if-none-match", "garbage")]), Full);
+    }
+
+    #[test]
+    fn none_match_takes_precedence_over_modified_since() {
+        let current = "Sun, 10 May 2020 08:33:00 GMT";
+        assert_eq!(
+            decide_with(&[("if-none-match", "\"x\""), ("if-modified-since", current)]),
+            Decision::Full
+        );
+    }
+
+    #[test]
+    fn modified_since() {
+        use Decision::*;
+        assert_eq!(
+            decide_with(&[("if-modified-since", "Sun, 10 May 2020 08:33:00 GMT")]),
+            NotModified
+        );
+        assert_eq!(
+            decide_with(&[("if-modified-since", "Mon, 11 May 2020 08:33:00 GMT")]),
+            NotModified
+        );
+        assert_eq!(
+            decide_with(&[("if-modified-since", "Sun, 10 May 2020 08:32:59 GMT")]),
+            Full
+        );
+        assert_eq!(
+            decide_with(&[("if-modified-since", "Sunday, 10-May-20 08:33:00 GMT")]),
+            NotModified
+        );
+        assert_eq!(decide_with(&[("if-modified-since", "yesterday")]), Full);
+    }
+}

@@ -1,0 +1,367 @@
+//! The HTTP server: accept loop, routing, and responses built from the current
+//! snapshot. The request path does no work that can fail: every body, ETag and
+//! Last-Modified was computed when the snapshot was rendered.
+
+pub mod conditional;
+pub mod negotiate;
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use arc_swap::ArcSwapOption;
+use bytes::Bytes;
+use http::header::{self, HeaderValue};
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::Full;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use metrics_exporter_prometheus::PrometheusHandle;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+use crate::config::Config;
+use crate::render;
+use crate::site::{Body, Resource, Site};
+use crate::timestamp::http_date;
+use conditional::Decision;
+use negotiate::Coding;
+
+/// What the server answers from: one rendered site and the config it was rendered with.
+#[derive(Debug)]
+pub struct Snapshot {
+    /// Every precomputed resource.
+    pub site: Site,
+    /// The config in force.
+    pub config: Arc<Config>,
+}
+
+/// State shared by every connection.
+#[derive(Default)]
+pub struct State {
+    /// The current snapshot; `None` until the first scan is rendered.
+    pub snapshot: ArcSwapOption<Snapshot>,
+    /// Renders `/metrics`; `None` when no recorder is installed.
+    pub metrics: Option<PrometheusHandle>,
+}
+
+/// Serves `listener` until `shutdown` completes, then gives in-flight requests
+/// `grace` to finish. The caller binds the socket and decides what shutdown means,
+/// so tests pass `127.0.0.1:0` and systemd an inherited socket.
+pub async fn run(
+    listener: TcpListener,
+    state: Arc<State>,
+    limits: Limits,
+    shutdown: impl Future<Output = ()>,
+) {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .max_buf_size(limits.max_header_bytes)
+        .keep_alive(true);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_concurrent_streams(64);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let permits = Arc::new(Semaphore::new(limits.max_connections));
+    tokio::pin!(shutdown);
+    loop {
+        // Wait for a connection slot first: past the cap, clients queue in the
+        // kernel's backlog instead of being accepted and starved.
+        let permit = tokio::select! {
+            p = permits.clone().acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // EMFILE and friends: back off rather than spin.
+                    tracing::warn!(error = %e, "accept failed; retrying in 100 ms");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let state = state.clone();
+        let service = hyper::service::service_fn(move |req| {
+            let state = state.clone();
+            async move { Ok::<_, Infallible>(handle(&state, &req)) }
+        });
+        let conn = builder
+            .serve_connection(TokioIo::new(stream), service)
+            .into_owned();
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
+    tracing::info!(grace = ?limits.grace, "draining connections");
+    if tokio::time::timeout(limits.grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("grace period over; closing the remaining connections");
+    }
+}
+
+/// Server limits, from `[http]`.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Time to receive a request's headers.
+    pub header_timeout: Duration,
+    /// Request head size; larger heads get 431.
+    pub max_header_bytes: usize,
+    /// Connections served at once.
+    pub max_connections: usize,
+    /// Time in-flight requests get on shutdown.
+    pub grace: Duration,
+}
+
+impl Limits {
+    /// The limits a config asks for.
+    pub fn from_config(cfg: &Config) -> Limits {
+        Limits {
+            header_timeout: cfg.header_timeout(),
+            max_header_bytes: 64 * 1024,
+            max_connections: cfg.http.max_connections,
+            grace: Duration::from_secs(cfg.http.shutdown_grace_secs),
+        }
+    }
+}
+
+/// Which kind of route a request hit: a bounded label for metrics.
+fn route_label(path: &str) -> &'static str {
+    match path {
+        "/" => "home",
+        "/feeds.opml" => "opml",
+        "/healthz" => "healthz",
+        "/metrics" => "metrics",
+        p if p.starts_with("/feed.") => "feed_all",
+        p if p.starts_with("/feeds/") => "feed",
+        p if p.starts_with("/articles/") => "article",
+        _ => "other",
+    }
+}
+
+/// Answers one request. Every branch builds a response.
+pub fn handle<B>(state: &State, req: &Request<B>) -> Response<Full<Bytes>> {
+    let path = req.uri().path();
+    let response = route(state, req, path);
+    let status = response.status();
+    metrics::counter!("bantin_http_requests_total", "route" => route_label(path), "status" => status.as_str().to_owned())
+        .increment(1);
+    if status == StatusCode::NOT_MODIFIED {
+        metrics::counter!("bantin_http_not_modified_total").increment(1);
+    }
+    let sent = {
+        use hyper::body::Body as _;
+        response.body().size_hint().exact().unwrap_or(0)
+    };
+    metrics::counter!("bantin_http_response_bytes_total").increment(sent);
+    tracing::debug!(method = %req.method(), path, status = status.as_u16(), "request");
+    response
+}
+
+fn route<B>(state: &State, req: &Request<B>, path: &str) -> Response<Full<Bytes>> {
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        let mut r = plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
+        r.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return r;
+    }
+    let head = req.method() == Method::HEAD;
+    let snapshot = state.snapshot.load_full();
+    match path {
+        "/healthz" => {
+            return match &snapshot {
+                Some(s) => finish(
+                    plain(
+                        StatusCode::OK,
+                        &format!(
+                            "ok: {} articles, {} feeds\n",
+                            s.site.index.entries().len(),
+                            s.site.index.categories().len() + 1
+                        ),
+                    ),
+                    head,
+                ),
+                None => finish(
+                    plain(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "starting: first scan not served yet\n",
+                    ),
+                    head,
+                ),
+            };
+        }
+        "/metrics" => {
+            let body = state
+                .metrics
+                .as_ref()
+                .map(PrometheusHandle::render)
+                .unwrap_or_default();
+            let mut r = Response::new(Full::new(Bytes::from(body)));
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+            );
+            r.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            return finish(r, head);
+        }
+        _ => {}
+    }
+    let Some(snapshot) = snapshot else {
+        return finish(
+            plain(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "starting: first scan not served yet\n",
+            ),
+            head,
+        );
+    };
+    if let Some(resource) = snapshot.site.resources.get(path) {
+        return represent(req, resource, &snapshot.config, head);
+    }
+    if let Some(encoded) = path.strip_prefix("/articles/") {
+        let id = percent_encoding::percent_decode_str(encoded)
+            .decode_utf8()
+            .ok();
+        if let Some(entry) = id.as_deref().and_then(|id| snapshot.site.index.get(id)) {
+            let category = snapshot.site.index.category_of(&entry.article.id);
+            let page = render::html::article_page(&snapshot.config.site, &entry.article, category);
+            let lm = entry
+                .modified
+                .unwrap_or(SystemTime::UNIX_EPOCH)
+                .max(SystemTime::UNIX_EPOCH)
+                .min(SystemTime::now());
+            return represent_identity(
+                req,
+                "text/html; charset=utf-8",
+                lm,
+                Body::new(page),
+                &snapshot.config,
+                head,
+            );
+        }
+    }
+    finish(plain(StatusCode::NOT_FOUND, "not found\n"), head)
+}
+
+/// A precomputed resource, negotiated and conditional.
+fn represent<B>(req: &Request<B>, r: &Resource, cfg: &Config, head: bool) -> Response<Full<Bytes>> {
+    let (body, coding) = match negotiate::choose(req.headers()) {
+        Coding::Br => (&r.br, Some("br")),
+        Coding::Gzip => (&r.gzip, Some("gzip")),
+        Coding::Identity => (&r.identity, None),
+    };
+    respond(
+        req,
+        r.content_type,
+        r.last_modified,
+        body,
+        coding,
+        cfg,
+        head,
+    )
+}
+
+/// A page rendered on request (article pages): identity only.
+fn represent_identity<B>(
+    req: &Request<B>,
+    content_type: &'static str,
+    last_modified: SystemTime,
+    body: Body,
+    cfg: &Config,
+    head: bool,
+) -> Response<Full<Bytes>> {
+    respond(req, content_type, last_modified, &body, None, cfg, head)
+}
+
+fn respond<B>(
+    req: &Request<B>,
+    content_type: &'static str,
+    last_modified: SystemTime,
+    body: &Body,
+    coding: Option<&'static str>,
+    cfg: &Config,
+    head: bool,
+) -> Response<Full<Bytes>> {
+    let decision = conditional::decide(req.headers(), &body.tag, last_modified);
+    let mut r = match decision {
+        Decision::NotModified => {
+            let mut r = Response::new(Full::new(Bytes::new()));
+            *r.status_mut() = StatusCode::NOT_MODIFIED;
+            r
+        }
+        Decision::Full if head => {
+            let mut r = Response::new(Full::new(Bytes::new()));
+            r.headers_mut()
+                .insert(header::CONTENT_LENGTH, HeaderValue::from(body.bytes.len()));
+            r
+        }
+        Decision::Full => Response::new(Full::new(body.bytes.clone())),
+    };
+    let h = r.headers_mut();
+    // RFC 9110 §15.4.5: a 304 carries the ETag, Last-Modified (as validators),
+    // Cache-Control and Vary a 200 would have.
+    h.insert(header::ETAG, header_value(&body.etag));
+    h.insert(
+        header::LAST_MODIFIED,
+        header_value(&http_date(last_modified)),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        header_value(&format!("public, max-age={}", cfg.http.cache_max_age)),
+    );
+    h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    if decision == Decision::Full {
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        if let Some(c) = coding {
+            h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(c));
+        }
+    }
+    h.insert(header::DATE, header_value(&http_date(SystemTime::now())));
+    r
+}
+
+/// Our own header values are ASCII by construction.
+fn header_value(s: &str) -> HeaderValue {
+    HeaderValue::from_str(s).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+fn plain(status: StatusCode, text: &str) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::copy_from_slice(text.as_bytes())));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r
+}
+
+/// HEAD: the same headers, no body.
+fn finish(mut r: Response<Full<Bytes>>, head: bool) -> Response<Full<Bytes>> {
+    if head {
+        use hyper::body::Body as _;
+        let len = r.body().size_hint().exact().unwrap_or(0);
+        r.headers_mut()
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+        *r.body_mut() = Full::new(Bytes::new());
+    }
+    r
+}

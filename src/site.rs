@@ -1,0 +1,344 @@
+//! Every representation the daemon serves, precomputed: feed bytes in identity,
+//! gzip and brotli, each with its strong ETag, plus Last-Modified per resource.
+//!
+//! A [`Site`] is an immutable snapshot. [`Site::build`] renders everything;
+//! [`Site::update`] re-renders only the feeds whose selected items changed, so
+//! every other feed keeps its bytes, ETags and Last-Modified exactly.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+
+use crate::config::Config;
+use crate::index::{Entry, Index};
+use crate::render::{self, FeedView, Format};
+
+/// One encoding of a resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Body {
+    /// The bytes sent.
+    pub bytes: Bytes,
+    /// The strong entity tag, quoted: a hash of exactly these bytes.
+    pub etag: String,
+    /// The same tag, parsed, for conditional request matching.
+    pub tag: headers::ETag,
+}
+
+impl Body {
+    /// Wraps bytes with their ETag.
+    pub fn new(bytes: Vec<u8>) -> Body {
+        let hash = blake3::hash(&bytes);
+        let hex = hash.to_hex();
+        let etag = format!("\"{}\"", &hex[..32]);
+        let tag = etag
+            .parse()
+            .expect("a quoted hex string is a valid entity tag");
+        Body {
+            etag,
+            tag,
+            bytes: Bytes::from(bytes),
+        }
+    }
+}
+
+/// A resource in every encoding it is offered in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resource {
+    /// `Content-Type`.
+    pub content_type: &'static str,
+    /// `Last-Modified`.
+    pub last_modified: SystemTime,
+    /// The uncompressed bytes.
+    pub identity: Body,
+    /// gzip (RFC 1952).
+    pub gzip: Body,
+    /// brotli (RFC 7932).
+    pub br: Body,
+}
+
+/// gzip level: the default trade-off, feeds are compressed once per change.
+const GZIP_LEVEL: u32 = 6;
+/// brotli quality: 5 is faster than gzip -9 and smaller; 11 costs ~50x the CPU.
+const BROTLI_QUALITY: u32 = 5;
+
+impl Resource {
+    /// Compresses `bytes` both ways.
+    pub fn new(content_type: &'static str, last_modified: SystemTime, bytes: Vec<u8>) -> Resource {
+        let gzip = {
+            let mut enc = flate2::write::GzEncoder::new(
+                Vec::with_capacity(bytes.len() / 4),
+                flate2::Compression::new(GZIP_LEVEL),
+            );
+            // Writing into a Vec cannot fail.
+            let _ = enc.write_all(&bytes);
+            enc.finish().unwrap_or_default()
+        };
+        let br = {
+            let mut out = Vec::with_capacity(bytes.len() / 4);
+            let params = brotli::enc::BrotliEncoderParams {
+                quality: BROTLI_QUALITY as i32,
+                ..Default::default()
+            };
+            let _ = brotli::BrotliCompress(&mut &bytes[..], &mut out, &params);
+            out
+        };
+        Resource {
+            content_type,
+            last_modified,
+            identity: Body::new(bytes),
+            gzip: Body::new(gzip),
+            br: Body::new(br),
+        }
+    }
+}
+
+/// What a feed was rendered from, to tell whether it must be rendered again.
+#[derive(Debug, Clone)]
+struct Rendered {
+    items: Vec<Entry>,
+    title: String,
+    description: String,
+}
+
+impl Rendered {
+    fn same_as(&self, other: &Rendered) -> bool {
+        self.title == other.title
+            && self.description == other.description
+            && self.items.len() == other.items.len()
+            && self
+                .items
+                .iter()
+                .zip(&other.items)
+                .all(|(a, b)| Arc::ptr_eq(&a.article, &b.article))
+    }
+}
+
+/// Every served resource of one store snapshot.
+#[derive(Debug, Clone, Default)]
+pub struct Site {
+    /// The index the resources were rendered from.
+    pub index: Arc<Index>,
+    /// Resources by URL path.
+    pub resources: HashMap<String, Arc<Resource>>,
+    feeds: BTreeMap<Option<String>, Rendered>,
+}
+
+/// A feed that failed to render (the previous bytes keep being served).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot render {path}: {message}")]
+pub struct RenderError {
+    /// The feed's URL path.
+    pub path: String,
+    /// Why.
+    pub message: String,
+}
+
+impl Site {
+    /// Renders every resource of `index`.
+    pub fn build(cfg: &Config, index: Arc<Index>, now: SystemTime) -> (Site, Vec<RenderError>) {
+        Site::default().update(cfg, index, now, true)
+    }
+
+    /// Renders what changed between `self` and `index`; `force` renders everything
+    /// (after a config change). Last-Modified never moves backwards, never passes `now`.
+    pub fn update(
+        &self,
+        cfg: &Config,
+        index: Arc<Index>,
+        now: SystemTime,
+        force: bool,
+    ) -> (Site, Vec<RenderError>) {
+        let mut errors = Vec::new();
+        let mut resources = self.resources.clone();
+        let mut feeds = BTreeMap::new();
+        let slugs: Vec<Option<String>> = std::iter::once(None)
+            .chain(index.categories().keys().cloned().map(Some))
+            .collect();
+        let title_of = |slug: Option<&str>| feed_title(cfg, &index, slug);
+        let mut any_changed = force;
+        for slug in &slugs {
+            let s = slug.as_deref();
+            let now_rendered = Rendered {
+                items: index.select(s, cfg.items_for(s)),
+                title: title_of(s),
+                description: feed_description(cfg, &index, s),
+            };
+            let unchanged = !force
+                && self
+                    .feeds
+                    .get(slug)
+                    .is_some_and(|prev| prev.same_as(&now_rendered));
+            if !unchanged {
+                any_changed = true;
+                let view = FeedView {
+                    site: &cfg.site,
+                    slug: s,
+                    title: now_rendered.title.clone(),
+                    description: now_rendered.description.clone(),
+                    ttl: cfg.feeds.ttl,
+                    items: &now_rendered.items,
+                };
+                let computed = last_modified(&now_rendered.items, now);
+                for format in Format::ALL {
+                    let path = render::feed_path(s, format);
+                    let bytes = match format {
+                        Format::Rss => render::rss_feed::render(&view).map_err(|e| e.to_string()),
+                        Format::Atom => render::atom_feed::render(&view).map_err(|e| e.to_string()),
+                        Format::Json => render::json_feed::render(&view).map_err(|e| e.to_string()),
+                    };
+                    match bytes {
+                        Ok(bytes) => {
+                            let prev = self.resources.get(&path);
+                            if prev.is_some_and(|p| p.identity.bytes == bytes) {
+                                continue;
+                            }
+                            let lm = advance(prev.map(|p| p.last_modified), computed, now);
+                            resources.insert(
+                                path,
+                                Arc::new(Resource::new(format.content_type(), lm, bytes)),
+                            );
+                        }
+                        Err(message) => errors.push(RenderError { path, message }),
+                    }
+                }
+            }
+            feeds.insert(slug.clone(), now_rendered);
+        }
+        // Feeds of categories that no longer exist leave the site.
+        for gone in self.feeds.keys().filter(|s| !feeds.contains_key(*s)) {
+            for format in Format::ALL {
+                resources.remove(&render::feed_path(gone.as_deref(), format));
+            }
+            any_changed = true;
+        }
+        if any_changed || !resources.contains_key("/") {
+            let newest = index.select(None, 30);
+            let lm = last_modified(&newest, now);
+            let pages = [
+                (
+                    "/feeds.opml",
+                    "text/x-opml; charset=utf-8",
+                    render::opml::render(&cfg.site, &index, &title_of),
+                ),
+                (
+                    "/",
+                    "text/html; charset=utf-8",
+                    render::html::front_page(&cfg.site, &index, &newest, &title_of),
+                ),
+            ];
+            for (path, content_type, bytes) in pages {
+                let prev = self.resources.get(path);
+                if prev.is_some_and(|p| p.identity.bytes == bytes) {
+                    continue;
+                }
+                let lm = advance(prev.map(|p| p.last_modified), lm, now);
+                resources.insert(
+                    path.to_owned(),
+                    Arc::new(Resource::new(content_type, lm, bytes)),
+                );
+            }
+        }
+        (
+            Site {
+                index,
+                resources,
+                feeds,
+            },
+            errors,
+        )
+    }
+
+    /// Paths of the feeds and pages, sorted.
+    pub fn paths(&self) -> Vec<&str> {
+        let mut v: Vec<&str> = self.resources.keys().map(String::as_str).collect();
+        v.sort_unstable();
+        v
+    }
+}
+
+/// A feed's title: the config override, the category name, or the site title.
+pub fn feed_title(cfg: &Config, index: &Index, slug: Option<&str>) -> String {
+    let Some(slug) = slug else {
+        return cfg.site.title.clone();
+    };
+    cfg.feeds
+        .categories
+        .get(slug)
+        .and_then(|o| o.title.clone())
+        .or_else(|| index.categories().get(slug).map(|c| c.path.join(" › ")))
+        .unwrap_or_else(|| slug.to_owned())
+}
+
+fn feed_description(cfg: &Config, index: &Index, slug: Option<&str>) -> String {
+    let Some(slug) = slug else {
+        return cfg.site.description.clone();
+    };
+    cfg.feeds
+        .categories
+        .get(slug)
+        .and_then(|o| o.description.clone())
+        .unwrap_or_else(|| {
+            let name = index
+                .categories()
+                .get(slug)
+                .map_or(slug, |c| c.name.as_str());
+            format!("{}: {name}", cfg.site.title)
+        })
+}
+
+/// The newest of the items' publication dates and file modification times, at most `now`.
+fn last_modified(items: &[Entry], now: SystemTime) -> SystemTime {
+    items
+        .iter()
+        .flat_map(|e| {
+            let published = u64::try_from(e.article.published.timestamp())
+                .map_or(UNIX_EPOCH, |s| UNIX_EPOCH + Duration::from_secs(s));
+            [Some(published), e.modified]
+        })
+        .flatten()
+        .max()
+        .unwrap_or(UNIX_EPOCH)
+        .min(now)
+}
+
+/// Last-Modified for a changed body: the computed time, but later than the
+/// previous one (HTTP dates have whole seconds) and never after `now`.
+fn advance(prev: Option<SystemTime>, computed: SystemTime, now: SystemTime) -> SystemTime {
+    let whole = |t: SystemTime| {
+        UNIX_EPOCH + Duration::from_secs(t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()))
+    };
+    match prev {
+        Some(p) if whole(computed) <= whole(p) => whole(p + Duration::from_secs(1))
+            .min(whole(now))
+            .max(whole(p)),
+        _ => whole(computed).min(whole(now)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn last_modified_moves_forward_only() {
+        let t = |s| UNIX_EPOCH + Duration::from_secs(s);
+        assert_eq!(advance(None, t(100), t(200)), t(100));
+        assert_eq!(advance(None, t(300), t(200)), t(200));
+        assert_eq!(advance(Some(t(150)), t(100), t(200)), t(151));
+        assert_eq!(advance(Some(t(150)), t(180), t(200)), t(180));
+        assert_eq!(advance(Some(t(200)), t(100), t(200)), t(200));
+    }
+
+    #[test]
+    fn etag_is_a_strong_hash_of_the_bytes() {
+        let a = Body::new(b"abc".to_vec());
+        let b = Body::new(b"abc".to_vec());
+        let c = Body::new(b"abd".to_vec());
+        assert_eq!(a.etag, b.etag);
+        assert_ne!(a.etag, c.etag);
+        assert!(a.etag.starts_with('"') && a.etag.ends_with('"') && a.etag.len() == 34);
+    }
+}
