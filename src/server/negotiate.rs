@@ -18,7 +18,8 @@ pub enum Coding {
 /// br, gzip and identity, preferring the smaller body on ties.
 ///
 /// A coding not named takes the q-value of `*` if present; identity not named
-/// (and not excluded by `*;q=0`) is acceptable (§12.5.3). When the field is absent
+/// (and not excluded by `*;q=0`) is acceptable (§12.5.3), below any coding the
+/// client names. When the field is absent
 /// or cannot be parsed, identity is sent. When nothing is acceptable, identity is
 /// sent anyway, as §12.5.3 permits.
 pub fn choose(headers: &HeaderMap) -> Coding {
@@ -78,7 +79,8 @@ mod tests {
         assert_eq!(pick("gzip;q=0"), Coding::Identity);
         assert_eq!(pick("br;q=0.5, gzip;q=0.8"), Coding::Gzip);
         assert_eq!(pick("*"), Coding::Br);
-        assert_eq!(pick("*;q=0.5, br;q=0"), Coding::Identity);
+        assert_eq!(pick("*;q=0.5, br;q=0"), Coding::Gzip);
+        assert_eq!(pick("*;q=0, identity;q=0.5"), Coding::Identity);
         assert_eq!(pick("*;q=0.5, identity;q=0.1, br;q=0"), Coding::Gzip);
         assert_eq!(pick("identity;q=0, gzip;q=0.1"), Coding::Gzip);
         assert_eq!(pick("deflate"), Coding::Identity);
