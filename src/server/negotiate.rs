@@ -42,9 +42,8 @@ pub fn choose(headers: &HeaderMap) -> Coding {
         .reduce(f32::max);
     let br = q_of(Encoding::Brotli).or(star).unwrap_or(0.0);
     let gzip = q_of(Encoding::Gzip).or(star).unwrap_or(0.0);
-    let identity = q_of(Encoding::Identity)
-        .or(star.filter(|q| *q == 0.0))
-        .unwrap_or(1.0);
+    // Identity not named is acceptable, but as the last choice.
+    let identity = q_of(Encoding::Identity).or(star).unwrap_or(0.001);
     let mut best = (Coding::Identity, 0.0_f32);
     for (coding, q) in [
         (Coding::Br, br),
