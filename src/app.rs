@@ -48,8 +48,11 @@ fn unix_now() -> f64 {
         .map_or(0.0, |d| d.as_secs_f64())
 }
 
-/// Runs the daemon until SIGTERM or SIGINT.
-pub async fn serve(cfg: Config) -> anyhow::Result<()> {
+/// Re-reads the configuration on SIGHUP (with the command line's overrides).
+pub type Reloader = Box<dyn Fn() -> Result<Config, crate::config::ConfigError> + Send + Sync>;
+
+/// Runs the daemon until SIGTERM or SIGINT; SIGHUP reloads the configuration.
+pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
         .install_recorder()
         .map_err(|e| tracing::warn!("metrics disabled: {e}"))
@@ -63,10 +66,14 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
         snapshot: Default::default(),
         metrics,
     });
+    let (catalog, site) = loaded;
     state.snapshot.store(Some(Arc::new(Snapshot {
-        site: loaded.1,
+        site,
         config: cfg.clone(),
     })));
+    let watcher = crate::watch::spawn(cfg.clone(), catalog, state.clone())
+        .context("cannot start the store watcher thread")?;
+    tokio::spawn(reload_on_hangup(reload, watcher.sender()));
     let listener = TcpListener::bind(cfg.listen)
         .await
         .with_context(|| format!("cannot listen on {} (the `listen` setting)", cfg.listen))?;
@@ -83,6 +90,27 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
     .await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// On each SIGHUP: re-read the configuration; a bad one is logged and the
+/// running one kept, a good one goes to the watch thread to apply.
+async fn reload_on_hangup(reload: Reloader, tx: std::sync::mpsc::Sender<crate::watch::Msg>) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let Ok(mut hup) = signal(SignalKind::hangup()) else {
+        tracing::error!("cannot install the SIGHUP handler; reload by restarting");
+        return;
+    };
+    while hup.recv().await.is_some() {
+        tracing::info!("SIGHUP: reloading the configuration");
+        match reload() {
+            Ok(cfg) => {
+                if tx.send(crate::watch::Msg::Reload(Box::new(cfg))).is_err() {
+                    return;
+                }
+            }
+            Err(e) => tracing::error!("keeping the running configuration: {e}"),
+        }
+    }
 }
 
 /// Completes on SIGTERM or SIGINT.

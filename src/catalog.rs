@@ -1,8 +1,12 @@
 //! The store's parsed state: which file gave which article, which files were
 //! rejected and why, and the (size, mtime) each was read at, so a later pass
 //! re-reads only what differs.
+//!
+//! A file that was good and is then saved broken (or caught half-written) keeps
+//! serving its last good article: the catalog records the new (size, mtime) and
+//! the error, so the next change to the file is read again.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -16,26 +20,36 @@ use crate::store::{self, Candidate, FileError};
 /// What the catalog knows of one file.
 #[derive(Debug, Clone)]
 pub struct FileState {
-    /// Size when listed.
+    /// Size when last read.
     pub len: u64,
-    /// Modification time when listed.
+    /// Modification time when last read.
     pub modified: Option<SystemTime>,
-    /// The outcome of reading it.
-    pub outcome: Outcome,
+    /// The article id this file's last good version is served under.
+    pub serving: Option<String>,
+    /// Why the last read failed; `None` when it succeeded.
+    pub error: Option<String>,
+    /// Repairs the parser made on the last good read.
+    pub warnings: Vec<Warning>,
 }
 
-/// How reading a file went.
-#[derive(Debug, Clone)]
-pub enum Outcome {
-    /// An article, with its warnings.
-    Article {
-        /// The article id.
-        id: String,
-        /// Repairs the parser made.
-        warnings: Vec<Warning>,
-    },
-    /// Rejected; the message says why.
-    Rejected(String),
+/// What one refresh changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changes {
+    /// Files that gave a new article.
+    pub added: usize,
+    /// Files whose article changed.
+    pub changed: usize,
+    /// Files that left the store.
+    pub removed: usize,
+    /// Files read and rejected (their last good version, if any, kept).
+    pub rejected: usize,
+}
+
+impl Changes {
+    /// Whether the served articles may differ.
+    pub fn any(&self) -> bool {
+        self.added + self.changed + self.removed > 0
+    }
 }
 
 /// Every candidate file of the store and the articles they gave.
@@ -43,7 +57,7 @@ pub enum Outcome {
 pub struct Catalog {
     /// Files by path.
     pub files: BTreeMap<PathBuf, FileState>,
-    /// Articles by id (the id's file is the first path that claimed it).
+    /// Articles by id (an id belongs to the first path that claimed it).
     pub entries: BTreeMap<String, Entry>,
     /// Refusals seen while listing (bad symlinks, FIFOs, unreadable folders).
     pub listing_errors: BTreeMap<PathBuf, String>,
@@ -52,24 +66,83 @@ pub struct Catalog {
 impl Catalog {
     /// Lists and reads the whole store, parsing on every core.
     pub fn scan(root: &Path, cap: u64, tz: Tz) -> std::io::Result<Catalog> {
-        let listing = store::list(root)?;
         let mut catalog = Catalog::default();
-        for r in listing.rejected {
-            catalog.listing_errors.insert(r.path, r.error.to_string());
-        }
-        let loaded = load_parallel(&listing.candidates, cap, tz);
-        for (c, result) in listing.candidates.into_iter().zip(loaded) {
-            catalog.record(c, result);
-        }
+        catalog.refresh(root, root, cap, tz, false)?;
         Ok(catalog)
     }
 
-    /// Files that were rejected, with why, sorted by path.
+    /// Re-examines `sub` (a file or folder under `root`, or `root` itself):
+    /// files gone from it leave, files whose (size, mtime) differ are read again;
+    /// with `force` (a watcher said `sub` changed) every file under it is read again,
+    /// since two saves within one mtime tick can leave both unchanged.
+    pub fn refresh(
+        &mut self,
+        root: &Path,
+        sub: &Path,
+        cap: u64,
+        tz: Tz,
+        force: bool,
+    ) -> std::io::Result<Changes> {
+        let canonical_root = root.canonicalize()?;
+        let listing = store::list_under(root, &canonical_root, sub)?;
+        let mut changes = Changes::default();
+
+        let known: Vec<PathBuf> = self
+            .files
+            .range(sub.to_owned()..)
+            .take_while(|(p, _)| p.starts_with(sub))
+            .map(|(p, _)| p.clone())
+            .collect();
+        let listed: BTreeSet<&Path> = listing
+            .candidates
+            .iter()
+            .map(|c| c.path.as_path())
+            .collect();
+        for path in known.iter().filter(|p| !listed.contains(p.as_path())) {
+            if let Some(state) = self.files.remove(path) {
+                if let Some(id) = state.serving {
+                    self.entries.remove(&id);
+                    changes.removed += 1;
+                }
+            }
+        }
+        let stale: Vec<_> = self
+            .listing_errors
+            .range(sub.to_owned()..)
+            .take_while(|(p, _)| p.starts_with(sub))
+            .map(|(p, _)| p.clone())
+            .collect();
+        for p in stale {
+            self.listing_errors.remove(&p);
+        }
+        for r in listing.rejected {
+            self.listing_errors.insert(r.path, r.error.to_string());
+        }
+
+        let to_read: Vec<Candidate> = listing
+            .candidates
+            .into_iter()
+            .filter(|c| {
+                force
+                    || self
+                        .files
+                        .get(&c.path)
+                        .is_none_or(|s| s.len != c.len || s.modified != c.modified)
+            })
+            .collect();
+        let loaded = load_parallel(&to_read, cap, tz);
+        for (c, result) in to_read.into_iter().zip(loaded) {
+            self.record(c, result, &mut changes);
+        }
+        Ok(changes)
+    }
+
+    /// Files that are rejected now, with why, sorted by path.
     pub fn rejected(&self) -> impl Iterator<Item = (&Path, &str)> {
-        let files = self.files.iter().filter_map(|(p, s)| match &s.outcome {
-            Outcome::Rejected(e) => Some((p.as_path(), e.as_str())),
-            Outcome::Article { .. } => None,
-        });
+        let files = self
+            .files
+            .iter()
+            .filter_map(|(p, s)| s.error.as_deref().map(|e| (p.as_path(), e)));
         files.chain(
             self.listing_errors
                 .iter()
@@ -77,43 +150,62 @@ impl Catalog {
         )
     }
 
-    /// How many files were rejected.
+    /// How many files are rejected now.
     pub fn rejected_count(&self) -> usize {
         self.rejected().count()
     }
 
-    fn record(&mut self, c: Candidate, result: Result<store::Loaded, FileError>) {
-        let outcome = match result {
+    fn record(
+        &mut self,
+        c: Candidate,
+        result: Result<store::Loaded, FileError>,
+        changes: &mut Changes,
+    ) {
+        let previous = self.files.remove(&c.path);
+        let serving = previous.as_ref().and_then(|s| s.serving.clone());
+        let mut state = FileState {
+            len: c.len,
+            modified: c.modified,
+            serving: serving.clone(),
+            error: None,
+            warnings: Vec::new(),
+        };
+        match result {
             Ok(loaded) => {
                 let id = loaded.parsed.article.id.clone();
-                if self.entries.contains_key(&id) {
-                    Outcome::Rejected(format!(
+                let owned_elsewhere =
+                    serving.as_deref() != Some(id.as_str()) && self.entries.contains_key(&id);
+                if owned_elsewhere {
+                    state.error = Some(format!(
                         "another file already gives the article id \"{id}\"; rename one of them"
-                    ))
+                    ));
+                    changes.rejected += 1;
                 } else {
-                    self.entries.insert(
-                        id.clone(),
-                        Entry {
-                            article: Arc::new(loaded.parsed.article),
-                            modified: loaded.modified,
-                        },
-                    );
-                    Outcome::Article {
-                        id,
-                        warnings: loaded.parsed.warnings,
+                    let entry = Entry {
+                        article: Arc::new(loaded.parsed.article),
+                        modified: loaded.modified,
+                    };
+                    let same = self.entries.get(&id).is_some_and(|old| {
+                        old.article == entry.article && old.modified == entry.modified
+                    });
+                    if !same {
+                        if serving.is_some() {
+                            changes.changed += 1;
+                        } else {
+                            changes.added += 1;
+                        }
+                        self.entries.insert(id.clone(), entry);
                     }
+                    state.serving = Some(id);
+                    state.warnings = loaded.parsed.warnings;
                 }
             }
-            Err(e) => Outcome::Rejected(e.to_string()),
-        };
-        self.files.insert(
-            c.path,
-            FileState {
-                len: c.len,
-                modified: c.modified,
-                outcome,
-            },
-        );
+            Err(e) => {
+                state.error = Some(e.to_string());
+                changes.rejected += 1;
+            }
+        }
+        self.files.insert(c.path, state);
     }
 }
 
@@ -123,6 +215,9 @@ fn load_parallel(
     cap: u64,
     tz: Tz,
 ) -> Vec<Result<store::Loaded, FileError>> {
+    if candidates.len() < 64 {
+        return candidates.iter().map(|c| store::load(c, cap, tz)).collect();
+    }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = candidates.len().div_ceil(threads).max(1);
     std::thread::scope(|s| {
@@ -153,4 +248,55 @@ fn load_parallel(
             })
             .collect()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono_tz::Asia::Ho_Chi_Minh;
+
+    const GOOD: &str = "Tiêu đề một\n10/05/2020 15:33\nDẫn.\n";
+
+    #[test]
+    fn refresh_follows_adds_edits_breaks_and_deletes() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir(root.join("a")).unwrap();
+        std::fs::write(root.join("a/x.txt"), GOOD).unwrap();
+        let mut c = Catalog::scan(root, 1 << 20, Ho_Chi_Minh).unwrap();
+        assert_eq!(c.entries["a/x"].article.title, "Tiêu đề một");
+
+        // Unchanged: nothing read, nothing changed.
+        assert_eq!(
+            c.refresh(root, root, 1 << 20, Ho_Chi_Minh, false).unwrap(),
+            Changes::default()
+        );
+
+        // Saved broken (empty): the last good version stays, the error is reported.
+        std::fs::write(root.join("a/x.txt"), "").unwrap();
+        let ch = c
+            .refresh(root, &root.join("a/x.txt"), 1 << 20, Ho_Chi_Minh, true)
+            .unwrap();
+        assert_eq!(ch.rejected, 1);
+        assert!(!ch.any());
+        assert_eq!(c.entries["a/x"].article.title, "Tiêu đề một");
+        assert_eq!(c.rejected_count(), 1);
+
+        // Fixed: read again.
+        std::fs::write(root.join("a/x.txt"), GOOD.replace("một", "hai")).unwrap();
+        let ch = c
+            .refresh(root, &root.join("a"), 1 << 20, Ho_Chi_Minh, true)
+            .unwrap();
+        assert_eq!(ch.changed, 1);
+        assert_eq!(c.entries["a/x"].article.title, "Tiêu đề hai");
+        assert_eq!(c.rejected_count(), 0);
+
+        // Folder deleted with its contents.
+        std::fs::remove_dir_all(root.join("a")).unwrap();
+        let ch = c
+            .refresh(root, &root.join("a"), 1 << 20, Ho_Chi_Minh, true)
+            .unwrap();
+        assert_eq!(ch.removed, 1);
+        assert!(c.entries.is_empty());
+    }
 }

@@ -17,3 +17,4 @@ pub mod site;
 pub mod store;
 pub mod text;
 pub mod timestamp;
+pub mod watch;

@@ -134,10 +134,21 @@ fn main() -> ExitCode {
 }
 
 fn serve(args: ServeArgs) -> ExitCode {
-    let cfg = match load_config(args.config.as_deref(), args.store, args.listen) {
+    let cfg = match load_config(
+        args.config.as_deref(),
+        args.store.clone(),
+        args.listen.clone(),
+    ) {
         Ok(c) => c,
         Err(code) => return code,
     };
+    let reload: bantin::app::Reloader = Box::new(move || {
+        resolve_config(
+            args.config.as_deref(),
+            args.store.clone(),
+            args.listen.clone(),
+        )
+    });
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -148,7 +159,7 @@ fn serve(args: ServeArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(bantin::app::serve(cfg)) {
+    match runtime.block_on(bantin::app::serve(cfg, reload)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e:#}");
@@ -158,49 +169,59 @@ fn serve(args: ServeArgs) -> ExitCode {
     }
 }
 
-/// The config file: `--config`, else `$BANTIN_CONFIG`, else `./config.toml` when it
-/// exists, else the built-in defaults. Overrides are applied after validation.
+/// [`resolve_config`], with a bad configuration reported and mapped to exit 64.
 fn load_config(
     flag: Option<&Path>,
     store: Option<PathBuf>,
     listen: Option<String>,
 ) -> Result<Config, ExitCode> {
+    resolve_config(flag, store, listen).map_err(|e| {
+        eprintln!("bantin: {e}");
+        ExitCode::from(EXIT_CONFIG)
+    })
+}
+
+/// The config file: `--config`, else `$BANTIN_CONFIG`, else `./config.toml` when it
+/// exists, else the built-in defaults; then the command line's overrides.
+fn resolve_config(
+    flag: Option<&Path>,
+    store: Option<PathBuf>,
+    listen: Option<String>,
+) -> Result<Config, ConfigError> {
     let from_env = std::env::var_os("BANTIN_CONFIG").map(PathBuf::from);
-    let default = Path::new("config.toml");
     let path = flag
         .map(Path::to_owned)
         .or(from_env)
-        .or_else(|| default.exists().then(|| default.to_owned()));
-    let loaded = match &path {
-        Some(p) => Config::load(p),
-        None => Config::from_toml("", None),
+        .or_else(cfg_path_default);
+    let mut cfg = match &path {
+        Some(p) => Config::load(p)?,
+        None => Config::from_toml("", None)?,
     };
-    let mut cfg = loaded.map_err(config_error)?;
     if let Some(store) = store {
         cfg.store = store;
     }
     if let Some(listen) = listen {
-        cfg.listen = listen.parse().map_err(|_| {
-            config_error(ConfigError::Value {
-                path: PathBuf::from("--listen"),
-                key: "listen".into(),
-                value: listen.clone(),
-                reason: "expected an IP address and port such as \"127.0.0.1:8080\"".into(),
-            })
+        cfg.listen = listen.parse().map_err(|_| ConfigError::Value {
+            path: PathBuf::from("--listen"),
+            key: "listen".into(),
+            value: listen.clone(),
+            reason: "expected an IP address and port such as \"127.0.0.1:8080\"".into(),
         })?;
     }
     Ok(cfg)
 }
 
-fn config_error(e: ConfigError) -> ExitCode {
-    eprintln!("bantin: {e}");
-    ExitCode::from(EXIT_CONFIG)
+/// `./config.toml`, when it exists.
+fn cfg_path_default() -> Option<PathBuf> {
+    let default = Path::new("config.toml");
+    default.exists().then(|| default.to_owned())
 }
 
 /// Human-readable logs on stderr; `RUST_LOG` filters (default `info`).
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        // notify logs routine inotify housekeeping at info.
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,notify=warn"));
     let journal = std::env::var_os("JOURNAL_STREAM").is_some();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

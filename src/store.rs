@@ -126,9 +126,17 @@ pub fn list(root: &Path) -> std::io::Result<Listing> {
             format!("{} is not a folder", root.display()),
         ));
     }
-    let canonical_root = root.canonicalize()?;
+    list_under(root, &root.canonicalize()?, root)
+}
+
+/// Lists the candidates at or below `sub` (a file or folder under `root`), with
+/// ids relative to `root`. A `sub` that no longer exists lists nothing.
+pub fn list_under(root: &Path, canonical_root: &Path, sub: &Path) -> std::io::Result<Listing> {
     let mut listing = Listing::default();
-    let walker = walkdir::WalkDir::new(root)
+    if std::fs::symlink_metadata(sub).is_err() {
+        return Ok(listing);
+    }
+    let walker = walkdir::WalkDir::new(sub)
         .follow_links(false)
         .sort_by_file_name()
         .into_iter()
@@ -136,8 +144,15 @@ pub fn list(root: &Path) -> std::io::Result<Listing> {
     for entry in walker {
         let entry = match entry {
             Ok(e) => e,
+            // Vanished between listing and reading: not an error, just gone.
+            Err(e)
+                if e.io_error()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound) =>
+            {
+                continue
+            }
             Err(e) => {
-                let path = e.path().map_or_else(|| root.to_owned(), Path::to_owned);
+                let path = e.path().map_or_else(|| sub.to_owned(), Path::to_owned);
                 listing.rejected.push(Rejected {
                     path,
                     error: FileError::Io(e.into()),
@@ -148,9 +163,10 @@ pub fn list(root: &Path) -> std::io::Result<Listing> {
         if entry.file_type().is_dir() {
             continue;
         }
-        match candidate(root, &canonical_root, entry.path()) {
+        match candidate(root, canonical_root, entry.path()) {
             Ok(Some(c)) => listing.candidates.push(c),
             Ok(None) => {}
+            Err(FileError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(error) => listing.rejected.push(Rejected {
                 path: entry.path().to_owned(),
                 error,

@@ -1,0 +1,358 @@
+//! Following the store live: filesystem events → paths to read again → a new
+//! snapshot, plus periodic reconciliation that repairs whatever events missed.
+//!
+//! Events are hints, not facts: editors replace files, inotify drops events under
+//! load, some filesystems send none. So an event only names a path to re-examine,
+//! and every `reconcile_secs` (and on any overflow or watcher error) the whole
+//! store is compared with the catalog by (path, size, mtime).
+//!
+//! One thread owns the catalog and the current site; it is the only writer of the
+//! shared snapshot, so updates never race and readers never block.
+
+use std::path::PathBuf;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use notify::{PollWatcher, RecommendedWatcher, RecursiveMode};
+use notify_debouncer_full::{new_debouncer_opt, DebounceEventResult, Debouncer, NoCache};
+
+use crate::catalog::{Catalog, Changes};
+use crate::config::Config;
+use crate::index::Index;
+use crate::server::{Snapshot, State};
+use crate::site::Site;
+
+/// A message to the watch thread.
+pub enum Msg {
+    /// A debounced batch of filesystem events.
+    Fs(DebounceEventResult),
+    /// A new, validated configuration (SIGHUP).
+    Reload(Box<Config>),
+    /// Stop the thread.
+    Stop,
+}
+
+/// The running watch thread.
+pub struct Handle {
+    tx: Sender<Msg>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Handle {
+    /// A sender for reload requests.
+    pub fn sender(&self) -> Sender<Msg> {
+        self.tx.clone()
+    }
+
+    /// Stops the thread and waits for it.
+    pub fn stop(mut self) {
+        let _ = self.tx.send(Msg::Stop);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// How long to wait before looking again for a store root that has disappeared.
+const ROOT_RETRY: Duration = Duration::from_millis(250);
+
+/// Starts following the store. `catalog` is what the current snapshot was built from.
+pub fn spawn(cfg: Arc<Config>, catalog: Catalog, state: Arc<State>) -> std::io::Result<Handle> {
+    let (tx, rx) = mpsc::channel();
+    let worker = Worker {
+        cfg,
+        catalog,
+        state,
+        tx: tx.clone(),
+        watcher: None,
+    };
+    let thread = std::thread::Builder::new()
+        .name("bantin-watch".into())
+        .spawn(move || worker.run(rx))?;
+    Ok(Handle {
+        tx,
+        thread: Some(thread),
+    })
+}
+
+/// The watcher in use: the platform's native one, or polling when the platform
+/// refuses more watches. Held only to keep it running; dropping it stops it.
+enum Attached {
+    Native {
+        _running: Debouncer<RecommendedWatcher, NoCache>,
+    },
+    Poll {
+        _running: Debouncer<PollWatcher, NoCache>,
+    },
+}
+
+struct Worker {
+    cfg: Arc<Config>,
+    catalog: Catalog,
+    state: Arc<State>,
+    tx: Sender<Msg>,
+    watcher: Option<Attached>,
+}
+
+impl Worker {
+    fn run(mut self, rx: Receiver<Msg>) {
+        self.attach(false);
+        let mut next_reconcile = Instant::now() + self.reconcile_every();
+        loop {
+            let wait = if self.watcher.is_none() {
+                ROOT_RETRY
+            } else {
+                next_reconcile.saturating_duration_since(Instant::now())
+            };
+            match rx.recv_timeout(wait) {
+                Ok(Msg::Fs(Ok(events))) => {
+                    let started = events
+                        .iter()
+                        .map(|e| e.time)
+                        .min()
+                        .unwrap_or_else(Instant::now);
+                    if events.iter().any(|e| e.need_rescan()) {
+                        tracing::warn!(
+                            "the watcher lost events (overflow); reconciling the whole store"
+                        );
+                        self.reconcile();
+                        continue;
+                    }
+                    let paths: Vec<PathBuf> = events
+                        .iter()
+                        .flat_map(|e| e.paths.iter().cloned())
+                        .collect();
+                    self.apply(&paths, started);
+                }
+                Ok(Msg::Fs(Err(errors))) => {
+                    let limit = errors
+                        .iter()
+                        .any(|e| matches!(e.kind, notify::ErrorKind::MaxFilesWatch));
+                    for e in &errors {
+                        tracing::warn!("watcher error: {e}");
+                    }
+                    if limit && !matches!(self.watcher, Some(Attached::Poll { .. })) {
+                        self.attach(true);
+                    }
+                    self.reconcile();
+                }
+                Ok(Msg::Reload(cfg)) => self.reload(*cfg),
+                Ok(Msg::Stop) | Err(RecvTimeoutError::Disconnected) => break,
+                Err(RecvTimeoutError::Timeout) => {
+                    if self.watcher.is_none() {
+                        if self.cfg.store.is_dir() {
+                            tracing::info!(
+                                "store root {} is back; following it again",
+                                self.cfg.store.display()
+                            );
+                            self.attach(false);
+                            self.reconcile();
+                        }
+                    } else {
+                        self.reconcile();
+                        next_reconcile = Instant::now() + self.reconcile_every();
+                    }
+                }
+            }
+        }
+    }
+
+    fn reconcile_every(&self) -> Duration {
+        Duration::from_secs(self.cfg.watch.reconcile_secs)
+    }
+
+    /// Starts watching the store root (polling when `poll`, or when the native
+    /// watcher hits the platform's limit).
+    fn attach(&mut self, poll: bool) {
+        self.watcher = None;
+        let root = self.cfg.store.clone();
+        if !root.is_dir() {
+            tracing::warn!(
+                "store root {} is missing; serving the last good state until it reappears",
+                root.display()
+            );
+            return;
+        }
+        let debounce = Duration::from_millis(self.cfg.watch.debounce_ms.max(1));
+        let tx = self.tx.clone();
+        let handler = move |r: DebounceEventResult| {
+            let _ = tx.send(Msg::Fs(r));
+        };
+        if !poll {
+            match new_debouncer_opt::<_, RecommendedWatcher, NoCache>(
+                debounce,
+                None,
+                handler.clone(),
+                NoCache,
+                notify::Config::default(),
+            )
+            .and_then(|mut d| d.watch(&root, RecursiveMode::Recursive).map(|()| d))
+            {
+                Ok(d) => {
+                    tracing::info!("watching {} for changes", root.display());
+                    self.watcher = Some(Attached::Native { _running: d });
+                    return;
+                }
+                Err(e) if matches!(e.kind, notify::ErrorKind::MaxFilesWatch) => {}
+                Err(e) => {
+                    tracing::warn!("cannot watch {}: {e}; polling instead", root.display());
+                }
+            }
+        }
+        tracing::warn!(
+            "the platform refuses more file watches; polling {} every 2 s instead (raise the sysctl fs.inotify.max_user_watches to watch natively)",
+            root.display()
+        );
+        let config = notify::Config::default().with_poll_interval(Duration::from_secs(2));
+        match new_debouncer_opt::<_, PollWatcher, NoCache>(debounce, None, handler, NoCache, config)
+            .and_then(|mut d| d.watch(&root, RecursiveMode::Recursive).map(|()| d))
+        {
+            Ok(d) => self.watcher = Some(Attached::Poll { _running: d }),
+            Err(e) => tracing::error!(
+                "cannot poll {} either: {e}; only periodic reconciliation will see changes",
+                root.display()
+            ),
+        }
+    }
+
+    /// Re-reads what events named and publishes the result.
+    fn apply(&mut self, paths: &[PathBuf], started: Instant) {
+        let root = self.cfg.store.clone();
+        if !root.is_dir() {
+            if self.watcher.take().is_some() {
+                tracing::warn!(
+                    "store root {} was removed; serving the last good state until it reappears",
+                    root.display()
+                );
+            }
+            return;
+        }
+        // Re-examine the smallest set of subtrees that covers every event path.
+        let mut targets: Vec<PathBuf> = paths
+            .iter()
+            .filter(|p| p.starts_with(&root))
+            .cloned()
+            .collect();
+        targets.sort();
+        targets.dedup();
+        let mut covering: Vec<PathBuf> = Vec::new();
+        for t in targets {
+            if !covering.last().is_some_and(|c| t.starts_with(c)) {
+                covering.push(t);
+            }
+        }
+        let mut total = Changes::default();
+        for sub in &covering {
+            match self
+                .catalog
+                .refresh(&root, sub, self.cfg.max_file_size, self.cfg.tz, true)
+            {
+                Ok(c) => {
+                    total.added += c.added;
+                    total.changed += c.changed;
+                    total.removed += c.removed;
+                    total.rejected += c.rejected;
+                }
+                Err(e) => tracing::warn!("cannot re-read {}: {e}", sub.display()),
+            }
+        }
+        self.publish(&total, false);
+        if total.any() {
+            metrics::histogram!("bantin_update_latency_seconds")
+                .record(started.elapsed().as_secs_f64());
+        }
+    }
+
+    /// Compares the whole store with the catalog and re-reads what differs.
+    fn reconcile(&mut self) {
+        let root = self.cfg.store.clone();
+        if !root.is_dir() {
+            if self.watcher.take().is_some() {
+                tracing::warn!(
+                    "store root {} is missing; serving the last good state until it reappears",
+                    root.display()
+                );
+            }
+            return;
+        }
+        match self
+            .catalog
+            .refresh(&root, &root, self.cfg.max_file_size, self.cfg.tz, false)
+        {
+            Ok(changes) => {
+                if changes.any() || changes.rejected > 0 {
+                    tracing::info!(?changes, "reconciliation found changes the watcher missed");
+                }
+                self.publish(&changes, false);
+            }
+            Err(e) => tracing::warn!("cannot reconcile {}: {e}", root.display()),
+        }
+        metrics::gauge!("bantin_last_reconcile_timestamp_seconds").set(unix_now());
+    }
+
+    fn reload(&mut self, cfg: Config) {
+        if cfg.listen != self.cfg.listen {
+            tracing::warn!(
+                "`listen` changed to {}; restart bantin to move the socket (still on {})",
+                cfg.listen,
+                self.cfg.listen
+            );
+        }
+        let store_moved = cfg.store != self.cfg.store;
+        let tz_changed = cfg.tz != self.cfg.tz || cfg.max_file_size != self.cfg.max_file_size;
+        self.cfg = Arc::new(cfg);
+        if store_moved || tz_changed {
+            // Every article may parse differently: start from an empty catalog.
+            self.catalog = Catalog::default();
+        }
+        if store_moved {
+            self.attach(false);
+        }
+        self.reconcile();
+        self.publish(&Changes::default(), true);
+        tracing::info!("configuration reloaded");
+    }
+
+    /// Renders what changed and swaps the new snapshot in.
+    fn publish(&mut self, changes: &Changes, force: bool) {
+        metrics::counter!("bantin_files_added_total").increment(changes.added as u64);
+        metrics::counter!("bantin_files_changed_total").increment(changes.changed as u64);
+        metrics::counter!("bantin_files_removed_total").increment(changes.removed as u64);
+        metrics::counter!("bantin_files_rejected_total").increment(changes.rejected as u64);
+        metrics::gauge!("bantin_files_rejected").set(self.catalog.rejected_count() as f64);
+        if !changes.any() && !force {
+            return;
+        }
+        let render_started = Instant::now();
+        let index = Arc::new(Index::new(self.catalog.entries.clone()));
+        // This thread is the snapshot's only writer, so the current one is the previous render.
+        let previous = self.state.snapshot.load_full();
+        let empty = Site::default();
+        let prev_site = previous.as_ref().map_or(&empty, |s| &s.site);
+        let (site, errors) = prev_site.update(&self.cfg, index, SystemTime::now(), force);
+        for e in errors {
+            tracing::error!("{e}");
+        }
+        metrics::histogram!("bantin_render_seconds").record(render_started.elapsed().as_secs_f64());
+        metrics::gauge!("bantin_articles_indexed").set(self.catalog.entries.len() as f64);
+        metrics::gauge!("bantin_last_store_change_timestamp_seconds").set(unix_now());
+        self.state.snapshot.store(Some(Arc::new(Snapshot {
+            site,
+            config: self.cfg.clone(),
+        })));
+        tracing::info!(
+            added = changes.added,
+            changed = changes.changed,
+            removed = changes.removed,
+            articles = self.catalog.entries.len(),
+            "store change served"
+        );
+    }
+}
+
+fn unix_now() -> f64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
