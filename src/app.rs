@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::index::Index;
 use crate::server::{self, Limits, Snapshot, State};
 use crate::site::Site;
+use crate::systemd;
 
 /// Scans the store and renders every resource, logging what was rejected.
 pub fn load(cfg: &Config) -> anyhow::Result<(Catalog, Site)> {
@@ -70,17 +71,28 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
     state.snapshot.store(Some(Arc::new(Snapshot {
         site,
         config: cfg.clone(),
+        rejected: catalog.rejected_count(),
     })));
     let watcher = crate::watch::spawn(cfg.clone(), catalog, state.clone())
         .context("cannot start the store watcher thread")?;
-    tokio::spawn(reload_on_hangup(reload, watcher.sender()));
-    let listener = TcpListener::bind(cfg.listen)
-        .await
-        .with_context(|| format!("cannot listen on {} (the `listen` setting)", cfg.listen))?;
+    tokio::spawn(reload_on_hangup(reload, watcher.sender(), state.clone()));
+    let inherited = systemd::inherited_listener()
+        .context("cannot use the socket systemd passed (LISTEN_FDS)")?;
+    let listener = match inherited {
+        Some(std_listener) => {
+            std_listener.set_nonblocking(true)?;
+            TcpListener::from_std(std_listener)?
+        }
+        None => TcpListener::bind(cfg.listen)
+            .await
+            .with_context(|| format!("cannot listen on {} (the `listen` setting)", cfg.listen))?,
+    };
     let addr = listener.local_addr()?;
     // Tests and scripts read this line to learn the port when listening on port 0.
     println!("listening on {addr}");
     tracing::info!("listening on {addr}");
+    systemd::ready(&status_line(&state));
+    systemd::spawn_watchdog(state.clone());
     server::run(
         listener,
         state,
@@ -94,7 +106,11 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
 
 /// On each SIGHUP: re-read the configuration; a bad one is logged and the
 /// running one kept, a good one goes to the watch thread to apply.
-async fn reload_on_hangup(reload: Reloader, tx: std::sync::mpsc::Sender<crate::watch::Msg>) {
+async fn reload_on_hangup(
+    reload: Reloader,
+    tx: std::sync::mpsc::Sender<crate::watch::Msg>,
+    state: Arc<State>,
+) {
     use tokio::signal::unix::{signal, SignalKind};
     let Ok(mut hup) = signal(SignalKind::hangup()) else {
         tracing::error!("cannot install the SIGHUP handler; reload by restarting");
@@ -102,14 +118,34 @@ async fn reload_on_hangup(reload: Reloader, tx: std::sync::mpsc::Sender<crate::w
     };
     while hup.recv().await.is_some() {
         tracing::info!("SIGHUP: reloading the configuration");
+        systemd::reloading();
         match reload() {
             Ok(cfg) => {
-                if tx.send(crate::watch::Msg::Reload(Box::new(cfg))).is_err() {
+                let (done, applied) = std::sync::mpsc::channel();
+                if tx
+                    .send(crate::watch::Msg::Reload(Box::new(cfg), done))
+                    .is_err()
+                {
                     return;
                 }
+                // The watch thread answers once the new snapshot is served.
+                let _ = tokio::task::spawn_blocking(move || applied.recv()).await;
             }
             Err(e) => tracing::error!("keeping the running configuration: {e}"),
         }
+        systemd::ready(&status_line(&state));
+    }
+}
+
+/// The `STATUS=` line for what is served now.
+fn status_line(state: &State) -> String {
+    match &*state.snapshot.load() {
+        Some(s) => systemd::describe(
+            s.site.index.entries().len(),
+            s.site.index.categories().len() + 1,
+            s.rejected,
+        ),
+        None => "starting".to_owned(),
     }
 }
 
@@ -127,6 +163,7 @@ async fn shutdown_signal() {
         _ = term.recv() => tracing::info!("SIGTERM: shutting down"),
         _ = int.recv() => tracing::info!("SIGINT: shutting down"),
     }
+    systemd::stopping();
 }
 
 /// What `bantin build` wrote.

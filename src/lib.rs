@@ -15,6 +15,7 @@ pub mod render;
 pub mod server;
 pub mod site;
 pub mod store;
+pub mod systemd;
 pub mod text;
 pub mod timestamp;
 pub mod watch;

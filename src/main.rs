@@ -217,20 +217,36 @@ fn cfg_path_default() -> Option<PathBuf> {
     default.exists().then(|| default.to_owned())
 }
 
-/// Human-readable logs on stderr; `RUST_LOG` filters (default `info`).
+/// Logs on stderr, filtered by `RUST_LOG` (default `info`). Under systemd
+/// (`JOURNAL_STREAM` set) they go to the journal with syslog priorities and no
+/// timestamps or colours of our own; elsewhere they are human-readable.
 fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        // notify logs routine inotify housekeeping at info.
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,notify=warn"));
-    let journal = std::env::var_os("JOURNAL_STREAM").is_some();
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(!journal && std::io::IsTerminal::is_terminal(&std::io::stderr()));
-    if journal {
-        // journald stamps each line itself.
-        builder.without_time().init();
-    } else {
-        builder.init();
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let filter = || {
+        tracing_subscriber::EnvFilter::try_from_default_env()
+            // notify logs routine inotify housekeeping at info.
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,notify=warn"))
+    };
+    if std::env::var_os("JOURNAL_STREAM").is_some() {
+        if let Ok(journald) = tracing_journald::layer() {
+            tracing_subscriber::registry()
+                .with(filter())
+                .with(journald)
+                .init();
+            return;
+        }
+        tracing_subscriber::fmt()
+            .with_env_filter(filter())
+            .with_writer(std::io::stderr)
+            .with_ansi(false)
+            .without_time()
+            .init();
+        return;
     }
+    tracing_subscriber::fmt()
+        .with_env_filter(filter())
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
 }

@@ -27,8 +27,8 @@ use crate::site::Site;
 pub enum Msg {
     /// A debounced batch of filesystem events.
     Fs(DebounceEventResult),
-    /// A new, validated configuration (SIGHUP).
-    Reload(Box<Config>),
+    /// A new, validated configuration (SIGHUP); the sender hears back once it is served.
+    Reload(Box<Config>, Sender<()>),
     /// Stop the thread.
     Stop,
 }
@@ -137,7 +137,10 @@ impl Worker {
                     }
                     self.reconcile();
                 }
-                Ok(Msg::Reload(cfg)) => self.reload(*cfg),
+                Ok(Msg::Reload(cfg, done)) => {
+                    self.reload(*cfg);
+                    let _ = done.send(());
+                }
                 Ok(Msg::Stop) | Err(RecvTimeoutError::Disconnected) => break,
                 Err(RecvTimeoutError::Timeout) => {
                     if self.watcher.is_none() {
@@ -337,9 +340,16 @@ impl Worker {
         metrics::histogram!("bantin_render_seconds").record(render_started.elapsed().as_secs_f64());
         metrics::gauge!("bantin_articles_indexed").set(self.catalog.entries.len() as f64);
         metrics::gauge!("bantin_last_store_change_timestamp_seconds").set(unix_now());
+        let rejected = self.catalog.rejected_count();
+        crate::systemd::status(&crate::systemd::describe(
+            self.catalog.entries.len(),
+            site.index.categories().len() + 1,
+            rejected,
+        ));
         self.state.snapshot.store(Some(Arc::new(Snapshot {
             site,
             config: self.cfg.clone(),
+            rejected,
         })));
         tracing::info!(
             added = changes.added,

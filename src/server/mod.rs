@@ -35,6 +35,8 @@ pub struct Snapshot {
     pub site: Site,
     /// The config in force.
     pub config: Arc<Config>,
+    /// How many store files are rejected now.
+    pub rejected: usize,
 }
 
 /// State shared by every connection.

@@ -1,0 +1,77 @@
+//! Telling systemd the truth: readiness, status, reloads, stopping, watchdog
+//! pings, and the listening socket it may pass in. Every call is a no-op when the
+//! process does not run under systemd (no `NOTIFY_SOCKET`, no `LISTEN_FDS`).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sd_notify::NotifyState;
+
+use crate::server::State;
+
+fn send(states: &[NotifyState<'_>]) {
+    if let Err(e) = sd_notify::notify(false, states) {
+        tracing::debug!("sd_notify failed: {e}");
+    }
+}
+
+/// `READY=1` with a status line: the first scan is served and the socket is bound.
+pub fn ready(status: &str) {
+    send(&[NotifyState::Ready, NotifyState::Status(status)]);
+}
+
+/// `STATUS=…`: what a sysadmin sees in `systemctl status`.
+pub fn status(status: &str) {
+    send(&[NotifyState::Status(status)]);
+}
+
+/// `RELOADING=1` with `MONOTONIC_USEC`, as `Type=notify-reload` expects.
+pub fn reloading() {
+    match NotifyState::monotonic_usec_now() {
+        Ok(now) => send(&[NotifyState::Reloading, now]),
+        Err(_) => send(&[NotifyState::Reloading]),
+    }
+}
+
+/// `STOPPING=1`: shutdown has begun.
+pub fn stopping() {
+    send(&[
+        NotifyState::Stopping,
+        NotifyState::Status("draining connections"),
+    ]);
+}
+
+/// A status line for the current snapshot.
+pub fn describe(articles: usize, feeds: usize, rejected: usize) -> String {
+    format!("serving {articles} articles in {feeds} feeds; {rejected} files rejected")
+}
+
+/// Pings the watchdog at half its interval while a snapshot is being served. The
+/// pings come from the serving runtime, so a wedged runtime stops them.
+pub fn spawn_watchdog(state: Arc<State>) {
+    let mut usec = 0;
+    if !sd_notify::watchdog_enabled(false, &mut usec) || usec == 0 {
+        return;
+    }
+    let every = Duration::from_micros(usec / 2);
+    tracing::info!(interval = ?every, "watchdog enabled");
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            if state.snapshot.load().is_some() {
+                send(&[NotifyState::Watchdog]);
+            }
+        }
+    });
+}
+
+/// The listening socket systemd passed in (`LISTEN_FDS`/`LISTEN_PID`, the first
+/// one, fd 3), if any.
+pub fn inherited_listener() -> std::io::Result<Option<std::net::TcpListener>> {
+    let mut fds = listenfd::ListenFd::from_env();
+    if fds.len() == 0 {
+        return Ok(None);
+    }
+    fds.take_tcp_listener(0)
+}
