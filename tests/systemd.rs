@@ -1,6 +1,8 @@
 //! Running under systemd: the unit files, sd_notify messages, and socket activation,
 //! against the real binary.
 
+#![allow(clippy::unwrap_used)] // a test that cannot set up should fail loudly
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::os::unix::net::UnixDatagram;
