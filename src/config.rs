@@ -113,10 +113,10 @@ pub struct CategoryOverride {
 pub struct HttpConfig {
     /// `Cache-Control: public, max-age=N`.
     pub cache_max_age: u32,
-    /// Seconds a client has to send a request's headers (slowloris guard).
+    /// Seconds a client has to send a request's headers (slowloris guard); on a
+    /// keep-alive connection the clock starts when the previous response is sent,
+    /// so this is also the idle timeout.
     pub header_timeout_secs: u64,
-    /// Seconds an idle keep-alive connection is kept.
-    pub idle_timeout_secs: u64,
     /// Connections served at once; more wait in the kernel's accept queue.
     pub max_connections: usize,
     /// Seconds in-flight requests get to finish on shutdown.
@@ -175,7 +175,6 @@ impl Default for HttpConfig {
         HttpConfig {
             cache_max_age: 300,
             header_timeout_secs: 10,
-            idle_timeout_secs: 60,
             max_connections: 1024,
             shutdown_grace_secs: 10,
         }
