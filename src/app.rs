@@ -6,6 +6,7 @@ use std::time::{Instant, SystemTime};
 
 use anyhow::Context;
 use tokio::net::TcpListener;
+use tokio::signal::unix::{signal, Signal, SignalKind};
 
 use crate::catalog::Catalog;
 use crate::config::Config;
@@ -75,7 +76,15 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
     })));
     let watcher = crate::watch::spawn(cfg.clone(), catalog, state.clone())
         .context("cannot start the store watcher thread")?;
-    tokio::spawn(reload_on_hangup(reload, watcher.sender(), state.clone()));
+    // Every handler is installed before the address is announced: whoever reads it
+    // may signal at once, and an uninstalled SIGHUP or SIGTERM would kill us.
+    let signals = Signals::install().context("cannot install signal handlers")?;
+    tokio::spawn(reload_on_hangup(
+        signals.hup,
+        reload,
+        watcher.sender(),
+        state.clone(),
+    ));
     let inherited = systemd::inherited_listener()
         .context("cannot use the socket systemd passed (LISTEN_FDS)")?;
     let listener = match inherited {
@@ -97,7 +106,7 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
         listener,
         state,
         Limits::from_config(&cfg),
-        shutdown_signal(),
+        shutdown_signal(signals.term, signals.int),
     )
     .await;
     tracing::info!("stopped");
@@ -107,15 +116,11 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
 /// On each SIGHUP: re-read the configuration; a bad one is logged and the
 /// running one kept, a good one goes to the watch thread to apply.
 async fn reload_on_hangup(
+    mut hup: Signal,
     reload: Reloader,
     tx: std::sync::mpsc::Sender<crate::watch::Msg>,
     state: Arc<State>,
 ) {
-    use tokio::signal::unix::{signal, SignalKind};
-    let Ok(mut hup) = signal(SignalKind::hangup()) else {
-        tracing::error!("cannot install the SIGHUP handler; reload by restarting");
-        return;
-    };
     while hup.recv().await.is_some() {
         tracing::info!("SIGHUP: reloading the configuration");
         systemd::reloading();
@@ -149,16 +154,25 @@ fn status_line(state: &State) -> String {
     }
 }
 
+/// The signals the daemon handles, installed together.
+struct Signals {
+    hup: Signal,
+    term: Signal,
+    int: Signal,
+}
+
+impl Signals {
+    fn install() -> std::io::Result<Signals> {
+        Ok(Signals {
+            hup: signal(SignalKind::hangup())?,
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+        })
+    }
+}
+
 /// Completes on SIGTERM or SIGINT.
-async fn shutdown_signal() {
-    use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
-        tracing::error!("cannot install signal handlers; stop with SIGKILL");
-        return std::future::pending().await;
-    };
+async fn shutdown_signal(mut term: Signal, mut int: Signal) {
     tokio::select! {
         _ = term.recv() => tracing::info!("SIGTERM: shutting down"),
         _ = int.recv() => tracing::info!("SIGINT: shutting down"),
