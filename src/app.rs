@@ -69,11 +69,11 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
         metrics,
     });
     let (catalog, site) = loaded;
-    state.snapshot.store(Some(Arc::new(Snapshot {
+    state.snapshot.store(Some(Arc::new(Snapshot::new(
         site,
-        config: cfg.clone(),
-        rejected: catalog.rejected_count(),
-    })));
+        cfg.clone(),
+        catalog.rejected_count(),
+    ))));
     let watcher = crate::watch::spawn(cfg.clone(), catalog, state.clone())
         .context("cannot start the store watcher thread")?;
     // Every handler is installed before the address is announced: whoever reads it

@@ -25,6 +25,8 @@ pub struct Body {
     pub etag: String,
     /// The same tag, parsed, for conditional request matching.
     pub tag: headers::ETag,
+    /// The same tag as a ready `ETag` header value.
+    pub etag_value: http::HeaderValue,
 }
 
 impl Body {
@@ -36,9 +38,12 @@ impl Body {
         let tag = etag
             .parse()
             .expect("a quoted hex string is a valid entity tag");
+        let etag_value = http::HeaderValue::from_str(&etag)
+            .expect("a quoted hex string is a valid header value");
         Body {
             etag,
             tag,
+            etag_value,
             bytes: Bytes::from(bytes),
         }
     }
@@ -51,6 +56,8 @@ pub struct Resource {
     pub content_type: &'static str,
     /// `Last-Modified`.
     pub last_modified: SystemTime,
+    /// The same as a ready header value (IMF-fixdate).
+    pub last_modified_value: http::HeaderValue,
     /// The uncompressed bytes.
     pub identity: Body,
     /// gzip (RFC 1952).
@@ -85,9 +92,13 @@ impl Resource {
             let _ = brotli::BrotliCompress(&mut &bytes[..], &mut out, &params);
             out
         };
+        let last_modified_value =
+            http::HeaderValue::from_str(&crate::timestamp::http_date(last_modified))
+                .expect("an HTTP date is a valid header value");
         Resource {
             content_type,
             last_modified,
+            last_modified_value,
             identity: Body::new(bytes),
             gzip: Body::new(gzip),
             br: Body::new(br),

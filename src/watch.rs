@@ -346,11 +346,11 @@ impl Worker {
             site.index.categories().len() + 1,
             rejected,
         ));
-        self.state.snapshot.store(Some(Arc::new(Snapshot {
+        self.state.snapshot.store(Some(Arc::new(Snapshot::new(
             site,
-            config: self.cfg.clone(),
+            self.cfg.clone(),
             rejected,
-        })));
+        ))));
         tracing::info!(
             added = changes.added,
             changed = changes.changed,

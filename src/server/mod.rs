@@ -37,6 +37,21 @@ pub struct Snapshot {
     pub config: Arc<Config>,
     /// How many store files are rejected now.
     pub rejected: usize,
+    /// `Cache-Control` for every cacheable response, from `[http] cache_max_age`.
+    pub cache_control: HeaderValue,
+}
+
+impl Snapshot {
+    /// A snapshot of `site` rendered with `config`.
+    pub fn new(site: Site, config: Arc<Config>, rejected: usize) -> Snapshot {
+        let cache_control = header_value(&format!("public, max-age={}", config.http.cache_max_age));
+        Snapshot {
+            site,
+            config,
+            rejected,
+            cache_control,
+        }
+    }
 }
 
 /// State shared by every connection.
@@ -159,12 +174,26 @@ fn route_label(path: &str) -> &'static str {
     }
 }
 
+/// A static label for the statuses this server sends (no allocation per request).
+fn status_label(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        200 => "200",
+        304 => "304",
+        400 => "400",
+        404 => "404",
+        405 => "405",
+        431 => "431",
+        503 => "503",
+        _ => "other",
+    }
+}
+
 /// Answers one request. Every branch builds a response.
 pub fn handle<B>(state: &State, req: &Request<B>) -> Response<Full<Bytes>> {
     let path = req.uri().path();
     let response = route(state, req, path);
     let status = response.status();
-    metrics::counter!("bantin_http_requests_total", "route" => route_label(path), "status" => status.as_str().to_owned())
+    metrics::counter!("bantin_http_requests_total", "route" => route_label(path), "status" => status_label(status))
         .increment(1);
     if status == StatusCode::NOT_MODIFIED {
         metrics::counter!("bantin_http_not_modified_total").increment(1);
@@ -237,7 +266,7 @@ fn route<B>(state: &State, req: &Request<B>, path: &str) -> Response<Full<Bytes>
         );
     };
     if let Some(resource) = snapshot.site.resources.get(path) {
-        return represent(req, resource, &snapshot.config, head);
+        return represent(req, resource, &snapshot, head);
     }
     if let Some(encoded) = path.strip_prefix("/articles/") {
         let id = percent_encoding::percent_decode_str(encoded)
@@ -251,59 +280,60 @@ fn route<B>(state: &State, req: &Request<B>, path: &str) -> Response<Full<Bytes>
                 .unwrap_or(SystemTime::UNIX_EPOCH)
                 .max(SystemTime::UNIX_EPOCH)
                 .min(SystemTime::now());
-            return represent_identity(
-                req,
-                "text/html; charset=utf-8",
-                lm,
-                Body::new(page),
-                &snapshot.config,
-                head,
-            );
+            // Article pages are rendered per request (cheap, infallible) rather than
+            // kept for every article; they are identity only.
+            let body = Body::new(page);
+            let rep = Representation {
+                content_type: "text/html; charset=utf-8",
+                last_modified: lm,
+                last_modified_value: header_value(&http_date(lm)),
+                body: &body,
+                coding: None,
+            };
+            return respond(req, &rep, &snapshot.cache_control, head);
         }
     }
     finish(plain(StatusCode::NOT_FOUND, "not found\n"), head)
 }
 
+/// One representation to answer with: the body in its coding and its validators.
+struct Representation<'a> {
+    content_type: &'static str,
+    last_modified: SystemTime,
+    last_modified_value: HeaderValue,
+    body: &'a Body,
+    coding: Option<&'static str>,
+}
+
 /// A precomputed resource, negotiated and conditional.
-fn represent<B>(req: &Request<B>, r: &Resource, cfg: &Config, head: bool) -> Response<Full<Bytes>> {
+fn represent<B>(
+    req: &Request<B>,
+    r: &Resource,
+    snapshot: &Snapshot,
+    head: bool,
+) -> Response<Full<Bytes>> {
     let (body, coding) = match negotiate::choose(req.headers()) {
         Coding::Br => (&r.br, Some("br")),
         Coding::Gzip => (&r.gzip, Some("gzip")),
         Coding::Identity => (&r.identity, None),
     };
-    respond(
-        req,
-        r.content_type,
-        r.last_modified,
+    let rep = Representation {
+        content_type: r.content_type,
+        last_modified: r.last_modified,
+        last_modified_value: r.last_modified_value.clone(),
         body,
         coding,
-        cfg,
-        head,
-    )
-}
-
-/// A page rendered on request (article pages): identity only.
-fn represent_identity<B>(
-    req: &Request<B>,
-    content_type: &'static str,
-    last_modified: SystemTime,
-    body: Body,
-    cfg: &Config,
-    head: bool,
-) -> Response<Full<Bytes>> {
-    respond(req, content_type, last_modified, &body, None, cfg, head)
+    };
+    respond(req, &rep, &snapshot.cache_control, head)
 }
 
 fn respond<B>(
     req: &Request<B>,
-    content_type: &'static str,
-    last_modified: SystemTime,
-    body: &Body,
-    coding: Option<&'static str>,
-    cfg: &Config,
+    rep: &Representation<'_>,
+    cache_control: &HeaderValue,
     head: bool,
 ) -> Response<Full<Bytes>> {
-    let decision = conditional::decide(req.headers(), &body.tag, last_modified);
+    let decision = conditional::decide(req.headers(), &rep.body.tag, rep.last_modified);
     let mut r = match decision {
         Decision::NotModified => {
             let mut r = Response::new(Full::new(Bytes::new()));
@@ -312,32 +342,30 @@ fn respond<B>(
         }
         Decision::Full if head => {
             let mut r = Response::new(Full::new(Bytes::new()));
-            r.headers_mut()
-                .insert(header::CONTENT_LENGTH, HeaderValue::from(body.bytes.len()));
+            r.headers_mut().insert(
+                header::CONTENT_LENGTH,
+                HeaderValue::from(rep.body.bytes.len()),
+            );
             r
         }
-        Decision::Full => Response::new(Full::new(body.bytes.clone())),
+        Decision::Full => Response::new(Full::new(rep.body.bytes.clone())),
     };
     let h = r.headers_mut();
     // RFC 9110 §15.4.5: a 304 carries the ETag, Last-Modified (as validators),
-    // Cache-Control and Vary a 200 would have.
-    h.insert(header::ETAG, header_value(&body.etag));
-    h.insert(
-        header::LAST_MODIFIED,
-        header_value(&http_date(last_modified)),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        header_value(&format!("public, max-age={}", cfg.http.cache_max_age)),
-    );
+    // Cache-Control and Vary a 200 would have. hyper adds Date to every response.
+    h.insert(header::ETAG, rep.body.etag_value.clone());
+    h.insert(header::LAST_MODIFIED, rep.last_modified_value.clone());
+    h.insert(header::CACHE_CONTROL, cache_control.clone());
     h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
     if decision == Decision::Full {
-        h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-        if let Some(c) = coding {
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(rep.content_type),
+        );
+        if let Some(c) = rep.coding {
             h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(c));
         }
     }
-    h.insert(header::DATE, header_value(&http_date(SystemTime::now())));
     r
 }
 
