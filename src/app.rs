@@ -67,6 +67,8 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
         site: loaded.1,
         config: cfg.clone(),
     })));
+    // Before the address is announced: whoever reads it may signal at once.
+    let shutdown = shutdown_signal();
     let listener = TcpListener::bind(cfg.listen)
         .await
         .with_context(|| format!("cannot listen on {} (the `listen` setting)", cfg.listen))?;
@@ -74,30 +76,29 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
     // Tests and scripts read this line to learn the port when listening on port 0.
     println!("listening on {addr}");
     tracing::info!("listening on {addr}");
-    server::run(
-        listener,
-        state,
-        Limits::from_config(&cfg),
-        shutdown_signal(),
-    )
-    .await;
+    server::run(listener, state, Limits::from_config(&cfg), shutdown).await;
     tracing::info!("stopped");
     Ok(())
 }
 
-/// Completes on SIGTERM or SIGINT.
-async fn shutdown_signal() {
+/// Installs the SIGTERM and SIGINT handlers now, not when first polled, so a
+/// signal that arrives before the accept loop starts is kept rather than killing
+/// the process; the returned future completes on either signal.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut term), Ok(mut int)) = (
+    let handlers = (
         signal(SignalKind::terminate()),
         signal(SignalKind::interrupt()),
-    ) else {
-        tracing::error!("cannot install signal handlers; stop with SIGKILL");
-        return std::future::pending().await;
-    };
-    tokio::select! {
-        _ = term.recv() => tracing::info!("SIGTERM: shutting down"),
-        _ = int.recv() => tracing::info!("SIGINT: shutting down"),
+    );
+    async move {
+        let (Ok(mut term), Ok(mut int)) = handlers else {
+            tracing::error!("cannot install signal handlers; stop with SIGKILL");
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = term.recv() => tracing::info!("SIGTERM: shutting down"),
+            _ = int.recv() => tracing::info!("SIGINT: shutting down"),
+        }
     }
 }
 
