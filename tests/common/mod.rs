@@ -97,7 +97,7 @@ pub struct Daemon {
 }
 
 /// Runs the binary with `args` and collects its stderr in the background.
-fn spawn(args: &[&std::ffi::OsStr]) -> (Child, Arc<Mutex<String>>) {
+fn spawn(args: &[&std::ffi::OsStr]) -> (Child, Arc<Mutex<String>>, std::thread::JoinHandle<()>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_bantin"))
         .args(args)
         .env_remove("BANTIN_CONFIG")
@@ -111,7 +111,7 @@ fn spawn(args: &[&std::ffi::OsStr]) -> (Child, Arc<Mutex<String>>) {
     let stderr = Arc::new(Mutex::new(String::new()));
     let mut pipe = child.stderr.take().expect("stderr is piped");
     let sink = stderr.clone();
-    std::thread::spawn(move || {
+    let reader = std::thread::spawn(move || {
         let mut buf = [0; 4096];
         while let Ok(n) = pipe.read(&mut buf) {
             if n == 0 {
@@ -122,7 +122,7 @@ fn spawn(args: &[&std::ffi::OsStr]) -> (Child, Arc<Mutex<String>>) {
                 .push_str(&String::from_utf8_lossy(&buf[..n]));
         }
     });
-    (child, stderr)
+    (child, stderr, reader)
 }
 
 /// Waits for `child` to exit, at most `limit`.
@@ -141,7 +141,7 @@ fn wait_bounded(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
 
 /// Runs the binary to completion (at most 20 s): its exit status and stderr.
 pub fn run(args: &[&std::ffi::OsStr]) -> (ExitStatus, String) {
-    let (mut child, stderr) = spawn(args);
+    let (mut child, stderr, reader) = spawn(args);
     let status = wait_bounded(&mut child, START_TIMEOUT).unwrap_or_else(|| {
         let _ = child.kill();
         let _ = child.wait();
@@ -150,8 +150,8 @@ pub fn run(args: &[&std::ffi::OsStr]) -> (ExitStatus, String) {
             stderr.lock().unwrap()
         )
     });
-    // The reader thread sees EOF once the process is gone; give it a moment.
-    std::thread::sleep(Duration::from_millis(50));
+    // The process is gone, so the pipe is at EOF and the reader ends.
+    reader.join().expect("the stderr reader does not panic");
     let text = stderr.lock().unwrap().clone();
     (status, text)
 }
@@ -159,7 +159,7 @@ pub fn run(args: &[&std::ffi::OsStr]) -> (ExitStatus, String) {
 impl Daemon {
     /// Starts `bantin` with `args` and waits for its `listening on` line.
     pub fn start(args: &[&std::ffi::OsStr]) -> Daemon {
-        let (mut child, stderr) = spawn(args);
+        let (mut child, stderr, _) = spawn(args);
         let stdout = child.stdout.take().expect("stdout is piped");
         let (tx, rx) = mpsc::channel();
         // Keep draining stdout after the first line so the daemon never blocks on it.
