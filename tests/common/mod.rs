@@ -1,0 +1,379 @@
+//! Runs the real `bantin` binary for integration tests: a temp store and config,
+//! a daemon on `127.0.0.1:0`, and HTTP/1.1 clients with time limits.
+
+// Each test crate that includes this module uses a different part of it.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
+
+/// The `base_url` the test config keeps (the default): feed links start with it.
+pub const BASE_URL: &str = "http://127.0.0.1:8080";
+
+/// How long the daemon gets to scan, render and print its address.
+const START_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long any one HTTP exchange may take.
+const HTTP_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a stopped daemon gets to exit before it is killed.
+const STOP_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Articles copied from the sample store `feeds/`: three categories, two levels.
+const ARTICLES: &[&str] = &[
+    "tin-tuc/thoi-su/dien-tap-phong-chong-thien-tai-2022.txt",
+    "tin-tuc/thoi-su/trien-khai-cap-can-cuoc-luu-dong.txt",
+    "tin-tuc/tong-hop/cau-treo-ban-na-lay.txt",
+    "tin-tuc/tong-hop/le-hoi-hoa-ban-2024.txt",
+    "thong-bao/tam-dung-cap-nuoc-phuong-hoa-lac.txt",
+    "thong-bao/lich-tiep-cong-dan-thang-6-2021.txt",
+];
+
+/// A parser fixture whose title needs escaping everywhere (`<`, `&`, `"`, `]]>`),
+/// stored under a file name with a space and Vietnamese letters, so its id must
+/// be percent-encoded in links.
+const ESCAPED: (&str, &str) = (
+    "tests/fixtures/title-xml.txt",
+    "tin-tuc/tong-hop/giá lúa cuối năm.txt",
+);
+
+/// A temp folder holding a store and a config file that points at it.
+pub struct Site {
+    dir: TempDir,
+}
+
+impl Site {
+    /// A store with a few sample articles and a config listening on port 0.
+    pub fn new() -> Site {
+        Site::with_config("")
+    }
+
+    /// Like [`Site::new`], with `extra` TOML appended to the config.
+    pub fn with_config(extra: &str) -> Site {
+        let dir = tempfile::tempdir().expect("create a temp dir");
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let store = dir.path().join("store");
+        let copies = ARTICLES
+            .iter()
+            .map(|rel| (manifest.join("feeds").join(rel), store.join(rel)))
+            .chain(std::iter::once((
+                manifest.join(ESCAPED.0),
+                store.join(ESCAPED.1),
+            )));
+        for (from, to) in copies {
+            std::fs::create_dir_all(to.parent().expect("a file in a folder")).unwrap();
+            std::fs::copy(&from, &to)
+                .unwrap_or_else(|e| panic!("copy {} to {}: {e}", from.display(), to.display()));
+        }
+        let store = toml::Value::String(store.to_str().expect("a UTF-8 temp path").to_owned());
+        let config = format!("store = {store}\nlisten = \"127.0.0.1:0\"\n{extra}\n");
+        std::fs::write(dir.path().join("config.toml"), config).unwrap();
+        Site { dir }
+    }
+
+    /// The config file.
+    pub fn config(&self) -> PathBuf {
+        self.dir.path().join("config.toml")
+    }
+
+    /// Starts a daemon on this store and config.
+    pub fn start(&self) -> Daemon {
+        Daemon::start(&["--config".as_ref(), self.config().as_os_str()])
+    }
+}
+
+/// A running `bantin serve`; terminated (then killed if need be) on drop.
+pub struct Daemon {
+    child: Child,
+    /// The port it printed.
+    pub port: u16,
+    stderr: Arc<Mutex<String>>,
+    agent: ureq::Agent,
+}
+
+/// Runs the binary with `args` and collects its stderr in the background.
+fn spawn(args: &[&std::ffi::OsStr]) -> (Child, Arc<Mutex<String>>, std::thread::JoinHandle<()>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bantin"))
+        .args(args)
+        .env_remove("BANTIN_CONFIG")
+        .env_remove("JOURNAL_STREAM")
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the bantin binary");
+    let stderr = Arc::new(Mutex::new(String::new()));
+    let mut pipe = child.stderr.take().expect("stderr is piped");
+    let sink = stderr.clone();
+    let reader = std::thread::spawn(move || {
+        let mut buf = [0; 4096];
+        while let Ok(n) = pipe.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    (child, stderr, reader)
+}
+
+/// Waits for `child` to exit, at most `limit`.
+fn wait_bounded(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().expect("poll the child") {
+            return Some(status);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Runs the binary to completion (at most 20 s): its exit status and stderr.
+pub fn run(args: &[&std::ffi::OsStr]) -> (ExitStatus, String) {
+    let (mut child, stderr, reader) = spawn(args);
+    let status = wait_bounded(&mut child, START_TIMEOUT).unwrap_or_else(|| {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!(
+            "bantin did not exit within {START_TIMEOUT:?}; stderr:\n{}",
+            stderr.lock().unwrap()
+        )
+    });
+    // The process is gone, so the pipe is at EOF and the reader ends.
+    reader.join().expect("the stderr reader does not panic");
+    let text = stderr.lock().unwrap().clone();
+    (status, text)
+}
+
+impl Daemon {
+    /// Starts `bantin` with `args` and waits for its `listening on` line.
+    pub fn start(args: &[&std::ffi::OsStr]) -> Daemon {
+        let (mut child, stderr, _) = spawn(args);
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (tx, rx) = mpsc::channel();
+        // Keep draining stdout after the first line so the daemon never blocks on it.
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                let _ = tx.send(line);
+            }
+        });
+        let deadline = Instant::now() + START_TIMEOUT;
+        let port = loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(line) => {
+                    if let Some(addr) = line.strip_prefix("listening on ") {
+                        let addr: std::net::SocketAddr =
+                            addr.trim().parse().expect("a socket address");
+                        assert!(addr.ip().is_loopback(), "listening on {addr}");
+                        break addr.port();
+                    }
+                }
+                Err(_) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    panic!(
+                        "no `listening on` line within {START_TIMEOUT:?}; stderr:\n{}",
+                        stderr.lock().unwrap()
+                    );
+                }
+            }
+        };
+        let agent = ureq::AgentBuilder::new()
+            .timeout(HTTP_TIMEOUT)
+            .redirects(0)
+            .build();
+        Daemon {
+            child,
+            port,
+            stderr,
+            agent,
+        }
+    }
+
+    /// `http://127.0.0.1:PORT` + `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// Rewrites an absolute link under [`BASE_URL`] to this daemon; `None` for
+    /// links elsewhere.
+    pub fn local(&self, link: &str) -> Option<String> {
+        link.strip_prefix(BASE_URL)
+            .filter(|rest| rest.starts_with('/'))
+            .map(|rest| self.url(rest))
+    }
+
+    /// A request with `method` and `headers` through ureq (keep-alive, no decompression).
+    pub fn request(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> Reply {
+        let url = if path.starts_with("http://") {
+            path.to_owned()
+        } else {
+            self.url(path)
+        };
+        let mut req = self.agent.request(method, &url);
+        for (k, v) in headers {
+            req = req.set(k, v);
+        }
+        let resp = match req.call() {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("{method} {url}: {e}"),
+        };
+        let status = resp.status();
+        let headers = resp
+            .headers_names()
+            .into_iter()
+            .flat_map(|name| {
+                resp.all(&name)
+                    .into_iter()
+                    .map(|v| (name.to_ascii_lowercase(), v.to_owned()))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let mut body = Vec::new();
+        resp.into_reader()
+            .take(64 * 1024 * 1024)
+            .read_to_end(&mut body)
+            .unwrap_or_else(|e| panic!("{method} {url}: reading the body: {e}"));
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// A GET with `headers`.
+    pub fn get(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
+        self.request("GET", path, headers)
+    }
+
+    /// A request written by hand on a fresh connection with `Connection: close`;
+    /// the body is every byte after the head, so it shows what is on the wire.
+    pub fn raw(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut stream =
+            TcpStream::connect_timeout(&([127, 0, 0, 1], self.port).into(), HTTP_TIMEOUT)
+                .expect("connect to the daemon");
+        stream.set_read_timeout(Some(HTTP_TIMEOUT)).unwrap();
+        stream.set_write_timeout(Some(HTTP_TIMEOUT)).unwrap();
+        let mut head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n",
+            self.port
+        );
+        for (k, v) in headers {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+        head.push_str("\r\n");
+        stream.write_all(head.as_bytes()).unwrap();
+        let mut all = Vec::new();
+        stream
+            .read_to_end(&mut all)
+            .unwrap_or_else(|e| panic!("{method} {path}: reading the response: {e}"));
+        let end = all
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .unwrap_or_else(|| panic!("{method} {path}: no end of head in {all:?}"));
+        let head = std::str::from_utf8(&all[..end]).expect("an ASCII response head");
+        let mut lines = head.split("\r\n");
+        let status_line = lines.next().expect("a status line");
+        let status = status_line
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("bad status line {status_line:?}"));
+        let headers = lines
+            .map(|l| {
+                let (k, v) = l.split_once(':').expect("a header line");
+                (k.trim().to_ascii_lowercase(), v.trim().to_owned())
+            })
+            .collect();
+        Reply {
+            status,
+            headers,
+            body: all[end + 4..].to_vec(),
+        }
+    }
+
+    /// Sends SIGTERM.
+    pub fn terminate(&self) {
+        self.signal(rustix::process::Signal::TERM);
+    }
+
+    /// Sends `signal`.
+    pub fn signal(&self, signal: rustix::process::Signal) {
+        let pid = rustix::process::Pid::from_child(&self.child);
+        // The child may have exited already; then there is nothing to signal.
+        let _ = rustix::process::kill_process(pid, signal);
+    }
+
+    /// Waits for the daemon to exit, at most `limit`.
+    pub fn wait(&mut self, limit: Duration) -> Option<ExitStatus> {
+        wait_bounded(&mut self.child, limit)
+    }
+
+    /// What the daemon wrote to stderr so far.
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(Some(_))) {
+            return;
+        }
+        self.terminate();
+        if wait_bounded(&mut self.child, STOP_TIMEOUT).is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// A response: status, headers (lowercase names, in order) and body bytes.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// The status code.
+    pub status: u16,
+    /// Every header field, names lowercased.
+    pub headers: Vec<(String, String)>,
+    /// The body as received (not decoded).
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    /// The only value of header `name`; `None` when absent. Panics if repeated.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let mut values = self
+            .headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str());
+        let first = values.next();
+        assert!(values.next().is_none(), "{name} sent more than once");
+        first
+    }
+
+    /// The value of header `name`, which must be present.
+    pub fn expect_header(&self, name: &str) -> &str {
+        self.header(name)
+            .unwrap_or_else(|| panic!("no {name} in {:?}", self.headers))
+    }
+
+    /// The body as UTF-8 text.
+    pub fn text(&self) -> String {
+        String::from_utf8(self.body.clone()).expect("a UTF-8 body")
+    }
+}

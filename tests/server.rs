@@ -1,0 +1,654 @@
+//! The daemon over HTTP: feeds in every format and encoding, conditional GET,
+//! HEAD, errors, the front page and article pages, startup and shutdown.
+
+// `allow-unwrap-in-tests` covers `#[test]` functions only; here the helpers are
+// test code too, and a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read;
+use std::time::{Duration, SystemTime};
+
+use common::{run, Daemon, Reply, Site, BASE_URL};
+
+const RSS: &str = "application/rss+xml; charset=utf-8";
+const ATOM: &str = "application/atom+xml; charset=utf-8";
+const JSON: &str = "application/feed+json; charset=utf-8";
+const HTML: &str = "text/html; charset=utf-8";
+
+/// The all-articles feeds and one category's, with their media types.
+const FEEDS: [(&str, &str); 6] = [
+    ("/feed.rss", RSS),
+    ("/feed.atom", ATOM),
+    ("/feed.json", JSON),
+    ("/feeds/tin-tuc/thoi-su.rss", RSS),
+    ("/feeds/tin-tuc/thoi-su.atom", ATOM),
+    ("/feeds/tin-tuc/thoi-su.json", JSON),
+];
+
+/// `Accept-Encoding` sent → `Content-Encoding` expected.
+const ENCODINGS: [(Option<&str>, Option<&str>); 3] = [
+    (None, None),
+    (Some("gzip"), Some("gzip")),
+    (Some("br"), Some("br")),
+];
+
+fn accept(enc: Option<&str>) -> Vec<(&str, &str)> {
+    enc.map(|e| ("Accept-Encoding", e)).into_iter().collect()
+}
+
+/// The request headers `extra` plus the Accept-Encoding for `enc`.
+fn with<'a>(enc: Option<&'a str>, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut h = accept(enc);
+    h.extend_from_slice(extra);
+    h
+}
+
+/// The body with its Content-Encoding undone.
+fn decode(r: &Reply) -> Vec<u8> {
+    let mut out = Vec::new();
+    match r.header("content-encoding") {
+        None => out.clone_from(&r.body),
+        Some("gzip") => {
+            flate2::read::GzDecoder::new(&r.body[..])
+                .read_to_end(&mut out)
+                .expect("a valid gzip body");
+        }
+        Some("br") => {
+            brotli::Decompressor::new(&r.body[..], 4096)
+                .read_to_end(&mut out)
+                .expect("a valid brotli body");
+        }
+        Some(other) => panic!("unexpected Content-Encoding {other}"),
+    }
+    out
+}
+
+/// Parses an IMF-fixdate (RFC 9110 §5.6.7), the only form a server may send.
+fn imf_date(s: &str) -> SystemTime {
+    let t = httpdate::parse_http_date(s).unwrap_or_else(|e| panic!("{s:?}: {e}"));
+    assert_eq!(httpdate::fmt_http_date(t), s, "not an IMF-fixdate");
+    t
+}
+
+/// A strong, quoted entity tag.
+fn assert_strong_etag(tag: &str) {
+    assert!(!tag.starts_with("W/"), "weak ETag {tag}");
+    assert!(
+        tag.len() > 2 && tag.starts_with('"') && tag.ends_with('"'),
+        "unquoted ETag {tag}"
+    );
+    assert!(!tag[1..tag.len() - 1].contains('"'), "bad ETag {tag}");
+}
+
+/// The validators and caching headers every 200 and 304 of a feed carries.
+fn assert_cache_headers(r: &Reply, what: &str) {
+    assert_strong_etag(r.expect_header("etag"));
+    imf_date(r.expect_header("last-modified"));
+    imf_date(r.expect_header("date"));
+    assert_eq!(r.header("vary"), Some("Accept-Encoding"), "{what}");
+    assert_eq!(
+        r.header("cache-control"),
+        Some("public, max-age=300"),
+        "{what}"
+    );
+}
+
+/// XML 1.0 well-formedness, and no characters XML forbids even when escaped.
+fn assert_well_formed_xml(bytes: &[u8], what: &str) {
+    let text = std::str::from_utf8(bytes).unwrap_or_else(|e| panic!("{what}: {e}"));
+    let bad = text.chars().find(|&c| {
+        matches!(c, '\u{0}'..='\u{8}' | '\u{B}' | '\u{C}' | '\u{E}'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}')
+    });
+    assert_eq!(bad, None, "{what}: a character XML forbids");
+    let mut reader = quick_xml::Reader::from_str(text);
+    let mut depth = 0_i32;
+    let mut roots = 0;
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Start(_)) => {
+                if depth == 0 {
+                    roots += 1;
+                }
+                depth += 1;
+            }
+            Ok(quick_xml::events::Event::End(_)) => depth -= 1,
+            Ok(quick_xml::events::Event::Empty(_)) if depth == 0 => roots += 1,
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => panic!(
+                "{what}: not well-formed at byte {}: {e}",
+                reader.error_position()
+            ),
+        }
+    }
+    assert_eq!((depth, roots), (0, 1), "{what}: one root element, closed");
+}
+
+fn parse_feed(bytes: &[u8], what: &str) -> feed_rs::model::Feed {
+    feed_rs::parser::parse(bytes).unwrap_or_else(|e| panic!("{what}: feed-rs: {e}"))
+}
+
+/// Every `href="…"` on an HTML page, entities decoded.
+fn hrefs(html: &str) -> Vec<String> {
+    html.split("href=\"")
+        .skip(1)
+        .map(|rest| {
+            let value = &rest[..rest.find('"').expect("a closing quote")];
+            html_escape::decode_html_entities(value).into_owned()
+        })
+        .collect()
+}
+
+/// The paths of every feed the front page links to, plus `/` and `/feeds.opml`.
+fn site_paths(d: &Daemon) -> Vec<String> {
+    let page = d.get("/", &[]).text();
+    let mut paths: BTreeSet<String> = hrefs(&page)
+        .into_iter()
+        .filter(|h| h.starts_with("/feed"))
+        .collect();
+    paths.insert("/".into());
+    assert!(paths.contains("/feeds.opml"));
+    // `/`, the OPML list, and three formats of five feeds: all, two sections, two subsections.
+    assert_eq!(paths.len(), 2 + 3 * 5, "{paths:?}");
+    paths.into_iter().collect()
+}
+
+#[test]
+fn feeds_in_every_format_and_encoding() {
+    let site = Site::new();
+    let d = site.start();
+    for (path, content_type) in FEEDS {
+        let identity = d.get(path, &[]);
+        assert_eq!(identity.status, 200, "{path}");
+        let mut tags = BTreeSet::new();
+        for (enc, coding) in ENCODINGS {
+            let what = format!("{path} ({enc:?})");
+            let r = d.get(path, &accept(enc));
+            assert_eq!(r.status, 200, "{what}");
+            assert_cache_headers(&r, &what);
+            assert_eq!(r.header("content-type"), Some(content_type), "{what}");
+            assert_eq!(r.header("content-encoding"), coding, "{what}");
+            assert_eq!(
+                r.header("content-length"),
+                Some(r.body.len().to_string().as_str()),
+                "{what}"
+            );
+            assert_eq!(
+                r.header("last-modified"),
+                identity.header("last-modified"),
+                "{what}: one Last-Modified for every encoding"
+            );
+            assert!(
+                tags.insert(r.expect_header("etag").to_owned()),
+                "{what}: an ETag shared with another encoding"
+            );
+            assert!(
+                decode(&r) == identity.body,
+                "{what}: decodes to something else than the identity body"
+            );
+        }
+
+        let what = path;
+        let feed = parse_feed(&identity.body, what);
+        assert!(!feed.entries.is_empty(), "{what}: no entries");
+        match content_type {
+            RSS | ATOM => assert_well_formed_xml(&identity.body, what),
+            _ => {
+                let json: serde_json::Value = serde_json::from_slice(&identity.body).unwrap();
+                assert_eq!(
+                    json["version"], "https://jsonfeed.org/version/1.1",
+                    "{what}"
+                );
+            }
+        }
+
+        // A query string does not change what is served.
+        let q = d.get(&format!("{path}?utm_source=test"), &[]);
+        assert_eq!(q.status, 200, "{path}?…");
+        assert_eq!(q.header("etag"), identity.header("etag"), "{path}?…");
+    }
+}
+
+#[test]
+fn negotiation_picks_the_best_acceptable_coding() {
+    let site = Site::new();
+    let d = site.start();
+    for (accept_encoding, expected) in [
+        ("gzip, deflate, br", Some("br")),
+        ("br;q=0.5, gzip;q=0.8", Some("gzip")),
+        ("identity", None),
+        ("deflate", None),
+        ("*", Some("br")),
+    ] {
+        let r = d.get("/feed.atom", &[("Accept-Encoding", accept_encoding)]);
+        assert_eq!(r.status, 200);
+        assert_eq!(r.header("content-encoding"), expected, "{accept_encoding}");
+    }
+}
+
+/// A 304 as RFC 9110 §15.4.5 has it: the validators and caching headers of the
+/// 200 it stands for, and no body on the wire.
+fn assert_not_modified(r: &Reply, full: &Reply, what: &str) {
+    assert_eq!(r.status, 304, "{what}");
+    assert_cache_headers(r, what);
+    assert_eq!(r.header("etag"), full.header("etag"), "{what}");
+    assert_eq!(
+        r.header("last-modified"),
+        full.header("last-modified"),
+        "{what}"
+    );
+    assert!(r.body.is_empty(), "{what}: a 304 with a body");
+}
+
+fn assert_full(r: &Reply, full: &Reply, what: &str) {
+    assert_eq!(r.status, 200, "{what}");
+    assert_eq!(r.header("etag"), full.header("etag"), "{what}");
+    assert!(r.body == full.body, "{what}: another body");
+}
+
+#[test]
+fn conditional_get() {
+    let site = Site::new();
+    let d = site.start();
+    for (path, _) in FEEDS {
+        // The tag of another encoding of the same feed must not validate this one.
+        let gzip_tag = d
+            .get(path, &accept(Some("gzip")))
+            .expect_header("etag")
+            .to_owned();
+        for (enc, _) in ENCODINGS {
+            let full = d.raw("GET", path, &accept(enc));
+            assert_eq!(full.status, 200, "{path}");
+            let tag = full.expect_header("etag");
+            let lm = full.expect_header("last-modified");
+            let lm_time = imf_date(lm);
+            let earlier = httpdate::fmt_http_date(lm_time - Duration::from_secs(1));
+            let later = httpdate::fmt_http_date(lm_time + Duration::from_secs(86_400));
+            let list = format!("\"0123\", {tag}, \"abcd\"");
+            let weak = format!("W/{tag}");
+
+            let not_modified: [(&str, &[(&str, &str)]); 6] = [
+                ("same tag", &[("If-None-Match", tag)]),
+                ("*", &[("If-None-Match", "*")]),
+                ("a list holding the tag", &[("If-None-Match", &list)]),
+                ("the tag marked weak", &[("If-None-Match", &weak)]),
+                ("Last-Modified itself", &[("If-Modified-Since", lm)]),
+                ("a later date", &[("If-Modified-Since", &later)]),
+            ];
+            for (case, headers) in not_modified {
+                let what = format!("{path} ({enc:?}): {case}");
+                assert_not_modified(&d.raw("GET", path, &with(enc, headers)), &full, &what);
+            }
+
+            let other_tag = if enc == Some("gzip") {
+                "\"f00d\"".to_owned()
+            } else {
+                gzip_tag.clone()
+            };
+            let modified: [(&str, &[(&str, &str)]); 5] = [
+                ("a wrong tag", &[("If-None-Match", "\"0123456789\"")]),
+                ("another encoding's tag", &[("If-None-Match", &other_tag)]),
+                (
+                    "a wrong tag and a current date",
+                    &[
+                        ("If-None-Match", "\"0123456789\""),
+                        ("If-Modified-Since", lm),
+                    ],
+                ),
+                ("one second before", &[("If-Modified-Since", &earlier)]),
+                (
+                    "a malformed date",
+                    &[("If-Modified-Since", "yesterday, around noon")],
+                ),
+            ];
+            for (case, headers) in modified {
+                let what = format!("{path} ({enc:?}): {case}");
+                assert_full(&d.raw("GET", path, &with(enc, headers)), &full, &what);
+            }
+        }
+    }
+}
+
+#[test]
+fn head_has_the_headers_of_get_and_no_body() {
+    let site = Site::new();
+    let d = site.start();
+    let mut paths: Vec<&str> = FEEDS.iter().map(|(p, _)| *p).collect();
+    paths.extend([
+        "/",
+        "/feeds.opml",
+        "/healthz",
+        "/articles/tin-tuc/thoi-su/trien-khai-cap-can-cuoc-luu-dong",
+    ]);
+    let without_date = |r: &Reply| -> Vec<(String, String)> {
+        let mut h: Vec<_> = r
+            .headers
+            .iter()
+            .filter(|(k, _)| k != "date")
+            .cloned()
+            .collect();
+        h.sort();
+        h
+    };
+    for path in paths {
+        for (enc, _) in ENCODINGS {
+            let what = format!("HEAD {path} ({enc:?})");
+            let get = d.raw("GET", path, &accept(enc));
+            let head = d.raw("HEAD", path, &accept(enc));
+            assert_eq!(head.status, 200, "{what}");
+            assert_eq!(without_date(&head), without_date(&get), "{what}");
+            assert_eq!(
+                head.header("content-length"),
+                Some(get.body.len().to_string().as_str()),
+                "{what}"
+            );
+            assert!(head.body.is_empty(), "{what}: a body");
+
+            // HEAD is conditional too.
+            if let Some(tag) = get.header("etag") {
+                let r = d.raw("HEAD", path, &with(enc, &[("If-None-Match", tag)]));
+                assert_not_modified(&r, &get, &format!("{what} with its tag"));
+            }
+        }
+    }
+}
+
+#[test]
+fn unknown_paths_are_404() {
+    let site = Site::new();
+    let d = site.start();
+    for path in [
+        "/nope",
+        "/feed.xml",
+        "/feed.rss/",
+        "/feeds/",
+        "/feeds/tin-tuc/khong-co.rss",
+        "/feeds/tin-tuc/thoi-su",
+        "/index.html",
+        "/articles/",
+        "/articles/tin-tuc/thoi-su/khong-co",
+        "/articles/%FF%FE",
+        "/articles/tin-tuc/thoi-su/trien-khai-cap-can-cuoc-luu-dong.txt",
+    ] {
+        for r in [d.get(path, &[]), d.raw("GET", path, &[])] {
+            assert_eq!(r.status, 404, "{path}");
+            assert!(
+                !r.body.is_empty() && r.body.len() < 64,
+                "{path}: {:?}",
+                r.text()
+            );
+            assert!(
+                r.expect_header("content-type").starts_with("text/plain"),
+                "{path}"
+            );
+        }
+        let head = d.raw("HEAD", path, &[]);
+        assert_eq!(head.status, 404, "HEAD {path}");
+        assert!(head.body.is_empty(), "HEAD {path}: a body");
+    }
+}
+
+#[test]
+fn other_methods_are_405() {
+    let site = Site::new();
+    let d = site.start();
+    for path in ["/feed.rss", "/feeds/tin-tuc/thoi-su.json", "/", "/healthz"] {
+        for method in ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"] {
+            let r = d.request(method, path, &[]);
+            assert_eq!(r.status, 405, "{method} {path}");
+            assert_eq!(r.header("allow"), Some("GET, HEAD"), "{method} {path}");
+        }
+        // A method no client library offers, on the wire.
+        let r = d.raw("BREW", path, &[]);
+        assert_eq!(r.status, 405, "BREW {path}");
+        assert_eq!(r.header("allow"), Some("GET, HEAD"), "BREW {path}");
+    }
+}
+
+#[test]
+fn health_and_metrics() {
+    let site = Site::new();
+    let d = site.start();
+    let r = d.get("/healthz", &[]);
+    assert_eq!(r.status, 200);
+    assert!(r.text().starts_with("ok: 7 articles"), "{}", r.text());
+
+    assert_eq!(d.get("/feed.rss", &[]).status, 200);
+    let r = d.get("/metrics", &[]);
+    assert_eq!(r.status, 200);
+    assert!(r.expect_header("content-type").starts_with("text/plain"));
+    let text = r.text();
+    assert!(text.contains("bantin_http_requests_total"), "{text}");
+    assert!(text.contains("bantin_articles_indexed 7"), "{text}");
+}
+
+#[test]
+fn front_page_links_resolve() {
+    let site = Site::new();
+    let d = site.start();
+    let r = d.get("/", &[]);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some(HTML));
+    assert_cache_headers(&r, "/");
+    let page = r.text();
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    assert!(page.contains("<html lang=\"vi\">"));
+    for (kind, ext) in [
+        ("application/rss+xml", "rss"),
+        ("application/atom+xml", "atom"),
+        ("application/feed+json", "json"),
+    ] {
+        let href = format!("href=\"{BASE_URL}/feed.{ext}\"");
+        let found = page.lines().any(|l| {
+            l.starts_with("<link rel=\"alternate\"")
+                && l.contains(&format!("type=\"{kind}\""))
+                && l.contains(&href)
+        });
+        assert!(found, "no autodiscovery link for {ext}");
+    }
+
+    let links = hrefs(&page);
+    assert!(links.len() > 20, "{links:?}");
+    for link in links {
+        let url = if link.starts_with('/') {
+            d.url(&link)
+        } else {
+            d.local(&link)
+                .unwrap_or_else(|| panic!("a link off the site: {link}"))
+        };
+        let r = d.get(&url, &[]);
+        assert_eq!(r.status, 200, "{link}");
+    }
+}
+
+#[test]
+fn opml_lists_every_feed() {
+    let site = Site::new();
+    let d = site.start();
+    let r = d.get("/feeds.opml", &[]);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("text/x-opml; charset=utf-8"));
+    assert_well_formed_xml(&r.body, "/feeds.opml");
+    let mut reader = quick_xml::Reader::from_reader(&r.body[..]);
+    let mut buf = Vec::new();
+    let mut feeds = BTreeSet::new();
+    loop {
+        match reader.read_event_into(&mut buf).unwrap() {
+            quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e)
+                if e.name().as_ref() == b"outline" =>
+            {
+                let attr = e
+                    .try_get_attribute("xmlUrl")
+                    .unwrap()
+                    .expect("an outline with xmlUrl");
+                feeds.insert(attr.unescape_value().unwrap().into_owned());
+            }
+            quick_xml::events::Event::Eof => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    let expected: BTreeSet<String> = site_paths(&d)
+        .into_iter()
+        .filter(|p| p.ends_with(".rss"))
+        .map(|p| format!("{BASE_URL}{p}"))
+        .collect();
+    assert_eq!(feeds, expected);
+    for url in feeds {
+        let r = d.get(&d.local(&url).unwrap(), &[]);
+        assert_eq!(r.status, 200, "{url}");
+        parse_feed(&r.body, &url);
+    }
+}
+
+/// Each item as (link, title), in feed order.
+fn items(feed: &feed_rs::model::Feed) -> Vec<(String, String)> {
+    feed.entries
+        .iter()
+        .map(|e| {
+            let link = e.links.first().expect("an item link").href.clone();
+            let title = e.title.as_ref().expect("an item title").content.clone();
+            (link, title)
+        })
+        .collect()
+}
+
+#[test]
+fn feed_items_link_to_their_article_pages() {
+    let site = Site::new();
+    let d = site.start();
+    let mut pages = BTreeMap::new();
+    for path in site_paths(&d).iter().filter(|p| p.ends_with(".rss")) {
+        let rss = items(&parse_feed(&d.get(path, &[]).body, path));
+        assert!(!rss.is_empty(), "{path}");
+        // The three formats of one feed list the same items in the same order.
+        for ext in ["atom", "json"] {
+            let other = path.replace(".rss", &format!(".{ext}"));
+            let r = d.get(&other, &[]);
+            assert_eq!(
+                items(&parse_feed(&r.body, &other)),
+                rss,
+                "{other} and {path}"
+            );
+        }
+        pages.extend(rss);
+    }
+    assert_eq!(pages.len(), 7, "every article is in some feed: {pages:?}");
+    assert!(
+        pages
+            .keys()
+            .any(|l| l.contains("/gi%C3%A1%20l%C3%BAa%20cu%E1%BB%91i%20n%C4%83m")),
+        "the id with a space and Vietnamese letters is percent-encoded: {pages:?}"
+    );
+    for (link, title) in pages {
+        let url = d
+            .local(&link)
+            .unwrap_or_else(|| panic!("{link} is not under {BASE_URL}"));
+        let r = d.get(&url, &[]);
+        assert_eq!(r.status, 200, "{link}");
+        assert_eq!(r.header("content-type"), Some(HTML), "{link}");
+        let heading = format!("<h1>{}</h1>", html_escape::encode_text(&title));
+        assert!(r.text().contains(&heading), "{link}: no {heading}");
+    }
+}
+
+#[test]
+fn two_daemons_on_one_store_serve_the_same_bytes() {
+    let site = Site::new();
+    let a = site.start();
+    let b = site.start();
+    assert_ne!(a.port, b.port);
+    for path in site_paths(&a) {
+        for (enc, _) in ENCODINGS {
+            let what = format!("{path} ({enc:?})");
+            let (ra, rb) = (a.get(&path, &accept(enc)), b.get(&path, &accept(enc)));
+            assert_eq!((ra.status, rb.status), (200, 200), "{what}");
+            for h in ["etag", "last-modified", "content-type", "content-encoding"] {
+                assert_eq!(ra.header(h), rb.header(h), "{what}: {h}");
+            }
+            assert!(ra.body == rb.body, "{what}: different bodies");
+        }
+    }
+}
+
+/// A config file holding exactly `toml`, in a temp dir.
+fn config_file(toml: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, toml).unwrap();
+    (dir, path)
+}
+
+#[test]
+fn bad_config_exits_64_naming_the_key() {
+    let store = Site::new();
+    for (toml, key) in [
+        ("colour = \"red\"\n", "colour"),
+        ("[http]\ncache_max_ages = 5\n", "cache_max_ages"),
+        ("listen = \"nope\"\n", "listen"),
+    ] {
+        let (_dir, path) = config_file(toml);
+        for serve in [&[][..], &["serve"][..]] {
+            let mut args: Vec<&std::ffi::OsStr> = serve.iter().map(|s| s.as_ref()).collect();
+            args.extend(["--config".as_ref(), path.as_os_str()]);
+            let (status, stderr) = run(&args);
+            assert_eq!(status.code(), Some(64), "{toml:?}: {stderr}");
+            assert!(
+                stderr.contains(key),
+                "{toml:?}: stderr does not name {key}: {stderr}"
+            );
+        }
+    }
+    let config = store.config();
+    let (status, stderr) = run(&[
+        "--config".as_ref(),
+        config.as_os_str(),
+        "--listen".as_ref(),
+        "nope".as_ref(),
+    ]);
+    assert_eq!(status.code(), Some(64), "{stderr}");
+    assert!(stderr.contains("listen"), "{stderr}");
+}
+
+#[test]
+fn a_taken_port_is_a_runtime_failure() {
+    let site = Site::new();
+    let d = site.start();
+    let taken = format!("127.0.0.1:{}", d.port);
+    let config = site.config();
+    let (status, stderr) = run(&[
+        "--config".as_ref(),
+        config.as_os_str(),
+        "--listen".as_ref(),
+        taken.as_ref(),
+    ]);
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(&taken), "{stderr}");
+}
+
+#[test]
+fn sigterm_stops_the_daemon_with_exit_0() {
+    let site = Site::new();
+    let mut d = site.start();
+    // Leave a keep-alive connection idle in the client's pool: shutdown must not wait on it.
+    assert_eq!(d.get("/feed.rss", &[]).status, 200);
+    d.terminate();
+    let status = d
+        .wait(Duration::from_secs(15))
+        .unwrap_or_else(|| panic!("still running 15 s after SIGTERM:\n{}", d.stderr()));
+    assert_eq!(status.code(), Some(0), "{}", d.stderr());
+}
+
+#[test]
+fn sigint_stops_the_daemon_with_exit_0() {
+    let site = Site::new();
+    let mut d = site.start();
+    d.signal(rustix::process::Signal::INT);
+    let status = d
+        .wait(Duration::from_secs(15))
+        .unwrap_or_else(|| panic!("still running 15 s after SIGINT:\n{}", d.stderr()));
+    assert_eq!(status.code(), Some(0), "{}", d.stderr());
+}
