@@ -291,9 +291,14 @@ enum Kind {
     Boilerplate,
 }
 
+/// Furniture lines are short: longer lines are only checked for the prefixes,
+/// and only their head is lowercased (this runs on every line).
+const FURNITURE_MAX: usize = 64;
+
 fn classify(line: &str) -> Kind {
-    let lower = line.to_lowercase();
-    if BOILERPLATE.contains(&lower.as_str())
+    let lower = lowercase_head(line, FURNITURE_MAX);
+    let whole = line.len() <= FURNITURE_MAX;
+    if (whole && BOILERPLATE.contains(&lower.as_str()))
         || BOILERPLATE_PREFIXES.iter().any(|p| lower.starts_with(p))
         || is_related_item(line)
     {
@@ -304,7 +309,16 @@ fn classify(line: &str) -> Kind {
 }
 
 fn is_end(line: &str) -> bool {
-    END_HEADINGS.contains(&line.to_lowercase().as_str())
+    line.len() <= FURNITURE_MAX && END_HEADINGS.contains(&line.to_lowercase().as_str())
+}
+
+/// The first `max` bytes of `line` (cut at a character boundary), lowercased.
+fn lowercase_head(line: &str, max: usize) -> String {
+    let mut end = line.len().min(max);
+    while !line.is_char_boundary(end) {
+        end -= 1;
+    }
+    line[..end].to_lowercase()
 }
 
 /// An item of a related-news list: `Title (dd/mm/yyyy)`.

@@ -70,9 +70,36 @@ pub fn decode(bytes: &[u8]) -> Result<Clean, TextError> {
 }
 
 /// NFC, `\n` line ends, and only characters XML 1.0 allows.
+///
+/// Most files are already clean NFC UTF-8, so each step first checks cheaply
+/// whether it has anything to do.
 pub fn normalize(s: &str) -> String {
-    let unified = s.replace("\r\n", "\n").replace('\r', "\n");
-    unified.nfc().filter(|&c| xml_allowed(c)).collect()
+    let unified: Cow<'_, str> = if s.contains('\r') {
+        Cow::Owned(s.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        Cow::Borrowed(s)
+    };
+    let nfc: Cow<'_, str> = match unicode_normalization::is_nfc_quick(unified.chars()) {
+        unicode_normalization::IsNormalized::Yes => unified,
+        _ => Cow::Owned(unified.nfc().collect()),
+    };
+    if has_forbidden(&nfc) {
+        nfc.chars().filter(|&c| xml_allowed(c)).collect()
+    } else {
+        nfc.into_owned()
+    }
+}
+
+/// Whether `s` holds a character XML 1.0 forbids, by a byte scan: C0 controls
+/// other than tab, LF and CR, and U+FFFE/U+FFFF (UTF-8 `EF BF BE`/`EF BF BF`).
+fn has_forbidden(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.iter().enumerate().any(|(i, &c)| {
+        (c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r'))
+            || (c == 0xEF
+                && b.get(i + 1) == Some(&0xBF)
+                && matches!(b.get(i + 2), Some(0xBE | 0xBF)))
+    })
 }
 
 /// Whether XML 1.0 (§2.2 `Char`) allows `c` in a document.
@@ -85,7 +112,13 @@ pub fn xml_allowed(c: char) -> bool {
 
 /// Collapses runs of white space (including U+00A0) to one space and trims.
 pub fn squash_spaces(s: &str) -> String {
-    s.split(|c: char| c.is_whitespace())
+    let t = s.trim();
+    // Fast path: ASCII-spaced text with no runs needs only the trim.
+    let plain = !t.contains("  ") && !t.chars().any(|c| c.is_whitespace() && c != ' ');
+    if plain {
+        return t.to_owned();
+    }
+    t.split(|c: char| c.is_whitespace())
         .filter(|w| !w.is_empty())
         .collect::<Vec<_>>()
         .join(" ")
