@@ -25,7 +25,8 @@ pub fn load(cfg: &Config) -> anyhow::Result<(Catalog, Site)> {
     }
     let index = Arc::new(Index::new(catalog.entries.clone()));
     let render_started = Instant::now();
-    let (site, errors) = Site::build(cfg, index, SystemTime::now());
+    let hydrate = |e: &crate::index::Entry| crate::catalog::hydrate(e, cfg.max_file_size, cfg.tz);
+    let (site, errors) = Site::build(cfg, index, SystemTime::now(), &hydrate);
     for e in errors {
         tracing::error!("{e}");
     }

@@ -13,7 +13,7 @@ use std::time::SystemTime;
 
 use chrono_tz::Tz;
 
-use crate::article::Warning;
+use crate::article::{Article, Warning};
 use crate::index::Entry;
 use crate::store::{self, Candidate, FileError};
 
@@ -181,13 +181,8 @@ impl Catalog {
                     ));
                     changes.rejected += 1;
                 } else {
-                    let entry = Entry {
-                        article: Arc::new(loaded.parsed.article),
-                        modified: loaded.modified,
-                    };
-                    let same = self.entries.get(&id).is_some_and(|old| {
-                        old.article == entry.article && old.modified == entry.modified
-                    });
+                    let entry = Entry::lean(loaded.parsed.article, loaded.modified, &c.path);
+                    let same = self.entries.get(&id).is_some_and(|old| old.same_as(&entry));
                     if !same {
                         if serving.is_some() {
                             changes.changed += 1;
@@ -209,44 +204,36 @@ impl Catalog {
     }
 }
 
-/// Reads candidates on every available core; results in input order.
+/// The full article of a lean entry, read back from its file; `None` when the
+/// file is gone, broken, or now gives another id (the watcher will catch up).
+pub fn hydrate(entry: &Entry, cap: u64, tz: Tz) -> Option<Arc<Article>> {
+    let Some(path) = &entry.source else {
+        return Some(entry.article.clone());
+    };
+    let candidate = Candidate {
+        path: path.to_path_buf(),
+        id: entry.article.id.clone(),
+        len: 0,
+        modified: None,
+    };
+    let loaded = store::load(&candidate, cap, tz).ok()?;
+    (loaded.parsed.article.id == entry.article.id).then(|| Arc::new(loaded.parsed.article))
+}
+
+/// Reads candidates on every available core; results in input order. A parser
+/// panic (a bug) rejects that one file instead of taking the daemon down.
 fn load_parallel(
     candidates: &[Candidate],
     cap: u64,
     tz: Tz,
 ) -> Vec<Result<store::Loaded, FileError>> {
-    if candidates.len() < 64 {
-        return candidates.iter().map(|c| store::load(c, cap, tz)).collect();
-    }
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = candidates.len().div_ceil(threads).max(1);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = candidates
-            .chunks(chunk)
-            .map(|part| {
-                let handle = s.spawn(move || {
-                    part.iter()
-                        .map(|c| store::load(c, cap, tz))
-                        .collect::<Vec<_>>()
-                });
-                (part.len(), handle)
+    crate::pool::map(candidates, |c| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| store::load(c, cap, tz)))
+            .unwrap_or_else(|_| {
+                Err(FileError::Io(std::io::Error::other(
+                    "the parser panicked on this file (a bug: please report it)",
+                )))
             })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|(len, h)| {
-                // A parser panic is a bug; its chunk's files are reported, never silently lost.
-                h.join().unwrap_or_else(|_| {
-                    (0..len)
-                        .map(|_| {
-                            Err(FileError::Io(std::io::Error::other(
-                                "the parser panicked on this chunk of files",
-                            )))
-                        })
-                        .collect()
-                })
-            })
-            .collect()
     })
 }
 

@@ -20,12 +20,70 @@ use std::time::SystemTime;
 use crate::article::Article;
 
 /// One article in the index, with the file facts served in HTTP validators.
+///
+/// The daemon keeps a *lean* article here (no body paragraphs: at 100k articles
+/// the bodies are most of the memory) and reads the full one back from `source`
+/// when a feed or page needs it. An entry built in memory holds the full article
+/// and no source.
 #[derive(Debug, Clone)]
 pub struct Entry {
-    /// The article.
+    /// The article (lean when `source` is set).
     pub article: Arc<Article>,
     /// The file's modification time when read.
     pub modified: Option<SystemTime>,
+    /// The file the full article is read back from.
+    pub source: Option<Arc<std::path::Path>>,
+    /// A hash of the full article's body, so a change to it is a change to the entry.
+    pub digest: u128,
+}
+
+impl Entry {
+    /// An entry holding a full article in memory.
+    pub fn full(article: Arc<Article>, modified: Option<SystemTime>) -> Entry {
+        Entry {
+            digest: body_digest(&article),
+            article,
+            modified,
+            source: None,
+        }
+    }
+
+    /// A lean entry for `article` read from `source`: the body is dropped here and
+    /// read again from the file when needed.
+    pub fn lean(
+        mut article: Article,
+        modified: Option<SystemTime>,
+        source: &std::path::Path,
+    ) -> Entry {
+        let digest = body_digest(&article);
+        article.paragraphs = Vec::new();
+        Entry {
+            article: Arc::new(article),
+            modified,
+            source: Some(Arc::from(source)),
+            digest,
+        }
+    }
+
+    /// Whether two entries stand for the same article text and file facts.
+    pub fn same_as(&self, other: &Entry) -> bool {
+        self.digest == other.digest
+            && self.modified == other.modified
+            && self.article == other.article
+    }
+}
+
+/// A hash of an article's body paragraphs.
+fn body_digest(a: &Article) -> u128 {
+    let mut h = blake3::Hasher::new();
+    for p in &a.paragraphs {
+        h.update(p.as_bytes());
+        h.update(&[0]);
+    }
+    let bytes: [u8; 16] = h.finalize().as_bytes()[..16]
+        .try_into()
+        .expect("a blake3 hash has 32 bytes");
+    u128::from_le_bytes(bytes)
 }
 
 /// The order of feed items: newest first, ties by id.
@@ -248,13 +306,7 @@ mod tests {
             source: None,
             tags: vec![],
         };
-        (
-            id.into(),
-            Entry {
-                article: Arc::new(article),
-                modified: None,
-            },
-        )
+        (id.into(), Entry::full(Arc::new(article), None))
     }
 
     #[test]

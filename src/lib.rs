@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod check;
 pub mod config;
 pub mod index;
+pub mod pool;
 pub mod render;
 pub mod server;
 pub mod site;

@@ -12,6 +12,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 
+use crate::article::Article;
 use crate::config::Config;
 use crate::index::{Entry, Index};
 use crate::render::{self, FeedView, Format};
@@ -135,6 +136,9 @@ pub struct Site {
     /// Resources by URL path.
     pub resources: HashMap<String, Arc<Resource>>,
     feeds: BTreeMap<Option<String>, Rendered>,
+    /// Full articles of every item some feed holds, by id, with the lean article
+    /// they were read for: what re-renders and article pages need, and no more.
+    bodies: HashMap<String, (Arc<Article>, Arc<Article>)>,
 }
 
 /// A feed that failed to render (the previous bytes keep being served).
@@ -147,29 +151,60 @@ pub struct RenderError {
     pub message: String,
 }
 
+/// Reads the full article of a lean index entry (see [`Entry`]).
+pub type Hydrate<'a> = &'a (dyn Fn(&Entry) -> Option<Arc<Article>> + Sync);
+
+/// For indexes built in memory, whose entries already hold full articles.
+pub fn in_memory(e: &Entry) -> Option<Arc<Article>> {
+    Some(e.article.clone())
+}
+
+/// One feed in one format to render, with its items' full articles.
+struct Job<'a> {
+    slug: Option<&'a str>,
+    format: Format,
+    view: FeedView<'a>,
+}
+
 impl Site {
     /// Renders every resource of `index`.
-    pub fn build(cfg: &Config, index: Arc<Index>, now: SystemTime) -> (Site, Vec<RenderError>) {
-        Site::default().update(cfg, index, now, true)
+    pub fn build(
+        cfg: &Config,
+        index: Arc<Index>,
+        now: SystemTime,
+        hydrate: Hydrate<'_>,
+    ) -> (Site, Vec<RenderError>) {
+        Site::default().update(cfg, index, now, true, hydrate)
+    }
+
+    /// The full article of `id`, if a feed holds it (so it is in memory).
+    pub fn body(&self, id: &str, lean: &Arc<Article>) -> Option<Arc<Article>> {
+        self.bodies
+            .get(id)
+            .filter(|(l, _)| Arc::ptr_eq(l, lean))
+            .map(|(_, full)| full.clone())
     }
 
     /// Renders what changed between `self` and `index`; `force` renders everything
     /// (after a config change). Last-Modified never moves backwards, never passes `now`.
+    /// Rendering and compression run on every core.
     pub fn update(
         &self,
         cfg: &Config,
         index: Arc<Index>,
         now: SystemTime,
         force: bool,
+        hydrate: Hydrate<'_>,
     ) -> (Site, Vec<RenderError>) {
-        let mut errors = Vec::new();
-        let mut resources = self.resources.clone();
-        let mut feeds = BTreeMap::new();
+        let title_of = |slug: Option<&str>| feed_title(cfg, &index, slug);
         let slugs: Vec<Option<String>> = std::iter::once(None)
             .chain(index.categories().keys().cloned().map(Some))
             .collect();
-        let title_of = |slug: Option<&str>| feed_title(cfg, &index, slug);
-        let mut any_changed = force;
+
+        // Which feeds changed, and the full articles of every item still held.
+        let mut feeds = BTreeMap::new();
+        let mut bodies = HashMap::new();
+        let mut stale: Vec<&Option<String>> = Vec::new();
         for slug in &slugs {
             let s = slug.as_deref();
             let now_rendered = Rendered {
@@ -182,41 +217,100 @@ impl Site {
                     .feeds
                     .get(slug)
                     .is_some_and(|prev| prev.same_as(&now_rendered));
-            if !unchanged {
-                any_changed = true;
-                let view = FeedView {
-                    site: &cfg.site,
-                    slug: s,
-                    title: now_rendered.title.clone(),
-                    description: now_rendered.description.clone(),
-                    ttl: cfg.feeds.ttl,
-                    items: &now_rendered.items,
-                };
-                let computed = last_modified(&now_rendered.items, now);
-                for format in Format::ALL {
-                    let path = render::feed_path(s, format);
-                    let bytes = match format {
-                        Format::Rss => render::rss_feed::render(&view).map_err(|e| e.to_string()),
-                        Format::Atom => render::atom_feed::render(&view).map_err(|e| e.to_string()),
-                        Format::Json => render::json_feed::render(&view).map_err(|e| e.to_string()),
-                    };
-                    match bytes {
-                        Ok(bytes) => {
-                            let prev = self.resources.get(&path);
-                            if prev.is_some_and(|p| p.identity.bytes == bytes) {
-                                continue;
-                            }
-                            let lm = advance(prev.map(|p| p.last_modified), computed, now);
-                            resources.insert(
-                                path,
-                                Arc::new(Resource::new(format.content_type(), lm, bytes)),
-                            );
-                        }
-                        Err(message) => errors.push(RenderError { path, message }),
-                    }
+            for e in &now_rendered.items {
+                let id = &e.article.id;
+                if bodies.contains_key(id) {
+                    continue;
                 }
+                let full = self
+                    .body(id, &e.article)
+                    .or_else(|| hydrate(e))
+                    // Gone or broken since it was indexed: render what the index has;
+                    // the watcher is about to report the change.
+                    .unwrap_or_else(|| e.article.clone());
+                bodies.insert(id.clone(), (e.article.clone(), full));
+            }
+            if !unchanged {
+                stale.push(slug);
             }
             feeds.insert(slug.clone(), now_rendered);
+        }
+
+        // Render and compress the changed feeds in parallel.
+        let full_items: Vec<(Option<&str>, Rendered)> = stale
+            .iter()
+            .map(|slug| {
+                let r = &feeds[*slug];
+                let items = r
+                    .items
+                    .iter()
+                    .map(|e| Entry {
+                        article: bodies[&e.article.id].1.clone(),
+                        ..e.clone()
+                    })
+                    .collect();
+                (
+                    slug.as_deref(),
+                    Rendered {
+                        items,
+                        title: r.title.clone(),
+                        description: r.description.clone(),
+                    },
+                )
+            })
+            .collect();
+        let jobs: Vec<Job<'_>> = full_items
+            .iter()
+            .flat_map(|(slug, r)| {
+                Format::ALL.into_iter().map(move |format| Job {
+                    slug: *slug,
+                    format,
+                    view: FeedView {
+                        site: &cfg.site,
+                        slug: *slug,
+                        title: r.title.clone(),
+                        description: r.description.clone(),
+                        ttl: cfg.feeds.ttl,
+                        items: &r.items,
+                    },
+                })
+            })
+            .collect();
+        let rendered = crate::pool::map(&jobs, |job| {
+            let path = render::feed_path(job.slug, job.format);
+            let bytes = match job.format {
+                Format::Rss => render::rss_feed::render(&job.view).map_err(|e| e.to_string()),
+                Format::Atom => render::atom_feed::render(&job.view).map_err(|e| e.to_string()),
+                Format::Json => render::json_feed::render(&job.view).map_err(|e| e.to_string()),
+            };
+            let prev = self.resources.get(&path);
+            let result = match bytes {
+                // Same bytes: keep the resource, its ETags and its Last-Modified.
+                Ok(bytes) if prev.is_some_and(|p| p.identity.bytes == bytes) => Ok(None),
+                Ok(bytes) => {
+                    let computed = last_modified(job.view.items, now);
+                    let lm = advance(prev.map(|p| p.last_modified), computed, now);
+                    Ok(Some(Resource::new(job.format.content_type(), lm, bytes)))
+                }
+                Err(message) => Err(RenderError {
+                    path: path.clone(),
+                    message,
+                }),
+            };
+            (path, result)
+        });
+
+        let mut errors = Vec::new();
+        let mut resources = self.resources.clone();
+        let mut any_changed = force || !stale.is_empty();
+        for (path, result) in rendered {
+            match result {
+                Ok(Some(resource)) => {
+                    resources.insert(path, Arc::new(resource));
+                }
+                Ok(None) => {}
+                Err(e) => errors.push(e),
+            }
         }
         // Feeds of categories that no longer exist leave the site.
         for gone in self.feeds.keys().filter(|s| !feeds.contains_key(*s)) {
@@ -257,6 +351,7 @@ impl Site {
                 index,
                 resources,
                 feeds,
+                bodies,
             },
             errors,
         )

@@ -333,7 +333,9 @@ impl Worker {
         let previous = self.state.snapshot.load_full();
         let empty = Site::default();
         let prev_site = previous.as_ref().map_or(&empty, |s| &s.site);
-        let (site, errors) = prev_site.update(&self.cfg, index, SystemTime::now(), force);
+        let (cap, tz) = (self.cfg.max_file_size, self.cfg.tz);
+        let hydrate = move |e: &crate::index::Entry| crate::catalog::hydrate(e, cap, tz);
+        let (site, errors) = prev_site.update(&self.cfg, index, SystemTime::now(), force, &hydrate);
         for e in errors {
             tracing::error!("{e}");
         }

@@ -13,7 +13,7 @@ use std::time::{Duration, SystemTime};
 use arc_swap::ArcSwapOption;
 use bytes::Bytes;
 use http::header::{self, HeaderValue};
-use http::{Method, Request, Response, StatusCode};
+use http::{HeaderMap, Method, Request, Response, StatusCode};
 use http_body_util::Full;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
@@ -112,7 +112,7 @@ pub async fn run(
         let state = state.clone();
         let service = hyper::service::service_fn(move |req| {
             let state = state.clone();
-            async move { Ok::<_, Infallible>(handle(&state, &req)) }
+            async move { Ok::<_, Infallible>(handle(&state, &req).await) }
         });
         let conn = builder
             .serve_connection(TokioIo::new(stream), service)
@@ -189,9 +189,19 @@ fn status_label(status: StatusCode) -> &'static str {
 }
 
 /// Answers one request. Every branch builds a response.
-pub fn handle<B>(state: &State, req: &Request<B>) -> Response<Full<Bytes>> {
+pub async fn handle<B>(state: &State, req: &Request<B>) -> Response<Full<Bytes>> {
     let path = req.uri().path();
-    let response = route(state, req, path);
+    let response = match route(state, req, path) {
+        Routed::Done(r) => r,
+        Routed::Article {
+            snapshot,
+            entry,
+            head,
+        } => {
+            let headers = req.headers().clone();
+            article(snapshot, entry, &headers, head).await
+        }
+    };
     let status = response.status();
     metrics::counter!("bantin_http_requests_total", "route" => route_label(path), "status" => status_label(status))
         .increment(1);
@@ -207,7 +217,41 @@ pub fn handle<B>(state: &State, req: &Request<B>) -> Response<Full<Bytes>> {
     response
 }
 
-fn route<B>(state: &State, req: &Request<B>, path: &str) -> Response<Full<Bytes>> {
+/// Where a request goes: a response built from memory, or an article page whose
+/// body may have to be read back from the store.
+enum Routed {
+    Done(Response<Full<Bytes>>),
+    Article {
+        snapshot: Arc<Snapshot>,
+        entry: crate::index::Entry,
+        head: bool,
+    },
+}
+
+fn route<B>(state: &State, req: &Request<B>, path: &str) -> Routed {
+    let readable = req.method() == Method::GET || req.method() == Method::HEAD;
+    if let (true, Some(encoded)) = (readable, path.strip_prefix("/articles/")) {
+        let snapshot = state.snapshot.load_full();
+        let id = percent_encoding::percent_decode_str(encoded)
+            .decode_utf8()
+            .ok();
+        if let Some(snapshot) = snapshot {
+            if let Some(entry) = id.as_deref().and_then(|id| snapshot.site.index.get(id)) {
+                let entry = entry.clone();
+                let head = req.method() == Method::HEAD;
+                return Routed::Article {
+                    snapshot,
+                    entry,
+                    head,
+                };
+            }
+        }
+    }
+    Routed::Done(from_memory(state, req, path))
+}
+
+/// Every response that needs nothing but the current snapshot.
+fn from_memory<B>(state: &State, req: &Request<B>, path: &str) -> Response<Full<Bytes>> {
     if req.method() != Method::GET && req.method() != Method::HEAD {
         let mut r = plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
         r.headers_mut()
@@ -266,34 +310,51 @@ fn route<B>(state: &State, req: &Request<B>, path: &str) -> Response<Full<Bytes>
         );
     };
     if let Some(resource) = snapshot.site.resources.get(path) {
-        return represent(req, resource, &snapshot, head);
-    }
-    if let Some(encoded) = path.strip_prefix("/articles/") {
-        let id = percent_encoding::percent_decode_str(encoded)
-            .decode_utf8()
-            .ok();
-        if let Some(entry) = id.as_deref().and_then(|id| snapshot.site.index.get(id)) {
-            let category = snapshot.site.index.category_of(&entry.article.id);
-            let page = render::html::article_page(&snapshot.config.site, &entry.article, category);
-            let lm = entry
-                .modified
-                .unwrap_or(SystemTime::UNIX_EPOCH)
-                .max(SystemTime::UNIX_EPOCH)
-                .min(SystemTime::now());
-            // Article pages are rendered per request (cheap, infallible) rather than
-            // kept for every article; they are identity only.
-            let body = Body::new(page);
-            let rep = Representation {
-                content_type: "text/html; charset=utf-8",
-                last_modified: lm,
-                last_modified_value: header_value(&http_date(lm)),
-                body: &body,
-                coding: None,
-            };
-            return respond(req, &rep, &snapshot.cache_control, head);
-        }
+        return represent(req.headers(), resource, &snapshot, head);
     }
     finish(plain(StatusCode::NOT_FOUND, "not found\n"), head)
+}
+
+/// One article's page. Articles that some feed holds are in memory; older ones
+/// are read back from the store on a blocking thread. This is the one route that
+/// touches the disk: keeping every article's text in memory would cost more than
+/// the whole index. If the file cannot be read, the page shows what the index has
+/// (title, date, lead) rather than failing.
+async fn article(
+    snapshot: Arc<Snapshot>,
+    entry: crate::index::Entry,
+    headers: &HeaderMap,
+    head: bool,
+) -> Response<Full<Bytes>> {
+    let full = match snapshot.site.body(&entry.article.id, &entry.article) {
+        Some(full) => full,
+        None => {
+            let (cap, tz) = (snapshot.config.max_file_size, snapshot.config.tz);
+            let lean = entry.clone();
+            tokio::task::spawn_blocking(move || crate::catalog::hydrate(&lean, cap, tz))
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| entry.article.clone())
+        }
+    };
+    let category = snapshot.site.index.category_of(&entry.article.id);
+    let page = render::html::article_page(&snapshot.config.site, &full, category);
+    let lm = entry
+        .modified
+        .unwrap_or(SystemTime::UNIX_EPOCH)
+        .min(SystemTime::now());
+    // Rendered per request (cheap, infallible) rather than kept for every article;
+    // identity only.
+    let body = Body::new(page);
+    let rep = Representation {
+        content_type: "text/html; charset=utf-8",
+        last_modified: lm,
+        last_modified_value: header_value(&http_date(lm)),
+        body: &body,
+        coding: None,
+    };
+    respond(headers, &rep, &snapshot.cache_control, head)
 }
 
 /// One representation to answer with: the body in its coding and its validators.
@@ -306,13 +367,13 @@ struct Representation<'a> {
 }
 
 /// A precomputed resource, negotiated and conditional.
-fn represent<B>(
-    req: &Request<B>,
+fn represent(
+    headers: &HeaderMap,
     r: &Resource,
     snapshot: &Snapshot,
     head: bool,
 ) -> Response<Full<Bytes>> {
-    let (body, coding) = match negotiate::choose(req.headers()) {
+    let (body, coding) = match negotiate::choose(headers) {
         Coding::Br => (&r.br, Some("br")),
         Coding::Gzip => (&r.gzip, Some("gzip")),
         Coding::Identity => (&r.identity, None),
@@ -324,16 +385,16 @@ fn represent<B>(
         body,
         coding,
     };
-    respond(req, &rep, &snapshot.cache_control, head)
+    respond(headers, &rep, &snapshot.cache_control, head)
 }
 
-fn respond<B>(
-    req: &Request<B>,
+fn respond(
+    headers: &HeaderMap,
     rep: &Representation<'_>,
     cache_control: &HeaderValue,
     head: bool,
 ) -> Response<Full<Bytes>> {
-    let decision = conditional::decide(req.headers(), &rep.body.tag, rep.last_modified);
+    let decision = conditional::decide(headers, &rep.body.tag, rep.last_modified);
     let mut r = match decision {
         Decision::NotModified => {
             let mut r = Response::new(Full::new(Bytes::new()));
