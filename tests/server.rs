@@ -652,3 +652,48 @@ fn sigint_stops_the_daemon_with_exit_0() {
         .unwrap_or_else(|| panic!("still running 15 s after SIGINT:\n{}", d.stderr()));
     assert_eq!(status.code(), Some(0), "{}", d.stderr());
 }
+
+/// The full text of an article from its file, as the parser reads it.
+fn paragraphs_of(rel: &str) -> Vec<String> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("feeds")
+        .join(rel);
+    let clean = bantin::text::decode(&std::fs::read(&path).unwrap()).unwrap();
+    let src = bantin::article::Source {
+        id: "x",
+        folder: None,
+        modified: None,
+        tz: chrono_tz::Asia::Ho_Chi_Minh,
+    };
+    bantin::article::parse(&clean.text, &src)
+        .unwrap()
+        .article
+        .paragraphs
+}
+
+#[test]
+fn article_pages_show_the_whole_article_in_a_feed_or_not() {
+    // With one item per feed, most articles are in no feed: their text is not in
+    // memory and must be read back from the store for their pages.
+    let site = Site::with_config("[feeds]\nitems = 1\n");
+    let d = site.start();
+    for (id, in_a_feed) in [
+        ("thong-bao/lich-tiep-cong-dan-thang-6-2021", false),
+        ("tin-tuc/thoi-su/trien-khai-cap-can-cuoc-luu-dong", true),
+    ] {
+        let feed = d.get("/feed.rss", &[]).text();
+        assert_eq!(
+            feed.contains(&format!("/articles/{id}<")),
+            in_a_feed,
+            "{id}"
+        );
+        let page = d.get(&format!("/articles/{id}"), &[]);
+        assert_eq!(page.status, 200, "{id}");
+        let paragraphs = paragraphs_of(&format!("{id}.txt"));
+        assert!(paragraphs.len() > 1, "{id} has a body");
+        for p in paragraphs {
+            let html = format!("<p>{}</p>", html_escape::encode_text(&p));
+            assert!(page.text().contains(&html), "{id}: missing {html}");
+        }
+    }
+}
