@@ -121,6 +121,7 @@ impl Worker {
                     }
                     let paths: Vec<PathBuf> = events
                         .iter()
+                        .filter(|e| changes_content(&e.kind))
                         .flat_map(|e| e.paths.iter().cloned())
                         .collect();
                     self.apply(&paths, started);
@@ -358,6 +359,19 @@ impl Worker {
             articles = self.catalog.entries.len(),
             "store change served"
         );
+    }
+}
+
+/// Whether an event can mean the store's contents changed. Opening or reading a
+/// file does not; and this thread's own reads open every file it re-examines, so
+/// reacting to opens would re-read the same files over and over. Closing a file
+/// written to does: the writer has finished.
+fn changes_content(kind: &notify::EventKind) -> bool {
+    use notify::event::{AccessKind, AccessMode, EventKind};
+    match kind {
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+        EventKind::Access(_) => false,
+        _ => true,
     }
 }
 
