@@ -58,8 +58,13 @@ impl Handle {
 const ROOT_RETRY: Duration = Duration::from_millis(250);
 
 /// Starts following the store. `catalog` is what the current snapshot was built from.
+///
+/// Returns once the store is watched and has been compared with `catalog` again,
+/// so a change made after the scan but before the watch began is not missed, and
+/// whoever learns that the daemon is up may change the store at once.
 pub fn spawn(cfg: Arc<Config>, catalog: Catalog, state: Arc<State>) -> std::io::Result<Handle> {
     let (tx, rx) = mpsc::channel();
+    let (ready, watching) = mpsc::channel();
     let worker = Worker {
         cfg,
         catalog,
@@ -69,7 +74,9 @@ pub fn spawn(cfg: Arc<Config>, catalog: Catalog, state: Arc<State>) -> std::io::
     };
     let thread = std::thread::Builder::new()
         .name("bantin-watch".into())
-        .spawn(move || worker.run(rx))?;
+        .spawn(move || worker.run(rx, ready))?;
+    // An error means the thread ended early; the handle reports nothing more then either.
+    let _ = watching.recv();
     Ok(Handle {
         tx,
         thread: Some(thread),
@@ -96,8 +103,10 @@ struct Worker {
 }
 
 impl Worker {
-    fn run(mut self, rx: Receiver<Msg>) {
+    fn run(mut self, rx: Receiver<Msg>, ready: Sender<()>) {
         self.attach(false);
+        self.reconcile();
+        let _ = ready.send(());
         let mut next_reconcile = Instant::now() + self.reconcile_every();
         loop {
             let wait = if self.watcher.is_none() {
