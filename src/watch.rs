@@ -54,7 +54,9 @@ impl Handle {
     }
 }
 
-/// How long to wait before looking again for a store root that has disappeared.
+/// How often the store root is looked at: to find it again once it has
+/// disappeared, and to notice it being replaced (renamed away and another folder
+/// renamed into its place), which the watcher, following the old folder, never reports.
 const ROOT_RETRY: Duration = Duration::from_millis(250);
 
 /// Starts following the store. `catalog` is what the current snapshot was built from.
@@ -71,6 +73,7 @@ pub fn spawn(cfg: Arc<Config>, catalog: Catalog, state: Arc<State>) -> std::io::
         state,
         tx: tx.clone(),
         watcher: None,
+        watched: None,
     };
     let thread = std::thread::Builder::new()
         .name("bantin-watch".into())
@@ -100,6 +103,17 @@ struct Worker {
     state: Arc<State>,
     tx: Sender<Msg>,
     watcher: Option<Attached>,
+    /// The (device, inode) of the folder the watcher follows.
+    watched: Option<(u64, u64)>,
+}
+
+/// The (device, inode) of the folder at `path` (following symlinks), if any.
+fn folder_identity(path: &std::path::Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path)
+        .ok()
+        .filter(std::fs::Metadata::is_dir)
+        .map(|m| (m.dev(), m.ino()))
 }
 
 impl Worker {
@@ -109,11 +123,9 @@ impl Worker {
         let _ = ready.send(());
         let mut next_reconcile = Instant::now() + self.reconcile_every();
         loop {
-            let wait = if self.watcher.is_none() {
-                ROOT_RETRY
-            } else {
-                next_reconcile.saturating_duration_since(Instant::now())
-            };
+            let wait = next_reconcile
+                .saturating_duration_since(Instant::now())
+                .min(ROOT_RETRY);
             match rx.recv_timeout(wait) {
                 Ok(Msg::Fs(Ok(events))) => {
                     let started = events
@@ -162,7 +174,17 @@ impl Worker {
                             self.attach(false);
                             self.reconcile();
                         }
-                    } else {
+                    } else if folder_identity(&self.cfg.store) != self.watched {
+                        if self.cfg.store.is_dir() {
+                            tracing::info!(
+                                "store root {} was replaced by another folder; following the new one",
+                                self.cfg.store.display()
+                            );
+                            self.attach(false);
+                        }
+                        // A missing root drops the watcher; see `reconcile`.
+                        self.reconcile();
+                    } else if Instant::now() >= next_reconcile {
                         self.reconcile();
                         next_reconcile = Instant::now() + self.reconcile_every();
                     }
@@ -180,6 +202,8 @@ impl Worker {
     fn attach(&mut self, poll: bool) {
         self.watcher = None;
         let root = self.cfg.store.clone();
+        // Taken before watching starts, so a swap during setup is still noticed.
+        self.watched = folder_identity(&root);
         if !root.is_dir() {
             tracing::warn!(
                 "store root {} is missing; serving the last good state until it reappears",
