@@ -54,22 +54,32 @@ impl Handle {
     }
 }
 
-/// How long to wait before looking again for a store root that has disappeared.
+/// How often the store root is looked at: to find it again once it has
+/// disappeared, and to notice it being replaced (renamed away and another folder
+/// renamed into its place), which the watcher, following the old folder, never reports.
 const ROOT_RETRY: Duration = Duration::from_millis(250);
 
 /// Starts following the store. `catalog` is what the current snapshot was built from.
+///
+/// Returns once the store is watched and has been compared with `catalog` again,
+/// so a change made after the scan but before the watch began is not missed, and
+/// whoever learns that the daemon is up may change the store at once.
 pub fn spawn(cfg: Arc<Config>, catalog: Catalog, state: Arc<State>) -> std::io::Result<Handle> {
     let (tx, rx) = mpsc::channel();
+    let (ready, watching) = mpsc::channel();
     let worker = Worker {
         cfg,
         catalog,
         state,
         tx: tx.clone(),
         watcher: None,
+        watched: None,
     };
     let thread = std::thread::Builder::new()
         .name("bantin-watch".into())
-        .spawn(move || worker.run(rx))?;
+        .spawn(move || worker.run(rx, ready))?;
+    // An error means the thread ended early; the handle reports nothing more then either.
+    let _ = watching.recv();
     Ok(Handle {
         tx,
         thread: Some(thread),
@@ -93,18 +103,29 @@ struct Worker {
     state: Arc<State>,
     tx: Sender<Msg>,
     watcher: Option<Attached>,
+    /// The (device, inode) of the folder the watcher follows.
+    watched: Option<(u64, u64)>,
+}
+
+/// The (device, inode) of the folder at `path` (following symlinks), if any.
+fn folder_identity(path: &std::path::Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path)
+        .ok()
+        .filter(std::fs::Metadata::is_dir)
+        .map(|m| (m.dev(), m.ino()))
 }
 
 impl Worker {
-    fn run(mut self, rx: Receiver<Msg>) {
+    fn run(mut self, rx: Receiver<Msg>, ready: Sender<()>) {
         self.attach(false);
+        self.reconcile();
+        let _ = ready.send(());
         let mut next_reconcile = Instant::now() + self.reconcile_every();
         loop {
-            let wait = if self.watcher.is_none() {
-                ROOT_RETRY
-            } else {
-                next_reconcile.saturating_duration_since(Instant::now())
-            };
+            let wait = next_reconcile
+                .saturating_duration_since(Instant::now())
+                .min(ROOT_RETRY);
             match rx.recv_timeout(wait) {
                 Ok(Msg::Fs(Ok(events))) => {
                     let started = events
@@ -121,6 +142,7 @@ impl Worker {
                     }
                     let paths: Vec<PathBuf> = events
                         .iter()
+                        .filter(|e| changes_content(&e.kind))
                         .flat_map(|e| e.paths.iter().cloned())
                         .collect();
                     self.apply(&paths, started);
@@ -152,7 +174,17 @@ impl Worker {
                             self.attach(false);
                             self.reconcile();
                         }
-                    } else {
+                    } else if folder_identity(&self.cfg.store) != self.watched {
+                        if self.cfg.store.is_dir() {
+                            tracing::info!(
+                                "store root {} was replaced by another folder; following the new one",
+                                self.cfg.store.display()
+                            );
+                            self.attach(false);
+                        }
+                        // A missing root drops the watcher; see `reconcile`.
+                        self.reconcile();
+                    } else if Instant::now() >= next_reconcile {
                         self.reconcile();
                         next_reconcile = Instant::now() + self.reconcile_every();
                     }
@@ -170,6 +202,8 @@ impl Worker {
     fn attach(&mut self, poll: bool) {
         self.watcher = None;
         let root = self.cfg.store.clone();
+        // Taken before watching starts, so a swap during setup is still noticed.
+        self.watched = folder_identity(&root);
         if !root.is_dir() {
             tracing::warn!(
                 "store root {} is missing; serving the last good state until it reappears",
@@ -360,6 +394,19 @@ impl Worker {
             articles = self.catalog.entries.len(),
             "store change served"
         );
+    }
+}
+
+/// Whether an event can mean the store's contents changed. Opening or reading a
+/// file does not; and this thread's own reads open every file it re-examines, so
+/// reacting to opens would re-read the same files over and over. Closing a file
+/// written to does: the writer has finished.
+fn changes_content(kind: &notify::EventKind) -> bool {
+    use notify::event::{AccessKind, AccessMode, EventKind};
+    match kind {
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+        EventKind::Access(_) => false,
+        _ => true,
     }
 }
 
