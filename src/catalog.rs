@@ -158,7 +158,7 @@ impl Catalog {
     fn record(
         &mut self,
         c: Candidate,
-        result: Result<store::Loaded, FileError>,
+        result: Result<(Entry, Vec<Warning>), FileError>,
         changes: &mut Changes,
     ) {
         let previous = self.files.remove(&c.path);
@@ -171,8 +171,8 @@ impl Catalog {
             warnings: Vec::new(),
         };
         match result {
-            Ok(loaded) => {
-                let id = loaded.parsed.article.id.clone();
+            Ok((entry, warnings)) => {
+                let id = entry.article.id.clone();
                 let owned_elsewhere =
                     serving.as_deref() != Some(id.as_str()) && self.entries.contains_key(&id);
                 if owned_elsewhere {
@@ -181,7 +181,6 @@ impl Catalog {
                     ));
                     changes.rejected += 1;
                 } else {
-                    let entry = Entry::lean(loaded.parsed.article, loaded.modified, &c.path);
                     let same = self.entries.get(&id).is_some_and(|old| old.same_as(&entry));
                     if !same {
                         if serving.is_some() {
@@ -192,7 +191,7 @@ impl Catalog {
                         self.entries.insert(id.clone(), entry);
                     }
                     state.serving = Some(id);
-                    state.warnings = loaded.parsed.warnings;
+                    state.warnings = warnings;
                 }
             }
             Err(e) => {
@@ -220,20 +219,29 @@ pub fn hydrate(entry: &Entry, cap: u64, tz: Tz) -> Option<Arc<Article>> {
     (loaded.parsed.article.id == entry.article.id).then(|| Arc::new(loaded.parsed.article))
 }
 
-/// Reads candidates on every available core; results in input order. A parser
-/// panic (a bug) rejects that one file instead of taking the daemon down.
+/// Reads candidates on every available core into lean entries; results in input
+/// order. Each body is dropped on the thread that parsed it, so a full store's
+/// text is never in memory at once. A parser panic (a bug) rejects that one file
+/// instead of taking the daemon down.
 fn load_parallel(
     candidates: &[Candidate],
     cap: u64,
     tz: Tz,
-) -> Vec<Result<store::Loaded, FileError>> {
+) -> Vec<Result<(Entry, Vec<Warning>), FileError>> {
     crate::pool::map(candidates, |c| {
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| store::load(c, cap, tz)))
-            .unwrap_or_else(|_| {
-                Err(FileError::Io(std::io::Error::other(
-                    "the parser panicked on this file (a bug: please report it)",
-                )))
+        let load = || {
+            store::load(c, cap, tz).map(|l| {
+                (
+                    Entry::lean(l.parsed.article, l.modified, &c.path),
+                    l.parsed.warnings,
+                )
             })
+        };
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(load)).unwrap_or_else(|_| {
+            Err(FileError::Io(std::io::Error::other(
+                "the parser panicked on this file (a bug: please report it)",
+            )))
+        })
     })
 }
 
