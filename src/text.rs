@@ -72,7 +72,7 @@ pub fn decode(bytes: &[u8]) -> Result<Clean, TextError> {
 /// NFC, `\n` line ends, and only characters XML 1.0 allows.
 pub fn normalize(s: &str) -> String {
     let unified = s.replace("\r\n", "\n").replace('\r', "\n");
-    unified.nfc().filter(|&c| xml_allowed(c)).collect()
+    unified.chars().filter(|&c| xml_allowed(c)).nfc().collect()
 }
 
 /// Whether XML 1.0 (§2.2 `Char`) allows `c` in a document.
