@@ -1,6 +1,9 @@
 //! `bantin check` run as an editor runs it: on the bundled store and on every parser
 //! fixture, asserting the outcome `tests/fixtures.md` documents for each file.
 
+// Test code: an unwrap that fails is a failing test, which is what it should be.
+#![allow(clippy::unwrap_used)]
+
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
