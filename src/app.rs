@@ -195,8 +195,8 @@ pub struct Built {
 /// Writes every feed, the OPML list and the front page under `out`, at the
 /// paths the daemon serves them (`/` becomes `index.html`).
 pub fn build(cfg: &Config, out: &std::path::Path) -> anyhow::Result<Built> {
-    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    let out_real = out.canonicalize()?;
+    // Decided before anything is created, so a refused --out leaves the store untouched.
+    let out_real = resolve(out).with_context(|| format!("cannot resolve {}", out.display()))?;
     let store_real = cfg
         .store
         .canonicalize()
@@ -208,6 +208,7 @@ pub fn build(cfg: &Config, out: &std::path::Path) -> anyhow::Result<Built> {
             cfg.store.display()
         );
     }
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let (catalog, site) = load(cfg)?;
     let mut feeds = 0;
     for path in site.paths() {
@@ -233,4 +234,27 @@ pub fn build(cfg: &Config, out: &std::path::Path) -> anyhow::Result<Built> {
         articles: catalog.entries.len(),
         rejected: catalog.rejected_count(),
     })
+}
+
+/// `path` as an absolute path with symlinks and `..` resolved, even when its last
+/// parts do not exist yet: each existing prefix is canonicalized, the rest is lexical.
+fn resolve(path: &std::path::Path) -> std::io::Result<std::path::PathBuf> {
+    use std::path::Component;
+    let mut real = std::env::current_dir()?;
+    for c in path.components() {
+        match c {
+            Component::Prefix(_) | Component::RootDir => real = std::path::PathBuf::from("/"),
+            Component::CurDir => {}
+            Component::ParentDir => {
+                real.pop();
+            }
+            Component::Normal(name) => {
+                real.push(name);
+                if let Ok(r) = real.canonicalize() {
+                    real = r;
+                }
+            }
+        }
+    }
+    Ok(real)
 }

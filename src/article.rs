@@ -12,7 +12,7 @@ use std::time::SystemTime;
 use chrono::DateTime;
 use chrono_tz::Tz;
 
-use crate::text::squash_spaces;
+use crate::text::{normalize, squash_spaces};
 use crate::timestamp;
 
 /// One article, ready to index and render. All text is NFC and XML-safe.
@@ -151,7 +151,10 @@ pub fn parse(text: &str, src: &Source<'_>) -> Result<Parsed, ArticleError> {
         }
     }
     if categories.is_empty() {
-        let folder = src.folder.map(squash_spaces).filter(|f| !f.is_empty());
+        let folder = src
+            .folder
+            .map(|f| squash_spaces(&normalize(f)))
+            .filter(|f| !f.is_empty());
         let message = match &folder {
             Some(f) => format!("no breadcrumb; using the folder name \"{f}\" as the category"),
             None => "no breadcrumb and no folder; the article is in no category".to_owned(),

@@ -79,14 +79,16 @@ pub fn normalize(s: &str) -> String {
     } else {
         Cow::Borrowed(s)
     };
-    let nfc: Cow<'_, str> = match unicode_normalization::is_nfc_quick(unified.chars()) {
-        unicode_normalization::IsNormalized::Yes => unified,
-        _ => Cow::Owned(unified.nfc().collect()),
-    };
-    if has_forbidden(&nfc) {
-        nfc.chars().filter(|&c| xml_allowed(c)).collect()
+    // Forbidden characters go first: one between a letter and its tone mark
+    // would otherwise block their composition.
+    let allowed: Cow<'_, str> = if has_forbidden(&unified) {
+        Cow::Owned(unified.chars().filter(|&c| xml_allowed(c)).collect())
     } else {
-        nfc.into_owned()
+        unified
+    };
+    match unicode_normalization::is_nfc_quick(allowed.chars()) {
+        unicode_normalization::IsNormalized::Yes => allowed.into_owned(),
+        _ => allowed.nfc().collect(),
     }
 }
 

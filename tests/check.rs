@@ -1,0 +1,581 @@
+//! `bantin check` run as an editor runs it: on the bundled store and on every parser
+//! fixture, asserting the outcome `tests/fixtures.md` documents for each file.
+
+// Test code: an unwrap that fails is a failing test, which is what it should be.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::{Duration, UNIX_EPOCH};
+
+use serde_json::Value;
+use unicode_normalization::is_nfc;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn fixtures() -> PathBuf {
+    repo().join("tests/fixtures")
+}
+
+/// Runs the real binary in an empty folder, so no `./config.toml` is picked up.
+fn bantin<I, S>(args: I) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let cwd = tempfile::tempdir().unwrap();
+    std::process::Command::new(env!("CARGO_BIN_EXE_bantin"))
+        .args(args)
+        .current_dir(cwd.path())
+        .env_remove("BANTIN_CONFIG")
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap()
+}
+
+/// `bantin check --json PATH...`: the exit code and one object per line.
+fn check_json(paths: &[&Path]) -> (i32, Vec<Value>) {
+    let mut args: Vec<&OsStr> = vec![OsStr::new("check"), OsStr::new("--json")];
+    args.extend(paths.iter().map(|p| p.as_os_str()));
+    let out = bantin(&args);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    (out.status.code().unwrap(), lines)
+}
+
+/// The fixture reports keyed by path relative to `tests/fixtures`.
+fn fixture_reports() -> (i32, BTreeMap<String, Value>) {
+    let root = fixtures();
+    let (code, lines) = check_json(&[&root]);
+    let mut by_path = BTreeMap::new();
+    for v in lines {
+        let path = Path::new(v["path"].as_str().unwrap());
+        let rel = path
+            .strip_prefix(&root)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            by_path.insert(rel.clone(), v).is_none(),
+            "{rel} reported twice"
+        );
+    }
+    (code, by_path)
+}
+
+fn s(v: &Value) -> &str {
+    v.as_str()
+        .unwrap_or_else(|| panic!("expected a string, got {v}"))
+}
+
+fn strings(v: &Value) -> Vec<&str> {
+    v.as_array().unwrap().iter().map(s).collect()
+}
+
+fn warnings(v: &Value) -> Vec<&str> {
+    strings(&v["warnings"])
+}
+
+/// Every string of an article report, with its field name.
+fn text_fields(a: &Value) -> Vec<(&'static str, &str)> {
+    let mut out = vec![("title", s(&a["title"])), ("summary", s(&a["summary"]))];
+    for key in ["author", "source"] {
+        if let Some(v) = a[key].as_str() {
+            out.push((key, v));
+        }
+    }
+    for key in ["categories", "tags", "paragraphs"] {
+        out.extend(strings(&a[key]).into_iter().map(|v| (key, v)));
+    }
+    out
+}
+
+const DEFAULT_CATEGORIES: [&str; 2] = ["Tin Tức", "Tin tức tổng hợp"];
+const DEFAULT_CAPTURED: &str = "2020-05-12T08:20:00+07:00";
+const DEFAULT_PUBLISHED: &str = "2020-05-10T15:33:00+07:00";
+const DEFAULT_AUTHOR: &str = "Đỗ Văn Hải";
+const DEFAULT_SOURCE: &str = "Ủy ban nhân dân xã Hòa Bình";
+
+/// Asserts the parts of "the same short article" a row does not override.
+fn assert_default_article(name: &str, r: &Value, published: &str) {
+    let a = &r["article"];
+    assert_eq!(strings(&a["categories"]), DEFAULT_CATEGORIES, "{name}");
+    assert_eq!(s(&a["captured"]), DEFAULT_CAPTURED, "{name}");
+    assert_eq!(s(&a["published"]), published, "{name}");
+    assert!(!s(&a["summary"]).is_empty(), "{name}: empty summary");
+    assert_eq!(a["paragraphs"].as_array().unwrap().len(), 2, "{name}");
+    if name != "no-author-source.txt" {
+        assert_eq!(s(&a["author"]), DEFAULT_AUTHOR, "{name}");
+        assert_eq!(s(&a["source"]), DEFAULT_SOURCE, "{name}");
+    }
+}
+
+fn assert_ok_no_warnings(name: &str, r: &Value) {
+    assert_eq!(r["ok"], true, "{name}: {r}");
+    assert!(r.get("error").is_none(), "{name}: {r}");
+    assert!(warnings(r).is_empty(), "{name}: unexpected warnings {r}");
+}
+
+fn assert_warns(name: &str, r: &Value, fragments: &[&str]) {
+    assert_eq!(r["ok"], true, "{name}: {r}");
+    let w = warnings(r);
+    assert_eq!(w.len(), 1, "{name}: expected one warning, got {w:?}");
+    for f in fragments {
+        assert!(w[0].contains(f), "{name}: warning {:?} lacks {f:?}", w[0]);
+    }
+}
+
+fn assert_rejected(name: &str, r: &Value, error_start: &str) {
+    assert_eq!(r["ok"], false, "{name}: {r}");
+    assert!(
+        r.get("article").is_none(),
+        "{name}: a rejected file has no article"
+    );
+    let e = s(&r["error"]);
+    assert!(
+        e.starts_with(error_start),
+        "{name}: error {e:?} does not start with {error_start:?}"
+    );
+}
+
+#[test]
+fn bundled_store_is_all_ok() {
+    let (code, lines) = check_json(&[&repo().join("feeds")]);
+    assert_eq!(code, 0);
+    assert_eq!(lines.len(), 46);
+    let mut ids = std::collections::BTreeSet::new();
+    for r in &lines {
+        let path = s(&r["path"]);
+        assert_ok_no_warnings(path, r);
+        let a = &r["article"];
+        assert!(ids.insert(s(&a["id"]).to_owned()), "{path}: duplicate id");
+        assert!(!s(&a["title"]).is_empty(), "{path}: no title");
+        assert!(!strings(&a["categories"]).is_empty(), "{path}: no category");
+        let published = s(&a["published"]);
+        chrono::DateTime::parse_from_rfc3339(published).unwrap();
+        assert!(published.ends_with("+07:00"), "{path}: {published}");
+        assert!(!s(&a["summary"]).is_empty(), "{path}: no summary");
+        let paragraphs = strings(&a["paragraphs"]);
+        assert!(!paragraphs.is_empty(), "{path}: no paragraphs");
+        for (field, v) in text_fields(a) {
+            assert!(!v.is_empty(), "{path}: empty {field}");
+            assert!(is_nfc(v), "{path}: {field} is not NFC");
+        }
+    }
+}
+
+#[test]
+fn every_fixture_has_its_documented_outcome() {
+    let (code, r) = fixture_reports();
+    assert_eq!(code, 1, "rejected fixtures make the exit code 1");
+
+    // Every candidate is reported exactly once; nothing under ignored/ is.
+    let expected_paths = [
+        "binary.bin.txt",
+        "boilerplate.txt",
+        "bom.txt",
+        "control-chars.txt",
+        "cr-only.txt",
+        "crlf.txt",
+        "date-forms/dash.txt",
+        "date-forms/gmt7.txt",
+        "date-forms/h-form.txt",
+        "date-forms/ict.txt",
+        "date-forms/iso-local.txt",
+        "date-forms/iso-z.txt",
+        "date-forms/long-form.txt",
+        "date-forms/rfc2822.txt",
+        "date-forms/slash-short.txt",
+        "date-forms/time-first.txt",
+        "date-forms/utc0700.txt",
+        "date-forms/year-1970.txt",
+        "empty.txt",
+        "new-labels.txt",
+        "nfd.txt",
+        "no-author-source.txt",
+        "no-date-no-clock.txt",
+        "no-date.txt",
+        "no-title.txt",
+        "the-thao/no-breadcrumb.txt",
+        "title-xml.txt",
+        "truncated.txt",
+        "weekday-mismatch.txt",
+        "whitespace-only.txt",
+        "windows-1258.txt",
+    ];
+    assert_eq!(
+        r.keys().map(String::as_str).collect::<Vec<_>>(),
+        expected_paths
+    );
+
+    // Every article's text is NFC and XML-safe, whatever the file was.
+    for (name, rep) in &r {
+        if let Some(a) = rep.get("article") {
+            for (field, v) in text_fields(a) {
+                assert!(is_nfc(v), "{name}: {field} is not NFC: {v:?}");
+                assert!(
+                    v.chars().all(bantin::text::xml_allowed) && !v.contains('\r'),
+                    "{name}: {field} has a forbidden character: {v:?}"
+                );
+            }
+        }
+    }
+
+    // Encoding and line ends.
+    let bom = &r["bom.txt"];
+    assert_ok_no_warnings("bom.txt", bom);
+    assert_default_article("bom.txt", bom, DEFAULT_PUBLISHED);
+    assert!(!s(&bom["article"]["title"]).starts_with('\u{feff}'));
+
+    let crlf = &r["crlf.txt"];
+    assert_ok_no_warnings("crlf.txt", crlf);
+    assert_default_article("crlf.txt", crlf, DEFAULT_PUBLISHED);
+    for (field, v) in text_fields(&crlf["article"]) {
+        assert!(!v.contains('\r'), "crlf.txt: CR in {field}");
+    }
+    let cr_only = &r["cr-only.txt"];
+    assert_ok_no_warnings("cr-only.txt", cr_only);
+    let mut same = cr_only["article"].clone();
+    same["id"] = crlf["article"]["id"].clone();
+    assert_eq!(same, crlf["article"], "cr-only.txt and crlf.txt differ");
+
+    let nfd = &r["nfd.txt"];
+    assert_ok_no_warnings("nfd.txt", nfd);
+    assert_eq!(
+        s(&nfd["article"]["title"]),
+        "Đường điện mới về bản Nà Lay, người dân phấn khởi"
+    );
+    assert_eq!(s(&nfd["article"]["published"]), "2020-05-12T09:40:00+07:00");
+
+    let w1258 = &r["windows-1258.txt"];
+    assert_warns("windows-1258.txt", w1258, &["Windows-1258"]);
+    let a = &w1258["article"];
+    assert_eq!(
+        s(&a["title"]),
+        "Giá cà phê tăng mạnh, nông dân Đắk Lắk phấn khởi"
+    );
+    assert_eq!(s(&a["published"]), "2020-05-11T16:20:00+07:00");
+    assert_eq!(s(&a["author"]), "Y Khoa Niê");
+    assert_eq!(s(&a["source"]), "Báo Lam Sơn");
+
+    let cc = &r["control-chars.txt"];
+    assert_ok_no_warnings("control-chars.txt", cc);
+    assert_default_article("control-chars.txt", cc, DEFAULT_PUBLISHED);
+    assert_eq!(
+        s(&cc["article"]["title"]),
+        "Khai mạc hội chợ nông sản Phú Lộc"
+    );
+    assert_eq!(
+        s(&cc["article"]["paragraphs"][0]),
+        "Hội chợ có 120 gian hàng của các hợp tác xã, doanh nghiệp và hộ sản xuất trong tỉnh, trưng bày nông sản, thực phẩm chế biến và hàng thủ công."
+    );
+    for (field, v) in text_fields(&cc["article"]) {
+        for c in ['\u{1}', '\u{8}', '\u{b}', '\u{1f}', '\u{fffe}'] {
+            assert!(!v.contains(c), "control-chars.txt: {c:?} left in {field}");
+        }
+    }
+
+    let tx = &r["title-xml.txt"];
+    assert_ok_no_warnings("title-xml.txt", tx);
+    assert_default_article("title-xml.txt", tx, DEFAULT_PUBLISHED);
+    assert_eq!(
+        s(&tx["article"]["title"]),
+        "Giá lúa <tăng> & \"ổn định\" ]]> cuối năm"
+    );
+    let paragraphs = strings(&tx["article"]["paragraphs"]);
+    assert!(paragraphs
+        .iter()
+        .any(|p| p.contains("<script>alert(1)</script>")));
+    assert!(paragraphs
+        .iter()
+        .any(|p| p.contains('&') && !p.contains("<script>")));
+
+    let tr = &r["truncated.txt"];
+    assert_warns("truncated.txt", tr, &["middle of a UTF-8 character"]);
+    let a = &tr["article"];
+    assert_eq!(
+        s(&a["title"]),
+        "Nâng cấp tuyến đường liên xã Phú Xuân - Thạch Lâm"
+    );
+    let last = *strings(&a["paragraphs"]).last().unwrap();
+    assert!(
+        last.ends_with("vận chuyển nông sản đi tiêu th"),
+        "truncated.txt: last paragraph {last:?}"
+    );
+    assert!(a["author"].is_null() && a["source"].is_null());
+
+    // Missing or unusual parts.
+    let nb = &r["the-thao/no-breadcrumb.txt"];
+    assert_warns(
+        "the-thao/no-breadcrumb.txt",
+        nb,
+        &["no breadcrumb", "\"the-thao\""],
+    );
+    let a = &nb["article"];
+    assert_eq!(strings(&a["categories"]), ["the-thao"]);
+    assert_eq!(s(&a["author"]), "Hà Văn Chiến");
+    assert!(a["source"].is_null());
+
+    let nd = &r["no-date.txt"];
+    assert_warns("no-date.txt", nd, &["capture clock"]);
+    assert_eq!(s(&nd["article"]["published"]), "2020-05-12T09:12:00+07:00");
+
+    assert_warns(
+        "no-date-no-clock.txt",
+        &r["no-date-no-clock.txt"],
+        &["modification time"],
+    );
+
+    let nas = &r["no-author-source.txt"];
+    assert_ok_no_warnings("no-author-source.txt", nas);
+    assert_default_article("no-author-source.txt", nas, DEFAULT_PUBLISHED);
+    assert!(nas["article"]["author"].is_null());
+    assert!(nas["article"]["source"].is_null());
+
+    let nl = &r["new-labels.txt"];
+    assert_ok_no_warnings("new-labels.txt", nl);
+    let a = &nl["article"];
+    assert_eq!(s(&a["captured"]), "2020-05-11T08:05:00+07:00");
+    assert_eq!(s(&a["published"]), "2020-05-11T07:40:00+07:00");
+    assert_eq!(s(&a["author"]), "Nguyễn Hữu Thắng");
+    assert_eq!(s(&a["source"]), "Trạm Chăn nuôi và Thú y huyện Phú Lộc");
+    assert_eq!(strings(&a["tags"]), ["thú y", "vắc xin", "gia súc"]);
+
+    let bp = &r["boilerplate.txt"];
+    assert_ok_no_warnings("boilerplate.txt", bp);
+    let a = &bp["article"];
+    assert_eq!(strings(&a["categories"]), ["Kinh tế", "Nông nghiệp"]);
+    assert_eq!(
+        s(&a["summary"]),
+        "Hợp tác xã Phú Xuân đã ký hợp đồng thu mua 200 tấn vải thiều cho bà con trong vụ thu hoạch năm nay."
+    );
+    let paragraphs = strings(&a["paragraphs"]);
+    assert_eq!(paragraphs.len(), 1, "boilerplate.txt: {paragraphs:?}");
+    assert!(paragraphs[0].starts_with("Giá thu mua được thỏa thuận"));
+    assert_eq!(s(&a["author"]), "Mai Thị Ngọc");
+    assert_eq!(s(&a["source"]), "Báo Lam Sơn");
+    assert_eq!(
+        strings(&a["tags"]),
+        ["vải thiều", "hợp tác xã", "tiêu thụ nông sản"]
+    );
+    let noise = [
+        "File đính kèm",
+        "Tổng số điểm",
+        "đánh giá bài viết",
+        "Xếp hạng",
+        "Gửi bài viết qua email",
+        "In ra",
+        "Lưu bài viết này",
+        "Tweet",
+        "Ý kiến bạn đọc",
+        "Gửi bình luận",
+        "Theo dòng sự kiện",
+        "Xem tiếp",
+        "Các tin khác",
+        "Những tin",
+        "/2020)",
+    ];
+    for p in paragraphs.iter().chain([&s(&a["summary"])]) {
+        for n in noise {
+            assert!(!p.contains(n), "boilerplate.txt: {n:?} in {p:?}");
+        }
+    }
+
+    let wm = &r["weekday-mismatch.txt"];
+    assert_warns(
+        "weekday-mismatch.txt",
+        wm,
+        &["line 7:", "Thứ hai", "10/05/2020"],
+    );
+    assert_eq!(s(&wm["article"]["published"]), DEFAULT_PUBLISHED);
+
+    // Date forms.
+    for (file, published) in [
+        ("slash-short", "2020-05-10T15:33:00+07:00"),
+        ("h-form", "2020-05-10T15:33:00+07:00"),
+        ("time-first", "2020-05-10T15:33:00+07:00"),
+        ("long-form", "2020-05-11T00:00:00+07:00"),
+        ("dash", "2020-05-11T00:00:00+07:00"),
+        ("iso-z", "2020-05-10T15:33:00+07:00"),
+        ("iso-local", "2020-05-10T15:33:00+07:00"),
+        ("rfc2822", "2020-05-10T15:33:00+07:00"),
+        ("gmt7", "2020-05-10T15:33:00+07:00"),
+        ("utc0700", "2020-05-10T15:33:00+07:00"),
+        ("ict", "2020-05-10T15:33:00+07:00"),
+        ("year-1970", "1970-01-01T00:00:00+08:00"),
+    ] {
+        let name = format!("date-forms/{file}.txt");
+        let rep = &r[&name];
+        assert_ok_no_warnings(&name, rep);
+        assert_default_article(&name, rep, published);
+    }
+
+    // Not articles.
+    assert_rejected("empty.txt", &r["empty.txt"], "empty file");
+    assert_rejected("whitespace-only.txt", &r["whitespace-only.txt"], "no title");
+    assert_rejected("binary.bin.txt", &r["binary.bin.txt"], "binary file");
+    assert_rejected("no-title.txt", &r["no-title.txt"], "no title");
+}
+
+#[test]
+fn no_date_no_clock_uses_the_modification_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("no-date-no-clock.txt");
+    std::fs::copy(fixtures().join("no-date-no-clock.txt"), &file).unwrap();
+    // 2020-09-13T12:26:40Z = 19:26:40 in Asia/Ho_Chi_Minh.
+    let mtime = UNIX_EPOCH + Duration::from_secs(1_600_000_000);
+    std::fs::File::options()
+        .write(true)
+        .open(&file)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    let (code, lines) = check_json(&[&file]);
+    assert_eq!(code, 0);
+    assert_eq!(lines.len(), 1);
+    let r = &lines[0];
+    assert_warns("no-date-no-clock.txt", r, &["modification time"]);
+    assert_eq!(s(&r["article"]["published"]), "2020-09-13T19:26:40+07:00");
+    assert!(r["article"]["captured"].is_null());
+
+    // A different mtime gives a different date: it really is read from the file.
+    let later = mtime + Duration::from_secs(86_400 * 365);
+    std::fs::File::options()
+        .write(true)
+        .open(&file)
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
+    let (_, lines) = check_json(&[&file]);
+    assert_eq!(
+        s(&lines[0]["article"]["published"]),
+        "2021-09-13T19:26:40+07:00"
+    );
+}
+
+#[test]
+fn ignored_files_produce_no_line() {
+    let ignored = fixtures().join("ignored");
+    let (code, lines) = check_json(&[&ignored]);
+    assert_eq!(code, 0);
+    assert!(lines.is_empty(), "{lines:?}");
+    // Named one by one, they are still not candidates.
+    let files: Vec<PathBuf> = std::fs::read_dir(&ignored)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 6);
+    let refs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+    let (code, lines) = check_json(&refs);
+    assert_eq!(code, 0);
+    assert!(lines.is_empty(), "{lines:?}");
+}
+
+#[test]
+fn one_rejected_file_makes_the_exit_code_1() {
+    let (code, lines) = check_json(&[&fixtures().join("bom.txt")]);
+    assert_eq!((code, lines.len()), (0, 1));
+    let (code, lines) = check_json(&[&fixtures().join("bom.txt"), &fixtures().join("empty.txt")]);
+    assert_eq!((code, lines.len()), (1, 2));
+    assert_eq!(lines[1]["ok"], false);
+}
+
+#[test]
+fn human_output_and_summary_line() {
+    let (_, reports) = fixture_reports();
+    let ok = reports.values().filter(|r| r["ok"] == true).count();
+    let rejected = reports.len() - ok;
+    let warned: usize = reports.values().map(|r| warnings(r).len()).sum();
+    assert_eq!((ok, rejected, warned), (27, 4, 6));
+
+    let out = bantin(["check".as_ref(), fixtures().as_os_str()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        *lines.last().unwrap(),
+        "31 files: 27 ok, 4 rejected, 6 warnings"
+    );
+    let root = fixtures();
+    let empty = root.join("empty.txt");
+    assert!(
+        lines.contains(&format!("ERROR   {}: empty file", empty.display()).as_str()),
+        "{stdout}"
+    );
+    let bom = root.join("bom.txt");
+    assert!(lines.contains(&format!("OK      {}", bom.display()).as_str()));
+    let wm = root.join("weekday-mismatch.txt");
+    assert!(lines
+        .iter()
+        .any(|l| l.starts_with(&format!("  warning: {}: line 7: ", wm.display()))));
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| l.starts_with("  warning: "))
+            .count(),
+        6
+    );
+
+    let out = bantin(["check".as_ref(), repo().join("feeds").as_os_str()]);
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        stdout.lines().last().unwrap(),
+        "46 files: 46 ok, 0 rejected, 0 warnings"
+    );
+}
+
+#[test]
+fn usage_and_config_errors() {
+    // No paths: a usage error.
+    let out = bantin(["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let out = bantin(["check", "--json"]);
+    assert_eq!(out.status.code(), Some(2));
+
+    // A config that cannot be used: 64, before any file is read.
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "time_zone = \"Mars/Olympus\"\n").unwrap();
+    let bom = fixtures().join("bom.txt");
+    let out = bantin([
+        "check".as_ref(),
+        "--config".as_ref(),
+        bad.as_os_str(),
+        bom.as_os_str(),
+    ]);
+    assert_eq!(out.status.code(), Some(64));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("time_zone"));
+    let missing = dir.path().join("missing.toml");
+    let out = bantin([
+        "check".as_ref(),
+        "--config".as_ref(),
+        missing.as_os_str(),
+        bom.as_os_str(),
+    ]);
+    assert_eq!(out.status.code(), Some(64));
+
+    // An explicit config's zone is used.
+    let utc = dir.path().join("utc.toml");
+    std::fs::write(&utc, "time_zone = \"UTC\"\n").unwrap();
+    let out = bantin([
+        "check".as_ref(),
+        "--json".as_ref(),
+        "--config".as_ref(),
+        utc.as_os_str(),
+        bom.as_os_str(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(s(&v["article"]["published"]), "2020-05-10T15:33:00+00:00");
+}

@@ -1,0 +1,958 @@
+//! `bantin build` output, checked three ways for every feed it writes: a strict XML
+//! walk (well-formedness and XML 1.0 characters), independent readers (`feed-rs`,
+//! Python's `feedparser`), and the values `bantin check --json` reports for the
+//! same store. Run on the bundled store and on a hostile store made here.
+
+// Test code: an unwrap that fails is a failing test, which is what it should be.
+#![allow(clippy::unwrap_used)]
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet};
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use bantin::render::encode_path;
+use chrono::{DateTime, Datelike, FixedOffset, Utc};
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::reader::Reader;
+use serde_json::Value;
+use unicode_normalization::UnicodeNormalization;
+
+const BASE: &str = "http://127.0.0.1:8080";
+const TAG: &str = "tag:bantin.example,2020:";
+const SITE_TITLE: &str = "Bản tin";
+const MAX_ITEMS: usize = 50;
+
+// ---------------------------------------------------------------------------
+// Running the binary
+
+/// Runs the real binary in an empty folder with the default configuration.
+fn bantin<I, S>(args: I) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let cwd = tempfile::tempdir().unwrap();
+    std::process::Command::new(env!("CARGO_BIN_EXE_bantin"))
+        .args(args)
+        .current_dir(cwd.path())
+        .env_remove("BANTIN_CONFIG")
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap()
+}
+
+/// What `bantin check --json` says about one article.
+#[derive(Debug, Clone)]
+struct Article {
+    id: String,
+    title: String,
+    categories: Vec<String>,
+    published: DateTime<FixedOffset>,
+    /// RFC 3339, exactly as reported.
+    published_str: String,
+}
+
+impl Article {
+    fn url(&self) -> String {
+        format!("{BASE}/articles/{}", encode_path(&self.id))
+    }
+
+    fn tag(&self) -> String {
+        format!("{TAG}article/{}", encode_path(&self.id))
+    }
+
+    /// Whether the tz database gives +07:00 for this instant (from 1976 on).
+    fn modern(&self) -> bool {
+        self.published.year() >= 1976
+    }
+}
+
+/// The articles of `store` and how many files it rejects, per `bantin check --json`.
+fn check(store: &Path) -> (Vec<Article>, usize) {
+    let out = bantin(["check".as_ref(), "--json".as_ref(), store.as_os_str()]);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let mut articles = Vec::new();
+    let mut rejected = 0;
+    for line in stdout.lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        if v["ok"] != true {
+            rejected += 1;
+            continue;
+        }
+        let a = &v["article"];
+        let published_str = a["published"].as_str().unwrap().to_owned();
+        articles.push(Article {
+            id: a["id"].as_str().unwrap().to_owned(),
+            title: a["title"].as_str().unwrap().to_owned(),
+            categories: a["categories"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c.as_str().unwrap().to_owned())
+                .collect(),
+            published: DateTime::parse_from_rfc3339(&published_str).unwrap(),
+            published_str,
+        });
+    }
+    assert_eq!(
+        out.status.code(),
+        Some(i32::from(rejected > 0)),
+        "check exit code"
+    );
+    (articles, rejected)
+}
+
+/// `bantin build --out OUT --store STORE`, which must succeed; its stdout.
+fn build(store: &Path, out: &Path) -> String {
+    let o = bantin([
+        "build".as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
+        "--store".as_ref(),
+        store.as_os_str(),
+    ]);
+    assert!(
+        o.status.success(),
+        "build failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).unwrap()
+}
+
+/// Every file under `dir` by `/`-separated relative path, with its bytes.
+fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e.path().strip_prefix(dir).unwrap();
+            let rel = rel.to_str().unwrap().replace('\\', "/");
+            (rel, std::fs::read(e.path()).unwrap())
+        })
+        .collect()
+}
+
+/// Every entry under `dir` (folders too), by relative path, with file bytes.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Option<Vec<u8>>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .map(|e| {
+            let rel = e.path().strip_prefix(dir).unwrap().to_owned();
+            let bytes = e
+                .file_type()
+                .is_file()
+                .then(|| std::fs::read(e.path()).unwrap());
+            (rel, bytes)
+        })
+        .collect()
+}
+
+/// Copies a tree with fresh modification times (`fs::copy` does not keep them).
+fn copy_tree(from: &Path, to: &Path) {
+    for e in walkdir::WalkDir::new(from) {
+        let e = e.unwrap();
+        let dest = to.join(e.path().strip_prefix(from).unwrap());
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(e.path(), &dest).unwrap();
+        }
+    }
+}
+
+fn bundled_store() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("feeds")
+}
+
+// ---------------------------------------------------------------------------
+// A strict XML walk
+
+/// An element with its attributes, child elements and direct text.
+#[derive(Debug, Default)]
+struct El {
+    name: String,
+    attrs: Vec<(String, String)>,
+    children: Vec<El>,
+    text: String,
+}
+
+impl El {
+    fn attr(&self, key: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn all(&self, name: &str) -> std::vec::IntoIter<&El> {
+        let found: Vec<&El> = self.children.iter().filter(|c| c.name == name).collect();
+        found.into_iter()
+    }
+
+    /// The only child called `name`.
+    fn one(&self, name: &str) -> &El {
+        let found: Vec<&El> = self.all(name).collect();
+        assert_eq!(
+            found.len(),
+            1,
+            "<{}> has {} <{name}> children",
+            self.name,
+            found.len()
+        );
+        found[0]
+    }
+
+    fn text_of(&self, name: &str) -> &str {
+        &self.one(name).text
+    }
+}
+
+fn start(file: &str, e: &BytesStart<'_>) -> El {
+    let name = String::from_utf8(e.name().as_ref().to_vec()).unwrap();
+    let attrs = e
+        .attributes()
+        .map(|a| {
+            let a = a.unwrap_or_else(|err| panic!("{file}: bad attribute in <{name}>: {err}"));
+            let key = String::from_utf8(a.key.as_ref().to_vec()).unwrap();
+            let value = a
+                .unescape_value()
+                .unwrap_or_else(|err| panic!("{file}: bad attribute value in <{name}>: {err}"))
+                .into_owned();
+            (key, value)
+        })
+        .collect();
+    El {
+        name,
+        attrs,
+        ..El::default()
+    }
+}
+
+/// Attaches a finished element to its parent, or makes it the root.
+fn close(file: &str, stack: &mut [El], root: &mut Option<El>, el: El) {
+    match stack.last_mut() {
+        Some(parent) => parent.children.push(el),
+        None => {
+            assert!(
+                root.is_none(),
+                "{file}: a second root element <{}>",
+                el.name
+            );
+            *root = Some(el);
+        }
+    }
+}
+
+/// Parses a whole document; panics, naming the file, unless it is well-formed.
+fn parse_xml(file: &str, s: &str) -> El {
+    let mut reader = Reader::from_str(s);
+    reader.config_mut().check_end_names = true;
+    reader.config_mut().check_comments = true;
+    let mut stack: Vec<El> = Vec::new();
+    let mut root: Option<El> = None;
+    loop {
+        let at = reader.buffer_position();
+        let event = reader
+            .read_event()
+            .unwrap_or_else(|e| panic!("{file}: not well-formed near byte {at}: {e}"));
+        match event {
+            Event::Start(e) => stack.push(start(file, &e)),
+            Event::Empty(e) => {
+                let el = start(file, &e);
+                close(file, &mut stack, &mut root, el);
+            }
+            Event::End(e) => {
+                let el = stack
+                    .pop()
+                    .unwrap_or_else(|| panic!("{file}: stray end tag near byte {at}"));
+                assert_eq!(
+                    el.name.as_bytes(),
+                    e.name().as_ref(),
+                    "{file}: mismatched end"
+                );
+                close(file, &mut stack, &mut root, el);
+            }
+            Event::Text(t) => {
+                let raw = std::str::from_utf8(&t).unwrap();
+                assert!(
+                    !raw.contains("]]>"),
+                    "{file}: a literal ]]> in character data near byte {at}"
+                );
+                let text = t
+                    .unescape()
+                    .unwrap_or_else(|e| panic!("{file}: bad reference near byte {at}: {e}"));
+                match stack.last_mut() {
+                    Some(top) => top.text.push_str(&text),
+                    None => assert!(
+                        text.trim().is_empty(),
+                        "{file}: text outside the root element: {text:?}"
+                    ),
+                }
+            }
+            Event::CData(c) => {
+                let text = std::str::from_utf8(&c).unwrap();
+                stack
+                    .last_mut()
+                    .unwrap_or_else(|| panic!("{file}: CDATA outside the root element"))
+                    .text
+                    .push_str(text);
+            }
+            Event::Decl(_) => assert!(
+                at == 0 && root.is_none(),
+                "{file}: an XML declaration that is not at the start"
+            ),
+            Event::PI(_) | Event::Comment(_) => {}
+            Event::DocType(_) => panic!("{file}: unexpected DOCTYPE"),
+            Event::Eof => break,
+        }
+    }
+    assert!(
+        stack.is_empty(),
+        "{file}: unclosed <{}>",
+        stack.last().map_or("", |e| e.name.as_str())
+    );
+    root.unwrap_or_else(|| panic!("{file}: no root element"))
+}
+
+/// XML 1.0 §2.2 `Char`, written out independently of the crate under test.
+fn xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
+}
+
+fn assert_xml_chars(file: &str, s: &str) {
+    if let Some((at, c)) = s.char_indices().find(|&(_, c)| !xml_char(c)) {
+        panic!("{file}: character {c:?} that XML 1.0 forbids at byte {at}");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// What each feed must hold
+
+/// The items a feed must list: its category's articles (or all), newest first,
+/// ties by id, at most 50. The category comes from the feed title, which is the
+/// category path joined by ` › ` under the default configuration.
+fn expected_items<'a>(stem: &str, title: &str, articles: &'a [Article]) -> Vec<&'a Article> {
+    let mut items: Vec<&Article> = if stem == "feed" {
+        assert_eq!(title, SITE_TITLE);
+        articles.iter().collect()
+    } else {
+        assert!(stem.starts_with("feeds/"), "unexpected feed {stem}");
+        let path: Vec<String> = title.split(" › ").map(str::to_lowercase).collect();
+        articles
+            .iter()
+            .filter(|a| {
+                a.categories.len() >= path.len()
+                    && a.categories[..path.len()]
+                        .iter()
+                        .zip(&path)
+                        .all(|(c, p)| c.to_lowercase() == *p)
+            })
+            .collect()
+    };
+    assert!(!items.is_empty(), "{stem}: a feed for no article ({title})");
+    items.sort_by(|a, b| {
+        (Reverse(a.published.timestamp()), &a.id).cmp(&(Reverse(b.published.timestamp()), &b.id))
+    });
+    items.truncate(MAX_ITEMS);
+    items
+}
+
+fn instant(s: &str, rfc: fn(&str) -> chrono::ParseResult<DateTime<FixedOffset>>) -> DateTime<Utc> {
+    rfc(s)
+        .unwrap_or_else(|e| panic!("bad date {s:?}: {e}"))
+        .with_timezone(&Utc)
+}
+
+fn verify_rss(file: &str, doc: &El, expected: &[&Article]) {
+    assert_eq!(doc.name, "rss", "{file}");
+    assert_eq!(doc.attr("version"), Some("2.0"), "{file}");
+    let ch = doc.one("channel");
+    let selfs: Vec<&El> = ch
+        .all("atom:link")
+        .filter(|l| l.attr("rel") == Some("self"))
+        .collect();
+    assert_eq!(selfs.len(), 1, "{file}: atom:link rel=self");
+    assert_eq!(
+        selfs[0].attr("href"),
+        Some(format!("{BASE}/{file}").as_str())
+    );
+    let items: Vec<&El> = ch.all("item").collect();
+    assert_eq!(items.len(), expected.len(), "{file}: item count");
+    assert!(items.len() <= MAX_ITEMS);
+    let guids: BTreeSet<&str> = items.iter().map(|i| i.text_of("guid")).collect();
+    assert_eq!(guids.len(), items.len(), "{file}: duplicate guids");
+    for (item, a) in items.iter().zip(expected) {
+        let url = a.url();
+        let guid = item.one("guid");
+        assert_eq!(guid.text, url, "{file}: guid of {}", a.id);
+        assert_ne!(guid.attr("isPermaLink"), Some("false"), "{file}");
+        assert_eq!(item.text_of("link"), url, "{file}: link of {}", a.id);
+        assert_eq!(item.text_of("title"), a.title, "{file}: title of {}", a.id);
+        let pub_date = item.text_of("pubDate");
+        assert_eq!(
+            instant(pub_date, DateTime::parse_from_rfc2822),
+            a.published,
+            "{file}: pubDate of {}",
+            a.id
+        );
+        let offset = a.published.format("%z").to_string();
+        assert!(
+            pub_date.ends_with(&offset),
+            "{file}: {pub_date} vs {offset}"
+        );
+        if a.modern() {
+            assert!(pub_date.ends_with("+0700"), "{file}: {pub_date}");
+        }
+    }
+    assert_eq!(
+        ch.text_of("lastBuildDate"),
+        items[0].text_of("pubDate"),
+        "{file}: lastBuildDate is the newest item's date"
+    );
+}
+
+fn verify_atom(file: &str, doc: &El, expected: &[&Article]) {
+    assert_eq!(doc.name, "feed", "{file}");
+    assert_eq!(doc.attr("xmlns"), Some("http://www.w3.org/2005/Atom"));
+    assert!(doc.text_of("id").starts_with(TAG), "{file}: feed id");
+    let selfs: Vec<&El> = doc
+        .all("link")
+        .filter(|l| l.attr("rel") == Some("self"))
+        .collect();
+    assert_eq!(selfs.len(), 1, "{file}: link rel=self");
+    assert_eq!(
+        selfs[0].attr("href"),
+        Some(format!("{BASE}/{file}").as_str())
+    );
+    let entries: Vec<&El> = doc.all("entry").collect();
+    assert_eq!(entries.len(), expected.len(), "{file}: entry count");
+    let ids: BTreeSet<&str> = entries.iter().map(|e| e.text_of("id")).collect();
+    assert_eq!(ids.len(), entries.len(), "{file}: duplicate ids");
+    for (entry, a) in entries.iter().zip(expected) {
+        // `one` asserts exactly one id per entry.
+        assert_eq!(entry.text_of("id"), a.tag(), "{file}: id of {}", a.id);
+        assert_eq!(entry.text_of("title"), a.title, "{file}: title of {}", a.id);
+        let alt: Vec<&El> = entry
+            .all("link")
+            .filter(|l| l.attr("rel").unwrap_or("alternate") == "alternate")
+            .collect();
+        assert_eq!(alt.len(), 1, "{file}: alternate link of {}", a.id);
+        assert_eq!(alt[0].attr("href"), Some(a.url().as_str()));
+        let published = entry.text_of("published");
+        assert_eq!(published, a.published_str, "{file}: published of {}", a.id);
+        assert_eq!(
+            instant(published, DateTime::parse_from_rfc3339),
+            a.published
+        );
+        if a.modern() {
+            assert!(published.ends_with("+07:00"), "{file}: {published}");
+        }
+        instant(entry.text_of("updated"), DateTime::parse_from_rfc3339);
+    }
+    assert_eq!(
+        doc.text_of("updated"),
+        entries[0].text_of("updated"),
+        "{file}: feed updated is the newest entry's"
+    );
+    assert_eq!(doc.text_of("updated"), expected[0].published_str);
+}
+
+fn verify_json(file: &str, bytes: &[u8], expected: &[&Article]) {
+    let doc: Value =
+        serde_json::from_slice(bytes).unwrap_or_else(|e| panic!("{file}: not JSON: {e}"));
+    assert_eq!(doc["version"], "https://jsonfeed.org/version/1.1", "{file}");
+    assert_eq!(doc["feed_url"], format!("{BASE}/{file}"), "{file}");
+    assert!(doc["title"].as_str().is_some_and(|t| !t.is_empty()));
+    let items = doc["items"].as_array().unwrap();
+    assert_eq!(items.len(), expected.len(), "{file}: item count");
+    for (item, a) in items.iter().zip(expected) {
+        assert_eq!(item["id"], a.tag(), "{file}");
+        assert_eq!(item["url"], a.url(), "{file}");
+        assert_eq!(item["title"], a.title.as_str(), "{file}");
+        assert!(
+            item["content_html"].as_str().is_some_and(|c| !c.is_empty()),
+            "{file}: content_html of {}",
+            a.id
+        );
+        assert_eq!(item["date_published"], a.published_str.as_str(), "{file}");
+    }
+}
+
+/// Parses with `feed-rs`, a reader independent of the writer crates.
+fn verify_feed_rs(file: &str, bytes: &[u8], expected: &[&Article]) {
+    let feed = feed_rs::parser::parse(bytes)
+        .unwrap_or_else(|e| panic!("{file}: feed-rs cannot parse it: {e}"));
+    assert_eq!(
+        feed.entries.len(),
+        expected.len(),
+        "{file}: feed-rs entries"
+    );
+    let rss = file.ends_with(".rss");
+    for (e, a) in feed.entries.iter().zip(expected) {
+        let id = if rss { a.url() } else { a.tag() };
+        assert_eq!(e.id, id, "{file}: feed-rs id");
+        let title = e.title.as_ref().map(|t| t.content.as_str());
+        assert_eq!(title, Some(a.title.as_str()), "{file}: feed-rs title");
+        assert_eq!(
+            e.links.first().map(|l| l.href.as_str()),
+            Some(a.url().as_str()),
+            "{file}: feed-rs link of {}",
+            a.id
+        );
+        assert_eq!(e.published, Some(a.published.with_timezone(&Utc)), "{file}");
+    }
+}
+
+/// Every outline's `xmlUrl`, depth first.
+fn outlines<'a>(el: &'a El, out: &mut Vec<&'a El>) {
+    for o in el.all("outline") {
+        out.push(o);
+        outlines(o, out);
+    }
+}
+
+/// Runs feedparser on `files` and checks each against its expected ids and links.
+fn verify_feedparser(dir: &Path, files: &[(String, Vec<&Article>)]) {
+    const SCRIPT: &str = r#"
+import json, sys
+try:
+    import feedparser
+except ImportError:
+    sys.exit(3)
+out = []
+for p in sys.argv[1:]:
+    d = feedparser.parse(p)
+    out.append({
+        "bozo": bool(d.bozo),
+        "error": repr(d.get("bozo_exception")),
+        "version": d.version,
+        "ids": [e.get("id") for e in d.entries],
+        "links": [e.get("link") for e in d.entries],
+    })
+print(json.dumps(out))
+"#;
+    let result = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(SCRIPT)
+        .args(files.iter().map(|(f, _)| dir.join(f)))
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("python3 is needed to check feeds with feedparser, and cannot be run: {e}")
+        });
+    assert_ne!(
+        result.status.code(),
+        Some(3),
+        "the Python module feedparser is missing: pip install feedparser"
+    );
+    assert!(
+        result.status.success(),
+        "feedparser script failed: {}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    let reports: Vec<Value> = serde_json::from_slice(&result.stdout).unwrap();
+    assert_eq!(reports.len(), files.len());
+    for ((file, expected), r) in files.iter().zip(&reports) {
+        assert_eq!(r["bozo"], false, "{file}: feedparser: {}", r["error"]);
+        let rss = file.ends_with(".rss");
+        let version = r["version"].as_str().unwrap();
+        assert_eq!(version, if rss { "rss20" } else { "atom10" }, "{file}");
+        let ids: Vec<String> = expected
+            .iter()
+            .map(|a| if rss { a.url() } else { a.tag() })
+            .collect();
+        let links: Vec<String> = expected.iter().map(|a| a.url()).collect();
+        assert_eq!(r["ids"], serde_json::json!(ids), "{file}: feedparser ids");
+        assert_eq!(
+            r["links"],
+            serde_json::json!(links),
+            "{file}: feedparser links"
+        );
+    }
+}
+
+/// Checks every file `build` wrote into `out` against the articles of the store.
+fn verify_site(out: &Path, articles: &[Article]) -> usize {
+    let tree = read_tree(out);
+    for (file, bytes) in &tree {
+        let s = std::str::from_utf8(bytes).unwrap_or_else(|e| panic!("{file}: not UTF-8: {e}"));
+        assert_xml_chars(file, s);
+    }
+    assert!(tree.contains_key("index.html"));
+    let stems: Vec<&str> = tree.keys().filter_map(|f| f.strip_suffix(".rss")).collect();
+    assert!(stems.contains(&"feed"), "no feed.rss");
+    // Every feed in all three formats, and nothing else.
+    let mut expected_files: BTreeSet<String> = stems
+        .iter()
+        .flat_map(|s| ["rss", "atom", "json"].map(|ext| format!("{s}.{ext}")))
+        .collect();
+    expected_files.insert("feeds.opml".into());
+    expected_files.insert("index.html".into());
+    assert_eq!(
+        tree.keys().cloned().collect::<BTreeSet<_>>(),
+        expected_files
+    );
+
+    let mut for_feedparser = Vec::new();
+    for stem in &stems {
+        let rss_file = format!("{stem}.rss");
+        let rss = parse_xml(&rss_file, std::str::from_utf8(&tree[&rss_file]).unwrap());
+        let title = rss.one("channel").text_of("title").to_owned();
+        let expected = expected_items(stem, &title, articles);
+        verify_rss(&rss_file, &rss, &expected);
+        verify_feed_rs(&rss_file, &tree[&rss_file], &expected);
+
+        let atom_file = format!("{stem}.atom");
+        let atom = parse_xml(&atom_file, std::str::from_utf8(&tree[&atom_file]).unwrap());
+        assert_eq!(
+            atom.text_of("title"),
+            title,
+            "{atom_file}: same title as RSS"
+        );
+        verify_atom(&atom_file, &atom, &expected);
+        verify_feed_rs(&atom_file, &tree[&atom_file], &expected);
+
+        let json_file = format!("{stem}.json");
+        verify_json(&json_file, &tree[&json_file], &expected);
+        verify_feed_rs(&json_file, &tree[&json_file], &expected);
+
+        for_feedparser.push((rss_file, expected.clone()));
+        for_feedparser.push((atom_file, expected));
+    }
+    verify_feedparser(out, &for_feedparser);
+
+    // OPML: one outline per feed, each pointing at a feed that was written.
+    let opml = parse_xml(
+        "feeds.opml",
+        std::str::from_utf8(&tree["feeds.opml"]).unwrap(),
+    );
+    assert_eq!(opml.name, "opml");
+    let mut all = Vec::new();
+    outlines(opml.one("body"), &mut all);
+    let urls: Vec<&str> = all.iter().map(|o| o.attr("xmlUrl").unwrap()).collect();
+    let wanted: BTreeSet<String> = stems.iter().map(|s| format!("{BASE}/{s}.rss")).collect();
+    assert_eq!(urls.len(), stems.len(), "one outline per feed");
+    assert_eq!(
+        urls.iter().map(|u| u.to_string()).collect::<BTreeSet<_>>(),
+        wanted
+    );
+    for o in &all {
+        assert_eq!(o.attr("type"), Some("rss"));
+        assert!(o.attr("text").is_some_and(|t| !t.is_empty()));
+    }
+    stems.len()
+}
+
+/// Builds `store` and verifies the output; returns the output folder.
+fn build_and_verify(store: &Path) -> tempfile::TempDir {
+    let (articles, rejected) = check(store);
+    assert!(!articles.is_empty());
+    let out = tempfile::tempdir().unwrap();
+    let stdout = build(store, out.path());
+    let feeds = verify_site(out.path(), &articles);
+    assert_eq!(
+        stdout.trim_end(),
+        format!(
+            "wrote {} feeds and feeds.opml to {}: {} articles, {rejected} files rejected",
+            feeds * 3,
+            out.path().display(),
+            articles.len()
+        )
+    );
+    out
+}
+
+// ---------------------------------------------------------------------------
+// The hostile store
+
+fn article(crumb: Option<&str>, title: &str, date: &str, lead: &str, body: &[&str]) -> String {
+    let mut lines = vec!["08:20 ICT Thứ ba, 12/05/2020".to_owned(), String::new()];
+    if let Some(c) = crumb {
+        lines.push(format!("Trang nhất » {c}"));
+        lines.push(String::new());
+    }
+    lines.push(title.to_owned());
+    lines.push(String::new());
+    lines.push(date.to_owned());
+    lines.push(lead.to_owned());
+    for p in body {
+        lines.push(String::new());
+        lines.push((*p).to_owned());
+    }
+    lines.push(String::new());
+    lines.push("Tác giả bài viết: Đỗ Văn Hải".into());
+    lines.push(String::new());
+    lines.push("Những tin mới hơn".into());
+    lines.join("\n") + "\n"
+}
+
+fn write(root: &Path, rel: &str, bytes: impl AsRef<[u8]>) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, bytes).unwrap();
+}
+
+/// A store of everything FORMAT.md says real stores contain, and worse.
+fn hostile_store() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+
+    // Markup and CDATA ends in the title, the breadcrumb, the body and the tags.
+    let mut xml = article(
+        Some("Tin & Sự kiện » <Nóng> ]]>"),
+        "Giá lúa <tăng> & \"ổn định\" ]]> cuối năm",
+        "Chủ nhật - 10/05/2020 15:33",
+        "Giá lúa giữ ổn định ]]> ở mức 6.500 đồng & hơn.",
+        &[
+            "Đoạn mã <script>alert(1)</script> được chèn vào.",
+            "<![CDATA[ x ]]> và &amp; và &#1; ở giữa.",
+        ],
+    );
+    xml.push_str("Tags: <b>, &amp;, ]]>\n");
+    write(root, "tin-tuc/gia-lua.txt", xml);
+
+    // Control characters XML forbids, including U+0001 and U+000B in the title.
+    write(
+        root,
+        "tin-tuc/dieu-khien.txt",
+        article(
+            Some("Tin & Sự kiện"),
+            "Khai mạc\u{1} hội chợ\u{b} nông sản <Phú Lộc>",
+            "Thứ hai - 11/05/2020 08:00",
+            "Hội chợ\u{1f} có 120 gian hàng\u{fffe}.",
+            &["Mở cửa\u{8} đến hết ngày 14/5."],
+        ),
+    );
+
+    // NFD text in a file whose name is NFD and needs percent-encoding.
+    let nfd_text: String = article(
+        Some("Điện lực » Nông thôn"),
+        "Đường điện mới về bản Nà Lay, người dân phấn khởi",
+        "Thứ ba - 12/05/2020 09:40",
+        "Sau nhiều năm chờ đợi, bản Nà Lay đã có điện lưới quốc gia.",
+        &["Công trình gồm 4 km đường dây trung thế."],
+    )
+    .nfd()
+    .collect();
+    let nfd_name: String = "dien/bài viết #1 [50%] ?.txt".nfd().collect();
+    write(root, &nfd_name, nfd_text);
+
+    // Windows-1258 bytes: the real fixture, and one with CRLF, a breadcrumb and markup.
+    write(
+        root,
+        "cu/windows-1258.txt",
+        std::fs::read(fixtures.join("windows-1258.txt")).unwrap(),
+    );
+    write(
+        root,
+        "cu/cp1258-crlf.txt",
+        b"Trang nh\xE2\xECt \xBB Tha\xCCnh ph\xF4\xEC\r\n\r\nTha\xCCnh ph\xF4\xEC & <la\xCCng> ]]> m\xF5\xECi\r\n\r\n11/05/2020 10:00\r\nD\xE2\xF2n.\r\n\r\nTh\xE2n ba\xCCi.\r\n",
+    );
+
+    // CRLF line ends, and a date in 1970 (UTC+8 then).
+    write(
+        root,
+        "cu/crlf.txt",
+        article(
+            Some("Thành phố"),
+            "Xã Hòa Bình ra quân làm đường",
+            "Chủ nhật - 10/05/2020 07:00",
+            "Hơn 300 người dân đã ra quân.",
+            &["Tuyến đường rộng 3 mét."],
+        )
+        .replace('\n', "\r\n"),
+    );
+    write(
+        root,
+        "cu/nam-1970.txt",
+        article(
+            Some("Thành phố » Lưu trữ"),
+            "Tin lưu trữ đầu năm 1970",
+            "Thứ năm - 01/01/1970 00:00",
+            "Bài cũ từ kho lưu trữ.",
+            &[],
+        ),
+    );
+
+    // No breadcrumb: the folder names are the categories (one NFD, one with U+0001).
+    let nfd_folder: String = "thể thao".nfd().collect();
+    write(
+        root,
+        &format!("{nfd_folder}/giai-bong-chuyen.txt"),
+        article(
+            None,
+            "Giải bóng chuyền hơi người cao tuổi",
+            "Chủ nhật - 10/05/2020 16:00",
+            "Tám đội tham gia.",
+            &[],
+        ),
+    );
+    write(
+        root,
+        "bong\u{1}da/tran-chung-ket.txt",
+        article(
+            None,
+            "Trận chung kết bóng đá xã",
+            "Chủ nhật - 10/05/2020 17:00",
+            "Hai đội hòa 1-1.",
+            &[],
+        ),
+    );
+
+    // More than a feed holds, in groups of three with the same minute (ties by id).
+    for n in 0..56 {
+        write(
+            root,
+            &format!("nhieu/bai-{n:02}.txt"),
+            article(
+                Some("Nhiều bài"),
+                &format!("Bài số {n}"),
+                &format!("13/05/2020 10:{:02}", n / 3),
+                "Một đoạn dẫn.",
+                &[],
+            ),
+        );
+    }
+
+    // Not articles: binary, empty, and editor leftovers holding whole articles.
+    let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    png.extend((0u8..=255).map(|b| b.wrapping_mul(37)));
+    write(root, "hong/anh.png.txt", png);
+    write(root, "hong/rong.txt", b"");
+    let leftover = article(Some("Rác"), "Bản nháp", "10/05/2020 15:33", "x.", &[]);
+    write(root, "hong/.an.txt", &leftover);
+    write(root, "hong/nhap.txt.swp", &leftover);
+    write(root, "hong/nhap.txt~", &leftover);
+    dir
+}
+
+// ---------------------------------------------------------------------------
+// Tests
+
+#[test]
+fn bundled_store_feeds_are_valid_and_match_the_articles() {
+    let (articles, rejected) = check(&bundled_store());
+    assert_eq!((articles.len(), rejected), (46, 0));
+    build_and_verify(&bundled_store());
+}
+
+#[test]
+fn hostile_store_feeds_are_valid_and_match_the_articles() {
+    let store = hostile_store();
+    let (articles, rejected) = check(store.path());
+    assert_eq!(rejected, 2, "the binary and the empty file");
+    assert_eq!(articles.len(), 9 + 56);
+    let by_id: BTreeMap<&str, &Article> = articles.iter().map(|a| (a.id.as_str(), a)).collect();
+    assert_eq!(
+        by_id["tin-tuc/gia-lua"].title,
+        "Giá lúa <tăng> & \"ổn định\" ]]> cuối năm"
+    );
+    assert_eq!(
+        by_id["tin-tuc/dieu-khien"].title,
+        "Khai mạc hội chợ nông sản <Phú Lộc>"
+    );
+    assert_eq!(by_id["cu/cp1258-crlf"].title, "Thành phố & <làng> ]]> mới");
+    assert_eq!(
+        by_id["cu/nam-1970"].published_str,
+        "1970-01-01T00:00:00+08:00"
+    );
+    assert!(by_id.contains_key("dien/bài viết #1 [50%] ?"));
+    assert_eq!(by_id["thể thao/giai-bong-chuyen"].categories, ["thể thao"]);
+    assert_eq!(by_id["bong\u{1}da/tran-chung-ket"].categories, ["bongda"]);
+    assert!(!by_id.keys().any(|id| id.starts_with("hong/")));
+
+    let out = build_and_verify(store.path());
+
+    // The category of 56 articles lists the newest 50, ties by id.
+    let nhieu: Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("feeds/nhieu-bai.json")).unwrap())
+            .unwrap();
+    let ids: Vec<&str> = nhieu["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 50);
+    assert_eq!(ids[0], format!("{TAG}article/nhieu/bai-54"));
+    assert_eq!(ids[1], format!("{TAG}article/nhieu/bai-55"));
+    assert_eq!(ids[2], format!("{TAG}article/nhieu/bai-51"));
+    assert_eq!(ids[49], format!("{TAG}article/nhieu/bai-08"));
+
+    // The 1970 article keeps the offset of its time in both date formats.
+    let rss = std::fs::read_to_string(out.path().join("feeds/thanh-pho/luu-tru.rss")).unwrap();
+    assert!(rss.contains("<pubDate>Thu, 01 Jan 1970 00:00:00 +0800</pubDate>"));
+    let atom = std::fs::read_to_string(out.path().join("feeds/thanh-pho/luu-tru.atom")).unwrap();
+    assert!(atom.contains("<published>1970-01-01T00:00:00+08:00</published>"));
+
+    // Markup in the text is escaped: no live element, no CDATA cut short.
+    for f in ["feed.rss", "feed.atom", "feed.json", "index.html"] {
+        let text = std::fs::read_to_string(out.path().join(f)).unwrap();
+        assert!(!text.contains("<script>"), "{f}: live <script>");
+        assert!(!text.contains("<tăng>"), "{f}: live <tăng>");
+    }
+}
+
+#[test]
+fn builds_are_byte_identical() {
+    let hostile = hostile_store();
+    for store in [bundled_store(), hostile.path().to_owned()] {
+        let one = tempfile::tempdir().unwrap();
+        let two = tempfile::tempdir().unwrap();
+        build(&store, one.path());
+        build(&store, two.path());
+        let first = read_tree(one.path());
+        assert!(!first.is_empty());
+        assert_eq!(
+            first,
+            read_tree(two.path()),
+            "two builds of {}",
+            store.display()
+        );
+
+        // The same files elsewhere, with fresh modification times.
+        let elsewhere = tempfile::tempdir().unwrap();
+        let copy = elsewhere.path().join("một kho khác");
+        copy_tree(&store, &copy);
+        let three = tempfile::tempdir().unwrap();
+        build(&copy, three.path());
+        assert_eq!(
+            first,
+            read_tree(three.path()),
+            "a copy of {}",
+            store.display()
+        );
+    }
+}
+
+#[test]
+fn build_refuses_an_out_folder_inside_the_store() {
+    let store = hostile_store();
+    let before = snapshot(store.path());
+    for out in [
+        store.path().join("site"),
+        store.path().join("tin-tuc/site/deeper"),
+        store.path().join("cu/../site"),
+        store.path().to_owned(),
+    ] {
+        let o = bantin([
+            "build".as_ref(),
+            "--out".as_ref(),
+            out.as_os_str(),
+            "--store".as_ref(),
+            store.path().as_os_str(),
+        ]);
+        assert!(!o.status.success(), "{} was accepted", out.display());
+        assert_eq!(o.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            stderr.contains("refusing to write into the store"),
+            "{stderr}"
+        );
+        assert_eq!(snapshot(store.path()), before, "the store changed");
+    }
+}

@@ -1,0 +1,155 @@
+//! Properties of `text::decode` + `article::parse` over arbitrary input: they never
+//! panic, and every string an article carries is NFC with only XML 1.0 characters.
+
+// Test code: an unwrap that fails is a failing test, which is what it should be.
+#![allow(clippy::unwrap_used)]
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bantin::article::{self, Article, Source};
+use bantin::text;
+use chrono_tz::Asia::Ho_Chi_Minh;
+use proptest::prelude::*;
+use unicode_normalization::is_nfc;
+
+/// Whether XML 1.0 §2.2 `Char` allows `c`, written out here rather than taken
+/// from the crate under test.
+fn xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
+}
+
+fn fields(a: &Article) -> Vec<(&'static str, &str)> {
+    let mut out = vec![("title", a.title.as_str()), ("summary", a.summary.as_str())];
+    out.extend(a.author.as_deref().map(|v| ("author", v)));
+    out.extend(a.source.as_deref().map(|v| ("source", v)));
+    out.extend(a.categories.iter().map(|v| ("categories", v.as_str())));
+    out.extend(a.tags.iter().map(|v| ("tags", v.as_str())));
+    out.extend(a.paragraphs.iter().map(|v| ("paragraphs", v.as_str())));
+    out
+}
+
+fn mtime() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(1_600_000_000)
+}
+
+/// Decodes and parses `bytes` as a file in `folder`; checks every field of the result.
+fn check(bytes: &[u8], folder: Option<&str>) -> Result<(), TestCaseError> {
+    let Ok(clean) = text::decode(bytes) else {
+        return Ok(());
+    };
+    prop_assert!(
+        clean.text.chars().all(xml_char),
+        "decoded text has a forbidden character: {:?}",
+        clean.text
+    );
+    prop_assert!(
+        is_nfc(&clean.text),
+        "decoded text is not NFC: {:?}",
+        clean.text
+    );
+    let src = Source {
+        id: "x",
+        folder,
+        modified: Some(mtime()),
+        tz: Ho_Chi_Minh,
+    };
+    if let Ok(parsed) = article::parse(&clean.text, &src) {
+        for (name, v) in fields(&parsed.article) {
+            prop_assert!(
+                v.chars().all(xml_char),
+                "{} has a forbidden character: {:?}",
+                name,
+                v
+            );
+            prop_assert!(is_nfc(v), "{} is not NFC: {:?}", name, v);
+            prop_assert!(!v.contains('\r'), "{} has a CR: {:?}", name, v);
+        }
+    }
+    Ok(())
+}
+
+/// Lines an article file is made of, and the dirt real stores add to them.
+fn article_line() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just(String::new()),
+        Just("08:20 ICT Thứ ba, 12/05/2020".to_owned()),
+        Just("08:05 +07 T2, 11/05/2020".to_owned()),
+        Just("Trang nhất » Tin Tức » Tin tức tổng hợp".to_owned()),
+        Just("Chủ nhật - 10/05/2020 15:33".to_owned()),
+        Just("Thứ hai, ngày 11 tháng 5 năm 2020".to_owned()),
+        Just("2020-05-10T08:33:00Z".to_owned()),
+        Just("Sun, 10 May 2020 15:33:00 +0700".to_owned()),
+        Just("Những tin mới hơn".to_owned()),
+        Just("Xem tiếp...".to_owned()),
+        Just("Một tin (12/05/2020)".to_owned()),
+        Just("\u{a0}".to_owned()),
+        "(Tác giả bài viết|Tác giả|Nguồn tin|Từ khóa|Tags): [^\n\r]{0,30}",
+        "Trang nhất( » [^\n\r»]{0,12}){0,3}",
+        // Vietnamese letters, combining tone marks, separators and forbidden characters.
+        "[a-zđĐâêôơưăÀ-ỹ \u{300}\u{301}\u{303}\u{309}\u{323}\u{1}\u{8}\u{b}\u{1f}\u{a0}\u{feff}\u{fffe}\u{ffff}.,;:»&<>\\]\"…]{0,40}",
+        "\\PC{0,40}",
+        any::<String>(),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..1024)) {
+        check(&bytes, Some("thư mục"))?;
+    }
+
+    #[test]
+    fn arbitrary_strings(s in any::<String>(), folder in proptest::option::of(any::<String>())) {
+        check(s.as_bytes(), folder.as_deref())?;
+    }
+
+    #[test]
+    fn article_like_lines(
+        lines in proptest::collection::vec(article_line(), 0..30),
+        crlf in any::<bool>(),
+        bom in any::<bool>(),
+        folder in proptest::option::of("[a-zA-Z \u{300}\u{301}\u{1}\u{b}-]{0,12}"),
+    ) {
+        let mut text = lines.join(if crlf { "\r\n" } else { "\n" });
+        if bom {
+            text.insert(0, '\u{feff}');
+        }
+        check(text.as_bytes(), folder.as_deref())?;
+    }
+}
+
+/// Parses `text` as a file in folder `thời sự`; panics if decode or parse fails.
+fn parse(bytes: &[u8]) -> Article {
+    let clean = text::decode(bytes).unwrap();
+    let src = Source {
+        id: "x",
+        folder: Some("thời sự"),
+        modified: Some(mtime()),
+        tz: Ho_Chi_Minh,
+    };
+    article::parse(&clean.text, &src).unwrap().article
+}
+
+#[test]
+fn a_control_character_between_a_letter_and_its_tone_mark_leaves_nfc_text() {
+    // `e`, U+0001, U+0301: once the control character is gone the mark must compose.
+    let a = parse("Ti\u{ea}u \u{111}e\u{1}\u{301}\n10/05/2020 15:33\nD\u{1}\u{323}n.\n".as_bytes());
+    assert_eq!(a.title, "Tiêu đé");
+    assert!(is_nfc(&a.summary), "{:?}", a.summary);
+}
+
+#[test]
+fn the_folder_fallback_category_is_nfc_and_xml_safe() {
+    let clean = text::decode("Tiêu đề\n10/05/2020 15:33\nDẫn.\n".as_bytes()).unwrap();
+    let src = Source {
+        id: "x",
+        // A folder name in NFD (as macOS writes them) with a control character in it.
+        folder: Some("the\u{302}\u{309}\u{1} thao"),
+        modified: Some(mtime()),
+        tz: Ho_Chi_Minh,
+    };
+    let a = article::parse(&clean.text, &src).unwrap().article;
+    assert_eq!(a.categories, ["thể thao"]);
+}
