@@ -23,7 +23,9 @@ pub fn load(cfg: &Config) -> anyhow::Result<(Catalog, Site)> {
     for (path, error) in catalog.rejected() {
         tracing::warn!(path = %path.display(), "rejected: {error}");
     }
+    let scanned = started.elapsed();
     let index = Arc::new(Index::new(catalog.entries.clone()));
+    let indexed = started.elapsed();
     let render_started = Instant::now();
     let hydrate = |e: &crate::index::Entry| crate::catalog::hydrate(e, cfg.max_file_size, cfg.tz);
     let (site, errors) = Site::build(cfg, index, SystemTime::now(), &hydrate);
@@ -38,7 +40,9 @@ pub fn load(cfg: &Config) -> anyhow::Result<(Catalog, Site)> {
         articles = catalog.entries.len(),
         rejected = catalog.rejected_count(),
         feeds = site.index.categories().len() + 1,
-        elapsed_ms = started.elapsed().as_millis() as u64,
+        scan_ms = scanned.as_millis() as u64,
+        index_ms = (indexed - scanned).as_millis() as u64,
+        render_ms = render_started.elapsed().as_millis() as u64,
         "store loaded from {}",
         cfg.store.display()
     );

@@ -299,8 +299,21 @@ enum Kind {
 const FURNITURE_MAX: usize = 64;
 
 fn classify(line: &str) -> Kind {
-    let lower = lowercase_head(line, FURNITURE_MAX);
     let whole = line.len() <= FURNITURE_MAX;
+    // A long line can only be furniture by a prefix, and every prefix starts with
+    // an ASCII letter: check that byte before lowercasing anything.
+    let first = line.as_bytes().first().map(u8::to_ascii_lowercase);
+    let may_prefix = BOILERPLATE_PREFIXES
+        .iter()
+        .any(|p| p.as_bytes().first() == first.as_ref());
+    if !whole && !may_prefix {
+        return if is_related_item(line) {
+            Kind::Boilerplate
+        } else {
+            Kind::Content
+        };
+    }
+    let lower = lowercase_head(line, FURNITURE_MAX);
     if (whole && BOILERPLATE.contains(&lower.as_str()))
         || BOILERPLATE_PREFIXES.iter().any(|p| lower.starts_with(p))
         || is_related_item(line)
@@ -341,10 +354,15 @@ fn is_related_item(line: &str) -> bool {
 
 /// `line` with `label` (case-insensitive) stripped, when it starts with it.
 fn labelled<'l>(line: &'l str, labels: &[&str]) -> Option<&'l str> {
-    labels.iter().find_map(|label| {
-        let head = line.get(..label.len())?;
-        (head.to_lowercase() == *label).then(|| line[label.len()..].trim())
-    })
+    // Every label starts with an ASCII letter: compare that byte before lowercasing.
+    let first = line.as_bytes().first()?.to_ascii_lowercase();
+    labels
+        .iter()
+        .filter(|l| l.as_bytes().first() == Some(&first))
+        .find_map(|label| {
+            let head = line.get(..label.len())?;
+            (head.to_lowercase() == *label).then(|| line[label.len()..].trim())
+        })
 }
 
 /// Whether a line ends a sentence, so the next line starts a new paragraph.

@@ -92,6 +92,24 @@ pub fn normalize(s: &str) -> String {
     }
 }
 
+/// Whether UTF-8 `b` holds white space other than U+0020, by a byte scan over
+/// exactly the characters `char::is_whitespace` accepts: U+0009–U+000D, U+0085,
+/// U+00A0, U+1680, U+2000–U+200A, U+2028, U+2029, U+202F, U+205F, U+3000.
+/// (This runs on every line of every article; decoding chars costs several times more.)
+fn has_other_space(b: &[u8]) -> bool {
+    b.iter().enumerate().any(|(i, &c)| match c {
+        0x09..=0x0D => true,
+        0xC2 => matches!(b.get(i + 1), Some(0x85 | 0xA0)),
+        0xE1 => b.get(i + 1) == Some(&0x9A) && b.get(i + 2) == Some(&0x80),
+        0xE2 => matches!(
+            (b.get(i + 1), b.get(i + 2)),
+            (Some(0x80), Some(0x80..=0x8A | 0xA8 | 0xA9 | 0xAF)) | (Some(0x81), Some(0x9F))
+        ),
+        0xE3 => b.get(i + 1) == Some(&0x80) && b.get(i + 2) == Some(&0x80),
+        _ => false,
+    })
+}
+
 /// Whether `s` holds a character XML 1.0 forbids, by a byte scan: C0 controls
 /// other than tab, LF and CR, and U+FFFE/U+FFFF (UTF-8 `EF BF BE`/`EF BF BF`).
 fn has_forbidden(s: &str) -> bool {
@@ -116,7 +134,7 @@ pub fn xml_allowed(c: char) -> bool {
 pub fn squash_spaces(s: &str) -> String {
     let t = s.trim();
     // Fast path: ASCII-spaced text with no runs needs only the trim.
-    let plain = !t.contains("  ") && !t.chars().any(|c| c.is_whitespace() && c != ' ');
+    let plain = !t.contains("  ") && !has_other_space(t.as_bytes());
     if plain {
         return t.to_owned();
     }
@@ -172,6 +190,20 @@ mod tests {
     fn empty_and_binary_rejected() {
         assert_eq!(decode(b""), Err(TextError::Empty));
         assert_eq!(decode(b"\x89PNG\x00\x01"), Err(TextError::Binary(4)));
+    }
+
+    #[test]
+    fn other_spaces_are_exactly_the_unicode_white_space() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let mut buf = [0; 4];
+            let s = c.encode_utf8(&mut buf);
+            assert_eq!(
+                has_other_space(s.as_bytes()),
+                c.is_whitespace() && c != ' ',
+                "U+{:04X}",
+                c as u32
+            );
+        }
     }
 
     #[test]
