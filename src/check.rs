@@ -200,7 +200,12 @@ mod tests {
             .collect();
         assert_eq!(
             ok,
-            [(true, "a.md"), (false, "a.txt"), (false, "b.md"), (true, "b.txt")]
+            [
+                (true, "a.md"),
+                (false, "a.txt"),
+                (false, "b.md"),
+                (true, "b.txt")
+            ]
         );
         assert!(lines[1]["error"]
             .as_str()

@@ -221,7 +221,7 @@ fn a_read_only_store_is_served_and_never_written() {
         .count();
     assert_eq!(articles, 7);
 
-    let mut d = Spawned::start(&site.config(), START);
+    let d = Spawned::start(&site.config(), START);
     let health = d.get("/healthz", &[]);
     assert_eq!(health.status, 200);
     let health = String::from_utf8(health.body).unwrap();
