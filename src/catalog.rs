@@ -176,9 +176,7 @@ impl Catalog {
                 let owned_elsewhere =
                     serving.as_deref() != Some(id.as_str()) && self.entries.contains_key(&id);
                 if owned_elsewhere {
-                    state.error = Some(format!(
-                        "another file already gives the article id \"{id}\"; rename one of them"
-                    ));
+                    state.error = Some(FileError::DuplicateId(id).to_string());
                     changes.rejected += 1;
                 } else {
                     let same = self.entries.get(&id).is_some_and(|old| old.same_as(&entry));

@@ -1,6 +1,7 @@
 //! `bantin check`: how each file parses, for editors (one line a file) and tools
 //! (`--json`, one object a line: a public interface, keep its names stable).
 
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -104,8 +105,18 @@ pub fn run(
     for path in paths {
         let mut found = candidates(path);
         found.sort_by(|a, b| a.1.cmp(&b.1));
+        // As the daemon does: an id belongs to the first file (by path) that gives it.
+        let mut ids = BTreeSet::new();
         for (candidate, file) in found {
-            let result = candidate.and_then(|c| store::load(&c, cap, tz));
+            let result = candidate
+                .and_then(|c| store::load(&c, cap, tz))
+                .and_then(|l| {
+                    if ids.insert(l.parsed.article.id.clone()) {
+                        Ok(l)
+                    } else {
+                        Err(store::FileError::DuplicateId(l.parsed.article.id))
+                    }
+                });
             let (article, warnings, error) = match &result {
                 Ok(l) => (Some(&l.parsed.article), l.parsed.warnings.as_slice(), None),
                 Err(e) => (None, &[] as &[Warning], Some(e.to_string())),
@@ -149,4 +160,56 @@ pub fn run(
         )?;
     }
     Ok(totals)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono_tz::Asia::Ho_Chi_Minh;
+
+    #[test]
+    fn a_second_file_with_the_same_id_is_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        let art = "Tiêu đề\n10/05/2020 15:33\nDẫn.\n";
+        std::fs::write(dir.path().join("a.md"), art).unwrap();
+        std::fs::write(dir.path().join("a.txt"), art).unwrap();
+        // An unparsable file does not claim its id.
+        std::fs::write(dir.path().join("b.md"), "").unwrap();
+        std::fs::write(dir.path().join("b.txt"), art).unwrap();
+        let mut out = Vec::new();
+        let totals = run(
+            &[dir.path().to_owned()],
+            true,
+            1 << 20,
+            Ho_Chi_Minh,
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!((totals.ok, totals.rejected), (2, 2));
+        let lines: Vec<serde_json::Value> = String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let ok: Vec<(bool, &str)> = lines
+            .iter()
+            .map(|l| {
+                let name = l["path"].as_str().unwrap().rsplit('/').next().unwrap();
+                (l["ok"].as_bool().unwrap(), name)
+            })
+            .collect();
+        assert_eq!(
+            ok,
+            [
+                (true, "a.md"),
+                (false, "a.txt"),
+                (false, "b.md"),
+                (true, "b.txt")
+            ]
+        );
+        assert!(lines[1]["error"]
+            .as_str()
+            .unwrap()
+            .contains("another file already gives the article id \"a\""));
+    }
 }

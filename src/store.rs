@@ -42,6 +42,9 @@ pub enum FileError {
     /// Not an article.
     #[error(transparent)]
     Article(#[from] ArticleError),
+    /// Another file (first by path) already gives this article id.
+    #[error("another file already gives the article id \"{0}\"; rename one of them")]
+    DuplicateId(String),
 }
 
 /// One file the store lists as an article candidate.

@@ -19,7 +19,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, Semaphore};
 
 use crate::config::Config;
 use crate::render;
@@ -110,7 +110,10 @@ pub async fn run(
         };
         let _ = stream.set_nodelay(true);
         let state = state.clone();
+        let first_request = Arc::new(Notify::new());
+        let seen = first_request.clone();
         let service = hyper::service::service_fn(move |req| {
+            seen.notify_one();
             let state = state.clone();
             async move { Ok::<_, Infallible>(handle(&state, &req).await) }
         });
@@ -118,8 +121,26 @@ pub async fn run(
             .serve_connection(TokioIo::new(stream), service)
             .into_owned();
         let conn = graceful.watch(conn);
+        let header_timeout = limits.header_timeout;
         tokio::spawn(async move {
-            if let Err(e) = conn.await {
+            tokio::pin!(conn);
+            // hyper's header timer starts only once the protocol is known, and telling
+            // HTTP/1 from HTTP/2 waits for the client's first bytes with no limit: a
+            // client that connects and sends nothing (or drips the HTTP/2 preface)
+            // would hold its connection slot forever. The first request must arrive
+            // within the header timeout of the accept; later ones are hyper's to time.
+            let first = tokio::time::timeout(header_timeout, first_request.notified());
+            let result = tokio::select! {
+                r = &mut conn => r,
+                arrived = first => match arrived {
+                    Ok(()) => conn.await,
+                    Err(_) => {
+                        tracing::debug!("no request within the header timeout; closing");
+                        Ok(())
+                    }
+                },
+            };
+            if let Err(e) = result {
                 tracing::debug!(error = %e, "connection ended with an error");
             }
             drop(permit);

@@ -1,0 +1,1084 @@
+//! A store full of files no crawler should have saved: broken encodings, binary and
+//! huge files, deep and wide folders, symlink loops and escapes, FIFOs and sockets,
+//! unreadable files, odd names, XML metacharacters everywhere, absurd dates.
+//!
+//! The corpus is generated at test time (nothing big is committed). One daemon is
+//! started on all of it; it must stay up, serve every good article and only those,
+//! and every feed it serves must be well-formed; `bantin check --json` must name
+//! each bad file with a sensible reason.
+
+// `allow-unwrap-in-tests` covers `#[test]` functions only; here the helpers are
+// test code too, and a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+mod spawned;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ffi::OsStr;
+use std::io::Read;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant, SystemTime};
+
+use common::BASE_URL;
+use spawned::Spawned;
+use unicode_normalization::UnicodeNormalization;
+
+/// What a file of the corpus must come to.
+#[derive(Debug, Clone)]
+enum Expect {
+    /// Served, with this title (as the feeds show it).
+    Served(String),
+    /// Rejected; the reason contains this (case-insensitively).
+    Rejected(&'static str),
+    /// Never looked at: no article, no report. Its title must appear nowhere.
+    Ignored(&'static str),
+}
+
+/// One hostile file (or folder, or link) of the corpus.
+#[derive(Debug)]
+struct Case {
+    /// What is hostile about it.
+    what: &'static str,
+    /// Its path under the store.
+    rel: PathBuf,
+    expect: Expect,
+}
+
+/// The corpus under construction.
+struct Corpus {
+    store: PathBuf,
+    cases: Vec<Case>,
+}
+
+const DATE: &str = "10/05/2020 15:33";
+
+/// A small well-formed article.
+fn art(title: &str) -> String {
+    format!("{title}\n{DATE}\nĐoạn dẫn của bài.\n")
+}
+
+fn rel(bytes: &[u8]) -> PathBuf {
+    PathBuf::from(OsStr::from_bytes(bytes))
+}
+
+impl Corpus {
+    fn path(&self, rel: &Path) -> PathBuf {
+        let p = self.store.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        p
+    }
+
+    fn write(&mut self, what: &'static str, name: &[u8], bytes: &[u8], expect: Expect) {
+        let rel = rel(name);
+        std::fs::write(self.path(&rel), bytes).unwrap();
+        self.cases.push(Case { what, rel, expect });
+    }
+
+    fn served(&mut self, what: &'static str, name: &str, bytes: &[u8], title: &str) {
+        self.write(
+            what,
+            name.as_bytes(),
+            bytes,
+            Expect::Served(title.to_owned()),
+        );
+    }
+
+    fn rejected(&mut self, what: &'static str, name: &str, bytes: &[u8], reason: &'static str) {
+        self.write(what, name.as_bytes(), bytes, Expect::Rejected(reason));
+    }
+
+    fn symlink(&mut self, what: &'static str, name: &str, target: &Path, expect: Expect) {
+        let rel = PathBuf::from(name);
+        std::os::unix::fs::symlink(target, self.path(&rel)).unwrap();
+        self.cases.push(Case { what, rel, expect });
+    }
+}
+
+fn root() -> bool {
+    rustix::process::geteuid().is_root()
+}
+
+/// Builds every case under `store`; `outside` is a folder next to the store.
+fn build(store: &Path, outside: &Path) -> Vec<Case> {
+    let mut c = Corpus {
+        store: store.to_owned(),
+        cases: Vec::new(),
+    };
+
+    // A plain good article, the target of links below.
+    c.served(
+        "a plain article",
+        "goc/ok.txt",
+        art("Bài bình thường").as_bytes(),
+        "Bài bình thường",
+    );
+
+    // --- Encodings -------------------------------------------------------------
+    let mut cut = format!("Cắt cuối tệp\n{DATE}\nDẫn.\nTin t").into_bytes();
+    cut.extend_from_slice(&"ứ".as_bytes()[..2]);
+    c.served(
+        "UTF-8 cut mid-character at the end",
+        "ma/cut-end.txt",
+        &cut,
+        "Cắt cuối tệp",
+    );
+    let mut mid = format!("Cut in the middle\n{DATE}\nDẫn ").into_bytes();
+    mid.extend_from_slice(&"ứ".as_bytes()[..2]);
+    mid.extend_from_slice(b" rest.\n");
+    c.served(
+        "UTF-8 cut mid-character in the middle",
+        "ma/cut-middle.txt",
+        &mid,
+        "Cut in the middle",
+    );
+    let mut mixed = format!("Mixed encodings\n{DATE}\nDẫn tiếng Việt.\n").into_bytes();
+    mixed.extend_from_slice(b"Tha\xCCnh ph\xF4\xEC.\n");
+    c.served(
+        "UTF-8 lines and Windows-1258 bytes in one file",
+        "ma/mixed.txt",
+        &mixed,
+        "Mixed encodings",
+    );
+    c.served(
+        "all Windows-1258",
+        "ma/win1258.txt",
+        b"Tha\xCCnh ph\xF4\xEC cu\xDE\n10/05/2020 15:33\nDa\xD2n.\n",
+        "Thành phố cũ",
+    );
+    c.served(
+        "UTF-8-encoded surrogate (CESU)",
+        "ma/surrogate.txt",
+        b"Surrogate bytes\n10/05/2020 15:33\nA \xED\xA0\x80 b.\n",
+        "Surrogate bytes",
+    );
+    c.served(
+        "overlong UTF-8",
+        "ma/overlong.txt",
+        b"Overlong slash\n10/05/2020 15:33\nA \xC0\xAF b.\n",
+        "Overlong slash",
+    );
+    c.rejected("only a BOM", "ma/only-bom.txt", b"\xEF\xBB\xBF", "no title");
+    c.rejected(
+        "only a cut-off character",
+        "ma/only-cut.txt",
+        b"\xE1\xBB",
+        "no title",
+    );
+
+    // --- Binary ----------------------------------------------------------------
+    c.rejected(
+        "NUL byte in the middle",
+        "nhiphan/nul-middle.txt",
+        b"C\xC3\xB3 NUL\n\x00\n10/05/2020 15:33\n",
+        "binary file",
+    );
+    c.rejected(
+        "NUL byte at the end",
+        "nhiphan/nul-end.txt",
+        b"Ends in NUL\n10/05/2020 15:33\nD.\x00",
+        "binary file",
+    );
+    c.rejected(
+        "a PNG header",
+        "nhiphan/anh.png",
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01",
+        "binary file",
+    );
+
+    // --- Size --------------------------------------------------------------------
+    // A 10 MB line of crawl garbage after the article's end: parsed, never rendered.
+    let mut huge = format!("Một dòng mười megabyte\n{DATE}\nDẫn.\nNhững tin cũ hơn\n").into_bytes();
+    while huge.len() < 10 * 1024 * 1024 {
+        huge.extend_from_slice("<script>var x=\"chữ\";</script>".as_bytes());
+    }
+    c.served(
+        "a 10 MB single line (no newline at the end)",
+        "lon/dong-10mb.txt",
+        &huge,
+        "Một dòng mười megabyte",
+    );
+    // A 1 MB line that is the article's body, rendered into every feed.
+    let mut mega = format!("Một dòng một megabyte\n{DATE}\n").into_bytes();
+    while mega.len() < 1024 * 1024 {
+        mega.extend_from_slice("chữ rất dài ".as_bytes());
+    }
+    c.served(
+        "a 1 MB single line in the body",
+        "lon/dong-1mb.txt",
+        &mega,
+        "Một dòng một megabyte",
+    );
+    let mut over = art("Quá lớn").into_bytes();
+    over.resize(16 * 1024 * 1024 + 1, b'a');
+    c.rejected(
+        "16 MiB + 1 byte, over the default cap",
+        "lon/qua-lon.txt",
+        &over,
+        "too large",
+    );
+
+    // --- Shape of the tree -----------------------------------------------------
+    let deep: Vec<String> = (1..=60).map(|i| format!("d{i:02}")).collect();
+    let deep = format!("sau/{}/bai.txt", deep.join("/"));
+    c.served(
+        "60 folders deep",
+        &deep,
+        art("Bài rất sâu").as_bytes(),
+        "Bài rất sâu",
+    );
+
+    // --- Links -----------------------------------------------------------------
+    c.symlink(
+        "symlink loop (a → b)",
+        "lienket/loop-a.txt",
+        Path::new("loop-b.txt"),
+        Expect::Rejected("symlink"),
+    );
+    c.symlink(
+        "symlink loop (b → a)",
+        "lienket/loop-b.txt",
+        Path::new("loop-a.txt"),
+        Expect::Rejected("symlink"),
+    );
+    c.symlink(
+        "folder symlink to its parent",
+        "lienket/cha",
+        Path::new(".."),
+        Expect::Ignored("(no title)"),
+    );
+    c.symlink(
+        "folder symlink to itself",
+        "lienket/chinh-no",
+        Path::new("."),
+        Expect::Ignored("(no title)"),
+    );
+    std::fs::create_dir_all(outside.join("thu-muc")).unwrap();
+    std::fs::write(outside.join("bi-mat.txt"), art("Bí mật bên ngoài")).unwrap();
+    std::fs::write(
+        outside.join("thu-muc/bi-mat.txt"),
+        art("Bí mật thư mục ngoài"),
+    )
+    .unwrap();
+    c.symlink(
+        "symlink to a file outside the store",
+        "lienket/ngoai.txt",
+        &outside.join("bi-mat.txt"),
+        Expect::Rejected("outside the store"),
+    );
+    c.symlink(
+        "symlink to a folder outside the store",
+        "lienket/ngoai-thu-muc",
+        &outside.join("thu-muc"),
+        Expect::Rejected("outside the store"),
+    );
+    c.symlink(
+        "relative symlink climbing out of the store",
+        "lienket/leo-ra.txt",
+        Path::new("../../outside/bi-mat.txt"),
+        Expect::Rejected("outside the store"),
+    );
+    c.symlink(
+        "dangling symlink",
+        "lienket/treo.txt",
+        Path::new("khong-co.txt"),
+        Expect::Rejected("symlink"),
+    );
+    c.symlink(
+        "symlink to an article inside the store",
+        "lienket/ben-trong.txt",
+        Path::new("../goc/ok.txt"),
+        Expect::Served("Bài bình thường".into()),
+    );
+    c.symlink(
+        "symlink to a FIFO inside the store",
+        "lienket/fifo.txt",
+        Path::new("../dacbiet/fifo.txt"),
+        Expect::Rejected("not a regular file"),
+    );
+    let hard = c.path(Path::new("goc/cung.txt"));
+    std::fs::hard_link(store.join("goc/ok.txt"), hard).unwrap();
+    c.cases.push(Case {
+        what: "hard link to an article",
+        rel: "goc/cung.txt".into(),
+        expect: Expect::Served("Bài bình thường".into()),
+    });
+
+    // --- Special files ---------------------------------------------------------
+    let fifo = c.path(Path::new("dacbiet/fifo.txt"));
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success(), "mkfifo");
+    c.cases.push(Case {
+        what: "a FIFO",
+        rel: "dacbiet/fifo.txt".into(),
+        expect: Expect::Rejected("not a regular file"),
+    });
+    let sock = c.path(Path::new("dacbiet/socket.txt"));
+    // The listener is dropped; the socket file stays.
+    drop(std::os::unix::net::UnixListener::bind(&sock).unwrap());
+    c.cases.push(Case {
+        what: "a Unix socket",
+        rel: "dacbiet/socket.txt".into(),
+        expect: Expect::Rejected("not a regular file"),
+    });
+
+    // --- Permissions -----------------------------------------------------------
+    let locked_file = c.path(Path::new("quyen/khong-doc.txt"));
+    std::fs::write(&locked_file, art("Tệp không đọc được")).unwrap();
+    std::fs::set_permissions(&locked_file, std::fs::Permissions::from_mode(0o000)).unwrap();
+    c.cases.push(Case {
+        what: "a file with mode 000",
+        rel: "quyen/khong-doc.txt".into(),
+        expect: if root() {
+            Expect::Served("Tệp không đọc được".into())
+        } else {
+            Expect::Rejected("permission denied")
+        },
+    });
+    let locked_dir = c.path(Path::new("quyen/khoa/bai.txt"));
+    std::fs::write(&locked_dir, art("Trong thư mục khóa")).unwrap();
+    std::fs::set_permissions(
+        locked_dir.parent().unwrap(),
+        std::fs::Permissions::from_mode(0o000),
+    )
+    .unwrap();
+    c.cases.push(if root() {
+        Case {
+            what: "an article in a folder with mode 000",
+            rel: "quyen/khoa/bai.txt".into(),
+            expect: Expect::Served("Trong thư mục khóa".into()),
+        }
+    } else {
+        Case {
+            what: "a folder with mode 000",
+            rel: "quyen/khoa".into(),
+            expect: Expect::Rejected("permission denied"),
+        }
+    });
+
+    // --- Names -----------------------------------------------------------------
+    c.write(
+        "a name that is not UTF-8",
+        b"ten/bad-\xff.txt",
+        art("Tên tệp không phải UTF-8").as_bytes(),
+        Expect::Served("Tên tệp không phải UTF-8".into()),
+    );
+    c.served(
+        "a name with spaces and Vietnamese letters",
+        "ten/bài viết mới.txt",
+        art("Tên có dấu cách").as_bytes(),
+        "Tên có dấu cách",
+    );
+    let nfd_name: String = "ten/bài-nfd.txt".nfd().collect();
+    c.served(
+        "an NFD file name",
+        &nfd_name,
+        art("Tên tệp NFD").as_bytes(),
+        "Tên tệp NFD",
+    );
+    c.served(
+        "a 240-byte name",
+        &format!("ten/{}.txt", "x".repeat(236)),
+        art("Tên tệp rất dài").as_bytes(),
+        "Tên tệp rất dài",
+    );
+    c.served(
+        "a newline in the name",
+        "ten/dòng\nmới.txt",
+        art("Tên có xuống dòng").as_bytes(),
+        "Tên có xuống dòng",
+    );
+    c.served(
+        "XML and URL metacharacters in the name",
+        "ten/a<b>&\"c'?#%20.txt",
+        art("Tên có ký tự XML").as_bytes(),
+        "Tên có ký tự XML",
+    );
+    c.served(
+        "no extension",
+        "ten/README",
+        art("Không có phần mở rộng").as_bytes(),
+        "Không có phần mở rộng",
+    );
+
+    // --- Line ends and odd characters -------------------------------------------
+    c.served(
+        "CRLF line ends",
+        "dong/crlf.txt",
+        art("Xuống dòng CRLF").replace('\n', "\r\n").as_bytes(),
+        "Xuống dòng CRLF",
+    );
+    c.served(
+        "CR line ends",
+        "dong/cr.txt",
+        art("Xuống dòng CR").replace('\n', "\r").as_bytes(),
+        "Xuống dòng CR",
+    );
+    c.served(
+        "a BOM",
+        "dong/bom.txt",
+        format!("\u{feff}{}", art("Có BOM")).as_bytes(),
+        "Có BOM",
+    );
+    let nfd: String = art("Văn bản dạng NFD").nfd().collect();
+    c.served(
+        "NFD text",
+        "dong/nfd.txt",
+        nfd.as_bytes(),
+        "Văn bản dạng NFD",
+    );
+    c.served(
+        "C0 controls, ESC and DEL in the title",
+        "dong/dieu-khien.txt",
+        art("Ký\u{1}tự\u{8} điều\u{1b}[31m khiển\u{7f}").as_bytes(),
+        "Kýtự điều[31m khiển\u{7f}",
+    );
+    c.served(
+        "non-characters U+FFFE and U+FFFF",
+        "dong/phi-ky-tu.txt",
+        art("Phi\u{fffe}ký tự\u{ffff}").as_bytes(),
+        "Phiký tự",
+    );
+    c.served(
+        "U+2028, NBSP and tabs in the title",
+        "dong/phan-cach.txt",
+        art("Dấu\u{2028}phân\u{a0}cách\tdòng").as_bytes(),
+        "Dấu phân cách dòng",
+    );
+    c.served(
+        "astral characters",
+        "dong/emoji.txt",
+        art("🎉 Lễ hội 𝕏").as_bytes(),
+        "🎉 Lễ hội 𝕏",
+    );
+
+    // --- XML metacharacters ----------------------------------------------------
+    c.served(
+        "& < ]]> in the title",
+        "xml/tieu-de.txt",
+        art("Giá <b>lúa</b> & ngô ]]> tăng").as_bytes(),
+        "Giá <b>lúa</b> & ngô ]]> tăng",
+    );
+    c.served(
+        "& < ]]> in the categories",
+        "xml/chuyen-muc.txt",
+        format!(
+            "Trang nhất » Tin <b>&amp; ]]> » Mục \"con\" & 'x' <\n{}",
+            art("Chuyên mục có ký tự XML")
+        )
+        .as_bytes(),
+        "Chuyên mục có ký tự XML",
+    );
+    c.served(
+        "& < ]]> in the tags",
+        "xml/tu-khoa.txt",
+        format!(
+            "{}Từ khóa: <a>, b&c, ]]>, \"q\"\n",
+            art("Từ khóa có ký tự XML")
+        )
+        .as_bytes(),
+        "Từ khóa có ký tự XML",
+    );
+    c.served(
+        "& < ]]> in the author and source",
+        "xml/tac-gia.txt",
+        format!(
+            "{}Tác giả: Nguyễn <Văn> & ]]> A\nNguồn tin: <x>&amp;]]>\n",
+            art("Tác giả có ký tự XML")
+        )
+        .as_bytes(),
+        "Tác giả có ký tự XML",
+    );
+    c.served(
+        "a script tag as the title",
+        "xml/script.txt",
+        art("<script>alert(1)</script>").as_bytes(),
+        "<script>alert(1)</script>",
+    );
+
+    // --- Long things -----------------------------------------------------------
+    let long_title: String = "Tiêu đề dài ".chars().cycle().take(5000).collect();
+    let long_title = long_title.trim().to_owned();
+    c.served(
+        "a 5000-character title",
+        "dai/tieu-de.txt",
+        art(&long_title).as_bytes(),
+        &long_title,
+    );
+    let para: String = "Đoạn văn ".chars().cycle().take(100_000).collect();
+    c.served(
+        "a 100k-character paragraph",
+        "dai/doan-van.txt",
+        format!("{}{para}.\n", art("Đoạn văn rất dài")).as_bytes(),
+        "Đoạn văn rất dài",
+    );
+    let tags: Vec<String> = (0..1000).map(|i| format!("thẻ {i}")).collect();
+    c.served(
+        "1000 tags",
+        "dai/the.txt",
+        format!("{}Từ khóa: {}\n", art("Một nghìn thẻ"), tags.join(", ")).as_bytes(),
+        "Một nghìn thẻ",
+    );
+
+    // --- Categories ------------------------------------------------------------
+    let levels: Vec<String> = (1..=30).map(|i| format!("Cấp {i}")).collect();
+    c.served(
+        "a breadcrumb 30 levels deep",
+        "muc/sau-30.txt",
+        format!(
+            "Trang nhất » {}\n{}",
+            levels.join(" » "),
+            art("Ba mươi cấp")
+        )
+        .as_bytes(),
+        "Ba mươi cấp",
+    );
+    c.served(
+        "a category that is all punctuation",
+        "muc/dau-cau.txt",
+        format!(
+            "Trang nhất » !!! ??? … ***\n{}",
+            art("Chuyên mục chỉ có dấu")
+        )
+        .as_bytes(),
+        "Chuyên mục chỉ có dấu",
+    );
+    c.served(
+        "a category folding to a slug taken (Du lịch)",
+        "muc/du-lich.txt",
+        format!("Trang nhất » Du lịch\n{}", art("Bài Du lịch")).as_bytes(),
+        "Bài Du lịch",
+    );
+    c.served(
+        "a category folding to a slug taken (Dư lịch)",
+        "muc/du-lich-2.txt",
+        format!("Trang nhất » Dư lịch\n{}", art("Bài Dư lịch")).as_bytes(),
+        "Bài Dư lịch",
+    );
+    c.served(
+        "an empty breadcrumb",
+        "muc/trong.txt",
+        format!("Trang nhất »\n{}", art("Đường dẫn rỗng")).as_bytes(),
+        "Đường dẫn rỗng",
+    );
+
+    // --- Dates -----------------------------------------------------------------
+    c.served(
+        "an invalid date (31/02)",
+        "ngay/sai.txt",
+        "Ngày không có thật\n31/02/2020 10:00\nDẫn.\n".as_bytes(),
+        "Ngày không có thật",
+    );
+    c.served(
+        "1970",
+        "ngay/1970.txt",
+        "Năm 1970\n01/01/1970 00:00\nDẫn.\n".as_bytes(),
+        "Năm 1970",
+    );
+    c.served(
+        "1960 (+08:00 then)",
+        "ngay/1960.txt",
+        "Năm 1960\n15/06/1960 08:00\nDẫn.\n".as_bytes(),
+        "Năm 1960",
+    );
+    c.served(
+        "2100",
+        "ngay/2100.txt",
+        "Năm 2100\n31/12/2100 23:59\nDẫn.\n".as_bytes(),
+        "Năm 2100",
+    );
+    for (name, title, at) in [
+        (
+            "ngay/mtime-1960.txt",
+            "Giờ sửa năm 1960",
+            SystemTime::UNIX_EPOCH - Duration::from_secs(300_000_000),
+        ),
+        (
+            "ngay/mtime-2100.txt",
+            "Giờ sửa năm 2100",
+            SystemTime::UNIX_EPOCH + Duration::from_secs(4_102_444_800),
+        ),
+    ] {
+        let p = c.path(Path::new(name));
+        std::fs::write(&p, format!("{title}\nDẫn.\n")).unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&p)
+            .unwrap()
+            .set_modified(at)
+            .unwrap();
+        c.cases.push(Case {
+            what: "no date line and an mtime before 1970 or in 2100",
+            rel: name.into(),
+            expect: Expect::Served(title.into()),
+        });
+    }
+
+    // --- Nothing in them -------------------------------------------------------
+    c.rejected("empty", "rong/trong.txt", b"", "empty file");
+    c.rejected(
+        "white space only",
+        "rong/khoang-trang.txt",
+        " \n\t\n\u{a0}\n \r\n".as_bytes(),
+        "no title",
+    );
+    c.rejected(
+        "newlines only",
+        "rong/xuong-dong.txt",
+        b"\n\n\n",
+        "no title",
+    );
+    c.rejected(
+        "boilerplate only",
+        "rong/khuon.txt",
+        "Click để đánh giá bài viết\nTweet\nIn ra\nNhững tin cũ hơn\nTin khác (11/05/2020)\n"
+            .as_bytes(),
+        "no title",
+    );
+    c.rejected(
+        "dates only",
+        "rong/ngay.txt",
+        b"10/05/2020 15:33\n11/05/2020\n",
+        "no title",
+    );
+    c.served(
+        "only a title",
+        "rong/chi-tieu-de.txt",
+        "Chỉ có tiêu đề".as_bytes(),
+        "Chỉ có tiêu đề",
+    );
+
+    // --- Duplicate ids ---------------------------------------------------------
+    c.served(
+        "a.md and a.txt in one folder: the first by name is served",
+        "trung/a.md",
+        art("Trùng mã (md)").as_bytes(),
+        "Trùng mã (md)",
+    );
+    c.rejected(
+        "a.md and a.txt in one folder: the second is refused",
+        "trung/a.txt",
+        art("Trùng mã (txt)").as_bytes(),
+        "another file already gives the article id",
+    );
+
+    // --- Editor and download leftovers ----------------------------------------
+    for (name, title) in [
+        ("tam/.bai.txt.swp", "Tệp tạm swp"),
+        ("tam/bai.txt~", "Tệp tạm ngã"),
+        ("tam/#bai.txt#", "Tệp tạm thăng"),
+        ("tam/bai.tmp", "Tệp tạm tmp"),
+        ("tam/tai.part", "Tệp tạm part"),
+        ("tam/tai.crdownload", "Tệp tạm crdownload"),
+        ("tam/.an.txt", "Tệp tạm ẩn"),
+        ("tam/.git/HEAD.txt", "Tệp tạm git"),
+    ] {
+        c.write(
+            "an editor or download leftover",
+            name.as_bytes(),
+            art(title).as_bytes(),
+            Expect::Ignored(title),
+        );
+    }
+
+    c.cases
+}
+
+/// `count` small articles in one folder.
+fn wide(store: &Path, count: usize) -> Vec<String> {
+    let dir = store.join("rong-lon");
+    std::fs::create_dir_all(&dir).unwrap();
+    (0..count)
+        .map(|i| {
+            let title = format!("Tin rộng số {i}");
+            std::fs::write(dir.join(format!("n{i:05}.txt")), art(&title)).unwrap();
+            title
+        })
+        .collect()
+}
+
+/// Whether XML 1.0 forbids `c` even as a character reference.
+fn xml_forbidden(c: char) -> bool {
+    matches!(c, '\u{0}'..='\u{8}' | '\u{B}' | '\u{C}' | '\u{E}'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}')
+}
+
+/// XML 1.0 well-formedness, one root, and no forbidden characters.
+fn assert_well_formed_xml(bytes: &[u8], what: &str) {
+    let text = std::str::from_utf8(bytes).unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert_eq!(
+        text.chars().find(|&c| xml_forbidden(c)),
+        None,
+        "{what}: a character XML forbids"
+    );
+    let mut reader = quick_xml::Reader::from_str(text);
+    let (mut depth, mut roots) = (0_i32, 0);
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Start(_)) => {
+                roots += i32::from(depth == 0);
+                depth += 1;
+            }
+            Ok(quick_xml::events::Event::End(_)) => depth -= 1,
+            Ok(quick_xml::events::Event::Empty(_)) if depth == 0 => roots += 1,
+            Ok(quick_xml::events::Event::Text(t)) => {
+                // Character references must not smuggle forbidden characters in.
+                let t = t.unescape().unwrap_or_else(|e| panic!("{what}: {e}"));
+                assert_eq!(t.chars().find(|&c| xml_forbidden(c)), None, "{what}");
+            }
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => panic!(
+                "{what}: not well-formed at byte {}: {e}",
+                reader.error_position()
+            ),
+        }
+    }
+    assert_eq!((depth, roots), (0, 1), "{what}: one root element, closed");
+}
+
+/// Every string in a JSON value.
+fn json_strings<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+    match v {
+        serde_json::Value::String(s) => out.push(s),
+        serde_json::Value::Array(a) => a.iter().for_each(|v| json_strings(v, out)),
+        serde_json::Value::Object(o) => o.iter().for_each(|(k, v)| {
+            out.push(k);
+            json_strings(v, out);
+        }),
+        _ => {}
+    }
+}
+
+/// The `xmlUrl` of every outline of an OPML document.
+fn opml_feeds(bytes: &[u8]) -> Vec<String> {
+    let mut reader = quick_xml::Reader::from_reader(bytes);
+    let mut buf = Vec::new();
+    let mut feeds = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buf).unwrap() {
+            quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e)
+                if e.name().as_ref() == b"outline" =>
+            {
+                let attr = e.try_get_attribute("xmlUrl").unwrap().expect("an xmlUrl");
+                feeds.push(attr.unescape_value().unwrap().into_owned());
+            }
+            quick_xml::events::Event::Eof => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    feeds
+}
+
+/// Runs `bantin check --json` to completion (bounded), draining its output.
+fn check_json(config: &Path, store: &Path) -> Vec<serde_json::Value> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bantin"))
+        .arg("--config")
+        .arg(config)
+        .args(["check", "--json"])
+        .arg(store)
+        .env_remove("BANTIN_CONFIG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut all = Vec::new();
+        stdout.read_to_end(&mut all).unwrap();
+        all
+    });
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("bantin check did not finish in time");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    // Rejected files make `check` exit 1.
+    assert_eq!(status.code(), Some(1), "bantin check exit status");
+    let out = reader.join().unwrap();
+    let text = String::from_utf8(out).expect("UTF-8 check output");
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l:.200}")))
+        .collect()
+}
+
+/// Restores write and read permission on everything under `dir` so it can be deleted.
+fn unlock(dir: &Path) {
+    let _ = std::fs::set_permissions(
+        dir.join("store/quyen/khoa"),
+        std::fs::Permissions::from_mode(0o755),
+    );
+    let _ = std::fs::set_permissions(
+        dir.join("store/quyen/khong-doc.txt"),
+        std::fs::Permissions::from_mode(0o644),
+    );
+}
+
+const WIDE: usize = 10_000;
+
+#[test]
+fn a_hostile_store_is_served_safely() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let outside = dir.path().join("outside");
+    std::fs::create_dir_all(&store).unwrap();
+    let cases = build(&store, &outside);
+    let wide_titles = wide(&store, WIDE);
+    assert!(cases.len() >= 70, "{} cases", cases.len());
+
+    let config = dir.path().join("config.toml");
+    let store_toml = toml::Value::String(store.to_str().unwrap().to_owned());
+    std::fs::write(
+        &config,
+        format!(
+            "store = {store_toml}\nlisten = \"127.0.0.1:0\"\n\
+             [feeds]\nitems = 100000\n[http]\nshutdown_grace_secs = 1\n"
+        ),
+    )
+    .unwrap();
+
+    // Scanning 10k files and rendering every feed three ways, compressed twice,
+    // takes a while in a debug build on a busy machine; FIFOs must not add to it.
+    let mut d = Spawned::start(&config, Duration::from_secs(180));
+
+    // Health: every served file is one article.
+    let served = cases
+        .iter()
+        .filter(|c| matches!(c.expect, Expect::Served(_)))
+        .count()
+        + WIDE;
+    let health = d.get("/healthz", &[]);
+    assert_eq!(health.status, 200);
+    let health = String::from_utf8(health.body).unwrap();
+    assert!(
+        health.starts_with(&format!("ok: {served} articles,")),
+        "{health}"
+    );
+
+    // Every feed in every format.
+    let opml = d.get("/feeds.opml", &[]);
+    assert_eq!(opml.status, 200);
+    assert_well_formed_xml(&opml.body, "/feeds.opml");
+    let rss = opml_feeds(&opml.body);
+    assert!(rss.contains(&format!("{BASE_URL}/feed.rss")));
+    let mut paths = BTreeSet::new();
+    for url in &rss {
+        let path = url.strip_prefix(BASE_URL).unwrap();
+        let stem = path.strip_suffix(".rss").unwrap();
+        for ext in ["rss", "atom", "json"] {
+            paths.insert(format!("{stem}.{ext}"));
+        }
+    }
+    // 30 nested levels, two "du-lich" slugs and a punctuation-only one among them.
+    let slugs: Vec<&str> = paths
+        .iter()
+        .filter_map(|p| p.strip_prefix("/feeds/")?.strip_suffix(".rss"))
+        .collect();
+    assert!(
+        slugs.contains(&"du-lich") && slugs.contains(&"du-lich-2"),
+        "{slugs:?}"
+    );
+    assert!(slugs.contains(&"muc"), "{slugs:?}");
+    let deepest = (1..=30)
+        .map(|i| format!("cap-{i}"))
+        .collect::<Vec<_>>()
+        .join("/");
+    assert!(slugs.contains(&deepest.as_str()), "{slugs:?}");
+
+    let mut bodies = Vec::new();
+    for path in &paths {
+        let r = d.get(path, &[]);
+        assert_eq!(r.status, 200, "{path}");
+        if path.ends_with(".json") {
+            let v: serde_json::Value =
+                serde_json::from_slice(&r.body).unwrap_or_else(|e| panic!("{path}: not JSON: {e}"));
+            let mut strings = Vec::new();
+            json_strings(&v, &mut strings);
+            for s in strings {
+                assert_eq!(s.chars().find(|&c| xml_forbidden(c)), None, "{path}");
+            }
+        } else {
+            assert_well_formed_xml(&r.body, path);
+        }
+        feed_rs::parser::parse(&r.body[..]).unwrap_or_else(|e| panic!("{path}: feed-rs: {e}"));
+        bodies.push((path.clone(), String::from_utf8(r.body).unwrap()));
+    }
+
+    // Nothing from outside the store or from ignored files, anywhere.
+    let never: Vec<&str> = ["Bí mật bên ngoài", "Bí mật thư mục ngoài", "Trùng mã (txt)"]
+        .into_iter()
+        .chain(cases.iter().filter_map(|c| match &c.expect {
+            Expect::Ignored(t) if !t.starts_with('(') => Some(*t),
+            _ => None,
+        }))
+        .collect();
+    for (path, body) in &bodies {
+        for t in &never {
+            assert!(!body.contains(t), "{path} contains {t:?}");
+        }
+    }
+
+    // Every good article is in the all-articles feed, with its title as expected.
+    let all: serde_json::Value = serde_json::from_slice(&d.get("/feed.json", &[]).body).unwrap();
+    let items = all["items"].as_array().unwrap();
+    assert_eq!(items.len(), served);
+    let titles: BTreeMap<&str, &serde_json::Value> = items
+        .iter()
+        .map(|i| (i["title"].as_str().unwrap(), i))
+        .collect();
+    for c in &cases {
+        if let Expect::Served(t) = &c.expect {
+            assert!(
+                titles.contains_key(t.as_str()),
+                "{}: {t:.80} missing",
+                c.what
+            );
+        }
+    }
+    for t in &wide_titles {
+        assert!(titles.contains_key(t.as_str()), "{t} missing");
+    }
+    // A few fields that had to survive escaping, and the historical offsets.
+    let item = |t: &str| titles[t];
+    assert_eq!(
+        item("Năm 1960")["date_published"],
+        "1960-06-15T08:00:00+08:00"
+    );
+    assert_eq!(
+        item("Năm 2100")["date_published"],
+        "2100-12-31T23:59:00+07:00"
+    );
+    assert!(item("Năm 1970")["date_published"]
+        .as_str()
+        .unwrap()
+        .starts_with("1970-01-01T00:00:00+0"));
+    let tags: Vec<&str> = item("Từ khóa có ký tự XML")["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    assert_eq!(tags, ["<a>", "b&c", "]]>", "\"q\""]);
+    assert_eq!(
+        item("Tác giả có ký tự XML")["authors"][0]["name"],
+        "Nguyễn <Văn> & ]]> A"
+    );
+    assert_eq!(
+        item("Chuyên mục có ký tự XML")["_bantin"]["categories"],
+        serde_json::json!(["Tin <b>&amp; ]]>", "Mục \"con\" & 'x' <"])
+    );
+    assert_eq!(
+        item("Đường dẫn rỗng")["_bantin"]["categories"],
+        serde_json::json!(["muc"])
+    );
+    assert_eq!(
+        item("Ba mươi cấp")["_bantin"]["categories"]
+            .as_array()
+            .unwrap()
+            .len(),
+        30
+    );
+    assert!(
+        item("Đoạn văn rất dài")["content_html"]
+            .as_str()
+            .unwrap()
+            .len()
+            > 100_000
+    );
+
+    // The daemon named the duplicate.
+    assert!(
+        d.stderr()
+            .contains("another file already gives the article id \"trung/a\""),
+        "{}",
+        d.stderr()
+    );
+
+    // `check --json` names every bad file, and only those.
+    let reports = check_json(&config, &store);
+    let by_path: BTreeMap<String, &serde_json::Value> = reports
+        .iter()
+        .map(|r| (r["path"].as_str().unwrap().to_owned(), r))
+        .collect();
+    assert_eq!(by_path.len(), reports.len(), "one report a file");
+    for c in &cases {
+        let shown = store.join(&c.rel).display().to_string();
+        let report = by_path.get(&shown);
+        match &c.expect {
+            Expect::Served(_) => {
+                let r = report.unwrap_or_else(|| panic!("{}: no report for {shown}", c.what));
+                assert_eq!(r["ok"], true, "{}: {r}", c.what);
+            }
+            Expect::Rejected(reason) => {
+                let r = report.unwrap_or_else(|| panic!("{}: no report for {shown}", c.what));
+                assert_eq!(r["ok"], false, "{}: {r}", c.what);
+                let error = r["error"].as_str().unwrap_or_default().to_lowercase();
+                assert!(
+                    error.contains(&reason.to_lowercase()),
+                    "{}: {error:?} lacks {reason:?}",
+                    c.what
+                );
+            }
+            Expect::Ignored(_) => assert!(report.is_none(), "{}: reported", c.what),
+        }
+    }
+    let warned = |path: &str, needle: &str| {
+        let r = by_path[&store.join(path).display().to_string()];
+        let w = r["warnings"].to_string();
+        assert!(w.contains(needle), "{path}: {w}");
+    };
+    warned("ma/cut-end.txt", "middle of a UTF-8 character");
+    warned("ma/cut-middle.txt", "Windows-1258");
+    warned("ma/mixed.txt", "Windows-1258");
+    warned("ngay/sai.txt", "modification time");
+    let wide_ok = reports
+        .iter()
+        .filter(|r| r["path"].as_str().unwrap().contains("/rong-lon/") && r["ok"] == true)
+        .count();
+    assert_eq!(wide_ok, WIDE);
+
+    // Still up, still healthy.
+    assert!(d.alive(), "the daemon exited");
+    assert_eq!(d.get("/healthz", &[]).status, 200);
+    drop(d);
+    unlock(dir.path());
+}
+
+/// A path that vanished between listing and reading is an error or nothing, never a panic.
+#[test]
+fn a_file_vanishing_between_listing_and_reading() {
+    use bantin::store;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("store");
+    std::fs::create_dir_all(root.join("a")).unwrap();
+    std::fs::write(root.join("a/x.txt"), art("Sắp biến mất")).unwrap();
+    let canonical = root.canonicalize().unwrap();
+    let listing = store::list_under(&root, &canonical, &root).unwrap();
+    assert_eq!(listing.candidates.len(), 1);
+    let candidate = listing.candidates[0].clone();
+
+    std::fs::remove_file(root.join("a/x.txt")).unwrap();
+    let e = store::load(&candidate, 1 << 20, chrono_tz::Asia::Ho_Chi_Minh).unwrap_err();
+    assert!(
+        matches!(&e, store::FileError::Io(io) if io.kind() == std::io::ErrorKind::NotFound),
+        "{e}"
+    );
+    // Listing the removed file or its removed folder lists nothing.
+    let gone = store::list_under(&root, &canonical, &root.join("a/x.txt")).unwrap();
+    assert!(gone.candidates.is_empty() && gone.rejected.is_empty());
+    std::fs::remove_dir(root.join("a")).unwrap();
+    let gone = store::list_under(&root, &canonical, &root.join("a")).unwrap();
+    assert!(gone.candidates.is_empty() && gone.rejected.is_empty());
+    assert!(store::candidate(&root, &canonical, &root.join("a/x.txt")).is_err());
+}
