@@ -86,10 +86,35 @@ pub fn normalize(s: &str) -> String {
     } else {
         unified
     };
+    if surely_nfc(allowed.as_bytes()) {
+        return allowed.into_owned();
+    }
     match unicode_normalization::is_nfc_quick(allowed.chars()) {
         unicode_normalization::IsNormalized::Yes => allowed.into_owned(),
         _ => allowed.nfc().collect(),
     }
+}
+
+/// A byte scan that proves most Vietnamese text NFC without decoding it: every
+/// character is ASCII, U+0080–U+01BF (Latin-1 and Latin Extended-A/B, with ơ and
+/// ư), U+1E80–U+1EFF (the precomposed Vietnamese letters) or U+2002–U+203F
+/// (dashes, quotes, ellipsis). All of these are starters that NFC keeps as they
+/// are, so a text made of them is NFC (a test checks every one). `false` means
+/// "look closer", not "not NFC".
+fn surely_nfc(b: &[u8]) -> bool {
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            0x00..=0x7F => i += 1,
+            0xC2..=0xC6 => i += 2,
+            0xE1 if matches!(b.get(i + 1), Some(0xBA | 0xBB)) => i += 3,
+            0xE2 if b.get(i + 1) == Some(&0x80) && b.get(i + 2).is_some_and(|&c| c >= 0x82) => {
+                i += 3
+            }
+            _ => return false,
+        }
+    }
+    true
 }
 
 /// Whether UTF-8 `b` holds white space other than U+0020, by a byte scan over
@@ -203,6 +228,28 @@ mod tests {
                 "U+{:04X}",
                 c as u32
             );
+        }
+    }
+
+    #[test]
+    fn the_surely_nfc_ranges_are_nfc_starters() {
+        use unicode_normalization::char::canonical_combining_class;
+        use unicode_normalization::{is_nfc_quick, IsNormalized};
+        let ranges = [0x80..=0x1BF, 0x1E80..=0x1EFF, 0x2002..=0x203F];
+        for c in ranges.into_iter().flatten().filter_map(char::from_u32) {
+            let mut buf = [0; 4];
+            let s = c.encode_utf8(&mut buf);
+            assert!(surely_nfc(s.as_bytes()), "U+{:04X} is in a range", c as u32);
+            assert_eq!(canonical_combining_class(c), 0, "U+{:04X}", c as u32);
+            assert_eq!(
+                is_nfc_quick(std::iter::once(c)),
+                IsNormalized::Yes,
+                "U+{:04X}",
+                c as u32
+            );
+        }
+        for s in ["a\u{300}", "\u{2000}", "\u{1161}", "\u{1E00}", "\u{2126}"] {
+            assert!(!surely_nfc(s.as_bytes()), "{s:?}");
         }
     }
 
