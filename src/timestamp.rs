@@ -43,17 +43,43 @@ pub fn parse(line: &str, tz: Tz) -> Option<Stamp> {
 
 /// RFC 2822 for RSS: `Sun, 10 May 2020 15:33:00 +0700` (two-digit day, English names, the zone's offset at that instant).
 pub fn rfc2822(at: &DateTime<Tz>) -> String {
-    at.format("%a, %d %b %Y %H:%M:%S %z").to_string()
+    if whole_minute_offset(at) {
+        at.format("%a, %d %b %Y %H:%M:%S %z").to_string()
+    } else {
+        at.with_timezone(&chrono::Utc)
+            .format("%a, %d %b %Y %H:%M:%S +0000")
+            .to_string()
+    }
+}
+
+/// Whether the zone's offset at `at` is whole minutes. Before standard time, zones
+/// had local mean time offsets with seconds (Ho Chi Minh City: +07:06:30 until
+/// 1906), which RFC 2822 and RFC 3339 cannot write; such instants are written in
+/// UTC so they stay exact.
+fn whole_minute_offset(at: &DateTime<Tz>) -> bool {
+    use chrono::Offset;
+    at.offset().fix().local_minus_utc() % 60 == 0
 }
 
 /// RFC 3339 for Atom and JSON Feed: `2020-05-10T15:33:00+07:00` (whole seconds, `+00:00` rather than `Z`).
 pub fn rfc3339(at: &DateTime<Tz>) -> String {
-    at.format("%Y-%m-%dT%H:%M:%S%:z").to_string()
+    if whole_minute_offset(at) {
+        at.format("%Y-%m-%dT%H:%M:%S%:z").to_string()
+    } else {
+        at.with_timezone(&chrono::Utc)
+            .format("%Y-%m-%dT%H:%M:%S+00:00")
+            .to_string()
+    }
 }
 
-/// The same instant with a fixed offset (the zone's offset at that instant), for writers that take one.
+/// The same instant with a fixed offset (the zone's offset at that instant, or
+/// UTC where that offset has seconds), for writers that take one.
 pub fn fixed(at: &DateTime<Tz>) -> DateTime<chrono::FixedOffset> {
-    at.fixed_offset()
+    if whole_minute_offset(at) {
+        at.fixed_offset()
+    } else {
+        at.with_timezone(&chrono::Utc).fixed_offset()
+    }
 }
 
 /// IMF-fixdate in GMT for HTTP headers (RFC 9110 §5.6.7): `Sun, 10 May 2020 08:33:00 GMT`.
@@ -518,6 +544,17 @@ mod tests {
     use super::*;
     use chrono_tz::Asia::Ho_Chi_Minh as HCM;
     use chrono_tz::Europe::Berlin;
+
+    /// Found by fuzzing: a local mean time offset (+07:06:30 before 1906) has
+    /// seconds, which RFC 3339 cannot write; the instant is written in UTC instead.
+    #[test]
+    fn offsets_with_seconds_are_written_in_utc() {
+        let s = parse("Sun, 10 May 1010 15:33:00 +0700", HCM).unwrap();
+        assert_eq!(rfc3339(&s.at), "1010-05-10T08:33:00+00:00");
+        assert_eq!(rfc2822(&s.at), "Thu, 10 May 1010 08:33:00 +0000");
+        assert_eq!(parse(&rfc3339(&s.at), HCM).unwrap().at, s.at);
+        assert_eq!(fixed(&s.at), s.at);
+    }
 
     /// Parse in Asia/Ho_Chi_Minh and give the RFC 3339 form, failing the test if it does not parse.
     fn iso(line: &str) -> String {

@@ -33,6 +33,14 @@ pub enum Decision {
 /// Decides between 304 and 200 for a resource with `etag` and `last_modified`.
 pub fn decide(headers: &HeaderMap, etag: &ETag, last_modified: SystemTime) -> Decision {
     if headers.contains_key(http::header::IF_NONE_MATCH) {
+        if headers
+            .get_all(http::header::IF_NONE_MATCH)
+            .iter()
+            .any(|v| !tags_well_formed(v.as_bytes()))
+        {
+            // Malformed: it cannot match, and If-Modified-Since stays ignored.
+            return Decision::Full;
+        }
         // A malformed If-None-Match parses as absent from `typed_get`; it can never
         // match, so the full response is the safe answer (and If-Modified-Since
         // stays ignored, since the field was sent).
@@ -52,6 +60,20 @@ pub fn decide(headers: &HeaderMap, etag: &ETag, last_modified: SystemTime) -> De
         }
         _ => Decision::Full,
     }
+}
+
+/// Whether every quoted entity-tag in the field holds only `etagc` characters
+/// (RFC 9110 §8.8.3: no space, tab or control inside the quotes). The `headers`
+/// crate asserts this in debug builds instead of rejecting the field, so a client
+/// could otherwise panic a debug build (found by fuzzing).
+fn tags_well_formed(field: &[u8]) -> bool {
+    let mut quoted = false;
+    field.iter().all(|&b| {
+        if b == b'"' {
+            quoted = !quoted;
+        }
+        !quoted || b == b'"' || b == 0x21 || (0x23..=0x7E).contains(&b) || b >= 0x80
+    })
 }
 
 /// HTTP dates carry whole seconds; compare at that resolution.
@@ -99,6 +121,18 @@ mod tests {
             NotModified
         );
         assert_eq!(decide_with(&[("if-none-match", "garbage")]), Full);
+    }
+
+    #[test]
+    fn malformed_tags_never_match_and_never_panic() {
+        // Found by fuzzing: a tab inside quotes reached a debug assertion in `headers`.
+        let inm = std::str::from_utf8(b"\"\tW\"\tW5").unwrap();
+        assert_eq!(decide_with(&[("if-none-match", inm)]), Decision::Full);
+        assert_eq!(decide_with(&[("if-none-match", "\"a b\"")]), Decision::Full);
+        assert_eq!(
+            decide_with(&[("if-none-match", "\"x\", \"abc\"")]),
+            Decision::NotModified
+        );
     }
 
     #[test]
