@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
 /// Why a file's bytes cannot be an article at all.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -71,8 +71,28 @@ pub fn decode(bytes: &[u8]) -> Result<Clean, TextError> {
 
 /// NFC, `\n` line ends, and only characters XML 1.0 allows.
 pub fn normalize(s: &str) -> String {
-    let unified = s.replace("\r\n", "\n").replace('\r', "\n");
+    let unified: Cow<'_, str> = if s.contains('\r') {
+        Cow::Owned(s.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        Cow::Borrowed(s)
+    };
+    // Nearly every file is already NFC and clean, and the full NFC pass is the
+    // slowest step of reading a store: the quick check (UAX #15 §9) answers "yes"
+    // for such text without decomposing and recomposing it.
+    // Chars that are NFC starters by their range are left out of the table lookups;
+    // leaving starters out can only turn a "yes" into a "no", never the reverse.
+    let quick = is_nfc_quick(unified.chars().filter(|&c| !is_plain_starter(c)));
+    if quick == IsNormalized::Yes && unified.chars().all(xml_allowed) {
+        return unified.into_owned();
+    }
     unified.nfc().filter(|&c| xml_allowed(c)).collect()
+}
+
+/// Whether `c` is an NFC starter (combining class 0, NFC quick check "yes") by its
+/// range alone: below U+0300 (Latin-1 and Latin Extended-A/B), or in Latin Extended
+/// Additional (U+1E00–U+1EFF), where every precomposed Vietnamese letter lives.
+fn is_plain_starter(c: char) -> bool {
+    c < '\u{300}' || ('\u{1E00}'..='\u{1EFF}').contains(&c)
 }
 
 /// Whether XML 1.0 (§2.2 `Char`) allows `c` in a document.
@@ -85,10 +105,47 @@ pub fn xml_allowed(c: char) -> bool {
 
 /// Collapses runs of white space (including U+00A0) to one space and trims.
 pub fn squash_spaces(s: &str) -> String {
-    s.split(|c: char| c.is_whitespace())
-        .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
+    // This runs on every line of every file, and most lines are already squashed.
+    if is_squashed(s) {
+        return s.to_owned();
+    }
+    let mut out = String::with_capacity(s.len());
+    for word in s.split(char::is_whitespace).filter(|w| !w.is_empty()) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// Whether `s` has no white space but single ASCII spaces between words, checked
+/// by bytes: every non-ASCII white space char starts with one of four lead bytes.
+fn is_squashed(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.first() == Some(&b' ') || b.last() == Some(&b' ') {
+        return false;
+    }
+    let mut after_space = false;
+    for (i, &byte) in b.iter().enumerate() {
+        match byte {
+            b' ' if after_space => return false,
+            b' ' => {
+                after_space = true;
+                continue;
+            }
+            b'\t'..=b'\r' => return false,
+            // U+0085, U+00A0; U+1680; U+2000–U+200A, U+2028/9, U+202F, U+205F; U+3000.
+            0xC2 | 0xE1 | 0xE2 | 0xE3 => {
+                if s[i..].chars().next().is_some_and(char::is_whitespace) {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+        after_space = false;
+    }
+    true
 }
 
 #[cfg(test)]
@@ -107,6 +164,27 @@ mod tests {
         let nfd: String = "Điện Biên Phủ".nfd().collect();
         assert_ne!(nfd, "Điện Biên Phủ");
         assert_eq!(decode(nfd.as_bytes()).unwrap().text, "Điện Biên Phủ");
+    }
+
+    #[test]
+    fn clean_nfc_passes_through_and_mixed_forms_compose() {
+        let clean = "Thành phố Điện Biên Phủ\n\u{a0}\nẾ.";
+        assert_eq!(normalize(clean), clean);
+        // A precomposed letter followed by a combining mark composes further.
+        assert_eq!(normalize("e\u{302}\u{301} ê\u{301}"), "ế ế");
+        assert_eq!(normalize("Ế\r\n\u{1}x\u{ffff}"), "Ế\nx");
+    }
+
+    #[test]
+    fn plain_starters_are_nfc_starters() {
+        use unicode_normalization::char::canonical_combining_class;
+        let ranges = [('\u{0}', '\u{2FF}'), ('\u{1E00}', '\u{1EFF}')];
+        for c in ranges.iter().flat_map(|&(lo, hi)| lo..=hi) {
+            assert!(is_plain_starter(c));
+            assert_eq!(canonical_combining_class(c), 0, "{c:?}");
+            assert_eq!(is_nfc_quick(std::iter::once(c)), IsNormalized::Yes, "{c:?}");
+        }
+        assert!(!is_plain_starter('\u{300}') && !is_plain_starter('\u{1F00}'));
     }
 
     #[test]
@@ -143,5 +221,36 @@ mod tests {
     fn squash() {
         assert_eq!(squash_spaces("  a \u{a0} b\t"), "a b");
         assert_eq!(squash_spaces("\u{a0}"), "");
+        let slow = |s: &str| {
+            s.split(char::is_whitespace)
+                .filter(|w| !w.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        for s in [
+            "",
+            " ",
+            "a",
+            "a b",
+            "a  b",
+            " a",
+            "a ",
+            "a\tb",
+            "a\u{85}b",
+            "a\u{a0}b",
+            "ạ ấ",
+            "a\u{1680}b",
+            "a\u{2003}b",
+            "a\u{2028}b",
+            "a\u{202f}b",
+            "a\u{205f}b",
+            "a\u{3000}b",
+            "a…b “c”",
+            "Điện Biên Phủ",
+            "a\u{b}b",
+        ] {
+            assert_eq!(is_squashed(s), slow(s) == s, "{s:?}");
+            assert_eq!(squash_spaces(s), slow(s), "{s:?}");
+        }
     }
 }
