@@ -291,8 +291,27 @@ enum Kind {
     Boilerplate,
 }
 
+/// No [`BOILERPLATE`] line or [`BOILERPLATE_PREFIXES`] entry is longer than this, in chars.
+const FURNITURE_CHARS: usize = 32;
+/// No [`END_HEADINGS`] entry is longer than this, in chars.
+const END_CHARS: usize = 17;
+
+/// The lowercase of `line`'s first `chars` characters.
+///
+/// Lowercasing whole body paragraphs was most of the parse time. Every char
+/// lowercases to at least one char, so a line longer than a list entry can never
+/// equal it, and the head of a line starts with an entry exactly when the whole
+/// line does: comparing heads `chars` = longest entry + 1 long gives the same answers.
+fn lower_head(line: &str, chars: usize) -> String {
+    let head = line
+        .char_indices()
+        .nth(chars)
+        .map_or(line, |(i, _)| &line[..i]);
+    head.to_lowercase()
+}
+
 fn classify(line: &str) -> Kind {
-    let lower = line.to_lowercase();
+    let lower = lower_head(line, FURNITURE_CHARS + 1);
     if BOILERPLATE.contains(&lower.as_str())
         || BOILERPLATE_PREFIXES.iter().any(|p| lower.starts_with(p))
         || is_related_item(line)
@@ -304,7 +323,7 @@ fn classify(line: &str) -> Kind {
 }
 
 fn is_end(line: &str) -> bool {
-    END_HEADINGS.contains(&line.to_lowercase().as_str())
+    END_HEADINGS.contains(&lower_head(line, END_CHARS + 1).as_str())
 }
 
 /// An item of a related-news list: `Title (dd/mm/yyyy)`.
@@ -535,6 +554,20 @@ mod tests {
         for l in ["a", "a,", "a -", "\"a\""] {
             assert!(!ends_sentence(l), "{l}");
         }
+    }
+
+    #[test]
+    fn head_bounds_cover_every_entry() {
+        let longest = |list: &[&str]| list.iter().map(|e| e.chars().count()).max();
+        assert!(longest(BOILERPLATE) <= Some(FURNITURE_CHARS));
+        assert!(longest(BOILERPLATE_PREFIXES) <= Some(FURNITURE_CHARS));
+        assert_eq!(longest(END_HEADINGS), Some(END_CHARS));
+        // Long lines: never furniture by equality, still furniture by prefix.
+        let long = format!("Xếp hạng: {}", "5 ".repeat(100));
+        assert_eq!(classify(&long), Kind::Boilerplate);
+        assert_eq!(classify(&"In ra ".repeat(20)), Kind::Content);
+        assert!(is_end("NHỮNG TIN MỚI HƠN"));
+        assert!(!is_end("Những tin mới hơn nữa"));
     }
 
     #[test]
