@@ -136,10 +136,8 @@ fn is_squashed(s: &str) -> bool {
             }
             b'\t'..=b'\r' => return false,
             // U+0085, U+00A0; U+1680; U+2000–U+200A, U+2028/9, U+202F, U+205F; U+3000.
-            0xC2 | 0xE1 | 0xE2 | 0xE3 => {
-                if s[i..].chars().next().is_some_and(char::is_whitespace) {
-                    return false;
-                }
+            0xC2 | 0xE1 | 0xE2 | 0xE3 if s[i..].chars().next().is_some_and(char::is_whitespace) => {
+                return false
             }
             _ => {}
         }
