@@ -1,0 +1,208 @@
+//! Rendering a 100k-article store: every feed from scratch, and the re-render after
+//! one article changes.
+//!
+//! The store is generated and parsed once, outside the timed loops (40 categories
+//! under 8 sections: 49 feeds of 50 items, in 3 formats). Times are the thread's
+//! CPU time, so the figures are per core.
+
+#[path = "support/cpu_time.rs"]
+mod cpu_time;
+#[path = "support/generator.rs"]
+mod generator;
+
+use std::collections::BTreeMap;
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use bantin::article::{self, Article};
+use bantin::config::Config;
+use bantin::index::{Entry, Index};
+use bantin::render::{self, FeedView};
+use bantin::site::{self, in_memory, Site};
+use bantin::text;
+use chrono_tz::Asia::Ho_Chi_Minh;
+use cpu_time::ThreadCpu;
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+
+const ARTICLES: u64 = 100_000;
+
+/// Generates and parses articles `range` of seed 1.
+fn parse_range(range: std::ops::Range<u64>) -> Vec<(String, Entry)> {
+    range
+        .map(|n| {
+            let g = generator::article(1, n);
+            let id = g.path.trim_end_matches(".txt").to_owned();
+            let clean = text::decode(&g.bytes).expect("generated files are text");
+            let src = article::Source {
+                id: &id,
+                folder: None,
+                modified: None,
+                tz: Ho_Chi_Minh,
+            };
+            let parsed = article::parse(&clean.text, &src).expect("generated files parse");
+            let entry = Entry::full(Arc::new(parsed.article), None);
+            (id, entry)
+        })
+        .collect()
+}
+
+/// The whole store, parsed on every core.
+fn store() -> BTreeMap<String, Entry> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
+    let per = ARTICLES.div_ceil(threads);
+    std::thread::scope(|s| {
+        let parts: Vec<_> = (0..threads)
+            .map(|t| s.spawn(move || parse_range(t * per..((t + 1) * per).min(ARTICLES))))
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|h| h.join().expect("parsing generated articles does not panic"))
+            .collect()
+    })
+}
+
+/// The same article with a new title and one more paragraph.
+fn edited(a: &Article) -> Article {
+    let mut a = a.clone();
+    a.title.push_str(" (cập nhật)");
+    a.paragraphs
+        .push("Bài viết được cập nhật thêm thông tin mới.".to_owned());
+    a
+}
+
+/// `entries` with article `id` replaced by an edited copy.
+fn with_edit(entries: &BTreeMap<String, Entry>, id: &str) -> BTreeMap<String, Entry> {
+    let mut entries = entries.clone();
+    let e = entries.get_mut(id).expect("the id is in the store");
+    e.article = Arc::new(edited(&e.article));
+    entries
+}
+
+fn render(c: &mut Criterion<ThreadCpu>) {
+    let cfg = Config::from_toml("", None).expect("the default configuration is valid");
+    let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+    let entries = store();
+    let index = Arc::new(Index::new(entries.clone()));
+    let slugs: Vec<Option<&str>> = std::iter::once(None)
+        .chain(index.categories().keys().map(|s| Some(s.as_str())))
+        .collect();
+    println!(
+        "store: {} articles, {} feeds of up to {} items",
+        index.entries().len(),
+        slugs.len(),
+        cfg.feeds.items
+    );
+
+    let mut group = c.benchmark_group("render_100k");
+    group.sample_size(10);
+    group.bench_function("select_every_feed", |b| {
+        b.iter(|| {
+            for &slug in &slugs {
+                black_box(index.select(slug, cfg.items_for(slug)));
+            }
+        })
+    });
+    let selected: Vec<(Option<&str>, Vec<Entry>)> = slugs
+        .iter()
+        .map(|&slug| (slug, index.select(slug, cfg.items_for(slug))))
+        .collect();
+    let views: Vec<FeedView<'_>> = selected
+        .iter()
+        .map(|(slug, items)| FeedView {
+            site: &cfg.site,
+            slug: *slug,
+            title: site::feed_title(&cfg, &index, *slug),
+            description: String::new(),
+            ttl: cfg.feeds.ttl,
+            items,
+        })
+        .collect();
+    let mut bytes = 0;
+    for view in &views {
+        bytes += render::rss_feed::render(view).expect("renders").len();
+        bytes += render::atom_feed::render(view).expect("renders").len();
+        bytes += render::json_feed::render(view).expect("renders").len();
+    }
+    println!(
+        "every feed in every format: {:.1} MB uncompressed",
+        bytes as f64 / 1e6
+    );
+    group.bench_function("render_every_feed", |b| {
+        b.iter(|| {
+            for view in &views {
+                black_box(render::rss_feed::render(view).expect("renders"));
+                black_box(render::atom_feed::render(view).expect("renders"));
+                black_box(render::json_feed::render(view).expect("renders"));
+            }
+        })
+    });
+    for (name, f) in [
+        (
+            "rss_every_feed",
+            (|v| render::rss_feed::render(v).map(|b| b.len()).unwrap_or(0))
+                as fn(&FeedView<'_>) -> usize,
+        ),
+        ("atom_every_feed", |v| {
+            render::atom_feed::render(v).map(|b| b.len()).unwrap_or(0)
+        }),
+        ("json_every_feed", |v| {
+            render::json_feed::render(v).map(|b| b.len()).unwrap_or(0)
+        }),
+    ] {
+        group.bench_function(name, |b| b.iter(|| views.iter().map(f).sum::<usize>()));
+    }
+    group.bench_function("site_build_with_compression", |b| {
+        b.iter(|| black_box(Site::build(&cfg, index.clone(), now, &in_memory)))
+    });
+    group.finish();
+
+    // One article changes: the newest (in the all-articles feed, its section's and
+    // its category's), or the oldest (in no feed at all).
+    let (site, errors) = Site::build(&cfg, index.clone(), now, &in_memory);
+    assert!(errors.is_empty(), "{errors:?}");
+    let newest = index.select(None, 1)[0].article.id.clone();
+    let oldest = entries
+        .values()
+        .min_by_key(|e| (e.article.published, e.article.id.clone()))
+        .map(|e| e.article.id.clone())
+        .expect("the store is not empty");
+    let mut group = c.benchmark_group("update_100k");
+    group.sample_size(10);
+    group.bench_function("index_rebuild", |b| {
+        b.iter_batched(
+            || with_edit(&entries, &newest),
+            |e| black_box(Index::new(e)),
+            BatchSize::LargeInput,
+        )
+    });
+    for (name, id) in [
+        ("site_update_newest", &newest),
+        ("site_update_oldest", &oldest),
+    ] {
+        let changed = Arc::new(Index::new(with_edit(&entries, id)));
+        let (after, _) = site.update(&cfg, changed.clone(), now, false, &in_memory);
+        let rerendered = after
+            .resources
+            .iter()
+            .filter(|(p, r)| {
+                !site
+                    .resources
+                    .get(*p)
+                    .is_some_and(|old| Arc::ptr_eq(old, r))
+            })
+            .count();
+        println!("{name}: {rerendered} resources change");
+        group.bench_function(name, |b| {
+            b.iter(|| black_box(site.update(&cfg, changed.clone(), now, false, &in_memory)))
+        });
+    }
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().with_measurement(ThreadCpu);
+    targets = render
+}
+criterion_main!(benches);
