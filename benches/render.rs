@@ -10,14 +10,14 @@ mod cpu_time;
 #[path = "support/generator.rs"]
 mod generator;
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use bantin::article::{self, Article};
 use bantin::config::Config;
-use bantin::index::{Entry, Index};
+use bantin::index::{Entries, Entry, Index};
 use bantin::render::{self, FeedView};
 use bantin::site::{self, in_memory, Site};
 use bantin::text;
@@ -48,7 +48,7 @@ fn parse_range(range: std::ops::Range<u64>) -> Vec<(String, Entry)> {
 }
 
 /// The whole store, parsed on every core.
-fn store() -> BTreeMap<String, Entry> {
+fn store() -> Entries {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
     let per = ARTICLES.div_ceil(threads);
     std::thread::scope(|s| {
@@ -72,7 +72,7 @@ fn edited(a: &Article) -> Article {
 }
 
 /// `entries` with article `id` replaced by an edited copy.
-fn with_edit(entries: &BTreeMap<String, Entry>, id: &str) -> BTreeMap<String, Entry> {
+fn with_edit(entries: &Entries, id: &str) -> Entries {
     let mut entries = entries.clone();
     let e = entries.get_mut(id).expect("the id is in the store");
     e.article = Arc::new(edited(&e.article));
@@ -173,6 +173,15 @@ fn render(c: &mut Criterion<ThreadCpu>) {
         b.iter_batched(
             || with_edit(&entries, &newest),
             |e| black_box(Index::new(e)),
+            BatchSize::LargeInput,
+        )
+    });
+    // What the daemon does: only the changed article moves.
+    let ids = BTreeSet::from([newest.clone()]);
+    group.bench_function("index_update", |b| {
+        b.iter_batched(
+            || with_edit(&entries, &newest),
+            |e| black_box(index.updated(e, &ids)),
             BatchSize::LargeInput,
         )
     });

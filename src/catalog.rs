@@ -14,7 +14,7 @@ use std::time::SystemTime;
 use chrono_tz::Tz;
 
 use crate::article::{Article, Warning};
-use crate::index::Entry;
+use crate::index::{Entries, Entry};
 use crate::store::{self, Candidate, FileError};
 
 /// What the catalog knows of one file.
@@ -43,6 +43,8 @@ pub struct Changes {
     pub removed: usize,
     /// Files read and rejected (their last good version, if any, kept).
     pub rejected: usize,
+    /// The ids of the articles added, changed or removed.
+    pub ids: BTreeSet<String>,
 }
 
 impl Changes {
@@ -58,7 +60,7 @@ pub struct Catalog {
     /// Files by path.
     pub files: BTreeMap<PathBuf, FileState>,
     /// Articles by id (an id belongs to the first path that claimed it).
-    pub entries: BTreeMap<String, Entry>,
+    pub entries: Entries,
     /// Refusals seen while listing (bad symlinks, FIFOs, unreadable folders).
     pub listing_errors: BTreeMap<PathBuf, String>,
 }
@@ -103,6 +105,7 @@ impl Catalog {
                 if let Some(id) = state.serving {
                     self.entries.remove(&id);
                     changes.removed += 1;
+                    changes.ids.insert(id);
                 }
             }
         }
@@ -187,6 +190,7 @@ impl Catalog {
                             changes.added += 1;
                         }
                         self.entries.insert(id.clone(), entry);
+                        changes.ids.insert(id.clone());
                     }
                     state.serving = Some(id);
                     state.warnings = warnings;

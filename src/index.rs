@@ -14,6 +14,8 @@
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet};
+
+use imbl::{OrdMap, OrdSet};
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -107,17 +109,27 @@ pub struct Category {
     /// Child slugs, sorted.
     pub children: Vec<String>,
     /// Articles of this category and every category below it, newest first.
-    pub members: BTreeSet<SortKey>,
+    pub members: OrdSet<SortKey>,
 }
+
+/// Articles by id. A persistent map: cloning it is O(1), so a new index after a
+/// change shares nearly everything with the previous one.
+pub type Entries = OrdMap<String, Entry>;
+
+/// Case-folded category path prefix → the spellings seen for it, with counts.
+type Spellings = BTreeMap<Vec<String>, BTreeMap<String, usize>>;
 
 /// All articles, by id and by category.
 #[derive(Debug, Clone, Default)]
 pub struct Index {
-    entries: BTreeMap<String, Entry>,
-    all: BTreeSet<SortKey>,
+    entries: Entries,
+    all: OrdSet<SortKey>,
     categories: BTreeMap<String, Category>,
     /// Which category slug each article's own category is (the leaf of its path).
-    leaf_of: BTreeMap<String, Option<String>>,
+    leaf_of: OrdMap<String, Option<String>>,
+    /// Case-folded path prefix → slug.
+    slug_of: BTreeMap<Vec<String>, String>,
+    spellings: Spellings,
 }
 
 /// ASCII-folds one category name into a URL segment.
@@ -139,102 +151,175 @@ pub fn slugify(name: &str) -> String {
     }
 }
 
+fn folded(a: &Article) -> Vec<String> {
+    a.categories.iter().map(|c| c.to_lowercase()).collect()
+}
+
+/// Adds (or, with `add` false, takes away) one article's spellings.
+fn count(spellings: &mut Spellings, a: &Article, add: bool) {
+    let cats = &a.categories;
+    for depth in 1..=cats.len() {
+        let key: Vec<String> = cats[..depth].iter().map(|c| c.to_lowercase()).collect();
+        let counts = spellings.entry(key.clone()).or_default();
+        let n = counts.entry(cats[depth - 1].clone()).or_default();
+        if add {
+            *n += 1;
+        } else {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                counts.remove(&cats[depth - 1]);
+            }
+            if counts.is_empty() {
+                spellings.remove(&key);
+            }
+        }
+    }
+}
+
+/// The category tree the spellings call for: slugs and names, no members yet.
+fn structure(spellings: &Spellings) -> (BTreeMap<Vec<String>, String>, BTreeMap<String, Category>) {
+    // Slugs parents first; within a parent, in sorted order of names.
+    let mut by_depth: Vec<&Vec<String>> = spellings.keys().collect();
+    by_depth.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
+    let mut slug_of: BTreeMap<Vec<String>, String> = BTreeMap::new();
+    let mut categories: BTreeMap<String, Category> = BTreeMap::new();
+    for key in by_depth {
+        let name = spellings[key]
+            .iter()
+            .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
+            .map(|(s, _)| s.clone())
+            .unwrap_or_default();
+        let parent = (key.len() > 1).then(|| slug_of[&key[..key.len() - 1]].clone());
+        let base = match &parent {
+            Some(p) => format!("{p}/{}", slugify(&name)),
+            None => slugify(&name),
+        };
+        let mut slug = base.clone();
+        let mut n = 2;
+        while categories.contains_key(&slug) {
+            slug = format!("{base}-{n}");
+            n += 1;
+        }
+        let mut path = parent
+            .as_ref()
+            .map(|p| categories[p].path.clone())
+            .unwrap_or_default();
+        path.push(name.clone());
+        if let Some(pc) = parent.as_ref().and_then(|p| categories.get_mut(p)) {
+            pc.children.push(slug.clone());
+        }
+        slug_of.insert(key.clone(), slug.clone());
+        categories.insert(
+            slug.clone(),
+            Category {
+                slug,
+                name,
+                path,
+                parent,
+                children: Vec::new(),
+                members: OrdSet::new(),
+            },
+        );
+    }
+    for c in categories.values_mut() {
+        c.children.sort();
+    }
+    (slug_of, categories)
+}
+
 impl Index {
     /// Builds the index of `entries` (keyed by article id).
-    pub fn new(entries: BTreeMap<String, Entry>) -> Index {
-        // Every distinct path prefix, case-folded, with the spellings seen for it.
-        let mut spellings: BTreeMap<Vec<String>, BTreeMap<String, usize>> = BTreeMap::new();
+    pub fn new(entries: Entries) -> Index {
+        let mut spellings = Spellings::new();
         for e in entries.values() {
-            let cats = &e.article.categories;
-            for depth in 1..=cats.len() {
-                let key: Vec<String> = cats[..depth].iter().map(|c| c.to_lowercase()).collect();
-                *spellings
-                    .entry(key)
-                    .or_default()
-                    .entry(cats[depth - 1].clone())
-                    .or_default() += 1;
-            }
+            count(&mut spellings, &e.article, true);
         }
-        // Assign slugs parents first; within a parent, in sorted order of names.
-        let mut by_depth: Vec<&Vec<String>> = spellings.keys().collect();
-        by_depth.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
-        let mut slug_of: BTreeMap<Vec<String>, String> = BTreeMap::new();
-        let mut categories: BTreeMap<String, Category> = BTreeMap::new();
-        for key in by_depth {
-            let name = spellings[key]
-                .iter()
-                .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
-                .map(|(s, _)| s.clone())
-                .unwrap_or_default();
-            let parent = (key.len() > 1).then(|| slug_of[&key[..key.len() - 1]].clone());
-            let base = match &parent {
-                Some(p) => format!("{p}/{}", slugify(&name)),
-                None => slugify(&name),
-            };
-            let mut slug = base.clone();
-            let mut n = 2;
-            while categories.contains_key(&slug) {
-                slug = format!("{base}-{n}");
-                n += 1;
-            }
-            let mut path = parent
-                .as_ref()
-                .map(|p| categories[p].path.clone())
-                .unwrap_or_default();
-            path.push(name.clone());
-            if let Some(p) = &parent {
-                if let Some(pc) = categories.get_mut(p) {
-                    pc.children.push(slug.clone());
-                }
-            }
-            slug_of.insert(key.clone(), slug.clone());
-            categories.insert(
-                slug.clone(),
-                Category {
-                    slug,
-                    name,
-                    path,
-                    parent,
-                    children: Vec::new(),
-                    members: BTreeSet::new(),
-                },
-            );
-        }
-        for c in categories.values_mut() {
-            c.children.sort();
-        }
-        // Membership: an article belongs to its category and every ancestor.
-        let mut all = BTreeSet::new();
-        let mut leaf_of = BTreeMap::new();
-        for (id, e) in &entries {
-            let key = sort_key(&e.article);
-            let folded: Vec<String> = e
-                .article
-                .categories
-                .iter()
-                .map(|c| c.to_lowercase())
-                .collect();
-            for depth in 1..=folded.len() {
-                if let Some(c) = slug_of
-                    .get(&folded[..depth])
-                    .and_then(|s| categories.get_mut(s))
-                {
-                    c.members.insert(key.clone());
-                }
-            }
-            leaf_of.insert(id.clone(), slug_of.get(&folded).cloned());
-            all.insert(key);
-        }
-        Index {
-            entries,
-            all,
+        let (slug_of, categories) = structure(&spellings);
+        let mut index = Index {
+            entries: OrdMap::new(),
+            all: OrdSet::new(),
             categories,
-            leaf_of,
+            leaf_of: OrdMap::new(),
+            slug_of,
+            spellings,
+        };
+        for e in entries.values() {
+            index.add_member(e);
         }
+        index.entries = entries;
+        index
+    }
+
+    /// The index of `entries`, which differ from this index's only at `ids`.
+    /// Membership is updated in place; when the category tree itself changes
+    /// (a category appears or empties, or its display name changes), the whole
+    /// index is rebuilt, so the result is always what [`Index::new`] would give.
+    pub fn updated(&self, entries: Entries, ids: &BTreeSet<String>) -> Index {
+        let mut next = self.clone();
+        for id in ids {
+            if let Some(old) = self.entries.get(id) {
+                count(&mut next.spellings, &old.article, false);
+                next.remove_member(old);
+            }
+            if let Some(new) = entries.get(id) {
+                count(&mut next.spellings, &new.article, true);
+            }
+        }
+        let (slug_of, categories) = structure(&next.spellings);
+        let same_tree = slug_of == next.slug_of
+            && categories.len() == next.categories.len()
+            && categories.values().all(|c| {
+                next.categories.get(&c.slug).is_some_and(|old| {
+                    old.name == c.name && old.path == c.path && old.children == c.children
+                })
+            });
+        if !same_tree {
+            return Index::new(entries);
+        }
+        for id in ids {
+            if let Some(new) = entries.get(id) {
+                next.add_member(new);
+            }
+        }
+        next.entries = entries;
+        next
+    }
+
+    fn add_member(&mut self, e: &Entry) {
+        let key = sort_key(&e.article);
+        let folded = folded(&e.article);
+        for depth in 1..=folded.len() {
+            if let Some(c) = self
+                .slug_of
+                .get(&folded[..depth])
+                .and_then(|s| self.categories.get_mut(s))
+            {
+                c.members.insert(key.clone());
+            }
+        }
+        self.leaf_of
+            .insert(e.article.id.clone(), self.slug_of.get(&folded).cloned());
+        self.all.insert(key);
+    }
+
+    fn remove_member(&mut self, e: &Entry) {
+        let key = sort_key(&e.article);
+        let folded = folded(&e.article);
+        for depth in 1..=folded.len() {
+            if let Some(c) = self
+                .slug_of
+                .get(&folded[..depth])
+                .and_then(|s| self.categories.get_mut(s))
+            {
+                c.members.remove(&key);
+            }
+        }
+        self.leaf_of.remove(&e.article.id);
+        self.all.remove(&key);
     }
 
     /// The entries, by id.
-    pub fn entries(&self) -> &BTreeMap<String, Entry> {
+    pub fn entries(&self) -> &Entries {
         &self.entries
     }
 
@@ -319,7 +404,7 @@ mod tests {
 
     #[test]
     fn tree_membership_and_order() {
-        let idx = Index::new(BTreeMap::from([
+        let idx = Index::new(Entries::from_iter([
             entry("a", &["Tin Tức", "Thời sự"], 1),
             entry("b", &["Tin tức", "Tổng hợp"], 2),
             entry("c", &["Tin Tức"], 2),
@@ -339,12 +424,80 @@ mod tests {
 
     #[test]
     fn colliding_slugs_get_suffixes() {
-        let idx = Index::new(BTreeMap::from([
+        let idx = Index::new(Entries::from_iter([
             entry("a", &["Du lịch"], 1),
             entry("b", &["Dư lịch"], 2),
         ]));
         assert_eq!(idx.categories()["du-lich"].name, "Du lịch");
         assert_eq!(idx.categories()["du-lich-2"].name, "Dư lịch");
+    }
+
+    /// Everything a reader of the index sees, to compare two indexes.
+    fn view(idx: &Index) -> Vec<(Option<String>, Vec<String>)> {
+        let mut v = vec![(None, ids(idx.select(None, usize::MAX)))];
+        for (slug, c) in idx.categories() {
+            assert_eq!(c.members.len(), idx.select(Some(slug), usize::MAX).len());
+            v.push((
+                Some(format!("{slug} {} {:?}", c.name, c.children)),
+                ids(idx.select(Some(slug), usize::MAX)),
+            ));
+        }
+        for id in idx.entries().keys() {
+            v.push((
+                Some(format!("leaf {id}")),
+                idx.feeds_of(id).iter().map(|s| s.to_string()).collect(),
+            ));
+        }
+        v
+    }
+
+    fn ids(v: Vec<Entry>) -> Vec<String> {
+        v.iter().map(|e| e.article.id.clone()).collect()
+    }
+
+    #[test]
+    fn updated_equals_rebuilt() {
+        let base = Entries::from_iter([
+            entry("a", &["Tin Tức", "Thời sự"], 1),
+            entry("b", &["Tin tức", "Tổng hợp"], 2),
+            entry("c", &["Tin Tức"], 3),
+            entry("d", &["Kinh tế"], 4),
+        ]);
+        let idx = Index::new(base.clone());
+        let cases: Vec<(Entries, Vec<&str>)> = vec![
+            // An edit that moves an article in time, same category.
+            (
+                base.update("a".into(), entry("a", &["Tin Tức", "Thời sự"], 9).1),
+                vec!["a"],
+            ),
+            // A new article in a known category, and a removal that keeps the category.
+            (
+                base.update("e".into(), entry("e", &["Kinh tế"], 5).1)
+                    .without("c"),
+                vec!["e", "c"],
+            ),
+            // A new category (tree changes: rebuilt).
+            (
+                base.update("f".into(), entry("f", &["Du lịch"], 6).1),
+                vec!["f"],
+            ),
+            // A category empties (tree changes: rebuilt).
+            (base.without("d"), vec!["d"]),
+            // A spelling change that flips a display name (rebuilt).
+            (
+                base.update("c".into(), entry("c", &["Tin tức"], 3).1),
+                vec!["c"],
+            ),
+        ];
+        for (entries, changed) in cases {
+            let changed: BTreeSet<String> = changed.into_iter().map(String::from).collect();
+            let incremental = idx.updated(entries.clone(), &changed);
+            assert_eq!(
+                view(&incremental),
+                view(&Index::new(entries)),
+                "{changed:?}"
+            );
+        }
     }
 
     #[test]

@@ -290,6 +290,7 @@ impl Worker {
                     total.changed += c.changed;
                     total.removed += c.removed;
                     total.rejected += c.rejected;
+                    total.ids.extend(c.ids);
                 }
                 Err(e) => tracing::warn!("cannot re-read {}: {e}", sub.display()),
             }
@@ -362,9 +363,14 @@ impl Worker {
             return;
         }
         let render_started = Instant::now();
-        let index = Arc::new(Index::new(self.catalog.entries.clone()));
         // This thread is the snapshot's only writer, so the current one is the previous render.
         let previous = self.state.snapshot.load_full();
+        let entries = self.catalog.entries.clone();
+        let index = Arc::new(match &previous {
+            // Only the changed articles move; the rest of the index is shared.
+            Some(p) if !force => p.site.index.updated(entries, &changes.ids),
+            _ => Index::new(entries),
+        });
         let empty = Site::default();
         let prev_site = previous.as_ref().map_or(&empty, |s| &s.site);
         let (cap, tz) = (self.cfg.max_file_size, self.cfg.tz);
