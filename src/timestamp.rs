@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use chrono::{
     DateTime, Datelike, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset,
-    TimeDelta, TimeZone, Utc, Weekday,
+    TimeDelta, TimeZone, Timelike, Utc, Weekday,
 };
 use chrono_tz::Tz;
 
@@ -30,15 +30,19 @@ pub struct Stamp {
 /// `None`. So `Chủ nhật - 10/05/2020 15:33` parses, but `Ngày 21/11/2019 Quốc hội đã ...` does
 /// not. Dates are always day first. A date without a time is midnight local time. A time with an
 /// explicit offset (or `ICT`, which is +07:00) is that instant; a time without one is local in `tz`.
+/// Fractions of a second are dropped: every output form carries whole seconds, and
+/// the instant served must be the instant written.
 pub fn parse(line: &str, tz: Tz) -> Option<Stamp> {
     let line = line.trim();
     if line.is_empty() {
         return None;
     }
-    try_parse_rfc3339(line, tz)
+    let mut stamp = try_parse_rfc3339(line, tz)
         .or_else(|| try_parse_iso_local(line, tz))
         .or_else(|| try_parse_rfc2822(line, tz))
-        .or_else(|| try_parse_vietnamese(line, tz))
+        .or_else(|| try_parse_vietnamese(line, tz))?;
+    stamp.at = stamp.at.with_nanosecond(0).unwrap_or(stamp.at);
+    Some(stamp)
 }
 
 /// RFC 2822 for RSS: `Sun, 10 May 2020 15:33:00 +0700` (two-digit day, English names, the zone's offset at that instant).
@@ -554,6 +558,17 @@ mod tests {
         assert_eq!(rfc2822(&s.at), "Thu, 10 May 1010 08:33:00 +0000");
         assert_eq!(parse(&rfc3339(&s.at), HCM).unwrap().at, s.at);
         assert_eq!(fixed(&s.at), s.at);
+    }
+
+    /// Found by fuzzing: fractions of a second were kept but never written out.
+    #[test]
+    fn fractions_of_a_second_are_dropped() {
+        let s = parse("4040-02-10T08:33:0.5", HCM).unwrap();
+        assert_eq!(rfc3339(&s.at), "4040-02-10T08:33:00+07:00");
+        assert_eq!(parse(&rfc3339(&s.at), HCM).unwrap().at, s.at);
+        let s = parse("2020-05-10T08:33:00.999Z", HCM).unwrap();
+        assert_eq!(rfc3339(&s.at), "2020-05-10T15:33:00+07:00");
+        assert_eq!(s.at.timestamp_subsec_nanos(), 0);
     }
 
     /// Parse in Asia/Ho_Chi_Minh and give the RFC 3339 form, failing the test if it does not parse.
