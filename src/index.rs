@@ -287,35 +287,39 @@ impl Index {
 
     fn add_member(&mut self, e: &Entry) {
         let key = sort_key(&e.article);
-        let folded = folded(&e.article);
-        for depth in 1..=folded.len() {
-            if let Some(c) = self
-                .slug_of
-                .get(&folded[..depth])
-                .and_then(|s| self.categories.get_mut(s))
-            {
-                c.members.insert(key.clone());
-            }
-        }
-        self.leaf_of
-            .insert(e.article.id.clone(), self.slug_of.get(&folded).cloned());
+        let leaf = self.with_categories_of(&e.article, |c| {
+            c.members.insert(key.clone());
+        });
+        self.leaf_of.insert(e.article.id.clone(), leaf);
         self.all.insert(key);
     }
 
     fn remove_member(&mut self, e: &Entry) {
         let key = sort_key(&e.article);
-        let folded = folded(&e.article);
+        self.with_categories_of(&e.article, |c| {
+            c.members.remove(&key);
+        });
+        self.leaf_of.remove(&e.article.id);
+        self.all.remove(&key);
+    }
+
+    /// Calls `f` on the category of `a` and each of its ancestors; gives the leaf's slug.
+    fn with_categories_of(
+        &mut self,
+        a: &Article,
+        mut f: impl FnMut(&mut Category),
+    ) -> Option<String> {
+        let folded = folded(a);
         for depth in 1..=folded.len() {
             if let Some(c) = self
                 .slug_of
                 .get(&folded[..depth])
                 .and_then(|s| self.categories.get_mut(s))
             {
-                c.members.remove(&key);
+                f(c);
             }
         }
-        self.leaf_of.remove(&e.article.id);
-        self.all.remove(&key);
+        self.slug_of.get(&folded).cloned()
     }
 
     /// The entries, by id.
