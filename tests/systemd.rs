@@ -148,37 +148,44 @@ fn sd_notify_ready_watchdog_reload_stopping() {
 #[test]
 fn serves_on_a_socket_passed_by_systemd() {
     let (_dir, config) = setup();
-    // Bind on port 0 and hand the socket over as fd 3 with LISTEN_FDS/LISTEN_PID,
-    // as systemd does; the daemon must serve on it instead of binding its own.
-    let script = r#"
-import os, socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", 0))
-s.listen(16)
-sys.stderr.write("bound %d\n" % s.getsockname()[1]); sys.stderr.flush()
-os.dup2(s.fileno(), 3)
-os.set_inheritable(3, True)
-os.environ["LISTEN_FDS"] = "1"
-os.environ["LISTEN_PID"] = str(os.getpid())
-os.execv(sys.argv[1], [sys.argv[1], "serve", "--config", sys.argv[2]])
-"#;
-    let mut child = Command::new("python3")
-        .args(["-c", script, BIN])
-        .arg(&config)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3 is needed to pass a socket as systemd does");
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    stderr.read_line(&mut line).unwrap();
-    let port: u16 = line.trim().strip_prefix("bound ").unwrap().parse().unwrap();
-    let addr = listening_addr(&mut child);
-    assert_eq!(addr, format!("127.0.0.1:{port}"));
-    assert!(get(&addr, "/feed.atom").starts_with("HTTP/1.1 200"));
-    signal(&child, "TERM");
-    assert!(wait_exit(&mut child).success());
+    // systemd-socket-activate binds the socket, and on the first connection execs
+    // the daemon with it as fd 3 (LISTEN_FDS=1, LISTEN_PID), as systemd does. It
+    // needs a fixed port: take a free one, and try again if another process takes
+    // it first.
+    for attempt in 1..=3 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let addr = format!("127.0.0.1:{port}");
+        let mut child = Command::new("systemd-socket-activate")
+            .args(["-l", &addr, BIN, "serve", "--config"])
+            .arg(&config)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("systemd-socket-activate is needed (Debian package systemd)");
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        stderr.read_line(&mut line).unwrap();
+        if !line.contains(&format!("Listening on {addr}")) {
+            let _ = child.kill();
+            let _ = child.wait();
+            assert!(
+                attempt < 3,
+                "systemd-socket-activate did not listen: {line}"
+            );
+            continue;
+        }
+        // The first connection starts the daemon, which must answer it on the
+        // inherited socket rather than bind its own (the config says port 0).
+        assert!(get(&addr, "/feed.atom").starts_with("HTTP/1.1 200"));
+        assert_eq!(listening_addr(&mut child), addr);
+        signal(&child, "TERM");
+        assert!(wait_exit(&mut child).success());
+        return;
+    }
 }
 
 fn systemd_analyze(args: &[&str]) -> std::process::Output {
