@@ -145,6 +145,22 @@ fn wait_for_title(d: &Daemon, what: &str, path: &str, title: &str) {
     wait_until(d, what, || has(&titles(d, path), title));
 }
 
+/// Waits until the RSS feed at `path` is served with `count` items.
+fn wait_for_items(d: &Daemon, what: &str, path: &str, count: usize) {
+    wait_until(d, what, || {
+        d.get(path, &[]).status == 200 && titles(d, path).len() == count
+    });
+}
+
+/// The [`TIN_TUC`] feeds, then `more`.
+fn tin_tuc_and<'a>(more: &[&'a str]) -> Vec<&'a str> {
+    TIN_TUC
+        .iter()
+        .copied()
+        .chain(more.iter().copied())
+        .collect()
+}
+
 /// Status, ETag and Last-Modified of each path.
 fn validators(d: &Daemon, paths: &[&str]) -> Vec<(String, u16, String, String)> {
     paths
@@ -345,11 +361,7 @@ fn atomic_save_through_a_tilde_file() {
 fn folder_moved_in_from_outside_makes_a_category() {
     let site = Site::new();
     let d = site.start();
-    let kept_paths: Vec<&str> = TIN_TUC
-        .iter()
-        .copied()
-        .chain(["/feeds/thong-bao.rss", "/feeds/thong-bao.json"])
-        .collect();
+    let kept_paths = tin_tuc_and(&["/feeds/thong-bao.rss", "/feeds/thong-bao.json"]);
     let kept = validators(&d, &kept_paths);
     assert_eq!(d.get("/feeds/su-kien.rss", &[]).status, 404);
     let made = outside(&site).join("su-kien");
@@ -357,10 +369,7 @@ fn folder_moved_in_from_outside_makes_a_category() {
     write_article(made.join("a.txt"), SU_KIEN, "Sự kiện chuyển vào một");
     write_article(made.join("b.txt"), SU_KIEN, "Sự kiện chuyển vào hai");
     std::fs::rename(&made, store(&site).join("su-kien")).unwrap();
-    wait_until(&d, "the moved-in folder", || {
-        d.get("/feeds/su-kien.rss", &[]).status == 200
-            && titles(&d, "/feeds/su-kien.rss").len() == 2
-    });
+    wait_for_items(&d, "the moved-in folder", "/feeds/su-kien.rss", 2);
     let mut t = titles(&d, "/feeds/su-kien.rss");
     t.sort();
     assert_eq!(t, ["Sự kiện chuyển vào hai", "Sự kiện chuyển vào một"]);
@@ -373,20 +382,13 @@ fn folder_moved_in_from_outside_makes_a_category() {
 fn folder_made_then_written_makes_a_category() {
     let site = Site::new();
     let d = site.start();
-    let kept_paths: Vec<&str> = TIN_TUC
-        .iter()
-        .copied()
-        .chain(["/feeds/thong-bao.rss", "/feeds/thong-bao.atom"])
-        .collect();
+    let kept_paths = tin_tuc_and(&["/feeds/thong-bao.rss", "/feeds/thong-bao.atom"]);
     let kept = validators(&d, &kept_paths);
     let made = store(&site).join("su-kien/nam-2020");
     std::fs::create_dir_all(&made).unwrap();
     write_article(made.join("a.txt"), SU_KIEN, "Sự kiện tạo tại chỗ một");
     write_article(made.join("b.txt"), SU_KIEN, "Sự kiện tạo tại chỗ hai");
-    wait_until(&d, "the new folder's articles", || {
-        d.get("/feeds/su-kien.rss", &[]).status == 200
-            && titles(&d, "/feeds/su-kien.rss").len() == 2
-    });
+    wait_for_items(&d, "the new folder's articles", "/feeds/su-kien.rss", 2);
     let mut l = links(&d, "/feeds/su-kien.rss");
     l.sort();
     assert_eq!(
@@ -522,16 +524,12 @@ fn store_root_replaced_by_a_rename_is_followed() {
 fn broken_save(broken: &[u8]) {
     let site = Site::new();
     let d = site.start();
-    let paths: Vec<&str> = TIN_TUC
-        .iter()
-        .copied()
-        .chain([
-            "/feed.rss",
-            "/feed.atom",
-            "/feeds/thong-bao.rss",
-            "/feeds/thong-bao.json",
-        ])
-        .collect();
+    let paths = tin_tuc_and(&[
+        "/feed.rss",
+        "/feed.atom",
+        "/feeds/thong-bao.rss",
+        "/feeds/thong-bao.json",
+    ]);
     let before = validators(&d, &paths);
     assert_eq!(metric(&d, "bantin_files_rejected"), Some(0.0));
     let file = store(&site).join(format!("thong-bao/{}.txt", CAP_NUOC.0));
