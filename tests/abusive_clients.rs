@@ -8,14 +8,12 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-mod spawned;
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use common::Site;
-use spawned::Spawned;
+use common::{Daemon, Site};
 
 /// How long any one raw exchange may take.
 const IO_TIMEOUT: Duration = Duration::from_secs(10);
@@ -23,11 +21,11 @@ const IO_TIMEOUT: Duration = Duration::from_secs(10);
 const RSS_LIMIT_KIB: u64 = 200 * 1024;
 
 /// A sample store with a 1-second header timeout and at most 4 connections.
-fn daemon() -> (Site, Spawned) {
+fn daemon() -> (Site, Daemon) {
     let site = Site::with_config(
         "[http]\nheader_timeout_secs = 1\nmax_connections = 4\nshutdown_grace_secs = 1\n",
     );
-    let d = Spawned::start(&site.config(), Duration::from_secs(30));
+    let d = Daemon::serve(&site.config(), Duration::from_secs(30));
     (site, d)
 }
 
@@ -126,7 +124,7 @@ fn get(path: &str, extra: &str) -> Vec<u8> {
 }
 
 /// Still serving, and not bloated.
-fn assert_survived(d: &mut Spawned) {
+fn assert_survived(d: &mut Daemon) {
     assert!(d.alive(), "the daemon died; stderr:\n{}", d.stderr());
     let r = d.get("/healthz", &[]);
     assert_eq!(r.status, 200);

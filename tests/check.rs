@@ -4,12 +4,14 @@
 // Test code: an unwrap that fails is a failing test, which is what it should be.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::Output;
 use std::time::{Duration, UNIX_EPOCH};
 
+use common::bantin;
 use serde_json::Value;
 use unicode_normalization::is_nfc;
 
@@ -19,22 +21,6 @@ fn repo() -> PathBuf {
 
 fn fixtures() -> PathBuf {
     repo().join("tests/fixtures")
-}
-
-/// Runs the real binary in an empty folder, so no `./config.toml` is picked up.
-fn bantin<I, S>(args: I) -> Output
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    let cwd = tempfile::tempdir().unwrap();
-    std::process::Command::new(env!("CARGO_BIN_EXE_bantin"))
-        .args(args)
-        .current_dir(cwd.path())
-        .env_remove("BANTIN_CONFIG")
-        .env("RUST_LOG", "off")
-        .output()
-        .unwrap()
 }
 
 /// `bantin check --json PATH...`: the exit code and one object per line.

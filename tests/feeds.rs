@@ -6,14 +6,15 @@
 // Test code: an unwrap that fails is a failing test, which is what it should be.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet};
-use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 use bantin::render::encode_path;
 use chrono::{DateTime, Datelike, FixedOffset, Utc};
+use common::bantin;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
 use serde_json::Value;
@@ -23,25 +24,6 @@ const BASE: &str = "http://127.0.0.1:8080";
 const TAG: &str = "tag:bantin.example,2020:";
 const SITE_TITLE: &str = "Bản tin";
 const MAX_ITEMS: usize = 50;
-
-// ---------------------------------------------------------------------------
-// Running the binary
-
-/// Runs the real binary in an empty folder with the default configuration.
-fn bantin<I, S>(args: I) -> Output
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    let cwd = tempfile::tempdir().unwrap();
-    std::process::Command::new(env!("CARGO_BIN_EXE_bantin"))
-        .args(args)
-        .current_dir(cwd.path())
-        .env_remove("BANTIN_CONFIG")
-        .env("RUST_LOG", "off")
-        .output()
-        .unwrap()
-}
 
 /// What `bantin check --json` says about one article.
 #[derive(Debug, Clone)]

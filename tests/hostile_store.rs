@@ -12,7 +12,6 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-mod spawned;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsStr;
@@ -23,8 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
-use common::BASE_URL;
-use spawned::Spawned;
+use common::{assert_well_formed_xml, xml_forbidden, Daemon, BASE_URL};
 use unicode_normalization::UnicodeNormalization;
 
 /// What a file of the corpus must come to.
@@ -700,45 +698,6 @@ fn wide(store: &Path, count: usize) -> Vec<String> {
         .collect()
 }
 
-/// Whether XML 1.0 forbids `c` even as a character reference.
-fn xml_forbidden(c: char) -> bool {
-    matches!(c, '\u{0}'..='\u{8}' | '\u{B}' | '\u{C}' | '\u{E}'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}')
-}
-
-/// XML 1.0 well-formedness, one root, and no forbidden characters.
-fn assert_well_formed_xml(bytes: &[u8], what: &str) {
-    let text = std::str::from_utf8(bytes).unwrap_or_else(|e| panic!("{what}: {e}"));
-    assert_eq!(
-        text.chars().find(|&c| xml_forbidden(c)),
-        None,
-        "{what}: a character XML forbids"
-    );
-    let mut reader = quick_xml::Reader::from_str(text);
-    let (mut depth, mut roots) = (0_i32, 0);
-    loop {
-        match reader.read_event() {
-            Ok(quick_xml::events::Event::Start(_)) => {
-                roots += i32::from(depth == 0);
-                depth += 1;
-            }
-            Ok(quick_xml::events::Event::End(_)) => depth -= 1,
-            Ok(quick_xml::events::Event::Empty(_)) if depth == 0 => roots += 1,
-            Ok(quick_xml::events::Event::Text(t)) => {
-                // Character references must not smuggle forbidden characters in.
-                let t = t.unescape().unwrap_or_else(|e| panic!("{what}: {e}"));
-                assert_eq!(t.chars().find(|&c| xml_forbidden(c)), None, "{what}");
-            }
-            Ok(quick_xml::events::Event::Eof) => break,
-            Ok(_) => {}
-            Err(e) => panic!(
-                "{what}: not well-formed at byte {}: {e}",
-                reader.error_position()
-            ),
-        }
-    }
-    assert_eq!((depth, roots), (0, 1), "{what}: one root element, closed");
-}
-
 /// Every string in a JSON value.
 fn json_strings<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a str>) {
     match v {
@@ -850,7 +809,7 @@ fn a_hostile_store_is_served_safely() {
 
     // Scanning 10k files and rendering every feed three ways, compressed twice,
     // takes a while in a debug build on a busy machine; FIFOs must not add to it.
-    let mut d = Spawned::start(&config, Duration::from_secs(180));
+    let mut d = Daemon::serve(&config, Duration::from_secs(180));
 
     // Health: every served file is one article.
     let served = cases

@@ -10,7 +10,7 @@
 
 mod common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use common::{Daemon, Site};
@@ -76,6 +76,11 @@ fn article(crumb: &str, title: &str) -> String {
     )
 }
 
+/// Writes a small valid article with `crumb` and `title` to `path`.
+fn write_article(path: impl AsRef<Path>, crumb: &str, title: &str) {
+    std::fs::write(path, article(crumb, title)).unwrap();
+}
+
 /// The store folder of `site`.
 fn store(site: &Site) -> PathBuf {
     site.config().parent().unwrap().join("store")
@@ -135,6 +140,27 @@ fn wait_until(d: &Daemon, what: &str, mut ok: impl FnMut() -> bool) {
     }
 }
 
+/// Waits until the RSS feed at `path` lists an item titled `title`.
+fn wait_for_title(d: &Daemon, what: &str, path: &str, title: &str) {
+    wait_until(d, what, || has(&titles(d, path), title));
+}
+
+/// Waits until the RSS feed at `path` is served with `count` items.
+fn wait_for_items(d: &Daemon, what: &str, path: &str, count: usize) {
+    wait_until(d, what, || {
+        d.get(path, &[]).status == 200 && titles(d, path).len() == count
+    });
+}
+
+/// The [`TIN_TUC`] feeds, then `more`.
+fn tin_tuc_and<'a>(more: &[&'a str]) -> Vec<&'a str> {
+    TIN_TUC
+        .iter()
+        .copied()
+        .chain(more.iter().copied())
+        .collect()
+}
+
 /// Status, ETag and Last-Modified of each path.
 fn validators(d: &Daemon, paths: &[&str]) -> Vec<(String, u16, String, String)> {
     paths
@@ -189,14 +215,8 @@ fn created_file_is_served_in_its_category() {
     let d = site.start();
     let kept = validators(&d, TIN_TUC);
     let title = "Thông báo vừa được tạo";
-    std::fs::write(
-        store(&site).join("thong-bao/vua-tao.txt"),
-        article(THONG_BAO, title),
-    )
-    .unwrap();
-    wait_until(&d, "the new article", || {
-        has(&titles(&d, "/feed.rss"), title)
-    });
+    write_article(store(&site).join("thong-bao/vua-tao.txt"), THONG_BAO, title);
+    wait_for_title(&d, "the new article", "/feed.rss", title);
     assert!(has(&titles(&d, "/feeds/thong-bao.rss"), title));
     assert!(has(
         &links(&d, "/feeds/thong-bao.rss"),
@@ -214,14 +234,12 @@ fn modified_file_replaces_its_item() {
     let before = titles(&d, "/feeds/thong-bao.rss");
     assert!(has(&before, CAP_NUOC.1));
     let title = "Lịch cấp nước đã được sửa";
-    std::fs::write(
+    write_article(
         store(&site).join(format!("thong-bao/{}.txt", CAP_NUOC.0)),
-        article(THONG_BAO, title),
-    )
-    .unwrap();
-    wait_until(&d, "the edited article", || {
-        has(&titles(&d, "/feeds/thong-bao.rss"), title)
-    });
+        THONG_BAO,
+        title,
+    );
+    wait_for_title(&d, "the edited article", "/feeds/thong-bao.rss", title);
     let after = titles(&d, "/feeds/thong-bao.rss");
     assert!(!has(&after, CAP_NUOC.1), "{after:?}");
     assert_eq!(after.len(), before.len());
@@ -275,13 +293,11 @@ fn file_moved_in_from_outside_is_served() {
     let kept = validators(&d, TIN_TUC);
     let title = "Thông báo chuyển vào kho";
     let from = outside(&site).join("chuyen-vao.txt");
-    std::fs::write(&from, article(THONG_BAO, title)).unwrap();
+    write_article(&from, THONG_BAO, title);
     // Give the write time to be over, so only the move can announce the file.
     std::thread::sleep(Duration::from_millis(100));
     std::fs::rename(&from, store(&site).join("thong-bao/chuyen-vao.txt")).unwrap();
-    wait_until(&d, "the moved-in article", || {
-        has(&titles(&d, "/feeds/thong-bao.rss"), title)
-    });
+    wait_for_title(&d, "the moved-in article", "/feeds/thong-bao.rss", title);
     assert!(has(&titles(&d, "/feed.rss"), title));
     assert_kept(&d, TIN_TUC, &kept);
 }
@@ -311,11 +327,9 @@ fn atomic_save(temp: &str, title: &str) {
     let kept = validators(&d, TIN_TUC);
     let before = links(&d, "/feed.rss");
     let dir = store(&site).join("thong-bao");
-    std::fs::write(dir.join(temp), article(THONG_BAO, title)).unwrap();
+    write_article(dir.join(temp), THONG_BAO, title);
     std::fs::rename(dir.join(temp), dir.join(format!("{}.txt", CAP_NUOC.0))).unwrap();
-    wait_until(&d, "the saved article", || {
-        has(&titles(&d, "/feeds/thong-bao.rss"), title)
-    });
+    wait_for_title(&d, "the saved article", "/feeds/thong-bao.rss", title);
     let t = titles(&d, "/feed.rss");
     assert!(has(&t, title) && !has(&t, CAP_NUOC.1), "{t:?}");
     // The same ids, in the same places: nothing was added or lost on the way.
@@ -347,30 +361,15 @@ fn atomic_save_through_a_tilde_file() {
 fn folder_moved_in_from_outside_makes_a_category() {
     let site = Site::new();
     let d = site.start();
-    let kept_paths: Vec<&str> = TIN_TUC
-        .iter()
-        .copied()
-        .chain(["/feeds/thong-bao.rss", "/feeds/thong-bao.json"])
-        .collect();
+    let kept_paths = tin_tuc_and(&["/feeds/thong-bao.rss", "/feeds/thong-bao.json"]);
     let kept = validators(&d, &kept_paths);
     assert_eq!(d.get("/feeds/su-kien.rss", &[]).status, 404);
     let made = outside(&site).join("su-kien");
     std::fs::create_dir(&made).unwrap();
-    std::fs::write(
-        made.join("a.txt"),
-        article(SU_KIEN, "Sự kiện chuyển vào một"),
-    )
-    .unwrap();
-    std::fs::write(
-        made.join("b.txt"),
-        article(SU_KIEN, "Sự kiện chuyển vào hai"),
-    )
-    .unwrap();
+    write_article(made.join("a.txt"), SU_KIEN, "Sự kiện chuyển vào một");
+    write_article(made.join("b.txt"), SU_KIEN, "Sự kiện chuyển vào hai");
     std::fs::rename(&made, store(&site).join("su-kien")).unwrap();
-    wait_until(&d, "the moved-in folder", || {
-        d.get("/feeds/su-kien.rss", &[]).status == 200
-            && titles(&d, "/feeds/su-kien.rss").len() == 2
-    });
+    wait_for_items(&d, "the moved-in folder", "/feeds/su-kien.rss", 2);
     let mut t = titles(&d, "/feeds/su-kien.rss");
     t.sort();
     assert_eq!(t, ["Sự kiện chuyển vào hai", "Sự kiện chuyển vào một"]);
@@ -383,28 +382,13 @@ fn folder_moved_in_from_outside_makes_a_category() {
 fn folder_made_then_written_makes_a_category() {
     let site = Site::new();
     let d = site.start();
-    let kept_paths: Vec<&str> = TIN_TUC
-        .iter()
-        .copied()
-        .chain(["/feeds/thong-bao.rss", "/feeds/thong-bao.atom"])
-        .collect();
+    let kept_paths = tin_tuc_and(&["/feeds/thong-bao.rss", "/feeds/thong-bao.atom"]);
     let kept = validators(&d, &kept_paths);
     let made = store(&site).join("su-kien/nam-2020");
     std::fs::create_dir_all(&made).unwrap();
-    std::fs::write(
-        made.join("a.txt"),
-        article(SU_KIEN, "Sự kiện tạo tại chỗ một"),
-    )
-    .unwrap();
-    std::fs::write(
-        made.join("b.txt"),
-        article(SU_KIEN, "Sự kiện tạo tại chỗ hai"),
-    )
-    .unwrap();
-    wait_until(&d, "the new folder's articles", || {
-        d.get("/feeds/su-kien.rss", &[]).status == 200
-            && titles(&d, "/feeds/su-kien.rss").len() == 2
-    });
+    write_article(made.join("a.txt"), SU_KIEN, "Sự kiện tạo tại chỗ một");
+    write_article(made.join("b.txt"), SU_KIEN, "Sự kiện tạo tại chỗ hai");
+    wait_for_items(&d, "the new folder's articles", "/feeds/su-kien.rss", 2);
     let mut l = links(&d, "/feeds/su-kien.rss");
     l.sort();
     assert_eq!(
@@ -415,14 +399,13 @@ fn folder_made_then_written_makes_a_category() {
         ]
     );
     // A later file in the new folder is seen too: the folder is watched.
-    std::fs::write(
-        made.join("c.txt"),
-        article(SU_KIEN, "Sự kiện tạo tại chỗ ba"),
-    )
-    .unwrap();
-    wait_until(&d, "a later file in the new folder", || {
-        has(&titles(&d, "/feeds/su-kien.rss"), "Sự kiện tạo tại chỗ ba")
-    });
+    write_article(made.join("c.txt"), SU_KIEN, "Sự kiện tạo tại chỗ ba");
+    wait_for_title(
+        &d,
+        "a later file in the new folder",
+        "/feeds/su-kien.rss",
+        "Sự kiện tạo tại chỗ ba",
+    );
     assert_kept(&d, &kept_paths, &kept);
 }
 
@@ -448,14 +431,17 @@ fn folder_renamed_moves_its_articles() {
         .any(|l| l.starts_with("/articles/thong-bao/")));
     // Files in the renamed folder are still followed under their new path.
     let title = "Sửa sau khi đổi tên thư mục";
-    std::fs::write(
+    write_article(
         root.join(format!("thong-bao-cu/{}.txt", TIEP_DAN.0)),
-        article(THONG_BAO, title),
-    )
-    .unwrap();
-    wait_until(&d, "an edit in the renamed folder", || {
-        has(&titles(&d, "/feeds/thong-bao.rss"), title)
-    });
+        THONG_BAO,
+        title,
+    );
+    wait_for_title(
+        &d,
+        "an edit in the renamed folder",
+        "/feeds/thong-bao.rss",
+        title,
+    );
     assert!(!has(&titles(&d, "/feed.rss"), TIEP_DAN.1));
     assert_kept(&d, TIN_TUC, &kept);
 }
@@ -491,7 +477,7 @@ fn store_root_deleted_then_recreated() {
     assert_steady(&d, EVERYTHING, &before);
     let title = "Kho được tạo lại";
     std::fs::create_dir_all(root.join("thong-bao")).unwrap();
-    std::fs::write(root.join("thong-bao/moi.txt"), article(THONG_BAO, title)).unwrap();
+    write_article(root.join("thong-bao/moi.txt"), THONG_BAO, title);
     wait_until(&d, "the new store's contents", || {
         titles(&d, "/feed.rss") == [title]
     });
@@ -499,7 +485,7 @@ fn store_root_deleted_then_recreated() {
     assert_eq!(d.get("/feeds/tin-tuc/thoi-su.rss", &[]).status, 404);
     // And the new root is followed.
     let later = "Bài sau khi tạo lại kho";
-    std::fs::write(root.join("thong-bao/sau.txt"), article(THONG_BAO, later)).unwrap();
+    write_article(root.join("thong-bao/sau.txt"), THONG_BAO, later);
     wait_until(&d, "a file in the new store", || {
         titles(&d, "/feed.rss").len() == 2 && has(&titles(&d, "/feed.rss"), later)
     });
@@ -513,7 +499,7 @@ fn store_root_replaced_by_a_rename_is_followed() {
     let new = outside(&site).join("new-store");
     std::fs::create_dir_all(new.join("thong-bao")).unwrap();
     let title = "Kho thay bằng đổi tên";
-    std::fs::write(new.join("thong-bao/moi.txt"), article(THONG_BAO, title)).unwrap();
+    write_article(new.join("thong-bao/moi.txt"), THONG_BAO, title);
     // The usual deployment swap: old root aside, new root in its place.
     std::fs::rename(&root, outside(&site).join("old-store")).unwrap();
     std::fs::rename(&new, &root).unwrap();
@@ -522,16 +508,14 @@ fn store_root_replaced_by_a_rename_is_followed() {
     });
     // Changes to the new root are followed (not the old one, now elsewhere).
     let later = "Bài viết vào kho mới";
-    std::fs::write(root.join("thong-bao/sau.txt"), article(THONG_BAO, later)).unwrap();
-    wait_until(&d, "a file in the swapped-in store", || {
-        has(&titles(&d, "/feed.rss"), later)
-    });
+    write_article(root.join("thong-bao/sau.txt"), THONG_BAO, later);
+    wait_for_title(&d, "a file in the swapped-in store", "/feed.rss", later);
     let before = validators(&d, &["/feed.rss"]);
-    std::fs::write(
+    write_article(
         outside(&site).join("old-store/thong-bao/cu.txt"),
-        article(THONG_BAO, "Bài viết vào kho cũ"),
-    )
-    .unwrap();
+        THONG_BAO,
+        "Bài viết vào kho cũ",
+    );
     assert_steady(&d, &["/feed.rss"], &before);
 }
 
@@ -540,16 +524,12 @@ fn store_root_replaced_by_a_rename_is_followed() {
 fn broken_save(broken: &[u8]) {
     let site = Site::new();
     let d = site.start();
-    let paths: Vec<&str> = TIN_TUC
-        .iter()
-        .copied()
-        .chain([
-            "/feed.rss",
-            "/feed.atom",
-            "/feeds/thong-bao.rss",
-            "/feeds/thong-bao.json",
-        ])
-        .collect();
+    let paths = tin_tuc_and(&[
+        "/feed.rss",
+        "/feed.atom",
+        "/feeds/thong-bao.rss",
+        "/feeds/thong-bao.json",
+    ]);
     let before = validators(&d, &paths);
     assert_eq!(metric(&d, "bantin_files_rejected"), Some(0.0));
     let file = store(&site).join(format!("thong-bao/{}.txt", CAP_NUOC.0));
@@ -560,10 +540,8 @@ fn broken_save(broken: &[u8]) {
     assert_steady(&d, &paths, &before);
     assert!(has(&titles(&d, "/feeds/thong-bao.rss"), CAP_NUOC.1));
     let title = "Cấp nước đã lưu lại đúng";
-    std::fs::write(&file, article(THONG_BAO, title)).unwrap();
-    wait_until(&d, "the good save", || {
-        has(&titles(&d, "/feeds/thong-bao.rss"), title)
-    });
+    write_article(&file, THONG_BAO, title);
+    wait_for_title(&d, "the good save", "/feeds/thong-bao.rss", title);
     assert!(!has(&titles(&d, "/feeds/thong-bao.rss"), CAP_NUOC.1));
     wait_until(&d, "the rejection cleared", || {
         metric(&d, "bantin_files_rejected") == Some(0.0)
@@ -602,16 +580,14 @@ fn temp_swap_and_dot_files_are_never_served() {
     for (i, name) in names.iter().enumerate() {
         let path = dir.join(name);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, article(THONG_BAO, &format!("Tệp ẩn số {i}"))).unwrap();
+        write_article(&path, THONG_BAO, &format!("Tệp ẩn số {i}"));
     }
     assert_steady(&d, EVERYTHING, &before);
     assert_eq!(metric(&d, "bantin_files_rejected"), Some(0.0));
     // A real article written after them is served, and none of them with it.
     let title = "Tệp thật bên cạnh tệp tạm";
-    std::fs::write(dir.join("that.txt"), article(THONG_BAO, title)).unwrap();
-    wait_until(&d, "the real article", || {
-        has(&titles(&d, "/feed.rss"), title)
-    });
+    write_article(dir.join("that.txt"), THONG_BAO, title);
+    wait_for_title(&d, "the real article", "/feed.rss", title);
     let t = titles(&d, "/feed.rss");
     assert!(!t.iter().any(|t| t.starts_with("Tệp ẩn")), "{t:?}");
     assert_kept(&d, TIN_TUC, &before[8..]);
@@ -664,10 +640,8 @@ fn reconciliation_repairs_what_events_miss() {
     )
     .unwrap();
     let title = "Sửa qua liên kết cứng";
-    std::fs::write(&link, article(THONG_BAO, title)).unwrap();
-    wait_until(&d, "the unannounced edit", || {
-        has(&titles(&d, "/feeds/thong-bao.rss"), title)
-    });
+    write_article(&link, THONG_BAO, title);
+    wait_for_title(&d, "the unannounced edit", "/feeds/thong-bao.rss", title);
     assert!(!has(&titles(&d, "/feed.rss"), CAP_NUOC.1));
     assert!(
         d.stderr()
@@ -688,14 +662,8 @@ fn metrics_count_files_and_update_latency() {
         ("dem.txt", "Bài viết để đếm"),
         ("dem-2.txt", "Bài viết để đếm 2"),
     ] {
-        std::fs::write(
-            store(&site).join("thong-bao").join(file),
-            article(THONG_BAO, title),
-        )
-        .unwrap();
-        wait_until(&d, "the new article", || {
-            has(&titles(&d, "/feed.rss"), title)
-        });
+        write_article(store(&site).join("thong-bao").join(file), THONG_BAO, title);
+        wait_for_title(&d, "the new article", "/feed.rss", title);
     }
     let text = body(&d, "/metrics");
     assert!(

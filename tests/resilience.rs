@@ -7,7 +7,6 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-mod spawned;
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -18,13 +17,12 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use common::{Site, BASE_URL};
-use spawned::Spawned;
+use common::{Daemon, Site, BASE_URL};
 
 const START: Duration = Duration::from_secs(30);
 
 /// Every feed path the OPML lists, in all three formats, plus `/` and the OPML.
-fn feed_paths(d: &Spawned) -> Vec<String> {
+fn feed_paths(d: &Daemon) -> Vec<String> {
     let opml = d.get("/feeds.opml", &[]);
     assert_eq!(opml.status, 200);
     let mut reader = quick_xml::Reader::from_reader(&opml.body[..]);
@@ -57,7 +55,7 @@ fn feed_paths(d: &Spawned) -> Vec<String> {
 /// (path, encoding) → (status, ETag, Last-Modified, body) for every feed path and encoding.
 type Served = BTreeMap<(String, &'static str), (u16, String, String, Vec<u8>)>;
 
-fn everything(d: &Spawned, paths: &[String]) -> Served {
+fn everything(d: &Daemon, paths: &[String]) -> Served {
     let mut out = BTreeMap::new();
     for path in paths {
         for enc in ["identity", "gzip", "br"] {
@@ -111,7 +109,7 @@ fn load(
 #[test]
 fn kill_9_under_load_then_restart_serves_the_same_bytes() {
     let site = Site::with_config("[http]\nshutdown_grace_secs = 1\n");
-    let mut d = Spawned::start(&site.config(), START);
+    let mut d = Daemon::serve(&site.config(), START);
     let paths = feed_paths(&d);
     assert!(paths.len() >= 2 + 3 * 5, "{paths:?}");
     let before = everything(&d, &paths);
@@ -134,7 +132,7 @@ fn kill_9_under_load_then_restart_serves_the_same_bytes() {
         t.join().unwrap();
     }
 
-    let again = Spawned::start(&site.config(), START);
+    let again = Daemon::serve(&site.config(), START);
     let after = everything(&again, &paths);
     assert_eq!(before.len(), after.len());
     for (key, (status, etag, lm, body)) in &before {
@@ -221,7 +219,7 @@ fn a_read_only_store_is_served_and_never_written() {
         .count();
     assert_eq!(articles, 7);
 
-    let d = Spawned::start(&site.config(), START);
+    let d = Daemon::serve(&site.config(), START);
     let health = d.get("/healthz", &[]);
     assert_eq!(health.status, 200);
     let health = String::from_utf8(health.body).unwrap();

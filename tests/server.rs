@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::time::{Duration, SystemTime};
 
-use common::{run, Daemon, Reply, Site, BASE_URL};
+use common::{assert_well_formed_xml, run, Daemon, Reply, Site, BASE_URL};
 
 const RSS: &str = "application/rss+xml; charset=utf-8";
 const ATOM: &str = "application/atom+xml; charset=utf-8";
@@ -94,37 +94,6 @@ fn assert_cache_headers(r: &Reply, what: &str) {
         Some("public, max-age=300"),
         "{what}"
     );
-}
-
-/// XML 1.0 well-formedness, and no characters XML forbids even when escaped.
-fn assert_well_formed_xml(bytes: &[u8], what: &str) {
-    let text = std::str::from_utf8(bytes).unwrap_or_else(|e| panic!("{what}: {e}"));
-    let bad = text.chars().find(|&c| {
-        matches!(c, '\u{0}'..='\u{8}' | '\u{B}' | '\u{C}' | '\u{E}'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}')
-    });
-    assert_eq!(bad, None, "{what}: a character XML forbids");
-    let mut reader = quick_xml::Reader::from_str(text);
-    let mut depth = 0_i32;
-    let mut roots = 0;
-    loop {
-        match reader.read_event() {
-            Ok(quick_xml::events::Event::Start(_)) => {
-                if depth == 0 {
-                    roots += 1;
-                }
-                depth += 1;
-            }
-            Ok(quick_xml::events::Event::End(_)) => depth -= 1,
-            Ok(quick_xml::events::Event::Empty(_)) if depth == 0 => roots += 1,
-            Ok(quick_xml::events::Event::Eof) => break,
-            Ok(_) => {}
-            Err(e) => panic!(
-                "{what}: not well-formed at byte {}: {e}",
-                reader.error_position()
-            ),
-        }
-    }
-    assert_eq!((depth, roots), (0, 1), "{what}: one root element, closed");
 }
 
 fn parse_feed(bytes: &[u8], what: &str) -> feed_rs::model::Feed {

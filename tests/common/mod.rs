@@ -7,7 +7,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -21,6 +21,11 @@ pub const BASE_URL: &str = "http://127.0.0.1:8080";
 const START_TIMEOUT: Duration = Duration::from_secs(20);
 /// How long any one HTTP exchange may take.
 const HTTP_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one HTTP exchange may take on a daemon started by [`Daemon::serve`]:
+/// a large or hostile store, or a daemon under load.
+const SLOW_HTTP_TIMEOUT: Duration = Duration::from_secs(60);
+/// The most body bytes a response is read up to.
+const BODY_LIMIT: u64 = 256 * 1024 * 1024;
 /// How long a stopped daemon gets to exit before it is killed.
 const STOP_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -102,6 +107,8 @@ fn spawn(args: &[&std::ffi::OsStr]) -> (Child, Arc<Mutex<String>>, std::thread::
         .args(args)
         .env_remove("BANTIN_CONFIG")
         .env_remove("JOURNAL_STREAM")
+        .env_remove("LISTEN_FDS")
+        .env_remove("NOTIFY_SOCKET")
         .env("RUST_LOG", "info")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -156,9 +163,82 @@ pub fn run(args: &[&std::ffi::OsStr]) -> (ExitStatus, String) {
     (status, text)
 }
 
+/// Runs the real binary to completion in an empty folder, so no `./config.toml`
+/// is picked up: the default configuration unless `args` name one.
+pub fn bantin<I, S>(args: I) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let cwd = tempfile::tempdir().expect("create a temp dir");
+    Command::new(env!("CARGO_BIN_EXE_bantin"))
+        .args(args)
+        .current_dir(cwd.path())
+        .env_remove("BANTIN_CONFIG")
+        .env("RUST_LOG", "off")
+        .output()
+        .expect("run the bantin binary")
+}
+
+/// Whether XML 1.0 forbids `c` even as a character reference.
+pub fn xml_forbidden(c: char) -> bool {
+    matches!(c, '\u{0}'..='\u{8}' | '\u{B}' | '\u{C}' | '\u{E}'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}')
+}
+
+/// XML 1.0 well-formedness, one root element, and no characters XML forbids,
+/// written or escaped.
+pub fn assert_well_formed_xml(bytes: &[u8], what: &str) {
+    let text = std::str::from_utf8(bytes).unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert_eq!(
+        text.chars().find(|&c| xml_forbidden(c)),
+        None,
+        "{what}: a character XML forbids"
+    );
+    let mut reader = quick_xml::Reader::from_str(text);
+    let (mut depth, mut roots) = (0_i32, 0);
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Start(_)) => {
+                roots += i32::from(depth == 0);
+                depth += 1;
+            }
+            Ok(quick_xml::events::Event::End(_)) => depth -= 1,
+            Ok(quick_xml::events::Event::Empty(_)) if depth == 0 => roots += 1,
+            Ok(quick_xml::events::Event::Text(t)) => {
+                // Character references must not smuggle forbidden characters in.
+                let t = t.unescape().unwrap_or_else(|e| panic!("{what}: {e}"));
+                assert_eq!(t.chars().find(|&c| xml_forbidden(c)), None, "{what}");
+            }
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => panic!(
+                "{what}: not well-formed at byte {}: {e}",
+                reader.error_position()
+            ),
+        }
+    }
+    assert_eq!((depth, roots), (0, 1), "{what}: one root element, closed");
+}
+
 impl Daemon {
     /// Starts `bantin` with `args` and waits for its `listening on` line.
     pub fn start(args: &[&std::ffi::OsStr]) -> Daemon {
+        Daemon::start_within(args, START_TIMEOUT, HTTP_TIMEOUT)
+    }
+
+    /// Starts `bantin --config <config>`, waits at most `limit` for its address,
+    /// and gives each HTTP exchange up to a minute.
+    pub fn serve(config: &Path, limit: Duration) -> Daemon {
+        Daemon::start_within(
+            &["--config".as_ref(), config.as_os_str()],
+            limit,
+            SLOW_HTTP_TIMEOUT,
+        )
+    }
+
+    /// Starts `bantin` with `args`, waits at most `limit` for its `listening on`
+    /// line, and lets each HTTP exchange take up to `http`.
+    pub fn start_within(args: &[&std::ffi::OsStr], limit: Duration, http: Duration) -> Daemon {
         let (mut child, stderr, _) = spawn(args);
         let stdout = child.stdout.take().expect("stdout is piped");
         let (tx, rx) = mpsc::channel();
@@ -169,7 +249,7 @@ impl Daemon {
                 let _ = tx.send(line);
             }
         });
-        let deadline = Instant::now() + START_TIMEOUT;
+        let deadline = Instant::now() + limit;
         let port = loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match rx.recv_timeout(left) {
@@ -185,16 +265,13 @@ impl Daemon {
                     let _ = child.kill();
                     let _ = child.wait();
                     panic!(
-                        "no `listening on` line within {START_TIMEOUT:?}; stderr:\n{}",
+                        "no `listening on` line within {limit:?}; stderr:\n{}",
                         stderr.lock().unwrap()
                     );
                 }
             }
         };
-        let agent = ureq::AgentBuilder::new()
-            .timeout(HTTP_TIMEOUT)
-            .redirects(0)
-            .build();
+        let agent = ureq::AgentBuilder::new().timeout(http).redirects(0).build();
         Daemon {
             child,
             port,
@@ -245,7 +322,7 @@ impl Daemon {
             .collect();
         let mut body = Vec::new();
         resp.into_reader()
-            .take(64 * 1024 * 1024)
+            .take(BODY_LIMIT)
             .read_to_end(&mut body)
             .unwrap_or_else(|e| panic!("{method} {url}: reading the body: {e}"));
         Reply {
@@ -313,9 +390,35 @@ impl Daemon {
 
     /// Sends `signal`.
     pub fn signal(&self, signal: rustix::process::Signal) {
-        let pid = rustix::process::Pid::from_child(&self.child);
         // The child may have exited already; then there is nothing to signal.
-        let _ = rustix::process::kill_process(pid, signal);
+        let _ = rustix::process::kill_process(self.pid(), signal);
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> rustix::process::Pid {
+        rustix::process::Pid::from_child(&self.child)
+    }
+
+    /// `VmRSS` from `/proc/<pid>/status`, in KiB.
+    pub fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("read /proc/<pid>/status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("a VmRSS line")
+    }
+
+    /// Whether the process is still running.
+    pub fn alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// SIGKILL, and reap.
+    pub fn kill9(&mut self) {
+        self.signal(rustix::process::Signal::KILL);
+        let _ = self.child.wait();
     }
 
     /// Waits for the daemon to exit, at most `limit`.
