@@ -31,7 +31,8 @@ pub struct Stamp {
 /// not. Dates are always day first. A date without a time is midnight local time. A time with an
 /// explicit offset (or `ICT`, which is +07:00) is that instant; a time without one is local in `tz`.
 /// Fractions of a second are dropped: every output form carries whole seconds, and
-/// the instant served must be the instant written.
+/// the instant served must be the instant written. Years outside 1–9999 are not
+/// dates (RFC 3339 and RFC 2822 write four digits).
 pub fn parse(line: &str, tz: Tz) -> Option<Stamp> {
     let line = line.trim();
     if line.is_empty() {
@@ -42,7 +43,7 @@ pub fn parse(line: &str, tz: Tz) -> Option<Stamp> {
         .or_else(|| try_parse_rfc2822(line, tz))
         .or_else(|| try_parse_vietnamese(line, tz))?;
     stamp.at = stamp.at.with_nanosecond(0).unwrap_or(stamp.at);
-    Some(stamp)
+    (1..=9999).contains(&stamp.at.year()).then_some(stamp)
 }
 
 /// RFC 2822 for RSS: `Sun, 10 May 2020 15:33:00 +0700` (two-digit day, English names, the zone's offset at that instant).
@@ -558,6 +559,14 @@ mod tests {
         assert_eq!(rfc2822(&s.at), "Thu, 10 May 1010 08:33:00 +0000");
         assert_eq!(parse(&rfc3339(&s.at), HCM).unwrap().at, s.at);
         assert_eq!(fixed(&s.at), s.at);
+    }
+
+    /// Found by fuzzing: a six-digit year parsed, and its RFC 3339 form did not.
+    #[test]
+    fn years_beyond_four_digits_are_not_dates() {
+        assert_eq!(parse("Sun, 10 May 222020 15:33:00 +0700", HCM), None);
+        assert_eq!(parse("10/05/12020 15:33", HCM), None);
+        assert!(parse("10/05/9999 15:33", HCM).is_some());
     }
 
     /// Found by fuzzing: fractions of a second were kept but never written out.
