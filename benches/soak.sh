@@ -364,6 +364,17 @@ taskset -c 0 python3 "$tmp/sampler.py" "$addr" "$tmp/paths.txt" "$tmp/stop" "$tm
 pids+=($!)
 sampler_pid=$!
 
+# RSS every 10 s during the load, to tell a step from a steady climb.
+(
+    t=0
+    while [[ ! -e $tmp/stop ]] && ((t <= margin)); do
+        echo "$t $(rss_kb)" >>"$tmp/rss.txt"
+        sleep 10
+        t=$((t + 10))
+    done
+) &
+pids+=($!)
+
 echo "load: ${DURATION} s, mutating at ${RATE}/s, sampling every 2 s" >&2
 run_wrk "$DURATION" "$tmp/load.txt" || true
 touch "$tmp/stop"
@@ -411,6 +422,7 @@ echo "samples:        $samples responses checked, ${sample_failures:-?} failures
     "$consistent of $compared gzip bodies decompress to the identity body fetched just before"
 echo "RSS:            after warm-up $rss_warm kB, after the run $rss_after kB" \
     "($(awk -v a="$rss_after" -v w="$rss_warm" 'BEGIN { printf "%+.1f%%", (a - w) * 100 / w }'))"
+echo "RSS every 10 s: $(awk '{printf "%s%d", (NR > 1 ? " " : ""), $2 / 1024}' "$tmp/rss.txt") MB"
 echo "daemon log:     $log_warnings warnings, $log_errors errors"
 if ((${#fail[@]})); then
     tail -n +2 "$tmp/samples.txt" | head -20
