@@ -3,6 +3,8 @@
 #
 #   benches/soak.sh                              # 100000 articles, 120 s of load
 #   ARTICLES=20000 DURATION=30 benches/soak.sh   # a quicker run
+#   DAEMON_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 benches/soak.sh
+#                                                # the daemon on another malloc
 #
 # What runs, loopback only:
 #   bantin   on a generated store (feeds of 50 items), pinned to core 1
@@ -67,7 +69,7 @@ items = 50
 EOF
 
 t0=$(date +%s)
-taskset -c 1 "$target/release/bantin" --config "$tmp/bantin.toml" >"$tmp/bantin.out" 2>"$tmp/bantin.err" &
+env ${DAEMON_PRELOAD:+LD_PRELOAD="$DAEMON_PRELOAD"} taskset -c 1 "$target/release/bantin" --config "$tmp/bantin.toml" >"$tmp/bantin.out" 2>"$tmp/bantin.err" &
 bantin_pid=$!
 pids+=("$bantin_pid")
 for _ in $(seq 6000); do
