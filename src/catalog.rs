@@ -48,6 +48,15 @@ pub struct Changes {
 }
 
 impl Changes {
+    /// Adds another refresh's changes to these.
+    pub fn absorb(&mut self, other: Changes) {
+        self.added += other.added;
+        self.changed += other.changed;
+        self.removed += other.removed;
+        self.rejected += other.rejected;
+        self.ids.extend(other.ids);
+    }
+
     /// Whether the served articles may differ.
     pub fn any(&self) -> bool {
         self.added + self.changed + self.removed > 0

@@ -253,16 +253,25 @@ impl Worker {
         }
     }
 
+    /// Whether the store root is there; when it has gone, the watcher is dropped
+    /// (once, with a warning) and the last good state keeps being served.
+    fn root_present(&mut self) -> bool {
+        if self.cfg.store.is_dir() {
+            return true;
+        }
+        if self.watcher.take().is_some() {
+            tracing::warn!(
+                "store root {} is missing; serving the last good state until it reappears",
+                self.cfg.store.display()
+            );
+        }
+        false
+    }
+
     /// Re-reads what events named and publishes the result.
     fn apply(&mut self, paths: &[PathBuf], started: Instant) {
         let root = self.cfg.store.clone();
-        if !root.is_dir() {
-            if self.watcher.take().is_some() {
-                tracing::warn!(
-                    "store root {} was removed; serving the last good state until it reappears",
-                    root.display()
-                );
-            }
+        if !self.root_present() {
             return;
         }
         // Re-examine the smallest set of subtrees that covers every event path.
@@ -285,13 +294,7 @@ impl Worker {
                 .catalog
                 .refresh(&root, sub, self.cfg.max_file_size, self.cfg.tz, true)
             {
-                Ok(c) => {
-                    total.added += c.added;
-                    total.changed += c.changed;
-                    total.removed += c.removed;
-                    total.rejected += c.rejected;
-                    total.ids.extend(c.ids);
-                }
+                Ok(c) => total.absorb(c),
                 Err(e) => tracing::warn!("cannot re-read {}: {e}", sub.display()),
             }
         }
@@ -305,13 +308,7 @@ impl Worker {
     /// Compares the whole store with the catalog and re-reads what differs.
     fn reconcile(&mut self) {
         let root = self.cfg.store.clone();
-        if !root.is_dir() {
-            if self.watcher.take().is_some() {
-                tracing::warn!(
-                    "store root {} is missing; serving the last good state until it reappears",
-                    root.display()
-                );
-            }
+        if !self.root_present() {
             return;
         }
         match self
