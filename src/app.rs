@@ -12,11 +12,20 @@ use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::index::Index;
 use crate::server::{self, Limits, Snapshot, State};
-use crate::site::Site;
+use crate::site::{Compressor, Site};
 use crate::systemd;
 
 /// Scans the store and renders every resource, logging what was rejected.
 pub fn load(cfg: &Config) -> anyhow::Result<(Catalog, Site)> {
+    load_and(cfg, || ()).map(|(catalog, site, ())| (catalog, site))
+}
+
+/// [`load`], running `alongside` on another thread once the store is scanned,
+/// while the index is built and the site rendered.
+fn load_and<T: Send>(
+    cfg: &Config,
+    alongside: impl FnOnce() -> T + Send,
+) -> anyhow::Result<(Catalog, Site, T)> {
     let started = Instant::now();
     let catalog = Catalog::scan(&cfg.store, cfg.max_file_size, cfg.tz)
         .with_context(|| format!("cannot read the store {}", cfg.store.display()))?;
@@ -24,11 +33,19 @@ pub fn load(cfg: &Config) -> anyhow::Result<(Catalog, Site)> {
         tracing::warn!(path = %path.display(), "rejected: {error}");
     }
     let scanned = started.elapsed();
-    let index = Arc::new(Index::new(catalog.entries.clone()));
-    let indexed = started.elapsed();
-    let render_started = Instant::now();
-    let hydrate = |e: &crate::index::Entry| crate::catalog::hydrate(e, cfg.max_file_size, cfg.tz);
-    let (site, errors) = Site::build(cfg, index, SystemTime::now(), &hydrate);
+    let ((site, errors, indexed, render_started), other) = std::thread::scope(|s| {
+        let other = s.spawn(alongside);
+        let index = Arc::new(Index::new(catalog.entries.clone()));
+        let indexed = started.elapsed();
+        let render_started = Instant::now();
+        let hydrate =
+            |e: &crate::index::Entry| crate::catalog::hydrate(e, cfg.max_file_size, cfg.tz);
+        let (site, errors) = Site::build(cfg, index, SystemTime::now(), &hydrate);
+        let other = other
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        ((site, errors, indexed, render_started), other)
+    });
     for e in errors {
         tracing::error!("{e}");
     }
@@ -46,7 +63,7 @@ pub fn load(cfg: &Config) -> anyhow::Result<(Catalog, Site)> {
         "store loaded from {}",
         cfg.store.display()
     );
-    Ok((catalog, site))
+    Ok((catalog, site, other))
 }
 
 fn unix_now() -> f64 {
@@ -65,21 +82,28 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
         .map_err(|e| tracing::warn!("metrics disabled: {e}"))
         .ok();
     let cfg = Arc::new(cfg);
-    let loaded = {
-        let cfg = cfg.clone();
-        tokio::task::spawn_blocking(move || load(&cfg)).await??
-    };
     let state = Arc::new(State {
         snapshot: Default::default(),
         metrics,
     });
-    let (catalog, site) = loaded;
+    let compressor = Compressor::start().context("cannot start the compression thread")?;
+    let (catalog, site, watch) = {
+        let (cfg, state, compressor) = (cfg.clone(), state.clone(), compressor.clone());
+        tokio::task::spawn_blocking(move || {
+            // Watching starts once the scan is done (else every file the scan opens
+            // would be an event), and the watch thread's first act is to reconcile.
+            load_and(&cfg, || crate::watch::start(cfg.clone(), state, compressor))
+        })
+        .await??
+    };
+    compressor.queue(&site);
     state.snapshot.store(Some(Arc::new(Snapshot::new(
         site,
         cfg.clone(),
         catalog.rejected_count(),
     ))));
-    let watcher = crate::watch::spawn(cfg.clone(), catalog, state.clone())
+    let watcher = watch
+        .run(catalog)
         .context("cannot start the store watcher thread")?;
     // Every handler is installed before the address is announced: whoever reads it
     // may signal at once, and an uninstalled SIGHUP or SIGTERM would kill us.

@@ -121,17 +121,42 @@ const BOILERPLATE: &[&str] = &[
 /// Line prefixes of CMS furniture with numbers in them.
 const BOILERPLATE_PREFIXES: &[&str] = &["tổng số điểm của bài viết là:", "xếp hạng:"];
 
+/// How much of a file to parse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Depth {
+    /// Everything.
+    Full,
+    /// The header only (capture clock, breadcrumb, title, date line): what the
+    /// index needs. The article has no summary, paragraphs, author, source or
+    /// tags; whether the file is an article, and every warning, are as with
+    /// [`Depth::Full`], since nothing under the date line can reject a file or
+    /// warn about it.
+    Head,
+}
+
 /// Parses one article's clean text (see [`crate::text::decode`]).
 pub fn parse(text: &str, src: &Source<'_>) -> Result<Parsed, ArticleError> {
-    let lines: Vec<(usize, String)> = text
-        .lines()
-        .enumerate()
-        .map(|(i, l)| (i + 1, squash_spaces(l)))
-        .collect();
+    parse_lines(text.lines(), src, Depth::Full)
+}
+
+/// Parses decoded text that is not normalised yet (see [`crate::text::decode_raw`]),
+/// normalising only the lines it reads: with [`Depth::Head`] that is a handful.
+/// Gives what [`parse`] gives for the normalised text, cut to `depth`.
+pub fn parse_raw(raw: &str, src: &Source<'_>, depth: Depth) -> Result<Parsed, ArticleError> {
+    parse_lines(crate::text::raw_lines(raw).map(normalize), src, depth)
+}
+
+fn parse_lines<L: AsRef<str>>(
+    lines: impl Iterator<Item = L>,
+    src: &Source<'_>,
+    depth: Depth,
+) -> Result<Parsed, ArticleError> {
     let mut warnings = Vec::new();
     let mut rest = Lines {
-        lines: &lines,
-        pos: 0,
+        lines: lines
+            .enumerate()
+            .map(|(i, l)| (i + 1, squash_spaces(l.as_ref())))
+            .peekable(),
     };
 
     // Header: capture clock, then breadcrumb, each optional.
@@ -210,7 +235,10 @@ pub fn parse(text: &str, src: &Source<'_>) -> Result<Parsed, ArticleError> {
         (None, None, None) => return Err(ArticleError::NoDate),
     };
 
-    let body = read_body(rest.remaining());
+    let body = match depth {
+        Depth::Full => read_body(rest.lines),
+        Depth::Head => Body::default(),
+    };
     let mut paragraphs = body.paragraphs.into_iter();
     let summary = paragraphs.next().unwrap_or_default();
     let paragraphs: Vec<String> = paragraphs.collect();
@@ -247,30 +275,20 @@ fn warn_stamp(warnings: &mut Vec<Warning>, line: usize, stamp: &timestamp::Stamp
     }
 }
 
-/// A cursor over numbered, space-squashed lines.
-struct Lines<'a> {
-    lines: &'a [(usize, String)],
-    pos: usize,
+/// A cursor over numbered, space-squashed lines, read as far as needed.
+struct Lines<I: Iterator<Item = (usize, String)>> {
+    lines: std::iter::Peekable<I>,
 }
 
-impl<'a> Lines<'a> {
+impl<I: Iterator<Item = (usize, String)>> Lines<I> {
     /// The next non-blank line, leaving the cursor on it.
-    fn peek_nonblank(&mut self) -> Option<(usize, &'a str)> {
-        while let Some((n, l)) = self.lines.get(self.pos) {
-            if !l.is_empty() {
-                return Some((*n, l.as_str()));
-            }
-            self.pos += 1;
-        }
-        None
+    fn peek_nonblank(&mut self) -> Option<(usize, &str)> {
+        while self.lines.next_if(|(_, l)| l.is_empty()).is_some() {}
+        self.lines.peek().map(|(n, l)| (*n, l.as_str()))
     }
 
     fn advance(&mut self) {
-        self.pos += 1;
-    }
-
-    fn remaining(&self) -> &'a [(usize, String)] {
-        self.lines.get(self.pos..).unwrap_or_default()
+        self.lines.next();
     }
 }
 
@@ -380,7 +398,7 @@ struct Body {
 }
 
 /// Lead, paragraphs and labelled data from the lines under the date line.
-fn read_body(lines: &[(usize, String)]) -> Body {
+fn read_body(lines: impl Iterator<Item = (usize, String)>) -> Body {
     let mut body = Body::default();
     let mut current: Option<String> = None;
     let flush = |current: &mut Option<String>, paragraphs: &mut Vec<String>| {
@@ -395,20 +413,20 @@ fn read_body(lines: &[(usize, String)]) -> Body {
             flush(&mut current, &mut body.paragraphs);
             continue;
         }
-        if is_end(line) {
+        if is_end(&line) {
             break;
         }
-        if let Some(v) = labelled(line, AUTHOR_LABELS) {
+        if let Some(v) = labelled(&line, AUTHOR_LABELS) {
             flush(&mut current, &mut body.paragraphs);
             body.author = Some(v.to_owned()).filter(|v| !v.is_empty());
             continue;
         }
-        if let Some(v) = labelled(line, SOURCE_LABELS) {
+        if let Some(v) = labelled(&line, SOURCE_LABELS) {
             flush(&mut current, &mut body.paragraphs);
             body.source = Some(v.to_owned()).filter(|v| !v.is_empty());
             continue;
         }
-        if let Some(v) = labelled(line, TAG_LABELS) {
+        if let Some(v) = labelled(&line, TAG_LABELS) {
             flush(&mut current, &mut body.paragraphs);
             body.tags.extend(
                 v.split([',', ';'])
@@ -417,7 +435,7 @@ fn read_body(lines: &[(usize, String)]) -> Body {
             );
             continue;
         }
-        if classify(line) == Kind::Boilerplate {
+        if classify(&line) == Kind::Boilerplate {
             flush(&mut current, &mut body.paragraphs);
             continue;
         }
@@ -426,11 +444,11 @@ fn read_body(lines: &[(usize, String)]) -> Body {
         match &mut current {
             Some(p) if !ends_sentence(p) && !body.paragraphs.is_empty() => {
                 p.push(' ');
-                p.push_str(line);
+                p.push_str(&line);
             }
             _ => {
                 flush(&mut current, &mut body.paragraphs);
-                current = Some(line.clone());
+                current = Some(line);
                 if !lead_done {
                     // The lead stands alone even when it does not end a sentence.
                     flush(&mut current, &mut body.paragraphs);

@@ -6,14 +6,14 @@
 //! serving its last good article: the catalog records the new (size, mtime) and
 //! the error, so the next change to the file is read again.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use chrono_tz::Tz;
 
-use crate::article::{Article, Warning};
+use crate::article::{Article, Depth, Warning};
 use crate::index::{Entries, Entry};
 use crate::store::{self, Candidate, FileError};
 
@@ -67,7 +67,9 @@ impl Changes {
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
     /// Files by path.
-    pub files: BTreeMap<PathBuf, FileState>,
+    files: BTreeMap<PathBuf, FileState>,
+    /// How many of `files` have an error.
+    failing: usize,
     /// Articles by id (an id belongs to the first path that claimed it).
     pub entries: Entries,
     /// Refusals seen while listing (bad symlinks, FIFOs, unreadable folders).
@@ -98,20 +100,24 @@ impl Catalog {
         let listing = store::list_under(root, &canonical_root, sub)?;
         let mut changes = Changes::default();
 
-        let known: Vec<PathBuf> = self
-            .files
-            .range(sub.to_owned()..)
-            .take_while(|(p, _)| p.starts_with(sub))
-            .map(|(p, _)| p.clone())
-            .collect();
-        let listed: BTreeSet<&Path> = listing
-            .candidates
-            .iter()
-            .map(|c| c.path.as_path())
-            .collect();
-        for path in known.iter().filter(|p| !listed.contains(p.as_path())) {
-            if let Some(state) = self.files.remove(path) {
-                if let Some(id) = state.serving {
+        let known = || {
+            self.files
+                .range(sub.to_owned()..)
+                .take_while(|(p, _)| p.starts_with(sub))
+                .map(|(p, _)| p)
+        };
+        if known().next().is_some() {
+            let listed: HashSet<&Path> = listing
+                .candidates
+                .iter()
+                .map(|c| c.path.as_path())
+                .collect();
+            let gone: Vec<PathBuf> = known()
+                .filter(|p| !listed.contains(p.as_path()))
+                .cloned()
+                .collect();
+            for path in gone {
+                if let Some(id) = self.forget(&path).and_then(|state| state.serving) {
                     self.entries.remove(&id);
                     changes.removed += 1;
                     changes.ids.insert(id);
@@ -143,10 +149,29 @@ impl Catalog {
             })
             .collect();
         let loaded = load_parallel(&to_read, cap, tz);
+        let mut read = Vec::with_capacity(to_read.len());
         for (c, result) in to_read.into_iter().zip(loaded) {
-            self.record(c, result, &mut changes);
+            let state = self.record(&c, result, &mut changes);
+            self.failing += usize::from(state.error.is_some());
+            read.push((c.path, state));
+        }
+        if self.files.is_empty() {
+            // The first scan: build the map in one pass from the sorted listing.
+            self.files = read.into_iter().collect();
+        } else {
+            for (path, state) in read {
+                self.forget(&path);
+                self.files.insert(path, state);
+            }
         }
         Ok(changes)
+    }
+
+    /// Drops what is known of `path`, returning it.
+    fn forget(&mut self, path: &Path) -> Option<FileState> {
+        let state = self.files.remove(path)?;
+        self.failing -= usize::from(state.error.is_some());
+        Some(state)
     }
 
     /// Files that are rejected now, with why, sorted by path.
@@ -164,17 +189,17 @@ impl Catalog {
 
     /// How many files are rejected now.
     pub fn rejected_count(&self) -> usize {
-        self.rejected().count()
+        self.failing + self.listing_errors.len()
     }
 
+    /// Applies what reading `c` gave to the served entries; returns the file's new state.
     fn record(
         &mut self,
-        c: Candidate,
+        c: &Candidate,
         result: Result<(Entry, Vec<Warning>), FileError>,
         changes: &mut Changes,
-    ) {
-        let previous = self.files.remove(&c.path);
-        let serving = previous.as_ref().and_then(|s| s.serving.clone());
+    ) -> FileState {
+        let serving = self.files.get(&c.path).and_then(|s| s.serving.clone());
         let mut state = FileState {
             len: c.len,
             modified: c.modified,
@@ -210,7 +235,7 @@ impl Catalog {
                 changes.rejected += 1;
             }
         }
-        self.files.insert(c.path, state);
+        state
     }
 }
 
@@ -226,34 +251,39 @@ pub fn hydrate(entry: &Entry, cap: u64, tz: Tz) -> Option<Arc<Article>> {
         len: 0,
         modified: None,
     };
-    let loaded = store::load(&candidate, cap, tz).ok()?;
+    let loaded = store::load(&candidate, cap, tz, Depth::Full).ok()?;
     (loaded.parsed.article.id == entry.article.id).then(|| Arc::new(loaded.parsed.article))
 }
 
-/// Reads candidates on every available core into lean entries; results in input
-/// order. Each body is dropped on the thread that parsed it, so a full store's
-/// text is never in memory at once. A parser panic (a bug) rejects that one file
-/// instead of taking the daemon down.
+/// Reads candidates on every available core into lean entries: each file's
+/// header is parsed and its bytes hashed, and the rest is dropped on the thread
+/// that read it, so a full store's text is never in memory at once. Results are
+/// in input order. A parser panic (a bug) rejects that one file instead of
+/// taking the daemon down.
 fn load_parallel(
     candidates: &[Candidate],
     cap: u64,
     tz: Tz,
 ) -> Vec<Result<(Entry, Vec<Warning>), FileError>> {
-    crate::pool::map(candidates, |c| {
-        let load = || {
-            store::load(c, cap, tz).map(|l| {
-                (
-                    Entry::lean(l.parsed.article, l.modified, &c.path),
-                    l.parsed.warnings,
-                )
+    use rayon::prelude::*;
+    candidates
+        .par_iter()
+        .map(|c| {
+            let load = || {
+                store::load(c, cap, tz, Depth::Head).map(|l| {
+                    (
+                        Entry::lean(l.parsed.article, l.modified, &c.path, l.digest),
+                        l.parsed.warnings,
+                    )
+                })
+            };
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(load)).unwrap_or_else(|_| {
+                Err(FileError::Io(std::io::Error::other(
+                    "the parser panicked on this file (a bug: please report it)",
+                )))
             })
-        };
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(load)).unwrap_or_else(|_| {
-            Err(FileError::Io(std::io::Error::other(
-                "the parser panicked on this file (a bug: please report it)",
-            )))
         })
-    })
+        .collect()
 }
 
 #[cfg(test)]
@@ -262,6 +292,37 @@ mod tests {
     use chrono_tz::Asia::Ho_Chi_Minh;
 
     const GOOD: &str = "Tiêu đề một\n10/05/2020 15:33\nDẫn.\n";
+
+    #[test]
+    fn an_edit_below_the_header_is_a_change_even_at_the_same_size_and_mtime() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let file = root.join("x.txt");
+        std::fs::write(&file, GOOD).unwrap();
+        let mtime = std::fs::metadata(&file).unwrap().modified().unwrap();
+        let mut c = Catalog::scan(root, 1 << 20, Ho_Chi_Minh).unwrap();
+        let before = c.entries["x"].clone();
+        assert!(before.article.paragraphs.is_empty() && before.article.summary.is_empty());
+
+        // The same bytes read again: no change.
+        let ch = c.refresh(root, &file, 1 << 20, Ho_Chi_Minh, true).unwrap();
+        assert_eq!(ch, Changes::default());
+
+        std::fs::write(&file, GOOD.replace("Dẫn.", "Dẫn!")).unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&file)
+            .unwrap()
+            .set_modified(mtime)
+            .unwrap();
+        let ch = c.refresh(root, &file, 1 << 20, Ho_Chi_Minh, true).unwrap();
+        assert_eq!((ch.changed, ch.ids.len()), (1, 1));
+        assert_eq!(
+            c.entries["x"].article, before.article,
+            "the header is the same"
+        );
+        assert_ne!(c.entries["x"].digest, before.digest);
+    }
 
     #[test]
     fn refresh_follows_adds_edits_breaks_and_deletes() {

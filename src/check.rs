@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use crate::article::{Article, Warning};
+use crate::article::{Article, Depth, Warning};
 use crate::store::{self, Candidate};
 use crate::timestamp::rfc3339;
 
@@ -109,7 +109,7 @@ pub fn run(
         let mut ids = BTreeSet::new();
         for (candidate, file) in found {
             let result = candidate
-                .and_then(|c| store::load(&c, cap, tz))
+                .and_then(|c| store::load(&c, cap, tz, Depth::Full))
                 .and_then(|l| {
                     if ids.insert(l.parsed.article.id.clone()) {
                         Ok(l)

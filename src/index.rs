@@ -35,7 +35,8 @@ pub struct Entry {
     pub modified: Option<SystemTime>,
     /// The file the full article is read back from.
     pub source: Option<Arc<std::path::Path>>,
-    /// A hash of the full article's body, so a change to it is a change to the entry.
+    /// A hash of the article's text (the file's bytes for a lean entry, the body
+    /// paragraphs for a full one), so a change to it is a change to the entry.
     pub digest: u128,
 }
 
@@ -50,15 +51,15 @@ impl Entry {
         }
     }
 
-    /// A lean entry for `article` read from `source`: the body is dropped here and
-    /// read again from the file when needed.
+    /// A lean entry for `article`, parsed to [`crate::article::Depth::Head`] from
+    /// `source`, whose bytes hash to `digest` (see [`crate::store::digest`]): the
+    /// rest is read again from the file when needed.
     pub fn lean(
-        mut article: Article,
+        article: Article,
         modified: Option<SystemTime>,
         source: &std::path::Path,
+        digest: u128,
     ) -> Entry {
-        let digest = body_digest(&article);
-        article.paragraphs = Vec::new();
         Entry {
             article: Arc::new(article),
             modified,
@@ -77,15 +78,12 @@ impl Entry {
 
 /// A hash of an article's body paragraphs.
 fn body_digest(a: &Article) -> u128 {
-    let mut h = blake3::Hasher::new();
+    let mut text = Vec::new();
     for p in &a.paragraphs {
-        h.update(p.as_bytes());
-        h.update(&[0]);
+        text.extend_from_slice(p.as_bytes());
+        text.push(0);
     }
-    let bytes: [u8; 16] = h.finalize().as_bytes()[..16]
-        .try_into()
-        .expect("a blake3 hash has 32 bytes");
-    u128::from_le_bytes(bytes)
+    crate::store::digest(&text)
 }
 
 /// The order of feed items: newest first, ties by id.

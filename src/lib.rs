@@ -11,7 +11,6 @@ pub mod catalog;
 pub mod check;
 pub mod config;
 pub mod index;
-pub mod pool;
 pub mod render;
 pub mod server;
 pub mod site;

@@ -13,7 +13,7 @@ use std::time::SystemTime;
 use chrono_tz::Tz;
 use unicode_normalization::UnicodeNormalization;
 
-use crate::article::{self, ArticleError, Parsed};
+use crate::article::{self, ArticleError, Depth, Parsed};
 use crate::text::{self, TextError};
 
 /// Why a candidate file was rejected.
@@ -250,12 +250,15 @@ pub struct Loaded {
     pub parsed: Parsed,
     /// The file's modification time when read.
     pub modified: Option<SystemTime>,
+    /// A hash of the file's bytes: any change to the file changes it.
+    pub digest: u128,
 }
 
-/// Reads and parses one candidate.
-pub fn load(c: &Candidate, cap: u64, tz: Tz) -> Result<Loaded, FileError> {
+/// Reads one candidate and parses it to `depth`.
+pub fn load(c: &Candidate, cap: u64, tz: Tz, depth: Depth) -> Result<Loaded, FileError> {
     let (bytes, meta) = read_capped(&c.path, cap)?;
-    let clean = text::decode(&bytes)?;
+    let digest = digest(&bytes);
+    let decoded = text::decode_raw(&bytes)?;
     let modified = meta.modified().ok();
     let folder = c
         .path
@@ -268,8 +271,8 @@ pub fn load(c: &Candidate, cap: u64, tz: Tz) -> Result<Loaded, FileError> {
         modified,
         tz,
     };
-    let mut parsed = article::parse(&clean.text, &src)?;
-    let mut warnings: Vec<_> = clean
+    let mut parsed = article::parse_raw(&decoded.text, &src, depth)?;
+    let mut warnings: Vec<_> = decoded
         .warnings
         .into_iter()
         .map(|message| article::Warning {
@@ -279,7 +282,19 @@ pub fn load(c: &Candidate, cap: u64, tz: Tz) -> Result<Loaded, FileError> {
         .collect();
     warnings.append(&mut parsed.warnings);
     parsed.warnings = warnings;
-    Ok(Loaded { parsed, modified })
+    Ok(Loaded {
+        parsed,
+        modified,
+        digest,
+    })
+}
+
+/// The first 128 bits of the BLAKE3 hash of `bytes`.
+pub fn digest(bytes: &[u8]) -> u128 {
+    let hash = blake3::hash(bytes);
+    let mut half = [0; 16];
+    half.copy_from_slice(&hash.as_bytes()[..16]);
+    u128::from_le_bytes(half)
 }
 
 #[cfg(test)]

@@ -29,22 +29,40 @@ pub struct Clean {
     pub warnings: Vec<String>,
 }
 
-/// Decodes and normalises one file's bytes.
+/// Decodes and normalises one file's bytes (see [`decode_raw`] and [`normalize`]).
+pub fn decode(bytes: &[u8]) -> Result<Clean, TextError> {
+    let raw = decode_raw(bytes)?;
+    Ok(Clean {
+        text: normalize(&raw.text),
+        warnings: raw.warnings,
+    })
+}
+
+/// Text decoded from a file but not yet normalised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decoded<'a> {
+    /// The text, in the file's line ends and normalisation form.
+    pub text: Cow<'a, str>,
+    /// Repairs worth telling an editor about (encoding fallbacks, cut-off characters).
+    pub warnings: Vec<String>,
+}
+
+/// Decodes one file's bytes.
 ///
 /// UTF-8 is tried first (a BOM is dropped). A file that is valid UTF-8 except for
 /// an incomplete sequence at its very end was caught mid-write: the broken tail is
 /// dropped with a warning. Anything else that is not UTF-8 is decoded as
 /// Windows-1258, the legacy Vietnamese code page, with a warning.
-pub fn decode(bytes: &[u8]) -> Result<Clean, TextError> {
+pub fn decode_raw(bytes: &[u8]) -> Result<Decoded<'_>, TextError> {
     if bytes.is_empty() {
         return Err(TextError::Empty);
     }
-    if let Some(at) = bytes.iter().position(|&b| b == 0) {
+    if let Some(at) = memchr::memchr(0, bytes) {
         return Err(TextError::Binary(at));
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut warnings = Vec::new();
-    let decoded: Cow<'_, str> = match std::str::from_utf8(bytes) {
+    let text: Cow<'_, str> = match simdutf8::compat::from_utf8(bytes) {
         Ok(s) => Cow::Borrowed(s),
         // `error_len() == None` means the input ended inside a multi-byte sequence.
         Err(e) if e.error_len().is_none() => {
@@ -63,10 +81,48 @@ pub fn decode(bytes: &[u8]) -> Result<Clean, TextError> {
             text
         }
     };
-    Ok(Clean {
-        text: normalize(&decoded),
-        warnings,
-    })
+    Ok(Decoded { text, warnings })
+}
+
+/// The lines of decoded text, ended by `\r\n`, `\r` or `\n`.
+///
+/// Normalising each of these lines gives exactly the lines of the normalised text
+/// (`normalize(s).lines()`): a line end is a boundary no normalisation step
+/// crosses. So a reader that needs only the first lines of a file normalises
+/// only those.
+pub fn raw_lines(s: &str) -> RawLines<'_> {
+    RawLines { rest: s }
+}
+
+/// Iterator of [`raw_lines`].
+#[derive(Debug, Clone)]
+pub struct RawLines<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Iterator for RawLines<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        let b = self.rest.as_bytes();
+        let (line, rest) = match memchr::memchr2(b'\r', b'\n', b) {
+            None => (self.rest, ""),
+            Some(i) => {
+                let end = if b[i] == b'\r' && b.get(i + 1) == Some(&b'\n') {
+                    i + 2
+                } else {
+                    i + 1
+                };
+                // Both ends are at ASCII bytes, so at character boundaries.
+                (&self.rest[..i], &self.rest[end..])
+            }
+        };
+        self.rest = rest;
+        Some(line)
+    }
 }
 
 /// NFC, `\n` line ends, and only characters XML 1.0 allows.
@@ -250,6 +306,29 @@ mod tests {
         }
         for s in ["a\u{300}", "\u{2000}", "\u{1161}", "\u{1E00}", "\u{2126}"] {
             assert!(!surely_nfc(s.as_bytes()), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn raw_lines_are_the_lines_of_the_normalised_text() {
+        for s in [
+            "",
+            "\n",
+            "a",
+            "a\n",
+            "a\r",
+            "a\r\n",
+            "a\n\n",
+            "a\r\r\nb",
+            "\r\n\r",
+            "a\rb\nc\r\nd",
+            "e\n\u{301}x",
+            "a\u{1}\u{301}\r\u{300}b\r\n",
+        ] {
+            let normalised = normalize(s);
+            let want: Vec<&str> = normalised.lines().collect();
+            let got: Vec<String> = raw_lines(s).map(normalize).collect();
+            assert_eq!(got, want, "{s:?}");
         }
     }
 

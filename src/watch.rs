@@ -21,7 +21,7 @@ use crate::catalog::{Catalog, Changes};
 use crate::config::Config;
 use crate::index::Index;
 use crate::server::{Snapshot, State};
-use crate::site::Site;
+use crate::site::{Compressor, Site};
 
 /// A message to the watch thread.
 pub enum Msg {
@@ -59,31 +59,48 @@ impl Handle {
 /// renamed into its place), which the watcher, following the old folder, never reports.
 const ROOT_RETRY: Duration = Duration::from_millis(250);
 
-/// Starts following the store. `catalog` is what the current snapshot was built from.
-///
-/// Returns once the store is watched and has been compared with `catalog` again,
-/// so a change made after the scan but before the watch began is not missed, and
-/// whoever learns that the daemon is up may change the store at once.
-pub fn spawn(cfg: Arc<Config>, catalog: Catalog, state: Arc<State>) -> std::io::Result<Handle> {
+/// Watching that has begun, with its thread not yet running: events queue up
+/// until [`Watch::run`].
+pub struct Watch {
+    worker: Worker,
+    rx: Receiver<Msg>,
+}
+
+/// Starts watching the store; what changes from now on queues up as events until
+/// [`Watch::run`]. Called after the first scan, so the scan's own reads are no
+/// events; what changed between the scan and this call is caught by the
+/// reconciliation the watch thread starts with.
+pub fn start(cfg: Arc<Config>, state: Arc<State>, compressor: Compressor) -> Watch {
     let (tx, rx) = mpsc::channel();
-    let (ready, watching) = mpsc::channel();
-    let worker = Worker {
+    let mut worker = Worker {
         cfg,
-        catalog,
+        catalog: Catalog::default(),
         state,
-        tx: tx.clone(),
+        compressor,
+        tx,
         watcher: None,
         watched: None,
     };
-    let thread = std::thread::Builder::new()
-        .name("bantin-watch".into())
-        .spawn(move || worker.run(rx, ready))?;
-    // An error means the thread ended early; the handle reports nothing more then either.
-    let _ = watching.recv();
-    Ok(Handle {
-        tx,
-        thread: Some(thread),
-    })
+    worker.attach(false);
+    Watch { worker, rx }
+}
+
+impl Watch {
+    /// Runs the watch thread; `catalog` is what the current snapshot was built
+    /// from. The thread first compares the whole store with `catalog` (see
+    /// [`start`]), then follows events.
+    pub fn run(self, catalog: Catalog) -> std::io::Result<Handle> {
+        let Watch { mut worker, rx } = self;
+        worker.catalog = catalog;
+        let tx = worker.tx.clone();
+        let thread = std::thread::Builder::new()
+            .name("bantin-watch".into())
+            .spawn(move || worker.run(rx))?;
+        Ok(Handle {
+            tx,
+            thread: Some(thread),
+        })
+    }
 }
 
 /// The watcher in use: the platform's native one, or polling when the platform
@@ -101,6 +118,7 @@ struct Worker {
     cfg: Arc<Config>,
     catalog: Catalog,
     state: Arc<State>,
+    compressor: Compressor,
     tx: Sender<Msg>,
     watcher: Option<Attached>,
     /// The (device, inode) of the folder the watcher follows.
@@ -117,10 +135,8 @@ fn folder_identity(path: &std::path::Path) -> Option<(u64, u64)> {
 }
 
 impl Worker {
-    fn run(mut self, rx: Receiver<Msg>, ready: Sender<()>) {
-        self.attach(false);
+    fn run(mut self, rx: Receiver<Msg>) {
         self.reconcile();
-        let _ = ready.send(());
         let mut next_reconcile = Instant::now() + self.reconcile_every();
         loop {
             let wait = next_reconcile
@@ -379,6 +395,7 @@ impl Worker {
         metrics::histogram!("bantin_render_seconds").record(render_started.elapsed().as_secs_f64());
         metrics::gauge!("bantin_articles_indexed").set(self.catalog.entries.len() as f64);
         metrics::gauge!("bantin_last_store_change_timestamp_seconds").set(unix_now());
+        self.compressor.queue(&site);
         let rejected = self.catalog.rejected_count();
         crate::systemd::status(&crate::systemd::describe(
             self.catalog.entries.len(),

@@ -1028,7 +1028,13 @@ fn a_file_vanishing_between_listing_and_reading() {
     let candidate = listing.candidates[0].clone();
 
     std::fs::remove_file(root.join("a/x.txt")).unwrap();
-    let e = store::load(&candidate, 1 << 20, chrono_tz::Asia::Ho_Chi_Minh).unwrap_err();
+    let e = store::load(
+        &candidate,
+        1 << 20,
+        chrono_tz::Asia::Ho_Chi_Minh,
+        bantin::article::Depth::Full,
+    )
+    .unwrap_err();
     assert!(
         matches!(&e, store::FileError::Io(io) if io.kind() == std::io::ErrorKind::NotFound),
         "{e}"

@@ -1,12 +1,14 @@
 //! Properties of `text::decode` + `article::parse` over arbitrary input: they never
-//! panic, and every string an article carries is NFC with only XML 1.0 characters.
+//! panic, every string an article carries is NFC with only XML 1.0 characters, and
+//! parsing lines as they are read (`parse_raw`, what the daemon does) gives what
+//! parsing the whole normalised text gives, down to the header-only parse.
 
 // Test code: an unwrap that fails is a failing test, which is what it should be.
 #![allow(clippy::unwrap_used)]
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use bantin::article::{self, Article, Source};
+use bantin::article::{self, Article, Depth, Parsed, Source};
 use bantin::text;
 use chrono_tz::Asia::Ho_Chi_Minh;
 use proptest::prelude::*;
@@ -26,6 +28,17 @@ fn fields(a: &Article) -> Vec<(&'static str, &str)> {
     out.extend(a.tags.iter().map(|v| ("tags", v.as_str())));
     out.extend(a.paragraphs.iter().map(|v| ("paragraphs", v.as_str())));
     out
+}
+
+/// A full parse cut down to what `Depth::Head` promises.
+fn header_only(mut p: Parsed) -> Parsed {
+    let a = &mut p.article;
+    a.summary.clear();
+    a.paragraphs.clear();
+    a.author = None;
+    a.source = None;
+    a.tags.clear();
+    p
 }
 
 fn mtime() -> SystemTime {
@@ -53,7 +66,18 @@ fn check(bytes: &[u8], folder: Option<&str>) -> Result<(), TestCaseError> {
         modified: Some(mtime()),
         tz: Ho_Chi_Minh,
     };
-    if let Ok(parsed) = article::parse(&clean.text, &src) {
+    let whole = article::parse(&clean.text, &src);
+    let raw = text::decode_raw(bytes).unwrap();
+    prop_assert_eq!(&raw.warnings, &clean.warnings);
+    let full = article::parse_raw(&raw.text, &src, Depth::Full);
+    prop_assert_eq!(&full, &whole, "line by line differs from the whole text");
+    let head = article::parse_raw(&raw.text, &src, Depth::Head);
+    prop_assert_eq!(
+        head,
+        whole.clone().map(header_only),
+        "header-only parse differs"
+    );
+    if let Ok(parsed) = whole {
         for (name, v) in fields(&parsed.article) {
             prop_assert!(
                 v.chars().all(xml_char),
@@ -108,11 +132,19 @@ proptest! {
     #[test]
     fn article_like_lines(
         lines in proptest::collection::vec(article_line(), 0..30),
-        crlf in any::<bool>(),
+        ends in proptest::collection::vec(prop_oneof![Just("\n"), Just("\r\n"), Just("\r")], 1..4),
+        last_ended in any::<bool>(),
         bom in any::<bool>(),
         folder in proptest::option::of("[a-zA-Z \u{300}\u{301}\u{1}\u{b}-]{0,12}"),
     ) {
-        let mut text = lines.join(if crlf { "\r\n" } else { "\n" });
+        // Line ends cycle through `ends`: one file may mix them.
+        let mut text = String::new();
+        for (i, line) in lines.iter().enumerate() {
+            text.push_str(line);
+            if last_ended || i + 1 < lines.len() {
+                text.push_str(ends[i % ends.len()]);
+            }
+        }
         if bom {
             text.insert(0, '\u{feff}');
         }

@@ -1,10 +1,12 @@
-//! Arbitrary file bytes → `text::decode` → `article::parse`: no panic, and every
-//! string of a parsed article is NFC with only characters XML 1.0 allows.
+//! Arbitrary file bytes → `text::decode` → `article::parse`: no panic, every
+//! string of a parsed article is NFC with only characters XML 1.0 allows, and the
+//! line-by-line parse the daemon runs (`parse_raw`) gives the same article, or
+//! the same header when only the header is parsed.
 #![no_main]
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use bantin::article::{self, Source};
+use bantin::article::{self, Depth, Source};
 use bantin::text;
 use libfuzzer_sys::fuzz_target;
 use unicode_normalization::is_nfc;
@@ -19,9 +21,31 @@ fuzz_target!(|data: &[u8]| {
         modified: Some(UNIX_EPOCH + Duration::from_secs(1_600_000_000)),
         tz: chrono_tz::Asia::Ho_Chi_Minh,
     };
-    let Ok(parsed) = article::parse(&clean.text, &src) else {
+    let whole = article::parse(&clean.text, &src);
+    let Ok(raw) = text::decode_raw(data) else {
+        panic!("decode accepted what decode_raw refused");
+    };
+    assert_eq!(article::parse_raw(&raw.text, &src, Depth::Full), whole);
+    let head = article::parse_raw(&raw.text, &src, Depth::Head);
+    let Ok(parsed) = whole else {
+        assert!(head.is_err(), "the header-only parse accepted a rejected file");
         return;
     };
+    let Ok(head) = head else {
+        panic!("the header-only parse rejected an article");
+    };
+    let h = &head.article;
+    assert_eq!(
+        (&h.id, &h.categories, &h.title, h.published, h.captured),
+        (
+            &parsed.article.id,
+            &parsed.article.categories,
+            &parsed.article.title,
+            parsed.article.published,
+            parsed.article.captured
+        )
+    );
+    assert_eq!(head.warnings, parsed.warnings);
     let a = &parsed.article;
     let fields = [&a.title, &a.summary]
         .into_iter()

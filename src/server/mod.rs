@@ -23,10 +23,9 @@ use tokio::sync::{Notify, Semaphore};
 
 use crate::config::Config;
 use crate::render;
-use crate::site::{Body, Resource, Site};
+use crate::site::{Body, Coding, Resource, Site};
 use crate::timestamp::http_date;
 use conditional::Decision;
-use negotiate::Coding;
 
 /// What the server answers from: one rendered site and the config it was rendered with.
 #[derive(Debug)]
@@ -222,6 +221,26 @@ pub async fn handle<B>(state: &State, req: &Request<B>) -> Response<Full<Bytes>>
             let headers = req.headers().clone();
             article(snapshot, entry, &headers, head).await
         }
+        Routed::Encode {
+            snapshot,
+            resource,
+            coding,
+            head,
+        } => {
+            // Not compressed yet (a snapshot just published): compress it here,
+            // off the async threads, unless the compressor thread finishes first.
+            let r = resource.clone();
+            let encoded = tokio::task::spawn_blocking(move || {
+                r.encode(coding);
+            })
+            .await;
+            let coding = if encoded.is_ok() {
+                coding
+            } else {
+                Coding::Identity
+            };
+            represent(req.headers(), &resource, coding, &snapshot, head)
+        }
     };
     let status = response.status();
     metrics::counter!("bantin_http_requests_total", "route" => route_label(path), "status" => status_label(status))
@@ -238,10 +257,16 @@ pub async fn handle<B>(state: &State, req: &Request<B>) -> Response<Full<Bytes>>
     response
 }
 
-/// Where a request goes: a response built from memory, or an article page whose
-/// body may have to be read back from the store.
+/// Where a request goes: a response built from memory, an encoding to compute
+/// first, or an article page whose body may have to be read back from the store.
 enum Routed {
     Done(Response<Full<Bytes>>),
+    Encode {
+        snapshot: Arc<Snapshot>,
+        resource: Arc<Resource>,
+        coding: Coding,
+        head: bool,
+    },
     Article {
         snapshot: Arc<Snapshot>,
         entry: crate::index::Entry,
@@ -268,22 +293,22 @@ fn route<B>(state: &State, req: &Request<B>, path: &str) -> Routed {
             }
         }
     }
-    Routed::Done(from_memory(state, req, path))
+    from_memory(state, req, path)
 }
 
 /// Every response that needs nothing but the current snapshot.
-fn from_memory<B>(state: &State, req: &Request<B>, path: &str) -> Response<Full<Bytes>> {
+fn from_memory<B>(state: &State, req: &Request<B>, path: &str) -> Routed {
     if req.method() != Method::GET && req.method() != Method::HEAD {
         let mut r = plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
         r.headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
-        return r;
+        return Routed::Done(r);
     }
     let head = req.method() == Method::HEAD;
     let snapshot = state.snapshot.load_full();
     match path {
         "/healthz" => {
-            return match &snapshot {
+            return Routed::Done(match &snapshot {
                 Some(s) => finish(
                     plain(
                         StatusCode::OK,
@@ -302,7 +327,7 @@ fn from_memory<B>(state: &State, req: &Request<B>, path: &str) -> Response<Full<
                     ),
                     head,
                 ),
-            };
+            });
         }
         "/metrics" => {
             let body = state
@@ -317,23 +342,33 @@ fn from_memory<B>(state: &State, req: &Request<B>, path: &str) -> Response<Full<
             );
             r.headers_mut()
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            return finish(r, head);
+            return Routed::Done(finish(r, head));
         }
         _ => {}
     }
     let Some(snapshot) = snapshot else {
-        return finish(
+        return Routed::Done(finish(
             plain(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "starting: first scan not served yet\n",
             ),
             head,
-        );
+        ));
     };
-    if let Some(resource) = snapshot.site.resources.get(path) {
-        return represent(req.headers(), resource, &snapshot, head);
+    let Some(resource) = snapshot.site.resources.get(path) else {
+        return Routed::Done(finish(plain(StatusCode::NOT_FOUND, "not found\n"), head));
+    };
+    let coding = negotiate::choose(req.headers());
+    if resource.encoded(coding).is_some() {
+        return Routed::Done(represent(req.headers(), resource, coding, &snapshot, head));
     }
-    finish(plain(StatusCode::NOT_FOUND, "not found\n"), head)
+    let resource = resource.clone();
+    Routed::Encode {
+        snapshot,
+        resource,
+        coding,
+        head,
+    }
 }
 
 /// One article's page. Articles that some feed holds are in memory; older ones
@@ -387,17 +422,17 @@ struct Representation<'a> {
     coding: Option<&'static str>,
 }
 
-/// A precomputed resource, negotiated and conditional.
+/// A resource in `coding` (identity if that is not computed), conditional.
 fn represent(
     headers: &HeaderMap,
     r: &Resource,
+    coding: Coding,
     snapshot: &Snapshot,
     head: bool,
 ) -> Response<Full<Bytes>> {
-    let (body, coding) = match negotiate::choose(headers) {
-        Coding::Br => (&r.br, Some("br")),
-        Coding::Gzip => (&r.gzip, Some("gzip")),
-        Coding::Identity => (&r.identity, None),
+    let (body, coding) = match r.encoded(coding) {
+        Some(body) => (body, coding.name()),
+        None => (&r.identity, None),
     };
     let rep = Representation {
         content_type: r.content_type,

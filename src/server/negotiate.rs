@@ -3,16 +3,7 @@
 use fly_accept_encoding::Encoding;
 use http::HeaderMap;
 
-/// A content coding this server offers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Coding {
-    /// brotli.
-    Br,
-    /// gzip.
-    Gzip,
-    /// No coding.
-    Identity,
-}
+pub use crate::site::Coding;
 
 /// Picks the coding for a response: the highest q-value the client gives among
 /// br, gzip and identity, preferring the smaller body on ties.
