@@ -13,7 +13,7 @@
 //! letters or digits at all gets the slug `muc`.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use imbl::{OrdMap, OrdSet};
 use std::sync::Arc;
@@ -153,17 +153,17 @@ fn folded(a: &Article) -> Vec<String> {
     a.categories.iter().map(|c| c.to_lowercase()).collect()
 }
 
-/// Adds (or, with `add` false, takes away) one article's spellings.
-fn count(spellings: &mut Spellings, a: &Article, add: bool) {
-    let cats = &a.categories;
+/// Adds (or, with `add` false, takes away) the spellings of `times` articles
+/// in the category path `cats`.
+fn count(spellings: &mut Spellings, cats: &[String], times: usize, add: bool) {
     for depth in 1..=cats.len() {
         let key: Vec<String> = cats[..depth].iter().map(|c| c.to_lowercase()).collect();
         let counts = spellings.entry(key.clone()).or_default();
         let n = counts.entry(cats[depth - 1].clone()).or_default();
         if add {
-            *n += 1;
+            *n += times;
         } else {
-            *n = n.saturating_sub(1);
+            *n = n.saturating_sub(times);
             if *n == 0 {
                 counts.remove(&cats[depth - 1]);
             }
@@ -228,24 +228,47 @@ fn structure(spellings: &Spellings) -> (BTreeMap<Vec<String>, String>, BTreeMap<
 impl Index {
     /// Builds the index of `entries` (keyed by article id).
     pub fn new(entries: Entries) -> Index {
-        let mut spellings = Spellings::new();
+        // Work per category path, of which there are far fewer than articles.
+        let mut by_path: HashMap<&[String], Vec<&Entry>> = HashMap::new();
         for e in entries.values() {
-            count(&mut spellings, &e.article, true);
+            by_path.entry(&e.article.categories).or_default().push(e);
         }
-        let (slug_of, categories) = structure(&spellings);
-        let mut index = Index {
-            entries: OrdMap::new(),
-            all: OrdSet::new(),
+        let mut spellings = Spellings::new();
+        for (cats, group) in &by_path {
+            count(&mut spellings, cats, group.len(), true);
+        }
+        let (slug_of, mut categories) = structure(&spellings);
+        let mut members: HashMap<&str, Vec<SortKey>> = HashMap::new();
+        let mut all = Vec::with_capacity(entries.len());
+        let mut leaf_of = Vec::with_capacity(entries.len());
+        for (cats, group) in &by_path {
+            let folded: Vec<String> = cats.iter().map(|c| c.to_lowercase()).collect();
+            let slugs: Vec<&str> = (1..=folded.len())
+                .filter_map(|depth| slug_of.get(&folded[..depth]).map(String::as_str))
+                .collect();
+            let leaf = slug_of.get(&folded);
+            for e in group {
+                let key = sort_key(&e.article);
+                for slug in &slugs {
+                    members.entry(slug).or_default().push(key.clone());
+                }
+                leaf_of.push((e.article.id.clone(), leaf.cloned()));
+                all.push(key);
+            }
+        }
+        for (slug, keys) in members {
+            if let Some(c) = categories.get_mut(slug) {
+                c.members = keys.into_iter().collect();
+            }
+        }
+        Index {
+            all: all.into_iter().collect(),
             categories,
-            leaf_of: OrdMap::new(),
+            leaf_of: leaf_of.into_iter().collect(),
             slug_of,
             spellings,
-        };
-        for e in entries.values() {
-            index.add_member(e);
+            entries,
         }
-        index.entries = entries;
-        index
     }
 
     /// The index of `entries`, which differ from this index's only at `ids`.
@@ -256,11 +279,11 @@ impl Index {
         let mut next = self.clone();
         for id in ids {
             if let Some(old) = self.entries.get(id) {
-                count(&mut next.spellings, &old.article, false);
+                count(&mut next.spellings, &old.article.categories, 1, false);
                 next.remove_member(old);
             }
             if let Some(new) = entries.get(id) {
-                count(&mut next.spellings, &new.article, true);
+                count(&mut next.spellings, &new.article.categories, 1, true);
             }
         }
         let (slug_of, categories) = structure(&next.spellings);
