@@ -9,21 +9,19 @@
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use chrono_tz::Tz;
+use rayon::iter::{ParallelBridge, ParallelIterator};
 
 use crate::article::{Article, Depth, Warning};
 use crate::index::{Entries, Entry};
-use crate::store::{self, Candidate, FileError};
+use crate::store::{self, Candidate, FileError, Listed, Stat};
 
 /// What the catalog knows of one file.
 #[derive(Debug, Clone)]
 pub struct FileState {
-    /// Size when last read.
-    pub len: u64,
-    /// Modification time when last read.
-    pub modified: Option<SystemTime>,
+    /// Size and modification time when last read.
+    pub stat: Stat,
     /// The article id this file's last good version is served under.
     pub serving: Option<String>,
     /// Why the last read failed; `None` when it succeeded.
@@ -97,20 +95,44 @@ impl Catalog {
         force: bool,
     ) -> std::io::Result<Changes> {
         let canonical_root = root.canonicalize()?;
-        let listing = store::list_under(root, &canonical_root, sub)?;
-        let mut changes = Changes::default();
-
         let known = || {
             self.files
                 .range(sub.to_owned()..)
                 .take_while(|(p, _)| p.starts_with(sub))
                 .map(|(p, _)| p)
         };
+        // Stats are only worth taking to compare with what is known.
+        let stat = !force && known().next().is_some();
+        let files = &self.files;
+        // Listing and reading overlap: each core takes the next listed file.
+        let mut walked: Vec<(usize, Listed, Option<Read>)> =
+            store::walk(root, &canonical_root, sub, stat)
+                .enumerate()
+                .par_bridge()
+                .map(|(i, listed)| {
+                    let read = match &listed {
+                        Listed::Candidate(c)
+                            if force
+                                || files.get(&c.path).is_none_or(|s| c.stat != Some(s.stat)) =>
+                        {
+                            Some(read(c, cap, tz))
+                        }
+                        _ => None,
+                    };
+                    (i, listed, read)
+                })
+                .collect();
+        // Back in the walk's (path) order: the first path to claim an id keeps it.
+        walked.sort_unstable_by_key(|(i, _, _)| *i);
+
+        let mut changes = Changes::default();
         if known().next().is_some() {
-            let listed: HashSet<&Path> = listing
-                .candidates
+            let listed: HashSet<&Path> = walked
                 .iter()
-                .map(|c| c.path.as_path())
+                .filter_map(|(_, l, _)| match l {
+                    Listed::Candidate(c) => Some(c.path.as_path()),
+                    Listed::Rejected(_) => None,
+                })
                 .collect();
             let gone: Vec<PathBuf> = known()
                 .filter(|p| !listed.contains(p.as_path()))
@@ -133,33 +155,26 @@ impl Catalog {
         for p in stale {
             self.listing_errors.remove(&p);
         }
-        for r in listing.rejected {
-            self.listing_errors.insert(r.path, r.error.to_string());
-        }
 
-        let to_read: Vec<Candidate> = listing
-            .candidates
-            .into_iter()
-            .filter(|c| {
-                force
-                    || self
-                        .files
-                        .get(&c.path)
-                        .is_none_or(|s| s.len != c.len || s.modified != c.modified)
-            })
-            .collect();
-        let loaded = load_parallel(&to_read, cap, tz);
-        let mut read = Vec::with_capacity(to_read.len());
-        for (c, result) in to_read.into_iter().zip(loaded) {
-            let state = self.record(&c, result, &mut changes);
-            self.failing += usize::from(state.error.is_some());
-            read.push((c.path, state));
+        let mut states = Vec::new();
+        for (_, listed, result) in walked {
+            match (listed, result) {
+                (Listed::Candidate(c), Some(result)) => {
+                    let state = self.record(&c, result, &mut changes);
+                    self.failing += usize::from(state.error.is_some());
+                    states.push((c.path, state));
+                }
+                (Listed::Candidate(_), None) => {}
+                (Listed::Rejected(r), _) => {
+                    self.listing_errors.insert(r.path, r.error.to_string());
+                }
+            }
         }
         if self.files.is_empty() {
             // The first scan: build the map in one pass from the sorted listing.
-            self.files = read.into_iter().collect();
+            self.files = states.into_iter().collect();
         } else {
-            for (path, state) in read {
+            for (path, state) in states {
                 self.forget(&path);
                 self.files.insert(path, state);
             }
@@ -193,22 +208,25 @@ impl Catalog {
     }
 
     /// Applies what reading `c` gave to the served entries; returns the file's new state.
-    fn record(
-        &mut self,
-        c: &Candidate,
-        result: Result<(Entry, Vec<Warning>), FileError>,
-        changes: &mut Changes,
-    ) -> FileState {
+    fn record(&mut self, c: &Candidate, result: Read, changes: &mut Changes) -> FileState {
         let serving = self.files.get(&c.path).and_then(|s| s.serving.clone());
+        let stat = match &result {
+            Ok((_, _, stat)) => *stat,
+            // Not opened, or refused before: stat it now, so an unchanged broken
+            // file is not read again by every reconciliation.
+            Err(_) => c
+                .stat
+                .or_else(|| std::fs::metadata(&c.path).ok().map(|m| Stat::of(&m)))
+                .unwrap_or_default(),
+        };
         let mut state = FileState {
-            len: c.len,
-            modified: c.modified,
+            stat,
             serving: serving.clone(),
             error: None,
             warnings: Vec::new(),
         };
         match result {
-            Ok((entry, warnings)) => {
+            Ok((entry, warnings, _)) => {
                 let id = entry.article.id.clone();
                 let owned_elsewhere =
                     serving.as_deref() != Some(id.as_str()) && self.entries.contains_key(&id);
@@ -248,42 +266,35 @@ pub fn hydrate(entry: &Entry, cap: u64, tz: Tz) -> Option<Arc<Article>> {
     let candidate = Candidate {
         path: path.to_path_buf(),
         id: entry.article.id.clone(),
-        len: 0,
-        modified: None,
+        stat: None,
     };
     let loaded = store::load(&candidate, cap, tz, Depth::Full).ok()?;
     (loaded.parsed.article.id == entry.article.id).then(|| Arc::new(loaded.parsed.article))
 }
 
-/// Reads candidates on every available core into lean entries: each file's
-/// header is parsed and its bytes hashed, and the rest is dropped on the thread
-/// that read it, so a full store's text is never in memory at once. Results are
-/// in input order. A parser panic (a bug) rejects that one file instead of
+/// What reading one candidate gave: a lean entry, its warnings and the file's
+/// stat when read; or why it was rejected.
+type Read = Result<(Entry, Vec<Warning>, Stat), FileError>;
+
+/// Reads one candidate into a lean entry: the header is parsed and the bytes
+/// hashed, and the rest is dropped here, so a full store's text is never in
+/// memory at once. A parser panic (a bug) rejects that one file instead of
 /// taking the daemon down.
-fn load_parallel(
-    candidates: &[Candidate],
-    cap: u64,
-    tz: Tz,
-) -> Vec<Result<(Entry, Vec<Warning>), FileError>> {
-    use rayon::prelude::*;
-    candidates
-        .par_iter()
-        .map(|c| {
-            let load = || {
-                store::load(c, cap, tz, Depth::Head).map(|l| {
-                    (
-                        Entry::lean(l.parsed.article, l.modified, &c.path, l.digest),
-                        l.parsed.warnings,
-                    )
-                })
-            };
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(load)).unwrap_or_else(|_| {
-                Err(FileError::Io(std::io::Error::other(
-                    "the parser panicked on this file (a bug: please report it)",
-                )))
-            })
+fn read(c: &Candidate, cap: u64, tz: Tz) -> Read {
+    let load = || {
+        store::load(c, cap, tz, Depth::Head).map(|l| {
+            (
+                Entry::lean(l.parsed.article, l.modified, &c.path, l.digest),
+                l.parsed.warnings,
+                l.stat,
+            )
         })
-        .collect()
+    };
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(load)).unwrap_or_else(|_| {
+        Err(FileError::Io(std::io::Error::other(
+            "the parser panicked on this file (a bug: please report it)",
+        )))
+    })
 }
 
 #[cfg(test)]

@@ -54,10 +54,27 @@ pub struct Candidate {
     pub path: PathBuf,
     /// The article id the file gives (see [`article_id`]).
     pub id: String,
-    /// Size in bytes at listing time.
+    /// Size and modification time at listing time, when the listing asked.
+    pub stat: Option<Stat>,
+}
+
+/// What tells one version of a file from another without reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Stat {
+    /// Size in bytes.
     pub len: u64,
-    /// Modification time at listing time.
+    /// Modification time.
     pub modified: Option<SystemTime>,
+}
+
+impl Stat {
+    /// The stat of `meta`.
+    pub fn of(meta: &Metadata) -> Stat {
+        Stat {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+        }
+    }
 }
 
 /// A file that is in the store but will not be served, and why.
@@ -67,6 +84,15 @@ pub struct Rejected {
     pub path: PathBuf,
     /// Why.
     pub error: FileError,
+}
+
+/// One entry of a listing.
+#[derive(Debug)]
+pub enum Listed {
+    /// An article candidate.
+    Candidate(Candidate),
+    /// An entry seen and refused.
+    Rejected(Rejected),
 }
 
 /// The result of listing a store.
@@ -133,50 +159,68 @@ pub fn list(root: &Path) -> std::io::Result<Listing> {
 }
 
 /// Lists the candidates at or below `sub` (a file or folder under `root`), with
-/// ids relative to `root`. A `sub` that no longer exists lists nothing.
+/// ids relative to `root` and stats. A `sub` that no longer exists lists nothing.
 pub fn list_under(root: &Path, canonical_root: &Path, sub: &Path) -> std::io::Result<Listing> {
     let mut listing = Listing::default();
-    if std::fs::symlink_metadata(sub).is_err() {
-        return Ok(listing);
-    }
-    let walker = walkdir::WalkDir::new(sub)
-        .follow_links(false)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !is_ignored(&e.file_name().to_string_lossy()));
-    for entry in walker {
-        let entry = match entry {
-            Ok(e) => e,
-            // Vanished between listing and reading: not an error, just gone.
-            Err(e)
-                if e.io_error()
-                    .is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound) =>
-            {
-                continue
-            }
-            Err(e) => {
-                let path = e.path().map_or_else(|| sub.to_owned(), Path::to_owned);
-                listing.rejected.push(Rejected {
-                    path,
-                    error: FileError::Io(e.into()),
-                });
-                continue;
-            }
-        };
-        if entry.file_type().is_dir() {
-            continue;
-        }
-        match candidate(root, canonical_root, entry.path()) {
-            Ok(Some(c)) => listing.candidates.push(c),
-            Ok(None) => {}
-            Err(FileError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(error) => listing.rejected.push(Rejected {
-                path: entry.path().to_owned(),
-                error,
-            }),
+    for listed in walk(root, canonical_root, sub, true) {
+        match listed {
+            Listed::Candidate(c) => listing.candidates.push(c),
+            Listed::Rejected(r) => listing.rejected.push(r),
         }
     }
     Ok(listing)
+}
+
+/// Walks the candidates at or below `sub` (a file or folder under `root`) in path
+/// order, with ids relative to `root`. With `stat`, each candidate carries its
+/// size and mtime; without, a regular file costs no system call beyond reading
+/// its folder. A `sub` that no longer exists lists nothing.
+pub fn walk<'a>(
+    root: &'a Path,
+    canonical_root: &'a Path,
+    sub: &'a Path,
+    stat: bool,
+) -> impl Iterator<Item = Listed> + Send + 'a {
+    let present = std::fs::symlink_metadata(sub).is_ok();
+    walkdir::WalkDir::new(sub)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !is_ignored(&e.file_name().to_string_lossy()))
+        .take_while(move |_| present)
+        .filter_map(move |entry| {
+            let entry = match entry {
+                Ok(e) => e,
+                // Vanished between listing and reading: not an error, just gone.
+                Err(e)
+                    if e.io_error()
+                        .is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound) =>
+                {
+                    return None
+                }
+                Err(e) => {
+                    let path = e.path().map_or_else(|| sub.to_owned(), Path::to_owned);
+                    return Some(Listed::Rejected(Rejected {
+                        path,
+                        error: FileError::Io(e.into()),
+                    }));
+                }
+            };
+            let kind = entry.file_type();
+            if kind.is_dir() {
+                return None;
+            }
+            let known = (!stat && kind.is_file()).then_some(kind);
+            match candidate_of(root, canonical_root, entry.path(), known) {
+                Ok(Some(c)) => Some(Listed::Candidate(c)),
+                Ok(None) => None,
+                Err(FileError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(error) => Some(Listed::Rejected(Rejected {
+                    path: entry.into_path(),
+                    error,
+                })),
+            }
+        })
 }
 
 /// What `path` is: a candidate, ignored (`None`), or refused.
@@ -185,9 +229,27 @@ pub fn candidate(
     canonical_root: &Path,
     path: &Path,
 ) -> Result<Option<Candidate>, FileError> {
+    candidate_of(root, canonical_root, path, None)
+}
+
+/// [`candidate`]; a `regular` file type (from the folder listing) is taken on
+/// trust and the candidate left without a stat.
+fn candidate_of(
+    root: &Path,
+    canonical_root: &Path,
+    path: &Path,
+    regular: Option<std::fs::FileType>,
+) -> Result<Option<Candidate>, FileError> {
     let Some(id) = article_id(root, path) else {
         return Ok(None);
     };
+    if regular.is_some_and(|t| t.is_file()) {
+        return Ok(Some(Candidate {
+            path: path.to_owned(),
+            id,
+            stat: None,
+        }));
+    }
     let meta = std::fs::symlink_metadata(path)?;
     let meta = if meta.file_type().is_symlink() {
         let target = path
@@ -210,8 +272,7 @@ pub fn candidate(
     Ok(Some(Candidate {
         path: path.to_owned(),
         id,
-        len: meta.len(),
-        modified: meta.modified().ok(),
+        stat: Some(Stat::of(&meta)),
     }))
 }
 
@@ -250,6 +311,8 @@ pub struct Loaded {
     pub parsed: Parsed,
     /// The file's modification time when read.
     pub modified: Option<SystemTime>,
+    /// The file's size and modification time when read.
+    pub stat: Stat,
     /// A hash of the file's bytes: any change to the file changes it.
     pub digest: u128,
 }
@@ -259,7 +322,8 @@ pub fn load(c: &Candidate, cap: u64, tz: Tz, depth: Depth) -> Result<Loaded, Fil
     let (bytes, meta) = read_capped(&c.path, cap)?;
     let digest = digest(&bytes);
     let decoded = text::decode_raw(&bytes)?;
-    let modified = meta.modified().ok();
+    let stat = Stat::of(&meta);
+    let modified = stat.modified;
     let folder = c
         .path
         .parent()
@@ -285,6 +349,7 @@ pub fn load(c: &Candidate, cap: u64, tz: Tz, depth: Depth) -> Result<Loaded, Fil
     Ok(Loaded {
         parsed,
         modified,
+        stat,
         digest,
     })
 }
