@@ -10,6 +10,13 @@ use clap::{Parser, Subcommand};
 
 use bantin::config::{Config, ConfigError};
 
+/// jemalloc hands freed memory back to the system and fragments less than
+/// glibc's malloc under this daemon's pattern (many threads, large short-lived
+/// render and compression buffers): in a 120 s soak at 100k articles its RSS
+/// stayed flat where glibc's grew by 13% (see benches/soak.sh).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// Exit code for a bad configuration (sysexits.h EX_USAGE); systemd does not restart on it.
 const EXIT_CONFIG: u8 = 64;
 
