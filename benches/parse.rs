@@ -1,4 +1,6 @@
-//! Parse throughput: file bytes → clean text → `Article`, in MB/s of file bytes.
+//! Parse throughput: file bytes → clean text → `Article`, in MB/s of file bytes;
+//! and what a scan does per file (hash, decode, header only) and what reading an
+//! article back does (decode, whole article, line by line).
 //!
 //! The input is 400 generated articles of 5–10 KB (the `genstore` mix: both CMS
 //! generations, every date form, a few CRLF, BOM and NFD files), held in memory so
@@ -12,7 +14,8 @@ mod generator;
 use std::hint::black_box;
 use std::time::Duration;
 
-use bantin::{article, text};
+use bantin::article::Depth;
+use bantin::{article, store, text};
 use chrono_tz::Asia::Ho_Chi_Minh;
 use cpu_time::ThreadCpu;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
@@ -60,6 +63,31 @@ fn parse(c: &mut Criterion<ThreadCpu>) {
             for (id, text) in &texts {
                 black_box(
                     article::parse(black_box(text), &source(id)).expect("generated files parse"),
+                );
+            }
+        })
+    });
+    // What a scan does per file: hash the bytes, decode, parse the header only.
+    group.bench_function("scan", |b| {
+        b.iter(|| {
+            for (id, bytes) in &files {
+                black_box(store::digest(black_box(bytes)));
+                let raw = text::decode_raw(black_box(bytes)).expect("generated files are text");
+                black_box(
+                    article::parse_raw(&raw.text, &source(id), Depth::Head)
+                        .expect("generated files parse"),
+                );
+            }
+        })
+    });
+    // What reading a feed item or an article page back does: the whole article.
+    group.bench_function("hydrate", |b| {
+        b.iter(|| {
+            for (id, bytes) in &files {
+                let raw = text::decode_raw(black_box(bytes)).expect("generated files are text");
+                black_box(
+                    article::parse_raw(&raw.text, &source(id), Depth::Full)
+                        .expect("generated files parse"),
                 );
             }
         })
