@@ -347,6 +347,15 @@ impl RawConfig {
             Some(dir) if self.store.is_relative() => dir.join(&self.store),
             _ => self.store,
         };
+        // Absolute from here on: the watcher reports absolute paths, and a daemon
+        // must not depend on its working directory after start.
+        let store = std::path::absolute(&store).map_err(|e| {
+            bad(
+                "store",
+                &store.display(),
+                &format!("cannot be made an absolute path ({e})"),
+            )
+        })?;
         Ok(Config {
             path: path.map(Path::to_owned),
             store,
@@ -388,7 +397,7 @@ mod tests {
         assert_eq!(c.tz, chrono_tz::Asia::Ho_Chi_Minh);
         assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(c.feeds.items, 50);
-        assert_eq!(c.store, PathBuf::from("feeds"));
+        assert_eq!(c.store, std::env::current_dir().unwrap().join("feeds"));
     }
 
     #[test]
@@ -399,6 +408,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.store, PathBuf::from("/etc/bantin/articles"));
+        // A config named by a relative path (`bantin --config config.toml`) still
+        // gives an absolute store, anchored at the working directory.
+        let c = Config::from_toml("store = \"articles\"", Some(Path::new("config.toml"))).unwrap();
+        let cwd = std::env::current_dir().unwrap();
+        assert_eq!(c.store, cwd.join("articles"));
+        let c = Config::from_toml("", None).unwrap();
+        assert_eq!(c.store, cwd.join("feeds"));
     }
 
     #[test]

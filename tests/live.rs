@@ -227,6 +227,27 @@ fn created_file_is_served_in_its_category() {
 }
 
 #[test]
+fn a_relative_store_in_a_config_named_relatively_is_followed() {
+    // What `cargo run` does: ./config.toml with `store = "store"`, found from the
+    // working directory. The watcher reports absolute paths; they must still match.
+    let site = Site::new();
+    let dir = site.config().parent().unwrap().to_owned();
+    std::fs::write(
+        site.config(),
+        "store = \"store\"\nlisten = \"127.0.0.1:0\"\n",
+    )
+    .unwrap();
+    let d = Daemon::start_in(&dir, &["--config".as_ref(), "config.toml".as_ref()]);
+    let title = "Thông báo trong kho đường dẫn tương đối";
+    write_article(dir.join("store/thong-bao/tuong-doi.txt"), THONG_BAO, title);
+    wait_for_title(&d, "the new article", "/feeds/thong-bao.rss", title);
+    std::fs::remove_file(dir.join("store/thong-bao/tuong-doi.txt")).unwrap();
+    wait_until(&d, "the article to leave", || {
+        !has(&titles(&d, "/feed.rss"), title)
+    });
+}
+
+#[test]
 fn modified_file_replaces_its_item() {
     let site = Site::new();
     let d = site.start();

@@ -101,9 +101,17 @@ pub struct Daemon {
     agent: ureq::Agent,
 }
 
-/// Runs the binary with `args` and collects its stderr in the background.
-fn spawn(args: &[&std::ffi::OsStr]) -> (Child, Arc<Mutex<String>>, std::thread::JoinHandle<()>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bantin"))
+/// Runs the binary with `args` (in `cwd`, if given) and collects its stderr in
+/// the background.
+fn spawn(
+    args: &[&std::ffi::OsStr],
+    cwd: Option<&Path>,
+) -> (Child, Arc<Mutex<String>>, std::thread::JoinHandle<()>) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_bantin"));
+    if let Some(cwd) = cwd {
+        command.current_dir(cwd);
+    }
+    let mut child = command
         .args(args)
         .env_remove("BANTIN_CONFIG")
         .env_remove("JOURNAL_STREAM")
@@ -148,7 +156,7 @@ fn wait_bounded(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
 
 /// Runs the binary to completion (at most 20 s): its exit status and stderr.
 pub fn run(args: &[&std::ffi::OsStr]) -> (ExitStatus, String) {
-    let (mut child, stderr, reader) = spawn(args);
+    let (mut child, stderr, reader) = spawn(args, None);
     let status = wait_bounded(&mut child, START_TIMEOUT).unwrap_or_else(|| {
         let _ = child.kill();
         let _ = child.wait();
@@ -239,7 +247,21 @@ impl Daemon {
     /// Starts `bantin` with `args`, waits at most `limit` for its `listening on`
     /// line, and lets each HTTP exchange take up to `http`.
     pub fn start_within(args: &[&std::ffi::OsStr], limit: Duration, http: Duration) -> Daemon {
-        let (mut child, stderr, _) = spawn(args);
+        Daemon::launch(args, None, limit, http)
+    }
+
+    /// Starts `bantin` with `args` in the working directory `cwd`.
+    pub fn start_in(cwd: &Path, args: &[&std::ffi::OsStr]) -> Daemon {
+        Daemon::launch(args, Some(cwd), START_TIMEOUT, HTTP_TIMEOUT)
+    }
+
+    fn launch(
+        args: &[&std::ffi::OsStr],
+        cwd: Option<&Path>,
+        limit: Duration,
+        http: Duration,
+    ) -> Daemon {
+        let (mut child, stderr, _) = spawn(args, cwd);
         let stdout = child.stdout.take().expect("stdout is piped");
         let (tx, rx) = mpsc::channel();
         // Keep draining stdout after the first line so the daemon never blocks on it.
