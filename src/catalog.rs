@@ -101,35 +101,13 @@ impl Catalog {
                 .take_while(|(p, _)| p.starts_with(sub))
                 .map(|(p, _)| p)
         };
-        // Stats are only worth taking to compare with what is known.
-        let stat = !force && known().next().is_some();
-        let files = &self.files;
-        // Listing and reading overlap: each core takes the next listed file.
-        let mut walked: Vec<(usize, Listed, Option<Read>)> =
-            store::walk(root, &canonical_root, sub, stat)
-                .enumerate()
-                .par_bridge()
-                .map(|(i, listed)| {
-                    let read = match &listed {
-                        Listed::Candidate(c)
-                            if force
-                                || files.get(&c.path).is_none_or(|s| c.stat != Some(s.stat)) =>
-                        {
-                            Some(read(c, cap, tz))
-                        }
-                        _ => None,
-                    };
-                    (i, listed, read)
-                })
-                .collect();
-        // Back in the walk's (path) order: the first path to claim an id keeps it.
-        walked.sort_unstable_by_key(|(i, _, _)| *i);
+        let walked = self.walk_and_read(root, &canonical_root, sub, cap, tz, force);
 
         let mut changes = Changes::default();
         if known().next().is_some() {
             let listed: HashSet<&Path> = walked
                 .iter()
-                .filter_map(|(_, l, _)| match l {
+                .filter_map(|(l, _)| match l {
                     Listed::Candidate(c) => Some(c.path.as_path()),
                     Listed::Rejected(_) => None,
                 })
@@ -157,7 +135,8 @@ impl Catalog {
         }
 
         let mut states = Vec::new();
-        for (_, listed, result) in walked {
+        // In path order: the first path to claim an id keeps it.
+        for (listed, result) in walked {
             match (listed, result) {
                 (Listed::Candidate(c), Some(result)) => {
                     let state = self.record(&c, result, &mut changes);
@@ -180,6 +159,49 @@ impl Catalog {
             }
         }
         Ok(changes)
+    }
+
+    /// Lists `sub` and reads every candidate that `force` or a changed stat
+    /// calls for, listing and reading in one pass on every core (each core takes
+    /// the next listed file). Results are in the walk's order, which is path order.
+    fn walk_and_read(
+        &self,
+        root: &Path,
+        canonical_root: &Path,
+        sub: &Path,
+        cap: u64,
+        tz: Tz,
+        force: bool,
+    ) -> Vec<(Listed, Option<Read>)> {
+        let known = self
+            .files
+            .range(sub.to_owned()..)
+            .next()
+            .is_some_and(|(p, _)| p.starts_with(sub));
+        // Stats are only worth taking to compare with what is known.
+        let stat = !force && known;
+        let mut walked: Vec<(usize, Listed, Option<Read>)> =
+            store::walk(root, canonical_root, sub, stat)
+                .enumerate()
+                .par_bridge()
+                .map(|(i, listed)| {
+                    let read = match &listed {
+                        Listed::Candidate(c)
+                            if force
+                                || self
+                                    .files
+                                    .get(&c.path)
+                                    .is_none_or(|s| c.stat != Some(s.stat)) =>
+                        {
+                            Some(read(c, cap, tz))
+                        }
+                        _ => None,
+                    };
+                    (i, listed, read)
+                })
+                .collect();
+        walked.sort_unstable_by_key(|(i, _, _)| *i);
+        walked.into_iter().map(|(_, l, r)| (l, r)).collect()
     }
 
     /// Drops what is known of `path`, returning it.
