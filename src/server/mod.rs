@@ -229,16 +229,12 @@ pub async fn handle<B>(state: &State, req: &Request<B>) -> Response<Full<Bytes>>
         } => {
             // Not compressed yet (a snapshot just published): compress it here,
             // off the async threads, unless the compressor thread finishes first.
+            // Should that fail, `represent` sends identity.
             let r = resource.clone();
-            let encoded = tokio::task::spawn_blocking(move || {
+            let _ = tokio::task::spawn_blocking(move || {
                 r.encode(coding);
             })
             .await;
-            let coding = if encoded.is_ok() {
-                coding
-            } else {
-                Coding::Identity
-            };
             represent(req.headers(), &resource, coding, &snapshot, head)
         }
     };
@@ -511,4 +507,55 @@ fn finish(mut r: Response<Full<Bytes>>, head: bool) -> Response<Full<Bytes>> {
         *r.body_mut() = Full::new(Bytes::new());
     }
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_body_util::BodyExt;
+
+    #[tokio::test]
+    async fn an_encoding_not_computed_yet_is_computed_for_the_request() {
+        let text = "<rss>Tin tức tổng hợp</rss>".repeat(100).into_bytes();
+        let resource = Arc::new(Resource::new(
+            "application/rss+xml",
+            SystemTime::UNIX_EPOCH,
+            text,
+        ));
+        let mut site = Site::default();
+        site.resources
+            .insert("/feed.rss".to_owned(), resource.clone());
+        let config = Arc::new(Config::from_toml("", None).unwrap());
+        let state = State::default();
+        state
+            .snapshot
+            .store(Some(Arc::new(Snapshot::new(site, config, 0))));
+        assert!(resource.encoded(Coding::Gzip).is_none());
+
+        let req = Request::get("/feed.rss")
+            .header(header::ACCEPT_ENCODING, "gzip")
+            .body(())
+            .unwrap();
+        let r = handle(&state, &req).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()[header::CONTENT_ENCODING], "gzip");
+        let gz = resource
+            .encoded(Coding::Gzip)
+            .expect("computed for the request");
+        assert_eq!(r.headers()[header::ETAG], gz.etag_value);
+        assert_eq!(r.into_body().collect().await.unwrap().to_bytes(), gz.bytes);
+        // Only what was asked for.
+        assert!(resource.encoded(Coding::Br).is_none());
+
+        // And a conditional request for it now matches without computing anything.
+        let req = Request::get("/feed.rss")
+            .header(header::ACCEPT_ENCODING, "gzip")
+            .header(header::IF_NONE_MATCH, gz.etag_value.clone())
+            .body(())
+            .unwrap();
+        assert_eq!(
+            handle(&state, &req).await.status(),
+            StatusCode::NOT_MODIFIED
+        );
+    }
 }
