@@ -327,13 +327,18 @@ impl Worker {
         if !self.root_present() {
             return;
         }
+        let started = Instant::now();
         match self
             .catalog
             .refresh(&root, &root, self.cfg.max_file_size, self.cfg.tz, false)
         {
             Ok(changes) => {
+                let elapsed = started.elapsed();
+                metrics::histogram!("bantin_reconcile_seconds").record(elapsed.as_secs_f64());
                 if changes.any() || changes.rejected > 0 {
                     tracing::info!(?changes, "reconciliation found changes the watcher missed");
+                } else {
+                    tracing::debug!(ms = elapsed.as_millis() as u64, "reconciled: no changes");
                 }
                 self.publish(&changes, false);
             }

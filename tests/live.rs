@@ -700,4 +700,11 @@ fn metrics_count_files_and_update_latency() {
             .any(|l| l.starts_with("bantin_update_latency_seconds{quantile=")),
         "{text}"
     );
+    // The watch thread reconciles once before it follows any event.
+    let reconciled = metric(&d, "bantin_reconcile_seconds_count");
+    assert!(reconciled.is_some_and(|n| n >= 1.0), "{text}");
+    assert!(
+        metric(&d, "bantin_last_reconcile_timestamp_seconds").is_some_and(|t| t > 1.7e9),
+        "{text}"
+    );
 }
