@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono_tz::Tz;
-use rayon::iter::{ParallelBridge, ParallelIterator};
+use rayon::iter::{IntoParallelRefIterator, ParallelBridge, ParallelIterator};
 
 use crate::article::{Article, Depth, Warning};
 use crate::index::{Entries, Entry};
@@ -180,26 +180,36 @@ impl Catalog {
             .is_some_and(|(p, _)| p.starts_with(sub));
         // Stats are only worth taking to compare with what is known.
         let stat = !force && known;
-        let mut walked: Vec<(usize, Listed, Option<Read>)> =
-            store::walk(root, canonical_root, sub, stat)
-                .enumerate()
-                .par_bridge()
-                .map(|(i, listed)| {
-                    let read = match &listed {
-                        Listed::Candidate(c)
-                            if force
-                                || self
-                                    .files
-                                    .get(&c.path)
-                                    .is_none_or(|s| c.stat != Some(s.stat)) =>
-                        {
-                            Some(read(c, cap, tz))
-                        }
-                        _ => None,
-                    };
-                    (i, listed, read)
-                })
-                .collect();
+        let wanted = |listed: &Listed| match listed {
+            Listed::Candidate(c) => {
+                force
+                    || self
+                        .files
+                        .get(&c.path)
+                        .is_none_or(|s| c.stat != Some(s.stat))
+            }
+            Listed::Rejected(_) => false,
+        };
+        let read_if_wanted = |listed: &Listed| match listed {
+            Listed::Candidate(c) if wanted(listed) => Some(read(c, cap, tz)),
+            _ => None,
+        };
+        let walk = store::walk(root, canonical_root, sub, stat);
+        if stat {
+            // Comparing: few files differ, so a core per listed file would spend
+            // its time waiting for the next one. List here, read what differs in parallel.
+            let listed: Vec<Listed> = walk.collect();
+            let read: Vec<Option<Read>> = listed.par_iter().map(read_if_wanted).collect();
+            return listed.into_iter().zip(read).collect();
+        }
+        let mut walked: Vec<(usize, Listed, Option<Read>)> = walk
+            .enumerate()
+            .par_bridge()
+            .map(|(i, listed)| {
+                let read = read_if_wanted(&listed);
+                (i, listed, read)
+            })
+            .collect();
         walked.sort_unstable_by_key(|(i, _, _)| *i);
         walked.into_iter().map(|(_, l, r)| (l, r)).collect()
     }

@@ -137,7 +137,12 @@ pub fn article_id(root: &Path, path: &Path) -> Option<String> {
         if is_ignored(&name) {
             return None;
         }
-        parts.push(name.nfc().collect::<String>());
+        // File names are mostly ASCII, which is NFC as it is.
+        parts.push(if name.is_ascii() {
+            name.into_owned()
+        } else {
+            name.nfc().collect::<String>()
+        });
     }
     let last = parts.last_mut()?;
     if let Some((stem, _ext)) = last.rsplit_once('.').filter(|(stem, _)| !stem.is_empty()) {
@@ -390,6 +395,17 @@ mod tests {
         assert_eq!(
             article_id(root, Path::new("/s/README")).as_deref(),
             Some("README")
+        );
+        // A decomposed (NFD) name gives the composed id; an ASCII one is kept as is.
+        let nfd: String = "/s/thời sự/bài.txt".nfd().collect();
+        assert_ne!(nfd, "/s/thời sự/bài.txt");
+        assert_eq!(
+            article_id(root, Path::new(&nfd)).as_deref(),
+            Some("thời sự/bài")
+        );
+        assert_eq!(
+            article_id(root, Path::new(&nfd)),
+            article_id(root, Path::new("/s/thời sự/bài.txt"))
         );
         assert_eq!(article_id(root, Path::new("/s/.x/a.txt")), None);
         assert_eq!(article_id(root, Path::new("/t/a.txt")), None);
