@@ -101,10 +101,13 @@ impl Catalog {
                 .take_while(|(p, _)| p.starts_with(sub))
                 .map(|(p, _)| p)
         };
-        let walked = self.walk_and_read(root, &canonical_root, sub, cap, tz, force);
+        let any_known = known().next().is_some();
+        // Stats are only worth taking to compare with what is known.
+        let stat = !force && any_known;
+        let walked = self.walk_and_read(root, &canonical_root, sub, (cap, tz), force, stat);
 
         let mut changes = Changes::default();
-        if known().next().is_some() {
+        if any_known {
             let listed: HashSet<&Path> = walked
                 .iter()
                 .filter_map(|(l, _)| match l {
@@ -161,25 +164,18 @@ impl Catalog {
         Ok(changes)
     }
 
-    /// Lists `sub` and reads every candidate that `force` or a changed stat
-    /// calls for, listing and reading in one pass on every core (each core takes
+    /// Lists `sub` (with stats when `stat`) and reads every candidate that
+    /// `force` or a changed stat calls for, listing and reading in one pass on every core (each core takes
     /// the next listed file). Results are in the walk's order, which is path order.
     fn walk_and_read(
         &self,
         root: &Path,
         canonical_root: &Path,
         sub: &Path,
-        cap: u64,
-        tz: Tz,
+        (cap, tz): (u64, Tz),
         force: bool,
+        stat: bool,
     ) -> Vec<(Listed, Option<Read>)> {
-        let known = self
-            .files
-            .range(sub.to_owned()..)
-            .next()
-            .is_some_and(|(p, _)| p.starts_with(sub));
-        // Stats are only worth taking to compare with what is known.
-        let stat = !force && known;
         let wanted = |listed: &Listed| match listed {
             Listed::Candidate(c) => {
                 force
@@ -314,13 +310,15 @@ type Read = Result<(Entry, Vec<Warning>, Stat), FileError>;
 /// taking the daemon down.
 fn read(c: &Candidate, cap: u64, tz: Tz) -> Read {
     let load = || {
-        store::load(c, cap, tz, Depth::Head).map(|l| {
-            (
-                Entry::lean(l.parsed.article, l.modified, &c.path, l.digest),
-                l.parsed.warnings,
-                l.stat,
-            )
-        })
+        let (bytes, meta) = store::read_capped(&c.path, cap)?;
+        let l = store::load_bytes(c, &bytes, &meta, tz, Depth::Head)?;
+        let entry = Entry::lean(
+            l.parsed.article,
+            l.stat.modified,
+            &c.path,
+            store::digest(&bytes),
+        );
+        Ok((entry, l.parsed.warnings, l.stat))
     };
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(load)).unwrap_or_else(|_| {
         Err(FileError::Io(std::io::Error::other(

@@ -314,20 +314,26 @@ pub fn read_capped(path: &Path, cap: u64) -> Result<(Vec<u8>, Metadata), FileErr
 pub struct Loaded {
     /// The article and its warnings.
     pub parsed: Parsed,
-    /// The file's modification time when read.
-    pub modified: Option<SystemTime>,
     /// The file's size and modification time when read.
     pub stat: Stat,
-    /// A hash of the file's bytes: any change to the file changes it.
-    pub digest: u128,
 }
 
 /// Reads one candidate and parses it to `depth`.
 pub fn load(c: &Candidate, cap: u64, tz: Tz, depth: Depth) -> Result<Loaded, FileError> {
     let (bytes, meta) = read_capped(&c.path, cap)?;
-    let digest = digest(&bytes);
-    let decoded = text::decode_raw(&bytes)?;
-    let stat = Stat::of(&meta);
+    load_bytes(c, &bytes, &meta, tz, depth)
+}
+
+/// Parses to `depth` the `bytes` read from candidate `c`, whose metadata is `meta`.
+pub fn load_bytes(
+    c: &Candidate,
+    bytes: &[u8],
+    meta: &Metadata,
+    tz: Tz,
+    depth: Depth,
+) -> Result<Loaded, FileError> {
+    let decoded = text::decode_raw(bytes)?;
+    let stat = Stat::of(meta);
     let modified = stat.modified;
     let folder = c
         .path
@@ -351,12 +357,7 @@ pub fn load(c: &Candidate, cap: u64, tz: Tz, depth: Depth) -> Result<Loaded, Fil
         .collect();
     warnings.append(&mut parsed.warnings);
     parsed.warnings = warnings;
-    Ok(Loaded {
-        parsed,
-        modified,
-        stat,
-        digest,
-    })
+    Ok(Loaded { parsed, stat })
 }
 
 /// The first 128 bits of the BLAKE3 hash of `bytes`.
