@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use bantin::config::{Config, ConfigError};
@@ -35,8 +36,8 @@ struct Cli {
 
 #[derive(clap::Args, Clone, Default)]
 struct ServeArgs {
-    /// The configuration file [default: $BANTIN_CONFIG, else ./config.toml if present]
-    #[arg(long, global = true)]
+    /// The configuration file [default: ./config.toml if present]
+    #[arg(long, global = true, env = "BANTIN_CONFIG")]
     config: Option<PathBuf>,
     /// The article store (overrides `store` in the config)
     #[arg(long)]
@@ -81,74 +82,88 @@ enum ConfigCommand {
     Check,
 }
 
+/// Why the command failed, and so its exit code.
+enum Failure {
+    /// The configuration cannot be used (exit 64); the message says which key.
+    Config(ConfigError),
+    /// A one-shot command failed (exit 1): said on stderr.
+    Command(anyhow::Error),
+    /// The daemon failed (exit 1): said in its log, which under systemd is the
+    /// journal (with an error priority) and elsewhere is stderr.
+    Daemon(anyhow::Error),
+    /// `check` rejected files; its report already said which (exit 1).
+    Rejected,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging();
-    let config_flag = cli.serve.config.clone();
-    match cli.command {
-        None => serve(cli.serve),
-        Some(Command::Serve(mut args)) => {
-            args.config = args.config.or(config_flag);
-            serve(args)
+    match try_main(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Config(e)) => {
+            eprintln!("bantin: {e}");
+            ExitCode::from(EXIT_CONFIG)
         }
-        Some(Command::Check { json, paths }) => {
-            let cfg = match load_config(config_flag.as_deref(), None, None) {
-                Ok(c) => c,
-                Err(code) => return code,
-            };
-            let mut out = std::io::stdout().lock();
-            match bantin::check::run(&paths, json, cfg.max_file_size, cfg.tz, &mut out) {
-                Ok(t) if t.rejected == 0 => ExitCode::SUCCESS,
-                Ok(_) => ExitCode::from(1),
-                Err(e) => {
-                    eprintln!("bantin: cannot write the report: {e}");
-                    ExitCode::from(1)
-                }
-            }
+        Err(Failure::Command(e)) => {
+            eprintln!("bantin: {e:#}");
+            ExitCode::from(1)
         }
-        Some(Command::Build { out, store }) => {
-            let cfg = match load_config(config_flag.as_deref(), store, None) {
-                Ok(c) => c,
-                Err(code) => return code,
-            };
-            match bantin::app::build(&cfg, &out) {
-                Ok(b) => {
-                    println!(
-                        "wrote {} feeds and feeds.opml to {}: {} articles, {} files rejected",
-                        b.feeds,
-                        out.display(),
-                        b.articles,
-                        b.rejected
-                    );
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("bantin: {e:#}");
-                    ExitCode::from(1)
-                }
-            }
+        Err(Failure::Daemon(e)) => {
+            tracing::error!("{e:#}");
+            ExitCode::from(1)
         }
-        Some(Command::Config {
-            command: ConfigCommand::Check,
-        }) => match load_config(config_flag.as_deref(), None, None) {
-            Ok(cfg) => {
-                print!("{}", cfg.to_toml());
-                ExitCode::SUCCESS
-            }
-            Err(code) => code,
-        },
+        Err(Failure::Rejected) => ExitCode::from(1),
     }
 }
 
-fn serve(args: ServeArgs) -> ExitCode {
-    let cfg = match load_config(
+fn try_main(cli: Cli) -> Result<(), Failure> {
+    let config = cli.serve.config.clone();
+    match cli.command {
+        None => serve(cli.serve),
+        Some(Command::Serve(args)) => serve(ServeArgs {
+            config: args.config.or(config),
+            ..args
+        }),
+        Some(Command::Check { json, paths }) => {
+            let cfg = resolve_config(config.as_deref(), None, None).map_err(Failure::Config)?;
+            let mut out = std::io::stdout().lock();
+            let totals = bantin::check::run(&paths, json, cfg.max_file_size, cfg.tz, &mut out)
+                .context("cannot write the report")
+                .map_err(Failure::Command)?;
+            if totals.rejected > 0 {
+                return Err(Failure::Rejected);
+            }
+            Ok(())
+        }
+        Some(Command::Build { out, store }) => {
+            let cfg = resolve_config(config.as_deref(), store, None).map_err(Failure::Config)?;
+            let b = bantin::static_site::build(&cfg, &out).map_err(Failure::Command)?;
+            println!(
+                "wrote {} feeds and feeds.opml to {}: {} articles, {} files rejected",
+                b.feeds,
+                out.display(),
+                b.articles,
+                b.rejected
+            );
+            Ok(())
+        }
+        Some(Command::Config {
+            command: ConfigCommand::Check,
+        }) => {
+            let cfg = resolve_config(config.as_deref(), None, None).map_err(Failure::Config)?;
+            print!("{}", cfg.to_toml());
+            Ok(())
+        }
+    }
+}
+
+fn serve(args: ServeArgs) -> Result<(), Failure> {
+    let cfg = resolve_config(
         args.config.as_deref(),
         args.store.clone(),
         args.listen.clone(),
-    ) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    )
+    .map_err(Failure::Config)?;
     let reload: bantin::app::Reloader = Box::new(move || {
         resolve_config(
             args.config.as_deref(),
@@ -156,50 +171,25 @@ fn serve(args: ServeArgs) -> ExitCode {
             args.listen.clone(),
         )
     });
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("bantin: cannot start the async runtime: {e}");
-            return ExitCode::from(1);
-        }
-    };
-    match runtime.block_on(bantin::app::serve(cfg, reload)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            tracing::error!("{e:#}");
-            eprintln!("bantin: {e:#}");
-            ExitCode::from(1)
-        }
-    }
+        .context("cannot start the async runtime")
+        .map_err(Failure::Daemon)?;
+    runtime
+        .block_on(bantin::app::serve(cfg, reload))
+        .map_err(Failure::Daemon)
 }
 
-/// [`resolve_config`], with a bad configuration reported and mapped to exit 64.
-fn load_config(
-    flag: Option<&Path>,
-    store: Option<PathBuf>,
-    listen: Option<String>,
-) -> Result<Config, ExitCode> {
-    resolve_config(flag, store, listen).map_err(|e| {
-        eprintln!("bantin: {e}");
-        ExitCode::from(EXIT_CONFIG)
-    })
-}
-
-/// The config file: `--config`, else `$BANTIN_CONFIG`, else `./config.toml` when it
-/// exists, else the built-in defaults; then the command line's overrides.
+/// The config file: `--config` (or `$BANTIN_CONFIG`, which clap reads for it),
+/// else `./config.toml` when it exists, else the built-in defaults; then the
+/// command line's overrides.
 fn resolve_config(
     flag: Option<&Path>,
     store: Option<PathBuf>,
     listen: Option<String>,
 ) -> Result<Config, ConfigError> {
-    let from_env = std::env::var_os("BANTIN_CONFIG").map(PathBuf::from);
-    let path = flag
-        .map(Path::to_owned)
-        .or(from_env)
-        .or_else(cfg_path_default);
+    let path = flag.map(Path::to_owned).or_else(cfg_path_default);
     let mut cfg = match &path {
         Some(p) => Config::load(p)?,
         None => Config::from_toml("", None)?,
