@@ -2,7 +2,7 @@
 //! The only module that knows all the others.
 
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use tokio::net::TcpListener;
@@ -11,65 +11,50 @@ use tokio::signal::unix::{signal, Signal, SignalKind};
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::index::Index;
-use crate::server::{self, Limits, Snapshot, State};
+use crate::publish::{self, Published, Publisher};
+use crate::server::{self, Limits, State};
 use crate::site::{Compressor, Site};
 use crate::systemd;
 
-/// Scans the store and renders every resource, logging what was rejected.
-pub fn load(cfg: &Config) -> anyhow::Result<(Catalog, Site)> {
-    load_and(cfg, || ()).map(|(catalog, site, ())| (catalog, site))
+/// The store as first loaded: the catalog it was read into and the site rendered from it.
+pub struct Loaded {
+    /// Which file gave which article.
+    pub catalog: Catalog,
+    /// Every resource, rendered.
+    pub site: Site,
 }
 
-/// [`load`], running `alongside` on another thread once the store is scanned,
-/// while the index is built and the site rendered.
-fn load_and<T: Send>(
-    cfg: &Config,
-    alongside: impl FnOnce() -> T + Send,
-) -> anyhow::Result<(Catalog, Site, T)> {
+/// Scans the store, then indexes and renders it.
+pub fn load(cfg: &Config) -> anyhow::Result<Loaded> {
     let started = Instant::now();
-    let catalog = Catalog::scan(&cfg.store, cfg.max_file_size, cfg.tz)
-        .with_context(|| format!("cannot read the store {}", cfg.store.display()))?;
-    for (path, error) in catalog.rejected() {
-        tracing::warn!(path = %path.display(), "rejected: {error}");
-    }
-    let scanned = started.elapsed();
-    let ((site, errors, indexed, render_started), other) = std::thread::scope(|s| {
-        let other = s.spawn(alongside);
-        let index = Arc::new(Index::new(catalog.entries.clone()));
-        let indexed = started.elapsed();
-        let render_started = Instant::now();
-        let hydrate =
-            |e: &crate::index::Entry| crate::catalog::hydrate(e, cfg.max_file_size, cfg.tz);
-        let (site, errors) = Site::build(cfg, index, SystemTime::now(), &hydrate);
-        let other = other
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        ((site, errors, indexed, render_started), other)
-    });
-    for e in errors {
-        tracing::error!("{e}");
-    }
-    metrics::histogram!("bantin_render_seconds").record(render_started.elapsed().as_secs_f64());
-    metrics::gauge!("bantin_articles_indexed").set(catalog.entries.len() as f64);
-    metrics::gauge!("bantin_files_rejected").set(catalog.rejected_count() as f64);
-    metrics::gauge!("bantin_last_store_change_timestamp_seconds").set(unix_now());
+    let catalog = scan(cfg)?;
+    let site = index_and_render(cfg, &catalog, started.elapsed());
+    Ok(Loaded { catalog, site })
+}
+
+/// The first phase of a load: every file of the store read and parsed.
+fn scan(cfg: &Config) -> anyhow::Result<Catalog> {
+    publish::scan(cfg).with_context(|| format!("cannot read the store {}", cfg.store.display()))
+}
+
+/// The second phase: the index built and every resource rendered, with a log
+/// line that gives each phase's time (`scanned` is how long the scan took).
+fn index_and_render(cfg: &Config, catalog: &Catalog, scanned: Duration) -> Site {
+    let started = Instant::now();
+    let index = Arc::new(Index::new(catalog.entries.clone()));
+    let indexed = started.elapsed();
+    let site = publish::render(cfg, index);
     tracing::info!(
         articles = catalog.entries.len(),
         rejected = catalog.rejected_count(),
         feeds = site.index.categories().len() + 1,
         scan_ms = scanned.as_millis() as u64,
-        index_ms = (indexed - scanned).as_millis() as u64,
-        render_ms = render_started.elapsed().as_millis() as u64,
+        index_ms = indexed.as_millis() as u64,
+        render_ms = (started.elapsed() - indexed).as_millis() as u64,
         "store loaded from {}",
         cfg.store.display()
     );
-    Ok((catalog, site, other))
-}
-
-fn unix_now() -> f64 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64())
+    site
 }
 
 /// Re-reads the configuration on SIGHUP (with the command line's overrides).
@@ -82,26 +67,34 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
         .map_err(|e| tracing::warn!("metrics disabled: {e}"))
         .ok();
     let cfg = Arc::new(cfg);
+    let published = Arc::new(Published::default());
     let state = Arc::new(State {
-        snapshot: Default::default(),
+        snapshot: published.clone(),
         metrics,
     });
     let compressor = Compressor::start().context("cannot start the compression thread")?;
-    let (catalog, site, watch) = {
-        let (cfg, state, compressor) = (cfg.clone(), state.clone(), compressor.clone());
-        tokio::task::spawn_blocking(move || {
-            // Watching starts once the scan is done (else every file the scan opens
-            // would be an event), and the watch thread's first act is to reconcile.
-            load_and(&cfg, || crate::watch::start(cfg.clone(), state, compressor))
-        })
-        .await??
+    let publisher = Publisher::new(cfg.clone(), published.clone(), compressor);
+    let started = Instant::now();
+    let catalog = {
+        let cfg = cfg.clone();
+        tokio::task::spawn_blocking(move || scan(&cfg)).await??
     };
-    compressor.queue(&site);
-    state.snapshot.store(Some(Arc::new(Snapshot::new(
-        site,
-        cfg.clone(),
-        catalog.rejected_count(),
-    ))));
+    let scanned = started.elapsed();
+    // Watching starts once the scan is done (else every file the scan opens would
+    // be an event). Attaching to a large tree takes a while, so it runs while the
+    // store is indexed and rendered; the watch thread's first act is to reconcile,
+    // which catches whatever changed in between.
+    let watching = tokio::task::spawn_blocking(move || crate::watch::start(publisher));
+    let (site, catalog) = {
+        let cfg = cfg.clone();
+        tokio::task::spawn_blocking(move || {
+            let site = index_and_render(&cfg, &catalog, scanned);
+            (site, catalog)
+        })
+        .await?
+    };
+    let watch = watching.await?;
+    watch.publisher().serve(site, &catalog);
     let watcher = watch
         .run(catalog)
         .context("cannot start the store watcher thread")?;
@@ -112,7 +105,7 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
         signals.hup,
         reload,
         watcher.sender(),
-        state.clone(),
+        published.clone(),
     ));
     let inherited = systemd::inherited_listener()
         .context("cannot use the socket systemd passed (LISTEN_FDS)")?;
@@ -129,8 +122,8 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
     // Tests and scripts read this line to learn the port when listening on port 0.
     println!("listening on {addr}");
     tracing::info!("listening on {addr}");
-    systemd::ready(&status_line(&state));
-    systemd::spawn_watchdog(state.clone());
+    systemd::ready(&status_line(&published));
+    systemd::spawn_watchdog(published);
     server::run(
         listener,
         state,
@@ -138,6 +131,9 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
         shutdown_signal(signals.term, signals.int),
     )
     .await;
+    // The watch thread finishes what it is reading and stops: nothing is
+    // published into a server that has gone.
+    tokio::task::spawn_blocking(move || watcher.stop()).await?;
     tracing::info!("stopped");
     Ok(())
 }
@@ -148,7 +144,7 @@ async fn reload_on_hangup(
     mut hup: Signal,
     reload: Reloader,
     tx: std::sync::mpsc::Sender<crate::watch::Msg>,
-    state: Arc<State>,
+    published: Arc<Published>,
 ) {
     while hup.recv().await.is_some() {
         tracing::info!("SIGHUP: reloading the configuration");
@@ -167,20 +163,16 @@ async fn reload_on_hangup(
             }
             Err(e) => tracing::error!("keeping the running configuration: {e}"),
         }
-        systemd::ready(&status_line(&state));
+        systemd::ready(&status_line(&published));
     }
 }
 
 /// The `STATUS=` line for what is served now.
-fn status_line(state: &State) -> String {
-    match &*state.snapshot.load() {
-        Some(s) => systemd::describe(
-            s.site.index.entries().len(),
-            s.site.index.categories().len() + 1,
-            s.rejected,
-        ),
-        None => "starting".to_owned(),
-    }
+fn status_line(published: &Published) -> String {
+    published
+        .load()
+        .as_ref()
+        .map_or_else(|| "starting".to_owned(), |s| s.status_line())
 }
 
 /// The signals the daemon handles, installed together.
@@ -207,82 +199,4 @@ async fn shutdown_signal(mut term: Signal, mut int: Signal) {
         _ = int.recv() => tracing::info!("SIGINT: shutting down"),
     }
     systemd::stopping();
-}
-
-/// What `bantin build` wrote.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Built {
-    /// Feed files written (every format of every feed).
-    pub feeds: usize,
-    /// Articles in the store.
-    pub articles: usize,
-    /// Files rejected.
-    pub rejected: usize,
-}
-
-/// Writes every feed, the OPML list and the front page under `out`, at the
-/// paths the daemon serves them (`/` becomes `index.html`).
-pub fn build(cfg: &Config, out: &std::path::Path) -> anyhow::Result<Built> {
-    // Decided before anything is created, so a refused --out leaves the store untouched.
-    let out_real = resolve(out).with_context(|| format!("cannot resolve {}", out.display()))?;
-    let store_real = cfg
-        .store
-        .canonicalize()
-        .with_context(|| format!("cannot read the store {}", cfg.store.display()))?;
-    if out_real.starts_with(&store_real) {
-        anyhow::bail!(
-            "refusing to write into the store: {} is inside {}; choose an --out folder outside it",
-            out.display(),
-            cfg.store.display()
-        );
-    }
-    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    let (catalog, site) = load(cfg)?;
-    let mut feeds = 0;
-    for path in site.paths() {
-        let resource = &site.resources[path];
-        let rel = if path == "/" {
-            "index.html"
-        } else {
-            path.trim_start_matches('/')
-        };
-        let file = out.join(rel);
-        if let Some(dir) = file.parent() {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
-        }
-        std::fs::write(&file, &resource.identity.bytes)
-            .with_context(|| format!("cannot write {}", file.display()))?;
-        if path.starts_with("/feed") && path != "/feeds.opml" {
-            feeds += 1;
-        }
-    }
-    Ok(Built {
-        feeds,
-        articles: catalog.entries.len(),
-        rejected: catalog.rejected_count(),
-    })
-}
-
-/// `path` as an absolute path with symlinks and `..` resolved, even when its last
-/// parts do not exist yet: each existing prefix is canonicalized, the rest is lexical.
-fn resolve(path: &std::path::Path) -> std::io::Result<std::path::PathBuf> {
-    use std::path::Component;
-    let mut real = std::env::current_dir()?;
-    for c in path.components() {
-        match c {
-            Component::Prefix(_) | Component::RootDir => real = std::path::PathBuf::from("/"),
-            Component::CurDir => {}
-            Component::ParentDir => {
-                real.pop();
-            }
-            Component::Normal(name) => {
-                real.push(name);
-                if let Ok(r) = real.canonicalize() {
-                    real = r;
-                }
-            }
-        }
-    }
-    Ok(real)
 }

@@ -1,21 +1,29 @@
 //! bantin: a feed server for stores of Vietnamese news articles.
 //!
-//! Data flows one way: `store` finds and reads files, `text` cleans their bytes,
-//! `article` parses the store format (with `timestamp` for every date form),
-//! `index` groups articles by category, `render` turns a category into feed bytes,
-//! `site` keeps every served representation, and `server` answers HTTP from it.
+//! Data flows one way, and the modules are listed in its order: `store` finds and
+//! reads files, `text` cleans their bytes, `article` parses the store format (with
+//! `timestamp` for every date form), `catalog` remembers which file gave which
+//! article, `index` groups articles by category, `render` turns a category into
+//! feed bytes, `site` keeps every served representation, `publish` makes a new
+//! snapshot of it current, and `server` answers HTTP from that snapshot. `watch`
+//! turns file events into refreshes; `systemd`, `app`, `check`, `static_site` and
+//! `config` are the shell around it.
 
-pub mod app;
+pub mod config;
+
 pub mod article;
 pub mod catalog;
-pub mod check;
-pub mod config;
 pub mod index;
+pub mod publish;
 pub mod render;
 pub mod server;
 pub mod site;
 pub mod store;
-pub mod systemd;
 pub mod text;
 pub mod timestamp;
+
+pub mod app;
+pub mod check;
+pub mod static_site;
+pub mod systemd;
 pub mod watch;

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use sd_notify::NotifyState;
 
-use crate::server::State;
+use crate::publish::Published;
 
 fn send(states: &[NotifyState<'_>]) {
     if let Err(e) = sd_notify::notify(false, states) {
@@ -48,7 +48,7 @@ pub fn describe(articles: usize, feeds: usize, rejected: usize) -> String {
 
 /// Pings the watchdog at half its interval while a snapshot is being served. The
 /// pings come from the serving runtime, so a wedged runtime stops them.
-pub fn spawn_watchdog(state: Arc<State>) {
+pub fn spawn_watchdog(published: Arc<Published>) {
     let mut usec = 0;
     if !sd_notify::watchdog_enabled(false, &mut usec) || usec == 0 {
         return;
@@ -59,7 +59,7 @@ pub fn spawn_watchdog(state: Arc<State>) {
         let mut tick = tokio::time::interval(every);
         loop {
             tick.tick().await;
-            if state.snapshot.load().is_some() {
+            if published.load().is_some() {
                 send(&[NotifyState::Watchdog]);
             }
         }

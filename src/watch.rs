@@ -12,16 +12,14 @@
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use notify::{PollWatcher, RecommendedWatcher, RecursiveMode};
 use notify_debouncer_full::{new_debouncer_opt, DebounceEventResult, Debouncer, NoCache};
 
 use crate::catalog::{Catalog, Changes};
 use crate::config::Config;
-use crate::index::Index;
-use crate::server::{Snapshot, State};
-use crate::site::{Compressor, Site};
+use crate::publish::{unix_now, Publisher, Scope};
 
 /// A message to the watch thread.
 pub enum Msg {
@@ -66,26 +64,30 @@ pub struct Watch {
     rx: Receiver<Msg>,
 }
 
-/// Starts watching the store; what changes from now on queues up as events until
-/// [`Watch::run`]. Called after the first scan, so the scan's own reads are no
-/// events; what changed between the scan and this call is caught by the
-/// reconciliation the watch thread starts with.
-pub fn start(cfg: Arc<Config>, state: Arc<State>, compressor: Compressor) -> Watch {
+/// Starts watching the store that `publisher`'s config names; what changes from
+/// now on queues up as events until [`Watch::run`]. Called after the first scan,
+/// so the scan's own reads are no events; what changed between the scan and this
+/// call is caught by the reconciliation the watch thread starts with.
+pub fn start(publisher: Publisher) -> Watch {
     let (tx, rx) = mpsc::channel();
     let mut worker = Worker {
-        cfg,
+        cfg: publisher.config().clone(),
         catalog: Catalog::default(),
-        state,
-        compressor,
+        publisher,
         tx,
         watcher: None,
         watched: None,
     };
-    worker.attach(false);
+    worker.attach(Watcher::Native);
     Watch { worker, rx }
 }
 
 impl Watch {
+    /// The publisher the thread will publish with, for the first snapshot.
+    pub fn publisher(&self) -> &Publisher {
+        &self.worker.publisher
+    }
+
     /// Runs the watch thread; `catalog` is what the current snapshot was built
     /// from. The thread first compares the whole store with `catalog` (see
     /// [`start`]), then follows events.
@@ -115,14 +117,31 @@ enum Attached {
 }
 
 struct Worker {
+    /// The configuration in force (the publisher's).
     cfg: Arc<Config>,
     catalog: Catalog,
-    state: Arc<State>,
-    compressor: Compressor,
+    publisher: Publisher,
     tx: Sender<Msg>,
     watcher: Option<Attached>,
     /// The (device, inode) of the folder the watcher follows.
     watched: Option<(u64, u64)>,
+}
+
+/// Which watcher to attach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Watcher {
+    /// The platform's own (inotify), falling back to polling if it cannot start.
+    Native,
+    /// Polling, because the platform refused more native watches.
+    PollAtLimit,
+}
+
+/// Says why polling replaces native watching when the cause is the platform's limit.
+fn warn_watch_limit(root: &std::path::Path) {
+    tracing::warn!(
+        "the platform refuses more file watches; polling {} every 2 s instead (raise the sysctl fs.inotify.max_user_watches to watch natively)",
+        root.display()
+    );
 }
 
 /// The (device, inode) of the folder at `path` (following symlinks), if any.
@@ -171,7 +190,7 @@ impl Worker {
                         tracing::warn!("watcher error: {e}");
                     }
                     if limit && !matches!(self.watcher, Some(Attached::Poll { .. })) {
-                        self.attach(true);
+                        self.attach(Watcher::PollAtLimit);
                     }
                     self.reconcile();
                 }
@@ -187,7 +206,7 @@ impl Worker {
                                 "store root {} is back; following it again",
                                 self.cfg.store.display()
                             );
-                            self.attach(false);
+                            self.attach(Watcher::Native);
                             self.reconcile();
                         }
                     } else if folder_identity(&self.cfg.store) != self.watched {
@@ -196,7 +215,7 @@ impl Worker {
                                 "store root {} was replaced by another folder; following the new one",
                                 self.cfg.store.display()
                             );
-                            self.attach(false);
+                            self.attach(Watcher::Native);
                         }
                         // A missing root drops the watcher; see `reconcile`.
                         self.reconcile();
@@ -213,9 +232,9 @@ impl Worker {
         Duration::from_secs(self.cfg.watch.reconcile_secs)
     }
 
-    /// Starts watching the store root (polling when `poll`, or when the native
-    /// watcher hits the platform's limit).
-    fn attach(&mut self, poll: bool) {
+    /// Starts watching the store root with `kind`; a native watcher that cannot
+    /// start falls back to polling, with the reason in the log.
+    fn attach(&mut self, kind: Watcher) {
         self.watcher = None;
         let root = self.cfg.store.clone();
         // Taken before watching starts, so a swap during setup is still noticed.
@@ -232,7 +251,7 @@ impl Worker {
         let handler = move |r: DebounceEventResult| {
             let _ = tx.send(Msg::Fs(r));
         };
-        if !poll {
+        if kind == Watcher::Native {
             match new_debouncer_opt::<_, RecommendedWatcher, NoCache>(
                 debounce,
                 None,
@@ -247,16 +266,19 @@ impl Worker {
                     self.watcher = Some(Attached::Native { _running: d });
                     return;
                 }
-                Err(e) if matches!(e.kind, notify::ErrorKind::MaxFilesWatch) => {}
+                Err(e) if matches!(e.kind, notify::ErrorKind::MaxFilesWatch) => {
+                    warn_watch_limit(&root);
+                }
                 Err(e) => {
-                    tracing::warn!("cannot watch {}: {e}; polling instead", root.display());
+                    tracing::warn!(
+                        "cannot watch {} natively: {e}; polling it every 2 s instead",
+                        root.display()
+                    );
                 }
             }
+        } else {
+            warn_watch_limit(&root);
         }
-        tracing::warn!(
-            "the platform refuses more file watches; polling {} every 2 s instead (raise the sysctl fs.inotify.max_user_watches to watch natively)",
-            root.display()
-        );
         let config = notify::Config::default().with_poll_interval(Duration::from_secs(2));
         match new_debouncer_opt::<_, PollWatcher, NoCache>(debounce, None, handler, NoCache, config)
             .and_then(|mut d| d.watch(&root, RecursiveMode::Recursive).map(|()| d))
@@ -314,7 +336,7 @@ impl Worker {
                 Err(e) => tracing::warn!("cannot re-read {}: {e}", sub.display()),
             }
         }
-        self.publish(&total, false);
+        self.publisher.update(&self.catalog, &total, Scope::Changed);
         if total.any() {
             metrics::histogram!("bantin_update_latency_seconds")
                 .record(started.elapsed().as_secs_f64());
@@ -340,7 +362,8 @@ impl Worker {
                 } else {
                     tracing::debug!(ms = elapsed.as_millis() as u64, "reconciled: no changes");
                 }
-                self.publish(&changes, false);
+                self.publisher
+                    .update(&self.catalog, &changes, Scope::Changed);
             }
             Err(e) => tracing::warn!("cannot reconcile {}: {e}", root.display()),
         }
@@ -357,68 +380,19 @@ impl Worker {
         }
         let store_moved = cfg.store != self.cfg.store;
         let tz_changed = cfg.tz != self.cfg.tz || cfg.max_file_size != self.cfg.max_file_size;
-        self.cfg = Arc::new(cfg);
+        self.publisher.set_config(cfg);
+        self.cfg = self.publisher.config().clone();
         if store_moved || tz_changed {
             // Every article may parse differently: start from an empty catalog.
             self.catalog = Catalog::default();
         }
         if store_moved {
-            self.attach(false);
+            self.attach(Watcher::Native);
         }
         self.reconcile();
-        self.publish(&Changes::default(), true);
+        self.publisher
+            .update(&self.catalog, &Changes::default(), Scope::Everything);
         tracing::info!("configuration reloaded");
-    }
-
-    /// Renders what changed and swaps the new snapshot in.
-    fn publish(&mut self, changes: &Changes, force: bool) {
-        metrics::counter!("bantin_files_added_total").increment(changes.added as u64);
-        metrics::counter!("bantin_files_changed_total").increment(changes.changed as u64);
-        metrics::counter!("bantin_files_removed_total").increment(changes.removed as u64);
-        metrics::counter!("bantin_files_rejected_total").increment(changes.rejected as u64);
-        metrics::gauge!("bantin_files_rejected").set(self.catalog.rejected_count() as f64);
-        if !changes.any() && !force {
-            return;
-        }
-        let render_started = Instant::now();
-        // This thread is the snapshot's only writer, so the current one is the previous render.
-        let previous = self.state.snapshot.load_full();
-        let entries = self.catalog.entries.clone();
-        let index = Arc::new(match &previous {
-            // Only the changed articles move; the rest of the index is shared.
-            Some(p) if !force => p.site.index.updated(entries, &changes.ids),
-            _ => Index::new(entries),
-        });
-        let empty = Site::default();
-        let prev_site = previous.as_ref().map_or(&empty, |s| &s.site);
-        let (cap, tz) = (self.cfg.max_file_size, self.cfg.tz);
-        let hydrate = move |e: &crate::index::Entry| crate::catalog::hydrate(e, cap, tz);
-        let (site, errors) = prev_site.update(&self.cfg, index, SystemTime::now(), force, &hydrate);
-        for e in errors {
-            tracing::error!("{e}");
-        }
-        metrics::histogram!("bantin_render_seconds").record(render_started.elapsed().as_secs_f64());
-        metrics::gauge!("bantin_articles_indexed").set(self.catalog.entries.len() as f64);
-        metrics::gauge!("bantin_last_store_change_timestamp_seconds").set(unix_now());
-        self.compressor.queue(&site);
-        let rejected = self.catalog.rejected_count();
-        crate::systemd::status(&crate::systemd::describe(
-            self.catalog.entries.len(),
-            site.index.categories().len() + 1,
-            rejected,
-        ));
-        self.state.snapshot.store(Some(Arc::new(Snapshot::new(
-            site,
-            self.cfg.clone(),
-            rejected,
-        ))));
-        tracing::info!(
-            added = changes.added,
-            changed = changes.changed,
-            removed = changes.removed,
-            articles = self.catalog.entries.len(),
-            "store change served"
-        );
     }
 }
 
@@ -433,10 +407,4 @@ fn changes_content(kind: &notify::EventKind) -> bool {
         EventKind::Access(_) => false,
         _ => true,
     }
-}
-
-fn unix_now() -> f64 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64())
 }

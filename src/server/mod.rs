@@ -10,7 +10,6 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use arc_swap::ArcSwapOption;
 use bytes::Bytes;
 use http::header::{self, HeaderValue};
 use http::{HeaderMap, Method, Request, Response, StatusCode};
@@ -22,42 +21,17 @@ use tokio::net::TcpListener;
 use tokio::sync::{Notify, Semaphore};
 
 use crate::config::Config;
+use crate::publish::{Published, Snapshot};
 use crate::render;
-use crate::site::{Body, Coding, Resource, Site};
+use crate::site::{Body, Coding, Resource};
 use crate::timestamp::http_date;
 use conditional::Decision;
-
-/// What the server answers from: one rendered site and the config it was rendered with.
-#[derive(Debug)]
-pub struct Snapshot {
-    /// Every precomputed resource.
-    pub site: Site,
-    /// The config in force.
-    pub config: Arc<Config>,
-    /// How many store files are rejected now.
-    pub rejected: usize,
-    /// `Cache-Control` for every cacheable response, from `[http] cache_max_age`.
-    pub cache_control: HeaderValue,
-}
-
-impl Snapshot {
-    /// A snapshot of `site` rendered with `config`.
-    pub fn new(site: Site, config: Arc<Config>, rejected: usize) -> Snapshot {
-        let cache_control = header_value(&format!("public, max-age={}", config.http.cache_max_age));
-        Snapshot {
-            site,
-            config,
-            rejected,
-            cache_control,
-        }
-    }
-}
 
 /// State shared by every connection.
 #[derive(Default)]
 pub struct State {
     /// The current snapshot; `None` until the first scan is rendered.
-    pub snapshot: ArcSwapOption<Snapshot>,
+    pub snapshot: Arc<Published>,
     /// Renders `/metrics`; `None` when no recorder is installed.
     pub metrics: Option<PrometheusHandle>,
 }
@@ -512,6 +486,7 @@ fn finish(mut r: Response<Full<Bytes>>, head: bool) -> Response<Full<Bytes>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::site::Site;
     use http_body_util::BodyExt;
 
     #[tokio::test]

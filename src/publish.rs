@@ -1,0 +1,185 @@
+//! Publishing: catalog → index → site → the snapshot the server answers from, for
+//! the first load and for every change, with the metrics and the systemd status
+//! line that describe what is served.
+//!
+//! The watch thread is the only publisher after start-up, so snapshots never race;
+//! readers take an `Arc` of the current one and never block.
+
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use arc_swap::ArcSwapOption;
+use http::HeaderValue;
+
+use crate::catalog::{Catalog, Changes};
+use crate::config::Config;
+use crate::index::{Entry, Index};
+use crate::site::{Compressor, RenderError, Site};
+use crate::systemd;
+
+/// What the server answers from: one rendered site and the config it was rendered with.
+#[derive(Debug)]
+pub struct Snapshot {
+    /// Every precomputed resource.
+    pub site: Site,
+    /// The config in force.
+    pub config: Arc<Config>,
+    /// How many store files are rejected now.
+    pub rejected: usize,
+    /// `Cache-Control` for every cacheable response, from `[http] cache_max_age`.
+    pub cache_control: HeaderValue,
+}
+
+impl Snapshot {
+    /// A snapshot of `site` rendered with `config`.
+    pub fn new(site: Site, config: Arc<Config>, rejected: usize) -> Snapshot {
+        let cache_control =
+            HeaderValue::from_str(&format!("public, max-age={}", config.http.cache_max_age))
+                .expect("a number after ASCII text is a valid header value");
+        Snapshot {
+            site,
+            config,
+            rejected,
+            cache_control,
+        }
+    }
+
+    /// The `STATUS=` line systemd shows for this snapshot.
+    pub fn status_line(&self) -> String {
+        systemd::describe(
+            self.site.index.entries().len(),
+            self.site.index.categories().len() + 1,
+            self.rejected,
+        )
+    }
+}
+
+/// The snapshot being served: `None` until the first load is rendered.
+pub type Published = ArcSwapOption<Snapshot>;
+
+/// Which resources a publication renders again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Only the feeds and pages whose articles changed.
+    Changed,
+    /// Every resource (the configuration changed, so any byte may differ).
+    Everything,
+}
+
+/// Lists and reads the whole store, logging every rejected file.
+pub fn scan(cfg: &Config) -> std::io::Result<Catalog> {
+    let catalog = Catalog::scan(&cfg.store, cfg.max_file_size, cfg.tz)?;
+    for (path, error) in catalog.rejected() {
+        tracing::warn!(path = %path.display(), "rejected: {error}");
+    }
+    Ok(catalog)
+}
+
+/// Renders every resource of `index`, logging what failed to render.
+pub fn render(cfg: &Config, index: Arc<Index>) -> Site {
+    let started = Instant::now();
+    let (cap, tz) = (cfg.max_file_size, cfg.tz);
+    let hydrate = move |e: &Entry| crate::catalog::hydrate(e, cap, tz);
+    let (site, errors) = Site::build(cfg, index, SystemTime::now(), &hydrate);
+    log_render_errors(errors);
+    metrics::histogram!("bantin_render_seconds").record(started.elapsed().as_secs_f64());
+    site
+}
+
+/// Makes snapshots current: the one writer of [`Published`].
+pub struct Publisher {
+    cfg: Arc<Config>,
+    published: Arc<Published>,
+    compressor: Compressor,
+}
+
+impl Publisher {
+    /// A publisher of snapshots rendered with `cfg` into `published`; `compressor`
+    /// computes every new resource's gzip and brotli bodies in the background.
+    pub fn new(cfg: Arc<Config>, published: Arc<Published>, compressor: Compressor) -> Publisher {
+        Publisher {
+            cfg,
+            published,
+            compressor,
+        }
+    }
+
+    /// The configuration snapshots are rendered with.
+    pub fn config(&self) -> &Arc<Config> {
+        &self.cfg
+    }
+
+    /// Renders with `cfg` from now on (the caller then publishes [`Scope::Everything`]).
+    pub fn set_config(&mut self, cfg: Config) {
+        self.cfg = Arc::new(cfg);
+    }
+
+    /// Serves `site`, rendered from `catalog`.
+    pub fn serve(&self, site: Site, catalog: &Catalog) {
+        self.compressor.queue(&site);
+        let rejected = catalog.rejected_count();
+        let snapshot = Snapshot::new(site, self.cfg.clone(), rejected);
+        metrics::gauge!("bantin_articles_indexed").set(catalog.entries.len() as f64);
+        metrics::gauge!("bantin_files_rejected").set(rejected as f64);
+        metrics::gauge!("bantin_last_store_change_timestamp_seconds").set(unix_now());
+        systemd::status(&snapshot.status_line());
+        self.published.store(Some(Arc::new(snapshot)));
+    }
+
+    /// Counts what a refresh of `catalog` found and, when the served articles may
+    /// differ (or `scope` asks for everything), renders what they touch and serves it.
+    pub fn update(&self, catalog: &Catalog, changes: &Changes, scope: Scope) {
+        record(changes);
+        metrics::gauge!("bantin_files_rejected").set(catalog.rejected_count() as f64);
+        if !changes.any() && scope == Scope::Changed {
+            return;
+        }
+        let started = Instant::now();
+        // This thread is the only publisher, so the current snapshot is the previous render.
+        let previous = self.published.load_full();
+        let entries = catalog.entries.clone();
+        let index = Arc::new(match (&previous, scope) {
+            // Only the changed articles move; the rest of the index is shared.
+            (Some(p), Scope::Changed) => p.site.index.updated(entries, &changes.ids),
+            _ => Index::new(entries),
+        });
+        let empty = Site::default();
+        let prev_site = previous.as_ref().map_or(&empty, |s| &s.site);
+        let (cap, tz) = (self.cfg.max_file_size, self.cfg.tz);
+        let hydrate = move |e: &Entry| crate::catalog::hydrate(e, cap, tz);
+        let force = scope == Scope::Everything;
+        let (site, errors) = prev_site.update(&self.cfg, index, SystemTime::now(), force, &hydrate);
+        log_render_errors(errors);
+        metrics::histogram!("bantin_render_seconds").record(started.elapsed().as_secs_f64());
+        self.serve(site, catalog);
+        tracing::info!(
+            added = changes.added,
+            changed = changes.changed,
+            removed = changes.removed,
+            articles = catalog.entries.len(),
+            "store change served"
+        );
+    }
+}
+
+/// Counts the files a refresh added, changed, removed and rejected.
+fn record(changes: &Changes) {
+    metrics::counter!("bantin_files_added_total").increment(changes.added as u64);
+    metrics::counter!("bantin_files_changed_total").increment(changes.changed as u64);
+    metrics::counter!("bantin_files_removed_total").increment(changes.removed as u64);
+    metrics::counter!("bantin_files_rejected_total").increment(changes.rejected as u64);
+}
+
+/// A feed that fails to render keeps its previous bytes; say which and why.
+fn log_render_errors(errors: Vec<RenderError>) {
+    for e in errors {
+        tracing::error!("{e}");
+    }
+}
+
+/// Seconds since the Unix epoch, for the timestamp gauges.
+pub fn unix_now() -> f64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
