@@ -596,6 +596,39 @@ fn a_taken_port_is_a_runtime_failure() {
     ]);
     assert_eq!(status.code(), Some(1), "{stderr}");
     assert!(stderr.contains(&taken), "{stderr}");
+    assert_eq!(
+        stderr.matches("cannot listen on").count(),
+        1,
+        "a fatal error is said once: {stderr}"
+    );
+}
+
+#[test]
+fn bantin_config_names_the_config_file_and_the_flag_wins() {
+    let (_dir, bad) = config_file("colour = \"red\"\n");
+    let (_dir2, good) = config_file("[feeds]\nitems = 7\n");
+    let run_with_env = |args: &[&std::ffi::OsStr]| {
+        let cwd = tempfile::tempdir().unwrap();
+        std::process::Command::new(env!("CARGO_BIN_EXE_bantin"))
+            .args(args)
+            .current_dir(cwd.path())
+            .env("BANTIN_CONFIG", &bad)
+            .env("RUST_LOG", "off")
+            .output()
+            .unwrap()
+    };
+    let out = run_with_env(&["config".as_ref(), "check".as_ref()]);
+    assert_eq!(out.status.code(), Some(64));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("colour"), "{stderr}");
+    let out = run_with_env(&[
+        "config".as_ref(),
+        "check".as_ref(),
+        "--config".as_ref(),
+        good.as_os_str(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("items = 7"));
 }
 
 #[test]
