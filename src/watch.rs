@@ -294,7 +294,9 @@ impl Worker {
     /// Whether the store root is there; when it has gone, the watcher is dropped
     /// (once, with a warning) and the last good state keeps being served.
     fn root_present(&mut self) -> bool {
-        if self.cfg.store.is_dir() {
+        let present = self.cfg.store.is_dir();
+        metrics::gauge!("bantin_store_root_present").set(f64::from(u8::from(present)));
+        if present {
             return true;
         }
         if self.watcher.take().is_some() {

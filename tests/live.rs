@@ -19,8 +19,6 @@ use common::{Daemon, Site};
 const LIMIT: Duration = Duration::from_secs(10);
 /// How often the feeds are looked at while waiting.
 const POLL: Duration = Duration::from_millis(50);
-/// How long a feed is watched to show that it does not change.
-const STEADY: Duration = Duration::from_secs(1);
 
 /// The feeds of the `tin-tuc` categories: a change under `thong-bao/` leaves them alone.
 const TIN_TUC: &[&str] = &[
@@ -187,14 +185,30 @@ fn assert_kept(d: &Daemon, paths: &[&str], before: &[(String, u16, String, Strin
     );
 }
 
-/// Watches `paths` for [`STEADY`]: their validators must not move.
+/// Waits until the daemon has compared the whole store with what it serves
+/// (a reconciliation that began after this call), then asserts that `paths`
+/// still have the validators `before`: whatever was done to the store before
+/// this call was looked at, by the watcher and by the reconciliation, and
+/// changed nothing. Needs a config with a short `[watch] reconcile_secs`.
 fn assert_steady(d: &Daemon, paths: &[&str], before: &[(String, u16, String, String)]) {
-    let until = Instant::now() + STEADY;
-    while Instant::now() < until {
-        assert_kept(d, paths, before);
-        std::thread::sleep(POLL * 2);
-    }
+    // Past the debounce window, so a batch of events from before this call has
+    // reached the watch thread ahead of the reconciliation.
+    let since = unix_now() + 0.1;
+    wait_until(d, "a reconciliation after the change", || {
+        metric(d, "bantin_last_reconcile_timestamp_seconds").is_some_and(|t| t > since)
+    });
+    assert_kept(d, paths, before);
 }
+
+fn unix_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+}
+
+/// A config whose reconciliation runs every second, for [`assert_steady`].
+const RECONCILE_OFTEN: &str = "[watch]\nreconcile_secs = 1\n";
 
 fn has(list: &[String], s: &str) -> bool {
     list.iter().any(|x| x == s)
@@ -490,18 +504,21 @@ fn store_root_deleted_then_recreated() {
     let d = site.start();
     let root = store(&site);
     let before = validators(&d, EVERYTHING);
+    assert_eq!(metric(&d, "bantin_store_root_present"), Some(1.0));
     std::fs::remove_dir_all(&root).unwrap();
     wait_until(&d, "the removal noticed", || {
-        d.stderr().contains("serving the last good state")
+        metric(&d, "bantin_store_root_present") == Some(0.0)
+            && d.stderr().contains("serving the last good state")
     });
     // While it is gone, everything keeps being served exactly as before.
-    assert_steady(&d, EVERYTHING, &before);
+    assert_kept(&d, EVERYTHING, &before);
     let title = "Kho được tạo lại";
     std::fs::create_dir_all(root.join("thong-bao")).unwrap();
     write_article(root.join("thong-bao/moi.txt"), THONG_BAO, title);
     wait_until(&d, "the new store's contents", || {
         titles(&d, "/feed.rss") == [title]
     });
+    assert_eq!(metric(&d, "bantin_store_root_present"), Some(1.0));
     assert_eq!(titles(&d, "/feeds/thong-bao.rss"), [title]);
     assert_eq!(d.get("/feeds/tin-tuc/thoi-su.rss", &[]).status, 404);
     // And the new root is followed.
@@ -514,7 +531,7 @@ fn store_root_deleted_then_recreated() {
 
 #[test]
 fn store_root_replaced_by_a_rename_is_followed() {
-    let site = Site::new();
+    let site = Site::with_config(RECONCILE_OFTEN);
     let d = site.start();
     let root = store(&site);
     let new = outside(&site).join("new-store");
@@ -543,7 +560,7 @@ fn store_root_replaced_by_a_rename_is_followed() {
 /// A served article saved broken keeps its last good version and is reported;
 /// a good save is then picked up.
 fn broken_save(broken: &[u8]) {
-    let site = Site::new();
+    let site = Site::with_config(RECONCILE_OFTEN);
     let d = site.start();
     let paths = tin_tuc_and(&[
         "/feed.rss",
@@ -584,7 +601,7 @@ fn file_saved_as_binary_keeps_its_last_good_version() {
 
 #[test]
 fn temp_swap_and_dot_files_are_never_served() {
-    let site = Site::new();
+    let site = Site::with_config(RECONCILE_OFTEN);
     let d = site.start();
     let before = validators(&d, EVERYTHING);
     let dir = store(&site).join("thong-bao");
