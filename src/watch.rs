@@ -238,7 +238,7 @@ impl Worker {
                 None,
                 handler.clone(),
                 NoCache,
-                notify::Config::default(),
+                watcher_config(),
             )
             .and_then(|mut d| d.watch(&root, RecursiveMode::Recursive).map(|()| d))
             {
@@ -257,7 +257,7 @@ impl Worker {
             "the platform refuses more file watches; polling {} every 2 s instead (raise the sysctl fs.inotify.max_user_watches to watch natively)",
             root.display()
         );
-        let config = notify::Config::default().with_poll_interval(Duration::from_secs(2));
+        let config = watcher_config().with_poll_interval(Duration::from_secs(2));
         match new_debouncer_opt::<_, PollWatcher, NoCache>(debounce, None, handler, NoCache, config)
             .and_then(|mut d| d.watch(&root, RecursiveMode::Recursive).map(|()| d))
         {
@@ -420,6 +420,14 @@ impl Worker {
             "store change served"
         );
     }
+}
+
+/// The watcher's settings. Folder symlinks are never followed: a recursive watch
+/// that followed them would watch folders outside the store and report their
+/// files as if they were in it. (The store boundary refuses such paths anyway;
+/// this keeps their events, and the watches they cost, away.)
+fn watcher_config() -> notify::Config {
+    notify::Config::default().with_follow_symlinks(false)
 }
 
 /// Whether an event can mean the store's contents changed. Opening or reading a
