@@ -15,7 +15,7 @@ use rayon::iter::{IntoParallelRefIterator, ParallelBridge, ParallelIterator};
 
 use crate::article::{Article, Depth, Warning};
 use crate::index::{Entries, Entry};
-use crate::store::{self, Candidate, FileError, Listed, Stat};
+use crate::store::{self, Candidate, FileError, Listed, Root, Source, Stat};
 
 /// What the catalog knows of one file.
 #[derive(Debug, Clone)]
@@ -72,6 +72,9 @@ pub struct Catalog {
     pub entries: Entries,
     /// Refusals seen while listing (bad symlinks, FIFOs, unreadable folders).
     pub listing_errors: BTreeMap<PathBuf, String>,
+    /// The store boundary every file is listed and read through; resolved on
+    /// the first refresh, and again when the root is replaced.
+    root: Option<Root>,
 }
 
 impl Catalog {
@@ -86,6 +89,10 @@ impl Catalog {
     /// files gone from it leave, files whose (size, mtime) differ are read again;
     /// with `force` (a watcher said `sub` changed) every file under it is read again,
     /// since two saves within one mtime tick can leave both unchanged.
+    ///
+    /// When `root` now names another folder than the one last read (it was
+    /// replaced, or a root symlink retargeted), the boundary is resolved again
+    /// and the whole store read again, so no article is read back from the old folder.
     pub fn refresh(
         &mut self,
         root: &Path,
@@ -94,7 +101,12 @@ impl Catalog {
         tz: Tz,
         force: bool,
     ) -> std::io::Result<Changes> {
-        let canonical_root = root.canonicalize()?;
+        let (boundary, resolved_again) = self.boundary(root)?;
+        let (sub, force) = if resolved_again {
+            (root, true)
+        } else {
+            (sub, force)
+        };
         let known = || {
             self.files
                 .range(sub.to_owned()..)
@@ -104,7 +116,7 @@ impl Catalog {
         let any_known = known().next().is_some();
         // Stats are only worth taking to compare with what is known.
         let stat = !force && any_known;
-        let walked = self.walk_and_read(root, &canonical_root, sub, (cap, tz), force, stat);
+        let walked = self.walk_and_read(&boundary, sub, (cap, tz), force, stat);
 
         let mut changes = Changes::default();
         if any_known {
@@ -169,8 +181,7 @@ impl Catalog {
     /// the next listed file). Results are in the walk's order, which is path order.
     fn walk_and_read(
         &self,
-        root: &Path,
-        canonical_root: &Path,
+        root: &Root,
         sub: &Path,
         (cap, tz): (u64, Tz),
         force: bool,
@@ -190,7 +201,7 @@ impl Catalog {
             Listed::Candidate(c) if wanted(listed) => Some(read(c, cap, tz)),
             _ => None,
         };
-        let walk = store::walk(root, canonical_root, sub, stat);
+        let walk = root.walk(sub, stat);
         if stat {
             // Comparing: few files differ, so a core per listed file would spend
             // its time waiting for the next one. List here, read what differs in parallel.
@@ -208,6 +219,20 @@ impl Catalog {
             .collect();
         walked.sort_unstable_by_key(|(i, _, _)| *i);
         walked.into_iter().map(|(_, l, r)| (l, r)).collect()
+    }
+
+    /// The boundary to read `root` through: the one resolved before, unless
+    /// `root` now names another folder; then it is resolved again (`true`).
+    fn boundary(&mut self, root: &Path) -> std::io::Result<(Root, bool)> {
+        match &self.root {
+            Some(r) if r.path() == root && !r.replaced() => Ok((r.clone(), false)),
+            previous => {
+                let again = previous.is_some();
+                let fresh = Root::open(root)?;
+                self.root = Some(fresh.clone());
+                Ok((fresh, again))
+            }
+        }
     }
 
     /// Drops what is known of `path`, returning it.
@@ -288,13 +313,14 @@ impl Catalog {
 /// The full article of a lean entry, read back from its file; `None` when the
 /// file is gone, broken, or now gives another id (the watcher will catch up).
 pub fn hydrate(entry: &Entry, cap: u64, tz: Tz) -> Option<Arc<Article>> {
-    let Some(path) = &entry.source else {
+    let Some(source) = &entry.source else {
         return Some(entry.article.clone());
     };
     let candidate = Candidate {
-        path: path.to_path_buf(),
+        path: source.path.to_path_buf(),
         id: entry.article.id.clone(),
         stat: None,
+        root: source.root.clone(),
     };
     let loaded = store::load(&candidate, cap, tz, Depth::Full).ok()?;
     (loaded.parsed.article.id == entry.article.id).then(|| Arc::new(loaded.parsed.article))
@@ -310,12 +336,16 @@ type Read = Result<(Entry, Vec<Warning>, Stat), FileError>;
 /// taking the daemon down.
 fn read(c: &Candidate, cap: u64, tz: Tz) -> Read {
     let load = || {
-        let (bytes, meta) = store::read_capped(&c.path, cap)?;
+        let (bytes, meta) = c.root.read_capped(&c.path, cap)?;
         let l = store::load_bytes(c, &bytes, &meta, tz, Depth::Head)?;
+        let source = Source {
+            path: Arc::from(c.path.as_path()),
+            root: c.root.clone(),
+        };
         let entry = Entry::lean(
             l.parsed.article,
             l.stat.modified,
-            &c.path,
+            source,
             store::digest(&bytes),
         );
         Ok((entry, l.parsed.warnings, l.stat))

@@ -85,8 +85,10 @@ fn candidates(path: &Path) -> Vec<(Result<Candidate, store::FileError>, PathBuf)
         };
     }
     let root = path.parent().unwrap_or(Path::new(""));
-    let canonical = root.canonicalize().unwrap_or_else(|_| root.to_owned());
-    match store::candidate(root, &canonical, path) {
+    let candidate = store::Root::open(root)
+        .map_err(store::FileError::from)
+        .and_then(|root| root.candidate(path));
+    match candidate {
         Ok(Some(c)) => vec![(Ok(c), path.to_owned())],
         Ok(None) => vec![],
         Err(e) => vec![(Err(e), path.to_owned())],

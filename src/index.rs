@@ -33,8 +33,8 @@ pub struct Entry {
     pub article: Arc<Article>,
     /// The file's modification time when read.
     pub modified: Option<SystemTime>,
-    /// The file the full article is read back from.
-    pub source: Option<Arc<std::path::Path>>,
+    /// The file the full article is read back from, through the store boundary.
+    pub source: Option<crate::store::Source>,
     /// A hash of the article's text (the file's bytes for a lean entry, the body
     /// paragraphs for a full one), so a change to it is a change to the entry.
     pub digest: u128,
@@ -57,13 +57,13 @@ impl Entry {
     pub fn lean(
         article: Article,
         modified: Option<SystemTime>,
-        source: &std::path::Path,
+        source: crate::store::Source,
         digest: u128,
     ) -> Entry {
         Entry {
             article: Arc::new(article),
             modified,
-            source: Some(Arc::from(source)),
+            source: Some(source),
             digest,
         }
     }

@@ -257,7 +257,7 @@ impl Worker {
                 None,
                 handler.clone(),
                 NoCache,
-                notify::Config::default(),
+                watcher_config(),
             )
             .and_then(|mut d| d.watch(&root, RecursiveMode::Recursive).map(|()| d))
             {
@@ -279,7 +279,7 @@ impl Worker {
         } else {
             warn_watch_limit(&root);
         }
-        let config = notify::Config::default().with_poll_interval(Duration::from_secs(2));
+        let config = watcher_config().with_poll_interval(Duration::from_secs(2));
         match new_debouncer_opt::<_, PollWatcher, NoCache>(debounce, None, handler, NoCache, config)
             .and_then(|mut d| d.watch(&root, RecursiveMode::Recursive).map(|()| d))
         {
@@ -396,6 +396,14 @@ impl Worker {
             .update(&self.catalog, &Changes::default(), Scope::Everything);
         tracing::info!("configuration reloaded");
     }
+}
+
+/// The watcher's settings. Folder symlinks are never followed: a recursive watch
+/// that followed them would watch folders outside the store and report their
+/// files as if they were in it. (The store boundary refuses such paths anyway;
+/// this keeps their events, and the watches they cost, away.)
+fn watcher_config() -> notify::Config {
+    notify::Config::default().with_follow_symlinks(false)
 }
 
 /// Whether an event can mean the store's contents changed. Opening or reading a

@@ -1022,8 +1022,8 @@ fn a_file_vanishing_between_listing_and_reading() {
     let root = dir.path().join("store");
     std::fs::create_dir_all(root.join("a")).unwrap();
     std::fs::write(root.join("a/x.txt"), art("Sắp biến mất")).unwrap();
-    let canonical = root.canonicalize().unwrap();
-    let listing = store::list_under(&root, &canonical, &root).unwrap();
+    let boundary = store::Root::open(&root).unwrap();
+    let listing = boundary.list_under(&root);
     assert_eq!(listing.candidates.len(), 1);
     let candidate = listing.candidates[0].clone();
 
@@ -1040,10 +1040,10 @@ fn a_file_vanishing_between_listing_and_reading() {
         "{e}"
     );
     // Listing the removed file or its removed folder lists nothing.
-    let gone = store::list_under(&root, &canonical, &root.join("a/x.txt")).unwrap();
+    let gone = boundary.list_under(&root.join("a/x.txt"));
     assert!(gone.candidates.is_empty() && gone.rejected.is_empty());
     std::fs::remove_dir(root.join("a")).unwrap();
-    let gone = store::list_under(&root, &canonical, &root.join("a")).unwrap();
+    let gone = boundary.list_under(&root.join("a"));
     assert!(gone.candidates.is_empty() && gone.rejected.is_empty());
-    assert!(store::candidate(&root, &canonical, &root.join("a/x.txt")).is_err());
+    assert!(boundary.candidate(&root.join("a/x.txt")).is_err());
 }

@@ -1,0 +1,327 @@
+//! The store boundary against a running daemon: symlinks to folders outside the
+//! store, a folder loop, and file symlinks out of and inside the store, each both
+//! created while the daemon runs and present when it starts. Nothing outside the
+//! store is ever served; a link to a file inside is served under the link's id.
+//!
+//! Every case ends by adding a real article and waiting for it, so a case cannot
+//! pass only because the daemon stopped seeing changes.
+
+// `allow-unwrap-in-tests` covers `#[test]` functions only; here the helpers are
+// test code too, and a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::os::unix::fs::symlink;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use common::{Daemon, Site};
+
+/// How long a change may take to be served.
+const LIMIT: Duration = Duration::from_secs(10);
+/// How often the daemon is looked at while waiting.
+const POLL: Duration = Duration::from_millis(50);
+
+const THONG_BAO: &str = "Trang nhất » Thông báo";
+
+/// A small valid article (11/05/2020 was a Monday).
+fn article(title: &str) -> String {
+    format!(
+        "08:05 ICT Thứ hai, 11/05/2020\n\n{THONG_BAO}\n\n{title}\n\nThứ hai - 11/05/2020 08:00\nDẫn: {title}.\n\nNội dung bài viết.\n"
+    )
+}
+
+/// A file shaped like `/etc/passwd`: served as an article if it were ever read.
+const PASSWD: &str = "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\nbantin:x:999:999::/var/lib/bantin:/usr/sbin/nologin\n";
+
+/// The title of the article kept outside the store.
+const SECRET: &str = "Bí mật bên ngoài kho";
+
+fn store(site: &Site) -> PathBuf {
+    site.config().parent().unwrap().join("store")
+}
+
+/// A folder next to the store holding a valid article and a passwd-like file.
+fn outside(site: &Site) -> PathBuf {
+    let dir = site.config().parent().unwrap().join("outside");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("bi-mat.txt"), article(SECRET)).unwrap();
+    std::fs::write(dir.join("passwd"), PASSWD).unwrap();
+    dir
+}
+
+fn body(d: &Daemon, path: &str) -> String {
+    let r = d.get(path, &[]);
+    assert_eq!(r.status, 200, "GET {path}");
+    r.text()
+}
+
+/// The article count `/healthz` reports.
+fn count(d: &Daemon) -> usize {
+    let text = body(d, "/healthz");
+    text.strip_prefix("ok: ")
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected /healthz: {text}"))
+}
+
+/// The article ids in `/feed.json` (its item ids end in `article/<id>`).
+fn ids(d: &Daemon) -> Vec<String> {
+    let feed: serde_json::Value = serde_json::from_str(&body(d, "/feed.json")).unwrap();
+    feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            let id = i["id"].as_str().unwrap();
+            id.split_once("article/").unwrap().1.to_owned()
+        })
+        .collect()
+}
+
+/// The value of the unlabelled metric `name`.
+fn metric(d: &Daemon, name: &str) -> f64 {
+    body(d, "/metrics")
+        .lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no metric {name}"))
+}
+
+/// Polls until `ok` holds, at most [`LIMIT`].
+fn wait_until(d: &Daemon, what: &str, mut ok: impl FnMut() -> bool) {
+    let deadline = Instant::now() + LIMIT;
+    while !ok() {
+        assert!(
+            Instant::now() < deadline,
+            "{what}: not seen within {LIMIT:?}; daemon stderr:\n{}",
+            d.stderr()
+        );
+        std::thread::sleep(POLL);
+    }
+}
+
+/// Writes a real article (named `stem`) into the store and waits until it is
+/// served: every change made before it has then been looked at.
+fn add_real_article(d: &Daemon, site: &Site, stem: &str) {
+    let title = format!("Bài thật {stem}");
+    std::fs::write(
+        store(site).join(format!("thong-bao/{stem}.txt")),
+        article(&title),
+    )
+    .unwrap();
+    wait_until(d, "the real article", || {
+        body(d, "/feed.rss").contains(&title)
+    });
+}
+
+/// Nothing under `/articles/<link>/` is served, no served id and no feed
+/// mentions `link`, and nothing read from outside appears in the feeds.
+fn assert_not_served(d: &Daemon, link: &str, names: &[&str]) {
+    for name in names {
+        let path = format!("/articles/{link}/{name}");
+        assert_ne!(d.get(&path, &[]).status, 200, "GET {path}");
+    }
+    for id in ids(d) {
+        assert!(!id.split('/').any(|part| part == link), "served id {id}");
+    }
+    let everything = [
+        body(d, "/feeds.opml"),
+        body(d, "/feed.atom"),
+        body(d, "/feed.rss"),
+        body(d, "/"),
+    ]
+    .concat();
+    assert!(
+        !everything.contains(SECRET),
+        "the outside article is served"
+    );
+    assert!(
+        !everything.contains("root:x:0:0"),
+        "a passwd line is served"
+    );
+    assert!(
+        !everything.contains(&format!("/{link}/")) && !everything.contains(&format!("/{link}\"")),
+        "a link to {link} is served"
+    );
+}
+
+/// What the folder-link cases compare: OPML and the Atom feed minus the real article.
+fn feeds(d: &Daemon) -> (String, String) {
+    (body(d, "/feeds.opml"), body(d, "/feed.atom"))
+}
+
+#[test]
+fn a_folder_symlink_out_of_the_store_created_live_is_not_followed() {
+    let site = Site::new();
+    let out = outside(&site);
+    let d = site.start();
+    let before = feeds(&d);
+    let articles = count(&d);
+
+    symlink(&out, store(&site).join("ngoai")).unwrap();
+    symlink("/etc", store(&site).join("sys")).unwrap();
+    // Events inside the linked folder, had it been watched through the link.
+    std::fs::write(out.join("moi.txt"), article(SECRET)).unwrap();
+    add_real_article(&d, &site, "sau-lien-ket");
+
+    assert_eq!(count(&d), articles + 1);
+    assert_not_served(&d, "ngoai", &["bi-mat", "moi", "passwd"]);
+    assert_not_served(&d, "sys", &["passwd", "hostname", "group", "os-release"]);
+    assert_eq!(
+        body(&d, "/feeds.opml"),
+        before.0,
+        "the OPML list changed: a folder outside the store became a category"
+    );
+    // The Atom feed differs from before only by the real article.
+    let atom = body(&d, "/feed.atom");
+    assert_eq!(
+        atom.matches("<entry>").count(),
+        before.1.matches("<entry>").count() + 1
+    );
+    // The links are reported as leading out of the store.
+    wait_until(&d, "the links reported", || {
+        metric(&d, "bantin_files_rejected") >= 2.0
+    });
+}
+
+#[test]
+fn a_folder_symlink_out_of_the_store_present_at_start_is_not_followed() {
+    let site = Site::new();
+    let out = outside(&site);
+    symlink(&out, store(&site).join("ngoai")).unwrap();
+    symlink("/etc", store(&site).join("sys")).unwrap();
+    let d = site.start();
+    let articles = count(&d);
+    let opml = body(&d, "/feeds.opml");
+    assert_not_served(&d, "ngoai", &["bi-mat", "passwd"]);
+    assert_not_served(&d, "sys", &["passwd", "hostname", "group"]);
+
+    // A file written in the linked folder is no change to the store.
+    std::fs::write(out.join("moi.txt"), article(SECRET)).unwrap();
+    std::fs::write(out.join("bi-mat.txt"), article(&format!("{SECRET}!"))).unwrap();
+    add_real_article(&d, &site, "sau-khoi-dong");
+
+    assert_eq!(count(&d), articles + 1);
+    assert_not_served(&d, "ngoai", &["bi-mat", "moi", "passwd"]);
+    assert_eq!(body(&d, "/feeds.opml"), opml);
+}
+
+/// `tin-tuc/up -> ..`: the store seen again through the loop.
+fn assert_no_loop_ids(d: &Daemon) {
+    for id in ids(d) {
+        assert!(!id.starts_with("tin-tuc/up/"), "served id {id}");
+    }
+    assert_ne!(
+        d.get(
+            "/articles/tin-tuc/up/tin-tuc/tong-hop/cau-treo-ban-na-lay",
+            &[]
+        )
+        .status,
+        200
+    );
+}
+
+#[test]
+fn a_folder_loop_created_live_duplicates_nothing() {
+    let site = Site::new();
+    let d = site.start();
+    let articles = count(&d);
+    symlink("..", store(&site).join("tin-tuc/up")).unwrap();
+    add_real_article(&d, &site, "sau-vong");
+    assert_eq!(count(&d), articles + 1);
+    assert_no_loop_ids(&d);
+}
+
+#[test]
+fn a_folder_loop_present_at_start_duplicates_nothing() {
+    let site = Site::new();
+    symlink("..", store(&site).join("tin-tuc/up")).unwrap();
+    let d = site.start();
+    let articles = count(&d);
+    // A change inside the folder the loop leads back to.
+    std::fs::write(
+        store(&site).join("tin-tuc/tong-hop/moi.txt"),
+        article("Bài mới trong vòng"),
+    )
+    .unwrap();
+    wait_until(&d, "the article in the loop's folder", || {
+        count(&d) == articles + 1
+    });
+    add_real_article(&d, &site, "sau-vong");
+    assert_eq!(count(&d), articles + 2);
+    assert_no_loop_ids(&d);
+}
+
+/// `bantin check --json` on `store`: the report line for `path`.
+fn check_report(store: &Path, path: &Path) -> serde_json::Value {
+    let out = common::bantin(["check".as_ref(), "--json".as_ref(), store.as_os_str()]);
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|r| r["path"] == path.display().to_string())
+        .unwrap_or_else(|| panic!("no report for {}", path.display()))
+}
+
+/// A link to a file outside is rejected and reported; a link to a file inside
+/// is served under the link's own id.
+fn assert_file_links(d: &Daemon, site: &Site) {
+    assert_ne!(d.get("/articles/thong-bao/ngoai", &[]).status, 200);
+    assert!(!ids(d).iter().any(|id| id == "thong-bao/ngoai"));
+    assert!(!body(d, "/feed.rss").contains(SECRET));
+    let r = d.get("/articles/thong-bao/ben-trong", &[]);
+    assert_eq!(r.status, 200, "the link to a file inside the store");
+    assert!(r.text().contains("Tạm dừng cấp nước"));
+    assert!(ids(d).iter().any(|id| id == "thong-bao/ben-trong"));
+    let report = check_report(&store(site), &store(site).join("thong-bao/ngoai.txt"));
+    assert_eq!(report["ok"], false);
+    assert!(
+        report["error"]
+            .as_str()
+            .unwrap()
+            .contains("outside the store"),
+        "{report}"
+    );
+    wait_until(d, "the outside link reported", || {
+        metric(d, "bantin_files_rejected") >= 1.0
+    });
+}
+
+fn make_file_links(site: &Site, out: &Path) {
+    let s = store(site);
+    symlink(out.join("bi-mat.txt"), s.join("thong-bao/ngoai.txt")).unwrap();
+    symlink(
+        "tam-dung-cap-nuoc-phuong-hoa-lac.txt",
+        s.join("thong-bao/ben-trong.txt"),
+    )
+    .unwrap();
+}
+
+#[test]
+fn file_symlinks_created_live_are_served_only_inside_the_store() {
+    let site = Site::new();
+    let out = outside(&site);
+    let d = site.start();
+    let articles = count(&d);
+    make_file_links(&site, &out);
+    add_real_article(&d, &site, "sau-tep-lien-ket");
+    // The link inside gave one article, the real file another.
+    assert_eq!(count(&d), articles + 2);
+    assert_file_links(&d, &site);
+}
+
+#[test]
+fn file_symlinks_present_at_start_are_served_only_inside_the_store() {
+    let site = Site::new();
+    let out = outside(&site);
+    make_file_links(&site, &out);
+    let d = site.start();
+    let articles = count(&d);
+    assert_file_links(&d, &site);
+    // Editing the outside file is no change to the store.
+    std::fs::write(out.join("bi-mat.txt"), article(&format!("{SECRET}!"))).unwrap();
+    add_real_article(&d, &site, "sau-tep-lien-ket");
+    assert_eq!(count(&d), articles + 1);
+    assert_file_links(&d, &site);
+}
