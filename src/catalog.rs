@@ -13,21 +13,41 @@ use std::sync::Arc;
 use chrono_tz::Tz;
 use rayon::iter::{IntoParallelRefIterator, ParallelBridge, ParallelIterator};
 
-use crate::article::{Article, Depth, Warning};
+use crate::article::{Article, Depth};
 use crate::index::{Entries, Entry};
-use crate::store::{self, Candidate, FileError, Listed, Root, Source, Stat};
+use crate::store::{self, Candidate, FileError, Listed, Root, Source, Stat, Stats};
 
 /// What the catalog knows of one file.
-#[derive(Debug, Clone)]
-pub struct FileState {
+#[derive(Debug)]
+struct FileState {
     /// Size and modification time when last read.
-    pub stat: Stat,
+    stat: Stat,
     /// The article id this file's last good version is served under.
-    pub serving: Option<String>,
+    serving: Option<String>,
     /// Why the last read failed; `None` when it succeeded.
-    pub error: Option<String>,
-    /// Repairs the parser made on the last good read.
-    pub warnings: Vec<Warning>,
+    error: Option<FileError>,
+}
+
+/// What a refresh is for, and so what it reads again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refresh {
+    /// A watcher said these paths changed: every file under them is read again,
+    /// since two saves within one mtime tick can leave (size, mtime) unchanged.
+    Event,
+    /// Events may have been missed: files whose (size, mtime) differ from the
+    /// version known are read again, and only those.
+    Reconcile,
+}
+
+/// The duplicate-id rule, shared by the daemon and `bantin check`: an article id
+/// belongs to the file that gives it first (in path order within one listing);
+/// another file that gives it is rejected. `held` says whether the file asking
+/// already serves `id`, `taken` whether any file does.
+pub fn claim(id: &str, held: bool, taken: bool) -> Result<(), FileError> {
+    if taken && !held {
+        return Err(FileError::DuplicateId(id.to_owned()));
+    }
+    Ok(())
 }
 
 /// What one refresh changed.
@@ -62,8 +82,14 @@ impl Changes {
 }
 
 /// Every candidate file of the store and the articles they gave.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug)]
 pub struct Catalog {
+    /// The store root, as configured.
+    store: PathBuf,
+    /// Files larger than this are rejected (`max_file_size`).
+    cap: u64,
+    /// The zone of local times in the files.
+    tz: Tz,
     /// Files by path.
     files: BTreeMap<PathBuf, FileState>,
     /// How many of `files` have an error.
@@ -71,41 +97,49 @@ pub struct Catalog {
     /// Articles by id (an id belongs to the first path that claimed it).
     pub entries: Entries,
     /// Refusals seen while listing (bad symlinks, FIFOs, unreadable folders).
-    pub listing_errors: BTreeMap<PathBuf, String>,
+    listing_errors: BTreeMap<PathBuf, FileError>,
     /// The store boundary every file is listed and read through; resolved on
     /// the first refresh, and again when the root is replaced.
     root: Option<Root>,
 }
 
 impl Catalog {
+    /// A catalog of the store at `store` that knows no file yet; files over
+    /// `cap` bytes are rejected and local times are in `tz`.
+    pub fn new(store: &Path, cap: u64, tz: Tz) -> Catalog {
+        Catalog {
+            store: store.to_owned(),
+            cap,
+            tz,
+            files: BTreeMap::new(),
+            failing: 0,
+            entries: Entries::default(),
+            listing_errors: BTreeMap::new(),
+            root: None,
+        }
+    }
+
     /// Lists and reads the whole store, parsing on every core.
-    pub fn scan(root: &Path, cap: u64, tz: Tz) -> std::io::Result<Catalog> {
-        let mut catalog = Catalog::default();
-        catalog.refresh(root, root, cap, tz, false)?;
+    pub fn scan(store: &Path, cap: u64, tz: Tz) -> std::io::Result<Catalog> {
+        let mut catalog = Catalog::new(store, cap, tz);
+        catalog.refresh(store, Refresh::Reconcile)?;
         Ok(catalog)
     }
 
-    /// Re-examines `sub` (a file or folder under `root`, or `root` itself):
-    /// files gone from it leave, files whose (size, mtime) differ are read again;
-    /// with `force` (a watcher said `sub` changed) every file under it is read again,
-    /// since two saves within one mtime tick can leave both unchanged.
+    /// Re-examines `sub` (a file or folder in the store, or the store root)
+    /// for the reason `why` gives: files gone from it leave, and files are read
+    /// again as `why` says.
     ///
-    /// When `root` now names another folder than the one last read (it was
-    /// replaced, or a root symlink retargeted), the boundary is resolved again
+    /// When the store root now names another folder than the one last read (it
+    /// was replaced, or a root symlink retargeted), the boundary is resolved again
     /// and the whole store read again, so no article is read back from the old folder.
-    pub fn refresh(
-        &mut self,
-        root: &Path,
-        sub: &Path,
-        cap: u64,
-        tz: Tz,
-        force: bool,
-    ) -> std::io::Result<Changes> {
-        let (boundary, resolved_again) = self.boundary(root)?;
-        let (sub, force) = if resolved_again {
-            (root, true)
+    pub fn refresh(&mut self, sub: &Path, why: Refresh) -> std::io::Result<Changes> {
+        let (boundary, resolved_again) = self.boundary()?;
+        let store = self.store.clone();
+        let (sub, why) = if resolved_again {
+            (store.as_path(), Refresh::Event)
         } else {
-            (sub, force)
+            (sub, why)
         };
         let known = || {
             self.files
@@ -114,9 +148,7 @@ impl Catalog {
                 .map(|(p, _)| p)
         };
         let any_known = known().next().is_some();
-        // Stats are only worth taking to compare with what is known.
-        let stat = !force && any_known;
-        let walked = self.walk_and_read(&boundary, sub, (cap, tz), force, stat);
+        let walked = self.walk_and_read(&boundary, sub, why, any_known);
 
         let mut changes = Changes::default();
         if any_known {
@@ -160,7 +192,7 @@ impl Catalog {
                 }
                 (Listed::Candidate(_), None) => {}
                 (Listed::Rejected(r), _) => {
-                    self.listing_errors.insert(r.path, r.error.to_string());
+                    self.listing_errors.insert(r.path, r.error);
                 }
             }
         }
@@ -176,33 +208,36 @@ impl Catalog {
         Ok(changes)
     }
 
-    /// Lists `sub` (with stats when `stat`) and reads every candidate that
-    /// `force` or a changed stat calls for, listing and reading in one pass on every core (each core takes
-    /// the next listed file). Results are in the walk's order, which is path order.
+    /// Lists `sub` and reads every candidate that `why` calls for, listing and
+    /// reading in one pass on every core (each core takes the next listed file).
+    /// Results are in the walk's order, which is path order. `any_known` says
+    /// whether any file under `sub` is known: only then are stats worth taking.
     fn walk_and_read(
         &self,
         root: &Root,
         sub: &Path,
-        (cap, tz): (u64, Tz),
-        force: bool,
-        stat: bool,
+        why: Refresh,
+        any_known: bool,
     ) -> Vec<(Listed, Option<Read>)> {
-        let wanted = |listed: &Listed| match listed {
-            Listed::Candidate(c) => {
-                force
-                    || self
-                        .files
-                        .get(&c.path)
-                        .is_none_or(|s| c.stat != Some(s.stat))
-            }
-            Listed::Rejected(_) => false,
+        let (cap, tz) = (self.cap, self.tz);
+        let wanted = |c: &Candidate| {
+            why == Refresh::Event
+                || self
+                    .files
+                    .get(&c.path)
+                    .is_none_or(|s| c.stat != Some(s.stat))
         };
         let read_if_wanted = |listed: &Listed| match listed {
-            Listed::Candidate(c) if wanted(listed) => Some(read(c, cap, tz)),
+            Listed::Candidate(c) if wanted(c) => Some(read(c, cap, tz)),
             _ => None,
         };
-        let walk = root.walk(sub, stat);
-        if stat {
+        let stats = if why == Refresh::Reconcile && any_known {
+            Stats::Take
+        } else {
+            Stats::Skip
+        };
+        let walk = root.walk(sub, stats);
+        if stats == Stats::Take {
             // Comparing: few files differ, so a core per listed file would spend
             // its time waiting for the next one. List here, read what differs in parallel.
             let listed: Vec<Listed> = walk.collect();
@@ -221,14 +256,14 @@ impl Catalog {
         walked.into_iter().map(|(_, l, r)| (l, r)).collect()
     }
 
-    /// The boundary to read `root` through: the one resolved before, unless
-    /// `root` now names another folder; then it is resolved again (`true`).
-    fn boundary(&mut self, root: &Path) -> std::io::Result<(Root, bool)> {
+    /// The boundary to read the store through: the one resolved before, unless
+    /// the root now names another folder; then it is resolved again (`true`).
+    fn boundary(&mut self) -> std::io::Result<(Root, bool)> {
         match &self.root {
-            Some(r) if r.path() == root && !r.replaced() => Ok((r.clone(), false)),
+            Some(r) if !r.replaced() => Ok((r.clone(), false)),
             previous => {
                 let again = previous.is_some();
-                let fresh = Root::open(root)?;
+                let fresh = Root::open(&self.store)?;
                 self.root = Some(fresh.clone());
                 Ok((fresh, again))
             }
@@ -242,17 +277,14 @@ impl Catalog {
         Some(state)
     }
 
-    /// Files that are rejected now, with why, sorted by path.
-    pub fn rejected(&self) -> impl Iterator<Item = (&Path, &str)> {
+    /// Files that are rejected now, with why: read and refused, then refused
+    /// while listing; each sorted by path.
+    pub fn rejected(&self) -> impl Iterator<Item = (&Path, &FileError)> {
         let files = self
             .files
             .iter()
-            .filter_map(|(p, s)| s.error.as_deref().map(|e| (p.as_path(), e)));
-        files.chain(
-            self.listing_errors
-                .iter()
-                .map(|(p, e)| (p.as_path(), e.as_str())),
-        )
+            .filter_map(|(p, s)| s.error.as_ref().map(|e| (p.as_path(), e)));
+        files.chain(self.listing_errors.iter().map(|(p, e)| (p.as_path(), e)))
     }
 
     /// How many files are rejected now.
@@ -264,7 +296,7 @@ impl Catalog {
     fn record(&mut self, c: &Candidate, result: Read, changes: &mut Changes) -> FileState {
         let serving = self.files.get(&c.path).and_then(|s| s.serving.clone());
         let stat = match &result {
-            Ok((_, _, stat)) => *stat,
+            Ok((_, stat)) => *stat,
             // Not opened, or refused before: stat it now, so an unchanged broken
             // file is not read again by every reconciliation.
             Err(_) => c
@@ -276,15 +308,13 @@ impl Catalog {
             stat,
             serving: serving.clone(),
             error: None,
-            warnings: Vec::new(),
         };
         match result {
-            Ok((entry, warnings, _)) => {
+            Ok((entry, _)) => {
                 let id = entry.article.id.clone();
-                let owned_elsewhere =
-                    serving.as_deref() != Some(id.as_str()) && self.entries.contains_key(&id);
-                if owned_elsewhere {
-                    state.error = Some(FileError::DuplicateId(id).to_string());
+                let held = serving.as_deref() == Some(id.as_str());
+                if let Err(e) = claim(&id, held, self.entries.contains_key(&id)) {
+                    state.error = Some(e);
                     changes.rejected += 1;
                 } else {
                     let same = self.entries.get(&id).is_some_and(|old| old.same_as(&entry));
@@ -298,11 +328,10 @@ impl Catalog {
                         changes.ids.insert(id.clone());
                     }
                     state.serving = Some(id);
-                    state.warnings = warnings;
                 }
             }
             Err(e) => {
-                state.error = Some(e.to_string());
+                state.error = Some(e);
                 changes.rejected += 1;
             }
         }
@@ -326,9 +355,9 @@ pub fn hydrate(entry: &Entry, cap: u64, tz: Tz) -> Option<Arc<Article>> {
     (loaded.parsed.article.id == entry.article.id).then(|| Arc::new(loaded.parsed.article))
 }
 
-/// What reading one candidate gave: a lean entry, its warnings and the file's
-/// stat when read; or why it was rejected.
-type Read = Result<(Entry, Vec<Warning>, Stat), FileError>;
+/// What reading one candidate gave: a lean entry and the file's stat when
+/// read; or why it was rejected. (Warnings are `bantin check`'s to show.)
+type Read = Result<(Entry, Stat), FileError>;
 
 /// Reads one candidate into a lean entry: the header is parsed and the bytes
 /// hashed, and the rest is dropped here, so a full store's text is never in
@@ -348,13 +377,10 @@ fn read(c: &Candidate, cap: u64, tz: Tz) -> Read {
             source,
             store::digest(&bytes),
         );
-        Ok((entry, l.parsed.warnings, l.stat))
+        Ok((entry, l.stat))
     };
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(load)).unwrap_or_else(|_| {
-        Err(FileError::Io(std::io::Error::other(
-            "the parser panicked on this file (a bug: please report it)",
-        )))
-    })
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(load))
+        .unwrap_or(Err(FileError::ParserPanic))
 }
 
 #[cfg(test)]
@@ -376,7 +402,7 @@ mod tests {
         assert!(before.article.paragraphs.is_empty() && before.article.summary.is_empty());
 
         // The same bytes read again: no change.
-        let ch = c.refresh(root, &file, 1 << 20, Ho_Chi_Minh, true).unwrap();
+        let ch = c.refresh(&file, Refresh::Event).unwrap();
         assert_eq!(ch, Changes::default());
 
         std::fs::write(&file, GOOD.replace("Dẫn.", "Dẫn!")).unwrap();
@@ -386,7 +412,7 @@ mod tests {
             .unwrap()
             .set_modified(mtime)
             .unwrap();
-        let ch = c.refresh(root, &file, 1 << 20, Ho_Chi_Minh, true).unwrap();
+        let ch = c.refresh(&file, Refresh::Event).unwrap();
         assert_eq!((ch.changed, ch.ids.len()), (1, 1));
         assert_eq!(
             c.entries["x"].article, before.article,
@@ -406,15 +432,13 @@ mod tests {
 
         // Unchanged: nothing read, nothing changed.
         assert_eq!(
-            c.refresh(root, root, 1 << 20, Ho_Chi_Minh, false).unwrap(),
+            c.refresh(root, Refresh::Reconcile).unwrap(),
             Changes::default()
         );
 
         // Saved broken (empty): the last good version stays, the error is reported.
         std::fs::write(root.join("a/x.txt"), "").unwrap();
-        let ch = c
-            .refresh(root, &root.join("a/x.txt"), 1 << 20, Ho_Chi_Minh, true)
-            .unwrap();
+        let ch = c.refresh(&root.join("a/x.txt"), Refresh::Event).unwrap();
         assert_eq!(ch.rejected, 1);
         assert!(!ch.any());
         assert_eq!(c.entries["a/x"].article.title, "Tiêu đề một");
@@ -422,18 +446,14 @@ mod tests {
 
         // Fixed: read again.
         std::fs::write(root.join("a/x.txt"), GOOD.replace("một", "hai")).unwrap();
-        let ch = c
-            .refresh(root, &root.join("a"), 1 << 20, Ho_Chi_Minh, true)
-            .unwrap();
+        let ch = c.refresh(&root.join("a"), Refresh::Event).unwrap();
         assert_eq!(ch.changed, 1);
         assert_eq!(c.entries["a/x"].article.title, "Tiêu đề hai");
         assert_eq!(c.rejected_count(), 0);
 
         // Folder deleted with its contents.
         std::fs::remove_dir_all(root.join("a")).unwrap();
-        let ch = c
-            .refresh(root, &root.join("a"), 1 << 20, Ho_Chi_Minh, true)
-            .unwrap();
+        let ch = c.refresh(&root.join("a"), Refresh::Event).unwrap();
         assert_eq!(ch.removed, 1);
         assert!(c.entries.is_empty());
     }

@@ -113,11 +113,10 @@ pub fn run(
             let result = candidate
                 .and_then(|c| store::load(&c, cap, tz, Depth::Full))
                 .and_then(|l| {
-                    if ids.insert(l.parsed.article.id.clone()) {
-                        Ok(l)
-                    } else {
-                        Err(store::FileError::DuplicateId(l.parsed.article.id))
-                    }
+                    let id = &l.parsed.article.id;
+                    crate::catalog::claim(id, false, ids.contains(id))?;
+                    ids.insert(id.clone());
+                    Ok(l)
                 });
             let (article, warnings, error) = match &result {
                 Ok(l) => (Some(&l.parsed.article), l.parsed.warnings.as_slice(), None),

@@ -63,6 +63,9 @@ pub enum FileError {
     /// Another file (first by path) already gives this article id.
     #[error("another file already gives the article id \"{0}\"; rename one of them")]
     DuplicateId(String),
+    /// The parser panicked on this file: a bug in bantin, not in the file.
+    #[error("the parser panicked on this file (a bug in bantin: please report it with the file)")]
+    ParserPanic,
 }
 
 /// One file the store lists as an article candidate.
@@ -104,6 +107,15 @@ impl Stat {
             modified: meta.modified().ok(),
         }
     }
+}
+
+/// Whether a walk stats the files it lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stats {
+    /// Every candidate carries its size and mtime, to compare with a known version.
+    Take,
+    /// A regular file costs no system call beyond reading its folder.
+    Skip,
 }
 
 /// A file that is in the store but will not be served, and why.
@@ -329,7 +341,7 @@ impl Root {
     /// with stats. A `sub` that no longer exists lists nothing.
     pub fn list_under(&self, sub: &Path) -> Listing {
         let mut listing = Listing::default();
-        for listed in self.walk(sub, true) {
+        for listed in self.walk(sub, Stats::Take) {
             match listed {
                 Listed::Candidate(c) => listing.candidates.push(c),
                 Listed::Rejected(r) => listing.rejected.push(r),
@@ -339,9 +351,8 @@ impl Root {
     }
 
     /// Walks the candidates at or below `sub` (a file or folder under the root)
-    /// in path order, with ids relative to the root. With `stat`, each candidate
-    /// carries its size and mtime; without, a regular file costs no system call
-    /// beyond reading its folder. A `sub` that no longer exists lists nothing.
+    /// in path order, with ids relative to the root, stating them as `stats`
+    /// says. A `sub` that no longer exists lists nothing.
     ///
     /// Folder symlinks are never walked into: not below `sub`, not when `sub`
     /// itself is one (it is then one entry, judged as a link), and nothing is
@@ -351,7 +362,7 @@ impl Root {
     pub fn walk<'a>(
         &'a self,
         sub: &'a Path,
-        stat: bool,
+        stats: Stats,
     ) -> impl Iterator<Item = Listed> + Send + 'a {
         let start = self.start(sub);
         let link = matches!(start, Start::Link)
@@ -385,7 +396,7 @@ impl Root {
                     if kind.is_dir() {
                         return None;
                     }
-                    let known = (!stat && kind.is_file()).then_some(kind);
+                    let known = (stats == Stats::Skip && kind.is_file()).then_some(kind);
                     self.listed(entry.path(), known)
                 })
         });

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use notify::{PollWatcher, RecommendedWatcher, RecursiveMode};
 use notify_debouncer_full::{new_debouncer_opt, DebounceEventResult, Debouncer, NoCache};
 
-use crate::catalog::{Catalog, Changes};
+use crate::catalog::{Catalog, Changes, Refresh};
 use crate::config::Config;
 use crate::publish::{unix_now, Publisher, Scope};
 
@@ -70,9 +70,11 @@ pub struct Watch {
 /// call is caught by the reconciliation the watch thread starts with.
 pub fn start(publisher: Publisher) -> Watch {
     let (tx, rx) = mpsc::channel();
+    let cfg = publisher.config().clone();
     let mut worker = Worker {
-        cfg: publisher.config().clone(),
-        catalog: Catalog::default(),
+        // Replaced by the first load's catalog in `Watch::run`.
+        catalog: Catalog::new(&cfg.store, cfg.max_file_size, cfg.tz),
+        cfg,
         publisher,
         tx,
         watcher: None,
@@ -330,10 +332,7 @@ impl Worker {
         }
         let mut total = Changes::default();
         for sub in &covering {
-            match self
-                .catalog
-                .refresh(&root, sub, self.cfg.max_file_size, self.cfg.tz, true)
-            {
+            match self.catalog.refresh(sub, Refresh::Event) {
                 Ok(c) => total.absorb(c),
                 Err(e) => tracing::warn!("cannot re-read {}: {e}", sub.display()),
             }
@@ -352,10 +351,7 @@ impl Worker {
             return;
         }
         let started = Instant::now();
-        match self
-            .catalog
-            .refresh(&root, &root, self.cfg.max_file_size, self.cfg.tz, false)
-        {
+        match self.catalog.refresh(&root, Refresh::Reconcile) {
             Ok(changes) => {
                 let elapsed = started.elapsed();
                 metrics::histogram!("bantin_reconcile_seconds").record(elapsed.as_secs_f64());
@@ -386,7 +382,7 @@ impl Worker {
         self.cfg = self.publisher.config().clone();
         if store_moved || tz_changed {
             // Every article may parse differently: start from an empty catalog.
-            self.catalog = Catalog::default();
+            self.catalog = Catalog::new(&self.cfg.store, self.cfg.max_file_size, self.cfg.tz);
         }
         if store_moved {
             self.attach(Watcher::Native);
