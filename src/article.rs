@@ -1,4 +1,4 @@
-//! The store format (see FORMAT.md) → an [`Article`], with warnings that name the line.
+//! The store format (see docs/store-format.md) → an [`Article`], with warnings that name the line.
 //!
 //! A page saved from a NukeViet-style portal reads, top to bottom: capture clock,
 //! breadcrumb, title, date line, lead, body, labelled data (author, source,

@@ -7,11 +7,10 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, UNIX_EPOCH};
 
-use common::bantin;
+use common::{bantin, check_json};
 use serde_json::Value;
 use unicode_normalization::is_nfc;
 
@@ -23,23 +22,10 @@ fn fixtures() -> PathBuf {
     repo().join("tests/fixtures")
 }
 
-/// `bantin check --json PATH...`: the exit code and one object per line.
-fn check_json(paths: &[&Path]) -> (i32, Vec<Value>) {
-    let mut args: Vec<&OsStr> = vec![OsStr::new("check"), OsStr::new("--json")];
-    args.extend(paths.iter().map(|p| p.as_os_str()));
-    let out = bantin(&args);
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    let lines = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
-        .collect();
-    (out.status.code().unwrap(), lines)
-}
-
 /// The fixture reports keyed by path relative to `tests/fixtures`.
 fn fixture_reports() -> (i32, BTreeMap<String, Value>) {
     let root = fixtures();
-    let (code, lines) = check_json(&[&root]);
+    let (code, lines) = check_json(None, &[&root]);
     let mut by_path = BTreeMap::new();
     for v in lines {
         let path = Path::new(v["path"].as_str().unwrap());
@@ -134,7 +120,7 @@ fn assert_rejected(name: &str, r: &Value, error_start: &str) {
 
 #[test]
 fn bundled_store_is_all_ok() {
-    let (code, lines) = check_json(&[&repo().join("feeds")]);
+    let (code, lines) = check_json(None, &[&repo().join("feeds")]);
     assert_eq!(code, 0);
     assert_eq!(lines.len(), 46);
     let mut ids = std::collections::BTreeSet::new();
@@ -424,7 +410,7 @@ fn no_date_no_clock_uses_the_modification_time() {
         .unwrap()
         .set_modified(mtime)
         .unwrap();
-    let (code, lines) = check_json(&[&file]);
+    let (code, lines) = check_json(None, &[&file]);
     assert_eq!(code, 0);
     assert_eq!(lines.len(), 1);
     let r = &lines[0];
@@ -440,7 +426,7 @@ fn no_date_no_clock_uses_the_modification_time() {
         .unwrap()
         .set_modified(later)
         .unwrap();
-    let (_, lines) = check_json(&[&file]);
+    let (_, lines) = check_json(None, &[&file]);
     assert_eq!(
         s(&lines[0]["article"]["published"]),
         "2021-09-13T19:26:40+07:00"
@@ -450,7 +436,7 @@ fn no_date_no_clock_uses_the_modification_time() {
 #[test]
 fn ignored_files_produce_no_line() {
     let ignored = fixtures().join("ignored");
-    let (code, lines) = check_json(&[&ignored]);
+    let (code, lines) = check_json(None, &[&ignored]);
     assert_eq!(code, 0);
     assert!(lines.is_empty(), "{lines:?}");
     // Named one by one, they are still not candidates.
@@ -460,16 +446,19 @@ fn ignored_files_produce_no_line() {
         .collect();
     assert_eq!(files.len(), 6);
     let refs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
-    let (code, lines) = check_json(&refs);
+    let (code, lines) = check_json(None, &refs);
     assert_eq!(code, 0);
     assert!(lines.is_empty(), "{lines:?}");
 }
 
 #[test]
 fn one_rejected_file_makes_the_exit_code_1() {
-    let (code, lines) = check_json(&[&fixtures().join("bom.txt")]);
+    let (code, lines) = check_json(None, &[&fixtures().join("bom.txt")]);
     assert_eq!((code, lines.len()), (0, 1));
-    let (code, lines) = check_json(&[&fixtures().join("bom.txt"), &fixtures().join("empty.txt")]);
+    let (code, lines) = check_json(
+        None,
+        &[&fixtures().join("bom.txt"), &fixtures().join("empty.txt")],
+    );
     assert_eq!((code, lines.len()), (1, 2));
     assert_eq!(lines[1]["ok"], false);
 }

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use bantin::render::encode_path;
 use chrono::{DateTime, Datelike, FixedOffset, Utc};
-use common::bantin;
+use common::{bantin, read_tree, xml_char};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
 use serde_json::Value;
@@ -101,20 +101,6 @@ fn build(store: &Path, out: &Path) -> String {
         String::from_utf8_lossy(&o.stderr)
     );
     String::from_utf8(o.stdout).unwrap()
-}
-
-/// Every file under `dir` by `/`-separated relative path, with its bytes.
-fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .map(Result::unwrap)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            let rel = e.path().strip_prefix(dir).unwrap();
-            let rel = rel.to_str().unwrap().replace('\\', "/");
-            (rel, std::fs::read(e.path()).unwrap())
-        })
-        .collect()
 }
 
 /// Every entry under `dir` (folders too), by relative path, with file bytes.
@@ -298,11 +284,6 @@ fn parse_xml(file: &str, s: &str) -> El {
         stack.last().map_or("", |e| e.name.as_str())
     );
     root.unwrap_or_else(|| panic!("{file}: no root element"))
-}
-
-/// XML 1.0 §2.2 `Char`, written out independently of the crate under test.
-fn xml_char(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
 }
 
 fn assert_xml_chars(file: &str, s: &str) {
@@ -677,7 +658,7 @@ fn write(root: &Path, rel: &str, bytes: impl AsRef<[u8]>) {
     std::fs::write(path, bytes).unwrap();
 }
 
-/// A store of everything FORMAT.md says real stores contain, and worse.
+/// A store of everything docs/store-format.md says real stores contain, and worse.
 fn hostile_store() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();

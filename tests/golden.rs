@@ -8,8 +8,12 @@
 // Test code: an unwrap that fails is a failing test, which is what it should be.
 #![allow(clippy::unwrap_used)]
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use common::read_tree;
 
 const REGENERATE: &str = "BANTIN_BLESS=1 cargo test --test golden";
 
@@ -20,21 +24,6 @@ const CONTEXT: usize = 60;
 
 fn golden() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
-}
-
-fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    if !dir.exists() {
-        return BTreeMap::new();
-    }
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .map(Result::unwrap)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            let rel = e.path().strip_prefix(dir).unwrap().to_str().unwrap();
-            (rel.replace('\\', "/"), std::fs::read(e.path()).unwrap())
-        })
-        .collect()
 }
 
 /// The part of `line` around char index `at`, marked where it starts and ends.

@@ -15,14 +15,13 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsStr;
-use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant, SystemTime};
+use std::process::Command;
+use std::time::{Duration, SystemTime};
 
-use common::{assert_well_formed_xml, xml_forbidden, Daemon, BASE_URL};
+use common::{assert_well_formed_xml, check_json, xml_forbidden, Daemon, BASE_URL};
 use unicode_normalization::UnicodeNormalization;
 
 /// What a file of the corpus must come to.
@@ -732,46 +731,6 @@ fn opml_feeds(bytes: &[u8]) -> Vec<String> {
     feeds
 }
 
-/// Runs `bantin check --json` to completion (bounded), draining its output.
-fn check_json(config: &Path, store: &Path) -> Vec<serde_json::Value> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bantin"))
-        .arg("--config")
-        .arg(config)
-        .args(["check", "--json"])
-        .arg(store)
-        .env_remove("BANTIN_CONFIG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut all = Vec::new();
-        stdout.read_to_end(&mut all).unwrap();
-        all
-    });
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("bantin check did not finish in time");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    // Rejected files make `check` exit 1.
-    assert_eq!(status.code(), Some(1), "bantin check exit status");
-    let out = reader.join().unwrap();
-    let text = String::from_utf8(out).expect("UTF-8 check output");
-    text.lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l:.200}")))
-        .collect()
-}
-
 /// Restores write and read permission on everything under `dir` so it can be deleted.
 fn unlock(dir: &Path) {
     let _ = std::fs::set_permissions(
@@ -965,7 +924,9 @@ fn a_hostile_store_is_served_safely() {
     );
 
     // `check --json` names every bad file, and only those.
-    let reports = check_json(&config, &store);
+    let (code, reports) = check_json(Some(&config), &[&store]);
+    // Rejected files make `check` exit 1.
+    assert_eq!(code, 1, "bantin check exit status");
     let by_path: BTreeMap<String, &serde_json::Value> = reports
         .iter()
         .map(|r| (r["path"].as_str().unwrap().to_owned(), r))

@@ -6,19 +6,16 @@
 // Test code: an unwrap that fails is a failing test, which is what it should be.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bantin::article::{self, Article, Depth, Parsed, Source};
 use bantin::text;
 use chrono_tz::Asia::Ho_Chi_Minh;
+use common::xml_char;
 use proptest::prelude::*;
 use unicode_normalization::is_nfc;
-
-/// Whether XML 1.0 §2.2 `Char` allows `c`, written out here rather than taken
-/// from the crate under test.
-fn xml_char(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
-}
 
 fn fields(a: &Article) -> Vec<(&'static str, &str)> {
     let mut out = vec![("title", a.title.as_str()), ("summary", a.summary.as_str())];

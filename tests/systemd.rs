@@ -3,87 +3,26 @@
 
 #![allow(clippy::unwrap_used)] // a test that cannot set up should fail loudly
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod common;
+
+use std::ffi::OsString;
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::os::unix::net::UnixDatagram;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
+
+use common::{Daemon, Launch, Site};
+use rustix::process::Signal;
 
 const BIN: &str = env!("CARGO_BIN_EXE_bantin");
 
+/// How long the daemon gets to start, and each HTTP exchange with it.
+const LIMIT: Duration = Duration::from_secs(30);
+
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A temp dir with a two-article store and a config listening on port 0.
-fn setup() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("store/thong-bao");
-    std::fs::create_dir_all(&store).unwrap();
-    std::fs::write(
-        store.join("mot.txt"),
-        "Trang nhất » Thông báo\n\nThông báo một\n\nThứ hai - 11/05/2020 08:00\nNội dung thông báo một.\n",
-    )
-    .unwrap();
-    let config = dir.path().join("config.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "store = \"{}\"\nlisten = \"127.0.0.1:0\"\n",
-            dir.path().join("store").display()
-        ),
-    )
-    .unwrap();
-    (dir, config)
-}
-
-/// Reads the `listening on ADDR` line, within a bound.
-fn listening_addr(child: &mut Child) -> String {
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(addr) = line.strip_prefix("listening on ") {
-                let _ = tx.send(addr.to_owned());
-            }
-        }
-    });
-    rx.recv_timeout(Duration::from_secs(30))
-        .expect("the daemon printed no `listening on` line")
-}
-
-fn get(addr: &str, path: &str) -> String {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    out
-}
-
-fn signal(child: &Child, sig: &str) {
-    let ok = Command::new("kill")
-        .args(["-s", sig, &child.id().to_string()])
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "kill -s {sig} failed");
-}
-
-fn wait_exit(child: &mut Child) -> std::process::ExitStatus {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        assert!(Instant::now() < deadline, "the daemon did not exit");
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 /// Collects datagrams until one contains `want`, within a bound.
@@ -104,50 +43,55 @@ fn expect_message(sock: &UnixDatagram, want: &str, seen: &mut Vec<String>) -> St
 
 #[test]
 fn sd_notify_ready_watchdog_reload_stopping() {
-    let (dir, config) = setup();
+    let site = Site::new();
+    let dir = tempfile::tempdir().unwrap();
     let sock_path = dir.path().join("notify.sock");
     let sock = UnixDatagram::bind(&sock_path).unwrap();
     sock.set_read_timeout(Some(Duration::from_millis(200)))
         .unwrap();
     // WATCHDOG_PID must be the daemon's own pid: `exec` keeps the shell's.
-    let mut child = Command::new("sh")
-        .args([
-            "-c",
-            "WATCHDOG_PID=$$ exec \"$0\" serve --config \"$1\"",
-            BIN,
-        ])
-        .arg(&config)
-        .env("NOTIFY_SOCKET", &sock_path)
-        .env("WATCHDOG_USEC", "200000")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let launch = Launch {
+        env: vec![
+            ("NOTIFY_SOCKET", sock_path.clone().into()),
+            ("WATCHDOG_USEC", "200000".into()),
+        ],
+        wrapper: ["sh", "-c", "WATCHDOG_PID=$$ exec \"$0\" \"$@\""]
+            .map(OsString::from)
+            .to_vec(),
+        ..Launch::default()
+    };
+    let config = site.config();
+    let spawned = Daemon::spawn(
+        &["serve".as_ref(), "--config".as_ref(), config.as_os_str()],
+        &launch,
+    );
     let mut seen = Vec::new();
     let ready = expect_message(&sock, "READY=1", &mut seen);
     assert!(
-        ready.contains("STATUS=serving 1 articles in 2 feeds; 0 files rejected"),
+        ready.contains("STATUS=serving 7 articles in 5 feeds; 0 files rejected"),
         "{ready}"
     );
     // READY=1 is sent only once the feeds answer.
-    let addr = listening_addr(&mut child);
-    assert!(get(&addr, "/feed.rss").starts_with("HTTP/1.1 200"));
+    let mut daemon = spawned.listening(LIMIT, LIMIT);
+    assert_eq!(daemon.get("/feed.rss", &[]).status, 200);
 
     expect_message(&sock, "WATCHDOG=1", &mut seen);
 
-    signal(&child, "HUP");
+    daemon.signal(Signal::HUP);
     let reloading = expect_message(&sock, "RELOADING=1", &mut seen);
     assert!(reloading.contains("MONOTONIC_USEC="), "{reloading}");
     expect_message(&sock, "READY=1", &mut seen);
 
-    signal(&child, "TERM");
+    daemon.terminate();
     expect_message(&sock, "STOPPING=1", &mut seen);
-    assert!(wait_exit(&mut child).success());
+    let status = daemon.wait(LIMIT).expect("the daemon exits after SIGTERM");
+    assert!(status.success(), "{status}; stderr:\n{}", daemon.stderr());
 }
 
 #[test]
 fn serves_on_a_socket_passed_by_systemd() {
-    let (_dir, config) = setup();
+    let site = Site::new();
+    let config = site.config();
     // systemd-socket-activate binds the socket, and on the first connection execs
     // the daemon with it as fd 3 (LISTEN_FDS=1, LISTEN_PID), as systemd does. It
     // needs a fixed port: take a free one, and try again if another process takes
@@ -159,31 +103,41 @@ fn serves_on_a_socket_passed_by_systemd() {
             .unwrap()
             .port();
         let addr = format!("127.0.0.1:{port}");
-        let mut child = Command::new("systemd-socket-activate")
-            .args(["-l", &addr, BIN, "serve", "--config"])
-            .arg(&config)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("systemd-socket-activate is needed (Debian package systemd)");
-        let mut stderr = BufReader::new(child.stderr.take().unwrap());
-        let mut line = String::new();
-        stderr.read_line(&mut line).unwrap();
-        if !line.contains(&format!("Listening on {addr}")) {
-            let _ = child.kill();
-            let _ = child.wait();
+        let launch = Launch {
+            wrapper: ["systemd-socket-activate", "-l", &addr]
+                .map(OsString::from)
+                .to_vec(),
+            ..Launch::default()
+        };
+        let spawned = Daemon::spawn(
+            &["serve".as_ref(), "--config".as_ref(), config.as_os_str()],
+            &launch,
+        );
+        if !spawned.stderr_contains(&format!("Listening on {addr}"), LIMIT) {
             assert!(
                 attempt < 3,
-                "systemd-socket-activate did not listen: {line}"
+                "systemd-socket-activate did not listen (it is in the Debian package systemd): {}",
+                spawned.stderr()
             );
             continue;
         }
         // The first connection starts the daemon, which must answer it on the
         // inherited socket rather than bind its own (the config says port 0).
-        assert!(get(&addr, "/feed.atom").starts_with("HTTP/1.1 200"));
-        assert_eq!(listening_addr(&mut child), addr);
-        signal(&child, "TERM");
-        assert!(wait_exit(&mut child).success());
+        let mut first = TcpStream::connect_timeout(&addr.parse().unwrap(), LIMIT).unwrap();
+        let mut daemon = spawned.listening(LIMIT, LIMIT);
+        assert_eq!(daemon.port, port);
+        first.set_read_timeout(Some(LIMIT)).unwrap();
+        write!(
+            first,
+            "GET /feed.atom HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut reply = String::new();
+        first.read_to_string(&mut reply).unwrap();
+        assert!(reply.starts_with("HTTP/1.1 200"), "{reply:.200}");
+        daemon.terminate();
+        let status = daemon.wait(LIMIT).expect("the daemon exits after SIGTERM");
+        assert!(status.success(), "{status}; stderr:\n{}", daemon.stderr());
         return;
     }
 }

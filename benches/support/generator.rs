@@ -1,9 +1,9 @@
-//! Synthetic article files in the store format (FORMAT.md), for benchmarks.
+//! Synthetic article files in the store format (docs/store-format.md), for benchmarks.
 //!
 //! Article `n` of seed `s` depends on nothing else, so a bench can make any subset
 //! in memory and the `genstore` example writes the same bytes to disk. The mix
 //! follows what real stores hold: both CMS generations of labels and header clocks,
-//! every date form FORMAT.md lists, a duplicated image caption, a caption broken
+//! every date form docs/store-format.md lists, a duplicated image caption, a caption broken
 //! over two lines, a lone no-break space, rating boilerplate and related-news
 //! lists, and a few files with CRLF line ends, a BOM or NFD text.
 
@@ -345,7 +345,7 @@ fn weekday_index(d: Weekday) -> usize {
     d.num_days_from_monday() as usize
 }
 
-/// The publication date line in one of the forms FORMAT.md lists.
+/// The publication date line in one of the forms docs/store-format.md lists.
 fn date_line(rng: &mut Rng, at: NaiveDateTime) -> String {
     let wd = weekday_index(at.weekday());
     let (d, m, y, hh, mm) = (at.day(), at.month(), at.year(), at.hour(), at.minute());

@@ -2,17 +2,19 @@
 //!
 //! Precedence for a GET or HEAD on a resource that exists (§13.2.2):
 //!
-//! 1. `If-Match` / `If-Unmodified-Since`: not evaluated; they guard state-changing
-//!    methods and this server has none (§13.1.1, §13.1.4 allow ignoring them for GET).
-//! 3. When `If-None-Match` is present: if it matches the current ETag by *weak*
-//!    comparison (§8.8.3.2), or is `*`, the answer is 304 Not Modified (§13.1.2).
-//!    Otherwise the request proceeds, and `If-Modified-Since` is **not** looked at.
-//! 4. Only when `If-None-Match` is absent: if `If-Modified-Since` holds a valid
-//!    HTTP-date and the resource's Last-Modified is not later than it, 304
-//!    (§13.1.3). An invalid date is ignored (§13.1.3: "A recipient MUST ignore the
-//!    If-Modified-Since header field if the received field value is not a valid
-//!    HTTP-date").
-//! 5. Otherwise 200 with the full representation.
+//! 1. `If-Match`, then `If-Unmodified-Since` (§13.2.2 steps 1 and 2): not
+//!    evaluated; they guard state-changing methods and this server has none
+//!    (§13.1.1, §13.1.4 allow ignoring them for GET).
+//! 2. `If-None-Match` (step 3): if it matches the current ETag by *weak*
+//!    comparison (§8.8.3.2), or is `*`, the answer is 304 Not Modified (§13.1.2);
+//!    otherwise it is 200.
+//! 3. `If-Modified-Since` (step 4), only when `If-None-Match` is absent: if it
+//!    holds a valid HTTP-date and the resource's Last-Modified is not later than
+//!    it, 304 (§13.1.3). An invalid date is ignored (§13.1.3: "A recipient MUST
+//!    ignore the If-Modified-Since header field if the received field value is
+//!    not a valid HTTP-date").
+//! 4. Otherwise (step 6) 200 with the full representation. Step 5, `If-Range`,
+//!    does not arise: this server sends no ranges.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -38,14 +40,13 @@ pub fn decide(headers: &HeaderMap, etag: &ETag, last_modified: SystemTime) -> De
             .iter()
             .any(|v| !tags_well_formed(v.as_bytes()))
         {
-            // Malformed: it cannot match, and If-Modified-Since stays ignored.
+            // Malformed: it cannot match, and If-Modified-Since stays ignored
+            // since the field was sent.
             return Decision::Full;
         }
-        // A malformed If-None-Match parses as absent from `typed_get`; it can never
-        // match, so the full response is the safe answer (and If-Modified-Since
-        // stays ignored, since the field was sent).
         return match headers.typed_get::<IfNoneMatch>() {
-            // `precondition_passes` is true when no tag matches (weak comparison).
+            // `precondition_passes` is true when no tag matches (weak comparison);
+            // a field `typed_get` cannot parse gives `None`, which never matches.
             Some(inm) if !inm.precondition_passes(etag) => Decision::NotModified,
             _ => Decision::Full,
         };

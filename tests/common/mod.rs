@@ -4,6 +4,8 @@
 // Each test crate that includes this module uses a different part of it.
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
+use std::ffi::{OsStr, OsString};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -101,28 +103,56 @@ pub struct Daemon {
     agent: ureq::Agent,
 }
 
-/// Runs the binary with `args` (in `cwd`, if given) and collects its stderr in
-/// the background.
+/// How to start the binary, besides its arguments.
+#[derive(Debug, Default)]
+pub struct Launch<'a> {
+    /// The working directory (the test's own when `None`).
+    pub cwd: Option<&'a Path>,
+    /// Variables set after the harness has cleared the ones bantin and systemd
+    /// read (`NOTIFY_SOCKET`, `LISTEN_FDS`, ...), so a test sets exactly what it means.
+    pub env: Vec<(&'a str, OsString)>,
+    /// A program and its arguments that run the binary: the binary's path and
+    /// `args` follow them (`systemd-socket-activate -l ADDR`, `sh -c SCRIPT`).
+    pub wrapper: Vec<OsString>,
+}
+
+/// Runs the binary with `args` as `launch` says and collects its stderr in the
+/// background.
 fn spawn(
-    args: &[&std::ffi::OsStr],
-    cwd: Option<&Path>,
+    args: &[&OsStr],
+    launch: &Launch<'_>,
 ) -> (Child, Arc<Mutex<String>>, std::thread::JoinHandle<()>) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_bantin"));
-    if let Some(cwd) = cwd {
+    let bin = OsStr::new(env!("CARGO_BIN_EXE_bantin"));
+    let mut command = match launch.wrapper.split_first() {
+        Some((program, wrapper_args)) => {
+            let mut c = Command::new(program);
+            c.args(wrapper_args).arg(bin);
+            c
+        }
+        None => Command::new(bin),
+    };
+    if let Some(cwd) = launch.cwd {
         command.current_dir(cwd);
     }
-    let mut child = command
+    command
         .args(args)
         .env_remove("BANTIN_CONFIG")
         .env_remove("JOURNAL_STREAM")
         .env_remove("LISTEN_FDS")
+        .env_remove("LISTEN_PID")
         .env_remove("NOTIFY_SOCKET")
-        .env("RUST_LOG", "info")
+        .env_remove("WATCHDOG_USEC")
+        .env_remove("WATCHDOG_PID")
+        .env("RUST_LOG", "info");
+    for (key, value) in &launch.env {
+        command.env(key, value);
+    }
+    let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("start the bantin binary");
+        .unwrap_or_else(|e| panic!("start {:?}: {e}", command.get_program()));
     let stderr = Arc::new(Mutex::new(String::new()));
     let mut pipe = child.stderr.take().expect("stderr is piped");
     let sink = stderr.clone();
@@ -155,8 +185,8 @@ fn wait_bounded(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
 }
 
 /// Runs the binary to completion (at most 20 s): its exit status and stderr.
-pub fn run(args: &[&std::ffi::OsStr]) -> (ExitStatus, String) {
-    let (mut child, stderr, reader) = spawn(args, None);
+pub fn run(args: &[&OsStr]) -> (ExitStatus, String) {
+    let (mut child, stderr, reader) = spawn(args, &Launch::default());
     let status = wait_bounded(&mut child, START_TIMEOUT).unwrap_or_else(|| {
         let _ = child.kill();
         let _ = child.wait();
@@ -176,7 +206,7 @@ pub fn run(args: &[&std::ffi::OsStr]) -> (ExitStatus, String) {
 pub fn bantin<I, S>(args: I) -> Output
 where
     I: IntoIterator<Item = S>,
-    S: AsRef<std::ffi::OsStr>,
+    S: AsRef<OsStr>,
 {
     let cwd = tempfile::tempdir().expect("create a temp dir");
     Command::new(env!("CARGO_BIN_EXE_bantin"))
@@ -188,9 +218,78 @@ where
         .expect("run the bantin binary")
 }
 
+/// How long `bantin check` may take on a large or hostile store.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// `bantin check --json PATH...` (with `--config` when given), run to completion
+/// in an empty folder, at most two minutes: the exit code and one JSON object per
+/// output line.
+pub fn check_json(config: Option<&Path>, paths: &[&Path]) -> (i32, Vec<serde_json::Value>) {
+    let cwd = tempfile::tempdir().expect("create a temp dir");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_bantin"));
+    if let Some(config) = config {
+        command.arg("--config").arg(config);
+    }
+    let mut child = command
+        .args(["check", "--json"])
+        .args(paths)
+        .current_dir(cwd.path())
+        .env_remove("BANTIN_CONFIG")
+        .env("RUST_LOG", "off")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run the bantin binary");
+    // Drained in the background: a large report must not block the child on a full pipe.
+    let mut stdout = child.stdout.take().expect("stdout is piped");
+    let reader = std::thread::spawn(move || {
+        let mut all = Vec::new();
+        stdout.read_to_end(&mut all).map(|_| all)
+    });
+    let status = wait_bounded(&mut child, CHECK_TIMEOUT).unwrap_or_else(|| {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("bantin check did not finish within {CHECK_TIMEOUT:?}")
+    });
+    let out = reader
+        .join()
+        .expect("the stdout reader does not panic")
+        .expect("read the check output");
+    let text = String::from_utf8(out).expect("UTF-8 check output");
+    let lines = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l:.200}")))
+        .collect();
+    (status.code().expect("check exits, not killed"), lines)
+}
+
+/// Every file under `dir` by `/`-separated relative path, with its bytes; empty
+/// when `dir` does not exist.
+pub fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    if !dir.exists() {
+        return BTreeMap::new();
+    }
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e.path().strip_prefix(dir).unwrap().to_str().unwrap();
+            (rel.replace('\\', "/"), std::fs::read(e.path()).unwrap())
+        })
+        .collect()
+}
+
+/// Whether XML 1.0 (§2.2 `Char`) allows `c`, written out here rather than taken
+/// from the crate under test.
+pub fn xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
+}
+
 /// Whether XML 1.0 forbids `c` even as a character reference.
 pub fn xml_forbidden(c: char) -> bool {
-    matches!(c, '\u{0}'..='\u{8}' | '\u{B}' | '\u{C}' | '\u{E}'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}')
+    !xml_char(c)
 }
 
 /// XML 1.0 well-formedness, one root element, and no characters XML forbids,
@@ -230,7 +329,7 @@ pub fn assert_well_formed_xml(bytes: &[u8], what: &str) {
 
 impl Daemon {
     /// Starts `bantin` with `args` and waits for its `listening on` line.
-    pub fn start(args: &[&std::ffi::OsStr]) -> Daemon {
+    pub fn start(args: &[&OsStr]) -> Daemon {
         Daemon::start_within(args, START_TIMEOUT, HTTP_TIMEOUT)
     }
 
@@ -246,22 +345,27 @@ impl Daemon {
 
     /// Starts `bantin` with `args`, waits at most `limit` for its `listening on`
     /// line, and lets each HTTP exchange take up to `http`.
-    pub fn start_within(args: &[&std::ffi::OsStr], limit: Duration, http: Duration) -> Daemon {
+    pub fn start_within(args: &[&OsStr], limit: Duration, http: Duration) -> Daemon {
         Daemon::launch(args, None, limit, http)
     }
 
     /// Starts `bantin` with `args` in the working directory `cwd`.
-    pub fn start_in(cwd: &Path, args: &[&std::ffi::OsStr]) -> Daemon {
+    pub fn start_in(cwd: &Path, args: &[&OsStr]) -> Daemon {
         Daemon::launch(args, Some(cwd), START_TIMEOUT, HTTP_TIMEOUT)
     }
 
-    fn launch(
-        args: &[&std::ffi::OsStr],
-        cwd: Option<&Path>,
-        limit: Duration,
-        http: Duration,
-    ) -> Daemon {
-        let (mut child, stderr, _) = spawn(args, cwd);
+    fn launch(args: &[&OsStr], cwd: Option<&Path>, limit: Duration, http: Duration) -> Daemon {
+        let launch = Launch {
+            cwd,
+            ..Launch::default()
+        };
+        Daemon::spawn(args, &launch).listening(limit, http)
+    }
+
+    /// Starts `bantin` with `args` as `launch` says, without waiting for it to
+    /// listen: under socket activation it starts only at the first connection.
+    pub fn spawn(args: &[&OsStr], launch: &Launch<'_>) -> Spawned {
+        let (mut child, stderr, _) = spawn(args, launch);
         let stdout = child.stdout.take().expect("stdout is piped");
         let (tx, rx) = mpsc::channel();
         // Keep draining stdout after the first line so the daemon never blocks on it.
@@ -271,34 +375,10 @@ impl Daemon {
                 let _ = tx.send(line);
             }
         });
-        let deadline = Instant::now() + limit;
-        let port = loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match rx.recv_timeout(left) {
-                Ok(line) => {
-                    if let Some(addr) = line.strip_prefix("listening on ") {
-                        let addr: std::net::SocketAddr =
-                            addr.trim().parse().expect("a socket address");
-                        assert!(addr.ip().is_loopback(), "listening on {addr}");
-                        break addr.port();
-                    }
-                }
-                Err(_) => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    panic!(
-                        "no `listening on` line within {limit:?}; stderr:\n{}",
-                        stderr.lock().unwrap()
-                    );
-                }
-            }
-        };
-        let agent = ureq::AgentBuilder::new().timeout(http).redirects(0).build();
-        Daemon {
-            child,
-            port,
+        Spawned {
+            child: Some(child),
+            stdout: rx,
             stderr,
-            agent,
         }
     }
 
@@ -451,6 +531,78 @@ impl Daemon {
     /// What the daemon wrote to stderr so far.
     pub fn stderr(&self) -> String {
         self.stderr.lock().unwrap().clone()
+    }
+}
+
+/// A process started by [`Daemon::spawn`] that has not said where it listens yet;
+/// killed on drop unless it became a [`Daemon`].
+pub struct Spawned {
+    child: Option<Child>,
+    stdout: mpsc::Receiver<String>,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Spawned {
+    /// Waits at most `limit` for stderr to contain `needle`; whether it did.
+    pub fn stderr_contains(&self, needle: &str, limit: Duration) -> bool {
+        let deadline = Instant::now() + limit;
+        loop {
+            if self.stderr.lock().unwrap().contains(needle) {
+                return true;
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// What the process wrote to stderr so far.
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// Waits at most `limit` for the `listening on` line; each HTTP exchange
+    /// with the daemon may then take up to `http`.
+    pub fn listening(mut self, limit: Duration, http: Duration) -> Daemon {
+        let deadline = Instant::now() + limit;
+        let port = loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.stdout.recv_timeout(left) {
+                Ok(line) => {
+                    if let Some(addr) = line.strip_prefix("listening on ") {
+                        let addr: std::net::SocketAddr =
+                            addr.trim().parse().expect("a socket address");
+                        assert!(addr.ip().is_loopback(), "listening on {addr}");
+                        break addr.port();
+                    }
+                }
+                // `self` is dropped on the way out, which kills the process.
+                Err(_) => panic!(
+                    "no `listening on` line within {limit:?}; stderr:\n{}",
+                    self.stderr()
+                ),
+            }
+        };
+        let agent = ureq::AgentBuilder::new().timeout(http).redirects(0).build();
+        Daemon {
+            child: self
+                .child
+                .take()
+                .expect("a spawned process becomes a daemon once"),
+            port,
+            stderr: self.stderr.clone(),
+            agent,
+        }
+    }
+}
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 

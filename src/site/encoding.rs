@@ -1,0 +1,269 @@
+//! One resource in every content coding it is offered in, and the background
+//! thread that computes the compressed codings.
+//!
+//! The identity body exists from the start; gzip and brotli are computed once
+//! per resource, by the [`Compressor`] thread right after a snapshot is
+//! published, or by the first request that needs one if it gets there first.
+
+use std::io::Write;
+use std::sync::mpsc::{Receiver, Sender};
+use std::sync::{Arc, OnceLock};
+use std::time::SystemTime;
+
+use bytes::Bytes;
+
+use super::Site;
+
+/// One encoding of a resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Body {
+    /// The bytes sent.
+    pub bytes: Bytes,
+    /// The strong entity tag, quoted: a hash of exactly these bytes.
+    pub etag: String,
+    /// The same tag, parsed, for conditional request matching.
+    pub tag: headers::ETag,
+    /// The same tag as a ready `ETag` header value.
+    pub etag_value: http::HeaderValue,
+}
+
+impl Body {
+    /// Wraps bytes with their ETag.
+    pub fn new(bytes: Vec<u8>) -> Body {
+        let hash = blake3::hash(&bytes);
+        let hex = hash.to_hex();
+        let etag = format!("\"{}\"", &hex[..32]);
+        let tag = etag
+            .parse()
+            .expect("a quoted hex string is a valid entity tag");
+        let etag_value = http::HeaderValue::from_str(&etag)
+            .expect("a quoted hex string is a valid header value");
+        Body {
+            etag,
+            tag,
+            etag_value,
+            bytes: Bytes::from(bytes),
+        }
+    }
+}
+
+/// A resource in every encoding it is offered in.
+#[derive(Debug, Clone)]
+pub struct Resource {
+    /// `Content-Type`.
+    pub content_type: &'static str,
+    /// `Last-Modified`.
+    pub last_modified: SystemTime,
+    /// The same as a ready header value (IMF-fixdate).
+    pub last_modified_value: http::HeaderValue,
+    /// The uncompressed bytes.
+    pub identity: Body,
+    /// gzip (RFC 1952), once computed.
+    gzip: OnceLock<Body>,
+    /// brotli (RFC 7932), once computed.
+    br: OnceLock<Body>,
+}
+
+/// A content coding a resource is offered in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Coding {
+    /// brotli.
+    Br,
+    /// gzip.
+    Gzip,
+    /// No coding.
+    Identity,
+}
+
+impl Coding {
+    /// The `Content-Encoding` value; `None` for identity.
+    pub fn name(self) -> Option<&'static str> {
+        match self {
+            Coding::Br => Some("br"),
+            Coding::Gzip => Some("gzip"),
+            Coding::Identity => None,
+        }
+    }
+}
+
+/// gzip level: the default trade-off, feeds are compressed once per change.
+const GZIP_LEVEL: u32 = 6;
+/// brotli quality: 5 is faster than gzip -9 and smaller; 11 costs ~50x the CPU.
+const BROTLI_QUALITY: u32 = 5;
+
+impl Resource {
+    /// A resource of `bytes`; its compressed encodings are computed when first asked for.
+    pub fn new(content_type: &'static str, last_modified: SystemTime, bytes: Vec<u8>) -> Resource {
+        let last_modified_value =
+            http::HeaderValue::from_str(&crate::timestamp::http_date(last_modified))
+                .expect("an HTTP date is a valid header value");
+        Resource {
+            content_type,
+            last_modified,
+            last_modified_value,
+            identity: Body::new(bytes),
+            gzip: OnceLock::new(),
+            br: OnceLock::new(),
+        }
+    }
+
+    /// The body in `coding`, if it is computed already.
+    pub fn encoded(&self, coding: Coding) -> Option<&Body> {
+        match coding {
+            Coding::Br => self.br.get(),
+            Coding::Gzip => self.gzip.get(),
+            Coding::Identity => Some(&self.identity),
+        }
+    }
+
+    /// The body in `coding`, computing it first if needed (milliseconds of CPU
+    /// for a large feed: call it off the async threads). Concurrent callers for
+    /// one coding wait for a single computation.
+    pub fn encode(&self, coding: Coding) -> &Body {
+        let bytes = &self.identity.bytes;
+        match coding {
+            Coding::Br => self.br.get_or_init(|| Body::new(brotli(bytes))),
+            Coding::Gzip => self.gzip.get_or_init(|| Body::new(gzip(bytes))),
+            Coding::Identity => &self.identity,
+        }
+    }
+
+    /// Whether every encoding is computed.
+    pub fn compressed(&self) -> bool {
+        self.gzip.get().is_some() && self.br.get().is_some()
+    }
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(
+        Vec::with_capacity(bytes.len() / 4),
+        flate2::Compression::new(GZIP_LEVEL),
+    );
+    // Writing into a Vec cannot fail.
+    let _ = enc.write_all(bytes);
+    enc.finish().unwrap_or_default()
+}
+
+fn brotli(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len() / 4);
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: BROTLI_QUALITY as i32,
+        ..Default::default()
+    };
+    let _ = brotli::BrotliCompress(&mut &bytes[..], &mut out, &params);
+    out
+}
+
+/// A background thread that computes the compressed encodings of each new
+/// snapshot's resources. It stops when the last clone is dropped.
+#[derive(Debug, Clone)]
+pub struct Compressor {
+    tx: Sender<Vec<Arc<Resource>>>,
+}
+
+impl Compressor {
+    /// Starts the thread.
+    pub fn start() -> std::io::Result<Compressor> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("bantin-compress".into())
+            .spawn(move || compress_all(&rx))?;
+        Ok(Compressor { tx })
+    }
+
+    /// Queues every resource of `site` that is not compressed yet.
+    pub fn queue(&self, site: &Site) {
+        let pending: Vec<Arc<Resource>> = site
+            .resources
+            .values()
+            .filter(|r| !r.compressed())
+            .cloned()
+            .collect();
+        if !pending.is_empty() {
+            // Fails only once the thread has ended, which it does not while `self` lives.
+            let _ = self.tx.send(pending);
+        }
+    }
+}
+
+fn compress_all(rx: &Receiver<Vec<Arc<Resource>>>) {
+    while let Ok(batch) = rx.recv() {
+        for r in batch {
+            // A resource that a newer snapshot has replaced is not worth compressing.
+            if Arc::strong_count(&r) > 1 {
+                r.encode(Coding::Gzip);
+                r.encode(Coding::Br);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    fn feed(text: &str) -> Resource {
+        Resource::new("text/plain", UNIX_EPOCH, text.repeat(50).into_bytes())
+    }
+
+    #[test]
+    fn encodings_are_computed_once_on_demand_and_decode_to_the_identity() {
+        use std::io::Read;
+        let r = feed("Tin tức tổng hợp. ");
+        assert!(r.encoded(Coding::Gzip).is_none() && r.encoded(Coding::Br).is_none());
+        assert!(!r.compressed());
+
+        let gz = r.encode(Coding::Gzip).clone();
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(&gz.bytes[..])
+            .read_to_end(&mut out)
+            .unwrap();
+        assert_eq!(out, r.identity.bytes);
+        assert!(gz.bytes.len() < r.identity.bytes.len());
+        assert!(!r.compressed(), "brotli is not computed yet");
+
+        let br = r.encode(Coding::Br).clone();
+        let mut out = Vec::new();
+        brotli::Decompressor::new(&br.bytes[..], 4096)
+            .read_to_end(&mut out)
+            .unwrap();
+        assert_eq!(out, r.identity.bytes);
+        assert!(r.compressed());
+
+        // Asked again: the same bodies, not new ones.
+        assert_eq!(r.encoded(Coding::Gzip), Some(&gz));
+        assert_eq!(r.encode(Coding::Br), &br);
+        assert_eq!(r.encode(Coding::Identity), &r.identity);
+        let tags = [&r.identity.etag, &gz.etag, &br.etag];
+        assert!(tags[0] != tags[1] && tags[1] != tags[2] && tags[0] != tags[2]);
+    }
+
+    #[test]
+    fn the_compressor_thread_compresses_every_queued_resource() {
+        let mut site = Site::default();
+        for (path, text) in [("/a", "một "), ("/b", "hai "), ("/c", "ba ")] {
+            site.resources.insert(path.to_owned(), Arc::new(feed(text)));
+        }
+        let compressor = Compressor::start().unwrap();
+        compressor.queue(&site);
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while !site.resources.values().all(|r| r.compressed()) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "not compressed in 20 s"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    #[test]
+    fn etag_is_a_strong_hash_of_the_bytes() {
+        let a = Body::new(b"abc".to_vec());
+        let b = Body::new(b"abc".to_vec());
+        let c = Body::new(b"abd".to_vec());
+        assert_eq!(a.etag, b.etag);
+        assert_ne!(a.etag, c.etag);
+        assert!(a.etag.starts_with('"') && a.etag.ends_with('"') && a.etag.len() == 34);
+    }
+}

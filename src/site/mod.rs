@@ -1,0 +1,397 @@
+//! Every representation the daemon serves, with its validators, for one store snapshot.
+//!
+//! Identity bytes are rendered before a snapshot is served; the gzip and brotli
+//! encodings are computed later, by the [`Compressor`] thread or by the first
+//! request that needs one, so a change is served as soon as it is rendered and
+//! compression never delays it.
+//!
+//! A [`Site`] is an immutable snapshot. [`Site::build`] renders everything;
+//! [`Site::update`] re-renders only the feeds whose selected items changed, so
+//! every other feed keeps its bytes, ETags and Last-Modified exactly.
+
+mod encoding;
+mod last_modified;
+mod titles;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use rayon::prelude::*;
+
+use crate::article::Article;
+use crate::config::Config;
+use crate::index::{Entry, Index};
+use crate::render::{self, FeedView, Format};
+
+pub use encoding::{Body, Coding, Compressor, Resource};
+pub use titles::feed_title;
+
+/// What a feed was rendered from, to tell whether it must be rendered again.
+#[derive(Debug, Clone)]
+struct Rendered {
+    items: Vec<Entry>,
+    title: String,
+    description: String,
+}
+
+impl Rendered {
+    fn same_as(&self, other: &Rendered) -> bool {
+        self.title == other.title
+            && self.description == other.description
+            && self.items.len() == other.items.len()
+            && self
+                .items
+                .iter()
+                .zip(&other.items)
+                .all(|(a, b)| Arc::ptr_eq(&a.article, &b.article))
+    }
+}
+
+/// The full article of an item some feed holds, with the lean article (from the
+/// index) it was read for: when the index entry changes, the full one is stale.
+#[derive(Debug, Clone)]
+struct Held {
+    lean: Arc<Article>,
+    full: Arc<Article>,
+}
+
+/// Every served resource of one store snapshot.
+#[derive(Debug, Clone, Default)]
+pub struct Site {
+    /// The index the resources were rendered from.
+    pub index: Arc<Index>,
+    /// Resources by URL path.
+    pub resources: HashMap<String, Arc<Resource>>,
+    /// What every feed was rendered from, by slug (`None`: every article).
+    feeds: BTreeMap<Option<String>, Rendered>,
+    /// Full articles of every item some feed holds, by id: what re-renders and
+    /// article pages need, and no more.
+    bodies: HashMap<String, Held>,
+}
+
+/// A feed that failed to render (the previous bytes keep being served).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot render {path}: {message}")]
+pub struct RenderError {
+    /// The feed's URL path.
+    pub path: String,
+    /// Why.
+    pub message: String,
+}
+
+/// Reads the full article of a lean index entry (see [`Entry`]).
+pub type Hydrate<'a> = &'a (dyn Fn(&Entry) -> Option<Arc<Article>> + Sync);
+
+/// For indexes built in memory, whose entries already hold full articles.
+pub fn in_memory(e: &Entry) -> Option<Arc<Article>> {
+    Some(e.article.clone())
+}
+
+/// What an update finds before it renders anything: what every feed of the new index holds, and
+/// which of them must be rendered again.
+struct Plan {
+    /// What every feed holds, by slug.
+    feeds: BTreeMap<Option<String>, Rendered>,
+    /// Full articles of every item held, by id.
+    bodies: HashMap<String, Held>,
+    /// The feeds whose items, title or description changed (all with `force`), in slug order.
+    stale: Vec<Option<String>>,
+}
+
+/// A stale feed with its items' full articles, ready to render in every format.
+struct StaleFeed<'a> {
+    slug: Option<&'a str>,
+    full: Rendered,
+}
+
+/// One feed in one format to render.
+struct Job<'a> {
+    slug: Option<&'a str>,
+    format: Format,
+    view: FeedView<'a>,
+}
+
+/// What rendering one feed in one format gave.
+enum Outcome {
+    /// The same bytes as before: the resource, its encodings, ETags and
+    /// Last-Modified are kept.
+    Same,
+    /// New bytes (shared already: that is how the snapshot will hold them).
+    Changed(Arc<Resource>),
+    /// Rendering failed; the previous resource, if any, is kept.
+    Failed(RenderError),
+}
+
+/// A feed path and what rendering it gave.
+struct FeedOutcome {
+    path: String,
+    outcome: Outcome,
+}
+
+/// A page rendered from the whole index (not from one feed's items).
+struct Page {
+    path: &'static str,
+    content_type: &'static str,
+    bytes: Vec<u8>,
+}
+
+/// The resources of the next snapshot while an update puts them together.
+struct Assembly {
+    resources: HashMap<String, Arc<Resource>>,
+    errors: Vec<RenderError>,
+    /// Whether any feed was rendered or removed, so the pages may have changed.
+    feeds_changed: bool,
+}
+
+impl Site {
+    /// Renders every resource of `index`.
+    pub fn build(
+        cfg: &Config,
+        index: Arc<Index>,
+        now: SystemTime,
+        hydrate: Hydrate<'_>,
+    ) -> (Site, Vec<RenderError>) {
+        Site::default().update(cfg, index, now, true, hydrate)
+    }
+
+    /// The full article of `id`, if a feed holds it (so it is in memory).
+    pub fn body(&self, id: &str, lean: &Arc<Article>) -> Option<Arc<Article>> {
+        self.bodies
+            .get(id)
+            .filter(|held| Arc::ptr_eq(&held.lean, lean))
+            .map(|held| held.full.clone())
+    }
+
+    /// Renders what changed between `self` and `index`; `force` renders everything
+    /// (after a config change). Last-Modified never moves backwards, never passes `now`.
+    /// Feeds render on every core; only identity bytes are made here, the
+    /// compressed encodings are left to the [`Compressor`] or the first request.
+    pub fn update(
+        &self,
+        cfg: &Config,
+        index: Arc<Index>,
+        now: SystemTime,
+        force: bool,
+        hydrate: Hydrate<'_>,
+    ) -> (Site, Vec<RenderError>) {
+        let plan = self.plan(cfg, &index, force, hydrate);
+        let outcomes = self.render_feeds(cfg, &plan, now);
+        let mut next = Assembly {
+            resources: self.resources.clone(),
+            errors: Vec::new(),
+            feeds_changed: force || !plan.stale.is_empty(),
+        };
+        next.take_feeds(outcomes);
+        next.remove_gone_feeds(&self.feeds, &plan.feeds);
+        if next.feeds_changed || !next.resources.contains_key("/") {
+            self.render_pages(cfg, &index, now, &mut next.resources);
+        }
+        let site = Site {
+            index,
+            resources: next.resources,
+            feeds: plan.feeds,
+            bodies: plan.bodies,
+        };
+        (site, next.errors)
+    }
+
+    /// What every feed of `index` holds, the full articles of its items
+    /// (kept from `self` when the index entry is the same, else read), and which
+    /// feeds changed.
+    fn plan(&self, cfg: &Config, index: &Index, force: bool, hydrate: Hydrate<'_>) -> Plan {
+        let slugs = std::iter::once(None).chain(index.categories().keys().cloned().map(Some));
+        let mut plan = Plan {
+            feeds: BTreeMap::new(),
+            bodies: HashMap::new(),
+            stale: Vec::new(),
+        };
+        for slug in slugs {
+            let s = slug.as_deref();
+            let now_rendered = Rendered {
+                items: index.select(s, cfg.items_for(s)),
+                title: feed_title(cfg, index, s),
+                description: titles::feed_description(cfg, index, s),
+            };
+            for e in &now_rendered.items {
+                let id = &e.article.id;
+                if plan.bodies.contains_key(id) {
+                    continue;
+                }
+                let full = self
+                    .body(id, &e.article)
+                    .or_else(|| hydrate(e))
+                    // Gone or broken since it was indexed: render what the index has;
+                    // the watcher is about to report the change.
+                    .unwrap_or_else(|| e.article.clone());
+                let held = Held {
+                    lean: e.article.clone(),
+                    full,
+                };
+                plan.bodies.insert(id.clone(), held);
+            }
+            let unchanged = !force
+                && self
+                    .feeds
+                    .get(&slug)
+                    .is_some_and(|prev| prev.same_as(&now_rendered));
+            if !unchanged {
+                plan.stale.push(slug.clone());
+            }
+            plan.feeds.insert(slug, now_rendered);
+        }
+        plan
+    }
+
+    /// Renders every stale feed in every format, in parallel, and tells
+    /// which bytes changed.
+    fn render_feeds(&self, cfg: &Config, plan: &Plan, now: SystemTime) -> Vec<FeedOutcome> {
+        let stale = stale_feeds(plan);
+        let jobs: Vec<Job<'_>> = stale
+            .iter()
+            .flat_map(|feed| {
+                Format::ALL.into_iter().map(move |format| Job {
+                    slug: feed.slug,
+                    format,
+                    view: FeedView {
+                        site: &cfg.site,
+                        slug: feed.slug,
+                        title: feed.full.title.clone(),
+                        description: feed.full.description.clone(),
+                        ttl: cfg.feeds.ttl,
+                        items: &feed.full.items,
+                    },
+                })
+            })
+            .collect();
+        jobs.par_iter()
+            .map(|job| self.render_job(job, now))
+            .collect()
+    }
+
+    /// Renders one feed in one format and compares the bytes with what `self` serves.
+    fn render_job(&self, job: &Job<'_>, now: SystemTime) -> FeedOutcome {
+        let path = render::feed_path(job.slug, job.format);
+        let bytes = match job.format {
+            Format::Rss => render::rss_feed::render(&job.view).map_err(|e| e.to_string()),
+            Format::Atom => render::atom_feed::render(&job.view).map_err(|e| e.to_string()),
+            Format::Json => render::json_feed::render(&job.view).map_err(|e| e.to_string()),
+        };
+        let prev = self.resources.get(&path);
+        let outcome = match bytes {
+            Ok(bytes) if prev.is_some_and(|p| p.identity.bytes == bytes) => Outcome::Same,
+            Ok(bytes) => {
+                let computed = last_modified::newest(job.view.items, now);
+                let lm = last_modified::advance(prev.map(|p| p.last_modified), computed, now);
+                Outcome::Changed(Arc::new(Resource::new(
+                    job.format.content_type(),
+                    lm,
+                    bytes,
+                )))
+            }
+            Err(message) => Outcome::Failed(RenderError {
+                path: path.clone(),
+                message,
+            }),
+        };
+        FeedOutcome { path, outcome }
+    }
+
+    /// The OPML list and the front page, rendered from the whole index;
+    /// a page whose bytes did not change keeps its resource.
+    fn render_pages(
+        &self,
+        cfg: &Config,
+        index: &Index,
+        now: SystemTime,
+        resources: &mut HashMap<String, Arc<Resource>>,
+    ) {
+        let title_of = |slug: Option<&str>| feed_title(cfg, index, slug);
+        let newest = index.select(None, 30);
+        let lm = last_modified::newest(&newest, now);
+        let pages = [
+            Page {
+                path: "/feeds.opml",
+                content_type: "text/x-opml; charset=utf-8",
+                bytes: render::opml::render(&cfg.site, index, &title_of),
+            },
+            Page {
+                path: "/",
+                content_type: "text/html; charset=utf-8",
+                bytes: render::html::front_page(&cfg.site, index, &newest, &title_of),
+            },
+        ];
+        for page in pages {
+            let prev = self.resources.get(page.path);
+            if prev.is_some_and(|p| p.identity.bytes == page.bytes) {
+                continue;
+            }
+            let lm = last_modified::advance(prev.map(|p| p.last_modified), lm, now);
+            let resource = Resource::new(page.content_type, lm, page.bytes);
+            resources.insert(page.path.to_owned(), Arc::new(resource));
+        }
+    }
+
+    /// Paths of the feeds and pages, sorted.
+    pub fn paths(&self) -> Vec<&str> {
+        let mut v: Vec<&str> = self.resources.keys().map(String::as_str).collect();
+        v.sort_unstable();
+        v
+    }
+}
+
+/// The stale feeds of `plan` with their items' full articles in place of the lean ones.
+fn stale_feeds(plan: &Plan) -> Vec<StaleFeed<'_>> {
+    plan.stale
+        .iter()
+        .map(|slug| {
+            let lean = &plan.feeds[slug];
+            let items = lean
+                .items
+                .iter()
+                .map(|e| Entry {
+                    article: plan.bodies[&e.article.id].full.clone(),
+                    ..e.clone()
+                })
+                .collect();
+            StaleFeed {
+                slug: slug.as_deref(),
+                full: Rendered {
+                    items,
+                    title: lean.title.clone(),
+                    description: lean.description.clone(),
+                },
+            }
+        })
+        .collect()
+}
+
+impl Assembly {
+    /// Puts the feeds that rendered to new bytes in place, and collects the failures.
+    fn take_feeds(&mut self, outcomes: Vec<FeedOutcome>) {
+        for FeedOutcome { path, outcome } in outcomes {
+            match outcome {
+                Outcome::Changed(resource) => {
+                    self.resources.insert(path, resource);
+                }
+                Outcome::Same => {}
+                Outcome::Failed(e) => self.errors.push(e),
+            }
+        }
+    }
+
+    /// Feeds of categories that no longer exist leave the site.
+    fn remove_gone_feeds(
+        &mut self,
+        before: &BTreeMap<Option<String>, Rendered>,
+        after: &BTreeMap<Option<String>, Rendered>,
+    ) {
+        for gone in before.keys().filter(|s| !after.contains_key(*s)) {
+            for format in Format::ALL {
+                self.resources
+                    .remove(&render::feed_path(gone.as_deref(), format));
+            }
+            self.feeds_changed = true;
+        }
+    }
+}
