@@ -19,7 +19,7 @@ use bantin::article::{self, Article};
 use bantin::config::Config;
 use bantin::index::{Entries, Entry, Index};
 use bantin::render::{self, FeedView};
-use bantin::site::{self, in_memory, Site};
+use bantin::site::{self, in_memory, Scope, Site};
 use bantin::text;
 use chrono_tz::Asia::Ho_Chi_Minh;
 use cpu_time::ThreadCpu;
@@ -223,7 +223,7 @@ fn render(c: &mut Criterion<ThreadCpu>) {
         ("site_update_oldest", &oldest),
     ] {
         let changed = Arc::new(Index::new(with_edit(&entries, id)));
-        let (after, _) = site.update(&cfg, changed.clone(), now, false, &in_memory);
+        let (after, _) = site.update(&cfg, changed.clone(), now, Scope::Changed, &in_memory);
         let rerendered = after
             .resources
             .iter()
@@ -236,7 +236,9 @@ fn render(c: &mut Criterion<ThreadCpu>) {
             .count();
         println!("{name}: {rerendered} resources change");
         group.bench_function(name, |b| {
-            b.iter(|| black_box(site.update(&cfg, changed.clone(), now, false, &in_memory)))
+            b.iter(|| {
+                black_box(site.update(&cfg, changed.clone(), now, Scope::Changed, &in_memory))
+            })
         });
     }
     group.finish();

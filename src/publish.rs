@@ -14,6 +14,7 @@ use http::HeaderValue;
 use crate::catalog::{Catalog, Changes};
 use crate::config::Config;
 use crate::index::{Entry, Index};
+pub use crate::site::Scope;
 use crate::site::{Compressor, RenderError, Site};
 use crate::systemd;
 
@@ -56,15 +57,6 @@ impl Snapshot {
 
 /// The snapshot being served: `None` until the first load is rendered.
 pub type Published = ArcSwapOption<Snapshot>;
-
-/// Which resources a publication renders again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
-    /// Only the feeds and pages whose articles changed.
-    Changed,
-    /// Every resource (the configuration changed, so any byte may differ).
-    Everything,
-}
 
 /// Lists and reads the whole store, logging every rejected file.
 pub fn scan(cfg: &Config) -> std::io::Result<Catalog> {
@@ -147,8 +139,7 @@ impl Publisher {
         let prev_site = previous.as_ref().map_or(&empty, |s| &s.site);
         let (cap, tz) = (self.cfg.max_file_size, self.cfg.tz);
         let hydrate = move |e: &Entry| crate::catalog::hydrate(e, cap, tz);
-        let force = scope == Scope::Everything;
-        let (site, errors) = prev_site.update(&self.cfg, index, SystemTime::now(), force, &hydrate);
+        let (site, errors) = prev_site.update(&self.cfg, index, SystemTime::now(), scope, &hydrate);
         log_render_errors(errors);
         metrics::histogram!("bantin_render_seconds").record(started.elapsed().as_secs_f64());
         self.serve(site, catalog);

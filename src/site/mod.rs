@@ -56,6 +56,15 @@ struct Held {
     full: Arc<Article>,
 }
 
+/// Which resources an update renders again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Only the feeds and pages whose articles changed.
+    Changed,
+    /// Every resource (the configuration changed, so any byte may differ).
+    Everything,
+}
+
 /// Every served resource of one store snapshot.
 #[derive(Debug, Clone, Default)]
 pub struct Site {
@@ -95,7 +104,7 @@ struct Plan {
     feeds: BTreeMap<Option<String>, Rendered>,
     /// Full articles of every item held, by id.
     bodies: HashMap<String, Held>,
-    /// The feeds whose items, title or description changed (all with `force`), in slug order.
+    /// The feeds whose items, title or description changed (all with [`Scope::Everything`]), in slug order.
     stale: Vec<Option<String>>,
 }
 
@@ -152,7 +161,7 @@ impl Site {
         now: SystemTime,
         hydrate: Hydrate<'_>,
     ) -> (Site, Vec<RenderError>) {
-        Site::default().update(cfg, index, now, true, hydrate)
+        Site::default().update(cfg, index, now, Scope::Everything, hydrate)
     }
 
     /// The full article of `id`, if a feed holds it (so it is in memory).
@@ -163,8 +172,8 @@ impl Site {
             .map(|held| held.full.clone())
     }
 
-    /// Renders what changed between `self` and `index`; `force` renders everything
-    /// (after a config change). Last-Modified never moves backwards, never passes `now`.
+    /// Renders what `scope` asks for: what changed between `self` and `index`,
+    /// or everything (after a config change). Last-Modified never moves backwards, never passes `now`.
     /// Feeds render on every core; only identity bytes are made here, the
     /// compressed encodings are left to the [`Compressor`] or the first request.
     pub fn update(
@@ -172,15 +181,15 @@ impl Site {
         cfg: &Config,
         index: Arc<Index>,
         now: SystemTime,
-        force: bool,
+        scope: Scope,
         hydrate: Hydrate<'_>,
     ) -> (Site, Vec<RenderError>) {
-        let plan = self.plan(cfg, &index, force, hydrate);
+        let plan = self.plan(cfg, &index, scope, hydrate);
         let outcomes = self.render_feeds(cfg, &plan, now);
         let mut next = Assembly {
             resources: self.resources.clone(),
             errors: Vec::new(),
-            feeds_changed: force || !plan.stale.is_empty(),
+            feeds_changed: scope == Scope::Everything || !plan.stale.is_empty(),
         };
         next.take_feeds(outcomes);
         next.remove_gone_feeds(&self.feeds, &plan.feeds);
@@ -199,7 +208,7 @@ impl Site {
     /// What every feed of `index` holds, the full articles of its items
     /// (kept from `self` when the index entry is the same, else read), and which
     /// feeds changed.
-    fn plan(&self, cfg: &Config, index: &Index, force: bool, hydrate: Hydrate<'_>) -> Plan {
+    fn plan(&self, cfg: &Config, index: &Index, scope: Scope, hydrate: Hydrate<'_>) -> Plan {
         let slugs = std::iter::once(None).chain(index.categories().keys().cloned().map(Some));
         let mut plan = Plan {
             feeds: BTreeMap::new(),
@@ -230,7 +239,7 @@ impl Site {
                 };
                 plan.bodies.insert(id.clone(), held);
             }
-            let unchanged = !force
+            let unchanged = scope == Scope::Changed
                 && self
                     .feeds
                     .get(&slug)
