@@ -1,0 +1,326 @@
+//! The article store on disk: which files are articles, listing them, reading one.
+//!
+//! This module is the store boundary, one rule for every path whatever brought it
+//! (the start-up scan, a watcher event, reconciliation, an article page): only
+//! regular files inside the root are read, never a FIFO, socket or device. A
+//! symlink to a regular file inside the store is read under the link's own path;
+//! a symlink to a folder is never followed (the files of a folder inside the store
+//! are listed under their real paths); a path whose folders include a symlink is
+//! not read; a symlink out of the store, to nothing, or in a loop is rejected. See
+//! [`Root`]. Reads are size-capped, so a runaway file cannot exhaust memory.
+
+use std::fs::Metadata;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use chrono_tz::Tz;
+use unicode_normalization::UnicodeNormalization;
+
+use crate::article::{self, ArticleError, Depth, Parsed};
+use crate::text::{self, TextError};
+
+mod root;
+
+pub use root::{Resolver, Root};
+
+/// Why a candidate file was rejected.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    /// The file could not be opened or read.
+    #[error("cannot read: {0}")]
+    Io(#[from] std::io::Error),
+    /// The file is larger than the configured cap.
+    #[error("too large: {size} bytes, over the {cap}-byte cap (max_file_size in the config)")]
+    TooLarge {
+        /// The file's size.
+        size: u64,
+        /// The cap.
+        cap: u64,
+    },
+    /// Not a regular file (a FIFO, socket or device).
+    #[error("not a regular file")]
+    NotRegular,
+    /// A path, or a symlink, that leads out of the store.
+    #[error("symlink to {0} outside the store; not followed")]
+    OutsideStore(PathBuf),
+    /// A symlink to a path that does not exist.
+    #[error("symlink to {0}, which does not exist; not followed (fix or remove the link)")]
+    DanglingLink(PathBuf),
+    /// A symlink that leads back to itself.
+    #[error("symlink loop; not followed (fix or remove the link)")]
+    LinkLoop,
+    /// A folder on the path is a symlink, and folder symlinks are never followed.
+    #[error("a folder on this path is a symlink, and folder symlinks are never followed; move the files into the store or link each file")]
+    SymlinkedFolder,
+    /// Empty or binary.
+    #[error(transparent)]
+    Text(#[from] TextError),
+    /// Not an article.
+    #[error(transparent)]
+    Article(#[from] ArticleError),
+    /// Another file (first by path) already gives this article id.
+    #[error("another file already gives the article id \"{0}\"; rename one of them")]
+    DuplicateId(String),
+    /// The parser panicked on this file: a bug in bantin, not in the file.
+    #[error("the parser panicked on this file (a bug in bantin: please report it with the file)")]
+    ParserPanic,
+}
+
+/// One file the store lists as an article candidate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    /// The path to open.
+    pub path: PathBuf,
+    /// The article id the file gives (see [`article_id`]).
+    pub id: String,
+    /// Size and modification time at listing time, when the listing asked.
+    pub stat: Option<Stat>,
+    /// The boundary it was listed under, and is read through.
+    pub root: Root,
+}
+
+/// Where a lean article is read back from: a file and the boundary it is read through.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// The file.
+    pub path: Arc<Path>,
+    /// The store root it was read under.
+    pub root: Root,
+}
+
+/// What tells one version of a file from another without reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Stat {
+    /// Size in bytes.
+    pub len: u64,
+    /// Modification time.
+    pub modified: Option<SystemTime>,
+}
+
+impl Stat {
+    /// The stat of `meta`.
+    pub fn of(meta: &Metadata) -> Stat {
+        Stat {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+        }
+    }
+}
+
+/// Whether a walk stats the files it lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stats {
+    /// Every candidate carries its size and mtime, to compare with a known version.
+    Take,
+    /// A regular file costs no system call beyond reading its folder.
+    Skip,
+}
+
+/// A file that is in the store but will not be served, and why.
+#[derive(Debug)]
+pub struct Rejected {
+    /// The file.
+    pub path: PathBuf,
+    /// Why.
+    pub error: FileError,
+}
+
+/// One entry of a listing.
+#[derive(Debug)]
+pub enum Listed {
+    /// An article candidate.
+    Candidate(Candidate),
+    /// An entry seen and refused.
+    Rejected(Rejected),
+}
+
+/// The result of listing a store.
+#[derive(Debug, Default)]
+pub struct Listing {
+    /// Article candidates, sorted by path.
+    pub candidates: Vec<Candidate>,
+    /// Entries seen and refused while listing (bad symlinks, FIFOs, unreadable folders).
+    pub rejected: Vec<Rejected>,
+}
+
+/// Whether a file or folder name is never an article: dot-files, editor swap,
+/// backup and temp files, half-finished downloads.
+pub fn is_ignored(name: &str) -> bool {
+    name.starts_with('.')
+        || name.ends_with('~')
+        || (name.starts_with('#') && name.ends_with('#'))
+        || [
+            ".swp",
+            ".swo",
+            ".swx",
+            ".tmp",
+            ".part",
+            ".bak",
+            ".crdownload",
+        ]
+        .iter()
+        .any(|ext| name.ends_with(ext))
+}
+
+/// The stable article id of `path` under `root`: the relative path without its
+/// extension, `/`-separated, NFC. `None` when the path is not under the root or
+/// any part of it is ignored.
+pub fn article_id(root: &Path, path: &Path) -> Option<String> {
+    let rel = path.strip_prefix(root).ok()?;
+    let mut parts = Vec::new();
+    for c in rel.components() {
+        let Component::Normal(name) = c else {
+            return None;
+        };
+        let name = name.to_string_lossy();
+        if is_ignored(&name) {
+            return None;
+        }
+        // File names are mostly ASCII, which is NFC as it is.
+        parts.push(if name.is_ascii() {
+            name.into_owned()
+        } else {
+            name.nfc().collect::<String>()
+        });
+    }
+    let last = parts.last_mut()?;
+    if let Some((stem, _ext)) = last.rsplit_once('.').filter(|(stem, _)| !stem.is_empty()) {
+        *last = stem.to_owned();
+    }
+    Some(parts.join("/"))
+}
+
+/// Lists every article candidate under `root`, sorted by path.
+pub fn list(root: &Path) -> std::io::Result<Listing> {
+    let meta = std::fs::metadata(root)?;
+    if !meta.is_dir() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::NotADirectory,
+            format!("{} is not a folder", root.display()),
+        ));
+    }
+    Ok(Root::open(root)?.list())
+}
+
+/// A parsed file with the facts the index needs about it.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The article and its warnings.
+    pub parsed: Parsed,
+    /// The file's size and modification time when read.
+    pub stat: Stat,
+}
+
+/// Reads one candidate and parses it to `depth`.
+pub fn load(c: &Candidate, cap: u64, tz: Tz, depth: Depth) -> Result<Loaded, FileError> {
+    let (bytes, meta) = c.root.read_capped(&c.path, cap)?;
+    load_bytes(c, &bytes, &meta, tz, depth)
+}
+
+/// Parses to `depth` the `bytes` read from candidate `c`, whose metadata is `meta`.
+pub fn load_bytes(
+    c: &Candidate,
+    bytes: &[u8],
+    meta: &Metadata,
+    tz: Tz,
+    depth: Depth,
+) -> Result<Loaded, FileError> {
+    let decoded = text::decode_raw(bytes)?;
+    let stat = Stat::of(meta);
+    let modified = stat.modified;
+    let folder = c
+        .path
+        .parent()
+        .and_then(Path::file_name)
+        .map(|f| f.to_string_lossy());
+    let src = article::Source {
+        id: &c.id,
+        folder: folder.as_deref(),
+        modified,
+        tz,
+    };
+    let mut parsed = article::parse_raw(&decoded.text, &src, depth)?;
+    let mut warnings: Vec<_> = decoded
+        .warnings
+        .into_iter()
+        .map(|message| article::Warning {
+            line: None,
+            message,
+        })
+        .collect();
+    warnings.append(&mut parsed.warnings);
+    parsed.warnings = warnings;
+    Ok(Loaded { parsed, stat })
+}
+
+/// The first 128 bits of the BLAKE3 hash of `bytes`.
+pub fn digest(bytes: &[u8]) -> u128 {
+    let hash = blake3::hash(bytes);
+    let mut half = [0; 16];
+    half.copy_from_slice(&hash.as_bytes()[..16]);
+    u128::from_le_bytes(half)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ignored_names() {
+        for n in [".hidden", "a.swp", "a~", "a.tmp", "a.part", "#a#", ".git"] {
+            assert!(is_ignored(n), "{n}");
+        }
+        for n in ["a.txt", "bài viết.txt", "a#b", "tmp"] {
+            assert!(!is_ignored(n), "{n}");
+        }
+    }
+
+    #[test]
+    fn ids() {
+        let root = Path::new("/s");
+        assert_eq!(
+            article_id(root, Path::new("/s/tin-tuc/a.txt")).as_deref(),
+            Some("tin-tuc/a")
+        );
+        assert_eq!(
+            article_id(root, Path::new("/s/a.b.txt")).as_deref(),
+            Some("a.b")
+        );
+        assert_eq!(
+            article_id(root, Path::new("/s/README")).as_deref(),
+            Some("README")
+        );
+        // A decomposed (NFD) name gives the composed id; an ASCII one is kept as is.
+        let nfd: String = "/s/thời sự/bài.txt".nfd().collect();
+        assert_ne!(nfd, "/s/thời sự/bài.txt");
+        assert_eq!(
+            article_id(root, Path::new(&nfd)).as_deref(),
+            Some("thời sự/bài")
+        );
+        assert_eq!(
+            article_id(root, Path::new(&nfd)),
+            article_id(root, Path::new("/s/thời sự/bài.txt"))
+        );
+        assert_eq!(article_id(root, Path::new("/s/.x/a.txt")), None);
+        assert_eq!(article_id(root, Path::new("/t/a.txt")), None);
+    }
+
+    #[test]
+    fn listing_skips_ignored_and_refuses_escaping_symlinks() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("store");
+        std::fs::create_dir_all(root.join("a/.git")).unwrap();
+        std::fs::write(root.join("a/x.txt"), "x").unwrap();
+        std::fs::write(root.join("a/x.txt.swp"), "x").unwrap();
+        std::fs::write(root.join("a/.git/y.txt"), "y").unwrap();
+        std::fs::write(dir.path().join("outside.txt"), "o").unwrap();
+        std::os::unix::fs::symlink(dir.path().join("outside.txt"), root.join("link.txt")).unwrap();
+        std::os::unix::fs::symlink(root.join("a/x.txt"), root.join("inside.txt")).unwrap();
+        let l = list(&root).unwrap();
+        let ids: Vec<_> = l.candidates.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["a/x", "inside"]);
+        assert_eq!(l.rejected.len(), 1);
+        assert!(matches!(l.rejected[0].error, FileError::OutsideStore(_)));
+    }
+}
