@@ -9,6 +9,7 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use crate::article::{Article, Depth, Warning};
+use crate::render;
 use crate::store::{self, Candidate};
 use crate::timestamp::rfc3339;
 
@@ -93,11 +94,29 @@ fn candidates(path: &Path) -> Vec<(Result<Candidate, store::FileError>, PathBuf)
     }
 }
 
-/// Checks every file under `paths`, writing reports to `out`.
+/// The warning for an article too long for a feed item (see
+/// [`crate::render::item_content`]), if it is.
+fn item_warning(a: &Article, max_item_bytes: usize) -> Option<Warning> {
+    if render::content_within(a, max_item_bytes).is_some() {
+        return None;
+    }
+    Some(Warning {
+        line: None,
+        message: format!(
+            "the article is {} bytes of HTML, over the {max_item_bytes}-byte limit of a feed \
+             item ([feeds] max_item_bytes): feed items carry its lead and a link to its page",
+            render::content_html(a).len()
+        ),
+    })
+}
+
+/// Checks every file under `paths` (files over `cap` bytes are rejected; feed
+/// items hold at most `max_item_bytes`), writing reports to `out`.
 pub fn run(
     paths: &[PathBuf],
     json: bool,
     cap: u64,
+    max_item_bytes: usize,
     tz: Tz,
     out: &mut dyn Write,
 ) -> std::io::Result<Totals> {
@@ -110,8 +129,11 @@ pub fn run(
         for (candidate, file) in found {
             let result = candidate
                 .and_then(|c| store::load(&c, cap, tz, Depth::Full))
-                .and_then(|l| {
+                .and_then(|mut l| {
                     if ids.insert(l.parsed.article.id.clone()) {
+                        l.parsed
+                            .warnings
+                            .extend(item_warning(&l.parsed.article, max_item_bytes));
                         Ok(l)
                     } else {
                         Err(store::FileError::DuplicateId(l.parsed.article.id))
@@ -181,6 +203,7 @@ mod tests {
             &[dir.path().to_owned()],
             true,
             1 << 20,
+            1 << 18,
             Ho_Chi_Minh,
             &mut out,
         )

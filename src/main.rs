@@ -97,7 +97,14 @@ fn main() -> ExitCode {
                 Err(code) => return code,
             };
             let mut out = std::io::stdout().lock();
-            match bantin::check::run(&paths, json, cfg.max_file_size, cfg.tz, &mut out) {
+            match bantin::check::run(
+                &paths,
+                json,
+                cfg.max_file_size,
+                cfg.feeds.max_item_bytes,
+                cfg.tz,
+                &mut out,
+            ) {
                 Ok(t) if t.rejected == 0 => ExitCode::SUCCESS,
                 Ok(_) => ExitCode::from(1),
                 Err(e) => {

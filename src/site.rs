@@ -373,6 +373,7 @@ impl Site {
                         description: r.description.clone(),
                         ttl: cfg.feeds.ttl,
                         items: &r.items,
+                        max_item_bytes: cfg.feeds.max_item_bytes,
                     },
                 })
             })
