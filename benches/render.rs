@@ -123,6 +123,7 @@ fn render(c: &mut Criterion<ThreadCpu>) {
             description: String::new(),
             ttl: cfg.feeds.ttl,
             items,
+            max_item_bytes: cfg.feeds.max_item_bytes,
         })
         .collect();
     let mut bytes = 0;

@@ -6,6 +6,8 @@
 //! or newer CMS dialect; the parser takes what is there, falls back where the format
 //! allows, and says so.
 
+use std::borrow::Cow;
+use std::collections::HashSet;
 use std::fmt;
 use std::time::SystemTime;
 
@@ -91,6 +93,80 @@ pub struct Parsed {
     pub warnings: Vec<Warning>,
 }
 
+/// Field limits, in bytes of UTF-8. A field over its limit is cut at a word
+/// boundary (with a warning naming the line), never a reason to reject the file:
+/// the article is still worth serving. Each limit is many times the longest value
+/// in real stores (the sample store and a long Điện Biên article: title 114 bytes,
+/// category name 22, author 48, source 62, tag 26 with 4 tags, lead 654, breadcrumb
+/// 2 levels; stores of the same CMS go a few deeper), and small enough that a file without line breaks, whose one line of
+/// megabytes is read as a title, cannot put megabytes into every feed, the front
+/// page and the OPML list.
+pub mod limits {
+    /// A title: long official titles ("Quyết định số … về việc …") reach a few hundred bytes.
+    pub const TITLE: usize = 1024;
+    /// One breadcrumb element (a category name).
+    pub const CATEGORY: usize = 128;
+    /// Breadcrumb levels kept; deeper ones are dropped (each level is a feed, and
+    /// the category tree is rendered recursively).
+    pub const CATEGORY_DEPTH: usize = 32;
+    /// The author line's value, and the source line's.
+    pub const PERSON: usize = 256;
+    /// One tag.
+    pub const TAG: usize = 128;
+    /// Distinct tags kept; later ones are dropped.
+    pub const TAGS: usize = 32;
+    /// The lead as shown in a feed item's summary (the full lead stays content).
+    pub const SUMMARY: usize = 2048;
+}
+
+/// What ends a cut field.
+const ELLIPSIS: &str = "…";
+
+/// `s` if it fits in `max` bytes; else its longest prefix that ends at a word
+/// boundary (or, when the first half of the room holds no space, at a character
+/// boundary) followed by `…`, `max` bytes at most in all.
+pub fn cut(s: &str, max: usize) -> Cow<'_, str> {
+    if s.len() <= max {
+        return Cow::Borrowed(s);
+    }
+    let room = max.saturating_sub(ELLIPSIS.len());
+    let mut end = room;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut head = &s[..end];
+    let at_word_end = s[end..].starts_with(char::is_whitespace);
+    if !at_word_end {
+        if let Some(space) = head.rfind(char::is_whitespace).filter(|&i| i >= room / 2) {
+            head = &head[..space];
+        }
+    }
+    Cow::Owned(format!("{}{ELLIPSIS}", head.trim_end()))
+}
+
+/// `value` cut to `max` bytes; a cut is reported as a warning on `line`.
+fn bounded(
+    warnings: &mut Vec<Warning>,
+    line: usize,
+    what: &str,
+    value: String,
+    max: usize,
+) -> String {
+    match cut(&value, max) {
+        Cow::Borrowed(_) => value,
+        Cow::Owned(short) => {
+            warnings.push(Warning {
+                line: Some(line),
+                message: format!(
+                    "{what} is {} bytes, over the {max}-byte limit: cut to its first words",
+                    value.len()
+                ),
+            });
+            short
+        }
+    }
+}
+
 /// Labels of data lines, each in every CMS generation (compared case-insensitively).
 const AUTHOR_LABELS: &[&str] = &["tác giả bài viết:", "tác giả:"];
 const SOURCE_LABELS: &[&str] = &["nguồn tin:", "nguồn:"];
@@ -128,9 +204,10 @@ pub enum Depth {
     Full,
     /// The header only (capture clock, breadcrumb, title, date line): what the
     /// index needs. The article has no summary, paragraphs, author, source or
-    /// tags; whether the file is an article, and every warning, are as with
-    /// [`Depth::Full`], since nothing under the date line can reject a file or
-    /// warn about it.
+    /// tags; whether the file is an article is as with [`Depth::Full`], since
+    /// nothing under the date line can reject a file, and so is every warning
+    /// about the header. [`Depth::Full`] adds, after those, the warnings about
+    /// the body: fields cut to their [`limits`].
     Head,
 }
 
@@ -169,9 +246,9 @@ fn parse_lines<L: AsRef<str>>(
         }
     }
     let mut categories = Vec::new();
-    if let Some((_, line)) = rest.peek_nonblank() {
+    if let Some((n, line)) = rest.peek_nonblank() {
         if let Some(path) = breadcrumb(line) {
-            categories = path;
+            categories = bounded_path(&mut warnings, n, path);
             rest.advance();
         }
     }
@@ -192,17 +269,29 @@ fn parse_lines<L: AsRef<str>>(
     }
 
     // Title: the next line that is content, not a date or furniture.
-    let title = match rest.peek_nonblank() {
-        Some((_, line))
-            if timestamp::parse(line, src.tz).is_none()
-                && classify(line) == Kind::Content
-                && !is_end(line) =>
-        {
-            let t = line.to_owned();
-            rest.advance();
-            t
+    let is_title = |line: &str| {
+        timestamp::parse(line, src.tz).is_none() && classify(line) == Kind::Content && !is_end(line)
+    };
+    if !rest.peek_nonblank().is_some_and(|(_, line)| is_title(line)) {
+        return Err(ArticleError::NoTitle);
+    }
+    let (title_line, line) = rest.lines.next().expect("peeked: a title line is there");
+    // A line too long for a title is text (a file without line breaks): its first
+    // words are the title, and the whole line is kept as the lead.
+    let (title, lead_line) = match cut(&line, limits::TITLE) {
+        Cow::Borrowed(_) => (line, None),
+        Cow::Owned(short) => {
+            warnings.push(Warning {
+                line: Some(title_line),
+                message: format!(
+                    "title is {} bytes, over the {}-byte limit: cut to its first words, \
+                     and the whole line kept as the lead (does the file lack line breaks?)",
+                    line.len(),
+                    limits::TITLE
+                ),
+            });
+            (short, Some((title_line, line)))
         }
-        _ => return Err(ArticleError::NoTitle),
     };
 
     // Date line, straight under the title.
@@ -236,18 +325,12 @@ fn parse_lines<L: AsRef<str>>(
     };
 
     let body = match depth {
-        Depth::Full => read_body(rest.lines),
+        Depth::Full => read_body(lead_line.into_iter().chain(rest.lines), &mut warnings),
         Depth::Head => Body::default(),
     };
     let mut paragraphs = body.paragraphs.into_iter();
     let summary = paragraphs.next().unwrap_or_default();
     let paragraphs: Vec<String> = paragraphs.collect();
-    let mut tags: Vec<String> = Vec::new();
-    for tag in body.tags {
-        if !tags.iter().any(|t| t.to_lowercase() == tag.to_lowercase()) {
-            tags.push(tag);
-        }
-    }
 
     Ok(Parsed {
         article: Article {
@@ -260,7 +343,7 @@ fn parse_lines<L: AsRef<str>>(
             paragraphs,
             author: body.author,
             source: body.source,
-            tags,
+            tags: body.tags,
         },
         warnings,
     })
@@ -290,6 +373,25 @@ impl<I: Iterator<Item = (usize, String)>> Lines<I> {
     fn advance(&mut self) {
         self.lines.next();
     }
+}
+
+/// A breadcrumb's names, each cut to [`limits::CATEGORY`], at most
+/// [`limits::CATEGORY_DEPTH`] of them.
+fn bounded_path(warnings: &mut Vec<Warning>, line: usize, path: Vec<String>) -> Vec<String> {
+    if path.len() > limits::CATEGORY_DEPTH {
+        warnings.push(Warning {
+            line: Some(line),
+            message: format!(
+                "breadcrumb has {} levels, over the limit of {}: the deeper ones are dropped",
+                path.len(),
+                limits::CATEGORY_DEPTH
+            ),
+        });
+    }
+    path.into_iter()
+        .take(limits::CATEGORY_DEPTH)
+        .map(|name| bounded(warnings, line, "category name", name, limits::CATEGORY))
+        .collect()
 }
 
 /// `Trang nhất » Tin Tức » Tin tức tổng hợp` → `["Tin Tức", "Tin tức tổng hợp"]`.
@@ -397,9 +499,13 @@ struct Body {
     tags: Vec<String>,
 }
 
-/// Lead, paragraphs and labelled data from the lines under the date line.
-fn read_body(lines: impl Iterator<Item = (usize, String)>) -> Body {
+/// Lead, paragraphs and labelled data from the lines under the date line; labelled
+/// data over its [`limits`] is cut, with a warning.
+fn read_body(lines: impl Iterator<Item = (usize, String)>, warnings: &mut Vec<Warning>) -> Body {
     let mut body = Body::default();
+    // Tags are told apart case-insensitively; the first spelling is kept.
+    let mut seen_tags = HashSet::new();
+    let mut tags_full = false;
     let mut current: Option<String> = None;
     let flush = |current: &mut Option<String>, paragraphs: &mut Vec<String>| {
         if let Some(p) = current.take() {
@@ -408,7 +514,7 @@ fn read_body(lines: impl Iterator<Item = (usize, String)>) -> Body {
             }
         }
     };
-    for (_, line) in lines {
+    for (n, line) in lines {
         if line.is_empty() {
             flush(&mut current, &mut body.paragraphs);
             continue;
@@ -418,21 +524,38 @@ fn read_body(lines: impl Iterator<Item = (usize, String)>) -> Body {
         }
         if let Some(v) = labelled(&line, AUTHOR_LABELS) {
             flush(&mut current, &mut body.paragraphs);
-            body.author = Some(v.to_owned()).filter(|v| !v.is_empty());
+            body.author = Some(v.to_owned())
+                .filter(|v| !v.is_empty())
+                .map(|v| bounded(warnings, n, "author", v, limits::PERSON));
             continue;
         }
         if let Some(v) = labelled(&line, SOURCE_LABELS) {
             flush(&mut current, &mut body.paragraphs);
-            body.source = Some(v.to_owned()).filter(|v| !v.is_empty());
+            body.source = Some(v.to_owned())
+                .filter(|v| !v.is_empty())
+                .map(|v| bounded(warnings, n, "source", v, limits::PERSON));
             continue;
         }
         if let Some(v) = labelled(&line, TAG_LABELS) {
             flush(&mut current, &mut body.paragraphs);
-            body.tags.extend(
-                v.split([',', ';'])
-                    .map(squash_spaces)
-                    .filter(|t| !t.is_empty()),
-            );
+            for tag in v.split([',', ';']).map(squash_spaces) {
+                if tag.is_empty() || tags_full {
+                    continue;
+                }
+                let tag = bounded(warnings, n, "tag", tag, limits::TAG);
+                if !seen_tags.insert(tag.to_lowercase()) {
+                    continue;
+                }
+                if body.tags.len() == limits::TAGS {
+                    warnings.push(Warning {
+                        line: Some(n),
+                        message: format!("more than {} tags: the rest are dropped", limits::TAGS),
+                    });
+                    tags_full = true;
+                    continue;
+                }
+                body.tags.push(tag);
+            }
             continue;
         }
         if classify(&line) == Kind::Boilerplate {
@@ -448,6 +571,17 @@ fn read_body(lines: impl Iterator<Item = (usize, String)>) -> Body {
             }
             _ => {
                 flush(&mut current, &mut body.paragraphs);
+                if !lead_done && line.len() > limits::SUMMARY {
+                    warnings.push(Warning {
+                        line: Some(n),
+                        message: format!(
+                            "the lead is {} bytes, over the {}-byte limit of a feed \
+                             summary: feeds show its first words",
+                            line.len(),
+                            limits::SUMMARY
+                        ),
+                    });
+                }
                 current = Some(line);
                 if !lead_done {
                     // The lead stands alone even when it does not end a sentence.
@@ -588,6 +722,101 @@ mod tests {
         for l in ["a", "a,", "a -", "\"a\""] {
             assert!(!ends_sentence(l), "{l}");
         }
+    }
+
+    #[test]
+    fn cut_keeps_short_text_and_cuts_long_text_at_a_word() {
+        assert_eq!(cut("Tin tức", 64), "Tin tức");
+        assert!(matches!(cut("Tin tức", 64), Cow::Borrowed(_)));
+        // 20 bytes of room: "Tin tức tổng" is 15 bytes, then "…" (3 bytes).
+        assert_eq!(cut("Tin tức tổng hợp mới nhất", 20), "Tin tức tổng…");
+        // Cut exactly at a word's end.
+        assert_eq!(cut("abc def", 6), "abc…");
+        // No space in the first half of the room: a character boundary.
+        let word = "đ".repeat(100);
+        let c = cut(&word, 64);
+        assert!(c.len() <= 64 && c.ends_with('…'), "{c}");
+        assert_eq!(c.trim_end_matches('…').chars().count(), 30);
+        for max in 0..40 {
+            let c = cut("Điện Biên Phủ, ngày 10 tháng 5", max);
+            assert!(c.len() <= max.max(3), "{max}: {c:?}");
+        }
+    }
+
+    #[test]
+    fn a_title_line_too_long_is_cut_and_kept_whole_as_the_lead() {
+        let line = "Thành phố Điện Biên Phủ với các phong trào thi đua ".repeat(100);
+        let text = format!("Trang nhất » Tin\n{line}\n10/05/2020 15:33\nĐoạn dẫn.\n");
+        let p = parse_ok(&text);
+        let a = &p.article;
+        assert!(a.title.len() <= limits::TITLE, "{}", a.title.len());
+        assert!(a.title.starts_with("Thành phố Điện Biên Phủ với"));
+        // Cut at a word boundary: what is kept is whole words of the line.
+        let kept = a.title.strip_suffix('…').unwrap();
+        assert!(line[kept.len()..].starts_with(' '), "{}", a.title);
+        assert!(line.starts_with(kept));
+        assert_eq!(a.summary, line.trim_end());
+        assert_eq!(a.paragraphs, ["Đoạn dẫn."]);
+        assert_eq!(p.warnings.len(), 2, "{:?}", p.warnings);
+        assert_eq!(p.warnings[0].line, Some(2));
+        assert!(p.warnings[0]
+            .message
+            .starts_with("title is 6499 bytes, over the 1024-byte limit"));
+        assert_eq!(p.warnings[1].line, Some(2));
+        assert!(p.warnings[1].message.contains("the lead is 6499 bytes"));
+        // The header parse gives the same title and the header's warning only.
+        let head = parse_raw(&text, &src("a/b"), Depth::Head).unwrap();
+        assert_eq!(head.article.title, a.title);
+        assert_eq!(head.warnings, p.warnings[..1]);
+    }
+
+    #[test]
+    fn header_and_data_fields_are_bounded_with_a_warning_naming_the_line() {
+        let long_name = "Chuyên mục ".repeat(20);
+        let crumbs = (1..=40)
+            .map(|i| format!("Mục {i}"))
+            .collect::<Vec<_>>()
+            .join(" » ");
+        let tags: Vec<String> = (1..=40).map(|i| format!("thẻ {i}")).collect();
+        let text = format!(
+            "Trang nhất » {long_name} » {crumbs}\nTiêu đề\n10/05/2020 15:33\nDẫn.\n\
+             Tác giả: {}\nNguồn tin: {}\nTừ khóa: {}, {}\n",
+            "Nguyễn Văn A ".repeat(30),
+            "Cổng thông tin ".repeat(30),
+            "rất dài ".repeat(30),
+            tags.join(", "),
+        );
+        let p = parse_ok(&text);
+        let a = &p.article;
+        assert_eq!(a.categories.len(), limits::CATEGORY_DEPTH);
+        assert!(a.categories[0].len() <= limits::CATEGORY);
+        assert!(a.categories[0].starts_with("Chuyên mục Chuyên mục"));
+        assert_eq!(a.categories[1], "Mục 1");
+        assert!(a.author.as_ref().unwrap().len() <= limits::PERSON);
+        assert!(a.source.as_ref().unwrap().len() <= limits::PERSON);
+        assert_eq!(a.tags.len(), limits::TAGS);
+        assert!(a.tags[0].len() <= limits::TAG && a.tags[0].starts_with("rất dài"));
+        assert_eq!(a.tags[1], "thẻ 1");
+        let shown: Vec<String> = p.warnings.iter().map(ToString::to_string).collect();
+        assert_eq!(shown.len(), 6, "{shown:#?}");
+        assert!(shown[0].starts_with("line 1: breadcrumb has 41 levels, over the limit of 32"));
+        assert!(shown[1].starts_with("line 1: category name is 279 bytes, over the 128-byte"));
+        assert!(shown[2].starts_with("line 5: author is 479 bytes, over the 256-byte limit"));
+        assert!(shown[3].starts_with("line 6: source is"));
+        assert!(shown[4].starts_with("line 7: tag is"));
+        assert!(shown[5].starts_with("line 7: more than 32 tags"));
+    }
+
+    #[test]
+    fn a_long_tag_list_is_read_in_linear_time() {
+        // 200k distinct tags: quadratic deduplication would take minutes.
+        let tags: Vec<String> = (0..200_000).map(|i| format!("t{i}")).collect();
+        let text = format!(
+            "Tiêu đề\n10/05/2020 15:33\nDẫn.\nTags: {}\n",
+            tags.join(",")
+        );
+        let a = parse_ok(&text).article;
+        assert_eq!(a.tags.len(), limits::TAGS);
     }
 
     #[test]

@@ -5,10 +5,11 @@ use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use chrono_tz::Tz;
 use serde::Serialize;
 
 use crate::article::{Article, Depth, Warning};
+use crate::config::Config;
+use crate::render;
 use crate::store::{self, Candidate};
 use crate::timestamp::rfc3339;
 
@@ -95,14 +96,31 @@ fn candidates(path: &Path) -> Vec<(Result<Candidate, store::FileError>, PathBuf)
     }
 }
 
-/// Checks every file under `paths`, writing reports to `out`.
+/// The warning for an article too long for a feed item (see
+/// [`crate::render::item_content`]), if it is.
+fn item_warning(a: &Article, max_item_bytes: usize) -> Option<Warning> {
+    if render::content_within(a, max_item_bytes).is_some() {
+        return None;
+    }
+    Some(Warning {
+        line: None,
+        message: format!(
+            "the article is {} bytes of HTML, over the {max_item_bytes}-byte limit of a feed \
+             item ([feeds] max_item_bytes): feed items carry its lead and a link to its page",
+            render::content_html(a).len()
+        ),
+    })
+}
+
+/// Checks every file under `paths` (files over `cap` bytes are rejected; feed
+/// items hold at most `max_item_bytes`), writing reports to `out`.
 pub fn run(
     paths: &[PathBuf],
     json: bool,
-    cap: u64,
-    tz: Tz,
+    cfg: &Config,
     out: &mut dyn Write,
 ) -> std::io::Result<Totals> {
+    let (cap, max_item_bytes, tz) = (cfg.max_file_size, cfg.feeds.max_item_bytes, cfg.tz);
     let mut totals = Totals::default();
     for path in paths {
         let mut found = candidates(path);
@@ -112,10 +130,13 @@ pub fn run(
         for (candidate, file) in found {
             let result = candidate
                 .and_then(|c| store::load(&c, cap, tz, Depth::Full))
-                .and_then(|l| {
+                .and_then(|mut l| {
                     let id = &l.parsed.article.id;
                     crate::catalog::claim(id, false, ids.contains(id))?;
                     ids.insert(id.clone());
+                    l.parsed
+                        .warnings
+                        .extend(item_warning(&l.parsed.article, max_item_bytes));
                     Ok(l)
                 });
             let (article, warnings, error) = match &result {
@@ -166,7 +187,6 @@ pub fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono_tz::Asia::Ho_Chi_Minh;
 
     #[test]
     fn a_second_file_with_the_same_id_is_rejected() {
@@ -178,14 +198,8 @@ mod tests {
         std::fs::write(dir.path().join("b.md"), "").unwrap();
         std::fs::write(dir.path().join("b.txt"), art).unwrap();
         let mut out = Vec::new();
-        let totals = run(
-            &[dir.path().to_owned()],
-            true,
-            1 << 20,
-            Ho_Chi_Minh,
-            &mut out,
-        )
-        .unwrap();
+        let cfg = Config::from_toml("", None).unwrap();
+        let totals = run(&[dir.path().to_owned()], true, &cfg, &mut out).unwrap();
         assert_eq!((totals.ok, totals.rejected), (2, 2));
         let lines: Vec<serde_json::Value> = String::from_utf8(out)
             .unwrap()

@@ -127,7 +127,7 @@ fn try_main(cli: Cli) -> Result<(), Failure> {
         Some(Command::Check { json, paths }) => {
             let cfg = resolve_config(config.as_deref(), None, None).map_err(Failure::Config)?;
             let mut out = std::io::stdout().lock();
-            let totals = bantin::check::run(&paths, json, cfg.max_file_size, cfg.tz, &mut out)
+            let totals = bantin::check::run(&paths, json, &cfg, &mut out)
                 .context("cannot write the report")
                 .map_err(Failure::Command)?;
             if totals.rejected > 0 {

@@ -35,7 +35,7 @@ pub struct Stamp {
 /// dates (RFC 3339 and RFC 2822 write four digits).
 pub fn parse(line: &str, tz: Tz) -> Option<Stamp> {
     let line = line.trim();
-    if line.is_empty() {
+    if line.is_empty() || line.len() > MAX_DATE_LINE {
         return None;
     }
     let mut stamp = try_parse_rfc3339(line, tz)
@@ -45,6 +45,12 @@ pub fn parse(line: &str, tz: Tz) -> Option<Stamp> {
     stamp.at = stamp.at.with_nanosecond(0).unwrap_or(stamp.at);
     (1..=9999).contains(&stamp.at.year()).then_some(stamp)
 }
+
+/// The longest line read as a date. The longest form stores write (`Thứ hai,
+/// ngày 11 tháng 5 năm 2020 …`) is under 80 bytes; a longer line is text, and is
+/// not tokenized: tokens cost some 20 bytes of memory per byte of line, so a
+/// file of one megabyte-long line would cost hundreds of megabytes to test.
+const MAX_DATE_LINE: usize = 256;
 
 /// RFC 2822 for RSS: `Sun, 10 May 2020 15:33:00 +0700` (two-digit day, English names, the zone's offset at that instant).
 pub fn rfc2822(at: &DateTime<Tz>) -> String {

@@ -170,6 +170,8 @@ fn every_fixture_has_its_documented_outcome() {
         "date-forms/utc0700.txt",
         "date-forms/year-1970.txt",
         "empty.txt",
+        "long-fields.txt",
+        "long-title.txt",
         "new-labels.txt",
         "nfd.txt",
         "no-author-source.txt",
@@ -390,6 +392,57 @@ fn every_fixture_has_its_documented_outcome() {
         assert_default_article(&name, rep, published);
     }
 
+    // Fields over their limits: cut at a word, with a warning naming the line.
+    let lt = &r["long-title.txt"];
+    assert_warns(
+        "long-title.txt",
+        lt,
+        &[
+            "line 5: title is 1566 bytes, over the 1024-byte limit",
+            "lead",
+        ],
+    );
+    let title = s(&lt["article"]["title"]);
+    assert!(title.len() <= 1024, "{title}");
+    assert!(title.starts_with("Quyết định về việc phê duyệt") && title.ends_with('…'));
+    let line = s(&lt["article"]["summary"]);
+    assert_eq!(line.len(), 1566, "the whole title line is the lead");
+    assert!(line.starts_with(title.trim_end_matches('…')));
+    assert_eq!(lt["article"]["paragraphs"].as_array().unwrap().len(), 3);
+
+    let lf = &r["long-fields.txt"];
+    assert_eq!(lf["ok"], true, "{lf}");
+    let w = warnings(lf);
+    let expected = [
+        "line 3: breadcrumb has 40 levels, over the limit of 32",
+        "line 3: category name is 186 bytes, over the 128-byte limit",
+        "line 8: the lead is 5150 bytes, over the 2048-byte limit of a feed summary",
+        "line 14: author is 538 bytes, over the 256-byte limit",
+        "line 16: source is 430 bytes, over the 256-byte limit",
+        "line 18: more than 32 tags",
+    ];
+    assert_eq!(w.len(), expected.len(), "{w:#?}");
+    for (got, want) in w.iter().zip(expected) {
+        assert!(
+            got.starts_with(want),
+            "{got:?} does not start with {want:?}"
+        );
+    }
+    let a = &lf["article"];
+    let categories = strings(&a["categories"]);
+    assert_eq!(categories.len(), 32);
+    assert_eq!(categories[0], "Tin Tức");
+    assert!(categories[1].len() <= 128 && categories[1].ends_with('…'));
+    assert!(categories[1].starts_with("Tin tức tổng hợp về các phong trào"));
+    assert!(s(&a["author"]).len() <= 256 && s(&a["author"]).starts_with("Đỗ Văn Hải, Đỗ"));
+    assert!(s(&a["source"]).len() <= 256);
+    assert_eq!(strings(&a["tags"]).len(), 32);
+    assert_eq!(
+        s(&a["summary"]).len(),
+        5150,
+        "the lead is content: kept whole"
+    );
+
     // Not articles.
     assert_rejected("empty.txt", &r["empty.txt"], "empty file");
     assert_rejected("whitespace-only.txt", &r["whitespace-only.txt"], "no title");
@@ -469,7 +522,7 @@ fn human_output_and_summary_line() {
     let ok = reports.values().filter(|r| r["ok"] == true).count();
     let rejected = reports.len() - ok;
     let warned: usize = reports.values().map(|r| warnings(r).len()).sum();
-    assert_eq!((ok, rejected, warned), (27, 4, 6));
+    assert_eq!((ok, rejected, warned), (29, 4, 13));
 
     let out = bantin(["check".as_ref(), fixtures().as_os_str()]);
     assert_eq!(out.status.code(), Some(1));
@@ -477,7 +530,7 @@ fn human_output_and_summary_line() {
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(
         *lines.last().unwrap(),
-        "31 files: 27 ok, 4 rejected, 6 warnings"
+        "33 files: 29 ok, 4 rejected, 13 warnings"
     );
     let root = fixtures();
     let empty = root.join("empty.txt");
@@ -496,7 +549,7 @@ fn human_output_and_summary_line() {
             .iter()
             .filter(|l| l.starts_with("  warning: "))
             .count(),
-        6
+        13
     );
 
     let out = bantin(["check".as_ref(), repo().join("feeds").as_os_str()]);

@@ -187,18 +187,20 @@ fn build(store: &Path, outside: &Path) -> Vec<Case> {
     );
 
     // --- Size --------------------------------------------------------------------
-    // A 10 MB line of crawl garbage after the article's end: parsed, never rendered.
-    let mut huge = format!("Một dòng mười megabyte\n{DATE}\nDẫn.\nNhững tin cũ hơn\n").into_bytes();
-    while huge.len() < 10 * 1024 * 1024 {
+    // A 3 MB line of crawl garbage after the article's end (under the default
+    // 4 MiB cap): parsed, never rendered.
+    let mut huge = format!("Một dòng ba megabyte\n{DATE}\nDẫn.\nNhững tin cũ hơn\n").into_bytes();
+    while huge.len() < 3 * 1024 * 1024 {
         huge.extend_from_slice("<script>var x=\"chữ\";</script>".as_bytes());
     }
     c.served(
-        "a 10 MB single line (no newline at the end)",
-        "lon/dong-10mb.txt",
+        "a 3 MB single line (no newline at the end)",
+        "lon/dong-3mb.txt",
         &huge,
-        "Một dòng mười megabyte",
+        "Một dòng ba megabyte",
     );
-    // A 1 MB line that is the article's body, rendered into every feed.
+    // A 1 MB line that is the article's lead: over `[feeds] max_item_bytes`, so
+    // feed items carry its first words and a link to the page.
     let mut mega = format!("Một dòng một megabyte\n{DATE}\n").into_bytes();
     while mega.len() < 1024 * 1024 {
         mega.extend_from_slice("chữ rất dài ".as_bytes());
@@ -210,9 +212,9 @@ fn build(store: &Path, outside: &Path) -> Vec<Case> {
         "Một dòng một megabyte",
     );
     let mut over = art("Quá lớn").into_bytes();
-    over.resize(16 * 1024 * 1024 + 1, b'a');
+    over.resize(4 * 1024 * 1024 + 1, b'a');
     c.rejected(
-        "16 MiB + 1 byte, over the default cap",
+        "4 MiB + 1 byte, over the default cap",
         "lon/qua-lon.txt",
         &over,
         "too large",
@@ -499,11 +501,14 @@ fn build(store: &Path, outside: &Path) -> Vec<Case> {
     // --- Long things -----------------------------------------------------------
     let long_title: String = "Tiêu đề dài ".chars().cycle().take(5000).collect();
     let long_title = long_title.trim().to_owned();
+    // Served with its title cut at a word to the 1 KiB limit.
+    let cut_title = bantin::article::cut(&long_title, bantin::article::limits::TITLE);
+    assert!(cut_title.len() <= 1024 && cut_title.ends_with('…'));
     c.served(
         "a 5000-character title",
         "dai/tieu-de.txt",
         art(&long_title).as_bytes(),
-        &long_title,
+        &cut_title,
     );
     let para: String = "Đoạn văn ".chars().cycle().take(100_000).collect();
     c.served(

@@ -27,8 +27,11 @@ fn fields(a: &Article) -> Vec<(&'static str, &str)> {
     out
 }
 
-/// A full parse cut down to what `Depth::Head` promises.
-fn header_only(mut p: Parsed) -> Parsed {
+/// A full parse cut down to what `Depth::Head` promises: no body, and the
+/// warnings about the header, which come before those about the body (fields cut
+/// to their limits, each naming a line under the header).
+fn header_only(mut p: Parsed, head_warnings: usize) -> Parsed {
+    p.warnings.truncate(head_warnings);
     let a = &mut p.article;
     a.summary.clear();
     a.paragraphs.clear();
@@ -69,9 +72,18 @@ fn check(bytes: &[u8], folder: Option<&str>) -> Result<(), TestCaseError> {
     let full = article::parse_raw(&raw.text, &src, Depth::Full);
     prop_assert_eq!(&full, &whole, "line by line differs from the whole text");
     let head = article::parse_raw(&raw.text, &src, Depth::Head);
+    let head_warnings = head.as_ref().map_or(0, |p| p.warnings.len());
+    if let (Ok(h), Ok(w)) = (&head, &whole) {
+        prop_assert!(
+            w.warnings[head_warnings..].iter().all(|w| w.line.is_some()),
+            "a body warning without a line: {:?} after {:?}",
+            &w.warnings[head_warnings..],
+            h.warnings
+        );
+    }
     prop_assert_eq!(
         head,
-        whole.clone().map(header_only),
+        whole.clone().map(|p| header_only(p, head_warnings)),
         "header-only parse differs"
     );
     if let Ok(parsed) = whole {

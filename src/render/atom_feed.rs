@@ -8,7 +8,7 @@ use atom_syndication::{
     Category, Content, Entry, Feed, FixedDateTime, Generator, Link, Person, Text,
 };
 
-use super::{content_html, item_categories, FeedView, Format};
+use super::{item_categories, summary, FeedView, Format};
 use crate::timestamp::fixed;
 
 /// Renders an Atom 1.0 document.
@@ -89,9 +89,9 @@ fn entry(view: &FeedView<'_>, e: &crate::index::Entry) -> Entry {
                 ..Category::default()
             })
             .collect(),
-        summary: Some(Text::plain(a.summary.clone())).filter(|s| !s.value.is_empty()),
+        summary: Some(Text::plain(summary(a).into_owned())).filter(|s| !s.value.is_empty()),
         content: Some(Content {
-            value: Some(content_html(a)),
+            value: Some(view.item_content(a)),
             content_type: Some("html".to_owned()),
             ..Content::default()
         }),

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{content_html, FeedView, Format};
+use super::{summary, FeedView, Format};
 use crate::timestamp::rfc3339;
 
 #[derive(Serialize)]
@@ -29,7 +29,7 @@ struct Item<'a> {
     title: &'a str,
     content_html: String,
     #[serde(skip_serializing_if = "str::is_empty")]
-    summary: &'a str,
+    summary: std::borrow::Cow<'a, str>,
     date_published: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     authors: Vec<Author<'a>>,
@@ -58,8 +58,8 @@ pub fn render(view: &FeedView<'_>) -> Result<Vec<u8>, serde_json::Error> {
                 id: view.tag_uri(&format!("article/{}", a.id)),
                 url: view.article_url(a),
                 title: &a.title,
-                content_html: content_html(a),
-                summary: &a.summary,
+                content_html: view.item_content(a),
+                summary: summary(a),
                 date_published: rfc3339(&a.published),
                 authors: a.author.iter().map(|name| Author { name }).collect(),
                 tags: a.tags.iter().map(String::as_str).collect(),

@@ -10,9 +10,11 @@ pub mod json_feed;
 pub mod opml;
 pub mod rss_feed;
 
+use std::borrow::Cow;
+
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 
-use crate::article::Article;
+use crate::article::{self, Article};
 use crate::config::SiteConfig;
 use crate::index::Entry;
 
@@ -112,6 +114,9 @@ pub struct FeedView<'a> {
     pub ttl: u32,
     /// The items, newest first.
     pub items: &'a [Entry],
+    /// The most bytes of HTML an item's content may hold (`[feeds] max_item_bytes`);
+    /// see [`item_content`].
+    pub max_item_bytes: usize,
 }
 
 impl FeedView<'_> {
@@ -134,21 +139,74 @@ impl FeedView<'_> {
     pub fn tag_uri(&self, what: &str) -> String {
         format!("tag:{}:{}", self.site.tag_authority, encode_path(what))
     }
+
+    /// What an item of this feed carries as content (see [`item_content`]).
+    pub fn item_content(&self, a: &Article) -> String {
+        item_content(a, &self.article_url(a), self.max_item_bytes)
+    }
 }
 
 /// The full article as HTML: the lead, the paragraphs, then the attribution.
+/// An article page shows it whole; a feed item shows [`item_content`].
 pub fn content_html(a: &Article) -> String {
+    content_within(a, usize::MAX).expect("no article's HTML is over usize::MAX bytes")
+}
+
+/// [`content_html`] if it is at most `max` bytes, else `None`; stops reading the
+/// article as soon as it is over, so a huge paragraph is never escaped for nothing.
+pub fn content_within(a: &Article, max: usize) -> Option<String> {
     let mut html = String::with_capacity(
-        a.summary.len() + a.paragraphs.iter().map(|p| p.len() + 8).sum::<usize>() + 64,
+        (a.summary.len() + a.paragraphs.iter().map(|p| p.len() + 8).sum::<usize>() + 64).min(max),
     );
     for p in std::iter::once(&a.summary)
         .chain(&a.paragraphs)
         .filter(|p| !p.is_empty())
     {
+        // Escaping never shortens text: a paragraph that does not fit raw does not fit.
+        if html.len().saturating_add(p.len()) > max {
+            return None;
+        }
         html.push_str("<p>");
         html.push_str(&html_escape::encode_text(p));
         html.push_str("</p>\n");
     }
+    attribution(&mut html, a);
+    (html.len() <= max).then_some(html)
+}
+
+/// What a feed item carries as content: the whole article as HTML when that is at
+/// most `max` bytes; else the lead as the summary shows it, a link to the article
+/// page (which always shows the whole article), and the attribution. So a feed is
+/// at most its item count times (`max` + the summary and header limits) whatever
+/// the store holds.
+pub fn item_content(a: &Article, url: &str, max: usize) -> String {
+    if let Some(html) = content_within(a, max) {
+        return html;
+    }
+    let mut html = String::new();
+    let lead = summary(a);
+    if !lead.is_empty() {
+        html.push_str("<p>");
+        html.push_str(&html_escape::encode_text(&lead));
+        html.push_str("</p>\n");
+    }
+    html.push_str("<p>Đọc toàn bài tại: <a href=\"");
+    html.push_str(&html_escape::encode_double_quoted_attribute(url));
+    html.push_str("\">");
+    html.push_str(&html_escape::encode_text(url));
+    html.push_str("</a></p>\n");
+    attribution(&mut html, a);
+    html
+}
+
+/// The lead as a feed item's summary: cut to [`article::limits::SUMMARY`] bytes,
+/// at a word boundary (the content keeps it whole).
+pub fn summary(a: &Article) -> Cow<'_, str> {
+    article::cut(&a.summary, article::limits::SUMMARY)
+}
+
+/// The author and source lines that end an article's HTML.
+fn attribution(html: &mut String, a: &Article) {
     if let Some(author) = &a.author {
         html.push_str("<p>Tác giả: ");
         html.push_str(&html_escape::encode_text(author));
@@ -159,7 +217,6 @@ pub fn content_html(a: &Article) -> String {
         html.push_str(&html_escape::encode_text(source));
         html.push_str("</p>\n");
     }
-    html
 }
 
 /// The categories an item is filed under: each breadcrumb element, then each tag.
@@ -170,6 +227,54 @@ pub fn item_categories(a: &Article) -> impl Iterator<Item = &str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn article(lead: &str, paragraphs: &[&str]) -> Article {
+        let text = format!(
+            "Tiêu đề\n10/05/2020 15:33\n{lead}\n\n{}\n\nTác giả: Trần Ngọc\n",
+            paragraphs.join("\n\n")
+        );
+        let src = article::Source {
+            id: "a/b",
+            folder: None,
+            modified: None,
+            tz: chrono_tz::Asia::Ho_Chi_Minh,
+        };
+        article::parse(&text, &src).unwrap().article
+    }
+
+    #[test]
+    fn an_item_carries_the_whole_article_up_to_the_cap() {
+        let a = article("Dẫn <1> & 2.", &["Một.", "Hai."]);
+        let whole = content_html(&a);
+        assert_eq!(
+            whole,
+            "<p>Dẫn &lt;1&gt; &amp; 2.</p>\n<p>Một.</p>\n<p>Hai.</p>\n<p>Tác giả: Trần Ngọc</p>\n"
+        );
+        assert_eq!(item_content(&a, "http://x/a/b", whole.len()), whole);
+        assert_eq!(content_within(&a, whole.len() - 1), None);
+    }
+
+    #[test]
+    fn a_longer_article_becomes_its_lead_and_a_link() {
+        let body = "Chữ rất dài. ".repeat(1000);
+        let a = article("Dẫn & mở đầu.", &[&body, "Cuối."]);
+        let item = item_content(&a, "http://x/articles/a?b&c", 1024);
+        assert_eq!(
+            item,
+            "<p>Dẫn &amp; mở đầu.</p>\n<p>Đọc toàn bài tại: <a href=\"http://x/articles/a?b&amp;c\">\
+             http://x/articles/a?b&amp;c</a></p>\n<p>Tác giả: Trần Ngọc</p>\n"
+        );
+        // A lead over the summary limit is cut at a word in both places.
+        let long = "Đoạn dẫn rất dài ".repeat(400);
+        let a = article(&long, &[]);
+        let s = summary(&a);
+        assert!(
+            s.len() <= article::limits::SUMMARY && s.ends_with('…'),
+            "{s}"
+        );
+        let item = item_content(&a, "http://x/", 1024);
+        assert!(item.starts_with(&format!("<p>{s}</p>\n<p>Đọc toàn bài tại:")));
+    }
 
     #[test]
     fn paths() {

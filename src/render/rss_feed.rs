@@ -3,13 +3,14 @@
 //! The `rss` crate does the XML; this module decides what goes where: `guid` is the
 //! article's permanent URL (`isPermaLink="true"`, it never changes because the id
 //! never does), `pubDate` is RFC 2822 in the configured zone, `content:encoded`
-//! carries the whole article, `dc:creator` the author and `dc:source` the source.
+//! carries the whole article (up to `[feeds] max_item_bytes`, see
+//! [`super::item_content`]), `dc:creator` the author and `dc:source` the source.
 
 use rss::extension::atom::{AtomExtension, Link};
 use rss::extension::dublincore::DublinCoreExtension;
 use rss::{Category, Channel, Guid, Item};
 
-use super::{content_html, item_categories, FeedView, Format, GENERATOR};
+use super::{item_categories, summary, FeedView, Format, GENERATOR};
 use crate::timestamp::rfc2822;
 
 /// Renders an RSS 2.0 document.
@@ -52,13 +53,13 @@ fn item(view: &FeedView<'_>, e: &crate::index::Entry) -> Item {
     Item {
         title: Some(a.title.clone()),
         link: Some(url.clone()),
-        description: Some(a.summary.clone()).filter(|s| !s.is_empty()),
+        description: Some(summary(a).into_owned()).filter(|s| !s.is_empty()),
         guid: Some(Guid {
             value: url,
             permalink: true,
         }),
         pub_date: Some(rfc2822(&a.published)),
-        content: Some(content_html(a)),
+        content: Some(view.item_content(a)),
         categories: item_categories(a)
             .map(|c| Category {
                 name: c.to_owned(),

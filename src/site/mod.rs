@@ -269,6 +269,7 @@ impl Site {
                         description: feed.full.description.clone(),
                         ttl: cfg.feeds.ttl,
                         items: &feed.full.items,
+                        max_item_bytes: cfg.feeds.max_item_bytes,
                     },
                 })
             })
