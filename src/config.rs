@@ -124,6 +124,19 @@ pub struct HttpConfig {
     pub max_connections: usize,
     /// Seconds in-flight requests get to finish on shutdown.
     pub shutdown_grace_secs: u64,
+    /// Connections one client address may hold at once (IPv6: one /64); 0 = no
+    /// limit. Behind a reverse proxy every connection comes from the proxy.
+    pub max_connections_per_client: usize,
+    /// Seconds a connection may stay open with no request in progress before it
+    /// is closed (HTTP/2 with GOAWAY).
+    pub idle_timeout_secs: u64,
+    /// Seconds between HTTP/2 keep-alive PINGs; 0 = no pings.
+    pub keepalive_ping_secs: u64,
+    /// Seconds a client has to answer a keep-alive PING before its connection is closed.
+    pub keepalive_ping_timeout_secs: u64,
+    /// Seconds a response may make no progress (the client reads nothing) before
+    /// its connection is closed.
+    pub write_timeout_secs: u64,
 }
 
 /// `[watch]`: following the store as it changes.
@@ -194,6 +207,11 @@ impl Default for HttpConfig {
             header_timeout_secs: 10,
             max_connections: 1024,
             shutdown_grace_secs: 10,
+            max_connections_per_client: 32,
+            idle_timeout_secs: 60,
+            keepalive_ping_secs: 30,
+            keepalive_ping_timeout_secs: 10,
+            write_timeout_secs: 30,
         }
     }
 }
@@ -366,6 +384,25 @@ impl RawConfig {
         if self.http.header_timeout_secs == 0 {
             return Err(bad("http.header_timeout_secs", &0, "must be at least 1"));
         }
+        for (key, value) in [
+            ("http.idle_timeout_secs", self.http.idle_timeout_secs),
+            (
+                "http.keepalive_ping_timeout_secs",
+                self.http.keepalive_ping_timeout_secs,
+            ),
+            ("http.write_timeout_secs", self.http.write_timeout_secs),
+        ] {
+            if !(1..=MAX_TIMEOUT_SECS).contains(&value) {
+                return Err(bad(key, &value, "must be between 1 and 86400 seconds"));
+            }
+        }
+        if self.http.keepalive_ping_secs > MAX_TIMEOUT_SECS {
+            return Err(bad(
+                "http.keepalive_ping_secs",
+                &self.http.keepalive_ping_secs,
+                "must be between 0 (no pings) and 86400 seconds",
+            ));
+        }
         if self.watch.reconcile_secs == 0 {
             return Err(bad("watch.reconcile_secs", &0, "must be at least 1"));
         }
@@ -395,6 +432,10 @@ impl RawConfig {
         })
     }
 }
+
+/// The longest `[http]` timeout accepted: a day. Longer is a typo, and deadlines
+/// computed from it must not overflow.
+const MAX_TIMEOUT_SECS: u64 = 86_400;
 
 /// `domain,YYYY` or `domain,YYYY-MM` or `domain,YYYY-MM-DD` (RFC 4151 §2.1).
 fn valid_tag_authority(s: &str) -> bool {
@@ -462,6 +503,24 @@ mod tests {
             ("[site]\ntag_authority = \"example\"", "site.tag_authority"),
             ("[feeds]\nitems = 0", "feeds.items"),
             ("[feeds]\nmax_item_bytes = 100", "feeds.max_item_bytes"),
+            ("[http]\nidle_timeout_secs = 0", "http.idle_timeout_secs"),
+            ("[http]\nwrite_timeout_secs = 0", "http.write_timeout_secs"),
+            (
+                "[http]\nwrite_timeout_secs = 100000",
+                "http.write_timeout_secs",
+            ),
+            (
+                "[http]\nkeepalive_ping_timeout_secs = 0",
+                "http.keepalive_ping_timeout_secs",
+            ),
+            (
+                "[http]\nkeepalive_ping_secs = 90000",
+                "http.keepalive_ping_secs",
+            ),
+            (
+                "[http]\nmax_connections_per_client = -1",
+                "max_connections_per_client",
+            ),
         ] {
             let msg = Config::from_toml(toml, None).unwrap_err().to_string();
             assert!(msg.contains(key), "{toml}: {msg}");

@@ -221,9 +221,18 @@ fn init_logging() {
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
     let filter = || {
-        tracing_subscriber::EnvFilter::try_from_default_env()
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env()
             // notify logs routine inotify housekeeping at info.
-            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,notify=warn"))
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,notify=warn"));
+        // h2 warns once per connection it closes for a stream reset flood: a
+        // client would decide the log's volume. The server counts those and logs
+        // a summary instead (bantin_http2_enhance_your_calm_total); `RUST_LOG`
+        // naming h2 still shows them.
+        let names_h2 = std::env::var("RUST_LOG").is_ok_and(|v| v.contains("h2"));
+        match "h2=error".parse() {
+            Ok(quiet) if !names_h2 => filter.add_directive(quiet),
+            _ => filter,
+        }
     };
     if std::env::var_os("JOURNAL_STREAM").is_some() {
         if let Ok(journald) = tracing_journald::layer() {

@@ -2,8 +2,11 @@
 //! snapshot. The request path does no work that can fail: every body, ETag and
 //! Last-Modified was computed when the snapshot was rendered.
 
+pub mod clients;
 pub mod conditional;
+pub mod connection;
 pub mod negotiate;
+pub mod progress;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -12,20 +15,23 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use http::header::{self, HeaderValue};
-use http::{HeaderMap, Method, Request, Response, StatusCode};
+use http::{HeaderMap, Method, Request, Response, StatusCode, Version};
 use http_body_util::Full;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::net::TcpListener;
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::Semaphore;
 
 use crate::config::Config;
 use crate::publish::{Published, Snapshot};
 use crate::render;
 use crate::site::{Body, Coding, Resource};
 use crate::timestamp::http_date;
+use clients::Clients;
 use conditional::Decision;
+use connection::{until_ending, Activity, Deadlines, Ending, Throttle, Tracked};
+use progress::WriteProgress;
 
 /// State shared by every connection.
 #[derive(Default)]
@@ -55,9 +61,14 @@ pub async fn run(
     builder
         .http2()
         .timer(TokioTimer::new())
-        .max_concurrent_streams(64);
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+        .max_concurrent_streams(64)
+        // RFC 9113 §6.7: a client that answers no PING within the timeout is gone.
+        .keep_alive_interval(limits.keepalive_ping)
+        .keep_alive_timeout(limits.keepalive_ping_timeout);
+    let (stop, stopping) = tokio::sync::watch::channel(false);
     let permits = Arc::new(Semaphore::new(limits.max_connections));
+    let clients = Clients::new(limits.max_connections_per_client);
+    let calm = Arc::new(Throttle::new(CALM_LOG_INTERVAL));
     tokio::pin!(shutdown);
     loop {
         // Wait for a connection slot first: past the cap, clients queue in the
@@ -69,9 +80,9 @@ pub async fn run(
             },
             () = &mut shutdown => break,
         };
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok(accepted) => accepted,
                 Err(e) => {
                     // EMFILE and friends: back off rather than spin.
                     tracing::warn!(error = %e, "accept failed; retrying in 100 ms");
@@ -81,52 +92,92 @@ pub async fn run(
             },
             () = &mut shutdown => break,
         };
+        // One address may not take every slot: past its share, it is closed at
+        // once and its slot goes back to the pool.
+        let Some(slot) = clients.admit(peer.ip()) else {
+            metrics::counter!("bantin_http_connections_refused_total", "reason" => "per_client")
+                .increment(1);
+            tracing::debug!(%peer, "connection refused: max_connections_per_client reached");
+            continue;
+        };
         let _ = stream.set_nodelay(true);
         let state = state.clone();
-        let first_request = Arc::new(Notify::new());
-        let seen = first_request.clone();
+        let activity = Arc::new(Activity::default());
+        let seen = activity.clone();
         let service = hyper::service::service_fn(move |req| {
-            seen.notify_one();
+            let in_flight = seen.begin();
             let state = state.clone();
-            async move { Ok::<_, Infallible>(handle(&state, &req).await) }
+            async move {
+                let response = handle(&state, &req).await;
+                Ok::<_, Infallible>(response.map(|body| Tracked::new(body, in_flight)))
+            }
         });
-        let conn = builder
-            .serve_connection(TokioIo::new(stream), service)
-            .into_owned();
-        let conn = graceful.watch(conn);
-        let header_timeout = limits.header_timeout;
+        let io = TokioIo::new(WriteProgress::new(stream, limits.write_timeout));
+        let conn = builder.serve_connection(io, service).into_owned();
+        let mut stopping = stopping.clone();
+        let calm = calm.clone();
+        let deadlines = Deadlines {
+            first_request: limits.header_timeout,
+            idle: limits.idle_timeout,
+        };
+        let close_grace = limits.header_timeout;
         tokio::spawn(async move {
             tokio::pin!(conn);
-            // hyper's header timer starts only once the protocol is known, and telling
-            // HTTP/1 from HTTP/2 waits for the client's first bytes with no limit: a
-            // client that connects and sends nothing (or drips the HTTP/2 preface)
-            // would hold its connection slot forever. The first request must arrive
-            // within the header timeout of the accept; later ones are hyper's to time.
-            let first = tokio::time::timeout(header_timeout, first_request.notified());
-            let result = tokio::select! {
-                r = &mut conn => r,
-                arrived = first => match arrived {
-                    Ok(()) => conn.await,
-                    Err(_) => {
-                        tracing::debug!("no request within the header timeout; closing");
-                        Ok(())
-                    }
-                },
+            let ending = tokio::select! {
+                r = conn.as_mut() => {
+                    report(r, &calm);
+                    drop((slot, permit));
+                    return;
+                }
+                ending = until_ending(&activity, deadlines, &mut stopping) => ending,
             };
-            if let Err(e) = result {
-                tracing::debug!(error = %e, "connection ended with an error");
+            tracing::debug!(?ending, "closing the connection");
+            // Finishes what is in progress and, on HTTP/2, sends GOAWAY (RFC 9113
+            // §6.8), even to a client that sent nothing but the preface.
+            conn.as_mut().graceful_shutdown();
+            if ending == Ending::Shutdown {
+                // The drain below bounds this.
+                report(conn.await, &calm);
+            } else if let Ok(r) = tokio::time::timeout(close_grace, conn).await {
+                // A client that never acknowledges the GOAWAY's PING is cut off
+                // after `close_grace`.
+                report(r, &calm);
             }
-            drop(permit);
+            drop((slot, permit));
         });
     }
     drop(listener);
+    let _ = stop.send(true);
     tracing::info!(grace = ?limits.grace, "draining connections");
-    if tokio::time::timeout(limits.grace, graceful.shutdown())
+    // Every connection holds a permit until it ends: all of them back means drained.
+    let all = u32::try_from(limits.max_connections).unwrap_or(u32::MAX);
+    if tokio::time::timeout(limits.grace, permits.acquire_many(all))
         .await
         .is_err()
     {
         tracing::warn!("grace period over; closing the remaining connections");
     }
+}
+
+/// At most one log line per this interval about HTTP/2 connections closed for abuse.
+const CALM_LOG_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Logs how a connection ended. h2's own warnings about reset floods are
+/// filtered out of the log (see `main`): a flood is counted here instead, and
+/// summarised at most once per [`CALM_LOG_INTERVAL`].
+fn report(result: Result<(), Box<dyn std::error::Error + Send + Sync>>, calm: &Throttle) {
+    let Err(e) = result else { return };
+    if connection::calmed(&*e) {
+        metrics::counter!("bantin_http2_enhance_your_calm_total").increment(1);
+        if let Some(n) = calm.hit() {
+            tracing::warn!(
+                connections = n,
+                "closed HTTP/2 connections with ENHANCE_YOUR_CALM (stream reset floods) since the last report"
+            );
+        }
+        return;
+    }
+    tracing::debug!(error = %e, "connection ended with an error");
 }
 
 /// Server limits, from `[http]`.
@@ -138,6 +189,16 @@ pub struct Limits {
     pub max_header_bytes: usize,
     /// Connections served at once.
     pub max_connections: usize,
+    /// Connections one client address may hold; 0 = no limit.
+    pub max_connections_per_client: usize,
+    /// Time a connection may stay open with no request in progress.
+    pub idle_timeout: Duration,
+    /// HTTP/2 keep-alive PING interval; `None` = no pings.
+    pub keepalive_ping: Option<Duration>,
+    /// Time a client has to answer a PING.
+    pub keepalive_ping_timeout: Duration,
+    /// Time a response may make no progress before its connection is closed.
+    pub write_timeout: Duration,
     /// Time in-flight requests get on shutdown.
     pub grace: Duration,
 }
@@ -145,11 +206,18 @@ pub struct Limits {
 impl Limits {
     /// The limits a config asks for.
     pub fn from_config(cfg: &Config) -> Limits {
+        let http = &cfg.http;
         Limits {
             header_timeout: cfg.header_timeout(),
             max_header_bytes: 64 * 1024,
-            max_connections: cfg.http.max_connections,
-            grace: Duration::from_secs(cfg.http.shutdown_grace_secs),
+            max_connections: http.max_connections,
+            max_connections_per_client: http.max_connections_per_client,
+            idle_timeout: Duration::from_secs(http.idle_timeout_secs),
+            keepalive_ping: (http.keepalive_ping_secs > 0)
+                .then(|| Duration::from_secs(http.keepalive_ping_secs)),
+            keepalive_ping_timeout: Duration::from_secs(http.keepalive_ping_timeout_secs),
+            write_timeout: Duration::from_secs(http.write_timeout_secs),
+            grace: Duration::from_secs(http.shutdown_grace_secs),
         }
     }
 }
@@ -185,7 +253,18 @@ fn status_label(status: StatusCode) -> &'static str {
 /// Answers one request. Every branch builds a response.
 pub async fn handle<B>(state: &State, req: &Request<B>) -> Response<Full<Bytes>> {
     let path = req.uri().path();
-    let response = match route(state, req, path) {
+    let routed = if bad_host(req) {
+        let mut r = plain(
+            StatusCode::BAD_REQUEST,
+            "bad request: missing or invalid Host\n",
+        );
+        r.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        Routed::Done(r)
+    } else {
+        route(state, req, path)
+    };
+    let response = match routed {
         Routed::Done(r) => r,
         Routed::Article {
             snapshot,
@@ -225,6 +304,35 @@ pub async fn handle<B>(state: &State, req: &Request<B>) -> Response<Full<Bytes>>
     metrics::counter!("bantin_http_response_bytes_total").increment(sent);
     tracing::debug!(method = %req.method(), path, status = status.as_u16(), "request");
     response
+}
+
+/// RFC 9112 §3.2: an HTTP/1.1 request with no Host, more than one, or one that
+/// is not `uri-host [":" port]` (RFC 9110 §7.2) gets 400. HTTP/1.0 may omit it;
+/// HTTP/2 carries `:authority` instead, which h2 checks.
+fn bad_host<B>(req: &Request<B>) -> bool {
+    let version = req.version();
+    if version != Version::HTTP_11 && version != Version::HTTP_10 {
+        return false;
+    }
+    let mut hosts = req.headers().get_all(header::HOST).iter();
+    match (hosts.next(), hosts.next()) {
+        (None, _) => version == Version::HTTP_11,
+        (Some(_), Some(_)) => true,
+        (Some(host), None) => !valid_host(host),
+    }
+}
+
+/// `uri-host [":" port]`, or empty (RFC 9112 §3.2 allows an empty Host when the
+/// target has no authority). The `http` crate parses the authority; userinfo
+/// is part of an authority but not of a Host.
+fn valid_host(host: &HeaderValue) -> bool {
+    let bytes = host.as_bytes();
+    let Ok(authority) = http::uri::Authority::try_from(bytes) else {
+        return bytes.is_empty();
+    };
+    let port = authority.as_str().get(authority.host().len()..);
+    !authority.as_str().contains('@')
+        && (matches!(port, Some("" | ":")) || authority.port_u16().is_some())
 }
 
 /// Where a request goes: a response built from memory, an encoding to compute
@@ -508,6 +616,7 @@ mod tests {
         assert!(resource.encoded(Coding::Gzip).is_none());
 
         let req = Request::get("/feed.rss")
+            .header(header::HOST, "127.0.0.1")
             .header(header::ACCEPT_ENCODING, "gzip")
             .body(())
             .unwrap();
@@ -524,6 +633,7 @@ mod tests {
 
         // And a conditional request for it now matches without computing anything.
         let req = Request::get("/feed.rss")
+            .header(header::HOST, "127.0.0.1")
             .header(header::ACCEPT_ENCODING, "gzip")
             .header(header::IF_NONE_MATCH, gz.etag_value.clone())
             .body(())
@@ -532,5 +642,35 @@ mod tests {
             handle(&state, &req).await.status(),
             StatusCode::NOT_MODIFIED
         );
+    }
+
+    #[tokio::test]
+    async fn http11_needs_exactly_one_valid_host() {
+        let state = State::default();
+        let status = |version: Version, hosts: &[&str]| {
+            let mut b = Request::get("/healthz").version(version);
+            for h in hosts {
+                b = b.header(header::HOST, *h);
+            }
+            let req = b.body(()).unwrap();
+            let state = &state;
+            async move { handle(state, &req).await.status() }
+        };
+        // 503: past the Host check (no snapshot yet).
+        let past = StatusCode::SERVICE_UNAVAILABLE;
+        let bad = StatusCode::BAD_REQUEST;
+        assert_eq!(status(Version::HTTP_11, &["127.0.0.1:8080"]).await, past);
+        assert_eq!(status(Version::HTTP_11, &["[::1]:8080"]).await, past);
+        assert_eq!(status(Version::HTTP_11, &["tin.example.vn"]).await, past);
+        assert_eq!(status(Version::HTTP_11, &[""]).await, past);
+        assert_eq!(status(Version::HTTP_11, &[]).await, bad);
+        assert_eq!(status(Version::HTTP_11, &["a", "b"]).await, bad);
+        assert_eq!(status(Version::HTTP_11, &["a", "a"]).await, bad);
+        assert_eq!(status(Version::HTTP_11, &["a b"]).await, bad);
+        assert_eq!(status(Version::HTTP_11, &["user@host"]).await, bad);
+        assert_eq!(status(Version::HTTP_11, &["host:port"]).await, bad);
+        assert_eq!(status(Version::HTTP_10, &[]).await, past);
+        assert_eq!(status(Version::HTTP_10, &["a b"]).await, bad);
+        assert_eq!(status(Version::HTTP_2, &[]).await, past);
     }
 }

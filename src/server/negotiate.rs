@@ -1,40 +1,58 @@
 //! Content coding negotiation (RFC 9110 §12.5.3) over the codings we precompute.
 
-use fly_accept_encoding::Encoding;
 use http::HeaderMap;
 
 pub use crate::site::Coding;
+
+/// A coding the field can name, as far as we care.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Named {
+    Br,
+    Gzip,
+    Identity,
+    /// `*`: every coding not named otherwise.
+    Any,
+    /// Some coding we do not produce.
+    Other,
+}
 
 /// Picks the coding for a response: the highest q-value the client gives among
 /// br, gzip and identity, preferring the smaller body on ties.
 ///
 /// A coding not named takes the q-value of `*` if present; identity not named
 /// (and not excluded by `*;q=0`) is acceptable (§12.5.3), below any coding the
-/// client names. When the field is absent
-/// or cannot be parsed, identity is sent. When nothing is acceptable, identity is
-/// sent anyway, as §12.5.3 permits.
+/// client names. When the field is absent, identity is sent. When nothing is
+/// acceptable, identity is sent anyway, as §12.5.3 permits.
+///
+/// Parsed leniently, member by member: codings and parameter names are
+/// case-insensitive (§8.4.1, §5.6.6), whitespace may surround `;` and `=`
+/// (§5.6.6), and a member that cannot be read (a bad q-value, a non-token) is
+/// skipped, keeping the others. Written here rather than with a crate because
+/// the one we used compared case-sensitively and rejected the whole field for
+/// one bad member, and this runs on every request without allocating.
 pub fn choose(headers: &HeaderMap) -> Coding {
-    if !headers.contains_key(http::header::ACCEPT_ENCODING) {
-        return Coding::Identity;
-    }
-    let Ok(list) = fly_accept_encoding::encodings(headers) else {
-        return Coding::Identity;
-    };
-    let q_of = |wanted: Encoding| {
-        list.iter()
-            .filter(|(e, _)| *e == Some(wanted))
-            .map(|(_, q)| *q)
-            .reduce(f32::max)
-    };
-    let star = list
+    let mut best_of = [None::<f32>; 4];
+    for (named, q) in headers
+        .get_all(http::header::ACCEPT_ENCODING)
         .iter()
-        .filter(|(e, _)| e.is_none())
-        .map(|(_, q)| *q)
-        .reduce(f32::max);
-    let br = q_of(Encoding::Brotli).or(star).unwrap_or(0.0);
-    let gzip = q_of(Encoding::Gzip).or(star).unwrap_or(0.0);
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(member)
+    {
+        let slot = match named {
+            Named::Br => 0,
+            Named::Gzip => 1,
+            Named::Identity => 2,
+            Named::Any => 3,
+            Named::Other => continue,
+        };
+        best_of[slot] = Some(best_of[slot].map_or(q, |old| old.max(q)));
+    }
+    let [br, gzip, identity, star] = best_of;
+    let br = br.or(star).unwrap_or(0.0);
+    let gzip = gzip.or(star).unwrap_or(0.0);
     // Identity not named is acceptable, but as the last choice.
-    let identity = q_of(Encoding::Identity).or(star).unwrap_or(0.001);
+    let identity = identity.or(star).unwrap_or(0.001);
     let mut best = (Coding::Identity, 0.0_f32);
     for (coding, q) in [
         (Coding::Br, br),
@@ -46,6 +64,51 @@ pub fn choose(headers: &HeaderMap) -> Coding {
         }
     }
     best.0
+}
+
+/// One list member, `codings *( OWS ";" OWS parameter )` (§12.5.3, §5.6.6), with
+/// its weight; `None` for an empty or unreadable member.
+fn member(text: &str) -> Option<(Named, f32)> {
+    let mut parts = text.split(';');
+    let coding = parts.next()?.trim();
+    let named = if coding.eq_ignore_ascii_case("br") {
+        Named::Br
+    } else if coding.eq_ignore_ascii_case("gzip") || coding.eq_ignore_ascii_case("x-gzip") {
+        // §8.4.1.3: a recipient SHOULD consider "x-gzip" equivalent to "gzip".
+        Named::Gzip
+    } else if coding.eq_ignore_ascii_case("identity") {
+        Named::Identity
+    } else if coding == "*" {
+        Named::Any
+    } else if !coding.is_empty() && coding.bytes().all(is_tchar) {
+        Named::Other
+    } else {
+        return None;
+    };
+    let mut q = 1.0;
+    for parameter in parts {
+        let (name, value) = parameter.split_once('=')?;
+        if name.trim().eq_ignore_ascii_case("q") {
+            q = qvalue(value.trim())?;
+        }
+    }
+    Some((named, q))
+}
+
+/// `qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )` (§12.4.2).
+fn qvalue(text: &str) -> Option<f32> {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits = fraction.len() <= 3 && fraction.bytes().all(|b| b.is_ascii_digit());
+    match whole {
+        "0" if digits => text.parse().ok(),
+        "1" if digits && fraction.bytes().all(|b| b == b'0') => Some(1.0),
+        _ => None,
+    }
+}
+
+/// `tchar` (RFC 9110 §5.6.2).
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
 #[cfg(test)]
@@ -76,5 +139,40 @@ mod tests {
         assert_eq!(pick("deflate"), Coding::Identity);
         assert_eq!(pick("identity"), Coding::Identity);
         assert_eq!(pick(""), Coding::Identity);
+    }
+
+    #[test]
+    fn case_whitespace_and_bad_members() {
+        // Codings and `q` are case-insensitive (RFC 9110 §8.4.1, §5.6.6).
+        assert_eq!(pick("GZIP"), Coding::Gzip);
+        assert_eq!(pick("Gzip"), Coding::Gzip);
+        assert_eq!(pick("BR"), Coding::Br);
+        assert_eq!(pick("gzip;Q=1"), Coding::Gzip);
+        assert_eq!(pick("br;Q=0, gzip"), Coding::Gzip);
+        assert_eq!(pick("x-gzip"), Coding::Gzip);
+        // Whitespace around `;` and `=`.
+        assert_eq!(pick("gzip ; q=0.5"), Coding::Gzip);
+        assert_eq!(pick("br ;q = 0.4, gzip; q=0.5"), Coding::Gzip);
+        // One bad member is skipped; the others count.
+        assert_eq!(pick("gzip;q=Infinity, br"), Coding::Br);
+        assert_eq!(pick("br;q=NaN, gzip;q=0.2"), Coding::Gzip);
+        assert_eq!(pick("br;q=1.5, gzip;q=0.9"), Coding::Gzip);
+        assert_eq!(pick("br;q=0.5000, gzip;q=0.4"), Coding::Gzip);
+        assert_eq!(pick("b r, gzip"), Coding::Gzip);
+        assert_eq!(pick("br;q, gzip"), Coding::Gzip);
+        assert_eq!(pick(",,gzip,,"), Coding::Gzip);
+        // Other parameters are ignored, q still read.
+        assert_eq!(pick("br;level=5;q=0.1, gzip;q=0.2"), Coding::Gzip);
+        // Over several field lines.
+        let mut h = HeaderMap::new();
+        h.append(
+            http::header::ACCEPT_ENCODING,
+            http::HeaderValue::from_static("gzip;q=0.5"),
+        );
+        h.append(
+            http::header::ACCEPT_ENCODING,
+            http::HeaderValue::from_static("BR;q=0.6"),
+        );
+        assert_eq!(choose(&h), Coding::Br);
     }
 }

@@ -1,0 +1,266 @@
+//! One connection's lifetime: which requests are in progress, and when the
+//! server ends it (no first request in time, idle too long, shutdown).
+//!
+//! Ending is graceful: hyper finishes what is in progress and, on HTTP/2, sends
+//! GOAWAY (RFC 9113 §6.8) so the client knows to retry elsewhere; the caller
+//! bounds how long that may take.
+
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use hyper::body::{Body, Frame, SizeHint};
+use tokio::sync::{watch, Notify};
+
+/// Requests in progress on one connection.
+#[derive(Debug, Default)]
+pub struct Activity {
+    in_flight: AtomicUsize,
+    started: AtomicBool,
+    /// Woken on every start and end. One waiter (the connection's own task), so
+    /// `notify_one`'s stored permit means no change is missed.
+    changed: Notify,
+}
+
+/// One request in progress, from the call of the service until its response
+/// body is sent or dropped (on HTTP/2, until the stream closes).
+#[derive(Debug)]
+pub struct InFlight(Arc<Activity>);
+
+impl Activity {
+    /// Counts a request in from now until the returned guard is dropped.
+    pub fn begin(self: &Arc<Self>) -> InFlight {
+        self.in_flight.fetch_add(1, Ordering::AcqRel);
+        self.started.store(true, Ordering::Release);
+        self.changed.notify_one();
+        InFlight(self.clone())
+    }
+
+    fn busy(&self) -> bool {
+        self.in_flight.load(Ordering::Acquire) > 0
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
+        self.0.changed.notify_one();
+    }
+}
+
+/// A response body that keeps its request counted as in progress until hyper
+/// has sent it or dropped it.
+#[derive(Debug)]
+pub struct Tracked<B> {
+    body: B,
+    _in_flight: InFlight,
+}
+
+impl<B> Tracked<B> {
+    /// `body`, holding `in_flight` as long as it lives.
+    pub fn new(body: B, in_flight: InFlight) -> Tracked<B> {
+        Tracked {
+            body,
+            _in_flight: in_flight,
+        }
+    }
+}
+
+impl<B: Body + Unpin> Body for Tracked<B> {
+    type Data = B::Data;
+    type Error = B::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        Pin::new(&mut self.get_mut().body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
+}
+
+/// Why the server ends a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// No request arrived within the header timeout of the accept.
+    NoRequest,
+    /// No request in progress for the idle timeout.
+    Idle,
+    /// The server is shutting down.
+    Shutdown,
+}
+
+/// How long a connection may wait for what.
+#[derive(Debug, Clone, Copy)]
+pub struct Deadlines {
+    /// From the accept to the first request.
+    pub first_request: Duration,
+    /// With no request in progress.
+    pub idle: Duration,
+}
+
+/// Resolves when the connection should end, and why.
+///
+/// hyper's header timer starts only once the protocol is known, and telling
+/// HTTP/1 from HTTP/2 waits for the client's first bytes with no limit: a client
+/// that connects and sends nothing (or only the HTTP/2 preface) would hold its
+/// slot forever. So the first request must arrive within `first_request` of the
+/// accept. After that, hyper's header timeout bounds HTTP/1 keep-alive, but
+/// HTTP/2 has no idle limit of its own: a connection with no request in
+/// progress for `idle` ends here.
+pub async fn until_ending(
+    activity: &Activity,
+    deadlines: Deadlines,
+    shutdown: &mut watch::Receiver<bool>,
+) -> Ending {
+    let first = async {
+        while !activity.started.load(Ordering::Acquire) {
+            activity.changed.notified().await;
+        }
+    };
+    tokio::select! {
+        _ = shutdown.wait_for(|stop| *stop) => return Ending::Shutdown,
+        arrived = tokio::time::timeout(deadlines.first_request, first) => {
+            if arrived.is_err() {
+                return Ending::NoRequest;
+            }
+        }
+    }
+    loop {
+        let quiet = async {
+            while activity.busy() {
+                activity.changed.notified().await;
+            }
+            // Idle now: the next change (a request) or the idle timeout, whichever first.
+            tokio::time::timeout(deadlines.idle, activity.changed.notified()).await
+        };
+        tokio::select! {
+            _ = shutdown.wait_for(|stop| *stop) => return Ending::Shutdown,
+            waited = quiet => {
+                if waited.is_err() && !activity.busy() {
+                    return Ending::Idle;
+                }
+            }
+        }
+    }
+}
+
+/// Whether a connection's error is h2 closing it for abuse: ENHANCE_YOUR_CALM
+/// (RFC 9113 §7), which h2 sends on a rapid-reset flood (CVE-2023-44487) or too
+/// many streams it had to reset itself.
+pub fn calmed(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(e) = cause {
+        if let Some(h2) = e.downcast_ref::<h2::Error>() {
+            return h2.reason() == Some(h2::Reason::ENHANCE_YOUR_CALM) && !h2.is_remote();
+        }
+        cause = e.source();
+    }
+    false
+}
+
+/// Logs an event at most once per interval, with how many were not logged:
+/// a client decides how often abuse happens, so it must not decide the log's volume.
+#[derive(Debug)]
+pub struct Throttle {
+    started: Instant,
+    interval: Duration,
+    /// Milliseconds after `started` before which nothing more is logged.
+    quiet_until: AtomicU64,
+    /// Events since the last line.
+    unlogged: AtomicU64,
+}
+
+impl Throttle {
+    /// At most one line per `interval`.
+    pub fn new(interval: Duration) -> Throttle {
+        Throttle {
+            started: Instant::now(),
+            interval,
+            quiet_until: AtomicU64::new(0),
+            unlogged: AtomicU64::new(0),
+        }
+    }
+
+    /// Counts one event; returns how many to report (this one included) when a
+    /// line is due, `None` while quiet.
+    pub fn hit(&self) -> Option<u64> {
+        let now = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let until = self.quiet_until.load(Ordering::Acquire);
+        let next = now.saturating_add(u64::try_from(self.interval.as_millis()).unwrap_or(u64::MAX));
+        if now >= until
+            && self
+                .quiet_until
+                .compare_exchange(until, next, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+        {
+            return Some(self.unlogged.swap(0, Ordering::AcqRel) + 1);
+        }
+        self.unlogged.fetch_add(1, Ordering::AcqRel);
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn deadlines() -> Deadlines {
+        Deadlines {
+            first_request: Duration::from_secs(5),
+            idle: Duration::from_secs(60),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn no_first_request_then_idle_then_shutdown() {
+        let (_tx, mut rx) = watch::channel(false);
+        let a = Arc::new(Activity::default());
+        let t = tokio::time::Instant::now();
+        assert_eq!(
+            until_ending(&a, deadlines(), &mut rx).await,
+            Ending::NoRequest
+        );
+        assert_eq!(t.elapsed(), Duration::from_secs(5));
+
+        // A request held for 100 s is not idle; the idle clock starts when it ends.
+        let a = Arc::new(Activity::default());
+        let held = a.begin();
+        let release = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(100)).await;
+            drop(held);
+        });
+        let t = tokio::time::Instant::now();
+        assert_eq!(until_ending(&a, deadlines(), &mut rx).await, Ending::Idle);
+        assert_eq!(t.elapsed(), Duration::from_secs(160));
+        release.await.unwrap();
+
+        let (tx, mut rx) = watch::channel(false);
+        let _held = a.begin();
+        tx.send(true).unwrap();
+        assert_eq!(
+            until_ending(&a, deadlines(), &mut rx).await,
+            Ending::Shutdown
+        );
+    }
+
+    #[test]
+    fn throttle_reports_the_first_then_a_summary() {
+        let t = Throttle::new(Duration::from_secs(3600));
+        assert_eq!(t.hit(), Some(1));
+        assert_eq!(t.hit(), None);
+        assert_eq!(t.hit(), None);
+        let t = Throttle::new(Duration::ZERO);
+        assert_eq!(t.hit(), Some(1));
+        assert_eq!(t.hit(), Some(1));
+    }
+}

@@ -1,0 +1,384 @@
+//! Rude clients must not lock others out: idle HTTP/2 connections, clients that
+//! never read, slowloris from one address, HTTP/2 floods, bad Host fields. The
+//! attackers connect from 127.0.0.1; the client that must still be served
+//! within a second connects from 127.0.0.2 (bound before connecting, to the
+//! daemon on 127.0.0.1), so it is another address to the per-client limit.
+
+// A failed unwrap in a test helper is a failed test.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+use common::{Daemon, Site};
+use socket2::{Domain, Socket, Type};
+
+/// The limits of the report: 128 connections, a 5-second header timeout.
+const REPORTED: &str = "[http]\nmax_connections = 128\nheader_timeout_secs = 5\n";
+/// How quickly the other client must be served.
+const SERVED_WITHIN: Duration = Duration::from_secs(1);
+/// The HTTP/2 client connection preface (RFC 9113 §3.4).
+const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+fn start(config: &str) -> (Site, Daemon) {
+    let site = Site::with_config(config);
+    let d = Daemon::serve(&site.config(), Duration::from_secs(30));
+    (site, d)
+}
+
+/// A connection from `local` to the daemon, with an optional receive buffer size.
+fn connect_from(
+    local: [u8; 4],
+    port: u16,
+    recv_buffer: Option<usize>,
+) -> std::io::Result<TcpStream> {
+    let s = Socket::new(Domain::IPV4, Type::STREAM, None)?;
+    if let Some(size) = recv_buffer {
+        s.set_recv_buffer_size(size)?;
+    }
+    s.bind(&SocketAddr::from((local, 0)).into())?;
+    s.connect_timeout(
+        &SocketAddr::from(([127, 0, 0, 1], port)).into(),
+        Duration::from_secs(2),
+    )?;
+    let s: TcpStream = s.into();
+    s.set_read_timeout(Some(Duration::from_secs(10)))?;
+    s.set_write_timeout(Some(Duration::from_secs(10)))?;
+    Ok(s)
+}
+
+/// GET `path` from 127.0.0.2 on a fresh connection: the status and how long it took.
+fn other_client(port: u16, path: &str) -> (u16, Duration, String) {
+    let started = Instant::now();
+    let mut s = connect_from([127, 0, 0, 2], port, None).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut all = Vec::new();
+    s.read_to_end(&mut all).unwrap_or_else(|e| {
+        panic!(
+            "GET {path} from 127.0.0.2: {e} after {:?}",
+            started.elapsed()
+        )
+    });
+    let text = String::from_utf8_lossy(&all).into_owned();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {text:?}"));
+    (status, started.elapsed(), text)
+}
+
+/// Three requests from 127.0.0.2, each answered 200 within [`SERVED_WITHIN`].
+fn assert_others_served(port: u16) {
+    for _ in 0..3 {
+        let (status, took, _) = other_client(port, "/healthz");
+        assert_eq!(status, 200);
+        assert!(took < SERVED_WITHIN, "the other client waited {took:?}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// The value of the metric line starting with `name` (labels included), 0 if absent.
+fn metric(port: u16, name: &str) -> f64 {
+    let (_, _, text) = other_client(port, "/metrics");
+    text.lines()
+        .find_map(|l| l.strip_prefix(name))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// One HTTP/2 frame (RFC 9113 §4.1).
+fn frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
+    let len = u32::try_from(payload.len()).unwrap();
+    let mut f = len.to_be_bytes()[1..].to_vec();
+    f.extend_from_slice(&[kind, flags]);
+    f.extend_from_slice(&stream.to_be_bytes());
+    f.extend_from_slice(payload);
+    f
+}
+
+/// HEADERS for `GET http://127.0.0.1/` on `stream`, ending the stream: static
+/// table entries (RFC 7541 Appendix A) and a literal :authority.
+fn get_root(stream: u32) -> Vec<u8> {
+    let mut block = vec![0x82, 0x86, 0x84, 0x01, 9];
+    block.extend_from_slice(b"127.0.0.1");
+    // END_STREAM | END_HEADERS
+    frame(0x1, 0x5, stream, &block)
+}
+
+/// Preface, empty SETTINGS, an ACK of the server's SETTINGS, and one GET.
+fn h2_hello() -> Vec<u8> {
+    let mut out = PREFACE.to_vec();
+    out.extend(frame(0x4, 0, 0, &[]));
+    out.extend(frame(0x4, 0x1, 0, &[]));
+    out.extend(get_root(1));
+    out
+}
+
+/// Reads frames until the server closes (or `limit` passes): the frame types
+/// seen, and whether the connection was closed.
+fn frames_until_close(s: &mut TcpStream, limit: Duration) -> (Vec<u8>, bool) {
+    let deadline = Instant::now() + limit;
+    s.set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let mut buf = Vec::new();
+    let mut chunk = [0; 16384];
+    let closed = loop {
+        if Instant::now() >= deadline {
+            break false;
+        }
+        match s.read(&mut chunk) {
+            Ok(0) => break true,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            Err(e) if e.kind() == ErrorKind::ConnectionReset => break true,
+            Err(e) => panic!("reading frames: {e}"),
+        }
+    };
+    let mut kinds = Vec::new();
+    let mut rest = &buf[..];
+    while rest.len() >= 9 {
+        let len = usize::from(rest[0]) << 16 | usize::from(rest[1]) << 8 | usize::from(rest[2]);
+        kinds.push(rest[3]);
+        rest = &rest[(9 + len).min(rest.len())..];
+    }
+    (kinds, closed)
+}
+
+const GOAWAY: u8 = 0x7;
+const PING: u8 = 0x6;
+
+#[test]
+fn an_idle_http2_connection_gets_goaway_and_is_closed() {
+    let (_site, d) =
+        start("[http]\nidle_timeout_secs = 1\nheader_timeout_secs = 2\nkeepalive_ping_secs = 0\n");
+    let mut s = connect_from([127, 0, 0, 1], d.port, None).unwrap();
+    s.write_all(&h2_hello()).unwrap();
+    let started = Instant::now();
+    let (kinds, closed) = frames_until_close(&mut s, Duration::from_secs(15));
+    assert!(
+        closed,
+        "still open after {:?}; frames {kinds:?}",
+        started.elapsed()
+    );
+    assert!(kinds.contains(&GOAWAY), "no GOAWAY in {kinds:?}");
+    // HEADERS and DATA of the answer came first.
+    assert!(kinds.contains(&0x1), "{kinds:?}");
+}
+
+#[test]
+fn a_connection_that_sends_only_the_preface_gets_goaway() {
+    let (_site, d) = start("[http]\nheader_timeout_secs = 1\n");
+    let mut s = connect_from([127, 0, 0, 1], d.port, None).unwrap();
+    s.write_all(PREFACE).unwrap();
+    let (kinds, closed) = frames_until_close(&mut s, Duration::from_secs(10));
+    assert!(closed, "frames {kinds:?}");
+    assert!(kinds.contains(&GOAWAY), "closed without GOAWAY: {kinds:?}");
+}
+
+#[test]
+fn an_http2_client_that_answers_no_ping_is_closed() {
+    let (_site, d) = start(
+        "[http]\nkeepalive_ping_secs = 1\nkeepalive_ping_timeout_secs = 1\nidle_timeout_secs = 600\n",
+    );
+    let mut s = connect_from([127, 0, 0, 1], d.port, None).unwrap();
+    s.write_all(&h2_hello()).unwrap();
+    let (kinds, closed) = frames_until_close(&mut s, Duration::from_secs(10));
+    assert!(kinds.contains(&PING), "no PING in {kinds:?}");
+    assert!(
+        closed,
+        "an unanswered PING left the connection open: {kinds:?}"
+    );
+}
+
+#[test]
+fn a_client_that_never_reads_is_closed_after_the_write_timeout() {
+    let (_site, d) = start("[http]\nwrite_timeout_secs = 1\n");
+    let body = d.get("/feed.rss", &[]).body.len();
+    let mut s = connect_from([127, 0, 0, 1], d.port, Some(4096)).unwrap();
+    let one = b"GET /feed.rss HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    s.write_all(&one.repeat(200)).unwrap();
+    // Not reading, long past the write timeout.
+    std::thread::sleep(Duration::from_secs(4));
+    let started = Instant::now();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut all = Vec::new();
+    let mut chunk = [0; 65536];
+    loop {
+        match s.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => all.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == ErrorKind::ConnectionReset => break,
+            Err(e) => panic!(
+                "not closed: {e} after {} bytes in {:?}",
+                all.len(),
+                started.elapsed()
+            ),
+        }
+    }
+    // Cut off: what the kernel's buffers held, not the 200 responses asked for.
+    let responses = all.windows(15).filter(|w| w == b"HTTP/1.1 200 OK").count();
+    assert!(
+        responses < 200,
+        "{responses} responses, {} bytes",
+        all.len()
+    );
+    assert!(all.len() < 200 * body, "{} bytes", all.len());
+}
+
+#[test]
+fn http11_without_exactly_one_valid_host_is_400() {
+    let (_site, d) = start("");
+    for head in [
+        "GET /healthz HTTP/1.1\r\n",
+        "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: 127.0.0.1\r\n",
+        "GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n",
+        "GET /healthz HTTP/1.1\r\nHost: a b\r\n",
+        "GET /healthz HTTP/1.1\r\nHost: user@127.0.0.1\r\n",
+    ] {
+        let mut s = connect_from([127, 0, 0, 1], d.port, None).unwrap();
+        write!(s, "{head}Connection: close\r\n\r\n").unwrap();
+        let mut all = String::new();
+        s.read_to_string(&mut all).unwrap();
+        assert!(all.starts_with("HTTP/1.1 400 "), "{head:?}: {all:.60}");
+    }
+    // HTTP/1.0 may omit it; a good one is served.
+    for head in [
+        "GET /healthz HTTP/1.0\r\n",
+        "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:80\r\n",
+    ] {
+        let mut s = connect_from([127, 0, 0, 1], d.port, None).unwrap();
+        write!(s, "{head}Connection: close\r\n\r\n").unwrap();
+        let mut all = String::new();
+        s.read_to_string(&mut all).unwrap();
+        assert!(all.contains(" 200 OK"), "{head:?}: {all:.60}");
+    }
+}
+
+#[test]
+fn a_rapid_reset_flood_is_counted_not_logged_per_connection() {
+    let (_site, d) = start("");
+    for _ in 0..5 {
+        let mut s = connect_from([127, 0, 0, 1], d.port, None).unwrap();
+        let mut out = PREFACE.to_vec();
+        out.extend(frame(0x4, 0, 0, &[]));
+        for i in 0..200 {
+            let stream = 2 * i + 1;
+            out.extend(get_root(stream));
+            // RST_STREAM (CANCEL)
+            out.extend(frame(0x3, 0, stream, &8_u32.to_be_bytes()));
+        }
+        let _ = s.write_all(&out);
+        let (kinds, closed) = frames_until_close(&mut s, Duration::from_secs(10));
+        assert!(closed && kinds.contains(&GOAWAY), "{kinds:?}");
+    }
+    let calmed = metric(d.port, "bantin_http2_enhance_your_calm_total");
+    assert_eq!(calmed, 5.0);
+    let log = d.stderr();
+    let lines = log.lines().filter(|l| l.contains("WARN")).count();
+    assert!(lines <= 1, "{lines} warnings for 5 connections:\n{log}");
+}
+
+#[test]
+fn slowloris_from_one_address_leaves_others_served() {
+    let (_site, d) = start(REPORTED);
+    let port = d.port;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let attacker = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut conns: Vec<TcpStream> = Vec::new();
+            let head = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ";
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                // Top up to 300, reconnecting whatever the server closed.
+                while conns.len() < 300 {
+                    match connect_from([127, 0, 0, 1], port, None) {
+                        Ok(mut c) => {
+                            let _ = c.write_all(&head[..10]);
+                            c.set_nonblocking(true).unwrap();
+                            conns.push(c);
+                        }
+                        Err(_) => break,
+                    }
+                }
+                conns.retain_mut(|c| {
+                    // Anything read (EOF, a 408) or an error means the server closed it.
+                    let mut probe = [0; 64];
+                    let open =
+                        matches!(c.read(&mut probe), Err(e) if e.kind() == ErrorKind::WouldBlock);
+                    open && c.write(b"a").is_ok()
+                });
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        })
+    };
+    std::thread::sleep(Duration::from_secs(2));
+    assert_others_served(port);
+    std::thread::sleep(Duration::from_secs(4));
+    assert_others_served(port);
+    assert!(
+        metric(
+            port,
+            "bantin_http_connections_refused_total{reason=\"per_client\"}"
+        ) > 0.0
+    );
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    attacker.join().unwrap();
+}
+
+#[test]
+fn idle_http2_connections_from_one_address_leave_others_served() {
+    let (_site, d) = start(REPORTED);
+    let mut idle = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    for _ in 0..400 {
+        if Instant::now() > deadline {
+            break;
+        }
+        let Ok(mut c) = connect_from([127, 0, 0, 1], d.port, None) else {
+            continue;
+        };
+        let _ = c.write_all(&h2_hello());
+        idle.push(c);
+    }
+    std::thread::sleep(Duration::from_secs(1));
+    assert_others_served(d.port);
+    assert!(
+        metric(
+            d.port,
+            "bantin_http_connections_refused_total{reason=\"per_client\"}"
+        ) > 0.0
+    );
+    drop(idle);
+}
+
+#[test]
+fn pipeliners_that_never_read_from_one_address_leave_others_served() {
+    let (_site, d) = start(REPORTED);
+    let one = b"GET /feed.rss HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".repeat(200);
+    let mut rude = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    for _ in 0..130 {
+        if Instant::now() > deadline {
+            break;
+        }
+        let Ok(mut c) = connect_from([127, 0, 0, 1], d.port, Some(4096)) else {
+            continue;
+        };
+        c.set_write_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        let _ = c.write_all(&one);
+        rude.push(c);
+    }
+    std::thread::sleep(Duration::from_secs(1));
+    assert_others_served(d.port);
+    drop(rude);
+}
