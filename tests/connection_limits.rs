@@ -203,6 +203,59 @@ fn an_http2_client_that_answers_no_ping_is_closed() {
 }
 
 #[test]
+fn an_http2_stream_held_with_a_closed_window_is_closed_though_pings_are_answered() {
+    let (_site, d) = start(
+        "[http]\nwrite_timeout_secs = 1\nheader_timeout_secs = 2\nkeepalive_ping_secs = 1\nidle_timeout_secs = 600\n",
+    );
+    let mut s = connect_from([127, 0, 0, 1], d.port, None).unwrap();
+    let mut hello = PREFACE.to_vec();
+    // SETTINGS_INITIAL_WINDOW_SIZE = 0 (RFC 9113 §6.5.2): no DATA may be sent
+    // on any stream until a WINDOW_UPDATE, which never comes.
+    hello.extend(frame(0x4, 0, 0, &[0, 4, 0, 0, 0, 0]));
+    hello.extend(frame(0x4, 0x1, 0, &[]));
+    hello.extend(get_root(1));
+    s.write_all(&hello).unwrap();
+    s.set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let started = Instant::now();
+    let (mut kinds, mut pending, mut closed) = (Vec::new(), Vec::new(), false);
+    let mut chunk = [0; 16384];
+    while !closed && started.elapsed() < Duration::from_secs(15) {
+        match s.read(&mut chunk) {
+            Ok(0) => closed = true,
+            Ok(n) => pending.extend_from_slice(&chunk[..n]),
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            Err(e) if e.kind() == ErrorKind::ConnectionReset => closed = true,
+            Err(e) => panic!("reading frames: {e}"),
+        }
+        // Answer every PING, so the keep-alive check is satisfied.
+        while pending.len() >= 9 {
+            let len = usize::from(pending[0]) << 16
+                | usize::from(pending[1]) << 8
+                | usize::from(pending[2]);
+            if pending.len() < 9 + len {
+                break;
+            }
+            let (kind, flags) = (pending[3], pending[4]);
+            if kind == PING && flags & 0x1 == 0 {
+                let _ = s.write_all(&frame(PING, 0x1, 0, &pending[9..9 + len]));
+            }
+            kinds.push(kind);
+            pending.drain(..9 + len);
+        }
+    }
+    assert!(
+        closed,
+        "a stalled stream kept its connection for {:?}; frames {kinds:?}",
+        started.elapsed()
+    );
+    assert!(kinds.contains(&PING), "the server never pinged: {kinds:?}");
+    assert!(kinds.contains(&GOAWAY), "closed without GOAWAY: {kinds:?}");
+    // HEADERS went out (they are not flow-controlled); no DATA could.
+    assert!(kinds.contains(&0x1) && !kinds.contains(&0x0), "{kinds:?}");
+}
+
+#[test]
 fn a_client_that_never_reads_is_closed_after_the_write_timeout() {
     let (_site, d) = start("[http]\nwrite_timeout_secs = 1\n");
     let body = d.get("/feed.rss", &[]).body.len();

@@ -1,5 +1,6 @@
 //! One connection's lifetime: which requests are in progress, and when the
-//! server ends it (no first request in time, idle too long, shutdown).
+//! server ends it (no first request in time, idle too long, a response that
+//! makes no progress, shutdown).
 //!
 //! Ending is graceful: hyper finishes what is in progress and, on HTTP/2, sends
 //! GOAWAY (RFC 9113 §6.8) so the client knows to retry elsewhere; the caller
@@ -9,19 +10,37 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use hyper::body::{Body, Frame, SizeHint};
 use tokio::sync::{watch, Notify};
+use tokio::time::Instant;
 
-/// Requests in progress on one connection.
-#[derive(Debug, Default)]
+/// Requests in progress on one connection, and when its responses last moved.
+#[derive(Debug)]
 pub struct Activity {
     in_flight: AtomicUsize,
     started: AtomicBool,
     /// Woken on every start and end. One waiter (the connection's own task), so
     /// `notify_one`'s stored permit means no change is missed.
     changed: Notify,
+    /// When the connection was accepted: `progress` counts from here.
+    epoch: Instant,
+    /// Milliseconds after `epoch` when a request last began or a write last
+    /// took bytes.
+    progress: AtomicU64,
+}
+
+impl Default for Activity {
+    fn default() -> Activity {
+        Activity {
+            in_flight: AtomicUsize::new(0),
+            started: AtomicBool::new(false),
+            changed: Notify::new(),
+            epoch: Instant::now(),
+            progress: AtomicU64::new(0),
+        }
+    }
 }
 
 /// One request in progress, from the call of the service until its response
@@ -32,6 +51,7 @@ pub struct InFlight(Arc<Activity>);
 impl Activity {
     /// Counts a request in from now until the returned guard is dropped.
     pub fn begin(self: &Arc<Self>) -> InFlight {
+        self.progressed();
         self.in_flight.fetch_add(1, Ordering::AcqRel);
         self.started.store(true, Ordering::Release);
         self.changed.notify_one();
@@ -40,6 +60,21 @@ impl Activity {
 
     fn busy(&self) -> bool {
         self.in_flight.load(Ordering::Acquire) > 0
+    }
+
+    /// Notes that the connection's responses moved: the client took bytes.
+    pub fn progressed(&self) {
+        self.progress.store(self.millis(), Ordering::Release);
+    }
+
+    /// How long since a request began or the client last took bytes.
+    fn since_progress(&self) -> Duration {
+        let last = self.progress.load(Ordering::Acquire);
+        Duration::from_millis(self.millis().saturating_sub(last))
+    }
+
+    fn millis(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 }
 
@@ -95,6 +130,10 @@ pub enum Ending {
     NoRequest,
     /// No request in progress for the idle timeout.
     Idle,
+    /// Requests in progress, but the client took no byte of any response for
+    /// the write timeout: on HTTP/2, a stream held open with a closed
+    /// flow-control window while the client still answers pings.
+    Stalled,
     /// The server is shutting down.
     Shutdown,
 }
@@ -106,6 +145,8 @@ pub struct Deadlines {
     pub first_request: Duration,
     /// With no request in progress.
     pub idle: Duration,
+    /// With requests in progress and no byte of them taken by the client.
+    pub stall: Duration,
 }
 
 /// Resolves when the connection should end, and why.
@@ -138,16 +179,23 @@ pub async fn until_ending(
     loop {
         let quiet = async {
             while activity.busy() {
-                activity.changed.notified().await;
+                let still = activity.since_progress();
+                if still >= deadlines.stall {
+                    return Some(Ending::Stalled);
+                }
+                // The next change, or the moment the stall would be complete.
+                let _ = tokio::time::timeout(deadlines.stall - still, activity.changed.notified())
+                    .await;
             }
             // Idle now: the next change (a request) or the idle timeout, whichever first.
-            tokio::time::timeout(deadlines.idle, activity.changed.notified()).await
+            let waited = tokio::time::timeout(deadlines.idle, activity.changed.notified()).await;
+            (waited.is_err() && !activity.busy()).then_some(Ending::Idle)
         };
         tokio::select! {
             _ = shutdown.wait_for(|stop| *stop) => return Ending::Shutdown,
-            waited = quiet => {
-                if waited.is_err() && !activity.busy() {
-                    return Ending::Idle;
+            ending = quiet => {
+                if let Some(ending) = ending {
+                    return ending;
                 }
             }
         }
@@ -218,6 +266,7 @@ mod tests {
         Deadlines {
             first_request: Duration::from_secs(5),
             idle: Duration::from_secs(60),
+            stall: Duration::from_secs(30),
         }
     }
 
@@ -232,11 +281,16 @@ mod tests {
         );
         assert_eq!(t.elapsed(), Duration::from_secs(5));
 
-        // A request held for 100 s is not idle; the idle clock starts when it ends.
+        // A request whose response takes 100 s to be read is not idle; the idle
+        // clock starts when it ends.
         let a = Arc::new(Activity::default());
         let held = a.begin();
+        let reader = a.clone();
         let release = tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_secs(100)).await;
+            for _ in 0..10 {
+                tokio::time::sleep(Duration::from_secs(10)).await;
+                reader.progressed();
+            }
             drop(held);
         });
         let t = tokio::time::Instant::now();
@@ -251,6 +305,29 @@ mod tests {
             until_ending(&a, deadlines(), &mut rx).await,
             Ending::Shutdown
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_response_the_client_stops_taking_is_a_stall() {
+        let (_tx, mut rx) = watch::channel(false);
+        let a = Arc::new(Activity::default());
+        let held = a.begin();
+        let reader = a.clone();
+        // Read for 20 s, then nothing more (a closed HTTP/2 window).
+        let stop_reading = tokio::spawn(async move {
+            for _ in 0..2 {
+                tokio::time::sleep(Duration::from_secs(10)).await;
+                reader.progressed();
+            }
+        });
+        let t = tokio::time::Instant::now();
+        assert_eq!(
+            until_ending(&a, deadlines(), &mut rx).await,
+            Ending::Stalled
+        );
+        assert_eq!(t.elapsed(), Duration::from_secs(20 + 30));
+        stop_reading.await.unwrap();
+        drop(held);
     }
 
     #[test]

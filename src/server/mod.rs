@@ -112,13 +112,18 @@ pub async fn run(
                 Ok::<_, Infallible>(response.map(|body| Tracked::new(body, in_flight)))
             }
         });
-        let io = TokioIo::new(WriteProgress::new(stream, limits.write_timeout));
+        let io = TokioIo::new(WriteProgress::new(
+            stream,
+            limits.write_timeout,
+            activity.clone(),
+        ));
         let conn = builder.serve_connection(io, service).into_owned();
         let mut stopping = stopping.clone();
         let calm = calm.clone();
         let deadlines = Deadlines {
             first_request: limits.header_timeout,
             idle: limits.idle_timeout,
+            stall: limits.write_timeout,
         };
         let close_grace = limits.header_timeout;
         tokio::spawn(async move {

@@ -11,8 +11,12 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
+
+use super::connection::Activity;
 
 /// `S` with a deadline on writes that make no progress.
 #[derive(Debug)]
@@ -24,19 +28,35 @@ pub struct WriteProgress<S> {
     /// Whether `stall` is counting: a write is pending and none has succeeded since.
     armed: bool,
     timeout: Duration,
+    /// Told of every write that takes bytes, so the connection sees its
+    /// responses move (see [`super::connection::Ending::Stalled`]).
+    activity: Arc<Activity>,
 }
 
 impl<S> WriteProgress<S> {
     /// Wraps `inner`; a write pending for `timeout` with no progress fails.
     /// `timeout` comes from validated config (at most a day), so deadlines
     /// computed from it cannot overflow.
-    pub fn new(inner: S, timeout: Duration) -> WriteProgress<S> {
+    pub fn new(inner: S, timeout: Duration, activity: Arc<Activity>) -> WriteProgress<S> {
         WriteProgress {
             inner,
             stall: Box::pin(tokio::time::sleep(timeout)),
             armed: false,
             timeout,
+            activity,
         }
+    }
+
+    /// [`Self::watch`] for a write: one that took bytes is progress.
+    fn watch_write(
+        &mut self,
+        cx: &mut Context<'_>,
+        polled: Poll<io::Result<usize>>,
+    ) -> Poll<io::Result<usize>> {
+        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.progressed();
+        }
+        self.watch(cx, polled)
     }
 
     /// Passes a finished write through (progress: the clock stops); on a pending
@@ -85,7 +105,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for WriteProgress<S> {
     ) -> Poll<io::Result<usize>> {
         let me = self.get_mut();
         let polled = Pin::new(&mut me.inner).poll_write(cx, buf);
-        me.watch(cx, polled)
+        me.watch_write(cx, polled)
     }
 
     fn poll_write_vectored(
@@ -95,7 +115,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for WriteProgress<S> {
     ) -> Poll<io::Result<usize>> {
         let me = self.get_mut();
         let polled = Pin::new(&mut me.inner).poll_write_vectored(cx, bufs);
-        me.watch(cx, polled)
+        me.watch_write(cx, polled)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -124,7 +144,7 @@ mod tests {
     async fn a_write_nobody_reads_times_out_and_one_that_is_read_does_not() {
         // A 64-byte pipe: the writer blocks as soon as it is full.
         let (client, server) = tokio::io::duplex(64);
-        let mut w = WriteProgress::new(server, Duration::from_secs(5));
+        let mut w = WriteProgress::new(server, Duration::from_secs(5), Arc::default());
         w.write_all(&[0; 64]).await.unwrap();
         let e = w.write_all(&[0; 64]).await.unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::TimedOut);
@@ -143,7 +163,7 @@ mod tests {
                     .unwrap();
             }
         });
-        let mut w = WriteProgress::new(server, Duration::from_secs(5));
+        let mut w = WriteProgress::new(server, Duration::from_secs(5), Arc::default());
         w.write_all(&[0; 4096]).await.unwrap();
         reader.await.unwrap();
     }
