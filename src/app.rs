@@ -68,10 +68,7 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
         .ok();
     let cfg = Arc::new(cfg);
     let published = Arc::new(Published::default());
-    let state = Arc::new(State {
-        snapshot: published.clone(),
-        metrics,
-    });
+    let state = Arc::new(State::new(published.clone(), metrics));
     let compressor = Compressor::start().context("cannot start the compression thread")?;
     let publisher = Publisher::new(cfg.clone(), published.clone(), compressor);
     let started = Instant::now();

@@ -1,0 +1,464 @@
+//! The request path: what a request asks for, and the response, built from
+//! the current snapshot. Nothing here can fail: every body, ETag and
+//! Last-Modified of a feed was computed when the snapshot was rendered, and an
+//! article page is rendered from values.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use bytes::Bytes;
+use http::header::{self, HeaderValue};
+use http::{HeaderMap, Method, Request, Response, StatusCode, Version};
+use http_body_util::Full;
+use metrics_exporter_prometheus::PrometheusHandle;
+use tokio::sync::Semaphore;
+
+use super::conditional::{self, Decision};
+use super::negotiate;
+use super::State;
+use crate::index::Entry;
+use crate::publish::Snapshot;
+use crate::render;
+use crate::site::{Body, Coding, Resource};
+use crate::timestamp::http_date;
+
+/// What a request asks for, from its path and the current snapshot.
+enum Route {
+    /// `/healthz`.
+    Health,
+    /// `/metrics`.
+    Metrics,
+    /// No snapshot is served yet (the first scan is running).
+    Starting,
+    /// An article's page, `/articles/<id>`.
+    Article(Arc<Snapshot>, Entry),
+    /// A feed, a page or the OPML list, rendered with the snapshot.
+    Resource(Arc<Snapshot>, Arc<Resource>),
+    /// Nothing at this path.
+    NotFound,
+}
+
+impl Route {
+    /// The route of `path` in what `state` serves now.
+    fn of(state: &State, path: &str) -> Route {
+        match path {
+            "/healthz" => return Route::Health,
+            "/metrics" => return Route::Metrics,
+            _ => {}
+        }
+        let Some(snapshot) = state.snapshot.load_full() else {
+            return Route::Starting;
+        };
+        if let Some(encoded) = path.strip_prefix("/articles/") {
+            let id = percent_encoding::percent_decode_str(encoded).decode_utf8();
+            let entry = id.ok().and_then(|id| snapshot.site.index.get(&id).cloned());
+            return match entry {
+                Some(entry) => Route::Article(snapshot, entry),
+                None => Route::NotFound,
+            };
+        }
+        match snapshot.site.resources.get(path).cloned() {
+            Some(resource) => Route::Resource(snapshot, resource),
+            None => Route::NotFound,
+        }
+    }
+
+    /// A bounded label for metrics.
+    fn label(&self, path: &str) -> &'static str {
+        match self {
+            Route::Health => "healthz",
+            Route::Metrics => "metrics",
+            Route::Starting => "starting",
+            Route::Article(..) => "article",
+            Route::NotFound => "not_found",
+            Route::Resource(..) => match path {
+                "/" => "home",
+                "/feeds.opml" => "opml",
+                p if p.starts_with("/feeds/") => "feed",
+                _ => "feed_all",
+            },
+        }
+    }
+}
+
+/// A static label for the statuses this server sends (no allocation per request).
+fn status_label(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        200 => "200",
+        304 => "304",
+        400 => "400",
+        404 => "404",
+        405 => "405",
+        431 => "431",
+        503 => "503",
+        _ => "other",
+    }
+}
+
+/// Answers one request. Every branch builds a response.
+pub async fn handle<B>(state: &State, req: &Request<B>) -> Response<Full<Bytes>> {
+    let path = req.uri().path();
+    let (response, label) = if bad_host(req) {
+        let mut r = plain(
+            StatusCode::BAD_REQUEST,
+            "bad request: missing or invalid Host\n",
+        );
+        r.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        (r, "bad_request")
+    } else if req.method() != Method::GET && req.method() != Method::HEAD {
+        let mut r = plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
+        r.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        (r, "method_not_allowed")
+    } else {
+        let route = Route::of(state, path);
+        let label = route.label(path);
+        let head = req.method() == Method::HEAD;
+        (answer(state, route, req.headers(), head).await, label)
+    };
+    let status = response.status();
+    metrics::counter!("bantin_http_requests_total", "route" => label, "status" => status_label(status))
+        .increment(1);
+    if status == StatusCode::NOT_MODIFIED {
+        metrics::counter!("bantin_http_not_modified_total").increment(1);
+    }
+    let sent = {
+        use hyper::body::Body as _;
+        response.body().size_hint().exact().unwrap_or(0)
+    };
+    metrics::counter!("bantin_http_response_bytes_total").increment(sent);
+    tracing::debug!(method = %req.method(), path, status = status.as_u16(), "request");
+    response
+}
+
+/// The response to a GET (or, without its body, a HEAD) of `route`.
+async fn answer(
+    state: &State,
+    route: Route,
+    headers: &HeaderMap,
+    head: bool,
+) -> Response<Full<Bytes>> {
+    match route {
+        Route::Health => {
+            let snapshot = state.snapshot.load();
+            let r = match snapshot.as_ref() {
+                Some(s) => plain(
+                    StatusCode::OK,
+                    &format!(
+                        "ok: {} articles, {} feeds\n",
+                        s.site.index.entries().len(),
+                        s.site.index.categories().len() + 1
+                    ),
+                ),
+                None => starting(),
+            };
+            finish(r, head)
+        }
+        Route::Metrics => finish(metrics_page(state), head),
+        Route::Starting => finish(starting(), head),
+        Route::NotFound => finish(plain(StatusCode::NOT_FOUND, "not found\n"), head),
+        Route::Article(snapshot, entry) => {
+            article(&state.pages, snapshot, entry, headers, head).await
+        }
+        Route::Resource(snapshot, resource) => {
+            let coding = negotiate::choose(headers);
+            if resource.encoded(coding).is_none() {
+                // Not compressed yet (a snapshot just published): compress it here,
+                // off the async threads, unless the compressor thread finishes first.
+                // Should that fail, `represent` sends identity.
+                let r = resource.clone();
+                let _ = tokio::task::spawn_blocking(move || {
+                    r.encode(coding);
+                })
+                .await;
+            }
+            represent(headers, &resource, coding, &snapshot, head)
+        }
+    }
+}
+
+/// 503 while the first scan runs.
+fn starting() -> Response<Full<Bytes>> {
+    plain(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "starting: first scan not served yet\n",
+    )
+}
+
+/// `/metrics`, in the Prometheus text format.
+fn metrics_page(state: &State) -> Response<Full<Bytes>> {
+    let body = state
+        .metrics
+        .as_ref()
+        .map(PrometheusHandle::render)
+        .unwrap_or_default();
+    let mut r = Response::new(Full::new(Bytes::from(body)));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+/// RFC 9112 §3.2: an HTTP/1.1 request with no Host, more than one, or one that
+/// is not `uri-host [":" port]` (RFC 9110 §7.2) gets 400. HTTP/1.0 may omit it;
+/// HTTP/2 carries `:authority` instead, which h2 checks.
+fn bad_host<B>(req: &Request<B>) -> bool {
+    let version = req.version();
+    if version != Version::HTTP_11 && version != Version::HTTP_10 {
+        return false;
+    }
+    let mut hosts = req.headers().get_all(header::HOST).iter();
+    match (hosts.next(), hosts.next()) {
+        (None, _) => version == Version::HTTP_11,
+        (Some(_), Some(_)) => true,
+        (Some(host), None) => !valid_host(host),
+    }
+}
+
+/// `uri-host [":" port]`, or empty (RFC 9112 §3.2 allows an empty Host when the
+/// target has no authority). The `http` crate parses the authority; userinfo
+/// is part of an authority but not of a Host.
+fn valid_host(host: &HeaderValue) -> bool {
+    let bytes = host.as_bytes();
+    let Ok(authority) = http::uri::Authority::try_from(bytes) else {
+        return bytes.is_empty();
+    };
+    let port = authority.as_str().get(authority.host().len()..);
+    !authority.as_str().contains('@')
+        && (matches!(port, Some("" | ":")) || authority.port_u16().is_some())
+}
+
+/// One article's page. Articles that some feed holds are in memory; older ones
+/// are read back from the store on a blocking thread. This is the one route that
+/// touches the disk: keeping every article's text in memory would cost more than
+/// the whole index. If the file cannot be read, the page shows what the index has
+/// (title, date, lead) rather than failing.
+///
+/// Reading back and rendering a page costs a few times the article's size
+/// while it runs, so `pages` bounds how many run at once: a burst of requests
+/// for the store's biggest articles waits its turn instead of adding up.
+async fn article(
+    pages: &Semaphore,
+    snapshot: Arc<Snapshot>,
+    entry: Entry,
+    headers: &HeaderMap,
+    head: bool,
+) -> Response<Full<Bytes>> {
+    // Closed never: the semaphore lives as long as the server.
+    let _turn = pages.acquire().await;
+    let full = match snapshot.site.body(&entry.article.id, &entry.article) {
+        Some(full) => full,
+        None => {
+            let (cap, tz) = (snapshot.config.max_file_size, snapshot.config.tz);
+            let lean = entry.clone();
+            tokio::task::spawn_blocking(move || crate::catalog::hydrate(&lean, cap, tz))
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| entry.article.clone())
+        }
+    };
+    let category = snapshot.site.index.category_of(&entry.article.id);
+    let page = render::html::article_page(&snapshot.config.site, &full, category);
+    let lm = entry
+        .modified
+        .unwrap_or(SystemTime::UNIX_EPOCH)
+        .min(SystemTime::now());
+    // Rendered per request (cheap, infallible) rather than kept for every article;
+    // identity only.
+    let body = Body::new(page);
+    let rep = Representation {
+        content_type: "text/html; charset=utf-8",
+        last_modified: lm,
+        last_modified_value: HeaderValue::from_str(&http_date(lm))
+            .expect("an HTTP-date is ASCII letters, digits, spaces, commas and colons"),
+        body: &body,
+        coding: None,
+    };
+    respond(headers, &rep, &snapshot.cache_control, head)
+}
+
+/// One representation to answer with: the body in its coding and its validators.
+struct Representation<'a> {
+    content_type: &'static str,
+    last_modified: SystemTime,
+    last_modified_value: HeaderValue,
+    body: &'a Body,
+    coding: Option<&'static str>,
+}
+
+/// A resource in `coding` (identity if that is not computed), conditional.
+fn represent(
+    headers: &HeaderMap,
+    r: &Resource,
+    coding: Coding,
+    snapshot: &Snapshot,
+    head: bool,
+) -> Response<Full<Bytes>> {
+    let (body, coding) = match r.encoded(coding) {
+        Some(body) => (body, coding.name()),
+        None => (&r.identity, None),
+    };
+    let rep = Representation {
+        content_type: r.content_type,
+        last_modified: r.last_modified,
+        last_modified_value: r.last_modified_value.clone(),
+        body,
+        coding,
+    };
+    respond(headers, &rep, &snapshot.cache_control, head)
+}
+
+fn respond(
+    headers: &HeaderMap,
+    rep: &Representation<'_>,
+    cache_control: &HeaderValue,
+    head: bool,
+) -> Response<Full<Bytes>> {
+    let decision = conditional::decide(headers, &rep.body.tag, rep.last_modified);
+    let mut r = match decision {
+        Decision::NotModified => {
+            let mut r = Response::new(Full::new(Bytes::new()));
+            *r.status_mut() = StatusCode::NOT_MODIFIED;
+            r
+        }
+        Decision::Full if head => {
+            let mut r = Response::new(Full::new(Bytes::new()));
+            r.headers_mut().insert(
+                header::CONTENT_LENGTH,
+                HeaderValue::from(rep.body.bytes.len()),
+            );
+            r
+        }
+        Decision::Full => Response::new(Full::new(rep.body.bytes.clone())),
+    };
+    let h = r.headers_mut();
+    // RFC 9110 §15.4.5: a 304 carries the ETag, Last-Modified (as validators),
+    // Cache-Control and Vary a 200 would have. hyper adds Date to every response.
+    h.insert(header::ETAG, rep.body.etag_value.clone());
+    h.insert(header::LAST_MODIFIED, rep.last_modified_value.clone());
+    h.insert(header::CACHE_CONTROL, cache_control.clone());
+    h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    if decision == Decision::Full {
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(rep.content_type),
+        );
+        if let Some(c) = rep.coding {
+            h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(c));
+        }
+    }
+    r
+}
+
+fn plain(status: StatusCode, text: &str) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::copy_from_slice(text.as_bytes())));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r
+}
+
+/// HEAD: the same headers, no body.
+fn finish(mut r: Response<Full<Bytes>>, head: bool) -> Response<Full<Bytes>> {
+    if head {
+        use hyper::body::Body as _;
+        let len = r.body().size_hint().exact().unwrap_or(0);
+        r.headers_mut()
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+        *r.body_mut() = Full::new(Bytes::new());
+    }
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::site::Site;
+    use http_body_util::BodyExt;
+    use std::sync::Arc;
+
+    #[tokio::test]
+    async fn an_encoding_not_computed_yet_is_computed_for_the_request() {
+        let text = "<rss>Tin tức tổng hợp</rss>".repeat(100).into_bytes();
+        let resource = Arc::new(Resource::new(
+            "application/rss+xml",
+            SystemTime::UNIX_EPOCH,
+            text,
+        ));
+        let mut site = Site::default();
+        site.resources
+            .insert("/feed.rss".to_owned(), resource.clone());
+        let config = Arc::new(Config::from_toml("", None).unwrap());
+        let state = State::default();
+        state
+            .snapshot
+            .store(Some(Arc::new(Snapshot::new(site, config, 0))));
+        assert!(resource.encoded(Coding::Gzip).is_none());
+
+        let req = Request::get("/feed.rss")
+            .header(header::HOST, "127.0.0.1")
+            .header(header::ACCEPT_ENCODING, "gzip")
+            .body(())
+            .unwrap();
+        let r = handle(&state, &req).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()[header::CONTENT_ENCODING], "gzip");
+        let gz = resource
+            .encoded(Coding::Gzip)
+            .expect("computed for the request");
+        assert_eq!(r.headers()[header::ETAG], gz.etag_value);
+        assert_eq!(r.into_body().collect().await.unwrap().to_bytes(), gz.bytes);
+        // Only what was asked for.
+        assert!(resource.encoded(Coding::Br).is_none());
+
+        // And a conditional request for it now matches without computing anything.
+        let req = Request::get("/feed.rss")
+            .header(header::HOST, "127.0.0.1")
+            .header(header::ACCEPT_ENCODING, "gzip")
+            .header(header::IF_NONE_MATCH, gz.etag_value.clone())
+            .body(())
+            .unwrap();
+        assert_eq!(
+            handle(&state, &req).await.status(),
+            StatusCode::NOT_MODIFIED
+        );
+    }
+
+    #[tokio::test]
+    async fn http11_needs_exactly_one_valid_host() {
+        let state = State::default();
+        let status = |version: Version, hosts: &[&str]| {
+            let mut b = Request::get("/healthz").version(version);
+            for h in hosts {
+                b = b.header(header::HOST, *h);
+            }
+            let req = b.body(()).unwrap();
+            let state = &state;
+            async move { handle(state, &req).await.status() }
+        };
+        // 503: past the Host check (no snapshot yet).
+        let past = StatusCode::SERVICE_UNAVAILABLE;
+        let bad = StatusCode::BAD_REQUEST;
+        assert_eq!(status(Version::HTTP_11, &["127.0.0.1:8080"]).await, past);
+        assert_eq!(status(Version::HTTP_11, &["[::1]:8080"]).await, past);
+        assert_eq!(status(Version::HTTP_11, &["tin.example.vn"]).await, past);
+        assert_eq!(status(Version::HTTP_11, &[""]).await, past);
+        assert_eq!(status(Version::HTTP_11, &[]).await, bad);
+        assert_eq!(status(Version::HTTP_11, &["a", "b"]).await, bad);
+        assert_eq!(status(Version::HTTP_11, &["a", "a"]).await, bad);
+        assert_eq!(status(Version::HTTP_11, &["a b"]).await, bad);
+        assert_eq!(status(Version::HTTP_11, &["user@host"]).await, bad);
+        assert_eq!(status(Version::HTTP_11, &["host:port"]).await, bad);
+        assert_eq!(status(Version::HTTP_10, &[]).await, past);
+        assert_eq!(status(Version::HTTP_10, &["a b"]).await, bad);
+        assert_eq!(status(Version::HTTP_2, &[]).await, past);
+    }
+}
