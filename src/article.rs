@@ -223,6 +223,10 @@ pub fn parse_raw(raw: &str, src: &Source<'_>, depth: Depth) -> Result<Parsed, Ar
     parse_lines(crate::text::raw_lines(raw).map(normalize), src, depth)
 }
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "the format read top to bottom: one place shows the order of its parts"
+)]
 fn parse_lines<L: AsRef<str>>(
     lines: impl Iterator<Item = L>,
     src: &Source<'_>,

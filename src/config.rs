@@ -300,111 +300,33 @@ impl RawConfig {
     /// Checks every value; relative paths are anchored at the folder of `path`.
     pub fn validate(self, path: Option<&Path>) -> Result<Config, ConfigError> {
         let shown = path.map_or_else(|| PathBuf::from("<config>"), Path::to_owned);
-        let bad = |key: &str, value: &dyn std::fmt::Display, reason: &str| ConfigError::Value {
-            path: shown.clone(),
-            key: key.to_owned(),
-            value: value.to_string(),
-            reason: reason.to_owned(),
-        };
+        let e = Errors { file: &shown };
         let tz: Tz = self.time_zone.parse().map_err(|_| {
-            bad(
+            e.bad(
                 "time_zone",
                 &self.time_zone,
                 "not an IANA time zone name (e.g. \"Asia/Ho_Chi_Minh\")",
             )
         })?;
         let listen: SocketAddr = self.listen.parse().map_err(|_| {
-            bad(
+            e.bad(
                 "listen",
                 &self.listen,
                 "expected an IP address and port such as \"127.0.0.1:8080\" or \"[::1]:8080\"",
             )
         })?;
         if self.max_file_size == 0 {
-            return Err(bad(
+            return Err(e.bad(
                 "max_file_size",
                 &self.max_file_size,
                 "must be at least 1 byte",
             ));
         }
-        let base = url::Url::parse(&self.site.base_url).map_err(|e| {
-            bad(
-                "site.base_url",
-                &self.site.base_url,
-                &format!("not an absolute URL ({e})"),
-            )
-        })?;
-        if !matches!(base.scheme(), "http" | "https") || base.query().is_some() {
-            return Err(bad(
-                "site.base_url",
-                &self.site.base_url,
-                "must be an http:// or https:// URL without a query",
-            ));
-        }
-        let mut site = self.site;
-        site.base_url = base.as_str().trim_end_matches('/').to_owned();
-        if !valid_tag_authority(&site.tag_authority) {
-            return Err(bad(
-                "site.tag_authority",
-                &site.tag_authority,
-                "expected \"domain,date\" as in RFC 4151, e.g. \"news.example.vn,2020\"",
-            ));
-        }
-        if site.language.is_empty() || site.language.contains(char::is_whitespace) {
-            return Err(bad(
-                "site.language",
-                &site.language,
-                "expected a language tag such as \"vi\"",
-            ));
-        }
-        if self.feeds.items == 0 {
-            return Err(bad("feeds.items", &0, "a feed needs at least 1 item"));
-        }
-        if self.feeds.max_item_bytes < MIN_ITEM_BYTES {
-            return Err(bad(
-                "feeds.max_item_bytes",
-                &self.feeds.max_item_bytes,
-                &format!(
-                    "must be at least {MIN_ITEM_BYTES} bytes (the default is {DEFAULT_MAX_ITEM_BYTES})"
-                ),
-            ));
-        }
-        for (slug, o) in &self.feeds.categories {
-            if o.items == Some(0) {
-                return Err(bad(
-                    &format!("feeds.categories.\"{slug}\".items"),
-                    &0,
-                    "a feed needs at least 1 item",
-                ));
-            }
-        }
-        if self.http.max_connections == 0 {
-            return Err(bad("http.max_connections", &0, "must be at least 1"));
-        }
-        if self.http.header_timeout_secs == 0 {
-            return Err(bad("http.header_timeout_secs", &0, "must be at least 1"));
-        }
-        for (key, value) in [
-            ("http.idle_timeout_secs", self.http.idle_timeout_secs),
-            (
-                "http.keepalive_ping_timeout_secs",
-                self.http.keepalive_ping_timeout_secs,
-            ),
-            ("http.write_timeout_secs", self.http.write_timeout_secs),
-        ] {
-            if !(1..=MAX_TIMEOUT_SECS).contains(&value) {
-                return Err(bad(key, &value, "must be between 1 and 86400 seconds"));
-            }
-        }
-        if self.http.keepalive_ping_secs > MAX_TIMEOUT_SECS {
-            return Err(bad(
-                "http.keepalive_ping_secs",
-                &self.http.keepalive_ping_secs,
-                "must be between 0 (no pings) and 86400 seconds",
-            ));
-        }
+        let site = self.site.validated(&e)?;
+        self.feeds.check(&e)?;
+        self.http.check(&e)?;
         if self.watch.reconcile_secs == 0 {
-            return Err(bad("watch.reconcile_secs", &0, "must be at least 1"));
+            return Err(e.bad("watch.reconcile_secs", &0, "must be at least 1"));
         }
         let store = match path.and_then(Path::parent) {
             Some(dir) if self.store.is_relative() => dir.join(&self.store),
@@ -412,11 +334,11 @@ impl RawConfig {
         };
         // Absolute from here on: the watcher reports absolute paths, and a daemon
         // must not depend on its working directory after start.
-        let store = std::path::absolute(&store).map_err(|e| {
-            bad(
+        let store = std::path::absolute(&store).map_err(|err| {
+            e.bad(
                 "store",
                 &store.display(),
-                &format!("cannot be made an absolute path ({e})"),
+                &format!("cannot be made an absolute path ({err})"),
             )
         })?;
         Ok(Config {
@@ -430,6 +352,119 @@ impl RawConfig {
             http: self.http,
             watch: self.watch,
         })
+    }
+}
+
+/// Makes the errors about one config file's values, naming the file.
+struct Errors<'a> {
+    file: &'a Path,
+}
+
+impl Errors<'_> {
+    /// `key` has the unusable `value`, for `reason`.
+    fn bad(&self, key: &str, value: &dyn std::fmt::Display, reason: &str) -> ConfigError {
+        ConfigError::Value {
+            path: self.file.to_owned(),
+            key: key.to_owned(),
+            value: value.to_string(),
+            reason: reason.to_owned(),
+        }
+    }
+}
+
+impl SiteConfig {
+    /// `[site]`, checked, with `base_url` losing its trailing slash.
+    fn validated(mut self, e: &Errors<'_>) -> Result<SiteConfig, ConfigError> {
+        let base = url::Url::parse(&self.base_url).map_err(|err| {
+            e.bad(
+                "site.base_url",
+                &self.base_url,
+                &format!("not an absolute URL ({err})"),
+            )
+        })?;
+        if !matches!(base.scheme(), "http" | "https") || base.query().is_some() {
+            return Err(e.bad(
+                "site.base_url",
+                &self.base_url,
+                "must be an http:// or https:// URL without a query",
+            ));
+        }
+        self.base_url = base.as_str().trim_end_matches('/').to_owned();
+        if !valid_tag_authority(&self.tag_authority) {
+            return Err(e.bad(
+                "site.tag_authority",
+                &self.tag_authority,
+                "expected \"domain,date\" as in RFC 4151, e.g. \"news.example.vn,2020\"",
+            ));
+        }
+        if self.language.is_empty() || self.language.contains(char::is_whitespace) {
+            return Err(e.bad(
+                "site.language",
+                &self.language,
+                "expected a language tag such as \"vi\"",
+            ));
+        }
+        Ok(self)
+    }
+}
+
+impl FeedsConfig {
+    /// Whether `[feeds]` can be used.
+    fn check(&self, e: &Errors<'_>) -> Result<(), ConfigError> {
+        if self.items == 0 {
+            return Err(e.bad("feeds.items", &0, "a feed needs at least 1 item"));
+        }
+        if self.max_item_bytes < MIN_ITEM_BYTES {
+            return Err(e.bad(
+                "feeds.max_item_bytes",
+                &self.max_item_bytes,
+                &format!(
+                    "must be at least {MIN_ITEM_BYTES} bytes (the default is {DEFAULT_MAX_ITEM_BYTES})"
+                ),
+            ));
+        }
+        for (slug, o) in &self.categories {
+            if o.items == Some(0) {
+                return Err(e.bad(
+                    &format!("feeds.categories.\"{slug}\".items"),
+                    &0,
+                    "a feed needs at least 1 item",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl HttpConfig {
+    /// Whether `[http]` can be used.
+    fn check(&self, e: &Errors<'_>) -> Result<(), ConfigError> {
+        if self.max_connections == 0 {
+            return Err(e.bad("http.max_connections", &0, "must be at least 1"));
+        }
+        if self.header_timeout_secs == 0 {
+            return Err(e.bad("http.header_timeout_secs", &0, "must be at least 1"));
+        }
+        for (key, value) in [
+            ("http.idle_timeout_secs", self.idle_timeout_secs),
+            (
+                "http.keepalive_ping_timeout_secs",
+                self.keepalive_ping_timeout_secs,
+            ),
+            ("http.write_timeout_secs", self.write_timeout_secs),
+        ] {
+            if !(1..=MAX_TIMEOUT_SECS).contains(&value) {
+                return Err(e.bad(key, &value, "must be between 1 and 86400 seconds"));
+            }
+        }
+        if self.keepalive_ping_secs > MAX_TIMEOUT_SECS {
+            return Err(e.bad(
+                "http.keepalive_ping_secs",
+                &self.keepalive_ping_secs,
+                "must be between 0 (no pings) and 86400 seconds",
+            ));
+        }
+        Ok(())
     }
 }
 

@@ -19,12 +19,12 @@ use std::time::Duration;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use metrics_exporter_prometheus::PrometheusHandle;
-use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::config::Config;
 use crate::publish::Published;
-use clients::Clients;
+use clients::{Clients, Slot};
 use connection::{until_ending, Activity, Deadlines, Ending, Throttle, Tracked};
 use progress::WriteProgress;
 
@@ -68,24 +68,16 @@ pub async fn run(
     limits: Limits,
     shutdown: impl Future<Output = ()>,
 ) {
-    let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(limits.header_timeout)
-        .max_buf_size(limits.max_header_bytes)
-        .keep_alive(true);
-    builder
-        .http2()
-        .timer(TokioTimer::new())
-        .max_concurrent_streams(64)
-        // RFC 9113 §6.7: a client that answers no PING within the timeout is gone.
-        .keep_alive_interval(limits.keepalive_ping)
-        .keep_alive_timeout(limits.keepalive_ping_timeout);
     let (stop, stopping) = tokio::sync::watch::channel(false);
+    let server = Server {
+        protocols: protocols(&limits),
+        state,
+        limits,
+        stopping,
+        calm: Arc::new(Throttle::new(CALM_LOG_INTERVAL)),
+    };
     let permits = Arc::new(Semaphore::new(limits.max_connections));
     let clients = Clients::new(limits.max_connections_per_client);
-    let calm = Arc::new(Throttle::new(CALM_LOG_INTERVAL));
     tokio::pin!(shutdown);
     loop {
         // Wait for a connection slot first: past the cap, clients queue in the
@@ -117,56 +109,7 @@ pub async fn run(
             tracing::debug!(%peer, "connection refused: max_connections_per_client reached");
             continue;
         };
-        let _ = stream.set_nodelay(true);
-        let state = state.clone();
-        let activity = Arc::new(Activity::default());
-        let seen = activity.clone();
-        let service = hyper::service::service_fn(move |req| {
-            let in_flight = seen.begin();
-            let state = state.clone();
-            async move {
-                let response = handle(&state, &req).await;
-                Ok::<_, Infallible>(response.map(|body| Tracked::new(body, in_flight)))
-            }
-        });
-        let io = TokioIo::new(WriteProgress::new(
-            stream,
-            limits.write_timeout,
-            activity.clone(),
-        ));
-        let conn = builder.serve_connection(io, service).into_owned();
-        let mut stopping = stopping.clone();
-        let calm = calm.clone();
-        let deadlines = Deadlines {
-            first_request: limits.header_timeout,
-            idle: limits.idle_timeout,
-            stall: limits.write_timeout,
-        };
-        let close_grace = limits.header_timeout;
-        tokio::spawn(async move {
-            tokio::pin!(conn);
-            let ending = tokio::select! {
-                r = conn.as_mut() => {
-                    report(r, &calm);
-                    drop((slot, permit));
-                    return;
-                }
-                ending = until_ending(&activity, deadlines, &mut stopping) => ending,
-            };
-            tracing::debug!(?ending, "closing the connection");
-            // Finishes what is in progress and, on HTTP/2, sends GOAWAY (RFC 9113
-            // §6.8), even to a client that sent nothing but the preface.
-            conn.as_mut().graceful_shutdown();
-            if ending == Ending::Shutdown {
-                // The drain below bounds this.
-                report(conn.await, &calm);
-            } else if let Ok(r) = tokio::time::timeout(close_grace, conn).await {
-                // A client that never acknowledges the GOAWAY's PING is cut off
-                // after `close_grace`.
-                report(r, &calm);
-            }
-            drop((slot, permit));
-        });
+        server.spawn(stream, (slot, permit));
     }
     drop(listener);
     let _ = stop.send(true);
@@ -178,6 +121,92 @@ pub async fn run(
         .is_err()
     {
         tracing::warn!("grace period over; closing the remaining connections");
+    }
+}
+
+/// HTTP/1.1 and HTTP/2 (told apart by the client's first bytes), with `limits`.
+fn protocols(limits: &Limits) -> auto::Builder<TokioExecutor> {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .max_buf_size(limits.max_header_bytes)
+        .keep_alive(true);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_concurrent_streams(64)
+        // RFC 9113 §6.7: a client that answers no PING within the timeout is gone.
+        .keep_alive_interval(limits.keepalive_ping)
+        .keep_alive_timeout(limits.keepalive_ping_timeout);
+    builder
+}
+
+/// What every connection is served with.
+struct Server {
+    protocols: auto::Builder<TokioExecutor>,
+    state: Arc<State>,
+    limits: Limits,
+    /// Becomes `true` when the server shuts down.
+    stopping: tokio::sync::watch::Receiver<bool>,
+    calm: Arc<Throttle>,
+}
+
+impl Server {
+    /// Serves `stream` on a task of its own until it ends (see [`Ending`]);
+    /// `held` (its address's slot and its connection permit) goes back then.
+    fn spawn(&self, stream: TcpStream, held: (Slot, OwnedSemaphorePermit)) {
+        let _ = stream.set_nodelay(true);
+        let state = self.state.clone();
+        let activity = Arc::new(Activity::default());
+        let seen = activity.clone();
+        let service = hyper::service::service_fn(move |req| {
+            let in_flight = seen.begin();
+            let state = state.clone();
+            async move {
+                let response = handle(&state, &req).await;
+                Ok::<_, Infallible>(response.map(|body| Tracked::new(body, in_flight)))
+            }
+        });
+        let limits = self.limits;
+        let io = TokioIo::new(WriteProgress::new(
+            stream,
+            limits.write_timeout,
+            activity.clone(),
+        ));
+        let conn = self.protocols.serve_connection(io, service).into_owned();
+        let mut stopping = self.stopping.clone();
+        let calm = self.calm.clone();
+        let deadlines = Deadlines {
+            first_request: limits.header_timeout,
+            idle: limits.idle_timeout,
+            stall: limits.write_timeout,
+        };
+        tokio::spawn(async move {
+            tokio::pin!(conn);
+            let ending = tokio::select! {
+                r = conn.as_mut() => {
+                    report(r, &calm);
+                    drop(held);
+                    return;
+                }
+                ending = until_ending(&activity, deadlines, &mut stopping) => ending,
+            };
+            tracing::debug!(?ending, "closing the connection");
+            // Finishes what is in progress and, on HTTP/2, sends GOAWAY (RFC 9113
+            // §6.8), even to a client that sent nothing but the preface.
+            conn.as_mut().graceful_shutdown();
+            if ending == Ending::Shutdown {
+                // The drain in `run` bounds this.
+                report(conn.await, &calm);
+            } else if let Ok(r) = tokio::time::timeout(limits.header_timeout, conn).await {
+                // A client that never acknowledges the GOAWAY's PING is cut off
+                // after the header timeout.
+                report(r, &calm);
+            }
+            drop(held);
+        });
     }
 }
 
