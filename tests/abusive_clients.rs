@@ -13,7 +13,7 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use common::{Daemon, Site};
+use common::{Daemon, TempStore};
 
 /// How long any one raw exchange may take.
 const IO_TIMEOUT: Duration = Duration::from_secs(10);
@@ -21,8 +21,8 @@ const IO_TIMEOUT: Duration = Duration::from_secs(10);
 const RSS_LIMIT_KIB: u64 = 200 * 1024;
 
 /// A sample store with a 1-second header timeout and at most 4 connections.
-fn daemon() -> (Site, Daemon) {
-    let site = Site::with_config(
+fn daemon() -> (TempStore, Daemon) {
+    let site = TempStore::with_config(
         "[http]\nheader_timeout_secs = 1\nmax_connections = 4\nshutdown_grace_secs = 1\n",
     );
     let d = Daemon::serve(&site.config(), Duration::from_secs(30));

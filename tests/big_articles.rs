@@ -9,7 +9,7 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::{bantin, Site, BASE_URL};
+use common::{bantin, TempStore, BASE_URL};
 use serde_json::Value;
 
 const WORDS: &str = "Thành phố Điện Biên Phủ với các phong trào thi đua yêu nước năm 2020 ";
@@ -33,8 +33,8 @@ fn words(n: usize) -> String {
 ///   parser meets where a title goes;
 /// - `tin-tuc/thoi-su/van-ban-dai.txt`: a breadcrumb whose last name is 300 KB, a
 ///   normal title and date, a lead, and 3 MB of paragraphs.
-fn big_site() -> (Site, PathBuf) {
-    let site = Site::with_config("max_file_size = 8388608");
+fn big_site() -> (TempStore, PathBuf) {
+    let site = TempStore::with_config("max_file_size = 8388608");
     let store = site.config().parent().unwrap().join("store");
     let one_line = words(BIG);
     std::fs::write(

@@ -13,7 +13,7 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use common::{Daemon, Site};
+use common::{Daemon, TempStore};
 use socket2::{Domain, Socket, Type};
 
 /// The limits of the report: 128 connections, a 5-second header timeout.
@@ -26,8 +26,8 @@ const SERVED_WITHIN: Duration = Duration::from_secs(1);
 /// The HTTP/2 client connection preface (RFC 9113 §3.4).
 const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
-fn start(config: &str) -> (Site, Daemon) {
-    let site = Site::with_config(config);
+fn start(config: &str) -> (TempStore, Daemon) {
+    let site = TempStore::with_config(config);
     let d = Daemon::serve(&site.config(), Duration::from_secs(30));
     (site, d)
 }

@@ -13,7 +13,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use common::{Daemon, Site};
+use common::{Daemon, TempStore};
 
 /// How long a change may take to be served.
 const LIMIT: Duration = Duration::from_secs(10);
@@ -80,12 +80,12 @@ fn write_article(path: impl AsRef<Path>, crumb: &str, title: &str) {
 }
 
 /// The store folder of `site`.
-fn store(site: &Site) -> PathBuf {
+fn store(site: &TempStore) -> PathBuf {
     site.config().parent().unwrap().join("store")
 }
 
 /// A folder next to the store: outside it, on the same filesystem.
-fn outside(site: &Site) -> PathBuf {
+fn outside(site: &TempStore) -> PathBuf {
     let dir = site.config().parent().unwrap().join("outside");
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -225,7 +225,7 @@ fn metric(d: &Daemon, name: &str) -> Option<f64> {
 
 #[test]
 fn created_file_is_served_in_its_category() {
-    let site = Site::new();
+    let site = TempStore::new();
     let d = site.start();
     let kept = validators(&d, TIN_TUC);
     let title = "Thông báo vừa được tạo";
@@ -244,7 +244,7 @@ fn created_file_is_served_in_its_category() {
 fn a_relative_store_in_a_config_named_relatively_is_followed() {
     // What `cargo run` does: ./config.toml with `store = "store"`, found from the
     // working directory. The watcher reports absolute paths; they must still match.
-    let site = Site::new();
+    let site = TempStore::new();
     let dir = site.config().parent().unwrap().to_owned();
     std::fs::write(
         site.config(),
@@ -263,7 +263,7 @@ fn a_relative_store_in_a_config_named_relatively_is_followed() {
 
 #[test]
 fn modified_file_replaces_its_item() {
-    let site = Site::new();
+    let site = TempStore::new();
     let d = site.start();
     let kept = validators(&d, TIN_TUC);
     let before = titles(&d, "/feeds/thong-bao.rss");
@@ -285,7 +285,7 @@ fn modified_file_replaces_its_item() {
 
 #[test]
 fn deleted_file_leaves_the_feeds() {
-    let site = Site::new();
+    let site = TempStore::new();
     let d = site.start();
     let kept = validators(&d, TIN_TUC);
     assert!(has(&titles(&d, "/feed.rss"), TIEP_DAN.1));
@@ -299,7 +299,7 @@ fn deleted_file_leaves_the_feeds() {
 
 #[test]
 fn file_renamed_inside_the_store_changes_its_id() {
-    let site = Site::new();
+    let site = TempStore::new();
     let d = site.start();
     let kept = validators(&d, TIN_TUC);
     let dir = store(&site).join("thong-bao");
@@ -323,7 +323,7 @@ fn file_renamed_inside_the_store_changes_its_id() {
 
 #[test]
 fn file_moved_in_from_outside_is_served() {
-    let site = Site::new();
+    let site = TempStore::new();
     let d = site.start();
     let kept = validators(&d, TIN_TUC);
     let title = "Thông báo chuyển vào kho";
@@ -339,7 +339,7 @@ fn file_moved_in_from_outside_is_served() {
 
 #[test]
 fn file_moved_out_of_the_store_leaves() {
-    let site = Site::new();
+    let site = TempStore::new();
     let d = site.start();
     let kept = validators(&d, TIN_TUC);
     std::fs::rename(
@@ -357,7 +357,7 @@ fn file_moved_out_of_the_store_leaves() {
 /// An editor's atomic save: the new text goes to `temp` (an ignored name in the
 /// same folder), which is then renamed over the article.
 fn atomic_save(temp: &str, title: &str) {
-    let site = Site::new();
+    let site = TempStore::new();
     let d = site.start();
     let kept = validators(&d, TIN_TUC);
     let before = links(&d, "/feed.rss");
@@ -394,7 +394,7 @@ fn atomic_save_through_a_tilde_file() {
 
 #[test]
 fn folder_moved_in_from_outside_makes_a_category() {
-    let site = Site::new();
+    let site = TempStore::new();
     let d = site.start();
     let kept_paths = tin_tuc_and(&["/feeds/thong-bao.rss", "/feeds/thong-bao.json"]);
     let kept = validators(&d, &kept_paths);
@@ -415,7 +415,7 @@ fn folder_moved_in_from_outside_makes_a_category() {
 
 #[test]
 fn folder_made_then_written_makes_a_category() {
-    let site = Site::new();
+    let site = TempStore::new();
     let d = site.start();
     let kept_paths = tin_tuc_and(&["/feeds/thong-bao.rss", "/feeds/thong-bao.atom"]);
     let kept = validators(&d, &kept_paths);
@@ -446,7 +446,7 @@ fn folder_made_then_written_makes_a_category() {
 
 #[test]
 fn folder_renamed_moves_its_articles() {
-    let site = Site::new();
+    let site = TempStore::new();
     let d = site.start();
     let kept = validators(&d, TIN_TUC);
     let root = store(&site);
@@ -483,7 +483,7 @@ fn folder_renamed_moves_its_articles() {
 
 #[test]
 fn folder_deleted_with_contents_removes_its_feed() {
-    let site = Site::new();
+    let site = TempStore::new();
     let d = site.start();
     let kept = validators(&d, TIN_TUC);
     std::fs::remove_dir_all(store(&site).join("thong-bao")).unwrap();
@@ -500,7 +500,7 @@ fn folder_deleted_with_contents_removes_its_feed() {
 
 #[test]
 fn store_root_deleted_then_recreated() {
-    let site = Site::new();
+    let site = TempStore::new();
     let d = site.start();
     let root = store(&site);
     let before = validators(&d, EVERYTHING);
@@ -531,7 +531,7 @@ fn store_root_deleted_then_recreated() {
 
 #[test]
 fn store_root_replaced_by_a_rename_is_followed() {
-    let site = Site::with_config(RECONCILE_OFTEN);
+    let site = TempStore::with_config(RECONCILE_OFTEN);
     let d = site.start();
     let root = store(&site);
     let new = outside(&site).join("new-store");
@@ -560,7 +560,7 @@ fn store_root_replaced_by_a_rename_is_followed() {
 /// A served article saved broken keeps its last good version and is reported;
 /// a good save is then picked up.
 fn broken_save(broken: &[u8]) {
-    let site = Site::with_config(RECONCILE_OFTEN);
+    let site = TempStore::with_config(RECONCILE_OFTEN);
     let d = site.start();
     let paths = tin_tuc_and(&[
         "/feed.rss",
@@ -601,7 +601,7 @@ fn file_saved_as_binary_keeps_its_last_good_version() {
 
 #[test]
 fn temp_swap_and_dot_files_are_never_served() {
-    let site = Site::with_config(RECONCILE_OFTEN);
+    let site = TempStore::with_config(RECONCILE_OFTEN);
     let d = site.start();
     let before = validators(&d, EVERYTHING);
     let dir = store(&site).join("thong-bao");
@@ -633,7 +633,7 @@ fn temp_swap_and_dot_files_are_never_served() {
 
 #[test]
 fn sighup_applies_a_good_config_and_keeps_it_over_a_bad_one() {
-    let site = Site::new();
+    let site = TempStore::new();
     let d = site.start();
     assert!(titles(&d, "/feed.rss").len() > 2);
     let original = std::fs::read_to_string(site.config()).unwrap();
@@ -668,7 +668,7 @@ fn reconciliation_repairs_what_events_miss() {
     // outside the store changes it unseen, so only the periodic comparison of
     // (size, mtime) can find it. Edits through the store's own paths are
     // usually seen by inotify first, which is why this roundabout edit is used.
-    let site = Site::with_config("[watch]\nreconcile_secs = 1\n");
+    let site = TempStore::with_config("[watch]\nreconcile_secs = 1\n");
     let d = site.start();
     let kept = validators(&d, TIN_TUC);
     let link = outside(&site).join("hard-link.txt");
@@ -692,7 +692,7 @@ fn reconciliation_repairs_what_events_miss() {
 
 #[test]
 fn metrics_count_files_and_update_latency() {
-    let site = Site::new();
+    let site = TempStore::new();
     let d = site.start();
     // A file written right at start may be found by the start-up re-check rather
     // than by an event; the second one comes well after, through the watcher.

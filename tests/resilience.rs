@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use common::{Daemon, Site, BASE_URL};
+use common::{Daemon, TempStore, BASE_URL};
 
 const START: Duration = Duration::from_secs(30);
 
@@ -108,7 +108,7 @@ fn load(
 
 #[test]
 fn kill_9_under_load_then_restart_serves_the_same_bytes() {
-    let site = Site::with_config("[http]\nshutdown_grace_secs = 1\n");
+    let site = TempStore::with_config("[http]\nshutdown_grace_secs = 1\n");
     let mut d = Daemon::serve(&site.config(), START);
     let paths = feed_paths(&d);
     assert!(paths.len() >= 2 + 3 * 5, "{paths:?}");
@@ -190,7 +190,7 @@ impl Drop for Writable {
 
 #[test]
 fn a_read_only_store_is_served_and_never_written() {
-    let site = Site::with_config("[http]\nshutdown_grace_secs = 1\n");
+    let site = TempStore::with_config("[http]\nshutdown_grace_secs = 1\n");
     let store = site.config().parent().unwrap().join("store");
     // Old mtimes, so a rewrite within the same second would still show.
     let old = SystemTime::UNIX_EPOCH + Duration::from_secs(1_600_000_000);

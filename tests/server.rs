@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::time::{Duration, SystemTime};
 
-use common::{assert_well_formed_xml, run, Daemon, Reply, Site, BASE_URL};
+use common::{assert_well_formed_xml, run, Daemon, Reply, TempStore, BASE_URL};
 
 const RSS: &str = "application/rss+xml; charset=utf-8";
 const ATOM: &str = "application/atom+xml; charset=utf-8";
@@ -127,7 +127,7 @@ fn site_paths(d: &Daemon) -> Vec<String> {
 
 #[test]
 fn feeds_in_every_format_and_encoding() {
-    let site = Site::new();
+    let site = TempStore::new();
     let d = site.start();
     for (path, content_type) in FEEDS {
         let identity = d.get(path, &[]);
@@ -183,7 +183,7 @@ fn feeds_in_every_format_and_encoding() {
 
 #[test]
 fn negotiation_picks_the_best_acceptable_coding() {
-    let site = Site::new();
+    let site = TempStore::new();
     let d = site.start();
     for (accept_encoding, expected) in [
         ("gzip, deflate, br", Some("br")),
@@ -220,7 +220,7 @@ fn assert_full(r: &Reply, full: &Reply, what: &str) {
 
 #[test]
 fn conditional_get() {
-    let site = Site::new();
+    let site = TempStore::new();
     let d = site.start();
     for (path, _) in FEEDS {
         // The tag of another encoding of the same feed must not validate this one.
@@ -283,7 +283,7 @@ fn conditional_get() {
 
 #[test]
 fn head_has_the_headers_of_get_and_no_body() {
-    let site = Site::new();
+    let site = TempStore::new();
     let d = site.start();
     let mut paths: Vec<&str> = FEEDS.iter().map(|(p, _)| *p).collect();
     paths.extend([
@@ -327,7 +327,7 @@ fn head_has_the_headers_of_get_and_no_body() {
 
 #[test]
 fn unknown_paths_are_404() {
-    let site = Site::new();
+    let site = TempStore::new();
     let d = site.start();
     for path in [
         "/nope",
@@ -362,7 +362,7 @@ fn unknown_paths_are_404() {
 
 #[test]
 fn other_methods_are_405() {
-    let site = Site::new();
+    let site = TempStore::new();
     let d = site.start();
     for path in ["/feed.rss", "/feeds/tin-tuc/thoi-su.json", "/", "/healthz"] {
         for method in ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"] {
@@ -379,7 +379,7 @@ fn other_methods_are_405() {
 
 #[test]
 fn health_and_metrics() {
-    let site = Site::new();
+    let site = TempStore::new();
     let d = site.start();
     let r = d.get("/healthz", &[]);
     assert_eq!(r.status, 200);
@@ -396,7 +396,7 @@ fn health_and_metrics() {
 
 #[test]
 fn front_page_links_resolve() {
-    let site = Site::new();
+    let site = TempStore::new();
     let d = site.start();
     let r = d.get("/", &[]);
     assert_eq!(r.status, 200);
@@ -435,7 +435,7 @@ fn front_page_links_resolve() {
 
 #[test]
 fn opml_lists_every_feed() {
-    let site = Site::new();
+    let site = TempStore::new();
     let d = site.start();
     let r = d.get("/feeds.opml", &[]);
     assert_eq!(r.status, 200);
@@ -487,7 +487,7 @@ fn items(feed: &feed_rs::model::Feed) -> Vec<(String, String)> {
 
 #[test]
 fn feed_items_link_to_their_article_pages() {
-    let site = Site::new();
+    let site = TempStore::new();
     let d = site.start();
     let mut pages = BTreeMap::new();
     for path in site_paths(&d).iter().filter(|p| p.ends_with(".rss")) {
@@ -526,7 +526,7 @@ fn feed_items_link_to_their_article_pages() {
 
 #[test]
 fn two_daemons_on_one_store_serve_the_same_bytes() {
-    let site = Site::new();
+    let site = TempStore::new();
     let a = site.start();
     let b = site.start();
     assert_ne!(a.port, b.port);
@@ -553,7 +553,7 @@ fn config_file(toml: &str) -> (tempfile::TempDir, std::path::PathBuf) {
 
 #[test]
 fn bad_config_exits_64_naming_the_key() {
-    let store = Site::new();
+    let store = TempStore::new();
     for (toml, key) in [
         ("colour = \"red\"\n", "colour"),
         ("[http]\ncache_max_ages = 5\n", "cache_max_ages"),
@@ -584,7 +584,7 @@ fn bad_config_exits_64_naming_the_key() {
 
 #[test]
 fn a_taken_port_is_a_runtime_failure() {
-    let site = Site::new();
+    let site = TempStore::new();
     let d = site.start();
     let taken = format!("127.0.0.1:{}", d.port);
     let config = site.config();
@@ -633,7 +633,7 @@ fn bantin_config_names_the_config_file_and_the_flag_wins() {
 
 #[test]
 fn sigterm_stops_the_daemon_with_exit_0() {
-    let site = Site::new();
+    let site = TempStore::new();
     let mut d = site.start();
     // Leave a keep-alive connection idle in the client's pool: shutdown must not wait on it.
     assert_eq!(d.get("/feed.rss", &[]).status, 200);
@@ -646,7 +646,7 @@ fn sigterm_stops_the_daemon_with_exit_0() {
 
 #[test]
 fn sigint_stops_the_daemon_with_exit_0() {
-    let site = Site::new();
+    let site = TempStore::new();
     let mut d = site.start();
     d.signal(rustix::process::Signal::INT);
     let status = d
@@ -677,7 +677,7 @@ fn paragraphs_of(rel: &str) -> Vec<String> {
 fn article_pages_show_the_whole_article_in_a_feed_or_not() {
     // With one item per feed, most articles are in no feed: their text is not in
     // memory and must be read back from the store for their pages.
-    let site = Site::with_config("[feeds]\nitems = 1\n");
+    let site = TempStore::with_config("[feeds]\nitems = 1\n");
     let d = site.start();
     for (id, in_a_feed) in [
         ("thong-bao/lich-tiep-cong-dan-thang-6-2021", false),

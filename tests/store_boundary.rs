@@ -16,7 +16,7 @@ use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use common::{Daemon, Site};
+use common::{Daemon, TempStore};
 
 /// How long a change may take to be served.
 const LIMIT: Duration = Duration::from_secs(10);
@@ -38,12 +38,12 @@ const PASSWD: &str = "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/
 /// The title of the article kept outside the store.
 const SECRET: &str = "Bí mật bên ngoài kho";
 
-fn store(site: &Site) -> PathBuf {
+fn store(site: &TempStore) -> PathBuf {
     site.config().parent().unwrap().join("store")
 }
 
 /// A folder next to the store holding a valid article and a passwd-like file.
-fn outside(site: &Site) -> PathBuf {
+fn outside(site: &TempStore) -> PathBuf {
     let dir = site.config().parent().unwrap().join("outside");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("bi-mat.txt"), article(SECRET)).unwrap();
@@ -103,7 +103,7 @@ fn wait_until(d: &Daemon, what: &str, mut ok: impl FnMut() -> bool) {
 
 /// Writes a real article (named `stem`) into the store and waits until it is
 /// served: every change made before it has then been looked at.
-fn add_real_article(d: &Daemon, site: &Site, stem: &str) {
+fn add_real_article(d: &Daemon, site: &TempStore, stem: &str) {
     let title = format!("Bài thật {stem}");
     std::fs::write(
         store(site).join(format!("thong-bao/{stem}.txt")),
@@ -153,7 +153,7 @@ fn feeds(d: &Daemon) -> (String, String) {
 
 #[test]
 fn a_folder_symlink_out_of_the_store_created_live_is_not_followed() {
-    let site = Site::new();
+    let site = TempStore::new();
     let out = outside(&site);
     let d = site.start();
     let before = feeds(&d);
@@ -187,7 +187,7 @@ fn a_folder_symlink_out_of_the_store_created_live_is_not_followed() {
 
 #[test]
 fn a_folder_symlink_out_of_the_store_present_at_start_is_not_followed() {
-    let site = Site::new();
+    let site = TempStore::new();
     let out = outside(&site);
     symlink(&out, store(&site).join("ngoai")).unwrap();
     symlink("/etc", store(&site).join("sys")).unwrap();
@@ -224,7 +224,7 @@ fn assert_no_loop_ids(d: &Daemon) {
 
 #[test]
 fn a_folder_loop_created_live_duplicates_nothing() {
-    let site = Site::new();
+    let site = TempStore::new();
     let d = site.start();
     let articles = count(&d);
     symlink("..", store(&site).join("tin-tuc/up")).unwrap();
@@ -235,7 +235,7 @@ fn a_folder_loop_created_live_duplicates_nothing() {
 
 #[test]
 fn a_folder_loop_present_at_start_duplicates_nothing() {
-    let site = Site::new();
+    let site = TempStore::new();
     symlink("..", store(&site).join("tin-tuc/up")).unwrap();
     let d = site.start();
     let articles = count(&d);
@@ -266,7 +266,7 @@ fn check_report(store: &Path, path: &Path) -> serde_json::Value {
 
 /// A link to a file outside is rejected and reported; a link to a file inside
 /// is served under the link's own id.
-fn assert_file_links(d: &Daemon, site: &Site) {
+fn assert_file_links(d: &Daemon, site: &TempStore) {
     assert_ne!(d.get("/articles/thong-bao/ngoai", &[]).status, 200);
     assert!(!ids(d).iter().any(|id| id == "thong-bao/ngoai"));
     assert!(!body(d, "/feed.rss").contains(SECRET));
@@ -288,7 +288,7 @@ fn assert_file_links(d: &Daemon, site: &Site) {
     });
 }
 
-fn make_file_links(site: &Site, out: &Path) {
+fn make_file_links(site: &TempStore, out: &Path) {
     let s = store(site);
     symlink(out.join("bi-mat.txt"), s.join("thong-bao/ngoai.txt")).unwrap();
     symlink(
@@ -300,7 +300,7 @@ fn make_file_links(site: &Site, out: &Path) {
 
 #[test]
 fn file_symlinks_created_live_are_served_only_inside_the_store() {
-    let site = Site::new();
+    let site = TempStore::new();
     let out = outside(&site);
     let d = site.start();
     let articles = count(&d);
@@ -313,7 +313,7 @@ fn file_symlinks_created_live_are_served_only_inside_the_store() {
 
 #[test]
 fn file_symlinks_present_at_start_are_served_only_inside_the_store() {
-    let site = Site::new();
+    let site = TempStore::new();
     let out = outside(&site);
     make_file_links(&site, &out);
     let d = site.start();

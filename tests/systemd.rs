@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{Daemon, Launch, Site};
+use common::{Daemon, Launch, TempStore};
 use rustix::process::Signal;
 
 const BIN: &str = env!("CARGO_BIN_EXE_bantin");
@@ -43,7 +43,7 @@ fn expect_message(sock: &UnixDatagram, want: &str, seen: &mut Vec<String>) -> St
 
 #[test]
 fn sd_notify_ready_watchdog_reload_stopping() {
-    let site = Site::new();
+    let site = TempStore::new();
     let dir = tempfile::tempdir().unwrap();
     let sock_path = dir.path().join("notify.sock");
     let sock = UnixDatagram::bind(&sock_path).unwrap();
@@ -90,7 +90,7 @@ fn sd_notify_ready_watchdog_reload_stopping() {
 
 #[test]
 fn serves_on_a_socket_passed_by_systemd() {
-    let site = Site::new();
+    let site = TempStore::new();
     let config = site.config();
     // systemd-socket-activate binds the socket, and on the first connection execs
     // the daemon with it as fd 3 (LISTEN_FDS=1, LISTEN_PID), as systemd does. It

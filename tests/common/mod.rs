@@ -50,18 +50,18 @@ const ESCAPED: (&str, &str) = (
 );
 
 /// A temp folder holding a store and a config file that points at it.
-pub struct Site {
+pub struct TempStore {
     dir: TempDir,
 }
 
-impl Site {
+impl TempStore {
     /// A store with a few sample articles and a config listening on port 0.
-    pub fn new() -> Site {
-        Site::with_config("")
+    pub fn new() -> TempStore {
+        TempStore::with_config("")
     }
 
-    /// Like [`Site::new`], with `extra` TOML appended to the config.
-    pub fn with_config(extra: &str) -> Site {
+    /// Like [`TempStore::new`], with `extra` TOML appended to the config.
+    pub fn with_config(extra: &str) -> TempStore {
         let dir = tempfile::tempdir().expect("create a temp dir");
         let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
         let store = dir.path().join("store");
@@ -80,7 +80,7 @@ impl Site {
         let store = toml::Value::String(store.to_str().expect("a UTF-8 temp path").to_owned());
         let config = format!("store = {store}\nlisten = \"127.0.0.1:0\"\n{extra}\n");
         std::fs::write(dir.path().join("config.toml"), config).unwrap();
-        Site { dir }
+        TempStore { dir }
     }
 
     /// The config file.
