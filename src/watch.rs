@@ -1,13 +1,14 @@
-//! Following the store live: filesystem events → paths to read again → a new
-//! snapshot, plus periodic reconciliation that repairs whatever events missed.
+//! Following the store live: filesystem events → paths to refresh in the
+//! catalog, plus periodic reconciliation that repairs whatever events missed.
 //!
 //! Events are hints, not facts: editors replace files, inotify drops events under
 //! load, some filesystems send none. So an event only names a path to re-examine,
 //! and every `reconcile_secs` (and on any overflow or watcher error) the whole
 //! store is compared with the catalog by (path, size, mtime).
 //!
-//! One thread owns the catalog and the current site; it is the only writer of the
-//! shared snapshot, so updates never race and readers never block.
+//! One thread owns the catalog and publishes what each refresh changed (see
+//! `publish`); it is the only publisher after start-up, so updates never race
+//! and readers never block.
 
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};

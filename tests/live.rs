@@ -11,14 +11,12 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{Daemon, TempStore};
 
 /// How long a change may take to be served.
 const LIMIT: Duration = Duration::from_secs(10);
-/// How often the feeds are looked at while waiting.
-const POLL: Duration = Duration::from_millis(50);
 
 /// The feeds of the `tin-tuc` categories: a change under `thong-bao/` leaves them alone.
 const TIN_TUC: &[&str] = &[
@@ -91,13 +89,6 @@ fn outside(site: &TempStore) -> PathBuf {
     dir
 }
 
-/// A GET that must succeed; the body as text.
-fn body(d: &Daemon, path: &str) -> String {
-    let r = d.get(path, &[]);
-    assert_eq!(r.status, 200, "GET {path}");
-    r.text()
-}
-
 /// The item titles of an RSS feed, in order.
 fn titles(d: &Daemon, path: &str) -> Vec<String> {
     items(d, path, "title")
@@ -113,7 +104,7 @@ fn links(d: &Daemon, path: &str) -> Vec<String> {
 
 /// The text of element `<name>` of each `<item>` of an RSS feed.
 fn items(d: &Daemon, path: &str, name: &str) -> Vec<String> {
-    let text = body(d, path);
+    let text = d.body(path);
     let (open, close) = (format!("<{name}>"), format!("</{name}>"));
     text.split("<item>")
         .skip(1)
@@ -125,27 +116,14 @@ fn items(d: &Daemon, path: &str, name: &str) -> Vec<String> {
         .collect()
 }
 
-/// Polls every 50 ms, for at most 10 s, until `ok` holds.
-fn wait_until(d: &Daemon, what: &str, mut ok: impl FnMut() -> bool) {
-    let deadline = Instant::now() + LIMIT;
-    while !ok() {
-        assert!(
-            Instant::now() < deadline,
-            "{what}: not served within {LIMIT:?}; daemon stderr:\n{}",
-            d.stderr()
-        );
-        std::thread::sleep(POLL);
-    }
-}
-
 /// Waits until the RSS feed at `path` lists an item titled `title`.
 fn wait_for_title(d: &Daemon, what: &str, path: &str, title: &str) {
-    wait_until(d, what, || has(&titles(d, path), title));
+    d.wait_until(what, || has(&titles(d, path), title));
 }
 
 /// Waits until the RSS feed at `path` is served with `count` items.
 fn wait_for_items(d: &Daemon, what: &str, path: &str, count: usize) {
-    wait_until(d, what, || {
+    d.wait_until(what, || {
         d.get(path, &[]).status == 200 && titles(d, path).len() == count
     });
 }
@@ -194,8 +172,9 @@ fn assert_steady(d: &Daemon, paths: &[&str], before: &[(String, u16, String, Str
     // Past the debounce window, so a batch of events from before this call has
     // reached the watch thread ahead of the reconciliation.
     let since = unix_now() + 0.1;
-    wait_until(d, "a reconciliation after the change", || {
-        metric(d, "bantin_last_reconcile_timestamp_seconds").is_some_and(|t| t > since)
+    d.wait_until("a reconciliation after the change", || {
+        d.metric("bantin_last_reconcile_timestamp_seconds")
+            .is_some_and(|t| t > since)
     });
     assert_kept(d, paths, before);
 }
@@ -212,15 +191,6 @@ const RECONCILE_OFTEN: &str = "[watch]\nreconcile_secs = 1\n";
 
 fn has(list: &[String], s: &str) -> bool {
     list.iter().any(|x| x == s)
-}
-
-/// The value of an unlabelled metric line `name value`.
-fn metric(d: &Daemon, name: &str) -> Option<f64> {
-    body(d, "/metrics").lines().find_map(|l| {
-        l.strip_prefix(name)
-            .and_then(|rest| rest.strip_prefix(' '))
-            .map(|v| v.trim().parse().unwrap())
-    })
 }
 
 #[test]
@@ -256,7 +226,7 @@ fn a_relative_store_in_a_config_named_relatively_is_followed() {
     write_article(dir.join("store/thong-bao/tuong-doi.txt"), THONG_BAO, title);
     wait_for_title(&d, "the new article", "/feeds/thong-bao.rss", title);
     std::fs::remove_file(dir.join("store/thong-bao/tuong-doi.txt")).unwrap();
-    wait_until(&d, "the article to leave", || {
+    d.wait_until("the article to leave", || {
         !has(&titles(&d, "/feed.rss"), title)
     });
 }
@@ -290,7 +260,7 @@ fn deleted_file_leaves_the_feeds() {
     let kept = validators(&d, TIN_TUC);
     assert!(has(&titles(&d, "/feed.rss"), TIEP_DAN.1));
     std::fs::remove_file(store(&site).join(format!("thong-bao/{}.txt", TIEP_DAN.0))).unwrap();
-    wait_until(&d, "the deletion", || {
+    d.wait_until("the deletion", || {
         !has(&titles(&d, "/feed.rss"), TIEP_DAN.1)
     });
     assert_eq!(titles(&d, "/feeds/thong-bao.rss"), [CAP_NUOC.1]);
@@ -310,7 +280,7 @@ fn file_renamed_inside_the_store_changes_its_id() {
     .unwrap();
     let old = format!("/articles/thong-bao/{}", CAP_NUOC.0);
     let new = "/articles/thong-bao/cap-nuoc-doi-ten";
-    wait_until(&d, "the renamed article", || {
+    d.wait_until("the renamed article", || {
         let l = links(&d, "/feed.rss");
         has(&l, new) && !has(&l, &old)
     });
@@ -347,7 +317,7 @@ fn file_moved_out_of_the_store_leaves() {
         outside(&site).join("ra-ngoai.txt"),
     )
     .unwrap();
-    wait_until(&d, "the moved-out article gone", || {
+    d.wait_until("the moved-out article gone", || {
         !has(&titles(&d, "/feed.rss"), TIEP_DAN.1)
     });
     assert_eq!(titles(&d, "/feeds/thong-bao.rss"), [CAP_NUOC.1]);
@@ -456,7 +426,7 @@ fn folder_renamed_moves_its_articles() {
         format!("/articles/thong-bao-cu/{}", TIEP_DAN.0),
         format!("/articles/thong-bao-cu/{}", CAP_NUOC.0),
     ];
-    wait_until(&d, "the renamed folder", || {
+    d.wait_until("the renamed folder", || {
         let mut l = links(&d, "/feeds/thong-bao.rss");
         l.sort();
         l == expected
@@ -487,7 +457,7 @@ fn folder_deleted_with_contents_removes_its_feed() {
     let d = site.start();
     let kept = validators(&d, TIN_TUC);
     std::fs::remove_dir_all(store(&site).join("thong-bao")).unwrap();
-    wait_until(&d, "the deleted folder's feed gone", || {
+    d.wait_until("the deleted folder's feed gone", || {
         d.get("/feeds/thong-bao.rss", &[]).status == 404
     });
     let t = titles(&d, "/feed.rss");
@@ -504,10 +474,10 @@ fn store_root_deleted_then_recreated() {
     let d = site.start();
     let root = store(&site);
     let before = validators(&d, EVERYTHING);
-    assert_eq!(metric(&d, "bantin_store_root_present"), Some(1.0));
+    assert_eq!(d.metric("bantin_store_root_present"), Some(1.0));
     std::fs::remove_dir_all(&root).unwrap();
-    wait_until(&d, "the removal noticed", || {
-        metric(&d, "bantin_store_root_present") == Some(0.0)
+    d.wait_until("the removal noticed", || {
+        d.metric("bantin_store_root_present") == Some(0.0)
             && d.stderr().contains("serving the last good state")
     });
     // While it is gone, everything keeps being served exactly as before.
@@ -515,16 +485,16 @@ fn store_root_deleted_then_recreated() {
     let title = "Kho được tạo lại";
     std::fs::create_dir_all(root.join("thong-bao")).unwrap();
     write_article(root.join("thong-bao/moi.txt"), THONG_BAO, title);
-    wait_until(&d, "the new store's contents", || {
+    d.wait_until("the new store's contents", || {
         titles(&d, "/feed.rss") == [title]
     });
-    assert_eq!(metric(&d, "bantin_store_root_present"), Some(1.0));
+    assert_eq!(d.metric("bantin_store_root_present"), Some(1.0));
     assert_eq!(titles(&d, "/feeds/thong-bao.rss"), [title]);
     assert_eq!(d.get("/feeds/tin-tuc/thoi-su.rss", &[]).status, 404);
     // And the new root is followed.
     let later = "Bài sau khi tạo lại kho";
     write_article(root.join("thong-bao/sau.txt"), THONG_BAO, later);
-    wait_until(&d, "a file in the new store", || {
+    d.wait_until("a file in the new store", || {
         titles(&d, "/feed.rss").len() == 2 && has(&titles(&d, "/feed.rss"), later)
     });
 }
@@ -541,7 +511,7 @@ fn store_root_replaced_by_a_rename_is_followed() {
     // The usual deployment swap: old root aside, new root in its place.
     std::fs::rename(&root, outside(&site).join("old-store")).unwrap();
     std::fs::rename(&new, &root).unwrap();
-    wait_until(&d, "the swapped-in store", || {
+    d.wait_until("the swapped-in store", || {
         titles(&d, "/feed.rss") == [title]
     });
     // Changes to the new root are followed (not the old one, now elsewhere).
@@ -569,11 +539,11 @@ fn broken_save(broken: &[u8]) {
         "/feeds/thong-bao.json",
     ]);
     let before = validators(&d, &paths);
-    assert_eq!(metric(&d, "bantin_files_rejected"), Some(0.0));
+    assert_eq!(d.metric("bantin_files_rejected"), Some(0.0));
     let file = store(&site).join(format!("thong-bao/{}.txt", CAP_NUOC.0));
     std::fs::write(&file, broken).unwrap();
-    wait_until(&d, "the broken file reported", || {
-        metric(&d, "bantin_files_rejected") == Some(1.0)
+    d.wait_until("the broken file reported", || {
+        d.metric("bantin_files_rejected") == Some(1.0)
     });
     assert_steady(&d, &paths, &before);
     assert!(has(&titles(&d, "/feeds/thong-bao.rss"), CAP_NUOC.1));
@@ -581,8 +551,8 @@ fn broken_save(broken: &[u8]) {
     write_article(&file, THONG_BAO, title);
     wait_for_title(&d, "the good save", "/feeds/thong-bao.rss", title);
     assert!(!has(&titles(&d, "/feeds/thong-bao.rss"), CAP_NUOC.1));
-    wait_until(&d, "the rejection cleared", || {
-        metric(&d, "bantin_files_rejected") == Some(0.0)
+    d.wait_until("the rejection cleared", || {
+        d.metric("bantin_files_rejected") == Some(0.0)
     });
     assert_kept(&d, TIN_TUC, &before[..TIN_TUC.len()]);
 }
@@ -621,7 +591,7 @@ fn temp_swap_and_dot_files_are_never_served() {
         write_article(&path, THONG_BAO, &format!("Tệp ẩn số {i}"));
     }
     assert_steady(&d, EVERYTHING, &before);
-    assert_eq!(metric(&d, "bantin_files_rejected"), Some(0.0));
+    assert_eq!(d.metric("bantin_files_rejected"), Some(0.0));
     // A real article written after them is served, and none of them with it.
     let title = "Tệp thật bên cạnh tệp tạm";
     write_article(dir.join("that.txt"), THONG_BAO, title);
@@ -639,7 +609,7 @@ fn sighup_applies_a_good_config_and_keeps_it_over_a_bad_one() {
     let original = std::fs::read_to_string(site.config()).unwrap();
     std::fs::write(site.config(), format!("{original}\n[feeds]\nitems = 2\n")).unwrap();
     d.signal(rustix::process::Signal::HUP);
-    wait_until(&d, "two items", || titles(&d, "/feed.rss").len() == 2);
+    d.wait_until("two items", || titles(&d, "/feed.rss").len() == 2);
     let etag = validators(&d, &["/feed.rss"]);
 
     std::fs::write(
@@ -648,7 +618,7 @@ fn sighup_applies_a_good_config_and_keeps_it_over_a_bad_one() {
     )
     .unwrap();
     d.signal(rustix::process::Signal::HUP);
-    wait_until(&d, "the bad config reported", || {
+    d.wait_until("the bad config reported", || {
         d.stderr().contains("keeping the running configuration")
     });
     let err = d.stderr();
@@ -703,14 +673,15 @@ fn metrics_count_files_and_update_latency() {
         write_article(store(&site).join("thong-bao").join(file), THONG_BAO, title);
         wait_for_title(&d, "the new article", "/feed.rss", title);
     }
-    let text = body(&d, "/metrics");
+    let text = d.body("/metrics");
     assert!(
-        metric(&d, "bantin_files_added_total").is_some_and(|n| n >= 1.0),
+        d.metric("bantin_files_added_total")
+            .is_some_and(|n| n >= 1.0),
         "{text}"
     );
-    let count = metric(&d, "bantin_update_latency_seconds_count");
+    let count = d.metric("bantin_update_latency_seconds_count");
     assert!(count.is_some_and(|n| n >= 1.0), "{text}");
-    let sum = metric(&d, "bantin_update_latency_seconds_sum").unwrap();
+    let sum = d.metric("bantin_update_latency_seconds_sum").unwrap();
     assert!((0.0..LIMIT.as_secs_f64()).contains(&sum), "{text}");
     assert!(
         text.lines()
@@ -718,10 +689,11 @@ fn metrics_count_files_and_update_latency() {
         "{text}"
     );
     // The watch thread reconciles once before it follows any event.
-    let reconciled = metric(&d, "bantin_reconcile_seconds_count");
+    let reconciled = d.metric("bantin_reconcile_seconds_count");
     assert!(reconciled.is_some_and(|n| n >= 1.0), "{text}");
     assert!(
-        metric(&d, "bantin_last_reconcile_timestamp_seconds").is_some_and(|t| t > 1.7e9),
+        d.metric("bantin_last_reconcile_timestamp_seconds")
+            .is_some_and(|t| t > 1.7e9),
         "{text}"
     );
 }

@@ -14,14 +14,8 @@ mod common;
 
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use common::{Daemon, TempStore};
-
-/// How long a change may take to be served.
-const LIMIT: Duration = Duration::from_secs(10);
-/// How often the daemon is looked at while waiting.
-const POLL: Duration = Duration::from_millis(50);
 
 const THONG_BAO: &str = "Trang nhất » Thông báo";
 
@@ -51,15 +45,9 @@ fn outside(site: &TempStore) -> PathBuf {
     dir
 }
 
-fn body(d: &Daemon, path: &str) -> String {
-    let r = d.get(path, &[]);
-    assert_eq!(r.status, 200, "GET {path}");
-    r.text()
-}
-
 /// The article count `/healthz` reports.
 fn count(d: &Daemon) -> usize {
-    let text = body(d, "/healthz");
+    let text = d.body("/healthz");
     text.strip_prefix("ok: ")
         .and_then(|rest| rest.split(' ').next())
         .and_then(|n| n.parse().ok())
@@ -68,7 +56,7 @@ fn count(d: &Daemon) -> usize {
 
 /// The article ids in `/feed.json` (its item ids end in `article/<id>`).
 fn ids(d: &Daemon) -> Vec<String> {
-    let feed: serde_json::Value = serde_json::from_str(&body(d, "/feed.json")).unwrap();
+    let feed: serde_json::Value = serde_json::from_str(&d.body("/feed.json")).unwrap();
     feed["items"]
         .as_array()
         .unwrap()
@@ -80,27 +68,6 @@ fn ids(d: &Daemon) -> Vec<String> {
         .collect()
 }
 
-/// The value of the unlabelled metric `name`.
-fn metric(d: &Daemon, name: &str) -> f64 {
-    body(d, "/metrics")
-        .lines()
-        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no metric {name}"))
-}
-
-/// Polls until `ok` holds, at most [`LIMIT`].
-fn wait_until(d: &Daemon, what: &str, mut ok: impl FnMut() -> bool) {
-    let deadline = Instant::now() + LIMIT;
-    while !ok() {
-        assert!(
-            Instant::now() < deadline,
-            "{what}: not seen within {LIMIT:?}; daemon stderr:\n{}",
-            d.stderr()
-        );
-        std::thread::sleep(POLL);
-    }
-}
-
 /// Writes a real article (named `stem`) into the store and waits until it is
 /// served: every change made before it has then been looked at.
 fn add_real_article(d: &Daemon, site: &TempStore, stem: &str) {
@@ -110,9 +77,7 @@ fn add_real_article(d: &Daemon, site: &TempStore, stem: &str) {
         article(&title),
     )
     .unwrap();
-    wait_until(d, "the real article", || {
-        body(d, "/feed.rss").contains(&title)
-    });
+    d.wait_until("the real article", || d.body("/feed.rss").contains(&title));
 }
 
 /// Nothing under `/articles/<link>/` is served, no served id and no feed
@@ -126,10 +91,10 @@ fn assert_not_served(d: &Daemon, link: &str, names: &[&str]) {
         assert!(!id.split('/').any(|part| part == link), "served id {id}");
     }
     let everything = [
-        body(d, "/feeds.opml"),
-        body(d, "/feed.atom"),
-        body(d, "/feed.rss"),
-        body(d, "/"),
+        d.body("/feeds.opml"),
+        d.body("/feed.atom"),
+        d.body("/feed.rss"),
+        d.body("/"),
     ]
     .concat();
     assert!(
@@ -148,7 +113,7 @@ fn assert_not_served(d: &Daemon, link: &str, names: &[&str]) {
 
 /// What the folder-link cases compare: OPML and the Atom feed minus the real article.
 fn feeds(d: &Daemon) -> (String, String) {
-    (body(d, "/feeds.opml"), body(d, "/feed.atom"))
+    (d.body("/feeds.opml"), d.body("/feed.atom"))
 }
 
 #[test]
@@ -169,19 +134,19 @@ fn a_folder_symlink_out_of_the_store_created_live_is_not_followed() {
     assert_not_served(&d, "ngoai", &["bi-mat", "moi", "passwd"]);
     assert_not_served(&d, "sys", &["passwd", "hostname", "group", "os-release"]);
     assert_eq!(
-        body(&d, "/feeds.opml"),
+        d.body("/feeds.opml"),
         before.0,
         "the OPML list changed: a folder outside the store became a category"
     );
     // The Atom feed differs from before only by the real article.
-    let atom = body(&d, "/feed.atom");
+    let atom = d.body("/feed.atom");
     assert_eq!(
         atom.matches("<entry>").count(),
         before.1.matches("<entry>").count() + 1
     );
     // The links are reported as leading out of the store.
-    wait_until(&d, "the links reported", || {
-        metric(&d, "bantin_files_rejected") >= 2.0
+    d.wait_until("the links reported", || {
+        d.metric("bantin_files_rejected").unwrap_or(0.0) >= 2.0
     });
 }
 
@@ -193,7 +158,7 @@ fn a_folder_symlink_out_of_the_store_present_at_start_is_not_followed() {
     symlink("/etc", store(&site).join("sys")).unwrap();
     let d = site.start();
     let articles = count(&d);
-    let opml = body(&d, "/feeds.opml");
+    let opml = d.body("/feeds.opml");
     assert_not_served(&d, "ngoai", &["bi-mat", "passwd"]);
     assert_not_served(&d, "sys", &["passwd", "hostname", "group"]);
 
@@ -204,7 +169,7 @@ fn a_folder_symlink_out_of_the_store_present_at_start_is_not_followed() {
 
     assert_eq!(count(&d), articles + 1);
     assert_not_served(&d, "ngoai", &["bi-mat", "moi", "passwd"]);
-    assert_eq!(body(&d, "/feeds.opml"), opml);
+    assert_eq!(d.body("/feeds.opml"), opml);
 }
 
 /// `tin-tuc/up -> ..`: the store seen again through the loop.
@@ -245,7 +210,7 @@ fn a_folder_loop_present_at_start_duplicates_nothing() {
         article("Bài mới trong vòng"),
     )
     .unwrap();
-    wait_until(&d, "the article in the loop's folder", || {
+    d.wait_until("the article in the loop's folder", || {
         count(&d) == articles + 1
     });
     add_real_article(&d, &site, "sau-vong");
@@ -269,7 +234,7 @@ fn check_report(store: &Path, path: &Path) -> serde_json::Value {
 fn assert_file_links(d: &Daemon, site: &TempStore) {
     assert_ne!(d.get("/articles/thong-bao/ngoai", &[]).status, 200);
     assert!(!ids(d).iter().any(|id| id == "thong-bao/ngoai"));
-    assert!(!body(d, "/feed.rss").contains(SECRET));
+    assert!(!d.body("/feed.rss").contains(SECRET));
     let r = d.get("/articles/thong-bao/ben-trong", &[]);
     assert_eq!(r.status, 200, "the link to a file inside the store");
     assert!(r.text().contains("Tạm dừng cấp nước"));
@@ -283,8 +248,8 @@ fn assert_file_links(d: &Daemon, site: &TempStore) {
             .contains("outside the store"),
         "{report}"
     );
-    wait_until(d, "the outside link reported", || {
-        metric(d, "bantin_files_rejected") >= 1.0
+    d.wait_until("the outside link reported", || {
+        d.metric("bantin_files_rejected").unwrap_or(0.0) >= 1.0
     });
 }
 

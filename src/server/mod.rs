@@ -1,6 +1,6 @@
-//! The HTTP server: accept loop, routing, and responses built from the current
-//! snapshot. The request path does no work that can fail: every body, ETag and
-//! Last-Modified was computed when the snapshot was rendered.
+//! The HTTP server: the accept loop and the limits that keep a few clients from
+//! locking others out; the request path is in `routes`. The caller binds the
+//! socket and decides what shutdown means.
 
 pub mod clients;
 pub mod conditional;

@@ -439,6 +439,35 @@ impl Daemon {
         self.request("GET", path, headers)
     }
 
+    /// A GET that must answer 200; the body as text.
+    pub fn body(&self, path: &str) -> String {
+        let r = self.get(path, &[]);
+        assert_eq!(r.status, 200, "GET {path}");
+        r.text()
+    }
+
+    /// The value of the unlabelled metric `name`, if `/metrics` has it.
+    pub fn metric(&self, name: &str) -> Option<f64> {
+        self.body("/metrics")
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+    }
+
+    /// Polls every 50 ms until `ok` holds; fails the test, with the daemon's
+    /// log, if it does not within 10 s. `what` says what was waited for.
+    pub fn wait_until(&self, what: &str, mut ok: impl FnMut() -> bool) {
+        const LIMIT: Duration = Duration::from_secs(10);
+        let deadline = Instant::now() + LIMIT;
+        while !ok() {
+            assert!(
+                Instant::now() < deadline,
+                "{what}: not seen within {LIMIT:?}; daemon stderr:\n{}",
+                self.stderr()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// A request written by hand on a fresh connection with `Connection: close`;
     /// the body is every byte after the head, so it shows what is on the wire.
     pub fn raw(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> Reply {
