@@ -3,9 +3,13 @@
 //! however long the target, instead of hyper answering 431 once the unfinished
 //! line fills its 64 KiB head buffer.
 //!
-//! Only the start of the stream and the line after a head's empty line are
-//! taken for request lines (RFC 9112 §2.1: a request line, field lines, an
-//! empty line). A line there that starts with `GET ` or `HEAD ` and runs past
+//! Only the connection's first request line is looked at (RFC 9112 §2.1: a
+//! request line, field lines, an empty line); once that first head has ended,
+//! every byte passes untouched. Later request lines follow bodies this does not
+//! parse, so looking at them could take a body's bytes for a request line and
+//! change how the connection is framed: a proxy that reuses one upstream
+//! connection for several clients would then carry one client's bytes into
+//! another's request. A later over-long target gets hyper's 431. A line there that starts with `GET ` or `HEAD ` and runs past
 //! [`KEEP`] bytes passes its first [`KEEP`] bytes (a target longer than the
 //! route's limit), then its version and line end; the bytes between are
 //! dropped. Other methods have bodies this does not follow, so their lines pass
@@ -142,7 +146,8 @@ impl<S> LongTargets<S> {
                 self.tail.push_back(b);
                 (At::Cut, Step::Drop)
             }
-            At::Line { empty: true } if b == b'\n' => (At::LineStart { first: false }, Step::Keep),
+            // The first head has ended: nothing after it is looked at.
+            At::Line { empty: true } if b == b'\n' => (At::Off, Step::Keep),
             At::Line { .. } if b == b'\n' => (At::Line { empty: true }, Step::Keep),
             At::Line { empty } => (
                 At::Line {
