@@ -340,6 +340,10 @@ mod tests {
             format!("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\x04GET /{long}"),
             // Empty lines before a request.
             format!("\r\n{}", get("/")),
+            // After the first head nothing is looked at: a body that holds what
+            // looks like a long request line, and a later long target.
+            format!("POST / HTTP/1.1\r\nContent-Length: 100010\r\n\r\nGET /{long}\r\n\r\n"),
+            format!("{}{}", get("/"), get(&format!("/{long}"))),
         ];
         for input in cases {
             for chunk in [1, 4096] {
