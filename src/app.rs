@@ -1,6 +1,8 @@
 //! Lifecycle wiring: config → first full scan → bind → serve → drain on a signal.
 //! The only module that knows all the others.
 
+use std::os::fd::{AsFd, BorrowedFd};
+use std::os::unix::fs::MetadataExt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -115,10 +117,7 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("cannot listen on {} (the `listen` setting)", cfg.listen))?,
     };
-    let addr = listener.local_addr()?;
-    // Tests and scripts read this line to learn the port when listening on port 0.
-    println!("listening on {addr}");
-    tracing::info!("listening on {addr}");
+    announce(listener.local_addr()?);
     systemd::ready(&status_line(&published));
     systemd::spawn_watchdog(published);
     server::run(
@@ -133,6 +132,47 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
     tokio::task::spawn_blocking(move || watcher.stop()).await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Says where the daemon listens, once wherever a person reads it. The line on
+/// stdout is for tests and scripts, which read the port from it when listening
+/// on port 0; the log gets it too unless stdout already goes where the log does
+/// (a terminal both share, `2>&1` into one file, or the journal under systemd),
+/// where a second line would only repeat the first.
+fn announce(addr: std::net::SocketAddr) {
+    println!("listening on {addr}");
+    let journal = std::env::var("JOURNAL_STREAM").ok();
+    if !stdout_is_the_log(
+        file_id(std::io::stdout().as_fd()),
+        file_id(std::io::stderr().as_fd()),
+        journal.as_deref(),
+    ) {
+        tracing::info!("listening on {addr}");
+    }
+}
+
+/// The (device, inode) of the file behind `fd`: what tells whether two
+/// descriptors lead to the same terminal, pipe, file or journal stream.
+fn file_id(fd: BorrowedFd<'_>) -> Option<(u64, u64)> {
+    let meta = std::fs::File::from(fd.try_clone_to_owned().ok()?)
+        .metadata()
+        .ok()?;
+    Some((meta.dev(), meta.ino()))
+}
+
+/// Whether what is printed on stdout already reaches the log: stdout is the
+/// same file as stderr, or the journal stream that `JOURNAL_STREAM`
+/// (`DEVICE:INODE`, set by systemd) names.
+fn stdout_is_the_log(
+    stdout: Option<(u64, u64)>,
+    stderr: Option<(u64, u64)>,
+    journal_stream: Option<&str>,
+) -> bool {
+    let journal = journal_stream.and_then(|j| {
+        let (dev, ino) = j.split_once(':')?;
+        Some((dev.parse().ok()?, ino.parse().ok()?))
+    });
+    stdout.is_some() && (stdout == stderr || stdout == journal)
 }
 
 /// On each SIGHUP: re-read the configuration; a bad one is logged and the
@@ -196,4 +236,24 @@ async fn shutdown_signal(mut term: Signal, mut int: Signal) {
         _ = int.recv() => tracing::info!("SIGINT: shutting down"),
     }
     systemd::stopping();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stdout_is_the_log_when_it_shares_stderr_or_the_journal_stream() {
+        let (tty, pipe) = (Some((25, 7)), Some((14, 90210)));
+        // A terminal, or `2>&1`: one file.
+        assert!(stdout_is_the_log(tty, tty, None));
+        // Under systemd: stdout is the journal stream the log also reaches.
+        assert!(stdout_is_the_log(pipe, tty, Some("14:90210")));
+        // A script piping stdout apart from stderr: the log needs its own line.
+        assert!(!stdout_is_the_log(pipe, tty, None));
+        assert!(!stdout_is_the_log(pipe, tty, Some("14:1")));
+        assert!(!stdout_is_the_log(pipe, tty, Some("not a stream")));
+        // No stdout at all.
+        assert!(!stdout_is_the_log(None, None, None));
+    }
 }

@@ -50,6 +50,17 @@ pub fn claim(id: &str, held: bool, taken: bool) -> Result<(), FileError> {
     Ok(())
 }
 
+/// Why a file is rejected, and the (size, mtime) it was read at (none for a
+/// refusal while listing): what tells a change in a rejected file.
+#[derive(Debug, PartialEq, Eq)]
+struct Refusal {
+    reason: String,
+    stat: Option<Stat>,
+}
+
+/// The rejected files of part of the store, by path.
+type Refusals = BTreeMap<PathBuf, Refusal>;
+
 /// What one refresh changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Changes {
@@ -63,6 +74,31 @@ pub struct Changes {
     pub rejected: usize,
     /// The ids of the articles added, changed or removed.
     pub ids: BTreeSet<String>,
+    /// Files whose standing changed, in path order: for the log, which says so
+    /// once per change rather than once per refresh.
+    pub transitions: Vec<Transition>,
+}
+
+/// A file whose standing changed in one refresh.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transition {
+    /// The file.
+    pub path: PathBuf,
+    /// What it is now.
+    pub now: Standing,
+}
+
+/// Where a file stands after a change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Standing {
+    /// Rejected, for this reason: newly, for another reason than before, or
+    /// again after the file changed while rejected.
+    Rejected(String),
+    /// Rejected before, and now read and served.
+    Served,
+    /// Rejected before, and now no candidate any more (deleted, moved out,
+    /// renamed to a name that is ignored).
+    Gone,
 }
 
 impl Changes {
@@ -73,6 +109,7 @@ impl Changes {
         self.removed += other.removed;
         self.rejected += other.rejected;
         self.ids.extend(other.ids);
+        self.transitions.extend(other.transitions);
     }
 
     /// Whether the served articles may differ.
@@ -141,6 +178,7 @@ impl Catalog {
         } else {
             (sub, why)
         };
+        let rejected_before = self.rejected_under(sub);
         let known = || {
             self.files
                 .range(sub.to_owned()..)
@@ -205,7 +243,57 @@ impl Catalog {
                 self.files.insert(path, state);
             }
         }
+        changes.transitions = self.transitions(rejected_before, self.rejected_under(sub));
         Ok(changes)
+    }
+
+    /// The files under `sub` rejected now: why, and the (size, mtime) of those
+    /// that were read (refusals while listing have none).
+    fn rejected_under(&self, sub: &Path) -> Refusals {
+        let files = self
+            .files
+            .range(sub.to_owned()..)
+            .take_while(|(p, _)| p.starts_with(sub))
+            .filter_map(|(p, s)| {
+                let reason = s.error.as_ref()?.to_string();
+                let stat = Some(s.stat);
+                Some((p.clone(), Refusal { reason, stat }))
+            });
+        let listing = self
+            .listing_errors
+            .range(sub.to_owned()..)
+            .take_while(|(p, _)| p.starts_with(sub))
+            .map(|(p, e)| {
+                let reason = e.to_string();
+                (p.clone(), Refusal { reason, stat: None })
+            });
+        files.chain(listing).collect()
+    }
+
+    /// How the rejected files under one folder changed between `before` and
+    /// `after` (both from [`Self::rejected_under`]). A file still rejected for
+    /// the same reason at the same (size, mtime) did not change, however often
+    /// it is read again.
+    fn transitions(&self, mut before: Refusals, after: Refusals) -> Vec<Transition> {
+        let mut transitions = Vec::new();
+        for (path, now) in after {
+            if before.remove(&path).as_ref() != Some(&now) {
+                transitions.push(Transition {
+                    path,
+                    now: Standing::Rejected(now.reason),
+                });
+            }
+        }
+        for path in before.into_keys() {
+            let now = if self.files.contains_key(&path) {
+                Standing::Served
+            } else {
+                Standing::Gone
+            };
+            transitions.push(Transition { path, now });
+        }
+        transitions.sort_by(|a, b| a.path.cmp(&b.path));
+        transitions
     }
 
     /// Lists `sub` and reads every candidate that `why` calls for, listing and
@@ -456,5 +544,49 @@ mod tests {
         let ch = c.refresh(&root.join("a"), Refresh::Event).unwrap();
         assert_eq!(ch.removed, 1);
         assert!(c.entries.is_empty());
+    }
+    #[test]
+    fn a_rejection_is_a_transition_once_per_change_and_so_is_its_fix() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let file = root.join("x.txt");
+        std::fs::write(&file, GOOD).unwrap();
+        let mut c = Catalog::scan(root, 1 << 20, Ho_Chi_Minh).unwrap();
+        let standings = |ch: Changes| -> Vec<(PathBuf, Standing)> {
+            ch.transitions
+                .into_iter()
+                .map(|t| (t.path, t.now))
+                .collect()
+        };
+
+        std::fs::write(&file, "").unwrap();
+        let ch = standings(c.refresh(&file, Refresh::Event).unwrap());
+        assert!(
+            matches!(&ch[..], [(p, Standing::Rejected(why))] if *p == file && why.contains("empty")),
+            "{ch:?}"
+        );
+        // Read again unchanged, by an event or a reconciliation: nothing to say.
+        assert_eq!(standings(c.refresh(&file, Refresh::Event).unwrap()), []);
+        assert_eq!(standings(c.refresh(root, Refresh::Event).unwrap()), []);
+        assert_eq!(standings(c.refresh(root, Refresh::Reconcile).unwrap()), []);
+
+        // Saved broken again (another size): a change, said again.
+        std::fs::write(&file, [0_u8, 0xff, 0, 0]).unwrap();
+        let ch = standings(c.refresh(&file, Refresh::Event).unwrap());
+        assert!(matches!(&ch[..], [(_, Standing::Rejected(_))]), "{ch:?}");
+
+        // Fixed: served again, once.
+        std::fs::write(&file, GOOD.replace("một", "hai")).unwrap();
+        let ch = standings(c.refresh(&file, Refresh::Event).unwrap());
+        assert_eq!(ch, [(file.clone(), Standing::Served)]);
+        assert_eq!(standings(c.refresh(root, Refresh::Event).unwrap()), []);
+
+        // Broken, then deleted: it leaves the rejected files.
+        std::fs::write(&file, "").unwrap();
+        c.refresh(&file, Refresh::Event).unwrap();
+        std::fs::remove_file(&file).unwrap();
+        let ch = standings(c.refresh(root, Refresh::Reconcile).unwrap());
+        assert_eq!(ch, [(file.clone(), Standing::Gone)]);
+        assert_eq!(c.rejected_count(), 0);
     }
 }

@@ -118,12 +118,29 @@ impl Publisher {
         self.published.store(Some(Arc::new(snapshot)));
     }
 
+    /// Serves the current site again with `catalog`'s count of rejected files
+    /// when only that count changed (a broken save keeps the last good version
+    /// served), so `/healthz` and the status line say so; nothing is re-rendered.
+    fn recount(&self, catalog: &Catalog) {
+        let rejected = catalog.rejected_count();
+        let Some(current) = self.published.load_full() else {
+            return;
+        };
+        if current.rejected == rejected {
+            return;
+        }
+        let snapshot = Snapshot::new(current.site.clone(), current.config.clone(), rejected);
+        systemd::status(&snapshot.status_line());
+        self.published.store(Some(Arc::new(snapshot)));
+    }
+
     /// Counts what a refresh of `catalog` found and, when the served articles may
     /// differ (or `scope` asks for everything), renders what they touch and serves it.
     pub fn update(&self, catalog: &Catalog, changes: &Changes, scope: Scope) {
         record(changes);
         metrics::gauge!("bantin_files_rejected").set(catalog.rejected_count() as f64);
         if !changes.any() && scope == Scope::Changed {
+            self.recount(catalog);
             return;
         }
         let started = Instant::now();

@@ -43,7 +43,8 @@ pub fn stopping() {
 
 /// A status line for the current snapshot.
 pub fn describe(articles: usize, feeds: usize, rejected: usize) -> String {
-    format!("serving {articles} articles in {feeds} feeds; {rejected} files rejected")
+    let files = if rejected == 1 { "file" } else { "files" };
+    format!("serving {articles} articles in {feeds} feeds; {rejected} {files} rejected")
 }
 
 /// Pings the watchdog at half its interval while a snapshot is being served. The

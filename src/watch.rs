@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use notify::{PollWatcher, RecommendedWatcher, RecursiveMode};
 use notify_debouncer_full::{new_debouncer_opt, DebounceEventResult, Debouncer, NoCache};
 
-use crate::catalog::{Catalog, Changes, Refresh};
+use crate::catalog::{Catalog, Changes, Refresh, Standing};
 use crate::config::Config;
 use crate::publish::{unix_now, Publisher, Scope};
 
@@ -338,6 +338,7 @@ impl Worker {
                 Err(e) => tracing::warn!("cannot re-read {}: {e}", sub.display()),
             }
         }
+        log_transitions(&total);
         self.publisher.update(&self.catalog, &total, Scope::Changed);
         if total.any() {
             metrics::histogram!("bantin_update_latency_seconds")
@@ -361,6 +362,7 @@ impl Worker {
                 } else {
                     tracing::debug!(ms = elapsed.as_millis() as u64, "reconciled: no changes");
                 }
+                log_transitions(&changes);
                 self.publisher
                     .update(&self.catalog, &changes, Scope::Changed);
             }
@@ -392,6 +394,23 @@ impl Worker {
         self.publisher
             .update(&self.catalog, &Changes::default(), Scope::Everything);
         tracing::info!("configuration reloaded");
+    }
+}
+
+/// Says in the log how files' standing changed: a rejection with its path and
+/// reason (as at start-up), once per change of the file, and a rejected file
+/// that is served again or has gone. A broken file left alone is not said again
+/// by later reconciliations; `bantin check` gives the details.
+fn log_transitions(changes: &Changes) {
+    for t in &changes.transitions {
+        let path = t.path.display();
+        match &t.now {
+            Standing::Rejected(reason) => tracing::warn!(path = %path, "rejected: {reason}"),
+            Standing::Served => {
+                tracing::info!(path = %path, "served again: the file is no longer rejected");
+            }
+            Standing::Gone => tracing::info!(path = %path, "a rejected file left the store"),
+        }
     }
 }
 

@@ -540,11 +540,25 @@ fn broken_save(broken: &[u8]) {
     ]);
     let before = validators(&d, &paths);
     assert_eq!(d.metric("bantin_files_rejected"), Some(0.0));
+    assert!(d.body("/healthz").ends_with(", 0 files rejected\n"));
     let file = store(&site).join(format!("thong-bao/{}.txt", CAP_NUOC.0));
+    let named = file.display().to_string();
     std::fs::write(&file, broken).unwrap();
     d.wait_until("the broken file reported", || {
         d.metric("bantin_files_rejected") == Some(1.0)
     });
+    d.wait_until("the rejection in /healthz", || {
+        d.body("/healthz").ends_with(", 1 file rejected\n")
+    });
+    d.wait_until("the rejection logged", || {
+        log_lines(&d, "rejected: ", &named) == 1
+    });
+    // Reconciliations (every second) read nothing new: no more lines.
+    let reconciled = d.metric("bantin_reconcile_seconds_count").unwrap();
+    d.wait_until("two more reconciliations", || {
+        d.metric("bantin_reconcile_seconds_count").unwrap() >= reconciled + 2.0
+    });
+    assert_eq!(log_lines(&d, "rejected: ", &named), 1, "{}", d.stderr());
     assert_steady(&d, &paths, &before);
     assert!(has(&titles(&d, "/feeds/thong-bao.rss"), CAP_NUOC.1));
     let title = "Cấp nước đã lưu lại đúng";
@@ -554,7 +568,20 @@ fn broken_save(broken: &[u8]) {
     d.wait_until("the rejection cleared", || {
         d.metric("bantin_files_rejected") == Some(0.0)
     });
+    d.wait_until("the fix logged", || {
+        log_lines(&d, "served again", &named) == 1
+    });
+    assert!(d.body("/healthz").ends_with(", 0 files rejected\n"));
+    assert_eq!(log_lines(&d, "rejected: ", &named), 1, "{}", d.stderr());
     assert_kept(&d, TIN_TUC, &before[..TIN_TUC.len()]);
+}
+
+/// How many lines of the daemon's log contain both `what` and `path`.
+fn log_lines(d: &Daemon, what: &str, path: &str) -> usize {
+    d.stderr()
+        .lines()
+        .filter(|l| l.contains(what) && l.contains(path))
+        .count()
 }
 
 #[test]

@@ -353,10 +353,14 @@ fn unknown_paths_are_404() {
                 r.expect_header("content-type").starts_with("text/plain"),
                 "{path}"
             );
+            // Briefly cacheable: a reader polling a feed that has gone asks
+            // again at most once a minute.
+            assert_eq!(r.header("cache-control"), Some("public, max-age=60"));
         }
         let head = d.raw("HEAD", path, &[]);
         assert_eq!(head.status, 404, "HEAD {path}");
         assert!(head.body.is_empty(), "HEAD {path}: a body");
+        assert_eq!(head.header("cache-control"), Some("public, max-age=60"));
     }
 }
 
@@ -369,6 +373,7 @@ fn other_methods_are_405() {
             let r = d.request(method, path, &[]);
             assert_eq!(r.status, 405, "{method} {path}");
             assert_eq!(r.header("allow"), Some("GET, HEAD"), "{method} {path}");
+            assert_eq!(r.header("cache-control"), Some("no-store"), "{method}");
         }
         // A method no client library offers, on the wire.
         let r = d.raw("BREW", path, &[]);
@@ -383,15 +388,88 @@ fn health_and_metrics() {
     let d = site.start();
     let r = d.get("/healthz", &[]);
     assert_eq!(r.status, 200);
-    assert!(r.text().starts_with("ok: 7 articles"), "{}", r.text());
+    assert_eq!(r.text(), "ok: 7 articles, 5 feeds, 0 files rejected\n");
+    assert_eq!(r.header("cache-control"), Some("no-store"));
 
     assert_eq!(d.get("/feed.rss", &[]).status, 200);
     let r = d.get("/metrics", &[]);
     assert_eq!(r.status, 200);
     assert!(r.expect_header("content-type").starts_with("text/plain"));
+    assert_eq!(r.header("cache-control"), Some("no-store"));
     let text = r.text();
     assert!(text.contains("bantin_http_requests_total"), "{text}");
     assert!(text.contains("bantin_articles_indexed 7"), "{text}");
+}
+
+#[test]
+fn healthz_counts_the_rejected_files() {
+    let site = TempStore::new();
+    let store = site.config().parent().unwrap().join("store");
+    std::fs::write(store.join("thong-bao/rong.txt"), "").unwrap();
+    std::fs::write(store.join("thong-bao/nhi-phan.txt"), [0_u8, 0xff, 0, 1]).unwrap();
+    let d = site.start();
+    assert_eq!(
+        d.body("/healthz"),
+        "ok: 7 articles, 5 feeds, 2 files rejected\n"
+    );
+    assert_eq!(d.metric("bantin_files_rejected"), Some(2.0));
+}
+
+/// Where the daemon listens is said once in output that stdout and stderr
+/// share, as on a terminal (there both the printed line and the log showed it).
+#[test]
+fn listening_on_is_said_once_where_stdout_and_stderr_meet() {
+    let site = TempStore::new();
+    let dir = tempfile::tempdir().unwrap();
+    let out_path = dir.path().join("out");
+    let out = std::fs::File::create(&out_path).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_bantin"))
+        .arg("--config")
+        .arg(site.config())
+        .env_remove("JOURNAL_STREAM")
+        .env_remove("LISTEN_FDS")
+        .env_remove("NOTIFY_SOCKET")
+        .env("RUST_LOG", "info")
+        .stdin(std::process::Stdio::null())
+        .stdout(out.try_clone().unwrap())
+        .stderr(out)
+        .spawn()
+        .unwrap();
+    let said = || {
+        let text = std::fs::read_to_string(&out_path).unwrap();
+        let lines: Vec<String> = text
+            .lines()
+            .filter(|l| l.contains("listening on"))
+            .map(str::to_owned)
+            .collect();
+        (text, lines)
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let port = loop {
+        let (text, lines) = said();
+        if let Some(addr) = lines.iter().find_map(|l| l.strip_prefix("listening on ")) {
+            break addr.parse::<std::net::SocketAddr>().unwrap().port();
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("no `listening on` line within 20 s:\n{text}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    // Once a request is answered, the start-up lines are all written.
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(10))
+        .build();
+    let answered = agent
+        .get(&format!("http://127.0.0.1:{port}/healthz"))
+        .call();
+    let pid = rustix::process::Pid::from_child(&child);
+    let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+    let _ = child.wait();
+    assert!(answered.is_ok(), "{answered:?}");
+    let (text, lines) = said();
+    assert_eq!(lines.len(), 1, "{text}");
 }
 
 #[test]

@@ -88,6 +88,35 @@ fn sd_notify_ready_watchdog_reload_stopping() {
     assert!(status.success(), "{status}; stderr:\n{}", daemon.stderr());
 }
 
+/// A file rejected while the daemon runs changes no feed, but the status line
+/// says it at once.
+#[test]
+fn the_status_line_counts_a_rejection_made_while_running() {
+    let site = TempStore::new();
+    let dir = tempfile::tempdir().unwrap();
+    let sock_path = dir.path().join("notify.sock");
+    let sock = UnixDatagram::bind(&sock_path).unwrap();
+    sock.set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let launch = Launch {
+        env: vec![("NOTIFY_SOCKET", sock_path.clone().into())],
+        ..Launch::default()
+    };
+    let config = site.config();
+    let spawned = Daemon::spawn(&["--config".as_ref(), config.as_os_str()], &launch);
+    let mut seen = Vec::new();
+    expect_message(&sock, "READY=1", &mut seen);
+    let daemon = spawned.listening(LIMIT, LIMIT);
+    let store = config.parent().unwrap().join("store");
+    std::fs::write(store.join("thong-bao/rong.txt"), "").unwrap();
+    expect_message(
+        &sock,
+        "STATUS=serving 7 articles in 5 feeds; 1 file rejected",
+        &mut seen,
+    );
+    assert_eq!(daemon.get("/feed.rss", &[]).status, 200);
+}
+
 #[test]
 fn serves_on_a_socket_passed_by_systemd() {
     let site = TempStore::new();

@@ -5,6 +5,7 @@
 pub mod clients;
 pub mod conditional;
 pub mod connection;
+pub mod long_targets;
 pub mod negotiate;
 pub mod progress;
 mod routes;
@@ -26,6 +27,7 @@ use crate::config::Config;
 use crate::publish::Published;
 use clients::{Clients, Slot};
 use connection::{until_ending, Activity, Deadlines, Ending, Throttle, Tracked};
+use long_targets::LongTargets;
 use progress::WriteProgress;
 
 /// State shared by every connection.
@@ -171,7 +173,7 @@ impl Server {
         });
         let limits = self.limits;
         let io = TokioIo::new(WriteProgress::new(
-            stream,
+            LongTargets::new(stream),
             limits.write_timeout,
             activity.clone(),
         ));

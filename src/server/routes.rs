@@ -89,25 +89,42 @@ fn status_label(status: StatusCode) -> &'static str {
         400 => "400",
         404 => "404",
         405 => "405",
+        414 => "414",
         431 => "431",
         503 => "503",
         _ => "other",
     }
 }
 
+/// The longest request target answered: RFC 9112 §3 asks servers to support
+/// request lines of at least 8000 octets. No feed, page or article id comes near.
+/// (Longer GET and HEAD lines are cut short on the way in: see `long_targets`.)
+pub(super) const MAX_TARGET_BYTES: usize = 8 * 1024;
+
+/// `Cache-Control` of a 404: short, so a cache or reader polling a feed that has
+/// gone asks again at most once a minute, and sees it when it comes back.
+const NOT_FOUND_CACHE_CONTROL: &str = "public, max-age=60";
+
 /// Answers one request. Every branch builds a response.
 pub async fn handle<B>(state: &State, req: &Request<B>) -> Response<Full<Bytes>> {
     let path = req.uri().path();
-    let (response, label) = if bad_host(req) {
-        let mut r = plain(
+    let (response, label) = if target_len(req.uri()) > MAX_TARGET_BYTES {
+        // RFC 9110 §15.5.15: 414 URI Too Long.
+        let r = uncacheable(plain(StatusCode::URI_TOO_LONG, "uri too long\n"));
+        (r, "uri_too_long")
+    } else if bad_host(req) {
+        let mut r = uncacheable(plain(
             StatusCode::BAD_REQUEST,
             "bad request: missing or invalid Host\n",
-        );
+        ));
         r.headers_mut()
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
         (r, "bad_request")
     } else if req.method() != Method::GET && req.method() != Method::HEAD {
-        let mut r = plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
+        let mut r = uncacheable(plain(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method not allowed\n",
+        ));
         r.headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
         (r, "method_not_allowed")
@@ -143,21 +160,21 @@ async fn answer(
         Route::Health => {
             let snapshot = state.snapshot.load();
             let r = match snapshot.as_ref() {
-                Some(s) => plain(
-                    StatusCode::OK,
-                    &format!(
-                        "ok: {} articles, {} feeds\n",
-                        s.site.index.entries().len(),
-                        s.site.index.categories().len() + 1
-                    ),
-                ),
+                Some(s) => plain(StatusCode::OK, &health(s)),
                 None => starting(),
             };
-            finish(r, head)
+            finish(uncacheable(r), head)
         }
         Route::Metrics => finish(metrics_page(state), head),
         Route::Starting => finish(starting(), head),
-        Route::NotFound => finish(plain(StatusCode::NOT_FOUND, "not found\n"), head),
+        Route::NotFound => {
+            let mut r = plain(StatusCode::NOT_FOUND, "not found\n");
+            r.headers_mut().insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static(NOT_FOUND_CACHE_CONTROL),
+            );
+            finish(r, head)
+        }
         Route::Article(snapshot, entry) => {
             article(&state.pages, snapshot, entry, headers, head).await
         }
@@ -180,10 +197,40 @@ async fn answer(
 
 /// 503 while the first scan runs.
 fn starting() -> Response<Full<Bytes>> {
-    plain(
+    uncacheable(plain(
         StatusCode::SERVICE_UNAVAILABLE,
         "starting: first scan not served yet\n",
+    ))
+}
+
+/// `/healthz` once a snapshot is served: what it serves and how many store
+/// files are rejected now (`bantin check` says which and why).
+fn health(s: &Snapshot) -> String {
+    let rejected = match s.rejected {
+        1 => "1 file rejected".to_owned(),
+        n => format!("{n} files rejected"),
+    };
+    format!(
+        "ok: {} articles, {} feeds, {rejected}\n",
+        s.site.index.entries().len(),
+        s.site.index.categories().len() + 1
     )
+}
+
+/// The length of the request target as the client sent it: the path and
+/// query, and the scheme and authority of an absolute-form target.
+fn target_len(uri: &http::Uri) -> usize {
+    let scheme = uri.scheme_str().map_or(0, |s| s.len() + "://".len());
+    let authority = uri.authority().map_or(0, |a| a.as_str().len());
+    scheme + authority + uri.path_and_query().map_or(0, |p| p.as_str().len())
+}
+
+/// A response no cache may keep (RFC 9111 §5.2.2.5): a status of this moment
+/// (`/healthz`, 503) or an error about one request.
+fn uncacheable(mut r: Response<Full<Bytes>>) -> Response<Full<Bytes>> {
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
 }
 
 /// `/metrics`, in the Prometheus text format.
