@@ -14,14 +14,14 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, SystemTime};
 
-use common::{assert_well_formed_xml, check_json, xml_forbidden, Daemon, BASE_URL};
+use common::{assert_well_formed_xml, check_json_with, xml_forbidden, Daemon, Launch, BASE_URL};
 use unicode_normalization::UnicodeNormalization;
 
 /// What a file of the corpus must come to.
@@ -95,12 +95,95 @@ impl Corpus {
     }
 }
 
-fn root() -> bool {
-    rustix::process::geteuid().is_root()
+/// Who bantin runs as: what decides whether a file with mode 000 can be read.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Privilege {
+    /// Root reads every file whatever its mode.
+    Root,
+    /// An ordinary user gets "permission denied".
+    Unprivileged,
 }
 
-/// Builds every case under `store`; `outside` is a folder next to the store.
-fn build(store: &Path, outside: &Path) -> Vec<Case> {
+/// How the daemon and `bantin check` are started: as the test's own user, or,
+/// when the tests run as root (as CI does), as `nobody` through `setpriv`, so
+/// the permission cases meet a real permission check.
+struct Runner {
+    privilege: Privilege,
+    /// Given the binary's path and arguments (see `Launch::wrapper`); empty
+    /// to run the binary directly.
+    wrapper: Vec<OsString>,
+}
+
+/// `nobody` and `nogroup` on Debian, and the overflow ids on Linux generally.
+const NOBODY: u32 = 65534;
+
+impl Runner {
+    /// Root with `setpriv` runs bantin as `nobody`, from a copy of the binary in
+    /// `dir` (the build folder may be closed to other users); `dir` is opened
+    /// to everyone.
+    fn new(dir: &Path) -> Runner {
+        if !rustix::process::geteuid().is_root() {
+            return Runner {
+                privilege: Privilege::Unprivileged,
+                wrapper: Vec::new(),
+            };
+        }
+        let setpriv = Command::new("setpriv").arg("--version").output();
+        if !setpriv.is_ok_and(|o| o.status.success()) {
+            eprintln!(
+                "NOTE: setpriv (util-linux) is missing: bantin runs as root, so the \
+                 permission-denied cases are not exercised"
+            );
+            return Runner {
+                privilege: Privilege::Root,
+                wrapper: Vec::new(),
+            };
+        }
+        let copy = dir.join("bantin");
+        std::fs::copy(env!("CARGO_BIN_EXE_bantin"), &copy).unwrap();
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        // `sh -c SCRIPT BIN ARGS...`: the harness's binary path becomes `$0`, and
+        // the copy runs with the arguments. setpriv and sh exec, so the pid the
+        // harness signals is bantin's.
+        let script = format!("exec '{}' \"$@\"", copy.display());
+        let wrapper = [
+            "setpriv".to_owned(),
+            format!("--reuid={NOBODY}"),
+            format!("--regid={NOBODY}"),
+            "--clear-groups".to_owned(),
+            "--".to_owned(),
+            "sh".to_owned(),
+            "-c".to_owned(),
+            script,
+        ];
+        Runner {
+            privilege: Privilege::Unprivileged,
+            wrapper: wrapper.into_iter().map(OsString::from).collect(),
+        }
+    }
+}
+
+/// Lets every user read everything under `dir` that has any permission at all:
+/// the files with mode 000 stay closed, the rest is readable by `nobody` even
+/// under a strict umask.
+fn open_to_all(dir: &Path) {
+    let meta = std::fs::symlink_metadata(dir).unwrap();
+    let mode = meta.permissions().mode() & 0o777;
+    if meta.file_type().is_symlink() || mode == 0 {
+        return;
+    }
+    let wanted = if meta.is_dir() { 0o755 } else { 0o644 };
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode | wanted)).unwrap();
+    if meta.is_dir() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            open_to_all(&entry.unwrap().path());
+        }
+    }
+}
+
+/// Builds every case under `store`; `outside` is a folder next to the store;
+/// `privilege` is who bantin runs as.
+fn build(store: &Path, outside: &Path, privilege: Privilege) -> Vec<Case> {
     let mut c = Corpus {
         store: store.to_owned(),
         cases: Vec::new(),
@@ -331,7 +414,7 @@ fn build(store: &Path, outside: &Path) -> Vec<Case> {
     c.cases.push(Case {
         what: "a file with mode 000",
         rel: "quyen/khong-doc.txt".into(),
-        expect: if root() {
+        expect: if privilege == Privilege::Root {
             Expect::Served("Tệp không đọc được".into())
         } else {
             Expect::Rejected("permission denied")
@@ -344,7 +427,7 @@ fn build(store: &Path, outside: &Path) -> Vec<Case> {
         std::fs::Permissions::from_mode(0o000),
     )
     .unwrap();
-    c.cases.push(if root() {
+    c.cases.push(if privilege == Privilege::Root {
         Case {
             what: "an article in a folder with mode 000",
             rel: "quyen/khoa/bai.txt".into(),
@@ -756,7 +839,8 @@ fn a_hostile_store_is_served_safely() {
     let store = dir.path().join("store");
     let outside = dir.path().join("outside");
     std::fs::create_dir_all(&store).unwrap();
-    let cases = build(&store, &outside);
+    let runner = Runner::new(dir.path());
+    let cases = build(&store, &outside, runner.privilege);
     let wide_titles = wide(&store, WIDE);
     assert!(cases.len() >= 70, "{} cases", cases.len());
 
@@ -773,7 +857,14 @@ fn a_hostile_store_is_served_safely() {
 
     // Scanning 10k files and rendering every feed three ways, compressed twice,
     // takes a while in a debug build on a busy machine; FIFOs must not add to it.
-    let mut d = Daemon::serve(&config, Duration::from_secs(180));
+    open_to_all(dir.path());
+    let launch = Launch {
+        cwd: Some(dir.path()),
+        wrapper: runner.wrapper.clone(),
+        ..Launch::default()
+    };
+    let mut d = Daemon::spawn(&["--config".as_ref(), config.as_os_str()], &launch)
+        .listening(Duration::from_secs(180), Duration::from_secs(60));
 
     // Health: every served file is one article.
     let served = cases
@@ -929,7 +1020,7 @@ fn a_hostile_store_is_served_safely() {
     );
 
     // `check --json` names every bad file, and only those.
-    let (code, reports) = check_json(Some(&config), &[&store]);
+    let (code, reports) = check_json_with(&runner.wrapper, Some(&config), &[&store]);
     // Rejected files make `check` exit 1.
     assert_eq!(code, 1, "bantin check exit status");
     let by_path: BTreeMap<String, &serde_json::Value> = reports

@@ -225,8 +225,26 @@ const CHECK_TIMEOUT: Duration = Duration::from_secs(120);
 /// in an empty folder, at most two minutes: the exit code and one JSON object per
 /// output line.
 pub fn check_json(config: Option<&Path>, paths: &[&Path]) -> (i32, Vec<serde_json::Value>) {
+    check_json_with(&[], config, paths)
+}
+
+/// [`check_json`] run through `wrapper`, a program and its arguments that are
+/// given the binary's path and its arguments (as [`Launch::wrapper`]).
+pub fn check_json_with(
+    wrapper: &[OsString],
+    config: Option<&Path>,
+    paths: &[&Path],
+) -> (i32, Vec<serde_json::Value>) {
     let cwd = tempfile::tempdir().expect("create a temp dir");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_bantin"));
+    let bin = OsStr::new(env!("CARGO_BIN_EXE_bantin"));
+    let mut command = match wrapper.split_first() {
+        Some((program, wrapper_args)) => {
+            let mut c = Command::new(program);
+            c.args(wrapper_args).arg(bin);
+            c
+        }
+        None => Command::new(bin),
+    };
     if let Some(config) = config {
         command.arg("--config").arg(config);
     }
