@@ -4,7 +4,7 @@
 use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::fs::MetadataExt;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::Context;
 use tokio::net::TcpListener;
@@ -15,7 +15,8 @@ use crate::config::Config;
 use crate::index::Index;
 use crate::publish::{self, Published, Publisher};
 use crate::server::{self, Limits, State};
-use crate::site::{Compressor, Site};
+use crate::site::{Compressor, Site, Validators};
+use crate::state::StateFile;
 use crate::systemd;
 
 /// The store as first loaded: the catalog it was read into and the site rendered from it.
@@ -26,11 +27,12 @@ pub struct Loaded {
     pub site: Site,
 }
 
-/// Scans the store, then indexes and renders it.
+/// Scans the store, then indexes and renders it (with no memory of earlier
+/// validators: for `bantin build`, which sends none).
 pub fn load(cfg: &Config) -> anyhow::Result<Loaded> {
     let started = Instant::now();
     let catalog = scan(cfg)?;
-    let site = index_and_render(cfg, &catalog, started.elapsed());
+    let site = index_and_render(cfg, &catalog, started.elapsed(), Validators::default());
     Ok(Loaded { catalog, site })
 }
 
@@ -39,13 +41,19 @@ fn scan(cfg: &Config) -> anyhow::Result<Catalog> {
     publish::scan(cfg).with_context(|| format!("cannot read the store {}", cfg.store.display()))
 }
 
-/// The second phase: the index built and every resource rendered, with a log
-/// line that gives each phase's time (`scanned` is how long the scan took).
-fn index_and_render(cfg: &Config, catalog: &Catalog, scanned: Duration) -> Site {
+/// The second phase: the index built and every resource rendered, dated after
+/// `resume`, with a log line that gives each phase's time (`scanned` is how
+/// long the scan took).
+fn index_and_render(
+    cfg: &Config,
+    catalog: &Catalog,
+    scanned: Duration,
+    resume: Validators,
+) -> Site {
     let started = Instant::now();
     let index = Arc::new(Index::new(catalog.entries.clone()));
     let indexed = started.elapsed();
-    let site = publish::render(cfg, index);
+    let site = publish::render(cfg, index, resume);
     tracing::info!(
         articles = catalog.entries.len(),
         rejected = catalog.rejected_count(),
@@ -57,6 +65,18 @@ fn index_and_render(cfg: &Config, catalog: &Catalog, scanned: Duration) -> Site 
         cfg.store.display()
     );
     site
+}
+
+/// Waits until the clock reaches `floor` (whole seconds since the epoch), at
+/// most a second after start: changes are dated at or after it (see
+/// [`Validators`]), and the first snapshot served with no date ahead of the
+/// clock sends the same `Last-Modified` for the same bytes from its first
+/// response on. A store that takes a second to load never waits.
+async fn dates_reached(floor: u64) {
+    let at = SystemTime::UNIX_EPOCH + Duration::from_secs(floor);
+    if let Ok(ahead) = at.duration_since(SystemTime::now()) {
+        tokio::time::sleep(ahead.min(Duration::from_secs(1))).await;
+    }
 }
 
 /// Re-reads the configuration on SIGHUP (with the command line's overrides).
@@ -72,7 +92,8 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
     let published = Arc::new(Published::default());
     let state = Arc::new(State::new(published.clone(), metrics));
     let compressor = Compressor::start().context("cannot start the compression thread")?;
-    let publisher = Publisher::new(cfg.clone(), published.clone(), compressor);
+    let (state_file, resume) = StateFile::open(&cfg.state_dir, SystemTime::now());
+    let publisher = Publisher::new(cfg.clone(), published.clone(), compressor, state_file);
     let started = Instant::now();
     let catalog = {
         let cfg = cfg.clone();
@@ -87,12 +108,13 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
     let (site, catalog) = {
         let cfg = cfg.clone();
         tokio::task::spawn_blocking(move || {
-            let site = index_and_render(&cfg, &catalog, scanned);
+            let site = index_and_render(&cfg, &catalog, scanned, resume);
             (site, catalog)
         })
         .await?
     };
     let watch = watching.await?;
+    dates_reached(site.validators().floor).await;
     watch.publisher().serve(site, &catalog);
     let watcher = watch
         .run(catalog)

@@ -65,7 +65,24 @@ pub struct RawConfig {
     pub http: HttpConfig,
     /// Following the store live.
     pub watch: WatchConfig,
+    /// What the daemon remembers across restarts.
+    pub state: StateConfig,
 }
+
+/// `[state]`: where the daemon keeps what it remembers across restarts (each
+/// representation's ETag and Last-Modified).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StateConfig {
+    /// The state folder; a relative path is relative to the config file's
+    /// folder. Unset: `$STATE_DIRECTORY` (systemd's `StateDirectory=`), else
+    /// `.bantin-state` next to the config file.
+    pub dir: Option<PathBuf>,
+}
+
+/// The state folder when neither `[state] dir` nor `$STATE_DIRECTORY` names one,
+/// relative to the config file's folder (or the working directory without one).
+pub const DEFAULT_STATE_DIR: &str = ".bantin-state";
 
 /// `[site]`: how the site names and addresses itself.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -173,6 +190,7 @@ impl Default for RawConfig {
             feeds: FeedsConfig::default(),
             http: HttpConfig::default(),
             watch: WatchConfig::default(),
+            state: StateConfig::default(),
         }
     }
 }
@@ -246,6 +264,8 @@ pub struct Config {
     pub http: HttpConfig,
     /// `[watch]`.
     pub watch: WatchConfig,
+    /// The state folder, absolute (see [`StateConfig`]).
+    pub state_dir: PathBuf,
 }
 
 impl Config {
@@ -291,6 +311,9 @@ impl Config {
             feeds: self.feeds.clone(),
             http: self.http.clone(),
             watch: self.watch.clone(),
+            state: StateConfig {
+                dir: Some(self.state_dir.clone()),
+            },
         };
         toml::to_string(&raw).unwrap_or_else(|e| format!("# cannot show the configuration: {e}\n"))
     }
@@ -332,6 +355,18 @@ impl RawConfig {
             Some(dir) if self.store.is_relative() => dir.join(&self.store),
             _ => self.store,
         };
+        let state_dir = state_dir(
+            self.state.dir.as_deref(),
+            path,
+            std::env::var_os("STATE_DIRECTORY").as_deref(),
+        );
+        let state_dir = std::path::absolute(&state_dir).map_err(|err| {
+            e.bad(
+                "state.dir",
+                &state_dir.display(),
+                &format!("cannot be made an absolute path ({err})"),
+            )
+        })?;
         // Absolute from here on: the watcher reports absolute paths, and a daemon
         // must not depend on its working directory after start.
         let store = std::path::absolute(&store).map_err(|err| {
@@ -351,8 +386,29 @@ impl RawConfig {
             feeds: self.feeds,
             http: self.http,
             watch: self.watch,
+            state_dir,
         })
     }
+}
+
+/// The state folder: `[state] dir` (`key`, relative to the config file's
+/// folder), else systemd's `$STATE_DIRECTORY` (`env`; its first folder when it
+/// lists several), else [`DEFAULT_STATE_DIR`] next to the config file.
+///
+/// The key wins over the variable: it is the administrator's explicit choice
+/// in the file `bantin config check` shows, while systemd sets the variable for
+/// any unit with `StateDirectory=`. Under systemd the two agree unless the key
+/// is set, and the unit's sandbox only lets the service write its
+/// `StateDirectory=`, so leave the key unset there.
+fn state_dir(key: Option<&Path>, config: Option<&Path>, env: Option<&std::ffi::OsStr>) -> PathBuf {
+    let anchor = config.and_then(Path::parent).unwrap_or(Path::new(""));
+    if let Some(dir) = key {
+        return anchor.join(dir);
+    }
+    let from_systemd = env
+        .and_then(|v| std::env::split_paths(v).next())
+        .filter(|p| !p.as_os_str().is_empty());
+    from_systemd.unwrap_or_else(|| anchor.join(DEFAULT_STATE_DIR))
 }
 
 /// Makes the errors about one config file's values, naming the file.
@@ -560,6 +616,34 @@ mod tests {
             let msg = Config::from_toml(toml, None).unwrap_err().to_string();
             assert!(msg.contains(key), "{toml}: {msg}");
         }
+    }
+
+    #[test]
+    fn state_dir_key_then_systemd_then_next_to_the_config() {
+        let cfg = Some(Path::new("/etc/bantin/config.toml"));
+        let systemd = Some(std::ffi::OsStr::new("/var/lib/bantin"));
+        assert_eq!(
+            state_dir(Some(Path::new("state")), cfg, systemd),
+            PathBuf::from("/etc/bantin/state")
+        );
+        assert_eq!(
+            state_dir(Some(Path::new("/srv/state")), cfg, systemd),
+            PathBuf::from("/srv/state")
+        );
+        assert_eq!(
+            state_dir(None, cfg, systemd),
+            PathBuf::from("/var/lib/bantin")
+        );
+        let two = Some(std::ffi::OsStr::new("/var/lib/bantin:/var/lib/other"));
+        assert_eq!(state_dir(None, cfg, two), PathBuf::from("/var/lib/bantin"));
+        assert_eq!(
+            state_dir(None, cfg, None),
+            PathBuf::from("/etc/bantin/.bantin-state")
+        );
+        assert_eq!(state_dir(None, None, None), PathBuf::from(".bantin-state"));
+        let c =
+            Config::from_toml("[state]\ndir = \"s\"", Some(Path::new("/etc/b/c.toml"))).unwrap();
+        assert_eq!(c.state_dir, PathBuf::from("/etc/b/s"));
     }
 
     #[test]

@@ -5,9 +5,10 @@
 //! `timestamp` for every date form), `catalog` remembers which file gave which
 //! article, `index` groups articles by category, `render` turns a category into
 //! feed bytes, `site` keeps every served representation, `publish` makes a new
-//! snapshot of it current, and `server` answers HTTP from that snapshot. `watch`
-//! turns file events into refreshes; `systemd`, `app`, `check`, `static_site` and
-//! `config` are the shell around it.
+//! snapshot of it current (with `state` remembering its validators across
+//! restarts), and `server` answers HTTP from that snapshot. `watch` turns file
+//! events into refreshes; `systemd`, `app`, `check`, `static_site` and `config`
+//! are the shell around it.
 
 // With clippy.toml's threshold: a function over 100 lines wants named phases.
 #![warn(clippy::too_many_lines)]
@@ -21,6 +22,7 @@ pub mod publish;
 pub mod render;
 pub mod server;
 pub mod site;
+pub mod state;
 pub mod store;
 pub mod text;
 pub mod timestamp;

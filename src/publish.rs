@@ -3,10 +3,12 @@
 //! line that describe what is served.
 //!
 //! The watch thread is the only publisher after start-up, so snapshots never race;
-//! readers take an `Arc` of the current one and never block.
+//! readers take an `Arc` of the current one and never block. Each snapshot's
+//! validators are saved to the state file before it is served, so the file is
+//! never behind what clients were sent.
 
-use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant, SystemTime};
 
 use arc_swap::ArcSwapOption;
 use http::HeaderValue;
@@ -15,7 +17,8 @@ use crate::catalog::{Catalog, Changes};
 use crate::config::Config;
 use crate::index::{Entry, Index};
 pub use crate::site::Scope;
-use crate::site::{Compressor, RenderError, Site};
+use crate::site::{Compressor, RenderError, Site, Validators};
+use crate::state::StateFile;
 use crate::systemd;
 
 /// What the server answers from: one rendered site and the config it was rendered with.
@@ -67,12 +70,14 @@ pub fn scan(cfg: &Config) -> std::io::Result<Catalog> {
     Ok(catalog)
 }
 
-/// Renders every resource of `index`, logging what failed to render.
-pub fn render(cfg: &Config, index: Arc<Index>) -> Site {
+/// Renders every resource of `index`, dated after `resume` (see
+/// [`Validators`]), logging what failed to render.
+pub fn render(cfg: &Config, index: Arc<Index>, resume: Validators) -> Site {
     let started = Instant::now();
     let (cap, tz) = (cfg.max_file_size, cfg.tz);
     let hydrate = move |e: &Entry| crate::catalog::hydrate(e, cap, tz);
-    let (site, errors) = Site::build(cfg, index, SystemTime::now(), &hydrate);
+    let (site, errors) =
+        Site::resume(resume).update(cfg, index, SystemTime::now(), Scope::Everything, &hydrate);
     log_render_errors(errors);
     metrics::histogram!("bantin_render_seconds").record(started.elapsed().as_secs_f64());
     site
@@ -83,16 +88,26 @@ pub struct Publisher {
     cfg: Arc<Config>,
     published: Arc<Published>,
     compressor: Compressor,
+    /// A std mutex: only the watch thread (and start-up, before it runs) saves,
+    /// never across an `.await`.
+    state: Mutex<StateFile>,
 }
 
 impl Publisher {
     /// A publisher of snapshots rendered with `cfg` into `published`; `compressor`
-    /// computes every new resource's gzip and brotli bodies in the background.
-    pub fn new(cfg: Arc<Config>, published: Arc<Published>, compressor: Compressor) -> Publisher {
+    /// computes every new resource's gzip and brotli bodies in the background;
+    /// `state` remembers their validators.
+    pub fn new(
+        cfg: Arc<Config>,
+        published: Arc<Published>,
+        compressor: Compressor,
+        state: StateFile,
+    ) -> Publisher {
         Publisher {
             cfg,
             published,
             compressor,
+            state: Mutex::new(state),
         }
     }
 
@@ -106,8 +121,13 @@ impl Publisher {
         self.cfg = Arc::new(cfg);
     }
 
-    /// Serves `site`, rendered from `catalog`.
+    /// Serves `site`, rendered from `catalog`, once its validators are saved
+    /// (or the save failed and said so).
     pub fn serve(&self, site: Site, catalog: &Catalog) {
+        self.state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .save(site.validators());
         self.compressor.queue(&site);
         let rejected = catalog.rejected_count();
         let snapshot = Snapshot::new(site, self.cfg.clone(), rejected);
@@ -159,6 +179,7 @@ impl Publisher {
         let (site, errors) = prev_site.update(&self.cfg, index, SystemTime::now(), scope, &hydrate);
         log_render_errors(errors);
         metrics::histogram!("bantin_render_seconds").record(started.elapsed().as_secs_f64());
+        wait_for_dates(&site);
         self.serve(site, catalog);
         tracing::info!(
             added = changes.added,
@@ -167,6 +188,29 @@ impl Publisher {
             articles = catalog.entries.len(),
             "store change served"
         );
+    }
+}
+
+/// The longest a snapshot waits for its dates: a change within the second of
+/// the previous one to the same resource is dated one second later (see
+/// [`Validators`]). A date further ahead means the clock went back; the
+/// request path then sends the present instead (RFC 9110 §8.8.2.1).
+const MAX_DATE_WAIT: Duration = Duration::from_secs(2);
+
+/// Waits until no Last-Modified of `site` is ahead of the clock, so the date
+/// sent for a representation is the one the 304 decision uses, from its first
+/// response on. Only back-to-back changes wait, less than a second; this is
+/// the watch thread, which meanwhile gathers the next changes into one update.
+fn wait_for_dates(site: &Site) {
+    let latest = site
+        .resources
+        .values()
+        .map(|r| r.last_modified)
+        .chain(std::iter::once(site.articles_modified()))
+        .max();
+    let ahead = latest.and_then(|t| t.duration_since(SystemTime::now()).ok());
+    if let Some(ahead) = ahead.filter(|a| *a <= MAX_DATE_WAIT) {
+        std::thread::sleep(ahead);
     }
 }
 

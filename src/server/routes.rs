@@ -311,17 +311,18 @@ async fn article(
     };
     let category = snapshot.site.index.category_of(&entry.article.id);
     let page = render::html::article_page(&snapshot.config.site, &full, category);
-    let lm = entry
-        .modified
-        .unwrap_or(SystemTime::UNIX_EPOCH)
-        .min(SystemTime::now());
+    // Not the file's mtime, which a file moved in keeps: see `Site::articles_modified`.
+    // Sent clamped to the present (RFC 9110 §8.8.2.1), decided on unclamped,
+    // as for every resource (see `Resource::last_modified_header`).
+    let lm = snapshot.site.articles_modified();
+    let sent = lm.min(SystemTime::now());
     // Rendered per request (cheap, infallible) rather than kept for every article;
     // identity only.
     let body = Body::new(page);
     let rep = Representation {
         content_type: "text/html; charset=utf-8",
         last_modified: lm,
-        last_modified_value: HeaderValue::from_str(&http_date(lm))
+        last_modified_value: HeaderValue::from_str(&http_date(sent))
             .expect("an HTTP-date is ASCII letters, digits, spaces, commas and colons"),
         body: &body,
         coding: None,
@@ -332,7 +333,9 @@ async fn article(
 /// One representation to answer with: the body in its coding and its validators.
 struct Representation<'a> {
     content_type: &'static str,
+    /// What the 304 decision compares with (may be a second or two ahead).
     last_modified: SystemTime,
+    /// What is sent: never later than the present.
     last_modified_value: HeaderValue,
     body: &'a Body,
     coding: Option<&'static str>,
@@ -353,7 +356,7 @@ fn represent(
     let rep = Representation {
         content_type: r.content_type,
         last_modified: r.last_modified,
-        last_modified_value: r.last_modified_value.clone(),
+        last_modified_value: r.last_modified_header(SystemTime::now()),
         body,
         coding,
     };
@@ -477,6 +480,42 @@ mod tests {
             handle(&state, &req).await.status(),
             StatusCode::NOT_MODIFIED
         );
+    }
+
+    #[tokio::test]
+    async fn a_last_modified_ahead_of_the_clock_is_sent_clamped_and_never_gives_a_wrong_304() {
+        // Two changes within one second date the second one a second ahead.
+        let ahead = SystemTime::now() + std::time::Duration::from_secs(5);
+        let resource = Arc::new(Resource::new(
+            "application/rss+xml",
+            ahead,
+            b"<rss/>".to_vec(),
+        ));
+        let mut site = Site::default();
+        site.resources.insert("/feed.rss".to_owned(), resource);
+        let config = Arc::new(Config::from_toml("", None).unwrap());
+        let state = State::default();
+        state
+            .snapshot
+            .store(Some(Arc::new(Snapshot::new(site, config, 0))));
+        let get = |ims: Option<HeaderValue>| {
+            let mut b = Request::get("/feed.rss").header(header::HOST, "127.0.0.1");
+            if let Some(ims) = ims {
+                b = b.header(header::IF_MODIFIED_SINCE, ims);
+            }
+            let req = b.body(()).unwrap();
+            let state = &state;
+            async move { handle(state, &req).await }
+        };
+        let r = get(None).await;
+        let sent = r.headers()[header::LAST_MODIFIED].clone();
+        let sent_at = crate::timestamp::parse_http_date(sent.to_str().unwrap()).unwrap();
+        // RFC 9110 §8.8.2.1: not later than the response's Date.
+        assert!(sent_at <= SystemTime::now(), "{sent:?} is in the future");
+        // The clamped date is earlier than the real one: a redundant 200.
+        assert_eq!(get(Some(sent)).await.status(), StatusCode::OK);
+        let real = HeaderValue::from_str(&http_date(ahead)).unwrap();
+        assert_eq!(get(Some(real)).await.status(), StatusCode::NOT_MODIFIED);
     }
 
     #[tokio::test]

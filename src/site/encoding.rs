@@ -94,16 +94,36 @@ const BROTLI_QUALITY: u32 = 5;
 impl Resource {
     /// A resource of `bytes`; its compressed encodings are computed when first asked for.
     pub fn new(content_type: &'static str, last_modified: SystemTime, bytes: Vec<u8>) -> Resource {
-        let last_modified_value =
-            http::HeaderValue::from_str(&crate::timestamp::http_date(last_modified))
-                .expect("an HTTP date is a valid header value");
+        Resource::of_body(content_type, last_modified, Body::new(bytes))
+    }
+
+    /// A resource whose identity body (bytes and ETag) is made already.
+    pub fn of_body(
+        content_type: &'static str,
+        last_modified: SystemTime,
+        identity: Body,
+    ) -> Resource {
         Resource {
             content_type,
             last_modified,
-            last_modified_value,
-            identity: Body::new(bytes),
+            last_modified_value: last_modified_value(last_modified),
+            identity,
             gzip: OnceLock::new(),
             br: OnceLock::new(),
+        }
+    }
+
+    /// The `Last-Modified` value to send at `now`: the resource's, or `now` when
+    /// that is later. RFC 9110 §8.8.2.1: an origin must not send a Last-Modified
+    /// later than its Date, and two changes within one second put the second
+    /// one's date a second ahead (see `last_modified`). The clamped date is
+    /// earlier than [`Resource::last_modified`], which the 304 decision uses, so
+    /// a client sending it back gets a redundant 200, never a wrong 304.
+    pub fn last_modified_header(&self, now: SystemTime) -> http::HeaderValue {
+        if self.last_modified > now {
+            last_modified_value(now)
+        } else {
+            self.last_modified_value.clone()
         }
     }
 
@@ -132,6 +152,12 @@ impl Resource {
     pub fn compressed(&self) -> bool {
         self.gzip.get().is_some() && self.br.get().is_some()
     }
+}
+
+/// `t` as an IMF-fixdate header value.
+pub fn last_modified_value(t: SystemTime) -> http::HeaderValue {
+    http::HeaderValue::from_str(&crate::timestamp::http_date(t))
+        .expect("an HTTP date is a valid header value")
 }
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {

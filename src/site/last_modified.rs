@@ -1,53 +1,168 @@
-//! Last-Modified of a changed resource: taken from its items, and never moving backwards.
+//! Last-Modified of every representation: the time it came to have its current
+//! bytes, moving forward whenever they change and never backwards.
+//!
+//! The rule, for a representation whose bytes (so its strong ETag) change:
+//! its new Last-Modified is `max(now, previous + 1 s, floor)` in whole seconds.
+//! HTTP dates have one-second resolution (RFC 9110 §5.6.7), so "strictly later
+//! than the previous one" is what keeps a client holding the previous date from
+//! getting 304 for the new bytes (§13.1.3), however fast the changes come and
+//! whatever the files' mtimes say. Bytes that are the same keep their date.
+//!
+//! `previous + 1 s` may lie a little in the future when bytes change twice in
+//! one second. RFC 9110 §8.8.2.1 forbids sending a Last-Modified later than the
+//! response's Date, so the header sent is clamped to the present (see
+//! [`Resource::last_modified_header`](super::Resource::last_modified_header))
+//! while the 304 decision compares with the unclamped time: a client holding the
+//! clamped date gets one redundant 200, never a wrong 304.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::index::Entry;
+use serde::{Deserialize, Serialize};
 
-/// The newest of the items' publication dates and file modification times, at most `now`.
-pub(super) fn newest(items: &[Entry], now: SystemTime) -> SystemTime {
-    items
-        .iter()
-        .flat_map(|e| {
-            let published = u64::try_from(e.article.published.timestamp())
-                .map_or(UNIX_EPOCH, |s| UNIX_EPOCH + Duration::from_secs(s));
-            [Some(published), e.modified]
-        })
-        .flatten()
-        .max()
-        .unwrap_or(UNIX_EPOCH)
-        .min(now)
+/// A representation's validators as last served.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Validator {
+    /// The strong entity tag of its identity bytes, quoted.
+    pub etag: String,
+    /// Last-Modified, in seconds since the Unix epoch.
+    pub last_modified: u64,
 }
 
-/// Last-Modified for a changed body: the computed time, but later than the
-/// previous one (HTTP dates have whole seconds) and never after `now`.
-pub(super) fn advance(
-    prev: Option<SystemTime>,
-    computed: SystemTime,
-    now: SystemTime,
-) -> SystemTime {
-    let whole = |t: SystemTime| {
-        UNIX_EPOCH + Duration::from_secs(t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()))
-    };
-    match prev {
-        Some(p) if whole(computed) <= whole(p) => whole(p + Duration::from_secs(1))
-            .min(whole(now))
-            .max(whole(p)),
-        _ => whole(computed).min(whole(now)),
+/// The validators of every representation served so far, by URL path, and the
+/// least Last-Modified a change may get.
+///
+/// Paths no longer served are kept: a feed that comes back with other bytes
+/// must still get a date later than the one it had.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    /// By URL path.
+    pub by_path: BTreeMap<String, Validator>,
+    /// No change gets a Last-Modified before this (seconds since the epoch):
+    /// one second past this process's start, so every date a previous process
+    /// sent, for whatever bytes, is earlier (HTTP dates are whole seconds, and
+    /// that process may have run into the start's own second).
+    pub floor: u64,
+}
+
+impl Validators {
+    /// Validators remembered from a previous process (trusted to hold the last
+    /// validators it served for every path), for a process started at `start`.
+    pub fn remembered(by_path: BTreeMap<String, Validator>, start: SystemTime) -> Validators {
+        Validators {
+            by_path,
+            floor: seconds(start) + 1,
+        }
     }
+
+    /// No memory of what was served before `start`: every change gets a date
+    /// after it.
+    pub fn unknown_before(start: SystemTime) -> Validators {
+        Validators {
+            by_path: BTreeMap::new(),
+            floor: seconds(start) + 1,
+        }
+    }
+
+    /// The Last-Modified of `path` now that its identity bytes have `etag`:
+    /// the remembered one if the bytes are the same, else a later one (see the
+    /// module's rule). Remembers the answer.
+    pub fn assign(&mut self, path: &str, etag: &str, now: SystemTime) -> SystemTime {
+        let secs = match self.by_path.get(path) {
+            Some(v) if v.etag == etag => v.last_modified,
+            prev => {
+                let after_prev = prev.map_or(0, |v| v.last_modified + 1);
+                let secs = seconds(now).max(after_prev).max(self.floor);
+                let v = Validator {
+                    etag: etag.to_owned(),
+                    last_modified: secs,
+                };
+                self.by_path.insert(path.to_owned(), v);
+                secs
+            }
+        };
+        at(secs)
+    }
+
+    /// A Last-Modified for something that changed now with no ETag of its own
+    /// to compare (article pages, see [`super::Site`]): later than `prev`.
+    pub fn advance(&self, prev: Option<SystemTime>, now: SystemTime) -> SystemTime {
+        let after_prev = prev.map_or(0, |p| seconds(p) + 1);
+        at(seconds(now).max(after_prev).max(self.floor))
+    }
+}
+
+/// Whole seconds since the epoch (0 before it).
+pub fn seconds(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// The instant `secs` seconds after the epoch.
+fn at(secs: u64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(secs)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn t(s: u64) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(s)
+    }
+
     #[test]
-    fn last_modified_moves_forward_only() {
-        let t = |s| UNIX_EPOCH + Duration::from_secs(s);
-        assert_eq!(advance(None, t(100), t(200)), t(100));
-        assert_eq!(advance(None, t(300), t(200)), t(200));
-        assert_eq!(advance(Some(t(150)), t(100), t(200)), t(151));
-        assert_eq!(advance(Some(t(150)), t(180), t(200)), t(180));
-        assert_eq!(advance(Some(t(200)), t(100), t(200)), t(200));
+    fn new_bytes_get_now_and_the_same_bytes_keep_their_date() {
+        let mut v = Validators::default();
+        assert_eq!(v.assign("/feed.rss", "\"a\"", t(100)), t(100));
+        assert_eq!(v.assign("/feed.rss", "\"a\"", t(200)), t(100));
+        assert_eq!(v.assign("/feed.rss", "\"b\"", t(200)), t(200));
+        // Back to the first bytes: a client holding "b" from 200 must get them.
+        assert_eq!(v.assign("/feed.rss", "\"a\"", t(300)), t(300));
+    }
+
+    #[test]
+    fn changes_within_one_second_get_later_dates() {
+        let mut v = Validators::default();
+        let now = t(100) + Duration::from_millis(300);
+        assert_eq!(v.assign("/feed.rss", "\"a\"", now), t(100));
+        assert_eq!(v.assign("/feed.rss", "\"b\"", now), t(101));
+        assert_eq!(v.assign("/feed.rss", "\"c\"", now), t(102));
+        // Paths are independent.
+        assert_eq!(v.assign("/feed.json", "\"x\"", now), t(100));
+    }
+
+    #[test]
+    fn never_backwards_when_the_clock_is() {
+        let mut v = Validators::default();
+        assert_eq!(v.assign("/", "\"a\"", t(500)), t(500));
+        assert_eq!(v.assign("/", "\"b\"", t(400)), t(501));
+    }
+
+    #[test]
+    fn remembered_dates_are_kept_for_the_same_bytes_only() {
+        let by_path = BTreeMap::from([(
+            "/feed.rss".to_owned(),
+            Validator {
+                etag: "\"a\"".into(),
+                last_modified: 100,
+            },
+        )]);
+        let v = Validators::remembered(by_path, t(900));
+        assert_eq!(v.clone().assign("/feed.rss", "\"a\"", t(900)), t(100));
+        assert_eq!(v.clone().assign("/feed.rss", "\"b\"", t(900)), t(901));
+        // The clock went back below the remembered date: still later.
+        let mut v = Validators::remembered(v.by_path, t(50));
+        assert_eq!(v.assign("/feed.rss", "\"b\"", t(50)), t(101));
+    }
+
+    #[test]
+    fn without_memory_every_date_follows_the_start() {
+        let start = t(1000) + Duration::from_millis(999);
+        let mut v = Validators::unknown_before(start);
+        // Even a change stamped in the start's own second: the previous process
+        // may have sent that second's date for other bytes.
+        assert_eq!(v.assign("/feed.rss", "\"a\"", start), t(1001));
+        assert_eq!(v.advance(None, start), t(1001));
+        assert_eq!(v.advance(Some(t(1001)), start), t(1002));
     }
 }

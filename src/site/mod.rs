@@ -8,6 +8,10 @@
 //! A [`Site`] is an immutable snapshot. [`Site::build`] renders everything;
 //! [`Site::update`] re-renders only the feeds whose selected items changed, so
 //! every other feed keeps its bytes, ETags and Last-Modified exactly.
+//!
+//! Last-Modified follows the bytes, not the files: see [`Validators`]. A site
+//! resumed from a previous process's validators ([`Site::resume`]) keeps the
+//! dates of the representations whose bytes are the same.
 
 mod encoding;
 mod last_modified;
@@ -25,6 +29,7 @@ use crate::index::{Entry, Index};
 use crate::render::{self, FeedView, Format};
 
 pub use encoding::{Body, Coding, Compressor, Resource};
+pub use last_modified::{Validator, Validators};
 pub use titles::feed_title;
 
 /// What a feed was rendered from, to tell whether it must be rendered again.
@@ -77,6 +82,11 @@ pub struct Site {
     /// Full articles of every item some feed holds, by id: what re-renders and
     /// article pages need, and no more.
     bodies: HashMap<String, Held>,
+    /// The validators of every representation served so far, with the ones no
+    /// longer served: what the next update dates its changes after.
+    validators: Validators,
+    /// Last-Modified of every article page (`None` before the first render).
+    articles_modified: Option<SystemTime>,
 }
 
 /// A feed that failed to render (the previous bytes keep being served).
@@ -126,8 +136,13 @@ enum Outcome {
     /// The same bytes as before: the resource, its encodings, ETags and
     /// Last-Modified are kept.
     Same,
-    /// New bytes (shared already: that is how the snapshot will hold them).
-    Changed(Arc<Resource>),
+    /// New bytes, hashed (their Last-Modified is assigned once every feed is rendered).
+    Changed {
+        /// The feed format's media type.
+        content_type: &'static str,
+        /// The bytes with their ETag.
+        body: Body,
+    },
     /// Rendering failed; the previous resource, if any, is kept.
     Failed(RenderError),
 }
@@ -148,12 +163,40 @@ struct Page {
 /// The resources of the next snapshot while an update puts them together.
 struct Assembly {
     resources: HashMap<String, Arc<Resource>>,
+    /// Dates every changed resource (see [`Validators::assign`]).
+    validators: Validators,
+    now: SystemTime,
     errors: Vec<RenderError>,
     /// Whether any feed was rendered or removed, so the pages may have changed.
     feeds_changed: bool,
 }
 
 impl Site {
+    /// A site with nothing rendered that dates its first render after
+    /// `validators` (remembered from a previous process, or a floor).
+    pub fn resume(validators: Validators) -> Site {
+        Site {
+            validators,
+            ..Site::default()
+        }
+    }
+
+    /// The validators of every representation served so far (what a later
+    /// process resumes from).
+    pub fn validators(&self) -> &Validators {
+        &self.validators
+    }
+
+    /// Last-Modified of every article page: an article page's bytes depend on
+    /// its article, its category and the configuration, and any change to
+    /// those is an update of the site, so the time of the latest update (or the
+    /// first render) is never earlier than the page's bytes. Kept per site
+    /// rather than per article, so 100k articles cost no memory for it; a client
+    /// may get a redundant 200 for a page another article's change re-dated.
+    pub fn articles_modified(&self) -> SystemTime {
+        self.articles_modified.unwrap_or(SystemTime::UNIX_EPOCH)
+    }
+
     /// Renders every resource of `index`.
     pub fn build(
         cfg: &Config,
@@ -173,7 +216,8 @@ impl Site {
     }
 
     /// Renders what `scope` asks for: what changed between `self` and `index`,
-    /// or everything (after a config change). Last-Modified never moves backwards, never passes `now`.
+    /// or everything (after a config change). A resource whose bytes changed
+    /// gets a Last-Modified later than any it had (see [`Validators`]).
     /// Feeds render on every core; only identity bytes are made here, the
     /// compressed encodings are left to the [`Compressor`] or the first request.
     pub fn update(
@@ -185,22 +229,27 @@ impl Site {
         hydrate: Hydrate<'_>,
     ) -> (Site, Vec<RenderError>) {
         let plan = self.plan(cfg, &index, scope, hydrate);
-        let outcomes = self.render_feeds(cfg, &plan, now);
+        let outcomes = self.render_feeds(cfg, &plan);
         let mut next = Assembly {
             resources: self.resources.clone(),
+            validators: self.validators.clone(),
+            now,
             errors: Vec::new(),
             feeds_changed: scope == Scope::Everything || !plan.stale.is_empty(),
         };
         next.take_feeds(outcomes);
         next.remove_gone_feeds(&self.feeds, &plan.feeds);
         if next.feeds_changed || !next.resources.contains_key("/") {
-            self.render_pages(cfg, &index, now, &mut next.resources);
+            self.render_pages(cfg, &index, &mut next);
         }
+        let articles_modified = Some(next.validators.advance(self.articles_modified, now));
         let site = Site {
             index,
             resources: next.resources,
             feeds: plan.feeds,
             bodies: plan.bodies,
+            validators: next.validators,
+            articles_modified,
         };
         (site, next.errors)
     }
@@ -254,7 +303,7 @@ impl Site {
 
     /// Renders every stale feed in every format, in parallel, and tells
     /// which bytes changed.
-    fn render_feeds(&self, cfg: &Config, plan: &Plan, now: SystemTime) -> Vec<FeedOutcome> {
+    fn render_feeds(&self, cfg: &Config, plan: &Plan) -> Vec<FeedOutcome> {
         let stale = stale_feeds(plan);
         let jobs: Vec<Job<'_>> = stale
             .iter()
@@ -274,13 +323,11 @@ impl Site {
                 })
             })
             .collect();
-        jobs.par_iter()
-            .map(|job| self.render_job(job, now))
-            .collect()
+        jobs.par_iter().map(|job| self.render_job(job)).collect()
     }
 
     /// Renders one feed in one format and compares the bytes with what `self` serves.
-    fn render_job(&self, job: &Job<'_>, now: SystemTime) -> FeedOutcome {
+    fn render_job(&self, job: &Job<'_>) -> FeedOutcome {
         let path = render::feed_path(job.slug, job.format);
         let bytes = match job.format {
             Format::Rss => render::rss_feed::render(&job.view).map_err(|e| e.to_string()),
@@ -290,15 +337,10 @@ impl Site {
         let prev = self.resources.get(&path);
         let outcome = match bytes {
             Ok(bytes) if prev.is_some_and(|p| p.identity.bytes == bytes) => Outcome::Same,
-            Ok(bytes) => {
-                let computed = last_modified::newest(job.view.items, now);
-                let lm = last_modified::advance(prev.map(|p| p.last_modified), computed, now);
-                Outcome::Changed(Arc::new(Resource::new(
-                    job.format.content_type(),
-                    lm,
-                    bytes,
-                )))
-            }
+            Ok(bytes) => Outcome::Changed {
+                content_type: job.format.content_type(),
+                body: Body::new(bytes),
+            },
             Err(message) => Outcome::Failed(RenderError {
                 path: path.clone(),
                 message,
@@ -309,16 +351,9 @@ impl Site {
 
     /// The OPML list and the front page, rendered from the whole index;
     /// a page whose bytes did not change keeps its resource.
-    fn render_pages(
-        &self,
-        cfg: &Config,
-        index: &Index,
-        now: SystemTime,
-        resources: &mut HashMap<String, Arc<Resource>>,
-    ) {
+    fn render_pages(&self, cfg: &Config, index: &Index, next: &mut Assembly) {
         let title_of = |slug: Option<&str>| feed_title(cfg, index, slug);
         let newest = index.select(None, 30);
-        let lm = last_modified::newest(&newest, now);
         let pages = [
             Page {
                 path: "/feeds.opml",
@@ -336,9 +371,11 @@ impl Site {
             if prev.is_some_and(|p| p.identity.bytes == page.bytes) {
                 continue;
             }
-            let lm = last_modified::advance(prev.map(|p| p.last_modified), lm, now);
-            let resource = Resource::new(page.content_type, lm, page.bytes);
-            resources.insert(page.path.to_owned(), Arc::new(resource));
+            next.put(
+                page.path.to_owned(),
+                page.content_type,
+                Body::new(page.bytes),
+            );
         }
     }
 
@@ -377,13 +414,18 @@ fn stale_feeds(plan: &Plan) -> Vec<StaleFeed<'_>> {
 }
 
 impl Assembly {
+    /// Serves `body` at `path`, dated by the validators.
+    fn put(&mut self, path: String, content_type: &'static str, body: Body) {
+        let lm = self.validators.assign(&path, &body.etag, self.now);
+        let resource = Resource::of_body(content_type, lm, body);
+        self.resources.insert(path, Arc::new(resource));
+    }
+
     /// Puts the feeds that rendered to new bytes in place, and collects the failures.
     fn take_feeds(&mut self, outcomes: Vec<FeedOutcome>) {
         for FeedOutcome { path, outcome } in outcomes {
             match outcome {
-                Outcome::Changed(resource) => {
-                    self.resources.insert(path, resource);
-                }
+                Outcome::Changed { content_type, body } => self.put(path, content_type, body),
                 Outcome::Same => {}
                 Outcome::Failed(e) => self.errors.push(e),
             }

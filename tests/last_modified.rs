@@ -1,0 +1,280 @@
+//! `Last-Modified` as a client that sends only `If-Modified-Since` relies on it:
+//! it moves forward whenever a representation's bytes change (a deletion, a file
+//! moved in with an old mtime), never backwards, and a restart keeps it when the
+//! bytes are the same. Without a usable state the daemon errs towards a
+//! redundant 200, never a wrong 304.
+//!
+//! Every store here has its files' mtimes set to 2025-01-01, after every sample
+//! article's date, so a Last-Modified taken from mtimes would sit far in the past.
+
+// `allow-unwrap-in-tests` covers `#[test]` functions only; here the helpers are
+// test code too, and a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use common::{Daemon, TempStore};
+
+/// The all-articles feed: every deletion below changes it.
+const FEED: &str = "/feed.rss";
+
+/// Two sample articles, as paths inside the store.
+const CAP_NUOC: &str = "thong-bao/tam-dung-cap-nuoc-phuong-hoa-lac.txt";
+const TIEP_DAN: &str = "thong-bao/lich-tiep-cong-dan-thang-6-2021.txt";
+
+/// 2025-01-01 00:00:00 UTC.
+const OLD_MTIME: u64 = 1_735_689_600;
+
+/// The store folder of `site`.
+fn store(site: &TempStore) -> PathBuf {
+    site.config().parent().unwrap().join("store")
+}
+
+/// Sets the mtime of every file in `dir` to [`OLD_MTIME`].
+fn age(dir: &Path) {
+    for e in walkdir::WalkDir::new(dir) {
+        let e = e.unwrap();
+        if e.file_type().is_file() {
+            set_mtime(e.path(), OLD_MTIME);
+        }
+    }
+}
+
+fn set_mtime(path: &Path, secs: u64) {
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(UNIX_EPOCH + Duration::from_secs(secs))
+        .unwrap();
+}
+
+/// A temp store with old mtimes and `extra` config.
+fn aged_site(extra: &str) -> TempStore {
+    let site = TempStore::with_config(extra);
+    age(&store(&site));
+    site
+}
+
+fn seconds(date: &str) -> u64 {
+    httpdate::parse_http_date(date)
+        .unwrap_or_else(|e| panic!("not an HTTP-date {date:?}: {e}"))
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// ETag, Last-Modified and Date of a 200 for `path`.
+struct Seen {
+    etag: String,
+    last_modified: String,
+    date: String,
+}
+
+fn seen(d: &Daemon, path: &str) -> Seen {
+    let r = d.get(path, &[]);
+    assert_eq!(r.status, 200, "GET {path}");
+    Seen {
+        etag: r.expect_header("etag").to_owned(),
+        last_modified: r.expect_header("last-modified").to_owned(),
+        date: r.expect_header("date").to_owned(),
+    }
+}
+
+/// The status of a GET of `path` sending only `If-Modified-Since: since`.
+fn since(d: &Daemon, path: &str, since: &str) -> u16 {
+    d.get(path, &[("If-Modified-Since", since)]).status
+}
+
+/// Deletes `rel` from the store and waits until `FEED` is served with other bytes.
+fn delete_and_wait(d: &Daemon, site: &TempStore, rel: &str, before: &Seen) -> Seen {
+    std::fs::remove_file(store(site).join(rel)).unwrap();
+    d.wait_until("the deletion served", || {
+        d.get(FEED, &[]).header("etag") != Some(before.etag.as_str())
+    });
+    seen(d, FEED)
+}
+
+/// Stops `d` with SIGTERM and waits for it to exit.
+fn stop(mut d: Daemon) {
+    d.terminate();
+    assert!(d.wait(Duration::from_secs(15)).is_some(), "daemon stopped");
+}
+
+#[test]
+fn a_deletion_moves_last_modified_past_the_deletion() {
+    let site = aged_site("");
+    let d = site.start();
+    let before = seen(&d, FEED);
+    let deleted_at = now_secs();
+    let after = delete_and_wait(&d, &site, CAP_NUOC, &before);
+    assert!(
+        seconds(&after.last_modified) >= deleted_at,
+        "Last-Modified {} is before the deletion at {deleted_at}",
+        after.last_modified
+    );
+    // A client holding the version before the deletion, by its Last-Modified or
+    // by the Date it was served at, gets the new bytes.
+    assert_eq!(since(&d, FEED, &before.last_modified), 200);
+    assert_eq!(since(&d, FEED, &before.date), 200);
+    // And the new version revalidates.
+    assert_eq!(since(&d, FEED, &after.last_modified), 304);
+}
+
+#[test]
+fn a_file_moved_in_with_an_old_mtime_moves_last_modified() {
+    let site = aged_site("");
+    let d = site.start();
+    let before = seen(&d, FEED);
+    let outside = site.config().parent().unwrap().join("outside.txt");
+    std::fs::write(
+        &outside,
+        "08:05 ICT Thứ hai, 11/05/2020\n\nTrang nhất » Thông báo\n\nBài chuyển vào kho\n\n\
+         Thứ hai - 11/05/2020 08:00\nDẫn: bài chuyển vào kho.\n\nNội dung bài viết.\n",
+    )
+    .unwrap();
+    set_mtime(&outside, 1_589_155_200); // 2020-05-11, as `mv` of an old file keeps it
+    let moved_at = now_secs();
+    std::fs::rename(&outside, store(&site).join("thong-bao/chuyen-vao.txt")).unwrap();
+    d.wait_until("the moved file served", || {
+        d.body(FEED).contains("Bài chuyển vào kho")
+    });
+    let after = seen(&d, FEED);
+    assert!(
+        seconds(&after.last_modified) >= moved_at,
+        "{}",
+        after.last_modified
+    );
+    assert_eq!(since(&d, FEED, &before.last_modified), 200);
+    assert_eq!(since(&d, FEED, &before.date), 200);
+}
+
+#[test]
+fn back_to_back_changes_get_distinct_dates() {
+    let site = aged_site("");
+    let d = site.start();
+    let first = delete_and_wait(&d, &site, CAP_NUOC, &seen(&d, FEED));
+    // At once, likely within the same second: HTTP dates cannot tell the two
+    // versions apart unless the second one is dated later.
+    let second = delete_and_wait(&d, &site, TIEP_DAN, &first);
+    assert!(seconds(&second.last_modified) > seconds(&first.last_modified));
+    assert_eq!(since(&d, FEED, &first.last_modified), 200);
+    // The date sent is never ahead of the response's (RFC 9110 §8.8.2.1).
+    assert!(seconds(&second.last_modified) <= seconds(&second.date));
+    assert_eq!(since(&d, FEED, &second.last_modified), 304);
+}
+
+#[test]
+fn a_restart_with_the_same_bytes_keeps_last_modified() {
+    let site = aged_site("");
+    let d = site.start();
+    let before = seen(&d, FEED);
+    let served = delete_and_wait(&d, &site, CAP_NUOC, &before);
+    stop(d);
+    let d = site.start();
+    let again = seen(&d, FEED);
+    assert_eq!(again.etag, served.etag, "same store, same bytes");
+    assert_eq!(again.last_modified, served.last_modified);
+    assert_eq!(since(&d, FEED, &served.last_modified), 304);
+}
+
+#[test]
+fn after_a_restart_a_change_never_answers_304_to_an_earlier_date() {
+    let site = aged_site("");
+    let d = site.start();
+    let before = seen(&d, FEED);
+    let served = delete_and_wait(&d, &site, CAP_NUOC, &before);
+    stop(d);
+    let d = site.start();
+    let restarted = seen(&d, FEED);
+    let changed = delete_and_wait(&d, &site, TIEP_DAN, &restarted);
+    assert_ne!(changed.etag, served.etag);
+    assert_eq!(since(&d, FEED, &served.last_modified), 200);
+    assert_eq!(since(&d, FEED, &served.date), 200);
+}
+
+/// The state file under the default state folder of `site`.
+fn default_state_file(site: &TempStore) -> PathBuf {
+    site.config()
+        .parent()
+        .unwrap()
+        .join(".bantin-state/validators.json")
+}
+
+#[test]
+fn a_corrupt_state_errs_towards_a_redundant_200() {
+    let site = aged_site("");
+    let d = site.start();
+    let before = seen(&d, FEED);
+    let served = delete_and_wait(&d, &site, CAP_NUOC, &before);
+    stop(d);
+    let state = default_state_file(&site);
+    assert!(state.is_file(), "the state is kept in {}", state.display());
+    std::fs::write(&state, b"{\"version\": 1, \"resources\": {\"/feed.rss\": ").unwrap();
+    // Changed while the daemon was down.
+    std::fs::remove_file(store(&site).join(TIEP_DAN)).unwrap();
+    let d = site.start();
+    let now = seen(&d, FEED);
+    assert_ne!(now.etag, served.etag);
+    assert_eq!(since(&d, FEED, &served.last_modified), 200);
+    assert_eq!(since(&d, FEED, &served.date), 200);
+    let log = d.stderr();
+    assert!(
+        log.contains("WARN") && log.contains(state.to_str().unwrap()),
+        "a warning naming the state file:\n{log}"
+    );
+    // The state is written afresh, so the next restart keeps Last-Modified again.
+    stop(d);
+    let d = site.start();
+    assert_eq!(seen(&d, FEED).last_modified, now.last_modified);
+}
+
+#[test]
+fn an_unusable_state_folder_errs_towards_a_redundant_200() {
+    // A regular file where the state folder's parent should be: no user,
+    // root included, can create the folder.
+    let site = aged_site("[state]\ndir = \"blocked/state\"\n");
+    let blocked = site.config().parent().unwrap().join("blocked");
+    std::fs::write(&blocked, b"not a folder").unwrap();
+    let d = site.start();
+    let before = seen(&d, FEED);
+    let served = delete_and_wait(&d, &site, CAP_NUOC, &before);
+    stop(d);
+    std::fs::remove_file(store(&site).join(TIEP_DAN)).unwrap();
+    let d = site.start();
+    assert_eq!(since(&d, FEED, &served.last_modified), 200);
+    assert_eq!(since(&d, FEED, &served.date), 200);
+    let log = d.stderr();
+    assert!(
+        log.contains("WARN") && log.contains("blocked/state"),
+        "a warning naming the state folder:\n{log}"
+    );
+}
+
+#[test]
+fn state_directory_from_systemd_is_used() {
+    let site = aged_site("");
+    let dir = tempfile::tempdir().unwrap();
+    let launch = common::Launch {
+        env: vec![("STATE_DIRECTORY", dir.path().as_os_str().to_owned())],
+        ..common::Launch::default()
+    };
+    let config = site.config();
+    let args = ["--config".as_ref(), config.as_os_str()];
+    let d =
+        Daemon::spawn(&args, &launch).listening(Duration::from_secs(20), Duration::from_secs(10));
+    let _ = seen(&d, FEED);
+    stop(d);
+    assert!(dir.path().join("validators.json").is_file());
+    assert!(!default_state_file(&site).exists());
+}
