@@ -8,7 +8,7 @@
 //! never behind what clients were sent.
 
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Instant, SystemTime};
 
 use arc_swap::ArcSwapOption;
 use http::HeaderValue;
@@ -179,7 +179,6 @@ impl Publisher {
         let (site, errors) = prev_site.update(&self.cfg, index, SystemTime::now(), scope, &hydrate);
         log_render_errors(errors);
         metrics::histogram!("bantin_render_seconds").record(started.elapsed().as_secs_f64());
-        wait_for_dates(&site);
         self.serve(site, catalog);
         tracing::info!(
             added = changes.added,
@@ -188,29 +187,6 @@ impl Publisher {
             articles = catalog.entries.len(),
             "store change served"
         );
-    }
-}
-
-/// The longest a snapshot waits for its dates: a change within the second of
-/// the previous one to the same resource is dated one second later (see
-/// [`Validators`]). A date further ahead means the clock went back; the
-/// request path then sends the present instead (RFC 9110 §8.8.2.1).
-const MAX_DATE_WAIT: Duration = Duration::from_secs(2);
-
-/// Waits until no Last-Modified of `site` is ahead of the clock, so the date
-/// sent for a representation is the one the 304 decision uses, from its first
-/// response on. Only back-to-back changes wait, less than a second; this is
-/// the watch thread, which meanwhile gathers the next changes into one update.
-fn wait_for_dates(site: &Site) {
-    let latest = site
-        .resources
-        .values()
-        .map(|r| r.last_modified)
-        .chain(std::iter::once(site.articles_modified()))
-        .max();
-    let ahead = latest.and_then(|t| t.duration_since(SystemTime::now()).ok());
-    if let Some(ahead) = ahead.filter(|a| *a <= MAX_DATE_WAIT) {
-        std::thread::sleep(ahead);
     }
 }
 
