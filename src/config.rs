@@ -1,8 +1,13 @@
 //! `config.toml` (plus a few command-line overrides) → a validated [`Config`].
 //!
-//! Two steps, as the file is read: serde turns TOML into [`RawConfig`] (unknown keys
-//! are errors that name the key and line), then [`RawConfig::validate`] checks the
-//! values that TOML cannot (time zone, URLs, ranges) and resolves paths.
+//! Two steps, as the file is read: serde turns TOML into [`RawConfig`], then
+//! [`RawConfig::validate`] checks the values that TOML cannot (time zone, URLs,
+//! ranges) and resolves paths. [`problems`] runs them so that every unknown key
+//! and bad value in a file is reported at once, with its table, line and snippet.
+
+mod problems;
+
+pub use problems::{Place, Problem, Problems};
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -23,14 +28,10 @@ pub enum ConfigError {
         /// Why reading failed.
         source: std::io::Error,
     },
-    /// TOML syntax, an unknown key, or a value of the wrong type.
-    #[error("invalid config {path}: {message}")]
-    Parse {
-        /// The config file.
-        path: PathBuf,
-        /// The parser's message (it names the key and the line).
-        message: String,
-    },
+    /// TOML syntax, unknown keys, values of the wrong type or unacceptable
+    /// values: every one in the file, each with its table, key and line.
+    #[error("{0}")]
+    Invalid(Problems),
     /// A value of the right type that is not acceptable.
     #[error("invalid config {path}: `{key}` = {value:?}: {reason}")]
     Value {
@@ -281,11 +282,7 @@ impl Config {
     /// Parses and validates TOML text; `path` names the file in messages and anchors relative paths.
     pub fn from_toml(text: &str, path: Option<&Path>) -> Result<Config, ConfigError> {
         let shown = path.map_or_else(|| PathBuf::from("<config>"), Path::to_owned);
-        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
-            path: shown.clone(),
-            message: e.to_string().trim_end().replace('\n', " "),
-        })?;
-        raw.validate(path)
+        problems::check(text, &shown, |raw| raw.validate(path))
     }
 
     /// The duration form of `[http] header_timeout_secs`.

@@ -100,6 +100,15 @@ fn main() -> ExitCode {
     init_logging();
     match try_main(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Config(ConfigError::Invalid(problems))) => {
+            // Each problem's first line says file:line:column, as compilers do,
+            // so editors and terminals can jump to it.
+            for p in &problems.list {
+                eprintln!("bantin: {p}");
+            }
+            eprintln!("bantin: {}", problems.summary());
+            ExitCode::from(EXIT_CONFIG)
+        }
         Err(Failure::Config(e)) => {
             eprintln!("bantin: {e}");
             ExitCode::from(EXIT_CONFIG)

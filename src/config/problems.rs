@@ -1,0 +1,564 @@
+//! Every problem in a config file at once, each with its table, key, line and the
+//! lines it is on: what a sysadmin needs to fix the file in one pass.
+//!
+//! serde stops at the first error, so the file is checked in rounds: unknown keys
+//! are found by walking the TOML document against the schema serde itself
+//! describes (traced from [`RawConfig`], so there is no second list of key
+//! names), then each key that fails to deserialize or to validate is recorded
+//! and taken out of a working copy of the document, and the copy is tried again,
+//! until it yields a [`Config`]. Problems are located in the file as written.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde_reflection::{ContainerFormat, Format, Named, Registry};
+use toml_edit::{DocumentMut, ImDocument, Item, TableLike};
+
+use super::{Config, ConfigError, RawConfig};
+
+/// One thing wrong in a config file.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    /// The config file.
+    pub file: PathBuf,
+    /// Where in the file, when it is known.
+    pub at: Option<Place>,
+    /// What is wrong; it names the table and key.
+    pub message: String,
+}
+
+/// A place in a config file, with the source to show.
+#[derive(Debug, Clone)]
+pub struct Place {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+    /// The lines of the file the problem is on, numbered, with carets under it.
+    pub snippet: String,
+}
+
+/// All the problems found in one config file, in file order.
+#[derive(Debug, Clone)]
+pub struct Problems {
+    /// The config file.
+    pub file: PathBuf,
+    /// At least one problem.
+    pub list: Vec<Problem>,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.at {
+            Some(at) => write!(
+                f,
+                "{}:{}:{}: {}\n{}",
+                self.file.display(),
+                at.line,
+                at.column,
+                self.message,
+                at.snippet
+            ),
+            None => write!(f, "{}: {}", self.file.display(), self.message),
+        }
+    }
+}
+
+impl Problems {
+    /// The closing line: how many problems, and how to check again.
+    pub fn summary(&self) -> String {
+        let n = self.list.len();
+        let (s, them) = if n == 1 { ("", "it") } else { ("s", "them") };
+        format!(
+            "{n} problem{s} in {}; fix {them} and check again with `bantin config check`",
+            self.file.display()
+        )
+    }
+}
+
+impl fmt::Display for Problems {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for p in &self.list {
+            writeln!(f, "{p}")?;
+        }
+        f.write_str(&self.summary())
+    }
+}
+
+/// Parses, deserializes and validates `text`, collecting every problem.
+///
+/// `validate` turns the deserialized file into a [`Config`]; its
+/// [`ConfigError::Value`] names the dotted key it rejects.
+pub(super) fn check(
+    text: &str,
+    file: &Path,
+    validate: impl Fn(RawConfig) -> Result<Config, ConfigError>,
+) -> Result<Config, ConfigError> {
+    let source = Source { text, file };
+    let written = match ImDocument::parse(text.to_owned()) {
+        Ok(doc) => doc,
+        Err(e) => {
+            let message = format!("invalid TOML: {}", one_line(e.message()));
+            return Err(source.fail(vec![source.problem(e.span(), message)]));
+        }
+    };
+    let mut working = written.clone().into_mut();
+    let mut found = Vec::new();
+    if let Some(schema) = schema() {
+        for unknown in unknown_keys(&written, &schema) {
+            remove(&mut working, &unknown.path);
+            let message = format!("unknown key {}{}", place(&unknown.path), unknown.hint);
+            found.push(source.problem(Some(unknown.key_span), message));
+        }
+    }
+    // Each round takes out one key, so there are at most as many rounds as keys.
+    for _ in 0..=text.len() {
+        let current = working.to_string();
+        let rejected = match toml::from_str::<RawConfig>(&current) {
+            Ok(raw) => match validate(raw) {
+                Ok(config) if found.is_empty() => return Ok(config),
+                Ok(_) => break,
+                Err(ConfigError::Value {
+                    key, value, reason, ..
+                }) => {
+                    let path = dotted(&key);
+                    let span = path.as_deref().and_then(|p| value_span(&written, p));
+                    // The wording of `ConfigError::Value`, which scripts may match.
+                    let message = format!("`{key}` = {value:?}: {reason}");
+                    found.push(source.problem(span, message));
+                    path
+                }
+                Err(other) => return Err(other),
+            },
+            Err(e) => {
+                let path = e.span().and_then(|s| key_at(&current, s.start));
+                let message = match &path {
+                    Some(p) => format!("{}: {}", place(p), one_line(e.message())),
+                    None => one_line(e.message()),
+                };
+                let span = match &path {
+                    Some(p) => value_span(&written, p),
+                    // serde's span is in the working copy: the file's only
+                    // while nothing has been taken out of it.
+                    None => e.span().filter(|_| current == text),
+                };
+                found.push(source.problem(span, message));
+                path
+            }
+        };
+        match rejected {
+            Some(path) if remove(&mut working, &path) => {}
+            // Nothing to take out: the next round would fail the same way.
+            _ => break,
+        }
+    }
+    Err(source.fail(found))
+}
+
+/// The file being checked, to locate problems in.
+struct Source<'a> {
+    text: &'a str,
+    file: &'a Path,
+}
+
+impl Source<'_> {
+    /// A problem at `span` of the file, if known.
+    fn problem(&self, span: Option<Range<usize>>, message: String) -> Problem {
+        Problem {
+            file: self.file.to_owned(),
+            at: span.map(|s| place_of(self.text, s)),
+            message,
+        }
+    }
+
+    /// The error for `found`, in file order.
+    fn fail(&self, mut found: Vec<Problem>) -> ConfigError {
+        found.sort_by_key(|p| p.at.as_ref().map(|a| (a.line, a.column)));
+        ConfigError::Invalid(Problems {
+            file: self.file.to_owned(),
+            list: found,
+        })
+    }
+}
+
+/// serde's messages can span lines; a problem's first line holds all of it.
+fn one_line(message: &str) -> String {
+    message.trim().replace('\n', "; ")
+}
+
+/// `[site] title`, `[feeds.categories."tin-tuc"] items`, or `listen (top level)`.
+fn place(path: &[String]) -> String {
+    match path.split_last() {
+        Some((key, [])) => format!("{} (top level)", quoted(key)),
+        Some((key, table)) => {
+            let table: Vec<String> = table.iter().map(|k| quoted(k)).collect();
+            format!("[{}] {}", table.join("."), quoted(key))
+        }
+        None => String::new(),
+    }
+}
+
+/// A key as TOML spells it: bare when it can be, quoted otherwise.
+fn quoted(key: &str) -> String {
+    toml_edit::Key::new(key).display_repr().into_owned()
+}
+
+/// The path of a dotted key as `validate` names it (`feeds.categories."a/b".items`).
+fn dotted(key: &str) -> Option<Vec<String>> {
+    let keys = toml_edit::Key::parse(key).ok()?;
+    Some(keys.iter().map(|k| k.get().to_owned()).collect())
+}
+
+/// Line, column and snippet of `span` in `text`.
+///
+/// The snippet has the layout of rustc's and toml's own: a gutter with line
+/// numbers, the source line as it is, carets under the span on the next line,
+/// then (for a span over several lines) up to two more of its lines.
+fn place_of(text: &str, span: Range<usize>) -> Place {
+    let start = floor_char(text, span.start.min(text.len()));
+    let end = floor_char(text, span.end.clamp(start, text.len()));
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[..start].matches('\n').count() + 1;
+    let column = text[line_start..start].chars().count() + 1;
+    let more = text[start..end]
+        .trim_end_matches('\n')
+        .matches('\n')
+        .count()
+        .min(2);
+    let width = (line + more).to_string().len();
+    let gutter = |n: Option<usize>| match n {
+        Some(n) => format!("{n:>width$} |"),
+        None => format!("{:width$} |", ""),
+    };
+    let mut lines = text[line_start..].lines();
+    let first = lines.next().unwrap_or_default();
+    let under = text[start..end].lines().next().unwrap_or_default();
+    let mut out = vec![
+        gutter(None),
+        format!("{} {first}", gutter(Some(line))),
+        format!(
+            "{} {}{}",
+            gutter(None),
+            " ".repeat(column - 1),
+            "^".repeat(under.chars().count().max(1))
+        ),
+    ];
+    for (i, l) in lines.take(more).enumerate() {
+        out.push(format!("{} {l}", gutter(Some(line + 1 + i))));
+    }
+    Place {
+        line,
+        column,
+        snippet: out.join("\n"),
+    }
+}
+
+/// The nearest char boundary at or before `i`.
+fn floor_char(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// The schema of `config.toml`, as serde sees [`RawConfig`]; `None` if it
+/// cannot be traced, and then serde alone reports unknown keys, one at a time.
+///
+/// Traced at each load (a few microseconds; loads are at start and reload):
+/// the traced formats are not `Sync`, so they cannot live in a static.
+fn schema() -> Option<Schema> {
+    let mut tracer = serde_reflection::Tracer::new(serde_reflection::TracerConfig::default());
+    let (root, _) = tracer.trace_simple_type::<RawConfig>().ok()?;
+    Some(Schema {
+        root,
+        registry: tracer.registry().ok()?,
+    })
+}
+
+/// The formats of [`RawConfig`] and the structs it holds.
+struct Schema {
+    root: Format,
+    registry: Registry,
+}
+
+/// What a key holds, as far as finding unknown keys goes.
+enum Shape<'s> {
+    /// A struct: a table of these fields.
+    Table(&'s [Named<Format>]),
+    /// A map: a table whose keys are free and whose values have this format.
+    Map(&'s Format),
+    /// A value.
+    Value,
+}
+
+impl Schema {
+    /// The shape of `format`.
+    fn shape<'s>(&'s self, format: &'s Format) -> Shape<'s> {
+        match format {
+            Format::TypeName(name) => match self.registry.get(name) {
+                Some(ContainerFormat::Struct(fields)) => Shape::Table(fields),
+                _ => Shape::Value,
+            },
+            Format::Option(inner) => self.shape(inner),
+            Format::Map { value, .. } => Shape::Map(value),
+            _ => Shape::Value,
+        }
+    }
+
+    /// Every `(table path, key)` a file may hold, in declaration order; the
+    /// tables under a map (whose names the user picks) are left out.
+    fn keys(&self) -> Vec<(Vec<String>, &str)> {
+        let mut out = Vec::new();
+        let mut stack = vec![(Vec::new(), &self.root)];
+        while let Some((path, format)) = stack.pop() {
+            let Shape::Table(fields) = self.shape(format) else {
+                continue;
+            };
+            for f in fields.iter() {
+                out.push((path.clone(), f.name.as_str()));
+            }
+            for f in fields.iter().rev() {
+                let mut sub = path.clone();
+                sub.push(f.name.clone());
+                stack.push((sub, &f.value));
+            }
+        }
+        out
+    }
+}
+
+/// A key the schema does not know.
+struct Unknown {
+    /// Its table path and name.
+    path: Vec<String>,
+    /// Where its name is written.
+    key_span: Range<usize>,
+    /// `; did you mean …?`, or nothing.
+    hint: String,
+}
+
+/// Every key in `doc` that `schema` does not know, in file order.
+fn unknown_keys(doc: &ImDocument<String>, schema: &Schema) -> Vec<Unknown> {
+    let mut walk = Walk {
+        schema,
+        known: schema.keys(),
+        path: Vec::new(),
+        found: Vec::new(),
+    };
+    walk.table(doc.as_table(), schema.shape(&schema.root));
+    walk.found.sort_by_key(|u| u.key_span.start);
+    walk.found
+}
+
+/// A walk over a document, against the schema, collecting unknown keys.
+struct Walk<'s> {
+    schema: &'s Schema,
+    /// Every key the schema knows, for suggestions.
+    known: Vec<(Vec<String>, &'s str)>,
+    /// The table being walked.
+    path: Vec<String>,
+    found: Vec<Unknown>,
+}
+
+impl<'s> Walk<'s> {
+    /// Records each key under `table` that `shape` does not allow, and walks
+    /// the tables it does.
+    fn table(&mut self, table: &dyn TableLike, shape: Shape<'s>) {
+        for (name, item) in table.iter() {
+            let key_span = table
+                .get_key_value(name)
+                .and_then(|(k, _)| k.span())
+                .unwrap_or(0..0);
+            self.path.push(name.to_owned());
+            let inner = match &shape {
+                Shape::Table(fields) => match fields.iter().find(|f| f.name == name) {
+                    Some(f) => Some(self.schema.shape(&f.value)),
+                    None => {
+                        let own: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
+                        self.found.push(Unknown {
+                            hint: suggestion(&self.path, &own, &self.known),
+                            path: self.path.clone(),
+                            key_span,
+                        });
+                        None
+                    }
+                },
+                Shape::Map(value) => Some(self.schema.shape(value)),
+                Shape::Value => None,
+            };
+            if let (Some(inner @ (Shape::Table(_) | Shape::Map(_))), Some(sub)) =
+                (inner, item.as_table_like())
+            {
+                self.table(sub, inner);
+            }
+            self.path.pop();
+        }
+    }
+}
+
+/// `; did you mean [feeds] items?` for the known key the user most likely meant
+/// by the unknown `path`, or nothing when none is close.
+///
+/// In order: the same name in another table (a key put in the wrong table);
+/// a name that differs by whole `_`-words at either end (`max_items` for `items`);
+/// a misspelling (at most one edit in four characters, Damerau-Levenshtein). At
+/// each step the key's own table comes first.
+fn suggestion(path: &[String], own: &[&str], known: &[(Vec<String>, &str)]) -> String {
+    let Some((name, table)) = path.split_last() else {
+        return String::new();
+    };
+    let own = own.iter().map(|k| (table.to_vec(), *k));
+    let others = known
+        .iter()
+        .filter(|(t, _)| t.as_slice() != table)
+        .map(|(t, k)| (t.clone(), *k));
+    let candidates: Vec<(Vec<String>, &str)> = own.chain(others).collect();
+    let misspelt = |k: &str| strsim::damerau_levenshtein(name, k) <= (name.len() / 4).max(1);
+    let rules: [&dyn Fn(&str) -> bool; 3] = [&|k| k == name, &|k| word_affix(name, k), &misspelt];
+    for rule in rules {
+        if let Some((t, k)) = candidates.iter().find(|(_, k)| rule(k)) {
+            let mut p = t.clone();
+            p.push((*k).to_owned());
+            return format!("; did you mean {}?", place(&p));
+        }
+    }
+    String::new()
+}
+
+/// Whether one of `a`, `b` is the other with whole `_`-separated words added at
+/// the front or the back (`max_items` and `items`, `debounce` and `debounce_ms`).
+fn word_affix(a: &str, b: &str) -> bool {
+    let (long, short) = if a.len() >= b.len() { (a, b) } else { (b, a) };
+    long != short
+        && !short.is_empty()
+        && (long
+            .strip_suffix(short)
+            .is_some_and(|front| front.ends_with('_'))
+            || long
+                .strip_prefix(short)
+                .is_some_and(|back| back.starts_with('_')))
+}
+
+/// Where the value of `path` is written in `doc` (its key's span when the value
+/// has none, e.g. a table made by a dotted header).
+fn value_span(doc: &ImDocument<String>, path: &[String]) -> Option<Range<usize>> {
+    let mut table: &dyn TableLike = doc.as_table();
+    let (last, parents) = path.split_last()?;
+    for name in parents {
+        table = table.get(name)?.as_table_like()?;
+    }
+    let (key, item) = table.get_key_value(last)?;
+    item.span().or_else(|| key.span())
+}
+
+/// The path of the innermost key whose value or name covers byte `at` of `text`.
+fn key_at(text: &str, at: usize) -> Option<Vec<String>> {
+    let doc = ImDocument::parse(text.to_owned()).ok()?;
+    let mut best: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    let mut stack: Vec<(Vec<String>, &dyn TableLike)> = vec![(Vec::new(), doc.as_table())];
+    while let Some((path, table)) = stack.pop() {
+        for (name, item) in table.iter() {
+            let mut sub = path.clone();
+            sub.push(name.to_owned());
+            let key = table.get_key_value(name).and_then(|(k, _)| k.span());
+            let covers = |s: &Range<usize>| s.contains(&at) || s.start == at;
+            if item.span().as_ref().is_some_and(covers) || key.as_ref().is_some_and(covers) {
+                best.insert(sub.len(), sub.clone());
+            }
+            if let Some(t) = item.as_table_like() {
+                stack.push((sub, t));
+            }
+        }
+    }
+    best.pop_last().map(|(_, p)| p)
+}
+
+/// Takes `path` out of `doc`; whether it was there.
+fn remove(doc: &mut DocumentMut, path: &[String]) -> bool {
+    let Some((last, parents)) = path.split_last() else {
+        return false;
+    };
+    let mut item: &mut Item = doc.as_item_mut();
+    for name in parents {
+        match item.as_table_like_mut().and_then(|t| t.get_mut(name)) {
+            Some(next) => item = next,
+            None => return false,
+        }
+    }
+    item.as_table_like_mut()
+        .and_then(|t| t.remove(last))
+        .is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_schema_is_traced_from_serde() {
+        let schema = schema().expect("RawConfig can be traced");
+        let keys = schema.keys();
+        let has = |table: &[&str], key: &str| {
+            keys.iter()
+                .any(|(t, k)| t.iter().map(String::as_str).eq(table.iter().copied()) && *k == key)
+        };
+        // Every key the defaults serialize to is known, in its table.
+        let defaults = Config::from_toml("", None).expect("defaults").to_toml();
+        let doc: toml::Table = toml::from_str(&defaults).expect("to_toml is TOML");
+        for (name, value) in &doc {
+            match value.as_table() {
+                Some(t) if name != "categories" => {
+                    for k in t.keys() {
+                        assert!(has(&[name], k), "[{name}] {k}");
+                    }
+                }
+                _ => assert!(has(&[], name), "{name}"),
+            }
+        }
+        assert!(has(&["feeds"], "categories"));
+    }
+
+    #[test]
+    fn suggestions() {
+        let schema = schema().expect("schema");
+        let known = schema.keys();
+        let hint = |path: &[&str]| {
+            let path: Vec<String> = path.iter().map(|s| s.to_string()).collect();
+            let table = &path[..path.len() - 1];
+            let own: Vec<&str> = known
+                .iter()
+                .filter(|(t, _)| t.as_slice() == table)
+                .map(|(_, k)| *k)
+                .collect();
+            suggestion(&path, &own, &known)
+        };
+        assert_eq!(
+            hint(&["site", "max_items"]),
+            "; did you mean [feeds] items?"
+        );
+        assert_eq!(
+            hint(&["http", "max_file_size"]),
+            "; did you mean max_file_size (top level)?"
+        );
+        assert_eq!(
+            hint(&["watch", "debounce"]),
+            "; did you mean [watch] debounce_ms?"
+        );
+        assert_eq!(hint(&["site", "tilte"]), "; did you mean [site] title?");
+        assert_eq!(hint(&["site", "colour"]), "");
+    }
+
+    #[test]
+    fn snippet_of_a_multibyte_line() {
+        let text = "[site]\ntitle = \"Bản tin\"\nx = 1\n";
+        let at = text.find("x =").unwrap();
+        let p = place_of(text, at..at + 1);
+        assert_eq!((p.line, p.column), (3, 1));
+        assert_eq!(p.snippet, "  |\n3 | x = 1\n  | ^");
+        let at = text.find("tin").unwrap();
+        let p = place_of(text, at..at + 3);
+        assert_eq!((p.line, p.column), (2, 14));
+    }
+}
