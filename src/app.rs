@@ -67,6 +67,18 @@ fn index_and_render(
     site
 }
 
+/// Waits until the clock reaches `floor` (whole seconds since the epoch), at
+/// most a second after start: changes are dated at or after it (see
+/// [`Validators`]), and the first snapshot served with no date ahead of the
+/// clock sends the same `Last-Modified` for the same bytes from its first
+/// response on. A store that takes a second to load never waits.
+async fn dates_reached(floor: u64) {
+    let at = SystemTime::UNIX_EPOCH + Duration::from_secs(floor);
+    if let Ok(ahead) = at.duration_since(SystemTime::now()) {
+        tokio::time::sleep(ahead.min(Duration::from_secs(1))).await;
+    }
+}
+
 /// Re-reads the configuration on SIGHUP (with the command line's overrides).
 pub type Reloader = Box<dyn Fn() -> Result<Config, crate::config::ConfigError> + Send + Sync>;
 
@@ -102,6 +114,7 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
         .await?
     };
     let watch = watching.await?;
+    dates_reached(site.validators().floor).await;
     watch.publisher().serve(site, &catalog);
     let watcher = watch
         .run(catalog)
