@@ -3,11 +3,12 @@
 
 use std::fs::{File, Metadata};
 use std::io::Read;
+use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
-use rustix::fs::{Mode, OFlags, ResolveFlags};
+use rustix::fs::{AtFlags, FileType, Mode, OFlags, ResolveFlags};
 use rustix::io::Errno;
 
 use super::{article_id, is_ignored, Candidate, FileError, Listed, Listing, Rejected, Stat, Stats};
@@ -18,12 +19,13 @@ pub enum Resolver {
     /// `openat2(2)` relative to the root's descriptor with `RESOLVE_BENEATH`: the
     /// kernel itself refuses every step out of the root (Linux 5.6 and later).
     Beneath,
-    /// A checked canonical path: the file's real path must be the path asked for
-    /// (or, for a link to a file, lie under the real root), and is opened with
-    /// `O_NOFOLLOW`. For kernels without `openat2`, or a seccomp filter that
-    /// refuses it; a folder swapped for a link between the check and the open
-    /// is not caught here, which is why [`Resolver::Beneath`] is preferred.
-    Canonical,
+    /// Plain `openat(2)` one component at a time from the root's descriptor,
+    /// every step with `O_NOFOLLOW`: no link is followed anywhere, so the same
+    /// paths are refused as with [`Resolver::Beneath`], whatever is swapped in
+    /// meanwhile. For kernels without `openat2`, and for seccomp filters that
+    /// refuse it (systemd's under `RestrictSUIDSGID=`, which `DynamicUser=`
+    /// implies); costs one `openat` per path component instead of one call.
+    Walk,
 }
 
 /// The store root, resolved once: the boundary every listing and every read of
@@ -68,6 +70,26 @@ const NO_LINKS: ResolveFlags = ResolveFlags::BENEATH
     .union(ResolveFlags::NO_SYMLINKS)
     .union(ResolveFlags::NO_MAGICLINKS);
 
+/// Flags for each folder of a step-by-step open ([`Resolver::Walk`]): a handle
+/// to search through, no more; a link in a folder's place fails the open.
+const FOLDER_STEP: OFlags = OFlags::PATH
+    .union(OFlags::DIRECTORY)
+    .union(OFlags::NOFOLLOW)
+    .union(OFlags::CLOEXEC);
+
+/// Why a step-by-step open beneath the root ([`Root::open_by_steps`]) stopped.
+#[derive(Debug, PartialEq, Eq)]
+enum Step {
+    /// A folder on the way is a symlink.
+    LinkedFolder,
+    /// The last component is a symlink.
+    LinkedFile,
+    /// The path is empty or has a component other than a name (`..`, `.`, `/`).
+    NotBeneath,
+    /// Any other refusal by the kernel (missing, permission, not a folder…).
+    Os(Errno),
+}
+
 /// Where the next step of a walk of `sub` starts (see [`Root::walk`]).
 enum Start {
     /// `sub` is gone, outside the root, or under a symlinked folder: nothing to list.
@@ -80,8 +102,8 @@ enum Start {
 
 impl Root {
     /// Resolves `path` (the configured store root) and opens it as the boundary,
-    /// with `openat2` when the kernel allows it, else with checked canonical
-    /// paths (logged once).
+    /// with `openat2` when the kernel and the sandbox allow it, else one folder
+    /// at a time with `openat` (logged once).
     pub fn open(path: &Path) -> std::io::Result<Root> {
         let root = Root::open_with(path, Resolver::Beneath)?;
         match rustix::fs::openat2(
@@ -91,16 +113,20 @@ impl Root {
             Mode::empty(),
             NO_LINKS,
         ) {
-            // Old kernels (ENOSYS) and seccomp filters (EPERM) refuse openat2.
-            Err(Errno::NOSYS | Errno::PERM) => {
+            // Old kernels (ENOSYS) and seccomp filters (EPERM, or ENOSYS from
+            // systemd's RestrictSUIDSGID= filter, which cannot see openat2's
+            // flags in their struct and so refuses the call whole) refuse openat2.
+            Err(e @ (Errno::NOSYS | Errno::PERM)) => {
                 static WARNED: std::sync::Once = std::sync::Once::new();
                 WARNED.call_once(|| {
                     tracing::warn!(
-                        "openat2 is not available (kernel older than 5.6, or a seccomp filter); \
-                         store files are opened through checked canonical paths instead"
+                        "openat2 was refused ({e}: a kernel older than 5.6, or a seccomp filter \
+                         such as systemd's under DynamicUser= or RestrictSUIDSGID=); store files \
+                         are opened one folder at a time with openat and O_NOFOLLOW instead, \
+                         with the same boundary"
                     );
                 });
-                Root::open_with(path, Resolver::Canonical)
+                Root::open_with(path, Resolver::Walk)
             }
             _ => Ok(root),
         }
@@ -324,7 +350,7 @@ impl Root {
     /// component is followed only to a file inside the store (read under the
     /// link's own path); links out of the store, to nothing or in a loop are
     /// refused. Whatever is swapped in between the listing and this call, the
-    /// file opened is inside the store (with [`Resolver::Beneath`]).
+    /// file opened is inside the store, with either [`Resolver`].
     pub fn open_file(&self, path: &Path) -> Result<File, FileError> {
         let rel = path
             .strip_prefix(&self.0.path)
@@ -336,7 +362,7 @@ impl Root {
             .ok_or_else(|| FileError::OutsideStore(path.to_owned()))?;
         match self.0.resolver {
             Resolver::Beneath => self.open_beneath(path, rel),
-            Resolver::Canonical => self.open_canonical(path, rel),
+            Resolver::Walk => self.open_walk(path, rel),
         }
     }
 
@@ -367,6 +393,15 @@ impl Root {
             Err(Errno::LOOP) => return Err(FileError::SymlinkedFolder),
             Err(e) => return Err(open_error(path, e)),
         }
+        let inside = self.link_target_inside(path)?;
+        beneath(&inside, READ_FLAGS)
+            .map(File::from)
+            .map_err(|e| open_error(path, e))
+    }
+
+    /// Where the file link at `path` leads, relative to the real root: the
+    /// link's target must be a path inside the store other than the root itself.
+    fn link_target_inside(&self, path: &Path) -> Result<PathBuf, FileError> {
         let target = self.link_target(path)?;
         let inside = target
             .strip_prefix(&self.0.canonical)
@@ -375,29 +410,73 @@ impl Root {
             // A link to the root folder itself.
             return Err(FileError::NotRegular);
         }
-        beneath(inside, READ_FLAGS)
-            .map(File::from)
-            .map_err(|e| open_error(path, e))
+        Ok(inside.to_owned())
     }
 
-    /// [`Root::open_file`] with a checked canonical path (see [`Resolver::Canonical`]).
-    fn open_canonical(&self, path: &Path, rel: &Path) -> Result<File, FileError> {
-        let expected = self.0.canonical.join(rel);
-        let real = path.canonicalize();
-        if real.as_ref().ok() != Some(&expected) {
-            let folder = path.parent().map(Path::canonicalize).transpose()?;
-            if folder.as_deref() != expected.parent() {
-                return Err(FileError::SymlinkedFolder);
-            }
+    /// [`Root::open_file`] one component at a time ([`Resolver::Walk`]).
+    ///
+    /// The same rule as [`Root::open_beneath`]: a folder that is a link is
+    /// refused; a link as the last component is resolved, checked to lead
+    /// inside the store, and its target opened from the root again step by
+    /// step, so a link swapped in after the check makes the open fail instead
+    /// of leading out.
+    fn open_walk(&self, path: &Path, rel: &Path) -> Result<File, FileError> {
+        match self.open_by_steps(rel, READ_FLAGS) {
+            Ok(fd) => return Ok(File::from(fd)),
+            Err(Step::LinkedFile) => {}
+            Err(Step::LinkedFolder) => return Err(FileError::SymlinkedFolder),
+            Err(Step::NotBeneath) => return Err(FileError::OutsideStore(path.to_owned())),
+            Err(Step::Os(e)) => return Err(open_error(path, e)),
         }
-        let real = real.map_err(|e| link_error(path, e))?;
-        if real != expected && !real.starts_with(&self.0.canonical) {
-            return Err(FileError::OutsideStore(real));
+        let inside = self.link_target_inside(path)?;
+        match self.open_by_steps(&inside, READ_FLAGS) {
+            Ok(fd) => Ok(File::from(fd)),
+            // Checked a moment ago to have no link: one was swapped in since.
+            Err(Step::LinkedFile | Step::LinkedFolder) => Err(open_error(path, Errno::LOOP)),
+            Err(Step::NotBeneath) => Err(FileError::OutsideStore(path.to_owned())),
+            Err(Step::Os(e)) => Err(open_error(path, e)),
         }
-        // `real` has no link in it; O_NOFOLLOW refuses one swapped in as its last component.
-        rustix::fs::open(&real, READ_FLAGS | OFlags::NOFOLLOW, Mode::empty())
-            .map(File::from)
-            .map_err(|e| open_error(path, e))
+    }
+
+    /// Opens `rel` (names only) with `flags`, starting from the root's
+    /// descriptor and following no link: each folder with `openat(FOLDER_STEP)`
+    /// relative to the one before, then the last component with
+    /// `flags | O_NOFOLLOW`. Plain `openat` without `O_CREAT`, which the
+    /// seccomp filters that refuse `openat2` let through.
+    fn open_by_steps(&self, rel: &Path, flags: OFlags) -> Result<OwnedFd, Step> {
+        let names = rel
+            .components()
+            .map(|c| match c {
+                Component::Normal(name) => Ok(name),
+                _ => Err(Step::NotBeneath),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let (file, folders) = names.split_last().ok_or(Step::NotBeneath)?;
+        let mut folder: Option<OwnedFd> = None;
+        for name in folders {
+            let at = folder
+                .as_ref()
+                .map_or_else(|| self.0.dir.as_fd(), AsFd::as_fd);
+            let next = rustix::fs::openat(at, *name, FOLDER_STEP, Mode::empty()).map_err(|e| {
+                match e {
+                    Errno::LOOP => Step::LinkedFolder,
+                    // O_PATH with O_NOFOLLOW opens a link itself, and
+                    // O_DIRECTORY then refuses it as not a folder.
+                    Errno::NOTDIR if is_link(at, name) => Step::LinkedFolder,
+                    e => Step::Os(e),
+                }
+            })?;
+            folder = Some(next);
+        }
+        let at = folder
+            .as_ref()
+            .map_or_else(|| self.0.dir.as_fd(), AsFd::as_fd);
+        rustix::fs::openat(at, *file, flags | OFlags::NOFOLLOW, Mode::empty()).map_err(
+            |e| match e {
+                Errno::LOOP => Step::LinkedFile,
+                e => Step::Os(e),
+            },
+        )
     }
 
     /// Reads at most `cap` bytes of the regular file at `path`, opened through
@@ -438,6 +517,12 @@ fn link_error(link: &Path, e: std::io::Error) -> FileError {
     }
 }
 
+/// Whether `name` in the folder `at` is a symlink (itself, not followed).
+fn is_link(at: impl AsFd, name: &std::ffi::OsStr) -> bool {
+    rustix::fs::statat(at, name, AtFlags::SYMLINK_NOFOLLOW)
+        .is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::Symlink)
+}
+
 /// The error for an open of `path` refused by the kernel.
 fn open_error(path: &Path, e: Errno) -> FileError {
     match e {
@@ -461,7 +546,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("big.txt");
         std::fs::write(&p, vec![b'a'; 100]).unwrap();
-        for resolver in [Resolver::Beneath, Resolver::Canonical] {
+        for resolver in [Resolver::Beneath, Resolver::Walk] {
             let root = Root::open_with(dir.path(), resolver).unwrap();
             assert!(matches!(
                 root.read_capped(&p, 99),
@@ -485,7 +570,7 @@ mod tests {
 
     #[test]
     fn a_folder_swapped_for_a_link_between_listing_and_reading_is_not_read() {
-        for resolver in [Resolver::Beneath, Resolver::Canonical] {
+        for resolver in [Resolver::Beneath, Resolver::Walk] {
             let (_dir, root, outside) = store_and_outside();
             let store = Root::open_with(&root, resolver).unwrap();
             let listing = store.list();
@@ -513,7 +598,7 @@ mod tests {
 
     #[test]
     fn file_links_are_read_only_to_files_inside_the_store() {
-        for resolver in [Resolver::Beneath, Resolver::Canonical] {
+        for resolver in [Resolver::Beneath, Resolver::Walk] {
             let (_dir, root, outside) = store_and_outside();
             let store = Root::open_with(&root, resolver).unwrap();
             let link = |name: &str, target: &Path| {
@@ -582,5 +667,48 @@ mod tests {
         assert!(l.candidates.is_empty() && l.rejected.is_empty());
         let ids: Vec<_> = store.list().candidates.into_iter().map(|c| c.id).collect();
         assert_eq!(ids, ["a/x"]);
+    }
+
+    #[test]
+    fn a_root_replaced_under_its_path_stays_the_boundary_until_reopened() {
+        for resolver in [Resolver::Beneath, Resolver::Walk] {
+            let (dir, root, _outside) = store_and_outside();
+            let store = Root::open_with(&root, resolver).unwrap();
+            // The root folder renamed away and another put at its path: this
+            // root reads the folder it was opened on, never the newcomer.
+            std::fs::rename(&root, dir.path().join("moved")).unwrap();
+            std::fs::create_dir_all(root.join("a")).unwrap();
+            std::fs::write(root.join("a/x.txt"), "newcomer").unwrap();
+            assert!(store.replaced());
+            let read = store.read_capped(&root.join("a/x.txt"), 100);
+            assert_eq!(read.unwrap().0, b"inside", "{resolver:?}");
+        }
+    }
+
+    #[test]
+    fn a_step_by_step_open_follows_no_link_at_all() {
+        let (_dir, root, outside) = store_and_outside();
+        std::os::unix::fs::symlink(&outside, root.join("out")).unwrap();
+        std::os::unix::fs::symlink("a", root.join("in")).unwrap();
+        std::os::unix::fs::symlink("x.txt", root.join("a/y.txt")).unwrap();
+        let store = Root::open_with(&root, Resolver::Walk).unwrap();
+        let open = |rel: &str| store.open_by_steps(Path::new(rel), READ_FLAGS).map(|_| ());
+        assert_eq!(open("a/x.txt"), Ok(()));
+        // A folder that is a link at open time, out of the store or inside it.
+        assert_eq!(open("out/x.txt"), Err(Step::LinkedFolder));
+        assert_eq!(open("in/x.txt"), Err(Step::LinkedFolder));
+        // A link as the last component is reported, never followed.
+        assert_eq!(open("a/y.txt"), Err(Step::LinkedFile));
+        assert_eq!(open("out"), Err(Step::LinkedFile));
+        // Only names: no climbing, no empty path, no absolute path.
+        assert_eq!(open("a/../a/x.txt"), Err(Step::NotBeneath));
+        assert_eq!(open(""), Err(Step::NotBeneath));
+        assert_eq!(
+            open(&root.join("a/x.txt").to_string_lossy()),
+            Err(Step::NotBeneath)
+        );
+        // A file where a folder should be is an ordinary refusal, not a link.
+        assert_eq!(open("a/x.txt/z"), Err(Step::Os(Errno::NOTDIR)));
+        assert_eq!(open("a/none.txt"), Err(Step::Os(Errno::NOENT)));
     }
 }
