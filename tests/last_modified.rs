@@ -82,12 +82,18 @@ struct Seen {
 }
 
 fn seen(d: &Daemon, path: &str) -> Seen {
-    let r = d.get(path, &[]);
-    assert_eq!(r.status, 200, "GET {path}");
-    Seen {
-        etag: r.expect_header("etag").to_owned(),
-        last_modified: r.expect_header("last-modified").to_owned(),
-        date: r.expect_header("date").to_owned(),
+    Seen::of(&d.get(path, &[]), path)
+}
+
+impl Seen {
+    /// The validators of `r`, a 200 for `path`.
+    fn of(r: &common::Reply, path: &str) -> Seen {
+        assert_eq!(r.status, 200, "GET {path}");
+        Seen {
+            etag: r.expect_header("etag").to_owned(),
+            last_modified: r.expect_header("last-modified").to_owned(),
+            date: r.expect_header("date").to_owned(),
+        }
     }
 }
 
@@ -113,20 +119,7 @@ fn delete_and_wait(d: &Daemon, site: &TempStore, rel: &str, before: &Seen) -> Se
 /// date, so a client revalidating with that header gets one redundant 200.
 /// A header before the response's Date cannot have been clamped.
 fn settled(d: &Daemon, path: &str) -> Seen {
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let s = seen(d, path);
-        if seconds(&s.last_modified) < seconds(&s.date) {
-            return s;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "Last-Modified {} still at the Date {} after 10 s",
-            s.last_modified,
-            s.date
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    Seen::of(&d.get_settled(path), path)
 }
 
 /// Stops `d` with SIGTERM and waits for it to exit.

@@ -138,24 +138,12 @@ fn tin_tuc_and<'a>(more: &[&'a str]) -> Vec<&'a str> {
 }
 
 /// Status, ETag and Last-Modified of each path, once its Last-Modified has
-/// settled: a representation changed within the last second or so may be
-/// dated ahead of the clock, and until the clock gets there its header says
-/// the present (RFC 9110 §8.8.2.1), so it moves. A header before the
-/// response's Date is the real date.
+/// settled (see [`Daemon::get_settled`]).
 fn validators(d: &Daemon, paths: &[&str]) -> Vec<(String, u16, String, String)> {
     paths
         .iter()
         .map(|p| {
-            let mut r = d.get(p, &[]);
-            let settled = |r: &common::Reply| {
-                let date = |n: &str| r.header(n).and_then(|v| httpdate::parse_http_date(v).ok());
-                r.status != 200 || date("last-modified") < date("date")
-            };
-            let deadline = std::time::Instant::now() + Duration::from_secs(5);
-            while !settled(&r) && std::time::Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(100));
-                r = d.get(p, &[]);
-            }
+            let r = d.get_settled(p);
             let header = |n: &str| r.header(n).unwrap_or_default().to_owned();
             (
                 (*p).to_owned(),

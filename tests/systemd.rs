@@ -25,6 +25,17 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// A datagram socket in a temp folder for the daemon's `NOTIFY_SOCKET`, as
+/// systemd gives one: the folder (kept while it lives), its path, the socket.
+fn notify_socket() -> (tempfile::TempDir, PathBuf, UnixDatagram) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notify.sock");
+    let sock = UnixDatagram::bind(&path).unwrap();
+    sock.set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    (dir, path, sock)
+}
+
 /// Collects datagrams until one contains `want`, within a bound.
 fn expect_message(sock: &UnixDatagram, want: &str, seen: &mut Vec<String>) -> String {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -44,11 +55,7 @@ fn expect_message(sock: &UnixDatagram, want: &str, seen: &mut Vec<String>) -> St
 #[test]
 fn sd_notify_ready_watchdog_reload_stopping() {
     let site = TempStore::new();
-    let dir = tempfile::tempdir().unwrap();
-    let sock_path = dir.path().join("notify.sock");
-    let sock = UnixDatagram::bind(&sock_path).unwrap();
-    sock.set_read_timeout(Some(Duration::from_millis(200)))
-        .unwrap();
+    let (_dir, sock_path, sock) = notify_socket();
     // WATCHDOG_PID must be the daemon's own pid: `exec` keeps the shell's.
     let launch = Launch {
         env: vec![
@@ -93,11 +100,7 @@ fn sd_notify_ready_watchdog_reload_stopping() {
 #[test]
 fn the_status_line_counts_a_rejection_made_while_running() {
     let site = TempStore::new();
-    let dir = tempfile::tempdir().unwrap();
-    let sock_path = dir.path().join("notify.sock");
-    let sock = UnixDatagram::bind(&sock_path).unwrap();
-    sock.set_read_timeout(Some(Duration::from_millis(200)))
-        .unwrap();
+    let (_dir, sock_path, sock) = notify_socket();
     let launch = Launch {
         env: vec![("NOTIFY_SOCKET", sock_path.clone().into())],
         ..Launch::default()

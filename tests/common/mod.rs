@@ -458,6 +458,29 @@ impl Daemon {
         self.request("GET", path, headers)
     }
 
+    /// A GET of `path` once its Last-Modified has settled: a representation
+    /// changed within the last second or so may be dated ahead of the clock,
+    /// and until the clock gets there its header says the present (RFC 9110
+    /// §8.8.2.1), so it moves. A header before the response's Date is the real
+    /// date; a response other than 200 is taken as it is.
+    pub fn get_settled(&self, path: &str) -> Reply {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let r = self.get(path, &[]);
+            let date = |n: &str| r.header(n).and_then(|v| httpdate::parse_http_date(v).ok());
+            if r.status != 200 || date("last-modified") < date("date") {
+                return r;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{path}: Last-Modified {:?} still at the Date {:?} after 10 s",
+                r.header("last-modified"),
+                r.header("date")
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// A GET that must answer 200; the body as text.
     pub fn body(&self, path: &str) -> String {
         let r = self.get(path, &[]);
