@@ -7,6 +7,7 @@
 //! the error, so the next change to the file is read again.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -15,17 +16,19 @@ use rayon::iter::{IntoParallelRefIterator, ParallelBridge, ParallelIterator};
 
 use crate::article::{Article, Depth};
 use crate::index::{Entries, Entry};
-use crate::store::{self, Candidate, FileError, Listed, Root, Source, Stat, Stats};
+use crate::store::{self, article_id, Candidate, FileError, Listed, Root, Source, Stat, Stats};
 
 /// What the catalog knows of one file.
 #[derive(Debug)]
 struct FileState {
     /// Size and modification time when last read.
     stat: Stat,
-    /// The article id this file's last good version is served under.
-    serving: Option<String>,
-    /// Why the last read failed; `None` when it succeeded.
-    error: Option<FileError>,
+    /// Whether this file's last good version is served, under the id its path
+    /// gives (see [`article_id`]): not kept here, as it is the entry's key.
+    serving: bool,
+    /// Why the last read failed; `None` when it succeeded. Boxed: few files
+    /// fail, and every file pays for the size of this field.
+    error: Option<Box<FileError>>,
 }
 
 /// What a refresh is for, and so what it reads again.
@@ -118,6 +121,66 @@ impl Changes {
     }
 }
 
+/// The part of the store one listing covers.
+#[derive(Debug, Clone, Copy)]
+enum Span<'a> {
+    /// A file or folder and everything below it.
+    Under(&'a Path),
+    /// The paths after `after` up to and including `through`, in path order;
+    /// `None` leaves that end open.
+    Between {
+        after: Option<&'a Path>,
+        through: Option<&'a Path>,
+    },
+}
+
+impl<'a> Span<'a> {
+    /// The entries of `map` in this span, in path order.
+    fn of<'m, V>(
+        self,
+        map: &'m BTreeMap<Arc<Path>, V>,
+    ) -> Box<dyn Iterator<Item = (&'m Arc<Path>, &'m V)> + 'm>
+    where
+        'a: 'm,
+    {
+        match self {
+            Span::Under(sub) => Box::new(
+                map.range::<Path, _>((Bound::Included(sub), Bound::Unbounded))
+                    .take_while(move |(p, _)| p.starts_with(sub)),
+            ),
+            Span::Between { after, through } => {
+                let from = after.map_or(Bound::Unbounded, Bound::Excluded);
+                Box::new(
+                    map.range::<Path, _>((from, Bound::Unbounded))
+                        .take_while(move |(p, _)| through.is_none_or(|t| &***p <= t)),
+                )
+            }
+        }
+    }
+}
+
+/// What a listing that lacks a known file says about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Gone {
+    /// The listing was taken now: the file has left.
+    Forget,
+    /// The listing may predate events already applied: look at the file again.
+    Recheck,
+}
+
+/// One slice of a listing of the whole store with stats, in path order: the
+/// entries after `after` up to and including `through` (`None`: from the
+/// start; to the end). See [`Catalog::merge`].
+#[derive(Debug)]
+pub struct Slice {
+    /// The last path of the slice before, if any.
+    pub after: Option<PathBuf>,
+    /// The last path of this slice; `None` for the last slice.
+    pub through: Option<PathBuf>,
+    /// What was listed, in path order.
+    pub listed: Vec<Listed>,
+}
+
 /// Every candidate file of the store and the articles they gave.
 #[derive(Debug)]
 pub struct Catalog {
@@ -127,14 +190,14 @@ pub struct Catalog {
     cap: u64,
     /// The zone of local times in the files.
     tz: Tz,
-    /// Files by path.
-    files: BTreeMap<PathBuf, FileState>,
+    /// Files by path; each path is shared with the entry read from it.
+    files: BTreeMap<Arc<Path>, FileState>,
     /// How many of `files` have an error.
     failing: usize,
     /// Articles by id (an id belongs to the first path that claimed it).
     pub entries: Entries,
     /// Refusals seen while listing (bad symlinks, FIFOs, unreadable folders).
-    listing_errors: BTreeMap<PathBuf, FileError>,
+    listing_errors: BTreeMap<Arc<Path>, FileError>,
     /// The store boundary every file is listed and read through; resolved on
     /// the first refresh, and again when the root is replaced.
     root: Option<Root>,
@@ -178,18 +241,73 @@ impl Catalog {
         } else {
             (sub, why)
         };
-        let rejected_before = self.rejected_under(sub);
-        let known = || {
-            self.files
-                .range(sub.to_owned()..)
-                .take_while(|(p, _)| p.starts_with(sub))
-                .map(|(p, _)| p)
-        };
-        let any_known = known().next().is_some();
+        let span = Span::Under(sub);
+        let any_known = span.of(&self.files).next().is_some();
         let walked = self.walk_and_read(&boundary, sub, why, any_known);
+        Ok(self.apply(span, walked, Gone::Forget).0)
+    }
 
+    /// The boundary a reconciliation in slices ([`Catalog::merge`]) lists the
+    /// store through; `None` when the root now names another folder, which
+    /// calls for [`Catalog::refresh`] of the whole store instead.
+    pub fn survey_root(&mut self) -> std::io::Result<Option<Root>> {
+        let (boundary, resolved_again) = self.boundary()?;
+        Ok((!resolved_again).then_some(boundary))
+    }
+
+    /// Compares one slice of a listing of the whole store (see
+    /// [`crate::reconcile`]) with the catalog and re-reads the files in it
+    /// whose (size, mtime) differ, as [`Refresh::Reconcile`] does for the whole
+    /// store. The listing may be older than what events have applied since: a
+    /// known file that the slice lacks is dropped only if it is gone from the
+    /// disk now; if it is there, it is looked at again as an event would.
+    pub fn merge(&mut self, slice: Slice) -> Changes {
+        let span = Span::Between {
+            after: slice.after.as_deref(),
+            through: slice.through.as_deref(),
+        };
+        let (cap, tz) = (self.cap, self.tz);
+        let read: Vec<Option<Read>> = slice
+            .listed
+            .par_iter()
+            .map(|listed| match listed {
+                Listed::Candidate(c) if self.differs(c) => Some(read(c, cap, tz)),
+                _ => None,
+            })
+            .collect();
+        let walked = slice.listed.into_iter().zip(read).collect();
+        let (mut changes, recheck) = self.apply(span, walked, Gone::Recheck);
+        for path in recheck {
+            match self.refresh(&path, Refresh::Event) {
+                Ok(c) => changes.absorb(c),
+                Err(e) => tracing::warn!("cannot re-read {}: {e}", path.display()),
+            }
+        }
+        changes
+    }
+
+    /// Whether `c`'s (size, mtime) differ from the version known, or it is new.
+    fn differs(&self, c: &Candidate) -> bool {
+        self.files
+            .get(c.path.as_path())
+            .is_none_or(|s| c.stat != Some(s.stat))
+    }
+
+    /// Applies a listing of `span` (with what was read of it) to the catalog:
+    /// known files the listing lacks leave (or, as `gone` says, are checked
+    /// again), refusals while listing are replaced, and what was read is
+    /// recorded in path order. Returns what changed, and the known files to
+    /// look at again.
+    fn apply(
+        &mut self,
+        span: Span<'_>,
+        walked: Vec<(Listed, Option<Read>)>,
+        gone: Gone,
+    ) -> (Changes, Vec<PathBuf>) {
+        let rejected_before = self.rejected_in(span);
         let mut changes = Changes::default();
-        if any_known {
+        let mut recheck = Vec::new();
+        if span.of(&self.files).next().is_some() {
             let listed: HashSet<&Path> = walked
                 .iter()
                 .filter_map(|(l, _)| match l {
@@ -197,22 +315,29 @@ impl Catalog {
                     Listed::Rejected(_) => None,
                 })
                 .collect();
-            let gone: Vec<PathBuf> = known()
-                .filter(|p| !listed.contains(p.as_path()))
-                .cloned()
+            let missing: Vec<Arc<Path>> = span
+                .of(&self.files)
+                .filter(|(p, _)| !listed.contains(&***p))
+                .map(|(p, _)| p.clone())
                 .collect();
-            for path in gone {
-                if let Some(id) = self.forget(&path).and_then(|state| state.serving) {
-                    self.entries.remove(&id);
-                    changes.removed += 1;
-                    changes.ids.insert(id);
+            for path in missing {
+                // A listing taken before an event added the file is not proof
+                // that it left.
+                if gone == Gone::Recheck && std::fs::symlink_metadata(&path).is_ok() {
+                    recheck.push(path.to_path_buf());
+                    continue;
+                }
+                if self.forget(&path).is_some_and(|s| s.serving) {
+                    if let Some(id) = article_id(&self.store, &path) {
+                        self.entries.remove(&id);
+                        changes.removed += 1;
+                        changes.ids.insert(id);
+                    }
                 }
             }
         }
-        let stale: Vec<_> = self
-            .listing_errors
-            .range(sub.to_owned()..)
-            .take_while(|(p, _)| p.starts_with(sub))
+        let stale: Vec<Arc<Path>> = span
+            .of(&self.listing_errors)
             .map(|(p, _)| p.clone())
             .collect();
         for p in stale {
@@ -224,13 +349,13 @@ impl Catalog {
         for (listed, result) in walked {
             match (listed, result) {
                 (Listed::Candidate(c), Some(result)) => {
-                    let state = self.record(&c, result, &mut changes);
+                    let (path, state) = self.record(c, result, &mut changes);
                     self.failing += usize::from(state.error.is_some());
-                    states.push((c.path, state));
+                    states.push((path, state));
                 }
                 (Listed::Candidate(_), None) => {}
                 (Listed::Rejected(r), _) => {
-                    self.listing_errors.insert(r.path, r.error);
+                    self.listing_errors.insert(Arc::from(r.path), r.error);
                 }
             }
         }
@@ -243,30 +368,22 @@ impl Catalog {
                 self.files.insert(path, state);
             }
         }
-        changes.transitions = self.transitions(rejected_before, self.rejected_under(sub));
-        Ok(changes)
+        changes.transitions = self.transitions(rejected_before, self.rejected_in(span));
+        (changes, recheck)
     }
 
-    /// The files under `sub` rejected now: why, and the (size, mtime) of those
+    /// The files in `span` rejected now: why, and the (size, mtime) of those
     /// that were read (refusals while listing have none).
-    fn rejected_under(&self, sub: &Path) -> Refusals {
-        let files = self
-            .files
-            .range(sub.to_owned()..)
-            .take_while(|(p, _)| p.starts_with(sub))
-            .filter_map(|(p, s)| {
-                let reason = s.error.as_ref()?.to_string();
-                let stat = Some(s.stat);
-                Some((p.clone(), Refusal { reason, stat }))
-            });
-        let listing = self
-            .listing_errors
-            .range(sub.to_owned()..)
-            .take_while(|(p, _)| p.starts_with(sub))
-            .map(|(p, e)| {
-                let reason = e.to_string();
-                (p.clone(), Refusal { reason, stat: None })
-            });
+    fn rejected_in(&self, span: Span<'_>) -> Refusals {
+        let files = span.of(&self.files).filter_map(|(p, s)| {
+            let reason = s.error.as_ref()?.to_string();
+            let stat = Some(s.stat);
+            Some((p.to_path_buf(), Refusal { reason, stat }))
+        });
+        let listing = span.of(&self.listing_errors).map(|(p, e)| {
+            let reason = e.to_string();
+            (p.to_path_buf(), Refusal { reason, stat: None })
+        });
         files.chain(listing).collect()
     }
 
@@ -285,7 +402,7 @@ impl Catalog {
             }
         }
         for path in before.into_keys() {
-            let now = if self.files.contains_key(&path) {
+            let now = if self.files.contains_key(path.as_path()) {
                 Standing::Served
             } else {
                 Standing::Gone
@@ -312,7 +429,7 @@ impl Catalog {
             why == Refresh::Event
                 || self
                     .files
-                    .get(&c.path)
+                    .get(c.path.as_path())
                     .is_none_or(|s| c.stat != Some(s.stat))
         };
         let read_if_wanted = |listed: &Listed| match listed {
@@ -371,8 +488,8 @@ impl Catalog {
         let files = self
             .files
             .iter()
-            .filter_map(|(p, s)| s.error.as_ref().map(|e| (p.as_path(), e)));
-        files.chain(self.listing_errors.iter().map(|(p, e)| (p.as_path(), e)))
+            .filter_map(|(p, s)| s.error.as_deref().map(|e| (&**p, e)));
+        files.chain(self.listing_errors.iter().map(|(p, e)| (&**p, e)))
     }
 
     /// How many files are rejected now.
@@ -380,9 +497,16 @@ impl Catalog {
         self.failing + self.listing_errors.len()
     }
 
-    /// Applies what reading `c` gave to the served entries; returns the file's new state.
-    fn record(&mut self, c: &Candidate, result: Read, changes: &mut Changes) -> FileState {
-        let serving = self.files.get(&c.path).and_then(|s| s.serving.clone());
+    /// Applies what reading `c` gave to the served entries; returns the file's
+    /// path (shared with its entry) and new state.
+    fn record(
+        &mut self,
+        c: Candidate,
+        result: Read,
+        changes: &mut Changes,
+    ) -> (Arc<Path>, FileState) {
+        let known = self.files.get_key_value(c.path.as_path());
+        let serving = known.is_some_and(|(_, s)| s.serving);
         let stat = match &result {
             Ok((_, stat)) => *stat,
             // Not opened, or refused before: stat it now, so an unchanged broken
@@ -392,38 +516,41 @@ impl Catalog {
                 .or_else(|| std::fs::metadata(&c.path).ok().map(|m| Stat::of(&m)))
                 .unwrap_or_default(),
         };
+        let mut path = known.map(|(p, _)| p.clone());
         let mut state = FileState {
             stat,
-            serving: serving.clone(),
+            serving,
             error: None,
         };
         match result {
             Ok((entry, _)) => {
-                let id = entry.article.id.clone();
-                let held = serving.as_deref() == Some(id.as_str());
-                if let Err(e) = claim(&id, held, self.entries.contains_key(&id)) {
-                    state.error = Some(e);
+                let id = c.id;
+                if let Err(e) = claim(&id, serving, self.entries.contains_key(&id)) {
+                    state.error = Some(Box::new(e));
                     changes.rejected += 1;
                 } else {
                     let same = self.entries.get(&id).is_some_and(|old| old.same_as(&entry));
                     if !same {
-                        if serving.is_some() {
+                        if serving {
                             changes.changed += 1;
                         } else {
                             changes.added += 1;
                         }
-                        self.entries.insert(id.clone(), entry);
+                        if let Some(source) = &entry.source {
+                            path = Some(source.path.clone());
+                        }
                         changes.ids.insert(id.clone());
+                        self.entries.insert(id, entry);
                     }
-                    state.serving = Some(id);
+                    state.serving = true;
                 }
             }
             Err(e) => {
-                state.error = Some(e);
+                state.error = Some(Box::new(e));
                 changes.rejected += 1;
             }
         }
-        state
+        (path.unwrap_or_else(|| Arc::from(c.path)), state)
     }
 }
 
@@ -545,6 +672,105 @@ mod tests {
         assert_eq!(ch.removed, 1);
         assert!(c.entries.is_empty());
     }
+    /// The ids and titles a catalog serves, and its rejected files.
+    fn served(c: &Catalog) -> (Vec<(String, String)>, Vec<PathBuf>) {
+        let entries = c
+            .entries
+            .iter()
+            .map(|(id, e)| (id.clone(), e.article.title.clone()))
+            .collect();
+        let rejected = c.rejected().map(|(p, _)| p.to_owned()).collect();
+        (entries, rejected)
+    }
+
+    #[test]
+    fn a_listing_merged_in_slices_finds_what_a_whole_reconciliation_finds() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for folder in ["a", "b", "c"] {
+            std::fs::create_dir(root.join(folder)).unwrap();
+            for n in 0..3 {
+                let title = format!("Tiêu đề {folder}{n}");
+                std::fs::write(
+                    root.join(format!("{folder}/{n}.txt")),
+                    GOOD.replace("Tiêu đề một", &title),
+                )
+                .unwrap();
+            }
+        }
+        for len in [1, 2, 4, 100] {
+            let mut c = Catalog::scan(root, 1 << 20, Ho_Chi_Minh).unwrap();
+            // Changes no event reported: a deletion at a slice boundary, a new
+            // file, an edit, a broken save, a whole folder gone.
+            std::fs::remove_file(root.join("a/1.txt")).unwrap();
+            std::fs::write(root.join("a/9.txt"), GOOD.replace("một", "mới")).unwrap();
+            std::fs::write(root.join("b/0.txt"), GOOD.replace("một", "sửa lại")).unwrap();
+            std::fs::write(root.join("b/2.txt"), "").unwrap();
+            std::fs::rename(root.join("c"), dir.path().join(".c-away")).unwrap();
+
+            let boundary = c.survey_root().unwrap().unwrap();
+            let mut found = Changes::default();
+            let mut count = 0;
+            for slice in crate::reconcile::slices(&boundary, len, 0) {
+                found.absorb(c.merge(slice));
+                count += 1;
+            }
+            // Six files listed.
+            assert_eq!(count, 6_usize.div_ceil(len), "{len}");
+            assert_eq!(
+                (found.added, found.changed, found.removed, found.rejected),
+                (1, 1, 4, 1),
+                "slices of {len}"
+            );
+            let whole = Catalog::scan(root, 1 << 20, Ho_Chi_Minh).unwrap();
+            let (mut entries, rejected) = served(&whole);
+            // The broken save keeps its last good version.
+            entries.push(("b/2".into(), "Tiêu đề b2".into()));
+            entries.sort();
+            assert_eq!(served(&c), (entries, rejected), "slices of {len}");
+
+            // Put the store back for the next length.
+            std::fs::rename(dir.path().join(".c-away"), root.join("c")).unwrap();
+            std::fs::remove_file(root.join("a/9.txt")).unwrap();
+            for (f, t) in [("a/1.txt", "a1"), ("b/0.txt", "b0"), ("b/2.txt", "b2")] {
+                std::fs::write(root.join(f), GOOD.replace("một", t)).unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn a_file_an_event_added_after_the_listing_is_not_dropped_by_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(root.join("a.txt"), GOOD).unwrap();
+        let mut c = Catalog::scan(root, 1 << 20, Ho_Chi_Minh).unwrap();
+        let boundary = c.survey_root().unwrap().unwrap();
+        // Listed before the new file was written and its event applied.
+        let listing: Vec<Slice> = crate::reconcile::slices(&boundary, 1, 0).collect();
+        std::fs::write(root.join("b.txt"), GOOD.replace("một", "hai")).unwrap();
+        assert_eq!(
+            c.refresh(&root.join("b.txt"), Refresh::Event)
+                .unwrap()
+                .added,
+            1
+        );
+        // Deleted after the listing, with its event not yet applied.
+        std::fs::remove_file(root.join("a.txt")).unwrap();
+        let mut found = Changes::default();
+        for slice in listing {
+            found.absorb(c.merge(slice));
+        }
+        assert_eq!((found.added, found.removed), (0, 0), "{found:?}");
+        let ids: Vec<&String> = c.entries.keys().collect();
+        assert_eq!(ids, ["a", "b"], "a.txt's own event removes it");
+        assert_eq!(
+            c.refresh(&root.join("a.txt"), Refresh::Event)
+                .unwrap()
+                .removed,
+            1
+        );
+    }
+
     #[test]
     fn a_rejection_is_a_transition_once_per_change_and_so_is_its_fix() {
         let dir = tempfile::tempdir().unwrap();

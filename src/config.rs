@@ -165,6 +165,9 @@ pub struct WatchConfig {
     pub debounce_ms: u64,
     /// Seconds between full reconciliations of the store.
     pub reconcile_secs: u64,
+    /// Files a reconciliation lists per second at most, to spare a slow or
+    /// shared disk; 0 lists as fast as the disk answers.
+    pub reconcile_files_per_sec: u64,
 }
 
 /// The default `max_file_size`: 4 MiB. The longest sample article is 8 KB and
@@ -240,6 +243,7 @@ impl Default for WatchConfig {
         WatchConfig {
             debounce_ms: 20,
             reconcile_secs: 300,
+            reconcile_files_per_sec: 0,
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod article;
 pub mod catalog;
 pub mod index;
 pub mod publish;
+pub mod reconcile;
 pub mod render;
 pub mod server;
 pub mod site;

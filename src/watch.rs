@@ -8,7 +8,9 @@
 //!
 //! One thread owns the catalog and publishes what each refresh changed (see
 //! `publish`); it is the only publisher after start-up, so updates never race
-//! and readers never block.
+//! and readers never block. A reconciliation lists the store on another thread
+//! and this one merges the listing in slices between events (see `reconcile`),
+//! so an event never waits behind a whole store's comparison.
 
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
@@ -18,9 +20,10 @@ use std::time::{Duration, Instant};
 use notify::{PollWatcher, RecommendedWatcher, RecursiveMode};
 use notify_debouncer_full::{new_debouncer_opt, DebounceEventResult, Debouncer, NoCache};
 
-use crate::catalog::{Catalog, Changes, Refresh, Standing};
+use crate::catalog::{Catalog, Changes, Refresh, Slice, Standing};
 use crate::config::Config;
 use crate::publish::{unix_now, Publisher, Scope};
+use crate::reconcile::Survey;
 
 /// A message to the watch thread.
 pub enum Msg {
@@ -28,6 +31,13 @@ pub enum Msg {
     Fs(DebounceEventResult),
     /// A new, validated configuration (SIGHUP); the sender hears back once it is served.
     Reload(Box<Config>, Sender<()>),
+    /// The next slice of the listing of reconciliation number `survey`.
+    Slice {
+        /// Which reconciliation listed it: slices of a cancelled one are dropped.
+        survey: u64,
+        /// The entries.
+        slice: Slice,
+    },
     /// Stop the thread.
     Stop,
 }
@@ -80,6 +90,8 @@ pub fn start(publisher: Publisher) -> Watch {
         tx,
         watcher: None,
         watched: None,
+        survey: None,
+        surveys: 0,
     };
     worker.attach(Watcher::Native);
     Watch { worker, rx }
@@ -128,6 +140,18 @@ struct Worker {
     watcher: Option<Attached>,
     /// The (device, inode) of the folder the watcher follows.
     watched: Option<(u64, u64)>,
+    /// The reconciliation under way, if any.
+    survey: Option<Reconciling>,
+    /// How many reconciliations have started: the number of the latest.
+    surveys: u64,
+}
+
+/// A reconciliation whose listing is being merged.
+struct Reconciling {
+    /// The listing thread.
+    listing: Survey,
+    /// What the slices merged so far changed, for the closing log line.
+    found: Changes,
 }
 
 /// Which watcher to attach.
@@ -201,6 +225,11 @@ impl Worker {
                     self.reload(*cfg);
                     let _ = done.send(());
                 }
+                Ok(Msg::Slice { survey, slice }) => {
+                    if survey == self.surveys {
+                        self.merge(slice);
+                    }
+                }
                 Ok(Msg::Stop) | Err(RecvTimeoutError::Disconnected) => break,
                 Err(RecvTimeoutError::Timeout) => {
                     if self.watcher.is_none() {
@@ -223,7 +252,10 @@ impl Worker {
                         // A missing root drops the watcher; see `reconcile`.
                         self.reconcile();
                     } else if Instant::now() >= next_reconcile {
-                        self.reconcile();
+                        // One still under way is left to finish.
+                        if self.survey.is_none() {
+                            self.reconcile();
+                        }
                         next_reconcile = Instant::now() + self.reconcile_every();
                     }
                 }
@@ -346,8 +378,64 @@ impl Worker {
         }
     }
 
-    /// Compares the whole store with the catalog and re-reads what differs.
+    /// Starts comparing the whole store with the catalog: listed on another
+    /// thread, merged here in slices between events (see [`Worker::merge`]).
+    /// One under way is dropped for this one, which starts from the beginning.
     fn reconcile(&mut self) {
+        self.survey = None;
+        self.surveys += 1;
+        if !self.root_present() {
+            return;
+        }
+        let root = match self.catalog.survey_root() {
+            Ok(Some(root)) => root,
+            // The root was replaced: everything is read again at once.
+            Ok(None) => return self.reconcile_at_once(),
+            Err(e) => {
+                tracing::warn!("cannot reconcile {}: {e}", self.cfg.store.display());
+                return;
+            }
+        };
+        let (tx, survey) = (self.tx.clone(), self.surveys);
+        let deliver = move |slice| tx.send(Msg::Slice { survey, slice }).is_ok();
+        match Survey::start(root, self.cfg.watch.reconcile_files_per_sec, deliver) {
+            Ok(listing) => {
+                self.survey = Some(Reconciling {
+                    listing,
+                    found: Changes::default(),
+                });
+            }
+            Err(e) => {
+                tracing::warn!("cannot start listing the store for a reconciliation ({e}); comparing it at once");
+                self.reconcile_at_once();
+            }
+        }
+    }
+
+    /// Compares one slice of the listing with the catalog, serves what it
+    /// changed, and ends the reconciliation after the last slice.
+    fn merge(&mut self, slice: Slice) {
+        let last = slice.through.is_none();
+        let changes = self.catalog.merge(slice);
+        log_transitions(&changes);
+        self.publisher
+            .update(&self.catalog, &changes, Scope::Changed);
+        let Some(running) = self.survey.as_mut() else {
+            return;
+        };
+        running.found.absorb(changes);
+        running.listing.merged();
+        if last {
+            if let Some(done) = self.survey.take() {
+                reconciled(done.listing.elapsed(), &done.found);
+            }
+        }
+    }
+
+    /// Compares the whole store with the catalog here and now, re-reading what
+    /// differs, with events waiting: for a reload, and a replaced root.
+    fn reconcile_at_once(&mut self) {
+        self.survey = None;
         let root = self.cfg.store.clone();
         if !self.root_present() {
             return;
@@ -355,20 +443,13 @@ impl Worker {
         let started = Instant::now();
         match self.catalog.refresh(&root, Refresh::Reconcile) {
             Ok(changes) => {
-                let elapsed = started.elapsed();
-                metrics::histogram!("bantin_reconcile_seconds").record(elapsed.as_secs_f64());
-                if changes.any() || changes.rejected > 0 {
-                    tracing::info!(?changes, "reconciliation found changes the watcher missed");
-                } else {
-                    tracing::debug!(ms = elapsed.as_millis() as u64, "reconciled: no changes");
-                }
                 log_transitions(&changes);
                 self.publisher
                     .update(&self.catalog, &changes, Scope::Changed);
+                reconciled(started.elapsed(), &changes);
             }
             Err(e) => tracing::warn!("cannot reconcile {}: {e}", root.display()),
         }
-        metrics::gauge!("bantin_last_reconcile_timestamp_seconds").set(unix_now());
     }
 
     fn reload(&mut self, cfg: Config) {
@@ -390,11 +471,28 @@ impl Worker {
         if store_moved {
             self.attach(Watcher::Native);
         }
-        self.reconcile();
+        self.reconcile_at_once();
         self.publisher
             .update(&self.catalog, &Changes::default(), Scope::Everything);
         tracing::info!("configuration reloaded");
     }
+}
+
+/// Records a finished reconciliation, which took `elapsed` and found `changes`.
+fn reconciled(elapsed: Duration, changes: &Changes) {
+    metrics::histogram!("bantin_reconcile_seconds").record(elapsed.as_secs_f64());
+    if changes.any() || changes.rejected > 0 {
+        tracing::info!(
+            added = changes.added,
+            changed = changes.changed,
+            removed = changes.removed,
+            rejected = changes.rejected,
+            "reconciliation found changes the watcher missed"
+        );
+    } else {
+        tracing::debug!(ms = elapsed.as_millis() as u64, "reconciled: no changes");
+    }
+    metrics::gauge!("bantin_last_reconcile_timestamp_seconds").set(unix_now());
 }
 
 /// Says in the log how files' standing changed: a rejection with its path and
