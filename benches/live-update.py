@@ -2,16 +2,23 @@
 """Cold start and update latency of `bantin serve` on a generated store.
 
     benches/live-update.py [--articles 100000] [--updates 200] [--rate 10]
+                           [--keep DIR] [--reconcile-secs N] [--log FILE]
+    benches/live-update.py --articles 1000000 --keep /work/stores/m1 --reconcile-secs 1
 
 Generates a store (benches/support/genstore.rs, deterministic), starts the release
 binary on 127.0.0.1:0 and reports:
   - cold start: from exec to /healthz answering 200 (first full scan rendered and
     the listener answering), and the peak RSS (VmHWM) at that moment;
+  - first update: the latency of one update made as soon as /healthz says 200,
+    while the start-up reconciliation (a comparison of the whole store) runs;
   - update latency: each update writes a new article next to the store (same file
     system), renames it into the store, and polls HEAD /feed.rss until its ETag
     changes (the new article is the newest, so the all-articles feed must change);
     p50/p90/p99/max over all updates, at --rate updates per second;
   - CPU time of the daemon per update (utime + stime from /proc, divided).
+With --reconcile-secs 1 a reconciliation runs all the time (a new one a second
+after each ends), so every update lands while one is in progress; how many ran
+is printed. --log keeps the daemon's log (phase times of the start-up load).
 Only 127.0.0.1; everything stops at the end.
 """
 
@@ -54,6 +61,16 @@ def article(n, when):
     )
 
 
+def metric(conn, name):
+    """The value of an unlabelled metric from /metrics (0 when absent)."""
+    conn.request("GET", "/metrics")
+    r = conn.getresponse()
+    for line in r.read().decode().splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    return 0.0
+
+
 def percentile(sorted_values, p):
     k = max(0, min(len(sorted_values) - 1, round(p / 100 * (len(sorted_values) - 1))))
     return sorted_values[k]
@@ -65,11 +82,16 @@ def main():
     ap.add_argument("--updates", type=int, default=200)
     ap.add_argument("--rate", type=float, default=10.0)
     ap.add_argument("--keep", help="reuse (or create) the generated store in this folder")
+    ap.add_argument("--reconcile-secs", type=int, default=300,
+                    help="[watch] reconcile_secs: 1 keeps a reconciliation running")
+    ap.add_argument("--log", help="write the daemon's log (stderr) to this file")
+    ap.add_argument("--binary", help="the bantin to measure (default: this tree's release build), "
+                    "to compare two builds in turn on one store")
     args = ap.parse_args()
 
     subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "bantin", "--example", "genstore"],
                    cwd=ROOT, check=True)
-    binary = os.path.join(ROOT, "target/release/bantin")
+    binary = args.binary or os.path.join(ROOT, "target/release/bantin")
     genstore = os.path.join(ROOT, "target/release/examples/genstore")
 
     work = tempfile.mkdtemp(prefix="bantin-live-")
@@ -82,12 +104,15 @@ def main():
     os.makedirs(target_dir, exist_ok=True)
     config = os.path.join(work, "config.toml")
     with open(config, "w") as f:
-        f.write(f'store = "{store}"\nlisten = "127.0.0.1:0"\n')
+        f.write(f'store = "{store}"\nlisten = "127.0.0.1:0"\n'
+                f'[watch]\nreconcile_secs = {args.reconcile_secs}\n'
+                f'[state]\ndir = "{os.path.join(work, "state")}"\n')
 
     subprocess.run(["sync"])
     started = time.monotonic()
+    log = open(args.log, "w") if args.log else subprocess.DEVNULL
     daemon = subprocess.Popen([binary, "serve", "--config", config], stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL, text=True)
+                              stderr=log, text=True)
     try:
         line = daemon.stdout.readline()
         if not line.startswith("listening on "):
@@ -112,13 +137,10 @@ def main():
             r.read()
             return r.getheader("ETag")
 
-        time.sleep(1)
-        cpu_before = cpu_seconds(daemon.pid)
-        latencies = []
-        period = 1.0 / args.rate
         base = datetime.datetime(2030, 1, 1, 8, 0)
-        next_at = time.monotonic()
-        for n in range(args.updates):
+
+        def update(n):
+            """Renames article `n` into the store; seconds until its ETag is served."""
             before = etag()
             staged = os.path.join(staging, f"u{n}.txt")
             with open(staged, "w") as f:
@@ -126,26 +148,42 @@ def main():
             t0 = time.monotonic()
             os.rename(staged, os.path.join(target_dir, f"u{n}.txt"))
             while etag() == before:
-                if time.monotonic() - t0 > 10:
-                    sys.exit(f"update {n} was not served within 10 s")
+                if time.monotonic() - t0 > 30:
+                    sys.exit(f"update {n} was not served within 30 s")
                 time.sleep(0.001)
-            latencies.append(time.monotonic() - t0)
+            return time.monotonic() - t0
+
+        first = update(args.updates)
+        reconciled = metric(conn, "bantin_reconcile_seconds_count")
+        print(f"first update after start: {first * 1000:.1f} ms "
+              f"(reconciliations finished by then: {reconciled:g})")
+        time.sleep(1)
+        reconciled_before = metric(conn, "bantin_reconcile_seconds_count")
+        cpu_before = cpu_seconds(daemon.pid)
+        latencies = []
+        period = 1.0 / args.rate
+        next_at = time.monotonic()
+        for n in range(args.updates):
+            latencies.append(update(n))
             next_at += period
             time.sleep(max(0.0, next_at - time.monotonic()))
         cpu = cpu_seconds(daemon.pid) - cpu_before
         rss = vm(daemon.pid, "VmRSS")
+        peak = vm(daemon.pid, "VmHWM")
+        reconciled = metric(conn, "bantin_reconcile_seconds_count") - reconciled_before
         ms = sorted(x * 1000 for x in latencies)
         print(f"update latency over {len(ms)} updates at {args.rate:g}/s: "
               f"p50 {percentile(ms, 50):.1f} ms, p90 {percentile(ms, 90):.1f} ms, "
               f"p99 {percentile(ms, 99):.1f} ms, max {ms[-1]:.1f} ms")
-        print(f"daemon CPU per update: {cpu / len(ms) * 1000:.1f} ms; RSS after: {rss} MB")
+        print(f"daemon CPU per update: {cpu / len(ms) * 1000:.1f} ms; RSS after: {rss} MB, "
+              f"peak {peak} MB; reconciliations finished meanwhile: {reconciled:g}")
     finally:
         daemon.send_signal(signal.SIGTERM)
         try:
             daemon.wait(timeout=30)
         except subprocess.TimeoutExpired:
             daemon.kill()
-        for n in range(args.updates):
+        for n in range(args.updates + 1):
             p = os.path.join(target_dir, f"u{n}.txt")
             if os.path.exists(p):
                 os.remove(p)

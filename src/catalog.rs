@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono_tz::Tz;
-use rayon::iter::{IntoParallelRefIterator, ParallelBridge, ParallelIterator};
+use rayon::iter::{
+    IndexedParallelIterator, IntoParallelRefIterator, ParallelBridge, ParallelIterator,
+};
 
 use crate::article::{Article, Depth};
 use crate::index::{Entries, Entry};
@@ -159,6 +161,14 @@ impl<'a> Span<'a> {
     }
 }
 
+/// A slice of a listing compared with the catalog (see [`Catalog::compare`]).
+struct Compared {
+    /// For each entry of the slice: whether it is to be read.
+    differs: Vec<bool>,
+    /// Known files in the slice's span that it lacks.
+    missing: Vec<Arc<Path>>,
+}
+
 /// What a listing that lacks a known file says about it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Gone {
@@ -243,8 +253,65 @@ impl Catalog {
         };
         let span = Span::Under(sub);
         let any_known = span.of(&self.files).next().is_some();
+        if !any_known && sub == store.as_path() {
+            return Ok(self.read_whole(&boundary, &store));
+        }
         let walked = self.walk_and_read(&boundary, sub, why, any_known);
-        Ok(self.apply(span, walked, Gone::Forget).0)
+        let missing = if any_known {
+            let listed: HashSet<&Path> = walked
+                .iter()
+                .filter_map(|(l, _)| match l {
+                    Listed::Candidate(c) => Some(c.path.as_path()),
+                    Listed::Rejected(_) => None,
+                })
+                .collect();
+            span.of(&self.files)
+                .filter(|(p, _)| !listed.contains(&***p))
+                .map(|(p, _)| p.clone())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(self.apply(span, walked, missing, Gone::Forget).0)
+    }
+
+    /// Reads every file of the store at `store` into a catalog that knows none
+    /// of it, [`CHUNK`] listed files at a time (read in parallel, recorded in
+    /// path order): the listing and what was read of it are in memory one
+    /// chunk at a time, not for the whole store at once.
+    fn read_whole(&mut self, boundary: &Root, store: &Path) -> Changes {
+        let (cap, tz) = (self.cap, self.tz);
+        let pool = reading_pool();
+        let mut walk = boundary.walk(store, Stats::Skip);
+        let mut changes = Changes::default();
+        let mut after: Option<PathBuf> = None;
+        loop {
+            let chunk: Vec<Listed> = walk.by_ref().take(CHUNK).collect();
+            let Some(last) = chunk.last().map(|l| l.path().to_owned()) else {
+                break;
+            };
+            let read_chunk = || -> Vec<Option<Read>> {
+                chunk
+                    .par_iter()
+                    .map(|listed| match listed {
+                        Listed::Candidate(c) => Some(read(c, cap, tz)),
+                        Listed::Rejected(_) => None,
+                    })
+                    .collect()
+            };
+            let read = match &pool {
+                Some(pool) => pool.install(read_chunk),
+                None => read_chunk(),
+            };
+            let span = Span::Between {
+                after: after.as_deref(),
+                through: Some(&last),
+            };
+            let walked = chunk.into_iter().zip(read).collect();
+            changes.absorb(self.apply(span, walked, Vec::new(), Gone::Forget).0);
+            after = Some(last);
+        }
+        changes
     }
 
     /// The boundary a reconciliation in slices ([`Catalog::merge`]) lists the
@@ -267,16 +334,18 @@ impl Catalog {
             through: slice.through.as_deref(),
         };
         let (cap, tz) = (self.cap, self.tz);
+        let Compared { differs, missing } = self.compare(span, &slice.listed);
         let read: Vec<Option<Read>> = slice
             .listed
             .par_iter()
-            .map(|listed| match listed {
-                Listed::Candidate(c) if self.differs(c) => Some(read(c, cap, tz)),
+            .zip(differs.par_iter())
+            .map(|(listed, &differs)| match listed {
+                Listed::Candidate(c) if differs => Some(read(c, cap, tz)),
                 _ => None,
             })
             .collect();
         let walked = slice.listed.into_iter().zip(read).collect();
-        let (mut changes, recheck) = self.apply(span, walked, Gone::Recheck);
+        let (mut changes, recheck) = self.apply(span, walked, missing, Gone::Recheck);
         for path in recheck {
             match self.refresh(&path, Refresh::Event) {
                 Ok(c) => changes.absorb(c),
@@ -286,53 +355,58 @@ impl Catalog {
         changes
     }
 
-    /// Whether `c`'s (size, mtime) differ from the version known, or it is new.
-    fn differs(&self, c: &Candidate) -> bool {
-        self.files
-            .get(c.path.as_path())
-            .is_none_or(|s| c.stat != Some(s.stat))
+    /// Which of `listed` (all in `span`, in path order) are new or differ in
+    /// (size, mtime) from the version known, and which known files of `span`
+    /// it lacks. Both sides are in path order, so they are walked side by side
+    /// instead of looking each path up: a slice costs what it holds.
+    fn compare(&self, span: Span<'_>, listed: &[Listed]) -> Compared {
+        let mut known = span.of(&self.files).peekable();
+        let mut differs = Vec::with_capacity(listed.len());
+        let mut missing = Vec::new();
+        for l in listed {
+            let Listed::Candidate(c) = l else {
+                differs.push(false);
+                continue;
+            };
+            while let Some((p, _)) = known.next_if(|(p, _)| ***p < *c.path) {
+                missing.push(p.clone());
+            }
+            differs.push(match known.next_if(|(p, _)| ***p == *c.path) {
+                Some((_, state)) => c.stat != Some(state.stat),
+                None => true,
+            });
+        }
+        missing.extend(known.map(|(p, _)| p.clone()));
+        Compared { differs, missing }
     }
 
     /// Applies a listing of `span` (with what was read of it) to the catalog:
-    /// known files the listing lacks leave (or, as `gone` says, are checked
-    /// again), refusals while listing are replaced, and what was read is
+    /// the known files it lacks (`missing`) leave, or, as `gone` says, are
+    /// checked again; refusals while listing are replaced, and what was read is
     /// recorded in path order. Returns what changed, and the known files to
     /// look at again.
     fn apply(
         &mut self,
         span: Span<'_>,
         walked: Vec<(Listed, Option<Read>)>,
+        missing: Vec<Arc<Path>>,
         gone: Gone,
     ) -> (Changes, Vec<PathBuf>) {
         let rejected_before = self.rejected_in(span);
         let mut changes = Changes::default();
         let mut recheck = Vec::new();
-        if span.of(&self.files).next().is_some() {
-            let listed: HashSet<&Path> = walked
-                .iter()
-                .filter_map(|(l, _)| match l {
-                    Listed::Candidate(c) => Some(c.path.as_path()),
-                    Listed::Rejected(_) => None,
-                })
-                .collect();
-            let missing: Vec<Arc<Path>> = span
-                .of(&self.files)
-                .filter(|(p, _)| !listed.contains(&***p))
-                .map(|(p, _)| p.clone())
-                .collect();
-            for path in missing {
-                // A listing taken before an event added the file is not proof
-                // that it left.
-                if gone == Gone::Recheck && std::fs::symlink_metadata(&path).is_ok() {
-                    recheck.push(path.to_path_buf());
-                    continue;
-                }
-                if self.forget(&path).is_some_and(|s| s.serving) {
-                    if let Some(id) = article_id(&self.store, &path) {
-                        self.entries.remove(&id);
-                        changes.removed += 1;
-                        changes.ids.insert(id);
-                    }
+        for path in missing {
+            // A listing taken before an event added the file is not proof
+            // that it left.
+            if gone == Gone::Recheck && std::fs::symlink_metadata(&path).is_ok() {
+                recheck.push(path.to_path_buf());
+                continue;
+            }
+            if self.forget(&path).is_some_and(|s| s.serving) {
+                if let Some(id) = article_id(&self.store, &path) {
+                    self.entries.remove(&id);
+                    changes.removed += 1;
+                    changes.ids.insert(id);
                 }
             }
         }
@@ -449,14 +523,23 @@ impl Catalog {
             let read: Vec<Option<Read>> = listed.par_iter().map(read_if_wanted).collect();
             return listed.into_iter().zip(read).collect();
         }
-        let mut walked: Vec<(usize, Listed, Option<Read>)> = walk
-            .enumerate()
-            .par_bridge()
-            .map(|(i, listed)| {
-                let read = read_if_wanted(&listed);
-                (i, listed, read)
-            })
-            .collect();
+        let read_all = || -> Vec<(usize, Listed, Option<Read>)> {
+            walk.enumerate()
+                .par_bridge()
+                .map(|(i, listed)| {
+                    let read = read_if_wanted(&listed);
+                    (i, listed, read)
+                })
+                .collect()
+        };
+        // The whole store, when it is read again: more reads in flight than
+        // cores (see `reading_pool`); not for an event's few files, which a
+        // pool would only delay.
+        let pool = (sub == self.store.as_path()).then(reading_pool).flatten();
+        let mut walked = match pool {
+            Some(pool) => pool.install(read_all),
+            None => read_all(),
+        };
         walked.sort_unstable_by_key(|(i, _, _)| *i);
         walked.into_iter().map(|(_, l, r)| (l, r)).collect()
     }
@@ -552,6 +635,26 @@ impl Catalog {
         }
         (path.unwrap_or_else(|| Arc::from(c.path)), state)
     }
+}
+
+/// Files listed and read at a time when the whole store is read.
+const CHUNK: usize = 16 * 1024;
+
+/// Reads in flight while reading the whole store, per core: a store not yet
+/// in the page cache (as at boot) keeps a thread per read waiting on the disk,
+/// and the disk answers more reads at once faster.
+const READS_PER_CORE: usize = 4;
+
+/// A thread pool for reading the whole store: [`READS_PER_CORE`] threads per
+/// core; `None` (use the global pool) if the threads cannot start.
+fn reading_pool() -> Option<rayon::ThreadPool> {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(cores * READS_PER_CORE)
+        .thread_name(|i| format!("bantin-read-{i}"))
+        .build()
+        .map_err(|e| tracing::warn!("reading with one thread per core: {e}"))
+        .ok()
 }
 
 /// The full article of a lean entry, read back from its file; `None` when the

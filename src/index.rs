@@ -16,6 +16,7 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use imbl::{OrdMap, OrdSet};
+use rayon::slice::ParallelSliceMut;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -86,11 +87,12 @@ fn body_digest(a: &Article) -> u128 {
     crate::store::digest(&text)
 }
 
-/// The order of feed items: newest first, ties by id.
-pub type SortKey = (Reverse<i64>, String);
+/// The order of feed items: newest first, ties by id. The id is shared by
+/// every set an article is in (all articles, its category and each ancestor).
+pub type SortKey = (Reverse<i64>, Arc<str>);
 
 fn sort_key(a: &Article) -> SortKey {
-    (Reverse(a.published.timestamp()), a.id.clone())
+    (Reverse(a.published.timestamp()), Arc::from(a.id.as_str()))
 }
 
 /// A node of the category tree.
@@ -123,8 +125,6 @@ pub struct Index {
     entries: Entries,
     all: OrdSet<SortKey>,
     categories: BTreeMap<String, Category>,
-    /// Which category slug each article's own category is (the leaf of its path).
-    leaf_of: OrdMap<String, Option<String>>,
     /// Case-folded path prefix → slug.
     slug_of: BTreeMap<Vec<String>, String>,
     spellings: Spellings,
@@ -240,31 +240,32 @@ impl Index {
         let (slug_of, mut categories) = structure(&spellings);
         let mut members: HashMap<&str, Vec<SortKey>> = HashMap::new();
         let mut all = Vec::with_capacity(entries.len());
-        let mut leaf_of = Vec::with_capacity(entries.len());
         for (cats, group) in &by_path {
             let folded: Vec<String> = cats.iter().map(|c| c.to_lowercase()).collect();
             let slugs: Vec<&str> = (1..=folded.len())
                 .filter_map(|depth| slug_of.get(&folded[..depth]).map(String::as_str))
                 .collect();
-            let leaf = slug_of.get(&folded);
             for e in group {
                 let key = sort_key(&e.article);
                 for slug in &slugs {
                     members.entry(slug).or_default().push(key.clone());
                 }
-                leaf_of.push((e.article.id.clone(), leaf.cloned()));
                 all.push(key);
             }
         }
-        for (slug, keys) in members {
+        // Sorted first, the persistent sets are built by appending at their
+        // right edge: at a million articles, several times faster than
+        // inserting in a hash map's order.
+        for (slug, mut keys) in members {
             if let Some(c) = categories.get_mut(slug) {
+                keys.par_sort_unstable();
                 c.members = keys.into_iter().collect();
             }
         }
+        all.par_sort_unstable();
         Index {
             all: all.into_iter().collect(),
             categories,
-            leaf_of: leaf_of.into_iter().collect(),
             slug_of,
             spellings,
             entries,
@@ -273,8 +274,10 @@ impl Index {
 
     /// The index of `entries`, which differ from this index's only at `ids`.
     /// Membership is updated in place; when the category tree itself changes
-    /// (a category appears or empties, or its display name changes), the whole
-    /// index is rebuilt, so the result is always what [`Index::new`] would give.
+    /// (a category appears or empties, or its display name changes), the new
+    /// tree takes each category's members from the one of the same path (see
+    /// [`Index::carry_members`]), so the result is always what [`Index::new`]
+    /// would give, without building a second index of the whole store.
     pub fn updated(&self, entries: Entries, ids: &BTreeSet<String>) -> Index {
         let mut next = self.clone();
         for id in ids {
@@ -295,7 +298,7 @@ impl Index {
                 })
             });
         if !same_tree {
-            return Index::new(entries);
+            next.carry_members(slug_of, categories);
         }
         for id in ids {
             if let Some(new) = entries.get(id) {
@@ -306,12 +309,30 @@ impl Index {
         next
     }
 
+    /// Takes the category tree `slug_of` and `categories` (from [`structure`],
+    /// with no members), each category with the members of the category of
+    /// the same case-folded path here: a category holds the articles filed
+    /// under its path, whatever its slug or display name became.
+    fn carry_members(
+        &mut self,
+        slug_of: BTreeMap<Vec<String>, String>,
+        mut categories: BTreeMap<String, Category>,
+    ) {
+        for (path, slug) in &slug_of {
+            let old = self.slug_of.get(path).and_then(|s| self.categories.get(s));
+            if let (Some(old), Some(new)) = (old, categories.get_mut(slug)) {
+                new.members = old.members.clone();
+            }
+        }
+        self.slug_of = slug_of;
+        self.categories = categories;
+    }
+
     fn add_member(&mut self, e: &Entry) {
         let key = sort_key(&e.article);
-        let leaf = self.with_categories_of(&e.article, |c| {
+        self.with_categories_of(&e.article, |c| {
             c.members.insert(key.clone());
         });
-        self.leaf_of.insert(e.article.id.clone(), leaf);
         self.all.insert(key);
     }
 
@@ -320,16 +341,11 @@ impl Index {
         self.with_categories_of(&e.article, |c| {
             c.members.remove(&key);
         });
-        self.leaf_of.remove(&e.article.id);
         self.all.remove(&key);
     }
 
-    /// Calls `f` on the category of `a` and each of its ancestors; gives the leaf's slug.
-    fn with_categories_of(
-        &mut self,
-        a: &Article,
-        mut f: impl FnMut(&mut Category),
-    ) -> Option<String> {
+    /// Calls `f` on the category of `a` and each of its ancestors.
+    fn with_categories_of(&mut self, a: &Article, mut f: impl FnMut(&mut Category)) {
         let folded = folded(a);
         for depth in 1..=folded.len() {
             if let Some(c) = self
@@ -340,7 +356,6 @@ impl Index {
                 f(c);
             }
         }
-        self.slug_of.get(&folded).cloned()
     }
 
     /// The entries, by id.
@@ -360,7 +375,12 @@ impl Index {
 
     /// The slug of the category an article is filed in (its breadcrumb's leaf).
     pub fn category_of(&self, id: &str) -> Option<&str> {
-        self.leaf_of.get(id).and_then(|s| s.as_deref())
+        // Found from the article's breadcrumb rather than kept per article:
+        // a map of a million ids cost more memory than this costs time.
+        let entry = self.entries.get(id)?;
+        self.slug_of
+            .get(&folded(&entry.article))
+            .map(String::as_str)
     }
 
     /// The slugs of the categories an article belongs to, leaf and ancestors.
@@ -385,7 +405,7 @@ impl Index {
         };
         keys.iter()
             .take(n)
-            .filter_map(|(_, id)| self.entries.get(id).cloned())
+            .filter_map(|(_, id)| self.entries.get(&**id).cloned())
             .collect()
     }
 
@@ -501,17 +521,28 @@ mod tests {
                     .without("c"),
                 vec!["e", "c"],
             ),
-            // A new category (tree changes: rebuilt).
+            // A new category (the tree changes: members carried by path).
             (
                 base.update("f".into(), entry("f", &["Du lịch"], 6).1),
                 vec!["f"],
             ),
-            // A category empties (tree changes: rebuilt).
+            // A category empties (the tree changes).
             (base.without("d"), vec!["d"]),
-            // A spelling change that flips a display name (rebuilt).
+            // A spelling change that flips a display name (the tree changes).
             (
                 base.update("c".into(), entry("c", &["Tin tức"], 3).1),
                 vec!["c"],
+            ),
+            // A new subcategory under a known one: the parent's children change.
+            (
+                base.update("g".into(), entry("g", &["Kinh tế", "Du lịch"], 7).1),
+                vec!["g"],
+            ),
+            // A new name that takes an existing category's slug (it sorts first),
+            // so the existing one moves to `-2` with its members.
+            (
+                base.update("h".into(), entry("h", &["Tin Tức", "Thoi su"], 8).1),
+                vec!["h"],
             ),
         ];
         for (entries, changed) in cases {

@@ -101,7 +101,7 @@ pub fn slices(root: &Root, len: usize, per_sec: u64) -> impl Iterator<Item = Sli
         // `None` once the last slice is out.
         let before = after.take()?;
         let listed: Vec<Listed> = walk.by_ref().take(len.max(1)).collect();
-        let through = walk.peek().and(listed.last()).map(|l| path_of(l).clone());
+        let through = walk.peek().and(listed.last()).map(|l| l.path().to_owned());
         if through.is_some() {
             after = Some(through.clone());
         }
@@ -121,13 +121,5 @@ fn pace(started: Instant, seen: u64, per_sec: u64) {
     let ahead = due.saturating_sub(started.elapsed());
     if ahead >= Duration::from_millis(10) {
         std::thread::sleep(ahead);
-    }
-}
-
-/// The path an entry of a listing names.
-fn path_of(listed: &Listed) -> &PathBuf {
-    match listed {
-        Listed::Candidate(c) => &c.path,
-        Listed::Rejected(r) => &r.path,
     }
 }

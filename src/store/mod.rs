@@ -135,6 +135,16 @@ pub enum Listed {
     Rejected(Rejected),
 }
 
+impl Listed {
+    /// The path the entry names.
+    pub fn path(&self) -> &Path {
+        match self {
+            Listed::Candidate(c) => &c.path,
+            Listed::Rejected(r) => &r.path,
+        }
+    }
+}
+
 /// The result of listing a store.
 #[derive(Debug, Default)]
 pub struct Listing {
