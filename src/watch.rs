@@ -104,8 +104,8 @@ impl Watch {
     }
 
     /// Runs the watch thread; `catalog` is what the current snapshot was built
-    /// from. The thread first compares the whole store with `catalog` (see
-    /// [`start`]), then follows events.
+    /// from. The thread starts comparing the whole store with `catalog` (see
+    /// [`start`]) and follows events while that comparison runs.
     pub fn run(self, catalog: Catalog) -> std::io::Result<Handle> {
         let Watch { mut worker, rx } = self;
         worker.catalog = catalog;

@@ -716,7 +716,7 @@ fn metrics_count_files_and_update_latency() {
             .any(|l| l.starts_with("bantin_update_latency_seconds{quantile=")),
         "{text}"
     );
-    // The watch thread reconciles once before it follows any event.
+    // The start-up reconciliation of this small store has ended by now.
     let reconciled = d.metric("bantin_reconcile_seconds_count");
     assert!(reconciled.is_some_and(|n| n >= 1.0), "{text}");
     assert!(
