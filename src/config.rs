@@ -68,6 +68,8 @@ pub struct RawConfig {
     pub watch: WatchConfig,
     /// What the daemon remembers across restarts.
     pub state: StateConfig,
+    /// WebSub hubs told of every feed change.
+    pub websub: WebsubConfig,
 }
 
 /// `[state]`: where the daemon keeps what it remembers across restarts (each
@@ -79,6 +81,32 @@ pub struct StateConfig {
     /// folder. Unset: `$STATE_DIRECTORY` (systemd's `StateDirectory=`), else
     /// `.bantin-state` next to the config file.
     pub dir: Option<PathBuf>,
+}
+
+/// `[websub]`: the WebSub hubs (W3C Recommendation) that bantin tells of
+/// every changed feed, so subscribers get it pushed instead of polling.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebsubConfig {
+    /// The hubs' URLs (http or https); empty turns WebSub off.
+    pub hubs: Vec<String>,
+    /// How many times one ping is tried before it is given up.
+    pub max_attempts: u32,
+    /// The most pings waiting to be sent; past it the oldest is dropped.
+    pub queue_size: usize,
+    /// Seconds a hub gets to accept a connection, and again to answer a ping.
+    pub timeout_secs: u64,
+}
+
+impl Default for WebsubConfig {
+    fn default() -> Self {
+        WebsubConfig {
+            hubs: Vec::new(),
+            max_attempts: 8,
+            queue_size: 1000,
+            timeout_secs: 10,
+        }
+    }
 }
 
 /// The state folder when neither `[state] dir` nor `$STATE_DIRECTORY` names one,
@@ -192,6 +220,7 @@ impl Default for RawConfig {
             http: HttpConfig::default(),
             watch: WatchConfig::default(),
             state: StateConfig::default(),
+            websub: WebsubConfig::default(),
         }
     }
 }
@@ -267,6 +296,8 @@ pub struct Config {
     pub watch: WatchConfig,
     /// The state folder, absolute (see [`StateConfig`]).
     pub state_dir: PathBuf,
+    /// `[websub]`, with every hub URL in its normalized form.
+    pub websub: WebsubConfig,
 }
 
 impl Config {
@@ -311,6 +342,7 @@ impl Config {
             state: StateConfig {
                 dir: Some(self.state_dir.clone()),
             },
+            websub: self.websub.clone(),
         };
         toml::to_string(&raw).unwrap_or_else(|e| format!("# cannot show the configuration: {e}\n"))
     }
@@ -345,6 +377,7 @@ impl RawConfig {
         let site = self.site.validated(&e)?;
         self.feeds.check(&e)?;
         self.http.check(&e)?;
+        let websub = self.websub.validated(&e)?;
         if self.watch.reconcile_secs == 0 {
             return Err(e.bad("watch.reconcile_secs", &0, "must be at least 1"));
         }
@@ -384,6 +417,7 @@ impl RawConfig {
             http: self.http,
             watch: self.watch,
             state_dir,
+            websub,
         })
     }
 }
@@ -521,6 +555,50 @@ impl HttpConfig {
     }
 }
 
+impl WebsubConfig {
+    /// `[websub]`, checked, with each hub URL normalized (as it is then sent
+    /// in `Link` headers and documents, and posted to).
+    fn validated(mut self, e: &Errors<'_>) -> Result<WebsubConfig, ConfigError> {
+        for hub in &mut self.hubs {
+            let url = url::Url::parse(hub)
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+            // The client posts to an `http::Uri`, and `Link` headers carry it as is.
+            let Some(url) = url.filter(|u| http::Uri::try_from(u.as_str()).is_ok()) else {
+                return Err(e.bad(
+                    "websub.hubs",
+                    hub,
+                    "every hub in [websub] hubs must be an absolute http:// or https:// URL, \
+                     e.g. \"https://pubsubhubbub.appspot.com/\"; use [] to turn WebSub off",
+                ));
+            };
+            *hub = url.as_str().to_owned();
+        }
+        if self.max_attempts == 0 || self.max_attempts > 30 {
+            return Err(e.bad(
+                "websub.max_attempts",
+                &self.max_attempts,
+                "must be between 1 and 30 (the default is 8)",
+            ));
+        }
+        if self.queue_size == 0 {
+            return Err(e.bad(
+                "websub.queue_size",
+                &0,
+                "must be at least 1 (the default is 1000)",
+            ));
+        }
+        if !(1..=MAX_TIMEOUT_SECS).contains(&self.timeout_secs) {
+            return Err(e.bad(
+                "websub.timeout_secs",
+                &self.timeout_secs,
+                "must be between 1 and 86400 seconds",
+            ));
+        }
+        Ok(self)
+    }
+}
+
 /// The longest `[http]` timeout accepted: a day. Longer is a typo, and deadlines
 /// computed from it must not overflow.
 const MAX_TIMEOUT_SECS: u64 = 86_400;
@@ -609,6 +687,11 @@ mod tests {
                 "[http]\nmax_connections_per_client = -1",
                 "max_connections_per_client",
             ),
+            ("[websub]\nhubs = [\"ftp://x\"]", "[websub] hubs"),
+            ("[websub]\nhubs = [\"hub.example\"]", "[websub] hubs"),
+            ("[websub]\nmax_attempts = 0", "websub.max_attempts"),
+            ("[websub]\nqueue_size = 0", "websub.queue_size"),
+            ("[websub]\ntimeout_secs = 0", "websub.timeout_secs"),
         ] {
             let msg = Config::from_toml(toml, None).unwrap_err().to_string();
             assert!(msg.contains(key), "{toml}: {msg}");
@@ -649,6 +732,21 @@ mod tests {
         assert_eq!(c.items_for(Some("tin-tuc")), 5);
         assert_eq!(c.items_for(Some("khac")), 50);
         assert_eq!(c.items_for(None), 50);
+    }
+
+    #[test]
+    fn websub_is_off_by_default_and_hub_urls_are_normalized() {
+        let c = Config::from_toml("", None).unwrap();
+        assert!(c.websub.hubs.is_empty());
+        let c = Config::from_toml(
+            "[websub]\nhubs = [\"HTTPS://Hub.Example\", \"http://127.0.0.1:9/hub\"]",
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            c.websub.hubs,
+            ["https://hub.example/", "http://127.0.0.1:9/hub"]
+        );
     }
 
     #[test]

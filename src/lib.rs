@@ -7,7 +7,7 @@
 //! feed bytes, `site` keeps every served representation, `publish` makes a new
 //! snapshot of it current (with `state` remembering its validators across
 //! restarts), and `server` answers HTTP from that snapshot. `watch` turns file
-//! events into refreshes; `systemd`, `app`, `check`, `static_site` and `config`
+//! events into refreshes, `websub` tells hubs which feeds changed; `systemd`, `app`, `check`, `static_site` and `config`
 //! are the shell around it.
 
 // With clippy.toml's threshold: a function over 100 lines wants named phases.
@@ -32,3 +32,4 @@ pub mod check;
 pub mod static_site;
 pub mod systemd;
 pub mod watch;
+pub mod websub;

@@ -30,7 +30,7 @@ pub fn render(view: &FeedView<'_>) -> Result<Vec<u8>, atom_syndication::Error> {
             uri: None,
             version: Some(env!("CARGO_PKG_VERSION").to_owned()),
         }),
-        links: vec![
+        links: [
             Link {
                 href: view.self_url(Format::Atom),
                 rel: "self".to_owned(),
@@ -43,7 +43,10 @@ pub fn render(view: &FeedView<'_>) -> Result<Vec<u8>, atom_syndication::Error> {
                 mime_type: Some("text/html".to_owned()),
                 ..Link::default()
             },
-        ],
+        ]
+        .into_iter()
+        .chain(hub_links(view))
+        .collect(),
         // RFC 4287 §4.1.1: every entry needs an author, or the feed does.
         authors: vec![Person {
             name: view.site.title.clone(),
@@ -53,6 +56,15 @@ pub fn render(view: &FeedView<'_>) -> Result<Vec<u8>, atom_syndication::Error> {
         ..Feed::default()
     };
     feed.write_to(Vec::new())
+}
+
+/// A `<link rel="hub">` per WebSub hub (WebSub §4: with the `rel="self"` above).
+fn hub_links<'a>(view: &'a FeedView<'_>) -> impl Iterator<Item = Link> + 'a {
+    view.hubs.iter().map(|hub| Link {
+        href: hub.clone(),
+        rel: "hub".to_owned(),
+        ..Link::default()
+    })
 }
 
 /// The Unix epoch: the `updated` of a feed with no entries (never the wall clock).

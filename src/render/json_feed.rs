@@ -14,7 +14,29 @@ struct Feed<'a> {
     description: &'a str,
     language: &'a str,
     authors: [Author<'a>; 1],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    hubs: Vec<Hub<'a>>,
     items: Vec<Item<'a>>,
+}
+
+/// JSON Feed 1.1 `hubs`: endpoints to subscribe through for real-time updates.
+#[derive(Serialize)]
+struct Hub<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    url: &'a str,
+}
+
+/// A `WebSub` hub entry per configured hub (WebSub §4 discovery for JSON is by
+/// the `Link` header; this is JSON Feed's own way to say the same).
+fn hubs<'a>(view: &FeedView<'a>) -> Vec<Hub<'a>> {
+    view.hubs
+        .iter()
+        .map(|url| Hub {
+            kind: "WebSub",
+            url,
+        })
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -80,6 +102,7 @@ pub fn render(view: &FeedView<'_>) -> Result<Vec<u8>, serde_json::Error> {
         authors: [Author {
             name: &view.site.title,
         }],
+        hubs: hubs(view),
         items,
     };
     let mut out = serde_json::to_vec_pretty(&feed)?;

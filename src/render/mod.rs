@@ -33,6 +33,14 @@ pub enum Format {
 }
 
 impl Format {
+    /// The format served with `content_type` (see [`Format::content_type`]):
+    /// what tells a feed from any other resource.
+    pub fn of_content_type(content_type: &str) -> Option<Format> {
+        Format::ALL
+            .into_iter()
+            .find(|f| f.content_type() == content_type)
+    }
+
     /// Every format, in a fixed order.
     pub const ALL: [Format; 3] = [Format::Rss, Format::Atom, Format::Json];
 
@@ -117,6 +125,9 @@ pub struct FeedView<'a> {
     /// The most bytes of HTML an item's content may hold (`[feeds] max_item_bytes`);
     /// see [`item_content`].
     pub max_item_bytes: usize,
+    /// WebSub hubs (`[websub] hubs`), each linked with `rel="hub"` beside the
+    /// feed's `rel="self"` (WebSub §4); empty when WebSub is off.
+    pub hubs: &'a [String],
 }
 
 impl FeedView<'_> {

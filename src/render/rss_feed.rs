@@ -28,17 +28,28 @@ pub fn render(view: &FeedView<'_>) -> Result<Vec<u8>, rss::Error> {
         docs: Some("https://www.rssboard.org/rss-specification".to_owned()),
         ttl: Some(view.ttl.to_string()),
         atom_ext: Some(AtomExtension {
-            links: vec![Link {
+            links: std::iter::once(Link {
                 href: view.self_url(Format::Rss),
                 rel: "self".to_owned(),
                 mime_type: Some("application/rss+xml".to_owned()),
                 ..Link::default()
-            }],
+            })
+            .chain(hub_links(view))
+            .collect(),
         }),
         items,
         ..Channel::default()
     };
     channel.write_to(Vec::new())
+}
+
+/// An `<atom:link rel="hub">` per WebSub hub (WebSub §4: with the `rel="self"` above).
+fn hub_links<'a>(view: &'a FeedView<'_>) -> impl Iterator<Item = Link> + 'a {
+    view.hubs.iter().map(|hub| Link {
+        href: hub.clone(),
+        rel: "hub".to_owned(),
+        ..Link::default()
+    })
 }
 
 fn item(view: &FeedView<'_>, e: &crate::index::Entry) -> Item {

@@ -132,7 +132,7 @@ pub async fn handle<B>(state: &State, req: &Request<B>) -> Response<Full<Bytes>>
         let route = Route::of(state, path);
         let label = route.label(path);
         let head = req.method() == Method::HEAD;
-        (answer(state, route, req.headers(), head).await, label)
+        (answer(state, route, path, req.headers(), head).await, label)
     };
     let status = response.status();
     metrics::counter!("bantin_http_requests_total", "route" => label, "status" => status_label(status))
@@ -153,6 +153,7 @@ pub async fn handle<B>(state: &State, req: &Request<B>) -> Response<Full<Bytes>>
 async fn answer(
     state: &State,
     route: Route,
+    path: &str,
     headers: &HeaderMap,
     head: bool,
 ) -> Response<Full<Bytes>> {
@@ -190,7 +191,9 @@ async fn answer(
                 })
                 .await;
             }
-            represent(headers, &resource, coding, &snapshot, head)
+            let mut r = represent(headers, &resource, coding, &snapshot, head);
+            websub_link(&mut r, &snapshot, path, resource.content_type);
+            r
         }
     }
 }
@@ -403,6 +406,15 @@ fn respond(
         }
     }
     r
+}
+
+/// WebSub §4: a feed response (200 or 304) names its hubs and itself in a
+/// `Link` header when hubs are configured; any resource served as a feed
+/// format gets it, whatever its route.
+fn websub_link(r: &mut Response<Full<Bytes>>, snapshot: &Snapshot, path: &str, content_type: &str) {
+    if let Some(link) = snapshot.links.header(path, content_type) {
+        r.headers_mut().insert(header::LINK, link);
+    }
 }
 
 fn plain(status: StatusCode, text: &str) -> Response<Full<Bytes>> {

@@ -319,6 +319,7 @@ impl Site {
                         ttl: cfg.feeds.ttl,
                         items: &feed.full.items,
                         max_item_bytes: cfg.feeds.max_item_bytes,
+                        hubs: &cfg.websub.hubs,
                     },
                 })
             })
