@@ -7,8 +7,8 @@
 //! feed bytes, `site` keeps every served representation, `publish` makes a new
 //! snapshot of it current (with `state` remembering its validators across
 //! restarts), and `server` answers HTTP from that snapshot. `watch` turns file
-//! events into refreshes, `websub` tells hubs which feeds changed; `systemd`, `app`, `check`, `static_site` and `config`
-//! are the shell around it.
+//! events into refreshes, `websub` tells hubs which feeds changed; `systemd`,
+//! `app`, `check`, `static_site`, `config` and `cli` are the shell around it.
 
 // With clippy.toml's threshold: a function over 100 lines wants named phases.
 #![warn(clippy::too_many_lines)]
@@ -29,6 +29,7 @@ pub mod timestamp;
 
 pub mod app;
 pub mod check;
+pub mod cli;
 pub mod static_site;
 pub mod systemd;
 pub mod watch;
