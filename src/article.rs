@@ -1,8 +1,9 @@
 //! The store format (see docs/store-format.md) → an [`Article`], with warnings that name the line.
 //!
 //! A page saved from a NukeViet-style portal reads, top to bottom: capture clock,
-//! breadcrumb, title, date line, lead, body, labelled data (author, source,
-//! keywords), then navigation boilerplate. Every part may be missing or in an older
+//! breadcrumb, title, date line (with bantin's own correction and withdrawal
+//! lines around it), lead, body, labelled data (author, source, keywords), then
+//! navigation boilerplate. Every part may be missing or in an older
 //! or newer CMS dialect; the parser takes what is there, falls back where the format
 //! allows, and says so.
 
@@ -234,8 +235,8 @@ const BOILERPLATE_PREFIXES: &[&str] = &["tổng số điểm của bài viết l
 pub enum Depth {
     /// Everything.
     Full,
-    /// The header only (capture clock, breadcrumb, title, date line): what the
-    /// index needs. The article has no summary, paragraphs, author, source or
+    /// The header only (capture clock, breadcrumb, title, date line, correction
+    /// and withdrawal lines): what the index needs. The article has no summary, paragraphs, author, source or
     /// tags; whether the file is an article is as with [`Depth::Full`], since
     /// nothing under the date line can reject a file, and so is every warning
     /// about the header. [`Depth::Full`] adds, after those, the warnings about

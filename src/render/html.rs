@@ -173,3 +173,48 @@ pub fn withdrawn_page(site: &SiteConfig, a: &Article, w: &Withdrawal) -> Vec<u8>
     out.push_str("</article>\n</main>\n</body>\n</html>\n");
     out.into_bytes()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::article::{parse, Source};
+
+    fn parsed(text: &str) -> Article {
+        let src = Source {
+            id: "a/b",
+            folder: None,
+            modified: None,
+            tz: chrono_tz::Asia::Ho_Chi_Minh,
+        };
+        parse(text, &src).unwrap().article
+    }
+
+    #[test]
+    fn a_withdrawn_page_names_title_time_and_reason_escaped() {
+        let a =
+            parsed("Tiêu đề <b>\n10/05/2020 15:33\nGỡ bỏ: 12/05/2020 10:00 - Sai & <lỗi>\nDẫn.\n");
+        let w = a.withdrawn.clone().unwrap();
+        let page = String::from_utf8(withdrawn_page(&SiteConfig::default(), &a, &w)).unwrap();
+        assert!(page.contains("<h1>Tiêu đề &lt;b&gt;</h1>"), "{page}");
+        assert!(
+            page.contains("<time datetime=\"2020-05-12T10:00:00+07:00\">12/05/2020 10:00</time>")
+        );
+        assert!(
+            page.contains("<p>Lý do: Sai &amp; &lt;lỗi&gt;</p>"),
+            "{page}"
+        );
+        assert!(
+            !page.contains("Dẫn."),
+            "the text of a withdrawn article is not shown"
+        );
+    }
+
+    #[test]
+    fn an_article_page_shows_its_correction() {
+        let a = parsed("Tiêu đề\n10/05/2020 15:33\nCập nhật: 11/05/2020 08:00\nDẫn.\n");
+        let page = String::from_utf8(article_page(&SiteConfig::default(), &a, None)).unwrap();
+        assert!(page.contains(
+            "15:33</time> · Cập nhật: <time datetime=\"2020-05-11T08:00:00+07:00\">11/05/2020 08:00</time></p>"
+        ), "{page}");
+    }
+}
