@@ -6,7 +6,7 @@ use std::fmt::Write;
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 
 use super::{article_path, content_html, feed_path, Format};
-use crate::article::Article;
+use crate::article::{Article, Withdrawal};
 use crate::config::SiteConfig;
 use crate::index::{Entry, Index};
 use crate::timestamp::rfc3339;
@@ -100,7 +100,8 @@ pub fn front_page(
     out.push_str(
         "</ul>\n</nav>\n<section aria-labelledby=\"moi\"><h2 id=\"moi\">Tin mới</h2>\n<ul>\n",
     );
-    for e in newest {
+    // A withdrawn article's page is a 410 notice: not news to list.
+    for e in newest.iter().filter(|e| e.article.withdrawn.is_none()) {
         let a = &e.article;
         let _ = writeln!(
             out,
@@ -129,11 +130,20 @@ pub fn article_page(site: &SiteConfig, a: &Article, category: Option<&str>) -> V
     }
     let _ = write!(
         out,
-        "</nav>\n<main>\n<article>\n<h1>{title}</h1>\n<p><time datetime=\"{dt}\">{shown}</time></p>\n",
+        "</nav>\n<main>\n<article>\n<h1>{title}</h1>\n<p><time datetime=\"{dt}\">{shown}</time>",
         title = text(&a.title),
         dt = rfc3339(&a.published),
         shown = a.published.format("%d/%m/%Y %H:%M"),
     );
+    if let Some(at) = &a.updated {
+        let _ = write!(
+            out,
+            " · Cập nhật: <time datetime=\"{dt}\">{shown}</time>",
+            dt = rfc3339(at),
+            shown = at.format("%d/%m/%Y %H:%M"),
+        );
+    }
+    out.push_str("</p>\n");
     out.push_str(&content_html(a));
     if !a.tags.is_empty() {
         out.push_str("<p>Từ khóa: ");
@@ -142,4 +152,69 @@ pub fn article_page(site: &SiteConfig, a: &Article, category: Option<&str>) -> V
     }
     out.push_str("</article>\n</main>\n</body>\n</html>\n");
     out.into_bytes()
+}
+
+/// The page of a withdrawn article, served as 410 Gone: its title, when it was
+/// withdrawn and why. Only header fields, so it needs no read of the file.
+pub fn withdrawn_page(site: &SiteConfig, a: &Article, w: &Withdrawal) -> Vec<u8> {
+    let mut out = String::new();
+    head(&mut out, site, &a.title, true);
+    let _ = write!(
+        out,
+        "<nav><a href=\"/\">Trang nhất</a></nav>\n<main>\n<article>\n<h1>{title}</h1>\n\
+         <p>Bài viết này đã được gỡ bỏ lúc <time datetime=\"{dt}\">{shown}</time>.</p>\n",
+        title = text(&a.title),
+        dt = rfc3339(&w.at),
+        shown = w.at.format("%d/%m/%Y %H:%M"),
+    );
+    if let Some(reason) = &w.reason {
+        let _ = writeln!(out, "<p>Lý do: {}</p>", text(reason));
+    }
+    out.push_str("</article>\n</main>\n</body>\n</html>\n");
+    out.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::article::{parse, Source};
+
+    fn parsed(text: &str) -> Article {
+        let src = Source {
+            id: "a/b",
+            folder: None,
+            modified: None,
+            tz: chrono_tz::Asia::Ho_Chi_Minh,
+        };
+        parse(text, &src).unwrap().article
+    }
+
+    #[test]
+    fn a_withdrawn_page_names_title_time_and_reason_escaped() {
+        let a =
+            parsed("Tiêu đề <b>\n10/05/2020 15:33\nGỡ bỏ: 12/05/2020 10:00 - Sai & <lỗi>\nDẫn.\n");
+        let w = a.withdrawn.clone().unwrap();
+        let page = String::from_utf8(withdrawn_page(&SiteConfig::default(), &a, &w)).unwrap();
+        assert!(page.contains("<h1>Tiêu đề &lt;b&gt;</h1>"), "{page}");
+        assert!(
+            page.contains("<time datetime=\"2020-05-12T10:00:00+07:00\">12/05/2020 10:00</time>")
+        );
+        assert!(
+            page.contains("<p>Lý do: Sai &amp; &lt;lỗi&gt;</p>"),
+            "{page}"
+        );
+        assert!(
+            !page.contains("Dẫn."),
+            "the text of a withdrawn article is not shown"
+        );
+    }
+
+    #[test]
+    fn an_article_page_shows_its_correction() {
+        let a = parsed("Tiêu đề\n10/05/2020 15:33\nCập nhật: 11/05/2020 08:00\nDẫn.\n");
+        let page = String::from_utf8(article_page(&SiteConfig::default(), &a, None)).unwrap();
+        assert!(page.contains(
+            "15:33</time> · Cập nhật: <time datetime=\"2020-05-11T08:00:00+07:00\">11/05/2020 08:00</time></p>"
+        ), "{page}");
+    }
 }

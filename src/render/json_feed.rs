@@ -53,6 +53,9 @@ struct Item<'a> {
     #[serde(skip_serializing_if = "str::is_empty")]
     summary: std::borrow::Cow<'a, str>,
     date_published: String,
+    /// The latest correction, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    date_modified: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     authors: Vec<Author<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -74,6 +77,8 @@ pub fn render(view: &FeedView<'_>) -> Result<Vec<u8>, serde_json::Error> {
     let items = view
         .items
         .iter()
+        // A withdrawn article leaves the feed: JSON Feed has no tombstones.
+        .filter(|e| e.article.withdrawn.is_none())
         .map(|e| {
             let a = &e.article;
             Item {
@@ -83,6 +88,7 @@ pub fn render(view: &FeedView<'_>) -> Result<Vec<u8>, serde_json::Error> {
                 content_html: view.item_content(a),
                 summary: summary(a),
                 date_published: rfc3339(&a.published),
+                date_modified: a.updated.as_ref().map(rfc3339),
                 authors: a.author.iter().map(|name| Author { name }).collect(),
                 tags: a.tags.iter().map(String::as_str).collect(),
                 extra: Extra {

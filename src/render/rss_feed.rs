@@ -5,6 +5,10 @@
 //! never does), `pubDate` is RFC 2822 in the configured zone, `content:encoded`
 //! carries the whole article (up to `[feeds] max_item_bytes`, see
 //! [`super::item_content`]), `dc:creator` the author and `dc:source` the source.
+//!
+//! A withdrawn article leaves the channel (RSS has no tombstones). RSS has no
+//! item modification date either, so a correction shows only in the content and
+//! in `lastBuildDate`; `pubDate` stays the publication time.
 
 use rss::extension::atom::{AtomExtension, Link};
 use rss::extension::dublincore::DublinCoreExtension;
@@ -15,15 +19,28 @@ use crate::timestamp::rfc2822;
 
 /// Renders an RSS 2.0 document.
 pub fn render(view: &FeedView<'_>) -> Result<Vec<u8>, rss::Error> {
-    let newest = view.items.first().map(|e| rfc2822(&e.article.published));
-    let items = view.items.iter().map(|e| item(view, e)).collect();
+    let shown: Vec<_> = view
+        .items
+        .iter()
+        .filter(|e| e.article.withdrawn.is_none())
+        .collect();
+    let newest = shown.first().map(|e| rfc2822(&e.article.published));
+    // "The last time the content of the channel changed": a publication, a
+    // correction or a withdrawal, whichever came last.
+    let built = view
+        .items
+        .iter()
+        .map(|e| e.article.changed())
+        .max()
+        .map(|at| rfc2822(&at));
+    let items = shown.into_iter().map(|e| item(view, e)).collect();
     let channel = Channel {
         title: view.title.clone(),
         link: view.home_url(),
         description: view.description.clone(),
         language: Some(view.site.language.clone()),
-        pub_date: newest.clone(),
-        last_build_date: newest,
+        pub_date: newest,
+        last_build_date: built,
         generator: Some(GENERATOR.to_owned()),
         docs: Some("https://www.rssboard.org/rss-specification".to_owned()),
         ttl: Some(view.ttl.to_string()),

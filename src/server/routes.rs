@@ -300,20 +300,12 @@ async fn article(
 ) -> Response<Full<Bytes>> {
     // Closed never: the semaphore lives as long as the server.
     let _turn = pages.acquire().await;
-    let full = match snapshot.site.body(&entry.article.id, &entry.article) {
-        Some(full) => full,
-        None => {
-            let (cap, tz) = (snapshot.config.max_file_size, snapshot.config.tz);
-            let lean = entry.clone();
-            tokio::task::spawn_blocking(move || crate::catalog::hydrate(&lean, cap, tz))
-                .await
-                .ok()
-                .flatten()
-                .unwrap_or_else(|| entry.article.clone())
-        }
+    // A withdrawn article's notice needs only the header fields the index keeps.
+    let withdrawn = entry.article.withdrawn.as_ref();
+    let page = match withdrawn {
+        Some(w) => render::html::withdrawn_page(&snapshot.config.site, &entry.article, w),
+        None => article_page(&snapshot, &entry).await,
     };
-    let category = snapshot.site.index.category_of(&entry.article.id);
-    let page = render::html::article_page(&snapshot.config.site, &full, category);
     // Not the file's mtime, which a file moved in keeps: see `Site::articles_modified`.
     // Sent clamped to the present (RFC 9110 §8.8.2.1), decided on unclamped,
     // as for every resource (see `Resource::last_modified_header`).
@@ -330,7 +322,33 @@ async fn article(
         body: &body,
         coding: None,
     };
+    if withdrawn.is_some() {
+        // RFC 9110 §15.5.11: 410 Gone, cacheable like the page was. §13.2.1: a
+        // server ignores preconditions when its answer without them would not be
+        // 2xx, so this is never a 304.
+        let mut r = respond(&HeaderMap::new(), &rep, &snapshot.cache_control, head);
+        *r.status_mut() = StatusCode::GONE;
+        return r;
+    }
     respond(headers, &rep, &snapshot.cache_control, head)
+}
+
+/// The page of an article that is not withdrawn, with its full text.
+async fn article_page(snapshot: &Arc<Snapshot>, entry: &Entry) -> Vec<u8> {
+    let full = match snapshot.site.body(&entry.article.id, &entry.article) {
+        Some(full) => full,
+        None => {
+            let (cap, tz) = (snapshot.config.max_file_size, snapshot.config.tz);
+            let lean = entry.clone();
+            tokio::task::spawn_blocking(move || crate::catalog::hydrate(&lean, cap, tz))
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| entry.article.clone())
+        }
+    };
+    let category = snapshot.site.index.category_of(&entry.article.id);
+    render::html::article_page(&snapshot.config.site, &full, category)
 }
 
 /// One representation to answer with: the body in its coding and its validators.
