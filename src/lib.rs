@@ -17,6 +17,7 @@ pub mod config;
 
 pub mod article;
 pub mod catalog;
+pub mod history;
 pub mod index;
 pub mod publish;
 pub mod render;
