@@ -25,6 +25,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::config::Config;
 use crate::publish::Published;
+use crate::site::OnDemand;
 use clients::{Clients, Slot};
 use connection::{until_ending, Activity, Deadlines, Ending, Throttle, Tracked};
 use long_targets::LongTargets;
@@ -36,11 +37,13 @@ pub struct State {
     pub snapshot: Arc<Published>,
     /// Renders `/metrics`; `None` when no recorder is installed.
     pub metrics: Option<PrometheusHandle>,
-    /// Turns to render an article page (see [`routes`]).
+    /// Turns to render an article page or an archive (see [`routes`]).
     pages: Semaphore,
+    /// Archives rendered on demand, kept across snapshots (keyed by their tags).
+    on_demand: OnDemand,
 }
 
-/// Article pages rendered at once: each costs a few times its article's size
+/// Article pages and archives rendered at once: each costs a few times its article's size
 /// (at most `max_file_size`) while it runs.
 const PAGES_AT_ONCE: usize = 8;
 
@@ -51,6 +54,7 @@ impl State {
             snapshot,
             metrics,
             pages: Semaphore::new(PAGES_AT_ONCE),
+            on_demand: OnDemand::default(),
         }
     }
 }
