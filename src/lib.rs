@@ -3,7 +3,7 @@
 //! Data flows one way, and the modules are listed in its order: `store` finds and
 //! reads files, `text` cleans their bytes, `article` parses the store format (with
 //! `timestamp` for every date form), `catalog` remembers which file gave which
-//! article, `index` groups articles by category, `render` turns a category into
+//! article, `index` groups articles by category (`history` by month), `render` turns a category into
 //! feed bytes, `site` keeps every served representation, `publish` makes a new
 //! snapshot of it current (with `state` remembering its validators across
 //! restarts), and `server` answers HTTP from that snapshot. `watch` turns file
