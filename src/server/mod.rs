@@ -37,13 +37,21 @@ pub struct State {
     pub snapshot: Arc<Published>,
     /// Renders `/metrics`; `None` when no recorder is installed.
     pub metrics: Option<PrometheusHandle>,
-    /// Turns to render an article page or an archive (see [`routes`]).
+    /// Turns to render an article page (see [`routes`]).
     pages: Semaphore,
+    /// Turns to render an archive (see [`routes`]).
+    archives: Semaphore,
     /// Archives rendered on demand, kept across snapshots (keyed by their tags).
     on_demand: OnDemand,
 }
 
-/// Article pages and archives rendered at once: each costs a few times its article's size
+/// Archives rendered at once: one month of the all-articles feed of a large
+/// store is tens of MB of text, held about three times over while it renders
+/// (articles, document, compressed form), and more at once would not finish
+/// sooner on a small machine.
+const ARCHIVES_AT_ONCE: usize = 2;
+
+/// Article pages rendered at once: each costs a few times its article's size
 /// (at most `max_file_size`) while it runs.
 const PAGES_AT_ONCE: usize = 8;
 
@@ -54,6 +62,7 @@ impl State {
             snapshot,
             metrics,
             pages: Semaphore::new(PAGES_AT_ONCE),
+            archives: Semaphore::new(ARCHIVES_AT_ONCE),
             on_demand: OnDemand::default(),
         }
     }

@@ -361,7 +361,7 @@ fn archive_hydrate(snapshot: Arc<Snapshot>) -> archive::Hydrate {
 /// A representation rendered on demand (an archive). Its tags are derived from
 /// its inputs, so a conditional request that matches is answered 304 with no
 /// render and no disk read; else it comes from the cache, or is rendered off
-/// the async threads (taking a turn, as article pages do) and cached.
+/// the async threads (taking one of a few turns, as article pages do) and cached.
 ///
 /// Last-Modified is the site's last update ([`crate::site::Site::articles_modified`]):
 /// every change to an archive's inputs is an update, so it is never earlier
@@ -429,8 +429,12 @@ async fn render_on_demand(
     coding: Coding,
 ) -> Option<Arc<Resource>> {
     // Closed never: the semaphore lives as long as the server.
-    let _turn = state.pages.acquire().await;
+    let _turn = state.archives.acquire().await;
     let (path, tags) = (prepared.path.clone(), prepared.tags.clone());
+    // Another request for it may have rendered it while this one waited its turn.
+    if let Some(hit) = state.on_demand.get(&path, &tags) {
+        return Some(hit);
+    }
     let started = std::time::Instant::now();
     let rendered = tokio::task::spawn_blocking(move || {
         prepared.resource(lm).map(|(r, keep)| {
