@@ -20,6 +20,7 @@ import argparse
 import http.client
 import os
 import re
+import shutil
 import signal
 import statistics
 import subprocess
@@ -127,6 +128,9 @@ def main():
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait()
+        log.close()
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
