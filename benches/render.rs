@@ -125,6 +125,7 @@ fn render(c: &mut Criterion<ThreadCpu>) {
             items,
             max_item_bytes: cfg.feeds.max_item_bytes,
             hubs: &cfg.websub.hubs,
+            history: render::History::default(),
         })
         .collect();
     let mut bytes = 0;

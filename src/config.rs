@@ -70,6 +70,50 @@ pub struct RawConfig {
     pub state: StateConfig,
     /// WebSub hubs told of every feed change.
     pub websub: WebsubConfig,
+    /// Archived feeds (RFC 5005 §4).
+    pub archives: ArchivesConfig,
+}
+
+/// `[archives]`: the month-by-month archived feeds (RFC 5005 §4), rendered on
+/// demand into a bounded cache.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ArchivesConfig {
+    /// `Cache-Control: public, max-age=N` of an archive, in seconds.
+    pub max_age: u32,
+    /// The most bytes of rendered archives kept in memory (each counts twice its
+    /// size, for its compressed forms); 0 keeps none.
+    pub cache_bytes: usize,
+}
+
+impl Default for ArchivesConfig {
+    fn default() -> Self {
+        ArchivesConfig {
+            max_age: 86_400,
+            cache_bytes: DEFAULT_ARCHIVE_CACHE_BYTES,
+        }
+    }
+}
+
+/// The default `[archives] cache_bytes`: 64 MiB.
+pub const DEFAULT_ARCHIVE_CACHE_BYTES: usize = 64 * 1024 * 1024;
+
+/// The longest `[archives] max_age`: a year (RFC 9111 §5.2.2.1 lets caches
+/// treat more as a year anyway).
+const MAX_ARCHIVE_AGE: u32 = 31_536_000;
+
+impl ArchivesConfig {
+    /// Whether `[archives]` can be used.
+    fn check(&self, e: &Errors<'_>) -> Result<(), ConfigError> {
+        if self.max_age > MAX_ARCHIVE_AGE {
+            return Err(e.bad(
+                "archives.max_age",
+                &self.max_age,
+                "must be between 0 and 31536000 seconds (a year)",
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// `[state]`: where the daemon keeps what it remembers across restarts (each
@@ -221,6 +265,7 @@ impl Default for RawConfig {
             watch: WatchConfig::default(),
             state: StateConfig::default(),
             websub: WebsubConfig::default(),
+            archives: ArchivesConfig::default(),
         }
     }
 }
@@ -298,6 +343,8 @@ pub struct Config {
     pub state_dir: PathBuf,
     /// `[websub]`, with every hub URL in its normalized form.
     pub websub: WebsubConfig,
+    /// `[archives]`.
+    pub archives: ArchivesConfig,
 }
 
 impl Config {
@@ -343,6 +390,7 @@ impl Config {
                 dir: Some(self.state_dir.clone()),
             },
             websub: self.websub.clone(),
+            archives: self.archives.clone(),
         };
         toml::to_string(&raw).unwrap_or_else(|e| format!("# cannot show the configuration: {e}\n"))
     }
@@ -378,6 +426,7 @@ impl RawConfig {
         self.feeds.check(&e)?;
         self.http.check(&e)?;
         let websub = self.websub.validated(&e)?;
+        self.archives.check(&e)?;
         if self.watch.reconcile_secs == 0 {
             return Err(e.bad("watch.reconcile_secs", &0, "must be at least 1"));
         }
@@ -418,6 +467,7 @@ impl RawConfig {
             watch: self.watch,
             state_dir,
             websub,
+            archives: self.archives,
         })
     }
 }
@@ -632,6 +682,8 @@ mod tests {
         assert_eq!(c.feeds.items, 50);
         assert_eq!(c.feeds.max_item_bytes, 256 * 1024);
         assert_eq!(c.max_file_size, 4 * 1024 * 1024);
+        assert_eq!(c.archives.max_age, 86_400);
+        assert_eq!(c.archives.cache_bytes, 64 * 1024 * 1024);
         assert_eq!(c.store, std::env::current_dir().unwrap().join("feeds"));
     }
 
@@ -692,6 +744,8 @@ mod tests {
             ("[websub]\nmax_attempts = 0", "websub.max_attempts"),
             ("[websub]\nqueue_size = 0", "websub.queue_size"),
             ("[websub]\ntimeout_secs = 0", "websub.timeout_secs"),
+            ("[archives]\nmax_age = 40000000", "archives.max_age"),
+            ("[archives]\ncache_bytes = -1", "cache_bytes"),
         ] {
             let msg = Config::from_toml(toml, None).unwrap_err().to_string();
             assert!(msg.contains(key), "{toml}: {msg}");

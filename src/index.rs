@@ -374,14 +374,19 @@ impl Index {
         out
     }
 
+    /// The sort keys of a category's articles (`None`: of all), newest first;
+    /// `None` for an unknown category.
+    pub fn keys(&self, slug: Option<&str>) -> Option<&OrdSet<SortKey>> {
+        match slug {
+            None => Some(&self.all),
+            Some(s) => self.categories.get(s).map(|c| &c.members),
+        }
+    }
+
     /// The newest `n` articles of a category (`None`: of all), newest first, ties by id.
     pub fn select(&self, slug: Option<&str>, n: usize) -> Vec<Entry> {
-        let keys = match slug {
-            None => &self.all,
-            Some(s) => match self.categories.get(s) {
-                Some(c) => &c.members,
-                None => return Vec::new(),
-            },
+        let Some(keys) = self.keys(slug) else {
+            return Vec::new();
         };
         keys.iter()
             .take(n)

@@ -52,7 +52,8 @@ pub fn render(view: &FeedView<'_>) -> Result<Vec<u8>, atom_syndication::Error> {
             BTreeMap::from([("deleted-entry".to_owned(), tombstones)]),
         );
     }
-    let feed = Feed {
+    archive_marker(view, &mut extensions, &mut namespaces);
+    let mut feed = Feed {
         id: view.tag_uri(&format!("feed/{}", view.slug.unwrap_or(""))),
         title: Text::plain(view.title.clone()),
         subtitle: Some(Text::plain(view.description.clone())),
@@ -90,6 +91,7 @@ pub fn render(view: &FeedView<'_>) -> Result<Vec<u8>, atom_syndication::Error> {
         extensions,
         ..Feed::default()
     };
+    feed.links.extend(history_links(view));
     feed.write_to(Vec::new())
 }
 
@@ -100,6 +102,40 @@ fn hub_links<'a>(view: &'a FeedView<'_>) -> impl Iterator<Item = Link> + 'a {
         rel: "hub".to_owned(),
         ..Link::default()
     })
+}
+
+/// RFC 5005 §4: the feed's history links, as Atom links.
+fn history_links(view: &FeedView<'_>) -> Vec<Link> {
+    view.history_links(Format::Atom)
+        .into_iter()
+        .map(|l| Link {
+            href: l.href,
+            rel: l.rel.to_owned(),
+            mime_type: Some("application/atom+xml".to_owned()),
+            ..Link::default()
+        })
+        .collect()
+}
+
+/// RFC 5005 §4: `<fh:archive/>` (and its namespace) when the document is an
+/// archive; nothing for the live feed.
+fn archive_marker(
+    view: &FeedView<'_>,
+    extensions: &mut ExtensionMap,
+    namespaces: &mut BTreeMap<String, String>,
+) {
+    if view.history.archive.is_none() {
+        return;
+    }
+    let marker = Extension {
+        name: "fh:archive".to_owned(),
+        ..Extension::default()
+    };
+    extensions.insert(
+        "fh".to_owned(),
+        BTreeMap::from([("archive".to_owned(), vec![marker])]),
+    );
+    namespaces.insert("fh".to_owned(), super::FEED_HISTORY_NS.to_owned());
 }
 
 /// The Unix epoch: the `updated` of a feed with no entries (never the wall clock).

@@ -10,8 +10,11 @@
 //! item modification date either, so a correction shows only in the content and
 //! in `lastBuildDate`; `pubDate` stays the publication time.
 
+use std::collections::BTreeMap;
+
 use rss::extension::atom::{AtomExtension, Link};
 use rss::extension::dublincore::DublinCoreExtension;
+use rss::extension::{Extension, ExtensionMap};
 use rss::{Category, Channel, Guid, Item};
 
 use super::{item_categories, summary, FeedView, Format, GENERATOR};
@@ -34,7 +37,8 @@ pub fn render(view: &FeedView<'_>) -> Result<Vec<u8>, rss::Error> {
         .max()
         .map(|at| rfc2822(&at));
     let items = shown.into_iter().map(|e| item(view, e)).collect();
-    let channel = Channel {
+    let (extensions, namespaces) = archive_marker(view);
+    let mut channel = Channel {
         title: view.title.clone(),
         link: view.home_url(),
         description: view.description.clone(),
@@ -55,8 +59,13 @@ pub fn render(view: &FeedView<'_>) -> Result<Vec<u8>, rss::Error> {
             .collect(),
         }),
         items,
+        extensions,
+        namespaces,
         ..Channel::default()
     };
+    if let Some(atom) = channel.atom_ext.as_mut() {
+        atom.links.extend(history_links(view));
+    }
     channel.write_to(Vec::new())
 }
 
@@ -67,6 +76,36 @@ fn hub_links<'a>(view: &'a FeedView<'_>) -> impl Iterator<Item = Link> + 'a {
         rel: "hub".to_owned(),
         ..Link::default()
     })
+}
+
+/// RFC 5005 §4: the feed's history links, as `atom:link`s.
+fn history_links(view: &FeedView<'_>) -> Vec<Link> {
+    view.history_links(Format::Rss)
+        .into_iter()
+        .map(|l| Link {
+            href: l.href,
+            rel: l.rel.to_owned(),
+            mime_type: Some("application/rss+xml".to_owned()),
+            ..Link::default()
+        })
+        .collect()
+}
+
+/// RFC 5005 §4: `<fh:archive/>` (and its namespace) in an archive's channel.
+fn archive_marker(view: &FeedView<'_>) -> (ExtensionMap, BTreeMap<String, String>) {
+    if view.history.archive.is_none() {
+        return (ExtensionMap::new(), BTreeMap::new());
+    }
+    let marker = Extension {
+        name: "fh:archive".to_owned(),
+        ..Extension::default()
+    };
+    let extensions = BTreeMap::from([(
+        "fh".to_owned(),
+        BTreeMap::from([("archive".to_owned(), vec![marker])]),
+    )]);
+    let namespaces = BTreeMap::from([("fh".to_owned(), super::FEED_HISTORY_NS.to_owned())]);
+    (extensions, namespaces)
 }
 
 fn item(view: &FeedView<'_>, e: &crate::index::Entry) -> Item {
