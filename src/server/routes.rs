@@ -34,6 +34,8 @@ enum Route {
     Article(Arc<Snapshot>, Entry),
     /// A feed, a page or the OPML list, rendered with the snapshot.
     Resource(Arc<Snapshot>, Arc<Resource>),
+    /// A month's sitemap, `/sitemaps/<YYYY-MM>.xml`, rendered on request.
+    Sitemap(Arc<Snapshot>, String),
     /// Nothing at this path.
     NotFound,
 }
@@ -59,6 +61,7 @@ impl Route {
         }
         match snapshot.site.resources.get(path).cloned() {
             Some(resource) => Route::Resource(snapshot, resource),
+            None if path.starts_with("/sitemaps/") => Route::Sitemap(snapshot, path.to_owned()),
             None => Route::NotFound,
         }
     }
@@ -70,10 +73,13 @@ impl Route {
             Route::Metrics => "metrics",
             Route::Starting => "starting",
             Route::Article(..) => "article",
+            Route::Sitemap(..) => "sitemap",
             Route::NotFound => "not_found",
             Route::Resource(..) => match path {
                 "/" => "home",
                 "/feeds.opml" => "opml",
+                "/robots.txt" => "robots",
+                p if p.ends_with(".xml") => "sitemap",
                 p if p.starts_with("/feeds/") => "feed",
                 _ => "feed_all",
             },
@@ -167,16 +173,31 @@ async fn answer(
         }
         Route::Metrics => finish(metrics_page(state), head),
         Route::Starting => finish(starting(), head),
-        Route::NotFound => {
-            let mut r = plain(StatusCode::NOT_FOUND, "not found\n");
-            r.headers_mut().insert(
-                header::CACHE_CONTROL,
-                HeaderValue::from_static(NOT_FOUND_CACHE_CONTROL),
-            );
-            finish(r, head)
-        }
+        Route::NotFound => finish(not_found(), head),
         Route::Article(snapshot, entry) => {
             article(&state.pages, snapshot, entry, headers, head).await
+        }
+        Route::Sitemap(snapshot, path) => {
+            // Rendered like an article page, off the async threads and in turn.
+            let _turn = state.pages.acquire().await;
+            let s = snapshot.clone();
+            let bytes = tokio::task::spawn_blocking(move || {
+                let cfg = &s.config;
+                render::sitemap::on_demand(&cfg.site, &s.site.index, &path, cfg.tz)
+            })
+            .await
+            .ok()
+            .flatten();
+            match bytes {
+                Some(bytes) => on_demand(
+                    &snapshot,
+                    render::sitemap::CONTENT_TYPE,
+                    bytes,
+                    headers,
+                    head,
+                ),
+                None => finish(not_found(), head),
+            }
         }
         Route::Resource(snapshot, resource) => {
             let coding = negotiate::choose(headers);
@@ -193,6 +214,16 @@ async fn answer(
             represent(headers, &resource, coding, &snapshot, head)
         }
     }
+}
+
+/// 404, kept by caches for a short while.
+fn not_found() -> Response<Full<Bytes>> {
+    let mut r = plain(StatusCode::NOT_FOUND, "not found\n");
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(NOT_FOUND_CACHE_CONTROL),
+    );
+    r
 }
 
 /// 503 while the first scan runs.
@@ -311,6 +342,18 @@ async fn article(
     };
     let category = snapshot.site.index.category_of(&entry.article.id);
     let page = render::html::article_page(&snapshot.config.site, &full, category);
+    on_demand(&snapshot, "text/html; charset=utf-8", page, headers, head)
+}
+
+/// A representation rendered on request from `snapshot` (an article page, a
+/// month's sitemap): identity only, dated as every article page is.
+fn on_demand(
+    snapshot: &Snapshot,
+    content_type: &'static str,
+    bytes: Vec<u8>,
+    headers: &HeaderMap,
+    head: bool,
+) -> Response<Full<Bytes>> {
     // Not the file's mtime, which a file moved in keeps: see `Site::articles_modified`.
     // Sent clamped to the present (RFC 9110 §8.8.2.1), decided on unclamped,
     // as for every resource (see `Resource::last_modified_header`).
@@ -318,9 +361,9 @@ async fn article(
     let sent = lm.min(SystemTime::now());
     // Rendered per request (cheap, infallible) rather than kept for every article;
     // identity only.
-    let body = Body::new(page);
+    let body = Body::new(bytes);
     let rep = Representation {
-        content_type: "text/html; charset=utf-8",
+        content_type,
         last_modified: lm,
         last_modified_value: HeaderValue::from_str(&http_date(sent))
             .expect("an HTTP-date is ASCII letters, digits, spaces, commas and colons"),
