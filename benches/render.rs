@@ -124,6 +124,7 @@ fn render(c: &mut Criterion<ThreadCpu>) {
             ttl: cfg.feeds.ttl,
             items,
             max_item_bytes: cfg.feeds.max_item_bytes,
+            history: render::History::default(),
         })
         .collect();
     let mut bytes = 0;

@@ -68,6 +68,50 @@ pub struct RawConfig {
     pub watch: WatchConfig,
     /// What the daemon remembers across restarts.
     pub state: StateConfig,
+    /// Archived feeds (RFC 5005 §4).
+    pub archives: ArchivesConfig,
+}
+
+/// `[archives]`: the month-by-month archived feeds (RFC 5005 §4), rendered on
+/// demand into a bounded cache.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ArchivesConfig {
+    /// `Cache-Control: public, max-age=N` of an archive, in seconds.
+    pub max_age: u32,
+    /// The most bytes of rendered archives kept in memory (each counts twice its
+    /// size, for its compressed forms); 0 keeps none.
+    pub cache_bytes: usize,
+}
+
+impl Default for ArchivesConfig {
+    fn default() -> Self {
+        ArchivesConfig {
+            max_age: 86_400,
+            cache_bytes: DEFAULT_ARCHIVE_CACHE_BYTES,
+        }
+    }
+}
+
+/// The default `[archives] cache_bytes`: 64 MiB.
+pub const DEFAULT_ARCHIVE_CACHE_BYTES: usize = 64 * 1024 * 1024;
+
+/// The longest `[archives] max_age`: a year (RFC 9111 §5.2.2.1 lets caches
+/// treat more as a year anyway).
+const MAX_ARCHIVE_AGE: u32 = 31_536_000;
+
+impl ArchivesConfig {
+    /// Whether `[archives]` can be used.
+    fn check(&self, e: &Errors<'_>) -> Result<(), ConfigError> {
+        if self.max_age > MAX_ARCHIVE_AGE {
+            return Err(e.bad(
+                "archives.max_age",
+                &self.max_age,
+                "must be between 0 and 31536000 seconds (a year)",
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// `[state]`: where the daemon keeps what it remembers across restarts (each
@@ -192,6 +236,7 @@ impl Default for RawConfig {
             http: HttpConfig::default(),
             watch: WatchConfig::default(),
             state: StateConfig::default(),
+            archives: ArchivesConfig::default(),
         }
     }
 }
@@ -267,6 +312,8 @@ pub struct Config {
     pub watch: WatchConfig,
     /// The state folder, absolute (see [`StateConfig`]).
     pub state_dir: PathBuf,
+    /// `[archives]`.
+    pub archives: ArchivesConfig,
 }
 
 impl Config {
@@ -311,6 +358,7 @@ impl Config {
             state: StateConfig {
                 dir: Some(self.state_dir.clone()),
             },
+            archives: self.archives.clone(),
         };
         toml::to_string(&raw).unwrap_or_else(|e| format!("# cannot show the configuration: {e}\n"))
     }
@@ -345,6 +393,7 @@ impl RawConfig {
         let site = self.site.validated(&e)?;
         self.feeds.check(&e)?;
         self.http.check(&e)?;
+        self.archives.check(&e)?;
         if self.watch.reconcile_secs == 0 {
             return Err(e.bad("watch.reconcile_secs", &0, "must be at least 1"));
         }
@@ -384,6 +433,7 @@ impl RawConfig {
             http: self.http,
             watch: self.watch,
             state_dir,
+            archives: self.archives,
         })
     }
 }
@@ -554,6 +604,8 @@ mod tests {
         assert_eq!(c.feeds.items, 50);
         assert_eq!(c.feeds.max_item_bytes, 256 * 1024);
         assert_eq!(c.max_file_size, 4 * 1024 * 1024);
+        assert_eq!(c.archives.max_age, 86_400);
+        assert_eq!(c.archives.cache_bytes, 64 * 1024 * 1024);
         assert_eq!(c.store, std::env::current_dir().unwrap().join("feeds"));
     }
 
@@ -609,6 +661,8 @@ mod tests {
                 "[http]\nmax_connections_per_client = -1",
                 "max_connections_per_client",
             ),
+            ("[archives]\nmax_age = 40000000", "archives.max_age"),
+            ("[archives]\ncache_bytes = -1", "cache_bytes"),
         ] {
             let msg = Config::from_toml(toml, None).unwrap_err().to_string();
             assert!(msg.contains(key), "{toml}: {msg}");

@@ -4,6 +4,9 @@
 //! article id, so an entry keeps its id across edits, restarts and hosts. Content is
 //! `type="html"` (escaped): the crate writes `xhtml` content unescaped.
 
+use std::collections::BTreeMap;
+
+use atom_syndication::extension::{Extension, ExtensionMap};
 use atom_syndication::{
     Category, Content, Entry, Feed, FixedDateTime, Generator, Link, Person, Text,
 };
@@ -19,7 +22,8 @@ pub fn render(view: &FeedView<'_>) -> Result<Vec<u8>, atom_syndication::Error> {
         .first()
         .map(|e| fixed(&e.article.published))
         .unwrap_or_else(epoch);
-    let feed = Feed {
+    let (extensions, namespaces) = archive_marker(view);
+    let mut feed = Feed {
         id: view.tag_uri(&format!("feed/{}", view.slug.unwrap_or(""))),
         title: Text::plain(view.title.clone()),
         subtitle: Some(Text::plain(view.description.clone())),
@@ -50,9 +54,43 @@ pub fn render(view: &FeedView<'_>) -> Result<Vec<u8>, atom_syndication::Error> {
             ..Person::default()
         }],
         entries,
+        extensions,
+        namespaces,
         ..Feed::default()
     };
+    feed.links.extend(history_links(view));
     feed.write_to(Vec::new())
+}
+
+/// RFC 5005 §4: the feed's history links, as Atom links.
+fn history_links(view: &FeedView<'_>) -> Vec<Link> {
+    view.history_links(Format::Atom)
+        .into_iter()
+        .map(|l| Link {
+            href: l.href,
+            rel: l.rel.to_owned(),
+            mime_type: Some("application/atom+xml".to_owned()),
+            ..Link::default()
+        })
+        .collect()
+}
+
+/// RFC 5005 §4: `<fh:archive/>` (and its namespace) when the document is an
+/// archive; nothing for the live feed.
+fn archive_marker(view: &FeedView<'_>) -> (ExtensionMap, BTreeMap<String, String>) {
+    if view.history.archive.is_none() {
+        return (ExtensionMap::new(), BTreeMap::new());
+    }
+    let marker = Extension {
+        name: "fh:archive".to_owned(),
+        ..Extension::default()
+    };
+    let extensions = BTreeMap::from([(
+        "fh".to_owned(),
+        BTreeMap::from([("archive".to_owned(), vec![marker])]),
+    )]);
+    let namespaces = BTreeMap::from([("fh".to_owned(), super::FEED_HISTORY_NS.to_owned())]);
+    (extensions, namespaces)
 }
 
 /// The Unix epoch: the `updated` of a feed with no entries (never the wall clock).

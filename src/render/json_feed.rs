@@ -11,6 +11,9 @@ struct Feed<'a> {
     title: &'a str,
     home_page_url: String,
     feed_url: String,
+    /// The next older archive: the feed's history, as pagination.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_url: Option<String>,
     description: &'a str,
     language: &'a str,
     authors: [Author<'a>; 1],
@@ -47,6 +50,15 @@ struct Extra<'a> {
     source: Option<&'a str>,
 }
 
+/// JSON Feed has no archive links: `next_url` (pagination) chains the live
+/// feed to its newest archive and each archive to the next older one, so
+/// following it to the end sees every article, as `prev-archive` does.
+fn next_url(view: &FeedView<'_>) -> Option<String> {
+    view.history
+        .prev
+        .map(|month| view.archive_url(month, Format::Json))
+}
+
 /// Renders a JSON Feed 1.1 document.
 pub fn render(view: &FeedView<'_>) -> Result<Vec<u8>, serde_json::Error> {
     let items = view
@@ -75,6 +87,7 @@ pub fn render(view: &FeedView<'_>) -> Result<Vec<u8>, serde_json::Error> {
         title: &view.title,
         home_page_url: view.home_url(),
         feed_url: view.self_url(Format::Json),
+        next_url: next_url(view),
         description: &view.description,
         language: &view.site.language,
         authors: [Author {

@@ -6,8 +6,11 @@
 //! carries the whole article (up to `[feeds] max_item_bytes`, see
 //! [`super::item_content`]), `dc:creator` the author and `dc:source` the source.
 
+use std::collections::BTreeMap;
+
 use rss::extension::atom::{AtomExtension, Link};
 use rss::extension::dublincore::DublinCoreExtension;
+use rss::extension::{Extension, ExtensionMap};
 use rss::{Category, Channel, Guid, Item};
 
 use super::{item_categories, summary, FeedView, Format, GENERATOR};
@@ -17,7 +20,8 @@ use crate::timestamp::rfc2822;
 pub fn render(view: &FeedView<'_>) -> Result<Vec<u8>, rss::Error> {
     let newest = view.items.first().map(|e| rfc2822(&e.article.published));
     let items = view.items.iter().map(|e| item(view, e)).collect();
-    let channel = Channel {
+    let (extensions, namespaces) = archive_marker(view);
+    let mut channel = Channel {
         title: view.title.clone(),
         link: view.home_url(),
         description: view.description.clone(),
@@ -36,9 +40,44 @@ pub fn render(view: &FeedView<'_>) -> Result<Vec<u8>, rss::Error> {
             }],
         }),
         items,
+        extensions,
+        namespaces,
         ..Channel::default()
     };
+    if let Some(atom) = channel.atom_ext.as_mut() {
+        atom.links.extend(history_links(view));
+    }
     channel.write_to(Vec::new())
+}
+
+/// RFC 5005 §4: the feed's history links, as `atom:link`s.
+fn history_links(view: &FeedView<'_>) -> Vec<Link> {
+    view.history_links(Format::Rss)
+        .into_iter()
+        .map(|l| Link {
+            href: l.href,
+            rel: l.rel.to_owned(),
+            mime_type: Some("application/rss+xml".to_owned()),
+            ..Link::default()
+        })
+        .collect()
+}
+
+/// RFC 5005 §4: `<fh:archive/>` (and its namespace) in an archive's channel.
+fn archive_marker(view: &FeedView<'_>) -> (ExtensionMap, BTreeMap<String, String>) {
+    if view.history.archive.is_none() {
+        return (ExtensionMap::new(), BTreeMap::new());
+    }
+    let marker = Extension {
+        name: "fh:archive".to_owned(),
+        ..Extension::default()
+    };
+    let extensions = BTreeMap::from([(
+        "fh".to_owned(),
+        BTreeMap::from([("archive".to_owned(), vec![marker])]),
+    )]);
+    let namespaces = BTreeMap::from([("fh".to_owned(), super::FEED_HISTORY_NS.to_owned())]);
+    (extensions, namespaces)
 }
 
 fn item(view: &FeedView<'_>, e: &crate::index::Entry) -> Item {

@@ -19,7 +19,9 @@ use super::State;
 use crate::index::Entry;
 use crate::publish::Snapshot;
 use crate::render;
-use crate::site::{Body, Coding, Resource};
+use crate::site::archive;
+use crate::site::on_demand::Keep;
+use crate::site::{Body, Coding, Prepared, Resource};
 use crate::timestamp::http_date;
 
 /// What a request asks for, from its path and the current snapshot.
@@ -36,6 +38,8 @@ enum Route {
     Resource(Arc<Snapshot>, Arc<Resource>),
     /// A month's sitemap, `/sitemaps/<YYYY-MM>.xml`, rendered on request.
     Sitemap(Arc<Snapshot>, String),
+    /// A representation rendered on demand (an archive), described.
+    OnDemand(Arc<Snapshot>, Prepared),
     /// Nothing at this path.
     NotFound,
 }
@@ -59,6 +63,14 @@ impl Route {
                 None => Route::NotFound,
             };
         }
+        if let Some(req) = archive::Request::parse(path) {
+            let hydrate = archive_hydrate(snapshot.clone());
+            let prepared = archive::prepare(&snapshot.config, &snapshot.site.index, &req, hydrate);
+            return match prepared {
+                Some(p) => Route::OnDemand(snapshot, p),
+                None => Route::NotFound,
+            };
+        }
         match snapshot.site.resources.get(path).cloned() {
             Some(resource) => Route::Resource(snapshot, resource),
             None if path.starts_with("/sitemaps/") => Route::Sitemap(snapshot, path.to_owned()),
@@ -74,6 +86,7 @@ impl Route {
             Route::Starting => "starting",
             Route::Article(..) => "article",
             Route::Sitemap(..) => "sitemap",
+            Route::OnDemand(..) => "archive",
             Route::NotFound => "not_found",
             Route::Resource(..) => match path {
                 "/" => "home",
@@ -94,6 +107,7 @@ fn status_label(status: StatusCode) -> &'static str {
         304 => "304",
         400 => "400",
         404 => "404",
+        500 => "500",
         405 => "405",
         414 => "414",
         431 => "431",
@@ -189,7 +203,7 @@ async fn answer(
             .ok()
             .flatten();
             match bytes {
-                Some(bytes) => on_demand(
+                Some(bytes) => rendered_now(
                     &snapshot,
                     render::sitemap::CONTENT_TYPE,
                     bytes,
@@ -198,6 +212,9 @@ async fn answer(
                 ),
                 None => finish(not_found(), head),
             }
+        }
+        Route::OnDemand(snapshot, prepared) => {
+            on_demand(state, snapshot, prepared, headers, head).await
         }
         Route::Resource(snapshot, resource) => {
             let coding = negotiate::choose(headers);
@@ -342,12 +359,12 @@ async fn article(
     };
     let category = snapshot.site.index.category_of(&entry.article.id);
     let page = render::html::article_page(&snapshot.config.site, &full, category);
-    on_demand(&snapshot, "text/html; charset=utf-8", page, headers, head)
+    rendered_now(&snapshot, "text/html; charset=utf-8", page, headers, head)
 }
 
 /// A representation rendered on request from `snapshot` (an article page, a
 /// month's sitemap): identity only, dated as every article page is.
-fn on_demand(
+fn rendered_now(
     snapshot: &Snapshot,
     content_type: &'static str,
     bytes: Vec<u8>,
@@ -371,6 +388,140 @@ fn on_demand(
         coding: None,
     };
     respond(headers, &rep, &snapshot.cache_control, head)
+}
+
+/// Reads an archive's articles: from memory when a live feed holds them,
+/// else from the store, only if the file still has the indexed bytes.
+fn archive_hydrate(snapshot: Arc<Snapshot>) -> archive::Hydrate {
+    Box::new(move |e: &Entry| {
+        snapshot.site.body(&e.article.id, &e.article).or_else(|| {
+            let (cap, tz) = (snapshot.config.max_file_size, snapshot.config.tz);
+            crate::catalog::hydrate_same(e, cap, tz)
+        })
+    })
+}
+
+/// A representation rendered on demand (an archive). Its tags are derived from
+/// its inputs, so a conditional request that matches is answered 304 with no
+/// render and no disk read; else it comes from the cache, or is rendered off
+/// the async threads (taking one of a few turns, as article pages do) and cached.
+///
+/// Last-Modified is the site's last update ([`crate::site::Site::articles_modified`]):
+/// every change to an archive's inputs is an update, so it is never earlier
+/// than the bytes (never a wrong 304), at the cost of a redundant 200 for a
+/// client that revalidates by date only after another part of the site changed.
+async fn on_demand(
+    state: &State,
+    snapshot: Arc<Snapshot>,
+    prepared: Prepared,
+    headers: &HeaderMap,
+    head: bool,
+) -> Response<Full<Bytes>> {
+    let coding = negotiate::choose(headers);
+    let lm = snapshot.site.articles_modified();
+    let max_age = snapshot.config.archives.max_age;
+    let cache_control = HeaderValue::from_str(&format!("public, max-age={max_age}"))
+        .expect("a number after ASCII text is a valid header value");
+    let tag = Body::tagged(Vec::new(), prepared.tags.etag(coding));
+    if conditional::decide(headers, &tag.tag, lm) == Decision::NotModified {
+        let rep = dated(prepared.content_type, lm, &tag, coding.name());
+        return respond(headers, &rep, &cache_control, head);
+    }
+    let resource = match state.on_demand.get(&prepared.path, &prepared.tags) {
+        Some(hit) => {
+            metrics::counter!("bantin_archive_cache_hits_total").increment(1);
+            hit
+        }
+        None => {
+            metrics::counter!("bantin_archive_cache_misses_total").increment(1);
+            match render_on_demand(state, &snapshot, prepared, lm, coding).await {
+                Some(r) => r,
+                None => {
+                    let r = plain(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "cannot render this archive now; try again later
+",
+                    );
+                    return finish(uncacheable(r), head);
+                }
+            }
+        }
+    };
+    if resource.encoded(coding).is_none() {
+        let r = resource.clone();
+        let _ = tokio::task::spawn_blocking(move || {
+            r.encode(coding);
+        })
+        .await;
+    }
+    let (body, name) = match resource.encoded(coding) {
+        Some(body) => (body, coding.name()),
+        None => (&resource.identity, None),
+    };
+    let rep = dated(resource.content_type, lm, body, name);
+    respond(headers, &rep, &cache_control, head)
+}
+
+/// Renders `prepared` on a blocking thread (in `coding` too) and caches it if
+/// its bytes are what its tags stand for; `None` if rendering failed (logged).
+async fn render_on_demand(
+    state: &State,
+    snapshot: &Snapshot,
+    prepared: Prepared,
+    lm: SystemTime,
+    coding: Coding,
+) -> Option<Arc<Resource>> {
+    // Closed never: the semaphore lives as long as the server.
+    let _turn = state.archives.acquire().await;
+    let (path, tags) = (prepared.path.clone(), prepared.tags.clone());
+    // Another request for it may have rendered it while this one waited its turn.
+    if let Some(hit) = state.on_demand.get(&path, &tags) {
+        return Some(hit);
+    }
+    let started = std::time::Instant::now();
+    let rendered = tokio::task::spawn_blocking(move || {
+        prepared.resource(lm).map(|(r, keep)| {
+            r.encode(coding);
+            (Arc::new(r), keep)
+        })
+    })
+    .await;
+    metrics::histogram!("bantin_archive_render_seconds").record(started.elapsed().as_secs_f64());
+    match rendered {
+        Ok(Ok((resource, keep))) => {
+            if keep == Keep::Yes {
+                let budget = snapshot.config.archives.cache_bytes;
+                state.on_demand.put(path, tags, resource.clone(), budget);
+            }
+            Some(resource)
+        }
+        Ok(Err(e)) => {
+            tracing::error!("{e}");
+            None
+        }
+        Err(e) => {
+            tracing::error!(path, "rendering failed: {e}");
+            None
+        }
+    }
+}
+
+/// A representation dated `lm` (sent clamped to the present, RFC 9110 §8.8.2.1).
+fn dated<'a>(
+    content_type: &'static str,
+    lm: SystemTime,
+    body: &'a Body,
+    coding: Option<&'static str>,
+) -> Representation<'a> {
+    let sent = lm.min(SystemTime::now());
+    Representation {
+        content_type,
+        last_modified: lm,
+        last_modified_value: HeaderValue::from_str(&http_date(sent))
+            .expect("an HTTP-date is ASCII letters, digits, spaces, commas and colons"),
+        body,
+        coding,
+    }
 }
 
 /// One representation to answer with: the body in its coding and its validators.
