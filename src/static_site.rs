@@ -7,7 +7,7 @@ use anyhow::Context;
 
 use crate::app::{self, Loaded};
 use crate::config::Config;
-use crate::render::Format;
+use crate::render::{sitemap, Format};
 use crate::site::Resource;
 
 /// What `bantin build` wrote.
@@ -42,27 +42,37 @@ pub fn build(cfg: &Config, out: &Path) -> anyhow::Result<Built> {
     let mut feeds = 0;
     for path in site.paths() {
         let resource = &site.resources[path];
-        let rel = if path == "/" {
-            "index.html"
-        } else {
-            path.trim_start_matches('/')
-        };
-        let file = out.join(rel);
-        if let Some(dir) = file.parent() {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
-        }
-        std::fs::write(&file, &resource.identity.bytes)
-            .with_context(|| format!("cannot write {}", file.display()))?;
+        write(out, path, &resource.identity.bytes)?;
         if is_feed(resource) {
             feeds += 1;
         }
+    }
+    // The month sitemaps the daemon renders on request.
+    let index = &site.index;
+    for path in sitemap::on_demand_paths(index, cfg.tz) {
+        let bytes = sitemap::on_demand(&cfg.site, index, &path, cfg.tz)
+            .with_context(|| format!("the sitemap {path} is listed but renders nothing"))?;
+        write(out, &path, &bytes)?;
     }
     Ok(Built {
         feeds,
         articles: catalog.entries.len(),
         rejected: catalog.rejected_count(),
     })
+}
+
+/// Writes the resource served at `path` under `out` (`/` becomes `index.html`).
+fn write(out: &Path, path: &str, bytes: &[u8]) -> anyhow::Result<()> {
+    let rel = if path == "/" {
+        "index.html"
+    } else {
+        path.trim_start_matches('/')
+    };
+    let file = out.join(rel);
+    if let Some(dir) = file.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    std::fs::write(&file, bytes).with_context(|| format!("cannot write {}", file.display()))
 }
 
 /// `path` as an absolute path with symlinks and `..` resolved, even when its last

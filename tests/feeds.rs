@@ -554,6 +554,19 @@ fn verify_site(out: &Path, articles: &[Article]) -> usize {
         .collect();
     expected_files.insert("feeds.opml".into());
     expected_files.insert("index.html".into());
+    // What search engines read (checked in detail by tests/sitemaps.rs).
+    for file in [
+        "robots.txt",
+        "sitemap.xml",
+        "news-sitemap.xml",
+        "sitemaps/pages.xml",
+    ] {
+        expected_files.insert(file.into());
+    }
+    for file in tree.keys().filter(|f| f.starts_with("sitemaps/")) {
+        common::assert_well_formed_xml(&tree[file], file);
+        expected_files.insert(file.clone());
+    }
     assert_eq!(
         tree.keys().cloned().collect::<BTreeSet<_>>(),
         expected_files

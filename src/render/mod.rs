@@ -9,6 +9,7 @@ pub mod html;
 pub mod json_feed;
 pub mod opml;
 pub mod rss_feed;
+pub mod sitemap;
 
 use std::borrow::Cow;
 

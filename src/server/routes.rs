@@ -36,6 +36,8 @@ enum Route {
     Article(Arc<Snapshot>, Entry),
     /// A feed, a page or the OPML list, rendered with the snapshot.
     Resource(Arc<Snapshot>, Arc<Resource>),
+    /// A month's sitemap, `/sitemaps/<YYYY-MM>.xml`, rendered on request.
+    Sitemap(Arc<Snapshot>, String),
     /// A representation rendered on demand (an archive), described.
     OnDemand(Arc<Snapshot>, Prepared),
     /// Nothing at this path.
@@ -71,6 +73,7 @@ impl Route {
         }
         match snapshot.site.resources.get(path).cloned() {
             Some(resource) => Route::Resource(snapshot, resource),
+            None if path.starts_with("/sitemaps/") => Route::Sitemap(snapshot, path.to_owned()),
             None => Route::NotFound,
         }
     }
@@ -82,11 +85,14 @@ impl Route {
             Route::Metrics => "metrics",
             Route::Starting => "starting",
             Route::Article(..) => "article",
+            Route::Sitemap(..) => "sitemap",
             Route::OnDemand(..) => "archive",
             Route::NotFound => "not_found",
             Route::Resource(..) => match path {
                 "/" => "home",
                 "/feeds.opml" => "opml",
+                "/robots.txt" => "robots",
+                p if p.ends_with(".xml") => "sitemap",
                 p if p.starts_with("/feeds/") => "feed",
                 _ => "feed_all",
             },
@@ -182,16 +188,31 @@ async fn answer(
         }
         Route::Metrics => finish(metrics_page(state), head),
         Route::Starting => finish(starting(), head),
-        Route::NotFound => {
-            let mut r = plain(StatusCode::NOT_FOUND, "not found\n");
-            r.headers_mut().insert(
-                header::CACHE_CONTROL,
-                HeaderValue::from_static(NOT_FOUND_CACHE_CONTROL),
-            );
-            finish(r, head)
-        }
+        Route::NotFound => finish(not_found(), head),
         Route::Article(snapshot, entry) => {
             article(&state.pages, snapshot, entry, headers, head).await
+        }
+        Route::Sitemap(snapshot, path) => {
+            // Rendered like an article page, off the async threads and in turn.
+            let _turn = state.pages.acquire().await;
+            let s = snapshot.clone();
+            let bytes = tokio::task::spawn_blocking(move || {
+                let cfg = &s.config;
+                render::sitemap::on_demand(&cfg.site, &s.site.index, &path, cfg.tz)
+            })
+            .await
+            .ok()
+            .flatten();
+            match bytes {
+                Some(bytes) => rendered_now(
+                    &snapshot,
+                    render::sitemap::CONTENT_TYPE,
+                    bytes,
+                    headers,
+                    head,
+                ),
+                None => finish(not_found(), head),
+            }
         }
         Route::OnDemand(snapshot, prepared) => {
             on_demand(state, snapshot, prepared, headers, head).await
@@ -213,6 +234,16 @@ async fn answer(
             r
         }
     }
+}
+
+/// 404, kept by caches for a short while.
+fn not_found() -> Response<Full<Bytes>> {
+    let mut r = plain(StatusCode::NOT_FOUND, "not found\n");
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(NOT_FOUND_CACHE_CONTROL),
+    );
+    r
 }
 
 /// 503 while the first scan runs.
@@ -323,6 +354,32 @@ async fn article(
         Some(w) => render::html::withdrawn_page(&snapshot.config.site, &entry.article, w),
         None => article_page(&snapshot, &entry).await,
     };
+    if withdrawn.is_some() {
+        // RFC 9110 §15.5.11: 410 Gone, cacheable like the page was. §13.2.1: a
+        // server ignores preconditions when its answer without them would not be
+        // 2xx, so this is never a 304.
+        let mut r = rendered_now(
+            &snapshot,
+            "text/html; charset=utf-8",
+            page,
+            &HeaderMap::new(),
+            head,
+        );
+        *r.status_mut() = StatusCode::GONE;
+        return r;
+    }
+    rendered_now(&snapshot, "text/html; charset=utf-8", page, headers, head)
+}
+
+/// A representation rendered on request from `snapshot` (an article page, a
+/// month's sitemap): identity only, dated as every article page is.
+fn rendered_now(
+    snapshot: &Snapshot,
+    content_type: &'static str,
+    bytes: Vec<u8>,
+    headers: &HeaderMap,
+    head: bool,
+) -> Response<Full<Bytes>> {
     // Not the file's mtime, which a file moved in keeps: see `Site::articles_modified`.
     // Sent clamped to the present (RFC 9110 §8.8.2.1), decided on unclamped,
     // as for every resource (see `Resource::last_modified_header`).
@@ -330,23 +387,15 @@ async fn article(
     let sent = lm.min(SystemTime::now());
     // Rendered per request (cheap, infallible) rather than kept for every article;
     // identity only.
-    let body = Body::new(page);
+    let body = Body::new(bytes);
     let rep = Representation {
-        content_type: "text/html; charset=utf-8",
+        content_type,
         last_modified: lm,
         last_modified_value: HeaderValue::from_str(&http_date(sent))
             .expect("an HTTP-date is ASCII letters, digits, spaces, commas and colons"),
         body: &body,
         coding: None,
     };
-    if withdrawn.is_some() {
-        // RFC 9110 §15.5.11: 410 Gone, cacheable like the page was. §13.2.1: a
-        // server ignores preconditions when its answer without them would not be
-        // 2xx, so this is never a 304.
-        let mut r = respond(&HeaderMap::new(), &rep, &snapshot.cache_control, head);
-        *r.status_mut() = StatusCode::GONE;
-        return r;
-    }
     respond(headers, &rep, &snapshot.cache_control, head)
 }
 

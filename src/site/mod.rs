@@ -159,7 +159,7 @@ struct FeedOutcome {
 
 /// A page rendered from the whole index (not from one feed's items).
 struct Page {
-    path: &'static str,
+    path: String,
     content_type: &'static str,
     bytes: Vec<u8>,
 }
@@ -246,6 +246,9 @@ impl Site {
         if next.feeds_changed || !next.resources.contains_key("/") {
             self.render_pages(cfg, &index, &mut next);
         }
+        // Any change to the index may move a sitemap (an old article edited
+        // changes no feed), and they are cheap: see `render::sitemap`.
+        self.render_sitemaps(cfg, &index, &mut next);
         let articles_modified = Some(next.validators.advance(self.articles_modified, now));
         let site = Site {
             index,
@@ -358,27 +361,63 @@ impl Site {
         let newest = index.select(None, 30);
         let pages = [
             Page {
-                path: "/feeds.opml",
+                path: "/feeds.opml".to_owned(),
                 content_type: "text/x-opml; charset=utf-8",
                 bytes: render::opml::render(&cfg.site, index, &title_of),
             },
             Page {
-                path: "/",
+                path: "/".to_owned(),
                 content_type: "text/html; charset=utf-8",
                 bytes: render::html::front_page(&cfg.site, index, &newest, &title_of),
             },
         ];
+        self.put_pages(pages, next);
+    }
+
+    /// Puts each page whose bytes changed in place.
+    fn put_pages(&self, pages: impl IntoIterator<Item = Page>, next: &mut Assembly) {
         for page in pages {
-            let prev = self.resources.get(page.path);
+            let prev = self.resources.get(&page.path);
             if prev.is_some_and(|p| p.identity.bytes == page.bytes) {
                 continue;
             }
-            next.put(
-                page.path.to_owned(),
-                page.content_type,
-                Body::new(page.bytes),
-            );
+            next.put(page.path, page.content_type, Body::new(page.bytes));
         }
+    }
+
+    /// `/robots.txt`, the sitemap index, the pages sitemap and the news sitemap
+    /// (the month sitemaps are rendered on request: see [`render::sitemap::on_demand`]).
+    fn render_sitemaps(&self, cfg: &Config, index: &Index, next: &mut Assembly) {
+        use render::sitemap;
+        let xml = |path: String, bytes: Vec<u8>| Page {
+            path,
+            content_type: sitemap::CONTENT_TYPE,
+            bytes,
+        };
+        let maps = sitemap::sitemaps(index, cfg.tz);
+        let mut pages = vec![
+            Page {
+                path: sitemap::ROBOTS_PATH.to_owned(),
+                content_type: "text/plain; charset=utf-8",
+                bytes: sitemap::robots(&cfg.site),
+            },
+            xml(
+                sitemap::INDEX_PATH.to_owned(),
+                sitemap::sitemap_index(&cfg.site, &maps),
+            ),
+            xml(
+                sitemap::NEWS_PATH.to_owned(),
+                sitemap::news(&cfg.site, index),
+            ),
+        ];
+        for (path, bytes) in sitemap::page_sitemaps(&cfg.site, index) {
+            pages.push(xml(path, bytes));
+        }
+        // Parts of the pages sitemap no longer listed leave the site.
+        next.resources.retain(|path, _| {
+            !path.starts_with("/sitemaps/") || pages.iter().any(|p| &p.path == path)
+        });
+        self.put_pages(pages, next);
     }
 
     /// Paths of the feeds and pages, sorted.
