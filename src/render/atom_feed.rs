@@ -20,7 +20,7 @@ pub fn render(view: &FeedView<'_>) -> Result<Vec<u8>, atom_syndication::Error> {
         .map(|e| fixed(&e.article.published))
         .unwrap_or_else(epoch);
     let feed = Feed {
-        id: view.tag_uri(&format!("feed/{}", view.slug.unwrap_or(""))),
+        id: view.tag_uri(&view.id_path()),
         title: Text::plain(view.title.clone()),
         subtitle: Some(Text::plain(view.description.clone())),
         updated,

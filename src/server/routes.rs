@@ -18,7 +18,7 @@ use super::negotiate;
 use super::State;
 use crate::index::Entry;
 use crate::publish::Snapshot;
-use crate::render;
+use crate::site::on_demand::{self, OnDemand};
 use crate::site::{Body, Coding, Resource};
 use crate::timestamp::http_date;
 
@@ -34,6 +34,8 @@ enum Route {
     Article(Arc<Snapshot>, Entry),
     /// A feed, a page or the OPML list, rendered with the snapshot.
     Resource(Arc<Snapshot>, Arc<Resource>),
+    /// A page or feed rendered when asked for (see [`on_demand`]).
+    OnDemand(Arc<Snapshot>, OnDemand),
     /// Nothing at this path.
     NotFound,
 }
@@ -57,8 +59,11 @@ impl Route {
                 None => Route::NotFound,
             };
         }
-        match snapshot.site.resources.get(path).cloned() {
-            Some(resource) => Route::Resource(snapshot, resource),
+        if let Some(resource) = snapshot.site.resources.get(path).cloned() {
+            return Route::Resource(snapshot, resource);
+        }
+        match on_demand::resolve(&snapshot.site.index, snapshot.config.tz, path) {
+            Some(what) => Route::OnDemand(snapshot, what),
             None => Route::NotFound,
         }
     }
@@ -70,6 +75,11 @@ impl Route {
             Route::Metrics => "metrics",
             Route::Starting => "starting",
             Route::Article(..) => "article",
+            Route::OnDemand(_, what) => match what {
+                OnDemand::TermFeed(..) | OnDemand::TagsOpml => "term_feed",
+                OnDemand::Subscribe(..) => "subscribe",
+                _ => "page",
+            },
             Route::NotFound => "not_found",
             Route::Resource(..) => match path {
                 "/" => "home",
@@ -88,6 +98,7 @@ fn status_label(status: StatusCode) -> &'static str {
         304 => "304",
         400 => "400",
         404 => "404",
+        500 => "500",
         405 => "405",
         414 => "414",
         431 => "431",
@@ -132,7 +143,7 @@ pub async fn handle<B>(state: &State, req: &Request<B>) -> Response<Full<Bytes>>
         let route = Route::of(state, path);
         let label = route.label(path);
         let head = req.method() == Method::HEAD;
-        (answer(state, route, req.headers(), head).await, label)
+        (answer(state, path, route, req.headers(), head).await, label)
     };
     let status = response.status();
     metrics::counter!("bantin_http_requests_total", "route" => label, "status" => status_label(status))
@@ -152,6 +163,7 @@ pub async fn handle<B>(state: &State, req: &Request<B>) -> Response<Full<Bytes>>
 /// The response to a GET (or, without its body, a HEAD) of `route`.
 async fn answer(
     state: &State,
+    path: &str,
     route: Route,
     headers: &HeaderMap,
     head: bool,
@@ -168,7 +180,7 @@ async fn answer(
         Route::Metrics => finish(metrics_page(state), head),
         Route::Starting => finish(starting(), head),
         Route::NotFound => {
-            let mut r = plain(StatusCode::NOT_FOUND, "not found\n");
+            let mut r = not_found(state, path);
             r.headers_mut().insert(
                 header::CACHE_CONTROL,
                 HeaderValue::from_static(NOT_FOUND_CACHE_CONTROL),
@@ -177,6 +189,9 @@ async fn answer(
         }
         Route::Article(snapshot, entry) => {
             article(&state.pages, snapshot, entry, headers, head).await
+        }
+        Route::OnDemand(snapshot, what) => {
+            rendered(&state.pages, snapshot, what, headers, head).await
         }
         Route::Resource(snapshot, resource) => {
             let coding = negotiate::choose(headers);
@@ -309,8 +324,7 @@ async fn article(
                 .unwrap_or_else(|| entry.article.clone())
         }
     };
-    let category = snapshot.site.index.category_of(&entry.article.id);
-    let page = render::html::article_page(&snapshot.config.site, &full, category);
+    let page = on_demand::article_page(&snapshot.config, &snapshot.site.index, &full);
     // Not the file's mtime, which a file moved in keeps: see `Site::articles_modified`.
     // Sent clamped to the present (RFC 9110 §8.8.2.1), decided on unclamped,
     // as for every resource (see `Resource::last_modified_header`).
@@ -328,6 +342,91 @@ async fn article(
         coding: None,
     };
     respond(headers, &rep, &snapshot.cache_control, head)
+}
+
+/// A resource rendered on demand (see [`on_demand`]): off the async threads
+/// and, like article pages, at most `pages` at once, reading the full
+/// articles a feed needs from memory or the store. Dated like article pages
+/// (see `Site::articles_modified`): its bytes depend only on the index and the
+/// configuration, which change only with an update. Its strong ETag is a hash
+/// of its bytes, so it is the same across restarts and replicas.
+async fn rendered(
+    pages: &Semaphore,
+    snapshot: Arc<Snapshot>,
+    what: OnDemand,
+    headers: &HeaderMap,
+    head: bool,
+) -> Response<Full<Bytes>> {
+    // Closed never: the semaphore lives as long as the server.
+    let _turn = pages.acquire().await;
+    let snap = snapshot.clone();
+    let made = tokio::task::spawn_blocking(move || {
+        let (cap, tz) = (snap.config.max_file_size, snap.config.tz);
+        let hydrate = |e: &Entry| {
+            snap.site
+                .body(&e.article.id, &e.article)
+                .or_else(|| crate::catalog::hydrate(e, cap, tz))
+        };
+        on_demand::render(&what, &snap.config, &snap.site.index, &hydrate)
+    })
+    .await;
+    let made = match made {
+        Ok(Ok(made)) => made,
+        Ok(Err(e)) => {
+            tracing::warn!("{e}");
+            return finish(
+                uncacheable(plain(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "cannot render this resource now; try again\n",
+                )),
+                head,
+            );
+        }
+        Err(e) => {
+            tracing::warn!("rendering a page stopped: {e}");
+            return finish(
+                uncacheable(plain(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "cannot render this resource now; try again\n",
+                )),
+                head,
+            );
+        }
+    };
+    let lm = snapshot.site.articles_modified();
+    let body = Body::new(made.bytes);
+    let rep = Representation {
+        content_type: made.content_type,
+        last_modified: lm,
+        last_modified_value: HeaderValue::from_str(&http_date(lm.min(SystemTime::now())))
+            .expect("an HTTP-date is ASCII letters, digits, spaces, commas and colons"),
+        body: &body,
+        coding: None,
+    };
+    respond(headers, &rep, &snapshot.cache_control, head)
+}
+
+/// 404: a small HTML page in the site's style for what a browser asks for; a
+/// short text for the paths only programs ask for (feeds, OPML), where a
+/// reader shows the status, not the page.
+fn not_found(state: &State, path: &str) -> Response<Full<Bytes>> {
+    let machine = path
+        .rsplit_once('.')
+        .is_some_and(|(_, ext)| ["rss", "atom", "json", "opml", "xml", "txt"].contains(&ext));
+    let snapshot = state.snapshot.load();
+    match snapshot.as_ref() {
+        Some(s) if !machine => {
+            let bytes = crate::render::html::errors::not_found_page(&s.config.site);
+            let mut r = Response::new(Full::new(Bytes::from(bytes)));
+            *r.status_mut() = StatusCode::NOT_FOUND;
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            );
+            r
+        }
+        _ => plain(StatusCode::NOT_FOUND, "not found\n"),
+    }
 }
 
 /// One representation to answer with: the body in its coding and its validators.

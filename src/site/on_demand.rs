@@ -1,0 +1,351 @@
+//! What is rendered when asked for rather than with every update: the
+//! resources whose number grows with the store (category, month, tag and author
+//! pages, tag and author feeds, subscribe pages, article pages).
+//!
+//! [`resolve`] says what a path names in an index (cheaply, without
+//! rendering), [`render`] makes its bytes, and [`paths`] lists every such path,
+//! so the daemon and `bantin build` serve exactly the same set and a page only
+//! ever links paths that resolve.
+
+use std::sync::Arc;
+
+use chrono_tz::Tz;
+
+use super::{feed_title, Hydrate, RenderError};
+use crate::article::Article;
+use crate::config::Config;
+use crate::history::{self, Month};
+use crate::index::{Entry, Index};
+use crate::render::html::{self, ArticleLinks};
+use crate::render::{self, FeedView, Format, TermFeed};
+use crate::taxonomy::Kind;
+
+/// How many of a category's newest articles its page lists (the rest are on
+/// its month pages).
+pub const CATEGORY_PAGE_ITEMS: usize = 30;
+
+/// How many of a tag's or author's newest articles its page lists.
+pub const TERM_PAGE_ITEMS: usize = 200;
+
+/// A feed a subscribe page is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FeedOf {
+    /// All articles (`None`) or one category.
+    Category(Option<String>),
+    /// A tag or author.
+    Term(Kind, String),
+}
+
+impl FeedOf {
+    /// The site path of this feed in `format`.
+    pub fn path(&self, format: Format) -> String {
+        match self {
+            FeedOf::Category(slug) => render::feed_path(slug.as_deref(), format),
+            FeedOf::Term(kind, slug) => render::term_feed_path(*kind, slug, format),
+        }
+    }
+}
+
+/// A resource rendered on demand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OnDemand {
+    /// `/categories/<slug>`.
+    Category(String),
+    /// `/archive/<YYYY-MM>` (`slug` `None`) or `/archive/<slug>/<YYYY-MM>`.
+    Month {
+        /// The category; `None` for all articles.
+        slug: Option<String>,
+        /// The month.
+        month: Month,
+    },
+    /// `/tags/<slug>`, `/authors/<slug>`.
+    Term(Kind, String),
+    /// `/tags/<slug>.<ext>`, `/authors/<slug>.<ext>`.
+    TermFeed(Kind, String, Format),
+    /// `/tags`, `/authors`.
+    Terms(Kind),
+    /// `/tags.opml`.
+    TagsOpml,
+    /// `/subscribe/<feed path>`.
+    Subscribe(FeedOf, Format),
+}
+
+/// A format from a file extension.
+fn format_of(ext: &str) -> Option<Format> {
+    Format::ALL.into_iter().find(|f| f.ext() == ext)
+}
+
+/// What `path` names in `index`, or `None` when nothing is there (unknown
+/// slug, a month without articles, a malformed path).
+pub fn resolve(index: &Index, tz: Tz, path: &str) -> Option<OnDemand> {
+    if let Some(slug) = path.strip_prefix("/categories/") {
+        return index
+            .categories()
+            .contains_key(slug)
+            .then(|| OnDemand::Category(slug.to_owned()));
+    }
+    if let Some(rest) = path.strip_prefix("/archive/") {
+        let (slug, month) = match rest.rsplit_once('/') {
+            Some((slug, m)) => (Some(slug), m),
+            None => (None, rest),
+        };
+        let month: Month = month.parse().ok()?;
+        let (entries, _) = history::month(index, slug, month, tz);
+        return (!entries.is_empty()).then(|| OnDemand::Month {
+            slug: slug.map(str::to_owned),
+            month,
+        });
+    }
+    if let Some(feed) = path.strip_prefix("/subscribe/") {
+        let (feed, format) = feed_of(index, &format!("/{feed}"))?;
+        return Some(OnDemand::Subscribe(feed, format));
+    }
+    if path == render::TAGS_OPML {
+        return Some(OnDemand::TagsOpml);
+    }
+    for kind in [Kind::Tag, Kind::Author] {
+        let Some(rest) = path.strip_prefix(&render::terms_path(kind)) else {
+            continue;
+        };
+        if rest.is_empty() {
+            return Some(OnDemand::Terms(kind));
+        }
+        let rest = rest.strip_prefix('/')?;
+        let (slug, format) = match rest.split_once('.') {
+            Some((slug, ext)) => (slug, Some(format_of(ext)?)),
+            None => (rest, None),
+        };
+        index.taxonomy(kind).get(slug)?;
+        return Some(match format {
+            Some(f) => OnDemand::TermFeed(kind, slug.to_owned(), f),
+            None => OnDemand::Term(kind, slug.to_owned()),
+        });
+    }
+    None
+}
+
+/// The feed at the site path `path`, if `index` has it.
+fn feed_of(index: &Index, path: &str) -> Option<(FeedOf, Format)> {
+    let (stem, ext) = path.rsplit_once('.')?;
+    let format = format_of(ext)?;
+    if stem == "/feed" {
+        return Some((FeedOf::Category(None), format));
+    }
+    if let Some(slug) = stem.strip_prefix("/feeds/") {
+        return index
+            .categories()
+            .contains_key(slug)
+            .then(|| (FeedOf::Category(Some(slug.to_owned())), format));
+    }
+    for kind in [Kind::Tag, Kind::Author] {
+        if let Some(slug) = stem.strip_prefix(&format!("{}/", render::terms_path(kind))) {
+            index.taxonomy(kind).get(slug)?;
+            return Some((FeedOf::Term(kind, slug.to_owned()), format));
+        }
+    }
+    None
+}
+
+/// Every path [`resolve`] answers for `index`, sorted by kind then name.
+pub fn paths(index: &Index, tz: Tz) -> Vec<String> {
+    let mut out = vec![
+        render::TAGS_OPML.to_owned(),
+        render::terms_path(Kind::Tag),
+        render::terms_path(Kind::Author),
+    ];
+    let slugs = std::iter::once(None).chain(index.categories().keys().map(|s| Some(s.as_str())));
+    let mut feeds = Vec::new();
+    for slug in slugs {
+        if let Some(s) = slug {
+            out.push(render::category_path(Some(s)));
+        }
+        for m in history::months(index, slug, tz).unwrap_or_default() {
+            out.push(render::month_path(slug, m));
+        }
+        feeds.push(FeedOf::Category(slug.map(str::to_owned)));
+    }
+    for kind in [Kind::Tag, Kind::Author] {
+        for slug in index.taxonomy(kind).terms().keys() {
+            out.push(render::term_path(kind, slug));
+            for f in Format::ALL {
+                out.push(render::term_feed_path(kind, slug, f));
+            }
+            feeds.push(FeedOf::Term(kind, slug.clone()));
+        }
+    }
+    for feed in feeds {
+        for f in Format::ALL {
+            out.push(render::subscribe_path(&feed.path(f)));
+        }
+    }
+    out
+}
+
+/// Bytes rendered on demand, with their media type.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// The media type, with charset.
+    pub content_type: &'static str,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+}
+
+const HTML: &str = "text/html; charset=utf-8";
+
+fn page(bytes: Vec<u8>) -> Rendered {
+    Rendered {
+        content_type: HTML,
+        bytes,
+    }
+}
+
+/// Renders `what` from `index`; `hydrate` reads the full articles a feed needs.
+pub fn render(
+    what: &OnDemand,
+    cfg: &Config,
+    index: &Index,
+    hydrate: Hydrate<'_>,
+) -> Result<Rendered, RenderError> {
+    let site = &cfg.site;
+    Ok(match what {
+        OnDemand::Category(slug) => {
+            let s = Some(slug.as_str());
+            let newest = index.select(s, CATEGORY_PAGE_ITEMS);
+            let months = history::months(index, s, cfg.tz).unwrap_or_default();
+            let title = feed_title(cfg, index, s);
+            page(html::category_page(
+                site, index, slug, &title, &newest, &months,
+            ))
+        }
+        OnDemand::Month { slug, month } => {
+            let s = slug.as_deref();
+            let (entries, around) = history::month(index, s, *month, cfg.tz);
+            let name = match s {
+                Some(slug) => index
+                    .categories()
+                    .get(slug)
+                    .map_or_else(|| slug.to_owned(), |c| c.name.clone()),
+                None => site.title.clone(),
+            };
+            page(html::month_page(
+                site, index, s, &name, *month, &entries, around,
+            ))
+        }
+        OnDemand::Term(kind, slug) => {
+            let Some(term) = index.taxonomy(*kind).get(slug) else {
+                return Err(gone(what));
+            };
+            let newest = index.select_term(*kind, slug, TERM_PAGE_ITEMS);
+            page(html::term_page(site, *kind, term, &newest))
+        }
+        OnDemand::TermFeed(kind, slug, format) => {
+            term_feed(cfg, index, *kind, slug, *format, hydrate)?
+        }
+        OnDemand::Terms(kind) => {
+            let terms: Vec<_> = index.taxonomy(*kind).terms().values().collect();
+            page(html::terms_page(site, *kind, &terms))
+        }
+        OnDemand::TagsOpml => Rendered {
+            content_type: "text/x-opml; charset=utf-8",
+            bytes: render::opml::terms(site, Kind::Tag, index.taxonomy(Kind::Tag)),
+        },
+        OnDemand::Subscribe(feed, format) => {
+            let title = match feed {
+                FeedOf::Category(slug) => feed_title(cfg, index, slug.as_deref()),
+                FeedOf::Term(kind, slug) => term_title(index, *kind, slug),
+            };
+            page(html::subscribe_page(
+                site,
+                &title,
+                &|f| feed.path(f),
+                *format,
+            ))
+        }
+    })
+}
+
+/// A tag's or author's display title: `Từ khóa: bão lũ`, `Tác giả: Trần Ngọc`.
+fn term_title(index: &Index, kind: Kind, slug: &str) -> String {
+    let name = index
+        .taxonomy(kind)
+        .get(slug)
+        .map_or(slug, |t| t.name.as_str());
+    match kind {
+        Kind::Tag => format!("Từ khóa: {name}"),
+        Kind::Author => format!("Tác giả: {name}"),
+    }
+}
+
+/// A tag's or author's feed: its newest `[feeds] items` articles, read in full.
+fn term_feed(
+    cfg: &Config,
+    index: &Index,
+    kind: Kind,
+    slug: &str,
+    format: Format,
+    hydrate: Hydrate<'_>,
+) -> Result<Rendered, RenderError> {
+    let items: Vec<Entry> = index
+        .select_term(kind, slug, cfg.feeds.items)
+        .into_iter()
+        .map(|e| Entry {
+            article: hydrate(&e).unwrap_or_else(|| e.article.clone()),
+            ..e
+        })
+        .collect();
+    let name = term_title(index, kind, slug);
+    let view = FeedView {
+        site: &cfg.site,
+        slug: None,
+        term: Some(TermFeed { kind, slug }),
+        title: format!("{name} · {}", cfg.site.title),
+        description: format!("{}: {name}", cfg.site.title),
+        ttl: cfg.feeds.ttl,
+        items: &items,
+        max_item_bytes: cfg.feeds.max_item_bytes,
+    };
+    let path = render::term_feed_path(kind, slug, format);
+    let bytes = match format {
+        Format::Rss => render::rss_feed::render(&view).map_err(|e| e.to_string()),
+        Format::Atom => render::atom_feed::render(&view).map_err(|e| e.to_string()),
+        Format::Json => render::json_feed::render(&view).map_err(|e| e.to_string()),
+    }
+    .map_err(|message| RenderError { path, message })?;
+    Ok(Rendered {
+        content_type: format.content_type(),
+        bytes,
+    })
+}
+
+fn gone(what: &OnDemand) -> RenderError {
+    RenderError {
+        path: format!("{what:?}"),
+        message: "no longer in the index".to_owned(),
+    }
+}
+
+/// An article's page, with its breadcrumb, tags, author and the articles next
+/// to it in its category linked from `index`.
+pub fn article_page(cfg: &Config, index: &Index, full: &Arc<Article>) -> Vec<u8> {
+    let id = full.id.as_str();
+    let (older, newer) = index.around(id);
+    let tags = full
+        .tags
+        .iter()
+        .filter_map(|t| {
+            let slug = index.taxonomy(Kind::Tag).slug_of(t)?;
+            Some((t.as_str(), slug))
+        })
+        .collect();
+    let links = ArticleLinks {
+        category: index.category_of(id),
+        tags,
+        author: full
+            .author
+            .as_deref()
+            .and_then(|a| index.taxonomy(Kind::Author).slug_of(a)),
+        older: older.map(|e| &*e.article),
+        newer: newer.map(|e| &*e.article),
+    };
+    html::article_page(&cfg.site, index, full, &links)
+}
