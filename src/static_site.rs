@@ -18,7 +18,7 @@ use crate::config::Config;
 use rayon::prelude::*;
 
 use crate::render::Format;
-use crate::site::on_demand;
+use crate::site::pages;
 use crate::site::Resource;
 
 /// What `bantin build` wrote.
@@ -72,16 +72,16 @@ pub fn build(cfg: &Config, out: &Path) -> anyhow::Result<Built> {
     let articles: Vec<_> = index.entries().values().collect();
     articles.par_iter().try_for_each(|e| {
         let full = hydrate(e).unwrap_or_else(|| e.article.clone());
-        let page = on_demand::article_page(cfg, index, &full);
+        let page = pages::article_page(cfg, index, &full);
         write(out, &format!("/articles/{}", e.article.id), HTML, &page)
     })?;
     pages += articles.len();
-    let rendered = on_demand::paths(index, cfg.tz)
+    let rendered = pages::paths(index, cfg.tz)
         .par_iter()
         .map(|path| {
-            let what = on_demand::resolve(index, cfg.tz, path)
+            let what = pages::resolve(index, cfg.tz, path)
                 .with_context(|| format!("{path} is listed but does not resolve"))?;
-            let made = on_demand::render(&what, cfg, index, &hydrate)?;
+            let made = pages::render(&what, cfg, index, &hydrate)?;
             write(out, path, made.content_type, &made.bytes)?;
             Ok(is_feed_type(made.content_type))
         })

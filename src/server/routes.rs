@@ -18,7 +18,7 @@ use super::negotiate;
 use super::State;
 use crate::index::Entry;
 use crate::publish::Snapshot;
-use crate::site::on_demand::{self, OnDemand};
+use crate::site::pages::{self, OnRequest};
 use crate::site::{Body, Coding, Resource};
 use crate::timestamp::http_date;
 
@@ -34,8 +34,8 @@ enum Route {
     Article(Arc<Snapshot>, Entry),
     /// A feed, a page or the OPML list, rendered with the snapshot.
     Resource(Arc<Snapshot>, Arc<Resource>),
-    /// A page or feed rendered when asked for (see [`on_demand`]).
-    OnDemand(Arc<Snapshot>, OnDemand),
+    /// A page or feed rendered when asked for (see [`pages`]).
+    Page(Arc<Snapshot>, OnRequest),
     /// Nothing at this path.
     NotFound,
 }
@@ -62,8 +62,8 @@ impl Route {
         if let Some(resource) = snapshot.site.resources.get(path).cloned() {
             return Route::Resource(snapshot, resource);
         }
-        match on_demand::resolve(&snapshot.site.index, snapshot.config.tz, path) {
-            Some(what) => Route::OnDemand(snapshot, what),
+        match pages::resolve(&snapshot.site.index, snapshot.config.tz, path) {
+            Some(what) => Route::Page(snapshot, what),
             None => Route::NotFound,
         }
     }
@@ -75,9 +75,9 @@ impl Route {
             Route::Metrics => "metrics",
             Route::Starting => "starting",
             Route::Article(..) => "article",
-            Route::OnDemand(_, what) => match what {
-                OnDemand::TermFeed(..) | OnDemand::TagsOpml => "term_feed",
-                OnDemand::Subscribe(..) => "subscribe",
+            Route::Page(_, what) => match what {
+                OnRequest::TermFeed(..) | OnRequest::TagsOpml => "term_feed",
+                OnRequest::Subscribe(..) => "subscribe",
                 _ => "page",
             },
             Route::NotFound => "not_found",
@@ -190,9 +190,7 @@ async fn answer(
         Route::Article(snapshot, entry) => {
             article(&state.pages, snapshot, entry, headers, head).await
         }
-        Route::OnDemand(snapshot, what) => {
-            rendered(&state.pages, snapshot, what, headers, head).await
-        }
+        Route::Page(snapshot, what) => rendered(&state.pages, snapshot, what, headers, head).await,
         Route::Resource(snapshot, resource) => {
             let coding = negotiate::choose(headers);
             if resource.encoded(coding).is_none() {
@@ -324,7 +322,7 @@ async fn article(
                 .unwrap_or_else(|| entry.article.clone())
         }
     };
-    let page = on_demand::article_page(&snapshot.config, &snapshot.site.index, &full);
+    let page = pages::article_page(&snapshot.config, &snapshot.site.index, &full);
     // Not the file's mtime, which a file moved in keeps: see `Site::articles_modified`.
     // Sent clamped to the present (RFC 9110 §8.8.2.1), decided on unclamped,
     // as for every resource (see `Resource::last_modified_header`).
@@ -344,7 +342,7 @@ async fn article(
     respond(headers, &rep, &snapshot.cache_control, head)
 }
 
-/// A resource rendered on demand (see [`on_demand`]): off the async threads
+/// A resource rendered on demand (see [`pages`]): off the async threads
 /// and, like article pages, at most `pages` at once, reading the full
 /// articles a feed needs from memory or the store. Dated like article pages
 /// (see `Site::articles_modified`): its bytes depend only on the index and the
@@ -353,7 +351,7 @@ async fn article(
 async fn rendered(
     pages: &Semaphore,
     snapshot: Arc<Snapshot>,
-    what: OnDemand,
+    what: OnRequest,
     headers: &HeaderMap,
     head: bool,
 ) -> Response<Full<Bytes>> {
@@ -367,7 +365,7 @@ async fn rendered(
                 .body(&e.article.id, &e.article)
                 .or_else(|| crate::catalog::hydrate(e, cap, tz))
         };
-        on_demand::render(&what, &snap.config, &snap.site.index, &hydrate)
+        pages::render(&what, &snap.config, &snap.site.index, &hydrate)
     })
     .await;
     let made = match made {

@@ -15,7 +15,7 @@
 
 mod encoding;
 mod last_modified;
-pub mod on_demand;
+pub mod pages;
 mod titles;
 
 use std::collections::{BTreeMap, HashMap};
@@ -353,7 +353,7 @@ impl Site {
     /// a page whose bytes did not change keeps its resource.
     fn render_pages(&self, cfg: &Config, index: &Index, next: &mut Assembly) {
         let title_of = |slug: Option<&str>| feed_title(cfg, index, slug);
-        let newest = index.select(None, on_demand::CATEGORY_PAGE_ITEMS);
+        let newest = index.select(None, pages::CATEGORY_PAGE_ITEMS);
         let months = crate::history::months(index, None, cfg.tz).unwrap_or_default();
         let pages = [
             Page {

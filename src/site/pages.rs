@@ -1,4 +1,4 @@
-//! What is rendered when asked for rather than with every update: the
+//! The pages and term feeds rendered when asked for rather than with every update: the
 //! resources whose number grows with the store (category, month, tag and author
 //! pages, tag and author feeds, subscribe pages, article pages).
 //!
@@ -48,7 +48,7 @@ impl FeedOf {
 
 /// A resource rendered on demand.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OnDemand {
+pub enum OnRequest {
     /// `/categories/<slug>`.
     Category(String),
     /// `/archive/<YYYY-MM>` (`slug` `None`) or `/archive/<slug>/<YYYY-MM>`.
@@ -77,12 +77,12 @@ fn format_of(ext: &str) -> Option<Format> {
 
 /// What `path` names in `index`, or `None` when nothing is there (unknown
 /// slug, a month without articles, a malformed path).
-pub fn resolve(index: &Index, tz: Tz, path: &str) -> Option<OnDemand> {
+pub fn resolve(index: &Index, tz: Tz, path: &str) -> Option<OnRequest> {
     if let Some(slug) = path.strip_prefix("/categories/") {
         return index
             .categories()
             .contains_key(slug)
-            .then(|| OnDemand::Category(slug.to_owned()));
+            .then(|| OnRequest::Category(slug.to_owned()));
     }
     if let Some(rest) = path.strip_prefix("/archive/") {
         let (slug, month) = match rest.rsplit_once('/') {
@@ -91,24 +91,24 @@ pub fn resolve(index: &Index, tz: Tz, path: &str) -> Option<OnDemand> {
         };
         let month: Month = month.parse().ok()?;
         let (entries, _) = history::month(index, slug, month, tz);
-        return (!entries.is_empty()).then(|| OnDemand::Month {
+        return (!entries.is_empty()).then(|| OnRequest::Month {
             slug: slug.map(str::to_owned),
             month,
         });
     }
     if let Some(feed) = path.strip_prefix("/subscribe/") {
         let (feed, format) = feed_of(index, &format!("/{feed}"))?;
-        return Some(OnDemand::Subscribe(feed, format));
+        return Some(OnRequest::Subscribe(feed, format));
     }
     if path == render::TAGS_OPML {
-        return Some(OnDemand::TagsOpml);
+        return Some(OnRequest::TagsOpml);
     }
     for kind in [Kind::Tag, Kind::Author] {
         let Some(rest) = path.strip_prefix(&render::terms_path(kind)) else {
             continue;
         };
         if rest.is_empty() {
-            return Some(OnDemand::Terms(kind));
+            return Some(OnRequest::Terms(kind));
         }
         let rest = rest.strip_prefix('/')?;
         let (slug, format) = match rest.split_once('.') {
@@ -117,8 +117,8 @@ pub fn resolve(index: &Index, tz: Tz, path: &str) -> Option<OnDemand> {
         };
         index.taxonomy(kind).get(slug)?;
         return Some(match format {
-            Some(f) => OnDemand::TermFeed(kind, slug.to_owned(), f),
-            None => OnDemand::Term(kind, slug.to_owned()),
+            Some(f) => OnRequest::TermFeed(kind, slug.to_owned(), f),
+            None => OnRequest::Term(kind, slug.to_owned()),
         });
     }
     None
@@ -201,14 +201,14 @@ fn page(bytes: Vec<u8>) -> Rendered {
 
 /// Renders `what` from `index`; `hydrate` reads the full articles a feed needs.
 pub fn render(
-    what: &OnDemand,
+    what: &OnRequest,
     cfg: &Config,
     index: &Index,
     hydrate: Hydrate<'_>,
 ) -> Result<Rendered, RenderError> {
     let site = &cfg.site;
     Ok(match what {
-        OnDemand::Category(slug) => {
+        OnRequest::Category(slug) => {
             let s = Some(slug.as_str());
             let newest = index.select(s, CATEGORY_PAGE_ITEMS);
             let months = history::months(index, s, cfg.tz).unwrap_or_default();
@@ -217,7 +217,7 @@ pub fn render(
                 site, index, slug, &title, &newest, &months,
             ))
         }
-        OnDemand::Month { slug, month } => {
+        OnRequest::Month { slug, month } => {
             let s = slug.as_deref();
             let (entries, around) = history::month(index, s, *month, cfg.tz);
             let name = match s {
@@ -231,25 +231,25 @@ pub fn render(
                 site, index, s, &name, *month, &entries, around,
             ))
         }
-        OnDemand::Term(kind, slug) => {
+        OnRequest::Term(kind, slug) => {
             let Some(term) = index.taxonomy(*kind).get(slug) else {
                 return Err(gone(what));
             };
             let newest = index.select_term(*kind, slug, TERM_PAGE_ITEMS);
             page(html::term_page(site, *kind, term, &newest))
         }
-        OnDemand::TermFeed(kind, slug, format) => {
+        OnRequest::TermFeed(kind, slug, format) => {
             term_feed(cfg, index, *kind, slug, *format, hydrate)?
         }
-        OnDemand::Terms(kind) => {
+        OnRequest::Terms(kind) => {
             let terms: Vec<_> = index.taxonomy(*kind).terms().values().collect();
             page(html::terms_page(site, *kind, &terms))
         }
-        OnDemand::TagsOpml => Rendered {
+        OnRequest::TagsOpml => Rendered {
             content_type: "text/x-opml; charset=utf-8",
             bytes: render::opml::terms(site, Kind::Tag, index.taxonomy(Kind::Tag)),
         },
-        OnDemand::Subscribe(feed, format) => {
+        OnRequest::Subscribe(feed, format) => {
             let title = match feed {
                 FeedOf::Category(slug) => feed_title(cfg, index, slug.as_deref()),
                 FeedOf::Term(kind, slug) => term_title(index, *kind, slug),
@@ -317,7 +317,7 @@ fn term_feed(
     })
 }
 
-fn gone(what: &OnDemand) -> RenderError {
+fn gone(what: &OnRequest) -> RenderError {
     RenderError {
         path: format!("{what:?}"),
         message: "no longer in the index".to_owned(),
