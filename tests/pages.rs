@@ -38,7 +38,10 @@ fn every_kind_of_page_answers_in_the_site_shell() {
     ] {
         let r = d.get(path, &[]);
         assert_eq!(r.status, 200, "{path}");
-        assert!(r.expect_header("content-type").starts_with("text/html"), "{path}");
+        assert!(
+            r.expect_header("content-type").starts_with("text/html"),
+            "{path}"
+        );
         assert!(r.header("etag").is_some(), "{path}");
         assert_shell(path, &r.text());
     }

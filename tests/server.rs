@@ -111,12 +111,14 @@ fn hrefs(html: &str) -> Vec<String> {
         .collect()
 }
 
-/// The paths of every feed the front page links to, plus `/` and `/feeds.opml`.
+/// The paths of every feed the front page links to (through their subscribe
+/// pages), plus `/` and `/feeds.opml`.
 fn site_paths(d: &Daemon) -> Vec<String> {
     let page = d.get("/", &[]).text();
     let mut paths: BTreeSet<String> = hrefs(&page)
         .into_iter()
-        .filter(|h| h.starts_with("/feed"))
+        .filter_map(|h| h.strip_prefix("/subscribe").map(str::to_owned))
+        .chain(std::iter::once("/feeds.opml".to_owned()))
         .collect();
     paths.insert("/".into());
     assert!(paths.contains("/feeds.opml"));
