@@ -125,6 +125,8 @@ fn render(c: &mut Criterion<ThreadCpu>) {
             ttl: cfg.feeds.ttl,
             items,
             max_item_bytes: cfg.feeds.max_item_bytes,
+            hubs: &cfg.websub.hubs,
+            history: render::History::default(),
         })
         .collect();
     let mut bytes = 0;

@@ -186,6 +186,8 @@ mod tests {
             author: None,
             source: None,
             tags: vec![],
+            updated: None,
+            withdrawn: None,
         };
         (id.into(), Entry::full(Arc::new(article), None))
     }

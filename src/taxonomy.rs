@@ -273,6 +273,8 @@ mod tests {
             author: author.map(Into::into),
             source: None,
             tags: tags.iter().map(|s| s.to_string()).collect(),
+            updated: None,
+            withdrawn: None,
         };
         (id.into(), Entry::full(Arc::new(article), None))
     }

@@ -18,8 +18,11 @@ use super::negotiate;
 use super::State;
 use crate::index::Entry;
 use crate::publish::Snapshot;
+use crate::render;
+use crate::site::archive;
+use crate::site::on_demand::Keep;
 use crate::site::pages::{self, OnRequest};
-use crate::site::{Body, Coding, Resource};
+use crate::site::{Body, Coding, Prepared, Resource};
 use crate::timestamp::http_date;
 
 /// What a request asks for, from its path and the current snapshot.
@@ -36,6 +39,8 @@ enum Route {
     Resource(Arc<Snapshot>, Arc<Resource>),
     /// A page or feed rendered when asked for (see [`pages`]).
     Page(Arc<Snapshot>, OnRequest),
+    /// A representation rendered on demand (an archive), described.
+    OnDemand(Arc<Snapshot>, Prepared),
     /// Nothing at this path.
     NotFound,
 }
@@ -56,6 +61,14 @@ impl Route {
             let entry = id.ok().and_then(|id| snapshot.site.index.get(&id).cloned());
             return match entry {
                 Some(entry) => Route::Article(snapshot, entry),
+                None => Route::NotFound,
+            };
+        }
+        if let Some(req) = archive::Request::parse(path) {
+            let hydrate = archive_hydrate(snapshot.clone());
+            let prepared = archive::prepare(&snapshot.config, &snapshot.site.index, &req, hydrate);
+            return match prepared {
+                Some(p) => Route::OnDemand(snapshot, p),
                 None => Route::NotFound,
             };
         }
@@ -80,6 +93,7 @@ impl Route {
                 OnRequest::Subscribe(..) => "subscribe",
                 _ => "page",
             },
+            Route::OnDemand(..) => "archive",
             Route::NotFound => "not_found",
             Route::Resource(..) => match path {
                 "/" => "home",
@@ -143,7 +157,7 @@ pub async fn handle<B>(state: &State, req: &Request<B>) -> Response<Full<Bytes>>
         let route = Route::of(state, path);
         let label = route.label(path);
         let head = req.method() == Method::HEAD;
-        (answer(state, path, route, req.headers(), head).await, label)
+        (answer(state, route, path, req.headers(), head).await, label)
     };
     let status = response.status();
     metrics::counter!("bantin_http_requests_total", "route" => label, "status" => status_label(status))
@@ -163,8 +177,8 @@ pub async fn handle<B>(state: &State, req: &Request<B>) -> Response<Full<Bytes>>
 /// The response to a GET (or, without its body, a HEAD) of `route`.
 async fn answer(
     state: &State,
-    path: &str,
     route: Route,
+    path: &str,
     headers: &HeaderMap,
     head: bool,
 ) -> Response<Full<Bytes>> {
@@ -191,6 +205,9 @@ async fn answer(
             article(&state.pages, snapshot, entry, headers, head).await
         }
         Route::Page(snapshot, what) => rendered(&state.pages, snapshot, what, headers, head).await,
+        Route::OnDemand(snapshot, prepared) => {
+            on_demand(state, snapshot, prepared, headers, head).await
+        }
         Route::Resource(snapshot, resource) => {
             let coding = negotiate::choose(headers);
             if resource.encoded(coding).is_none() {
@@ -203,7 +220,9 @@ async fn answer(
                 })
                 .await;
             }
-            represent(headers, &resource, coding, &snapshot, head)
+            let mut r = represent(headers, &resource, coding, &snapshot, head);
+            websub_link(&mut r, &snapshot, path, resource.content_type);
+            r
         }
     }
 }
@@ -310,19 +329,12 @@ async fn article(
 ) -> Response<Full<Bytes>> {
     // Closed never: the semaphore lives as long as the server.
     let _turn = pages.acquire().await;
-    let full = match snapshot.site.body(&entry.article.id, &entry.article) {
-        Some(full) => full,
-        None => {
-            let (cap, tz) = (snapshot.config.max_file_size, snapshot.config.tz);
-            let lean = entry.clone();
-            tokio::task::spawn_blocking(move || crate::catalog::hydrate(&lean, cap, tz))
-                .await
-                .ok()
-                .flatten()
-                .unwrap_or_else(|| entry.article.clone())
-        }
+    // A withdrawn article's notice needs only the header fields the index keeps.
+    let withdrawn = entry.article.withdrawn.as_ref();
+    let page = match withdrawn {
+        Some(w) => render::html::errors::gone_page(&snapshot.config.site, &entry.article, w),
+        None => article_page(&snapshot, &entry).await,
     };
-    let page = pages::article_page(&snapshot.config, &snapshot.site.index, &full);
     // Not the file's mtime, which a file moved in keeps: see `Site::articles_modified`.
     // Sent clamped to the present (RFC 9110 §8.8.2.1), decided on unclamped,
     // as for every resource (see `Resource::last_modified_header`).
@@ -339,6 +351,14 @@ async fn article(
         body: &body,
         coding: None,
     };
+    if withdrawn.is_some() {
+        // RFC 9110 §15.5.11: 410 Gone, cacheable like the page was. §13.2.1: a
+        // server ignores preconditions when its answer without them would not be
+        // 2xx, so this is never a 304.
+        let mut r = respond(&HeaderMap::new(), &rep, &snapshot.cache_control, head);
+        *r.status_mut() = StatusCode::GONE;
+        return r;
+    }
     respond(headers, &rep, &snapshot.cache_control, head)
 }
 
@@ -427,6 +447,162 @@ fn not_found(state: &State, path: &str) -> Response<Full<Bytes>> {
     }
 }
 
+/// The page of an article that is not withdrawn, with its full text.
+async fn article_page(snapshot: &Arc<Snapshot>, entry: &Entry) -> Vec<u8> {
+    let full = match snapshot.site.body(&entry.article.id, &entry.article) {
+        Some(full) => full,
+        None => {
+            let (cap, tz) = (snapshot.config.max_file_size, snapshot.config.tz);
+            let lean = entry.clone();
+            tokio::task::spawn_blocking(move || crate::catalog::hydrate(&lean, cap, tz))
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| entry.article.clone())
+        }
+    };
+    pages::article_page(&snapshot.config, &snapshot.site.index, &full)
+}
+
+/// Reads an archive's articles: from memory when a live feed holds them,
+/// else from the store, only if the file still has the indexed bytes.
+fn archive_hydrate(snapshot: Arc<Snapshot>) -> archive::Hydrate {
+    Box::new(move |e: &Entry| {
+        snapshot.site.body(&e.article.id, &e.article).or_else(|| {
+            let (cap, tz) = (snapshot.config.max_file_size, snapshot.config.tz);
+            crate::catalog::hydrate_same(e, cap, tz)
+        })
+    })
+}
+
+/// A representation rendered on demand (an archive). Its tags are derived from
+/// its inputs, so a conditional request that matches is answered 304 with no
+/// render and no disk read; else it comes from the cache, or is rendered off
+/// the async threads (taking one of a few turns, as article pages do) and cached.
+///
+/// Last-Modified is the site's last update ([`crate::site::Site::articles_modified`]):
+/// every change to an archive's inputs is an update, so it is never earlier
+/// than the bytes (never a wrong 304), at the cost of a redundant 200 for a
+/// client that revalidates by date only after another part of the site changed.
+async fn on_demand(
+    state: &State,
+    snapshot: Arc<Snapshot>,
+    prepared: Prepared,
+    headers: &HeaderMap,
+    head: bool,
+) -> Response<Full<Bytes>> {
+    let coding = negotiate::choose(headers);
+    let lm = snapshot.site.articles_modified();
+    let max_age = snapshot.config.archives.max_age;
+    let cache_control = HeaderValue::from_str(&format!("public, max-age={max_age}"))
+        .expect("a number after ASCII text is a valid header value");
+    let tag = Body::tagged(Vec::new(), prepared.tags.etag(coding));
+    if conditional::decide(headers, &tag.tag, lm) == Decision::NotModified {
+        let rep = dated(prepared.content_type, lm, &tag, coding.name());
+        let mut r = respond(headers, &rep, &cache_control, head);
+        websub_link(&mut r, &snapshot, &prepared.path, prepared.content_type);
+        return r;
+    }
+    let path = prepared.path.clone();
+    let resource = match state.on_demand.get(&prepared.path, &prepared.tags) {
+        Some(hit) => {
+            metrics::counter!("bantin_archive_cache_hits_total").increment(1);
+            hit
+        }
+        None => {
+            metrics::counter!("bantin_archive_cache_misses_total").increment(1);
+            match render_on_demand(state, &snapshot, prepared, lm, coding).await {
+                Some(r) => r,
+                None => {
+                    let r = plain(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "cannot render this archive now; try again later
+",
+                    );
+                    return finish(uncacheable(r), head);
+                }
+            }
+        }
+    };
+    if resource.encoded(coding).is_none() {
+        let r = resource.clone();
+        let _ = tokio::task::spawn_blocking(move || {
+            r.encode(coding);
+        })
+        .await;
+    }
+    let (body, name) = match resource.encoded(coding) {
+        Some(body) => (body, coding.name()),
+        None => (&resource.identity, None),
+    };
+    let rep = dated(resource.content_type, lm, body, name);
+    let mut r = respond(headers, &rep, &cache_control, head);
+    websub_link(&mut r, &snapshot, &path, resource.content_type);
+    r
+}
+
+/// Renders `prepared` on a blocking thread (in `coding` too) and caches it if
+/// its bytes are what its tags stand for; `None` if rendering failed (logged).
+async fn render_on_demand(
+    state: &State,
+    snapshot: &Snapshot,
+    prepared: Prepared,
+    lm: SystemTime,
+    coding: Coding,
+) -> Option<Arc<Resource>> {
+    // Closed never: the semaphore lives as long as the server.
+    let _turn = state.archives.acquire().await;
+    let (path, tags) = (prepared.path.clone(), prepared.tags.clone());
+    // Another request for it may have rendered it while this one waited its turn.
+    if let Some(hit) = state.on_demand.get(&path, &tags) {
+        return Some(hit);
+    }
+    let started = std::time::Instant::now();
+    let rendered = tokio::task::spawn_blocking(move || {
+        prepared.resource(lm).map(|(r, keep)| {
+            r.encode(coding);
+            (Arc::new(r), keep)
+        })
+    })
+    .await;
+    metrics::histogram!("bantin_archive_render_seconds").record(started.elapsed().as_secs_f64());
+    match rendered {
+        Ok(Ok((resource, keep))) => {
+            if keep == Keep::Yes {
+                let budget = snapshot.config.archives.cache_bytes;
+                state.on_demand.put(path, tags, resource.clone(), budget);
+            }
+            Some(resource)
+        }
+        Ok(Err(e)) => {
+            tracing::error!("{e}");
+            None
+        }
+        Err(e) => {
+            tracing::error!(path, "rendering failed: {e}");
+            None
+        }
+    }
+}
+
+/// A representation dated `lm` (sent clamped to the present, RFC 9110 §8.8.2.1).
+fn dated<'a>(
+    content_type: &'static str,
+    lm: SystemTime,
+    body: &'a Body,
+    coding: Option<&'static str>,
+) -> Representation<'a> {
+    let sent = lm.min(SystemTime::now());
+    Representation {
+        content_type,
+        last_modified: lm,
+        last_modified_value: HeaderValue::from_str(&http_date(sent))
+            .expect("an HTTP-date is ASCII letters, digits, spaces, commas and colons"),
+        body,
+        coding,
+    }
+}
+
 /// One representation to answer with: the body in its coding and its validators.
 struct Representation<'a> {
     content_type: &'static str,
@@ -500,6 +676,15 @@ fn respond(
         }
     }
     r
+}
+
+/// WebSub §4: a feed response (200 or 304) names its hubs and itself in a
+/// `Link` header when hubs are configured; any resource served as a feed
+/// format gets it, whatever its route.
+fn websub_link(r: &mut Response<Full<Bytes>>, snapshot: &Snapshot, path: &str, content_type: &str) {
+    if let Some(link) = snapshot.links.header(path, content_type) {
+        r.headers_mut().insert(header::LINK, link);
+    }
 }
 
 fn plain(status: StatusCode, text: &str) -> Response<Full<Bytes>> {

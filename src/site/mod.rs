@@ -13,8 +13,10 @@
 //! resumed from a previous process's validators ([`Site::resume`]) keeps the
 //! dates of the representations whose bytes are the same.
 
+pub mod archive;
 mod encoding;
 mod last_modified;
+pub mod on_demand;
 pub mod pages;
 mod titles;
 
@@ -26,11 +28,13 @@ use rayon::prelude::*;
 
 use crate::article::Article;
 use crate::config::Config;
+use crate::history::Month;
 use crate::index::{Entry, Index};
 use crate::render::{self, FeedView, Format};
 
 pub use encoding::{Body, Coding, Compressor, Resource};
 pub use last_modified::{Validator, Validators};
+pub use on_demand::{Derived, OnDemand, Prepared};
 pub use titles::feed_title;
 
 /// What a feed was rendered from, to tell whether it must be rendered again.
@@ -319,6 +323,8 @@ impl Site {
                         ttl: cfg.feeds.ttl,
                         items: &feed.full.items,
                         max_item_bytes: cfg.feeds.max_item_bytes,
+                        hubs: &cfg.websub.hubs,
+                        history: live_history(cfg, &feed.full.items),
                     },
                 })
             })
@@ -329,11 +335,7 @@ impl Site {
     /// Renders one feed in one format and compares the bytes with what `self` serves.
     fn render_job(&self, job: &Job<'_>) -> FeedOutcome {
         let path = render::feed_path(job.slug, job.format);
-        let bytes = match job.format {
-            Format::Rss => render::rss_feed::render(&job.view).map_err(|e| e.to_string()),
-            Format::Atom => render::atom_feed::render(&job.view).map_err(|e| e.to_string()),
-            Format::Json => render::json_feed::render(&job.view).map_err(|e| e.to_string()),
-        };
+        let bytes = render_feed(&job.view, job.format);
         let prev = self.resources.get(&path);
         let outcome = match bytes {
             Ok(bytes) if prev.is_some_and(|p| p.identity.bytes == bytes) => Outcome::Same,
@@ -385,6 +387,26 @@ impl Site {
         let mut v: Vec<&str> = self.resources.keys().map(String::as_str).collect();
         v.sort_unstable();
         v
+    }
+}
+
+/// One feed document in `format`.
+fn render_feed(view: &FeedView<'_>, format: Format) -> Result<Vec<u8>, String> {
+    match format {
+        Format::Rss => render::rss_feed::render(view).map_err(|e| e.to_string()),
+        Format::Atom => render::atom_feed::render(view).map_err(|e| e.to_string()),
+        Format::Json => render::json_feed::render(view).map_err(|e| e.to_string()),
+    }
+}
+
+/// The live feed's place in its history: its newest archive is the month of
+/// its newest item (RFC 5005 §4; see [`archive`]).
+fn live_history(cfg: &Config, items: &[Entry]) -> render::History {
+    render::History {
+        prev: items
+            .first()
+            .map(|e| Month::of(e.article.published.timestamp(), cfg.tz)),
+        ..render::History::default()
     }
 }
 

@@ -17,7 +17,7 @@ use crate::config::Config;
 use crate::history::{self, Month};
 use crate::index::{Entry, Index};
 use crate::render::html::{self, ArticleLinks};
-use crate::render::{self, FeedView, Format, TermFeed};
+use crate::render::{self, FeedView, Format, History, TermFeed};
 use crate::taxonomy::Kind;
 
 /// How many of a category's newest articles its page lists (the rest are on
@@ -303,6 +303,11 @@ fn term_feed(
         ttl: cfg.feeds.ttl,
         items: &items,
         max_item_bytes: cfg.feeds.max_item_bytes,
+        // A term feed has no archives, and no hubs: hubs are pinged only for
+        // the feeds a snapshot holds, so a subscription through them would
+        // never hear of a change.
+        history: History::default(),
+        hubs: &[],
     };
     let path = render::term_feed_path(kind, slug, format);
     let bytes = match format {

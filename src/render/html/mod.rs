@@ -119,10 +119,11 @@ pub(crate) fn feed_links(out: &mut String, path_of: impl Fn(Format) -> String) {
     out.push_str("</span>");
 }
 
-/// A list of articles, newest first, each linked with its date.
+/// A list of articles, newest first, each linked with its date. A withdrawn
+/// article's page is a 410 notice: not news to list.
 pub(crate) fn article_list(out: &mut String, entries: &[Entry]) {
     out.push_str("<ul>\n");
-    for e in entries {
+    for e in entries.iter().filter(|e| e.article.withdrawn.is_none()) {
         let a = &e.article;
         let _ = writeln!(
             out,

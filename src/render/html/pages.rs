@@ -353,11 +353,20 @@ pub fn article_page(
     breadcrumb(&mut out, index, links.category);
     let _ = write!(
         out,
-        "<article>\n<h1>{title}</h1>\n<p>Đăng lúc <time datetime=\"{dt}\">{shown}</time></p>\n",
+        "<article>\n<h1>{title}</h1>\n<p>Đăng lúc <time datetime=\"{dt}\">{shown}</time>",
         title = text(&a.title),
         dt = rfc3339(&a.published),
         shown = a.published.format("%d/%m/%Y %H:%M"),
     );
+    if let Some(at) = &a.updated {
+        let _ = write!(
+            out,
+            " · Cập nhật: <time datetime=\"{dt}\">{shown}</time>",
+            dt = rfc3339(at),
+            shown = at.format("%d/%m/%Y %H:%M"),
+        );
+    }
+    out.push_str("</p>\n");
     out.push_str(&content_html(a));
     article_facts(&mut out, a, links);
     out.push_str("</article>\n");
@@ -499,5 +508,23 @@ mod tests {
         assert_eq!(source_url("TTXVN"), None);
         assert_eq!(source_url("v.1.2"), None);
         assert_eq!(source_url("javascript:alert(1)"), None);
+    }
+
+    #[test]
+    fn an_article_page_shows_its_correction() {
+        let src = crate::article::Source {
+            id: "a/b",
+            folder: None,
+            modified: None,
+            tz: chrono_tz::Asia::Ho_Chi_Minh,
+        };
+        let text = "Tiêu đề\n10/05/2020 15:33\nCập nhật: 11/05/2020 08:00\nDẫn.\n";
+        let a = crate::article::parse(text, &src).unwrap().article;
+        let links = ArticleLinks::default();
+        let page = article_page(&SiteConfig::default(), &Index::default(), &a, &links);
+        let page = String::from_utf8(page).unwrap();
+        assert!(page.contains(
+            "15:33</time> · Cập nhật: <time datetime=\"2020-05-11T08:00:00+07:00\">11/05/2020 08:00</time></p>"
+        ), "{page}");
     }
 }
