@@ -7,9 +7,12 @@
 //! folder and the folder with its `index.html`, served as `text/html`, and a
 //! category's page and its subcategories' folders can live side by side.
 //! Feeds and OPML lists keep their own names. `404.html` is the not-found page
-//! (nginx: `error_page 404 /404.html;`).
+//! (nginx: `error_page 404 /404.html;`). A withdrawn article's page is the
+//! notice the daemon answers with 410; a static server sends it with 200, as
+//! nothing in a file says it is gone.
 
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context;
 
@@ -17,7 +20,9 @@ use crate::app::{self, Loaded};
 use crate::config::Config;
 use rayon::prelude::*;
 
+use crate::index::Entry;
 use crate::render::Format;
+use crate::site::archive::Hydrate;
 use crate::site::pages;
 use crate::site::Resource;
 
@@ -53,6 +58,7 @@ pub fn build(cfg: &Config, out: &Path) -> anyhow::Result<Built> {
     }
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let Loaded { catalog, site } = app::load(cfg)?;
+    let site = Arc::new(site);
     let mut feeds = 0;
     let mut pages = 0;
     for path in site.paths() {
@@ -65,25 +71,40 @@ pub fn build(cfg: &Config, out: &Path) -> anyhow::Result<Built> {
         }
     }
     let index = &site.index;
-    let hydrate = |e: &crate::index::Entry| {
+    let hydrate = |e: &Entry| {
         site.body(&e.article.id, &e.article)
             .or_else(|| crate::catalog::hydrate(e, cfg.max_file_size, cfg.tz))
     };
     let articles: Vec<_> = index.entries().values().collect();
     articles.par_iter().try_for_each(|e| {
-        let full = hydrate(e).unwrap_or_else(|| e.article.clone());
-        let page = pages::article_page(cfg, index, &full);
+        // A withdrawn article's page is the notice the daemon sends with 410;
+        // a static server sends it with 200 (see the module docs).
+        let page = match &e.article.withdrawn {
+            Some(w) => crate::render::html::errors::gone_page(&cfg.site, &e.article, w),
+            None => {
+                let full = hydrate(e).unwrap_or_else(|| e.article.clone());
+                pages::article_page(cfg, index, &full)
+            }
+        };
         write(out, &format!("/articles/{}", e.article.id), HTML, &page)
     })?;
     pages += articles.len();
+    let shared = Arc::new(cfg.clone());
     let rendered = pages::paths(index, cfg.tz)
         .par_iter()
         .map(|path| {
-            let what = pages::resolve(index, cfg.tz, path)
+            let site = site.clone();
+            let (cap, tz) = (cfg.max_file_size, cfg.tz);
+            let hydrate: Hydrate = Box::new(move |e: &Entry| {
+                site.body(&e.article.id, &e.article)
+                    .or_else(|| crate::catalog::hydrate(e, cap, tz))
+            });
+            let prepared = pages::prepare(&shared, index, path, hydrate)
                 .with_context(|| format!("{path} is listed but does not resolve"))?;
-            let made = pages::render(&what, cfg, index, &hydrate)?;
-            write(out, path, made.content_type, &made.bytes)?;
-            Ok(is_feed_type(made.content_type))
+            let content_type = prepared.content_type;
+            let (made, _) = prepared.resource(std::time::UNIX_EPOCH)?;
+            write(out, path, content_type, &made.identity.bytes)?;
+            Ok(is_feed_type(content_type))
         })
         .collect::<anyhow::Result<Vec<bool>>>()?;
     feeds += rendered.iter().filter(|f| **f).count();

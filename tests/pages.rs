@@ -134,3 +134,108 @@ fn tag_and_author_feeds_hold_exactly_their_articles() {
     assert!(opml.contains("/tags/dien-tap.rss\""), "{opml}");
     assert_eq!(d.get("/tags/dien-tap.xml", &[]).status, 404);
 }
+
+#[test]
+fn pages_and_term_feeds_are_cached_compressed_and_revalidated_without_a_render() {
+    let site = TempStore::new();
+    let d = site.start();
+    let misses = || d.metric("bantin_archive_cache_misses_total").unwrap_or(0.0);
+    let hits = || d.metric("bantin_archive_cache_hits_total").unwrap_or(0.0);
+    for path in [
+        "/tags/dien-tap.atom",
+        "/authors/le-hoang-nam",
+        "/categories/thong-bao",
+    ] {
+        let before = (misses(), hits());
+        let first = d.get(path, &[]);
+        assert_eq!(first.status, 200, "{path}");
+        assert_eq!(misses(), before.0 + 1.0, "{path}: rendered once");
+        let again = d.get(path, &[]);
+        assert_eq!(again.body, first.body, "{path}");
+        assert_eq!(hits(), before.1 + 1.0, "{path}: then taken from the cache");
+        // The cached resource is compressed like every other one, with its own tag.
+        let gz = d.get(path, &[("accept-encoding", "gzip")]);
+        assert_eq!(gz.header("content-encoding"), Some("gzip"), "{path}");
+        assert_ne!(gz.header("etag"), first.header("etag"), "{path}");
+        // A revalidation is a 304 decided on the derived tag: no render.
+        let tag = first.expect_header("etag").to_owned();
+        let before = misses();
+        let r = d.get(path, &[("if-none-match", &tag)]);
+        assert_eq!(r.status, 304, "{path}");
+        assert_eq!(misses(), before, "{path}: no render for a 304");
+        // Pages and tag feeds change with the store: the live feeds' freshness,
+        // not the archives' day.
+        let cache = first.expect_header("cache-control");
+        assert!(!cache.contains("86400"), "{path}: {cache}");
+    }
+    // A tag feed is never pinged to a hub, so it names none.
+    assert!(!d.body("/tags/dien-tap.atom").contains("rel=\"hub\""));
+}
+
+#[test]
+fn month_pages_link_their_archived_feeds_through_subscribe_pages() {
+    let site = TempStore::new();
+    let d = site.start();
+    let page = d.body("/categories/thong-bao");
+    let month = page
+        .split("href=\"/archive/thong-bao/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let month_page = d.body(&format!("/archive/thong-bao/{month}"));
+    for ext in ["rss", "atom", "json"] {
+        let feed = format!("/archive/thong-bao/{month}.{ext}");
+        let subscribe = format!("/subscribe{feed}");
+        assert!(
+            month_page.contains(&format!("href=\"{subscribe}\"")),
+            "{subscribe} missing:\n{month_page}"
+        );
+        let sub = d.body(&subscribe);
+        assert!(sub.contains(&format!("href=\"{feed}\"")), "{sub}");
+        assert_shell(&subscribe, &sub);
+        assert_eq!(d.get(&feed, &[]).status, 200, "{feed}");
+    }
+    assert_eq!(
+        d.get("/subscribe/archive/thong-bao/1999-01.atom", &[])
+            .status,
+        404
+    );
+}
+
+#[test]
+fn withdrawn_articles_leave_the_lists_but_stay_on_their_month_and_answer_410() {
+    let site = TempStore::new();
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let to = site.store().join("tin-tuc/tong-hop/ngay-hoi.txt");
+    std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+    std::fs::copy(manifest.join("tests/fixtures/withdrawn.txt"), &to).unwrap();
+    let d = site.start();
+    let link = "href=\"/articles/tin-tuc/tong-hop/ngay-hoi\"";
+    for path in [
+        "/",
+        "/categories/tin-tuc",
+        "/categories/tin-tuc/tin-tuc-tong-hop",
+    ] {
+        let page = d.body(path);
+        assert!(
+            !page.contains(link),
+            "{path} lists a withdrawn article:\n{page}"
+        );
+    }
+    let month = d.body("/archive/tin-tuc/tin-tuc-tong-hop/2020-05");
+    let item = month
+        .lines()
+        .find(|l| l.contains(link))
+        .unwrap_or_else(|| panic!("the month page lists every article:\n{month}"));
+    assert!(item.ends_with("(đã gỡ bỏ)</li>"), "{item}");
+    let r = d.get("/articles/tin-tuc/tong-hop/ngay-hoi", &[]);
+    assert_eq!(r.status, 410);
+    let gone = r.text();
+    assert_shell("410", &gone);
+    assert!(
+        gone.contains("đã được gỡ bỏ lúc <time datetime=\"2020-05-12T09:30:00+07:00\""),
+        "{gone}"
+    );
+    assert!(gone.contains("<a href=\"/\">Về trang nhất</a>"), "{gone}");
+}

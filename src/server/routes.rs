@@ -20,8 +20,9 @@ use crate::index::Entry;
 use crate::publish::Snapshot;
 use crate::render;
 use crate::site::archive;
+use crate::site::on_demand::Freshness;
 use crate::site::on_demand::Keep;
-use crate::site::pages::{self, OnRequest};
+use crate::site::pages;
 use crate::site::{Body, Coding, Prepared, Resource};
 use crate::timestamp::http_date;
 
@@ -37,9 +38,8 @@ enum Route {
     Article(Arc<Snapshot>, Entry),
     /// A feed, a page or the OPML list, rendered with the snapshot.
     Resource(Arc<Snapshot>, Arc<Resource>),
-    /// A page or feed rendered when asked for (see [`pages`]).
-    Page(Arc<Snapshot>, OnRequest),
-    /// A representation rendered on demand (an archive), described.
+    /// A representation rendered on demand (an archive, a page, a tag's or
+    /// author's feed), described (see [`pages::prepare`]).
     OnDemand(Arc<Snapshot>, Prepared),
     /// Nothing at this path.
     NotFound,
@@ -64,19 +64,12 @@ impl Route {
                 None => Route::NotFound,
             };
         }
-        if let Some(req) = archive::Request::parse(path) {
-            let hydrate = archive_hydrate(snapshot.clone());
-            let prepared = archive::prepare(&snapshot.config, &snapshot.site.index, &req, hydrate);
-            return match prepared {
-                Some(p) => Route::OnDemand(snapshot, p),
-                None => Route::NotFound,
-            };
-        }
         if let Some(resource) = snapshot.site.resources.get(path).cloned() {
             return Route::Resource(snapshot, resource);
         }
-        match pages::resolve(&snapshot.site.index, snapshot.config.tz, path) {
-            Some(what) => Route::Page(snapshot, what),
+        let (cfg, index) = (&snapshot.config, &snapshot.site.index);
+        match pages::prepare(cfg, index, path, archive_hydrate(snapshot.clone())) {
+            Some(p) => Route::OnDemand(snapshot, p),
             None => Route::NotFound,
         }
     }
@@ -88,12 +81,7 @@ impl Route {
             Route::Metrics => "metrics",
             Route::Starting => "starting",
             Route::Article(..) => "article",
-            Route::Page(_, what) => match what {
-                OnRequest::TermFeed(..) | OnRequest::TagsOpml => "term_feed",
-                OnRequest::Subscribe(..) => "subscribe",
-                _ => "page",
-            },
-            Route::OnDemand(..) => "archive",
+            Route::OnDemand(..) => on_demand_label(path),
             Route::NotFound => "not_found",
             Route::Resource(..) => match path {
                 "/" => "home",
@@ -102,6 +90,20 @@ impl Route {
                 _ => "feed_all",
             },
         }
+    }
+}
+
+/// A bounded label for metrics of what is rendered on demand, by its path.
+fn on_demand_label(path: &str) -> &'static str {
+    let feed = path.contains('.');
+    if path.starts_with("/archive/") && feed {
+        "archive"
+    } else if path.starts_with("/subscribe/") {
+        "subscribe"
+    } else if feed {
+        "term_feed"
+    } else {
+        "page"
     }
 }
 
@@ -204,7 +206,6 @@ async fn answer(
         Route::Article(snapshot, entry) => {
             article(&state.pages, snapshot, entry, headers, head).await
         }
-        Route::Page(snapshot, what) => rendered(&state.pages, snapshot, what, headers, head).await,
         Route::OnDemand(snapshot, prepared) => {
             on_demand(state, snapshot, prepared, headers, head).await
         }
@@ -362,68 +363,6 @@ async fn article(
     respond(headers, &rep, &snapshot.cache_control, head)
 }
 
-/// A resource rendered on demand (see [`pages`]): off the async threads
-/// and, like article pages, at most `pages` at once, reading the full
-/// articles a feed needs from memory or the store. Dated like article pages
-/// (see `Site::articles_modified`): its bytes depend only on the index and the
-/// configuration, which change only with an update. Its strong ETag is a hash
-/// of its bytes, so it is the same across restarts and replicas.
-async fn rendered(
-    pages: &Semaphore,
-    snapshot: Arc<Snapshot>,
-    what: OnRequest,
-    headers: &HeaderMap,
-    head: bool,
-) -> Response<Full<Bytes>> {
-    // Closed never: the semaphore lives as long as the server.
-    let _turn = pages.acquire().await;
-    let snap = snapshot.clone();
-    let made = tokio::task::spawn_blocking(move || {
-        let (cap, tz) = (snap.config.max_file_size, snap.config.tz);
-        let hydrate = |e: &Entry| {
-            snap.site
-                .body(&e.article.id, &e.article)
-                .or_else(|| crate::catalog::hydrate(e, cap, tz))
-        };
-        pages::render(&what, &snap.config, &snap.site.index, &hydrate)
-    })
-    .await;
-    let made = match made {
-        Ok(Ok(made)) => made,
-        Ok(Err(e)) => {
-            tracing::warn!("{e}");
-            return finish(
-                uncacheable(plain(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "cannot render this resource now; try again\n",
-                )),
-                head,
-            );
-        }
-        Err(e) => {
-            tracing::warn!("rendering a page stopped: {e}");
-            return finish(
-                uncacheable(plain(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "cannot render this resource now; try again\n",
-                )),
-                head,
-            );
-        }
-    };
-    let lm = snapshot.site.articles_modified();
-    let body = Body::new(made.bytes);
-    let rep = Representation {
-        content_type: made.content_type,
-        last_modified: lm,
-        last_modified_value: HeaderValue::from_str(&http_date(lm.min(SystemTime::now())))
-            .expect("an HTTP-date is ASCII letters, digits, spaces, commas and colons"),
-        body: &body,
-        coding: None,
-    };
-    respond(headers, &rep, &snapshot.cache_control, head)
-}
-
 /// 404: a small HTML page in the site's style for what a browser asks for; a
 /// short text for the paths only programs ask for (feeds, OPML), where a
 /// reader shows the status, not the page.
@@ -475,7 +414,8 @@ fn archive_hydrate(snapshot: Arc<Snapshot>) -> archive::Hydrate {
     })
 }
 
-/// A representation rendered on demand (an archive). Its tags are derived from
+/// A representation rendered on demand (an archive, a page, a tag's or
+/// author's feed: see [`pages::prepare`]). Its tags are derived from
 /// its inputs, so a conditional request that matches is answered 304 with no
 /// render and no disk read; else it comes from the cache, or is rendered off
 /// the async threads (taking one of a few turns, as article pages do) and cached.
@@ -493,14 +433,27 @@ async fn on_demand(
 ) -> Response<Full<Bytes>> {
     let coding = negotiate::choose(headers);
     let lm = snapshot.site.articles_modified();
-    let max_age = snapshot.config.archives.max_age;
-    let cache_control = HeaderValue::from_str(&format!("public, max-age={max_age}"))
-        .expect("a number after ASCII text is a valid header value");
+    let freshness = prepared.freshness;
+    let cache_control = match freshness {
+        Freshness::Archive => {
+            let max_age = snapshot.config.archives.max_age;
+            HeaderValue::from_str(&format!("public, max-age={max_age}"))
+                .expect("a number after ASCII text is a valid header value")
+        }
+        Freshness::Live => snapshot.cache_control.clone(),
+    };
+    // Hubs are pinged for the snapshot's feeds, which include every archive's
+    // live feed; a tag's or author's feed is never pinged, so it names no hub.
+    let hub_link = |r: &mut Response<Full<Bytes>>, path: &str, content_type: &str| {
+        if freshness == Freshness::Archive {
+            websub_link(r, &snapshot, path, content_type);
+        }
+    };
     let tag = Body::tagged(Vec::new(), prepared.tags.etag(coding));
     if conditional::decide(headers, &tag.tag, lm) == Decision::NotModified {
         let rep = dated(prepared.content_type, lm, &tag, coding.name());
         let mut r = respond(headers, &rep, &cache_control, head);
-        websub_link(&mut r, &snapshot, &prepared.path, prepared.content_type);
+        hub_link(&mut r, &prepared.path, prepared.content_type);
         return r;
     }
     let path = prepared.path.clone();
@@ -516,7 +469,7 @@ async fn on_demand(
                 None => {
                     let r = plain(
                         StatusCode::INTERNAL_SERVER_ERROR,
-                        "cannot render this archive now; try again later
+                        "cannot render this resource now; try again later
 ",
                     );
                     return finish(uncacheable(r), head);
@@ -537,7 +490,7 @@ async fn on_demand(
     };
     let rep = dated(resource.content_type, lm, body, name);
     let mut r = respond(headers, &rep, &cache_control, head);
-    websub_link(&mut r, &snapshot, &path, resource.content_type);
+    hub_link(&mut r, &path, resource.content_type);
     r
 }
 

@@ -1,17 +1,21 @@
 //! The pages and term feeds rendered when asked for rather than with every update: the
 //! resources whose number grows with the store (category, month, tag and author
-//! pages, tag and author feeds, subscribe pages, article pages).
+//! pages, tag and author feeds, subscribe pages; archives through [`archive`]),
+//! and article pages.
 //!
 //! [`resolve`] says what a path names in an index (cheaply, without
-//! rendering), [`render`] makes its bytes, and [`paths`] lists every such path,
-//! so the daemon and `bantin build` serve exactly the same set and a page only
-//! ever links paths that resolve.
+//! rendering), [`prepare`] describes it for the [`on_demand`](super::on_demand)
+//! cache with tags derived from what it shows, and [`paths`] lists every such
+//! path, so the daemon and `bantin build` serve exactly the same set and a page
+//! only ever links paths that resolve.
 
 use std::sync::Arc;
 
 use chrono_tz::Tz;
 
-use super::{feed_title, Hydrate, RenderError};
+use super::archive;
+use super::on_demand::{Freshness, Inputs, Prepared, Rendered};
+use super::{feed_title, RenderError};
 use crate::article::Article;
 use crate::config::Config;
 use crate::history::{self, Month};
@@ -34,6 +38,9 @@ pub enum FeedOf {
     Category(Option<String>),
     /// A tag or author.
     Term(Kind, String),
+    /// The archive of one month of all articles (`None`) or of a category
+    /// (RFC 5005 §4).
+    Archive(Option<String>, Month),
 }
 
 impl FeedOf {
@@ -42,6 +49,7 @@ impl FeedOf {
         match self {
             FeedOf::Category(slug) => render::feed_path(slug.as_deref(), format),
             FeedOf::Term(kind, slug) => render::term_feed_path(*kind, slug, format),
+            FeedOf::Archive(slug, month) => render::archive_path(slug.as_deref(), *month, format),
         }
     }
 }
@@ -97,7 +105,7 @@ pub fn resolve(index: &Index, tz: Tz, path: &str) -> Option<OnRequest> {
         });
     }
     if let Some(feed) = path.strip_prefix("/subscribe/") {
-        let (feed, format) = feed_of(index, &format!("/{feed}"))?;
+        let (feed, format) = feed_of(index, tz, &format!("/{feed}"))?;
         return Some(OnRequest::Subscribe(feed, format));
     }
     if path == render::TAGS_OPML {
@@ -125,7 +133,11 @@ pub fn resolve(index: &Index, tz: Tz, path: &str) -> Option<OnRequest> {
 }
 
 /// The feed at the site path `path`, if `index` has it.
-fn feed_of(index: &Index, path: &str) -> Option<(FeedOf, Format)> {
+fn feed_of(index: &Index, tz: Tz, path: &str) -> Option<(FeedOf, Format)> {
+    if let Some(req) = archive::Request::parse(path) {
+        let (entries, _) = history::month(index, req.slug.as_deref(), req.month, tz);
+        return (!entries.is_empty()).then_some((FeedOf::Archive(req.slug, req.month), req.format));
+    }
     let (stem, ext) = path.rsplit_once('.')?;
     let format = format_of(ext)?;
     if stem == "/feed" {
@@ -146,7 +158,8 @@ fn feed_of(index: &Index, path: &str) -> Option<(FeedOf, Format)> {
     None
 }
 
-/// Every path [`resolve`] answers for `index`, sorted by kind then name.
+/// Every path [`prepare`] answers for `index` (what [`resolve`] answers and
+/// the archived feeds), sorted by kind then name.
 pub fn paths(index: &Index, tz: Tz) -> Vec<String> {
     let mut out = vec![
         render::TAGS_OPML.to_owned(),
@@ -161,6 +174,10 @@ pub fn paths(index: &Index, tz: Tz) -> Vec<String> {
         }
         for m in history::months(index, slug, tz).unwrap_or_default() {
             out.push(render::month_path(slug, m));
+            for f in Format::ALL {
+                out.push(render::archive_path(slug, m, f));
+            }
+            feeds.push(FeedOf::Archive(slug.map(str::to_owned), m));
         }
         feeds.push(FeedOf::Category(slug.map(str::to_owned)));
     }
@@ -181,87 +198,188 @@ pub fn paths(index: &Index, tz: Tz) -> Vec<String> {
     out
 }
 
-/// Bytes rendered on demand, with their media type.
-#[derive(Debug, Clone)]
-pub struct Rendered {
-    /// The media type, with charset.
-    pub content_type: &'static str,
-    /// The bytes.
-    pub bytes: Vec<u8>,
-}
-
 const HTML: &str = "text/html; charset=utf-8";
 
-fn page(bytes: Vec<u8>) -> Rendered {
-    Rendered {
-        content_type: HTML,
-        bytes,
+impl OnRequest {
+    /// Its `Content-Type`.
+    pub fn content_type(&self) -> &'static str {
+        match self {
+            OnRequest::TermFeed(_, _, format) => format.content_type(),
+            OnRequest::TagsOpml => "text/x-opml; charset=utf-8",
+            _ => HTML,
+        }
+    }
+}
+
+/// What `path` names, described to render on demand (see
+/// [`on_demand`](super::on_demand)): an archived feed, a page or a tag's or
+/// author's feed. `None` when nothing is there. Costs the index lookups of
+/// what the resource shows and a hash of them, no render and no disk read.
+pub fn prepare(
+    cfg: &Arc<Config>,
+    index: &Arc<Index>,
+    path: &str,
+    hydrate: archive::Hydrate,
+) -> Option<Prepared> {
+    if let Some(req) = archive::Request::parse(path) {
+        return archive::prepare(cfg, index, &req, hydrate);
+    }
+    let what = resolve(index, cfg.tz, path)?;
+    let tags = inputs(&what, cfg, index).finish();
+    let content_type = what.content_type();
+    let (cfg, index) = (cfg.clone(), index.clone());
+    Some(Prepared {
+        path: path.to_owned(),
+        tags,
+        content_type,
+        freshness: Freshness::Live,
+        render: Box::new(move || render(&what, &cfg, &index, &hydrate)),
+    })
+}
+
+/// Everything the bytes of `what` depend on: the program version (in
+/// [`Inputs::new`]), the configuration that shapes pages and feeds, its path,
+/// and what it shows, as [`render`] selects it from the same index. A page
+/// that lists the whole index (`/tags`) hashes what it lists, not the store.
+fn inputs(what: &OnRequest, cfg: &Config, index: &Index) -> Inputs {
+    let mut i = Inputs::new("page");
+    i.str(&archive::rendering_config(cfg))
+        .str(&format!("{what:?}"));
+    match what {
+        OnRequest::Category(slug) => {
+            let s = Some(slug.as_str());
+            i.str(&feed_title(cfg, index, s));
+            categories(&mut i, index, s);
+            if let Some(c) = index.categories().get(slug) {
+                for child in c.children.iter().filter_map(|c| index.categories().get(c)) {
+                    i.str(&child.slug).str(&child.name);
+                }
+            }
+            for m in history::months(index, s, cfg.tz).unwrap_or_default() {
+                i.str(&m.to_string());
+            }
+            entries(&mut i, &index.select(s, CATEGORY_PAGE_ITEMS));
+        }
+        OnRequest::Month { slug, month } => {
+            let s = slug.as_deref();
+            let (listed, around) = history::month(index, s, *month, cfg.tz);
+            i.str(&month_title(cfg, index, s));
+            categories(&mut i, index, s);
+            for m in [around.newer, around.older] {
+                i.str(&m.map(|m| m.to_string()).unwrap_or_default());
+            }
+            entries(&mut i, &listed);
+        }
+        OnRequest::Term(kind, slug) => {
+            if let Some(t) = index.taxonomy(*kind).get(slug) {
+                i.str(&t.name).num(t.members.len() as i128);
+            }
+            entries(&mut i, &index.select_term(*kind, slug, TERM_PAGE_ITEMS));
+        }
+        OnRequest::TermFeed(kind, slug, _) => {
+            i.str(&term_title(index, *kind, slug));
+            entries(&mut i, &index.select_term(*kind, slug, cfg.feeds.items));
+        }
+        OnRequest::Terms(kind) => {
+            for t in index.taxonomy(*kind).terms().values() {
+                i.str(&t.slug).str(&t.name).num(t.members.len() as i128);
+            }
+        }
+        OnRequest::TagsOpml => {
+            for t in index.taxonomy(Kind::Tag).terms().values() {
+                i.str(&t.slug).str(&t.name);
+            }
+        }
+        OnRequest::Subscribe(feed, _) => {
+            i.str(&subscribe_title(cfg, index, feed));
+        }
+    }
+    i
+}
+
+/// Hashes the names of a category and its ancestors: its breadcrumb.
+fn categories(i: &mut Inputs, index: &Index, slug: Option<&str>) {
+    let mut next = slug;
+    while let Some(c) = next.and_then(|s| index.categories().get(s)) {
+        i.str(&c.slug).str(&c.name);
+        next = c.parent.as_deref();
+    }
+}
+
+/// Hashes the entries a resource lists.
+fn entries(i: &mut Inputs, listed: &[Entry]) {
+    for e in listed {
+        i.entry(e);
     }
 }
 
 /// Renders `what` from `index`; `hydrate` reads the full articles a feed needs.
-pub fn render(
+fn render(
     what: &OnRequest,
     cfg: &Config,
     index: &Index,
-    hydrate: Hydrate<'_>,
+    hydrate: &archive::Hydrate,
 ) -> Result<Rendered, RenderError> {
     let site = &cfg.site;
-    Ok(match what {
+    Ok(Rendered::Exact(match what {
         OnRequest::Category(slug) => {
             let s = Some(slug.as_str());
             let newest = index.select(s, CATEGORY_PAGE_ITEMS);
             let months = history::months(index, s, cfg.tz).unwrap_or_default();
             let title = feed_title(cfg, index, s);
-            page(html::category_page(
-                site, index, slug, &title, &newest, &months,
-            ))
+            html::category_page(site, index, slug, &title, &newest, &months)
         }
         OnRequest::Month { slug, month } => {
             let s = slug.as_deref();
             let (entries, around) = history::month(index, s, *month, cfg.tz);
-            let name = match s {
-                Some(slug) => index
-                    .categories()
-                    .get(slug)
-                    .map_or_else(|| slug.to_owned(), |c| c.name.clone()),
-                None => site.title.clone(),
-            };
-            page(html::month_page(
-                site, index, s, &name, *month, &entries, around,
-            ))
+            let name = month_title(cfg, index, s);
+            html::month_page(site, index, s, &name, *month, &entries, around)
         }
         OnRequest::Term(kind, slug) => {
             let Some(term) = index.taxonomy(*kind).get(slug) else {
                 return Err(gone(what));
             };
             let newest = index.select_term(*kind, slug, TERM_PAGE_ITEMS);
-            page(html::term_page(site, *kind, term, &newest))
+            html::term_page(site, *kind, term, &newest)
         }
         OnRequest::TermFeed(kind, slug, format) => {
-            term_feed(cfg, index, *kind, slug, *format, hydrate)?
+            return term_feed(cfg, index, *kind, slug, *format, hydrate);
         }
         OnRequest::Terms(kind) => {
             let terms: Vec<_> = index.taxonomy(*kind).terms().values().collect();
-            page(html::terms_page(site, *kind, &terms))
+            html::terms_page(site, *kind, &terms)
         }
-        OnRequest::TagsOpml => Rendered {
-            content_type: "text/x-opml; charset=utf-8",
-            bytes: render::opml::terms(site, Kind::Tag, index.taxonomy(Kind::Tag)),
-        },
+        OnRequest::TagsOpml => render::opml::terms(site, Kind::Tag, index.taxonomy(Kind::Tag)),
         OnRequest::Subscribe(feed, format) => {
-            let title = match feed {
-                FeedOf::Category(slug) => feed_title(cfg, index, slug.as_deref()),
-                FeedOf::Term(kind, slug) => term_title(index, *kind, slug),
-            };
-            page(html::subscribe_page(
-                site,
-                &title,
-                &|f| feed.path(f),
-                *format,
-            ))
+            let title = subscribe_title(cfg, index, feed);
+            html::subscribe_page(site, &title, &|f| feed.path(f), *format)
         }
-    })
+    }))
+}
+
+/// The name a month page is headed with: the category's, or the site's.
+fn month_title(cfg: &Config, index: &Index, slug: Option<&str>) -> String {
+    match slug {
+        Some(slug) => index
+            .categories()
+            .get(slug)
+            .map_or_else(|| slug.to_owned(), |c| c.name.clone()),
+        None => cfg.site.title.clone(),
+    }
+}
+
+/// The title of the feed a subscribe page is about.
+fn subscribe_title(cfg: &Config, index: &Index, feed: &FeedOf) -> String {
+    match feed {
+        FeedOf::Category(slug) => feed_title(cfg, index, slug.as_deref()),
+        FeedOf::Term(kind, slug) => term_title(index, *kind, slug),
+        FeedOf::Archive(slug, month) => format!(
+            "{}, lưu trữ tháng {}/{}",
+            feed_title(cfg, index, slug.as_deref()),
+            month.month,
+            month.year
+        ),
+    }
 }
 
 /// A tag's or author's display title: `Từ khóa: bão lũ`, `Tác giả: Trần Ngọc`.
@@ -276,20 +394,25 @@ fn term_title(index: &Index, kind: Kind, slug: &str) -> String {
     }
 }
 
-/// A tag's or author's feed: its newest `[feeds] items` articles, read in full.
+/// A tag's or author's feed: its newest `[feeds] items` articles, read in
+/// full; [`Rendered::Partial`] if one could not be read back as indexed.
 fn term_feed(
     cfg: &Config,
     index: &Index,
     kind: Kind,
     slug: &str,
     format: Format,
-    hydrate: Hydrate<'_>,
+    hydrate: &archive::Hydrate,
 ) -> Result<Rendered, RenderError> {
+    let mut exact = true;
     let items: Vec<Entry> = index
         .select_term(kind, slug, cfg.feeds.items)
         .into_iter()
         .map(|e| Entry {
-            article: hydrate(&e).unwrap_or_else(|| e.article.clone()),
+            article: hydrate(&e).unwrap_or_else(|| {
+                exact = false;
+                e.article.clone()
+            }),
             ..e
         })
         .collect();
@@ -310,15 +433,12 @@ fn term_feed(
         hubs: &[],
     };
     let path = render::term_feed_path(kind, slug, format);
-    let bytes = match format {
-        Format::Rss => render::rss_feed::render(&view).map_err(|e| e.to_string()),
-        Format::Atom => render::atom_feed::render(&view).map_err(|e| e.to_string()),
-        Format::Json => render::json_feed::render(&view).map_err(|e| e.to_string()),
-    }
-    .map_err(|message| RenderError { path, message })?;
-    Ok(Rendered {
-        content_type: format.content_type(),
-        bytes,
+    let bytes =
+        super::render_feed(&view, format).map_err(|message| RenderError { path, message })?;
+    Ok(if exact {
+        Rendered::Exact(bytes)
+    } else {
+        Rendered::Partial(bytes)
     })
 }
 

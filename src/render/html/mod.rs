@@ -119,19 +119,34 @@ pub(crate) fn feed_links(out: &mut String, path_of: impl Fn(Format) -> String) {
     out.push_str("</span>");
 }
 
-/// A list of articles, newest first, each linked with its date. A withdrawn
-/// article's page is a 410 notice: not news to list.
-pub(crate) fn article_list(out: &mut String, entries: &[Entry]) {
+/// What a list of articles does with a withdrawn one, whose page is a 410
+/// notice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Withdrawn {
+    /// Leaves it out: the newest articles of a page are news to read.
+    Skip,
+    /// Lists it, marked as withdrawn: a month page is the complete record of
+    /// what was published, and its link leads to the notice.
+    Mark,
+}
+
+/// A list of articles, newest first, each linked with its date.
+pub(crate) fn article_list(out: &mut String, entries: &[Entry], withdrawn: Withdrawn) {
     out.push_str("<ul>\n");
-    for e in entries.iter().filter(|e| e.article.withdrawn.is_none()) {
+    for e in entries {
         let a = &e.article;
+        let gone = a.withdrawn.is_some();
+        if gone && withdrawn == Withdrawn::Skip {
+            continue;
+        }
         let _ = writeln!(
             out,
-            "<li><a href=\"{href}\">{title}</a> <time datetime=\"{dt}\">{shown}</time></li>",
+            "<li><a href=\"{href}\">{title}</a> <time datetime=\"{dt}\">{shown}</time>{mark}</li>",
             href = attr(&article_path(&a.id)),
             title = text(&a.title),
             dt = rfc3339(&a.published),
             shown = a.published.format("%d/%m/%Y %H:%M"),
+            mark = if gone { " (đã gỡ bỏ)" } else { "" },
         );
     }
     out.push_str("</ul>\n");

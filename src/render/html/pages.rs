@@ -6,14 +6,14 @@ use std::fmt::Write;
 
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 
-use super::{alternates, article_list, close, feed_links, open, Alternate};
+use super::{alternates, article_list, close, feed_links, open, Alternate, Withdrawn};
 use crate::article::Article;
 use crate::config::SiteConfig;
 use crate::history::{Month, Neighbours};
 use crate::index::{Entry, Index};
 use crate::render::{
-    article_path, category_path, content_html, feed_path, month_path, term_feed_path, term_path,
-    terms_path, Format, TAGS_OPML,
+    archive_path, article_path, category_path, content_html, feed_path, month_path, term_feed_path,
+    term_path, terms_path, Format, TAGS_OPML,
 };
 use crate::taxonomy::{Kind, Term};
 use crate::timestamp::rfc3339;
@@ -88,7 +88,7 @@ pub fn front_page(site: &SiteConfig, index: &Index, newest: &[Entry], months: &[
         category_tree(&mut out, index, &root.slug);
     }
     out.push_str("</ul>\n</nav>\n<section aria-labelledby=\"moi\"><h2 id=\"moi\">Tin mới</h2>\n");
-    article_list(&mut out, newest);
+    article_list(&mut out, newest, Withdrawn::Skip);
     out.push_str("</section>\n");
     month_list(&mut out, None, months);
     close(out, site)
@@ -164,14 +164,15 @@ pub fn category_page(
         }
     }
     out.push_str("<section aria-labelledby=\"moi\"><h2 id=\"moi\">Tin mới</h2>\n");
-    article_list(&mut out, newest);
+    article_list(&mut out, newest, Withdrawn::Skip);
     out.push_str("</section>\n");
     month_list(&mut out, Some(slug), months);
     close(out, site)
 }
 
 /// One month of a category (`slug`; `None`: of all articles): every article
-/// of it, newest first, with links to the months before and after.
+/// of it, newest first (withdrawn ones marked), with links to the months
+/// before and after and to the month's archived feeds.
 pub fn month_page(
     site: &SiteConfig,
     index: &Index,
@@ -192,7 +193,10 @@ pub fn month_page(
     breadcrumb(&mut out, index, slug);
     let _ = writeln!(out, "<h1>{}</h1>", text(&heading));
     month_pager(&mut out, slug, around);
-    article_list(&mut out, entries);
+    out.push_str("<p>Lưu trữ tháng này: ");
+    feed_links(&mut out, |f| archive_path(slug, month, f));
+    out.push_str("</p>\n");
+    article_list(&mut out, entries, Withdrawn::Mark);
     month_pager(&mut out, slug, around);
     close(out, site)
 }
@@ -259,7 +263,7 @@ pub fn term_page(site: &SiteConfig, kind: Kind, term: &Term, newest: &[Entry]) -
             newest.len()
         );
     }
-    article_list(&mut out, newest);
+    article_list(&mut out, newest, Withdrawn::Skip);
     close(out, site)
 }
 
