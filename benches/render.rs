@@ -119,6 +119,7 @@ fn render(c: &mut Criterion<ThreadCpu>) {
         .map(|(slug, items)| FeedView {
             site: &cfg.site,
             slug: *slug,
+            term: None,
             title: site::feed_title(&cfg, &index, *slug),
             description: String::new(),
             ttl: cfg.feeds.ttl,

@@ -235,9 +235,10 @@ const BOILERPLATE_PREFIXES: &[&str] = &["tổng số điểm của bài viết l
 pub enum Depth {
     /// Everything.
     Full,
-    /// The header only (capture clock, breadcrumb, title, date line, correction
-    /// and withdrawal lines): what the index needs. The article has no summary, paragraphs, author, source or
-    /// tags; whether the file is an article is as with [`Depth::Full`], since
+    /// The header (capture clock, breadcrumb, title, date line, correction
+    /// and withdrawal lines) and the labelled lines (author, source, tags):
+    /// what the index needs. The article has no summary or paragraphs;
+    /// whether the file is an article is as with [`Depth::Full`], since
     /// nothing under the date line can reject a file, and so is every warning
     /// about the header. [`Depth::Full`] adds, after those, the warnings about
     /// the body: fields cut to their [`limits`].
@@ -374,7 +375,16 @@ fn parse_lines<L: AsRef<str>>(
 
     let body = match depth {
         Depth::Full => read_body(lead_line.into_iter().chain(rest.lines), &mut warnings),
-        Depth::Head => Body::default(),
+        // The index needs the author and tags (for tag and author pages) and
+        // they come last, so the body is read all the same; its paragraphs and
+        // its warnings are left to the full parse.
+        Depth::Head => {
+            let body = read_body(lead_line.into_iter().chain(rest.lines), &mut Vec::new());
+            Body {
+                paragraphs: Vec::new(),
+                ..body
+            }
+        }
     };
     let mut paragraphs = body.paragraphs.into_iter();
     let summary = paragraphs.next().unwrap_or_default();

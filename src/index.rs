@@ -14,12 +14,14 @@
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::Bound;
 
 use imbl::{OrdMap, OrdSet};
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::article::Article;
+use crate::taxonomy::{Kind, Taxonomy};
 
 /// One article in the index, with the file facts served in HTTP validators.
 ///
@@ -128,6 +130,10 @@ pub struct Index {
     /// Case-folded path prefix → slug.
     slug_of: BTreeMap<Vec<String>, String>,
     spellings: Spellings,
+    /// Every tag (`Từ khóa`), with its articles.
+    tags: Taxonomy,
+    /// Every author (`Tác giả`), with their articles.
+    authors: Taxonomy,
 }
 
 /// ASCII-folds one category name into a URL segment.
@@ -262,6 +268,8 @@ impl Index {
             }
         }
         Index {
+            tags: Taxonomy::new(Kind::Tag, &entries),
+            authors: Taxonomy::new(Kind::Author, &entries),
             all: all.into_iter().collect(),
             categories,
             leaf_of: leaf_of.into_iter().collect(),
@@ -302,6 +310,10 @@ impl Index {
                 next.add_member(new);
             }
         }
+        next.tags = self.tags.updated(Kind::Tag, &self.entries, &entries, ids);
+        next.authors = self
+            .authors
+            .updated(Kind::Author, &self.entries, &entries, ids);
         next.entries = entries;
         next
     }
@@ -392,6 +404,46 @@ impl Index {
             .take(n)
             .filter_map(|(_, id)| self.entries.get(id).cloned())
             .collect()
+    }
+
+    /// The tags or the authors.
+    pub fn taxonomy(&self, kind: Kind) -> &Taxonomy {
+        match kind {
+            Kind::Tag => &self.tags,
+            Kind::Author => &self.authors,
+        }
+    }
+
+    /// The newest `n` articles of a tag or author, newest first, ties by id.
+    pub fn select_term(&self, kind: Kind, slug: &str, n: usize) -> Vec<Entry> {
+        let Some(term) = self.taxonomy(kind).get(slug) else {
+            return Vec::new();
+        };
+        term.members
+            .iter()
+            .take(n)
+            .filter_map(|(_, id)| self.entries.get(&**id).cloned())
+            .collect()
+    }
+
+    /// The articles filed just before and just after `id` in its own category
+    /// (its breadcrumb's leaf), as `(older, newer)`.
+    pub fn around(&self, id: &str) -> (Option<&Entry>, Option<&Entry>) {
+        let (Some(slug), Some(e)) = (self.category_of(id), self.entries.get(id)) else {
+            return (None, None);
+        };
+        let Some(cat) = self.categories.get(slug) else {
+            return (None, None);
+        };
+        let key = sort_key(&e.article);
+        // Keys run newest first: after `key` is older, before it newer.
+        let older = cat
+            .members
+            .range::<_, SortKey>((Bound::Excluded(&key), Bound::Unbounded))
+            .next();
+        let newer = cat.members.range::<_, SortKey>(..&key).next_back();
+        let get = |k: Option<&SortKey>| k.and_then(|(_, id)| self.entries.get(id));
+        (get(older), get(newer))
     }
 
     /// Top-level category slugs, sorted.

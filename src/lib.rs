@@ -26,6 +26,7 @@ pub mod server;
 pub mod site;
 pub mod state;
 pub mod store;
+pub mod taxonomy;
 pub mod text;
 pub mod timestamp;
 

@@ -88,8 +88,9 @@ fn try_main(cli: Cli) -> Result<(), Failure> {
             let cfg = resolve_config(config.as_deref(), store, None).map_err(Failure::Config)?;
             let b = bantin::static_site::build(&cfg, &out).map_err(Failure::Command)?;
             println!(
-                "wrote {} feeds and feeds.opml to {}: {} articles, {} files rejected",
+                "wrote {} feeds and {} pages to {}: {} articles, {} files rejected",
                 b.feeds,
+                b.pages,
                 out.display(),
                 b.articles,
                 b.rejected

@@ -419,7 +419,7 @@ fn archives_that_do_not_exist_are_404() {
         "/archive/2024-3.rss",
         "/archive/2024-13.json",
         "/archive/2024-03.xml",
-        "/archive/2024-03",
+        "/archive/2024-03.html",
         // An unknown category.
         "/archive/khong-co/2024-03.rss",
         "/archive//2024-03.rss",
@@ -427,4 +427,8 @@ fn archives_that_do_not_exist_are_404() {
         let r = d.get(path, &[]);
         assert_eq!(r.status, 404, "{path}");
     }
+    // Without a format, the path is the month's HTML page, not an archive.
+    let r = d.get("/archive/2024-03", &[]);
+    assert_eq!(r.status, 200);
+    assert!(r.expect_header("content-type").starts_with("text/html"));
 }

@@ -3,10 +3,6 @@
 //! article, on the daemon and on `bantin build` output served by a static web
 //! server; and every article, category, tag and author of the store is
 //! reachable from the front page.
-//!
-//! The tests marked `ignore` need the site's browsable pages (category, tag,
-//! author and month pages, and article pages in the static build) to pass;
-//! run them with `cargo test --test crawl -- --include-ignored`.
 
 // Test code: an unwrap that fails is a failing test, which is what it should be.
 #![allow(clippy::unwrap_used)]
@@ -495,7 +491,6 @@ fn the_daemon_has_no_broken_link_from_the_front_page() {
 }
 
 #[test]
-#[ignore = "needs the category, tag, author and month pages (branch frontdoor)"]
 fn the_daemon_reaches_every_page_of_the_sample_store() {
     let store = Store::sample();
     let crawl = crawl_daemon(&store);
@@ -504,7 +499,6 @@ fn the_daemon_reaches_every_page_of_the_sample_store() {
 }
 
 #[test]
-#[ignore = "needs every page written by bantin build (branch frontdoor)"]
 fn the_static_build_reaches_every_page_of_the_sample_store() {
     let store = Store::sample();
     let crawl = crawl_static(&store);
@@ -515,7 +509,6 @@ fn the_static_build_reaches_every_page_of_the_sample_store() {
 /// The 10k crawls: about 10,000 article pages, with their category, month,
 /// tag and author pages and feeds, over loopback against a debug build.
 #[test]
-#[ignore = "needs the category, tag, author and month pages (branch frontdoor)"]
 fn the_daemon_and_the_static_build_reach_every_page_of_a_10k_store() {
     let store = Store::generated(10_000);
     let expected = Expected::of(&store.store());

@@ -31,6 +31,9 @@ struct Article {
     id: String,
     title: String,
     categories: Vec<String>,
+    /// Keywords and author, as `check` reports them.
+    tags: Vec<String>,
+    author: Option<String>,
     published: DateTime<FixedOffset>,
     /// RFC 3339, exactly as reported.
     published_str: String,
@@ -74,6 +77,13 @@ fn check(store: &Path) -> (Vec<Article>, usize) {
                 .iter()
                 .map(|c| c.as_str().unwrap().to_owned())
                 .collect(),
+            tags: a["tags"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c.as_str().unwrap().to_owned())
+                .collect(),
+            author: a["author"].as_str().map(str::to_owned),
             published: DateTime::parse_from_rfc3339(&published_str).unwrap(),
             published_str,
         });
@@ -302,6 +312,32 @@ fn expected_items<'a>(stem: &str, title: &str, articles: &'a [Article]) -> Vec<&
     let mut items: Vec<&Article> = if stem == "feed" {
         assert_eq!(title, SITE_TITLE);
         articles.iter().collect()
+    } else if let Some(kind) = ["tags/", "authors/"]
+        .into_iter()
+        .find(|k| stem.starts_with(k))
+    {
+        // "Từ khóa: bão lũ · <site>": the articles carrying that tag (or author),
+        // told apart case-insensitively.
+        let label = if kind == "tags/" {
+            "Từ khóa: "
+        } else {
+            "Tác giả: "
+        };
+        let name = title
+            .strip_prefix(label)
+            .and_then(|t| t.strip_suffix(&format!(" · {SITE_TITLE}")))
+            .unwrap_or_else(|| panic!("{stem}: unexpected title {title}"))
+            .to_lowercase();
+        articles
+            .iter()
+            .filter(|a| {
+                if kind == "tags/" {
+                    a.tags.iter().any(|t| t.to_lowercase() == name)
+                } else {
+                    a.author.as_ref().is_some_and(|t| t.to_lowercase() == name)
+                }
+            })
+            .collect()
     } else {
         assert!(stem.starts_with("feeds/"), "unexpected feed {stem}");
         let path: Vec<String> = title.split(" › ").map(str::to_lowercase).collect();
@@ -547,13 +583,20 @@ fn verify_site(out: &Path, articles: &[Article]) -> usize {
     assert!(tree.contains_key("index.html"));
     let stems: Vec<&str> = tree.keys().filter_map(|f| f.strip_suffix(".rss")).collect();
     assert!(stems.contains(&"feed"), "no feed.rss");
-    // Every feed in all three formats, and nothing else.
+    // Every feed in all three formats, the OPML lists, and pages (each an
+    // `index.html` in its folder, and the 404 page).
     let mut expected_files: BTreeSet<String> = stems
         .iter()
         .flat_map(|s| ["rss", "atom", "json"].map(|ext| format!("{s}.{ext}")))
         .collect();
     expected_files.insert("feeds.opml".into());
-    expected_files.insert("index.html".into());
+    expected_files.insert("tags.opml".into());
+    expected_files.insert("404.html".into());
+    expected_files.extend(
+        tree.keys()
+            .filter(|f| f.ends_with("/index.html") || *f == "index.html")
+            .cloned(),
+    );
     // What search engines read (checked in detail by tests/sitemaps.rs).
     for file in [
         "robots.txt",
@@ -570,6 +613,15 @@ fn verify_site(out: &Path, articles: &[Article]) -> usize {
     assert_eq!(
         tree.keys().cloned().collect::<BTreeSet<_>>(),
         expected_files
+    );
+    // Tag and author feeds are checked like category feeds, when there are any.
+    assert_eq!(
+        stems.iter().any(|s| s.starts_with("tags/")),
+        articles.iter().any(|a| !a.tags.is_empty())
+    );
+    assert_eq!(
+        stems.iter().any(|s| s.starts_with("authors/")),
+        articles.iter().any(|a| a.author.is_some())
     );
 
     let mut for_feedparser = Vec::new();
@@ -609,8 +661,19 @@ fn verify_site(out: &Path, articles: &[Article]) -> usize {
     let mut all = Vec::new();
     outlines(opml.one("body"), &mut all);
     let urls: Vec<&str> = all.iter().map(|o| o.attr("xmlUrl").unwrap()).collect();
-    let wanted: BTreeSet<String> = stems.iter().map(|s| format!("{BASE}/{s}.rss")).collect();
-    assert_eq!(urls.len(), stems.len(), "one outline per feed");
+    let categories: Vec<&&str> = stems
+        .iter()
+        .filter(|s| **s == "feed" || s.starts_with("feeds/"))
+        .collect();
+    let wanted: BTreeSet<String> = categories
+        .iter()
+        .map(|s| format!("{BASE}/{s}.rss"))
+        .collect();
+    assert_eq!(
+        urls.len(),
+        categories.len(),
+        "one outline per category feed"
+    );
     assert_eq!(
         urls.iter().map(|u| u.to_string()).collect::<BTreeSet<_>>(),
         wanted
@@ -629,11 +692,14 @@ fn build_and_verify(store: &Path) -> tempfile::TempDir {
     let out = tempfile::tempdir().unwrap();
     let stdout = build(store, out.path());
     let feeds = verify_site(out.path(), &articles);
+    // Every file that is not a feed: the pages and the two OPML lists.
+    let pages = read_tree(out.path()).len() - feeds * 3;
     assert_eq!(
         stdout.trim_end(),
         format!(
-            "wrote {} feeds and feeds.opml to {}: {} articles, {rejected} files rejected",
+            "wrote {} feeds and {} pages to {}: {} articles, {rejected} files rejected",
             feeds * 3,
+            pages,
             out.path().display(),
             articles.len()
         )

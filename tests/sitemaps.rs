@@ -184,7 +184,6 @@ fn robots_and_sitemaps_list_every_article_with_validators_and_the_build_writes_t
 }
 
 #[test]
-#[ignore = "needs category, tag and author pages (branch frontdoor)"]
 fn the_pages_sitemap_lists_every_category_tag_and_author_page() {
     let store = TempStore::new();
     let d = store.start();

@@ -54,7 +54,7 @@ pub fn render(view: &FeedView<'_>) -> Result<Vec<u8>, atom_syndication::Error> {
     }
     archive_marker(view, &mut extensions, &mut namespaces);
     let mut feed = Feed {
-        id: view.tag_uri(&format!("feed/{}", view.slug.unwrap_or(""))),
+        id: view.tag_uri(&view.id_path()),
         title: Text::plain(view.title.clone()),
         subtitle: Some(Text::plain(view.description.clone())),
         updated,

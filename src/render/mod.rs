@@ -19,6 +19,7 @@ use crate::article::{self, Article};
 use crate::config::SiteConfig;
 use crate::history::Month;
 use crate::index::Entry;
+use crate::taxonomy::Kind;
 
 /// What this program calls itself in `generator` fields.
 pub const GENERATOR: &str = concat!("bantin ", env!("CARGO_PKG_VERSION"));
@@ -140,18 +141,54 @@ pub fn article_path(id: &str) -> String {
 /// The site path of a category's page (the front page for all articles).
 pub fn category_path(slug: Option<&str>) -> String {
     match slug {
-        Some(s) => format!("/#{s}"),
+        Some(s) => format!("/categories/{s}"),
         None => "/".to_owned(),
     }
 }
+
+/// The site path of a tag's or author's page: `/tags/<slug>`, `/authors/<slug>`.
+pub fn term_path(kind: Kind, slug: &str) -> String {
+    format!("/{}/{slug}", kind.segment())
+}
+
+/// The site path of a tag's or author's feed: `/tags/<slug>.<ext>`.
+pub fn term_feed_path(kind: Kind, slug: &str, format: Format) -> String {
+    format!("/{}/{slug}.{}", kind.segment(), format.ext())
+}
+
+/// The site path of the page listing every tag or author: `/tags`, `/authors`.
+pub fn terms_path(kind: Kind) -> String {
+    format!("/{}", kind.segment())
+}
+
+/// The site path of one month's page of a category (`None`: of all articles):
+/// `/archive/<YYYY-MM>` or `/archive/<slug>/<YYYY-MM>`, the HTML twin of the
+/// month's archived feeds at the same path plus `.atom`, `.rss`, `.json`.
+pub fn month_path(slug: Option<&str>, month: Month) -> String {
+    match slug {
+        Some(s) => format!("/archive/{s}/{month}"),
+        None => format!("/archive/{month}"),
+    }
+}
+
+/// The site path of the page that helps a person subscribe to the feed at
+/// `feed` (a site path): `/subscribe/feeds/thoi-su.atom`.
+pub fn subscribe_path(feed: &str) -> String {
+    format!("/subscribe/{}", feed.trim_start_matches('/'))
+}
+
+/// The OPML list of every tag feed.
+pub const TAGS_OPML: &str = "/tags.opml";
 
 /// A feed to render: its identity, and its items newest first.
 #[derive(Debug, Clone)]
 pub struct FeedView<'a> {
     /// The site.
     pub site: &'a SiteConfig,
-    /// The category slug; `None` for all articles.
+    /// The category slug; `None` for all articles (or for a tag or author).
     pub slug: Option<&'a str>,
+    /// The tag or author this feed is of, if it is one (then `slug` is `None`).
+    pub term: Option<TermFeed<'a>>,
     /// The feed title.
     pub title: String,
     /// The feed description.
@@ -170,6 +207,15 @@ pub struct FeedView<'a> {
     pub history: History,
 }
 
+/// Which tag's or author's feed a [`FeedView`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TermFeed<'a> {
+    /// Tag or author.
+    pub kind: Kind,
+    /// The term's slug.
+    pub slug: &'a str,
+}
+
 impl FeedView<'_> {
     /// The absolute URL of this document in `format`: the live feed's, or the
     /// archive's when it is one.
@@ -182,7 +228,11 @@ impl FeedView<'_> {
 
     /// The absolute URL of the live feed in `format`.
     pub fn current_url(&self, format: Format) -> String {
-        format!("{}{}", self.site.base_url, feed_path(self.slug, format))
+        let path = match self.term {
+            Some(t) => term_feed_path(t.kind, t.slug, format),
+            None => feed_path(self.slug, format),
+        };
+        format!("{}{path}", self.site.base_url)
     }
 
     /// The absolute URL of this feed's archive of `month` in `format`.
@@ -215,7 +265,21 @@ impl FeedView<'_> {
 
     /// The absolute URL of the page this feed stands for.
     pub fn home_url(&self) -> String {
-        format!("{}{}", self.site.base_url, category_path(self.slug))
+        let path = match self.term {
+            Some(t) => term_path(t.kind, t.slug),
+            None => category_path(self.slug),
+        };
+        format!("{}{path}", self.site.base_url)
+    }
+
+    /// What the feed's Atom id names: `feed/<slug>` for a category (`feed/`
+    /// for all articles), `tags/<slug>` or `authors/<slug>` for a term, so no
+    /// two feeds share one.
+    pub fn id_path(&self) -> String {
+        match self.term {
+            Some(t) => format!("{}/{}", t.kind.segment(), t.slug),
+            None => format!("feed/{}", self.slug.unwrap_or("")),
+        }
     }
 
     /// The absolute URL of an article's page.

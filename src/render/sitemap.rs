@@ -28,11 +28,12 @@ use chrono::DateTime;
 use chrono_tz::Tz;
 use html_escape::encode_text as text;
 
-use super::{article_path, category_path};
+use super::{article_path, category_path, term_path};
 use crate::article::Article;
 use crate::config::SiteConfig;
 use crate::history::{self, Month};
 use crate::index::{Entry, Index};
+use crate::taxonomy::Kind;
 use crate::timestamp::rfc3339;
 
 /// The most URLs one sitemap (or sitemap index) may list (sitemaps.org 0.9).
@@ -101,20 +102,34 @@ fn part_path(name: &str, n: usize) -> String {
 }
 
 /// The URLs of the pages sitemap: the front page, then every category page, in
-/// slug order; each dated by its newest article. Empty for an empty store.
+/// slug order, then every tag's and every author's page; each dated by its
+/// newest article. Empty for an empty store.
 pub fn page_urls(index: &Index) -> Vec<Url> {
     let newest = |slug: Option<&str>| -> Option<DateTime<Tz>> {
         index.select(slug, 1).first().map(|e| lastmod(&e.article))
     };
     let slugs = std::iter::once(None).chain(index.categories().keys().map(|s| Some(s.as_str())));
-    slugs
-        .filter_map(|slug| {
-            newest(slug).map(|lastmod| Url {
-                path: category_path(slug),
-                lastmod,
-            })
+    let categories = slugs.filter_map(|slug| {
+        newest(slug).map(|lastmod| Url {
+            path: category_path(slug),
+            lastmod,
         })
-        .collect()
+    });
+    let terms = [Kind::Tag, Kind::Author].into_iter().flat_map(|kind| {
+        index
+            .taxonomy(kind)
+            .terms()
+            .values()
+            .filter_map(move |term| {
+                let (_, id) = term.members.get_min()?;
+                let e = index.get(id)?;
+                Some(Url {
+                    path: term_path(kind, &term.slug),
+                    lastmod: lastmod(&e.article),
+                })
+            })
+    });
+    categories.chain(terms).collect()
 }
 
 /// The URLs of the article pages published in `month`, newest first.

@@ -20,7 +20,9 @@ use crate::index::Entry;
 use crate::publish::Snapshot;
 use crate::render;
 use crate::site::archive;
+use crate::site::on_demand::Freshness;
 use crate::site::on_demand::Keep;
+use crate::site::pages;
 use crate::site::{Body, Coding, Prepared, Resource};
 use crate::timestamp::http_date;
 
@@ -38,7 +40,8 @@ enum Route {
     Resource(Arc<Snapshot>, Arc<Resource>),
     /// A month's sitemap, `/sitemaps/<YYYY-MM>.xml`, rendered on request.
     Sitemap(Arc<Snapshot>, String),
-    /// A representation rendered on demand (an archive), described.
+    /// A representation rendered on demand (an archive, a page, a tag's or
+    /// author's feed), described (see [`pages::prepare`]).
     OnDemand(Arc<Snapshot>, Prepared),
     /// Nothing at this path.
     NotFound,
@@ -63,17 +66,15 @@ impl Route {
                 None => Route::NotFound,
             };
         }
-        if let Some(req) = archive::Request::parse(path) {
-            let hydrate = archive_hydrate(snapshot.clone());
-            let prepared = archive::prepare(&snapshot.config, &snapshot.site.index, &req, hydrate);
-            return match prepared {
-                Some(p) => Route::OnDemand(snapshot, p),
-                None => Route::NotFound,
-            };
+        if let Some(resource) = snapshot.site.resources.get(path).cloned() {
+            return Route::Resource(snapshot, resource);
         }
-        match snapshot.site.resources.get(path).cloned() {
-            Some(resource) => Route::Resource(snapshot, resource),
-            None if path.starts_with("/sitemaps/") => Route::Sitemap(snapshot, path.to_owned()),
+        if path.starts_with("/sitemaps/") {
+            return Route::Sitemap(snapshot, path.to_owned());
+        }
+        let (cfg, index) = (&snapshot.config, &snapshot.site.index);
+        match pages::prepare(cfg, index, path, archive_hydrate(snapshot.clone())) {
+            Some(p) => Route::OnDemand(snapshot, p),
             None => Route::NotFound,
         }
     }
@@ -86,7 +87,7 @@ impl Route {
             Route::Starting => "starting",
             Route::Article(..) => "article",
             Route::Sitemap(..) => "sitemap",
-            Route::OnDemand(..) => "archive",
+            Route::OnDemand(..) => on_demand_label(path),
             Route::NotFound => "not_found",
             Route::Resource(..) => match path {
                 "/" => "home",
@@ -97,6 +98,20 @@ impl Route {
                 _ => "feed_all",
             },
         }
+    }
+}
+
+/// A bounded label for metrics of what is rendered on demand, by its path.
+fn on_demand_label(path: &str) -> &'static str {
+    let feed = path.contains('.');
+    if path.starts_with("/archive/") && feed {
+        "archive"
+    } else if path.starts_with("/subscribe/") {
+        "subscribe"
+    } else if feed {
+        "term_feed"
+    } else {
+        "page"
     }
 }
 
@@ -188,17 +203,17 @@ async fn answer(
         }
         Route::Metrics => finish(metrics_page(state), head),
         Route::Starting => finish(starting(), head),
-        Route::NotFound => finish(not_found(), head),
+        Route::NotFound => finish(not_found(state, path), head),
         Route::Article(snapshot, entry) => {
             article(&state.pages, snapshot, entry, headers, head).await
         }
-        Route::Sitemap(snapshot, path) => {
+        Route::Sitemap(snapshot, sitemap) => {
             // Rendered like an article page, off the async threads and in turn.
             let _turn = state.pages.acquire().await;
             let s = snapshot.clone();
             let bytes = tokio::task::spawn_blocking(move || {
                 let cfg = &s.config;
-                render::sitemap::on_demand(&cfg.site, &s.site.index, &path, cfg.tz)
+                render::sitemap::on_demand(&cfg.site, &s.site.index, &sitemap, cfg.tz)
             })
             .await
             .ok()
@@ -211,7 +226,7 @@ async fn answer(
                     headers,
                     head,
                 ),
-                None => finish(not_found(), head),
+                None => finish(not_found(state, path), head),
             }
         }
         Route::OnDemand(snapshot, prepared) => {
@@ -234,16 +249,6 @@ async fn answer(
             r
         }
     }
-}
-
-/// 404, kept by caches for a short while.
-fn not_found() -> Response<Full<Bytes>> {
-    let mut r = plain(StatusCode::NOT_FOUND, "not found\n");
-    r.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static(NOT_FOUND_CACHE_CONTROL),
-    );
-    r
 }
 
 /// 503 while the first scan runs.
@@ -351,7 +356,7 @@ async fn article(
     // A withdrawn article's notice needs only the header fields the index keeps.
     let withdrawn = entry.article.withdrawn.as_ref();
     let page = match withdrawn {
-        Some(w) => render::html::withdrawn_page(&snapshot.config.site, &entry.article, w),
+        Some(w) => render::html::errors::gone_page(&snapshot.config.site, &entry.article, w),
         None => article_page(&snapshot, &entry).await,
     };
     if withdrawn.is_some() {
@@ -399,6 +404,34 @@ fn rendered_now(
     respond(headers, &rep, &snapshot.cache_control, head)
 }
 
+/// 404: a small HTML page in the site's style for what a browser asks for; a
+/// short text for the paths only programs ask for (feeds, OPML), where a
+/// reader shows the status, not the page. Either is kept by caches a short while.
+fn not_found(state: &State, path: &str) -> Response<Full<Bytes>> {
+    let machine = path
+        .rsplit_once('.')
+        .is_some_and(|(_, ext)| ["rss", "atom", "json", "opml", "xml", "txt"].contains(&ext));
+    let snapshot = state.snapshot.load();
+    let mut r = match snapshot.as_ref() {
+        Some(s) if !machine => {
+            let bytes = crate::render::html::errors::not_found_page(&s.config.site);
+            let mut r = Response::new(Full::new(Bytes::from(bytes)));
+            *r.status_mut() = StatusCode::NOT_FOUND;
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            );
+            r
+        }
+        _ => plain(StatusCode::NOT_FOUND, "not found\n"),
+    };
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(NOT_FOUND_CACHE_CONTROL),
+    );
+    r
+}
+
 /// The page of an article that is not withdrawn, with its full text.
 async fn article_page(snapshot: &Arc<Snapshot>, entry: &Entry) -> Vec<u8> {
     let full = match snapshot.site.body(&entry.article.id, &entry.article) {
@@ -413,8 +446,7 @@ async fn article_page(snapshot: &Arc<Snapshot>, entry: &Entry) -> Vec<u8> {
                 .unwrap_or_else(|| entry.article.clone())
         }
     };
-    let category = snapshot.site.index.category_of(&entry.article.id);
-    render::html::article_page(&snapshot.config.site, &full, category)
+    pages::article_page(&snapshot.config, &snapshot.site.index, &full)
 }
 
 /// Reads an archive's articles: from memory when a live feed holds them,
@@ -428,7 +460,8 @@ fn archive_hydrate(snapshot: Arc<Snapshot>) -> archive::Hydrate {
     })
 }
 
-/// A representation rendered on demand (an archive). Its tags are derived from
+/// A representation rendered on demand (an archive, a page, a tag's or
+/// author's feed: see [`pages::prepare`]). Its tags are derived from
 /// its inputs, so a conditional request that matches is answered 304 with no
 /// render and no disk read; else it comes from the cache, or is rendered off
 /// the async threads (taking one of a few turns, as article pages do) and cached.
@@ -446,14 +479,27 @@ async fn on_demand(
 ) -> Response<Full<Bytes>> {
     let coding = negotiate::choose(headers);
     let lm = snapshot.site.articles_modified();
-    let max_age = snapshot.config.archives.max_age;
-    let cache_control = HeaderValue::from_str(&format!("public, max-age={max_age}"))
-        .expect("a number after ASCII text is a valid header value");
+    let freshness = prepared.freshness;
+    let cache_control = match freshness {
+        Freshness::Archive => {
+            let max_age = snapshot.config.archives.max_age;
+            HeaderValue::from_str(&format!("public, max-age={max_age}"))
+                .expect("a number after ASCII text is a valid header value")
+        }
+        Freshness::Live => snapshot.cache_control.clone(),
+    };
+    // Hubs are pinged for the snapshot's feeds, which include every archive's
+    // live feed; a tag's or author's feed is never pinged, so it names no hub.
+    let hub_link = |r: &mut Response<Full<Bytes>>, path: &str, content_type: &str| {
+        if freshness == Freshness::Archive {
+            websub_link(r, &snapshot, path, content_type);
+        }
+    };
     let tag = Body::tagged(Vec::new(), prepared.tags.etag(coding));
     if conditional::decide(headers, &tag.tag, lm) == Decision::NotModified {
         let rep = dated(prepared.content_type, lm, &tag, coding.name());
         let mut r = respond(headers, &rep, &cache_control, head);
-        websub_link(&mut r, &snapshot, &prepared.path, prepared.content_type);
+        hub_link(&mut r, &prepared.path, prepared.content_type);
         return r;
     }
     let path = prepared.path.clone();
@@ -469,7 +515,7 @@ async fn on_demand(
                 None => {
                     let r = plain(
                         StatusCode::INTERNAL_SERVER_ERROR,
-                        "cannot render this archive now; try again later
+                        "cannot render this resource now; try again later
 ",
                     );
                     return finish(uncacheable(r), head);
@@ -490,7 +536,7 @@ async fn on_demand(
     };
     let rep = dated(resource.content_type, lm, body, name);
     let mut r = respond(headers, &rep, &cache_control, head);
-    websub_link(&mut r, &snapshot, &path, resource.content_type);
+    hub_link(&mut r, &path, resource.content_type);
     r
 }
 

@@ -17,7 +17,7 @@ use crate::history::{self, Month, Neighbours};
 use crate::index::{Entry, Index};
 use crate::render::{self, FeedView, Format, History};
 
-use super::on_demand::{Inputs, Prepared, Rendered};
+use super::on_demand::{Freshness, Inputs, Prepared, Rendered};
 use super::{feed_title, titles, RenderError};
 
 /// Which archive a path asks for.
@@ -91,6 +91,7 @@ pub fn prepare(
         path: req.path(),
         tags,
         content_type: format.content_type(),
+        freshness: Freshness::Archive,
         render: Box::new(move || archive.render(format, &hydrate)),
     })
 }
@@ -120,14 +121,7 @@ impl Archive {
             .str(&self.description)
             .str(&rendering_config(&self.cfg));
         for e in &self.entries {
-            let modified = e
-                .modified
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map_or(-1, |d| d.as_nanos() as i128);
-            i.str(&e.article.id)
-                .num(e.digest as i128)
-                .num(e.article.published.timestamp().into())
-                .num(modified);
+            i.entry(e);
         }
         i
     }
@@ -153,6 +147,7 @@ impl Archive {
         let view = FeedView {
             site: &self.cfg.site,
             slug: self.slug.as_deref(),
+            term: None,
             title: self.title.clone(),
             description: self.description.clone(),
             ttl: self.cfg.feeds.ttl,
@@ -175,9 +170,9 @@ impl Archive {
     }
 }
 
-/// The configuration a feed document's bytes depend on besides its articles
-/// (titles and descriptions are hashed as rendered), as text.
-fn rendering_config(cfg: &Config) -> String {
+/// The configuration a feed document's or page's bytes depend on besides its
+/// articles (titles and descriptions are hashed as rendered), as text.
+pub(super) fn rendering_config(cfg: &Config) -> String {
     let site = serde_json::to_string(&cfg.site).unwrap_or_default();
     format!(
         "{site} tz={} ttl={} max_item_bytes={} max_file_size={} hubs={:?}",

@@ -17,6 +17,7 @@ pub mod archive;
 mod encoding;
 mod last_modified;
 pub mod on_demand;
+pub mod pages;
 mod titles;
 
 use std::collections::{BTreeMap, HashMap};
@@ -171,8 +172,6 @@ struct Assembly {
     validators: Validators,
     now: SystemTime,
     errors: Vec<RenderError>,
-    /// Whether any feed was rendered or removed, so the pages may have changed.
-    feeds_changed: bool,
 }
 
 impl Site {
@@ -239,15 +238,15 @@ impl Site {
             validators: self.validators.clone(),
             now,
             errors: Vec::new(),
-            feeds_changed: scope == Scope::Everything || !plan.stale.is_empty(),
         };
         next.take_feeds(outcomes);
         next.remove_gone_feeds(&self.feeds, &plan.feeds);
-        if next.feeds_changed || !next.resources.contains_key("/") {
-            self.render_pages(cfg, &index, &mut next);
-        }
-        // Any change to the index may move a sitemap (an old article edited
-        // changes no feed), and they are cheap: see `render::sitemap`.
+        // Always: the front page lists the months of the history, which an
+        // old article can change without changing any feed. Cheap, and a page
+        // whose bytes are the same keeps its resource.
+        self.render_pages(cfg, &index, &mut next);
+        // Likewise a sitemap (an old article edited changes no feed); they are
+        // cheap too: see `render::sitemap`.
         self.render_sitemaps(cfg, &index, &mut next);
         let articles_modified = Some(next.validators.advance(self.articles_modified, now));
         let site = Site {
@@ -321,6 +320,7 @@ impl Site {
                     view: FeedView {
                         site: &cfg.site,
                         slug: feed.slug,
+                        term: None,
                         title: feed.full.title.clone(),
                         description: feed.full.description.clone(),
                         ttl: cfg.feeds.ttl,
@@ -358,7 +358,8 @@ impl Site {
     /// a page whose bytes did not change keeps its resource.
     fn render_pages(&self, cfg: &Config, index: &Index, next: &mut Assembly) {
         let title_of = |slug: Option<&str>| feed_title(cfg, index, slug);
-        let newest = index.select(None, 30);
+        let newest = index.select(None, pages::CATEGORY_PAGE_ITEMS);
+        let months = crate::history::months(index, None, cfg.tz).unwrap_or_default();
         let pages = [
             Page {
                 path: "/feeds.opml".to_owned(),
@@ -368,7 +369,7 @@ impl Site {
             Page {
                 path: "/".to_owned(),
                 content_type: "text/html; charset=utf-8",
-                bytes: render::html::front_page(&cfg.site, index, &newest, &title_of),
+                bytes: render::html::front_page(&cfg.site, index, &newest, &months),
             },
         ];
         self.put_pages(pages, next);
@@ -504,7 +505,6 @@ impl Assembly {
                 self.resources
                     .remove(&render::feed_path(gone.as_deref(), format));
             }
-            self.feeds_changed = true;
         }
     }
 }

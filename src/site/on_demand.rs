@@ -1,6 +1,6 @@
-//! Representations rendered on request instead of with the snapshot (archives;
-//! later tag and author feeds, month pages): validators derived from their
-//! inputs, and a bounded cache of what was rendered.
+//! Representations rendered on request instead of with the snapshot (archives,
+//! tag and author feeds, category, month, tag and author pages): validators
+//! derived from their inputs, and a bounded cache of what was rendered.
 //!
 //! What grows with the store cannot all be rendered and held: at 100k articles
 //! the archives hold several copies of the store's text. So such a resource is
@@ -17,6 +17,7 @@ use std::time::SystemTime;
 use lru::LruCache;
 
 use super::{Coding, RenderError, Resource};
+use crate::index::Entry;
 
 /// The tags of one resource rendered on demand, in every coding: a hash of its
 /// inputs (`"<hex>"`, `"<hex>-gz"`, `"<hex>-br"`). Strong (RFC 9110 §8.8.1):
@@ -74,6 +75,18 @@ impl Inputs {
         self.bytes(&n.to_le_bytes())
     }
 
+    /// Adds an index entry: its id, content digest, date and file time.
+    pub fn entry(&mut self, e: &Entry) -> &mut Inputs {
+        let modified = e
+            .modified
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(-1, |d| d.as_nanos() as i128);
+        self.str(&e.article.id)
+            .num(e.digest as i128)
+            .num(e.article.published.timestamp().into())
+            .num(modified)
+    }
+
     /// The tags of these inputs.
     pub fn finish(&self) -> Derived {
         let hex = self.hasher.finalize().to_hex();
@@ -106,6 +119,8 @@ pub struct Prepared {
     pub tags: Derived,
     /// `Content-Type`.
     pub content_type: &'static str,
+    /// How long clients may keep it.
+    pub freshness: Freshness,
     /// Renders it.
     pub render: Render,
 }
@@ -134,6 +149,17 @@ impl Prepared {
             ),
         })
     }
+}
+
+/// How long a client may keep a resource rendered on demand without asking
+/// again (`Cache-Control: max-age`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Freshness {
+    /// An archive, which changes only when one of its own months does:
+    /// `[archives] max_age`.
+    Archive,
+    /// A page or feed that changes with the store: as long as the live feeds.
+    Live,
 }
 
 /// Whether a rendered resource may be cached.
