@@ -119,11 +119,14 @@ fn render(c: &mut Criterion<ThreadCpu>) {
         .map(|(slug, items)| FeedView {
             site: &cfg.site,
             slug: *slug,
+            term: None,
             title: site::feed_title(&cfg, &index, *slug),
             description: String::new(),
             ttl: cfg.feeds.ttl,
             items,
             max_item_bytes: cfg.feeds.max_item_bytes,
+            hubs: &cfg.websub.hubs,
+            history: render::History::default(),
         })
         .collect();
     let mut bytes = 0;

@@ -93,7 +93,8 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
     let state = Arc::new(State::new(published.clone(), metrics));
     let compressor = Compressor::start().context("cannot start the compression thread")?;
     let (state_file, resume) = StateFile::open(&cfg.state_dir, SystemTime::now());
-    let publisher = Publisher::new(cfg.clone(), published.clone(), compressor, state_file);
+    let mut publisher = Publisher::new(cfg.clone(), published.clone(), compressor, state_file);
+    publisher.set_pinger(crate::websub::Pinger::start(&cfg.websub));
     let started = Instant::now();
     let catalog = {
         let cfg = cfg.clone();

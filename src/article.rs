@@ -1,8 +1,9 @@
 //! The store format (see docs/store-format.md) → an [`Article`], with warnings that name the line.
 //!
 //! A page saved from a NukeViet-style portal reads, top to bottom: capture clock,
-//! breadcrumb, title, date line, lead, body, labelled data (author, source,
-//! keywords), then navigation boilerplate. Every part may be missing or in an older
+//! breadcrumb, title, date line (with bantin's own correction and withdrawal
+//! lines around it), lead, body, labelled data (author, source, keywords), then
+//! navigation boilerplate. Every part may be missing or in an older
 //! or newer CMS dialect; the parser takes what is there, falls back where the format
 //! allows, and says so.
 
@@ -40,6 +41,32 @@ pub struct Article {
     pub source: Option<String>,
     /// Keywords ("Từ khóa" / "Tags").
     pub tags: Vec<String>,
+    /// When an editor last corrected it ("Cập nhật:"), if ever; never before
+    /// [`Article::published`].
+    pub updated: Option<DateTime<Tz>>,
+    /// Whether, when and why it was withdrawn ("Gỡ bỏ:").
+    pub withdrawn: Option<Withdrawal>,
+}
+
+impl Article {
+    /// When a reader last had something new to see: the latest of its
+    /// publication, its correction and its withdrawal.
+    pub fn changed(&self) -> DateTime<Tz> {
+        let corrected = self.updated.unwrap_or(self.published);
+        self.withdrawn
+            .as_ref()
+            .map_or(corrected, |w| w.at.max(corrected))
+    }
+}
+
+/// An article taken back by its editor (RFC 6721 calls what is left a tombstone):
+/// the file stays in the store as the record, feeds and its page say it is gone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Withdrawal {
+    /// When it was withdrawn.
+    pub at: DateTime<Tz>,
+    /// Why, as the editor wrote it, cut to [`limits::REASON`].
+    pub reason: Option<String>,
 }
 
 /// Something a reader of the file should know; the article is still usable.
@@ -117,6 +144,8 @@ pub mod limits {
     pub const TAGS: usize = 32;
     /// The lead as shown in a feed item's summary (the full lead stays content).
     pub const SUMMARY: usize = 2048;
+    /// The reason of a withdrawal line: a sentence or two.
+    pub const REASON: usize = 512;
 }
 
 /// What ends a cut field.
@@ -171,6 +200,10 @@ fn bounded(
 const AUTHOR_LABELS: &[&str] = &["tác giả bài viết:", "tác giả:"];
 const SOURCE_LABELS: &[&str] = &["nguồn tin:", "nguồn:"];
 const TAG_LABELS: &[&str] = &["từ khóa:", "từ khoá:", "tags:"];
+/// Labels of the header's correction and withdrawal lines (bantin's own, see
+/// docs/store-format.md); read only between the title and the lead.
+const UPDATED_LABELS: &[&str] = &["cập nhật:", "cập nhật lúc:"];
+const WITHDRAWN_LABELS: &[&str] = &["gỡ bỏ:"];
 
 /// Headings after which nothing is content: the "newer"/"older" news lists.
 const END_HEADINGS: &[&str] = &["những tin mới hơn", "những tin cũ hơn"];
@@ -202,9 +235,10 @@ const BOILERPLATE_PREFIXES: &[&str] = &["tổng số điểm của bài viết l
 pub enum Depth {
     /// Everything.
     Full,
-    /// The header only (capture clock, breadcrumb, title, date line): what the
-    /// index needs. The article has no summary, paragraphs, author, source or
-    /// tags; whether the file is an article is as with [`Depth::Full`], since
+    /// The header (capture clock, breadcrumb, title, date line, correction
+    /// and withdrawal lines) and the labelled lines (author, source, tags):
+    /// what the index needs. The article has no summary or paragraphs;
+    /// whether the file is an article is as with [`Depth::Full`], since
     /// nothing under the date line can reject a file, and so is every warning
     /// about the header. [`Depth::Full`] adds, after those, the warnings about
     /// the body: fields cut to their [`limits`].
@@ -298,14 +332,23 @@ fn parse_lines<L: AsRef<str>>(
         }
     };
 
-    // Date line, straight under the title.
+    // Date line, straight under the title, and the correction and withdrawal
+    // lines around it, before the lead.
     let mut published = None;
-    if let Some((n, line)) = rest.peek_nonblank() {
-        if let Some(stamp) = timestamp::parse(line, src.tz) {
-            warn_stamp(&mut warnings, n, &stamp);
-            published = Some(stamp.at);
-            rest.advance();
+    let mut marks = Marks::default();
+    while let Some((n, line)) = rest.peek_nonblank() {
+        if published.is_none() {
+            if let Some(stamp) = timestamp::parse(line, src.tz) {
+                warn_stamp(&mut warnings, n, &stamp);
+                published = Some(stamp.at);
+                rest.advance();
+                continue;
+            }
         }
+        if !marks.read(n, line, src.tz, &mut warnings) {
+            break;
+        }
+        rest.advance();
     }
     let published = match (published, captured, src.modified) {
         (Some(p), _, _) => p,
@@ -327,10 +370,21 @@ fn parse_lines<L: AsRef<str>>(
         }
         (None, None, None) => return Err(ArticleError::NoDate),
     };
+    let updated = marks.updated(published, &mut warnings);
+    let withdrawn = marks.withdrawn;
 
     let body = match depth {
         Depth::Full => read_body(lead_line.into_iter().chain(rest.lines), &mut warnings),
-        Depth::Head => Body::default(),
+        // The index needs the author and tags (for tag and author pages) and
+        // they come last, so the body is read all the same; its paragraphs and
+        // its warnings are left to the full parse.
+        Depth::Head => {
+            let body = read_body(lead_line.into_iter().chain(rest.lines), &mut Vec::new());
+            Body {
+                paragraphs: Vec::new(),
+                ..body
+            }
+        }
     };
     let mut paragraphs = body.paragraphs.into_iter();
     let summary = paragraphs.next().unwrap_or_default();
@@ -348,8 +402,110 @@ fn parse_lines<L: AsRef<str>>(
             author: body.author,
             source: body.source,
             tags: body.tags,
+            updated,
+            withdrawn,
         },
         warnings,
+    })
+}
+
+/// The correction and withdrawal lines of a header, as read so far.
+#[derive(Default)]
+struct Marks {
+    /// Every correction: its line, its date, and how many warnings came before
+    /// its own (so a warning found later still goes in line order).
+    corrections: Vec<(usize, DateTime<Tz>, usize)>,
+    /// The latest withdrawal.
+    withdrawn: Option<Withdrawal>,
+}
+
+impl Marks {
+    /// Reads `line` (number `n`) if it is a correction or withdrawal line, and says
+    /// whether it was. A labelled line whose date is not one is ignored with a warning.
+    fn read(&mut self, n: usize, line: &str, tz: Tz, warnings: &mut Vec<Warning>) -> bool {
+        if let Some(value) = labelled(line, UPDATED_LABELS) {
+            match timestamp::parse(value, tz) {
+                Some(stamp) => {
+                    warn_stamp(warnings, n, &stamp);
+                    self.corrections.push((n, stamp.at, warnings.len()));
+                }
+                None => warnings.push(no_date(n, "Cập nhật:", value)),
+            }
+            return true;
+        }
+        let Some(value) = labelled(line, WITHDRAWN_LABELS) else {
+            return false;
+        };
+        match withdrawal(value, tz) {
+            Some((stamp, reason)) => {
+                warn_stamp(warnings, n, &stamp);
+                let reason = reason.map(|r| bounded(warnings, n, "reason", r, limits::REASON));
+                // Several lines: the latest date wins (the later line, on a tie).
+                if self.withdrawn.as_ref().is_none_or(|w| w.at <= stamp.at) {
+                    self.withdrawn = Some(Withdrawal {
+                        at: stamp.at,
+                        reason,
+                    });
+                }
+            }
+            None => warnings.push(no_date(n, "Gỡ bỏ:", value)),
+        }
+        true
+    }
+
+    /// The latest correction not dated before `published` (an earlier one is a
+    /// typo, or the date line is: either way it cannot be a correction).
+    fn updated(
+        &self,
+        published: DateTime<Tz>,
+        warnings: &mut Vec<Warning>,
+    ) -> Option<DateTime<Tz>> {
+        let mut latest = None;
+        // Backwards, so inserting a warning leaves the earlier places valid.
+        for &(n, at, place) in self.corrections.iter().rev() {
+            if at < published {
+                warnings.insert(
+                    place,
+                    Warning {
+                        line: Some(n),
+                        message: format!(
+                            "correction dated {} is before the publication date {}; \
+                         the line is ignored: fix whichever date is wrong",
+                            timestamp::rfc3339(&at),
+                            timestamp::rfc3339(&published)
+                        ),
+                    },
+                );
+            } else if latest.is_none_or(|l| l < at) {
+                latest = Some(at);
+            }
+        }
+        latest
+    }
+}
+
+/// The warning for a labelled line whose value is not a date.
+fn no_date(n: usize, label: &str, value: &str) -> Warning {
+    Warning {
+        line: Some(n),
+        message: format!(
+            "\"{label}\" line without a date bantin reads (\"{}\"); the line is ignored: \
+             write the date as on the date line (see Dates in docs/store-format.md)",
+            cut(value, 80)
+        ),
+    }
+}
+
+/// `<date>[ - <reason>]` → the date and the reason, if any. The date itself may
+/// hold ` - ` (`Chủ nhật - 10/05/2020 15:33`): the longest head that is a date wins.
+fn withdrawal(value: &str, tz: Tz) -> Option<(timestamp::Stamp, Option<String>)> {
+    if let Some(stamp) = timestamp::parse(value, tz) {
+        return Some((stamp, None));
+    }
+    value.rmatch_indices(" - ").find_map(|(i, sep)| {
+        let stamp = timestamp::parse(&value[..i], tz)?;
+        let reason = value[i + sep.len()..].trim();
+        Some((stamp, Some(reason.to_owned()).filter(|r| !r.is_empty())))
     })
 }
 
@@ -828,5 +984,111 @@ mod tests {
         let a =
             parse_ok("Tiêu đề\n10/05/2020 15:33\nDẫn.\nTags: Du lịch; du lịch, , Lễ hội\n").article;
         assert_eq!(a.tags, ["Du lịch", "Lễ hội"]);
+    }
+
+    const MARKED: &str = "Trang nhất » Tin\nTiêu đề\nChủ nhật - 10/05/2020 15:33\n\
+        Cập nhật: 11/05/2020 09:00\nCập nhật lúc: 12/05/2020 - 08h15\nCập nhật: 10/05/2020 16:00\n\
+        Gỡ bỏ: Thứ tư - 13/05/2020 10:00 - Sai số liệu - đã đính chính\n\
+        Đoạn dẫn.\nCập nhật: 14/05/2020 09:00\n\nGỡ bỏ: 15/05/2020\n";
+
+    #[test]
+    fn correction_and_withdrawal_lines_between_title_and_lead() {
+        let p = parse_ok(MARKED);
+        let a = &p.article;
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+        // The latest correction wins, whatever the order of the lines.
+        assert_eq!(
+            a.updated.as_ref().map(timestamp::rfc3339).as_deref(),
+            Some("2020-05-12T08:15:00+07:00")
+        );
+        let w = a.withdrawn.as_ref().unwrap();
+        assert_eq!(timestamp::rfc3339(&w.at), "2020-05-13T10:00:00+07:00");
+        assert_eq!(w.reason.as_deref(), Some("Sai số liệu - đã đính chính"));
+        // Under the lead the same words are body text.
+        assert_eq!(a.summary, "Đoạn dẫn.");
+        assert_eq!(
+            a.paragraphs,
+            ["Cập nhật: 14/05/2020 09:00", "Gỡ bỏ: 15/05/2020"]
+        );
+        // They are header fields: the head parse has them too.
+        let head = parse_raw(MARKED, &src("a/b"), Depth::Head).unwrap();
+        assert_eq!(head.article.updated, a.updated);
+        assert_eq!(head.article.withdrawn, a.withdrawn);
+    }
+
+    #[test]
+    fn the_lines_may_come_before_the_date_line_and_without_one() {
+        let a = parse_ok("Tiêu đề\nGỡ bỏ: 13/05/2020\n10/05/2020 15:33\nDẫn.\n").article;
+        assert_eq!(
+            timestamp::rfc3339(&a.published),
+            "2020-05-10T15:33:00+07:00"
+        );
+        let w = a.withdrawn.unwrap();
+        assert_eq!(timestamp::rfc3339(&w.at), "2020-05-13T00:00:00+07:00");
+        assert_eq!(w.reason, None);
+        assert_eq!(a.summary, "Dẫn.");
+        // Without a date line (the capture clock is the publication time).
+        let p =
+            parse_ok("09:00 ICT Thứ tư, 12/08/2020\nTiêu đề\nCập nhật: 13/08/2020 10:00\nDẫn.\n");
+        assert_eq!(
+            p.article
+                .updated
+                .as_ref()
+                .map(timestamp::rfc3339)
+                .as_deref(),
+            Some("2020-08-13T10:00:00+07:00")
+        );
+        assert_eq!(p.article.summary, "Dẫn.");
+    }
+
+    #[test]
+    fn bad_correction_and_withdrawal_lines_are_warnings_never_rejections() {
+        let text = "Trang nhất » Tin\nTiêu đề\n10/05/2020 15:33\nCập nhật: hôm qua\nCập nhật: 09/05/2020\n\
+                    Gỡ bỏ: sắp tới - vì sao\nCập nhật: 11/05/2020\nDẫn.\n";
+        let p = parse_ok(text);
+        let shown: Vec<String> = p.warnings.iter().map(ToString::to_string).collect();
+        assert_eq!(shown.len(), 3, "{shown:#?}");
+        assert!(
+            shown[0].starts_with(
+                "line 4: \"Cập nhật:\" line without a date bantin reads (\"hôm qua\")"
+            ),
+            "{shown:#?}"
+        );
+        assert!(
+            shown[2].starts_with("line 6: \"Gỡ bỏ:\" line without a date"),
+            "{shown:#?}"
+        );
+        assert!(
+            shown[1].starts_with(
+                "line 5: correction dated 2020-05-09T00:00:00+07:00 is before the publication date"
+            ),
+            "{shown:#?}"
+        );
+        assert_eq!(
+            p.article
+                .updated
+                .as_ref()
+                .map(timestamp::rfc3339)
+                .as_deref(),
+            Some("2020-05-11T00:00:00+07:00")
+        );
+        assert_eq!(p.article.withdrawn, None);
+        assert_eq!(p.article.summary, "Dẫn.");
+    }
+
+    #[test]
+    fn a_long_reason_is_cut() {
+        let text = format!(
+            "Trang nhất » Tin\nTiêu đề\n10/05/2020 15:33\nGỡ bỏ: 11/05/2020 - {}\nDẫn.\n",
+            "lý do rất dài ".repeat(100)
+        );
+        let p = parse_ok(&text);
+        let reason = p.article.withdrawn.unwrap().reason.unwrap();
+        assert!(
+            reason.len() <= limits::REASON && reason.ends_with('…'),
+            "{reason}"
+        );
+        assert_eq!(p.warnings.len(), 1);
+        assert_eq!(p.warnings[0].line, Some(4));
     }
 }

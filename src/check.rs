@@ -33,10 +33,18 @@ struct ArticleReport<'a> {
     tags: &'a [String],
     published: String,
     captured: Option<String>,
+    updated: Option<String>,
+    withdrawn: Option<WithdrawnReport<'a>>,
     author: Option<&'a str>,
     source: Option<&'a str>,
     summary: &'a str,
     paragraphs: &'a [String],
+}
+
+#[derive(Serialize)]
+struct WithdrawnReport<'a> {
+    at: String,
+    reason: Option<&'a str>,
 }
 
 impl<'a> ArticleReport<'a> {
@@ -48,12 +56,32 @@ impl<'a> ArticleReport<'a> {
             tags: &a.tags,
             published: rfc3339(&a.published),
             captured: a.captured.as_ref().map(rfc3339),
+            updated: a.updated.as_ref().map(rfc3339),
+            withdrawn: a.withdrawn.as_ref().map(|w| WithdrawnReport {
+                at: rfc3339(&w.at),
+                reason: w.reason.as_deref(),
+            }),
             author: a.author.as_deref(),
             source: a.source.as_deref(),
             summary: &a.summary,
             paragraphs: &a.paragraphs,
         }
     }
+}
+
+/// The correction and withdrawal of an article, one line each, so an editor sees
+/// how the lines were read.
+fn marks(out: &mut dyn Write, shown: &str, a: &Article) -> std::io::Result<()> {
+    if let Some(at) = &a.updated {
+        writeln!(out, "  updated: {shown}: {}", rfc3339(at))?;
+    }
+    if let Some(w) = &a.withdrawn {
+        match &w.reason {
+            Some(r) => writeln!(out, "  withdrawn: {shown}: {} - {r}", rfc3339(&w.at))?,
+            None => writeln!(out, "  withdrawn: {shown}: {}", rfc3339(&w.at))?,
+        }
+    }
+    Ok(())
 }
 
 /// Totals of a check run.
@@ -164,6 +192,9 @@ pub fn run(
                 match &error {
                     None => writeln!(out, "OK      {shown}")?,
                     Some(e) => writeln!(out, "ERROR   {shown}: {e}")?,
+                }
+                if let Some(a) = article {
+                    marks(out, &shown, a)?;
                 }
                 for w in warnings {
                     writeln!(out, "  warning: {shown}: {w}")?;

@@ -68,6 +68,52 @@ pub struct RawConfig {
     pub watch: WatchConfig,
     /// What the daemon remembers across restarts.
     pub state: StateConfig,
+    /// WebSub hubs told of every feed change.
+    pub websub: WebsubConfig,
+    /// Archived feeds (RFC 5005 §4).
+    pub archives: ArchivesConfig,
+}
+
+/// `[archives]`: the month-by-month archived feeds (RFC 5005 §4), rendered on
+/// demand into a bounded cache.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ArchivesConfig {
+    /// `Cache-Control: public, max-age=N` of an archive, in seconds.
+    pub max_age: u32,
+    /// The most bytes of rendered archives kept in memory (each counts twice its
+    /// size, for its compressed forms); 0 keeps none.
+    pub cache_bytes: usize,
+}
+
+impl Default for ArchivesConfig {
+    fn default() -> Self {
+        ArchivesConfig {
+            max_age: 86_400,
+            cache_bytes: DEFAULT_ARCHIVE_CACHE_BYTES,
+        }
+    }
+}
+
+/// The default `[archives] cache_bytes`: 64 MiB.
+pub const DEFAULT_ARCHIVE_CACHE_BYTES: usize = 64 * 1024 * 1024;
+
+/// The longest `[archives] max_age`: a year (RFC 9111 §5.2.2.1 lets caches
+/// treat more as a year anyway).
+const MAX_ARCHIVE_AGE: u32 = 31_536_000;
+
+impl ArchivesConfig {
+    /// Whether `[archives]` can be used.
+    fn check(&self, e: &Errors<'_>) -> Result<(), ConfigError> {
+        if self.max_age > MAX_ARCHIVE_AGE {
+            return Err(e.bad(
+                "archives.max_age",
+                &self.max_age,
+                "must be between 0 and 31536000 seconds (a year)",
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// `[state]`: where the daemon keeps what it remembers across restarts (each
@@ -79,6 +125,32 @@ pub struct StateConfig {
     /// folder. Unset: `$STATE_DIRECTORY` (systemd's `StateDirectory=`), else
     /// `.bantin-state` next to the config file.
     pub dir: Option<PathBuf>,
+}
+
+/// `[websub]`: the WebSub hubs (W3C Recommendation) that bantin tells of
+/// every changed feed, so subscribers get it pushed instead of polling.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebsubConfig {
+    /// The hubs' URLs (http or https); empty turns WebSub off.
+    pub hubs: Vec<String>,
+    /// How many times one ping is tried before it is given up.
+    pub max_attempts: u32,
+    /// The most pings waiting to be sent; past it the oldest is dropped.
+    pub queue_size: usize,
+    /// Seconds a hub gets to accept a connection, and again to answer a ping.
+    pub timeout_secs: u64,
+}
+
+impl Default for WebsubConfig {
+    fn default() -> Self {
+        WebsubConfig {
+            hubs: Vec::new(),
+            max_attempts: 8,
+            queue_size: 1000,
+            timeout_secs: 10,
+        }
+    }
 }
 
 /// The state folder when neither `[state] dir` nor `$STATE_DIRECTORY` names one,
@@ -195,6 +267,8 @@ impl Default for RawConfig {
             http: HttpConfig::default(),
             watch: WatchConfig::default(),
             state: StateConfig::default(),
+            websub: WebsubConfig::default(),
+            archives: ArchivesConfig::default(),
         }
     }
 }
@@ -271,6 +345,10 @@ pub struct Config {
     pub watch: WatchConfig,
     /// The state folder, absolute (see [`StateConfig`]).
     pub state_dir: PathBuf,
+    /// `[websub]`, with every hub URL in its normalized form.
+    pub websub: WebsubConfig,
+    /// `[archives]`.
+    pub archives: ArchivesConfig,
 }
 
 impl Config {
@@ -315,6 +393,8 @@ impl Config {
             state: StateConfig {
                 dir: Some(self.state_dir.clone()),
             },
+            websub: self.websub.clone(),
+            archives: self.archives.clone(),
         };
         toml::to_string(&raw).unwrap_or_else(|e| format!("# cannot show the configuration: {e}\n"))
     }
@@ -349,6 +429,8 @@ impl RawConfig {
         let site = self.site.validated(&e)?;
         self.feeds.check(&e)?;
         self.http.check(&e)?;
+        let websub = self.websub.validated(&e)?;
+        self.archives.check(&e)?;
         if self.watch.reconcile_secs == 0 {
             return Err(e.bad("watch.reconcile_secs", &0, "must be at least 1"));
         }
@@ -388,6 +470,8 @@ impl RawConfig {
             http: self.http,
             watch: self.watch,
             state_dir,
+            websub,
+            archives: self.archives,
         })
     }
 }
@@ -525,6 +609,50 @@ impl HttpConfig {
     }
 }
 
+impl WebsubConfig {
+    /// `[websub]`, checked, with each hub URL normalized (as it is then sent
+    /// in `Link` headers and documents, and posted to).
+    fn validated(mut self, e: &Errors<'_>) -> Result<WebsubConfig, ConfigError> {
+        for hub in &mut self.hubs {
+            let url = url::Url::parse(hub)
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+            // The client posts to an `http::Uri`, and `Link` headers carry it as is.
+            let Some(url) = url.filter(|u| http::Uri::try_from(u.as_str()).is_ok()) else {
+                return Err(e.bad(
+                    "websub.hubs",
+                    hub,
+                    "every hub in [websub] hubs must be an absolute http:// or https:// URL, \
+                     e.g. \"https://pubsubhubbub.appspot.com/\"; use [] to turn WebSub off",
+                ));
+            };
+            *hub = url.as_str().to_owned();
+        }
+        if self.max_attempts == 0 || self.max_attempts > 30 {
+            return Err(e.bad(
+                "websub.max_attempts",
+                &self.max_attempts,
+                "must be between 1 and 30 (the default is 8)",
+            ));
+        }
+        if self.queue_size == 0 {
+            return Err(e.bad(
+                "websub.queue_size",
+                &0,
+                "must be at least 1 (the default is 1000)",
+            ));
+        }
+        if !(1..=MAX_TIMEOUT_SECS).contains(&self.timeout_secs) {
+            return Err(e.bad(
+                "websub.timeout_secs",
+                &self.timeout_secs,
+                "must be between 1 and 86400 seconds",
+            ));
+        }
+        Ok(self)
+    }
+}
+
 /// The longest `[http]` timeout accepted: a day. Longer is a typo, and deadlines
 /// computed from it must not overflow.
 const MAX_TIMEOUT_SECS: u64 = 86_400;
@@ -558,6 +686,8 @@ mod tests {
         assert_eq!(c.feeds.items, 50);
         assert_eq!(c.feeds.max_item_bytes, 256 * 1024);
         assert_eq!(c.max_file_size, 4 * 1024 * 1024);
+        assert_eq!(c.archives.max_age, 86_400);
+        assert_eq!(c.archives.cache_bytes, 64 * 1024 * 1024);
         assert_eq!(c.store, std::env::current_dir().unwrap().join("feeds"));
     }
 
@@ -613,6 +743,13 @@ mod tests {
                 "[http]\nmax_connections_per_client = -1",
                 "max_connections_per_client",
             ),
+            ("[websub]\nhubs = [\"ftp://x\"]", "[websub] hubs"),
+            ("[websub]\nhubs = [\"hub.example\"]", "[websub] hubs"),
+            ("[websub]\nmax_attempts = 0", "websub.max_attempts"),
+            ("[websub]\nqueue_size = 0", "websub.queue_size"),
+            ("[websub]\ntimeout_secs = 0", "websub.timeout_secs"),
+            ("[archives]\nmax_age = 40000000", "archives.max_age"),
+            ("[archives]\ncache_bytes = -1", "cache_bytes"),
         ] {
             let msg = Config::from_toml(toml, None).unwrap_err().to_string();
             assert!(msg.contains(key), "{toml}: {msg}");
@@ -653,6 +790,21 @@ mod tests {
         assert_eq!(c.items_for(Some("tin-tuc")), 5);
         assert_eq!(c.items_for(Some("khac")), 50);
         assert_eq!(c.items_for(None), 50);
+    }
+
+    #[test]
+    fn websub_is_off_by_default_and_hub_urls_are_normalized() {
+        let c = Config::from_toml("", None).unwrap();
+        assert!(c.websub.hubs.is_empty());
+        let c = Config::from_toml(
+            "[websub]\nhubs = [\"HTTPS://Hub.Example\", \"http://127.0.0.1:9/hub\"]",
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            c.websub.hubs,
+            ["https://hub.example/", "http://127.0.0.1:9/hub"]
+        );
     }
 
     #[test]

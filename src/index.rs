@@ -14,6 +14,7 @@
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::Bound;
 
 use imbl::{OrdMap, OrdSet};
 use rayon::slice::ParallelSliceMut;
@@ -21,6 +22,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::article::Article;
+use crate::taxonomy::{Kind, Taxonomy};
 
 /// One article in the index, with the file facts served in HTTP validators.
 ///
@@ -128,6 +130,10 @@ pub struct Index {
     /// Case-folded path prefix → slug.
     slug_of: BTreeMap<Vec<String>, String>,
     spellings: Spellings,
+    /// Every tag (`Từ khóa`), with its articles.
+    tags: Taxonomy,
+    /// Every author (`Tác giả`), with their articles.
+    authors: Taxonomy,
 }
 
 /// ASCII-folds one category name into a URL segment.
@@ -264,6 +270,8 @@ impl Index {
         }
         all.par_sort_unstable();
         Index {
+            tags: Taxonomy::new(Kind::Tag, &entries),
+            authors: Taxonomy::new(Kind::Author, &entries),
             all: all.into_iter().collect(),
             categories,
             slug_of,
@@ -305,6 +313,10 @@ impl Index {
                 next.add_member(new);
             }
         }
+        next.tags = self.tags.updated(Kind::Tag, &self.entries, &entries, ids);
+        next.authors = self
+            .authors
+            .updated(Kind::Author, &self.entries, &entries, ids);
         next.entries = entries;
         next
     }
@@ -394,19 +406,64 @@ impl Index {
         out
     }
 
+    /// The sort keys of a category's articles (`None`: of all), newest first;
+    /// `None` for an unknown category.
+    pub fn keys(&self, slug: Option<&str>) -> Option<&OrdSet<SortKey>> {
+        match slug {
+            None => Some(&self.all),
+            Some(s) => self.categories.get(s).map(|c| &c.members),
+        }
+    }
+
     /// The newest `n` articles of a category (`None`: of all), newest first, ties by id.
     pub fn select(&self, slug: Option<&str>, n: usize) -> Vec<Entry> {
-        let keys = match slug {
-            None => &self.all,
-            Some(s) => match self.categories.get(s) {
-                Some(c) => &c.members,
-                None => return Vec::new(),
-            },
+        let Some(keys) = self.keys(slug) else {
+            return Vec::new();
         };
         keys.iter()
             .take(n)
             .filter_map(|(_, id)| self.entries.get(&**id).cloned())
             .collect()
+    }
+
+    /// The tags or the authors.
+    pub fn taxonomy(&self, kind: Kind) -> &Taxonomy {
+        match kind {
+            Kind::Tag => &self.tags,
+            Kind::Author => &self.authors,
+        }
+    }
+
+    /// The newest `n` articles of a tag or author, newest first, ties by id.
+    pub fn select_term(&self, kind: Kind, slug: &str, n: usize) -> Vec<Entry> {
+        let Some(term) = self.taxonomy(kind).get(slug) else {
+            return Vec::new();
+        };
+        term.members
+            .iter()
+            .take(n)
+            .filter_map(|(_, id)| self.entries.get(&**id).cloned())
+            .collect()
+    }
+
+    /// The articles filed just before and just after `id` in its own category
+    /// (its breadcrumb's leaf), as `(older, newer)`.
+    pub fn around(&self, id: &str) -> (Option<&Entry>, Option<&Entry>) {
+        let (Some(slug), Some(e)) = (self.category_of(id), self.entries.get(id)) else {
+            return (None, None);
+        };
+        let Some(cat) = self.categories.get(slug) else {
+            return (None, None);
+        };
+        let key = sort_key(&e.article);
+        // Keys run newest first: after `key` is older, before it newer.
+        let older = cat
+            .members
+            .range::<_, SortKey>((Bound::Excluded(&key), Bound::Unbounded))
+            .next();
+        let newer = cat.members.range::<_, SortKey>(..&key).next_back();
+        let get = |k: Option<&SortKey>| k.and_then(|(_, id)| self.entries.get(&**id));
+        (get(older), get(newer))
     }
 
     /// Top-level category slugs, sorted.
@@ -435,6 +492,8 @@ mod tests {
             author: None,
             source: None,
             tags: vec![],
+            updated: None,
+            withdrawn: None,
         };
         (id.into(), Entry::full(Arc::new(article), None))
     }

@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::Parser;
 
+use bantin::cli::{Cli, Command, ConfigCommand, ServeArgs};
 use bantin::config::{Config, ConfigError};
 
 /// jemalloc hands freed memory back to the system and fragments less than
@@ -20,67 +21,6 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 /// Exit code for a bad configuration (sysexits.h EX_USAGE); systemd does not restart on it.
 const EXIT_CONFIG: u8 = 64;
-
-#[derive(Parser)]
-#[command(
-    name = "bantin",
-    version,
-    about = "Serve a store of Vietnamese news articles as RSS, Atom and JSON Feed"
-)]
-struct Cli {
-    #[command(subcommand)]
-    command: Option<Command>,
-    #[command(flatten)]
-    serve: ServeArgs,
-}
-
-#[derive(clap::Args, Clone, Default)]
-struct ServeArgs {
-    /// The configuration file [default: ./config.toml if present]
-    #[arg(long, global = true, env = "BANTIN_CONFIG")]
-    config: Option<PathBuf>,
-    /// The article store (overrides `store` in the config)
-    #[arg(long)]
-    store: Option<PathBuf>,
-    /// The address to listen on (overrides `listen` in the config)
-    #[arg(long)]
-    listen: Option<String>,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Run the daemon (the default)
-    Serve(ServeArgs),
-    /// Show how each file parses
-    Check {
-        /// One JSON object per file and line
-        #[arg(long)]
-        json: bool,
-        /// Files or folders (recursive)
-        #[arg(required = true)]
-        paths: Vec<PathBuf>,
-    },
-    /// Write every feed, the OPML list and the front page into a folder
-    Build {
-        /// The folder to write into (not inside the store)
-        #[arg(long)]
-        out: PathBuf,
-        /// The article store (overrides `store` in the config)
-        #[arg(long)]
-        store: Option<PathBuf>,
-    },
-    /// Configuration commands
-    Config {
-        #[command(subcommand)]
-        command: ConfigCommand,
-    },
-}
-
-#[derive(Subcommand)]
-enum ConfigCommand {
-    /// Validate the configuration and print it with defaults filled in
-    Check,
-}
 
 /// Why the command failed, and so its exit code.
 enum Failure {
@@ -148,8 +88,9 @@ fn try_main(cli: Cli) -> Result<(), Failure> {
             let cfg = resolve_config(config.as_deref(), store, None).map_err(Failure::Config)?;
             let b = bantin::static_site::build(&cfg, &out).map_err(Failure::Command)?;
             println!(
-                "wrote {} feeds and feeds.opml to {}: {} articles, {} files rejected",
+                "wrote {} feeds and {} pages to {}: {} articles, {} files rejected",
                 b.feeds,
+                b.pages,
                 out.display(),
                 b.articles,
                 b.rejected

@@ -20,6 +20,7 @@ pub use crate::site::Scope;
 use crate::site::{Compressor, RenderError, Site, Validators};
 use crate::state::StateFile;
 use crate::systemd;
+use crate::websub::{self, Links, Pinger};
 
 /// What the server answers from: one rendered site and the config it was rendered with.
 #[derive(Debug)]
@@ -32,6 +33,8 @@ pub struct Snapshot {
     pub rejected: usize,
     /// `Cache-Control` for every cacheable response, from `[http] cache_max_age`.
     pub cache_control: HeaderValue,
+    /// The WebSub `Link` header of every feed (none when no hub is configured).
+    pub links: Links,
 }
 
 impl Snapshot {
@@ -40,11 +43,13 @@ impl Snapshot {
         let cache_control =
             HeaderValue::from_str(&format!("public, max-age={}", config.http.cache_max_age))
                 .expect("a number after ASCII text is a valid header value");
+        let links = Links::new(&config, &site);
         Snapshot {
             site,
             config,
             rejected,
             cache_control,
+            links,
         }
     }
 
@@ -91,6 +96,8 @@ pub struct Publisher {
     /// A std mutex: only the watch thread (and start-up, before it runs) saves,
     /// never across an `.await`.
     state: Mutex<StateFile>,
+    /// Tells WebSub hubs which feeds each served change touched.
+    pinger: Option<Pinger>,
 }
 
 impl Publisher {
@@ -108,12 +115,18 @@ impl Publisher {
             published,
             compressor,
             state: Mutex::new(state),
+            pinger: None,
         }
     }
 
     /// The configuration snapshots are rendered with.
     pub fn config(&self) -> &Arc<Config> {
         &self.cfg
+    }
+
+    /// Tells the hubs of `[websub]` about every change served from now on.
+    pub fn set_pinger(&mut self, pinger: Pinger) {
+        self.pinger = Some(pinger);
     }
 
     /// Renders with `cfg` from now on (the caller then publishes [`Scope::Everything`]).
@@ -130,12 +143,18 @@ impl Publisher {
             .save(site.validators());
         self.compressor.queue(&site);
         let rejected = catalog.rejected_count();
-        let snapshot = Snapshot::new(site, self.cfg.clone(), rejected);
+        let snapshot = Arc::new(Snapshot::new(site, self.cfg.clone(), rejected));
         metrics::gauge!("bantin_articles_indexed").set(catalog.entries.len() as f64);
         metrics::gauge!("bantin_files_rejected").set(rejected as f64);
         metrics::gauge!("bantin_last_store_change_timestamp_seconds").set(unix_now());
         systemd::status(&snapshot.status_line());
-        self.published.store(Some(Arc::new(snapshot)));
+        let previous = self.published.swap(Some(snapshot.clone()));
+        // Only now, with the change served: a hub fetches the feed as soon as it is told.
+        if let (Some(pinger), Some(previous)) = (&self.pinger, previous) {
+            let changed =
+                websub::changed_feeds(&previous.site, &snapshot.site, &self.cfg.site.base_url);
+            pinger.publish(&self.cfg.websub, &changed);
+        }
     }
 
     /// Serves the current site again with `catalog`'s count of rejected files

@@ -1,13 +1,29 @@
 //! `bantin build`: every resource the daemon serves, written out as static files
 //! at the paths it serves them from.
+//!
+//! A page at a path without an extension (`/categories/kinh-te`) is written as
+//! `categories/kinh-te/index.html`: every static server (nginx,
+//! `python3 -m http.server`) answers the bare path with a redirect to the
+//! folder and the folder with its `index.html`, served as `text/html`, and a
+//! category's page and its subcategories' folders can live side by side.
+//! Feeds and OPML lists keep their own names. `404.html` is the not-found page
+//! (nginx: `error_page 404 /404.html;`). A withdrawn article's page is the
+//! notice the daemon answers with 410; a static server sends it with 200, as
+//! nothing in a file says it is gone.
 
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context;
 
 use crate::app::{self, Loaded};
 use crate::config::Config;
-use crate::render::Format;
+use rayon::prelude::*;
+
+use crate::index::Entry;
+use crate::render::{sitemap, Format};
+use crate::site::archive::Hydrate;
+use crate::site::pages;
 use crate::site::Resource;
 
 /// What `bantin build` wrote.
@@ -17,6 +33,9 @@ pub struct Built {
     pub feeds: usize,
     /// Articles in the store.
     pub articles: usize,
+    /// Pages written (articles, categories, months, tags, authors, subscribe
+    /// pages, the front and error pages).
+    pub pages: usize,
     /// Files rejected.
     pub rejected: usize,
 }
@@ -39,30 +58,96 @@ pub fn build(cfg: &Config, out: &Path) -> anyhow::Result<Built> {
     }
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let Loaded { catalog, site } = app::load(cfg)?;
+    let site = Arc::new(site);
     let mut feeds = 0;
+    let mut pages = 0;
     for path in site.paths() {
         let resource = &site.resources[path];
-        let rel = if path == "/" {
-            "index.html"
-        } else {
-            path.trim_start_matches('/')
-        };
-        let file = out.join(rel);
-        if let Some(dir) = file.parent() {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
-        }
-        std::fs::write(&file, &resource.identity.bytes)
-            .with_context(|| format!("cannot write {}", file.display()))?;
+        write(out, path, resource.content_type, &resource.identity.bytes)?;
         if is_feed(resource) {
             feeds += 1;
+        } else {
+            pages += 1;
         }
     }
+    let index = &site.index;
+    let hydrate = |e: &Entry| {
+        site.body(&e.article.id, &e.article)
+            .or_else(|| crate::catalog::hydrate(e, cfg.max_file_size, cfg.tz))
+    };
+    let articles: Vec<_> = index.entries().values().collect();
+    articles.par_iter().try_for_each(|e| {
+        // A withdrawn article's page is the notice the daemon sends with 410;
+        // a static server sends it with 200 (see the module docs).
+        let page = match &e.article.withdrawn {
+            Some(w) => crate::render::html::errors::gone_page(&cfg.site, &e.article, w),
+            None => {
+                let full = hydrate(e).unwrap_or_else(|| e.article.clone());
+                pages::article_page(cfg, index, &full)
+            }
+        };
+        write(out, &format!("/articles/{}", e.article.id), HTML, &page)
+    })?;
+    pages += articles.len();
+    let shared = Arc::new(cfg.clone());
+    let rendered = pages::paths(index, cfg.tz)
+        .par_iter()
+        .map(|path| {
+            let site = site.clone();
+            let (cap, tz) = (cfg.max_file_size, cfg.tz);
+            let hydrate: Hydrate = Box::new(move |e: &Entry| {
+                site.body(&e.article.id, &e.article)
+                    .or_else(|| crate::catalog::hydrate(e, cap, tz))
+            });
+            let prepared = pages::prepare(&shared, index, path, hydrate)
+                .with_context(|| format!("{path} is listed but does not resolve"))?;
+            let content_type = prepared.content_type;
+            let (made, _) = prepared.resource(std::time::UNIX_EPOCH)?;
+            write(out, path, content_type, &made.identity.bytes)?;
+            Ok(is_feed_type(content_type))
+        })
+        .collect::<anyhow::Result<Vec<bool>>>()?;
+    feeds += rendered.iter().filter(|f| **f).count();
+    pages += rendered.iter().filter(|f| !**f).count();
+    // The month sitemaps the daemon renders on request.
+    for path in sitemap::on_demand_paths(index, cfg.tz) {
+        let bytes = sitemap::on_demand(&cfg.site, index, &path, cfg.tz)
+            .with_context(|| format!("the sitemap {path} is listed but renders nothing"))?;
+        write(out, &path, sitemap::CONTENT_TYPE, &bytes)?;
+    }
+    let not_found = crate::render::html::errors::not_found_page(&cfg.site);
+    std::fs::write(out.join("404.html"), not_found)
+        .with_context(|| format!("cannot write {}", out.join("404.html").display()))?;
+    pages += 1;
     Ok(Built {
         feeds,
         articles: catalog.entries.len(),
+        pages,
         rejected: catalog.rejected_count(),
     })
+}
+
+const HTML: &str = "text/html; charset=utf-8";
+
+/// Writes the bytes served at the site path `path` (unescaped) where a static
+/// server finds them: `index.html` in a folder of that name for an HTML page
+/// (the front page is `index.html`), else the file at that path.
+fn write(out: &Path, path: &str, content_type: &str, bytes: &[u8]) -> anyhow::Result<()> {
+    let rel = Path::new(path.trim_start_matches('/'));
+    // Ids and slugs come from the store's own relative paths; refuse anything
+    // that could step outside `out` all the same.
+    if !rel.components().all(|c| matches!(c, Component::Normal(_))) {
+        anyhow::bail!("refusing to write {path:?}: not a plain relative path");
+    }
+    let file = if content_type == HTML {
+        out.join(rel).join("index.html")
+    } else {
+        out.join(rel)
+    };
+    if let Some(dir) = file.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    std::fs::write(&file, bytes).with_context(|| format!("cannot write {}", file.display()))
 }
 
 /// `path` as an absolute path with symlinks and `..` resolved, even when its last
@@ -89,7 +174,10 @@ fn resolve(path: &Path) -> std::io::Result<PathBuf> {
 
 /// Whether `resource` is a feed (in any format), not a page or the OPML list.
 fn is_feed(resource: &Resource) -> bool {
-    Format::ALL
-        .iter()
-        .any(|f| f.content_type() == resource.content_type)
+    is_feed_type(resource.content_type)
+}
+
+/// Whether `content_type` is a feed format's.
+fn is_feed_type(content_type: &str) -> bool {
+    Format::ALL.iter().any(|f| f.content_type() == content_type)
 }

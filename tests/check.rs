@@ -151,10 +151,12 @@ fn every_fixture_has_its_documented_outcome() {
 
     // Every candidate is reported exactly once; nothing under ignored/ is.
     let expected_paths = [
+        "bad-marks.txt",
         "binary.bin.txt",
         "boilerplate.txt",
         "bom.txt",
         "control-chars.txt",
+        "corrected.txt",
         "cr-only.txt",
         "crlf.txt",
         "date-forms/dash.txt",
@@ -184,6 +186,7 @@ fn every_fixture_has_its_documented_outcome() {
         "weekday-mismatch.txt",
         "whitespace-only.txt",
         "windows-1258.txt",
+        "withdrawn.txt",
     ];
     assert_eq!(
         r.keys().map(String::as_str).collect::<Vec<_>>(),
@@ -505,6 +508,51 @@ fn ignored_files_produce_no_line() {
 }
 
 #[test]
+fn correction_and_withdrawal_fixtures() {
+    let (_, r) = fixture_reports();
+    let c = &r["corrected.txt"];
+    assert_ok_no_warnings("corrected.txt", c);
+    assert_default_article("corrected.txt", c, DEFAULT_PUBLISHED);
+    let a = &c["article"];
+    assert_eq!(s(&a["updated"]), "2020-05-11T17:45:00+07:00");
+    assert!(a["withdrawn"].is_null());
+    assert!(s(&a["paragraphs"][0]).starts_with("Cập nhật: tổng mức đầu tư"));
+
+    let w = &r["withdrawn.txt"];
+    assert_ok_no_warnings("withdrawn.txt", w);
+    assert_default_article("withdrawn.txt", w, DEFAULT_PUBLISHED);
+    let a = &w["article"];
+    assert!(a["updated"].is_null());
+    assert_eq!(s(&a["withdrawn"]["at"]), "2020-05-12T09:30:00+07:00");
+    assert_eq!(
+        s(&a["withdrawn"]["reason"]),
+        "Thông tin sai - sự kiện đã hoãn sang tháng 11"
+    );
+    assert!(s(&a["paragraphs"][0]).starts_with("Gỡ bỏ: những rào cản"));
+
+    let b = &r["bad-marks.txt"];
+    assert_eq!(b["ok"], true, "{b}");
+    assert_default_article("bad-marks.txt", b, DEFAULT_PUBLISHED);
+    let w = warnings(b);
+    assert_eq!(w.len(), 3, "{w:?}");
+    assert!(
+        w[0].starts_with("line 8: \"Cập nhật:\" line without a date"),
+        "{w:?}"
+    );
+    assert!(
+        w[1].starts_with(
+            "line 9: correction dated 2020-05-09T10:00:00+07:00 is before the publication date"
+        ),
+        "{w:?}"
+    );
+    assert!(
+        w[2].starts_with("line 10: \"Gỡ bỏ:\" line without a date"),
+        "{w:?}"
+    );
+    assert!(b["article"]["updated"].is_null() && b["article"]["withdrawn"].is_null());
+}
+
+#[test]
 fn one_rejected_file_makes_the_exit_code_1() {
     let (code, lines) = check_json(None, &[&fixtures().join("bom.txt")]);
     assert_eq!((code, lines.len()), (0, 1));
@@ -522,7 +570,7 @@ fn human_output_and_summary_line() {
     let ok = reports.values().filter(|r| r["ok"] == true).count();
     let rejected = reports.len() - ok;
     let warned: usize = reports.values().map(|r| warnings(r).len()).sum();
-    assert_eq!((ok, rejected, warned), (29, 4, 13));
+    assert_eq!((ok, rejected, warned), (32, 4, 16));
 
     let out = bantin(["check".as_ref(), fixtures().as_os_str()]);
     assert_eq!(out.status.code(), Some(1));
@@ -530,7 +578,7 @@ fn human_output_and_summary_line() {
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(
         *lines.last().unwrap(),
-        "33 files: 29 ok, 4 rejected, 13 warnings"
+        "36 files: 32 ok, 4 rejected, 16 warnings"
     );
     let root = fixtures();
     let empty = root.join("empty.txt");
@@ -549,7 +597,30 @@ fn human_output_and_summary_line() {
             .iter()
             .filter(|l| l.starts_with("  warning: "))
             .count(),
-        13
+        16
+    );
+    // How the correction and withdrawal lines were read.
+    let corrected = root.join("corrected.txt");
+    assert!(
+        lines.contains(
+            &format!(
+                "  updated: {}: 2020-05-11T17:45:00+07:00",
+                corrected.display()
+            )
+            .as_str()
+        ),
+        "{stdout}"
+    );
+    let withdrawn = root.join("withdrawn.txt");
+    assert!(
+        lines.contains(
+            &format!(
+                "  withdrawn: {}: 2020-05-12T09:30:00+07:00 - Thông tin sai - sự kiện đã hoãn sang tháng 11",
+                withdrawn.display()
+            )
+            .as_str()
+        ),
+        "{stdout}"
     );
 
     let out = bantin(["check".as_ref(), repo().join("feeds").as_os_str()]);

@@ -183,3 +183,15 @@ fn a_syntax_error_shows_its_line() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_hub_that_is_not_http_is_refused_naming_the_key() {
+    let (code, stderr, path) =
+        config_check("[websub]\nhubs = [\"https://hub.example/\", \"ftp://x\"]\n");
+    assert_eq!(code, Some(64), "{stderr}");
+    let line = problem_line(&stderr, &path, 2);
+    assert!(
+        line.contains("[websub] hubs") && line.contains("ftp://x"),
+        "{stderr}"
+    );
+}

@@ -31,6 +31,9 @@ struct Article {
     id: String,
     title: String,
     categories: Vec<String>,
+    /// Keywords and author, as `check` reports them.
+    tags: Vec<String>,
+    author: Option<String>,
     published: DateTime<FixedOffset>,
     /// RFC 3339, exactly as reported.
     published_str: String,
@@ -74,6 +77,13 @@ fn check(store: &Path) -> (Vec<Article>, usize) {
                 .iter()
                 .map(|c| c.as_str().unwrap().to_owned())
                 .collect(),
+            tags: a["tags"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c.as_str().unwrap().to_owned())
+                .collect(),
+            author: a["author"].as_str().map(str::to_owned),
             published: DateTime::parse_from_rfc3339(&published_str).unwrap(),
             published_str,
         });
@@ -302,6 +312,32 @@ fn expected_items<'a>(stem: &str, title: &str, articles: &'a [Article]) -> Vec<&
     let mut items: Vec<&Article> = if stem == "feed" {
         assert_eq!(title, SITE_TITLE);
         articles.iter().collect()
+    } else if let Some(kind) = ["tags/", "authors/"]
+        .into_iter()
+        .find(|k| stem.starts_with(k))
+    {
+        // "Từ khóa: bão lũ · <site>": the articles carrying that tag (or author),
+        // told apart case-insensitively.
+        let label = if kind == "tags/" {
+            "Từ khóa: "
+        } else {
+            "Tác giả: "
+        };
+        let name = title
+            .strip_prefix(label)
+            .and_then(|t| t.strip_suffix(&format!(" · {SITE_TITLE}")))
+            .unwrap_or_else(|| panic!("{stem}: unexpected title {title}"))
+            .to_lowercase();
+        articles
+            .iter()
+            .filter(|a| {
+                if kind == "tags/" {
+                    a.tags.iter().any(|t| t.to_lowercase() == name)
+                } else {
+                    a.author.as_ref().is_some_and(|t| t.to_lowercase() == name)
+                }
+            })
+            .collect()
     } else {
         assert!(stem.starts_with("feeds/"), "unexpected feed {stem}");
         let path: Vec<String> = title.split(" › ").map(str::to_lowercase).collect();
@@ -547,16 +583,45 @@ fn verify_site(out: &Path, articles: &[Article]) -> usize {
     assert!(tree.contains_key("index.html"));
     let stems: Vec<&str> = tree.keys().filter_map(|f| f.strip_suffix(".rss")).collect();
     assert!(stems.contains(&"feed"), "no feed.rss");
-    // Every feed in all three formats, and nothing else.
+    // Every feed in all three formats, the OPML lists, and pages (each an
+    // `index.html` in its folder, and the 404 page).
     let mut expected_files: BTreeSet<String> = stems
         .iter()
         .flat_map(|s| ["rss", "atom", "json"].map(|ext| format!("{s}.{ext}")))
         .collect();
     expected_files.insert("feeds.opml".into());
-    expected_files.insert("index.html".into());
+    expected_files.insert("tags.opml".into());
+    expected_files.insert("404.html".into());
+    expected_files.extend(
+        tree.keys()
+            .filter(|f| f.ends_with("/index.html") || *f == "index.html")
+            .cloned(),
+    );
+    // What search engines read (checked in detail by tests/sitemaps.rs).
+    for file in [
+        "robots.txt",
+        "sitemap.xml",
+        "news-sitemap.xml",
+        "sitemaps/pages.xml",
+    ] {
+        expected_files.insert(file.into());
+    }
+    for file in tree.keys().filter(|f| f.starts_with("sitemaps/")) {
+        common::assert_well_formed_xml(&tree[file], file);
+        expected_files.insert(file.clone());
+    }
     assert_eq!(
         tree.keys().cloned().collect::<BTreeSet<_>>(),
         expected_files
+    );
+    // Tag and author feeds are checked like category feeds, when there are any.
+    assert_eq!(
+        stems.iter().any(|s| s.starts_with("tags/")),
+        articles.iter().any(|a| !a.tags.is_empty())
+    );
+    assert_eq!(
+        stems.iter().any(|s| s.starts_with("authors/")),
+        articles.iter().any(|a| a.author.is_some())
     );
 
     let mut for_feedparser = Vec::new();
@@ -596,8 +661,19 @@ fn verify_site(out: &Path, articles: &[Article]) -> usize {
     let mut all = Vec::new();
     outlines(opml.one("body"), &mut all);
     let urls: Vec<&str> = all.iter().map(|o| o.attr("xmlUrl").unwrap()).collect();
-    let wanted: BTreeSet<String> = stems.iter().map(|s| format!("{BASE}/{s}.rss")).collect();
-    assert_eq!(urls.len(), stems.len(), "one outline per feed");
+    let categories: Vec<&&str> = stems
+        .iter()
+        .filter(|s| **s == "feed" || s.starts_with("feeds/"))
+        .collect();
+    let wanted: BTreeSet<String> = categories
+        .iter()
+        .map(|s| format!("{BASE}/{s}.rss"))
+        .collect();
+    assert_eq!(
+        urls.len(),
+        categories.len(),
+        "one outline per category feed"
+    );
     assert_eq!(
         urls.iter().map(|u| u.to_string()).collect::<BTreeSet<_>>(),
         wanted
@@ -616,11 +692,14 @@ fn build_and_verify(store: &Path) -> tempfile::TempDir {
     let out = tempfile::tempdir().unwrap();
     let stdout = build(store, out.path());
     let feeds = verify_site(out.path(), &articles);
+    // Every file that is not a feed: the pages and the two OPML lists.
+    let pages = read_tree(out.path()).len() - feeds * 3;
     assert_eq!(
         stdout.trim_end(),
         format!(
-            "wrote {} feeds and feeds.opml to {}: {} articles, {rejected} files rejected",
+            "wrote {} feeds and {} pages to {}: {} articles, {rejected} files rejected",
             feeds * 3,
+            pages,
             out.path().display(),
             articles.len()
         )
@@ -918,4 +997,180 @@ fn build_refuses_an_out_folder_inside_the_store() {
         );
         assert_eq!(snapshot(store.path()), before, "the store changed");
     }
+}
+
+/// Runs feedparser on each file; per file: bozo, and each entry's id and `updated`.
+fn feedparser_updated(files: &[PathBuf]) -> Vec<Value> {
+    const SCRIPT: &str = r#"
+import json, sys
+import feedparser
+out = []
+for p in sys.argv[1:]:
+    d = feedparser.parse(p)
+    out.append({
+        "bozo": bool(d.bozo),
+        "error": repr(d.get("bozo_exception")),
+        "entries": [[e.get("id"), e.get("updated")] for e in d.entries],
+    })
+print(json.dumps(out))
+"#;
+    let result = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(SCRIPT)
+        .args(files)
+        .output()
+        .unwrap();
+    assert!(
+        result.status.success(),
+        "feedparser script failed: {}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    serde_json::from_slice(&result.stdout).unwrap()
+}
+
+#[test]
+fn corrections_and_withdrawals_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let body = ["Thân bài."];
+    write(
+        root,
+        "tin/binh-thuong.txt",
+        article(
+            Some("Tin"),
+            "Bình thường",
+            "10/05/2020 15:33",
+            "Dẫn.",
+            &body,
+        ),
+    );
+    write(
+        root,
+        "tin/dinh-chinh.txt",
+        article(
+            Some("Tin"),
+            "Đính chính",
+            "09/05/2020 08:00\nCập nhật: 11/05/2020 09:30",
+            "Dẫn.",
+            &body,
+        ),
+    );
+    // An id and a reason that need escaping in an attribute and in text.
+    write(
+        root,
+        "tin/gỡ & <bỏ>.txt",
+        article(
+            Some("Tin"),
+            "Rút lại",
+            "08/05/2020 07:00\nGỡ bỏ: 12/05/2020 10:00 - Sai số liệu <nghiêm trọng> & đã xin lỗi",
+            "Dẫn.",
+            &body,
+        ),
+    );
+    let out = tempfile::tempdir().unwrap();
+    build(root, out.path());
+    let gone_tag = format!("{TAG}article/{}", encode_path("tin/gỡ & <bỏ>"));
+    let fixed_tag = format!("{TAG}article/tin/dinh-chinh");
+    let plain_tag = format!("{TAG}article/tin/binh-thuong");
+
+    for stem in ["feed", "feeds/tin"] {
+        // Atom: the correction as the entry's updated, the withdrawal as a tombstone.
+        let file = format!("{stem}.atom");
+        let bytes = std::fs::read(out.path().join(&file)).unwrap();
+        let text = std::str::from_utf8(&bytes).unwrap();
+        let doc = parse_xml(&file, text);
+        assert_eq!(
+            doc.attr("xmlns:at"),
+            Some("http://purl.org/atompub/tombstones/1.0"),
+            "{file}"
+        );
+        let entries: Vec<&El> = doc.all("entry").collect();
+        let ids: Vec<&str> = entries.iter().map(|e| e.text_of("id")).collect();
+        assert_eq!(ids, [plain_tag.as_str(), fixed_tag.as_str()], "{file}");
+        assert_eq!(entries[1].text_of("published"), "2020-05-09T08:00:00+07:00");
+        assert_eq!(entries[1].text_of("updated"), "2020-05-11T09:30:00+07:00");
+        assert_eq!(entries[0].text_of("updated"), "2020-05-10T15:33:00+07:00");
+        let gone = doc.one("at:deleted-entry");
+        assert_eq!(gone.attr("ref"), Some(gone_tag.as_str()), "{file}");
+        assert_eq!(gone.attr("when"), Some("2020-05-12T10:00:00+07:00"));
+        assert_eq!(
+            gone.text_of("at:comment"),
+            "Sai số liệu <nghiêm trọng> & đã xin lỗi"
+        );
+        // The latest change is the withdrawal.
+        assert_eq!(doc.text_of("updated"), "2020-05-12T10:00:00+07:00");
+        let feed = feed_rs::parser::parse(bytes.as_slice()).unwrap();
+        assert_eq!(feed.entries.len(), 2, "{file}: feed-rs");
+        assert_eq!(
+            feed.entries[1].updated.map(|u| u.to_rfc3339()).as_deref(),
+            Some("2020-05-11T02:30:00+00:00")
+        );
+
+        // RSS: the withdrawn item is gone; pubDate stays the publication.
+        let file = format!("{stem}.rss");
+        let bytes = std::fs::read(out.path().join(&file)).unwrap();
+        let doc = parse_xml(&file, std::str::from_utf8(&bytes).unwrap());
+        let ch = doc.one("channel");
+        let links: Vec<&str> = ch.all("item").map(|i| i.text_of("link")).collect();
+        assert_eq!(
+            links,
+            [
+                format!("{BASE}/articles/tin/binh-thuong"),
+                format!("{BASE}/articles/tin/dinh-chinh")
+            ],
+            "{file}"
+        );
+        assert_eq!(
+            ch.all("item").nth(1).unwrap().text_of("pubDate"),
+            "Sat, 09 May 2020 08:00:00 +0700"
+        );
+        assert_eq!(ch.text_of("pubDate"), "Sun, 10 May 2020 15:33:00 +0700");
+        assert_eq!(
+            ch.text_of("lastBuildDate"),
+            "Tue, 12 May 2020 10:00:00 +0700"
+        );
+        assert_eq!(
+            feed_rs::parser::parse(bytes.as_slice())
+                .unwrap()
+                .entries
+                .len(),
+            2
+        );
+
+        // JSON Feed: date_modified; the withdrawn item is gone.
+        let file = format!("{stem}.json");
+        let bytes = std::fs::read(out.path().join(&file)).unwrap();
+        let doc: Value = serde_json::from_slice(&bytes).unwrap();
+        let items = doc["items"].as_array().unwrap();
+        let ids: Vec<&str> = items.iter().map(|i| i["id"].as_str().unwrap()).collect();
+        assert_eq!(ids, [plain_tag.as_str(), fixed_tag.as_str()], "{file}");
+        assert!(items[0].get("date_modified").is_none());
+        assert_eq!(items[1]["date_modified"], "2020-05-11T09:30:00+07:00");
+        assert_eq!(items[1]["date_published"], "2020-05-09T08:00:00+07:00");
+        assert_eq!(
+            feed_rs::parser::parse(bytes.as_slice())
+                .unwrap()
+                .entries
+                .len(),
+            2
+        );
+    }
+
+    // feedparser reads the tombstoned Atom feed without complaint and sees the
+    // correction as the entry's updated.
+    let reports = feedparser_updated(&[out.path().join("feed.atom"), out.path().join("feed.rss")]);
+    assert_eq!(reports[0]["bozo"], false, "{}", reports[0]["error"]);
+    assert_eq!(
+        reports[0]["entries"],
+        serde_json::json!([
+            [plain_tag, "2020-05-10T15:33:00+07:00"],
+            [fixed_tag, "2020-05-11T09:30:00+07:00"]
+        ])
+    );
+    assert_eq!(reports[1]["bozo"], false, "{}", reports[1]["error"]);
+    assert_eq!(reports[1]["entries"].as_array().unwrap().len(), 2);
+
+    // The front page does not list the withdrawn article.
+    let index = std::fs::read_to_string(out.path().join("index.html")).unwrap();
+    assert!(index.contains("Đính chính") && !index.contains("Rút lại"));
 }

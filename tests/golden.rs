@@ -2,7 +2,10 @@
 //! `tests/golden/expected/`. After an intended change to the output, regenerate them
 //! with `BANTIN_BLESS=1 cargo test --test golden` and review the diff before committing.
 //!
-//! Every article in `tests/golden/store/` has a date line, so the output never
+//! A second case, `tests/golden/corrections/`, holds a corrected and a withdrawn
+//! article (blessed by the same command).
+//!
+//! Every article in the golden stores has a date line, so the output never
 //! depends on file modification times (git does not keep them).
 
 // Test code: an unwrap that fails is a failing test, which is what it should be.
@@ -11,7 +14,7 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use common::read_tree;
 
@@ -84,6 +87,18 @@ fn diff(file: &str, expected: &[u8], actual: &[u8]) -> String {
 
 #[test]
 fn build_output_matches_the_golden_files() {
+    compare(&golden().join("store"), &golden().join("expected"));
+}
+
+#[test]
+fn corrections_and_withdrawals_match_their_golden_files() {
+    let case = golden().join("corrections");
+    compare(&case.join("store"), &case.join("expected"));
+}
+
+/// Builds `store` and compares the output with `expected_dir` (or, blessing,
+/// writes it there).
+fn compare(store: &Path, expected_dir: &Path) {
     let cwd = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_bantin"))
@@ -91,7 +106,7 @@ fn build_output_matches_the_golden_files() {
         .arg("--out")
         .arg(out.path())
         .arg("--store")
-        .arg(golden().join("store"))
+        .arg(store)
         .current_dir(cwd.path())
         .env_remove("BANTIN_CONFIG")
         .env("RUST_LOG", "off")
@@ -104,11 +119,10 @@ fn build_output_matches_the_golden_files() {
     );
     let actual = read_tree(out.path());
     assert!(actual.contains_key("feed.rss"), "nothing was built");
-    let expected_dir = golden().join("expected");
 
     if std::env::var_os("BANTIN_BLESS").is_some_and(|v| v == "1") {
         if expected_dir.exists() {
-            std::fs::remove_dir_all(&expected_dir).unwrap();
+            std::fs::remove_dir_all(expected_dir).unwrap();
         }
         for (file, bytes) in &actual {
             let path = expected_dir.join(file);
@@ -123,7 +137,7 @@ fn build_output_matches_the_golden_files() {
         return;
     }
 
-    let expected = read_tree(&expected_dir);
+    let expected = read_tree(expected_dir);
     let files: BTreeSet<&String> = expected.keys().chain(actual.keys()).collect();
     let mut problems = Vec::new();
     for file in files {

@@ -725,3 +725,76 @@ fn metrics_count_files_and_update_latency() {
         "{text}"
     );
 }
+
+/// [`article`] with `line` (a correction or withdrawal line) under its date line.
+fn marked_article(crumb: &str, title: &str, line: &str) -> String {
+    let date = "Thứ hai - 11/05/2020 08:00\n";
+    article(crumb, title).replace(date, &format!("{date}{line}\n"))
+}
+
+#[test]
+fn withdrawing_editing_and_restoring_an_article_work_live() {
+    let site = TempStore::new();
+    let d = site.start();
+    let kept = validators(&d, TIN_TUC);
+    let path = store(&site).join(format!("thong-bao/{}.txt", CAP_NUOC.0));
+    let page = format!("/articles/thong-bao/{}", CAP_NUOC.0);
+    let tag = format!("article/thong-bao/{}", CAP_NUOC.0);
+    let title = "Lịch cấp nước tạm dừng";
+    write_article(&path, THONG_BAO, title);
+    wait_for_title(&d, "the article", "/feeds/thong-bao.rss", title);
+    let etag = |p: &str| d.get(p, &[]).expect_header("etag").to_owned();
+    let live_etag = etag("/feeds/thong-bao.atom");
+    assert_eq!(d.get(&page, &[]).status, 200);
+
+    // Withdrawn: out of RSS and JSON, a tombstone in Atom, its page 410.
+    let gone = "Gỡ bỏ: 12/05/2020 10:00 - Lịch đã thay đổi";
+    std::fs::write(&path, marked_article(THONG_BAO, title, gone)).unwrap();
+    d.wait_until("the withdrawal", || {
+        !has(&titles(&d, "/feeds/thong-bao.rss"), title)
+    });
+    let atom = d.body("/feeds/thong-bao.atom");
+    assert!(atom.contains("ref=\"tag:") && atom.contains(&tag), "{atom}");
+    assert!(atom.contains(
+        "when=\"2020-05-12T10:00:00+07:00\"><at:comment>Lịch đã thay đổi</at:comment></at:deleted-entry>"
+    ));
+    assert_ne!(etag("/feeds/thong-bao.atom"), live_etag);
+    assert!(!d.body("/feeds/thong-bao.json").contains(title));
+    assert!(!d.body("/feed.json").contains(title));
+    let r = d.get(&page, &[]);
+    assert_eq!(r.status, 410);
+    assert!(r.text().contains("Lịch đã thay đổi"), "{}", r.text());
+    assert!(r.text().contains(title));
+    let cache = r.expect_header("cache-control").to_owned();
+    let page_etag = r.expect_header("etag").to_owned();
+    assert!(cache.starts_with("public"), "{cache}");
+    // A 410 is never turned into a 304 (RFC 9110 §13.2.1).
+    let r = d.get(&page, &[("if-none-match", &page_etag)]);
+    assert_eq!(r.status, 410);
+    assert_eq!(d.request("HEAD", &page, &[]).status, 410);
+
+    // The withdrawn file edited: a new reason, served as any other change.
+    let gone = "Gỡ bỏ: 12/05/2020 10:00 - Sự kiện đã hoãn";
+    std::fs::write(&path, marked_article(THONG_BAO, title, gone)).unwrap();
+    d.wait_until("the new reason", || {
+        d.body("/feeds/thong-bao.atom").contains("Sự kiện đã hoãn")
+    });
+    assert!(d.get(&page, &[]).text().contains("Sự kiện đã hoãn"));
+
+    // Restored, with a correction: back everywhere, its page 200 again.
+    let fixed = "Cập nhật: 12/05/2020 09:00";
+    std::fs::write(&path, marked_article(THONG_BAO, title, fixed)).unwrap();
+    wait_for_title(&d, "the restored article", "/feeds/thong-bao.rss", title);
+    let atom = d.body("/feeds/thong-bao.atom");
+    assert!(!atom.contains("deleted-entry"), "{atom}");
+    assert!(atom.contains("<updated>2020-05-12T09:00:00+07:00</updated>"));
+    assert!(d
+        .body("/feeds/thong-bao.json")
+        .contains("\"date_modified\": \"2020-05-12T09:00:00+07:00\""));
+    let r = d.get(&page, &[]);
+    assert_eq!(r.status, 200);
+    assert!(r.text().contains(
+        "Cập nhật: <time datetime=\"2020-05-12T09:00:00+07:00\">12/05/2020 09:00</time>"
+    ));
+    assert_kept(&d, TIN_TUC, &kept);
+}

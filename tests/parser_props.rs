@@ -27,17 +27,15 @@ fn fields(a: &Article) -> Vec<(&'static str, &str)> {
     out
 }
 
-/// A full parse cut down to what `Depth::Head` promises: no body, and the
-/// warnings about the header, which come before those about the body (fields cut
-/// to their limits, each naming a line under the header).
+/// A full parse cut down to what `Depth::Head` promises: no lead or paragraphs
+/// (the author, source and tags are kept), and the warnings about the header,
+/// which come before those about the body (fields cut to their limits, each
+/// naming a line under the header).
 fn header_only(mut p: Parsed, head_warnings: usize) -> Parsed {
     p.warnings.truncate(head_warnings);
     let a = &mut p.article;
     a.summary.clear();
     a.paragraphs.clear();
-    a.author = None;
-    a.source = None;
-    a.tags.clear();
     p
 }
 

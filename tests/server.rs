@@ -111,12 +111,14 @@ fn hrefs(html: &str) -> Vec<String> {
         .collect()
 }
 
-/// The paths of every feed the front page links to, plus `/` and `/feeds.opml`.
+/// The paths of every feed the front page links to (through their subscribe
+/// pages), plus `/` and `/feeds.opml`.
 fn site_paths(d: &Daemon) -> Vec<String> {
     let page = d.get("/", &[]).text();
     let mut paths: BTreeSet<String> = hrefs(&page)
         .into_iter()
-        .filter(|h| h.starts_with("/feed"))
+        .filter_map(|h| h.strip_prefix("/subscribe").map(str::to_owned))
+        .chain(std::iter::once("/feeds.opml".to_owned()))
         .collect();
     paths.insert("/".into());
     assert!(paths.contains("/feeds.opml"));
@@ -342,17 +344,31 @@ fn unknown_paths_are_404() {
         "/articles/%FF%FE",
         "/articles/tin-tuc/thoi-su/trien-khai-cap-can-cuoc-luu-dong.txt",
     ] {
+        // Feed and other machine paths get a short text; what a browser
+        // asks for gets a small page in the site's style with a way back.
+        let machine = [".rss", ".xml", ".txt"].iter().any(|e| path.ends_with(e));
         for r in [d.get(path, &[]), d.raw("GET", path, &[])] {
             assert_eq!(r.status, 404, "{path}");
-            assert!(
-                !r.body.is_empty() && r.body.len() < 64,
-                "{path}: {:?}",
-                r.text()
-            );
-            assert!(
-                r.expect_header("content-type").starts_with("text/plain"),
-                "{path}"
-            );
+            if machine {
+                assert!(
+                    !r.body.is_empty() && r.body.len() < 64,
+                    "{path}: {:?}",
+                    r.text()
+                );
+                assert!(
+                    r.expect_header("content-type").starts_with("text/plain"),
+                    "{path}"
+                );
+            } else {
+                let page = r.text();
+                assert!(
+                    r.expect_header("content-type").starts_with("text/html"),
+                    "{path}"
+                );
+                assert!(page.contains("<html lang=\"vi\">"), "{path}: {page}");
+                assert_eq!(page.matches("<h1>").count(), 1, "{path}: {page}");
+                assert!(page.contains("<a href=\"/\">Về trang nhất</a>"), "{path}");
+            }
             // Briefly cacheable: a reader polling a feed that has gone asks
             // again at most once a minute.
             assert_eq!(r.header("cache-control"), Some("public, max-age=60"));
@@ -499,7 +515,8 @@ fn front_page_links_resolve() {
 
     let links = hrefs(&page);
     assert!(links.len() > 20, "{links:?}");
-    for link in links {
+    // `data:` URIs (the empty icon) are inline: no request leaves the page.
+    for link in links.into_iter().filter(|l| !l.starts_with("data:")) {
         let url = if link.starts_with('/') {
             d.url(&link)
         } else {

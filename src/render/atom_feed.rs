@@ -3,24 +3,58 @@
 //! Ids are `tag:` URIs (RFC 4151) built from the configured authority and the
 //! article id, so an entry keeps its id across edits, restarts and hosts. Content is
 //! `type="html"` (escaped): the crate writes `xhtml` content unescaped.
+//!
+//! A withdrawn article is an RFC 6721 tombstone, `<at:deleted-entry>`, with the
+//! id its entry had. The crate writes a feed's extension elements after its
+//! entries, so tombstones come last, in feed order; RFC 6721 §3 lets them stand
+//! anywhere among the feed's children.
 
+use std::collections::BTreeMap;
+
+use atom_syndication::extension::{Extension, ExtensionMap};
 use atom_syndication::{
     Category, Content, Entry, Feed, FixedDateTime, Generator, Link, Person, Text,
 };
 
 use super::{item_categories, summary, FeedView, Format};
-use crate::timestamp::fixed;
+use crate::article::{Article, Withdrawal};
+use crate::timestamp::{fixed, rfc3339};
+
+/// The tombstone namespace (RFC 6721 §2) and the prefix bantin gives it.
+const TOMBSTONES: (&str, &str) = ("at", "http://purl.org/atompub/tombstones/1.0");
 
 /// Renders an Atom 1.0 document.
 pub fn render(view: &FeedView<'_>) -> Result<Vec<u8>, atom_syndication::Error> {
-    let entries: Vec<Entry> = view.items.iter().map(|e| entry(view, e)).collect();
+    let (live, gone): (Vec<_>, Vec<_>) = view
+        .items
+        .iter()
+        .partition(|e| e.article.withdrawn.is_none());
+    let entries: Vec<Entry> = live.into_iter().map(|e| entry(view, e)).collect();
+    let tombstones: Vec<Extension> = gone
+        .into_iter()
+        .filter_map(|e| Some(tombstone(view, &e.article, e.article.withdrawn.as_ref()?)))
+        .collect();
+    // RFC 4287 §4.2.15: the latest significant change, so an entry's correction
+    // and a tombstone's `when` count as well as publications.
     let updated = view
         .items
-        .first()
-        .map(|e| fixed(&e.article.published))
-        .unwrap_or_else(epoch);
-    let feed = Feed {
-        id: view.tag_uri(&format!("feed/{}", view.slug.unwrap_or(""))),
+        .iter()
+        .map(|e| e.article.changed())
+        .max()
+        .map_or_else(epoch, |at| fixed(&at));
+    let mut namespaces = BTreeMap::new();
+    let mut extensions = ExtensionMap::new();
+    if !tombstones.is_empty() {
+        // Declared only when used, so a feed without withdrawals is as before.
+        namespaces.insert(TOMBSTONES.0.to_owned(), TOMBSTONES.1.to_owned());
+        extensions.insert(
+            TOMBSTONES.0.to_owned(),
+            BTreeMap::from([("deleted-entry".to_owned(), tombstones)]),
+        );
+    }
+    archive_marker(view, &mut extensions, &mut namespaces);
+    let mut feed = Feed {
+        id: view.tag_uri(&view.id_path()),
         title: Text::plain(view.title.clone()),
         subtitle: Some(Text::plain(view.description.clone())),
         updated,
@@ -30,7 +64,7 @@ pub fn render(view: &FeedView<'_>) -> Result<Vec<u8>, atom_syndication::Error> {
             uri: None,
             version: Some(env!("CARGO_PKG_VERSION").to_owned()),
         }),
-        links: vec![
+        links: [
             Link {
                 href: view.self_url(Format::Atom),
                 rel: "self".to_owned(),
@@ -43,16 +77,65 @@ pub fn render(view: &FeedView<'_>) -> Result<Vec<u8>, atom_syndication::Error> {
                 mime_type: Some("text/html".to_owned()),
                 ..Link::default()
             },
-        ],
+        ]
+        .into_iter()
+        .chain(hub_links(view))
+        .collect(),
         // RFC 4287 §4.1.1: every entry needs an author, or the feed does.
         authors: vec![Person {
             name: view.site.title.clone(),
             ..Person::default()
         }],
         entries,
+        namespaces,
+        extensions,
         ..Feed::default()
     };
+    feed.links.extend(history_links(view));
     feed.write_to(Vec::new())
+}
+
+/// A `<link rel="hub">` per WebSub hub (WebSub §4: with the `rel="self"` above).
+fn hub_links<'a>(view: &'a FeedView<'_>) -> impl Iterator<Item = Link> + 'a {
+    view.hubs.iter().map(|hub| Link {
+        href: hub.clone(),
+        rel: "hub".to_owned(),
+        ..Link::default()
+    })
+}
+
+/// RFC 5005 §4: the feed's history links, as Atom links.
+fn history_links(view: &FeedView<'_>) -> Vec<Link> {
+    view.history_links(Format::Atom)
+        .into_iter()
+        .map(|l| Link {
+            href: l.href,
+            rel: l.rel.to_owned(),
+            mime_type: Some("application/atom+xml".to_owned()),
+            ..Link::default()
+        })
+        .collect()
+}
+
+/// RFC 5005 §4: `<fh:archive/>` (and its namespace) when the document is an
+/// archive; nothing for the live feed.
+fn archive_marker(
+    view: &FeedView<'_>,
+    extensions: &mut ExtensionMap,
+    namespaces: &mut BTreeMap<String, String>,
+) {
+    if view.history.archive.is_none() {
+        return;
+    }
+    let marker = Extension {
+        name: "fh:archive".to_owned(),
+        ..Extension::default()
+    };
+    extensions.insert(
+        "fh".to_owned(),
+        BTreeMap::from([("archive".to_owned(), vec![marker])]),
+    );
+    namespaces.insert("fh".to_owned(), super::FEED_HISTORY_NS.to_owned());
 }
 
 /// The Unix epoch: the `updated` of a feed with no entries (never the wall clock).
@@ -60,13 +143,44 @@ fn epoch() -> FixedDateTime {
     FixedDateTime::default()
 }
 
+/// An article's Atom id: the same in its entry and, once withdrawn, its tombstone.
+fn entry_id(view: &FeedView<'_>, a: &Article) -> String {
+    view.tag_uri(&format!("article/{}", a.id))
+}
+
+/// `<at:deleted-entry ref=… when=…><at:comment>reason</at:comment></at:deleted-entry>`
+/// (RFC 6721 §2.1). The crate writes extension attributes raw, so they are
+/// escaped here; element text it escapes itself.
+fn tombstone(view: &FeedView<'_>, a: &Article, w: &Withdrawal) -> Extension {
+    let attr = |s: &str| html_escape::encode_double_quoted_attribute(s).into_owned();
+    let mut children = BTreeMap::new();
+    if let Some(reason) = &w.reason {
+        let comment = Extension {
+            name: format!("{}:comment", TOMBSTONES.0),
+            value: Some(reason.clone()),
+            ..Extension::default()
+        };
+        children.insert("comment".to_owned(), vec![comment]);
+    }
+    Extension {
+        name: format!("{}:deleted-entry", TOMBSTONES.0),
+        value: None,
+        attrs: BTreeMap::from([
+            ("ref".to_owned(), attr(&entry_id(view, a))),
+            ("when".to_owned(), attr(&rfc3339(&w.at))),
+        ]),
+        children,
+    }
+}
+
 fn entry(view: &FeedView<'_>, e: &crate::index::Entry) -> Entry {
     let a = &e.article;
     let when = fixed(&a.published);
     Entry {
-        id: view.tag_uri(&format!("article/{}", a.id)),
+        id: entry_id(view, a),
         title: Text::plain(a.title.clone()),
-        updated: when,
+        // RFC 4287 §4.2.15: a correction is a significant change.
+        updated: a.updated.as_ref().map_or(when, fixed),
         published: Some(when),
         authors: a
             .author

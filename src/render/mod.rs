@@ -9,6 +9,7 @@ pub mod html;
 pub mod json_feed;
 pub mod opml;
 pub mod rss_feed;
+pub mod sitemap;
 
 use std::borrow::Cow;
 
@@ -16,7 +17,9 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 
 use crate::article::{self, Article};
 use crate::config::SiteConfig;
+use crate::history::Month;
 use crate::index::Entry;
+use crate::taxonomy::Kind;
 
 /// What this program calls itself in `generator` fields.
 pub const GENERATOR: &str = concat!("bantin ", env!("CARGO_PKG_VERSION"));
@@ -33,6 +36,14 @@ pub enum Format {
 }
 
 impl Format {
+    /// The format served with `content_type` (see [`Format::content_type`]):
+    /// what tells a feed from any other resource.
+    pub fn of_content_type(content_type: &str) -> Option<Format> {
+        Format::ALL
+            .into_iter()
+            .find(|f| f.content_type() == content_type)
+    }
+
     /// Every format, in a fixed order.
     pub const ALL: [Format; 3] = [Format::Rss, Format::Atom, Format::Json];
 
@@ -86,6 +97,42 @@ pub fn feed_path(slug: Option<&str>, format: Format) -> String {
     }
 }
 
+/// The site path of a feed's archive of `month` (RFC 5005 §4):
+/// `/archive/<YYYY-MM>.<ext>` for all articles, `/archive/<slug>/<YYYY-MM>.<ext>`
+/// for a category. The last segment is always the month, so no slug collides.
+pub fn archive_path(slug: Option<&str>, month: Month, format: Format) -> String {
+    match slug {
+        Some(s) => format!("/archive/{s}/{month}.{}", format.ext()),
+        None => format!("/archive/{month}.{}", format.ext()),
+    }
+}
+
+/// The namespace of RFC 5005's `fh:archive` element.
+pub const FEED_HISTORY_NS: &str = "http://purl.org/syndication/history/1.0";
+
+/// Where a feed document stands in its feed's history (RFC 5005 §4): the live
+/// feed links to its newest archive; an archive links to the archives next to it
+/// and to the live feed, and says it is one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct History {
+    /// The month this document archives; `None` for the live feed.
+    pub archive: Option<Month>,
+    /// The next older archive (`prev-archive`; JSON Feed `next_url`): for the
+    /// live feed, the newest archive.
+    pub prev: Option<Month>,
+    /// The next newer archive (`next-archive`); only an archive has one.
+    pub next: Option<Month>,
+}
+
+/// One link of a feed document's history, in one format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryLink {
+    /// `prev-archive`, `next-archive` or `current` (RFC 5005 §4).
+    pub rel: &'static str,
+    /// The absolute URL.
+    pub href: String,
+}
+
 /// The site path of an article's page.
 pub fn article_path(id: &str) -> String {
     format!("/articles/{}", encode_path(id))
@@ -94,18 +141,54 @@ pub fn article_path(id: &str) -> String {
 /// The site path of a category's page (the front page for all articles).
 pub fn category_path(slug: Option<&str>) -> String {
     match slug {
-        Some(s) => format!("/#{s}"),
+        Some(s) => format!("/categories/{s}"),
         None => "/".to_owned(),
     }
 }
+
+/// The site path of a tag's or author's page: `/tags/<slug>`, `/authors/<slug>`.
+pub fn term_path(kind: Kind, slug: &str) -> String {
+    format!("/{}/{slug}", kind.segment())
+}
+
+/// The site path of a tag's or author's feed: `/tags/<slug>.<ext>`.
+pub fn term_feed_path(kind: Kind, slug: &str, format: Format) -> String {
+    format!("/{}/{slug}.{}", kind.segment(), format.ext())
+}
+
+/// The site path of the page listing every tag or author: `/tags`, `/authors`.
+pub fn terms_path(kind: Kind) -> String {
+    format!("/{}", kind.segment())
+}
+
+/// The site path of one month's page of a category (`None`: of all articles):
+/// `/archive/<YYYY-MM>` or `/archive/<slug>/<YYYY-MM>`, the HTML twin of the
+/// month's archived feeds at the same path plus `.atom`, `.rss`, `.json`.
+pub fn month_path(slug: Option<&str>, month: Month) -> String {
+    match slug {
+        Some(s) => format!("/archive/{s}/{month}"),
+        None => format!("/archive/{month}"),
+    }
+}
+
+/// The site path of the page that helps a person subscribe to the feed at
+/// `feed` (a site path): `/subscribe/feeds/thoi-su.atom`.
+pub fn subscribe_path(feed: &str) -> String {
+    format!("/subscribe/{}", feed.trim_start_matches('/'))
+}
+
+/// The OPML list of every tag feed.
+pub const TAGS_OPML: &str = "/tags.opml";
 
 /// A feed to render: its identity, and its items newest first.
 #[derive(Debug, Clone)]
 pub struct FeedView<'a> {
     /// The site.
     pub site: &'a SiteConfig,
-    /// The category slug; `None` for all articles.
+    /// The category slug; `None` for all articles (or for a tag or author).
     pub slug: Option<&'a str>,
+    /// The tag or author this feed is of, if it is one (then `slug` is `None`).
+    pub term: Option<TermFeed<'a>>,
     /// The feed title.
     pub title: String,
     /// The feed description.
@@ -117,17 +200,86 @@ pub struct FeedView<'a> {
     /// The most bytes of HTML an item's content may hold (`[feeds] max_item_bytes`);
     /// see [`item_content`].
     pub max_item_bytes: usize,
+    /// WebSub hubs (`[websub] hubs`), each linked with `rel="hub"` beside the
+    /// feed's `rel="self"` (WebSub §4); empty when WebSub is off.
+    pub hubs: &'a [String],
+    /// Where this document stands in the feed's history (RFC 5005 §4).
+    pub history: History,
+}
+
+/// Which tag's or author's feed a [`FeedView`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TermFeed<'a> {
+    /// Tag or author.
+    pub kind: Kind,
+    /// The term's slug.
+    pub slug: &'a str,
 }
 
 impl FeedView<'_> {
-    /// The absolute URL of this feed in `format`.
+    /// The absolute URL of this document in `format`: the live feed's, or the
+    /// archive's when it is one.
     pub fn self_url(&self, format: Format) -> String {
-        format!("{}{}", self.site.base_url, feed_path(self.slug, format))
+        match self.history.archive {
+            Some(month) => self.archive_url(month, format),
+            None => self.current_url(format),
+        }
+    }
+
+    /// The absolute URL of the live feed in `format`.
+    pub fn current_url(&self, format: Format) -> String {
+        let path = match self.term {
+            Some(t) => term_feed_path(t.kind, t.slug, format),
+            None => feed_path(self.slug, format),
+        };
+        format!("{}{path}", self.site.base_url)
+    }
+
+    /// The absolute URL of this feed's archive of `month` in `format`.
+    pub fn archive_url(&self, month: Month, format: Format) -> String {
+        format!(
+            "{}{}",
+            self.site.base_url,
+            archive_path(self.slug, month, format)
+        )
+    }
+
+    /// The history links of this document in `format`: `prev-archive`, then
+    /// (for an archive) `next-archive` and `current`.
+    pub fn history_links(&self, format: Format) -> Vec<HistoryLink> {
+        let h = &self.history;
+        let prev = h.prev.map(|m| HistoryLink {
+            rel: "prev-archive",
+            href: self.archive_url(m, format),
+        });
+        let next = h.next.filter(|_| h.archive.is_some()).map(|m| HistoryLink {
+            rel: "next-archive",
+            href: self.archive_url(m, format),
+        });
+        let current = h.archive.map(|_| HistoryLink {
+            rel: "current",
+            href: self.current_url(format),
+        });
+        prev.into_iter().chain(next).chain(current).collect()
     }
 
     /// The absolute URL of the page this feed stands for.
     pub fn home_url(&self) -> String {
-        format!("{}{}", self.site.base_url, category_path(self.slug))
+        let path = match self.term {
+            Some(t) => term_path(t.kind, t.slug),
+            None => category_path(self.slug),
+        };
+        format!("{}{path}", self.site.base_url)
+    }
+
+    /// What the feed's Atom id names: `feed/<slug>` for a category (`feed/`
+    /// for all articles), `tags/<slug>` or `authors/<slug>` for a term, so no
+    /// two feeds share one.
+    pub fn id_path(&self) -> String {
+        match self.term {
+            Some(t) => format!("{}/{}", t.kind.segment(), t.slug),
+            None => format!("feed/{}", self.slug.unwrap_or("")),
+        }
     }
 
     /// The absolute URL of an article's page.

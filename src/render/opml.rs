@@ -1,9 +1,11 @@
-//! Every category feed → one OPML 2.0 subscription list.
+//! Feeds → OPML 2.0 subscription lists: every category feed in one, every
+//! tag feed in another.
 
 use crate::config::SiteConfig;
 use crate::index::Index;
 
-use super::{category_path, feed_path, Format};
+use super::{category_path, feed_path, term_feed_path, term_path, Format};
+use crate::taxonomy::{Kind, Taxonomy};
 
 /// Renders the OPML list: the all-articles feed, then the category tree, nested.
 pub fn render(
@@ -19,6 +21,33 @@ pub fn render(
     outline(&mut out, site, None, &title_of(None), 1);
     for root in index.roots() {
         tree(&mut out, site, index, &root.slug, title_of, 1);
+    }
+    out.push_str("</body>\n</opml>\n");
+    out.into_bytes()
+}
+
+/// Renders the OPML list of every term of `kind` (tags or authors), by slug.
+pub fn terms(site: &SiteConfig, kind: Kind, taxonomy: &Taxonomy) -> Vec<u8> {
+    let what = match kind {
+        Kind::Tag => "từ khóa",
+        Kind::Author => "tác giả",
+    };
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<opml version=\"2.0\">\n<head>\n",
+    );
+    out.push_str(&format!("<title>{}: {what}</title>\n", attr(&site.title)));
+    out.push_str("</head>\n<body>\n");
+    for term in taxonomy.terms().values() {
+        out.push_str(&format!(
+            "  <outline text=\"{t}\" title=\"{t}\" type=\"rss\" xmlUrl=\"{x}\" htmlUrl=\"{h}\"/>\n",
+            t = attr(&term.name),
+            x = attr(&format!(
+                "{}{}",
+                site.base_url,
+                term_feed_path(kind, &term.slug, Format::Rss)
+            )),
+            h = attr(&format!("{}{}", site.base_url, term_path(kind, &term.slug))),
+        ));
     }
     out.push_str("</body>\n</opml>\n");
     out.into_bytes()

@@ -25,6 +25,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::config::Config;
 use crate::publish::Published;
+use crate::site::OnDemand;
 use clients::{Clients, Slot};
 use connection::{until_ending, Activity, Deadlines, Ending, Throttle, Tracked};
 use long_targets::LongTargets;
@@ -38,7 +39,17 @@ pub struct State {
     pub metrics: Option<PrometheusHandle>,
     /// Turns to render an article page (see [`routes`]).
     pages: Semaphore,
+    /// Turns to render an archive (see [`routes`]).
+    archives: Semaphore,
+    /// Archives rendered on demand, kept across snapshots (keyed by their tags).
+    on_demand: OnDemand,
 }
+
+/// Archives rendered at once: one month of the all-articles feed of a large
+/// store is tens of MB of text, held about three times over while it renders
+/// (articles, document, compressed form), and more at once would not finish
+/// sooner on a small machine.
+const ARCHIVES_AT_ONCE: usize = 2;
 
 /// Article pages rendered at once: each costs a few times its article's size
 /// (at most `max_file_size`) while it runs.
@@ -51,6 +62,8 @@ impl State {
             snapshot,
             metrics,
             pages: Semaphore::new(PAGES_AT_ONCE),
+            archives: Semaphore::new(ARCHIVES_AT_ONCE),
+            on_demand: OnDemand::default(),
         }
     }
 }

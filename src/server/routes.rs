@@ -19,7 +19,11 @@ use super::State;
 use crate::index::Entry;
 use crate::publish::Snapshot;
 use crate::render;
-use crate::site::{Body, Coding, Resource};
+use crate::site::archive;
+use crate::site::on_demand::Freshness;
+use crate::site::on_demand::Keep;
+use crate::site::pages;
+use crate::site::{Body, Coding, Prepared, Resource};
 use crate::timestamp::http_date;
 
 /// What a request asks for, from its path and the current snapshot.
@@ -34,6 +38,11 @@ enum Route {
     Article(Arc<Snapshot>, Entry),
     /// A feed, a page or the OPML list, rendered with the snapshot.
     Resource(Arc<Snapshot>, Arc<Resource>),
+    /// A month's sitemap, `/sitemaps/<YYYY-MM>.xml`, rendered on request.
+    Sitemap(Arc<Snapshot>, String),
+    /// A representation rendered on demand (an archive, a page, a tag's or
+    /// author's feed), described (see [`pages::prepare`]).
+    OnDemand(Arc<Snapshot>, Prepared),
     /// Nothing at this path.
     NotFound,
 }
@@ -57,8 +66,15 @@ impl Route {
                 None => Route::NotFound,
             };
         }
-        match snapshot.site.resources.get(path).cloned() {
-            Some(resource) => Route::Resource(snapshot, resource),
+        if let Some(resource) = snapshot.site.resources.get(path).cloned() {
+            return Route::Resource(snapshot, resource);
+        }
+        if path.starts_with("/sitemaps/") {
+            return Route::Sitemap(snapshot, path.to_owned());
+        }
+        let (cfg, index) = (&snapshot.config, &snapshot.site.index);
+        match pages::prepare(cfg, index, path, archive_hydrate(snapshot.clone())) {
+            Some(p) => Route::OnDemand(snapshot, p),
             None => Route::NotFound,
         }
     }
@@ -70,14 +86,32 @@ impl Route {
             Route::Metrics => "metrics",
             Route::Starting => "starting",
             Route::Article(..) => "article",
+            Route::Sitemap(..) => "sitemap",
+            Route::OnDemand(..) => on_demand_label(path),
             Route::NotFound => "not_found",
             Route::Resource(..) => match path {
                 "/" => "home",
                 "/feeds.opml" => "opml",
+                "/robots.txt" => "robots",
+                p if p.ends_with(".xml") => "sitemap",
                 p if p.starts_with("/feeds/") => "feed",
                 _ => "feed_all",
             },
         }
+    }
+}
+
+/// A bounded label for metrics of what is rendered on demand, by its path.
+fn on_demand_label(path: &str) -> &'static str {
+    let feed = path.contains('.');
+    if path.starts_with("/archive/") && feed {
+        "archive"
+    } else if path.starts_with("/subscribe/") {
+        "subscribe"
+    } else if feed {
+        "term_feed"
+    } else {
+        "page"
     }
 }
 
@@ -88,6 +122,7 @@ fn status_label(status: StatusCode) -> &'static str {
         304 => "304",
         400 => "400",
         404 => "404",
+        500 => "500",
         405 => "405",
         414 => "414",
         431 => "431",
@@ -132,7 +167,7 @@ pub async fn handle<B>(state: &State, req: &Request<B>) -> Response<Full<Bytes>>
         let route = Route::of(state, path);
         let label = route.label(path);
         let head = req.method() == Method::HEAD;
-        (answer(state, route, req.headers(), head).await, label)
+        (answer(state, route, path, req.headers(), head).await, label)
     };
     let status = response.status();
     metrics::counter!("bantin_http_requests_total", "route" => label, "status" => status_label(status))
@@ -153,6 +188,7 @@ pub async fn handle<B>(state: &State, req: &Request<B>) -> Response<Full<Bytes>>
 async fn answer(
     state: &State,
     route: Route,
+    path: &str,
     headers: &HeaderMap,
     head: bool,
 ) -> Response<Full<Bytes>> {
@@ -167,16 +203,34 @@ async fn answer(
         }
         Route::Metrics => finish(metrics_page(state), head),
         Route::Starting => finish(starting(), head),
-        Route::NotFound => {
-            let mut r = plain(StatusCode::NOT_FOUND, "not found\n");
-            r.headers_mut().insert(
-                header::CACHE_CONTROL,
-                HeaderValue::from_static(NOT_FOUND_CACHE_CONTROL),
-            );
-            finish(r, head)
-        }
+        Route::NotFound => finish(not_found(state, path), head),
         Route::Article(snapshot, entry) => {
             article(&state.pages, snapshot, entry, headers, head).await
+        }
+        Route::Sitemap(snapshot, sitemap) => {
+            // Rendered like an article page, off the async threads and in turn.
+            let _turn = state.pages.acquire().await;
+            let s = snapshot.clone();
+            let bytes = tokio::task::spawn_blocking(move || {
+                let cfg = &s.config;
+                render::sitemap::on_demand(&cfg.site, &s.site.index, &sitemap, cfg.tz)
+            })
+            .await
+            .ok()
+            .flatten();
+            match bytes {
+                Some(bytes) => rendered_now(
+                    &snapshot,
+                    render::sitemap::CONTENT_TYPE,
+                    bytes,
+                    headers,
+                    head,
+                ),
+                None => finish(not_found(state, path), head),
+            }
+        }
+        Route::OnDemand(snapshot, prepared) => {
+            on_demand(state, snapshot, prepared, headers, head).await
         }
         Route::Resource(snapshot, resource) => {
             let coding = negotiate::choose(headers);
@@ -190,7 +244,9 @@ async fn answer(
                 })
                 .await;
             }
-            represent(headers, &resource, coding, &snapshot, head)
+            let mut r = represent(headers, &resource, coding, &snapshot, head);
+            websub_link(&mut r, &snapshot, path, resource.content_type);
+            r
         }
     }
 }
@@ -297,6 +353,87 @@ async fn article(
 ) -> Response<Full<Bytes>> {
     // Closed never: the semaphore lives as long as the server.
     let _turn = pages.acquire().await;
+    // A withdrawn article's notice needs only the header fields the index keeps.
+    let withdrawn = entry.article.withdrawn.as_ref();
+    let page = match withdrawn {
+        Some(w) => render::html::errors::gone_page(&snapshot.config.site, &entry.article, w),
+        None => article_page(&snapshot, &entry).await,
+    };
+    if withdrawn.is_some() {
+        // RFC 9110 §15.5.11: 410 Gone, cacheable like the page was. §13.2.1: a
+        // server ignores preconditions when its answer without them would not be
+        // 2xx, so this is never a 304.
+        let mut r = rendered_now(
+            &snapshot,
+            "text/html; charset=utf-8",
+            page,
+            &HeaderMap::new(),
+            head,
+        );
+        *r.status_mut() = StatusCode::GONE;
+        return r;
+    }
+    rendered_now(&snapshot, "text/html; charset=utf-8", page, headers, head)
+}
+
+/// A representation rendered on request from `snapshot` (an article page, a
+/// month's sitemap): identity only, dated as every article page is.
+fn rendered_now(
+    snapshot: &Snapshot,
+    content_type: &'static str,
+    bytes: Vec<u8>,
+    headers: &HeaderMap,
+    head: bool,
+) -> Response<Full<Bytes>> {
+    // Not the file's mtime, which a file moved in keeps: see `Site::articles_modified`.
+    // Sent clamped to the present (RFC 9110 §8.8.2.1), decided on unclamped,
+    // as for every resource (see `Resource::last_modified_header`).
+    let lm = snapshot.site.articles_modified();
+    let sent = lm.min(SystemTime::now());
+    // Rendered per request (cheap, infallible) rather than kept for every article;
+    // identity only.
+    let body = Body::new(bytes);
+    let rep = Representation {
+        content_type,
+        last_modified: lm,
+        last_modified_value: HeaderValue::from_str(&http_date(sent))
+            .expect("an HTTP-date is ASCII letters, digits, spaces, commas and colons"),
+        body: &body,
+        coding: None,
+    };
+    respond(headers, &rep, &snapshot.cache_control, head)
+}
+
+/// 404: a small HTML page in the site's style for what a browser asks for; a
+/// short text for the paths only programs ask for (feeds, OPML), where a
+/// reader shows the status, not the page. Either is kept by caches a short while.
+fn not_found(state: &State, path: &str) -> Response<Full<Bytes>> {
+    let machine = path
+        .rsplit_once('.')
+        .is_some_and(|(_, ext)| ["rss", "atom", "json", "opml", "xml", "txt"].contains(&ext));
+    let snapshot = state.snapshot.load();
+    let mut r = match snapshot.as_ref() {
+        Some(s) if !machine => {
+            let bytes = crate::render::html::errors::not_found_page(&s.config.site);
+            let mut r = Response::new(Full::new(Bytes::from(bytes)));
+            *r.status_mut() = StatusCode::NOT_FOUND;
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            );
+            r
+        }
+        _ => plain(StatusCode::NOT_FOUND, "not found\n"),
+    };
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(NOT_FOUND_CACHE_CONTROL),
+    );
+    r
+}
+
+/// The page of an article that is not withdrawn, with its full text.
+async fn article_page(snapshot: &Arc<Snapshot>, entry: &Entry) -> Vec<u8> {
     let full = match snapshot.site.body(&entry.article.id, &entry.article) {
         Some(full) => full,
         None => {
@@ -309,25 +446,160 @@ async fn article(
                 .unwrap_or_else(|| entry.article.clone())
         }
     };
-    let category = snapshot.site.index.category_of(&entry.article.id);
-    let page = render::html::article_page(&snapshot.config.site, &full, category);
-    // Not the file's mtime, which a file moved in keeps: see `Site::articles_modified`.
-    // Sent clamped to the present (RFC 9110 §8.8.2.1), decided on unclamped,
-    // as for every resource (see `Resource::last_modified_header`).
+    pages::article_page(&snapshot.config, &snapshot.site.index, &full)
+}
+
+/// Reads an archive's articles: from memory when a live feed holds them,
+/// else from the store, only if the file still has the indexed bytes.
+fn archive_hydrate(snapshot: Arc<Snapshot>) -> archive::Hydrate {
+    Box::new(move |e: &Entry| {
+        snapshot.site.body(&e.article.id, &e.article).or_else(|| {
+            let (cap, tz) = (snapshot.config.max_file_size, snapshot.config.tz);
+            crate::catalog::hydrate_same(e, cap, tz)
+        })
+    })
+}
+
+/// A representation rendered on demand (an archive, a page, a tag's or
+/// author's feed: see [`pages::prepare`]). Its tags are derived from
+/// its inputs, so a conditional request that matches is answered 304 with no
+/// render and no disk read; else it comes from the cache, or is rendered off
+/// the async threads (taking one of a few turns, as article pages do) and cached.
+///
+/// Last-Modified is the site's last update ([`crate::site::Site::articles_modified`]):
+/// every change to an archive's inputs is an update, so it is never earlier
+/// than the bytes (never a wrong 304), at the cost of a redundant 200 for a
+/// client that revalidates by date only after another part of the site changed.
+async fn on_demand(
+    state: &State,
+    snapshot: Arc<Snapshot>,
+    prepared: Prepared,
+    headers: &HeaderMap,
+    head: bool,
+) -> Response<Full<Bytes>> {
+    let coding = negotiate::choose(headers);
     let lm = snapshot.site.articles_modified();
+    let freshness = prepared.freshness;
+    let cache_control = match freshness {
+        Freshness::Archive => {
+            let max_age = snapshot.config.archives.max_age;
+            HeaderValue::from_str(&format!("public, max-age={max_age}"))
+                .expect("a number after ASCII text is a valid header value")
+        }
+        Freshness::Live => snapshot.cache_control.clone(),
+    };
+    // Hubs are pinged for the snapshot's feeds, which include every archive's
+    // live feed; a tag's or author's feed is never pinged, so it names no hub.
+    let hub_link = |r: &mut Response<Full<Bytes>>, path: &str, content_type: &str| {
+        if freshness == Freshness::Archive {
+            websub_link(r, &snapshot, path, content_type);
+        }
+    };
+    let tag = Body::tagged(Vec::new(), prepared.tags.etag(coding));
+    if conditional::decide(headers, &tag.tag, lm) == Decision::NotModified {
+        let rep = dated(prepared.content_type, lm, &tag, coding.name());
+        let mut r = respond(headers, &rep, &cache_control, head);
+        hub_link(&mut r, &prepared.path, prepared.content_type);
+        return r;
+    }
+    let path = prepared.path.clone();
+    let resource = match state.on_demand.get(&prepared.path, &prepared.tags) {
+        Some(hit) => {
+            metrics::counter!("bantin_archive_cache_hits_total").increment(1);
+            hit
+        }
+        None => {
+            metrics::counter!("bantin_archive_cache_misses_total").increment(1);
+            match render_on_demand(state, &snapshot, prepared, lm, coding).await {
+                Some(r) => r,
+                None => {
+                    let r = plain(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "cannot render this resource now; try again later
+",
+                    );
+                    return finish(uncacheable(r), head);
+                }
+            }
+        }
+    };
+    if resource.encoded(coding).is_none() {
+        let r = resource.clone();
+        let _ = tokio::task::spawn_blocking(move || {
+            r.encode(coding);
+        })
+        .await;
+    }
+    let (body, name) = match resource.encoded(coding) {
+        Some(body) => (body, coding.name()),
+        None => (&resource.identity, None),
+    };
+    let rep = dated(resource.content_type, lm, body, name);
+    let mut r = respond(headers, &rep, &cache_control, head);
+    hub_link(&mut r, &path, resource.content_type);
+    r
+}
+
+/// Renders `prepared` on a blocking thread (in `coding` too) and caches it if
+/// its bytes are what its tags stand for; `None` if rendering failed (logged).
+async fn render_on_demand(
+    state: &State,
+    snapshot: &Snapshot,
+    prepared: Prepared,
+    lm: SystemTime,
+    coding: Coding,
+) -> Option<Arc<Resource>> {
+    // Closed never: the semaphore lives as long as the server.
+    let _turn = state.archives.acquire().await;
+    let (path, tags) = (prepared.path.clone(), prepared.tags.clone());
+    // Another request for it may have rendered it while this one waited its turn.
+    if let Some(hit) = state.on_demand.get(&path, &tags) {
+        return Some(hit);
+    }
+    let started = std::time::Instant::now();
+    let rendered = tokio::task::spawn_blocking(move || {
+        prepared.resource(lm).map(|(r, keep)| {
+            r.encode(coding);
+            (Arc::new(r), keep)
+        })
+    })
+    .await;
+    metrics::histogram!("bantin_archive_render_seconds").record(started.elapsed().as_secs_f64());
+    match rendered {
+        Ok(Ok((resource, keep))) => {
+            if keep == Keep::Yes {
+                let budget = snapshot.config.archives.cache_bytes;
+                state.on_demand.put(path, tags, resource.clone(), budget);
+            }
+            Some(resource)
+        }
+        Ok(Err(e)) => {
+            tracing::error!("{e}");
+            None
+        }
+        Err(e) => {
+            tracing::error!(path, "rendering failed: {e}");
+            None
+        }
+    }
+}
+
+/// A representation dated `lm` (sent clamped to the present, RFC 9110 §8.8.2.1).
+fn dated<'a>(
+    content_type: &'static str,
+    lm: SystemTime,
+    body: &'a Body,
+    coding: Option<&'static str>,
+) -> Representation<'a> {
     let sent = lm.min(SystemTime::now());
-    // Rendered per request (cheap, infallible) rather than kept for every article;
-    // identity only.
-    let body = Body::new(page);
-    let rep = Representation {
-        content_type: "text/html; charset=utf-8",
+    Representation {
+        content_type,
         last_modified: lm,
         last_modified_value: HeaderValue::from_str(&http_date(sent))
             .expect("an HTTP-date is ASCII letters, digits, spaces, commas and colons"),
-        body: &body,
-        coding: None,
-    };
-    respond(headers, &rep, &snapshot.cache_control, head)
+        body,
+        coding,
+    }
 }
 
 /// One representation to answer with: the body in its coding and its validators.
@@ -403,6 +675,15 @@ fn respond(
         }
     }
     r
+}
+
+/// WebSub §4: a feed response (200 or 304) names its hubs and itself in a
+/// `Link` header when hubs are configured; any resource served as a feed
+/// format gets it, whatever its route.
+fn websub_link(r: &mut Response<Full<Bytes>>, snapshot: &Snapshot, path: &str, content_type: &str) {
+    if let Some(link) = snapshot.links.header(path, content_type) {
+        r.headers_mut().insert(header::LINK, link);
+    }
 }
 
 fn plain(status: StatusCode, text: &str) -> Response<Full<Bytes>> {

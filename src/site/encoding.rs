@@ -32,7 +32,12 @@ impl Body {
     pub fn new(bytes: Vec<u8>) -> Body {
         let hash = blake3::hash(&bytes);
         let hex = hash.to_hex();
-        let etag = format!("\"{}\"", &hex[..32]);
+        Body::tagged(bytes, format!("\"{}\"", &hex[..32]))
+    }
+
+    /// Wraps bytes with an ETag made elsewhere (see [`super::Derived`]): a
+    /// quoted string of hex digits and dashes.
+    pub fn tagged(bytes: Vec<u8>, etag: String) -> Body {
         let tag = etag
             .parse()
             .expect("a quoted hex string is a valid entity tag");
@@ -62,6 +67,9 @@ pub struct Resource {
     gzip: OnceLock<Body>,
     /// brotli (RFC 7932), once computed.
     br: OnceLock<Body>,
+    /// The tags of a resource rendered on demand, derived from its inputs; `None`:
+    /// every encoding's tag is a hash of its bytes.
+    derived: Option<super::Derived>,
 }
 
 /// A content coding a resource is offered in.
@@ -110,6 +118,23 @@ impl Resource {
             identity,
             gzip: OnceLock::new(),
             br: OnceLock::new(),
+            derived: None,
+        }
+    }
+
+    /// A resource rendered on demand whose tags, in every encoding, are
+    /// `derived` from its inputs (so a request can be answered 304 without
+    /// rendering it).
+    pub fn derived(
+        content_type: &'static str,
+        last_modified: SystemTime,
+        bytes: Vec<u8>,
+        derived: super::Derived,
+    ) -> Resource {
+        let identity = Body::tagged(bytes, derived.etag(Coding::Identity));
+        Resource {
+            derived: Some(derived),
+            ..Resource::of_body(content_type, last_modified, identity)
         }
     }
 
@@ -141,9 +166,13 @@ impl Resource {
     /// one coding wait for a single computation.
     pub fn encode(&self, coding: Coding) -> &Body {
         let bytes = &self.identity.bytes;
+        let body = |coded: Vec<u8>| match &self.derived {
+            Some(d) => Body::tagged(coded, d.etag(coding)),
+            None => Body::new(coded),
+        };
         match coding {
-            Coding::Br => self.br.get_or_init(|| Body::new(brotli(bytes))),
-            Coding::Gzip => self.gzip.get_or_init(|| Body::new(gzip(bytes))),
+            Coding::Br => self.br.get_or_init(|| body(brotli(bytes))),
+            Coding::Gzip => self.gzip.get_or_init(|| body(gzip(bytes))),
             Coding::Identity => &self.identity,
         }
     }

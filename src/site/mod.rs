@@ -13,8 +13,11 @@
 //! resumed from a previous process's validators ([`Site::resume`]) keeps the
 //! dates of the representations whose bytes are the same.
 
+pub mod archive;
 mod encoding;
 mod last_modified;
+pub mod on_demand;
+pub mod pages;
 mod titles;
 
 use std::collections::{BTreeMap, HashMap};
@@ -25,11 +28,13 @@ use rayon::prelude::*;
 
 use crate::article::Article;
 use crate::config::Config;
+use crate::history::Month;
 use crate::index::{Entry, Index};
 use crate::render::{self, FeedView, Format};
 
 pub use encoding::{Body, Coding, Compressor, Resource};
 pub use last_modified::{Validator, Validators};
+pub use on_demand::{Derived, OnDemand, Prepared};
 pub use titles::feed_title;
 
 /// What a feed was rendered from, to tell whether it must be rendered again.
@@ -155,7 +160,7 @@ struct FeedOutcome {
 
 /// A page rendered from the whole index (not from one feed's items).
 struct Page {
-    path: &'static str,
+    path: String,
     content_type: &'static str,
     bytes: Vec<u8>,
 }
@@ -167,8 +172,6 @@ struct Assembly {
     validators: Validators,
     now: SystemTime,
     errors: Vec<RenderError>,
-    /// Whether any feed was rendered or removed, so the pages may have changed.
-    feeds_changed: bool,
 }
 
 impl Site {
@@ -235,13 +238,16 @@ impl Site {
             validators: self.validators.clone(),
             now,
             errors: Vec::new(),
-            feeds_changed: scope == Scope::Everything || !plan.stale.is_empty(),
         };
         next.take_feeds(outcomes);
         next.remove_gone_feeds(&self.feeds, &plan.feeds);
-        if next.feeds_changed || !next.resources.contains_key("/") {
-            self.render_pages(cfg, &index, &mut next);
-        }
+        // Always: the front page lists the months of the history, which an
+        // old article can change without changing any feed. Cheap, and a page
+        // whose bytes are the same keeps its resource.
+        self.render_pages(cfg, &index, &mut next);
+        // Likewise a sitemap (an old article edited changes no feed); they are
+        // cheap too: see `render::sitemap`.
+        self.render_sitemaps(cfg, &index, &mut next);
         let articles_modified = Some(next.validators.advance(self.articles_modified, now));
         let site = Site {
             index,
@@ -314,11 +320,14 @@ impl Site {
                     view: FeedView {
                         site: &cfg.site,
                         slug: feed.slug,
+                        term: None,
                         title: feed.full.title.clone(),
                         description: feed.full.description.clone(),
                         ttl: cfg.feeds.ttl,
                         items: &feed.full.items,
                         max_item_bytes: cfg.feeds.max_item_bytes,
+                        hubs: &cfg.websub.hubs,
+                        history: live_history(cfg, &feed.full.items),
                     },
                 })
             })
@@ -329,11 +338,7 @@ impl Site {
     /// Renders one feed in one format and compares the bytes with what `self` serves.
     fn render_job(&self, job: &Job<'_>) -> FeedOutcome {
         let path = render::feed_path(job.slug, job.format);
-        let bytes = match job.format {
-            Format::Rss => render::rss_feed::render(&job.view).map_err(|e| e.to_string()),
-            Format::Atom => render::atom_feed::render(&job.view).map_err(|e| e.to_string()),
-            Format::Json => render::json_feed::render(&job.view).map_err(|e| e.to_string()),
-        };
+        let bytes = render_feed(&job.view, job.format);
         let prev = self.resources.get(&path);
         let outcome = match bytes {
             Ok(bytes) if prev.is_some_and(|p| p.identity.bytes == bytes) => Outcome::Same,
@@ -353,30 +358,67 @@ impl Site {
     /// a page whose bytes did not change keeps its resource.
     fn render_pages(&self, cfg: &Config, index: &Index, next: &mut Assembly) {
         let title_of = |slug: Option<&str>| feed_title(cfg, index, slug);
-        let newest = index.select(None, 30);
+        let newest = index.select(None, pages::CATEGORY_PAGE_ITEMS);
+        let months = crate::history::months(index, None, cfg.tz).unwrap_or_default();
         let pages = [
             Page {
-                path: "/feeds.opml",
+                path: "/feeds.opml".to_owned(),
                 content_type: "text/x-opml; charset=utf-8",
                 bytes: render::opml::render(&cfg.site, index, &title_of),
             },
             Page {
-                path: "/",
+                path: "/".to_owned(),
                 content_type: "text/html; charset=utf-8",
-                bytes: render::html::front_page(&cfg.site, index, &newest, &title_of),
+                bytes: render::html::front_page(&cfg.site, index, &newest, &months),
             },
         ];
+        self.put_pages(pages, next);
+    }
+
+    /// Puts each page whose bytes changed in place.
+    fn put_pages(&self, pages: impl IntoIterator<Item = Page>, next: &mut Assembly) {
         for page in pages {
-            let prev = self.resources.get(page.path);
+            let prev = self.resources.get(&page.path);
             if prev.is_some_and(|p| p.identity.bytes == page.bytes) {
                 continue;
             }
-            next.put(
-                page.path.to_owned(),
-                page.content_type,
-                Body::new(page.bytes),
-            );
+            next.put(page.path, page.content_type, Body::new(page.bytes));
         }
+    }
+
+    /// `/robots.txt`, the sitemap index, the pages sitemap and the news sitemap
+    /// (the month sitemaps are rendered on request: see [`render::sitemap::on_demand`]).
+    fn render_sitemaps(&self, cfg: &Config, index: &Index, next: &mut Assembly) {
+        use render::sitemap;
+        let xml = |path: String, bytes: Vec<u8>| Page {
+            path,
+            content_type: sitemap::CONTENT_TYPE,
+            bytes,
+        };
+        let maps = sitemap::sitemaps(index, cfg.tz);
+        let mut pages = vec![
+            Page {
+                path: sitemap::ROBOTS_PATH.to_owned(),
+                content_type: "text/plain; charset=utf-8",
+                bytes: sitemap::robots(&cfg.site),
+            },
+            xml(
+                sitemap::INDEX_PATH.to_owned(),
+                sitemap::sitemap_index(&cfg.site, &maps),
+            ),
+            xml(
+                sitemap::NEWS_PATH.to_owned(),
+                sitemap::news(&cfg.site, index),
+            ),
+        ];
+        for (path, bytes) in sitemap::page_sitemaps(&cfg.site, index) {
+            pages.push(xml(path, bytes));
+        }
+        // Parts of the pages sitemap no longer listed leave the site.
+        next.resources.retain(|path, _| {
+            !path.starts_with("/sitemaps/") || pages.iter().any(|p| &p.path == path)
+        });
+        self.put_pages(pages, next);
     }
 
     /// Paths of the feeds and pages, sorted.
@@ -384,6 +426,26 @@ impl Site {
         let mut v: Vec<&str> = self.resources.keys().map(String::as_str).collect();
         v.sort_unstable();
         v
+    }
+}
+
+/// One feed document in `format`.
+fn render_feed(view: &FeedView<'_>, format: Format) -> Result<Vec<u8>, String> {
+    match format {
+        Format::Rss => render::rss_feed::render(view).map_err(|e| e.to_string()),
+        Format::Atom => render::atom_feed::render(view).map_err(|e| e.to_string()),
+        Format::Json => render::json_feed::render(view).map_err(|e| e.to_string()),
+    }
+}
+
+/// The live feed's place in its history: its newest archive is the month of
+/// its newest item (RFC 5005 §4; see [`archive`]).
+fn live_history(cfg: &Config, items: &[Entry]) -> render::History {
+    render::History {
+        prev: items
+            .first()
+            .map(|e| Month::of(e.article.published.timestamp(), cfg.tz)),
+        ..render::History::default()
     }
 }
 
@@ -443,7 +505,6 @@ impl Assembly {
                 self.resources
                     .remove(&render::feed_path(gone.as_deref(), format));
             }
-            self.feeds_changed = true;
         }
     }
 }

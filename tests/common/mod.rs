@@ -83,6 +83,12 @@ impl TempStore {
         TempStore { dir }
     }
 
+    /// The store folder.
+    #[allow(dead_code)] // Not every test binary writes to the store.
+    pub fn store(&self) -> PathBuf {
+        self.dir.path().join("store")
+    }
+
     /// The config file.
     pub fn config(&self) -> PathBuf {
         self.dir.path().join("config.toml")

@@ -1,0 +1,79 @@
+//! The command line's definition: what `bantin` accepts, shared by the binary
+//! (which parses it) and the packaging (man pages and shell completions are
+//! generated from it, so they cannot drift from what the binary accepts).
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// `bantin [OPTIONS] [COMMAND]`; with no command, it serves.
+#[derive(Parser)]
+#[command(
+    name = "bantin",
+    version,
+    about = "Serve a store of Vietnamese news articles as RSS, Atom and JSON Feed",
+    after_long_help = "The config file is --config FILE, else $BANTIN_CONFIG, else ./config.toml \
+when it exists, else the built-in defaults.\n\n\
+Exit status: 0 success; 1 `check` found rejected files, or a runtime failure; \
+2 a usage error; 64 a configuration that cannot be used (the message names the key)."
+)]
+pub struct Cli {
+    /// The command to run; none means `serve`.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// `serve`'s options, also accepted without the word `serve`.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+/// The options of `bantin serve`.
+#[derive(clap::Args, Clone, Default)]
+pub struct ServeArgs {
+    /// The configuration file [default: ./config.toml if present]
+    #[arg(long, global = true, env = "BANTIN_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// The article store (overrides `store` in the config)
+    #[arg(long)]
+    pub store: Option<PathBuf>,
+    /// The address to listen on (overrides `listen` in the config)
+    #[arg(long)]
+    pub listen: Option<String>,
+}
+
+/// The subcommands.
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the daemon (the default)
+    Serve(ServeArgs),
+    /// Show how each file parses
+    Check {
+        /// One JSON object per file and line
+        #[arg(long)]
+        json: bool,
+        /// Files or folders (recursive)
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Write every feed, the OPML list and the front page into a folder
+    Build {
+        /// The folder to write into (not inside the store)
+        #[arg(long)]
+        out: PathBuf,
+        /// The article store (overrides `store` in the config)
+        #[arg(long)]
+        store: Option<PathBuf>,
+    },
+    /// Configuration commands
+    Config {
+        /// What to do with the configuration.
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+/// The subcommands of `bantin config`.
+#[derive(Subcommand)]
+pub enum ConfigCommand {
+    /// Validate the configuration and print it with defaults filled in
+    Check,
+}

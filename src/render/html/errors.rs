@@ -1,0 +1,84 @@
+//! Error pages for browsers: 404 and 410 in the site's style, with a way back.
+
+use std::fmt::Write;
+
+use html_escape::encode_text as text;
+
+use super::{close, open};
+use crate::article::{Article, Withdrawal};
+use crate::config::SiteConfig;
+use crate::taxonomy::Kind;
+use crate::timestamp::rfc3339;
+
+/// 404: nothing at this address.
+pub fn not_found_page(site: &SiteConfig) -> Vec<u8> {
+    let mut out = String::new();
+    open(&mut out, site, "Không tìm thấy trang", &[]);
+    let _ = write!(
+        out,
+        "<h1>Không tìm thấy trang</h1>\n<p>Địa chỉ này không có trang nào. Có thể bài đã được chuyển chỗ hoặc địa chỉ bị gõ sai.</p>\n<ul>\n<li><a href=\"/\">Về trang nhất</a></li>\n<li><a href=\"{}\">Tìm theo từ khóa</a></li>\n<li><a href=\"{}\">Tìm theo tác giả</a></li>\n</ul>\n",
+        crate::render::terms_path(Kind::Tag),
+        crate::render::terms_path(Kind::Author),
+    );
+    close(out, site)
+}
+
+/// 410: the page of a withdrawn article, its title, when it was withdrawn
+/// and why, in the site's style with a way back. Only header fields, so it
+/// needs no read of the file; the article's text is not shown.
+pub fn gone_page(site: &SiteConfig, a: &Article, w: &Withdrawal) -> Vec<u8> {
+    let mut out = String::new();
+    open(&mut out, site, &a.title, &[]);
+    let _ = write!(
+        out,
+        "<h1>{title}</h1>\n<p>Bài viết này đã được gỡ bỏ lúc <time datetime=\"{dt}\">{shown}</time>.</p>\n",
+        title = text(&a.title),
+        dt = rfc3339(&w.at),
+        shown = w.at.format("%d/%m/%Y %H:%M"),
+    );
+    if let Some(reason) = &w.reason {
+        let _ = writeln!(out, "<p>Lý do: {}</p>", text(reason));
+    }
+    out.push_str("<p><a href=\"/\">Về trang nhất</a></p>\n");
+    close(out, site)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::article::{parse, Source};
+
+    fn parsed(text: &str) -> Article {
+        let src = Source {
+            id: "a/b",
+            folder: None,
+            modified: None,
+            tz: chrono_tz::Asia::Ho_Chi_Minh,
+        };
+        parse(text, &src).unwrap().article
+    }
+
+    #[test]
+    fn a_withdrawn_page_names_title_time_and_reason_escaped() {
+        let a =
+            parsed("Tiêu đề <b>\n10/05/2020 15:33\nGỡ bỏ: 12/05/2020 10:00 - Sai & <lỗi>\nDẫn.\n");
+        let w = a.withdrawn.clone().unwrap();
+        let page = String::from_utf8(gone_page(&SiteConfig::default(), &a, &w)).unwrap();
+        assert!(page.contains("<h1>Tiêu đề &lt;b&gt;</h1>"), "{page}");
+        assert!(
+            page.contains("<time datetime=\"2020-05-12T10:00:00+07:00\">12/05/2020 10:00</time>")
+        );
+        assert!(
+            page.contains("<p>Lý do: Sai &amp; &lt;lỗi&gt;</p>"),
+            "{page}"
+        );
+        assert!(
+            page.contains("<a href=\"/\">Về trang nhất</a>"),
+            "a way back: {page}"
+        );
+        assert!(
+            !page.contains("Dẫn."),
+            "the text of a withdrawn article is not shown"
+        );
+    }
+}

@@ -1,0 +1,520 @@
+//! What search engines and news aggregators read: `/robots.txt`, the sitemap
+//! index, its sitemaps, and the news sitemap. Pure: an index in, bytes out.
+//!
+//! Sitemaps protocol 0.9 (<https://www.sitemaps.org/protocol.html>): the index
+//! at `/sitemap.xml` lists
+//! - `/sitemaps/pages.xml`: the front page and every category page, each dated
+//!   by its newest article, so it changes whenever an article is added;
+//! - `/sitemaps/<YYYY-MM>.xml`: the article pages published in that month (in
+//!   the configured zone), each dated by its publication. An article is in the
+//!   sitemap of its own month, so a past month's sitemap keeps its bytes while
+//!   new articles arrive; it changes only when the store's past does.
+//!
+//! A sitemap holds at most [`MAX_URLS`] URLs (protocol 0.9, "Sitemap file
+//! location"): a longer list is split into `<name>.xml`, `<name>-2.xml`, … in
+//! a fixed order. Month sitemaps are rendered on demand ([`on_demand`]), since
+//! their number grows with the store; the rest are small and rendered with the
+//! pages.
+//!
+//! The news sitemap (Google News sitemap extension,
+//! <https://www.google.com/schemas/sitemap-news/0.9>) lists the articles
+//! published in the [`NEWS_WINDOW`] up to the newest article (not up to the
+//! wall clock, so its bytes depend only on the store), newest first, at most
+//! [`NEWS_MAX`].
+
+use std::fmt::Write;
+
+use chrono::DateTime;
+use chrono_tz::Tz;
+use html_escape::encode_text as text;
+
+use super::{article_path, category_path, term_path};
+use crate::article::Article;
+use crate::config::SiteConfig;
+use crate::history::{self, Month};
+use crate::index::{Entry, Index};
+use crate::taxonomy::Kind;
+use crate::timestamp::rfc3339;
+
+/// The most URLs one sitemap (or sitemap index) may list (sitemaps.org 0.9).
+pub const MAX_URLS: usize = 50_000;
+
+/// The most articles the news sitemap lists (the news extension's limit).
+pub const NEWS_MAX: usize = 1_000;
+
+/// How far back from the newest article the news sitemap reaches, in seconds:
+/// the two days the news extension asks for.
+pub const NEWS_WINDOW: i64 = 2 * 24 * 60 * 60;
+
+/// The path of the robots file.
+pub const ROBOTS_PATH: &str = "/robots.txt";
+/// The path of the sitemap index.
+pub const INDEX_PATH: &str = "/sitemap.xml";
+/// The path of the news sitemap.
+pub const NEWS_PATH: &str = "/news-sitemap.xml";
+/// The media type of every sitemap (protocol 0.9 serves them as XML).
+pub const CONTENT_TYPE: &str = "application/xml; charset=utf-8";
+
+/// The name of the sitemap of the front, category, tag and author pages.
+const PAGES: &str = "pages";
+
+/// One page a sitemap lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Url {
+    /// The site path (percent-encoded), e.g. `/articles/a/b`.
+    pub path: String,
+    /// When its content last changed, as the store tells.
+    pub lastmod: DateTime<Tz>,
+}
+
+/// One sitemap the index lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sitemap {
+    /// Its site path, e.g. `/sitemaps/2024-06.xml`.
+    pub path: String,
+    /// The latest `lastmod` of its URLs.
+    pub lastmod: DateTime<Tz>,
+}
+
+/// `/robots.txt`: every page may be crawled but the operator's endpoints, and
+/// where the sitemap index is (the `Sitemap` line takes an absolute URL).
+pub fn robots(site: &SiteConfig) -> Vec<u8> {
+    format!(
+        "User-agent: *\nDisallow: /metrics\nDisallow: /healthz\nAllow: /\n\nSitemap: {}{INDEX_PATH}\n",
+        site.base_url
+    )
+    .into_bytes()
+}
+
+/// When an article last changed, as the store tells: its correction, else its
+/// publication. (A month sitemap in the index is dated by its newest publication.)
+fn lastmod(a: &Article) -> DateTime<Tz> {
+    a.updated.unwrap_or(a.published)
+}
+
+/// The site path of the `n`th (from 1) part of the sitemap `name`.
+fn part_path(name: &str, n: usize) -> String {
+    if n <= 1 {
+        format!("/sitemaps/{name}.xml")
+    } else {
+        format!("/sitemaps/{name}-{n}.xml")
+    }
+}
+
+/// The URLs of the pages sitemap: the front page, then every category page, in
+/// slug order, then every tag's and every author's page; each dated by its
+/// newest article. Empty for an empty store.
+pub fn page_urls(index: &Index) -> Vec<Url> {
+    let newest = |slug: Option<&str>| -> Option<DateTime<Tz>> {
+        index.select(slug, 1).first().map(|e| lastmod(&e.article))
+    };
+    let slugs = std::iter::once(None).chain(index.categories().keys().map(|s| Some(s.as_str())));
+    let categories = slugs.filter_map(|slug| {
+        newest(slug).map(|lastmod| Url {
+            path: category_path(slug),
+            lastmod,
+        })
+    });
+    let terms = [Kind::Tag, Kind::Author].into_iter().flat_map(|kind| {
+        index
+            .taxonomy(kind)
+            .terms()
+            .values()
+            .filter_map(move |term| {
+                let (_, id) = term.members.get_min()?;
+                let e = index.get(id)?;
+                Some(Url {
+                    path: term_path(kind, &term.slug),
+                    lastmod: lastmod(&e.article),
+                })
+            })
+    });
+    categories.chain(terms).collect()
+}
+
+/// The URLs of the article pages published in `month`, newest first.
+fn month_urls(index: &Index, month: Month, tz: Tz) -> Vec<Url> {
+    history::month(index, None, month, tz)
+        .0
+        .iter()
+        // A withdrawn article's page is 410 Gone: not a page to index.
+        .filter(|e| e.article.withdrawn.is_none())
+        .map(|e| Url {
+            path: article_path(&e.article.id),
+            lastmod: lastmod(&e.article),
+        })
+        .collect()
+}
+
+/// The sitemaps of `urls` cut into parts of at most `max`, named after `name`.
+fn parts(name: &str, urls: &[Url], max: usize) -> Vec<Sitemap> {
+    urls.chunks(max)
+        .enumerate()
+        .filter_map(|(i, chunk)| {
+            chunk
+                .iter()
+                .map(|u| u.lastmod)
+                .max()
+                .map(|lastmod| Sitemap {
+                    path: part_path(name, i + 1),
+                    lastmod,
+                })
+        })
+        .collect()
+}
+
+/// Every sitemap the index lists: the pages sitemap, then each month's, newest
+/// month first. A month is counted and dated by range queries on the index,
+/// without reading its articles.
+pub fn sitemaps(index: &Index, tz: Tz) -> Vec<Sitemap> {
+    sitemaps_of(index, tz, MAX_URLS)
+}
+
+/// [`sitemaps`] with parts of at most `max` URLs.
+fn sitemaps_of(index: &Index, tz: Tz, max: usize) -> Vec<Sitemap> {
+    let mut out = parts(PAGES, &page_urls(index), max);
+    let Some(keys) = index.keys(None) else {
+        return out;
+    };
+    for month in history::months(index, None, tz).unwrap_or_default() {
+        let newest = (
+            std::cmp::Reverse(month.next().start(tz) - 1),
+            std::sync::Arc::<str>::from(""),
+        );
+        let past = (
+            std::cmp::Reverse(month.start(tz) - 1),
+            std::sync::Arc::<str>::from(""),
+        );
+        let mut in_month = keys.range(newest..past);
+        // Newest first, so each part's newest is its first key.
+        let mut n = 0;
+        while let Some((_, id)) = in_month.next() {
+            n += 1;
+            if let Some(e) = index.get(id) {
+                out.push(Sitemap {
+                    path: part_path(&month.to_string(), n),
+                    lastmod: lastmod(&e.article),
+                });
+            }
+            in_month.by_ref().take(max - 1).for_each(drop);
+        }
+    }
+    out
+}
+
+/// A sitemap rendered on request: the part of a month sitemap at `path`
+/// (`/sitemaps/<YYYY-MM>.xml` or `/sitemaps/<YYYY-MM>-<n>.xml`), or `None`
+/// when the index lists no such sitemap.
+pub fn on_demand(site: &SiteConfig, index: &Index, path: &str, tz: Tz) -> Option<Vec<u8>> {
+    on_demand_of(site, index, path, tz, MAX_URLS)
+}
+
+/// [`on_demand`] with parts of at most `max` URLs.
+fn on_demand_of(
+    site: &SiteConfig,
+    index: &Index,
+    path: &str,
+    tz: Tz,
+    max: usize,
+) -> Option<Vec<u8>> {
+    let name = path.strip_prefix("/sitemaps/")?.strip_suffix(".xml")?;
+    let (month, n) = match name.split_at_checked(7) {
+        Some((m, "")) => (m, 1),
+        Some((m, rest)) => {
+            let n = rest.strip_prefix('-')?;
+            // One URL per part: `-1` is the unsuffixed name, and no leading zeros.
+            if n.starts_with('0') || !n.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            (m, n.parse::<usize>().ok().filter(|&n| n >= 2)?)
+        }
+        None => return None,
+    };
+    let month: Month = month.parse().ok()?;
+    let urls = month_urls(index, month, tz);
+    let part = urls.chunks(max).nth(n - 1)?;
+    Some(urlset(site, part))
+}
+
+/// The paths of every sitemap [`on_demand`] answers, for `bantin build`.
+pub fn on_demand_paths(index: &Index, tz: Tz) -> Vec<String> {
+    sitemaps(index, tz)
+        .into_iter()
+        .map(|s| s.path)
+        .filter(|p| !p.starts_with(&format!("/sitemaps/{PAGES}")))
+        .collect()
+}
+
+/// The pages sitemap parts by path (each at most [`MAX_URLS`] URLs).
+pub fn page_sitemaps(site: &SiteConfig, index: &Index) -> Vec<(String, Vec<u8>)> {
+    let urls = page_urls(index);
+    urls.chunks(MAX_URLS)
+        .enumerate()
+        .map(|(i, chunk)| (part_path(PAGES, i + 1), urlset(site, chunk)))
+        .collect()
+}
+
+/// XML declaration and the opening of a sitemaps 0.9 document.
+fn open(out: &mut String, root: &str, extra_ns: &str) {
+    let _ = writeln!(
+        out,
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<{root} xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\"{extra_ns}>"
+    );
+}
+
+/// A `<urlset>` of `urls`, as given.
+pub fn urlset(site: &SiteConfig, urls: &[Url]) -> Vec<u8> {
+    let mut out = String::with_capacity(urls.len() * 160 + 128);
+    open(&mut out, "urlset", "");
+    for u in urls {
+        let _ = writeln!(
+            out,
+            "<url><loc>{}</loc><lastmod>{}</lastmod></url>",
+            text(&format!("{}{}", site.base_url, u.path)),
+            rfc3339(&u.lastmod)
+        );
+    }
+    out.push_str("</urlset>\n");
+    out.into_bytes()
+}
+
+/// The sitemap index: a `<sitemapindex>` of `maps`, as given (at most [`MAX_URLS`]).
+pub fn sitemap_index(site: &SiteConfig, maps: &[Sitemap]) -> Vec<u8> {
+    let mut out = String::with_capacity(maps.len() * 140 + 128);
+    open(&mut out, "sitemapindex", "");
+    for m in maps.iter().take(MAX_URLS) {
+        let _ = writeln!(
+            out,
+            "<sitemap><loc>{}</loc><lastmod>{}</lastmod></sitemap>",
+            text(&format!("{}{}", site.base_url, m.path)),
+            rfc3339(&m.lastmod)
+        );
+    }
+    out.push_str("</sitemapindex>\n");
+    out.into_bytes()
+}
+
+/// The articles the news sitemap lists: those published in the
+/// [`NEWS_WINDOW`] up to the newest article, newest first, at most [`NEWS_MAX`].
+pub fn news_entries(index: &Index) -> Vec<Entry> {
+    let items = index.select(None, NEWS_MAX);
+    let Some(newest) = items.first().map(|e| e.article.published.timestamp()) else {
+        return items;
+    };
+    let since = newest.saturating_sub(NEWS_WINDOW);
+    items
+        .into_iter()
+        .take_while(|e| e.article.published.timestamp() >= since)
+        .collect()
+}
+
+/// The news sitemap of `index`: each article's URL, the publication (the
+/// site's title and language), its publication date and title.
+pub fn news(site: &SiteConfig, index: &Index) -> Vec<u8> {
+    let entries = news_entries(index);
+    let mut out = String::with_capacity(entries.len() * 400 + 256);
+    open(
+        &mut out,
+        "urlset",
+        " xmlns:news=\"http://www.google.com/schemas/sitemap-news/0.9\"",
+    );
+    for e in &entries {
+        let a = &e.article;
+        let _ = writeln!(
+            out,
+            "<url><loc>{loc}</loc><news:news><news:publication><news:name>{name}</news:name>\
+             <news:language>{lang}</news:language></news:publication>\
+             <news:publication_date>{date}</news:publication_date>\
+             <news:title>{title}</news:title></news:news></url>",
+            loc = text(&format!("{}{}", site.base_url, article_path(&a.id))),
+            name = text(&site.title),
+            lang = text(&site.language),
+            date = rfc3339(&a.published),
+            title = text(&a.title),
+        );
+    }
+    out.push_str("</urlset>\n");
+    out.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::Entries;
+    use chrono::TimeZone;
+    use chrono_tz::Asia::Ho_Chi_Minh as HCM;
+    use std::sync::Arc;
+
+    fn site() -> SiteConfig {
+        SiteConfig {
+            title: "Tin <Làng> & Xã".into(),
+            description: String::new(),
+            base_url: "https://bantin.example".into(),
+            language: "vi".into(),
+            tag_authority: "bantin.example,2024".into(),
+        }
+    }
+
+    /// An article published at local `y-m-d h:00` in Hồ Chí Minh City.
+    fn entry(id: &str, cat: &str, (y, m, d, h): (i32, u32, u32, u32)) -> (String, Entry) {
+        let article = crate::article::Article {
+            id: id.into(),
+            categories: vec![cat.into()],
+            title: format!("Tiêu đề <{id}> & \"x\""),
+            published: HCM.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap(),
+            captured: None,
+            summary: String::new(),
+            paragraphs: vec![],
+            author: None,
+            source: None,
+            tags: vec![],
+            updated: None,
+            withdrawn: None,
+        };
+        (id.into(), Entry::full(Arc::new(article), None))
+    }
+
+    fn index() -> Index {
+        Index::new(Entries::from_iter([
+            entry("thoi-su/a b", "Thời sự", (2024, 3, 3, 9)),
+            entry("thoi-su/b", "Thời sự", (2024, 3, 1, 0)),
+            entry("kinh-te/c", "Kinh tế", (2024, 3, 2, 12)),
+            entry("kinh-te/d", "Kinh tế", (2024, 2, 29, 23)),
+            entry("kinh-te/e", "Kinh tế", (2023, 12, 31, 23)),
+        ]))
+    }
+
+    fn text(bytes: &[u8]) -> &str {
+        std::str::from_utf8(bytes).unwrap()
+    }
+
+    #[test]
+    fn robots_points_at_the_index() {
+        let robots = String::from_utf8(robots(&site())).unwrap();
+        assert!(robots.contains("User-agent: *\n"));
+        assert!(robots.ends_with("Sitemap: https://bantin.example/sitemap.xml\n"));
+    }
+
+    #[test]
+    fn the_index_lists_pages_then_each_month_dated_by_its_newest() {
+        let maps = sitemaps(&index(), HCM);
+        let listed: Vec<(&str, String)> = maps
+            .iter()
+            .map(|m| (m.path.as_str(), rfc3339(&m.lastmod)))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                ("/sitemaps/pages.xml", "2024-03-03T09:00:00+07:00".into()),
+                ("/sitemaps/2024-03.xml", "2024-03-03T09:00:00+07:00".into()),
+                ("/sitemaps/2024-02.xml", "2024-02-29T23:00:00+07:00".into()),
+                ("/sitemaps/2023-12.xml", "2023-12-31T23:00:00+07:00".into()),
+            ]
+        );
+        let xml = sitemap_index(&site(), &maps);
+        assert!(text(&xml).contains(
+            "<sitemap><loc>https://bantin.example/sitemaps/2024-02.xml</loc>\
+             <lastmod>2024-02-29T23:00:00+07:00</lastmod></sitemap>"
+        ));
+        assert_eq!(
+            on_demand_paths(&index(), HCM),
+            [
+                "/sitemaps/2024-03.xml",
+                "/sitemaps/2024-02.xml",
+                "/sitemaps/2023-12.xml"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_month_sitemap_lists_its_articles_and_a_past_month_keeps_its_bytes() {
+        let idx = index();
+        let march = on_demand(&site(), &idx, "/sitemaps/2024-03.xml", HCM).unwrap();
+        let march = text(&march);
+        assert!(march.starts_with(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+             <urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n\
+             <url><loc>https://bantin.example/articles/thoi-su/a%20b</loc>\
+             <lastmod>2024-03-03T09:00:00+07:00</lastmod></url>\n"
+        ));
+        assert_eq!(march.matches("<url>").count(), 3);
+        // A new article in March changes March's sitemap, not February's.
+        let feb = on_demand(&site(), &idx, "/sitemaps/2024-02.xml", HCM).unwrap();
+        let mut more: Entries = idx.entries().clone();
+        let (id, e) = entry("thoi-su/f", "Thời sự", (2024, 3, 20, 8));
+        more.insert(id, e);
+        let grown = Index::new(more);
+        assert_eq!(
+            on_demand(&site(), &grown, "/sitemaps/2024-02.xml", HCM).unwrap(),
+            feb
+        );
+        assert_ne!(
+            text(&on_demand(&site(), &grown, "/sitemaps/2024-03.xml", HCM).unwrap()),
+            march
+        );
+    }
+
+    #[test]
+    fn a_long_month_is_split_into_parts_with_one_name_each() {
+        let idx = index();
+        let maps = sitemaps_of(&idx, HCM, 2);
+        let paths: Vec<&str> = maps.iter().map(|m| m.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "/sitemaps/pages.xml",
+                "/sitemaps/pages-2.xml",
+                "/sitemaps/2024-03.xml",
+                "/sitemaps/2024-03-2.xml",
+                "/sitemaps/2024-02.xml",
+                "/sitemaps/2023-12.xml",
+            ]
+        );
+        // The second part holds the oldest article of March, and is dated by it.
+        assert_eq!(rfc3339(&maps[3].lastmod), "2024-03-01T00:00:00+07:00");
+        let part = |p: &str| on_demand_of(&site(), &idx, p, HCM, 2);
+        let second = part("/sitemaps/2024-03-2.xml").unwrap();
+        assert!(
+            text(&second).contains("/articles/thoi-su/b<"),
+            "{}",
+            text(&second)
+        );
+        assert_eq!(text(&second).matches("<url>").count(), 1);
+        for missing in [
+            "/sitemaps/2024-03-3.xml",
+            "/sitemaps/2024-03-1.xml",
+            "/sitemaps/2024-03-02.xml",
+            "/sitemaps/2024-3.xml",
+            "/sitemaps/2024-01.xml",
+            "/sitemaps/2024-03.xml.gz",
+            "/sitemaps/2024-03-.xml",
+            "/sitemaps/pages.xml",
+        ] {
+            assert_eq!(part(missing), None, "{missing}");
+        }
+    }
+
+    #[test]
+    fn the_news_sitemap_holds_the_two_days_up_to_the_newest_article() {
+        let idx = Index::new(Entries::from_iter([
+            entry("a", "Thời sự", (2024, 3, 3, 9)),
+            entry("b", "Thời sự", (2024, 3, 1, 9)),
+            entry("c", "Thời sự", (2024, 3, 1, 8)),
+        ]));
+        let ids: Vec<String> = news_entries(&idx)
+            .iter()
+            .map(|e| e.article.id.clone())
+            .collect();
+        assert_eq!(ids, ["a", "b"], "48 hours back, inclusive; not 49");
+        let xml = String::from_utf8(news(&site(), &idx)).unwrap();
+        assert!(xml.contains("xmlns:news=\"http://www.google.com/schemas/sitemap-news/0.9\""));
+        assert!(xml.contains(
+            "<url><loc>https://bantin.example/articles/a</loc><news:news><news:publication>\
+             <news:name>Tin &lt;Làng&gt; &amp; Xã</news:name><news:language>vi</news:language>\
+             </news:publication><news:publication_date>2024-03-03T09:00:00+07:00</news:publication_date>\
+             <news:title>Tiêu đề &lt;a&gt; &amp; \"x\"</news:title></news:news></url>"
+        ), "{xml}");
+        assert_eq!(xml.matches("<url>").count(), 2);
+        assert!(news(&site(), &Index::default()).ends_with(b"\">\n</urlset>\n"));
+    }
+}

@@ -1,0 +1,476 @@
+//! The pages and term feeds rendered when asked for rather than with every update: the
+//! resources whose number grows with the store (category, month, tag and author
+//! pages, tag and author feeds, subscribe pages; archives through [`archive`]),
+//! and article pages.
+//!
+//! [`resolve`] says what a path names in an index (cheaply, without
+//! rendering), [`prepare`] describes it for the [`on_demand`](super::on_demand)
+//! cache with tags derived from what it shows, and [`paths`] lists every such
+//! path, so the daemon and `bantin build` serve exactly the same set and a page
+//! only ever links paths that resolve.
+
+use std::sync::Arc;
+
+use chrono_tz::Tz;
+
+use super::archive;
+use super::on_demand::{Freshness, Inputs, Prepared, Rendered};
+use super::{feed_title, RenderError};
+use crate::article::Article;
+use crate::config::Config;
+use crate::history::{self, Month};
+use crate::index::{Entry, Index};
+use crate::render::html::{self, ArticleLinks};
+use crate::render::{self, FeedView, Format, History, TermFeed};
+use crate::taxonomy::Kind;
+
+/// How many of a category's newest articles its page lists (the rest are on
+/// its month pages).
+pub const CATEGORY_PAGE_ITEMS: usize = 30;
+
+/// How many of a tag's or author's newest articles its page lists.
+pub const TERM_PAGE_ITEMS: usize = 200;
+
+/// A feed a subscribe page is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FeedOf {
+    /// All articles (`None`) or one category.
+    Category(Option<String>),
+    /// A tag or author.
+    Term(Kind, String),
+    /// The archive of one month of all articles (`None`) or of a category
+    /// (RFC 5005 §4).
+    Archive(Option<String>, Month),
+}
+
+impl FeedOf {
+    /// The site path of this feed in `format`.
+    pub fn path(&self, format: Format) -> String {
+        match self {
+            FeedOf::Category(slug) => render::feed_path(slug.as_deref(), format),
+            FeedOf::Term(kind, slug) => render::term_feed_path(*kind, slug, format),
+            FeedOf::Archive(slug, month) => render::archive_path(slug.as_deref(), *month, format),
+        }
+    }
+}
+
+/// A resource rendered on demand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OnRequest {
+    /// `/categories/<slug>`.
+    Category(String),
+    /// `/archive/<YYYY-MM>` (`slug` `None`) or `/archive/<slug>/<YYYY-MM>`.
+    Month {
+        /// The category; `None` for all articles.
+        slug: Option<String>,
+        /// The month.
+        month: Month,
+    },
+    /// `/tags/<slug>`, `/authors/<slug>`.
+    Term(Kind, String),
+    /// `/tags/<slug>.<ext>`, `/authors/<slug>.<ext>`.
+    TermFeed(Kind, String, Format),
+    /// `/tags`, `/authors`.
+    Terms(Kind),
+    /// `/tags.opml`.
+    TagsOpml,
+    /// `/subscribe/<feed path>`.
+    Subscribe(FeedOf, Format),
+}
+
+/// A format from a file extension.
+fn format_of(ext: &str) -> Option<Format> {
+    Format::ALL.into_iter().find(|f| f.ext() == ext)
+}
+
+/// What `path` names in `index`, or `None` when nothing is there (unknown
+/// slug, a month without articles, a malformed path).
+pub fn resolve(index: &Index, tz: Tz, path: &str) -> Option<OnRequest> {
+    if let Some(slug) = path.strip_prefix("/categories/") {
+        return index
+            .categories()
+            .contains_key(slug)
+            .then(|| OnRequest::Category(slug.to_owned()));
+    }
+    if let Some(rest) = path.strip_prefix("/archive/") {
+        let (slug, month) = match rest.rsplit_once('/') {
+            Some((slug, m)) => (Some(slug), m),
+            None => (None, rest),
+        };
+        let month: Month = month.parse().ok()?;
+        let (entries, _) = history::month(index, slug, month, tz);
+        return (!entries.is_empty()).then(|| OnRequest::Month {
+            slug: slug.map(str::to_owned),
+            month,
+        });
+    }
+    if let Some(feed) = path.strip_prefix("/subscribe/") {
+        let (feed, format) = feed_of(index, tz, &format!("/{feed}"))?;
+        return Some(OnRequest::Subscribe(feed, format));
+    }
+    if path == render::TAGS_OPML {
+        return Some(OnRequest::TagsOpml);
+    }
+    for kind in [Kind::Tag, Kind::Author] {
+        let Some(rest) = path.strip_prefix(&render::terms_path(kind)) else {
+            continue;
+        };
+        if rest.is_empty() {
+            return Some(OnRequest::Terms(kind));
+        }
+        let rest = rest.strip_prefix('/')?;
+        let (slug, format) = match rest.split_once('.') {
+            Some((slug, ext)) => (slug, Some(format_of(ext)?)),
+            None => (rest, None),
+        };
+        index.taxonomy(kind).get(slug)?;
+        return Some(match format {
+            Some(f) => OnRequest::TermFeed(kind, slug.to_owned(), f),
+            None => OnRequest::Term(kind, slug.to_owned()),
+        });
+    }
+    None
+}
+
+/// The feed at the site path `path`, if `index` has it.
+fn feed_of(index: &Index, tz: Tz, path: &str) -> Option<(FeedOf, Format)> {
+    if let Some(req) = archive::Request::parse(path) {
+        let (entries, _) = history::month(index, req.slug.as_deref(), req.month, tz);
+        return (!entries.is_empty()).then_some((FeedOf::Archive(req.slug, req.month), req.format));
+    }
+    let (stem, ext) = path.rsplit_once('.')?;
+    let format = format_of(ext)?;
+    if stem == "/feed" {
+        return Some((FeedOf::Category(None), format));
+    }
+    if let Some(slug) = stem.strip_prefix("/feeds/") {
+        return index
+            .categories()
+            .contains_key(slug)
+            .then(|| (FeedOf::Category(Some(slug.to_owned())), format));
+    }
+    for kind in [Kind::Tag, Kind::Author] {
+        if let Some(slug) = stem.strip_prefix(&format!("{}/", render::terms_path(kind))) {
+            index.taxonomy(kind).get(slug)?;
+            return Some((FeedOf::Term(kind, slug.to_owned()), format));
+        }
+    }
+    None
+}
+
+/// Every path [`prepare`] answers for `index` (what [`resolve`] answers and
+/// the archived feeds), sorted by kind then name.
+pub fn paths(index: &Index, tz: Tz) -> Vec<String> {
+    let mut out = vec![
+        render::TAGS_OPML.to_owned(),
+        render::terms_path(Kind::Tag),
+        render::terms_path(Kind::Author),
+    ];
+    let slugs = std::iter::once(None).chain(index.categories().keys().map(|s| Some(s.as_str())));
+    let mut feeds = Vec::new();
+    for slug in slugs {
+        if let Some(s) = slug {
+            out.push(render::category_path(Some(s)));
+        }
+        for m in history::months(index, slug, tz).unwrap_or_default() {
+            out.push(render::month_path(slug, m));
+            for f in Format::ALL {
+                out.push(render::archive_path(slug, m, f));
+            }
+            feeds.push(FeedOf::Archive(slug.map(str::to_owned), m));
+        }
+        feeds.push(FeedOf::Category(slug.map(str::to_owned)));
+    }
+    for kind in [Kind::Tag, Kind::Author] {
+        for slug in index.taxonomy(kind).terms().keys() {
+            out.push(render::term_path(kind, slug));
+            for f in Format::ALL {
+                out.push(render::term_feed_path(kind, slug, f));
+            }
+            feeds.push(FeedOf::Term(kind, slug.clone()));
+        }
+    }
+    for feed in feeds {
+        for f in Format::ALL {
+            out.push(render::subscribe_path(&feed.path(f)));
+        }
+    }
+    out
+}
+
+const HTML: &str = "text/html; charset=utf-8";
+
+impl OnRequest {
+    /// Its `Content-Type`.
+    pub fn content_type(&self) -> &'static str {
+        match self {
+            OnRequest::TermFeed(_, _, format) => format.content_type(),
+            OnRequest::TagsOpml => "text/x-opml; charset=utf-8",
+            _ => HTML,
+        }
+    }
+}
+
+/// What `path` names, described to render on demand (see
+/// [`on_demand`](super::on_demand)): an archived feed, a page or a tag's or
+/// author's feed. `None` when nothing is there. Costs the index lookups of
+/// what the resource shows and a hash of them, no render and no disk read.
+pub fn prepare(
+    cfg: &Arc<Config>,
+    index: &Arc<Index>,
+    path: &str,
+    hydrate: archive::Hydrate,
+) -> Option<Prepared> {
+    if let Some(req) = archive::Request::parse(path) {
+        return archive::prepare(cfg, index, &req, hydrate);
+    }
+    let what = resolve(index, cfg.tz, path)?;
+    let tags = inputs(&what, cfg, index).finish();
+    let content_type = what.content_type();
+    let (cfg, index) = (cfg.clone(), index.clone());
+    Some(Prepared {
+        path: path.to_owned(),
+        tags,
+        content_type,
+        freshness: Freshness::Live,
+        render: Box::new(move || render(&what, &cfg, &index, &hydrate)),
+    })
+}
+
+/// Everything the bytes of `what` depend on: the program version (in
+/// [`Inputs::new`]), the configuration that shapes pages and feeds, its path,
+/// and what it shows, as [`render`] selects it from the same index. A page
+/// that lists the whole index (`/tags`) hashes what it lists, not the store.
+fn inputs(what: &OnRequest, cfg: &Config, index: &Index) -> Inputs {
+    let mut i = Inputs::new("page");
+    i.str(&archive::rendering_config(cfg))
+        .str(&format!("{what:?}"));
+    match what {
+        OnRequest::Category(slug) => {
+            let s = Some(slug.as_str());
+            i.str(&feed_title(cfg, index, s));
+            categories(&mut i, index, s);
+            if let Some(c) = index.categories().get(slug) {
+                for child in c.children.iter().filter_map(|c| index.categories().get(c)) {
+                    i.str(&child.slug).str(&child.name);
+                }
+            }
+            for m in history::months(index, s, cfg.tz).unwrap_or_default() {
+                i.str(&m.to_string());
+            }
+            entries(&mut i, &index.select(s, CATEGORY_PAGE_ITEMS));
+        }
+        OnRequest::Month { slug, month } => {
+            let s = slug.as_deref();
+            let (listed, around) = history::month(index, s, *month, cfg.tz);
+            i.str(&month_title(cfg, index, s));
+            categories(&mut i, index, s);
+            for m in [around.newer, around.older] {
+                i.str(&m.map(|m| m.to_string()).unwrap_or_default());
+            }
+            entries(&mut i, &listed);
+        }
+        OnRequest::Term(kind, slug) => {
+            if let Some(t) = index.taxonomy(*kind).get(slug) {
+                i.str(&t.name).num(t.members.len() as i128);
+            }
+            entries(&mut i, &index.select_term(*kind, slug, TERM_PAGE_ITEMS));
+        }
+        OnRequest::TermFeed(kind, slug, _) => {
+            i.str(&term_title(index, *kind, slug));
+            entries(&mut i, &index.select_term(*kind, slug, cfg.feeds.items));
+        }
+        OnRequest::Terms(kind) => {
+            for t in index.taxonomy(*kind).terms().values() {
+                i.str(&t.slug).str(&t.name).num(t.members.len() as i128);
+            }
+        }
+        OnRequest::TagsOpml => {
+            for t in index.taxonomy(Kind::Tag).terms().values() {
+                i.str(&t.slug).str(&t.name);
+            }
+        }
+        OnRequest::Subscribe(feed, _) => {
+            i.str(&subscribe_title(cfg, index, feed));
+        }
+    }
+    i
+}
+
+/// Hashes the names of a category and its ancestors: its breadcrumb.
+fn categories(i: &mut Inputs, index: &Index, slug: Option<&str>) {
+    let mut next = slug;
+    while let Some(c) = next.and_then(|s| index.categories().get(s)) {
+        i.str(&c.slug).str(&c.name);
+        next = c.parent.as_deref();
+    }
+}
+
+/// Hashes the entries a resource lists.
+fn entries(i: &mut Inputs, listed: &[Entry]) {
+    for e in listed {
+        i.entry(e);
+    }
+}
+
+/// Renders `what` from `index`; `hydrate` reads the full articles a feed needs.
+fn render(
+    what: &OnRequest,
+    cfg: &Config,
+    index: &Index,
+    hydrate: &archive::Hydrate,
+) -> Result<Rendered, RenderError> {
+    let site = &cfg.site;
+    Ok(Rendered::Exact(match what {
+        OnRequest::Category(slug) => {
+            let s = Some(slug.as_str());
+            let newest = index.select(s, CATEGORY_PAGE_ITEMS);
+            let months = history::months(index, s, cfg.tz).unwrap_or_default();
+            let title = feed_title(cfg, index, s);
+            html::category_page(site, index, slug, &title, &newest, &months)
+        }
+        OnRequest::Month { slug, month } => {
+            let s = slug.as_deref();
+            let (entries, around) = history::month(index, s, *month, cfg.tz);
+            let name = month_title(cfg, index, s);
+            html::month_page(site, index, s, &name, *month, &entries, around)
+        }
+        OnRequest::Term(kind, slug) => {
+            let Some(term) = index.taxonomy(*kind).get(slug) else {
+                return Err(gone(what));
+            };
+            let newest = index.select_term(*kind, slug, TERM_PAGE_ITEMS);
+            html::term_page(site, *kind, term, &newest)
+        }
+        OnRequest::TermFeed(kind, slug, format) => {
+            return term_feed(cfg, index, *kind, slug, *format, hydrate);
+        }
+        OnRequest::Terms(kind) => {
+            let terms: Vec<_> = index.taxonomy(*kind).terms().values().collect();
+            html::terms_page(site, *kind, &terms)
+        }
+        OnRequest::TagsOpml => render::opml::terms(site, Kind::Tag, index.taxonomy(Kind::Tag)),
+        OnRequest::Subscribe(feed, format) => {
+            let title = subscribe_title(cfg, index, feed);
+            html::subscribe_page(site, &title, &|f| feed.path(f), *format)
+        }
+    }))
+}
+
+/// The name a month page is headed with: the category's, or the site's.
+fn month_title(cfg: &Config, index: &Index, slug: Option<&str>) -> String {
+    match slug {
+        Some(slug) => index
+            .categories()
+            .get(slug)
+            .map_or_else(|| slug.to_owned(), |c| c.name.clone()),
+        None => cfg.site.title.clone(),
+    }
+}
+
+/// The title of the feed a subscribe page is about.
+fn subscribe_title(cfg: &Config, index: &Index, feed: &FeedOf) -> String {
+    match feed {
+        FeedOf::Category(slug) => feed_title(cfg, index, slug.as_deref()),
+        FeedOf::Term(kind, slug) => term_title(index, *kind, slug),
+        FeedOf::Archive(slug, month) => format!(
+            "{}, lưu trữ tháng {}/{}",
+            feed_title(cfg, index, slug.as_deref()),
+            month.month,
+            month.year
+        ),
+    }
+}
+
+/// A tag's or author's display title: `Từ khóa: bão lũ`, `Tác giả: Trần Ngọc`.
+fn term_title(index: &Index, kind: Kind, slug: &str) -> String {
+    let name = index
+        .taxonomy(kind)
+        .get(slug)
+        .map_or(slug, |t| t.name.as_str());
+    match kind {
+        Kind::Tag => format!("Từ khóa: {name}"),
+        Kind::Author => format!("Tác giả: {name}"),
+    }
+}
+
+/// A tag's or author's feed: its newest `[feeds] items` articles, read in
+/// full; [`Rendered::Partial`] if one could not be read back as indexed.
+fn term_feed(
+    cfg: &Config,
+    index: &Index,
+    kind: Kind,
+    slug: &str,
+    format: Format,
+    hydrate: &archive::Hydrate,
+) -> Result<Rendered, RenderError> {
+    let mut exact = true;
+    let items: Vec<Entry> = index
+        .select_term(kind, slug, cfg.feeds.items)
+        .into_iter()
+        .map(|e| Entry {
+            article: hydrate(&e).unwrap_or_else(|| {
+                exact = false;
+                e.article.clone()
+            }),
+            ..e
+        })
+        .collect();
+    let name = term_title(index, kind, slug);
+    let view = FeedView {
+        site: &cfg.site,
+        slug: None,
+        term: Some(TermFeed { kind, slug }),
+        title: format!("{name} · {}", cfg.site.title),
+        description: format!("{}: {name}", cfg.site.title),
+        ttl: cfg.feeds.ttl,
+        items: &items,
+        max_item_bytes: cfg.feeds.max_item_bytes,
+        // A term feed has no archives, and no hubs: hubs are pinged only for
+        // the feeds a snapshot holds, so a subscription through them would
+        // never hear of a change.
+        history: History::default(),
+        hubs: &[],
+    };
+    let path = render::term_feed_path(kind, slug, format);
+    let bytes =
+        super::render_feed(&view, format).map_err(|message| RenderError { path, message })?;
+    Ok(if exact {
+        Rendered::Exact(bytes)
+    } else {
+        Rendered::Partial(bytes)
+    })
+}
+
+fn gone(what: &OnRequest) -> RenderError {
+    RenderError {
+        path: format!("{what:?}"),
+        message: "no longer in the index".to_owned(),
+    }
+}
+
+/// An article's page, with its breadcrumb, tags, author and the articles next
+/// to it in its category linked from `index`.
+pub fn article_page(cfg: &Config, index: &Index, full: &Arc<Article>) -> Vec<u8> {
+    let id = full.id.as_str();
+    let (older, newer) = index.around(id);
+    let tags = full
+        .tags
+        .iter()
+        .filter_map(|t| {
+            let slug = index.taxonomy(Kind::Tag).slug_of(t)?;
+            Some((t.as_str(), slug))
+        })
+        .collect();
+    let links = ArticleLinks {
+        category: index.category_of(id),
+        tags,
+        author: full
+            .author
+            .as_deref()
+            .and_then(|a| index.taxonomy(Kind::Author).slug_of(a)),
+        older: older.map(|e| &*e.article),
+        newer: newer.map(|e| &*e.article),
+    };
+    html::article_page(&cfg.site, index, full, &links)
+}

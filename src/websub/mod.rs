@@ -1,0 +1,294 @@
+//! WebSub (W3C Recommendation, 2018) publishing: tells the configured hubs which
+//! feeds changed once a change is served, and links every feed to them.
+//!
+//! The publisher side of the protocol is small: a feed names its hubs and itself
+//! (§4 Discovery, in the document and in a `Link` header, which is how a JSON
+//! feed is discovered), and the publisher tells a hub that a topic changed. The
+//! spec leaves that ping to hubs (§7); hubs agree on a form-encoded POST with
+//! `hub.mode=publish` and the topic as `hub.url` (PubSubHubbub 0.4, Google's and
+//! Superfeedr's hubs) or `hub.topic` (WebSub.rocks, flask-websub, Switchboard),
+//! so both are sent, one topic per request: several `hub.url` values in one
+//! request are not read by every hub (flask-websub takes the first).
+//!
+//! Pings never hold up serving: [`Pinger::publish`] only queues them (a bounded
+//! [`Queue`] that coalesces and drops its oldest when full), and a tokio task
+//! sends them, a few at a time, each with a time limit, retrying failures with
+//! exponential backoff up to `[websub] max_attempts`.
+
+mod links;
+mod queue;
+
+pub use links::Links;
+pub use queue::{backoff, Health, Ping, Pushed, Queue, Retry, Turn};
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::header::{CONTENT_TYPE, USER_AGENT};
+use http::{Request, StatusCode};
+use http_body_util::Full;
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use tokio::sync::{Notify, Semaphore};
+
+use crate::config::WebsubConfig;
+use crate::render::{Format, GENERATOR};
+use crate::site::Site;
+
+/// A change waits this long before its pings go out, so that a burst of
+/// changes (an editor saving twice, a folder copied in) is one ping per feed.
+pub const HOLD: Duration = Duration::from_millis(500);
+
+/// Pings in flight at once, over every hub.
+const IN_FLIGHT: usize = 8;
+
+/// The absolute URLs of the feeds whose bytes differ between `before` and
+/// `after` (a new ETag, or a feed that appeared or went), sorted.
+pub fn changed_feeds(before: &Site, after: &Site, base_url: &str) -> Vec<String> {
+    let is_feed = |r: &crate::site::Resource| Format::of_content_type(r.content_type).is_some();
+    let mut changed: Vec<String> = after
+        .resources
+        .iter()
+        .filter(|(_, r)| is_feed(r))
+        .filter(|(path, r)| {
+            before
+                .resources
+                .get(*path)
+                .is_none_or(|old| old.identity.etag != r.identity.etag)
+        })
+        .chain(
+            before
+                .resources
+                .iter()
+                .filter(|(path, r)| is_feed(r) && !after.resources.contains_key(*path)),
+        )
+        .map(|(path, _)| format!("{base_url}{path}"))
+        .collect();
+    changed.sort_unstable();
+    changed
+}
+
+type HttpsClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+
+/// What the sending task and the publisher share.
+struct Shared {
+    queue: Mutex<Queue>,
+    health: Mutex<Health>,
+    /// `[websub] timeout_secs` as last configured.
+    timeout: Mutex<Duration>,
+    /// Wakes the sending task: pings were queued.
+    wake: Notify,
+}
+
+/// Queues publish pings and sends them from a background task. Cheap to clone.
+#[derive(Clone)]
+pub struct Pinger {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Pinger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pinger").finish_non_exhaustive()
+    }
+}
+
+impl Pinger {
+    /// Starts the sending task on the current tokio runtime, with the bounds
+    /// of `cfg` (until a [`Pinger::publish`] brings others).
+    pub fn start(cfg: &WebsubConfig) -> Pinger {
+        let shared = Arc::new(Shared {
+            queue: Mutex::new(Queue::new(cfg.queue_size, cfg.max_attempts)),
+            health: Mutex::new(Health::default()),
+            timeout: Mutex::new(Duration::from_secs(cfg.timeout_secs)),
+            wake: Notify::new(),
+        });
+        // Present from the start, so an alert on them has something to read.
+        metrics::counter!("bantin_websub_pings_sent_total").increment(0);
+        metrics::counter!("bantin_websub_pings_failed_total").increment(0);
+        metrics::counter!("bantin_websub_pings_dropped_total").increment(0);
+        metrics::gauge!("bantin_websub_pings_queued").set(0.0);
+        tokio::spawn(send_forever(shared.clone(), client(cfg)));
+        Pinger { shared }
+    }
+
+    /// Queues a ping of every topic in `topics` to every hub of `cfg`; returns
+    /// at once. Called once the change is served, so a hub that fetches the
+    /// topic at once gets the new bytes.
+    pub fn publish(&self, cfg: &WebsubConfig, topics: &[String]) {
+        if cfg.hubs.is_empty() || topics.is_empty() {
+            return;
+        }
+        let due = Instant::now() + HOLD;
+        let (dropped, queued) = {
+            let mut q = lock(&self.shared.queue);
+            let mut dropped = q.set_bounds(cfg.queue_size, cfg.max_attempts);
+            for hub in &cfg.hubs {
+                let hub: Arc<str> = Arc::from(hub.as_str());
+                for topic in topics {
+                    dropped += q.push(&hub, &Arc::from(topic.as_str()), due).dropped;
+                }
+            }
+            (dropped, q.len())
+        };
+        *lock(&self.shared.timeout) = Duration::from_secs(cfg.timeout_secs);
+        metrics::gauge!("bantin_websub_pings_queued").set(queued as f64);
+        if dropped > 0 {
+            metrics::counter!("bantin_websub_pings_dropped_total").increment(dropped as u64);
+            tracing::warn!(
+                dropped,
+                queue_size = cfg.queue_size,
+                "websub: the ping queue is full (hubs not answering?); dropped the oldest pings"
+            );
+        }
+        self.shared.wake.notify_one();
+    }
+}
+
+/// A std mutex: held for a few map operations, never across an `.await`.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// An HTTP/1.1 client for http:// and https:// hubs (rustls, Mozilla's roots),
+/// giving up on a connection after `[websub] timeout_secs`.
+fn client(cfg: &WebsubConfig) -> HttpsClient {
+    let mut http = HttpConnector::new();
+    http.set_connect_timeout(Some(Duration::from_secs(cfg.timeout_secs)));
+    http.enforce_http(false);
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_webpki_roots()
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(http);
+    Client::builder(TokioExecutor::new()).build(https)
+}
+
+/// Sends every ping as it falls due, at most [`IN_FLIGHT`] at once, forever.
+async fn send_forever(shared: Arc<Shared>, client: HttpsClient) {
+    let slots = Arc::new(Semaphore::new(IN_FLIGHT));
+    loop {
+        let (due, next) = {
+            let mut q = lock(&shared.queue);
+            let due = q.take_due(Instant::now());
+            let queued = q.len();
+            metrics::gauge!("bantin_websub_pings_queued").set(queued as f64);
+            (due, q.next_due())
+        };
+        for ping in due {
+            let Ok(slot) = slots.clone().acquire_owned().await else {
+                return;
+            };
+            let (shared, client) = (shared.clone(), client.clone());
+            let timeout = *lock(&shared.timeout);
+            tokio::spawn(async move {
+                let outcome = send(&client, &ping, timeout).await;
+                settle(&shared, ping, outcome);
+                drop(slot);
+            });
+        }
+        match next {
+            Some(at) => {
+                tokio::select! {
+                    () = tokio::time::sleep_until(at.into()) => {}
+                    () = shared.wake.notified() => {}
+                }
+            }
+            None => shared.wake.notified().await,
+        }
+    }
+}
+
+/// How a hub answered one ping.
+#[derive(Debug)]
+enum Outcome {
+    /// 2xx: the hub took it (WebSub hubs answer 202 or 204).
+    Accepted,
+    /// Any other status.
+    Refused(StatusCode),
+    /// No answer: the connection failed or the time ran out.
+    Unreachable(String),
+}
+
+/// POSTs one ping: `hub.mode=publish`, with the topic as `hub.url` and `hub.topic`.
+async fn send(client: &HttpsClient, ping: &Ping, timeout: Duration) -> Outcome {
+    let form = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("hub.mode", "publish")
+        .append_pair("hub.url", &ping.topic)
+        .append_pair("hub.topic", &ping.topic)
+        .finish();
+    let request = Request::post(&*ping.hub)
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(USER_AGENT, GENERATOR)
+        .body(Full::new(Bytes::from(form)));
+    let request = match request {
+        Ok(r) => r,
+        // Config validation parsed every hub as a URI; say so if that ever breaks.
+        Err(e) => return Outcome::Unreachable(format!("not a URI to post to: {e}")),
+    };
+    match tokio::time::timeout(timeout, client.request(request)).await {
+        Err(_) => Outcome::Unreachable(format!("no answer within {} s", timeout.as_secs())),
+        Ok(Err(e)) => Outcome::Unreachable(causes(&e)),
+        Ok(Ok(response)) if response.status().is_success() => Outcome::Accepted,
+        Ok(Ok(response)) => Outcome::Refused(response.status()),
+    }
+}
+
+/// An error with its causes, `a: b: c` (hyper's own message is only "client error").
+fn causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    text
+}
+
+/// Counts and logs one ping's outcome; a failure goes back in the queue.
+fn settle(shared: &Shared, mut ping: Ping, outcome: Outcome) {
+    let ok = matches!(outcome, Outcome::Accepted);
+    let turn = lock(&shared.health).record(&ping.hub, ok);
+    ping.attempts += 1;
+    let problem = match outcome {
+        Outcome::Accepted => {
+            metrics::counter!("bantin_websub_pings_sent_total").increment(1);
+            if let Turn::Recovered(failures) = turn {
+                tracing::info!(hub = %ping.hub, failures, "websub: hub answers again");
+            }
+            tracing::debug!(hub = %ping.hub, topic = %ping.topic, "websub: ping accepted");
+            return;
+        }
+        Outcome::Refused(status) => format!("answered {status}"),
+        Outcome::Unreachable(why) => why,
+    };
+    metrics::counter!("bantin_websub_pings_failed_total").increment(1);
+    let retry = lock(&shared.queue).retry(ping.clone(), Instant::now());
+    match retry {
+        Retry::After(_) | Retry::Superseded => {}
+        Retry::AfterDropping(_) | Retry::GaveUp => {
+            metrics::counter!("bantin_websub_pings_dropped_total").increment(1);
+        }
+    }
+    if turn == Turn::StartedFailing {
+        let next = match retry {
+            Retry::After(wait) | Retry::AfterDropping(wait) => {
+                format!("retrying in {} s", wait.as_secs())
+            }
+            Retry::Superseded => "a newer ping is queued".to_owned(),
+            Retry::GaveUp => format!("given up after {} attempts", ping.attempts),
+        };
+        tracing::warn!(
+            hub = %ping.hub,
+            topic = %ping.topic,
+            "websub: publish ping failed: {problem}; {next} \
+             (further failures of this hub are logged at debug level until it answers)"
+        );
+    } else {
+        tracing::debug!(hub = %ping.hub, topic = %ping.topic, attempt = ping.attempts, "websub: publish ping failed: {problem}");
+    }
+    shared.wake.notify_one();
+}

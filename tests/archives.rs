@@ -1,0 +1,434 @@
+//! Archived feeds (RFC 5005 §4) through the real daemon: following the history
+//! links from every live feed, the archives' validators (304 without a render,
+//! across a restart, only their own articles move them), compression, and what
+//! is not there.
+
+// Test code: an unwrap that fails is a failing test, which is what it should be.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use common::{assert_well_formed_xml, Daemon, TempStore};
+use quick_xml::events::Event;
+
+const FH: &str = "http://purl.org/syndication/history/1.0";
+
+/// Extra articles, so some months hold several articles of several feeds:
+/// (file under the store, date line, breadcrumb).
+const EXTRA: &[(&str, &str, &str)] = &[
+    (
+        "kinh-te/gia-lua.txt",
+        "08:00 +07 Thứ Hai, 04/03/2024",
+        "Kinh tế",
+    ),
+    (
+        "kinh-te/cho-phien.txt",
+        "09:30 +07 Thứ Năm, 28/03/2024",
+        "Kinh tế",
+    ),
+    (
+        "kinh-te/ca-phe.txt",
+        "07:15 +07 Thứ Tư, 10/07/2024",
+        "Kinh tế",
+    ),
+    // Midnight on the 1st, local time: July in the zone, June in UTC.
+    (
+        "kinh-te/nua-dem.txt",
+        "00:00 +07 Thứ Hai, 01/07/2024",
+        "Kinh tế",
+    ),
+    (
+        "tin-tuc/tong-hop/cau-moi.txt",
+        "10:00 +07 Thứ Năm, 21/03/2024",
+        "Tin Tức » Tin tức tổng hợp",
+    ),
+];
+
+fn article_text(title: &str, date: &str, breadcrumb: &str, body: &str) -> String {
+    format!("{date}\n\nTrang nhất » {breadcrumb}\n\n{title}\n\nDẫn của bài {title}.\n\n{body}\n")
+}
+
+fn store_dir(site: &TempStore) -> PathBuf {
+    site.config().parent().unwrap().join("store")
+}
+
+fn write(store: &Path, rel: &str, text: &str) {
+    let path = store.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn site() -> TempStore {
+    let site = TempStore::new();
+    let store = store_dir(&site);
+    for (rel, date, crumb) in EXTRA {
+        write(&store, rel, &article_text(rel, date, crumb, "Nội dung."));
+    }
+    site
+}
+
+/// What one feed document says about its history and items.
+#[derive(Debug, Default)]
+struct Doc {
+    /// Feed-level links: (rel, href).
+    links: Vec<(String, String)>,
+    /// Atom ids, RSS guids or JSON Feed ids, in order.
+    ids: Vec<String>,
+    /// Whether it carries `fh:archive` (in the history namespace).
+    archive: bool,
+}
+
+impl Doc {
+    fn link(&self, rel: &str) -> Option<&str> {
+        let mut hrefs = self.links.iter().filter(|(r, _)| r == rel);
+        let first = hrefs.next().map(|(_, h)| h.as_str());
+        assert!(
+            hrefs.next().is_none(),
+            "one {rel} link at most: {:?}",
+            self.links
+        );
+        first
+    }
+
+    fn parse(bytes: &[u8], ext: &str) -> Doc {
+        if ext == "json" {
+            let v: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+            let mut links = vec![(
+                "self".to_owned(),
+                v["feed_url"].as_str().unwrap().to_owned(),
+            )];
+            if let Some(next) = v["next_url"].as_str() {
+                links.push(("prev-archive".to_owned(), next.to_owned()));
+            }
+            let ids = v["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["id"].as_str().unwrap().to_owned())
+                .collect();
+            return Doc {
+                links,
+                ids,
+                archive: false,
+            };
+        }
+        assert_well_formed_xml(bytes, ext);
+        let mut reader = quick_xml::NsReader::from_reader(bytes);
+        let mut doc = Doc::default();
+        let mut path: Vec<String> = Vec::new();
+        let mut buf = Vec::new();
+        loop {
+            let event = reader.read_resolved_event_into(&mut buf).unwrap();
+            let (ns, event) = event;
+            let ns = match ns {
+                quick_xml::name::ResolveResult::Bound(n) => {
+                    String::from_utf8(n.as_ref().to_vec()).unwrap()
+                }
+                _ => String::new(),
+            };
+            match event {
+                Event::Start(ref e) | Event::Empty(ref e) => {
+                    let local = String::from_utf8(e.local_name().as_ref().to_vec()).unwrap();
+                    let in_item = path.iter().any(|p| p == "entry" || p == "item");
+                    if local == "archive" && ns == FH {
+                        doc.archive = true;
+                    }
+                    if local == "link" && !in_item {
+                        let attr = |name: &str| {
+                            e.attributes()
+                                .flatten()
+                                .find(|a| a.key.as_ref() == name.as_bytes())
+                                .map(|a| a.unescape_value().unwrap().into_owned())
+                        };
+                        if let (Some(rel), Some(href)) = (attr("rel"), attr("href")) {
+                            doc.links.push((rel, href));
+                        }
+                    }
+                    if matches!(event, Event::Start(_)) {
+                        path.push(local);
+                    }
+                }
+                Event::Text(t) => {
+                    let parent = path.iter().rev().nth(1).map(String::as_str);
+                    let here = path.last().map(String::as_str);
+                    if matches!(
+                        (parent, here),
+                        (Some("entry"), Some("id")) | (Some("item"), Some("guid"))
+                    ) {
+                        doc.ids.push(t.unescape().unwrap().into_owned());
+                    }
+                }
+                Event::End(_) => {
+                    path.pop();
+                }
+                Event::Eof => break,
+                _ => {}
+            }
+            buf.clear();
+        }
+        doc
+    }
+}
+
+fn fetch(d: &Daemon, url: &str, ext: &str) -> Doc {
+    let local = d
+        .local(url)
+        .unwrap_or_else(|| panic!("{url} is not on this site"));
+    let r = d.get(&local, &[]);
+    assert_eq!(r.status, 200, "GET {url}");
+    Doc::parse(&r.body, ext)
+}
+
+/// Follows `prev-archive` from the live feed at `live` to the end, checking the
+/// links each archive carries both ways, and gives every archive's ids.
+fn follow(d: &Daemon, live: &str, ext: &str) -> (Doc, Vec<(String, Doc)>) {
+    let live_doc = fetch(d, &format!("{}{live}", common::BASE_URL), ext);
+    assert!(!live_doc.archive, "{live}: the live feed is not an archive");
+    let current = live_doc.link("self").unwrap().to_owned();
+    let mut archives: Vec<(String, Doc)> = Vec::new();
+    let mut next = live_doc.link("prev-archive").map(str::to_owned);
+    assert!(next.is_some(), "{live}: no prev-archive link");
+    while let Some(url) = next {
+        assert!(archives.len() < 100, "{live}: the chain does not end");
+        let doc = fetch(d, &url, ext);
+        assert_eq!(doc.link("self"), Some(url.as_str()), "{url}: self");
+        if ext != "json" {
+            assert!(doc.archive, "{url}: fh:archive");
+            assert_eq!(
+                doc.link("current"),
+                Some(current.as_str()),
+                "{url}: current"
+            );
+            // next-archive points back where we came from, unless this is the newest.
+            let newer = archives.last().map(|(u, _)| u.as_str());
+            assert_eq!(doc.link("next-archive"), newer, "{url}: next-archive");
+        }
+        next = doc.link("prev-archive").map(str::to_owned);
+        archives.push((url, doc));
+    }
+    (live_doc, archives)
+}
+
+#[test]
+fn following_prev_archive_from_every_live_feed_sees_every_article_once() {
+    let site = site();
+    let d = site.start();
+    for feed in ["/feed", "/feeds/kinh-te", "/feeds/tin-tuc"] {
+        for ext in ["atom", "rss", "json"] {
+            let live = format!("{feed}.{ext}");
+            let (live_doc, archives) = follow(&d, &live, ext);
+            // Every article is in the live feed here (fewer than its 50 items).
+            let all: Vec<String> = archives
+                .iter()
+                .flat_map(|(_, doc)| doc.ids.iter().cloned())
+                .collect();
+            let unique: BTreeSet<&String> = all.iter().collect();
+            assert_eq!(unique.len(), all.len(), "{live}: an article twice: {all:?}");
+            assert_eq!(
+                all, live_doc.ids,
+                "{live}: the archives, newest first, hold the live feed's items"
+            );
+            // One archive per month, newest first, named after it.
+            let months: Vec<&str> = archives
+                .iter()
+                .map(|(u, _)| u.rsplit('/').next().unwrap().split('.').next().unwrap())
+                .collect();
+            let mut sorted = months.clone();
+            sorted.sort_unstable_by(|a, b| b.cmp(a));
+            sorted.dedup();
+            assert_eq!(months, sorted, "{live}");
+        }
+    }
+    // The months are local: the article at midnight on 1 July is July's.
+    let (_, archives) = follow(&d, "/feeds/kinh-te.atom", "atom");
+    let urls: Vec<&str> = archives.iter().map(|(u, _)| u.as_str()).collect();
+    assert_eq!(
+        urls,
+        [
+            "http://127.0.0.1:8080/archive/kinh-te/2024-07.atom",
+            "http://127.0.0.1:8080/archive/kinh-te/2024-03.atom",
+        ]
+    );
+    assert_eq!(archives[0].1.ids.len(), 2);
+    assert_eq!(archives[1].1.ids.len(), 2);
+}
+
+#[test]
+fn feedparser_reads_archives_with_the_live_ids() {
+    let site = site();
+    let d = site.start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for (path, ext) in [
+        ("/archive/2024-03.atom", "atom"),
+        ("/archive/2024-03.rss", "rss"),
+    ] {
+        let body = d.get(path, &[]).body;
+        let doc = Doc::parse(&body, ext);
+        let file = dir.path().join(format!("a.{ext}"));
+        std::fs::write(&file, &body).unwrap();
+        files.push((file, doc.ids));
+    }
+    const SCRIPT: &str = r#"
+import json, sys
+import feedparser
+out = []
+for p in sys.argv[1:]:
+    d = feedparser.parse(p)
+    out.append({"bozo": bool(d.bozo), "error": repr(d.get("bozo_exception")),
+                "ids": [e.get("id") for e in d.entries]})
+print(json.dumps(out))
+"#;
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(SCRIPT)
+        .args(files.iter().map(|(f, _)| f))
+        .output()
+        .expect("python3 with feedparser runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let reports: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    for ((file, ids), r) in files.iter().zip(&reports) {
+        assert_eq!(r["bozo"], false, "{}: {}", file.display(), r["error"]);
+        assert_eq!(r["ids"], serde_json::json!(ids), "{}", file.display());
+        assert_eq!(ids.len(), 4, "March 2024 holds four articles");
+    }
+}
+
+fn misses(d: &Daemon) -> f64 {
+    d.metric("bantin_archive_cache_misses_total").unwrap_or(0.0)
+}
+
+#[test]
+fn an_archive_revalidates_without_a_render_and_across_a_restart() {
+    let site = site();
+    let d = site.start();
+    const PATH: &str = "/archive/kinh-te/2024-03.atom";
+    let first = d.get(PATH, &[]);
+    assert_eq!(first.status, 200);
+    assert_eq!(
+        first.expect_header("cache-control"),
+        "public, max-age=86400"
+    );
+    assert_eq!(first.expect_header("vary"), "Accept-Encoding");
+    let etag = first.expect_header("etag").to_owned();
+    let rendered = misses(&d);
+    assert!(rendered >= 1.0);
+
+    // The same bytes again come from the cache.
+    let again = d.get(PATH, &[]);
+    assert_eq!((again.status, &again.body), (200, &first.body));
+    assert_eq!(misses(&d), rendered, "a second 200 is a cache hit");
+
+    // 304 to the ETag, without a render.
+    let r = d.get(PATH, &[("if-none-match", &etag)]);
+    assert_eq!(r.status, 304);
+    assert_eq!(r.expect_header("etag"), etag);
+    assert_eq!(r.expect_header("cache-control"), "public, max-age=86400");
+
+    // gzip: its own tag, the same bytes once decoded, and a 304 to its tag.
+    let gz = d.get(PATH, &[("accept-encoding", "gzip")]);
+    assert_eq!(gz.status, 200);
+    assert_eq!(gz.expect_header("content-encoding"), "gzip");
+    let gz_tag = gz.expect_header("etag").to_owned();
+    assert_ne!(gz_tag, etag);
+    let mut decoded = Vec::new();
+    flate2::read::GzDecoder::new(&gz.body[..])
+        .read_to_end(&mut decoded)
+        .unwrap();
+    assert_eq!(decoded, first.body);
+    let r = d.get(
+        PATH,
+        &[("accept-encoding", "gzip"), ("if-none-match", &gz_tag)],
+    );
+    assert_eq!(r.status, 304);
+    assert_eq!(misses(&d), rendered, "no render for any of these");
+
+    // After a restart (an empty cache): 304 to the old tags, still no render.
+    drop(d);
+    let d = site.start();
+    let r = d.get(PATH, &[("if-none-match", &etag)]);
+    assert_eq!(r.status, 304, "the ETag survives a restart");
+    let r = d.get(
+        PATH,
+        &[("accept-encoding", "gzip"), ("if-none-match", &gz_tag)],
+    );
+    assert_eq!(r.status, 304);
+    assert_eq!(misses(&d), 0.0, "a revalidation renders nothing");
+    let r = d.get(PATH, &[]);
+    assert_eq!((r.status, &r.body), (200, &first.body));
+    assert_eq!(r.expect_header("etag"), etag);
+}
+
+#[test]
+fn an_archive_changes_only_with_its_own_articles() {
+    let site = site();
+    let store = store_dir(&site);
+    let d = site.start();
+    let tag = |path: &str| {
+        let r = d.get(path, &[]);
+        assert_eq!(r.status, 200, "{path}");
+        r.expect_header("etag").to_owned()
+    };
+    let march = "/archive/kinh-te/2024-03.rss";
+    let july = "/archive/kinh-te/2024-07.rss";
+    let (march_before, july_before) = (tag(march), tag(july));
+
+    // A new article in July leaves March alone.
+    write(
+        &store,
+        "kinh-te/them.txt",
+        &article_text("Thêm", "11:00 +07 Thứ Sáu, 12/07/2024", "Kinh tế", "Mới."),
+    );
+    d.wait_until("the July archive changes", || tag(july) != july_before);
+    assert_eq!(tag(march), march_before, "March's archive is untouched");
+    assert!(d.body(july).contains("them"), "the new article is archived");
+
+    // Editing a March article changes March.
+    write(
+        &store,
+        "kinh-te/gia-lua.txt",
+        &article_text(
+            "kinh-te/gia-lua.txt",
+            "08:00 +07 Thứ Hai, 04/03/2024",
+            "Kinh tế",
+            "Nội dung đã sửa.",
+        ),
+    );
+    d.wait_until("the March archive changes", || tag(march) != march_before);
+    assert!(d.body(march).contains("Nội dung đã sửa."));
+}
+
+#[test]
+fn archives_that_do_not_exist_are_404() {
+    let site = site();
+    let d = site.start();
+    assert_eq!(d.get("/archive/2024-03.rss", &[]).status, 200);
+    for path in [
+        // A month without articles of the feed.
+        "/archive/2019-01.rss",
+        "/archive/kinh-te/2022-05.atom",
+        // Malformed months and formats.
+        "/archive/2024-3.rss",
+        "/archive/2024-13.json",
+        "/archive/2024-03.xml",
+        "/archive/2024-03.html",
+        // An unknown category.
+        "/archive/khong-co/2024-03.rss",
+        "/archive//2024-03.rss",
+    ] {
+        let r = d.get(path, &[]);
+        assert_eq!(r.status, 404, "{path}");
+    }
+    // Without a format, the path is the month's HTML page, not an archive.
+    let r = d.get("/archive/2024-03", &[]);
+    assert_eq!(r.status, 200);
+    assert!(r.expect_header("content-type").starts_with("text/html"));
+}

@@ -1,0 +1,185 @@
+//! The files the Debian package installs that are made from others, kept under
+//! `packaging/` so that `cargo deb` on a clean checkout needs no generation step:
+//! the man pages and shell completions (from the clap definition, `bantin::cli`),
+//! the units (from `systemd/`, with the package's paths) and the config (from
+//! `config.toml`, with the package's store). This test fails when one of them no
+//! longer matches its source. Regenerate them with
+//! `BANTIN_BLESS=1 cargo test --test packaging` and review the diff before
+//! committing. Also: `bantin --version`.
+
+#![allow(clippy::unwrap_used)] // a test that cannot set up should fail loudly
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use clap::CommandFactory;
+use clap_complete::Shell;
+
+const REGENERATE: &str = "BANTIN_BLESS=1 cargo test --test packaging";
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn packaging() -> PathBuf {
+    repo().join("packaging")
+}
+
+/// `text` with each `(from, to)` replaced; each `from` must be there, so a
+/// changed source fails here rather than making a package with the old paths.
+fn replaced(source: &str, text: &str, swaps: &[(&str, &str)]) -> Vec<u8> {
+    let mut text = text.to_owned();
+    for (from, to) in swaps {
+        assert!(text.contains(from), "{source} no longer has {from:?}");
+        text = text.replace(from, to);
+    }
+    text.into_bytes()
+}
+
+/// The packaged units: the manual-install ones with the package's paths.
+fn units() -> BTreeMap<String, Vec<u8>> {
+    let service = std::fs::read_to_string(repo().join("systemd/bantin.service")).unwrap();
+    let socket = std::fs::read(repo().join("systemd/bantin.socket")).unwrap();
+    let swaps = [
+        (
+            "# Install: see \"Run it as a service\" in README.md. Pair with bantin.socket.",
+            "# Installed by the bantin Debian package (made from systemd/bantin.service).\n\
+             # Local changes: `systemctl edit bantin`. Pair with bantin.socket.",
+        ),
+        (
+            "Documentation=file:/usr/local/share/doc/bantin/README.md",
+            "Documentation=man:bantin(1) file:/usr/share/doc/bantin/README.md",
+        ),
+        ("/usr/local/bin/bantin", "/usr/bin/bantin"),
+    ];
+    BTreeMap::from([
+        (
+            "debian/bantin.service".to_owned(),
+            replaced("systemd/bantin.service", &service, &swaps),
+        ),
+        ("debian/bantin.socket".to_owned(), socket),
+    ])
+}
+
+/// The packaged `/etc/bantin/config.toml`: the documented defaults, serving the
+/// store the package creates.
+fn config() -> Vec<u8> {
+    let text = std::fs::read_to_string(repo().join("config.toml")).unwrap();
+    replaced(
+        "config.toml",
+        &text,
+        &[
+            (
+                "# bantin configuration. Every key is optional; these are the defaults.\n",
+                "# bantin configuration, as the Debian package installs it: every key is\n\
+                 # optional, and these are the defaults but for `store`. After an edit,\n\
+                 # `systemctl reload bantin` applies it (a bad file is refused, and named).\n",
+            ),
+            (
+                "\nstore = \"feeds\"\n",
+                "\nstore = \"/var/lib/bantin/feeds\"\n",
+            ),
+        ],
+    )
+}
+
+/// Every generated file, by its path under `packaging/`.
+fn generated() -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    // One page for `bantin` and one for each subcommand, nested ones included
+    // (`bantin-config-check.1`), as clap_mangen names them.
+    let man = tempfile::tempdir().unwrap();
+    clap_mangen::generate_to(bantin::cli::Cli::command(), man.path()).unwrap();
+    for (name, bytes) in common::read_tree(man.path()) {
+        files.insert(format!("man/{name}"), bytes);
+    }
+    // The names each shell looks them up by (Debian installs them under
+    // bash-completion/completions/bantin, zsh/vendor-completions/_bantin and
+    // fish/vendor_completions.d/bantin.fish).
+    for (shell, name) in [
+        (Shell::Bash, "bantin.bash"),
+        (Shell::Zsh, "_bantin"),
+        (Shell::Fish, "bantin.fish"),
+    ] {
+        let mut bytes = Vec::new();
+        clap_complete::generate(
+            shell,
+            &mut bantin::cli::Cli::command(),
+            "bantin",
+            &mut bytes,
+        );
+        files.insert(format!("completions/{name}"), bytes);
+    }
+    files.extend(units());
+    files.insert("config.toml".to_owned(), config());
+    files
+}
+
+#[test]
+fn man_pages_and_completions_match_the_command_line() {
+    let want = generated();
+    // Folders whose every file is generated; elsewhere only the named files are.
+    let dirs = ["man", "completions"];
+    if std::env::var_os("BANTIN_BLESS").is_some_and(|v| v == "1") {
+        for dir in dirs {
+            let _ = std::fs::remove_dir_all(packaging().join(dir));
+            std::fs::create_dir_all(packaging().join(dir)).unwrap();
+        }
+        for (name, bytes) in &want {
+            std::fs::write(packaging().join(name), bytes).unwrap();
+        }
+        return;
+    }
+    let mut have = BTreeMap::new();
+    for dir in dirs {
+        for (name, bytes) in common::read_tree(&packaging().join(dir)) {
+            have.insert(format!("{dir}/{name}"), bytes);
+        }
+    }
+    for name in want
+        .keys()
+        .filter(|n| !dirs.iter().any(|d| n.starts_with(&format!("{d}/"))))
+    {
+        if let Ok(bytes) = std::fs::read(packaging().join(name)) {
+            have.insert(name.clone(), bytes);
+        }
+    }
+    let names = |m: &BTreeMap<String, Vec<u8>>| m.keys().cloned().collect::<Vec<_>>();
+    assert_eq!(
+        names(&have),
+        names(&want),
+        "packaging/ has other files than the command line makes; run {REGENERATE}"
+    );
+    for (name, bytes) in &want {
+        assert!(
+            have[name] == *bytes,
+            "packaging/{name} differs from what the command line makes; run {REGENERATE}"
+        );
+    }
+    // Every subcommand has its page.
+    for page in [
+        "bantin.1",
+        "bantin-serve.1",
+        "bantin-check.1",
+        "bantin-build.1",
+        "bantin-config.1",
+        "bantin-config-check.1",
+    ] {
+        assert!(want.contains_key(&format!("man/{page}")), "no {page}");
+    }
+}
+
+#[test]
+fn version_prints_the_package_version() {
+    for flag in ["--version", "-V"] {
+        let out = common::bantin([flag]);
+        assert!(out.status.success(), "{flag}: {out:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            format!("bantin {}\n", env!("CARGO_PKG_VERSION")),
+            "{flag}"
+        );
+    }
+}

@@ -1,0 +1,241 @@
+//! The pages a visitor browses, through the real daemon: category, month, tag
+//! and author pages, tag and author feeds, article links, subscribe pages and
+//! the HTML 404.
+
+// Test code: an unwrap that fails is a failing test, which is what it should be.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::TempStore;
+
+/// The shell every page shares: `lang`, viewport, one `h1`, the landmarks.
+fn assert_shell(path: &str, page: &str) {
+    assert!(page.contains("<html lang=\"vi\">"), "{path}");
+    assert!(page.contains("name=\"viewport\""), "{path}");
+    assert_eq!(page.matches("<h1>").count(), 1, "{path}: one h1");
+    for landmark in ["<header>", "<nav", "<main>"] {
+        assert!(page.contains(landmark), "{path}: {landmark}");
+    }
+    assert!(!page.contains("<script"), "{path}: no JavaScript");
+}
+
+#[test]
+fn every_kind_of_page_answers_in_the_site_shell() {
+    let site = TempStore::new();
+    let d = site.start();
+    for path in [
+        "/",
+        "/categories/tin-tuc",
+        "/categories/tin-tuc/thoi-su",
+        "/tags",
+        "/authors",
+        "/tags/dien-tap",
+        "/authors/le-hoang-nam",
+        "/subscribe/feeds/tin-tuc/thoi-su.atom",
+        "/subscribe/tags/dien-tap.rss",
+        "/articles/tin-tuc/thoi-su/dien-tap-phong-chong-thien-tai-2022",
+    ] {
+        let r = d.get(path, &[]);
+        assert_eq!(r.status, 200, "{path}");
+        assert!(
+            r.expect_header("content-type").starts_with("text/html"),
+            "{path}"
+        );
+        assert!(r.header("etag").is_some(), "{path}");
+        assert_shell(path, &r.text());
+    }
+    let missing = d.get("/tags/khong-co", &[]);
+    assert_eq!(missing.status, 404);
+    assert_shell("404", &missing.text());
+}
+
+#[test]
+fn an_article_page_links_where_it_is_filed() {
+    let site = TempStore::new();
+    let d = site.start();
+    let page = d.body("/articles/tin-tuc/thoi-su/dien-tap-phong-chong-thien-tai-2022");
+    for link in [
+        "href=\"/categories/tin-tuc\"",
+        "href=\"/categories/tin-tuc/thoi-su\"",
+        "href=\"/tags/dien-tap\"",
+        "href=\"/authors/le-hoang-nam\"",
+        "href=\"/subscribe/feeds/tin-tuc/thoi-su.atom\"",
+        // Autodiscovery of the category's and the tags' feeds.
+        "/feeds/tin-tuc/thoi-su.atom\">",
+        "/tags/dien-tap.atom\">",
+        // The other article of the category.
+        "href=\"/articles/tin-tuc/thoi-su/trien-khai-cap-can-cuoc-luu-dong\"",
+    ] {
+        assert!(page.contains(link), "{link} missing:\n{page}");
+    }
+}
+
+#[test]
+fn category_pages_reach_every_article_through_their_months() {
+    let site = TempStore::new();
+    let d = site.start();
+    let page = d.body("/categories/thong-bao");
+    let months: Vec<&str> = page
+        .split("href=\"/archive/thong-bao/")
+        .skip(1)
+        .map(|s| &s[..7])
+        .collect();
+    assert!(!months.is_empty(), "{page}");
+    let mut seen = Vec::new();
+    for m in months {
+        let month = d.body(&format!("/archive/thong-bao/{m}"));
+        seen.extend(
+            month
+                .split("href=\"/articles/")
+                .skip(1)
+                .map(|s| s.split('"').next().unwrap().to_owned()),
+        );
+    }
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            "thong-bao/lich-tiep-cong-dan-thang-6-2021",
+            "thong-bao/tam-dung-cap-nuoc-phuong-hoa-lac"
+        ]
+    );
+    assert_eq!(d.get("/archive/thong-bao/1999-01", &[]).status, 404);
+}
+
+#[test]
+fn tag_and_author_feeds_hold_exactly_their_articles() {
+    let site = TempStore::new();
+    let d = site.start();
+    for (path, kind) in [
+        ("/tags/dien-tap.atom", "application/atom+xml"),
+        ("/tags/dien-tap.rss", "application/rss+xml"),
+        ("/tags/dien-tap.json", "application/feed+json"),
+        ("/authors/le-hoang-nam.atom", "application/atom+xml"),
+    ] {
+        let r = d.get(path, &[]);
+        assert_eq!(r.status, 200, "{path}");
+        assert!(r.expect_header("content-type").starts_with(kind), "{path}");
+        let feed = feed_rs::parser::parse(&r.body[..]).unwrap();
+        let titles: Vec<String> = feed
+            .entries
+            .iter()
+            .map(|e| e.title.as_ref().unwrap().content.clone())
+            .collect();
+        assert_eq!(titles.len(), 1, "{path}: {titles:?}");
+        assert!(
+            feed.entries[0].links.iter().any(|l| l
+                .href
+                .ends_with("/articles/tin-tuc/thoi-su/dien-tap-phong-chong-thien-tai-2022")),
+            "{path}"
+        );
+    }
+    let opml = d.body("/tags.opml");
+    assert!(opml.contains("/tags/dien-tap.rss\""), "{opml}");
+    assert_eq!(d.get("/tags/dien-tap.xml", &[]).status, 404);
+}
+
+#[test]
+fn pages_and_term_feeds_are_cached_compressed_and_revalidated_without_a_render() {
+    let site = TempStore::new();
+    let d = site.start();
+    let misses = || d.metric("bantin_archive_cache_misses_total").unwrap_or(0.0);
+    let hits = || d.metric("bantin_archive_cache_hits_total").unwrap_or(0.0);
+    for path in [
+        "/tags/dien-tap.atom",
+        "/authors/le-hoang-nam",
+        "/categories/thong-bao",
+    ] {
+        let before = (misses(), hits());
+        let first = d.get(path, &[]);
+        assert_eq!(first.status, 200, "{path}");
+        assert_eq!(misses(), before.0 + 1.0, "{path}: rendered once");
+        let again = d.get(path, &[]);
+        assert_eq!(again.body, first.body, "{path}");
+        assert_eq!(hits(), before.1 + 1.0, "{path}: then taken from the cache");
+        // The cached resource is compressed like every other one, with its own tag.
+        let gz = d.get(path, &[("accept-encoding", "gzip")]);
+        assert_eq!(gz.header("content-encoding"), Some("gzip"), "{path}");
+        assert_ne!(gz.header("etag"), first.header("etag"), "{path}");
+        // A revalidation is a 304 decided on the derived tag: no render.
+        let tag = first.expect_header("etag").to_owned();
+        let before = misses();
+        let r = d.get(path, &[("if-none-match", &tag)]);
+        assert_eq!(r.status, 304, "{path}");
+        assert_eq!(misses(), before, "{path}: no render for a 304");
+        // Pages and tag feeds change with the store: the live feeds' freshness,
+        // not the archives' day.
+        let cache = first.expect_header("cache-control");
+        assert!(!cache.contains("86400"), "{path}: {cache}");
+    }
+    // A tag feed is never pinged to a hub, so it names none.
+    assert!(!d.body("/tags/dien-tap.atom").contains("rel=\"hub\""));
+}
+
+#[test]
+fn month_pages_link_their_archived_feeds_through_subscribe_pages() {
+    let site = TempStore::new();
+    let d = site.start();
+    let page = d.body("/categories/thong-bao");
+    let month = page
+        .split("href=\"/archive/thong-bao/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let month_page = d.body(&format!("/archive/thong-bao/{month}"));
+    for ext in ["rss", "atom", "json"] {
+        let feed = format!("/archive/thong-bao/{month}.{ext}");
+        let subscribe = format!("/subscribe{feed}");
+        assert!(
+            month_page.contains(&format!("href=\"{subscribe}\"")),
+            "{subscribe} missing:\n{month_page}"
+        );
+        let sub = d.body(&subscribe);
+        assert!(sub.contains(&format!("href=\"{feed}\"")), "{sub}");
+        assert_shell(&subscribe, &sub);
+        assert_eq!(d.get(&feed, &[]).status, 200, "{feed}");
+    }
+    assert_eq!(
+        d.get("/subscribe/archive/thong-bao/1999-01.atom", &[])
+            .status,
+        404
+    );
+}
+
+#[test]
+fn withdrawn_articles_leave_the_lists_but_stay_on_their_month_and_answer_410() {
+    let site = TempStore::new();
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let to = site.store().join("tin-tuc/tong-hop/ngay-hoi.txt");
+    std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+    std::fs::copy(manifest.join("tests/fixtures/withdrawn.txt"), &to).unwrap();
+    let d = site.start();
+    let link = "href=\"/articles/tin-tuc/tong-hop/ngay-hoi\"";
+    for path in [
+        "/",
+        "/categories/tin-tuc",
+        "/categories/tin-tuc/tin-tuc-tong-hop",
+    ] {
+        let page = d.body(path);
+        assert!(
+            !page.contains(link),
+            "{path} lists a withdrawn article:\n{page}"
+        );
+    }
+    let month = d.body("/archive/tin-tuc/tin-tuc-tong-hop/2020-05");
+    let item = month
+        .lines()
+        .find(|l| l.contains(link))
+        .unwrap_or_else(|| panic!("the month page lists every article:\n{month}"));
+    assert!(item.ends_with("(đã gỡ bỏ)</li>"), "{item}");
+    let r = d.get("/articles/tin-tuc/tong-hop/ngay-hoi", &[]);
+    assert_eq!(r.status, 410);
+    let gone = r.text();
+    assert_shell("410", &gone);
+    assert!(
+        gone.contains("đã được gỡ bỏ lúc <time datetime=\"2020-05-12T09:30:00+07:00\""),
+        "{gone}"
+    );
+    assert!(gone.contains("<a href=\"/\">Về trang nhất</a>"), "{gone}");
+}

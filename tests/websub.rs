@@ -1,0 +1,474 @@
+//! WebSub publishing, end to end: hub and self links in every feed document and
+//! `Link` header, publish pings once a change is served (which feeds, how often,
+//! retries, a hub that never answers), and a real hub (flask-websub) delivering
+//! a change to its subscriber.
+
+// Test code: an unwrap that fails is a failing test, which is what it should be.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::{Daemon, TempStore, BASE_URL};
+
+/// The feeds an article of the "Thông báo" category is in.
+const THONG_BAO_FEEDS: &[&str] = &[
+    "/feed.atom",
+    "/feed.json",
+    "/feed.rss",
+    "/feeds/thong-bao.atom",
+    "/feeds/thong-bao.json",
+    "/feeds/thong-bao.rss",
+];
+
+/// A small valid article in "Thông báo".
+fn article(title: &str) -> String {
+    format!(
+        "08:05 ICT Thứ hai, 11/05/2020\n\nTrang nhất » Thông báo\n\n{title}\n\n\
+         Thứ hai - 11/05/2020 08:00\nDẫn: {title}.\n\nNội dung bài viết.\n"
+    )
+}
+
+fn store(site: &TempStore) -> PathBuf {
+    site.config().parent().unwrap().join("store")
+}
+
+/// Adds an article titled `title` to the store of `site` as `name`.txt.
+fn add(site: &TempStore, name: &str, title: &str) {
+    let path = store(site).join(format!("thong-bao/{name}.txt"));
+    std::fs::write(path, article(title)).unwrap();
+}
+
+/// One POST the test hub received.
+#[derive(Debug, Clone)]
+struct Post {
+    at: Instant,
+    form: Vec<(String, String)>,
+}
+
+impl Post {
+    fn all(&self, key: &str) -> Vec<&str> {
+        self.form
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+}
+
+/// A hub on 127.0.0.1 that records every POST and answers `status` (0: never
+/// answers, holding the connection for up to 30 s). Stops when dropped.
+struct TestHub {
+    port: u16,
+    posts: Arc<Mutex<Vec<Post>>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl TestHub {
+    fn start(status: u16) -> TestHub {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let posts = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let status = Arc::new(AtomicU16::new(status));
+        let (p, s) = (posts.clone(), stop.clone());
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                if s.load(Ordering::SeqCst) {
+                    return;
+                }
+                let Ok(conn) = conn else { continue };
+                let (p, status) = (p.clone(), status.load(Ordering::SeqCst));
+                std::thread::spawn(move || serve_one(conn, &p, status));
+            }
+        });
+        TestHub { port, posts, stop }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/hub", self.port)
+    }
+
+    fn posts(&self) -> Vec<Post> {
+        self.posts.lock().unwrap().clone()
+    }
+
+    /// The posts naming `topic` (as `hub.topic`).
+    fn posts_of(&self, topic: &str) -> Vec<Post> {
+        let topic = format!("{BASE_URL}{topic}");
+        self.posts()
+            .into_iter()
+            .filter(|p| p.all("hub.topic") == [topic.as_str()])
+            .collect()
+    }
+
+    /// Polls until `ok` holds for the posts, for at most `limit`.
+    fn wait(&self, what: &str, limit: Duration, ok: impl Fn(&[Post]) -> bool) {
+        let deadline = Instant::now() + limit;
+        while !ok(&self.posts()) {
+            assert!(
+                Instant::now() < deadline,
+                "{what}: not seen within {limit:?}; posts: {:#?}",
+                self.posts()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for TestHub {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+    }
+}
+
+/// Reads one HTTP/1.1 request (one per connection), records it, answers.
+fn serve_one(mut conn: TcpStream, posts: &Mutex<Vec<Post>>, status: u16) {
+    conn.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut reader = BufReader::new(conn.try_clone().unwrap());
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse().unwrap();
+            }
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).unwrap();
+    let form = url::form_urlencoded::parse(&body).into_owned().collect();
+    posts.lock().unwrap().push(Post {
+        at: Instant::now(),
+        form,
+    });
+    if status == 0 {
+        std::thread::sleep(Duration::from_secs(30));
+        return;
+    }
+    let _ = write!(
+        conn,
+        "HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+    );
+}
+
+/// A store whose config lists `hubs` in `[websub]`, with `more` keys of that table.
+fn site_with_hubs(hubs: &[String], more: &str) -> TempStore {
+    let hubs: Vec<String> = hubs.iter().map(|h| format!("{h:?}")).collect();
+    TempStore::with_config(&format!("[websub]\nhubs = [{}]\n{more}", hubs.join(", ")))
+}
+
+/// Waits until the all-articles RSS feed lists `title`.
+fn wait_served(d: &Daemon, title: &str) {
+    d.wait_until(title, || d.body("/feed.rss").contains(title));
+}
+
+#[test]
+fn every_feed_names_its_hubs_and_itself_in_the_document_and_a_link_header() {
+    let hubs = [
+        "http://127.0.0.1:9/hub".to_owned(),
+        "https://hub.example/".to_owned(),
+    ];
+    let site = site_with_hubs(&hubs, "");
+    let d = site.start();
+    for path in [
+        "/feed.atom",
+        "/feed.rss",
+        "/feed.json",
+        "/feeds/thong-bao.json",
+    ] {
+        let r = d.get(path, &[]);
+        let link = format!(
+            "<http://127.0.0.1:9/hub>; rel=\"hub\", <https://hub.example/>; rel=\"hub\", \
+             <{BASE_URL}{path}>; rel=\"self\""
+        );
+        assert_eq!(r.header("link"), Some(link.as_str()), "{path}");
+        // A 304 carries it too (RFC 9110 §15.4.5 does not require it, but a
+        // revalidating subscriber may look for it there).
+        let etag = r.expect_header("etag").to_owned();
+        let again = d.get(path, &[("if-none-match", &etag)]);
+        assert_eq!(again.status, 304, "{path}");
+        assert_eq!(again.header("link"), Some(link.as_str()), "{path}");
+        let text = r.text();
+        if path.ends_with(".json") {
+            let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(
+                json["hubs"],
+                serde_json::json!([
+                    {"type": "WebSub", "url": "http://127.0.0.1:9/hub"},
+                    {"type": "WebSub", "url": "https://hub.example/"},
+                ]),
+                "{path}"
+            );
+        } else {
+            let feed = feed_rs::parser::parse(text.as_bytes()).unwrap();
+            let rels: Vec<(&str, &str)> = feed
+                .links
+                .iter()
+                .filter_map(|l| Some((l.rel.as_deref()?, l.href.as_str())))
+                .filter(|(rel, _)| matches!(*rel, "hub" | "self"))
+                .collect();
+            let own = format!("{BASE_URL}{path}");
+            assert_eq!(
+                rels,
+                [
+                    ("self", own.as_str()),
+                    ("hub", "http://127.0.0.1:9/hub"),
+                    ("hub", "https://hub.example/")
+                ],
+                "{path}"
+            );
+        }
+    }
+    // Pages are not feeds.
+    assert_eq!(d.get("/", &[]).header("link"), None);
+    assert_eq!(d.get("/feeds.opml", &[]).header("link"), None);
+}
+
+#[test]
+fn without_hubs_nothing_is_linked() {
+    let site = TempStore::new();
+    let d = site.start();
+    let r = d.get("/feed.json", &[]);
+    assert_eq!(r.header("link"), None);
+    assert!(!r.text().contains("\"hubs\""));
+    assert!(!d.body("/feed.atom").contains("rel=\"hub\""));
+}
+
+#[test]
+fn an_added_file_pings_exactly_the_feeds_it_changed() {
+    let hub = TestHub::start(202);
+    let site = site_with_hubs(&[hub.url()], "");
+    let d = site.start();
+    let written = Instant::now();
+    add(&site, "moi", "Thông báo mới cho đối tác");
+    hub.wait("a ping per changed feed", Duration::from_secs(2), |p| {
+        p.len() >= THONG_BAO_FEEDS.len()
+    });
+    let first = hub.posts()[0].at.duration_since(written);
+    // No second round: everything was in the first.
+    std::thread::sleep(Duration::from_millis(1500));
+    let posts = hub.posts();
+    let mut topics: Vec<String> = Vec::new();
+    for p in &posts {
+        assert_eq!(p.all("hub.mode"), ["publish"], "{p:?}");
+        // One topic per request, as hub.url and as hub.topic.
+        assert_eq!(p.all("hub.url"), p.all("hub.topic"), "{p:?}");
+        assert_eq!(p.all("hub.topic").len(), 1, "{p:?}");
+        topics.push(p.all("hub.topic")[0].to_owned());
+    }
+    topics.sort();
+    let expected: Vec<String> = THONG_BAO_FEEDS
+        .iter()
+        .map(|f| format!("{BASE_URL}{f}"))
+        .collect();
+    assert_eq!(topics, expected, "first ping {first:?} after the write");
+    assert!(d.body("/feed.rss").contains("Thông báo mới cho đối tác"));
+    assert_eq!(
+        d.metric("bantin_websub_pings_sent_total"),
+        Some(THONG_BAO_FEEDS.len() as f64)
+    );
+}
+
+#[test]
+fn two_quick_changes_are_one_ping_per_feed() {
+    let hub = TestHub::start(202);
+    let site = site_with_hubs(&[hub.url()], "");
+    let d = site.start();
+    add(&site, "mot", "Thông báo thứ nhất");
+    wait_served(&d, "Thông báo thứ nhất");
+    add(&site, "hai", "Thông báo thứ hai");
+    wait_served(&d, "Thông báo thứ hai");
+    hub.wait("the pings", Duration::from_secs(5), |p| !p.is_empty());
+    std::thread::sleep(Duration::from_millis(1500));
+    for feed in THONG_BAO_FEEDS {
+        assert_eq!(hub.posts_of(feed).len(), 1, "{feed}: {:#?}", hub.posts());
+    }
+    assert_eq!(hub.posts().len(), THONG_BAO_FEEDS.len());
+}
+
+#[test]
+fn a_failing_hub_is_retried_with_backoff_then_given_up_and_counted() {
+    let hub = TestHub::start(500);
+    let site = site_with_hubs(&[hub.url()], "max_attempts = 3\n");
+    let d = site.start();
+    add(&site, "loi", "Thông báo khi hub lỗi");
+    hub.wait("three attempts per feed", Duration::from_secs(20), |p| {
+        p.len() >= 3 * THONG_BAO_FEEDS.len()
+    });
+    d.wait_until("every failure counted and every ping given up", || {
+        d.metric("bantin_websub_pings_failed_total") == Some(3.0 * THONG_BAO_FEEDS.len() as f64)
+            && d.metric("bantin_websub_pings_dropped_total") == Some(THONG_BAO_FEEDS.len() as f64)
+            && d.metric("bantin_websub_pings_queued") == Some(0.0)
+    });
+    assert_eq!(d.metric("bantin_websub_pings_sent_total"), Some(0.0));
+    for feed in THONG_BAO_FEEDS {
+        let posts = hub.posts_of(feed);
+        assert_eq!(posts.len(), 3, "{feed}");
+        let gaps: Vec<Duration> = posts.windows(2).map(|w| w[1].at - w[0].at).collect();
+        // Backoff: 1 s, then 2 s (each at least that long, and growing).
+        assert!(gaps[0] >= Duration::from_millis(900), "{feed}: {gaps:?}");
+        assert!(gaps[1] > gaps[0], "{feed}: {gaps:?}");
+    }
+    // One log line for the hub, not one per ping.
+    let stderr = d.stderr();
+    assert_eq!(stderr.matches("publish ping failed").count(), 1, "{stderr}");
+    assert!(
+        stderr.contains(&hub.url()) && stderr.contains("500"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_hub_that_never_answers_does_not_delay_serving() {
+    let hub = TestHub::start(0);
+    let site = site_with_hubs(&[hub.url()], "timeout_secs = 60\n");
+    let d = site.start();
+    add(&site, "cho", "Thông báo khi hub im lặng");
+    wait_served(&d, "Thông báo khi hub im lặng");
+    hub.wait("the pings held by the hub", Duration::from_secs(5), |p| {
+        p.len() >= THONG_BAO_FEEDS.len()
+    });
+    // Every ping in flight is waiting for the hub (for up to 60 s): the next
+    // change is served all the same.
+    add(&site, "tiep", "Thông báo tiếp theo");
+    wait_served(&d, "Thông báo tiếp theo");
+    assert_eq!(d.get("/healthz", &[]).status, 200);
+}
+
+/// The real hub: tests/support/websub_hub.py, flask-websub's Hub and
+/// Subscriber; its events, a JSON object per line.
+struct RealHub {
+    child: Child,
+    stdin: ChildStdin,
+    events: mpsc::Receiver<serde_json::Value>,
+}
+
+impl RealHub {
+    /// Starts it; `None` (with the reason printed) if Python lacks the packages.
+    fn start() -> Option<RealHub> {
+        let probe = Command::new("python3")
+            .args(["-c", "import flask_websub, celery, flask"])
+            .output();
+        match probe {
+            Ok(out) if out.status.success() => {}
+            other => {
+                eprintln!(
+                    "SKIPPED: the real-hub test needs python3 with flask-websub and celery \
+                     (pip install flask-websub celery; .ci/run does): {other:?}"
+                );
+                return None;
+            }
+        }
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/websub_hub.py");
+        let mut child = Command::new("python3")
+            .arg(script)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, events) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { return };
+                if let Ok(v) = serde_json::from_str(&line) {
+                    if tx.send(v).is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        Some(RealHub {
+            child,
+            stdin,
+            events,
+        })
+    }
+
+    /// The next event named `name` within `limit` (others are skipped).
+    fn expect(
+        &self,
+        name: &str,
+        limit: Duration,
+        ok: impl Fn(&serde_json::Value) -> bool,
+    ) -> serde_json::Value {
+        let deadline = Instant::now() + limit;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let event = self
+                .events
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("no {name} event within {limit:?}"));
+            assert_ne!(event["event"], "error", "{event}");
+            if event["event"] == name && ok(&event) {
+                return event;
+            }
+        }
+    }
+}
+
+impl Drop for RealHub {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn a_real_hub_delivers_a_change_to_its_subscriber() {
+    let Some(mut hub) = RealHub::start() else {
+        return;
+    };
+    let listening = hub.expect("listening", Duration::from_secs(20), |_| true);
+    let hub_url = listening["hub"].as_str().unwrap().to_owned();
+    let site = site_with_hubs(std::slice::from_ref(&hub_url), "");
+    let d = site.start();
+    // The hub fetches what it is told of: links must name this daemon, whose
+    // port is known only now. A reload applies the real base URL.
+    let base = d.url("");
+    let config = std::fs::read_to_string(site.config()).unwrap();
+    std::fs::write(
+        site.config(),
+        format!("{config}\n[site]\nbase_url = \"{base}\"\n"),
+    )
+    .unwrap();
+    d.signal(rustix::process::Signal::HUP);
+    let topic = d.url("/feed.atom");
+    d.wait_until("the reloaded base URL", || {
+        d.get("/feed.atom", &[])
+            .header("link")
+            .is_some_and(|l| l.contains(&topic))
+    });
+    // The subscriber discovers hub and topic from the Link header, and subscribes.
+    writeln!(hub.stdin, "subscribe {topic}").unwrap();
+    hub.stdin.flush().unwrap();
+    hub.expect("subscribed", Duration::from_secs(20), |e| {
+        e["topic"] == topic.as_str()
+    });
+    let title = "Tin đẩy tới đối tác qua hub";
+    add(&site, "day", title);
+    let event = hub.expect("notified", Duration::from_secs(20), |e| {
+        e["topic"] == topic.as_str()
+    });
+    let body = event["body"].as_str().unwrap();
+    assert!(body.contains(title), "the subscriber got:\n{body}");
+}
