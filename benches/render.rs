@@ -1,5 +1,6 @@
 //! Rendering a 100k-article store: every feed from scratch, and the re-render after
-//! one article changes.
+//! one article changes; and the update after a new article in a small store that
+//! holds one 2.4 MB article (`update_big_article`).
 //!
 //! The store is generated and parsed once, outside the timed loops (40 categories
 //! under 8 sections: 49 feeds of 50 items, in 3 formats). Times are the thread's
@@ -248,9 +249,56 @@ fn render(c: &mut Criterion<ThreadCpu>) {
     group.finish();
 }
 
+/// How big the big article's text is: a long official document.
+const BIG_ARTICLE: usize = 2_400_000;
+
+/// A small store (15 generated articles) with one article of [`BIG_ARTICLE`]
+/// bytes; then a new article arrives, the newest, so the all-articles feed,
+/// which holds the big one, changes.
+fn render_big_article(c: &mut Criterion<ThreadCpu>) {
+    let cfg = Config::from_toml("", None).expect("the default configuration is valid");
+    let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+    let mut parsed = parse_range(0..17);
+    let (new_id, new_entry) = parsed.pop().expect("17 articles were parsed");
+    let (_, model) = parsed.pop().expect("16 articles were parsed");
+    let mut big = (*model.article).clone();
+    big.id = "van-ban/big".to_owned();
+    let paragraphs = big.paragraphs.clone();
+    while big.paragraphs.iter().map(String::len).sum::<usize>() < BIG_ARTICLE {
+        big.paragraphs.extend(paragraphs.iter().cloned());
+    }
+    let mut entries: Entries = parsed.into_iter().collect();
+    entries.insert(big.id.clone(), Entry::full(Arc::new(big), None));
+    // The new article is the newest of all.
+    let mut newest = (*new_entry.article).clone();
+    newest.published = entries
+        .values()
+        .map(|e| e.article.published)
+        .max()
+        .expect("the store is not empty")
+        + chrono::TimeDelta::minutes(1);
+    let index = Arc::new(Index::new(entries.clone()));
+    let (site, errors) = Site::build(&cfg, index, now, &in_memory);
+    assert!(errors.is_empty(), "{errors:?}");
+    entries.insert(new_id, Entry::full(Arc::new(newest), None));
+    let changed = Arc::new(Index::new(entries));
+    let feed = &site.resources["/feed.rss"].identity.bytes;
+    println!(
+        "big article store: {} articles, /feed.rss {:.1} KB",
+        site.index.entries().len(),
+        feed.len() as f64 / 1e3
+    );
+    let mut group = c.benchmark_group("update_big_article");
+    group.sample_size(10);
+    group.bench_function("site_update_new_article", |b| {
+        b.iter(|| black_box(site.update(&cfg, changed.clone(), now, Scope::Changed, &in_memory)))
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().with_measurement(ThreadCpu);
-    targets = render
+    targets = render, render_big_article
 }
 criterion_main!(benches);

@@ -13,25 +13,82 @@ use std::collections::BTreeMap;
 
 use atom_syndication::extension::{Extension, ExtensionMap};
 use atom_syndication::{
-    Category, Content, Entry, Feed, FixedDateTime, Generator, Link, Person, Text,
+    Category, Content, Entry, Feed, FixedDateTime, Generator, Link, Person, Text, WriteConfig,
 };
 
 use super::{item_categories, summary, FeedView, Format};
 use crate::article::{Article, Withdrawal};
+use crate::index::Entry as IndexEntry;
 use crate::timestamp::{fixed, rfc3339};
 
 /// The tombstone namespace (RFC 6721 §2) and the prefix bantin gives it.
 const TOMBSTONES: (&str, &str) = ("at", "http://purl.org/atompub/tombstones/1.0");
 
-/// Renders an Atom 1.0 document.
+/// Renders an Atom 1.0 document: the `atom_syndication` crate writes it whole.
+/// The reference for [`splice`], and what feeds rendered once (archives) use.
 pub fn render(view: &FeedView<'_>) -> Result<Vec<u8>, atom_syndication::Error> {
-    let (live, gone): (Vec<_>, Vec<_>) = view
+    let entries = view
         .items
         .iter()
-        .partition(|e| e.article.withdrawn.is_none());
-    let entries: Vec<Entry> = live.into_iter().map(|e| entry(view, e)).collect();
-    let tombstones: Vec<Extension> = gone
-        .into_iter()
+        .filter(|e| super::has_item(e))
+        .map(|e| entry(view, e))
+        .collect();
+    feed(view, entries).write_to(Vec::new())
+}
+
+/// The start tag of an entry written alone: the crate declares the Atom
+/// namespace on it, which an entry within a feed inherits instead.
+const LONE_ENTRY: &[u8] = b"<entry xmlns=\"http://www.w3.org/2005/Atom\">";
+
+/// One entry's `<entry>…</entry>` bytes, as [`render`] writes them in any feed:
+/// they depend on the article and the site configuration, not on the feed.
+pub fn item_bytes(view: &FeedView<'_>, e: &IndexEntry) -> Result<Vec<u8>, super::SpliceError> {
+    entry_alone(&entry(view, e))
+}
+
+/// `entry` written as within a feed: the crate's standalone writer, without
+/// the document declaration and the namespace the feed declares.
+fn entry_alone(entry: &Entry) -> Result<Vec<u8>, super::SpliceError> {
+    let config = WriteConfig {
+        write_document_declaration: false,
+        indent_size: None,
+    };
+    let lone = entry.write_with_config(Vec::new(), config)?;
+    let rest = lone
+        .strip_prefix(LONE_ENTRY)
+        .ok_or(super::SpliceError::Frame("atom entry"))?;
+    let mut bytes = Vec::with_capacity(rest.len() + 7);
+    bytes.extend_from_slice(b"<entry>");
+    bytes.extend_from_slice(rest);
+    Ok(bytes)
+}
+
+/// The same document as [`render`], put together from its entries' bytes
+/// ([`item_bytes`] of every article [`super::has_item`] keeps, in feed order).
+/// The feed is written with one empty stand-in entry, which marks where the
+/// entries go: after the feed's metadata, before its extensions (tombstones,
+/// the archive marker), which stay in the tail.
+pub fn splice(view: &FeedView<'_>, items: &[&[u8]]) -> Result<Vec<u8>, super::SpliceError> {
+    let stand_in = Entry::default();
+    let marker = entry_alone(&stand_in)?;
+    let doc = feed(view, vec![stand_in]).write_to(Vec::new())?;
+    // Every text and attribute before the entries is escaped by the crate, so
+    // the first `<entry>` is the stand-in's start tag.
+    let start = memchr::memmem::find(&doc, b"<entry>")
+        .filter(|&at| doc[at..].starts_with(&marker))
+        .ok_or(super::SpliceError::Frame("atom feed"))?;
+    Ok(super::join(
+        &doc[..start],
+        items,
+        &doc[start + marker.len()..],
+    ))
+}
+
+/// The feed of `view` with `entries` (the live ones, or a stand-in for [`splice`]).
+fn feed(view: &FeedView<'_>, entries: Vec<Entry>) -> Feed {
+    let tombstones: Vec<Extension> = view
+        .items
+        .iter()
         .filter_map(|e| Some(tombstone(view, &e.article, e.article.withdrawn.as_ref()?)))
         .collect();
     // RFC 4287 §4.2.15: the latest significant change, so an entry's correction
@@ -92,7 +149,7 @@ pub fn render(view: &FeedView<'_>) -> Result<Vec<u8>, atom_syndication::Error> {
         ..Feed::default()
     };
     feed.links.extend(history_links(view));
-    feed.write_to(Vec::new())
+    feed
 }
 
 /// A `<link rel="hub">` per WebSub hub (WebSub §4: with the `rel="self"` above).
@@ -173,7 +230,7 @@ fn tombstone(view: &FeedView<'_>, a: &Article, w: &Withdrawal) -> Extension {
     }
 }
 
-fn entry(view: &FeedView<'_>, e: &crate::index::Entry) -> Entry {
+fn entry(view: &FeedView<'_>, e: &IndexEntry) -> Entry {
     let a = &e.article;
     let when = fixed(&a.published);
     Entry {

@@ -3,6 +3,8 @@
 use serde::Serialize;
 
 use super::{summary, FeedView, Format};
+use crate::article::Article;
+use crate::index::Entry;
 use crate::timestamp::rfc3339;
 
 #[derive(Serialize)]
@@ -84,33 +86,28 @@ fn next_url(view: &FeedView<'_>) -> Option<String> {
         .map(|month| view.archive_url(month, Format::Json))
 }
 
-/// Renders a JSON Feed 1.1 document.
-pub fn render(view: &FeedView<'_>) -> Result<Vec<u8>, serde_json::Error> {
-    let items = view
-        .items
-        .iter()
-        // A withdrawn article leaves the feed: JSON Feed has no tombstones.
-        .filter(|e| e.article.withdrawn.is_none())
-        .map(|e| {
-            let a = &e.article;
-            Item {
-                id: view.tag_uri(&format!("article/{}", a.id)),
-                url: view.article_url(a),
-                title: &a.title,
-                content_html: view.item_content(a),
-                summary: summary(a),
-                date_published: rfc3339(&a.published),
-                date_modified: a.updated.as_ref().map(rfc3339),
-                authors: a.author.iter().map(|name| Author { name }).collect(),
-                tags: a.tags.iter().map(String::as_str).collect(),
-                extra: Extra {
-                    categories: &a.categories,
-                    source: a.source.as_deref(),
-                },
-            }
-        })
-        .collect();
-    let feed = Feed {
+/// One item of the feed, as the JSON Feed document holds it.
+fn item<'a>(view: &FeedView<'_>, a: &'a Article) -> Item<'a> {
+    Item {
+        id: view.tag_uri(&format!("article/{}", a.id)),
+        url: view.article_url(a),
+        title: &a.title,
+        content_html: view.item_content(a),
+        summary: summary(a),
+        date_published: rfc3339(&a.published),
+        date_modified: a.updated.as_ref().map(rfc3339),
+        authors: a.author.iter().map(|name| Author { name }).collect(),
+        tags: a.tags.iter().map(String::as_str).collect(),
+        extra: Extra {
+            categories: &a.categories,
+            source: a.source.as_deref(),
+        },
+    }
+}
+
+/// The feed object of `view` with `items` (the shown ones, or none for [`splice`]).
+fn feed<'a>(view: &'a FeedView<'_>, items: Vec<Item<'a>>) -> Feed<'a> {
+    Feed {
         version: "https://jsonfeed.org/version/1.1",
         title: &view.title,
         home_page_url: view.home_url(),
@@ -123,8 +120,73 @@ pub fn render(view: &FeedView<'_>) -> Result<Vec<u8>, serde_json::Error> {
         }],
         hubs: hubs(view),
         items,
-    };
-    let mut out = serde_json::to_vec_pretty(&feed)?;
+    }
+}
+
+/// Renders a JSON Feed 1.1 document: `serde_json` writes it whole. The
+/// reference for [`splice`], and what feeds rendered once (archives) use.
+pub fn render(view: &FeedView<'_>) -> Result<Vec<u8>, serde_json::Error> {
+    let items = view
+        .items
+        .iter()
+        // A withdrawn article leaves the feed: JSON Feed has no tombstones.
+        .filter(|e| super::has_item(e))
+        .map(|e| item(view, &e.article))
+        .collect();
+    let mut out = serde_json::to_vec_pretty(&feed(view, items))?;
     out.push(b'\n');
+    Ok(out)
+}
+
+/// How deep the pretty printer indents an item of the `items` array: two
+/// levels of two spaces.
+const ITEM_INDENT: &[u8] = b"    ";
+
+/// One item's bytes as [`render`] writes them in any feed, less the indent of
+/// its first line: they depend on the article and the site configuration, not
+/// on the feed. The item is written alone, then every line after its first is
+/// indented two levels deeper; JSON strings escape line breaks, so each one
+/// the printer wrote starts a line.
+pub fn item_bytes(view: &FeedView<'_>, e: &Entry) -> Result<Vec<u8>, super::SpliceError> {
+    let alone = serde_json::to_vec_pretty(&item(view, &e.article))?;
+    let lines = memchr::memchr_iter(b'\n', &alone).count();
+    let mut bytes = Vec::with_capacity(alone.len() + lines * ITEM_INDENT.len());
+    for (n, line) in alone.split(|&b| b == b'\n').enumerate() {
+        if n > 0 {
+            bytes.push(b'\n');
+            bytes.extend_from_slice(ITEM_INDENT);
+        }
+        bytes.extend_from_slice(line);
+    }
+    Ok(bytes)
+}
+
+/// How the pretty printer ends a feed with no items: `items` is the last member.
+const EMPTY_ITEMS: &[u8] = b"[]\n}";
+
+/// The same document as [`render`], put together from its items' bytes
+/// ([`item_bytes`] of every article [`super::has_item`] keeps, in feed order):
+/// the feed written without items, with the array filled as the pretty printer
+/// fills it (`[`, the items each on a new line, indented and comma-separated,
+/// then `]` on a line of its own).
+pub fn splice(view: &FeedView<'_>, items: &[&[u8]]) -> Result<Vec<u8>, super::SpliceError> {
+    let mut doc = serde_json::to_vec_pretty(&feed(view, Vec::new()))?;
+    if items.is_empty() {
+        doc.push(b'\n');
+        return Ok(doc);
+    }
+    let head = doc
+        .strip_suffix(EMPTY_ITEMS)
+        .ok_or(super::SpliceError::Frame("json feed"))?;
+    let size = head.len() + items.iter().map(|i| i.len() + 6).sum::<usize>() + 8;
+    let mut out = Vec::with_capacity(size);
+    out.extend_from_slice(head);
+    out.push(b'[');
+    for (n, bytes) in items.iter().enumerate() {
+        out.extend_from_slice(if n == 0 { b"\n" } else { b",\n" });
+        out.extend_from_slice(ITEM_INDENT);
+        out.extend_from_slice(bytes);
+    }
+    out.extend_from_slice(b"\n  ]\n}\n");
     Ok(out)
 }

@@ -3,6 +3,12 @@
 //! Every format renders from the same [`FeedView`], so RSS, Atom and JSON Feed of
 //! one category always agree. No wall clock is read here: a feed's build date is
 //! its newest item's date.
+//!
+//! A feed renders two ways to the same bytes: whole ([`document`], the writer
+//! crates' own output), or spliced ([`splice`]) from its items' bytes rendered
+//! once each ([`item_bytes`]): an item's bytes depend only on its article and
+//! the site configuration, so an update renders the items that changed and
+//! copies the others.
 
 pub mod atom_feed;
 pub mod html;
@@ -296,6 +302,75 @@ impl FeedView<'_> {
     pub fn item_content(&self, a: &Article) -> String {
         item_content(a, &self.article_url(a), self.max_item_bytes)
     }
+}
+
+/// Whether `e` has an item (an RSS item, an Atom entry, a JSON Feed item) in
+/// a feed: a withdrawn article has none (Atom writes its tombstone instead).
+pub fn has_item(e: &Entry) -> bool {
+    e.article.withdrawn.is_none()
+}
+
+/// Why a feed or an item could not be rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum SpliceError {
+    /// The RSS writer failed.
+    #[error("rss: {0}")]
+    Rss(#[from] rss::Error),
+    /// The Atom writer failed.
+    #[error("atom: {0}")]
+    Atom(#[from] atom_syndication::Error),
+    /// The JSON writer failed.
+    #[error("json feed: {0}")]
+    Json(#[from] serde_json::Error),
+    /// A writer's output was not shaped as splicing expects (a new version of
+    /// the writer crate?): the place of the items in a `{0}` was not found.
+    #[error("the place of the items in the {0} was not found; render the feed whole")]
+    Frame(&'static str),
+}
+
+/// A whole feed document in `format`, as the writer crate writes it.
+pub fn document(view: &FeedView<'_>, format: Format) -> Result<Vec<u8>, SpliceError> {
+    Ok(match format {
+        Format::Rss => rss_feed::render(view)?,
+        Format::Atom => atom_feed::render(view)?,
+        Format::Json => json_feed::render(view)?,
+    })
+}
+
+/// The bytes of `e`'s item in a `format` document of any feed with `view`'s
+/// site configuration (only for an entry that [`has_item`]).
+pub fn item_bytes(view: &FeedView<'_>, format: Format, e: &Entry) -> Result<Vec<u8>, SpliceError> {
+    match format {
+        Format::Rss => rss_feed::item_bytes(view, e),
+        Format::Atom => atom_feed::item_bytes(view, e),
+        Format::Json => json_feed::item_bytes(view, e),
+    }
+}
+
+/// The same bytes as [`document`], from `items`: the [`item_bytes`] of every
+/// entry of `view` that [`has_item`], in feed order.
+pub fn splice(
+    view: &FeedView<'_>,
+    format: Format,
+    items: &[&[u8]],
+) -> Result<Vec<u8>, SpliceError> {
+    match format {
+        Format::Rss => rss_feed::splice(view, items),
+        Format::Atom => atom_feed::splice(view, items),
+        Format::Json => json_feed::splice(view, items),
+    }
+}
+
+/// `head`, then every item's bytes, then `tail`, in one allocation.
+fn join(head: &[u8], items: &[&[u8]], tail: &[u8]) -> Vec<u8> {
+    let size = head.len() + items.iter().map(|i| i.len()).sum::<usize>() + tail.len();
+    let mut out = Vec::with_capacity(size);
+    out.extend_from_slice(head);
+    for item in items {
+        out.extend_from_slice(item);
+    }
+    out.extend_from_slice(tail);
+    out
 }
 
 /// The full article as HTML: the lead, the paragraphs, then the attribution.

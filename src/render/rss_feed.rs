@@ -13,21 +13,80 @@
 use std::collections::BTreeMap;
 
 use rss::extension::atom::{AtomExtension, Link};
-use rss::extension::dublincore::DublinCoreExtension;
+use rss::extension::dublincore::{self, DublinCoreExtension};
 use rss::extension::{Extension, ExtensionMap};
 use rss::{Category, Channel, Guid, Item};
 
 use super::{item_categories, summary, FeedView, Format, GENERATOR};
+use crate::article::Article;
+use crate::index::Entry;
 use crate::timestamp::rfc2822;
 
-/// Renders an RSS 2.0 document.
+/// Renders an RSS 2.0 document: the `rss` crate writes it whole. The reference
+/// for [`splice`], and what feeds rendered once (archives) use.
 pub fn render(view: &FeedView<'_>) -> Result<Vec<u8>, rss::Error> {
-    let shown: Vec<_> = view
-        .items
-        .iter()
-        .filter(|e| e.article.withdrawn.is_none())
-        .collect();
-    let newest = shown.first().map(|e| rfc2822(&e.article.published));
+    let items = shown(view).map(|e| item(view, e)).collect();
+    channel(view, items).write_to(Vec::new())
+}
+
+/// The channel's closing tags: items are the channel's last children, so a
+/// document ends with its last item and these.
+const TAIL: &[u8] = b"</channel></rss>";
+
+/// One item's `<item>…</item>` bytes, as [`render`] writes them in any feed:
+/// they depend on the article and the site configuration, not on the feed.
+/// The crate writes items only within a channel, so this is a channel of one
+/// item, cut to the item.
+pub fn item_bytes(view: &FeedView<'_>, e: &Entry) -> Result<Vec<u8>, super::SpliceError> {
+    let lone = Channel {
+        items: vec![item(view, e)],
+        ..Channel::default()
+    };
+    let doc = lone.write_to(Vec::new())?;
+    // Everything before the item is the empty channel's own elements and the
+    // namespace URIs, so the first `<item>` is the item's start tag.
+    let start = memchr::memmem::find(&doc, b"<item>");
+    match (start, doc.strip_suffix(TAIL)) {
+        (Some(start), Some(body)) => Ok(body[start..].to_vec()),
+        _ => Err(super::SpliceError::Frame("rss item")),
+    }
+}
+
+/// The same document as [`render`], put together from its items' bytes
+/// ([`item_bytes`] of every article [`super::has_item`] keeps, in feed order):
+/// the channel written without items, then the items before its closing tags.
+pub fn splice(view: &FeedView<'_>, items: &[&[u8]]) -> Result<Vec<u8>, super::SpliceError> {
+    let mut head = channel(view, Vec::new());
+    // The crate declares the namespaces the items use on `<rss>`; with the
+    // items left out, the head declares them itself (the same map, so the
+    // same attributes in the same order).
+    let live: Vec<_> = shown(view).collect();
+    if !live.is_empty() {
+        head.namespaces
+            .insert("content".to_owned(), CONTENT_NS.to_owned());
+    }
+    if live.iter().any(|e| has_dublin_core(&e.article)) {
+        head.namespaces
+            .insert("dc".to_owned(), dublincore::NAMESPACE.to_owned());
+    }
+    let doc = head.write_to(Vec::new())?;
+    let head = doc
+        .strip_suffix(TAIL)
+        .ok_or(super::SpliceError::Frame("rss channel"))?;
+    Ok(super::join(head, items, TAIL))
+}
+
+/// The namespace of `content:encoded`, which every item carries.
+const CONTENT_NS: &str = "http://purl.org/rss/1.0/modules/content/";
+
+/// The items an RSS document shows: a withdrawn article leaves the channel.
+fn shown<'v>(view: &'v FeedView<'_>) -> impl Iterator<Item = &'v Entry> {
+    view.items.iter().filter(|e| super::has_item(e))
+}
+
+/// The channel of `view` with `items` (the shown items, or none for [`splice`]).
+fn channel(view: &FeedView<'_>, items: Vec<Item>) -> Channel {
+    let newest = shown(view).next().map(|e| rfc2822(&e.article.published));
     // "The last time the content of the channel changed": a publication, a
     // correction or a withdrawal, whichever came last.
     let built = view
@@ -36,7 +95,6 @@ pub fn render(view: &FeedView<'_>) -> Result<Vec<u8>, rss::Error> {
         .map(|e| e.article.changed())
         .max()
         .map(|at| rfc2822(&at));
-    let items = shown.into_iter().map(|e| item(view, e)).collect();
     let (extensions, namespaces) = archive_marker(view);
     let mut channel = Channel {
         title: view.title.clone(),
@@ -66,7 +124,7 @@ pub fn render(view: &FeedView<'_>) -> Result<Vec<u8>, rss::Error> {
     if let Some(atom) = channel.atom_ext.as_mut() {
         atom.links.extend(history_links(view));
     }
-    channel.write_to(Vec::new())
+    channel
 }
 
 /// An `<atom:link rel="hub">` per WebSub hub (WebSub §4: with the `rel="self"` above).
@@ -108,7 +166,12 @@ fn archive_marker(view: &FeedView<'_>) -> (ExtensionMap, BTreeMap<String, String
     (extensions, namespaces)
 }
 
-fn item(view: &FeedView<'_>, e: &crate::index::Entry) -> Item {
+/// Whether an article's item carries `dc:creator` or `dc:source`.
+fn has_dublin_core(a: &Article) -> bool {
+    a.author.is_some() || a.source.is_some()
+}
+
+fn item(view: &FeedView<'_>, e: &Entry) -> Item {
     let a = &e.article;
     let url = view.article_url(a);
     let dc = DublinCoreExtension {
@@ -116,7 +179,7 @@ fn item(view: &FeedView<'_>, e: &crate::index::Entry) -> Item {
         sources: a.source.iter().cloned().collect(),
         ..DublinCoreExtension::default()
     };
-    let has_dc = !dc.creators.is_empty() || !dc.sources.is_empty();
+    let has_dc = has_dublin_core(a);
     Item {
         title: Some(a.title.clone()),
         link: Some(url.clone()),

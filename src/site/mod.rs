@@ -7,7 +7,9 @@
 //!
 //! A [`Site`] is an immutable snapshot. [`Site::build`] renders everything;
 //! [`Site::update`] re-renders only the feeds whose selected items changed, so
-//! every other feed keeps its bytes, ETags and Last-Modified exactly.
+//! every other feed keeps its bytes, ETags and Last-Modified exactly. A feed is
+//! re-rendered by splicing its items' bytes, kept from the previous snapshot
+//! ([`items`]), so only the items whose articles changed are rendered again.
 //!
 //! Last-Modified follows the bytes, not the files: see [`Validators`]. A site
 //! resumed from a previous process's validators ([`Site::resume`]) keeps the
@@ -15,11 +17,13 @@
 
 pub mod archive;
 mod encoding;
+mod items;
 mod last_modified;
 pub mod on_demand;
 pub mod pages;
 mod titles;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -87,6 +91,8 @@ pub struct Site {
     /// Full articles of every item some feed holds, by id: what re-renders and
     /// article pages need, and no more.
     bodies: HashMap<String, Held>,
+    /// The bytes of every item some feed holds, in every format.
+    items: items::Items,
     /// The validators of every representation served so far, with the ones no
     /// longer served: what the next update dates its changes after.
     validators: Validators,
@@ -232,7 +238,9 @@ impl Site {
         hydrate: Hydrate<'_>,
     ) -> (Site, Vec<RenderError>) {
         let plan = self.plan(cfg, &index, scope, hydrate);
-        let outcomes = self.render_feeds(cfg, &plan);
+        let stale = stale_feeds(&plan);
+        let items = self.items_for(cfg, scope, &plan, &stale);
+        let outcomes = self.render_feeds(cfg, &stale, &items);
         let mut next = Assembly {
             resources: self.resources.clone(),
             validators: self.validators.clone(),
@@ -254,6 +262,7 @@ impl Site {
             resources: next.resources,
             feeds: plan.feeds,
             bodies: plan.bodies,
+            items,
             validators: next.validators,
             articles_modified,
         };
@@ -307,10 +316,44 @@ impl Site {
         plan
     }
 
-    /// Renders every stale feed in every format, in parallel, and tells
-    /// which bytes changed.
-    fn render_feeds(&self, cfg: &Config, plan: &Plan) -> Vec<FeedOutcome> {
-        let stale = stale_feeds(plan);
+    /// The item bytes the stale feeds are spliced from, and the next snapshot
+    /// keeps: those of `self` still valid (none after a configuration change),
+    /// and the stale feeds' items that changed, rendered now.
+    fn items_for(
+        &self,
+        cfg: &Config,
+        scope: Scope,
+        plan: &Plan,
+        stale: &[StaleFeed<'_>],
+    ) -> items::Items {
+        let kept = match scope {
+            Scope::Changed => &self.items,
+            Scope::Everything => &items::Items::default(),
+        };
+        // Items depend on the site configuration only (see `items`).
+        let site_only = FeedView {
+            site: &cfg.site,
+            slug: None,
+            title: String::new(),
+            description: String::new(),
+            ttl: cfg.feeds.ttl,
+            items: &[],
+            max_item_bytes: cfg.feeds.max_item_bytes,
+            hubs: &[],
+            history: render::History::default(),
+        };
+        let needed = stale.iter().flat_map(|feed| &feed.full.items);
+        kept.refresh(&site_only, &plan.bodies, needed)
+    }
+
+    /// Renders every stale feed in every format, in parallel, from the items'
+    /// bytes, and tells which bytes changed.
+    fn render_feeds(
+        &self,
+        cfg: &Config,
+        stale: &[StaleFeed<'_>],
+        items: &items::Items,
+    ) -> Vec<FeedOutcome> {
         let jobs: Vec<Job<'_>> = stale
             .iter()
             .flat_map(|feed| {
@@ -332,13 +375,15 @@ impl Site {
                 })
             })
             .collect();
-        jobs.par_iter().map(|job| self.render_job(job)).collect()
+        jobs.par_iter()
+            .map(|job| self.render_job(job, items))
+            .collect()
     }
 
-    /// Renders one feed in one format and compares the bytes with what `self` serves.
-    fn render_job(&self, job: &Job<'_>) -> FeedOutcome {
+    /// Splices one feed in one format and compares the bytes with what `self` serves.
+    fn render_job(&self, job: &Job<'_>, items: &items::Items) -> FeedOutcome {
         let path = render::feed_path(job.slug, job.format);
-        let bytes = render_feed(&job.view, job.format);
+        let bytes = splice_feed(&job.view, job.format, items);
         let prev = self.resources.get(&path);
         let outcome = match bytes {
             Ok(bytes) if prev.is_some_and(|p| p.identity.bytes == bytes) => Outcome::Same,
@@ -429,7 +474,27 @@ impl Site {
     }
 }
 
-/// One feed document in `format`.
+/// One feed document in `format`, spliced from the items' bytes in `items`;
+/// an item missing there (its render failed) is rendered again, to report why.
+fn splice_feed(
+    view: &FeedView<'_>,
+    format: Format,
+    items: &items::Items,
+) -> Result<Vec<u8>, String> {
+    let shown = view.items.iter().filter(|e| render::has_item(e));
+    let mut parts: Vec<Cow<'_, [u8]>> = Vec::with_capacity(view.items.len());
+    for e in shown {
+        let part = match items.get(e, format) {
+            Some(bytes) => Cow::Borrowed(bytes),
+            None => Cow::Owned(render::item_bytes(view, format, e).map_err(|e| e.to_string())?),
+        };
+        parts.push(part);
+    }
+    let parts: Vec<&[u8]> = parts.iter().map(|p| &p[..]).collect();
+    render::splice(view, format, &parts).map_err(|e| e.to_string())
+}
+
+/// One feed document in `format`, rendered whole.
 fn render_feed(view: &FeedView<'_>, format: Format) -> Result<Vec<u8>, String> {
     match format {
         Format::Rss => render::rss_feed::render(view).map_err(|e| e.to_string()),
