@@ -1,22 +1,38 @@
 #!/usr/bin/env bash
-# Serving /feed.rss: bantin against nginx serving the same bytes from files.
+# Serving /feed.rss: bantin against nginx tuned as a careful sysadmin tunes it,
+# serving exactly bantin's bytes.
 #
-#   benches/http-vs-nginx.sh            # 4 rounds of 10 s per server and case
+#   benches/http-vs-nginx.sh                       # 4 rounds (A B B A ...) of 10 s per server and case
 #   DURATION=5 ROUNDS=2 benches/http-vs-nginx.sh
+#   BANTIN=/path/to/bantin benches/http-vs-nginx.sh  # another build of the daemon
 #
-# Servers, all pinned to core 1, loopback only:
-#   bantin        the daemon, on a generated 200-article store (the all-articles feed has 50 items)
-#   nginx-static  feed.rss and feed.rss.gz (the bytes bantin serves), gzip_static on, etag on
-#   nginx-gzip    feed.rss only, gzip on: compressed on every request (level 1, nginx's default)
-# Load: wrk pinned to core 0, 1 thread, 32 connections, for each case:
-#   200 identity, 200 gzip, 304 (If-None-Match with the server's own identity ETag).
-# Rounds alternate the server order (forward, reverse, ...). Figures are medians over
-# rounds; CPU µs/request is the server's utime+stime over a run divided by its requests.
+# Store: a generated 200-article store (`genstore`); /feed.rss is its all-articles
+# feed (50 items). nginx serves the identity bytes bantin sends as feed.rss and its
+# gzip body as feed.rss.gz.
+#
+# Servers, each pinned to core 1, loopback only:
+#   bantin  the daemon, default config but max_connections_per_client = 0 (the
+#           load comes from one address)
+#   nginx   worker_processes 1; sendfile on; tcp_nopush on; tcp_nodelay on;
+#           open_file_cache max=1000 inactive=60s; keepalive_requests 100000;
+#           access_log off; etag on; gzip_static on
+# Cases: 200 identity, 200 gzip (Accept-Encoding: gzip), 304 (If-None-Match with
+# the server's own identity ETag).
+# Two measures per server and case, clients pinned to core 0, 64 connections:
+#   CPU per request at a fixed rate: oha -q $RATE (12,000 req/s) for $DURATION s;
+#     the server's utime+stime over the run divided by the requests it answered.
+#     oha is installed with cargo into target/bench-tools if it is not on PATH.
+#   Saturation: wrk -t1 -c64 for $DURATION s, requests/s.
+# Rounds alternate the server order (A B, then B A, ...). Figures are medians over
+# rounds. The load average (`uptime`) is recorded next to every run: other work on
+# the machine shows up in both servers' figures.
 set -euo pipefail
 
 DURATION=${DURATION:-10}
 ROUNDS=${ROUNDS:-4}
 ARTICLES=${ARTICLES:-200}
+RATE=${RATE:-12000}
+CONNECTIONS=${CONNECTIONS:-64}
 root=$(cd "$(dirname "$0")/.." && pwd)
 target=${CARGO_TARGET_DIR:-$root/target}
 
@@ -28,8 +44,18 @@ if ((${#need[@]})); then
     echo "installing ${need[*]}" >&2
     apt-get install -y -qq "${need[@]}" >/dev/null
 fi
+# A fixed-rate load generator: wrk has no rate option (wrk2's -R is not packaged).
+oha=$(command -v oha || true)
+if [[ -z $oha ]]; then
+    oha=$target/bench-tools/bin/oha
+    if [[ ! -x $oha ]]; then
+        echo "installing oha into $target/bench-tools (a few minutes, once)" >&2
+        cargo install --quiet --locked oha --root "$target/bench-tools"
+    fi
+fi
 
 (cd "$root" && cargo build --release --quiet --bin bantin --example genstore)
+bantin=${BANTIN:-$target/release/bantin}
 
 tmp=$(mktemp -d)
 chmod 755 "$tmp" # nginx workers run as an unprivileged user
@@ -50,8 +76,12 @@ store = "$tmp/store"
 listen = "127.0.0.1:0"
 [site]
 base_url = "http://127.0.0.1"
+[http]
+# All $CONNECTIONS connections come from one address: the default cap (32) would
+# refuse half of them, as it should refuse one client's flood in production.
+max_connections_per_client = 0
 EOF
-taskset -c 1 "$target/release/bantin" --config "$tmp/bantin.toml" >"$tmp/bantin.out" 2>"$tmp/bantin.err" &
+taskset -c 1 "$bantin" --config "$tmp/bantin.toml" >"$tmp/bantin.out" 2>"$tmp/bantin.err" &
 pids+=($!)
 bantin_pid=$!
 for _ in $(seq 300); do
@@ -62,54 +92,60 @@ bantin_addr=$(sed -n 's/^listening on //p' "$tmp/bantin.out")
 [[ -n $bantin_addr ]] || { echo "bantin did not start:" >&2; cat "$tmp/bantin.err" >&2; exit 1; }
 
 # The bytes bantin serves become nginx's files.
-mkdir -p "$tmp/static" "$tmp/dynamic"
+mkdir -p "$tmp/static"
 curl -sf -o "$tmp/static/feed.rss" "http://$bantin_addr/feed.rss"
-curl -sf -H 'Accept-Encoding: gzip' -D "$tmp/gz.headers" -o "$tmp/static/feed.rss.gz" "http://$bantin_addr/feed.rss"
+for _ in $(seq 100); do # the compressor thread may not have finished yet
+    curl -sf -H 'Accept-Encoding: gzip' -D "$tmp/gz.headers" -o "$tmp/static/feed.rss.gz" "http://$bantin_addr/feed.rss"
+    grep -qi '^content-encoding: gzip' "$tmp/gz.headers" && break
+    sleep 0.1
+done
 grep -qi '^content-encoding: gzip' "$tmp/gz.headers" || { echo "bantin sent no gzip body" >&2; exit 1; }
-cp "$tmp/static/feed.rss" "$tmp/dynamic/feed.rss"
-chmod -R a+rX "$tmp/static" "$tmp/dynamic"
+chmod -R a+rX "$tmp/static"
 items=$(grep -o '<item>' "$tmp/static/feed.rss" | wc -l)
-echo "feed.rss: $(stat -c %s "$tmp/static/feed.rss") bytes, $items items; gzip: $(stat -c %s "$tmp/static/feed.rss.gz") bytes" >&2
+sizes="feed.rss: $(stat -c %s "$tmp/static/feed.rss") bytes ($items items), gzip $(stat -c %s "$tmp/static/feed.rss.gz") bytes"
+echo "$sizes" >&2
 
-# $1 name, $2 port, $3 docroot, $4 compression directives
+# $1 port
 nginx_conf() {
     cat <<EOF
 worker_processes 1;
 daemon off;
-pid $tmp/$1.pid;
-error_log $tmp/$1.error.log;
+pid $tmp/nginx.pid;
+error_log $tmp/nginx.error.log;
 events { worker_connections 1024; }
 http {
     access_log off;
-    client_body_temp_path $tmp/$1.body;
-    proxy_temp_path $tmp/$1.proxy;
-    fastcgi_temp_path $tmp/$1.fastcgi;
-    uwsgi_temp_path $tmp/$1.uwsgi;
-    scgi_temp_path $tmp/$1.scgi;
+    client_body_temp_path $tmp/nginx.body;
+    proxy_temp_path $tmp/nginx.proxy;
+    fastcgi_temp_path $tmp/nginx.fastcgi;
+    uwsgi_temp_path $tmp/nginx.uwsgi;
+    scgi_temp_path $tmp/nginx.scgi;
     types { application/rss+xml rss; }
     sendfile on;
+    tcp_nopush on;
+    tcp_nodelay on;
+    open_file_cache max=1000 inactive=60s;
+    keepalive_requests 100000;
     etag on;
-    keepalive_requests 1000000;
+    gzip_static on;
     server {
-        listen 127.0.0.1:$2;
-        root $3;
-        $4
+        listen 127.0.0.1:$1;
+        root $tmp/static;
     }
 }
 EOF
 }
 
-# Starts nginx $1 with docroot $2 and directives $3 on a free loopback port; prints the port.
+# Starts nginx on a free loopback port; prints its pid and port.
 start_nginx() {
-    local name=$1 port
+    local port
     for _ in 1 2 3 4 5 6 7 8; do
         port=$((20000 + RANDOM % 40000))
-        nginx_conf "$name" "$port" "$2" "$3" >"$tmp/$name.conf"
-        taskset -c 1 nginx -c "$tmp/$name.conf" -e "$tmp/$name.error.log" >"$tmp/$name.out" 2>&1 &
+        nginx_conf "$port" >"$tmp/nginx.conf"
+        taskset -c 1 nginx -c "$tmp/nginx.conf" -e "$tmp/nginx.error.log" >"$tmp/nginx.out" 2>&1 &
         local pid=$!
         for _ in $(seq 50); do
             if curl -sf -o /dev/null "http://127.0.0.1:$port/feed.rss"; then
-                pids+=("$pid")
                 echo "$pid $port"
                 return
             fi
@@ -118,30 +154,34 @@ start_nginx() {
         done
         kill "$pid" 2>/dev/null || true
     done
-    echo "nginx $name did not start" >&2
-    cat "$tmp/$name.error.log" >&2
+    echo "nginx did not start" >&2
+    cat "$tmp/nginx.error.log" >&2
     exit 1
 }
 
-read -r static_pid static_port < <(start_nginx static "$tmp/static" "gzip_static on;")
-pids+=("$static_pid")
-read -r gzip_pid gzip_port < <(start_nginx gzip "$tmp/dynamic" "gzip on; gzip_types application/rss+xml;")
-pids+=("$gzip_pid")
-[[ -n $static_pid && -n $gzip_pid ]] || exit 1
+read -r nginx_pid nginx_port < <(start_nginx)
+[[ -n ${nginx_pid:-} ]] || exit 1
+pids+=("$nginx_pid")
 
 declare -A url pid etag
 url[bantin]="http://$bantin_addr/feed.rss"
-url[nginx-static]="http://127.0.0.1:$static_port/feed.rss"
-url[nginx-gzip]="http://127.0.0.1:$gzip_port/feed.rss"
+url[nginx]="http://127.0.0.1:$nginx_port/feed.rss"
 pid[bantin]=$bantin_pid
-pid[nginx-static]=$static_pid
-pid[nginx-gzip]=$gzip_pid
-servers=(bantin nginx-static nginx-gzip)
+pid[nginx]=$nginx_pid
+servers=(bantin nginx)
 cases=(identity gzip 304)
 for s in "${servers[@]}"; do
     etag[$s]=$(curl -sf -D - -o /dev/null "${url[$s]}" | tr -d '\r' | sed -n 's/^[Ee][Tt][Aa][Gg]: //p')
     code=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: ${etag[$s]}" "${url[$s]}")
     [[ $code == 304 ]] || { echo "$s answers $code, not 304, to its own ETag ${etag[$s]}" >&2; exit 1; }
+    for c in identity gzip; do
+        hdr=()
+        [[ $c == gzip ]] && hdr=(-H 'Accept-Encoding: gzip')
+        want=$tmp/static/feed.rss
+        [[ $c == gzip ]] && want=$tmp/static/feed.rss.gz
+        curl -sf "${hdr[@]}" -o "$tmp/check" "${url[$s]}"
+        cmp -s "$tmp/check" "$want" || { echo "$s sends other $c bytes than bantin's" >&2; exit 1; }
+    done
 done
 
 hz=$(getconf CLK_TCK)
@@ -156,66 +196,96 @@ cpu_ticks() {
     echo "$total"
 }
 
-# wrk's latency ("850.00us", "1.23ms", "1.02s") in ms.
-to_ms() {
-    awk -v v="$1" 'BEGIN {
-        if (v ~ /us$/) { sub(/us$/, "", v); print v / 1000 }
-        else if (v ~ /ms$/) { sub(/ms$/, "", v); print v + 0 }
-        else if (v ~ /m$/) { sub(/m$/, "", v); print v * 60000 }
-        else { sub(/s$/, "", v); print v * 1000 }
-    }'
+load() { awk '{print $1}' /proc/loadavg; }
+
+headers() { # server case
+    case $2 in
+        gzip) echo "Accept-Encoding: gzip" ;;
+        304) echo "If-None-Match: ${etag[$1]}" ;;
+        *) echo "X-Bench: identity" ;;
+    esac
 }
 
 results="$tmp/results.tsv"
 : >"$results"
-run() { # server case round
-    local s=$1 c=$2 hdr=()
-    case $c in
-        gzip) hdr=(-H 'Accept-Encoding: gzip') ;;
-        304) hdr=(-H "If-None-Match: ${etag[$s]}") ;;
-    esac
-    local before after out rps p99 reqs
+# One fixed-rate run: CPU µs per answered request.
+fixed() { # server case round
+    local s=$1 c=$2 before after out n l
+    l=$(load)
     before=$(cpu_ticks "${pid[$s]}")
-    out=$(taskset -c 0 wrk -t1 -c32 -d"${DURATION}s" --latency "${hdr[@]}" "${url[$s]}")
+    out=$(taskset -c 0 "$oha" --no-tui --disable-compression -q "$RATE" -c "$CONNECTIONS" -z "${DURATION}s" \
+        -H "$(headers "$s" "$c")" "${url[$s]}")
     after=$(cpu_ticks "${pid[$s]}")
+    # oha's "Status code distribution" lines: "  [200] 120000 responses".
+    n=$(awk '/\[[0-9]+\] [0-9]+ responses/ {gsub(/[^0-9]/, " ", $2); n += $2} END {print n + 0}' <<<"$out")
+    want=200
+    [[ $c == 304 ]] && want=304
+    grep -q "\[$want\]" <<<"$out" || { echo "$s $c: no $want in oha's output:" >&2; echo "$out" >&2; exit 1; }
+    awk -v s="$s" -v c="$c" -v r="$3" -v t=$((after - before)) -v hz="$hz" -v n="$n" -v l="$l" \
+        -v d="$DURATION" 'BEGIN { printf "fixed\t%s\t%s\t%s\t%.0f\t%.2f\t%s\n", s, c, r, n / d, t / hz * 1e6 / n, l }' >>"$results"
+    tail -1 "$results" | awk -F'\t' '{ printf "round %s %s %s at %s req/s: %.0f req/s served, %s µs CPU/request, load %s\n", $4, $2, $3, '"$RATE"', $5, $6, $7 }' >&2
+}
+
+# One saturation run: requests/s.
+saturate() { # server case round
+    local s=$1 c=$2 out rps l
+    l=$(load)
+    out=$(taskset -c 0 wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" -H "$(headers "$s" "$c")" "${url[$s]}")
     rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
-    p99=$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")
-    reqs=$(awk '/requests in/ {print $1}' <<<"$out")
     if grep -q 'Non-2xx or 3xx' <<<"$out"; then
         echo "warning: $s $c: $(grep 'Non-2xx' <<<"$out")" >&2
     fi
-    awk -v s="$s" -v c="$c" -v r="$3" -v rps="$rps" -v p99="$p99" -v t=$((after - before)) \
-        -v hz="$hz" -v n="$reqs" 'BEGIN { printf "%s\t%s\t%s\t%s\t%s\t%.2f\n", s, c, r, rps, p99, t / hz * 1e6 / n }' >>"$results"
-    echo "round $3 $s $c: $rps req/s, p99 $p99 ms" >&2
+    printf 'saturation\t%s\t%s\t%s\t%s\t\t%s\n' "$s" "$c" "$3" "$rps" "$l" >>"$results"
+    echo "round $3 $s $c saturation: $rps req/s, load $l" >&2
 }
 
 for round in $(seq "$ROUNDS"); do
-    order=("${servers[@]}")
-    if ((round % 2 == 0)); then
-        order=(nginx-gzip nginx-static bantin)
-    fi
+    order=(bantin nginx)
+    ((round % 2 == 0)) && order=(nginx bantin)
     for s in "${order[@]}"; do
         for c in "${cases[@]}"; do
-            run "$s" "$c" "$round"
+            fixed "$s" "$c" "$round"
+            saturate "$s" "$c" "$round"
         done
     done
 done
 
+median='function median(a, n,   i, j, t) {
+    for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
+    return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2
+}'
+cell() { # measure server case column
+    awk -F'\t' -v m="$1" -v s="$2" -v c="$3" -v col="$4" "$median"'
+        $1 == m && $2 == s && $3 == c { n++; v[n] = $col }
+        END { print median(v, n) }' "$results"
+}
+
 echo
-echo "feed.rss: $(stat -c %s "$tmp/static/feed.rss") bytes ($items items), gzip $(stat -c %s "$tmp/static/feed.rss.gz") bytes;" \
-    "wrk -t1 -c32 -d${DURATION}s on core 0, servers on core 1; median of $ROUNDS rounds"
+echo "$sizes; servers on core 1, clients on core 0, $CONNECTIONS connections, $DURATION s per run," \
+    "median of $ROUNDS rounds (A B B A); load average $(awk -F'\t' '{print $7}' "$results" | sort -n | sed -n '1p;$p' | paste -sd- -)"
 echo
-echo "| server | case | requests/s | p99 latency (ms) | server CPU µs/request |"
-echo "|---|---|---:|---:|---:|"
+echo "| \`/feed.rss\` | bantin | nginx | bantin / nginx |"
+echo "|---|---|---|---|"
+for c in "${cases[@]}"; do
+    b=$(cell fixed bantin "$c" 6)
+    n=$(cell fixed nginx "$c" 6)
+    awk -v c="$c" -v b="$b" -v n="$n" -v r="$RATE" \
+        'BEGIN { printf "| server CPU per request at a fixed %d req/s, %s | %.1f µs | %.1f µs | %.2f |\n", r, c, b, n, b / n }'
+done
+b=() n=() ratio=()
+for c in "${cases[@]}"; do
+    b+=("$(cell saturation bantin "$c" 5)")
+    n+=("$(cell saturation nginx "$c" 5)")
+done
+awk -v b="${b[*]}" -v n="${n[*]}" 'BEGIN {
+    split(b, B, " "); split(n, N, " ")
+    printf "| requests/s at saturation, identity / gzip / 304 | %.1fk / %.1fk / %.1fk | %.1fk / %.1fk / %.1fk | %.2f / %.2f / %.2f |\n",
+        B[1] / 1000, B[2] / 1000, B[3] / 1000, N[1] / 1000, N[2] / 1000, N[3] / 1000, B[1] / N[1], B[2] / N[2], B[3] / N[3]
+}'
+echo
+echo "served at the fixed rate (req/s; below $RATE means the server or client could not keep up):"
 for s in "${servers[@]}"; do
     for c in "${cases[@]}"; do
-        awk -F'\t' -v s="$s" -v c="$c" '
-            function median(a, n,   i, j, t) {
-                for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
-                return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2
-            }
-            $1 == s && $2 == c { n++; rps[n] = $4; p99[n] = $5; cpu[n] = $6 }
-            END { printf "| %s | %s | %.0f | %.2f | %.1f |\n", s, c, median(rps, n), median(p99, n), median(cpu, n) }
-        ' "$results"
+        printf '  %s %s: %s\n' "$s" "$c" "$(cell fixed "$s" "$c" 5)"
     done
 done

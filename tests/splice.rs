@@ -128,6 +128,7 @@ fn assert_identical(index: &Index, max_item_bytes: &[usize]) -> usize {
                         let view = FeedView {
                             site: &cfg.site,
                             slug,
+                            term: None,
                             title: "Tin <mới> & \"nóng\"".to_owned(),
                             description: String::new(),
                             ttl: 15,

@@ -21,13 +21,13 @@ use tokio::time::Instant;
 pub struct Activity {
     in_flight: AtomicUsize,
     started: AtomicBool,
-    /// Woken on every start and end. One waiter (the connection's own task), so
-    /// `notify_one`'s stored permit means no change is missed.
+    /// Woken when the first request starts. One waiter (the connection's own
+    /// task), so `notify_one`'s stored permit means it is not missed.
     changed: Notify,
     /// When the connection was accepted: `progress` counts from here.
     epoch: Instant,
-    /// Milliseconds after `epoch` when a request last began or a write last
-    /// took bytes.
+    /// Milliseconds after `epoch` when a request last began or ended, or a
+    /// write last took bytes.
     progress: AtomicU64,
 }
 
@@ -50,11 +50,16 @@ pub struct InFlight(Arc<Activity>);
 
 impl Activity {
     /// Counts a request in from now until the returned guard is dropped.
+    ///
+    /// Only the connection's first request wakes [`until_ending`]: after that it
+    /// sleeps until a deadline could have passed and reads the clocks then, so a
+    /// keep-alive connection costs no wake-up (and no new timer) per request.
     pub fn begin(self: &Arc<Self>) -> InFlight {
         self.progressed();
         self.in_flight.fetch_add(1, Ordering::AcqRel);
-        self.started.store(true, Ordering::Release);
-        self.changed.notify_one();
+        if !self.started.swap(true, Ordering::AcqRel) {
+            self.changed.notify_one();
+        }
         InFlight(self.clone())
     }
 
@@ -80,8 +85,9 @@ impl Activity {
 
 impl Drop for InFlight {
     fn drop(&mut self) {
+        // The idle clock starts when the last request ends.
+        self.0.progressed();
         self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
-        self.0.changed.notify_one();
     }
 }
 
@@ -177,27 +183,31 @@ pub async fn until_ending(
         }
     }
     loop {
-        let quiet = async {
-            while activity.busy() {
-                let still = activity.since_progress();
-                if still >= deadlines.stall {
-                    return Some(Ending::Stalled);
-                }
-                // The next change, or the moment the stall would be complete.
-                let _ = tokio::time::timeout(deadlines.stall - still, activity.changed.notified())
-                    .await;
-            }
-            // Idle now: the next change (a request) or the idle timeout, whichever first.
-            let waited = tokio::time::timeout(deadlines.idle, activity.changed.notified()).await;
-            (waited.is_err() && !activity.busy()).then_some(Ending::Idle)
+        // The clocks say how long until a deadline could pass: sleep that long,
+        // then look again (a request or a write may have moved it meanwhile).
+        // `busy` first: a request that begins after it has moved `progress` by
+        // the time `still` is read, so it is not taken for idleness.
+        let busy = activity.busy();
+        let still = activity.since_progress();
+        let limit = if busy {
+            deadlines.stall
+        } else {
+            deadlines.idle
+        };
+        if still >= limit {
+            return if busy { Ending::Stalled } else { Ending::Idle };
+        }
+        // While busy, look again at least every `idle`: nothing wakes this when
+        // the last request ends, and looking within `idle` of that end leaves
+        // time to sleep out the rest of the idle timeout on time.
+        let wait = if busy {
+            (limit - still).min(deadlines.idle)
+        } else {
+            limit - still
         };
         tokio::select! {
             _ = shutdown.wait_for(|stop| *stop) => return Ending::Shutdown,
-            ending = quiet => {
-                if let Some(ending) = ending {
-                    return ending;
-                }
-            }
+            () = tokio::time::sleep(wait) => {}
         }
     }
 }

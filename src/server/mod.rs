@@ -8,6 +8,7 @@ pub mod connection;
 pub mod long_targets;
 pub mod negotiate;
 pub mod progress;
+pub mod request_metrics;
 mod routes;
 
 pub use routes::handle;
@@ -43,6 +44,8 @@ pub struct State {
     archives: Semaphore,
     /// Archives rendered on demand, kept across snapshots (keyed by their tags).
     on_demand: OnDemand,
+    /// The per-request counters' handles.
+    counters: request_metrics::RequestMetrics,
 }
 
 /// Archives rendered at once: one month of the all-articles feed of a large
@@ -64,6 +67,7 @@ impl State {
             pages: Semaphore::new(PAGES_AT_ONCE),
             archives: Semaphore::new(ARCHIVES_AT_ONCE),
             on_demand: OnDemand::default(),
+            counters: request_metrics::RequestMetrics::default(),
         }
     }
 }

@@ -115,22 +115,6 @@ fn on_demand_label(path: &str) -> &'static str {
     }
 }
 
-/// A static label for the statuses this server sends (no allocation per request).
-fn status_label(status: StatusCode) -> &'static str {
-    match status.as_u16() {
-        200 => "200",
-        304 => "304",
-        400 => "400",
-        404 => "404",
-        500 => "500",
-        405 => "405",
-        414 => "414",
-        431 => "431",
-        503 => "503",
-        _ => "other",
-    }
-}
-
 /// The longest request target answered: RFC 9112 §3 asks servers to support
 /// request lines of at least 8000 octets. No feed, page or article id comes near.
 /// (Longer GET and HEAD lines are cut short on the way in: see `long_targets`.)
@@ -170,16 +154,11 @@ pub async fn handle<B>(state: &State, req: &Request<B>) -> Response<Full<Bytes>>
         (answer(state, route, path, req.headers(), head).await, label)
     };
     let status = response.status();
-    metrics::counter!("bantin_http_requests_total", "route" => label, "status" => status_label(status))
-        .increment(1);
-    if status == StatusCode::NOT_MODIFIED {
-        metrics::counter!("bantin_http_not_modified_total").increment(1);
-    }
     let sent = {
         use hyper::body::Body as _;
         response.body().size_hint().exact().unwrap_or(0)
     };
-    metrics::counter!("bantin_http_response_bytes_total").increment(sent);
+    state.counters.answered(label, status, sent);
     tracing::debug!(method = %req.method(), path, status = status.as_u16(), "request");
     response
 }

@@ -334,6 +334,7 @@ impl Site {
         let site_only = FeedView {
             site: &cfg.site,
             slug: None,
+            term: None,
             title: String::new(),
             description: String::new(),
             ttl: cfg.feeds.ttl,
