@@ -114,6 +114,7 @@ pub fn build(cfg: &Config, out: &Path) -> anyhow::Result<Built> {
         let bytes = sitemap::on_demand(&cfg.site, index, &path, cfg.tz)
             .with_context(|| format!("the sitemap {path} is listed but renders nothing"))?;
         write(out, &path, sitemap::CONTENT_TYPE, &bytes)?;
+        pages += 1;
     }
     let not_found = crate::render::html::errors::not_found_page(&cfg.site);
     std::fs::write(out.join("404.html"), not_found)
