@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Archive request latency of `bantin serve` on a store (read only), and the cold start.
 
-    benches/archives.py STORE [--months 12]
+    benches/archives.py STORE [--months 12] [--terms 12]
 
 Starts the release binary (build it first: cargo build --release --bin bantin)
 on 127.0.0.1:0 with STORE (e.g. the one `benches/live-update.py --keep
@@ -12,6 +12,9 @@ on 127.0.0.1:0 with STORE (e.g. the one `benches/live-update.py --keep
     (uncached: read from the store and rendered), of a second one (cached), and
     of a revalidation with the ETag (304, no render; the median of 20), min/median/max over the
     months, with each archive's item count and size;
+  - for --terms tags (every k-th of /tags.opml, so popular and rare ones), the
+    latency of the tag's Atom feed and of its page, uncached then cached (both are
+    rendered on demand into the same bounded cache as archives);
   - the peak and current RSS after all of it.
 Only 127.0.0.1; the daemon is stopped at the end.
 """
@@ -63,10 +66,34 @@ def prev_archive(body):
     return "/" + url.split("/", 3)[3]
 
 
+def terms(port, n):
+    """Uncached and cached latency of tag feeds and tag pages."""
+    if n <= 0:
+        return
+    status, _, opml, took = get(port, "/tags.opml")
+    assert status == 200, status
+    feeds = re.findall(rb'xmlUrl="[^"]*?(/tags/[^"]+)\.rss"', opml)
+    print(f"/tags.opml: {len(feeds)} tags, {len(opml) / 1e6:.2f} MB, {took * 1e3:.1f} ms")
+    picked = [f.decode() for f in feeds[:: max(1, len(feeds) // n)]][:n]
+    rows = {"feed": [], "page": []}
+    for tag in picked:
+        for kind, path in [("feed", tag + ".atom"), ("page", tag)]:
+            status, _, body, cold = get(port, path)
+            assert status == 200, (path, status)
+            warm = get(port, path)[3]
+            rows[kind].append((cold, warm, len(body)))
+    for kind, v in rows.items():
+        for name, i in [("uncached", 0), ("cached", 1)]:
+            t = sorted(r[i] * 1e3 for r in v)
+            print(f"tag {kind} {name}: min {t[0]:.2f} ms, median {statistics.median(t):.2f} ms, "
+                  f"max {t[-1]:.2f} ms over {len(t)} tags")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("store")
     ap.add_argument("--months", type=int, default=12)
+    ap.add_argument("--terms", type=int, default=12)
     ap.add_argument("--binary", default=os.path.join(ROOT, "target/release/bantin"),
                     help="the daemon to run (another build, to compare cold starts)")
     args = ap.parse_args()
@@ -121,6 +148,7 @@ def main():
             v = sorted(r[i] * 1e3 for r in rows)
             print(f"{name}: min {v[0]:.2f} ms, median {statistics.median(v):.2f} ms, max {v[-1]:.2f} ms "
                   f"over {len(v)} archives")
+        terms(port, args.terms)
         print(f"after: {memory(proc.pid)}")
     finally:
         proc.send_signal(signal.SIGTERM)
