@@ -8,6 +8,7 @@
 //! allows, and says so.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::collections::HashSet;
 use std::fmt;
 use std::time::SystemTime;
@@ -247,14 +248,47 @@ pub enum Depth {
 
 /// Parses one article's clean text (see [`crate::text::decode`]).
 pub fn parse(text: &str, src: &Source<'_>) -> Result<Parsed, ArticleError> {
-    parse_lines(text.lines(), src, Depth::Full)
+    parse_lines(text.lines(), src, Depth::Full, &Cell::new(false))
 }
 
 /// Parses decoded text that is not normalised yet (see [`crate::text::decode_raw`]),
 /// normalising only the lines it reads: with [`Depth::Head`] that is a handful.
 /// Gives what [`parse`] gives for the normalised text, cut to `depth`.
 pub fn parse_raw(raw: &str, src: &Source<'_>, depth: Depth) -> Result<Parsed, ArticleError> {
-    parse_lines(crate::text::raw_lines(raw).map(normalize), src, depth)
+    // With `Depth::Head` the body is read only for its author, source and tag
+    // lines and for where the article ends; a body line that can be none of
+    // them is passed on blank, without being normalised: most of a file.
+    let in_body = Cell::new(false);
+    let lines = crate::text::raw_lines(raw).map(|line| {
+        if in_body.get() && !may_end_or_label(line) {
+            String::new()
+        } else {
+            normalize(line)
+        }
+    });
+    parse_lines(lines, src, depth, &in_body)
+}
+
+/// Whether a raw (not yet normalised) body line may be a labelled line
+/// (`Tác giả:`, `Nguồn tin:`, `Từ khóa:`; every label ends with a colon, which
+/// normalising neither adds nor removes) or an end heading (at most
+/// [`FURNITURE_MAX`] bytes once normalised and its spaces squashed; decomposed
+/// text is at most three times longer, and a line with forbidden characters,
+/// which normalising drops, is always read).
+fn may_end_or_label(raw: &str) -> bool {
+    const MAX: usize = FURNITURE_MAX * 3;
+    if raw.len() <= MAX || raw.contains(':') || crate::text::has_forbidden(raw) {
+        return true;
+    }
+    // Long, with no colon: short only if its spaces are most of it. Stops
+    // counting as soon as it is too long, so a paragraph costs a few hundred bytes.
+    let mut kept = 0;
+    !raw.chars().any(|c| {
+        if !c.is_whitespace() {
+            kept += c.len_utf8();
+        }
+        kept > MAX
+    })
 }
 
 #[allow(
@@ -265,6 +299,7 @@ fn parse_lines<L: AsRef<str>>(
     lines: impl Iterator<Item = L>,
     src: &Source<'_>,
     depth: Depth,
+    in_body: &Cell<bool>,
 ) -> Result<Parsed, ArticleError> {
     let mut warnings = Vec::new();
     let mut rest = Lines {
@@ -379,6 +414,8 @@ fn parse_lines<L: AsRef<str>>(
         // they come last, so the body is read all the same; its paragraphs and
         // its warnings are left to the full parse.
         Depth::Head => {
+            // Lines from here on may come blank (see `parse_raw`).
+            in_body.set(true);
             let body = read_body(lead_line.into_iter().chain(rest.lines), &mut Vec::new());
             Body {
                 paragraphs: Vec::new(),

@@ -193,7 +193,7 @@ fn has_other_space(b: &[u8]) -> bool {
 
 /// Whether `s` holds a character XML 1.0 forbids, by a byte scan: C0 controls
 /// other than tab, LF and CR, and U+FFFE/U+FFFF (UTF-8 `EF BF BE`/`EF BF BF`).
-fn has_forbidden(s: &str) -> bool {
+pub(crate) fn has_forbidden(s: &str) -> bool {
     let b = s.as_bytes();
     b.iter().enumerate().any(|(i, &c)| {
         (c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r'))
