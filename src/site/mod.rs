@@ -317,8 +317,12 @@ impl Site {
     }
 
     /// The item bytes the stale feeds are spliced from, and the next snapshot
-    /// keeps: those of `self` still valid (none after a configuration change),
-    /// and the stale feeds' items that changed, rendered now.
+    /// keeps: those of `self` still valid, and the stale feeds' items that
+    /// changed, rendered now. A full render (the first load, a configuration
+    /// change) keeps none: its feeds render their items as they go, and the
+    /// items are kept from the first update of each feed on, so memory holds
+    /// the items of the feeds that change (the newest ones, in practice) rather
+    /// than a second copy of every feed.
     fn items_for(
         &self,
         cfg: &Config,
@@ -328,7 +332,7 @@ impl Site {
     ) -> items::Items {
         let kept = match scope {
             Scope::Changed => &self.items,
-            Scope::Everything => &items::Items::default(),
+            Scope::Everything => return items::Items::default(),
         };
         // Items depend on the site configuration only (see `items`).
         let site_only = FeedView {
