@@ -203,8 +203,9 @@ impl Machine {
             nspawn,
             console: console.to_owned(),
         };
-        // unshare and sh exec, so the child is systemd-nspawn itself; its one
-        // child is the container's init.
+        // unshare and sh exec, so the child is systemd-nspawn itself; the
+        // container's init is its child that runs systemd (nspawn forks helpers
+        // too, briefly, and its inner child becomes systemd only once it execs).
         let pid = machine.nspawn.id();
         let children = format!("/proc/{pid}/task/{pid}/children");
         let deadline = Instant::now() + BOOT_LIMIT;
@@ -220,8 +221,11 @@ impl Machine {
             let text = std::fs::read_to_string(&children).unwrap_or_default();
             machine.init = text
                 .split_whitespace()
-                .next()
-                .and_then(|p| p.parse().ok())
+                .filter_map(|p| p.parse::<u32>().ok())
+                .find(|p| {
+                    std::fs::read_to_string(format!("/proc/{p}/comm"))
+                        .is_ok_and(|comm| comm.trim() == "systemd")
+                })
                 .unwrap_or(0);
             std::thread::sleep(Duration::from_millis(100));
         }
