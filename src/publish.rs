@@ -33,6 +33,8 @@ pub struct Snapshot {
     pub rejected: usize,
     /// `Cache-Control` for every cacheable response, from `[http] cache_max_age`.
     pub cache_control: HeaderValue,
+    /// `Cache-Control` of an archived feed, from `[archives] max_age`.
+    pub archive_cache_control: HeaderValue,
     /// The WebSub `Link` header of every feed (none when no hub is configured).
     pub links: Links,
 }
@@ -40,15 +42,19 @@ pub struct Snapshot {
 impl Snapshot {
     /// A snapshot of `site` rendered with `config`.
     pub fn new(site: Site, config: Arc<Config>, rejected: usize) -> Snapshot {
-        let cache_control =
-            HeaderValue::from_str(&format!("public, max-age={}", config.http.cache_max_age))
-                .expect("a number after ASCII text is a valid header value");
+        let max_age = |secs: u32| {
+            HeaderValue::from_str(&format!("public, max-age={secs}"))
+                .expect("a number after ASCII text is a valid header value")
+        };
+        let cache_control = max_age(config.http.cache_max_age);
+        let archive_cache_control = max_age(config.archives.max_age);
         let links = Links::new(&config, &site);
         Snapshot {
             site,
             config,
             rejected,
             cache_control,
+            archive_cache_control,
             links,
         }
     }

@@ -460,11 +460,7 @@ async fn on_demand(
     let lm = snapshot.site.articles_modified();
     let freshness = prepared.freshness;
     let cache_control = match freshness {
-        Freshness::Archive => {
-            let max_age = snapshot.config.archives.max_age;
-            HeaderValue::from_str(&format!("public, max-age={max_age}"))
-                .expect("a number after ASCII text is a valid header value")
-        }
+        Freshness::Archive => snapshot.archive_cache_control.clone(),
         Freshness::Live => snapshot.cache_control.clone(),
     };
     // Hubs are pinged for the snapshot's feeds, which include every archive's
