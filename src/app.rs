@@ -136,8 +136,7 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
             std_listener.set_nonblocking(true)?;
             TcpListener::from_std(std_listener)?
         }
-        None => TcpListener::bind(cfg.listen)
-            .await
+        None => listen(cfg.listen)
             .with_context(|| format!("cannot listen on {} (the `listen` setting)", cfg.listen))?,
     };
     announce(listener.local_addr()?);
@@ -155,6 +154,24 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
     tokio::task::spawn_blocking(move || watcher.stop()).await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Connections the kernel queues for the accept loop, as `Backlog=` in
+/// `bantin.socket`. The default of `TcpListener::bind` (128) is shorter than a
+/// burst from one rude client: a full queue drops the next client's SYN, and
+/// its retransmission comes a second or more later (RFC 6298 §2).
+const BACKLOG: u32 = 1024;
+
+/// A listening socket on `addr` with [`BACKLOG`], reusable at once after a restart.
+fn listen(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(BACKLOG)
 }
 
 /// Says where the daemon listens, once wherever a person reads it. The line on

@@ -349,6 +349,33 @@ fn a_rapid_reset_flood_is_counted_not_logged_per_connection() {
     assert!(lines <= 1, "{lines} warnings for 5 connections:\n{log}");
 }
 
+/// A burst of connections that arrives while the daemon is busy waits in the
+/// kernel's accept queue: a queue too short for it drops the next client's SYN,
+/// which then waits a second or more for its retransmission.
+#[test]
+fn a_burst_of_connections_queues_instead_of_dropping_the_next_client() {
+    let (_site, d) = start("");
+    // Paused, the daemon accepts nothing: every handshake stays queued.
+    d.signal(rustix::process::Signal::STOP);
+    let burst: Vec<Socket> = (0..300)
+        .map(|_| {
+            let s = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+            s.set_nonblocking(true).unwrap();
+            // In progress: the SYN is sent, the handshake completes in the kernel.
+            let _ = s.connect(&SocketAddr::from(([127, 0, 0, 1], d.port)).into());
+            s
+        })
+        .collect();
+    let port = d.port;
+    let other = std::thread::spawn(move || other_client(port, "/healthz"));
+    std::thread::sleep(Duration::from_millis(200));
+    d.signal(rustix::process::Signal::CONT);
+    let (status, took, _) = other.join().unwrap();
+    assert_eq!(status, 200);
+    assert!(took < SERVED_WITHIN, "the other client waited {took:?}");
+    drop(burst);
+}
+
 #[test]
 fn slowloris_from_one_address_leaves_others_served() {
     for config in CONFIGS {
