@@ -75,5 +75,10 @@ pub enum Command {
 #[derive(Subcommand)]
 pub enum ConfigCommand {
     /// Validate the configuration and print it with defaults filled in
-    Check,
+    Check {
+        /// Print nothing when the configuration is valid (problems still go to
+        /// stderr, with exit status 64): what the service unit runs before every start
+        #[arg(short, long)]
+        quiet: bool,
+    },
 }

@@ -98,10 +98,12 @@ fn try_main(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Some(Command::Config {
-            command: ConfigCommand::Check,
+            command: ConfigCommand::Check { quiet },
         }) => {
             let cfg = resolve_config(config.as_deref(), None, None).map_err(Failure::Config)?;
-            print!("{}", cfg.to_toml());
+            if !quiet {
+                print!("{}", cfg.to_toml());
+            }
             Ok(())
         }
     }

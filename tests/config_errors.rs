@@ -195,3 +195,37 @@ fn a_hub_that_is_not_http_is_refused_naming_the_key() {
         "{stderr}"
     );
 }
+
+/// `config check --quiet`, what the unit runs before every start: silent on a
+/// good config, the same report and exit 64 on a bad one.
+#[test]
+fn quiet_check_prints_nothing_for_a_good_config_and_everything_for_a_bad_one() {
+    let (_dir, good) = config_file("listen = \"127.0.0.1:8080\"\n");
+    let out = bantin([
+        "config",
+        "check",
+        "--quiet",
+        "--config",
+        good.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let loud = bantin(["config", "check", "--config", good.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&loud.stdout).contains("listen = \"127.0.0.1:8080\""));
+
+    let (_dir, bad) = config_file("[http]\nmax_conns = 5\n");
+    let out = bantin(["config", "check", "-q", "--config", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(64));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("[http] max_conns"), "{stderr}");
+}

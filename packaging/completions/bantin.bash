@@ -156,7 +156,7 @@ _bantin() {
             return 0
             ;;
         bantin__subcmd__config__subcmd__check)
-            opts="-h --config --help"
+            opts="-q -h --quiet --config --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
