@@ -379,6 +379,7 @@ fn rendered_now(
             .expect("an HTTP-date is ASCII letters, digits, spaces, commas and colons"),
         body: &body,
         coding: None,
+        kept: false,
     };
     respond(headers, &rep, &snapshot.cache_control, head)
 }
@@ -574,6 +575,7 @@ fn dated<'a>(
             .expect("an HTTP-date is ASCII letters, digits, spaces, commas and colons"),
         body,
         coding,
+        kept: true,
     }
 }
 
@@ -586,6 +588,9 @@ struct Representation<'a> {
     last_modified_value: HeaderValue,
     body: &'a Body,
     coding: Option<&'static str>,
+    /// Whether the body outlives this response (a snapshot's or the cache's):
+    /// only those get a sealed copy for `sendfile`, made once.
+    kept: bool,
 }
 
 /// A resource in `coding` (identity if that is not computed), conditional.
@@ -606,6 +611,7 @@ fn represent(
         last_modified_value: r.last_modified_header(SystemTime::now()),
         body,
         coding,
+        kept: true,
     };
     respond(headers, &rep, &snapshot.cache_control, head)
 }
@@ -631,7 +637,19 @@ fn respond(
             );
             r
         }
-        Decision::Full => Response::new(Full::new(rep.body.bytes.clone())),
+        Decision::Full => {
+            let mut r = Response::new(Full::new(rep.body.bytes.clone()));
+            // The HTTP/1 fast path sends a large body from its sealed copy
+            // with `sendfile`; hyper ignores the extension.
+            if let Some(sealed) = rep
+                .kept
+                .then(|| rep.body.sealed.get(&rep.body.bytes))
+                .flatten()
+            {
+                r.extensions_mut().insert(sealed);
+            }
+            r
+        }
     };
     let h = r.headers_mut();
     // RFC 9110 §15.4.5: a 304 carries the ETag, Last-Modified (as validators),
