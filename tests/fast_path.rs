@@ -283,3 +283,19 @@ fn large_bodies_are_sent_from_sealed_copies_of_their_etagged_bytes() {
     d.raw("GET", "/feed.rss", &[]);
     assert_eq!(memfds(&d).len(), copies.len());
 }
+
+#[test]
+fn a_kept_alive_connection_gets_the_header_timeout_between_requests() {
+    let site = TempStore::with_config("[http]\nheader_timeout_secs = 1\n");
+    let d = site.start();
+    let mut s = connect(&d);
+    let mut pending = Vec::new();
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .unwrap();
+    assert_eq!(response(&mut s, &mut pending, false).status, 200);
+    // Half a head, then nothing: closed about a second after the response.
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHo").unwrap();
+    let started = std::time::Instant::now();
+    assert!(closed(&mut s), "still open after {:?}", started.elapsed());
+    assert!(started.elapsed() < Duration::from_secs(5));
+}

@@ -26,7 +26,6 @@ use http_body_util::{BodyExt, Full};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, Interest, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
-use tokio::time::Instant;
 
 use super::connection::{Activity, InFlight};
 use super::{handle, Limits, State};
@@ -62,11 +61,12 @@ impl Outcome {
     }
 }
 
-/// Serves `stream` until it closes or needs hyper. Each request head must
-/// arrive within the header timeout of the previous response (or of the
-/// accept), as hyper's does; [`super::connection::until_ending`] watches the
-/// rest (idle, stalled writes) through `activity`. Once `stopping` turns true,
-/// the response in progress is the last.
+/// Serves `stream` until it closes or needs hyper. The caller ends it when
+/// [`super::connection::until_ending`] says so, watching `activity`: with the
+/// header timeout as its idle limit, each request head must arrive within it
+/// of the previous response (or of the accept), as hyper's must, with no
+/// timer armed per request. Once `stopping` turns true, the response in
+/// progress is the last.
 pub(super) async fn serve(
     stream: TcpStream,
     state: &State,
@@ -81,7 +81,6 @@ pub(super) async fn serve(
         unsent: None,
         activity,
     };
-    let mut deadline = Instant::now() + limits.header_timeout;
     loop {
         match next(&conn.input, limits.max_header_bytes) {
             Next::Request(head) => {
@@ -100,7 +99,6 @@ pub(super) async fn serve(
                     conn.finish().await;
                     return Outcome::Closed;
                 }
-                deadline = Instant::now() + limits.header_timeout;
             }
             Next::More => {
                 if conn.flush().await.is_err() {
@@ -108,14 +106,14 @@ pub(super) async fn serve(
                 }
                 let idle = conn.input.is_empty();
                 let read = tokio::select! {
-                    read = tokio::time::timeout_at(deadline, conn.stream.read_buf(&mut conn.input)) => read,
+                    read = conn.stream.read_buf(&mut conn.input) => read,
                     // Between requests, shutdown closes at once; a head that has
                     // begun is read and answered.
                     _ = stopping.wait_for(|stop| *stop), if idle => return Outcome::Closed,
                 };
                 match read {
-                    Ok(Ok(n)) if n > 0 => {}
-                    // The client closed, the read failed or the head came too slowly.
+                    Ok(n) if n > 0 => {}
+                    // The client closed, or the read failed.
                     _ => return Outcome::Closed,
                 }
             }

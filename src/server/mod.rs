@@ -220,6 +220,12 @@ impl Served {
     /// hyper (what hyper is to serve).
     async fn fast(&self, stream: TcpStream) -> Option<fast::Rewind<TcpStream>> {
         let mut stopping = self.stopping.clone();
+        // The header timeout runs from the end of the last response, as
+        // hyper's does on HTTP/1 keep-alive (see `fast::serve`).
+        let deadlines = Deadlines {
+            idle: self.limits.idle_timeout.min(self.limits.header_timeout),
+            ..self.deadlines()
+        };
         let fast = fast::serve(
             stream,
             &self.state,
@@ -230,7 +236,7 @@ impl Served {
         tokio::pin!(fast);
         let ending = tokio::select! {
             outcome = fast.as_mut() => return outcome.handed_over(),
-            ending = until_ending(&self.activity, self.deadlines(), &mut stopping) => ending,
+            ending = until_ending(&self.activity, deadlines, &mut stopping) => ending,
         };
         tracing::debug!(?ending, "closing the connection");
         if ending != Ending::Shutdown {
