@@ -29,7 +29,7 @@ use tokio::sync::watch;
 
 use super::connection::{Activity, InFlight};
 use super::{handle, Limits, State};
-use crate::site::sealed::{Sealed, SENDFILE_MIN};
+use crate::site::sealed::{Sealed, SealedCopy, SENDFILE_MIN};
 
 /// The most header fields a head answered here may have; a head with more
 /// goes to hyper.
@@ -260,13 +260,16 @@ impl Conn<'_> {
         let bodyless = head.request.method() == Method::HEAD
             || parts.status == StatusCode::NOT_MODIFIED
             || parts.status == StatusCode::NO_CONTENT;
-        let sealed = parts.extensions.get::<Sealed>();
+        let sealed = match parts.extensions.get::<SealedCopy>() {
+            Some(copy) if !bodyless => copy.get(&body),
+            _ => None,
+        };
         match (bodyless || body.is_empty(), sealed) {
             (true, _) => {}
             (false, Some(sealed)) => {
                 self.send_more()?;
                 self.write_with(&[]).await?;
-                self.send_file(sealed, body.len()).await?;
+                self.send_file(&sealed, body.len()).await?;
             }
             (false, None) if body.len() < SENDFILE_MIN => self.out.extend_from_slice(&body),
             (false, None) => self.write_with(&body).await?,

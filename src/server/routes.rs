@@ -23,6 +23,7 @@ use crate::site::archive;
 use crate::site::on_demand::Freshness;
 use crate::site::on_demand::Keep;
 use crate::site::pages;
+use crate::site::sealed::SENDFILE_MIN;
 use crate::site::{Body, Coding, Prepared, Resource};
 use crate::timestamp::http_date;
 
@@ -641,12 +642,8 @@ fn respond(
             let mut r = Response::new(Full::new(rep.body.bytes.clone()));
             // The HTTP/1 fast path sends a large body from its sealed copy
             // with `sendfile`; hyper ignores the extension.
-            if let Some(sealed) = rep
-                .kept
-                .then(|| rep.body.sealed.get(&rep.body.bytes))
-                .flatten()
-            {
-                r.extensions_mut().insert(sealed);
+            if rep.kept && rep.body.bytes.len() >= SENDFILE_MIN {
+                r.extensions_mut().insert(rep.body.sealed.clone());
             }
             r
         }

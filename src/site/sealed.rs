@@ -2,7 +2,7 @@
 //! `sendfile(2)`: the kernel then hands the socket the file's pages instead of
 //! copying the body out of user memory on every response.
 //!
-//! The copy is made the first time a body is served whole, not at render: most
+//! The copy is made the first time a body is sent whole over HTTP/1, not at render: most
 //! of a large store's representations are never asked for, and each copy is
 //! as large as its body (shared memory, counted in the service's cgroup, not
 //! in its RSS). Sealing (`F_SEAL_WRITE`, `F_SEAL_SHRINK`, `F_SEAL_GROW`, then
@@ -24,9 +24,11 @@ pub const SENDFILE_MIN: usize = 16 * 1024;
 #[derive(Debug, Clone)]
 pub struct Sealed(pub Arc<OwnedFd>);
 
-/// A body's [`Sealed`] copy, made once, on first use.
+/// A body's [`Sealed`] copy, made once, on first use; clones share it, so a
+/// response can carry it to the server, which makes it only if it sends the
+/// body with `sendfile` (HTTP/2 and HEAD never do).
 #[derive(Debug, Clone, Default)]
-pub struct SealedCopy(OnceLock<Option<Sealed>>);
+pub struct SealedCopy(Arc<OnceLock<Option<Sealed>>>);
 
 impl SealedCopy {
     /// The sealed copy of `bytes` (the bytes of the body this belongs to),
@@ -55,7 +57,13 @@ impl SealedCopy {
 /// A new memfd holding `bytes`, sealed against every change.
 fn seal(bytes: &[u8]) -> std::io::Result<OwnedFd> {
     let flags = MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING;
-    let mut file = File::from(rustix::fs::memfd_create("bantin-body", flags)?);
+    // Never executable (and required where `vm.memfd_noexec` is 2); kernels
+    // before 6.3 do not know the flag and refuse it with EINVAL.
+    let fd = match rustix::fs::memfd_create("bantin-body", flags | MemfdFlags::NOEXEC_SEAL) {
+        Err(rustix::io::Errno::INVAL) => rustix::fs::memfd_create("bantin-body", flags)?,
+        made => made?,
+    };
+    let mut file = File::from(fd);
     file.write_all(bytes)?;
     let fd = OwnedFd::from(file);
     rustix::fs::fcntl_add_seals(
