@@ -105,6 +105,10 @@ pub(super) async fn serve(
                     return Outcome::Closed;
                 }
                 let idle = conn.input.is_empty();
+                // Room for a whole read: a full buffer would otherwise grow by
+                // a few bytes per read. Once the input is all answered this
+                // reuses the same memory.
+                conn.input.reserve(READ_BYTES);
                 let read = tokio::select! {
                     read = conn.stream.read_buf(&mut conn.input) => read,
                     // Between requests, shutdown closes at once; a head that has
