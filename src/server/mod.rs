@@ -5,6 +5,7 @@
 pub mod clients;
 pub mod conditional;
 pub mod connection;
+mod fast;
 pub mod long_targets;
 pub mod negotiate;
 pub mod progress;
@@ -89,7 +90,7 @@ pub async fn run(
 ) {
     let (stop, stopping) = tokio::sync::watch::channel(false);
     let server = Server {
-        protocols: protocols(&limits),
+        protocols: Arc::new(protocols(&limits)),
         state,
         limits,
         stopping,
@@ -164,7 +165,7 @@ fn protocols(limits: &Limits) -> auto::Builder<TokioExecutor> {
 
 /// What every connection is served with.
 struct Server {
-    protocols: auto::Builder<TokioExecutor>,
+    protocols: Arc<auto::Builder<TokioExecutor>>,
     state: Arc<State>,
     limits: Limits,
     /// Becomes `true` when the server shuts down.
@@ -175,11 +176,82 @@ struct Server {
 impl Server {
     /// Serves `stream` on a task of its own until it ends (see [`Ending`]);
     /// `held` (its address's slot and its connection permit) goes back then.
+    /// Plain HTTP/1 GET and HEAD requests are answered by the fast path
+    /// (`fast`); a connection that needs more is handed to hyper.
     fn spawn(&self, stream: TcpStream, held: (Slot, OwnedSemaphorePermit)) {
         let _ = stream.set_nodelay(true);
+        let served = Served {
+            protocols: self.protocols.clone(),
+            state: self.state.clone(),
+            limits: self.limits,
+            stopping: self.stopping.clone(),
+            calm: self.calm.clone(),
+            activity: Arc::new(Activity::default()),
+        };
+        tokio::spawn(async move {
+            if let Some(rest) = served.fast(stream).await {
+                served.serve(rest).await;
+            }
+            drop(held);
+        });
+    }
+}
+
+/// One connection's server: the fast path first, then hyper if it needs it.
+struct Served {
+    protocols: Arc<auto::Builder<TokioExecutor>>,
+    state: Arc<State>,
+    limits: Limits,
+    stopping: tokio::sync::watch::Receiver<bool>,
+    calm: Arc<Throttle>,
+    activity: Arc<Activity>,
+}
+
+impl Served {
+    fn deadlines(&self) -> Deadlines {
+        Deadlines {
+            first_request: self.limits.header_timeout,
+            idle: self.limits.idle_timeout,
+            stall: self.limits.write_timeout,
+        }
+    }
+
+    /// Serves `stream` on the fast path until it closes (`None`) or needs
+    /// hyper (what hyper is to serve).
+    async fn fast(&self, stream: TcpStream) -> Option<fast::Rewind<TcpStream>> {
+        let mut stopping = self.stopping.clone();
+        // The header timeout runs from the end of the last response, as
+        // hyper's does on HTTP/1 keep-alive (see `fast::serve`).
+        let deadlines = Deadlines {
+            idle: self.limits.idle_timeout.min(self.limits.header_timeout),
+            ..self.deadlines()
+        };
+        let fast = fast::serve(
+            stream,
+            &self.state,
+            &self.activity,
+            self.limits,
+            self.stopping.clone(),
+        );
+        tokio::pin!(fast);
+        let ending = tokio::select! {
+            outcome = fast.as_mut() => return outcome.handed_over(),
+            ending = until_ending(&self.activity, deadlines, &mut stopping) => ending,
+        };
+        tracing::debug!(?ending, "closing the connection");
+        if ending != Ending::Shutdown {
+            return None;
+        }
+        // The fast path ends the connection after the response in progress
+        // (the drain in `run` bounds this); what it hands over is hyper's to
+        // close gracefully.
+        fast.await.handed_over()
+    }
+
+    /// Serves the rest of a connection with hyper.
+    async fn serve(&self, stream: fast::Rewind<TcpStream>) {
         let state = self.state.clone();
-        let activity = Arc::new(Activity::default());
-        let seen = activity.clone();
+        let seen = self.activity.clone();
         let service = hyper::service::service_fn(move |req| {
             let in_flight = seen.begin();
             let state = state.clone();
@@ -192,40 +264,30 @@ impl Server {
         let io = TokioIo::new(WriteProgress::new(
             LongTargets::new(stream),
             limits.write_timeout,
-            activity.clone(),
+            self.activity.clone(),
         ));
-        let conn = self.protocols.serve_connection(io, service).into_owned();
+        let conn = self.protocols.serve_connection(io, service);
         let mut stopping = self.stopping.clone();
-        let calm = self.calm.clone();
-        let deadlines = Deadlines {
-            first_request: limits.header_timeout,
-            idle: limits.idle_timeout,
-            stall: limits.write_timeout,
-        };
-        tokio::spawn(async move {
-            tokio::pin!(conn);
-            let ending = tokio::select! {
-                r = conn.as_mut() => {
-                    report(r, &calm);
-                    drop(held);
-                    return;
-                }
-                ending = until_ending(&activity, deadlines, &mut stopping) => ending,
-            };
-            tracing::debug!(?ending, "closing the connection");
-            // Finishes what is in progress and, on HTTP/2, sends GOAWAY (RFC 9113
-            // §6.8), even to a client that sent nothing but the preface.
-            conn.as_mut().graceful_shutdown();
-            if ending == Ending::Shutdown {
-                // The drain in `run` bounds this.
-                report(conn.await, &calm);
-            } else if let Ok(r) = tokio::time::timeout(limits.header_timeout, conn).await {
-                // A client that never acknowledges the GOAWAY's PING is cut off
-                // after the header timeout.
-                report(r, &calm);
+        tokio::pin!(conn);
+        let ending = tokio::select! {
+            r = conn.as_mut() => {
+                report(r, &self.calm);
+                return;
             }
-            drop(held);
-        });
+            ending = until_ending(&self.activity, self.deadlines(), &mut stopping) => ending,
+        };
+        tracing::debug!(?ending, "closing the connection");
+        // Finishes what is in progress and, on HTTP/2, sends GOAWAY (RFC 9113
+        // §6.8), even to a client that sent nothing but the preface.
+        conn.as_mut().graceful_shutdown();
+        if ending == Ending::Shutdown {
+            // The drain in `run` bounds this.
+            report(conn.await, &self.calm);
+        } else if let Ok(r) = tokio::time::timeout(limits.header_timeout, conn).await {
+            // A client that never acknowledges the GOAWAY's PING is cut off
+            // after the header timeout.
+            report(r, &self.calm);
+        }
     }
 }
 

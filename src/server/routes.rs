@@ -23,6 +23,7 @@ use crate::site::archive;
 use crate::site::on_demand::Freshness;
 use crate::site::on_demand::Keep;
 use crate::site::pages;
+use crate::site::sealed::SENDFILE_MIN;
 use crate::site::{Body, Coding, Prepared, Resource};
 use crate::timestamp::http_date;
 
@@ -379,6 +380,7 @@ fn rendered_now(
             .expect("an HTTP-date is ASCII letters, digits, spaces, commas and colons"),
         body: &body,
         coding: None,
+        kept: false,
     };
     respond(headers, &rep, &snapshot.cache_control, head)
 }
@@ -574,6 +576,7 @@ fn dated<'a>(
             .expect("an HTTP-date is ASCII letters, digits, spaces, commas and colons"),
         body,
         coding,
+        kept: true,
     }
 }
 
@@ -586,6 +589,9 @@ struct Representation<'a> {
     last_modified_value: HeaderValue,
     body: &'a Body,
     coding: Option<&'static str>,
+    /// Whether the body outlives this response (a snapshot's or the cache's):
+    /// only those get a sealed copy for `sendfile`, made once.
+    kept: bool,
 }
 
 /// A resource in `coding` (identity if that is not computed), conditional.
@@ -606,6 +612,7 @@ fn represent(
         last_modified_value: r.last_modified_header(SystemTime::now()),
         body,
         coding,
+        kept: true,
     };
     respond(headers, &rep, &snapshot.cache_control, head)
 }
@@ -631,7 +638,15 @@ fn respond(
             );
             r
         }
-        Decision::Full => Response::new(Full::new(rep.body.bytes.clone())),
+        Decision::Full => {
+            let mut r = Response::new(Full::new(rep.body.bytes.clone()));
+            // The HTTP/1 fast path sends a large body from its sealed copy
+            // with `sendfile`; hyper ignores the extension.
+            if rep.kept && rep.body.bytes.len() >= SENDFILE_MIN {
+                r.extensions_mut().insert(rep.body.sealed.clone());
+            }
+            r
+        }
     };
     let h = r.headers_mut();
     // RFC 9110 §15.4.5: a 304 carries the ETag, Last-Modified (as validators),

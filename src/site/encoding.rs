@@ -12,10 +12,11 @@ use std::time::SystemTime;
 
 use bytes::Bytes;
 
+use super::sealed::SealedCopy;
 use super::Site;
 
 /// One encoding of a resource.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Body {
     /// The bytes sent.
     pub bytes: Bytes,
@@ -25,7 +26,19 @@ pub struct Body {
     pub tag: headers::ETag,
     /// The same tag as a ready `ETag` header value.
     pub etag_value: http::HeaderValue,
+    /// The bytes in a sealed memfd, for `sendfile`, once a response has sent them.
+    pub sealed: SealedCopy,
 }
+
+/// Two bodies are equal when their bytes and tags are: the sealed copy is a
+/// cache of the bytes.
+impl PartialEq for Body {
+    fn eq(&self, other: &Body) -> bool {
+        self.bytes == other.bytes && self.etag == other.etag
+    }
+}
+
+impl Eq for Body {}
 
 impl Body {
     /// Wraps bytes with their ETag.
@@ -48,6 +61,7 @@ impl Body {
             tag,
             etag_value,
             bytes: Bytes::from(bytes),
+            sealed: SealedCopy::default(),
         }
     }
 }

@@ -21,6 +21,7 @@ mod items;
 mod last_modified;
 pub mod on_demand;
 pub mod pages;
+pub mod sealed;
 mod titles;
 
 use std::borrow::Cow;

@@ -1,0 +1,302 @@
+//! The HTTP/1 fast path on the wire: pipelined requests answered in order, a
+//! head that arrives in pieces, HEAD and 304 on a kept-alive connection,
+//! `Connection: close`, bodies sent from their sealed memfd copies, and the
+//! connections it hands to hyper (HTTP/2 prior knowledge, a request with a body).
+
+// Test code: an unwrap that fails is a failing test.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use common::{Daemon, Reply, TempStore};
+
+const LIMIT: Duration = Duration::from_secs(10);
+
+fn connect(d: &Daemon) -> TcpStream {
+    let s = TcpStream::connect_timeout(&([127, 0, 0, 1], d.port).into(), LIMIT).unwrap();
+    s.set_read_timeout(Some(LIMIT)).unwrap();
+    s.set_write_timeout(Some(LIMIT)).unwrap();
+    s.set_nodelay(true).unwrap();
+    s
+}
+
+/// Reads one response from `s` (bytes after it stay in `pending`); `head`:
+/// the response to a HEAD, which has no body whatever its Content-Length.
+fn response(s: &mut TcpStream, pending: &mut Vec<u8>, head: bool) -> Reply {
+    let mut chunk = [0; 65536];
+    loop {
+        let mut fields = [httparse::EMPTY_HEADER; 32];
+        let mut parsed = httparse::Response::new(&mut fields);
+        if let httparse::Status::Complete(len) = parsed.parse(pending).unwrap() {
+            let status = parsed.code.unwrap();
+            let headers: Vec<(String, String)> = parsed
+                .headers
+                .iter()
+                .map(|h| {
+                    let value = String::from_utf8(h.value.to_vec()).unwrap();
+                    (h.name.to_ascii_lowercase(), value)
+                })
+                .collect();
+            let length = headers
+                .iter()
+                .find(|(k, _)| k == "content-length")
+                .map_or(0, |(_, v)| v.parse::<usize>().unwrap());
+            let length = if head || status == 304 { 0 } else { length };
+            while pending.len() < len + length {
+                let n = s.read(&mut chunk).unwrap();
+                assert!(n > 0, "closed in a body");
+                pending.extend_from_slice(&chunk[..n]);
+            }
+            let body = pending[len..len + length].to_vec();
+            pending.drain(..len + length);
+            return Reply {
+                status,
+                headers,
+                body,
+            };
+        }
+        let n = s.read(&mut chunk).unwrap();
+        assert!(n > 0, "closed before a whole head: {pending:?}");
+        pending.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// Whether the server closes `s` (end of stream) within [`LIMIT`], once what it
+/// sent before is read.
+fn closed(s: &mut TcpStream) -> bool {
+    let mut rest = Vec::new();
+    s.read_to_end(&mut rest).is_ok()
+}
+
+/// The ETag the server computes for `bytes`: a hash of exactly them.
+fn etag_of(bytes: &[u8]) -> String {
+    format!("\"{}\"", &blake3::hash(bytes).to_hex()[..32])
+}
+
+#[test]
+fn pipelined_requests_in_one_write_are_answered_in_order() {
+    let site = TempStore::new();
+    let d = site.start();
+    let rss = d.get("/feed.rss", &[]);
+    let atom = d.get("/feed.atom", &[("Accept-Encoding", "gzip")]);
+    let json = d.get("/feed.json", &[]);
+    let tag = rss.expect_header("etag");
+    let mut s = connect(&d);
+    let requests = format!(
+        "GET /feed.rss HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n\
+         GET /feed.atom HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Encoding: gzip\r\n\r\n\
+         HEAD /feed.json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n\
+         GET /feed.rss HTTP/1.1\r\nHost: 127.0.0.1\r\nIf-None-Match: {tag}\r\n\r\n\
+         GET /nowhere HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n\
+         GET /feed.json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    );
+    s.write_all(requests.as_bytes()).unwrap();
+    let mut pending = Vec::new();
+    let first = response(&mut s, &mut pending, false);
+    assert_eq!((first.status, &first.body), (200, &rss.body));
+    assert_eq!(first.header("etag"), Some(tag));
+    let second = response(&mut s, &mut pending, false);
+    assert_eq!(second.status, 200);
+    assert_eq!(second.header("content-encoding"), Some("gzip"));
+    assert_eq!(second.body, atom.body);
+    // HEAD: the GET's fields, no body.
+    let third = response(&mut s, &mut pending, true);
+    assert_eq!(third.status, 200);
+    for name in [
+        "etag",
+        "last-modified",
+        "content-type",
+        "content-length",
+        "vary",
+    ] {
+        assert_eq!(third.header(name), json.header(name), "{name}");
+    }
+    let fourth = response(&mut s, &mut pending, false);
+    assert_eq!(fourth.status, 304);
+    assert_eq!(fourth.header("etag"), Some(tag));
+    assert_eq!(fourth.header("content-length"), None);
+    assert_eq!(response(&mut s, &mut pending, false).status, 404);
+    let sixth = response(&mut s, &mut pending, false);
+    assert_eq!((sixth.status, &sixth.body), (200, &json.body));
+    // Nothing more: the HEAD's and the 304's empty bodies were not sent.
+    assert!(pending.is_empty(), "{} bytes more", pending.len());
+    for r in [&first, &second, &third, &fourth, &sixth] {
+        assert!(r.header("date").is_some_and(|d| d.ends_with(" GMT")));
+    }
+}
+
+#[test]
+fn a_head_in_pieces_and_keep_alive_then_close() {
+    let site = TempStore::new();
+    let d = site.start();
+    let rss = d.get("/feed.rss", &[]);
+    let mut s = connect(&d);
+    let mut pending = Vec::new();
+    for piece in [
+        "GE",
+        "T /feed.r",
+        "ss HTTP/1.1\r\nHo",
+        "st: 127.0.0.1\r",
+        "\n",
+        "\r\n",
+    ] {
+        s.write_all(piece.as_bytes()).unwrap();
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    let r = response(&mut s, &mut pending, false);
+    assert_eq!((r.status, &r.body), (200, &rss.body));
+    assert_eq!(r.header("connection"), None);
+    // Kept alive: a second request on it, which asks to close.
+    s.write_all(b"GET /feed.rss HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let r = response(&mut s, &mut pending, false);
+    assert_eq!((r.status, &r.body), (200, &rss.body));
+    assert_eq!(r.header("connection"), Some("close"));
+    assert!(closed(&mut s), "not closed after Connection: close");
+
+    // HTTP/1.0 closes unless asked to keep alive.
+    let mut s = connect(&d);
+    s.write_all(b"GET /feed.rss HTTP/1.0\r\n\r\n").unwrap();
+    let r = response(&mut s, &mut Vec::new(), false);
+    assert_eq!((r.status, &r.body), (200, &rss.body));
+    assert!(closed(&mut s), "HTTP/1.0 without keep-alive not closed");
+    let mut s = connect(&d);
+    s.write_all(b"GET /feed.rss HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        .unwrap();
+    let mut pending = Vec::new();
+    let r = response(&mut s, &mut pending, false);
+    assert_eq!(r.header("connection"), Some("keep-alive"));
+    s.write_all(b"HEAD /feed.rss HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        .unwrap();
+    assert_eq!(response(&mut s, &mut pending, true).status, 200);
+}
+
+#[test]
+fn a_request_with_a_body_hands_the_connection_to_hyper() {
+    let site = TempStore::new();
+    let d = site.start();
+    let rss = d.get("/feed.rss", &[]);
+    let mut s = connect(&d);
+    s.write_all(
+        b"GET /feed.rss HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n\
+          POST /feed.rss HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n\r\nhello\
+          GET /feed.rss HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 3\r\n\r\nabc",
+    )
+    .unwrap();
+    let mut pending = Vec::new();
+    let r = response(&mut s, &mut pending, false);
+    assert_eq!((r.status, &r.body), (200, &rss.body));
+    let r = response(&mut s, &mut pending, false);
+    assert_eq!(r.status, 405);
+    assert_eq!(r.header("allow"), Some("GET, HEAD"));
+    // The body was read as a body, not as a request.
+    let r = response(&mut s, &mut pending, false);
+    assert_eq!((r.status, &r.body), (200, &rss.body));
+    // And hyper keeps the connection for more.
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .unwrap();
+    assert_eq!(response(&mut s, &mut pending, false).status, 200);
+}
+
+#[test]
+fn http2_with_prior_knowledge_is_served_by_hyper() {
+    let site = TempStore::new();
+    let d = site.start();
+    let port = d.port;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (status, version, body) = rt.block_on(async move {
+        tokio::time::timeout(LIMIT, async move {
+            use http_body_util::BodyExt;
+            let stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .unwrap();
+            let io = hyper_util::rt::TokioIo::new(stream);
+            let (mut send, conn) =
+                hyper::client::conn::http2::handshake(hyper_util::rt::TokioExecutor::new(), io)
+                    .await
+                    .unwrap();
+            tokio::spawn(conn);
+            let req = http::Request::get(format!("http://127.0.0.1:{port}/feed.rss"))
+                .body(http_body_util::Empty::<bytes::Bytes>::new())
+                .unwrap();
+            let r = send.send_request(req).await.unwrap();
+            let (status, version) = (r.status(), r.version());
+            let body = r.into_body().collect().await.unwrap().to_bytes();
+            (status, version, body)
+        })
+        .await
+        .unwrap()
+    });
+    assert_eq!(status, 200);
+    assert_eq!(version, http::Version::HTTP_2);
+    // hyper sends it from memory: no sealed copy is made for it.
+    assert!(memfds(&d).is_empty());
+    assert_eq!(body, d.get("/feed.rss", &[]).body);
+}
+
+/// The memfds the daemon holds, by size, with their bytes (read through
+/// `/proc/PID/fd`, as the kernel sends them).
+fn memfds(d: &Daemon) -> Vec<Vec<u8>> {
+    let dir = format!("/proc/{}/fd", d.pid().as_raw_nonzero());
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let Ok(target) = std::fs::read_link(&path) else {
+            continue;
+        };
+        if target.to_string_lossy().starts_with("/memfd:bantin-body") {
+            found.push(std::fs::read(&path).unwrap());
+        }
+    }
+    found
+}
+
+#[test]
+fn large_bodies_are_sent_from_sealed_copies_of_their_etagged_bytes() {
+    let site = TempStore::new();
+    let d = site.start();
+    let identity = d.raw("GET", "/feed.rss", &[]);
+    let gzip = d.raw("GET", "/feed.atom", &[("Accept-Encoding", "gzip")]);
+    for r in [&identity, &gzip] {
+        assert_eq!(r.status, 200);
+        assert_eq!(r.expect_header("etag"), etag_of(&r.body));
+        let length: usize = r.expect_header("content-length").parse().unwrap();
+        assert_eq!(length, r.body.len());
+    }
+    assert!(identity.body.len() >= 16 * 1024, "{}", identity.body.len());
+    // Each large body served has one sealed copy, holding exactly its bytes.
+    let copies = memfds(&d);
+    assert!(copies.contains(&identity.body), "no memfd holds /feed.rss");
+    if gzip.body.len() >= 16 * 1024 {
+        assert!(
+            copies.contains(&gzip.body),
+            "no memfd holds /feed.atom gzip"
+        );
+    }
+    // Served again: the same copy, not another.
+    d.raw("GET", "/feed.rss", &[]);
+    assert_eq!(memfds(&d).len(), copies.len());
+}
+
+#[test]
+fn a_kept_alive_connection_gets_the_header_timeout_between_requests() {
+    let site = TempStore::with_config("[http]\nheader_timeout_secs = 1\n");
+    let d = site.start();
+    let mut s = connect(&d);
+    let mut pending = Vec::new();
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .unwrap();
+    assert_eq!(response(&mut s, &mut pending, false).status, 200);
+    // Half a head, then nothing: closed about a second after the response.
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHo").unwrap();
+    let started = std::time::Instant::now();
+    assert!(closed(&mut s), "still open after {:?}", started.elapsed());
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
