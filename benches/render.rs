@@ -1,6 +1,7 @@
-//! Rendering a 100k-article store: every feed from scratch, and the re-render after
-//! one article changes; and the update after a new article in a small store that
-//! holds one 2.4 MB article (`update_big_article`).
+//! Rendering a 100k-article store: every feed from scratch, and the update after
+//! one article changes, as the daemon makes it (`Site::update_at` with the
+//! changed id); and the update after a new article in a small store that holds
+//! one 2.4 MB article (`update_big_article`).
 //!
 //! The store is generated and parsed once, outside the timed loops (40 categories
 //! under 8 sections: 49 feeds of 50 items, in 3 formats). Times are the thread's

@@ -10,6 +10,10 @@
 //! every other feed keeps its bytes, ETags and Last-Modified exactly. A feed is
 //! re-rendered by splicing its items' bytes, kept from the previous snapshot
 //! ([`items`]), so only the items whose articles changed are rendered again.
+//! [`Site::update_at`], what the daemon runs after a change, knows which
+//! articles changed: it selects again only the feeds they were or are in, and
+//! renders a page made from the whole index only when they can touch it
+//! ([`impact`]), so a change costs what it touches, not the size of the site.
 //!
 //! Last-Modified follows the bytes, not the files: see [`Validators`]. A site
 //! resumed from a previous process's validators ([`Site::resume`]) keeps the
