@@ -4,6 +4,7 @@
     benches/live-update.py [--articles 100000] [--updates 200] [--rate 10]
                            [--keep DIR] [--reconcile-secs N] [--log FILE]
     benches/live-update.py --articles 1000000 --keep /work/stores/m1 --reconcile-secs 1
+    benches/live-update.py --articles 15 --big-article 2400000 --updates 100
 
 Generates a store (benches/support/genstore.rs, deterministic), starts the release
 binary on 127.0.0.1:0 and reports:
@@ -19,6 +20,8 @@ binary on 127.0.0.1:0 and reports:
 With --reconcile-secs 1 a reconciliation runs all the time (a new one a second
 after each ends), so every update lands while one is in progress; how many ran
 is printed. --log keeps the daemon's log (phase times of the start-up load).
+--big-article BYTES adds one article of about BYTES bytes (a long official
+document, in the all-articles feed every update changes) to the store.
 Only 127.0.0.1; everything stops at the end.
 """
 
@@ -61,6 +64,24 @@ def article(n, when):
     )
 
 
+def big_article(size):
+    """An article of about `size` bytes: numbered paragraphs of a long document."""
+    head = (
+        "Trang nhất » Văn bản\n\nVăn bản hợp nhất các quy định dài\n\n"
+        "Thứ hai - 01/01/2029 08:00\nVăn bản dài để đo độ trễ cập nhật.\n\n"
+    )
+    parts = [head]
+    total = len(head.encode())
+    n = 0
+    while total < size:
+        n += 1
+        p = (f"Điều {n}. Cơ quan, tổ chức, cá nhân có trách nhiệm thực hiện đúng quy định "
+             f"tại văn bản này; khoản {n} được sửa đổi, bổ sung theo nội dung mới.\n\n")
+        parts.append(p)
+        total += len(p.encode())
+    return "".join(parts)
+
+
 def metric(conn, name):
     """The value of an unlabelled metric from /metrics (0 when absent)."""
     conn.request("GET", "/metrics")
@@ -85,6 +106,8 @@ def main():
     ap.add_argument("--reconcile-secs", type=int, default=300,
                     help="[watch] reconcile_secs: 1 keeps a reconciliation running")
     ap.add_argument("--log", help="write the daemon's log (stderr) to this file")
+    ap.add_argument("--big-article", type=int, default=0, metavar="BYTES",
+                    help="add one article of about BYTES bytes to the store (kept there)")
     ap.add_argument("--binary", help="the bantin to measure (default: this tree's release build), "
                     "to compare two builds in turn on one store")
     args = ap.parse_args()
@@ -98,6 +121,11 @@ def main():
     store = args.keep or os.path.join(work, "store")
     if not os.path.isdir(store) or not os.listdir(store):
         subprocess.run([genstore, "--out", store, "--articles", str(args.articles)], check=True)
+    if args.big_article:
+        big = os.path.join(store, "van-ban", "van-ban-dai.txt")
+        os.makedirs(os.path.dirname(big), exist_ok=True)
+        with open(big, "w") as f:
+            f.write(big_article(args.big_article))
     staging = os.path.join(os.path.dirname(os.path.abspath(store)), ".bantin-staging")
     os.makedirs(staging, exist_ok=True)
     target_dir = os.path.join(store, "thong-bao", "cap-nhat")

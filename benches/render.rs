@@ -1,6 +1,7 @@
-//! Rendering a 100k-article store: every feed from scratch, and the re-render after
-//! one article changes; and the update after a new article in a small store that
-//! holds one 2.4 MB article (`update_big_article`).
+//! Rendering a 100k-article store: every feed from scratch, and the update after
+//! one article changes, as the daemon makes it (`Site::update_at` with the
+//! changed id); and the update after a new article in a small store that holds
+//! one 2.4 MB article (`update_big_article`).
 //!
 //! The store is generated and parsed once, outside the timed loops (40 categories
 //! under 8 sections: 49 feeds of 50 items, in 3 formats). Times are the thread's
@@ -20,7 +21,7 @@ use bantin::article::{self, Article};
 use bantin::config::Config;
 use bantin::index::{Entries, Entry, Index};
 use bantin::render::{self, FeedView};
-use bantin::site::{self, in_memory, Scope, Site};
+use bantin::site::{self, in_memory, Site};
 use bantin::text;
 use chrono_tz::Asia::Ho_Chi_Minh;
 use cpu_time::ThreadCpu;
@@ -208,8 +209,10 @@ fn render(c: &mut Criterion<ThreadCpu>) {
     // A running daemon keeps the item bytes of the feeds it has updated since
     // it started (see `Site::update`): warm them with an earlier edit of the
     // newest article, so what is measured is the update of a daemon that runs.
-    let warmed = Arc::new(Index::new(with_edit(&entries, &newest)));
-    let (site, _) = site.update(&cfg, warmed, now, Scope::Changed, &in_memory);
+    let warm_entries = with_edit(&entries, &newest);
+    let newest_ids = BTreeSet::from([newest.clone()]);
+    let warmed = Arc::new(index.updated(warm_entries.clone(), &newest_ids));
+    let (site, _) = site.update_at(&cfg, warmed.clone(), now, &newest_ids, &in_memory);
     let mut group = c.benchmark_group("update_100k");
     group.sample_size(10);
     group.bench_function("index_rebuild", |b| {
@@ -220,20 +223,22 @@ fn render(c: &mut Criterion<ThreadCpu>) {
         )
     });
     // What the daemon does: only the changed article moves.
-    let ids = BTreeSet::from([newest.clone()]);
     group.bench_function("index_update", |b| {
         b.iter_batched(
             || with_edit(&entries, &newest),
-            |e| black_box(index.updated(e, &ids)),
+            |e| black_box(index.updated(e, &newest_ids)),
             BatchSize::LargeInput,
         )
     });
+    // The next edit, after the warming one: of the newest article again, or
+    // of the oldest (in no feed), as the daemon applies it (`update_at`).
     for (name, id) in [
         ("site_update_newest", &newest),
         ("site_update_oldest", &oldest),
     ] {
-        let changed = Arc::new(Index::new(with_edit(&entries, id)));
-        let (after, _) = site.update(&cfg, changed.clone(), now, Scope::Changed, &in_memory);
+        let ids = BTreeSet::from([id.clone()]);
+        let changed = Arc::new(warmed.updated(with_edit(&warm_entries, id), &ids));
+        let (after, _) = site.update_at(&cfg, changed.clone(), now, &ids, &in_memory);
         let rerendered = after
             .resources
             .iter()
@@ -246,9 +251,7 @@ fn render(c: &mut Criterion<ThreadCpu>) {
             .count();
         println!("{name}: {rerendered} resources change");
         group.bench_function(name, |b| {
-            b.iter(|| {
-                black_box(site.update(&cfg, changed.clone(), now, Scope::Changed, &in_memory))
-            })
+            b.iter(|| black_box(site.update_at(&cfg, changed.clone(), now, &ids, &in_memory)))
         });
     }
     group.finish();
@@ -287,11 +290,13 @@ fn render_big_article(c: &mut Criterion<ThreadCpu>) {
     assert!(errors.is_empty(), "{errors:?}");
     // Warm the kept item bytes as a running daemon has them (see above): an
     // edit of the big article re-renders every feed that holds it.
+    let big_ids = BTreeSet::from(["van-ban/big".to_owned()]);
     let mut entries = with_edit(&entries, "van-ban/big");
     let warmed = Arc::new(Index::new(entries.clone()));
-    let (site, _) = site.update(&cfg, warmed, now, Scope::Changed, &in_memory);
+    let (site, _) = site.update_at(&cfg, warmed.clone(), now, &big_ids, &in_memory);
+    let new_ids = BTreeSet::from([new_id.clone()]);
     entries.insert(new_id, Entry::full(Arc::new(newest), None));
-    let changed = Arc::new(Index::new(entries));
+    let changed = Arc::new(warmed.updated(entries, &new_ids));
     let feed = &site.resources["/feed.rss"].identity.bytes;
     println!(
         "big article store: {} articles, /feed.rss {:.1} KB",
@@ -301,7 +306,7 @@ fn render_big_article(c: &mut Criterion<ThreadCpu>) {
     let mut group = c.benchmark_group("update_big_article");
     group.sample_size(10);
     group.bench_function("site_update_new_article", |b| {
-        b.iter(|| black_box(site.update(&cfg, changed.clone(), now, Scope::Changed, &in_memory)))
+        b.iter(|| black_box(site.update_at(&cfg, changed.clone(), now, &new_ids, &in_memory)))
     });
     group.finish();
 }

@@ -395,6 +395,11 @@ impl Index {
             .map(String::as_str)
     }
 
+    /// The sort key of an article: where it stands in every list it is in.
+    pub fn key(&self, id: &str) -> Option<SortKey> {
+        self.entries.get(id).map(|e| sort_key(&e.article))
+    }
+
     /// The slugs of the categories an article belongs to, leaf and ancestors.
     pub fn feeds_of(&self, id: &str) -> Vec<&str> {
         let mut out = Vec::new();

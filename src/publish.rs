@@ -201,7 +201,14 @@ impl Publisher {
         let prev_site = previous.as_ref().map_or(&empty, |s| &s.site);
         let (cap, tz) = (self.cfg.max_file_size, self.cfg.tz);
         let hydrate = move |e: &Entry| crate::catalog::hydrate(e, cap, tz);
-        let (site, errors) = prev_site.update(&self.cfg, index, SystemTime::now(), scope, &hydrate);
+        let now = SystemTime::now();
+        let (site, errors) = match (&previous, scope) {
+            // Only what the changed articles touch is selected and rendered again.
+            (Some(_), Scope::Changed) => {
+                prev_site.update_at(&self.cfg, index, now, &changes.ids, &hydrate)
+            }
+            _ => prev_site.update(&self.cfg, index, now, scope, &hydrate),
+        };
         log_render_errors(errors);
         metrics::histogram!("bantin_render_seconds").record(started.elapsed().as_secs_f64());
         self.serve(site, catalog);

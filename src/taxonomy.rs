@@ -43,7 +43,7 @@ impl Kind {
     }
 
     /// The terms of this kind an article carries.
-    fn names(self, a: &Article) -> Vec<&str> {
+    pub fn names(self, a: &Article) -> Vec<&str> {
         match self {
             Kind::Tag => a.tags.iter().map(String::as_str).collect(),
             Kind::Author => a.author.as_deref().into_iter().collect(),

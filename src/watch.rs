@@ -11,14 +11,21 @@
 //! and readers never block. A reconciliation lists the store on another thread
 //! and this one merges the listing in slices between events (see `reconcile`),
 //! so an event never waits behind a whole store's comparison.
+//!
+//! Events are acted on in bursts: a path written and closed (inotify's
+//! `IN_CLOSE_WRITE`) or renamed into place (`IN_MOVED_TO`) is finished, so its
+//! burst, with every event queued behind it, is refreshed at once; any other
+//! event (a write still under way, a create, a delete) waits for
+//! `[watch] debounce_ms` of quiet, so an editor that saves in several steps,
+//! or a bulk delete, costs one refresh, not one per event.
 
+use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use notify::{PollWatcher, RecommendedWatcher, RecursiveMode};
-use notify_debouncer_full::{new_debouncer_opt, DebounceEventResult, Debouncer, NoCache};
+use notify::{PollWatcher, RecommendedWatcher, RecursiveMode, Watcher as _};
 
 use crate::catalog::{Catalog, Changes, Refresh, Slice, Standing};
 use crate::config::Config;
@@ -27,8 +34,8 @@ use crate::reconcile::Survey;
 
 /// A message to the watch thread.
 pub enum Msg {
-    /// A debounced batch of filesystem events.
-    Fs(DebounceEventResult),
+    /// A filesystem event, or what went wrong watching.
+    Fs(notify::Result<notify::Event>),
     /// A new, validated configuration (SIGHUP); the sender hears back once it is served.
     Reload(Box<Config>, Sender<()>),
     /// The next slice of the listing of reconciliation number `survey`.
@@ -92,6 +99,8 @@ pub fn start(publisher: Publisher) -> Watch {
         watched: None,
         survey: None,
         surveys: 0,
+        burst: Burst::default(),
+        queued: VecDeque::new(),
     };
     worker.attach(Watcher::Native);
     Watch { worker, rx }
@@ -123,12 +132,31 @@ impl Watch {
 /// The watcher in use: the platform's native one, or polling when the platform
 /// refuses more watches. Held only to keep it running; dropping it stops it.
 enum Attached {
-    Native {
-        _running: Debouncer<RecommendedWatcher, NoCache>,
-    },
-    Poll {
-        _running: Debouncer<PollWatcher, NoCache>,
-    },
+    Native { _running: RecommendedWatcher },
+    Poll { _running: PollWatcher },
+}
+
+/// The paths of the events received and not yet refreshed.
+#[derive(Debug, Default)]
+struct Burst {
+    paths: Vec<PathBuf>,
+    /// When its first event arrived (`None`: no burst under way).
+    first: Option<Instant>,
+    /// When its latest event arrived.
+    latest: Option<Instant>,
+}
+
+/// How many debounce windows a burst that never goes quiet (a slow copy of a
+/// long file) waits at most before it is refreshed anyway.
+const LONGEST_BURST: u32 = 10;
+
+impl Burst {
+    /// When the burst is due without a finishing event: after `quiet` with no
+    /// event, or [`LONGEST_BURST`] windows after it began.
+    fn due(&self, quiet: Duration) -> Option<Instant> {
+        let (first, latest) = (self.first?, self.latest?);
+        Some((latest + quiet).min(first + quiet * LONGEST_BURST))
+    }
 }
 
 struct Worker {
@@ -144,6 +172,10 @@ struct Worker {
     survey: Option<Reconciling>,
     /// How many reconciliations have started: the number of the latest.
     surveys: u64,
+    /// The events waiting to be refreshed.
+    burst: Burst,
+    /// Messages taken off the channel while draining events, handled next.
+    queued: VecDeque<Msg>,
 }
 
 /// A reconciliation whose listing is being merged.
@@ -185,37 +217,42 @@ impl Worker {
         self.reconcile();
         let mut next_reconcile = Instant::now() + self.reconcile_every();
         loop {
-            let wait = next_reconcile
-                .saturating_duration_since(Instant::now())
+            let now = Instant::now();
+            let mut wait = next_reconcile
+                .saturating_duration_since(now)
                 .min(ROOT_RETRY);
-            match rx.recv_timeout(wait) {
-                Ok(Msg::Fs(Ok(events))) => {
-                    let started = events
-                        .iter()
-                        .map(|e| e.time)
-                        .min()
-                        .unwrap_or_else(Instant::now);
-                    if events.iter().any(|e| e.need_rescan()) {
+            if let Some(due) = self.burst.due(self.quiet()) {
+                wait = wait.min(due.saturating_duration_since(now));
+            }
+            let msg = match self.queued.pop_front() {
+                Some(msg) => Ok(msg),
+                None => rx.recv_timeout(wait),
+            };
+            if self
+                .burst
+                .due(self.quiet())
+                .is_some_and(|due| Instant::now() >= due)
+            {
+                self.refresh_burst();
+            }
+            match msg {
+                Ok(Msg::Fs(Ok(event))) => {
+                    if event.need_rescan() {
                         tracing::warn!(
                             "the watcher lost events (overflow); reconciling the whole store"
                         );
+                        self.burst = Burst::default();
                         self.reconcile();
                         continue;
                     }
-                    let paths: Vec<PathBuf> = events
-                        .iter()
-                        .filter(|e| changes_content(&e.kind))
-                        .flat_map(|e| e.paths.iter().cloned())
-                        .collect();
-                    self.apply(&paths, started);
-                }
-                Ok(Msg::Fs(Err(errors))) => {
-                    let limit = errors
-                        .iter()
-                        .any(|e| matches!(e.kind, notify::ErrorKind::MaxFilesWatch));
-                    for e in &errors {
-                        tracing::warn!("watcher error: {e}");
+                    if self.take(event) {
+                        self.drain(&rx);
+                        self.refresh_burst();
                     }
+                }
+                Ok(Msg::Fs(Err(e))) => {
+                    tracing::warn!("watcher error: {e}");
+                    let limit = matches!(e.kind, notify::ErrorKind::MaxFilesWatch);
                     if limit && !matches!(self.watcher, Some(Attached::Poll { .. })) {
                         self.attach(Watcher::PollAtLimit);
                     }
@@ -263,6 +300,46 @@ impl Worker {
         }
     }
 
+    /// `[watch] debounce_ms`: the quiet that ends a burst of events.
+    fn quiet(&self) -> Duration {
+        Duration::from_millis(self.cfg.watch.debounce_ms.max(1))
+    }
+
+    /// Adds `event` to the burst; whether it finishes its path (see the module
+    /// comment), so the burst is refreshed now.
+    fn take(&mut self, event: notify::Event) -> bool {
+        if !changes_content(&event.kind) {
+            return false;
+        }
+        let now = Instant::now();
+        self.burst.first.get_or_insert(now);
+        self.burst.latest = Some(now);
+        self.burst.paths.extend(event.paths);
+        finishes(&event.kind)
+    }
+
+    /// Adds the events already queued behind a finishing one to the burst, so
+    /// a bulk copy is refreshed in as few batches as the refreshes take;
+    /// other messages are kept, in order, for the loop.
+    fn drain(&mut self, rx: &Receiver<Msg>) {
+        while let Ok(msg) = rx.try_recv() {
+            match msg {
+                Msg::Fs(Ok(event)) if !event.need_rescan() && self.queued.is_empty() => {
+                    self.take(event);
+                }
+                other => self.queued.push_back(other),
+            }
+        }
+    }
+
+    /// Refreshes the paths of the burst under way, if any.
+    fn refresh_burst(&mut self) {
+        let burst = std::mem::take(&mut self.burst);
+        if let Some(first) = burst.first {
+            self.apply(&burst.paths, first);
+        }
+    }
+
     fn reconcile_every(&self) -> Duration {
         Duration::from_secs(self.cfg.watch.reconcile_secs)
     }
@@ -281,20 +358,13 @@ impl Worker {
             );
             return;
         }
-        let debounce = Duration::from_millis(self.cfg.watch.debounce_ms.max(1));
         let tx = self.tx.clone();
-        let handler = move |r: DebounceEventResult| {
+        let handler = move |r: notify::Result<notify::Event>| {
             let _ = tx.send(Msg::Fs(r));
         };
         if kind == Watcher::Native {
-            match new_debouncer_opt::<_, RecommendedWatcher, NoCache>(
-                debounce,
-                None,
-                handler.clone(),
-                NoCache,
-                watcher_config(),
-            )
-            .and_then(|mut d| d.watch(&root, RecursiveMode::Recursive).map(|()| d))
+            match RecommendedWatcher::new(handler.clone(), watcher_config())
+                .and_then(|mut d| d.watch(&root, RecursiveMode::Recursive).map(|()| d))
             {
                 Ok(d) => {
                     tracing::info!("watching {} for changes", root.display());
@@ -315,7 +385,7 @@ impl Worker {
             warn_watch_limit(&root);
         }
         let config = watcher_config().with_poll_interval(Duration::from_secs(2));
-        match new_debouncer_opt::<_, PollWatcher, NoCache>(debounce, None, handler, NoCache, config)
+        match PollWatcher::new(handler, config)
             .and_then(|mut d| d.watch(&root, RecursiveMode::Recursive).map(|()| d))
         {
             Ok(d) => self.watcher = Some(Attached::Poll { _running: d }),
@@ -531,4 +601,18 @@ fn changes_content(kind: &notify::EventKind) -> bool {
         EventKind::Access(_) => false,
         _ => true,
     }
+}
+
+/// Whether an event says its path is finished: a file written and closed
+/// (`IN_CLOSE_WRITE`), or renamed into place (`IN_MOVED_TO`, alone or paired
+/// with its `IN_MOVED_FROM`): what an editor's last step, or an atomic save's
+/// rename, gives. Nothing more is coming for that path, so waiting would only
+/// delay it.
+fn finishes(kind: &notify::EventKind) -> bool {
+    use notify::event::{AccessKind, AccessMode, EventKind, ModifyKind, RenameMode};
+    matches!(
+        kind,
+        EventKind::Access(AccessKind::Close(AccessMode::Write))
+            | EventKind::Modify(ModifyKind::Name(RenameMode::To | RenameMode::Both))
+    )
 }

@@ -798,3 +798,46 @@ fn withdrawing_editing_and_restoring_an_article_work_live() {
     ));
     assert_kept(&d, TIN_TUC, &kept);
 }
+
+/// A debounce window far longer than any wait below, so what is served
+/// before it ends was not waiting for it.
+const SLOW_DEBOUNCE: &str = "[watch]\ndebounce_ms = 4000\n";
+
+/// How long a finished file may take to be served: well inside [`SLOW_DEBOUNCE`].
+const AT_ONCE: Duration = Duration::from_millis(2500);
+
+/// Polls `/feed.rss` until it lists `title`, for at most `limit`; whether it did.
+fn listed_within(d: &Daemon, title: &str, limit: Duration) -> bool {
+    let deadline = std::time::Instant::now() + limit;
+    while std::time::Instant::now() < deadline {
+        if has(&titles(d, "/feed.rss"), title) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
+#[test]
+fn a_file_written_and_closed_or_renamed_in_is_served_without_the_debounce_wait() {
+    let site = TempStore::with_config(SLOW_DEBOUNCE);
+    let d = site.start();
+    let written = "Thông báo ghi xong là đăng ngay";
+    write_article(
+        store(&site).join("thong-bao/ghi-xong.txt"),
+        THONG_BAO,
+        written,
+    );
+    assert!(
+        listed_within(&d, written, AT_ONCE),
+        "a file written and closed waited for the debounce window"
+    );
+    let moved = "Thông báo chuyển vào là đăng ngay";
+    let from = outside(&site).join("chuyen-vao-ngay.txt");
+    write_article(&from, THONG_BAO, moved);
+    std::fs::rename(&from, store(&site).join("thong-bao/chuyen-vao-ngay.txt")).unwrap();
+    assert!(
+        listed_within(&d, moved, AT_ONCE),
+        "a file renamed into the store waited for the debounce window"
+    );
+}

@@ -249,3 +249,113 @@ fn updates_spliced_from_kept_items_serve_what_a_fresh_build_serves() {
     let rss = &updated.resources["/feed.rss"].identity.bytes;
     assert!(!String::from_utf8_lossy(rss).contains(&cfg.site.base_url));
 }
+
+/// Every resource of `site` (feeds, pages, sitemaps), by path.
+fn every_resource(site: &Site) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<(String, Vec<u8>)> = site
+        .resources
+        .iter()
+        .map(|(p, r)| (p.clone(), r.identity.bytes.to_vec()))
+        .collect();
+    v.sort();
+    v
+}
+
+/// An article's new entry, by id (`None`: deleted).
+type Change = (String, Option<Entry>);
+
+/// A change at some ids, applied as the daemon applies it: the index updated
+/// at those ids only, the site with `Site::update_at`, which selects again only
+/// the feeds the ids were or are in and renders only the pages they can touch.
+#[test]
+fn updates_at_changed_ids_serve_what_a_fresh_build_serves() {
+    let cfg = Config::from_toml("", None).unwrap();
+    let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+    let index = Arc::new(generated(300));
+    let (mut site, errors) = Site::build(&cfg, index.clone(), now, &in_memory);
+    assert!(errors.is_empty(), "{errors:?}");
+    let newest = index.select(None, 60);
+    let oldest = index.select(None, usize::MAX).last().unwrap().clone();
+    let with = |e: &Entry, f: &dyn Fn(&mut Article)| {
+        let mut a = (*e.article).clone();
+        f(&mut a);
+        (a.id.clone(), Some(Entry::full(Arc::new(a), None)))
+    };
+    // An article of another category than newest[4]'s, to move it there.
+    let elsewhere = newest
+        .iter()
+        .find(|e| e.article.categories != newest[4].article.categories)
+        .unwrap()
+        .article
+        .categories
+        .clone();
+    let older_than_all = oldest.article.published - chrono::TimeDelta::days(1);
+    let newer_than_all = newest[0].article.published + chrono::TimeDelta::minutes(1);
+    let steps: Vec<(&str, Vec<Change>)> = vec![
+        (
+            "an edit of the newest",
+            vec![with(&newest[0], &|a| a.title.push_str(" (cập nhật)"))],
+        ),
+        (
+            "an article moved to another category",
+            vec![with(&newest[4], &|a| a.categories = elsewhere.clone())],
+        ),
+        (
+            "a date that moves the newest out of the newest 50",
+            vec![with(&newest[0], &|a| a.published = older_than_all)],
+        ),
+        (
+            "the oldest article made the newest",
+            vec![with(&oldest, &|a| a.published = newer_than_all)],
+        ),
+        (
+            "a withdrawal",
+            vec![with(&newest[2], &|a| {
+                a.withdrawn = Some(article::Withdrawal {
+                    at: a.published,
+                    reason: Some("Sai sự thật".to_owned()),
+                })
+            })],
+        ),
+        ("a delete", vec![(newest[3].article.id.clone(), None)]),
+        (
+            "a new tag on an article just out of the all-articles feed",
+            vec![with(&newest[55], &|a| {
+                a.tags.push("Từ khóa mới".to_owned())
+            })],
+        ),
+        (
+            "an article in a new category, with an edit beside it",
+            vec![
+                with(&newest[6], &|a| {
+                    a.id = "moi/bai-moi".to_owned();
+                    a.categories = vec!["Chuyên mục mới".to_owned()];
+                }),
+                with(&newest[7], &|a| a.title.push_str(" (sửa)")),
+            ],
+        ),
+    ];
+    for (what, changes) in steps {
+        let mut entries = site.index.entries().clone();
+        let mut ids = std::collections::BTreeSet::new();
+        for (id, entry) in changes {
+            match entry {
+                Some(e) => entries.insert(id.clone(), e),
+                None => entries.remove(&id),
+            };
+            ids.insert(id);
+        }
+        let next = Arc::new(site.index.updated(entries, &ids));
+        let (updated, errors) = site.update_at(&cfg, next, now, &ids, &in_memory);
+        assert!(errors.is_empty(), "{what}: {errors:?}");
+        let (fresh, errors) = Site::build(&cfg, updated.index.clone(), now, &in_memory);
+        assert!(errors.is_empty(), "{what}: {errors:?}");
+        let (a, b) = (every_resource(&updated), every_resource(&fresh));
+        let paths = |v: &[(String, Vec<u8>)]| v.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>();
+        assert_eq!(paths(&a), paths(&b), "{what}");
+        for ((path, bytes), (_, built)) in a.iter().zip(&b) {
+            assert!(bytes == built, "{what}: {path} differs from a fresh build");
+        }
+        site = updated;
+    }
+}

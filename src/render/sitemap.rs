@@ -173,31 +173,52 @@ pub fn sitemaps(index: &Index, tz: Tz) -> Vec<Sitemap> {
 /// [`sitemaps`] with parts of at most `max` URLs.
 fn sitemaps_of(index: &Index, tz: Tz, max: usize) -> Vec<Sitemap> {
     let mut out = parts(PAGES, &page_urls(index), max);
+    for month in history::months(index, None, tz).unwrap_or_default() {
+        out.extend(month_parts_of(index, month, tz, max));
+    }
+    out
+}
+
+/// The parts of the pages sitemap listing `urls` (see [`page_urls`]), as the
+/// sitemap index lists them.
+pub fn page_parts(urls: &[Url]) -> Vec<Sitemap> {
+    parts(PAGES, urls, MAX_URLS)
+}
+
+/// The parts of the sitemap of `month`, as the sitemap index lists them
+/// (none for a month without articles). [`sitemaps`] is the pages parts,
+/// then this for every month, newest first; a site updated at a few
+/// articles takes this again only for their months.
+pub fn month_parts(index: &Index, month: Month, tz: Tz) -> Vec<Sitemap> {
+    month_parts_of(index, month, tz, MAX_URLS)
+}
+
+/// [`month_parts`] with parts of at most `max` URLs.
+fn month_parts_of(index: &Index, month: Month, tz: Tz, max: usize) -> Vec<Sitemap> {
+    let mut out = Vec::new();
     let Some(keys) = index.keys(None) else {
         return out;
     };
-    for month in history::months(index, None, tz).unwrap_or_default() {
-        let newest = (
-            std::cmp::Reverse(month.next().start(tz) - 1),
-            std::sync::Arc::<str>::from(""),
-        );
-        let past = (
-            std::cmp::Reverse(month.start(tz) - 1),
-            std::sync::Arc::<str>::from(""),
-        );
-        let mut in_month = keys.range(newest..past);
-        // Newest first, so each part's newest is its first key.
-        let mut n = 0;
-        while let Some((_, id)) = in_month.next() {
-            n += 1;
-            if let Some(e) = index.get(id) {
-                out.push(Sitemap {
-                    path: part_path(&month.to_string(), n),
-                    lastmod: lastmod(&e.article),
-                });
-            }
-            in_month.by_ref().take(max - 1).for_each(drop);
+    let newest = (
+        std::cmp::Reverse(month.next().start(tz) - 1),
+        std::sync::Arc::<str>::from(""),
+    );
+    let past = (
+        std::cmp::Reverse(month.start(tz) - 1),
+        std::sync::Arc::<str>::from(""),
+    );
+    let mut in_month = keys.range(newest..past);
+    // Newest first, so each part's newest is its first key.
+    let mut n = 0;
+    while let Some((_, id)) = in_month.next() {
+        n += 1;
+        if let Some(e) = index.get(id) {
+            out.push(Sitemap {
+                path: part_path(&month.to_string(), n),
+                lastmod: lastmod(&e.article),
+            });
         }
+        in_month.by_ref().take(max - 1).for_each(drop);
     }
     out
 }
@@ -247,7 +268,11 @@ pub fn on_demand_paths(index: &Index, tz: Tz) -> Vec<String> {
 
 /// The pages sitemap parts by path (each at most [`MAX_URLS`] URLs).
 pub fn page_sitemaps(site: &SiteConfig, index: &Index) -> Vec<(String, Vec<u8>)> {
-    let urls = page_urls(index);
+    page_sitemaps_of(site, &page_urls(index))
+}
+
+/// [`page_sitemaps`] of the URLs [`page_urls`] gave.
+pub fn page_sitemaps_of(site: &SiteConfig, urls: &[Url]) -> Vec<(String, Vec<u8>)> {
     urls.chunks(MAX_URLS)
         .enumerate()
         .map(|(i, chunk)| (part_path(PAGES, i + 1), urlset(site, chunk)))
@@ -297,14 +322,18 @@ pub fn sitemap_index(site: &SiteConfig, maps: &[Sitemap]) -> Vec<u8> {
 /// The articles the news sitemap lists: those published in the
 /// [`NEWS_WINDOW`] up to the newest article, newest first, at most [`NEWS_MAX`].
 pub fn news_entries(index: &Index) -> Vec<Entry> {
-    let items = index.select(None, NEWS_MAX);
-    let Some(newest) = items.first().map(|e| e.article.published.timestamp()) else {
-        return items;
+    let Some(keys) = index.keys(None) else {
+        return Vec::new();
     };
-    let since = newest.saturating_sub(NEWS_WINDOW);
-    items
-        .into_iter()
-        .take_while(|e| e.article.published.timestamp() >= since)
+    let Some((newest, _)) = keys.get_min() else {
+        return Vec::new();
+    };
+    let since = newest.0.saturating_sub(NEWS_WINDOW);
+    // The window is told from the keys, so only the articles in it are looked up.
+    keys.iter()
+        .take(NEWS_MAX)
+        .take_while(|(ts, _)| ts.0 >= since)
+        .filter_map(|(_, id)| index.get(id).cloned())
         .collect()
 }
 

@@ -12,10 +12,12 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use imbl::OrdMap;
+
 use bytes::Bytes;
 use rayon::prelude::*;
 
-use super::Held;
+use super::Bodies;
 use crate::article::Article;
 use crate::index::Entry;
 use crate::render::{self, FeedView, Format};
@@ -37,9 +39,10 @@ fn slot(format: Format) -> usize {
     }
 }
 
-/// Items by article id.
+/// Items by article id. A persistent map: the next snapshot shares it and
+/// changes only the items of the articles that changed.
 #[derive(Debug, Clone, Default)]
-pub(super) struct Items(HashMap<String, Arc<Item>>);
+pub(super) struct Items(OrdMap<String, Arc<Item>>);
 
 impl Items {
     /// The bytes of `e`'s item in `format`, if kept for this very article.
@@ -59,19 +62,51 @@ impl Items {
     pub(super) fn refresh<'e>(
         &self,
         view: &FeedView<'_>,
-        held: &HashMap<String, Held>,
+        held: &Bodies,
         needed: impl Iterator<Item = &'e Entry>,
     ) -> Items {
-        let mut next: HashMap<String, Arc<Item>> = held
+        let next: OrdMap<String, Arc<Item>> = held
             .iter()
             .filter_map(|(id, h)| {
                 let item = self.0.get(id)?;
                 Arc::ptr_eq(&item.article, &h.full).then(|| (id.clone(), item.clone()))
             })
             .collect();
+        Items(next).with_missing(view, needed)
+    }
+
+    /// [`Items::refresh`] when only the articles `suspects` may have stopped
+    /// being held or changed (the ids that changed and the ones that left a
+    /// feed): every other item is kept as it is, without visiting it.
+    pub(super) fn refresh_at<'e>(
+        &self,
+        view: &FeedView<'_>,
+        held: &Bodies,
+        suspects: &std::collections::BTreeSet<String>,
+        needed: impl Iterator<Item = &'e Entry>,
+    ) -> Items {
+        let mut next = self.0.clone();
+        for id in suspects {
+            let valid = next
+                .get(id)
+                .zip(held.get(id))
+                .is_some_and(|(item, h)| Arc::ptr_eq(&item.article, &h.full));
+            if !valid {
+                next.remove(id);
+            }
+        }
+        Items(next).with_missing(view, needed)
+    }
+
+    /// These items and those of `needed` they lack, rendered on every core.
+    fn with_missing<'e>(
+        mut self,
+        view: &FeedView<'_>,
+        needed: impl Iterator<Item = &'e Entry>,
+    ) -> Items {
         let mut missing: HashMap<&str, &Entry> = HashMap::new();
         for e in needed.filter(|e| render::has_item(e)) {
-            if !next.contains_key(&e.article.id) {
+            if self.get(e, Format::Rss).is_none() {
                 missing.insert(&e.article.id, e);
             }
         }
@@ -79,8 +114,8 @@ impl Items {
             .into_par_iter()
             .filter_map(|(id, e)| Some((id.to_owned(), Arc::new(render_item(view, e)?))))
             .collect();
-        next.extend(fresh);
-        Items(next)
+        self.0.extend(fresh);
+        self
     }
 }
 

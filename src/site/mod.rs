@@ -10,6 +10,10 @@
 //! every other feed keeps its bytes, ETags and Last-Modified exactly. A feed is
 //! re-rendered by splicing its items' bytes, kept from the previous snapshot
 //! ([`items`]), so only the items whose articles changed are rendered again.
+//! [`Site::update_at`], what the daemon runs after a change, knows which
+//! articles changed: it selects again only the feeds they were or are in, and
+//! renders a page made from the whole index only when they can touch it
+//! ([`impact`]), so a change costs what it touches, not the size of the site.
 //!
 //! Last-Modified follows the bytes, not the files: see [`Validators`]. A site
 //! resumed from a previous process's validators ([`Site::resume`]) keeps the
@@ -17,6 +21,7 @@
 
 pub mod archive;
 mod encoding;
+mod impact;
 mod items;
 mod last_modified;
 pub mod on_demand;
@@ -25,16 +30,19 @@ pub mod sealed;
 mod titles;
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use imbl::OrdMap;
 use rayon::prelude::*;
 
 use crate::article::Article;
 use crate::config::Config;
 use crate::history::Month;
 use crate::index::{Entry, Index};
+use crate::render::sitemap::Sitemap;
 use crate::render::{self, FeedView, Format};
 
 pub use encoding::{Body, Coding, Compressor, Resource};
@@ -71,6 +79,14 @@ struct Held {
     full: Arc<Article>,
 }
 
+/// Full articles of every item some feed holds, by id. A persistent map, so
+/// an update changes the few ids it touched without visiting the others.
+type Bodies = OrdMap<String, Held>;
+
+/// The parts of every month's sitemap as the sitemap index lists them, newest
+/// month first: kept, so an update takes again only its articles' months.
+type MonthMaps = BTreeMap<Reverse<Month>, Vec<Sitemap>>;
+
 /// Which resources an update renders again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
@@ -87,11 +103,12 @@ pub struct Site {
     pub index: Arc<Index>,
     /// Resources by URL path.
     pub resources: HashMap<String, Arc<Resource>>,
-    /// What every feed was rendered from, by slug (`None`: every article).
-    feeds: BTreeMap<Option<String>, Rendered>,
+    /// What every feed was rendered from, by slug (`None`: every article);
+    /// shared with the next snapshot for every feed a change does not touch.
+    feeds: BTreeMap<Option<String>, Arc<Rendered>>,
     /// Full articles of every item some feed holds, by id: what re-renders and
     /// article pages need, and no more.
-    bodies: HashMap<String, Held>,
+    bodies: Bodies,
     /// The bytes of every item some feed holds, in every format.
     items: items::Items,
     /// The validators of every representation served so far, with the ones no
@@ -99,6 +116,8 @@ pub struct Site {
     validators: Validators,
     /// Last-Modified of every article page (`None` before the first render).
     articles_modified: Option<SystemTime>,
+    /// What the sitemap index lists of every month.
+    month_maps: Arc<MonthMaps>,
 }
 
 /// A feed that failed to render (the previous bytes keep being served).
@@ -123,9 +142,9 @@ pub fn in_memory(e: &Entry) -> Option<Arc<Article>> {
 /// which of them must be rendered again.
 struct Plan {
     /// What every feed holds, by slug.
-    feeds: BTreeMap<Option<String>, Rendered>,
+    feeds: BTreeMap<Option<String>, Arc<Rendered>>,
     /// Full articles of every item held, by id.
-    bodies: HashMap<String, Held>,
+    bodies: Bodies,
     /// The feeds whose items, title or description changed (all with [`Scope::Everything`]), in slug order.
     stale: Vec<Option<String>>,
 }
@@ -254,9 +273,9 @@ impl Site {
         // old article can change without changing any feed. Cheap, and a page
         // whose bytes are the same keeps its resource.
         self.render_pages(cfg, &index, &mut next);
-        // Likewise a sitemap (an old article edited changes no feed); they are
-        // cheap too: see `render::sitemap`.
-        self.render_sitemaps(cfg, &index, &mut next);
+        // Likewise a sitemap (an old article edited changes no feed).
+        let month_maps = Arc::new(every_month(&index, cfg.tz));
+        self.render_sitemaps(cfg, &index, &month_maps, &mut next);
         let articles_modified = Some(next.validators.advance(self.articles_modified, now));
         let site = Site {
             index,
@@ -266,8 +285,142 @@ impl Site {
             items,
             validators: next.validators,
             articles_modified,
+            month_maps,
         };
         (site, next.errors)
+    }
+
+    /// [`Site::update`] after a change at `ids` only: `index` differs from
+    /// `self.index` at those ids and nowhere else (as [`Index::updated`]
+    /// gives it). Only the feeds those ids were or are in are selected again;
+    /// every other feed keeps its selection, and a page rendered from the
+    /// whole index is rendered again only when the change can touch it (see
+    /// [`impact`]), so an update costs what changed, not the size of the site.
+    /// Gives the same site as [`Site::update`] with [`Scope::Changed`].
+    pub fn update_at(
+        &self,
+        cfg: &Config,
+        index: Arc<Index>,
+        now: SystemTime,
+        ids: &BTreeSet<String>,
+        hydrate: Hydrate<'_>,
+    ) -> (Site, Vec<RenderError>) {
+        if self.feeds.is_empty() || !same_tree(&self.index, &index) {
+            // A category appeared, emptied or was renamed: any feed's title,
+            // the OPML list and the front page may change.
+            return self.update(cfg, index, now, Scope::Changed, hydrate);
+        }
+        let (plan, suspects) = self.plan_at(cfg, &index, ids, hydrate);
+        let stale = stale_feeds(&plan);
+        let needed = stale.iter().flat_map(|feed| &feed.full.items);
+        let items = self
+            .items
+            .refresh_at(&site_only(cfg), &plan.bodies, &suspects, needed);
+        let outcomes = self.render_feeds(cfg, &stale, &items);
+        let mut next = Assembly {
+            resources: self.resources.clone(),
+            validators: self.validators.clone(),
+            now,
+            errors: Vec::new(),
+        };
+        next.take_feeds(outcomes);
+        let touched = impact::of(&self.index, &index, ids, cfg.tz);
+        if touched.front {
+            self.render_front(cfg, &index, &mut next);
+        }
+        let mut month_maps = self.month_maps.clone();
+        if touched.sitemaps {
+            month_maps = Arc::new(self.months_at(&index, ids, cfg.tz));
+            self.render_sitemaps(cfg, &index, &month_maps, &mut next);
+        } else if touched.news {
+            self.put_pages([news_page(cfg, &index)], &mut next);
+        }
+        let articles_modified = Some(next.validators.advance(self.articles_modified, now));
+        let site = Site {
+            index,
+            resources: next.resources,
+            feeds: plan.feeds,
+            bodies: plan.bodies,
+            items,
+            validators: next.validators,
+            articles_modified,
+            month_maps,
+        };
+        (site, next.errors)
+    }
+
+    /// `self`'s month sitemaps with those of the months the articles `ids`
+    /// were or are in taken again from `index`.
+    fn months_at(&self, index: &Index, ids: &BTreeSet<String>, tz: chrono_tz::Tz) -> MonthMaps {
+        let mut maps = (*self.month_maps).clone();
+        let keys = ids
+            .iter()
+            .flat_map(|id| [self.index.key(id), index.key(id)])
+            .flatten();
+        let months: BTreeSet<Month> = keys.map(|(ts, _)| Month::of(ts.0, tz)).collect();
+        for month in months {
+            let parts = render::sitemap::month_parts(index, month, tz);
+            if parts.is_empty() {
+                maps.remove(&Reverse(month));
+            } else {
+                maps.insert(Reverse(month), parts);
+            }
+        }
+        maps
+    }
+
+    /// The plan of [`Site::update_at`]: `self`'s feeds, with those `ids` were
+    /// or are in selected again; and the ids that may no longer be held or
+    /// may have changed (`ids` and those that left a feed), for the caller to
+    /// check the kept item bytes of.
+    fn plan_at(
+        &self,
+        cfg: &Config,
+        index: &Index,
+        ids: &BTreeSet<String>,
+        hydrate: Hydrate<'_>,
+    ) -> (Plan, BTreeSet<String>) {
+        let mut touched: BTreeSet<Option<&str>> = BTreeSet::from([None]);
+        for id in ids {
+            for idx in [&*self.index, index] {
+                touched.extend(idx.feeds_of(id).into_iter().map(Some));
+            }
+        }
+        let mut plan = Plan {
+            feeds: self.feeds.clone(),
+            bodies: self.bodies.clone(),
+            stale: Vec::new(),
+        };
+        let mut suspects = ids.clone();
+        for slug in touched {
+            let now_rendered = Rendered {
+                items: index.select(slug, cfg.items_for(slug)),
+                title: feed_title(cfg, index, slug),
+                description: titles::feed_description(cfg, index, slug),
+            };
+            let key = slug.map(str::to_owned);
+            if let Some(prev) = self.feeds.get(&key) {
+                if prev.same_as(&now_rendered) {
+                    continue;
+                }
+                let left = prev.items.iter().filter(|old| {
+                    !now_rendered
+                        .items
+                        .iter()
+                        .any(|e| e.article.id == old.article.id)
+                });
+                suspects.extend(left.map(|e| e.article.id.clone()));
+            }
+            self.hold(&mut plan.bodies, &now_rendered.items, hydrate);
+            plan.stale.push(key.clone());
+            plan.feeds.insert(key, Arc::new(now_rendered));
+        }
+        for id in &suspects {
+            if !held_by_a_feed(&plan.feeds, index, id) {
+                plan.bodies.remove(id);
+            }
+        }
+        (plan, suspects)
     }
 
     /// What every feed of `index` holds, the full articles of its items
@@ -277,7 +430,7 @@ impl Site {
         let slugs = std::iter::once(None).chain(index.categories().keys().cloned().map(Some));
         let mut plan = Plan {
             feeds: BTreeMap::new(),
-            bodies: HashMap::new(),
+            bodies: Bodies::new(),
             stale: Vec::new(),
         };
         for slug in slugs {
@@ -287,23 +440,7 @@ impl Site {
                 title: feed_title(cfg, index, s),
                 description: titles::feed_description(cfg, index, s),
             };
-            for e in &now_rendered.items {
-                let id = &e.article.id;
-                if plan.bodies.contains_key(id) {
-                    continue;
-                }
-                let full = self
-                    .body(id, &e.article)
-                    .or_else(|| hydrate(e))
-                    // Gone or broken since it was indexed: render what the index has;
-                    // the watcher is about to report the change.
-                    .unwrap_or_else(|| e.article.clone());
-                let held = Held {
-                    lean: e.article.clone(),
-                    full,
-                };
-                plan.bodies.insert(id.clone(), held);
-            }
+            self.hold(&mut plan.bodies, &now_rendered.items, hydrate);
             let unchanged = scope == Scope::Changed
                 && self
                     .feeds
@@ -312,9 +449,35 @@ impl Site {
             if !unchanged {
                 plan.stale.push(slug.clone());
             }
-            plan.feeds.insert(slug, now_rendered);
+            plan.feeds.insert(slug, Arc::new(now_rendered));
         }
         plan
+    }
+
+    /// Puts the full article of every entry of `items` in `bodies`, unless
+    /// it is there for this very entry: kept from `self` when the index entry
+    /// is the same, else read.
+    fn hold(&self, bodies: &mut Bodies, items: &[Entry], hydrate: Hydrate<'_>) {
+        for e in items {
+            let id = &e.article.id;
+            if bodies
+                .get(id)
+                .is_some_and(|held| Arc::ptr_eq(&held.lean, &e.article))
+            {
+                continue;
+            }
+            let full = self
+                .body(id, &e.article)
+                .or_else(|| hydrate(e))
+                // Gone or broken since it was indexed: render what the index has;
+                // the watcher is about to report the change.
+                .unwrap_or_else(|| e.article.clone());
+            let held = Held {
+                lean: e.article.clone(),
+                full,
+            };
+            bodies.insert(id.clone(), held);
+        }
     }
 
     /// The item bytes the stale feeds are spliced from, and the next snapshot
@@ -335,21 +498,8 @@ impl Site {
             Scope::Changed => &self.items,
             Scope::Everything => return items::Items::default(),
         };
-        // Items depend on the site configuration only (see `items`).
-        let site_only = FeedView {
-            site: &cfg.site,
-            slug: None,
-            term: None,
-            title: String::new(),
-            description: String::new(),
-            ttl: cfg.feeds.ttl,
-            items: &[],
-            max_item_bytes: cfg.feeds.max_item_bytes,
-            hubs: &[],
-            history: render::History::default(),
-        };
         let needed = stale.iter().flat_map(|feed| &feed.full.items);
-        kept.refresh(&site_only, &plan.bodies, needed)
+        kept.refresh(&site_only(cfg), &plan.bodies, needed)
     }
 
     /// Renders every stale feed in every format, in parallel, from the items'
@@ -409,21 +559,25 @@ impl Site {
     /// a page whose bytes did not change keeps its resource.
     fn render_pages(&self, cfg: &Config, index: &Index, next: &mut Assembly) {
         let title_of = |slug: Option<&str>| feed_title(cfg, index, slug);
+        let opml = Page {
+            path: "/feeds.opml".to_owned(),
+            content_type: "text/x-opml; charset=utf-8",
+            bytes: render::opml::render(&cfg.site, index, &title_of),
+        };
+        self.put_pages([opml], next);
+        self.render_front(cfg, index, next);
+    }
+
+    /// The front page: the category tree, the newest articles and the months.
+    fn render_front(&self, cfg: &Config, index: &Index, next: &mut Assembly) {
         let newest = index.select(None, pages::CATEGORY_PAGE_ITEMS);
         let months = crate::history::months(index, None, cfg.tz).unwrap_or_default();
-        let pages = [
-            Page {
-                path: "/feeds.opml".to_owned(),
-                content_type: "text/x-opml; charset=utf-8",
-                bytes: render::opml::render(&cfg.site, index, &title_of),
-            },
-            Page {
-                path: "/".to_owned(),
-                content_type: "text/html; charset=utf-8",
-                bytes: render::html::front_page(&cfg.site, index, &newest, &months),
-            },
-        ];
-        self.put_pages(pages, next);
+        let front = Page {
+            path: "/".to_owned(),
+            content_type: "text/html; charset=utf-8",
+            bytes: render::html::front_page(&cfg.site, index, &newest, &months),
+        };
+        self.put_pages([front], next);
     }
 
     /// Puts each page whose bytes changed in place.
@@ -439,14 +593,23 @@ impl Site {
 
     /// `/robots.txt`, the sitemap index, the pages sitemap and the news sitemap
     /// (the month sitemaps are rendered on request: see [`render::sitemap::on_demand`]).
-    fn render_sitemaps(&self, cfg: &Config, index: &Index, next: &mut Assembly) {
+    /// `month_maps` is what the index lists of every month.
+    fn render_sitemaps(
+        &self,
+        cfg: &Config,
+        index: &Index,
+        month_maps: &MonthMaps,
+        next: &mut Assembly,
+    ) {
         use render::sitemap;
         let xml = |path: String, bytes: Vec<u8>| Page {
             path,
             content_type: sitemap::CONTENT_TYPE,
             bytes,
         };
-        let maps = sitemap::sitemaps(index, cfg.tz);
+        let urls = sitemap::page_urls(index);
+        let mut maps = sitemap::page_parts(&urls);
+        maps.extend(month_maps.values().flatten().cloned());
         let mut pages = vec![
             Page {
                 path: sitemap::ROBOTS_PATH.to_owned(),
@@ -457,12 +620,9 @@ impl Site {
                 sitemap::INDEX_PATH.to_owned(),
                 sitemap::sitemap_index(&cfg.site, &maps),
             ),
-            xml(
-                sitemap::NEWS_PATH.to_owned(),
-                sitemap::news(&cfg.site, index),
-            ),
+            news_page(cfg, index),
         ];
-        for (path, bytes) in sitemap::page_sitemaps(&cfg.site, index) {
+        for (path, bytes) in sitemap::page_sitemaps_of(&cfg.site, &urls) {
             pages.push(xml(path, bytes));
         }
         // Parts of the pages sitemap no longer listed leave the site.
@@ -478,6 +638,71 @@ impl Site {
         v.sort_unstable();
         v
     }
+}
+
+/// What the sitemap index lists of every month of `index`.
+fn every_month(index: &Index, tz: chrono_tz::Tz) -> MonthMaps {
+    let months = crate::history::months(index, None, tz).unwrap_or_default();
+    months
+        .into_iter()
+        .map(|m| (Reverse(m), render::sitemap::month_parts(index, m, tz)))
+        .collect()
+}
+
+/// The news sitemap (see [`render::sitemap::news`]).
+fn news_page(cfg: &Config, index: &Index) -> Page {
+    Page {
+        path: render::sitemap::NEWS_PATH.to_owned(),
+        content_type: render::sitemap::CONTENT_TYPE,
+        bytes: render::sitemap::news(&cfg.site, index),
+    }
+}
+
+/// A view that carries the site configuration only: what items depend on
+/// (see [`items`]).
+fn site_only(cfg: &Config) -> FeedView<'_> {
+    FeedView {
+        site: &cfg.site,
+        slug: None,
+        term: None,
+        title: String::new(),
+        description: String::new(),
+        ttl: cfg.feeds.ttl,
+        items: &[],
+        max_item_bytes: cfg.feeds.max_item_bytes,
+        hubs: &[],
+        history: render::History::default(),
+    }
+}
+
+/// Whether two indexes have the same category tree: the same slugs, names,
+/// paths, parents and children (members aside).
+fn same_tree(a: &Index, b: &Index) -> bool {
+    let (a, b) = (a.categories(), b.categories());
+    a.len() == b.len()
+        && a.values().zip(b.values()).all(|(x, y)| {
+            x.slug == y.slug
+                && x.name == y.name
+                && x.path == y.path
+                && x.parent == y.parent
+                && x.children == y.children
+        })
+}
+
+/// Whether some feed of `feeds` holds article `id`: the all-articles feed or
+/// one of the categories `index` files it in (no other feed can).
+fn held_by_a_feed(
+    feeds: &BTreeMap<Option<String>, Arc<Rendered>>,
+    index: &Index,
+    id: &str,
+) -> bool {
+    let slugs =
+        std::iter::once(None).chain(index.feeds_of(id).into_iter().map(|s| Some(s.to_owned())));
+    slugs.into_iter().any(|slug| {
+        feeds
+            .get(&slug)
+            .is_some_and(|f| f.items.iter().any(|e| e.article.id == id))
+    })
 }
 
 /// One feed document in `format`, spliced from the items' bytes in `items`;
@@ -568,8 +793,8 @@ impl Assembly {
     /// Feeds of categories that no longer exist leave the site.
     fn remove_gone_feeds(
         &mut self,
-        before: &BTreeMap<Option<String>, Rendered>,
-        after: &BTreeMap<Option<String>, Rendered>,
+        before: &BTreeMap<Option<String>, Arc<Rendered>>,
+        after: &BTreeMap<Option<String>, Arc<Rendered>>,
     ) {
         for gone in before.keys().filter(|s| !after.contains_key(*s)) {
             for format in Format::ALL {
