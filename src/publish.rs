@@ -7,6 +7,7 @@
 //! validators are saved to the state file before it is served, so the file is
 //! never behind what clients were sent.
 
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Instant, SystemTime};
 
@@ -163,6 +164,26 @@ impl Publisher {
         }
     }
 
+    /// Tells the hubs about the tag and author feeds a change at `ids` changed
+    /// (rendered on demand, they are not among the snapshot's resources that
+    /// [`Publisher::serve`] compares); `previous` is the snapshot before it.
+    fn ping_term_feeds(&self, previous: Option<&Snapshot>, ids: &BTreeSet<String>) {
+        let (Some(pinger), Some(previous)) = (&self.pinger, previous) else {
+            return;
+        };
+        let Some(current) = self.published.load_full() else {
+            return;
+        };
+        let changed = websub::changed_term_feeds(
+            &previous.site.index,
+            &current.site.index,
+            ids,
+            self.cfg.feeds.items,
+            &self.cfg.site.base_url,
+        );
+        pinger.publish(&self.cfg.websub, &changed);
+    }
+
     /// Serves the current site again with `catalog`'s count of rejected files
     /// when only that count changed (a broken save keeps the last good version
     /// served), so `/healthz` and the status line say so; nothing is re-rendered.
@@ -212,6 +233,7 @@ impl Publisher {
         log_render_errors(errors);
         metrics::histogram!("bantin_render_seconds").record(started.elapsed().as_secs_f64());
         self.serve(site, catalog);
+        self.ping_term_feeds(previous.as_deref(), &changes.ids);
         tracing::info!(
             added = changes.added,
             changed = changes.changed,

@@ -286,6 +286,68 @@ fn an_added_file_pings_exactly_the_feeds_it_changed() {
     );
 }
 
+/// Tag and author feeds are rendered on demand, not held in the snapshot: they
+/// name the hubs too, and an article that enters them pings them.
+#[test]
+fn a_tagged_article_pings_its_tag_and_author_feeds_which_name_the_hubs() {
+    let hub = TestHub::start(202);
+    let site = site_with_hubs(&[hub.url()], "");
+    let d = site.start();
+    let tagged = article("Đối tác nhận tin qua hub").replace(
+        "Nội dung bài viết.\n",
+        "Nội dung bài viết.\n\nTác giả: Lê Văn Hùng\nTừ khóa: Đối tác, Thông báo khẩn\n",
+    );
+    std::fs::write(store(&site).join("thong-bao/doi-tac.txt"), tagged).unwrap();
+    let terms = [
+        "/tags/doi-tac",
+        "/tags/thong-bao-khan",
+        "/authors/le-van-hung",
+    ];
+    let mut expected: Vec<String> = THONG_BAO_FEEDS.iter().map(|f| (*f).to_owned()).collect();
+    for term in terms {
+        for ext in ["atom", "json", "rss"] {
+            expected.push(format!("{term}.{ext}"));
+        }
+    }
+    hub.wait("a ping per changed feed", Duration::from_secs(3), |p| {
+        p.len() >= expected.len()
+    });
+    // No second round, and nothing else.
+    std::thread::sleep(Duration::from_millis(1500));
+    let mut topics: Vec<String> = hub
+        .posts()
+        .iter()
+        .map(|p| p.all("hub.topic")[0].to_owned())
+        .collect();
+    topics.sort();
+    let mut expected: Vec<String> = expected.iter().map(|f| format!("{BASE_URL}{f}")).collect();
+    expected.sort();
+    assert_eq!(topics, expected);
+
+    let link = format!(
+        "<{}>; rel=\"hub\", <{BASE_URL}/tags/doi-tac.atom>; rel=\"self\"",
+        hub.url()
+    );
+    let r = d.get("/tags/doi-tac.atom", &[]);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("link"), Some(link.as_str()));
+    let etag = r.expect_header("etag").to_owned();
+    let again = d.get("/tags/doi-tac.atom", &[("if-none-match", &etag)]);
+    assert_eq!(again.status, 304);
+    assert_eq!(again.header("link"), Some(link.as_str()));
+    let feed = feed_rs::parser::parse(r.text().as_bytes()).unwrap();
+    assert!(
+        feed.links
+            .iter()
+            .any(|l| l.rel.as_deref() == Some("hub") && l.href == hub.url()),
+        "{:?}",
+        feed.links
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&d.body("/authors/le-van-hung.json")).unwrap();
+    assert_eq!(json["hubs"][0]["url"], hub.url().as_str());
+}
+
 #[test]
 fn two_quick_changes_are_one_ping_per_feed() {
     let hub = TestHub::start(202);

@@ -465,12 +465,11 @@ async fn on_demand(
         Freshness::Archive => snapshot.archive_cache_control.clone(),
         Freshness::Live => snapshot.cache_control.clone(),
     };
-    // Hubs are pinged for the snapshot's feeds, which include every archive's
-    // live feed; a tag's or author's feed is never pinged, so it names no hub.
+    // Every feed rendered on demand names the hubs: an archive's live feed is
+    // pinged with the snapshot's feeds, a tag's or author's feed when one of
+    // its newest items changes (`websub::changed_term_feeds`).
     let hub_link = |r: &mut Response<Full<Bytes>>, path: &str, content_type: &str| {
-        if freshness == Freshness::Archive {
-            websub_link(r, &snapshot, path, content_type);
-        }
+        websub_link(r, &snapshot, path, content_type);
     };
     let tag = Body::tagged(Vec::new(), prepared.tags.etag(coding));
     if conditional::decide(headers, &tag.tag, lm) == Decision::NotModified {

@@ -426,11 +426,10 @@ fn term_feed(
         ttl: cfg.feeds.ttl,
         items: &items,
         max_item_bytes: cfg.feeds.max_item_bytes,
-        // A term feed has no archives, and no hubs: hubs are pinged only for
-        // the feeds a snapshot holds, so a subscription through them would
-        // never hear of a change.
+        // A term feed has no archives; its hubs are pinged when one of its
+        // newest items changes (`websub::changed_term_feeds`).
         history: History::default(),
-        hubs: &[],
+        hubs: &cfg.websub.hubs,
     };
     let path = render::term_feed_path(kind, slug, format);
     let bytes =

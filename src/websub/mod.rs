@@ -21,6 +21,7 @@ mod queue;
 pub use links::Links;
 pub use queue::{backoff, Health, Ping, Pushed, Queue, Retry, Turn};
 
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -35,8 +36,10 @@ use hyper_util::rt::TokioExecutor;
 use tokio::sync::{Notify, Semaphore};
 
 use crate::config::WebsubConfig;
-use crate::render::{Format, GENERATOR};
+use crate::index::Index;
+use crate::render::{self, Format, GENERATOR};
 use crate::site::Site;
+use crate::taxonomy::Kind;
 
 /// A change waits this long before its pings go out, so that a burst of
 /// changes (an editor saving twice, a folder copied in) is one ping per feed.
@@ -69,6 +72,54 @@ pub fn changed_feeds(before: &Site, after: &Site, base_url: &str) -> Vec<String>
         .collect();
     changed.sort_unstable();
     changed
+}
+
+/// The absolute URLs of the tag and author feeds, in every format, that a
+/// change at `ids` changed: those of the terms the changed articles carry,
+/// before or after the change, among whose newest `items` (what a term feed
+/// lists) one of them is, before or after. Sorted, each once. Term feeds are
+/// rendered on demand, so unlike [`changed_feeds`] this asks the indexes
+/// rather than comparing bytes; an edit deep in a tag's history pings nothing.
+pub fn changed_term_feeds(
+    before: &Index,
+    after: &Index,
+    ids: &BTreeSet<String>,
+    items: usize,
+    base_url: &str,
+) -> Vec<String> {
+    let mut terms: BTreeSet<(Kind, String)> = BTreeSet::new();
+    for index in [before, after] {
+        for kind in [Kind::Tag, Kind::Author] {
+            let taxonomy = index.taxonomy(kind);
+            let carried = ids.iter().filter_map(|id| index.get(id));
+            for entry in carried {
+                for name in kind.names(&entry.article) {
+                    if let Some(slug) = taxonomy.slug_of(name) {
+                        terms.insert((kind, slug.to_owned()));
+                    }
+                }
+            }
+        }
+    }
+    let listed = |index: &Index, kind: Kind, slug: &str| {
+        index.taxonomy(kind).get(slug).is_some_and(|term| {
+            term.members
+                .iter()
+                .take(items)
+                .any(|(_, id)| ids.contains(&**id))
+        })
+    };
+    terms
+        .iter()
+        .filter(|(kind, slug)| listed(before, *kind, slug) || listed(after, *kind, slug))
+        .flat_map(|(kind, slug)| {
+            Format::ALL.into_iter().map(move |format| {
+                format!("{base_url}{}", render::term_feed_path(*kind, slug, format))
+            })
+        })
+        .collect::<BTreeSet<String>>()
+        .into_iter()
+        .collect()
 }
 
 type HttpsClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
