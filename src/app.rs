@@ -101,11 +101,6 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
         tokio::task::spawn_blocking(move || scan(&cfg)).await??
     };
     let scanned = started.elapsed();
-    // Watching starts once the scan is done (else every file the scan opens would
-    // be an event). Attaching to a large tree takes a while, so it runs while the
-    // store is indexed and rendered; the watch thread's first act is to reconcile,
-    // which catches whatever changed in between.
-    let watching = tokio::task::spawn_blocking(move || crate::watch::start(publisher));
     let (site, catalog) = {
         let cfg = cfg.clone();
         tokio::task::spawn_blocking(move || {
@@ -114,7 +109,11 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
         })
         .await?
     };
-    let watch = watching.await?;
+    // Watching is attached by the watch thread once the first snapshot is
+    // served, so readiness never waits for the walk of a large tree; the
+    // thread reconciles once attached, which catches whatever changed since
+    // the scan (see `watch::start`).
+    let watch = crate::watch::start(publisher);
     dates_reached(site.validators().floor).await;
     watch.publisher().serve(site, &catalog);
     let watcher = watch

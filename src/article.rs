@@ -270,25 +270,60 @@ pub fn parse_raw(raw: &str, src: &Source<'_>, depth: Depth) -> Result<Parsed, Ar
 }
 
 /// Whether a raw (not yet normalised) body line may be a labelled line
-/// (`Tác giả:`, `Nguồn tin:`, `Từ khóa:`; every label ends with a colon, which
-/// normalising neither adds nor removes) or an end heading (at most
-/// [`FURNITURE_MAX`] bytes once normalised and its spaces squashed; decomposed
-/// text is at most three times longer, and a line with forbidden characters,
-/// which normalising drops, is always read).
+/// (`Tác giả:`, `Nguồn tin:`, `Từ khóa:`) or an end heading. It must start as
+/// one does (see [`starts_like_label_or_end`]); then a labelled line has its
+/// colon (every label ends with one, and normalising neither adds nor removes
+/// one) within [`LABEL_SPAN`] bytes that are not white space, and an end
+/// heading is at most [`FURNITURE_MAX`] bytes once normalised and its spaces
+/// squashed. Decomposed text is at most three times longer than composed, and
+/// forbidden characters, which normalising drops, are not counted.
 fn may_end_or_label(raw: &str) -> bool {
     const MAX: usize = FURNITURE_MAX * 3;
-    if raw.len() <= MAX || raw.contains(':') || crate::text::has_forbidden(raw) {
+    if !starts_like_label_or_end(raw) {
+        return false;
+    }
+    if raw.len() <= MAX {
         return true;
     }
-    // Long, with no colon: short only if its spaces are most of it. Stops
-    // counting as soon as it is too long, so a paragraph costs a few hundred bytes.
+    // Counts what normalising and squashing keep, and stops as soon as it is
+    // too long for either: a paragraph costs a few hundred bytes.
     let mut kept = 0;
-    !raw.chars().any(|c| {
-        if !c.is_whitespace() {
+    for c in raw.chars() {
+        if c == ':' && kept <= LABEL_SPAN * 3 {
+            return true;
+        }
+        if !c.is_whitespace() && crate::text::xml_allowed(c) {
             kept += c.len_utf8();
         }
-        kept > MAX
-    })
+        if kept > MAX {
+            return false;
+        }
+    }
+    true
+}
+
+/// The longest label, composed, in bytes, white space included: a bound on
+/// where a labelled line's colon can stand.
+const LABEL_SPAN: usize = 32;
+
+/// Whether a raw body line starts as a labelled line or an end heading may:
+/// its first character, once normalising has dropped forbidden characters and
+/// squashing the white space before it, is the first letter of one of them
+/// (each starts with an ASCII letter, compared case-insensitively; no other
+/// character lowercases or composes to an ASCII letter). Most body lines fail
+/// this at their first byte, and so cost nothing but finding their end.
+fn starts_like_label_or_end(raw: &str) -> bool {
+    let Some(first) = raw
+        .chars()
+        .find(|&c| !c.is_whitespace() && crate::text::xml_allowed(c))
+    else {
+        return false;
+    };
+    let first = first.to_ascii_lowercase();
+    [AUTHOR_LABELS, SOURCE_LABELS, TAG_LABELS, END_HEADINGS]
+        .iter()
+        .flat_map(|l| l.iter())
+        .any(|l| l.as_bytes().first().map(|&b| char::from(b)) == Some(first))
 }
 
 #[allow(
@@ -1002,6 +1037,42 @@ mod tests {
         assert!(shown[3].starts_with("line 6: source is"));
         assert!(shown[4].starts_with("line 7: tag is"));
         assert!(shown[5].starts_with("line 7: more than 32 tags"));
+    }
+
+    #[test]
+    fn every_label_and_end_heading_starts_with_an_ascii_letter() {
+        // What lets `starts_like_label_or_end` look at one character.
+        for l in [AUTHOR_LABELS, SOURCE_LABELS, TAG_LABELS, END_HEADINGS].concat() {
+            assert!(l.as_bytes()[0].is_ascii_lowercase(), "{l}");
+        }
+        assert!(starts_like_label_or_end(" \u{1}\u{a0}TAGS: x"));
+        assert!(starts_like_label_or_end("\tNhững tin cũ hơn"));
+        assert!(!starts_like_label_or_end("\u{feff}Tags: x"));
+        assert!(!starts_like_label_or_end("Ông Tác giả: x"));
+        assert!(!starts_like_label_or_end(" \u{1} "));
+        for l in [AUTHOR_LABELS, SOURCE_LABELS, TAG_LABELS].concat() {
+            assert!(l.len() <= LABEL_SPAN, "{l}");
+        }
+        let far = format!("Theo {}: x", "chữ ".repeat(60));
+        assert!(!may_end_or_label(&far));
+        let near = format!("TAGS  \u{a0}:{}", " chữ".repeat(60));
+        assert!(may_end_or_label(&near));
+    }
+
+    #[test]
+    fn the_header_only_parse_finds_lines_that_normalising_makes_short() {
+        // Forbidden characters and white space that normalising and squashing
+        // drop: the end heading still ends the article, the label still counts.
+        let pad = "\u{1}\u{ffff} \u{a0}".repeat(60);
+        let text = format!(
+            "Tiêu đề\n10/05/2020 15:33\nDẫn.\n\n{pad}Tags: một\n\
+             Những tin cũ hơn{pad}\nTác giả: Không\n"
+        );
+        let head = parse_raw(&text, &src("a/b"), Depth::Head).unwrap().article;
+        let full = parse_raw(&text, &src("a/b"), Depth::Full).unwrap().article;
+        assert_eq!(head.tags, ["một"]);
+        assert_eq!(head.author, None);
+        assert_eq!((head.tags, head.author), (full.tags, full.author));
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! serving its last good article: the catalog records the new (size, mtime) and
 //! the error, so the next change to the file is read again.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{btree_map, BTreeMap, BTreeSet, HashSet};
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -277,39 +277,50 @@ impl Catalog {
 
     /// Reads every file of the store at `store` into a catalog that knows none
     /// of it, [`CHUNK`] listed files at a time (read in parallel, recorded in
-    /// path order): the listing and what was read of it are in memory one
-    /// chunk at a time, not for the whole store at once.
+    /// path order): the listing and what was read of it are in memory two
+    /// chunks at a time, not for the whole store at once. One chunk is recorded
+    /// while the next is listed and read, so recording (one thread, path
+    /// lookups) does not leave the cores idle.
     fn read_whole(&mut self, boundary: &Root, store: &Path) -> Changes {
         let (cap, tz) = (self.cap, self.tz);
         let pool = reading_pool();
         let mut walk = boundary.walk(store, Stats::Skip);
+        let mut next_chunk = || -> Option<ReadChunk> {
+            let chunk: Vec<Listed> = walk.by_ref().take(CHUNK).collect();
+            let last = chunk.last()?.path().to_owned();
+            let read: Vec<Option<Read>> = chunk
+                .par_iter()
+                .map(|listed| match listed {
+                    Listed::Candidate(c) => Some(read(c, cap, tz)),
+                    Listed::Rejected(_) => None,
+                })
+                .collect();
+            Some(ReadChunk {
+                last,
+                walked: chunk.into_iter().zip(read).collect(),
+            })
+        };
         let mut changes = Changes::default();
         let mut after: Option<PathBuf> = None;
-        loop {
-            let chunk: Vec<Listed> = walk.by_ref().take(CHUNK).collect();
-            let Some(last) = chunk.last().map(|l| l.path().to_owned()) else {
-                break;
-            };
-            let read_chunk = || -> Vec<Option<Read>> {
-                chunk
-                    .par_iter()
-                    .map(|listed| match listed {
-                        Listed::Candidate(c) => Some(read(c, cap, tz)),
-                        Listed::Rejected(_) => None,
-                    })
-                    .collect()
-            };
-            let read = match &pool {
-                Some(pool) => pool.install(read_chunk),
-                None => read_chunk(),
-            };
-            let span = Span::Between {
-                after: after.as_deref(),
-                through: Some(&last),
-            };
-            let walked = chunk.into_iter().zip(read).collect();
-            changes.absorb(self.apply(span, walked, Vec::new(), Gone::Forget).0);
-            after = Some(last);
+        let mut pipeline = |catalog: &mut Catalog| {
+            let mut ready = next_chunk();
+            while let Some(ReadChunk { last, walked }) = ready.take() {
+                let span = Span::Between {
+                    after: after.as_deref(),
+                    through: Some(&last),
+                };
+                let (applied, next) = rayon::join(
+                    || catalog.apply(span, walked, Vec::new(), Gone::Forget).0,
+                    &mut next_chunk,
+                );
+                changes.absorb(applied);
+                after = Some(last);
+                ready = next;
+            }
+        };
+        match &pool {
+            Some(pool) => pool.install(|| pipeline(self)),
+            None => pipeline(self),
         }
         changes
     }
@@ -438,8 +449,19 @@ impl Catalog {
             self.files = states.into_iter().collect();
         } else {
             for (path, state) in states {
-                self.forget(&path);
-                self.files.insert(path, state);
+                // One lookup for a new file (every file of a scan's later
+                // chunks). A known one is replaced key and all, so the key
+                // stays the path its entry shares.
+                match self.files.entry(path.clone()) {
+                    btree_map::Entry::Vacant(v) => {
+                        v.insert(state);
+                    }
+                    btree_map::Entry::Occupied(o) => {
+                        let old = o.remove();
+                        self.failing -= usize::from(old.error.is_some());
+                        self.files.insert(path, state);
+                    }
+                }
             }
         }
         changes.transitions = self.transitions(rejected_before, self.rejected_in(span));
@@ -637,6 +659,14 @@ impl Catalog {
     }
 }
 
+/// One chunk of a whole store's listing, read.
+struct ReadChunk {
+    /// Its last path.
+    last: PathBuf,
+    /// What was listed, with what was read of each candidate, in path order.
+    walked: Vec<(Listed, Option<Read>)>,
+}
+
 /// Files listed and read at a time when the whole store is read.
 const CHUNK: usize = 16 * 1024;
 
@@ -708,9 +738,32 @@ type Read = Result<(Entry, Stat), FileError>;
 /// memory at once. A parser panic (a bug) rejects that one file instead of
 /// taking the daemon down.
 fn read(c: &Candidate, cap: u64, tz: Tz) -> Read {
+    READ_BUFFER.with_borrow_mut(|bytes| {
+        let read = read_into(c, cap, tz, bytes);
+        // A buffer grown by one big file is not kept by an idle thread.
+        if bytes.capacity() > KEPT_BUFFER {
+            *bytes = Vec::new();
+        }
+        read
+    })
+}
+
+/// The biggest read buffer a reading thread keeps between files.
+const KEPT_BUFFER: usize = 1 << 20;
+
+thread_local! {
+    /// Each reading thread's buffer for the file it reads: a scan reads every
+    /// file of the store, and one buffer per thread spares an allocation (and
+    /// fresh pages) per file.
+    static READ_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// [`read`] with `bytes` as the buffer.
+fn read_into(c: &Candidate, cap: u64, tz: Tz, bytes: &mut Vec<u8>) -> Read {
     let load = || {
-        let (bytes, meta) = c.root.read_capped(&c.path, cap)?;
-        let l = store::load_bytes(c, &bytes, &meta, tz, Depth::Head)?;
+        let meta = c.root.read_capped_into(&c.path, cap, bytes)?;
+        let bytes = &bytes[..];
+        let l = store::load_bytes(c, bytes, &meta, tz, Depth::Head)?;
         let source = Source {
             path: Arc::from(c.path.as_path()),
             root: c.root.clone(),
@@ -719,7 +772,7 @@ fn read(c: &Candidate, cap: u64, tz: Tz) -> Read {
             l.parsed.article,
             l.stat.modified,
             source,
-            store::digest(&bytes),
+            store::digest(bytes),
         );
         Ok((entry, l.stat))
     };

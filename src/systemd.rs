@@ -15,7 +15,9 @@ fn send(states: &[NotifyState<'_>]) {
     }
 }
 
-/// `READY=1` with a status line: the first scan is served and the socket is bound.
+/// `READY=1` with a status line: the first scan is served and the socket is
+/// bound. The store's watcher may still be attaching; the reconciliation that
+/// follows the attach catches any change made before it (see `watch::start`).
 pub fn ready(status: &str) {
     send(&[NotifyState::Ready, NotifyState::Status(status)]);
 }

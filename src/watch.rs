@@ -82,14 +82,16 @@ pub struct Watch {
     rx: Receiver<Msg>,
 }
 
-/// Starts watching the store that `publisher`'s config names; what changes from
-/// now on queues up as events until [`Watch::run`]. Called after the first scan,
-/// so the scan's own reads are no events; what changed between the scan and this
-/// call is caught by the reconciliation the watch thread starts with.
+/// Prepares to watch the store that `publisher`'s config names, once the first
+/// snapshot is served with [`Watch::publisher`]; [`Watch::run`] attaches the
+/// watcher. Attaching walks the whole tree (seconds at a million files), so it
+/// is not done before the daemon is ready: the watch thread attaches first and
+/// then reconciles, and that reconciliation, listed after the watcher is
+/// attached, catches whatever changed between the scan and the attach.
 pub fn start(publisher: Publisher) -> Watch {
     let (tx, rx) = mpsc::channel();
     let cfg = publisher.config().clone();
-    let mut worker = Worker {
+    let worker = Worker {
         // Replaced by the first load's catalog in `Watch::run`.
         catalog: Catalog::new(&cfg.store, cfg.max_file_size, cfg.tz),
         cfg,
@@ -102,7 +104,6 @@ pub fn start(publisher: Publisher) -> Watch {
         burst: Burst::default(),
         queued: VecDeque::new(),
     };
-    worker.attach(Watcher::Native);
     Watch { worker, rx }
 }
 
@@ -113,8 +114,9 @@ impl Watch {
     }
 
     /// Runs the watch thread; `catalog` is what the current snapshot was built
-    /// from. The thread starts comparing the whole store with `catalog` (see
-    /// [`start`]) and follows events while that comparison runs.
+    /// from. The thread attaches the watcher, then starts comparing the whole
+    /// store with `catalog` (see [`start`]) and follows events while that
+    /// comparison runs.
     pub fn run(self, catalog: Catalog) -> std::io::Result<Handle> {
         let Watch { mut worker, rx } = self;
         worker.catalog = catalog;
@@ -214,6 +216,9 @@ fn folder_identity(path: &std::path::Path) -> Option<(u64, u64)> {
 
 impl Worker {
     fn run(mut self, rx: Receiver<Msg>) {
+        // In this order: a change made while attaching is in no event, and the
+        // reconciliation's listing, taken after, sees it.
+        self.attach(Watcher::Native);
         self.reconcile();
         let mut next_reconcile = Instant::now() + self.reconcile_every();
         loop {
@@ -615,4 +620,69 @@ fn finishes(kind: &notify::EventKind) -> bool {
         EventKind::Access(AccessKind::Close(AccessMode::Write))
             | EventKind::Modify(ModifyKind::Name(RenameMode::To | RenameMode::Both))
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::publish::Published;
+    use crate::site::Compressor;
+    use crate::state::StateFile;
+
+    /// Readiness does not wait for the watcher: preparing to watch attaches
+    /// nothing (attaching walks the whole tree), and a file made before the
+    /// watch thread attaches is still found, by the reconciliation that
+    /// follows the attach.
+    #[test]
+    fn the_watcher_attaches_on_the_watch_thread_and_a_change_before_is_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("store");
+        std::fs::create_dir_all(store.join("tin-tuc")).unwrap();
+        let text = format!(
+            "store = {:?}\nlisten = \"127.0.0.1:0\"\n[state]\ndir = {:?}\n",
+            store,
+            dir.path().join("state")
+        );
+        let cfg = Arc::new(Config::from_toml(&text, None).unwrap());
+        let published = Arc::new(Published::default());
+        let (state, _) = StateFile::open(&cfg.state_dir, std::time::SystemTime::now());
+        let publisher = Publisher::new(
+            cfg.clone(),
+            published.clone(),
+            Compressor::start().unwrap(),
+            state,
+        );
+        let catalog = Catalog::scan(&cfg.store, cfg.max_file_size, cfg.tz).unwrap();
+        let index = Arc::new(crate::index::Index::new(catalog.entries.clone()));
+        let site = crate::publish::render(&cfg, index, crate::site::Validators::default());
+        let watch = start(publisher);
+        watch.publisher().serve(site, &catalog);
+        assert!(
+            watch.worker.watcher.is_none(),
+            "attached before the thread runs"
+        );
+        // Made after the scan and before any watcher exists: no event tells of it.
+        std::fs::write(
+            store.join("tin-tuc/moi.txt"),
+            "Trang nhất » Tin tức\nBài mới\n10/05/2020 15:33\nDẫn.\n",
+        )
+        .unwrap();
+        let handle = watch.run(catalog).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let served = || {
+            published
+                .load()
+                .as_ref()
+                .is_some_and(|s| s.site.index.entries().contains_key("tin-tuc/moi"))
+        };
+        while !served() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let found = served();
+        handle.stop();
+        assert!(
+            found,
+            "the file made before the watcher attached is not served"
+        );
+    }
 }

@@ -482,6 +482,20 @@ impl Root {
     /// Reads at most `cap` bytes of the regular file at `path`, opened through
     /// the boundary ([`Root::open_file`]), refusing anything else without blocking.
     pub fn read_capped(&self, path: &Path, cap: u64) -> Result<(Vec<u8>, Metadata), FileError> {
+        let mut bytes = Vec::new();
+        let meta = self.read_capped_into(path, cap, &mut bytes)?;
+        Ok((bytes, meta))
+    }
+
+    /// [`Root::read_capped`] into `bytes` (cleared first), so a caller reading
+    /// many files reuses one buffer instead of allocating one per file.
+    pub fn read_capped_into(
+        &self,
+        path: &Path,
+        cap: u64,
+        bytes: &mut Vec<u8>,
+    ) -> Result<Metadata, FileError> {
+        bytes.clear();
         let file = self.open_file(path)?;
         let meta = file.metadata()?;
         if !meta.is_file() {
@@ -493,15 +507,15 @@ impl Root {
                 cap,
             });
         }
-        let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-        file.take(cap + 1).read_to_end(&mut bytes)?;
+        bytes.reserve(usize::try_from(meta.len()).unwrap_or(0));
+        file.take(cap + 1).read_to_end(bytes)?;
         if bytes.len() as u64 > cap {
             return Err(FileError::TooLarge {
                 size: bytes.len() as u64,
                 cap,
             });
         }
-        Ok((bytes, meta))
+        Ok(meta)
     }
 }
 
