@@ -101,6 +101,11 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
         tokio::task::spawn_blocking(move || scan(&cfg)).await??
     };
     let scanned = started.elapsed();
+    // The watcher attaches while the index and the first render are made (it
+    // walks the whole tree: seconds at a million files), and readiness never
+    // waits for it; once attached, the watch thread reconciles, which catches
+    // whatever changed since the scan (see `watch::start`).
+    let watch = crate::watch::start(publisher).context("cannot start the store watcher thread")?;
     let (site, catalog) = {
         let cfg = cfg.clone();
         tokio::task::spawn_blocking(move || {
@@ -109,16 +114,8 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
         })
         .await?
     };
-    // Watching is attached by the watch thread once the first snapshot is
-    // served, so readiness never waits for the walk of a large tree; the
-    // thread reconciles once attached, which catches whatever changed since
-    // the scan (see `watch::start`).
-    let watch = crate::watch::start(publisher);
     dates_reached(site.validators().floor).await;
-    watch.publisher().serve(site, &catalog);
-    let watcher = watch
-        .run(catalog)
-        .context("cannot start the store watcher thread")?;
+    let watcher = tokio::task::spawn_blocking(move || watch.begin(site, catalog)).await?;
     // Every handler is installed before the address is announced: whoever reads it
     // may signal at once, and an uninstalled SIGHUP or SIGTERM would kill us.
     let signals = Signals::install().context("cannot install signal handlers")?;

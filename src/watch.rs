@@ -45,8 +45,20 @@ pub enum Msg {
         /// The entries.
         slice: Slice,
     },
+    /// The first snapshot to serve, and the catalog it was built from; the
+    /// sender hears back once it is served.
+    Begin(Box<(crate::site::Site, Catalog)>, Sender<()>),
+    /// The first watcher, attached on a thread of its own (see [`start`]).
+    Attached(Attaching),
     /// Stop the thread.
     Stop,
+}
+
+/// A watcher attached away from the watch thread, with the identity of the
+/// folder it follows.
+pub struct Attaching {
+    watcher: Option<Attached>,
+    watched: Option<(u64, u64)>,
 }
 
 /// The running watch thread.
@@ -75,59 +87,67 @@ impl Handle {
 /// renamed into its place), which the watcher, following the old folder, never reports.
 const ROOT_RETRY: Duration = Duration::from_millis(250);
 
-/// Watching that has begun, with its thread not yet running: events queue up
-/// until [`Watch::run`].
+/// The watch thread, started and not yet given the first snapshot.
 pub struct Watch {
-    worker: Worker,
-    rx: Receiver<Msg>,
+    handle: Handle,
 }
 
-/// Prepares to watch the store that `publisher`'s config names, once the first
-/// snapshot is served with [`Watch::publisher`]; [`Watch::run`] attaches the
-/// watcher. Attaching walks the whole tree (seconds at a million files), so it
-/// is not done before the daemon is ready: the watch thread attaches first and
-/// then reconciles, and that reconciliation, listed after the watcher is
-/// attached, catches whatever changed between the scan and the attach.
-pub fn start(publisher: Publisher) -> Watch {
+/// Starts the watch thread for the store that `publisher`'s config names, and
+/// attaches the watcher on a thread of its own at once: attaching walks the
+/// whole tree (seconds at a million files), so it runs while the first index
+/// and render are made, and readiness never waits for it. [`Watch::begin`]
+/// hands the thread the first snapshot to serve. Once the watcher is attached
+/// the thread reconciles, and that listing, taken after the attach, catches
+/// whatever changed since the scan; events from then on are served as they come.
+pub fn start(publisher: Publisher) -> std::io::Result<Watch> {
     let (tx, rx) = mpsc::channel();
     let cfg = publisher.config().clone();
     let worker = Worker {
-        // Replaced by the first load's catalog in `Watch::run`.
+        // Replaced by the first load's catalog in `Watch::begin`.
         catalog: Catalog::new(&cfg.store, cfg.max_file_size, cfg.tz),
         cfg,
         publisher,
         tx,
         watcher: None,
         watched: None,
+        attaching: true,
         survey: None,
         surveys: 0,
         burst: Burst::default(),
         queued: VecDeque::new(),
     };
-    Watch { worker, rx }
+    let tx = worker.tx.clone();
+    let (root, events) = (worker.cfg.store.clone(), worker.tx.clone());
+    std::thread::Builder::new()
+        .name("bantin-attach".into())
+        .spawn(move || {
+            let (watcher, watched) = attach(&root, &events, Watcher::Native);
+            let _ = events.send(Msg::Attached(Attaching { watcher, watched }));
+        })?;
+    let thread = std::thread::Builder::new()
+        .name("bantin-watch".into())
+        .spawn(move || worker.run(rx))?;
+    Ok(Watch {
+        handle: Handle {
+            tx,
+            thread: Some(thread),
+        },
+    })
 }
 
 impl Watch {
-    /// The publisher the thread will publish with, for the first snapshot.
-    pub fn publisher(&self) -> &Publisher {
-        &self.worker.publisher
-    }
-
-    /// Runs the watch thread; `catalog` is what the current snapshot was built
-    /// from. The thread attaches the watcher, then starts comparing the whole
-    /// store with `catalog` (see [`start`]) and follows events while that
-    /// comparison runs.
-    pub fn run(self, catalog: Catalog) -> std::io::Result<Handle> {
-        let Watch { mut worker, rx } = self;
-        worker.catalog = catalog;
-        let tx = worker.tx.clone();
-        let thread = std::thread::Builder::new()
-            .name("bantin-watch".into())
-            .spawn(move || worker.run(rx))?;
-        Ok(Handle {
-            tx,
-            thread: Some(thread),
-        })
+    /// Serves `site`, built from `catalog`, from the watch thread (the only
+    /// publisher from now on) and returns once it is served; from then on the
+    /// thread follows the store.
+    pub fn begin(self, site: crate::site::Site, catalog: Catalog) -> Handle {
+        let (done, served) = mpsc::channel();
+        let _ = self
+            .handle
+            .tx
+            .send(Msg::Begin(Box::new((site, catalog)), done));
+        // An error: the thread has gone, which `Handle::stop` reports by joining.
+        let _ = served.recv();
+        self.handle
     }
 }
 
@@ -170,6 +190,8 @@ struct Worker {
     watcher: Option<Attached>,
     /// The (device, inode) of the folder the watcher follows.
     watched: Option<(u64, u64)>,
+    /// Whether the first watcher is still being attached (see [`start`]).
+    attaching: bool,
     /// The reconciliation under way, if any.
     survey: Option<Reconciling>,
     /// How many reconciliations have started: the number of the latest.
@@ -216,10 +238,9 @@ fn folder_identity(path: &std::path::Path) -> Option<(u64, u64)> {
 
 impl Worker {
     fn run(mut self, rx: Receiver<Msg>) {
-        // In this order: a change made while attaching is in no event, and the
-        // reconciliation's listing, taken after, sees it.
-        self.attach(Watcher::Native);
-        self.reconcile();
+        if !self.serve_first(&rx) {
+            return;
+        }
         let mut next_reconcile = Instant::now() + self.reconcile_every();
         loop {
             let now = Instant::now();
@@ -272,9 +293,18 @@ impl Worker {
                         self.merge(slice);
                     }
                 }
+                Ok(Msg::Attached(first)) => {
+                    self.attached(first);
+                    next_reconcile = Instant::now() + self.reconcile_every();
+                }
+                Ok(Msg::Begin(_, served)) => {
+                    let _ = served.send(());
+                }
                 Ok(Msg::Stop) | Err(RecvTimeoutError::Disconnected) => break,
                 Err(RecvTimeoutError::Timeout) => {
-                    if self.watcher.is_none() {
+                    if self.attaching {
+                        // The first watcher is on its way.
+                    } else if self.watcher.is_none() {
                         if self.cfg.store.is_dir() {
                             tracing::info!(
                                 "store root {} is back; following it again",
@@ -303,6 +333,41 @@ impl Worker {
                 }
             }
         }
+    }
+
+    /// Waits for the first snapshot and serves it; whatever comes before it
+    /// (the watcher attached, its first events, a reload) is handled after, in
+    /// order. `false`: stopped first.
+    fn serve_first(&mut self, rx: &Receiver<Msg>) -> bool {
+        loop {
+            match rx.recv() {
+                Ok(Msg::Begin(first, served)) => {
+                    let (site, catalog) = *first;
+                    self.catalog = catalog;
+                    self.publisher.serve(site, &self.catalog);
+                    let _ = served.send(());
+                    return true;
+                }
+                Ok(Msg::Stop) | Err(_) => return false,
+                Ok(other) => self.queued.push_back(other),
+            }
+        }
+    }
+
+    /// Takes the first watcher, attached on its own thread, unless a reload
+    /// has attached another meanwhile, and reconciles: in this order, since a
+    /// change made while attaching is in no event, and this listing, taken
+    /// after, sees it.
+    fn attached(&mut self, first: Attaching) {
+        self.attaching = false;
+        if self.watcher.is_none() && self.watched.is_none() {
+            if first.watcher.is_some() {
+                tracing::info!("watching {} for changes", self.cfg.store.display());
+            }
+            self.watcher = first.watcher;
+            self.watched = first.watched;
+        }
+        self.reconcile();
     }
 
     /// `[watch] debounce_ms`: the quiet that ends a burst of events.
@@ -349,56 +414,15 @@ impl Worker {
         Duration::from_secs(self.cfg.watch.reconcile_secs)
     }
 
-    /// Starts watching the store root with `kind`; a native watcher that cannot
-    /// start falls back to polling, with the reason in the log.
+    /// Starts watching the store root with `kind` (see [`attach`]).
     fn attach(&mut self, kind: Watcher) {
         self.watcher = None;
-        let root = self.cfg.store.clone();
-        // Taken before watching starts, so a swap during setup is still noticed.
-        self.watched = folder_identity(&root);
-        if !root.is_dir() {
-            tracing::warn!(
-                "store root {} is missing; serving the last good state until it reappears",
-                root.display()
-            );
-            return;
+        let (watcher, watched) = attach(&self.cfg.store, &self.tx, kind);
+        if matches!(watcher, Some(Attached::Native { .. })) {
+            tracing::info!("watching {} for changes", self.cfg.store.display());
         }
-        let tx = self.tx.clone();
-        let handler = move |r: notify::Result<notify::Event>| {
-            let _ = tx.send(Msg::Fs(r));
-        };
-        if kind == Watcher::Native {
-            match RecommendedWatcher::new(handler.clone(), watcher_config())
-                .and_then(|mut d| d.watch(&root, RecursiveMode::Recursive).map(|()| d))
-            {
-                Ok(d) => {
-                    tracing::info!("watching {} for changes", root.display());
-                    self.watcher = Some(Attached::Native { _running: d });
-                    return;
-                }
-                Err(e) if matches!(e.kind, notify::ErrorKind::MaxFilesWatch) => {
-                    warn_watch_limit(&root);
-                }
-                Err(e) => {
-                    tracing::warn!(
-                        "cannot watch {} natively: {e}; polling it every 2 s instead",
-                        root.display()
-                    );
-                }
-            }
-        } else {
-            warn_watch_limit(&root);
-        }
-        let config = watcher_config().with_poll_interval(Duration::from_secs(2));
-        match PollWatcher::new(handler, config)
-            .and_then(|mut d| d.watch(&root, RecursiveMode::Recursive).map(|()| d))
-        {
-            Ok(d) => self.watcher = Some(Attached::Poll { _running: d }),
-            Err(e) => tracing::error!(
-                "cannot poll {} either: {e}; only periodic reconciliation will see changes",
-                root.display()
-            ),
-        }
+        self.watcher = watcher;
+        self.watched = watched;
     }
 
     /// Whether the store root is there; when it has gone, the watcher is dropped
@@ -553,6 +577,60 @@ impl Worker {
     }
 }
 
+/// A watcher of `root` with `kind`, sending its events to `tx`, and the
+/// identity of the folder it follows; a native watcher that cannot start falls
+/// back to polling, with the reason in the log.
+fn attach(
+    root: &std::path::Path,
+    tx: &Sender<Msg>,
+    kind: Watcher,
+) -> (Option<Attached>, Option<(u64, u64)>) {
+    // Taken before watching starts, so a swap during setup is still noticed.
+    let watched = folder_identity(root);
+    if !root.is_dir() {
+        tracing::warn!(
+            "store root {} is missing; serving the last good state until it reappears",
+            root.display()
+        );
+        return (None, watched);
+    }
+    let tx = tx.clone();
+    let handler = move |r: notify::Result<notify::Event>| {
+        let _ = tx.send(Msg::Fs(r));
+    };
+    if kind == Watcher::Native {
+        match RecommendedWatcher::new(handler.clone(), watcher_config())
+            .and_then(|mut d| d.watch(root, RecursiveMode::Recursive).map(|()| d))
+        {
+            Ok(d) => return (Some(Attached::Native { _running: d }), watched),
+            Err(e) if matches!(e.kind, notify::ErrorKind::MaxFilesWatch) => {
+                warn_watch_limit(root);
+            }
+            Err(e) => {
+                tracing::warn!(
+                    "cannot watch {} natively: {e}; polling it every 2 s instead",
+                    root.display()
+                );
+            }
+        }
+    } else {
+        warn_watch_limit(root);
+    }
+    let config = watcher_config().with_poll_interval(Duration::from_secs(2));
+    match PollWatcher::new(handler, config)
+        .and_then(|mut d| d.watch(root, RecursiveMode::Recursive).map(|()| d))
+    {
+        Ok(d) => (Some(Attached::Poll { _running: d }), watched),
+        Err(e) => {
+            tracing::error!(
+                "cannot poll {} either: {e}; only periodic reconciliation will see changes",
+                root.display()
+            );
+            (None, watched)
+        }
+    }
+}
+
 /// Records a finished reconciliation, which took `elapsed` and found `changes`.
 fn reconciled(elapsed: Duration, changes: &Changes) {
     metrics::histogram!("bantin_reconcile_seconds").record(elapsed.as_secs_f64());
@@ -629,12 +707,12 @@ mod tests {
     use crate::site::Compressor;
     use crate::state::StateFile;
 
-    /// Readiness does not wait for the watcher: preparing to watch attaches
-    /// nothing (attaching walks the whole tree), and a file made before the
-    /// watch thread attaches is still found, by the reconciliation that
-    /// follows the attach.
+    /// The first snapshot is served without waiting for the watcher (it
+    /// attaches on a thread of its own), and a file made after the scan, before
+    /// the snapshot is served, is still found: by the reconciliation that
+    /// follows the attach, or by an event if the watcher was attached by then.
     #[test]
-    fn the_watcher_attaches_on_the_watch_thread_and_a_change_before_is_found() {
+    fn the_first_snapshot_is_served_at_once_and_a_change_after_the_scan_is_found() {
         let dir = tempfile::tempdir().unwrap();
         let store = dir.path().join("store");
         std::fs::create_dir_all(store.join("tin-tuc")).unwrap();
@@ -655,19 +733,16 @@ mod tests {
         let catalog = Catalog::scan(&cfg.store, cfg.max_file_size, cfg.tz).unwrap();
         let index = Arc::new(crate::index::Index::new(catalog.entries.clone()));
         let site = crate::publish::render(&cfg, index, crate::site::Validators::default());
-        let watch = start(publisher);
-        watch.publisher().serve(site, &catalog);
-        assert!(
-            watch.worker.watcher.is_none(),
-            "attached before the thread runs"
-        );
-        // Made after the scan and before any watcher exists: no event tells of it.
+        let watch = start(publisher).unwrap();
+        // Made after the scan, while the watcher may still be attaching: an
+        // event may or may not tell of it.
         std::fs::write(
             store.join("tin-tuc/moi.txt"),
             "Trang nhất » Tin tức\nBài mới\n10/05/2020 15:33\nDẫn.\n",
         )
         .unwrap();
-        let handle = watch.run(catalog).unwrap();
+        let handle = watch.begin(site, catalog);
+        assert!(published.load().is_some(), "served once begun");
         let deadline = Instant::now() + Duration::from_secs(20);
         let served = || {
             published
