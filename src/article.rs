@@ -13,7 +13,7 @@ use std::collections::HashSet;
 use std::fmt;
 use std::time::SystemTime;
 
-use chrono::DateTime;
+use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
 
 use crate::text::{normalize, squash_spaces};
@@ -29,9 +29,9 @@ pub struct Article {
     /// The title.
     pub title: String,
     /// When it was published, in the configured zone.
-    pub published: DateTime<Tz>,
+    pub published: DateTime<FixedOffset>,
     /// When the page was saved (the header clock), if it says.
-    pub captured: Option<DateTime<Tz>>,
+    pub captured: Option<DateTime<FixedOffset>>,
     /// The lead paragraph.
     pub summary: String,
     /// Body paragraphs after the lead.
@@ -44,7 +44,7 @@ pub struct Article {
     pub tags: Vec<String>,
     /// When an editor last corrected it ("Cập nhật:"), if ever; never before
     /// [`Article::published`].
-    pub updated: Option<DateTime<Tz>>,
+    pub updated: Option<DateTime<FixedOffset>>,
     /// Whether, when and why it was withdrawn ("Gỡ bỏ:").
     pub withdrawn: Option<Withdrawal>,
 }
@@ -52,7 +52,7 @@ pub struct Article {
 impl Article {
     /// When a reader last had something new to see: the latest of its
     /// publication, its correction and its withdrawal.
-    pub fn changed(&self) -> DateTime<Tz> {
+    pub fn changed(&self) -> DateTime<FixedOffset> {
         let corrected = self.updated.unwrap_or(self.published);
         self.withdrawn
             .as_ref()
@@ -65,7 +65,7 @@ impl Article {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Withdrawal {
     /// When it was withdrawn.
-    pub at: DateTime<Tz>,
+    pub at: DateTime<FixedOffset>,
     /// Why, as the editor wrote it, cut to [`limits::REASON`].
     pub reason: Option<String>,
 }
@@ -349,7 +349,7 @@ fn parse_lines<L: AsRef<str>>(
     if let Some((n, line)) = rest.peek_nonblank() {
         if let Some(stamp) = timestamp::parse(line, src.tz) {
             warn_stamp(&mut warnings, n, &stamp);
-            captured = Some(stamp.at);
+            captured = Some(stamp.at.fixed_offset());
             rest.advance();
         }
     }
@@ -410,7 +410,7 @@ fn parse_lines<L: AsRef<str>>(
         if published.is_none() {
             if let Some(stamp) = timestamp::parse(line, src.tz) {
                 warn_stamp(&mut warnings, n, &stamp);
-                published = Some(stamp.at);
+                published = Some(stamp.at.fixed_offset());
                 rest.advance();
                 continue;
             }
@@ -436,7 +436,7 @@ fn parse_lines<L: AsRef<str>>(
                     "no publication date line or capture clock; using the file's modification time"
                         .into(),
             });
-            timestamp::from_system_time(m, src.tz)
+            timestamp::from_system_time(m, src.tz).fixed_offset()
         }
         (None, None, None) => return Err(ArticleError::NoDate),
     };
@@ -486,7 +486,7 @@ fn parse_lines<L: AsRef<str>>(
 struct Marks {
     /// Every correction: its line, its date, and how many warnings came before
     /// its own (so a warning found later still goes in line order).
-    corrections: Vec<(usize, DateTime<Tz>, usize)>,
+    corrections: Vec<(usize, DateTime<FixedOffset>, usize)>,
     /// The latest withdrawal.
     withdrawn: Option<Withdrawal>,
 }
@@ -499,7 +499,8 @@ impl Marks {
             match timestamp::parse(value, tz) {
                 Some(stamp) => {
                     warn_stamp(warnings, n, &stamp);
-                    self.corrections.push((n, stamp.at, warnings.len()));
+                    self.corrections
+                        .push((n, stamp.at.fixed_offset(), warnings.len()));
                 }
                 None => warnings.push(no_date(n, "Cập nhật:", value)),
             }
@@ -513,9 +514,13 @@ impl Marks {
                 warn_stamp(warnings, n, &stamp);
                 let reason = reason.map(|r| bounded(warnings, n, "reason", r, limits::REASON));
                 // Several lines: the latest date wins (the later line, on a tie).
-                if self.withdrawn.as_ref().is_none_or(|w| w.at <= stamp.at) {
+                if self
+                    .withdrawn
+                    .as_ref()
+                    .is_none_or(|w| w.at <= stamp.at.fixed_offset())
+                {
                     self.withdrawn = Some(Withdrawal {
-                        at: stamp.at,
+                        at: stamp.at.fixed_offset(),
                         reason,
                     });
                 }
@@ -529,9 +534,9 @@ impl Marks {
     /// typo, or the date line is: either way it cannot be a correction).
     fn updated(
         &self,
-        published: DateTime<Tz>,
+        published: DateTime<FixedOffset>,
         warnings: &mut Vec<Warning>,
-    ) -> Option<DateTime<Tz>> {
+    ) -> Option<DateTime<FixedOffset>> {
         let mut latest = None;
         // Backwards, so inserting a warning leaves the earlier places valid.
         for &(n, at, place) in self.corrections.iter().rev() {

@@ -179,7 +179,10 @@ mod tests {
             id: id.into(),
             categories: vec![cat.into()],
             title: id.into(),
-            published: Ho_Chi_Minh.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap(),
+            published: Ho_Chi_Minh
+                .with_ymd_and_hms(y, m, d, h, 0, 0)
+                .unwrap()
+                .fixed_offset(),
             captured: None,
             summary: String::new(),
             paragraphs: vec![],

@@ -490,7 +490,8 @@ mod tests {
             title: id.into(),
             published: Ho_Chi_Minh
                 .with_ymd_and_hms(2020, 5, 10, 15, minute, 0)
-                .unwrap(),
+                .unwrap()
+                .fixed_offset(),
             captured: None,
             summary: String::new(),
             paragraphs: vec![],

@@ -266,7 +266,10 @@ mod tests {
             id: id.into(),
             categories: vec!["Tin".into()],
             title: id.into(),
-            published: Ho_Chi_Minh.with_ymd_and_hms(2024, 3, day, 8, 0, 0).unwrap(),
+            published: Ho_Chi_Minh
+                .with_ymd_and_hms(2024, 3, day, 8, 0, 0)
+                .unwrap()
+                .fixed_offset(),
             captured: None,
             summary: String::new(),
             paragraphs: vec![],

@@ -53,7 +53,8 @@ pub fn parse(line: &str, tz: Tz) -> Option<Stamp> {
 const MAX_DATE_LINE: usize = 256;
 
 /// RFC 2822 for RSS: `Sun, 10 May 2020 15:33:00 +0700` (two-digit day, English names, the zone's offset at that instant).
-pub fn rfc2822(at: &DateTime<Tz>) -> String {
+pub fn rfc2822<Z: TimeZone>(at: &DateTime<Z>) -> String {
+    let at = &at.fixed_offset();
     if whole_minute_offset(at) {
         at.format("%a, %d %b %Y %H:%M:%S %z").to_string()
     } else {
@@ -67,13 +68,14 @@ pub fn rfc2822(at: &DateTime<Tz>) -> String {
 /// had local mean time offsets with seconds (Ho Chi Minh City: +07:06:30 until
 /// 1906), which RFC 2822 and RFC 3339 cannot write; such instants are written in
 /// UTC so they stay exact.
-fn whole_minute_offset(at: &DateTime<Tz>) -> bool {
+fn whole_minute_offset(at: &DateTime<FixedOffset>) -> bool {
     use chrono::Offset;
     at.offset().fix().local_minus_utc() % 60 == 0
 }
 
 /// RFC 3339 for Atom and JSON Feed: `2020-05-10T15:33:00+07:00` (whole seconds, `+00:00` rather than `Z`).
-pub fn rfc3339(at: &DateTime<Tz>) -> String {
+pub fn rfc3339<Z: TimeZone>(at: &DateTime<Z>) -> String {
+    let at = &at.fixed_offset();
     if whole_minute_offset(at) {
         at.format("%Y-%m-%dT%H:%M:%S%:z").to_string()
     } else {
@@ -85,7 +87,8 @@ pub fn rfc3339(at: &DateTime<Tz>) -> String {
 
 /// The same instant with a fixed offset (the zone's offset at that instant, or
 /// UTC where that offset has seconds), for writers that take one.
-pub fn fixed(at: &DateTime<Tz>) -> DateTime<chrono::FixedOffset> {
+pub fn fixed<Z: TimeZone>(at: &DateTime<Z>) -> DateTime<chrono::FixedOffset> {
+    let at = &at.fixed_offset();
     if whole_minute_offset(at) {
         at.fixed_offset()
     } else {

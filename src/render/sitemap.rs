@@ -24,7 +24,7 @@
 
 use std::fmt::Write;
 
-use chrono::DateTime;
+use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
 use html_escape::encode_text as text;
 
@@ -64,7 +64,7 @@ pub struct Url {
     /// The site path (percent-encoded), e.g. `/articles/a/b`.
     pub path: String,
     /// When its content last changed, as the store tells.
-    pub lastmod: DateTime<Tz>,
+    pub lastmod: DateTime<FixedOffset>,
 }
 
 /// One sitemap the index lists.
@@ -73,7 +73,7 @@ pub struct Sitemap {
     /// Its site path, e.g. `/sitemaps/2024-06.xml`.
     pub path: String,
     /// The latest `lastmod` of its URLs.
-    pub lastmod: DateTime<Tz>,
+    pub lastmod: DateTime<FixedOffset>,
 }
 
 /// `/robots.txt`: every page may be crawled but the operator's endpoints, and
@@ -88,7 +88,7 @@ pub fn robots(site: &SiteConfig) -> Vec<u8> {
 
 /// When an article last changed, as the store tells: its correction, else its
 /// publication. (A month sitemap in the index is dated by its newest publication.)
-fn lastmod(a: &Article) -> DateTime<Tz> {
+fn lastmod(a: &Article) -> DateTime<FixedOffset> {
     a.updated.unwrap_or(a.published)
 }
 
@@ -105,7 +105,7 @@ fn part_path(name: &str, n: usize) -> String {
 /// slug order, then every tag's and every author's page; each dated by its
 /// newest article. Empty for an empty store.
 pub fn page_urls(index: &Index) -> Vec<Url> {
-    let newest = |slug: Option<&str>| -> Option<DateTime<Tz>> {
+    let newest = |slug: Option<&str>| -> Option<DateTime<FixedOffset>> {
         index.select(slug, 1).first().map(|e| lastmod(&e.article))
     };
     let slugs = std::iter::once(None).chain(index.categories().keys().map(|s| Some(s.as_str())));
@@ -390,7 +390,10 @@ mod tests {
             id: id.into(),
             categories: vec![cat.into()],
             title: format!("Tiêu đề <{id}> & \"x\""),
-            published: HCM.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap(),
+            published: HCM
+                .with_ymd_and_hms(y, m, d, h, 0, 0)
+                .unwrap()
+                .fixed_offset(),
             captured: None,
             summary: String::new(),
             paragraphs: vec![],
