@@ -88,9 +88,9 @@ pub fn rfc3339<Z: TimeZone>(at: &DateTime<Z>) -> String {
 /// The same instant with a fixed offset (the zone's offset at that instant, or
 /// UTC where that offset has seconds), for writers that take one.
 pub fn fixed<Z: TimeZone>(at: &DateTime<Z>) -> DateTime<chrono::FixedOffset> {
-    let at = &at.fixed_offset();
-    if whole_minute_offset(at) {
-        at.fixed_offset()
+    let at = at.fixed_offset();
+    if whole_minute_offset(&at) {
+        at
     } else {
         at.with_timezone(&chrono::Utc).fixed_offset()
     }

@@ -276,18 +276,7 @@ impl Site {
         // Likewise a sitemap (an old article edited changes no feed).
         let month_maps = Arc::new(every_month(&index, cfg.tz));
         self.render_sitemaps(cfg, &index, &month_maps, &mut next);
-        let articles_modified = Some(next.validators.advance(self.articles_modified, now));
-        let site = Site {
-            index,
-            resources: next.resources,
-            feeds: plan.feeds,
-            bodies: plan.bodies,
-            items,
-            validators: next.validators,
-            articles_modified,
-            month_maps,
-        };
-        (site, next.errors)
+        next.finish(self.articles_modified, index, plan, items, month_maps)
     }
 
     /// [`Site::update`] after a change at `ids` only: `index` differs from
@@ -335,18 +324,7 @@ impl Site {
         } else if touched.news {
             self.put_pages([news_page(cfg, &index)], &mut next);
         }
-        let articles_modified = Some(next.validators.advance(self.articles_modified, now));
-        let site = Site {
-            index,
-            resources: next.resources,
-            feeds: plan.feeds,
-            bodies: plan.bodies,
-            items,
-            validators: next.validators,
-            articles_modified,
-            month_maps,
-        };
-        (site, next.errors)
+        next.finish(self.articles_modified, index, plan, items, month_maps)
     }
 
     /// `self`'s month sitemaps with those of the months the articles `ids`
@@ -772,6 +750,31 @@ fn stale_feeds(plan: &Plan) -> Vec<StaleFeed<'_>> {
 }
 
 impl Assembly {
+    /// The site assembled: `index`, what `plan` selected and held, the item
+    /// bytes and month sitemaps, and every resource put so far, with the
+    /// articles' date advanced past `previous` if anything changed.
+    fn finish(
+        self,
+        previous: Option<SystemTime>,
+        index: Arc<Index>,
+        plan: Plan,
+        items: items::Items,
+        month_maps: Arc<MonthMaps>,
+    ) -> (Site, Vec<RenderError>) {
+        let articles_modified = Some(self.validators.advance(previous, self.now));
+        let site = Site {
+            index,
+            resources: self.resources,
+            feeds: plan.feeds,
+            bodies: plan.bodies,
+            items,
+            validators: self.validators,
+            articles_modified,
+            month_maps,
+        };
+        (site, self.errors)
+    }
+
     /// Serves `body` at `path`, dated by the validators.
     fn put(&mut self, path: String, content_type: &'static str, body: Body) {
         let lm = self.validators.assign(&path, &body.etag, self.now);
