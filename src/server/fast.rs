@@ -78,7 +78,7 @@ pub(super) async fn serve(
     state: &State,
     activity: &Arc<Activity>,
     limits: Limits,
-    mut stopping: watch::Receiver<bool>,
+    stopping: watch::Receiver<bool>,
 ) -> Outcome {
     let mut conn = Conn {
         stream,
@@ -89,6 +89,11 @@ pub(super) async fn serve(
     // Read and not answered yet: apart from `conn`, since a request's view
     // borrows it while its response is written.
     let mut input = BytesMut::with_capacity(READ_BYTES);
+    // Made once per connection rather than per read: each new one would
+    // register with the channel and unregister again, around every request.
+    let mut stop_receiver = stopping.clone();
+    let stop = stop_receiver.wait_for(|stop| *stop);
+    tokio::pin!(stop);
     loop {
         let mut lines = [httparse::EMPTY_HEADER; MAX_FIELDS];
         match next(&input, &mut lines, limits.max_header_bytes) {
@@ -120,7 +125,7 @@ pub(super) async fn serve(
                     read = conn.stream.read_buf(&mut input) => read,
                     // Between requests, shutdown closes at once; a head that has
                     // begun is read and answered.
-                    _ = stopping.wait_for(|stop| *stop), if idle => return Outcome::Closed,
+                    _ = &mut stop, if idle => return Outcome::Closed,
                 };
                 match read {
                     Ok(n) if n > 0 => {}
@@ -480,6 +485,12 @@ fn status_line(out: &mut Vec<u8>, version: Version, status: StatusCode) {
         Version::HTTP_10 => b"HTTP/1.0 ",
         _ => b"HTTP/1.1 ",
     });
+    // The two statuses nearly every response has, without the table lookups.
+    match status {
+        StatusCode::OK => return out.extend_from_slice(b"200 OK\r\n"),
+        StatusCode::NOT_MODIFIED => return out.extend_from_slice(b"304 Not Modified\r\n"),
+        _ => {}
+    }
     out.extend_from_slice(status.as_str().as_bytes());
     out.push(b' ');
     out.extend_from_slice(status.canonical_reason().unwrap_or("").as_bytes());
@@ -685,6 +696,26 @@ mod tests {
             "HTTP/1.1 404 Not Found\r\ncontent-type: text/plain\r\nconnection: close\r\ncontent-length: 1234\r\ndate: "
         ));
         assert!(text.ends_with(" GMT\r\n\r\n"), "{text}");
+    }
+
+    #[test]
+    fn status_lines_are_the_tables() {
+        for status in [
+            StatusCode::OK,
+            StatusCode::NOT_MODIFIED,
+            StatusCode::NOT_FOUND,
+        ] {
+            for (version, name) in [
+                (Version::HTTP_11, "HTTP/1.1"),
+                (Version::HTTP_10, "HTTP/1.0"),
+            ] {
+                let mut out = Vec::new();
+                status_line(&mut out, version, status);
+                let reason = status.canonical_reason().unwrap();
+                let want = format!("{name} {} {reason}\r\n", status.as_str());
+                assert_eq!(String::from_utf8(out).unwrap(), want);
+            }
+        }
     }
 
     #[test]
