@@ -38,7 +38,15 @@ pub struct Snapshot {
     pub archive_cache_control: HeaderValue,
     /// The WebSub `Link` header of every feed (none when no hub is configured).
     pub links: Links,
+    /// Which snapshot this is, unique in the process: what the server derives
+    /// from a resource for one snapshot (its response heads, which hold the
+    /// snapshot's `Cache-Control` and `Link`) is kept under it, since a
+    /// resource an update did not touch is shared with the next snapshot.
+    pub generation: u64,
 }
+
+/// The generation of the next snapshot.
+static GENERATIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 impl Snapshot {
     /// A snapshot of `site` rendered with `config`.
@@ -57,6 +65,7 @@ impl Snapshot {
             cache_control,
             archive_cache_control,
             links,
+            generation: GENERATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         }
     }
 

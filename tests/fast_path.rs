@@ -300,3 +300,48 @@ fn a_kept_alive_connection_gets_the_header_timeout_between_requests() {
     assert!(closed(&mut s), "still open after {:?}", started.elapsed());
     assert!(started.elapsed() < Duration::from_secs(5));
 }
+
+/// A response head's fields in order, without `Date` (a clock reading) and
+/// `Connection` (framing: where each server puts it is its own).
+fn fields_of(r: &Reply) -> Vec<(String, String)> {
+    r.headers
+        .iter()
+        .filter(|(k, _)| k != "date" && k != "connection")
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn a_feeds_heads_from_the_fast_path_are_hypers() {
+    // Hubs, so feeds carry a `Link` header too.
+    let site = TempStore::with_config(
+        "[site]\nbase_url = \"https://tin.example.vn\"\n[websub]\nhubs = [\"https://hub.example.vn/\"]\n",
+    );
+    let d = site.start();
+    let settled = d.get_settled("/feed.rss");
+    assert!(settled.header("link").is_some());
+    // An absolute-form target is hyper's; an origin-form one the fast path's.
+    let hyper_target = format!("http://127.0.0.1:{}/feed.rss", d.port);
+    for accept in ["identity", "gzip", "br"] {
+        let etag = d
+            .get("/feed.rss", &[("accept-encoding", accept)])
+            .header("etag")
+            .unwrap()
+            .to_owned();
+        for (method, inm, status) in [
+            ("GET", "\"other\"", 200),
+            ("HEAD", "\"other\"", 200),
+            ("GET", etag.as_str(), 304),
+            ("HEAD", etag.as_str(), 304),
+        ] {
+            let headers = [("accept-encoding", accept), ("if-none-match", inm)];
+            let fast = d.raw(method, "/feed.rss", &headers);
+            let hyper = d.raw(method, &hyper_target, &headers);
+            let what = format!("{method} {accept} {inm}");
+            assert_eq!(fast.status, status, "{what}");
+            assert_eq!(hyper.status, status, "{what}");
+            assert_eq!(fields_of(&fast), fields_of(&hyper), "{what}");
+            assert_eq!(fast.body, hyper.body, "{what}");
+        }
+    }
+}

@@ -19,8 +19,12 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use headers::{ETag, HeaderMapExt, IfNoneMatch};
-use http::HeaderMap;
 
+/// The field names read here, as `Fields` looks them up.
+const IF_NONE_MATCH: &str = "if-none-match";
+const IF_MODIFIED_SINCE: &str = "if-modified-since";
+
+use super::request::{visible_ascii, Fields};
 use crate::timestamp::parse_http_date;
 
 /// What to answer a GET or HEAD.
@@ -32,31 +36,52 @@ pub enum Decision {
     Full,
 }
 
-/// Decides between 304 and 200 for a resource with `etag` and `last_modified`.
-pub fn decide(headers: &HeaderMap, etag: &ETag, last_modified: SystemTime) -> Decision {
-    if headers.contains_key(http::header::IF_NONE_MATCH) {
-        if headers
-            .get_all(http::header::IF_NONE_MATCH)
-            .iter()
-            .any(|v| !tags_well_formed(v.as_bytes()))
-        {
+/// The current validator of a representation: its strong entity tag, parsed
+/// and as sent (quoted).
+#[derive(Debug, Clone, Copy)]
+pub struct Current<'a> {
+    /// The tag, for the `headers` crate's comparison.
+    pub etag: &'a ETag,
+    /// The same tag as sent in `ETag`, quotes included.
+    pub quoted: &'a str,
+    /// Its Last-Modified, unclamped.
+    pub last_modified: SystemTime,
+}
+
+/// Decides between 304 and 200 for a representation whose validators are `current`.
+pub fn decide(fields: &Fields<'_>, current: Current<'_>) -> Decision {
+    let mut inm = fields.get_all(IF_NONE_MATCH);
+    if let Some(first) = inm.next() {
+        let only = inm.next().is_none();
+        // The form a client sends back from our own response: one tag, ours,
+        // strong or weak (§8.8.3.2 weak comparison ignores `W/`) — or `*`.
+        // It matches as the full parse below would say, without copying the field.
+        let weak = first.strip_prefix(b"W/").unwrap_or(first);
+        if only && (weak == current.quoted.as_bytes() || first == b"*") {
+            return Decision::NotModified;
+        }
+        if fields.get_all(IF_NONE_MATCH).any(|v| !tags_well_formed(v)) {
             // Malformed: it cannot match, and If-Modified-Since stays ignored
             // since the field was sent.
             return Decision::Full;
         }
-        return match headers.typed_get::<IfNoneMatch>() {
+        let etag = current.etag;
+        return match fields.header_map(IF_NONE_MATCH).typed_get::<IfNoneMatch>() {
             // `precondition_passes` is true when no tag matches (weak comparison);
             // a field `typed_get` cannot parse gives `None`, which never matches.
             Some(inm) if !inm.precondition_passes(etag) => Decision::NotModified,
             _ => Decision::Full,
         };
     }
-    let since = headers
-        .get(http::header::IF_MODIFIED_SINCE)
-        .and_then(|v| v.to_str().ok())
+    // The first line only, as `HeaderMap::get` reads it: an HTTP-date holds a
+    // comma, so several lines are no list.
+    let since = fields
+        .get_all(IF_MODIFIED_SINCE)
+        .next()
+        .and_then(visible_ascii)
         .and_then(parse_http_date);
     match since {
-        Some(since) if whole_seconds(last_modified) <= whole_seconds(since) => {
+        Some(since) if whole_seconds(current.last_modified) <= whole_seconds(since) => {
             Decision::NotModified
         }
         _ => Decision::Full,
@@ -87,8 +112,8 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
-    fn h(pairs: &[(&str, &str)]) -> HeaderMap {
-        let mut m = HeaderMap::new();
+    fn h(pairs: &[(&str, &str)]) -> http::HeaderMap {
+        let mut m = http::HeaderMap::new();
         for (k, v) in pairs {
             m.append(
                 http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
@@ -102,7 +127,23 @@ mod tests {
 
     fn decide_with(pairs: &[(&str, &str)]) -> Decision {
         let etag: ETag = "\"abc\"".parse().unwrap();
-        decide(&h(pairs), &etag, UNIX_EPOCH + Duration::from_secs(LM))
+        let current = Current {
+            etag: &etag,
+            quoted: "\"abc\"",
+            last_modified: UNIX_EPOCH + Duration::from_secs(LM),
+        };
+        let map = h(pairs);
+        let by_map = decide(&Fields::Map(&map), current);
+        // The fast path's view of the same lines decides the same.
+        let lines: Vec<httparse::Header<'_>> = pairs
+            .iter()
+            .map(|(name, value)| httparse::Header {
+                name,
+                value: value.as_bytes(),
+            })
+            .collect();
+        assert_eq!(decide(&Fields::Lines(&lines), current), by_map, "{pairs:?}");
+        by_map
     }
 
     #[test]
@@ -122,6 +163,16 @@ mod tests {
             NotModified
         );
         assert_eq!(decide_with(&[("if-none-match", "garbage")]), Full);
+        // Our own tag on one line of two does not shortcut the list rules.
+        assert_eq!(
+            decide_with(&[("if-none-match", "\"abc\""), ("if-none-match", "\"a b\"")]),
+            Full
+        );
+        assert_eq!(
+            decide_with(&[("if-none-match", "\"x\""), ("if-none-match", "W/\"abc\"")]),
+            NotModified
+        );
+        assert_eq!(decide_with(&[("if-none-match", "W/*")]), Full);
     }
 
     #[test]

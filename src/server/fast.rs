@@ -5,31 +5,38 @@
 //! refuses or one past the head limit) is handed to hyper for the rest of the
 //! connection, with the bytes read so far replayed in front ([`Rewind`]).
 //!
-//! Heads are parsed with `httparse` (the parser hyper uses) into an
-//! `http::Request` for [`handle`], so routing, negotiation and the 304 decision
-//! are the ones every other request gets. What hyper adds on the way out is
+//! Heads are parsed with `httparse` (the parser hyper uses) into a borrowed
+//! [`View`] for [`respond_to`], so routing, negotiation and the 304 decision
+//! are the ones every other request gets, with no `HeaderMap` or `Uri` built.
+//! A snapshot's resource ([`Ready`]) is written from header blocks made once
+//! per coding and kind of response and kept with the resource; any other
+//! answer is written from its `Response`. What hyper adds on the way out is
 //! added here the same way: `Date`, `Content-Length`, and the `Connection`
 //! field of RFC 9112 §9.3 (persistence) and §9.6 (closing).
 
 use std::cell::RefCell;
 use std::io::{self, IoSlice};
+use std::mem::MaybeUninit;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::{Buf, Bytes, BytesMut};
-use headers::HeaderMapExt;
-use http::header::{self, HeaderName, HeaderValue};
-use http::{HeaderMap, Method, Request, Response, StatusCode, Version};
-use http_body_util::{BodyExt, Full};
+use http::header::{self, HeaderMap};
+use http::{StatusCode, Version};
+use http_body_util::BodyExt;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, Interest, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 
+use super::conditional::Decision;
 use super::connection::{Activity, InFlight};
-use super::{handle, Limits, State};
+use super::request::{list_has, Fields, View};
+use super::routes::{respond_to, Answer, Ready};
+use super::{Limits, State};
 use crate::site::sealed::{Sealed, SealedCopy, SENDFILE_MIN};
+use crate::site::Coding;
 
 /// The most header fields a head answered here may have; a head with more
 /// goes to hyper.
@@ -72,27 +79,35 @@ pub(super) async fn serve(
     state: &State,
     activity: &Arc<Activity>,
     limits: Limits,
-    mut stopping: watch::Receiver<bool>,
+    stopping: watch::Receiver<bool>,
 ) -> Outcome {
     let mut conn = Conn {
         stream,
-        input: BytesMut::with_capacity(READ_BYTES),
         out: Vec::with_capacity(READ_BYTES),
         unsent: None,
         activity,
     };
+    // Read and not answered yet: apart from `conn`, since a request's view
+    // borrows it while its response is written.
+    let mut input = BytesMut::with_capacity(READ_BYTES);
+    // Made once per connection rather than per read: each new one would
+    // register with the channel and unregister again, around every request.
+    let mut stop_receiver = stopping.clone();
+    let stop = stop_receiver.wait_for(|stop| *stop);
+    tokio::pin!(stop);
     loop {
-        match next(&conn.input, limits.max_header_bytes) {
+        // Left uninitialised: `httparse` writes the lines it finds, and
+        // filling 64 empty ones per request showed in profiles.
+        let mut lines = [const { MaybeUninit::uninit() }; MAX_FIELDS];
+        match next(&input, &mut lines, limits.max_header_bytes) {
             Next::Request(head) => {
                 let in_flight = activity.begin();
-                let response = handle(state, &head.request).await;
-                conn.input.advance(head.len);
-                let close = head.close || closes(&response) || *stopping.borrow();
-                if conn
-                    .respond(&head, response, close, in_flight)
-                    .await
-                    .is_err()
-                {
+                let answer = respond_to(state, &head.view).await;
+                let close = head.close || closes(&answer) || *stopping.borrow();
+                let sent = conn.respond(&head, answer, close, in_flight).await;
+                let len = head.len;
+                input.advance(len);
+                if sent.is_err() {
                     return Outcome::Closed;
                 }
                 if close {
@@ -104,16 +119,16 @@ pub(super) async fn serve(
                 if conn.flush().await.is_err() {
                     return Outcome::Closed;
                 }
-                let idle = conn.input.is_empty();
+                let idle = input.is_empty();
                 // Room for a whole read: a full buffer would otherwise grow by
                 // a few bytes per read. Once the input is all answered this
                 // reuses the same memory.
-                conn.input.reserve(READ_BYTES);
+                input.reserve(READ_BYTES);
                 let read = tokio::select! {
-                    read = conn.stream.read_buf(&mut conn.input) => read,
+                    read = conn.stream.read_buf(&mut input) => read,
                     // Between requests, shutdown closes at once; a head that has
                     // begun is read and answered.
-                    _ = stopping.wait_for(|stop| *stop), if idle => return Outcome::Closed,
+                    _ = &mut stop, if idle => return Outcome::Closed,
                 };
                 match read {
                     Ok(n) if n > 0 => {}
@@ -125,7 +140,7 @@ pub(super) async fn serve(
                 if conn.flush().await.is_err() {
                     return Outcome::Closed;
                 }
-                let read = conn.input.freeze();
+                let read = input.freeze();
                 return Outcome::Handover(Rewind::new(conn.stream, read));
             }
         }
@@ -133,11 +148,9 @@ pub(super) async fn serve(
 }
 
 /// What to do with the bytes read so far.
-// Made once per request and moved out at once: a box would cost an allocation.
-#[allow(clippy::large_enum_variant)]
-enum Next {
+enum Next<'a> {
     /// Answer this request.
-    Request(Head),
+    Request(Head<'a>),
     /// Read more: no whole head yet.
     More,
     /// Hand the connection to hyper.
@@ -145,24 +158,27 @@ enum Next {
 }
 
 /// A request head the fast path answers.
-struct Head {
-    request: Request<()>,
+struct Head<'a> {
+    view: View<'a>,
     /// Its length in the input.
     len: usize,
     /// Whether the connection closes after its response (RFC 9112 §9.3).
     close: bool,
 }
 
-/// What the head at the start of `input` asks for.
-fn next(input: &[u8], max_head: usize) -> Next {
+/// What the head at the start of `input` asks for; its field lines go in `lines`.
+fn next<'a>(
+    input: &'a [u8],
+    lines: &'a mut [MaybeUninit<httparse::Header<'a>>],
+    max_head: usize,
+) -> Next<'a> {
     if input.is_empty() {
         return Next::More;
     }
-    let mut fields = [httparse::EMPTY_HEADER; MAX_FIELDS];
-    let mut parsed = httparse::Request::new(&mut fields);
-    match parsed.parse(input) {
+    let mut parsed = httparse::Request::new(&mut []);
+    match parsed.parse_with_uninit_headers(input, lines) {
         Ok(httparse::Status::Complete(len)) if len <= max_head => {
-            head(&parsed, len).map_or(Next::Hyper, Next::Request)
+            head(parsed, len).map_or(Next::Hyper, Next::Request)
         }
         Ok(httparse::Status::Partial) if input.len() < max_head => Next::More,
         // The HTTP/2 preface (its version is 2.0), a malformed head, too many
@@ -172,68 +188,82 @@ fn next(input: &[u8], max_head: usize) -> Next {
 }
 
 /// The request of a parsed head, if it is a GET or HEAD with no body that
-/// asks for nothing but an answer (no `Expect`, no `Upgrade`).
-fn head(parsed: &httparse::Request<'_, '_>, len: usize) -> Option<Head> {
-    let method = match parsed.method? {
-        "GET" => Method::GET,
-        "HEAD" => Method::HEAD,
-        _ => return None,
-    };
-    let version = match parsed.version? {
+/// asks for nothing but an answer (no `Expect`, no `Upgrade`), for a target
+/// in origin form that needs no more than a glance (see [`plain_target`]).
+fn head<'a>(parsed: httparse::Request<'a, 'a>, len: usize) -> Option<Head<'a>> {
+    let httparse::Request {
+        method,
+        path: target,
+        version,
+        headers: lines,
+    } = parsed;
+    let method = method.filter(|m| *m == "GET" || *m == "HEAD")?;
+    let version = match version? {
         1 => Version::HTTP_11,
         0 => Version::HTTP_10,
         _ => return None,
     };
-    let uri = http::Uri::try_from(parsed.path?).ok()?;
-    let mut headers = HeaderMap::with_capacity(parsed.headers.len());
-    for field in parsed.headers.iter() {
-        let name = HeaderName::from_bytes(field.name.as_bytes()).ok()?;
-        headers.append(name, HeaderValue::from_bytes(field.value).ok()?);
-    }
+    let target = target?;
+    let path = plain_target(target)?;
+    let fields = Fields::Lines(lines);
     // RFC 9112 §6.1–6.3: a body is framed by Transfer-Encoding or a non-zero
     // Content-Length; hyper reads (and answers) those.
-    let bodyless = headers
-        .get_all(header::CONTENT_LENGTH)
-        .iter()
-        .all(|v| v.as_bytes() == b"0");
+    let bodyless = fields.get_all("content-length").all(|v| v == b"0");
     if !bodyless
-        || headers.contains_key(header::TRANSFER_ENCODING)
-        || headers.contains_key(header::EXPECT)
-        || headers.contains_key(header::UPGRADE)
+        || fields.contains("transfer-encoding")
+        || fields.contains("expect")
+        || fields.contains("upgrade")
     {
         return None;
     }
     // RFC 9112 §9.3: HTTP/1.1 persists unless `close`; HTTP/1.0 only with `keep-alive`.
-    let connection = headers.typed_get::<headers::Connection>();
+    let has = |token| list_has(fields.get_all("connection"), token);
     let close = match version {
-        Version::HTTP_11 => connection.is_some_and(|c| c.contains("close")),
-        _ => !connection.is_some_and(|c| c.contains("keep-alive") && !c.contains("close")),
+        Version::HTTP_11 => has("close"),
+        _ => !has("keep-alive") || has("close"),
     };
-    let mut request = Request::new(());
-    *request.method_mut() = method;
-    *request.uri_mut() = uri;
-    *request.version_mut() = version;
-    *request.headers_mut() = headers;
-    Some(Head {
-        request,
-        len,
-        close,
-    })
+    let view = View {
+        method,
+        version,
+        path,
+        target_len: target.len(),
+        fields,
+    };
+    Some(Head { view, len, close })
+}
+
+/// The path of `target` if it is in origin form (RFC 9112 §3.2.1) and made
+/// of characters that the `http` crate takes as they are in a path and query
+/// (RFC 3986 `pchar`s, `/` and `?`): then it is the part before `?`, as
+/// `Uri::path` would say. Any other target (absolute form, `*`, a fragment,
+/// characters it may reject or must check as UTF-8) goes to hyper, whose `Uri`
+/// decides.
+fn plain_target(target: &str) -> Option<&str> {
+    let plain =
+        |b: &u8| matches!(b, 0x21 | 0x24..=0x3B | 0x3D | 0x3F..=0x5A | 0x5F | 0x61..=0x7A | 0x7E);
+    let bytes = target.as_bytes();
+    // The `http` crate's limit on a path and query.
+    let fits = bytes.len() < usize::from(u16::MAX);
+    if !fits || bytes.first() != Some(&b'/') || !bytes.iter().all(plain) {
+        return None;
+    }
+    Some(target.split_once('?').map_or(target, |(path, _)| path))
 }
 
 /// Whether the route asked to close the connection (a 400 for a bad Host).
-fn closes(response: &Response<Full<Bytes>>) -> bool {
-    response
-        .headers()
-        .get(header::CONNECTION)
-        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"close"))
+fn closes(answer: &Answer) -> bool {
+    match answer {
+        Answer::Ready(_) => false,
+        Answer::Built(response) => response
+            .headers()
+            .get(header::CONNECTION)
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"close")),
+    }
 }
 
 /// One connection on the fast path.
 struct Conn<'a> {
     stream: TcpStream,
-    /// Read and not answered yet.
-    input: BytesMut,
     /// Response bytes not written yet (heads and small bodies of pipelined requests).
     out: Vec<u8>,
     /// The last request whose response is in `out`: counted in progress until
@@ -243,43 +273,60 @@ struct Conn<'a> {
 }
 
 impl Conn<'_> {
-    /// Writes `response` to `head`'s request, or gathers it in `out` if small.
+    /// Writes the answer to `head`'s request, or gathers it in `out` if small.
     async fn respond(
         &mut self,
-        head: &Head,
-        response: Response<Full<Bytes>>,
+        head: &Head<'_>,
+        answer: Answer,
         close: bool,
         in_flight: InFlight,
     ) -> io::Result<()> {
-        let (parts, mut body) = response.into_parts();
-        // A `Full` body is one frame (or none): no copy, no wait.
-        let body = match body.frame().await {
-            Some(Ok(frame)) => frame.into_data().unwrap_or_default(),
-            _ => Bytes::new(),
-        };
-        let version = head.request.version();
-        write_head(&mut self.out, version, &parts, body.len(), close);
+        let version = head.view.version;
         self.unsent = Some(in_flight);
-        // RFC 9110 §9.3.2: HEAD has no body; §15.4.5: nor has a 304.
-        let bodyless = head.request.method() == Method::HEAD
-            || parts.status == StatusCode::NOT_MODIFIED
-            || parts.status == StatusCode::NO_CONTENT;
-        let sealed = match parts.extensions.get::<SealedCopy>() {
-            Some(copy) if !bodyless => copy.get(&body),
-            _ => None,
-        };
-        match (bodyless || body.is_empty(), sealed) {
-            (true, _) => {}
-            (false, Some(sealed)) => {
+        match answer {
+            Answer::Ready(ready) => {
+                write_ready_head(&mut self.out, version, &ready, head.view.path, close);
+                if ready.decision == Decision::Full && !ready.head {
+                    let body = ready.body();
+                    self.body(&body.bytes, Some(&body.sealed)).await?;
+                }
+            }
+            Answer::Built(response) => {
+                let (parts, mut body) = response.into_parts();
+                // A `Full` body is one frame (or none): no copy, no wait.
+                let body = match body.frame().await {
+                    Some(Ok(frame)) => frame.into_data().unwrap_or_default(),
+                    _ => Bytes::new(),
+                };
+                write_head(&mut self.out, version, &parts, body.len(), close);
+                // RFC 9110 §9.3.2: HEAD has no body; §15.4.5: nor has a 304.
+                let bodyless = head.view.is_head()
+                    || parts.status == StatusCode::NOT_MODIFIED
+                    || parts.status == StatusCode::NO_CONTENT;
+                if !bodyless {
+                    self.body(&body, parts.extensions.get::<SealedCopy>())
+                        .await?;
+                }
+            }
+        }
+        if self.out.len() >= GATHER_BYTES || self.out.is_empty() {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    /// Sends `body` after the head in `out`: from its sealed copy if it has
+    /// one, else gathered in `out` if small, else written with it.
+    async fn body(&mut self, body: &[u8], sealed: Option<&SealedCopy>) -> io::Result<()> {
+        match sealed.and_then(|copy| copy.get(body)) {
+            _ if body.is_empty() => {}
+            Some(sealed) => {
                 self.send_more()?;
                 self.write_with(&[]).await?;
                 self.send_file(&sealed, body.len()).await?;
             }
-            (false, None) if body.len() < SENDFILE_MIN => self.out.extend_from_slice(&body),
-            (false, None) => self.write_with(&body).await?,
-        }
-        if self.out.len() >= GATHER_BYTES || self.out.is_empty() {
-            self.flush().await?;
+            None if body.len() < SENDFILE_MIN => self.out.extend_from_slice(body),
+            None => self.write_with(body).await?,
         }
         Ok(())
     }
@@ -371,31 +418,118 @@ fn write_head(
     body_len: usize,
     close: bool,
 ) {
+    status_line(out, version, parts.status);
+    fields(out, &parts.headers);
+    let end = End {
+        status: parts.status,
+        has_connection: parts.headers.contains_key(header::CONNECTION),
+        has_length: parts.headers.contains_key(header::CONTENT_LENGTH),
+        body_len,
+    };
+    end_head(out, version, end, close);
+}
+
+/// What the head of a [`Ready`] answer is written from: its header fields as
+/// its `Response` has them, made once per coding and kind of response and
+/// kept with the resource for the snapshot and path, then the status line,
+/// `Connection`, `Content-Length` and `Date` around them as [`write_head`]
+/// writes them. `Last-Modified` is clamped to the present (RFC 9110
+/// §8.8.2.1): until the resource's is past, the fields are made per request.
+fn write_ready_head(out: &mut Vec<u8>, version: Version, ready: &Ready, path: &str, close: bool) {
+    let now = SystemTime::now();
+    let status = ready.status();
+    let end = End {
+        status,
+        has_connection: false,
+        // The route sets a HEAD's Content-Length (the GET's).
+        has_length: ready.decision == Decision::Full && ready.head,
+        body_len: ready.sent(),
+    };
+    status_line(out, version, status);
+    if ready.resource.last_modified > now {
+        fields(out, ready.response_at(path, now).headers());
+    } else {
+        let generation = ready.snapshot.generation;
+        ready.resource.kept(generation, path, |kept| {
+            let block = kept.blocks[block_slot(ready)].get_or_init(|| {
+                let mut block = Vec::new();
+                fields(&mut block, ready.response_at(path, now).headers());
+                block.into_boxed_slice()
+            });
+            out.extend_from_slice(block);
+        });
+    }
+    end_head(out, version, end, close);
+}
+
+/// Which of a resource's kept blocks holds the fields of `ready`'s head.
+fn block_slot(ready: &Ready) -> usize {
+    let coding = match ready.coding {
+        Coding::Br => 0,
+        Coding::Gzip => 1,
+        Coding::Identity => 2,
+    };
+    let kind = match (ready.decision, ready.head) {
+        (Decision::NotModified, _) => 0,
+        (Decision::Full, false) => 1,
+        (Decision::Full, true) => 2,
+    };
+    coding * 3 + kind
+}
+
+/// What follows a head's header fields.
+struct End {
+    status: StatusCode,
+    /// Whether the fields hold `Connection`.
+    has_connection: bool,
+    /// Whether the fields hold `Content-Length`.
+    has_length: bool,
+    body_len: usize,
+}
+
+fn status_line(out: &mut Vec<u8>, version: Version, status: StatusCode) {
     out.extend_from_slice(match version {
         Version::HTTP_10 => b"HTTP/1.0 ",
         _ => b"HTTP/1.1 ",
     });
-    out.extend_from_slice(parts.status.as_str().as_bytes());
+    // The two statuses nearly every response has, without the table lookups.
+    match status {
+        StatusCode::OK => return out.extend_from_slice(b"200 OK\r\n"),
+        StatusCode::NOT_MODIFIED => return out.extend_from_slice(b"304 Not Modified\r\n"),
+        _ => {}
+    }
+    out.extend_from_slice(status.as_str().as_bytes());
     out.push(b' ');
-    out.extend_from_slice(parts.status.canonical_reason().unwrap_or("").as_bytes());
+    out.extend_from_slice(status.canonical_reason().unwrap_or("").as_bytes());
     out.extend_from_slice(b"\r\n");
-    for (name, value) in &parts.headers {
+}
+
+fn fields(out: &mut Vec<u8>, headers: &HeaderMap) {
+    for (name, value) in headers {
         field(out, name.as_str().as_bytes(), value.as_bytes());
     }
-    let has_connection = parts.headers.contains_key(header::CONNECTION);
-    if close && version == Version::HTTP_11 && !has_connection {
+}
+
+/// `Connection` (RFC 9112 §9.3, §9.6), `Content-Length` and `Date`, and the
+/// empty line that ends the head.
+fn end_head(out: &mut Vec<u8>, version: Version, end: End, close: bool) {
+    if close && version == Version::HTTP_11 && !end.has_connection {
         field(out, b"connection", b"close");
     } else if !close && version == Version::HTTP_10 {
         field(out, b"connection", b"keep-alive");
     }
     // RFC 9110 §8.6: a 304 has no Content-Length unless it is the 200's; a HEAD
     // response carries the GET's, which the route sets.
-    let counted = parts.status != StatusCode::NOT_MODIFIED
-        && parts.status != StatusCode::NO_CONTENT
-        && !parts.headers.contains_key(header::CONTENT_LENGTH);
+    let counted = end.status != StatusCode::NOT_MODIFIED
+        && end.status != StatusCode::NO_CONTENT
+        && !end.has_length;
     if counted {
         let mut digits = itoa::Buffer::new();
-        field(out, b"content-length", digits.format(body_len).as_bytes());
+        field(
+            out,
+            b"content-length",
+            digits.format(end.body_len).as_bytes(),
+        );
     }
     date(out);
     out.extend_from_slice(b"\r\n");
@@ -491,9 +625,12 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Rewind<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::header::HeaderValue;
+    use http::Response;
 
     fn kind(input: &[u8]) -> &'static str {
-        match next(input, 64 * 1024) {
+        let mut lines = [const { MaybeUninit::uninit() }; MAX_FIELDS];
+        match next(input, &mut lines, 64 * 1024) {
             Next::Request(_) => "answer",
             Next::More => "more",
             Next::Hyper => "hyper",
@@ -526,18 +663,30 @@ mod tests {
         assert_eq!(kind(b"GET / HTTP/1.1\r\nUpgrade: h2c\r\n\r\n"), "hyper");
         assert_eq!(kind(b"GET / HTTP/1.1\r\nBad Field: x\r\n\r\n"), "hyper");
         assert!(matches!(
-            next(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n", 8),
+            next(
+                b"GET / HTTP/1.1\r\nHost: a\r\n\r\n",
+                &mut [const { MaybeUninit::uninit() }; 4],
+                8
+            ),
             Next::Hyper
         ));
-        assert!(matches!(next(b"GET / HTTP/1.1\r\nHo", 8), Next::Hyper));
+        assert!(matches!(
+            next(
+                b"GET / HTTP/1.1\r\nHo",
+                &mut [const { MaybeUninit::uninit() }; 4],
+                8
+            ),
+            Next::Hyper
+        ));
     }
 
     #[test]
     fn persistence_follows_the_version_and_connection() {
-        let close = |input: &[u8]| match next(input, 4096) {
-            Next::Request(h) => h.close,
-            _ => panic!("not answered: {input:?}"),
-        };
+        let close =
+            |input: &[u8]| match next(input, &mut [const { MaybeUninit::uninit() }; 8], 4096) {
+                Next::Request(h) => h.close,
+                _ => panic!("not answered: {input:?}"),
+            };
         assert!(!close(b"GET / HTTP/1.1\r\n\r\n"));
         assert!(close(b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n"));
         assert!(close(b"GET / HTTP/1.1\r\nConnection: foo, Close\r\n\r\n"));
@@ -559,6 +708,241 @@ mod tests {
             "HTTP/1.1 404 Not Found\r\ncontent-type: text/plain\r\nconnection: close\r\ncontent-length: 1234\r\ndate: "
         ));
         assert!(text.ends_with(" GMT\r\n\r\n"), "{text}");
+    }
+
+    #[test]
+    fn status_lines_are_the_tables() {
+        for status in [
+            StatusCode::OK,
+            StatusCode::NOT_MODIFIED,
+            StatusCode::NOT_FOUND,
+        ] {
+            for (version, name) in [
+                (Version::HTTP_11, "HTTP/1.1"),
+                (Version::HTTP_10, "HTTP/1.0"),
+            ] {
+                let mut out = Vec::new();
+                status_line(&mut out, version, status);
+                let reason = status.canonical_reason().unwrap();
+                let want = format!("{name} {} {reason}\r\n", status.as_str());
+                assert_eq!(String::from_utf8(out).unwrap(), want);
+            }
+        }
+    }
+
+    #[test]
+    fn only_plain_origin_form_targets_are_answered_here() {
+        assert_eq!(plain_target("/feed.rss"), Some("/feed.rss"));
+        assert_eq!(plain_target("/a/b?c=d?e"), Some("/a/b"));
+        assert_eq!(
+            plain_target("/articles/tin-t%E1%BB%A9c"),
+            Some("/articles/tin-t%E1%BB%A9c")
+        );
+        assert_eq!(plain_target("/?x"), Some("/"));
+        // Absolute form, `*`, fragments, characters the `http` crate rejects
+        // or checks: hyper's `Uri` decides.
+        for target in [
+            "http://a/feed.rss",
+            "*",
+            "/a#b",
+            "/a<b",
+            "/a\\b",
+            "/tức",
+            "/{x}",
+        ] {
+            assert_eq!(plain_target(target), None, "{target}");
+        }
+        assert_eq!(kind(b"GET http://a/ HTTP/1.1\r\nHost: a\r\n\r\n"), "hyper");
+    }
+
+    /// A state serving one feed at `/feed.rss` (every coding computed) with
+    /// `config`, and that feed.
+    fn serving(config: &str) -> (State, Arc<crate::site::Resource>) {
+        use crate::config::Config;
+        use crate::publish::Snapshot;
+        use crate::site::{Resource, Site};
+        let text = "<rss>Tin tức tổng hợp</rss>".repeat(100).into_bytes();
+        let lm = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
+        let rss = crate::render::Format::Rss.content_type();
+        let resource = Arc::new(Resource::new(rss, lm, text));
+        resource.encode(Coding::Gzip);
+        resource.encode(Coding::Br);
+        let mut site = Site::default();
+        site.resources
+            .insert("/feed.rss".to_owned(), resource.clone());
+        let config = Arc::new(Config::from_toml(config, None).unwrap());
+        let state = State::default();
+        state
+            .snapshot
+            .store(Some(Arc::new(Snapshot::new(site, config, 0))));
+        (state, resource)
+    }
+
+    /// The head of `answer` as the fast path writes it, and as it writes
+    /// the same answer built as a `Response` (what hyper gets), without `Date`.
+    fn heads(answer: Answer, path: &str, close: bool) -> (String, String) {
+        let Answer::Ready(ready) = answer else {
+            panic!("not a ready resource");
+        };
+        let (mut kept, mut built) = (Vec::new(), Vec::new());
+        write_ready_head(&mut kept, Version::HTTP_11, &ready, path, close);
+        let (parts, body) = ready.response(path).into_parts();
+        let len = {
+            use hyper::body::Body as _;
+            body.size_hint().exact().unwrap() as usize
+        };
+        write_head(&mut built, Version::HTTP_11, &parts, len, close);
+        let undated = |head: Vec<u8>| {
+            let text = String::from_utf8(head).unwrap();
+            let lines: Vec<&str> = text
+                .split("\r\n")
+                .filter(|l| !l.starts_with("date: "))
+                .collect();
+            lines.join("\r\n")
+        };
+        (undated(kept), undated(built))
+    }
+
+    #[tokio::test]
+    async fn kept_heads_are_the_bytes_a_built_response_gives() {
+        let hubs = "[site]\nbase_url = \"https://tin.example.vn\"\n[websub]\nhubs = [\"https://hub.example.vn/\"]\n";
+        for (config, linked) in [("", false), (hubs, true)] {
+            let (state, resource) = serving(config);
+            for (coding, accept) in [
+                (Coding::Identity, "identity"),
+                (Coding::Gzip, "gzip"),
+                (Coding::Br, "br"),
+            ] {
+                let etag = resource.encoded(coding).unwrap().etag.clone();
+                for (method, inm, status) in [
+                    ("GET", "\"other\"", "200"),
+                    ("HEAD", "\"other\"", "200"),
+                    ("GET", etag.as_str(), "304"),
+                    ("HEAD", etag.as_str(), "304"),
+                ] {
+                    let lines = [
+                        httparse::Header {
+                            name: "Host",
+                            value: b"a",
+                        },
+                        httparse::Header {
+                            name: "Accept-Encoding",
+                            value: accept.as_bytes(),
+                        },
+                        httparse::Header {
+                            name: "If-None-Match",
+                            value: inm.as_bytes(),
+                        },
+                    ];
+                    let view = View {
+                        method,
+                        version: Version::HTTP_11,
+                        path: "/feed.rss",
+                        target_len: 9,
+                        fields: Fields::Lines(&lines),
+                    };
+                    // Twice: the block is made by the first and kept for the second.
+                    for close in [false, true] {
+                        let what = format!("{config:?} {method} {accept} {inm} close {close}");
+                        let answer = respond_to(&state, &view).await;
+                        let (kept, built) = heads(answer, "/feed.rss", close);
+                        assert_eq!(kept, built, "{what}");
+                        assert!(
+                            kept.starts_with(&format!("HTTP/1.1 {status} ")),
+                            "{what}: {kept}"
+                        );
+                        assert_eq!(
+                            kept.contains("\r\nlink: <https://hub."),
+                            linked,
+                            "{what}: {kept}"
+                        );
+                        let encoded = coding != Coding::Identity && status == "200";
+                        assert_eq!(
+                            kept.contains("content-encoding: "),
+                            encoded,
+                            "{what}: {kept}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn heads_kept_for_one_snapshot_are_not_used_for_the_next() {
+        let (state, _) = serving("[http]\ncache_max_age = 60\n");
+        let lines = [httparse::Header {
+            name: "Host",
+            value: b"a",
+        }];
+        let view = View {
+            method: "GET",
+            version: Version::HTTP_11,
+            path: "/feed.rss",
+            target_len: 9,
+            fields: Fields::Lines(&lines),
+        };
+        let (first, _) = heads(respond_to(&state, &view).await, "/feed.rss", false);
+        assert!(
+            first.contains("cache-control: public, max-age=60\r\n"),
+            "{first}"
+        );
+        // The same resource, shared with a snapshot of another config.
+        let site = state.snapshot.load_full().unwrap().site.clone();
+        let config = Arc::new(
+            crate::config::Config::from_toml("[http]\ncache_max_age = 90\n", None).unwrap(),
+        );
+        let next = crate::publish::Snapshot::new(site, config, 0);
+        state.snapshot.store(Some(Arc::new(next)));
+        let (kept, built) = heads(respond_to(&state, &view).await, "/feed.rss", false);
+        assert_eq!(kept, built);
+        assert!(
+            kept.contains("cache-control: public, max-age=90\r\n"),
+            "{kept}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_head_dated_ahead_of_the_clock_is_made_per_request_not_kept() {
+        use crate::config::Config;
+        use crate::publish::Snapshot;
+        use crate::site::{Resource, Site};
+        let ahead = SystemTime::now() + std::time::Duration::from_secs(30);
+        let resource = Arc::new(Resource::new(
+            "application/rss+xml",
+            ahead,
+            b"<rss/>".to_vec(),
+        ));
+        let mut site = Site::default();
+        site.resources
+            .insert("/feed.rss".to_owned(), resource.clone());
+        let config = Arc::new(Config::from_toml("", None).unwrap());
+        let snapshot = Arc::new(Snapshot::new(site, config, 0));
+        let generation = snapshot.generation;
+        let state = State::default();
+        state.snapshot.store(Some(snapshot));
+        let lines = [httparse::Header {
+            name: "Host",
+            value: b"a",
+        }];
+        let view = View {
+            method: "GET",
+            version: Version::HTTP_11,
+            path: "/feed.rss",
+            target_len: 9,
+            fields: Fields::Lines(&lines),
+        };
+        let (kept, built) = heads(respond_to(&state, &view).await, "/feed.rss", false);
+        assert_eq!(kept, built);
+        let sent = crate::timestamp::http_date(ahead);
+        assert!(
+            !kept.contains(&sent),
+            "{kept} sends a Last-Modified ahead of its Date"
+        );
+        let empty = resource.kept(generation, "/feed.rss", |k| {
+            k.blocks.iter().all(|b| b.get().is_none())
+        });
+        assert!(empty, "a clamped head was kept");
     }
 
     #[tokio::test]

@@ -9,6 +9,7 @@ mod fast;
 pub mod long_targets;
 pub mod negotiate;
 pub mod progress;
+pub mod request;
 pub mod request_metrics;
 mod routes;
 

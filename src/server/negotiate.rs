@@ -1,7 +1,6 @@
 //! Content coding negotiation (RFC 9110 §12.5.3) over the codings we precompute.
 
-use http::HeaderMap;
-
+use super::request::{visible_ascii, Fields};
 pub use crate::site::Coding;
 
 /// A coding the field can name, as far as we care.
@@ -30,12 +29,11 @@ enum Named {
 /// skipped, keeping the others. Written here rather than with a crate because
 /// the one we used compared case-sensitively and rejected the whole field for
 /// one bad member, and this runs on every request without allocating.
-pub fn choose(headers: &HeaderMap) -> Coding {
+pub fn choose(fields: &Fields<'_>) -> Coding {
     let mut best_of = [None::<f32>; 4];
-    for (named, q) in headers
-        .get_all(http::header::ACCEPT_ENCODING)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
+    for (named, q) in fields
+        .get_all("accept-encoding")
+        .filter_map(visible_ascii)
         .flat_map(|v| v.split(','))
         .filter_map(member)
     {
@@ -114,6 +112,7 @@ fn is_tchar(b: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::HeaderMap;
 
     fn pick(v: &str) -> Coding {
         let mut h = HeaderMap::new();
@@ -121,12 +120,19 @@ mod tests {
             http::header::ACCEPT_ENCODING,
             http::HeaderValue::from_str(v).unwrap(),
         );
-        choose(&h)
+        let lines = [httparse::Header {
+            name: "Accept-Encoding",
+            value: v.as_bytes(),
+        }];
+        let by_map = choose(&Fields::Map(&h));
+        assert_eq!(choose(&Fields::Lines(&lines)), by_map, "{v}");
+        by_map
     }
 
     #[test]
     fn cases() {
-        assert_eq!(choose(&HeaderMap::new()), Coding::Identity);
+        assert_eq!(choose(&Fields::Map(&HeaderMap::new())), Coding::Identity);
+        assert_eq!(choose(&Fields::None), Coding::Identity);
         assert_eq!(pick("gzip, deflate, br"), Coding::Br);
         assert_eq!(pick("gzip"), Coding::Gzip);
         assert_eq!(pick("gzip;q=0"), Coding::Identity);
@@ -173,6 +179,6 @@ mod tests {
             http::header::ACCEPT_ENCODING,
             http::HeaderValue::from_static("BR;q=0.6"),
         );
-        assert_eq!(choose(&h), Coding::Br);
+        assert_eq!(choose(&Fields::Map(&h)), Coding::Br);
     }
 }

@@ -8,13 +8,14 @@ use std::time::SystemTime;
 
 use bytes::Bytes;
 use http::header::{self, HeaderValue};
-use http::{HeaderMap, Method, Request, Response, StatusCode, Version};
+use http::{Request, Response, StatusCode, Version};
 use http_body_util::Full;
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::sync::Semaphore;
 
-use super::conditional::{self, Decision};
+use super::conditional::{self, Current, Decision};
 use super::negotiate;
+use super::request::{Fields, View};
 use super::State;
 use crate::index::Entry;
 use crate::publish::Snapshot;
@@ -127,11 +128,94 @@ const NOT_FOUND_CACHE_CONTROL: &str = "public, max-age=60";
 
 /// Answers one request. Every branch builds a response.
 pub async fn handle<B>(state: &State, req: &Request<B>) -> Response<Full<Bytes>> {
-    let path = req.uri().path();
-    let (response, label) = if target_len(req.uri()) > MAX_TARGET_BYTES {
+    let view = View::of(req);
+    match respond_to(state, &view).await {
+        Answer::Ready(ready) => ready.response(view.path),
+        Answer::Built(response) => response,
+    }
+}
+
+/// The answer to a request: a snapshot's resource, ready to be written from
+/// what is kept with it, or a response built for this request.
+pub(super) enum Answer {
+    /// A snapshot resource in one coding, decided (see [`Ready`]).
+    Ready(Ready),
+    /// Any other response.
+    Built(Response<Full<Bytes>>),
+}
+
+/// A resource of the current snapshot, in the coding negotiated, with the
+/// RFC 9110 §13 decision made: everything its response depends on but the
+/// path (for `Link`), the clock (`Date`, and `Last-Modified` clamped to it)
+/// and the connection. The HTTP/1 fast path writes its head from a block
+/// kept with the resource; hyper gets it as a `Response` ([`Ready::response`]).
+pub(super) struct Ready {
+    /// The snapshot it is served from: its `Cache-Control` and `Link` headers.
+    pub snapshot: Arc<Snapshot>,
+    /// The resource.
+    pub resource: Arc<Resource>,
+    /// The coding of the body sent (identity when the one negotiated is not computed).
+    pub coding: Coding,
+    /// 304 or 200.
+    pub decision: Decision,
+    /// Whether the request is a HEAD: the 200's head, no body.
+    pub head: bool,
+}
+
+impl Ready {
+    /// The body in [`Ready::coding`].
+    pub fn body(&self) -> &Body {
+        self.resource
+            .encoded(self.coding)
+            .unwrap_or(&self.resource.identity)
+    }
+
+    /// The status sent.
+    pub fn status(&self) -> StatusCode {
+        match self.decision {
+            Decision::NotModified => StatusCode::NOT_MODIFIED,
+            Decision::Full => StatusCode::OK,
+        }
+    }
+
+    /// The body bytes sent: none for a 304 or a HEAD.
+    pub fn sent(&self) -> usize {
+        match self.decision {
+            Decision::Full if !self.head => self.body().bytes.len(),
+            _ => 0,
+        }
+    }
+
+    /// The response to the request for `path` now.
+    pub fn response(&self, path: &str) -> Response<Full<Bytes>> {
+        self.response_at(path, SystemTime::now())
+    }
+
+    /// The response to the request for `path` at `now` (its `Last-Modified`
+    /// is clamped to `now`, see [`Resource::last_modified_header`]).
+    pub fn response_at(&self, path: &str, now: SystemTime) -> Response<Full<Bytes>> {
+        let r = &self.resource;
+        let rep = Representation {
+            content_type: r.content_type,
+            last_modified: r.last_modified,
+            last_modified_value: r.last_modified_header(now),
+            body: self.body(),
+            coding: self.coding.name(),
+            kept: true,
+        };
+        let mut response = build(self.decision, &rep, &self.snapshot.cache_control, self.head);
+        websub_link(&mut response, &self.snapshot, path, r.content_type);
+        response
+    }
+}
+
+/// Answers one request, seen through `req`. Every branch answers.
+pub(super) async fn respond_to(state: &State, req: &View<'_>) -> Answer {
+    let path = req.path;
+    let (answer, label) = if req.target_len > MAX_TARGET_BYTES {
         // RFC 9110 §15.5.15: 414 URI Too Long.
         let r = uncacheable(plain(StatusCode::URI_TOO_LONG, "uri too long\n"));
-        (r, "uri_too_long")
+        (Answer::Built(r), "uri_too_long")
     } else if bad_host(req) {
         let mut r = uncacheable(plain(
             StatusCode::BAD_REQUEST,
@@ -139,40 +223,50 @@ pub async fn handle<B>(state: &State, req: &Request<B>) -> Response<Full<Bytes>>
         ));
         r.headers_mut()
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
-        (r, "bad_request")
-    } else if req.method() != Method::GET && req.method() != Method::HEAD {
+        (Answer::Built(r), "bad_request")
+    } else if req.method != "GET" && req.method != "HEAD" {
         let mut r = uncacheable(plain(
             StatusCode::METHOD_NOT_ALLOWED,
             "method not allowed\n",
         ));
         r.headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
-        (r, "method_not_allowed")
+        (Answer::Built(r), "method_not_allowed")
     } else {
         let route = Route::of(state, path);
         let label = route.label(path);
-        let head = req.method() == Method::HEAD;
-        (answer(state, route, path, req.headers(), head).await, label)
+        (
+            answer(state, route, path, &req.fields, req.is_head()).await,
+            label,
+        )
     };
-    let status = response.status();
-    let sent = {
-        use hyper::body::Body as _;
-        response.body().size_hint().exact().unwrap_or(0)
+    let (status, sent) = match &answer {
+        Answer::Ready(ready) => (ready.status(), ready.sent() as u64),
+        Answer::Built(response) => {
+            use hyper::body::Body as _;
+            let sent = response.body().size_hint().exact().unwrap_or(0);
+            (response.status(), sent)
+        }
     };
     state.counters.answered(label, status, sent);
-    tracing::debug!(method = %req.method(), path, status = status.as_u16(), "request");
-    response
+    tracing::debug!(
+        method = req.method,
+        path,
+        status = status.as_u16(),
+        "request"
+    );
+    answer
 }
 
-/// The response to a GET (or, without its body, a HEAD) of `route`.
+/// The answer to a GET (or, without its body, a HEAD) of `route`.
 async fn answer(
     state: &State,
     route: Route,
     path: &str,
-    headers: &HeaderMap,
+    fields: &Fields<'_>,
     head: bool,
-) -> Response<Full<Bytes>> {
-    match route {
+) -> Answer {
+    let built = match route {
         Route::Health => {
             let snapshot = state.snapshot.load();
             let r = match snapshot.as_ref() {
@@ -185,7 +279,7 @@ async fn answer(
         Route::Starting => finish(starting(), head),
         Route::NotFound => finish(not_found(state, path), head),
         Route::Article(snapshot, entry) => {
-            article(&state.pages, snapshot, entry, headers, head).await
+            article(&state.pages, snapshot, entry, fields, head).await
         }
         Route::Sitemap(snapshot, sitemap) => {
             // Rendered like an article page, off the async threads and in turn.
@@ -203,17 +297,17 @@ async fn answer(
                     &snapshot,
                     render::sitemap::CONTENT_TYPE,
                     bytes,
-                    headers,
+                    fields,
                     head,
                 ),
                 None => finish(not_found(state, path), head),
             }
         }
         Route::OnDemand(snapshot, prepared) => {
-            on_demand(state, snapshot, prepared, headers, head).await
+            on_demand(state, snapshot, prepared, fields, head).await
         }
         Route::Resource(snapshot, resource) => {
-            let coding = negotiate::choose(headers);
+            let coding = negotiate::choose(fields);
             if resource.encoded(coding).is_none() {
                 // Not compressed yet (a snapshot just published): compress it here,
                 // off the async threads, unless the compressor thread finishes first.
@@ -224,11 +318,28 @@ async fn answer(
                 })
                 .await;
             }
-            let mut r = represent(headers, &resource, coding, &snapshot, head);
-            websub_link(&mut r, &snapshot, path, resource.content_type);
-            r
+            // Identity if the coding could not be computed.
+            let coding = match resource.encoded(coding) {
+                Some(_) => coding,
+                None => Coding::Identity,
+            };
+            let body = resource.encoded(coding).unwrap_or(&resource.identity);
+            let current = Current {
+                etag: &body.tag,
+                quoted: &body.etag,
+                last_modified: resource.last_modified,
+            };
+            let decision = conditional::decide(fields, current);
+            return Answer::Ready(Ready {
+                snapshot,
+                resource,
+                coding,
+                decision,
+                head,
+            });
         }
-    }
+    };
+    Answer::Built(built)
 }
 
 /// 503 while the first scan runs.
@@ -251,14 +362,6 @@ fn health(s: &Snapshot) -> String {
         s.site.index.entries().len(),
         s.site.index.categories().len() + 1
     )
-}
-
-/// The length of the request target as the client sent it: the path and
-/// query, and the scheme and authority of an absolute-form target.
-fn target_len(uri: &http::Uri) -> usize {
-    let scheme = uri.scheme_str().map_or(0, |s| s.len() + "://".len());
-    let authority = uri.authority().map_or(0, |a| a.as_str().len());
-    scheme + authority + uri.path_and_query().map_or(0, |p| p.as_str().len())
 }
 
 /// A response no cache may keep (RFC 9111 §5.2.2.5): a status of this moment
@@ -289,12 +392,12 @@ fn metrics_page(state: &State) -> Response<Full<Bytes>> {
 /// RFC 9112 §3.2: an HTTP/1.1 request with no Host, more than one, or one that
 /// is not `uri-host [":" port]` (RFC 9110 §7.2) gets 400. HTTP/1.0 may omit it;
 /// HTTP/2 carries `:authority` instead, which h2 checks.
-fn bad_host<B>(req: &Request<B>) -> bool {
-    let version = req.version();
+fn bad_host(req: &View<'_>) -> bool {
+    let version = req.version;
     if version != Version::HTTP_11 && version != Version::HTTP_10 {
         return false;
     }
-    let mut hosts = req.headers().get_all(header::HOST).iter();
+    let mut hosts = req.fields.get_all("host");
     match (hosts.next(), hosts.next()) {
         (None, _) => version == Version::HTTP_11,
         (Some(_), Some(_)) => true,
@@ -305,14 +408,37 @@ fn bad_host<B>(req: &Request<B>) -> bool {
 /// `uri-host [":" port]`, or empty (RFC 9112 §3.2 allows an empty Host when the
 /// target has no authority). The `http` crate parses the authority; userinfo
 /// is part of an authority but not of a Host.
-fn valid_host(host: &HeaderValue) -> bool {
-    let bytes = host.as_bytes();
+fn valid_host(bytes: &[u8]) -> bool {
+    plain_host(bytes).unwrap_or_else(|| authority_host(bytes))
+}
+
+/// [`valid_host`] by the `http` crate's `Authority` (which copies the value).
+fn authority_host(bytes: &[u8]) -> bool {
     let Ok(authority) = http::uri::Authority::try_from(bytes) else {
         return bytes.is_empty();
     };
     let port = authority.as_str().get(authority.host().len()..);
     !authority.as_str().contains('@')
         && (matches!(port, Some("" | ":")) || authority.port_u16().is_some())
+}
+
+/// The common Host forms, decided without copying the value into an
+/// `Authority`: a name or IPv4 address of letters, digits, dots and dashes
+/// (all `unreserved`, RFC 3986 §3.2.2), then a port of at most five digits or
+/// none. `None`: some other form, for the `http` crate to parse.
+fn plain_host(bytes: &[u8]) -> Option<bool> {
+    let (host, port) = match bytes.iter().position(|&b| b == b':') {
+        Some(colon) => (&bytes[..colon], &bytes[colon + 1..]),
+        None => (bytes, &b""[..]),
+    };
+    let name = |b: &u8| b.is_ascii_alphanumeric() || *b == b'.' || *b == b'-';
+    let digits = port.len() <= 5 && port.iter().all(u8::is_ascii_digit);
+    if host.is_empty() || !host.iter().all(name) || !digits {
+        return None;
+    }
+    // A port past 65535 is no port.
+    let fits = port.iter().fold(0u32, |n, &d| n * 10 + u32::from(d - b'0')) <= 65535;
+    Some(fits)
 }
 
 /// One article's page. Articles that some feed holds are in memory; older ones
@@ -328,7 +454,7 @@ async fn article(
     pages: &Semaphore,
     snapshot: Arc<Snapshot>,
     entry: Entry,
-    headers: &HeaderMap,
+    fields: &Fields<'_>,
     head: bool,
 ) -> Response<Full<Bytes>> {
     // Closed never: the semaphore lives as long as the server.
@@ -347,13 +473,13 @@ async fn article(
             &snapshot,
             "text/html; charset=utf-8",
             page,
-            &HeaderMap::new(),
+            &Fields::None,
             head,
         );
         *r.status_mut() = StatusCode::GONE;
         return r;
     }
-    rendered_now(&snapshot, "text/html; charset=utf-8", page, headers, head)
+    rendered_now(&snapshot, "text/html; charset=utf-8", page, fields, head)
 }
 
 /// A representation rendered on request from `snapshot` (an article page, a
@@ -362,7 +488,7 @@ fn rendered_now(
     snapshot: &Snapshot,
     content_type: &'static str,
     bytes: Vec<u8>,
-    headers: &HeaderMap,
+    fields: &Fields<'_>,
     head: bool,
 ) -> Response<Full<Bytes>> {
     // Not the file's mtime, which a file moved in keeps: see `Site::articles_modified`.
@@ -382,7 +508,7 @@ fn rendered_now(
         coding: None,
         kept: false,
     };
-    respond(headers, &rep, &snapshot.cache_control, head)
+    respond(fields, &rep, &snapshot.cache_control, head)
 }
 
 /// 404: a small HTML page in the site's style for what a browser asks for; a
@@ -455,10 +581,10 @@ async fn on_demand(
     state: &State,
     snapshot: Arc<Snapshot>,
     prepared: Prepared,
-    headers: &HeaderMap,
+    fields: &Fields<'_>,
     head: bool,
 ) -> Response<Full<Bytes>> {
-    let coding = negotiate::choose(headers);
+    let coding = negotiate::choose(fields);
     let lm = snapshot.site.articles_modified();
     let freshness = prepared.freshness;
     let cache_control = match freshness {
@@ -472,9 +598,14 @@ async fn on_demand(
         websub_link(r, &snapshot, path, content_type);
     };
     let tag = Body::tagged(Vec::new(), prepared.tags.etag(coding));
-    if conditional::decide(headers, &tag.tag, lm) == Decision::NotModified {
+    let current = Current {
+        etag: &tag.tag,
+        quoted: &tag.etag,
+        last_modified: lm,
+    };
+    if conditional::decide(fields, current) == Decision::NotModified {
         let rep = dated(prepared.content_type, lm, &tag, coding.name());
-        let mut r = respond(headers, &rep, &cache_control, head);
+        let mut r = respond(fields, &rep, &cache_control, head);
         hub_link(&mut r, &prepared.path, prepared.content_type);
         return r;
     }
@@ -511,7 +642,7 @@ async fn on_demand(
         None => (&resource.identity, None),
     };
     let rep = dated(resource.content_type, lm, body, name);
-    let mut r = respond(headers, &rep, &cache_control, head);
+    let mut r = respond(fields, &rep, &cache_control, head);
     hub_link(&mut r, &path, resource.content_type);
     r
 }
@@ -593,36 +724,33 @@ struct Representation<'a> {
     kept: bool,
 }
 
-/// A resource in `coding` (identity if that is not computed), conditional.
-fn represent(
-    headers: &HeaderMap,
-    r: &Resource,
-    coding: Coding,
-    snapshot: &Snapshot,
-    head: bool,
-) -> Response<Full<Bytes>> {
-    let (body, coding) = match r.encoded(coding) {
-        Some(body) => (body, coding.name()),
-        None => (&r.identity, None),
-    };
-    let rep = Representation {
-        content_type: r.content_type,
-        last_modified: r.last_modified,
-        last_modified_value: r.last_modified_header(SystemTime::now()),
-        body,
-        coding,
-        kept: true,
-    };
-    respond(headers, &rep, &snapshot.cache_control, head)
-}
-
+/// The response with `rep`, conditional on the request's `fields`.
 fn respond(
-    headers: &HeaderMap,
+    fields: &Fields<'_>,
     rep: &Representation<'_>,
     cache_control: &HeaderValue,
     head: bool,
 ) -> Response<Full<Bytes>> {
-    let decision = conditional::decide(headers, &rep.body.tag, rep.last_modified);
+    let current = Current {
+        etag: &rep.body.tag,
+        quoted: &rep.body.etag,
+        last_modified: rep.last_modified,
+    };
+    build(
+        conditional::decide(fields, current),
+        rep,
+        cache_control,
+        head,
+    )
+}
+
+/// The response with `rep` once the 304 decision is made.
+fn build(
+    decision: Decision,
+    rep: &Representation<'_>,
+    cache_control: &HeaderValue,
+    head: bool,
+) -> Response<Full<Bytes>> {
     let mut r = match decision {
         Decision::NotModified => {
             let mut r = Response::new(Full::new(Bytes::new()));
@@ -786,6 +914,39 @@ mod tests {
         assert_eq!(get(Some(sent)).await.status(), StatusCode::OK);
         let real = HeaderValue::from_str(&http_date(ahead)).unwrap();
         assert_eq!(get(Some(real)).await.status(), StatusCode::NOT_MODIFIED);
+    }
+
+    #[test]
+    fn plain_hosts_are_judged_as_the_http_crate_judges_them() {
+        let hosts = [
+            "a",
+            "127.0.0.1",
+            "127.0.0.1:8080",
+            "tin.example.vn:",
+            "a:65535",
+            "a:65536",
+            "a:99999",
+            "a:0",
+            "a:00080",
+            "-",
+            "a..b",
+            "a:1:2",
+            ":80",
+            "[::1]:80",
+            "a b",
+            "user@h",
+            "host:port",
+            "a:+1",
+            "",
+        ];
+        for host in hosts {
+            if let Some(valid) = plain_host(host.as_bytes()) {
+                assert_eq!(valid, authority_host(host.as_bytes()), "{host:?}");
+            }
+        }
+        assert_eq!(plain_host(b"127.0.0.1:8080"), Some(true));
+        assert_eq!(plain_host(b"a:65536"), Some(false));
+        assert_eq!(plain_host(b"[::1]:80"), None);
     }
 
     #[tokio::test]

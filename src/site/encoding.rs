@@ -84,6 +84,35 @@ pub struct Resource {
     /// The tags of a resource rendered on demand, derived from its inputs; `None`:
     /// every encoding's tag is a hash of its bytes.
     derived: Option<super::Derived>,
+    /// What the server derives from it for one snapshot and path (see [`Kept`]).
+    kept: KeptSlot,
+}
+
+/// How many byte blocks a [`Kept`] holds: one per coding and kind of response.
+pub const KEPT_BLOCKS: usize = 9;
+
+/// Bytes the server derives from a resource once and keeps with it (its
+/// response header blocks: see `server::fast`), valid for one snapshot
+/// generation and path. A resource an update did not touch is shared by the
+/// next snapshot, which may serve it with other headers (a reloaded config's
+/// `Cache-Control` or hubs), so a new key starts with empty blocks.
+#[derive(Debug)]
+pub struct Kept {
+    generation: u64,
+    path: Box<str>,
+    /// The blocks, each made once, by slot (the server's numbering).
+    pub blocks: [OnceLock<Box<[u8]>>; KEPT_BLOCKS],
+}
+
+/// The [`Kept`] of the snapshot that served a resource last. Swapped whole,
+/// so a reader never sees blocks of two keys; a clone starts empty.
+#[derive(Debug, Default)]
+struct KeptSlot(arc_swap::ArcSwapOption<Kept>);
+
+impl Clone for KeptSlot {
+    fn clone(&self) -> KeptSlot {
+        KeptSlot::default()
+    }
 }
 
 /// A content coding a resource is offered in.
@@ -133,7 +162,28 @@ impl Resource {
             gzip: OnceLock::new(),
             br: OnceLock::new(),
             derived: None,
+            kept: KeptSlot::default(),
         }
+    }
+
+    /// Calls `with` on what is kept for serving this resource at `path` in
+    /// the snapshot of `generation`; starts it empty if that is a new key.
+    pub fn kept<R>(&self, generation: u64, path: &str, with: impl FnOnce(&Kept) -> R) -> R {
+        let current = self.kept.0.load();
+        if let Some(kept) = current.as_ref() {
+            if kept.generation == generation && *kept.path == *path {
+                return with(kept);
+            }
+        }
+        drop(current);
+        let fresh = Arc::new(Kept {
+            generation,
+            path: path.into(),
+            blocks: Default::default(),
+        });
+        // Two requests racing here each store a valid one; the last stays.
+        self.kept.0.store(Some(fresh.clone()));
+        with(&fresh)
     }
 
     /// A resource rendered on demand whose tags, in every encoding, are

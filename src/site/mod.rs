@@ -45,7 +45,7 @@ use crate::index::{Entry, Index};
 use crate::render::sitemap::Sitemap;
 use crate::render::{self, FeedView, Format};
 
-pub use encoding::{Body, Coding, Compressor, Resource};
+pub use encoding::{Body, Coding, Compressor, Kept, Resource, KEPT_BLOCKS};
 pub use last_modified::{Validator, Validators};
 pub use on_demand::{Derived, OnDemand, Prepared};
 pub use titles::feed_title;
