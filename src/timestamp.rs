@@ -5,6 +5,7 @@
 //! (weekday, date, time, zone in any order, between separators), which is strict about coverage:
 //! a leftover word rejects the line, so body sentences that merely contain a date never parse.
 
+use std::borrow::Cow;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use chrono::{
@@ -272,9 +273,11 @@ enum Kind {
 
 /// A token with its byte span in the line (for quoting the original spelling back in warnings).
 #[derive(Debug, Clone)]
-struct Token {
+struct Token<'a> {
     kind: Kind,
-    lower: String,
+    /// The text lowercased: borrowed from the line when lowercasing leaves it
+    /// as it is (digits, symbols, lowercase words), as most tokens are.
+    lower: Cow<'a, str>,
     start: usize,
     end: usize,
 }
@@ -294,29 +297,38 @@ fn kind_of(c: char) -> Option<Kind> {
 
 /// The first token of `line` at or after byte `from`: a digit run, a letter run
 /// or a single symbol.
-fn next_token(line: &str, from: usize) -> Option<Token> {
+fn next_token(line: &str, from: usize) -> Option<Token<'_>> {
     let rest = line.get(from..)?;
     let mut chars = rest
         .char_indices()
         .filter_map(|(i, c)| Some((from + i, c, kind_of(c)?)));
     let (start, first, kind) = chars.next()?;
-    let mut token = Token {
-        kind,
-        lower: first.to_lowercase().collect(),
-        start,
-        end: start + first.len_utf8(),
-    };
+    let mut end = start + first.len_utf8();
     if kind != Kind::Sym {
         // A run: the same kind, with no space between.
         for (i, c, k) in chars {
-            if i != token.end || k != kind {
+            if i != end || k != kind {
                 break;
             }
-            token.lower.extend(c.to_lowercase());
-            token.end = i + c.len_utf8();
+            end = i + c.len_utf8();
         }
     }
-    Some(token)
+    let text = &line[start..end];
+    let unchanged = |c: char| {
+        let mut lower = c.to_lowercase();
+        lower.next() == Some(c) && lower.next().is_none()
+    };
+    let lower = if text.chars().all(unchanged) {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(text.chars().flat_map(char::to_lowercase).collect())
+    };
+    Some(Token {
+        kind,
+        lower,
+        start,
+        end,
+    })
 }
 
 /// A cursor over the tokens of one line, split as they are looked at: a line
@@ -324,7 +336,7 @@ fn next_token(line: &str, from: usize) -> Option<Token> {
 /// its other words are never lowercased.
 struct Cursor<'a> {
     line: &'a str,
-    tokens: Vec<Token>,
+    tokens: Vec<Token<'a>>,
     pos: usize,
 }
 
@@ -337,7 +349,7 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    fn peek(&mut self, ahead: usize) -> Option<&Token> {
+    fn peek(&mut self, ahead: usize) -> Option<&Token<'a>> {
         while self.tokens.len() <= self.pos + ahead {
             let from = self.tokens.last().map_or(0, |t| t.end);
             let token = next_token(self.line, from)?;
@@ -586,7 +598,7 @@ mod tests {
         let mut cur = Cursor::new(line);
         let mut all = Vec::new();
         while let Some(t) = cur.peek(0) {
-            all.push((t.kind, t.lower.clone(), t.start, t.end));
+            all.push((t.kind, t.lower.to_string(), t.start, t.end));
             cur.pos += 1;
         }
         all
