@@ -307,23 +307,51 @@ fn may_end_or_label(raw: &str) -> bool {
 const LABEL_SPAN: usize = 32;
 
 /// Whether a raw body line starts as a labelled line or an end heading may:
-/// its first character, once normalising has dropped forbidden characters and
-/// squashing the white space before it, is the first letter of one of them
-/// (each starts with an ASCII letter, compared case-insensitively; no other
-/// character lowercases or composes to an ASCII letter). Most body lines fail
-/// this at their first byte, and so cost nothing but finding their end.
+/// its first two characters, once normalising has dropped forbidden characters
+/// and squashing the white space before them, are written as one of those
+/// starts. Each starts with an ASCII letter, compared case-insensitively (no
+/// other character lowercases or composes to one), and the letter under the
+/// second (`á` of `Tác`, `ừ` of `Từ`) is compared, since decomposed text
+/// writes its marks after it. Most body lines fail this at their first byte or
+/// two (lines starting `Theo`, `Trong`, `Người` are common; they pass the
+/// first letter), and so cost nothing but finding their end.
 fn starts_like_label_or_end(raw: &str) -> bool {
-    let Some(first) = raw
+    let mut kept = raw
         .chars()
-        .find(|&c| !c.is_whitespace() && crate::text::xml_allowed(c))
-    else {
+        .filter(|&c| crate::text::xml_allowed(c))
+        .skip_while(|c| c.is_whitespace());
+    let (Some(first), Some(second)) = (kept.next(), kept.next()) else {
         return false;
     };
-    let first = first.to_ascii_lowercase();
-    [AUTHOR_LABELS, SOURCE_LABELS, TAG_LABELS, END_HEADINGS]
+    let starts = (first.to_ascii_lowercase(), base_letter(second));
+    LABEL_STARTS.contains(&starts)
+}
+
+/// The first two letters of each label and end heading (see
+/// [`starts_like_label_or_end`]), the second as [`base_letter`] gives it.
+static LABEL_STARTS: std::sync::LazyLock<Vec<(char, char)>> = std::sync::LazyLock::new(|| {
+    let mut starts: Vec<(char, char)> = [AUTHOR_LABELS, SOURCE_LABELS, TAG_LABELS, END_HEADINGS]
         .iter()
         .flat_map(|l| l.iter())
-        .any(|l| l.as_bytes().first().map(|&b| char::from(b)) == Some(first))
+        .filter_map(|l| {
+            let mut c = l.chars();
+            Some((c.next()?, base_letter(c.next()?)))
+        })
+        .collect();
+    starts.sort_unstable();
+    starts.dedup();
+    starts
+});
+
+/// The lowercase letter `c` is written on: `c` itself, or the first character
+/// of a precomposed letter's canonical decomposition (`Ừ` → `u`).
+fn base_letter(c: char) -> char {
+    let mut base = None;
+    unicode_normalization::char::decompose_canonical(c, |d| {
+        base.get_or_insert(d);
+    });
+    let base = base.unwrap_or(c);
+    base.to_lowercase().next().unwrap_or(base)
 }
 
 #[allow(
@@ -670,9 +698,11 @@ fn classify(line: &str) -> Kind {
             Kind::Content
         };
     }
-    let lower = lowercase_head(line, FURNITURE_MAX);
-    if (whole && BOILERPLATE.contains(&lower.as_str()))
-        || BOILERPLATE_PREFIXES.iter().any(|p| lower.starts_with(p))
+    let head = cut_at_boundary(line, FURNITURE_MAX);
+    if (whole && BOILERPLATE.iter().any(|b| lowercases_to(line, b)))
+        || BOILERPLATE_PREFIXES
+            .iter()
+            .any(|p| lowercase_starts_with(head, p))
         || is_related_item(line)
     {
         Kind::Boilerplate
@@ -682,16 +712,28 @@ fn classify(line: &str) -> Kind {
 }
 
 fn is_end(line: &str) -> bool {
-    line.len() <= FURNITURE_MAX && END_HEADINGS.contains(&line.to_lowercase().as_str())
+    line.len() <= FURNITURE_MAX && END_HEADINGS.iter().any(|h| lowercases_to(line, h))
 }
 
-/// The first `max` bytes of `line` (cut at a character boundary), lowercased.
-fn lowercase_head(line: &str, max: usize) -> String {
+/// The first `max` bytes of `line`, cut at a character boundary.
+fn cut_at_boundary(line: &str, max: usize) -> &str {
     let mut end = line.len().min(max);
     while !line.is_char_boundary(end) {
         end -= 1;
     }
-    line[..end].to_lowercase()
+    &line[..end]
+}
+
+/// Whether `s` lowercased is `lower`; compared as it is lowercased, with no
+/// copy made: this runs on many lines of every article, and most differ at once.
+fn lowercases_to(s: &str, lower: &str) -> bool {
+    s.chars().flat_map(char::to_lowercase).eq(lower.chars())
+}
+
+/// Whether `s` lowercased starts with `prefix` (see [`lowercases_to`]).
+fn lowercase_starts_with(s: &str, prefix: &str) -> bool {
+    let mut lowered = s.chars().flat_map(char::to_lowercase);
+    prefix.chars().all(|p| lowered.next() == Some(p))
 }
 
 /// An item of a related-news list: `Title (dd/mm/yyyy)`.
@@ -718,7 +760,7 @@ fn labelled<'l>(line: &'l str, labels: &[&str]) -> Option<&'l str> {
         .filter(|l| l.as_bytes().first() == Some(&first))
         .find_map(|label| {
             let head = line.get(..label.len())?;
-            (head.to_lowercase() == *label).then(|| line[label.len()..].trim())
+            lowercases_to(head, label).then(|| line[label.len()..].trim())
         })
 }
 
@@ -1055,10 +1097,21 @@ mod tests {
         assert!(!starts_like_label_or_end("\u{feff}Tags: x"));
         assert!(!starts_like_label_or_end("Ông Tác giả: x"));
         assert!(!starts_like_label_or_end(" \u{1} "));
+        // The second letter, composed or not, in either case.
+        assert!(starts_like_label_or_end("Ta\u{301}c gia\u{309}: x"));
+        assert!(starts_like_label_or_end("TỪ KHÓA: x"));
+        assert!(starts_like_label_or_end("Nh\u{1}ững tin mới hơn"));
+        assert!(!starts_like_label_or_end("Theo báo Nhân Dân: x"));
+        assert!(!starts_like_label_or_end("T ác giả: x"));
+        assert!(!starts_like_label_or_end("T"));
+        assert_eq!(
+            LABEL_STARTS[..],
+            [('n', 'g'), ('n', 'h'), ('t', 'a'), ('t', 'u')]
+        );
         for l in [AUTHOR_LABELS, SOURCE_LABELS, TAG_LABELS].concat() {
             assert!(l.len() <= LABEL_SPAN, "{l}");
         }
-        let far = format!("Theo {}: x", "chữ ".repeat(60));
+        let far = format!("Tác {}: x", "chữ ".repeat(60));
         assert!(!may_end_or_label(&far));
         let near = format!("TAGS  \u{a0}:{}", " chữ".repeat(60));
         assert!(may_end_or_label(&near));

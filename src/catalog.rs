@@ -232,7 +232,10 @@ impl Catalog {
     /// Lists and reads the whole store, parsing on every core.
     pub fn scan(store: &Path, cap: u64, tz: Tz) -> std::io::Result<Catalog> {
         let mut catalog = Catalog::new(store, cap, tz);
-        catalog.refresh(store, Refresh::Reconcile)?;
+        let (boundary, _) = catalog.boundary()?;
+        // Nothing is served yet, so which ids changed is not asked: a million
+        // of them would be collected only to be dropped.
+        catalog.read_whole(&boundary, store, Ids::Untracked);
         Ok(catalog)
     }
 
@@ -254,7 +257,7 @@ impl Catalog {
         let span = Span::Under(sub);
         let any_known = span.of(&self.files).next().is_some();
         if !any_known && sub == store.as_path() {
-            return Ok(self.read_whole(&boundary, &store));
+            return Ok(self.read_whole(&boundary, &store, Ids::Tracked));
         }
         let walked = self.walk_and_read(&boundary, sub, why, any_known);
         let missing = if any_known {
@@ -279,15 +282,22 @@ impl Catalog {
     /// of it, [`CHUNK`] listed files at a time (read in parallel, recorded in
     /// path order): the listing and what was read of it are in memory two
     /// chunks at a time, not for the whole store at once. One chunk is recorded
-    /// while the next is listed and read, so recording (one thread, path
-    /// lookups) does not leave the cores idle.
-    fn read_whole(&mut self, boundary: &Root, store: &Path) -> Changes {
+    /// while the next is listed and read, so recording (one thread) does not
+    /// leave the cores idle. `ids` says whether the changed ids are collected.
+    ///
+    /// No file is known, and each chunk's paths come after the last one's, so
+    /// recording looks no path up: the file map is built once at the end from
+    /// the states in listing order (paths compare component by component, and
+    /// two lookups per file were a tenth of a million-file scan).
+    fn read_whole(&mut self, boundary: &Root, store: &Path, ids: Ids) -> Changes {
         let (cap, tz) = (self.cap, self.tz);
         let pool = reading_pool();
         let mut walk = boundary.walk(store, Stats::Skip);
         let mut next_chunk = || -> Option<ReadChunk> {
             let chunk: Vec<Listed> = walk.by_ref().take(CHUNK).collect();
-            let last = chunk.last()?.path().to_owned();
+            if chunk.is_empty() {
+                return None;
+            }
             let read: Vec<Option<Read>> = chunk
                 .par_iter()
                 .map(|listed| match listed {
@@ -296,25 +306,19 @@ impl Catalog {
                 })
                 .collect();
             Some(ReadChunk {
-                last,
                 walked: chunk.into_iter().zip(read).collect(),
             })
         };
         let mut changes = Changes::default();
-        let mut after: Option<PathBuf> = None;
+        let mut states = Vec::new();
         let mut pipeline = |catalog: &mut Catalog| {
             let mut ready = next_chunk();
-            while let Some(ReadChunk { last, walked }) = ready.take() {
-                let span = Span::Between {
-                    after: after.as_deref(),
-                    through: Some(&last),
-                };
+            while let Some(ReadChunk { walked }) = ready.take() {
                 let (applied, next) = rayon::join(
-                    || catalog.apply(span, walked, Vec::new(), Gone::Forget).0,
+                    || catalog.record_fresh(walked, &mut states, ids),
                     &mut next_chunk,
                 );
                 changes.absorb(applied);
-                after = Some(last);
                 ready = next;
             }
         };
@@ -322,6 +326,53 @@ impl Catalog {
             Some(pool) => pool.install(|| pipeline(self)),
             None => pipeline(self),
         }
+        debug_assert!(
+            self.files.is_empty(),
+            "read_whole is for a catalog that knows no file"
+        );
+        // In listing order, which is path order: collecting builds the map in one pass.
+        self.files = states.into_iter().collect();
+        changes
+    }
+
+    /// Records one chunk of a whole store's first read (see
+    /// [`Catalog::read_whole`]): what [`Catalog::apply`] does for files none of
+    /// which is known, with the states pushed onto `states` in listing order
+    /// instead of being put in the file map.
+    fn record_fresh(
+        &mut self,
+        walked: Vec<(Listed, Option<Read>)>,
+        states: &mut Vec<(Arc<Path>, FileState)>,
+        ids: Ids,
+    ) -> Changes {
+        let mut changes = Changes::default();
+        let mut refused = Vec::new();
+        // In path order: the first path to claim an id keeps it.
+        for (listed, result) in walked {
+            match (listed, result) {
+                (Listed::Candidate(c), Some(result)) => {
+                    let (path, state) = self.record_new(c, result, &mut changes, ids);
+                    if let Some(e) = &state.error {
+                        self.failing += 1;
+                        refused.push((path.to_path_buf(), e.to_string()));
+                    }
+                    states.push((path, state));
+                }
+                (Listed::Candidate(_), None) => {}
+                (Listed::Rejected(r), _) => {
+                    refused.push((r.path.clone(), r.error.to_string()));
+                    self.listing_errors.insert(Arc::from(r.path), r.error);
+                }
+            }
+        }
+        refused.sort_by(|a, b| a.0.cmp(&b.0));
+        changes.transitions = refused
+            .into_iter()
+            .map(|(path, reason)| Transition {
+                path,
+                now: Standing::Rejected(reason),
+            })
+            .collect();
         changes
     }
 
@@ -602,6 +653,51 @@ impl Catalog {
         self.failing + self.listing_errors.len()
     }
 
+    /// [`Catalog::record`] for a file the catalog does not know, and so does
+    /// not serve: no lookup of its path.
+    fn record_new(
+        &mut self,
+        c: Candidate,
+        result: Read,
+        changes: &mut Changes,
+        ids: Ids,
+    ) -> (Arc<Path>, FileState) {
+        let mut state = FileState {
+            stat: Stat::default(),
+            serving: false,
+            error: None,
+        };
+        let entry = match result {
+            Ok((entry, stat)) => {
+                state.stat = stat;
+                entry
+            }
+            Err(e) => {
+                state.stat = refused_stat(&c);
+                state.error = Some(Box::new(e));
+                changes.rejected += 1;
+                return (Arc::from(c.path), state);
+            }
+        };
+        let id = c.id;
+        if let Err(e) = claim(&id, false, self.entries.contains_key(&id)) {
+            state.error = Some(Box::new(e));
+            changes.rejected += 1;
+            return (Arc::from(c.path), state);
+        }
+        changes.added += 1;
+        state.serving = true;
+        if ids == Ids::Tracked {
+            changes.ids.insert(id.clone());
+        }
+        let path = match &entry.source {
+            Some(source) => source.path.clone(),
+            None => Arc::from(c.path),
+        };
+        self.entries.insert(id, entry);
+        (path, state)
+    }
+
     /// Applies what reading `c` gave to the served entries; returns the file's
     /// path (shared with its entry) and new state.
     fn record(
@@ -614,12 +710,7 @@ impl Catalog {
         let serving = known.is_some_and(|(_, s)| s.serving);
         let stat = match &result {
             Ok((_, stat)) => *stat,
-            // Not opened, or refused before: stat it now, so an unchanged broken
-            // file is not read again by every reconciliation.
-            Err(_) => c
-                .stat
-                .or_else(|| std::fs::metadata(&c.path).ok().map(|m| Stat::of(&m)))
-                .unwrap_or_default(),
+            Err(_) => refused_stat(&c),
         };
         let mut path = known.map(|(p, _)| p.clone());
         let mut state = FileState {
@@ -659,10 +750,26 @@ impl Catalog {
     }
 }
 
+/// The (size, mtime) recorded for a file whose read failed: not opened, or
+/// refused before, it is stated now, so an unchanged broken file is not read
+/// again by every reconciliation.
+fn refused_stat(c: &Candidate) -> Stat {
+    c.stat
+        .or_else(|| std::fs::metadata(&c.path).ok().map(|m| Stat::of(&m)))
+        .unwrap_or_default()
+}
+
+/// Whether a refresh collects the ids it changed ([`Changes::ids`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ids {
+    /// Collected: what is served is updated from them.
+    Tracked,
+    /// Not collected: nothing is served yet.
+    Untracked,
+}
+
 /// One chunk of a whole store's listing, read.
 struct ReadChunk {
-    /// Its last path.
-    last: PathBuf,
     /// What was listed, with what was read of each candidate, in path order.
     walked: Vec<(Listed, Option<Read>)>,
 }

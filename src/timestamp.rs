@@ -5,6 +5,7 @@
 //! (weekday, date, time, zone in any order, between separators), which is strict about coverage:
 //! a leftover word rejects the line, so body sentences that merely contain a date never parse.
 
+use std::borrow::Cow;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use chrono::{
@@ -272,51 +273,88 @@ enum Kind {
 
 /// A token with its byte span in the line (for quoting the original spelling back in warnings).
 #[derive(Debug, Clone)]
-struct Token {
+struct Token<'a> {
     kind: Kind,
-    lower: String,
+    /// The text lowercased: borrowed from the line when lowercasing leaves it
+    /// as it is (digits, symbols, lowercase words), as most tokens are.
+    lower: Cow<'a, str>,
     start: usize,
     end: usize,
 }
 
-/// Split a line into digit runs, letter runs and single symbols; whitespace only separates.
-fn tokenize(line: &str) -> Vec<Token> {
-    let mut tokens: Vec<Token> = Vec::new();
-    for (i, c) in line.char_indices() {
-        let kind = if c.is_ascii_digit() {
-            Kind::Num
-        } else if c.is_alphabetic() {
-            Kind::Word
-        } else if c.is_whitespace() {
-            continue;
-        } else {
-            Kind::Sym
-        };
-        match tokens.last_mut() {
-            Some(t) if t.end == i && t.kind == kind && kind != Kind::Sym => {
-                t.lower.extend(c.to_lowercase());
-                t.end = i + c.len_utf8();
-            }
-            _ => tokens.push(Token {
-                kind,
-                lower: c.to_lowercase().collect(),
-                start: i,
-                end: i + c.len_utf8(),
-            }),
-        }
+/// What a character is in a token, or `None` for white space, which only separates.
+fn kind_of(c: char) -> Option<Kind> {
+    if c.is_ascii_digit() {
+        Some(Kind::Num)
+    } else if c.is_alphabetic() {
+        Some(Kind::Word)
+    } else if c.is_whitespace() {
+        None
+    } else {
+        Some(Kind::Sym)
     }
-    tokens
 }
 
-/// A cursor over the tokens of one line.
+/// The first token of `line` at or after byte `from`: a digit run, a letter run
+/// or a single symbol.
+fn next_token(line: &str, from: usize) -> Option<Token<'_>> {
+    let rest = line.get(from..)?;
+    let mut chars = rest
+        .char_indices()
+        .filter_map(|(i, c)| Some((from + i, c, kind_of(c)?)));
+    let (start, first, kind) = chars.next()?;
+    let mut end = start + first.len_utf8();
+    if kind != Kind::Sym {
+        // A run: the same kind, with no space between.
+        for (i, c, k) in chars {
+            if i != end || k != kind {
+                break;
+            }
+            end = i + c.len_utf8();
+        }
+    }
+    let text = &line[start..end];
+    let unchanged = |c: char| {
+        let mut lower = c.to_lowercase();
+        lower.next() == Some(c) && lower.next().is_none()
+    };
+    let lower = if text.chars().all(unchanged) {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(text.chars().flat_map(char::to_lowercase).collect())
+    };
+    Some(Token {
+        kind,
+        lower,
+        start,
+        end,
+    })
+}
+
+/// A cursor over the tokens of one line, split as they are looked at: a line
+/// that is not a date (a title, a sentence) fails at its first word or two, and
+/// its other words are never lowercased.
 struct Cursor<'a> {
     line: &'a str,
-    tokens: &'a [Token],
+    tokens: Vec<Token<'a>>,
     pos: usize,
 }
 
 impl<'a> Cursor<'a> {
-    fn peek(&self, ahead: usize) -> Option<&'a Token> {
+    fn new(line: &'a str) -> Cursor<'a> {
+        Cursor {
+            line,
+            tokens: Vec::new(),
+            pos: 0,
+        }
+    }
+
+    fn peek(&mut self, ahead: usize) -> Option<&Token<'a>> {
+        while self.tokens.len() <= self.pos + ahead {
+            let from = self.tokens.last().map_or(0, |t| t.end);
+            let token = next_token(self.line, from)?;
+            self.tokens.push(token);
+        }
         self.tokens.get(self.pos + ahead)
     }
 
@@ -325,19 +363,20 @@ impl<'a> Cursor<'a> {
         let t = self
             .peek(0)
             .filter(|t| t.kind == Kind::Num && (min..=max).contains(&t.lower.len()))?;
+        let n = t.lower.parse().ok();
         self.pos += 1;
-        t.lower.parse().ok()
+        n
     }
 
     /// Whether the next token follows the previous one with no space between.
-    fn glued(&self) -> bool {
-        match (
-            self.pos.checked_sub(1).and_then(|p| self.tokens.get(p)),
-            self.peek(0),
-        ) {
-            (Some(prev), Some(next)) => prev.end == next.start,
-            _ => false,
-        }
+    fn glued(&mut self) -> bool {
+        let Some(next) = self.peek(0).map(|t| t.start) else {
+            return false;
+        };
+        self.pos
+            .checked_sub(1)
+            .and_then(|p| self.tokens.get(p))
+            .is_some_and(|prev| prev.end == next)
     }
 
     /// Take the given word or symbol.
@@ -380,12 +419,7 @@ impl<'a> Cursor<'a> {
 /// any order, between separators; a date is required and a zone must come after the time.
 /// Canonical date line `Chủ nhật - 10/05/2020 15:33`; capture clock `01:36 ICT Thứ tư, 12/08/2020`.
 fn try_parse_vietnamese(line: &str, tz: Tz) -> Option<Stamp> {
-    let tokens = tokenize(line);
-    let mut cur = Cursor {
-        line,
-        tokens: &tokens,
-        pos: 0,
-    };
+    let mut cur = Cursor::new(line);
     let (mut weekday, mut date, mut time, mut offset) = (None, None, None, None);
     while cur.peek(0).is_some() {
         // Separators between parts: `Chủ nhật - 10/05/2020`, `Thứ tư, 12/08/2020`, `... | 15:33`.
@@ -558,6 +592,62 @@ mod tests {
     use super::*;
     use chrono_tz::Asia::Ho_Chi_Minh as HCM;
     use chrono_tz::Europe::Berlin;
+
+    /// The tokens a cursor gives, looked at one by one to the end of the line.
+    fn lazy_tokens(line: &str) -> Vec<(Kind, String, usize, usize)> {
+        let mut cur = Cursor::new(line);
+        let mut all = Vec::new();
+        while let Some(t) = cur.peek(0) {
+            all.push((t.kind, t.lower.to_string(), t.start, t.end));
+            cur.pos += 1;
+        }
+        all
+    }
+
+    #[test]
+    fn tokens_are_runs_of_digits_or_letters_and_single_symbols() {
+        let kinds = |line: &str| -> Vec<(Kind, String)> {
+            lazy_tokens(line)
+                .into_iter()
+                .map(|(k, l, ..)| (k, l))
+                .collect()
+        };
+        use Kind::{Num, Sym, Word};
+        let t = |k: Kind, s: &str| (k, s.to_owned());
+        assert_eq!(
+            kinds("  Thứ BẢY,ngày 09/5/2020 15h33 (GMT+7)  "),
+            [
+                t(Word, "thứ"),
+                t(Word, "bảy"),
+                t(Sym, ","),
+                t(Word, "ngày"),
+                t(Num, "09"),
+                t(Sym, "/"),
+                t(Num, "5"),
+                t(Sym, "/"),
+                t(Num, "2020"),
+                t(Num, "15"),
+                t(Word, "h"),
+                t(Num, "33"),
+                t(Sym, "("),
+                t(Word, "gmt"),
+                t(Sym, "+"),
+                t(Num, "7"),
+                t(Sym, ")"),
+            ]
+        );
+        // Decomposed marks are symbols of their own; spans are byte offsets.
+        assert_eq!(
+            lazy_tokens("Tha\u{301}ng 1"),
+            [
+                (Word, "tha".to_owned(), 0, 3),
+                (Sym, "\u{301}".to_owned(), 3, 5),
+                (Word, "ng".to_owned(), 5, 7),
+                (Num, "1".to_owned(), 8, 9),
+            ]
+        );
+        assert!(lazy_tokens(" \t ").is_empty());
+    }
 
     /// Found by fuzzing: a local mean time offset (+07:06:30 before 1906) has
     /// seconds, which RFC 3339 cannot write; the instant is written in UTC instead.

@@ -152,9 +152,12 @@ impl Watch {
 }
 
 /// The watcher in use: the platform's native one, or polling when the platform
-/// refuses more watches. Held only to keep it running; dropping it stops it.
+/// refuses more watches. Held to keep it running (dropping it stops it), and
+/// to watch folders made later.
 enum Attached {
-    Native { _running: RecommendedWatcher },
+    /// inotify (on Linux), one watch per folder (see [`watch_folders`]).
+    Native { watcher: RecommendedWatcher },
+    /// Polling: a recursive watch, which sees new folders by itself.
     Poll { _running: PollWatcher },
 }
 
@@ -381,11 +384,44 @@ impl Worker {
         if !changes_content(&event.kind) {
             return false;
         }
+        self.watch_new_folder(&event);
         let now = Instant::now();
         self.burst.first.get_or_insert(now);
         self.burst.latest = Some(now);
         self.burst.paths.extend(event.paths);
         finishes(&event.kind)
+    }
+
+    /// Watches the folder an event says was made or moved into the store, with
+    /// every folder below it, since folders are watched one by one (see
+    /// [`watch_folders`]). The watch comes before the refresh the event leads
+    /// to, which lists the folder: what was written in it before is read then,
+    /// and what is written after has its own events.
+    fn watch_new_folder(&mut self, event: &notify::Event) {
+        use notify::event::{CreateKind, EventKind, ModifyKind, RenameMode};
+        let may_be_folder = matches!(
+            event.kind,
+            EventKind::Create(CreateKind::Folder | CreateKind::Any)
+                | EventKind::Modify(ModifyKind::Name(
+                    RenameMode::To | RenameMode::Both | RenameMode::Any
+                ))
+        );
+        let Some(Attached::Native { watcher }) = &mut self.watcher else {
+            return;
+        };
+        // A rename's paths are (from, to): the last is where it is now.
+        let Some(path) = event.paths.last().filter(|_| may_be_folder) else {
+            return;
+        };
+        let folder = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir());
+        if folder && path.starts_with(&self.cfg.store) {
+            if let Err(e) = watcher.watch(path, RecursiveMode::Recursive) {
+                tracing::warn!(
+                    "cannot watch the new folder {}: {e}; the next reconciliation reads it",
+                    path.display()
+                );
+            }
+        }
     }
 
     /// Adds the events already queued behind a finishing one to the burst, so
@@ -600,9 +636,9 @@ fn attach(
     };
     if kind == Watcher::Native {
         match RecommendedWatcher::new(handler.clone(), watcher_config())
-            .and_then(|mut d| d.watch(root, RecursiveMode::Recursive).map(|()| d))
+            .and_then(|mut d| watch_folders(&mut d, root).map(|()| d))
         {
-            Ok(d) => return (Some(Attached::Native { _running: d }), watched),
+            Ok(d) => return (Some(Attached::Native { watcher: d }), watched),
             Err(e) if matches!(e.kind, notify::ErrorKind::MaxFilesWatch) => {
                 warn_watch_limit(root);
             }
@@ -629,6 +665,32 @@ fn attach(
             (None, watched)
         }
     }
+}
+
+/// Watches `root` and every folder below it, each on its own, never following
+/// a link. A recursive watch does the same, but finds the folders by stating
+/// every entry of the tree: a million calls for a million-article store, made
+/// while the first scan needs the cores. A folder's type comes with its listing
+/// here, so only folders are looked at. A folder made (or moved in) later is
+/// watched when its event arrives ([`Worker::watch_new_folder`]).
+fn watch_folders(w: &mut RecommendedWatcher, root: &std::path::Path) -> notify::Result<()> {
+    w.watch(root, RecursiveMode::NonRecursive)?;
+    let folders = walkdir::WalkDir::new(root)
+        .min_depth(1)
+        .follow_links(false)
+        .into_iter()
+        // A folder that cannot be listed is skipped, as a recursive watch skips
+        // it; the reconciliation reports what cannot be read.
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_dir());
+    for folder in folders {
+        match w.watch(folder.path(), RecursiveMode::NonRecursive) {
+            // Removed since it was listed: its parent's event says so.
+            Err(e) if matches!(e.kind, notify::ErrorKind::PathNotFound) => {}
+            other => other?,
+        }
+    }
+    Ok(())
 }
 
 /// Records a finished reconciliation, which took `elapsed` and found `changes`.

@@ -507,8 +507,24 @@ impl Root {
                 cap,
             });
         }
-        bytes.reserve(usize::try_from(meta.len()).unwrap_or(0));
-        file.take(cap + 1).read_to_end(bytes)?;
+        let len = usize::try_from(meta.len()).unwrap_or(0);
+        bytes.reserve(len);
+        // One read of the size fstat gave is nearly always the whole file, and
+        // then reading on only to be told "end of file" would cost a second
+        // call per file of a scan. Bytes appended since the fstat change the
+        // size and mtime, which brings the file back to be read again.
+        if len > 0 {
+            match rustix::io::read(&file, rustix::buffer::spare_capacity(bytes)) {
+                // Interrupted: read on below.
+                Ok(_) | Err(Errno::INTR) => {}
+                Err(e) => return Err(std::io::Error::from(e).into()),
+            }
+        }
+        if bytes.len() < len {
+            (&file)
+                .take(cap + 1 - bytes.len() as u64)
+                .read_to_end(bytes)?;
+        }
         if bytes.len() as u64 > cap {
             return Err(FileError::TooLarge {
                 size: bytes.len() as u64,
