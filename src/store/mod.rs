@@ -264,12 +264,15 @@ pub fn load_bytes(
     Ok(Loaded { parsed, stat })
 }
 
-/// The first 128 bits of the BLAKE3 hash of `bytes`.
+/// The 128-bit XXH3 hash of `bytes`: what tells a store file's new content from
+/// its old (see [`crate::index::Entry::digest`]), and an input of the tags of
+/// what is rendered on demand (which BLAKE3 hashes with the rest). A scan
+/// hashes every byte of the store, and for files of a few KB XXH3 is several
+/// times faster than a cryptographic hash. That is enough: a collision would
+/// have to be made on purpose, by whoever writes the store, which can serve
+/// anything anyway.
 pub fn digest(bytes: &[u8]) -> u128 {
-    let hash = blake3::hash(bytes);
-    let mut half = [0; 16];
-    half.copy_from_slice(&hash.as_bytes()[..16]);
-    u128::from_le_bytes(half)
+    xxhash_rust::xxh3::xxh3_128(bytes)
 }
 
 #[cfg(test)]
