@@ -15,7 +15,6 @@
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use imbl::OrdMap;
 use rayon::slice::ParallelSliceMut;
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -23,9 +22,11 @@ use std::time::SystemTime;
 use crate::article::Article;
 use crate::taxonomy::{Change, Kind, Taxonomy};
 
+mod entries;
 mod members;
 mod view;
 
+pub use entries::Entries;
 pub use members::{Members, SortKey};
 pub use view::{At, Keys, Member};
 
@@ -144,10 +145,6 @@ pub struct Category {
     /// Articles of this category and every category below it, newest first.
     pub members: Members,
 }
-
-/// Articles by id. A persistent map: cloning it is O(1), so a new index after a
-/// change shares nearly everything with the previous one.
-pub type Entries = OrdMap<String, Entry>;
 
 /// Case-folded category path prefix → the spellings seen for it, with counts.
 type Spellings = BTreeMap<Vec<String>, BTreeMap<String, usize>>;
