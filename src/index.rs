@@ -95,20 +95,20 @@ fn body_digest(a: &Article) -> u128 {
     crate::store::digest(&text)
 }
 
-/// Article number → the article, for every article in the index; `None`
-/// where a number is free. A number stands for an id in every sorted set
+/// Article number → the article's entry (shared with [`Entries`]), for every
+/// article in the index; `None` where a number is free. A number stands for an id in every sorted set
 /// (see [`Members`]): 4 bytes there instead of a shared id string. Numbers
 /// are given in id order when an index is built, and a new id takes a free
 /// number (or the next) on an update, so a number keeps its id for as long
 /// as the article is in the index.
-pub type Table = imbl::Vector<Option<Arc<Article>>>;
+pub type Table = imbl::Vector<Option<Arc<Entry>>>;
 
 /// The article numbered `n`'s id ("" for a free number, which no set holds).
 fn id_of(table: &Table, n: u32) -> &str {
     table
         .get(n as usize)
         .and_then(Option::as_deref)
-        .map_or("", |a| a.id.as_str())
+        .map_or("", |e| e.article.id.as_str())
 }
 
 /// The order of every list: newest first, ties by id.
@@ -268,7 +268,7 @@ impl Index {
     pub fn new(entries: Entries) -> Index {
         // Numbered in id order (the map's), so at build time the order of
         // numbers is the order of ids and keys sort without looking ids up.
-        let table: Table = entries.values().map(|e| Some(e.article.clone())).collect();
+        let table: Table = entries.values_shared().map(|e| Some(e.clone())).collect();
         // Work per category path, of which there are far fewer than articles.
         let mut by_path: HashMap<&[String], Vec<SortKey>> = HashMap::new();
         for (n, e) in entries.values().enumerate() {
@@ -327,17 +327,17 @@ impl Index {
         let mut unused = next.table.len();
         for id in ids {
             let old = self.entries.get(id).and_then(|e| Some((self.key(id)?, e)));
-            let new = entries.get(id);
+            let new = entries.get_shared(id);
             if let Some((key, old)) = old {
                 count(&mut next.spellings, &old.article.categories, 1, false);
                 next.remove_member(&old.article, key);
             }
-            if let Some(new) = new {
+            if let Some(new) = &new {
                 count(&mut next.spellings, &new.article.categories, 1, true);
             }
             // An id keeps its number; a new one takes a number freed by an
             // earlier change (not this one: its keys may still be in a set).
-            let n = match (&old, new) {
+            let n = match (&old, &new) {
                 (Some((key, _)), _) => key.number(),
                 (None, Some(_)) => next.free.pop().unwrap_or_else(|| {
                     unused += 1;
@@ -356,9 +356,9 @@ impl Index {
                 // New numbers past the end come in increasing order.
                 let slot = key.number() as usize;
                 if slot == next.table.len() {
-                    next.table.push_back(Some(e.article.clone()));
+                    next.table.push_back(Some(Arc::clone(e)));
                 } else {
-                    next.table.set(slot, Some(e.article.clone()));
+                    next.table.set(slot, Some(Arc::clone(e)));
                 }
             }
         }
@@ -462,14 +462,14 @@ impl Index {
         self.entries.get(id)
     }
 
-    /// The article numbered `n`.
-    pub fn article(&self, n: u32) -> Option<&Arc<Article>> {
+    /// The entry of the article numbered `n`.
+    pub fn numbered(&self, n: u32) -> Option<&Arc<Entry>> {
         self.table.get(n as usize).and_then(Option::as_ref)
     }
 
     /// The entry of the article a key stands for.
     pub fn entry(&self, key: SortKey) -> Option<&Entry> {
-        self.entries.get(&self.article(key.number())?.id)
+        self.numbered(key.number()).map(|e| &**e)
     }
 
     /// Every category by slug.

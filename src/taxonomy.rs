@@ -85,8 +85,10 @@ impl Taxonomy {
     pub fn new(kind: Kind, table: &Table) -> Taxonomy {
         let mut spellings = Spellings::new();
         let mut members: HashMap<String, Vec<Unsorted<'_>>> = HashMap::new();
-        for (n, a) in table.iter().enumerate() {
-            let Some(a) = a else { continue };
+        for (n, e) in table.iter().enumerate() {
+            let Some(a) = e.as_ref().map(|e| &e.article) else {
+                continue;
+            };
             let names = kind.names(a);
             if names.is_empty() {
                 continue;
@@ -384,6 +386,6 @@ mod tests {
         // The same 12-byte key in both terms, standing for the article `a`.
         assert_eq!(x.members.iter().collect::<Vec<_>>()[1], a);
         assert_eq!(y.members.first(), Some(a));
-        assert_eq!(index.article(a.number()).unwrap().id, "a");
+        assert_eq!(index.numbered(a.number()).unwrap().article.id, "a");
     }
 }

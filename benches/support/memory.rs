@@ -115,8 +115,8 @@ fn main() -> ExitCode {
         per(entries_b.saturating_sub(ids + fields + paths))
     );
     println!(
-        "      (an Article is {} bytes and its Arc 16 more; an Entry {} bytes, \
-         in the map's chunks)",
+        "      (an Article is {} bytes and its Arc 16 more; an Entry {} bytes and its Arc 16, \
+         shared by the map by id and the index by number)",
         std::mem::size_of::<bantin::article::Article>(),
         std::mem::size_of::<bantin::index::Entry>()
     );

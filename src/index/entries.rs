@@ -1,11 +1,12 @@
-//! Articles by id: a persistent map kept as sorted chunks of entries that
-//! snapshots share, each entry's key being its own article's id.
+//! Articles by id: a persistent map kept as sorted chunks of shared entries
+//! that snapshots share, each entry's key being its own article's id.
 //!
 //! Why not a B-tree map of `String` to entry: at a million articles its
 //! half-filled nodes (each key a second copy of the id, with its own heap
 //! string) cost some 260 bytes per article beside the 64-byte entry. Here an
-//! article costs its entry in a chunk of up to [`CHUNK`], and the id is only
-//! the article's. A change to a map whose chunks no snapshot shares (the
+//! article costs a pointer to its entry (which the index's table of article
+//! numbers shares, so a list is read without looking ids up) in a chunk of up
+//! to [`CHUNK`], and the id is only the article's. A change to a map whose chunks no snapshot shares (the
 //! catalog's, during a scan) is made in place; otherwise it copies one chunk
 //! (a few hundred `Arc` clones) and the list of chunks. Cloning the map is O(1).
 
@@ -21,12 +22,12 @@ const CHUNK: usize = 256;
 /// change shares nearly everything with the previous one.
 #[derive(Clone, Default)]
 pub struct Entries {
-    chunks: Arc<Vec<Arc<Vec<Entry>>>>,
+    chunks: Arc<Vec<Arc<Vec<Arc<Entry>>>>>,
     len: usize,
 }
 
 /// The key of an entry.
-fn id(e: &Entry) -> &str {
+fn id(e: &Arc<Entry>) -> &str {
     &e.article.id
 }
 
@@ -61,6 +62,11 @@ impl Entries {
 
     /// The entry of the article `key`.
     pub fn get(&self, key: &str) -> Option<&Entry> {
+        self.get_shared(key).map(|e| &**e)
+    }
+
+    /// The entry of the article `key`, to share.
+    pub fn get_shared(&self, key: &str) -> Option<&Arc<Entry>> {
         let (chunk, at) = self.find(key);
         self.chunks.get(chunk)?.get(at.ok()?)
     }
@@ -74,7 +80,8 @@ impl Entries {
     /// replaces.
     pub fn insert(&mut self, key: String, entry: Entry) -> Option<Entry> {
         debug_assert_eq!(key, entry.article.id, "an entry is keyed by its id");
-        let (chunk, at) = self.find(id(&entry));
+        let (chunk, at) = self.find(&entry.article.id);
+        let entry = Arc::new(entry);
         let chunks = Arc::make_mut(&mut self.chunks);
         let Some(last) = chunks.len().checked_sub(1) else {
             chunks.push(Arc::new(vec![entry]));
@@ -89,7 +96,10 @@ impl Entries {
         };
         let entries = Arc::make_mut(&mut chunks[i]);
         let old = match at {
-            Ok(at) => Some(std::mem::replace(&mut entries[at], entry)),
+            Ok(at) => Some(Arc::unwrap_or_clone(std::mem::replace(
+                &mut entries[at],
+                entry,
+            ))),
             Err(at) => {
                 // Exact growth: a chunk holds no spare capacity past what
                 // the allocator's size classes round to.
@@ -119,7 +129,7 @@ impl Entries {
             chunks.remove(chunk);
         }
         self.len -= 1;
-        Some(old)
+        Some(Arc::unwrap_or_clone(old))
     }
 
     /// A copy with `entry` in under `key`.
@@ -138,6 +148,11 @@ impl Entries {
 
     /// Every entry, in id order.
     pub fn values(&self) -> impl DoubleEndedIterator<Item = &Entry> + '_ {
+        self.values_shared().map(|e| &**e)
+    }
+
+    /// Every entry, in id order, to share.
+    pub fn values_shared(&self) -> impl DoubleEndedIterator<Item = &Arc<Entry>> + '_ {
         self.chunks.iter().flat_map(|c| c.iter())
     }
 
@@ -155,17 +170,17 @@ impl Entries {
 impl FromIterator<(String, Entry)> for Entries {
     /// The map of `(id, entry)` pairs; of two entries with one id, the later.
     fn from_iter<I: IntoIterator<Item = (String, Entry)>>(pairs: I) -> Entries {
-        let mut entries: Vec<Entry> = pairs
+        let mut entries: Vec<Arc<Entry>> = pairs
             .into_iter()
             .map(|(key, e)| {
                 debug_assert_eq!(key, e.article.id, "an entry is keyed by its id");
-                e
+                Arc::new(e)
             })
             .collect();
         // Stable, so that of equal ids the later stays last, and is kept.
         entries.sort_by(|a, b| id(a).cmp(id(b)));
-        let mut chunks: Vec<Arc<Vec<Entry>>> = Vec::new();
-        let mut chunk: Vec<Entry> = Vec::with_capacity(CHUNK);
+        let mut chunks: Vec<Arc<Vec<Arc<Entry>>>> = Vec::new();
+        let mut chunk: Vec<Arc<Entry>> = Vec::with_capacity(CHUNK);
         let mut len = 0;
         for e in entries {
             match chunk.last_mut() {

@@ -2,11 +2,9 @@
 //! of them by date or by key.
 
 use std::cmp::Ordering;
-use std::sync::Arc;
 
 use super::members::{Cursor, Members, SortKey};
-use super::{order, Index};
-use crate::article::Article;
+use super::{id_of, order, Entry, Index};
 
 /// A place in a list (which runs newest first), to start or end a range at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,19 +21,24 @@ pub enum At {
     After(SortKey),
 }
 
-/// One article of a list: its key and the article.
+/// One article of a list: its key, and its entry looked up when asked for
+/// (a list read by date alone needs none).
 #[derive(Debug, Clone, Copy)]
 pub struct Member<'a> {
     /// Where it stands.
     pub key: SortKey,
-    /// The (lean) article.
-    pub article: &'a Arc<Article>,
+    index: &'a Index,
 }
 
 impl<'a> Member<'a> {
-    /// The article's id.
+    /// The article's entry.
+    pub fn entry(&self) -> Option<&'a Entry> {
+        self.index.entry(self.key)
+    }
+
+    /// The article's id ("" if its number were free, which a member's is not).
     pub fn id(&self) -> &'a str {
-        &self.article.id
+        id_of(&self.index.table, self.key.number())
     }
 
     /// When it was published, in UTC seconds.
@@ -68,13 +71,13 @@ impl<'a> Keys<'a> {
 
     /// The newest article.
     pub fn first(&self) -> Option<Member<'a>> {
-        self.set.first().and_then(|k| self.member(k))
+        self.set.first().map(|k| self.member(k))
     }
 
     /// Every article, newest first.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = Member<'a>> + 'a {
         let this = *self;
-        self.set.iter().filter_map(move |k| this.member(k))
+        self.set.iter().map(move |k| this.member(k))
     }
 
     /// The articles from `from` up to `to`, newest first.
@@ -82,7 +85,7 @@ impl<'a> Keys<'a> {
         let this = *self;
         self.set
             .between(self.cursor(from), self.cursor(to))
-            .filter_map(move |k| this.member(k))
+            .map(move |k| this.member(k))
     }
 
     /// The order of the list: newest first, ties by id.
@@ -100,10 +103,10 @@ impl<'a> Keys<'a> {
         }
     }
 
-    fn member(&self, key: SortKey) -> Option<Member<'a>> {
-        // Every key's number is in the table (a number is freed only when
-        // its article has left every set).
-        let article = self.index.article(key.number())?;
-        Some(Member { key, article })
+    fn member(&self, key: SortKey) -> Member<'a> {
+        Member {
+            key,
+            index: self.index,
+        }
     }
 }
