@@ -3,19 +3,18 @@
 //!
 //! This is the selection behind the archived feeds of RFC 5005 §4 and any other
 //! month-by-month view (HTML month pages). It works on the sorted keys the
-//! [`Index`] keeps per feed (newest first, see [`SortKey`]) with range queries
+//! [`Index`] keeps per feed (newest first, see [`crate::index::SortKey`]) with range queries
 //! whose bounds are the months' first instants, so listing a feed's months
 //! costs O(months · log n) and one month's articles O(log n + its articles),
 //! never a scan of the whole feed.
 
-use std::cmp::Reverse;
 use std::fmt;
 use std::str::FromStr;
 
 use chrono::{Datelike, NaiveDate, TimeZone};
 use chrono_tz::Tz;
 
-use crate::index::{Entry, Index, SortKey};
+use crate::index::{At, Entry, Index};
 
 /// A calendar month, `YYYY-MM`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -111,23 +110,18 @@ impl Month {
     }
 }
 
-/// The first sort key of a feed at or before the instant `ts` (keys run newest first).
-fn at_or_before(ts: i64) -> SortKey {
-    (Reverse(ts), std::sync::Arc::from(""))
-}
-
 /// The months the feed `slug` (`None`: all articles) has articles in, newest
 /// first; `None` for an unknown category.
 pub fn months(index: &Index, slug: Option<&str>, tz: Tz) -> Option<Vec<Month>> {
     let keys = index.keys(slug)?;
     let mut out = Vec::new();
-    let mut next = keys.get_min();
-    while let Some((Reverse(ts), _)) = next {
-        let month = Month::of(*ts, tz);
+    let mut next = keys.first();
+    while let Some(m) = next {
+        let month = Month::of(m.published(), tz);
         out.push(month);
         // The newest article before this month's first instant.
         let before = month.start(tz).saturating_sub(1);
-        next = keys.range(at_or_before(before)..).next();
+        next = keys.range(At::Published(before), At::End).next();
     }
     Some(out)
 }
@@ -148,20 +142,20 @@ pub fn month(index: &Index, slug: Option<&str>, month: Month, tz: Tz) -> (Vec<En
     let Some(keys) = index.keys(slug) else {
         return (Vec::new(), Neighbours::default());
     };
-    let newest = at_or_before(month.next().start(tz).saturating_sub(1));
-    let past = at_or_before(month.start(tz).saturating_sub(1));
+    let newest = At::Published(month.next().start(tz).saturating_sub(1));
+    let past = At::Published(month.start(tz).saturating_sub(1));
     let entries = keys
-        .range(newest.clone()..past.clone())
-        .filter_map(|(_, id)| index.get(id).cloned())
+        .range(newest, past)
+        .filter_map(|m| index.entry(m.key).cloned())
         .collect();
     let older = keys
-        .range(past..)
+        .range(past, At::End)
         .next()
-        .map(|(Reverse(ts), _)| Month::of(*ts, tz));
+        .map(|m| Month::of(m.published(), tz));
     let newer = keys
-        .range(..newest)
+        .range(At::Start, newest)
         .next_back()
-        .map(|(Reverse(ts), _)| Month::of(*ts, tz));
+        .map(|m| Month::of(m.published(), tz));
     (entries, Neighbours { older, newer })
 }
 

@@ -12,17 +12,23 @@
 //! sorted, the first keeps the slug, the next get `-2`, `-3`, … A name with no
 //! letters or digits at all gets the slug `muc`.
 
-use std::cmp::Reverse;
+use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::ops::Bound;
 
-use imbl::{OrdMap, OrdSet};
 use rayon::slice::ParallelSliceMut;
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::article::Article;
-use crate::taxonomy::{Kind, Taxonomy};
+use crate::taxonomy::{Change, Kind, Taxonomy};
+
+mod entries;
+mod members;
+mod view;
+
+pub use entries::Entries;
+pub use members::{Members, SortKey};
+pub use view::{At, Keys, Member};
 
 /// One article in the index, with the file facts served in HTTP validators.
 ///
@@ -89,12 +95,38 @@ fn body_digest(a: &Article) -> u128 {
     crate::store::digest(&text)
 }
 
-/// The order of feed items: newest first, ties by id. The id is shared by
-/// every set an article is in (all articles, its category and each ancestor).
-pub type SortKey = (Reverse<i64>, Arc<str>);
+/// Article number → the article's entry (shared with [`Entries`]), for every
+/// article in the index; `None` where a number is free. A number stands for an id in every sorted set
+/// (see [`Members`]): 4 bytes there instead of a shared id string. Numbers
+/// are given in id order when an index is built, and a new id takes a free
+/// number (or the next) on an update, so a number keeps its id for as long
+/// as the article is in the index.
+pub type Table = imbl::Vector<Option<Arc<Entry>>>;
 
-fn sort_key(a: &Article) -> SortKey {
-    (Reverse(a.published.timestamp()), Arc::from(a.id.as_str()))
+/// The article numbered `n`'s id ("" for a free number, which no set holds).
+fn id_of(table: &Table, n: u32) -> &str {
+    table
+        .get(n as usize)
+        .and_then(Option::as_deref)
+        .map_or("", |e| e.article.id.as_str())
+}
+
+/// The order of every list: newest first, ties by id.
+pub(crate) fn order(table: &Table, a: SortKey, b: SortKey) -> Ordering {
+    b.published().cmp(&a.published()).then_with(|| {
+        if a.number() == b.number() {
+            Ordering::Equal
+        } else {
+            id_of(table, a.number()).cmp(id_of(table, b.number()))
+        }
+    })
+}
+
+/// Where `key` stands against an article published at `published` with id `id`.
+fn order_to(table: &Table, key: SortKey, published: i64, id: &str) -> Ordering {
+    published
+        .cmp(&key.published())
+        .then_with(|| id_of(table, key.number()).cmp(id))
 }
 
 /// A node of the category tree.
@@ -111,12 +143,8 @@ pub struct Category {
     /// Child slugs, sorted.
     pub children: Vec<String>,
     /// Articles of this category and every category below it, newest first.
-    pub members: OrdSet<SortKey>,
+    pub members: Members,
 }
-
-/// Articles by id. A persistent map: cloning it is O(1), so a new index after a
-/// change shares nearly everything with the previous one.
-pub type Entries = OrdMap<String, Entry>;
 
 /// Case-folded category path prefix → the spellings seen for it, with counts.
 type Spellings = BTreeMap<Vec<String>, BTreeMap<String, usize>>;
@@ -125,7 +153,11 @@ type Spellings = BTreeMap<Vec<String>, BTreeMap<String, usize>>;
 #[derive(Debug, Clone, Default)]
 pub struct Index {
     entries: Entries,
-    all: OrdSet<SortKey>,
+    /// Article number → article.
+    table: Table,
+    /// Numbers no article holds, to be given again.
+    free: Vec<u32>,
+    all: Members,
     categories: BTreeMap<String, Category>,
     /// Case-folded path prefix → slug.
     slug_of: BTreeMap<Vec<String>, String>,
@@ -221,7 +253,7 @@ fn structure(spellings: &Spellings) -> (BTreeMap<Vec<String>, String>, BTreeMap<
                 path,
                 parent,
                 children: Vec::new(),
-                members: OrdSet::new(),
+                members: Members::default(),
             },
         );
     }
@@ -234,10 +266,16 @@ fn structure(spellings: &Spellings) -> (BTreeMap<Vec<String>, String>, BTreeMap<
 impl Index {
     /// Builds the index of `entries` (keyed by article id).
     pub fn new(entries: Entries) -> Index {
+        // Numbered in id order (the map's), so at build time the order of
+        // numbers is the order of ids and keys sort without looking ids up.
+        let table: Table = entries.values_shared().map(|e| Some(e.clone())).collect();
         // Work per category path, of which there are far fewer than articles.
-        let mut by_path: HashMap<&[String], Vec<&Entry>> = HashMap::new();
-        for e in entries.values() {
-            by_path.entry(&e.article.categories).or_default().push(e);
+        let mut by_path: HashMap<&[String], Vec<SortKey>> = HashMap::new();
+        for (n, e) in entries.values().enumerate() {
+            by_path
+                .entry(&e.article.categories)
+                .or_default()
+                .push(SortKey::new(e.article.published.timestamp(), number(n)));
         }
         let mut spellings = Spellings::new();
         for (cats, group) in &by_path {
@@ -251,28 +289,24 @@ impl Index {
             let slugs: Vec<&str> = (1..=folded.len())
                 .filter_map(|depth| slug_of.get(&folded[..depth]).map(String::as_str))
                 .collect();
-            for e in group {
-                let key = sort_key(&e.article);
-                for slug in &slugs {
-                    members.entry(slug).or_default().push(key.clone());
-                }
-                all.push(key);
+            for slug in &slugs {
+                members.entry(slug).or_default().extend_from_slice(group);
             }
+            all.extend_from_slice(group);
         }
-        // Sorted first, the persistent sets are built by appending at their
-        // right edge: at a million articles, several times faster than
-        // inserting in a hash map's order.
-        for (slug, mut keys) in members {
+        drop(by_path);
+        for (slug, keys) in members {
             if let Some(c) = categories.get_mut(slug) {
-                keys.par_sort_unstable();
-                c.members = keys.into_iter().collect();
+                c.members = sorted_by_number(keys);
             }
         }
-        all.par_sort_unstable();
+        let all = sorted_by_number(all);
         Index {
-            tags: Taxonomy::new(Kind::Tag, &entries),
-            authors: Taxonomy::new(Kind::Author, &entries),
-            all: all.into_iter().collect(),
+            tags: Taxonomy::new(Kind::Tag, &table),
+            authors: Taxonomy::new(Kind::Author, &table),
+            all,
+            table,
+            free: Vec::new(),
             categories,
             slug_of,
             spellings,
@@ -288,13 +322,44 @@ impl Index {
     /// would give, without building a second index of the whole store.
     pub fn updated(&self, entries: Entries, ids: &BTreeSet<String>) -> Index {
         let mut next = self.clone();
+        let mut changes = Vec::with_capacity(ids.len());
+        let mut freed = Vec::new();
+        let mut unused = next.table.len();
         for id in ids {
-            if let Some(old) = self.entries.get(id) {
+            let old = self.entries.get(id).and_then(|e| Some((self.key(id)?, e)));
+            let new = entries.get_shared(id);
+            if let Some((key, old)) = old {
                 count(&mut next.spellings, &old.article.categories, 1, false);
-                next.remove_member(old);
+                next.remove_member(&old.article, key);
             }
-            if let Some(new) = entries.get(id) {
+            if let Some(new) = &new {
                 count(&mut next.spellings, &new.article.categories, 1, true);
+            }
+            // An id keeps its number; a new one takes a number freed by an
+            // earlier change (not this one: its keys may still be in a set).
+            let n = match (&old, &new) {
+                (Some((key, _)), _) => key.number(),
+                (None, Some(_)) => next.free.pop().unwrap_or_else(|| {
+                    unused += 1;
+                    number(unused - 1)
+                }),
+                (None, None) => continue,
+            };
+            if new.is_none() {
+                freed.push(n);
+            }
+            let new = new.map(|e| (SortKey::new(e.article.published.timestamp(), n), e));
+            changes.push((old, new));
+        }
+        for (_, new) in &changes {
+            if let Some((key, e)) = new {
+                // New numbers past the end come in increasing order.
+                let slot = key.number() as usize;
+                if slot == next.table.len() {
+                    next.table.push_back(Some(Arc::clone(e)));
+                } else {
+                    next.table.set(slot, Some(Arc::clone(e)));
+                }
             }
         }
         let (slug_of, categories) = structure(&next.spellings);
@@ -308,15 +373,30 @@ impl Index {
         if !same_tree {
             next.carry_members(slug_of, categories);
         }
-        for id in ids {
-            if let Some(new) = entries.get(id) {
-                next.add_member(new);
+        for (_, new) in &changes {
+            if let Some((key, e)) = new {
+                next.add_member(&e.article, *key);
             }
         }
-        next.tags = self.tags.updated(Kind::Tag, &self.entries, &entries, ids);
-        next.authors = self
-            .authors
-            .updated(Kind::Author, &self.entries, &entries, ids);
+        let articles: Vec<Change> = changes
+            .iter()
+            .map(|(old, new)| Change {
+                before: old.map(|(k, e)| (k, &*e.article)),
+                after: new.map(|(k, e)| (k, &*e.article)),
+            })
+            .collect();
+        // The taxonomies look ids up in the table while the numbers of the
+        // articles taken away are still in it (a number keeps its id), and
+        // are built again from the table without them when terms come or go.
+        let tags = self.tags.updated(Kind::Tag, &articles, &next.table);
+        let authors = self.authors.updated(Kind::Author, &articles, &next.table);
+        drop(articles);
+        for n in freed {
+            next.table.set(n as usize, None);
+            next.free.push(n);
+        }
+        next.tags = tags.unwrap_or_else(|| Taxonomy::new(Kind::Tag, &next.table));
+        next.authors = authors.unwrap_or_else(|| Taxonomy::new(Kind::Author, &next.table));
         next.entries = entries;
         next
     }
@@ -340,20 +420,22 @@ impl Index {
         self.categories = categories;
     }
 
-    fn add_member(&mut self, e: &Entry) {
-        let key = sort_key(&e.article);
-        self.with_categories_of(&e.article, |c| {
-            c.members.insert(key.clone());
+    fn add_member(&mut self, a: &Article, key: SortKey) {
+        let table = self.table.clone();
+        let by = |x, y| order(&table, x, y);
+        self.with_categories_of(a, |c| {
+            c.members.insert(key, by);
         });
-        self.all.insert(key);
+        self.all.insert(key, by);
     }
 
-    fn remove_member(&mut self, e: &Entry) {
-        let key = sort_key(&e.article);
-        self.with_categories_of(&e.article, |c| {
-            c.members.remove(&key);
+    fn remove_member(&mut self, a: &Article, key: SortKey) {
+        let table = self.table.clone();
+        let by = |x, y| order(&table, x, y);
+        self.with_categories_of(a, |c| {
+            c.members.remove(key, by);
         });
-        self.all.remove(&key);
+        self.all.remove(key, by);
     }
 
     /// Calls `f` on the category of `a` and each of its ancestors.
@@ -380,6 +462,16 @@ impl Index {
         self.entries.get(id)
     }
 
+    /// The entry of the article numbered `n`.
+    pub fn numbered(&self, n: u32) -> Option<&Arc<Entry>> {
+        self.table.get(n as usize).and_then(Option::as_ref)
+    }
+
+    /// The entry of the article a key stands for.
+    pub fn entry(&self, key: SortKey) -> Option<&Entry> {
+        self.numbered(key.number()).map(|e| &**e)
+    }
+
     /// Every category by slug.
     pub fn categories(&self) -> &BTreeMap<String, Category> {
         &self.categories
@@ -397,7 +489,14 @@ impl Index {
 
     /// The sort key of an article: where it stands in every list it is in.
     pub fn key(&self, id: &str) -> Option<SortKey> {
-        self.entries.get(id).map(|e| sort_key(&e.article))
+        // Every article is in the all-articles set, which gives its number.
+        let published = self.entries.get(id)?.article.published.timestamp();
+        let place = self
+            .all
+            .cursor(|k| order_to(&self.table, k, published, id) == Ordering::Less);
+        self.all
+            .at(place)
+            .filter(|k| order_to(&self.table, *k, published, id) == Ordering::Equal)
     }
 
     /// The slugs of the categories an article belongs to, leaf and ancestors.
@@ -411,13 +510,18 @@ impl Index {
         out
     }
 
-    /// The sort keys of a category's articles (`None`: of all), newest first;
+    /// The keys of a category's articles (`None`: of all), newest first;
     /// `None` for an unknown category.
-    pub fn keys(&self, slug: Option<&str>) -> Option<&OrdSet<SortKey>> {
+    pub fn keys(&self, slug: Option<&str>) -> Option<Keys<'_>> {
         match slug {
-            None => Some(&self.all),
-            Some(s) => self.categories.get(s).map(|c| &c.members),
+            None => Some(self.members(&self.all)),
+            Some(s) => self.categories.get(s).map(|c| self.members(&c.members)),
         }
+    }
+
+    /// A set of this index's (a category's, a tag's) read with its articles.
+    pub fn members<'a>(&'a self, set: &'a Members) -> Keys<'a> {
+        Keys::new(self, set)
     }
 
     /// The newest `n` articles of a category (`None`: of all), newest first, ties by id.
@@ -427,7 +531,7 @@ impl Index {
         };
         keys.iter()
             .take(n)
-            .filter_map(|(_, id)| self.entries.get(&**id).cloned())
+            .filter_map(|m| self.entry(m.key).cloned())
             .collect()
     }
 
@@ -447,27 +551,24 @@ impl Index {
         term.members
             .iter()
             .take(n)
-            .filter_map(|(_, id)| self.entries.get(&**id).cloned())
+            .filter_map(|k| self.entry(k).cloned())
             .collect()
     }
 
     /// The articles filed just before and just after `id` in its own category
     /// (its breadcrumb's leaf), as `(older, newer)`.
     pub fn around(&self, id: &str) -> (Option<&Entry>, Option<&Entry>) {
-        let (Some(slug), Some(e)) = (self.category_of(id), self.entries.get(id)) else {
+        let (Some(slug), Some(key)) = (self.category_of(id), self.key(id)) else {
             return (None, None);
         };
         let Some(cat) = self.categories.get(slug) else {
             return (None, None);
         };
-        let key = sort_key(&e.article);
+        let keys = self.members(&cat.members);
         // Keys run newest first: after `key` is older, before it newer.
-        let older = cat
-            .members
-            .range::<_, SortKey>((Bound::Excluded(&key), Bound::Unbounded))
-            .next();
-        let newer = cat.members.range::<_, SortKey>(..&key).next_back();
-        let get = |k: Option<&SortKey>| k.and_then(|(_, id)| self.entries.get(&**id));
+        let older = keys.range(At::After(key), At::End).next();
+        let newer = keys.range(At::Start, At::Key(key)).next_back();
+        let get = |m: Option<Member<'_>>| m.and_then(|m| self.entry(m.key));
         (get(older), get(newer))
     }
 
@@ -475,6 +576,18 @@ impl Index {
     pub fn roots(&self) -> impl Iterator<Item = &Category> {
         self.categories.values().filter(|c| c.parent.is_none())
     }
+}
+
+/// Position `n` in the id order of a new index, as an article number.
+fn number(n: usize) -> u32 {
+    u32::try_from(n).expect("fewer than 4 billion articles, as memory allows")
+}
+
+/// The set of `keys` numbered in id order (as [`Index::new`] numbers them), so
+/// that `(newest first, number)` is the order of the lists.
+fn sorted_by_number(mut keys: Vec<SortKey>) -> Members {
+    keys.par_sort_unstable_by_key(|k| (Reverse(k.published()), k.number()));
+    Members::from_sorted(keys)
 }
 
 #[cfg(test)]
@@ -619,6 +732,43 @@ mod tests {
                 "{changed:?}"
             );
         }
+    }
+
+    #[test]
+    fn numbers_freed_and_given_again_keep_the_id_order() {
+        // Ties in time everywhere, so the order rests on ids alone.
+        let base = Entries::from_iter([
+            entry("b", &["Tin"], 1),
+            entry("d", &["Tin", "Con"], 1),
+            entry("f", &["Tin"], 1),
+        ]);
+        let one = base.without("b").without("f");
+        let gone: BTreeSet<String> = ["b", "f"].map(String::from).into();
+        let idx = Index::new(base).updated(one.clone(), &gone);
+        // "a" and "z" take the numbers "b" and "f" had, in either order.
+        let two = one
+            .update("a".into(), entry("a", &["Tin", "Con"], 1).1)
+            .update("z".into(), entry("z", &["Tin"], 1).1)
+            .update("e".into(), entry("e", &["Tin"], 1).1);
+        let added: BTreeSet<String> = ["a", "z", "e"].map(String::from).into();
+        let idx = idx.updated(two.clone(), &added);
+        assert_eq!(view(&idx), view(&Index::new(two.clone())));
+        assert_eq!(ids(idx.select(None, 9)), ["a", "d", "e", "z"]);
+        let numbers: BTreeSet<u32> = ["a", "d", "e", "z"]
+            .iter()
+            .map(|id| idx.key(id).unwrap().number())
+            .collect();
+        assert_eq!(
+            numbers,
+            BTreeSet::from([0, 1, 2, 3]),
+            "freed numbers are reused"
+        );
+        // And an edit that moves one in time keeps its number.
+        let three = two.update("z".into(), entry("z", &["Tin"], 0).1);
+        let before = idx.key("z").unwrap().number();
+        let idx = idx.updated(three.clone(), &BTreeSet::from(["z".to_string()]));
+        assert_eq!(idx.key("z").unwrap().number(), before);
+        assert_eq!(view(&idx), view(&Index::new(three)));
     }
 
     #[test]

@@ -8,21 +8,24 @@
 //! terms: the lowercased names are sorted, the first keeps the slug and the next
 //! get `-2`, `-3`, …, so the same store always gives the same slugs.
 //!
-//! A term's members are `(newest first, id)` keys whose id is an `Arc<str>`
-//! shared by every term of one article, so tens of thousands of terms at 100k
-//! articles cost one id per article rather than one per membership.
+//! A term's members are the index's keys (a date and an article number, see
+//! [`crate::index::Members`]), so tens of thousands of terms at 100k articles
+//! cost 12 bytes a membership and no id strings.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
-
-use imbl::OrdSet;
 
 use crate::article::Article;
-use crate::index::{slugify, Entries};
+use crate::index::{order, slugify, Members, SortKey, Table};
 
-/// The order of a term's articles: newest first, ties by id.
-pub type MemberKey = (Reverse<i64>, Arc<str>);
+/// One article changed (added, edited or taken away), with its key before and after.
+#[derive(Debug, Clone, Copy)]
+pub struct Change<'a> {
+    /// The article before, if it was in the index.
+    pub before: Option<(SortKey, &'a Article)>,
+    /// The article after, if it is in the index.
+    pub after: Option<(SortKey, &'a Article)>,
+}
 
 /// Which taxonomy: tags or authors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -58,9 +61,12 @@ pub struct Term {
     pub slug: String,
     /// The display name.
     pub name: String,
-    /// Its articles, newest first.
-    pub members: OrdSet<MemberKey>,
+    /// Its articles, newest first (read them through [`crate::index::Index::members`]).
+    pub members: Members,
 }
+
+/// A member before its term is sorted: newest first, ties by id, then its number.
+type Unsorted<'a> = (Reverse<i64>, &'a str, u32);
 
 /// Lowercased name → spelling → how many articles use it.
 type Spellings = BTreeMap<String, BTreeMap<String, usize>>;
@@ -75,27 +81,30 @@ pub struct Taxonomy {
 }
 
 impl Taxonomy {
-    /// The terms of `kind` that `entries` carry.
-    pub fn new(kind: Kind, entries: &Entries) -> Taxonomy {
+    /// The terms of `kind` that the articles of `table` carry.
+    pub fn new(kind: Kind, table: &Table) -> Taxonomy {
         let mut spellings = Spellings::new();
-        let mut members: HashMap<String, Vec<MemberKey>> = HashMap::new();
-        for e in entries.values() {
-            let a = &e.article;
+        let mut members: HashMap<String, Vec<Unsorted<'_>>> = HashMap::new();
+        for (n, e) in table.iter().enumerate() {
+            let Some(a) = e.as_ref().map(|e| &e.article) else {
+                continue;
+            };
             let names = kind.names(a);
             if names.is_empty() {
                 continue;
             }
-            let id: Arc<str> = Arc::from(a.id.as_str());
+            let n = u32::try_from(n).expect("a table of fewer than 4 billion numbers");
             for name in names {
                 let folded = fold(name);
                 if folded.is_empty() {
                     continue;
                 }
                 vote(&mut spellings, &folded, name, Vote::For);
-                members
-                    .entry(folded)
-                    .or_default()
-                    .push((Reverse(a.published.timestamp()), id.clone()));
+                members.entry(folded).or_default().push((
+                    Reverse(a.published.timestamp()),
+                    a.id.as_str(),
+                    n,
+                ));
             }
         }
         let mut terms = BTreeMap::new();
@@ -110,13 +119,19 @@ impl Taxonomy {
                 slug = format!("{base}-{n}");
                 n += 1;
             }
-            let keys = members.remove(folded).unwrap_or_default();
+            let mut keys = members.remove(folded).unwrap_or_default();
+            // Newest first, ties by id: the order of every list.
+            keys.sort_unstable();
+            let keys = keys
+                .into_iter()
+                .map(|(Reverse(t), _, n)| SortKey::new(t, n))
+                .collect();
             terms.insert(
                 slug.clone(),
                 Term {
                     slug: slug.clone(),
                     name,
-                    members: keys.into_iter().collect(),
+                    members: Members::from_sorted(keys),
                 },
             );
             slug_of.insert(folded.clone(), slug);
@@ -128,52 +143,40 @@ impl Taxonomy {
         }
     }
 
-    /// The taxonomy of `entries`, which differ from `before` (what `self` was
-    /// built from) only at `ids`. Members and names change in place; when a
-    /// term appears or disappears (which may move other terms' suffixes) the
-    /// whole taxonomy is built again, so the result is always what
-    /// [`Taxonomy::new`] would give.
-    pub fn updated(
-        &self,
-        kind: Kind,
-        before: &Entries,
-        entries: &Entries,
-        ids: &std::collections::BTreeSet<String>,
-    ) -> Taxonomy {
+    /// The taxonomy after `changes`, whose numbers `table` holds (the numbers
+    /// of articles taken away too). Members and names change in place; when a
+    /// term appears or disappears (which may move other terms' suffixes) or
+    /// another spelling wins, `None`: the whole taxonomy is to be built again
+    /// with [`Taxonomy::new`], so the result is always what that would give.
+    pub fn updated(&self, kind: Kind, changes: &[Change<'_>], table: &Table) -> Option<Taxonomy> {
         let mut next = self.clone();
         let mut touched = Vec::new();
-        for id in ids {
-            for (side, vote_is) in [(before, Vote::Against), (entries, Vote::For)] {
-                let Some(e) = side.get(id) else { continue };
-                let a = &e.article;
-                let key: MemberKey = (Reverse(a.published.timestamp()), Arc::from(a.id.as_str()));
+        let by = |a, b| order(table, a, b);
+        for change in changes {
+            for (side, vote_is) in [(change.before, Vote::Against), (change.after, Vote::For)] {
+                let Some((key, a)) = side else { continue };
                 for name in kind.names(a) {
                     let folded = fold(name);
                     if folded.is_empty() {
                         continue;
                     }
                     vote(&mut next.spellings, &folded, name, vote_is);
-                    let Some(term) = next
+                    // A new term: slugs may move.
+                    let term = next
                         .slug_of
                         .get(&folded)
-                        .and_then(|slug| next.terms.get_mut(slug))
-                    else {
-                        // A new term: slugs may move.
-                        return Taxonomy::new(kind, entries);
-                    };
+                        .and_then(|slug| next.terms.get_mut(slug))?;
                     match vote_is {
-                        Vote::For => term.members.insert(key.clone()),
-                        Vote::Against => term.members.remove(&key),
+                        Vote::For => term.members.insert(key, by),
+                        Vote::Against => term.members.remove(key, by),
                     };
                     touched.push(folded);
                 }
             }
         }
         for folded in touched {
-            let Some(counts) = next.spellings.get(&folded) else {
-                // A term has no articles left: slugs may move.
-                return Taxonomy::new(kind, entries);
-            };
+            // A term has no articles left: slugs may move.
+            let counts = next.spellings.get(&folded)?;
             let name = display(counts);
             if let Some(term) = next
                 .slug_of
@@ -182,11 +185,11 @@ impl Taxonomy {
             {
                 if term.name != name {
                     // Another spelling won: its slug may differ.
-                    return Taxonomy::new(kind, entries);
+                    return None;
                 }
             }
         }
-        next
+        Some(next)
     }
 
     /// Every term, by slug.
@@ -257,9 +260,10 @@ fn fold(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::index::Entry;
+    use crate::index::{Entries, Entry, Index};
     use chrono::TimeZone;
     use chrono_tz::Asia::Ho_Chi_Minh;
+    use std::sync::Arc;
 
     fn entry(id: &str, tags: &[&str], author: Option<&str>, day: u32) -> (String, Entry) {
         let article = Article {
@@ -282,8 +286,19 @@ mod tests {
         (id.into(), Entry::full(Arc::new(article), None))
     }
 
-    fn ids(t: &Term) -> Vec<&str> {
-        t.members.iter().map(|(_, id)| &**id).collect()
+    fn ids<'a>(index: &'a Index, t: &'a Term) -> Vec<&'a str> {
+        index.members(&t.members).iter().map(|m| m.id()).collect()
+    }
+
+    /// Every term of a kind as (slug, name, ids), to compare two indexes.
+    fn view(index: &Index, kind: Kind) -> Vec<(String, String, Vec<String>)> {
+        let terms = index.taxonomy(kind).terms().values();
+        terms
+            .map(|t| {
+                let ids = ids(index, t).into_iter().map(String::from).collect();
+                (t.slug.clone(), t.name.clone(), ids)
+            })
+            .collect()
     }
 
     #[test]
@@ -294,23 +309,24 @@ mod tests {
             entry("c", &["bão lũ", "bao lu"], None, 3),
             entry("d", &["  ", "Bao Lu"], Some("Trần Ngọc"), 4),
         ]);
-        let tags = Taxonomy::new(Kind::Tag, &entries);
+        let index = Index::new(entries);
+        let tags = index.taxonomy(Kind::Tag);
         let slugs: Vec<&str> = tags.terms().keys().map(String::as_str).collect();
         assert_eq!(slugs, ["bao-lu", "bao-lu-2", "mien-trung"]);
         // "bao lu" sorts before "bão lũ", so it keeps the plain slug.
         let plain = tags.get("bao-lu").unwrap();
         assert_eq!(plain.name, "Bao Lu"); // one each: ties go to the smallest
-        assert_eq!(ids(plain), ["d", "c"]);
+        assert_eq!(ids(&index, plain), ["d", "c"]);
         let storm = tags.get("bao-lu-2").unwrap();
         assert_eq!(storm.name, "bão lũ"); // two of three articles spell it so
-        assert_eq!(ids(storm), ["c", "b", "a"]);
+        assert_eq!(ids(&index, storm), ["c", "b", "a"]);
         assert_eq!(tags.slug_of("BÃO LŨ"), Some("bao-lu-2"));
         assert_eq!(tags.slug_of("  "), None);
 
-        let authors = Taxonomy::new(Kind::Author, &entries);
+        let authors = index.taxonomy(Kind::Author);
         let t = authors.get("tran-ngoc").unwrap();
         assert_eq!(t.name, "Trần Ngọc");
-        assert_eq!(ids(t), ["d", "b", "a"]);
+        assert_eq!(ids(&index, t), ["d", "b", "a"]);
         assert_eq!(authors.terms().len(), 1);
     }
 
@@ -320,7 +336,7 @@ mod tests {
             entry("a", &["Bão lũ"], Some("Trần Ngọc"), 1),
             entry("b", &["bão lũ", "Mưa"], None, 2),
         ]);
-        let old = Taxonomy::new(Kind::Tag, &before);
+        let old = Index::new(before.clone());
         let cases: Vec<(Entries, &[&str])> = vec![
             // An edit that keeps the terms: in place.
             (
@@ -344,20 +360,32 @@ mod tests {
         ];
         for (after, changed) in cases {
             let ids = changed.iter().map(|s| s.to_string()).collect();
-            let got = old.updated(Kind::Tag, &before, &after, &ids);
-            let fresh = Taxonomy::new(Kind::Tag, &after);
-            assert_eq!(got.terms, fresh.terms, "{changed:?}");
-            assert_eq!(got.slug_of, fresh.slug_of, "{changed:?}");
+            let got = old.updated(after.clone(), &ids);
+            let fresh = Index::new(after);
+            for kind in [Kind::Tag, Kind::Author] {
+                assert_eq!(view(&got, kind), view(&fresh, kind), "{changed:?}");
+                assert_eq!(
+                    got.taxonomy(kind).slug_of,
+                    fresh.taxonomy(kind).slug_of,
+                    "{changed:?}"
+                );
+            }
         }
     }
 
     #[test]
-    fn members_share_one_id_per_article() {
-        let entries = Entries::from_iter([entry("a", &["x", "y"], Some("z"), 1)]);
-        let tags = Taxonomy::new(Kind::Tag, &entries);
+    fn members_are_numbers_of_one_article() {
+        let entries = Entries::from_iter([
+            entry("a", &["x", "y"], Some("z"), 1),
+            entry("b", &["x"], None, 2),
+        ]);
+        let index = Index::new(entries);
+        let tags = index.taxonomy(Kind::Tag);
         let (x, y) = (tags.get("x").unwrap(), tags.get("y").unwrap());
-        let (_, ix) = x.members.get_min().unwrap();
-        let (_, iy) = y.members.get_min().unwrap();
-        assert!(Arc::ptr_eq(ix, iy));
+        let a = index.key("a").unwrap();
+        // The same 12-byte key in both terms, standing for the article `a`.
+        assert_eq!(x.members.iter().collect::<Vec<_>>()[1], a);
+        assert_eq!(y.members.first(), Some(a));
+        assert_eq!(index.numbered(a.number()).unwrap().article.id, "a");
     }
 }

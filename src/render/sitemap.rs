@@ -32,7 +32,7 @@ use super::{article_path, category_path, term_path};
 use crate::article::Article;
 use crate::config::SiteConfig;
 use crate::history::{self, Month};
-use crate::index::{Entry, Index};
+use crate::index::{At, Entry, Index};
 use crate::taxonomy::Kind;
 use crate::timestamp::rfc3339;
 
@@ -121,8 +121,8 @@ pub fn page_urls(index: &Index) -> Vec<Url> {
             .terms()
             .values()
             .filter_map(move |term| {
-                let (_, id) = term.members.get_min()?;
-                let e = index.get(id)?;
+                let first = index.members(&term.members).first()?;
+                let e = index.entry(first.key)?;
                 Some(Url {
                     path: term_path(kind, &term.slug),
                     lastmod: lastmod(&e.article),
@@ -199,20 +199,14 @@ fn month_parts_of(index: &Index, month: Month, tz: Tz, max: usize) -> Vec<Sitema
     let Some(keys) = index.keys(None) else {
         return out;
     };
-    let newest = (
-        std::cmp::Reverse(month.next().start(tz) - 1),
-        std::sync::Arc::<str>::from(""),
-    );
-    let past = (
-        std::cmp::Reverse(month.start(tz) - 1),
-        std::sync::Arc::<str>::from(""),
-    );
-    let mut in_month = keys.range(newest..past);
+    let newest = At::Published(month.next().start(tz) - 1);
+    let past = At::Published(month.start(tz) - 1);
+    let mut in_month = keys.range(newest, past);
     // Newest first, so each part's newest is its first key.
     let mut n = 0;
-    while let Some((_, id)) = in_month.next() {
+    while let Some(m) = in_month.next() {
         n += 1;
-        if let Some(e) = index.get(id) {
+        if let Some(e) = index.entry(m.key) {
             out.push(Sitemap {
                 path: part_path(&month.to_string(), n),
                 lastmod: lastmod(&e.article),
@@ -325,15 +319,15 @@ pub fn news_entries(index: &Index) -> Vec<Entry> {
     let Some(keys) = index.keys(None) else {
         return Vec::new();
     };
-    let Some((newest, _)) = keys.get_min() else {
+    let Some(newest) = keys.first() else {
         return Vec::new();
     };
-    let since = newest.0.saturating_sub(NEWS_WINDOW);
+    let since = newest.published().saturating_sub(NEWS_WINDOW);
     // The window is told from the keys, so only the articles in it are looked up.
     keys.iter()
         .take(NEWS_MAX)
-        .take_while(|(ts, _)| ts.0 >= since)
-        .filter_map(|(_, id)| index.get(id).cloned())
+        .take_while(|m| m.published() >= since)
+        .filter_map(|m| index.entry(m.key).cloned())
         .collect()
 }
 

@@ -6,13 +6,13 @@
 //! the side of rendering (a page whose bytes come out the same keeps its
 //! resource anyway), never on the side of serving stale bytes.
 
+use std::cmp::Ordering;
 use std::collections::BTreeSet;
-use std::ops::Bound;
 
 use chrono_tz::Tz;
 
 use crate::history::Month;
-use crate::index::{Index, SortKey};
+use crate::index::{At, Index, SortKey};
 use crate::render::sitemap::{MAX_URLS, NEWS_WINDOW};
 use crate::taxonomy::Kind;
 
@@ -43,10 +43,10 @@ pub(super) fn of(before: &Index, after: &Index, ids: &BTreeSet<String>, tz: Tz) 
             let Some(key) = index.key(id) else {
                 continue;
             };
-            impact.front |= in_newest(index, &key, CATEGORY_PAGE_ITEMS);
-            impact.news |= in_news_window(index, &key);
-            impact.sitemaps |= heads_a_list(index, id, &key)
-                || heads_or_splits_its_month(index, &key, tz)
+            impact.front |= in_newest(index, key, CATEGORY_PAGE_ITEMS);
+            impact.news |= in_news_window(index, key);
+            impact.sitemaps |= heads_a_list(index, id, key)
+                || heads_or_splits_its_month(index, key, tz)
                 || term_slugs_move(before, after, index, id);
         }
     }
@@ -57,35 +57,35 @@ pub(super) fn of(before: &Index, after: &Index, ids: &BTreeSet<String>, tz: Tz) 
 }
 
 /// Whether `key` is among the newest `n` of all articles.
-fn in_newest(index: &Index, key: &SortKey, n: usize) -> bool {
+fn in_newest(index: &Index, key: SortKey, n: usize) -> bool {
     let Some(all) = index.keys(None) else {
         return false;
     };
     all.iter()
         .nth(n.saturating_sub(1))
-        .is_none_or(|nth| key <= nth)
+        .is_none_or(|nth| all.order(key, nth.key) != Ordering::Greater)
 }
 
 /// Whether `key` falls in the news sitemap's window (see
 /// [`crate::render::sitemap::news_entries`]): the window is anchored at the
 /// newest article, and an id that is the newest in either index moves it.
-fn in_news_window(index: &Index, key: &SortKey) -> bool {
+fn in_news_window(index: &Index, key: SortKey) -> bool {
     let newest = index
         .keys(None)
-        .and_then(|all| all.get_min())
-        .map_or(i64::MIN, |(ts, _)| ts.0);
-    key.0 .0 >= newest.saturating_sub(NEWS_WINDOW)
+        .and_then(|all| all.first())
+        .map_or(i64::MIN, |m| m.published());
+    key.published() >= newest.saturating_sub(NEWS_WINDOW)
 }
 
 /// Whether the article is the newest of all, of one of its categories, or of
 /// one of its tags or its author: those lists' pages are dated by it in the
 /// pages sitemap, and its parts by the newest of them.
-fn heads_a_list(index: &Index, id: &str, key: &SortKey) -> bool {
+fn heads_a_list(index: &Index, id: &str, key: SortKey) -> bool {
     let newest_of = |slug: Option<&str>| {
         index
             .keys(slug)
-            .and_then(|k| k.get_min())
-            .is_some_and(|first| first == key)
+            .and_then(|k| k.first())
+            .is_some_and(|first| first.key == key)
     };
     if newest_of(None) || index.feeds_of(id).into_iter().any(|s| newest_of(Some(s))) {
         return true;
@@ -99,8 +99,8 @@ fn heads_a_list(index: &Index, id: &str, key: &SortKey) -> bool {
             taxonomy
                 .slug_of(name)
                 .and_then(|slug| taxonomy.get(slug))
-                .and_then(|term| term.members.get_min())
-                .is_none_or(|(_, first)| &**first == id)
+                .and_then(|term| index.members(&term.members).first())
+                .is_none_or(|first| first.id() == id)
         })
     })
 }
@@ -108,20 +108,18 @@ fn heads_a_list(index: &Index, id: &str, key: &SortKey) -> bool {
 /// Whether the article is the first (newest) of its month, which dates the
 /// month's sitemap (and is how a month appears or empties), or its month is
 /// long enough to be split in parts, whose first articles it can shift.
-fn heads_or_splits_its_month(index: &Index, key: &SortKey, tz: Tz) -> bool {
+fn heads_or_splits_its_month(index: &Index, key: SortKey, tz: Tz) -> bool {
     let Some(all) = index.keys(None) else {
         return false;
     };
-    let month = Month::of(key.0 .0, tz);
-    let newer = all
-        .range::<_, SortKey>((Bound::Unbounded, Bound::Excluded(key)))
-        .next_back();
-    if newer.is_none_or(|(ts, _)| Month::of(ts.0, tz) != month) {
+    let month = Month::of(key.published(), tz);
+    let newer = all.range(At::Start, At::Key(key)).next_back();
+    if newer.is_none_or(|m| Month::of(m.published(), tz) != month) {
         return true;
     }
-    let start = (std::cmp::Reverse(month.next().start(tz) - 1), "".into());
-    let end = (std::cmp::Reverse(month.start(tz) - 1), "".into());
-    all.range::<_, SortKey>(start..end).nth(MAX_URLS).is_some()
+    let start = At::Published(month.next().start(tz) - 1);
+    let end = At::Published(month.start(tz) - 1);
+    all.range(start, end).nth(MAX_URLS).is_some()
 }
 
 /// Whether a tag or the author of the article (in `index`, one of the two)

@@ -335,7 +335,7 @@ impl Site {
             .iter()
             .flat_map(|id| [self.index.key(id), index.key(id)])
             .flatten();
-        let months: BTreeSet<Month> = keys.map(|(ts, _)| Month::of(ts.0, tz)).collect();
+        let months: BTreeSet<Month> = keys.map(|k| Month::of(k.published(), tz)).collect();
         for month in months {
             let parts = render::sitemap::month_parts(index, month, tz);
             if parts.is_empty() {

@@ -103,10 +103,11 @@ pub fn changed_term_feeds(
     }
     let listed = |index: &Index, kind: Kind, slug: &str| {
         index.taxonomy(kind).get(slug).is_some_and(|term| {
-            term.members
+            index
+                .members(&term.members)
                 .iter()
                 .take(items)
-                .any(|(_, id)| ids.contains(&**id))
+                .any(|m| ids.contains(m.id()))
         })
     };
     terms
