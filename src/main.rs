@@ -123,11 +123,26 @@ fn serve(args: ServeArgs) -> Result<(), Failure> {
             args.listen.clone(),
         )
     });
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    // On one core (a one-CPU machine, or `CPUAffinity=` / `taskset` limiting
+    // the daemon to one) a work-stealing scheduler has no other worker to steal
+    // from, and its bookkeeping on every wake-up is a measurable part of a
+    // 304's cost; the current-thread scheduler runs the same tasks without it.
+    // Blocking work (renders, reads of old articles) goes to the blocking pool
+    // either way.
+    let one_core = std::thread::available_parallelism().is_ok_and(|n| n.get() == 1);
+    let mut builder = if one_core {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    let runtime = builder
         .enable_all()
         .build()
         .context("cannot start the async runtime")
         .map_err(Failure::Daemon)?;
+    if one_core {
+        tracing::info!("one core available: serving with the current-thread scheduler");
+    }
     runtime
         .block_on(bantin::app::serve(cfg, reload))
         .map_err(Failure::Daemon)

@@ -345,3 +345,70 @@ fn a_feeds_heads_from_the_fast_path_are_hypers() {
         }
     }
 }
+
+/// Limited to one core (as `taskset` or systemd's `CPUAffinity=` does), the
+/// daemon runs the current-thread scheduler, and still answers feeds, 304s and
+/// pipelined requests on the fast path, a request with a body through hyper,
+/// and follows a change to the store.
+#[test]
+fn on_one_core_the_daemon_serves_and_follows_changes() {
+    use common::Launch;
+    use std::ffi::OsString;
+    if std::process::Command::new("taskset")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: taskset (util-linux) is not installed");
+        return;
+    }
+    let site = TempStore::new();
+    let launch = Launch {
+        wrapper: ["taskset", "-c", "0"].map(OsString::from).to_vec(),
+        ..Launch::default()
+    };
+    let config = site.config();
+    let spawned = Daemon::spawn(&["--config".as_ref(), config.as_os_str()], &launch);
+    assert!(
+        spawned.stderr_contains("current-thread scheduler", LIMIT),
+        "{}",
+        spawned.stderr()
+    );
+    let d = spawned.listening(LIMIT, LIMIT);
+    let first = d.get("/feed.rss", &[]);
+    assert_eq!(first.status, 200);
+    let etag = first.header("etag").unwrap().to_owned();
+    assert_eq!(d.get("/feed.rss", &[("If-None-Match", &etag)]).status, 304);
+    let mut s = connect(&d);
+    let mut pending = Vec::new();
+    s.write_all(
+        b"GET /feed.atom HTTP/1.1\r\nHost: a\r\n\r\nHEAD /feed.json HTTP/1.1\r\nHost: a\r\n\r\n",
+    )
+    .unwrap();
+    assert_eq!(response(&mut s, &mut pending, false).status, 200);
+    assert_eq!(response(&mut s, &mut pending, true).status, 200);
+    let mut s = connect(&d);
+    let mut pending = Vec::new();
+    s.write_all(b"POST /feed.rss HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nab")
+        .unwrap();
+    assert_eq!(response(&mut s, &mut pending, false).status, 405);
+
+    std::fs::write(
+        site.store().join("thong-bao/mot-loi.txt"),
+        "Trang nhất » Thông báo\n\nThông báo trên một lõi\n\nThứ hai - 10/05/2027 15:33\nMột thông báo mới.\n",
+    )
+    .unwrap();
+    let deadline = std::time::Instant::now() + LIMIT;
+    loop {
+        let r = d.get("/feed.rss", &[]);
+        if r.header("etag") != Some(etag.as_str()) {
+            assert!(String::from_utf8_lossy(&r.body).contains("Thông báo trên một lõi"));
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the change was not served"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
