@@ -780,6 +780,23 @@ mod tests {
 
     /// The head of `answer` as the fast path writes it, and as it writes
     /// the same answer built as a `Response` (what hyper gets), without `Date`.
+    /// The one field line every HTTP/1.1 request needs.
+    const HOST: httparse::Header<'static> = httparse::Header {
+        name: "Host",
+        value: b"a",
+    };
+
+    /// A GET of `/feed.rss` with the field lines `lines`.
+    fn feed_get<'a>(lines: &'a [httparse::Header<'a>]) -> View<'a> {
+        View {
+            method: "GET",
+            version: Version::HTTP_11,
+            path: "/feed.rss",
+            target_len: 9,
+            fields: Fields::Lines(lines),
+        }
+    }
+
     fn heads(answer: Answer, path: &str, close: bool) -> (String, String) {
         let Answer::Ready(ready) = answer else {
             panic!("not a ready resource");
@@ -871,17 +888,8 @@ mod tests {
     #[tokio::test]
     async fn heads_kept_for_one_snapshot_are_not_used_for_the_next() {
         let (state, _) = serving("[http]\ncache_max_age = 60\n");
-        let lines = [httparse::Header {
-            name: "Host",
-            value: b"a",
-        }];
-        let view = View {
-            method: "GET",
-            version: Version::HTTP_11,
-            path: "/feed.rss",
-            target_len: 9,
-            fields: Fields::Lines(&lines),
-        };
+        let lines = [HOST];
+        let view = feed_get(&lines);
         let (first, _) = heads(respond_to(&state, &view).await, "/feed.rss", false);
         assert!(
             first.contains("cache-control: public, max-age=60\r\n"),
@@ -921,17 +929,8 @@ mod tests {
         let generation = snapshot.generation;
         let state = State::default();
         state.snapshot.store(Some(snapshot));
-        let lines = [httparse::Header {
-            name: "Host",
-            value: b"a",
-        }];
-        let view = View {
-            method: "GET",
-            version: Version::HTTP_11,
-            path: "/feed.rss",
-            target_len: 9,
-            fields: Fields::Lines(&lines),
-        };
+        let lines = [HOST];
+        let view = feed_get(&lines);
         let (kept, built) = heads(respond_to(&state, &view).await, "/feed.rss", false);
         assert_eq!(kept, built);
         let sent = crate::timestamp::http_date(ahead);
