@@ -49,6 +49,33 @@ pub struct Article {
     pub withdrawn: Option<Withdrawal>,
 }
 
+#[cfg(test)]
+impl Article {
+    /// A test article with only what indexes and lists read: an id, categories,
+    /// a title and a publication time; everything else empty.
+    pub(crate) fn sample(
+        id: &str,
+        categories: &[&str],
+        title: &str,
+        published: DateTime<FixedOffset>,
+    ) -> Article {
+        Article {
+            id: id.into(),
+            categories: categories.iter().map(|c| (*c).to_owned()).collect(),
+            title: title.into(),
+            published,
+            captured: None,
+            summary: String::new(),
+            paragraphs: vec![],
+            author: None,
+            source: None,
+            tags: vec![],
+            updated: None,
+            withdrawn: None,
+        }
+    }
+}
+
 impl Article {
     /// When a reader last had something new to see: the latest of its
     /// publication, its correction and its withdrawal.

@@ -169,23 +169,8 @@ mod tests {
 
     /// An article published at local `y-m-d h:00` in Hồ Chí Minh City.
     fn entry(id: &str, cat: &str, (y, m, d, h): (i32, u32, u32, u32)) -> (String, Entry) {
-        let article = Article {
-            id: id.into(),
-            categories: vec![cat.into()],
-            title: id.into(),
-            published: Ho_Chi_Minh
-                .with_ymd_and_hms(y, m, d, h, 0, 0)
-                .unwrap()
-                .fixed_offset(),
-            captured: None,
-            summary: String::new(),
-            paragraphs: vec![],
-            author: None,
-            source: None,
-            tags: vec![],
-            updated: None,
-            withdrawn: None,
-        };
+        let at = Ho_Chi_Minh.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap();
+        let article = Article::sample(id, &[cat], id, at.fixed_offset());
         (id.into(), Entry::full(Arc::new(article), None))
     }
 

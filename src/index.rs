@@ -597,23 +597,8 @@ mod tests {
     use chrono_tz::Asia::Ho_Chi_Minh;
 
     fn entry(id: &str, cats: &[&str], minute: u32) -> (String, Entry) {
-        let article = Article {
-            id: id.into(),
-            categories: cats.iter().map(|s| s.to_string()).collect(),
-            title: id.into(),
-            published: Ho_Chi_Minh
-                .with_ymd_and_hms(2020, 5, 10, 15, minute, 0)
-                .unwrap()
-                .fixed_offset(),
-            captured: None,
-            summary: String::new(),
-            paragraphs: vec![],
-            author: None,
-            source: None,
-            tags: vec![],
-            updated: None,
-            withdrawn: None,
-        };
+        let at = Ho_Chi_Minh.with_ymd_and_hms(2020, 5, 10, 15, minute, 0);
+        let article = Article::sample(id, cats, id, at.unwrap().fixed_offset());
         (id.into(), Entry::full(Arc::new(article), None))
     }
 

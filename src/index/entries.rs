@@ -237,23 +237,11 @@ mod tests {
     use chrono::TimeZone;
 
     fn entry(id: &str, title: &str) -> (String, Entry) {
-        let article = Article {
-            id: id.into(),
-            categories: vec![],
-            title: title.into(),
-            published: chrono::FixedOffset::east_opt(7 * 3600)
-                .unwrap()
-                .with_ymd_and_hms(2024, 1, 1, 0, 0, 0)
-                .unwrap(),
-            captured: None,
-            summary: String::new(),
-            paragraphs: vec![],
-            author: None,
-            source: None,
-            tags: vec![],
-            updated: None,
-            withdrawn: None,
-        };
+        let at = chrono::FixedOffset::east_opt(7 * 3600)
+            .unwrap()
+            .with_ymd_and_hms(2024, 1, 1, 0, 0, 0)
+            .unwrap();
+        let article = Article::sample(id, &[], title, at);
         (id.into(), Entry::full(Arc::new(article), None))
     }
 

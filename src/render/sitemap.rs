@@ -380,23 +380,9 @@ mod tests {
 
     /// An article published at local `y-m-d h:00` in Hồ Chí Minh City.
     fn entry(id: &str, cat: &str, (y, m, d, h): (i32, u32, u32, u32)) -> (String, Entry) {
-        let article = crate::article::Article {
-            id: id.into(),
-            categories: vec![cat.into()],
-            title: format!("Tiêu đề <{id}> & \"x\""),
-            published: HCM
-                .with_ymd_and_hms(y, m, d, h, 0, 0)
-                .unwrap()
-                .fixed_offset(),
-            captured: None,
-            summary: String::new(),
-            paragraphs: vec![],
-            author: None,
-            source: None,
-            tags: vec![],
-            updated: None,
-            withdrawn: None,
-        };
+        let at = HCM.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap();
+        let title = format!("Tiêu đề <{id}> & \"x\"");
+        let article = crate::article::Article::sample(id, &[cat], &title, at.fixed_offset());
         (id.into(), Entry::full(Arc::new(article), None))
     }
 
