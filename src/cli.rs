@@ -57,8 +57,12 @@ pub enum Command {
     /// Write every feed, the OPML list and the front page into a folder
     Build {
         /// The folder to write into (not inside the store)
-        #[arg(long)]
-        out: PathBuf,
+        #[arg(long, required_unless_present = "dry_run")]
+        out: Option<PathBuf>,
+        /// Render everything and say how many files and bytes a build would
+        /// write, writing nothing (to size the disk first)
+        #[arg(long, conflicts_with = "out")]
+        dry_run: bool,
         /// The article store (overrides `store` in the config)
         #[arg(long)]
         store: Option<PathBuf>,

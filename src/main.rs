@@ -84,17 +84,27 @@ fn try_main(cli: Cli) -> Result<(), Failure> {
             }
             Ok(())
         }
-        Some(Command::Build { out, store }) => {
+        Some(Command::Build {
+            out,
+            dry_run: _,
+            store,
+        }) => {
             let cfg = resolve_config(config.as_deref(), store, None).map_err(Failure::Config)?;
-            let b = bantin::static_site::build(&cfg, &out).map_err(Failure::Command)?;
-            println!(
-                "wrote {} feeds and {} pages to {}: {} articles, {} files rejected",
-                b.feeds,
-                b.pages,
-                out.display(),
-                b.articles,
-                b.rejected
-            );
+            let b = bantin::static_site::build(&cfg, out.as_deref()).map_err(Failure::Command)?;
+            match out {
+                Some(out) => println!(
+                    "wrote {} feeds and {} pages to {}: {} articles, {} files rejected",
+                    b.feeds,
+                    b.pages,
+                    out.display(),
+                    b.articles,
+                    b.rejected
+                ),
+                None => println!(
+                    "would write {} files, {} bytes: {} feeds and {} pages; {} articles, {} files rejected",
+                    b.files, b.bytes, b.feeds, b.pages, b.articles, b.rejected
+                ),
+            }
             Ok(())
         }
         Some(Command::Config {

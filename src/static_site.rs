@@ -12,6 +12,7 @@
 //! nothing in a file says it is gone.
 
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -38,11 +39,25 @@ pub struct Built {
     pub pages: usize,
     /// Files rejected.
     pub rejected: usize,
+    /// Files written (or, with no output folder, that would be).
+    pub files: u64,
+    /// Bytes written (or that would be).
+    pub bytes: u64,
 }
 
 /// Writes every feed, the OPML list and the front page under `out`, at the
-/// paths the daemon serves them (`/` becomes `index.html`).
-pub fn build(cfg: &Config, out: &Path) -> anyhow::Result<Built> {
+/// paths the daemon serves them (`/` becomes `index.html`). With no `out`,
+/// everything is rendered all the same and only counted: what a build would
+/// write, and how much.
+pub fn build(cfg: &Config, out: Option<&Path>) -> anyhow::Result<Built> {
+    let sink = Sink {
+        out,
+        files: AtomicU64::new(0),
+        bytes: AtomicU64::new(0),
+    };
+    let Some(out) = out else {
+        return render_all(cfg, &sink);
+    };
     // Decided before anything is created, so a refused --out leaves the store untouched.
     let out_real = resolve(out).with_context(|| format!("cannot resolve {}", out.display()))?;
     let store_real = cfg
@@ -57,13 +72,37 @@ pub fn build(cfg: &Config, out: &Path) -> anyhow::Result<Built> {
         );
     }
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    render_all(cfg, &sink)
+}
+
+/// Where a build's files go: under `out`, or, with none, only counted.
+struct Sink<'a> {
+    out: Option<&'a Path>,
+    files: AtomicU64,
+    bytes: AtomicU64,
+}
+
+impl Sink<'_> {
+    /// Writes (or counts) the bytes served at the site path `path`; see [`write`].
+    fn put(&self, path: &str, content_type: &str, bytes: &[u8]) -> anyhow::Result<()> {
+        if let Some(out) = self.out {
+            write(out, path, content_type, bytes)?;
+        }
+        self.files.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+/// Renders every resource of the store `cfg` names into `sink`.
+fn render_all(cfg: &Config, sink: &Sink<'_>) -> anyhow::Result<Built> {
     let Loaded { catalog, site } = app::load(cfg)?;
     let site = Arc::new(site);
     let mut feeds = 0;
     let mut pages = 0;
     for path in site.paths() {
         let resource = &site.resources[path];
-        write(out, path, resource.content_type, &resource.identity.bytes)?;
+        sink.put(path, resource.content_type, &resource.identity.bytes)?;
         if is_feed(resource) {
             feeds += 1;
         } else {
@@ -86,7 +125,7 @@ pub fn build(cfg: &Config, out: &Path) -> anyhow::Result<Built> {
                 pages::article_page(cfg, index, &full)
             }
         };
-        write(out, &format!("/articles/{}", e.article.id), HTML, &page)
+        sink.put(&format!("/articles/{}", e.article.id), HTML, &page)
     })?;
     pages += articles.len();
     let shared = Arc::new(cfg.clone());
@@ -103,7 +142,7 @@ pub fn build(cfg: &Config, out: &Path) -> anyhow::Result<Built> {
                 .with_context(|| format!("{path} is listed but does not resolve"))?;
             let content_type = prepared.content_type;
             let (made, _) = prepared.resource(std::time::UNIX_EPOCH)?;
-            write(out, path, content_type, &made.identity.bytes)?;
+            sink.put(path, content_type, &made.identity.bytes)?;
             Ok(is_feed_type(content_type))
         })
         .collect::<anyhow::Result<Vec<bool>>>()?;
@@ -113,18 +152,25 @@ pub fn build(cfg: &Config, out: &Path) -> anyhow::Result<Built> {
     for path in sitemap::on_demand_paths(index, cfg.tz) {
         let bytes = sitemap::on_demand(&cfg.site, index, &path, cfg.tz)
             .with_context(|| format!("the sitemap {path} is listed but renders nothing"))?;
-        write(out, &path, sitemap::CONTENT_TYPE, &bytes)?;
+        sink.put(&path, sitemap::CONTENT_TYPE, &bytes)?;
         pages += 1;
     }
     let not_found = crate::render::html::errors::not_found_page(&cfg.site);
-    std::fs::write(out.join("404.html"), not_found)
-        .with_context(|| format!("cannot write {}", out.join("404.html").display()))?;
+    if let Some(out) = sink.out {
+        std::fs::write(out.join("404.html"), &not_found)
+            .with_context(|| format!("cannot write {}", out.join("404.html").display()))?;
+    }
+    sink.files.fetch_add(1, Ordering::Relaxed);
+    sink.bytes
+        .fetch_add(not_found.len() as u64, Ordering::Relaxed);
     pages += 1;
     Ok(Built {
         feeds,
         articles: catalog.entries.len(),
         pages,
         rejected: catalog.rejected_count(),
+        files: sink.files.load(Ordering::Relaxed),
+        bytes: sink.bytes.load(Ordering::Relaxed),
     })
 }
 

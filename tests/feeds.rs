@@ -987,6 +987,61 @@ fn builds_are_byte_identical() {
 }
 
 #[test]
+fn a_dry_run_counts_what_a_build_writes_and_writes_nothing() {
+    let store = bundled_store();
+    let out = tempfile::tempdir().unwrap();
+    let built = build(&store, out.path());
+    let tree = read_tree(out.path());
+    let bytes: usize = tree.values().map(Vec::len).sum();
+    let cwd = tempfile::tempdir().unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_bantin"))
+        .current_dir(cwd.path())
+        .args(["build", "--dry-run", "--store"])
+        .arg(&store)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let said = String::from_utf8(o.stdout).unwrap();
+    // "wrote F feeds and P pages to DIR: ..." and "... F feeds and P pages; ...".
+    let counts = |line: &str| {
+        let (_, rest) = line.split_once(' ').unwrap();
+        let feeds = rest
+            .split(" feeds and ")
+            .next()
+            .unwrap()
+            .rsplit(' ')
+            .next()
+            .unwrap()
+            .to_owned();
+        let pages = line
+            .split(" feeds and ")
+            .nth(1)
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap()
+            .to_owned();
+        (feeds, pages)
+    };
+    assert!(
+        said.starts_with(&format!(
+            "would write {} files, {bytes} bytes: ",
+            tree.len()
+        )),
+        "{said}"
+    );
+    assert_eq!(counts(&said), counts(&built), "{said} / {built}");
+    // Nothing written: not in the folder it ran in, not in the store.
+    assert!(read_tree(cwd.path()).is_empty());
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_bantin"))
+        .args(["build", "--dry-run", "--out"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "--dry-run with --out is refused");
+}
+
+#[test]
 fn build_refuses_an_out_folder_inside_the_store() {
     let store = hostile_store();
     let before = snapshot(store.path());

@@ -44,6 +44,7 @@ complete -c bantin -n "__fish_bantin_using_subcommand check" -s h -l help -d 'Pr
 complete -c bantin -n "__fish_bantin_using_subcommand build" -l out -d 'The folder to write into (not inside the store)' -r -F
 complete -c bantin -n "__fish_bantin_using_subcommand build" -l store -d 'The article store (overrides `store` in the config)' -r -F
 complete -c bantin -n "__fish_bantin_using_subcommand build" -l config -d 'The configuration file [default: ./config.toml if present]' -r -F
+complete -c bantin -n "__fish_bantin_using_subcommand build" -l dry-run -d 'Render everything and say how many files and bytes a build would write, writing nothing (to size the disk first)'
 complete -c bantin -n "__fish_bantin_using_subcommand build" -s h -l help -d 'Print help'
 complete -c bantin -n "__fish_bantin_using_subcommand config; and not __fish_seen_subcommand_from check help" -l config -d 'The configuration file [default: ./config.toml if present]' -r -F
 complete -c bantin -n "__fish_bantin_using_subcommand config; and not __fish_seen_subcommand_from check help" -s h -l help -d 'Print help'
