@@ -2,7 +2,9 @@
 # The million-article run: generate (once) a 1,000,000-article store, then
 #   1. cold start, first update during the start-up reconciliation, and update
 #      latency while reconciliations run back to back (live-update.py);
-#   2. `bantin build` of the whole store: time and peak memory (/usr/bin/time -v);
+#   2. `bantin build --dry-run` of the whole store (everything rendered, nothing
+#      written): time, peak memory and the bytes a build writes; then the real
+#      build, when the disk has room for it (/usr/bin/time -v);
 #   3. memory per article by phase (examples/memory, jemalloc's own count).
 # Each figure is printed with `uptime`, as the machine's load moves them.
 #
@@ -23,16 +25,21 @@ trap 'rm -rf "$out"' EXIT
 echo "== live updates ($(uptime))"
 python3 benches/live-update.py --articles 1000000 --keep "$store" --updates 200 --reconcile-secs 1
 
+echo "== bantin build --dry-run ($(uptime))"
+# Everything a build renders, written nowhere: its time and peak memory, and
+# how many bytes a real build would write.
+printf 'store = "%s"\n' "$store" > "$out/config.toml"
+/usr/bin/time -v target/release/bantin --config "$out/config.toml" build --dry-run 2> "$out/dry.txt" | tee "$out/dry.out"
+grep -E "Elapsed|Maximum resident|User time|System time" "$out/dry.txt"
+
 echo "== bantin build ($(uptime))"
-# Its output (a page per article) passed 6.5 GB before the disk filled in one
-# run; a run that fills the disk fails every other build on the machine too, so
-# it is skipped, with the free space said, when less than 12 GB is free.
-need_kb=$((12 * 1024 * 1024))
+# A real build only when the disk holds what the dry run said, and 4 GB more:
+# a build that fills the disk fails every other build on the machine too.
+need_kb=$(( $(sed -n 's/^would write [0-9]* files, \([0-9]*\) bytes.*/\1/p' "$out/dry.out") / 1024 + 4 * 1024 * 1024 ))
 free_kb=$(df -Pk "$out" | awk 'NR == 2 { print $4 }')
 if [ "$free_kb" -lt "$need_kb" ]; then
-    echo "skipped: $((free_kb / 1024 / 1024)) GB free in $out; free 12 GB for the output and run again"
+    echo "skipped: $((free_kb / 1024 / 1024)) GB free in $out, $((need_kb / 1024 / 1024)) GB needed"
 else
-    printf 'store = "%s"\n' "$store" > "$out/config.toml"
     /usr/bin/time -v target/release/bantin --config "$out/config.toml" build --out "$out/site" 2> "$out/time.txt"
     grep -E "Elapsed|Maximum resident|User time|System time" "$out/time.txt"
 fi
