@@ -653,6 +653,21 @@ impl Catalog {
         self.failing + self.listing_errors.len()
     }
 
+    /// Applies what reading `c` gave to the served entries; returns the file's
+    /// path (shared with its entry) and new state.
+    fn record(
+        &mut self,
+        c: Candidate,
+        result: Read,
+        changes: &mut Changes,
+    ) -> (Arc<Path>, FileState) {
+        let known = self
+            .files
+            .get_key_value(c.path.as_path())
+            .map(|(p, s)| (p.clone(), s.serving));
+        self.record_as(c, result, changes, known, Ids::Tracked)
+    }
+
     /// [`Catalog::record`] for a file the catalog does not know, and so does
     /// not serve: no lookup of its path.
     fn record_new(
@@ -662,57 +677,26 @@ impl Catalog {
         changes: &mut Changes,
         ids: Ids,
     ) -> (Arc<Path>, FileState) {
-        let mut state = FileState {
-            stat: Stat::default(),
-            serving: false,
-            error: None,
-        };
-        let entry = match result {
-            Ok((entry, stat)) => {
-                state.stat = stat;
-                entry
-            }
-            Err(e) => {
-                state.stat = refused_stat(&c);
-                state.error = Some(Box::new(e));
-                changes.rejected += 1;
-                return (Arc::from(c.path), state);
-            }
-        };
-        let id = c.id;
-        if let Err(e) = claim(&id, false, self.entries.contains_key(&id)) {
-            state.error = Some(Box::new(e));
-            changes.rejected += 1;
-            return (Arc::from(c.path), state);
-        }
-        changes.added += 1;
-        state.serving = true;
-        if ids == Ids::Tracked {
-            changes.ids.insert(id.clone());
-        }
-        let path = match &entry.source {
-            Some(source) => source.path.clone(),
-            None => Arc::from(c.path),
-        };
-        self.entries.insert(id, entry);
-        (path, state)
+        self.record_as(c, result, changes, None, ids)
     }
 
-    /// Applies what reading `c` gave to the served entries; returns the file's
-    /// path (shared with its entry) and new state.
-    fn record(
+    /// What [`Catalog::record`] does, for a file known as `known` (its path as
+    /// the map keeps it, and whether it is served), collecting the changed id
+    /// as `ids` says.
+    fn record_as(
         &mut self,
         c: Candidate,
         result: Read,
         changes: &mut Changes,
+        known: Option<(Arc<Path>, bool)>,
+        ids: Ids,
     ) -> (Arc<Path>, FileState) {
-        let known = self.files.get_key_value(c.path.as_path());
-        let serving = known.is_some_and(|(_, s)| s.serving);
+        let serving = known.as_ref().is_some_and(|(_, serving)| *serving);
         let stat = match &result {
             Ok((_, stat)) => *stat,
             Err(_) => refused_stat(&c),
         };
-        let mut path = known.map(|(p, _)| p.clone());
+        let mut path = known.map(|(p, _)| p);
         let mut state = FileState {
             stat,
             serving,
@@ -725,7 +709,9 @@ impl Catalog {
                     state.error = Some(Box::new(e));
                     changes.rejected += 1;
                 } else {
-                    let same = self.entries.get(&id).is_some_and(|old| old.same_as(&entry));
+                    // Not served by this file and claimed: no entry holds the id.
+                    let same =
+                        serving && self.entries.get(&id).is_some_and(|old| old.same_as(&entry));
                     if !same {
                         if serving {
                             changes.changed += 1;
@@ -735,7 +721,9 @@ impl Catalog {
                         if let Some(source) = &entry.source {
                             path = Some(source.path.clone());
                         }
-                        changes.ids.insert(id.clone());
+                        if ids == Ids::Tracked {
+                            changes.ids.insert(id.clone());
+                        }
                         self.entries.insert(id, entry);
                     }
                     state.serving = true;

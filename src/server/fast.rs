@@ -32,11 +32,12 @@ use tokio::sync::watch;
 
 use super::conditional::Decision;
 use super::connection::{Activity, InFlight};
-use super::request::{list_has, Fields, View};
+use super::request::{Fields, View};
 use super::routes::{respond_to, Answer, Ready};
 use super::{Limits, State};
 use crate::site::sealed::{Sealed, SealedCopy, SENDFILE_MIN};
 use crate::site::Coding;
+use headers::HeaderMapExt;
 
 /// The most header fields a head answered here may have; a head with more
 /// goes to hyper.
@@ -217,7 +218,16 @@ fn head<'a>(parsed: httparse::Request<'a, 'a>, len: usize) -> Option<Head<'a>> {
         return None;
     }
     // RFC 9112 §9.3: HTTP/1.1 persists unless `close`; HTTP/1.0 only with `keep-alive`.
-    let has = |token| list_has(fields.get_all("connection"), token);
+    // Parsed by the `headers` crate, and only when sent: most requests have none.
+    let connection = fields
+        .contains("connection")
+        .then(|| {
+            fields
+                .header_map("connection")
+                .typed_get::<headers::Connection>()
+        })
+        .flatten();
+    let has = |token| connection.as_ref().is_some_and(|c| c.contains(token));
     let close = match version {
         Version::HTTP_11 => has("close"),
         _ => !has("keep-alive") || has("close"),

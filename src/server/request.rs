@@ -108,14 +108,6 @@ impl<'a> Iterator for Values<'a> {
     }
 }
 
-/// Whether the comma-separated list in the values holds `token`, compared
-/// case-insensitively (RFC 9110 §5.6.1 lists, as in `Connection`, §7.6.1).
-pub fn list_has(values: Values<'_>, token: &str) -> bool {
-    values
-        .flat_map(|v| v.split(|&b| b == b','))
-        .any(|member| member.trim_ascii().eq_ignore_ascii_case(token.as_bytes()))
-}
-
 /// A field value as text if it is visible ASCII (and tab), as
 /// `HeaderValue::to_str` reads it.
 pub fn visible_ascii(value: &[u8]) -> Option<&str> {
@@ -158,23 +150,5 @@ mod tests {
             assert_eq!(fields.header_map("accept-encoding").len(), 2);
         }
         assert!(!Fields::None.contains("host"));
-    }
-
-    #[test]
-    fn list_members_are_tokens_compared_without_case() {
-        let lines = [
-            httparse::Header {
-                name: "Connection",
-                value: b"foo, Close",
-            },
-            httparse::Header {
-                name: "Connection",
-                value: b"keep-alive",
-            },
-        ];
-        let fields = Fields::Lines(&lines);
-        assert!(list_has(fields.get_all("connection"), "close"));
-        assert!(list_has(fields.get_all("connection"), "keep-alive"));
-        assert!(!list_has(fields.get_all("connection"), "clo"));
     }
 }
