@@ -23,8 +23,8 @@
 #     the server's utime+stime over the run divided by the requests it answered.
 #     oha is installed with cargo into target/bench-tools if it is not on PATH.
 #   Saturation: wrk -t1 -c64 for $DURATION s, requests/s.
-# Rounds alternate the server order (A B, then B A, ...). Figures are medians over
-# rounds. The load average (`uptime`) is recorded next to every run: other work on
+# Each case runs on both servers back to back, A B then B A; rounds alternate
+# which goes first. Figures are medians over rounds. The load average (`uptime`) is recorded next to every run: other work on
 # the machine shows up in both servers' figures.
 set -euo pipefail
 
@@ -239,14 +239,17 @@ saturate() { # server case round
     echo "round $3 $s $c saturation: $rps req/s, load $l" >&2
 }
 
+# Each case is measured on both servers back to back (A B for the fixed rate,
+# B A for saturation), so drift in the machine's speed falls on both alike;
+# rounds alternate which server goes first.
 for round in $(seq "$ROUNDS"); do
     order=(bantin nginx)
     ((round % 2 == 0)) && order=(nginx bantin)
-    for s in "${order[@]}"; do
-        for c in "${cases[@]}"; do
-            fixed "$s" "$c" "$round"
-            saturate "$s" "$c" "$round"
-        done
+    for c in "${cases[@]}"; do
+        fixed "${order[0]}" "$c" "$round"
+        fixed "${order[1]}" "$c" "$round"
+        saturate "${order[1]}" "$c" "$round"
+        saturate "${order[0]}" "$c" "$round"
     done
 done
 
