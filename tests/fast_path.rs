@@ -412,3 +412,44 @@ fn on_one_core_the_daemon_serves_and_follows_changes() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+#[test]
+fn at_shutdown_an_idle_connection_closes_at_once_and_a_begun_head_is_answered() {
+    // A grace period far longer than the test allows: waiting on the idle
+    // connection would show.
+    let site = TempStore::with_config("[http]\nshutdown_grace_secs = 60\n");
+    let mut d = site.start();
+    let mut idle = connect(&d);
+    let mut pending = Vec::new();
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .unwrap();
+    assert_eq!(response(&mut idle, &mut pending, false).status, 200);
+    let mut begun = connect(&d);
+    begun.write_all(b"GET /healthz HTTP/1.1\r\nHo").unwrap();
+    // The server reads the half head before it is told to stop.
+    std::thread::sleep(Duration::from_millis(300));
+    let started = std::time::Instant::now();
+    d.terminate();
+    assert!(closed(&mut idle), "the idle connection is still open");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    // The begun head is read to its end and answered, as the last response.
+    begun.write_all(b"st: 127.0.0.1\r\n\r\n").unwrap();
+    let mut pending = Vec::new();
+    let last = response(&mut begun, &mut pending, false);
+    assert_eq!(last.status, 200);
+    assert!(
+        last.headers
+            .contains(&("connection".into(), "close".into())),
+        "{:?}",
+        last.headers
+    );
+    assert!(closed(&mut begun));
+    let status = d
+        .wait(Duration::from_secs(10))
+        .unwrap_or_else(|| panic!("still running after SIGTERM:\n{}", d.stderr()));
+    assert_eq!(status.code(), Some(0), "{}", d.stderr());
+}

@@ -142,7 +142,7 @@ mod tests {
                 value: value.as_bytes(),
             })
             .collect();
-        assert_eq!(decide(&Fields::Lines(&lines), current), by_map, "{pairs:?}");
+        assert_eq!(decide(&Fields::lines(&lines), current), by_map, "{pairs:?}");
         by_map
     }
 

@@ -18,6 +18,7 @@ use std::cell::RefCell;
 use std::io::{self, IoSlice};
 use std::mem::MaybeUninit;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -74,13 +75,16 @@ impl Outcome {
 /// header timeout as its idle limit, each request head must arrive within it
 /// of the previous response (or of the accept), as hyper's must, with no
 /// timer armed per request. Once `stopping` turns true, the response in
-/// progress is the last.
+/// progress is the last. `between` is true while it waits for a request with
+/// nothing of one read: a connection the caller may close at shutdown by
+/// dropping this future.
 pub(super) async fn serve(
     stream: TcpStream,
     state: &State,
     activity: &Arc<Activity>,
     limits: Limits,
     stopping: watch::Receiver<bool>,
+    between: &AtomicBool,
 ) -> Outcome {
     let mut conn = Conn {
         stream,
@@ -91,11 +95,6 @@ pub(super) async fn serve(
     // Read and not answered yet: apart from `conn`, since a request's view
     // borrows it while its response is written.
     let mut input = BytesMut::with_capacity(READ_BYTES);
-    // Made once per connection rather than per read: each new one would
-    // register with the channel and unregister again, around every request.
-    let mut stop_receiver = stopping.clone();
-    let stop = stop_receiver.wait_for(|stop| *stop);
-    tokio::pin!(stop);
     loop {
         // Left uninitialised: `httparse` writes the lines it finds, and
         // filling 64 empty ones per request showed in profiles.
@@ -104,7 +103,7 @@ pub(super) async fn serve(
             Next::Request(head) => {
                 let in_flight = activity.begin();
                 let answer = respond_to(state, &head.view).await;
-                let close = head.close || closes(&answer) || *stopping.borrow();
+                let close = head.close || closes(&answer) || stops(&stopping);
                 let sent = conn.respond(&head, answer, close, in_flight).await;
                 let len = head.len;
                 input.advance(len);
@@ -120,17 +119,15 @@ pub(super) async fn serve(
                 if conn.flush().await.is_err() {
                     return Outcome::Closed;
                 }
-                let idle = input.is_empty();
                 // Room for a whole read: a full buffer would otherwise grow by
                 // a few bytes per read. Once the input is all answered this
                 // reuses the same memory.
                 input.reserve(READ_BYTES);
-                let read = tokio::select! {
-                    read = conn.stream.read_buf(&mut input) => read,
-                    // Between requests, shutdown closes at once; a head that has
-                    // begun is read and answered.
-                    _ = &mut stop, if idle => return Outcome::Closed,
-                };
+                // Between requests, shutdown closes at once; a head that has
+                // begun is read and answered.
+                between.store(input.is_empty(), Ordering::Relaxed);
+                let read = conn.stream.read_buf(&mut input).await;
+                between.store(false, Ordering::Relaxed);
                 match read {
                     Ok(n) if n > 0 => {}
                     // The client closed, or the read failed.
@@ -146,6 +143,13 @@ pub(super) async fn serve(
             }
         }
     }
+}
+
+/// Whether the server is shutting down: `stopping` only ever changes to
+/// `true`, so a change is the news (and a closed channel means the server is
+/// gone). Read without the lock [`watch::Receiver::borrow`] takes.
+fn stops(stopping: &watch::Receiver<bool>) -> bool {
+    stopping.has_changed().unwrap_or(true)
 }
 
 /// What to do with the bytes read so far.
@@ -206,7 +210,7 @@ fn head<'a>(parsed: httparse::Request<'a, 'a>, len: usize) -> Option<Head<'a>> {
     };
     let target = target?;
     let path = plain_target(target)?;
-    let fields = Fields::Lines(lines);
+    let fields = Fields::lines(lines);
     // RFC 9112 §6.1–6.3: a body is framed by Transfer-Encoding or a non-zero
     // Content-Length; hyper reads (and answers) those.
     let bodyless = fields.get_all("content-length").all(|v| v == b"0");
@@ -390,10 +394,15 @@ impl Conn<'_> {
             match self.stream.try_write_vectored(&bufs) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                 Ok(n) => {
-                    self.activity.progressed();
                     let from_head = n.min(self.out.len() - head);
                     head += from_head;
                     done += n - from_head;
+                    // Progress while bytes wait: a write that takes all of
+                    // them is followed by the end of its request, which
+                    // counts as progress itself (one clock read, not two).
+                    if head < self.out.len() || done < body.len() {
+                        self.activity.progressed();
+                    }
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.stream.writable().await?,
                 Err(e) => return Err(e),
@@ -436,7 +445,7 @@ fn write_head(
         has_length: parts.headers.contains_key(header::CONTENT_LENGTH),
         body_len,
     };
-    end_head(out, version, end, close);
+    end_head(out, version, end, close, SystemTime::now());
 }
 
 /// What the head of a [`Ready`] answer is written from: its header fields as
@@ -469,7 +478,7 @@ fn write_ready_head(out: &mut Vec<u8>, version: Version, ready: &Ready, path: &s
             out.extend_from_slice(block);
         });
     }
-    end_head(out, version, end, close);
+    end_head(out, version, end, close, now);
 }
 
 /// Which of a resource's kept blocks holds the fields of `ready`'s head.
@@ -520,9 +529,9 @@ fn fields(out: &mut Vec<u8>, headers: &HeaderMap) {
     }
 }
 
-/// `Connection` (RFC 9112 §9.3, §9.6), `Content-Length` and `Date`, and the
-/// empty line that ends the head.
-fn end_head(out: &mut Vec<u8>, version: Version, end: End, close: bool) {
+/// `Connection` (RFC 9112 §9.3, §9.6), `Content-Length` and `Date` of `now`,
+/// and the empty line that ends the head.
+fn end_head(out: &mut Vec<u8>, version: Version, end: End, close: bool, now: SystemTime) {
     if close && version == Version::HTTP_11 && !end.has_connection {
         field(out, b"connection", b"close");
     } else if !close && version == Version::HTTP_10 {
@@ -541,7 +550,7 @@ fn end_head(out: &mut Vec<u8>, version: Version, end: End, close: bool) {
             digits.format(end.body_len).as_bytes(),
         );
     }
-    date(out);
+    date(out, now);
     out.extend_from_slice(b"\r\n");
 }
 
@@ -558,9 +567,8 @@ thread_local! {
     static DATE: RefCell<(u64, String)> = const { RefCell::new((0, String::new())) };
 }
 
-/// Appends the `Date` field of now.
-fn date(out: &mut Vec<u8>) {
-    let now = SystemTime::now();
+/// Appends the `Date` field of `now`.
+fn date(out: &mut Vec<u8>, now: SystemTime) {
     let second = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     DATE.with_borrow_mut(|(at, text)| {
         if *at != second || text.is_empty() {
@@ -803,7 +811,7 @@ mod tests {
             version: Version::HTTP_11,
             path: "/feed.rss",
             target_len: 9,
-            fields: Fields::Lines(lines),
+            fields: Fields::lines(lines),
         }
     }
 
@@ -866,7 +874,7 @@ mod tests {
                         version: Version::HTTP_11,
                         path: "/feed.rss",
                         target_len: 9,
-                        fields: Fields::Lines(&lines),
+                        fields: Fields::lines(&lines),
                     };
                     // Twice: the block is made by the first and kept for the second.
                     for close in [false, true] {

@@ -17,6 +17,7 @@ pub use routes::handle;
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -219,28 +220,46 @@ impl Served {
 
     /// Serves `stream` on the fast path until it closes (`None`) or needs
     /// hyper (what hyper is to serve).
+    ///
+    /// The deadlines are watched on a task of their own, which wakes only when
+    /// one could have passed: this one then wakes for its socket alone, and
+    /// polls nothing else per request.
     async fn fast(&self, stream: TcpStream) -> Option<fast::Rewind<TcpStream>> {
-        let mut stopping = self.stopping.clone();
         // The header timeout runs from the end of the last response, as
         // hyper's does on HTTP/1 keep-alive (see `fast::serve`).
         let deadlines = Deadlines {
             idle: self.limits.idle_timeout.min(self.limits.header_timeout),
             ..self.deadlines()
         };
+        let (ended, ending) = tokio::sync::oneshot::channel();
+        let watch = {
+            let activity = self.activity.clone();
+            let mut stopping = self.stopping.clone();
+            tokio::spawn(async move {
+                let _ = ended.send(until_ending(&activity, deadlines, &mut stopping).await);
+            })
+        };
+        // Stops watching when the fast path ends, whichever way.
+        let _watch = AbortOnDrop(watch);
+        // Set and read on this task only (an atomic so the future is `Send`).
+        let between = AtomicBool::new(false);
         let fast = fast::serve(
             stream,
             &self.state,
             &self.activity,
             self.limits,
             self.stopping.clone(),
+            &between,
         );
         tokio::pin!(fast);
         let ending = tokio::select! {
+            biased;
             outcome = fast.as_mut() => return outcome.handed_over(),
-            ending = until_ending(&self.activity, deadlines, &mut stopping) => ending,
+            Ok(ending) = ending => ending,
         };
         tracing::debug!(?ending, "closing the connection");
-        if ending != Ending::Shutdown {
+        // At shutdown, a connection between requests closes at once.
+        if ending != Ending::Shutdown || between.load(Ordering::Relaxed) {
             return None;
         }
         // The fast path ends the connection after the response in progress
@@ -289,6 +308,15 @@ impl Served {
             // after the header timeout.
             report(r, &self.calm);
         }
+    }
+}
+
+/// A task that is aborted when this is dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

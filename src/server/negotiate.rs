@@ -125,7 +125,7 @@ mod tests {
             value: v.as_bytes(),
         }];
         let by_map = choose(&Fields::Map(&h));
-        assert_eq!(choose(&Fields::Lines(&lines)), by_map, "{v}");
+        assert_eq!(choose(&Fields::lines(&lines)), by_map, "{v}");
         by_map
     }
 

@@ -47,19 +47,45 @@ impl<'a> View<'a> {
 pub enum Fields<'a> {
     /// Parsed into a map by hyper (or built by a test).
     Map(&'a HeaderMap),
-    /// As `httparse` parsed them: names and values checked, in order.
-    Lines(&'a [httparse::Header<'a>]),
+    /// As `httparse` parsed them: names and values checked, in order (made
+    /// by [`Fields::lines`]).
+    Lines(&'a [httparse::Header<'a>], NameLengths),
     /// No fields at all.
     None,
 }
 
+/// The lengths of the field names of a head, as a set: most of the names
+/// the routes look for are not sent at all, and this says so without a scan.
+/// Lengths past 63 share one member.
+#[derive(Debug, Clone, Copy)]
+pub struct NameLengths(u64);
+
+impl NameLengths {
+    fn bit(len: usize) -> u64 {
+        1 << len.min(63)
+    }
+
+    fn may_hold(self, name: &str) -> bool {
+        self.0 & NameLengths::bit(name.len()) != 0
+    }
+}
+
 impl<'a> Fields<'a> {
+    /// The fields `httparse` parsed.
+    pub fn lines(lines: &'a [httparse::Header<'a>]) -> Fields<'a> {
+        let lengths = lines
+            .iter()
+            .fold(0, |set, line| set | NameLengths::bit(line.name.len()));
+        Fields::Lines(lines, NameLengths(lengths))
+    }
+
     /// The values of every field line named `name` (lowercase), in order:
     /// RFC 9110 §5.3, several lines of one name make one comma-separated list.
     pub fn get_all(&self, name: &'static str) -> Values<'a> {
         match *self {
             Fields::Map(map) => Values::Map(map.get_all(name).iter()),
-            Fields::Lines(lines) => Values::Lines(lines.iter(), name),
+            Fields::Lines(_, lengths) if !lengths.may_hold(name) => Values::None,
+            Fields::Lines(lines, _) => Values::Lines(lines.iter(), name),
             Fields::None => Values::None,
         }
     }
@@ -142,11 +168,14 @@ mod tests {
         map.append(header::HOST, "a".parse().unwrap());
         map.append(header::ACCEPT_ENCODING, "gzip".parse().unwrap());
         map.append(header::ACCEPT_ENCODING, "br".parse().unwrap());
-        for fields in [Fields::Lines(&lines), Fields::Map(&map)] {
+        for fields in [Fields::lines(&lines), Fields::Map(&map)] {
             let all: Vec<&[u8]> = fields.get_all("accept-encoding").collect();
             assert_eq!(all, [&b"gzip"[..], b"br"]);
             assert!(fields.contains("host"));
             assert!(!fields.contains("if-none-match"));
+            // A name of a length no field has, and one of a length one has.
+            assert!(!fields.contains("te"));
+            assert!(!fields.contains("hots"));
             assert_eq!(fields.header_map("accept-encoding").len(), 2);
         }
         assert!(!Fields::None.contains("host"));

@@ -3,6 +3,7 @@
 //! Last-Modified of a feed was computed when the snapshot was rendered, and an
 //! article page is rendered from values.
 
+use std::cell::RefCell;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -16,6 +17,7 @@ use tokio::sync::Semaphore;
 use super::conditional::{self, Current, Decision};
 use super::negotiate;
 use super::request::{Fields, View};
+use super::request_metrics::RouteLabel;
 use super::State;
 use crate::index::Entry;
 use crate::publish::Snapshot;
@@ -82,38 +84,38 @@ impl Route {
     }
 
     /// A bounded label for metrics.
-    fn label(&self, path: &str) -> &'static str {
+    fn label(&self, path: &str) -> RouteLabel {
         match self {
-            Route::Health => "healthz",
-            Route::Metrics => "metrics",
-            Route::Starting => "starting",
-            Route::Article(..) => "article",
-            Route::Sitemap(..) => "sitemap",
+            Route::Health => RouteLabel::Healthz,
+            Route::Metrics => RouteLabel::Metrics,
+            Route::Starting => RouteLabel::Starting,
+            Route::Article(..) => RouteLabel::Article,
+            Route::Sitemap(..) => RouteLabel::Sitemap,
             Route::OnDemand(..) => on_demand_label(path),
-            Route::NotFound => "not_found",
+            Route::NotFound => RouteLabel::NotFound,
             Route::Resource(..) => match path {
-                "/" => "home",
-                "/feeds.opml" => "opml",
-                "/robots.txt" => "robots",
-                p if p.ends_with(".xml") => "sitemap",
-                p if p.starts_with("/feeds/") => "feed",
-                _ => "feed_all",
+                "/" => RouteLabel::Home,
+                "/feeds.opml" => RouteLabel::Opml,
+                "/robots.txt" => RouteLabel::Robots,
+                p if p.ends_with(".xml") => RouteLabel::Sitemap,
+                p if p.starts_with("/feeds/") => RouteLabel::Feed,
+                _ => RouteLabel::FeedAll,
             },
         }
     }
 }
 
 /// A bounded label for metrics of what is rendered on demand, by its path.
-fn on_demand_label(path: &str) -> &'static str {
+fn on_demand_label(path: &str) -> RouteLabel {
     let feed = path.contains('.');
     if path.starts_with("/archive/") && feed {
-        "archive"
+        RouteLabel::Archive
     } else if path.starts_with("/subscribe/") {
-        "subscribe"
+        RouteLabel::Subscribe
     } else if feed {
-        "term_feed"
+        RouteLabel::TermFeed
     } else {
-        "page"
+        RouteLabel::Page
     }
 }
 
@@ -215,7 +217,7 @@ pub(super) async fn respond_to(state: &State, req: &View<'_>) -> Answer {
     let (answer, label) = if req.target_len > MAX_TARGET_BYTES {
         // RFC 9110 §15.5.15: 414 URI Too Long.
         let r = uncacheable(plain(StatusCode::URI_TOO_LONG, "uri too long\n"));
-        (Answer::Built(r), "uri_too_long")
+        (Answer::Built(r), RouteLabel::UriTooLong)
     } else if bad_host(req) {
         let mut r = uncacheable(plain(
             StatusCode::BAD_REQUEST,
@@ -223,7 +225,7 @@ pub(super) async fn respond_to(state: &State, req: &View<'_>) -> Answer {
         ));
         r.headers_mut()
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
-        (Answer::Built(r), "bad_request")
+        (Answer::Built(r), RouteLabel::BadRequest)
     } else if req.method != "GET" && req.method != "HEAD" {
         let mut r = uncacheable(plain(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -231,7 +233,7 @@ pub(super) async fn respond_to(state: &State, req: &View<'_>) -> Answer {
         ));
         r.headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
-        (Answer::Built(r), "method_not_allowed")
+        (Answer::Built(r), RouteLabel::MethodNotAllowed)
     } else {
         let route = Route::of(state, path);
         let label = route.label(path);
@@ -408,14 +410,34 @@ fn bad_host(req: &View<'_>) -> bool {
 /// `uri-host [":" port]`, or empty (RFC 9112 §3.2 allows an empty Host when the
 /// target has no authority). The `http` crate parses the authority; userinfo
 /// is part of an authority but not of a Host.
+///
+/// Nearly every request names the same host, so the last one found valid is
+/// remembered (per thread) and a request naming it again is not parsed.
 fn valid_host(bytes: &[u8]) -> bool {
+    thread_local! {
+        static LAST_VALID: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    }
+    let known = LAST_VALID.with_borrow(|last| !last.is_empty() && last == bytes);
+    if known {
+        return true;
+    }
     let Ok(authority) = http::uri::Authority::try_from(bytes) else {
         return bytes.is_empty();
     };
     let port = authority.as_str().get(authority.host().len()..);
-    !authority.as_str().contains('@')
-        && (matches!(port, Some("" | ":")) || authority.port_u16().is_some())
+    let valid = !authority.as_str().contains('@')
+        && (matches!(port, Some("" | ":")) || authority.port_u16().is_some());
+    if valid && bytes.len() <= MAX_REMEMBERED_HOST {
+        LAST_VALID.with_borrow_mut(|last| {
+            last.clear();
+            last.extend_from_slice(bytes);
+        });
+    }
+    valid
 }
+
+/// The longest Host value [`valid_host`] remembers: a name and a port.
+const MAX_REMEMBERED_HOST: usize = 260;
 
 /// One article's page. Articles that some feed holds are in memory; older ones
 /// are read back from the store on a blocking thread. This is the one route that
