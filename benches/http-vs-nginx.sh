@@ -5,6 +5,8 @@
 #   benches/http-vs-nginx.sh                       # 4 rounds (A B B A ...) of 10 s per server and case
 #   DURATION=5 ROUNDS=2 benches/http-vs-nginx.sh
 #   BANTIN=/path/to/bantin benches/http-vs-nginx.sh  # another build of the daemon
+#   EQUAL_HEADS=1 benches/http-vs-nginx.sh         # a control: nginx's 200 head padded
+#                                                  # to the length of bantin's
 #
 # Store: a generated 200-article store (`genstore`); /feed.rss is its all-articles
 # feed (50 items). nginx serves the identity bytes bantin sends as feed.rss and its
@@ -30,6 +32,13 @@ set -euo pipefail
 
 DURATION=${DURATION:-10}
 ROUNDS=${ROUNDS:-4}
+# With identity bodies the client is what saturates, and its cost per response
+# depends on the length of the head before the body: it sets how the body's
+# bytes line up in the client's buffer, and so how fast the kernel copies them
+# out of the socket. EQUAL_HEADS=1 adds a field to nginx's responses so its 200
+# head is as long as bantin's, which takes that out of the comparison.
+EQUAL_HEADS=${EQUAL_HEADS:-0}
+pad=""
 ARTICLES=${ARTICLES:-200}
 RATE=${RATE:-12000}
 CONNECTIONS=${CONNECTIONS:-64}
@@ -128,6 +137,7 @@ http {
     keepalive_requests 100000;
     etag on;
     gzip_static on;
+    ${pad:+add_header X-Pad $pad;}
     server {
         listen 127.0.0.1:$1;
         root $tmp/static;
@@ -162,6 +172,24 @@ start_nginx() {
 read -r nginx_pid nginx_port < <(start_nginx)
 [[ -n ${nginx_pid:-} ]] || exit 1
 pids+=("$nginx_pid")
+
+# The length of the head of a 200 for /feed.rss (curl writes the head as received).
+head_len() { curl -sf -D - -o /dev/null "$1" | wc -c; }
+bantin_head=$(head_len "http://$bantin_addr/feed.rss")
+nginx_head=$(head_len "http://127.0.0.1:$nginx_port/feed.rss")
+if [[ $EQUAL_HEADS == 1 ]]; then
+    # "X-Pad: " and the line end take 9 bytes; the value at least one.
+    short=$((bantin_head - nginx_head - 9))
+    if ((short >= 1)); then
+        pad=$(printf '%*s' "$short" '' | tr ' ' x)
+        kill "$nginx_pid"
+        wait "$nginx_pid" 2>/dev/null || true
+        read -r nginx_pid nginx_port < <(start_nginx)
+        pids+=("$nginx_pid")
+        nginx_head=$(head_len "http://127.0.0.1:$nginx_port/feed.rss")
+    fi
+fi
+echo "200 heads: bantin $bantin_head bytes, nginx $nginx_head bytes" >&2
 
 declare -A url pid etag
 url[bantin]="http://$bantin_addr/feed.rss"
@@ -264,7 +292,8 @@ cell() { # measure server case column
 }
 
 echo
-echo "$sizes; servers on core 1, clients on core 0, $CONNECTIONS connections, $DURATION s per run," \
+echo "$sizes; 200 heads: bantin $bantin_head bytes, nginx $nginx_head bytes;" \
+    "servers on core 1, clients on core 0, $CONNECTIONS connections, $DURATION s per run," \
     "median of $ROUNDS rounds (A B B A); load average $(awk -F'\t' '{print $7}' "$results" | sort -n | sed -n '1p;$p' | paste -sd- -)"
 echo
 echo "| \`/feed.rss\` | bantin | nginx | bantin / nginx |"
