@@ -314,6 +314,17 @@ awk -v b="${b[*]}" -v n="${n[*]}" 'BEGIN {
     printf "| requests/s at saturation, identity / gzip / 304 | %.1fk / %.1fk / %.1fk | %.1fk / %.1fk / %.1fk | %.2f / %.2f / %.2f |\n",
         B[1] / 1000, B[2] / 1000, B[3] / 1000, N[1] / 1000, N[2] / 1000, N[3] / 1000, B[1] / N[1], B[2] / N[2], B[3] / N[3]
 }'
+# The servers of a case run back to back, so the ratio within a round is spared
+# the drift between rounds: its median is the steadier figure of the two.
+paired() { # measure case column
+    awk -F'\t' -v m="$1" -v c="$2" -v col="$3" "$median"'
+        $1 == m && $3 == c { v[$2, $4] = $col; r[$4] = 1 }
+        END { for (k in r) { n++; q[n] = v["bantin", k] / v["nginx", k] }; printf "%.2f", median(q, n) }' "$results"
+}
+echo
+echo "paired: the median over rounds of bantin / nginx within each round, identity / gzip / 304:"
+echo "  CPU per request $(paired fixed identity 6) / $(paired fixed gzip 6) / $(paired fixed 304 6);" \
+    "saturation $(paired saturation identity 5) / $(paired saturation gzip 5) / $(paired saturation 304 5)"
 echo
 echo "served at the fixed rate (req/s; below $RATE means the server or client could not keep up):"
 for s in "${servers[@]}"; do
