@@ -240,7 +240,7 @@ impl Served {
             })
         };
         // Stops watching when the fast path ends, whichever way.
-        let _watch = AbortOnDrop(watch);
+        let _watch = tokio_util::task::AbortOnDropHandle::new(watch);
         // Set and read on this task only (an atomic so the future is `Send`).
         let between = AtomicBool::new(false);
         let fast = fast::serve(
@@ -308,15 +308,6 @@ impl Served {
             // after the header timeout.
             report(r, &self.calm);
         }
-    }
-}
-
-/// A task that is aborted when this is dropped.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
     }
 }
 
