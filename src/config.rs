@@ -79,7 +79,7 @@ pub struct RawConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ArchivesConfig {
-    /// `Cache-Control: public, max-age=N` of an archive, in seconds.
+    /// `Cache-Control: max-age=N` of an archive, in seconds.
     pub max_age: u32,
     /// The most bytes of rendered archives kept in memory (each counts twice its
     /// size, for its compressed forms); 0 keeps none.
@@ -204,7 +204,7 @@ pub struct CategoryOverride {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct HttpConfig {
-    /// `Cache-Control: public, max-age=N`.
+    /// `Cache-Control: max-age=N`.
     pub cache_max_age: u32,
     /// Seconds a client has to send a request's headers (slowloris guard); on a
     /// keep-alive connection the clock starts when the previous response is sent,

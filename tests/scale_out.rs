@@ -314,7 +314,7 @@ fn two_replicas_behind_a_caching_nginx() {
     assert_eq!(from_a.body, from_b.body);
     assert_eq!(
         from_a.expect_header("cache-control"),
-        format!("public, max-age={}", MAX_AGE.as_secs())
+        format!("max-age={}", MAX_AGE.as_secs())
     );
 
     let prefix = tempfile::tempdir().unwrap();

@@ -24,10 +24,8 @@ pub struct Activity {
     /// Woken when the first request starts. One waiter (the connection's own
     /// task), so `notify_one`'s stored permit means it is not missed.
     changed: Notify,
-    /// When the connection was accepted: `progress` counts from here.
-    epoch: Instant,
-    /// Milliseconds after `epoch` when a request last began or ended, or a
-    /// write last took bytes.
+    /// Milliseconds on the deadline clock ([`now_millis`]) when a request
+    /// last began or ended, or a write last took bytes; the accept at first.
     progress: AtomicU64,
 }
 
@@ -37,8 +35,7 @@ impl Default for Activity {
             in_flight: AtomicUsize::new(0),
             started: AtomicBool::new(false),
             changed: Notify::new(),
-            epoch: Instant::now(),
-            progress: AtomicU64::new(0),
+            progress: AtomicU64::new(now_millis()),
         }
     }
 }
@@ -57,7 +54,8 @@ impl Activity {
     pub fn begin(self: &Arc<Self>) -> InFlight {
         self.progressed();
         self.in_flight.fetch_add(1, Ordering::AcqRel);
-        if !self.started.swap(true, Ordering::AcqRel) {
+        // A load first: the swap (a locked instruction) only once.
+        if !self.started.load(Ordering::Acquire) && !self.started.swap(true, Ordering::AcqRel) {
             self.changed.notify_one();
         }
         InFlight(self.clone())
@@ -69,18 +67,36 @@ impl Activity {
 
     /// Notes that the connection's responses moved: the client took bytes.
     pub fn progressed(&self) {
-        self.progress.store(self.millis(), Ordering::Release);
+        self.progress.store(now_millis(), Ordering::Release);
     }
 
     /// How long since a request began or the client last took bytes.
     fn since_progress(&self) -> Duration {
         let last = self.progress.load(Ordering::Acquire);
-        Duration::from_millis(self.millis().saturating_sub(last))
+        Duration::from_millis(now_millis().saturating_sub(last))
     }
+}
 
-    fn millis(&self) -> u64 {
-        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
-    }
+/// Now, in milliseconds, on the clock the deadlines are kept by: read twice per
+/// request, so the coarse monotonic clock ([`super::clock`]).
+#[cfg(not(test))]
+fn now_millis() -> u64 {
+    super::clock::monotonic_millis()
+}
+
+/// The unit tests keep the deadlines by tokio's clock, which they pause and
+/// advance; the daemon's own clock is the coarse one above, under the
+/// integration tests' timeouts.
+#[cfg(test)]
+fn now_millis() -> u64 {
+    // Before any test's paused clock, which starts at its runtime's creation.
+    static ORIGIN: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    let origin = *ORIGIN.get_or_init(|| {
+        let now = std::time::Instant::now();
+        now.checked_sub(Duration::from_secs(1)).unwrap_or(now)
+    });
+    let now = Instant::now().into_std();
+    u64::try_from(now.saturating_duration_since(origin).as_millis()).unwrap_or(u64::MAX)
 }
 
 impl Drop for InFlight {

@@ -3,6 +3,7 @@
 //! socket and decides what shutdown means.
 
 pub mod clients;
+mod clock;
 pub mod conditional;
 pub mod connection;
 mod fast;

@@ -14,6 +14,7 @@ use http_body_util::Full;
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::sync::Semaphore;
 
+use super::clock;
 use super::conditional::{self, Current, Decision};
 use super::negotiate;
 use super::request::{Fields, View};
@@ -126,7 +127,7 @@ pub(super) const MAX_TARGET_BYTES: usize = 8 * 1024;
 
 /// `Cache-Control` of a 404: short, so a cache or reader polling a feed that has
 /// gone asks again at most once a minute, and sees it when it comes back.
-const NOT_FOUND_CACHE_CONTROL: &str = "public, max-age=60";
+const NOT_FOUND_CACHE_CONTROL: &str = "max-age=60";
 
 /// Answers one request. Every branch builds a response.
 pub async fn handle<B>(state: &State, req: &Request<B>) -> Response<Full<Bytes>> {
@@ -190,7 +191,7 @@ impl Ready {
 
     /// The response to the request for `path` now.
     pub fn response(&self, path: &str) -> Response<Full<Bytes>> {
-        self.response_at(path, SystemTime::now())
+        self.response_at(path, clock::wall())
     }
 
     /// The response to the request for `path` at `now` (its `Last-Modified`
@@ -493,7 +494,7 @@ fn rendered_now(
     // Sent clamped to the present (RFC 9110 §8.8.2.1), decided on unclamped,
     // as for every resource (see `Resource::last_modified_header`).
     let lm = snapshot.site.articles_modified();
-    let sent = lm.min(SystemTime::now());
+    let sent = lm.min(clock::wall());
     // Rendered per request (cheap, infallible) rather than kept for every article;
     // identity only.
     let body = Body::new(bytes);
@@ -696,7 +697,7 @@ fn dated<'a>(
     body: &'a Body,
     coding: Option<&'static str>,
 ) -> Representation<'a> {
-    let sent = lm.min(SystemTime::now());
+    let sent = lm.min(clock::wall());
     Representation {
         content_type,
         last_modified: lm,
