@@ -391,8 +391,15 @@ impl Conn<'_> {
     async fn write_with(&mut self, body: &[u8]) -> io::Result<()> {
         let (mut head, mut done) = (0, 0);
         while head < self.out.len() || done < body.len() {
-            let bufs = [IoSlice::new(&self.out[head..]), IoSlice::new(&body[done..])];
-            match self.stream.try_write_vectored(&bufs) {
+            // Heads alone (a 304, a HEAD, gathered small responses) with
+            // `send`, which skips the file layer `writev` goes through.
+            let written = if done == body.len() {
+                self.stream.try_write(&self.out[head..])
+            } else {
+                let bufs = [IoSlice::new(&self.out[head..]), IoSlice::new(&body[done..])];
+                self.stream.try_write_vectored(&bufs)
+            };
+            match written {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                 Ok(n) => {
                     let from_head = n.min(self.out.len() - head);
