@@ -7,6 +7,8 @@
 #   BANTIN=/path/to/bantin benches/http-vs-nginx.sh  # another build of the daemon
 #   EQUAL_HEADS=1 benches/http-vs-nginx.sh         # a control: nginx's 200 head padded
 #                                                  # to the length of bantin's
+#   AT_ONCE_ROUNDS=0 benches/http-vs-nginx.sh      # without the rounds with both
+#                                                  # servers loaded at once
 #
 # Store: a generated 200-article store (`genstore`); /feed.rss is its all-articles
 # feed (50 items). nginx serves the identity bytes bantin sends as feed.rss and its
@@ -26,7 +28,12 @@
 #     oha is installed with cargo into target/bench-tools if it is not on PATH.
 #   Saturation: wrk -t1 -c64 for $DURATION s, requests/s.
 # Each case runs on both servers back to back, A B then B A; rounds alternate
-# which goes first. Figures are medians over rounds. The load average (`uptime`) is recorded next to every run: other work on
+# which goes first. Figures are medians over rounds.
+# Then both servers are loaded at the same time (each at half the rate with half
+# the connections; saturation: one wrk -c32 against each), which cancels the
+# drift of a shared machine between runs: CPU per request and requests/s as
+# ratios, bantin / nginx, medians over $AT_ONCE_ROUNDS rounds.
+# The load average (`uptime`) is recorded next to every run: other work on
 # the machine shows up in both servers' figures.
 set -euo pipefail
 
@@ -42,6 +49,8 @@ pad=""
 ARTICLES=${ARTICLES:-200}
 RATE=${RATE:-12000}
 CONNECTIONS=${CONNECTIONS:-64}
+# Rounds of the comparison with both servers loaded at once (below); 0 skips it.
+AT_ONCE_ROUNDS=${AT_ONCE_ROUNDS:-$ROUNDS}
 root=$(cd "$(dirname "$0")/.." && pwd)
 target=${CARGO_TARGET_DIR:-$root/target}
 
@@ -332,3 +341,49 @@ for s in "${servers[@]}"; do
         printf '  %s %s: %s\n' "$s" "$c" "$(cell fixed "$s" "$c" 5)"
     done
 done
+
+# Both servers loaded at once: the same phases of the machine fall on both
+# within the same seconds, so their ratio holds still to a percent or two where
+# the figures above move by ten. Half the rate and half the connections each.
+((AT_ONCE_ROUNDS > 0)) || exit 0
+at_once="$tmp/at_once.tsv"
+: >"$at_once"
+oha_at() { # server case out
+    taskset -c 0 "$oha" --no-tui --disable-compression -q $((RATE / 2)) -c $((CONNECTIONS / 2)) \
+        -z "${DURATION}s" -H "$(headers "$1" "$2")" "${url[$1]}" >"$3"
+}
+wrk_at() { # server case out
+    taskset -c 0 wrk -t1 -c$((CONNECTIONS / 2)) -d"${DURATION}s" -H "$(headers "$1" "$2")" "${url[$1]}" >"$3"
+}
+answered() { awk '/\[[0-9]+\] [0-9]+ responses/ {gsub(/[^0-9]/, " ", $2); n += $2} END {print n + 0}' "$1"; }
+for round in $(seq "$AT_ONCE_ROUNDS"); do
+    for c in "${cases[@]}"; do
+        b0=$(cpu_ticks "${pid[bantin]}")
+        n0=$(cpu_ticks "${pid[nginx]}")
+        oha_at bantin "$c" "$tmp/once.bantin" &
+        a=$!
+        oha_at nginx "$c" "$tmp/once.nginx" &
+        wait $a $!
+        b1=$(cpu_ticks "${pid[bantin]}")
+        n1=$(cpu_ticks "${pid[nginx]}")
+        wrk_at bantin "$c" "$tmp/sat.bantin" &
+        a=$!
+        wrk_at nginx "$c" "$tmp/sat.nginx" &
+        wait $a $!
+        awk -v c="$c" -v r="$round" -v bt=$((b1 - b0)) -v nt=$((n1 - n0)) \
+            -v bn="$(answered "$tmp/once.bantin")" -v nn="$(answered "$tmp/once.nginx")" \
+            -v bs="$(awk '/^Requests\/sec:/ {print $2}' "$tmp/sat.bantin")" \
+            -v ns="$(awk '/^Requests\/sec:/ {print $2}' "$tmp/sat.nginx")" -v l="$(load)" \
+            'BEGIN { printf "%s\t%s\t%.4f\t%.4f\t%s\n", c, r, (bt / bn) / (nt / nn), bs / ns, l }' >>"$at_once"
+        tail -1 "$at_once" | awk -F'\t' '{ printf "at once, round %s %s: bantin / nginx CPU per request %.3f, saturation %.3f, load %s\n", $2, $1, $3, $4, $5 }' >&2
+    done
+done
+once() { # case column
+    awk -F'\t' -v c="$1" -v col="$2" "$median"'
+        $1 == c { n++; v[n] = $col } END { printf "%.2f", median(v, n) }' "$at_once"
+}
+echo
+echo "both servers loaded at once ($((RATE / 2)) req/s and $((CONNECTIONS / 2)) connections each; saturation:" \
+    "wrk -c$((CONNECTIONS / 2)) against each), bantin / nginx, median of $AT_ONCE_ROUNDS rounds, identity / gzip / 304:"
+echo "  CPU per request $(once identity 3) / $(once gzip 3) / $(once 304 3);" \
+    "saturation $(once identity 4) / $(once gzip 4) / $(once 304 4)"

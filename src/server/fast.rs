@@ -387,7 +387,7 @@ impl Conn<'_> {
         Ok(())
     }
 
-    /// Writes `out`, then `body`, in as few `writev` calls as the socket allows.
+    /// Writes `out`, then `body`, in as few writes as the socket allows.
     async fn write_with(&mut self, body: &[u8]) -> io::Result<()> {
         let (mut head, mut done) = (0, 0);
         while head < self.out.len() || done < body.len() {
