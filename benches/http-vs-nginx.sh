@@ -355,25 +355,26 @@ oha_at() { # server case out
 wrk_at() { # server case out
     taskset -c 0 wrk -t1 -c$((CONNECTIONS / 2)) -d"${DURATION}s" -H "$(headers "$1" "$2")" "${url[$1]}" >"$3"
 }
+both() { # loader case: the loader against both servers at once, into $tmp/<loader>.<server>
+    "$1" bantin "$2" "$tmp/$1.bantin" &
+    local first=$!
+    "$1" nginx "$2" "$tmp/$1.nginx" &
+    # Not a bare `wait`: the servers are children of this shell too.
+    wait "$first" $!
+}
 answered() { awk '/\[[0-9]+\] [0-9]+ responses/ {gsub(/[^0-9]/, " ", $2); n += $2} END {print n + 0}' "$1"; }
 for round in $(seq "$AT_ONCE_ROUNDS"); do
     for c in "${cases[@]}"; do
         b0=$(cpu_ticks "${pid[bantin]}")
         n0=$(cpu_ticks "${pid[nginx]}")
-        oha_at bantin "$c" "$tmp/once.bantin" &
-        a=$!
-        oha_at nginx "$c" "$tmp/once.nginx" &
-        wait $a $!
+        both oha_at "$c"
         b1=$(cpu_ticks "${pid[bantin]}")
         n1=$(cpu_ticks "${pid[nginx]}")
-        wrk_at bantin "$c" "$tmp/sat.bantin" &
-        a=$!
-        wrk_at nginx "$c" "$tmp/sat.nginx" &
-        wait $a $!
+        both wrk_at "$c"
         awk -v c="$c" -v r="$round" -v bt=$((b1 - b0)) -v nt=$((n1 - n0)) \
-            -v bn="$(answered "$tmp/once.bantin")" -v nn="$(answered "$tmp/once.nginx")" \
-            -v bs="$(awk '/^Requests\/sec:/ {print $2}' "$tmp/sat.bantin")" \
-            -v ns="$(awk '/^Requests\/sec:/ {print $2}' "$tmp/sat.nginx")" -v l="$(load)" \
+            -v bn="$(answered "$tmp/oha_at.bantin")" -v nn="$(answered "$tmp/oha_at.nginx")" \
+            -v bs="$(awk '/^Requests\/sec:/ {print $2}' "$tmp/wrk_at.bantin")" \
+            -v ns="$(awk '/^Requests\/sec:/ {print $2}' "$tmp/wrk_at.nginx")" -v l="$(load)" \
             'BEGIN { printf "%s\t%s\t%.4f\t%.4f\t%s\n", c, r, (bt / bn) / (nt / nn), bs / ns, l }' >>"$at_once"
         tail -1 "$at_once" | awk -F'\t' '{ printf "at once, round %s %s: bantin / nginx CPU per request %.3f, saturation %.3f, load %s\n", $2, $1, $3, $4, $5 }' >&2
     done
