@@ -1,7 +1,8 @@
 //! The clocks read on every request, at the resolution their uses need.
 //!
 //! A request reads the time for its `Date` field (one second resolution) and
-//! twice for its connection's deadlines (seconds). The coarse clocks answer to
+//! twice for its connection's deadlines (seconds); for a representation
+//! changed within the last tick it reads the fine clock ([`wall_for`]). The coarse clocks answer to
 //! within one scheduler tick (1 to 10 ms) from the vDSO's page without reading
 //! the time counter: a few nanoseconds instead of tens, which showed in
 //! profiles of 304s (nginx reads its clock once per event loop turn for the
@@ -15,6 +16,19 @@ use rustix::time::{clock_gettime, ClockId, Timespec};
 /// `Last-Modified` clamp, both whole seconds.
 pub fn wall() -> SystemTime {
     UNIX_EPOCH + since_origin(clock_gettime(ClockId::RealtimeCoarse))
+}
+
+/// The wall clock for a response about a representation dated `dated`: the
+/// coarse reading, or the fine one when `dated` is after it. A change in the
+/// last tick is dated by the fine clock, and must not be sent as older than it
+/// is (the `Last-Modified` clamp would then name the second before).
+pub fn wall_for(dated: SystemTime) -> SystemTime {
+    let coarse = wall();
+    if dated > coarse {
+        SystemTime::now()
+    } else {
+        coarse
+    }
 }
 
 /// Milliseconds on the monotonic clock (from an arbitrary origin), to within
@@ -47,6 +61,12 @@ mod tests {
             gap < slack,
             "the coarse wall clock is {gap:?} from the fine one"
         );
+
+        // Something dated by the fine clock just now is not after the reading.
+        let dated = SystemTime::now();
+        assert!(wall_for(dated) >= dated);
+        let past = dated - Duration::from_secs(5);
+        assert!(wall_for(past) > past);
 
         let start = monotonic_millis();
         let fine = std::time::Instant::now();

@@ -453,7 +453,9 @@ fn write_head(
         has_length: parts.headers.contains_key(header::CONTENT_LENGTH),
         body_len,
     };
-    end_head(out, version, end, close, clock::wall());
+    // Fine: a built answer may carry a `Last-Modified` of the last tick, and
+    // `Date` must not be before it (RFC 9110 §8.8.2.1); these are the rarer answers.
+    end_head(out, version, end, close, SystemTime::now());
 }
 
 /// What the head of a [`Ready`] answer is written from: its header fields as
@@ -463,7 +465,7 @@ fn write_head(
 /// writes them. `Last-Modified` is clamped to the present (RFC 9110
 /// §8.8.2.1): until the resource's is past, the fields are made per request.
 fn write_ready_head(out: &mut Vec<u8>, version: Version, ready: &Ready, path: &str, close: bool) {
-    let now = clock::wall();
+    let now = clock::wall_for(ready.resource.last_modified);
     let status = ready.status();
     let end = End {
         status,
