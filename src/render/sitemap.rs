@@ -87,7 +87,7 @@ pub fn robots(site: &SiteConfig) -> Vec<u8> {
 }
 
 /// When an article last changed, as the store tells: its correction, else its
-/// publication. (A month sitemap in the index is dated by its newest publication.)
+/// publication. (A sitemap in the index is dated by the latest of its URLs'.)
 fn lastmod(a: &Article) -> DateTime<FixedOffset> {
     a.updated.unwrap_or(a.published)
 }
@@ -164,8 +164,9 @@ fn parts(name: &str, urls: &[Url], max: usize) -> Vec<Sitemap> {
 }
 
 /// Every sitemap the index lists: the pages sitemap, then each month's, newest
-/// month first. A month is counted and dated by range queries on the index,
-/// without reading its articles.
+/// month first. A month is counted and dated by a range query on the index and
+/// a look at each of its entries (withdrawn? corrected when?), not by rendering
+/// its URLs.
 pub fn sitemaps(index: &Index, tz: Tz) -> Vec<Sitemap> {
     sitemaps_of(index, tz, MAX_URLS)
 }
@@ -193,26 +194,31 @@ pub fn month_parts(index: &Index, month: Month, tz: Tz) -> Vec<Sitemap> {
     month_parts_of(index, month, tz, MAX_URLS)
 }
 
-/// [`month_parts`] with parts of at most `max` URLs.
+/// [`month_parts`] with parts of at most `max` URLs: the parts [`on_demand`]
+/// serves (withdrawn articles left out, as in [`month_urls`]), each dated by
+/// the latest change among its URLs, so a correction to an older article
+/// dates its part anew and a crawler fetches it again.
 fn month_parts_of(index: &Index, month: Month, tz: Tz, max: usize) -> Vec<Sitemap> {
-    let mut out = Vec::new();
+    let mut out: Vec<Sitemap> = Vec::new();
     let Some(keys) = index.keys(None) else {
         return out;
     };
     let newest = At::Published(month.next().start(tz) - 1);
     let past = At::Published(month.start(tz) - 1);
-    let mut in_month = keys.range(newest, past);
-    // Newest first, so each part's newest is its first key.
-    let mut n = 0;
-    while let Some(m) = in_month.next() {
-        n += 1;
-        if let Some(e) = index.entry(m.key) {
-            out.push(Sitemap {
-                path: part_path(&month.to_string(), n),
-                lastmod: lastmod(&e.article),
-            });
+    let listed = keys
+        .range(newest, past)
+        .filter_map(|m| index.entry(m.key))
+        .filter(|e| e.article.withdrawn.is_none());
+    let name = month.to_string();
+    for (i, e) in listed.enumerate() {
+        let at = lastmod(&e.article);
+        match out.last_mut() {
+            Some(part) if i % max != 0 => part.lastmod = part.lastmod.max(at),
+            _ => out.push(Sitemap {
+                path: part_path(&name, i / max + 1),
+                lastmod: at,
+            }),
         }
-        in_month.by_ref().take(max - 1).for_each(drop);
     }
     out
 }
@@ -504,6 +510,74 @@ mod tests {
         ] {
             assert_eq!(part(missing), None, "{missing}");
         }
+    }
+
+    #[test]
+    fn the_index_lists_the_parts_served_dated_by_their_latest_correction() {
+        let mut entries: Entries = index().entries().clone();
+        let article =
+            |entries: &Entries, id: &str| entries.get(id).unwrap().article.as_ref().clone();
+        let withdrawn = |mut a: crate::article::Article| {
+            a.withdrawn = Some(crate::article::Withdrawal {
+                at: a.published,
+                reason: None,
+            });
+            Entry::full(Arc::new(a), None)
+        };
+        // March's oldest article corrected in April, and its second newest
+        // withdrawn; January's only article withdrawn.
+        let mut corrected = article(&entries, "thoi-su/b");
+        corrected.updated = Some(
+            HCM.with_ymd_and_hms(2024, 4, 2, 8, 0, 0)
+                .unwrap()
+                .fixed_offset(),
+        );
+        entries.insert("thoi-su/b".into(), Entry::full(Arc::new(corrected), None));
+        let c = article(&entries, "kinh-te/c");
+        entries.insert("kinh-te/c".into(), withdrawn(c));
+        let (g, january) = entry("thoi-su/g", "Thời sự", (2024, 1, 5, 7));
+        entries.insert(g, withdrawn(january.article.as_ref().clone()));
+        let idx = Index::new(entries);
+
+        let maps = sitemaps_of(&idx, HCM, 1);
+        let listed: Vec<(&str, String)> = maps
+            .iter()
+            .skip_while(|m| m.path.starts_with("/sitemaps/pages"))
+            .map(|m| (m.path.as_str(), rfc3339(&m.lastmod)))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                ("/sitemaps/2024-03.xml", "2024-03-03T09:00:00+07:00".into()),
+                (
+                    "/sitemaps/2024-03-2.xml",
+                    "2024-04-02T08:00:00+07:00".into()
+                ),
+                ("/sitemaps/2024-02.xml", "2024-02-29T23:00:00+07:00".into()),
+                ("/sitemaps/2023-12.xml", "2023-12-31T23:00:00+07:00".into()),
+            ]
+        );
+        // Every part listed answers, and holds what the index says.
+        for (path, _) in &listed {
+            let part = on_demand_of(&site(), &idx, path, HCM, 1)
+                .unwrap_or_else(|| panic!("{path} is listed but not served"));
+            assert_eq!(text(&part).matches("<url>").count(), 1, "{path}");
+        }
+        assert_eq!(
+            on_demand_of(&site(), &idx, "/sitemaps/2024-01.xml", HCM, 1),
+            None
+        );
+        assert_eq!(
+            on_demand_of(&site(), &idx, "/sitemaps/2024-03-3.xml", HCM, 1),
+            None
+        );
+        // With room for the whole month, the one part is dated by the correction.
+        let whole = sitemaps_of(&idx, HCM, 10);
+        let march = whole
+            .iter()
+            .find(|m| m.path == "/sitemaps/2024-03.xml")
+            .unwrap();
+        assert_eq!(rfc3339(&march.lastmod), "2024-04-02T08:00:00+07:00");
     }
 
     #[test]
