@@ -767,7 +767,10 @@ fn withdrawing_editing_and_restoring_an_article_work_live() {
     assert!(r.text().contains(title));
     let cache = r.expect_header("cache-control").to_owned();
     let page_etag = r.expect_header("etag").to_owned();
-    assert!(cache.starts_with("max-age="), "a 410 may be cached: {cache}");
+    assert!(
+        cache.starts_with("max-age="),
+        "a 410 may be cached: {cache}"
+    );
     // A 410 is never turned into a 304 (RFC 9110 §13.2.1).
     let r = d.get(&page, &[("if-none-match", &page_etag)]);
     assert_eq!(r.status, 410);
