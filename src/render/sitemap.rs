@@ -132,13 +132,18 @@ pub fn page_urls(index: &Index) -> Vec<Url> {
     categories.chain(terms).collect()
 }
 
+/// Whether a month sitemap lists the article's page: a withdrawn article's
+/// page is 410 Gone, not a page to index. The index counts parts by this too.
+fn listed(a: &Article) -> bool {
+    a.withdrawn.is_none()
+}
+
 /// The URLs of the article pages published in `month`, newest first.
 fn month_urls(index: &Index, month: Month, tz: Tz) -> Vec<Url> {
     history::month(index, None, month, tz)
         .0
         .iter()
-        // A withdrawn article's page is 410 Gone: not a page to index.
-        .filter(|e| e.article.withdrawn.is_none())
+        .filter(|e| listed(&e.article))
         .map(|e| Url {
             path: article_path(&e.article.id),
             lastmod: lastmod(&e.article),
@@ -195,7 +200,7 @@ pub fn month_parts(index: &Index, month: Month, tz: Tz) -> Vec<Sitemap> {
 }
 
 /// [`month_parts`] with parts of at most `max` URLs: the parts [`on_demand`]
-/// serves (withdrawn articles left out, as in [`month_urls`]), each dated by
+/// serves (the articles [`listed`], as in [`month_urls`]), each dated by
 /// the latest change among its URLs, so a correction to an older article
 /// dates its part anew and a crawler fetches it again.
 fn month_parts_of(index: &Index, month: Month, tz: Tz, max: usize) -> Vec<Sitemap> {
@@ -208,7 +213,7 @@ fn month_parts_of(index: &Index, month: Month, tz: Tz, max: usize) -> Vec<Sitema
     let listed = keys
         .range(newest, past)
         .filter_map(|m| index.entry(m.key))
-        .filter(|e| e.article.withdrawn.is_none());
+        .filter(|e| listed(&e.article));
     let name = month.to_string();
     for (i, e) in listed.enumerate() {
         let at = lastmod(&e.article);
