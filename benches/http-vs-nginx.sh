@@ -26,7 +26,9 @@
 #   CPU per request at a fixed rate: oha -q $RATE (12,000 req/s) for $DURATION s;
 #     the server's utime+stime over the run divided by the requests it answered.
 #     oha is installed with cargo into target/bench-tools if it is not on PATH.
-#   Saturation: wrk -t1 -c64 for $DURATION s, requests/s.
+#   Saturation: wrk -t1 -c64 for $DURATION s, requests/s; and how often the
+#     server went to sleep for want of work, per 1,000 requests (each sleep is a
+#     wake-up the client's next send pays for).
 # Each case runs on both servers back to back, A B then B A; rounds alternate
 # which goes first. Figures are medians over rounds.
 # Then both servers are loaded at the same time (each at half the rate with half
@@ -233,6 +235,25 @@ cpu_ticks() {
     echo "$total"
 }
 
+# Times a process and its children (nginx's worker), all their threads, went
+# to sleep waiting for work. Each sleep is a wake-up that a later request pays
+# for in the client's `send`: putting the server's thread back on an idle CPU
+# takes an inter-processor interrupt, on a virtual machine an exit to the
+# hypervisor. When the client is what saturates, those wake-ups are part of its
+# cost per response.
+sleeps() {
+    local total=0 p t n
+    for p in "$1" $(pgrep -P "$1" || true); do
+        for t in /proc/"$p"/task/*/status; do
+            n=$(awk '/^voluntary_ctxt_switches:/ {print $2}' "$t" 2>/dev/null) || continue
+            total=$((total + ${n:-0}))
+        done
+    done
+    echo "$total"
+}
+# wrk's count of requests: "  1234567 requests in 5.00s, ...".
+wrk_requests() { awk '/ requests in / {print $1}' "$@"; }
+
 load() { awk '{print $1}' /proc/loadavg; }
 
 headers() { # server case
@@ -263,17 +284,20 @@ fixed() { # server case round
     tail -1 "$results" | awk -F'\t' '{ printf "round %s %s %s at %s req/s: %.0f req/s served, %s µs CPU/request, load %s\n", $4, $2, $3, '"$RATE"', $5, $6, $7 }' >&2
 }
 
-# One saturation run: requests/s.
+# One saturation run: requests/s, and the server's sleeps per 1,000 requests.
 saturate() { # server case round
-    local s=$1 c=$2 out rps l
+    local s=$1 c=$2 out rps l before after per
     l=$(load)
+    before=$(sleeps "${pid[$s]}")
     out=$(taskset -c 0 wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" -H "$(headers "$s" "$c")" "${url[$s]}")
+    after=$(sleeps "${pid[$s]}")
     rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+    per=$(awk -v z=$((after - before)) -v n="$(wrk_requests <<<"$out")" 'BEGIN { printf "%.1f", z * 1000 / n }')
     if grep -q 'Non-2xx or 3xx' <<<"$out"; then
         echo "warning: $s $c: $(grep 'Non-2xx' <<<"$out")" >&2
     fi
-    printf 'saturation\t%s\t%s\t%s\t%s\t\t%s\n' "$s" "$c" "$3" "$rps" "$l" >>"$results"
-    echo "round $3 $s $c saturation: $rps req/s, load $l" >&2
+    printf 'saturation\t%s\t%s\t%s\t%s\t\t%s\t%s\n' "$s" "$c" "$3" "$rps" "$l" "$per" >>"$results"
+    echo "round $3 $s $c saturation: $rps req/s, $per sleeps per 1,000 requests, load $l" >&2
 }
 
 # Each case is measured on both servers back to back (A B for the fixed rate,
@@ -335,6 +359,12 @@ echo "paired: the median over rounds of bantin / nginx within each round, identi
 echo "  CPU per request $(paired fixed identity 6) / $(paired fixed gzip 6) / $(paired fixed 304 6);" \
     "saturation $(paired saturation identity 5) / $(paired saturation gzip 5) / $(paired saturation 304 5)"
 echo
+echo "server sleeps per 1,000 requests at saturation (each a wake-up the client pays for), identity / gzip / 304:"
+for s in "${servers[@]}"; do
+    printf '  %s %s / %s / %s\n' "$s" "$(cell saturation "$s" identity 8)" "$(cell saturation "$s" gzip 8)" \
+        "$(cell saturation "$s" 304 8)"
+done
+echo
 echo "served at the fixed rate (req/s; below $RATE means the server or client could not keep up):"
 for s in "${servers[@]}"; do
     for c in "${cases[@]}"; do
@@ -370,21 +400,29 @@ for round in $(seq "$AT_ONCE_ROUNDS"); do
         both oha_at "$c"
         b1=$(cpu_ticks "${pid[bantin]}")
         n1=$(cpu_ticks "${pid[nginx]}")
+        bz0=$(sleeps "${pid[bantin]}")
+        nz0=$(sleeps "${pid[nginx]}")
         both wrk_at "$c"
+        bz1=$(sleeps "${pid[bantin]}")
+        nz1=$(sleeps "${pid[nginx]}")
         awk -v c="$c" -v r="$round" -v bt=$((b1 - b0)) -v nt=$((n1 - n0)) \
+            -v bz=$((bz1 - bz0)) -v nz=$((nz1 - nz0)) \
+            -v bw="$(wrk_requests "$tmp/wrk_at.bantin")" -v nw="$(wrk_requests "$tmp/wrk_at.nginx")" \
             -v bn="$(answered "$tmp/oha_at.bantin")" -v nn="$(answered "$tmp/oha_at.nginx")" \
             -v bs="$(awk '/^Requests\/sec:/ {print $2}' "$tmp/wrk_at.bantin")" \
             -v ns="$(awk '/^Requests\/sec:/ {print $2}' "$tmp/wrk_at.nginx")" -v l="$(load)" \
-            'BEGIN { printf "%s\t%s\t%.4f\t%.4f\t%s\n", c, r, (bt / bn) / (nt / nn), bs / ns, l }' >>"$at_once"
-        tail -1 "$at_once" | awk -F'\t' '{ printf "at once, round %s %s: bantin / nginx CPU per request %.3f, saturation %.3f, load %s\n", $2, $1, $3, $4, $5 }' >&2
+            'BEGIN { printf "%s\t%s\t%.4f\t%.4f\t%s\t%.1f\t%.1f\n", c, r, (bt / bn) / (nt / nn), bs / ns, l, bz * 1000 / bw, nz * 1000 / nw }' >>"$at_once"
+        tail -1 "$at_once" | awk -F'\t' '{ printf "at once, round %s %s: bantin / nginx CPU per request %.3f, saturation %.3f (sleeps per 1,000 requests %s / %s), load %s\n", $2, $1, $3, $4, $6, $7, $5 }' >&2
     done
 done
-once() { # case column
-    awk -F'\t' -v c="$1" -v col="$2" "$median"'
-        $1 == c { n++; v[n] = $col } END { printf "%.2f", median(v, n) }' "$at_once"
+once() { # case column [format]
+    awk -F'\t' -v c="$1" -v col="$2" -v f="${3:-%.2f}" "$median"'
+        $1 == c { n++; v[n] = $col } END { printf f, median(v, n) }' "$at_once"
 }
 echo
 echo "both servers loaded at once ($((RATE / 2)) req/s and $((CONNECTIONS / 2)) connections each; saturation:" \
     "wrk -c$((CONNECTIONS / 2)) against each), bantin / nginx, median of $AT_ONCE_ROUNDS rounds, identity / gzip / 304:"
 echo "  CPU per request $(once identity 3) / $(once gzip 3) / $(once 304 3);" \
     "saturation $(once identity 4) / $(once gzip 4) / $(once 304 4)"
+echo "  server sleeps per 1,000 requests at saturation, bantin $(once identity 6 %.1f) / $(once gzip 6 %.1f)" \
+    "/ $(once 304 6 %.1f), nginx $(once identity 7 %.1f) / $(once gzip 7 %.1f) / $(once 304 7 %.1f)"
