@@ -166,6 +166,14 @@ pub struct Index {
     tags: Taxonomy,
     /// Every author (`Tác giả`), with their articles.
     authors: Taxonomy,
+    /// The articles corrected or withdrawn (see [`Index::marked`]).
+    marked: Members,
+}
+
+/// Whether an article is corrected or withdrawn: one whose listing in a
+/// sitemap its key alone does not tell (see [`Index::marked`]).
+fn is_marked(a: &Article) -> bool {
+    a.updated.is_some() || a.withdrawn.is_some()
 }
 
 /// ASCII-folds one category name into a URL segment.
@@ -271,11 +279,13 @@ impl Index {
         let table: Table = entries.values_shared().map(|e| Some(e.clone())).collect();
         // Work per category path, of which there are far fewer than articles.
         let mut by_path: HashMap<&[String], Vec<SortKey>> = HashMap::new();
+        let mut marked = Vec::new();
         for (n, e) in entries.values().enumerate() {
-            by_path
-                .entry(&e.article.categories)
-                .or_default()
-                .push(SortKey::new(e.article.published.timestamp(), number(n)));
+            let key = SortKey::new(e.article.published.timestamp(), number(n));
+            if is_marked(&e.article) {
+                marked.push(key);
+            }
+            by_path.entry(&e.article.categories).or_default().push(key);
         }
         let mut spellings = Spellings::new();
         for (cats, group) in &by_path {
@@ -302,6 +312,7 @@ impl Index {
         }
         let all = sorted_by_number(all);
         Index {
+            marked: sorted_by_number(marked),
             tags: Taxonomy::new(Kind::Tag, &table),
             authors: Taxonomy::new(Kind::Author, &table),
             all,
@@ -427,6 +438,9 @@ impl Index {
             c.members.insert(key, by);
         });
         self.all.insert(key, by);
+        if is_marked(a) {
+            self.marked.insert(key, by);
+        }
     }
 
     fn remove_member(&mut self, a: &Article, key: SortKey) {
@@ -436,6 +450,9 @@ impl Index {
             c.members.remove(key, by);
         });
         self.all.remove(key, by);
+        if is_marked(a) {
+            self.marked.remove(key, by);
+        }
     }
 
     /// Calls `f` on the category of `a` and each of its ancestors.
@@ -517,6 +534,15 @@ impl Index {
             None => Some(self.members(&self.all)),
             Some(s) => self.categories.get(s).map(|c| self.members(&c.members)),
         }
+    }
+
+    /// The keys of the articles corrected or withdrawn, newest first: a few,
+    /// in a store of any size. Every other article is listed in the sitemap
+    /// of its month and dated by its publication, which its key holds, so a
+    /// month's sitemap parts are counted and dated from the keys, looking at
+    /// the entries of these alone.
+    pub fn marked(&self) -> Keys<'_> {
+        self.members(&self.marked)
     }
 
     /// A set of this index's (a category's, a tag's) read with its articles.
@@ -643,6 +669,8 @@ mod tests {
     /// Everything a reader of the index sees, to compare two indexes.
     fn view(idx: &Index) -> Vec<(Option<String>, Vec<String>)> {
         let mut v = vec![(None, ids(idx.select(None, usize::MAX)))];
+        let marked = idx.marked().iter().map(|m| m.id().to_owned()).collect();
+        v.push((Some("marked".to_owned()), marked));
         for (slug, c) in idx.categories() {
             assert_eq!(c.members.len(), idx.select(Some(slug), usize::MAX).len());
             v.push((
@@ -659,6 +687,26 @@ mod tests {
         v
     }
 
+    enum Mark {
+        Corrected,
+        Withdrawn,
+    }
+
+    /// `entry` corrected an hour after its publication, or withdrawn.
+    fn marked((id, e): (String, Entry), mark: Mark) -> (String, Entry) {
+        let mut a = e.article.as_ref().clone();
+        match mark {
+            Mark::Corrected => a.updated = Some(a.published + chrono::Duration::hours(1)),
+            Mark::Withdrawn => {
+                a.withdrawn = Some(crate::article::Withdrawal {
+                    at: a.published,
+                    reason: None,
+                });
+            }
+        }
+        (id, Entry::full(Arc::new(a), None))
+    }
+
     fn ids(v: Vec<Entry>) -> Vec<String> {
         v.iter().map(|e| e.article.id.clone()).collect()
     }
@@ -668,7 +716,7 @@ mod tests {
         let base = Entries::from_iter([
             entry("a", &["Tin Tức", "Thời sự"], 1),
             entry("b", &["Tin tức", "Tổng hợp"], 2),
-            entry("c", &["Tin Tức"], 3),
+            marked(entry("c", &["Tin Tức"], 3), Mark::Corrected),
             entry("d", &["Kinh tế"], 4),
         ]);
         let idx = Index::new(base.clone());
@@ -694,6 +742,30 @@ mod tests {
             // A spelling change that flips a display name (the tree changes).
             (
                 base.update("c".into(), entry("c", &["Tin tức"], 3).1),
+                vec!["c"],
+            ),
+            // A correction and a withdrawal: the marked set follows.
+            (
+                base.update(
+                    "a".into(),
+                    marked(entry("a", &["Tin Tức", "Thời sự"], 1), Mark::Corrected).1,
+                )
+                .update(
+                    "d".into(),
+                    marked(entry("d", &["Kinh tế"], 4), Mark::Withdrawn).1,
+                ),
+                vec!["a", "d"],
+            ),
+            // A correction taken back, and a corrected article moved in time.
+            (
+                base.update("c".into(), entry("c", &["Tin Tức"], 3).1),
+                vec!["c"],
+            ),
+            (
+                base.update(
+                    "c".into(),
+                    marked(entry("c", &["Tin Tức"], 0), Mark::Corrected).1,
+                ),
                 vec!["c"],
             ),
             // A new subcategory under a known one: the parent's children change.

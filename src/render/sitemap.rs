@@ -32,7 +32,7 @@ use super::{article_path, category_path, term_path};
 use crate::article::Article;
 use crate::config::SiteConfig;
 use crate::history::{self, Month};
-use crate::index::{At, Entry, Index};
+use crate::index::{At, Entry, Index, SortKey};
 use crate::taxonomy::Kind;
 use crate::timestamp::rfc3339;
 
@@ -203,29 +203,68 @@ pub fn month_parts(index: &Index, month: Month, tz: Tz) -> Vec<Sitemap> {
 /// serves (the articles [`listed`], as in [`month_urls`]), each dated by
 /// the latest change among its URLs, so a correction to an older article
 /// dates its part anew and a crawler fetches it again.
+///
+/// Counted from the month's keys: only a corrected or withdrawn article
+/// ([`Index::marked`], walked alongside) has its entry looked at. Any other
+/// is listed and dated by its publication, so a part's newest such article,
+/// its first, dates it with one look per part. (Looking at every entry cost
+/// 1.2 s at a million articles, against 0.27 s for the whole render.)
 fn month_parts_of(index: &Index, month: Month, tz: Tz, max: usize) -> Vec<Sitemap> {
-    let mut out: Vec<Sitemap> = Vec::new();
+    let mut out = Vec::new();
     let Some(keys) = index.keys(None) else {
         return out;
     };
     let newest = At::Published(month.next().start(tz) - 1);
     let past = At::Published(month.start(tz) - 1);
-    let listed = keys
-        .range(newest, past)
-        .filter_map(|m| index.entry(m.key))
-        .filter(|e| listed(&e.article));
+    let mut marked = index.marked().range(newest, past).peekable();
     let name = month.to_string();
-    for (i, e) in listed.enumerate() {
-        let at = lastmod(&e.article);
-        match out.last_mut() {
-            Some(part) if i % max != 0 => part.lastmod = part.lastmod.max(at),
-            _ => out.push(Sitemap {
-                path: part_path(&name, i / max + 1),
-                lastmod: at,
-            }),
+    let mut part = Part::default();
+    for m in keys.range(newest, past) {
+        let latest = match marked.next_if(|k| k.key == m.key) {
+            Some(_) => match index.entry(m.key) {
+                Some(e) if listed(&e.article) => Some(lastmod(&e.article)),
+                _ => continue,
+            },
+            None => None,
+        };
+        if part.urls == max {
+            out.extend(part.sitemap(index, &name, out.len() + 1));
+            part = Part::default();
+        }
+        part.urls += 1;
+        match latest {
+            Some(at) => part.latest_marked = part.latest_marked.max(Some(at)),
+            None => {
+                part.newest_plain.get_or_insert(m.key);
+            }
         }
     }
+    out.extend(part.sitemap(index, &name, out.len() + 1));
     out
+}
+
+/// A month sitemap's part as [`month_parts_of`] counts it.
+#[derive(Default)]
+struct Part {
+    urls: usize,
+    /// Its newest article neither corrected nor withdrawn.
+    newest_plain: Option<SortKey>,
+    /// The latest change among its corrected articles.
+    latest_marked: Option<DateTime<FixedOffset>>,
+}
+
+impl Part {
+    /// The index's entry for part `n` of the sitemap `name`; none if empty.
+    fn sitemap(&self, index: &Index, name: &str, n: usize) -> Option<Sitemap> {
+        let plain = self
+            .newest_plain
+            .and_then(|key| index.entry(key))
+            .map(|e| e.article.published);
+        plain.max(self.latest_marked).map(|lastmod| Sitemap {
+            path: part_path(name, n),
+            lastmod,
+        })
+    }
 }
 
 /// A sitemap rendered on request: the part of a month sitemap at `path`
@@ -583,6 +622,47 @@ mod tests {
             .find(|m| m.path == "/sitemaps/2024-03.xml")
             .unwrap();
         assert_eq!(rfc3339(&march.lastmod), "2024-04-02T08:00:00+07:00");
+    }
+
+    #[test]
+    fn month_parts_counted_from_the_keys_are_the_parts_of_the_urls_served() {
+        // 40 articles over three months, several at the same hour (ties by
+        // id); every third corrected, some later than newer ones, some to a
+        // time before its publication; every fifth withdrawn, and the
+        // first six of May all withdrawn or corrected.
+        let mut entries = Entries::new();
+        for n in 0..40u32 {
+            let (id, e) = entry(
+                &format!("tin/{n:02}"),
+                "Tin",
+                (2024, 3 + n / 15, 1 + (n % 15) / 2, 8),
+            );
+            let mut a = e.article.as_ref().clone();
+            if n % 3 == 0 || (30..36).contains(&n) {
+                let hours = i64::from(n % 7) * 24 - 30;
+                a.updated = Some(a.published + chrono::Duration::hours(hours));
+            }
+            if n % 5 == 0 || (30..36).contains(&n) && n % 2 == 0 {
+                a.withdrawn = Some(crate::article::Withdrawal {
+                    at: a.published,
+                    reason: None,
+                });
+            }
+            entries = entries.update(id, Entry::full(Arc::new(a), None));
+        }
+        let idx = Index::new(entries);
+        let months = history::months(&idx, None, HCM).unwrap();
+        assert_eq!(months.len(), 3);
+        for max in 1..=6 {
+            for &month in &months {
+                let served = month_urls(&idx, month, HCM);
+                assert_eq!(
+                    month_parts_of(&idx, month, HCM, max),
+                    parts(&month.to_string(), &served, max),
+                    "{month}, parts of {max}"
+                );
+            }
+        }
     }
 
     #[test]
