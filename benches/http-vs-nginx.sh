@@ -224,10 +224,12 @@ for s in "${servers[@]}"; do
 done
 
 hz=$(getconf CLK_TCK)
-# utime+stime, in clock ticks, of a process and its children (nginx's worker).
+# A server's processes: the one started and its children (nginx's worker).
+procs() { echo "$1" $(pgrep -P "$1" || true); }
+# utime+stime, in clock ticks, of a server's processes.
 cpu_ticks() {
     local total=0 p f
-    for p in "$1" $(pgrep -P "$1" || true); do
+    for p in $(procs "$1"); do
         f=$(sed 's/^.*) //' "/proc/$p/stat") || continue
         set -- $f
         total=$((total + ${12} + ${13}))
@@ -235,15 +237,15 @@ cpu_ticks() {
     echo "$total"
 }
 
-# Times a process and its children (nginx's worker), all their threads, went
-# to sleep waiting for work. Each sleep is a wake-up that a later request pays
+# Times a server's processes, all their threads, went to sleep waiting for
+# work. Each sleep is a wake-up that a later request pays
 # for in the client's `send`: putting the server's thread back on an idle CPU
 # takes an inter-processor interrupt, on a virtual machine an exit to the
 # hypervisor. When the client is what saturates, those wake-ups are part of its
 # cost per response.
 sleeps() {
     local total=0 p t n
-    for p in "$1" $(pgrep -P "$1" || true); do
+    for p in $(procs "$1"); do
         for t in /proc/"$p"/task/*/status; do
             n=$(awk '/^voluntary_ctxt_switches:/ {print $2}' "$t" 2>/dev/null) || continue
             total=$((total + ${n:-0}))
@@ -251,8 +253,11 @@ sleeps() {
     done
     echo "$total"
 }
-# wrk's count of requests: "  1234567 requests in 5.00s, ...".
+# wrk's count of requests ("  1234567 requests in 5.00s, ...") and its rate.
 wrk_requests() { awk '/ requests in / {print $1}' "$@"; }
+wrk_rps() { awk '/^Requests\/sec:/ {print $2}' "$@"; }
+# oha's answers, from its "Status code distribution" lines: "  [200] 120000 responses".
+answered() { awk '/\[[0-9]+\] [0-9]+ responses/ {gsub(/[^0-9]/, " ", $2); n += $2} END {print n + 0}' "$@"; }
 
 load() { awk '{print $1}' /proc/loadavg; }
 
@@ -274,8 +279,7 @@ fixed() { # server case round
     out=$(taskset -c 0 "$oha" --no-tui --disable-compression -q "$RATE" -c "$CONNECTIONS" -z "${DURATION}s" \
         -H "$(headers "$s" "$c")" "${url[$s]}")
     after=$(cpu_ticks "${pid[$s]}")
-    # oha's "Status code distribution" lines: "  [200] 120000 responses".
-    n=$(awk '/\[[0-9]+\] [0-9]+ responses/ {gsub(/[^0-9]/, " ", $2); n += $2} END {print n + 0}' <<<"$out")
+    n=$(answered <<<"$out")
     want=200
     [[ $c == 304 ]] && want=304
     grep -q "\[$want\]" <<<"$out" || { echo "$s $c: no $want in oha's output:" >&2; echo "$out" >&2; exit 1; }
@@ -291,7 +295,7 @@ saturate() { # server case round
     before=$(sleeps "${pid[$s]}")
     out=$(taskset -c 0 wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" -H "$(headers "$s" "$c")" "${url[$s]}")
     after=$(sleeps "${pid[$s]}")
-    rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+    rps=$(wrk_rps <<<"$out")
     per=$(awk -v z=$((after - before)) -v n="$(wrk_requests <<<"$out")" 'BEGIN { printf "%.1f", z * 1000 / n }')
     if grep -q 'Non-2xx or 3xx' <<<"$out"; then
         echo "warning: $s $c: $(grep 'Non-2xx' <<<"$out")" >&2
@@ -392,7 +396,6 @@ both() { # loader case: the loader against both servers at once, into $tmp/<load
     # Not a bare `wait`: the servers are children of this shell too.
     wait "$first" $!
 }
-answered() { awk '/\[[0-9]+\] [0-9]+ responses/ {gsub(/[^0-9]/, " ", $2); n += $2} END {print n + 0}' "$1"; }
 for round in $(seq "$AT_ONCE_ROUNDS"); do
     for c in "${cases[@]}"; do
         b0=$(cpu_ticks "${pid[bantin]}")
@@ -409,8 +412,7 @@ for round in $(seq "$AT_ONCE_ROUNDS"); do
             -v bz=$((bz1 - bz0)) -v nz=$((nz1 - nz0)) \
             -v bw="$(wrk_requests "$tmp/wrk_at.bantin")" -v nw="$(wrk_requests "$tmp/wrk_at.nginx")" \
             -v bn="$(answered "$tmp/oha_at.bantin")" -v nn="$(answered "$tmp/oha_at.nginx")" \
-            -v bs="$(awk '/^Requests\/sec:/ {print $2}' "$tmp/wrk_at.bantin")" \
-            -v ns="$(awk '/^Requests\/sec:/ {print $2}' "$tmp/wrk_at.nginx")" -v l="$(load)" \
+            -v bs="$(wrk_rps "$tmp/wrk_at.bantin")" -v ns="$(wrk_rps "$tmp/wrk_at.nginx")" -v l="$(load)" \
             'BEGIN { printf "%s\t%s\t%.4f\t%.4f\t%s\t%.1f\t%.1f\n", c, r, (bt / bn) / (nt / nn), bs / ns, l, bz * 1000 / bw, nz * 1000 / nw }' >>"$at_once"
         tail -1 "$at_once" | awk -F'\t' '{ printf "at once, round %s %s: bantin / nginx CPU per request %.3f, saturation %.3f (sleeps per 1,000 requests %s / %s), load %s\n", $2, $1, $3, $4, $6, $7, $5 }' >&2
     done

@@ -31,6 +31,12 @@ pub fn wall_for(dated: SystemTime) -> SystemTime {
     }
 }
 
+/// `dated` as a response may send it: clamped to the present (RFC 9110
+/// §8.8.2.1), read by [`wall_for`].
+pub fn not_after_now(dated: SystemTime) -> SystemTime {
+    dated.min(wall_for(dated))
+}
+
 /// Milliseconds on the monotonic clock (from an arbitrary origin), to within
 /// a tick: for connection deadlines, which are seconds long.
 pub fn monotonic_millis() -> u64 {

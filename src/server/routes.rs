@@ -494,7 +494,7 @@ fn rendered_now(
     // Sent clamped to the present (RFC 9110 §8.8.2.1), decided on unclamped,
     // as for every resource (see `Resource::last_modified_header`).
     let lm = snapshot.site.articles_modified();
-    let sent = lm.min(clock::wall_for(lm));
+    let sent = clock::not_after_now(lm);
     // Rendered per request (cheap, infallible) rather than kept for every article;
     // identity only.
     let body = Body::new(bytes);
@@ -697,7 +697,7 @@ fn dated<'a>(
     body: &'a Body,
     coding: Option<&'static str>,
 ) -> Representation<'a> {
-    let sent = lm.min(clock::wall_for(lm));
+    let sent = clock::not_after_now(lm);
     Representation {
         content_type,
         last_modified: lm,
