@@ -373,7 +373,8 @@ pub fn sitemap_index(site: &SiteConfig, maps: &[Sitemap]) -> Vec<u8> {
 }
 
 /// The articles the news sitemap lists: those published in the
-/// [`NEWS_WINDOW`] up to the newest article, newest first, at most [`NEWS_MAX`].
+/// [`NEWS_WINDOW`] up to the newest article, newest first, at most [`NEWS_MAX`],
+/// less the withdrawn (their pages are 410 Gone, as in the month sitemaps).
 pub fn news_entries(index: &Index) -> Vec<Entry> {
     let Some(keys) = index.keys(None) else {
         return Vec::new();
@@ -386,7 +387,9 @@ pub fn news_entries(index: &Index) -> Vec<Entry> {
     keys.iter()
         .take(NEWS_MAX)
         .take_while(|m| m.published() >= since)
-        .filter_map(|m| index.entry(m.key).cloned())
+        .filter_map(|m| index.entry(m.key))
+        .filter(|e| listed(&e.article))
+        .cloned()
         .collect()
 }
 
@@ -714,5 +717,28 @@ mod tests {
         ), "{xml}");
         assert_eq!(xml.matches("<url>").count(), 2);
         assert!(news(&site(), &Index::default()).ends_with(b"\">\n</urlset>\n"));
+    }
+
+    #[test]
+    fn the_news_sitemap_leaves_out_withdrawn_articles() {
+        let (id, listed) = entry("b", "Thời sự", (2024, 3, 2, 9));
+        let mut article = listed.article.as_ref().clone();
+        article.withdrawn = Some(crate::article::Withdrawal {
+            at: HCM.with_ymd_and_hms(2024, 3, 3, 8, 0, 0).unwrap().fixed_offset(),
+            reason: None,
+        });
+        let gone = Entry::full(Arc::new(article), None);
+        let idx = Index::new(Entries::from_iter([
+            entry("a", "Thời sự", (2024, 3, 3, 9)),
+            (id, gone),
+            entry("c", "Thời sự", (2024, 3, 2, 8)),
+        ]));
+        let ids: Vec<String> = news_entries(&idx)
+            .iter()
+            .map(|e| e.article.id.clone())
+            .collect();
+        assert_eq!(ids, ["a", "c"], "a withdrawn article's page is 410 Gone");
+        let xml = String::from_utf8(news(&site(), &idx)).unwrap();
+        assert!(!xml.contains("/articles/b<"), "{xml}");
     }
 }
