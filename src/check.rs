@@ -96,7 +96,9 @@ pub struct Totals {
 }
 
 /// The candidates a command-line path names: a folder's articles (ids relative to
-/// it), or one file (id = its name without extension). Ignored files are left out.
+/// it, as if it were the store), or one file (id = its folder and name without
+/// extension, as if its folder were a category folder of the store). Ignored
+/// files are left out.
 fn candidates(path: &Path) -> Vec<(Result<Candidate, store::FileError>, PathBuf)> {
     let meta = std::fs::metadata(path);
     if meta.as_ref().is_ok_and(|m| m.is_dir()) {
@@ -113,10 +115,19 @@ fn candidates(path: &Path) -> Vec<(Result<Candidate, store::FileError>, PathBuf)
             Err(e) => vec![(Err(e.into()), path.to_owned())],
         };
     }
-    let root = path.parent().unwrap_or(Path::new(""));
-    let candidate = store::Root::open(root)
-        .map_err(store::FileError::from)
-        .and_then(|root| root.candidate(path));
+    // Read from the folder above the file's, so the id names the file's folder;
+    // from the file's own folder when that one's name would be ignored in a
+    // store (a hidden temp folder), or there is none above.
+    let folder = path.parent().unwrap_or(Path::new(""));
+    let candidate_under = |root: &Path| {
+        store::Root::open(root)
+            .map_err(store::FileError::from)
+            .and_then(|root| root.candidate(path))
+    };
+    let candidate = match folder.parent().map(candidate_under) {
+        Some(Ok(Some(c))) => Ok(Some(c)),
+        _ => candidate_under(folder),
+    };
     match candidate {
         Ok(Some(c)) => vec![(Ok(c), path.to_owned())],
         Ok(None) => vec![],

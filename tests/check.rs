@@ -490,6 +490,30 @@ fn no_date_no_clock_uses_the_modification_time() {
 }
 
 #[test]
+fn an_article_at_the_store_root_without_breadcrumb_is_in_no_category() {
+    // The store folder's own name is not a category: a store called `feeds`
+    // (or a temp folder) must not file its root articles under it.
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("kho-tin");
+    std::fs::create_dir_all(store.join("the-thao")).unwrap();
+    let text = std::fs::read(fixtures().join("the-thao/no-breadcrumb.txt")).unwrap();
+    std::fs::write(store.join("goc.txt"), &text).unwrap();
+    std::fs::write(store.join("the-thao/trong.txt"), &text).unwrap();
+    let (code, lines) = check_json(None, &[&store]);
+    assert_eq!(code, 0);
+    let by_id: BTreeMap<&str, &Value> = lines.iter().map(|r| (s(&r["article"]["id"]), r)).collect();
+    let root = by_id["goc"];
+    assert!(strings(&root["article"]["categories"]).is_empty(), "{root}");
+    assert_warns("goc.txt", root, &["no breadcrumb and no folder"]);
+    let inner = by_id["the-thao/trong"];
+    assert_eq!(strings(&inner["article"]["categories"]), ["the-thao"]);
+
+    // One file checked alone is read as in its folder's category, as in a store.
+    let (_, lines) = check_json(None, &[&store.join("the-thao/trong.txt")]);
+    assert_eq!(strings(&lines[0]["article"]["categories"]), ["the-thao"]);
+}
+
+#[test]
 fn ignored_files_produce_no_line() {
     let ignored = fixtures().join("ignored");
     let (code, lines) = check_json(None, &[&ignored]);

@@ -239,14 +239,14 @@ pub fn load_bytes(
     let decoded = text::decode_raw(bytes)?;
     let stat = Stat::of(meta);
     let modified = stat.modified;
-    let folder = c
-        .path
-        .parent()
-        .and_then(Path::file_name)
-        .map(|f| f.to_string_lossy());
+    // The folder the id names, not the path's: a file at the store's root is in
+    // no folder, whatever the store itself is called.
+    let folder =
+        c.id.rsplit_once('/')
+            .map(|(dirs, _)| dirs.rsplit('/').next().unwrap_or(dirs));
     let src = article::Source {
         id: &c.id,
-        folder: folder.as_deref(),
+        folder,
         modified,
         tz,
     };
