@@ -279,6 +279,67 @@ fn conditional_get() {
     }
 }
 
+/// RFC 9110 §13.1.1, §13.1.4: an origin server evaluates `If-Match` and
+/// `If-Unmodified-Since` on a GET or HEAD too, before `If-None-Match`, and
+/// answers 412 when they are false: a client resuming a partial copy, or
+/// checking that the version it holds is still the one served.
+#[test]
+fn false_preconditions_are_412_on_every_kind_of_resource() {
+    let site = TempStore::new();
+    let d = site.start();
+    // A feed of the snapshot, a month archive rendered on demand, and a page.
+    let month = hrefs(&d.get("/", &[]).text())
+        .into_iter()
+        .find(|h| h.starts_with("/archive/"))
+        .map(|page| format!("{page}.atom"))
+        .expect("the front page links the months");
+    for path in ["/feed.atom", month.as_str(), "/"] {
+        let full = d.raw("GET", path, &[]);
+        assert_eq!(full.status, 200, "{path}");
+        let tag = full.expect_header("etag");
+        let lm = full.expect_header("last-modified");
+        let earlier = httpdate::fmt_http_date(imf_date(lm) - Duration::from_secs(1));
+        let weak = format!("W/{tag}");
+        let list = format!("\"0123\", {tag}");
+        let failed: [(&str, &[(&str, &str)]); 4] = [
+            ("another tag", &[("If-Match", "\"0123\"")]),
+            ("the tag marked weak", &[("If-Match", &weak)]),
+            (
+                "a date before Last-Modified",
+                &[("If-Unmodified-Since", &earlier)],
+            ),
+            (
+                "another tag, with a matching If-None-Match",
+                &[("If-Match", "\"0123\""), ("If-None-Match", tag)],
+            ),
+        ];
+        for (case, headers) in failed {
+            for method in ["GET", "HEAD"] {
+                let r = d.raw(method, path, headers);
+                let what = format!("{method} {path}: {case}");
+                assert_eq!(r.status, 412, "{what}");
+                assert_eq!(r.header("cache-control"), Some("no-store"), "{what}");
+                if method == "HEAD" {
+                    assert!(r.body.is_empty(), "{what}");
+                }
+            }
+        }
+        let held: [(&str, &[(&str, &str)]); 4] = [
+            ("the tag", &[("If-Match", tag)]),
+            ("a list holding the tag", &[("If-Match", &list)]),
+            ("*", &[("If-Match", "*")]),
+            ("Last-Modified itself", &[("If-Unmodified-Since", lm)]),
+        ];
+        for (case, headers) in held {
+            let r = d.raw("GET", path, headers);
+            assert_eq!(r.status, 200, "{path}: {case}");
+            assert!(r.body == full.body, "{path}: {case}");
+        }
+        let both = [("If-Match", tag), ("If-None-Match", tag)];
+        assert_eq!(d.raw("GET", path, &both).status, 304, "{path}");
+    }
+}
+
 #[test]
 fn head_has_the_headers_of_get_and_no_body() {
     let site = TempStore::new();

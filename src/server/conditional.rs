@@ -2,32 +2,44 @@
 //!
 //! Precedence for a GET or HEAD on a resource that exists (§13.2.2):
 //!
-//! 1. `If-Match`, then `If-Unmodified-Since` (§13.2.2 steps 1 and 2): not
-//!    evaluated; they guard state-changing methods and this server has none
-//!    (§13.1.1, §13.1.4 allow ignoring them for GET).
-//! 2. `If-None-Match` (step 3): if it matches the current ETag by *weak*
+//! 1. `If-Match` (step 1): true when it is `*` or lists the current ETag by
+//!    *strong* comparison (§13.1.1, §8.8.3.2); false, 412 Precondition Failed.
+//!    An origin server MUST evaluate it for any method (§13.1.1): a client may
+//!    send it on a GET to abort when the representation is no longer the one
+//!    it holds part of.
+//! 2. `If-Unmodified-Since` (step 2), only when `If-Match` is absent: true when
+//!    the resource's Last-Modified is not later than the date; false, 412
+//!    (§13.1.4). A field that is not one valid HTTP-date is ignored.
+//! 3. `If-None-Match` (step 3): if it matches the current ETag by *weak*
 //!    comparison (§8.8.3.2), or is `*`, the answer is 304 Not Modified (§13.1.2);
 //!    otherwise it is 200.
-//! 3. `If-Modified-Since` (step 4), only when `If-None-Match` is absent: if it
+//! 4. `If-Modified-Since` (step 4), only when `If-None-Match` is absent: if it
 //!    holds a valid HTTP-date and the resource's Last-Modified is not later than
 //!    it, 304 (§13.1.3). An invalid date is ignored (§13.1.3: "A recipient MUST
 //!    ignore the If-Modified-Since header field if the received field value is
-//!    not a valid HTTP-date").
-//! 4. Otherwise (step 6) 200 with the full representation. Step 5, `If-Range`,
+//!    not a valid HTTP-date, the field value has more than one member").
+//! 5. Otherwise (step 6) 200 with the full representation. Step 5, `If-Range`,
 //!    does not arise: this server sends no ranges.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use headers::{ETag, HeaderMapExt, IfNoneMatch};
+use headers::{ETag, HeaderMapExt, IfMatch, IfNoneMatch};
 
 /// The field names read here, as `Fields` looks them up.
+const IF_MATCH: &str = "if-match";
+const IF_UNMODIFIED_SINCE: &str = "if-unmodified-since";
 const IF_NONE_MATCH: &str = "if-none-match";
 const IF_MODIFIED_SINCE: &str = "if-modified-since";
 
 use super::request::{visible_ascii, Fields};
 use crate::timestamp::parse_http_date;
 
-/// What to answer a GET or HEAD.
+/// A precondition of the request is false: the answer is 412 Precondition
+/// Failed (RFC 9110 §15.5.13), whatever the representation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PreconditionFailed;
+
+/// What to answer a GET or HEAD whose preconditions hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
     /// 304 Not Modified: the client's copy is current.
@@ -48,8 +60,48 @@ pub struct Current<'a> {
     pub last_modified: SystemTime,
 }
 
-/// Decides between 304 and 200 for a representation whose validators are `current`.
-pub fn decide(fields: &Fields<'_>, current: Current<'_>) -> Decision {
+/// Decides between 412, 304 and 200 for a representation whose validators are
+/// `current`.
+pub fn decide(fields: &Fields<'_>, current: Current<'_>) -> Result<Decision, PreconditionFailed> {
+    if !preconditions_hold(fields, current) {
+        return Err(PreconditionFailed);
+    }
+    Ok(cache_decision(fields, current))
+}
+
+/// Steps 1 and 2: `If-Match`, else `If-Unmodified-Since`.
+fn preconditions_hold(fields: &Fields<'_>, current: Current<'_>) -> bool {
+    if fields.contains(IF_MATCH) {
+        if fields.get_all(IF_MATCH).any(|v| !tags_well_formed(v)) {
+            // A tag that cannot be parsed cannot match.
+            return false;
+        }
+        // `precondition_passes` compares strongly (§13.1.1) and accepts `*`;
+        // a field `typed_get` cannot parse matches nothing.
+        return fields
+            .header_map(IF_MATCH)
+            .typed_get::<IfMatch>()
+            .is_some_and(|m| m.precondition_passes(current.etag));
+    }
+    match single_date(fields, IF_UNMODIFIED_SINCE) {
+        Some(since) => whole_seconds(current.last_modified) <= whole_seconds(since),
+        None => true,
+    }
+}
+
+/// The date of a field that must hold exactly one HTTP-date; `None` when it is
+/// absent, or not one valid date (several lines are a list, §13.1.3, §13.1.4).
+fn single_date(fields: &Fields<'_>, name: &'static str) -> Option<SystemTime> {
+    let mut lines = fields.get_all(name);
+    let first = lines.next()?;
+    if lines.next().is_some() {
+        return None;
+    }
+    visible_ascii(first).and_then(parse_http_date)
+}
+
+/// Steps 3 and 4: 304 or 200.
+fn cache_decision(fields: &Fields<'_>, current: Current<'_>) -> Decision {
     let mut inm = fields.get_all(IF_NONE_MATCH);
     if let Some(first) = inm.next() {
         let only = inm.next().is_none();
@@ -73,14 +125,7 @@ pub fn decide(fields: &Fields<'_>, current: Current<'_>) -> Decision {
             _ => Decision::Full,
         };
     }
-    // The first line only, as `HeaderMap::get` reads it: an HTTP-date holds a
-    // comma, so several lines are no list.
-    let since = fields
-        .get_all(IF_MODIFIED_SINCE)
-        .next()
-        .and_then(visible_ascii)
-        .and_then(parse_http_date);
-    match since {
+    match single_date(fields, IF_MODIFIED_SINCE) {
         Some(since) if whole_seconds(current.last_modified) <= whole_seconds(since) => {
             Decision::NotModified
         }
@@ -126,6 +171,11 @@ mod tests {
     const LM: u64 = 1_589_099_580; // Sun, 10 May 2020 08:33:00 GMT
 
     fn decide_with(pairs: &[(&str, &str)]) -> Decision {
+        outcome(pairs).expect("no precondition fails")
+    }
+
+    /// The decision for these request fields, the same from both views of them.
+    fn outcome(pairs: &[(&str, &str)]) -> Result<Decision, PreconditionFailed> {
         let etag: ETag = "\"abc\"".parse().unwrap();
         let current = Current {
             etag: &etag,
@@ -216,5 +266,71 @@ mod tests {
             NotModified
         );
         assert_eq!(decide_with(&[("if-modified-since", "yesterday")]), Full);
+        // Two lines are a list of dates, not a date (§13.1.3): ignored.
+        assert_eq!(
+            decide_with(&[
+                ("if-modified-since", "Mon, 11 May 2020 08:33:00 GMT"),
+                ("if-modified-since", "Mon, 11 May 2020 08:33:00 GMT"),
+            ]),
+            Full
+        );
+    }
+
+    #[test]
+    fn if_match_compares_strongly_and_fails_with_412() {
+        use Decision::*;
+        let failed = Err(PreconditionFailed);
+        assert_eq!(outcome(&[("if-match", "\"abc\"")]), Ok(Full));
+        assert_eq!(outcome(&[("if-match", "*")]), Ok(Full));
+        assert_eq!(outcome(&[("if-match", "\"x\", \"abc\"")]), Ok(Full));
+        assert_eq!(
+            outcome(&[("if-match", "\"x\""), ("if-match", "\"abc\"")]),
+            Ok(Full)
+        );
+        assert_eq!(outcome(&[("if-match", "\"x\"")]), failed);
+        // Strong comparison (§13.1.1): a weak tag never matches.
+        assert_eq!(outcome(&[("if-match", "W/\"abc\"")]), failed);
+        assert_eq!(outcome(&[("if-match", "garbage")]), failed);
+        assert_eq!(outcome(&[("if-match", "\"a b\"")]), failed);
+        // Step 1 comes before step 3: a matching If-None-Match does not save it.
+        assert_eq!(
+            outcome(&[("if-match", "\"x\""), ("if-none-match", "\"abc\"")]),
+            failed
+        );
+        assert_eq!(
+            outcome(&[("if-match", "\"abc\""), ("if-none-match", "\"abc\"")]),
+            Ok(NotModified)
+        );
+    }
+
+    #[test]
+    fn if_unmodified_since_fails_with_412_unless_if_match_is_sent() {
+        use Decision::*;
+        let failed = Err(PreconditionFailed);
+        let before = "Sun, 10 May 2020 08:32:59 GMT";
+        let at = "Sun, 10 May 2020 08:33:00 GMT";
+        assert_eq!(outcome(&[("if-unmodified-since", at)]), Ok(Full));
+        assert_eq!(outcome(&[("if-unmodified-since", before)]), failed);
+        assert_eq!(
+            outcome(&[
+                ("if-unmodified-since", before),
+                ("if-none-match", "\"abc\"")
+            ]),
+            failed
+        );
+        // Not a date, or a list of them: ignored (§13.1.4).
+        assert_eq!(outcome(&[("if-unmodified-since", "yesterday")]), Ok(Full));
+        assert_eq!(
+            outcome(&[
+                ("if-unmodified-since", before),
+                ("if-unmodified-since", before)
+            ]),
+            Ok(Full)
+        );
+        // If-Match present: If-Unmodified-Since is not evaluated (§13.2.2 step 2).
+        assert_eq!(
+            outcome(&[("if-match", "\"abc\""), ("if-unmodified-since", before)]),
+            Ok(Full)
+        );
     }
 }

@@ -83,8 +83,8 @@ impl RouteLabel {
 }
 
 /// Status labels, in the order of their slots: the statuses this server sends.
-const STATUSES: [&str; 11] = [
-    "200", "304", "400", "404", "405", "410", "414", "431", "500", "503", "other",
+const STATUSES: [&str; 12] = [
+    "200", "304", "400", "404", "405", "410", "412", "414", "431", "500", "503", "other",
 ];
 
 /// The counters every request adds to.
@@ -132,11 +132,12 @@ fn status_slot(status: StatusCode) -> usize {
         404 => 3,
         405 => 4,
         410 => 5,
-        414 => 6,
-        431 => 7,
-        500 => 8,
-        503 => 9,
-        _ => 10,
+        412 => 6,
+        414 => 7,
+        431 => 8,
+        500 => 9,
+        503 => 10,
+        _ => 11,
     }
 }
 

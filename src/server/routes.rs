@@ -15,7 +15,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::sync::Semaphore;
 
 use super::clock;
-use super::conditional::{self, Current, Decision};
+use super::conditional::{self, Current, Decision, PreconditionFailed};
 use super::negotiate;
 use super::request::{Fields, View};
 use super::request_metrics::RouteLabel;
@@ -332,7 +332,9 @@ async fn answer(
                 quoted: &body.etag,
                 last_modified: resource.last_modified,
             };
-            let decision = conditional::decide(fields, current);
+            let Ok(decision) = conditional::decide(fields, current) else {
+                return Answer::Built(finish(precondition_failed(), head));
+            };
             return Answer::Ready(Ready {
                 snapshot,
                 resource,
@@ -602,7 +604,10 @@ async fn on_demand(
         quoted: &tag.etag,
         last_modified: lm,
     };
-    if conditional::decide(fields, current) == Decision::NotModified {
+    let Ok(decision) = conditional::decide(fields, current) else {
+        return finish(precondition_failed(), head);
+    };
+    if decision == Decision::NotModified {
         let rep = dated(prepared.content_type, lm, &tag, coding.name());
         let mut r = respond(fields, &rep, &cache_control, head);
         hub_link(&mut r, &prepared.path, prepared.content_type);
@@ -735,12 +740,20 @@ fn respond(
         quoted: &rep.body.etag,
         last_modified: rep.last_modified,
     };
-    build(
-        conditional::decide(fields, current),
-        rep,
-        cache_control,
-        head,
-    )
+    match conditional::decide(fields, current) {
+        Ok(decision) => build(decision, rep, cache_control, head),
+        Err(PreconditionFailed) => finish(precondition_failed(), head),
+    }
+}
+
+/// 412 Precondition Failed (RFC 9110 §15.5.13): the client's `If-Match` or
+/// `If-Unmodified-Since` names another version than the one served. Not
+/// stored: the next request's preconditions are its own.
+fn precondition_failed() -> Response<Full<Bytes>> {
+    uncacheable(plain(
+        StatusCode::PRECONDITION_FAILED,
+        "precondition failed: the resource has changed\n",
+    ))
 }
 
 /// The response with `rep` once the 304 decision is made.
