@@ -391,7 +391,6 @@ fn unknown_paths_are_404() {
     for path in [
         "/nope",
         "/feed.xml",
-        "/feed.rss/",
         "/feeds/",
         "/feeds/tin-tuc/khong-co.rss",
         "/feeds/tin-tuc/thoi-su",
@@ -435,6 +434,65 @@ fn unknown_paths_are_404() {
         assert!(head.body.is_empty(), "HEAD {path}: a body");
         assert_eq!(head.header("cache-control"), Some("max-age=60"));
     }
+}
+
+/// Another spelling of a path that is served (a trailing slash, as a static
+/// build of the site answers; escapes of characters that need none; dot
+/// segments; doubled slashes; a decomposed Vietnamese id) is a permanent
+/// redirect to the path as the site's links spell it (RFC 3986 §6.2.2).
+#[test]
+fn other_spellings_of_a_path_redirect_to_it() {
+    let site = TempStore::new();
+    let d = site.start();
+    let article = "/articles/tin-tuc/thoi-su/trien-khai-cap-can-cuoc-luu-dong";
+    let spellings = [
+        ("/feed.rss/", "/feed.rss"),
+        (
+            "/feeds/tin-tuc/thoi-su.atom/",
+            "/feeds/tin-tuc/thoi-su.atom",
+        ),
+        ("/categories/tin-tuc/", "/categories/tin-tuc"),
+        ("/feed%2Eatom", "/feed.atom"),
+        (
+            "/feeds/tin%2Dtuc/thoi-su.json",
+            "/feeds/tin-tuc/thoi-su.json",
+        ),
+        (
+            "/feeds/./tin-tuc/../tin-tuc/thoi-su.rss",
+            "/feeds/tin-tuc/thoi-su.rss",
+        ),
+        ("/feeds//tin-tuc/thoi-su.rss", "/feeds/tin-tuc/thoi-su.rss"),
+        ("//feeds.opml", "/feeds.opml"),
+        (&format!("{article}/"), article),
+    ];
+    for (sent, canonical) in spellings {
+        for method in ["GET", "HEAD"] {
+            let r = d.raw(method, sent, &[]);
+            assert_eq!(r.status, 308, "{method} {sent}");
+            assert_eq!(r.header("location"), Some(canonical), "{method} {sent}");
+            assert_eq!(r.header("cache-control"), Some("max-age=86400"));
+        }
+        assert_eq!(d.raw("GET", canonical, &[]).status, 200, "{canonical}");
+    }
+    // A decomposed (NFD) id reaches the composed page its links name.
+    let nfd = TempStore::new();
+    let folder = nfd.store().join("tin-tuc");
+    let text = std::fs::read_to_string(
+        site.store()
+            .join("tin-tuc/thoi-su/trien-khai-cap-can-cuoc-luu-dong.txt"),
+    )
+    .unwrap();
+    std::fs::write(folder.join("tiếng-việt.txt"), text).unwrap();
+    let d = nfd.start();
+    let composed = "/articles/tin-tuc/ti%E1%BA%BFng-vi%E1%BB%87t";
+    assert_eq!(d.raw("GET", composed, &[]).status, 200);
+    let decomposed = "/articles/tin-tuc/tie%CC%82%CC%81ng-vie%CC%A3%CC%82t";
+    let r = d.raw("GET", decomposed, &[]);
+    assert_eq!(r.status, 308);
+    assert_eq!(r.header("location"), Some(composed));
+    // A spelling of nothing served stays 404, and `/` is `/`.
+    assert_eq!(d.raw("GET", "/feeds/khong-co/", &[]).status, 404);
+    assert_eq!(d.raw("GET", "/", &[]).status, 200);
 }
 
 #[test]

@@ -32,11 +32,12 @@ pub enum RouteLabel {
     UriTooLong,
     BadRequest,
     MethodNotAllowed,
+    Redirect,
 }
 
 impl RouteLabel {
     /// Every label, in the order of their slots.
-    const ALL: [RouteLabel; 18] = [
+    const ALL: [RouteLabel; 19] = [
         RouteLabel::Healthz,
         RouteLabel::Metrics,
         RouteLabel::Starting,
@@ -55,6 +56,7 @@ impl RouteLabel {
         RouteLabel::UriTooLong,
         RouteLabel::BadRequest,
         RouteLabel::MethodNotAllowed,
+        RouteLabel::Redirect,
     ];
 
     /// The label's text.
@@ -78,13 +80,14 @@ impl RouteLabel {
             RouteLabel::UriTooLong => "uri_too_long",
             RouteLabel::BadRequest => "bad_request",
             RouteLabel::MethodNotAllowed => "method_not_allowed",
+            RouteLabel::Redirect => "redirect",
         }
     }
 }
 
 /// Status labels, in the order of their slots: the statuses this server sends.
-const STATUSES: [&str; 12] = [
-    "200", "304", "400", "404", "405", "410", "412", "414", "431", "500", "503", "other",
+const STATUSES: [&str; 13] = [
+    "200", "304", "308", "400", "404", "405", "410", "412", "414", "431", "500", "503", "other",
 ];
 
 /// The counters every request adds to.
@@ -128,16 +131,17 @@ fn status_slot(status: StatusCode) -> usize {
     match status.as_u16() {
         200 => 0,
         304 => 1,
-        400 => 2,
-        404 => 3,
-        405 => 4,
-        410 => 5,
-        412 => 6,
-        414 => 7,
-        431 => 8,
-        500 => 9,
-        503 => 10,
-        _ => 11,
+        308 => 2,
+        400 => 3,
+        404 => 4,
+        405 => 5,
+        410 => 6,
+        412 => 7,
+        414 => 8,
+        431 => 9,
+        500 => 10,
+        503 => 11,
+        _ => 12,
     }
 }
 

@@ -84,6 +84,11 @@ impl Route {
         }
     }
 
+    /// Whether something is served at the path.
+    fn found(&self) -> bool {
+        !matches!(self, Route::NotFound)
+    }
+
     /// A bounded label for metrics.
     fn label(&self, path: &str) -> RouteLabel {
         match self {
@@ -237,11 +242,25 @@ pub(super) async fn respond_to(state: &State, req: &View<'_>) -> Answer {
         (Answer::Built(r), RouteLabel::MethodNotAllowed)
     } else {
         let route = Route::of(state, path);
-        let label = route.label(path);
-        (
-            answer(state, route, path, &req.fields, req.is_head()).await,
-            label,
-        )
+        match route {
+            Route::NotFound => match canonical(path).filter(|c| Route::of(state, c).found()) {
+                Some(c) => {
+                    let r = finish(redirect(&c), req.is_head());
+                    (Answer::Built(r), RouteLabel::Redirect)
+                }
+                None => (
+                    answer(state, route, path, &req.fields, req.is_head()).await,
+                    RouteLabel::NotFound,
+                ),
+            },
+            route => {
+                let label = route.label(path);
+                (
+                    answer(state, route, path, &req.fields, req.is_head()).await,
+                    label,
+                )
+            }
+        }
     };
     let (status, sent) = match &answer {
         Answer::Ready(ready) => (ready.status(), ready.sent() as u64),
@@ -345,6 +364,49 @@ async fn answer(
         }
     };
     Answer::Built(built)
+}
+
+/// The path this site would spell `path` as, when that differs: the same
+/// resource written another way. RFC 3986 §6.2.2 normalisation (percent-
+/// decoding what needs no encoding, §6.2.2.2; dot segments removed, §5.2.4)
+/// plus what servers commonly merge: repeated slashes, a trailing slash (the
+/// form a static build of the site answers with, so links made against one
+/// keep working), and Unicode NFC (ids are NFC; a client on a system that
+/// spells file names decomposed may send NFD). `None` for `/` and for a path
+/// that is already canonical, or whose escapes are not UTF-8.
+fn canonical(path: &str) -> Option<String> {
+    use unicode_normalization::UnicodeNormalization;
+    let decoded = percent_encoding::percent_decode_str(path)
+        .decode_utf8()
+        .ok()?;
+    let mut segments: Vec<&str> = Vec::new();
+    for segment in decoded.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                segments.pop();
+            }
+            s => segments.push(s),
+        }
+    }
+    let joined: String = segments.join("/").nfc().collect();
+    let spelled = render::encode_path(&format!("/{joined}"));
+    (spelled != path).then_some(spelled)
+}
+
+/// 308 Permanent Redirect (RFC 9110 §15.4.9) to `path`; a cache may keep it a
+/// day. The query is not carried over: nothing here depends on one.
+fn redirect(path: &str) -> Response<Full<Bytes>> {
+    let mut r = plain(StatusCode::PERMANENT_REDIRECT, &format!("{path}\n"));
+    let h = r.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(path) {
+        h.insert(header::LOCATION, v);
+    }
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("max-age=86400"),
+    );
+    r
 }
 
 /// 503 while the first scan runs.
@@ -840,6 +902,43 @@ fn finish(mut r: Response<Full<Bytes>>, head: bool) -> Response<Full<Bytes>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn canonical_spellings_of_a_path() {
+        let c = |p: &str| canonical(p);
+        assert_eq!(c("/"), None);
+        assert_eq!(c("/feed.atom"), None);
+        assert_eq!(
+            c("/categories/kinh-te/").as_deref(),
+            Some("/categories/kinh-te")
+        );
+        assert_eq!(c("//feed.atom").as_deref(), Some("/feed.atom"));
+        assert_eq!(
+            c("/feeds/./kinh-te.atom").as_deref(),
+            Some("/feeds/kinh-te.atom")
+        );
+        assert_eq!(
+            c("/feeds/x/../kinh-te.atom").as_deref(),
+            Some("/feeds/kinh-te.atom")
+        );
+        assert_eq!(c("/../feed.atom").as_deref(), Some("/feed.atom"));
+        assert_eq!(c("/feed%2Eatom").as_deref(), Some("/feed.atom"));
+        assert_eq!(
+            c("/feeds/kinh%2dte.atom").as_deref(),
+            Some("/feeds/kinh-te.atom")
+        );
+        // Percent-encoded UTF-8, decomposed (NFD) → composed (NFC), as links spell it.
+        let nfc = crate::render::encode_path("/articles/tin/tiếng-việt");
+        assert_eq!(
+            c("/articles/tin/tie%CC%82%CC%81ng-vie%CC%A3%CC%82t"),
+            Some(nfc.clone())
+        );
+        assert_eq!(c(&nfc), None);
+        // What must stay escaped stays escaped; escapes that are not UTF-8 are no path.
+        assert_eq!(c("/articles/a%20b"), None);
+        assert_eq!(c("/articles/a%3Fb/"), Some("/articles/a%3Fb".into()));
+        assert_eq!(c("/articles/%FF"), None);
+    }
     use crate::config::Config;
     use crate::site::Site;
     use http_body_util::BodyExt;
