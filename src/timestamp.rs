@@ -40,6 +40,7 @@ pub fn parse(line: &str, tz: Tz) -> Option<Stamp> {
         return None;
     }
     let mut stamp = try_parse_rfc3339(line, tz)
+        .or_else(|| try_parse_iso_offset(line, tz))
         .or_else(|| try_parse_iso_local(line, tz))
         .or_else(|| try_parse_rfc2822(line, tz))
         .or_else(|| try_parse_vietnamese(line, tz))?;
@@ -216,6 +217,37 @@ fn try_parse_rfc3339(line: &str, tz: Tz) -> Option<Stamp> {
     })
 }
 
+/// ISO 8601 with an offset RFC 3339 does not take: `2020-05-10T15:33:00+0700`,
+/// `2020-05-10T15:33:00+07` (ISO 8601 §4.2.5.1 writes ±hh:mm, ±hhmm or ±hh; the
+/// Vietnamese forms take `+0700` and `+07` too), and without seconds,
+/// `2020-05-10T15:33+07:00`, `2020-05-10T08:33Z`.
+fn try_parse_iso_offset(line: &str, tz: Tz) -> Option<Stamp> {
+    // `%#z` reads `Z`, `+07`, `+0700` and `+07:00`.
+    const FORMS: [&str; 4] = [
+        "%Y-%m-%dT%H:%M:%S%.f%#z",
+        "%Y-%m-%d %H:%M:%S%.f%#z",
+        "%Y-%m-%dT%H:%M%#z",
+        "%Y-%m-%d %H:%M%#z",
+    ];
+    if !starts_with_iso_year(line) {
+        return None;
+    }
+    let dt = FORMS
+        .iter()
+        .find_map(|f| DateTime::parse_from_str(line, f).ok())?;
+    Some(Stamp {
+        at: dt.with_timezone(&tz),
+        warning: None,
+    })
+}
+
+/// Whether `line` starts `dddd-`: chrono's `%Y` also takes a sign and any
+/// number of digits, and ISO 8601 here means a four-digit year.
+fn starts_with_iso_year(line: &str) -> bool {
+    let b = line.as_bytes();
+    b.len() >= 10 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-'
+}
+
 /// ISO 8601 without an offset, local in `tz`: `2020-05-10 15:33:00`, `2020-05-10T15:33`, `2020-05-10`.
 fn try_parse_iso_local(line: &str, tz: Tz) -> Option<Stamp> {
     const FORMS: [&str; 4] = [
@@ -224,9 +256,7 @@ fn try_parse_iso_local(line: &str, tz: Tz) -> Option<Stamp> {
         "%Y-%m-%dT%H:%M",
         "%Y-%m-%d %H:%M",
     ];
-    // chrono's %Y takes any number of digits and a sign; ISO here means exactly `dddd-`.
-    let b = line.as_bytes();
-    if b.len() < 10 || !b[..4].iter().all(u8::is_ascii_digit) || b[4] != b'-' {
+    if !starts_with_iso_year(line) {
         return None;
     }
     let naive = FORMS
@@ -766,6 +796,34 @@ mod tests {
         );
         assert_eq!(iso("2020-05-10 15:33:00"), "2020-05-10T15:33:00+07:00");
         assert_eq!(iso("2020-05-10"), "2020-05-10T00:00:00+07:00");
+    }
+
+    #[test]
+    fn iso_8601_offsets_without_a_colon_or_minutes() {
+        // ISO 8601 writes the offset as ±hh:mm, ±hhmm or ±hh (§4.2.5.1); the
+        // Vietnamese forms already take `+0700` and `+07`.
+        for line in [
+            "2020-05-10T15:33:00+0700",
+            "2020-05-10T15:33:00+07",
+            "2020-05-10 15:33:00+0700",
+            "2020-05-10T15:33+07:00",
+            "2020-05-10T15:33+0700",
+            "2020-05-10T08:33Z",
+            "2020-05-10T03:33:00-0500",
+            "2020-05-10T03:33:00.25-05",
+        ] {
+            assert_eq!(iso(line), "2020-05-10T15:33:00+07:00", "{line}");
+        }
+        for line in [
+            "2020-05-10T15:33:00+7",
+            "2020-05-10T15:33:00+070",
+            "2020-05-10T15:33:00+07000",
+            "2020-05-10+07",
+            "+2020-05-10T15:33:00+07",
+            "20200-05-10T15:33:00+07",
+        ] {
+            assert_eq!(parse(line, HCM), None, "{line}");
+        }
     }
 
     #[test]
