@@ -151,6 +151,7 @@ fn every_fixture_has_its_documented_outcome() {
 
     // Every candidate is reported exactly once; nothing under ignored/ is.
     let expected_paths = [
+        "bad-date-line.txt",
         "bad-marks.txt",
         "binary.bin.txt",
         "boilerplate.txt",
@@ -374,6 +375,21 @@ fn every_fixture_has_its_documented_outcome() {
     );
     assert_eq!(s(&wm["article"]["published"]), DEFAULT_PUBLISHED);
 
+    // A date line bantin cannot read: reported on its line, not the lead, and
+    // the capture clock stands in for it.
+    let bd = &r["bad-date-line.txt"];
+    assert_warns(
+        "bad-date-line.txt",
+        bd,
+        &[
+            "line 7: \"29/02/2019 10:00\" is not a date: 2019 has no 29 February",
+            "falls back to the capture clock",
+            "docs/store-format.md",
+        ],
+    );
+    assert_default_article("bad-date-line.txt", bd, DEFAULT_CAPTURED);
+    assert!(s(&bd["article"]["summary"]).starts_with("Sáng 10/5, hơn 100 đoàn viên"));
+
     // Date forms.
     for (file, published) in [
         ("slash-short", "2020-05-10T15:33:00+07:00"),
@@ -570,7 +586,7 @@ fn human_output_and_summary_line() {
     let ok = reports.values().filter(|r| r["ok"] == true).count();
     let rejected = reports.len() - ok;
     let warned: usize = reports.values().map(|r| warnings(r).len()).sum();
-    assert_eq!((ok, rejected, warned), (32, 4, 16));
+    assert_eq!((ok, rejected, warned), (33, 4, 17));
 
     let out = bantin(["check".as_ref(), fixtures().as_os_str()]);
     assert_eq!(out.status.code(), Some(1));
@@ -578,7 +594,7 @@ fn human_output_and_summary_line() {
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(
         *lines.last().unwrap(),
-        "36 files: 32 ok, 4 rejected, 16 warnings"
+        "37 files: 33 ok, 4 rejected, 17 warnings"
     );
     let root = fixtures();
     let empty = root.join("empty.txt");
@@ -597,7 +613,7 @@ fn human_output_and_summary_line() {
             .iter()
             .filter(|l| l.starts_with("  warning: "))
             .count(),
-        16
+        17
     );
     // How the correction and withdrawal lines were read.
     let corrected = root.join("corrected.txt");
