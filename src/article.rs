@@ -410,11 +410,16 @@ fn parse_lines<L: AsRef<str>>(
             .peekable(),
     };
 
+    // A date in the header more than a day after this is reported (see `warn_stamp`).
+    let modified = src
+        .modified
+        .map(|m| timestamp::from_system_time(m, src.tz).fixed_offset());
+
     // Header: capture clock, then breadcrumb, each optional.
     let mut captured = None;
     if let Some((n, line)) = rest.peek_nonblank() {
         if let Some(stamp) = timestamp::parse(line, src.tz) {
-            warn_stamp(&mut warnings, n, &stamp);
+            warn_stamp(&mut warnings, n, &stamp, "capture clock", modified);
             captured = Some(stamp.at.fixed_offset());
             rest.advance();
         } else if let Some(unreadable) = Unreadable::read(n, line, src.tz) {
@@ -478,11 +483,14 @@ fn parse_lines<L: AsRef<str>>(
     // Lines in the date line's place that look like dates but are not, each
     // with the place of its warning, written once the fallback is known.
     let mut unreadable: Vec<(usize, Unreadable)> = Vec::new();
-    let mut marks = Marks::default();
+    let mut marks = Marks {
+        modified,
+        ..Marks::default()
+    };
     while let Some((n, line)) = rest.peek_nonblank() {
         if published.is_none() {
             if let Some(stamp) = timestamp::parse(line, src.tz) {
-                warn_stamp(&mut warnings, n, &stamp);
+                warn_stamp(&mut warnings, n, &stamp, "publication date", modified);
                 published = Some(stamp.at.fixed_offset());
                 rest.advance();
                 continue;
@@ -503,13 +511,10 @@ fn parse_lines<L: AsRef<str>>(
         }
         rest.advance();
     }
-    let (published, fallback) = match (published, captured, src.modified) {
+    let (published, fallback) = match (published, captured, modified) {
         (Some(p), _, _) => (p, None),
         (None, Some(c), _) => (c, Some(Fallback::CaptureClock)),
-        (None, None, Some(m)) => (
-            timestamp::from_system_time(m, src.tz).fixed_offset(),
-            Some(Fallback::Modified),
-        ),
+        (None, None, Some(m)) => (m, Some(Fallback::Modified)),
         (None, None, None) => {
             return Err(match unreadable.into_iter().next() {
                 Some((_, u)) => ArticleError::UnreadableDate {
@@ -646,6 +651,8 @@ struct Marks {
     corrections: Vec<(usize, DateTime<FixedOffset>, usize)>,
     /// The latest withdrawal.
     withdrawn: Option<Withdrawal>,
+    /// The file's modification time, which no date here should be far after.
+    modified: Option<DateTime<FixedOffset>>,
 }
 
 impl Marks {
@@ -655,7 +662,7 @@ impl Marks {
         if let Some(value) = labelled(line, UPDATED_LABELS) {
             match timestamp::parse(value, tz) {
                 Some(stamp) => {
-                    warn_stamp(warnings, n, &stamp);
+                    warn_stamp(warnings, n, &stamp, "correction date", self.modified);
                     self.corrections
                         .push((n, stamp.at.fixed_offset(), warnings.len()));
                 }
@@ -668,7 +675,7 @@ impl Marks {
         };
         match withdrawal(value, tz) {
             Some((stamp, reason)) => {
-                warn_stamp(warnings, n, &stamp);
+                warn_stamp(warnings, n, &stamp, "withdrawal date", self.modified);
                 let reason = reason.map(|r| bounded(warnings, n, "reason", r, limits::REASON));
                 // Several lines: the latest date wins (the later line, on a tie).
                 if self
@@ -749,11 +756,45 @@ fn withdrawal(value: &str, tz: Tz) -> Option<(timestamp::Stamp, Option<String>)>
     })
 }
 
-fn warn_stamp(warnings: &mut Vec<Warning>, line: usize, stamp: &timestamp::Stamp) {
+/// How far after the file's modification time a date in its header may be
+/// before it is reported. A page is saved after it is published, corrected or
+/// withdrawn, so its file cannot be older than those dates; a day is more than
+/// any mistake of zone (offsets go up to 14 hours) or of clock, so what is
+/// beyond it is a typo in the year (`10/05/9999`) or a file whose
+/// modification time is wrong.
+const AFTER_MODIFIED: chrono::TimeDelta = chrono::TimeDelta::days(1);
+
+/// Reports what [`timestamp::parse`] found wrong with the date on `line`, and
+/// a date (`what`: "publication date", …) more than [`AFTER_MODIFIED`] after
+/// the file's modification time. Such a date is kept: the modification time is
+/// the weaker witness (archives and reproducible builds can set it to any
+/// past time, and copies reset it), and the parser never puts it in place of a
+/// date the file wrote. But it sorts the article above every other and moves
+/// its feeds' updated time, so the editor is told.
+fn warn_stamp(
+    warnings: &mut Vec<Warning>,
+    line: usize,
+    stamp: &timestamp::Stamp,
+    what: &str,
+    modified: Option<DateTime<FixedOffset>>,
+) {
     if let Some(w) = &stamp.warning {
         warnings.push(Warning {
             line: Some(line),
             message: w.clone(),
+        });
+    }
+    let at = stamp.at.fixed_offset();
+    if let Some(m) = modified.filter(|&m| at.signed_duration_since(m) > AFTER_MODIFIED) {
+        warnings.push(Warning {
+            line: Some(line),
+            message: format!(
+                "{what} {} is more than a day after the file was last modified ({}); \
+                 the date is kept, but it puts the article above every other and moves \
+                 its feeds' updated time: check the year",
+                timestamp::rfc3339(&at),
+                timestamp::rfc3339(&m)
+            ),
         });
     }
 }
@@ -1243,6 +1284,48 @@ mod tests {
             ),
             "{w:#?}"
         );
+    }
+
+    #[test]
+    fn a_date_far_after_the_modification_time_is_kept_with_a_warning() {
+        // The test file was last modified at 2020-09-13T19:26:40+07:00.
+        let p = parse_ok("Trang nhất » Tin\nTiêu đề\n10/05/9999 15:33\nDẫn.\n");
+        assert_eq!(
+            timestamp::rfc3339(&p.article.published),
+            "9999-05-10T15:33:00+07:00"
+        );
+        assert_eq!(p.article.summary, "Dẫn.");
+        assert_eq!(
+            shown(&p),
+            [
+                "line 3: publication date 9999-05-10T15:33:00+07:00 is more than a day after \
+              the file was last modified (2020-09-13T19:26:40+07:00); the date is kept, but \
+              it puts the article above every other and moves its feeds' updated time: \
+              check the year"
+            ]
+        );
+        // A day is the limit, to the second.
+        let within = parse_ok("Trang nhất » Tin\nTiêu đề\n2020-09-14T19:26:40+07:00\nDẫn.\n");
+        assert!(within.warnings.is_empty(), "{:?}", within.warnings);
+        let beyond = parse_ok("Trang nhất » Tin\nTiêu đề\n2020-09-14T19:26:41+07:00\nDẫn.\n");
+        assert_eq!(beyond.warnings.len(), 1, "{:?}", beyond.warnings);
+        // The capture clock, corrections and withdrawals too, each on its line.
+        let p = parse_ok(
+            "10:00 ICT 12/08/2030\nTrang nhất » Tin\nTiêu đề\n10/05/2020 15:33\n\
+             Cập nhật: 11/05/2031\nGỡ bỏ: 12/05/2032 - lý do\nDẫn.\n",
+        );
+        let w = shown(&p);
+        assert_eq!(w.len(), 3, "{w:#?}");
+        assert!(w[0].starts_with("line 1: capture clock 2030-08-12T10:00:00+07:00 is more"));
+        assert!(w[1].starts_with("line 5: correction date 2031-05-11T00:00:00+07:00 is more"));
+        assert!(w[2].starts_with("line 6: withdrawal date 2032-05-12T00:00:00+07:00 is more"));
+        // Without a modification time there is nothing to compare with.
+        let s = Source {
+            modified: None,
+            ..src("x")
+        };
+        let p = parse("Trang nhất » Tin\nTiêu đề\n10/05/9999 15:33\nDẫn.\n", &s).unwrap();
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
     }
 
     #[test]
