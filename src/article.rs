@@ -124,6 +124,17 @@ pub enum ArticleError {
     /// No date line, no capture clock, and no modification time to fall back on.
     #[error("no publication date, capture clock or modification time")]
     NoDate,
+    /// A date line bantin cannot read, and no capture clock or modification
+    /// time to fall back on.
+    #[error(
+        "line {line}: {message}; and there is no capture clock or modification time to fall back on"
+    )]
+    UnreadableDate {
+        /// The 1-based line number of the date line.
+        line: usize,
+        /// The line quoted, and why it is not a date.
+        message: String,
+    },
 }
 
 /// What the parser knows about a file besides its text.
@@ -399,12 +410,21 @@ fn parse_lines<L: AsRef<str>>(
             .peekable(),
     };
 
+    // A date in the header more than a day after this is reported (see `warn_stamp`).
+    let modified = src
+        .modified
+        .map(|m| timestamp::from_system_time(m, src.tz).fixed_offset());
+
     // Header: capture clock, then breadcrumb, each optional.
     let mut captured = None;
     if let Some((n, line)) = rest.peek_nonblank() {
         if let Some(stamp) = timestamp::parse(line, src.tz) {
-            warn_stamp(&mut warnings, n, &stamp);
+            warn_stamp(&mut warnings, n, &stamp, "capture clock", modified);
             captured = Some(stamp.at.fixed_offset());
+            rest.advance();
+        } else if let Some(unreadable) = Unreadable::read(n, line, src.tz) {
+            // A clock bantin cannot read is still a clock, not a title.
+            warnings.push(unreadable.warning("the article has no capture clock"));
             rest.advance();
         }
     }
@@ -460,12 +480,28 @@ fn parse_lines<L: AsRef<str>>(
     // Date line, straight under the title, and the correction and withdrawal
     // lines around it, before the lead.
     let mut published = None;
-    let mut marks = Marks::default();
+    // Lines in the date line's place that look like dates but are not, each
+    // with the place of its warning, written once the fallback is known.
+    let mut unreadable: Vec<(usize, Unreadable)> = Vec::new();
+    let mut marks = Marks {
+        modified,
+        ..Marks::default()
+    };
     while let Some((n, line)) = rest.peek_nonblank() {
         if published.is_none() {
             if let Some(stamp) = timestamp::parse(line, src.tz) {
-                warn_stamp(&mut warnings, n, &stamp);
+                warn_stamp(&mut warnings, n, &stamp, "publication date", modified);
                 published = Some(stamp.at.fixed_offset());
+                rest.advance();
+                continue;
+            }
+            // Not the lead: a date line with a typo must not become the summary.
+            if let Some(u) = Unreadable::read(n, line, src.tz) {
+                unreadable.push((warnings.len(), u));
+                warnings.push(Warning {
+                    line: Some(n),
+                    message: String::new(),
+                });
                 rest.advance();
                 continue;
             }
@@ -475,26 +511,32 @@ fn parse_lines<L: AsRef<str>>(
         }
         rest.advance();
     }
-    let published = match (published, captured, src.modified) {
-        (Some(p), _, _) => p,
-        (None, Some(c), _) => {
-            warnings.push(Warning {
-                line: None,
-                message: "no publication date line; using the capture clock".into(),
-            });
-            c
+    let (published, fallback) = match (published, captured, modified) {
+        (Some(p), _, _) => (p, None),
+        (None, Some(c), _) => (c, Some(Fallback::CaptureClock)),
+        (None, None, Some(m)) => (m, Some(Fallback::Modified)),
+        (None, None, None) => {
+            return Err(match unreadable.into_iter().next() {
+                Some((_, u)) => ArticleError::UnreadableDate {
+                    line: u.line,
+                    message: u.what(),
+                },
+                None => ArticleError::NoDate,
+            })
         }
-        (None, None, Some(m)) => {
-            warnings.push(Warning {
-                line: None,
-                message:
-                    "no publication date line or capture clock; using the file's modification time"
-                        .into(),
-            });
-            timestamp::from_system_time(m, src.tz).fixed_offset()
-        }
-        (None, None, None) => return Err(ArticleError::NoDate),
     };
+    if unreadable.is_empty() {
+        if let Some(fallback) = fallback {
+            warnings.push(Warning {
+                line: None,
+                message: fallback.no_date_line().into(),
+            });
+        }
+    }
+    let then = fallback.map_or("the line is ignored", Fallback::instead_of_a_line);
+    for (place, u) in unreadable {
+        warnings[place] = u.warning(then);
+    }
     let updated = marks.updated(published, &mut warnings);
     let withdrawn = marks.withdrawn;
 
@@ -536,6 +578,71 @@ fn parse_lines<L: AsRef<str>>(
     })
 }
 
+/// Where the publication time comes from when no date line gives it.
+#[derive(Debug, Clone, Copy)]
+enum Fallback {
+    CaptureClock,
+    Modified,
+}
+
+impl Fallback {
+    /// The warning when there is no date line at all.
+    fn no_date_line(self) -> &'static str {
+        match self {
+            Fallback::CaptureClock => "no publication date line; using the capture clock",
+            Fallback::Modified => {
+                "no publication date line or capture clock; using the file's modification time"
+            }
+        }
+    }
+
+    /// What an unreadable date line's warning says was done instead.
+    fn instead_of_a_line(self) -> &'static str {
+        match self {
+            Fallback::CaptureClock => "the publication time falls back to the capture clock",
+            Fallback::Modified => "the publication time falls back to the file's modification time",
+        }
+    }
+}
+
+/// A line where a date belongs (the capture clock's place, the date line's)
+/// that looks like a date but is not one (see [`timestamp::why_not_a_date`]).
+/// It is reported, and is neither the title nor the lead, whose places it
+/// would otherwise silently take.
+struct Unreadable {
+    line: usize,
+    text: String,
+    why: String,
+}
+
+impl Unreadable {
+    fn read(line: usize, text: &str, tz: Tz) -> Option<Unreadable> {
+        let why = timestamp::why_not_a_date(text, tz)?;
+        Some(Unreadable {
+            line,
+            text: text.to_owned(),
+            why,
+        })
+    }
+
+    /// The line quoted, and why it is not a date.
+    fn what(&self) -> String {
+        format!("\"{}\" is not a date: {}", cut(&self.text, 80), self.why)
+    }
+
+    /// The warning, saying what was done instead (`then`) and what to write.
+    fn warning(&self, then: &str) -> Warning {
+        Warning {
+            line: Some(self.line),
+            message: format!(
+                "{}; {then}: write the date in a form listed under Dates in \
+                 docs/store-format.md, such as 10/05/2020 15:33",
+                self.what()
+            ),
+        }
+    }
+}
+
 /// The correction and withdrawal lines of a header, as read so far.
 #[derive(Default)]
 struct Marks {
@@ -544,6 +651,8 @@ struct Marks {
     corrections: Vec<(usize, DateTime<FixedOffset>, usize)>,
     /// The latest withdrawal.
     withdrawn: Option<Withdrawal>,
+    /// The file's modification time, which no date here should be far after.
+    modified: Option<DateTime<FixedOffset>>,
 }
 
 impl Marks {
@@ -553,11 +662,11 @@ impl Marks {
         if let Some(value) = labelled(line, UPDATED_LABELS) {
             match timestamp::parse(value, tz) {
                 Some(stamp) => {
-                    warn_stamp(warnings, n, &stamp);
+                    warn_stamp(warnings, n, &stamp, "correction date", self.modified);
                     self.corrections
                         .push((n, stamp.at.fixed_offset(), warnings.len()));
                 }
-                None => warnings.push(no_date(n, "Cập nhật:", value)),
+                None => warnings.push(no_date(n, "Cập nhật:", value, tz)),
             }
             return true;
         }
@@ -566,7 +675,7 @@ impl Marks {
         };
         match withdrawal(value, tz) {
             Some((stamp, reason)) => {
-                warn_stamp(warnings, n, &stamp);
+                warn_stamp(warnings, n, &stamp, "withdrawal date", self.modified);
                 let reason = reason.map(|r| bounded(warnings, n, "reason", r, limits::REASON));
                 // Several lines: the latest date wins (the later line, on a tie).
                 if self
@@ -580,7 +689,7 @@ impl Marks {
                     });
                 }
             }
-            None => warnings.push(no_date(n, "Gỡ bỏ:", value)),
+            None => warnings.push(no_date(n, "Gỡ bỏ:", value, tz)),
         }
         true
     }
@@ -616,12 +725,18 @@ impl Marks {
     }
 }
 
-/// The warning for a labelled line whose value is not a date.
-fn no_date(n: usize, label: &str, value: &str) -> Warning {
+/// The warning for a labelled line whose value is not a date; it says why
+/// when the value, or a head of it before ` - ` (a withdrawal's reason
+/// follows one), looks like a date.
+fn no_date(n: usize, label: &str, value: &str, tz: Tz) -> Warning {
+    let why = std::iter::once(value)
+        .chain(value.rmatch_indices(" - ").map(|(i, _)| &value[..i]))
+        .find_map(|head| timestamp::why_not_a_date(head, tz))
+        .map_or_else(String::new, |why| format!(": {why}"));
     Warning {
         line: Some(n),
         message: format!(
-            "\"{label}\" line without a date bantin reads (\"{}\"); the line is ignored: \
+            "\"{label}\" line without a date bantin reads (\"{}\"{why}); the line is ignored: \
              write the date as on the date line (see Dates in docs/store-format.md)",
             cut(value, 80)
         ),
@@ -641,11 +756,45 @@ fn withdrawal(value: &str, tz: Tz) -> Option<(timestamp::Stamp, Option<String>)>
     })
 }
 
-fn warn_stamp(warnings: &mut Vec<Warning>, line: usize, stamp: &timestamp::Stamp) {
+/// How far after the file's modification time a date in its header may be
+/// before it is reported. A page is saved after it is published, corrected or
+/// withdrawn, so its file cannot be older than those dates; a day is more than
+/// any mistake of zone (offsets go up to 14 hours) or of clock, so what is
+/// beyond it is a typo in the year (`10/05/9999`) or a file whose
+/// modification time is wrong.
+const AFTER_MODIFIED: chrono::TimeDelta = chrono::TimeDelta::days(1);
+
+/// Reports what [`timestamp::parse`] found wrong with the date on `line`, and
+/// a date (`what`: "publication date", …) more than [`AFTER_MODIFIED`] after
+/// the file's modification time. Such a date is kept: the modification time is
+/// the weaker witness (archives and reproducible builds can set it to any
+/// past time, and copies reset it), and the parser never puts it in place of a
+/// date the file wrote. But it sorts the article above every other and moves
+/// its feeds' updated time, so the editor is told.
+fn warn_stamp(
+    warnings: &mut Vec<Warning>,
+    line: usize,
+    stamp: &timestamp::Stamp,
+    what: &str,
+    modified: Option<DateTime<FixedOffset>>,
+) {
     if let Some(w) = &stamp.warning {
         warnings.push(Warning {
             line: Some(line),
             message: w.clone(),
+        });
+    }
+    let at = stamp.at.fixed_offset();
+    if let Some(m) = modified.filter(|&m| at.signed_duration_since(m) > AFTER_MODIFIED) {
+        warnings.push(Warning {
+            line: Some(line),
+            message: format!(
+                "{what} {} is more than a day after the file was last modified ({}); \
+                 the date is kept, but it puts the article above every other and moves \
+                 its feeds' updated time: check the year",
+                timestamp::rfc3339(&at),
+                timestamp::rfc3339(&m)
+            ),
         });
     }
 }
@@ -999,6 +1148,184 @@ mod tests {
         );
         assert_eq!(p.warnings.len(), 2, "{:?}", p.warnings);
         assert_eq!(p.warnings[1].line, Some(2));
+    }
+
+    fn shown(p: &Parsed) -> Vec<String> {
+        p.warnings.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn an_unreadable_date_line_is_reported_with_its_line_and_is_not_the_lead() {
+        for (line, why) in [
+            ("10/05/2020 24:00", "there is no hour 24"),
+            ("29/02/2019 10:00", "2019 has no 29 February"),
+            ("10/05/20 15:33", "the year \"20\" has 2 digits"),
+            ("10/05/2020 3:33 PM", "12-hour times (\"PM\")"),
+            (
+                "9999-12-31T23:59:59-14:00",
+                "in Asia/Ho_Chi_Minh it falls in the year 10000",
+            ),
+            (
+                "Chủ nhật - 31/02/2020 15:33",
+                "there is no day 31 in February 2020",
+            ),
+        ] {
+            // The capture clock is the publication time, and the warning says so.
+            let text = format!(
+                "09:00 ICT Thứ tư, 12/08/2020\nTrang nhất » Tin\nTiêu đề\n\n{line}\nDẫn.\nThân bài.\n"
+            );
+            let p = parse_ok(&text);
+            assert_eq!(p.article.summary, "Dẫn.", "{line}");
+            assert_eq!(p.article.paragraphs, ["Thân bài."], "{line}");
+            assert_eq!(
+                timestamp::rfc3339(&p.article.published),
+                "2020-08-12T09:00:00+07:00"
+            );
+            let w = shown(&p);
+            assert_eq!(w.len(), 1, "{w:#?}");
+            let start = format!("line 5: \"{line}\" is not a date: {why}");
+            assert!(w[0].starts_with(&start), "{w:#?}");
+            assert!(
+                w[0].contains("; the publication time falls back to the capture clock: write"),
+                "{w:#?}"
+            );
+            // Without a capture clock, the modification time, and the same line.
+            let p = parse_ok(&format!("Trang nhất » Tin\nTiêu đề\n{line}\nDẫn.\n"));
+            assert_eq!(p.article.summary, "Dẫn.", "{line}");
+            assert_eq!(
+                timestamp::rfc3339(&p.article.published),
+                "2020-09-13T19:26:40+07:00"
+            );
+            let w = shown(&p);
+            assert_eq!(w.len(), 1, "{w:#?}");
+            assert!(w[0].starts_with("line 3: "), "{w:#?}");
+            assert!(
+                w[0].contains("falls back to the file's modification time"),
+                "{w:#?}"
+            );
+            // The header parse reads it the same way.
+            let head = parse_raw(&text, &src("a/b"), Depth::Head).unwrap();
+            assert_eq!(head.warnings.len(), 1);
+        }
+        // A lead that starts with a date is a sentence, not a date line.
+        let lead = "29/02/2019, UBND tỉnh đã tổ chức hội nghị.";
+        let p = parse_ok(&format!(
+            "Trang nhất » Tin\nTiêu đề\n10/05/2020 15:33\n{lead}\n"
+        ));
+        assert_eq!(p.article.summary, lead);
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+    }
+
+    #[test]
+    fn a_date_line_after_an_unreadable_one_is_the_date_line() {
+        let p = parse_ok("Trang nhất » Tin\nTiêu đề\n31/02/2020 10:00\n10/05/2020 15:33\nDẫn.\n");
+        assert_eq!(
+            timestamp::rfc3339(&p.article.published),
+            "2020-05-10T15:33:00+07:00"
+        );
+        assert_eq!(p.article.summary, "Dẫn.");
+        let w = shown(&p);
+        assert_eq!(w.len(), 1, "{w:#?}");
+        assert!(
+            w[0].starts_with("line 3: \"31/02/2020 10:00\" is not a date: there is no day 31"),
+            "{w:#?}"
+        );
+        assert!(w[0].contains("; the line is ignored: write"), "{w:#?}");
+    }
+
+    #[test]
+    fn an_unreadable_capture_clock_is_reported_not_taken_as_the_title() {
+        let p = parse_ok(
+            "01:36 ICT Thứ tư, 31/02/2020\nTrang nhất » Tin\nTiêu đề\n10/05/2020 15:33\nDẫn.\n",
+        );
+        assert_eq!(p.article.title, "Tiêu đề");
+        assert_eq!(p.article.categories, ["Tin"]);
+        assert_eq!(p.article.captured, None);
+        let w = shown(&p);
+        assert_eq!(w.len(), 1, "{w:#?}");
+        assert!(
+            w[0].starts_with(
+                "line 1: \"01:36 ICT Thứ tư, 31/02/2020\" is not a date: there is no day 31"
+            ),
+            "{w:#?}"
+        );
+        assert!(
+            w[0].contains("; the article has no capture clock: write"),
+            "{w:#?}"
+        );
+    }
+
+    #[test]
+    fn an_unreadable_date_line_with_nothing_to_fall_back_on_rejects_the_file() {
+        let s = Source {
+            modified: None,
+            ..src("x")
+        };
+        let e = parse("Tiêu đề\n29/02/2019 10:00\nDẫn.\n", &s).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "line 2: \"29/02/2019 10:00\" is not a date: 2019 has no 29 February \
+             (it is not a leap year); and there is no capture clock or modification time \
+             to fall back on"
+        );
+    }
+
+    #[test]
+    fn a_correction_line_with_an_impossible_date_says_why() {
+        let p = parse_ok(
+            "Trang nhất » Tin\nTiêu đề\n10/05/2020 15:33\nGỡ bỏ: 31/02/2020 - nhầm ngày\nDẫn.\n",
+        );
+        let w = shown(&p);
+        assert_eq!(w.len(), 1, "{w:#?}");
+        assert!(
+            w[0].starts_with(
+                "line 4: \"Gỡ bỏ:\" line without a date bantin reads \
+                 (\"31/02/2020 - nhầm ngày\": there is no day 31 in February 2020"
+            ),
+            "{w:#?}"
+        );
+    }
+
+    #[test]
+    fn a_date_far_after_the_modification_time_is_kept_with_a_warning() {
+        // The test file was last modified at 2020-09-13T19:26:40+07:00.
+        let p = parse_ok("Trang nhất » Tin\nTiêu đề\n10/05/9999 15:33\nDẫn.\n");
+        assert_eq!(
+            timestamp::rfc3339(&p.article.published),
+            "9999-05-10T15:33:00+07:00"
+        );
+        assert_eq!(p.article.summary, "Dẫn.");
+        assert_eq!(
+            shown(&p),
+            [
+                "line 3: publication date 9999-05-10T15:33:00+07:00 is more than a day after \
+              the file was last modified (2020-09-13T19:26:40+07:00); the date is kept, but \
+              it puts the article above every other and moves its feeds' updated time: \
+              check the year"
+            ]
+        );
+        // A day is the limit, to the second.
+        let within = parse_ok("Trang nhất » Tin\nTiêu đề\n2020-09-14T19:26:40+07:00\nDẫn.\n");
+        assert!(within.warnings.is_empty(), "{:?}", within.warnings);
+        let beyond = parse_ok("Trang nhất » Tin\nTiêu đề\n2020-09-14T19:26:41+07:00\nDẫn.\n");
+        assert_eq!(beyond.warnings.len(), 1, "{:?}", beyond.warnings);
+        // The capture clock, corrections and withdrawals too, each on its line.
+        let p = parse_ok(
+            "10:00 ICT 12/08/2030\nTrang nhất » Tin\nTiêu đề\n10/05/2020 15:33\n\
+             Cập nhật: 11/05/2031\nGỡ bỏ: 12/05/2032 - lý do\nDẫn.\n",
+        );
+        let w = shown(&p);
+        assert_eq!(w.len(), 3, "{w:#?}");
+        assert!(w[0].starts_with("line 1: capture clock 2030-08-12T10:00:00+07:00 is more"));
+        assert!(w[1].starts_with("line 5: correction date 2031-05-11T00:00:00+07:00 is more"));
+        assert!(w[2].starts_with("line 6: withdrawal date 2032-05-12T00:00:00+07:00 is more"));
+        // Without a modification time there is nothing to compare with.
+        let s = Source {
+            modified: None,
+            ..src("x")
+        };
+        let p = parse("Trang nhất » Tin\nTiêu đề\n10/05/9999 15:33\nDẫn.\n", &s).unwrap();
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
     }
 
     #[test]

@@ -35,16 +35,228 @@ pub struct Stamp {
 /// the instant served must be the instant written. Years outside 1–9999 are not
 /// dates (RFC 3339 and RFC 2822 write four digits).
 pub fn parse(line: &str, tz: Tz) -> Option<Stamp> {
+    read_any_year(line, tz).filter(|stamp| YEARS.contains(&stamp.at.year()))
+}
+
+/// The years a date may fall in, in the configured zone.
+const YEARS: std::ops::RangeInclusive<i32> = 1..=9999;
+
+/// [`parse`] without its check of the year.
+fn read_any_year(line: &str, tz: Tz) -> Option<Stamp> {
     let line = line.trim();
     if line.is_empty() || line.len() > MAX_DATE_LINE {
         return None;
     }
     let mut stamp = try_parse_rfc3339(line, tz)
+        .or_else(|| try_parse_iso_offset(line, tz))
         .or_else(|| try_parse_iso_local(line, tz))
         .or_else(|| try_parse_rfc2822(line, tz))
         .or_else(|| try_parse_vietnamese(line, tz))?;
     stamp.at = stamp.at.with_nanosecond(0).unwrap_or(stamp.at);
-    (1..=9999).contains(&stamp.at.year()).then_some(stamp)
+    Some(stamp)
+}
+
+/// Why a line that looks like a date is not one, for a warning that names the
+/// line: `None` when [`parse`] reads it, or when it does not look like a date.
+///
+/// A line looks like a date when it holds exactly one date shape (`d/m/y`,
+/// `d-m-y`, `d.m.y` or `y-m-d` with any numbers, or `d tháng m năm y`) and
+/// nothing but numbers, the symbols and words the date forms use, and the
+/// 12-hour markers (`AM`, `PM`, `SA`, `CH`, `sáng`, `chiều`, …). So
+/// `29/02/2019 10:00` does, and a sentence that starts with a date
+/// (`10/05/2020, UBND tỉnh …`) or a title with two dates does not: those are
+/// text.
+pub fn why_not_a_date(line: &str, tz: Tz) -> Option<String> {
+    let line = line.trim();
+    if line.len() > MAX_DATE_LINE || parse(line, tz).is_some() {
+        return None;
+    }
+    let tokens = Cursor::new(line).all();
+    let shapes = date_shapes(&tokens);
+    let [date] = &shapes[..] else {
+        return None;
+    };
+    let vocabulary = |t: &Token| match t.kind {
+        Kind::Num => true,
+        Kind::Sym => DATE_SYMBOLS.contains(&&*t.lower),
+        Kind::Word => DATE_WORDS.contains(&&*t.lower) || TWELVE_HOUR.contains(&&*t.lower),
+    };
+    if !tokens.iter().all(vocabulary) {
+        return None;
+    }
+    let reason = twelve_hour(&tokens)
+        .or_else(|| impossible_date(date))
+        .or_else(|| impossible_time(&tokens))
+        .or_else(|| {
+            let year = read_any_year(line, tz)?.at.year();
+            Some(format!(
+                "in {} it falls in the year {year}, and dates go from the year 1 to 9999",
+                tz.name()
+            ))
+        })
+        .unwrap_or_else(|| "bantin reads none of its date forms in it".to_owned());
+    Some(reason)
+}
+
+/// Symbols the date forms use (ISO 8601, the Vietnamese forms' separators, zones).
+const DATE_SYMBOLS: &[&str] = &["/", "-", ".", ":", "|", ",", "(", ")", "+"];
+
+/// Words the date forms use, lowercased: `ngày`, `tháng`, `năm`, `lúc`, hours
+/// (`15h33`, `15 giờ`), zones, weekdays, and ISO 8601's `T` and `Z`.
+const DATE_WORDS: &[&str] = &[
+    "ngày", "tháng", "năm", "lúc", "h", "giờ", "phút", "gmt", "utc", "ict", "z", "t", "cn", "chủ",
+    "nhật", "thứ", "hai", "ba", "tư", "sáu", "bảy", "bẩy",
+];
+
+/// Words of the 12-hour clock, which no date form takes: `3:33 PM`, and the
+/// Vietnamese `SA`/`CH` (sáng/chiều, morning/afternoon) and parts of the day.
+const TWELVE_HOUR: &[&str] = &["am", "pm", "sa", "ch", "sáng", "trưa", "chiều", "tối"];
+
+/// A date as the line wrote it: three numbers and the two symbols or words
+/// between them, in the order written.
+struct DateShape<'t, 'a> {
+    parts: [&'t Token<'a>; 3],
+    separators: [&'t str; 2],
+}
+
+/// Every date shape in `tokens`: `n/n/n`, `n-n-n` or `n.n.n` written without
+/// spaces (the separators may differ), or `n tháng n năm n`.
+fn date_shapes<'t, 'a>(tokens: &'t [Token<'a>]) -> Vec<DateShape<'t, 'a>> {
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i + 4 < tokens.len() {
+        let w = &tokens[i..i + 5];
+        let nums = [&w[0], &w[2], &w[4]];
+        let numeric = w.windows(2).all(|p| p[0].end == p[1].start)
+            && [&w[1], &w[3]]
+                .iter()
+                .all(|t| matches!(&*t.lower, "/" | "-" | "."));
+        let long = w[1].lower == "tháng" && w[3].lower == "năm";
+        if nums.iter().all(|t| t.kind == Kind::Num) && (numeric || long) {
+            found.push(DateShape {
+                parts: nums,
+                separators: [&w[1].lower, &w[3].lower],
+            });
+            i += 5;
+        } else {
+            i += 1;
+        }
+    }
+    found
+}
+
+/// `3:33 PM`: the marker as written, and what to write instead.
+fn twelve_hour(tokens: &[Token]) -> Option<String> {
+    let t = tokens
+        .iter()
+        .find(|t| t.kind == Kind::Word && TWELVE_HOUR.contains(&&*t.lower))?;
+    Some(format!(
+        "12-hour times (\"{}\") are not read: write the time on the 24-hour clock \
+         (15:33, not 3:33 PM)",
+        t.lower.to_uppercase()
+    ))
+}
+
+/// What is wrong with a date shape's numbers, if anything.
+fn impossible_date(date: &DateShape) -> Option<String> {
+    let [a, b, c] = date.parts.map(|t| &*t.lower);
+    let [s1, s2] = date.separators;
+    if s1 != s2 && s1 != "tháng" {
+        return Some(format!(
+            "the date \"{a}{s1}{b}{s2}{c}\" mixes separators: write the same one twice \
+             (10/05/2020)"
+        ));
+    }
+    // `y-m-d` when the first number has four digits, else day first.
+    let (y, m, d) = if a.len() == 4 && s1 == "-" {
+        (a, b, c)
+    } else {
+        (c, b, a)
+    };
+    if y.len() != 4 {
+        return Some(format!(
+            "the year \"{y}\" has {} digits: write all four",
+            y.len()
+        ));
+    }
+    let (year, month, day) = (
+        y.parse::<i32>().ok()?,
+        m.parse::<u32>().ok()?,
+        d.parse::<u32>().ok()?,
+    );
+    if !(1..=12).contains(&month) {
+        return Some(format!(
+            "there is no month {month} (dates are day first: 10/05/2020 is 10 May)"
+        ));
+    }
+    let first = NaiveDate::from_ymd_opt(year, month, 1)?;
+    if day >= 1 && first.with_day(day).is_some() {
+        return None;
+    }
+    if month == 2 && day == 29 {
+        return Some(format!("{year} has no 29 February (it is not a leap year)"));
+    }
+    let next = first.checked_add_months(chrono::Months::new(1))?;
+    let days = next.signed_duration_since(first).num_days();
+    Some(format!(
+        "there is no day {day} in {}: it has {days} days",
+        first.format("%B %Y")
+    ))
+}
+
+/// What is wrong with a time (`24:00`, `15:60`, `15h60`, `23:59:60`) or a zone
+/// offset (`+25:00`), if anything.
+fn impossible_time(tokens: &[Token]) -> Option<String> {
+    let glued = |i: usize| i + 1 < tokens.len() && tokens[i].end == tokens[i + 1].start;
+    let num = |i: usize| {
+        tokens
+            .get(i)
+            .filter(|t| t.kind == Kind::Num)
+            .and_then(|t| t.lower.parse::<u32>().ok())
+    };
+    // `n:n`, `nhn`, written without spaces, and an optional `:n` after.
+    let at = |i: usize, sep: &[&str]| {
+        (glued(i) && glued(i + 1) && sep.contains(&&*tokens[i + 1].lower))
+            .then(|| Some((num(i)?, num(i + 2)?)))
+            .flatten()
+    };
+    let mut i = 0;
+    while i + 2 < tokens.len() {
+        let Some((hours, minutes)) = at(i, &[":", "h"]) else {
+            i += 1;
+            continue;
+        };
+        let offset = i > 0 && glued(i - 1) && matches!(&*tokens[i - 1].lower, "+" | "-");
+        if offset && (hours > 14 || minutes > 59) {
+            return Some(format!(
+                "the offset {}{}:{} is not one: offsets go up to 14:00",
+                tokens[i - 1].lower,
+                tokens[i].lower,
+                tokens[i + 2].lower
+            ));
+        }
+        if !offset && hours > 23 {
+            return Some(format!(
+                "there is no hour {hours}: hours go from 0 to 23 \
+                 (midnight is 00:00 of the next day)"
+            ));
+        }
+        if !offset && minutes > 59 {
+            return Some(format!(
+                "there is no minute {minutes}: minutes go from 00 to 59"
+            ));
+        }
+        match at(i + 2, &[":"]) {
+            Some((_, seconds)) if !offset && seconds > 59 => {
+                return Some(format!(
+                    "there is no second {seconds}: seconds go from 00 to 59"
+                ));
+            }
+            Some(_) => i += 5,
+            None => i += 3,
+        }
+    }
+    None
 }
 
 /// The longest line read as a date. The longest form stores write (`Thứ hai,
@@ -216,6 +428,37 @@ fn try_parse_rfc3339(line: &str, tz: Tz) -> Option<Stamp> {
     })
 }
 
+/// ISO 8601 with an offset RFC 3339 does not take: `2020-05-10T15:33:00+0700`,
+/// `2020-05-10T15:33:00+07` (ISO 8601 §4.2.5.1 writes ±hh:mm, ±hhmm or ±hh; the
+/// Vietnamese forms take `+0700` and `+07` too), and without seconds,
+/// `2020-05-10T15:33+07:00`, `2020-05-10T08:33Z`.
+fn try_parse_iso_offset(line: &str, tz: Tz) -> Option<Stamp> {
+    // `%#z` reads `Z`, `+07`, `+0700` and `+07:00`.
+    const FORMS: [&str; 4] = [
+        "%Y-%m-%dT%H:%M:%S%.f%#z",
+        "%Y-%m-%d %H:%M:%S%.f%#z",
+        "%Y-%m-%dT%H:%M%#z",
+        "%Y-%m-%d %H:%M%#z",
+    ];
+    if !starts_with_iso_year(line) {
+        return None;
+    }
+    let dt = FORMS
+        .iter()
+        .find_map(|f| DateTime::parse_from_str(line, f).ok())?;
+    Some(Stamp {
+        at: dt.with_timezone(&tz),
+        warning: None,
+    })
+}
+
+/// Whether `line` starts `dddd-`: chrono's `%Y` also takes a sign and any
+/// number of digits, and ISO 8601 here means a four-digit year.
+fn starts_with_iso_year(line: &str) -> bool {
+    let b = line.as_bytes();
+    b.len() >= 10 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-'
+}
+
 /// ISO 8601 without an offset, local in `tz`: `2020-05-10 15:33:00`, `2020-05-10T15:33`, `2020-05-10`.
 fn try_parse_iso_local(line: &str, tz: Tz) -> Option<Stamp> {
     const FORMS: [&str; 4] = [
@@ -224,9 +467,7 @@ fn try_parse_iso_local(line: &str, tz: Tz) -> Option<Stamp> {
         "%Y-%m-%dT%H:%M",
         "%Y-%m-%d %H:%M",
     ];
-    // chrono's %Y takes any number of digits and a sign; ISO here means exactly `dddd-`.
-    let b = line.as_bytes();
-    if b.len() < 10 || !b[..4].iter().all(u8::is_ascii_digit) || b[4] != b'-' {
+    if !starts_with_iso_year(line) {
         return None;
     }
     let naive = FORMS
@@ -391,6 +632,14 @@ impl<'a> Cursor<'a> {
     /// Take one of the given words or symbols, returning which.
     fn eat_any(&mut self, texts: &[&'static str]) -> Option<&'static str> {
         texts.iter().copied().find(|t| self.eat(t))
+    }
+
+    /// Every token of the line.
+    fn all(mut self) -> Vec<Token<'a>> {
+        while self.peek(0).is_some() {
+            self.pos += 1;
+        }
+        self.tokens
     }
 
     /// Run a component step; on failure rewind so the next step sees the same position.
@@ -769,6 +1018,34 @@ mod tests {
     }
 
     #[test]
+    fn iso_8601_offsets_without_a_colon_or_minutes() {
+        // ISO 8601 writes the offset as ±hh:mm, ±hhmm or ±hh (§4.2.5.1); the
+        // Vietnamese forms already take `+0700` and `+07`.
+        for line in [
+            "2020-05-10T15:33:00+0700",
+            "2020-05-10T15:33:00+07",
+            "2020-05-10 15:33:00+0700",
+            "2020-05-10T15:33+07:00",
+            "2020-05-10T15:33+0700",
+            "2020-05-10T08:33Z",
+            "2020-05-10T03:33:00-0500",
+            "2020-05-10T03:33:00.25-05",
+        ] {
+            assert_eq!(iso(line), "2020-05-10T15:33:00+07:00", "{line}");
+        }
+        for line in [
+            "2020-05-10T15:33:00+7",
+            "2020-05-10T15:33:00+070",
+            "2020-05-10T15:33:00+07000",
+            "2020-05-10+07",
+            "+2020-05-10T15:33:00+07",
+            "20200-05-10T15:33:00+07",
+        ] {
+            assert_eq!(parse(line, HCM), None, "{line}");
+        }
+    }
+
+    #[test]
     fn rfc_2822_input() {
         assert_eq!(
             iso("Sun, 10 May 2020 15:33:00 +0700"),
@@ -911,6 +1188,88 @@ mod tests {
         ] {
             assert_eq!(parse(line, HCM), None, "{line}");
         }
+    }
+
+    #[test]
+    fn lines_shaped_like_dates_say_why_they_are_not() {
+        let why = |line: &str| {
+            why_not_a_date(line, HCM).unwrap_or_else(|| panic!("{line:?}: no reason given"))
+        };
+        assert_eq!(
+            why("10/05/2020 24:00"),
+            "there is no hour 24: hours go from 0 to 23 (midnight is 00:00 of the next day)"
+        );
+        assert_eq!(
+            why("29/02/2019 10:00"),
+            "2019 has no 29 February (it is not a leap year)"
+        );
+        assert_eq!(
+            why("Chủ nhật - 31/04/2020 15:33"),
+            "there is no day 31 in April 2020: it has 30 days"
+        );
+        assert_eq!(
+            why("2020-02-30"),
+            "there is no day 30 in February 2020: it has 29 days"
+        );
+        assert_eq!(
+            why("10/13/2020"),
+            "there is no month 13 (dates are day first: 10/05/2020 is 10 May)"
+        );
+        assert_eq!(
+            why("10/05/20 15:33"),
+            "the year \"20\" has 2 digits: write all four"
+        );
+        assert!(why("10/05/2020 3:33 PM").starts_with("12-hour times (\"PM\") are not read"));
+        assert!(why("10/05/2020 3:33 chiều").starts_with("12-hour times (\"CHIỀU\")"));
+        assert_eq!(
+            why("9999-12-31T23:59:59-14:00"),
+            "in Asia/Ho_Chi_Minh it falls in the year 10000, and dates go from the year 1 to 9999"
+        );
+        assert_eq!(
+            why("10/05/2020 15:60"),
+            "there is no minute 60: minutes go from 00 to 59"
+        );
+        assert_eq!(
+            why("10/05/2020 15h75"),
+            "there is no minute 75: minutes go from 00 to 59"
+        );
+        assert_eq!(
+            why("10/05/2020 23:59:60"),
+            "there is no second 60: seconds go from 00 to 59"
+        );
+        assert!(why("10/05/2020 15:33 GMT+25:00").starts_with("the offset +25:00 is not one"));
+        assert!(why("10/05-2020").starts_with("the date \"10/05-2020\" mixes separators"));
+        assert_eq!(
+            why("Ngày 29 tháng 2 năm 2019"),
+            "2019 has no 29 February (it is not a leap year)"
+        );
+        assert_eq!(
+            why("10/05/2020 15:33 15:34"),
+            "bantin reads none of its date forms in it"
+        );
+    }
+
+    #[test]
+    fn dates_and_text_need_no_reason() {
+        for line in [
+            "10/05/2020 15:33",
+            "2020-05-10T15:33:00+0700",
+            "Ngày 21/11/2019 Quốc hội đã thông qua Luật",
+            "10/05/2020, UBND tỉnh đã tổ chức hội nghị",
+            "29/02/2019, UBND tỉnh đã tổ chức hội nghị",
+            "Hội nghị (31/02/2020)",
+            "30/4/1975 - 30/4/2020",
+            "Tiêu đề",
+            "",
+            "2020",
+            "10/05",
+            "15:33",
+            "Chủ nhật",
+        ] {
+            assert_eq!(why_not_a_date(line, HCM), None, "{line:?}");
+        }
+        let long = format!("29/02/2019 {}", "- ".repeat(200));
+        assert_eq!(why_not_a_date(&long, HCM), None);
     }
 
     #[test]

@@ -151,6 +151,7 @@ fn every_fixture_has_its_documented_outcome() {
 
     // Every candidate is reported exactly once; nothing under ignored/ is.
     let expected_paths = [
+        "bad-date-line.txt",
         "bad-marks.txt",
         "binary.bin.txt",
         "boilerplate.txt",
@@ -172,6 +173,7 @@ fn every_fixture_has_its_documented_outcome() {
         "date-forms/utc0700.txt",
         "date-forms/year-1970.txt",
         "empty.txt",
+        "future-date.txt",
         "long-fields.txt",
         "long-title.txt",
         "new-labels.txt",
@@ -373,6 +375,35 @@ fn every_fixture_has_its_documented_outcome() {
         &["line 7:", "Thứ hai", "10/05/2020"],
     );
     assert_eq!(s(&wm["article"]["published"]), DEFAULT_PUBLISHED);
+
+    // A date line bantin cannot read: reported on its line, not the lead, and
+    // the capture clock stands in for it.
+    let bd = &r["bad-date-line.txt"];
+    assert_warns(
+        "bad-date-line.txt",
+        bd,
+        &[
+            "line 7: \"29/02/2019 10:00\" is not a date: 2019 has no 29 February",
+            "falls back to the capture clock",
+            "docs/store-format.md",
+        ],
+    );
+    assert_default_article("bad-date-line.txt", bd, DEFAULT_CAPTURED);
+    assert!(s(&bd["article"]["summary"]).starts_with("Sáng 10/5, hơn 100 đoàn viên"));
+
+    // A date far after the file's modification time (a checkout's, here): kept,
+    // and reported on its line.
+    let fd = &r["future-date.txt"];
+    assert_warns(
+        "future-date.txt",
+        fd,
+        &[
+            "line 7: publication date 9999-05-10T15:33:00+07:00 is more than a day after \
+             the file was last modified",
+            "check the year",
+        ],
+    );
+    assert_default_article("future-date.txt", fd, "9999-05-10T15:33:00+07:00");
 
     // Date forms.
     for (file, published) in [
@@ -594,7 +625,7 @@ fn human_output_and_summary_line() {
     let ok = reports.values().filter(|r| r["ok"] == true).count();
     let rejected = reports.len() - ok;
     let warned: usize = reports.values().map(|r| warnings(r).len()).sum();
-    assert_eq!((ok, rejected, warned), (32, 4, 16));
+    assert_eq!((ok, rejected, warned), (34, 4, 18));
 
     let out = bantin(["check".as_ref(), fixtures().as_os_str()]);
     assert_eq!(out.status.code(), Some(1));
@@ -602,7 +633,7 @@ fn human_output_and_summary_line() {
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(
         *lines.last().unwrap(),
-        "36 files: 32 ok, 4 rejected, 16 warnings"
+        "38 files: 34 ok, 4 rejected, 18 warnings"
     );
     let root = fixtures();
     let empty = root.join("empty.txt");
@@ -621,7 +652,7 @@ fn human_output_and_summary_line() {
             .iter()
             .filter(|l| l.starts_with("  warning: "))
             .count(),
-        16
+        18
     );
     // How the correction and withdrawal lines were read.
     let corrected = root.join("corrected.txt");
