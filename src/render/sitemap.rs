@@ -724,7 +724,10 @@ mod tests {
         let (id, listed) = entry("b", "Thời sự", (2024, 3, 2, 9));
         let mut article = listed.article.as_ref().clone();
         article.withdrawn = Some(crate::article::Withdrawal {
-            at: HCM.with_ymd_and_hms(2024, 3, 3, 8, 0, 0).unwrap().fixed_offset(),
+            at: HCM
+                .with_ymd_and_hms(2024, 3, 3, 8, 0, 0)
+                .unwrap()
+                .fixed_offset(),
             reason: None,
         });
         let gone = Entry::full(Arc::new(article), None);
