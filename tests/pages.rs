@@ -239,3 +239,52 @@ fn withdrawn_articles_leave_the_lists_but_stay_on_their_month_and_answer_410() {
     );
     assert!(gone.contains("<a href=\"/\">Về trang nhất</a>"), "{gone}");
 }
+
+/// A withdrawn article filed under `Tin Tức » Tin tức tổng hợp`, published at
+/// `published` (`dd/mm/yyyy hh:mm`), by `author`, with `tags`.
+fn withdrawn_article(title: &str, published: &str, author: &str, tags: &str) -> String {
+    format!(
+        "Trang nhất » Tin Tức » Tin tức tổng hợp\n\n{title}\n\n{published}\n\n\
+         Gỡ bỏ: 20/06/2020 09:30 - Thông tin sai\n\n\
+         Bài này đã được thay thế bằng một thông báo khác.\n\n\
+         Tác giả bài viết: {author}\n\nTừ khóa: {tags}\n"
+    )
+}
+
+/// Writes `text` to `rel` in the store.
+fn write(site: &TempStore, rel: &str, text: &str) {
+    let to = site.store().join(rel);
+    std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+    std::fs::write(&to, text).unwrap();
+}
+
+#[test]
+fn an_article_page_links_the_listed_articles_next_to_it_past_withdrawn_ones() {
+    let site = TempStore::new();
+    // Between "cầu treo" (2021) and "giá lúa" (10/05/2020) in their category.
+    write(
+        &site,
+        "tin-tuc/tong-hop/go-bo.txt",
+        &withdrawn_article("Bài đã gỡ", "01/06/2020 10:00", "Đỗ Văn Hải", "gỡ bỏ"),
+    );
+    let d = site.start();
+    assert_eq!(d.get("/articles/tin-tuc/tong-hop/go-bo", &[]).status, 410);
+    let newer = d.body("/articles/tin-tuc/tong-hop/cau-treo-ban-na-lay");
+    assert!(
+        !newer.contains("/articles/tin-tuc/tong-hop/go-bo\""),
+        "{newer}"
+    );
+    assert!(
+        newer.contains("rel=\"prev\" href=\"/articles/tin-tuc/tong-hop/gi%C3%A1%20l%C3%BAa"),
+        "the older listed article is linked:\n{newer}"
+    );
+    let older = d.body("/articles/tin-tuc/tong-hop/gi%C3%A1%20l%C3%BAa%20cu%E1%BB%91i%20n%C4%83m");
+    assert!(
+        !older.contains("/articles/tin-tuc/tong-hop/go-bo\""),
+        "{older}"
+    );
+    assert!(
+        older.contains("rel=\"next\" href=\"/articles/tin-tuc/tong-hop/cau-treo-ban-na-lay\""),
+        "the newer listed article is linked:\n{older}"
+    );
+}
