@@ -561,6 +561,33 @@ impl Index {
             .collect()
     }
 
+    /// The newest `n` articles a category's page lists (`None`: the front
+    /// page's): [`Index::select`] less the withdrawn, so `n` when there are
+    /// `n` listed. Withdrawn articles are few: this looks up few entries past `n`.
+    pub fn select_listed(&self, slug: Option<&str>, n: usize) -> Vec<Entry> {
+        let Some(keys) = self.keys(slug) else {
+            return Vec::new();
+        };
+        Self::listed_entries(keys, n)
+    }
+
+    /// The newest `n` articles a tag's or author's page lists: withdrawn
+    /// ones left out, as [`Index::select_listed`].
+    pub fn select_term_listed(&self, kind: Kind, slug: &str, n: usize) -> Vec<Entry> {
+        let Some(term) = self.taxonomy(kind).get(slug) else {
+            return Vec::new();
+        };
+        Self::listed_entries(self.members(&term.members), n)
+    }
+
+    /// The entries of the newest `n` listed members of `keys`.
+    fn listed_entries(keys: Keys<'_>, n: usize) -> Vec<Entry> {
+        keys.listed()
+            .take(n)
+            .filter_map(|m| m.entry().cloned())
+            .collect()
+    }
+
     /// The tags or the authors.
     pub fn taxonomy(&self, kind: Kind) -> &Taxonomy {
         match kind {
@@ -825,6 +852,25 @@ mod tests {
         assert_eq!(around("a"), (None, some("b")));
         // A withdrawn article's own neighbours are listed ones too.
         assert_eq!(around("c"), (some("b"), some("e")));
+    }
+
+    #[test]
+    fn the_newest_listed_are_n_past_withdrawn_articles() {
+        let idx = Index::new(Entries::from_iter([
+            entry("a", &["Tin"], 1),
+            entry("b", &["Tin"], 2),
+            marked(entry("c", &["Tin"], 3), Mark::Withdrawn),
+            entry("d", &["Tin"], 4),
+            marked(entry("e", &["Khác"], 5), Mark::Withdrawn),
+        ]));
+        assert_eq!(ids(idx.select_listed(Some("tin"), 3)), ["d", "b", "a"]);
+        assert_eq!(ids(idx.select_listed(None, 2)), ["d", "b"]);
+        assert_eq!(
+            ids(idx.select_listed(Some("khac"), 2)),
+            Vec::<String>::new()
+        );
+        // Feeds keep them: Atom writes a withdrawn article's tombstone.
+        assert_eq!(ids(idx.select(Some("tin"), 3)), ["d", "c", "b"]);
     }
 
     #[test]
