@@ -561,6 +561,33 @@ impl Index {
             .collect()
     }
 
+    /// The newest `n` articles a category's page lists (`None`: the front
+    /// page's): [`Index::select`] less the withdrawn, so `n` when there are
+    /// `n` listed. Withdrawn articles are few: this looks up few entries past `n`.
+    pub fn select_listed(&self, slug: Option<&str>, n: usize) -> Vec<Entry> {
+        let Some(keys) = self.keys(slug) else {
+            return Vec::new();
+        };
+        Self::listed_entries(keys, n)
+    }
+
+    /// The newest `n` articles a tag's or author's page lists: withdrawn
+    /// ones left out, as [`Index::select_listed`].
+    pub fn select_term_listed(&self, kind: Kind, slug: &str, n: usize) -> Vec<Entry> {
+        let Some(term) = self.taxonomy(kind).get(slug) else {
+            return Vec::new();
+        };
+        Self::listed_entries(self.members(&term.members), n)
+    }
+
+    /// The entries of the newest `n` listed members of `keys`.
+    fn listed_entries(keys: Keys<'_>, n: usize) -> Vec<Entry> {
+        keys.listed()
+            .take(n)
+            .filter_map(|m| m.entry().cloned())
+            .collect()
+    }
+
     /// The tags or the authors.
     pub fn taxonomy(&self, kind: Kind) -> &Taxonomy {
         match kind {
@@ -582,7 +609,7 @@ impl Index {
     }
 
     /// The articles filed just before and just after `id` in its own category
-    /// (its breadcrumb's leaf), as `(older, newer)`.
+    /// (its breadcrumb's leaf), withdrawn articles passed over, as `(older, newer)`.
     pub fn around(&self, id: &str) -> (Option<&Entry>, Option<&Entry>) {
         let (Some(slug), Some(key)) = (self.category_of(id), self.key(id)) else {
             return (None, None);
@@ -591,11 +618,22 @@ impl Index {
             return (None, None);
         };
         let keys = self.members(&cat.members);
-        // Keys run newest first: after `key` is older, before it newer.
-        let older = keys.range(At::After(key), At::End).next();
-        let newer = keys.range(At::Start, At::Key(key)).next_back();
+        // Keys run newest first: after `key` is older, before it newer. A
+        // withdrawn article's page is 410 Gone and every list but a month
+        // page leaves it out, so the pager passes over it; withdrawn articles
+        // are few, so this looks up few entries beyond the neighbour.
+        let listed = |m: &Member<'_>| !self.is_withdrawn(m.key);
+        let older = keys.range(At::After(key), At::End).find(listed);
+        let newer = keys.range(At::Start, At::Key(key)).rev().find(listed);
         let get = |m: Option<Member<'_>>| m.and_then(|m| self.entry(m.key));
         (get(older), get(newer))
+    }
+
+    /// Whether the article `key` stands for is withdrawn: its page is a 410
+    /// notice, which only a month page (the complete record) links.
+    pub fn is_withdrawn(&self, key: SortKey) -> bool {
+        self.entry(key)
+            .is_some_and(|e| e.article.withdrawn.is_some())
     }
 
     /// Top-level category slugs, sorted.
@@ -789,6 +827,50 @@ mod tests {
                 "{changed:?}"
             );
         }
+    }
+
+    #[test]
+    fn neighbours_skip_withdrawn_articles() {
+        // Newest first: e, d (withdrawn), c (withdrawn), b, a; "x" elsewhere.
+        let idx = Index::new(Entries::from_iter([
+            entry("a", &["Tin"], 1),
+            entry("b", &["Tin"], 2),
+            marked(entry("c", &["Tin"], 3), Mark::Withdrawn),
+            marked(entry("d", &["Tin"], 4), Mark::Withdrawn),
+            marked(entry("e", &["Tin"], 5), Mark::Corrected),
+            entry("x", &["Khác"], 3),
+        ]));
+        let around = |id| {
+            let (older, newer) = idx.around(id);
+            let id = |e: Option<&Entry>| e.map(|e| e.article.id.clone());
+            (id(older), id(newer))
+        };
+        let some = |id: &str| Some(id.to_owned());
+        // Past two withdrawn articles both ways; a corrected one is listed.
+        assert_eq!(around("b"), (some("a"), some("e")));
+        assert_eq!(around("e"), (some("b"), None));
+        assert_eq!(around("a"), (None, some("b")));
+        // A withdrawn article's own neighbours are listed ones too.
+        assert_eq!(around("c"), (some("b"), some("e")));
+    }
+
+    #[test]
+    fn the_newest_listed_are_n_past_withdrawn_articles() {
+        let idx = Index::new(Entries::from_iter([
+            entry("a", &["Tin"], 1),
+            entry("b", &["Tin"], 2),
+            marked(entry("c", &["Tin"], 3), Mark::Withdrawn),
+            entry("d", &["Tin"], 4),
+            marked(entry("e", &["Khác"], 5), Mark::Withdrawn),
+        ]));
+        assert_eq!(ids(idx.select_listed(Some("tin"), 3)), ["d", "b", "a"]);
+        assert_eq!(ids(idx.select_listed(None, 2)), ["d", "b"]);
+        assert_eq!(
+            ids(idx.select_listed(Some("khac"), 2)),
+            Vec::<String>::new()
+        );
+        // Feeds keep them: Atom writes a withdrawn article's tombstone.
+        assert_eq!(ids(idx.select(Some("tin"), 3)), ["d", "c", "b"]);
     }
 
     #[test]

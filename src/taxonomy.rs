@@ -63,10 +63,22 @@ pub struct Term {
     pub name: String,
     /// Its articles, newest first (read them through [`crate::index::Index::members`]).
     pub members: Members,
+    /// How many of its members are withdrawn: kept with every change, so a
+    /// count of what its pages list costs nothing however many it has.
+    pub withdrawn: usize,
 }
 
-/// A member before its term is sorted: newest first, ties by id, then its number.
-type Unsorted<'a> = (Reverse<i64>, &'a str, u32);
+impl Term {
+    /// How many of its articles are listed (not withdrawn): what its pages
+    /// count, and zero for a term that is listed nowhere.
+    pub fn listed(&self) -> usize {
+        self.members.len().saturating_sub(self.withdrawn)
+    }
+}
+
+/// A member before its term is sorted: newest first, ties by id, then its
+/// number, and whether it is withdrawn.
+type Unsorted<'a> = (Reverse<i64>, &'a str, u32, bool);
 
 /// Lowercased name → spelling → how many articles use it.
 type Spellings = BTreeMap<String, BTreeMap<String, usize>>;
@@ -104,6 +116,7 @@ impl Taxonomy {
                     Reverse(a.published.timestamp()),
                     a.id.as_str(),
                     n,
+                    a.withdrawn.is_some(),
                 ));
             }
         }
@@ -122,9 +135,10 @@ impl Taxonomy {
             let mut keys = members.remove(folded).unwrap_or_default();
             // Newest first, ties by id: the order of every list.
             keys.sort_unstable();
+            let withdrawn = keys.iter().filter(|k| k.3).count();
             let keys = keys
                 .into_iter()
-                .map(|(Reverse(t), _, n)| SortKey::new(t, n))
+                .map(|(Reverse(t), _, n, _)| SortKey::new(t, n))
                 .collect();
             terms.insert(
                 slug.clone(),
@@ -132,6 +146,7 @@ impl Taxonomy {
                     slug: slug.clone(),
                     name,
                     members: Members::from_sorted(keys),
+                    withdrawn,
                 },
             );
             slug_of.insert(folded.clone(), slug);
@@ -166,10 +181,17 @@ impl Taxonomy {
                         .slug_of
                         .get(&folded)
                         .and_then(|slug| next.terms.get_mut(slug))?;
-                    match vote_is {
+                    let counted = match vote_is {
                         Vote::For => term.members.insert(key, by),
                         Vote::Against => term.members.remove(key, by),
                     };
+                    // The withdrawn count follows the members it counts.
+                    if counted && a.withdrawn.is_some() {
+                        term.withdrawn = match vote_is {
+                            Vote::For => term.withdrawn + 1,
+                            Vote::Against => term.withdrawn.saturating_sub(1),
+                        };
+                    }
                     touched.push(folded);
                 }
             }
@@ -195,6 +217,14 @@ impl Taxonomy {
     /// Every term, by slug.
     pub fn terms(&self) -> &BTreeMap<String, Term> {
         &self.terms
+    }
+
+    /// Every term with an article that is not withdrawn, by slug: what the
+    /// lists of terms (`/tags`, `/authors`, `/tags.opml`, the pages sitemap)
+    /// show. A term whose articles are all withdrawn keeps its page and
+    /// feeds, for readers subscribed to them, but is listed nowhere.
+    pub fn listed(&self) -> impl Iterator<Item = &Term> {
+        self.terms.values().filter(|t| t.listed() > 0)
     }
 
     /// One term by slug.
@@ -290,15 +320,70 @@ mod tests {
         index.members(&t.members).iter().map(|m| m.id()).collect()
     }
 
-    /// Every term of a kind as (slug, name, ids), to compare two indexes.
-    fn view(index: &Index, kind: Kind) -> Vec<(String, String, Vec<String>)> {
+    /// Every term of a kind as (slug, name, ids, listed count), to compare
+    /// two indexes.
+    fn view(index: &Index, kind: Kind) -> Vec<(String, String, Vec<String>, usize)> {
         let terms = index.taxonomy(kind).terms().values();
         terms
             .map(|t| {
                 let ids = ids(index, t).into_iter().map(String::from).collect();
-                (t.slug.clone(), t.name.clone(), ids)
+                (t.slug.clone(), t.name.clone(), ids, t.listed())
             })
             .collect()
+    }
+
+    /// `entry`, withdrawn.
+    fn withdrawn((id, e): (String, Entry)) -> (String, Entry) {
+        let mut a = e.article.as_ref().clone();
+        a.withdrawn = Some(crate::article::Withdrawal {
+            at: a.published,
+            reason: None,
+        });
+        (id, Entry::full(Arc::new(a), None))
+    }
+
+    #[test]
+    fn a_term_counts_its_listed_articles_through_every_change() {
+        let before = Entries::from_iter([
+            entry("a", &["Bão lũ"], Some("Trần Ngọc"), 1),
+            withdrawn(entry("b", &["bão lũ", "Mưa"], Some("Trần Ngọc"), 2)),
+            entry("c", &["Gió"], None, 3),
+        ]);
+        let old = Index::new(before.clone());
+        let tags = old.taxonomy(Kind::Tag);
+        let count = |slug: &str| tags.get(slug).map(|t| (t.members.len(), t.listed()));
+        assert_eq!(count("bao-lu"), Some((2, 1)));
+        assert_eq!(count("mua"), Some((1, 0)), "its only article is withdrawn");
+        assert_eq!(count("gio"), Some((1, 1)));
+        let author = old.taxonomy(Kind::Author).get("tran-ngoc").unwrap();
+        assert_eq!(author.listed(), 1);
+        let cases: Vec<(Entries, &[&str])> = vec![
+            // A withdrawal taken back, one made: in place.
+            (
+                before
+                    .update(
+                        "b".into(),
+                        entry("b", &["bão lũ", "Mưa"], Some("Trần Ngọc"), 2).1,
+                    )
+                    .update("c".into(), withdrawn(entry("c", &["Gió"], None, 3)).1),
+                &["b", "c"],
+            ),
+            // A withdrawn article edited, and one deleted.
+            (
+                before
+                    .update("b".into(), withdrawn(entry("b", &["Bão lũ"], None, 4)).1)
+                    .without("a"),
+                &["a", "b"],
+            ),
+        ];
+        for (after, changed) in cases {
+            let ids = changed.iter().map(|s| s.to_string()).collect();
+            let got = old.updated(after.clone(), &ids);
+            let fresh = Index::new(after);
+            for kind in [Kind::Tag, Kind::Author] {
+                assert_eq!(view(&got, kind), view(&fresh, kind), "{changed:?}");
+            }
+        }
     }
 
     #[test]

@@ -239,3 +239,160 @@ fn withdrawn_articles_leave_the_lists_but_stay_on_their_month_and_answer_410() {
     );
     assert!(gone.contains("<a href=\"/\">Về trang nhất</a>"), "{gone}");
 }
+
+/// A withdrawn article filed under `Tin Tức » Tin tức tổng hợp`, published at
+/// `published` (`dd/mm/yyyy hh:mm`), by `author`, with `tags`.
+fn withdrawn_article(title: &str, published: &str, author: &str, tags: &str) -> String {
+    format!(
+        "Trang nhất » Tin Tức » Tin tức tổng hợp\n\n{title}\n\n{published}\n\n\
+         Gỡ bỏ: 20/06/2024 09:30 - Thông tin sai\n\n\
+         Bài này đã được thay thế bằng một thông báo khác.\n\n\
+         Tác giả bài viết: {author}\n\nTừ khóa: {tags}\n"
+    )
+}
+
+/// Writes `text` to `rel` in the store.
+fn write(site: &TempStore, rel: &str, text: &str) {
+    let to = site.store().join(rel);
+    std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+    std::fs::write(&to, text).unwrap();
+}
+
+#[test]
+fn an_article_page_links_the_listed_articles_next_to_it_past_withdrawn_ones() {
+    let site = TempStore::new();
+    // Between "cầu treo" (2021) and "giá lúa" (10/05/2020) in their category.
+    write(
+        &site,
+        "tin-tuc/tong-hop/go-bo.txt",
+        &withdrawn_article("Bài đã gỡ", "01/06/2020 10:00", "Đỗ Văn Hải", "gỡ bỏ"),
+    );
+    let d = site.start();
+    assert_eq!(d.get("/articles/tin-tuc/tong-hop/go-bo", &[]).status, 410);
+    let newer = d.body("/articles/tin-tuc/tong-hop/cau-treo-ban-na-lay");
+    assert!(
+        !newer.contains("/articles/tin-tuc/tong-hop/go-bo\""),
+        "{newer}"
+    );
+    assert!(
+        newer.contains("rel=\"prev\" href=\"/articles/tin-tuc/tong-hop/gi%C3%A1%20l%C3%BAa"),
+        "the older listed article is linked:\n{newer}"
+    );
+    let older = d.body("/articles/tin-tuc/tong-hop/gi%C3%A1%20l%C3%BAa%20cu%E1%BB%91i%20n%C4%83m");
+    assert!(
+        !older.contains("/articles/tin-tuc/tong-hop/go-bo\""),
+        "{older}"
+    );
+    assert!(
+        older.contains("rel=\"next\" href=\"/articles/tin-tuc/tong-hop/cau-treo-ban-na-lay\""),
+        "the newer listed article is linked:\n{older}"
+    );
+}
+
+/// The article links of the list under a page's `Tin mới` heading.
+fn newest_listed(page: &str) -> usize {
+    let list = page
+        .split("id=\"moi\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</section>").next())
+        .unwrap_or_else(|| panic!("a list of the newest articles:\n{page}"));
+    list.matches("href=\"/articles/").count()
+}
+
+#[test]
+fn tags_and_authors_count_and_list_only_articles_that_are_not_withdrawn() {
+    let site = TempStore::new();
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    // Two withdrawn articles by the author of "giá lúa", one with a tag that
+    // no other article has.
+    let to = site.store().join("tin-tuc/tong-hop/ngay-hoi.txt");
+    std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+    std::fs::copy(manifest.join("tests/fixtures/withdrawn.txt"), &to).unwrap();
+    write(
+        &site,
+        "tin-tuc/tong-hop/go-bo.txt",
+        &withdrawn_article("Bài đã gỡ", "01/06/2020 10:00", "Đỗ Văn Hải", "Tin đã gỡ"),
+    );
+    let d = site.start();
+
+    let authors = d.body("/authors");
+    assert!(
+        authors.contains("href=\"/authors/do-van-hai\">Đỗ Văn Hải</a> (1)</li>"),
+        "{authors}"
+    );
+    let author = d.body("/authors/do-van-hai");
+    assert!(author.contains("<p>1 bài viết.</p>"), "{author}");
+    assert_eq!(author.matches("href=\"/articles/").count(), 1, "{author}");
+
+    // A tag whose only article is withdrawn is listed nowhere…
+    let gone = "/tags/tin-da-go";
+    for path in ["/tags", "/tags.opml", "/sitemaps/pages.xml"] {
+        let body = d.body(path);
+        assert!(!body.contains(gone), "{path} lists {gone}:\n{body}");
+    }
+    // …but its page and feeds still answer, for readers subscribed to them.
+    assert!(d.body(gone).contains("<p>0 bài viết.</p>"));
+    for ext in ["rss", "atom", "json"] {
+        let r = d.get(&format!("{gone}.{ext}"), &[]);
+        assert_eq!(r.status, 200, "{gone}.{ext}");
+        let feed = feed_rs::parser::parse(&r.body[..]).unwrap();
+        assert!(feed.entries.is_empty(), "{gone}.{ext}: {:?}", feed.entries);
+    }
+
+    // The pages sitemap dates the author's page by the article it lists.
+    let pages = d.body("/sitemaps/pages.xml");
+    let url = pages
+        .lines()
+        .find(|l| l.contains("/authors/do-van-hai<"))
+        .unwrap_or_else(|| panic!("the author's page is in the sitemap:\n{pages}"));
+    assert!(
+        url.contains("<lastmod>2020-05-10T15:33:00+07:00</lastmod>"),
+        "{url}"
+    );
+}
+
+#[test]
+fn category_and_front_pages_show_their_newest_30_past_withdrawn_articles() {
+    let site = TempStore::new();
+    for day in 1..=31 {
+        let text = format!(
+            "Trang nhất » Kinh tế\n\nBài kinh tế ngày {day}\n\n{day:02}/01/2023 08:00\n\nDẫn bài {day}.\n"
+        );
+        write(&site, &format!("kinh-te/bai-{day:02}.txt"), &text);
+    }
+    // The newest of the category, and the newest but one.
+    for day in [30, 31] {
+        write(
+            &site,
+            &format!("kinh-te/bai-{day:02}.txt"),
+            &withdrawn_article("Bài đã gỡ", &format!("{day:02}/01/2023 09:00"), "A", "b")
+                .replace("Tin Tức » Tin tức tổng hợp", "Kinh tế"),
+        );
+    }
+    let d = site.start();
+    assert_eq!(d.get("/articles/kinh-te/bai-31", &[]).status, 410);
+    let category = d.body("/categories/kinh-te");
+    assert_eq!(newest_listed(&category), 29, "all 29 listed:\n{category}");
+    assert!(
+        !category.contains("/articles/kinh-te/bai-31\""),
+        "{category}"
+    );
+    write(
+        &site,
+        "kinh-te/bai-00.txt",
+        "Trang nhất » Kinh tế\n\nBài kinh tế cũ\n\n31/12/2022 08:00\n\nDẫn.\n",
+    );
+    d.wait_until("the 30th article listed", || {
+        newest_listed(&d.body("/categories/kinh-te")) == 30
+    });
+    let category = d.body("/categories/kinh-te");
+    assert!(
+        category.contains("/articles/kinh-te/bai-00\""),
+        "{category}"
+    );
+    // The front page's newest 30 are of all articles: three newer than the
+    // category's, then its 27 newest listed.
+    let front = d.body("/");
+    assert_eq!(newest_listed(&front), 30, "{front}");
+    assert!(front.contains("/articles/kinh-te/bai-03\""), "{front}");
+}

@@ -336,26 +336,65 @@ fn updates_at_changed_ids_serve_what_a_fresh_build_serves() {
         ),
     ];
     for (what, changes) in steps {
-        let mut entries = site.index.entries().clone();
-        let mut ids = std::collections::BTreeSet::new();
-        for (id, entry) in changes {
-            match entry {
-                Some(e) => entries.insert(id.clone(), e),
-                None => entries.remove(&id),
-            };
-            ids.insert(id);
-        }
-        let next = Arc::new(site.index.updated(entries, &ids));
-        let (updated, errors) = site.update_at(&cfg, next, now, &ids, &in_memory);
-        assert!(errors.is_empty(), "{what}: {errors:?}");
-        let (fresh, errors) = Site::build(&cfg, updated.index.clone(), now, &in_memory);
-        assert!(errors.is_empty(), "{what}: {errors:?}");
-        let (a, b) = (every_resource(&updated), every_resource(&fresh));
-        let paths = |v: &[(String, Vec<u8>)]| v.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>();
-        assert_eq!(paths(&a), paths(&b), "{what}");
-        for ((path, bytes), (_, built)) in a.iter().zip(&b) {
-            assert!(bytes == built, "{what}: {path} differs from a fresh build");
-        }
-        site = updated;
+        site = step(&cfg, now, site, what, changes);
     }
+    // Lists that leave withdrawn articles out: the front page shows the
+    // newest 30 listed, the pages sitemap dates `/` by the newest listed.
+    let withdraw = |a: &mut Article| {
+        a.withdrawn = Some(article::Withdrawal {
+            at: a.published,
+            reason: None,
+        })
+    };
+    let first = site.index.select(None, 1)[0].clone();
+    site = step(
+        &cfg,
+        now,
+        site,
+        "a withdrawal of the newest",
+        vec![with(&first, &withdraw)],
+    );
+    let listed = site.index.select_listed(None, 30);
+    let steps: Vec<(&str, Vec<Change>)> = vec![
+        (
+            "a correction of the newest listed, after a withdrawn one",
+            vec![with(&listed[0], &|a| {
+                a.updated = Some(a.published + chrono::TimeDelta::hours(1))
+            })],
+        ),
+        (
+            "an edit of the 30th listed, on the front page past withdrawn ones",
+            vec![with(&listed[29], &|a| a.title.push_str(" (sửa)"))],
+        ),
+    ];
+    for (what, changes) in steps {
+        site = step(&cfg, now, site, what, changes);
+    }
+}
+
+/// Applies `changes` to `site` as the daemon does (the index updated at
+/// their ids, then `Site::update_at`) and asserts that it serves what a
+/// fresh build of the same index serves.
+fn step(cfg: &Config, now: SystemTime, site: Site, what: &str, changes: Vec<Change>) -> Site {
+    let mut entries = site.index.entries().clone();
+    let mut ids = std::collections::BTreeSet::new();
+    for (id, entry) in changes {
+        match entry {
+            Some(e) => entries.insert(id.clone(), e),
+            None => entries.remove(&id),
+        };
+        ids.insert(id);
+    }
+    let next = Arc::new(site.index.updated(entries, &ids));
+    let (updated, errors) = site.update_at(cfg, next, now, &ids, &in_memory);
+    assert!(errors.is_empty(), "{what}: {errors:?}");
+    let (fresh, errors) = Site::build(cfg, updated.index.clone(), now, &in_memory);
+    assert!(errors.is_empty(), "{what}: {errors:?}");
+    let (a, b) = (every_resource(&updated), every_resource(&fresh));
+    let paths = |v: &[(String, Vec<u8>)]| v.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>();
+    assert_eq!(paths(&a), paths(&b), "{what}");
+    for ((path, bytes), (_, built)) in a.iter().zip(&b) {
+        assert!(bytes == built, "{what}: {path} differs from a fresh build");
+    }
+    updated
 }

@@ -80,6 +80,14 @@ impl<'a> Keys<'a> {
         self.set.iter().map(move |k| this.member(k))
     }
 
+    /// Every article the list shows, newest first: withdrawn ones left out
+    /// (their pages are 410 Gone; only a month page, the complete record,
+    /// lists them). Each member's entry is looked up to tell.
+    pub fn listed(&self) -> impl Iterator<Item = Member<'a>> + 'a {
+        let index = self.index;
+        self.iter().filter(move |m| !index.is_withdrawn(m.key))
+    }
+
     /// The articles from `from` up to `to`, newest first.
     pub fn range(&self, from: At, to: At) -> impl DoubleEndedIterator<Item = Member<'a>> + 'a {
         let this = *self;

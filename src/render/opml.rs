@@ -26,7 +26,8 @@ pub fn render(
     out.into_bytes()
 }
 
-/// Renders the OPML list of every term of `kind` (tags or authors), by slug.
+/// Renders the OPML list of every listed term of `kind` (tags or authors; see
+/// [`Taxonomy::listed`]), by slug.
 pub fn terms(site: &SiteConfig, kind: Kind, taxonomy: &Taxonomy) -> Vec<u8> {
     let what = match kind {
         Kind::Tag => "từ khóa",
@@ -37,7 +38,7 @@ pub fn terms(site: &SiteConfig, kind: Kind, taxonomy: &Taxonomy) -> Vec<u8> {
     );
     out.push_str(&format!("<title>{}: {what}</title>\n", attr(&site.title)));
     out.push_str("</head>\n<body>\n");
-    for term in taxonomy.terms().values() {
+    for term in taxonomy.listed() {
         out.push_str(&format!(
             "  <outline text=\"{t}\" title=\"{t}\" type=\"rss\" xmlUrl=\"{x}\" htmlUrl=\"{h}\"/>\n",
             t = attr(&term.name),

@@ -4,7 +4,8 @@
 //! article's permanent URL (`isPermaLink="true"`, it never changes because the id
 //! never does), `pubDate` is RFC 2822 in the configured zone, `content:encoded`
 //! carries the whole article (up to `[feeds] max_item_bytes`, see
-//! [`super::item_content`]), `dc:creator` the author and `dc:source` the source.
+//! [`super::item_content`]), `description` the lead as escaped HTML, `dc:creator`
+//! the author and `dc:source` the source.
 //!
 //! A withdrawn article leaves the channel (RSS has no tombstones). RSS has no
 //! item modification date either, so a correction shows only in the content and
@@ -183,7 +184,13 @@ fn item(view: &FeedView<'_>, e: &Entry) -> Item {
     Item {
         title: Some(a.title.clone()),
         link: Some(url.clone()),
-        description: Some(summary(a).into_owned()).filter(|s| !s.is_empty()),
+        // RSS 2.0 `description` is entity-encoded HTML (RSS Advisory Board
+        // profile, "item description"), and the lead is plain text: escaped
+        // as `content:encoded` escapes it, so `<b>` or `<script>` in a lead
+        // reaches the reader as text, never as markup.
+        description: Some(summary(a))
+            .filter(|s| !s.is_empty())
+            .map(|s| html_escape::encode_text(&s).into_owned()),
         guid: Some(Guid {
             value: url,
             permalink: true,
@@ -198,5 +205,56 @@ fn item(view: &FeedView<'_>, e: &Entry) -> Item {
             .collect(),
         dublin_core_ext: has_dc.then_some(dc),
         ..Item::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SiteConfig;
+    use std::sync::Arc;
+
+    /// The one item's `<description>` of an RSS document, as an XML reader
+    /// gives it: the HTML a reader displays.
+    fn description(doc: &[u8]) -> String {
+        let channel = Channel::read_from(doc).expect("the document reads back");
+        channel.items[0]
+            .description
+            .clone()
+            .expect("the item has a description")
+    }
+
+    #[test]
+    fn a_lead_is_text_in_the_description_not_markup() {
+        let lead = "Lạm phát <3%, lãi suất <b>giảm</b> & ổn định. <script>alert(1)</script>";
+        let at = chrono::DateTime::parse_from_rfc3339("2020-05-10T15:33:00+07:00")
+            .expect("a valid date");
+        let mut a = Article::sample("kinh-te/a", &["Kinh tế"], "Tiêu đề", at);
+        a.summary = lead.to_owned();
+        let items = [Entry::full(Arc::new(a), None)];
+        let site = SiteConfig::default();
+        let view = FeedView {
+            site: &site,
+            slug: None,
+            term: None,
+            title: "Tin".to_owned(),
+            description: "Tin".to_owned(),
+            ttl: 60,
+            items: &items,
+            max_item_bytes: 1 << 20,
+            hubs: &[],
+            history: super::super::History::default(),
+        };
+        let doc = render(&view).expect("renders");
+        // RSS 2.0 description is entity-encoded HTML (RSS Advisory Board
+        // profile): HTML with no `<` holds no element, and its text is the lead.
+        let html = description(&doc);
+        assert!(!html.contains('<'), "markup in the description: {html}");
+        assert_eq!(html_escape::decode_html_entities(&html), lead);
+        // An independent reader sees the same: the lead as text.
+        let feed = feed_rs::parser::parse(&doc[..]).expect("feed-rs reads it");
+        let summary = feed.entries[0].summary.as_ref().expect("a summary");
+        assert_eq!(html_escape::decode_html_entities(&summary.content), lead);
+        assert!(!summary.content.contains("<b>"), "{}", summary.content);
     }
 }

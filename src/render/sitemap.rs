@@ -103,11 +103,15 @@ fn part_path(name: &str, n: usize) -> String {
 }
 
 /// The URLs of the pages sitemap: the front page, then every category page, in
-/// slug order, then every tag's and every author's page; each dated by its
-/// newest article. Empty for an empty store.
+/// slug order, then every listed tag's and author's page; each dated by the
+/// newest article it lists (withdrawn ones it does not), and left out when it
+/// lists none. Empty for an empty store.
 pub fn page_urls(index: &Index) -> Vec<Url> {
     let newest = |slug: Option<&str>| -> Option<DateTime<FixedOffset>> {
-        index.select(slug, 1).first().map(|e| lastmod(&e.article))
+        index
+            .select_listed(slug, 1)
+            .first()
+            .map(|e| lastmod(&e.article))
     };
     let slugs = std::iter::once(None).chain(index.categories().keys().map(|s| Some(s.as_str())));
     let categories = slugs.filter_map(|slug| {
@@ -117,18 +121,14 @@ pub fn page_urls(index: &Index) -> Vec<Url> {
         })
     });
     let terms = [Kind::Tag, Kind::Author].into_iter().flat_map(|kind| {
-        index
-            .taxonomy(kind)
-            .terms()
-            .values()
-            .filter_map(move |term| {
-                let first = index.members(&term.members).first()?;
-                let e = index.entry(first.key)?;
-                Some(Url {
-                    path: term_path(kind, &term.slug),
-                    lastmod: lastmod(&e.article),
-                })
+        index.taxonomy(kind).listed().filter_map(move |term| {
+            let first = index.members(&term.members).listed().next()?;
+            let e = first.entry()?;
+            Some(Url {
+                path: term_path(kind, &term.slug),
+                lastmod: lastmod(&e.article),
             })
+        })
     });
     categories.chain(terms).collect()
 }

@@ -56,12 +56,13 @@ pub(super) fn of(before: &Index, after: &Index, ids: &BTreeSet<String>, tz: Tz) 
     impact
 }
 
-/// Whether `key` is among the newest `n` of all articles.
+/// Whether `key` is among (or before) the newest `n` listed articles, which
+/// the front page shows (withdrawn ones it leaves out).
 fn in_newest(index: &Index, key: SortKey, n: usize) -> bool {
     let Some(all) = index.keys(None) else {
         return false;
     };
-    all.iter()
+    all.listed()
         .nth(n.saturating_sub(1))
         .is_none_or(|nth| all.order(key, nth.key) != Ordering::Greater)
 }
@@ -77,14 +78,15 @@ fn in_news_window(index: &Index, key: SortKey) -> bool {
     key.published() >= newest.saturating_sub(NEWS_WINDOW)
 }
 
-/// Whether the article is the newest of all, of one of its categories, or of
-/// one of its tags or its author: those lists' pages are dated by it in the
-/// pages sitemap, and its parts by the newest of them.
+/// Whether the article is the newest listed (not withdrawn) of all, of one
+/// of its categories, or of one of its tags or its author: those lists'
+/// pages are dated by it in the pages sitemap, and its parts by the newest
+/// of them; a term is listed there while it has one.
 fn heads_a_list(index: &Index, id: &str, key: SortKey) -> bool {
     let newest_of = |slug: Option<&str>| {
         index
             .keys(slug)
-            .and_then(|k| k.first())
+            .and_then(|k| k.listed().next())
             .is_some_and(|first| first.key == key)
     };
     if newest_of(None) || index.feeds_of(id).into_iter().any(|s| newest_of(Some(s))) {
@@ -99,7 +101,7 @@ fn heads_a_list(index: &Index, id: &str, key: SortKey) -> bool {
             taxonomy
                 .slug_of(name)
                 .and_then(|slug| taxonomy.get(slug))
-                .and_then(|term| index.members(&term.members).first())
+                .and_then(|term| index.members(&term.members).listed().next())
                 .is_none_or(|first| first.id() == id)
         })
     })

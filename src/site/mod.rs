@@ -548,7 +548,7 @@ impl Site {
 
     /// The front page: the category tree, the newest articles and the months.
     fn render_front(&self, cfg: &Config, index: &Index, next: &mut Assembly) {
-        let newest = index.select(None, pages::CATEGORY_PAGE_ITEMS);
+        let newest = index.select_listed(None, pages::CATEGORY_PAGE_ITEMS);
         let months = crate::history::months(index, None, cfg.tz).unwrap_or_default();
         let front = Page {
             path: "/".to_owned(),

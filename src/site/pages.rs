@@ -258,7 +258,7 @@ fn inputs(what: &OnRequest, cfg: &Config, index: &Index) -> Inputs {
             for m in history::months(index, s, cfg.tz).unwrap_or_default() {
                 i.str(&m.to_string());
             }
-            entries(&mut i, &index.select(s, CATEGORY_PAGE_ITEMS));
+            entries(&mut i, &index.select_listed(s, CATEGORY_PAGE_ITEMS));
         }
         OnRequest::Month { slug, month } => {
             let s = slug.as_deref();
@@ -272,21 +272,24 @@ fn inputs(what: &OnRequest, cfg: &Config, index: &Index) -> Inputs {
         }
         OnRequest::Term(kind, slug) => {
             if let Some(t) = index.taxonomy(*kind).get(slug) {
-                i.str(&t.name).num(t.members.len() as i128);
+                i.str(&t.name).num(t.listed() as i128);
             }
-            entries(&mut i, &index.select_term(*kind, slug, TERM_PAGE_ITEMS));
+            entries(
+                &mut i,
+                &index.select_term_listed(*kind, slug, TERM_PAGE_ITEMS),
+            );
         }
         OnRequest::TermFeed(kind, slug, _) => {
             i.str(&term_title(index, *kind, slug));
             entries(&mut i, &index.select_term(*kind, slug, cfg.feeds.items));
         }
         OnRequest::Terms(kind) => {
-            for t in index.taxonomy(*kind).terms().values() {
-                i.str(&t.slug).str(&t.name).num(t.members.len() as i128);
+            for t in index.taxonomy(*kind).listed() {
+                i.str(&t.slug).str(&t.name).num(t.listed() as i128);
             }
         }
         OnRequest::TagsOpml => {
-            for t in index.taxonomy(Kind::Tag).terms().values() {
+            for t in index.taxonomy(Kind::Tag).listed() {
                 i.str(&t.slug).str(&t.name);
             }
         }
@@ -324,7 +327,7 @@ fn render(
     Ok(Rendered::Exact(match what {
         OnRequest::Category(slug) => {
             let s = Some(slug.as_str());
-            let newest = index.select(s, CATEGORY_PAGE_ITEMS);
+            let newest = index.select_listed(s, CATEGORY_PAGE_ITEMS);
             let months = history::months(index, s, cfg.tz).unwrap_or_default();
             let title = feed_title(cfg, index, s);
             html::category_page(site, index, slug, &title, &newest, &months)
@@ -339,14 +342,14 @@ fn render(
             let Some(term) = index.taxonomy(*kind).get(slug) else {
                 return Err(gone(what));
             };
-            let newest = index.select_term(*kind, slug, TERM_PAGE_ITEMS);
+            let newest = index.select_term_listed(*kind, slug, TERM_PAGE_ITEMS);
             html::term_page(site, *kind, term, &newest)
         }
         OnRequest::TermFeed(kind, slug, format) => {
             return term_feed(cfg, index, *kind, slug, *format, hydrate);
         }
         OnRequest::Terms(kind) => {
-            let terms: Vec<_> = index.taxonomy(*kind).terms().values().collect();
+            let terms: Vec<_> = index.taxonomy(*kind).listed().collect();
             html::terms_page(site, *kind, &terms)
         }
         OnRequest::TagsOpml => render::opml::terms(site, Kind::Tag, index.taxonomy(Kind::Tag)),

@@ -236,7 +236,8 @@ fn kind_name(kind: Kind) -> &'static str {
     }
 }
 
-/// A tag's or author's page: its newest articles (`shown` of them) and feeds.
+/// A tag's or author's page: how many articles it lists (withdrawn ones are
+/// not counted), the newest of them (`newest`) and its feeds.
 pub fn term_page(site: &SiteConfig, kind: Kind, term: &Term, newest: &[Entry]) -> Vec<u8> {
     let mut out = String::new();
     let heading = format!("{}: {}", kind_name(kind), term.name);
@@ -254,7 +255,7 @@ pub fn term_page(site: &SiteConfig, kind: Kind, term: &Term, newest: &[Entry]) -
         text(&heading)
     );
     feed_links(&mut out, |f| term_feed_path(kind, &term.slug, f));
-    let total = term.members.len();
+    let total = term.listed();
     let _ = writeln!(out, "</p>\n<p>{total} bài viết.</p>");
     if newest.len() < total {
         let _ = writeln!(
@@ -267,7 +268,8 @@ pub fn term_page(site: &SiteConfig, kind: Kind, term: &Term, newest: &[Entry]) -
     close(out, site)
 }
 
-/// Every tag or author, by name, with how many articles each has.
+/// Every tag or author of `terms`, by name, with how many listed (not
+/// withdrawn) articles each has.
 pub fn terms_page(site: &SiteConfig, kind: Kind, terms: &[&Term]) -> Vec<u8> {
     let mut out = String::new();
     let heading = match kind {
@@ -289,7 +291,7 @@ pub fn terms_page(site: &SiteConfig, kind: Kind, terms: &[&Term]) -> Vec<u8> {
             "<li><a href=\"{}\">{}</a> ({})</li>",
             attr(&term_path(kind, &t.slug)),
             text(&t.name),
-            t.members.len()
+            t.listed()
         );
     }
     out.push_str("</ul>\n");
