@@ -362,6 +362,16 @@ fn an_archive_revalidates_without_a_render_and_across_a_restart() {
     let r = d.get(PATH, &[]);
     assert_eq!((r.status, &r.body), (200, &first.body));
     assert_eq!(r.expect_header("etag"), etag);
+
+    // The feed's newest month still grows: cached only as long as the live feed.
+    let live = d.get("/feeds/kinh-te.atom", &[]);
+    let newest = d.get("/archive/kinh-te/2024-07.atom", &[]);
+    assert_eq!(newest.status, 200);
+    assert_eq!(
+        newest.expect_header("cache-control"),
+        live.expect_header("cache-control")
+    );
+    assert_ne!(newest.expect_header("cache-control"), "max-age=86400");
 }
 
 #[test]
@@ -419,11 +429,14 @@ fn archives_that_do_not_exist_are_404() {
         "/archive/2024-03.html",
         // An unknown category.
         "/archive/khong-co/2024-03.rss",
-        "/archive//2024-03.rss",
     ] {
         let r = d.get(path, &[]);
         assert_eq!(r.status, 404, "{path}");
     }
+    // An empty category segment is a doubled slash: the all-articles archive.
+    let r = d.get("/archive//2024-03.rss", &[]);
+    assert_eq!(r.status, 308);
+    assert_eq!(r.expect_header("location"), "/archive/2024-03.rss");
     // Without a format, the path is the month's HTML page, not an archive.
     let r = d.get("/archive/2024-03", &[]);
     assert_eq!(r.status, 200);

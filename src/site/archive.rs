@@ -91,7 +91,12 @@ pub fn prepare(
         path: req.path(),
         tags,
         content_type: format.content_type(),
-        freshness: Freshness::Archive,
+        // The newest month still grows with every article the feed gains: a
+        // cache may keep it only as long as the live feed.
+        freshness: match neighbours.newer {
+            Some(_) => Freshness::Archive,
+            None => Freshness::Live,
+        },
         render: Box::new(move || archive.render(format, &hydrate)),
     })
 }

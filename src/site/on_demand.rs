@@ -155,8 +155,9 @@ impl Prepared {
 /// again (`Cache-Control: max-age`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Freshness {
-    /// An archive, which changes only when one of its own months does:
-    /// `[archives] max_age`.
+    /// An archive of a month that has a newer one, which changes only when
+    /// one of its own articles does: `[archives] max_age`. (The newest
+    /// month's archive is `Live`: it grows with the feed.)
     Archive,
     /// A page or feed that changes with the store: as long as the live feeds.
     Live,
