@@ -229,6 +229,13 @@ fn http2_with_prior_knowledge_is_served_by_hyper() {
             let r = send.send_request(req).await.unwrap();
             let (status, version) = (r.status(), r.version());
             let body = r.into_body().collect().await.unwrap().to_bytes();
+            // A head of 40 KB is within the 64 KiB head limit on HTTP/2 too.
+            let req = http::Request::get(format!("http://127.0.0.1:{port}/feed.rss"))
+                .header("cookie", "a".repeat(40_000))
+                .body(http_body_util::Empty::<bytes::Bytes>::new())
+                .unwrap();
+            let big = send.send_request(req).await.unwrap().status();
+            assert_eq!(big, 200, "a 40 KB head over HTTP/2");
             (status, version, body)
         })
         .await

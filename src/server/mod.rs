@@ -203,6 +203,8 @@ fn protocols(limits: &Limits) -> auto::Builder<TokioExecutor> {
         .http2()
         .timer(TokioTimer::new())
         .max_concurrent_streams(64)
+        // The same head limit as HTTP/1 (hyper's own default is 16 KiB).
+        .max_header_list_size(u32::try_from(limits.max_header_bytes).unwrap_or(u32::MAX))
         // RFC 9113 §6.7: a client that answers no PING within the timeout is gone.
         .keep_alive_interval(limits.keepalive_ping)
         .keep_alive_timeout(limits.keepalive_ping_timeout);
