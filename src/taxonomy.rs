@@ -5,15 +5,18 @@
 //! differ only in letter case are one term (shown with the spelling most
 //! articles use, ties to the smallest). Different names that fold to one slug
 //! (`bão lũ` and `bao lũ`, which Vietnamese readers tell apart) stay different
-//! terms: the lowercased names are sorted, the first keeps the slug and the next
-//! get `-2`, `-3`, …, so the same store always gives the same slugs.
+//! terms: the one that appeared first (whose oldest article is the oldest; ties
+//! to the smaller lowercased name) keeps the slug and the later ones get `-2`,
+//! `-3`, … So the same store always gives the same slugs, and a name that
+//! appears later never takes the URL (the pages, the feeds, the Atom ids) that
+//! readers of an older term subscribed to.
 //!
 //! A term's members are the index's keys (a date and an article number, see
 //! [`crate::index::Members`]), so tens of thousands of terms at 100k articles
 //! cost 12 bytes a membership and no id strings.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::article::Article;
 use crate::index::{order, slugify, Members, SortKey, Table};
@@ -90,6 +93,10 @@ pub struct Taxonomy {
     /// Lowercased name → slug.
     slug_of: BTreeMap<String, String>,
     spellings: Spellings,
+    /// The lowercased names whose slug another name's could take or has taken
+    /// (their base slugs collide): the oldest article of each decides their
+    /// suffixes, so a change to it rebuilds the taxonomy.
+    contested: BTreeSet<String>,
 }
 
 impl Taxonomy {
@@ -120,41 +127,66 @@ impl Taxonomy {
                 ));
             }
         }
+        let mut named: Vec<(i64, &String, String, Term)> = spellings
+            .iter()
+            .map(|(folded, counts)| {
+                let name = display(counts);
+                let mut keys = members.remove(folded).unwrap_or_default();
+                // Newest first, ties by id: the order of every list.
+                keys.sort_unstable();
+                let withdrawn = keys.iter().filter(|k| k.3).count();
+                let first_seen = keys.last().map_or(i64::MAX, |k| k.0 .0);
+                let keys = keys
+                    .into_iter()
+                    .map(|(Reverse(t), _, n, _)| SortKey::new(t, n))
+                    .collect();
+                let term = Term {
+                    slug: slugify(&name),
+                    name,
+                    members: Members::from_sorted(keys),
+                    withdrawn,
+                };
+                (first_seen, folded, term.slug.clone(), term)
+            })
+            .collect();
+        // First come, first served: the term that appeared first keeps its slug.
+        named.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        let mut bases: HashMap<&str, usize> = HashMap::new();
+        for (_, _, base, _) in &named {
+            *bases.entry(base.as_str()).or_default() += 1;
+        }
+        let mut contested = BTreeSet::new();
         let mut terms = BTreeMap::new();
         let mut slug_of = BTreeMap::new();
-        // BTreeMap order: lowercased names sorted, so suffixes are deterministic.
-        for (folded, counts) in &spellings {
-            let name = display(counts);
-            let base = slugify(&name);
+        for (_, folded, base, mut term) in named.iter().cloned() {
             let mut slug = base.clone();
             let mut n = 2;
             while terms.contains_key(&slug) {
                 slug = format!("{base}-{n}");
                 n += 1;
             }
-            let mut keys = members.remove(folded).unwrap_or_default();
-            // Newest first, ties by id: the order of every list.
-            keys.sort_unstable();
-            let withdrawn = keys.iter().filter(|k| k.3).count();
-            let keys = keys
-                .into_iter()
-                .map(|(Reverse(t), _, n, _)| SortKey::new(t, n))
-                .collect();
-            terms.insert(
-                slug.clone(),
-                Term {
-                    slug: slug.clone(),
-                    name,
-                    members: Members::from_sorted(keys),
-                    withdrawn,
-                },
-            );
+            if slug != base || bases[base.as_str()] > 1 {
+                contested.insert(folded.clone());
+            }
+            term.slug.clone_from(&slug);
+            terms.insert(slug.clone(), term);
             slug_of.insert(folded.clone(), slug);
+        }
+        // A plain slug that is another's with a suffix (`bão lũ 2`, `bao-lu-2`)
+        // may be taken by that other's suffix: contested too.
+        for (_, folded, base, _) in &named {
+            let suffixed = base.rsplit_once('-').is_some_and(|(stem, n)| {
+                n.bytes().all(|b| b.is_ascii_digit()) && bases.contains_key(stem)
+            });
+            if suffixed {
+                contested.insert((*folded).clone());
+            }
         }
         Taxonomy {
             terms,
             slug_of,
             spellings,
+            contested,
         }
     }
 
@@ -166,6 +198,8 @@ impl Taxonomy {
     pub fn updated(&self, kind: Kind, changes: &[Change<'_>], table: &Table) -> Option<Taxonomy> {
         let mut next = self.clone();
         let mut touched = Vec::new();
+        // The first appearance of each contested term touched, before the changes.
+        let mut first_seen: BTreeMap<String, Option<SortKey>> = BTreeMap::new();
         let by = |a, b| order(table, a, b);
         for change in changes {
             for (side, vote_is) in [(change.before, Vote::Against), (change.after, Vote::For)] {
@@ -181,6 +215,10 @@ impl Taxonomy {
                         .slug_of
                         .get(&folded)
                         .and_then(|slug| next.terms.get_mut(slug))?;
+                    if next.contested.contains(&folded) {
+                        let oldest = term.members.iter().next_back();
+                        first_seen.entry(folded.clone()).or_insert(oldest);
+                    }
                     let counted = match vote_is {
                         Vote::For => term.members.insert(key, by),
                         Vote::Against => term.members.remove(key, by),
@@ -194,6 +232,17 @@ impl Taxonomy {
                     }
                     touched.push(folded);
                 }
+            }
+        }
+        for (folded, before) in first_seen {
+            // A contested term's first appearance moved: suffixes may move.
+            let now = next
+                .slug_of
+                .get(&folded)
+                .and_then(|slug| next.terms.get(slug))
+                .and_then(|t| t.members.iter().next_back());
+            if now.map(SortKey::published) != before.map(SortKey::published) {
+                return None;
             }
         }
         for folded in touched {
@@ -398,14 +447,15 @@ mod tests {
         let tags = index.taxonomy(Kind::Tag);
         let slugs: Vec<&str> = tags.terms().keys().map(String::as_str).collect();
         assert_eq!(slugs, ["bao-lu", "bao-lu-2", "mien-trung"]);
-        // "bao lu" sorts before "bão lũ", so it keeps the plain slug.
-        let plain = tags.get("bao-lu").unwrap();
-        assert_eq!(plain.name, "Bao Lu"); // one each: ties go to the smallest
-        assert_eq!(ids(&index, plain), ["d", "c"]);
-        let storm = tags.get("bao-lu-2").unwrap();
+        // "bão lũ" appeared first (on the 1st, "bao lu" on the 3rd), so it
+        // keeps the plain slug, although "bao lu" sorts before it.
+        let storm = tags.get("bao-lu").unwrap();
         assert_eq!(storm.name, "bão lũ"); // two of three articles spell it so
         assert_eq!(ids(&index, storm), ["c", "b", "a"]);
-        assert_eq!(tags.slug_of("BÃO LŨ"), Some("bao-lu-2"));
+        let plain = tags.get("bao-lu-2").unwrap();
+        assert_eq!(plain.name, "Bao Lu"); // one each: ties go to the smallest
+        assert_eq!(ids(&index, plain), ["d", "c"]);
+        assert_eq!(tags.slug_of("BÃO LŨ"), Some("bao-lu"));
         assert_eq!(tags.slug_of("  "), None);
 
         let authors = index.taxonomy(Kind::Author);
@@ -413,6 +463,34 @@ mod tests {
         assert_eq!(t.name, "Trần Ngọc");
         assert_eq!(ids(&index, t), ["d", "b", "a"]);
         assert_eq!(authors.terms().len(), 1);
+    }
+
+    #[test]
+    fn a_name_that_appears_later_never_takes_an_older_terms_slug() {
+        let older = Entries::from_iter([
+            entry("a", &["Bão lũ"], Some("Lê Hà"), 2),
+            entry("b", &["bão lũ"], None, 3),
+        ]);
+        let index = Index::new(older.clone());
+        assert_eq!(index.taxonomy(Kind::Tag).slug_of("bão lũ"), Some("bao-lu"));
+        // A newer article brings names that fold to the same slugs, one of
+        // them sorting first: the older terms keep their URLs.
+        let newer = older.update(
+            "c".into(),
+            entry("c", &["bao lu", "Bão Lụ"], Some("Le Ha"), 9).1,
+        );
+        for index in [
+            index.updated(newer.clone(), &["c".into()].into()),
+            Index::new(newer),
+        ] {
+            let tags = index.taxonomy(Kind::Tag);
+            assert_eq!(tags.slug_of("bão lũ"), Some("bao-lu"));
+            assert_eq!(tags.slug_of("bao lu"), Some("bao-lu-2"));
+            assert_eq!(tags.slug_of("bão lụ"), Some("bao-lu-3"));
+            let authors = index.taxonomy(Kind::Author);
+            assert_eq!(authors.slug_of("Lê Hà"), Some("le-ha"));
+            assert_eq!(authors.slug_of("Le Ha"), Some("le-ha-2"));
+        }
     }
 
     #[test]
@@ -443,7 +521,39 @@ mod tests {
                 &["c", "d"],
             ),
         ];
-        for (after, changed) in cases {
+        // Two names of one slug: which appeared first decides the suffixes,
+        // so a change to either's oldest article may move them.
+        let before = Entries::from_iter([
+            entry("a", &["Bão lũ"], None, 2),
+            entry("b", &["bao lu"], None, 3),
+            entry("c", &["Bão lũ"], None, 4),
+            entry("d", &["bao lu"], None, 5),
+        ]);
+        let old_contested = Index::new(before.clone());
+        let contested: Vec<(Entries, &[&str])> = vec![
+            // Its oldest article gone, "bão lũ" now appeared after "bao lu".
+            (before.clone().without("a"), &["a"]),
+            // "bao lu" backdated before "bão lũ".
+            (
+                before.update("d".into(), entry("d", &["bao lu"], None, 1).1),
+                &["d"],
+            ),
+            // A newer article of either: nothing moves, in place.
+            (
+                before.update("e".into(), entry("e", &["bao lu"], None, 6).1),
+                &["e"],
+            ),
+            // A later name folding to the same slug takes none of theirs.
+            (
+                before.update("f".into(), entry("f", &["BẢO LỤ"], None, 7).1),
+                &["f"],
+            ),
+        ];
+        let cases = cases
+            .into_iter()
+            .map(|c| (&old, c))
+            .chain(contested.into_iter().map(|c| (&old_contested, c)));
+        for (old, (after, changed)) in cases {
             let ids = changed.iter().map(|s| s.to_string()).collect();
             let got = old.updated(after.clone(), &ids);
             let fresh = Index::new(after);
