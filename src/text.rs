@@ -49,13 +49,20 @@ pub struct Decoded<'a> {
 
 /// Decodes one file's bytes.
 ///
-/// UTF-8 is tried first (a BOM is dropped). A file that is valid UTF-8 except for
+/// A file that starts with a UTF-16 byte order mark (what Windows editors save
+/// as "Unicode") is decoded as UTF-16, with a warning. Otherwise UTF-8 is tried
+/// first (a BOM is dropped). A file that is valid UTF-8 except for
 /// an incomplete sequence at its very end was caught mid-write: the broken tail is
 /// dropped with a warning. Anything else that is not UTF-8 is decoded as
 /// Windows-1258, the legacy Vietnamese code page, with a warning.
 pub fn decode_raw(bytes: &[u8]) -> Result<Decoded<'_>, TextError> {
     if bytes.is_empty() {
         return Err(TextError::Empty);
+    }
+    if let Some((utf16, bom)) = encoding_rs::Encoding::for_bom(bytes)
+        .filter(|(e, _)| *e == encoding_rs::UTF_16LE || *e == encoding_rs::UTF_16BE)
+    {
+        return decode_utf16(utf16, &bytes[bom..]);
     }
     if let Some(at) = memchr::memchr(0, bytes) {
         return Err(TextError::Binary(at));
@@ -82,6 +89,36 @@ pub fn decode_raw(bytes: &[u8]) -> Result<Decoded<'_>, TextError> {
         }
     };
     Ok(Decoded { text, warnings })
+}
+
+/// The text after a UTF-16 byte order mark: a NUL character still marks a
+/// binary file (at its byte offset in the file), and what is not UTF-16 (an odd
+/// last byte, a lone surrogate) becomes U+FFFD, with a warning.
+fn decode_utf16(
+    encoding: &'static encoding_rs::Encoding,
+    bytes: &[u8],
+) -> Result<Decoded<'static>, TextError> {
+    const BOM: usize = 2;
+    let (text, malformed) = encoding.decode_without_bom_handling(bytes);
+    if let Some(at) = text.find('\0') {
+        // Each character before it took 2 bytes, or 4 past the BMP.
+        let units: usize = text[..at].chars().map(char::len_utf16).sum();
+        return Err(TextError::Binary(BOM + 2 * units));
+    }
+    let mut warnings = vec![format!(
+        "decoded as {} (the file starts with its byte order mark); save it as UTF-8",
+        encoding.name()
+    )];
+    if malformed {
+        warnings.push(format!(
+            "not valid {}: the bad parts were replaced with U+FFFD",
+            encoding.name()
+        ));
+    }
+    Ok(Decoded {
+        text: Cow::Owned(text.into_owned()),
+        warnings,
+    })
 }
 
 /// The lines of decoded text, ended by `\r\n`, `\r` or `\n`.
@@ -265,6 +302,33 @@ mod tests {
     fn forbidden_characters_removed() {
         let clean = decode("a\u{1}b\u{8}c\u{b}d\u{1f}e\u{fffe}f\tg".as_bytes()).unwrap();
         assert_eq!(clean.text, "abcdef\tg");
+    }
+
+    #[test]
+    fn utf16_with_a_byte_order_mark_is_decoded_with_a_warning() {
+        let text = "Tiêu đề\r\nĐiện Biên 𝐀";
+        let le: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        let be: Vec<u8> = [0xFE, 0xFF]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_be_bytes))
+            .collect();
+        for (bytes, name) in [(le, "UTF-16LE"), (be, "UTF-16BE")] {
+            let clean = decode(&bytes).unwrap();
+            assert_eq!(clean.text, "Tiêu đề\nĐiện Biên 𝐀");
+            assert_eq!(clean.warnings.len(), 1, "{:?}", clean.warnings);
+            assert!(clean.warnings[0].contains(name), "{:?}", clean.warnings);
+        }
+        // A NUL character is still a binary file, at its byte offset.
+        let nul: Vec<u8> = [0xFF, 0xFE, b'a', 0, 0, 0].into();
+        assert_eq!(decode(&nul), Err(TextError::Binary(4)));
+        // An odd byte at the end is no character.
+        let odd: Vec<u8> = [0xFF, 0xFE, b'a', 0, b'b'].into();
+        let clean = decode(&odd).unwrap();
+        assert_eq!(clean.text, "a\u{fffd}");
+        assert_eq!(clean.warnings.len(), 2);
     }
 
     #[test]

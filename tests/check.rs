@@ -185,6 +185,7 @@ fn every_fixture_has_its_documented_outcome() {
         "the-thao/no-breadcrumb.txt",
         "title-xml.txt",
         "truncated.txt",
+        "utf-16.txt",
         "weekday-mismatch.txt",
         "whitespace-only.txt",
         "windows-1258.txt",
@@ -225,6 +226,16 @@ fn every_fixture_has_its_documented_outcome() {
     let mut same = cr_only["article"].clone();
     same["id"] = crlf["article"]["id"].clone();
     assert_eq!(same, crlf["article"], "cr-only.txt and crlf.txt differ");
+    let utf16 = &r["utf-16.txt"];
+    assert_warns(
+        "utf-16.txt",
+        utf16,
+        &["decoded as UTF-16LE", "save it as UTF-8"],
+    );
+    assert_eq!(warnings(utf16).len(), 1, "{utf16}");
+    let mut same = utf16["article"].clone();
+    same["id"] = crlf["article"]["id"].clone();
+    assert_eq!(same, crlf["article"], "utf-16.txt and crlf.txt differ");
 
     let nfd = &r["nfd.txt"];
     assert_ok_no_warnings("nfd.txt", nfd);
@@ -625,7 +636,7 @@ fn human_output_and_summary_line() {
     let ok = reports.values().filter(|r| r["ok"] == true).count();
     let rejected = reports.len() - ok;
     let warned: usize = reports.values().map(|r| warnings(r).len()).sum();
-    assert_eq!((ok, rejected, warned), (34, 4, 18));
+    assert_eq!((ok, rejected, warned), (35, 4, 19));
 
     let out = bantin(["check".as_ref(), fixtures().as_os_str()]);
     assert_eq!(out.status.code(), Some(1));
@@ -633,7 +644,7 @@ fn human_output_and_summary_line() {
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(
         *lines.last().unwrap(),
-        "38 files: 34 ok, 4 rejected, 18 warnings"
+        "39 files: 35 ok, 4 rejected, 19 warnings"
     );
     let root = fixtures();
     let empty = root.join("empty.txt");
@@ -652,7 +663,7 @@ fn human_output_and_summary_line() {
             .iter()
             .filter(|l| l.starts_with("  warning: "))
             .count(),
-        18
+        19
     );
     // How the correction and withdrawal lines were read.
     let corrected = root.join("corrected.txt");
