@@ -44,6 +44,17 @@ pub enum FileError {
     /// A path, or a symlink, that leads out of the store.
     #[error("symlink to {0} outside the store; not followed")]
     OutsideStore(PathBuf),
+    /// A symlink to a file in an ignored folder, or with an ignored name:
+    /// what is ignored is never read, whichever way the path arrives.
+    #[error("symlink {} leads to {}, where {name:?} is an ignored name; ignored files and folders are never read, so it is not followed (fix or remove the link)", link.display(), target.display())]
+    IgnoredTarget {
+        /// The link.
+        link: PathBuf,
+        /// Where it leads, resolved.
+        target: PathBuf,
+        /// The ignored file or folder name on the target's path.
+        name: String,
+    },
     /// A symlink to a path that does not exist.
     #[error("symlink to {0}, which does not exist; not followed (fix or remove the link)")]
     DanglingLink(PathBuf),
