@@ -31,6 +31,18 @@ use notify::event::{AccessKind, AccessMode, CreateKind, EventKind, ModifyKind, R
 /// `mmap`, or one that keeps the file open) to be served within seconds.
 pub const UNCLOSED_QUIET: Duration = Duration::from_secs(5);
 
+/// Whether the watcher reports a file written and closed: inotify does;
+/// polling, the fallback past the platform's watch limit, does not, so a write
+/// it reports is taken as finished rather than waited on for a close that
+/// never comes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closes {
+    /// Closes come as events: a file written to waits for its own.
+    Reported,
+    /// No close is ever reported.
+    Unreported,
+}
+
 /// How many debounce windows a burst that never goes quiet (a bulk copy of
 /// many files) waits at most before its ready paths are re-read anyway.
 const LONGEST_BURST: u32 = 10;
@@ -72,10 +84,23 @@ pub struct Ready {
 }
 
 impl Burst {
-    /// Adds an event that arrived at `now`, with `quiet` the debounce window;
-    /// whether it finishes a path, so the ready paths are to be re-read now.
-    pub fn take(&mut self, event: &notify::Event, now: Instant, quiet: Duration) -> bool {
+    /// Adds an event that arrived at `now`, with `quiet` the debounce window,
+    /// from a watcher that reports closes as `closes` says; whether it
+    /// finishes a path, so the ready paths are to be re-read now.
+    pub fn take(
+        &mut self,
+        event: &notify::Event,
+        now: Instant,
+        quiet: Duration,
+        closes: Closes,
+    ) -> bool {
         match event.kind {
+            EventKind::Modify(ModifyKind::Data(_)) if closes == Closes::Unreported => {
+                for path in &event.paths {
+                    self.push(path, now);
+                }
+                false
+            }
             EventKind::Create(CreateKind::File) => {
                 for path in &event.paths {
                     // A symlink or a hard link has no write to wait for.
@@ -235,15 +260,15 @@ mod tests {
         std::fs::write(&temp, "x").unwrap();
         let t0 = Instant::now();
         let mut b = Burst::default();
-        assert!(!b.take(&created(&temp), t0, QUIET));
-        assert!(!b.take(&written(&temp), t0, QUIET));
+        assert!(!b.take(&created(&temp), t0, QUIET, Closes::Reported));
+        assert!(!b.take(&written(&temp), t0, QUIET, Closes::Reported));
         assert!(
-            !b.take(&closed(&temp), t0, QUIET),
+            !b.take(&closed(&temp), t0, QUIET, Closes::Reported),
             "a new file's close does not finish it"
         );
         // sed sets the temp file's mode before the rename: still held.
         let chmod = EventKind::Modify(ModifyKind::Metadata(MetadataKind::Permissions));
-        assert!(!b.take(&event(chmod, &[&temp]), t0, QUIET));
+        assert!(!b.take(&event(chmod, &[&temp]), t0, QUIET, Closes::Reported));
         assert_eq!(b.due(QUIET), Some(t0 + QUIET));
         assert_eq!(b.take_ready(t0 + QUIET / 2), None);
 
@@ -252,7 +277,10 @@ mod tests {
             &[&temp, &article],
         );
         let t1 = t0 + QUIET / 2;
-        assert!(b.take(&renamed, t1, QUIET), "a rename into place finishes");
+        assert!(
+            b.take(&renamed, t1, QUIET, Closes::Reported),
+            "a rename into place finishes"
+        );
         let ready = b.take_ready(t1).unwrap();
         // The temp file's path is looked at once it is gone, which reads nothing.
         assert_eq!(ready.paths, [temp, article]);
@@ -266,9 +294,9 @@ mod tests {
         std::fs::write(&new, "x").unwrap();
         let t0 = Instant::now();
         let mut b = Burst::default();
-        b.take(&created(&new), t0, QUIET);
-        b.take(&written(&new), t0, QUIET);
-        assert!(!b.take(&closed(&new), t0 + QUIET, QUIET));
+        b.take(&created(&new), t0, QUIET, Closes::Reported);
+        b.take(&written(&new), t0, QUIET, Closes::Reported);
+        assert!(!b.take(&closed(&new), t0 + QUIET, QUIET, Closes::Reported));
         assert_eq!(b.due(QUIET), Some(t0 + 2 * QUIET));
         assert_eq!(b.take_ready(t0 + QUIET), None);
         let ready = b.take_ready(t0 + 2 * QUIET).unwrap();
@@ -277,16 +305,27 @@ mod tests {
         // vim's write test: made, closed and removed within the window.
         let probe = dir.path().join("4913");
         std::fs::write(&probe, "").unwrap();
-        b.take(&created(&probe), t0, QUIET);
-        b.take(&closed(&probe), t0, QUIET);
+        b.take(&created(&probe), t0, QUIET, Closes::Reported);
+        b.take(&closed(&probe), t0, QUIET, Closes::Reported);
         std::fs::remove_file(&probe).unwrap();
         b.take(
             &event(EventKind::Remove(RemoveKind::File), &[&probe]),
             t0,
             QUIET,
+            Closes::Reported,
         );
         assert_eq!(b.take_ready(t0 + QUIET).unwrap().paths, [probe]);
         assert_eq!(b.due(QUIET), None);
+    }
+
+    #[test]
+    fn a_write_seen_by_polling_is_ready_after_the_quiet_window() {
+        let file = PathBuf::from("/store/x.txt");
+        let t0 = Instant::now();
+        let mut b = Burst::default();
+        assert!(!b.take(&written(&file), t0, QUIET, Closes::Unreported));
+        assert_eq!(b.due(QUIET), Some(t0 + QUIET));
+        assert_eq!(b.take_ready(t0 + QUIET).unwrap().paths, [file]);
     }
 
     #[test]
@@ -295,12 +334,12 @@ mod tests {
         let file = dir.path().join("x.txt");
         let t0 = Instant::now();
         let mut b = Burst::default();
-        assert!(!b.take(&written(&file), t0, QUIET));
+        assert!(!b.take(&written(&file), t0, QUIET, Closes::Reported));
         // A writer pausing mid-file: quiet for many windows, still not ready.
         assert_eq!(b.take_ready(t0 + QUIET * 50), None);
         assert_eq!(b.due(QUIET), Some(t0 + UNCLOSED_QUIET));
         assert!(
-            b.take(&closed(&file), t0 + QUIET * 50, QUIET),
+            b.take(&closed(&file), t0 + QUIET * 50, QUIET, Closes::Reported),
             "its close finishes it"
         );
         assert_eq!(
@@ -309,8 +348,8 @@ mod tests {
         );
 
         // A writer that never closes is read after UNCLOSED_QUIET of quiet.
-        b.take(&written(&file), t0, QUIET);
-        b.take(&written(&file), t0 + QUIET, QUIET);
+        b.take(&written(&file), t0, QUIET, Closes::Reported);
+        b.take(&written(&file), t0 + QUIET, QUIET, Closes::Reported);
         assert_eq!(b.take_ready(t0 + UNCLOSED_QUIET), None);
         let ready = b.take_ready(t0 + QUIET + UNCLOSED_QUIET).unwrap();
         assert_eq!((ready.paths, ready.first), (vec![file], t0));

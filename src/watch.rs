@@ -33,7 +33,7 @@ use crate::catalog::{Catalog, Changes, Refresh, Slice, Standing};
 use crate::config::Config;
 use crate::publish::{unix_now, Publisher, Scope};
 use crate::reconcile::Survey;
-use crate::settle::{Burst, Ready};
+use crate::settle::{Burst, Closes, Ready};
 
 /// A message to the watch thread.
 pub enum Msg {
@@ -366,7 +366,12 @@ impl Worker {
         }
         self.watch_new_folder(&event);
         let quiet = self.quiet();
-        self.burst.take(&event, Instant::now(), quiet)
+        let closes = if matches!(self.watcher, Some(Attached::Poll { .. })) {
+            Closes::Unreported
+        } else {
+            Closes::Reported
+        };
+        self.burst.take(&event, Instant::now(), quiet, closes)
     }
 
     /// Watches the folder an event says was made or moved into the store, with
