@@ -66,6 +66,32 @@ struct Refusal {
 /// The rejected files of part of the store, by path.
 type Refusals = BTreeMap<PathBuf, Refusal>;
 
+/// Files rejected because another file gives their id, by that id.
+type Duplicates = BTreeMap<String, BTreeSet<Arc<Path>>>;
+
+/// Notes `path` in `duplicates` if `state` rejects it for its id.
+fn note_duplicate(duplicates: &mut Duplicates, path: &Arc<Path>, state: &FileState) {
+    if let Some(FileError::DuplicateId(id)) = state.error.as_deref() {
+        duplicates
+            .entry(id.clone())
+            .or_default()
+            .insert(path.clone());
+    }
+}
+
+/// Takes `path` out of `duplicates` if `state` (its state as it leaves the
+/// file map) rejected it for its id.
+fn unnote_duplicate(duplicates: &mut Duplicates, path: &Path, state: &FileState) {
+    if let Some(FileError::DuplicateId(id)) = state.error.as_deref() {
+        if let btree_map::Entry::Occupied(mut paths) = duplicates.entry(id.clone()) {
+            paths.get_mut().remove(path);
+            if paths.get().is_empty() {
+                paths.remove();
+            }
+        }
+    }
+}
+
 /// What one refresh changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Changes {
@@ -208,6 +234,10 @@ pub struct Catalog {
     pub entries: Entries,
     /// Refusals seen while listing (bad symlinks, FIFOs, unreadable folders).
     listing_errors: BTreeMap<Arc<Path>, FileError>,
+    /// The files of `files` rejected because another file gives their id
+    /// ([`FileError::DuplicateId`]), by that id: when the id is freed, they
+    /// are read again (see [`Catalog::contenders`]).
+    duplicates: Duplicates,
     /// The store boundary every file is listed and read through; resolved on
     /// the first refresh, and again when the root is replaced.
     root: Option<Root>,
@@ -225,6 +255,7 @@ impl Catalog {
             failing: 0,
             entries: Entries::default(),
             listing_errors: BTreeMap::new(),
+            duplicates: Duplicates::new(),
             root: None,
         }
     }
@@ -352,6 +383,7 @@ impl Catalog {
             match (listed, result) {
                 (Listed::Candidate(c), Some(result)) => {
                     let (path, state) = self.record_new(c, result, &mut changes, ids);
+                    note_duplicate(&mut self.duplicates, &path, &state);
                     if let Some(e) = &state.error {
                         self.failing += 1;
                         refused.push((path.to_path_buf(), e.to_string()));
@@ -454,9 +486,10 @@ impl Catalog {
         missing: Vec<Arc<Path>>,
         gone: Gone,
     ) -> (Changes, Vec<PathBuf>) {
-        let rejected_before = self.rejected_in(span);
+        let mut rejected_before = self.rejected_in(span);
         let mut changes = Changes::default();
         let mut recheck = Vec::new();
+        let mut freed = Vec::new();
         for path in missing {
             // A listing taken before an event added the file is not proof
             // that it left.
@@ -468,10 +501,14 @@ impl Catalog {
                 if let Some(id) = article_id(&self.store, &path) {
                     self.entries.remove(&id);
                     changes.removed += 1;
-                    changes.ids.insert(id);
+                    changes.ids.insert(id.clone());
+                    freed.push(id);
                 }
             }
         }
+        let contenders = self.contenders(&freed);
+        rejected_before.extend(self.refusals_of(&contenders));
+        let walked = self.with_contenders(walked, &contenders);
         let stale: Vec<Arc<Path>> = span
             .of(&self.listing_errors)
             .map(|(p, _)| p.clone())
@@ -495,6 +532,9 @@ impl Catalog {
                 }
             }
         }
+        for (path, state) in &states {
+            note_duplicate(&mut self.duplicates, path, state);
+        }
         if self.files.is_empty() {
             // The first scan: build the map in one pass from the sorted listing.
             self.files = states.into_iter().collect();
@@ -510,12 +550,15 @@ impl Catalog {
                     btree_map::Entry::Occupied(o) => {
                         let old = o.remove();
                         self.failing -= usize::from(old.error.is_some());
+                        unnote_duplicate(&mut self.duplicates, &path, &old);
                         self.files.insert(path, state);
                     }
                 }
             }
         }
-        changes.transitions = self.transitions(rejected_before, self.rejected_in(span));
+        let mut rejected_after = self.rejected_in(span);
+        rejected_after.extend(self.refusals_of(&contenders));
+        changes.transitions = self.transitions(rejected_before, rejected_after);
         (changes, recheck)
     }
 
@@ -635,7 +678,91 @@ impl Catalog {
     fn forget(&mut self, path: &Path) -> Option<FileState> {
         let state = self.files.remove(path)?;
         self.failing -= usize::from(state.error.is_some());
+        unnote_duplicate(&mut self.duplicates, path, &state);
         Some(state)
+    }
+
+    /// The files rejected for giving an id of `freed` (ids no file serves
+    /// any more), in path order: they contend for those ids again.
+    fn contenders(&self, freed: &[String]) -> Vec<PathBuf> {
+        let paths: BTreeSet<&Arc<Path>> = freed
+            .iter()
+            .filter_map(|id| self.duplicates.get(id))
+            .flatten()
+            .collect();
+        paths.into_iter().map(|p| p.to_path_buf()).collect()
+    }
+
+    /// `walked` (a listing in path order, with what was read of it) with the
+    /// `contenders` for freed ids read again and merged in, in path order: so
+    /// the first of them by path claims its id, the file a fresh start would
+    /// choose, whichever event or listing freed it (`mv x.txt x.md`: x.md was
+    /// read first and refused, then x.txt left). Those outside the listing
+    /// are listed on their own through the boundary, as an event would list
+    /// them; one gone is forgotten.
+    fn with_contenders(
+        &mut self,
+        mut walked: Vec<(Listed, Option<Read>)>,
+        contenders: &[PathBuf],
+    ) -> Vec<(Listed, Option<Read>)> {
+        if contenders.is_empty() {
+            return walked;
+        }
+        let mut wanted: BTreeSet<&Path> = contenders.iter().map(PathBuf::as_path).collect();
+        let (cap, tz) = (self.cap, self.tz);
+        for (listed, result) in &mut walked {
+            if let Listed::Candidate(c) = listed {
+                if wanted.remove(c.path.as_path()) && result.is_none() {
+                    *result = Some(read(c, cap, tz));
+                }
+            }
+        }
+        let Some(root) = self.root.clone() else {
+            return walked;
+        };
+        let mut more = Vec::new();
+        for path in wanted {
+            let listed: Vec<Listed> = root.walk(path, Stats::Skip).collect();
+            let still = listed
+                .iter()
+                .any(|l| matches!(l, Listed::Candidate(c) if c.path == path));
+            if !still {
+                self.forget(path);
+            }
+            more.extend(listed.into_iter().map(|l| {
+                let result = match &l {
+                    Listed::Candidate(c) => Some(read(c, cap, tz)),
+                    Listed::Rejected(_) => None,
+                };
+                (l, result)
+            }));
+        }
+        if !more.is_empty() {
+            walked.extend(more);
+            // Stable, and the listing is sorted already: a merge of two runs.
+            walked.sort_by(|a, b| a.0.path().cmp(b.0.path()));
+        }
+        walked
+    }
+
+    /// The refusals of `paths` now, for those of them that are rejected.
+    fn refusals_of(&self, paths: &[PathBuf]) -> Refusals {
+        paths
+            .iter()
+            .filter_map(|p| {
+                let refusal = match self.files.get(p.as_path()) {
+                    Some(s) => Refusal {
+                        reason: s.error.as_ref()?.to_string(),
+                        stat: Some(s.stat),
+                    },
+                    None => Refusal {
+                        reason: self.listing_errors.get(p.as_path())?.to_string(),
+                        stat: None,
+                    },
+                };
+                Some((p.clone(), refusal))
+            })
+            .collect()
     }
 
     /// Files that are rejected now, with why: read and refused, then refused
@@ -1045,6 +1172,70 @@ mod tests {
                 .unwrap()
                 .removed,
             1
+        );
+    }
+
+    #[test]
+    fn an_id_freed_goes_to_the_first_file_by_path_that_gives_it_as_at_a_fresh_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let write = |name: &str, title: &str| {
+            std::fs::write(root.join(name), GOOD.replace("một", title)).unwrap();
+        };
+        write("x.txt", "txt");
+        let mut c = Catalog::scan(root, 1 << 20, Ho_Chi_Minh).unwrap();
+        // Both refused while x.txt serves the id, each read on its own event.
+        write("x.rst", "rst");
+        write("x.md", "md");
+        for name in ["x.rst", "x.md"] {
+            assert_eq!(
+                c.refresh(&root.join(name), Refresh::Event)
+                    .unwrap()
+                    .rejected,
+                1
+            );
+        }
+        assert_eq!(c.rejected_count(), 2);
+
+        // x.txt leaves: the first of the others by path serves the id, on
+        // x.txt's own event, with the same id.
+        std::fs::remove_file(root.join("x.txt")).unwrap();
+        let ch = c.refresh(&root.join("x.txt"), Refresh::Event).unwrap();
+        assert_eq!(c.entries["x"].article.title, "Tiêu đề md");
+        assert_eq!(ch.ids, BTreeSet::from(["x".to_owned()]));
+        assert_eq!(
+            ch.transitions,
+            [Transition {
+                path: root.join("x.md"),
+                now: Standing::Served
+            }]
+        );
+        assert_eq!(
+            served(&c),
+            served(&Catalog::scan(root, 1 << 20, Ho_Chi_Minh).unwrap())
+        );
+
+        // Renamed to a name that gives the same id: its new name's event came
+        // first and was refused, then the old name's freed the id.
+        std::fs::rename(root.join("x.md"), root.join("x.html")).unwrap();
+        c.refresh(&root.join("x.html"), Refresh::Event).unwrap();
+        c.refresh(&root.join("x.md"), Refresh::Event).unwrap();
+        assert_eq!(c.entries["x"].article.title, "Tiêu đề md");
+        assert_eq!(c.rejected_count(), 1, "x.rst only");
+        assert_eq!(
+            served(&c),
+            served(&Catalog::scan(root, 1 << 20, Ho_Chi_Minh).unwrap())
+        );
+
+        // Freed while a later file of the id is read in the same listing: the
+        // first by path still wins.
+        std::fs::remove_file(root.join("x.html")).unwrap();
+        write("x.zz", "zz");
+        c.refresh(root, Refresh::Event).unwrap();
+        assert_eq!(c.entries["x"].article.title, "Tiêu đề rst");
+        assert_eq!(
+            served(&c),
+            served(&Catalog::scan(root, 1 << 20, Ho_Chi_Minh).unwrap())
         );
     }
 

@@ -7,7 +7,8 @@
 //! `render` turns a category into feed bytes, `site` keeps every served
 //! representation, `publish` makes a new snapshot of it current (with `state`
 //! remembering its validators across restarts), and `server` answers HTTP from
-//! that snapshot. `watch` turns file events into refreshes, `websub` tells hubs
+//! that snapshot. `watch` turns file events into refreshes (`settle` says when
+//! an event's file is finished), `websub` tells hubs
 //! which feeds changed; `systemd`, `app`, `check`, `static_site`, `config` and
 //! `cli` are the shell around it.
 
@@ -24,6 +25,7 @@ pub mod publish;
 pub mod reconcile;
 pub mod render;
 pub mod server;
+pub mod settle;
 pub mod site;
 pub mod state;
 pub mod store;

@@ -12,12 +12,14 @@
 //! and this one merges the listing in slices between events (see `reconcile`),
 //! so an event never waits behind a whole store's comparison.
 //!
-//! Events are acted on in bursts: a path written and closed (inotify's
-//! `IN_CLOSE_WRITE`) or renamed into place (`IN_MOVED_TO`) is finished, so its
-//! burst, with every event queued behind it, is refreshed at once; any other
-//! event (a write still under way, a create, a delete) waits for
-//! `[watch] debounce_ms` of quiet, so an editor that saves in several steps,
-//! or a bulk delete, costs one refresh, not one per event.
+//! Events are acted on in bursts (see `settle`): a path written and closed
+//! (inotify's `IN_CLOSE_WRITE`) or renamed into place (`IN_MOVED_TO`) is
+//! finished, so its burst, with every event queued behind it, is refreshed at
+//! once; other events (a create, a delete) wait for `[watch] debounce_ms` of
+//! quiet, so an editor that saves in several steps, or a bulk delete, costs one
+//! refresh, not one per event. A file created and closed in the burst waits one
+//! more window (a temp file an atomic save is about to rename), and one written
+//! and not closed waits for its close.
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -31,6 +33,7 @@ use crate::catalog::{Catalog, Changes, Refresh, Slice, Standing};
 use crate::config::Config;
 use crate::publish::{unix_now, Publisher, Scope};
 use crate::reconcile::Survey;
+use crate::settle::{Burst, Closes, Ready};
 
 /// A message to the watch thread.
 pub enum Msg {
@@ -159,29 +162,6 @@ enum Attached {
     Native { watcher: RecommendedWatcher },
     /// Polling: a recursive watch, which sees new folders by itself.
     Poll { _running: PollWatcher },
-}
-
-/// The paths of the events received and not yet refreshed.
-#[derive(Debug, Default)]
-struct Burst {
-    paths: Vec<PathBuf>,
-    /// When its first event arrived (`None`: no burst under way).
-    first: Option<Instant>,
-    /// When its latest event arrived.
-    latest: Option<Instant>,
-}
-
-/// How many debounce windows a burst that never goes quiet (a slow copy of a
-/// long file) waits at most before it is refreshed anyway.
-const LONGEST_BURST: u32 = 10;
-
-impl Burst {
-    /// When the burst is due without a finishing event: after `quiet` with no
-    /// event, or [`LONGEST_BURST`] windows after it began.
-    fn due(&self, quiet: Duration) -> Option<Instant> {
-        let (first, latest) = (self.first?, self.latest?);
-        Some((latest + quiet).min(first + quiet * LONGEST_BURST))
-    }
 }
 
 struct Worker {
@@ -385,11 +365,13 @@ impl Worker {
             return false;
         }
         self.watch_new_folder(&event);
-        let now = Instant::now();
-        self.burst.first.get_or_insert(now);
-        self.burst.latest = Some(now);
-        self.burst.paths.extend(event.paths);
-        finishes(&event.kind)
+        let quiet = self.quiet();
+        let closes = if matches!(self.watcher, Some(Attached::Poll { .. })) {
+            Closes::Unreported
+        } else {
+            Closes::Reported
+        };
+        self.burst.take(&event, Instant::now(), quiet, closes)
     }
 
     /// Watches the folder an event says was made or moved into the store, with
@@ -438,11 +420,10 @@ impl Worker {
         }
     }
 
-    /// Refreshes the paths of the burst under way, if any.
+    /// Refreshes the paths of the burst under way that are ready, if any.
     fn refresh_burst(&mut self) {
-        let burst = std::mem::take(&mut self.burst);
-        if let Some(first) = burst.first {
-            self.apply(&burst.paths, first);
+        if let Some(Ready { paths, first }) = self.burst.take_ready(Instant::now()) {
+            self.apply(&paths, first);
         }
     }
 
@@ -746,20 +727,6 @@ fn changes_content(kind: &notify::EventKind) -> bool {
         EventKind::Access(_) => false,
         _ => true,
     }
-}
-
-/// Whether an event says its path is finished: a file written and closed
-/// (`IN_CLOSE_WRITE`), or renamed into place (`IN_MOVED_TO`, alone or paired
-/// with its `IN_MOVED_FROM`): what an editor's last step, or an atomic save's
-/// rename, gives. Nothing more is coming for that path, so waiting would only
-/// delay it.
-fn finishes(kind: &notify::EventKind) -> bool {
-    use notify::event::{AccessKind, AccessMode, EventKind, ModifyKind, RenameMode};
-    matches!(
-        kind,
-        EventKind::Access(AccessKind::Close(AccessMode::Write))
-            | EventKind::Modify(ModifyKind::Name(RenameMode::To | RenameMode::Both))
-    )
 }
 
 #[cfg(test)]

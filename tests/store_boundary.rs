@@ -290,3 +290,37 @@ fn file_symlinks_present_at_start_are_served_only_inside_the_store() {
     assert_eq!(count(&d), articles + 1);
     assert_file_links(&d, &site);
 }
+
+#[test]
+fn file_symlinks_into_ignored_names_are_refused() {
+    let site = TempStore::new();
+    let s = store(&site);
+    std::fs::create_dir_all(s.join(".private")).unwrap();
+    std::fs::write(s.join(".private/s.txt"), article(SECRET)).unwrap();
+    std::fs::write(s.join("thong-bao/cu.txt.bak"), article(SECRET)).unwrap();
+    symlink("../.private/s.txt", s.join("thong-bao/rieng.txt")).unwrap();
+    let d = site.start();
+    let articles = count(&d);
+    // Made while the daemon runs: a link to a backup file.
+    symlink("cu.txt.bak", s.join("thong-bao/sao-luu.txt")).unwrap();
+    add_real_article(&d, &site, "sau-lien-ket-an");
+    assert_eq!(count(&d), articles + 1);
+    for id in ["thong-bao/rieng", "thong-bao/sao-luu"] {
+        assert_ne!(d.get(&format!("/articles/{id}"), &[]).status, 200, "{id}");
+        assert!(!ids(&d).iter().any(|i| i == id), "{id}");
+    }
+    assert!(!d.body("/feed.atom").contains(SECRET));
+    d.wait_until("both links reported", || {
+        d.metric("bantin_files_rejected") == Some(2.0)
+    });
+    for (link, name) in [("rieng", ".private"), ("sao-luu", "cu.txt.bak")] {
+        let path = s.join(format!("thong-bao/{link}.txt"));
+        let report = check_report(&s, &path);
+        let error = report["error"].as_str().unwrap_or_default();
+        assert!(
+            error.contains(&path.display().to_string())
+                && error.contains(&format!("{name:?} is an ignored name")),
+            "{report}"
+        );
+    }
+}

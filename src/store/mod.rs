@@ -44,6 +44,17 @@ pub enum FileError {
     /// A path, or a symlink, that leads out of the store.
     #[error("symlink to {0} outside the store; not followed")]
     OutsideStore(PathBuf),
+    /// A symlink to a file in an ignored folder, or with an ignored name:
+    /// what is ignored is never read, whichever way the path arrives.
+    #[error("symlink {} leads to {}, where {name:?} is an ignored name; ignored files and folders are never read, so it is not followed (fix or remove the link)", link.display(), target.display())]
+    IgnoredTarget {
+        /// The link.
+        link: PathBuf,
+        /// Where it leads, resolved.
+        target: PathBuf,
+        /// The ignored file or folder name on the target's path.
+        name: String,
+    },
     /// A symlink to a path that does not exist.
     #[error("symlink to {0}, which does not exist; not followed (fix or remove the link)")]
     DanglingLink(PathBuf),
@@ -160,6 +171,7 @@ pub fn is_ignored(name: &str) -> bool {
     name.starts_with('.')
         || name.ends_with('~')
         || (name.starts_with('#') && name.ends_with('#'))
+        || is_temp_name(name)
         || [
             ".swp",
             ".swo",
@@ -171,6 +183,26 @@ pub fn is_ignored(name: &str) -> bool {
         ]
         .iter()
         .any(|ext| name.ends_with(ext))
+}
+
+/// Whether `name` is a temp file name that well-known tools make in the
+/// folder of the file they save, to rename it over that file a moment later:
+/// vim's write test `4913`; GNU `sed -i`'s `sedXXXXXX` (six letters or
+/// digits); Python's `tempfile` default `tmpXXXXXXXX` (eight lowercase
+/// letters, digits or `_`). None has an extension, as an article file
+/// usually has.
+fn is_temp_name(name: &str) -> bool {
+    let random =
+        |rest: &str, len: usize, ok: fn(u8) -> bool| rest.len() == len && rest.bytes().all(ok);
+    name == "4913"
+        || name
+            .strip_prefix("sed")
+            .is_some_and(|rest| random(rest, 6, |b| b.is_ascii_alphanumeric()))
+        || name.strip_prefix("tmp").is_some_and(|rest| {
+            random(rest, 8, |b| {
+                b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'
+            })
+        })
 }
 
 /// The stable article id of `path` under `root`: the relative path without its
@@ -281,10 +313,32 @@ mod tests {
 
     #[test]
     fn ignored_names() {
-        for n in [".hidden", "a.swp", "a~", "a.tmp", "a.part", "#a#", ".git"] {
+        for n in [
+            ".hidden",
+            "a.swp",
+            "a~",
+            "a.tmp",
+            "a.part",
+            "#a#",
+            ".git",
+            "4913",
+            "sedAb12Cd",
+            "tmpk3j_9x2a",
+        ] {
             assert!(is_ignored(n), "{n}");
         }
-        for n in ["a.txt", "bài viết.txt", "a#b", "tmp"] {
+        for n in [
+            "a.txt",
+            "bài viết.txt",
+            "a#b",
+            "tmp",
+            "4913.txt",
+            "sedAb12Cd.txt",
+            "sed-ab12cd",
+            "tmpk3j_9x2a.txt",
+            "tmpK3J_9X2A",
+            "tmp-ho-so-1",
+        ] {
             assert!(!is_ignored(n), "{n}");
         }
     }

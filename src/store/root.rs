@@ -334,11 +334,27 @@ impl Root {
     }
 
     /// The real path a symlink at `link` leads to, which must be inside the
-    /// store: a link out of it, to nothing, or in a loop is refused.
+    /// store and not under an ignored name: a link out of it, into an ignored
+    /// folder (`../.private/x.txt`) or to an ignored file, to nothing, or in a
+    /// loop is refused.
     fn link_target(&self, link: &Path) -> Result<PathBuf, FileError> {
         let target = link.canonicalize().map_err(|e| link_error(link, e))?;
-        if !target.starts_with(&self.0.canonical) {
+        let Ok(inside) = target.strip_prefix(&self.0.canonical) else {
             return Err(FileError::OutsideStore(target));
+        };
+        let ignored = inside.components().find_map(|c| match c {
+            Component::Normal(name) => {
+                let name = name.to_string_lossy();
+                is_ignored(&name).then(|| name.into_owned())
+            }
+            _ => None,
+        });
+        if let Some(name) = ignored {
+            return Err(FileError::IgnoredTarget {
+                link: link.to_owned(),
+                target,
+                name,
+            });
         }
         Ok(target)
     }

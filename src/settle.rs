@@ -1,0 +1,357 @@
+//! Which paths named by a burst of watcher events are finished, and so ready to
+//! re-read, and when the others will be.
+//!
+//! A path is ready at once when an event says it is finished: written and
+//! closed (inotify's `IN_CLOSE_WRITE`), or renamed into place (`IN_MOVED_TO`);
+//! its burst, with every path queued in it, is then re-read without waiting.
+//! Other events (a delete, a change of mode) make their path ready once the
+//! burst has been quiet for `[watch] debounce_ms`. Two kinds of file are held
+//! back longer, since reading them now would serve what nobody saved:
+//!
+//! - A file **created** in the burst and then closed: an atomic save
+//!   (`sed -i`, Python's `tempfile` + `os.replace`, Go's `os.CreateTemp`, vim's
+//!   `4913` test file) writes such a temp file and renames it over the article
+//!   a moment later. It is held for one more debounce window of quiet; renamed
+//!   or removed meanwhile, it is never read, so no reader ever sees it as an
+//!   item. A new article costs that one window (20 ms by default).
+//! - A file **written and not closed** since: its writer is still at it (a
+//!   slow copy, a crawler pausing mid-file). It waits for its close, or, for
+//!   writers that keep it open or write through `mmap`, for [`UNCLOSED_QUIET`]
+//!   with no event on it.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use notify::event::{AccessKind, AccessMode, CreateKind, EventKind, ModifyKind, RenameMode};
+
+/// How long a file written to and not closed since waits with no event on it
+/// before it is read anyway: long enough for a writer pausing mid-file on a
+/// slow network, short enough for one that never closes (a writer through
+/// `mmap`, or one that keeps the file open) to be served within seconds.
+pub const UNCLOSED_QUIET: Duration = Duration::from_secs(5);
+
+/// Whether the watcher reports a file written and closed: inotify does;
+/// polling, the fallback past the platform's watch limit, does not, so a write
+/// it reports is taken as finished rather than waited on for a close that
+/// never comes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closes {
+    /// Closes come as events: a file written to waits for its own.
+    Reported,
+    /// No close is ever reported.
+    Unreported,
+}
+
+/// How many debounce windows a burst that never goes quiet (a bulk copy of
+/// many files) waits at most before its ready paths are re-read anyway.
+const LONGEST_BURST: u32 = 10;
+
+/// A file held back, and since when.
+#[derive(Debug, Clone, Copy)]
+struct Held {
+    /// Whether it was created in this burst: closing it then holds it one
+    /// more window, as a possible temp file, instead of finishing it.
+    created: bool,
+    /// Its first event: where its update latency starts.
+    since: Instant,
+    /// When it is ready unless another event comes.
+    release: Instant,
+}
+
+/// The paths of the events received and not yet re-read.
+#[derive(Debug, Default)]
+pub struct Burst {
+    /// Paths ready to re-read when the burst ends, in arrival order.
+    ready: Vec<PathBuf>,
+    /// When the first event of `ready` arrived.
+    first: Option<Instant>,
+    /// When the latest event of `ready` arrived.
+    latest: Option<Instant>,
+    /// Files held back, by path.
+    held: HashMap<PathBuf, Held>,
+    /// `held` by release time, so the next one costs no scan.
+    releases: BTreeSet<(Instant, PathBuf)>,
+}
+
+/// Paths to re-read now.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Ready {
+    /// The paths, ready ones first, then those released, each once.
+    pub paths: Vec<PathBuf>,
+    /// When the earliest of their events arrived.
+    pub first: Instant,
+}
+
+impl Burst {
+    /// Adds an event that arrived at `now`, with `quiet` the debounce window,
+    /// from a watcher that reports closes as `closes` says; whether it
+    /// finishes a path, so the ready paths are to be re-read now.
+    pub fn take(
+        &mut self,
+        event: &notify::Event,
+        now: Instant,
+        quiet: Duration,
+        closes: Closes,
+    ) -> bool {
+        match event.kind {
+            EventKind::Modify(ModifyKind::Data(_)) if closes == Closes::Unreported => {
+                for path in &event.paths {
+                    self.push(path, now);
+                }
+                false
+            }
+            EventKind::Create(CreateKind::File) => {
+                for path in &event.paths {
+                    // A symlink or a hard link has no write to wait for.
+                    let written = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file());
+                    if written && !self.held.contains_key(path) {
+                        self.hold(path, true, now, now + UNCLOSED_QUIET);
+                    } else {
+                        self.push(path, now);
+                    }
+                }
+                false
+            }
+            EventKind::Modify(ModifyKind::Data(_)) => {
+                for path in &event.paths {
+                    let created = self.held.get(path).is_some_and(|h| h.created);
+                    self.hold(path, created, now, now + UNCLOSED_QUIET);
+                }
+                false
+            }
+            EventKind::Access(AccessKind::Close(AccessMode::Write)) => {
+                let mut finished = false;
+                for path in &event.paths {
+                    if self.held.get(path).is_some_and(|h| h.created) {
+                        self.hold(path, true, now, now + quiet);
+                    } else {
+                        self.release(path);
+                        self.push(path, now);
+                        finished = true;
+                    }
+                }
+                finished
+            }
+            EventKind::Modify(ModifyKind::Name(mode)) => {
+                // Gone from this path, or a whole file renamed onto it: nothing
+                // is still being written there either way.
+                for path in &event.paths {
+                    self.release(path);
+                    self.push(path, now);
+                }
+                matches!(mode, RenameMode::To | RenameMode::Both)
+            }
+            EventKind::Remove(_) => {
+                for path in &event.paths {
+                    self.release(path);
+                    self.push(path, now);
+                }
+                false
+            }
+            _ => {
+                // A change of mode or owner on a held file leaves it held:
+                // `sed -i` sets its temp file's mode before the rename.
+                for path in &event.paths {
+                    if !self.held.contains_key(path) {
+                        self.push(path, now);
+                    }
+                }
+                false
+            }
+        }
+    }
+
+    /// When paths are next ready without a finishing event: the ready ones
+    /// after `quiet` with no event, or [`LONGEST_BURST`] windows after the
+    /// first; a held one at its release.
+    pub fn due(&self, quiet: Duration) -> Option<Instant> {
+        let ready = self
+            .first
+            .zip(self.latest)
+            .map(|(first, latest)| (latest + quiet).min(first + quiet * LONGEST_BURST));
+        let held = self.releases.first().map(|(at, _)| *at);
+        match (ready, held) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Takes the ready paths and the held ones released by `now`; `None` when
+    /// there are none.
+    pub fn take_ready(&mut self, now: Instant) -> Option<Ready> {
+        let mut first = self.first.take();
+        self.latest = None;
+        let mut paths = std::mem::take(&mut self.ready);
+        while let Some(entry) = self.releases.first().filter(|(at, _)| *at <= now) {
+            let path = entry.1.clone();
+            if let Some(held) = self.release(&path) {
+                first = Some(first.map_or(held.since, |f| f.min(held.since)));
+            }
+            paths.push(path);
+        }
+        paths.dedup();
+        Some(Ready {
+            paths,
+            first: first?,
+        })
+    }
+
+    /// Holds `path` (replacing any hold it had) until `release`.
+    fn hold(&mut self, path: &PathBuf, created: bool, now: Instant, release: Instant) {
+        let since = self.release(path).map_or(now, |h| h.since);
+        self.held.insert(
+            path.clone(),
+            Held {
+                created,
+                since,
+                release,
+            },
+        );
+        self.releases.insert((release, path.clone()));
+    }
+
+    /// Ends the hold on `path`, returning it, if any.
+    fn release(&mut self, path: &PathBuf) -> Option<Held> {
+        let held = self.held.remove(path)?;
+        self.releases.remove(&(held.release, path.clone()));
+        Some(held)
+    }
+
+    /// Adds `path`, which an event at `now` named, to the ready paths.
+    fn push(&mut self, path: &Path, now: Instant) {
+        self.first.get_or_insert(now);
+        self.latest = Some(now);
+        self.ready.push(path.to_owned());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use notify::event::{DataChange, MetadataKind, RemoveKind};
+    use notify::Event;
+
+    const QUIET: Duration = Duration::from_millis(20);
+
+    fn event(kind: EventKind, paths: &[&PathBuf]) -> Event {
+        paths
+            .iter()
+            .fold(Event::new(kind), |e, p| e.add_path((*p).clone()))
+    }
+
+    fn created(p: &PathBuf) -> Event {
+        event(EventKind::Create(CreateKind::File), &[p])
+    }
+    fn written(p: &PathBuf) -> Event {
+        event(EventKind::Modify(ModifyKind::Data(DataChange::Any)), &[p])
+    }
+    fn closed(p: &PathBuf) -> Event {
+        event(
+            EventKind::Access(AccessKind::Close(AccessMode::Write)),
+            &[p],
+        )
+    }
+
+    #[test]
+    fn a_temp_file_renamed_over_an_article_within_a_window_is_never_ready() {
+        let dir = tempfile::tempdir().unwrap();
+        let (temp, article) = (dir.path().join("sedX1y2z3"), dir.path().join("x.txt"));
+        std::fs::write(&temp, "x").unwrap();
+        let t0 = Instant::now();
+        let mut b = Burst::default();
+        assert!(!b.take(&created(&temp), t0, QUIET, Closes::Reported));
+        assert!(!b.take(&written(&temp), t0, QUIET, Closes::Reported));
+        assert!(
+            !b.take(&closed(&temp), t0, QUIET, Closes::Reported),
+            "a new file's close does not finish it"
+        );
+        // sed sets the temp file's mode before the rename: still held.
+        let chmod = EventKind::Modify(ModifyKind::Metadata(MetadataKind::Permissions));
+        assert!(!b.take(&event(chmod, &[&temp]), t0, QUIET, Closes::Reported));
+        assert_eq!(b.due(QUIET), Some(t0 + QUIET));
+        assert_eq!(b.take_ready(t0 + QUIET / 2), None);
+
+        let renamed = event(
+            EventKind::Modify(ModifyKind::Name(RenameMode::Both)),
+            &[&temp, &article],
+        );
+        let t1 = t0 + QUIET / 2;
+        assert!(
+            b.take(&renamed, t1, QUIET, Closes::Reported),
+            "a rename into place finishes"
+        );
+        let ready = b.take_ready(t1).unwrap();
+        // The temp file's path is looked at once it is gone, which reads nothing.
+        assert_eq!(ready.paths, [temp, article]);
+        assert_eq!(b.due(QUIET), None, "nothing is held");
+    }
+
+    #[test]
+    fn a_new_file_left_in_place_is_ready_after_one_quiet_window() {
+        let dir = tempfile::tempdir().unwrap();
+        let new = dir.path().join("moi.txt");
+        std::fs::write(&new, "x").unwrap();
+        let t0 = Instant::now();
+        let mut b = Burst::default();
+        b.take(&created(&new), t0, QUIET, Closes::Reported);
+        b.take(&written(&new), t0, QUIET, Closes::Reported);
+        assert!(!b.take(&closed(&new), t0 + QUIET, QUIET, Closes::Reported));
+        assert_eq!(b.due(QUIET), Some(t0 + 2 * QUIET));
+        assert_eq!(b.take_ready(t0 + QUIET), None);
+        let ready = b.take_ready(t0 + 2 * QUIET).unwrap();
+        assert_eq!((ready.paths, ready.first), (vec![new], t0));
+
+        // vim's write test: made, closed and removed within the window.
+        let probe = dir.path().join("4913");
+        std::fs::write(&probe, "").unwrap();
+        b.take(&created(&probe), t0, QUIET, Closes::Reported);
+        b.take(&closed(&probe), t0, QUIET, Closes::Reported);
+        std::fs::remove_file(&probe).unwrap();
+        b.take(
+            &event(EventKind::Remove(RemoveKind::File), &[&probe]),
+            t0,
+            QUIET,
+            Closes::Reported,
+        );
+        assert_eq!(b.take_ready(t0 + QUIET).unwrap().paths, [probe]);
+        assert_eq!(b.due(QUIET), None);
+    }
+
+    #[test]
+    fn a_write_seen_by_polling_is_ready_after_the_quiet_window() {
+        let file = PathBuf::from("/store/x.txt");
+        let t0 = Instant::now();
+        let mut b = Burst::default();
+        assert!(!b.take(&written(&file), t0, QUIET, Closes::Unreported));
+        assert_eq!(b.due(QUIET), Some(t0 + QUIET));
+        assert_eq!(b.take_ready(t0 + QUIET).unwrap().paths, [file]);
+    }
+
+    #[test]
+    fn a_file_written_in_place_waits_for_its_close() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("x.txt");
+        let t0 = Instant::now();
+        let mut b = Burst::default();
+        assert!(!b.take(&written(&file), t0, QUIET, Closes::Reported));
+        // A writer pausing mid-file: quiet for many windows, still not ready.
+        assert_eq!(b.take_ready(t0 + QUIET * 50), None);
+        assert_eq!(b.due(QUIET), Some(t0 + UNCLOSED_QUIET));
+        assert!(
+            b.take(&closed(&file), t0 + QUIET * 50, QUIET, Closes::Reported),
+            "its close finishes it"
+        );
+        assert_eq!(
+            b.take_ready(t0 + QUIET * 50).unwrap().paths,
+            std::slice::from_ref(&file)
+        );
+
+        // A writer that never closes is read after UNCLOSED_QUIET of quiet.
+        b.take(&written(&file), t0, QUIET, Closes::Reported);
+        b.take(&written(&file), t0 + QUIET, QUIET, Closes::Reported);
+        assert_eq!(b.take_ready(t0 + UNCLOSED_QUIET), None);
+        let ready = b.take_ready(t0 + QUIET + UNCLOSED_QUIET).unwrap();
+        assert_eq!((ready.paths, ready.first), (vec![file], t0));
+    }
+}
