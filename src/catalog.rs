@@ -532,25 +532,30 @@ impl Catalog {
                 }
             }
         }
-        for (path, state) in &states {
-            note_duplicate(&mut self.duplicates, path, state);
-        }
         if self.files.is_empty() {
             // The first scan: build the map in one pass from the sorted listing.
+            for (path, state) in &states {
+                note_duplicate(&mut self.duplicates, path, state);
+            }
             self.files = states.into_iter().collect();
         } else {
             for (path, state) in states {
                 // One lookup for a new file (every file of a scan's later
                 // chunks). A known one is replaced key and all, so the key
                 // stays the path its entry shares.
+                // The refused-duplicate note follows the state: the old one's
+                // is taken away before the new one's is made, so a file
+                // refused again for the same id stays noted.
                 match self.files.entry(path.clone()) {
                     btree_map::Entry::Vacant(v) => {
+                        note_duplicate(&mut self.duplicates, &path, &state);
                         v.insert(state);
                     }
                     btree_map::Entry::Occupied(o) => {
                         let old = o.remove();
                         self.failing -= usize::from(old.error.is_some());
                         unnote_duplicate(&mut self.duplicates, &path, &old);
+                        note_duplicate(&mut self.duplicates, &path, &state);
                         self.files.insert(path, state);
                     }
                 }
@@ -1233,6 +1238,20 @@ mod tests {
         write("x.zz", "zz");
         c.refresh(root, Refresh::Event).unwrap();
         assert_eq!(c.entries["x"].article.title, "Tiêu đề rst");
+        assert_eq!(
+            served(&c),
+            served(&Catalog::scan(root, 1 << 20, Ho_Chi_Minh).unwrap())
+        );
+
+        // A refused file read again (touched, edited) is still noted as a
+        // contender: when the file serving the id leaves, on that file's own
+        // event, it takes the id.
+        write("x.zz", "zz again");
+        c.refresh(&root.join("x.zz"), Refresh::Event).unwrap();
+        std::fs::remove_file(root.join("x.rst")).unwrap();
+        c.refresh(&root.join("x.rst"), Refresh::Event).unwrap();
+        assert_eq!(c.entries["x"].article.title, "Tiêu đề zz again");
+        assert_eq!(c.rejected_count(), 0);
         assert_eq!(
             served(&c),
             served(&Catalog::scan(root, 1 << 20, Ho_Chi_Minh).unwrap())

@@ -155,32 +155,34 @@ impl Taxonomy {
         for (_, _, base, _) in &named {
             *bases.entry(base.as_str()).or_default() += 1;
         }
-        let mut contested = BTreeSet::new();
+        // Contested: a base slug shared by several names, and a plain slug that
+        // is another's with a suffix (`bão lũ 2`, `bao-lu-2`), which that
+        // other's suffix may take. Few names in any store.
+        let mut contested: BTreeSet<String> = named
+            .iter()
+            .filter(|(_, _, base, _)| {
+                let suffixed = base.rsplit_once('-').is_some_and(|(stem, n)| {
+                    n.bytes().all(|b| b.is_ascii_digit()) && bases.contains_key(stem)
+                });
+                suffixed || bases[base.as_str()] > 1
+            })
+            .map(|(_, folded, _, _)| (*folded).clone())
+            .collect();
         let mut terms = BTreeMap::new();
         let mut slug_of = BTreeMap::new();
-        for (_, folded, base, mut term) in named.iter().cloned() {
+        for (_, folded, base, mut term) in named {
             let mut slug = base.clone();
             let mut n = 2;
             while terms.contains_key(&slug) {
                 slug = format!("{base}-{n}");
                 n += 1;
             }
-            if slug != base || bases[base.as_str()] > 1 {
+            if slug != base {
                 contested.insert(folded.clone());
             }
             term.slug.clone_from(&slug);
             terms.insert(slug.clone(), term);
             slug_of.insert(folded.clone(), slug);
-        }
-        // A plain slug that is another's with a suffix (`bão lũ 2`, `bao-lu-2`)
-        // may be taken by that other's suffix: contested too.
-        for (_, folded, base, _) in &named {
-            let suffixed = base.rsplit_once('-').is_some_and(|(stem, n)| {
-                n.bytes().all(|b| b.is_ascii_digit()) && bases.contains_key(stem)
-            });
-            if suffixed {
-                contested.insert((*folded).clone());
-            }
         }
         Taxonomy {
             terms,
