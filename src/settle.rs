@@ -103,10 +103,13 @@ impl Burst {
             }
             EventKind::Create(CreateKind::File) => {
                 for path in &event.paths {
-                    // A symlink or a hard link has no write to wait for.
-                    let written = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file());
-                    if written && !self.held.contains_key(path) {
-                        self.hold(path, true, now, now + UNCLOSED_QUIET);
+                    // A new file is held one window, as a possible temp file;
+                    // its writes (if any come) hold it until its close. A
+                    // symlink has nothing to wait for; a hard link made here
+                    // is released after the window, as no write comes.
+                    let file = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file());
+                    if file && !self.held.contains_key(path) {
+                        self.hold(path, true, now, now + quiet);
                     } else {
                         self.push(path, now);
                     }
@@ -178,11 +181,14 @@ impl Burst {
     }
 
     /// Takes the ready paths and the held ones released by `now`; `None` when
-    /// there are none.
+    /// there are none. A path still held is not among them, whatever else
+    /// named it (a delete, then a new file at the same path): it is read when
+    /// its hold ends.
     pub fn take_ready(&mut self, now: Instant) -> Option<Ready> {
         let mut first = self.first.take();
         self.latest = None;
         let mut paths = std::mem::take(&mut self.ready);
+        paths.retain(|p| !self.held.contains_key(p));
         while let Some(entry) = self.releases.first().filter(|(at, _)| *at <= now) {
             let path = entry.1.clone();
             if let Some(held) = self.release(&path) {
@@ -190,7 +196,11 @@ impl Burst {
             }
             paths.push(path);
         }
-        paths.dedup();
+        let mut seen = std::collections::HashSet::new();
+        paths.retain(|p| seen.insert(p.clone()));
+        if paths.is_empty() {
+            return None;
+        }
         Some(Ready {
             paths,
             first: first?,
@@ -316,6 +326,41 @@ mod tests {
         );
         assert_eq!(b.take_ready(t0 + QUIET).unwrap().paths, [probe]);
         assert_eq!(b.due(QUIET), None);
+    }
+
+    #[test]
+    fn a_held_path_named_by_another_event_waits_for_its_hold() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("x.txt");
+        let t0 = Instant::now();
+        let mut b = Burst::default();
+        // Deleted, then made again and being written: not read half-written.
+        b.take(
+            &event(EventKind::Remove(RemoveKind::File), &[&file]),
+            t0,
+            QUIET,
+            Closes::Reported,
+        );
+        std::fs::write(&file, "x").unwrap();
+        b.take(&created(&file), t0, QUIET, Closes::Reported);
+        b.take(&written(&file), t0, QUIET, Closes::Reported);
+        assert_eq!(b.take_ready(t0 + QUIET), None);
+        assert!(!b.take(&closed(&file), t0 + QUIET, QUIET, Closes::Reported));
+        let ready = b.take_ready(t0 + 2 * QUIET).unwrap();
+        assert_eq!(ready.paths, std::slice::from_ref(&file), "once");
+    }
+
+    #[test]
+    fn a_hard_link_made_in_the_store_is_ready_after_one_window() {
+        let dir = tempfile::tempdir().unwrap();
+        let (file, link) = (dir.path().join("a.txt"), dir.path().join("b.txt"));
+        std::fs::write(&file, "x").unwrap();
+        std::fs::hard_link(&file, &link).unwrap();
+        let t0 = Instant::now();
+        let mut b = Burst::default();
+        b.take(&created(&link), t0, QUIET, Closes::Reported);
+        assert_eq!(b.due(QUIET), Some(t0 + QUIET), "no write will come");
+        assert_eq!(b.take_ready(t0 + QUIET).unwrap().paths, [link]);
     }
 
     #[test]
