@@ -76,10 +76,15 @@ pub fn why_not_a_date(line: &str, tz: Tz) -> Option<String> {
     let [date] = &shapes[..] else {
         return None;
     };
+    // A part of the day is a date line's only with a time of day beside it:
+    // `Sáng 30/4/1975` ("the morning of …") is a title or a lead.
+    let timed = has_time(&tokens);
     let vocabulary = |t: &Token| match t.kind {
         Kind::Num => true,
         Kind::Sym => DATE_SYMBOLS.contains(&&*t.lower),
-        Kind::Word => DATE_WORDS.contains(&&*t.lower) || TWELVE_HOUR.contains(&&*t.lower),
+        Kind::Word => {
+            DATE_WORDS.contains(&&*t.lower) || (timed && TWELVE_HOUR.contains(&&*t.lower))
+        }
     };
     if !tokens.iter().all(vocabulary) {
         return None;
@@ -132,7 +137,11 @@ fn date_shapes<'t, 'a>(tokens: &'t [Token<'a>]) -> Vec<DateShape<'t, 'a>> {
                 .iter()
                 .all(|t| matches!(&*t.lower, "/" | "-" | "."));
         let long = w[1].lower == "tháng" && w[3].lower == "năm";
-        if nums.iter().all(|t| t.kind == Kind::Num) && (numeric || long) {
+        // A year is written with four digits, or two: `1.000.000` is a number.
+        let year_like = [&w[0], &w[4]]
+            .iter()
+            .any(|t| matches!(t.lower.len(), 2 | 4));
+        if nums.iter().all(|t| t.kind == Kind::Num) && (numeric || long) && year_like {
             found.push(DateShape {
                 parts: nums,
                 separators: [&w[1].lower, &w[3].lower],
@@ -143,6 +152,13 @@ fn date_shapes<'t, 'a>(tokens: &'t [Token<'a>]) -> Vec<DateShape<'t, 'a>> {
         }
     }
     found
+}
+
+/// Whether the tokens hold a time of day: `15:33`, `15h33`, `15 giờ`.
+fn has_time(tokens: &[Token]) -> bool {
+    tokens
+        .windows(2)
+        .any(|w| w[0].kind == Kind::Num && matches!(&*w[1].lower, ":" | "h" | "giờ"))
 }
 
 /// `3:33 PM`: the marker as written, and what to write instead.
@@ -1265,6 +1281,11 @@ mod tests {
             "10/05",
             "15:33",
             "Chủ nhật",
+            // A part of the day without a time, and a number with dots: text.
+            "Sáng 30/4/1975",
+            "Tối 31/12/2019",
+            "1.000.000",
+            "Thu 1.250.000 đồng",
         ] {
             assert_eq!(why_not_a_date(line, HCM), None, "{line:?}");
         }
