@@ -8,8 +8,9 @@
 //!    send it on a GET to abort when the representation is no longer the one
 //!    it holds part of.
 //! 2. `If-Unmodified-Since` (step 2), only when `If-Match` is absent: true when
-//!    the resource's Last-Modified is not later than the date; false, 412
-//!    (§13.1.4). A field that is not one valid HTTP-date is ignored.
+//!    the resource's Last-Modified, as sent (never later than the present), is
+//!    not later than the date; false, 412 (§13.1.4). A field that is not one
+//!    valid HTTP-date is ignored.
 //! 3. `If-None-Match` (step 3): if it matches the current ETag by *weak*
 //!    comparison (§8.8.3.2), or is `*`, the answer is 304 Not Modified (§13.1.2);
 //!    otherwise it is 200.
@@ -84,7 +85,14 @@ fn preconditions_hold(fields: &Fields<'_>, current: Current<'_>) -> bool {
             .is_some_and(|m| m.precondition_passes(current.etag));
     }
     match single_date(fields, IF_UNMODIFIED_SINCE) {
-        Some(since) => whole_seconds(current.last_modified) <= whole_seconds(since),
+        // Against the Last-Modified as sent, which is never later than the
+        // present (see `Resource::last_modified_header`): a client sending back
+        // the date it was given holds the current version. Read only when the
+        // field is sent, which few requests do.
+        Some(since) => {
+            let sent = current.last_modified.min(SystemTime::now());
+            whole_seconds(sent) <= whole_seconds(since)
+        }
         None => true,
     }
 }
@@ -301,6 +309,24 @@ mod tests {
             outcome(&[("if-match", "\"abc\""), ("if-none-match", "\"abc\"")]),
             Ok(NotModified)
         );
+    }
+
+    #[test]
+    fn if_unmodified_since_compares_with_the_last_modified_sent() {
+        // A representation dated ahead of the clock is sent as modified now; a
+        // client sending that date back holds the current version.
+        let etag: ETag = "\"abc\"".parse().unwrap();
+        let current = Current {
+            etag: &etag,
+            quoted: "\"abc\"",
+            last_modified: SystemTime::now() + Duration::from_secs(3600),
+        };
+        let sent = httpdate::fmt_http_date(SystemTime::now());
+        let map = h(&[("if-unmodified-since", &sent)]);
+        assert_eq!(decide(&Fields::Map(&map), current), Ok(Decision::Full));
+        let before = httpdate::fmt_http_date(SystemTime::now() - Duration::from_secs(60));
+        let map = h(&[("if-unmodified-since", &before)]);
+        assert_eq!(decide(&Fields::Map(&map), current), Err(PreconditionFailed));
     }
 
     #[test]

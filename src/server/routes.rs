@@ -84,9 +84,10 @@ impl Route {
         }
     }
 
-    /// Whether something is served at the path.
+    /// Whether something is known to be served at the path, for a redirect to
+    /// it: a month sitemap's path is only told by rendering it, so not those.
     fn found(&self) -> bool {
-        !matches!(self, Route::NotFound)
+        !matches!(self, Route::NotFound | Route::Sitemap(..))
     }
 
     /// A bounded label for metrics.
