@@ -15,7 +15,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use common::{Daemon, TempStore};
+use common::{json_feed_ids, json_feed_items, Daemon, TempStore};
 
 /// Sample article in `thong-bao/`, file stem and title.
 const CAP_NUOC: (&str, &str) = (
@@ -38,20 +38,6 @@ fn article(title: &str) -> String {
 /// The `thong-bao` folder of the store.
 fn thong_bao(site: &TempStore) -> PathBuf {
     site.store().join("thong-bao")
-}
-
-/// The item ids of `/feed.json` (each ends in `article/<id>`).
-fn ids(d: &Daemon) -> Vec<String> {
-    let feed: serde_json::Value = serde_json::from_str(&d.body("/feed.json")).unwrap();
-    feed["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| {
-            let id = i["id"].as_str().unwrap();
-            id.rsplit_once("article/").unwrap().1.to_owned()
-        })
-        .collect()
 }
 
 /// The item titles of `/feed.json`.
@@ -134,7 +120,7 @@ fn an_article_renamed_to_another_extension_keeps_its_id() {
     wait_for_reconciliation(&d);
     assert_eq!(d.get(&page, &[]).status, 200, "{}", d.stderr());
     let id = format!("thong-bao/{}", CAP_NUOC.0);
-    assert_eq!(ids(&d).iter().filter(|i| **i == id).count(), 1);
+    assert_eq!(json_feed_ids(&d).iter().filter(|i| **i == id).count(), 1);
     assert!(titles(&d).iter().any(|t| t == CAP_NUOC.1));
     assert_eq!(d.metric("bantin_files_rejected"), Some(0.0));
     let health = d.body("/healthz");
@@ -169,21 +155,6 @@ fn an_id_freed_by_its_file_goes_to_the_other_file_that_gives_it() {
     assert_same_as_fresh_start(&site, &d);
 }
 
-/// The (id, title) pairs of `/feed.json`, from one read of it.
-fn items(d: &Daemon) -> Vec<(String, String)> {
-    let feed: serde_json::Value = serde_json::from_str(&d.body("/feed.json")).unwrap();
-    feed["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| {
-            let id = i["id"].as_str().unwrap();
-            let id = id.rsplit_once("article/").unwrap().1.to_owned();
-            (id, i["title"].as_str().unwrap().to_owned())
-        })
-        .collect()
-}
-
 /// Runs `change` while another thread reads `/feed.json` over and over, until
 /// `done` holds of what it reads (at most 10 s); returns every (id, title) pair
 /// any read saw, and how many reads there were.
@@ -197,7 +168,7 @@ fn watch_feed_during(
             let deadline = Instant::now() + Duration::from_secs(10);
             let (mut seen, mut reads) = (Vec::new(), 0);
             loop {
-                let now = items(d);
+                let now = json_feed_items(d);
                 reads += 1;
                 let finished = done(&now);
                 for item in now {
@@ -226,7 +197,7 @@ fn atomic_save_through(temp: &str) {
     let dir = thong_bao(&site);
     let title = format!("Cấp nước, lưu qua {temp}");
     let id = format!("thong-bao/{}", CAP_NUOC.0);
-    let before = ids(&d);
+    let before = json_feed_ids(&d);
     let (seen, reads) = watch_feed_during(
         &d,
         || {

@@ -15,7 +15,7 @@ mod common;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 
-use common::{Daemon, TempStore};
+use common::{json_feed_ids, Daemon, TempStore};
 
 const THONG_BAO: &str = "Trang nhất » Thông báo";
 
@@ -54,20 +54,6 @@ fn count(d: &Daemon) -> usize {
         .unwrap_or_else(|| panic!("unexpected /healthz: {text}"))
 }
 
-/// The article ids in `/feed.json` (its item ids end in `article/<id>`).
-fn ids(d: &Daemon) -> Vec<String> {
-    let feed: serde_json::Value = serde_json::from_str(&d.body("/feed.json")).unwrap();
-    feed["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| {
-            let id = i["id"].as_str().unwrap();
-            id.split_once("article/").unwrap().1.to_owned()
-        })
-        .collect()
-}
-
 /// Writes a real article (named `stem`) into the store and waits until it is
 /// served: every change made before it has then been looked at.
 fn add_real_article(d: &Daemon, site: &TempStore, stem: &str) {
@@ -87,7 +73,7 @@ fn assert_not_served(d: &Daemon, link: &str, names: &[&str]) {
         let path = format!("/articles/{link}/{name}");
         assert_ne!(d.get(&path, &[]).status, 200, "GET {path}");
     }
-    for id in ids(d) {
+    for id in json_feed_ids(d) {
         assert!(!id.split('/').any(|part| part == link), "served id {id}");
     }
     let everything = [
@@ -174,7 +160,7 @@ fn a_folder_symlink_out_of_the_store_present_at_start_is_not_followed() {
 
 /// `tin-tuc/up -> ..`: the store seen again through the loop.
 fn assert_no_loop_ids(d: &Daemon) {
-    for id in ids(d) {
+    for id in json_feed_ids(d) {
         assert!(!id.starts_with("tin-tuc/up/"), "served id {id}");
     }
     assert_ne!(
@@ -233,12 +219,14 @@ fn check_report(store: &Path, path: &Path) -> serde_json::Value {
 /// is served under the link's own id.
 fn assert_file_links(d: &Daemon, site: &TempStore) {
     assert_ne!(d.get("/articles/thong-bao/ngoai", &[]).status, 200);
-    assert!(!ids(d).iter().any(|id| id == "thong-bao/ngoai"));
+    assert!(!json_feed_ids(d).iter().any(|id| id == "thong-bao/ngoai"));
     assert!(!d.body("/feed.rss").contains(SECRET));
     let r = d.get("/articles/thong-bao/ben-trong", &[]);
     assert_eq!(r.status, 200, "the link to a file inside the store");
     assert!(r.text().contains("Tạm dừng cấp nước"));
-    assert!(ids(d).iter().any(|id| id == "thong-bao/ben-trong"));
+    assert!(json_feed_ids(d)
+        .iter()
+        .any(|id| id == "thong-bao/ben-trong"));
     let report = check_report(&store(site), &store(site).join("thong-bao/ngoai.txt"));
     assert_eq!(report["ok"], false);
     assert!(
@@ -307,7 +295,7 @@ fn file_symlinks_into_ignored_names_are_refused() {
     assert_eq!(count(&d), articles + 1);
     for id in ["thong-bao/rieng", "thong-bao/sao-luu"] {
         assert_ne!(d.get(&format!("/articles/{id}"), &[]).status, 200, "{id}");
-        assert!(!ids(&d).iter().any(|i| i == id), "{id}");
+        assert!(!json_feed_ids(&d).iter().any(|i| i == id), "{id}");
     }
     assert!(!d.body("/feed.atom").contains(SECRET));
     d.wait_until("both links reported", || {

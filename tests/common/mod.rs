@@ -100,6 +100,29 @@ impl TempStore {
     }
 }
 
+/// The (article id, title) of each item of `/feed.json`, in feed order (an
+/// item id ends in `article/<id>`), from one read of it.
+#[allow(dead_code)] // Not every test binary reads the feed's items.
+pub fn json_feed_items(d: &Daemon) -> Vec<(String, String)> {
+    let feed: serde_json::Value = serde_json::from_str(&d.body("/feed.json")).unwrap();
+    feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            let id = i["id"].as_str().unwrap();
+            let id = id.split_once("article/").unwrap().1.to_owned();
+            (id, i["title"].as_str().unwrap().to_owned())
+        })
+        .collect()
+}
+
+/// The article ids of `/feed.json`, in feed order.
+#[allow(dead_code)] // Not every test binary reads the feed's items.
+pub fn json_feed_ids(d: &Daemon) -> Vec<String> {
+    json_feed_items(d).into_iter().map(|(id, _)| id).collect()
+}
+
 /// A running `bantin serve`; terminated (then killed if need be) on drop.
 pub struct Daemon {
     child: Child,
