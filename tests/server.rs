@@ -496,7 +496,7 @@ fn other_spellings_of_a_path_redirect_to_it() {
 }
 
 #[test]
-fn other_methods_are_405() {
+fn other_methods_are_405_and_unknown_ones_501() {
     let site = TempStore::new();
     let d = site.start();
     for path in ["/feed.rss", "/feeds/tin-tuc/thoi-su.json", "/", "/healthz"] {
@@ -506,10 +506,14 @@ fn other_methods_are_405() {
             assert_eq!(r.header("allow"), Some("GET, HEAD"), "{method} {path}");
             assert_eq!(r.header("cache-control"), Some("no-store"), "{method}");
         }
-        // A method no client library offers, on the wire.
-        let r = d.raw("BREW", path, &[]);
-        assert_eq!(r.status, 405, "BREW {path}");
-        assert_eq!(r.header("allow"), Some("GET, HEAD"), "BREW {path}");
+        // Methods this server does not know at all (methods are case-sensitive):
+        // 501, RFC 9110 §9.1.
+        for method in ["BREW", "get"] {
+            let r = d.raw(method, path, &[]);
+            assert_eq!(r.status, 501, "{method} {path}");
+            assert_eq!(r.header("allow"), None, "{method} {path}");
+            assert_eq!(r.header("cache-control"), Some("no-store"), "{method}");
+        }
     }
 }
 

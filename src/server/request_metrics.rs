@@ -32,12 +32,13 @@ pub enum RouteLabel {
     UriTooLong,
     BadRequest,
     MethodNotAllowed,
+    NotImplemented,
     Redirect,
 }
 
 impl RouteLabel {
     /// Every label, in the order of their slots.
-    const ALL: [RouteLabel; 19] = [
+    const ALL: [RouteLabel; 20] = [
         RouteLabel::Healthz,
         RouteLabel::Metrics,
         RouteLabel::Starting,
@@ -56,6 +57,7 @@ impl RouteLabel {
         RouteLabel::UriTooLong,
         RouteLabel::BadRequest,
         RouteLabel::MethodNotAllowed,
+        RouteLabel::NotImplemented,
         RouteLabel::Redirect,
     ];
 
@@ -80,14 +82,16 @@ impl RouteLabel {
             RouteLabel::UriTooLong => "uri_too_long",
             RouteLabel::BadRequest => "bad_request",
             RouteLabel::MethodNotAllowed => "method_not_allowed",
+            RouteLabel::NotImplemented => "not_implemented",
             RouteLabel::Redirect => "redirect",
         }
     }
 }
 
 /// Status labels, in the order of their slots: the statuses this server sends.
-const STATUSES: [&str; 13] = [
-    "200", "304", "308", "400", "404", "405", "410", "412", "414", "431", "500", "503", "other",
+const STATUSES: [&str; 14] = [
+    "200", "304", "308", "400", "404", "405", "410", "412", "414", "431", "500", "501", "503",
+    "other",
 ];
 
 /// The counters every request adds to.
@@ -140,8 +144,9 @@ fn status_slot(status: StatusCode) -> usize {
         414 => 8,
         431 => 9,
         500 => 10,
-        503 => 11,
-        _ => 12,
+        501 => 11,
+        503 => 12,
+        _ => 13,
     }
 }
 

@@ -234,13 +234,26 @@ pub(super) async fn respond_to(state: &State, req: &View<'_>) -> Answer {
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
         (Answer::Built(r), RouteLabel::BadRequest)
     } else if req.method != "GET" && req.method != "HEAD" {
-        let mut r = uncacheable(plain(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method not allowed\n",
-        ));
-        r.headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
-        (Answer::Built(r), RouteLabel::MethodNotAllowed)
+        // RFC 9110 §15.5.6: a method known but not allowed here is 405 with
+        // `Allow`; §9.1, §15.6.2: one this server does not know at all is 501.
+        const KNOWN: [&str; 7] = [
+            "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+        ];
+        if KNOWN.contains(&req.method) {
+            let mut r = uncacheable(plain(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method not allowed\n",
+            ));
+            r.headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+            (Answer::Built(r), RouteLabel::MethodNotAllowed)
+        } else {
+            let r = uncacheable(plain(
+                StatusCode::NOT_IMPLEMENTED,
+                "method not implemented: this server answers GET and HEAD\n",
+            ));
+            (Answer::Built(r), RouteLabel::NotImplemented)
+        }
     } else {
         let route = Route::of(state, path);
         match route {
