@@ -8,9 +8,10 @@
 //! `tin-tuc-tong-hop`, `đ` → `d`) and joined under its parent's slug with `/`.
 //! Names that differ only in letter case are one category (displayed with the
 //! spelling most articles use, ties to the smallest). Two different names that
-//! fold to the same slug under one parent are told apart by suffixes: the names are
-//! sorted, the first keeps the slug, the next get `-2`, `-3`, … A name with no
-//! letters or digits at all gets the slug `muc`.
+//! fold to the same slug under one parent are told apart by suffixes: the one that
+//! appeared first (whose oldest article is the oldest; ties to the smaller name)
+//! keeps the slug, the next get `-2`, `-3`, … A name with no letters or digits at
+//! all gets the slug `muc`.
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -220,50 +221,97 @@ fn count(spellings: &mut Spellings, cats: &[String], times: usize, add: bool) {
     }
 }
 
+/// The display name of a category: the spelling most articles use, ties to
+/// the smallest.
+fn display(counts: &BTreeMap<String, usize>) -> String {
+    counts
+        .iter()
+        .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
+        .map(|(s, _)| s.clone())
+        .unwrap_or_default()
+}
+
+/// Whether some of `bases` (sibling categories' unsuffixed slugs) would
+/// collide: two the same, or one another's with a suffix (`Kinh tế 2`,
+/// `kinh-te-2`), which that other's suffix may take.
+fn contested(bases: &[String]) -> bool {
+    let set: BTreeSet<&str> = bases.iter().map(String::as_str).collect();
+    set.len() < bases.len()
+        || bases.iter().any(|b| {
+            b.rsplit_once('-').is_some_and(|(stem, n)| {
+                n.bytes().all(|c| c.is_ascii_digit()) && set.contains(stem)
+            })
+        })
+}
+
 /// The category tree the spellings call for: slugs and names, no members yet.
-fn structure(spellings: &Spellings) -> (BTreeMap<Vec<String>, String>, BTreeMap<String, Category>) {
-    // Slugs parents first; within a parent, in sorted order of names.
-    let mut by_depth: Vec<&Vec<String>> = spellings.keys().collect();
-    by_depth.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
+/// `first_seen` gives the publication time of the oldest article filed under
+/// a case-folded path (or below it); it is asked only for siblings whose
+/// names fold to one slug, of which any store has few.
+fn structure(
+    spellings: &Spellings,
+    first_seen: impl Fn(&[String]) -> i64,
+) -> (BTreeMap<Vec<String>, String>, BTreeMap<String, Category>) {
+    // Siblings by depth and parent, so parents get their slugs first.
+    let mut families: BTreeMap<(usize, &[String]), Vec<&Vec<String>>> = BTreeMap::new();
+    for key in spellings.keys() {
+        families
+            .entry((key.len(), &key[..key.len() - 1]))
+            .or_default()
+            .push(key);
+    }
     let mut slug_of: BTreeMap<Vec<String>, String> = BTreeMap::new();
     let mut categories: BTreeMap<String, Category> = BTreeMap::new();
-    for key in by_depth {
-        let name = spellings[key]
-            .iter()
-            .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
-            .map(|(s, _)| s.clone())
-            .unwrap_or_default();
-        let parent = (key.len() > 1).then(|| slug_of[&key[..key.len() - 1]].clone());
-        let base = match &parent {
-            Some(p) => format!("{p}/{}", slugify(&name)),
-            None => slugify(&name),
-        };
-        let mut slug = base.clone();
-        let mut n = 2;
-        while categories.contains_key(&slug) {
-            slug = format!("{base}-{n}");
-            n += 1;
+    for ((_, parent_key), siblings) in families {
+        let parent = (!parent_key.is_empty()).then(|| slug_of[parent_key].clone());
+        let mut named: Vec<(&Vec<String>, String, String)> = siblings
+            .into_iter()
+            .map(|key| {
+                let name = display(&spellings[key]);
+                let base = match &parent {
+                    Some(p) => format!("{p}/{}", slugify(&name)),
+                    None => slugify(&name),
+                };
+                (key, name, base)
+            })
+            .collect();
+        // Siblings come in sorted order of their names. Where names fold to
+        // one slug, the category that appeared first (whose oldest article is
+        // the oldest; ties to the smaller name) keeps it and later ones get
+        // `-2`, `-3`, …: a new folder never takes the feed URL and Atom id
+        // that readers of an older category subscribed to.
+        let bases: Vec<String> = named.iter().map(|(_, _, b)| b.clone()).collect();
+        if contested(&bases) {
+            named.sort_by_cached_key(|(key, _, _)| (first_seen(key), (*key).clone()));
         }
-        let mut path = parent
-            .as_ref()
-            .map(|p| categories[p].path.clone())
-            .unwrap_or_default();
-        path.push(name.clone());
-        if let Some(pc) = parent.as_ref().and_then(|p| categories.get_mut(p)) {
-            pc.children.push(slug.clone());
+        for (key, name, base) in named {
+            let mut slug = base.clone();
+            let mut n = 2;
+            while categories.contains_key(&slug) {
+                slug = format!("{base}-{n}");
+                n += 1;
+            }
+            let mut path = parent
+                .as_ref()
+                .map(|p| categories[p].path.clone())
+                .unwrap_or_default();
+            path.push(name.clone());
+            if let Some(pc) = parent.as_ref().and_then(|p| categories.get_mut(p)) {
+                pc.children.push(slug.clone());
+            }
+            slug_of.insert(key.clone(), slug.clone());
+            categories.insert(
+                slug.clone(),
+                Category {
+                    slug,
+                    name,
+                    path,
+                    parent: parent.clone(),
+                    children: Vec::new(),
+                    members: Members::default(),
+                },
+            );
         }
-        slug_of.insert(key.clone(), slug.clone());
-        categories.insert(
-            slug.clone(),
-            Category {
-                slug,
-                name,
-                path,
-                parent,
-                children: Vec::new(),
-                members: Members::default(),
-            },
-        );
     }
     for c in categories.values_mut() {
         c.children.sort();
@@ -291,7 +339,17 @@ impl Index {
         for (cats, group) in &by_path {
             count(&mut spellings, cats, group.len(), true);
         }
-        let (slug_of, mut categories) = structure(&spellings);
+        let (slug_of, mut categories) = structure(&spellings, |key| {
+            by_path
+                .iter()
+                .filter(|(cats, _)| {
+                    cats.len() >= key.len()
+                        && cats.iter().zip(key).all(|(c, k)| c.to_lowercase() == *k)
+                })
+                .flat_map(|(_, group)| group.iter().map(|k| k.published()))
+                .min()
+                .unwrap_or(i64::MAX)
+        });
         let mut members: HashMap<&str, Vec<SortKey>> = HashMap::new();
         let mut all = Vec::with_capacity(entries.len());
         for (cats, group) in &by_path {
@@ -373,7 +431,23 @@ impl Index {
                 }
             }
         }
-        let (slug_of, categories) = structure(&next.spellings);
+        // The oldest article under a path: its category's (with the changes'
+        // removals made) or one of the changes' additions.
+        let first_seen = |key: &[String]| {
+            let kept = next
+                .slug_of
+                .get(key)
+                .and_then(|s| next.categories.get(s))
+                .and_then(|c| c.members.iter().next_back())
+                .map(SortKey::published);
+            let added = changes
+                .iter()
+                .filter_map(|(_, new)| new.as_ref())
+                .filter(|(_, e)| folded(&e.article).starts_with(key))
+                .map(|(k, _)| k.published());
+            kept.into_iter().chain(added).min().unwrap_or(i64::MAX)
+        };
+        let (slug_of, categories) = structure(&next.spellings, first_seen);
         let same_tree = slug_of == next.slug_of
             && categories.len() == next.categories.len()
             && categories.values().all(|c| {
@@ -704,6 +778,54 @@ mod tests {
         assert_eq!(idx.categories()["du-lich-2"].name, "Dư lịch");
     }
 
+    #[test]
+    fn a_folder_that_appears_later_never_takes_an_older_categorys_slug() {
+        let old = [
+            entry("a", &["Thời sự"], 5),
+            entry("b", &["Thời sự", "Trong nước"], 6),
+        ];
+        let slug = |idx: &Index, id: &str| idx.category_of(id).map(str::to_owned);
+        // "Thoi su" sorts before "Thời sự" but appears later: it gets `-2`,
+        // built at once or arriving as an update, and its own subcategory
+        // nests under its own slug.
+        let later = [
+            entry("c", &["Thoi su"], 9),
+            entry("d", &["Thoi su", "Trong nuoc"], 9),
+        ];
+        let built = Index::new(Entries::from_iter(
+            old.clone().into_iter().chain(later.clone()),
+        ));
+        let idx = Index::new(Entries::from_iter(old.clone()));
+        let entries = later.iter().fold(idx.entries().clone(), |e, (id, en)| {
+            e.update(id.clone(), en.clone())
+        });
+        let updated = idx.updated(entries, &BTreeSet::from(["c".to_owned(), "d".to_owned()]));
+        for idx in [&built, &updated] {
+            assert_eq!(slug(idx, "a").as_deref(), Some("thoi-su"));
+            assert_eq!(slug(idx, "b").as_deref(), Some("thoi-su/trong-nuoc"));
+            assert_eq!(slug(idx, "c").as_deref(), Some("thoi-su-2"));
+            assert_eq!(slug(idx, "d").as_deref(), Some("thoi-su-2/trong-nuoc"));
+        }
+        // Backdated before the first, it appeared first.
+        let earlier = Index::new(Entries::from_iter(old.into_iter().chain([entry(
+            "c",
+            &["Thoi su"],
+            1,
+        )])));
+        assert_eq!(slug(&earlier, "c").as_deref(), Some("thoi-su"));
+        assert_eq!(slug(&earlier, "a").as_deref(), Some("thoi-su-2"));
+        // A plain name that is another's slug with a suffix ("Thời sự 2")
+        // keeps it when it came first, and the later collision goes on to `-3`.
+        let chain = Index::new(Entries::from_iter([
+            entry("e", &["Thời sự 2"], 1),
+            entry("a", &["Thời sự"], 2),
+            entry("c", &["Thoi su"], 3),
+        ]));
+        assert_eq!(slug(&chain, "e").as_deref(), Some("thoi-su-2"));
+        assert_eq!(slug(&chain, "a").as_deref(), Some("thoi-su"));
+        assert_eq!(slug(&chain, "c").as_deref(), Some("thoi-su-3"));
+    }
+
     /// Everything a reader of the index sees, to compare two indexes.
     fn view(idx: &Index) -> Vec<(Option<String>, Vec<String>)> {
         let mut v = vec![(None, ids(idx.select(None, usize::MAX)))];
@@ -811,11 +933,25 @@ mod tests {
                 base.update("g".into(), entry("g", &["Kinh tế", "Du lịch"], 7).1),
                 vec!["g"],
             ),
-            // A new name that takes an existing category's slug (it sorts first),
-            // so the existing one moves to `-2` with its members.
+            // A new name that folds to an existing category's slug (and sorts
+            // first): it gets `-2`.
             (
                 base.update("h".into(), entry("h", &["Tin Tức", "Thoi su"], 8).1),
                 vec!["h"],
+            ),
+            // The same name backdated before the existing one: it takes the
+            // slug, and the existing one moves to `-2` with its members.
+            (
+                base.update("h".into(), entry("h", &["Tin Tức", "Thoi su"], 0).1),
+                vec!["h"],
+            ),
+            // The oldest article of a contested category leaves: the other
+            // appeared first now.
+            (
+                base.update("h".into(), entry("h", &["Tin Tức", "Thoi su"], 8).1)
+                    .update("i".into(), entry("i", &["Tin Tức", "Thoi su"], 0).1)
+                    .without("a"),
+                vec!["h", "i", "a"],
             ),
         ];
         for (entries, changed) in cases {
