@@ -203,6 +203,45 @@ fn a_request_with_a_body_hands_the_connection_to_hyper() {
 }
 
 #[test]
+fn targets_and_transfer_codings_a_get_cannot_have_are_refused() {
+    let site = TempStore::new();
+    let d = site.start();
+    let ask = |request: &[u8]| {
+        let mut s = connect(&d);
+        s.write_all(request).unwrap();
+        let r = response(&mut s, &mut Vec::new(), false);
+        (r.status, closed(&mut s))
+    };
+    // RFC 9112 §3.2: the authority form is CONNECT's, the asterisk OPTIONS's.
+    assert_eq!(
+        ask(b"GET 127.0.0.1:80 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").0,
+        400
+    );
+    assert_eq!(
+        ask(b"GET * HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").0,
+        400
+    );
+    // The absolute form is every request's (§3.2.2).
+    assert_eq!(
+        ask(b"GET http://127.0.0.1/feed.rss HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").0,
+        200
+    );
+    // §6.1: a transfer coding the server does not know is 501, and the
+    // connection ends, since the body it frames cannot be read.
+    let (status, closed) = ask(
+        b"GET /feed.rss HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+    );
+    assert_eq!((status, closed), (501, true));
+    // Chunked alone (with a parameter-free empty body) is read and answered.
+    let mut s = connect(&d);
+    s.write_all(
+        b"GET /feed.rss HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    )
+    .unwrap();
+    assert_eq!(response(&mut s, &mut Vec::new(), false).status, 200);
+}
+
+#[test]
 fn http2_with_prior_knowledge_is_served_by_hyper() {
     let site = TempStore::new();
     let d = site.start();

@@ -233,6 +233,16 @@ pub(super) async fn respond_to(state: &State, req: &View<'_>) -> Answer {
         r.headers_mut()
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
         (Answer::Built(r), RouteLabel::BadRequest)
+    } else if unknown_transfer_coding(req) {
+        // RFC 9112 §6.1: a transfer coding the server does not understand is
+        // 501, and the body it frames cannot be read, so the connection ends.
+        let mut r = uncacheable(plain(
+            StatusCode::NOT_IMPLEMENTED,
+            "transfer coding not implemented: this server reads chunked bodies only\n",
+        ));
+        r.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        (Answer::Built(r), RouteLabel::NotImplemented)
     } else if req.method != "GET" && req.method != "HEAD" {
         // RFC 9110 §15.5.6: a method known but not allowed here is 405 with
         // `Allow`; §9.1, §15.6.2: one this server does not know at all is 501.
@@ -254,6 +264,14 @@ pub(super) async fn respond_to(state: &State, req: &View<'_>) -> Answer {
             ));
             (Answer::Built(r), RouteLabel::NotImplemented)
         }
+    } else if !path.starts_with('/') {
+        // RFC 9112 §3.2: a GET or HEAD names its target in origin or absolute
+        // form; the authority form is CONNECT's and the asterisk OPTIONS's.
+        let r = uncacheable(plain(
+            StatusCode::BAD_REQUEST,
+            "bad request: the target must be a path or an absolute URL\n",
+        ));
+        (Answer::Built(r), RouteLabel::BadRequest)
     } else {
         let route = Route::of(state, path);
         match route {
@@ -484,6 +502,22 @@ fn bad_host(req: &View<'_>) -> bool {
         (Some(_), Some(_)) => true,
         (Some(host), None) => !valid_host(host),
     }
+}
+
+/// Whether the request's body has a transfer coding other than `chunked`,
+/// the one this server reads (RFC 9112 §7); hyper has already refused a
+/// framing that does not end in `chunked` (§6.3).
+fn unknown_transfer_coding(req: &View<'_>) -> bool {
+    req.fields
+        .get_all("transfer-encoding")
+        .flat_map(|v| v.split(|&b| b == b','))
+        .map(|c| {
+            c.split(|&b| b == b';')
+                .next()
+                .unwrap_or_default()
+                .trim_ascii()
+        })
+        .any(|c| !c.is_empty() && !c.eq_ignore_ascii_case(b"chunked"))
 }
 
 /// `uri-host [":" port]`, or empty (RFC 9112 §3.2 allows an empty Host when the
