@@ -202,12 +202,22 @@ fn an_http2_client_that_answers_no_ping_is_closed() {
     );
 }
 
-#[test]
-fn an_http2_stream_held_with_a_closed_window_is_closed_though_pings_are_answered() {
-    let (_site, d) = start(
-        "[http]\nwrite_timeout_secs = 1\nheader_timeout_secs = 2\nkeepalive_ping_secs = 1\nidle_timeout_secs = 600\n",
-    );
-    let mut s = connect_from([127, 0, 0, 1], d.port, None).unwrap();
+/// HEADERS for `HEAD http://127.0.0.1/` on `stream`: answered with HEADERS
+/// alone, which flow control does not hold back.
+fn head_root(stream: u32) -> Vec<u8> {
+    let mut block = vec![0x02, 4];
+    block.extend_from_slice(b"HEAD");
+    block.extend_from_slice(&[0x86, 0x84, 0x01, 9]);
+    block.extend_from_slice(b"127.0.0.1");
+    frame(0x1, 0x5, stream, &block)
+}
+
+/// Holds a stream behind a window that never opens, answering every PING
+/// and, with `chatter`, asking a HEAD on a new stream every 300 ms (each
+/// answered at once): the frame types seen, and whether the server closed
+/// the connection within 15 s.
+fn hold_a_stream(port: u16, chatter: bool) -> (Vec<u8>, bool) {
+    let mut s = connect_from([127, 0, 0, 1], port, None).unwrap();
     let mut hello = PREFACE.to_vec();
     // SETTINGS_INITIAL_WINDOW_SIZE = 0 (RFC 9113 §6.5.2): no DATA may be sent
     // on any stream until a WINDOW_UPDATE, which never comes.
@@ -215,12 +225,18 @@ fn an_http2_stream_held_with_a_closed_window_is_closed_though_pings_are_answered
     hello.extend(frame(0x4, 0x1, 0, &[]));
     hello.extend(get_root(1));
     s.write_all(&hello).unwrap();
-    s.set_read_timeout(Some(Duration::from_millis(200)))
+    s.set_read_timeout(Some(Duration::from_millis(100)))
         .unwrap();
     let started = Instant::now();
     let (mut kinds, mut pending, mut closed) = (Vec::new(), Vec::new(), false);
     let mut chunk = [0; 16384];
+    let (mut next_stream, mut last_head) = (3, Instant::now());
     while !closed && started.elapsed() < Duration::from_secs(15) {
+        if chatter && last_head.elapsed() >= Duration::from_millis(300) {
+            let _ = s.write_all(&head_root(next_stream));
+            next_stream += 2;
+            last_head = Instant::now();
+        }
         match s.read(&mut chunk) {
             Ok(0) => closed = true,
             Ok(n) => pending.extend_from_slice(&chunk[..n]),
@@ -244,15 +260,39 @@ fn an_http2_stream_held_with_a_closed_window_is_closed_though_pings_are_answered
             pending.drain(..9 + len);
         }
     }
+    (kinds, closed)
+}
+
+const HTTP2_STALL: &str =
+    "[http]\nwrite_timeout_secs = 1\nheader_timeout_secs = 2\nkeepalive_ping_secs = 1\nidle_timeout_secs = 600\n";
+
+#[test]
+fn an_http2_stream_held_with_a_closed_window_is_closed_though_pings_are_answered() {
+    let (_site, d) = start(HTTP2_STALL);
+    let (kinds, closed) = hold_a_stream(d.port, false);
     assert!(
         closed,
-        "a stalled stream kept its connection for {:?}; frames {kinds:?}",
-        started.elapsed()
+        "a stalled stream kept its connection; frames {kinds:?}"
     );
     assert!(kinds.contains(&PING), "the server never pinged: {kinds:?}");
     assert!(kinds.contains(&GOAWAY), "closed without GOAWAY: {kinds:?}");
     // HEADERS went out (they are not flow-controlled); no DATA could.
     assert!(kinds.contains(&0x1) && !kinds.contains(&0x0), "{kinds:?}");
+}
+
+#[test]
+fn a_stalled_http2_stream_is_closed_though_other_requests_are_answered() {
+    // Requests that begin and end on the connection do not move the stalled
+    // stream: each response's progress is its own.
+    let (_site, d) = start(HTTP2_STALL);
+    let (kinds, closed) = hold_a_stream(d.port, true);
+    assert!(
+        closed,
+        "a stalled stream kept its connection; frames {kinds:?}"
+    );
+    assert!(kinds.contains(&GOAWAY), "closed without GOAWAY: {kinds:?}");
+    let answered = kinds.iter().filter(|&&k| k == 0x1).count();
+    assert!(answered > 2, "the HEADs were not answered: {kinds:?}");
 }
 
 #[test]

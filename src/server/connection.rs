@@ -2,16 +2,23 @@
 //! server ends it (no first request in time, idle too long, a response that
 //! makes no progress, shutdown).
 //!
+//! On HTTP/2 a response's progress is its own: a client can keep the
+//! connection busy (a small request now and then, which is answered) while
+//! other streams sit behind windows it never opens, each holding its body.
+//! So each response served by hyper keeps the time its body last moved, and
+//! one that has not moved for the write timeout stalls the connection.
+//!
 //! Ending is graceful: hyper finishes what is in progress and, on HTTP/2, sends
 //! GOAWAY (RFC 9113 §6.8) so the client knows to retry elsewhere; the caller
 //! bounds how long that may take.
 
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use bytes::{Buf, Bytes};
 use hyper::body::{Body, Frame, SizeHint};
 use tokio::sync::{watch, Notify};
 use tokio::time::Instant;
@@ -27,7 +34,24 @@ pub struct Activity {
     /// Milliseconds on the deadline clock ([`now_millis`]) when a request
     /// last began or ended, or a write last took bytes; the accept at first.
     progress: AtomicU64,
+    /// The responses hyper serves, each with when its body last moved
+    /// ([`DONE`] once sent or dropped, until the next look prunes it).
+    responses: Mutex<Vec<Arc<AtomicU64>>>,
 }
+
+/// A response slot's time once the response is over.
+const DONE: u64 = u64::MAX;
+
+/// Slots kept before the ones over are pruned: twice the streams one HTTP/2
+/// connection may have open (see `max_concurrent_streams`), so pruning is
+/// rare and the list stays small.
+const PRUNE_AT: usize = 128;
+
+/// The most a response body gives hyper at a time. hyper asks for the next
+/// piece only once the one before had room in the stream's flow-control
+/// window, so a stream the client does not read holds one piece in h2's
+/// buffers (not the whole body), and each piece taken is the stream moving.
+const PIECE: usize = 64 * 1024;
 
 impl Default for Activity {
     fn default() -> Activity {
@@ -36,6 +60,7 @@ impl Default for Activity {
             started: AtomicBool::new(false),
             changed: Notify::new(),
             progress: AtomicU64::new(now_millis()),
+            responses: Mutex::new(Vec::new()),
         }
     }
 }
@@ -43,7 +68,11 @@ impl Default for Activity {
 /// One request in progress, from the call of the service until its response
 /// body is sent or dropped (on HTTP/2, until the stream closes).
 #[derive(Debug)]
-pub struct InFlight(Arc<Activity>);
+pub struct InFlight {
+    activity: Arc<Activity>,
+    /// When this response last moved, for one served by hyper.
+    moved: Option<Arc<AtomicU64>>,
+}
 
 impl Activity {
     /// Counts a request in from now until the returned guard is dropped.
@@ -58,7 +87,44 @@ impl Activity {
         if !self.started.load(Ordering::Acquire) && !self.started.swap(true, Ordering::AcqRel) {
             self.changed.notify_one();
         }
-        InFlight(self.clone())
+        InFlight {
+            activity: self.clone(),
+            moved: None,
+        }
+    }
+
+    /// [`Activity::begin`] for a response whose progress is its own: one of
+    /// several a connection may have at once (hyper's, HTTP/2 streams).
+    pub fn begin_response(self: &Arc<Self>) -> InFlight {
+        let mut in_flight = self.begin();
+        let moved = Arc::new(AtomicU64::new(now_millis()));
+        let mut responses = self
+            .responses
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if responses.len() >= PRUNE_AT {
+            responses.retain(|r| r.load(Ordering::Acquire) != DONE);
+        }
+        responses.push(moved.clone());
+        in_flight.moved = Some(moved);
+        in_flight
+    }
+
+    /// How long the response that has gone longest without moving has not.
+    fn longest_unmoved(&self) -> Duration {
+        let now = now_millis();
+        let responses = self
+            .responses
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let oldest = responses
+            .iter()
+            .map(|r| r.load(Ordering::Acquire))
+            .filter(|&at| at != DONE)
+            .min();
+        oldest.map_or(Duration::ZERO, |at| {
+            Duration::from_millis(now.saturating_sub(at))
+        })
     }
 
     fn busy(&self) -> bool {
@@ -99,20 +165,35 @@ fn now_millis() -> u64 {
     u64::try_from(now.saturating_duration_since(origin).as_millis()).unwrap_or(u64::MAX)
 }
 
+impl InFlight {
+    /// Notes that this response moved: its body gave hyper a piece.
+    fn moved(&self) {
+        if let Some(moved) = &self.moved {
+            moved.store(now_millis(), Ordering::Release);
+        }
+    }
+}
+
 impl Drop for InFlight {
     fn drop(&mut self) {
+        if let Some(moved) = &self.moved {
+            moved.store(DONE, Ordering::Release);
+        }
         // The idle clock starts when the last request ends.
-        self.0.progressed();
-        self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
+        self.activity.progressed();
+        self.activity.in_flight.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
 /// A response body that keeps its request counted as in progress until hyper
-/// has sent it or dropped it.
+/// has sent it or dropped it, given to hyper in pieces of at most [`PIECE`]
+/// bytes, each noted as the response moving.
 #[derive(Debug)]
 pub struct Tracked<B> {
     body: B,
-    _in_flight: InFlight,
+    /// The rest of a data frame larger than a piece.
+    rest: Bytes,
+    in_flight: InFlight,
 }
 
 impl<B> Tracked<B> {
@@ -120,28 +201,49 @@ impl<B> Tracked<B> {
     pub fn new(body: B, in_flight: InFlight) -> Tracked<B> {
         Tracked {
             body,
-            _in_flight: in_flight,
+            rest: Bytes::new(),
+            in_flight,
         }
     }
 }
 
-impl<B: Body + Unpin> Body for Tracked<B> {
-    type Data = B::Data;
+impl<B: Body<Data = Bytes> + Unpin> Body for Tracked<B> {
+    type Data = Bytes;
     type Error = B::Error;
 
     fn poll_frame(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
-        Pin::new(&mut self.get_mut().body).poll_frame(cx)
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        let this = self.get_mut();
+        if this.rest.is_empty() {
+            match Pin::new(&mut this.body).poll_frame(cx) {
+                Poll::Ready(Some(Ok(frame))) => match frame.into_data() {
+                    Ok(data) => this.rest = data,
+                    Err(frame) => return Poll::Ready(Some(Ok(frame))),
+                },
+                other => return other,
+            }
+        }
+        this.in_flight.moved();
+        let n = this.rest.len().min(PIECE);
+        Poll::Ready(Some(Ok(Frame::data(this.rest.split_to(n)))))
     }
 
     fn is_end_stream(&self) -> bool {
-        self.body.is_end_stream()
+        self.rest.is_empty() && self.body.is_end_stream()
     }
 
     fn size_hint(&self) -> SizeHint {
-        self.body.size_hint()
+        let inner = self.body.size_hint();
+        let rest = self.rest.remaining() as u64;
+        let mut hint = SizeHint::new();
+        // Upper first: a lower bound may not pass the upper one.
+        if let Some(upper) = inner.upper() {
+            hint.set_upper(upper + rest);
+        }
+        hint.set_lower(inner.lower() + rest);
+        hint
     }
 }
 
@@ -204,7 +306,12 @@ pub async fn until_ending(
         // `busy` first: a request that begins after it has moved `progress` by
         // the time `still` is read, so it is not taken for idleness.
         let busy = activity.busy();
-        let still = activity.since_progress();
+        let still = if busy {
+            // The connection's bytes, or one response of it, not moving.
+            activity.since_progress().max(activity.longest_unmoved())
+        } else {
+            activity.since_progress()
+        };
         let limit = if busy {
             deadlines.stall
         } else {
@@ -354,6 +461,61 @@ mod tests {
         assert_eq!(t.elapsed(), Duration::from_secs(20 + 30));
         stop_reading.await.unwrap();
         drop(held);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn one_response_not_moving_is_a_stall_whatever_the_others_do() {
+        let (_tx, mut rx) = watch::channel(false);
+        let a = Arc::new(Activity::default());
+        let held = a.begin_response();
+        let other = a.clone();
+        // Every 10 s a small request begins and ends, and its bytes are
+        // taken: the connection moves, the first response does not.
+        let chatter = tokio::spawn(async move {
+            for _ in 0..10 {
+                tokio::time::sleep(Duration::from_secs(10)).await;
+                drop(other.begin_response());
+                other.progressed();
+            }
+        });
+        let t = tokio::time::Instant::now();
+        assert_eq!(
+            until_ending(&a, deadlines(), &mut rx).await,
+            Ending::Stalled
+        );
+        assert_eq!(t.elapsed(), Duration::from_secs(30));
+        chatter.abort();
+        drop(held);
+        // Responses over are pruned, never counted.
+        for _ in 0..3 * PRUNE_AT {
+            drop(a.begin_response());
+        }
+        assert!(a.responses.lock().unwrap().len() <= PRUNE_AT);
+        assert_eq!(a.longest_unmoved(), Duration::ZERO);
+    }
+
+    #[tokio::test]
+    async fn a_body_goes_to_hyper_in_pieces_each_a_move() {
+        use http_body_util::{BodyExt, Full};
+        let a = Arc::new(Activity::default());
+        let body: Bytes = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        let mut tracked = Tracked::new(Full::new(body.clone()), a.begin_response());
+        assert_eq!(tracked.size_hint().exact(), Some(200_000));
+        let mut pieces = Vec::new();
+        while let Some(frame) = tracked.frame().await {
+            let data = frame.unwrap().into_data().unwrap();
+            pieces.push(data.len());
+            assert_eq!(
+                tracked.size_hint().exact(),
+                Some(200_000 - pieces.iter().sum::<usize>() as u64)
+            );
+            assert!(a.longest_unmoved() < Duration::from_secs(1));
+        }
+        assert_eq!(pieces, [PIECE, PIECE, PIECE, 200_000 - 3 * PIECE]);
+        assert!(tracked.is_end_stream());
+        // A body with nothing to send sends nothing.
+        let mut empty = Tracked::new(Full::new(Bytes::new()), a.begin_response());
+        assert!(empty.frame().await.is_none());
     }
 
     #[test]

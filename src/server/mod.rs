@@ -319,7 +319,7 @@ impl Served {
         let state = self.state.clone();
         let seen = self.activity.clone();
         let service = hyper::service::service_fn(move |req| {
-            let in_flight = seen.begin();
+            let in_flight = seen.begin_response();
             let state = state.clone();
             async move {
                 let response = handle(&state, &req).await;
