@@ -675,6 +675,13 @@ fn verify_site(out: &Path, articles: &[Article]) -> usize {
     assert_eq!(opml.name, "opml");
     let mut all = Vec::new();
     outlines(opml.one("body"), &mut all);
+    // Folders (no `xmlUrl`) hold feeds only; a feed holds nothing.
+    let (all, folders): (Vec<&El>, Vec<&El>) =
+        all.into_iter().partition(|o| o.attr("xmlUrl").is_some());
+    for f in folders {
+        assert!(f.all("outline").all(|o| o.attr("xmlUrl").is_some()));
+    }
+    assert!(all.iter().all(|o| o.all("outline").next().is_none()));
     let urls: Vec<&str> = all.iter().map(|o| o.attr("xmlUrl").unwrap()).collect();
     let categories: Vec<&&str> = stems
         .iter()

@@ -655,25 +655,41 @@ fn opml_lists_every_feed() {
     assert_eq!(r.status, 200);
     assert_eq!(r.header("content-type"), Some("text/x-opml; charset=utf-8"));
     assert_well_formed_xml(&r.body, "/feeds.opml");
+    // As readers import it: an outline with `xmlUrl` is one subscription
+    // (its children, if any, are not looked at: Miniflux drops them), one
+    // without is a folder, and folders are one level deep.
     let mut reader = quick_xml::Reader::from_reader(&r.body[..]);
     let mut buf = Vec::new();
     let mut feeds = BTreeSet::new();
+    let mut folders = 0;
+    let mut depth = 0;
     loop {
         match reader.read_event_into(&mut buf).unwrap() {
-            quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e)
-                if e.name().as_ref() == b"outline" =>
-            {
+            quick_xml::events::Event::Start(e) if e.name().as_ref() == b"outline" => {
+                assert!(
+                    e.try_get_attribute("xmlUrl").unwrap().is_none(),
+                    "a feed outline with outlines inside"
+                );
+                assert!(e.try_get_attribute("text").unwrap().is_some());
+                assert_eq!(depth, 0, "a folder in a folder");
+                depth += 1;
+                folders += 1;
+            }
+            quick_xml::events::Event::End(e) if e.name().as_ref() == b"outline" => depth -= 1,
+            quick_xml::events::Event::Empty(e) if e.name().as_ref() == b"outline" => {
                 let attr = e
                     .try_get_attribute("xmlUrl")
                     .unwrap()
-                    .expect("an outline with xmlUrl");
-                feeds.insert(attr.unescape_value().unwrap().into_owned());
+                    .expect("an outline with no outlines inside has an xmlUrl");
+                assert!(feeds.insert(attr.unescape_value().unwrap().into_owned()));
             }
             quick_xml::events::Event::Eof => break,
             _ => {}
         }
         buf.clear();
     }
+    // The sample store has a category with subcategories.
+    assert!(folders > 0);
     let expected: BTreeSet<String> = site_paths(&d)
         .into_iter()
         .filter(|p| p.ends_with(".rss"))

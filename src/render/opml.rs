@@ -7,7 +7,14 @@ use crate::index::Index;
 use super::{category_path, feed_path, term_feed_path, term_path, Format};
 use crate::taxonomy::{Kind, Taxonomy};
 
-/// Renders the OPML list: the all-articles feed, then the category tree, nested.
+/// Renders the OPML list: the all-articles feed, then each top-level
+/// category: a feed outline for one with no subcategories, else a folder
+/// holding its feed and every feed below it, titled with its path.
+///
+/// One level of folders, and no outline both a feed and a folder: readers
+/// import a feed outline as one subscription and do not look inside it
+/// (Miniflux, for one, would drop every subcategory), and most keep one
+/// level of folders only.
 pub fn render(
     site: &SiteConfig,
     index: &Index,
@@ -20,7 +27,29 @@ pub fn render(
     out.push_str("</head>\n<body>\n");
     outline(&mut out, site, None, &title_of(None), 1);
     for root in index.roots() {
-        tree(&mut out, site, index, &root.slug, title_of, 1);
+        if root.children.is_empty() {
+            outline(
+                &mut out,
+                site,
+                Some(&root.slug),
+                &title_of(Some(&root.slug)),
+                1,
+            );
+            continue;
+        }
+        out.push_str(&format!(
+            "  <outline text=\"{t}\" title=\"{t}\">\n",
+            t = attr(&root.name)
+        ));
+        let mut below = vec![root.slug.as_str()];
+        while let Some(slug) = below.pop() {
+            outline(&mut out, site, Some(slug), &title_of(Some(slug)), 2);
+            if let Some(cat) = index.categories().get(slug) {
+                // Depth first, in the order of the children (popped from the end).
+                below.extend(cat.children.iter().rev().map(String::as_str));
+            }
+        }
+        out.push_str("  </outline>\n");
     }
     out.push_str("</body>\n</opml>\n");
     out.into_bytes()
@@ -52,39 +81,6 @@ pub fn terms(site: &SiteConfig, kind: Kind, taxonomy: &Taxonomy) -> Vec<u8> {
     }
     out.push_str("</body>\n</opml>\n");
     out.into_bytes()
-}
-
-fn tree(
-    out: &mut String,
-    site: &SiteConfig,
-    index: &Index,
-    slug: &str,
-    title_of: &dyn Fn(Option<&str>) -> String,
-    depth: usize,
-) {
-    let Some(cat) = index.categories().get(slug) else {
-        return;
-    };
-    let title = title_of(Some(slug));
-    if cat.children.is_empty() {
-        outline(out, site, Some(slug), &title, depth);
-        return;
-    }
-    let pad = "  ".repeat(depth);
-    out.push_str(&format!(
-        "{pad}<outline text=\"{t}\" title=\"{t}\" type=\"rss\" xmlUrl=\"{x}\" htmlUrl=\"{h}\">\n",
-        t = attr(&title),
-        x = attr(&format!(
-            "{}{}",
-            site.base_url,
-            feed_path(Some(slug), Format::Rss)
-        )),
-        h = attr(&format!("{}{}", site.base_url, category_path(Some(slug)))),
-    ));
-    for child in &cat.children {
-        tree(out, site, index, child, title_of, depth + 1);
-    }
-    out.push_str(&format!("{pad}</outline>\n"));
 }
 
 fn outline(out: &mut String, site: &SiteConfig, slug: Option<&str>, title: &str, depth: usize) {
