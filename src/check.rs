@@ -11,6 +11,7 @@ use crate::article::{Article, Depth, Warning};
 use crate::config::Config;
 use crate::render;
 use crate::store::{self, Candidate};
+use crate::text::printable;
 use crate::timestamp::rfc3339;
 
 /// The JSON line for one file.
@@ -77,7 +78,12 @@ fn marks(out: &mut dyn Write, shown: &str, a: &Article) -> std::io::Result<()> {
     }
     if let Some(w) = &a.withdrawn {
         match &w.reason {
-            Some(r) => writeln!(out, "  withdrawn: {shown}: {} - {r}", rfc3339(&w.at))?,
+            Some(r) => writeln!(
+                out,
+                "  withdrawn: {shown}: {} - {}",
+                rfc3339(&w.at),
+                printable(r)
+            )?,
             None => writeln!(out, "  withdrawn: {shown}: {}", rfc3339(&w.at))?,
         }
     }
@@ -200,15 +206,18 @@ pub fn run(
                 serde_json::to_writer(&mut *out, &report)?;
                 writeln!(out)?;
             } else {
+                // File names and text from the store reach a terminal: shown
+                // with their control characters escaped.
+                let shown = printable(&shown);
                 match &error {
                     None => writeln!(out, "OK      {shown}")?,
-                    Some(e) => writeln!(out, "ERROR   {shown}: {e}")?,
+                    Some(e) => writeln!(out, "ERROR   {shown}: {}", printable(e))?,
                 }
                 if let Some(a) = article {
                     marks(out, &shown, a)?;
                 }
                 for w in warnings {
-                    writeln!(out, "  warning: {shown}: {w}")?;
+                    writeln!(out, "  warning: {shown}: {}", printable(&w.to_string()))?;
                 }
             }
         }

@@ -262,9 +262,44 @@ pub fn squash_spaces(s: &str) -> String {
         .join(" ")
 }
 
+/// `s` as it may go into a log line or a terminal: every control character
+/// (C0, DEL, C1), line and paragraph separator and bidirectional control
+/// written as `\u{…}`, everything else (Vietnamese letters) as it is. File
+/// names and store text reach logs; a newline in one must not start a forged
+/// line, an escape must not reach a terminal, and an override must not turn
+/// what follows it around.
+pub fn printable(s: &str) -> Cow<'_, str> {
+    let hidden = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    };
+    if !s.chars().any(hidden) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if hidden(c) {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn printable_escapes_what_would_forge_or_turn_a_line() {
+        assert_eq!(printable("tin/bão-lũ.txt"), "tin/bão-lũ.txt");
+        assert!(matches!(printable("tin/bão-lũ.txt"), Cow::Borrowed(_)));
+        assert_eq!(
+            printable("a\nb\r\u{1b}[31m\u{202e}c\u{2028}\u{85}\t"),
+            "a\\u{a}b\\u{d}\\u{1b}[31m\\u{202e}c\\u{2028}\\u{85}\\u{9}"
+        );
+    }
 
     #[test]
     fn utf8_with_bom_and_crlf() {

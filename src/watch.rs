@@ -34,6 +34,7 @@ use crate::config::Config;
 use crate::publish::{unix_now, Publisher, Scope};
 use crate::reconcile::Survey;
 use crate::settle::{Burst, Closes, Ready};
+use crate::text::printable;
 
 /// A message to the watch thread.
 pub enum Msg {
@@ -400,7 +401,7 @@ impl Worker {
             if let Err(e) = watcher.watch(path, RecursiveMode::Recursive) {
                 tracing::warn!(
                     "cannot watch the new folder {}: {e}; the next reconciliation reads it",
-                    path.display()
+                    printable(&path.display().to_string())
                 );
             }
         }
@@ -483,7 +484,10 @@ impl Worker {
         for sub in &covering {
             match self.catalog.refresh(sub, Refresh::Event) {
                 Ok(c) => total.absorb(c),
-                Err(e) => tracing::warn!("cannot re-read {}: {e}", sub.display()),
+                Err(e) => tracing::warn!(
+                    "cannot re-read {}: {e}",
+                    printable(&sub.display().to_string())
+                ),
             }
         }
         log_transitions(&total);
@@ -697,9 +701,12 @@ fn reconciled(elapsed: Duration, changes: &Changes) {
 /// by later reconciliations; `bantin check` gives the details.
 fn log_transitions(changes: &Changes) {
     for t in &changes.transitions {
-        let path = t.path.display();
+        let path = t.path.display().to_string();
+        let path = printable(&path);
         match &t.now {
-            Standing::Rejected(reason) => tracing::warn!(path = %path, "rejected: {reason}"),
+            Standing::Rejected(reason) => {
+                tracing::warn!(path = %path, "rejected: {}", printable(reason));
+            }
             Standing::Served => {
                 tracing::info!(path = %path, "served again: the file is no longer rejected");
             }

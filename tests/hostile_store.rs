@@ -1104,3 +1104,47 @@ fn a_file_vanishing_between_listing_and_reading() {
     assert!(gone.candidates.is_empty() && gone.rejected.is_empty());
     assert!(boundary.candidate(&root.join("a/x.txt")).is_err());
 }
+
+#[test]
+fn file_names_cannot_forge_log_lines_or_reach_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    std::fs::create_dir_all(store.join("tin")).unwrap();
+    std::fs::write(store.join("tin/ok.txt"), art("Bài thường")).unwrap();
+    // A binary file (so it is rejected and logged) whose name holds a line
+    // of its own, an escape sequence and a right-to-left override.
+    let evil = "x\n2026-01-01T00:00:00Z ERROR bantin: FAKE \u{1b}[31m\u{202e}txt.exe.txt";
+    std::fs::write(store.join("tin").join(evil), b"a\0b").unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!("store = {:?}\nlisten = \"127.0.0.1:0\"\n", store.display()),
+    )
+    .unwrap();
+    let d = Daemon::start(&[OsStr::new("--config"), config.as_os_str()]);
+    d.wait_until("the rejection logged", || d.stderr().contains("rejected"));
+    let escaped = "x\\u{a}2026-01-01T00:00:00Z ERROR bantin: FAKE \\u{1b}[31m\\u{202e}txt";
+    let check = Command::new(env!("CARGO_BIN_EXE_bantin"))
+        .args([
+            OsStr::new("check"),
+            OsStr::new("--config"),
+            config.as_os_str(),
+        ])
+        .arg(&store)
+        .output()
+        .unwrap();
+    let check = String::from_utf8(check.stdout).unwrap();
+    for (what, text) in [("the log", d.stderr()), ("bantin check", check)] {
+        assert!(
+            text.contains(escaped),
+            "{what} does not escape the name:\n{text}"
+        );
+        for line in text.lines() {
+            assert!(
+                !line.starts_with("2026-01-01"),
+                "{what} has a forged line: {line}"
+            );
+            assert!(!line.contains(['\u{1b}', '\u{202e}']), "{what}: {line:?}");
+        }
+    }
+}
