@@ -798,16 +798,15 @@ fn json_strings<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a str>) {
     }
 }
 
-/// The `xmlUrl` of every outline of an OPML document.
+/// The `xmlUrl` of every feed outline of an OPML document (the outlines
+/// with outlines inside are folders).
 fn opml_feeds(bytes: &[u8]) -> Vec<String> {
     let mut reader = quick_xml::Reader::from_reader(bytes);
     let mut buf = Vec::new();
     let mut feeds = Vec::new();
     loop {
         match reader.read_event_into(&mut buf).unwrap() {
-            quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e)
-                if e.name().as_ref() == b"outline" =>
-            {
+            quick_xml::events::Event::Empty(e) if e.name().as_ref() == b"outline" => {
                 let attr = e.try_get_attribute("xmlUrl").unwrap().expect("an xmlUrl");
                 feeds.push(attr.unescape_value().unwrap().into_owned());
             }
