@@ -14,7 +14,7 @@ use std::str::FromStr;
 use chrono::{Datelike, NaiveDate, TimeZone};
 use chrono_tz::Tz;
 
-use crate::index::{At, Entry, Index};
+use crate::index::{At, Entry, Index, Keys};
 
 /// A calendar month, `YYYY-MM`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -142,12 +142,49 @@ pub fn month(index: &Index, slug: Option<&str>, month: Month, tz: Tz) -> (Vec<En
     let Some(keys) = index.keys(slug) else {
         return (Vec::new(), Neighbours::default());
     };
-    let newest = At::Published(month.next().start(tz).saturating_sub(1));
-    let past = At::Published(month.start(tz).saturating_sub(1));
+    let (newest, past) = bounds(month, tz);
     let entries = keys
         .range(newest, past)
         .filter_map(|m| index.entry(m.key).cloned())
         .collect();
+    (entries, neighbours_in(&keys, month, tz))
+}
+
+/// Where `month` stands in the feed `slug`: whether it has articles there, and
+/// the months next to it that have. What an archive's links are made from,
+/// found with three range lookups (O(log n)), without reading its articles.
+pub fn place(index: &Index, slug: Option<&str>, month: Month, tz: Tz) -> Place {
+    let Some(keys) = index.keys(slug) else {
+        return Place::default();
+    };
+    let (newest, past) = bounds(month, tz);
+    Place {
+        held: keys.range(newest, past).next().is_some(),
+        neighbours: neighbours_in(&keys, month, tz),
+    }
+}
+
+/// What [`place`] tells of a month in a feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Place {
+    /// Whether the feed has articles that month (it is a link of the chain).
+    pub held: bool,
+    /// The months next to it that have articles.
+    pub neighbours: Neighbours,
+}
+
+/// The range bounds of `month`'s articles in a feed's keys (newest first):
+/// from the last instant of the month to the last instant before it.
+fn bounds(month: Month, tz: Tz) -> (At, At) {
+    (
+        At::Published(month.next().start(tz).saturating_sub(1)),
+        At::Published(month.start(tz).saturating_sub(1)),
+    )
+}
+
+/// The months next to `month` in `keys` that have articles.
+fn neighbours_in(keys: &Keys<'_>, month: Month, tz: Tz) -> Neighbours {
+    let (newest, past) = bounds(month, tz);
     let older = keys
         .range(past, At::End)
         .next()
@@ -156,7 +193,7 @@ pub fn month(index: &Index, slug: Option<&str>, month: Month, tz: Tz) -> (Vec<En
         .range(At::Start, newest)
         .next_back()
         .map(|m| Month::of(m.published(), tz));
-    (entries, Neighbours { older, newer })
+    Neighbours { older, newer }
 }
 
 #[cfg(test)]
@@ -263,6 +300,22 @@ mod tests {
         assert!(none.is_empty());
         assert_eq!((n.older, n.newer), (Some(m("2023-12")), Some(m("2024-02"))));
         assert!(month(&idx, Some("khong-co"), m("2024-03"), tz).0.is_empty());
+    }
+
+    #[test]
+    fn a_place_agrees_with_the_month() {
+        let idx = index();
+        let tz = Ho_Chi_Minh;
+        for slug in [None, Some("kinh-te"), Some("the-thao"), Some("khong-co")] {
+            for mo in [
+                "2023-11", "2023-12", "2024-01", "2024-02", "2024-03", "2024-04",
+            ] {
+                let (entries, neighbours) = month(&idx, slug, m(mo), tz);
+                let place = place(&idx, slug, m(mo), tz);
+                assert_eq!(place.held, !entries.is_empty(), "{slug:?} {mo}");
+                assert_eq!(place.neighbours, neighbours, "{slug:?} {mo}");
+            }
+        }
     }
 
     #[test]

@@ -178,23 +178,30 @@ impl Publisher {
         }
     }
 
-    /// Tells the hubs about the tag and author feeds a change at `ids` changed
-    /// (rendered on demand, they are not among the snapshot's resources that
-    /// [`Publisher::serve`] compares); `previous` is the snapshot before it.
-    fn ping_term_feeds(&self, previous: Option<&Snapshot>, ids: &BTreeSet<String>) {
+    /// Tells the hubs about the tag and author feeds and the archive
+    /// documents a change at `ids` changed (rendered on demand, they are not
+    /// among the snapshot's resources that [`Publisher::serve`] compares);
+    /// `previous` is the snapshot before it.
+    fn ping_on_demand_feeds(&self, previous: Option<&Snapshot>, ids: &BTreeSet<String>) {
         let (Some(pinger), Some(previous)) = (&self.pinger, previous) else {
             return;
         };
         let Some(current) = self.published.load_full() else {
             return;
         };
-        let changed = websub::changed_term_feeds(
-            &previous.site.index,
-            &current.site.index,
+        let (before, after) = (&previous.site.index, &current.site.index);
+        let base_url = &self.cfg.site.base_url;
+        let mut changed =
+            websub::changed_term_feeds(before, after, ids, self.cfg.feeds.items, base_url);
+        // WebSub §7: an archive is a topic too (its `rel=self`), and a
+        // correction or withdrawal of an old article changes only archives.
+        changed.extend(websub::changed_archives(
+            before,
+            after,
             ids,
-            self.cfg.feeds.items,
-            &self.cfg.site.base_url,
-        );
+            self.cfg.tz,
+            base_url,
+        ));
         pinger.publish(&self.cfg.websub, &changed);
     }
 
@@ -247,7 +254,7 @@ impl Publisher {
         log_render_errors(errors);
         metrics::histogram!("bantin_render_seconds").record(started.elapsed().as_secs_f64());
         self.serve(site, catalog);
-        self.ping_term_feeds(previous.as_deref(), &changes.ids);
+        self.ping_on_demand_feeds(previous.as_deref(), &changes.ids);
         tracing::info!(
             added = changes.added,
             changed = changes.changed,

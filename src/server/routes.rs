@@ -702,9 +702,10 @@ async fn on_demand(
         Freshness::Archive => snapshot.archive_cache_control.clone(),
         Freshness::Live => snapshot.cache_control.clone(),
     };
-    // Every feed rendered on demand names the hubs: an archive's live feed is
-    // pinged with the snapshot's feeds, a tag's or author's feed when one of
-    // its newest items changes (`websub::changed_term_feeds`).
+    // Every feed rendered on demand names the hubs, and is pinged when a
+    // change alters it: an archive when one of its articles, its neighbours
+    // or its feed's title changes (`websub::changed_archives`), a tag's or
+    // author's feed when one of its newest items does (`websub::changed_term_feeds`).
     let hub_link = |r: &mut Response<Full<Bytes>>, path: &str, content_type: &str| {
         websub_link(r, &snapshot, path, content_type);
     };

@@ -101,6 +101,14 @@ pub fn prepare(
     })
 }
 
+/// Whether an archive in `format` links the next newer month: Atom and RSS
+/// do (`next-archive`, RFC 5005 §4); JSON Feed's only history link is
+/// `next_url`, to the older month. So the newer month is among the inputs
+/// (and a change of it a change of the document) only where it is linked.
+pub fn links_newer(format: Format) -> bool {
+    format != Format::Json
+}
+
 /// What one archive is rendered from.
 struct Archive {
     cfg: Arc<Config>,
@@ -121,7 +129,7 @@ impl Archive {
             .str(self.slug.as_deref().unwrap_or(""))
             .str(&month(self.history.archive))
             .str(&month(n.older))
-            .str(&month(n.newer))
+            .str(&month(n.newer.filter(|_| links_newer(format))))
             .str(&self.title)
             .str(&self.description)
             .str(&rendering_config(&self.cfg));

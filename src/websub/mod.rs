@@ -15,9 +15,11 @@
 //! sends them, a few at a time, each with a time limit, retrying failures with
 //! exponential backoff up to `[websub] max_attempts`.
 
+mod archives;
 mod links;
 mod queue;
 
+pub use archives::changed_archives;
 pub use links::Links;
 pub use queue::{backoff, Health, Ping, Pushed, Queue, Retry, Turn};
 
