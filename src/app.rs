@@ -1,6 +1,7 @@
 //! Lifecycle wiring: config → first full scan → bind → serve → drain on a signal.
 //! The only module that knows all the others.
 
+use std::net::SocketAddr;
 use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::fs::MetadataExt;
 use std::sync::Arc;
@@ -84,6 +85,13 @@ pub type Reloader = Box<dyn Fn() -> Result<Config, crate::config::ConfigError> +
 
 /// Runs the daemon until SIGTERM or SIGINT; SIGHUP reloads the configuration.
 pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
+    // Before anything slow: until a handler is installed, SIGHUP and SIGTERM
+    // kill the process with no log line (and an exit that systemd does not
+    // restart), and start-up takes seconds on a large store.
+    let Signals { hup, term, int } =
+        Signals::install().context("cannot install signal handlers")?;
+    let shutdown = shutdown_signal(term, int);
+    tokio::pin!(shutdown);
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
         .install_recorder()
         .map_err(|e| tracing::warn!("metrics disabled: {e}"))
@@ -91,9 +99,87 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
     let cfg = Arc::new(cfg);
     let published = Arc::new(Published::default());
     let state = Arc::new(State::new(published.clone(), metrics));
+    tracing::info!("loading the store {}", cfg.store.display());
+    let Some((watcher, hup)) =
+        start_up(cfg.clone(), published.clone(), hup, shutdown.as_mut()).await?
+    else {
+        // The scan may still be running on a blocking thread: `main` does not
+        // wait for it.
+        tracing::info!("stopped before serving");
+        return Ok(());
+    };
+    let (listener, socket) = bind(&cfg)?;
+    announce(listener.local_addr()?);
+    let (limits, limits_rx) = tokio::sync::watch::channel(Limits::from_config(&cfg));
+    tokio::spawn(reload_on_hangup(
+        hup,
+        reload,
+        Reloading {
+            watch: watcher.sender(),
+            published: published.clone(),
+            limits,
+            socket,
+            listen: cfg.listen,
+        },
+    ));
+    systemd::ready(&status_line(&published));
+    systemd::spawn_watchdog(published);
+    server::run(listener, state, limits_rx, shutdown).await;
+    // The watch thread finishes what it is reading and stops: nothing is
+    // published into a server that has gone.
+    tokio::task::spawn_blocking(move || watcher.stop()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// A SIGHUP received while starting up, to act on once serving starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pending {
+    /// None came.
+    Nothing,
+    /// At least one came: the configuration is re-read first thing.
+    Reload,
+}
+
+/// Loads the store and hands the first snapshot to the watch thread, while
+/// listening for signals: `None` if SIGTERM or SIGINT came first (what was
+/// begun is dropped), else the running watch thread and SIGHUP's stream, with
+/// whether one came meanwhile.
+async fn start_up(
+    cfg: Arc<Config>,
+    published: Arc<Published>,
+    mut hup: Signal,
+    mut shutdown: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
+) -> anyhow::Result<Option<(crate::watch::Handle, Hangups)>> {
+    let loading = load_and_begin(cfg, published);
+    tokio::pin!(loading);
+    let mut pending = Pending::Nothing;
+    loop {
+        tokio::select! {
+            handle = loading.as_mut() => return Ok(Some((handle?, Hangups { hup, pending }))),
+            // Several while starting make one reload.
+            Some(()) = hup.recv() => {
+                if pending == Pending::Nothing {
+                    tracing::info!(
+                        "SIGHUP while starting: the configuration is re-read once serving starts"
+                    );
+                }
+                pending = Pending::Reload;
+            }
+            () = shutdown.as_mut() => return Ok(None),
+        }
+    }
+}
+
+/// The start-up phases: the scan, the watch thread's start, the index and the
+/// first render, handed to the watch thread to serve.
+async fn load_and_begin(
+    cfg: Arc<Config>,
+    published: Arc<Published>,
+) -> anyhow::Result<crate::watch::Handle> {
     let compressor = Compressor::start().context("cannot start the compression thread")?;
     let (state_file, resume) = StateFile::open(&cfg.state_dir, SystemTime::now());
-    let mut publisher = Publisher::new(cfg.clone(), published.clone(), compressor, state_file);
+    let mut publisher = Publisher::new(cfg.clone(), published, compressor, state_file);
     publisher.set_pinger(crate::websub::Pinger::start(&cfg.websub));
     let started = Instant::now();
     let catalog = {
@@ -106,50 +192,71 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
     // waits for it; once attached, the watch thread reconciles, which catches
     // whatever changed since the scan (see `watch::start`).
     let watch = crate::watch::start(publisher).context("cannot start the store watcher thread")?;
-    let (site, catalog) = {
-        let cfg = cfg.clone();
-        tokio::task::spawn_blocking(move || {
-            let site = index_and_render(&cfg, &catalog, scanned, resume);
-            (site, catalog)
-        })
-        .await?
-    };
+    let (site, catalog) = tokio::task::spawn_blocking(move || {
+        let site = index_and_render(&cfg, &catalog, scanned, resume);
+        (site, catalog)
+    })
+    .await?;
     dates_reached(site.validators().floor).await;
-    let watcher = tokio::task::spawn_blocking(move || watch.begin(site, catalog)).await?;
-    // Every handler is installed before the address is announced: whoever reads it
-    // may signal at once, and an uninstalled SIGHUP or SIGTERM would kill us.
-    let signals = Signals::install().context("cannot install signal handlers")?;
-    tokio::spawn(reload_on_hangup(
-        signals.hup,
-        reload,
-        watcher.sender(),
-        published.clone(),
-    ));
+    Ok(tokio::task::spawn_blocking(move || watch.begin(site, catalog)).await?)
+}
+
+/// Where the listening socket came from, which decides what moves it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Socket {
+    /// Bound by bantin from `listen`: a restart moves it.
+    Bound(SocketAddr),
+    /// Passed by systemd (socket activation): `ListenStream=` in
+    /// `bantin.socket` decides it, and `listen` is not used.
+    Inherited(SocketAddr),
+}
+
+/// The socket systemd passed, else one bound on `listen`; the start-up log
+/// says which, and that `listen` is not used when systemd's socket is.
+fn bind(cfg: &Config) -> anyhow::Result<(TcpListener, Socket)> {
     let inherited = systemd::inherited_listener()
         .context("cannot use the socket systemd passed (LISTEN_FDS)")?;
-    let listener = match inherited {
-        Some(std_listener) => {
-            std_listener.set_nonblocking(true)?;
-            TcpListener::from_std(std_listener)?
-        }
-        None => listen(cfg.listen)
-            .with_context(|| format!("cannot listen on {} (the `listen` setting)", cfg.listen))?,
+    let Some(std_listener) = inherited else {
+        let listener = listen(cfg.listen)
+            .with_context(|| format!("cannot listen on {} (the `listen` setting)", cfg.listen))?;
+        let addr = listener.local_addr()?;
+        return Ok((listener, Socket::Bound(addr)));
     };
-    announce(listener.local_addr()?);
-    systemd::ready(&status_line(&published));
-    systemd::spawn_watchdog(published);
-    server::run(
-        listener,
-        state,
-        Limits::from_config(&cfg),
-        shutdown_signal(signals.term, signals.int),
-    )
-    .await;
-    // The watch thread finishes what it is reading and stops: nothing is
-    // published into a server that has gone.
-    tokio::task::spawn_blocking(move || watcher.stop()).await?;
-    tracing::info!("stopped");
-    Ok(())
+    std_listener.set_nonblocking(true)?;
+    let listener = TcpListener::from_std(std_listener)?;
+    let addr = listener.local_addr()?;
+    tracing::info!("serving the socket systemd passed (socket activation): {addr}");
+    if let Some(note) = unused_listen(Socket::Inherited(addr), cfg.listen) {
+        tracing::info!("{note}");
+    }
+    Ok((listener, Socket::Inherited(addr)))
+}
+
+/// What to tell an admin whose `listen` names another address than the
+/// socket systemd passed: it is not used.
+fn unused_listen(socket: Socket, listen: SocketAddr) -> Option<String> {
+    match socket {
+        Socket::Inherited(addr) if addr != listen => Some(format!(
+            "`listen` ({listen}) is not used under socket activation: `ListenStream=` in bantin.socket decides the address ({addr})"
+        )),
+        _ => None,
+    }
+}
+
+/// What to tell an admin who changed `listen` from `old` to `new` and
+/// reloaded: the socket stays where it is, and what would move it.
+fn listen_changed(socket: Socket, old: SocketAddr, new: SocketAddr) -> Option<String> {
+    if old == new {
+        return None;
+    }
+    Some(match socket {
+        Socket::Bound(addr) => {
+            format!("`listen` changed to {new}; restart bantin to move the socket (still on {addr})")
+        }
+        Socket::Inherited(addr) => format!(
+            "`listen` changed to {new}, but it is not used under socket activation: still on {addr}, the socket systemd passed; change `ListenStream=` in bantin.socket to move it"
+        ),
+    })
 }
 
 /// Connections the kernel queues for the accept loop, as `Backlog=` in
@@ -159,7 +266,7 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
 const BACKLOG: u32 = 1024;
 
 /// A listening socket on `addr` with [`BACKLOG`], reusable at once after a restart.
-fn listen(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
+fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
     let socket = if addr.is_ipv4() {
         tokio::net::TcpSocket::new_v4()?
     } else {
@@ -175,7 +282,7 @@ fn listen(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
 /// on port 0; the log gets it too unless stdout already goes where the log does
 /// (a terminal both share, `2>&1` into one file, or the journal under systemd),
 /// where a second line would only repeat the first.
-fn announce(addr: std::net::SocketAddr) {
+fn announce(addr: SocketAddr) {
     println!("listening on {addr}");
     let journal = std::env::var("JOURNAL_STREAM").ok();
     if !stdout_is_the_log(
@@ -211,21 +318,46 @@ fn stdout_is_the_log(
     stdout.is_some() && (stdout == stderr || stdout == journal)
 }
 
-/// On each SIGHUP: re-read the configuration; a bad one is logged and the
-/// running one kept, a good one goes to the watch thread to apply.
-async fn reload_on_hangup(
-    mut hup: Signal,
-    reload: Reloader,
-    tx: std::sync::mpsc::Sender<crate::watch::Msg>,
+/// SIGHUP's stream, and whether one came before it was listened to here.
+struct Hangups {
+    hup: Signal,
+    pending: Pending,
+}
+
+/// What a reload hands its new configuration to.
+struct Reloading {
+    /// The watch thread, which applies everything about the store and feeds.
+    watch: std::sync::mpsc::Sender<crate::watch::Msg>,
     published: Arc<Published>,
-) {
-    while hup.recv().await.is_some() {
+    /// The server's `[http]` limits, for connections accepted from now on.
+    limits: tokio::sync::watch::Sender<Limits>,
+    /// The socket served, which a reload cannot move.
+    socket: Socket,
+    /// `listen` as last configured.
+    listen: SocketAddr,
+}
+
+/// On each SIGHUP (first on one that came while starting): re-read the
+/// configuration; a bad one is logged and the running one kept, a good one
+/// goes to the server and the watch thread to apply.
+async fn reload_on_hangup(hangups: Hangups, reload: Reloader, mut to: Reloading) {
+    let Hangups { mut hup, pending } = hangups;
+    if pending == Pending::Nothing && hup.recv().await.is_none() {
+        return;
+    }
+    loop {
         tracing::info!("SIGHUP: reloading the configuration");
         systemd::reloading();
         match reload() {
             Ok(cfg) => {
+                if let Some(warning) = listen_changed(to.socket, to.listen, cfg.listen) {
+                    tracing::warn!("{warning}");
+                }
+                to.listen = cfg.listen;
+                to.limits.send_replace(Limits::from_config(&cfg));
                 let (done, applied) = std::sync::mpsc::channel();
-                if tx
+                if to
+                    .watch
                     .send(crate::watch::Msg::Reload(Box::new(cfg), done))
                     .is_err()
                 {
@@ -236,7 +368,10 @@ async fn reload_on_hangup(
             }
             Err(e) => tracing::error!("keeping the running configuration: {e}"),
         }
-        systemd::ready(&status_line(&published));
+        systemd::ready(&status_line(&to.published));
+        if hup.recv().await.is_none() {
+            return;
+        }
     }
 }
 
@@ -291,5 +426,43 @@ mod tests {
         assert!(!stdout_is_the_log(pipe, tty, Some("not a stream")));
         // No stdout at all.
         assert!(!stdout_is_the_log(None, None, None));
+    }
+
+    fn addr(s: &str) -> SocketAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_changed_listen_names_the_real_socket_and_what_moves_it() {
+        let (old, new) = (addr("0.0.0.0:9999"), addr("127.0.0.1:7777"));
+        assert_eq!(listen_changed(Socket::Bound(old), old, old), None);
+        let bound = listen_changed(Socket::Bound(addr("0.0.0.0:9999")), old, new).unwrap();
+        assert!(
+            bound.contains("restart bantin") && bound.contains("still on 0.0.0.0:9999"),
+            "{bound}"
+        );
+        let passed = Socket::Inherited(addr("127.0.0.1:18457"));
+        let inherited = listen_changed(passed, old, new).unwrap();
+        assert!(
+            inherited.contains("still on 127.0.0.1:18457")
+                && inherited.contains("`ListenStream=` in bantin.socket")
+                && !inherited.contains("restart"),
+            "{inherited}"
+        );
+    }
+
+    #[test]
+    fn listen_is_said_unused_only_when_systemd_passed_another_address() {
+        let passed = addr("127.0.0.1:18457");
+        let note = unused_listen(Socket::Inherited(passed), addr("0.0.0.0:9999")).unwrap();
+        assert!(
+            note.contains("0.0.0.0:9999") && note.contains("ListenStream="),
+            "{note}"
+        );
+        assert_eq!(unused_listen(Socket::Inherited(passed), passed), None);
+        assert_eq!(
+            unused_listen(Socket::Bound(passed), addr("127.0.0.1:0")),
+            None
+        );
     }
 }

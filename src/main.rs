@@ -153,9 +153,11 @@ fn serve(args: ServeArgs) -> Result<(), Failure> {
     if one_core {
         tracing::info!("one core available: serving with the current-thread scheduler");
     }
-    runtime
-        .block_on(bantin::app::serve(cfg, reload))
-        .map_err(Failure::Daemon)
+    let served = runtime.block_on(bantin::app::serve(cfg, reload));
+    // Without waiting for blocking tasks: a SIGTERM during start-up leaves the
+    // scan running on one, and the daemon exits now rather than after it.
+    runtime.shutdown_background();
+    served.map_err(Failure::Daemon)
 }
 
 /// The config file: `--config` (or `$BANTIN_CONFIG`, which clap reads for it),

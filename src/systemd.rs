@@ -70,11 +70,17 @@ pub fn spawn_watchdog(published: Arc<Published>) {
 }
 
 /// The listening socket systemd passed in (`LISTEN_FDS`/`LISTEN_PID`, the first
-/// one, fd 3), if any.
+/// one, fd 3), if any; the log says when there were more, which are not served.
 pub fn inherited_listener() -> std::io::Result<Option<std::net::TcpListener>> {
     let mut fds = listenfd::ListenFd::from_env();
     if fds.len() == 0 {
         return Ok(None);
+    }
+    if fds.len() > 1 {
+        tracing::warn!(
+            "systemd passed {} sockets; only the first (fd 3) is served: keep one `ListenStream=` in bantin.socket",
+            fds.len()
+        );
     }
     fds.take_tcp_listener(0)
 }

@@ -572,14 +572,9 @@ impl Worker {
         }
     }
 
+    /// Applies a new configuration to the store and feeds (`app` applies
+    /// `listen` and `[http]`, which belong to the server).
     fn reload(&mut self, cfg: Config) {
-        if cfg.listen != self.cfg.listen {
-            tracing::warn!(
-                "`listen` changed to {}; restart bantin to move the socket (still on {})",
-                cfg.listen,
-                self.cfg.listen
-            );
-        }
         let store_moved = cfg.store != self.cfg.store;
         let tz_changed = cfg.tz != self.cfg.tz || cfg.max_file_size != self.cfg.max_file_size;
         self.publisher.set_config(cfg);

@@ -529,3 +529,132 @@ fn pipeliners_that_never_read_from_one_address_leave_others_served_with(config: 
     assert_others_served(d.port);
     drop(rude);
 }
+
+/// Rewrites `site`'s config with `http` as its `[http]` table and sends SIGHUP;
+/// returns once the daemon says the reload is applied.
+fn reload_http(site: &TempStore, d: &Daemon, http: &str) {
+    let config = std::fs::read_to_string(site.config()).unwrap();
+    let base = config.split("[http]").next().unwrap().to_owned();
+    std::fs::write(site.config(), format!("{base}[http]\n{http}")).unwrap();
+    let reloads = d.stderr().matches("configuration reloaded").count();
+    d.signal(rustix::process::Signal::HUP);
+    d.wait_until("the reload applied", || {
+        d.stderr().matches("configuration reloaded").count() > reloads
+    });
+}
+
+/// Whether the server closes `s` (EOF or reset) within `limit` with nothing sent.
+fn closed_unanswered(s: &mut TcpStream, limit: Duration) -> bool {
+    s.set_read_timeout(Some(limit)).unwrap();
+    let mut buf = [0; 256];
+    match s.read(&mut buf) {
+        Ok(0) => true,
+        Ok(_) => false,
+        Err(e) => !matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut),
+    }
+}
+
+/// A GET of /healthz on `s`; its status once the response head arrives within 10 s.
+fn status_on(s: &mut TcpStream) -> Option<u16> {
+    write!(
+        s,
+        "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut all = Vec::new();
+    let _ = s.read_to_end(&mut all);
+    String::from_utf8_lossy(&all)
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+}
+
+#[test]
+fn a_reload_applies_the_per_client_limit_and_timeouts_to_new_connections() {
+    let site = TempStore::with_config(
+        "[http]\nmax_connections_per_client = 32\nheader_timeout_secs = 60\n",
+    );
+    let d = Daemon::serve(&site.config(), Duration::from_secs(30));
+    // Under the first limits, three connections from one client are served.
+    let held: Vec<TcpStream> = (0..2)
+        .map(|_| connect_from([127, 0, 0, 1], d.port, None).unwrap())
+        .collect();
+    let mut third = connect_from([127, 0, 0, 1], d.port, None).unwrap();
+    assert_eq!(status_on(&mut third), Some(200));
+    drop(held);
+
+    reload_http(
+        &site,
+        &d,
+        "max_connections_per_client = 1\nheader_timeout_secs = 1\n",
+    );
+    // As on a fresh start with this config: the second connection from one
+    // address is closed at once, unanswered.
+    let mut first = connect_from([127, 0, 0, 1], d.port, None).unwrap();
+    let mut second = connect_from([127, 0, 0, 1], d.port, None).unwrap();
+    let _ = second.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    assert!(
+        closed_unanswered(&mut second, Duration::from_secs(10)),
+        "a second connection from one client is served after the reload set the limit to 1"
+    );
+    assert!(
+        metric(
+            d.port,
+            "bantin_http_connections_refused_total{reason=\"per_client\"}"
+        ) > 0.0
+    );
+    // And the first, which sends nothing, is closed after the new header
+    // timeout (1 s), not the old one (60 s).
+    assert!(
+        closed_unanswered(&mut first, Duration::from_secs(20)),
+        "a silent connection outlived the reloaded header timeout"
+    );
+}
+
+#[test]
+fn a_reload_shrinks_and_grows_max_connections() {
+    let site = TempStore::with_config("[http]\nmax_connections = 4\nheader_timeout_secs = 60\n");
+    let d = Daemon::serve(&site.config(), Duration::from_secs(30));
+    // Two silent connections hold two of the four slots.
+    let a = connect_from([127, 0, 0, 1], d.port, None).unwrap();
+    let b = connect_from([127, 0, 0, 1], d.port, None).unwrap();
+    assert_eq!(other_client(d.port, "/healthz").0, 200);
+
+    reload_http(&site, &d, "max_connections = 1\nheader_timeout_secs = 60\n");
+    // Two held, one allowed: a new client waits in the backlog until both end.
+    let mut waiting = connect_from([127, 0, 0, 2], d.port, None).unwrap();
+    write!(
+        waiting,
+        "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    waiting
+        .set_read_timeout(Some(Duration::from_secs(1)))
+        .unwrap();
+    let mut buf = [0; 256];
+    assert!(
+        matches!(waiting.read(&mut buf), Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut)),
+        "served past the reloaded max_connections"
+    );
+    drop(a);
+    assert!(
+        matches!(waiting.read(&mut buf), Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut)),
+        "served while the held connections still exceed the reloaded max_connections"
+    );
+    drop(b);
+    waiting
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut all = Vec::new();
+    let _ = waiting.read_to_end(&mut all);
+    assert!(
+        String::from_utf8_lossy(&all).starts_with("HTTP/1.1 200"),
+        "{all:?}"
+    );
+
+    // One silent connection takes the only slot; a larger cap frees one at once.
+    let _c = connect_from([127, 0, 0, 1], d.port, None).unwrap();
+    reload_http(&site, &d, "max_connections = 2\nheader_timeout_secs = 60\n");
+    let (status, _, _) = other_client(d.port, "/healthz");
+    assert_eq!(status, 200);
+}

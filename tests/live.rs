@@ -852,3 +852,73 @@ fn a_file_written_and_closed_or_renamed_in_is_served_without_the_debounce_wait()
         "a file renamed into the store waited for the debounce window"
     );
 }
+
+/// A store of 3000 small articles, which takes the daemon a moment to load
+/// (most of a second in a debug build): signals sent once it says it is
+/// loading arrive while it starts.
+fn slow_to_load() -> TempStore {
+    let site = TempStore::new();
+    let dir = store(&site).join("thong-bao/nhieu");
+    std::fs::create_dir_all(&dir).unwrap();
+    for i in 0..3000 {
+        write_article(
+            dir.join(format!("bai-{i}.txt")),
+            THONG_BAO,
+            &format!("Bài số {i}"),
+        );
+    }
+    site
+}
+
+/// Spawns the daemon on `site` and waits (bounded) until it says it is
+/// loading the store: its signal handlers are installed by then.
+fn spawn_loading(site: &TempStore) -> common::Spawned {
+    let config = site.config();
+    let spawned = Daemon::spawn(
+        &["--config".as_ref(), config.as_os_str()],
+        &common::Launch::default(),
+    );
+    assert!(
+        spawned.stderr_contains("loading the store", LIMIT),
+        "no start-up line; stderr:\n{}",
+        spawned.stderr()
+    );
+    spawned
+}
+
+#[test]
+fn sighup_while_starting_is_applied_once_serving() {
+    let site = slow_to_load();
+    let original = std::fs::read_to_string(site.config()).unwrap();
+    std::fs::write(site.config(), format!("{original}\n[feeds]\nitems = 2\n")).unwrap();
+    let spawned = spawn_loading(&site);
+    let pid = spawned.pid();
+    for _ in 0..3 {
+        let _ = rustix::process::kill_process(pid, rustix::process::Signal::HUP);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // It keeps running, starts serving, and then applies the new config.
+    let mut d = spawned.listening(LIMIT, LIMIT);
+    d.wait_until("the reload applied", || {
+        d.stderr().contains("configuration reloaded")
+    });
+    assert!(d.alive());
+    let log = d.stderr();
+    let remembered = log
+        .find("SIGHUP while starting")
+        .unwrap_or_else(|| panic!("the SIGHUP came after start-up:\n{log}"));
+    assert!(remembered < log.find("configuration reloaded").unwrap());
+    assert_eq!(titles(&d, "/feed.rss").len(), 2);
+}
+
+#[test]
+fn sigterm_while_starting_exits_cleanly() {
+    let site = slow_to_load();
+    let spawned = spawn_loading(&site);
+    let _ = rustix::process::kill_process(spawned.pid(), rustix::process::Signal::TERM);
+    let (status, log) = spawned.wait(LIMIT);
+    let status = status.unwrap_or_else(|| panic!("still running after SIGTERM:\n{log}"));
+    assert!(status.success(), "{status}; stderr:\n{log}");
+    assert!(log.contains("SIGTERM: shutting down"), "{log}");
+    assert!(log.contains("stopped before serving"), "{log}");
+}

@@ -120,14 +120,12 @@ fn the_status_line_counts_a_rejection_made_while_running() {
     assert_eq!(daemon.get("/feed.rss", &[]).status, 200);
 }
 
-#[test]
-fn serves_on_a_socket_passed_by_systemd() {
-    let site = TempStore::new();
-    let config = site.config();
-    // systemd-socket-activate binds the socket, and on the first connection execs
-    // the daemon with it as fd 3 (LISTEN_FDS=1, LISTEN_PID), as systemd does. It
-    // needs a fixed port: take a free one, and try again if another process takes
-    // it first.
+/// `bantin serve --config <config>` under `systemd-socket-activate`, which
+/// binds the socket and, on the first connection, execs the daemon with it as
+/// fd 3 (LISTEN_FDS=1, LISTEN_PID), as systemd does: the daemon, that first
+/// connection (not yet answered), and the address. The wrapper needs a fixed
+/// port: take a free one, and try again if another process takes it first.
+fn socket_activated(config: &std::path::Path) -> (Daemon, TcpStream, String) {
     for attempt in 1..=3 {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -153,25 +151,79 @@ fn serves_on_a_socket_passed_by_systemd() {
             );
             continue;
         }
-        // The first connection starts the daemon, which must answer it on the
-        // inherited socket rather than bind its own (the config says port 0).
-        let mut first = TcpStream::connect_timeout(&addr.parse().unwrap(), LIMIT).unwrap();
-        let mut daemon = spawned.listening(LIMIT, LIMIT);
+        let first = TcpStream::connect_timeout(&addr.parse().unwrap(), LIMIT).unwrap();
+        let daemon = spawned.listening(LIMIT, LIMIT);
         assert_eq!(daemon.port, port);
-        first.set_read_timeout(Some(LIMIT)).unwrap();
-        write!(
-            first,
-            "GET /feed.atom HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-        )
-        .unwrap();
-        let mut reply = String::new();
-        first.read_to_string(&mut reply).unwrap();
-        assert!(reply.starts_with("HTTP/1.1 200"), "{reply:.200}");
-        daemon.terminate();
-        let status = daemon.wait(LIMIT).expect("the daemon exits after SIGTERM");
-        assert!(status.success(), "{status}; stderr:\n{}", daemon.stderr());
-        return;
+        return (daemon, first, addr);
     }
+    unreachable!("the loop returns or fails on its last attempt")
+}
+
+#[test]
+fn serves_on_a_socket_passed_by_systemd() {
+    let site = TempStore::new();
+    // The first connection starts the daemon, which must answer it on the
+    // inherited socket rather than bind its own (the config says port 0).
+    let (mut daemon, mut first, _) = socket_activated(&site.config());
+    first.set_read_timeout(Some(LIMIT)).unwrap();
+    write!(
+        first,
+        "GET /feed.atom HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut reply = String::new();
+    first.read_to_string(&mut reply).unwrap();
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply:.200}");
+    daemon.terminate();
+    let status = daemon.wait(LIMIT).expect("the daemon exits after SIGTERM");
+    assert!(status.success(), "{status}; stderr:\n{}", daemon.stderr());
+}
+
+#[test]
+fn under_socket_activation_the_log_names_the_inherited_socket_and_listen_stream() {
+    let site = TempStore::new();
+    let (daemon, _first, addr) = socket_activated(&site.config());
+    // At start: the address systemd passed, and that `listen` (port 0 here)
+    // is not what decides it.
+    let log = daemon.stderr();
+    assert!(
+        log.contains(&format!(
+            "serving the socket systemd passed (socket activation): {addr}"
+        )),
+        "{log}"
+    );
+    let unused = log
+        .lines()
+        .find(|l| l.contains("is not used under socket activation"))
+        .unwrap_or_else(|| panic!("no word that `listen` is not used:\n{log}"));
+    assert!(
+        unused.contains("127.0.0.1:0") && unused.contains("`ListenStream=` in bantin.socket"),
+        "{unused}"
+    );
+    // A reload that changes `listen` names the real socket and what moves it.
+    let config = std::fs::read_to_string(site.config()).unwrap();
+    std::fs::write(
+        site.config(),
+        config.replace("listen = \"127.0.0.1:0\"", "listen = \"127.0.0.1:7777\""),
+    )
+    .unwrap();
+    daemon.signal(Signal::HUP);
+    daemon.wait_until("the reload warning", || {
+        daemon
+            .stderr()
+            .contains("`listen` changed to 127.0.0.1:7777")
+    });
+    let log = daemon.stderr();
+    let warning = log
+        .lines()
+        .find(|l| l.contains("`listen` changed to 127.0.0.1:7777"))
+        .unwrap();
+    assert!(
+        warning.contains(&format!("still on {addr}"))
+            && warning.contains("change `ListenStream=` in bantin.socket")
+            && !warning.contains("restart"),
+        "{warning}"
+    );
 }
 
 fn systemd_analyze(args: &[&str]) -> std::process::Output {

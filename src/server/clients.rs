@@ -4,6 +4,9 @@
 //! host is usually given a whole /64 (RFC 4291 §2.5.4 interface ids, SLAAC
 //! privacy addresses) and can pick a fresh address in it for every
 //! connection. IPv4-mapped IPv6 addresses count as the IPv4 address they map.
+//! The limit is given with each connection, so a reload applies it to the
+//! next one; every connection is counted, even while there is no limit, so a
+//! limit set by a reload counts the connections already open.
 //! The peer address is the TCP one: `X-Forwarded-For` and `Forwarded` arrive
 //! inside a request, after the connection is already held, and anyone can
 //! write them, so they cannot decide whether to accept a connection.
@@ -15,8 +18,6 @@ use std::sync::{Arc, Mutex, PoisonError};
 /// Open connections by client.
 #[derive(Debug)]
 pub struct Clients {
-    /// Connections one client may hold; 0 = no limit.
-    limit: usize,
     /// Entries are removed when they reach 0, so this holds at most as many
     /// entries as there are open connections. A std mutex: held for a map
     /// lookup, never across an `.await`.
@@ -26,34 +27,30 @@ pub struct Clients {
 /// One connection's place in its client's count; given back on drop.
 #[derive(Debug)]
 pub struct Slot {
-    clients: Option<Arc<Clients>>,
+    clients: Arc<Clients>,
     key: IpAddr,
 }
 
 impl Clients {
-    /// A table allowing `limit` connections per client (0 = no limit).
-    pub fn new(limit: usize) -> Arc<Clients> {
+    /// An empty table.
+    pub fn new() -> Arc<Clients> {
         Arc::new(Clients {
-            limit,
             open: Mutex::new(HashMap::new()),
         })
     }
 
     /// A slot for a connection from `ip`, or `None` if that client holds
-    /// `limit` connections already.
-    pub fn admit(self: &Arc<Self>, ip: IpAddr) -> Option<Slot> {
+    /// `limit` connections already (0 = no limit).
+    pub fn admit(self: &Arc<Self>, ip: IpAddr, limit: usize) -> Option<Slot> {
         let key = client_key(ip);
-        if self.limit == 0 {
-            return Some(Slot { clients: None, key });
-        }
         let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
         let n = open.entry(key).or_insert(0);
-        if *n >= self.limit {
+        if limit != 0 && *n >= limit {
             return None;
         }
         *n += 1;
         Some(Slot {
-            clients: Some(self.clone()),
+            clients: self.clone(),
             key,
         })
     }
@@ -67,10 +64,11 @@ impl Clients {
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        let Some(clients) = &self.clients else {
-            return;
-        };
-        let mut open = clients.open.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut open = self
+            .clients
+            .open
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         if let Some(n) = open.get_mut(&self.key) {
             *n -= 1;
             if *n == 0 {
@@ -103,14 +101,14 @@ mod tests {
 
     #[test]
     fn a_client_gets_its_limit_and_slots_come_back() {
-        let c = Clients::new(2);
-        let a = c.admit(ip("10.0.0.1")).unwrap();
-        let b = c.admit(ip("10.0.0.1")).unwrap();
-        assert!(c.admit(ip("10.0.0.1")).is_none());
+        let c = Clients::new();
+        let a = c.admit(ip("10.0.0.1"), 2).unwrap();
+        let b = c.admit(ip("10.0.0.1"), 2).unwrap();
+        assert!(c.admit(ip("10.0.0.1"), 2).is_none());
         // Another client is not affected.
-        let other = c.admit(ip("10.0.0.2")).unwrap();
+        let other = c.admit(ip("10.0.0.2"), 2).unwrap();
         drop(a);
-        let again = c.admit(ip("10.0.0.1")).unwrap();
+        let again = c.admit(ip("10.0.0.1"), 2).unwrap();
         assert_eq!(c.open(ip("10.0.0.1")), 2);
         drop((b, again, other));
         assert!(c.open.lock().unwrap().is_empty());
@@ -118,18 +116,30 @@ mod tests {
 
     #[test]
     fn ipv6_counts_per_64_and_mapped_ipv4_as_ipv4() {
-        let c = Clients::new(1);
-        let _a = c.admit(ip("2001:db8:1:2::1")).unwrap();
-        assert!(c.admit(ip("2001:db8:1:2:ffff::9")).is_none());
-        assert!(c.admit(ip("2001:db8:1:3::1")).is_some());
-        let _v4 = c.admit(ip("192.0.2.7")).unwrap();
-        assert!(c.admit(ip("::ffff:192.0.2.7")).is_none());
+        let c = Clients::new();
+        let _a = c.admit(ip("2001:db8:1:2::1"), 1).unwrap();
+        assert!(c.admit(ip("2001:db8:1:2:ffff::9"), 1).is_none());
+        assert!(c.admit(ip("2001:db8:1:3::1"), 1).is_some());
+        let _v4 = c.admit(ip("192.0.2.7"), 1).unwrap();
+        assert!(c.admit(ip("::ffff:192.0.2.7"), 1).is_none());
     }
 
     #[test]
     fn zero_is_no_limit() {
-        let c = Clients::new(0);
-        let slots: Vec<Slot> = (0..100).filter_map(|_| c.admit(ip("10.0.0.1"))).collect();
+        let c = Clients::new();
+        let slots: Vec<Slot> = (0..100)
+            .filter_map(|_| c.admit(ip("10.0.0.1"), 0))
+            .collect();
         assert_eq!(slots.len(), 100);
+    }
+
+    #[test]
+    fn a_limit_set_later_counts_the_connections_already_open() {
+        let c = Clients::new();
+        let open: Vec<Slot> = (0..3).filter_map(|_| c.admit(ip("10.0.0.1"), 0)).collect();
+        // A reload sets a limit of 2: the three already open leave no room.
+        assert!(c.admit(ip("10.0.0.1"), 2).is_none());
+        drop(open);
+        assert!(c.admit(ip("10.0.0.1"), 2).is_some());
     }
 }

@@ -56,6 +56,7 @@ pub mod progress;
 pub mod request;
 pub mod request_metrics;
 mod routes;
+pub mod slots;
 
 pub use routes::handle;
 
@@ -69,7 +70,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 
 use crate::config::Config;
 use crate::publish::Published;
@@ -78,6 +79,7 @@ use clients::{Clients, Slot};
 use connection::{until_ending, Activity, Deadlines, Ending, Throttle, Tracked};
 use long_targets::LongTargets;
 use progress::WriteProgress;
+use slots::Slots;
 
 /// State shared by every connection.
 pub struct State {
@@ -126,34 +128,37 @@ impl Default for State {
 }
 
 /// Serves `listener` until `shutdown` completes, then gives in-flight requests
-/// `grace` to finish. The caller binds the socket and decides what shutdown means,
-/// so tests pass `127.0.0.1:0` and systemd an inherited socket.
+/// the grace period to finish. The caller binds the socket and decides what
+/// shutdown means, so tests pass `127.0.0.1:0` and systemd an inherited socket.
+///
+/// `limits` may change while it runs (a reload): each connection is served
+/// with the limits current at its accept, and keeps them; `max_connections`
+/// moves at once (see [`slots`]), and the drain takes the newest grace period.
 pub async fn run(
     listener: TcpListener,
     state: Arc<State>,
-    limits: Limits,
+    mut limits: watch::Receiver<Limits>,
     shutdown: impl Future<Output = ()>,
 ) {
-    let (stop, stopping) = tokio::sync::watch::channel(false);
-    let server = Server {
-        protocols: Arc::new(protocols(&limits)),
+    let (stop, stopping) = watch::channel(false);
+    let first = *limits.borrow_and_update();
+    let mut server = Server {
+        serving: Arc::new(Serving::new(first)),
         state,
-        limits,
         stopping,
         calm: Arc::new(Throttle::new(CALM_LOG_INTERVAL)),
     };
-    let permits = Arc::new(Semaphore::new(limits.max_connections));
-    let clients = Clients::new(limits.max_connections_per_client);
+    let mut slots = Slots::new(first.max_connections);
+    let clients = Clients::new();
     tokio::pin!(shutdown);
     loop {
         // Wait for a connection slot first: past the cap, clients queue in the
         // kernel's backlog instead of being accepted and starved.
-        let permit = tokio::select! {
-            p = permits.clone().acquire_owned() => match p {
-                Ok(p) => p,
-                Err(_) => break,
-            },
-            () = &mut shutdown => break,
+        let Some(permit) = server
+            .slot(&mut slots, &mut limits, shutdown.as_mut())
+            .await
+        else {
+            break;
         };
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -167,9 +172,28 @@ pub async fn run(
             },
             () = &mut shutdown => break,
         };
+        // A reload while this waited for a connection applies to it (one
+        // atomic load per accept); if it lowered the cap below what is held,
+        // the permit in hand pays for that and the connection waits for another.
+        let permit = if limits.has_changed().unwrap_or(false) {
+            server.apply(&mut slots, *limits.borrow_and_update());
+            match slots.keep(permit) {
+                Some(permit) => permit,
+                None => match server
+                    .slot(&mut slots, &mut limits, shutdown.as_mut())
+                    .await
+                {
+                    Some(permit) => permit,
+                    None => break,
+                },
+            }
+        } else {
+            permit
+        };
         // One address may not take every slot: past its share, it is closed at
         // once and its slot goes back to the pool.
-        let Some(slot) = clients.admit(peer.ip()) else {
+        let per_client = server.serving.limits.max_connections_per_client;
+        let Some(slot) = clients.admit(peer.ip(), per_client) else {
             metrics::counter!("bantin_http_connections_refused_total", "reason" => "per_client")
                 .increment(1);
             tracing::debug!(%peer, "connection refused: max_connections_per_client reached");
@@ -179,14 +203,27 @@ pub async fn run(
     }
     drop(listener);
     let _ = stop.send(true);
-    tracing::info!(grace = ?limits.grace, "draining connections");
+    let grace = limits.borrow().grace;
+    tracing::info!(?grace, "draining connections");
     // Every connection holds a permit until it ends: all of them back means drained.
-    let all = u32::try_from(limits.max_connections).unwrap_or(u32::MAX);
-    if tokio::time::timeout(limits.grace, permits.acquire_many(all))
-        .await
-        .is_err()
-    {
+    if !slots.drained(grace).await {
         tracing::warn!("grace period over; closing the remaining connections");
+    }
+}
+
+/// What connections accepted now are served with: the limits and the protocol
+/// settings made from them, replaced as a whole when a reload changes the limits.
+struct Serving {
+    limits: Limits,
+    protocols: auto::Builder<TokioExecutor>,
+}
+
+impl Serving {
+    fn new(limits: Limits) -> Serving {
+        Serving {
+            protocols: protocols(&limits),
+            limits,
+        }
     }
 }
 
@@ -213,15 +250,49 @@ fn protocols(limits: &Limits) -> auto::Builder<TokioExecutor> {
 
 /// What every connection is served with.
 struct Server {
-    protocols: Arc<auto::Builder<TokioExecutor>>,
+    /// The limits for the next connection accepted.
+    serving: Arc<Serving>,
     state: Arc<State>,
-    limits: Limits,
     /// Becomes `true` when the server shuts down.
     stopping: tokio::sync::watch::Receiver<bool>,
     calm: Arc<Throttle>,
 }
 
 impl Server {
+    /// A free connection slot, once there is one (`None` at shutdown); the
+    /// limits a reload sends meanwhile are applied, so a larger cap frees
+    /// slots at once.
+    async fn slot(
+        &mut self,
+        slots: &mut Slots,
+        limits: &mut watch::Receiver<Limits>,
+        mut shutdown: std::pin::Pin<&mut impl Future<Output = ()>>,
+    ) -> Option<OwnedSemaphorePermit> {
+        loop {
+            let free = slots.acquire();
+            tokio::select! {
+                permit = free => {
+                    if let Some(permit) = slots.keep(permit.ok()?) {
+                        return Some(permit);
+                    }
+                }
+                Ok(()) = limits.changed() => self.apply(slots, *limits.borrow_and_update()),
+                () = &mut shutdown => return None,
+            }
+        }
+    }
+
+    /// Serves connections accepted from now on with `limits`, and holds the
+    /// pool of slots to its `max_connections`.
+    fn apply(&mut self, slots: &mut Slots, limits: Limits) {
+        if limits == self.serving.limits {
+            return;
+        }
+        slots.resize(limits.max_connections);
+        self.serving = Arc::new(Serving::new(limits));
+        tracing::info!("new connections are served with the reloaded [http] limits");
+    }
+
     /// Serves `stream` on a task of its own until it ends (see [`Ending`]);
     /// `held` (its address's slot and its connection permit) goes back then.
     /// Plain HTTP/1 GET and HEAD requests are answered by the fast path
@@ -229,9 +300,8 @@ impl Server {
     fn spawn(&self, stream: TcpStream, held: (Slot, OwnedSemaphorePermit)) {
         let _ = stream.set_nodelay(true);
         let served = Served {
-            protocols: self.protocols.clone(),
+            serving: self.serving.clone(),
             state: self.state.clone(),
-            limits: self.limits,
             stopping: self.stopping.clone(),
             calm: self.calm.clone(),
             activity: Arc::new(Activity::default()),
@@ -247,9 +317,9 @@ impl Server {
 
 /// One connection's server: the fast path first, then hyper if it needs it.
 struct Served {
-    protocols: Arc<auto::Builder<TokioExecutor>>,
+    /// The limits current at its accept, kept for its whole life.
+    serving: Arc<Serving>,
     state: Arc<State>,
-    limits: Limits,
     stopping: tokio::sync::watch::Receiver<bool>,
     calm: Arc<Throttle>,
     activity: Arc<Activity>,
@@ -257,10 +327,11 @@ struct Served {
 
 impl Served {
     fn deadlines(&self) -> Deadlines {
+        let limits = &self.serving.limits;
         Deadlines {
-            first_request: self.limits.header_timeout,
-            idle: self.limits.idle_timeout,
-            stall: self.limits.write_timeout,
+            first_request: limits.header_timeout,
+            idle: limits.idle_timeout,
+            stall: limits.write_timeout,
         }
     }
 
@@ -274,7 +345,11 @@ impl Served {
         // The header timeout runs from the end of the last response, as
         // hyper's does on HTTP/1 keep-alive (see `fast::serve`).
         let deadlines = Deadlines {
-            idle: self.limits.idle_timeout.min(self.limits.header_timeout),
+            idle: self
+                .serving
+                .limits
+                .idle_timeout
+                .min(self.serving.limits.header_timeout),
             ..self.deadlines()
         };
         let (ended, ending) = tokio::sync::oneshot::channel();
@@ -293,7 +368,7 @@ impl Served {
             stream,
             &self.state,
             &self.activity,
-            self.limits,
+            self.serving.limits,
             self.stopping.clone(),
             &between,
         );
@@ -326,13 +401,13 @@ impl Served {
                 Ok::<_, Infallible>(response.map(|body| Tracked::new(body, in_flight)))
             }
         });
-        let limits = self.limits;
+        let limits = self.serving.limits;
         let io = TokioIo::new(WriteProgress::new(
             LongTargets::new(stream),
             limits.write_timeout,
             self.activity.clone(),
         ));
-        let conn = self.protocols.serve_connection(io, service);
+        let conn = self.serving.protocols.serve_connection(io, service);
         let mut stopping = self.stopping.clone();
         tokio::pin!(conn);
         let ending = tokio::select! {
@@ -379,7 +454,7 @@ fn report(result: Result<(), Box<dyn std::error::Error + Send + Sync>>, calm: &T
 }
 
 /// Server limits, from `[http]`.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Time to receive a request's headers.
     pub header_timeout: Duration,

@@ -662,6 +662,19 @@ impl Spawned {
         self.stderr.lock().unwrap().clone()
     }
 
+    /// The process id (of the wrapper, when there is one).
+    pub fn pid(&self) -> rustix::process::Pid {
+        rustix::process::Pid::from_child(self.child.as_ref().expect("not yet a daemon"))
+    }
+
+    /// Waits at most `limit` for the process to exit: its status (`None` if
+    /// it did not), and its stderr.
+    pub fn wait(mut self, limit: Duration) -> (Option<ExitStatus>, String) {
+        let child = self.child.as_mut().expect("not yet a daemon");
+        let status = wait_bounded(child, limit);
+        (status, self.stderr())
+    }
+
     /// Waits at most `limit` for the `listening on` line; each HTTP exchange
     /// with the daemon may then take up to `http`.
     pub fn listening(mut self, limit: Duration, http: Duration) -> Daemon {
