@@ -11,6 +11,7 @@
 //! notice the daemon answers with 410; a static server sends it with 200, as
 //! nothing in a file says it is gone.
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -26,6 +27,7 @@ use crate::render::{sitemap, Format};
 use crate::site::archive::Hydrate;
 use crate::site::pages;
 use crate::site::Resource;
+use crate::text::printable;
 
 /// What `bantin build` wrote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,18 +47,30 @@ pub struct Built {
     pub bytes: u64,
 }
 
+/// The file that marks a folder as a build's output, which a later build
+/// may replace as a whole.
+pub const MARKER: &str = ".bantin-build";
+
+/// What [`MARKER`] says to whoever finds it.
+const MARKER_TEXT: &str =
+    "Written by `bantin build`; the next build replaces this folder as a whole.\n";
+
 /// Writes every feed, the OPML list and the front page under `out`, at the
 /// paths the daemon serves them (`/` becomes `index.html`). With no `out`,
 /// everything is rendered all the same and only counted: what a build would
 /// write, and how much.
+///
+/// The build is written into a new folder beside `out` and then takes its
+/// place at once (`renameat2` with `RENAME_EXCHANGE`), so a web server
+/// serving `out` sees the old build or the new one, never a mix; nothing of
+/// an earlier build is left behind (the page of an article since deleted
+/// would be served for ever); and nothing already in `out`, a symlink for
+/// one, is written through. A build that fails leaves `out` as it was. An
+/// `out` that exists must be empty or an earlier build's (it holds
+/// [`MARKER`]): a folder of anything else is not replaced.
 pub fn build(cfg: &Config, out: Option<&Path>) -> anyhow::Result<Built> {
-    let sink = Sink {
-        out,
-        files: AtomicU64::new(0),
-        bytes: AtomicU64::new(0),
-    };
     let Some(out) = out else {
-        return render_all(cfg, &sink);
+        return render_all(cfg, &Sink::counting(None));
     };
     // Decided before anything is created, so a refused --out leaves the store untouched.
     let out_real = resolve(out).with_context(|| format!("cannot resolve {}", out.display()))?;
@@ -64,15 +78,62 @@ pub fn build(cfg: &Config, out: Option<&Path>) -> anyhow::Result<Built> {
         .store
         .canonicalize()
         .with_context(|| format!("cannot read the store {}", cfg.store.display()))?;
-    if out_real.starts_with(&store_real) {
+    if out_real.starts_with(&store_real) || store_real.starts_with(&out_real) {
         anyhow::bail!(
-            "refusing to write into the store: {} is inside {}; choose an --out folder outside it",
+            "refusing to write into the store: {} and the store {} overlap (one holds the other); choose an --out folder apart from it",
             out.display(),
             cfg.store.display()
         );
     }
-    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    render_all(cfg, &sink)
+    let replaces = match std::fs::read_dir(&out_real) {
+        Ok(mut entries) => {
+            let empty = entries.next().is_none();
+            if !empty && !out_real.join(MARKER).is_file() {
+                anyhow::bail!(
+                    "refusing to replace {}: it holds files and is not the output of an earlier build (it has no {MARKER}); choose a new or empty --out folder, or remove this one",
+                    out.display()
+                );
+            }
+            true
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", out.display())),
+    };
+    let (parent, name) = match (out_real.parent(), out_real.file_name()) {
+        (Some(parent), Some(name)) => (parent, name.to_string_lossy()),
+        _ => anyhow::bail!(
+            "cannot build into {}: choose a folder below /",
+            out.display()
+        ),
+    };
+    std::fs::create_dir_all(parent)
+        .with_context(|| format!("cannot create {}", parent.display()))?;
+    // Beside `out`, so on its file system: a rename, not a copy, replaces it.
+    let staging = tempfile::Builder::new()
+        .prefix(&format!(".{name}.building-"))
+        .tempdir_in(parent)
+        .with_context(|| format!("cannot create a folder in {}", parent.display()))?;
+    let built = render_all(cfg, &Sink::counting(Some(staging.path())))?;
+    // The new build is world-readable, as a web server needs, whatever the
+    // temporary folder was created with.
+    std::fs::set_permissions(staging.path(), std::fs::Permissions::from_mode(0o755))
+        .with_context(|| format!("cannot set the mode of {}", staging.path().display()))?;
+    if replaces {
+        rustix::fs::renameat_with(
+            rustix::fs::CWD,
+            staging.path(),
+            rustix::fs::CWD,
+            &out_real,
+            rustix::fs::RenameFlags::EXCHANGE,
+        )
+        .with_context(|| format!("cannot put the new build in place of {}", out.display()))?;
+        // `staging` now names the earlier build, removed when it drops.
+    } else {
+        std::fs::rename(staging.path(), &out_real)
+            .with_context(|| format!("cannot move the new build to {}", out.display()))?;
+    }
+    drop(staging);
+    Ok(built)
 }
 
 /// Where a build's files go: under `out`, or, with none, only counted.
@@ -83,6 +144,28 @@ struct Sink<'a> {
 }
 
 impl Sink<'_> {
+    /// A sink writing under `out` (only counting with none).
+    fn counting(out: Option<&Path>) -> Sink<'_> {
+        Sink {
+            out,
+            files: AtomicU64::new(0),
+            bytes: AtomicU64::new(0),
+        }
+    }
+
+    /// Writes (or counts) the file `name` at the top of the output, which
+    /// no site path names.
+    fn file(&self, name: &str, bytes: &[u8]) -> anyhow::Result<()> {
+        if let Some(out) = self.out {
+            let file = out.join(name);
+            std::fs::write(&file, bytes)
+                .with_context(|| format!("cannot write {}", file.display()))?;
+        }
+        self.files.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        Ok(())
+    }
+
     /// Writes (or counts) the bytes served at the site path `path`; see [`write`].
     fn put(&self, path: &str, content_type: &str, bytes: &[u8]) -> anyhow::Result<()> {
         if let Some(out) = self.out {
@@ -114,7 +197,23 @@ fn render_all(cfg: &Config, sink: &Sink<'_>) -> anyhow::Result<Built> {
         site.body(&e.article.id, &e.article)
             .or_else(|| crate::catalog::hydrate(e, cfg.max_file_size, cfg.tz))
     };
-    let articles: Vec<_> = index.entries().values().collect();
+    // The page of an article `x/index.html` would be written where the page
+    // of `x` is (`articles/x/index.html`): the shorter id keeps the place,
+    // and the other article, served by the daemon, has no static page.
+    let (articles, shadowed): (Vec<_>, Vec<_>) = index.entries().values().partition(|e| {
+        let id = e.article.id.as_str();
+        id.strip_suffix("/index.html")
+            .is_none_or(|parent| index.get(parent).is_none())
+    });
+    for e in &shadowed {
+        let id = &e.article.id;
+        tracing::warn!(
+            "the page of article {} is not written: it would be where the page of article {} is (articles/{}/index.html); rename one of the files",
+            printable(id),
+            printable(id.trim_end_matches("/index.html")),
+            printable(id.trim_end_matches("/index.html")),
+        );
+    }
     articles.par_iter().try_for_each(|e| {
         // A withdrawn article's page is the notice the daemon sends with 410;
         // a static server sends it with 200 (see the module docs).
@@ -156,14 +255,9 @@ fn render_all(cfg: &Config, sink: &Sink<'_>) -> anyhow::Result<Built> {
         pages += 1;
     }
     let not_found = crate::render::html::errors::not_found_page(&cfg.site);
-    if let Some(out) = sink.out {
-        std::fs::write(out.join("404.html"), &not_found)
-            .with_context(|| format!("cannot write {}", out.join("404.html").display()))?;
-    }
-    sink.files.fetch_add(1, Ordering::Relaxed);
-    sink.bytes
-        .fetch_add(not_found.len() as u64, Ordering::Relaxed);
+    sink.file("404.html", &not_found)?;
     pages += 1;
+    sink.file(MARKER, MARKER_TEXT.as_bytes())?;
     Ok(Built {
         feeds,
         articles: catalog.entries.len(),

@@ -607,6 +607,8 @@ fn verify_site(out: &Path, articles: &[Article]) -> usize {
     expected_files.insert("feeds.opml".into());
     expected_files.insert("tags.opml".into());
     expected_files.insert("404.html".into());
+    // The mark of a build's folder, which the next build replaces.
+    expected_files.insert(".bantin-build".into());
     expected_files.extend(
         tree.keys()
             .filter(|f| f.ends_with("/index.html") || *f == "index.html")
@@ -714,8 +716,9 @@ fn build_and_verify(store: &Path) -> tempfile::TempDir {
     let out = tempfile::tempdir().unwrap();
     let stdout = build(store, out.path());
     let feeds = verify_site(out.path(), &articles);
-    // Every file that is not a feed: the pages and the two OPML lists.
-    let pages = read_tree(out.path()).len() - feeds * 3;
+    // Every file that is not a feed or the build's mark: the pages and the
+    // two OPML lists.
+    let pages = read_tree(out.path()).len() - feeds * 3 - 1;
     assert_eq!(
         stdout.trim_end(),
         format!(
@@ -1250,4 +1253,119 @@ fn corrections_and_withdrawals_in_every_format() {
     // The front page does not list the withdrawn article.
     let index = std::fs::read_to_string(out.path().join("index.html")).unwrap();
     assert!(index.contains("Đính chính") && !index.contains("Rút lại"));
+}
+
+/// `bantin build --out OUT --store STORE`, logging at the default level:
+/// exit code, stdout and stderr.
+fn try_build(store: &Path, out: &Path) -> (Option<i32>, String, String) {
+    let cwd = tempfile::tempdir().unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_bantin"))
+        .current_dir(cwd.path())
+        .env_remove("BANTIN_CONFIG")
+        .env_remove("RUST_LOG")
+        .arg("build")
+        .arg("--out")
+        .arg(out)
+        .arg("--store")
+        .arg(store)
+        .output()
+        .unwrap();
+    let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
+    (o.status.code(), text(o.stdout), text(o.stderr))
+}
+
+#[test]
+fn a_build_replaces_the_last_one_as_a_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    copy_tree(&bundled_store(), &store);
+    let out = dir.path().join("site");
+    build(&store, &out);
+    let page = out.join("articles/dau-tu/du-an/khoi-cong-duong-noi-cao-toc/index.html");
+    assert!(page.is_file());
+    // A link an earlier build's folder happened to hold is replaced, not
+    // written through.
+    let outside = dir.path().join("outside.html");
+    std::fs::write(&outside, "not the site's").unwrap();
+    std::fs::remove_file(out.join("index.html")).unwrap();
+    std::os::unix::fs::symlink(&outside, out.join("index.html")).unwrap();
+    // An article taken down: its page goes with it.
+    std::fs::remove_file(store.join("dau-tu/du-an/khoi-cong-duong-noi-cao-toc.txt")).unwrap();
+    build(&store, &out);
+    assert!(
+        !page.exists(),
+        "the page of a deleted article is still there"
+    );
+    assert!(out.join("articles/dau-tu/du-an").is_dir());
+    assert_eq!(std::fs::read_to_string(&outside).unwrap(), "not the site's");
+    assert!(out.join("index.html").symlink_metadata().unwrap().is_file());
+    // Nothing is left beside it.
+    let beside: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(beside.len(), 3, "{beside:?}");
+    // Two builds of one store are the same files, the marker among them.
+    let fresh = dir.path().join("fresh");
+    build(&store, &fresh);
+    assert_eq!(read_tree(&out), read_tree(&fresh));
+    assert!(fresh.join(".bantin-build").is_file());
+}
+
+#[test]
+fn a_build_never_replaces_a_folder_it_did_not_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    copy_tree(&bundled_store(), &store);
+    let out = dir.path().join("www");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("keep.txt"), "mine").unwrap();
+    let (code, _, stderr) = try_build(&store, &out);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("not the output of an earlier build"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("keep.txt")).unwrap(),
+        "mine"
+    );
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 1);
+    // Nor a folder that holds the store.
+    let (code, _, stderr) = try_build(&store, dir.path());
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("refusing to write into the store"),
+        "{stderr}"
+    );
+    assert!(store.join("dau-tu").is_dir());
+    // An empty folder is fine.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    build(&store, &empty);
+    assert!(empty.join("index.html").is_file());
+}
+
+#[test]
+fn an_article_whose_page_would_be_another_articles_is_left_out_not_fatal() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    copy_tree(&bundled_store(), &store);
+    let text = std::fs::read(store.join("dau-tu/du-an/khoi-cong-duong-noi-cao-toc.txt")).unwrap();
+    std::fs::create_dir_all(store.join("dau-tu/du-an/khoi-cong-duong-noi-cao-toc")).unwrap();
+    std::fs::write(
+        store.join("dau-tu/du-an/khoi-cong-duong-noi-cao-toc/index.html.txt"),
+        &text,
+    )
+    .unwrap();
+    let out = dir.path().join("site");
+    let (code, _, stderr) = try_build(&store, &out);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("dau-tu/du-an/khoi-cong-duong-noi-cao-toc/index.html is not written"),
+        "{stderr}"
+    );
+    assert!(out
+        .join("articles/dau-tu/du-an/khoi-cong-duong-noi-cao-toc/index.html")
+        .is_file());
 }
