@@ -55,6 +55,7 @@ fn index_and_render(
     let index = Arc::new(Index::new(catalog.entries.clone()));
     let indexed = started.elapsed();
     let site = publish::render(cfg, index, resume);
+    cfg.warn_unknown_categories(site.index.categories().keys().map(String::as_str));
     tracing::info!(
         articles = catalog.entries.len(),
         rejected = catalog.rejected_count(),

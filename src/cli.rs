@@ -26,6 +26,39 @@ pub struct Cli {
     pub serve: ServeArgs,
 }
 
+impl Cli {
+    /// Refuses `serve`'s `--store` and `--listen` written before a subcommand
+    /// (`bantin --store X build`): clap accepts them there, as options of
+    /// `bantin` alone, but no subcommand reads them, and a sysadmin who wrote
+    /// them meant them. A usage error (exit 2) that says where they go.
+    pub fn check_placement(&self) -> Result<(), clap::Error> {
+        let Some(command) = &self.command else {
+            return Ok(());
+        };
+        let name = command.name();
+        let given = [
+            ("--store", self.serve.store.is_some()),
+            ("--listen", self.serve.listen.is_some()),
+        ];
+        let Some((flag, _)) = given.iter().find(|(_, given)| *given) else {
+            return Ok(());
+        };
+        let takes_it = matches!(command, Command::Serve(_))
+            || (*flag == "--store" && matches!(command, Command::Build { .. }));
+        let hint = if takes_it {
+            format!("write it after the subcommand: `bantin {name} {flag} …`")
+        } else {
+            format!("`bantin {name}` does not take it")
+        };
+        let message = format!(
+            "'{flag}' before the subcommand '{name}' is an option of `bantin` alone \
+             (which serves), and '{name}' would not use it; {hint}"
+        );
+        Err(<Cli as clap::CommandFactory>::command()
+            .error(clap::error::ErrorKind::ArgumentConflict, message))
+    }
+}
+
 /// The options of `bantin serve`.
 #[derive(clap::Args, Clone, Default)]
 pub struct ServeArgs {
@@ -73,6 +106,18 @@ pub enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+}
+
+impl Command {
+    /// The subcommand as it is typed.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Serve(_) => "serve",
+            Command::Check { .. } => "check",
+            Command::Build { .. } => "build",
+            Command::Config { .. } => "config",
+        }
+    }
 }
 
 /// The subcommands of `bantin config`.

@@ -46,6 +46,49 @@ pub enum ConfigError {
     },
 }
 
+/// Whether loading a config also checks that its store can be read now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreCheck {
+    /// The command reads the store (`serve`, a reload, `build`, and `config
+    /// check`, which the unit runs before them): a store that is missing, not a
+    /// folder or not readable is a config error (exit 64), not a daemon that
+    /// fails at once and is restarted forever, or serves nothing.
+    Readable,
+    /// The command does not read the store (`check` of single files), or the
+    /// store comes from the command line and is checked there.
+    Skip,
+}
+
+/// Why `store` cannot be served, with what to do, or `None` when it is a
+/// folder this process can list and enter (as the daemon's scan does: it
+/// lists the root, then opens what is in it through it).
+pub fn store_problem(store: &Path) -> Option<String> {
+    // Listing reads the folder (needs `r`), and its first entry is read too,
+    // since a listing can fail after the open; entering it (`x`) is what
+    // opening any file in it needs, and an empty folder shows no entry to try.
+    let listed = std::fs::read_dir(store)
+        .and_then(|mut entries| entries.next().transpose().map(drop))
+        .and_then(|()| {
+            rustix::fs::access(store, rustix::fs::Access::EXEC_OK).map_err(std::io::Error::from)
+        });
+    let err = listed.err()?;
+    let what_to_do = match err.kind() {
+        std::io::ErrorKind::NotFound => {
+            "create it, or set `store` to the folder of article files \
+             (a relative path is taken from the config file's folder)"
+        }
+        std::io::ErrorKind::NotADirectory => {
+            "set `store` to a folder of article files, not a file or a path through one"
+        }
+        std::io::ErrorKind::PermissionDenied => {
+            "let the user bantin runs as read and enter it and every folder above it \
+             (e.g. `chmod a+rx`), or set `store` to a folder it can read"
+        }
+        _ => "set `store` to a folder of article files that bantin can read",
+    };
+    Some(format!("cannot read the store ({err}); {what_to_do}"))
+}
+
 /// The file as written. Every field has a default, so an empty file is valid.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -352,19 +395,40 @@ pub struct Config {
 }
 
 impl Config {
-    /// Reads and validates a config file.
-    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    /// Reads and validates a config file; with [`StoreCheck::Readable`], its
+    /// store must be a folder this process can list.
+    pub fn load(path: &Path, store: StoreCheck) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.to_owned(),
             source,
         })?;
-        Config::from_toml(&text, Some(path))
+        Config::parse(&text, Some(path), store)
     }
 
-    /// Parses and validates TOML text; `path` names the file in messages and anchors relative paths.
+    /// Parses and validates TOML text; `path` names the file in messages and
+    /// anchors relative paths. The store is not looked at.
     pub fn from_toml(text: &str, path: Option<&Path>) -> Result<Config, ConfigError> {
+        Config::parse(text, path, StoreCheck::Skip)
+    }
+
+    /// Parses and validates TOML text as [`Config::from_toml`] does, and with
+    /// [`StoreCheck::Readable`] checks the store as [`store_problem`] does,
+    /// reporting it with the file's other problems.
+    pub fn parse(
+        text: &str,
+        path: Option<&Path>,
+        store: StoreCheck,
+    ) -> Result<Config, ConfigError> {
         let shown = path.map_or_else(|| PathBuf::from("<config>"), Path::to_owned);
-        problems::check(text, &shown, |raw| raw.validate(path))
+        let e = Errors { file: &shown };
+        let readable = |cfg: &Config| match store {
+            StoreCheck::Readable => match store_problem(&cfg.store) {
+                Some(reason) => Err(e.bad("store", &cfg.store.display(), &reason)),
+                None => Ok(()),
+            },
+            StoreCheck::Skip => Ok(()),
+        };
+        problems::check(text, &shown, |raw| raw.validate(path), readable)
     }
 
     /// The duration form of `[http] header_timeout_secs`.
@@ -377,6 +441,51 @@ impl Config {
         slug.and_then(|s| self.feeds.categories.get(s))
             .and_then(|o| o.items)
             .unwrap_or(self.feeds.items)
+    }
+
+    /// The `[feeds.categories."…"]` overrides whose slug names none of
+    /// `slugs` (the store's categories), in key order: they apply to nothing.
+    pub fn unknown_categories<'a>(
+        &self,
+        slugs: impl IntoIterator<Item = &'a str>,
+    ) -> Vec<UnknownCategory> {
+        let slugs: Vec<&str> = slugs.into_iter().collect();
+        self.feeds
+            .categories
+            .keys()
+            .filter(|key| !slugs.contains(&key.as_str()))
+            .map(|key| UnknownCategory {
+                key: format!(
+                    "[feeds.categories.{}]",
+                    toml_edit::Key::new(key.as_str()).display_repr()
+                ),
+                nearest: nearest_slugs(key, &slugs),
+            })
+            .collect()
+    }
+
+    /// Logs a warning for each override [`Config::unknown_categories`] finds:
+    /// the slugs are known only once the store is read, so this runs after
+    /// the first load and after each reload, not in `config check`.
+    pub fn warn_unknown_categories<'a>(&self, slugs: impl IntoIterator<Item = &'a str>) {
+        let file = self
+            .path
+            .as_ref()
+            .map_or_else(|| "the config".to_owned(), |p| p.display().to_string());
+        for unknown in self.unknown_categories(slugs) {
+            let hint = match unknown.nearest.as_slice() {
+                [] => String::new(),
+                nearest => {
+                    let quoted: Vec<String> = nearest.iter().map(|s| format!("\"{s}\"")).collect();
+                    format!("; did you mean {}?", quoted.join(" or "))
+                }
+            };
+            tracing::warn!(
+                "{file}: {} names no category of the store, so it applies to nothing{hint} \
+                 (category slugs are the paths of /feeds/<slug>.rss)",
+                unknown.key
+            );
+        }
     }
 
     /// The effective configuration as TOML, defaults filled in.
@@ -523,12 +632,8 @@ impl SiteConfig {
                 &format!("not an absolute URL ({err})"),
             )
         })?;
-        if !matches!(base.scheme(), "http" | "https") || base.query().is_some() {
-            return Err(e.bad(
-                "site.base_url",
-                &self.base_url,
-                "must be an http:// or https:// URL without a query",
-            ));
+        if let Some(reason) = base_url_problem(&base) {
+            return Err(e.bad("site.base_url", &self.base_url, reason));
         }
         self.base_url = base.as_str().trim_end_matches('/').to_owned();
         if !valid_tag_authority(&self.tag_authority) {
@@ -651,6 +756,74 @@ impl WebsubConfig {
         }
         Ok(self)
     }
+}
+
+/// A `[feeds.categories."…"]` override that names no category of the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownCategory {
+    /// The table as written in the file: `[feeds.categories."tin-tuc/thoisu"]`.
+    pub key: String,
+    /// The existing slugs closest to it (at most three), if any is close.
+    pub nearest: Vec<String>,
+}
+
+/// The slugs of `slugs` nearest to `key`: those at the smallest
+/// Damerau-Levenshtein distance, when it is at most one edit in four
+/// characters (the rule unknown config keys are matched by); at most three.
+fn nearest_slugs(key: &str, slugs: &[&str]) -> Vec<String> {
+    let limit = (key.chars().count() / 4).max(1);
+    let distances: Vec<(usize, &str)> = slugs
+        .iter()
+        .map(|s| (strsim::damerau_levenshtein(key, s), *s))
+        .filter(|(d, _)| *d <= limit)
+        .collect();
+    let Some(best) = distances.iter().map(|(d, _)| *d).min() else {
+        return Vec::new();
+    };
+    let mut nearest: Vec<String> = distances
+        .iter()
+        .filter(|(d, _)| *d == best)
+        .map(|(_, s)| (*s).to_owned())
+        .collect();
+    nearest.sort();
+    nearest.truncate(3);
+    nearest
+}
+
+/// Why `base` cannot be the site's `base_url`, or `None` when it is
+/// `scheme://host[:port]` with an empty or `/` path.
+///
+/// bantin serves at the root of its host: its pages link root-relative
+/// (`/tags`) and its redirects' `Location` is a path (RFC 9110 §10.2.2), so a
+/// path prefix would break either those or the feeds' links, whichever way a
+/// proxy maps it. A fragment would end every link (RFC 3986 §3.5 puts it
+/// last, so `…#x/feed.rss` is `…` with fragment `x/feed.rss`), and userinfo
+/// would publish a password in every link (RFC 3986 §3.2.1 deprecates it).
+fn base_url_problem(base: &url::Url) -> Option<&'static str> {
+    if !matches!(base.scheme(), "http" | "https") {
+        return Some("must be an http:// or https:// URL such as \"https://tin.example.vn\"");
+    }
+    if !base.username().is_empty() || base.password().is_some() {
+        return Some(
+            "must not hold a user name or password: every public link would carry it; \
+             use \"scheme://host[:port]\" alone",
+        );
+    }
+    if base.query().is_some() || base.fragment().is_some() {
+        return Some(
+            "must not have a query (?…) or fragment (#…): every link starts with base_url, \
+             so links would end up inside it; use \"scheme://host[:port]\" alone",
+        );
+    }
+    if base.path() != "/" {
+        return Some(
+            "must have no path: bantin serves at the root of its host, and its pages and \
+             redirects link from the root (/tags, /feed.rss), which a path prefix (or a proxy \
+             that strips one) breaks; serve it on a host name of its own, e.g. a subdomain \
+             such as \"https://tin.example.vn\"",
+        );
+    }
+    None
 }
 
 /// The longest `[http]` timeout accepted: a day. Longer is a typo, and deadlines
@@ -804,6 +977,74 @@ mod tests {
         assert_eq!(
             c.websub.hubs,
             ["https://hub.example/", "http://127.0.0.1:9/hub"]
+        );
+    }
+
+    #[test]
+    fn base_url_is_a_scheme_host_and_port_only() {
+        for url in [
+            "https://tin.example.vn/news",
+            "https://tin.example.vn/#frag",
+            "https://u:p@tin.example.vn",
+            "https://u@tin.example.vn",
+            "https://tin.example.vn/?q",
+            "mailto:tin@example.vn",
+        ] {
+            let toml = format!("[site]\nbase_url = \"{url}\"");
+            let msg = Config::from_toml(&toml, None).unwrap_err().to_string();
+            assert!(msg.contains("site.base_url") && msg.contains(url), "{msg}");
+        }
+        for url in ["https://tin.example.vn", "http://[::1]:8080/"] {
+            let toml = format!("[site]\nbase_url = \"{url}\"");
+            assert!(Config::from_toml(&toml, None).is_ok(), "{url}");
+        }
+    }
+
+    #[test]
+    fn the_store_is_checked_only_when_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("c.toml");
+        let toml = "store = \"articles\"";
+        assert!(Config::parse(toml, Some(&config), StoreCheck::Skip).is_ok());
+        let msg = Config::parse(toml, Some(&config), StoreCheck::Readable)
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("`store`") && msg.contains("articles"), "{msg}");
+        std::fs::create_dir(dir.path().join("articles")).unwrap();
+        assert!(Config::parse(toml, Some(&config), StoreCheck::Readable).is_ok());
+        assert!(store_problem(&config).is_some(), "a missing file");
+        std::fs::write(&config, toml).unwrap();
+        let msg = store_problem(&config).unwrap();
+        assert!(msg.contains("not a file"), "a file: {msg}");
+    }
+
+    #[test]
+    fn unknown_category_overrides_and_their_nearest_slugs() {
+        let c = Config::from_toml(
+            "[feeds.categories.\"tin-tuc/thoisu\"]\nitems = 5\n\
+             [feeds.categories.\"thong-bao\"]\nitems = 5\n\
+             [feeds.categories.xyz]\nitems = 5\n",
+            None,
+        )
+        .unwrap();
+        let slugs = [
+            "tin-tuc",
+            "tin-tuc/thoi-su",
+            "tin-tuc/tong-hop",
+            "thong-bao",
+        ];
+        assert_eq!(
+            c.unknown_categories(slugs),
+            [
+                UnknownCategory {
+                    key: "[feeds.categories.\"tin-tuc/thoisu\"]".into(),
+                    nearest: vec!["tin-tuc/thoi-su".into()],
+                },
+                UnknownCategory {
+                    key: "[feeds.categories.xyz]".into(),
+                    nearest: vec![],
+                },
+            ]
         );
     }
 

@@ -10,7 +10,8 @@ use anyhow::Context;
 use clap::Parser;
 
 use bantin::cli::{Cli, Command, ConfigCommand, ServeArgs};
-use bantin::config::{Config, ConfigError};
+use bantin::config::{Config, ConfigError, StoreCheck};
+use bantin::journal::{Priority, Stderr};
 
 /// jemalloc hands freed memory back to the system and fragments less than
 /// glibc's malloc under this daemon's pattern (many threads, large short-lived
@@ -37,24 +38,32 @@ enum Failure {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
+    if let Err(e) = cli.check_placement() {
+        e.exit();
+    }
+    let stderr = Stderr::detect();
+    init_logging(stderr);
+    // Failures before the log exists (or of one-shot commands) are printed;
+    // on the journal with an error priority, so `journalctl -p err` shows why
+    // `config check` (ExecStartPre=, ExecReload=) or a start failed.
+    let error = |message: &str| eprintln!("{}", stderr.format(Priority::Error, message));
     match try_main(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Config(ConfigError::Invalid(problems))) => {
             // Each problem's first line says file:line:column, as compilers do,
             // so editors and terminals can jump to it.
             for p in &problems.list {
-                eprintln!("bantin: {p}");
+                error(&format!("bantin: {p}"));
             }
-            eprintln!("bantin: {}", problems.summary());
+            error(&format!("bantin: {}", problems.summary()));
             ExitCode::from(EXIT_CONFIG)
         }
         Err(Failure::Config(e)) => {
-            eprintln!("bantin: {e}");
+            error(&format!("bantin: {e}"));
             ExitCode::from(EXIT_CONFIG)
         }
         Err(Failure::Command(e)) => {
-            eprintln!("bantin: {e:#}");
+            error(&format!("bantin: {e:#}"));
             ExitCode::from(1)
         }
         Err(Failure::Daemon(e)) => {
@@ -74,7 +83,9 @@ fn try_main(cli: Cli) -> Result<(), Failure> {
             ..args
         }),
         Some(Command::Check { json, paths }) => {
-            let cfg = resolve_config(config.as_deref(), None, None).map_err(Failure::Config)?;
+            // It reads the files it is given, not the store.
+            let cfg = resolve_config(config.as_deref(), None, None, StoreCheck::Skip)
+                .map_err(Failure::Config)?;
             let mut out = std::io::stdout().lock();
             let totals = bantin::check::run(&paths, json, &cfg, &mut out)
                 .context("cannot write the report")
@@ -89,7 +100,8 @@ fn try_main(cli: Cli) -> Result<(), Failure> {
             dry_run: _,
             store,
         }) => {
-            let cfg = resolve_config(config.as_deref(), store, None).map_err(Failure::Config)?;
+            let cfg = resolve_config(config.as_deref(), store, None, StoreCheck::Readable)
+                .map_err(Failure::Config)?;
             let b = bantin::static_site::build(&cfg, out.as_deref()).map_err(Failure::Command)?;
             match out {
                 Some(out) => println!(
@@ -110,7 +122,9 @@ fn try_main(cli: Cli) -> Result<(), Failure> {
         Some(Command::Config {
             command: ConfigCommand::Check { quiet },
         }) => {
-            let cfg = resolve_config(config.as_deref(), None, None).map_err(Failure::Config)?;
+            // What the unit runs before `serve` starts or reloads: the same checks.
+            let cfg = resolve_config(config.as_deref(), None, None, StoreCheck::Readable)
+                .map_err(Failure::Config)?;
             if !quiet {
                 print!("{}", cfg.to_toml());
             }
@@ -124,6 +138,7 @@ fn serve(args: ServeArgs) -> Result<(), Failure> {
         args.config.as_deref(),
         args.store.clone(),
         args.listen.clone(),
+        StoreCheck::Readable,
     )
     .map_err(Failure::Config)?;
     let reload: bantin::app::Reloader = Box::new(move || {
@@ -131,6 +146,7 @@ fn serve(args: ServeArgs) -> Result<(), Failure> {
             args.config.as_deref(),
             args.store.clone(),
             args.listen.clone(),
+            StoreCheck::Readable,
         )
     });
     // On one core (a one-CPU machine, or `CPUAffinity=` / `taskset` limiting
@@ -162,19 +178,40 @@ fn serve(args: ServeArgs) -> Result<(), Failure> {
 
 /// The config file: `--config` (or `$BANTIN_CONFIG`, which clap reads for it),
 /// else `./config.toml` when it exists, else the built-in defaults; then the
-/// command line's overrides.
+/// command line's overrides. With [`StoreCheck::Readable`] the store in
+/// force (the file's, or `--store`) must be a folder this process can read.
 fn resolve_config(
     flag: Option<&Path>,
     store: Option<PathBuf>,
     listen: Option<String>,
+    check: StoreCheck,
 ) -> Result<Config, ConfigError> {
     let path = flag.map(Path::to_owned).or_else(cfg_path_default);
+    // The file's store is checked with the file only when `--store` does not replace it.
+    let in_file = if store.is_some() {
+        StoreCheck::Skip
+    } else {
+        check
+    };
     let mut cfg = match &path {
-        Some(p) => Config::load(p)?,
-        None => Config::from_toml("", None)?,
+        Some(p) => Config::load(p, in_file)?,
+        None => Config::parse("", None, in_file)?,
     };
     if let Some(store) = store {
-        cfg.store = store;
+        let flag_error = |reason: String| ConfigError::Value {
+            path: PathBuf::from("--store"),
+            key: "store".into(),
+            value: store.display().to_string(),
+            reason,
+        };
+        // Absolute, as the file's store is: the watcher reports absolute paths.
+        cfg.store = std::path::absolute(&store)
+            .map_err(|e| flag_error(format!("cannot be made an absolute path ({e})")))?;
+        if check == StoreCheck::Readable {
+            if let Some(reason) = bantin::config::store_problem(&cfg.store) {
+                return Err(flag_error(reason));
+            }
+        }
     }
     if let Some(listen) = listen {
         cfg.listen = listen.parse().map_err(|_| ConfigError::Value {
@@ -193,10 +230,10 @@ fn cfg_path_default() -> Option<PathBuf> {
     default.exists().then(|| default.to_owned())
 }
 
-/// Logs on stderr, filtered by `RUST_LOG` (default `info`). Under systemd
-/// (`JOURNAL_STREAM` set) they go to the journal with syslog priorities and no
+/// Logs on stderr, filtered by `RUST_LOG` (default `info`). When stderr is
+/// the journal they go to the journal with syslog priorities and no
 /// timestamps or colours of our own; elsewhere they are human-readable.
-fn init_logging() {
+fn init_logging(stderr: Stderr) {
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
     let filter = || {
@@ -213,7 +250,7 @@ fn init_logging() {
             _ => filter,
         }
     };
-    if std::env::var_os("JOURNAL_STREAM").is_some() {
+    if stderr == Stderr::Journal {
         if let Ok(journald) = tracing_journald::layer() {
             tracing_subscriber::registry()
                 .with(filter())

@@ -155,6 +155,15 @@ impl Publisher {
         self.cfg = Arc::new(cfg);
     }
 
+    /// Warns of each category override of the config in force that names no
+    /// category of the snapshot served now (see [`Config::warn_unknown_categories`]).
+    pub fn warn_unknown_categories(&self) {
+        if let Some(current) = self.published.load_full() {
+            let slugs = current.site.index.categories().keys().map(String::as_str);
+            self.cfg.warn_unknown_categories(slugs);
+        }
+    }
+
     /// Serves `site`, rendered from `catalog`, once its validators are saved
     /// (or the save failed and said so).
     pub fn serve(&self, site: Site, catalog: &Catalog) {

@@ -589,6 +589,7 @@ impl Worker {
         self.reconcile_at_once();
         self.publisher
             .update(&self.catalog, &Changes::default(), Scope::Everything);
+        self.publisher.warn_unknown_categories();
         tracing::info!("configuration reloaded");
     }
 }

@@ -248,6 +248,8 @@ fn max_item_bytes_is_validated() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config.toml");
     std::fs::write(&config, "[feeds]\nmax_item_bytes = 65536\n").unwrap();
+    // The default store, next to the file: a config whose store is missing is bad.
+    std::fs::create_dir(dir.path().join("feeds")).unwrap();
     let out = bantin([
         "config".as_ref(),
         "check".as_ref(),

@@ -7,15 +7,19 @@
 
 mod common;
 
-use std::path::PathBuf;
+use std::ffi::OsStr;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
 
-use common::bantin;
+use common::{bantin, run, TempStore};
 
-/// A temp dir holding `config.toml` with exactly `toml`.
+/// A temp dir holding `config.toml` with exactly `toml`, and an empty `feeds`
+/// folder, the default store next to it (a missing store is a problem too).
 fn config_file(toml: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("config.toml");
     std::fs::write(&path, toml).unwrap();
+    std::fs::create_dir(dir.path().join("feeds")).unwrap();
     (dir, path)
 }
 
@@ -228,4 +232,341 @@ fn quiet_check_prints_nothing_for_a_good_config_and_everything_for_a_bad_one() {
     assert!(out.stdout.is_empty());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("[http] max_conns"), "{stderr}");
+}
+
+/// `bantin config check` and `bantin serve` on a config whose `store` is
+/// `store`: each must exit 64 naming the file, the key, the resolved path and
+/// `what` (part of the OS error).
+fn assert_bad_store(dir: &Path, store: &Path, what: &str) {
+    let config = dir.join("config.toml");
+    let value = toml::Value::String(store.to_str().unwrap().to_owned());
+    std::fs::write(
+        &config,
+        format!("listen = \"127.0.0.1:0\"\nstore = {value}\n"),
+    )
+    .unwrap();
+    for command in [&["config", "check", "--quiet"][..], &["serve"][..]] {
+        let mut args: Vec<&OsStr> = command.iter().map(OsStr::new).collect();
+        args.extend([OsStr::new("--config"), config.as_os_str()]);
+        // Bounded: a daemon that starts anyway is killed and the test fails.
+        let (status, stderr) = run(&args);
+        assert_eq!(
+            status.code(),
+            Some(64),
+            "{command:?} {}:\n{stderr}",
+            store.display()
+        );
+        let line = stderr
+            .lines()
+            .find(|l| l.contains("`store`"))
+            .unwrap_or_else(|| panic!("{command:?}: no line names `store`:\n{stderr}"));
+        let at = format!("bantin: {}:2:9:", config.display());
+        assert!(
+            line.starts_with(&at),
+            "{command:?}: names the file and line: {line}"
+        );
+        assert!(line.contains(&store.display().to_string()), "{line}");
+        assert!(
+            line.contains(what),
+            "{command:?}: says why ({what}): {line}"
+        );
+        assert!(line.contains("set `store`"), "says what to do: {line}");
+    }
+}
+
+#[test]
+fn a_store_that_is_missing_or_not_a_folder_is_a_config_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("file.txt");
+    std::fs::write(&file, "not a store").unwrap();
+    let looping = dir.path().join("loop");
+    std::os::unix::fs::symlink(&looping, &looping).unwrap();
+    assert_bad_store(dir.path(), &dir.path().join("missing"), "No such file");
+    assert_bad_store(dir.path(), &file, "Not a directory");
+    // Unreadable for root too: a path through a file, and a symlink loop.
+    assert_bad_store(dir.path(), &file.join("store"), "Not a directory");
+    assert_bad_store(dir.path(), &looping, "symbolic links");
+}
+
+#[test]
+fn an_unreadable_store_is_a_config_error() {
+    if rustix::process::geteuid().is_root() {
+        eprintln!(
+            "skipped: root reads a folder of mode 000 (the unreadable cases root \
+             cannot bypass are in a_store_that_is_missing_or_not_a_folder_is_a_config_error)"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    std::fs::create_dir(&store).unwrap();
+    std::fs::write(store.join("a.txt"), "x").unwrap();
+    std::fs::set_permissions(&store, std::fs::Permissions::from_mode(0o000)).unwrap();
+    assert_bad_store(dir.path(), &store, "Permission denied");
+    // Listable but not enterable: no file in it could be opened.
+    std::fs::set_permissions(&store, std::fs::Permissions::from_mode(0o400)).unwrap();
+    assert_bad_store(dir.path(), &store, "Permission denied");
+    std::fs::set_permissions(&store, std::fs::Permissions::from_mode(0o700)).unwrap();
+}
+
+#[test]
+fn a_relative_store_is_checked_where_the_daemon_reads_it() {
+    // Relative to the config file's folder, not the working directory (which
+    // `bantin` runs in an empty temp folder that has no `articles` either).
+    let (dir, path) = config_file("store = \"articles\"\n");
+    let out = bantin([
+        "config".as_ref(),
+        "check".as_ref(),
+        "--config".as_ref(),
+        path.as_os_str(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(64), "{stderr}");
+    let resolved = dir.path().join("articles");
+    assert!(
+        stderr.contains(&format!("{:?}", resolved.display().to_string())),
+        "{stderr}"
+    );
+    std::fs::create_dir(&resolved).unwrap();
+    let out = bantin([
+        "config".as_ref(),
+        "check".as_ref(),
+        "--config".as_ref(),
+        path.as_os_str(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_bad_store_is_reported_with_the_other_problems() {
+    let (_dir, path) = config_file("store = \"missing\"\ncolour = \"red\"\n");
+    let out = bantin([
+        "config".as_ref(),
+        "check".as_ref(),
+        "--config".as_ref(),
+        path.as_os_str(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(64), "{stderr}");
+    assert!(
+        problem_line(&stderr, &path, 1).contains("`store`"),
+        "{stderr}"
+    );
+    assert!(
+        problem_line(&stderr, &path, 2).contains("colour"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("2 problems"), "{stderr}");
+}
+
+#[test]
+fn a_missing_store_given_with_the_flag_names_the_flag() {
+    let (dir, path) = config_file("");
+    let missing = dir.path().join("missing");
+    let (status, stderr) = run(&[
+        "--config".as_ref(),
+        path.as_os_str(),
+        "--store".as_ref(),
+        missing.as_os_str(),
+        "--listen".as_ref(),
+        "127.0.0.1:0".as_ref(),
+    ]);
+    assert_eq!(status.code(), Some(64), "{stderr}");
+    assert!(
+        stderr.contains("--store") && stderr.contains("`store`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains(&missing.display().to_string()), "{stderr}");
+}
+
+#[test]
+fn a_reload_onto_a_bad_store_keeps_serving_the_old_one() {
+    let site = TempStore::new();
+    let d = site.start();
+    let before = d.get("/feed.json", &[]);
+    assert_eq!(before.status, 200);
+    let missing = site.store().with_file_name("gone");
+    let config = std::fs::read_to_string(site.config()).unwrap();
+    let value = toml::Value::String(missing.to_str().unwrap().to_owned());
+    let moved: String = config
+        .lines()
+        .map(|l| {
+            if l.starts_with("store =") {
+                format!("store = {value}\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    std::fs::write(site.config(), moved).unwrap();
+    d.signal(rustix::process::Signal::HUP);
+    d.wait_until("the bad store reported", || {
+        d.stderr().contains("keeping the running configuration")
+    });
+    let err = d.stderr();
+    let line = err
+        .lines()
+        .find(|l| l.contains("keeping the running configuration"))
+        .unwrap();
+    assert!(line.contains("`store`") && line.contains("gone"), "{line}");
+    let after = d.get("/feed.json", &[]);
+    assert_eq!(after.status, 200);
+    assert_eq!(after.header("etag"), before.header("etag"));
+}
+
+#[test]
+fn base_url_with_a_path_fragment_userinfo_or_query_is_refused() {
+    for (url, why) in [
+        ("https://tin.example.vn/news", "no path"),
+        ("https://tin.example.vn/news/", "no path"),
+        ("https://tin.example.vn/#frag", "fragment"),
+        ("https://tin.example.vn#", "fragment"),
+        ("https://user:pw@tin.example.vn", "password"),
+        ("https://user@tin.example.vn/", "user name"),
+        ("https://tin.example.vn/?a=1", "query"),
+        ("ftp://tin.example.vn", "http://"),
+    ] {
+        let (code, stderr, path) = config_check(&format!("[site]\nbase_url = \"{url}\"\n"));
+        assert_eq!(code, Some(64), "{url}: {stderr}");
+        let line = problem_line(&stderr, &path, 2);
+        assert!(
+            line.contains("`site.base_url`") && line.contains(url),
+            "{line}"
+        );
+        assert!(line.contains(why), "{url}: says why ({why}): {line}");
+    }
+    let (code, stderr, _) = config_check("[site]\nbase_url = \"https://tin.example.vn/news\"\n");
+    assert_eq!(code, Some(64));
+    assert!(stderr.contains("subdomain"), "says what to do: {stderr}");
+    for url in [
+        "https://tin.example.vn",
+        "https://tin.example.vn/",
+        "http://127.0.0.1:8080",
+    ] {
+        let (code, stderr, _) = config_check(&format!("[site]\nbase_url = \"{url}\"\n"));
+        assert_eq!(code, Some(0), "{url}: {stderr}");
+    }
+}
+
+#[test]
+fn serve_options_before_a_subcommand_are_refused() {
+    let (_dir, path) = config_file("listen = \"127.0.0.1:0\"\n");
+    for args in [
+        &["--store", "/srv/x", "serve"][..],
+        &["--listen", "127.0.0.1:0", "serve"][..],
+        &["--store", "/srv/x", "build", "--dry-run"][..],
+        &["--listen", "127.0.0.1:0", "config", "check"][..],
+        &["--store", "/srv/x", "check", "a.txt"][..],
+    ] {
+        let mut full: Vec<&OsStr> = vec!["--config".as_ref(), path.as_os_str()];
+        full.extend(args.iter().map(OsStr::new));
+        // Bounded: a daemon that starts anyway is stopped and the test fails.
+        let (status, stderr) = run(&full);
+        assert_eq!(status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(args[0]),
+            "{args:?} names the option: {stderr}"
+        );
+    }
+    // `--config` is global; `--store` and `--listen` still work without a
+    // subcommand and after `serve`, as the daemon tests run them.
+    let o = bantin([
+        "--config".as_ref(),
+        path.as_os_str(),
+        "config".as_ref(),
+        "check".as_ref(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn a_category_override_for_no_category_is_warned_of_at_start_and_reload() {
+    let site =
+        TempStore::with_config("[feeds.categories.\"tin-tuc/thoisu\"]\ntitle = \"Thời sự\"\n");
+    let d = site.start();
+    let key = "[feeds.categories.\"tin-tuc/thoisu\"]";
+    d.wait_until("the warning", || d.stderr().contains(key));
+    let err = d.stderr();
+    let line = err.lines().find(|l| l.contains(key)).unwrap();
+    assert!(line.contains("WARN"), "{line}");
+    assert!(
+        line.contains(&site.config().display().to_string()),
+        "{line}"
+    );
+    assert!(line.contains("did you mean \"tin-tuc/thoi-su\"?"), "{line}");
+    // The overrides that match are not warned of.
+    let config = std::fs::read_to_string(site.config()).unwrap();
+    std::fs::write(
+        site.config(),
+        format!("{config}\n[feeds.categories.\"thong-bao\"]\nitems = 2\n[feeds.categories.\"khong-co\"]\nitems = 2\n"),
+    )
+    .unwrap();
+    d.signal(rustix::process::Signal::HUP);
+    d.wait_until("the warning after the reload", || {
+        d.stderr().contains("[feeds.categories.khong-co]")
+    });
+    assert!(
+        !d.stderr().contains("[feeds.categories.thong-bao]"),
+        "{}",
+        d.stderr()
+    );
+}
+
+/// `bantin config check` on a bad config with stderr in a file, and
+/// `JOURNAL_STREAM` as `journal` says: what it wrote to stderr.
+fn check_with_stderr_in_a_file(journal: impl Fn(&std::fs::Metadata) -> Option<String>) -> String {
+    let (dir, path) = config_file("[http]\nmax_conns = 5\n");
+    let log = dir.path().join("stderr");
+    let file = std::fs::File::create(&log).unwrap();
+    let meta = file.metadata().unwrap();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_bantin"));
+    command
+        .args([
+            "config".as_ref(),
+            "check".as_ref(),
+            "--config".as_ref(),
+            path.as_os_str(),
+        ])
+        .current_dir(dir.path())
+        .env_remove("BANTIN_CONFIG")
+        .env_remove("JOURNAL_STREAM")
+        .env("RUST_LOG", "off")
+        .stdout(std::process::Stdio::null())
+        .stderr(file);
+    if let Some(stream) = journal(&meta) {
+        command.env("JOURNAL_STREAM", stream);
+    }
+    let status = command.status().unwrap();
+    assert_eq!(status.code(), Some(64));
+    std::fs::read_to_string(&log).unwrap()
+}
+
+#[test]
+fn config_errors_carry_the_error_priority_on_the_journal_only() {
+    let journal = check_with_stderr_in_a_file(|m| Some(format!("{}:{}", m.dev(), m.ino())));
+    assert!(journal.contains("[http] max_conns"), "{journal}");
+    for line in journal.lines() {
+        assert!(
+            line.starts_with("<3>"),
+            "every line, snippets too: {journal}"
+        );
+    }
+    let plain = check_with_stderr_in_a_file(|_| None);
+    assert!(
+        plain.starts_with("bantin: ") && !plain.contains("<3>"),
+        "{plain}"
+    );
+    // Inherited from a parent whose stderr was the journal: not this stderr.
+    let other = check_with_stderr_in_a_file(|m| Some(format!("{}:{}", m.dev(), m.ino() + 1)));
+    assert!(!other.contains("<3>"), "{other}");
 }

@@ -778,6 +778,8 @@ fn config_file(toml: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("config.toml");
     std::fs::write(&path, toml).unwrap();
+    // The default store, next to the file: a config whose store is missing is bad.
+    std::fs::create_dir(dir.path().join("feeds")).unwrap();
     (dir, path)
 }
 

@@ -90,11 +90,16 @@ impl fmt::Display for Problems {
 /// Parses, deserializes and validates `text`, collecting every problem.
 ///
 /// `validate` turns the deserialized file into a [`Config`]; its
-/// [`ConfigError::Value`] names the dotted key it rejects.
+/// [`ConfigError::Value`] names the dotted key it rejects. `look` then checks
+/// what that config names outside the file (the store) once, on the config
+/// made from every key that passed, so its problem is reported with the
+/// others; it is not asked about a key already rejected, whose default took
+/// its place.
 pub(super) fn check(
     text: &str,
     file: &Path,
     validate: impl Fn(RawConfig) -> Result<Config, ConfigError>,
+    look: impl Fn(&Config) -> Result<(), ConfigError>,
 ) -> Result<Config, ConfigError> {
     let source = Source { text, file };
     let written = match ImDocument::parse(text.to_owned()) {
@@ -106,6 +111,7 @@ pub(super) fn check(
     };
     let mut working = written.clone().into_mut();
     let mut found = Vec::new();
+    let mut taken: Vec<Vec<String>> = Vec::new();
     if let Some(schema) = schema() {
         for unknown in unknown_keys(&written, &schema) {
             remove(&mut working, &unknown.path);
@@ -118,8 +124,24 @@ pub(super) fn check(
         let current = working.to_string();
         let rejected = match toml::from_str::<RawConfig>(&current) {
             Ok(raw) => match validate(raw) {
-                Ok(config) if found.is_empty() => return Ok(config),
-                Ok(_) => break,
+                Ok(config) => {
+                    if let Err(ConfigError::Value {
+                        key, value, reason, ..
+                    }) = look(&config)
+                    {
+                        let path = dotted(&key);
+                        if !path.as_ref().is_some_and(|p| taken.contains(p)) {
+                            let span = path.as_deref().and_then(|p| value_span(&written, p));
+                            found.push(
+                                source.problem(span, format!("`{key}` = {value:?}: {reason}")),
+                            );
+                        }
+                    }
+                    if found.is_empty() {
+                        return Ok(config);
+                    }
+                    break;
+                }
                 Err(ConfigError::Value {
                     key, value, reason, ..
                 }) => {
@@ -149,7 +171,7 @@ pub(super) fn check(
             }
         };
         match rejected {
-            Some(path) if remove(&mut working, &path) => {}
+            Some(path) if remove(&mut working, &path) => taken.push(path),
             // Nothing to take out: the next round would fail the same way.
             _ => break,
         }

@@ -1,0 +1,109 @@
+//! Whether stderr is the systemd journal, and the priority prefix journald
+//! reads on each line written there.
+//!
+//! systemd connects a unit's stderr to the journal and sets `$JOURNAL_STREAM`
+//! to `DEVICE:INODE` of that stream; a process must compare it with its own
+//! stderr, since a child that redirects stderr inherits the variable
+//! (systemd.exec(5), `$JOURNAL_STREAM`). On such a stream journald takes a
+//! leading `<N>` as the line's syslog priority (`SyslogLevelPrefix=`, on by
+//! default), so `journalctl -p err` shows why a start or reload failed.
+
+use std::os::fd::AsFd;
+
+/// The syslog priority of a message written to stderr (RFC 5424 §6.2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Priority {
+    /// `err` (3): the command failed, e.g. a config that cannot be used.
+    Error,
+    /// `warning` (4): the command went on, but something needs fixing.
+    Warning,
+}
+
+impl Priority {
+    /// The prefix journald reads as this priority.
+    fn prefix(self) -> &'static str {
+        match self {
+            Priority::Error => "<3>",
+            Priority::Warning => "<4>",
+        }
+    }
+}
+
+/// Where stderr leads, as far as priorities go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stderr {
+    /// The journal stream `$JOURNAL_STREAM` names: lines get a priority prefix.
+    Journal,
+    /// A terminal, file or pipe: lines are written as they are.
+    Plain,
+}
+
+impl Stderr {
+    /// What this process's stderr is now.
+    pub fn detect() -> Stderr {
+        let id = rustix::fs::fstat(std::io::stderr().as_fd())
+            .ok()
+            .map(|st| (st.st_dev, st.st_ino));
+        let journal = std::env::var("JOURNAL_STREAM").ok();
+        Stderr::of(id, journal.as_deref())
+    }
+
+    /// The decision for stderr's (device, inode) `id` and `$JOURNAL_STREAM`.
+    pub fn of(id: Option<(u64, u64)>, journal_stream: Option<&str>) -> Stderr {
+        let named = journal_stream.and_then(|j| {
+            let (dev, ino) = j.split_once(':')?;
+            Some((dev.parse::<u64>().ok()?, ino.parse::<u64>().ok()?))
+        });
+        match (id, named) {
+            (Some(id), Some(named)) if id == named => Stderr::Journal,
+            _ => Stderr::Plain,
+        }
+    }
+
+    /// `message` as it should be written to this stderr with `priority`:
+    /// on the journal, each of its lines prefixed (journald reads the prefix
+    /// per line, so a snippet's lines keep the priority of its problem).
+    pub fn format(self, priority: Priority, message: &str) -> String {
+        match self {
+            Stderr::Plain => message.to_owned(),
+            Stderr::Journal => message
+                .lines()
+                .map(|line| format!("{}{line}", priority.prefix()))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_journal_only_when_the_stream_is_stderr_itself() {
+        let stderr = Some((14, 90210));
+        assert_eq!(Stderr::of(stderr, Some("14:90210")), Stderr::Journal);
+        // Set, but inherited by a process whose stderr goes elsewhere.
+        assert_eq!(Stderr::of(stderr, Some("14:1")), Stderr::Plain);
+        assert_eq!(Stderr::of(stderr, Some("15:90210")), Stderr::Plain);
+        assert_eq!(Stderr::of(stderr, None), Stderr::Plain);
+        assert_eq!(Stderr::of(stderr, Some("not a stream")), Stderr::Plain);
+        assert_eq!(Stderr::of(stderr, Some("")), Stderr::Plain);
+        // No stderr at all.
+        assert_eq!(Stderr::of(None, Some("14:90210")), Stderr::Plain);
+    }
+
+    #[test]
+    fn every_line_gets_the_prefix_on_the_journal_only() {
+        let message = "bantin: c.toml:2:1: unknown key\n  |\n2 | x = 1";
+        assert_eq!(
+            Stderr::Journal.format(Priority::Error, message),
+            "<3>bantin: c.toml:2:1: unknown key\n<3>  |\n<3>2 | x = 1"
+        );
+        assert_eq!(
+            Stderr::Journal.format(Priority::Warning, "bantin: w"),
+            "<4>bantin: w"
+        );
+        assert_eq!(Stderr::Plain.format(Priority::Error, message), message);
+    }
+}
