@@ -10,7 +10,8 @@
 //! that snapshot. `watch` turns file events into refreshes (`settle` says when
 //! an event's file is finished), `websub` tells hubs
 //! which feeds changed; `systemd`, `app`, `check`, `static_site`, `config` and
-//! `cli` are the shell around it.
+//! `cli` are the shell around it, and `metric_families` says what `/metrics`
+//! shows.
 
 // With clippy.toml's threshold: a function over 100 lines wants named phases.
 #![warn(clippy::too_many_lines)]
@@ -36,6 +37,7 @@ pub mod timestamp;
 pub mod app;
 pub mod check;
 pub mod cli;
+pub mod metric_families;
 pub mod static_site;
 pub mod systemd;
 pub mod watch;
