@@ -1,6 +1,7 @@
 //! The `/metrics` page a sysadmin scrapes, on the real binary: every metric
-//! family described (`# HELP` and `# TYPE`), and timings exported as
-//! histograms with buckets.
+//! family described (`# HELP` and `# TYPE`), timings exported as histograms
+//! with buckets, and every rejected file counted as the rejected-files gauge
+//! counts it.
 
 // `allow-unwrap-in-tests` covers `#[test]` functions only; here the helpers are
 // test code too, and a failed unwrap is a failed test.
@@ -9,8 +10,10 @@
 mod common;
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
-use common::TempStore;
+use common::{Daemon, TempStore};
 
 /// Reconciliations every second, so a test sees several go by.
 const RECONCILE_OFTEN: &str = "[watch]\nreconcile_secs = 1\n";
@@ -20,6 +23,20 @@ fn article(title: &str) -> String {
     format!(
         "08:05 ICT Thứ hai, 11/05/2020\n\nTrang nhất » Thông báo\n\n{title}\n\nThứ hai - 11/05/2020 08:00\nDẫn: {title}.\n\nNội dung bài viết.\n"
     )
+}
+
+/// An article with NUL and 0xFF bytes in it: refused as binary.
+fn binary(title: &str) -> Vec<u8> {
+    let mut bytes = article(title).into_bytes();
+    bytes.splice(10..10, [0, 0, 0xff, 0]);
+    bytes
+}
+
+/// A folder next to the store: outside it, on the same filesystem.
+fn outside(site: &TempStore) -> PathBuf {
+    let dir = site.config().parent().unwrap().join("outside");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
 }
 
 /// The `# HELP` and `# TYPE` lines of a page, by family name.
@@ -71,6 +88,12 @@ fn buckets(page: &str, name: &str) -> Vec<String> {
     page.lines()
         .filter_map(|l| Some(l.strip_prefix(&prefix)?.split('"').next()?.to_owned()))
         .collect()
+}
+
+/// Makes a FIFO at `path`.
+fn mkfifo(path: &Path) {
+    let made = Command::new("mkfifo").arg(path).status().unwrap();
+    assert!(made.success(), "mkfifo {}", path.display());
 }
 
 #[test]
@@ -144,4 +167,54 @@ fn every_metric_family_is_described_and_timings_are_histograms() {
         );
         assert_eq!(bounds.last().map(String::as_str), Some("+Inf"), "{page}");
     }
+}
+
+/// The rejected-files gauge and counter.
+fn rejected(d: &Daemon) -> (Option<f64>, Option<f64>) {
+    (
+        d.metric("bantin_files_rejected"),
+        d.metric("bantin_files_rejected_total"),
+    )
+}
+
+/// Waits for two more reconciliations than have run now.
+fn two_reconciliations(d: &Daemon) {
+    let count = || d.metric("bantin_reconcile_seconds_count").unwrap_or(0.0);
+    let now = count();
+    d.wait_until("two more reconciliations", || count() >= now + 2.0);
+}
+
+#[test]
+fn every_rejected_file_is_counted_once_per_change() {
+    let site = TempStore::with_config(RECONCILE_OFTEN);
+    let dir = site.store().join("thong-bao");
+    // Refused while listing: a FIFO and a link out of the store.
+    mkfifo(&dir.join("ong.txt"));
+    let secret = outside(&site).join("bi-mat.txt");
+    std::fs::write(&secret, article("Bí mật bên ngoài")).unwrap();
+    std::os::unix::fs::symlink(&secret, dir.join("ngoai.txt")).unwrap();
+    // Refused when read: a binary file and an empty one.
+    std::fs::write(dir.join("nhi-phan.txt"), binary("Nhị phân")).unwrap();
+    std::fs::write(dir.join("rong.txt"), b"").unwrap();
+    let d = site.start();
+    assert_eq!(rejected(&d), (Some(4.0), Some(4.0)), "{}", d.stderr());
+    // Reconciliations find the same files unchanged: nothing more to count.
+    two_reconciliations(&d);
+    assert_eq!(rejected(&d), (Some(4.0), Some(4.0)), "{}", d.stderr());
+
+    // One more bad file, live.
+    std::fs::write(dir.join("moi.txt"), binary("Mới")).unwrap();
+    d.wait_until("the new rejection counted", || {
+        d.metric("bantin_files_rejected") == Some(5.0)
+    });
+    two_reconciliations(&d);
+    assert_eq!(rejected(&d), (Some(5.0), Some(5.0)), "{}", d.stderr());
+
+    // A rejected file saved again, still broken, is rejected again.
+    std::fs::write(dir.join("nhi-phan.txt"), binary("Nhị phân, lần hai")).unwrap();
+    d.wait_until("the second rejection counted", || {
+        d.metric("bantin_files_rejected_total") == Some(6.0)
+    });
+    two_reconciliations(&d);
+    assert_eq!(rejected(&d), (Some(5.0), Some(6.0)), "{}", d.stderr());
 }
