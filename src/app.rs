@@ -93,10 +93,7 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
         Signals::install().context("cannot install signal handlers")?;
     let shutdown = shutdown_signal(term, int);
     tokio::pin!(shutdown);
-    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
-        .install_recorder()
-        .map_err(|e| tracing::warn!("metrics disabled: {e}"))
-        .ok();
+    let metrics = crate::metric_families::install();
     let cfg = Arc::new(cfg);
     let published = Arc::new(Published::default());
     let state = Arc::new(State::new(published.clone(), metrics));

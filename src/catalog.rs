@@ -143,6 +143,16 @@ impl Changes {
         self.transitions.extend(other.transitions);
     }
 
+    /// Files this refresh rejected that were not rejected as they are before:
+    /// newly, for another reason, or again after a change (the log's
+    /// `rejected:` lines). A file read again unchanged is not among them.
+    pub fn newly_rejected(&self) -> usize {
+        self.transitions
+            .iter()
+            .filter(|t| matches!(t.now, Standing::Rejected(_)))
+            .count()
+    }
+
     /// Whether the served articles may differ.
     pub fn any(&self) -> bool {
         self.added + self.changed + self.removed > 0
@@ -1084,6 +1094,32 @@ mod tests {
         assert_eq!(ch.removed, 1);
         assert!(c.entries.is_empty());
     }
+    #[test]
+    fn newly_rejected_counts_each_rejection_once_per_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(root.join("x.txt"), GOOD).unwrap();
+        std::fs::write(root.join("rong.txt"), "").unwrap();
+        let mut c = Catalog::scan(root, 1 << 20, Ho_Chi_Minh).unwrap();
+        // Refused while listing: never read, so never in `rejected`.
+        let fifo = root.join("ong.txt");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.unwrap().success(), "mkfifo");
+        let ch = c.refresh(root, Refresh::Event).unwrap();
+        assert_eq!((ch.rejected, ch.newly_rejected()), (1, 1), "{ch:?}");
+        assert_eq!(c.rejected_count(), 2);
+
+        // Both read or listed again, unchanged: rejected as before, not anew.
+        let ch = c.refresh(root, Refresh::Event).unwrap();
+        assert_eq!((ch.rejected, ch.newly_rejected()), (1, 0), "{ch:?}");
+
+        // Saved again, still broken: rejected anew.
+        std::fs::write(root.join("rong.txt"), "\n").unwrap();
+        let ch = c.refresh(root, Refresh::Event).unwrap();
+        assert_eq!(ch.newly_rejected(), 1, "{ch:?}");
+        assert_eq!(c.rejected_count(), 2);
+    }
+
     /// The ids and titles a catalog serves, and its rejected files.
     fn served(c: &Catalog) -> (Vec<(String, String)>, Vec<PathBuf>) {
         let entries = c

@@ -9,8 +9,9 @@
 //! remembering its validators across restarts), and `server` answers HTTP from
 //! that snapshot. `watch` turns file events into refreshes (`settle` says when
 //! an event's file is finished), `websub` tells hubs
-//! which feeds changed; `systemd`, `journal`, `app`, `check`, `static_site`, `config`
-//! and `cli` are the shell around it.
+//! which feeds changed; `systemd`, `journal`, `app`, `check`, `static_site`,
+//! `config` and `cli` are the shell around it, and `metric_families` says
+//! what `/metrics` shows.
 
 // With clippy.toml's threshold: a function over 100 lines wants named phases.
 #![warn(clippy::too_many_lines)]
@@ -37,6 +38,7 @@ pub mod app;
 pub mod check;
 pub mod cli;
 pub mod journal;
+pub mod metric_families;
 pub mod static_site;
 pub mod systemd;
 pub mod watch;

@@ -86,13 +86,15 @@ impl Snapshot {
 /// The snapshot being served: `None` until the first load is rendered.
 pub type Published = ArcSwapOption<Snapshot>;
 
-/// Lists and reads the whole store, logging every rejected file.
+/// Lists and reads the whole store, logging and counting every rejected file
+/// (later refreshes count only what they newly reject: see [`record`]).
 pub fn scan(cfg: &Config) -> std::io::Result<Catalog> {
     let catalog = Catalog::scan(&cfg.store, cfg.max_file_size, cfg.tz)?;
     for (path, error) in catalog.rejected() {
         let (path, error) = (path.display().to_string(), error.to_string());
         tracing::warn!(path = %printable(&path), "rejected: {}", printable(&error));
     }
+    metrics::counter!("bantin_files_rejected_total").increment(catalog.rejected_count() as u64);
     Ok(catalog)
 }
 
@@ -274,12 +276,16 @@ impl Publisher {
     }
 }
 
-/// Counts the files a refresh added, changed, removed and rejected.
+/// Counts the files a refresh added, changed, removed and rejected. A
+/// rejection counts once per change of the file, as the log says it, whether
+/// it was refused while listing (a FIFO, a link out of the store) or when read:
+/// a broken file that events or reconciliations read again unchanged is not
+/// counted again, so the count follows `bantin_files_rejected`.
 fn record(changes: &Changes) {
     metrics::counter!("bantin_files_added_total").increment(changes.added as u64);
     metrics::counter!("bantin_files_changed_total").increment(changes.changed as u64);
     metrics::counter!("bantin_files_removed_total").increment(changes.removed as u64);
-    metrics::counter!("bantin_files_rejected_total").increment(changes.rejected as u64);
+    metrics::counter!("bantin_files_rejected_total").increment(changes.newly_rejected() as u64);
 }
 
 /// A feed that fails to render keeps its previous bytes; say which and why.

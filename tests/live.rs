@@ -713,7 +713,7 @@ fn metrics_count_files_and_update_latency() {
     assert!((0.0..LIMIT.as_secs_f64()).contains(&sum), "{text}");
     assert!(
         text.lines()
-            .any(|l| l.starts_with("bantin_update_latency_seconds{quantile=")),
+            .any(|l| l.starts_with("bantin_update_latency_seconds_bucket{le=")),
         "{text}"
     );
     // The start-up reconciliation of this small store has ended by now.

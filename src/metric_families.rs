@@ -1,0 +1,361 @@
+//! Every metric family `/metrics` shows, in one table: its name, kind, unit,
+//! what it counts (its `# HELP` line) and, for timings, its histogram buckets;
+//! and the Prometheus recorder set up from that table.
+//!
+//! A new metric gets its row here: a test reads the source for every
+//! `counter!`, `gauge!` and `histogram!` name and fails on one without a row.
+
+use metrics::{KeyName, SharedString, Unit};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+/// What kind of metric a family is, as Prometheus types it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Kind {
+    /// Only goes up (until a restart).
+    Counter,
+    /// A value now.
+    Gauge,
+    /// Timings, counted into buckets with these upper bounds (in seconds):
+    /// buckets, unlike a summary's quantiles, add up across replicas.
+    Histogram(&'static [f64]),
+}
+
+/// One metric family of `/metrics`.
+#[derive(Debug, Clone, Copy)]
+pub struct Family {
+    /// The metric name, as the call sites write it.
+    pub name: &'static str,
+    /// Counter, gauge or histogram (with its buckets).
+    pub kind: Kind,
+    /// The unit of its values.
+    pub unit: Unit,
+    /// What it counts: its `# HELP` line.
+    pub help: &'static str,
+}
+
+/// Update latency, from 1 ms to 10 s: a change is served in a few ms on a
+/// million articles, and the target for the slowest is 250 ms.
+const UPDATE_BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// Renders, from 0.5 ms (one small feed) to 10 s (every feed of a large store).
+const RENDER_BUCKETS: &[f64] = &[
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// Reconciliations, from 10 ms (a small store) to 5 min (a large store listed
+/// at the `reconcile_files_per_sec` pace).
+const RECONCILE_BUCKETS: &[f64] = &[
+    0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0,
+];
+
+/// A counter of events.
+const fn counter(name: &'static str, help: &'static str) -> Family {
+    Family {
+        name,
+        kind: Kind::Counter,
+        unit: Unit::Count,
+        help,
+    }
+}
+
+/// A gauge in `unit`.
+const fn gauge(name: &'static str, unit: Unit, help: &'static str) -> Family {
+    Family {
+        name,
+        kind: Kind::Gauge,
+        unit,
+        help,
+    }
+}
+
+/// A timing in seconds, counted into `buckets`.
+const fn timing(name: &'static str, buckets: &'static [f64], help: &'static str) -> Family {
+    Family {
+        name,
+        kind: Kind::Histogram(buckets),
+        unit: Unit::Seconds,
+        help,
+    }
+}
+
+/// Every metric family bantin exports.
+pub const FAMILIES: &[Family] = &[
+    // Requests (server).
+    counter(
+        "bantin_http_requests_total",
+        "Requests answered, by route and status.",
+    ),
+    counter(
+        "bantin_http_not_modified_total",
+        "Requests answered 304 Not Modified (a conditional request that matched).",
+    ),
+    Family {
+        name: "bantin_http_response_bytes_total",
+        kind: Kind::Counter,
+        unit: Unit::Bytes,
+        help: "Response body bytes sent.",
+    },
+    counter(
+        "bantin_http_connections_refused_total",
+        "Connections closed at once, by reason (per_client: the address already had max_connections_per_client).",
+    ),
+    counter(
+        "bantin_http2_enhance_your_calm_total",
+        "HTTP/2 connections closed for stream-reset floods (ENHANCE_YOUR_CALM).",
+    ),
+    // Resources rendered on demand (archives, pages, tag and author feeds).
+    counter(
+        "bantin_archive_cache_hits_total",
+        "Archives, pages and tag and author feeds served from the on-demand cache.",
+    ),
+    counter(
+        "bantin_archive_cache_misses_total",
+        "Archives, pages and tag and author feeds not in the on-demand cache, so rendered.",
+    ),
+    gauge(
+        "bantin_archive_cache_bytes",
+        Unit::Bytes,
+        "Bytes held by the on-demand cache now.",
+    ),
+    gauge(
+        "bantin_archive_cache_entries",
+        Unit::Count,
+        "Resources held by the on-demand cache now.",
+    ),
+    timing(
+        "bantin_archive_render_seconds",
+        RENDER_BUCKETS,
+        "Time to render one archive, page or tag or author feed on demand.",
+    ),
+    // The store (publish, watch).
+    gauge(
+        "bantin_articles_indexed",
+        Unit::Count,
+        "Articles served now.",
+    ),
+    gauge(
+        "bantin_files_rejected",
+        Unit::Count,
+        "Files rejected now (see bantin check); a broken save of a served article keeps its last good version.",
+    ),
+    counter(
+        "bantin_files_added_total",
+        "Files that gave a new article.",
+    ),
+    counter(
+        "bantin_files_changed_total",
+        "Files whose article changed.",
+    ),
+    counter(
+        "bantin_files_removed_total",
+        "Files whose article left the store.",
+    ),
+    counter(
+        "bantin_files_rejected_total",
+        "Rejections, once per change of a file (each 'rejected:' log line): a file rejected at start, or newly, or again after it changed; a rejected file left alone is not counted again, so this grows with bantin_files_rejected, never by reconciliations.",
+    ),
+    gauge(
+        "bantin_last_store_change_timestamp_seconds",
+        Unit::Seconds,
+        "When the served articles last changed (Unix time).",
+    ),
+    timing(
+        "bantin_render_seconds",
+        RENDER_BUCKETS,
+        "Time to render what a store change (or the first load) touched.",
+    ),
+    timing(
+        "bantin_update_latency_seconds",
+        UPDATE_BUCKETS,
+        "Time from a file event to the change being served.",
+    ),
+    timing(
+        "bantin_reconcile_seconds",
+        RECONCILE_BUCKETS,
+        "Time to compare the whole store with what is served (a reconciliation).",
+    ),
+    gauge(
+        "bantin_last_reconcile_timestamp_seconds",
+        Unit::Seconds,
+        "When the last reconciliation ended (Unix time).",
+    ),
+    gauge(
+        "bantin_store_root_present",
+        Unit::Count,
+        "1 when the store root is there, 0 when it is missing (the last good state is served).",
+    ),
+    // WebSub.
+    counter(
+        "bantin_websub_pings_sent_total",
+        "WebSub pings a hub accepted (2xx).",
+    ),
+    counter(
+        "bantin_websub_pings_failed_total",
+        "WebSub ping attempts that failed (each retry counts).",
+    ),
+    counter(
+        "bantin_websub_pings_dropped_total",
+        "WebSub pings given up after max_attempts, or dropped from a full queue.",
+    ),
+    gauge(
+        "bantin_websub_pings_queued",
+        Unit::Count,
+        "WebSub pings waiting now.",
+    ),
+];
+
+/// A Prometheus recorder builder with the buckets of every timing in [`FAMILIES`].
+pub fn builder() -> PrometheusBuilder {
+    FAMILIES
+        .iter()
+        .fold(PrometheusBuilder::new(), |builder, family| {
+            match family.kind {
+                Kind::Histogram(buckets) => builder
+                    .set_buckets_for_metric(Matcher::Full(family.name.to_owned()), buckets)
+                    .expect("every timing has buckets"),
+                Kind::Counter | Kind::Gauge => builder,
+            }
+        })
+}
+
+/// Gives the recorder in use every family's description and unit, so
+/// `/metrics` has a `# HELP` line for each.
+pub fn describe() {
+    metrics::with_recorder(|recorder| {
+        for family in FAMILIES {
+            let (name, unit) = (KeyName::from(family.name), Some(family.unit));
+            let help = SharedString::const_str(family.help);
+            match family.kind {
+                Kind::Counter => recorder.describe_counter(name, unit, help),
+                Kind::Gauge => recorder.describe_gauge(name, unit, help),
+                Kind::Histogram(_) => recorder.describe_histogram(name, unit, help),
+            }
+        }
+    });
+}
+
+/// Installs the process's Prometheus recorder, with every family described;
+/// `None` (metrics off, with a warning) if a recorder is installed already.
+pub fn install() -> Option<PrometheusHandle> {
+    let handle = builder()
+        .install_recorder()
+        .map_err(|e| tracing::warn!("metrics disabled: {e}"))
+        .ok()?;
+    describe();
+    Some(handle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
+    /// The metric names of every `counter!`, `gauge!` and `histogram!` call in
+    /// the Rust files under `dir`, with the kind the macro gives them.
+    fn call_sites(dir: &Path, found: &mut BTreeMap<String, &'static str>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                call_sites(&path, found);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let source = std::fs::read_to_string(&path).unwrap();
+            for kind in ["counter", "gauge", "histogram"] {
+                for (at, _) in source.match_indices(&format!("{kind}!(")) {
+                    // `metrics::counter!(` or `counter!(`, not `describe_counter!(`,
+                    // and not in a comment.
+                    let line = &source[source[..at].rfind('\n').map_or(0, |n| n + 1)..at];
+                    let before = line.chars().next_back();
+                    if before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+                        || line.trim_start().starts_with("//")
+                    {
+                        continue;
+                    }
+                    let args = source[at + kind.len() + 2..].trim_start();
+                    let name = args
+                        .strip_prefix('"')
+                        .and_then(|rest| rest.split('"').next())
+                        .unwrap_or_else(|| {
+                            panic!("a name literal after {kind}!( in {}", path.display())
+                        });
+                    let old = found.insert(name.to_owned(), kind);
+                    assert!(old.is_none_or(|k| k == kind), "{name} is two kinds");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_metric_in_the_source_has_a_family_of_its_kind() {
+        let mut found = BTreeMap::new();
+        call_sites(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut found,
+        );
+        assert!(found.len() > 20, "{found:?}");
+        for (name, kind) in &found {
+            let family = FAMILIES.iter().find(|f| f.name == *name);
+            let Some(family) = family else {
+                panic!("{name} ({kind}) has no row in FAMILIES: describe it there");
+            };
+            let described = match family.kind {
+                Kind::Counter => "counter",
+                Kind::Gauge => "gauge",
+                Kind::Histogram(_) => "histogram",
+            };
+            assert_eq!(described, *kind, "{name}");
+        }
+        for family in FAMILIES {
+            assert!(
+                found.contains_key(family.name),
+                "{} is never set",
+                family.name
+            );
+        }
+    }
+
+    #[test]
+    fn timings_are_histograms_with_rising_buckets() {
+        for family in FAMILIES {
+            if let Kind::Histogram(buckets) = family.kind {
+                assert!(family.name.ends_with("_seconds"), "{}", family.name);
+                assert!(buckets.windows(2).all(|w| w[0] < w[1]), "{}", family.name);
+            }
+        }
+    }
+
+    #[test]
+    fn the_page_has_help_and_type_for_each_family_and_buckets_for_timings() {
+        let recorder = builder().build_recorder();
+        let handle = recorder.handle();
+        metrics::with_local_recorder(&recorder, || {
+            describe();
+            metrics::counter!("bantin_files_rejected_total").increment(3);
+            metrics::gauge!("bantin_files_rejected").set(3.0);
+            metrics::histogram!("bantin_update_latency_seconds").record(0.006);
+        });
+        let page = handle.render();
+        for line in [
+            "# HELP bantin_files_rejected_total Rejections, once per change of a file",
+            "# TYPE bantin_files_rejected_total counter",
+            "# HELP bantin_files_rejected Files rejected now",
+            "# TYPE bantin_files_rejected gauge",
+            "# HELP bantin_update_latency_seconds Time from a file event",
+            "# TYPE bantin_update_latency_seconds histogram",
+            r#"bantin_update_latency_seconds_bucket{le="0.005"} 0"#,
+            r#"bantin_update_latency_seconds_bucket{le="0.01"} 1"#,
+            r#"bantin_update_latency_seconds_bucket{le="+Inf"} 1"#,
+        ] {
+            assert!(
+                page.lines().any(|l| l.starts_with(line)),
+                "no {line:?} in\n{page}"
+            );
+        }
+    }
+}

@@ -1,0 +1,220 @@
+//! The `/metrics` page a sysadmin scrapes, on the real binary: every metric
+//! family described (`# HELP` and `# TYPE`), timings exported as histograms
+//! with buckets, and every rejected file counted as the rejected-files gauge
+//! counts it.
+
+// `allow-unwrap-in-tests` covers `#[test]` functions only; here the helpers are
+// test code too, and a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{Daemon, TempStore};
+
+/// Reconciliations every second, so a test sees several go by.
+const RECONCILE_OFTEN: &str = "[watch]\nreconcile_secs = 1\n";
+
+/// A small valid article dated 11/05/2020, in the `thong-bao` category.
+fn article(title: &str) -> String {
+    format!(
+        "08:05 ICT Thứ hai, 11/05/2020\n\nTrang nhất » Thông báo\n\n{title}\n\nThứ hai - 11/05/2020 08:00\nDẫn: {title}.\n\nNội dung bài viết.\n"
+    )
+}
+
+/// An article with NUL and 0xFF bytes in it: refused as binary.
+fn binary(title: &str) -> Vec<u8> {
+    let mut bytes = article(title).into_bytes();
+    bytes.splice(10..10, [0, 0, 0xff, 0]);
+    bytes
+}
+
+/// A folder next to the store: outside it, on the same filesystem.
+fn outside(site: &TempStore) -> PathBuf {
+    let dir = site.config().parent().unwrap().join("outside");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The `# HELP` and `# TYPE` lines of a page, by family name.
+#[derive(Debug, Default)]
+struct Described {
+    help: BTreeMap<String, String>,
+    kind: BTreeMap<String, String>,
+}
+
+/// Reads the comment lines of a Prometheus text page.
+fn described(page: &str) -> Described {
+    let mut d = Described::default();
+    for line in page.lines() {
+        if let Some(rest) = line.strip_prefix("# HELP ") {
+            let (name, text) = rest.split_once(' ').unwrap_or((rest, ""));
+            d.help.insert(name.to_owned(), text.to_owned());
+        } else if let Some(rest) = line.strip_prefix("# TYPE ") {
+            let (name, kind) = rest.split_once(' ').unwrap_or((rest, ""));
+            d.kind.insert(name.to_owned(), kind.to_owned());
+        }
+    }
+    d
+}
+
+/// The family a sample line belongs to: its metric name, less the `_bucket`,
+/// `_sum` or `_count` of a histogram or summary.
+fn family<'a>(sample: &'a str, d: &Described) -> &'a str {
+    let name = sample
+        .split(['{', ' '])
+        .next()
+        .expect("a sample line starts with its name");
+    if d.kind.contains_key(name) {
+        return name;
+    }
+    ["_bucket", "_sum", "_count"]
+        .iter()
+        .filter_map(|suffix| name.strip_suffix(suffix))
+        .find(|base| {
+            d.kind
+                .get(*base)
+                .is_some_and(|k| k == "histogram" || k == "summary")
+        })
+        .unwrap_or(name)
+}
+
+/// The `le` bounds of a histogram's buckets on the page, in page order.
+fn buckets(page: &str, name: &str) -> Vec<String> {
+    let prefix = format!("{name}_bucket{{le=\"");
+    page.lines()
+        .filter_map(|l| Some(l.strip_prefix(&prefix)?.split('"').next()?.to_owned()))
+        .collect()
+}
+
+/// Makes a FIFO at `path`.
+fn mkfifo(path: &Path) {
+    let made = Command::new("mkfifo").arg(path).status().unwrap();
+    assert!(made.success(), "mkfifo {}", path.display());
+}
+
+#[test]
+fn every_metric_family_is_described_and_timings_are_histograms() {
+    let site = TempStore::with_config(RECONCILE_OFTEN);
+    std::fs::write(site.store().join("thong-bao/rong.txt"), b"").unwrap();
+    let d = site.start();
+    // Traffic: a 200, a revalidation (304), a 404 and an archive rendered on demand.
+    let feed = d.get("/feed.rss", &[]);
+    assert_eq!(feed.status, 200);
+    let tag = feed.expect_header("etag").to_owned();
+    assert_eq!(d.get("/feed.rss", &[("if-none-match", &tag)]).status, 304);
+    assert_eq!(d.get("/khong-co", &[]).status, 404);
+    // An update through the watcher: a file written right at start may be
+    // found by the start-up reconciliation instead, so a second one follows.
+    for (file, title) in [
+        ("do.txt", "Bài viết để đo"),
+        ("do-2.txt", "Bài viết để đo 2"),
+    ] {
+        std::fs::write(site.store().join("thong-bao").join(file), article(title)).unwrap();
+        d.wait_until("the new article served", || {
+            d.body("/feed.rss").contains(title)
+        });
+    }
+    assert_eq!(d.get("/archive/2020-05.rss", &[]).status, 200);
+    d.wait_until("an update and a reconciliation measured", || {
+        d.metric("bantin_update_latency_seconds_count")
+            .is_some_and(|n| n >= 1.0)
+            && d.metric("bantin_reconcile_seconds_count")
+                .is_some_and(|n| n >= 1.0)
+    });
+
+    let page = d.body("/metrics");
+    let described = described(&page);
+    let mut families = 0;
+    for sample in page
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
+        let name = family(sample, &described);
+        assert!(
+            described.kind.contains_key(name),
+            "no # TYPE for {name}:\n{page}"
+        );
+        let help = described.help.get(name).map(String::as_str);
+        assert!(
+            help.is_some_and(|h| !h.trim().is_empty()),
+            "no # HELP for {name}:\n{page}"
+        );
+        families += 1;
+    }
+    assert!(families > 10, "{page}");
+
+    for (timing, first, last) in [
+        ("bantin_update_latency_seconds", "0.001", "10"),
+        ("bantin_render_seconds", "0.0005", "10"),
+        ("bantin_archive_render_seconds", "0.0005", "10"),
+        ("bantin_reconcile_seconds", "0.01", "300"),
+    ] {
+        assert_eq!(
+            described.kind.get(timing).map(String::as_str),
+            Some("histogram"),
+            "{timing}:\n{page}"
+        );
+        let bounds = buckets(&page, timing);
+        assert_eq!(bounds.first().map(String::as_str), Some(first), "{page}");
+        assert_eq!(
+            bounds.iter().rev().nth(1).map(String::as_str),
+            Some(last),
+            "{page}"
+        );
+        assert_eq!(bounds.last().map(String::as_str), Some("+Inf"), "{page}");
+    }
+}
+
+/// The rejected-files gauge and counter.
+fn rejected(d: &Daemon) -> (Option<f64>, Option<f64>) {
+    (
+        d.metric("bantin_files_rejected"),
+        d.metric("bantin_files_rejected_total"),
+    )
+}
+
+/// Waits for two more reconciliations than have run now.
+fn two_reconciliations(d: &Daemon) {
+    let count = || d.metric("bantin_reconcile_seconds_count").unwrap_or(0.0);
+    let now = count();
+    d.wait_until("two more reconciliations", || count() >= now + 2.0);
+}
+
+#[test]
+fn every_rejected_file_is_counted_once_per_change() {
+    let site = TempStore::with_config(RECONCILE_OFTEN);
+    let dir = site.store().join("thong-bao");
+    // Refused while listing: a FIFO and a link out of the store.
+    mkfifo(&dir.join("ong.txt"));
+    let secret = outside(&site).join("bi-mat.txt");
+    std::fs::write(&secret, article("Bí mật bên ngoài")).unwrap();
+    std::os::unix::fs::symlink(&secret, dir.join("ngoai.txt")).unwrap();
+    // Refused when read: a binary file and an empty one.
+    std::fs::write(dir.join("nhi-phan.txt"), binary("Nhị phân")).unwrap();
+    std::fs::write(dir.join("rong.txt"), b"").unwrap();
+    let d = site.start();
+    assert_eq!(rejected(&d), (Some(4.0), Some(4.0)), "{}", d.stderr());
+    // Reconciliations find the same files unchanged: nothing more to count.
+    two_reconciliations(&d);
+    assert_eq!(rejected(&d), (Some(4.0), Some(4.0)), "{}", d.stderr());
+
+    // One more bad file, live.
+    std::fs::write(dir.join("moi.txt"), binary("Mới")).unwrap();
+    d.wait_until("the new rejection counted", || {
+        d.metric("bantin_files_rejected") == Some(5.0)
+    });
+    two_reconciliations(&d);
+    assert_eq!(rejected(&d), (Some(5.0), Some(5.0)), "{}", d.stderr());
+
+    // A rejected file saved again, still broken, is rejected again.
+    std::fs::write(dir.join("nhi-phan.txt"), binary("Nhị phân, lần hai")).unwrap();
+    d.wait_until("the second rejection counted", || {
+        d.metric("bantin_files_rejected_total") == Some(6.0)
+    });
+    two_reconciliations(&d);
+    assert_eq!(rejected(&d), (Some(5.0), Some(6.0)), "{}", d.stderr());
+}
