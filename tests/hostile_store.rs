@@ -798,26 +798,6 @@ fn json_strings<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a str>) {
     }
 }
 
-/// The `xmlUrl` of every feed outline of an OPML document (the outlines
-/// with outlines inside are folders).
-fn opml_feeds(bytes: &[u8]) -> Vec<String> {
-    let mut reader = quick_xml::Reader::from_reader(bytes);
-    let mut buf = Vec::new();
-    let mut feeds = Vec::new();
-    loop {
-        match reader.read_event_into(&mut buf).unwrap() {
-            quick_xml::events::Event::Empty(e) if e.name().as_ref() == b"outline" => {
-                let attr = e.try_get_attribute("xmlUrl").unwrap().expect("an xmlUrl");
-                feeds.push(attr.unescape_value().unwrap().into_owned());
-            }
-            quick_xml::events::Event::Eof => break,
-            _ => {}
-        }
-        buf.clear();
-    }
-    feeds
-}
-
 /// Restores write and read permission on everything under `dir` so it can be deleted.
 fn unlock(dir: &Path) {
     let _ = std::fs::set_permissions(
@@ -883,7 +863,7 @@ fn a_hostile_store_is_served_safely() {
     let opml = d.get("/feeds.opml", &[]);
     assert_eq!(opml.status, 200);
     assert_well_formed_xml(&opml.body, "/feeds.opml");
-    let rss = opml_feeds(&opml.body);
+    let rss = common::opml_feed_urls(&opml.body);
     assert!(rss.contains(&format!("{BASE_URL}/feed.rss")));
     let mut paths = BTreeSet::new();
     for url in &rss {

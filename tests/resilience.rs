@@ -25,29 +25,16 @@ const START: Duration = Duration::from_secs(30);
 fn feed_paths(d: &Daemon) -> Vec<String> {
     let opml = d.get("/feeds.opml", &[]);
     assert_eq!(opml.status, 200);
-    let mut reader = quick_xml::Reader::from_reader(&opml.body[..]);
-    let mut buf = Vec::new();
     let mut paths = vec!["/".to_owned(), "/feeds.opml".to_owned()];
-    loop {
-        match reader.read_event_into(&mut buf).unwrap() {
-            quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e)
-                if e.name().as_ref() == b"outline" =>
-            {
-                let url = e.try_get_attribute("xmlUrl").unwrap().unwrap();
-                let url = url.unescape_value().unwrap().into_owned();
-                let stem = url
-                    .strip_prefix(BASE_URL)
-                    .and_then(|p| p.strip_suffix(".rss"))
-                    .unwrap()
-                    .to_owned();
-                for ext in ["rss", "atom", "json"] {
-                    paths.push(format!("{stem}.{ext}"));
-                }
-            }
-            quick_xml::events::Event::Eof => break,
-            _ => {}
+    for url in common::opml_feed_urls(&opml.body) {
+        let stem = url
+            .strip_prefix(BASE_URL)
+            .and_then(|p| p.strip_suffix(".rss"))
+            .unwrap()
+            .to_owned();
+        for ext in ["rss", "atom", "json"] {
+            paths.push(format!("{stem}.{ext}"));
         }
-        buf.clear();
     }
     paths
 }

@@ -767,3 +767,30 @@ impl Reply {
         String::from_utf8(self.body.clone()).expect("a UTF-8 body")
     }
 }
+
+/// The `xmlUrl` of every feed in an OPML list, in order: its outlines with
+/// no outlines inside (an outline holding others is a folder, see
+/// `render::opml`).
+pub fn opml_feed_urls(bytes: &[u8]) -> Vec<String> {
+    let mut reader = quick_xml::Reader::from_reader(bytes);
+    let mut buf = Vec::new();
+    let mut feeds = Vec::new();
+    loop {
+        match reader
+            .read_event_into(&mut buf)
+            .expect("a well-formed OPML list")
+        {
+            quick_xml::events::Event::Empty(e) if e.name().as_ref() == b"outline" => {
+                let url = e
+                    .try_get_attribute("xmlUrl")
+                    .expect("well-formed attributes")
+                    .expect("a feed outline has an xmlUrl");
+                feeds.push(url.unescape_value().expect("an XML value").into_owned());
+            }
+            quick_xml::events::Event::Eof => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    feeds
+}
