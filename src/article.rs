@@ -555,24 +555,31 @@ fn parse_lines<L: AsRef<str>>(
             }
         }
     };
-    let mut paragraphs = body.paragraphs.into_iter();
+    // Every field is shown inside other text (a list, a headline, a tag
+    // list): one that leaves a bidirectional override open would turn what
+    // follows it around.
+    let balance = crate::text::balance_bidi;
+    let mut paragraphs = body.paragraphs.into_iter().map(balance);
     let summary = paragraphs.next().unwrap_or_default();
     let paragraphs: Vec<String> = paragraphs.collect();
 
     Ok(Parsed {
         article: Article {
             id: src.id.to_owned(),
-            categories,
-            title,
+            categories: categories.into_iter().map(balance).collect(),
+            title: balance(title),
             published,
             captured,
             summary,
             paragraphs,
-            author: body.author,
-            source: body.source,
-            tags: body.tags,
+            author: body.author.map(balance),
+            source: body.source.map(balance),
+            tags: body.tags.into_iter().map(balance).collect(),
             updated,
-            withdrawn,
+            withdrawn: withdrawn.map(|w| Withdrawal {
+                reason: w.reason.map(balance),
+                ..w
+            }),
         },
         warnings,
     })
@@ -1065,6 +1072,20 @@ mod tests {
 
     fn parse_ok(text: &str) -> Parsed {
         parse(text, &src("a/b")).unwrap()
+    }
+
+    #[test]
+    fn every_field_leaves_no_bidirectional_override_open() {
+        let text = BASIC
+            .replace("Tiêu đề bài", "Tiêu đề \u{202E}bài")
+            .replace("thi đua, yêu nước", "\u{202E}thi đua, yêu nước\u{202C}")
+            .replace("Trần Ngọc", "Trần \u{2067}Ngọc");
+        let a = parse_ok(&text).article;
+        assert_eq!(a.title, "Tiêu đề \u{202E}bài\u{202C}");
+        // The override opened in one tag is closed in it; the stray closer
+        // of the next goes.
+        assert_eq!(a.tags, ["\u{202E}thi đua\u{202C}", "yêu nước"]);
+        assert_eq!(a.author.as_deref(), Some("Trần \u{2067}Ngọc\u{2069}"));
     }
 
     const BASIC: &str = "01:36 ICT Thứ tư, 12/08/2020\n\nTrang nhất » Tin Tức » Tin tức tổng hợp\n\nTiêu đề bài\n\nChủ nhật - 10/05/2020 15:33\nĐoạn dẫn.\nChú thích ảnh.\n\nChú thích ảnh.\n\nMột chú thích bị\nngắt dòng.\n\u{a0}\nĐoạn cuối.\n\nTác giả bài viết: Trần Ngọc\n\nNguồn tin: Dienbien.gov.vn\n\nTừ khóa: thi đua, yêu nước\n\nNhững tin mới hơn\n\nTin khác (11/05/2020)\n\nNhững tin cũ hơn\n";

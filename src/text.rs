@@ -287,9 +287,83 @@ pub fn printable(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `s` with its bidirectional embeddings, overrides and isolates closed
+/// where it ends, and closers that close nothing dropped (UAX #9, X1–X8).
+///
+/// Each field of an article (a title, a tag, a paragraph) is shown inside
+/// other text: in a page's list, a reader's headline, a tag list. An
+/// override left open there turns what follows it around (a tag `RTL` after
+/// U+202E shows the count after it as `)1(`). Fields are balanced once, when an
+/// article is read, so every output carries them closed.
+pub fn balance_bidi(s: String) -> String {
+    /// U+202A–U+202E and U+2066–U+2069 in UTF-8: `E2 80 AA..AE`, `E2 81 A6..A9`.
+    fn has_bidi_control(b: &[u8]) -> bool {
+        b.windows(3).any(|w| {
+            w[0] == 0xE2
+                && ((w[1] == 0x80 && (0xAA..=0xAE).contains(&w[2]))
+                    || (w[1] == 0x81 && (0xA6..=0xA9).contains(&w[2])))
+        })
+    }
+    const PDF: char = '\u{202C}';
+    const PDI: char = '\u{2069}';
+    if !has_bidi_control(s.as_bytes()) {
+        return s;
+    }
+    // Open embeddings and overrides (`PDF` closes them) and isolates (`PDI`).
+    let mut open: Vec<char> = Vec::new();
+    let mut out = String::with_capacity(s.len() + 6);
+    for c in s.chars() {
+        match c {
+            '\u{202A}' | '\u{202B}' | '\u{202D}' | '\u{202E}' => open.push(PDF),
+            '\u{2066}'..='\u{2068}' => open.push(PDI),
+            // A PDF closes the last embedding, unless an isolate opened since.
+            PDF if open.last() == Some(&PDF) => {
+                open.pop();
+            }
+            PDF => continue,
+            // A PDI closes the last isolate and the embeddings opened in it.
+            PDI if open.contains(&PDI) => {
+                while let Some(closer) = open.pop() {
+                    if closer == PDI {
+                        break;
+                    }
+                    out.push(closer);
+                }
+            }
+            PDI => continue,
+            _ => {}
+        }
+        out.push(c);
+    }
+    out.extend(open.into_iter().rev());
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bidi_controls_are_closed_and_stray_closers_dropped() {
+        let b = |s: &str| balance_bidi(s.to_owned());
+        assert_eq!(b("Bão lũ miền Trung"), "Bão lũ miền Trung");
+        // An override left open is closed at the end.
+        assert_eq!(b("\u{202E}RTL"), "\u{202E}RTL\u{202C}");
+        assert_eq!(
+            b("a\u{2067}b\u{202B}c"),
+            "a\u{2067}b\u{202B}c\u{202C}\u{2069}"
+        );
+        // Closed ones stay as they are.
+        let closed = "x\u{202D}y\u{202C}z\u{2066}w\u{2069}";
+        assert_eq!(b(closed), closed);
+        // Closers that close nothing go.
+        assert_eq!(b("a\u{202C}b\u{2069}c"), "abc");
+        // A PDF does not reach out of an isolate; a PDI closes what opened in it.
+        assert_eq!(
+            b("\u{202E}a\u{2066}b\u{202C}c\u{202D}d\u{2069}e"),
+            "\u{202E}a\u{2066}bc\u{202D}d\u{202C}\u{2069}e\u{202C}"
+        );
+    }
 
     #[test]
     fn printable_escapes_what_would_forge_or_turn_a_line() {
