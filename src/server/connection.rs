@@ -42,16 +42,24 @@ pub struct Activity {
 /// A response slot's time once the response is over.
 const DONE: u64 = u64::MAX;
 
+/// A response slot's time while the server makes the response (it may wait
+/// for a render slot): the client cannot stall what it has not been given.
+const MAKING: u64 = u64::MAX - 1;
+
 /// Slots kept before the ones over are pruned: twice the streams one HTTP/2
 /// connection may have open (see `max_concurrent_streams`), so pruning is
 /// rare and the list stays small.
 const PRUNE_AT: usize = 128;
 
-/// The most a response body gives hyper at a time. hyper asks for the next
-/// piece only once the one before had room in the stream's flow-control
-/// window, so a stream the client does not read holds one piece in h2's
-/// buffers (not the whole body), and each piece taken is the stream moving.
-const PIECE: usize = 64 * 1024;
+/// The most a response body gives hyper at a time: one HTTP/2 frame at the
+/// default size. hyper asks for the next piece only once the stream's
+/// window had room for a byte of the one before, so a stream the client
+/// does not read holds at most one piece in h2's buffers, not the whole body
+/// (and that much after its last piece, when the response is over for the
+/// server: 64 streams of 16 KiB, 1 MiB, per connection at most), and each
+/// piece taken is the stream moving. Small pieces also keep streams that
+/// share a slow connection moving in turn.
+const PIECE: usize = 16 * 1024;
 
 impl Default for Activity {
     fn default() -> Activity {
@@ -97,7 +105,7 @@ impl Activity {
     /// several a connection may have at once (hyper's, HTTP/2 streams).
     pub fn begin_response(self: &Arc<Self>) -> InFlight {
         let mut in_flight = self.begin();
-        let moved = Arc::new(AtomicU64::new(now_millis()));
+        let moved = Arc::new(AtomicU64::new(MAKING));
         let mut responses = self
             .responses
             .lock()
@@ -120,7 +128,7 @@ impl Activity {
         let oldest = responses
             .iter()
             .map(|r| r.load(Ordering::Acquire))
-            .filter(|&at| at != DONE)
+            .filter(|&at| at < MAKING)
             .min();
         oldest.map_or(Duration::ZERO, |at| {
             Duration::from_millis(now.saturating_sub(at))
@@ -197,8 +205,11 @@ pub struct Tracked<B> {
 }
 
 impl<B> Tracked<B> {
-    /// `body`, holding `in_flight` as long as it lives.
+    /// `body`, holding `in_flight` as long as it lives. The response is
+    /// made: from now its progress is the client's to make.
     pub fn new(body: B, in_flight: InFlight) -> Tracked<B> {
+        in_flight.activity.progressed();
+        in_flight.moved();
         Tracked {
             body,
             rest: Bytes::new(),
@@ -468,6 +479,10 @@ mod tests {
         let (_tx, mut rx) = watch::channel(false);
         let a = Arc::new(Activity::default());
         let held = a.begin_response();
+        // Made slowly (a render slot is waited for): not the client's stall.
+        tokio::time::sleep(Duration::from_secs(45)).await;
+        assert_eq!(a.longest_unmoved(), Duration::ZERO);
+        let held = Tracked::new(http_body_util::Full::new(Bytes::new()), held);
         let other = a.clone();
         // Every 10 s a small request begins and ends, and its bytes are
         // taken: the connection moves, the first response does not.
@@ -511,7 +526,9 @@ mod tests {
             );
             assert!(a.longest_unmoved() < Duration::from_secs(1));
         }
-        assert_eq!(pieces, [PIECE, PIECE, PIECE, 200_000 - 3 * PIECE]);
+        let (last, whole) = pieces.split_last().unwrap();
+        assert!(whole.iter().all(|&n| n == PIECE) && *last <= PIECE);
+        assert_eq!(pieces.iter().sum::<usize>(), 200_000);
         assert!(tracked.is_end_stream());
         // A body with nothing to send sends nothing.
         let mut empty = Tracked::new(Full::new(Bytes::new()), a.begin_response());

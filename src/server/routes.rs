@@ -506,8 +506,13 @@ fn bad_host(req: &View<'_>) -> bool {
 
 /// Whether the request's body has a transfer coding other than `chunked`,
 /// the one this server reads (RFC 9112 §7); hyper has already refused a
-/// framing that does not end in `chunked` (§6.3).
+/// framing that does not end in `chunked` (§6.3). Only hyper's requests can
+/// have one: the fast path hands any request with `Transfer-Encoding` to
+/// hyper, so its heads (parsed lines) are not scanned for it.
 fn unknown_transfer_coding(req: &View<'_>) -> bool {
+    if !matches!(req.fields, Fields::Map(_)) {
+        return false;
+    }
     req.fields
         .get_all("transfer-encoding")
         .flat_map(|v| v.split(|&b| b == b','))
