@@ -453,10 +453,9 @@ impl Catalog {
         for path in recheck {
             match self.refresh(&path, Refresh::Event) {
                 Ok(c) => changes.absorb(c),
-                Err(e) => tracing::warn!(
-                    "cannot re-read {}: {e}",
-                    crate::text::printable(&path.display().to_string())
-                ),
+                Err(e) => {
+                    tracing::warn!("cannot re-read {}: {e}", crate::text::printable_path(&path))
+                }
             }
         }
         changes

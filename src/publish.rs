@@ -21,7 +21,7 @@ pub use crate::site::Scope;
 use crate::site::{Compressor, RenderError, Site, Validators};
 use crate::state::StateFile;
 use crate::systemd;
-use crate::text::printable;
+use crate::text::{printable, printable_path};
 use crate::websub::{self, Links, Pinger};
 
 /// What the server answers from: one rendered site and the config it was rendered with.
@@ -91,8 +91,8 @@ pub type Published = ArcSwapOption<Snapshot>;
 pub fn scan(cfg: &Config) -> std::io::Result<Catalog> {
     let catalog = Catalog::scan(&cfg.store, cfg.max_file_size, cfg.tz)?;
     for (path, error) in catalog.rejected() {
-        let (path, error) = (path.display().to_string(), error.to_string());
-        tracing::warn!(path = %printable(&path), "rejected: {}", printable(&error));
+        let error = error.to_string();
+        tracing::warn!(path = %printable_path(path), "rejected: {}", printable(&error));
     }
     metrics::counter!("bantin_files_rejected_total").increment(catalog.rejected_count() as u64);
     Ok(catalog)

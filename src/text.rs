@@ -263,28 +263,45 @@ pub fn squash_spaces(s: &str) -> String {
 }
 
 /// `s` as it may go into a log line or a terminal: every control character
-/// (C0, DEL, C1), line and paragraph separator and bidirectional control
-/// written as `\u{…}`, everything else (Vietnamese letters) as it is. File
+/// (C0, DEL, C1), line and paragraph separator and bidirectional control or
+/// mark written as `\u{…}`, and a backslash as `\\`, so what is shown reads
+/// back as one thing; everything else (Vietnamese letters) as it is. File
 /// names and store text reach logs; a newline in one must not start a forged
 /// line, an escape must not reach a terminal, and an override must not turn
 /// what follows it around.
 pub fn printable(s: &str) -> Cow<'_, str> {
     let hidden = |c: char| {
         c.is_control()
-            || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+            || matches!(
+                c,
+                '\u{2028}'
+                    | '\u{2029}'
+                    | '\u{202A}'..='\u{202E}'
+                    | '\u{2066}'..='\u{2069}'
+                    | '\u{200E}'
+                    | '\u{200F}'
+                    | '\u{061C}'
+            )
     };
-    if !s.chars().any(hidden) {
+    if !s.chars().any(|c| c == '\\' || hidden(c)) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
-        if hidden(c) {
+        if c == '\\' {
+            out.push_str("\\\\");
+        } else if hidden(c) {
             out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
         } else {
             out.push(c);
         }
     }
     Cow::Owned(out)
+}
+
+/// A path as [`printable`] shows it.
+pub fn printable_path(path: &std::path::Path) -> String {
+    printable(&path.display().to_string()).into_owned()
 }
 
 /// `s` with its bidirectional embeddings, overrides and isolates closed
@@ -370,8 +387,14 @@ mod tests {
         assert_eq!(printable("tin/bão-lũ.txt"), "tin/bão-lũ.txt");
         assert!(matches!(printable("tin/bão-lũ.txt"), Cow::Borrowed(_)));
         assert_eq!(
-            printable("a\nb\r\u{1b}[31m\u{202e}c\u{2028}\u{85}\t"),
-            "a\\u{a}b\\u{d}\\u{1b}[31m\\u{202e}c\\u{2028}\\u{85}\\u{9}"
+            printable("a\nb\r\u{1b}[31m\u{202e}c\u{2028}\u{85}\t\u{200f}"),
+            "a\\u{a}b\\u{d}\\u{1b}[31m\\u{202e}c\\u{2028}\\u{85}\\u{9}\\u{200f}"
+        );
+        // A backslash is doubled, so a name holding `\u{a}` is not a newline.
+        assert_eq!(printable("a\\u{a}"), "a\\\\u{a}");
+        assert_eq!(
+            printable_path(std::path::Path::new("x/\n.txt")),
+            "x/\\u{a}.txt"
         );
     }
 

@@ -34,7 +34,7 @@ use crate::config::Config;
 use crate::publish::{unix_now, Publisher, Scope};
 use crate::reconcile::Survey;
 use crate::settle::{Burst, Closes, Ready};
-use crate::text::printable;
+use crate::text::{printable, printable_path};
 
 /// A message to the watch thread.
 pub enum Msg {
@@ -401,7 +401,7 @@ impl Worker {
             if let Err(e) = watcher.watch(path, RecursiveMode::Recursive) {
                 tracing::warn!(
                     "cannot watch the new folder {}: {e}; the next reconciliation reads it",
-                    printable(&path.display().to_string())
+                    printable_path(path)
                 );
             }
         }
@@ -484,10 +484,7 @@ impl Worker {
         for sub in &covering {
             match self.catalog.refresh(sub, Refresh::Event) {
                 Ok(c) => total.absorb(c),
-                Err(e) => tracing::warn!(
-                    "cannot re-read {}: {e}",
-                    printable(&sub.display().to_string())
-                ),
+                Err(e) => tracing::warn!("cannot re-read {}: {e}", printable_path(sub)),
             }
         }
         log_transitions(&total);
@@ -697,8 +694,7 @@ fn reconciled(elapsed: Duration, changes: &Changes) {
 /// by later reconciliations; `bantin check` gives the details.
 fn log_transitions(changes: &Changes) {
     for t in &changes.transitions {
-        let path = t.path.display().to_string();
-        let path = printable(&path);
+        let path = printable_path(&t.path);
         match &t.now {
             Standing::Rejected(reason) => {
                 tracing::warn!(path = %path, "rejected: {}", printable(reason));
