@@ -11,7 +11,6 @@
 //! notice the daemon answers with 410; a static server sends it with 200, as
 //! nothing in a file says it is gone.
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -60,14 +59,16 @@ const MARKER_TEXT: &str =
 /// everything is rendered all the same and only counted: what a build would
 /// write, and how much.
 ///
-/// The build is written into a new folder beside `out` and then takes its
-/// place at once (`renameat2` with `RENAME_EXCHANGE`), so a web server
-/// serving `out` sees the old build or the new one, never a mix; nothing of
-/// an earlier build is left behind (the page of an article since deleted
-/// would be served for ever); and nothing already in `out`, a symlink for
-/// one, is written through. A build that fails leaves `out` as it was. An
-/// `out` that exists must be empty or an earlier build's (it holds
-/// [`MARKER`]): a folder of anything else is not replaced.
+/// The build is rendered into a hidden folder inside `out` (so a failed build
+/// leaves `out` as it was), then each file is moved into place by a rename,
+/// which replaces the old file at once (a server reading `out` meanwhile gets
+/// the old page or the new one, whole), and what the new build does not have
+/// is removed (the page of an article deleted since the last build must not
+/// be served for ever). `out` itself stays the folder it was, with its owner,
+/// mode and mounts: a container or unit that binds it keeps seeing it. A
+/// symlink or file found where the build needs a folder is replaced, never
+/// followed. An `out` that exists must be empty or an earlier build's (it
+/// holds [`MARKER`]): a folder of anything else is refused.
 pub fn build(cfg: &Config, out: Option<&Path>) -> anyhow::Result<Built> {
     let Some(out) = out else {
         return render_all(cfg, &Sink::counting(None));
@@ -85,55 +86,98 @@ pub fn build(cfg: &Config, out: Option<&Path>) -> anyhow::Result<Built> {
             cfg.store.display()
         );
     }
-    let replaces = match std::fs::read_dir(&out_real) {
+    match std::fs::read_dir(&out_real) {
         Ok(mut entries) => {
             let empty = entries.next().is_none();
             if !empty && !out_real.join(MARKER).is_file() {
                 anyhow::bail!(
-                    "refusing to replace {}: it holds files and is not the output of an earlier build (it has no {MARKER}); choose a new or empty --out folder, or remove this one",
+                    "refusing to build into {}: it holds files and is not the output of an earlier build (it has no {MARKER}); choose a new or empty --out folder, or remove this one",
                     out.display()
                 );
             }
-            true
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(&out_real)
+                .with_context(|| format!("cannot create {}", out.display()))?;
+        }
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", out.display())),
-    };
-    let (parent, name) = match (out_real.parent(), out_real.file_name()) {
-        (Some(parent), Some(name)) => (parent, name.to_string_lossy()),
-        _ => anyhow::bail!(
-            "cannot build into {}: choose a folder below /",
-            out.display()
-        ),
-    };
-    std::fs::create_dir_all(parent)
-        .with_context(|| format!("cannot create {}", parent.display()))?;
-    // Beside `out`, so on its file system: a rename, not a copy, replaces it.
-    let staging = tempfile::Builder::new()
-        .prefix(&format!(".{name}.building-"))
-        .tempdir_in(parent)
-        .with_context(|| format!("cannot create a folder in {}", parent.display()))?;
-    let built = render_all(cfg, &Sink::counting(Some(staging.path())))?;
-    // The new build is world-readable, as a web server needs, whatever the
-    // temporary folder was created with.
-    std::fs::set_permissions(staging.path(), std::fs::Permissions::from_mode(0o755))
-        .with_context(|| format!("cannot set the mode of {}", staging.path().display()))?;
-    if replaces {
-        rustix::fs::renameat_with(
-            rustix::fs::CWD,
-            staging.path(),
-            rustix::fs::CWD,
-            &out_real,
-            rustix::fs::RenameFlags::EXCHANGE,
-        )
-        .with_context(|| format!("cannot put the new build in place of {}", out.display()))?;
-        // `staging` now names the earlier build, removed when it drops.
-    } else {
-        std::fs::rename(staging.path(), &out_real)
-            .with_context(|| format!("cannot move the new build to {}", out.display()))?;
     }
+    // Inside `out`, so on its file system: a rename, not a copy, puts each
+    // file in place. An interrupted build's is removed by the next one (see
+    // `install`), as what no build has.
+    let staging = tempfile::Builder::new()
+        .prefix(STAGING)
+        .tempdir_in(&out_real)
+        .with_context(|| format!("cannot create a folder in {}", out.display()))?;
+    let built = render_all(cfg, &Sink::counting(Some(staging.path())))?;
+    install(staging.path(), &out_real)
+        .with_context(|| format!("cannot put the new build in place in {}", out.display()))?;
     drop(staging);
     Ok(built)
+}
+
+/// How the folder a build is rendered into is named, inside `out`.
+const STAGING: &str = ".bantin-staging-";
+
+/// Moves every file under `staging` to the same place under `out`, then
+/// removes from `out` every file and folder the new build does not have
+/// (`staging` aside).
+fn install(staging: &Path, out: &Path) -> anyhow::Result<()> {
+    let mut kept: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
+    for entry in walkdir::WalkDir::new(staging).min_depth(1) {
+        let entry = entry?;
+        let rel = entry.path().strip_prefix(staging)?.to_owned();
+        if entry.file_type().is_dir() {
+            folder(out, &rel)?;
+        } else {
+            let to = out.join(&rel);
+            // A folder where a file now goes (a page that became a feed).
+            if to.symlink_metadata().is_ok_and(|m| m.is_dir()) {
+                std::fs::remove_dir_all(&to)
+                    .with_context(|| format!("cannot remove {}", to.display()))?;
+            }
+            // Replaces a file or a symlink at that name; never follows one.
+            std::fs::rename(entry.path(), &to).with_context(|| {
+                format!("cannot move {} to {}", entry.path().display(), to.display())
+            })?;
+        }
+        kept.insert(rel);
+    }
+    // Children before their folder, so a folder left empty goes too. (Not
+    // `filter_entry`: with `contents_first` it would skip the rest of the
+    // folder that holds `staging`.)
+    let old = walkdir::WalkDir::new(out).min_depth(1).contents_first(true);
+    for entry in old {
+        let entry = entry?;
+        let rel = entry.path().strip_prefix(out)?;
+        if kept.contains(rel) || entry.path().starts_with(staging) {
+            continue;
+        }
+        if entry.file_type().is_dir() {
+            std::fs::remove_dir(entry.path())
+                .with_context(|| format!("cannot remove {}", entry.path().display()))?;
+        } else {
+            std::fs::remove_file(entry.path())
+                .with_context(|| format!("cannot remove {}", entry.path().display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Makes `out/rel` a real folder: a symlink or file in its place is removed
+/// first, so nothing is written through a link into another folder. Its
+/// parents are made so already (the walk goes top down).
+fn folder(out: &Path, rel: &Path) -> anyhow::Result<()> {
+    let at = out.join(rel);
+    match at.symlink_metadata() {
+        Ok(m) if m.is_dir() => return Ok(()),
+        Ok(_) => {
+            std::fs::remove_file(&at).with_context(|| format!("cannot remove {}", at.display()))?
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", at.display())),
+    }
+    std::fs::create_dir(&at).with_context(|| format!("cannot create {}", at.display()))
 }
 
 /// Where a build's files go: under `out`, or, with none, only counted.
@@ -161,9 +205,14 @@ impl Sink<'_> {
             std::fs::write(&file, bytes)
                 .with_context(|| format!("cannot write {}", file.display()))?;
         }
+        self.count(bytes);
+        Ok(())
+    }
+
+    /// Counts one file of `bytes`.
+    fn count(&self, bytes: &[u8]) {
         self.files.fetch_add(1, Ordering::Relaxed);
         self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-        Ok(())
     }
 
     /// Writes (or counts) the bytes served at the site path `path`; see [`write`].
@@ -171,8 +220,7 @@ impl Sink<'_> {
         if let Some(out) = self.out {
             write(out, path, content_type, bytes)?;
         }
-        self.files.fetch_add(1, Ordering::Relaxed);
-        self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        self.count(bytes);
         Ok(())
     }
 }
@@ -197,21 +245,22 @@ fn render_all(cfg: &Config, sink: &Sink<'_>) -> anyhow::Result<Built> {
         site.body(&e.article.id, &e.article)
             .or_else(|| crate::catalog::hydrate(e, cfg.max_file_size, cfg.tz))
     };
-    // The page of an article `x/index.html` would be written where the page
-    // of `x` is (`articles/x/index.html`): the shorter id keeps the place,
-    // and the other article, served by the daemon, has no static page.
-    let (articles, shadowed): (Vec<_>, Vec<_>) = index.entries().values().partition(|e| {
-        let id = e.article.id.as_str();
-        id.strip_suffix("/index.html")
-            .is_none_or(|parent| index.get(parent).is_none())
-    });
+    // The page of an article `x/index.html` (or `x/index.html/y`) needs
+    // `articles/x/index.html` as a folder, where the page of `x` is a file:
+    // `x` keeps the place, and the other article, served by the daemon, has
+    // no static page.
+    let (articles, shadowed): (Vec<_>, Vec<_>) = index
+        .entries()
+        .values()
+        .partition(|e| shadowed_by(index, &e.article.id).is_none());
     for e in &shadowed {
         let id = &e.article.id;
+        let by = shadowed_by(index, id).unwrap_or_default();
         tracing::warn!(
-            "the page of article {} is not written: it would be where the page of article {} is (articles/{}/index.html); rename one of the files",
+            "the page of article {} is not written: it would need articles/{}/index.html, the page of article {}, as a folder; rename one of the files",
             printable(id),
-            printable(id.trim_end_matches("/index.html")),
-            printable(id.trim_end_matches("/index.html")),
+            printable(by),
+            printable(by),
         );
     }
     articles.par_iter().try_for_each(|e| {
@@ -269,6 +318,17 @@ fn render_all(cfg: &Config, sink: &Sink<'_>) -> anyhow::Result<Built> {
 }
 
 const HTML: &str = "text/html; charset=utf-8";
+
+/// The article whose page the page of `id` would have to be written inside:
+/// one whose id is a part of `id` followed by an `index.html` segment (`x`
+/// for `x/index.html` and `x/index.html/y`).
+fn shadowed_by<'a>(index: &crate::index::Index, id: &'a str) -> Option<&'a str> {
+    const SEGMENT: &str = "/index.html";
+    id.match_indices(SEGMENT)
+        .filter(|(at, _)| matches!(id.as_bytes().get(at + SEGMENT.len()), None | Some(b'/')))
+        .map(|(at, _)| &id[..at])
+        .find(|prefix| index.get(prefix).is_some())
+}
 
 /// Writes the bytes served at the site path `path` (unescaped) where a static
 /// server finds them: `index.html` in a folder of that name for an HTML page

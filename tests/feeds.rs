@@ -1289,6 +1289,16 @@ fn a_build_replaces_the_last_one_as_a_whole() {
     std::fs::write(&outside, "not the site's").unwrap();
     std::fs::remove_file(out.join("index.html")).unwrap();
     std::os::unix::fs::symlink(&outside, out.join("index.html")).unwrap();
+    // A folder of it that became a link to another folder.
+    let elsewhere = dir.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    std::fs::remove_dir_all(out.join("tags")).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, out.join("tags")).unwrap();
+    // What an interrupted build left.
+    std::fs::create_dir_all(out.join(".bantin-staging-old/articles")).unwrap();
+    std::fs::write(out.join(".bantin-staging-old/articles/x.html"), "half").unwrap();
+    use std::os::unix::fs::MetadataExt;
+    let inode = std::fs::metadata(&out).unwrap().ino();
     // An article taken down: its page goes with it.
     std::fs::remove_file(store.join("dau-tu/du-an/khoi-cong-duong-noi-cao-toc.txt")).unwrap();
     build(&store, &out);
@@ -1299,12 +1309,21 @@ fn a_build_replaces_the_last_one_as_a_whole() {
     assert!(out.join("articles/dau-tu/du-an").is_dir());
     assert_eq!(std::fs::read_to_string(&outside).unwrap(), "not the site's");
     assert!(out.join("index.html").symlink_metadata().unwrap().is_file());
-    // Nothing is left beside it.
+    assert!(out.join("tags").symlink_metadata().unwrap().is_dir());
+    assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
+    // The same folder (a container binding it still sees it), nothing left
+    // beside it or of the interrupted build.
+    assert_eq!(std::fs::metadata(&out).unwrap().ino(), inode);
     let beside: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
-    assert_eq!(beside.len(), 3, "{beside:?}");
+    assert_eq!(beside.len(), 4, "{beside:?}");
+    assert!(!std::fs::read_dir(&out).unwrap().any(|e| e
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .starts_with(".bantin-staging")));
     // Two builds of one store are the same files, the marker among them.
     let fresh = dir.path().join("fresh");
     build(&store, &fresh);
@@ -1358,13 +1377,25 @@ fn an_article_whose_page_would_be_another_articles_is_left_out_not_fatal() {
         &text,
     )
     .unwrap();
+    // And one below a folder of that name.
+    std::fs::create_dir_all(store.join("dau-tu/du-an/khoi-cong-duong-noi-cao-toc/index.html"))
+        .unwrap();
+    std::fs::write(
+        store.join("dau-tu/du-an/khoi-cong-duong-noi-cao-toc/index.html/b.txt"),
+        &text,
+    )
+    .unwrap();
     let out = dir.path().join("site");
     let (code, _, stderr) = try_build(&store, &out);
     assert_eq!(code, Some(0), "{stderr}");
-    assert!(
-        stderr.contains("dau-tu/du-an/khoi-cong-duong-noi-cao-toc/index.html is not written"),
-        "{stderr}"
-    );
+    for id in ["index.html", "index.html/b"] {
+        assert!(
+            stderr.contains(&format!(
+                "article dau-tu/du-an/khoi-cong-duong-noi-cao-toc/{id} is not written: it would need articles/dau-tu/du-an/khoi-cong-duong-noi-cao-toc/index.html, the page of article dau-tu/du-an/khoi-cong-duong-noi-cao-toc,"
+            )),
+            "{stderr}"
+        );
+    }
     assert!(out
         .join("articles/dau-tu/du-an/khoi-cong-duong-noi-cao-toc/index.html")
         .is_file());
