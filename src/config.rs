@@ -771,7 +771,7 @@ pub struct UnknownCategory {
 /// Damerau-Levenshtein distance, when it is at most one edit in four
 /// characters (the rule unknown config keys are matched by); at most three.
 fn nearest_slugs(key: &str, slugs: &[&str]) -> Vec<String> {
-    let limit = (key.chars().count() / 4).max(1);
+    let limit = problems::edits_allowed(key);
     let distances: Vec<(usize, &str)> = slugs
         .iter()
         .map(|s| (strsim::damerau_levenshtein(key, s), *s))

@@ -427,6 +427,17 @@ impl<'s> Walk<'s> {
 /// a name that differs by whole `_`-words at either end (`max_items` for `items`);
 /// a misspelling (at most one edit in four characters, Damerau-Levenshtein). At
 /// each step the key's own table comes first.
+/// Whether `candidate` may be what `typed` meant: at most one edit
+/// (Damerau-Levenshtein) in four characters of `typed`, and at least one.
+pub(crate) fn close_enough(typed: &str, candidate: &str) -> bool {
+    strsim::damerau_levenshtein(typed, candidate) <= edits_allowed(typed)
+}
+
+/// The edits [`close_enough`] allows for `typed`.
+pub(crate) fn edits_allowed(typed: &str) -> usize {
+    (typed.chars().count() / 4).max(1)
+}
+
 fn suggestion(path: &[String], own: &[&str], known: &[(Vec<String>, &str)]) -> String {
     let Some((name, table)) = path.split_last() else {
         return String::new();
@@ -437,7 +448,7 @@ fn suggestion(path: &[String], own: &[&str], known: &[(Vec<String>, &str)]) -> S
         .filter(|(t, _)| t.as_slice() != table)
         .map(|(t, k)| (t.clone(), *k));
     let candidates: Vec<(Vec<String>, &str)> = own.chain(others).collect();
-    let misspelt = |k: &str| strsim::damerau_levenshtein(name, k) <= (name.len() / 4).max(1);
+    let misspelt = |k: &str| close_enough(name, k);
     let rules: [&dyn Fn(&str) -> bool; 3] = [&|k| k == name, &|k| word_affix(name, k), &misspelt];
     for rule in rules {
         if let Some((t, k)) = candidates.iter().find(|(_, k)| rule(k)) {

@@ -37,9 +37,10 @@ pub fn render(
             );
             continue;
         }
+        // The folder is named as the section's own feed is titled.
         out.push_str(&format!(
             "  <outline text=\"{t}\" title=\"{t}\">\n",
-            t = attr(&root.name)
+            t = attr(&title_of(Some(&root.slug)))
         ));
         let mut below = vec![root.slug.as_str()];
         while let Some(slug) = below.pop() {
