@@ -221,9 +221,9 @@ fn count(spellings: &mut Spellings, cats: &[String], times: usize, add: bool) {
     }
 }
 
-/// The display name of a category: the spelling most articles use, ties to
-/// the smallest.
-fn display(counts: &BTreeMap<String, usize>) -> String {
+/// The display name of a category, tag or author: the spelling most
+/// articles use, ties to the smallest.
+pub(crate) fn display(counts: &BTreeMap<String, usize>) -> String {
     counts
         .iter()
         .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))

@@ -19,7 +19,7 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::article::Article;
-use crate::index::{order, slugify, Members, SortKey, Table};
+use crate::index::{display, order, slugify, Members, SortKey, Table};
 
 /// One article changed (added, edited or taken away), with its key before and after.
 #[derive(Debug, Clone, Copy)]
@@ -322,15 +322,6 @@ fn vote(spellings: &mut Spellings, folded: &str, name: &str, v: Vote) {
             }
         }
     }
-}
-
-/// The spelling most articles use, ties to the smallest.
-fn display(counts: &BTreeMap<String, usize>) -> String {
-    counts
-        .iter()
-        .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
-        .map(|(s, _)| s.clone())
-        .unwrap_or_default()
 }
 
 /// What tells terms apart: the name trimmed and lowercased.

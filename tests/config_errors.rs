@@ -405,14 +405,7 @@ fn a_reload_onto_a_bad_store_keeps_serving_the_old_one() {
         .collect();
     std::fs::write(site.config(), moved).unwrap();
     d.signal(rustix::process::Signal::HUP);
-    d.wait_until("the bad store reported", || {
-        d.stderr().contains("keeping the running configuration")
-    });
-    let err = d.stderr();
-    let line = err
-        .lines()
-        .find(|l| l.contains("keeping the running configuration"))
-        .unwrap();
+    let line = d.log_line("keeping the running configuration");
     assert!(line.contains("`store`") && line.contains("gone"), "{line}");
     let after = d.get("/feed.json", &[]);
     assert_eq!(after.status, 200);

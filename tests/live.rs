@@ -646,14 +646,7 @@ fn sighup_applies_a_good_config_and_keeps_it_over_a_bad_one() {
     )
     .unwrap();
     d.signal(rustix::process::Signal::HUP);
-    d.wait_until("the bad config reported", || {
-        d.stderr().contains("keeping the running configuration")
-    });
-    let err = d.stderr();
-    let line = err
-        .lines()
-        .find(|l| l.contains("keeping the running configuration"))
-        .unwrap();
+    let line = d.log_line("keeping the running configuration");
     assert!(line.contains("no_such_setting"), "{line}");
     assert_eq!(titles(&d, "/feed.rss").len(), 2);
     assert_kept(&d, &["/feed.rss"], &etag);

@@ -539,6 +539,17 @@ impl Daemon {
         }
     }
 
+    /// The first line of the daemon's log holding `needle`, waited for as
+    /// [`Daemon::wait_until`] waits.
+    pub fn log_line(&self, needle: &str) -> String {
+        self.wait_until(needle, || self.stderr().contains(needle));
+        self.stderr()
+            .lines()
+            .find(|l| l.contains(needle))
+            .expect("the line just seen")
+            .to_owned()
+    }
+
     /// A request written by hand on a fresh connection with `Connection: close`;
     /// the body is every byte after the head, so it shows what is on the wire.
     pub fn raw(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> Reply {
