@@ -180,11 +180,18 @@ struct Cached {
     weight: usize,
 }
 
+/// How many times its identity size a resource counts for (see [`OnDemand`]).
+const WEIGHT: usize = 4;
+
 /// The resources rendered on demand, least recently used first out, within a
 /// budget of bytes (set per insertion, so a reload of the config applies at once).
 ///
-/// A resource counts as twice its identity size: room for the gzip and brotli
-/// forms that requests add to it later (for feed text each is well under half).
+/// A resource counts as four times its identity size, what it comes to hold
+/// once requests have asked for every coding: its identity bytes and their
+/// sealed copy (made for `sendfile` when first sent), and the gzip and
+/// brotli forms with theirs (Vietnamese article text compresses to under a
+/// third; each form is well under half). So `cache_bytes` bounds the memory
+/// the cache holds, not only its uncompressed text.
 #[derive(Debug)]
 pub struct OnDemand {
     /// A std mutex: held for a map operation, never across an `.await`.
@@ -224,7 +231,7 @@ impl OnDemand {
     /// resources until the cache is within `budget` bytes. A resource over the
     /// whole budget is not kept.
     pub fn put(&self, path: String, tags: Derived, resource: Arc<Resource>, budget: usize) {
-        let weight = resource.identity.bytes.len().saturating_mul(2);
+        let weight = resource.identity.bytes.len().saturating_mul(WEIGHT);
         let mut lru = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(old) = lru.map.pop(&path) {
             lru.bytes -= old.weight;
@@ -297,28 +304,57 @@ mod tests {
     }
 
     #[test]
+    fn a_resource_served_in_every_coding_holds_no_more_than_its_weight() {
+        // Archive-like text: the sample store's articles, one after another.
+        let store = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("feeds");
+        let mut text = Vec::new();
+        for entry in walkdir::WalkDir::new(store).sort_by_file_name() {
+            let entry = entry.unwrap();
+            if entry.path().extension().is_some_and(|e| e == "txt") {
+                text.extend(b"<entry><content type=\"html\">");
+                text.extend(std::fs::read(entry.path()).unwrap());
+                text.extend(b"</content></entry>\n");
+            }
+        }
+        let len = text.len();
+        let r = Resource::derived("application/atom+xml", UNIX_EPOCH, text, tags("kho"));
+        // Every coding asked for and sent with `sendfile`, as the fast path does.
+        let mut held = 0;
+        for body in [&r.identity, r.encode(Coding::Gzip), r.encode(Coding::Br)] {
+            assert!(
+                body.sealed.get(&body.bytes).is_some(),
+                "{}",
+                body.bytes.len()
+            );
+            held += 2 * body.bytes.len();
+        }
+        assert!(held > 2 * len, "{held} of {len}: the copies count");
+        assert!(held <= WEIGHT * len, "{held} of {len}");
+    }
+
+    #[test]
     fn a_stale_tag_misses_and_the_budget_drops_the_least_recently_used() {
         let cache = OnDemand::default();
         let (a, b, c) = (tags("a"), tags("b"), tags("c"));
-        cache.put("/a".into(), a.clone(), resource(100, &a), 500);
-        cache.put("/b".into(), b.clone(), resource(100, &b), 500);
+        cache.put("/a".into(), a.clone(), resource(100, &a), 250 * WEIGHT);
+        cache.put("/b".into(), b.clone(), resource(100, &b), 250 * WEIGHT);
         assert!(cache.get("/a", &a).is_some());
         assert!(
             cache.get("/a", &b).is_none(),
             "another tag is another resource"
         );
-        assert_eq!(cache.bytes(), 400);
+        assert_eq!(cache.bytes(), 2 * 100 * WEIGHT);
         // /b is now the least recently used: it goes to make room.
-        cache.put("/c".into(), c.clone(), resource(100, &c), 500);
+        cache.put("/c".into(), c.clone(), resource(100, &c), 250 * WEIGHT);
         assert!(cache.get("/b", &b).is_none());
         assert!(cache.get("/a", &a).is_some() && cache.get("/c", &c).is_some());
-        assert_eq!(cache.bytes(), 400);
+        assert_eq!(cache.bytes(), 2 * 100 * WEIGHT);
         // Replacing a path's resource does not count it twice.
-        cache.put("/a".into(), b.clone(), resource(100, &b), 500);
-        assert_eq!(cache.bytes(), 400);
+        cache.put("/a".into(), b.clone(), resource(100, &b), 250 * WEIGHT);
+        assert_eq!(cache.bytes(), 2 * 100 * WEIGHT);
         assert!(cache.get("/a", &a).is_none() && cache.get("/a", &b).is_some());
         // Too big for the budget: not kept; a smaller budget evicts.
-        cache.put("/big".into(), a.clone(), resource(1000, &a), 500);
+        cache.put("/big".into(), a.clone(), resource(1000, &a), 250 * WEIGHT);
         assert!(cache.get("/big", &a).is_none());
         cache.put("/d".into(), a.clone(), resource(10, &a), 100);
         assert!(cache.bytes() <= 100);
