@@ -15,8 +15,6 @@ use std::os::fd::AsFd;
 pub enum Priority {
     /// `err` (3): the command failed, e.g. a config that cannot be used.
     Error,
-    /// `warning` (4): the command went on, but something needs fixing.
-    Warning,
 }
 
 impl Priority {
@@ -24,7 +22,6 @@ impl Priority {
     fn prefix(self) -> &'static str {
         match self {
             Priority::Error => "<3>",
-            Priority::Warning => "<4>",
         }
     }
 }
@@ -99,10 +96,6 @@ mod tests {
         assert_eq!(
             Stderr::Journal.format(Priority::Error, message),
             "<3>bantin: c.toml:2:1: unknown key\n<3>  |\n<3>2 | x = 1"
-        );
-        assert_eq!(
-            Stderr::Journal.format(Priority::Warning, "bantin: w"),
-            "<4>bantin: w"
         );
         assert_eq!(Stderr::Plain.format(Priority::Error, message), message);
     }

@@ -45,6 +45,14 @@ fn problem_line<'a>(stderr: &'a str, path: &std::path::Path, line: usize) -> &'a
         .unwrap_or_else(|| panic!("no problem reported at line {line}:\n{stderr}"))
 }
 
+/// Asserts that the problem reported at `line` of `path` mentions `needle`.
+fn assert_problem(stderr: &str, path: &std::path::Path, line: usize, needle: &str) {
+    assert!(
+        problem_line(stderr, path, line).contains(needle),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn every_unknown_key_is_reported_with_its_table_and_line() {
     let toml = "\
@@ -154,22 +162,10 @@ itemz = 5
         let out = bantin(&args);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(64), "{stderr}");
-        assert!(
-            problem_line(&stderr, &path, 1).contains("listen"),
-            "{stderr}"
-        );
-        assert!(
-            problem_line(&stderr, &path, 2).contains("colour"),
-            "{stderr}"
-        );
-        assert!(
-            problem_line(&stderr, &path, 5).contains("[http] max_connections"),
-            "{stderr}"
-        );
-        assert!(
-            problem_line(&stderr, &path, 8).contains("[feeds.categories.tin-tuc] itemz"),
-            "{stderr}"
-        );
+        assert_problem(&stderr, &path, 1, "listen");
+        assert_problem(&stderr, &path, 2, "colour");
+        assert_problem(&stderr, &path, 5, "[http] max_connections");
+        assert_problem(&stderr, &path, 8, "[feeds.categories.tin-tuc] itemz");
         assert!(stderr.contains("4 problems"), "{stderr}");
     }
 }
@@ -353,14 +349,8 @@ fn a_bad_store_is_reported_with_the_other_problems() {
     ]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(64), "{stderr}");
-    assert!(
-        problem_line(&stderr, &path, 1).contains("`store`"),
-        "{stderr}"
-    );
-    assert!(
-        problem_line(&stderr, &path, 2).contains("colour"),
-        "{stderr}"
-    );
+    assert_problem(&stderr, &path, 1, "`store`");
+    assert_problem(&stderr, &path, 2, "colour");
     assert!(stderr.contains("2 problems"), "{stderr}");
 }
 

@@ -226,22 +226,18 @@ pub(super) async fn respond_to(state: &State, req: &View<'_>) -> Answer {
         let r = uncacheable(plain(StatusCode::URI_TOO_LONG, "uri too long\n"));
         (Answer::Built(r), RouteLabel::UriTooLong)
     } else if bad_host(req) {
-        let mut r = uncacheable(plain(
+        let r = closing(uncacheable(plain(
             StatusCode::BAD_REQUEST,
             "bad request: missing or invalid Host\n",
-        ));
-        r.headers_mut()
-            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        )));
         (Answer::Built(r), RouteLabel::BadRequest)
     } else if unknown_transfer_coding(req) {
         // RFC 9112 §6.1: a transfer coding the server does not understand is
         // 501, and the body it frames cannot be read, so the connection ends.
-        let mut r = uncacheable(plain(
+        let r = closing(uncacheable(plain(
             StatusCode::NOT_IMPLEMENTED,
             "transfer coding not implemented: this server reads chunked bodies only\n",
-        ));
-        r.headers_mut()
-            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        )));
         (Answer::Built(r), RouteLabel::NotImplemented)
     } else if req.method != "GET" && req.method != "HEAD" {
         // RFC 9110 §15.5.6: a method known but not allowed here is 405 with
@@ -502,6 +498,14 @@ fn bad_host(req: &View<'_>) -> bool {
         (Some(_), Some(_)) => true,
         (Some(host), None) => !valid_host(host),
     }
+}
+
+/// `r` with `Connection: close` (RFC 9112 §9.6): after a request the server
+/// cannot trust the framing of, the connection ends.
+fn closing(mut r: Response<Full<Bytes>>) -> Response<Full<Bytes>> {
+    r.headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    r
 }
 
 /// Whether the request's body has a transfer coding other than `chunked`,
