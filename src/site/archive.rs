@@ -7,7 +7,7 @@
 //! its inputs (hashed into its ETag, see [`on_demand`](super::on_demand)): the
 //! program version, the configuration that shapes feeds, the feed's title and
 //! description, the months next to it, and each of its articles' id, content
-//! digest, date and file time.
+//! digest and date.
 
 use std::sync::Arc;
 
