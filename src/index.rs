@@ -54,7 +54,7 @@ impl Entry {
     /// An entry holding a full article in memory.
     pub fn full(article: Arc<Article>, modified: Option<SystemTime>) -> Entry {
         Entry {
-            digest: body_digest(&article),
+            digest: memory_digest(&article),
             article,
             modified,
             source: None,
@@ -86,14 +86,11 @@ impl Entry {
     }
 }
 
-/// A hash of an article's body paragraphs.
-fn body_digest(a: &Article) -> u128 {
-    let mut text = Vec::new();
-    for p in &a.paragraphs {
-        text.extend_from_slice(p.as_bytes());
-        text.push(0);
-    }
-    crate::store::digest(&text)
+/// A hash of every field of an article held in memory, which has no file
+/// bytes to hash: it changes whenever the article does, as a file's digest
+/// does when its text is edited (validators are derived from it).
+fn memory_digest(a: &Article) -> u128 {
+    crate::store::digest(format!("{a:?}").as_bytes())
 }
 
 /// Article number → the article's entry (shared with [`Entries`]), for every

@@ -17,6 +17,7 @@
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::OnceLock;
 
 use crate::article::Article;
 use crate::index::{display, order, slugify, Members, SortKey, Table};
@@ -97,6 +98,24 @@ pub struct Taxonomy {
     /// (their base slugs collide): the oldest article of each decides their
     /// suffixes, so a change to it rebuilds the taxonomy.
     contested: BTreeSet<String>,
+    /// [`Taxonomy::listing_digest`], once asked for.
+    listing: Memo,
+    /// [`Taxonomy::names_digest`], once asked for.
+    names: Memo,
+}
+
+/// A digest of a list of every term, made the first time it is asked for: the
+/// lists (`/tags`, `/authors`, `/tags.opml`) are revalidated far more often
+/// than the taxonomy changes, and hashing tens of thousands of terms on every
+/// request would hold the thread that serves every other request.
+#[derive(Debug, Default)]
+struct Memo(OnceLock<[u8; 32]>);
+
+impl Clone for Memo {
+    /// Empty: a taxonomy is cloned only to be changed (see [`Taxonomy::updated`]).
+    fn clone(&self) -> Memo {
+        Memo::default()
+    }
 }
 
 impl Taxonomy {
@@ -189,6 +208,8 @@ impl Taxonomy {
             slug_of,
             spellings,
             contested,
+            listing: Memo::default(),
+            names: Memo::default(),
         }
     }
 
@@ -276,6 +297,36 @@ impl Taxonomy {
     /// feeds, for readers subscribed to them, but is listed nowhere.
     pub fn listed(&self) -> impl Iterator<Item = &Term> {
         self.terms.values().filter(|t| t.listed() > 0)
+    }
+
+    /// A digest of every listed term's slug, name and count: all that the
+    /// lists of every term (`/tags`, `/authors`) show of the taxonomy.
+    pub fn listing_digest(&self) -> [u8; 32] {
+        *self.listing.0.get_or_init(|| {
+            self.digest(|h, t| {
+                h.update(&(t.listed() as u64).to_le_bytes());
+            })
+        })
+    }
+
+    /// A digest of every listed term's slug and name: all that `/tags.opml`
+    /// shows of the taxonomy.
+    pub fn names_digest(&self) -> [u8; 32] {
+        *self.names.0.get_or_init(|| self.digest(|_, _| {}))
+    }
+
+    /// Hashes each listed term's slug and name, each with its length, and
+    /// what `more` adds for it.
+    fn digest(&self, more: impl Fn(&mut blake3::Hasher, &Term)) -> [u8; 32] {
+        let mut h = blake3::Hasher::new();
+        for t in self.listed() {
+            for field in [&t.slug, &t.name] {
+                h.update(&(field.len() as u64).to_le_bytes());
+                h.update(field.as_bytes());
+            }
+            more(&mut h, t);
+        }
+        *h.finalize().as_bytes()
     }
 
     /// One term by slug.
@@ -382,6 +433,51 @@ mod tests {
             reason: None,
         });
         (id, Entry::full(Arc::new(a), None))
+    }
+
+    #[test]
+    fn list_digests_follow_an_update_and_a_rebuild() {
+        let before = Entries::from_iter([
+            entry("a", &["Bão lũ"], Some("Trần Ngọc"), 1),
+            entry("b", &["Mưa"], None, 2),
+        ]);
+        let old = Index::new(before.clone());
+        let (listing, names) = {
+            let t = old.taxonomy(Kind::Tag);
+            (t.listing_digest(), t.names_digest())
+        };
+        // Asked again: the same digests (from the memo).
+        assert_eq!(old.taxonomy(Kind::Tag).listing_digest(), listing);
+        // One more article under an existing tag: in place, the count moves and
+        // the names do not.
+        let more = before.update("c".into(), entry("c", &["Mưa"], None, 3).1);
+        let ids = BTreeSet::from(["c".to_owned()]);
+        let next = old.updated(more.clone(), &ids);
+        let t = next.taxonomy(Kind::Tag);
+        assert_ne!(t.listing_digest(), listing, "a count changed");
+        assert_eq!(t.names_digest(), names, "no name changed");
+        // The same as a taxonomy built from scratch.
+        let fresh = Index::new(more);
+        assert_eq!(
+            fresh.taxonomy(Kind::Tag).listing_digest(),
+            t.listing_digest()
+        );
+        // A new tag: both move.
+        let newer = fresh.updated(
+            fresh_entries_with(&fresh, entry("d", &["Gió"], None, 4)),
+            &BTreeSet::from(["d".to_owned()]),
+        );
+        let t = newer.taxonomy(Kind::Tag);
+        assert_ne!(t.names_digest(), names);
+        assert_ne!(
+            t.listing_digest(),
+            fresh.taxonomy(Kind::Tag).listing_digest()
+        );
+    }
+
+    /// `index`'s entries with `(id, entry)` added.
+    fn fresh_entries_with(index: &Index, (id, e): (String, Entry)) -> Entries {
+        index.entries().update(id, e)
     }
 
     #[test]

@@ -396,3 +396,57 @@ fn category_and_front_pages_show_their_newest_30_past_withdrawn_articles() {
     assert_eq!(newest_listed(&front), 30, "{front}");
     assert!(front.contains("/articles/kinh-te/bai-03\""), "{front}");
 }
+
+#[test]
+fn the_lists_of_every_tag_follow_live_updates() {
+    let site = TempStore::new();
+    let article = |title: &str, tags: &str| {
+        format!(
+            "Trang nhất » Tin Tức » Tin tức tổng hợp\n\n{title}\n\n01/06/2024 10:00\n\n\
+             Dẫn của bài {title}.\n\nTừ khóa: {tags}\n"
+        )
+    };
+    write(
+        &site,
+        "tin-tuc/tong-hop/dau.txt",
+        &article("Đầu", "cầu cạn"),
+    );
+    let d = site.start();
+    let etag = |path: &str| {
+        let r = d.get(path, &[]);
+        assert_eq!(r.status, 200, "{path}");
+        r.expect_header("etag").to_owned()
+    };
+    let (tags, opml) = (etag("/tags"), etag("/tags.opml"));
+    assert!(
+        d.body("/tags").contains(">cầu cạn</a> (1)"),
+        "{}",
+        d.body("/tags")
+    );
+
+    // One more article under an existing tag: its count moves, no name does.
+    write(
+        &site,
+        "tin-tuc/tong-hop/them.txt",
+        &article("Thêm", "cầu cạn"),
+    );
+    d.wait_until("/tags counts the new article", || etag("/tags") != tags);
+    assert!(
+        d.body("/tags").contains(">cầu cạn</a> (2)"),
+        "{}",
+        d.body("/tags")
+    );
+    assert_eq!(etag("/tags.opml"), opml, "no tag came or went");
+
+    // A new tag: both lists move.
+    write(
+        &site,
+        "tin-tuc/tong-hop/moi.txt",
+        &article("Mới", "đường sắt"),
+    );
+    d.wait_until("/tags.opml lists the new tag", || {
+        etag("/tags.opml") != opml
+    });
+    assert!(d.body("/tags.opml").contains("đường sắt"));
+    assert!(d.body("/tags").contains(">đường sắt</a> (1)"));
+}

@@ -283,15 +283,12 @@ fn inputs(what: &OnRequest, cfg: &Config, index: &Index) -> Inputs {
             i.str(&term_title(index, *kind, slug));
             entries(&mut i, &index.select_term(*kind, slug, cfg.feeds.items));
         }
+        // Every listed term, through a digest each taxonomy makes once.
         OnRequest::Terms(kind) => {
-            for t in index.taxonomy(*kind).listed() {
-                i.str(&t.slug).str(&t.name).num(t.listed() as i128);
-            }
+            i.bytes(&index.taxonomy(*kind).listing_digest());
         }
         OnRequest::TagsOpml => {
-            for t in index.taxonomy(Kind::Tag).listed() {
-                i.str(&t.slug).str(&t.name);
-            }
+            i.bytes(&index.taxonomy(Kind::Tag).names_digest());
         }
         OnRequest::Subscribe(feed, _) => {
             i.str(&subscribe_title(cfg, index, feed));
