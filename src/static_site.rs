@@ -267,7 +267,7 @@ fn render_all(cfg: &Config, sink: &Sink<'_>) -> anyhow::Result<Built> {
         // A withdrawn article's page is the notice the daemon sends with 410;
         // a static server sends it with 200 (see the module docs).
         let page = match &e.article.withdrawn {
-            Some(w) => crate::render::html::errors::gone_page(&cfg.site, &e.article, w),
+            Some(w) => crate::render::html::errors::gone_page(&cfg.site, index, &e.article, w),
             None => {
                 let full = hydrate(e).unwrap_or_else(|| e.article.clone());
                 pages::article_page(cfg, index, &full)

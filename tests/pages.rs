@@ -450,3 +450,185 @@ fn the_lists_of_every_tag_follow_live_updates() {
     assert!(d.body("/tags.opml").contains("đường sắt"));
     assert!(d.body("/tags").contains(">đường sắt</a> (1)"));
 }
+
+/// The `<p>` of `page` that holds `needle`.
+fn paragraph_with<'a>(page: &'a str, needle: &str) -> &'a str {
+    page.split("<p>")
+        .find(|p| p.contains(needle))
+        .and_then(|p| p.split("</p>").next())
+        .unwrap_or_else(|| panic!("no paragraph with {needle}:\n{page}"))
+}
+
+#[test]
+fn a_month_page_follows_its_category_and_offers_its_archive_as_a_fixed_download() {
+    let site = TempStore::new();
+    let d = site.start();
+    for (month, live, title) in [
+        (
+            "/archive/tin-tuc/thoi-su/2024-07",
+            "/feeds/tin-tuc/thoi-su",
+            "Tin Tức › Thời sự",
+        ),
+        ("/archive/2024-07", "/feed", "Bản tin"),
+    ] {
+        let page = d.body(month);
+        // Visible links to the live feed, labelled with what they follow.
+        let follow = paragraph_with(&page, &format!("href=\"/subscribe{live}.atom\""));
+        assert!(follow.contains("Theo dõi"), "{follow}");
+        assert!(follow.contains(title), "{follow}");
+        // The month's archive: a fixed download, never "Theo dõi".
+        let archive = paragraph_with(&page, &format!("href=\"/subscribe{month}.atom\""));
+        assert!(archive.contains("Tải lưu trữ tháng này"), "{archive}");
+        assert!(!archive.contains("Theo dõi"), "{archive}");
+        // Autodiscovery names the live feed first, titled as its own page titles it.
+        let first = page
+            .lines()
+            .find(|l| l.starts_with("<link rel=\"alternate\""))
+            .unwrap();
+        assert!(first.contains(&format!("{live}.rss\"")), "{first}");
+        assert!(
+            first.contains(&format!("title=\"{title} (RSS)\"")),
+            "{first}"
+        );
+        // The archive's own page promises no new articles and points to the live feed.
+        let sub = d.body(&format!("/subscribe{month}.atom"));
+        assert!(!sub.contains("để nhận bài mới"), "{sub}");
+        assert!(sub.contains("không có bài mới"), "{sub}");
+        assert!(
+            sub.contains(&format!("href=\"/subscribe{live}.atom\"")),
+            "{sub}"
+        );
+        assert!(sub.contains(&format!("href=\"{month}.atom\"")), "{sub}");
+    }
+}
+
+#[test]
+fn a_category_feed_has_one_title_on_every_page_that_offers_it() {
+    let site = TempStore::with_config(
+        "[feeds.categories.\"tin-tuc/thoi-su\"]\ntitle = \"Thời sự Lam Sơn\"\n",
+    );
+    let d = site.start();
+    for path in [
+        "/categories/tin-tuc/thoi-su",
+        "/archive/tin-tuc/thoi-su/2024-07",
+        "/articles/tin-tuc/thoi-su/trien-khai-cap-can-cuoc-luu-dong",
+        "/subscribe/feeds/tin-tuc/thoi-su.atom",
+    ] {
+        let page = d.body(path);
+        let discovery = page
+            .lines()
+            .find(|l| l.contains("/feeds/tin-tuc/thoi-su.atom\">"))
+            .unwrap_or_else(|| panic!("{path} advertises the category feed:\n{page}"));
+        assert!(
+            discovery.contains("title=\"Thời sự Lam Sơn (Atom)\""),
+            "{path}: {discovery}"
+        );
+    }
+    let article = d.body("/articles/tin-tuc/thoi-su/trien-khai-cap-can-cuoc-luu-dong");
+    let visible = paragraph_with(&article, "href=\"/subscribe/feeds/tin-tuc/thoi-su.atom\"");
+    assert!(visible.contains("Thời sự Lam Sơn"), "{visible}");
+}
+
+#[test]
+fn opml_links_lead_people_to_a_page_that_explains_the_list() {
+    let site = TempStore::new();
+    let d = site.start();
+    for path in [
+        "/",
+        "/tags",
+        "/categories/thong-bao",
+        "/subscribe/feed.atom",
+    ] {
+        let page = d.body(path);
+        for raw in ["href=\"/feeds.opml\"", "href=\"/tags.opml\""] {
+            assert!(!page.contains(raw), "{path} links raw OPML {raw}:\n{page}");
+        }
+        assert!(
+            page.contains("href=\"/subscribe/feeds.opml\""),
+            "{path}:\n{page}"
+        );
+    }
+    assert!(d.body("/tags").contains("href=\"/subscribe/tags.opml\""));
+    for (page, file) in [
+        ("/subscribe/feeds.opml", "/feeds.opml"),
+        ("/subscribe/tags.opml", "/tags.opml"),
+    ] {
+        let r = d.get(page, &[]);
+        assert_eq!(r.status, 200, "{page}");
+        assert!(r.expect_header("content-type").starts_with("text/html"));
+        let body = r.text();
+        assert_shell(page, &body);
+        assert!(body.contains(&format!("href=\"{file}\"")), "{body}");
+        assert!(
+            body.contains(&format!("{}{file}", common::BASE_URL)),
+            "{body}"
+        );
+        assert!(body.contains("OPML"), "{body}");
+        assert_eq!(d.get(file, &[]).status, 200);
+    }
+}
+
+#[test]
+fn feed_formats_are_named_as_written() {
+    let site = TempStore::new();
+    let d = site.start();
+    let page = d.body("/categories/thong-bao");
+    assert!(page.contains(">Atom</a>"), "{page}");
+    assert!(page.contains("(Atom)\""), "{page}");
+    assert!(!page.contains("ATOM"), "{page}");
+    assert!(page.contains(">RSS</a>"), "{page}");
+}
+
+#[test]
+fn an_article_page_names_its_author_once_as_a_link() {
+    let site = TempStore::new();
+    let d = site.start();
+    let page = d.body("/articles/tin-tuc/thoi-su/dien-tap-phong-chong-thien-tai-2022");
+    assert_eq!(page.matches("Lê Hoàng Nam").count(), 1, "{page}");
+    assert!(
+        page.contains("Tác giả: <a href=\"/authors/le-hoang-nam\">Lê Hoàng Nam</a>"),
+        "{page}"
+    );
+    assert_eq!(page.matches("Ban Chỉ huy Quân sự huyện Phú Lộc").count(), 1);
+}
+
+#[test]
+fn a_withdrawn_article_links_its_category() {
+    let site = TempStore::new();
+    write(
+        &site,
+        "tin-tuc/tong-hop/go-bo.txt",
+        &withdrawn_article("Bài đã gỡ", "01/06/2020 10:00", "Đỗ Văn Hải", "gỡ bỏ"),
+    );
+    let d = site.start();
+    let r = d.get("/articles/tin-tuc/tong-hop/go-bo", &[]);
+    assert_eq!(r.status, 410);
+    let gone = r.text();
+    assert!(gone.contains("class=\"crumbs\""), "{gone}");
+    assert!(
+        gone.contains("href=\"/categories/tin-tuc/tin-tuc-tong-hop\""),
+        "{gone}"
+    );
+    assert!(gone.contains("href=\"/categories/tin-tuc\""), "{gone}");
+}
+
+#[test]
+fn other_spellings_of_articles_and_categories_redirect_to_the_site_s_own() {
+    let site = TempStore::new();
+    let d = site.start();
+    let upper = "/articles/tin-tuc/tong-hop/gi%C3%A1%20l%C3%BAa%20cu%E1%BB%91i%20n%C4%83m";
+    for (sent, canonical) in [
+        (upper.to_lowercase(), upper),
+        ("/categories/Thong-Bao".to_owned(), "/categories/thong-bao"),
+        (
+            "/categories/TIN-TUC/Thoi-Su".to_owned(),
+            "/categories/tin-tuc/thoi-su",
+        ),
+    ] {
+        let r = d.raw("GET", &sent, &[]);
+        assert_eq!(r.status, 308, "{sent}");
+        assert_eq!(r.header("location"), Some(canonical), "{sent}");
+        assert_eq!(d.raw("GET", canonical, &[]).status, 200, "{canonical}");
+    }
+    assert_eq!(d.raw("GET", "/categories/Khong-Co", &[]).status, 404);
+}

@@ -108,12 +108,14 @@ fn hrefs(html: &str) -> Vec<String> {
 }
 
 /// The paths of every feed the front page links to (through their subscribe
-/// pages), plus `/` and `/feeds.opml`.
+/// pages), plus `/` and `/feeds.opml` (the OPML lists' pages are under
+/// `/subscribe` too; `/tags.opml` is rendered on request, so not here).
 fn site_paths(d: &Daemon) -> Vec<String> {
     let page = d.get("/", &[]).text();
     let mut paths: BTreeSet<String> = hrefs(&page)
         .into_iter()
         .filter_map(|h| h.strip_prefix("/subscribe").map(str::to_owned))
+        .filter(|p| !p.ends_with(".opml"))
         .chain(std::iter::once("/feeds.opml".to_owned()))
         .collect();
     paths.insert("/".into());

@@ -186,6 +186,9 @@ pub fn subscribe_path(feed: &str) -> String {
 /// The OPML list of every tag feed.
 pub const TAGS_OPML: &str = "/tags.opml";
 
+/// The OPML list of every category feed.
+pub const FEEDS_OPML: &str = "/feeds.opml";
+
 /// A feed to render: its identity, and its items newest first.
 #[derive(Debug, Clone)]
 pub struct FeedView<'a> {

@@ -65,7 +65,13 @@ impl Route {
         };
         if let Some(encoded) = path.strip_prefix("/articles/") {
             let id = percent_encoding::percent_decode_str(encoded).decode_utf8();
-            let entry = id.ok().and_then(|id| snapshot.site.index.get(&id).cloned());
+            // Only the site's own spelling of the id is the page; another
+            // (`%c4` for `%C4`, an escape of what needs none) is redirected
+            // to it by `canonical` (RFC 3986 §6.2.2.1, §6.2.2.2).
+            let entry = id
+                .ok()
+                .filter(|id| render::article_path(id) == path)
+                .and_then(|id| snapshot.site.index.get(&id).cloned());
             return match entry {
                 Some(entry) => Route::Article(snapshot, entry),
                 None => Route::NotFound,
@@ -271,7 +277,7 @@ pub(super) async fn respond_to(state: &State, req: &View<'_>) -> Answer {
     } else {
         let route = Route::of(state, path);
         match route {
-            Route::NotFound => match canonical(path).filter(|c| Route::of(state, c).found()) {
+            Route::NotFound => match respelled(path).find(|c| Route::of(state, c).found()) {
                 Some(c) => {
                     let r = finish(redirect(&c), req.is_head());
                     (Answer::Built(r), RouteLabel::Redirect)
@@ -420,6 +426,25 @@ fn canonical(path: &str) -> Option<String> {
     let joined: String = segments.join("/").nfc().collect();
     let spelled = render::encode_path(&format!("/{joined}"));
     (spelled != path).then_some(spelled)
+}
+
+/// The paths that may be what `path` meant, in order: its [`canonical`]
+/// spelling, then that with a category's slug in lowercase (slugs are
+/// lowercase ASCII; RFC 3986 §6.2.2.1 leaves the case of a path significant,
+/// so this is the site's own rule, for addresses typed with capitals).
+/// Redirecting only to a path that is served, which is never redirected,
+/// keeps this free of loops.
+fn respelled(path: &str) -> impl Iterator<Item = String> {
+    let spelled = canonical(path);
+    let lower = lowercase_slug(spelled.as_deref().unwrap_or(path));
+    spelled.into_iter().chain(lower)
+}
+
+/// A category page's path with its slug in lowercase, when that differs.
+fn lowercase_slug(path: &str) -> Option<String> {
+    let slug = path.strip_prefix("/categories/")?;
+    let lower = slug.to_ascii_lowercase();
+    (lower != slug).then(|| format!("/categories/{lower}"))
 }
 
 /// 308 Permanent Redirect (RFC 9110 §15.4.9) to `path`; a cache may keep it a
@@ -582,7 +607,12 @@ async fn article(
     // A withdrawn article's notice needs only the header fields the index keeps.
     let withdrawn = entry.article.withdrawn.as_ref();
     let page = match withdrawn {
-        Some(w) => render::html::errors::gone_page(&snapshot.config.site, &entry.article, w),
+        Some(w) => render::html::errors::gone_page(
+            &snapshot.config.site,
+            &snapshot.site.index,
+            &entry.article,
+            w,
+        ),
         None => article_page(&snapshot, &entry).await,
     };
     if withdrawn.is_some() {
@@ -996,6 +1026,20 @@ mod tests {
         assert_eq!(c("/articles/a%20b"), None);
         assert_eq!(c("/articles/a%3Fb/"), Some("/articles/a%3Fb".into()));
         assert_eq!(c("/articles/%FF"), None);
+        // Hex digits in lowercase are normalised to uppercase (RFC 3986 §6.2.2.1).
+        assert_eq!(c("/articles/t%c3%a1"), Some("/articles/t%C3%A1".into()));
+    }
+
+    #[test]
+    fn a_category_typed_with_capitals_is_respelled_in_lowercase() {
+        let r = |p: &str| respelled(p).collect::<Vec<_>>();
+        assert_eq!(r("/categories/Kinh-Te"), ["/categories/kinh-te"]);
+        assert_eq!(
+            r("/categories/Kinh-Te/"),
+            ["/categories/Kinh-Te", "/categories/kinh-te"]
+        );
+        assert!(r("/categories/kinh-te").is_empty());
+        assert!(r("/articles/Tin").is_empty());
     }
     use crate::config::Config;
     use crate::site::Site;

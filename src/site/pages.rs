@@ -20,7 +20,7 @@ use crate::article::Article;
 use crate::config::Config;
 use crate::history::{self, Month};
 use crate::index::{Entry, Index};
-use crate::render::html::{self, ArticleLinks};
+use crate::render::html::{self, ArticleLinks, Opml, Subscription};
 use crate::render::{self, FeedView, Format, History, TermFeed};
 use crate::taxonomy::Kind;
 
@@ -76,7 +76,13 @@ pub enum OnRequest {
     TagsOpml,
     /// `/subscribe/<feed path>`.
     Subscribe(FeedOf, Format),
+    /// `/subscribe/feeds.opml`, `/subscribe/tags.opml`: the page about an
+    /// OPML list.
+    OpmlPage(Opml),
 }
+
+/// The OPML lists, each with a page about it.
+const OPML_LISTS: [Opml; 2] = [Opml::Categories, Opml::Tags];
 
 /// A format from a file extension.
 fn format_of(ext: &str) -> Option<Format> {
@@ -105,6 +111,12 @@ pub fn resolve(index: &Index, tz: Tz, path: &str) -> Option<OnRequest> {
         });
     }
     if let Some(feed) = path.strip_prefix("/subscribe/") {
+        if let Some(list) = OPML_LISTS
+            .into_iter()
+            .find(|l| l.path().strip_prefix('/') == Some(feed))
+        {
+            return Some(OnRequest::OpmlPage(list));
+        }
         let (feed, format) = feed_of(index, tz, &format!("/{feed}"))?;
         return Some(OnRequest::Subscribe(feed, format));
     }
@@ -166,6 +178,7 @@ pub fn paths(index: &Index, tz: Tz) -> Vec<String> {
         render::terms_path(Kind::Tag),
         render::terms_path(Kind::Author),
     ];
+    out.extend(OPML_LISTS.map(|l| render::subscribe_path(l.path())));
     let slugs = std::iter::once(None).chain(index.categories().keys().map(|s| Some(s.as_str())));
     let mut feeds = Vec::new();
     for slug in slugs {
@@ -263,7 +276,8 @@ fn inputs(what: &OnRequest, cfg: &Config, index: &Index) -> Inputs {
         OnRequest::Month { slug, month } => {
             let s = slug.as_deref();
             let (listed, around) = history::month(index, s, *month, cfg.tz);
-            i.str(&month_title(cfg, index, s));
+            i.str(&month_title(cfg, index, s))
+                .str(&feed_title(cfg, index, s));
             categories(&mut i, index, s);
             for m in [around.newer, around.older] {
                 i.str(&m.map(|m| m.to_string()).unwrap_or_default());
@@ -292,7 +306,12 @@ fn inputs(what: &OnRequest, cfg: &Config, index: &Index) -> Inputs {
         }
         OnRequest::Subscribe(feed, _) => {
             i.str(&subscribe_title(cfg, index, feed));
+            if let FeedOf::Archive(slug, _) = feed {
+                i.str(&feed_title(cfg, index, slug.as_deref()));
+            }
         }
+        // The path and the site's config (hashed above) are all it shows.
+        OnRequest::OpmlPage(_) => {}
     }
     i
 }
@@ -333,7 +352,8 @@ fn render(
             let s = slug.as_deref();
             let (entries, around) = history::month(index, s, *month, cfg.tz);
             let name = month_title(cfg, index, s);
-            html::month_page(site, index, s, &name, *month, &entries, around)
+            let title = feed_title(cfg, index, s);
+            html::month_page(site, index, s, &name, &title, *month, &entries, around)
         }
         OnRequest::Term(kind, slug) => {
             let Some(term) = index.taxonomy(*kind).get(slug) else {
@@ -352,12 +372,27 @@ fn render(
         OnRequest::TagsOpml => render::opml::terms(site, Kind::Tag, index.taxonomy(Kind::Tag)),
         OnRequest::Subscribe(feed, format) => {
             let title = subscribe_title(cfg, index, feed);
-            html::subscribe_page(site, &title, &|f| feed.path(f), *format)
+            let path_of = |f| feed.path(f);
+            match feed {
+                FeedOf::Archive(slug, month) => {
+                    let slug = slug.as_deref();
+                    let live_title = feed_title(cfg, index, slug);
+                    let kind = Subscription::Archive {
+                        month: *month,
+                        live_title: &live_title,
+                        live: &|f| render::feed_path(slug, f),
+                    };
+                    html::subscribe_page(site, &title, &path_of, *format, kind)
+                }
+                _ => html::subscribe_page(site, &title, &path_of, *format, Subscription::Live),
+            }
         }
+        OnRequest::OpmlPage(list) => html::opml_page(site, *list),
     }))
 }
 
-/// The name a month page is headed with: the category's, or the site's.
+/// The name a month page is headed with: the category's, or the site's (its
+/// feed is titled with [`feed_title`]).
 fn month_title(cfg: &Config, index: &Index, slug: Option<&str>) -> String {
     match slug {
         Some(slug) => index
@@ -462,7 +497,10 @@ pub fn article_page(cfg: &Config, index: &Index, full: &Arc<Article>) -> Vec<u8>
         })
         .collect();
     let links = ArticleLinks {
-        category: index.category_of(id),
+        category: index.category_of(id).map(|slug| html::Filed {
+            slug,
+            feed_title: feed_title(cfg, index, Some(slug)),
+        }),
         tags,
         author: full
             .author

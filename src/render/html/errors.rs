@@ -4,9 +4,14 @@ use std::fmt::Write;
 
 use html_escape::encode_text as text;
 
+use html_escape::encode_double_quoted_attribute as attr;
+
+use super::pages::breadcrumb;
 use super::{close, open};
 use crate::article::{Article, Withdrawal};
 use crate::config::SiteConfig;
+use crate::index::Index;
+use crate::render::category_path;
 use crate::taxonomy::Kind;
 use crate::timestamp::rfc3339;
 
@@ -24,11 +29,17 @@ pub fn not_found_page(site: &SiteConfig) -> Vec<u8> {
 }
 
 /// 410: the page of a withdrawn article, its title, when it was withdrawn
-/// and why, in the site's style with a way back. Only header fields, so it
-/// needs no read of the file; the article's text is not shown.
-pub fn gone_page(site: &SiteConfig, a: &Article, w: &Withdrawal) -> Vec<u8> {
+/// and why, in the site's style with the breadcrumb of its category in
+/// `index`, as its page had, so a reader can go on to the category. Only
+/// header fields, so it needs no read of the file; the article's text is not
+/// shown.
+pub fn gone_page(site: &SiteConfig, index: &Index, a: &Article, w: &Withdrawal) -> Vec<u8> {
     let mut out = String::new();
+    let category = index
+        .category_of(&a.id)
+        .and_then(|slug| index.categories().get(slug));
     open(&mut out, site, &a.title, &[]);
+    breadcrumb(&mut out, index, category.map(|c| c.slug.as_str()));
     let _ = write!(
         out,
         "<h1>{title}</h1>\n<p>Bài viết này đã được gỡ bỏ lúc <time datetime=\"{dt}\">{shown}</time>.</p>\n",
@@ -39,7 +50,16 @@ pub fn gone_page(site: &SiteConfig, a: &Article, w: &Withdrawal) -> Vec<u8> {
     if let Some(reason) = &w.reason {
         let _ = writeln!(out, "<p>Lý do: {}</p>", text(reason));
     }
-    out.push_str("<p><a href=\"/\">Về trang nhất</a></p>\n");
+    out.push_str("<p>");
+    if let Some(c) = category {
+        let _ = write!(
+            out,
+            "<a href=\"{}\">Các bài khác của chuyên mục {}</a> · ",
+            attr(&category_path(Some(&c.slug))),
+            text(&c.name)
+        );
+    }
+    out.push_str("<a href=\"/\">Về trang nhất</a></p>\n");
     close(out, site)
 }
 
@@ -63,7 +83,8 @@ mod tests {
         let a =
             parsed("Tiêu đề <b>\n10/05/2020 15:33\nGỡ bỏ: 12/05/2020 10:00 - Sai & <lỗi>\nDẫn.\n");
         let w = a.withdrawn.clone().unwrap();
-        let page = String::from_utf8(gone_page(&SiteConfig::default(), &a, &w)).unwrap();
+        let page = String::from_utf8(gone_page(&SiteConfig::default(), &Index::default(), &a, &w))
+            .unwrap();
         assert!(page.contains("<h1>Tiêu đề &lt;b&gt;</h1>"), "{page}");
         assert!(
             page.contains("<time datetime=\"2020-05-12T10:00:00+07:00\">12/05/2020 10:00</time>")

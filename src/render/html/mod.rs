@@ -13,15 +13,15 @@ use std::fmt::Write;
 
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 
-use super::{article_path, subscribe_path, terms_path, Format};
+use super::{article_path, subscribe_path, terms_path, Format, FEEDS_OPML};
 use crate::config::SiteConfig;
 use crate::index::Entry;
 use crate::taxonomy::Kind;
 use crate::timestamp::rfc3339;
 
 pub use pages::{
-    article_page, category_page, front_page, month_page, subscribe_page, term_page, terms_page,
-    ArticleLinks,
+    article_page, category_page, front_page, month_page, opml_page, subscribe_page, term_page,
+    terms_page, ArticleLinks, Filed, Opml, Subscription,
 };
 
 /// One style sheet, inline: readable from 360 px phones to desktops (a
@@ -81,16 +81,17 @@ pub(crate) fn open(out: &mut String, site: &SiteConfig, title: &str, feeds: &[Al
             "<link rel=\"alternate\" type=\"{kind}\" title=\"{t} ({ext})\" href=\"{href}\">",
             kind = discovery_type(f.format),
             t = attr(&f.title),
-            ext = f.format.ext().to_uppercase(),
+            ext = format_name(f.format),
             href = attr(&format!("{}{}", site.base_url, f.path)),
         );
     }
     let _ = write!(
         out,
-        "</head>\n<body>\n<header>\n<p><a href=\"/\">{name}</a></p>\n<nav aria-label=\"Điều hướng chính\"><a href=\"/\">Trang nhất</a><a href=\"{tags}\">Từ khóa</a><a href=\"{authors}\">Tác giả</a><a href=\"/feeds.opml\">OPML</a></nav>\n</header>\n<main>\n",
+        "</head>\n<body>\n<header>\n<p><a href=\"/\">{name}</a></p>\n<nav aria-label=\"Điều hướng chính\"><a href=\"/\">Trang nhất</a><a href=\"{tags}\">Từ khóa</a><a href=\"{authors}\">Tác giả</a><a href=\"{opml}\">OPML</a></nav>\n</header>\n<main>\n",
         name = text(&site.title),
         tags = terms_path(Kind::Tag),
         authors = terms_path(Kind::Author),
+        opml = subscribe_path(FEEDS_OPML),
     );
 }
 
@@ -104,16 +105,31 @@ pub(crate) fn close(mut out: String, site: &SiteConfig) -> Vec<u8> {
     out.into_bytes()
 }
 
+/// A format as people call it: RSS and JSON are acronyms, Atom is a name.
+pub(crate) fn format_name(format: Format) -> &'static str {
+    match format {
+        Format::Rss => "RSS",
+        Format::Atom => "Atom",
+        Format::Json => "JSON",
+    }
+}
+
 /// "Theo dõi: RSS Atom JSON", each leading to the feed's subscribe page
 /// (which links the feed itself), so no feed link drops a person into raw XML.
 pub(crate) fn feed_links(out: &mut String, path_of: impl Fn(Format) -> String) {
-    out.push_str("<span class=\"feeds\">Theo dõi: ");
+    labelled_links(out, "Theo dõi: ", path_of);
+}
+
+/// `label` (escaped), then the three formats of a feed, each leading to its
+/// subscribe page, as [`feed_links`] does.
+pub(crate) fn labelled_links(out: &mut String, label: &str, path_of: impl Fn(Format) -> String) {
+    let _ = write!(out, "<span class=\"feeds\">{}", text(label));
     for f in Format::ALL {
         let _ = write!(
             out,
             "<a href=\"{}\">{}</a>",
             attr(&subscribe_path(&path_of(f))),
-            f.ext().to_uppercase()
+            format_name(f)
         );
     }
     out.push_str("</span>");

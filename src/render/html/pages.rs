@@ -1,19 +1,22 @@
 //! The pages a visitor browses: the front page, category pages, month pages,
-//! tag and author pages with their index pages, article pages and the
-//! subscribe page of each feed.
+//! tag and author pages with their index pages, article pages, the
+//! subscribe page of each feed and the pages of the OPML lists.
 
 use std::fmt::Write;
 
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 
-use super::{alternates, article_list, close, feed_links, open, Alternate, Withdrawn};
+use super::{
+    alternates, article_list, close, feed_links, format_name, labelled_links, open, Alternate,
+    Withdrawn,
+};
 use crate::article::Article;
 use crate::config::SiteConfig;
 use crate::history::{Month, Neighbours};
 use crate::index::{Entry, Index};
 use crate::render::{
-    archive_path, article_path, category_path, content_html, feed_path, month_path, term_feed_path,
-    term_path, terms_path, Format, TAGS_OPML,
+    archive_path, article_path, category_path, feed_path, month_path, subscribe_path,
+    term_feed_path, term_path, terms_path, Format, FEEDS_OPML, TAGS_OPML,
 };
 use crate::taxonomy::{Kind, Term};
 use crate::timestamp::rfc3339;
@@ -82,7 +85,9 @@ pub fn front_page(site: &SiteConfig, index: &Index, newest: &[Entry], months: &[
     feed_links(&mut out, |f| feed_path(None, f));
     let _ = write!(
         out,
-        " · <a href=\"/feeds.opml\">OPML chuyên mục</a> · <a href=\"{TAGS_OPML}\">OPML từ khóa</a></p>\n<nav aria-labelledby=\"muc\"><h2 id=\"muc\">Chuyên mục</h2>\n<ul>\n"
+        " · <a href=\"{feeds}\">OPML chuyên mục</a> · <a href=\"{tags}\">OPML từ khóa</a></p>\n<nav aria-labelledby=\"muc\"><h2 id=\"muc\">Chuyên mục</h2>\n<ul>\n",
+        feeds = subscribe_path(FEEDS_OPML),
+        tags = subscribe_path(TAGS_OPML),
     );
     for root in index.roots() {
         category_tree(&mut out, index, &root.slug);
@@ -96,7 +101,7 @@ pub fn front_page(site: &SiteConfig, index: &Index, newest: &[Entry], months: &[
 
 /// The breadcrumb of a category: the front page, then each ancestor and the
 /// category itself, linked to their pages.
-fn breadcrumb(out: &mut String, index: &Index, slug: Option<&str>) {
+pub(crate) fn breadcrumb(out: &mut String, index: &Index, slug: Option<&str>) {
     let mut chain = Vec::new();
     let mut next = slug;
     while let Some(s) = next {
@@ -170,31 +175,47 @@ pub fn category_page(
     close(out, site)
 }
 
-/// One month of a category (`slug`; `None`: of all articles): every article
-/// of it, newest first (withdrawn ones marked), with links to the months
-/// before and after and to the month's archived feeds.
+/// One month of a category (`slug`; `None`: of all articles), headed with
+/// `name`: every article of it, newest first (withdrawn ones marked), with
+/// links to the months before and after, to the live feed of the category
+/// (titled `feed_title`) to follow, and to the month's archived feeds, which
+/// are fixed and so offered to download, not to follow.
+#[allow(clippy::too_many_arguments)] // Each is one thing the page shows.
 pub fn month_page(
     site: &SiteConfig,
     index: &Index,
     slug: Option<&str>,
     name: &str,
+    feed_title: &str,
     month: Month,
     entries: &[Entry],
     around: Neighbours,
 ) -> Vec<u8> {
     let mut out = String::new();
     let heading = format!("{name}: {}", month_name(month).to_lowercase());
+    // Autodiscovery offers only the live feed: a reader that subscribes to
+    // an archive would never see a new article.
     open(
         &mut out,
         site,
         &heading,
-        &alternates(name, |f| feed_path(slug, f)),
+        &alternates(feed_title, |f| feed_path(slug, f)),
     );
     breadcrumb(&mut out, index, slug);
     let _ = writeln!(out, "<h1>{}</h1>", text(&heading));
     month_pager(&mut out, slug, around);
-    out.push_str("<p>Lưu trữ tháng này: ");
-    feed_links(&mut out, |f| archive_path(slug, month, f));
+    let follow = match slug {
+        Some(_) => format!("Theo dõi bài mới của chuyên mục {feed_title}: "),
+        None => format!("Theo dõi mọi bài mới của {feed_title}: "),
+    };
+    out.push_str("<p>");
+    labelled_links(&mut out, &follow, |f| feed_path(slug, f));
+    out.push_str("</p>\n<p>");
+    labelled_links(
+        &mut out,
+        "Tải lưu trữ tháng này (cố định, không có bài mới): ",
+        |f| archive_path(slug, month, f),
+    );
     out.push_str("</p>\n");
     article_list(&mut out, entries, Withdrawn::Mark);
     month_pager(&mut out, slug, around);
@@ -281,7 +302,8 @@ pub fn terms_page(site: &SiteConfig, kind: Kind, terms: &[&Term]) -> Vec<u8> {
     if kind == Kind::Tag {
         let _ = writeln!(
             out,
-            "<p>Theo dõi mọi từ khóa cùng lúc: <a href=\"{TAGS_OPML}\">danh sách OPML</a>.</p>"
+            "<p>Theo dõi mọi từ khóa cùng lúc: <a href=\"{}\">danh sách OPML</a>.</p>",
+            subscribe_path(TAGS_OPML)
         );
     }
     out.push_str("<ul>\n");
@@ -303,7 +325,7 @@ pub fn terms_page(site: &SiteConfig, kind: Kind, terms: &[&Term]) -> Vec<u8> {
 #[derive(Debug, Clone, Default)]
 pub struct ArticleLinks<'a> {
     /// Its category (the breadcrumb's leaf), if the index has one.
-    pub category: Option<&'a str>,
+    pub category: Option<Filed<'a>>,
     /// Each tag's name with its slug.
     pub tags: Vec<(&'a str, &'a str)>,
     /// The author's slug.
@@ -314,22 +336,43 @@ pub struct ArticleLinks<'a> {
     pub newer: Option<&'a Article>,
 }
 
+/// Where an article is filed: its category, and the title of that
+/// category's feed (the one [`crate::site::feed_title`] gives, so a
+/// feed is called the same on every page that offers it).
+#[derive(Debug, Clone)]
+pub struct Filed<'a> {
+    /// The category's slug.
+    pub slug: &'a str,
+    /// The title of its feed.
+    pub feed_title: String,
+}
+
 /// The source as a link when it names a web address (`Dienbien.gov.vn`,
 /// `https://…`); else `None` and it is shown as text.
+///
+/// A bare name is a web address only when it is a registrable domain under a
+/// suffix of the Public Suffix List's ICANN section (`vnexpress.net`,
+/// `www.tuoitre.vn`): sources are often initials or abbreviations that look
+/// like host names (`P.Thanh`, `ThS.Nguyen`, `TP.HCM`), and a link to a made-up
+/// site would send readers nowhere, or somewhere else.
 fn source_url(source: &str) -> Option<String> {
     let s = source.trim();
     if (s.starts_with("https://") || s.starts_with("http://")) && !s.contains(char::is_whitespace) {
         return Some(s.to_owned());
     }
-    let host_like = s.contains('.')
-        && !s.starts_with('.')
-        && !s.ends_with('.')
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
-        && s.rsplit('.')
-            .next()
-            .is_some_and(|tld| tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic()));
-    host_like.then(|| format!("https://{}/", s.to_ascii_lowercase()))
+    let host = s.to_ascii_lowercase();
+    // RFC 1123 §2.1 host names: non-empty labels of letters, digits, hyphens.
+    let host_like = host.split('.').all(|label| {
+        !label.is_empty()
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    });
+    if !host_like {
+        return None;
+    }
+    let domain = psl::domain(host.as_bytes())?;
+    (domain.suffix().typ() == Some(psl::Type::Icann)).then(|| format!("https://{host}/"))
 }
 
 /// One article's page: the link target of every feed item.
@@ -341,12 +384,9 @@ pub fn article_page(
 ) -> Vec<u8> {
     let mut out = String::new();
     let mut feeds = alternates(&site.title, |f| feed_path(None, f));
-    if let Some(slug) = links.category {
-        let name = index
-            .categories()
-            .get(slug)
-            .map_or(slug, |c| c.name.as_str());
-        feeds.extend(alternates(name, |f| feed_path(Some(slug), f)));
+    let category = links.category.as_ref();
+    if let Some(c) = category {
+        feeds.extend(alternates(&c.feed_title, |f| feed_path(Some(c.slug), f)));
     }
     for (name, slug) in &links.tags {
         let title = format!("Từ khóa: {name}");
@@ -356,7 +396,7 @@ pub fn article_page(
     // so a reader's list stays short; the site and category feeds in all three.
     feeds.retain(|f: &Alternate| !f.path.starts_with("/tags/") || f.format == Format::Atom);
     open(&mut out, site, &a.title, &feeds);
-    breadcrumb(&mut out, index, links.category);
+    breadcrumb(&mut out, index, category.map(|c| c.slug));
     let _ = write!(
         out,
         "<article>\n<h1>{title}</h1>\n<p>Đăng lúc <time datetime=\"{dt}\">{shown}</time>",
@@ -373,35 +413,52 @@ pub fn article_page(
         );
     }
     out.push_str("</p>\n");
-    out.push_str(&content_html(a));
+    for p in std::iter::once(&a.summary)
+        .chain(&a.paragraphs)
+        .filter(|p| !p.is_empty())
+    {
+        let _ = writeln!(out, "<p>{}</p>", text(p));
+    }
     article_facts(&mut out, a, links);
     out.push_str("</article>\n");
-    if let Some(slug) = links.category {
-        out.push_str("<p>Chuyên mục này: ");
-        feed_links(&mut out, |f| feed_path(Some(slug), f));
+    if let Some(c) = category {
+        out.push_str("<p>");
+        labelled_links(
+            &mut out,
+            &format!("Theo dõi chuyên mục {}: ", c.feed_title),
+            |f| feed_path(Some(c.slug), f),
+        );
         out.push_str("</p>\n");
     }
     article_pager(&mut out, links);
     close(out, site)
 }
 
-/// The author, source and tags of an article, linked.
+/// The author, source and tags of an article, each once: the author linked
+/// to their page (where their feeds are), the source to its site when it
+/// names one.
 fn article_facts(out: &mut String, a: &Article, links: &ArticleLinks<'_>) {
-    if let (Some(name), Some(slug)) = (&a.author, links.author) {
-        let _ = writeln!(
-            out,
-            "<p>Trang tác giả: <a href=\"{}\">{}</a></p>",
-            attr(&term_path(Kind::Author, slug)),
-            text(name)
-        );
+    if let Some(name) = &a.author {
+        let _ = match links.author {
+            Some(slug) => writeln!(
+                out,
+                "<p>Tác giả: <a href=\"{}\">{}</a></p>",
+                attr(&term_path(Kind::Author, slug)),
+                text(name)
+            ),
+            None => writeln!(out, "<p>Tác giả: {}</p>", text(name)),
+        };
     }
-    if let Some(url) = a.source.as_deref().and_then(source_url) {
-        let _ = writeln!(
-            out,
-            "<p>Trang nguồn: <a href=\"{}\" rel=\"external\">{}</a></p>",
-            attr(&url),
-            text(a.source.as_deref().unwrap_or_default())
-        );
+    if let Some(source) = &a.source {
+        let _ = match source_url(source) {
+            Some(url) => writeln!(
+                out,
+                "<p>Nguồn tin: <a href=\"{}\" rel=\"external\">{}</a></p>",
+                attr(&url),
+                text(source)
+            ),
+            None => writeln!(out, "<p>Nguồn tin: {}</p>", text(source)),
+        };
     }
     if !links.tags.is_empty() {
         out.push_str("<p>Từ khóa: ");
@@ -445,53 +502,155 @@ fn article_pager(out: &mut String, links: &ArticleLinks<'_>) {
     out.push_str("</ul></nav>\n");
 }
 
+/// What a subscribe page is about.
+#[derive(Clone, Copy)]
+pub enum Subscription<'a> {
+    /// A live feed: it gets every new article.
+    Live,
+    /// One month's archive (RFC 5005 §4): fixed, it never gets a new
+    /// article, so its page offers it to download and points to `live`.
+    Archive {
+        /// The month it holds.
+        month: Month,
+        /// The title of the live feed it is an archive of.
+        live_title: &'a str,
+        /// The site path of that live feed in a format.
+        live: &'a dyn Fn(Format) -> String,
+    },
+}
+
+/// What each format is, for the list of a feed's formats.
+const FORMATS: [(Format, &str); 3] = [
+    (
+        Format::Rss,
+        "RSS 2.0: định dạng lâu đời nhất, mọi ứng dụng đọc tin đều hiểu.",
+    ),
+    (
+        Format::Atom,
+        "Atom 1.0: chuẩn IETF (RFC 4287), ghi rõ thời gian và mã bài.",
+    ),
+    (
+        Format::Json,
+        "JSON Feed 1.1: cùng nội dung dưới dạng JSON, cho lập trình viên.",
+    ),
+];
+
 /// The page behind every feed link: the feed's URL to copy into a reader,
 /// what the formats are, the other formats and the OPML lists. The feed URL
 /// itself keeps serving the feed (readers send all sorts of `Accept`).
+/// An archive's page says it is fixed and offers it to download instead,
+/// with the live feed to follow.
 pub fn subscribe_page(
     site: &SiteConfig,
     title: &str,
     path_of: &dyn Fn(Format) -> String,
     format: Format,
+    kind: Subscription<'_>,
 ) -> Vec<u8> {
     let mut out = String::new();
-    let heading = format!("Theo dõi {title}");
     let feed = path_of(format);
     let url = format!("{}{}", site.base_url, feed);
-    open(&mut out, site, &heading, &alternates(title, path_of));
-    let _ = write!(
-        out,
-        "<h1>{h}</h1>\n<p>Dán địa chỉ này vào ứng dụng đọc tin (Feedly, Inoreader, NetNewsWire, Thunderbird…) để nhận bài mới:</p>\n<p><code>{u}</code></p>\n<p><a href=\"{href}\">Mở tệp {ext}</a> (dành cho ứng dụng đọc tin, không phải để đọc trên trình duyệt).</p>\n<h2>Các định dạng</h2>\n<ul>\n",
-        h = text(&heading),
-        u = text(&url),
-        href = attr(&feed),
-        ext = format.ext().to_uppercase(),
-    );
-    for (f, what) in [
-        (
-            Format::Rss,
-            "RSS 2.0: định dạng lâu đời nhất, mọi ứng dụng đọc tin đều hiểu.",
-        ),
-        (
-            Format::Atom,
-            "Atom 1.0: chuẩn IETF (RFC 4287), ghi rõ thời gian và mã bài.",
-        ),
-        (
-            Format::Json,
-            "JSON Feed 1.1: cùng nội dung dưới dạng JSON, cho lập trình viên.",
-        ),
-    ] {
+    let name = format_name(format);
+    match kind {
+        Subscription::Live => {
+            let heading = format!("Theo dõi {title}");
+            open(&mut out, site, &heading, &alternates(title, path_of));
+            let _ = write!(
+                out,
+                "<h1>{h}</h1>\n<p>Dán địa chỉ này vào ứng dụng đọc tin (Feedly, Inoreader, NetNewsWire, Thunderbird…) để nhận bài mới:</p>\n<p><code>{u}</code></p>\n<p><a href=\"{href}\">Mở tệp {name}</a> (dành cho ứng dụng đọc tin, không phải để đọc trên trình duyệt).</p>\n",
+                h = text(&heading),
+                u = text(&url),
+                href = attr(&feed),
+            );
+        }
+        Subscription::Archive {
+            month,
+            live_title,
+            live,
+        } => {
+            // Autodiscovery offers the live feed: the archive is no subscription.
+            open(&mut out, site, title, &alternates(live_title, live));
+            let _ = write!(
+                out,
+                "<h1>{h}</h1>\n<p>Tệp này giữ các bài của {m} trong {l}, cố định: không có bài mới được thêm vào. Tải về để đọc hoặc lưu lại:</p>\n<p><code>{u}</code></p>\n<p><a href=\"{href}\" download>Tải tệp {name}</a></p>\n<p>Muốn nhận bài mới, hãy theo dõi <a href=\"{follow}\">{l}</a>.</p>\n",
+                h = text(title),
+                m = month_name(month).to_lowercase(),
+                l = text(live_title),
+                u = text(&url),
+                href = attr(&feed),
+                follow = attr(&subscribe_path(&live(format))),
+            );
+        }
+    }
+    out.push_str("<h2>Các định dạng</h2>\n<ul>\n");
+    for (f, what) in FORMATS {
         let _ = writeln!(
             out,
             "<li><a href=\"{}\">{}</a>: {}</li>",
-            attr(&crate::render::subscribe_path(&path_of(f))),
-            f.ext().to_uppercase(),
+            attr(&subscribe_path(&path_of(f))),
+            format_name(f),
             what
         );
     }
+    out.push_str("</ul>\n");
+    if let Subscription::Live = kind {
+        let _ = writeln!(
+            out,
+            "<p>Theo dõi nhiều mục cùng lúc: nhập <a href=\"{}\">danh sách OPML các chuyên mục</a> hoặc <a href=\"{}\">danh sách OPML các từ khóa</a> vào ứng dụng đọc tin.</p>",
+            subscribe_path(FEEDS_OPML),
+            subscribe_path(TAGS_OPML),
+        );
+    }
+    close(out, site)
+}
+
+/// An OPML list of feeds the site serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Opml {
+    /// Every category's feed: `/feeds.opml`.
+    Categories,
+    /// Every tag's feed: `/tags.opml`.
+    Tags,
+}
+
+impl Opml {
+    /// The site path of the list itself.
+    pub fn path(self) -> &'static str {
+        match self {
+            Opml::Categories => FEEDS_OPML,
+            Opml::Tags => TAGS_OPML,
+        }
+    }
+}
+
+/// The page behind every OPML link: what the list is, how to import it into
+/// a reader, and its URL with a link to download it, so no link drops a
+/// person into raw XML.
+pub fn opml_page(site: &SiteConfig, list: Opml) -> Vec<u8> {
+    let (heading, each, browse, browse_name) = match list {
+        Opml::Categories => (
+            "Danh sách OPML các chuyên mục",
+            "mọi chuyên mục",
+            "/".to_owned(),
+            "trang nhất",
+        ),
+        Opml::Tags => (
+            "Danh sách OPML các từ khóa",
+            "mọi từ khóa",
+            terms_path(Kind::Tag),
+            "danh sách từ khóa",
+        ),
+    };
+    let path = list.path();
+    let file = path.trim_start_matches('/');
+    let mut out = String::new();
+    open(&mut out, site, heading, &[]);
     let _ = write!(
         out,
-        "</ul>\n<p>Theo dõi nhiều mục cùng lúc: nhập <a href=\"/feeds.opml\">danh sách OPML các chuyên mục</a> hoặc <a href=\"{TAGS_OPML}\">danh sách OPML các từ khóa</a> vào ứng dụng đọc tin.</p>\n"
+        "<h1>{heading}</h1>\n<p>OPML là một tệp liệt kê nhiều nguồn tin. Nhập tệp này vào ứng dụng đọc tin (Feedly, Inoreader, NetNewsWire, Thunderbird…; thường ở mục “Nhập OPML” hoặc “Import”) để theo dõi {each} cùng lúc, mỗi mục một nguồn tin.</p>\n<p>Ứng dụng nhận địa chỉ thì dán địa chỉ này:</p>\n<p><code>{u}</code></p>\n<p>Ứng dụng nhận tệp thì <a href=\"{href}\" download=\"{file}\">tải tệp OPML</a> rồi nhập tệp đó.</p>\n<p>Chỉ theo dõi vài mục: chọn trong <a href=\"{browse}\">{browse_name}</a>.</p>\n",
+        u = text(&format!("{}{path}", site.base_url)),
+        href = attr(path),
+        browse = attr(&browse),
     );
     close(out, site)
 }
@@ -514,6 +673,21 @@ mod tests {
         assert_eq!(source_url("TTXVN"), None);
         assert_eq!(source_url("v.1.2"), None);
         assert_eq!(source_url("javascript:alert(1)"), None);
+    }
+
+    #[test]
+    fn only_hosts_under_a_listed_suffix_are_web_addresses() {
+        for (source, url) in [
+            ("vnexpress.net", "https://vnexpress.net/"),
+            ("baochinhphu.vn", "https://baochinhphu.vn/"),
+            ("www.tuoitre.vn", "https://www.tuoitre.vn/"),
+        ] {
+            assert_eq!(source_url(source).as_deref(), Some(url), "{source}");
+        }
+        // Initials and abbreviations that look like a host name.
+        for source in ["P.Thanh", "ThS.Nguyen", "TP.HCM", "gov.vn", "vn"] {
+            assert_eq!(source_url(source), None, "{source}");
+        }
     }
 
     #[test]
