@@ -33,7 +33,7 @@ use crate::catalog::{Catalog, Changes, Refresh, Slice, Standing};
 use crate::config::Config;
 use crate::publish::{unix_now, Publisher, Scope};
 use crate::reconcile::Survey;
-use crate::settle::{Burst, Closes, Ready};
+use crate::settle::{later, Burst, Closes, Ready};
 use crate::text::{printable, printable_path};
 
 /// A message to the watch thread.
@@ -225,7 +225,7 @@ impl Worker {
         if !self.serve_first(&rx) {
             return;
         }
-        let mut next_reconcile = Instant::now() + self.reconcile_every();
+        let mut next_reconcile = later(Instant::now(), self.reconcile_every());
         loop {
             let now = Instant::now();
             let mut wait = next_reconcile
@@ -279,7 +279,7 @@ impl Worker {
                 }
                 Ok(Msg::Attached(first)) => {
                     self.attached(first);
-                    next_reconcile = Instant::now() + self.reconcile_every();
+                    next_reconcile = later(Instant::now(), self.reconcile_every());
                 }
                 Ok(Msg::Begin(_, served)) => {
                     let _ = served.send(());
@@ -312,7 +312,7 @@ impl Worker {
                         if self.survey.is_none() {
                             self.reconcile();
                         }
-                        next_reconcile = Instant::now() + self.reconcile_every();
+                        next_reconcile = later(Instant::now(), self.reconcile_every());
                     }
                 }
             }
