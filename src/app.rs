@@ -19,6 +19,7 @@ use crate::server::{self, Limits, State};
 use crate::site::{Compressor, Site, Validators};
 use crate::state::StateFile;
 use crate::systemd;
+use crate::watch::{End, Ended};
 
 /// The store as first loaded: the catalog it was read into and the site rendered from it.
 pub struct Loaded {
@@ -98,7 +99,7 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
     let published = Arc::new(Published::default());
     let state = Arc::new(State::new(published.clone(), metrics));
     tracing::info!("loading the store {}", cfg.store.display());
-    let Some((watcher, hup)) =
+    let Some((mut watcher, hup)) =
         start_up(cfg.clone(), published.clone(), hup, shutdown.as_mut()).await?
     else {
         // The scan may still be running on a blocking thread: `main` does not
@@ -122,12 +123,57 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
     ));
     systemd::ready(&status_line(&published));
     systemd::spawn_watchdog(published);
-    server::run(listener, state, limits_rx, shutdown).await;
+    let ended = watcher.ended();
+    let mut stop = Stop::Signal;
+    let stopping = async {
+        stop = until_stopped(shutdown, ended.map(Ended::wait)).await;
+        if stop == Stop::WatcherEnded {
+            tracing::error!(
+                "live updates stopped: the store watcher thread ended (see the panic above); \
+                 serving a frozen snapshot would hide it, so bantin drains its connections and \
+                 exits with status 1 (under systemd, Restart=on-failure starts it again)"
+            );
+            systemd::stopping();
+        }
+    };
+    server::run(listener, state, limits_rx, stopping).await;
     // The watch thread finishes what it is reading and stops: nothing is
     // published into a server that has gone.
     tokio::task::spawn_blocking(move || watcher.stop()).await?;
+    if stop == Stop::WatcherEnded {
+        anyhow::bail!("stopped because live updates stopped (the store watcher thread ended)");
+    }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Why serving stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    /// SIGTERM or SIGINT: a clean stop.
+    Signal,
+    /// The watch thread ended while serving: only a panic ends it then (it
+    /// stops when told to, after serving), and a daemon whose files are no
+    /// longer followed must not go on looking healthy.
+    WatcherEnded,
+}
+
+/// Completes when `shutdown` does, or when `watcher` (the watch thread's end,
+/// if it can be heard) does, saying which.
+async fn until_stopped(
+    shutdown: impl std::future::Future<Output = ()>,
+    watcher: Option<impl std::future::Future<Output = End>>,
+) -> Stop {
+    let watcher = async {
+        match watcher {
+            Some(end) => end.await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        () = shutdown => Stop::Signal,
+        _ = watcher => Stop::WatcherEnded,
+    }
 }
 
 /// A SIGHUP received while starting up, to act on once serving starts.
@@ -410,6 +456,18 @@ async fn shutdown_signal(mut term: Signal, mut int: Signal) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn serving_stops_when_the_watch_thread_ends_or_a_signal_comes() {
+        let ended = std::future::ready(End::Panicked);
+        let stop = until_stopped(std::future::pending(), Some(ended)).await;
+        assert_eq!(stop, Stop::WatcherEnded);
+        let never = None::<std::future::Pending<End>>;
+        assert_eq!(
+            until_stopped(std::future::ready(()), never).await,
+            Stop::Signal
+        );
+    }
 
     #[test]
     fn stdout_is_the_log_when_it_shares_stderr_or_the_journal_stream() {

@@ -124,6 +124,18 @@ pub enum ArticleError {
     /// No date line, no capture clock, and no modification time to fall back on.
     #[error("no publication date, capture clock or modification time")]
     NoDate,
+    /// No date line or capture clock, and a modification time outside years
+    /// 1–9999 (a bad extract on tmpfs or btrfs), which no feed can carry.
+    #[error(
+        "no publication date line or capture clock, and the file's modification time \
+         @{seconds} (seconds since 1970) is outside years 1–9999, so it is not a date: \
+         add a date line under the title (such as `10/05/2020 15:33`), or give the file \
+         a real modification time (`touch FILE`)"
+    )]
+    ModifiedNotADate {
+        /// The modification time, in seconds since 1970 (negative before it).
+        seconds: i64,
+    },
     /// A date line bantin cannot read, and no capture clock or modification
     /// time to fall back on.
     #[error(
@@ -411,9 +423,11 @@ fn parse_lines<L: AsRef<str>>(
     };
 
     // A date in the header more than a day after this is reported (see `warn_stamp`).
+    // `None` too when it is outside years 1–9999: not a date (see `timestamp`).
     let modified = src
         .modified
-        .map(|m| timestamp::from_system_time(m, src.tz).fixed_offset());
+        .and_then(|m| timestamp::from_system_time(m, src.tz))
+        .map(|m| m.fixed_offset());
 
     // Header: capture clock, then breadcrumb, each optional.
     let mut captured = None;
@@ -516,12 +530,15 @@ fn parse_lines<L: AsRef<str>>(
         (None, Some(c), _) => (c, Some(Fallback::CaptureClock)),
         (None, None, Some(m)) => (m, Some(Fallback::Modified)),
         (None, None, None) => {
-            return Err(match unreadable.into_iter().next() {
-                Some((_, u)) => ArticleError::UnreadableDate {
+            return Err(match (unreadable.into_iter().next(), src.modified) {
+                (Some((_, u)), _) => ArticleError::UnreadableDate {
                     line: u.line,
                     message: u.what(),
                 },
-                None => ArticleError::NoDate,
+                (None, Some(m)) => ArticleError::ModifiedNotADate {
+                    seconds: timestamp::unix_seconds(m),
+                },
+                (None, None) => ArticleError::NoDate,
             })
         }
     };
@@ -1346,6 +1363,25 @@ mod tests {
             ..src("x")
         };
         let p = parse("Trang nhất » Tin\nTiêu đề\n10/05/9999 15:33\nDẫn.\n", &s).unwrap();
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+    }
+
+    #[test]
+    fn a_modification_time_outside_years_1_to_9999_is_no_fallback() {
+        let late = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(300_000_000_000);
+        let s = Source {
+            modified: Some(late),
+            ..src("x")
+        };
+        let e = parse("Trang nhất » Tin\nTiêu đề\nDẫn.\n", &s);
+        assert_eq!(
+            e,
+            Err(ArticleError::ModifiedNotADate {
+                seconds: 300_000_000_000
+            })
+        );
+        // With a date line the modification time is not needed, nor compared.
+        let p = parse("Trang nhất » Tin\nTiêu đề\n10/05/2020 15:33\nDẫn.\n", &s).unwrap();
         assert!(p.warnings.is_empty(), "{:?}", p.warnings);
     }
 

@@ -938,8 +938,26 @@ pub fn hydrate(entry: &Entry, cap: u64, tz: Tz) -> Option<Arc<Article>> {
         stat: None,
         root: source.root.clone(),
     };
-    let loaded = store::load(&candidate, cap, tz, Depth::Full).ok()?;
+    let loaded =
+        guarded_full_parse(&candidate, || store::load(&candidate, cap, tz, Depth::Full))?.ok()?;
     (loaded.parsed.article.id == entry.article.id).then(|| Arc::new(loaded.parsed.article))
+}
+
+/// Runs a full parse of `candidate` (`parse`) under the guard the scan's own
+/// parse has (see [`read_into`]): a panic in it (a bug) is logged as an error
+/// naming the file, and the caller falls back to the lean article, as when
+/// the file cannot be read.
+fn guarded_full_parse<T>(candidate: &Candidate, parse: impl FnOnce() -> T) -> Option<T> {
+    crate::panics::guarded(
+        || {
+            format!(
+                "reading {} in full (for its page or an archive; the index's lead is \
+                 served instead)",
+                crate::text::printable_path(&candidate.path)
+            )
+        },
+        parse,
+    )
 }
 
 /// [`hydrate`], but only if the file still has the bytes the entry was indexed
@@ -959,10 +977,12 @@ pub fn hydrate_same(entry: &Entry, cap: u64, tz: Tz) -> Option<Arc<Article>> {
     if store::digest(&bytes) != entry.digest {
         return None;
     }
-    let full = store::load_bytes(&candidate, &bytes, &meta, tz, Depth::Full)
-        .ok()?
-        .parsed
-        .article;
+    let full = guarded_full_parse(&candidate, || {
+        store::load_bytes(&candidate, &bytes, &meta, tz, Depth::Full)
+    })?
+    .ok()?
+    .parsed
+    .article;
     // The date of a file without one comes from its mtime, which the digest misses.
     (full.id == entry.article.id && full.published == entry.article.published)
         .then(|| Arc::new(full))

@@ -141,14 +141,15 @@ impl Default for ArchivesConfig {
 /// The default `[archives] cache_bytes`: 64 MiB.
 pub const DEFAULT_ARCHIVE_CACHE_BYTES: usize = 64 * 1024 * 1024;
 
-/// The longest `[archives] max_age`: a year (RFC 9111 §5.2.2.1 lets caches
-/// treat more as a year anyway).
-const MAX_ARCHIVE_AGE: u32 = 31_536_000;
+/// The longest `max-age` sent (`[http] cache_max_age`, `[archives] max_age`):
+/// a year. More is a typo, and past 2147483648 s a cache must take it as that
+/// (RFC 9111 §1.2.2), so the number sent would not be the one honoured.
+const MAX_CACHE_AGE: u32 = 31_536_000;
 
 impl ArchivesConfig {
     /// Whether `[archives]` can be used.
     fn check(&self, e: &Errors<'_>) -> Result<(), ConfigError> {
-        if self.max_age > MAX_ARCHIVE_AGE {
+        if self.max_age > MAX_CACHE_AGE {
             return Err(e.bad(
                 "archives.max_age",
                 &self.max_age,
@@ -540,9 +541,7 @@ impl RawConfig {
         self.http.check(&e)?;
         let websub = self.websub.validated(&e)?;
         self.archives.check(&e)?;
-        if self.watch.reconcile_secs == 0 {
-            return Err(e.bad("watch.reconcile_secs", &0, "must be at least 1"));
-        }
+        self.watch.check(&e)?;
         let store = match path.and_then(Path::parent) {
             Some(dir) if self.store.is_relative() => dir.join(&self.store),
             _ => self.store,
@@ -688,10 +687,15 @@ impl HttpConfig {
         if self.max_connections == 0 {
             return Err(e.bad("http.max_connections", &0, "must be at least 1"));
         }
-        if self.header_timeout_secs == 0 {
-            return Err(e.bad("http.header_timeout_secs", &0, "must be at least 1"));
+        if self.cache_max_age > MAX_CACHE_AGE {
+            return Err(e.bad(
+                "http.cache_max_age",
+                &self.cache_max_age,
+                "must be between 0 and 31536000 seconds (a year)",
+            ));
         }
         for (key, value) in [
+            ("http.header_timeout_secs", self.header_timeout_secs),
             ("http.idle_timeout_secs", self.idle_timeout_secs),
             (
                 "http.keepalive_ping_timeout_secs",
@@ -708,6 +712,42 @@ impl HttpConfig {
                 "http.keepalive_ping_secs",
                 &self.keepalive_ping_secs,
                 "must be between 0 (no pings) and 86400 seconds",
+            ));
+        }
+        if self.shutdown_grace_secs > MAX_TIMEOUT_SECS {
+            return Err(e.bad(
+                "http.shutdown_grace_secs",
+                &self.shutdown_grace_secs,
+                "must be between 0 and 86400 seconds (and below the unit's TimeoutStopSec=)",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The longest `[watch] reconcile_secs`: a week. Events serve every change in
+/// between; a reconciliation only repairs what they missed.
+const MAX_RECONCILE_SECS: u64 = 604_800;
+
+/// The longest `[watch] debounce_ms`: a minute, already a long wait for a change
+/// to be served.
+const MAX_DEBOUNCE_MS: u64 = 60_000;
+
+impl WatchConfig {
+    /// Whether `[watch]` can be used: its waits are added to the clock.
+    fn check(&self, e: &Errors<'_>) -> Result<(), ConfigError> {
+        if !(1..=MAX_RECONCILE_SECS).contains(&self.reconcile_secs) {
+            return Err(e.bad(
+                "watch.reconcile_secs",
+                &self.reconcile_secs,
+                "must be between 1 and 604800 seconds (a week)",
+            ));
+        }
+        if self.debounce_ms > MAX_DEBOUNCE_MS {
+            return Err(e.bad(
+                "watch.debounce_ms",
+                &self.debounce_ms,
+                "must be between 0 and 60000 milliseconds (a minute)",
             ));
         }
         Ok(())
@@ -922,6 +962,22 @@ mod tests {
             ("[websub]\nqueue_size = 0", "websub.queue_size"),
             ("[websub]\ntimeout_secs = 0", "websub.timeout_secs"),
             ("[archives]\nmax_age = 40000000", "archives.max_age"),
+            ("[http]\ncache_max_age = 40000000", "http.cache_max_age"),
+            (
+                "[http]\nheader_timeout_secs = 0",
+                "http.header_timeout_secs",
+            ),
+            (
+                "[http]\nheader_timeout_secs = 86401",
+                "http.header_timeout_secs",
+            ),
+            (
+                "[http]\nshutdown_grace_secs = 86401",
+                "http.shutdown_grace_secs",
+            ),
+            ("[watch]\nreconcile_secs = 0", "watch.reconcile_secs"),
+            ("[watch]\nreconcile_secs = 604801", "watch.reconcile_secs"),
+            ("[watch]\ndebounce_ms = 60001", "watch.debounce_ms"),
             ("[archives]\ncache_bytes = -1", "cache_bytes"),
         ] {
             let msg = Config::from_toml(toml, None).unwrap_err().to_string();

@@ -43,6 +43,9 @@ fn main() -> ExitCode {
     }
     let stderr = Stderr::detect();
     init_logging(stderr);
+    // A panic on any thread reaches the log as an error (the journal's `err`
+    // priority under systemd), not only stderr.
+    bantin::panics::log_panics();
     // Failures before the log exists (or of one-shot commands) are printed;
     // on the journal with an error priority, so `journalctl -p err` shows why
     // `config check` (ExecStartPre=, ExecReload=) or a start failed.

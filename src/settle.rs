@@ -31,6 +31,18 @@ use notify::event::{AccessKind, AccessMode, CreateKind, EventKind, ModifyKind, R
 /// `mmap`, or one that keeps the file open) to be served within seconds.
 pub const UNCLOSED_QUIET: Duration = Duration::from_secs(5);
 
+/// The instant `wait` after `now`; far ahead (or `now`, when even that does
+/// not fit) instead of a panic when the clock cannot hold it. The waits added
+/// here come from the configuration, which bounds them; this keeps a bound
+/// that is raised one day from stopping live updates with a panic.
+pub fn later(now: Instant, wait: Duration) -> Instant {
+    /// About thirty years, as tokio's own "far future".
+    const FAR: Duration = Duration::from_secs(86_400 * 365 * 30);
+    now.checked_add(wait)
+        .or_else(|| now.checked_add(FAR))
+        .unwrap_or(now)
+}
+
 /// Whether the watcher reports a file written and closed: inotify does;
 /// polling, the fallback past the platform's watch limit, does not, so a write
 /// it reports is taken as finished rather than waited on for a close that
@@ -109,7 +121,7 @@ impl Burst {
                     // is released after the window, as no write comes.
                     let file = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file());
                     if file && !self.held.contains_key(path) {
-                        self.hold(path, true, now, now + quiet);
+                        self.hold(path, true, now, later(now, quiet));
                     } else {
                         self.push(path, now);
                     }
@@ -127,7 +139,7 @@ impl Burst {
                 let mut finished = false;
                 for path in &event.paths {
                     if self.held.get(path).is_some_and(|h| h.created) {
-                        self.hold(path, true, now, now + quiet);
+                        self.hold(path, true, now, later(now, quiet));
                     } else {
                         self.release(path);
                         self.push(path, now);
@@ -169,10 +181,9 @@ impl Burst {
     /// after `quiet` with no event, or [`LONGEST_BURST`] windows after the
     /// first; a held one at its release.
     pub fn due(&self, quiet: Duration) -> Option<Instant> {
-        let ready = self
-            .first
-            .zip(self.latest)
-            .map(|(first, latest)| (latest + quiet).min(first + quiet * LONGEST_BURST));
+        let ready = self.first.zip(self.latest).map(|(first, latest)| {
+            later(latest, quiet).min(later(first, quiet.saturating_mul(LONGEST_BURST)))
+        });
         let held = self.releases.first().map(|(at, _)| *at);
         match (ready, held) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -243,6 +254,14 @@ mod tests {
     use notify::Event;
 
     const QUIET: Duration = Duration::from_millis(20);
+
+    #[test]
+    fn a_wait_past_what_the_clock_holds_is_far_ahead_not_a_panic() {
+        let now = Instant::now();
+        assert_eq!(later(now, QUIET), now + QUIET);
+        let far = later(now, Duration::MAX);
+        assert!(far > now + Duration::from_secs(86_400 * 365), "{far:?}");
+    }
 
     fn event(kind: EventKind, paths: &[&PathBuf]) -> Event {
         paths

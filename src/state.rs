@@ -21,7 +21,8 @@ use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 
-use crate::site::{Validator, Validators};
+use crate::site::{Validator, Validators, LATEST};
+use crate::text::printable;
 
 /// The file's name inside the state folder.
 pub const FILE_NAME: &str = "validators.json";
@@ -106,7 +107,7 @@ impl StateFile {
             }
         };
         match serde_json::from_slice::<Saved>(&bytes) {
-            Ok(saved) if saved.version == VERSION => Some(saved.resources),
+            Ok(saved) if saved.version == VERSION => Some(self.dated(saved.resources)),
             Ok(saved) => {
                 tracing::warn!(
                     "the validator state {path} is version {}, not {VERSION}; every \
@@ -124,6 +125,29 @@ impl StateFile {
                 None
             }
         }
+    }
+
+    /// `resources` without the entries whose date no HTTP date can carry (past
+    /// year 9999: the file is corrupt there), each said with its path. Such a
+    /// date was never sent, so forgetting it costs its path a redundant 200 at
+    /// most; trusting it would date every later change past any clock. The
+    /// file is rewritten without them (see [`StateFile::open`]).
+    fn dated(&self, mut resources: BTreeMap<String, Validator>) -> BTreeMap<String, Validator> {
+        resources.retain(|path, v| {
+            let kept = v.last_modified <= LATEST;
+            if !kept {
+                tracing::warn!(
+                    "the validator state {} is corrupt at {}: its Last-Modified ({} s since \
+                     1970) is outside years 1–9999; that path's Last-Modified starts now and \
+                     the file is rewritten without it",
+                    self.path.display(),
+                    printable(path),
+                    v.last_modified
+                );
+            }
+            kept
+        });
+        resources
     }
 
     /// Writes `validators` if they differ from what the file holds; whether the
@@ -224,6 +248,24 @@ mod tests {
         assert!(file.save(&v));
         let (_, resumed) = StateFile::open(dir.path(), t(2000));
         assert_eq!(resumed.by_path, v.by_path);
+    }
+
+    #[test]
+    fn a_date_past_year_9999_is_dropped_and_the_rest_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let saved = format!(
+            "{{\"version\": 1, \"resources\": {{\
+             \"/feed.rss\": {{\"etag\": \"\\\"a\\\"\", \"last_modified\": {}}},\
+             \"/feed.json\": {{\"etag\": \"\\\"b\\\"\", \"last_modified\": 100}}}}}}",
+            u64::MAX
+        );
+        std::fs::write(dir.path().join(FILE_NAME), saved).unwrap();
+        let (_, v) = StateFile::open(dir.path(), t(1000));
+        assert_eq!(v.by_path.keys().collect::<Vec<_>>(), ["/feed.json"]);
+        assert_eq!(v.by_path["/feed.json"].last_modified, 100);
+        // Rewritten without it: the next start finds nothing to drop.
+        let written = std::fs::read_to_string(dir.path().join(FILE_NAME)).unwrap();
+        assert!(!written.contains("/feed.rss"), "{written}");
     }
 
     #[test]

@@ -340,10 +340,11 @@ pub fn parse_http_date(s: &str) -> Option<SystemTime> {
     httpdate::parse_http_date(s.trim()).ok()
 }
 
-/// Express a system time (such as a file's modification time) in `tz`.
-///
-/// Times outside chrono's range fall back to the Unix epoch.
-pub fn from_system_time(t: SystemTime, tz: Tz) -> DateTime<Tz> {
+/// Express a system time (such as a file's modification time) in `tz`;
+/// `None` outside years 1–9999 there, which are not dates (see [`parse`]): a
+/// modification time can be anything a filesystem holds (tmpfs and btrfs keep
+/// year 11476 from a bad extract), and no feed, sitemap or archive can carry it.
+pub fn from_system_time(t: SystemTime, tz: Tz) -> Option<DateTime<Tz>> {
     let utc = match t.duration_since(UNIX_EPOCH) {
         Ok(d) => i64::try_from(d.as_secs())
             .ok()
@@ -359,7 +360,22 @@ pub fn from_system_time(t: SystemTime, tz: Tz) -> DateTime<Tz> {
             })
         }
     };
-    utc.unwrap_or(DateTime::UNIX_EPOCH).with_timezone(&tz)
+    utc.map(|t| t.with_timezone(&tz))
+        .filter(|t| YEARS.contains(&t.year()))
+}
+
+/// Whole seconds of `t` since 1970, negative before it (rounded down), as
+/// `touch -d @SECONDS` takes them; saturated past what an `i64` holds.
+pub fn unix_seconds(t: SystemTime) -> i64 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        Err(e) => {
+            let d = e.duration();
+            let whole = i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+            let partial = i64::from(d.subsec_nanos() > 0);
+            whole.saturating_neg().saturating_sub(partial)
+        }
+    }
 }
 
 /// Convert a naive local wall time in `tz` to an instant, deterministically, with a warning when
@@ -1330,14 +1346,32 @@ mod tests {
     fn system_time_in_zone() {
         let t = UNIX_EPOCH + Duration::from_secs(1_589_099_580);
         assert_eq!(
-            rfc3339(&from_system_time(t, HCM)),
+            rfc3339(&from_system_time(t, HCM).unwrap()),
             "2020-05-10T15:33:00+07:00"
         );
         let before = UNIX_EPOCH - Duration::from_millis(1500);
         assert_eq!(
-            from_system_time(before, chrono_tz::UTC).timestamp_millis(),
+            from_system_time(before, chrono_tz::UTC)
+                .unwrap()
+                .timestamp_millis(),
             -1500
         );
+        assert_eq!(unix_seconds(before), -2);
+        assert_eq!(unix_seconds(t), 1_589_099_580);
+    }
+
+    #[test]
+    fn a_system_time_outside_years_1_to_9999_is_not_a_date() {
+        // Year 11476 and year -248: what tmpfs keeps from a bad extract.
+        let late = UNIX_EPOCH + Duration::from_secs(300_000_000_000);
+        let early = UNIX_EPOCH - Duration::from_secs(70_000_000_000);
+        assert_eq!(from_system_time(late, HCM), None);
+        assert_eq!(from_system_time(early, HCM), None);
+        assert_eq!(unix_seconds(early), -70_000_000_000);
+        // The last second of 9999 in the zone is one; the next is not.
+        let last = UNIX_EPOCH + Duration::from_secs(253_402_300_799 - 7 * 3600);
+        assert!(from_system_time(last, HCM).is_some());
+        assert_eq!(from_system_time(last + Duration::from_secs(1), HCM), None);
     }
 
     fn naive(s: &str) -> NaiveDateTime {

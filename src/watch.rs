@@ -33,7 +33,7 @@ use crate::catalog::{Catalog, Changes, Refresh, Slice, Standing};
 use crate::config::Config;
 use crate::publish::{unix_now, Publisher, Scope};
 use crate::reconcile::Survey;
-use crate::settle::{Burst, Closes, Ready};
+use crate::settle::{later, Burst, Closes, Ready};
 use crate::text::{printable, printable_path};
 
 /// A message to the watch thread.
@@ -69,12 +69,74 @@ pub struct Attaching {
 pub struct Handle {
     tx: Sender<Msg>,
     thread: Option<std::thread::JoinHandle<()>>,
+    /// Hears when the thread ends; taken by [`Handle::ended`].
+    ended: Option<Ended>,
+}
+
+/// How a thread watched with [`spawn_reporting_end`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum End {
+    /// Its work returned (for the watch thread: it was told to stop).
+    Returned,
+    /// It panicked (the panic hook has logged where and why), or vanished
+    /// without saying.
+    Panicked,
+}
+
+/// Hears how a thread ended, once.
+#[derive(Debug)]
+pub struct Ended(tokio::sync::oneshot::Receiver<End>);
+
+impl Ended {
+    /// Completes when the thread ends.
+    pub async fn wait(self) -> End {
+        self.0.await.unwrap_or(End::Panicked)
+    }
+}
+
+/// Sends how its thread ended when dropped: at the end of the thread's work,
+/// or while a panic unwinds it.
+struct Farewell(Option<tokio::sync::oneshot::Sender<End>>);
+
+impl Drop for Farewell {
+    fn drop(&mut self) {
+        let end = if std::thread::panicking() {
+            End::Panicked
+        } else {
+            End::Returned
+        };
+        if let Some(tx) = self.0.take() {
+            // No one listening: the daemon is stopping anyway.
+            let _ = tx.send(end);
+        }
+    }
+}
+
+/// Spawns `work` on a thread named `name`, with what hears how it ended.
+fn spawn_reporting_end(
+    name: &str,
+    work: impl FnOnce() + Send + 'static,
+) -> std::io::Result<(std::thread::JoinHandle<()>, Ended)> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let thread = std::thread::Builder::new()
+        .name(name.to_owned())
+        .spawn(move || {
+            let _farewell = Farewell(Some(tx));
+            work();
+        })?;
+    Ok((thread, Ended(rx)))
 }
 
 impl Handle {
     /// A sender for reload requests.
     pub fn sender(&self) -> Sender<Msg> {
         self.tx.clone()
+    }
+
+    /// What hears when the thread ends, which before [`Handle::stop`] means
+    /// live updates have stopped (it panicked); `None` once taken.
+    pub fn ended(&mut self) -> Option<Ended> {
+        self.ended.take()
     }
 
     /// Stops the thread and waits for it.
@@ -128,13 +190,12 @@ pub fn start(publisher: Publisher) -> std::io::Result<Watch> {
             let (watcher, watched) = attach(&root, &events, Watcher::Native);
             let _ = events.send(Msg::Attached(Attaching { watcher, watched }));
         })?;
-    let thread = std::thread::Builder::new()
-        .name("bantin-watch".into())
-        .spawn(move || worker.run(rx))?;
+    let (thread, ended) = spawn_reporting_end("bantin-watch", move || worker.run(rx))?;
     Ok(Watch {
         handle: Handle {
             tx,
             thread: Some(thread),
+            ended: Some(ended),
         },
     })
 }
@@ -225,7 +286,7 @@ impl Worker {
         if !self.serve_first(&rx) {
             return;
         }
-        let mut next_reconcile = Instant::now() + self.reconcile_every();
+        let mut next_reconcile = later(Instant::now(), self.reconcile_every());
         loop {
             let now = Instant::now();
             let mut wait = next_reconcile
@@ -279,7 +340,7 @@ impl Worker {
                 }
                 Ok(Msg::Attached(first)) => {
                     self.attached(first);
-                    next_reconcile = Instant::now() + self.reconcile_every();
+                    next_reconcile = later(Instant::now(), self.reconcile_every());
                 }
                 Ok(Msg::Begin(_, served)) => {
                     let _ = served.send(());
@@ -312,7 +373,7 @@ impl Worker {
                         if self.survey.is_none() {
                             self.reconcile();
                         }
-                        next_reconcile = Instant::now() + self.reconcile_every();
+                        next_reconcile = later(Instant::now(), self.reconcile_every());
                     }
                 }
             }
@@ -734,6 +795,19 @@ mod tests {
     use crate::publish::Published;
     use crate::site::Compressor;
     use crate::state::StateFile;
+
+    #[tokio::test]
+    async fn a_thread_that_panics_is_heard_to_have_ended_so() {
+        let (thread, ended) = spawn_reporting_end("bantin-test-dies", || {
+            panic!("the watcher's bug");
+        })
+        .unwrap();
+        assert_eq!(ended.wait().await, End::Panicked);
+        assert!(thread.join().is_err());
+        let (thread, ended) = spawn_reporting_end("bantin-test-returns", || {}).unwrap();
+        assert_eq!(ended.wait().await, End::Returned);
+        thread.join().unwrap();
+    }
 
     /// The first snapshot is served without waiting for the watcher (it
     /// attaches on a thread of its own), and a file made after the scan, before

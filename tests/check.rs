@@ -744,3 +744,94 @@ fn usage_and_config_errors() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(s(&v["article"]["published"]), "2020-05-10T15:33:00+00:00");
 }
+
+/// A temp folder whose filesystem keeps `mtime` as set (tmpfs does; ext4
+/// clamps it to 1901–2446), or `None` when none here does.
+fn dir_keeping(mtime: std::time::SystemTime) -> Option<tempfile::TempDir> {
+    let candidates = [std::env::temp_dir(), PathBuf::from("/dev/shm")];
+    candidates.iter().find_map(|parent| {
+        let dir = tempfile::tempdir_in(parent).ok()?;
+        let probe = dir.path().join("probe");
+        std::fs::write(&probe, b"").ok()?;
+        let file = std::fs::File::options().write(true).open(&probe).ok()?;
+        file.set_modified(mtime).ok()?;
+        let kept = std::fs::metadata(&probe).ok()?.modified().ok()? == mtime;
+        std::fs::remove_file(&probe).ok()?;
+        kept.then_some(dir)
+    })
+}
+
+fn set_mtime(path: &Path, mtime: std::time::SystemTime) {
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+}
+
+#[test]
+fn a_modification_time_outside_years_1_to_9999_is_not_a_date() {
+    // Year 11476, and year -248: what a bad tar extract leaves on tmpfs or btrfs.
+    let times = [
+        (
+            "@300000000000",
+            UNIX_EPOCH + Duration::from_secs(300_000_000_000),
+        ),
+        (
+            "@-70000000000",
+            UNIX_EPOCH - Duration::from_secs(70_000_000_000),
+        ),
+    ];
+    for (shown, mtime) in times {
+        let Some(dir) = dir_keeping(mtime) else {
+            eprintln!("skipped {shown}: no filesystem here keeps that modification time");
+            continue;
+        };
+        let file = dir.path().join("no-date-no-clock.txt");
+        std::fs::copy(fixtures().join("no-date-no-clock.txt"), &file).unwrap();
+        set_mtime(&file, mtime);
+        let (code, lines) = check_json(None, &[&file]);
+        assert_eq!(code, 1, "{lines:?}");
+        let e = s(&lines[0]["error"]);
+        assert!(
+            e.contains(&format!("modification time {shown}"))
+                && e.contains("outside years 1–9999")
+                && e.contains("add a date line"),
+            "{e}"
+        );
+
+        // The daemon rejects it too, and says so in /healthz; no feed, sitemap
+        // or archive shows the year.
+        let store = dir.path().join("store");
+        std::fs::create_dir_all(store.join("tin-tuc")).unwrap();
+        std::fs::copy(
+            repo().join("feeds/thong-bao/tam-dung-cap-nuoc-phuong-hoa-lac.txt"),
+            store.join("tin-tuc/cap-nuoc.txt"),
+        )
+        .unwrap();
+        let odd = store.join("tin-tuc/no-date.txt");
+        std::fs::copy(&file, &odd).unwrap();
+        set_mtime(&odd, mtime);
+        let site = common::TempStore::new();
+        let config = site.config();
+        let d = common::Daemon::start(&[
+            "--config".as_ref(),
+            config.as_os_str(),
+            "--store".as_ref(),
+            store.as_os_str(),
+        ]);
+        let health = d.body("/healthz");
+        assert!(
+            health.starts_with("ok: 1 articles,") && health.ends_with(", 1 file rejected\n"),
+            "{health}"
+        );
+        for path in ["/feed.rss", "/feed.atom", "/sitemap.xml"] {
+            let body = d.body(path);
+            assert!(
+                !body.contains("11476") && !body.contains("-0248"),
+                "{path}: {body}"
+            );
+        }
+    }
+}

@@ -553,3 +553,51 @@ fn config_errors_carry_the_error_priority_on_the_journal_only() {
     let other = check_with_stderr_in_a_file(|m| Some(format!("{}:{}", m.dev(), m.ino() + 1)));
     assert!(!other.contains("<3>"), "{other}");
 }
+
+#[test]
+fn every_duration_and_age_has_an_upper_bound() {
+    // Each of these passed `config check` and then panicked a thread when
+    // added to a clock (or, for max-age, promised more than RFC 9111 §1.2.2
+    // lets a cache hold).
+    for (table, key, value, range) in [
+        (
+            "http",
+            "header_timeout_secs",
+            "9223372036854775807",
+            "between 1 and 86400 seconds",
+        ),
+        (
+            "http",
+            "shutdown_grace_secs",
+            "9223372036854775807",
+            "between 0 and 86400 seconds",
+        ),
+        (
+            "http",
+            "cache_max_age",
+            "4294967295",
+            "between 0 and 31536000 seconds",
+        ),
+        (
+            "watch",
+            "reconcile_secs",
+            "9223372036854775807",
+            "between 1 and 604800 seconds",
+        ),
+        (
+            "watch",
+            "debounce_ms",
+            "9223372036854775807",
+            "between 0 and 60000 milliseconds",
+        ),
+    ] {
+        let (code, stderr, path) = config_check(&format!("[{table}]\n{key} = {value}\n"));
+        assert_eq!(code, Some(64), "{key}: {stderr}");
+        assert_problem(
+            &stderr,
+            &path,
+            2,
+            &format!("`{table}.{key}` = \"{value}\": must be {range}"),
+        );
+    }
+}

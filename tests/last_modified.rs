@@ -305,3 +305,45 @@ fn state_directory_from_systemd_is_used() {
     assert!(dir.path().join("validators.json").is_file());
     assert!(!default_state_file(&site).exists());
 }
+
+#[test]
+fn a_state_date_past_year_9999_is_dropped_not_a_crash() {
+    let site = aged_site("");
+    let d = site.start();
+    let before = seen(&d, FEED);
+    stop(d);
+    // The feed's bytes are the same at the next start, so its remembered date
+    // is the one used: here one that no clock can hold.
+    let state = default_state_file(&site);
+    let mut saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+    let entry = &mut saved["resources"][FEED];
+    assert_eq!(entry["etag"], before.etag.as_str());
+    entry["last_modified"] = serde_json::json!(u64::MAX);
+    std::fs::write(&state, serde_json::to_vec(&saved).unwrap()).unwrap();
+
+    let d = site.start();
+    let now = seen(&d, FEED);
+    assert_eq!(now.etag, before.etag);
+    assert!(
+        seconds(&now.last_modified) <= now_secs(),
+        "{}",
+        now.last_modified
+    );
+    let warning = d.log_line("outside years 1–9999");
+    assert!(
+        warning.contains("WARN")
+            && warning.contains(state.to_str().unwrap())
+            && warning.contains(FEED),
+        "a warning naming the state file and the path: {warning}"
+    );
+    // The entry was dropped and the file rewritten: the next start reads it whole.
+    stop(d);
+    let saved: serde_json::Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+    assert!(
+        saved["resources"][FEED]["last_modified"]
+            .as_u64()
+            .is_some_and(|s| s < u64::MAX),
+        "{saved}"
+    );
+}

@@ -703,7 +703,19 @@ async fn article_page(snapshot: &Arc<Snapshot>, entry: &Entry) -> Vec<u8> {
                 .unwrap_or_else(|| entry.article.clone())
         }
     };
-    pages::article_page(&snapshot.config, &snapshot.site.index, &full)
+    let render = |a: &Arc<crate::article::Article>| {
+        pages::article_page(&snapshot.config, &snapshot.site.index, a)
+    };
+    // A render panic (a bug) would end the connection with no response: it is
+    // logged naming the article, and the page is rendered from what the index has.
+    let what = || {
+        let file = entry.source.as_ref().map_or_else(
+            || format!("article {}", crate::text::printable(&entry.article.id)),
+            |s| crate::text::printable_path(&s.path),
+        );
+        format!("rendering the page of {file} in full (its lead is served instead)")
+    };
+    crate::panics::guarded(what, || render(&full)).unwrap_or_else(|| render(&entry.article))
 }
 
 /// Reads an archive's articles: from memory when a live feed holds them,

@@ -20,6 +20,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
+/// The latest second an HTTP date can carry, 9999-12-31T23:59:59Z (RFC 9110
+/// §5.6.7 writes four-digit years): no Last-Modified was ever sent after it,
+/// so a remembered one past it is corrupt (see `crate::state`), and no date
+/// is moved past it.
+pub const LATEST: u64 = 253_402_300_799;
+
 /// A representation's validators as last served.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Validator {
@@ -51,7 +57,7 @@ impl Validators {
     pub fn remembered(by_path: BTreeMap<String, Validator>, start: SystemTime) -> Validators {
         Validators {
             by_path,
-            floor: seconds(start) + 1,
+            floor: seconds(start).saturating_add(1),
         }
     }
 
@@ -60,7 +66,7 @@ impl Validators {
     pub fn unknown_before(start: SystemTime) -> Validators {
         Validators {
             by_path: BTreeMap::new(),
-            floor: seconds(start) + 1,
+            floor: seconds(start).saturating_add(1),
         }
     }
 
@@ -71,7 +77,7 @@ impl Validators {
         let secs = match self.by_path.get(path) {
             Some(v) if v.etag == etag => v.last_modified,
             prev => {
-                let after_prev = prev.map_or(0, |v| v.last_modified + 1);
+                let after_prev = prev.map_or(0, |v| v.last_modified.saturating_add(1));
                 let secs = seconds(now).max(after_prev).max(self.floor);
                 let v = Validator {
                     etag: etag.to_owned(),
@@ -87,7 +93,7 @@ impl Validators {
     /// A Last-Modified for something that changed now with no ETag of its own
     /// to compare (article pages, see [`super::Site`]): later than `prev`.
     pub fn advance(&self, prev: Option<SystemTime>, now: SystemTime) -> SystemTime {
-        let after_prev = prev.map_or(0, |p| seconds(p) + 1);
+        let after_prev = prev.map_or(0, |p| seconds(p).saturating_add(1));
         at(seconds(now).max(after_prev).max(self.floor))
     }
 }
@@ -97,9 +103,11 @@ pub fn seconds(t: SystemTime) -> u64 {
     t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
-/// The instant `secs` seconds after the epoch.
+/// The instant `secs` seconds after the epoch, at most [`LATEST`]: a date from
+/// a corrupt state file must not overflow the clock's type (a panic at every
+/// start), and no HTTP date goes further anyway.
 fn at(secs: u64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(secs)
+    UNIX_EPOCH + Duration::from_secs(secs.min(LATEST))
 }
 
 #[cfg(test)]
@@ -153,6 +161,21 @@ mod tests {
         // The clock went back below the remembered date: still later.
         let mut v = Validators::remembered(v.by_path, t(50));
         assert_eq!(v.assign("/feed.rss", "\"b\"", t(50)), t(101));
+    }
+
+    #[test]
+    fn a_date_past_any_clock_neither_panics_nor_goes_past_year_9999() {
+        let by_path = BTreeMap::from([(
+            "/feed.rss".to_owned(),
+            Validator {
+                etag: "\"a\"".into(),
+                last_modified: u64::MAX,
+            },
+        )]);
+        let mut v = Validators::remembered(by_path, t(900));
+        assert_eq!(v.assign("/feed.rss", "\"a\"", t(900)), t(LATEST));
+        assert_eq!(v.assign("/feed.rss", "\"b\"", t(900)), t(LATEST));
+        assert_eq!(v.advance(Some(t(LATEST)), t(900)), t(LATEST));
     }
 
     #[test]

@@ -46,7 +46,7 @@ use crate::render::sitemap::Sitemap;
 use crate::render::{self, FeedView, Format};
 
 pub use encoding::{Body, Coding, Compressor, Kept, Resource, KEPT_BLOCKS};
-pub use last_modified::{Validator, Validators};
+pub use last_modified::{Validator, Validators, LATEST};
 pub use on_demand::{Derived, OnDemand, Prepared};
 pub use titles::feed_title;
 
