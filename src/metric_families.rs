@@ -129,6 +129,11 @@ pub const FAMILIES: &[Family] = &[
         RENDER_BUCKETS,
         "Time to render one archive, page or tag or author feed on demand.",
     ),
+    gauge(
+        "bantin_render_queue_waiting",
+        Unit::Count,
+        "Requests waiting for a turn to render on demand now: in their client's own queue (a client has one render running or waiting for a turn at a time) or for one of the two turns.",
+    ),
     // The store (publish, watch).
     gauge(
         "bantin_articles_indexed",

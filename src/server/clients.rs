@@ -10,10 +10,30 @@
 //! The peer address is the TCP one: `X-Forwarded-For` and `Forwarded` arrive
 //! inside a request, after the connection is already held, and anyone can
 //! write them, so they cannot decide whether to accept a connection.
+//! The same [`Client`] key shares out turns to render on demand (`turns`).
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv6Addr};
 use std::sync::{Arc, Mutex, PoisonError};
+
+/// Who a connection is counted as: its IPv4 address, or its IPv6 /64.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Client(IpAddr);
+
+impl Client {
+    /// The client a connection from `ip` belongs to.
+    pub fn of(ip: IpAddr) -> Client {
+        Client(client_key(ip))
+    }
+}
+
+#[cfg(test)]
+impl Client {
+    /// 127.0.0.1, for tests that need some client.
+    pub(crate) fn local() -> Client {
+        Client::of(IpAddr::from([127, 0, 0, 1]))
+    }
+}
 
 /// Open connections by client.
 #[derive(Debug)]
@@ -29,6 +49,13 @@ pub struct Clients {
 pub struct Slot {
     clients: Arc<Clients>,
     key: IpAddr,
+}
+
+impl Slot {
+    /// The client the connection belongs to.
+    pub fn client(&self) -> Client {
+        Client(self.key)
+    }
 }
 
 impl Clients {
@@ -117,11 +144,15 @@ mod tests {
     #[test]
     fn ipv6_counts_per_64_and_mapped_ipv4_as_ipv4() {
         let c = Clients::new();
-        let _a = c.admit(ip("2001:db8:1:2::1"), 1).unwrap();
+        let a = c.admit(ip("2001:db8:1:2::1"), 1).unwrap();
         assert!(c.admit(ip("2001:db8:1:2:ffff::9"), 1).is_none());
         assert!(c.admit(ip("2001:db8:1:3::1"), 1).is_some());
-        let _v4 = c.admit(ip("192.0.2.7"), 1).unwrap();
+        let v4 = c.admit(ip("192.0.2.7"), 1).unwrap();
         assert!(c.admit(ip("::ffff:192.0.2.7"), 1).is_none());
+        // A connection's client is the key it is counted under.
+        assert_eq!(v4.client(), Client::of(ip("::ffff:192.0.2.7")));
+        assert_eq!(a.client(), Client::of(ip("2001:db8:1:2:ffff::9")));
+        assert_ne!(a.client(), Client::of(ip("2001:db8:1:3::1")));
     }
 
     #[test]

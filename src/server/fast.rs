@@ -31,6 +31,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, Interest, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 
+use super::clients::Client;
 use super::clock;
 use super::conditional::Decision;
 use super::connection::{Activity, InFlight};
@@ -78,10 +79,11 @@ impl Outcome {
 /// timer armed per request. Once `stopping` turns true, the response in
 /// progress is the last. `between` is true while it waits for a request with
 /// nothing of one read: a connection the caller may close at shutdown by
-/// dropping this future.
+/// dropping this future. Its requests are `client`'s.
 pub(super) async fn serve(
     stream: TcpStream,
     state: &State,
+    client: Client,
     activity: &Arc<Activity>,
     limits: Limits,
     stopping: watch::Receiver<bool>,
@@ -103,7 +105,7 @@ pub(super) async fn serve(
         match next(&input, &mut lines, limits.max_header_bytes) {
             Next::Request(head) => {
                 let in_flight = activity.begin();
-                let answer = respond_to(state, &head.view).await;
+                let answer = respond_to(state, client, &head.view).await;
                 let close = head.close || closes(&answer) || stops(&stopping);
                 let sent = conn.respond(&head, answer, close, in_flight).await;
                 let len = head.len;
@@ -861,7 +863,7 @@ mod tests {
                     // Twice: the block is made by the first and kept for the second.
                     for close in [false, true] {
                         let what = format!("{config:?} {method} {accept} {inm} close {close}");
-                        let answer = respond_to(&state, &view).await;
+                        let answer = respond_to(&state, Client::local(), &view).await;
                         let (kept, built) = heads(answer, "/feed.rss", close);
                         assert_eq!(kept, built, "{what}");
                         assert!(
@@ -890,7 +892,11 @@ mod tests {
         let (state, _) = serving("[http]\ncache_max_age = 60\n");
         let lines = [HOST];
         let view = feed_get(&lines);
-        let (first, _) = heads(respond_to(&state, &view).await, "/feed.rss", false);
+        let (first, _) = heads(
+            respond_to(&state, Client::local(), &view).await,
+            "/feed.rss",
+            false,
+        );
         assert!(first.contains("cache-control: max-age=60\r\n"), "{first}");
         // The same resource, shared with a snapshot of another config.
         let site = state.snapshot.load_full().unwrap().site.clone();
@@ -899,7 +905,11 @@ mod tests {
         );
         let next = crate::publish::Snapshot::new(site, config, 0);
         state.snapshot.store(Some(Arc::new(next)));
-        let (kept, built) = heads(respond_to(&state, &view).await, "/feed.rss", false);
+        let (kept, built) = heads(
+            respond_to(&state, Client::local(), &view).await,
+            "/feed.rss",
+            false,
+        );
         assert_eq!(kept, built);
         assert!(kept.contains("cache-control: max-age=90\r\n"), "{kept}");
     }
@@ -925,7 +935,11 @@ mod tests {
         state.snapshot.store(Some(snapshot));
         let lines = [HOST];
         let view = feed_get(&lines);
-        let (kept, built) = heads(respond_to(&state, &view).await, "/feed.rss", false);
+        let (kept, built) = heads(
+            respond_to(&state, Client::local(), &view).await,
+            "/feed.rss",
+            false,
+        );
         assert_eq!(kept, built);
         let sent = crate::timestamp::http_date(ahead);
         assert!(

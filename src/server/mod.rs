@@ -57,6 +57,7 @@ pub mod request;
 pub mod request_metrics;
 mod routes;
 pub mod slots;
+mod turns;
 
 pub use routes::handle;
 
@@ -75,11 +76,12 @@ use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use crate::config::Config;
 use crate::publish::Published;
 use crate::site::OnDemand;
-use clients::{Clients, Slot};
+use clients::{Client, Clients, Slot};
 use connection::{until_ending, Activity, Deadlines, Ending, Throttle, Tracked};
 use long_targets::LongTargets;
 use progress::WriteProgress;
 use slots::Slots;
+use turns::Turns;
 
 /// State shared by every connection.
 pub struct State {
@@ -89,8 +91,9 @@ pub struct State {
     pub metrics: Option<PrometheusHandle>,
     /// Turns to render an article page (see [`routes`]).
     pages: Semaphore,
-    /// Turns to render an archive (see [`routes`]).
-    archives: Semaphore,
+    /// Turns to render an archive, a page or a tag's or author's feed on
+    /// demand, shared fairly between clients (see [`turns`]).
+    archives: Turns,
     /// Archives rendered on demand, kept across snapshots (keyed by their tags).
     on_demand: OnDemand,
     /// The per-request counters' handles.
@@ -100,7 +103,7 @@ pub struct State {
 /// Archives rendered at once: one month of the all-articles feed of a large
 /// store is tens of MB of text, held about three times over while it renders
 /// (articles, document, compressed form), and more at once would not finish
-/// sooner on a small machine.
+/// sooner on a small machine. One client has at most one of them (see [`turns`]).
 const ARCHIVES_AT_ONCE: usize = 2;
 
 /// Article pages rendered at once: each costs a few times its article's size
@@ -114,7 +117,7 @@ impl State {
             snapshot,
             metrics,
             pages: Semaphore::new(PAGES_AT_ONCE),
-            archives: Semaphore::new(ARCHIVES_AT_ONCE),
+            archives: Turns::new(ARCHIVES_AT_ONCE),
             on_demand: OnDemand::default(),
             counters: request_metrics::RequestMetrics::default(),
         }
@@ -300,6 +303,7 @@ impl Server {
     fn spawn(&self, stream: TcpStream, held: (Slot, OwnedSemaphorePermit)) {
         let _ = stream.set_nodelay(true);
         let served = Served {
+            client: held.0.client(),
             serving: self.serving.clone(),
             state: self.state.clone(),
             stopping: self.stopping.clone(),
@@ -317,6 +321,8 @@ impl Server {
 
 /// One connection's server: the fast path first, then hyper if it needs it.
 struct Served {
+    /// Who it is from: its turns to render on demand are its client's.
+    client: Client,
     /// The limits current at its accept, kept for its whole life.
     serving: Arc<Serving>,
     state: Arc<State>,
@@ -367,6 +373,7 @@ impl Served {
         let fast = fast::serve(
             stream,
             &self.state,
+            self.client,
             &self.activity,
             self.serving.limits,
             self.stopping.clone(),
@@ -393,11 +400,14 @@ impl Served {
     async fn serve(&self, stream: fast::Rewind<TcpStream>) {
         let state = self.state.clone();
         let seen = self.activity.clone();
+        let client = self.client;
+        // HTTP/2 streams are served on tasks of their own: each request
+        // carries its connection's client with it.
         let service = hyper::service::service_fn(move |req| {
             let in_flight = seen.begin_response();
             let state = state.clone();
             async move {
-                let response = handle(&state, &req).await;
+                let response = handle(&state, client, &req).await;
                 Ok::<_, Infallible>(response.map(|body| Tracked::new(body, in_flight)))
             }
         });

@@ -14,6 +14,7 @@ use http_body_util::Full;
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::sync::Semaphore;
 
+use super::clients::Client;
 use super::clock;
 use super::conditional::{self, Current, Decision, PreconditionFailed};
 use super::negotiate;
@@ -141,10 +142,10 @@ pub(super) const MAX_TARGET_BYTES: usize = 8 * 1024;
 /// gone asks again at most once a minute, and sees it when it comes back.
 const NOT_FOUND_CACHE_CONTROL: &str = "max-age=60";
 
-/// Answers one request. Every branch builds a response.
-pub async fn handle<B>(state: &State, req: &Request<B>) -> Response<Full<Bytes>> {
+/// Answers one request of `client`. Every branch builds a response.
+pub async fn handle<B>(state: &State, client: Client, req: &Request<B>) -> Response<Full<Bytes>> {
     let view = View::of(req);
-    match respond_to(state, &view).await {
+    match respond_to(state, client, &view).await {
         Answer::Ready(ready) => ready.response(view.path),
         Answer::Built(response) => response,
     }
@@ -224,8 +225,8 @@ impl Ready {
     }
 }
 
-/// Answers one request, seen through `req`. Every branch answers.
-pub(super) async fn respond_to(state: &State, req: &View<'_>) -> Answer {
+/// Answers one request of `client`, seen through `req`. Every branch answers.
+pub(super) async fn respond_to(state: &State, client: Client, req: &View<'_>) -> Answer {
     let path = req.path;
     let (answer, label) = if req.target_len > MAX_TARGET_BYTES {
         // RFC 9110 §15.5.15: 414 URI Too Long.
@@ -283,14 +284,14 @@ pub(super) async fn respond_to(state: &State, req: &View<'_>) -> Answer {
                     (Answer::Built(r), RouteLabel::Redirect)
                 }
                 None => (
-                    answer(state, route, path, &req.fields, req.is_head()).await,
+                    answer(state, client, route, path, &req.fields, req.is_head()).await,
                     RouteLabel::NotFound,
                 ),
             },
             route => {
                 let label = route.label(path);
                 (
-                    answer(state, route, path, &req.fields, req.is_head()).await,
+                    answer(state, client, route, path, &req.fields, req.is_head()).await,
                     label,
                 )
             }
@@ -314,9 +315,10 @@ pub(super) async fn respond_to(state: &State, req: &View<'_>) -> Answer {
     answer
 }
 
-/// The answer to a GET (or, without its body, a HEAD) of `route`.
+/// The answer to a GET (or, without its body, a HEAD) of `route` for `client`.
 async fn answer(
     state: &State,
+    client: Client,
     route: Route,
     path: &str,
     fields: &Fields<'_>,
@@ -360,7 +362,7 @@ async fn answer(
             }
         }
         Route::OnDemand(snapshot, prepared) => {
-            on_demand(state, snapshot, prepared, fields, head).await
+            on_demand(state, client, snapshot, prepared, fields, head).await
         }
         Route::Resource(snapshot, resource) => {
             let coding = negotiate::choose(fields);
@@ -733,7 +735,8 @@ fn archive_hydrate(snapshot: Arc<Snapshot>) -> archive::Hydrate {
 /// author's feed: see [`pages::prepare`]). Its tags are derived from
 /// its inputs, so a conditional request that matches is answered 304 with no
 /// render and no disk read; else it comes from the cache, or is rendered off
-/// the async threads (taking one of a few turns, as article pages do) and cached.
+/// the async threads (taking one of a few turns, shared fairly between
+/// clients: see `turns`) and cached. Neither a 304 nor a cache hit waits for a turn.
 ///
 /// Last-Modified is the site's last update ([`crate::site::Site::articles_modified`]):
 /// every change to an archive's inputs is an update, so it is never earlier
@@ -741,6 +744,7 @@ fn archive_hydrate(snapshot: Arc<Snapshot>) -> archive::Hydrate {
 /// client that revalidates by date only after another part of the site changed.
 async fn on_demand(
     state: &State,
+    client: Client,
     snapshot: Arc<Snapshot>,
     prepared: Prepared,
     fields: &Fields<'_>,
@@ -783,7 +787,7 @@ async fn on_demand(
         }
         None => {
             metrics::counter!("bantin_archive_cache_misses_total").increment(1);
-            match render_on_demand(state, &snapshot, prepared, lm, coding).await {
+            match render_on_demand(state, client, &snapshot, prepared, lm, coding).await {
                 Some(r) => r,
                 None => {
                     let r = plain(
@@ -813,17 +817,18 @@ async fn on_demand(
     r
 }
 
-/// Renders `prepared` on a blocking thread (in `coding` too) and caches it if
-/// its bytes are what its tags stand for; `None` if rendering failed (logged).
+/// Renders `prepared` on a blocking thread (in `coding` too), in one of
+/// `client`'s turns, and caches it if its bytes are what its tags stand for;
+/// `None` if rendering failed (logged).
 async fn render_on_demand(
     state: &State,
+    client: Client,
     snapshot: &Snapshot,
     prepared: Prepared,
     lm: SystemTime,
     coding: Coding,
 ) -> Option<Arc<Resource>> {
-    // Closed never: the semaphore lives as long as the server.
-    let _turn = state.archives.acquire().await;
+    let _turn = state.archives.take(client).await;
     let (path, tags) = (prepared.path.clone(), prepared.tags.clone());
     // Another request for it may have rendered it while this one waited its turn.
     if let Some(hit) = state.on_demand.get(&path, &tags) {
@@ -1081,7 +1086,7 @@ mod tests {
             .header(header::ACCEPT_ENCODING, "gzip")
             .body(())
             .unwrap();
-        let r = handle(&state, &req).await;
+        let r = handle(&state, Client::local(), &req).await;
         assert_eq!(r.status(), StatusCode::OK);
         assert_eq!(r.headers()[header::CONTENT_ENCODING], "gzip");
         let gz = resource
@@ -1100,7 +1105,7 @@ mod tests {
             .body(())
             .unwrap();
         assert_eq!(
-            handle(&state, &req).await.status(),
+            handle(&state, Client::local(), &req).await.status(),
             StatusCode::NOT_MODIFIED
         );
     }
@@ -1128,7 +1133,7 @@ mod tests {
             }
             let req = b.body(()).unwrap();
             let state = &state;
-            async move { handle(state, &req).await }
+            async move { handle(state, Client::local(), &req).await }
         };
         let r = get(None).await;
         let sent = r.headers()[header::LAST_MODIFIED].clone();
@@ -1151,7 +1156,7 @@ mod tests {
             }
             let req = b.body(()).unwrap();
             let state = &state;
-            async move { handle(state, &req).await.status() }
+            async move { handle(state, Client::local(), &req).await.status() }
         };
         // 503: past the Host check (no snapshot yet).
         let past = StatusCode::SERVICE_UNAVAILABLE;
