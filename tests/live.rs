@@ -672,12 +672,8 @@ fn reconciliation_repairs_what_events_miss() {
     write_article(&link, THONG_BAO, title);
     wait_for_title(&d, "the unannounced edit", "/feeds/thong-bao.rss", title);
     assert!(!has(&titles(&d, "/feed.rss"), CAP_NUOC.1));
-    assert!(
-        d.stderr()
-            .contains("reconciliation found changes the watcher missed"),
-        "{}",
-        d.stderr()
-    );
+    // Logged as the reconciliation ends, which may be just after the feed changed.
+    d.log_line("reconciliation found changes the watcher missed");
     assert_kept(&d, TIN_TUC, &kept);
 }
 
