@@ -284,12 +284,12 @@ fn inputs(what: &OnRequest, cfg: &Config, index: &Index) -> Inputs {
             entries(&mut i, &index.select_term(*kind, slug, cfg.feeds.items));
         }
         OnRequest::Terms(kind) => {
-            for t in index.taxonomy(*kind).listed() {
+            for t in index.taxonomy(*kind).alphabetical() {
                 i.str(&t.slug).str(&t.name).num(t.listed() as i128);
             }
         }
         OnRequest::TagsOpml => {
-            for t in index.taxonomy(Kind::Tag).listed() {
+            for t in index.taxonomy(Kind::Tag).alphabetical() {
                 i.str(&t.slug).str(&t.name);
             }
         }
@@ -349,7 +349,7 @@ fn render(
             return term_feed(cfg, index, *kind, slug, *format, hydrate);
         }
         OnRequest::Terms(kind) => {
-            let terms: Vec<_> = index.taxonomy(*kind).listed().collect();
+            let terms: Vec<_> = index.taxonomy(*kind).alphabetical().collect();
             html::terms_page(site, *kind, &terms)
         }
         OnRequest::TagsOpml => render::opml::terms(site, Kind::Tag, index.taxonomy(Kind::Tag)),
