@@ -12,6 +12,10 @@
 //! appeared first (whose oldest article is the oldest; ties to the smaller name)
 //! keeps the slug, the next get `-2`, `-3`, … A name with no letters or digits at
 //! all gets the slug `muc`.
+//!
+//! The top-level categories and each category's children are kept in
+//! Vietnamese alphabetical order of their names ([`crate::collate`]), sorted
+//! when the tree changes: the order the pages and the OPML list show.
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -21,6 +25,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::article::Article;
+use crate::collate::Alphabet;
 use crate::taxonomy::{Change, Kind, Taxonomy};
 
 mod entries;
@@ -138,7 +143,8 @@ pub struct Category {
     pub path: Vec<String>,
     /// The parent's slug.
     pub parent: Option<String>,
-    /// Child slugs, sorted.
+    /// Child slugs, in Vietnamese alphabetical order of their names (ties
+    /// by slug).
     pub children: Vec<String>,
     /// Articles of this category and every category below it, newest first.
     pub members: Members,
@@ -157,6 +163,8 @@ pub struct Index {
     free: Vec<u32>,
     all: Members,
     categories: BTreeMap<String, Category>,
+    /// The top-level categories' slugs, in the order of [`Index::roots`].
+    roots: Vec<String>,
     /// Case-folded path prefix → slug.
     slug_of: BTreeMap<Vec<String>, String>,
     spellings: Spellings,
@@ -310,10 +318,40 @@ fn structure(
             );
         }
     }
-    for c in categories.values_mut() {
-        c.children.sort();
+    // Sorted here, once per change of the tree, for every page that lists them.
+    let alphabet = Alphabet::vietnamese();
+    let sorted: Vec<(String, Vec<String>)> = categories
+        .values()
+        .filter(|c| c.children.len() > 1)
+        .map(|c| {
+            let children = c.children.iter().filter_map(|s| categories.get(s));
+            (c.slug.clone(), alphabetical(&alphabet, children))
+        })
+        .collect();
+    for (slug, children) in sorted {
+        if let Some(c) = categories.get_mut(&slug) {
+            c.children = children;
+        }
     }
     (slug_of, categories)
+}
+
+/// The slugs of `categories` in Vietnamese alphabetical order of their names;
+/// names the collation calls equal stay in slug order.
+fn alphabetical<'a>(
+    alphabet: &Alphabet,
+    categories: impl Iterator<Item = &'a Category>,
+) -> Vec<String> {
+    let mut categories: Vec<&Category> = categories.collect();
+    categories.sort_unstable_by(|a, b| a.slug.cmp(&b.slug));
+    alphabet.sort_by_name(&mut categories, |c| &c.name);
+    categories.into_iter().map(|c| c.slug.clone()).collect()
+}
+
+/// The top-level categories' slugs, in alphabetical order (see [`alphabetical`]).
+fn roots_of(categories: &BTreeMap<String, Category>) -> Vec<String> {
+    let roots = categories.values().filter(|c| c.parent.is_none());
+    alphabetical(&Alphabet::vietnamese(), roots)
 }
 
 impl Index {
@@ -373,6 +411,7 @@ impl Index {
             all,
             table,
             free: Vec::new(),
+            roots: roots_of(&categories),
             categories,
             slug_of,
             spellings,
@@ -499,6 +538,7 @@ impl Index {
             }
         }
         self.slug_of = slug_of;
+        self.roots = roots_of(&categories);
         self.categories = categories;
     }
 
@@ -707,9 +747,10 @@ impl Index {
             .is_some_and(|e| e.article.withdrawn.is_some())
     }
 
-    /// Top-level category slugs, sorted.
+    /// The top-level categories, in Vietnamese alphabetical order of their
+    /// names (ties by slug): the order of the front page and the OPML list.
     pub fn roots(&self) -> impl Iterator<Item = &Category> {
-        self.categories.values().filter(|c| c.parent.is_none())
+        self.roots.iter().filter_map(|s| self.categories.get(s))
     }
 }
 
@@ -763,6 +804,64 @@ mod tests {
         assert_eq!(ids(idx.select(Some("tin-tuc"), 10)), ["b", "c", "a"]);
         assert_eq!(ids(idx.select(None, 2)), ["d", "b"]);
         assert_eq!(idx.feeds_of("a"), ["tin-tuc/thoi-su", "tin-tuc"]);
+    }
+
+    #[test]
+    fn roots_and_children_come_in_vietnamese_alphabetical_order() {
+        let entries = Entries::from_iter([
+            entry("a", &["Đời sống", "Đô thị"], 1),
+            entry("b", &["Đời sống", "Du lịch"], 2),
+            entry("c", &["Đời sống", "Dư luận"], 3),
+            entry("d", &["Ẩm thực"], 4),
+            entry("e", &["Ăn chơi"], 5),
+            entry("f", &["An ninh"], 6),
+            entry("g", &["Đời sống", "Ơn nghĩa"], 7),
+            entry("h", &["Đời sống", "Ông bà"], 8),
+            entry("i", &["Đời sống", "Ong mật"], 9),
+            entry("j", &["Đời sống", "Ưu đãi"], 10),
+            entry("k", &["Đời sống", "Uống nước"], 11),
+            entry("l", &["Diễn đàn"], 12),
+        ]);
+        let names = |idx: &Index| -> (Vec<String>, Vec<String>) {
+            let roots = idx.roots().map(|c| c.name.clone()).collect();
+            let children = idx.categories()["doi-song"]
+                .children
+                .iter()
+                .map(|s| idx.categories()[s].name.clone())
+                .collect();
+            (roots, children)
+        };
+        let roots = ["An ninh", "Ăn chơi", "Ẩm thực", "Diễn đàn", "Đời sống"];
+        let children = [
+            "Du lịch",
+            "Dư luận",
+            "Đô thị",
+            "Ong mật",
+            "Ông bà",
+            "Ơn nghĩa",
+            "Uống nước",
+            "Ưu đãi",
+        ];
+        let idx = Index::new(entries.clone());
+        assert_eq!(
+            names(&idx),
+            (
+                roots.map(String::from).to_vec(),
+                children.map(String::from).to_vec()
+            )
+        );
+        // Slugs and URLs stay as they were: only the order of the lists moves.
+        assert_eq!(idx.category_of("a"), Some("doi-song/do-thi"));
+        assert_eq!(idx.category_of("d"), Some("am-thuc"));
+        // A new root and child arriving as an update take their places too.
+        let after = entries
+            .update("m".into(), entry("m", &["Bạn đọc"], 13).1)
+            .update("n".into(), entry("n", &["Đời sống", "Dân sinh"], 14).1);
+        let updated = idx.updated(after.clone(), &["m".into(), "n".into()].into());
+        let (roots, children) = names(&updated);
+        assert_eq!(roots[3..], ["Bạn đọc", "Diễn đàn", "Đời sống"]);
+        assert_eq!(children[..3], ["Dân sinh", "Du lịch", "Dư luận"]);
+        assert_eq!(names(&updated), names(&Index::new(after)));
     }
 
     #[test]

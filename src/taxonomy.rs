@@ -11,15 +11,21 @@
 //! appears later never takes the URL (the pages, the feeds, the Atom ids) that
 //! readers of an older term subscribed to.
 //!
+//! The lists of terms people read (`/tags`, `/authors`, `/tags.opml`) are in
+//! Vietnamese alphabetical order of the names ([`crate::collate`]), sorted
+//! when a taxonomy is built, not in slug order.
+//!
 //! A term's members are the index's keys (a date and an article number, see
 //! [`crate::index::Members`]), so tens of thousands of terms at 100k articles
 //! cost 12 bytes a membership and no id strings.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 use std::sync::OnceLock;
 
 use crate::article::Article;
+use crate::collate::Alphabet;
 use crate::index::{display, order, slugify, Members, SortKey, Table};
 
 /// One article changed (added, edited or taken away), with its key before and after.
@@ -98,6 +104,10 @@ pub struct Taxonomy {
     /// (their base slugs collide): the oldest article of each decides their
     /// suffixes, so a change to it rebuilds the taxonomy.
     contested: BTreeSet<String>,
+    /// Every slug, in Vietnamese alphabetical order of the names (ties by
+    /// slug). An update in place changes no name and no slug, so only
+    /// [`Taxonomy::new`] sorts; shared, as updates clone the taxonomy.
+    alphabetical: Arc<[String]>,
     /// [`Taxonomy::listing_digest`], once asked for.
     listing: Memo,
     /// [`Taxonomy::names_digest`], once asked for.
@@ -204,6 +214,7 @@ impl Taxonomy {
             slug_of.insert(folded.clone(), slug);
         }
         Taxonomy {
+            alphabetical: alphabetical(&terms),
             terms,
             slug_of,
             spellings,
@@ -292,9 +303,10 @@ impl Taxonomy {
     }
 
     /// Every term with an article that is not withdrawn, by slug: what the
-    /// lists of terms (`/tags`, `/authors`, `/tags.opml`, the pages sitemap)
-    /// show. A term whose articles are all withdrawn keeps its page and
-    /// feeds, for readers subscribed to them, but is listed nowhere.
+    /// pages sitemap lists (and, in another order, see
+    /// [`Taxonomy::alphabetical`], the lists of terms people read). A term
+    /// whose articles are all withdrawn keeps its page and feeds, for readers
+    /// subscribed to them, but is listed nowhere.
     pub fn listed(&self) -> impl Iterator<Item = &Term> {
         self.terms.values().filter(|t| t.listed() > 0)
     }
@@ -329,6 +341,16 @@ impl Taxonomy {
         *h.finalize().as_bytes()
     }
 
+    /// Every listed term (see [`Taxonomy::listed`]) in Vietnamese
+    /// alphabetical order of their names: what `/tags`, `/authors` and
+    /// `/tags.opml` show.
+    pub fn alphabetical(&self) -> impl Iterator<Item = &Term> {
+        self.alphabetical
+            .iter()
+            .filter_map(|slug| self.terms.get(slug))
+            .filter(|t| t.listed() > 0)
+    }
+
     /// One term by slug.
     pub fn get(&self, slug: &str) -> Option<&Term> {
         self.terms.get(slug)
@@ -338,6 +360,20 @@ impl Taxonomy {
     pub fn slug_of(&self, name: &str) -> Option<&str> {
         self.slug_of.get(&fold(name)).map(String::as_str)
     }
+}
+
+/// The slugs of `terms` in Vietnamese alphabetical order of their names;
+/// names the collation calls equal stay in slug order.
+fn alphabetical(terms: &BTreeMap<String, Term>) -> Arc<[String]> {
+    let mut by_name: Vec<(&str, &str)> = terms
+        .values()
+        .map(|t| (t.slug.as_str(), t.name.as_str()))
+        .collect();
+    Alphabet::vietnamese().sort_by_name(&mut by_name, |(_, name)| name);
+    by_name
+        .into_iter()
+        .map(|(slug, _)| slug.to_owned())
+        .collect()
 }
 
 /// Whether a spelling is counted in or out.
@@ -386,7 +422,6 @@ mod tests {
     use crate::index::{Entries, Entry, Index};
     use chrono::TimeZone;
     use chrono_tz::Asia::Ho_Chi_Minh;
-    use std::sync::Arc;
 
     fn entry(id: &str, tags: &[&str], author: Option<&str>, day: u32) -> (String, Entry) {
         let article = Article {
@@ -654,6 +689,76 @@ mod tests {
                     "{changed:?}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn terms_are_listed_in_vietnamese_alphabetical_order() {
+        let entries = Entries::from_iter([
+            entry("a", &["Đá Mây", "đầu tư công"], Some("Đỗ Hà"), 1),
+            entry("b", &["diễn tập", "đại hội"], Some("Dương Lan"), 2),
+            entry(
+                "c",
+                &["ẩm thực", "ăn uống", "an ninh"],
+                Some("Ông Văn Ba"),
+                3,
+            ),
+            entry(
+                "d",
+                &["ơn nghĩa", "ong mật", "ưu tiên", "uống nước"],
+                None,
+                4,
+            ),
+            entry("e", &["mạ", "má", "mà", "ma"], Some("Ơn Thị Hoa"), 5),
+            // One tag in two spellings: its name is the one most articles use.
+            entry("f", &["Đà Nẵng", "đà nẵng mới"], None, 6),
+            entry("g", &["Đà Nẵng"], None, 7),
+            entry("h", &["đà nẵng"], Some("Đinh Lễ"), 8),
+        ]);
+        let index = Index::new(entries.clone());
+        let names = |index: &Index, kind| -> Vec<String> {
+            let t = index.taxonomy(kind);
+            t.alphabetical().map(|t| t.name.clone()).collect()
+        };
+        let tags = [
+            "an ninh",
+            "ăn uống",
+            "ẩm thực",
+            "diễn tập",
+            // Letters first: m before n, whatever the tones.
+            "Đá Mây",
+            "Đà Nẵng",
+            "đà nẵng mới",
+            "đại hội",
+            "đầu tư công",
+            "ma",
+            "mà",
+            "má",
+            "mạ",
+            "ong mật",
+            "ơn nghĩa",
+            "uống nước",
+            "ưu tiên",
+        ];
+        assert_eq!(names(&index, Kind::Tag), tags);
+        let authors = ["Dương Lan", "Đinh Lễ", "Đỗ Hà", "Ông Văn Ba", "Ơn Thị Hoa"];
+        assert_eq!(names(&index, Kind::Author), authors);
+        // Slugs keep folding đ to d, so their order is not the alphabet's.
+        let slugs: Vec<&str> = index
+            .taxonomy(Kind::Tag)
+            .terms()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(slugs[..4], ["am-thuc", "an-ninh", "an-uong", "da-may"]);
+        // An update in place keeps the order; a term withdrawn leaves the list.
+        let after = entries.update("b".into(), withdrawn(entry("b", &["diễn tập"], None, 2)).1);
+        let got = index.updated(after.clone(), &["b".into()].into());
+        let fresh = Index::new(after);
+        let mut fewer = tags.to_vec();
+        fewer.retain(|t| *t != "diễn tập" && *t != "đại hội");
+        for index in [&got, &fresh] {
+            assert_eq!(names(index, Kind::Tag), fewer);
         }
     }
 

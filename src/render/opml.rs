@@ -57,7 +57,7 @@ pub fn render(
 }
 
 /// Renders the OPML list of every listed term of `kind` (tags or authors; see
-/// [`Taxonomy::listed`]), by slug.
+/// [`Taxonomy::listed`]), in Vietnamese alphabetical order of their names.
 pub fn terms(site: &SiteConfig, kind: Kind, taxonomy: &Taxonomy) -> Vec<u8> {
     let what = match kind {
         Kind::Tag => "từ khóa",
@@ -68,7 +68,7 @@ pub fn terms(site: &SiteConfig, kind: Kind, taxonomy: &Taxonomy) -> Vec<u8> {
     );
     out.push_str(&format!("<title>{}: {what}</title>\n", attr(&site.title)));
     out.push_str("</head>\n<body>\n");
-    for term in taxonomy.listed() {
+    for term in taxonomy.alphabetical() {
         out.push_str(&format!(
             "  <outline text=\"{t}\" title=\"{t}\" type=\"rss\" xmlUrl=\"{x}\" htmlUrl=\"{h}\"/>\n",
             t = attr(&term.name),

@@ -366,7 +366,7 @@ fn render(
             return term_feed(cfg, index, *kind, slug, *format, hydrate);
         }
         OnRequest::Terms(kind) => {
-            let terms: Vec<_> = index.taxonomy(*kind).listed().collect();
+            let terms: Vec<_> = index.taxonomy(*kind).alphabetical().collect();
             html::terms_page(site, *kind, &terms)
         }
         OnRequest::TagsOpml => render::opml::terms(site, Kind::Tag, index.taxonomy(Kind::Tag)),
