@@ -98,6 +98,10 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
     let cfg = Arc::new(cfg);
     let published = Arc::new(Published::default());
     let state = Arc::new(State::new(published.clone(), metrics));
+    match &cfg.path {
+        Some(file) => tracing::info!("configuration: {}", file.display()),
+        None => tracing::info!("configuration: the built-in defaults (no file found)"),
+    }
     tracing::info!("loading the store {}", cfg.store.display());
     let Some((mut watcher, hup)) =
         start_up(cfg.clone(), published.clone(), hup, shutdown.as_mut()).await?

@@ -62,7 +62,7 @@ impl Cli {
 /// The options of `bantin serve`.
 #[derive(clap::Args, Clone, Default)]
 pub struct ServeArgs {
-    /// The configuration file [default: ./config.toml if present]
+    /// The configuration file [default: ./config.toml, else /etc/bantin/config.toml, if present]
     #[arg(long, global = true, env = "BANTIN_CONFIG")]
     pub config: Option<PathBuf>,
     /// The article store (overrides `store` in the config)

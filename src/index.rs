@@ -15,7 +15,8 @@
 //!
 //! The top-level categories and each category's children are kept in
 //! Vietnamese alphabetical order of their names ([`crate::collate`]), sorted
-//! when the tree changes: the order the pages and the OPML list show.
+//! when the tree is built (on every update, with the rest of its structure):
+//! the order the pages and the OPML list show.
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeMap, BTreeSet, HashMap};

@@ -180,7 +180,8 @@ fn serve(args: ServeArgs) -> Result<(), Failure> {
 }
 
 /// The config file: `--config` (or `$BANTIN_CONFIG`, which clap reads for it),
-/// else `./config.toml` when it exists, else the built-in defaults; then the
+/// else the first of [`DEFAULT_CONFIGS`] that exists, else the built-in
+/// defaults; then the
 /// command line's overrides. With [`StoreCheck::Readable`] the store in
 /// force (the file's, or `--store`) must be a folder this process can read.
 fn resolve_config(
@@ -227,10 +228,23 @@ fn resolve_config(
     Ok(cfg)
 }
 
-/// `./config.toml`, when it exists.
+/// Where a config is looked for when none is named: the working folder's
+/// (a checkout, `cargo run`), then the system-wide one the package installs,
+/// so `bantin check` or `bantin build` run by a sysadmin uses the store the
+/// service serves.
+const DEFAULT_CONFIGS: [&str; 2] = ["config.toml", "/etc/bantin/config.toml"];
+
+/// The first of [`DEFAULT_CONFIGS`] that exists.
 fn cfg_path_default() -> Option<PathBuf> {
-    let default = Path::new("config.toml");
-    default.exists().then(|| default.to_owned())
+    first_existing(&DEFAULT_CONFIGS.map(Path::new))
+}
+
+/// The first of `candidates` that exists.
+fn first_existing(candidates: &[&Path]) -> Option<PathBuf> {
+    candidates
+        .iter()
+        .find(|p| p.exists())
+        .map(|p| p.to_path_buf())
 }
 
 /// Logs on stderr, filtered by `RUST_LOG` (default `info`). When stderr is
@@ -274,4 +288,22 @@ fn init_logging(stderr: Stderr) {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_working_folder_s_config_comes_before_the_system_s() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let (local, system) = (dir.path().join("config.toml"), dir.path().join("etc.toml"));
+        let candidates = [local.as_path(), system.as_path()];
+        assert_eq!(first_existing(&candidates), None, "neither exists");
+        std::fs::write(&system, "").expect("write");
+        assert_eq!(first_existing(&candidates), Some(system.clone()));
+        std::fs::write(&local, "").expect("write");
+        assert_eq!(first_existing(&candidates), Some(local));
+        assert_eq!(DEFAULT_CONFIGS, ["config.toml", "/etc/bantin/config.toml"]);
+    }
 }

@@ -132,7 +132,12 @@ pub const FAMILIES: &[Family] = &[
     gauge(
         "bantin_render_queue_waiting",
         Unit::Count,
-        "Requests waiting for a turn to render on demand now: in their client's own queue (a client has one render running or waiting for a turn at a time) or for one of the two turns.",
+        "Requests waiting for one of the two turns to render on demand now (archives, pages, tag and author feeds); a turn given back goes to the waiting client with the fewest renders running.",
+    ),
+    gauge(
+        "bantin_page_queue_waiting",
+        Unit::Count,
+        "Requests waiting for one of the eight turns to render an article page or a month sitemap now; a turn given back goes to the waiting client with the fewest renders running.",
     ),
     // The store (publish, watch).
     gauge(

@@ -7,7 +7,16 @@
 //! A panic is a bug, so it is logged where a sysadmin looks for errors.
 
 use std::any::Any;
+use std::cell::{Cell, RefCell};
 use std::panic::AssertUnwindSafe;
+
+thread_local! {
+    /// How many [`guarded`] calls this thread is inside: a panic there is
+    /// logged once, by the guard, which knows what the work was.
+    static GUARDS: Cell<usize> = const { Cell::new(0) };
+    /// Where the last guarded panic on this thread happened, for its guard's line.
+    static PLACE: RefCell<Option<String>> = const { RefCell::new(None) };
+}
 
 /// Logs every panic through `tracing` at error level (the thread's name, the
 /// place in the source and the message), then hands it to the hook that was
@@ -16,11 +25,15 @@ use std::panic::AssertUnwindSafe;
 pub fn log_panics() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let thread = std::thread::current();
-        let name = thread.name().unwrap_or("<unnamed>");
         let place = info
             .location()
             .map_or_else(|| "an unknown place".to_owned(), ToString::to_string);
+        if GUARDS.get() > 0 {
+            PLACE.set(Some(place));
+            return;
+        }
+        let thread = std::thread::current();
+        let name = thread.name().unwrap_or("<unnamed>");
         tracing::error!(
             "thread '{name}' panicked at {place}: {} (a bug: please report it with this line)",
             message(info.payload())
@@ -45,11 +58,17 @@ pub fn message(payload: &(dyn Any + Send)) -> &str {
 pub fn guarded<T>(what: impl FnOnce() -> String, work: impl FnOnce() -> T) -> Option<T> {
     // Unwind safety: the work's state is dropped with it, and what it shares
     // (the snapshot, the store) is only read.
-    match std::panic::catch_unwind(AssertUnwindSafe(work)) {
+    GUARDS.set(GUARDS.get() + 1);
+    let done = std::panic::catch_unwind(AssertUnwindSafe(work));
+    GUARDS.set(GUARDS.get() - 1);
+    match done {
         Ok(done) => Some(done),
         Err(payload) => {
+            let place = PLACE
+                .take()
+                .unwrap_or_else(|| "an unknown place".to_owned());
             tracing::error!(
-                "{} failed: it panicked ({}); a bug: please report it with the file",
+                "{} failed: it panicked at {place} ({}); a bug: please report it with the file",
                 what(),
                 message(payload.as_ref())
             );
@@ -108,8 +127,11 @@ mod tests {
     }
 
     #[test]
-    fn a_guarded_panic_is_logged_naming_the_work_and_gives_none() {
+    fn a_guarded_panic_is_logged_once_naming_the_work_and_gives_none() {
+        // With the hook in force, as in the daemon: the guard's line is the only one.
+        log_panics();
         let mut got = Some(0);
+        let line = line!() + 4;
         let log = Captured::log_of(|| {
             got = guarded(
                 || "reading /kho/a.txt in full".to_owned(),
@@ -120,9 +142,11 @@ mod tests {
         assert!(
             log.contains("ERROR")
                 && log.contains("reading /kho/a.txt in full failed")
+                && log.contains(&format!("src/panics.rs:{line}:"))
                 && log.contains("index out of range"),
             "{log}"
         );
+        assert_eq!(log.matches("ERROR").count(), 1, "{log}");
         // Work that finishes gives its value, and logs nothing.
         let log = Captured::log_of(|| got = guarded(|| unreachable!(), || 7));
         assert_eq!(got, Some(7));

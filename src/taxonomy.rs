@@ -122,7 +122,8 @@ pub struct Taxonomy {
 struct Memo(OnceLock<[u8; 32]>);
 
 impl Clone for Memo {
-    /// Empty: a taxonomy is cloned only to be changed (see [`Taxonomy::updated`]).
+    /// Empty: a taxonomy is cloned only to make the next one (see
+    /// [`Taxonomy::updated`]), whose digests are made again when asked for.
     fn clone(&self) -> Memo {
         Memo::default()
     }

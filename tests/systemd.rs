@@ -184,18 +184,12 @@ fn under_socket_activation_the_log_names_the_inherited_socket_and_listen_stream(
     let site = TempStore::new();
     let (daemon, _first, addr) = socket_activated(&site.config());
     // At start: the address systemd passed, and that `listen` (port 0 here)
-    // is not what decides it.
-    let log = daemon.stderr();
-    assert!(
-        log.contains(&format!(
-            "serving the socket systemd passed (socket activation): {addr}"
-        )),
-        "{log}"
-    );
-    let unused = log
-        .lines()
-        .find(|l| l.contains("is not used under socket activation"))
-        .unwrap_or_else(|| panic!("no word that `listen` is not used:\n{log}"));
+    // is not what decides it. Waited for: the daemon may answer before the
+    // test has read these lines.
+    daemon.log_line(&format!(
+        "serving the socket systemd passed (socket activation): {addr}"
+    ));
+    let unused = daemon.log_line("is not used under socket activation");
     assert!(
         unused.contains("127.0.0.1:0") && unused.contains("`ListenStream=` in bantin.socket"),
         "{unused}"

@@ -382,16 +382,21 @@ pub fn content_html(a: &Article) -> String {
     content_within(a, usize::MAX).expect("no article's HTML is over usize::MAX bytes")
 }
 
+/// The paragraphs an article's text is shown as, wherever it is shown (feed
+/// items, its page): the lead, then the body, leaving out empty ones.
+pub fn shown_paragraphs(a: &Article) -> impl Iterator<Item = &String> {
+    std::iter::once(&a.summary)
+        .chain(&a.paragraphs)
+        .filter(|p| !p.is_empty())
+}
+
 /// [`content_html`] if it is at most `max` bytes, else `None`; stops reading the
 /// article as soon as it is over, so a huge paragraph is never escaped for nothing.
 pub fn content_within(a: &Article, max: usize) -> Option<String> {
     let mut html = String::with_capacity(
         (a.summary.len() + a.paragraphs.iter().map(|p| p.len() + 8).sum::<usize>() + 64).min(max),
     );
-    for p in std::iter::once(&a.summary)
-        .chain(&a.paragraphs)
-        .filter(|p| !p.is_empty())
-    {
+    for p in shown_paragraphs(a) {
         // Escaping never shortens text: a paragraph that does not fit raw does not fit.
         if html.len().saturating_add(p.len()) > max {
             return None;

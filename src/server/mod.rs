@@ -71,7 +71,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{watch, OwnedSemaphorePermit};
 
 use crate::config::Config;
 use crate::publish::Published;
@@ -89,8 +89,9 @@ pub struct State {
     pub snapshot: Arc<Published>,
     /// Renders `/metrics`; `None` when no recorder is installed.
     pub metrics: Option<PrometheusHandle>,
-    /// Turns to render an article page (see [`routes`]).
-    pages: Semaphore,
+    /// Turns to render an article page or a month sitemap, shared fairly
+    /// between clients (see [`turns`]).
+    pages: Turns,
     /// Turns to render an archive, a page or a tag's or author's feed on
     /// demand, shared fairly between clients (see [`turns`]).
     archives: Turns,
@@ -103,7 +104,8 @@ pub struct State {
 /// Archives rendered at once: one month of the all-articles feed of a large
 /// store is tens of MB of text, held about three times over while it renders
 /// (articles, document, compressed form), and more at once would not finish
-/// sooner on a small machine. One client has at most one of them (see [`turns`]).
+/// sooner on a small machine. While other clients wait, a client gets no
+/// second one (see [`turns`]).
 const ARCHIVES_AT_ONCE: usize = 2;
 
 /// Article pages rendered at once: each costs a few times its article's size
@@ -116,8 +118,8 @@ impl State {
         State {
             snapshot,
             metrics,
-            pages: Semaphore::new(PAGES_AT_ONCE),
-            archives: Turns::new(ARCHIVES_AT_ONCE),
+            pages: Turns::new(PAGES_AT_ONCE, turns::Gauge::Pages),
+            archives: Turns::new(ARCHIVES_AT_ONCE, turns::Gauge::Renders),
             on_demand: OnDemand::default(),
             counters: request_metrics::RequestMetrics::default(),
         }

@@ -7,12 +7,12 @@ use std::cell::RefCell;
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use super::turns::Turns;
 use bytes::Bytes;
 use http::header::{self, HeaderValue};
 use http::{Request, Response, StatusCode, Version};
 use http_body_util::Full;
 use metrics_exporter_prometheus::PrometheusHandle;
-use tokio::sync::Semaphore;
 
 use super::clients::Client;
 use super::clock;
@@ -337,11 +337,11 @@ async fn answer(
         Route::Starting => finish(starting(), head),
         Route::NotFound => finish(not_found(state, path), head),
         Route::Article(snapshot, entry) => {
-            article(&state.pages, snapshot, entry, fields, head).await
+            article(&state.pages, client, snapshot, entry, fields, head).await
         }
         Route::Sitemap(snapshot, sitemap) => {
             // Rendered like an article page, off the async threads and in turn.
-            let _turn = state.pages.acquire().await;
+            let _turn = state.pages.take(client).await;
             let s = snapshot.clone();
             let bytes = tokio::task::spawn_blocking(move || {
                 let cfg = &s.config;
@@ -598,14 +598,14 @@ const MAX_REMEMBERED_HOST: usize = 260;
 /// while it runs, so `pages` bounds how many run at once: a burst of requests
 /// for the store's biggest articles waits its turn instead of adding up.
 async fn article(
-    pages: &Semaphore,
+    pages: &Turns,
+    client: Client,
     snapshot: Arc<Snapshot>,
     entry: Entry,
     fields: &Fields<'_>,
     head: bool,
 ) -> Response<Full<Bytes>> {
-    // Closed never: the semaphore lives as long as the server.
-    let _turn = pages.acquire().await;
+    let _turn = pages.take(client).await;
     // A withdrawn article's notice needs only the header fields the index keeps.
     let withdrawn = entry.article.withdrawn.as_ref();
     let page = match withdrawn {
@@ -615,7 +615,16 @@ async fn article(
             &entry.article,
             w,
         ),
-        None => article_page(&snapshot, &entry).await,
+        None => match article_page(&snapshot, &entry).await {
+            Some(page) => page,
+            None => {
+                let r = plain(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "cannot render this article now; try again later\n",
+                );
+                return finish(uncacheable(r), head);
+            }
+        },
     };
     if withdrawn.is_some() {
         // RFC 9110 §15.5.11: 410 Gone, cacheable like the page was. §13.2.1: a
@@ -691,8 +700,9 @@ fn not_found(state: &State, path: &str) -> Response<Full<Bytes>> {
     r
 }
 
-/// The page of an article that is not withdrawn, with its full text.
-async fn article_page(snapshot: &Arc<Snapshot>, entry: &Entry) -> Vec<u8> {
+/// The page of an article that is not withdrawn, with its full text; `None`
+/// if no page could be rendered (a bug, logged).
+async fn article_page(snapshot: &Arc<Snapshot>, entry: &Entry) -> Option<Vec<u8>> {
     let full = match snapshot.site.body(&entry.article.id, &entry.article) {
         Some(full) => full,
         None => {
@@ -709,15 +719,29 @@ async fn article_page(snapshot: &Arc<Snapshot>, entry: &Entry) -> Vec<u8> {
         pages::article_page(&snapshot.config, &snapshot.site.index, a)
     };
     // A render panic (a bug) would end the connection with no response: it is
-    // logged naming the article, and the page is rendered from what the index has.
-    let what = || {
-        let file = entry.source.as_ref().map_or_else(
+    // logged naming the article, and the page is rendered from what the index
+    // has; if that panics too (the bug is in what both share), the caller
+    // answers 500.
+    let file = || {
+        entry.source.as_ref().map_or_else(
             || format!("article {}", crate::text::printable(&entry.article.id)),
             |s| crate::text::printable_path(&s.path),
-        );
-        format!("rendering the page of {file} in full (its lead is served instead)")
+        )
     };
-    crate::panics::guarded(what, || render(&full)).unwrap_or_else(|| render(&entry.article))
+    let full_page = || {
+        format!(
+            "rendering the page of {} in full (its lead is served instead)",
+            file()
+        )
+    };
+    let lead_page = || {
+        format!(
+            "rendering the page of {} from its lead (answered 500)",
+            file()
+        )
+    };
+    crate::panics::guarded(full_page, || render(&full))
+        .or_else(|| crate::panics::guarded(lead_page, || render(&entry.article)))
 }
 
 /// Reads an archive's articles: from memory when a live feed holds them,

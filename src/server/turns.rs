@@ -1,140 +1,256 @@
-//! Turns to render on demand, shared fairly between clients: a client has at
-//! most one render running or waiting for one of the few global turns, and
-//! its other requests wait in a queue of its own.
+//! Turns to render, shared fairly between clients: a request takes a free
+//! turn at once when no other request waits; otherwise it queues with its
+//! client's other requests, and each turn given back goes to the waiting
+//! client with the fewest renders running (the one that has waited longest
+//! among those).
 //!
-//! One FIFO of global turns let a client with many connections (32, each with
-//! 64 HTTP/2 streams) queue thousands of renders ahead of everyone else. With
-//! a queue per client, a request waits behind at most one render of each
-//! other client, plus its own client's earlier requests. Clients are told
-//! apart as connections are counted (see [`Client`]).
+//! One FIFO of turns let a client with many connections (32, each with 64
+//! HTTP/2 streams) queue thousands of renders ahead of everyone else. Here a
+//! request waits behind at most one render of each other client that is
+//! waiting too, plus its own client's earlier requests; and a lone client
+//! (or every visitor behind one reverse proxy, which all share its address)
+//! still uses every turn. Clients are told apart as connections are counted
+//! (see [`Client`]).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, SemaphorePermit};
+use tokio::sync::oneshot;
 
 use super::clients::Client;
 
-/// The global turns, and the queue of each client that wants one.
+/// A few turns, and the requests waiting for one.
 #[derive(Debug)]
 pub struct Turns {
-    /// Renders running at once; taken in FIFO order by the head of each
-    /// client's queue.
-    global: Semaphore,
-    /// The queue of each client with a request holding or waiting for a
-    /// turn. An entry goes with its last request, so there are at most as
-    /// many as there are clients with an on-demand render in progress. A std
-    /// mutex: held for a map lookup, never across an `.await`.
-    queues: Mutex<HashMap<Client, Queue>>,
+    /// A std mutex: held for a few map and queue operations, never across an
+    /// `.await`.
+    state: Mutex<State>,
+    /// The gauge its waiting requests are counted in.
+    gauge: Gauge,
 }
 
-/// One client's queue.
+/// The gauge a [`Turns`] counts its waiting requests in: each named where it
+/// is set, as every metric is (see `metric_families`).
+#[derive(Debug, Clone, Copy)]
+pub enum Gauge {
+    /// `bantin_render_queue_waiting`: renders on demand.
+    Renders,
+    /// `bantin_page_queue_waiting`: article pages and month sitemaps.
+    Pages,
+}
+
+impl Gauge {
+    /// Adds `by` (negative: takes away) to the gauge.
+    fn add(self, by: f64) {
+        match self {
+            Gauge::Renders => metrics::gauge!("bantin_render_queue_waiting").increment(by),
+            Gauge::Pages => metrics::gauge!("bantin_page_queue_waiting").increment(by),
+        }
+    }
+}
+
+/// Who holds and who waits for the turns.
 #[derive(Debug)]
+struct State {
+    /// Turns nobody holds.
+    free: usize,
+    /// Each client with a request holding or waiting for a turn. An entry
+    /// goes with its client's last request, so there are at most as many as
+    /// there are clients with a render in progress.
+    clients: HashMap<Client, Queue>,
+    /// The clients with requests waiting, longest waiting first.
+    waiting: VecDeque<Client>,
+    /// The number the next waiting request gets.
+    next: u64,
+}
+
+/// One client's requests.
+#[derive(Debug, Default)]
 struct Queue {
-    /// One permit: held by the client's request that runs or waits for a
-    /// global turn; the others wait for it, in order (tokio's semaphore is fair).
-    head: Arc<Semaphore>,
-    /// Requests holding or waiting for `head`.
-    requests: usize,
+    /// Turns its requests hold.
+    running: usize,
+    /// Its requests waiting for a turn, in order: each with the number it
+    /// was given and where to send its turn.
+    waiters: VecDeque<(u64, oneshot::Sender<()>)>,
 }
 
 /// A turn to render, given back on drop.
 #[derive(Debug)]
 pub struct Turn<'a> {
-    // Fields drop in declaration order: the global turn goes to whoever
-    // waited longest for one before this client's next request joins the
-    // global queue, at its back.
-    _global: SemaphorePermit<'a>,
-    _head: OwnedSemaphorePermit,
-    _place: Place<'a>,
-}
-
-/// A request's place in its client's queue. Dropped when the request is done
-/// or abandoned while it waits (its client went away), so the queue's entry
-/// goes with the last of them either way.
-#[derive(Debug)]
-struct Place<'a> {
     turns: &'a Turns,
     client: Client,
 }
 
-/// Counts a request in `bantin_render_queue_waiting` while it lives.
-struct Waiting;
-
-impl Waiting {
-    fn begin() -> Waiting {
-        metrics::gauge!("bantin_render_queue_waiting").increment(1.0);
-        Waiting
-    }
-}
-
-impl Drop for Waiting {
-    fn drop(&mut self) {
-        metrics::gauge!("bantin_render_queue_waiting").decrement(1.0);
-    }
+/// A request waiting for a turn; taken out of its client's queue if it is
+/// abandoned (its connection went away), and its turn passed on if one had
+/// been sent to it meanwhile.
+struct Wait<'a> {
+    turns: &'a Turns,
+    client: Client,
+    number: u64,
+    turn: oneshot::Receiver<()>,
+    /// Whether its turn came and is now a [`Turn`]'s.
+    taken: bool,
 }
 
 impl Turns {
-    /// `at_once` global turns, and no client queued.
-    pub fn new(at_once: usize) -> Turns {
+    /// `at_once` turns, counting the requests that wait for one in `gauge`.
+    pub fn new(at_once: usize, gauge: Gauge) -> Turns {
         Turns {
-            global: Semaphore::new(at_once),
-            queues: Mutex::new(HashMap::new()),
+            state: Mutex::new(State {
+                free: at_once,
+                clients: HashMap::new(),
+                waiting: VecDeque::new(),
+                next: 0,
+            }),
+            gauge,
         }
     }
 
-    /// A turn for a request of `client`, once its earlier requests have had
-    /// theirs and a global turn is free.
+    /// A turn for a request of `client`: at once if one is free and nobody
+    /// waits, else when the turns given back reach it.
     pub async fn take(&self, client: Client) -> Turn<'_> {
-        let waiting = Waiting::begin();
-        let (place, head) = self.join(client);
-        let head = head
-            .acquire_owned()
-            .await
-            .expect("a client's queue is never closed");
-        let global = self
-            .global
-            .acquire()
-            .await
-            .expect("the global turns are never closed");
-        drop(waiting);
-        Turn {
-            _global: global,
-            _head: head,
-            _place: place,
-        }
-    }
-
-    /// A place in `client`'s queue, made for it if it had none.
-    fn join(&self, client: Client) -> (Place<'_>, Arc<Semaphore>) {
-        let mut queues = self.queues.lock().unwrap_or_else(PoisonError::into_inner);
-        let queue = queues.entry(client).or_insert_with(|| Queue {
-            head: Arc::new(Semaphore::new(1)),
-            requests: 0,
-        });
-        queue.requests += 1;
-        (
-            Place {
+        let mut wait = {
+            let mut state = self.lock();
+            if state.free > 0 && state.waiting.is_empty() {
+                state.free -= 1;
+                state.clients.entry(client).or_default().running += 1;
+                return Turn {
+                    turns: self,
+                    client,
+                };
+            }
+            let (send, turn) = oneshot::channel();
+            let number = state.next;
+            state.next += 1;
+            let queue = state.clients.entry(client).or_default();
+            queue.waiters.push_back((number, send));
+            if queue.waiters.len() == 1 {
+                state.waiting.push_back(client);
+            }
+            self.gauge.add(1.0);
+            Wait {
                 turns: self,
                 client,
-            },
-            queue.head.clone(),
-        )
+                number,
+                turn,
+                taken: false,
+            }
+        };
+        // The sender is dropped only after a send (see `State::pass_on`), so
+        // this is the turn; a closed channel would mean the same.
+        let _ = (&mut wait.turn).await;
+        // Now counted as running in its client's queue: the `Turn` owns that.
+        wait.taken = true;
+        Turn {
+            turns: self,
+            client,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
-impl Drop for Place<'_> {
-    fn drop(&mut self) {
-        let mut queues = self
-            .turns
-            .queues
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if let Some(queue) = queues.get_mut(&self.client) {
-            queue.requests -= 1;
-            if queue.requests == 0 {
-                queues.remove(&self.client);
+impl State {
+    /// Gives free turns to waiting requests: each to the first waiting
+    /// request of the client with the fewest turns running (the client that
+    /// has waited longest, among those). Returns how many stopped waiting.
+    fn pass_on(&mut self) -> usize {
+        let mut given = 0;
+        while self.free > 0 {
+            let fewest = self
+                .waiting
+                .iter()
+                .enumerate()
+                .min_by_key(|(place, c)| (self.clients.get(c).map_or(0, |q| q.running), *place))
+                .map(|(place, _)| place);
+            let Some(client) = fewest.and_then(|place| self.waiting.remove(place)) else {
+                break;
+            };
+            let Some(queue) = self.clients.get_mut(&client) else {
+                continue;
+            };
+            let Some((_, send)) = queue.waiters.pop_front() else {
+                continue;
+            };
+            given += 1;
+            // A send fails only if the waiter is being dropped, and `Wait`'s
+            // drop, which holds the lock, then finds itself gone from the queue
+            // with no turn sent: nothing to give back. Counted as running
+            // either way, so it can be given back below.
+            queue.running += 1;
+            self.free -= 1;
+            let more = !queue.waiters.is_empty();
+            if send.send(()).is_err() {
+                queue.running -= 1;
+                self.free += 1;
             }
+            if more {
+                self.waiting.push_back(client);
+            }
+            self.forget_if_idle(client);
+        }
+        given
+    }
+
+    /// Removes `client`'s entry once it holds and waits for nothing.
+    fn forget_if_idle(&mut self, client: Client) {
+        if self
+            .clients
+            .get(&client)
+            .is_some_and(|q| q.running == 0 && q.waiters.is_empty())
+        {
+            self.clients.remove(&client);
+        }
+    }
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        let mut state = self.turns.lock();
+        if let Some(queue) = state.clients.get_mut(&self.client) {
+            queue.running -= 1;
+        }
+        state.free += 1;
+        state.forget_if_idle(self.client);
+        let given = state.pass_on();
+        drop(state);
+        self.turns.gauge.add(-(given as f64));
+    }
+}
+
+impl Drop for Wait<'_> {
+    fn drop(&mut self) {
+        if self.taken {
+            return;
+        }
+        let mut state = self.turns.lock();
+        let Some(queue) = state.clients.get_mut(&self.client) else {
+            return;
+        };
+        let before = queue.waiters.len();
+        queue.waiters.retain(|(number, _)| *number != self.number);
+        if queue.waiters.len() < before {
+            // Still waiting: out of the queue, and out of the waiting clients
+            // if it was its client's last.
+            if queue.waiters.is_empty() {
+                state.waiting.retain(|c| *c != self.client);
+            }
+            state.forget_if_idle(self.client);
+            drop(state);
+            self.turns.gauge.add(-1.0);
+            return;
+        }
+        // Its turn was sent but never taken: give it back.
+        if self.turn.try_recv().is_ok() {
+            queue.running -= 1;
+            state.free += 1;
+            state.forget_if_idle(self.client);
+            let given = state.pass_on();
+            drop(state);
+            self.turns.gauge.add(-(given as f64));
         }
     }
 }
@@ -145,6 +261,8 @@ mod tests {
     use std::future::Future;
     use std::pin::{pin, Pin};
     use std::task::{Context, Poll, Waker};
+
+    const GAUGE: Gauge = Gauge::Renders;
 
     fn client(ip: &str) -> Client {
         Client::of(ip.parse().unwrap())
@@ -158,53 +276,55 @@ mod tests {
         }
     }
 
-    fn queued(turns: &Turns) -> usize {
-        turns.queues.lock().unwrap().len()
+    fn clients(turns: &Turns) -> usize {
+        turns.lock().clients.len()
     }
 
     #[test]
-    fn a_clients_second_request_waits_for_its_first_not_a_free_global_turn() {
-        let turns = Turns::new(2);
-        let (a, b) = (client("10.0.0.1"), client("10.0.0.2"));
+    fn a_lone_client_uses_every_turn() {
+        // Behind a reverse proxy every visitor is one client.
+        let turns = Turns::new(2, GAUGE);
+        let a = client("10.0.0.1");
         let a1 = poll(pin!(turns.take(a))).expect("a free turn");
-        let mut a2 = pin!(turns.take(a));
-        assert!(
-            poll(a2.as_mut()).is_none(),
-            "a client renders one at a time"
-        );
-        let b1 = poll(pin!(turns.take(b))).expect("the other global turn is free");
+        let a2 = poll(pin!(turns.take(a))).expect("the other free turn");
+        let mut a3 = pin!(turns.take(a));
+        assert!(poll(a3.as_mut()).is_none(), "two at once");
         drop(a1);
-        let a2 = poll(a2.as_mut()).expect("its turn once the first is done");
-        drop((a2, b1));
-        assert_eq!(queued(&turns), 0);
+        let a3 = poll(a3.as_mut()).expect("the turn given back");
+        drop((a2, a3));
+        assert_eq!(clients(&turns), 0);
+        assert_eq!(turns.lock().free, 2);
     }
 
     #[test]
-    fn another_client_goes_before_a_clients_later_requests() {
-        let turns = Turns::new(1);
+    fn a_turn_given_back_goes_to_the_client_with_the_fewest_running() {
+        let turns = Turns::new(2, GAUGE);
         let (a, b) = (client("10.0.0.1"), client("2001:db8::1"));
         let a1 = poll(pin!(turns.take(a))).expect("a free turn");
+        let a2 = poll(pin!(turns.take(a))).expect("a free turn");
         // The first client queues many; the second comes after all of them.
         let mut later: Vec<_> = (0..10).map(|_| Box::pin(turns.take(a))).collect();
         for f in &mut later {
             assert!(poll(f.as_mut()).is_none());
         }
         let mut b1 = pin!(turns.take(b));
-        assert!(poll(b1.as_mut()).is_none());
+        assert!(poll(b1.as_mut()).is_none(), "nothing is free");
         drop(a1);
-        // The first client's next request waits for the global turn, behind
-        // the second client, which had waited for it since before.
+        // The second client runs nothing, the first one render: the second's.
         assert!(poll(later[0].as_mut()).is_none());
-        let b1 = poll(b1.as_mut()).expect("the second client's turn comes next");
-        assert!(poll(later[0].as_mut()).is_none());
-        drop(b1);
-        assert!(poll(later[0].as_mut()).is_some());
-        assert_eq!(queued(&turns), 1);
+        let b1 = poll(b1.as_mut()).expect("the second client's turn comes first");
+        drop(a2);
+        let l0 = poll(later[0].as_mut()).expect("then the first client's next");
+        assert!(poll(later[1].as_mut()).is_none());
+        drop((b1, l0));
+        let l1 = poll(later[1].as_mut()).expect("both turns back to the lone client");
+        let l2 = poll(later[2].as_mut()).expect("both turns back to the lone client");
+        drop((l1, l2));
     }
 
     #[test]
-    fn a_queue_goes_with_its_last_request_even_one_abandoned_while_waiting() {
-        let turns = Turns::new(1);
+    fn an_abandoned_request_leaves_its_queue_and_passes_on_a_turn_sent_to_it() {
+        let turns = Turns::new(1, GAUGE);
         let a = client("10.0.0.1");
         let a1 = poll(pin!(turns.take(a))).expect("a free turn");
         {
@@ -217,13 +337,26 @@ mod tests {
             assert!(poll(v6.as_mut()).is_none());
             let mut same = pin!(turns.take(client("2001:db8:0:1::2")));
             assert!(poll(same.as_mut()).is_none());
-            assert_eq!(queued(&turns), 2);
+            assert_eq!(clients(&turns), 2);
             // Their clients go away: the requests are dropped while they wait.
         }
-        assert_eq!(queued(&turns), 1);
+        assert_eq!(clients(&turns), 1);
+        assert!(turns.lock().waiting.is_empty());
         drop(a1);
-        assert_eq!(queued(&turns), 0);
-        // And the turns are all back.
-        let _a = poll(pin!(turns.take(a))).expect("a free turn");
+        assert_eq!(clients(&turns), 0);
+
+        // A turn sent to a request that is dropped before it wakes goes on.
+        let (a, b) = (client("10.0.0.1"), client("10.0.0.2"));
+        let a1 = poll(pin!(turns.take(a))).expect("a free turn");
+        let mut gone = Box::pin(turns.take(a));
+        assert!(poll(gone.as_mut()).is_none());
+        let mut b1 = pin!(turns.take(b));
+        assert!(poll(b1.as_mut()).is_none());
+        drop(a1); // sent to the first waiter, `gone`, which has not woken yet
+        drop(gone);
+        let b1 = poll(b1.as_mut()).expect("the turn `gone` never took");
+        drop(b1);
+        assert_eq!(clients(&turns), 0);
+        assert_eq!(turns.lock().free, 1);
     }
 }

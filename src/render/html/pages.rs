@@ -372,7 +372,12 @@ fn source_url(source: &str) -> Option<String> {
         return None;
     }
     let domain = psl::domain(host.as_bytes())?;
-    (domain.suffix().typ() == Some(psl::Type::Icann)).then(|| format!("https://{host}/"))
+    let suffix = domain.suffix();
+    // The name registered under the suffix: a letter or two is far more
+    // often initials ("T.Vu", "N.Ly": surnames that are also country
+    // domains) than a news site's address.
+    let registered = domain.as_bytes().len() - suffix.as_bytes().len() - 1;
+    (suffix.typ() == Some(psl::Type::Icann) && registered >= 3).then(|| format!("https://{host}/"))
 }
 
 /// One article's page: the link target of every feed item.
@@ -413,10 +418,7 @@ pub fn article_page(
         );
     }
     out.push_str("</p>\n");
-    for p in std::iter::once(&a.summary)
-        .chain(&a.paragraphs)
-        .filter(|p| !p.is_empty())
-    {
+    for p in crate::render::shown_paragraphs(a) {
         let _ = writeln!(out, "<p>{}</p>", text(p));
     }
     article_facts(&mut out, a, links);
@@ -681,11 +683,21 @@ mod tests {
             ("vnexpress.net", "https://vnexpress.net/"),
             ("baochinhphu.vn", "https://baochinhphu.vn/"),
             ("www.tuoitre.vn", "https://www.tuoitre.vn/"),
+            ("VTV.vn", "https://vtv.vn/"),
         ] {
             assert_eq!(source_url(source).as_deref(), Some(url), "{source}");
         }
         // Initials and abbreviations that look like a host name.
-        for source in ["P.Thanh", "ThS.Nguyen", "TP.HCM", "gov.vn", "vn"] {
+        for source in [
+            "P.Thanh",
+            "ThS.Nguyen",
+            "TP.HCM",
+            "gov.vn",
+            "vn",
+            "T.Vu",
+            "N.Ly",
+            "Q.To",
+        ] {
             assert_eq!(source_url(source), None, "{source}");
         }
     }
