@@ -15,6 +15,7 @@ use chrono::{Datelike, NaiveDate, TimeZone};
 use chrono_tz::Tz;
 
 use crate::index::{At, Entry, Index, Keys};
+use crate::taxonomy::Kind;
 
 /// A calendar month, `YYYY-MM`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -110,10 +111,45 @@ impl Month {
     }
 }
 
+/// A feed that has a history, its chain of monthly archives: all articles
+/// or one category's (`Category(None)`, `Category(Some(slug))`), or a tag's
+/// or an author's.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Chain {
+    /// All articles (`None`) or one category's.
+    Category(Option<String>),
+    /// A tag's or an author's, by slug.
+    Term(Kind, String),
+}
+
+impl Chain {
+    /// The keys of the chain's articles in `index`, newest first; `None`
+    /// for an unknown category or term.
+    pub fn keys<'a>(&self, index: &'a Index) -> Option<Keys<'a>> {
+        match self {
+            Chain::Category(slug) => index.keys(slug.as_deref()),
+            Chain::Term(kind, slug) => index
+                .taxonomy(*kind)
+                .get(slug)
+                .map(|t| index.members(&t.members)),
+        }
+    }
+}
+
 /// The months the feed `slug` (`None`: all articles) has articles in, newest
 /// first; `None` for an unknown category.
 pub fn months(index: &Index, slug: Option<&str>, tz: Tz) -> Option<Vec<Month>> {
-    let keys = index.keys(slug)?;
+    Some(months_in(&index.keys(slug)?, tz))
+}
+
+/// The months `chain` has articles in, newest first; `None` for an unknown
+/// category or term.
+pub fn chain_months(index: &Index, chain: &Chain, tz: Tz) -> Option<Vec<Month>> {
+    Some(months_in(&chain.keys(index)?, tz))
+}
+
+/// The months `keys` has articles in, newest first.
+fn months_in(keys: &Keys<'_>, tz: Tz) -> Vec<Month> {
     let mut out = Vec::new();
     let mut next = keys.first();
     while let Some(m) = next {
@@ -123,7 +159,7 @@ pub fn months(index: &Index, slug: Option<&str>, tz: Tz) -> Option<Vec<Month>> {
         let before = month.start(tz).saturating_sub(1);
         next = keys.range(At::Published(before), At::End).next();
     }
-    Some(out)
+    out
 }
 
 /// The months next to `month` in the feed `slug` that have articles.
@@ -139,28 +175,52 @@ pub struct Neighbours {
 /// the months next to it that have articles. Empty for an unknown category or
 /// a month without articles.
 pub fn month(index: &Index, slug: Option<&str>, month: Month, tz: Tz) -> (Vec<Entry>, Neighbours) {
-    let Some(keys) = index.keys(slug) else {
-        return (Vec::new(), Neighbours::default());
-    };
+    match index.keys(slug) {
+        Some(keys) => month_in(index, &keys, month, tz),
+        None => (Vec::new(), Neighbours::default()),
+    }
+}
+
+/// [`month`] of any chain: empty for an unknown category or term.
+pub fn chain_month(index: &Index, chain: &Chain, month: Month, tz: Tz) -> (Vec<Entry>, Neighbours) {
+    match chain.keys(index) {
+        Some(keys) => month_in(index, &keys, month, tz),
+        None => (Vec::new(), Neighbours::default()),
+    }
+}
+
+/// The articles of `month` in `keys` and the months next to it.
+fn month_in(index: &Index, keys: &Keys<'_>, month: Month, tz: Tz) -> (Vec<Entry>, Neighbours) {
     let (newest, past) = bounds(month, tz);
     let entries = keys
         .range(newest, past)
         .filter_map(|m| index.entry(m.key).cloned())
         .collect();
-    (entries, neighbours_in(&keys, month, tz))
+    (entries, neighbours_in(keys, month, tz))
 }
 
 /// Where `month` stands in the feed `slug`: whether it has articles there, and
 /// the months next to it that have. What an archive's links are made from,
 /// found with three range lookups (O(log n)), without reading its articles.
 pub fn place(index: &Index, slug: Option<&str>, month: Month, tz: Tz) -> Place {
-    let Some(keys) = index.keys(slug) else {
-        return Place::default();
-    };
+    index
+        .keys(slug)
+        .map_or_else(Place::default, |keys| place_in(&keys, month, tz))
+}
+
+/// [`place`] in any chain.
+pub fn chain_place(index: &Index, chain: &Chain, month: Month, tz: Tz) -> Place {
+    chain
+        .keys(index)
+        .map_or_else(Place::default, |keys| place_in(&keys, month, tz))
+}
+
+/// Where `month` stands in `keys`.
+fn place_in(keys: &Keys<'_>, month: Month, tz: Tz) -> Place {
     let (newest, past) = bounds(month, tz);
     Place {
         held: keys.range(newest, past).next().is_some(),
-        neighbours: neighbours_in(&keys, month, tz),
+        neighbours: neighbours_in(keys, month, tz),
     }
 }
 

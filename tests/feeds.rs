@@ -311,12 +311,21 @@ fn assert_xml_chars(file: &str, s: &str) {
 fn expected_items<'a>(stem: &str, title: &str, articles: &'a [Article]) -> Vec<&'a Article> {
     // An archive (RFC 5005 §4) holds every article of its feed published in
     // its month (in the configured zone), with no cap.
-    let (stem, month) = match stem.strip_prefix("archive/") {
-        Some(rest) => match rest.rsplit_once('/') {
+    // A tag's or author's archive is `tags/<slug>/<YYYY-MM>`.
+    let term_archive = ["tags/", "authors/"]
+        .into_iter()
+        .find_map(|k| stem.strip_prefix(k).map(|rest| (k, rest)))
+        .and_then(|(k, rest)| {
+            rest.split_once('/')
+                .map(|(slug, m)| (format!("{k}{slug}"), m))
+        });
+    let (stem, month) = match (stem.strip_prefix("archive/"), term_archive) {
+        (Some(rest), _) => match rest.rsplit_once('/') {
             Some((slug, month)) => (format!("feeds/{slug}"), Some(month)),
             None => ("feed".to_owned(), Some(rest)),
         },
-        None => (stem.to_owned(), None),
+        (None, Some((term, month))) => (term, Some(month)),
+        (None, None) => (stem.to_owned(), None),
     };
     let stem = stem.as_str();
     let mut items: Vec<&Article> = if stem == "feed" {
@@ -396,7 +405,10 @@ fn verify_rss(file: &str, doc: &El, expected: &[&Article]) {
     );
     let items: Vec<&El> = ch.all("item").collect();
     assert_eq!(items.len(), expected.len(), "{file}: item count");
-    assert!(items.len() <= MAX_ITEMS || file.starts_with("archive/"));
+    // Only an archive (`archive/…`, `tags/<slug>/<month>`) may hold more.
+    let term = file.starts_with("tags/") || file.starts_with("authors/");
+    let archive = file.starts_with("archive/") || (term && file.matches('/').count() == 2);
+    assert!(items.len() <= MAX_ITEMS || archive, "{file}: item count");
     let guids: BTreeSet<&str> = items.iter().map(|i| i.text_of("guid")).collect();
     assert_eq!(guids.len(), items.len(), "{file}: duplicate guids");
     for (item, a) in items.iter().zip(expected) {
@@ -640,6 +652,38 @@ fn verify_site(out: &Path, articles: &[Article]) -> usize {
         stems.iter().any(|s| s.starts_with("authors/")),
         articles.iter().any(|a| a.author.is_some())
     );
+
+    // Every live feed links its newest archive, tags and authors too, and
+    // every history link of every feed leads to a file the build wrote.
+    for stem in &stems {
+        let rss_file = format!("{stem}.rss");
+        let rss = parse_xml(&rss_file, std::str::from_utf8(&tree[&rss_file]).unwrap());
+        let links: Vec<(&str, &str)> = rss
+            .one("channel")
+            .all("atom:link")
+            .filter_map(|l| Some((l.attr("rel")?, l.attr("href")?)))
+            .filter(|(rel, _)| ["prev-archive", "next-archive", "current"].contains(rel))
+            .collect();
+        let term = stem.starts_with("tags/") || stem.starts_with("authors/");
+        let live = *stem == "feed"
+            || stem.starts_with("feeds/")
+            || (term && stem.matches('/').count() == 1);
+        if live {
+            assert!(
+                links.iter().any(|(rel, _)| *rel == "prev-archive"),
+                "{rss_file}: no prev-archive"
+            );
+        }
+        for (rel, href) in links {
+            let file = href
+                .strip_prefix(&format!("{BASE}/"))
+                .unwrap_or_else(|| panic!("{rss_file}: {rel} {href} off the site"));
+            assert!(
+                tree.contains_key(file),
+                "{rss_file}: {rel} {href} not written"
+            );
+        }
+    }
 
     let mut for_feedparser = Vec::new();
     for stem in &stems {

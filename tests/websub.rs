@@ -318,6 +318,8 @@ fn a_tagged_article_pings_its_tag_and_author_feeds_which_name_the_hubs() {
     for term in terms {
         for ext in ["atom", "json", "rss"] {
             expected.push(format!("{term}.{ext}"));
+            // The month's archive of each term, new with it.
+            expected.push(format!("{term}/2020-05.{ext}"));
         }
     }
     hub.wait("a ping per changed feed", Duration::from_secs(3), |p| {

@@ -113,6 +113,20 @@ pub fn archive_path(slug: Option<&str>, month: Month, format: Format) -> String 
     }
 }
 
+/// The site path of a tag's or author's archive of `month` (RFC 5005 §4):
+/// `/tags/<slug>/<YYYY-MM>.<ext>`, `/authors/<slug>/<YYYY-MM>.<ext>`.
+///
+/// Under the term's own prefix, where nothing else is: `/tags/<slug>` is its
+/// page and `/tags/<slug>.<ext>` its feed, and a term slug is made of
+/// letters, digits and dashes only ([`crate::index::slugify`]), so no slug
+/// holds the `/` (or the `.`) that would reach this path. Not under
+/// `/archive/`, whose first segments are category slugs: a category named
+/// `tags` would share the paths. The last segment is always the month, as in
+/// [`archive_path`].
+pub fn term_archive_path(kind: Kind, slug: &str, month: Month, format: Format) -> String {
+    format!("/{}/{slug}/{month}.{}", kind.segment(), format.ext())
+}
+
 /// The namespace of RFC 5005's `fh:archive` element.
 pub const FEED_HISTORY_NS: &str = "http://purl.org/syndication/history/1.0";
 
@@ -246,11 +260,11 @@ impl FeedView<'_> {
 
     /// The absolute URL of this feed's archive of `month` in `format`.
     pub fn archive_url(&self, month: Month, format: Format) -> String {
-        format!(
-            "{}{}",
-            self.site.base_url,
-            archive_path(self.slug, month, format)
-        )
+        let path = match self.term {
+            Some(t) => term_archive_path(t.kind, t.slug, month, format),
+            None => archive_path(self.slug, month, format),
+        };
+        format!("{}{path}", self.site.base_url)
     }
 
     /// The history links of this document in `format`: `prev-archive`, then

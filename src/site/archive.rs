@@ -1,6 +1,10 @@
 //! A feed's archive of one calendar month (RFC 5005 §4), prepared to render on
 //! demand: its URL, the articles it holds, and its tags derived from them.
 //!
+//! The feeds with archives are those with a [`Chain`]: all articles, each
+//! category, each tag and each author. One code path serves them all, so a
+//! term's archive holds the same item bytes as a category's.
+//!
 //! Every month that has articles of a feed is an archive, the newest month too,
 //! so following `prev-archive` from the live feed to the oldest archive sees
 //! every article of the feed exactly once. An archive's bytes depend only on
@@ -13,18 +17,19 @@ use std::sync::Arc;
 
 use crate::article::Article;
 use crate::config::Config;
-use crate::history::{self, Month, Neighbours};
+use crate::history::{self, Chain, Month, Neighbours};
 use crate::index::{Entry, Index};
-use crate::render::{self, FeedView, Format, History};
+use crate::render::{self, FeedView, Format, History, TermFeed};
+use crate::taxonomy::Kind;
 
 use super::on_demand::{Freshness, Inputs, Prepared, Rendered};
-use super::{feed_title, titles, RenderError};
+use super::{feed_title, pages, titles, RenderError};
 
 /// Which archive a path asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
-    /// The category slug; `None` for all articles.
-    pub slug: Option<String>,
+    /// Whose archive: all articles, a category, a tag or an author.
+    pub chain: Chain,
     /// The month.
     pub month: Month,
     /// The format.
@@ -32,19 +37,23 @@ pub struct Request {
 }
 
 impl Request {
-    /// `/archive/<YYYY-MM>.<ext>` or `/archive/<slug>/<YYYY-MM>.<ext>` (see
-    /// [`render::archive_path`]); `None` for any other path.
+    /// `/archive/<YYYY-MM>.<ext>`, `/archive/<slug>/<YYYY-MM>.<ext>` (see
+    /// [`render::archive_path`]), `/tags/<slug>/<YYYY-MM>.<ext>` or
+    /// `/authors/<slug>/<YYYY-MM>.<ext>` (see [`render::term_archive_path`]);
+    /// `None` for any other path.
     pub fn parse(path: &str) -> Option<Request> {
-        let rest = path.strip_prefix("/archive/")?;
-        let (rest, ext) = rest.rsplit_once('.')?;
+        let (stem, ext) = path.rsplit_once('.')?;
         let format = Format::ALL.into_iter().find(|f| f.ext() == ext)?;
-        let (slug, month) = match rest.rsplit_once('/') {
-            Some((slug, month)) => (Some(slug.to_owned()), month),
-            None => (None, rest),
+        let (chain, month) = match stem.strip_prefix("/archive/") {
+            Some(rest) => match rest.rsplit_once('/') {
+                Some((slug, month)) => (Chain::Category(Some(slug.to_owned())), month),
+                None => (Chain::Category(None), rest),
+            },
+            None => term_chain(stem)?,
         };
         let month = month.parse().ok()?;
         Some(Request {
-            slug,
+            chain,
             month,
             format,
         })
@@ -52,7 +61,48 @@ impl Request {
 
     /// Its URL path.
     pub fn path(&self) -> String {
-        render::archive_path(self.slug.as_deref(), self.month, self.format)
+        path(&self.chain, self.month, self.format)
+    }
+}
+
+/// The term and the month of `/tags/<slug>/<YYYY-MM>` or
+/// `/authors/<slug>/<YYYY-MM>`: one segment of slug (a term slug has no `/`).
+fn term_chain(stem: &str) -> Option<(Chain, &str)> {
+    [Kind::Tag, Kind::Author].into_iter().find_map(|kind| {
+        let rest = stem
+            .strip_prefix(&render::terms_path(kind))?
+            .strip_prefix('/')?;
+        let (slug, month) = rest.split_once('/')?;
+        (!slug.is_empty() && !month.contains('/'))
+            .then(|| (Chain::Term(kind, slug.to_owned()), month))
+    })
+}
+
+/// The URL path of `chain`'s archive of `month` in `format`.
+pub fn path(chain: &Chain, month: Month, format: Format) -> String {
+    match chain {
+        Chain::Category(slug) => render::archive_path(slug.as_deref(), month, format),
+        Chain::Term(kind, slug) => render::term_archive_path(*kind, slug, month, format),
+    }
+}
+
+/// The URL path of `chain`'s live feed in `format`.
+pub fn live_path(chain: &Chain, format: Format) -> String {
+    match chain {
+        Chain::Category(slug) => render::feed_path(slug.as_deref(), format),
+        Chain::Term(kind, slug) => render::term_feed_path(*kind, slug, format),
+    }
+}
+
+/// The title and description of `chain`'s feed, the live one's and every
+/// archive's alike.
+pub fn chain_titles(cfg: &Config, index: &Index, chain: &Chain) -> (String, String) {
+    match chain {
+        Chain::Category(slug) => (
+            feed_title(cfg, index, slug.as_deref()),
+            titles::feed_description(cfg, index, slug.as_deref()),
+        ),
+        Chain::Term(kind, slug) => pages::term_feed_titles(cfg, index, *kind, slug),
     }
 }
 
@@ -61,23 +111,23 @@ impl Request {
 pub type Hydrate = Box<dyn Fn(&Entry) -> Option<Arc<Article>> + Send>;
 
 /// The archive `req` asks for, ready to render with `hydrate`; `None` when the
-/// feed has no articles that month (or there is no such category).
+/// feed has no articles that month (or there is no such category or term).
 pub fn prepare(
     cfg: &Arc<Config>,
     index: &Index,
     req: &Request,
     hydrate: Hydrate,
 ) -> Option<Prepared> {
-    let slug = req.slug.as_deref();
-    let (entries, neighbours) = history::month(index, slug, req.month, cfg.tz);
+    let (entries, neighbours) = history::chain_month(index, &req.chain, req.month, cfg.tz);
     if entries.is_empty() {
         return None;
     }
+    let (title, description) = chain_titles(cfg, index, &req.chain);
     let archive = Archive {
         cfg: cfg.clone(),
-        slug: req.slug.clone(),
-        title: feed_title(cfg, index, slug),
-        description: titles::feed_description(cfg, index, slug),
+        chain: req.chain.clone(),
+        title,
+        description,
         history: History {
             archive: Some(req.month),
             prev: neighbours.older,
@@ -112,7 +162,7 @@ pub fn links_newer(format: Format) -> bool {
 /// What one archive is rendered from.
 struct Archive {
     cfg: Arc<Config>,
-    slug: Option<String>,
+    chain: Chain,
     title: String,
     description: String,
     history: History,
@@ -123,10 +173,17 @@ struct Archive {
 impl Archive {
     /// Everything its bytes in `format` depend on.
     fn inputs(&self, format: Format, n: Neighbours) -> Inputs {
-        let mut i = Inputs::new("archive");
+        // A term's chain hashes as its own kind of input: its slug could be
+        // a category's.
+        let (kind, name) = match &self.chain {
+            Chain::Category(slug) => ("archive", slug.as_deref().unwrap_or("")),
+            Chain::Term(Kind::Tag, slug) => ("tag-archive", slug.as_str()),
+            Chain::Term(Kind::Author, slug) => ("author-archive", slug.as_str()),
+        };
+        let mut i = Inputs::new(kind);
         let month = |m: Option<Month>| m.map(|m| m.to_string()).unwrap_or_default();
         i.str(format.ext())
-            .str(self.slug.as_deref().unwrap_or(""))
+            .str(name)
             .str(&month(self.history.archive))
             .str(&month(n.older))
             .str(&month(n.newer.filter(|_| links_newer(format))))
@@ -157,10 +214,14 @@ impl Archive {
                 }
             })
             .collect();
+        let (slug, term) = match &self.chain {
+            Chain::Category(slug) => (slug.as_deref(), None),
+            Chain::Term(kind, slug) => (None, Some(TermFeed { kind: *kind, slug })),
+        };
         let view = FeedView {
             site: &self.cfg.site,
-            slug: self.slug.as_deref(),
-            term: None,
+            slug,
+            term,
             title: self.title.clone(),
             description: self.description.clone(),
             ttl: self.cfg.feeds.ttl,
@@ -170,9 +231,10 @@ impl Archive {
             hubs: &self.cfg.websub.hubs,
         };
         let bytes = super::render_feed(&view, format).map_err(|message| RenderError {
-            path: self.history.archive.map_or_else(String::new, |m| {
-                render::archive_path(self.slug.as_deref(), m, format)
-            }),
+            path: self
+                .history
+                .archive
+                .map_or_else(String::new, |m| path(&self.chain, m, format)),
             message,
         })?;
         Ok(if exact {
@@ -204,21 +266,34 @@ mod tests {
     #[test]
     fn paths_parse_back() {
         let m: Month = "2024-03".parse().unwrap();
-        for (slug, format) in [
-            (None, Format::Atom),
-            (Some("tin-tuc/thoi-su"), Format::Rss),
-            (Some("kinh-te"), Format::Json),
+        let cat = |s: Option<&str>| Chain::Category(s.map(String::from));
+        let term = |k, s: &str| Chain::Term(k, s.to_owned());
+        for (chain, format) in [
+            (cat(None), Format::Atom),
+            (cat(Some("tin-tuc/thoi-su")), Format::Rss),
+            (cat(Some("kinh-te")), Format::Json),
+            (term(Kind::Tag, "bao-lu"), Format::Rss),
+            (term(Kind::Author, "tran-ngoc-2"), Format::Json),
         ] {
             let req = Request {
-                slug: slug.map(String::from),
+                chain,
                 month: m,
                 format,
             };
             assert_eq!(Request::parse(&req.path()), Some(req));
         }
+        assert_eq!(
+            path(&term(Kind::Tag, "bao-lu"), m, Format::Atom),
+            "/tags/bao-lu/2024-03.atom"
+        );
         // A slug that looks like a month is still a slug: the month is last.
         let r = Request::parse("/archive/2024-03/2024-02.rss").unwrap();
-        assert_eq!(r.slug.as_deref(), Some("2024-03"));
+        assert_eq!(r.chain, cat(Some("2024-03")));
+        let r = Request::parse("/authors/2024-03/2024-02.rss").unwrap();
+        assert_eq!(r.chain, term(Kind::Author, "2024-03"));
+        // A category named like the term prefix stays a category.
+        let r = Request::parse("/archive/tags/bao-lu/2024-02.rss").unwrap();
+        assert_eq!(r.chain, cat(Some("tags/bao-lu")));
         for bad in [
             "/archive/2024-3.rss",
             "/archive/2024-03.xml",
@@ -227,6 +302,13 @@ mod tests {
             "/archive/kinh-te.rss",
             "/archives/2024-03.rss",
             "/archive/kinh-te/2024-13.atom",
+            "/tags/bao-lu.rss",
+            "/tags/bao-lu/2024-3.rss",
+            "/tags//2024-03.rss",
+            "/tags/a/b/2024-03.rss",
+            "/tags/2024-03.rss",
+            "/authors/x/2024-03",
+            "/tag/x/2024-03.rss",
         ] {
             assert_eq!(Request::parse(bad), None, "{bad}");
         }

@@ -1,6 +1,7 @@
 //! The pages and term feeds rendered when asked for rather than with every update: the
 //! resources whose number grows with the store (category, month, tag and author
-//! pages, tag and author feeds, subscribe pages; archives through [`archive`]),
+//! pages, tag and author feeds, subscribe pages; archives, of categories and
+//! of terms alike, through [`archive`]),
 //! and article pages.
 //!
 //! [`resolve`] says what a path names in an index (cheaply, without
@@ -18,7 +19,7 @@ use super::on_demand::{Freshness, Inputs, Prepared, Rendered};
 use super::{feed_title, RenderError};
 use crate::article::Article;
 use crate::config::Config;
-use crate::history::{self, Month};
+use crate::history::{self, Chain, Month};
 use crate::index::{Entry, Index};
 use crate::render::html::{self, ArticleLinks, Opml, Subscription};
 use crate::render::{self, FeedView, Format, History, TermFeed};
@@ -38,9 +39,9 @@ pub enum FeedOf {
     Category(Option<String>),
     /// A tag or author.
     Term(Kind, String),
-    /// The archive of one month of all articles (`None`) or of a category
-    /// (RFC 5005 §4).
-    Archive(Option<String>, Month),
+    /// The archive of one month of all articles, a category, a tag or an
+    /// author (RFC 5005 §4).
+    Archive(Chain, Month),
 }
 
 impl FeedOf {
@@ -49,7 +50,7 @@ impl FeedOf {
         match self {
             FeedOf::Category(slug) => render::feed_path(slug.as_deref(), format),
             FeedOf::Term(kind, slug) => render::term_feed_path(*kind, slug, format),
-            FeedOf::Archive(slug, month) => render::archive_path(slug.as_deref(), *month, format),
+            FeedOf::Archive(chain, month) => archive::path(chain, *month, format),
         }
     }
 }
@@ -147,8 +148,10 @@ pub fn resolve(index: &Index, tz: Tz, path: &str) -> Option<OnRequest> {
 /// The feed at the site path `path`, if `index` has it.
 fn feed_of(index: &Index, tz: Tz, path: &str) -> Option<(FeedOf, Format)> {
     if let Some(req) = archive::Request::parse(path) {
-        let (entries, _) = history::month(index, req.slug.as_deref(), req.month, tz);
-        return (!entries.is_empty()).then_some((FeedOf::Archive(req.slug, req.month), req.format));
+        let place = history::chain_place(index, &req.chain, req.month, tz);
+        return place
+            .held
+            .then_some((FeedOf::Archive(req.chain, req.month), req.format));
     }
     let (stem, ext) = path.rsplit_once('.')?;
     let format = format_of(ext)?;
@@ -190,7 +193,7 @@ pub fn paths(index: &Index, tz: Tz) -> Vec<String> {
             for f in Format::ALL {
                 out.push(render::archive_path(slug, m, f));
             }
-            feeds.push(FeedOf::Archive(slug.map(str::to_owned), m));
+            feeds.push(FeedOf::Archive(Chain::Category(slug.map(str::to_owned)), m));
         }
         feeds.push(FeedOf::Category(slug.map(str::to_owned)));
     }
@@ -199,6 +202,13 @@ pub fn paths(index: &Index, tz: Tz) -> Vec<String> {
             out.push(render::term_path(kind, slug));
             for f in Format::ALL {
                 out.push(render::term_feed_path(kind, slug, f));
+            }
+            let chain = Chain::Term(kind, slug.clone());
+            for m in history::chain_months(index, &chain, tz).unwrap_or_default() {
+                for f in Format::ALL {
+                    out.push(render::term_archive_path(kind, slug, m, f));
+                }
+                feeds.push(FeedOf::Archive(chain.clone(), m));
             }
             feeds.push(FeedOf::Term(kind, slug.clone()));
         }
@@ -288,6 +298,9 @@ fn inputs(what: &OnRequest, cfg: &Config, index: &Index) -> Inputs {
             if let Some(t) = index.taxonomy(*kind).get(slug) {
                 i.str(&t.name).num(t.listed() as i128);
             }
+            for m in term_months(cfg, index, *kind, slug) {
+                i.str(&m.to_string());
+            }
             entries(
                 &mut i,
                 &index.select_term_listed(*kind, slug, TERM_PAGE_ITEMS),
@@ -306,8 +319,8 @@ fn inputs(what: &OnRequest, cfg: &Config, index: &Index) -> Inputs {
         }
         OnRequest::Subscribe(feed, _) => {
             i.str(&subscribe_title(cfg, index, feed));
-            if let FeedOf::Archive(slug, _) = feed {
-                i.str(&feed_title(cfg, index, slug.as_deref()));
+            if let FeedOf::Archive(chain, _) = feed {
+                i.str(&archive::chain_titles(cfg, index, chain).0);
             }
         }
         // The path and the site's config (hashed above) are all it shows.
@@ -360,7 +373,8 @@ fn render(
                 return Err(gone(what));
             };
             let newest = index.select_term_listed(*kind, slug, TERM_PAGE_ITEMS);
-            html::term_page(site, *kind, term, &newest)
+            let months = term_months(cfg, index, *kind, slug);
+            html::term_page(site, *kind, term, &newest, &months)
         }
         OnRequest::TermFeed(kind, slug, format) => {
             return term_feed(cfg, index, *kind, slug, *format, hydrate);
@@ -374,13 +388,12 @@ fn render(
             let title = subscribe_title(cfg, index, feed);
             let path_of = |f| feed.path(f);
             match feed {
-                FeedOf::Archive(slug, month) => {
-                    let slug = slug.as_deref();
-                    let live_title = feed_title(cfg, index, slug);
+                FeedOf::Archive(chain, month) => {
+                    let (live_title, _) = archive::chain_titles(cfg, index, chain);
                     let kind = Subscription::Archive {
                         month: *month,
                         live_title: &live_title,
-                        live: &|f| render::feed_path(slug, f),
+                        live: &|f| archive::live_path(chain, f),
                     };
                     html::subscribe_page(site, &title, &path_of, *format, kind)
                 }
@@ -408,9 +421,9 @@ fn subscribe_title(cfg: &Config, index: &Index, feed: &FeedOf) -> String {
     match feed {
         FeedOf::Category(slug) => feed_title(cfg, index, slug.as_deref()),
         FeedOf::Term(kind, slug) => term_title(index, *kind, slug),
-        FeedOf::Archive(slug, month) => format!(
+        FeedOf::Archive(chain, month) => format!(
             "{}, lưu trữ tháng {}/{}",
-            feed_title(cfg, index, slug.as_deref()),
+            archive::chain_titles(cfg, index, chain).0,
             month.month,
             month.year
         ),
@@ -427,6 +440,26 @@ fn term_title(index: &Index, kind: Kind, slug: &str) -> String {
         Kind::Tag => format!("Từ khóa: {name}"),
         Kind::Author => format!("Tác giả: {name}"),
     }
+}
+
+/// The title and description of a tag's or author's feed, live or archived.
+pub(super) fn term_feed_titles(
+    cfg: &Config,
+    index: &Index,
+    kind: Kind,
+    slug: &str,
+) -> (String, String) {
+    let name = term_title(index, kind, slug);
+    (
+        format!("{name} · {}", cfg.site.title),
+        format!("{}: {name}", cfg.site.title),
+    )
+}
+
+/// The months a tag or author has articles in, newest first: its archives.
+fn term_months(cfg: &Config, index: &Index, kind: Kind, slug: &str) -> Vec<Month> {
+    let chain = Chain::Term(kind, slug.to_owned());
+    history::chain_months(index, &chain, cfg.tz).unwrap_or_default()
 }
 
 /// A tag's or author's feed: its newest `[feeds] items` articles, read in
@@ -451,19 +484,24 @@ fn term_feed(
             ..e
         })
         .collect();
-    let name = term_title(index, kind, slug);
+    let (title, description) = term_feed_titles(cfg, index, kind, slug);
     let view = FeedView {
         site: &cfg.site,
         slug: None,
         term: Some(TermFeed { kind, slug }),
-        title: format!("{name} · {}", cfg.site.title),
-        description: format!("{}: {name}", cfg.site.title),
+        title,
+        description,
         ttl: cfg.feeds.ttl,
         items: &items,
         max_item_bytes: cfg.feeds.max_item_bytes,
-        // A term feed has no archives; its hubs are pinged when one of its
-        // newest items changes (`websub::changed_term_feeds`).
-        history: History::default(),
+        // Its newest archive is the month of its newest item (RFC 5005 §4),
+        // as for a category's feed; a date hashed among its inputs.
+        history: History {
+            prev: items
+                .first()
+                .map(|e| Month::of(e.article.published.timestamp(), cfg.tz)),
+            ..History::default()
+        },
         hubs: &cfg.websub.hubs,
     };
     let path = render::term_feed_path(kind, slug, format);

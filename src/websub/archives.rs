@@ -10,7 +10,7 @@
 //!
 //! - the month of each changed article (its version before and after) in every
 //!   chain it is or was in: all articles, its category and that category's
-//!   ancestors ([`Index::feeds_of`]);
+//!   ancestors ([`Index::feeds_of`]), each of its tags and its author;
 //! - when such a month enters or leaves a chain (its first article came or its
 //!   last went), the months next to it in that chain, before and after, whose
 //!   `prev-archive`/`next-archive` links now skip or name it. Any month whose
@@ -19,16 +19,21 @@
 //! - every month of a category whose title or description changed (a display
 //!   name that changed with the spellings counted, a slug that passed to
 //!   another folder, a category that came or went): its path and name are in
-//!   every one of its archives.
+//!   every one of its archives. Likewise every month of a tag or author whose
+//!   name changed: only a changed article can change a term's name (the
+//!   spellings counted) or hand its slug to another name (an older article
+//!   takes a contested slug), and a name that moved is followed to its
+//!   slug on the other side, so this costs the terms the change reached.
 
 use std::collections::BTreeSet;
 
 use chrono_tz::Tz;
 
-use crate::history::{self, Month};
+use crate::history::{self, Chain, Month};
 use crate::index::Index;
-use crate::render::{self, Format};
-use crate::site::archive::links_newer;
+use crate::render::Format;
+use crate::site::archive::{self, links_newer};
+use crate::taxonomy::Kind;
 
 /// The absolute URLs of the archive documents, in every format, whose bytes a
 /// change at `ids` (from `before` to `after`) altered, or that it made appear
@@ -41,10 +46,14 @@ pub fn changed_archives(
     base_url: &str,
 ) -> Vec<String> {
     let mut every_format = months_of_articles(before, after, ids, tz);
-    for slug in retitled(before, after) {
+    let retitled = retitled(before, after)
+        .into_iter()
+        .map(|slug| Chain::Category(Some(slug.to_owned())))
+        .chain(renamed_terms(before, after, ids));
+    for chain in retitled {
         for index in [before, after] {
-            let months = history::months(index, Some(slug), tz).unwrap_or_default();
-            every_format.extend(months.into_iter().map(|m| (Some(slug.to_owned()), m)));
+            let months = history::chain_months(index, &chain, tz).unwrap_or_default();
+            every_format.extend(months.into_iter().map(|m| (chain.clone(), m)));
         }
     }
     let relinked = relinked_months(before, after, &every_format, tz);
@@ -62,19 +71,16 @@ pub fn changed_archives(
                 .iter()
                 .flat_map(|a| formats(true).map(move |f| (a, f))),
         )
-        .map(|((slug, month), format)| {
-            format!(
-                "{base_url}{}",
-                render::archive_path(slug.as_deref(), *month, format)
-            )
+        .map(|((chain, month), format)| {
+            format!("{base_url}{}", archive::path(chain, *month, format))
         })
         .collect::<BTreeSet<String>>()
         .into_iter()
         .collect()
 }
 
-/// One feed's archive of one month: the category slug (`None`: all articles).
-type Archive = (Option<String>, Month);
+/// One feed's archive of one month.
+type Archive = (Chain, Month);
 
 /// The month of every changed article, before and after, in each chain it is
 /// in then. An article whose entry is the same on both sides (a file read
@@ -96,9 +102,12 @@ fn months_of_articles(
         for (index, entry) in [(before, old), (after, new)] {
             let Some(entry) = entry else { continue };
             let month = Month::of(entry.article.published.timestamp(), tz);
-            archives.insert((None, month));
+            archives.insert((Chain::Category(None), month));
             for slug in index.feeds_of(id) {
-                archives.insert((Some(slug.to_owned()), month));
+                archives.insert((Chain::Category(Some(slug.to_owned())), month));
+            }
+            for chain in terms_of(index, &entry.article) {
+                archives.insert((chain, month));
             }
         }
     }
@@ -124,23 +133,77 @@ fn relinked_months(
     tz: Tz,
 ) -> Relinked {
     let mut relinked = Relinked::default();
-    for (slug, month) in archives {
-        let was = history::place(before, slug.as_deref(), *month, tz);
-        let is = history::place(after, slug.as_deref(), *month, tz);
+    for (chain, month) in archives {
+        let was = history::chain_place(before, chain, *month, tz);
+        let is = history::chain_place(after, chain, *month, tz);
         if was.held == is.held {
             continue;
         }
         for n in [was.neighbours, is.neighbours] {
             // The month before it links forward to it, the month after back.
             if let Some(older) = n.older {
-                relinked.newer.insert((slug.clone(), older));
+                relinked.newer.insert((chain.clone(), older));
             }
             if let Some(newer) = n.newer {
-                relinked.older.insert((slug.clone(), newer));
+                relinked.older.insert((chain.clone(), newer));
             }
         }
     }
     relinked
+}
+
+/// The chains of the tags and the author of `article` in `index`.
+fn terms_of(index: &Index, article: &crate::article::Article) -> Vec<Chain> {
+    [Kind::Tag, Kind::Author]
+        .into_iter()
+        .flat_map(|kind| {
+            let taxonomy = index.taxonomy(kind);
+            kind.names(article)
+                .into_iter()
+                .filter_map(move |name| taxonomy.slug_of(name))
+                .map(move |slug| Chain::Term(kind, slug.to_owned()))
+        })
+        .collect()
+}
+
+/// The tags and authors whose name (so their feeds' title and description)
+/// differs between the two indexes, or that are in one only, among those a
+/// change at `ids` can reach: the terms the changed articles carry on either
+/// side, and, for each term found renamed, the slugs its old and new names
+/// have on the other side (a slug handed to another name moves the name that
+/// had it), until no new one turns up.
+fn renamed_terms(before: &Index, after: &Index, ids: &BTreeSet<String>) -> BTreeSet<Chain> {
+    let mut todo: Vec<Chain> = Vec::new();
+    for id in ids {
+        for index in [before, after] {
+            if let Some(e) = index.get(id) {
+                todo.extend(terms_of(index, &e.article));
+            }
+        }
+    }
+    let mut seen: BTreeSet<Chain> = todo.iter().cloned().collect();
+    let mut renamed = BTreeSet::new();
+    while let Some(chain) = todo.pop() {
+        let Chain::Term(kind, slug) = &chain else {
+            continue;
+        };
+        let name = |index: &Index| index.taxonomy(*kind).get(slug).map(|t| t.name.clone());
+        let (old, new) = (name(before), name(after));
+        if old == new {
+            continue;
+        }
+        let moved = [(old, after), (new, before)]
+            .into_iter()
+            .filter_map(|(name, index)| index.taxonomy(*kind).slug_of(&name?).map(str::to_owned))
+            .map(|slug| Chain::Term(*kind, slug));
+        for next in moved {
+            if seen.insert(next.clone()) {
+                todo.push(next);
+            }
+        }
+        renamed.insert(chain);
+    }
+    renamed
 }
 
 /// The categories whose feed title or description may differ between the two
@@ -179,11 +242,19 @@ mod tests {
 
     const BASE: &str = "https://tin.example.vn";
 
-    /// An article in `cats`, published at local noon on `y-m-d`, saved at `saved`.
+    /// An article in `cats`, published at local noon on `y-m-d`, saved at
+    /// `saved`; tagged `Bão lũ`, and by `Trần Ngọc` unless its id ends in an
+    /// even digit, which tags it `Giá vàng` too.
     fn article(id: &str, cats: &[&str], (y, m, d): (i32, u32, u32), saved: u64) -> Entry {
         let at = Ho_Chi_Minh.with_ymd_and_hms(y, m, d, 12, 0, 0).unwrap();
         let mut a = Article::sample(id, cats, &format!("Bài {id}"), at.fixed_offset());
         a.paragraphs = vec![format!("Nội dung của bài {id}.")];
+        a.tags = vec!["Bão lũ".into()];
+        if id.ends_with(['0', '2', '4', '6', '8']) {
+            a.tags.push("Giá vàng".into());
+        } else {
+            a.author = Some("Trần Ngọc".into());
+        }
         let time = SystemTime::UNIX_EPOCH + Duration::from_secs(saved);
         Entry::full(Arc::new(a), Some(time))
     }
@@ -223,12 +294,17 @@ mod tests {
     /// ETag and bytes, through the code the server answers with.
     fn served(cfg: &Arc<Config>, index: &Index) -> BTreeMap<String, (String, Vec<u8>)> {
         let slugs = std::iter::once(None).chain(index.categories().keys().map(Some));
+        let mut chains: Vec<Chain> = slugs.map(|s| Chain::Category(s.cloned())).collect();
+        for kind in [Kind::Tag, Kind::Author] {
+            let terms = index.taxonomy(kind).terms().keys();
+            chains.extend(terms.map(|slug| Chain::Term(kind, slug.clone())));
+        }
         let mut out = BTreeMap::new();
-        for slug in slugs {
-            for month in history::months(index, slug.map(String::as_str), cfg.tz).unwrap() {
+        for chain in chains {
+            for month in history::chain_months(index, &chain, cfg.tz).unwrap() {
                 for format in Format::ALL {
                     let req = Request {
-                        slug: slug.cloned(),
+                        chain: chain.clone(),
                         month,
                         format,
                     };
@@ -293,6 +369,14 @@ mod tests {
         real
     }
 
+    /// The category archives (and of all articles) among `urls`.
+    fn of_categories(urls: Vec<String>) -> Vec<String> {
+        let prefix = format!("{BASE}/archive/");
+        urls.into_iter()
+            .filter(|u| u.starts_with(&prefix))
+            .collect()
+    }
+
     /// The three formats of the archive of `slug` (empty: all) in `month`.
     fn urls(archives: &[(&str, &str)]) -> Vec<String> {
         let mut out: Vec<String> = archives
@@ -302,7 +386,7 @@ mod tests {
                 Format::ALL.into_iter().map(move |f| {
                     format!(
                         "{BASE}{}",
-                        render::archive_path(slug, month.parse().unwrap(), f)
+                        crate::render::archive_path(slug, month.parse().unwrap(), f)
                     )
                 })
             })
@@ -320,7 +404,14 @@ mod tests {
         let changed = check("newest month", |s| {
             add(s, article("n", KINH_TE, (2025, 7, 28), 2));
         });
-        assert_eq!(changed, urls(&[("", "2025-07"), ("kinh-te", "2025-07")]));
+        assert_eq!(
+            of_categories(changed.clone()),
+            urls(&[("", "2025-07"), ("kinh-te", "2025-07")])
+        );
+        // `n`, by Trần Ngọc, is tagged Bão lũ: their July archives grow.
+        assert!(changed.contains(&format!("{BASE}/tags/bao-lu/2025-07.rss")));
+        assert!(changed.contains(&format!("{BASE}/authors/tran-ngoc/2025-07.atom")));
+        assert!(!changed.iter().any(|u| u.contains("/gia-vang/")));
     }
 
     #[test]
@@ -338,7 +429,12 @@ mod tests {
             ("tin-tuc/thoi-su", "2025-08"),
         ]);
         expected.retain(|u| !u.ends_with("2025-07.json"));
-        assert_eq!(changed, expected);
+        assert_eq!(of_categories(changed.clone()), expected);
+        // Bão lũ's July gains `next-archive` (not in JSON Feed).
+        assert!(changed.contains(&format!("{BASE}/tags/bao-lu/2025-07.atom")));
+        assert!(!changed.contains(&format!("{BASE}/tags/bao-lu/2025-07.json")));
+        assert!(changed.contains(&format!("{BASE}/authors/tran-ngoc/2025-08.json")));
+        assert!(!changed.iter().any(|u| u.contains("/gia-vang/")));
     }
 
     #[test]
@@ -370,7 +466,7 @@ mod tests {
             add(s, a1);
         });
         assert_eq!(
-            changed,
+            of_categories(changed),
             urls(&[
                 ("", "2022-05"),
                 ("tin-tuc", "2022-05"),
@@ -443,6 +539,29 @@ mod tests {
             add(s, article("n", &["Tin tức", "Thoi su"], (2020, 1, 1), 2));
         });
         assert!(changed.contains(&format!("{BASE}/archive/tin-tuc/thoi-su-2/2025-07.atom")));
+    }
+
+    #[test]
+    fn a_term_renamed_or_its_slug_taken() {
+        // Eight spellings "BÃO LŨ" outvote the seven others: every month of
+        // the tag is retitled, though no article of 2022 changed.
+        let changed = check("tag renamed", |s| {
+            for day in 1..=8 {
+                let mut e = article(&format!("r{day}"), KINH_TE, (2025, 8, day), 2);
+                Arc::make_mut(&mut e.article).tags = vec!["BÃO LŨ".into()];
+                add(s, e);
+            }
+        });
+        assert!(changed.contains(&format!("{BASE}/tags/bao-lu/2022-05.atom")));
+        // An older article whose author folds to the same slug takes it:
+        // Trần Ngọc's archives move to `tran-ngoc-2`.
+        let changed = check("author slug taken", |s| {
+            let mut e = article("t1", KINH_TE, (2020, 1, 1), 2);
+            Arc::make_mut(&mut e.article).author = Some("Tran Ngoc".into());
+            add(s, e);
+        });
+        assert!(changed.contains(&format!("{BASE}/authors/tran-ngoc-2/2022-05.rss")));
+        assert!(changed.contains(&format!("{BASE}/authors/tran-ngoc/2022-05.rss")));
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::history::{Month, Neighbours};
 use crate::index::{Entry, Index};
 use crate::render::{
     archive_path, article_path, category_path, feed_path, month_path, subscribe_path,
-    term_feed_path, term_path, terms_path, Format, FEEDS_OPML, TAGS_OPML,
+    term_archive_path, term_feed_path, term_path, terms_path, Format, FEEDS_OPML, TAGS_OPML,
 };
 use crate::taxonomy::{Kind, Term};
 use crate::timestamp::rfc3339;
@@ -258,8 +258,17 @@ fn kind_name(kind: Kind) -> &'static str {
 }
 
 /// A tag's or author's page: how many articles it lists (withdrawn ones are
-/// not counted), the newest of them (`newest`) and its feeds.
-pub fn term_page(site: &SiteConfig, kind: Kind, term: &Term, newest: &[Entry]) -> Vec<u8> {
+/// not counted), the newest of them (`newest`), its feeds, and its archived
+/// feeds of each of its `months` (newest first), where the older articles
+/// are. A tag has articles in a few hundred months at most, so all fit on
+/// the page.
+pub fn term_page(
+    site: &SiteConfig,
+    kind: Kind,
+    term: &Term,
+    newest: &[Entry],
+    months: &[Month],
+) -> Vec<u8> {
     let mut out = String::new();
     let heading = format!("{}: {}", kind_name(kind), term.name);
     open(
@@ -281,12 +290,33 @@ pub fn term_page(site: &SiteConfig, kind: Kind, term: &Term, newest: &[Entry]) -
     if newest.len() < total {
         let _ = writeln!(
             out,
-            "<p>Đây là {} bài mới nhất; các bài cũ hơn có trong lưu trữ theo tháng của từng chuyên mục.</p>",
+            "<p>Đây là {} bài mới nhất; mọi bài, cả các bài cũ hơn, có trong lưu trữ theo tháng bên dưới.</p>",
             newest.len()
         );
     }
     article_list(&mut out, newest, Withdrawn::Skip);
+    term_month_list(&mut out, kind, &term.slug, months);
     close(out, site)
+}
+
+/// A term's months, each with its archived feeds: fixed documents, offered
+/// to download and read as a month page offers its own, not to follow.
+fn term_month_list(out: &mut String, kind: Kind, slug: &str, months: &[Month]) {
+    if months.is_empty() {
+        return;
+    }
+    out.push_str(
+        "<section aria-labelledby=\"luu-tru\"><h2 id=\"luu-tru\">Lưu trữ theo tháng</h2>\n\
+         <p>Mỗi tháng là một tệp lưu trữ cố định, không có bài mới: tải về để đọc lại.</p>\n<ul>\n",
+    );
+    for m in months {
+        out.push_str("<li>");
+        labelled_links(out, &format!("{}: ", month_name(*m)), |f| {
+            term_archive_path(kind, slug, *m, f)
+        });
+        out.push_str("</li>\n");
+    }
+    out.push_str("</ul>\n</section>\n");
 }
 
 /// Every tag or author of `terms`, by name, with how many listed (not
