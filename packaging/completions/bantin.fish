@@ -24,7 +24,7 @@ function __fish_bantin_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c bantin -n "__fish_bantin_needs_command" -l config -d 'The configuration file [default: ./config.toml if present]' -r -F
+complete -c bantin -n "__fish_bantin_needs_command" -l config -d 'The configuration file [default: ./config.toml, else /etc/bantin/config.toml, if present]' -r -F
 complete -c bantin -n "__fish_bantin_needs_command" -l store -d 'The article store (overrides `store` in the config)' -r -F
 complete -c bantin -n "__fish_bantin_needs_command" -l listen -d 'The address to listen on (overrides `listen` in the config)' -r
 complete -c bantin -n "__fish_bantin_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -34,23 +34,23 @@ complete -c bantin -n "__fish_bantin_needs_command" -f -a "check" -d 'Show how e
 complete -c bantin -n "__fish_bantin_needs_command" -f -a "build" -d 'Write every feed, the OPML list and the front page into a folder'
 complete -c bantin -n "__fish_bantin_needs_command" -f -a "config" -d 'Configuration commands'
 complete -c bantin -n "__fish_bantin_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c bantin -n "__fish_bantin_using_subcommand serve" -l config -d 'The configuration file [default: ./config.toml if present]' -r -F
+complete -c bantin -n "__fish_bantin_using_subcommand serve" -l config -d 'The configuration file [default: ./config.toml, else /etc/bantin/config.toml, if present]' -r -F
 complete -c bantin -n "__fish_bantin_using_subcommand serve" -l store -d 'The article store (overrides `store` in the config)' -r -F
 complete -c bantin -n "__fish_bantin_using_subcommand serve" -l listen -d 'The address to listen on (overrides `listen` in the config)' -r
 complete -c bantin -n "__fish_bantin_using_subcommand serve" -s h -l help -d 'Print help'
-complete -c bantin -n "__fish_bantin_using_subcommand check" -l config -d 'The configuration file [default: ./config.toml if present]' -r -F
+complete -c bantin -n "__fish_bantin_using_subcommand check" -l config -d 'The configuration file [default: ./config.toml, else /etc/bantin/config.toml, if present]' -r -F
 complete -c bantin -n "__fish_bantin_using_subcommand check" -l json -d 'One JSON object per file and line'
 complete -c bantin -n "__fish_bantin_using_subcommand check" -s h -l help -d 'Print help'
 complete -c bantin -n "__fish_bantin_using_subcommand build" -l out -d 'The folder to write into (not inside the store)' -r -F
 complete -c bantin -n "__fish_bantin_using_subcommand build" -l store -d 'The article store (overrides `store` in the config)' -r -F
-complete -c bantin -n "__fish_bantin_using_subcommand build" -l config -d 'The configuration file [default: ./config.toml if present]' -r -F
+complete -c bantin -n "__fish_bantin_using_subcommand build" -l config -d 'The configuration file [default: ./config.toml, else /etc/bantin/config.toml, if present]' -r -F
 complete -c bantin -n "__fish_bantin_using_subcommand build" -l dry-run -d 'Render everything and say how many files and bytes a build would write, writing nothing (to size the disk first)'
 complete -c bantin -n "__fish_bantin_using_subcommand build" -s h -l help -d 'Print help'
-complete -c bantin -n "__fish_bantin_using_subcommand config; and not __fish_seen_subcommand_from check help" -l config -d 'The configuration file [default: ./config.toml if present]' -r -F
+complete -c bantin -n "__fish_bantin_using_subcommand config; and not __fish_seen_subcommand_from check help" -l config -d 'The configuration file [default: ./config.toml, else /etc/bantin/config.toml, if present]' -r -F
 complete -c bantin -n "__fish_bantin_using_subcommand config; and not __fish_seen_subcommand_from check help" -s h -l help -d 'Print help'
 complete -c bantin -n "__fish_bantin_using_subcommand config; and not __fish_seen_subcommand_from check help" -f -a "check" -d 'Validate the configuration and print it with defaults filled in'
 complete -c bantin -n "__fish_bantin_using_subcommand config; and not __fish_seen_subcommand_from check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c bantin -n "__fish_bantin_using_subcommand config; and __fish_seen_subcommand_from check" -l config -d 'The configuration file [default: ./config.toml if present]' -r -F
+complete -c bantin -n "__fish_bantin_using_subcommand config; and __fish_seen_subcommand_from check" -l config -d 'The configuration file [default: ./config.toml, else /etc/bantin/config.toml, if present]' -r -F
 complete -c bantin -n "__fish_bantin_using_subcommand config; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Print nothing when the configuration is valid (problems still go to stderr, with exit status 64): what the service unit runs before every start'
 complete -c bantin -n "__fish_bantin_using_subcommand config; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help'
 complete -c bantin -n "__fish_bantin_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "check" -d 'Validate the configuration and print it with defaults filled in'

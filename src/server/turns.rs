@@ -207,16 +207,21 @@ impl State {
     }
 }
 
-impl Drop for Turn<'_> {
-    fn drop(&mut self) {
-        let mut state = self.turns.lock();
-        if let Some(queue) = state.clients.get_mut(&self.client) {
+impl State {
+    /// Takes back a turn `client` held and passes it on; how many stopped waiting.
+    fn give_back(&mut self, client: Client) -> usize {
+        if let Some(queue) = self.clients.get_mut(&client) {
             queue.running -= 1;
         }
-        state.free += 1;
-        state.forget_if_idle(self.client);
-        let given = state.pass_on();
-        drop(state);
+        self.free += 1;
+        self.forget_if_idle(client);
+        self.pass_on()
+    }
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        let given = self.turns.lock().give_back(self.client);
         self.turns.gauge.add(-(given as f64));
     }
 }
@@ -245,10 +250,7 @@ impl Drop for Wait<'_> {
         }
         // Its turn was sent but never taken: give it back.
         if self.turn.try_recv().is_ok() {
-            queue.running -= 1;
-            state.free += 1;
-            state.forget_if_idle(self.client);
-            let given = state.pass_on();
+            let given = state.give_back(self.client);
             drop(state);
             self.turns.gauge.add(-(given as f64));
         }
