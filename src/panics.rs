@@ -58,6 +58,8 @@ pub fn message(payload: &(dyn Any + Send)) -> &str {
 pub fn guarded<T>(what: impl FnOnce() -> String, work: impl FnOnce() -> T) -> Option<T> {
     // Unwind safety: the work's state is dropped with it, and what it shares
     // (the snapshot, the store) is only read.
+    // A panic caught inside the work by someone else left its place behind.
+    PLACE.set(None);
     GUARDS.set(GUARDS.get() + 1);
     let done = std::panic::catch_unwind(AssertUnwindSafe(work));
     GUARDS.set(GUARDS.get() - 1);

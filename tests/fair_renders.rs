@@ -1,8 +1,8 @@
 //! Renders on demand are shared fairly between clients: a client that asks for
-//! many uncached archives at once (127.0.0.1) has one render running or
-//! waiting for a turn at a time, and its others wait in its own queue, so
-//! another client (127.0.0.2, bound before connecting to the daemon on
-//! 127.0.0.1) gets its uncached page while the first one's are still queued.
+//! many uncached archives at once (127.0.0.1) takes the two turns while nobody
+//! else waits, and its others queue; another client (127.0.0.2, bound before
+//! connecting to the daemon on 127.0.0.1) then gets the next turn given back,
+//! so its uncached page comes while most of the first one's are still queued.
 //! Asserted on the order of completion and on the queue gauge, not on time.
 
 // A failed unwrap in a test helper is a failed test.
@@ -123,10 +123,11 @@ fn one_clients_burst_of_uncached_archives_does_not_hold_up_another_client() {
     let rude_done = done.load(Ordering::SeqCst);
     let waiting = metric(&d, "bantin_render_queue_waiting");
     assert_eq!(status, "HTTP/1.1 200 OK");
-    // Behind at most the one render of the first client that was running or
-    // waiting for a turn: most of its burst is still to come.
+    // Behind the first of the two renders the first client was running; the
+    // other may end meanwhile, and a third start and end on the turn it gives
+    // back while this page renders. One FIFO queue put it behind all 16.
     assert!(
-        rude_done <= BURST / 2,
+        rude_done <= 3,
         "the other client was served after {rude_done} of the first client's {BURST} renders"
     );
     assert!(

@@ -122,7 +122,7 @@ impl Route {
 /// A bounded label for metrics of what is rendered on demand, by its path.
 fn on_demand_label(path: &str) -> RouteLabel {
     let feed = path.contains('.');
-    if path.starts_with("/archive/") && feed {
+    if feed && archive::Request::parse(path).is_some() {
         RouteLabel::Archive
     } else if path.starts_with("/subscribe/") {
         RouteLabel::Subscribe
@@ -1031,6 +1031,27 @@ fn finish(mut r: Response<Full<Bytes>>, head: bool) -> Response<Full<Bytes>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_archive_is_counted_as_one() {
+        for path in [
+            "/archive/2024-03.atom",
+            "/archive/kinh-te/2024-03.rss",
+            "/tags/giao-thong/2024-03.json",
+            "/authors/tran-ngoc/2024-03.atom",
+        ] {
+            assert_eq!(on_demand_label(path), RouteLabel::Archive, "{path}");
+        }
+        assert_eq!(
+            on_demand_label("/tags/giao-thong.atom"),
+            RouteLabel::TermFeed
+        );
+        assert_eq!(on_demand_label("/archive/2024-03"), RouteLabel::Page);
+        assert_eq!(
+            on_demand_label("/subscribe/feed.atom"),
+            RouteLabel::Subscribe
+        );
+    }
 
     #[test]
     fn canonical_spellings_of_a_path() {

@@ -403,11 +403,15 @@ fn source_url(source: &str) -> Option<String> {
     }
     let domain = psl::domain(host.as_bytes())?;
     let suffix = domain.suffix();
-    // The name registered under the suffix: a letter or two is far more
-    // often initials ("T.Vu", "N.Ly": surnames that are also country
-    // domains) than a news site's address.
-    let registered = domain.as_bytes().len() - suffix.as_bytes().len() - 1;
-    (suffix.typ() == Some(psl::Type::Icann) && registered >= 3).then(|| format!("https://{host}/"))
+    // Vietnamese surnames written without their marks are often another
+    // country's domain (Lý: .ly, Vũ: .vu, Tô: .to, My: .my), so "Hai.Ly" or
+    // "T.Vu" is a byline, not an address. A bare host under a country code
+    // is taken as one only under Vietnam's (`.vn`, `.com.vn`, …) or written
+    // with `www.`; generic suffixes (`.net`, `.org`, …) always are.
+    let foreign_country = suffix.as_bytes().len() == 2 && suffix.as_bytes() != b"vn";
+    let address =
+        suffix.typ() == Some(psl::Type::Icann) && (!foreign_country || host.starts_with("www."));
+    address.then(|| format!("https://{host}/"))
 }
 
 /// One article's page: the link target of every feed item.
@@ -714,6 +718,10 @@ mod tests {
             ("baochinhphu.vn", "https://baochinhphu.vn/"),
             ("www.tuoitre.vn", "https://www.tuoitre.vn/"),
             ("VTV.vn", "https://vtv.vn/"),
+            ("thanhnien.com.vn", "https://thanhnien.com.vn/"),
+            ("www.abc.net.au", "https://www.abc.net.au/"),
+            ("www.bbc.co.uk", "https://www.bbc.co.uk/"),
+            ("reuters.com", "https://reuters.com/"),
         ] {
             assert_eq!(source_url(source).as_deref(), Some(url), "{source}");
         }
@@ -727,6 +735,9 @@ mod tests {
             "T.Vu",
             "N.Ly",
             "Q.To",
+            "Hai.Ly",
+            "Anh.Vu",
+            "Minh.My",
         ] {
             assert_eq!(source_url(source), None, "{source}");
         }
