@@ -189,32 +189,7 @@ fn readers_parse_term_archives() {
             files.push((file, doc.ids));
         }
     }
-    const SCRIPT: &str = r#"
-import json, sys
-import feedparser
-out = []
-for p in sys.argv[1:]:
-    d = feedparser.parse(p)
-    out.append({"bozo": bool(d.bozo), "error": repr(d.get("bozo_exception")),
-                "ids": [e.get("id") for e in d.entries]})
-print(json.dumps(out))
-"#;
-    let out = std::process::Command::new("python3")
-        .arg("-c")
-        .arg(SCRIPT)
-        .args(files.iter().map(|(f, _)| f))
-        .output()
-        .expect("python3 with feedparser runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let reports: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
-    for ((file, ids), r) in files.iter().zip(&reports) {
-        assert_eq!(r["bozo"], false, "{}: {}", file.display(), r["error"]);
-        assert_eq!(r["ids"], serde_json::json!(ids), "{}", file.display());
-    }
+    history::assert_feedparser_reads(&files);
 }
 
 #[test]

@@ -150,3 +150,34 @@ pub fn follow(d: &Daemon, live: &str, ext: &str) -> (Doc, Vec<(String, Doc)>) {
     }
     (live_doc, archives)
 }
+
+/// Reads each file with Python's feedparser and asserts it parses cleanly
+/// (no `bozo`) with exactly the given entry ids, in order.
+pub fn assert_feedparser_reads(files: &[(std::path::PathBuf, Vec<String>)]) {
+    const SCRIPT: &str = r#"
+import json, sys
+import feedparser
+out = []
+for p in sys.argv[1:]:
+    d = feedparser.parse(p)
+    out.append({"bozo": bool(d.bozo), "error": repr(d.get("bozo_exception")),
+                "ids": [e.get("id") for e in d.entries]})
+print(json.dumps(out))
+"#;
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(SCRIPT)
+        .args(files.iter().map(|(f, _)| f))
+        .output()
+        .expect("python3 with feedparser runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let reports: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    for ((file, ids), r) in files.iter().zip(&reports) {
+        assert_eq!(r["bozo"], false, "{}: {}", file.display(), r["error"]);
+        assert_eq!(r["ids"], serde_json::json!(ids), "{}", file.display());
+    }
+}
