@@ -16,7 +16,8 @@
 #
 # Servers, each pinned to core 1, loopback only:
 #   bantin  the daemon, default config but max_connections_per_client = 0 (the
-#           load comes from one address)
+#           load comes from one address) and body_dir in the bench's folder
+#           (what the packaged unit's CacheDirectory= gives it)
 #   nginx   worker_processes 1; sendfile on; tcp_nopush on; tcp_nodelay on;
 #           open_file_cache max=1000 inactive=60s; keepalive_requests 100000;
 #           access_log off; etag on; gzip_static on
@@ -100,7 +101,11 @@ base_url = "http://127.0.0.1"
 # All $CONNECTIONS connections come from one address: the default cap (32) would
 # refuse half of them, as it should refuse one client's flood in production.
 max_connections_per_client = 0
+# As the packaged unit's CacheDirectory= gives it: body copies for sendfile in
+# unnamed files on the disk's file system, as nginx's files are, not in shared memory.
+body_dir = "$tmp/bodies"
 EOF
+mkdir -p "$tmp/bodies"
 taskset -c 1 "$bantin" --config "$tmp/bantin.toml" >"$tmp/bantin.out" 2>"$tmp/bantin.err" &
 pids+=($!)
 bantin_pid=$!

@@ -102,6 +102,10 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
         Some(file) => tracing::info!("configuration: {}", file.display()),
         None => tracing::info!("configuration: the built-in defaults (no file found)"),
     }
+    match &cfg.http.body_dir {
+        Some(dir) => tracing::info!("copies of large bodies for sendfile: unnamed files in {}", dir.display()),
+        None => tracing::info!("copies of large bodies for sendfile: shared memory (no [http] body_dir or CacheDirectory=)"),
+    }
     tracing::info!("loading the store {}", cfg.store.display());
     let Some((mut watcher, hup)) =
         start_up(cfg.clone(), published.clone(), hup, shutdown.as_mut()).await?

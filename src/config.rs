@@ -271,6 +271,13 @@ pub struct HttpConfig {
     /// Seconds a response may make no progress (the client reads nothing) before
     /// its connection is closed.
     pub write_timeout_secs: u64,
+    /// The folder for the copies of large bodies that responses send with
+    /// `sendfile(2)`, kept there as unnamed files; a relative path is relative
+    /// to the config file's folder. Unset: `$CACHE_DIRECTORY` (systemd's
+    /// `CacheDirectory=`), else shared memory (see [`crate::site::sealed`]).
+    /// Absolute once validated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body_dir: Option<PathBuf>,
 }
 
 /// `[watch]`: following the store as it changes.
@@ -352,6 +359,7 @@ impl Default for HttpConfig {
             keepalive_ping_secs: 30,
             keepalive_ping_timeout_secs: 10,
             write_timeout_secs: 30,
+            body_dir: None,
         }
     }
 }
@@ -423,10 +431,20 @@ impl Config {
         let shown = path.map_or_else(|| PathBuf::from("<config>"), Path::to_owned);
         let e = Errors { file: &shown };
         let readable = |cfg: &Config| match store {
-            StoreCheck::Readable => match store_problem(&cfg.store) {
-                Some(reason) => Err(e.bad("store", &cfg.store.display(), &reason)),
-                None => Ok(()),
-            },
+            StoreCheck::Readable => {
+                if let Some(reason) = store_problem(&cfg.store) {
+                    return Err(e.bad("store", &cfg.store.display(), &reason));
+                }
+                let body_dir = cfg.http.body_dir.as_deref();
+                match body_dir.and_then(body_dir_problem) {
+                    Some(reason) => Err(e.bad(
+                        "http.body_dir",
+                        &body_dir.unwrap_or(Path::new("")).display(),
+                        &reason,
+                    )),
+                    None => Ok(()),
+                }
+            }
             StoreCheck::Skip => Ok(()),
         };
         problems::check(text, &shown, |raw| raw.validate(path), readable)
@@ -551,6 +569,22 @@ impl RawConfig {
             path,
             std::env::var_os("STATE_DIRECTORY").as_deref(),
         );
+        let mut http = self.http;
+        http.body_dir = body_dir(
+            http.body_dir.as_deref(),
+            path,
+            std::env::var_os("CACHE_DIRECTORY").as_deref(),
+        )
+        .map(|dir| {
+            std::path::absolute(&dir).map_err(|err| {
+                e.bad(
+                    "http.body_dir",
+                    &dir.display(),
+                    &format!("cannot be made an absolute path ({err})"),
+                )
+            })
+        })
+        .transpose()?;
         let state_dir = std::path::absolute(&state_dir).map_err(|err| {
             e.bad(
                 "state.dir",
@@ -575,7 +609,7 @@ impl RawConfig {
             max_file_size: self.max_file_size,
             site,
             feeds: self.feeds,
-            http: self.http,
+            http,
             watch: self.watch,
             state_dir,
             websub,
@@ -602,6 +636,51 @@ fn state_dir(key: Option<&Path>, config: Option<&Path>, env: Option<&std::ffi::O
         .and_then(|v| std::env::split_paths(v).next())
         .filter(|p| !p.as_os_str().is_empty());
     from_systemd.unwrap_or_else(|| anchor.join(DEFAULT_STATE_DIR))
+}
+
+/// The folder for body copies: `[http] body_dir` (`key`, relative to the
+/// config file's folder), else systemd's `$CACHE_DIRECTORY` (`env`; its first
+/// folder when it lists several), else none (shared memory). The key wins, as
+/// for the state folder (see [`state_dir`]).
+fn body_dir(
+    key: Option<&Path>,
+    config: Option<&Path>,
+    env: Option<&std::ffi::OsStr>,
+) -> Option<PathBuf> {
+    let anchor = config.and_then(Path::parent).unwrap_or(Path::new(""));
+    if let Some(dir) = key {
+        return Some(anchor.join(dir));
+    }
+    env.and_then(|v| std::env::split_paths(v).next())
+        .filter(|p| !p.as_os_str().is_empty())
+}
+
+/// Why bodies cannot be kept in `dir`, with what to do, or `None` when this
+/// process can make an unnamed file there (`O_TMPFILE`, as
+/// [`crate::site::sealed`] does for every copy), which needs a folder it can
+/// write on a file system that supports them (ext4, XFS, btrfs, tmpfs do).
+pub fn body_dir_problem(dir: &Path) -> Option<String> {
+    let made = rustix::fs::open(
+        dir,
+        rustix::fs::OFlags::TMPFILE | rustix::fs::OFlags::WRONLY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::RUSR | rustix::fs::Mode::WUSR,
+    );
+    let err = std::io::Error::from(made.err()?);
+    let what_to_do = match err.kind() {
+        std::io::ErrorKind::NotFound => "create it, or leave `body_dir` unset",
+        std::io::ErrorKind::NotADirectory => "set `body_dir` to a folder, not a file",
+        std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => {
+            "let the user bantin runs as write in it, or leave `body_dir` unset \
+             (under systemd, `CacheDirectory=` makes one)"
+        }
+        _ => {
+            "set `body_dir` to a folder on a file system with unnamed files \
+              (O_TMPFILE: ext4, XFS, btrfs, tmpfs), or leave it unset"
+        }
+    };
+    Some(format!(
+        "cannot keep response bodies there ({err}); {what_to_do}"
+    ))
 }
 
 /// Makes the errors about one config file's values, naming the file.
@@ -1072,6 +1151,58 @@ mod tests {
         std::fs::write(&config, toml).unwrap();
         let msg = store_problem(&config).unwrap();
         assert!(msg.contains("not a file"), "a file: {msg}");
+    }
+
+    #[test]
+    fn body_dir_key_then_systemd_then_none() {
+        let cfg = Some(Path::new("/etc/bantin/config.toml"));
+        let systemd = Some(std::ffi::OsStr::new("/var/cache/bantin:/var/cache/other"));
+        assert_eq!(
+            body_dir(Some(Path::new("bodies")), cfg, systemd),
+            Some(PathBuf::from("/etc/bantin/bodies"))
+        );
+        assert_eq!(
+            body_dir(None, cfg, systemd),
+            Some(PathBuf::from("/var/cache/bantin"))
+        );
+        assert_eq!(body_dir(None, cfg, Some(std::ffi::OsStr::new(""))), None);
+        assert_eq!(body_dir(None, cfg, None), None);
+        let c = Config::from_toml("[http]\nbody_dir = \"b\"", Some(Path::new("/etc/b/c.toml")))
+            .unwrap();
+        assert_eq!(c.http.body_dir, Some(PathBuf::from("/etc/b/b")));
+        assert!(
+            c.to_toml().contains("body_dir = \"/etc/b/b\""),
+            "{}",
+            c.to_toml()
+        );
+    }
+
+    #[test]
+    fn the_body_dir_must_take_unnamed_files_when_the_store_is_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("articles")).unwrap();
+        let config = dir.path().join("c.toml");
+        let toml = "store = \"articles\"\n[http]\nbody_dir = \"bodies\"";
+        assert!(Config::parse(toml, Some(&config), StoreCheck::Skip).is_ok());
+        let msg = Config::parse(toml, Some(&config), StoreCheck::Readable)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("http.body_dir") && msg.contains("bodies") && msg.contains("create it"),
+            "{msg}"
+        );
+        std::fs::create_dir(dir.path().join("bodies")).unwrap();
+        assert!(Config::parse(toml, Some(&config), StoreCheck::Readable).is_ok());
+        std::fs::write(&config, toml).unwrap();
+        let msg = body_dir_problem(&config).unwrap();
+        assert!(msg.contains("not a file"), "a file: {msg}");
+        // Probing leaves nothing behind.
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("bodies"))
+                .unwrap()
+                .count(),
+            0
+        );
     }
 
     #[test]

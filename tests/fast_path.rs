@@ -1,7 +1,8 @@
 //! The HTTP/1 fast path on the wire: pipelined requests answered in order, a
 //! head that arrives in pieces, HEAD and 304 on a kept-alive connection,
-//! `Connection: close`, bodies sent from their sealed memfd copies, and the
-//! connections it hands to hyper (HTTP/2 prior knowledge, a request with a body).
+//! `Connection: close`, bodies sent from their copies (sealed memfds, or
+//! unnamed files in the body folder), and the connections it hands to hyper
+//! (HTTP/2 prior knowledge, a request with a body).
 
 // Test code: an unwrap that fails is a failing test.
 #![allow(clippy::unwrap_used)]
@@ -287,9 +288,15 @@ fn http2_with_prior_knowledge_is_served_by_hyper() {
     assert_eq!(body, d.get("/feed.rss", &[]).body);
 }
 
-/// The memfds the daemon holds, by size, with their bytes (read through
+/// The memfds the daemon holds, with their bytes (read through
 /// `/proc/PID/fd`, as the kernel sends them).
 fn memfds(d: &Daemon) -> Vec<Vec<u8>> {
+    held_files(d, |target| target.starts_with("/memfd:bantin-body"))
+}
+
+/// The files the daemon holds whose `/proc/PID/fd` link `is` names, with
+/// their bytes.
+fn held_files(d: &Daemon, is: impl Fn(&str) -> bool) -> Vec<Vec<u8>> {
     let dir = format!("/proc/{}/fd", d.pid().as_raw_nonzero());
     let mut found = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {
@@ -297,11 +304,94 @@ fn memfds(d: &Daemon) -> Vec<Vec<u8>> {
         let Ok(target) = std::fs::read_link(&path) else {
             continue;
         };
-        if target.to_string_lossy().starts_with("/memfd:bantin-body") {
+        if is(&target.to_string_lossy()) {
             found.push(std::fs::read(&path).unwrap());
         }
     }
     found
+}
+
+/// The unnamed files (`O_TMPFILE`) the daemon holds in `dir`, with their bytes:
+/// `/proc` shows each as `<dir>/#<inode> (deleted)`.
+fn unnamed_files_in(d: &Daemon, dir: &std::path::Path) -> Vec<Vec<u8>> {
+    let prefix = format!("{}/#", dir.display());
+    held_files(d, |target| {
+        target.starts_with(&prefix) && target.ends_with(" (deleted)")
+    })
+}
+
+#[test]
+fn with_a_body_folder_large_bodies_are_sent_from_unnamed_files_in_it() {
+    // Set in the config file, and given by systemd's `CacheDirectory=`.
+    let bodies = tempfile::tempdir().unwrap();
+    let quoted = toml::Value::String(bodies.path().to_str().unwrap().to_owned());
+    let by_key = TempStore::with_config(&format!("[http]\nbody_dir = {quoted}\n"));
+    let by_systemd = TempStore::new();
+    // March 2024's archive is rendered on request (hyper's response, written
+    // by the fast path); a long article makes it large enough to be sent from
+    // a copy.
+    let long = "Tin tức tổng hợp trong tháng. ".repeat(800);
+    for site in [&by_key, &by_systemd] {
+        std::fs::write(
+            site.store().join("tin-tuc/tong-hop/bao-cao-dai.txt"),
+            format!("Trang nhất » Tin Tức\n\nBáo cáo dài\n\nThứ Năm - 14/03/2024 08:00\n{long}\n"),
+        )
+        .unwrap();
+    }
+    let daemons = [
+        by_key.start(),
+        Daemon::spawn(
+            &["--config".as_ref(), by_systemd.config().as_os_str()],
+            &common::Launch {
+                env: vec![("CACHE_DIRECTORY", bodies.path().into())],
+                ..common::Launch::default()
+            },
+        )
+        .listening(LIMIT, LIMIT),
+    ];
+    for d in &daemons {
+        d.log_line(&format!("unnamed files in {}", bodies.path().display()));
+
+        let identity = d.raw("GET", "/feed.rss", &[]);
+        assert_eq!(identity.status, 200);
+        assert_eq!(identity.expect_header("etag"), etag_of(&identity.body));
+        assert!(identity.body.len() >= 16 * 1024, "{}", identity.body.len());
+        let copies = unnamed_files_in(d, bodies.path());
+        assert!(
+            copies.contains(&identity.body),
+            "no file in the folder holds /feed.rss"
+        );
+        assert!(memfds(d).is_empty(), "a memfd as well");
+        d.raw("GET", "/feed.rss", &[]);
+        assert_eq!(unnamed_files_in(d, bodies.path()).len(), copies.len());
+        // The archive's copy goes to the folder too.
+        let archive = d.raw("GET", "/archive/2024-03.rss", &[]);
+        assert_eq!(archive.status, 200);
+        assert!(archive.body.len() >= 16 * 1024, "{}", archive.body.len());
+        assert!(
+            unnamed_files_in(d, bodies.path()).contains(&archive.body),
+            "no file in the folder holds the archive"
+        );
+    }
+    // Unnamed: nothing to list, nothing left behind.
+    assert_eq!(std::fs::read_dir(bodies.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn a_body_folder_that_cannot_take_files_stops_the_daemon_with_64() {
+    let site = TempStore::with_config("[http]\nbody_dir = \"no-such-folder\"\n");
+    let (status, stderr) = Daemon::spawn(
+        &["--config".as_ref(), site.config().as_os_str()],
+        &common::Launch::default(),
+    )
+    .wait(LIMIT);
+    assert_eq!(status.and_then(|s| s.code()), Some(64), "{stderr}");
+    assert!(
+        stderr.contains("http.body_dir")
+            && stderr.contains("no-such-folder")
+            && stderr.contains("create it"),
+        "{stderr}"
+    );
 }
 
 #[test]

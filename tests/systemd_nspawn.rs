@@ -93,6 +93,16 @@ fn the_units_under_a_real_systemd() {
     assert_eq!(m.get("/healthz"), "200");
     assert_eq!(m.show("PrivateNetwork"), "yes");
 
+    // A large body is sent from an unnamed file in the unit's CacheDirectory=.
+    m.ok("curl -sS -o /dev/null --max-time 30 http://127.0.0.1:8080/feed.rss");
+    let held = m.ok(&format!("ls -l /proc/{}/fd", m.main_pid()));
+    assert!(
+        held.lines()
+            .any(|l| l.contains("cache/") && l.contains("bantin/#") && l.ends_with("(deleted)")),
+        "no body copy in /var/cache/bantin:\n{held}"
+    );
+    assert_eq!(m.ok("ls -A /var/cache/bantin/").trim(), "", "a copy has a name");
+
     // `systemctl reload` keeps the process and applies a config change.
     let pid = m.main_pid();
     m.ok("sed -i 's|^title = .*|title = \"Bản tin thử tải lại\"|' /etc/bantin/config.toml");
@@ -141,6 +151,7 @@ fn the_units_under_a_real_systemd() {
     let journal = m.journal();
     for line in [
         "listening on 127.0.0.1:8080",
+        "copies of large bodies for sendfile: unnamed files in /var/cache/bantin",
         "watchdog enabled",
         "SIGHUP: reloading the configuration",
         "configuration reloaded",

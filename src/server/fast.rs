@@ -17,6 +17,7 @@
 use std::cell::RefCell;
 use std::io::{self, IoSlice};
 use std::mem::MaybeUninit;
+use std::path::Path;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -94,6 +95,7 @@ pub(super) async fn serve(
         out: Vec::with_capacity(READ_BYTES),
         unsent: None,
         activity,
+        state,
     };
     // Read and not answered yet: apart from `conn`, since a request's view
     // borrows it while its response is written.
@@ -287,6 +289,9 @@ struct Conn<'a> {
     /// it is written, so a client that does not read is cut off as stalled.
     unsent: Option<InFlight>,
     activity: &'a Arc<Activity>,
+    /// Where the snapshot of a built answer (rendered on request) is found:
+    /// its config names the folder for the body's copy.
+    state: &'a State,
 }
 
 impl Conn<'_> {
@@ -305,7 +310,8 @@ impl Conn<'_> {
                 write_ready_head(&mut self.out, version, &ready, head.view.path, close);
                 if ready.decision == Decision::Full && !ready.head {
                     let body = ready.body();
-                    self.body(&body.bytes, Some(&body.sealed)).await?;
+                    let dir = ready.snapshot.config.http.body_dir.as_deref();
+                    self.body(&body.bytes, Some(&body.sealed), dir).await?;
                 }
             }
             Answer::Built(response) => {
@@ -321,8 +327,12 @@ impl Conn<'_> {
                     || parts.status == StatusCode::NOT_MODIFIED
                     || parts.status == StatusCode::NO_CONTENT;
                 if !bodyless {
-                    self.body(&body, parts.extensions.get::<SealedCopy>())
-                        .await?;
+                    let copy = parts.extensions.get::<SealedCopy>();
+                    let snapshot = copy.and_then(|_| self.state.snapshot.load_full());
+                    let dir = snapshot
+                        .as_ref()
+                        .and_then(|s| s.config.http.body_dir.as_deref());
+                    self.body(&body, copy, dir).await?;
                 }
             }
         }
@@ -333,9 +343,15 @@ impl Conn<'_> {
     }
 
     /// Sends `body` after the head in `out`: from its sealed copy if it has
-    /// one, else gathered in `out` if small, else written with it.
-    async fn body(&mut self, body: &[u8], sealed: Option<&SealedCopy>) -> io::Result<()> {
-        match sealed.and_then(|copy| copy.get(body)) {
+    /// one (made in `dir` if it is new), else gathered in `out` if small, else
+    /// written with it.
+    async fn body(
+        &mut self,
+        body: &[u8],
+        sealed: Option<&SealedCopy>,
+        dir: Option<&Path>,
+    ) -> io::Result<()> {
+        match sealed.and_then(|copy| copy.get(body, dir)) {
             _ if body.is_empty() => {}
             Some(sealed) => {
                 self.send_more()?;

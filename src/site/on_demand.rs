@@ -322,7 +322,7 @@ mod tests {
         let mut held = 0;
         for body in [&r.identity, r.encode(Coding::Gzip), r.encode(Coding::Br)] {
             assert!(
-                body.sealed.get(&body.bytes).is_some(),
+                body.sealed.get(&body.bytes, None).is_some(),
                 "{}",
                 body.bytes.len()
             );

@@ -171,6 +171,7 @@ fn spawn(
         .env_remove("LISTEN_PID")
         .env_remove("NOTIFY_SOCKET")
         .env_remove("STATE_DIRECTORY")
+        .env_remove("CACHE_DIRECTORY")
         .env_remove("WATCHDOG_USEC")
         .env_remove("WATCHDOG_PID")
         .env("RUST_LOG", "info");
