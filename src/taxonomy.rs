@@ -484,6 +484,14 @@ impl Taxonomy {
         self.terms.get(slug)
     }
 
+    /// Whether the name `name` (in any letter case) is contested: its base
+    /// slug is another name's too, or is another's with a suffix. Only a
+    /// change to a contested name can move another term's slug; any other
+    /// comes, goes or changes with its own slug alone.
+    pub fn contested(&self, name: &str) -> bool {
+        self.contested.contains(&fold(name))
+    }
+
     /// The slug of the term named `name` (in any letter case).
     pub fn slug_of(&self, name: &str) -> Option<&str> {
         self.slug_of.get(&fold(name)).map(String::as_str)

@@ -183,16 +183,50 @@ fn robots_and_sitemaps_list_every_article_with_validators_and_the_build_writes_t
     assert!(!Path::new(&out.path().join("sitemaps/1999-01.xml")).exists());
 }
 
+/// Every sitemap the index lists but the months' (the pages sitemap and the
+/// tag and author parts), by path, with its ETag and its URLs' paths.
+fn page_sitemaps(d: &Daemon) -> BTreeMap<String, (String, Vec<String>)> {
+    let index = fetch(d, "/sitemap.xml", "application/xml; charset=utf-8");
+    let listed = texts(&index, "loc");
+    let paths = listed
+        .iter()
+        .map(|l| path_of(l))
+        .filter(|p| !p.starts_with("/sitemaps/20"));
+    paths
+        .map(|path| {
+            let r = d.get(path, &[]);
+            assert_eq!(r.status, 200, "{path}");
+            common::assert_well_formed_xml(&r.body, path);
+            let locs = texts(&r.body, "loc");
+            let locs = locs.iter().map(|l| path_of(l).to_owned()).collect();
+            (path.to_owned(), (r.expect_header("etag").to_owned(), locs))
+        })
+        .collect()
+}
+
+/// Every URL of `sitemaps`, each listed once.
+fn listed_once(sitemaps: &BTreeMap<String, (String, Vec<String>)>) -> BTreeSet<String> {
+    let mut seen = BTreeSet::new();
+    for (path, (_, locs)) in sitemaps {
+        for loc in locs {
+            assert!(
+                seen.insert(loc.clone()),
+                "{loc} listed twice (again in {path})"
+            );
+        }
+    }
+    seen
+}
+
 #[test]
 fn the_pages_sitemap_lists_every_category_tag_and_author_page() {
     let store = TempStore::new();
     let d = store.start();
-    let pages = d.get("/sitemaps/pages.xml", &[]);
-    assert_eq!(pages.status, 200);
-    let locs: BTreeSet<String> = texts(&pages.body, "loc")
-        .iter()
-        .map(|l| path_of(l).to_owned())
-        .collect();
+    // The front and category pages in `/sitemaps/pages.xml`, the tag and
+    // author pages in sitemaps of their own, all listed by the index.
+    let sitemaps = page_sitemaps(&d);
+    assert!(sitemaps.contains_key("/sitemaps/pages.xml"), "{sitemaps:?}");
+    let locs = listed_once(&sitemaps);
     let catalog = Catalog::scan(
         &store.config().with_file_name("store"),
         16 << 20,
@@ -235,5 +269,95 @@ fn the_pages_sitemap_lists_every_category_tag_and_author_page() {
     for page in &locs {
         assert!(!page.contains('#'), "{page}: a page, not a fragment");
         assert_eq!(d.get(page, &[]).status, 200, "{page}");
+    }
+}
+
+/// `n` articles of the category `Nhiều nhãn` with 32 tags of their own each
+/// (`nhãn <i> <j>`), written into `store`.
+fn write_tagged(store: &Path, n: usize) {
+    let dir = store.join("nhieu-nhan");
+    std::fs::create_dir_all(&dir).unwrap();
+    for i in 0..n {
+        let tags: Vec<String> = (0..32).map(|j| format!("nhãn {i} {j}")).collect();
+        let text = format!(
+            "Trang nhất » Nhiều nhãn\n\nBài số {i}\n\n{:02}/03/2021 08:{:02}\n\
+             Nội dung bài số {i}.\n\nTừ khóa: {}\n",
+            i % 28 + 1,
+            i % 60,
+            tags.join(", ")
+        );
+        std::fs::write(dir.join(format!("{i:03}.txt")), text).unwrap();
+    }
+}
+
+/// In a store of some 1,500 tags, a new article under one existing tag
+/// changes that tag's part of the tag sitemaps (and the pages sitemap it
+/// dates, and the index): every other tag and author part keeps its bytes
+/// and ETag, every URL is listed once before and after, and `bantin build`
+/// writes what the daemon serves.
+#[test]
+fn a_live_update_under_one_tag_changes_only_that_tags_part() {
+    let store = TempStore::new();
+    write_tagged(&store.store(), 48);
+    let d = store.start();
+    let before = page_sitemaps(&d);
+    let pages_before = listed_once(&before);
+    let tag_parts = before
+        .keys()
+        .filter(|p| p.starts_with("/sitemaps/tags"))
+        .count();
+    assert!(
+        tag_parts >= 3,
+        "1,536 tags in parts of about 256: {before:?}"
+    );
+    let tag = "/tags/nhan-7-3";
+    let holding = |maps: &BTreeMap<String, (String, Vec<String>)>| {
+        let mut with = maps
+            .iter()
+            .filter(|(_, (_, locs))| locs.iter().any(|l| l == tag));
+        let (path, _) = with.next().expect("the tag is listed");
+        assert!(with.next().is_none(), "{tag} in one part");
+        path.clone()
+    };
+    let part = holding(&before);
+
+    // A new article, newer than all, under that one tag, renamed into the store.
+    let temp = store.store().join(".moi.txt.tmp");
+    std::fs::write(
+        &temp,
+        "Trang nhất » Nhiều nhãn\n\nBài mới\n\n01/01/2031 10:00\nNội dung mới.\n\nTừ khóa: nhãn 7 3\n",
+    )
+    .unwrap();
+    std::fs::rename(&temp, store.store().join("nhieu-nhan/moi.txt")).unwrap();
+    let etag = |path: &str| d.get(path, &[]).expect_header("etag").to_owned();
+    d.wait_until("the tag's part changes", || etag(&part) != before[&part].0);
+
+    let after = page_sitemaps(&d);
+    let pages_after = listed_once(&after);
+    assert_eq!(pages_after, pages_before, "the same pages, each once");
+    assert_eq!(holding(&after), part);
+    for (path, (etag, _)) in &before {
+        let now = &after
+            .get(path)
+            .unwrap_or_else(|| panic!("{path} is still listed"))
+            .0;
+        let changes = *path == part || path == "/sitemaps/pages.xml";
+        assert_eq!(etag != now, changes, "{path}: changed {}", etag != now);
+    }
+    assert_eq!(after.len(), before.len());
+
+    // `bantin build` of the store as it is now writes the same bytes.
+    let out = tempfile::tempdir().expect("a temp dir");
+    let o = common::bantin([
+        "build".as_ref(),
+        "--config".as_ref(),
+        store.config().as_os_str(),
+        "--out".as_ref(),
+        out.path().as_os_str(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let written = |p: &str| std::fs::read(out.path().join(p.trim_start_matches('/'))).ok();
+    for path in after.keys().map(String::as_str).chain(["/sitemap.xml"]) {
+        assert_eq!(written(path), Some(d.get(path, &[]).body), "{path}");
     }
 }

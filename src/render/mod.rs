@@ -16,6 +16,7 @@ pub mod json_feed;
 pub mod opml;
 pub mod rss_feed;
 pub mod sitemap;
+pub mod term_sitemaps;
 
 use std::borrow::Cow;
 

@@ -5,6 +5,10 @@
 //! at `/sitemap.xml` lists
 //! - `/sitemaps/pages.xml`: the front page and every category page, each dated
 //!   by its newest article, so it changes whenever an article is added;
+//! - `/sitemaps/tags.xml`, `/sitemaps/tags/<slug>.xml`, and the same under
+//!   `authors`: every listed tag's and author's page, in parts of about 256
+//!   that stay put as terms come and go, so a change renders only the parts
+//!   of the terms it dates anew (see [`super::term_sitemaps`]);
 //! - `/sitemaps/<YYYY-MM>.xml`: the article pages published in that month (in
 //!   the configured zone), each dated by its publication. An article is in the
 //!   sitemap of its own month, so a past month's sitemap keeps its bytes while
@@ -29,12 +33,11 @@ use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
 use html_escape::encode_text as text;
 
-use super::{article_path, category_path, term_path};
+use super::{article_path, category_path, term_sitemaps};
 use crate::article::Article;
 use crate::config::SiteConfig;
 use crate::history::{self, Month};
 use crate::index::{At, Entry, Index, SortKey};
-use crate::taxonomy::Kind;
 use crate::timestamp::rfc3339;
 
 /// The most URLs one sitemap (or sitemap index) may list (sitemaps.org 0.9).
@@ -103,9 +106,9 @@ fn part_path(name: &str, n: usize) -> String {
 }
 
 /// The URLs of the pages sitemap: the front page, then every category page, in
-/// slug order, then every listed tag's and author's page; each dated by the
-/// newest article it lists (withdrawn ones it does not), and left out when it
-/// lists none. Empty for an empty store.
+/// slug order; each dated by the newest article it lists (withdrawn ones it
+/// does not), and left out when it lists none. Empty for an empty store. The
+/// tag and author pages have sitemaps of their own (see [`super::term_sitemaps`]).
 pub fn page_urls(index: &Index) -> Vec<Url> {
     let newest = |slug: Option<&str>| -> Option<DateTime<FixedOffset>> {
         index
@@ -120,17 +123,7 @@ pub fn page_urls(index: &Index) -> Vec<Url> {
             lastmod,
         })
     });
-    let terms = [Kind::Tag, Kind::Author].into_iter().flat_map(|kind| {
-        index.taxonomy(kind).listed().filter_map(move |term| {
-            let first = index.members(&term.members).listed().next()?;
-            let e = first.entry()?;
-            Some(Url {
-                path: term_path(kind, &term.slug),
-                lastmod: lastmod(&e.article),
-            })
-        })
-    });
-    categories.chain(terms).collect()
+    categories.collect()
 }
 
 /// Whether a month sitemap lists the article's page: a withdrawn article's
@@ -169,20 +162,30 @@ fn parts(name: &str, urls: &[Url], max: usize) -> Vec<Sitemap> {
         .collect()
 }
 
-/// Every sitemap the index lists: the pages sitemap, then each month's, newest
-/// month first. A month is counted and dated from its keys (see
+/// Every sitemap the index lists: the pages sitemap, the tag and author
+/// parts (see [`term_sitemaps::every`]), then each month's, newest month
+/// first. A month is counted and dated from its keys (see
 /// [`month_parts_of`]), not by rendering its URLs.
 pub fn sitemaps(index: &Index, tz: Tz) -> Vec<Sitemap> {
     sitemaps_of(index, tz, MAX_URLS)
 }
 
-/// [`sitemaps`] with parts of at most `max` URLs.
+/// [`sitemaps`] with parts of at most `max` URLs (pages and months).
 fn sitemaps_of(index: &Index, tz: Tz, max: usize) -> Vec<Sitemap> {
     let mut out = parts(PAGES, &page_urls(index), max);
-    for month in history::months(index, None, tz).unwrap_or_default() {
-        out.extend(month_parts_of(index, month, tz, max));
-    }
+    let terms = term_sitemaps::every(index, term_sitemaps::Cut::DEFAULT);
+    out.extend(terms.maps.into_values());
+    out.extend(every_month_part(index, tz, max));
     out
+}
+
+/// The parts of every month's sitemap, newest month first.
+fn every_month_part(index: &Index, tz: Tz, max: usize) -> Vec<Sitemap> {
+    let months = history::months(index, None, tz).unwrap_or_default();
+    let parts = months
+        .into_iter()
+        .map(|m| month_parts_of(index, m, tz, max));
+    parts.flatten().collect()
 }
 
 /// The parts of the pages sitemap listing `urls` (see [`page_urls`]), as the
@@ -310,13 +313,11 @@ fn on_demand_of(
     Some(urlset(site, part))
 }
 
-/// The paths of every sitemap [`on_demand`] answers, for `bantin build`.
+/// The paths of every sitemap [`on_demand`] answers (every month's parts),
+/// for `bantin build`.
 pub fn on_demand_paths(index: &Index, tz: Tz) -> Vec<String> {
-    sitemaps(index, tz)
-        .into_iter()
-        .map(|s| s.path)
-        .filter(|p| !p.starts_with(&format!("/sitemaps/{PAGES}")))
-        .collect()
+    let parts = every_month_part(index, tz, MAX_URLS);
+    parts.into_iter().map(|s| s.path).collect()
 }
 
 /// The pages sitemap parts by path (each at most [`MAX_URLS`] URLs).
@@ -498,6 +499,39 @@ mod tests {
                 "/sitemaps/2023-12.xml"
             ]
         );
+    }
+
+    #[test]
+    fn the_index_lists_the_tag_and_author_parts_between_pages_and_months() {
+        let mut entries: Entries = index().entries().clone();
+        let mut a = entries.get("kinh-te/d").unwrap().article.as_ref().clone();
+        a.tags = vec!["Giá vàng".into()];
+        a.author = Some("Trần Ngọc".into());
+        entries.insert(a.id.clone(), Entry::full(Arc::new(a), None));
+        let idx = Index::new(entries);
+        let listed: Vec<(String, String)> = sitemaps(&idx, HCM)
+            .into_iter()
+            .map(|m| (m.path, rfc3339(&m.lastmod)))
+            .collect();
+        let at = |path: &str, date: &str| (path.to_owned(), date.to_owned());
+        assert_eq!(
+            listed,
+            [
+                at("/sitemaps/pages.xml", "2024-03-03T09:00:00+07:00"),
+                at("/sitemaps/tags.xml", "2024-02-29T23:00:00+07:00"),
+                at("/sitemaps/authors.xml", "2024-02-29T23:00:00+07:00"),
+                at("/sitemaps/2024-03.xml", "2024-03-03T09:00:00+07:00"),
+                at("/sitemaps/2024-02.xml", "2024-02-29T23:00:00+07:00"),
+                at("/sitemaps/2023-12.xml", "2023-12-31T23:00:00+07:00"),
+            ]
+        );
+        // The pages sitemap lists the front and category pages only; the
+        // month sitemaps are the only ones rendered on request.
+        let pages: Vec<String> = page_urls(&idx).into_iter().map(|u| u.path).collect();
+        assert_eq!(pages, ["/", "/categories/kinh-te", "/categories/thoi-su"]);
+        assert!(on_demand_paths(&idx, HCM)
+            .iter()
+            .all(|p| p.starts_with("/sitemaps/20")));
     }
 
     #[test]

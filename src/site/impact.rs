@@ -1,5 +1,8 @@
 //! Which of the whole-index pages (front page, sitemaps) a change at some ids can touch.
 //!
+//! The tag and author sitemaps are not decided here: which of their parts a
+//! change touches is told term by term ([`crate::render::term_sitemaps::at`]).
+//!
 //! An update knows the ids whose entries differ between two indexes of the
 //! same category tree. A page rendered from the whole index is rendered again
 //! only when one of those ids can change its bytes; every test here errs on
@@ -14,7 +17,6 @@ use chrono_tz::Tz;
 use crate::history::Month;
 use crate::index::{At, Index, SortKey};
 use crate::render::sitemap::{MAX_URLS, NEWS_WINDOW};
-use crate::taxonomy::Kind;
 
 use super::pages::CATEGORY_PAGE_ITEMS;
 
@@ -25,19 +27,21 @@ pub(super) struct Impact {
     pub front: bool,
     /// The news sitemap: its window of the newest articles.
     pub news: bool,
-    /// The sitemap index and the pages sitemap: the first (newest) article
-    /// of some list they date, a term's slug, or a month's parts.
-    pub sitemaps: bool,
+    /// The pages sitemap (the front and category pages): the first
+    /// (newest) listed article of the store or of a category, which dates
+    /// its page there.
+    pub pages: bool,
+    /// The sitemaps of the changed articles' months: the first article of
+    /// a month, which dates its sitemap and is how a month appears or
+    /// empties, a place in a month long enough to be cut in parts, or a
+    /// corrected or withdrawn article, whose correction may date its part.
+    pub months: bool,
 }
 
 /// What a change at `ids` from `before` to `after` touches (both indexes
 /// have the same category tree).
 pub(super) fn of(before: &Index, after: &Index, ids: &BTreeSet<String>, tz: Tz) -> Impact {
     let mut impact = Impact::default();
-    let terms_differ = [Kind::Tag, Kind::Author]
-        .into_iter()
-        .any(|kind| before.taxonomy(kind).terms().len() != after.taxonomy(kind).terms().len());
-    impact.sitemaps |= terms_differ;
     for id in ids {
         for index in [before, after] {
             let Some(key) = index.key(id) else {
@@ -45,14 +49,14 @@ pub(super) fn of(before: &Index, after: &Index, ids: &BTreeSet<String>, tz: Tz) 
             };
             impact.front |= in_newest(index, key, CATEGORY_PAGE_ITEMS);
             impact.news |= in_news_window(index, key);
-            impact.sitemaps |= heads_a_list(index, id, key)
-                || heads_or_splits_its_month(index, key, tz)
-                || term_slugs_move(before, after, index, id);
+            impact.pages |= heads_a_list(index, id, key);
+            impact.months |= heads_or_splits_its_month(index, key, tz) || marked(index, id);
         }
     }
     // A month appears or empties only by its first article, which
     // `heads_or_splits_its_month` found; the front page lists the months.
-    impact.front |= impact.sitemaps;
+    // (An article heading a list is nearly always among the newest too.)
+    impact.front |= impact.months || impact.pages;
     impact
 }
 
@@ -78,10 +82,8 @@ fn in_news_window(index: &Index, key: SortKey) -> bool {
     key.published() >= newest.saturating_sub(NEWS_WINDOW)
 }
 
-/// Whether the article is the newest listed (not withdrawn) of all, of one
-/// of its categories, or of one of its tags or its author: those lists'
-/// pages are dated by it in the pages sitemap, and its parts by the newest
-/// of them; a term is listed there while it has one.
+/// Whether the article is the newest listed (not withdrawn) of all or of
+/// one of its categories: those pages are dated by it in the pages sitemap.
 fn heads_a_list(index: &Index, id: &str, key: SortKey) -> bool {
     let newest_of = |slug: Option<&str>| {
         index
@@ -89,22 +91,16 @@ fn heads_a_list(index: &Index, id: &str, key: SortKey) -> bool {
             .and_then(|k| k.listed().next())
             .is_some_and(|first| first.key == key)
     };
-    if newest_of(None) || index.feeds_of(id).into_iter().any(|s| newest_of(Some(s))) {
-        return true;
-    }
-    let Some(entry) = index.get(id) else {
-        return false;
-    };
-    [Kind::Tag, Kind::Author].into_iter().any(|kind| {
-        let taxonomy = index.taxonomy(kind);
-        kind.names(&entry.article).into_iter().any(|name| {
-            taxonomy
-                .slug_of(name)
-                .and_then(|slug| taxonomy.get(slug))
-                .and_then(|term| index.members(&term.members).listed().next())
-                .is_none_or(|first| first.id() == id)
-        })
-    })
+    newest_of(None) || index.feeds_of(id).into_iter().any(|s| newest_of(Some(s)))
+}
+
+/// Whether the article is corrected or withdrawn: a month's part is dated by
+/// the latest correction among its articles, and lists no withdrawn one
+/// (see [`crate::render::sitemap::month_parts`]). Few articles are.
+fn marked(index: &Index, id: &str) -> bool {
+    index
+        .get(id)
+        .is_some_and(|e| e.article.updated.is_some() || e.article.withdrawn.is_some())
 }
 
 /// Whether the article is the first (newest) of its month, which dates the
@@ -124,16 +120,60 @@ fn heads_or_splits_its_month(index: &Index, key: SortKey, tz: Tz) -> bool {
     all.range(start, end).nth(MAX_URLS).is_some()
 }
 
-/// Whether a tag or the author of the article (in `index`, one of the two)
-/// has another slug after the change: a slug follows the term's displayed
-/// spelling, which the article's spelling votes for.
-fn term_slugs_move(before: &Index, after: &Index, index: &Index, id: &str) -> bool {
-    let Some(entry) = index.get(id) else {
-        return false;
-    };
-    [Kind::Tag, Kind::Author].into_iter().any(|kind| {
-        kind.names(&entry.article)
-            .into_iter()
-            .any(|name| before.taxonomy(kind).slug_of(name) != after.taxonomy(kind).slug_of(name))
-    })
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::article::Article;
+    use crate::index::{Entries, Entry};
+    use chrono::TimeZone;
+    use chrono_tz::Asia::Ho_Chi_Minh as HCM;
+    use std::sync::Arc;
+
+    /// An article of `cat` published on `day` March 2024, with `tags`.
+    fn entry(id: &str, cat: &str, day: u32, tags: &[&str]) -> (String, Entry) {
+        let at = HCM.with_ymd_and_hms(2024, 3, day, 8, 0, 0).unwrap();
+        let mut a = Article::sample(id, &[cat], id, at.fixed_offset());
+        a.tags = tags.iter().map(|t| (*t).to_owned()).collect();
+        (id.into(), Entry::full(Arc::new(a), None))
+    }
+
+    /// `before` with the article `id` replaced by (or added as) `e`.
+    fn change(before: &Index, (id, e): (String, Entry)) -> (Index, BTreeSet<String>) {
+        let ids = BTreeSet::from([id.clone()]);
+        let mut entries = before.entries().clone();
+        entries.insert(id, e);
+        (before.updated(entries, &ids), ids)
+    }
+
+    #[test]
+    fn the_pages_sitemap_is_touched_by_the_head_of_a_list_only() {
+        let before = Index::new(Entries::from_iter([
+            entry("a", "Thời sự", 10, &["mưa"]),
+            entry("b", "Thời sự", 5, &["mưa"]),
+            entry("c", "Kinh tế", 3, &[]),
+        ]));
+        // A new tag on an article that heads no list: the pages sitemap and
+        // the months keep theirs (the tag's own part is told apart by
+        // `term_sitemaps`).
+        let (after, ids) = change(&before, entry("b", "Thời sự", 5, &["mưa", "bão"]));
+        let touched = of(&before, &after, &ids, HCM);
+        assert!(!touched.pages && !touched.months, "{touched:?}");
+        // A correction of an article that heads nothing dates its month's part.
+        let (after, ids) = change(&before, {
+            let (id, e) = entry("b", "Thời sự", 5, &["mưa"]);
+            let mut a = e.article.as_ref().clone();
+            a.updated = Some(a.published + chrono::Duration::days(9));
+            (id, Entry::full(Arc::new(a), None))
+        });
+        let touched = of(&before, &after, &ids, HCM);
+        assert!(touched.months && !touched.pages, "{touched:?}");
+        // The newest article of a category (not of all) dates its page.
+        let (after, ids) = change(&before, entry("c", "Kinh tế", 4, &[]));
+        let touched = of(&before, &after, &ids, HCM);
+        assert!(touched.pages && !touched.months, "{touched:?}");
+        // A new newest article dates the front page and its month.
+        let (after, ids) = change(&before, entry("d", "Kinh tế", 20, &[]));
+        let touched = of(&before, &after, &ids, HCM);
+        assert!(touched.pages && touched.months && touched.front && touched.news);
+    }
 }

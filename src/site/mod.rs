@@ -27,10 +27,10 @@ mod last_modified;
 pub mod on_demand;
 pub mod pages;
 pub mod sealed;
+mod sitemaps;
 mod titles;
 
 use std::borrow::Cow;
-use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -42,7 +42,6 @@ use crate::article::Article;
 use crate::config::Config;
 use crate::history::Month;
 use crate::index::{Entry, Index};
-use crate::render::sitemap::Sitemap;
 use crate::render::{self, FeedView, Format};
 
 pub use encoding::{Body, Coding, Compressor, Kept, Resource, KEPT_BLOCKS};
@@ -83,10 +82,6 @@ struct Held {
 /// an update changes the few ids it touched without visiting the others.
 type Bodies = OrdMap<String, Held>;
 
-/// The parts of every month's sitemap as the sitemap index lists them, newest
-/// month first: kept, so an update takes again only its articles' months.
-type MonthMaps = BTreeMap<Reverse<Month>, Vec<Sitemap>>;
-
 /// Which resources an update renders again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
@@ -116,8 +111,9 @@ pub struct Site {
     validators: Validators,
     /// Last-Modified of every article page (`None` before the first render).
     articles_modified: Option<SystemTime>,
-    /// What the sitemap index lists of every month.
-    month_maps: Arc<MonthMaps>,
+    /// What the sitemap index lists: kept, so an update takes again only
+    /// the sitemaps its articles touch.
+    listing: Arc<sitemaps::Listing>,
 }
 
 /// A feed that failed to render (the previous bytes keep being served).
@@ -274,9 +270,8 @@ impl Site {
         // whose bytes are the same keeps its resource.
         self.render_pages(cfg, &index, &mut next);
         // Likewise a sitemap (an old article edited changes no feed).
-        let month_maps = Arc::new(every_month(&index, cfg.tz));
-        self.render_sitemaps(cfg, &index, &month_maps, &mut next);
-        next.finish(self.articles_modified, index, plan, items, month_maps)
+        let listing = self.render_sitemaps(cfg, &index, &mut next);
+        next.finish(self.articles_modified, index, plan, items, listing)
     }
 
     /// [`Site::update`] after a change at `ids` only: `index` differs from
@@ -317,34 +312,11 @@ impl Site {
         if touched.front {
             self.render_front(cfg, &index, &mut next);
         }
-        let mut month_maps = self.month_maps.clone();
-        if touched.sitemaps {
-            month_maps = Arc::new(self.months_at(&index, ids, cfg.tz));
-            self.render_sitemaps(cfg, &index, &month_maps, &mut next);
-        } else if touched.news {
-            self.put_pages([news_page(cfg, &index)], &mut next);
+        let listing = self.sitemaps_at(cfg, &index, ids, touched, &mut next);
+        if touched.news {
+            self.put_pages([sitemaps::news_page(cfg, &index)], &mut next);
         }
-        next.finish(self.articles_modified, index, plan, items, month_maps)
-    }
-
-    /// `self`'s month sitemaps with those of the months the articles `ids`
-    /// were or are in taken again from `index`.
-    fn months_at(&self, index: &Index, ids: &BTreeSet<String>, tz: chrono_tz::Tz) -> MonthMaps {
-        let mut maps = (*self.month_maps).clone();
-        let keys = ids
-            .iter()
-            .flat_map(|id| [self.index.key(id), index.key(id)])
-            .flatten();
-        let months: BTreeSet<Month> = keys.map(|k| Month::of(k.published(), tz)).collect();
-        for month in months {
-            let parts = render::sitemap::month_parts(index, month, tz);
-            if parts.is_empty() {
-                maps.remove(&Reverse(month));
-            } else {
-                maps.insert(Reverse(month), parts);
-            }
-        }
-        maps
+        next.finish(self.articles_modified, index, plan, items, listing)
     }
 
     /// The plan of [`Site::update_at`]: `self`'s feeds, with those `ids` were
@@ -569,70 +541,11 @@ impl Site {
         }
     }
 
-    /// `/robots.txt`, the sitemap index, the pages sitemap and the news sitemap
-    /// (the month sitemaps are rendered on request: see [`render::sitemap::on_demand`]).
-    /// `month_maps` is what the index lists of every month.
-    fn render_sitemaps(
-        &self,
-        cfg: &Config,
-        index: &Index,
-        month_maps: &MonthMaps,
-        next: &mut Assembly,
-    ) {
-        use render::sitemap;
-        let xml = |path: String, bytes: Vec<u8>| Page {
-            path,
-            content_type: sitemap::CONTENT_TYPE,
-            bytes,
-        };
-        let urls = sitemap::page_urls(index);
-        let mut maps = sitemap::page_parts(&urls);
-        maps.extend(month_maps.values().flatten().cloned());
-        let mut pages = vec![
-            Page {
-                path: sitemap::ROBOTS_PATH.to_owned(),
-                content_type: "text/plain; charset=utf-8",
-                bytes: sitemap::robots(&cfg.site),
-            },
-            xml(
-                sitemap::INDEX_PATH.to_owned(),
-                sitemap::sitemap_index(&cfg.site, &maps),
-            ),
-            news_page(cfg, index),
-        ];
-        for (path, bytes) in sitemap::page_sitemaps_of(&cfg.site, &urls) {
-            pages.push(xml(path, bytes));
-        }
-        // Parts of the pages sitemap no longer listed leave the site.
-        next.resources.retain(|path, _| {
-            !path.starts_with("/sitemaps/") || pages.iter().any(|p| &p.path == path)
-        });
-        self.put_pages(pages, next);
-    }
-
     /// Paths of the feeds and pages, sorted.
     pub fn paths(&self) -> Vec<&str> {
         let mut v: Vec<&str> = self.resources.keys().map(String::as_str).collect();
         v.sort_unstable();
         v
-    }
-}
-
-/// What the sitemap index lists of every month of `index`.
-fn every_month(index: &Index, tz: chrono_tz::Tz) -> MonthMaps {
-    let months = crate::history::months(index, None, tz).unwrap_or_default();
-    months
-        .into_iter()
-        .map(|m| (Reverse(m), render::sitemap::month_parts(index, m, tz)))
-        .collect()
-}
-
-/// The news sitemap (see [`render::sitemap::news`]).
-fn news_page(cfg: &Config, index: &Index) -> Page {
-    Page {
-        path: render::sitemap::NEWS_PATH.to_owned(),
-        content_type: render::sitemap::CONTENT_TYPE,
-        bytes: render::sitemap::news(&cfg.site, index),
     }
 }
 
@@ -751,7 +664,7 @@ fn stale_feeds(plan: &Plan) -> Vec<StaleFeed<'_>> {
 
 impl Assembly {
     /// The site assembled: `index`, what `plan` selected and held, the item
-    /// bytes and month sitemaps, and every resource put so far, with the
+    /// bytes and what the sitemap index lists, and every resource put so far, with the
     /// articles' date advanced past `previous` if anything changed.
     fn finish(
         self,
@@ -759,7 +672,7 @@ impl Assembly {
         index: Arc<Index>,
         plan: Plan,
         items: items::Items,
-        month_maps: Arc<MonthMaps>,
+        listing: Arc<sitemaps::Listing>,
     ) -> (Site, Vec<RenderError>) {
         let articles_modified = Some(self.validators.advance(previous, self.now));
         let site = Site {
@@ -770,7 +683,7 @@ impl Assembly {
             items,
             validators: self.validators,
             articles_modified,
-            month_maps,
+            listing,
         };
         (site, self.errors)
     }
