@@ -101,7 +101,11 @@ fn the_units_under_a_real_systemd() {
             .any(|l| l.contains("cache/") && l.contains("bantin/#") && l.ends_with("(deleted)")),
         "no body copy in /var/cache/bantin:\n{held}"
     );
-    assert_eq!(m.ok("ls -A /var/cache/bantin/").trim(), "", "a copy has a name");
+    assert_eq!(
+        m.ok("ls -A /var/cache/bantin/").trim(),
+        "",
+        "a copy has a name"
+    );
 
     // `systemctl reload` keeps the process and applies a config change.
     let pid = m.main_pid();
