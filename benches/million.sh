@@ -13,11 +13,12 @@
 #   OUT=DIR benches/million.sh      builds into DIR (a new or empty folder, left
 #                                   for you to delete) rather than under /tmp
 # The store is kept for the next run; delete it with `rm -rf STORE` when done.
-# The real build writes about 83 GB in a million files. Where the disk has
+# The real build writes about 155 GB in a million files (83 GB before tag and
+# author archives, which took 11.8 GB on the file system below). Where the disk has
 # less free, OUT can be a compressed file system, e.g. btrfs on a sparse file:
 #   truncate -s 150G /var/tmp/b.img && mkfs.btrfs -q /var/tmp/b.img &&
 #   mount -o loop,compress=zstd:1 /var/tmp/b.img /mnt/b && OUT=/mnt/b/site benches/million.sh
-# (the 83 GB took 11.8 GB there; the compression adds to the build's system time).
+# (the compression adds to the build's system time).
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 store=${1:-/tmp/bantin-store1m}
