@@ -102,10 +102,7 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
         Some(file) => tracing::info!("configuration: {}", file.display()),
         None => tracing::info!("configuration: the built-in defaults (no file found)"),
     }
-    match &cfg.http.body_dir {
-        Some(dir) => tracing::info!("copies of large bodies for sendfile: unnamed files in {}", dir.display()),
-        None => tracing::info!("copies of large bodies for sendfile: shared memory (no [http] body_dir or CacheDirectory=)"),
-    }
+    log_body_dir(&cfg);
     tracing::info!("loading the store {}", cfg.store.display());
     let Some((mut watcher, hup)) =
         start_up(cfg.clone(), published.clone(), hup, shutdown.as_mut()).await?
@@ -459,6 +456,30 @@ async fn shutdown_signal(mut term: Signal, mut int: Signal) {
         _ = int.recv() => tracing::info!("SIGINT: shutting down"),
     }
     systemd::stopping();
+}
+
+/// Says where body copies for `sendfile` go. A folder only systemd names
+/// (`$CACHE_DIRECTORY`) that cannot take them (a file system without
+/// `O_TMPFILE`, such as overlayfs before Linux 6.7) is not a config error,
+/// since the administrator chose nothing: a warning, and shared memory.
+fn log_body_dir(cfg: &Config) {
+    let problem = cfg
+        .body_dir
+        .as_deref()
+        .and_then(crate::config::body_dir_problem);
+    match (&cfg.body_dir, problem) {
+        (Some(dir), None) => tracing::info!(
+            "copies of large bodies for sendfile: unnamed files in {}",
+            dir.display()
+        ),
+        (Some(dir), Some(reason)) => tracing::warn!(
+            "copies of large bodies for sendfile: shared memory, not {} ($CACHE_DIRECTORY): {reason}",
+            dir.display()
+        ),
+        (None, _) => tracing::info!(
+            "copies of large bodies for sendfile: shared memory (no [http] body_dir or CacheDirectory=)"
+        ),
+    }
 }
 
 #[cfg(test)]

@@ -273,9 +273,8 @@ pub struct HttpConfig {
     pub write_timeout_secs: u64,
     /// The folder for the copies of large bodies that responses send with
     /// `sendfile(2)`, kept there as unnamed files; a relative path is relative
-    /// to the config file's folder. Unset: `$CACHE_DIRECTORY` (systemd's
-    /// `CacheDirectory=`), else shared memory (see [`crate::site::sealed`]).
-    /// Absolute once validated.
+    /// to the config file's folder, and absolute once validated. The folder
+    /// in force is [`Config::body_dir`].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body_dir: Option<PathBuf>,
 }
@@ -397,6 +396,9 @@ pub struct Config {
     pub watch: WatchConfig,
     /// The state folder, absolute (see [`StateConfig`]).
     pub state_dir: PathBuf,
+    /// The folder for body copies in force: `[http] body_dir`, else systemd's
+    /// `$CACHE_DIRECTORY`; `None`: shared memory (see [`crate::site::sealed`]).
+    pub body_dir: Option<PathBuf>,
     /// `[websub]`, with every hub URL in its normalized form.
     pub websub: WebsubConfig,
     /// `[archives]`.
@@ -431,23 +433,29 @@ impl Config {
         let shown = path.map_or_else(|| PathBuf::from("<config>"), Path::to_owned);
         let e = Errors { file: &shown };
         let readable = |cfg: &Config| match store {
-            StoreCheck::Readable => {
-                if let Some(reason) = store_problem(&cfg.store) {
-                    return Err(e.bad("store", &cfg.store.display(), &reason));
-                }
-                let body_dir = cfg.http.body_dir.as_deref();
-                match body_dir.and_then(body_dir_problem) {
-                    Some(reason) => Err(e.bad(
-                        "http.body_dir",
-                        &body_dir.unwrap_or(Path::new("")).display(),
-                        &reason,
-                    )),
-                    None => Ok(()),
-                }
-            }
+            StoreCheck::Readable => match store_problem(&cfg.store) {
+                Some(reason) => Err(e.bad("store", &cfg.store.display(), &reason)),
+                None => Ok(()),
+            },
             StoreCheck::Skip => Ok(()),
         };
         problems::check(text, &shown, |raw| raw.validate(path), readable)
+    }
+
+    /// Why the `[http] body_dir` the file sets cannot take body copies, as a
+    /// config error (exit 64), for the commands that make them (`serve`, a
+    /// reload, `config check`); `None` when it can, or when the key is unset.
+    /// A folder only systemd names (`$CACHE_DIRECTORY`) is not an error: the
+    /// administrator chose nothing, and copies then go to shared memory (see
+    /// [`Config::body_dir`]).
+    pub fn body_dir_error(&self) -> Option<ConfigError> {
+        let dir = self.http.body_dir.as_deref()?;
+        let reason = body_dir_problem(dir)?;
+        let file = self
+            .path
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("<config>"));
+        Some(Errors { file: &file }.bad("http.body_dir", &dir.display(), &reason))
     }
 
     /// The duration form of `[http] header_timeout_secs`.
@@ -570,7 +578,9 @@ impl RawConfig {
             std::env::var_os("STATE_DIRECTORY").as_deref(),
         );
         let mut http = self.http;
-        http.body_dir = body_dir(
+        let anchor = path.and_then(Path::parent).unwrap_or(Path::new(""));
+        http.body_dir = http.body_dir.map(|dir| anchor.join(dir));
+        let body_dir = body_dir(
             http.body_dir.as_deref(),
             path,
             std::env::var_os("CACHE_DIRECTORY").as_deref(),
@@ -585,6 +595,7 @@ impl RawConfig {
             })
         })
         .transpose()?;
+        http.body_dir = http.body_dir.and(body_dir.clone());
         let state_dir = std::path::absolute(&state_dir).map_err(|err| {
             e.bad(
                 "state.dir",
@@ -612,6 +623,7 @@ impl RawConfig {
             http,
             watch: self.watch,
             state_dir,
+            body_dir,
             websub,
             archives: self.archives,
         })
@@ -1170,6 +1182,7 @@ mod tests {
         let c = Config::from_toml("[http]\nbody_dir = \"b\"", Some(Path::new("/etc/b/c.toml")))
             .unwrap();
         assert_eq!(c.http.body_dir, Some(PathBuf::from("/etc/b/b")));
+        assert_eq!(c.body_dir, Some(PathBuf::from("/etc/b/b")));
         assert!(
             c.to_toml().contains("body_dir = \"/etc/b/b\""),
             "{}",
@@ -1178,24 +1191,19 @@ mod tests {
     }
 
     #[test]
-    fn the_body_dir_must_take_unnamed_files_when_the_store_is_checked() {
+    fn a_body_dir_set_in_the_file_must_take_unnamed_files() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("articles")).unwrap();
         let config = dir.path().join("c.toml");
-        let toml = "store = \"articles\"\n[http]\nbody_dir = \"bodies\"";
-        assert!(Config::parse(toml, Some(&config), StoreCheck::Skip).is_ok());
-        let msg = Config::parse(toml, Some(&config), StoreCheck::Readable)
-            .unwrap_err()
-            .to_string();
+        let toml = "[http]\nbody_dir = \"bodies\"";
+        let cfg = Config::parse(toml, Some(&config), StoreCheck::Skip).unwrap();
+        assert_eq!(cfg.body_dir, Some(dir.path().join("bodies")));
+        let msg = cfg.body_dir_error().unwrap().to_string();
         assert!(
             msg.contains("http.body_dir") && msg.contains("bodies") && msg.contains("create it"),
             "{msg}"
         );
         std::fs::create_dir(dir.path().join("bodies")).unwrap();
-        assert!(Config::parse(toml, Some(&config), StoreCheck::Readable).is_ok());
-        std::fs::write(&config, toml).unwrap();
-        let msg = body_dir_problem(&config).unwrap();
-        assert!(msg.contains("not a file"), "a file: {msg}");
+        assert!(cfg.body_dir_error().is_none());
         // Probing leaves nothing behind.
         assert_eq!(
             std::fs::read_dir(dir.path().join("bodies"))
@@ -1203,6 +1211,13 @@ mod tests {
                 .count(),
             0
         );
+        std::fs::write(&config, toml).unwrap();
+        let msg = body_dir_problem(&config).unwrap();
+        assert!(msg.contains("not a file"), "a file: {msg}");
+        // A folder only systemd names is no error: copies go to shared memory.
+        let mut by_systemd = Config::parse("", Some(&config), StoreCheck::Skip).unwrap();
+        by_systemd.body_dir = Some(dir.path().join("gone"));
+        assert!(by_systemd.body_dir_error().is_none());
     }
 
     #[test]

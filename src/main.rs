@@ -127,6 +127,7 @@ fn try_main(cli: Cli) -> Result<(), Failure> {
         }) => {
             // What the unit runs before `serve` starts or reloads: the same checks.
             let cfg = resolve_config(config.as_deref(), None, None, StoreCheck::Readable)
+                .and_then(body_dir_checked)
                 .map_err(Failure::Config)?;
             if !quiet {
                 print!("{}", cfg.to_toml());
@@ -137,21 +138,8 @@ fn try_main(cli: Cli) -> Result<(), Failure> {
 }
 
 fn serve(args: ServeArgs) -> Result<(), Failure> {
-    let cfg = resolve_config(
-        args.config.as_deref(),
-        args.store.clone(),
-        args.listen.clone(),
-        StoreCheck::Readable,
-    )
-    .map_err(Failure::Config)?;
-    let reload: bantin::app::Reloader = Box::new(move || {
-        resolve_config(
-            args.config.as_deref(),
-            args.store.clone(),
-            args.listen.clone(),
-            StoreCheck::Readable,
-        )
-    });
+    let cfg = serving_config(&args).map_err(Failure::Config)?;
+    let reload: bantin::app::Reloader = Box::new(move || serving_config(&args));
     // On one core (a one-CPU machine, or `CPUAffinity=` / `taskset` limiting
     // the daemon to one) a work-stealing scheduler has no other worker to steal
     // from, and its bookkeeping on every wake-up is a measurable part of a
@@ -226,6 +214,29 @@ fn resolve_config(
         })?;
     }
     Ok(cfg)
+}
+
+/// The config `serve` (and each reload) runs with: resolved as
+/// [`resolve_config`] does, with its store readable and its body folder
+/// checked (see [`body_dir_checked`]).
+fn serving_config(args: &ServeArgs) -> Result<Config, ConfigError> {
+    resolve_config(
+        args.config.as_deref(),
+        args.store.clone(),
+        args.listen.clone(),
+        StoreCheck::Readable,
+    )
+    .and_then(body_dir_checked)
+}
+
+/// `cfg`, unless the `[http] body_dir` it sets cannot take body copies: a
+/// check for the commands that make them (`serve` and `config check`, not
+/// `build`), whatever `--store` says.
+fn body_dir_checked(cfg: Config) -> Result<Config, ConfigError> {
+    match cfg.body_dir_error() {
+        Some(error) => Err(error),
+        None => Ok(cfg),
+    }
 }
 
 /// Where a config is looked for when none is named: the working folder's

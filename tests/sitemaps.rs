@@ -53,6 +53,20 @@ fn path_of(url: &str) -> &str {
         .unwrap_or_else(|| panic!("{url} is not under {BASE_URL}"))
 }
 
+/// `bantin build` of `store` into a new folder.
+fn build(store: &TempStore) -> tempfile::TempDir {
+    let out = tempfile::tempdir().expect("a temp dir");
+    let o = common::bantin([
+        "build".as_ref(),
+        "--config".as_ref(),
+        store.config().as_os_str(),
+        "--out".as_ref(),
+        out.path().as_os_str(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    out
+}
+
 #[test]
 fn robots_and_sitemaps_list_every_article_with_validators_and_the_build_writes_them() {
     let store = TempStore::new();
@@ -164,15 +178,7 @@ fn robots_and_sitemaps_list_every_article_with_validators_and_the_build_writes_t
     assert_eq!(texts(&news, "news:title")[0], newest.title);
 
     // `bantin build` writes the same bytes at the same paths.
-    let out = tempfile::tempdir().expect("a temp dir");
-    let o = common::bantin([
-        "build".as_ref(),
-        "--config".as_ref(),
-        store.config().as_os_str(),
-        "--out".as_ref(),
-        out.path().as_os_str(),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = build(&store);
     let written = |p: &str| std::fs::read(out.path().join(p.trim_start_matches('/'))).ok();
     assert_eq!(written("/robots.txt").as_deref(), Some(robots.as_bytes()));
     assert_eq!(written("/sitemap.xml"), Some(index));
@@ -296,7 +302,7 @@ fn write_tagged(store: &Path, n: usize) {
 /// and ETag, every URL is listed once before and after, and `bantin build`
 /// writes what the daemon serves.
 #[test]
-fn a_live_update_under_one_tag_changes_only_that_tags_part() {
+fn a_live_update_under_one_tag_keeps_every_other_parts_bytes() {
     let store = TempStore::new();
     write_tagged(&store.store(), 48);
     let d = store.start();
@@ -347,15 +353,7 @@ fn a_live_update_under_one_tag_changes_only_that_tags_part() {
     assert_eq!(after.len(), before.len());
 
     // `bantin build` of the store as it is now writes the same bytes.
-    let out = tempfile::tempdir().expect("a temp dir");
-    let o = common::bantin([
-        "build".as_ref(),
-        "--config".as_ref(),
-        store.config().as_os_str(),
-        "--out".as_ref(),
-        out.path().as_os_str(),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = build(&store);
     let written = |p: &str| std::fs::read(out.path().join(p.trim_start_matches('/'))).ok();
     for path in after.keys().map(String::as_str).chain(["/sitemap.xml"]) {
         assert_eq!(written(path), Some(d.get(path, &[]).body), "{path}");

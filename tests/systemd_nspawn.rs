@@ -95,12 +95,11 @@ fn the_units_under_a_real_systemd() {
 
     // A large body is sent from an unnamed file in the unit's CacheDirectory=.
     m.ok("curl -sS -o /dev/null --max-time 30 http://127.0.0.1:8080/feed.rss");
-    let held = m.ok(&format!("ls -l /proc/{}/fd", m.main_pid()));
-    assert!(
+    m.wait_for("a body copy in /var/cache/bantin", COMMAND_LIMIT, |m| {
+        let held = m.ok(&format!("ls -l /proc/{}/fd", m.main_pid()));
         held.lines()
-            .any(|l| l.contains("cache/") && l.contains("bantin/#") && l.ends_with("(deleted)")),
-        "no body copy in /var/cache/bantin:\n{held}"
-    );
+            .any(|l| l.contains("cache/") && l.contains("bantin/#") && l.ends_with("(deleted)"))
+    });
     assert_eq!(
         m.ok("ls -A /var/cache/bantin/").trim(),
         "",

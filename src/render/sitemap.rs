@@ -162,9 +162,9 @@ fn parts(name: &str, urls: &[Url], max: usize) -> Vec<Sitemap> {
         .collect()
 }
 
-/// Every sitemap the index lists: the pages sitemap, the tag and author
-/// parts (see [`term_sitemaps::every`]), then each month's, newest month
-/// first. A month is counted and dated from its keys (see
+/// Every sitemap the index lists: the pages sitemap, each month's, newest
+/// month first, then the tag and author parts (see [`term_sitemaps::every`]:
+/// last, so an index cut at 50,000 leaves out term pages, not articles). A month is counted and dated from its keys (see
 /// [`month_parts_of`]), not by rendering its URLs.
 pub fn sitemaps(index: &Index, tz: Tz) -> Vec<Sitemap> {
     sitemaps_of(index, tz, MAX_URLS)
@@ -173,9 +173,9 @@ pub fn sitemaps(index: &Index, tz: Tz) -> Vec<Sitemap> {
 /// [`sitemaps`] with parts of at most `max` URLs (pages and months).
 fn sitemaps_of(index: &Index, tz: Tz, max: usize) -> Vec<Sitemap> {
     let mut out = parts(PAGES, &page_urls(index), max);
+    out.extend(every_month_part(index, tz, max));
     let terms = term_sitemaps::every(index, term_sitemaps::Cut::DEFAULT);
     out.extend(terms.maps.into_values());
-    out.extend(every_month_part(index, tz, max));
     out
 }
 
@@ -502,7 +502,7 @@ mod tests {
     }
 
     #[test]
-    fn the_index_lists_the_tag_and_author_parts_between_pages_and_months() {
+    fn the_index_lists_pages_then_months_then_the_tag_and_author_parts() {
         let mut entries: Entries = index().entries().clone();
         let mut a = entries.get("kinh-te/d").unwrap().article.as_ref().clone();
         a.tags = vec!["Giá vàng".into()];
@@ -518,11 +518,11 @@ mod tests {
             listed,
             [
                 at("/sitemaps/pages.xml", "2024-03-03T09:00:00+07:00"),
-                at("/sitemaps/tags.xml", "2024-02-29T23:00:00+07:00"),
-                at("/sitemaps/authors.xml", "2024-02-29T23:00:00+07:00"),
                 at("/sitemaps/2024-03.xml", "2024-03-03T09:00:00+07:00"),
                 at("/sitemaps/2024-02.xml", "2024-02-29T23:00:00+07:00"),
                 at("/sitemaps/2023-12.xml", "2023-12-31T23:00:00+07:00"),
+                at("/sitemaps/tags.xml", "2024-02-29T23:00:00+07:00"),
+                at("/sitemaps/authors.xml", "2024-02-29T23:00:00+07:00"),
             ]
         );
         // The pages sitemap lists the front and category pages only; the

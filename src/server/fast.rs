@@ -310,7 +310,7 @@ impl Conn<'_> {
                 write_ready_head(&mut self.out, version, &ready, head.view.path, close);
                 if ready.decision == Decision::Full && !ready.head {
                     let body = ready.body();
-                    let dir = ready.snapshot.config.http.body_dir.as_deref();
+                    let dir = ready.snapshot.config.body_dir.as_deref();
                     self.body(&body.bytes, Some(&body.sealed), dir).await?;
                 }
             }
@@ -329,9 +329,7 @@ impl Conn<'_> {
                 if !bodyless {
                     let copy = parts.extensions.get::<SealedCopy>();
                     let snapshot = copy.and_then(|_| self.state.snapshot.load_full());
-                    let dir = snapshot
-                        .as_ref()
-                        .and_then(|s| s.config.http.body_dir.as_deref());
+                    let dir = snapshot.as_ref().and_then(|s| s.config.body_dir.as_deref());
                     self.body(&body, copy, dir).await?;
                 }
             }
@@ -343,15 +341,27 @@ impl Conn<'_> {
     }
 
     /// Sends `body` after the head in `out`: from its sealed copy if it has
-    /// one (made in `dir` if it is new), else gathered in `out` if small, else
-    /// written with it.
+    /// one, else gathered in `out` if small, else written with it. A large
+    /// body with no copy yet is sent from memory while the first such
+    /// response has the copy made (in `dir`, else a memfd) on the blocking
+    /// pool: writing a file can wait on a busy disk, which must not hold up
+    /// the connections this thread serves (nor, on one core, the watchdog).
     async fn body(
         &mut self,
-        body: &[u8],
+        body: &Bytes,
         sealed: Option<&SealedCopy>,
         dir: Option<&Path>,
     ) -> io::Result<()> {
-        match sealed.and_then(|copy| copy.get(body, dir)) {
+        let large = body.len() >= SENDFILE_MIN;
+        let made = sealed.filter(|_| large).and_then(|copy| {
+            let made = copy.made();
+            if made.is_none() && copy.claim() {
+                let (copy, bytes, dir) = (copy.clone(), body.clone(), dir.map(Path::to_owned));
+                tokio::task::spawn_blocking(move || copy.get(&bytes, dir.as_deref()));
+            }
+            made
+        });
+        match made {
             _ if body.is_empty() => {}
             Some(sealed) => {
                 self.send_more()?;

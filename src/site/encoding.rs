@@ -26,7 +26,8 @@ pub struct Body {
     pub tag: headers::ETag,
     /// The same tag as a ready `ETag` header value.
     pub etag_value: http::HeaderValue,
-    /// The bytes in a sealed memfd, for `sendfile`, once a response has sent them.
+    /// The bytes in a file (an unnamed file in the body folder, or a sealed
+    /// memfd), for `sendfile`, once a response has sent them.
     pub sealed: SealedCopy,
 }
 

@@ -42,6 +42,7 @@ pub(super) struct Impact {
 /// have the same category tree).
 pub(super) fn of(before: &Index, after: &Index, ids: &BTreeSet<String>, tz: Tz) -> Impact {
     let mut impact = Impact::default();
+    let mut month_heads = false;
     for id in ids {
         for index in [before, after] {
             let Some(key) = index.key(id) else {
@@ -50,13 +51,16 @@ pub(super) fn of(before: &Index, after: &Index, ids: &BTreeSet<String>, tz: Tz) 
             impact.front |= in_newest(index, key, CATEGORY_PAGE_ITEMS);
             impact.news |= in_news_window(index, key);
             impact.pages |= heads_a_list(index, id, key);
-            impact.months |= heads_or_splits_its_month(index, key, tz) || marked(index, id);
+            let heads_its_month = heads_or_splits_its_month(index, key, tz);
+            month_heads |= heads_its_month;
+            impact.months |= heads_its_month || marked(index, id);
         }
     }
     // A month appears or empties only by its first article, which
-    // `heads_or_splits_its_month` found; the front page lists the months.
+    // `heads_or_splits_its_month` found; the front page lists the months (a
+    // correction, which dates a month's sitemap, does not change that list).
     // (An article heading a list is nearly always among the newest too.)
-    impact.front |= impact.months || impact.pages;
+    impact.front |= month_heads || impact.pages;
     impact
 }
 

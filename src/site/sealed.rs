@@ -46,9 +46,29 @@ pub struct Sealed(pub Arc<OwnedFd>);
 /// response can carry it to the server, which makes it only if it sends the
 /// body with `sendfile` (HTTP/2 and HEAD never do).
 #[derive(Debug, Clone, Default)]
-pub struct SealedCopy(Arc<OnceLock<Option<Sealed>>>);
+pub struct SealedCopy(Arc<Slot>);
+
+/// What the clones of a [`SealedCopy`] share.
+#[derive(Debug, Default)]
+struct Slot {
+    copy: OnceLock<Option<Sealed>>,
+    /// Whether some caller has taken on making the copy (see [`SealedCopy::claim`]).
+    claimed: AtomicBool,
+}
 
 impl SealedCopy {
+    /// The copy, if it has been made.
+    pub fn made(&self) -> Option<Sealed> {
+        self.0.copy.get().cloned().flatten()
+    }
+
+    /// True for the first caller only: it takes on making the copy (with
+    /// [`SealedCopy::get`], off the async threads: writing a file can wait
+    /// on the disk), while the others send the body from memory meanwhile.
+    pub fn claim(&self) -> bool {
+        !self.0.claimed.swap(true, Ordering::AcqRel)
+    }
+
     /// The copy of `bytes` (the bytes of the body this belongs to), made on
     /// the first call, in `dir` (the body folder) or else in a memfd; `None`
     /// for a body under [`SENDFILE_MIN`] or if no copy could be made (logged:
@@ -58,6 +78,7 @@ impl SealedCopy {
             return None;
         }
         self.0
+            .copy
             .get_or_init(|| {
                 let in_dir = dir.and_then(|dir| {
                     unnamed_file(dir, bytes)
@@ -86,8 +107,8 @@ fn warn_once_for_folder(dir: &Path, e: &std::io::Error) {
     if !WARNED.swap(true, Ordering::Relaxed) {
         tracing::warn!(
             dir = %dir.display(),
-            "cannot keep a body copy in the body folder ({e}); copies go to shared \
-             memory until it can (reported once)"
+            "cannot keep a body copy in the body folder ({e}); that copy, and any \
+             other the folder refuses, goes to shared memory (reported once)"
         );
     }
 }
@@ -97,7 +118,8 @@ fn warn_once_for_folder(dir: &Path, e: &std::io::Error) {
 fn unnamed_file(dir: &Path, bytes: &[u8]) -> std::io::Result<OwnedFd> {
     let fd = rustix::fs::open(
         dir,
-        OFlags::TMPFILE | OFlags::RDWR | OFlags::CLOEXEC,
+        // EXCL: the file can never be given a name (`linkat` refuses it).
+        OFlags::TMPFILE | OFlags::EXCL | OFlags::RDWR | OFlags::CLOEXEC,
         Mode::RUSR | Mode::WUSR,
     )?;
     let mut file = File::from(fd);
@@ -150,6 +172,19 @@ mod tests {
         assert!(file.set_len(bytes.len() as u64 + 1).is_err());
 
         assert!(SealedCopy::default().get(b"<rss/>", None).is_none());
+    }
+
+    #[test]
+    fn one_caller_claims_the_making_and_every_clone_sees_it_made() {
+        let bytes = vec![b'x'; SENDFILE_MIN];
+        let copy = SealedCopy::default();
+        let other = copy.clone();
+        assert!(copy.made().is_none());
+        assert!(copy.claim());
+        assert!(!other.claim() && !copy.claim(), "claimed twice");
+        assert!(other.made().is_none(), "made before it was made");
+        let sealed = copy.get(&bytes, None).unwrap();
+        assert!(Arc::ptr_eq(&other.made().unwrap().0, &sealed.0));
     }
 
     /// Where the process's descriptor `fd` points, as `/proc` tells.

@@ -39,15 +39,19 @@ pub(super) struct Listing {
 }
 
 impl Listing {
-    /// The sitemaps in the index's order: pages, tags, authors, months
-    /// newest first.
+    /// The sitemaps in the index's order: pages, months newest first, then
+    /// tags and authors. An index lists at most 50,000 sitemaps, and a store
+    /// can make as many term parts as it has terms (a run is as short as
+    /// one term whose slug happens to start a part), so the term parts come
+    /// last: what a truncated index leaves out is term pages, never an
+    /// article's month.
     fn sitemaps(&self) -> Vec<Sitemap> {
         let terms = self.terms.values();
         let months = self.months.values().flatten();
         self.pages
             .iter()
-            .chain(terms)
             .chain(months)
+            .chain(terms)
             .cloned()
             .collect()
     }
