@@ -463,9 +463,12 @@ async fn shutdown_signal(mut term: Signal, mut int: Signal) {
 /// `O_TMPFILE`, such as overlayfs before Linux 6.7) is not a config error,
 /// since the administrator chose nothing: a warning, and shared memory.
 fn log_body_dir(cfg: &Config) {
+    // A folder the file sets was checked with the config (exit 64 if bad).
+    let from_systemd = cfg.http.body_dir.is_none();
     let problem = cfg
         .body_dir
         .as_deref()
+        .filter(|_| from_systemd)
         .and_then(crate::config::body_dir_problem);
     match (&cfg.body_dir, problem) {
         (Some(dir), None) => tracing::info!(

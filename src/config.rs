@@ -578,8 +578,6 @@ impl RawConfig {
             std::env::var_os("STATE_DIRECTORY").as_deref(),
         );
         let mut http = self.http;
-        let anchor = path.and_then(Path::parent).unwrap_or(Path::new(""));
-        http.body_dir = http.body_dir.map(|dir| anchor.join(dir));
         let body_dir = body_dir(
             http.body_dir.as_deref(),
             path,
@@ -595,6 +593,7 @@ impl RawConfig {
             })
         })
         .transpose()?;
+        // The key, when set, is the folder in force.
         http.body_dir = http.body_dir.and(body_dir.clone());
         let state_dir = std::path::absolute(&state_dir).map_err(|err| {
             e.bad(
@@ -644,10 +643,14 @@ fn state_dir(key: Option<&Path>, config: Option<&Path>, env: Option<&std::ffi::O
     if let Some(dir) = key {
         return anchor.join(dir);
     }
-    let from_systemd = env
-        .and_then(|v| std::env::split_paths(v).next())
-        .filter(|p| !p.as_os_str().is_empty());
-    from_systemd.unwrap_or_else(|| anchor.join(DEFAULT_STATE_DIR))
+    systemd_folder(env).unwrap_or_else(|| anchor.join(DEFAULT_STATE_DIR))
+}
+
+/// The folder a systemd directory variable (`$STATE_DIRECTORY`,
+/// `$CACHE_DIRECTORY`) names: its first, when it lists several.
+fn systemd_folder(env: Option<&std::ffi::OsStr>) -> Option<PathBuf> {
+    env.and_then(|v| std::env::split_paths(v).next())
+        .filter(|p| !p.as_os_str().is_empty())
 }
 
 /// The folder for body copies: `[http] body_dir` (`key`, relative to the
@@ -660,11 +663,10 @@ fn body_dir(
     env: Option<&std::ffi::OsStr>,
 ) -> Option<PathBuf> {
     let anchor = config.and_then(Path::parent).unwrap_or(Path::new(""));
-    if let Some(dir) = key {
-        return Some(anchor.join(dir));
+    match key {
+        Some(dir) => Some(anchor.join(dir)),
+        None => systemd_folder(env),
     }
-    env.and_then(|v| std::env::split_paths(v).next())
-        .filter(|p| !p.as_os_str().is_empty())
 }
 
 /// Why bodies cannot be kept in `dir`, with what to do, or `None` when this

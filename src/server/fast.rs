@@ -17,7 +17,6 @@
 use std::cell::RefCell;
 use std::io::{self, IoSlice};
 use std::mem::MaybeUninit;
-use std::path::Path;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -289,8 +288,8 @@ struct Conn<'a> {
     /// it is written, so a client that does not read is cut off as stalled.
     unsent: Option<InFlight>,
     activity: &'a Arc<Activity>,
-    /// Where the snapshot of a built answer (rendered on request) is found:
-    /// its config names the folder for the body's copy.
+    /// Where the current snapshot is found: its config names the folder for
+    /// a body's copy, looked up only when a copy is to be made.
     state: &'a State,
 }
 
@@ -310,8 +309,7 @@ impl Conn<'_> {
                 write_ready_head(&mut self.out, version, &ready, head.view.path, close);
                 if ready.decision == Decision::Full && !ready.head {
                     let body = ready.body();
-                    let dir = ready.snapshot.config.body_dir.as_deref();
-                    self.body(&body.bytes, Some(&body.sealed), dir).await?;
+                    self.body(&body.bytes, Some(&body.sealed)).await?;
                 }
             }
             Answer::Built(response) => {
@@ -327,10 +325,8 @@ impl Conn<'_> {
                     || parts.status == StatusCode::NOT_MODIFIED
                     || parts.status == StatusCode::NO_CONTENT;
                 if !bodyless {
-                    let copy = parts.extensions.get::<SealedCopy>();
-                    let snapshot = copy.and_then(|_| self.state.snapshot.load_full());
-                    let dir = snapshot.as_ref().and_then(|s| s.config.body_dir.as_deref());
-                    self.body(&body, copy, dir).await?;
+                    self.body(&body, parts.extensions.get::<SealedCopy>())
+                        .await?;
                 }
             }
         }
@@ -343,20 +339,18 @@ impl Conn<'_> {
     /// Sends `body` after the head in `out`: from its sealed copy if it has
     /// one, else gathered in `out` if small, else written with it. A large
     /// body with no copy yet is sent from memory while the first such
-    /// response has the copy made (in `dir`, else a memfd) on the blocking
-    /// pool: writing a file can wait on a busy disk, which must not hold up
-    /// the connections this thread serves (nor, on one core, the watchdog).
-    async fn body(
-        &mut self,
-        body: &Bytes,
-        sealed: Option<&SealedCopy>,
-        dir: Option<&Path>,
-    ) -> io::Result<()> {
+    /// response has the copy made (in the body folder of the config in
+    /// force, else a memfd) on the blocking pool: writing a file can wait on
+    /// a busy disk, which must not hold up the connections this thread
+    /// serves (nor, on one core, the watchdog).
+    async fn body(&mut self, body: &Bytes, sealed: Option<&SealedCopy>) -> io::Result<()> {
         let large = body.len() >= SENDFILE_MIN;
         let made = sealed.filter(|_| large).and_then(|copy| {
             let made = copy.made();
             if made.is_none() && copy.claim() {
-                let (copy, bytes, dir) = (copy.clone(), body.clone(), dir.map(Path::to_owned));
+                let snapshot = self.state.snapshot.load_full();
+                let dir = snapshot.and_then(|s| s.config.body_dir.clone());
+                let (copy, bytes) = (copy.clone(), body.clone());
                 tokio::task::spawn_blocking(move || copy.get(&bytes, dir.as_deref()));
             }
             made
