@@ -102,6 +102,12 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
         Some(file) => tracing::info!("configuration: {}", file.display()),
         None => tracing::info!("configuration: the built-in defaults (no file found)"),
     }
+    let open_files = crate::open_files::raise();
+    match open_files.refused {
+        None => tracing::info!("{open_files}"),
+        Some(_) => tracing::warn!("{open_files}"),
+    }
+    size_copies(open_files.now, &cfg);
     log_body_dir(&cfg);
     tracing::info!("loading the store {}", cfg.store.display());
     let Some((mut watcher, hup)) =
@@ -124,6 +130,7 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
             limits,
             socket,
             listen: cfg.listen,
+            open_files: open_files.now,
         },
     ));
     systemd::ready(&status_line(&published));
@@ -380,6 +387,8 @@ struct Reloading {
     published: Arc<Published>,
     /// The server's `[http]` limits, for connections accepted from now on.
     limits: tokio::sync::watch::Sender<Limits>,
+    /// The open-file limit, as raised at start.
+    open_files: u64,
     /// The socket served, which a reload cannot move.
     socket: Socket,
     /// `listen` as last configured.
@@ -404,6 +413,7 @@ async fn reload_on_hangup(hangups: Hangups, reload: Reloader, mut to: Reloading)
                 }
                 to.listen = cfg.listen;
                 to.limits.send_replace(Limits::from_config(&cfg));
+                size_copies(to.open_files, &cfg);
                 let (done, applied) = std::sync::mpsc::channel();
                 if to
                     .watch
@@ -462,6 +472,16 @@ async fn shutdown_signal(mut term: Signal, mut int: Signal) {
 /// (`$CACHE_DIRECTORY`) that cannot take them (a file system without
 /// `O_TMPFILE`, such as overlayfs before Linux 6.7) is not a config error,
 /// since the administrator chose nothing: a warning, and shared memory.
+/// Shares `open_files` between `cfg`'s connections and body copies, and
+/// warns if it cannot hold the connections.
+fn size_copies(open_files: u64, cfg: &Config) {
+    let connections = cfg.http.max_connections;
+    crate::site::sealed::allow(crate::open_files::copies_allowed(open_files, connections));
+    if let Some(few) = crate::open_files::too_few(open_files, connections) {
+        tracing::warn!("{few}");
+    }
+}
+
 fn log_body_dir(cfg: &Config) {
     // A folder the file sets was checked with the config (exit 64 if bad).
     let from_systemd = cfg.http.body_dir.is_none();

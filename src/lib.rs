@@ -11,8 +11,8 @@
 //! that snapshot. `watch` turns file events into refreshes (`settle` says when
 //! an event's file is finished), `websub` tells hubs
 //! which feeds changed; `systemd`, `journal`, `app`, `check`, `static_site`,
-//! `config` and `cli` are the shell around it, `metric_families` says
-//! what `/metrics` shows, and `panics` logs any panic as an error.
+//! `config` and `cli` are the shell around it (`open_files` sizing the
+//! descriptors it may hold), `metric_families` says what `/metrics` shows, and `panics` logs any panic as an error.
 
 // With clippy.toml's threshold: a function over 100 lines wants named phases.
 #![warn(clippy::too_many_lines)]
@@ -41,6 +41,7 @@ pub mod check;
 pub mod cli;
 pub mod journal;
 pub mod metric_families;
+pub mod open_files;
 pub mod panics;
 pub mod static_site;
 pub mod systemd;

@@ -120,6 +120,16 @@ pub const FAMILIES: &[Family] = &[
         "Bytes held by the on-demand cache now.",
     ),
     gauge(
+        "bantin_body_copies",
+        Unit::Count,
+        "Copies of large bodies held for sendfile now, one open file each (in the body folder, or shared memory).",
+    ),
+    gauge(
+        "bantin_body_copy_bytes",
+        Unit::Bytes,
+        "Bytes in the copies of large bodies held for sendfile now.",
+    ),
+    gauge(
         "bantin_archive_cache_entries",
         Unit::Count,
         "Resources held by the on-demand cache now.",

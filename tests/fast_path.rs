@@ -595,3 +595,161 @@ fn at_shutdown_an_idle_connection_closes_at_once_and_a_begun_head_is_answered() 
         .unwrap_or_else(|| panic!("still running after SIGTERM:\n{}", d.stderr()));
     assert_eq!(status.code(), Some(0), "{}", d.stderr());
 }
+
+/// Runs the daemon of `site` under `prlimit` with the open-file limit `soft`:`hard`.
+fn under_nofile_limit(site: &TempStore, soft: u64, hard: u64) -> Option<Daemon> {
+    use std::ffi::OsString;
+    if std::process::Command::new("prlimit")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: prlimit (util-linux) is not installed");
+        return None;
+    }
+    let launch = common::Launch {
+        wrapper: vec![
+            OsString::from("prlimit"),
+            OsString::from(format!("--nofile={soft}:{hard}")),
+            OsString::from("--"),
+        ],
+        ..common::Launch::default()
+    };
+    let config = site.config();
+    let spawned = Daemon::spawn(&["--config".as_ref(), config.as_os_str()], &launch);
+    Some(spawned.listening(LIMIT, LIMIT))
+}
+
+/// The soft and hard open-file limits of the daemon's process.
+fn nofile_limits(d: &Daemon) -> (u64, u64) {
+    let limits =
+        std::fs::read_to_string(format!("/proc/{}/limits", d.pid().as_raw_nonzero())).unwrap();
+    let line = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .unwrap();
+    let figures: Vec<u64> = line
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    (figures[0], figures[1])
+}
+
+#[test]
+fn the_open_file_limit_is_raised_to_the_hard_one_at_start() {
+    let site = TempStore::new();
+    let Some(d) = under_nofile_limit(&site, 200, 4096) else {
+        return;
+    };
+    d.log_line("open files: up to 4096 (soft limit raised from 200 to the hard limit)");
+    assert_eq!(nofile_limits(&d), (4096, 4096));
+    // The defaults' 1024 connections and bantin's own files fit: no warning.
+    assert!(
+        !d.stderr().contains("max_connections = 1024"),
+        "{}",
+        d.stderr()
+    );
+
+    // A hard limit too low for them: said at start, with what to do.
+    let Some(d) = under_nofile_limit(&site, 512, 512) else {
+        return;
+    };
+    let warning = d.log_line("max_connections = 1024");
+    assert!(
+        warning.contains("WARN")
+            && warning.contains("limit is 512")
+            && warning.contains("LimitNOFILE="),
+        "{warning}"
+    );
+    assert_eq!(d.raw("GET", "/healthz", &[]).status, 200);
+}
+
+#[test]
+fn body_copies_never_take_the_open_files_connections_need() {
+    // 60 months of one long article each: 360 large archives (the site's
+    // and the category's, in three formats), rendered on request and each
+    // given a copy when sent, against a limit of 256 open files.
+    let site = TempStore::with_config("[http]\nmax_connections = 16\n");
+    let long = "Tin tức tổng hợp trong tháng, kèm số liệu chi tiết. ".repeat(450);
+    for n in 0..60 {
+        let (year, month) = (2019 + n / 12, 1 + n % 12);
+        std::fs::write(
+            site.store()
+                .join(format!("tin-tuc/tong-hop/bao-cao-{year}-{month:02}.txt")),
+            format!(
+                "Trang nhất » Tin Tức\n\nBáo cáo tháng {month}/{year}\n\n\
+                 15/{month:02}/{year} 08:00\n{long}\n"
+            ),
+        )
+        .unwrap();
+    }
+    let Some(d) = under_nofile_limit(&site, 256, 256) else {
+        return;
+    };
+    d.log_line("open files: up to 256");
+    // What 16 connections and bantin's own 128 leave of 256.
+    let allowed = 256 - 16 - 128;
+    let mut large = 0;
+    for n in 0..60 {
+        let (year, month) = (2019 + n / 12, 1 + n % 12);
+        for chain in ["", "tin-tuc/"] {
+            for format in ["rss", "atom", "json"] {
+                let path = format!("/archive/{chain}{year}-{month:02}.{format}");
+                let r = d.raw("GET", &path, &[]);
+                assert_eq!(r.status, 200, "{path}");
+                assert!(r.body.len() >= 16 * 1024, "{path}: {}", r.body.len());
+                large += 1;
+            }
+        }
+    }
+    assert!(
+        large > allowed,
+        "{large} large bodies, {allowed} copies allowed"
+    );
+    // Copies are made on the blocking pool after each body's first
+    // response; they stop at the budget, and say so once.
+    d.log_line(&format!(
+        "body copies hold their share of open files ({allowed})"
+    ));
+    d.wait_until("copies up to the budget", || {
+        d.metric("bantin_body_copies") == Some(allowed as f64) && memfds(&d).len() == allowed
+    });
+    assert!(d.metric("bantin_body_copy_bytes").unwrap() >= (allowed * 16 * 1024) as f64);
+    // Every connection the config allows is accepted and answered while
+    // they are held, and the site still follows the store.
+    let mut held: Vec<TcpStream> = (0..16).map(|_| connect(&d)).collect();
+    for s in &mut held {
+        s.write_all(b"GET /archive/2019-01.rss HTTP/1.1\r\nHost: a\r\n\r\n")
+            .unwrap();
+    }
+    for s in &mut held {
+        let r = response(s, &mut Vec::new(), false);
+        assert_eq!(r.status, 200);
+    }
+    drop(held);
+    assert_eq!(memfds(&d).len(), allowed, "copies past the budget");
+    assert_eq!(d.raw("GET", "/healthz", &[]).status, 200);
+
+    // Fewer connections on reload leave more for copies.
+    std::fs::write(
+        site.config(),
+        std::fs::read_to_string(site.config())
+            .unwrap()
+            .replace("max_connections = 16", "max_connections = 8"),
+    )
+    .unwrap();
+    d.signal(rustix::process::Signal::HUP);
+    d.log_line("configuration reloaded");
+    // The last three months' 18 archives had no copies (the budget was
+    // spent on the first months'): 8 of them get one now.
+    d.wait_until("copies up to the new budget", || {
+        for month in ["2023-10", "2023-11", "2023-12"] {
+            for format in ["rss", "atom", "json"] {
+                d.raw("GET", &format!("/archive/tin-tuc/{month}.{format}"), &[]);
+                d.raw("GET", &format!("/archive/{month}.{format}"), &[]);
+            }
+        }
+        d.metric("bantin_body_copies") == Some((allowed + 8) as f64)
+            && memfds(&d).len() == allowed + 8
+    });
+}

@@ -106,6 +106,21 @@ fn the_units_under_a_real_systemd() {
         "a copy has a name"
     );
 
+    // The soft open-file limit systemd starts it with (1024) is raised to the
+    // hard one, so the default 1024 connections and the body copies fit.
+    let limits = m.ok(&format!("cat /proc/{}/limits", m.main_pid()));
+    let open_files: Vec<u64> = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .unwrap_or_else(|| panic!("no open-file limit in\n{limits}"))
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    assert!(
+        open_files[0] == open_files[1] && open_files[0] > 1024 + 128,
+        "soft and hard open-file limits {open_files:?}"
+    );
+
     // `systemctl reload` keeps the process and applies a config change.
     let pid = m.main_pid();
     m.ok("sed -i 's|^title = .*|title = \"Bản tin thử tải lại\"|' /etc/bantin/config.toml");
@@ -155,6 +170,7 @@ fn the_units_under_a_real_systemd() {
     for line in [
         "listening on 127.0.0.1:8080",
         "copies of large bodies for sendfile: unnamed files in /var/cache/bantin",
+        "soft limit raised from 1024 to the hard limit",
         "watchdog enabled",
         "SIGHUP: reloading the configuration",
         "configuration reloaded",

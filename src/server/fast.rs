@@ -347,7 +347,7 @@ impl Conn<'_> {
         let large = body.len() >= SENDFILE_MIN;
         let made = sealed.filter(|_| large).and_then(|copy| {
             let made = copy.made();
-            if made.is_none() && copy.claim() {
+            if made.is_none() && crate::site::sealed::room() && copy.claim() {
                 let snapshot = self.state.snapshot.load_full();
                 let dir = snapshot.and_then(|s| s.config.body_dir.clone());
                 let (copy, bytes) = (copy.clone(), body.clone());
@@ -396,7 +396,7 @@ impl Conn<'_> {
             let stream = &self.stream;
             let rest = usize::try_from(end - offset).unwrap_or(usize::MAX);
             let sent = stream.try_io(Interest::WRITABLE, || {
-                rustix::fs::sendfile(stream, &*sealed.0, Some(&mut offset), rest)
+                rustix::fs::sendfile(stream, sealed, Some(&mut offset), rest)
                     .map_err(io::Error::from)
             });
             match sent {

@@ -23,12 +23,17 @@
 //!
 //! Either way the bytes are written once, before the copy is shared, and never
 //! again, so what is sent is what the ETag was computed from.
+//!
+//! Each copy holds an open file, out of the same table connections and store
+//! reads draw on: copies are made only while fewer than [`allow`]'s number
+//! are held ([`crate::open_files`]), so that no client asking for many large
+//! bodies can fill the table and stop `accept`.
 
 use std::fs::File;
 use std::io::Write;
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use rustix::fs::{MemfdFlags, Mode, OFlags, SealFlags};
@@ -40,7 +45,106 @@ pub const SENDFILE_MIN: usize = 16 * 1024;
 /// A file holding exactly one body's bytes, from offset 0, which nothing
 /// writes again: an unnamed file in the body folder, or a sealed memfd.
 #[derive(Debug, Clone)]
-pub struct Sealed(pub Arc<OwnedFd>);
+pub struct Sealed(Arc<Held>);
+
+impl AsFd for Sealed {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.0.fd.as_fd()
+    }
+}
+
+/// A copy's descriptor, counted among those held until it closes.
+#[derive(Debug)]
+struct Held {
+    fd: OwnedFd,
+    _counted: Counted,
+}
+
+/// The copies the daemon holds.
+static COPIES: Budget = Budget::new();
+
+/// Sets how many copies may be held at once: what the open-file limit leaves
+/// after connections and the daemon's own files ([`crate::open_files`]). A
+/// lower figure than is held frees nothing; copies are not made again until
+/// enough have closed with their bodies.
+pub fn allow(copies: usize) {
+    COPIES.allowed.store(copies, Ordering::Relaxed);
+}
+
+/// Whether a copy could be made now: fewer are held than [`allow`] allows
+/// (the first time not, logged).
+pub fn room() -> bool {
+    let allowed = COPIES.allowed.load(Ordering::Relaxed);
+    let room = COPIES.held.load(Ordering::Relaxed) < allowed;
+    if !room {
+        warn_once_full(allowed);
+    }
+    room
+}
+
+/// Copies held, and how many may be.
+#[derive(Debug)]
+struct Budget {
+    held: AtomicUsize,
+    allowed: AtomicUsize,
+}
+
+impl Budget {
+    const fn new() -> Budget {
+        Budget {
+            held: AtomicUsize::new(0),
+            allowed: AtomicUsize::new(usize::MAX),
+        }
+    }
+
+    /// Counts a copy of `bytes`, if one more is allowed.
+    fn take(&'static self, bytes: usize) -> Option<Counted> {
+        let allowed = self.allowed.load(Ordering::Relaxed);
+        let taken = self
+            .held
+            .fetch_update(Ordering::AcqRel, Ordering::Relaxed, |held| {
+                (held < allowed).then_some(held + 1)
+            });
+        if taken.is_err() {
+            warn_once_full(allowed);
+            return None;
+        }
+        metrics::gauge!("bantin_body_copies").increment(1.0);
+        metrics::gauge!("bantin_body_copy_bytes").increment(bytes as f64);
+        Some(Counted {
+            budget: self,
+            bytes,
+        })
+    }
+}
+
+/// One copy of `bytes` bytes, counted in its budget and `/metrics` until dropped.
+#[derive(Debug)]
+struct Counted {
+    budget: &'static Budget,
+    bytes: usize,
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.budget.held.fetch_sub(1, Ordering::AcqRel);
+        metrics::gauge!("bantin_body_copies").decrement(1.0);
+        metrics::gauge!("bantin_body_copy_bytes").decrement(self.bytes as f64);
+    }
+}
+
+/// Logs, once per process, that copies reached their share of open files.
+fn warn_once_full(allowed: usize) {
+    static WARNED: AtomicBool = AtomicBool::new(false);
+    // Read first: when full, every large response asks.
+    if !WARNED.load(Ordering::Relaxed) && !WARNED.swap(true, Ordering::Relaxed) {
+        tracing::warn!(
+            "body copies hold their share of open files ({allowed}); larger bodies are \
+             sent from memory until some are freed (reported once; bantin_body_copies \
+             in /metrics shows how many are held)"
+        );
+    }
+}
 
 /// A body's [`Sealed`] copy, made once, on first use; clones share it, so a
 /// response can carry it to the server, which makes it only if it sends the
@@ -77,6 +181,14 @@ impl SealedCopy {
         if bytes.len() < SENDFILE_MIN {
             return None;
         }
+        if let Some(made) = self.0.copy.get() {
+            return made.clone();
+        }
+        let Some(counted) = COPIES.take(bytes.len()) else {
+            // No room now: a later response may make it once copies close.
+            self.0.claimed.store(false, Ordering::Release);
+            return None;
+        };
         self.0
             .copy
             .get_or_init(|| {
@@ -86,7 +198,10 @@ impl SealedCopy {
                         .ok()
                 });
                 match in_dir.map_or_else(|| seal(bytes), Ok) {
-                    Ok(fd) => Some(Sealed(Arc::new(fd))),
+                    Ok(fd) => Some(Sealed(Arc::new(Held {
+                        fd,
+                        _counted: counted,
+                    }))),
                     Err(e) => {
                         tracing::warn!(
                             bytes = bytes.len(),
@@ -159,7 +274,7 @@ mod tests {
         let again = copy.get(&bytes, None).expect("the same memfd");
         assert!(Arc::ptr_eq(&first.0, &again.0));
 
-        let mut file = File::from(first.0.try_clone().unwrap());
+        let mut file = File::from(first.0.fd.try_clone().unwrap());
         // The copy shares the offset the write left at the end.
         file.rewind().unwrap();
         let mut read = Vec::new();
@@ -187,6 +302,29 @@ mod tests {
         assert!(Arc::ptr_eq(&other.made().unwrap().0, &sealed.0));
     }
 
+    #[test]
+    fn copies_are_counted_until_they_close_and_refused_past_the_budget() {
+        let budget: &'static Budget = Box::leak(Box::new(Budget::new()));
+        budget.allowed.store(2, Ordering::Relaxed);
+        let first = budget.take(SENDFILE_MIN).expect("room for one");
+        let second = budget.take(SENDFILE_MIN).expect("room for two");
+        assert!(
+            budget.take(SENDFILE_MIN).is_none(),
+            "a third past a budget of two"
+        );
+        assert_eq!(budget.held.load(Ordering::Relaxed), 2);
+        drop(first);
+        let third = budget
+            .take(SENDFILE_MIN)
+            .expect("room again once one closed");
+        // Lowered below what is held: nothing is freed, nothing new is made.
+        budget.allowed.store(1, Ordering::Relaxed);
+        assert!(budget.take(SENDFILE_MIN).is_none());
+        drop((second, third));
+        assert_eq!(budget.held.load(Ordering::Relaxed), 0);
+        assert!(budget.take(SENDFILE_MIN).is_some());
+    }
+
     /// Where the process's descriptor `fd` points, as `/proc` tells.
     fn target(fd: &OwnedFd) -> std::path::PathBuf {
         use std::os::fd::AsRawFd;
@@ -200,7 +338,7 @@ mod tests {
         let copy = SealedCopy::default();
         let sealed = copy.get(&bytes, Some(dir.path())).expect("a copy");
         // An O_TMPFILE file shows as `<dir>/#<inode> (deleted)`.
-        let shown = target(&sealed.0);
+        let shown = target(&sealed.0.fd);
         assert!(
             shown.starts_with(dir.path()) && shown.to_string_lossy().ends_with(" (deleted)"),
             "{}",
@@ -212,7 +350,7 @@ mod tests {
             "it has no name"
         );
         let mut read = Vec::new();
-        let mut file = File::from(sealed.0.try_clone().unwrap());
+        let mut file = File::from(sealed.0.fd.try_clone().unwrap());
         file.rewind().unwrap();
         file.read_to_end(&mut read).unwrap();
         assert!(read == bytes, "the file holds {} other bytes", read.len());
@@ -230,11 +368,11 @@ mod tests {
             .get(&bytes, Some(&missing))
             .expect("a memfd copy");
         assert!(
-            target(&sealed.0)
+            target(&sealed.0.fd)
                 .to_string_lossy()
                 .starts_with("/memfd:bantin-body"),
             "{}",
-            target(&sealed.0).display()
+            target(&sealed.0.fd).display()
         );
     }
 }
