@@ -6,7 +6,9 @@
 //! sent: a restart keeps the Last-Modified of every representation whose bytes
 //! are the same, and dates the others after anything served before. It holds one
 //! entry per feed, page and OPML list (about 150 at 100k articles), never one per
-//! article.
+//! article: article pages and everything rendered on demand share one entry,
+//! whose tag is a hash of what they are all made from
+//! ([`crate::site::Made`]).
 //!
 //! When the file is missing, corrupt, or the folder cannot be written, nothing
 //! is remembered and every date falls after this process's start

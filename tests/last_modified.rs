@@ -198,21 +198,76 @@ fn back_to_back_changes_get_distinct_dates() {
     assert_eq!(since(&d, FEED, &second.last_modified), 304);
 }
 
+/// Resources with no ETag of their own to remember, dated together by the
+/// store's latest change: an article page, a month archive, a category page,
+/// the tag list.
+const DATED_BY_THE_STORE: [&str; 4] = [
+    "/articles/thong-bao/lich-tiep-cong-dan-thang-6-2021",
+    "/archive/2021-05.atom",
+    "/categories/thong-bao",
+    "/tags",
+];
+
 #[test]
 fn a_restart_with_the_same_bytes_keeps_last_modified() {
     let site = aged_site("");
     let d = site.start();
     let before = seen(&d, FEED);
     let served = delete_and_wait(&d, &site, CAP_NUOC, &before);
-    let settled = settled(&d, FEED);
-    assert_eq!(settled.etag, served.etag);
-    let served = settled;
+    let settled_feed = settled(&d, FEED);
+    assert_eq!(settled_feed.etag, served.etag);
+    let served = settled_feed;
+    let pages: Vec<Seen> = DATED_BY_THE_STORE.map(|p| settled(&d, p)).into();
     stop(d);
     let d = site.start();
     let again = seen(&d, FEED);
     assert_eq!(again.etag, served.etag, "same store, same bytes");
     assert_eq!(again.last_modified, served.last_modified);
     assert_eq!(since(&d, FEED, &served.last_modified), 304);
+    for (path, before) in DATED_BY_THE_STORE.iter().zip(&pages) {
+        let after = seen(&d, path);
+        assert_eq!(after.etag, before.etag, "{path}: same store, same bytes");
+        assert_eq!(after.last_modified, before.last_modified, "{path}");
+        assert_eq!(since(&d, path, &before.last_modified), 304, "{path}");
+    }
+}
+
+#[test]
+fn a_change_while_stopped_moves_the_pages_dated_by_the_store() {
+    let site = aged_site("");
+    let d = site.start();
+    let pages: Vec<Seen> = DATED_BY_THE_STORE.map(|p| settled(&d, p)).into();
+    stop(d);
+    // One article is edited while the daemon is down: every page dated by
+    // the store moves, whether it shows that article or not.
+    let edited = store(&site).join(CAP_NUOC);
+    let text = std::fs::read_to_string(&edited).unwrap();
+    std::fs::write(&edited, text.replacen("nước", "nước sạch", 1)).unwrap();
+    let d = site.start();
+    for (path, before) in DATED_BY_THE_STORE.iter().zip(&pages) {
+        let after = seen(&d, path);
+        assert!(
+            seconds(&after.last_modified) > seconds(&before.last_modified),
+            "{path}: {} then {}",
+            before.last_modified,
+            after.last_modified
+        );
+        assert_eq!(since(&d, path, &before.last_modified), 200, "{path}");
+    }
+    // And a config change, on the next start.
+    stop(d);
+    let d = site.start();
+    let kept = seen(&d, DATED_BY_THE_STORE[0]);
+    stop(d);
+    let config = std::fs::read_to_string(site.config()).unwrap();
+    std::fs::write(
+        site.config(),
+        format!("{config}\n[http]\ncache_max_age = 301\n"),
+    )
+    .unwrap();
+    let d = site.start();
+    let moved = seen(&d, DATED_BY_THE_STORE[0]);
+    assert!(seconds(&moved.last_modified) > seconds(&kept.last_modified));
 }
 
 #[test]

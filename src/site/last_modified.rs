@@ -15,8 +15,10 @@
 //! while the 304 decision compares with the unclamped time: a client holding the
 //! clamped date gets one redundant 200, never a wrong 304.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::index::{Entry, Index};
 
 use serde::{Deserialize, Serialize};
 
@@ -89,13 +91,80 @@ impl Validators {
         };
         at(secs)
     }
+}
 
-    /// A Last-Modified for something that changed now with no ETag of its own
-    /// to compare (article pages, see [`super::Site`]): later than `prev`.
-    pub fn advance(&self, prev: Option<SystemTime>, now: SystemTime) -> SystemTime {
-        let after_prev = prev.map_or(0, |p| seconds(p).saturating_add(1));
-        at(seconds(now).max(after_prev).max(self.floor))
+/// The key under which [`Validators`] keep the date of every article page and
+/// every page rendered on demand: not a URL path, so no resource shares it.
+pub const PAGES_OF_THE_STORE: &str = "article and on-demand pages";
+
+/// What article pages and the resources rendered on demand (archives, tag and
+/// author feeds, category and month pages) are made from, as one tag for
+/// [`Validators::assign`] under [`PAGES_OF_THE_STORE`]: the program's
+/// version, the configuration, and every article's id, content digest and
+/// date. Those resources are too many to keep an ETag each, so they share
+/// one date, which moves whenever any of their inputs does; and a restart
+/// that finds the tag it remembered (same version, configuration and
+/// articles) keeps that date, so a client revalidating by date alone gets
+/// 304, not the whole site again.
+///
+/// The articles go in as a sum of one hash each, so an update adjusts it by
+/// the articles it changed ([`Made::moved`]) rather than reading them all.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Made {
+    articles: u128,
+}
+
+impl Made {
+    /// The sum over every article of `index`.
+    pub fn of(index: &Index) -> Made {
+        let mut bytes = Vec::new();
+        let articles = index
+            .entries()
+            .values()
+            .fold(0u128, |sum, e| sum.wrapping_add(one(e, &mut bytes)));
+        Made { articles }
     }
+
+    /// `self` (the sum over `before`) for `after`, which differs from
+    /// `before` at `ids` only.
+    pub fn moved(self, before: &Index, after: &Index, ids: &BTreeSet<String>) -> Made {
+        let (mut articles, mut bytes) = (self.articles, Vec::new());
+        for id in ids {
+            if let Some(gone) = before.get(id) {
+                articles = articles.wrapping_sub(one(gone, &mut bytes));
+            }
+            if let Some(came) = after.get(id) {
+                articles = articles.wrapping_add(one(came, &mut bytes));
+            }
+        }
+        Made { articles }
+    }
+
+    /// The tag of these articles rendered with `config` (its effective TOML)
+    /// by this version of the program.
+    pub fn tag(self, config: &str) -> String {
+        let mut hasher = blake3::Hasher::new();
+        for field in [env!("CARGO_PKG_VERSION").as_bytes(), config.as_bytes()] {
+            hasher.update(&(field.len() as u64).to_le_bytes());
+            hasher.update(field);
+        }
+        hasher.update(&self.articles.to_le_bytes());
+        hasher.finalize().to_hex()[..32].to_owned()
+    }
+}
+
+/// One article's part of [`Made`]: a hash of what a rendering takes from its
+/// entry (as [`super::on_demand::Inputs::entry`] hashes it: id, content
+/// digest, date; not the file time), written out in `bytes`.
+fn one(e: &Entry, bytes: &mut Vec<u8>) -> u128 {
+    let a = &e.article;
+    bytes.clear();
+    bytes.extend_from_slice(&(a.id.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(a.id.as_bytes());
+    bytes.extend_from_slice(&e.digest.to_le_bytes());
+    bytes.extend_from_slice(&a.published.timestamp().to_le_bytes());
+    bytes.extend_from_slice(&a.published.timestamp_subsec_nanos().to_le_bytes());
+    xxhash_rust::xxh3::xxh3_128(bytes)
 }
 
 /// Whole seconds since the epoch (0 before it).
@@ -175,7 +244,53 @@ mod tests {
         let mut v = Validators::remembered(by_path, t(900));
         assert_eq!(v.assign("/feed.rss", "\"a\"", t(900)), t(LATEST));
         assert_eq!(v.assign("/feed.rss", "\"b\"", t(900)), t(LATEST));
-        assert_eq!(v.advance(Some(t(LATEST)), t(900)), t(LATEST));
+    }
+
+    fn entry(id: &str, minute: u32, body: &str) -> (String, Entry) {
+        use chrono::TimeZone;
+        let at = chrono_tz::Asia::Ho_Chi_Minh.with_ymd_and_hms(2020, 5, 10, 15, minute, 0);
+        let article =
+            crate::article::Article::sample(id, &["Tin tức"], body, at.unwrap().fixed_offset());
+        (id.into(), Entry::full(std::sync::Arc::new(article), None))
+    }
+
+    #[test]
+    fn the_pages_tag_follows_every_article_the_config_and_nothing_else() {
+        use crate::index::Entries;
+        let base = Entries::from_iter([entry("a", 1, "một"), entry("b", 2, "hai")]);
+        let before = Index::new(base.clone());
+        let made = Made::of(&before);
+        let tag = made.tag("title = \"Bản tin\"");
+        assert_eq!(
+            Made::of(&Index::new(base.clone())).tag("title = \"Bản tin\""),
+            tag
+        );
+        assert_ne!(made.tag("title = \"Tin\""), tag, "another config");
+
+        let changes = [
+            (
+                base.update("a".into(), entry("a", 1, "một nữa").1),
+                vec!["a"],
+            ),
+            (base.update("a".into(), entry("a", 9, "một").1), vec!["a"]),
+            (base.update("c".into(), entry("c", 3, "ba").1), vec!["c"]),
+            (base.without("b"), vec!["b"]),
+        ];
+        for (entries, ids) in changes {
+            let ids: BTreeSet<String> = ids.into_iter().map(String::from).collect();
+            let after = before.updated(entries.clone(), &ids);
+            let moved = made.moved(&before, &after, &ids);
+            assert_eq!(moved, Made::of(&Index::new(entries)), "moved by {ids:?}");
+            assert_ne!(
+                moved.tag("title = \"Bản tin\""),
+                tag,
+                "{ids:?} changed nothing"
+            );
+            // And back.
+            assert_eq!(moved.moved(&after, &before, &ids), made);
+        }
+        // A change at no article leaves the tag as it was.
+        assert_eq!(made.moved(&before, &before, &BTreeSet::new()), made);
     }
 
     #[test]
@@ -185,7 +300,5 @@ mod tests {
         // Even a change stamped in the start's own second: the previous process
         // may have sent that second's date for other bytes.
         assert_eq!(v.assign("/feed.rss", "\"a\"", start), t(1001));
-        assert_eq!(v.advance(None, start), t(1001));
-        assert_eq!(v.advance(Some(t(1001)), start), t(1002));
     }
 }

@@ -45,7 +45,7 @@ use crate::index::{Entry, Index};
 use crate::render::{self, FeedView, Format};
 
 pub use encoding::{Body, Coding, Compressor, Kept, Resource, KEPT_BLOCKS};
-pub use last_modified::{Validator, Validators, LATEST};
+pub use last_modified::{Made, Validator, Validators, LATEST, PAGES_OF_THE_STORE};
 pub use on_demand::{Derived, OnDemand, Prepared};
 pub use titles::feed_title;
 
@@ -111,6 +111,9 @@ pub struct Site {
     validators: Validators,
     /// Last-Modified of every article page (`None` before the first render).
     articles_modified: Option<SystemTime>,
+    /// What article pages and pages rendered on demand are made from, which
+    /// that date follows.
+    made: Made,
     /// What the sitemap index lists: kept, so an update takes again only
     /// the sitemaps its articles touch.
     listing: Arc<sitemaps::Listing>,
@@ -271,7 +274,8 @@ impl Site {
         self.render_pages(cfg, &index, &mut next);
         // Likewise a sitemap (an old article edited changes no feed).
         let listing = self.render_sitemaps(cfg, &index, &mut next);
-        next.finish(self.articles_modified, index, plan, items, listing)
+        let made = Made::of(&index);
+        next.finish(cfg, made, index, plan, items, listing)
     }
 
     /// [`Site::update`] after a change at `ids` only: `index` differs from
@@ -316,7 +320,8 @@ impl Site {
         if touched.news {
             self.put_pages([sitemaps::news_page(cfg, &index)], &mut next);
         }
-        next.finish(self.articles_modified, index, plan, items, listing)
+        let made = self.made.moved(&self.index, &index, ids);
+        next.finish(cfg, made, index, plan, items, listing)
     }
 
     /// The plan of [`Site::update_at`]: `self`'s feeds, with those `ids` were
@@ -664,17 +669,20 @@ fn stale_feeds(plan: &Plan) -> Vec<StaleFeed<'_>> {
 
 impl Assembly {
     /// The site assembled: `index`, what `plan` selected and held, the item
-    /// bytes and what the sitemap index lists, and every resource put so far, with the
-    /// articles' date advanced past `previous` if anything changed.
+    /// bytes and what the sitemap index lists, and every resource put so far,
+    /// with the date of the pages `made` from `index` and `cfg` (a later one
+    /// if any of that changed).
     fn finish(
-        self,
-        previous: Option<SystemTime>,
+        mut self,
+        cfg: &Config,
+        made: Made,
         index: Arc<Index>,
         plan: Plan,
         items: items::Items,
         listing: Arc<sitemaps::Listing>,
     ) -> (Site, Vec<RenderError>) {
-        let articles_modified = Some(self.validators.advance(previous, self.now));
+        let tag = made.tag(&cfg.to_toml());
+        let articles_modified = Some(self.validators.assign(PAGES_OF_THE_STORE, &tag, self.now));
         let site = Site {
             index,
             resources: self.resources,
@@ -683,6 +691,7 @@ impl Assembly {
             items,
             validators: self.validators,
             articles_modified,
+            made,
             listing,
         };
         (site, self.errors)
