@@ -753,3 +753,83 @@ fn body_copies_never_take_the_open_files_connections_need() {
             && memfds(&d).len() == allowed + 8
     });
 }
+
+#[test]
+fn over_http2_the_target_limit_and_host_checks_are_http1s() {
+    let site = TempStore::new();
+    let d = site.start();
+    let port = d.port;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let statuses = rt.block_on(async move {
+        tokio::time::timeout(LIMIT, async move {
+            let stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .unwrap();
+            let io = hyper_util::rt::TokioIo::new(stream);
+            let (mut send, conn) =
+                hyper::client::conn::http2::handshake(hyper_util::rt::TokioExecutor::new(), io)
+                    .await
+                    .unwrap();
+            tokio::spawn(conn);
+            // A long authority is not part of the target: `:path` alone is.
+            let long_host = format!("{}.example", "a".repeat(200));
+            let query = |len: usize| format!("/feed.atom?{}", "a".repeat(len - 11));
+            let mut statuses = Vec::new();
+            for (authority, path, host) in [
+                (long_host.as_str(), query(8192), None),
+                (long_host.as_str(), query(8193), None),
+                ("user@127.0.0.1", "/feed.atom".to_owned(), None),
+                ("127.0.0.1", "/feed.atom".to_owned(), Some("127.0.0.1")),
+                ("127.0.0.1", "/feed.atom".to_owned(), Some("other.example")),
+            ] {
+                let mut req = http::Request::get(format!("http://{authority}{path}"));
+                if let Some(host) = host {
+                    req = req.header("host", host);
+                }
+                let req = req
+                    .body(http_body_util::Empty::<bytes::Bytes>::new())
+                    .unwrap();
+                statuses.push(send.send_request(req).await.unwrap().status().as_u16());
+            }
+            statuses
+        })
+        .await
+        .unwrap()
+    });
+    assert_eq!(statuses, [200, 414, 400, 200, 400]);
+
+    // HTTP/1.1: an absolute-form target with userinfo is refused as such a
+    // Host is.
+    let mut s = connect(&d);
+    s.write_all(b"GET http://user@127.0.0.1/feed.atom HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .unwrap();
+    assert_eq!(response(&mut s, &mut Vec::new(), false).status, 400);
+}
+
+#[test]
+fn health_and_metrics_answer_their_preconditions() {
+    let site = TempStore::new();
+    let d = site.start();
+    for path in ["/healthz", "/metrics"] {
+        let failed = d.raw("GET", path, &[("If-Match", "\"zz\"")]);
+        assert_eq!(failed.status, 412, "{path}");
+        assert_eq!(failed.expect_header("cache-control"), "no-store");
+        assert_eq!(d.raw("GET", path, &[("If-Match", "*")]).status, 200);
+        let unchanged = d.raw("GET", path, &[("If-None-Match", "*")]);
+        assert_eq!(unchanged.status, 304, "{path}");
+        assert!(unchanged.body.is_empty());
+        assert_eq!(
+            d.raw("GET", path, &[("If-None-Match", "\"zz\"")]).status,
+            200
+        );
+        let date = "Sun, 10 May 2020 08:33:00 GMT";
+        assert_eq!(
+            d.raw("GET", path, &[("If-Unmodified-Since", date)]).status,
+            200
+        );
+        assert_eq!(d.raw("HEAD", path, &[("If-Match", "\"zz\"")]).status, 412);
+    }
+}

@@ -70,6 +70,23 @@ pub fn decide(fields: &Fields<'_>, current: Current<'_>) -> Result<Decision, Pre
     Ok(cache_decision(fields, current))
 }
 
+/// Decides for a representation made afresh for each request, with no
+/// validators (`/healthz`, `/metrics`), as RFC 9110 §13.2.2 orders for one
+/// that exists: `If-Match` holds only as `*`, since no tag can match one
+/// that has none (§13.1.1); `If-None-Match: *` is false, so the answer is
+/// 304 (§13.1.2), and no tag list can match; the dates are ignored, as there
+/// is no modification date to compare (§13.1.3, §13.1.4).
+pub fn decide_untagged(fields: &Fields<'_>) -> Result<Decision, PreconditionFailed> {
+    let star = |name| fields.get_all(name).any(|v| v.trim_ascii() == b"*");
+    if fields.contains(IF_MATCH) && !star(IF_MATCH) {
+        return Err(PreconditionFailed);
+    }
+    if star(IF_NONE_MATCH) {
+        return Ok(Decision::NotModified);
+    }
+    Ok(Decision::Full)
+}
+
 /// Steps 1 and 2: `If-Match`, else `If-Unmodified-Since`.
 fn preconditions_hold(fields: &Fields<'_>, current: Current<'_>) -> bool {
     if fields.contains(IF_MATCH) {
@@ -177,6 +194,45 @@ mod tests {
     }
 
     const LM: u64 = 1_589_099_580; // Sun, 10 May 2020 08:33:00 GMT
+
+    #[test]
+    fn a_representation_without_validators_still_answers_its_preconditions() {
+        let untagged = |pairs: &[(&str, &str)]| {
+            let map = h(pairs);
+            let lines: Vec<httparse::Header<'_>> = pairs
+                .iter()
+                .map(|(name, value)| httparse::Header {
+                    name,
+                    value: value.as_bytes(),
+                })
+                .collect();
+            let by_map = decide_untagged(&Fields::Map(&map));
+            assert_eq!(decide_untagged(&Fields::lines(&lines)), by_map, "{pairs:?}");
+            by_map
+        };
+        assert_eq!(untagged(&[]), Ok(Decision::Full));
+        assert_eq!(untagged(&[("If-Match", "\"zz\"")]), Err(PreconditionFailed));
+        assert_eq!(
+            untagged(&[("If-Match", "W/\"zz\", \"y\"")]),
+            Err(PreconditionFailed)
+        );
+        assert_eq!(untagged(&[("If-Match", "*")]), Ok(Decision::Full));
+        assert_eq!(
+            untagged(&[("If-None-Match", "*")]),
+            Ok(Decision::NotModified)
+        );
+        assert_eq!(untagged(&[("If-None-Match", "\"zz\"")]), Ok(Decision::Full));
+        // No date to compare: both date fields are ignored.
+        let date = "Sun, 10 May 2020 08:33:00 GMT";
+        assert_eq!(untagged(&[("If-Modified-Since", date)]), Ok(Decision::Full));
+        assert_eq!(
+            untagged(&[("If-Unmodified-Since", date)]),
+            Ok(Decision::Full)
+        );
+        // If-Match is evaluated first.
+        let both = [("If-Match", "\"zz\""), ("If-None-Match", "*")];
+        assert_eq!(untagged(&both), Err(PreconditionFailed));
+    }
 
     fn decide_with(pairs: &[(&str, &str)]) -> Decision {
         outcome(pairs).expect("no precondition fails")

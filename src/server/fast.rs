@@ -245,6 +245,7 @@ fn head<'a>(parsed: httparse::Request<'a, 'a>, len: usize) -> Option<Head<'a>> {
         version,
         path,
         target_len: target.len(),
+        authority: None,
         fields,
     };
     Some(Head { view, len, close })
@@ -815,6 +816,7 @@ mod tests {
             version: Version::HTTP_11,
             path: "/feed.rss",
             target_len: 9,
+            authority: None,
             fields: Fields::lines(lines),
         }
     }
@@ -878,6 +880,7 @@ mod tests {
                         version: Version::HTTP_11,
                         path: "/feed.rss",
                         target_len: 9,
+                        authority: None,
                         fields: Fields::lines(&lines),
                     };
                     // Twice: the block is made by the first and kept for the second.

@@ -15,8 +15,11 @@ pub struct View<'a> {
     /// The path of the target, without the query.
     pub path: &'a str,
     /// The length of the target as the client sent it: the path and query,
-    /// and the scheme and authority of an absolute-form target.
+    /// and the scheme and authority of an absolute-form target (HTTP/2's
+    /// `:path` alone: its scheme and authority are fields of their own).
     pub target_len: usize,
+    /// The authority of an absolute-form target, or HTTP/2's `:authority`.
+    pub authority: Option<&'a str>,
     /// The header fields.
     pub fields: Fields<'a>,
 }
@@ -25,13 +28,20 @@ impl<'a> View<'a> {
     /// The view of a request hyper parsed.
     pub fn of<B>(req: &'a Request<B>) -> View<'a> {
         let uri = req.uri();
-        let scheme = uri.scheme_str().map_or(0, |s| s.len() + "://".len());
-        let authority = uri.authority().map_or(0, |a| a.as_str().len());
+        let path_and_query = uri.path_and_query().map_or(0, |p| p.as_str().len());
+        let target_len = if req.version() == Version::HTTP_2 {
+            path_and_query
+        } else {
+            let scheme = uri.scheme_str().map_or(0, |s| s.len() + "://".len());
+            let authority = uri.authority().map_or(0, |a| a.as_str().len());
+            scheme + authority + path_and_query
+        };
         View {
             method: req.method().as_str(),
             version: req.version(),
             path: uri.path(),
-            target_len: scheme + authority + uri.path_and_query().map_or(0, |p| p.as_str().len()),
+            target_len,
+            authority: uri.authority().map(http::uri::Authority::as_str),
             fields: Fields::Map(req.headers()),
         }
     }

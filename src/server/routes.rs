@@ -327,13 +327,14 @@ async fn answer(
     let built = match route {
         Route::Health => {
             let snapshot = state.snapshot.load();
-            let r = match snapshot.as_ref() {
-                Some(s) => plain(StatusCode::OK, &health(s)),
-                None => starting(),
-            };
-            finish(uncacheable(r), head)
+            match snapshot.as_ref() {
+                Some(s) => untagged(fields, head, || {
+                    uncacheable(plain(StatusCode::OK, &health(s)))
+                }),
+                None => finish(uncacheable(starting()), head),
+            }
         }
-        Route::Metrics => finish(metrics_page(state), head),
+        Route::Metrics => untagged(fields, head, || metrics_page(state)),
         Route::Starting => finish(starting(), head),
         Route::NotFound => finish(not_found(state, path), head),
         Route::Article(snapshot, entry) => {
@@ -511,19 +512,34 @@ fn metrics_page(state: &State) -> Response<Full<Bytes>> {
     r
 }
 
+/// Whether the request names its host badly.
+///
 /// RFC 9112 §3.2: an HTTP/1.1 request with no Host, more than one, or one that
-/// is not `uri-host [":" port]` (RFC 9110 §7.2) gets 400. HTTP/1.0 may omit it;
-/// HTTP/2 carries `:authority` instead, which h2 checks.
+/// is not `uri-host [":" port]` (RFC 9110 §7.2) gets 400; HTTP/1.0 may omit
+/// it. An absolute-form target's authority is held to the same form (RFC
+/// 9110 §4.2.4: userinfo is an error). HTTP/2 carries `:authority`, held to
+/// that form too, and a Host beside it must name the same (RFC 9113 §8.3.1);
+/// without `:authority`, a Host is held to HTTP/1.1's rules.
 fn bad_host(req: &View<'_>) -> bool {
     let version = req.version;
-    if version != Version::HTTP_11 && version != Version::HTTP_10 {
-        return false;
-    }
     let mut hosts = req.fields.get_all("host");
-    match (hosts.next(), hosts.next()) {
-        (None, _) => version == Version::HTTP_11,
-        (Some(_), Some(_)) => true,
-        (Some(host), None) => !valid_host(host),
+    let (first, second) = (hosts.next(), hosts.next());
+    if req.authority.is_some_and(|a| !valid_host(a.as_bytes())) {
+        return true;
+    }
+    match version {
+        Version::HTTP_10 | Version::HTTP_11 => match (first, second) {
+            (None, _) => version == Version::HTTP_11,
+            (Some(_), Some(_)) => true,
+            (Some(host), None) => !valid_host(host),
+        },
+        Version::HTTP_2 => match (first, second, req.authority) {
+            (Some(_), Some(_), _) => true,
+            (Some(host), None, Some(authority)) => !host.eq_ignore_ascii_case(authority.as_bytes()),
+            (Some(host), None, None) => !valid_host(host),
+            (None, _, _) => false,
+        },
+        _ => false,
     }
 }
 
@@ -933,6 +949,25 @@ fn respond(
     };
     match conditional::decide(fields, current) {
         Ok(decision) => build(decision, rep, cache_control, head),
+        Err(PreconditionFailed) => finish(precondition_failed(), head),
+    }
+}
+
+/// The 200 `make` gives, made afresh per request and so with no validators,
+/// or what the request's preconditions ask instead (see
+/// [`conditional::decide_untagged`]).
+fn untagged(
+    fields: &Fields<'_>,
+    head: bool,
+    make: impl FnOnce() -> Response<Full<Bytes>>,
+) -> Response<Full<Bytes>> {
+    match conditional::decide_untagged(fields) {
+        Ok(Decision::Full) => finish(make(), head),
+        Ok(Decision::NotModified) => {
+            let mut r = uncacheable(Response::new(Full::new(Bytes::new())));
+            *r.status_mut() = StatusCode::NOT_MODIFIED;
+            r
+        }
         Err(PreconditionFailed) => finish(precondition_failed(), head),
     }
 }
