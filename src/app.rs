@@ -131,6 +131,7 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
             socket,
             listen: cfg.listen,
             open_files: open_files.now,
+            body_dir: cfg.body_dir.clone(),
         },
     ));
     systemd::ready(&status_line(&published));
@@ -389,6 +390,8 @@ struct Reloading {
     limits: tokio::sync::watch::Sender<Limits>,
     /// The open-file limit, as raised at start.
     open_files: u64,
+    /// The body folder in force (see [`log_body_dir`]).
+    body_dir: Option<std::path::PathBuf>,
     /// The socket served, which a reload cannot move.
     socket: Socket,
     /// `listen` as last configured.
@@ -414,6 +417,11 @@ async fn reload_on_hangup(hangups: Hangups, reload: Reloader, mut to: Reloading)
                 to.listen = cfg.listen;
                 to.limits.send_replace(Limits::from_config(&cfg));
                 size_copies(to.open_files, &cfg);
+                if cfg.body_dir != to.body_dir {
+                    // Copies made from now on go there; those held stay where they are.
+                    log_body_dir(&cfg);
+                    to.body_dir.clone_from(&cfg.body_dir);
+                }
                 let (done, applied) = std::sync::mpsc::channel();
                 if to
                     .watch
@@ -482,6 +490,7 @@ fn size_copies(open_files: u64, cfg: &Config) {
     }
 }
 
+/// Says where copies of large bodies go: at start, and when a reload moves them.
 fn log_body_dir(cfg: &Config) {
     // A folder the file sets was checked with the config (exit 64 if bad).
     let from_systemd = cfg.http.body_dir.is_none();

@@ -833,3 +833,37 @@ fn health_and_metrics_answer_their_preconditions() {
         assert_eq!(d.raw("HEAD", path, &[("If-Match", "\"zz\"")]).status, 412);
     }
 }
+
+#[test]
+fn a_reload_that_sets_a_body_folder_says_so_and_new_copies_go_there() {
+    let site = TempStore::new();
+    let long = "Tin tức tổng hợp trong tháng. ".repeat(800);
+    std::fs::write(
+        site.store().join("tin-tuc/tong-hop/bao-cao-dai.txt"),
+        format!("Trang nhất » Tin Tức\n\nBáo cáo dài\n\nThứ Năm - 14/03/2024 08:00\n{long}\n"),
+    )
+    .unwrap();
+    let d = site.start();
+    d.log_line("copies of large bodies for sendfile: shared memory");
+    let bodies = tempfile::tempdir().unwrap();
+    let quoted = toml::Value::String(bodies.path().to_str().unwrap().to_owned());
+    let config = std::fs::read_to_string(site.config()).unwrap();
+    std::fs::write(
+        site.config(),
+        format!("{config}\n[http]\nbody_dir = {quoted}\n"),
+    )
+    .unwrap();
+    d.signal(rustix::process::Signal::HUP);
+    d.log_line(&format!("unnamed files in {}", bodies.path().display()));
+    d.log_line("configuration reloaded");
+    let archive = d.raw("GET", "/archive/2024-03.rss", &[]);
+    assert_eq!(archive.status, 200);
+    assert!(archive.body.len() >= 16 * 1024, "{}", archive.body.len());
+    d.wait_until("a file in the folder holding the archive", || {
+        let held = unnamed_files_in(&d, bodies.path()).contains(&archive.body);
+        if !held {
+            assert_eq!(d.raw("GET", "/archive/2024-03.rss", &[]).body, archive.body);
+        }
+        held
+    });
+}
