@@ -836,10 +836,7 @@ impl Catalog {
         ids: Ids,
     ) -> (Arc<Path>, FileState) {
         let serving = known.as_ref().is_some_and(|(_, serving)| *serving);
-        let stat = match &result {
-            Ok((_, stat)) => *stat,
-            Err(_) => refused_stat(&c),
-        };
+        let stat = recorded_stat(&c, &result);
         let mut path = known.map(|(p, _)| p);
         let mut state = FileState {
             stat,
@@ -879,6 +876,18 @@ impl Catalog {
             }
         }
         (path.unwrap_or_else(|| Arc::from(c.path)), state)
+    }
+}
+
+/// The (size, mtime) recorded for `c` after `result`: what it was read at;
+/// for a read that failed for want of open files or memory (or any
+/// [`FileError::transient`] reason), [`Stat::UNREAD`], so the next
+/// reconciliation tries again; for a broken file, [`refused_stat`].
+fn recorded_stat(c: &Candidate, result: &Read) -> Stat {
+    match result {
+        Ok((_, stat)) => *stat,
+        Err(e) if e.transient() => Stat::UNREAD,
+        Err(_) => refused_stat(c),
     }
 }
 
@@ -1075,6 +1084,39 @@ mod tests {
             "the header is the same"
         );
         assert_ne!(c.entries["x"].digest, before.digest);
+    }
+
+    #[test]
+    fn a_read_that_failed_for_want_of_open_files_is_tried_again_by_the_next_reconciliation() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let file = root.join("x.txt");
+        std::fs::write(&file, GOOD).unwrap();
+        let boundary = Root::open(root).unwrap();
+        let candidate = || boundary.candidate(&file).unwrap().unwrap();
+        let stat = Some(Stat::of(&std::fs::metadata(&file).unwrap()));
+        let emfile = || Err(FileError::Io(std::io::Error::from_raw_os_error(24)));
+        assert!(emfile().is_err_and(|e: FileError| e.transient()));
+        assert_eq!(recorded_stat(&candidate(), &emfile()), Stat::UNREAD);
+        // A broken file keeps its stat: not read again until it changes.
+        let broken = Err(FileError::Text(crate::text::TextError::Empty));
+        let listed = candidate().stat.or(stat).unwrap();
+        assert_eq!(recorded_stat(&candidate(), &broken), listed);
+
+        // The store as the first scan found it with the open-file table full.
+        let mut c = Catalog::scan(root, 1 << 20, Ho_Chi_Minh).unwrap();
+        c.entries.remove("x");
+        c.files.remove(file.as_path());
+        let mut changes = Changes::default();
+        let (path, state) = c.record(candidate(), emfile(), &mut changes);
+        c.failing += 1;
+        c.files.insert(path, state);
+        assert_eq!(c.rejected_count(), 1);
+        // Unchanged on disk, and read again.
+        let ch = c.refresh(root, Refresh::Reconcile).unwrap();
+        assert_eq!(ch.added, 1, "{ch:?}");
+        assert_eq!(c.entries["x"].article.title, "Tiêu đề một");
+        assert_eq!(c.rejected_count(), 0);
     }
 
     #[test]

@@ -78,6 +78,31 @@ pub enum FileError {
     ParserPanic,
 }
 
+impl FileError {
+    /// Whether reading the same file again may well succeed: the system ran
+    /// short (open files, memory, buffers), the call was interrupted, or the
+    /// device failed this once. Such a failure says nothing of the file, so
+    /// it is read again at the next reconciliation even if unchanged.
+    pub fn transient(&self) -> bool {
+        use rustix::io::Errno;
+        let FileError::Io(e) = self else {
+            return false;
+        };
+        matches!(
+            Errno::from_io_error(e),
+            Some(
+                Errno::MFILE
+                    | Errno::NFILE
+                    | Errno::NOMEM
+                    | Errno::NOBUFS
+                    | Errno::AGAIN
+                    | Errno::INTR
+                    | Errno::IO
+            )
+        )
+    }
+}
+
 /// One file the store lists as an article candidate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate {
@@ -110,6 +135,15 @@ pub struct Stat {
 }
 
 impl Stat {
+    /// What no file's stat is (no file is `u64::MAX` bytes long): recorded for
+    /// a file whose read failed for reasons not its own
+    /// ([`FileError::transient`]), so that it differs from whatever the file's
+    /// stat is and the next reconciliation reads it again.
+    pub const UNREAD: Stat = Stat {
+        len: u64::MAX,
+        modified: None,
+    };
+
     /// The stat of `meta`.
     pub fn of(meta: &Metadata) -> Stat {
         Stat {
