@@ -98,6 +98,10 @@ pub const FAMILIES: &[Family] = &[
         help: "Response body bytes sent.",
     },
     counter(
+        "bantin_http_accept_errors_total",
+        "Connections the kernel could not hand over (accept failed: most often the open-file limit); each is retried after 100 ms.",
+    ),
+    counter(
         "bantin_http_connections_refused_total",
         "Connections closed at once, by reason (per_client: the address already had max_connections_per_client).",
     ),

@@ -867,3 +867,39 @@ fn a_reload_that_sets_a_body_folder_says_so_and_new_copies_go_there() {
         held
     });
 }
+
+#[test]
+fn out_of_open_files_accept_backs_off_says_so_once_and_recovers() {
+    // Every connection comes from this test's address.
+    let site = TempStore::with_config("[http]\nmax_connections_per_client = 0\n");
+    let Some(d) = under_nofile_limit(&site, 200, 200) else {
+        return;
+    };
+    d.log_line("max_connections = 1024");
+    // More connections than the daemon has descriptors: the kernel queues
+    // them (its backlog is longer), and accept fails once the table is full.
+    let held: Vec<TcpStream> = (0..260).map(|_| connect(&d)).collect();
+    d.log_line("accept failed; retrying every 100 ms");
+    let line = d.log_line("accept failed");
+    assert!(
+        line.contains("open-file limit") && line.contains("LimitNOFILE="),
+        "{line}"
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    drop(held);
+    // The ones it holds close, and the queue drains: served again.
+    d.wait_until("served again", || {
+        TcpStream::connect_timeout(&([127, 0, 0, 1], d.port).into(), LIMIT).is_ok_and(|mut s| {
+            s.set_read_timeout(Some(LIMIT)).unwrap();
+            s.write_all(b"GET /healthz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+                .is_ok()
+                && response(&mut s, &mut Vec::new(), false).status == 200
+        })
+    });
+    assert!(d.metric("bantin_http_accept_errors_total").unwrap() >= 2.0);
+    assert_eq!(
+        d.stderr().matches("accept failed").count(),
+        1,
+        "said more than once a minute"
+    );
+}

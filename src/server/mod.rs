@@ -155,6 +155,7 @@ pub async fn run(
     };
     let mut slots = Slots::new(first.max_connections);
     let clients = Clients::new();
+    let accept_errors = Throttle::new(CALM_LOG_INTERVAL);
     tokio::pin!(shutdown);
     loop {
         // Wait for a connection slot first: past the cap, clients queue in the
@@ -169,8 +170,17 @@ pub async fn run(
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 Err(e) => {
-                    // EMFILE and friends: back off rather than spin.
-                    tracing::warn!(error = %e, "accept failed; retrying in 100 ms");
+                    // EMFILE and friends: back off rather than spin, and say
+                    // so once a minute, not ten times a second.
+                    metrics::counter!("bantin_http_accept_errors_total").increment(1);
+                    if let Some(n) = accept_errors.hit() {
+                        tracing::warn!(
+                            error = %e,
+                            failures = n,
+                            "accept failed; retrying every 100 ms (said at most once a minute){}",
+                            accept_hint(&e)
+                        );
+                    }
                     tokio::time::sleep(Duration::from_millis(100)).await;
                     continue;
                 }
@@ -441,6 +451,20 @@ impl Served {
             // after the header timeout.
             report(r, &self.calm);
         }
+    }
+}
+
+/// What a sysadmin can do about a failed `accept`, when it is the open-file
+/// limit (the process's or the system's).
+fn accept_hint(e: &std::io::Error) -> &'static str {
+    use rustix::io::Errno;
+    match Errno::from_io_error(e) {
+        Some(Errno::MFILE) => {
+            ": bantin's open-file limit is reached; raise LimitNOFILE= (or `ulimit -n`) \
+             or lower [http] max_connections"
+        }
+        Some(Errno::NFILE) => ": the system's open-file table is full (fs.file-max)",
+        _ => "",
     }
 }
 
