@@ -18,6 +18,7 @@ use rayon::iter::{
 
 use crate::article::{Article, Depth};
 use crate::index::{Entries, Entry};
+use crate::links::Links;
 use crate::store::{self, article_id, Candidate, FileError, Listed, Root, Source, Stat, Stats};
 
 /// What the catalog knows of one file.
@@ -251,6 +252,10 @@ pub struct Catalog {
     /// The store boundary every file is listed and read through; resolved on
     /// the first refresh, and again when the root is replaced.
     root: Option<Root>,
+    /// The symlinks among `files` and `listing_errors`, and the paths each
+    /// leads through: which links a change to a file concerns (see
+    /// [`Catalog::links_into`]).
+    links: Links,
 }
 
 impl Catalog {
@@ -267,6 +272,7 @@ impl Catalog {
             listing_errors: BTreeMap::new(),
             duplicates: Duplicates::new(),
             root: None,
+            links: Links::default(),
         }
     }
 
@@ -391,7 +397,10 @@ impl Catalog {
         // In path order: the first path to claim an id keeps it.
         for (listed, result) in walked {
             match (listed, result) {
-                (Listed::Candidate(c), Some(result)) => {
+                (Listed::Candidate(mut c), Some(result)) => {
+                    if !c.through.is_empty() {
+                        self.links.set(&c.path, std::mem::take(&mut c.through));
+                    }
                     let (path, state) = self.record_new(c, result, &mut changes, ids);
                     note_duplicate(&mut self.duplicates, &path, &state);
                     if let Some(e) = &state.error {
@@ -403,6 +412,9 @@ impl Catalog {
                 (Listed::Candidate(_), None) => {}
                 (Listed::Rejected(r), _) => {
                     refused.push((r.path.clone(), r.error.to_string()));
+                    if !r.through.is_empty() {
+                        self.links.set(&r.path, r.through);
+                    }
                     self.listing_errors.insert(Arc::from(r.path), r.error);
                 }
             }
@@ -527,19 +539,24 @@ impl Catalog {
             .collect();
         for p in stale {
             self.listing_errors.remove(&p);
+            self.links.forget(&p);
         }
 
         let mut states = Vec::new();
         // In path order: the first path to claim an id keeps it.
         for (listed, result) in walked {
+            // A link's chain is taken from each listing: a file that became
+            // a link, or one no longer, or one retargeted, is known as it is.
             match (listed, result) {
-                (Listed::Candidate(c), Some(result)) => {
+                (Listed::Candidate(mut c), Some(result)) => {
+                    self.links.set(&c.path, std::mem::take(&mut c.through));
                     let (path, state) = self.record(c, result, &mut changes);
                     self.failing += usize::from(state.error.is_some());
                     states.push((path, state));
                 }
-                (Listed::Candidate(_), None) => {}
+                (Listed::Candidate(c), None) => self.links.set(&c.path, c.through),
                 (Listed::Rejected(r), _) => {
+                    self.links.set(&r.path, r.through);
                     self.listing_errors.insert(Arc::from(r.path), r.error);
                 }
             }
@@ -693,6 +710,7 @@ impl Catalog {
 
     /// Drops what is known of `path`, returning it.
     fn forget(&mut self, path: &Path) -> Option<FileState> {
+        self.links.forget(path);
         let state = self.files.remove(path)?;
         self.failing -= usize::from(state.error.is_some());
         unnote_duplicate(&mut self.duplicates, path, &state);
@@ -780,6 +798,13 @@ impl Catalog {
                 Some((p.clone(), refusal))
             })
             .collect()
+    }
+
+    /// The symlinks of the store (served or refused) that lead through `sub`
+    /// or a path below it: a change there changes what they give, and events
+    /// name only `sub`. A refresh of `sub` is to refresh them too.
+    pub fn links_into(&self, sub: &Path) -> BTreeSet<PathBuf> {
+        self.links.into_under(sub)
     }
 
     /// Files that are rejected now, with why: read and refused, then refused
@@ -946,6 +971,7 @@ pub fn hydrate(entry: &Entry, cap: u64, tz: Tz) -> Option<Arc<Article>> {
         id: entry.article.id.clone(),
         stat: None,
         root: source.root.clone(),
+        through: Vec::new(),
     };
     let loaded =
         guarded_full_parse(&candidate, || store::load(&candidate, cap, tz, Depth::Full))?.ok()?;
@@ -981,6 +1007,7 @@ pub fn hydrate_same(entry: &Entry, cap: u64, tz: Tz) -> Option<Arc<Article>> {
         id: entry.article.id.clone(),
         stat: None,
         root: source.root.clone(),
+        through: Vec::new(),
     };
     let (bytes, meta) = candidate.root.read_capped(&candidate.path, cap).ok()?;
     if store::digest(&bytes) != entry.digest {
@@ -1084,6 +1111,60 @@ mod tests {
             "the header is the same"
         );
         assert_ne!(c.entries["x"].digest, before.digest);
+    }
+
+    /// The links the catalog knows follow the store: made at the scan or
+    /// later, dangling (still known: the target's return concerns them),
+    /// retargeted, replaced by a file, and removed.
+    #[test]
+    fn the_links_into_a_file_are_known_as_links_come_go_and_dangle() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        std::fs::create_dir_all(root.join("rev")).unwrap();
+        std::fs::create_dir_all(root.join("sym")).unwrap();
+        std::fs::write(root.join("rev/utc.txt"), GOOD).unwrap();
+        std::fs::write(root.join("rev/khac.txt"), GOOD).unwrap();
+        let link = root.join("sym/link-in.txt");
+        std::os::unix::fs::symlink("../rev/utc.txt", &link).unwrap();
+        let mut c = Catalog::scan(&root, 1 << 20, Ho_Chi_Minh).unwrap();
+        // Whether `link` is the one link known to lead through `p`.
+        let only = |c: &Catalog, p: &str| -> bool {
+            c.links_into(&root.join(p)).into_iter().eq([link.clone()])
+        };
+        let into = |c: &Catalog, p: &str| c.links_into(&root.join(p));
+        assert!(only(&c, "rev/utc.txt"));
+        assert!(only(&c, "rev"));
+        assert!(into(&c, "rev/khac.txt").is_empty());
+
+        // Dangling: refused, and still known to lead there.
+        std::fs::remove_file(root.join("rev/utc.txt")).unwrap();
+        c.refresh(&root.join("rev/utc.txt"), Refresh::Event)
+            .unwrap();
+        c.refresh(&link, Refresh::Event).unwrap();
+        assert!(!c.entries.contains_key("sym/link-in"));
+        assert!(only(&c, "rev/utc.txt"));
+
+        // Retargeted, as `ln -sf` does.
+        std::fs::remove_file(&link).unwrap();
+        std::os::unix::fs::symlink("../rev/khac.txt", &link).unwrap();
+        c.refresh(&link, Refresh::Event).unwrap();
+        assert!(c.entries.contains_key("sym/link-in"));
+        assert!(into(&c, "rev/utc.txt").is_empty());
+        assert!(only(&c, "rev/khac.txt"));
+
+        // Replaced by a plain file, then a link again, then removed.
+        std::fs::remove_file(&link).unwrap();
+        std::fs::write(&link, GOOD).unwrap();
+        c.refresh(&root.join("sym"), Refresh::Event).unwrap();
+        assert!(into(&c, "rev").is_empty());
+        std::fs::remove_file(&link).unwrap();
+        std::os::unix::fs::symlink("../rev/khac.txt", &link).unwrap();
+        c.refresh(&root.join("sym"), Refresh::Event).unwrap();
+        assert!(only(&c, "rev/khac.txt"));
+        std::fs::remove_file(&link).unwrap();
+        c.refresh(&link, Refresh::Event).unwrap();
+        assert!(into(&c, "rev").is_empty());
+        assert!(c.links.is_empty());
     }
 
     #[test]

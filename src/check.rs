@@ -7,10 +7,14 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use std::path::Component;
+
+use chrono_tz::Tz;
+
 use crate::article::{Article, Depth, Warning};
 use crate::config::Config;
 use crate::render;
-use crate::store::{self, Candidate};
+use crate::store::{self, article_id, Candidate, Listed, Root, Stats};
 use crate::text::printable;
 use crate::timestamp::rfc3339;
 
@@ -101,11 +105,71 @@ pub struct Totals {
     pub warnings: usize,
 }
 
-/// The candidates a command-line path names: a folder's articles (ids relative to
-/// it, as if it were the store), or one file (id = its folder and name without
-/// extension, as if its folder were a category folder of the store). Ignored
-/// files are left out.
-fn candidates(path: &Path) -> Vec<(Result<Candidate, store::FileError>, PathBuf)> {
+/// One file to report on: what the store boundary made of it, and the path
+/// to show for it.
+type Found = (Result<Candidate, store::FileError>, PathBuf);
+
+/// The candidates a command-line path names, judged as the daemon judges them
+/// when the path is inside `store` (see [`in_store`]), else as before there
+/// was a store to judge against (see [`outside_store`]).
+fn candidates(path: &Path, store: Option<&Root>) -> Vec<Found> {
+    if let Err(e) = std::fs::symlink_metadata(path) {
+        return vec![(Err(e.into()), path.to_owned())];
+    }
+    match store.and_then(|root| Some((root, in_store(root, path)?))) {
+        Some((root, sub)) => inside_store(root, &sub, path),
+        None => outside_store(path),
+    }
+}
+
+/// `path` as the store names it (under its root as configured) if it is in
+/// the store: its folders resolved, whatever way it was given (relative, with
+/// `..`, through a symlinked folder), and its last name kept, so a link is
+/// judged as a link, as the daemon lists it.
+fn in_store(root: &Root, path: &Path) -> Option<PathBuf> {
+    let absolute = std::path::absolute(path).ok()?;
+    let resolved = match absolute.components().next_back() {
+        Some(Component::Normal(name)) => {
+            let folder = absolute.parent().unwrap_or(Path::new("/"));
+            folder.canonicalize().ok()?.join(name)
+        }
+        // `..`, `/`: a folder, resolved whole.
+        _ => absolute.canonicalize().ok()?,
+    };
+    let inside = resolved.strip_prefix(root.canonical()).ok()?;
+    // The root itself without a trailing `/`, as the daemon names it.
+    Some(if inside.as_os_str().is_empty() {
+        root.path().to_owned()
+    } else {
+        root.path().join(inside)
+    })
+}
+
+/// The candidates at or below `sub` (a path in the store `root`), with the
+/// ids and symlink verdicts the daemon gives them; each shown under the
+/// path as it was `given`.
+fn inside_store(root: &Root, sub: &Path, given: &Path) -> Vec<Found> {
+    root.walk(sub, Stats::Take)
+        .map(|listed| {
+            let shown = match listed.path().strip_prefix(sub) {
+                Ok(rel) if rel.as_os_str().is_empty() => given.to_owned(),
+                Ok(rel) => given.join(rel),
+                Err(_) => listed.path().to_owned(),
+            };
+            match listed {
+                Listed::Candidate(c) => (Ok(c), shown),
+                Listed::Rejected(r) => (Err(r.error), shown),
+            }
+        })
+        .collect()
+}
+
+/// The candidates of a path outside the store in force, read as a store of
+/// its own: a folder's articles (ids relative to it, as if it were the
+/// store), or one file (id = its folder and name without extension, as if
+/// its folder were a category folder of the store). Ignored files are left
+/// out.
+fn outside_store(path: &Path) -> Vec<Found> {
     let meta = std::fs::metadata(path);
     if meta.as_ref().is_ok_and(|m| m.is_dir()) {
         return match store::list(path) {
@@ -141,6 +205,31 @@ fn candidates(path: &Path) -> Vec<(Result<Candidate, store::FileError>, PathBuf)
     }
 }
 
+/// The ids the files of `c`'s folder that come before it by path give, when
+/// they parse: the daemon gives an id to the first file by path (see
+/// [`crate::catalog::claim`]), and a file checked alone must lose to them as
+/// it does there. Two files giving one id are always in one folder.
+fn claimed_before(c: &Candidate, cap: u64, tz: Tz) -> BTreeSet<String> {
+    let Some(folder) = c.path.parent() else {
+        return BTreeSet::new();
+    };
+    let Ok(names) = std::fs::read_dir(folder) else {
+        return BTreeSet::new();
+    };
+    let mut earlier: Vec<PathBuf> = names
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| *p < c.path && article_id(c.root.path(), p).as_deref() == Some(&*c.id))
+        .collect();
+    earlier.sort();
+    earlier
+        .iter()
+        .filter_map(|p| c.root.candidate(p).ok().flatten())
+        .find(|earlier| store::load(earlier, cap, tz, Depth::Head).is_ok())
+        .map(|earlier| BTreeSet::from([earlier.id]))
+        .unwrap_or_default()
+}
+
 /// The warning for an article too long for a feed item (see
 /// [`crate::render::item_content`]), if it is.
 fn item_warning(a: &Article, max_item_bytes: usize) -> Option<Warning> {
@@ -158,7 +247,9 @@ fn item_warning(a: &Article, max_item_bytes: usize) -> Option<Warning> {
 }
 
 /// Checks every file under `paths` (files over `cap` bytes are rejected; feed
-/// items hold at most `max_item_bytes`), writing reports to `out`.
+/// items hold at most `max_item_bytes`), writing reports to `out`. A path
+/// inside `cfg.store` is judged as the daemon judges it; one outside, as a
+/// store of its own (see [`candidates`]).
 pub fn run(
     paths: &[PathBuf],
     json: bool,
@@ -166,12 +257,21 @@ pub fn run(
     out: &mut dyn Write,
 ) -> std::io::Result<Totals> {
     let (cap, max_item_bytes, tz) = (cfg.max_file_size, cfg.feeds.max_item_bytes, cfg.tz);
+    // The store in force: a path inside it is judged against it. None there
+    // (a check of loose files on a machine with no store): every path is
+    // outside.
+    let store = Root::open(&cfg.store).ok();
     let mut totals = Totals::default();
     for path in paths {
-        let mut found = candidates(path);
+        let mut found = candidates(path, store.as_ref());
         found.sort_by(|a, b| a.1.cmp(&b.1));
-        // As the daemon does: an id belongs to the first file (by path) that gives it.
-        let mut ids = BTreeSet::new();
+        // As the daemon does: an id belongs to the first file (by path) that
+        // gives it. A file of the store checked alone meets the files of its
+        // folder before it.
+        let mut ids = match (store.as_ref(), &found[..]) {
+            (Some(root), [(Ok(c), _)]) if c.root == *root => claimed_before(c, cap, tz),
+            _ => BTreeSet::new(),
+        };
         for (candidate, file) in found {
             let result = candidate
                 .and_then(|c| store::load(&c, cap, tz, Depth::Full))
@@ -238,6 +338,30 @@ pub fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_path_is_in_the_store_however_it_is_spelled() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("store");
+        std::fs::create_dir_all(root.join("a")).unwrap();
+        std::fs::write(root.join("a/x.txt"), "x").unwrap();
+        std::os::unix::fs::symlink(&root, dir.path().join("via")).unwrap();
+        std::os::unix::fs::symlink("a", root.join("l")).unwrap();
+        let store = Root::open(&root).unwrap();
+        let at = |p: &Path| in_store(&store, p);
+        let x = Some(root.join("a/x.txt"));
+        assert_eq!(at(&root.join("a/x.txt")), x);
+        assert_eq!(at(&root.join("l/../a/./x.txt")), x);
+        assert_eq!(at(&dir.path().join("via/a/x.txt")), x);
+        assert_eq!(at(&root.join("a/")), Some(root.join("a")));
+        assert_eq!(at(&root.join("a/..")), Some(root.clone()));
+        assert_eq!(at(&root), Some(root.clone()));
+        // The last name is kept, so a link is judged as a link.
+        assert_eq!(at(&root.join("l")), Some(root.join("l")));
+        assert_eq!(at(&dir.path().join("other.txt")), None);
+        assert_eq!(at(&root.join("../other.txt")), None);
+        assert_eq!(at(&root.join("none/x.txt")), None);
+    }
 
     #[test]
     fn a_second_file_with_the_same_id_is_rejected() {

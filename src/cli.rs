@@ -83,7 +83,8 @@ pub enum Command {
         /// One JSON object per file and line
         #[arg(long)]
         json: bool,
-        /// Files or folders (recursive)
+        /// Files or folders (recursive); one inside the store is read as the
+        /// daemon reads it, with ids under the store root
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },

@@ -3,7 +3,8 @@
 //! Data flows one way, and the modules are listed in its order: `store` finds and
 //! reads files, `text` cleans their bytes, `article` parses the store format (with
 //! `timestamp` for every date form), `catalog` remembers which file gave which
-//! article, `index` groups articles by category (and `history` by month;
+//! article (and, with `links`, which symlinks lead to which files), `index`
+//! groups articles by category (and `history` by month;
 //! `collate` puts the lists shown to people in Vietnamese alphabetical order),
 //! `render` turns a category into feed bytes, `site` keeps every served
 //! representation, `publish` makes a new snapshot of it current (with `state`
@@ -24,6 +25,7 @@ pub mod catalog;
 pub mod collate;
 pub mod history;
 pub mod index;
+pub mod links;
 pub mod publish;
 pub mod reconcile;
 pub mod render;

@@ -527,12 +527,19 @@ impl Worker {
         if !self.root_present() {
             return;
         }
-        // Re-examine the smallest set of subtrees that covers every event path.
+        // Re-examine the smallest set of subtrees that covers every event path
+        // and every link that leads through one: an edit of a link's target
+        // raises events on the target's path only.
         let mut targets: Vec<PathBuf> = paths
             .iter()
             .filter(|p| p.starts_with(&root))
             .cloned()
             .collect();
+        let linked: Vec<PathBuf> = targets
+            .iter()
+            .flat_map(|t| self.catalog.links_into(t))
+            .collect();
+        targets.extend(linked);
         targets.sort();
         targets.dedup();
         let mut covering: Vec<PathBuf> = Vec::new();

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, UNIX_EPOCH};
 
-use common::{bantin, check_json};
+use common::{bantin, check_json, json_feed_ids, TempStore};
 use serde_json::Value;
 use unicode_normalization::is_nfc;
 
@@ -834,4 +834,177 @@ fn a_modification_time_outside_years_1_to_9999_is_not_a_date() {
             );
         }
     }
+}
+
+/// `bantin --config CONFIG check --json ARGS...` run in `cwd`: one JSON object
+/// per report line.
+fn check_in(cwd: &Path, config: &Path, args: &[&Path]) -> Vec<Value> {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_bantin"))
+        .arg("--config")
+        .arg(config)
+        .args(["check", "--json"])
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("BANTIN_CONFIG")
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// The id each report gives, in report order (`None` for a rejected file).
+fn ids(reports: &[Value]) -> Vec<Option<&str>> {
+    reports
+        .iter()
+        .map(|r| r["article"]["id"].as_str())
+        .collect()
+}
+
+/// A file of the store, or a folder of it, given to `check` in any spelling
+/// (relative to the working folder, absolute, with `..`, through a link to
+/// the store's folder, the store itself) gives the ids the daemon serves:
+/// paths under the store root, not under the folder given.
+#[test]
+fn a_file_or_folder_of_the_store_is_checked_under_the_daemons_ids() {
+    let site = TempStore::new();
+    let store = site.store();
+    let top = store.parent().unwrap().to_owned();
+    std::os::unix::fs::symlink(&store, top.join("via")).unwrap();
+    let d = site.start();
+    // Feed ids are percent-encoded (one file name has spaces and accents).
+    let served: Vec<String> = json_feed_ids(&d)
+        .iter()
+        .map(|id| {
+            percent_encoding::percent_decode_str(id)
+                .decode_utf8()
+                .unwrap()
+                .into_owned()
+        })
+        .collect();
+    let id = "tin-tuc/thoi-su/dien-tap-phong-chong-thien-tai-2022";
+    assert!(served.iter().any(|s| s == id), "{served:?}");
+    let file = format!("{id}.txt");
+    let spellings: [(&Path, PathBuf); 5] = [
+        (&top, Path::new("store").join(&file)),
+        (&top, store.join(&file)),
+        (&store, PathBuf::from(&file)),
+        (
+            &store,
+            Path::new("tin-tuc/tong-hop/../thoi-su")
+                .join("dien-tap-phong-chong-thien-tai-2022.txt"),
+        ),
+        (&top, Path::new("via").join(&file)),
+    ];
+    for (cwd, path) in &spellings {
+        let reports = check_in(cwd, &site.config(), &[path]);
+        assert_eq!(ids(&reports), [Some(id)], "{}", path.display());
+        // Shown as it was given.
+        assert_eq!(s(&reports[0]["path"]), path.to_str().unwrap());
+    }
+    // A folder of the store, and the store itself: every id is one the
+    // daemon serves, and together they are all of them.
+    let folder = check_in(&top, &site.config(), &[Path::new("store/tin-tuc")]);
+    let whole = check_in(&store, &site.config(), &[Path::new(".")]);
+    for reports in [&folder, &whole] {
+        assert!(!reports.is_empty());
+        for id in ids(reports) {
+            let id = id.unwrap();
+            assert!(served.iter().any(|s| s == id), "{id} is not served");
+        }
+    }
+    assert!(ids(&folder)
+        .iter()
+        .all(|id| id.unwrap().starts_with("tin-tuc/")));
+    let mut all: Vec<&str> = ids(&whole).into_iter().map(Option::unwrap).collect();
+    let mut served: Vec<&str> = served.iter().map(String::as_str).collect();
+    all.sort_unstable();
+    served.sort_unstable();
+    assert_eq!(all, served);
+}
+
+/// Links in a folder of the store, checked as that folder, are judged as the
+/// daemon judges them: a link to a file of the store is read under its own
+/// id, a link to a folder is not followed, a link into an ignored folder is
+/// refused for that, and a second file giving an id is refused naming the
+/// whole id; a file checked alone loses to the file before it as well.
+#[test]
+fn links_and_clashes_in_a_folder_of_the_store_are_judged_as_the_daemon_judges_them() {
+    let site = TempStore::new();
+    let store = site.store();
+    let article =
+        std::fs::read(store.join("thong-bao/tam-dung-cap-nuoc-phuong-hoa-lac.txt")).unwrap();
+    for dir in ["rev", "sym", ".private"] {
+        std::fs::create_dir_all(store.join(dir)).unwrap();
+    }
+    std::fs::write(store.join("rev/utc.txt"), &article).unwrap();
+    std::fs::write(store.join(".private/s.txt"), &article).unwrap();
+    std::fs::write(store.join("sym/dup.md"), &article).unwrap();
+    std::fs::write(store.join("sym/dup.txt"), &article).unwrap();
+    std::os::unix::fs::symlink("../rev/utc.txt", store.join("sym/link-in.txt")).unwrap();
+    std::os::unix::fs::symlink("../rev", store.join("sym/dirlink")).unwrap();
+    std::os::unix::fs::symlink("../.private/s.txt", store.join("sym/rieng.txt")).unwrap();
+    let d = site.start();
+    let top = store.parent().unwrap();
+    let reports = check_in(top, &site.config(), &[Path::new("store/sym")]);
+    let by_name: BTreeMap<&str, &Value> = reports
+        .iter()
+        .map(|r| (s(&r["path"]).strip_prefix("store/sym/").unwrap(), r))
+        .collect();
+    assert_eq!(
+        by_name.keys().copied().collect::<Vec<_>>(),
+        ["dup.md", "dup.txt", "link-in.txt", "rieng.txt"],
+        "nothing under the folder link"
+    );
+
+    // What check accepts is what the daemon serves under `sym/`.
+    let checked: Vec<&str> = ids(&reports).into_iter().flatten().collect();
+    let served: Vec<String> = json_feed_ids(&d)
+        .into_iter()
+        .filter(|id| id.starts_with("sym/"))
+        .collect();
+    assert_eq!(checked, served);
+    assert_eq!(checked, ["sym/dup", "sym/link-in"]);
+    assert_eq!(d.get("/articles/sym/link-in", &[]).status, 200);
+    assert_eq!(d.get("/articles/sym/dirlink/utc", &[]).status, 404);
+    assert_eq!(d.get("/articles/sym/rieng", &[]).status, 404);
+
+    // The refusals say what the daemon's log says.
+    let rieng = s(&by_name["rieng.txt"]["error"]);
+    assert!(rieng.contains("\".private\" is an ignored name"), "{rieng}");
+    assert!(d.log_line("rieng.txt").contains("is an ignored name"));
+    let dup = s(&by_name["dup.txt"]["error"]);
+    assert!(dup.contains("the article id \"sym/dup\""), "{dup}");
+    assert!(d.log_line("dup.txt").contains("the article id \"sym/dup\""));
+
+    // Alone, the second file still loses to the first, as in the daemon.
+    let alone = check_in(top, &site.config(), &[Path::new("store/sym/dup.txt")]);
+    assert_eq!(ids(&alone), [None]);
+    assert_eq!(s(&alone[0]["error"]), dup);
+    let link = check_in(top, &site.config(), &[Path::new("store/sym/link-in.txt")]);
+    assert_eq!(ids(&link), [Some("sym/link-in")]);
+}
+
+/// A path outside the store in force is read as a store of its own, as
+/// before: a folder as its root, a file as if its folder were a category of
+/// a store one folder up.
+#[test]
+fn a_path_outside_the_store_is_read_as_a_store_of_its_own() {
+    let site = TempStore::new();
+    let loose = site.store().parent().unwrap().join("loose/thoi-su");
+    std::fs::create_dir_all(&loose).unwrap();
+    std::fs::copy(
+        site.store()
+            .join("tin-tuc/thoi-su/dien-tap-phong-chong-thien-tai-2022.txt"),
+        loose.join("bai.txt"),
+    )
+    .unwrap();
+    let top = site.store().parent().unwrap().to_owned();
+    let file = check_in(&top, &site.config(), &[Path::new("loose/thoi-su/bai.txt")]);
+    assert_eq!(ids(&file), [Some("thoi-su/bai")]);
+    let folder = check_in(&top, &site.config(), &[Path::new("loose/thoi-su")]);
+    assert_eq!(ids(&folder), [Some("bai")]);
 }

@@ -15,7 +15,7 @@ mod common;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 
-use common::{json_feed_ids, Daemon, TempStore};
+use common::{json_feed_ids, json_feed_items, Daemon, TempStore};
 
 const THONG_BAO: &str = "Trang nhất » Thông báo";
 
@@ -311,4 +311,91 @@ fn file_symlinks_into_ignored_names_are_refused() {
             "{report}"
         );
     }
+}
+
+/// Whether `/articles/<id>` answers 200 with `title` on it.
+fn page_shows(d: &Daemon, id: &str, title: &str) -> bool {
+    let r = d.get(&format!("/articles/{id}"), &[]);
+    r.status == 200 && r.text().contains(title)
+}
+
+/// Whether `/feed.json` has an item `id` titled `title`.
+fn feed_item_is(d: &Daemon, id: &str, title: &str) -> bool {
+    json_feed_items(d)
+        .iter()
+        .any(|(i, t)| i == id && t == title)
+}
+
+/// Waits until the target and both links to it (one direct, one through the
+/// other link) serve `title`, on their pages and in the feed.
+fn wait_for_title_through_links(d: &Daemon, title: &str) {
+    for id in ["rev/utc", "sym/link-in", "sym/chain"] {
+        d.wait_until(&format!("{id} titled {title:?}"), || {
+            page_shows(d, id, title) && feed_item_is(d, id, title)
+        });
+    }
+}
+
+/// An edit of a link's target (in place, or renamed into place as `sed -i`
+/// does) is served through the link as soon as through the target, without
+/// waiting for a reconciliation; a removed target leaves the links dangling,
+/// refused as a dangling link is, and its return serves them again.
+#[test]
+fn a_change_to_a_link_target_is_served_through_the_link_at_once() {
+    // A week: a reconciliation cannot be what brings the change.
+    let site = TempStore::with_config("[watch]\nreconcile_secs = 604800\n");
+    let s = store(&site);
+    std::fs::create_dir_all(s.join("rev")).unwrap();
+    std::fs::create_dir_all(s.join("sym")).unwrap();
+    let target = s.join("rev/utc.txt");
+    std::fs::write(&target, article("Bản đầu tiên")).unwrap();
+    symlink("../rev/utc.txt", s.join("sym/link-in.txt")).unwrap();
+    // A chain: chain → link-in → ../rev/utc.txt.
+    symlink("link-in.txt", s.join("sym/chain.txt")).unwrap();
+    let d = site.start();
+    wait_for_title_through_links(&d, "Bản đầu tiên");
+    // The reconciliation that follows the watcher's attach is over: from
+    // here on only events can bring a change.
+    let reconciled = || d.metric("bantin_last_reconcile_timestamp_seconds");
+    d.wait_until("the first reconciliation", || {
+        reconciled().is_some_and(|t| t > 0.0)
+    });
+    let first_reconciliation = reconciled();
+
+    // `sed -i`: a temp file renamed over the target.
+    let sed = std::process::Command::new("sed")
+        .args(["-i", "s/Bản đầu tiên/Bản sửa bằng sed/g"])
+        .arg(&target)
+        .status()
+        .unwrap();
+    assert!(sed.success());
+    wait_for_title_through_links(&d, "Bản sửa bằng sed");
+
+    // Written in place and closed.
+    std::fs::write(&target, article("Bản ghi tại chỗ")).unwrap();
+    wait_for_title_through_links(&d, "Bản ghi tại chỗ");
+
+    // The target removed: both links dangle, and are refused.
+    std::fs::remove_file(&target).unwrap();
+    for id in ["rev/utc", "sym/link-in", "sym/chain"] {
+        d.wait_until(&format!("{id} gone"), || {
+            d.get(&format!("/articles/{id}"), &[]).status == 404
+                && !json_feed_ids(&d).iter().any(|i| i == id)
+        });
+    }
+    d.wait_until("both links reported", || {
+        d.metric("bantin_files_rejected") == Some(2.0)
+    });
+
+    // And back: served through both links again.
+    std::fs::write(&target, article("Bản trở lại")).unwrap();
+    wait_for_title_through_links(&d, "Bản trở lại");
+    d.wait_until("no link reported", || {
+        d.metric("bantin_files_rejected") == Some(0.0)
+    });
+    assert_eq!(
+        reconciled(),
+        first_reconciliation,
+        "a reconciliation ran: it, not the events, may have brought the changes"
+    );
 }

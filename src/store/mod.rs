@@ -101,6 +101,19 @@ impl FileError {
             )
         )
     }
+
+    /// Whether this refusal is of a symlink for where it leads (to nothing,
+    /// in a loop, out of the store, to an ignored name): a change there may
+    /// change it.
+    pub fn is_about_a_link(&self) -> bool {
+        matches!(
+            self,
+            FileError::OutsideStore(_)
+                | FileError::IgnoredTarget { .. }
+                | FileError::DanglingLink(_)
+                | FileError::LinkLoop
+        )
+    }
 }
 
 /// One file the store lists as an article candidate.
@@ -114,6 +127,9 @@ pub struct Candidate {
     pub stat: Option<Stat>,
     /// The boundary it was listed under, and is read through.
     pub root: Root,
+    /// For a symlink, the paths in the store it leads through (see
+    /// [`Root::through`]); empty for a file that is no link.
+    pub through: Vec<PathBuf>,
 }
 
 /// Where a lean article is read back from: a file and the boundary it is read through.
@@ -169,6 +185,10 @@ pub struct Rejected {
     pub path: PathBuf,
     /// Why.
     pub error: FileError,
+    /// For a symlink refused (to nothing, in a loop, out of the store, to an
+    /// ignored name), the paths in the store it leads through (see
+    /// [`Root::through`]): a file made there may make it good.
+    pub through: Vec<PathBuf>,
 }
 
 /// One entry of a listing.

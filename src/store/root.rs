@@ -235,6 +235,7 @@ impl Root {
                             return Some(Listed::Rejected(Rejected {
                                 path,
                                 error: FileError::Io(e.into()),
+                                through: Vec::new(),
                             }));
                         }
                     };
@@ -286,6 +287,11 @@ impl Root {
             Ok(None) => None,
             Err(FileError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(error) => Some(Listed::Rejected(Rejected {
+                through: if error.is_about_a_link() {
+                    self.through(path)
+                } else {
+                    Vec::new()
+                },
                 path: path.to_owned(),
                 error,
             })),
@@ -308,20 +314,22 @@ impl Root {
         let Some(id) = article_id(&self.0.path, path) else {
             return Ok(None);
         };
-        let candidate = |stat| Candidate {
+        let candidate = |stat, through| Candidate {
             path: path.to_owned(),
             id: id.clone(),
             stat,
             root: self.clone(),
+            through,
         };
         if regular.is_some_and(|t| t.is_file()) {
-            return Ok(Some(candidate(None)));
+            return Ok(Some(candidate(None, Vec::new())));
         }
         let meta = std::fs::symlink_metadata(path)?;
-        let meta = if meta.file_type().is_symlink() {
-            std::fs::metadata(self.link_target(path)?)?
+        let (meta, through) = if meta.file_type().is_symlink() {
+            let target = std::fs::metadata(self.link_target(path)?)?;
+            (target, self.through(path))
         } else {
-            meta
+            (meta, Vec::new())
         };
         if meta.is_dir() {
             // A link to a folder inside the store: its files are listed under their real path.
@@ -330,7 +338,54 @@ impl Root {
         if !meta.is_file() {
             return Err(FileError::NotRegular);
         }
-        Ok(Some(candidate(Some(Stat::of(&meta)))))
+        Ok(Some(candidate(Some(Stat::of(&meta)), through)))
+    }
+
+    /// The paths in the store (under the root as configured) that the symlink
+    /// at `link` leads through: each further link of its chain, then the path
+    /// it ends at, whether or not a file is there; empty when `link` is no
+    /// link. A change at any of them can change what the link gives, and no
+    /// event names the link then (see [`crate::links`]). The chain is followed
+    /// one link at a time, each folder on the way resolved, and stops where it
+    /// leaves the store (what is outside is never read), at a folder, or after
+    /// [`MAX_HOPS`] links (the kernel's own limit: a longer chain is a loop).
+    pub fn through(&self, link: &Path) -> Vec<PathBuf> {
+        let mut hops: Vec<PathBuf> = Vec::new();
+        let mut at = link.to_owned();
+        for _ in 0..MAX_HOPS {
+            let Ok(target) = std::fs::read_link(&at) else {
+                break;
+            };
+            let next = at.parent().unwrap_or(Path::new("")).join(target);
+            let Some(next) = self.resolved_in_store(&next) else {
+                break;
+            };
+            if next == link || hops.contains(&next) {
+                break;
+            }
+            hops.push(next.clone());
+            at = next;
+        }
+        hops
+    }
+
+    /// `path` with its folders resolved (its last name kept, link or not), as
+    /// a path under the root as configured; `None` when it is outside the
+    /// store or ends in no name (`..`, a folder). A folder that does not exist
+    /// yet is resolved by its names alone (`..` taken off what is before it),
+    /// so a link to a file whose folder is yet to come is known to lead there.
+    fn resolved_in_store(&self, path: &Path) -> Option<PathBuf> {
+        let name = path.file_name()?;
+        let folder = path.parent().unwrap_or(Path::new(""));
+        let resolved = match folder.canonicalize() {
+            Ok(real) => {
+                let inside = real.strip_prefix(&self.0.canonical).ok()?;
+                self.0.path.join(inside)
+            }
+            Err(_) => lexically_normal(folder)?,
+        };
+        let resolved = resolved.join(name);
+        (resolved.starts_with(&self.0.path) && resolved != self.0.path).then_some(resolved)
     }
 
     /// The real path a symlink at `link` leads to, which must be inside the
@@ -551,6 +606,28 @@ impl Root {
     }
 }
 
+/// The longest chain of links followed: Linux's `MAXSYMLINKS`, past which a
+/// resolution fails with `ELOOP`.
+const MAX_HOPS: usize = 40;
+
+/// `path` with `.` left out and each `..` taking off the name before it, by
+/// the names alone; `None` if a `..` would climb above its start.
+fn lexically_normal(path: &Path) -> Option<PathBuf> {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    return None;
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    Some(out)
+}
+
 /// Why resolving the link at `link` failed with `e`: a loop, a link to nothing,
 /// or (the link itself gone) an I/O error.
 fn link_error(link: &Path, e: std::io::Error) -> FileError {
@@ -685,6 +762,39 @@ mod tests {
             let read = store.read_capped(&root.join("../outside/x.txt"), 100);
             assert!(matches!(read, Err(FileError::OutsideStore(_))), "{read:?}");
         }
+    }
+
+    /// A link's chain as the catalog remembers it: each further link, then
+    /// where it ends (there or not), under the root as configured, stopping
+    /// where it leaves the store or loops.
+    #[test]
+    fn a_link_leads_through_each_link_of_its_chain_to_its_end() {
+        let (dir, root, outside) = store_and_outside();
+        // The store configured through a link to it: paths come back under
+        // the configured root, not the real one.
+        let configured = dir.path().join("via");
+        std::os::unix::fs::symlink(&root, &configured).unwrap();
+        let store = Root::open(&configured).unwrap();
+        let at = |p: &str| configured.join(p);
+        std::os::unix::fs::symlink("../a/x.txt", root.join("a/l1.txt")).unwrap();
+        std::os::unix::fs::symlink("l1.txt", root.join("a/l2.txt")).unwrap();
+        std::os::unix::fs::symlink(root.join("a/l2.txt"), root.join("l3.txt")).unwrap();
+        std::os::unix::fs::symlink("chua-co/x.txt", root.join("a/sau.txt")).unwrap();
+        std::os::unix::fs::symlink(outside.join("x.txt"), root.join("a/ra.txt")).unwrap();
+        std::os::unix::fs::symlink("ra.txt", root.join("a/qua-ra.txt")).unwrap();
+        std::os::unix::fs::symlink("vong.txt", root.join("a/vong.txt")).unwrap();
+        assert_eq!(store.through(&at("a/l1.txt")), [at("a/x.txt")]);
+        assert_eq!(
+            store.through(&at("l3.txt")),
+            [at("a/l2.txt"), at("a/l1.txt"), at("a/x.txt")]
+        );
+        // To a folder yet to come: known by the names.
+        assert_eq!(store.through(&at("a/sau.txt")), [at("a/chua-co/x.txt")]);
+        assert!(store.through(&at("a/ra.txt")).is_empty());
+        // A chain out of the store: known up to where it leaves.
+        assert_eq!(store.through(&at("a/qua-ra.txt")), [at("a/ra.txt")]);
+        assert!(store.through(&at("a/vong.txt")).is_empty());
+        assert!(store.through(&at("a/x.txt")).is_empty(), "no link");
     }
 
     #[test]
