@@ -14,9 +14,9 @@
 //!   many connections do (the soft limit of 1024 exists for programs that use
 //!   `select(2)`, which bantin does not; systemd's default hard limit is
 //!   524288);
-//! - body copies are held only within what connections and bantin's own
-//!   files leave of it ([`copies_allowed`]); past that a body is sent from
-//!   memory, which costs CPU, never a client.
+//! - body copies are held only within what connections (two descriptors
+//!   each at most) and bantin's own files leave of it ([`copies_allowed`]);
+//!   past that a body is sent from memory, which costs CPU, never a client.
 
 use std::fmt;
 
@@ -74,17 +74,27 @@ pub fn raise() -> Limit {
     }
 }
 
+/// Descriptors one connection may hold: its socket, and a second one while
+/// hyper serves it (kept so its close can linger, see `server::linger`).
+pub const PER_CONNECTION: u64 = 2;
+
+/// The open files `max_connections` connections and [`OWN_FILES`] may take.
+fn spoken_for(max_connections: usize) -> u64 {
+    (max_connections as u64)
+        .saturating_mul(PER_CONNECTION)
+        .saturating_add(OWN_FILES)
+}
+
 /// How many body copies may be held open with `limit` open files and
 /// `max_connections`: what the connections and [`OWN_FILES`] leave.
 pub fn copies_allowed(limit: u64, max_connections: usize) -> usize {
-    let spoken_for = (max_connections as u64).saturating_add(OWN_FILES);
-    usize::try_from(limit.saturating_sub(spoken_for)).unwrap_or(usize::MAX)
+    usize::try_from(limit.saturating_sub(spoken_for(max_connections))).unwrap_or(usize::MAX)
 }
 
 /// A sysadmin's warning when `limit` cannot hold `max_connections` and
 /// bantin's own files: past some connections, `accept` fails until one closes.
 pub fn too_few(limit: u64, max_connections: usize) -> Option<TooFew> {
-    let needed = (max_connections as u64).saturating_add(OWN_FILES);
+    let needed = spoken_for(max_connections);
     (limit < needed).then_some(TooFew {
         limit,
         max_connections,
@@ -113,7 +123,7 @@ impl fmt::Display for TooFew {
              open files, but its limit is {limit}: past about {} connections new ones wait \
              in the listen queue, and large bodies are sent from memory, not with sendfile; \
              raise LimitNOFILE= in the unit (or `ulimit -n`) or lower max_connections",
-            limit.saturating_sub(OWN_FILES)
+            limit.saturating_sub(OWN_FILES) / PER_CONNECTION
         )
     }
 }
@@ -142,9 +152,9 @@ mod tests {
 
     #[test]
     fn copies_get_what_connections_and_own_files_leave() {
-        assert_eq!(copies_allowed(524_288, 1024), 524_288 - 1024 - 128);
+        assert_eq!(copies_allowed(524_288, 1024), 524_288 - 2048 - 128);
         assert_eq!(copies_allowed(1024, 1024), 0);
-        assert_eq!(copies_allowed(1024, 64), 1024 - 64 - 128);
+        assert_eq!(copies_allowed(1024, 64), 1024 - 128 - 128);
         assert_eq!(copies_allowed(100, 1), 0);
         // Saturating, never wrapping.
         assert_eq!(copies_allowed(u64::MAX, usize::MAX), 0);
@@ -153,14 +163,14 @@ mod tests {
     #[test]
     fn a_limit_too_small_for_the_connections_is_reported_with_both_figures() {
         assert_eq!(too_few(524_288, 1024), None);
-        assert_eq!(too_few(1152, 1024), None);
+        assert_eq!(too_few(2176, 1024), None);
         let few = too_few(1024, 1024).expect("1024 cannot hold 1024 connections and more");
         let said = few.to_string();
         for part in [
             "max_connections = 1024",
-            "need 1152",
+            "need 2176",
             "limit is 1024",
-            "about 896",
+            "about 448",
         ] {
             assert!(said.contains(part), "{part:?} not in {said}");
         }

@@ -27,7 +27,7 @@ use bytes::{Buf, Bytes, BytesMut};
 use http::header::{self, HeaderMap};
 use http::{StatusCode, Version};
 use http_body_util::BodyExt;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, Interest, ReadBuf};
+use tokio::io::{AsyncRead, AsyncReadExt, Interest, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 
@@ -450,11 +450,12 @@ impl Conn<'_> {
         Ok(())
     }
 
-    /// Writes what is left and closes the sending side, so the client reads
-    /// every byte before the end of the stream.
+    /// Writes what is left and closes the connection in stages
+    /// ([`super::linger`]), so the client reads every byte before the end
+    /// of the stream, even with requests of its own still unread.
     async fn finish(&mut self) {
         if self.flush().await.is_ok() {
-            let _ = self.stream.shutdown().await;
+            super::linger::close(&self.stream).await;
         }
     }
 }
@@ -624,6 +625,11 @@ impl<S> Rewind<S> {
     pub(super) fn new(inner: S, read: Bytes) -> Rewind<S> {
         Rewind { read, inner }
     }
+
+    /// The stream it reads on from.
+    pub(super) fn get_ref(&self) -> &S {
+        &self.inner
+    }
 }
 
 impl<S: AsyncRead + Unpin> AsyncRead for Rewind<S> {
@@ -650,6 +656,7 @@ mod tests {
     use super::*;
     use http::header::HeaderValue;
     use http::Response;
+    use tokio::io::AsyncWriteExt;
 
     fn kind(input: &[u8]) -> &'static str {
         let mut lines = [const { MaybeUninit::uninit() }; MAX_FIELDS];

@@ -50,6 +50,7 @@ mod clock;
 pub mod conditional;
 pub mod connection;
 mod fast;
+mod linger;
 pub mod long_targets;
 pub mod negotiate;
 pub mod progress;
@@ -408,8 +409,19 @@ impl Served {
         fast.await.handed_over()
     }
 
-    /// Serves the rest of a connection with hyper.
+    /// Serves the rest of a connection with hyper, then closes it in stages
+    /// ([`linger`]): hyper drops its socket when done, and a spare descriptor
+    /// keeps that drop from resetting a connection with bytes still unread.
     async fn serve(&self, stream: fast::Rewind<TcpStream>) {
+        let spare = linger::spare(stream.get_ref());
+        self.serve_hyper(stream).await;
+        if let Some(fd) = spare {
+            linger::close_spare(fd).await;
+        }
+    }
+
+    /// Serves the rest of a connection with hyper.
+    async fn serve_hyper(&self, stream: fast::Rewind<TcpStream>) {
         let state = self.state.clone();
         let seen = self.activity.clone();
         let client = self.client;
