@@ -501,9 +501,10 @@ impl Taxonomy {
     pub fn family<'a>(&'a self, root: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         // ':' is the character after '9': the range is `<root>-<digit>…`.
         let numbered = self.terms.range(format!("{root}-0")..format!("{root}-:"));
-        let numbered = numbered
-            .map(|(slug, _)| slug.as_str())
-            .filter(move |slug| slug[root.len() + 1..].split('-').all(is_number));
+        let numbered = numbered.map(|(slug, _)| slug.as_str()).filter(move |slug| {
+            let numbers = slug.strip_prefix(root).and_then(|s| s.strip_prefix('-'));
+            numbers.is_some_and(|n| n.split('-').all(is_number))
+        });
         let plain = self
             .terms
             .get_key_value(root)
@@ -522,12 +523,14 @@ impl Taxonomy {
 /// the other's with a number on the end: `bão số` and `bao so` (both
 /// `bao-so`, one of them `bao-so-2`), or `bão số` and `bão số 2` (whose
 /// `bao-so-2` a second `bao-so` would take, pushing it to `bao-so-2-2`).
-/// Followed link by link, every slug a contest can move is the root (a
-/// base whose stem, the base without its last number, no term holds: no
-/// name's base) or the root with numbers on the end, in any taxonomy: the
-/// root's family, which [`Taxonomy::family`] lists. The climb stops at a
-/// stem no term holds, and goes on past a held stem that is a suffixed slug
-/// rather than a name's base: a larger family, never a smaller one.
+/// A name's base is held by some term (itself, or the one that took it
+/// first), so the links go through held slugs: climbing from the name's
+/// base to its stem (the slug without its last number) while the stem is
+/// held gives the root, and every slug a contest can move, in any
+/// taxonomy, is that root or the root with numbers on the end: the root's
+/// family, which [`Taxonomy::family`] lists. A held stem may be another
+/// name's suffixed slug rather than a base; climbing past it gives a larger
+/// family, never a smaller one, and the caller keeps only what changed.
 ///
 /// The name's base is its slug without suffix, as each taxonomy displays it
 /// and as `name` itself is spelled (they fold alike, and slug alike but for
