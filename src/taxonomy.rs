@@ -203,9 +203,7 @@ impl Taxonomy {
         let mut contested: OrdSet<String> = named
             .iter()
             .filter(|(_, _, base, _)| {
-                let suffixed = base.rsplit_once('-').is_some_and(|(stem, n)| {
-                    n.bytes().all(|b| b.is_ascii_digit()) && bases.contains_key(stem)
-                });
+                let suffixed = stem(base).is_some_and(|stem| bases.contains_key(stem));
                 suffixed || bases[base.as_str()] > 1
             })
             .map(|(_, folded, _, _)| (*folded).clone())
@@ -378,9 +376,7 @@ impl Taxonomy {
     ) -> Option<()> {
         let name = self.spellings.get(&folded).map(display)?;
         let slug = slugify(&name);
-        let suffix_of_another = slug.rsplit_once('-').is_some_and(|(stem, n)| {
-            n.bytes().all(|b| b.is_ascii_digit()) && self.terms.contains_key(stem)
-        });
+        let suffix_of_another = stem(&slug).is_some_and(|stem| self.terms.contains_key(stem));
         // A slug no term holds is no term's base either: the first term of a
         // base always gets it plain.
         if self.terms.contains_key(&slug) || suffix_of_another || self.suffixed_exists(&slug) {
@@ -496,6 +492,80 @@ impl Taxonomy {
     pub fn slug_of(&self, name: &str) -> Option<&str> {
         self.slug_of.get(&fold(name)).map(String::as_str)
     }
+
+    /// The slugs terms hold in the family `root` (see [`families`]): the
+    /// root, and the root with numbers on the end (`bao-so-2`, `bao-so-3`,
+    /// `bao-so-3-2`). Read off the range of slugs that start with the root,
+    /// a dash and a digit, so it costs the family's size, not the
+    /// taxonomy's.
+    pub fn family<'a>(&'a self, root: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        // ':' is the character after '9': the range is `<root>-<digit>…`.
+        let numbered = self.terms.range(format!("{root}-0")..format!("{root}-:"));
+        let numbered = numbered.map(|(slug, _)| slug.as_str()).filter(move |slug| {
+            let numbers = slug.strip_prefix(root).and_then(|s| s.strip_prefix('-'));
+            numbers.is_some_and(|n| n.split('-').all(is_number))
+        });
+        let plain = self
+            .terms
+            .get_key_value(root)
+            .map(|(slug, _)| slug.as_str());
+        plain.into_iter().chain(numbered)
+    }
+}
+
+/// The roots of the families of slugs the name `name` can hold in any of
+/// `taxonomies` (the same kind before and after a change): the slugs that
+/// settling its contest, if it is contested, can move between names.
+///
+/// A name takes its base slug, or if that is taken the base with the first
+/// free suffix, `-2`, `-3`, … (see [`Taxonomy::new`]). So two names can
+/// take a slug from each other only when their bases are equal or one is
+/// the other's with a number on the end: `bão số` and `bao so` (both
+/// `bao-so`, one of them `bao-so-2`), or `bão số` and `bão số 2` (whose
+/// `bao-so-2` a second `bao-so` would take, pushing it to `bao-so-2-2`).
+/// A name's base is held by some term (itself, or the one that took it
+/// first), so the links go through held slugs: climbing from the name's
+/// base to its stem (the slug without its last number) while the stem is
+/// held gives the root, and every slug a contest can move, in any
+/// taxonomy, is that root or the root with numbers on the end: the root's
+/// family, which [`Taxonomy::family`] lists. A held stem may be another
+/// name's suffixed slug rather than a base; climbing past it gives a larger
+/// family, never a smaller one, and the caller keeps only what changed.
+///
+/// The name's base is its slug without suffix, as each taxonomy displays it
+/// and as `name` itself is spelled (they fold alike, and slug alike but for
+/// letters whose case changes their transliteration).
+pub fn families(name: &str, taxonomies: &[&Taxonomy]) -> BTreeSet<String> {
+    let folded = fold(name);
+    let displayed = taxonomies.iter().filter_map(|t| {
+        let slug = t.slug_of.get(&folded)?;
+        Some(slugify(&t.terms.get(slug)?.name))
+    });
+    let bases: BTreeSet<String> = displayed.chain([slugify(name)]).collect();
+    let held = |slug: &str| taxonomies.iter().any(|t| t.terms.contains_key(slug));
+    bases
+        .iter()
+        .map(|base| {
+            let mut root = base.as_str();
+            while let Some(up) = stem(root).filter(|up| held(up)) {
+                root = up;
+            }
+            root.to_owned()
+        })
+        .collect()
+}
+
+/// The stem of `slug` when it ends in a number, `-` and digits (`bao-so-3`
+/// → `bao-so`): the shape of a collision suffix, and of a name ending in a
+/// number whose slug such a suffix of its stem can take.
+fn stem(slug: &str) -> Option<&str> {
+    let (stem, n) = slug.rsplit_once('-')?;
+    is_number(n).then_some(stem)
+}
+
+/// Whether `s` is digits, at least one.
+fn is_number(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// The slugs of `terms` in Vietnamese alphabetical order of their names;

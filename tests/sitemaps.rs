@@ -359,3 +359,99 @@ fn a_live_update_under_one_tag_keeps_every_other_parts_bytes() {
         assert_eq!(written(path), Some(d.get(path, &[]).body), "{path}");
     }
 }
+
+/// Writes an article of `Nhiều nhãn` dated `date` under `tags` into the
+/// store as a new file `name`, renamed in as an editor's tool saves.
+fn write_new(store: &TempStore, name: &str, date: &str, tags: &str) {
+    let temp = store.store().join(format!(".{name}.tmp"));
+    let text = format!(
+        "Trang nhất » Nhiều nhãn\n\nBài {name}\n\n{date}\nNội dung {name}.\n\nTừ khóa: {tags}\n"
+    );
+    std::fs::write(&temp, text).unwrap();
+    std::fs::rename(&temp, store.store().join(format!("nhieu-nhan/{name}.txt"))).unwrap();
+}
+
+/// Among some 1,500 tags, two names of one slug (`bão số` holds `bao-so`,
+/// `bao so`, which came later, `bao-so-2`): a new article under the
+/// contested one, and then an older one that makes it the first (the two
+/// slugs change hands), render the parts holding that family only; every
+/// other tag part keeps its bytes and ETag, and `bantin build` writes what
+/// the daemon serves.
+#[test]
+fn a_live_update_under_a_contested_tag_changes_its_familys_part_only() {
+    let store = TempStore::new();
+    write_tagged(&store.store(), 48);
+    write_new(&store, "bao-a", "02/02/2021 08:00", "bão số");
+    write_new(&store, "bao-b", "05/03/2021 08:00", "bao so");
+    let d = store.start();
+    // The parts of `maps` holding the pages of the slugs `bao-so` and `bao-so-2`.
+    let family = |maps: &BTreeMap<String, (String, Vec<String>)>| -> BTreeSet<String> {
+        let pages = ["/tags/bao-so", "/tags/bao-so-2"];
+        let holding = maps
+            .iter()
+            .filter(|(_, (_, locs))| locs.iter().any(|l| pages.contains(&l.as_str())));
+        holding.map(|(path, _)| path.clone()).collect()
+    };
+    let etag = |path: &str| d.get(path, &[]).expect_header("etag").to_owned();
+    let steps = [
+        (
+            "a newer article under the suffixed name",
+            "bao-c",
+            "01/01/2031 10:00",
+            "/sitemaps/pages.xml",
+        ),
+        (
+            "an older one: the slugs change hands",
+            "bao-d",
+            "01/01/2020 10:00",
+            "",
+        ),
+    ];
+    for (what, name, date, also) in steps {
+        let before = page_sitemaps(&d);
+        let parts = family(&before);
+        assert!(!parts.is_empty(), "{what}: the family is listed");
+        let tag_parts = before.keys().filter(|p| p.starts_with("/sitemaps/tags"));
+        assert!(tag_parts.count() > parts.len() + 2, "{what}: {before:?}");
+        write_new(&store, name, date, "bao so");
+        d.wait_until(what, || parts.iter().any(|p| etag(p) != before[p].0));
+
+        let after = page_sitemaps(&d);
+        assert_eq!(listed_once(&after), listed_once(&before), "{what}");
+        assert_eq!(
+            family(&after),
+            parts,
+            "{what}: the family stays in its parts"
+        );
+        for (path, (etag, _)) in &before {
+            let now = &after
+                .get(path)
+                .unwrap_or_else(|| panic!("{what}: {path} is still listed"))
+                .0;
+            let changes = parts.contains(path) || path == also;
+            assert_eq!(
+                etag != now,
+                changes,
+                "{what}: {path} changed {}",
+                etag != now
+            );
+        }
+    }
+    let tags =
+        bantin::catalog::Catalog::scan(&store.store(), 16 << 20, chrono_tz::Asia::Ho_Chi_Minh)
+            .map(|c| Index::new(c.entries))
+            .expect("scan the store");
+    let tags = tags.taxonomy(bantin::taxonomy::Kind::Tag);
+    assert_eq!(tags.slug_of("bao so"), Some("bao-so"), "the older now");
+    assert_eq!(tags.slug_of("bão số"), Some("bao-so-2"));
+
+    let out = build(&store);
+    let written = |p: &str| std::fs::read(out.path().join(p.trim_start_matches('/'))).ok();
+    for path in page_sitemaps(&d)
+        .keys()
+        .map(String::as_str)
+        .chain(["/sitemap.xml"])
+    {
+        assert_eq!(written(path), Some(d.get(path, &[]).body), "{path}");
+    }
+}

@@ -32,7 +32,7 @@ use chrono::{DateTime, FixedOffset};
 use super::sitemap::{Sitemap, Url};
 use super::term_path;
 use crate::index::Index;
-use crate::taxonomy::{Kind, Term};
+use crate::taxonomy::{self, Kind, Term};
 
 /// How the parts are cut.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -195,24 +195,25 @@ fn run_from<'a>(
     (lines, None)
 }
 
-/// Which terms of one kind a change makes list differently.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Touched {
-    /// The slugs whose line (present, absent, dated) differs.
-    Slugs(BTreeSet<String>),
-    /// Any term's slug may have moved (a name the change touched shares its
-    /// slug's base with another: see `Taxonomy`'s contested names), so
-    /// every part is taken again.
-    Every,
-}
-
-/// The terms of `kind` whose lines differ between `before` and `after`, a
-/// change at `ids` (their entries differ, nothing else does). Only the terms
-/// of the changed articles can: a term is dated by its own articles, and
-/// only a contested name moves another term's slug.
-pub fn touched(before: &Index, after: &Index, kind: Kind, ids: &BTreeSet<String>) -> Touched {
+/// The slugs of `kind` whose lines (present, absent, dated) differ between
+/// `before` and `after`, a change at `ids` (their entries differ, nothing
+/// else does). Only the terms of the changed articles can be dated anew: a
+/// term is dated by its own articles. And only a contested name can move
+/// another term's slug: a name no other name contests holds its base slug
+/// before and after, so the change leaves every other slug where it was.
+/// A contested name can move slugs within its family only (see
+/// [`taxonomy::families`]), so the candidates are the changed articles'
+/// slugs and those families' slugs, in both indexes; the lines of each
+/// tell which of them changed.
+pub fn touched(
+    before: &Index,
+    after: &Index,
+    kind: Kind,
+    ids: &BTreeSet<String>,
+) -> BTreeSet<String> {
     let taxonomies = [before.taxonomy(kind), after.taxonomy(kind)];
     let mut slugs = BTreeSet::new();
+    let mut roots = BTreeSet::new();
     for id in ids {
         for index in [before, after] {
             let Some(entry) = index.get(id) else {
@@ -220,16 +221,21 @@ pub fn touched(before: &Index, after: &Index, kind: Kind, ids: &BTreeSet<String>
             };
             for name in kind.names(&entry.article) {
                 for taxonomy in taxonomies {
-                    if taxonomy.contested(name) {
-                        return Touched::Every;
-                    }
                     slugs.extend(taxonomy.slug_of(name).map(str::to_owned));
+                }
+                if taxonomies.iter().any(|t| t.contested(name)) {
+                    roots.extend(taxonomy::families(name, &taxonomies));
                 }
             }
         }
     }
+    for root in &roots {
+        for taxonomy in taxonomies {
+            slugs.extend(taxonomy.family(root).map(str::to_owned));
+        }
+    }
     slugs.retain(|slug| line_of(before, kind, slug) != line_of(after, kind, slug));
-    Touched::Slugs(slugs)
+    slugs
 }
 
 /// What a change does to the term parts: the parts to render (some may come
@@ -274,24 +280,14 @@ pub fn at(
     cut: Cut,
 ) -> Option<Update> {
     let touched = [Kind::Tag, Kind::Author].map(|kind| (kind, touched(before, after, kind, ids)));
-    let unchanged = |t: &Touched| matches!(t, Touched::Slugs(slugs) if slugs.is_empty());
-    if touched.iter().all(|(_, t)| unchanged(t)) {
+    if touched.iter().all(|(_, slugs)| slugs.is_empty()) {
         return None;
     }
     let mut update = Update {
         maps: maps.clone(),
         ..Update::default()
     };
-    for (kind, touched) in touched {
-        let slugs = match touched {
-            Touched::Slugs(slugs) => slugs,
-            Touched::Every => {
-                let listed = update.maps.keys().filter(|(k, _)| *k == kind);
-                let listed: Vec<(Kind, String)> = listed.cloned().collect();
-                update.replace(&listed, every_part(after, kind, cut));
-                continue;
-            }
-        };
+    for (kind, slugs) in touched {
         for start in runs_touched(before, after, kind, &slugs, cut) {
             let (lines, end) = run_from(after, kind, &start, cut);
             // What the index listed in the run's span of slugs: the parts of
@@ -503,6 +499,11 @@ mod tests {
             ids.insert(id.to_owned());
         }
         let after = index.updated(entries, &ids);
+        for kind in [Kind::Tag, Kind::Author] {
+            let got = touched(index, &after, kind, &ids);
+            let want = differing(index, &after, kind);
+            assert_eq!(got, want, "{what}: the {kind:?} lines that differ");
+        }
         let built = every(&after, SMALL);
         let maps = every(index, SMALL).maps;
         let update = at(index, &after, &ids, &maps, SMALL).unwrap_or(Update {
@@ -517,6 +518,17 @@ mod tests {
         now.extend(served(&update.parts));
         assert_eq!(now, served(&built.parts), "{what}: the parts served");
         (after, update, now)
+    }
+
+    /// Every slug of `kind` whose line differs between `before` and
+    /// `after`, found the slow way: every slug of either, one by one.
+    fn differing(before: &Index, after: &Index, kind: Kind) -> BTreeSet<String> {
+        let slugs = [before, after]
+            .into_iter()
+            .flat_map(|index| index.taxonomy(kind).terms().keys().cloned());
+        slugs
+            .filter(|slug| line_of(before, kind, slug) != line_of(after, kind, slug))
+            .collect()
     }
 
     /// The articles of `index` by id, to change.
@@ -722,5 +734,173 @@ mod tests {
         let (_, update, _) = step(&split, &now, vec![("moi/b", None)], "join");
         assert!(update.gone.contains(&path), "{:?}", update.gone);
         assert!(update.maps.values().all(|m| m.path != path));
+    }
+
+    #[test]
+    fn a_contested_name_renders_the_parts_of_its_family_only() {
+        // The `bao-so` family beside the 60 tags of `store`: two names of
+        // one base and one that ends in a number, and `mưa`, contested by
+        // no name yet.
+        let mut entries = store();
+        for (id, day, tag) in [
+            ("bao/a", -10, "bão số"),
+            ("bao/b", 3, "bao so"),
+            ("bao/c", 5, "bão số 3"),
+            ("mua/a", 7, "mưa"),
+        ] {
+            entries.insert(id.into(), entry(article(id, day, &[tag], None)));
+        }
+        let mut index = Index::new(entries);
+        let tags = index.taxonomy(Kind::Tag);
+        let slugs = ["bão số", "bao so", "bão số 3"].map(|n| tags.slug_of(n).unwrap());
+        assert_eq!(slugs, ["bao-so", "bao-so-2", "bao-so-3"]);
+        let mut parts = served(&every(&index, SMALL).parts);
+        let tag = |id: &str, day, name| Some(article(id, day, &[name], None));
+        let steps: Vec<(&str, Vec<Change<'_>>, &[&str])> = vec![
+            (
+                "a newer article under the suffixed name",
+                vec![("bao/d", tag("bao/d", 80, "bao so"))],
+                &["bao-so-2"],
+            ),
+            (
+                "the suffixed name backdated: it takes the base, the other the suffix",
+                vec![("bao/e", tag("bao/e", -20, "bao so"))],
+                &["bao-so", "bao-so-2"],
+            ),
+            (
+                "a new name of a numbered base, suffixed",
+                vec![("bao/f", tag("bao/f", 30, "bao số 3"))],
+                &["bao-so-3-2"],
+            ),
+            (
+                "a name made contested, losing its base",
+                vec![("mua/b", tag("mua/b", 1, "mua"))],
+                &["mua", "mua-2"],
+            ),
+            (
+                "the contest over: the name's base back",
+                vec![("mua/b", None)],
+                &["mua", "mua-2"],
+            ),
+            (
+                "the older name's first article gone: the base back to it",
+                vec![("bao/e", None)],
+                &["bao-so", "bao-so-2"],
+            ),
+            (
+                "a name whose base a suffix holds",
+                vec![("bao/g", tag("bao/g", 40, "bão số 2"))],
+                &["bao-so-2-2"],
+            ),
+            (
+                "that name backdated: the suffixes after it move down the family",
+                vec![("bao/g", tag("bao/g", -30, "bão số 2"))],
+                &[
+                    "bao-so-2",
+                    "bao-so-2-2",
+                    "bao-so-3",
+                    "bao-so-3-2",
+                    "bao-so-3-3",
+                ],
+            ),
+        ];
+        for (what, changes, want) in steps {
+            let ids = changes.iter().map(|(id, _)| (*id).to_owned()).collect();
+            let (after, update, now) = step(&index, &parts, changes, what);
+            let got = touched(&index, &after, Kind::Tag, &ids);
+            assert_eq!(got, want.iter().map(|s| s.to_string()).collect(), "{what}");
+            // Only the runs of those slugs are rendered, a few of the many.
+            let runs = runs_touched(&index, &after, Kind::Tag, &got, SMALL);
+            let of_runs: BTreeSet<String> = runs
+                .iter()
+                .flat_map(|start| {
+                    let (lines, _) = run_from(&after, Kind::Tag, start, SMALL);
+                    parts_of_run(SMALL, Kind::Tag, start, &lines)
+                })
+                .map(|p| p.key)
+                .collect();
+            let rendered: BTreeSet<String> = update.parts.iter().map(|p| p.key.clone()).collect();
+            assert_eq!(rendered, of_runs, "{what}");
+            let all = every_part(&after, Kind::Tag, SMALL).len();
+            assert!(rendered.len() < all / 4, "{what}: {rendered:?} of {all}");
+            (index, parts) = (after, now);
+        }
+    }
+
+    /// Tag names whose slugs meet in every way a contest can: one base in
+    /// several names, names ending in the numbers suffixes take, a suffix's
+    /// suffix, a name whose stem no name has, and names apart.
+    const CONTESTS: [&str; 12] = [
+        "bão số",
+        "bao so",
+        "Bão số 2",
+        "bao so 2",
+        "bão số 3",
+        "bão-số 2-2",
+        "bão số 02",
+        "gió 2",
+        "gió 2 2",
+        "mưa",
+        "mua",
+        "nắng",
+    ];
+
+    /// Over random small stores and a random change to one article (added,
+    /// edited, taken away), the lines `touched` finds are every line that
+    /// differs: no slug a contest moves is left out of its family, even
+    /// the slug of a name the changed article does not carry.
+    #[test]
+    fn touched_finds_every_line_a_contest_changes() {
+        use proptest::collection::{btree_set, vec};
+        use proptest::test_runner::TestRunner;
+        // An article: its day, and which names of the pool it carries.
+        let article_of = || (0i64..20, btree_set(0..CONTESTS.len(), 1..4));
+        let store = vec(article_of(), 1..10);
+        // Which article changes (one past the last: a new one), and into what.
+        let change = (0usize..10, proptest::option::of(article_of()));
+        let make = |n: usize, (day, tags): &(i64, BTreeSet<usize>)| {
+            let id = format!("tin/{n}");
+            let tags: Vec<&str> = tags.iter().map(|&i| CONTESTS[i]).collect();
+            (id.clone(), entry(article(&id, *day, &tags, None)))
+        };
+        let others_moved = std::cell::Cell::new(0);
+        TestRunner::deterministic()
+            .run(&(store, change), |(store, (at, new))| {
+                let before: Entries = store.iter().enumerate().map(|(n, a)| make(n, a)).collect();
+                let n = at % (store.len() + 1);
+                let id = format!("tin/{n}");
+                let mut after = before.clone();
+                match &new {
+                    Some(a) => after.insert(id.clone(), make(n, a).1),
+                    None => after.remove(&id),
+                };
+                let carried: BTreeSet<String> = [&before, &after]
+                    .iter()
+                    .filter_map(|e| e.get(&id))
+                    .flat_map(|e| e.article.tags.clone())
+                    .collect();
+                let ids = BTreeSet::from([id]);
+                let (before, after) = (Index::new(before), Index::new(after));
+                let want = differing(&before, &after, Kind::Tag);
+                assert_eq!(touched(&before, &after, Kind::Tag, &ids), want);
+                let slug = |index: &Index, name: &str| {
+                    index.taxonomy(Kind::Tag).slug_of(name).map(str::to_owned)
+                };
+                let moved = |name: &str| {
+                    let (was, is) = (slug(&before, name), slug(&after, name));
+                    was.is_some() && is.is_some() && was != is
+                };
+                let others = CONTESTS.into_iter().filter(|name| !carried.contains(*name));
+                if others.into_iter().any(moved) {
+                    others_moved.set(others_moved.get() + 1);
+                }
+                Ok(())
+            })
+            .unwrap();
+        assert!(
+            others_moved.get() > 10,
+            "a change moved another name's slug {} times",
+            others_moved.get()
+        );
     }
 }

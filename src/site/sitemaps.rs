@@ -67,10 +67,10 @@ impl Site {
         index: &Index,
         next: &mut Assembly,
     ) -> Arc<Listing> {
-        let urls = sitemap::page_urls(index);
+        let page_maps = pages_sitemap(cfg, index);
         let terms = term_sitemaps::every(index, Cut::DEFAULT);
         let listing = Listing {
-            pages: sitemap::page_parts(&urls),
+            pages: page_maps.listed,
             terms: terms.maps,
             months: every_month(index, cfg.tz),
         };
@@ -83,11 +83,7 @@ impl Site {
             index_page(cfg, &listing),
             news_page(cfg, index),
         ];
-        pages.extend(
-            sitemap::page_sitemaps_of(&cfg.site, &urls)
-                .into_iter()
-                .map(|(path, bytes)| xml(path, bytes)),
-        );
+        pages.extend(page_maps.documents);
         pages.extend(term_pages(cfg, &terms.parts));
         let served: HashSet<&str> = pages.iter().map(|p| p.path.as_str()).collect();
         next.resources
@@ -129,13 +125,9 @@ impl Site {
         };
         let mut pages = Vec::new();
         if touched.pages {
-            let urls = sitemap::page_urls(index);
-            listing.pages = sitemap::page_parts(&urls);
-            pages.extend(
-                sitemap::page_sitemaps_of(&cfg.site, &urls)
-                    .into_iter()
-                    .map(|(path, bytes)| xml(path, bytes)),
-            );
+            let page_maps = pages_sitemap(cfg, index);
+            listing.pages = page_maps.listed;
+            pages.extend(page_maps.documents);
             // A part of the pages sitemap no longer listed leaves the site.
             for gone in &self.listing.pages {
                 if !listing.pages.iter().any(|p| p.path == gone.path) {
@@ -179,6 +171,28 @@ fn xml(path: String, bytes: Vec<u8>) -> Page {
         path,
         content_type: sitemap::CONTENT_TYPE,
         bytes,
+    }
+}
+
+/// The pages sitemap (the front and category pages) of a snapshot.
+struct PagesSitemap {
+    /// Its parts as the sitemap index lists them.
+    listed: Vec<Sitemap>,
+    /// Its parts rendered.
+    documents: Vec<Page>,
+}
+
+/// The pages sitemap of `index`, as the full render and an update that
+/// touches it both take it.
+fn pages_sitemap(cfg: &Config, index: &Index) -> PagesSitemap {
+    let urls = sitemap::page_urls(index);
+    let documents = sitemap::page_sitemaps_of(&cfg.site, &urls);
+    PagesSitemap {
+        listed: sitemap::page_parts(&urls),
+        documents: documents
+            .into_iter()
+            .map(|(path, bytes)| xml(path, bytes))
+            .collect(),
     }
 }
 
