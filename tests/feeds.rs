@@ -34,6 +34,8 @@ struct Article {
     /// Keywords and author, as `check` reports them.
     tags: Vec<String>,
     author: Option<String>,
+    /// Where it came from (`Nguồn tin:`), as `check` reports it.
+    source: Option<String>,
     published: DateTime<FixedOffset>,
     /// RFC 3339, exactly as reported.
     published_str: String,
@@ -84,6 +86,7 @@ fn check(store: &Path) -> (Vec<Article>, usize) {
                 .map(|c| c.as_str().unwrap().to_owned())
                 .collect(),
             author: a["author"].as_str().map(str::to_owned),
+            source: a["source"].as_str().map(str::to_owned),
             published: DateTime::parse_from_rfc3339(&published_str).unwrap(),
             published_str,
         });
@@ -558,6 +561,8 @@ for p in sys.argv[1:]:
         "version": d.version,
         "ids": [e.get("id") for e in d.entries],
         "links": [e.get("link") for e in d.entries],
+        "sources": [e.get("dc_source") for e in d.entries],
+        "rights": [e.get("rights") for e in d.entries],
     })
 print(json.dumps(out))
 "#;
@@ -597,6 +602,16 @@ print(json.dumps(out))
             serde_json::json!(links),
             "{file}: feedparser links"
         );
+        // The source is `dc:source` in RSS and Atom alike; never the entry's
+        // rights, which readers show as its copyright.
+        let sources: Vec<Option<&str>> = expected.iter().map(|a| a.source.as_deref()).collect();
+        assert_eq!(
+            r["sources"],
+            serde_json::json!(sources),
+            "{file}: feedparser dc_source"
+        );
+        let no_rights = vec![Value::Null; expected.len()];
+        assert_eq!(r["rights"], Value::Array(no_rights), "{file}: rights");
     }
 }
 
