@@ -1105,6 +1105,20 @@ mod tests {
         assert_eq!(a.author.as_deref(), Some("Trần \u{2067}Ngọc\u{2069}"));
     }
 
+    /// A closer that closes nothing is dropped after the line's white space
+    /// was collapsed: the spaces either side of it are one space all the same.
+    #[test]
+    fn a_stray_closer_between_spaces_leaves_one_space() {
+        let text = BASIC
+            .replace("Tiêu đề bài", "Tiêu \u{202C} đề bài \u{2069}")
+            .replace("Đoạn dẫn.", "\u{2069} Đoạn \u{202C} dẫn.")
+            .replace("Trần Ngọc", "Trần \u{202C} Ngọc");
+        let a = parse_ok(&text).article;
+        assert_eq!(a.title, "Tiêu đề bài");
+        assert_eq!(a.summary, "Đoạn dẫn.");
+        assert_eq!(a.author.as_deref(), Some("Trần Ngọc"));
+    }
+
     const BASIC: &str = "01:36 ICT Thứ tư, 12/08/2020\n\nTrang nhất » Tin Tức » Tin tức tổng hợp\n\nTiêu đề bài\n\nChủ nhật - 10/05/2020 15:33\nĐoạn dẫn.\nChú thích ảnh.\n\nChú thích ảnh.\n\nMột chú thích bị\nngắt dòng.\n\u{a0}\nĐoạn cuối.\n\nTác giả bài viết: Trần Ngọc\n\nNguồn tin: Dienbien.gov.vn\n\nTừ khóa: thi đua, yêu nước\n\nNhững tin mới hơn\n\nTin khác (11/05/2020)\n\nNhững tin cũ hơn\n";
 
     #[test]

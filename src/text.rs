@@ -312,6 +312,11 @@ pub fn printable_path(path: &std::path::Path) -> String {
 /// override left open there turns what follows it around (a tag `RTL` after
 /// U+202E shows the count after it as `)1(`). Fields are balanced once, when an
 /// article is read, so every output carries them closed.
+///
+/// A field comes here with its white space already collapsed, so a dropped
+/// closer can leave two spaces together (`Tiêu \u{202C} đề`) or one at an end;
+/// those are collapsed and trimmed again, so every run of white space is one
+/// space whatever the field held.
 pub fn balance_bidi(s: String) -> String {
     /// U+202A–U+202E and U+2066–U+2069 in UTF-8: `E2 80 AA..AE`, `E2 81 A6..A9`.
     fn has_bidi_control(b: &[u8]) -> bool {
@@ -328,6 +333,7 @@ pub fn balance_bidi(s: String) -> String {
     }
     // Open embeddings and overrides (`PDF` closes them) and isolates (`PDI`).
     let mut open: Vec<char> = Vec::new();
+    let mut dropped = false;
     let mut out = String::with_capacity(s.len() + 6);
     for c in s.chars() {
         match c {
@@ -337,7 +343,10 @@ pub fn balance_bidi(s: String) -> String {
             PDF if open.last() == Some(&PDF) => {
                 open.pop();
             }
-            PDF => continue,
+            PDF => {
+                dropped = true;
+                continue;
+            }
             // A PDI closes the last isolate and the embeddings opened in it.
             PDI if open.contains(&PDI) => {
                 while let Some(closer) = open.pop() {
@@ -347,13 +356,20 @@ pub fn balance_bidi(s: String) -> String {
                     out.push(closer);
                 }
             }
-            PDI => continue,
+            PDI => {
+                dropped = true;
+                continue;
+            }
             _ => {}
         }
         out.push(c);
     }
     out.extend(open.into_iter().rev());
-    out
+    if dropped {
+        squash_spaces(&out)
+    } else {
+        out
+    }
 }
 
 #[cfg(test)]
@@ -380,6 +396,58 @@ mod tests {
             b("\u{202E}a\u{2066}b\u{202C}c\u{202D}d\u{2069}e"),
             "\u{202E}a\u{2066}bc\u{202D}d\u{202C}\u{2069}e\u{202C}"
         );
+    }
+
+    /// Every bidirectional control and mark between spaces, at the start and
+    /// at the end of a field (which comes trimmed, its spaces collapsed): a
+    /// dropped closer leaves one space, and none at an end; openers and marks
+    /// stay where they are, so their spaces do too.
+    #[test]
+    fn balancing_leaves_every_run_of_white_space_one_space() {
+        const PDF: &str = "\u{202C}";
+        const PDI: &str = "\u{2069}";
+        // Openers (LRE, RLE, LRO, RLO; LRI, RLI, FSI) and the closer each needs.
+        let openers = [
+            ('\u{202A}', PDF),
+            ('\u{202B}', PDF),
+            ('\u{202D}', PDF),
+            ('\u{202E}', PDF),
+            ('\u{2066}', PDI),
+            ('\u{2067}', PDI),
+            ('\u{2068}', PDI),
+        ];
+        for (c, closer) in openers {
+            let b = |s: String| balance_bidi(s);
+            assert_eq!(b(format!("Tiêu {c} đề")), format!("Tiêu {c} đề{closer}"));
+            assert_eq!(b(format!("{c} Tiêu đề")), format!("{c} Tiêu đề{closer}"));
+            assert_eq!(b(format!("Tiêu đề {c}")), format!("Tiêu đề {c}{closer}"));
+        }
+        // Closers that close nothing (PDF, PDI) go, and so does the space
+        // they kept from the next.
+        for c in [PDF, PDI] {
+            for field in [
+                format!("Tiêu {c} đề"),
+                format!("{c} Tiêu đề"),
+                format!("Tiêu đề {c}"),
+                format!("Tiêu {c} {c} đề"),
+            ] {
+                assert_eq!(balance_bidi(field.clone()), "Tiêu đề", "{field:?}");
+            }
+            assert_eq!(balance_bidi(c.to_owned()), "");
+        }
+        // A closer that closes something stays, spaces and all.
+        let closed = format!("a \u{202B} b {PDF} c");
+        assert_eq!(balance_bidi(closed.clone()), closed);
+        // Marks (LRM, RLM, ALM) neither open nor close: left as they are.
+        for c in ['\u{200E}', '\u{200F}', '\u{061C}'] {
+            for field in [
+                format!("Tiêu {c} đề"),
+                format!("{c} Tiêu đề"),
+                format!("Tiêu đề {c}"),
+            ] {
+                assert_eq!(balance_bidi(field.clone()), field);
+            }
+        }
     }
 
     #[test]

@@ -295,8 +295,10 @@ pub fn rfc2822<Z: TimeZone>(at: &DateTime<Z>) -> String {
 
 /// Whether the zone's offset at `at` is whole minutes. Before standard time, zones
 /// had local mean time offsets with seconds (Ho Chi Minh City: +07:06:30 until
-/// 1906), which RFC 2822 and RFC 3339 cannot write; such instants are written in
-/// UTC so they stay exact.
+/// 1 May 1911), which RFC 2822 and RFC 3339 cannot write; such instants are
+/// written in UTC so they stay exact. Not with the offset rounded: that moves
+/// the instant, or, with the clock moved to keep it, writes a time the article
+/// does not give at an offset the zone never had (`12:00:30+07:07`).
 fn whole_minute_offset(at: &DateTime<FixedOffset>) -> bool {
     use chrono::Offset;
     at.offset().fix().local_minus_utc() % 60 == 0
@@ -930,7 +932,7 @@ mod tests {
         assert!(lazy_tokens(" \t ").is_empty());
     }
 
-    /// Found by fuzzing: a local mean time offset (+07:06:30 before 1906) has
+    /// Found by fuzzing: a local mean time offset (+07:06:30 before 1911) has
     /// seconds, which RFC 3339 cannot write; the instant is written in UTC instead.
     #[test]
     fn offsets_with_seconds_are_written_in_utc() {
@@ -939,6 +941,34 @@ mod tests {
         assert_eq!(rfc2822(&s.at), "Thu, 10 May 1010 08:33:00 +0000");
         assert_eq!(parse(&rfc3339(&s.at), HCM).unwrap().at, s.at);
         assert_eq!(fixed(&s.at), s.at);
+    }
+
+    /// A local time before 1 May 1911, when Ho Chi Minh City kept local mean
+    /// time (+07:06:30), is written in UTC in every form, the instant exact to
+    /// the second; from that day on, with the zone's offset.
+    #[test]
+    fn local_mean_time_is_written_in_utc_and_exact() {
+        let s = parse("01/01/1900 12:00", HCM).expect("parses");
+        assert_eq!(
+            s.at.offset().fix().local_minus_utc(),
+            7 * 3600 + 6 * 60 + 30
+        );
+        assert_eq!(rfc3339(&s.at), "1900-01-01T04:53:30+00:00");
+        assert_eq!(rfc2822(&s.at), "Mon, 01 Jan 1900 04:53:30 +0000");
+        let f = fixed(&s.at);
+        assert_eq!((f, f.offset().local_minus_utc()), (s.at.fixed_offset(), 0));
+        // Each form reads back as the same instant.
+        assert_eq!(parse(&rfc3339(&s.at), HCM).expect("reads back").at, s.at);
+        assert_eq!(parse(&rfc2822(&s.at), HCM).expect("reads back").at, s.at);
+        // A local midnight falls on the day before in UTC.
+        let midnight = parse("01/01/1900 00:00", HCM).expect("parses");
+        assert_eq!(rfc3339(&midnight.at), "1899-12-31T16:53:30+00:00");
+        // The last day of local mean time, and the first of +07:00.
+        let last = parse("30/04/1911 12:00", HCM).expect("parses");
+        assert_eq!(rfc3339(&last.at), "1911-04-30T04:53:30+00:00");
+        let first = parse("01/05/1911 00:00", HCM).expect("parses");
+        assert_eq!(rfc3339(&first.at), "1911-05-01T00:00:00+07:00");
+        assert_eq!(rfc2822(&first.at), "Mon, 01 May 1911 00:00:00 +0700");
     }
 
     /// Found by fuzzing: a six-digit year parsed, and its RFC 3339 form did not.

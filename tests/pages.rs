@@ -549,6 +549,104 @@ fn a_category_feed_has_one_title_on_every_page_that_offers_it() {
     assert!(visible.contains("Thời sự Lam Sơn"), "{visible}");
 }
 
+/// The titles `page`'s autodiscovery links give the feed at `path` (a site
+/// path without its extension), by format, without the ` (Atom)` after them.
+fn discovery_titles(page: &str, path: &str) -> Vec<(String, String)> {
+    let html = scraper::Html::parse_document(page);
+    let links = scraper::Selector::parse("link[rel=alternate]").unwrap();
+    let mut found = Vec::new();
+    for link in html.select(&links) {
+        let (href, title) = (link.attr("href").unwrap(), link.attr("title").unwrap());
+        for (ext, name) in [("rss", "RSS"), ("atom", "Atom"), ("json", "JSON")] {
+            if href == format!("{}{path}.{ext}", common::BASE_URL) {
+                let bare = title.strip_suffix(&format!(" ({name})")).unwrap();
+                found.push((ext.to_owned(), bare.to_owned()));
+            }
+        }
+    }
+    found
+}
+
+/// The title of each outline of an OPML list, by the feed it names.
+fn opml_titles(opml: &str) -> Vec<(String, String, String)> {
+    let mut reader = quick_xml::Reader::from_str(opml);
+    let mut found = Vec::new();
+    loop {
+        match reader.read_event().unwrap() {
+            quick_xml::events::Event::Empty(e) | quick_xml::events::Event::Start(e)
+                if e.name().as_ref() == b"outline" =>
+            {
+                let attr = |name: &str| {
+                    e.try_get_attribute(name)
+                        .unwrap()
+                        .map(|a| a.unescape_value().unwrap().into_owned())
+                        .unwrap_or_default()
+                };
+                found.push((attr("xmlUrl"), attr("text"), attr("title")));
+            }
+            quick_xml::events::Event::Eof => return found,
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn a_tag_or_author_feed_has_one_title_everywhere() {
+    let site = TempStore::new();
+    let d = site.start();
+    for (feed, title, pages, in_opml) in [
+        (
+            "/tags/dien-tap",
+            "Từ khóa: diễn tập",
+            &[
+                "/tags/dien-tap",
+                "/articles/tin-tuc/thoi-su/dien-tap-phong-chong-thien-tai-2022",
+                "/subscribe/tags/dien-tap.rss",
+                "/subscribe/tags/dien-tap.atom",
+                "/subscribe/tags/dien-tap.json",
+                "/subscribe/tags/dien-tap/2022-05.atom",
+            ][..],
+            true,
+        ),
+        (
+            "/authors/le-hoang-nam",
+            "Tác giả: Lê Hoàng Nam",
+            &[
+                "/authors/le-hoang-nam",
+                "/subscribe/authors/le-hoang-nam.atom",
+                "/subscribe/authors/le-hoang-nam/2022-05.json",
+            ][..],
+            false,
+        ),
+    ] {
+        // The feed's own title, in each format.
+        for ext in ["rss", "atom", "json"] {
+            let path = format!("{feed}.{ext}");
+            let parsed = feed_rs::parser::parse(&d.get(&path, &[]).body[..]).unwrap();
+            let own = parsed.title.map(|t| t.content);
+            assert_eq!(own.as_deref(), Some(title), "{path}");
+        }
+        // Every page that offers it: autodiscovery names it so.
+        for page in pages {
+            let titles = discovery_titles(&d.body(page), feed);
+            assert!(!titles.is_empty(), "{page} offers {feed}");
+            for (ext, t) in titles {
+                assert_eq!(t, title, "{page}: the {ext} link to {feed}");
+            }
+        }
+        // The OPML list, whose outlines readers name subscriptions after.
+        let outlines = opml_titles(&d.body("/tags.opml"));
+        let rss = format!("{}{feed}.rss", common::BASE_URL);
+        let listed: Vec<_> = outlines.iter().filter(|o| o.0 == rss).collect();
+        if in_opml {
+            assert_eq!(listed.len(), 1, "{feed} in /tags.opml: {outlines:?}");
+            assert_eq!((listed[0].1.as_str(), listed[0].2.as_str()), (title, title));
+        } else {
+            assert!(listed.is_empty(), "{feed}");
+        }
+    }
+}
+
 #[test]
 fn opml_links_lead_people_to_a_page_that_explains_the_list() {
     let site = TempStore::new();

@@ -4,6 +4,10 @@
 //! article id, so an entry keeps its id across edits, restarts and hosts. Content is
 //! `type="html"` (escaped): the crate writes `xhtml` content unescaped.
 //!
+//! An article's source is `dc:source` (Dublin Core, as in RSS), an extension
+//! element (RFC 4287 §6.4); not `<rights>`, which says who holds rights in the
+//! entry (§4.2.10), and which readers show as its copyright.
+//!
 //! A withdrawn article is an RFC 6721 tombstone, `<at:deleted-entry>`, with the
 //! id its entry had. The crate writes a feed's extension elements after its
 //! entries, so tombstones come last, in feed order; RFC 6721 §3 lets them stand
@@ -23,6 +27,10 @@ use crate::timestamp::{fixed, rfc3339};
 
 /// The tombstone namespace (RFC 6721 §2) and the prefix bantin gives it.
 const TOMBSTONES: (&str, &str) = ("at", "http://purl.org/atompub/tombstones/1.0");
+
+/// The Dublin Core elements namespace, for `dc:source`, and its prefix (the
+/// one RSS items use for the same element).
+const DUBLIN_CORE: (&str, &str) = ("dc", "http://purl.org/dc/elements/1.1/");
 
 /// Renders an Atom 1.0 document: the `atom_syndication` crate writes it whole.
 /// The reference for [`splice`], and what feeds rendered once (archives) use.
@@ -110,6 +118,13 @@ fn feed(view: &FeedView<'_>, entries: Vec<Entry>) -> Feed {
         );
     }
     archive_marker(view, &mut extensions, &mut namespaces);
+    // Declared on the feed, where every entry's `dc:source` finds it, and only
+    // when an entry has one; [`splice`] writes the feed with a stand-in, so
+    // this looks at the view's articles, not at `entries`.
+    let sourced = |e: &IndexEntry| super::has_item(e) && e.article.source.is_some();
+    if view.items.iter().any(sourced) {
+        namespaces.insert(DUBLIN_CORE.0.to_owned(), DUBLIN_CORE.1.to_owned());
+    }
     let mut feed = Feed {
         id: view.tag_uri(&view.id_path()),
         title: Text::plain(view.title.clone()),
@@ -266,10 +281,109 @@ fn entry(view: &FeedView<'_>, e: &IndexEntry) -> Entry {
             content_type: Some("html".to_owned()),
             ..Content::default()
         }),
-        rights: a
-            .source
-            .as_ref()
-            .map(|s| Text::plain(format!("Nguồn tin: {s}"))),
+        extensions: a.source.as_deref().map(source).unwrap_or_default(),
         ..Entry::default()
+    }
+}
+
+/// `<dc:source>…</dc:source>`: where the article came from. The crate escapes
+/// an extension's text itself.
+fn source(s: &str) -> ExtensionMap {
+    let element = Extension {
+        name: format!("{}:source", DUBLIN_CORE.0),
+        value: Some(s.to_owned()),
+        ..Extension::default()
+    };
+    BTreeMap::from([(
+        DUBLIN_CORE.0.to_owned(),
+        BTreeMap::from([("source".to_owned(), vec![element])]),
+    )])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SiteConfig;
+    use std::sync::Arc;
+
+    /// A one-item view of `articles`, rendered whole and spliced from its
+    /// entries: both must be the same document.
+    fn documents(articles: Vec<Article>) -> Vec<u8> {
+        let items: Vec<IndexEntry> = articles
+            .into_iter()
+            .map(|a| IndexEntry::full(Arc::new(a), None))
+            .collect();
+        let site = SiteConfig::default();
+        let view = FeedView {
+            site: &site,
+            slug: None,
+            term: None,
+            title: "Tin".to_owned(),
+            description: "Tin".to_owned(),
+            ttl: 60,
+            items: &items,
+            max_item_bytes: 1 << 20,
+            hubs: &[],
+            history: super::super::History::default(),
+        };
+        let whole = render(&view).expect("renders");
+        let bytes: Vec<Vec<u8>> = items
+            .iter()
+            .map(|e| item_bytes(&view, e).expect("an entry renders"))
+            .collect();
+        let parts: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
+        let spliced = splice(&view, &parts).expect("splices");
+        assert_eq!(
+            String::from_utf8_lossy(&spliced),
+            String::from_utf8_lossy(&whole)
+        );
+        whole
+    }
+
+    fn article(id: &str, source: Option<&str>) -> Article {
+        let at = chrono::DateTime::parse_from_rfc3339("2020-05-10T15:33:00+07:00")
+            .expect("a valid date");
+        let mut a = Article::sample(id, &["Tin"], "Tiêu đề", at);
+        a.source = source.map(str::to_owned);
+        a
+    }
+
+    /// The source is `dc:source`, never `<rights>` (RFC 4287 §4.2.10: the
+    /// rights held in and over the entry, which readers show as a copyright).
+    #[test]
+    fn the_source_is_dc_source_not_rights() {
+        let doc = documents(vec![
+            article("a", Some("Dienbien.gov.vn & <Báo>")),
+            article("b", None),
+        ]);
+        let text = String::from_utf8_lossy(&doc);
+        assert!(!text.contains("<rights"), "{text}");
+        assert!(
+            text.contains(r#"xmlns:dc="http://purl.org/dc/elements/1.1/""#),
+            "{text}"
+        );
+        let feed = Feed::read_from(&doc[..]).expect("the crate reads it back");
+        let sources: Vec<Option<&str>> = feed
+            .entries
+            .iter()
+            .map(|e| {
+                assert_eq!(e.rights, None);
+                let found = e.extensions.get("dc").and_then(|dc| dc.get("source"));
+                found.map(|s| s[0].value.as_deref().expect("a source has text"))
+            })
+            .collect();
+        assert_eq!(sources, [Some("Dienbien.gov.vn & <Báo>"), None]);
+        // An independent reader: the document is well-formed, entries and all.
+        let parsed = feed_rs::parser::parse(&doc[..]).expect("feed-rs reads it");
+        assert_eq!(parsed.entries.len(), 2);
+        assert!(parsed.rights.is_none() && parsed.entries[0].rights.is_none());
+    }
+
+    /// A feed none of whose entries has a source declares no Dublin Core.
+    #[test]
+    fn no_source_no_dublin_core_namespace() {
+        let doc = documents(vec![article("a", None)]);
+        let text = String::from_utf8_lossy(&doc);
+        assert!(!text.contains("purl.org/dc/"), "{text}");
     }
 }

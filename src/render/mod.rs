@@ -177,6 +177,23 @@ pub fn term_feed_path(kind: Kind, slug: &str, format: Format) -> String {
     format!("/{}/{slug}.{}", kind.segment(), format.ext())
 }
 
+/// What a taxonomy is called on its pages: `Từ khóa`, `Tác giả`.
+pub fn kind_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Tag => "Từ khóa",
+        Kind::Author => "Tác giả",
+    }
+}
+
+/// A tag's or author's feed title, `Từ khóa: bão lũ` or `Tác giả: Trần Ngọc`:
+/// the one title the feed has, in its three formats, in every page's
+/// autodiscovery and links, on its page and its subscribe pages, and in
+/// `/tags.opml`. A reader names a subscription after one of these, so they
+/// must agree; like a category's, it does not repeat the site's title.
+pub fn term_feed_title(kind: Kind, name: &str) -> String {
+    format!("{}: {name}", kind_name(kind))
+}
+
 /// The site path of the page listing every tag or author: `/tags`, `/authors`.
 pub fn terms_path(kind: Kind) -> String {
     format!("/{}", kind.segment())

@@ -4,7 +4,7 @@
 use crate::config::SiteConfig;
 use crate::index::Index;
 
-use super::{category_path, feed_path, term_feed_path, term_path, Format};
+use super::{category_path, feed_path, term_feed_path, term_feed_title, term_path, Format};
 use crate::taxonomy::{Kind, Taxonomy};
 
 /// Renders the OPML list: the all-articles feed, then each top-level
@@ -57,7 +57,9 @@ pub fn render(
 }
 
 /// Renders the OPML list of every listed term of `kind` (tags or authors; see
-/// [`Taxonomy::listed`]), in Vietnamese alphabetical order of their names.
+/// [`Taxonomy::listed`]), in Vietnamese alphabetical order of their names,
+/// each outline titled as its feed is ([`term_feed_title`]): readers name the
+/// subscription they import after it.
 pub fn terms(site: &SiteConfig, kind: Kind, taxonomy: &Taxonomy) -> Vec<u8> {
     let what = match kind {
         Kind::Tag => "từ khóa",
@@ -71,7 +73,7 @@ pub fn terms(site: &SiteConfig, kind: Kind, taxonomy: &Taxonomy) -> Vec<u8> {
     for term in taxonomy.alphabetical() {
         out.push_str(&format!(
             "  <outline text=\"{t}\" title=\"{t}\" type=\"rss\" xmlUrl=\"{x}\" htmlUrl=\"{h}\"/>\n",
-            t = attr(&term.name),
+            t = attr(&term_feed_title(kind, &term.name)),
             x = attr(&format!(
                 "{}{}",
                 site.base_url,

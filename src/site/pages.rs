@@ -430,30 +430,28 @@ fn subscribe_title(cfg: &Config, index: &Index, feed: &FeedOf) -> String {
     }
 }
 
-/// A tag's or author's display title: `Từ khóa: bão lũ`, `Tác giả: Trần Ngọc`.
+/// A tag's or author's feed title ([`render::term_feed_title`]): `Từ khóa:
+/// bão lũ`, `Tác giả: Trần Ngọc`.
 fn term_title(index: &Index, kind: Kind, slug: &str) -> String {
     let name = index
         .taxonomy(kind)
         .get(slug)
         .map_or(slug, |t| t.name.as_str());
-    match kind {
-        Kind::Tag => format!("Từ khóa: {name}"),
-        Kind::Author => format!("Tác giả: {name}"),
-    }
+    render::term_feed_title(kind, name)
 }
 
 /// The title and description of a tag's or author's feed, live or archived.
+/// The title is the one its pages and `/tags.opml` give it; the description
+/// names the site.
 pub(super) fn term_feed_titles(
     cfg: &Config,
     index: &Index,
     kind: Kind,
     slug: &str,
 ) -> (String, String) {
-    let name = term_title(index, kind, slug);
-    (
-        format!("{name} · {}", cfg.site.title),
-        format!("{}: {name}", cfg.site.title),
-    )
+    let title = term_title(index, kind, slug);
+    let description = format!("{}: {title}", cfg.site.title);
+    (title, description)
 }
 
 /// The months a tag or author has articles in, newest first: its archives.

@@ -15,8 +15,9 @@ use crate::config::SiteConfig;
 use crate::history::{Month, Neighbours};
 use crate::index::{Entry, Index};
 use crate::render::{
-    archive_path, article_path, category_path, feed_path, month_path, subscribe_path,
-    term_archive_path, term_feed_path, term_path, terms_path, Format, FEEDS_OPML, TAGS_OPML,
+    archive_path, article_path, category_path, feed_path, kind_name, month_path, subscribe_path,
+    term_archive_path, term_feed_path, term_feed_title, term_path, terms_path, Format, FEEDS_OPML,
+    TAGS_OPML,
 };
 use crate::taxonomy::{Kind, Term};
 use crate::timestamp::rfc3339;
@@ -249,14 +250,6 @@ fn month_pager(out: &mut String, slug: Option<&str>, around: Neighbours) {
     out.push_str("</nav>\n");
 }
 
-/// What a taxonomy is called on its pages.
-fn kind_name(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Tag => "Từ khóa",
-        Kind::Author => "Tác giả",
-    }
-}
-
 /// A tag's or author's page: how many articles it lists (withdrawn ones are
 /// not counted), the newest of them (`newest`), its feeds, and its archived
 /// feeds of each of its `months` (newest first), where the older articles
@@ -270,7 +263,8 @@ pub fn term_page(
     months: &[Month],
 ) -> Vec<u8> {
     let mut out = String::new();
-    let heading = format!("{}: {}", kind_name(kind), term.name);
+    // The page is headed as its feed is titled.
+    let heading = term_feed_title(kind, &term.name);
     open(
         &mut out,
         site,
@@ -428,7 +422,7 @@ pub fn article_page(
         feeds.extend(alternates(&c.feed_title, |f| feed_path(Some(c.slug), f)));
     }
     for (name, slug) in &links.tags {
-        let title = format!("Từ khóa: {name}");
+        let title = term_feed_title(Kind::Tag, name);
         feeds.extend(alternates(&title, |f| term_feed_path(Kind::Tag, slug, f)));
     }
     // Autodiscovery offers Atom for each tag (RSS and JSON are on its page),
