@@ -242,6 +242,22 @@ fn targets_and_transfer_codings_a_get_cannot_have_are_refused() {
     assert_eq!(response(&mut s, &mut Vec::new(), false).status, 200);
 }
 
+/// An HTTP/2 (prior knowledge) client of the daemon on `port`.
+async fn http2_client(
+    port: u16,
+) -> hyper::client::conn::http2::SendRequest<http_body_util::Empty<bytes::Bytes>> {
+    let stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let io = hyper_util::rt::TokioIo::new(stream);
+    let (send, conn) =
+        hyper::client::conn::http2::handshake(hyper_util::rt::TokioExecutor::new(), io)
+            .await
+            .unwrap();
+    tokio::spawn(conn);
+    send
+}
+
 #[test]
 fn http2_with_prior_knowledge_is_served_by_hyper() {
     let site = TempStore::new();
@@ -254,15 +270,7 @@ fn http2_with_prior_knowledge_is_served_by_hyper() {
     let (status, version, body) = rt.block_on(async move {
         tokio::time::timeout(LIMIT, async move {
             use http_body_util::BodyExt;
-            let stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .unwrap();
-            let io = hyper_util::rt::TokioIo::new(stream);
-            let (mut send, conn) =
-                hyper::client::conn::http2::handshake(hyper_util::rt::TokioExecutor::new(), io)
-                    .await
-                    .unwrap();
-            tokio::spawn(conn);
+            let mut send = http2_client(port).await;
             let req = http::Request::get(format!("http://127.0.0.1:{port}/feed.rss"))
                 .body(http_body_util::Empty::<bytes::Bytes>::new())
                 .unwrap();
@@ -766,15 +774,7 @@ fn over_http2_the_target_limit_and_host_checks_are_http1s() {
         .unwrap();
     let statuses = rt.block_on(async move {
         tokio::time::timeout(LIMIT, async move {
-            let stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .unwrap();
-            let io = hyper_util::rt::TokioIo::new(stream);
-            let (mut send, conn) =
-                hyper::client::conn::http2::handshake(hyper_util::rt::TokioExecutor::new(), io)
-                    .await
-                    .unwrap();
-            tokio::spawn(conn);
+            let mut send = http2_client(port).await;
             // A long authority is not part of the target: `:path` alone is.
             let long_host = format!("{}.example", "a".repeat(200));
             let query = |len: usize| format!("/feed.atom?{}", "a".repeat(len - 11));

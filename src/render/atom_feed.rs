@@ -314,18 +314,7 @@ mod tests {
             .map(|a| IndexEntry::full(Arc::new(a), None))
             .collect();
         let site = SiteConfig::default();
-        let view = FeedView {
-            site: &site,
-            slug: None,
-            term: None,
-            title: "Tin".to_owned(),
-            description: "Tin".to_owned(),
-            ttl: 60,
-            items: &items,
-            max_item_bytes: 1 << 20,
-            hubs: &[],
-            history: super::super::History::default(),
-        };
+        let view = FeedView::sample(&site, &items);
         let whole = render(&view).expect("renders");
         let bytes: Vec<Vec<u8>> = items
             .iter()

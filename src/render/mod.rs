@@ -248,6 +248,26 @@ pub struct FeedView<'a> {
     pub history: History,
 }
 
+#[cfg(test)]
+impl<'a> FeedView<'a> {
+    /// A feed of all articles titled "Tin" holding `items`, for tests of one
+    /// format's rendering.
+    pub fn sample(site: &'a SiteConfig, items: &'a [Entry]) -> FeedView<'a> {
+        FeedView {
+            site,
+            slug: None,
+            term: None,
+            title: "Tin".to_owned(),
+            description: "Tin".to_owned(),
+            ttl: 60,
+            items,
+            max_item_bytes: 1 << 20,
+            hubs: &[],
+            history: History::default(),
+        }
+    }
+}
+
 /// Which tag's or author's feed a [`FeedView`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TermFeed<'a> {

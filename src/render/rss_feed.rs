@@ -233,18 +233,7 @@ mod tests {
         a.summary = lead.to_owned();
         let items = [Entry::full(Arc::new(a), None)];
         let site = SiteConfig::default();
-        let view = FeedView {
-            site: &site,
-            slug: None,
-            term: None,
-            title: "Tin".to_owned(),
-            description: "Tin".to_owned(),
-            ttl: 60,
-            items: &items,
-            max_item_bytes: 1 << 20,
-            hubs: &[],
-            history: super::super::History::default(),
-        };
+        let view = FeedView::sample(&site, &items);
         let doc = render(&view).expect("renders");
         // RSS 2.0 description is entity-encoded HTML (RSS Advisory Board
         // profile): HTML with no `<` holds no element, and its text is the lead.

@@ -195,18 +195,23 @@ mod tests {
 
     const LM: u64 = 1_589_099_580; // Sun, 10 May 2020 08:33:00 GMT
 
+    /// The fast path's view of `pairs`: the lines `httparse` would give.
+    fn lines<'a>(pairs: &[(&'a str, &'a str)]) -> Vec<httparse::Header<'a>> {
+        pairs
+            .iter()
+            .map(|&(name, value)| httparse::Header {
+                name,
+                value: value.as_bytes(),
+            })
+            .collect()
+    }
+
     #[test]
     fn a_representation_without_validators_still_answers_its_preconditions() {
         let untagged = |pairs: &[(&str, &str)]| {
             let map = h(pairs);
-            let lines: Vec<httparse::Header<'_>> = pairs
-                .iter()
-                .map(|(name, value)| httparse::Header {
-                    name,
-                    value: value.as_bytes(),
-                })
-                .collect();
             let by_map = decide_untagged(&Fields::Map(&map));
+            let lines = lines(pairs);
             assert_eq!(decide_untagged(&Fields::lines(&lines)), by_map, "{pairs:?}");
             by_map
         };
@@ -249,13 +254,7 @@ mod tests {
         let map = h(pairs);
         let by_map = decide(&Fields::Map(&map), current);
         // The fast path's view of the same lines decides the same.
-        let lines: Vec<httparse::Header<'_>> = pairs
-            .iter()
-            .map(|(name, value)| httparse::Header {
-                name,
-                value: value.as_bytes(),
-            })
-            .collect();
+        let lines = lines(pairs);
         assert_eq!(decide(&Fields::lines(&lines), current), by_map, "{pairs:?}");
         by_map
     }
