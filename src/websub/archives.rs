@@ -172,7 +172,11 @@ fn terms_of(index: &Index, article: &crate::article::Article) -> Vec<Chain> {
 /// side, and, for each term found renamed, the slugs its old and new names
 /// have on the other side (a slug handed to another name moves the name that
 /// had it), until no new one turns up.
-fn renamed_terms(before: &Index, after: &Index, ids: &BTreeSet<String>) -> BTreeSet<Chain> {
+pub(super) fn renamed_terms(
+    before: &Index,
+    after: &Index,
+    ids: &BTreeSet<String>,
+) -> BTreeSet<Chain> {
     let mut todo: Vec<Chain> = Vec::new();
     for id in ids {
         for index in [before, after] {
@@ -562,6 +566,39 @@ mod tests {
         });
         assert!(changed.contains(&format!("{BASE}/authors/tran-ngoc-2/2022-05.rss")));
         assert!(changed.contains(&format!("{BASE}/authors/tran-ngoc/2022-05.rss")));
+    }
+
+    #[test]
+    fn a_term_feed_renamed_by_an_old_article_is_pinged() {
+        let mut entries = store();
+        let before = Index::new(entries.clone().into_iter().collect());
+        // Eight old articles spelling the tag "BÃO LŨ" outvote the seven
+        // others: the tag's name, and so its feed's title, changes, though
+        // none of them is among the feed's newest two items.
+        let mut ids = BTreeSet::new();
+        for day in 1..=8 {
+            let mut e = article(&format!("r{day}"), KINH_TE, (2019, 8, day), 2);
+            Arc::make_mut(&mut e.article).tags = vec!["BÃO LŨ".into()];
+            ids.insert(e.article.id.clone());
+            entries.insert(e.article.id.clone(), e);
+        }
+        let after = before.updated(entries.into_iter().collect(), &ids);
+        let name = |index: &Index| {
+            index
+                .taxonomy(Kind::Tag)
+                .get("bao-lu")
+                .unwrap()
+                .name
+                .clone()
+        };
+        assert_ne!(name(&before), name(&after), "the tag was not renamed");
+        let pinged = crate::websub::changed_term_feeds(&before, &after, &ids, 2, BASE);
+        for ext in ["rss", "atom", "json"] {
+            let feed = format!("{BASE}/tags/bao-lu.{ext}");
+            assert!(pinged.contains(&feed), "{feed} not in {pinged:?}");
+        }
+        // Its other tag's feed, not renamed and not reached, is not.
+        assert!(!pinged.iter().any(|u| u.contains("gia-vang")), "{pinged:?}");
     }
 
     #[test]

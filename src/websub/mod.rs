@@ -38,6 +38,7 @@ use hyper_util::rt::TokioExecutor;
 use tokio::sync::{Notify, Semaphore};
 
 use crate::config::WebsubConfig;
+use crate::history::Chain;
 use crate::index::Index;
 use crate::render::{self, Format, GENERATOR};
 use crate::site::Site;
@@ -79,7 +80,8 @@ pub fn changed_feeds(before: &Site, after: &Site, base_url: &str) -> Vec<String>
 /// The absolute URLs of the tag and author feeds, in every format, that a
 /// change at `ids` changed: those of the terms the changed articles carry,
 /// before or after the change, among whose newest `items` (what a term feed
-/// lists) one of them is, before or after. Sorted, each once. Term feeds are
+/// lists) one of them is, before or after; and those of the terms the change
+/// renamed (their feeds' titles), made or removed. Sorted, each once. Term feeds are
 /// rendered on demand, so unlike [`changed_feeds`] this asks the indexes
 /// rather than comparing bytes; an edit deep in a tag's history pings nothing.
 pub fn changed_term_feeds(
@@ -112,9 +114,21 @@ pub fn changed_term_feeds(
                 .any(|m| ids.contains(m.id()))
         })
     };
+    // A term renamed (its feed's title) by any article, however old, or
+    // gone or new: its feed changed whatever its items.
+    let renamed = archives::renamed_terms(before, after, ids)
+        .into_iter()
+        .filter_map(|chain| match chain {
+            Chain::Term(kind, slug) => Some((kind, slug)),
+            Chain::Category(_) => None,
+        });
     terms
         .iter()
         .filter(|(kind, slug)| listed(before, *kind, slug) || listed(after, *kind, slug))
+        .cloned()
+        .chain(renamed)
+        .collect::<BTreeSet<(Kind, String)>>()
+        .iter()
         .flat_map(|(kind, slug)| {
             Format::ALL.into_iter().map(move |format| {
                 format!("{base_url}{}", render::term_feed_path(*kind, slug, format))
