@@ -338,8 +338,21 @@ pub fn http_date(t: SystemTime) -> String {
 }
 
 /// Parse an HTTP date in any of the three RFC 9110 §5.6.7 forms (IMF-fixdate, RFC 850, asctime); `None` when malformed.
+///
+/// An IMF-fixdate whose day name does not match its date (a client's
+/// hand-made `If-Modified-Since`) is read by its date: the day name adds
+/// nothing to it, §5.6.7 asks recipients to be robust in parsing
+/// timestamps, and other servers read it so. Ignoring the field instead
+/// would cost that client every 304.
 pub fn parse_http_date(s: &str) -> Option<SystemTime> {
-    httpdate::parse_http_date(s.trim()).ok()
+    let s = s.trim();
+    httpdate::parse_http_date(s).ok().or_else(|| {
+        let (day, rest) = s.split_once(", ")?;
+        let named = day.len() == 3 && day.bytes().all(|b| b.is_ascii_alphabetic());
+        let at = NaiveDateTime::parse_from_str(rest, "%d %b %Y %H:%M:%S GMT").ok()?;
+        let secs = u64::try_from(at.and_utc().timestamp()).ok()?;
+        named.then(|| UNIX_EPOCH + Duration::from_secs(secs))
+    })
 }
 
 /// Express a system time (such as a file's modification time) in `tz`;
@@ -1366,6 +1379,14 @@ mod tests {
         assert_eq!(parse_http_date("Sunday, 10-May-20 08:33:00 GMT"), Some(t));
         assert_eq!(parse_http_date("Sun May 10 08:33:00 2020"), Some(t));
         assert_eq!(parse_http_date("yesterday"), None);
+        // The wrong day name (10 May 2020 was a Sunday): read by its date.
+        assert_eq!(parse_http_date("Mon, 10 May 2020 08:33:00 GMT"), Some(t));
+        assert_eq!(parse_http_date("Xyz, 10 May 2020 08:33:00 GMT"), Some(t));
+        // Nothing else is let through.
+        assert_eq!(parse_http_date("Mon, 31 Feb 2020 08:33:00 GMT"), None);
+        assert_eq!(parse_http_date("Mon, 10 May 2020 08:33:00 +0700"), None);
+        assert_eq!(parse_http_date("Monday, 10 May 2020 08:33:00 GMT"), None);
+        assert_eq!(parse_http_date("Mon, 10 May 1969 08:33:00 GMT"), None);
         assert_eq!(
             http_date(UNIX_EPOCH - Duration::from_secs(5)),
             "Thu, 01 Jan 1970 00:00:00 GMT"
