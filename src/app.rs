@@ -98,6 +98,7 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
     let cfg = Arc::new(cfg);
     let published = Arc::new(Published::default());
     let state = Arc::new(State::new(published.clone(), metrics));
+    tracing::info!("bantin {}", crate::BUILD);
     match &cfg.path {
         Some(file) => tracing::info!("configuration: {}", file.display()),
         None => tracing::info!("configuration: the built-in defaults (no file found)"),
@@ -107,7 +108,7 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
         None => tracing::info!("{open_files}"),
         Some(_) => tracing::warn!("{open_files}"),
     }
-    size_copies(open_files.now, &cfg);
+    size_copies(open_files.now, cfg.http.max_connections, &cfg);
     log_body_dir(&cfg);
     tracing::info!("loading the store {}", cfg.store.display());
     let Some((mut watcher, hup)) =
@@ -131,6 +132,7 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
             socket,
             listen: cfg.listen,
             open_files: open_files.now,
+            connections: cfg.http.max_connections,
             body_dir: cfg.body_dir.clone(),
         },
     ));
@@ -390,6 +392,8 @@ struct Reloading {
     limits: tokio::sync::watch::Sender<Limits>,
     /// The open-file limit, as raised at start.
     open_files: u64,
+    /// The largest `max_connections` in force since start (see [`size_copies`]).
+    connections: usize,
     /// The body folder in force (see [`log_body_dir`]).
     body_dir: Option<std::path::PathBuf>,
     /// The socket served, which a reload cannot move.
@@ -416,7 +420,8 @@ async fn reload_on_hangup(hangups: Hangups, reload: Reloader, mut to: Reloading)
                 }
                 to.listen = cfg.listen;
                 to.limits.send_replace(Limits::from_config(&cfg));
-                size_copies(to.open_files, &cfg);
+                to.connections = to.connections.max(cfg.http.max_connections);
+                size_copies(to.open_files, to.connections, &cfg);
                 if cfg.body_dir != to.body_dir {
                     // Copies made from now on go there; those held stay where they are.
                     log_body_dir(&cfg);
@@ -476,21 +481,21 @@ async fn shutdown_signal(mut term: Signal, mut int: Signal) {
     systemd::stopping();
 }
 
-/// Says where body copies for `sendfile` go. A folder only systemd names
-/// (`$CACHE_DIRECTORY`) that cannot take them (a file system without
-/// `O_TMPFILE`, such as overlayfs before Linux 6.7) is not a config error,
-/// since the administrator chose nothing: a warning, and shared memory.
-/// Shares `open_files` between `cfg`'s connections and body copies, and
-/// warns if it cannot hold the connections.
-fn size_copies(open_files: u64, cfg: &Config) {
-    let connections = cfg.http.max_connections;
+/// Shares `open_files` between `connections` (the largest `max_connections`
+/// in force since start: connections accepted under a larger cap stay open
+/// until they end) and body copies, and warns if it cannot hold `cfg`'s.
+fn size_copies(open_files: u64, connections: usize, cfg: &Config) {
     crate::site::sealed::allow(crate::open_files::copies_allowed(open_files, connections));
-    if let Some(few) = crate::open_files::too_few(open_files, connections) {
+    if let Some(few) = crate::open_files::too_few(open_files, cfg.http.max_connections) {
         tracing::warn!("{few}");
     }
 }
 
-/// Says where copies of large bodies go: at start, and when a reload moves them.
+/// Says where body copies for `sendfile` go: at start, and when a reload
+/// moves them. A folder only systemd names (`$CACHE_DIRECTORY`) that cannot
+/// take them (a file system without `O_TMPFILE`, such as overlayfs before
+/// Linux 6.7) is not a config error, since the administrator chose nothing:
+/// a warning, and shared memory.
 fn log_body_dir(cfg: &Config) {
     // A folder the file sets was checked with the config (exit 64 if bad).
     let from_systemd = cfg.http.body_dir.is_none();

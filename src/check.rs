@@ -3,13 +3,10 @@
 
 use std::collections::BTreeSet;
 use std::io::Write;
-use std::path::{Path, PathBuf};
-
-use serde::Serialize;
-
-use std::path::Component;
+use std::path::{Component, Path, PathBuf};
 
 use chrono_tz::Tz;
+use serde::Serialize;
 
 use crate::article::{Article, Depth, Warning};
 use crate::config::Config;
@@ -208,7 +205,9 @@ fn outside_store(path: &Path) -> Vec<Found> {
 /// The ids the files of `c`'s folder that come before it by path give, when
 /// they parse: the daemon gives an id to the first file by path (see
 /// [`crate::catalog::claim`]), and a file checked alone must lose to them as
-/// it does there. Two files giving one id are always in one folder.
+/// it does there. Two files giving one id are in one folder, but for folders
+/// whose names normalise alike (NFC and NFD spellings), which only a check
+/// of a folder holding both finds.
 fn claimed_before(c: &Candidate, cap: u64, tz: Tz) -> BTreeSet<String> {
     let Some(folder) = c.path.parent() else {
         return BTreeSet::new();

@@ -18,6 +18,11 @@
 // With clippy.toml's threshold: a function over 100 lines wants named phases.
 #![warn(clippy::too_many_lines)]
 
+/// This build of the program: its version and a hash of its sources and
+/// locked dependencies (see `build.rs`). Validators derived from inputs
+/// rather than bytes include it, since another build may render other bytes.
+pub const BUILD: &str = concat!(env!("CARGO_PKG_VERSION"), "+", env!("BANTIN_BUILD"));
+
 pub mod config;
 
 pub mod article;

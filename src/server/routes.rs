@@ -632,7 +632,14 @@ async fn article(
             w,
         ),
         None => match article_page(&snapshot, &entry).await {
-            Some(page) => page,
+            Some((page, PageFrom::Indexed)) => page,
+            Some((page, PageFrom::Lead)) => {
+                let mut r = rendered_now(&snapshot, "text/html; charset=utf-8", page, fields, head);
+                // Not what the shared date stands for: a client keeping it by
+                // that date would keep it once the file reads again.
+                r.headers_mut().remove(header::LAST_MODIFIED);
+                return uncacheable(r);
+            }
             None => {
                 let r = plain(
                     StatusCode::INTERNAL_SERVER_ERROR,
@@ -716,20 +723,36 @@ fn not_found(state: &State, path: &str) -> Response<Full<Bytes>> {
     r
 }
 
-/// The page of an article that is not withdrawn, with its full text; `None`
-/// if no page could be rendered (a bug, logged).
-async fn article_page(snapshot: &Arc<Snapshot>, entry: &Entry) -> Option<Vec<u8>> {
+/// What an article page was rendered from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PageFrom {
+    /// The article as indexed: what the site's shared date
+    /// ([`crate::site::Site::articles_modified`]) stands for.
+    Indexed,
+    /// Its lead alone (its file could not be read, or no longer has the
+    /// bytes it was indexed from): served, but neither dated nor stored.
+    Lead,
+}
+
+/// The page of an article that is not withdrawn, with its full text, and
+/// what it was made from; `None` if no page could be rendered (a bug,
+/// logged). A file that cannot be read, or no longer has the bytes it was
+/// indexed from, gives the page of its lead.
+async fn article_page(snapshot: &Arc<Snapshot>, entry: &Entry) -> Option<(Vec<u8>, PageFrom)> {
     let full = match snapshot.site.body(&entry.article.id, &entry.article) {
-        Some(full) => full,
+        Some(full) => Some(full),
         None => {
             let (cap, tz) = (snapshot.config.max_file_size, snapshot.config.tz);
             let lean = entry.clone();
-            tokio::task::spawn_blocking(move || crate::catalog::hydrate(&lean, cap, tz))
+            tokio::task::spawn_blocking(move || crate::catalog::hydrate_same(&lean, cap, tz))
                 .await
                 .ok()
                 .flatten()
-                .unwrap_or_else(|| entry.article.clone())
         }
+    };
+    let (full, made) = match full {
+        Some(full) => (full, PageFrom::Indexed),
+        None => (entry.article.clone(), PageFrom::Lead),
     };
     let render = |a: &Arc<crate::article::Article>| {
         pages::article_page(&snapshot.config, &snapshot.site.index, a)
@@ -757,7 +780,11 @@ async fn article_page(snapshot: &Arc<Snapshot>, entry: &Entry) -> Option<Vec<u8>
         )
     };
     crate::panics::guarded(full_page, || render(&full))
-        .or_else(|| crate::panics::guarded(lead_page, || render(&entry.article)))
+        .map(|page| (page, made))
+        .or_else(|| {
+            crate::panics::guarded(lead_page, || render(&entry.article))
+                .map(|page| (page, PageFrom::Lead))
+        })
 }
 
 /// Reads an archive's articles: from memory when a live feed holds them,

@@ -100,10 +100,10 @@ pub const PAGES_OF_THE_STORE: &str = "article and on-demand pages";
 /// What article pages and the resources rendered on demand (archives, tag and
 /// author feeds, category and month pages) are made from, as one tag for
 /// [`Validators::assign`] under [`PAGES_OF_THE_STORE`]: the program's
-/// version, the configuration, and every article's id, content digest and
+/// build ([`crate::BUILD`]), the configuration, and every article's id, content digest and
 /// date. Those resources are too many to keep an ETag each, so they share
 /// one date, which moves whenever any of their inputs does; and a restart
-/// that finds the tag it remembered (same version, configuration and
+/// that finds the tag it remembered (same build, configuration and
 /// articles) keeps that date, so a client revalidating by date alone gets
 /// 304, not the whole site again.
 ///
@@ -141,10 +141,15 @@ impl Made {
     }
 
     /// The tag of these articles rendered with `config` (its effective TOML)
-    /// by this version of the program.
+    /// by this build of the program ([`crate::BUILD`]).
     pub fn tag(self, config: &str) -> String {
+        self.tag_of_build(crate::BUILD, config)
+    }
+
+    /// [`Made::tag`] as the program's build `build` would make it.
+    fn tag_of_build(self, build: &str, config: &str) -> String {
         let mut hasher = blake3::Hasher::new();
-        for field in [env!("CARGO_PKG_VERSION").as_bytes(), config.as_bytes()] {
+        for field in [build.as_bytes(), config.as_bytes()] {
             hasher.update(&(field.len() as u64).to_le_bytes());
             hasher.update(field);
         }
@@ -266,6 +271,8 @@ mod tests {
             tag
         );
         assert_ne!(made.tag("title = \"Tin\""), tag, "another config");
+        let other_build = made.tag_of_build("0.1.0+0000000000000001", "title = \"Bản tin\"");
+        assert_ne!(other_build, tag, "another build");
 
         let changes = [
             (

@@ -41,7 +41,7 @@ impl Derived {
 
 /// Hashes what a resource is made from, field by field (each one
 /// length-prefixed, so two different lists of inputs never hash alike). The
-/// program's version goes in first: a new version may render other bytes.
+/// program's build ([`crate::BUILD`]) goes in first: another build may render other bytes.
 #[derive(Debug, Clone)]
 pub struct Inputs {
     hasher: blake3::Hasher,
@@ -50,10 +50,15 @@ pub struct Inputs {
 impl Inputs {
     /// Starts a hash for resources of `kind` (`"archive"`, …).
     pub fn new(kind: &str) -> Inputs {
+        Inputs::of_build(crate::BUILD, kind)
+    }
+
+    /// [`Inputs::new`] as the program's build `build` would start it.
+    fn of_build(build: &str, kind: &str) -> Inputs {
         let mut inputs = Inputs {
             hasher: blake3::Hasher::new(),
         };
-        inputs.bytes(env!("CARGO_PKG_VERSION").as_bytes());
+        inputs.bytes(build.as_bytes());
         inputs.bytes(kind.as_bytes());
         inputs
     }
@@ -280,6 +285,26 @@ mod tests {
             vec![b'x'; len],
             t.clone(),
         ))
+    }
+
+    #[test]
+    fn another_build_gives_other_tags() {
+        let build = |b: &str| Inputs::of_build(b, "archive").str("một").finish();
+        assert_eq!(
+            Inputs::new("archive").str("một").finish(),
+            build(crate::BUILD)
+        );
+        assert_ne!(
+            build("0.1.0+0000000000000001"),
+            build("0.1.0+0000000000000002")
+        );
+        // The version and a 16-digit hash of the sources (build.rs).
+        let (version, hash) = crate::BUILD.split_once('+').expect("a build hash");
+        assert_eq!(version, env!("CARGO_PKG_VERSION"));
+        assert!(
+            hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{hash}"
+        );
     }
 
     #[test]
