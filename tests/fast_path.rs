@@ -258,36 +258,38 @@ async fn http2_client(
     send
 }
 
+/// Runs `client` to its end on a runtime of its own, failing the test if
+/// that takes more than [`LIMIT`].
+fn within_limit<T>(client: impl std::future::Future<Output = T>) -> T {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async { tokio::time::timeout(LIMIT, client).await.unwrap() })
+}
+
 #[test]
 fn http2_with_prior_knowledge_is_served_by_hyper() {
     let site = TempStore::new();
     let d = site.start();
     let port = d.port;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let (status, version, body) = rt.block_on(async move {
-        tokio::time::timeout(LIMIT, async move {
-            use http_body_util::BodyExt;
-            let mut send = http2_client(port).await;
-            let req = http::Request::get(format!("http://127.0.0.1:{port}/feed.rss"))
-                .body(http_body_util::Empty::<bytes::Bytes>::new())
-                .unwrap();
-            let r = send.send_request(req).await.unwrap();
-            let (status, version) = (r.status(), r.version());
-            let body = r.into_body().collect().await.unwrap().to_bytes();
-            // A head of 40 KB is within the 64 KiB head limit on HTTP/2 too.
-            let req = http::Request::get(format!("http://127.0.0.1:{port}/feed.rss"))
-                .header("cookie", "a".repeat(40_000))
-                .body(http_body_util::Empty::<bytes::Bytes>::new())
-                .unwrap();
-            let big = send.send_request(req).await.unwrap().status();
-            assert_eq!(big, 200, "a 40 KB head over HTTP/2");
-            (status, version, body)
-        })
-        .await
-        .unwrap()
+    let (status, version, body) = within_limit(async move {
+        use http_body_util::BodyExt;
+        let mut send = http2_client(port).await;
+        let req = http::Request::get(format!("http://127.0.0.1:{port}/feed.rss"))
+            .body(http_body_util::Empty::<bytes::Bytes>::new())
+            .unwrap();
+        let r = send.send_request(req).await.unwrap();
+        let (status, version) = (r.status(), r.version());
+        let body = r.into_body().collect().await.unwrap().to_bytes();
+        // A head of 40 KB is within the 64 KiB head limit on HTTP/2 too.
+        let req = http::Request::get(format!("http://127.0.0.1:{port}/feed.rss"))
+            .header("cookie", "a".repeat(40_000))
+            .body(http_body_util::Empty::<bytes::Bytes>::new())
+            .unwrap();
+        let big = send.send_request(req).await.unwrap().status();
+        assert_eq!(big, 200, "a 40 KB head over HTTP/2");
+        (status, version, body)
     });
     assert_eq!(status, 200);
     assert_eq!(version, http::Version::HTTP_2);
@@ -778,37 +780,29 @@ fn over_http2_the_target_limit_and_host_checks_are_http1s() {
     let site = TempStore::new();
     let d = site.start();
     let port = d.port;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let statuses = rt.block_on(async move {
-        tokio::time::timeout(LIMIT, async move {
-            let mut send = http2_client(port).await;
-            // A long authority is not part of the target: `:path` alone is.
-            let long_host = format!("{}.example", "a".repeat(200));
-            let query = |len: usize| format!("/feed.atom?{}", "a".repeat(len - 11));
-            let mut statuses = Vec::new();
-            for (authority, path, host) in [
-                (long_host.as_str(), query(8192), None),
-                (long_host.as_str(), query(8193), None),
-                ("user@127.0.0.1", "/feed.atom".to_owned(), None),
-                ("127.0.0.1", "/feed.atom".to_owned(), Some("127.0.0.1")),
-                ("127.0.0.1", "/feed.atom".to_owned(), Some("other.example")),
-            ] {
-                let mut req = http::Request::get(format!("http://{authority}{path}"));
-                if let Some(host) = host {
-                    req = req.header("host", host);
-                }
-                let req = req
-                    .body(http_body_util::Empty::<bytes::Bytes>::new())
-                    .unwrap();
-                statuses.push(send.send_request(req).await.unwrap().status().as_u16());
+    let statuses = within_limit(async move {
+        let mut send = http2_client(port).await;
+        // A long authority is not part of the target: `:path` alone is.
+        let long_host = format!("{}.example", "a".repeat(200));
+        let query = |len: usize| format!("/feed.atom?{}", "a".repeat(len - 11));
+        let mut statuses = Vec::new();
+        for (authority, path, host) in [
+            (long_host.as_str(), query(8192), None),
+            (long_host.as_str(), query(8193), None),
+            ("user@127.0.0.1", "/feed.atom".to_owned(), None),
+            ("127.0.0.1", "/feed.atom".to_owned(), Some("127.0.0.1")),
+            ("127.0.0.1", "/feed.atom".to_owned(), Some("other.example")),
+        ] {
+            let mut req = http::Request::get(format!("http://{authority}{path}"));
+            if let Some(host) = host {
+                req = req.header("host", host);
             }
-            statuses
-        })
-        .await
-        .unwrap()
+            let req = req
+                .body(http_body_util::Empty::<bytes::Bytes>::new())
+                .unwrap();
+            statuses.push(send.send_request(req).await.unwrap().status().as_u16());
+        }
+        statuses
     });
     assert_eq!(statuses, [200, 414, 400, 200, 400]);
 

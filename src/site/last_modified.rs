@@ -140,7 +140,7 @@ impl Made {
         Made { articles }
     }
 
-    /// The tag of these articles rendered with `config` (its effective TOML)
+    /// The tag of these articles rendered with `config` (every field of it)
     /// by this build of the program ([`crate::BUILD`]).
     pub fn tag(self, config: &str) -> String {
         self.tag_of_build(crate::BUILD, config)

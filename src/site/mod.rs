@@ -681,7 +681,10 @@ impl Assembly {
         items: items::Items,
         listing: Arc<sitemaps::Listing>,
     ) -> (Site, Vec<RenderError>) {
-        let tag = made.tag(&cfg.to_toml());
+        // Every field, as `Debug` shows it (no field is a hash map, so the
+        // order is fixed): unlike the TOML form, it cannot fail to be made
+        // (a path that is not UTF-8), which would leave configs apart.
+        let tag = made.tag(&format!("{cfg:?}"));
         let articles_modified = Some(self.validators.assign(PAGES_OF_THE_STORE, &tag, self.now));
         let site = Site {
             index,
