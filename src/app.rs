@@ -133,7 +133,6 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
             listen: cfg.listen,
             open_files: open_files.now,
             connections: cfg.http.max_connections,
-            body_dir: cfg.body_dir.clone(),
         },
     ));
     systemd::ready(&status_line(&published));
@@ -394,8 +393,6 @@ struct Reloading {
     open_files: u64,
     /// The largest `max_connections` in force since start (see [`size_copies`]).
     connections: usize,
-    /// The body folder in force (see [`log_body_dir`]).
-    body_dir: Option<std::path::PathBuf>,
     /// The socket served, which a reload cannot move.
     socket: Socket,
     /// `listen` as last configured.
@@ -422,10 +419,11 @@ async fn reload_on_hangup(hangups: Hangups, reload: Reloader, mut to: Reloading)
                 to.limits.send_replace(Limits::from_config(&cfg));
                 to.connections = to.connections.max(cfg.http.max_connections);
                 size_copies(to.open_files, to.connections, &cfg);
-                if cfg.body_dir != to.body_dir {
-                    // Copies made from now on go there; those held stay where they are.
+                // The folder in force is the served snapshot's: copies made
+                // from now on go to the new one; those held stay where they are.
+                let served = to.published.load_full();
+                if served.is_some_and(|s| s.config.body_dir != cfg.body_dir) {
                     log_body_dir(&cfg);
-                    to.body_dir.clone_from(&cfg.body_dir);
                 }
                 let (done, applied) = std::sync::mpsc::channel();
                 if to
