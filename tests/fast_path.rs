@@ -242,6 +242,75 @@ fn targets_and_transfer_codings_a_get_cannot_have_are_refused() {
     assert_eq!(response(&mut s, &mut Vec::new(), false).status, 200);
 }
 
+#[test]
+fn heads_the_server_cannot_read_are_refused_in_its_own_words() {
+    let site = TempStore::new();
+    let d = site.start();
+    let ask = |request: &[u8]| {
+        let mut s = connect(&d);
+        s.write_all(request).unwrap();
+        let r = response(&mut s, &mut Vec::new(), false);
+        (r, closed(&mut s))
+    };
+    // RFC 9110 §2.5: a higher minor version of HTTP/1 is served as HTTP/1.1,
+    // and the connection persists as HTTP/1.1's does.
+    let mut s = connect(&d);
+    s.write_all(b"GET /feed.rss HTTP/1.7\r\nHost: 127.0.0.1\r\n\r\n")
+        .unwrap();
+    let mut pending = Vec::new();
+    let r = response(&mut s, &mut pending, false);
+    assert_eq!(r.status, 200);
+    assert!(r.body.starts_with(b"<?xml"));
+    s.write_all(b"GET /healthz HTTP/1.9\r\nHost: 127.0.0.1\r\n\r\n")
+        .unwrap();
+    assert_eq!(response(&mut s, &mut pending, false).status, 200);
+    // §15.6.6: another major version (not HTTP/2's preface) is 505; a head
+    // outside RFC 9112's grammar is 400. Each in words, not to be stored,
+    // and the connection ends: what follows cannot be framed.
+    let refused: [(&[u8], u16); 5] = [
+        (b"GET /feed.rss HTTP/3.0\r\nHost: 127.0.0.1\r\n\r\n", 505),
+        (b"GET /feed.rss HTTP/2.0\r\nHost: 127.0.0.1\r\n\r\n", 505),
+        (b"GET /fe ed.rss HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 400),
+        (b"GET /feed.rss HTTP/1.1\r\nHo st: 127.0.0.1\r\n\r\n", 400),
+        // Obsolete line folding (RFC 9112 §5.2).
+        (
+            b"GET /feed.rss HTTP/1.1\r\nHost: 127.0.0.1\r\n folded\r\n\r\n",
+            400,
+        ),
+    ];
+    for (request, status) in refused {
+        let (r, closed) = ask(request);
+        let shown = String::from_utf8_lossy(request);
+        assert_eq!((r.status, closed), (status, true), "{shown}");
+        assert_eq!(r.header("cache-control"), Some("no-store"), "{shown}");
+        assert_eq!(r.header("connection"), Some("close"), "{shown}");
+        assert_eq!(
+            r.header("content-type"),
+            Some("text/plain; charset=utf-8"),
+            "{shown}"
+        );
+        let text = String::from_utf8(r.body).unwrap();
+        let words = if status == 505 {
+            "http version not supported"
+        } else {
+            "bad request"
+        };
+        assert!(text.starts_with(words), "{shown}: {text}");
+    }
+    // HTTP/2's preface is still HTTP/2's (RFC 9113 §3.4): a SETTINGS frame back.
+    let mut s = connect(&d);
+    s.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0")
+        .unwrap();
+    let mut frame = [0; 9];
+    s.read_exact(&mut frame).unwrap();
+    assert_eq!(frame[3], 0x4, "a SETTINGS frame: {frame:?}");
+    // RFC 9112 §7: chunked is applied once; twice is 400, and the connection ends.
+    let (r, closed) = ask(
+        b"GET /feed.rss HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n",
+    );
+    assert_eq!((r.status, closed), (400, true));
+}
+
 /// An HTTP/2 (prior knowledge) client of the daemon on `port`.
 async fn http2_client(
     port: u16,

@@ -145,7 +145,83 @@ pub(super) async fn serve(
                 let read = input.freeze();
                 return Outcome::Handover(Rewind::new(conn.stream, read));
             }
+            Next::Refuse(refusal) => {
+                // RFC 9110 §2.5: a higher minor version of HTTP/1 is read as
+                // HTTP/1.1, the highest this server speaks; the head is parsed again.
+                if refusal == Refusal::Version && read_as_http11(&mut input) {
+                    continue;
+                }
+                conn.refuse(refusal).await;
+                return Outcome::Closed;
+            }
         }
+    }
+}
+
+/// A head answered with an error, after which the connection closes: what
+/// follows it cannot be framed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refusal {
+    /// Not HTTP/1.0 or HTTP/1.1 (RFC 9110 §15.6.6), and not HTTP/2's preface.
+    Version,
+    /// Not a request head by RFC 9112's grammar (§2.2, §3, §5).
+    Malformed,
+}
+
+impl Refusal {
+    fn status(self) -> StatusCode {
+        match self {
+            Refusal::Version => StatusCode::HTTP_VERSION_NOT_SUPPORTED,
+            Refusal::Malformed => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    fn text(self) -> &'static str {
+        match self {
+            Refusal::Version => {
+                "http version not supported: this server speaks HTTP/1.0, HTTP/1.1 and HTTP/2\n"
+            }
+            Refusal::Malformed => "bad request: malformed request head\n",
+        }
+    }
+}
+
+/// The version of the request line at the start of `input`, if it is one of
+/// three parts whose last is `HTTP/` and two digits (RFC 9112 §2.3, §3): its
+/// major and minor digits, and where the minor one is.
+fn request_line_version(input: &[u8]) -> Option<(u8, u8, usize)> {
+    let end = input.iter().position(|&b| b == b'\n')?;
+    let line = input[..end].strip_suffix(b"\r").unwrap_or(&input[..end]);
+    if line.split(|&b| b == b' ').count() != 3 {
+        return None;
+    }
+    let at = line.len().checked_sub(8)?;
+    match line[at..] {
+        [b'H', b'T', b'T', b'P', b'/', major @ b'0'..=b'9', b'.', minor @ b'0'..=b'9'] => {
+            Some((major, minor, at + 7))
+        }
+        _ => None,
+    }
+}
+
+/// What a head whose version `httparse` refused is refused as: a well-formed
+/// version this server does not speak, or a head that is not one.
+fn version_refusal(input: &[u8]) -> Refusal {
+    match request_line_version(input) {
+        Some(_) => Refusal::Version,
+        None => Refusal::Malformed,
+    }
+}
+
+/// Rewrites an `HTTP/1.x` request line with `x` above 1 to `HTTP/1.1`, in
+/// place; whether it did.
+fn read_as_http11(input: &mut BytesMut) -> bool {
+    match request_line_version(input) {
+        Some((b'1', b'2'..=b'9', minor)) => {
+            input[minor] = b'1';
+            true
+        }
+        _ => false,
     }
 }
 
@@ -164,6 +240,8 @@ enum Next<'a> {
     More,
     /// Hand the connection to hyper.
     Hyper,
+    /// Answer with an error and close.
+    Refuse(Refusal),
 }
 
 /// A request head the fast path answers.
@@ -190,8 +268,18 @@ fn next<'a>(
             head(parsed, len).map_or(Next::Hyper, Next::Request)
         }
         Ok(httparse::Status::Partial) if input.len() < max_head => Next::More,
-        // The HTTP/2 preface (its version is 2.0), a malformed head, too many
-        // fields, or too long: hyper answers (or refuses) it as before.
+        // HTTP/2's preface is `PRI * HTTP/2.0`: hyper's. Any other version
+        // this server does not speak, or a head that is not one, is refused
+        // here, in this server's words and with `no-store` like its other errors.
+        Err(httparse::Error::Version) if input.starts_with(b"PRI ") => Next::Hyper,
+        // A version is judged on a whole request line.
+        Err(httparse::Error::Version) if !input.contains(&b'\n') && input.len() < max_head => {
+            Next::More
+        }
+        Err(httparse::Error::Version) => Next::Refuse(version_refusal(input)),
+        Err(e) if e != httparse::Error::TooManyHeaders => Next::Refuse(Refusal::Malformed),
+        // More fields than the fast path takes (hyper takes 100), or a head
+        // too long: hyper answers (or refuses) it.
         _ => Next::Hyper,
     }
 }
@@ -453,6 +541,31 @@ impl Conn<'_> {
     /// Writes what is left and closes the connection in stages
     /// ([`super::linger`]), so the client reads every byte before the end
     /// of the stream, even with requests of its own still unread.
+    /// Answers a head that cannot be served with `refusal`'s error, then
+    /// closes, as [`Conn::finish`] does.
+    async fn refuse(&mut self, refusal: Refusal) {
+        let text = refusal.text().as_bytes();
+        let status = refusal.status();
+        status_line(&mut self.out, Version::HTTP_11, status);
+        field(&mut self.out, b"content-type", b"text/plain; charset=utf-8");
+        field(&mut self.out, b"cache-control", b"no-store");
+        let end = End {
+            status,
+            has_connection: false,
+            has_length: false,
+            body_len: text.len(),
+        };
+        end_head(
+            &mut self.out,
+            Version::HTTP_11,
+            end,
+            true,
+            SystemTime::now(),
+        );
+        self.out.extend_from_slice(text);
+        self.finish().await;
+    }
+
     async fn finish(&mut self) {
         if self.flush().await.is_ok() {
             super::linger::close(&self.stream).await;
@@ -664,6 +777,8 @@ mod tests {
             Next::Request(_) => "answer",
             Next::More => "more",
             Next::Hyper => "hyper",
+            Next::Refuse(Refusal::Malformed) => "400",
+            Next::Refuse(Refusal::Version) => "505",
         }
     }
 
@@ -691,7 +806,24 @@ mod tests {
             "hyper"
         );
         assert_eq!(kind(b"GET / HTTP/1.1\r\nUpgrade: h2c\r\n\r\n"), "hyper");
-        assert_eq!(kind(b"GET / HTTP/1.1\r\nBad Field: x\r\n\r\n"), "hyper");
+        assert_eq!(kind(b"GET / HTTP/1.1\r\nBad Field: x\r\n\r\n"), "400");
+        assert_eq!(kind(b"GET / HTTP/1.1\r\nA: b\r\n folded\r\n\r\n"), "400");
+        assert_eq!(kind(b"GET /a b HTTP/1.1\r\n\r\n"), "400");
+        assert_eq!(kind(b"GET / HTTP/3.0\r\n\r\n"), "505");
+        assert_eq!(kind(b"GET / HTTP/1.2\r\n\r\n"), "505");
+        assert_eq!(kind(b"GET / http/1.1\r\n\r\n"), "400");
+        // A version is judged once its line is whole.
+        assert_eq!(kind(b"GET / HTTP/3"), "more");
+        assert_eq!(kind(b"GET / HTTP/3.0\n"), "505");
+        // Past the head limit, a request line that never ends is malformed.
+        assert!(matches!(
+            next(
+                b"GET / HTTP/3.0 and on",
+                &mut [const { MaybeUninit::uninit() }; 4],
+                8
+            ),
+            Next::Refuse(Refusal::Malformed)
+        ));
         assert!(matches!(
             next(
                 b"GET / HTTP/1.1\r\nHost: a\r\n\r\n",
@@ -708,6 +840,24 @@ mod tests {
             ),
             Next::Hyper
         ));
+    }
+
+    #[test]
+    fn a_later_http1_minor_version_is_read_as_http11() {
+        let mut input = BytesMut::from(&b"GET / HTTP/1.2\r\nHost: a\r\n\r\n"[..]);
+        assert!(read_as_http11(&mut input));
+        assert_eq!(&input[..], b"GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        assert_eq!(kind(&input), "answer");
+        for other in [
+            &b"GET / HTTP/2.0\r\n\r\n"[..],
+            b"GET / HTTP/1.1\r\n\r\n",
+            b"GET /a b HTTP/1.2\r\n\r\n",
+            b"GET / HTTP/1.2",
+        ] {
+            let mut input = BytesMut::from(other);
+            assert!(!read_as_http11(&mut input), "{other:?}");
+            assert_eq!(&input[..], other);
+        }
     }
 
     #[test]

@@ -238,14 +238,26 @@ pub(super) async fn respond_to(state: &State, client: Client, req: &View<'_>) ->
             "bad request: missing or invalid Host\n",
         )));
         (Answer::Built(r), RouteLabel::BadRequest)
-    } else if unknown_transfer_coding(req) {
-        // RFC 9112 §6.1: a transfer coding the server does not understand is
-        // 501, and the body it frames cannot be read, so the connection ends.
-        let r = closing(uncacheable(plain(
-            StatusCode::NOT_IMPLEMENTED,
-            "transfer coding not implemented: this server reads chunked bodies only\n",
-        )));
-        (Answer::Built(r), RouteLabel::NotImplemented)
+    } else if let Some(framing) = transfer_framing(req) {
+        // The body it frames cannot be trusted, so the connection ends.
+        let r = match framing {
+            // RFC 9112 §6.1: a transfer coding the server does not understand is 501.
+            Framing::Unknown => plain(
+                StatusCode::NOT_IMPLEMENTED,
+                "transfer coding not implemented: this server reads chunked bodies only\n",
+            ),
+            // §7: chunked is applied once; hyper reads a body chunked twice
+            // as if once, which is not what its sender framed.
+            Framing::ChunkedTwice => plain(
+                StatusCode::BAD_REQUEST,
+                "bad request: the chunked transfer coding is applied more than once\n",
+            ),
+        };
+        let label = match framing {
+            Framing::Unknown => RouteLabel::NotImplemented,
+            Framing::ChunkedTwice => RouteLabel::BadRequest,
+        };
+        (Answer::Built(closing(uncacheable(r))), label)
     } else if req.method != "GET" && req.method != "HEAD" {
         // RFC 9110 §15.5.6: a method known but not allowed here is 405 with
         // `Allow`; §9.1, §15.6.2: one this server does not know at all is 501.
@@ -551,16 +563,26 @@ fn closing(mut r: Response<Full<Bytes>>) -> Response<Full<Bytes>> {
     r
 }
 
-/// Whether the request's body has a transfer coding other than `chunked`,
-/// the one this server reads (RFC 9112 §7); hyper has already refused a
-/// framing that does not end in `chunked` (§6.3). Only hyper's requests can
-/// have one: the fast path hands any request with `Transfer-Encoding` to
-/// hyper, so its heads (parsed lines) are not scanned for it.
-fn unknown_transfer_coding(req: &View<'_>) -> bool {
+/// What is wrong with the transfer codings of a request's body, if anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Framing {
+    /// A coding other than `chunked`, the one this server reads (RFC 9112 §7).
+    Unknown,
+    /// `chunked` more than once (§7: a sender applies it once).
+    ChunkedTwice,
+}
+
+/// How the request's `Transfer-Encoding` is wrong, if it is; hyper has already
+/// refused a framing that does not end in `chunked` (§6.3). Only hyper's
+/// requests can have one: the fast path hands any request with
+/// `Transfer-Encoding` to hyper, so its heads (parsed lines) are not scanned
+/// for it.
+fn transfer_framing(req: &View<'_>) -> Option<Framing> {
     if !matches!(req.fields, Fields::Map(_)) {
-        return false;
+        return None;
     }
-    req.fields
+    let codings = req
+        .fields
         .get_all("transfer-encoding")
         .flat_map(|v| v.split(|&b| b == b','))
         .map(|c| {
@@ -569,7 +591,15 @@ fn unknown_transfer_coding(req: &View<'_>) -> bool {
                 .unwrap_or_default()
                 .trim_ascii()
         })
-        .any(|c| !c.is_empty() && !c.eq_ignore_ascii_case(b"chunked"))
+        .filter(|c| !c.is_empty());
+    let mut chunked = 0;
+    for coding in codings {
+        if !coding.eq_ignore_ascii_case(b"chunked") {
+            return Some(Framing::Unknown);
+        }
+        chunked += 1;
+    }
+    (chunked > 1).then_some(Framing::ChunkedTwice)
 }
 
 /// `uri-host [":" port]`, or empty (RFC 9112 §3.2 allows an empty Host when the
