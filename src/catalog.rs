@@ -6,6 +6,7 @@
 //! serving its last good article: the catalog records the new (size, mtime) and
 //! the error, so the next change to the file is read again.
 
+use std::cmp::Ordering;
 use std::collections::{btree_map, BTreeMap, BTreeSet, HashSet};
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
@@ -152,6 +153,49 @@ impl Changes {
             .iter()
             .filter(|t| matches!(t.now, Standing::Rejected(_)))
             .count()
+    }
+
+    /// What serving the articles of `now` in place of those of `before`
+    /// changes, article by article, with the rejections of `read`, the
+    /// refresh that read `now` into a catalog knowing none of it (to which
+    /// every article was an addition).
+    pub fn between(before: &Entries, now: &Entries, read: Changes) -> Changes {
+        let mut changes = Changes {
+            rejected: read.rejected,
+            transitions: read.transitions,
+            ..Changes::default()
+        };
+        let (mut old, mut new) = (before.iter().peekable(), now.iter().peekable());
+        loop {
+            // Both in id order: a merge.
+            let order = match (old.peek(), new.peek()) {
+                (None, None) => break,
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (Some((a, _)), Some((b, _))) => a.cmp(b),
+            };
+            match order {
+                Ordering::Less => {
+                    let (id, _) = old.next().expect("peeked");
+                    changes.removed += 1;
+                    changes.ids.insert(id.clone());
+                }
+                Ordering::Greater => {
+                    let (id, _) = new.next().expect("peeked");
+                    changes.added += 1;
+                    changes.ids.insert(id.clone());
+                }
+                Ordering::Equal => {
+                    let ((id, was), (_, is)) =
+                        (old.next().expect("peeked"), new.next().expect("peeked"));
+                    if was.digest != is.digest || was.article != is.article {
+                        changes.changed += 1;
+                        changes.ids.insert(id.clone());
+                    }
+                }
+            }
+        }
+        changes
     }
 
     /// Whether the served articles may differ.

@@ -618,42 +618,81 @@ impl Worker {
     }
 
     /// Compares the whole store with the catalog here and now, re-reading what
-    /// differs, with events waiting: for a reload, and a replaced root.
+    /// differs, with events waiting: for a replaced root. Publishes the changes.
     fn reconcile_at_once(&mut self) {
+        if let Some(changes) = self.reconcile_now() {
+            self.publisher
+                .update(&self.catalog, &changes, Scope::Changed);
+        }
+    }
+
+    /// What [`Worker::reconcile_at_once`] finds, logged and not yet
+    /// published; `None` when the store cannot be read.
+    fn reconcile_now(&mut self) -> Option<Changes> {
         self.survey = None;
         let root = self.cfg.store.clone();
         if !self.root_present() {
-            return;
+            return None;
         }
         let started = Instant::now();
         match self.catalog.refresh(&root, Refresh::Reconcile) {
             Ok(changes) => {
                 log_transitions(&changes);
-                self.publisher
-                    .update(&self.catalog, &changes, Scope::Changed);
                 reconciled(started.elapsed(), &changes);
+                Some(changes)
             }
-            Err(e) => tracing::warn!("cannot reconcile {}: {e}", root.display()),
+            Err(e) => {
+                tracing::warn!("cannot reconcile {}: {e}", root.display());
+                None
+            }
         }
     }
 
+    /// Reads the whole store into a catalog that knows none of it, in place
+    /// of the current one: after a reload moved the store, or changed how its
+    /// files read (zone, size cap). What changed is counted against the
+    /// articles served before, so the old store's articles leave (in the
+    /// log, the counters and WebSub pings) as the new one's arrive.
+    fn read_anew(&mut self) -> Changes {
+        self.survey = None;
+        let fresh = Catalog::new(&self.cfg.store, self.cfg.max_file_size, self.cfg.tz);
+        let before = std::mem::replace(&mut self.catalog, fresh);
+        let root = self.cfg.store.clone();
+        let read = if self.root_present() {
+            match self.catalog.refresh(&root, Refresh::Reconcile) {
+                Ok(read) => read,
+                Err(e) => {
+                    tracing::warn!("cannot read {}: {e}", root.display());
+                    Changes::default()
+                }
+            }
+        } else {
+            Changes::default()
+        };
+        log_transitions(&read);
+        Changes::between(&before.entries, &self.catalog.entries, read)
+    }
+
     /// Applies a new configuration to the store and feeds (`app` applies
-    /// `listen` and `[http]`, which belong to the server).
+    /// `listen` and `[http]`, which belong to the server), and renders
+    /// everything once with it.
     fn reload(&mut self, cfg: Config) {
         let store_moved = cfg.store != self.cfg.store;
-        let tz_changed = cfg.tz != self.cfg.tz || cfg.max_file_size != self.cfg.max_file_size;
+        let reads_differently =
+            cfg.tz != self.cfg.tz || cfg.max_file_size != self.cfg.max_file_size;
         self.publisher.set_config(cfg);
         self.cfg = self.publisher.config().clone();
-        if store_moved || tz_changed {
-            // Every article may parse differently: start from an empty catalog.
-            self.catalog = Catalog::new(&self.cfg.store, self.cfg.max_file_size, self.cfg.tz);
-        }
         if store_moved {
             self.attach(Watcher::Native);
         }
-        self.reconcile_at_once();
+        // Every article may differ: read them all, from the folder now named.
+        let changes = if store_moved || reads_differently {
+            self.read_anew()
+        } else {
+            self.reconcile_now().unwrap_or_default()
+        };
         self.publisher
-            .update(&self.catalog, &Changes::default(), Scope::Everything);
+            .update(&self.catalog, &changes, Scope::Everything);
         self.publisher.warn_unknown_categories();
         tracing::info!("configuration reloaded");
     }

@@ -653,6 +653,68 @@ fn sighup_applies_a_good_config_and_keeps_it_over_a_bad_one() {
 }
 
 #[test]
+fn a_reload_onto_another_store_serves_it_in_place_of_the_first() {
+    let site = TempStore::new();
+    let mut d = site.start();
+    let sample = titles(&d, "/feed.rss");
+    assert!(sample.len() > 3, "{sample:?}");
+    // Another store: two articles, in a category the sample store also has.
+    let other = outside(&site);
+    std::fs::create_dir_all(other.join("thong-bao")).unwrap();
+    write_article(other.join("thong-bao/mot.txt"), THONG_BAO, "Thông báo một");
+    write_article(other.join("thong-bao/hai.txt"), THONG_BAO, "Thông báo hai");
+    let original = std::fs::read_to_string(site.config()).unwrap();
+    let first = store(&site).display().to_string();
+    assert!(original.contains(&first), "{original}");
+    let onto = |to: &Path| {
+        let config = original.replace(&first, &to.display().to_string());
+        std::fs::write(site.config(), config).unwrap();
+    };
+    // There and back twice: every article of the store left is withdrawn
+    // from every feed, each served article is read from the store named.
+    for round in 0..2 {
+        onto(&other);
+        d.signal(rustix::process::Signal::HUP);
+        wait_for_items(&d, "the other store's articles", "/feed.rss", 2);
+        let now = titles(&d, "/feed.rss");
+        assert!(
+            has(&now, "Thông báo một") && has(&now, "Thông báo hai"),
+            "{now:?}"
+        );
+        assert_eq!(titles(&d, "/feeds/thong-bao.rss").len(), 2);
+        // A category only the first store has is gone with it.
+        assert_eq!(d.get("/feeds/tin-tuc.rss", &[]).status, 404);
+        onto(&store(&site));
+        d.signal(rustix::process::Signal::HUP);
+        wait_for_items(&d, "the sample store again", "/feed.rss", sample.len());
+        assert_eq!(titles(&d, "/feed.rss"), sample, "round {round}");
+    }
+    assert!(d.alive(), "{}", d.stderr());
+    // Said as what changed for readers: the sample store's articles left and
+    // the other's came, not as changes the watcher missed.
+    let served = d.log_line("store change served added=2 ");
+    let removed = format!("removed={}", sample.len());
+    assert!(
+        served.contains(&removed) || d.stderr().contains(&removed),
+        "{served}"
+    );
+    assert!(
+        !d.stderr()
+            .contains("reconciliation found changes the watcher missed"),
+        "{}",
+        d.stderr()
+    );
+    // And the store is watched: a new article there is served.
+    write_article(store(&site).join("thong-bao/moi.txt"), THONG_BAO, "Mới");
+    wait_for_title(
+        &d,
+        "an article written after the reloads",
+        "/feed.rss",
+        "Mới",
+    );
+}
+
+#[test]
 fn reconciliation_repairs_what_events_miss() {
     // inotify reports a change to a file in a watched folder only when the file
     // is opened through that folder: writing an article through a hard link
