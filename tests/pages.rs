@@ -648,6 +648,38 @@ fn a_tag_or_author_feed_has_one_title_everywhere() {
 }
 
 #[test]
+fn an_article_offers_its_tags_feeds_by_their_titles_not_its_own_spelling() {
+    let site = TempStore::new();
+    // Two articles spell the tag `Diễn Tập`; the sample's one `diễn tập`. The
+    // feed is titled by the spelling most of its articles use.
+    for (n, day) in [(1, "02"), (2, "03")] {
+        write(
+            &site,
+            &format!("tin-tuc/thoi-su/dien-tap-{n}.txt"),
+            &format!(
+                "Trang nhất » Tin Tức » Thời sự\n\nDiễn tập lần {n}\n\n{day}/06/2022 08:00\n\n\
+                 Dẫn lần {n}.\n\nNội dung.\n\nTừ khóa: Diễn Tập\n"
+            ),
+        );
+    }
+    let d = site.start();
+    let title = "Từ khóa: Diễn Tập";
+    let parsed = feed_rs::parser::parse(&d.get("/tags/dien-tap.atom", &[]).body[..]).unwrap();
+    assert_eq!(parsed.title.map(|t| t.content).as_deref(), Some(title));
+    for page in [
+        "/articles/tin-tuc/thoi-su/dien-tap-phong-chong-thien-tai-2022",
+        "/articles/tin-tuc/thoi-su/dien-tap-1",
+    ] {
+        let html = d.body(page);
+        let titles = discovery_titles(&html, "/tags/dien-tap");
+        assert_eq!(titles, [("atom".to_owned(), title.to_owned())], "{page}");
+    }
+    // The page still shows the tag as its article writes it.
+    let own = d.body("/articles/tin-tuc/thoi-su/dien-tap-phong-chong-thien-tai-2022");
+    assert!(own.contains(">diễn tập</a>"), "{own}");
+}
+
+#[test]
 fn opml_links_lead_people_to_a_page_that_explains_the_list() {
     let site = TempStore::new();
     let d = site.start();

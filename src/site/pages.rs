@@ -529,7 +529,11 @@ pub fn article_page(cfg: &Config, index: &Index, full: &Arc<Article>) -> Vec<u8>
         .iter()
         .filter_map(|t| {
             let slug = index.taxonomy(Kind::Tag).slug_of(t)?;
-            Some((t.as_str(), slug))
+            Some(html::TagLink {
+                name: t,
+                slug,
+                feed_title: term_title(index, Kind::Tag, slug),
+            })
         })
         .collect();
     let links = ArticleLinks {

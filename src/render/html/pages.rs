@@ -350,14 +350,27 @@ pub fn terms_page(site: &SiteConfig, kind: Kind, terms: &[&Term]) -> Vec<u8> {
 pub struct ArticleLinks<'a> {
     /// Its category (the breadcrumb's leaf), if the index has one.
     pub category: Option<Filed<'a>>,
-    /// Each tag's name with its slug.
-    pub tags: Vec<(&'a str, &'a str)>,
+    /// Its tags, in its order.
+    pub tags: Vec<TagLink<'a>>,
     /// The author's slug.
     pub author: Option<&'a str>,
     /// The article before it in its category.
     pub older: Option<&'a Article>,
     /// The article after it in its category.
     pub newer: Option<&'a Article>,
+}
+
+/// One tag of an article: shown as the article writes it, offered by the
+/// title of its feed (the one every page gives it, which follows the
+/// spelling most of its articles use).
+#[derive(Debug, Clone)]
+pub struct TagLink<'a> {
+    /// The tag as the article writes it.
+    pub name: &'a str,
+    /// Its slug.
+    pub slug: &'a str,
+    /// The title of its feed ([`term_feed_title`] of its name in the index).
+    pub feed_title: String,
 }
 
 /// Where an article is filed: its category, and the title of that
@@ -421,9 +434,10 @@ pub fn article_page(
     if let Some(c) = category {
         feeds.extend(alternates(&c.feed_title, |f| feed_path(Some(c.slug), f)));
     }
-    for (name, slug) in &links.tags {
-        let title = term_feed_title(Kind::Tag, name);
-        feeds.extend(alternates(&title, |f| term_feed_path(Kind::Tag, slug, f)));
+    for tag in &links.tags {
+        feeds.extend(alternates(&tag.feed_title, |f| {
+            term_feed_path(Kind::Tag, tag.slug, f)
+        }));
     }
     // Autodiscovery offers Atom for each tag (RSS and JSON are on its page),
     // so a reader's list stays short; the site and category feeds in all three.
@@ -492,15 +506,15 @@ fn article_facts(out: &mut String, a: &Article, links: &ArticleLinks<'_>) {
     }
     if !links.tags.is_empty() {
         out.push_str("<p>Từ khóa: ");
-        for (n, (name, slug)) in links.tags.iter().enumerate() {
+        for (n, tag) in links.tags.iter().enumerate() {
             if n > 0 {
                 out.push_str(", ");
             }
             let _ = write!(
                 out,
                 "<a rel=\"tag\" href=\"{}\">{}</a>",
-                attr(&term_path(Kind::Tag, slug)),
-                text(name)
+                attr(&term_path(Kind::Tag, tag.slug)),
+                text(tag.name)
             );
         }
         out.push_str("</p>\n");
