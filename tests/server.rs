@@ -401,10 +401,14 @@ fn unknown_paths_are_404() {
         "/articles/tin-tuc/thoi-su/khong-co",
         "/articles/%FF%FE",
         "/articles/tin-tuc/thoi-su/trien-khai-cap-can-cuoc-luu-dong.txt",
+        "/feeds/khong-co.RSS",
+        "/tags/khong-co.Atom",
     ] {
         // Feed and other machine paths get a short text; what a browser
         // asks for gets a small page in the site's style with a way back.
-        let machine = [".rss", ".xml", ".txt"].iter().any(|e| path.ends_with(e));
+        let machine = [".rss", ".xml", ".txt", ".atom"]
+            .iter()
+            .any(|e| path.to_ascii_lowercase().ends_with(e));
         for r in [d.get(path, &[]), d.raw("GET", path, &[])] {
             assert_eq!(r.status, 404, "{path}");
             if machine {

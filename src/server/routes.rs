@@ -729,9 +729,12 @@ fn rendered_now(
 /// short text for the paths only programs ask for (feeds, OPML), where a
 /// reader shows the status, not the page. Either is kept by caches a short while.
 fn not_found(state: &State, path: &str) -> Response<Full<Bytes>> {
-    let machine = path
-        .rsplit_once('.')
-        .is_some_and(|(_, ext)| ["rss", "atom", "json", "opml", "xml", "txt"].contains(&ext));
+    // Extensions in any case: `/FEED.RSS` is a reader's too.
+    let machine = path.rsplit_once('.').is_some_and(|(_, ext)| {
+        ["rss", "atom", "json", "opml", "xml", "txt"]
+            .iter()
+            .any(|known| ext.eq_ignore_ascii_case(known))
+    });
     let snapshot = state.snapshot.load();
     let mut r = match snapshot.as_ref() {
         Some(s) if !machine => {
