@@ -1085,6 +1085,43 @@ fn a_file_vanishing_between_listing_and_reading() {
 }
 
 #[test]
+fn a_path_longer_than_the_system_takes_is_rejected_by_name() {
+    use bantin::store;
+    use rustix::fs::{mkdirat, openat, Mode, OFlags};
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("store");
+    std::fs::create_dir_all(&root).unwrap();
+    // Twenty folders of 250 bytes: past 4096 bytes from `/`, so made one
+    // level at a time from the last (no call takes the whole path).
+    let name = "b".repeat(250);
+    let mut at = openat(rustix::fs::CWD, &root, OFlags::DIRECTORY, Mode::empty()).unwrap();
+    for _ in 0..20 {
+        mkdirat(&at, name.as_str(), Mode::from_raw_mode(0o755)).unwrap();
+        at = openat(&at, name.as_str(), OFlags::DIRECTORY, Mode::empty()).unwrap();
+    }
+    let file = openat(
+        &at,
+        "x.txt",
+        OFlags::CREATE | OFlags::WRONLY,
+        Mode::from_raw_mode(0o644),
+    )
+    .unwrap();
+    rustix::io::write(&file, art("Sâu quá").as_bytes()).unwrap();
+    std::fs::write(root.join("ngan.txt"), art("Ngắn")).unwrap();
+
+    let listing = store::Root::open(&root).unwrap().list_under(&root);
+    assert_eq!(listing.candidates.len(), 1, "{listing:?}");
+    assert_eq!(listing.rejected.len(), 1, "{listing:?}");
+    let why = listing.rejected[0].error.to_string();
+    assert!(
+        matches!(listing.rejected[0].error, store::FileError::PathTooLong(n) if n > 4096),
+        "{why}"
+    );
+    assert!(why.starts_with("path too long: "), "{why}");
+    assert!(why.contains("shorten"), "{why}");
+}
+
+#[test]
 fn file_names_cannot_forge_log_lines_or_reach_a_terminal() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");

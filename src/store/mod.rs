@@ -30,6 +30,10 @@ pub enum FileError {
     /// The file could not be opened or read.
     #[error("cannot read: {0}")]
     Io(#[from] std::io::Error),
+    /// Its path (from the root of the file system) is longer than the system
+    /// takes in one call.
+    #[error("path too long: {0} bytes, over the system's limit of {PATH_MAX} bytes on a path; shorten its folder or file names")]
+    PathTooLong(usize),
     /// The file is larger than the configured cap.
     #[error("too large: {size} bytes, over the {cap}-byte cap (max_file_size in the config)")]
     TooLarge {
@@ -78,7 +82,21 @@ pub enum FileError {
     ParserPanic,
 }
 
+/// The system's limit on a path given in one call, terminating NUL included
+/// (Linux's `PATH_MAX`).
+pub const PATH_MAX: usize = 4096;
+
 impl FileError {
+    /// The error for `path` failing with `e`: named for what it is when the
+    /// system refused a path too long, which its own message ("File name too
+    /// long") would blame on one name.
+    pub fn io(path: &Path, e: std::io::Error) -> FileError {
+        if e.raw_os_error() == Some(libc::ENAMETOOLONG) {
+            return FileError::PathTooLong(path.as_os_str().len());
+        }
+        FileError::Io(e)
+    }
+
     /// Whether reading the same file again may well succeed: the system ran
     /// short (open files, memory, buffers), the call was interrupted, or the
     /// device failed this once. Such a failure says nothing of the file, so

@@ -232,9 +232,16 @@ impl Root {
                         }
                         Err(e) => {
                             let path = e.path().map_or_else(|| sub.to_owned(), Path::to_owned);
+                            // walkdir's error wraps the system's: take it out.
+                            let error = match e.into_io_error() {
+                                Some(io) => FileError::io(&path, io),
+                                None => FileError::Io(std::io::Error::other(
+                                    "a folder on this path is a symlink loop",
+                                )),
+                            };
                             return Some(Listed::Rejected(Rejected {
+                                error,
                                 path,
-                                error: FileError::Io(e.into()),
                                 through: Vec::new(),
                             }));
                         }
@@ -655,7 +662,7 @@ fn open_error(path: &Path, e: Errno) -> FileError {
         Errno::LOOP => FileError::Io(std::io::Error::other(
             "a symlink appeared on the path while it was opened; not followed",
         )),
-        e => FileError::Io(e.into()),
+        e => FileError::io(path, e.into()),
     }
 }
 
