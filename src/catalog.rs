@@ -356,7 +356,7 @@ impl Catalog {
                 .iter()
                 .filter_map(|(l, _)| match l {
                     Listed::Candidate(c) => Some(c.path.as_path()),
-                    Listed::Rejected(_) => None,
+                    Listed::Rejected(r) => self.keeps(&r.path).then_some(r.path.as_path()),
                 })
                 .collect();
             span.of(&self.files)
@@ -528,6 +528,15 @@ impl Catalog {
         for l in listed {
             let Listed::Candidate(c) = l else {
                 differs.push(false);
+                while let Some((p, _)) = known.next_if(|(p, _)| ***p < *l.path()) {
+                    missing.push(p.clone());
+                }
+                // A served file refused as listed keeps its last good version.
+                if let Some((p, state)) = known.next_if(|(p, _)| ***p == *l.path()) {
+                    if !state.serving {
+                        missing.push(p.clone());
+                    }
+                }
                 continue;
             };
             while let Some((p, _)) = known.next_if(|(p, _)| ***p < *c.path) {
@@ -601,7 +610,16 @@ impl Catalog {
                 (Listed::Candidate(c), None) => self.links.set(&c.path, c.through),
                 (Listed::Rejected(r), _) => {
                     self.links.set(&r.path, r.through);
-                    self.listing_errors.insert(Arc::from(r.path), r.error);
+                    match self.files.get_mut(r.path.as_path()) {
+                        // See `Catalog::keeps`: the refusal is the file's.
+                        Some(state) if state.serving => {
+                            self.failing += usize::from(state.error.is_none());
+                            state.error = Some(Box::new(r.error));
+                        }
+                        _ => {
+                            self.listing_errors.insert(Arc::from(r.path), r.error);
+                        }
+                    }
                 }
             }
         }
@@ -859,6 +877,15 @@ impl Catalog {
             .iter()
             .filter_map(|(p, s)| s.error.as_deref().map(|e| (&**p, e)));
         files.chain(self.listing_errors.iter().map(|(p, e)| (&**p, e)))
+    }
+
+    /// Whether a file refused as it is listed (now a FIFO, a socket, or a
+    /// link out of the store, to nothing or in a loop) keeps its place: it
+    /// does when its last good version is served, which stays served, as for
+    /// a file saved broken, until the path is a file the store reads again
+    /// or leaves the store.
+    fn keeps(&self, path: &Path) -> bool {
+        self.files.get(path).is_some_and(|s| s.serving)
     }
 
     /// How many files are rejected now.
@@ -1180,12 +1207,15 @@ mod tests {
         assert!(only(&c, "rev"));
         assert!(into(&c, "rev/khac.txt").is_empty());
 
-        // Dangling: refused, and still known to lead there.
+        // Dangling: refused (its last good version kept, as for a file saved
+        // broken), and still known to lead there.
         std::fs::remove_file(root.join("rev/utc.txt")).unwrap();
         c.refresh(&root.join("rev/utc.txt"), Refresh::Event)
             .unwrap();
         c.refresh(&link, Refresh::Event).unwrap();
-        assert!(!c.entries.contains_key("sym/link-in"));
+        assert!(!c.entries.contains_key("rev/utc"));
+        assert!(c.entries.contains_key("sym/link-in"));
+        assert_eq!(c.rejected_count(), 1);
         assert!(only(&c, "rev/utc.txt"));
 
         // Retargeted, as `ln -sf` does.

@@ -715,6 +715,64 @@ fn a_reload_onto_another_store_serves_it_in_place_of_the_first() {
 }
 
 #[test]
+fn a_served_file_replaced_by_a_fifo_or_a_link_out_keeps_its_last_good_version() {
+    let site = TempStore::new();
+    let d = site.start();
+    let dir = store(&site).join("thong-bao");
+    let (fifo_stem, fifo_title) = CAP_NUOC;
+    let (link_stem, link_title) = TIEP_DAN;
+    // Each swapped in as editors' tools save: made beside, renamed over.
+    let made = std::process::Command::new("mkfifo")
+        .arg(dir.join("ong.tmp"))
+        .status()
+        .unwrap();
+    assert!(made.success(), "mkfifo");
+    std::fs::rename(dir.join("ong.tmp"), dir.join(format!("{fifo_stem}.txt"))).unwrap();
+    let secret = outside(&site).join("secret.txt");
+    write_article(&secret, THONG_BAO, "Bí mật ngoài kho");
+    std::os::unix::fs::symlink(&secret, dir.join("link.tmp")).unwrap();
+    std::fs::rename(dir.join("link.tmp"), dir.join(format!("{link_stem}.txt"))).unwrap();
+    // Each is rejected by path, once, as the README says ...
+    d.log_line(&format!("{fifo_stem}.txt"));
+    d.log_line(&format!("{link_stem}.txt"));
+    d.wait_until("both counted", || {
+        d.metric("bantin_files_rejected") == Some(2.0)
+    });
+    // ... and the last good versions stay served, with their pages.
+    let now = titles(&d, "/feeds/thong-bao.rss");
+    assert!(has(&now, fifo_title) && has(&now, link_title), "{now:?}");
+    assert!(!has(&now, "Bí mật ngoài kho"), "{now:?}");
+    for stem in [fifo_stem, link_stem] {
+        let page = d.get(&format!("/articles/thong-bao/{stem}"), &[]);
+        assert_eq!(page.status, 200, "{stem}");
+        assert!(!page.text().contains("Bí mật ngoài kho"), "{stem}");
+    }
+    // A reconciliation keeps them too, without saying so again.
+    d.signal(rustix::process::Signal::HUP);
+    d.log_line("configuration reloaded");
+    let now = titles(&d, "/feeds/thong-bao.rss");
+    assert!(has(&now, fifo_title) && has(&now, link_title), "{now:?}");
+    let said = d.stderr().matches(&format!("{fifo_stem}.txt")).count();
+    assert_eq!(said, 1, "{}", d.stderr());
+    // A good file in place of the FIFO is served; the link removed, its
+    // article leaves.
+    std::fs::remove_file(dir.join(format!("{fifo_stem}.txt"))).unwrap();
+    write_article(
+        dir.join(format!("{fifo_stem}.txt")),
+        THONG_BAO,
+        "Cấp nước lại",
+    );
+    std::fs::remove_file(dir.join(format!("{link_stem}.txt"))).unwrap();
+    d.wait_until("the new version served and the link's article gone", || {
+        let now = titles(&d, "/feeds/thong-bao.rss");
+        has(&now, "Cấp nước lại") && !has(&now, link_title) && !has(&now, fifo_title)
+    });
+    d.wait_until("no file rejected", || {
+        d.metric("bantin_files_rejected") == Some(0.0)
+    });
+}
+
+#[test]
 fn reconciliation_repairs_what_events_miss() {
     // inotify reports a change to a file in a watched folder only when the file
     // is opened through that folder: writing an article through a hard link
@@ -752,14 +810,17 @@ fn metrics_count_files_and_update_latency() {
         write_article(store(&site).join("thong-bao").join(file), THONG_BAO, title);
         wait_for_title(&d, "the new article", "/feed.rss", title);
     }
+    // Recorded once the update is served, so maybe just after the feed changed.
+    d.wait_until("the update's latency recorded", || {
+        d.metric("bantin_update_latency_seconds_count")
+            .is_some_and(|n| n >= 1.0)
+    });
     let text = d.body("/metrics");
     assert!(
         d.metric("bantin_files_added_total")
             .is_some_and(|n| n >= 1.0),
         "{text}"
     );
-    let count = d.metric("bantin_update_latency_seconds_count");
-    assert!(count.is_some_and(|n| n >= 1.0), "{text}");
     let sum = d.metric("bantin_update_latency_seconds_sum").unwrap();
     assert!((0.0..LIMIT.as_secs_f64()).contains(&sum), "{text}");
     assert!(
