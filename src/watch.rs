@@ -22,7 +22,7 @@
 //! and not closed waits for its close.
 
 use std::collections::VecDeque;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -549,7 +549,7 @@ impl Worker {
             }
         }
         let mut total = Changes::default();
-        for sub in &covering {
+        for sub in &removals_first(covering, |p| std::fs::symlink_metadata(p).is_ok()) {
             match self.catalog.refresh(sub, Refresh::Event) {
                 Ok(c) => total.absorb(c),
                 Err(e) => tracing::warn!("cannot re-read {}: {e}", printable_path(sub)),
@@ -659,6 +659,18 @@ impl Worker {
     }
 }
 
+/// `subs` (paths to re-read, in path order) with those where nothing is now
+/// (as `present` says) first, each part in path order. A rename is two paths
+/// in one burst, and re-reading the new name first would find the old one
+/// still giving its article id and reject the file as a duplicate
+/// (`mv x.txt x.md`; a name changed from NFC to NFD sorts before the old one),
+/// only to serve it a moment later: a false rejection in the log and the
+/// counter. Forgetting what has left first frees the id for the new name.
+fn removals_first(subs: Vec<PathBuf>, present: impl Fn(&Path) -> bool) -> Vec<PathBuf> {
+    let (there, gone): (Vec<PathBuf>, Vec<PathBuf>) = subs.into_iter().partition(|p| present(p));
+    gone.into_iter().chain(there).collect()
+}
+
 /// A watcher of `root` with `kind`, sending its events to `tx`, and the
 /// identity of the folder it follows; a native watcher that cannot start falls
 /// back to polling, with the reason in the log.
@@ -719,7 +731,7 @@ fn attach(
 /// while the first scan needs the cores. A folder's type comes with its listing
 /// here, so only folders are looked at. A folder made (or moved in) later is
 /// watched when its event arrives ([`Worker::watch_new_folder`]).
-fn watch_folders(w: &mut RecommendedWatcher, root: &std::path::Path) -> notify::Result<()> {
+fn watch_folders(w: &mut RecommendedWatcher, root: &Path) -> notify::Result<()> {
     w.watch(root, RecursiveMode::NonRecursive)?;
     let folders = walkdir::WalkDir::new(root)
         .min_depth(1)
@@ -802,6 +814,23 @@ mod tests {
     use crate::publish::Published;
     use crate::site::Compressor;
     use crate::state::StateFile;
+
+    /// A rename's old name (gone) is re-read before its new one, whatever
+    /// their order by path, so the id it frees is free when the new name claims it.
+    #[test]
+    fn paths_where_nothing_is_now_are_re_read_first() {
+        let subs: Vec<PathBuf> = ["s/a/x.md", "s/a/x.txt", "s/b", "s/c.txt"]
+            .iter()
+            .map(PathBuf::from)
+            .collect();
+        let gone = [Path::new("s/a/x.txt"), Path::new("s/c.txt")];
+        let ordered = removals_first(subs, |p| !gone.contains(&p));
+        let expected: Vec<PathBuf> = ["s/a/x.txt", "s/c.txt", "s/a/x.md", "s/b"]
+            .iter()
+            .map(PathBuf::from)
+            .collect();
+        assert_eq!(ordered, expected);
+    }
 
     #[tokio::test]
     async fn a_thread_that_panics_is_heard_to_have_ended_so() {
