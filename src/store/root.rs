@@ -232,9 +232,19 @@ impl Root {
                         }
                         Err(e) => {
                             let path = e.path().map_or_else(|| sub.to_owned(), Path::to_owned);
+                            let denied = e.io_error().is_some_and(|io| {
+                                io.kind() == std::io::ErrorKind::PermissionDenied
+                            });
+                            // With links not followed, a walk fails only where
+                            // it lists a folder: say what lets its files in.
+                            let error = if denied {
+                                FileError::FolderDenied
+                            } else {
+                                FileError::Io(e.into())
+                            };
                             return Some(Listed::Rejected(Rejected {
                                 path,
-                                error: FileError::Io(e.into()),
+                                error,
                                 through: Vec::new(),
                             }));
                         }
