@@ -21,8 +21,8 @@
 //! more window (a temp file an atomic save is about to rename), and one written
 //! and not closed waits for its close.
 
-use std::collections::VecDeque;
-use std::path::PathBuf;
+use std::collections::{BTreeSet, VecDeque};
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -220,8 +220,12 @@ impl Watch {
 /// refuses more watches. Held to keep it running (dropping it stops it), and
 /// to watch folders made later.
 enum Attached {
-    /// inotify (on Linux), one watch per folder (see [`watch_folders`]).
-    Native { watcher: RecommendedWatcher },
+    /// inotify (on Linux), one watch per folder (see [`watch_folders`]), and
+    /// the folders it was refused for want of permission.
+    Native {
+        watcher: RecommendedWatcher,
+        refused: Refused,
+    },
     /// Polling: a recursive watch, which sees new folders by itself.
     Poll { _running: PollWatcher },
 }
@@ -245,6 +249,26 @@ struct Worker {
     burst: Burst,
     /// Messages taken off the channel while draining events, handled next.
     queued: VecDeque<Msg>,
+}
+
+/// Folders of the store that the native watcher was refused for want of
+/// permission (an editor's private `0700` folder, under `DynamicUser=`): left
+/// unwatched, everything below them with them, while the rest of the store is
+/// watched natively. Nothing of them is served either (the listing refuses
+/// them, and that refusal is what the log reports, once); each is tried again
+/// when an event names it (a change of its mode, owner or ACL reaches its
+/// parent's watch) and at every reconciliation, and is watched, with what is
+/// below it, once it may be read.
+#[derive(Debug, Default)]
+struct Refused(BTreeSet<PathBuf>);
+
+/// Whether a folder's own watch is made by [`watch_tree`] or was made before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Top {
+    /// The folder is to be watched with what is below it.
+    ToWatch,
+    /// The folder is watched already (the store root): only what is below it.
+    Watched,
 }
 
 /// A reconciliation whose listing is being merged.
@@ -438,9 +462,10 @@ impl Worker {
 
     /// Watches the folder an event says was made or moved into the store, with
     /// every folder below it, since folders are watched one by one (see
-    /// [`watch_folders`]). The watch comes before the refresh the event leads
-    /// to, which lists the folder: what was written in it before is read then,
-    /// and what is written after has its own events.
+    /// [`watch_folders`]); and a refused folder an event names (see
+    /// [`Refused`]) is tried again. The watch comes before the refresh the
+    /// event leads to, which lists the folder: what was written in it before
+    /// is read then, and what is written after has its own events.
     fn watch_new_folder(&mut self, event: &notify::Event) {
         use notify::event::{CreateKind, EventKind, ModifyKind, RenameMode};
         let may_be_folder = matches!(
@@ -450,21 +475,39 @@ impl Worker {
                     RenameMode::To | RenameMode::Both | RenameMode::Any
                 ))
         );
-        let Some(Attached::Native { watcher }) = &mut self.watcher else {
+        let Some(Attached::Native { watcher, refused }) = &mut self.watcher else {
             return;
         };
+        for path in &event.paths {
+            if refused.0.remove(path) {
+                watch_again(watcher, path, refused);
+            }
+        }
         // A rename's paths are (from, to): the last is where it is now.
         let Some(path) = event.paths.last().filter(|_| may_be_folder) else {
             return;
         };
         let folder = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir());
         if folder && path.starts_with(&self.cfg.store) {
-            if let Err(e) = watcher.watch(path, RecursiveMode::Recursive) {
+            if let Err(e) = watch_tree(watcher, path, Top::ToWatch, refused) {
                 tracing::warn!(
                     "cannot watch the new folder {}: {e}; the next reconciliation reads it",
                     printable_path(path)
                 );
             }
+        }
+    }
+
+    /// Tries again every folder the watcher was refused (see [`Refused`]):
+    /// before a reconciliation lists the store, so a folder opened by a
+    /// change no event reports (an ACL on a folder above it, a new group) is
+    /// watched before its files are read.
+    fn watch_refused_again(&mut self) {
+        let Some(Attached::Native { watcher, refused }) = &mut self.watcher else {
+            return;
+        };
+        for path in std::mem::take(&mut refused.0) {
+            watch_again(watcher, &path, refused);
         }
     }
 
@@ -549,7 +592,7 @@ impl Worker {
             }
         }
         let mut total = Changes::default();
-        for sub in &covering {
+        for sub in &removals_first(covering, |p| std::fs::symlink_metadata(p).is_ok()) {
             match self.catalog.refresh(sub, Refresh::Event) {
                 Ok(c) => total.absorb(c),
                 Err(e) => tracing::warn!("cannot re-read {}: {e}", printable_path(sub)),
@@ -572,6 +615,7 @@ impl Worker {
         if !self.root_present() {
             return;
         }
+        self.watch_refused_again();
         let root = match self.catalog.survey_root() {
             Ok(Some(root)) => root,
             // The root was replaced: everything is read again at once.
@@ -698,6 +742,18 @@ impl Worker {
     }
 }
 
+/// `subs` (paths to re-read, in path order) with those where nothing is now
+/// (as `present` says) first, each part in path order. A rename is two paths
+/// in one burst, and re-reading the new name first would find the old one
+/// still giving its article id and reject the file as a duplicate
+/// (`mv x.txt x.md`; a name changed from NFC to NFD sorts before the old one),
+/// only to serve it a moment later: a false rejection in the log and the
+/// counter. Forgetting what has left first frees the id for the new name.
+fn removals_first(subs: Vec<PathBuf>, present: impl Fn(&Path) -> bool) -> Vec<PathBuf> {
+    let (there, gone): (Vec<PathBuf>, Vec<PathBuf>) = subs.into_iter().partition(|p| present(p));
+    gone.into_iter().chain(there).collect()
+}
+
 /// A watcher of `root` with `kind`, sending its events to `tx`, and the
 /// identity of the folder it follows; a native watcher that cannot start falls
 /// back to polling, with the reason in the log.
@@ -721,9 +777,11 @@ fn attach(
     };
     if kind == Watcher::Native {
         match RecommendedWatcher::new(handler.clone(), watcher_config())
-            .and_then(|mut d| watch_folders(&mut d, root).map(|()| d))
+            .and_then(|mut d| watch_folders(&mut d, root).map(|refused| (d, refused)))
         {
-            Ok(d) => return (Some(Attached::Native { watcher: d }), watched),
+            Ok((watcher, refused)) => {
+                return (Some(Attached::Native { watcher, refused }), watched);
+            }
             Err(e) if matches!(e.kind, notify::ErrorKind::MaxFilesWatch) => {
                 warn_watch_limit(root);
             }
@@ -757,25 +815,84 @@ fn attach(
 /// every entry of the tree: a million calls for a million-article store, made
 /// while the first scan needs the cores. A folder's type comes with its listing
 /// here, so only folders are looked at. A folder made (or moved in) later is
-/// watched when its event arrives ([`Worker::watch_new_folder`]).
-fn watch_folders(w: &mut RecommendedWatcher, root: &std::path::Path) -> notify::Result<()> {
+/// watched when its event arrives ([`Worker::watch_new_folder`]). A root that
+/// cannot be watched is an error (polling takes over); a folder below it that
+/// may not be read is noted in the returned [`Refused`] instead.
+fn watch_folders(w: &mut RecommendedWatcher, root: &Path) -> notify::Result<Refused> {
     w.watch(root, RecursiveMode::NonRecursive)?;
-    let folders = walkdir::WalkDir::new(root)
-        .min_depth(1)
+    let mut refused = Refused::default();
+    watch_tree(w, root, Top::Watched, &mut refused)?;
+    Ok(refused)
+}
+
+/// Watches the folder `top` (as `how` says) and every folder below it, each
+/// on its own, never following a link. A folder the platform refuses for want
+/// of permission is noted in `refused` and skipped, with everything below it,
+/// rather than failing the whole tree: one private folder must not cost the
+/// store its native watching. Any other refusal (the platform's watch limit)
+/// is returned.
+fn watch_tree(
+    w: &mut RecommendedWatcher,
+    top: &Path,
+    how: Top,
+    refused: &mut Refused,
+) -> notify::Result<()> {
+    let min_depth = match how {
+        Top::ToWatch => 0,
+        Top::Watched => 1,
+    };
+    let mut walk = walkdir::WalkDir::new(top)
+        .min_depth(min_depth)
         .follow_links(false)
-        .into_iter()
-        // A folder that cannot be listed is skipped, as a recursive watch skips
-        // it; the reconciliation reports what cannot be read.
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_dir());
-    for folder in folders {
-        match w.watch(folder.path(), RecursiveMode::NonRecursive) {
+        .into_iter();
+    while let Some(entry) = walk.next() {
+        // A folder that cannot be listed is skipped here; its watch was
+        // refused already, or the listing's refusal reports it.
+        let Ok(entry) = entry else { continue };
+        if !entry.file_type().is_dir() {
+            continue;
+        }
+        match w.watch(entry.path(), RecursiveMode::NonRecursive) {
+            Ok(()) => {}
             // Removed since it was listed: its parent's event says so.
-            Err(e) if matches!(e.kind, notify::ErrorKind::PathNotFound) => {}
-            other => other?,
+            Err(e) if matches!(e.kind, notify::ErrorKind::PathNotFound) => walk.skip_current_dir(),
+            Err(e) if denied(&e) => {
+                tracing::debug!(
+                    "not watching {}: {e}; tried again when it changes",
+                    printable_path(entry.path())
+                );
+                walk.skip_current_dir();
+                refused.0.insert(entry.into_path());
+            }
+            Err(e) => return Err(e),
         }
     }
     Ok(())
+}
+
+/// Whether the platform refused a watch for want of permission: inotify needs
+/// read permission on the folder, as listing it does.
+fn denied(e: &notify::Error) -> bool {
+    matches!(&e.kind, notify::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::PermissionDenied)
+}
+
+/// Watches `folder`, refused before (and taken out of `refused`), with what
+/// is below it; still refused, it is noted again, silently: the listing's
+/// refusal has said so once. One gone is forgotten.
+fn watch_again(w: &mut RecommendedWatcher, folder: &Path, refused: &mut Refused) {
+    if !std::fs::symlink_metadata(folder).is_ok_and(|m| m.is_dir()) {
+        return;
+    }
+    match watch_tree(w, folder, Top::ToWatch, refused) {
+        Ok(()) if !refused.0.contains(folder) => {
+            tracing::info!("watching {}: it may be read now", printable_path(folder));
+        }
+        Ok(()) => {}
+        Err(e) => tracing::warn!(
+            "cannot watch {}: {e}; the next reconciliation reads it",
+            printable_path(folder)
+        ),
+    }
 }
 
 /// Records a finished reconciliation, which took `elapsed` and found `changes`.
@@ -841,6 +958,23 @@ mod tests {
     use crate::publish::Published;
     use crate::site::Compressor;
     use crate::state::StateFile;
+
+    /// A rename's old name (gone) is re-read before its new one, whatever
+    /// their order by path, so the id it frees is free when the new name claims it.
+    #[test]
+    fn paths_where_nothing_is_now_are_re_read_first() {
+        let subs: Vec<PathBuf> = ["s/a/x.md", "s/a/x.txt", "s/b", "s/c.txt"]
+            .iter()
+            .map(PathBuf::from)
+            .collect();
+        let gone = [Path::new("s/a/x.txt"), Path::new("s/c.txt")];
+        let ordered = removals_first(subs, |p| !gone.contains(&p));
+        let expected: Vec<PathBuf> = ["s/a/x.txt", "s/c.txt", "s/a/x.md", "s/b"]
+            .iter()
+            .map(PathBuf::from)
+            .collect();
+        assert_eq!(ordered, expected);
+    }
 
     #[tokio::test]
     async fn a_thread_that_panics_is_heard_to_have_ended_so() {

@@ -1037,3 +1037,215 @@ fn sigterm_while_starting_exits_cleanly() {
     assert!(log.contains("SIGTERM: shutting down"), "{log}");
     assert!(log.contains("stopped before serving"), "{log}");
 }
+
+/// Waits until `/metrics` counts `n` files removed from the store: a rename
+/// is one file removed (and one added, under the same id here).
+fn wait_for_removed(d: &Daemon, what: &str, n: f64) {
+    d.wait_until(what, || {
+        d.metric("bantin_files_removed_total")
+            .is_some_and(|v| v >= n)
+    });
+}
+
+/// A file renamed to another name that gives the same article id (another
+/// extension; its name in NFD instead of NFC) still leaves one file giving
+/// it: the rename is no duplicate, so nothing is logged or counted as
+/// rejected, though each new name sorts before the old one and its event may
+/// be looked at first. A real duplicate beside a file still is rejected.
+#[test]
+fn a_rename_that_keeps_the_article_id_is_no_duplicate() {
+    use unicode_normalization::UnicodeNormalization;
+    let site = TempStore::new();
+    let d = site.start();
+    assert_eq!(d.metric("bantin_files_rejected_total"), Some(0.0));
+    let dir = store(&site).join("thong-bao");
+    let page = format!("/articles/thong-bao/{}", TIEP_DAN.0);
+    let before = d.body(&page);
+    let renames = [
+        (
+            format!("{}.txt", TIEP_DAN.0),
+            format!("{}.text", TIEP_DAN.0),
+        ),
+        (format!("{}.text", TIEP_DAN.0), format!("{}.md", TIEP_DAN.0)),
+    ];
+    for (n, (from, to)) in renames.iter().enumerate() {
+        std::fs::rename(dir.join(from), dir.join(to)).unwrap();
+        wait_for_removed(&d, &format!("{from} renamed to {to}"), (n + 1) as f64);
+        assert_eq!(d.body(&page), before, "{to}: the article as it was");
+    }
+    let lua = store(&site).join("tin-tuc/tong-hop");
+    let nfc = "giá lúa cuối năm.txt";
+    let nfd: String = nfc.nfd().collect();
+    assert_ne!(nfc, nfd);
+    std::fs::rename(lua.join(nfc), lua.join(&nfd)).unwrap();
+    wait_for_removed(&d, "a name renamed from NFC to NFD", 3.0);
+    assert_eq!(d.metric("bantin_files_rejected_total"), Some(0.0));
+    let log = d.stderr();
+    assert!(
+        !log.contains("rejected: ") && !log.contains("served again"),
+        "a rename logged as a duplicate:\n{log}"
+    );
+
+    // A copy beside the file gives its id a second time: rejected, once.
+    let copy = dir.join(format!("{}.txt", CAP_NUOC.0));
+    let twin = dir.join(format!("{}.md", CAP_NUOC.0));
+    std::fs::copy(&copy, &twin).unwrap();
+    let line = d.log_line("rejected: ");
+    assert!(
+        line.contains("already gives the article id")
+            && line.contains(&format!("{}.md", CAP_NUOC.0)),
+        "{line}"
+    );
+    d.wait_until("the duplicate counted", || {
+        d.metric("bantin_files_rejected_total") == Some(1.0)
+    });
+}
+
+/// How the daemon is run so a folder can be closed to it: as `nobody` through
+/// `setpriv` when the tests run as root (root reads every folder whatever its
+/// mode), from a link to the binary in `dir` (the build folder may be closed
+/// to other users; `dir` is opened to all before); as the test's own user
+/// otherwise. `None`: root without
+/// `setpriv`, where no folder can be closed to the daemon.
+fn closed_to_daemon(dir: &Path) -> Option<Vec<std::ffi::OsString>> {
+    if !rustix::process::geteuid().is_root() {
+        return Some(Vec::new());
+    }
+    let setpriv = std::process::Command::new("setpriv")
+        .arg("--version")
+        .output();
+    if !setpriv.is_ok_and(|o| o.status.success()) {
+        return None;
+    }
+    let bin = dir.join("bantin");
+    if std::fs::hard_link(env!("CARGO_BIN_EXE_bantin"), &bin).is_err() {
+        std::fs::copy(env!("CARGO_BIN_EXE_bantin"), &bin).unwrap();
+    }
+    // `sh -c SCRIPT BIN ARGS...`: the harness's binary path becomes `$0`, and
+    // the link runs with the arguments; setpriv and sh exec, so the pid the
+    // harness signals is bantin's.
+    let script = format!("exec '{}' \"$@\"", bin.display());
+    let wrapper = [
+        "setpriv",
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        "--",
+        "sh",
+        "-c",
+        &script,
+    ];
+    Some(wrapper.iter().map(Into::into).collect())
+}
+
+/// Opens `path` and everything below it to every user (folders 755, files 644).
+fn open_to_all(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::symlink_metadata(path).unwrap();
+    let mode = if meta.is_dir() { 0o755 } else { 0o644 };
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    if meta.is_dir() {
+        for entry in std::fs::read_dir(path).unwrap() {
+            open_to_all(&entry.unwrap().path());
+        }
+    }
+}
+
+/// One folder the daemon may not read (another user's `0700` folder) leaves
+/// the rest of the store watched natively: no fallback to polling, a file
+/// renamed in elsewhere is served, the folder is reported once however many
+/// reconciliations list it, and nothing of it is served until it is opened;
+/// then it is watched and served.
+#[test]
+fn a_folder_the_daemon_may_not_read_leaves_the_rest_watched_natively() {
+    use std::os::unix::fs::PermissionsExt;
+    let site = TempStore::with_config(RECONCILE_OFTEN);
+    let dir = site.config().parent().unwrap().to_owned();
+    let locked = store(&site).join("locked");
+    std::fs::create_dir(&locked).unwrap();
+    write_article(
+        locked.join("bai-rieng.txt"),
+        THONG_BAO,
+        "Bài trong thư mục riêng",
+    );
+    open_to_all(&dir);
+    let Some(wrapper) = closed_to_daemon(&dir) else {
+        eprintln!(
+            "SKIPPED: the tests run as root and setpriv (util-linux) is missing, \
+             so no folder can be closed to the daemon"
+        );
+        return;
+    };
+    // Root's 0700 folder is closed to `nobody`; a user's own 000 folder to itself.
+    let closed = if wrapper.is_empty() { 0o000 } else { 0o700 };
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(closed)).unwrap();
+    let launch = common::Launch {
+        cwd: Some(&dir),
+        wrapper,
+        ..common::Launch::default()
+    };
+    let config = site.config();
+    let d = Daemon::spawn(&["--config".as_ref(), config.as_os_str()], &launch)
+        .listening(Duration::from_secs(20), Duration::from_secs(10));
+    let reconciled = |since: f64| {
+        d.wait_until("a reconciliation", || {
+            d.metric("bantin_last_reconcile_timestamp_seconds")
+                .is_some_and(|t| t > since)
+        });
+    };
+    assert_eq!(d.get("/articles/locked/bai-rieng", &[]).status, 404);
+
+    let from = outside(&site).join("moi.txt");
+    write_article(&from, THONG_BAO, "Bài chuyển vào");
+    std::fs::rename(&from, store(&site).join("thong-bao/bai-chuyen-vao.txt")).unwrap();
+    d.wait_until("the article renamed in", || {
+        d.get("/articles/thong-bao/bai-chuyen-vao", &[]).status == 200
+    });
+    // Several reconciliations list the closed folder; the log stays quiet.
+    reconciled(unix_now());
+    let settled = d.stderr().lines().count();
+    reconciled(unix_now() + 1.0);
+    let log = d.stderr();
+    assert!(
+        !log.contains("polling") && !log.contains("watcher error"),
+        "{log}"
+    );
+    let named: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains(&*locked.to_string_lossy()))
+        .collect();
+    assert_eq!(named.len(), 1, "{log}");
+    assert!(
+        named[0].contains("permission denied") && named[0].contains("read and execute"),
+        "{}",
+        named[0]
+    );
+    let later: Vec<&str> = log
+        .lines()
+        .skip(settled)
+        .filter(|l| l.contains("WARN"))
+        .collect();
+    assert!(
+        later.is_empty(),
+        "warnings while nothing changed: {later:?}"
+    );
+    assert_eq!(d.get("/articles/locked/bai-rieng", &[]).status, 404);
+
+    // Opened: watched again and served, and so is what is written in it next.
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+    d.log_line(&format!(
+        "watching {}: it may be read now",
+        locked.display()
+    ));
+    d.wait_until("the opened folder's article", || {
+        d.get("/articles/locked/bai-rieng", &[]).status == 200
+    });
+    write_article(
+        locked.join("bai-moi.txt"),
+        THONG_BAO,
+        "Bài mới trong thư mục",
+    );
+    d.wait_until("an article written in the opened folder", || {
+        d.get("/articles/locked/bai-moi", &[]).status == 200
+    });
+}

@@ -74,6 +74,11 @@ pub enum FileError {
     /// Not an article.
     #[error(transparent)]
     Article(#[from] ArticleError),
+    /// A folder the system refuses to list for want of permission (the
+    /// editor's private `0700` folder of another user): none of its files is
+    /// read, so the message says what lets them in.
+    #[error("cannot list this folder: permission denied; none of its files is served until the user bantin runs as may read and enter it (give that user read and execute permission on the folder)")]
+    FolderDenied,
     /// Another file (first by path) already gives this article id.
     #[error("another file already gives the article id \"{0}\"; rename one of them")]
     DuplicateId(String),

@@ -232,8 +232,13 @@ impl Root {
                         }
                         Err(e) => {
                             let path = e.path().map_or_else(|| sub.to_owned(), Path::to_owned);
+                            // With links not followed, a walk fails only where
+                            // it lists a folder: say what lets its files in.
                             // walkdir's error wraps the system's: take it out.
                             let error = match e.into_io_error() {
+                                Some(io) if io.kind() == std::io::ErrorKind::PermissionDenied => {
+                                    FileError::FolderDenied
+                                }
                                 Some(io) => FileError::io(&path, io),
                                 None => FileError::Io(std::io::Error::other(
                                     "a folder on this path is a symlink loop",
