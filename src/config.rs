@@ -46,6 +46,17 @@ pub enum ConfigError {
     },
 }
 
+/// Where a config is looked for when none is named (`--config`,
+/// `$BANTIN_CONFIG`): the working folder's (a checkout, `cargo run`), then the
+/// system-wide one the package installs, so `bantin check` or `bantin build`
+/// run by a sysadmin uses the store the service serves.
+pub const DEFAULT_PATHS: [&str; 2] = ["config.toml", "/etc/bantin/config.toml"];
+
+/// How the config file is found, as `--help` and the report of a problem with
+/// the built-in defaults say it (a test holds it to [`DEFAULT_PATHS`]).
+pub const LOOKUP_ORDER: &str = "--config FILE, else $BANTIN_CONFIG, else ./config.toml when \
+it exists, else /etc/bantin/config.toml when it exists, else the built-in defaults";
+
 /// Whether loading a config also checks that its store can be read now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StoreCheck {
@@ -373,6 +384,15 @@ impl Default for WatchConfig {
     }
 }
 
+/// Where the `listen` in force was set, which a message about it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListenFrom {
+    /// The config file, or the built-in default when there is none.
+    Config,
+    /// `--listen` on the command line.
+    Flag,
+}
+
 /// A validated configuration: every value checked, every path resolved.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -382,6 +402,8 @@ pub struct Config {
     pub store: PathBuf,
     /// Where to listen.
     pub listen: SocketAddr,
+    /// Where `listen` was set, for messages about it.
+    pub listen_from: ListenFrom,
     /// The zone every timestamp is expressed in.
     pub tz: Tz,
     /// The size cap for article files, in bytes.
@@ -456,6 +478,25 @@ impl Config {
             .clone()
             .unwrap_or_else(|| PathBuf::from("<config>"));
         Some(Errors { file: &file }.bad("http.body_dir", &dir.display(), &reason))
+    }
+
+    /// Where `listen` was set, as a sysadmin would look for it:
+    /// `listen = "…" in FILE`, `--listen …`, or the built-in default.
+    pub fn listen_setting(&self) -> String {
+        match (self.listen_from, &self.path) {
+            (ListenFrom::Flag, _) => format!("--listen {}", self.listen),
+            (ListenFrom::Config, Some(file)) => format!(
+                "listen = \"{}\" in {}",
+                self.listen,
+                std::path::absolute(file)
+                    .unwrap_or_else(|_| file.clone())
+                    .display()
+            ),
+            (ListenFrom::Config, None) => format!(
+                "listen = \"{}\", the built-in default (no config file)",
+                self.listen
+            ),
+        }
     }
 
     /// The duration form of `[http] header_timeout_secs`.
@@ -615,6 +656,7 @@ impl RawConfig {
             path: path.map(Path::to_owned),
             store,
             listen,
+            listen_from: ListenFrom::Config,
             tz,
             max_file_size: self.max_file_size,
             site,

@@ -168,7 +168,7 @@ fn serve(args: ServeArgs) -> Result<(), Failure> {
 }
 
 /// The config file: `--config` (or `$BANTIN_CONFIG`, which clap reads for it),
-/// else the first of [`DEFAULT_CONFIGS`] that exists, else the built-in
+/// else the first of [`bantin::config::DEFAULT_PATHS`] that exists, else the built-in
 /// defaults; then the
 /// command line's overrides. With [`StoreCheck::Readable`] the store in
 /// force (the file's, or `--store`) must be a folder this process can read.
@@ -212,6 +212,7 @@ fn resolve_config(
             value: listen.clone(),
             reason: "expected an IP address and port such as \"127.0.0.1:8080\"".into(),
         })?;
+        cfg.listen_from = bantin::config::ListenFrom::Flag;
     }
     Ok(cfg)
 }
@@ -239,15 +240,9 @@ fn body_dir_checked(cfg: Config) -> Result<Config, ConfigError> {
     }
 }
 
-/// Where a config is looked for when none is named: the working folder's
-/// (a checkout, `cargo run`), then the system-wide one the package installs,
-/// so `bantin check` or `bantin build` run by a sysadmin uses the store the
-/// service serves.
-const DEFAULT_CONFIGS: [&str; 2] = ["config.toml", "/etc/bantin/config.toml"];
-
-/// The first of [`DEFAULT_CONFIGS`] that exists.
+/// The first of [`DEFAULT_PATHS`](bantin::config::DEFAULT_PATHS) that exists.
 fn cfg_path_default() -> Option<PathBuf> {
-    first_existing(&DEFAULT_CONFIGS.map(Path::new))
+    first_existing(&bantin::config::DEFAULT_PATHS.map(Path::new))
 }
 
 /// The first of `candidates` that exists.
@@ -315,6 +310,9 @@ mod tests {
         assert_eq!(first_existing(&candidates), Some(system.clone()));
         std::fs::write(&local, "").expect("write");
         assert_eq!(first_existing(&candidates), Some(local));
-        assert_eq!(DEFAULT_CONFIGS, ["config.toml", "/etc/bantin/config.toml"]);
+        assert_eq!(
+            bantin::config::DEFAULT_PATHS,
+            ["config.toml", "/etc/bantin/config.toml"]
+        );
     }
 }

@@ -601,3 +601,29 @@ fn every_duration_and_age_has_an_upper_bound() {
         );
     }
 }
+
+#[test]
+fn the_config_is_logged_resolved_and_a_moved_state_dir_asks_for_a_restart() {
+    let site = TempStore::with_config("");
+    let folder = site.config().parent().unwrap().to_owned();
+    let d = common::Daemon::start_in(&folder, &["--config".as_ref(), "config.toml".as_ref()]);
+    let line = d.log_line("configuration: ");
+    assert!(
+        line.ends_with(&format!("configuration: {}", site.config().display())),
+        "the path as resolved, not as given: {line}"
+    );
+    let config = std::fs::read_to_string(site.config()).unwrap();
+    std::fs::write(
+        site.config(),
+        format!("{config}\n[state]\ndir = \"moved-state\"\n"),
+    )
+    .unwrap();
+    d.signal(rustix::process::Signal::HUP);
+    let warning = d.log_line("`[state] dir` changed");
+    assert!(
+        warning.contains("WARN")
+            && warning.contains(&folder.join("moved-state").display().to_string())
+            && warning.contains("restart bantin"),
+        "{warning}"
+    );
+}
