@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::fs::MetadataExt;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -100,7 +101,14 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
     let state = Arc::new(State::new(published.clone(), metrics));
     tracing::info!("bantin {}", crate::BUILD);
     match &cfg.path {
-        Some(file) => tracing::info!("configuration: {}", file.display()),
+        // Resolved, so the line names one file whatever folder bantin was
+        // started from (`--config c.toml` in a shell, a unit's WorkingDirectory=).
+        Some(file) => tracing::info!(
+            "configuration: {}",
+            std::path::absolute(file)
+                .unwrap_or_else(|_| file.clone())
+                .display()
+        ),
         None => tracing::info!("configuration: the built-in defaults (no file found)"),
     }
     let open_files = crate::open_files::raise();
@@ -110,6 +118,12 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
     }
     size_copies(open_files.now, cfg.http.max_connections, &cfg);
     log_body_dir(&cfg);
+    // Bound before the store is read, so a port in use fails in
+    // milliseconds, not after a scan of minutes. Connections made meanwhile
+    // wait in the listen queue, as they do in systemd's socket, and are
+    // answered once the first snapshot is served: `listening on` (which
+    // scripts and tests wait for) is said then.
+    let (listener, socket) = bind(&cfg)?;
     tracing::info!("loading the store {}", cfg.store.display());
     let Some((mut watcher, hup)) =
         start_up(cfg.clone(), published.clone(), hup, shutdown.as_mut()).await?
@@ -119,7 +133,6 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
         tracing::info!("stopped before serving");
         return Ok(());
     };
-    let (listener, socket) = bind(&cfg)?;
     announce(listener.local_addr()?);
     let (limits, limits_rx) = tokio::sync::watch::channel(Limits::from_config(&cfg));
     tokio::spawn(reload_on_hangup(
@@ -131,6 +144,10 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
             limits,
             socket,
             listen: cfg.listen,
+            state_dir: StateDirs {
+                in_use: cfg.state_dir.clone(),
+                configured: cfg.state_dir.clone(),
+            },
             open_files: open_files.now,
             connections: cfg.http.max_connections,
         },
@@ -276,7 +293,7 @@ fn bind(cfg: &Config) -> anyhow::Result<(TcpListener, Socket)> {
         .context("cannot use the socket systemd passed (LISTEN_FDS)")?;
     let Some(std_listener) = inherited else {
         let listener = listen(cfg.listen)
-            .with_context(|| format!("cannot listen on {} (the `listen` setting)", cfg.listen))?;
+            .map_err(|e| anyhow::anyhow!(cannot_listen(cfg.listen, &cfg.listen_setting(), &e)))?;
         let addr = listener.local_addr()?;
         return Ok((listener, Socket::Bound(addr)));
     };
@@ -288,6 +305,28 @@ fn bind(cfg: &Config) -> anyhow::Result<(TcpListener, Socket)> {
         tracing::info!("{note}");
     }
     Ok((listener, Socket::Inherited(addr)))
+}
+
+/// Why bantin cannot listen on `addr` (set by `setting`), and what to do.
+/// Not a config error (exit 64): the same file works once the port is free.
+fn cannot_listen(addr: SocketAddr, setting: &str, err: &std::io::Error) -> String {
+    let what_to_do = match err.kind() {
+        std::io::ErrorKind::AddrInUse => format!(
+            "another process listens there: stop it (`ss -ltnp 'sport = :{}'` shows which), \
+             or change `listen`",
+            addr.port()
+        ),
+        std::io::ErrorKind::AddrNotAvailable => {
+            "no interface of this machine has that address: change `listen`".to_owned()
+        }
+        std::io::ErrorKind::PermissionDenied => {
+            "a port below 1024 needs privileges: use a higher port (and a reverse proxy or \
+             bantin.socket in front), or change `listen`"
+                .to_owned()
+        }
+        _ => "change `listen`".to_owned(),
+    };
+    format!("cannot listen on {addr} ({setting}): {err}; {what_to_do}")
 }
 
 /// What to tell an admin whose `listen` names another address than the
@@ -314,6 +353,20 @@ fn listen_changed(socket: Socket, old: SocketAddr, new: SocketAddr) -> Option<St
         Socket::Inherited(addr) => format!(
             "`listen` changed to {new}, but it is not used under socket activation: still on {addr}, the socket systemd passed; change `ListenStream=` in bantin.socket to move it"
         ),
+    })
+}
+
+/// What to tell an admin who changed the state folder (`[state] dir`) to
+/// `new` and reloaded, as for `listen` (see [`listen_changed`]): the state file
+/// was opened at start and stays where it is until a restart.
+fn state_dir_changed(dirs: &StateDirs, new: &Path) -> Option<String> {
+    (dirs.configured != new).then(|| {
+        format!(
+            "`[state] dir` changed to {}; restart bantin to move the state folder \
+             (validators are still kept in {})",
+            new.display(),
+            dirs.in_use.display()
+        )
     })
 }
 
@@ -397,6 +450,16 @@ struct Reloading {
     socket: Socket,
     /// `listen` as last configured.
     listen: SocketAddr,
+    /// The state folder, which a reload cannot move.
+    state_dir: StateDirs,
+}
+
+/// The state folder opened at start, and the one last configured.
+struct StateDirs {
+    /// Where validators are kept until a restart.
+    in_use: std::path::PathBuf,
+    /// `[state] dir` (or `$STATE_DIRECTORY`) as last configured.
+    configured: std::path::PathBuf,
 }
 
 /// On each SIGHUP (first on one that came while starting): re-read the
@@ -416,6 +479,10 @@ async fn reload_on_hangup(hangups: Hangups, reload: Reloader, mut to: Reloading)
                     tracing::warn!("{warning}");
                 }
                 to.listen = cfg.listen;
+                if let Some(warning) = state_dir_changed(&to.state_dir, &cfg.state_dir) {
+                    tracing::warn!("{warning}");
+                }
+                to.state_dir.configured.clone_from(&cfg.state_dir);
                 to.limits.send_replace(Limits::from_config(&cfg));
                 to.connections = to.connections.max(cfg.http.max_connections);
                 size_copies(to.open_files, to.connections, &cfg);
@@ -568,6 +635,47 @@ mod tests {
                 && inherited.contains("`ListenStream=` in bantin.socket")
                 && !inherited.contains("restart"),
             "{inherited}"
+        );
+    }
+
+    #[test]
+    fn a_changed_state_dir_says_a_restart_moves_it() {
+        let first = std::path::PathBuf::from("/var/lib/bantin-state");
+        let mut dirs = StateDirs {
+            in_use: first.clone(),
+            configured: first.clone(),
+        };
+        assert_eq!(state_dir_changed(&dirs, &first), None);
+        let warning = state_dir_changed(&dirs, Path::new("/srv/state")).unwrap();
+        assert!(
+            warning.contains("`[state] dir` changed to /srv/state")
+                && warning.contains("restart bantin")
+                && warning.contains("still kept in /var/lib/bantin-state"),
+            "{warning}"
+        );
+        // Changed once more: the folder in use is still the first.
+        dirs.configured = "/srv/state".into();
+        assert_eq!(state_dir_changed(&dirs, Path::new("/srv/state")), None);
+        let again = state_dir_changed(&dirs, Path::new("/srv/other")).unwrap();
+        assert!(
+            again.contains("still kept in /var/lib/bantin-state"),
+            "{again}"
+        );
+    }
+
+    #[test]
+    fn a_busy_port_names_the_setting_and_what_to_do() {
+        let busy = std::io::Error::from(std::io::ErrorKind::AddrInUse);
+        let msg = cannot_listen(
+            addr("127.0.0.1:38065"),
+            "listen = \"127.0.0.1:38065\" in /etc/bantin/config.toml",
+            &busy,
+        );
+        assert!(
+            msg.contains("listen = \"127.0.0.1:38065\" in /etc/bantin/config.toml")
+                && msg.contains("ss -ltnp 'sport = :38065'")
+                && msg.contains("change `listen`"),
+            "{msg}"
         );
     }
 

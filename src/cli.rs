@@ -12,10 +12,12 @@ use clap::{Parser, Subcommand};
     name = "bantin",
     version,
     about = "Serve a store of Vietnamese news articles as RSS, Atom and JSON Feed",
-    after_long_help = "The config file is --config FILE, else $BANTIN_CONFIG, else ./config.toml \
-when it exists, else the built-in defaults.\n\n\
+    after_long_help = format!(
+        "The config file is {}.\n\n\
 Exit status: 0 success; 1 `check` found rejected files, or a runtime failure; \
-2 a usage error; 64 a configuration that cannot be used (the message names the key)."
+2 a usage error; 64 a configuration that cannot be used (the message names the key).",
+        crate::config::LOOKUP_ORDER
+    )
 )]
 pub struct Cli {
     /// The command to run; none means `serve`.
@@ -63,6 +65,7 @@ impl Cli {
 #[derive(clap::Args, Clone, Default)]
 pub struct ServeArgs {
     /// The configuration file [default: ./config.toml, else /etc/bantin/config.toml, if present]
+    // Kept in step with `config::DEFAULT_PATHS` by a test below.
     #[arg(long, global = true, env = "BANTIN_CONFIG")]
     pub config: Option<PathBuf>,
     /// The article store (overrides `store` in the config)
@@ -131,4 +134,42 @@ pub enum ConfigCommand {
         #[arg(short, long)]
         quiet: bool,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::DEFAULT_PATHS;
+
+    /// Where each of `paths` is first named in `text`, which must name them all.
+    fn positions(text: &str, paths: &[&str]) -> Vec<usize> {
+        paths
+            .iter()
+            .map(|p| {
+                text.find(p)
+                    .unwrap_or_else(|| panic!("{p} is not named in: {text}"))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_help_gives_the_lookup_order_the_code_follows() {
+        let cmd = <Cli as clap::CommandFactory>::command();
+        let help = cmd
+            .get_after_long_help()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let at = positions(&help, &["--config FILE", "$BANTIN_CONFIG"]);
+        let files = positions(&help, &DEFAULT_PATHS);
+        assert!(at[0] < at[1] && at[1] < files[0], "{help}");
+        assert!(files.windows(2).all(|w| w[0] < w[1]), "{help}");
+        let option = cmd
+            .get_arguments()
+            .find(|a| a.get_id() == "config")
+            .and_then(|a| a.get_help())
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let in_option = positions(&option, &DEFAULT_PATHS);
+        assert!(in_option.windows(2).all(|w| w[0] < w[1]), "{option}");
+    }
 }

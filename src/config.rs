@@ -5,6 +5,7 @@
 //! ranges) and resolves paths. [`problems`] runs them so that every unknown key
 //! and bad value in a file is reported at once, with its table, line and snippet.
 
+mod meaning;
 mod problems;
 
 pub use problems::{Place, Problem, Problems};
@@ -33,17 +34,61 @@ pub enum ConfigError {
     #[error("{0}")]
     Invalid(Problems),
     /// A value of the right type that is not acceptable.
-    #[error("invalid config {path}: `{key}` = {value:?}: {reason}")]
+    #[error("invalid config {path}: `{key}` = {value}: {reason}")]
     Value {
         /// The config file.
         path: PathBuf,
         /// The dotted key.
         key: String,
-        /// The rejected value.
+        /// The rejected value, as TOML writes it (see [`Shown`]).
         value: String,
         /// What is wrong and what would be right.
         reason: String,
     },
+}
+
+/// Where a config is looked for when none is named (`--config`,
+/// `$BANTIN_CONFIG`): the working folder's (a checkout, `cargo run`), then the
+/// system-wide one the package installs, so `bantin check` or `bantin build`
+/// run by a sysadmin uses the store the service serves.
+pub const DEFAULT_PATHS: [&str; 2] = ["config.toml", "/etc/bantin/config.toml"];
+
+/// How the config file is found, as `--help` and the report of a problem with
+/// the built-in defaults say it (a test holds it to [`DEFAULT_PATHS`]).
+pub const LOOKUP_ORDER: &str = "--config FILE, else $BANTIN_CONFIG, else ./config.toml when \
+it exists, else /etc/bantin/config.toml when it exists, else the built-in defaults";
+
+/// What a report names instead of a file when none was found.
+const NO_FILE: &str = "the built-in defaults (no config file: none given with --config or \
+$BANTIN_CONFIG, and neither ./config.toml nor /etc/bantin/config.toml exists)";
+
+/// What loading a config checks outside the file: problems found there are
+/// reported with the file's own, at the key that names what was looked at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Checks {
+    /// Whether the store must be readable now.
+    pub store: StoreCheck,
+    /// Whether `[http] body_dir` must take body copies now.
+    pub body_dir: BodyDirCheck,
+}
+
+impl Checks {
+    /// Nothing outside the file is looked at.
+    pub const NONE: Checks = Checks {
+        store: StoreCheck::Skip,
+        body_dir: BodyDirCheck::Skip,
+    };
+}
+
+/// Whether loading a config also checks the `[http] body_dir` it sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyDirCheck {
+    /// The command makes body copies (`serve`, a reload, and `config check`,
+    /// which the unit runs before them): a folder the file sets that cannot
+    /// take them is a config error (exit 64). See [`Config::body_dir_error`].
+    Usable,
+    /// The command makes none (`build`, `check`).
+    Skip,
 }
 
 /// Whether loading a config also checks that its store can be read now.
@@ -62,7 +107,7 @@ pub enum StoreCheck {
 /// Why `store` cannot be served, with what to do, or `None` when it is a
 /// folder this process can list and enter (as the daemon's scan does: it
 /// lists the root, then opens what is in it through it).
-pub fn store_problem(store: &Path) -> Option<String> {
+pub fn store_problem(store: &Path, anchor: Anchor) -> Option<String> {
     // Listing reads the folder (needs `r`), and its first entry is read too,
     // since a listing can fail after the open; entering it (`x`) is what
     // opening any file in it needs, and an empty folder shows no entry to try.
@@ -73,10 +118,16 @@ pub fn store_problem(store: &Path) -> Option<String> {
         });
     let err = listed.err()?;
     let what_to_do = match err.kind() {
-        std::io::ErrorKind::NotFound => {
-            "create it, or set `store` to the folder of article files \
-             (a relative path is taken from the config file's folder)"
-        }
+        std::io::ErrorKind::NotFound => match anchor {
+            Anchor::ConfigFolder => {
+                "create it, or set `store` to the folder of article files \
+                 (a relative path is taken from the config file's folder)"
+            }
+            Anchor::WorkingFolder => {
+                "create it, or name the folder of article files \
+                 (a relative path is taken from the working folder)"
+            }
+        },
         std::io::ErrorKind::NotADirectory => {
             "set `store` to a folder of article files, not a file or a path through one"
         }
@@ -87,6 +138,15 @@ pub fn store_problem(store: &Path) -> Option<String> {
         _ => "set `store` to a folder of article files that bantin can read",
     };
     Some(format!("cannot read the store ({err}); {what_to_do}"))
+}
+
+/// What a relative `store` is taken from, which a message about it says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Anchor {
+    /// The folder of the config file that sets it.
+    ConfigFolder,
+    /// The working folder: `--store`, or the built-in default with no file.
+    WorkingFolder,
 }
 
 /// The file as written. Every field has a default, so an empty file is valid.
@@ -149,14 +209,8 @@ const MAX_CACHE_AGE: u32 = 31_536_000;
 impl ArchivesConfig {
     /// Whether `[archives]` can be used.
     fn check(&self, e: &Errors<'_>) -> Result<(), ConfigError> {
-        if self.max_age > MAX_CACHE_AGE {
-            return Err(e.bad(
-                "archives.max_age",
-                &self.max_age,
-                "must be between 0 and 31536000 seconds (a year)",
-            ));
-        }
-        Ok(())
+        e.whole("archives.max_age", self.max_age)?;
+        e.whole("archives.cache_bytes", self.cache_bytes as u64)
     }
 }
 
@@ -373,6 +427,15 @@ impl Default for WatchConfig {
     }
 }
 
+/// Where the `listen` in force was set, which a message about it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListenFrom {
+    /// The config file, or the built-in default when there is none.
+    Config,
+    /// `--listen` on the command line.
+    Flag,
+}
+
 /// A validated configuration: every value checked, every path resolved.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -382,6 +445,8 @@ pub struct Config {
     pub store: PathBuf,
     /// Where to listen.
     pub listen: SocketAddr,
+    /// Where `listen` was set, for messages about it.
+    pub listen_from: ListenFrom,
     /// The zone every timestamp is expressed in.
     pub tz: Tz,
     /// The size cap for article files, in bytes.
@@ -406,40 +471,46 @@ pub struct Config {
 }
 
 impl Config {
-    /// Reads and validates a config file; with [`StoreCheck::Readable`], its
-    /// store must be a folder this process can list.
-    pub fn load(path: &Path, store: StoreCheck) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+    /// Reads and validates a config file, and what `checks` asks for outside it.
+    pub fn load(path: &Path, checks: Checks) -> Result<Config, ConfigError> {
+        let bytes = std::fs::read(path).map_err(|source| ConfigError::Read {
             path: path.to_owned(),
             source,
         })?;
-        Config::parse(&text, Some(path), store)
+        let text = String::from_utf8(bytes)
+            .map_err(|e| problems::not_utf8(path, e.as_bytes(), e.utf8_error()))?;
+        Config::parse(&text, Some(path), checks)
     }
 
     /// Parses and validates TOML text; `path` names the file in messages and
     /// anchors relative paths. The store is not looked at.
     pub fn from_toml(text: &str, path: Option<&Path>) -> Result<Config, ConfigError> {
-        Config::parse(text, path, StoreCheck::Skip)
+        Config::parse(text, path, Checks::NONE)
     }
 
-    /// Parses and validates TOML text as [`Config::from_toml`] does, and with
-    /// [`StoreCheck::Readable`] checks the store as [`store_problem`] does,
-    /// reporting it with the file's other problems.
-    pub fn parse(
-        text: &str,
-        path: Option<&Path>,
-        store: StoreCheck,
-    ) -> Result<Config, ConfigError> {
-        let shown = path.map_or_else(|| PathBuf::from("<config>"), Path::to_owned);
+    /// Parses and validates TOML text as [`Config::from_toml`] does, and
+    /// checks what `checks` asks for ([`store_problem`],
+    /// [`Config::body_dir_error`]), reporting it with the file's other problems.
+    pub fn parse(text: &str, path: Option<&Path>, checks: Checks) -> Result<Config, ConfigError> {
+        let shown = shown(path);
         let e = Errors { file: &shown };
-        let readable = |cfg: &Config| match store {
-            StoreCheck::Readable => match store_problem(&cfg.store) {
-                Some(reason) => Err(e.bad("store", &cfg.store.display(), &reason)),
-                None => Ok(()),
-            },
-            StoreCheck::Skip => Ok(()),
+        let anchor = match path {
+            Some(_) => Anchor::ConfigFolder,
+            None => Anchor::WorkingFolder,
         };
-        problems::check(text, &shown, |raw| raw.validate(path), readable)
+        let outside = |cfg: &Config| {
+            let store = match checks.store {
+                StoreCheck::Readable => store_problem(&cfg.store, anchor)
+                    .map(|reason| e.bad("store", &Shown::path(&cfg.store), &reason)),
+                StoreCheck::Skip => None,
+            };
+            let body_dir = match checks.body_dir {
+                BodyDirCheck::Usable => cfg.body_dir_error(),
+                BodyDirCheck::Skip => None,
+            };
+            store.into_iter().chain(body_dir).collect()
+        };
+        problems::check(text, path, |raw| raw.validate(path), outside)
     }
 
     /// Why the `[http] body_dir` the file sets cannot take body copies, as a
@@ -451,11 +522,27 @@ impl Config {
     pub fn body_dir_error(&self) -> Option<ConfigError> {
         let dir = self.http.body_dir.as_deref()?;
         let reason = body_dir_problem(dir)?;
-        let file = self
-            .path
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("<config>"));
-        Some(Errors { file: &file }.bad("http.body_dir", &dir.display(), &reason))
+        let file = shown(self.path.as_deref());
+        Some(Errors { file: &file }.bad("http.body_dir", &Shown::path(dir), &reason))
+    }
+
+    /// Where `listen` was set, as a sysadmin would look for it:
+    /// `listen = "…" in FILE`, `--listen …`, or the built-in default.
+    pub fn listen_setting(&self) -> String {
+        match (self.listen_from, &self.path) {
+            (ListenFrom::Flag, _) => format!("--listen {}", self.listen),
+            (ListenFrom::Config, Some(file)) => format!(
+                "listen = \"{}\" in {}",
+                self.listen,
+                std::path::absolute(file)
+                    .unwrap_or_else(|_| file.clone())
+                    .display()
+            ),
+            (ListenFrom::Config, None) => format!(
+                "listen = \"{}\", the built-in default (no config file)",
+                self.listen
+            ),
+        }
     }
 
     /// The duration form of `[http] header_timeout_secs`.
@@ -539,29 +626,23 @@ impl Config {
 impl RawConfig {
     /// Checks every value; relative paths are anchored at the folder of `path`.
     pub fn validate(self, path: Option<&Path>) -> Result<Config, ConfigError> {
-        let shown = path.map_or_else(|| PathBuf::from("<config>"), Path::to_owned);
+        let shown = shown(path);
         let e = Errors { file: &shown };
         let tz: Tz = self.time_zone.parse().map_err(|_| {
             e.bad(
                 "time_zone",
-                &self.time_zone,
+                &Shown::text(&self.time_zone),
                 "not an IANA time zone name (e.g. \"Asia/Ho_Chi_Minh\")",
             )
         })?;
         let listen: SocketAddr = self.listen.parse().map_err(|_| {
             e.bad(
                 "listen",
-                &self.listen,
+                &Shown::text(&self.listen),
                 "expected an IP address and port such as \"127.0.0.1:8080\" or \"[::1]:8080\"",
             )
         })?;
-        if self.max_file_size == 0 {
-            return Err(e.bad(
-                "max_file_size",
-                &self.max_file_size,
-                "must be at least 1 byte",
-            ));
-        }
+        e.whole("max_file_size", self.max_file_size)?;
         let site = self.site.validated(&e)?;
         self.feeds.check(&e)?;
         self.http.check(&e)?;
@@ -587,7 +668,7 @@ impl RawConfig {
             std::path::absolute(&dir).map_err(|err| {
                 e.bad(
                     "http.body_dir",
-                    &dir.display(),
+                    &Shown::path(&dir),
                     &format!("cannot be made an absolute path ({err})"),
                 )
             })
@@ -598,7 +679,7 @@ impl RawConfig {
         let state_dir = std::path::absolute(&state_dir).map_err(|err| {
             e.bad(
                 "state.dir",
-                &state_dir.display(),
+                &Shown::path(&state_dir),
                 &format!("cannot be made an absolute path ({err})"),
             )
         })?;
@@ -607,7 +688,7 @@ impl RawConfig {
         let store = std::path::absolute(&store).map_err(|err| {
             e.bad(
                 "store",
-                &store.display(),
+                &Shown::path(&store),
                 &format!("cannot be made an absolute path ({err})"),
             )
         })?;
@@ -615,6 +696,7 @@ impl RawConfig {
             path: path.map(Path::to_owned),
             store,
             listen,
+            listen_from: ListenFrom::Config,
             tz,
             max_file_size: self.max_file_size,
             site,
@@ -697,6 +779,38 @@ pub fn body_dir_problem(dir: &Path) -> Option<String> {
     ))
 }
 
+/// The name a message gives the config: its path, or [`NO_FILE`].
+fn shown(path: Option<&Path>) -> PathBuf {
+    path.map_or_else(|| PathBuf::from(NO_FILE), Path::to_owned)
+}
+
+/// A rejected value as TOML writes it (`0`, `"Mars/Olympus"`), which is how
+/// the sysadmin wrote it, so a message quotes it the same way.
+pub struct Shown(String);
+
+impl Shown {
+    /// A number.
+    pub fn number(n: impl Into<u64>) -> Shown {
+        Shown(n.into().to_string())
+    }
+
+    /// A string, quoted and escaped as in TOML.
+    pub fn text(s: &str) -> Shown {
+        Shown(toml_edit::Value::from(s).to_string())
+    }
+
+    /// A path, as a TOML string (lossy if it is not UTF-8).
+    pub fn path(p: &Path) -> Shown {
+        Shown::text(&p.to_string_lossy())
+    }
+}
+
+impl std::fmt::Display for Shown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// Makes the errors about one config file's values, naming the file.
 struct Errors<'a> {
     file: &'a Path,
@@ -704,12 +818,32 @@ struct Errors<'a> {
 
 impl Errors<'_> {
     /// `key` has the unusable `value`, for `reason`.
-    fn bad(&self, key: &str, value: &dyn std::fmt::Display, reason: &str) -> ConfigError {
+    fn bad(&self, key: &str, value: &Shown, reason: &str) -> ConfigError {
         ConfigError::Value {
             path: self.file.to_owned(),
             key: key.to_owned(),
             value: value.to_string(),
             reason: reason.to_owned(),
+        }
+    }
+
+    /// Whether the whole number `value` of the dotted `key` is within the
+    /// bounds [`meaning::expected`] gives it, which the message then quotes.
+    fn whole(&self, key: &str, value: impl Into<u64>) -> Result<(), ConfigError> {
+        let path: Vec<&str> = key.split('.').collect();
+        self.whole_at(key, &path, value.into())
+    }
+
+    /// [`Errors::whole`] for a key whose dotted form does not split into its
+    /// path (a category slug holds any character).
+    fn whole_at(&self, key: &str, path: &[&str], value: u64) -> Result<(), ConfigError> {
+        match meaning::expected(path) {
+            Some(meaning::Expected::Whole(bounds)) if !bounds.holds(value) => Err(self.bad(
+                key,
+                &Shown::number(value),
+                &format!("expected {}", meaning::Expected::Whole(bounds)),
+            )),
+            _ => Ok(()),
         }
     }
 }
@@ -720,25 +854,25 @@ impl SiteConfig {
         let base = url::Url::parse(&self.base_url).map_err(|err| {
             e.bad(
                 "site.base_url",
-                &self.base_url,
+                &Shown::text(&self.base_url),
                 &format!("not an absolute URL ({err})"),
             )
         })?;
         if let Some(reason) = base_url_problem(&base) {
-            return Err(e.bad("site.base_url", &self.base_url, reason));
+            return Err(e.bad("site.base_url", &Shown::text(&self.base_url), reason));
         }
         self.base_url = base.as_str().trim_end_matches('/').to_owned();
         if !valid_tag_authority(&self.tag_authority) {
             return Err(e.bad(
                 "site.tag_authority",
-                &self.tag_authority,
+                &Shown::text(&self.tag_authority),
                 "expected \"domain,date\" as in RFC 4151, e.g. \"news.example.vn,2020\"",
             ));
         }
         if self.language.is_empty() || self.language.contains(char::is_whitespace) {
             return Err(e.bad(
                 "site.language",
-                &self.language,
+                &Shown::text(&self.language),
                 "expected a language tag such as \"vi\"",
             ));
         }
@@ -749,25 +883,16 @@ impl SiteConfig {
 impl FeedsConfig {
     /// Whether `[feeds]` can be used.
     fn check(&self, e: &Errors<'_>) -> Result<(), ConfigError> {
-        if self.items == 0 {
-            return Err(e.bad("feeds.items", &0, "a feed needs at least 1 item"));
-        }
-        if self.max_item_bytes < MIN_ITEM_BYTES {
-            return Err(e.bad(
-                "feeds.max_item_bytes",
-                &self.max_item_bytes,
-                &format!(
-                    "must be at least {MIN_ITEM_BYTES} bytes (the default is {DEFAULT_MAX_ITEM_BYTES})"
-                ),
-            ));
-        }
+        e.whole("feeds.items", self.items as u64)?;
+        e.whole("feeds.ttl", self.ttl)?;
+        e.whole("feeds.max_item_bytes", self.max_item_bytes as u64)?;
         for (slug, o) in &self.categories {
-            if o.items == Some(0) {
-                return Err(e.bad(
-                    &format!("feeds.categories.\"{slug}\".items"),
-                    &0,
-                    "a feed needs at least 1 item",
-                ));
+            if let Some(items) = o.items {
+                let key = format!(
+                    "feeds.categories.{}.items",
+                    toml_edit::Key::new(slug.as_str()).display_repr()
+                );
+                e.whole_at(&key, &["feeds", "categories", slug, "items"], items as u64)?;
             }
         }
         Ok(())
@@ -777,42 +902,24 @@ impl FeedsConfig {
 impl HttpConfig {
     /// Whether `[http]` can be used.
     fn check(&self, e: &Errors<'_>) -> Result<(), ConfigError> {
-        if self.max_connections == 0 {
-            return Err(e.bad("http.max_connections", &0, "must be at least 1"));
-        }
-        if self.cache_max_age > MAX_CACHE_AGE {
-            return Err(e.bad(
-                "http.cache_max_age",
-                &self.cache_max_age,
-                "must be between 0 and 31536000 seconds (a year)",
-            ));
-        }
+        e.whole("http.cache_max_age", self.cache_max_age)?;
         for (key, value) in [
             ("http.header_timeout_secs", self.header_timeout_secs),
+            ("http.max_connections", self.max_connections as u64),
+            ("http.shutdown_grace_secs", self.shutdown_grace_secs),
+            (
+                "http.max_connections_per_client",
+                self.max_connections_per_client as u64,
+            ),
             ("http.idle_timeout_secs", self.idle_timeout_secs),
+            ("http.keepalive_ping_secs", self.keepalive_ping_secs),
             (
                 "http.keepalive_ping_timeout_secs",
                 self.keepalive_ping_timeout_secs,
             ),
             ("http.write_timeout_secs", self.write_timeout_secs),
         ] {
-            if !(1..=MAX_TIMEOUT_SECS).contains(&value) {
-                return Err(e.bad(key, &value, "must be between 1 and 86400 seconds"));
-            }
-        }
-        if self.keepalive_ping_secs > MAX_TIMEOUT_SECS {
-            return Err(e.bad(
-                "http.keepalive_ping_secs",
-                &self.keepalive_ping_secs,
-                "must be between 0 (no pings) and 86400 seconds",
-            ));
-        }
-        if self.shutdown_grace_secs > MAX_TIMEOUT_SECS {
-            return Err(e.bad(
-                "http.shutdown_grace_secs",
-                &self.shutdown_grace_secs,
-                "must be between 0 and 86400 seconds (and below the unit's TimeoutStopSec=)",
-            ));
+            e.whole(key, value)?;
         }
         Ok(())
     }
@@ -829,21 +936,12 @@ const MAX_DEBOUNCE_MS: u64 = 60_000;
 impl WatchConfig {
     /// Whether `[watch]` can be used: its waits are added to the clock.
     fn check(&self, e: &Errors<'_>) -> Result<(), ConfigError> {
-        if !(1..=MAX_RECONCILE_SECS).contains(&self.reconcile_secs) {
-            return Err(e.bad(
-                "watch.reconcile_secs",
-                &self.reconcile_secs,
-                "must be between 1 and 604800 seconds (a week)",
-            ));
-        }
-        if self.debounce_ms > MAX_DEBOUNCE_MS {
-            return Err(e.bad(
-                "watch.debounce_ms",
-                &self.debounce_ms,
-                "must be between 0 and 60000 milliseconds (a minute)",
-            ));
-        }
-        Ok(())
+        e.whole("watch.debounce_ms", self.debounce_ms)?;
+        e.whole("watch.reconcile_secs", self.reconcile_secs)?;
+        e.whole(
+            "watch.reconcile_files_per_sec",
+            self.reconcile_files_per_sec,
+        )
     }
 }
 
@@ -859,34 +957,16 @@ impl WebsubConfig {
             let Some(url) = url.filter(|u| http::Uri::try_from(u.as_str()).is_ok()) else {
                 return Err(e.bad(
                     "websub.hubs",
-                    hub,
+                    &Shown::text(hub),
                     "every hub in [websub] hubs must be an absolute http:// or https:// URL, \
                      e.g. \"https://pubsubhubbub.appspot.com/\"; use [] to turn WebSub off",
                 ));
             };
             *hub = url.as_str().to_owned();
         }
-        if self.max_attempts == 0 || self.max_attempts > 30 {
-            return Err(e.bad(
-                "websub.max_attempts",
-                &self.max_attempts,
-                "must be between 1 and 30 (the default is 8)",
-            ));
-        }
-        if self.queue_size == 0 {
-            return Err(e.bad(
-                "websub.queue_size",
-                &0,
-                "must be at least 1 (the default is 1000)",
-            ));
-        }
-        if !(1..=MAX_TIMEOUT_SECS).contains(&self.timeout_secs) {
-            return Err(e.bad(
-                "websub.timeout_secs",
-                &self.timeout_secs,
-                "must be between 1 and 86400 seconds",
-            ));
-        }
+        e.whole("websub.max_attempts", self.max_attempts)?;
+        e.whole("websub.queue_size", self.queue_size as u64)?;
+        e.whole("websub.timeout_secs", self.timeout_secs)?;
         Ok(self)
     }
 }
@@ -1154,16 +1234,23 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("c.toml");
         let toml = "store = \"articles\"";
-        assert!(Config::parse(toml, Some(&config), StoreCheck::Skip).is_ok());
-        let msg = Config::parse(toml, Some(&config), StoreCheck::Readable)
+        let readable = Checks {
+            store: StoreCheck::Readable,
+            body_dir: BodyDirCheck::Skip,
+        };
+        assert!(Config::parse(toml, Some(&config), Checks::NONE).is_ok());
+        let msg = Config::parse(toml, Some(&config), readable)
             .unwrap_err()
             .to_string();
         assert!(msg.contains("`store`") && msg.contains("articles"), "{msg}");
         std::fs::create_dir(dir.path().join("articles")).unwrap();
-        assert!(Config::parse(toml, Some(&config), StoreCheck::Readable).is_ok());
-        assert!(store_problem(&config).is_some(), "a missing file");
+        assert!(Config::parse(toml, Some(&config), readable).is_ok());
+        assert!(
+            store_problem(&config, Anchor::ConfigFolder).is_some(),
+            "a missing file"
+        );
         std::fs::write(&config, toml).unwrap();
-        let msg = store_problem(&config).unwrap();
+        let msg = store_problem(&config, Anchor::ConfigFolder).unwrap();
         assert!(msg.contains("not a file"), "a file: {msg}");
     }
 
@@ -1197,7 +1284,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("c.toml");
         let toml = "[http]\nbody_dir = \"bodies\"";
-        let cfg = Config::parse(toml, Some(&config), StoreCheck::Skip).unwrap();
+        let cfg = Config::parse(toml, Some(&config), Checks::NONE).unwrap();
         assert_eq!(cfg.body_dir, Some(dir.path().join("bodies")));
         let msg = cfg.body_dir_error().unwrap().to_string();
         assert!(
@@ -1217,7 +1304,7 @@ mod tests {
         let msg = body_dir_problem(&config).unwrap();
         assert!(msg.contains("not a file"), "a file: {msg}");
         // A folder only systemd names is no error: copies go to shared memory.
-        let mut by_systemd = Config::parse("", Some(&config), StoreCheck::Skip).unwrap();
+        let mut by_systemd = Config::parse("", Some(&config), Checks::NONE).unwrap();
         by_systemd.body_dir = Some(dir.path().join("gone"));
         assert!(by_systemd.body_dir_error().is_none());
     }

@@ -10,7 +10,7 @@ use anyhow::Context;
 use clap::Parser;
 
 use bantin::cli::{Cli, Command, ConfigCommand, ServeArgs};
-use bantin::config::{Config, ConfigError, StoreCheck};
+use bantin::config::{Anchor, BodyDirCheck, Checks, Config, ConfigError, Shown, StoreCheck};
 use bantin::journal::{Priority, Stderr};
 
 /// jemalloc hands freed memory back to the system and fragments less than
@@ -87,7 +87,7 @@ fn try_main(cli: Cli) -> Result<(), Failure> {
         }),
         Some(Command::Check { json, paths }) => {
             // It reads the files it is given, not the store.
-            let cfg = resolve_config(config.as_deref(), None, None, StoreCheck::Skip)
+            let cfg = resolve_config(config.as_deref(), None, None, Checks::NONE)
                 .map_err(Failure::Config)?;
             let mut out = std::io::stdout().lock();
             let totals = bantin::check::run(&paths, json, &cfg, &mut out)
@@ -103,8 +103,13 @@ fn try_main(cli: Cli) -> Result<(), Failure> {
             dry_run: _,
             store,
         }) => {
-            let cfg = resolve_config(config.as_deref(), store, None, StoreCheck::Readable)
-                .map_err(Failure::Config)?;
+            // It makes no body copies: its body folder is not its concern.
+            let checks = Checks {
+                store: StoreCheck::Readable,
+                body_dir: BodyDirCheck::Skip,
+            };
+            let cfg =
+                resolve_config(config.as_deref(), store, None, checks).map_err(Failure::Config)?;
             let b = bantin::static_site::build(&cfg, out.as_deref()).map_err(Failure::Command)?;
             match out {
                 Some(out) => println!(
@@ -126,9 +131,8 @@ fn try_main(cli: Cli) -> Result<(), Failure> {
             command: ConfigCommand::Check { quiet },
         }) => {
             // What the unit runs before `serve` starts or reloads: the same checks.
-            let cfg = resolve_config(config.as_deref(), None, None, StoreCheck::Readable)
-                .and_then(body_dir_checked)
-                .map_err(Failure::Config)?;
+            let cfg =
+                resolve_config(config.as_deref(), None, None, SERVING).map_err(Failure::Config)?;
             if !quiet {
                 print!("{}", cfg.to_toml());
             }
@@ -168,22 +172,26 @@ fn serve(args: ServeArgs) -> Result<(), Failure> {
 }
 
 /// The config file: `--config` (or `$BANTIN_CONFIG`, which clap reads for it),
-/// else the first of [`DEFAULT_CONFIGS`] that exists, else the built-in
+/// else the first of [`bantin::config::DEFAULT_PATHS`] that exists, else the built-in
 /// defaults; then the
-/// command line's overrides. With [`StoreCheck::Readable`] the store in
-/// force (the file's, or `--store`) must be a folder this process can read.
+/// command line's overrides. `checks` says what outside the file must be
+/// usable; with [`StoreCheck::Readable`] the store in force (the file's, or
+/// `--store`) must be a folder this process can read.
 fn resolve_config(
     flag: Option<&Path>,
     store: Option<PathBuf>,
     listen: Option<String>,
-    check: StoreCheck,
+    checks: Checks,
 ) -> Result<Config, ConfigError> {
     let path = flag.map(Path::to_owned).or_else(cfg_path_default);
     // The file's store is checked with the file only when `--store` does not replace it.
-    let in_file = if store.is_some() {
-        StoreCheck::Skip
-    } else {
-        check
+    let in_file = Checks {
+        store: if store.is_some() {
+            StoreCheck::Skip
+        } else {
+            checks.store
+        },
+        ..checks
     };
     let mut cfg = match &path {
         Some(p) => Config::load(p, in_file)?,
@@ -193,14 +201,14 @@ fn resolve_config(
         let flag_error = |reason: String| ConfigError::Value {
             path: PathBuf::from("--store"),
             key: "store".into(),
-            value: store.display().to_string(),
+            value: Shown::path(&store).to_string(),
             reason,
         };
         // Absolute, as the file's store is: the watcher reports absolute paths.
         cfg.store = std::path::absolute(&store)
             .map_err(|e| flag_error(format!("cannot be made an absolute path ({e})")))?;
-        if check == StoreCheck::Readable {
-            if let Some(reason) = bantin::config::store_problem(&cfg.store) {
+        if checks.store == StoreCheck::Readable {
+            if let Some(reason) = bantin::config::store_problem(&cfg.store, Anchor::WorkingFolder) {
                 return Err(flag_error(reason));
             }
         }
@@ -209,45 +217,36 @@ fn resolve_config(
         cfg.listen = listen.parse().map_err(|_| ConfigError::Value {
             path: PathBuf::from("--listen"),
             key: "listen".into(),
-            value: listen.clone(),
+            value: Shown::text(&listen).to_string(),
             reason: "expected an IP address and port such as \"127.0.0.1:8080\"".into(),
         })?;
+        cfg.listen_from = bantin::config::ListenFrom::Flag;
     }
     Ok(cfg)
 }
 
+/// What `serve` (and each reload) and `config check`, which the unit runs
+/// before them, need outside the file: a readable store, and a body folder,
+/// when the file sets one, that takes body copies (whatever `--store` says).
+const SERVING: Checks = Checks {
+    store: StoreCheck::Readable,
+    body_dir: BodyDirCheck::Usable,
+};
+
 /// The config `serve` (and each reload) runs with: resolved as
-/// [`resolve_config`] does, with its store readable and its body folder
-/// checked (see [`body_dir_checked`]).
+/// [`resolve_config`] does, with [`SERVING`]'s checks.
 fn serving_config(args: &ServeArgs) -> Result<Config, ConfigError> {
     resolve_config(
         args.config.as_deref(),
         args.store.clone(),
         args.listen.clone(),
-        StoreCheck::Readable,
+        SERVING,
     )
-    .and_then(body_dir_checked)
 }
 
-/// `cfg`, unless the `[http] body_dir` it sets cannot take body copies: a
-/// check for the commands that make them (`serve` and `config check`, not
-/// `build`), whatever `--store` says.
-fn body_dir_checked(cfg: Config) -> Result<Config, ConfigError> {
-    match cfg.body_dir_error() {
-        Some(error) => Err(error),
-        None => Ok(cfg),
-    }
-}
-
-/// Where a config is looked for when none is named: the working folder's
-/// (a checkout, `cargo run`), then the system-wide one the package installs,
-/// so `bantin check` or `bantin build` run by a sysadmin uses the store the
-/// service serves.
-const DEFAULT_CONFIGS: [&str; 2] = ["config.toml", "/etc/bantin/config.toml"];
-
-/// The first of [`DEFAULT_CONFIGS`] that exists.
+/// The first of [`DEFAULT_PATHS`](bantin::config::DEFAULT_PATHS) that exists.
 fn cfg_path_default() -> Option<PathBuf> {
-    first_existing(&DEFAULT_CONFIGS.map(Path::new))
+    first_existing(&bantin::config::DEFAULT_PATHS.map(Path::new))
 }
 
 /// The first of `candidates` that exists.
@@ -315,6 +314,9 @@ mod tests {
         assert_eq!(first_existing(&candidates), Some(system.clone()));
         std::fs::write(&local, "").expect("write");
         assert_eq!(first_existing(&candidates), Some(local));
-        assert_eq!(DEFAULT_CONFIGS, ["config.toml", "/etc/bantin/config.toml"]);
+        assert_eq!(
+            bantin::config::DEFAULT_PATHS,
+            ["config.toml", "/etc/bantin/config.toml"]
+        );
     }
 }

@@ -564,40 +564,169 @@ fn every_duration_and_age_has_an_upper_bound() {
             "http",
             "header_timeout_secs",
             "9223372036854775807",
-            "between 1 and 86400 seconds",
+            "from 1 to 86400 (seconds)",
         ),
         (
             "http",
             "shutdown_grace_secs",
             "9223372036854775807",
-            "between 0 and 86400 seconds",
+            "from 0 to 86400 (seconds",
         ),
         (
             "http",
             "cache_max_age",
             "4294967295",
-            "between 0 and 31536000 seconds",
+            "from 0 to 31536000 (seconds, up to a year)",
         ),
         (
             "watch",
             "reconcile_secs",
             "9223372036854775807",
-            "between 1 and 604800 seconds",
+            "from 1 to 604800 (seconds, up to a week)",
         ),
         (
             "watch",
             "debounce_ms",
             "9223372036854775807",
-            "between 0 and 60000 milliseconds",
+            "from 0 to 60000 (milliseconds, up to a minute)",
         ),
     ] {
         let (code, stderr, path) = config_check(&format!("[{table}]\n{key} = {value}\n"));
         assert_eq!(code, Some(64), "{key}: {stderr}");
+        // The value as written in the file, not as a string.
         assert_problem(
             &stderr,
             &path,
             2,
-            &format!("`{table}.{key}` = \"{value}\": must be {range}"),
+            &format!("{key}` = {value}: expected a whole number {range}"),
         );
     }
+}
+
+#[test]
+fn the_config_is_logged_resolved_and_a_moved_state_dir_asks_for_a_restart() {
+    let site = TempStore::with_config("");
+    let folder = site.config().parent().unwrap().to_owned();
+    let d = common::Daemon::start_in(&folder, &["--config".as_ref(), "config.toml".as_ref()]);
+    let line = d.log_line("configuration: ");
+    assert!(
+        line.ends_with(&format!("configuration: {}", site.config().display())),
+        "the path as resolved, not as given: {line}"
+    );
+    let config = std::fs::read_to_string(site.config()).unwrap();
+    std::fs::write(
+        site.config(),
+        format!("{config}\n[state]\ndir = \"moved-state\"\n"),
+    )
+    .unwrap();
+    d.signal(rustix::process::Signal::HUP);
+    let warning = d.log_line("`[state] dir` changed");
+    assert!(
+        warning.contains("WARN")
+            && warning.contains(&folder.join("moved-state").display().to_string())
+            && warning.contains("restart bantin"),
+        "{warning}"
+    );
+}
+
+#[test]
+fn a_bad_body_dir_is_reported_with_the_other_problems_at_its_value() {
+    let toml = "[http]\nbody_dir = \"/nonexistent/bodies\"\nbogus = 1\n[feeds]\nitems = 0\n";
+    let (code, stderr, path) = config_check(toml);
+    assert_eq!(code, Some(64), "{stderr}");
+    let line = problem_line(&stderr, &path, 2);
+    assert!(
+        line.contains(&format!("{}:2:12:", path.display()))
+            && line.contains("`http.body_dir` = \"/nonexistent/bodies\"")
+            && line.contains("create it"),
+        "{stderr}"
+    );
+    assert_problem(&stderr, &path, 3, "[http] bogus");
+    assert_problem(&stderr, &path, 5, "`feeds.items` = 0:");
+    assert!(stderr.contains("3 problems"), "{stderr}");
+}
+
+#[test]
+fn wrong_types_and_ranges_are_worded_for_a_sysadmin_with_the_documented_range() {
+    let toml = "\
+site = 5
+store = 5
+[feeds]
+items = \"50\"
+[http]
+cache_max_age = -1
+header_timeout_secs = 0
+";
+    let (code, stderr, path) = config_check(toml);
+    assert_eq!(code, Some(64), "{stderr}");
+    assert_problem(&stderr, &path, 1, "expected a table `[site]`");
+    assert_problem(&stderr, &path, 2, "expected a path in quotes");
+    assert_problem(
+        &stderr,
+        &path,
+        4,
+        "[feeds] items = \"50\": found a string in quotes; expected a whole number, 1 or more",
+    );
+    // Out of its type's range, or of the documented one: the same words.
+    assert_problem(
+        &stderr,
+        &path,
+        6,
+        "cache_max_age = -1: expected a whole number from 0 to 31536000",
+    );
+    assert_problem(
+        &stderr,
+        &path,
+        7,
+        "header_timeout_secs` = 0: expected a whole number from 1 to 86400",
+    );
+    for rust in ["usize", "u32", "u64", "struct", "path string"] {
+        assert!(!stderr.contains(rust), "{rust}: {stderr}");
+    }
+}
+
+#[test]
+fn a_config_that_is_not_utf8_names_the_line_and_column_of_the_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, b"[site]\ntitle = \"B\xe1n tin\"\n").unwrap();
+    let out = bantin([
+        "config".as_ref(),
+        "check".as_ref(),
+        "--config".as_ref(),
+        path.as_os_str(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(64), "{stderr}");
+    let line = problem_line(&stderr, &path, 2);
+    assert!(
+        line.contains(&format!("{}:2:11:", path.display()))
+            && line.contains("0xe1")
+            && line.contains("save the file as UTF-8"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn with_no_config_file_the_report_says_what_was_looked_for() {
+    // `bantin` runs in an empty folder: no ./config.toml, and so no store.
+    let out = bantin(["config", "check"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if std::path::Path::new("/etc/bantin/config.toml").exists() {
+        eprintln!("SKIPPED: /etc/bantin/config.toml exists here");
+        return;
+    }
+    assert_eq!(out.status.code(), Some(64), "{stderr}");
+    assert!(
+        stderr.contains("no config file")
+            && stderr.contains("--config")
+            && stderr.contains("$BANTIN_CONFIG")
+            && stderr.contains("./config.toml")
+            && stderr.contains("/etc/bantin/config.toml"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("<config>") && !stderr.contains("config file's folder"),
+        "{stderr}"
+    );
 }

@@ -937,3 +937,32 @@ fn article_pages_show_the_whole_article_in_a_feed_or_not() {
         }
     }
 }
+
+#[test]
+fn a_busy_port_fails_before_the_store_is_read_naming_the_setting() {
+    let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = holder.local_addr().unwrap().port();
+    let site = TempStore::with_config("");
+    let config = std::fs::read_to_string(site.config())
+        .unwrap()
+        .replace("127.0.0.1:0", &format!("127.0.0.1:{port}"));
+    std::fs::write(site.config(), config).unwrap();
+    let (status, stderr) = run(&["--config".as_ref(), site.config().as_os_str()]);
+    // A runtime failure, not a bad config: the file works once the port is free.
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    let setting = format!(
+        "listen = \"127.0.0.1:{port}\" in {}",
+        site.config().display()
+    );
+    assert!(
+        stderr.contains(&setting)
+            && stderr.contains(&format!("ss -ltnp 'sport = :{port}'"))
+            && stderr.contains("change `listen`"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("store loaded"),
+        "the store is read only once the socket is bound:\n{stderr}"
+    );
+    drop(holder);
+}

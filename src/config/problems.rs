@@ -16,12 +16,13 @@ use std::path::{Path, PathBuf};
 use serde_reflection::{ContainerFormat, Format, Named, Registry};
 use toml_edit::{DocumentMut, ImDocument, Item, TableLike};
 
+use super::meaning;
 use super::{Config, ConfigError, RawConfig};
 
 /// One thing wrong in a config file.
 #[derive(Debug, Clone)]
 pub struct Problem {
-    /// The config file.
+    /// The config file, or what stands for it when there is none.
     pub file: PathBuf,
     /// Where in the file, when it is known.
     pub at: Option<Place>,
@@ -43,8 +44,10 @@ pub struct Place {
 /// All the problems found in one config file, in file order.
 #[derive(Debug, Clone)]
 pub struct Problems {
-    /// The config file.
+    /// The config file, or what stands for it when there is none.
     pub file: PathBuf,
+    /// Whether there is a file to fix.
+    pub in_file: bool,
     /// At least one problem.
     pub list: Vec<Problem>,
 }
@@ -71,10 +74,18 @@ impl Problems {
     pub fn summary(&self) -> String {
         let n = self.list.len();
         let (s, them) = if n == 1 { ("", "it") } else { ("s", "them") };
-        format!(
-            "{n} problem{s} in {}; fix {them} and check again with `bantin config check`",
-            self.file.display()
-        )
+        if self.in_file {
+            format!(
+                "{n} problem{s} in {}; fix {them} and check again with `bantin config check`",
+                self.file.display()
+            )
+        } else {
+            format!(
+                "{n} problem{s} with the built-in defaults; write a config file that fixes \
+                 {them} (`config.toml` in bantin's documentation lists every key) and check \
+                 again with `bantin config check --config FILE`"
+            )
+        }
     }
 }
 
@@ -87,21 +98,49 @@ impl fmt::Display for Problems {
     }
 }
 
+/// The report of a config file that is not UTF-8: where its first byte that
+/// is not is (`valid` bytes in), and to save it as UTF-8.
+pub(super) fn not_utf8(file: &Path, bytes: &[u8], error: std::str::Utf8Error) -> ConfigError {
+    let valid = error.valid_up_to();
+    let text = String::from_utf8_lossy(bytes);
+    let byte = bytes.get(valid).copied().unwrap_or_default();
+    let source = Source {
+        text: &text,
+        file,
+        in_file: true,
+    };
+    // Up to `valid` the lossy text is the file; U+FFFD, 3 bytes, stands for the byte.
+    let problem = source.problem(
+        Some(valid..valid + 3),
+        format!(
+            "not UTF-8: byte 0x{byte:02x} here is no UTF-8 character; save the file as UTF-8 \
+             (e.g. `iconv -f WINDOWS-1258 -t UTF-8`, or your editor's \"save with encoding\")"
+        ),
+    );
+    source.fail(vec![problem])
+}
+
 /// Parses, deserializes and validates `text`, collecting every problem.
 ///
 /// `validate` turns the deserialized file into a [`Config`]; its
-/// [`ConfigError::Value`] names the dotted key it rejects. `look` then checks
-/// what that config names outside the file (the store) once, on the config
-/// made from every key that passed, so its problem is reported with the
-/// others; it is not asked about a key already rejected, whose default took
-/// its place.
+/// [`ConfigError::Value`] names the dotted key it rejects. `outside` then
+/// checks what that config names outside the file (the store, the body
+/// folder) once, on the config made from every key that passed, so its
+/// problems are reported with the others, at the key's value; it is not asked
+/// about a key already rejected, whose default took its place. `path` is the
+/// file, `None` for the built-in defaults.
 pub(super) fn check(
     text: &str,
-    file: &Path,
+    path: Option<&Path>,
     validate: impl Fn(RawConfig) -> Result<Config, ConfigError>,
-    look: impl Fn(&Config) -> Result<(), ConfigError>,
+    outside: impl Fn(&Config) -> Vec<ConfigError>,
 ) -> Result<Config, ConfigError> {
-    let source = Source { text, file };
+    let file = super::shown(path);
+    let source = Source {
+        text,
+        file: &file,
+        in_file: path.is_some(),
+    };
     let written = match ImDocument::parse(text.to_owned()) {
         Ok(doc) => doc,
         Err(e) => {
@@ -125,16 +164,18 @@ pub(super) fn check(
         let rejected = match toml::from_str::<RawConfig>(&current) {
             Ok(raw) => match validate(raw) {
                 Ok(config) => {
-                    if let Err(ConfigError::Value {
-                        key, value, reason, ..
-                    }) = look(&config)
-                    {
+                    for error in outside(&config) {
+                        let ConfigError::Value {
+                            key, value, reason, ..
+                        } = error
+                        else {
+                            return Err(error);
+                        };
                         let path = dotted(&key);
                         if !path.as_ref().is_some_and(|p| taken.contains(p)) {
                             let span = path.as_deref().and_then(|p| value_span(&written, p));
-                            found.push(
-                                source.problem(span, format!("`{key}` = {value:?}: {reason}")),
-                            );
+                            found
+                                .push(source.problem(span, format!("`{key}` = {value}: {reason}")));
                         }
                     }
                     if found.is_empty() {
@@ -148,7 +189,7 @@ pub(super) fn check(
                     let path = dotted(&key);
                     let span = path.as_deref().and_then(|p| value_span(&written, p));
                     // The wording of `ConfigError::Value`, which scripts may match.
-                    let message = format!("`{key}` = {value:?}: {reason}");
+                    let message = format!("`{key}` = {value}: {reason}");
                     found.push(source.problem(span, message));
                     path
                 }
@@ -157,7 +198,8 @@ pub(super) fn check(
             Err(e) => {
                 let path = e.span().and_then(|s| key_at(&current, s.start));
                 let message = match &path {
-                    Some(p) => format!("{}: {}", place(p), one_line(e.message())),
+                    Some(p) => type_problem(&written, text, p)
+                        .unwrap_or_else(|| format!("{}: {}", place(p), one_line(e.message()))),
                     None => one_line(e.message()),
                 };
                 let span = match &path {
@@ -179,10 +221,40 @@ pub(super) fn check(
     Err(source.fail(found))
 }
 
+/// What serde rejected at `path`, in the words of [`meaning`]: the value as
+/// written, what it is when that is the wrong kind, and what the key expects
+/// with its range (`[feeds] items = "50": found a string in quotes; expected a
+/// whole number, 1 or more (items)`); `None` for a key with no meaning there.
+fn type_problem(written: &ImDocument<String>, text: &str, path: &[String]) -> Option<String> {
+    let keys: Vec<&str> = path.iter().map(String::as_str).collect();
+    let expected = meaning::expected(&keys)?;
+    let item = item_at(written, path)?;
+    let span = value_span(written, path)?;
+    let as_written = text.get(span)?.lines().next().unwrap_or_default().trim();
+    Some(format!(
+        "{} = {as_written}: {}expected {expected}",
+        place(path),
+        meaning::found(item, expected)
+    ))
+}
+
+/// The item at `path` in `doc`.
+fn item_at<'d>(doc: &'d ImDocument<String>, path: &[String]) -> Option<&'d Item> {
+    let (last, parents) = path.split_last()?;
+    let mut table: &dyn TableLike = doc.as_table();
+    for name in parents {
+        table = table.get(name)?.as_table_like()?;
+    }
+    table.get(last)
+}
+
 /// The file being checked, to locate problems in.
 struct Source<'a> {
     text: &'a str,
+    /// The file, or what stands for it.
     file: &'a Path,
+    /// Whether there is a file.
+    in_file: bool,
 }
 
 impl Source<'_> {
@@ -200,6 +272,7 @@ impl Source<'_> {
         found.sort_by_key(|p| p.at.as_ref().map(|a| (a.line, a.column)));
         ConfigError::Invalid(Problems {
             file: self.file.to_owned(),
+            in_file: self.in_file,
             list: found,
         })
     }
@@ -551,6 +624,21 @@ mod tests {
             }
         }
         assert!(has(&["feeds"], "categories"));
+    }
+
+    #[test]
+    fn every_key_says_what_it_expects() {
+        let schema = schema().expect("schema");
+        for (table, key) in schema.keys() {
+            let mut path: Vec<&str> = table.iter().map(String::as_str).collect();
+            path.push(key);
+            assert!(meaning::expected(&path).is_some(), "{path:?}");
+        }
+        // The tables under a map, whose names the user picks.
+        for key in ["title", "description", "items"] {
+            let path = ["feeds", "categories", "any-slug", key];
+            assert!(meaning::expected(&path).is_some(), "{path:?}");
+        }
     }
 
     #[test]
