@@ -160,7 +160,7 @@ pub const FAMILIES: &[Family] = &[
         "Articles served now.",
     ),
     gauge(
-        "bantin_files_rejected",
+        "bantin_rejected_files",
         Unit::Count,
         "Files rejected now (see bantin check); a broken save of a served article keeps its last good version.",
     ),
@@ -178,7 +178,7 @@ pub const FAMILIES: &[Family] = &[
     ),
     counter(
         "bantin_files_rejected_total",
-        "Rejections, once per change of a file (each 'rejected:' log line): a file rejected at start, or newly, or again after it changed; a rejected file left alone is not counted again, so this grows with bantin_files_rejected, never by reconciliations.",
+        "Rejections, once per change of a file (each 'rejected:' log line): a file rejected at start, or newly, or again after it changed; a rejected file left alone is not counted again, so this grows with bantin_rejected_files, never by reconciliations.",
     ),
     gauge(
         "bantin_last_store_change_timestamp_seconds",
@@ -361,15 +361,15 @@ mod tests {
         metrics::with_local_recorder(&recorder, || {
             describe();
             metrics::counter!("bantin_files_rejected_total").increment(3);
-            metrics::gauge!("bantin_files_rejected").set(3.0);
+            metrics::gauge!("bantin_rejected_files").set(3.0);
             metrics::histogram!("bantin_update_latency_seconds").record(0.006);
         });
         let page = handle.render();
         for line in [
             "# HELP bantin_files_rejected_total Rejections, once per change of a file",
             "# TYPE bantin_files_rejected_total counter",
-            "# HELP bantin_files_rejected Files rejected now",
-            "# TYPE bantin_files_rejected gauge",
+            "# HELP bantin_rejected_files Files rejected now",
+            "# TYPE bantin_rejected_files gauge",
             "# HELP bantin_update_latency_seconds Time from a file event",
             "# TYPE bantin_update_latency_seconds histogram",
             r#"bantin_update_latency_seconds_bucket{le="0.005"} 0"#,

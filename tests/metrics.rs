@@ -172,7 +172,7 @@ fn every_metric_family_is_described_and_timings_are_histograms() {
 /// The rejected-files gauge and counter.
 fn rejected(d: &Daemon) -> (Option<f64>, Option<f64>) {
     (
-        d.metric("bantin_files_rejected"),
+        d.metric("bantin_rejected_files"),
         d.metric("bantin_files_rejected_total"),
     )
 }
@@ -205,7 +205,7 @@ fn every_rejected_file_is_counted_once_per_change() {
     // One more bad file, live.
     std::fs::write(dir.join("moi.txt"), binary("Mới")).unwrap();
     d.wait_until("the new rejection counted", || {
-        d.metric("bantin_files_rejected") == Some(5.0)
+        d.metric("bantin_rejected_files") == Some(5.0)
     });
     two_reconciliations(&d);
     assert_eq!(rejected(&d), (Some(5.0), Some(5.0)), "{}", d.stderr());
@@ -217,4 +217,44 @@ fn every_rejected_file_is_counted_once_per_change() {
     });
     two_reconciliations(&d);
     assert_eq!(rejected(&d), (Some(5.0), Some(6.0)), "{}", d.stderr());
+}
+
+/// The names a family of `kind` takes on a page as OpenMetrics reads it: its
+/// family name (a counter's is its name without `_total`) and the name of
+/// every sample it may write.
+fn names_taken(name: &str, kind: &str) -> Vec<String> {
+    let with = |suffixes: &[&str], base: &str| -> Vec<String> {
+        suffixes.iter().map(|s| format!("{base}{s}")).collect()
+    };
+    match kind {
+        "counter" => with(
+            &["", "_total", "_created"],
+            name.strip_suffix("_total").unwrap_or(name),
+        ),
+        "histogram" => with(&["", "_bucket", "_sum", "_count", "_created"], name),
+        "summary" => with(&["", "_sum", "_count", "_created"], name),
+        _ => vec![name.to_owned()],
+    }
+}
+
+#[test]
+fn no_two_families_share_a_name_as_openmetrics_reads_them() {
+    let site = TempStore::new();
+    let d = site.start();
+    assert_eq!(d.get("/feed.rss", &[]).status, 200);
+    assert_eq!(d.get("/khong-co", &[]).status, 404);
+    let page = d.body("/metrics");
+    let described = described(&page);
+    assert!(described.kind.len() > 20, "{page}");
+    // A gauge `X` beside a counter `X_total` is one family to OpenMetrics
+    // parsers (Python's prometheus_client refuses the page): as
+    // `bantin_files_rejected` and `bantin_files_rejected_total` were.
+    let mut taken_by: BTreeMap<String, &str> = BTreeMap::new();
+    for (name, kind) in &described.kind {
+        for taken in names_taken(name, kind) {
+            if let Some(other) = taken_by.insert(taken.clone(), name) {
+                panic!("{other} and {name} both take the name {taken}:\n{page}");
+            }
+        }
+    }
 }
