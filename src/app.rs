@@ -94,7 +94,7 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
         Signals::install().context("cannot install signal handlers")?;
     let shutdown = shutdown_signal(term, int);
     tokio::pin!(shutdown);
-    let metrics = crate::metric_families::install();
+    let metrics = crate::metric_families::install(server::request_metrics::usual_series());
     let cfg = Arc::new(cfg);
     let published = Arc::new(Published::default());
     let state = Arc::new(State::new(published.clone(), metrics));

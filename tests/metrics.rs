@@ -169,6 +169,49 @@ fn every_metric_family_is_described_and_timings_are_histograms() {
     }
 }
 
+#[test]
+fn every_family_is_on_the_first_scrape() {
+    let site = TempStore::new();
+    let d = site.start();
+    let page = d.body("/metrics");
+    let sampled = |name: &str| {
+        page.lines().any(|l| {
+            l.strip_prefix(name)
+                .is_some_and(|rest| rest.starts_with([' ', '{', '_']))
+        })
+    };
+    for family in bantin::metric_families::FAMILIES {
+        // Set when the first reconciliation ends, some time after start (0
+        // would say 1970); every other one is there before the first request.
+        if family.name == "bantin_last_reconcile_timestamp_seconds" {
+            continue;
+        }
+        assert!(sampled(family.name), "no {}:\n{page}", family.name);
+    }
+    for line in [
+        r#"bantin_http_connections_refused_total{reason="per_client"} 0"#,
+        "bantin_http2_enhance_your_calm_total 0",
+        "bantin_http_accept_errors_total 0",
+        "bantin_http_not_modified_total 0",
+        "bantin_archive_cache_misses_total 0",
+        "bantin_page_queue_waiting 0",
+        "bantin_update_latency_seconds_count 0",
+        "bantin_store_root_present 1",
+    ] {
+        assert!(page.lines().any(|l| l == line), "no {line:?} in\n{page}");
+    }
+    // Each route with its usual status, before any request of it.
+    for labels in [
+        r#"{route="feed",status="200"}"#,
+        r#"{route="article",status="200"}"#,
+        r#"{route="not_found",status="404"}"#,
+        r#"{route="redirect",status="308"}"#,
+    ] {
+        let line = format!("bantin_http_requests_total{labels} 0");
+        assert!(page.lines().any(|l| l == line), "no {line:?} in\n{page}");
+    }
+}
+
 /// The rejected-files gauge and counter.
 fn rejected(d: &Daemon) -> (Option<f64>, Option<f64>) {
     (
