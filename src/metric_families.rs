@@ -210,6 +210,21 @@ pub const FAMILIES: &[Family] = &[
         Unit::Count,
         "1 when the store root is there, 0 when it is missing (the last good state is served).",
     ),
+    // Reloads (SIGHUP, `systemctl reload`).
+    counter(
+        "bantin_config_reloads_total",
+        "Configuration reloads, by result (ok: applied and served; error: the file was bad, the running configuration kept).",
+    ),
+    gauge(
+        "bantin_config_last_reload_success",
+        Unit::Count,
+        "1 when the last reload (or the load at start) succeeded, 0 when it was refused and the previous configuration is running.",
+    ),
+    gauge(
+        "bantin_config_last_reload_success_timestamp_seconds",
+        Unit::Seconds,
+        "When the configuration in force was read: the last successful reload, or the start (Unix time).",
+    ),
     // WebSub.
     counter(
         "bantin_websub_pings_sent_total",
@@ -261,15 +276,18 @@ pub fn describe() {
 }
 
 /// The gauges [`start_at_zero`] leaves alone, since 0 would be false for them
-/// (1970, no articles, the store root missing): each has its true value from
-/// the first snapshot, served before the first request is answered, except
-/// the last reconciliation's time, which appears once the first one ends.
+/// (1970, no articles, the store root missing, a failed load): each has its
+/// true value from the start (the configuration's) or the first snapshot,
+/// served before the first request is answered, except the last
+/// reconciliation's time, which appears once the first one ends.
 pub const SET_WHEN_KNOWN: &[&str] = &[
     "bantin_articles_indexed",
     "bantin_rejected_files",
     "bantin_last_store_change_timestamp_seconds",
     "bantin_store_root_present",
     "bantin_last_reconcile_timestamp_seconds",
+    "bantin_config_last_reload_success",
+    "bantin_config_last_reload_success_timestamp_seconds",
 ];
 
 /// Puts every counter, every gauge for which 0 is true at start (all but
@@ -278,7 +296,8 @@ pub const SET_WHEN_KNOWN: &[&str] = &[
 /// from the first scrape, not "no data" until the first event. Labelled
 /// families get their label values known up front: `requests` (route and
 /// status, see `server::request_metrics::usual_series`), the one reason a
-/// connection is refused. Adding 0 leaves a value already counted as it is.
+/// connection is refused, both results of a reload. Adding 0 leaves a value
+/// already counted as it is.
 pub fn start_at_zero(requests: impl IntoIterator<Item = (&'static str, &'static str)>) {
     for (route, status) in requests {
         metrics::counter!("bantin_http_requests_total", "route" => route, "status" => status)
@@ -296,6 +315,8 @@ pub fn start_at_zero(requests: impl IntoIterator<Item = (&'static str, &'static 
     metrics::counter!("bantin_files_changed_total").increment(0);
     metrics::counter!("bantin_files_removed_total").increment(0);
     metrics::counter!("bantin_files_rejected_total").increment(0);
+    metrics::counter!("bantin_config_reloads_total", "result" => "ok").increment(0);
+    metrics::counter!("bantin_config_reloads_total", "result" => "error").increment(0);
     metrics::counter!("bantin_websub_pings_sent_total").increment(0);
     metrics::counter!("bantin_websub_pings_failed_total").increment(0);
     metrics::counter!("bantin_websub_pings_dropped_total").increment(0);

@@ -301,3 +301,45 @@ fn no_two_families_share_a_name_as_openmetrics_reads_them() {
         }
     }
 }
+
+#[test]
+fn reloads_are_counted_by_result_and_the_last_one_says_how_it_went() {
+    let site = TempStore::new();
+    let d = site.start();
+    let ok = r#"bantin_config_reloads_total{result="ok"}"#;
+    let error = r#"bantin_config_reloads_total{result="error"}"#;
+    let success = "bantin_config_last_reload_success";
+    let when = "bantin_config_last_reload_success_timestamp_seconds";
+    // The load at start counts as a success; no reload yet.
+    assert_eq!(d.metric(ok), Some(0.0));
+    assert_eq!(d.metric(error), Some(0.0));
+    assert_eq!(d.metric(success), Some(1.0));
+    let at_start = d.metric(when).unwrap();
+    assert!(at_start > 1.7e9, "{at_start}");
+
+    // A good file: applied.
+    let good = std::fs::read_to_string(site.config()).unwrap();
+    std::fs::write(site.config(), format!("{good}\n[feeds]\nitems = 5\n")).unwrap();
+    d.signal(rustix::process::Signal::HUP);
+    d.wait_until("the reload counted", || d.metric(ok) == Some(1.0));
+    assert_eq!(d.metric(success), Some(1.0));
+    let applied = d.metric(when).unwrap();
+    assert!(applied >= at_start, "{applied} < {at_start}");
+
+    // A bad file: refused, the running configuration kept.
+    std::fs::write(site.config(), format!("{good}\nthis is not toml\n")).unwrap();
+    d.signal(rustix::process::Signal::HUP);
+    d.wait_until("the refusal counted", || d.metric(error) == Some(1.0));
+    assert_eq!(d.metric(success), Some(0.0));
+    assert_eq!(d.metric(ok), Some(1.0));
+    assert_eq!(d.metric(when), Some(applied));
+
+    // Fixed: a success again.
+    std::fs::write(site.config(), &good).unwrap();
+    d.signal(rustix::process::Signal::HUP);
+    d.wait_until("the second good reload counted", || {
+        d.metric(ok) == Some(2.0)
+    });
+    assert_eq!(d.metric(success), Some(1.0));
+    assert_eq!(d.metric(error), Some(1.0));
+}
