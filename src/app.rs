@@ -95,7 +95,8 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
         Signals::install().context("cannot install signal handlers")?;
     let shutdown = shutdown_signal(term, int);
     tokio::pin!(shutdown);
-    let metrics = crate::metric_families::install();
+    let metrics = crate::metric_families::install(server::request_metrics::usual_series());
+    config_in_force();
     let cfg = Arc::new(cfg);
     let published = Arc::new(Published::default());
     let state = Arc::new(State::new(published.clone(), metrics));
@@ -502,14 +503,52 @@ async fn reload_on_hangup(hangups: Hangups, reload: Reloader, mut to: Reloading)
                 }
                 // The watch thread answers once the new snapshot is served.
                 let _ = tokio::task::spawn_blocking(move || applied.recv()).await;
+                reloaded(Reload::Applied);
             }
-            Err(e) => tracing::error!("keeping the running configuration: {e}"),
+            Err(e) => {
+                tracing::error!("keeping the running configuration: {e}");
+                reloaded(Reload::Refused);
+            }
         }
         systemd::ready(&status_line(&to.published));
         if hup.recv().await.is_none() {
             return;
         }
     }
+}
+
+/// How a reload ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reload {
+    /// The new configuration is in force (and its snapshot served).
+    Applied,
+    /// The file was bad: the running configuration is kept.
+    Refused,
+}
+
+/// Counts a reload by how it ended, and sets the last-reload gauges as
+/// Prometheus' own `prometheus_config_last_reload_successful` and
+/// `…_success_timestamp_seconds` do, so an alert can catch a refused reload
+/// that would otherwise only be in the journal.
+fn reloaded(outcome: Reload) {
+    match outcome {
+        Reload::Applied => {
+            metrics::counter!("bantin_config_reloads_total", "result" => "ok").increment(1);
+            config_in_force();
+        }
+        Reload::Refused => {
+            metrics::counter!("bantin_config_reloads_total", "result" => "error").increment(1);
+            metrics::gauge!("bantin_config_last_reload_success").set(0.0);
+        }
+    }
+}
+
+/// Says in `/metrics` that the configuration just read is in force: the one
+/// read at start counts as a successful load, as in Prometheus, so the
+/// timestamp is never 0.
+fn config_in_force() {
+    metrics::gauge!("bantin_config_last_reload_success").set(1.0);
+    metrics::gauge!("bantin_config_last_reload_success_timestamp_seconds").set(publish::unix_now());
 }
 
 /// The `STATUS=` line for what is served now.

@@ -160,7 +160,7 @@ pub const FAMILIES: &[Family] = &[
         "Articles served now.",
     ),
     gauge(
-        "bantin_files_rejected",
+        "bantin_rejected_files",
         Unit::Count,
         "Files rejected now (see bantin check); a broken save of a served article keeps its last good version.",
     ),
@@ -178,7 +178,7 @@ pub const FAMILIES: &[Family] = &[
     ),
     counter(
         "bantin_files_rejected_total",
-        "Rejections, once per change of a file (each 'rejected:' log line): a file rejected at start, or newly, or again after it changed; a rejected file left alone is not counted again, so this grows with bantin_files_rejected, never by reconciliations.",
+        "Rejections, once per change of a file (each 'rejected:' log line): a file rejected at start, or newly, or again after it changed; a rejected file left alone is not counted again, so this grows with bantin_rejected_files, never by reconciliations.",
     ),
     gauge(
         "bantin_last_store_change_timestamp_seconds",
@@ -209,6 +209,21 @@ pub const FAMILIES: &[Family] = &[
         "bantin_store_root_present",
         Unit::Count,
         "1 when the store root is there, 0 when it is missing (the last good state is served).",
+    ),
+    // Reloads (SIGHUP, `systemctl reload`).
+    counter(
+        "bantin_config_reloads_total",
+        "Configuration reloads, by result (ok: applied and served; error: the file was bad, the running configuration kept).",
+    ),
+    gauge(
+        "bantin_config_last_reload_success",
+        Unit::Count,
+        "1 when the last reload (or the load at start) succeeded, 0 when it was refused and the previous configuration is running.",
+    ),
+    gauge(
+        "bantin_config_last_reload_success_timestamp_seconds",
+        Unit::Seconds,
+        "When the configuration in force was read: the last successful reload, or the start (Unix time).",
     ),
     // WebSub.
     counter(
@@ -260,14 +275,78 @@ pub fn describe() {
     });
 }
 
-/// Installs the process's Prometheus recorder, with every family described;
-/// `None` (metrics off, with a warning) if a recorder is installed already.
-pub fn install() -> Option<PrometheusHandle> {
+/// The gauges [`start_at_zero`] leaves alone, since 0 would be false for them
+/// (1970, no articles, the store root missing, a failed load): each has its
+/// true value from the start (the configuration's) or the first snapshot,
+/// served before the first request is answered, except the last
+/// reconciliation's time, which appears once the first one ends.
+pub const SET_WHEN_KNOWN: &[&str] = &[
+    "bantin_articles_indexed",
+    "bantin_rejected_files",
+    "bantin_last_store_change_timestamp_seconds",
+    "bantin_store_root_present",
+    "bantin_last_reconcile_timestamp_seconds",
+    "bantin_config_last_reload_success",
+    "bantin_config_last_reload_success_timestamp_seconds",
+];
+
+/// Puts every counter, every gauge for which 0 is true at start (all but
+/// [`SET_WHEN_KNOWN`]) and every timing (empty: buckets, sum and count at 0)
+/// on `/metrics` from the start, so a dashboard or an `absent()` alert reads 0
+/// from the first scrape, not "no data" until the first event. Labelled
+/// families get their label values known up front: `requests` (route and
+/// status, see `server::request_metrics::usual_series`), the one reason a
+/// connection is refused, both results of a reload. Adding 0 leaves a value
+/// already counted as it is.
+pub fn start_at_zero(requests: impl IntoIterator<Item = (&'static str, &'static str)>) {
+    for (route, status) in requests {
+        metrics::counter!("bantin_http_requests_total", "route" => route, "status" => status)
+            .increment(0);
+    }
+    metrics::counter!("bantin_http_not_modified_total").increment(0);
+    metrics::counter!("bantin_http_response_bytes_total").increment(0);
+    metrics::counter!("bantin_http_accept_errors_total").increment(0);
+    metrics::counter!("bantin_http_connections_refused_total", "reason" => "per_client")
+        .increment(0);
+    metrics::counter!("bantin_http2_enhance_your_calm_total").increment(0);
+    metrics::counter!("bantin_archive_cache_hits_total").increment(0);
+    metrics::counter!("bantin_archive_cache_misses_total").increment(0);
+    metrics::counter!("bantin_files_added_total").increment(0);
+    metrics::counter!("bantin_files_changed_total").increment(0);
+    metrics::counter!("bantin_files_removed_total").increment(0);
+    metrics::counter!("bantin_files_rejected_total").increment(0);
+    metrics::counter!("bantin_config_reloads_total", "result" => "ok").increment(0);
+    metrics::counter!("bantin_config_reloads_total", "result" => "error").increment(0);
+    metrics::counter!("bantin_websub_pings_sent_total").increment(0);
+    metrics::counter!("bantin_websub_pings_failed_total").increment(0);
+    metrics::counter!("bantin_websub_pings_dropped_total").increment(0);
+    metrics::gauge!("bantin_archive_cache_bytes").increment(0.0);
+    metrics::gauge!("bantin_archive_cache_entries").increment(0.0);
+    metrics::gauge!("bantin_body_copies").increment(0.0);
+    metrics::gauge!("bantin_body_copy_bytes").increment(0.0);
+    metrics::gauge!("bantin_render_queue_waiting").increment(0.0);
+    metrics::gauge!("bantin_page_queue_waiting").increment(0.0);
+    metrics::gauge!("bantin_websub_pings_queued").increment(0.0);
+    // A histogram is on the page once registered, with no observation.
+    let _ = metrics::histogram!("bantin_archive_render_seconds");
+    let _ = metrics::histogram!("bantin_render_seconds");
+    let _ = metrics::histogram!("bantin_update_latency_seconds");
+    let _ = metrics::histogram!("bantin_reconcile_seconds");
+}
+
+/// Installs the process's Prometheus recorder, with every family described
+/// and on the page from the start (see [`start_at_zero`], which `requests`
+/// goes to); `None` (metrics off, with a warning) if a recorder is installed
+/// already.
+pub fn install(
+    requests: impl IntoIterator<Item = (&'static str, &'static str)>,
+) -> Option<PrometheusHandle> {
     let handle = builder()
         .install_recorder()
         .map_err(|e| tracing::warn!("metrics disabled: {e}"))
         .ok()?;
     describe();
+    start_at_zero(requests);
     Some(handle)
 }
 
@@ -345,6 +424,41 @@ mod tests {
     }
 
     #[test]
+    fn every_family_is_on_the_page_from_the_start_but_those_set_when_known() {
+        let recorder = builder().build_recorder();
+        let handle = recorder.handle();
+        metrics::with_local_recorder(&recorder, || {
+            describe();
+            start_at_zero([("feed_all", "200"), ("not_found", "404")]);
+        });
+        let page = handle.render();
+        let sampled = |name: &str| {
+            page.lines().any(|l| {
+                l.strip_prefix(name)
+                    .is_some_and(|r| r.starts_with([' ', '{', '_']))
+            })
+        };
+        for family in FAMILIES {
+            let expected = !SET_WHEN_KNOWN.contains(&family.name);
+            assert_eq!(sampled(family.name), expected, "{}:\n{page}", family.name);
+        }
+        for line in [
+            r#"bantin_http_requests_total{route="feed_all",status="200"} 0"#,
+            r#"bantin_http_requests_total{route="not_found",status="404"} 0"#,
+            r#"bantin_http_connections_refused_total{reason="per_client"} 0"#,
+            "bantin_body_copies 0",
+            r#"bantin_update_latency_seconds_bucket{le="+Inf"} 0"#,
+            "bantin_update_latency_seconds_count 0",
+        ] {
+            assert!(page.lines().any(|l| l == line), "no {line:?} in\n{page}");
+        }
+        for name in SET_WHEN_KNOWN {
+            let family = FAMILIES.iter().find(|f| f.name == *name);
+            assert!(family.is_some_and(|f| f.kind == Kind::Gauge), "{name}");
+        }
+    }
+
+    #[test]
     fn timings_are_histograms_with_rising_buckets() {
         for family in FAMILIES {
             if let Kind::Histogram(buckets) = family.kind {
@@ -361,15 +475,15 @@ mod tests {
         metrics::with_local_recorder(&recorder, || {
             describe();
             metrics::counter!("bantin_files_rejected_total").increment(3);
-            metrics::gauge!("bantin_files_rejected").set(3.0);
+            metrics::gauge!("bantin_rejected_files").set(3.0);
             metrics::histogram!("bantin_update_latency_seconds").record(0.006);
         });
         let page = handle.render();
         for line in [
             "# HELP bantin_files_rejected_total Rejections, once per change of a file",
             "# TYPE bantin_files_rejected_total counter",
-            "# HELP bantin_files_rejected Files rejected now",
-            "# TYPE bantin_files_rejected gauge",
+            "# HELP bantin_rejected_files Files rejected now",
+            "# TYPE bantin_rejected_files gauge",
             "# HELP bantin_update_latency_seconds Time from a file event",
             "# TYPE bantin_update_latency_seconds histogram",
             r#"bantin_update_latency_seconds_bucket{le="0.005"} 0"#,

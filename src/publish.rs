@@ -177,7 +177,7 @@ impl Publisher {
         let rejected = catalog.rejected_count();
         let snapshot = Arc::new(Snapshot::new(site, self.cfg.clone(), rejected));
         metrics::gauge!("bantin_articles_indexed").set(catalog.entries.len() as f64);
-        metrics::gauge!("bantin_files_rejected").set(rejected as f64);
+        metrics::gauge!("bantin_rejected_files").set(rejected as f64);
         metrics::gauge!("bantin_last_store_change_timestamp_seconds").set(unix_now());
         systemd::status(&snapshot.status_line());
         let previous = self.published.swap(Some(snapshot.clone()));
@@ -236,7 +236,7 @@ impl Publisher {
     /// differ (or `scope` asks for everything), renders what they touch and serves it.
     pub fn update(&self, catalog: &Catalog, changes: &Changes, scope: Scope) {
         record(changes);
-        metrics::gauge!("bantin_files_rejected").set(catalog.rejected_count() as f64);
+        metrics::gauge!("bantin_rejected_files").set(catalog.rejected_count() as f64);
         if !changes.any() && scope == Scope::Changed {
             self.recount(catalog);
             return;
@@ -280,7 +280,7 @@ impl Publisher {
 /// rejection counts once per change of the file, as the log says it, whether
 /// it was refused while listing (a FIFO, a link out of the store) or when read:
 /// a broken file that events or reconciliations read again unchanged is not
-/// counted again, so the count follows `bantin_files_rejected`.
+/// counted again, so the count follows `bantin_rejected_files`.
 fn record(changes: &Changes) {
     metrics::counter!("bantin_files_added_total").increment(changes.added as u64);
     metrics::counter!("bantin_files_changed_total").increment(changes.changed as u64);

@@ -414,6 +414,9 @@ impl Worker {
                     let (site, catalog) = *first;
                     self.catalog = catalog;
                     self.publisher.serve(site, &self.catalog);
+                    // The gauge has its value before the first request,
+                    // not only after the first reconciliation.
+                    self.root_present();
                     let _ = served.send(());
                     return true;
                 }

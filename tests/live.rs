@@ -540,13 +540,13 @@ fn broken_save(broken: &[u8]) {
         "/feeds/thong-bao.json",
     ]);
     let before = validators(&d, &paths);
-    assert_eq!(d.metric("bantin_files_rejected"), Some(0.0));
+    assert_eq!(d.metric("bantin_rejected_files"), Some(0.0));
     assert!(d.body("/healthz").ends_with(", 0 files rejected\n"));
     let file = store(&site).join(format!("thong-bao/{}.txt", CAP_NUOC.0));
     let named = file.display().to_string();
     std::fs::write(&file, broken).unwrap();
     d.wait_until("the broken file reported", || {
-        d.metric("bantin_files_rejected") == Some(1.0)
+        d.metric("bantin_rejected_files") == Some(1.0)
     });
     d.wait_until("the rejection in /healthz", || {
         d.body("/healthz").ends_with(", 1 file rejected\n")
@@ -567,7 +567,7 @@ fn broken_save(broken: &[u8]) {
     wait_for_title(&d, "the good save", "/feeds/thong-bao.rss", title);
     assert!(!has(&titles(&d, "/feeds/thong-bao.rss"), CAP_NUOC.1));
     d.wait_until("the rejection cleared", || {
-        d.metric("bantin_files_rejected") == Some(0.0)
+        d.metric("bantin_rejected_files") == Some(0.0)
     });
     d.wait_until("the fix logged", || {
         log_lines(&d, "served again", &named) == 1
@@ -619,7 +619,7 @@ fn temp_swap_and_dot_files_are_never_served() {
         write_article(&path, THONG_BAO, &format!("Tệp ẩn số {i}"));
     }
     assert_steady(&d, EVERYTHING, &before);
-    assert_eq!(d.metric("bantin_files_rejected"), Some(0.0));
+    assert_eq!(d.metric("bantin_rejected_files"), Some(0.0));
     // A real article written after them is served, and none of them with it.
     let title = "Tệp thật bên cạnh tệp tạm";
     write_article(dir.join("that.txt"), THONG_BAO, title);
@@ -736,7 +736,7 @@ fn a_served_file_replaced_by_a_fifo_or_a_link_out_keeps_its_last_good_version() 
     d.log_line(&format!("{fifo_stem}.txt"));
     d.log_line(&format!("{link_stem}.txt"));
     d.wait_until("both counted", || {
-        d.metric("bantin_files_rejected") == Some(2.0)
+        d.metric("bantin_rejected_files") == Some(2.0)
     });
     // ... and the last good versions stay served, with their pages.
     let now = titles(&d, "/feeds/thong-bao.rss");
@@ -768,7 +768,7 @@ fn a_served_file_replaced_by_a_fifo_or_a_link_out_keeps_its_last_good_version() 
         has(&now, "Cấp nước lại") && !has(&now, link_title) && !has(&now, fifo_title)
     });
     d.wait_until("no file rejected", || {
-        d.metric("bantin_files_rejected") == Some(0.0)
+        d.metric("bantin_rejected_files") == Some(0.0)
     });
 }
 

@@ -122,7 +122,7 @@ fn an_article_renamed_to_another_extension_keeps_its_id() {
     let id = format!("thong-bao/{}", CAP_NUOC.0);
     assert_eq!(json_feed_ids(&d).iter().filter(|i| **i == id).count(), 1);
     assert!(titles(&d).iter().any(|t| t == CAP_NUOC.1));
-    assert_eq!(d.metric("bantin_files_rejected"), Some(0.0));
+    assert_eq!(d.metric("bantin_rejected_files"), Some(0.0));
     let health = d.body("/healthz");
     assert!(health.trim_end().ends_with(" 0 files rejected"), "{health}");
     assert_same_as_fresh_start(&site, &d);
@@ -137,7 +137,7 @@ fn an_id_freed_by_its_file_goes_to_the_other_file_that_gives_it() {
     // Written while trung.txt serves the id: refused.
     std::fs::write(dir.join("trung.md"), article("Bản md")).unwrap();
     d.wait_until("trung.md refused", || {
-        d.metric("bantin_files_rejected") == Some(1.0)
+        d.metric("bantin_rejected_files") == Some(1.0)
     });
     assert!(titles(&d).iter().any(|t| t == "Bản txt"));
 
@@ -147,7 +147,7 @@ fn an_id_freed_by_its_file_goes_to_the_other_file_that_gives_it() {
     });
     wait_for_reconciliation(&d);
     assert_eq!(d.get("/articles/thong-bao/trung", &[]).status, 200);
-    assert_eq!(d.metric("bantin_files_rejected"), Some(0.0));
+    assert_eq!(d.metric("bantin_rejected_files"), Some(0.0));
     let health = d.body("/healthz");
     assert!(health.trim_end().ends_with(" 0 files rejected"), "{health}");
     let t = titles(&d);
@@ -212,7 +212,7 @@ fn atomic_save_through(temp: &str) {
     let strays: Vec<_> = seen.iter().filter(|(i, _)| !before.contains(i)).collect();
     assert!(strays.is_empty(), "{temp} served as an item: {strays:?}");
     assert!(reads > 5, "only {reads} reads of the feed during the save");
-    assert_eq!(d.metric("bantin_files_rejected"), Some(0.0));
+    assert_eq!(d.metric("bantin_rejected_files"), Some(0.0));
 }
 
 #[test]
@@ -262,5 +262,5 @@ fn a_file_written_slowly_in_place_is_never_served_half_written() {
         "what the feed showed of the article; daemon stderr:\n{}",
         d.stderr()
     );
-    assert_eq!(d.metric("bantin_files_rejected"), Some(0.0));
+    assert_eq!(d.metric("bantin_rejected_files"), Some(0.0));
 }

@@ -169,10 +169,53 @@ fn every_metric_family_is_described_and_timings_are_histograms() {
     }
 }
 
+#[test]
+fn every_family_is_on_the_first_scrape() {
+    let site = TempStore::new();
+    let d = site.start();
+    let page = d.body("/metrics");
+    let sampled = |name: &str| {
+        page.lines().any(|l| {
+            l.strip_prefix(name)
+                .is_some_and(|rest| rest.starts_with([' ', '{', '_']))
+        })
+    };
+    for family in bantin::metric_families::FAMILIES {
+        // Set when the first reconciliation ends, some time after start (0
+        // would say 1970); every other one is there before the first request.
+        if family.name == "bantin_last_reconcile_timestamp_seconds" {
+            continue;
+        }
+        assert!(sampled(family.name), "no {}:\n{page}", family.name);
+    }
+    for line in [
+        r#"bantin_http_connections_refused_total{reason="per_client"} 0"#,
+        "bantin_http2_enhance_your_calm_total 0",
+        "bantin_http_accept_errors_total 0",
+        "bantin_http_not_modified_total 0",
+        "bantin_archive_cache_misses_total 0",
+        "bantin_page_queue_waiting 0",
+        "bantin_update_latency_seconds_count 0",
+        "bantin_store_root_present 1",
+    ] {
+        assert!(page.lines().any(|l| l == line), "no {line:?} in\n{page}");
+    }
+    // Each route with its usual status, before any request of it.
+    for labels in [
+        r#"{route="feed",status="200"}"#,
+        r#"{route="article",status="200"}"#,
+        r#"{route="not_found",status="404"}"#,
+        r#"{route="redirect",status="308"}"#,
+    ] {
+        let line = format!("bantin_http_requests_total{labels} 0");
+        assert!(page.lines().any(|l| l == line), "no {line:?} in\n{page}");
+    }
+}
+
 /// The rejected-files gauge and counter.
 fn rejected(d: &Daemon) -> (Option<f64>, Option<f64>) {
     (
-        d.metric("bantin_files_rejected"),
+        d.metric("bantin_rejected_files"),
         d.metric("bantin_files_rejected_total"),
     )
 }
@@ -205,7 +248,7 @@ fn every_rejected_file_is_counted_once_per_change() {
     // One more bad file, live.
     std::fs::write(dir.join("moi.txt"), binary("Mới")).unwrap();
     d.wait_until("the new rejection counted", || {
-        d.metric("bantin_files_rejected") == Some(5.0)
+        d.metric("bantin_rejected_files") == Some(5.0)
     });
     two_reconciliations(&d);
     assert_eq!(rejected(&d), (Some(5.0), Some(5.0)), "{}", d.stderr());
@@ -217,4 +260,86 @@ fn every_rejected_file_is_counted_once_per_change() {
     });
     two_reconciliations(&d);
     assert_eq!(rejected(&d), (Some(5.0), Some(6.0)), "{}", d.stderr());
+}
+
+/// The names a family of `kind` takes on a page as OpenMetrics reads it: its
+/// family name (a counter's is its name without `_total`) and the name of
+/// every sample it may write.
+fn names_taken(name: &str, kind: &str) -> Vec<String> {
+    let with = |suffixes: &[&str], base: &str| -> Vec<String> {
+        suffixes.iter().map(|s| format!("{base}{s}")).collect()
+    };
+    match kind {
+        "counter" => with(
+            &["", "_total", "_created"],
+            name.strip_suffix("_total").unwrap_or(name),
+        ),
+        "histogram" => with(&["", "_bucket", "_sum", "_count", "_created"], name),
+        "summary" => with(&["", "_sum", "_count", "_created"], name),
+        _ => vec![name.to_owned()],
+    }
+}
+
+#[test]
+fn no_two_families_share_a_name_as_openmetrics_reads_them() {
+    let site = TempStore::new();
+    let d = site.start();
+    assert_eq!(d.get("/feed.rss", &[]).status, 200);
+    assert_eq!(d.get("/khong-co", &[]).status, 404);
+    let page = d.body("/metrics");
+    let described = described(&page);
+    assert!(described.kind.len() > 20, "{page}");
+    // A gauge `X` beside a counter `X_total` is one family to OpenMetrics
+    // parsers (Python's prometheus_client refuses the page): as
+    // `bantin_files_rejected` and `bantin_files_rejected_total` were.
+    let mut taken_by: BTreeMap<String, &str> = BTreeMap::new();
+    for (name, kind) in &described.kind {
+        for taken in names_taken(name, kind) {
+            if let Some(other) = taken_by.insert(taken.clone(), name) {
+                panic!("{other} and {name} both take the name {taken}:\n{page}");
+            }
+        }
+    }
+}
+
+#[test]
+fn reloads_are_counted_by_result_and_the_last_one_says_how_it_went() {
+    let site = TempStore::new();
+    let d = site.start();
+    let ok = r#"bantin_config_reloads_total{result="ok"}"#;
+    let error = r#"bantin_config_reloads_total{result="error"}"#;
+    let success = "bantin_config_last_reload_success";
+    let when = "bantin_config_last_reload_success_timestamp_seconds";
+    // The load at start counts as a success; no reload yet.
+    assert_eq!(d.metric(ok), Some(0.0));
+    assert_eq!(d.metric(error), Some(0.0));
+    assert_eq!(d.metric(success), Some(1.0));
+    let at_start = d.metric(when).unwrap();
+    assert!(at_start > 1.7e9, "{at_start}");
+
+    // A good file: applied.
+    let good = std::fs::read_to_string(site.config()).unwrap();
+    std::fs::write(site.config(), format!("{good}\n[feeds]\nitems = 5\n")).unwrap();
+    d.signal(rustix::process::Signal::HUP);
+    d.wait_until("the reload counted", || d.metric(ok) == Some(1.0));
+    assert_eq!(d.metric(success), Some(1.0));
+    let applied = d.metric(when).unwrap();
+    assert!(applied >= at_start, "{applied} < {at_start}");
+
+    // A bad file: refused, the running configuration kept.
+    std::fs::write(site.config(), format!("{good}\nthis is not toml\n")).unwrap();
+    d.signal(rustix::process::Signal::HUP);
+    d.wait_until("the refusal counted", || d.metric(error) == Some(1.0));
+    assert_eq!(d.metric(success), Some(0.0));
+    assert_eq!(d.metric(ok), Some(1.0));
+    assert_eq!(d.metric(when), Some(applied));
+
+    // Fixed: a success again.
+    std::fs::write(site.config(), &good).unwrap();
+    d.signal(rustix::process::Signal::HUP);
+    d.wait_until("the second good reload counted", || {
+        d.metric(ok) == Some(2.0)
+    });
+    assert_eq!(d.metric(success), Some(1.0));
+    assert_eq!(d.metric(error), Some(1.0));
 }

@@ -553,7 +553,7 @@ fn healthz_counts_the_rejected_files() {
         d.body("/healthz"),
         "ok: 7 articles, 5 feeds, 2 files rejected\n"
     );
-    assert_eq!(d.metric("bantin_files_rejected"), Some(2.0));
+    assert_eq!(d.metric("bantin_rejected_files"), Some(2.0));
 }
 
 /// Where the daemon listens is said once in output that stdout and stderr

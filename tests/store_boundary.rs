@@ -132,7 +132,7 @@ fn a_folder_symlink_out_of_the_store_created_live_is_not_followed() {
     );
     // The links are reported as leading out of the store.
     d.wait_until("the links reported", || {
-        d.metric("bantin_files_rejected").unwrap_or(0.0) >= 2.0
+        d.metric("bantin_rejected_files").unwrap_or(0.0) >= 2.0
     });
 }
 
@@ -237,7 +237,7 @@ fn assert_file_links(d: &Daemon, site: &TempStore) {
         "{report}"
     );
     d.wait_until("the outside link reported", || {
-        d.metric("bantin_files_rejected").unwrap_or(0.0) >= 1.0
+        d.metric("bantin_rejected_files").unwrap_or(0.0) >= 1.0
     });
 }
 
@@ -299,7 +299,7 @@ fn file_symlinks_into_ignored_names_are_refused() {
     }
     assert!(!d.body("/feed.atom").contains(SECRET));
     d.wait_until("both links reported", || {
-        d.metric("bantin_files_rejected") == Some(2.0)
+        d.metric("bantin_rejected_files") == Some(2.0)
     });
     for (link, name) in [("rieng", ".private"), ("sao-luu", "cu.txt.bak")] {
         let path = s.join(format!("thong-bao/{link}.txt"));
@@ -384,14 +384,14 @@ fn a_change_to_a_link_target_is_served_through_the_link_at_once() {
         });
     }
     d.wait_until("both links reported", || {
-        d.metric("bantin_files_rejected") == Some(2.0)
+        d.metric("bantin_rejected_files") == Some(2.0)
     });
 
     // And back: served through both links again.
     std::fs::write(&target, article("Bản trở lại")).unwrap();
     wait_for_title_through_links(&d, "Bản trở lại");
     d.wait_until("no link reported", || {
-        d.metric("bantin_files_rejected") == Some(0.0)
+        d.metric("bantin_rejected_files") == Some(0.0)
     });
     assert_eq!(
         reconciled(),

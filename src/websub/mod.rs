@@ -173,11 +173,6 @@ impl Pinger {
             timeout: Mutex::new(Duration::from_secs(cfg.timeout_secs)),
             wake: Notify::new(),
         });
-        // Present from the start, so an alert on them has something to read.
-        metrics::counter!("bantin_websub_pings_sent_total").increment(0);
-        metrics::counter!("bantin_websub_pings_failed_total").increment(0);
-        metrics::counter!("bantin_websub_pings_dropped_total").increment(0);
-        metrics::gauge!("bantin_websub_pings_queued").set(0.0);
         tokio::spawn(send_forever(shared.clone(), client(cfg)));
         Pinger { shared }
     }
