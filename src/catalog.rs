@@ -20,7 +20,9 @@ use rayon::iter::{
 use crate::article::{Article, Depth};
 use crate::index::{Entries, Entry};
 use crate::links::Links;
-use crate::store::{self, article_id, Candidate, FileError, Listed, Root, Source, Stat, Stats};
+use crate::store::{
+    self, article_id, Candidate, FileError, Listed, Rejected, Root, Source, Stat, Stats,
+};
 
 /// What the catalog knows of one file.
 #[derive(Debug)]
@@ -356,7 +358,7 @@ impl Catalog {
                 .iter()
                 .filter_map(|(l, _)| match l {
                     Listed::Candidate(c) => Some(c.path.as_path()),
-                    Listed::Rejected(r) => self.keeps(&r.path).then_some(r.path.as_path()),
+                    Listed::Rejected(r) => self.keeps(r).then_some(r.path.as_path()),
                 })
                 .collect();
             span.of(&self.files)
@@ -526,18 +528,20 @@ impl Catalog {
         let mut differs = Vec::with_capacity(listed.len());
         let mut missing = Vec::new();
         for l in listed {
-            let Listed::Candidate(c) = l else {
-                differs.push(false);
-                while let Some((p, _)) = known.next_if(|(p, _)| ***p < *l.path()) {
-                    missing.push(p.clone());
-                }
-                // A served file refused as listed keeps its last good version.
-                if let Some((p, state)) = known.next_if(|(p, _)| ***p == *l.path()) {
-                    if !state.serving {
+            let c = match l {
+                Listed::Candidate(c) => c,
+                Listed::Rejected(r) => {
+                    differs.push(false);
+                    while let Some((p, _)) = known.next_if(|(p, _)| ***p < *r.path) {
                         missing.push(p.clone());
                     }
+                    if let Some((p, _)) = known.next_if(|(p, _)| ***p == *r.path) {
+                        if !self.keeps(r) {
+                            missing.push(p.clone());
+                        }
+                    }
+                    continue;
                 }
-                continue;
             };
             while let Some((p, _)) = known.next_if(|(p, _)| ***p < *c.path) {
                 missing.push(p.clone());
@@ -609,10 +613,11 @@ impl Catalog {
                 }
                 (Listed::Candidate(c), None) => self.links.set(&c.path, c.through),
                 (Listed::Rejected(r), _) => {
+                    let keeps = self.keeps(&r);
                     self.links.set(&r.path, r.through);
                     match self.files.get_mut(r.path.as_path()) {
                         // See `Catalog::keeps`: the refusal is the file's.
-                        Some(state) if state.serving => {
+                        Some(state) if keeps => {
                             self.failing += usize::from(state.error.is_none());
                             state.error = Some(Box::new(r.error));
                         }
@@ -880,12 +885,17 @@ impl Catalog {
     }
 
     /// Whether a file refused as it is listed (now a FIFO, a socket, or a
-    /// link out of the store, to nothing or in a loop) keeps its place: it
-    /// does when its last good version is served, which stays served, as for
-    /// a file saved broken, until the path is a file the store reads again
-    /// or leaves the store.
-    fn keeps(&self, path: &Path) -> bool {
-        self.files.get(path).is_some_and(|s| s.serving)
+    /// link out of the store, in a loop or to an ignored name) keeps its
+    /// place: it does when its last good version is served, which stays
+    /// served, as for a file saved broken, until the path is a file the store
+    /// reads again or leaves the store. A link to nothing does not: what it
+    /// led to was deleted, and its article goes as the target's does.
+    fn keeps(&self, refused: &Rejected) -> bool {
+        !matches!(refused.error, FileError::DanglingLink(_))
+            && self
+                .files
+                .get(refused.path.as_path())
+                .is_some_and(|s| s.serving)
     }
 
     /// How many files are rejected now.
@@ -1207,14 +1217,14 @@ mod tests {
         assert!(only(&c, "rev"));
         assert!(into(&c, "rev/khac.txt").is_empty());
 
-        // Dangling: refused (its last good version kept, as for a file saved
-        // broken), and still known to lead there.
+        // Dangling: refused (its article gone with the target's), and still
+        // known to lead there.
         std::fs::remove_file(root.join("rev/utc.txt")).unwrap();
         c.refresh(&root.join("rev/utc.txt"), Refresh::Event)
             .unwrap();
         c.refresh(&link, Refresh::Event).unwrap();
         assert!(!c.entries.contains_key("rev/utc"));
-        assert!(c.entries.contains_key("sym/link-in"));
+        assert!(!c.entries.contains_key("sym/link-in"));
         assert_eq!(c.rejected_count(), 1);
         assert!(only(&c, "rev/utc.txt"));
 
