@@ -215,6 +215,37 @@ fn an_over_long_request_target_gets_414() {
 }
 
 #[test]
+fn an_over_long_request_target_gets_414_whatever_the_method() {
+    let (_site, mut d) = daemon();
+    let port = d.port;
+    // Past the 64 KiB head limit too, where hyper alone would answer 431.
+    let target = format!("/feed.rss?{}", "a".repeat(70_000));
+    // (HEAD alone: its 414 has a Content-Length and no body, which
+    // `responses` would misread before another response.)
+    let head = format!("HEAD {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assert_eq!(one(port, head.as_bytes()).status, 414);
+    for method in ["POST", "OPTIONS", "DELETE", "BREW", "GET"] {
+        // With no body the connection is kept: the request after is answered.
+        let pipelined = format!(
+            "{method} {target} HTTP/1.1\r\nHost: x\r\n\r\n{}",
+            std::str::from_utf8(&get("/healthz", "")).unwrap()
+        );
+        let all = responses(&exchange(port, pipelined.as_bytes()));
+        let statuses: Vec<u16> = all.iter().map(|r| r.status).collect();
+        assert_eq!(statuses, [414, 200], "{method}");
+        assert_eq!(all[0].header("cache-control"), Some("no-store"), "{method}");
+    }
+    // With a body no route reads, 414 and then the connection closes.
+    for method in ["POST", "BREW"] {
+        let request =
+            format!("{method} {target} HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello");
+        let r = one(port, request.as_bytes());
+        assert_eq!(r.status, 414, "{method}");
+    }
+    assert_survived(&mut d);
+}
+
+#[test]
 fn a_thousand_tags_with_the_right_one_is_304() {
     let (_site, mut d) = daemon();
     let port = d.port;

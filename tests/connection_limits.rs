@@ -212,30 +212,33 @@ fn head_root(stream: u32) -> Vec<u8> {
     frame(0x1, 0x5, stream, &block)
 }
 
-/// Holds a stream behind a window that never opens, answering every PING
-/// and, with `chatter`, asking a HEAD on a new stream every 300 ms (each
-/// answered at once): the frame types seen, and whether the server closed
-/// the connection within 15 s.
-fn hold_a_stream(port: u16, chatter: bool) -> (Vec<u8>, bool) {
-    let mut s = connect_from([127, 0, 0, 1], port, None).unwrap();
-    let mut hello = PREFACE.to_vec();
-    // SETTINGS_INITIAL_WINDOW_SIZE = 0 (RFC 9113 §6.5.2): no DATA may be sent
-    // on any stream until a WINDOW_UPDATE, which never comes.
-    hello.extend(frame(0x4, 0, 0, &[0, 4, 0, 0, 0, 0]));
-    hello.extend(frame(0x4, 0x1, 0, &[]));
-    hello.extend(get_root(1));
-    s.write_all(&hello).unwrap();
+/// One frame the server sent: its type, flags, stream and payload length.
+#[derive(Debug, Clone, Copy)]
+struct Seen {
+    kind: u8,
+    flags: u8,
+    stream: u32,
+    len: usize,
+}
+
+/// Reads frames from `s` as a client's HTTP/2 stack does, answering every
+/// PING (so the keep-alive check is satisfied), until the server closes or
+/// `limit` passes. `tick` is called about every 100 ms with `s` and the frames
+/// so far, and returns whether to go on. The frames seen, and whether the
+/// server closed the connection.
+fn answering_pings(
+    s: &mut TcpStream,
+    limit: Duration,
+    mut tick: impl FnMut(&mut TcpStream, &[Seen]) -> bool,
+) -> (Vec<Seen>, bool) {
     s.set_read_timeout(Some(Duration::from_millis(100)))
         .unwrap();
     let started = Instant::now();
-    let (mut kinds, mut pending, mut closed) = (Vec::new(), Vec::new(), false);
+    let (mut seen, mut pending, mut closed) = (Vec::new(), Vec::new(), false);
     let mut chunk = [0; 16384];
-    let (mut next_stream, mut last_head) = (3, Instant::now());
-    while !closed && started.elapsed() < Duration::from_secs(15) {
-        if chatter && last_head.elapsed() >= Duration::from_millis(300) {
-            let _ = s.write_all(&head_root(next_stream));
-            next_stream += 2;
-            last_head = Instant::now();
+    while !closed && started.elapsed() < limit {
+        if !tick(s, &seen) {
+            break;
         }
         match s.read(&mut chunk) {
             Ok(0) => closed = true,
@@ -256,11 +259,47 @@ fn hold_a_stream(port: u16, chatter: bool) -> (Vec<u8>, bool) {
             if kind == PING && flags & 0x1 == 0 {
                 let _ = s.write_all(&frame(PING, 0x1, 0, &pending[9..9 + len]));
             }
-            kinds.push(kind);
+            let stream = u32::from_be_bytes(pending[5..9].try_into().unwrap()) & 0x7fff_ffff;
+            seen.push(Seen {
+                kind,
+                flags,
+                stream,
+                len,
+            });
             pending.drain(..9 + len);
         }
     }
-    (kinds, closed)
+    (seen, closed)
+}
+
+/// The types of `frames`, in order.
+fn kinds(frames: &[Seen]) -> Vec<u8> {
+    frames.iter().map(|f| f.kind).collect()
+}
+
+/// Holds a stream behind a window that never opens, answering every PING
+/// and, with `chatter`, asking a HEAD on a new stream every 300 ms (each
+/// answered at once): the frame types seen, and whether the server closed
+/// the connection within 15 s.
+fn hold_a_stream(port: u16, chatter: bool) -> (Vec<u8>, bool) {
+    let mut s = connect_from([127, 0, 0, 1], port, None).unwrap();
+    let mut hello = PREFACE.to_vec();
+    // SETTINGS_INITIAL_WINDOW_SIZE = 0 (RFC 9113 §6.5.2): no DATA may be sent
+    // on any stream until a WINDOW_UPDATE, which never comes.
+    hello.extend(frame(0x4, 0, 0, &[0, 4, 0, 0, 0, 0]));
+    hello.extend(frame(0x4, 0x1, 0, &[]));
+    hello.extend(get_root(1));
+    s.write_all(&hello).unwrap();
+    let (mut next_stream, mut last_head) = (3, Instant::now());
+    let (frames, closed) = answering_pings(&mut s, Duration::from_secs(15), |s, _| {
+        if chatter && last_head.elapsed() >= Duration::from_millis(300) {
+            let _ = s.write_all(&head_root(next_stream));
+            next_stream += 2;
+            last_head = Instant::now();
+        }
+        true
+    });
+    (kinds(&frames), closed)
 }
 
 const HTTP2_STALL: &str =
@@ -293,6 +332,137 @@ fn a_stalled_http2_stream_is_closed_though_other_requests_are_answered() {
     assert!(kinds.contains(&GOAWAY), "closed without GOAWAY: {kinds:?}");
     let answered = kinds.iter().filter(|&&k| k == 0x1).count();
     assert!(answered > 2, "the HEADs were not answered: {kinds:?}");
+}
+
+/// HEADERS for `GET http://127.0.0.1{path}` on `stream`, ending the stream
+/// or leaving it open (a request body may follow, which never comes).
+fn get_path(stream: u32, path: &str, end_stream: bool) -> Vec<u8> {
+    let mut block = vec![0x82, 0x86, 0x04, u8::try_from(path.len()).unwrap()];
+    block.extend_from_slice(path.as_bytes());
+    block.extend_from_slice(&[0x01, 9]);
+    block.extend_from_slice(b"127.0.0.1");
+    // END_HEADERS, and END_STREAM if asked.
+    frame(0x1, if end_stream { 0x5 } else { 0x4 }, stream, &block)
+}
+
+/// WINDOW_UPDATE of `by` bytes on `stream` (0: the connection's window).
+fn window_update(stream: u32, by: u32) -> Vec<u8> {
+    frame(0x8, 0, stream, &by.to_be_bytes())
+}
+
+/// An idle timeout shorter than the keep-alive PINGs' interval is longer than.
+const PINGED_IDLE: &str =
+    "[http]\nidle_timeout_secs = 2\nkeepalive_ping_secs = 1\nheader_timeout_secs = 2\n";
+
+#[test]
+fn an_idle_http2_connection_is_closed_though_it_answers_pings() {
+    // The server's own PINGs (and SETTINGS) are written on an idle
+    // connection: they must not count as activity, or a client whose HTTP/2
+    // stack answers PINGs would hold its connection and its slot forever.
+    let (_site, d) = start(PINGED_IDLE);
+    // Its one request ends its stream, or leaves it open (the server answers
+    // and resets the stream): either way nothing is in progress after.
+    for end_stream in [true, false] {
+        let mut s = connect_from([127, 0, 0, 1], d.port, None).unwrap();
+        let mut hello = PREFACE.to_vec();
+        hello.extend(frame(0x4, 0, 0, &[]));
+        hello.extend(frame(0x4, 0x1, 0, &[]));
+        hello.extend(get_path(1, "/healthz", end_stream));
+        s.write_all(&hello).unwrap();
+        let (frames, closed) = answering_pings(&mut s, Duration::from_secs(15), |_, _| true);
+        let kinds = kinds(&frames);
+        assert!(
+            closed,
+            "end_stream {end_stream}: still open; frames {kinds:?}"
+        );
+        assert!(kinds.contains(&PING), "no PING to answer: {kinds:?}");
+        assert!(kinds.contains(&GOAWAY), "closed without GOAWAY: {kinds:?}");
+        // The request was answered first.
+        assert!(kinds.contains(&0x1), "{kinds:?}");
+    }
+}
+
+#[test]
+fn an_http2_response_read_slowly_is_not_cut_as_idle() {
+    // A request in progress (its response taken a little at a time, for
+    // twice the idle timeout) is not idleness; the idle clock starts when it ends.
+    let site = TempStore::with_config(PINGED_IDLE);
+    // An article long enough that its feed is many pieces.
+    let article = site
+        .store()
+        .join("thong-bao/tam-dung-cap-nuoc-phuong-hoa-lac.txt");
+    let text = std::fs::read_to_string(&article).unwrap();
+    // Paragraphs go before the page's closing links, which end the body.
+    let end = text.find("Những tin mới hơn").unwrap();
+    let more: String = (0..1000)
+        .map(|i| format!("Đoạn {i}: nước sạch được cấp lại theo từng khu vực.\n\n"))
+        .collect();
+    std::fs::write(&article, format!("{}{more}{}", &text[..end], &text[end..])).unwrap();
+    let d = Daemon::serve(&site.config(), Duration::from_secs(30));
+    // Its page: the path of its link in the JSON feed.
+    let feed: serde_json::Value = serde_json::from_str(&d.body("/feed.json")).unwrap();
+    let link = feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["url"].as_str())
+        .find(|u| u.contains("tam-dung-cap-nuoc"))
+        .unwrap_or_else(|| panic!("no item for the article in {feed}"));
+    let path = &link[link.find("//").unwrap() + 2..];
+    let path = &path[path.find('/').unwrap()..];
+    let whole = d.get(path, &[("accept-encoding", "identity")]).body.len();
+    // More than two of the pieces a response goes to hyper in (16 KiB): the
+    // response is still in progress while the client holds it.
+    assert!(whole > 40 * 1024, "{path} is only {whole} bytes");
+    let mut s = connect_from([127, 0, 0, 1], d.port, None).unwrap();
+    let mut hello = PREFACE.to_vec();
+    // SETTINGS_INITIAL_WINDOW_SIZE = 512: the stream moves only as the client
+    // opens its window, 512 bytes every 200 ms (2.5 KiB/s).
+    hello.extend(frame(0x4, 0, 0, &[0, 4, 0, 0, 2, 0]));
+    hello.extend(frame(0x4, 0x1, 0, &[]));
+    hello.extend(window_update(0, 1 << 24));
+    hello.extend(get_path(1, path, true));
+    s.write_all(&hello).unwrap();
+    let started = Instant::now();
+    let (hold, mut last_update) = (Duration::from_secs(4), Instant::now());
+    let mut while_held: Option<(Vec<u8>, usize)> = None;
+    let (frames, closed) = answering_pings(&mut s, Duration::from_secs(20), |s, seen| {
+        if started.elapsed() < hold {
+            if last_update.elapsed() >= Duration::from_millis(200) {
+                let _ = s.write_all(&window_update(1, 512));
+                last_update = Instant::now();
+            }
+        } else if while_held.is_none() {
+            let data = seen
+                .iter()
+                .filter(|f| f.kind == 0x0 && f.stream == 1)
+                .map(|f| f.len)
+                .sum();
+            while_held = Some((kinds(seen), data));
+            // Now take the rest at once.
+            let _ = s.write_all(&window_update(1, 1 << 24));
+        }
+        true
+    });
+    let kinds_all = kinds(&frames);
+    let (held, data) = while_held.unwrap_or_else(|| panic!("closed early: {kinds_all:?}"));
+    assert!(!held.contains(&GOAWAY), "GOAWAY while reading: {held:?}");
+    assert!(held.contains(&PING), "no PING while reading: {held:?}");
+    assert!(
+        data > 0 && data < whole,
+        "{data} of {whole} bytes while held"
+    );
+    // Then the whole response, then idle: GOAWAY and the close.
+    let received: usize = frames
+        .iter()
+        .filter(|f| f.kind == 0x0 && f.stream == 1)
+        .map(|f| f.len)
+        .sum();
+    let ended = frames
+        .iter()
+        .any(|f| f.kind == 0x0 && f.stream == 1 && f.flags & 0x1 != 0);
+    assert!(ended && received == whole, "{received} of {whole} bytes");
+    assert!(closed && kinds_all.contains(&GOAWAY), "{kinds_all:?}");
 }
 
 #[test]

@@ -33,7 +33,13 @@ pub struct Activity {
     changed: Notify,
     /// Milliseconds on the deadline clock ([`now_millis`]) when a request
     /// last began or ended, or a write last took bytes; the accept at first.
+    /// The stall clock: bytes moving mean the client reads.
     progress: AtomicU64,
+    /// Milliseconds on the same clock when a request last began or ended; the
+    /// accept at first. The idle clock: a write is no request, and on HTTP/2
+    /// the server writes with none in progress (its keep-alive PINGs, SETTINGS
+    /// and WINDOW_UPDATE frames), which must not keep an idle connection open.
+    requested: AtomicU64,
     /// The responses hyper serves, each with when its body last moved
     /// ([`DONE`] once sent or dropped, until the next look prunes it).
     responses: Mutex<Vec<Arc<AtomicU64>>>,
@@ -63,11 +69,13 @@ const PIECE: usize = 16 * 1024;
 
 impl Default for Activity {
     fn default() -> Activity {
+        let now = now_millis();
         Activity {
             in_flight: AtomicUsize::new(0),
             started: AtomicBool::new(false),
             changed: Notify::new(),
-            progress: AtomicU64::new(now_millis()),
+            progress: AtomicU64::new(now),
+            requested: AtomicU64::new(now),
             responses: Mutex::new(Vec::new()),
         }
     }
@@ -89,7 +97,7 @@ impl Activity {
     /// sleeps until a deadline could have passed and reads the clocks then, so a
     /// keep-alive connection costs no wake-up (and no new timer) per request.
     pub fn begin(self: &Arc<Self>) -> InFlight {
-        self.progressed();
+        self.turned();
         self.in_flight.fetch_add(1, Ordering::AcqRel);
         // A load first: the swap (a locked instruction) only once.
         if !self.started.load(Ordering::Acquire) && !self.started.swap(true, Ordering::AcqRel) {
@@ -140,15 +148,33 @@ impl Activity {
     }
 
     /// Notes that the connection's responses moved: the client took bytes.
+    /// Only the stall clock: whatever the bytes were, they are no request.
     pub fn progressed(&self) {
         self.progress.store(now_millis(), Ordering::Release);
     }
 
-    /// How long since a request began or the client last took bytes.
-    fn since_progress(&self) -> Duration {
-        let last = self.progress.load(Ordering::Acquire);
-        Duration::from_millis(now_millis().saturating_sub(last))
+    /// Notes that a request began or ended: both clocks, with one clock read.
+    fn turned(&self) {
+        let now = now_millis();
+        self.progress.store(now, Ordering::Release);
+        self.requested.store(now, Ordering::Release);
     }
+
+    /// How long since a request began or ended or the client last took bytes.
+    fn since_progress(&self) -> Duration {
+        since(&self.progress)
+    }
+
+    /// How long since a request began or ended.
+    fn since_request(&self) -> Duration {
+        since(&self.requested)
+    }
+}
+
+/// How long since the time `at` holds, on the deadline clock.
+fn since(at: &AtomicU64) -> Duration {
+    let last = at.load(Ordering::Acquire);
+    Duration::from_millis(now_millis().saturating_sub(last))
 }
 
 /// Now, in milliseconds, on the clock the deadlines are kept by: read twice per
@@ -188,7 +214,7 @@ impl Drop for InFlight {
             moved.store(DONE, Ordering::Release);
         }
         // The idle clock starts when the last request ends.
-        self.activity.progressed();
+        self.activity.turned();
         self.activity.in_flight.fetch_sub(1, Ordering::AcqRel);
     }
 }
@@ -314,14 +340,15 @@ pub async fn until_ending(
     loop {
         // The clocks say how long until a deadline could pass: sleep that long,
         // then look again (a request or a write may have moved it meanwhile).
-        // `busy` first: a request that begins after it has moved `progress` by
+        // `busy` first: a request that begins after it has moved the clocks by
         // the time `still` is read, so it is not taken for idleness.
         let busy = activity.busy();
         let still = if busy {
             // The connection's bytes, or one response of it, not moving.
             activity.since_progress().max(activity.longest_unmoved())
         } else {
-            activity.since_progress()
+            // Idle is no request in progress, whatever bytes flow meanwhile.
+            activity.since_request()
         };
         let limit = if busy {
             deadlines.stall
@@ -449,6 +476,26 @@ mod tests {
             until_ending(&a, deadlines(), &mut rx).await,
             Ending::Shutdown
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn bytes_written_with_no_request_in_progress_do_not_keep_a_connection() {
+        // One request, then only the server's own frames (HTTP/2 keep-alive
+        // PINGs every 10 s, each written whole): idle 60 s after the request.
+        let (_tx, mut rx) = watch::channel(false);
+        let a = Arc::new(Activity::default());
+        drop(a.begin_response());
+        let pinger = a.clone();
+        let pings = tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(10)).await;
+                pinger.progressed();
+            }
+        });
+        let t = tokio::time::Instant::now();
+        assert_eq!(until_ending(&a, deadlines(), &mut rx).await, Ending::Idle);
+        assert_eq!(t.elapsed(), Duration::from_secs(60));
+        pings.abort();
     }
 
     #[tokio::test(start_paused = true)]

@@ -1,7 +1,7 @@
-//! Connection IO that cuts an over-long GET or HEAD request line short before
-//! hyper buffers it, so the route answers 414 URI Too Long (RFC 9110 §15.5.15)
-//! however long the target, instead of hyper answering 431 once the unfinished
-//! line fills its 64 KiB head buffer.
+//! Connection IO that cuts an over-long request line short before hyper
+//! buffers it, so the route answers 414 URI Too Long (RFC 9110 §15.5.15)
+//! however long the target, whatever the method, instead of hyper answering
+//! 431 once the unfinished line fills its 64 KiB head buffer.
 //!
 //! Only the connection's first request line is looked at (RFC 9112 §2.1: a
 //! request line, field lines, an empty line); once that first head has ended,
@@ -9,11 +9,12 @@
 //! parse, so looking at them could take a body's bytes for a request line and
 //! change how the connection is framed: a proxy that reuses one upstream
 //! connection for several clients would then carry one client's bytes into
-//! another's request. A later over-long target gets hyper's 431. A line there that starts with `GET ` or `HEAD ` and runs past
-//! [`KEEP`] bytes passes its first [`KEEP`] bytes (a target longer than the
-//! route's limit), then its version and line end; the bytes between are
-//! dropped. Other methods have bodies this does not follow, so their lines pass
-//! as they are (they get 405, or 431 past the head limit). HTTP/2 connections,
+//! another's request. A later over-long target gets hyper's 431. A first
+//! request line that runs past [`KEEP`] bytes passes its first [`KEEP`] bytes
+//! (a target longer than the route's limit), then its version and line end;
+//! the bytes between are dropped. That holds for every method: a body comes
+//! after the head, framed by field lines that pass as they are, so cutting the
+//! request line cannot change where it starts or ends. HTTP/2 connections,
 //! which begin with the `PRI * HTTP/2.0` preface, pass untouched.
 
 use std::collections::VecDeque;
@@ -40,10 +41,9 @@ enum At {
     LineStart { first: bool },
     /// In a request line, `len` bytes in; `first` on the stream's first line.
     Request { len: usize, first: bool },
-    /// In a GET or HEAD request line past [`KEEP`] bytes: dropping up to its end.
+    /// In a request line past [`KEEP`] bytes: dropping up to its end.
     Cut,
-    /// In a field line (or a request line of another method); `empty` while it
-    /// holds nothing but CR.
+    /// In a field line; `empty` while it holds nothing but CR.
     Line { empty: bool },
     /// HTTP/2: everything passes.
     Off,
@@ -60,13 +60,13 @@ enum Step {
     Finish,
 }
 
-/// `S`, with over-long GET and HEAD request lines cut short.
+/// `S`, with an over-long first request line cut short.
 #[derive(Debug)]
 pub struct LongTargets<S> {
     inner: S,
     at: At,
-    /// The start of the current request line, to tell its method.
-    method: [u8; 5],
+    /// The start of the current request line, to tell HTTP/2's preface.
+    method: [u8; 4],
     /// The last bytes dropped from a cut line.
     tail: VecDeque<u8>,
     /// Bytes to hand on before reading more (after a cut changed a read's length).
@@ -81,7 +81,7 @@ impl<S> LongTargets<S> {
         LongTargets {
             inner,
             at: At::LineStart { first: true },
-            method: [0; 5],
+            method: [0; 4],
             tail: VecDeque::with_capacity(TAIL),
             out: Vec::new(),
             sent: 0,
@@ -97,12 +97,12 @@ impl<S> LongTargets<S> {
                 (At::LineStart { first }, Step::Keep)
             }
             At::LineStart { first } => {
-                self.method = [0; 5];
+                self.method = [0; 4];
                 self.method[0] = b;
                 (At::Request { len: 1, first }, Step::Keep)
             }
             At::Request { first, .. } if b == b'\n' => {
-                let h2 = first && self.method.starts_with(b"PRI ");
+                let h2 = first && self.method == *b"PRI ";
                 let next = if h2 {
                     At::Off
                 } else {
@@ -114,17 +114,7 @@ impl<S> LongTargets<S> {
                 if let Some(slot) = self.method.get_mut(len) {
                     *slot = b;
                 }
-                let served = self.method.starts_with(b"GET ") || self.method == *b"HEAD ";
-                if len >= self.method.len() && !served {
-                    // Another method (or HTTP/2's preface): not followed.
-                    let h2 = first && self.method.starts_with(b"PRI ");
-                    let next = if h2 {
-                        At::Off
-                    } else {
-                        At::Line { empty: false }
-                    };
-                    (next, Step::Keep)
-                } else if len >= KEEP {
+                if len >= KEEP {
                     self.tail.clear();
                     self.tail.push_back(b);
                     (At::Cut, Step::Drop)
@@ -296,6 +286,31 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn any_method_s_long_target_is_cut_and_its_body_passes_as_it_is() {
+        let long = format!("/feed.rss?{}", "a".repeat(100_000));
+        for method in ["POST", "OPTIONS", "DELETE", "BREW", "G"] {
+            let body = format!("GET /{long} HTTP/1.1\r\n\r\n");
+            let head = |target: &str| {
+                format!(
+                    "{method} {target} HTTP/1.1\r\nContent-Length: {}\r\n\r\n",
+                    body.len()
+                )
+            };
+            let input = format!("{}{body}", head(&long));
+            for chunk in [1, 4096, 1 << 20] {
+                let out = String::from_utf8(through(input.as_bytes(), chunk).await).unwrap();
+                let cut = &long[..KEEP - method.len() - 1];
+                assert_eq!(
+                    out,
+                    format!("{}{body}", head(cut)),
+                    "{method}, chunks of {chunk}"
+                );
+                assert!(cut.len() > MAX_TARGET_BYTES);
+            }
+        }
+    }
+
+    #[tokio::test]
     async fn everything_else_passes_as_it_is() {
         let long = "a".repeat(100_000);
         let cases = [
@@ -306,8 +321,8 @@ mod tests {
                 get(&format!("/{}", "b".repeat(8000)))
             ),
             format!("GET / HTTP/1.1\r\nX-Long: {long}\r\n\r\n{}", get("/")),
-            // Other methods, whose bodies are not followed.
-            format!("POST /{long} HTTP/1.1\r\nContent-Length: 3\r\n\r\nGET{long}"),
+            // A short request line whose body holds a long one.
+            format!("POST / HTTP/1.1\r\nContent-Length: 100004\r\n\r\nGET /{long}"),
             // HTTP/2: the preface, then frames that are not lines.
             format!("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\x04GET /{long}"),
             // Empty lines before a request.

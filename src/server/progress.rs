@@ -29,7 +29,10 @@ pub struct WriteProgress<S> {
     armed: bool,
     timeout: Duration,
     /// Told of every write that takes bytes, so the connection sees its
-    /// responses move (see [`super::connection::Ending::Stalled`]).
+    /// responses move (see [`super::connection::Ending::Stalled`]). Only
+    /// that: the bytes may be the server's own HTTP/2 PINGs or SETTINGS, so
+    /// they say the client reads, not that it asks for anything (idleness
+    /// is decided by requests alone).
     activity: Arc<Activity>,
 }
 
