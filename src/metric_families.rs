@@ -105,6 +105,15 @@ pub const FAMILIES: &[Family] = &[
         "bantin_http_connections_refused_total",
         "Connections closed at once, by reason (per_client: the address already had max_connections_per_client).",
     ),
+    gauge(
+        "bantin_http_unsent_bytes",
+        Unit::Bytes,
+        "Bytes of response bodies made for requests (renders on demand, article pages, month sitemaps) not yet sent, each body once.",
+    ),
+    counter(
+        "bantin_http_unsent_refused_total",
+        "Requests answered 503 because their client held max_unsent_bytes_per_client (per_client) or all clients held max_unsent_bytes (total) of unsent bodies.",
+    ),
     counter(
         "bantin_http2_enhance_your_calm_total",
         "HTTP/2 connections closed for stream-reset floods (ENHANCE_YOUR_CALM).",
