@@ -325,6 +325,12 @@ pub struct HttpConfig {
     /// Seconds a response may make no progress (the client reads nothing) before
     /// its connection is closed.
     pub write_timeout_secs: u64,
+    /// Bytes of response bodies made for its requests (archives and other
+    /// renders on demand, article pages, month sitemaps) one client may hold
+    /// unsent before it is refused more with 503; 0 = no limit.
+    pub max_unsent_bytes_per_client: usize,
+    /// The same for all clients together; 0 = no limit.
+    pub max_unsent_bytes: usize,
     /// The folder for the copies of large bodies that responses send with
     /// `sendfile(2)`, kept there as unnamed files; a relative path is relative
     /// to the config file's folder, and absolute once validated. The folder
@@ -412,6 +418,8 @@ impl Default for HttpConfig {
             keepalive_ping_secs: 30,
             keepalive_ping_timeout_secs: 10,
             write_timeout_secs: 30,
+            max_unsent_bytes_per_client: 64 * 1024 * 1024,
+            max_unsent_bytes: 256 * 1024 * 1024,
             body_dir: None,
         }
     }
@@ -921,6 +929,20 @@ impl HttpConfig {
         ] {
             e.whole(key, value)?;
         }
+        // A client allowed more than all clients together could leave the
+        // others nothing: behind a reverse proxy, 0 (no limit per client)
+        // leaves the total alone in force.
+        if self.max_unsent_bytes != 0 && self.max_unsent_bytes_per_client > self.max_unsent_bytes {
+            return Err(e.bad(
+                "http.max_unsent_bytes_per_client",
+                &Shown::number(self.max_unsent_bytes_per_client as u64),
+                &format!(
+                    "must not be more than max_unsent_bytes ({}); \
+                     0 means no limit per client",
+                    self.max_unsent_bytes
+                ),
+            ));
+        }
         Ok(())
     }
 }
@@ -1152,6 +1174,15 @@ mod tests {
             ("[watch]\nreconcile_secs = 604801", "watch.reconcile_secs"),
             ("[watch]\ndebounce_ms = 60001", "watch.debounce_ms"),
             ("[archives]\ncache_bytes = -1", "cache_bytes"),
+            (
+                "[http]\nmax_unsent_bytes = 1000\nmax_unsent_bytes_per_client = 1001",
+                "http.max_unsent_bytes_per_client",
+            ),
+            (
+                "[http]\nmax_unsent_bytes_per_client = 400000000",
+                "http.max_unsent_bytes_per_client",
+            ),
+            ("[http]\nmax_unsent_bytes = -1", "max_unsent_bytes"),
         ] {
             let msg = Config::from_toml(toml, None).unwrap_err().to_string();
             assert!(msg.contains(key), "{toml}: {msg}");

@@ -105,6 +105,15 @@ pub const FAMILIES: &[Family] = &[
         "bantin_http_connections_refused_total",
         "Connections closed at once, by reason (per_client: the address already had max_connections_per_client).",
     ),
+    gauge(
+        "bantin_http_unsent_bytes",
+        Unit::Bytes,
+        "Bytes of response bodies made for requests (renders on demand, article pages, month sitemaps) not yet sent, each body once.",
+    ),
+    counter(
+        "bantin_http_unsent_refused_total",
+        "Requests answered 503 because their client held max_unsent_bytes_per_client (per_client) or all clients held max_unsent_bytes (total) of unsent bodies.",
+    ),
     counter(
         "bantin_http2_enhance_your_calm_total",
         "HTTP/2 connections closed for stream-reset floods (ENHANCE_YOUR_CALM).",
@@ -327,6 +336,9 @@ pub fn start_at_zero(requests: impl IntoIterator<Item = (&'static str, &'static 
     metrics::gauge!("bantin_render_queue_waiting").increment(0.0);
     metrics::gauge!("bantin_page_queue_waiting").increment(0.0);
     metrics::gauge!("bantin_websub_pings_queued").increment(0.0);
+    metrics::gauge!("bantin_http_unsent_bytes").increment(0.0);
+    metrics::counter!("bantin_http_unsent_refused_total", "reason" => "per_client").increment(0);
+    metrics::counter!("bantin_http_unsent_refused_total", "reason" => "total").increment(0);
     // A histogram is on the page once registered, with no observation.
     let _ = metrics::histogram!("bantin_archive_render_seconds");
     let _ = metrics::histogram!("bantin_render_seconds");

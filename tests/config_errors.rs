@@ -730,3 +730,16 @@ fn with_no_config_file_the_report_says_what_was_looked_for() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_per_client_unsent_budget_over_the_total_is_refused_at_its_line() {
+    let (code, stderr, path) =
+        config_check("[http]\nmax_unsent_bytes = 1048576\nmax_unsent_bytes_per_client = 2097152\n");
+    assert_eq!(code, Some(64), "{stderr}");
+    assert_problem(&stderr, &path, 3, "max_unsent_bytes_per_client");
+    assert!(stderr.contains("1048576"), "{stderr}");
+    // 0 per client (behind a reverse proxy) keeps the total alone.
+    let (code, stderr, _) =
+        config_check("[http]\nmax_unsent_bytes = 1048576\nmax_unsent_bytes_per_client = 0\n");
+    assert_eq!(code, Some(0), "{stderr}");
+}

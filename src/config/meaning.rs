@@ -125,6 +125,9 @@ pub(crate) fn expected(path: &[&str]) -> Option<Expected> {
             "seconds, and below the unit's TimeoutStopSec=",
         ),
         ["http", "max_connections_per_client"] => whole(0, None, "connections; 0 means no limit"),
+        ["http", "max_unsent_bytes" | "max_unsent_bytes_per_client"] => {
+            whole(0, None, "bytes; 0 means no limit")
+        }
         ["http", "keepalive_ping_secs"] => whole(
             0,
             Some(super::MAX_TIMEOUT_SECS),

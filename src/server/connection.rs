@@ -23,6 +23,8 @@ use hyper::body::{Body, Frame, SizeHint};
 use tokio::sync::{watch, Notify};
 use tokio::time::Instant;
 
+use super::unsent::Lease;
+
 /// Requests in progress on one connection, and when its responses last moved.
 #[derive(Debug)]
 pub struct Activity {
@@ -228,18 +230,22 @@ pub struct Tracked<B> {
     /// The rest of a data frame larger than a piece.
     rest: Bytes,
     in_flight: InFlight,
+    /// The count of a body made for this request, while hyper keeps it.
+    lease: Option<Arc<Lease>>,
 }
 
 impl<B> Tracked<B> {
-    /// `body`, holding `in_flight` as long as it lives. The response is
-    /// made: from now its progress is the client's to make.
-    pub fn new(body: B, in_flight: InFlight) -> Tracked<B> {
+    /// `body`, holding `in_flight` (and `lease`, for a body made for this
+    /// request) as long as it lives. The response is made: from now its
+    /// progress is the client's to make.
+    pub fn new(body: B, in_flight: InFlight, lease: Option<Arc<Lease>>) -> Tracked<B> {
         in_flight.activity.progressed();
         in_flight.moved();
         Tracked {
             body,
             rest: Bytes::new(),
             in_flight,
+            lease,
         }
     }
 }
@@ -264,7 +270,14 @@ impl<B: Body<Data = Bytes> + Unpin> Body for Tracked<B> {
         }
         this.in_flight.moved();
         let n = this.rest.len().min(PIECE);
-        Poll::Ready(Some(Ok(Frame::data(this.rest.split_to(n)))))
+        let piece = this.rest.split_to(n);
+        if this.lease.is_some() && this.rest.is_empty() && this.body.is_end_stream() {
+            // The last piece outlives the body in h2's buffers while the
+            // client's window is shut, and a slice keeps its whole body
+            // alive: a copy holds only itself once the lease is given back.
+            return Poll::Ready(Some(Ok(Frame::data(Bytes::copy_from_slice(&piece)))));
+        }
+        Poll::Ready(Some(Ok(Frame::data(piece))))
     }
 
     fn is_end_stream(&self) -> bool {
@@ -529,7 +542,7 @@ mod tests {
         // Made slowly (a render slot is waited for): not the client's stall.
         tokio::time::sleep(Duration::from_secs(45)).await;
         assert_eq!(a.longest_unmoved(), Duration::ZERO);
-        let held = Tracked::new(http_body_util::Full::new(Bytes::new()), held);
+        let held = Tracked::new(http_body_util::Full::new(Bytes::new()), held, None);
         let other = a.clone();
         // Every 10 s a small request begins and ends, and its bytes are
         // taken: the connection moves, the first response does not.
@@ -561,7 +574,7 @@ mod tests {
         use http_body_util::{BodyExt, Full};
         let a = Arc::new(Activity::default());
         let body: Bytes = (0..200_000u32).map(|i| (i % 251) as u8).collect();
-        let mut tracked = Tracked::new(Full::new(body.clone()), a.begin_response());
+        let mut tracked = Tracked::new(Full::new(body.clone()), a.begin_response(), None);
         assert_eq!(tracked.size_hint().exact(), Some(200_000));
         let mut pieces = Vec::new();
         while let Some(frame) = tracked.frame().await {
@@ -578,8 +591,35 @@ mod tests {
         assert_eq!(pieces.iter().sum::<usize>(), 200_000);
         assert!(tracked.is_end_stream());
         // A body with nothing to send sends nothing.
-        let mut empty = Tracked::new(Full::new(Bytes::new()), a.begin_response());
+        let mut empty = Tracked::new(Full::new(Bytes::new()), a.begin_response(), None);
         assert!(empty.frame().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_leased_body_is_counted_while_hyper_keeps_it_and_its_last_piece_is_its_own() {
+        use super::super::clients::Client;
+        use super::super::unsent::Unsent;
+        use http_body_util::{BodyExt, Full};
+        let a = Arc::new(Activity::default());
+        let unsent = Unsent::new(0, 0);
+        let body: Bytes = (0..40_000u32).map(|i| (i % 251) as u8).collect();
+        let lease = unsent.hold(Client::local(), &body).map(Arc::new);
+        let mut tracked = Tracked::new(Full::new(body.clone()), a.begin_response(), lease);
+        let whole = body.as_ptr_range();
+        let mut pieces = Vec::new();
+        while let Some(frame) = tracked.frame().await {
+            pieces.push(frame.unwrap().into_data().unwrap());
+            // Counted until hyper drops the body, the last piece taken or not.
+            assert_eq!(unsent.total(), 40_000);
+        }
+        let (last, first) = pieces.split_last().unwrap();
+        assert!(first.iter().all(|p| whole.contains(&p.as_ptr())));
+        // The last piece stays in h2's buffers while the window is shut: it
+        // must not keep the whole body alive once the lease is given back.
+        assert!(!whole.contains(&last.as_ptr()));
+        assert_eq!(pieces.concat(), body);
+        drop(tracked);
+        assert_eq!(unsent.total(), 0);
     }
 
     #[test]

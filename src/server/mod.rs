@@ -59,6 +59,7 @@ pub mod request_metrics;
 mod routes;
 pub mod slots;
 mod turns;
+pub mod unsent;
 
 pub use routes::handle;
 
@@ -83,6 +84,7 @@ use long_targets::LongTargets;
 use progress::WriteProgress;
 use slots::Slots;
 use turns::Turns;
+use unsent::{Lease, Unsent};
 
 /// State shared by every connection.
 pub struct State {
@@ -100,6 +102,9 @@ pub struct State {
     on_demand: OnDemand,
     /// The per-request counters' handles.
     counters: request_metrics::RequestMetrics,
+    /// The bodies made for a request and not yet sent, held to
+    /// `[http] max_unsent_bytes_per_client` and `max_unsent_bytes` (see [`unsent`]).
+    unsent: Arc<Unsent>,
 }
 
 /// Archives rendered at once: one month of the all-articles feed of a large
@@ -123,6 +128,10 @@ impl State {
             archives: Turns::new(ARCHIVES_AT_ONCE, turns::Gauge::Renders),
             on_demand: OnDemand::default(),
             counters: request_metrics::RequestMetrics::default(),
+            unsent: {
+                let http = crate::config::HttpConfig::default();
+                Unsent::new(http.max_unsent_bytes_per_client, http.max_unsent_bytes)
+            },
         }
     }
 }
@@ -148,6 +157,9 @@ pub async fn run(
 ) {
     let (stop, stopping) = watch::channel(false);
     let first = *limits.borrow_and_update();
+    state
+        .unsent
+        .set_budgets(first.max_unsent_bytes_per_client, first.max_unsent_bytes);
     let mut server = Server {
         serving: Arc::new(Serving::new(first)),
         state,
@@ -305,6 +317,11 @@ impl Server {
             return;
         }
         slots.resize(limits.max_connections);
+        // Like max_connections, the budgets of unsent bodies are the
+        // machine's, not a connection's: they move at once.
+        self.state
+            .unsent
+            .set_budgets(limits.max_unsent_bytes_per_client, limits.max_unsent_bytes);
         self.serving = Arc::new(Serving::new(limits));
         tracing::info!("new connections are served with the reloaded [http] limits");
     }
@@ -431,8 +448,11 @@ impl Served {
             let in_flight = seen.begin_response();
             let state = state.clone();
             async move {
-                let response = handle(&state, client, &req).await;
-                Ok::<_, Infallible>(response.map(|body| Tracked::new(body, in_flight)))
+                let mut response = handle(&state, client, &req).await;
+                // The lease on a body made for this request goes with the
+                // body, which hyper keeps until the stream is over.
+                let lease = response.extensions_mut().remove::<Arc<Lease>>();
+                Ok::<_, Infallible>(response.map(|body| Tracked::new(body, in_flight, lease)))
             }
         });
         let limits = self.serving.limits;
@@ -522,6 +542,12 @@ pub struct Limits {
     pub write_timeout: Duration,
     /// Time in-flight requests get on shutdown.
     pub grace: Duration,
+    /// Bytes of bodies made for its requests one client may hold unsent
+    /// before it is refused more; 0 = no limit.
+    pub max_unsent_bytes_per_client: usize,
+    /// Bytes of bodies made for requests all clients may hold unsent before
+    /// more are refused; 0 = no limit.
+    pub max_unsent_bytes: usize,
 }
 
 impl Limits {
@@ -539,6 +565,8 @@ impl Limits {
             keepalive_ping_timeout: Duration::from_secs(http.keepalive_ping_timeout_secs),
             write_timeout: Duration::from_secs(http.write_timeout_secs),
             grace: Duration::from_secs(http.shutdown_grace_secs),
+            max_unsent_bytes_per_client: http.max_unsent_bytes_per_client,
+            max_unsent_bytes: http.max_unsent_bytes,
         }
     }
 }

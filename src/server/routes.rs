@@ -7,7 +7,8 @@ use std::cell::RefCell;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use super::turns::Turns;
+use super::turns::{Turn, Turns};
+use super::unsent::{Over, Unsent};
 use bytes::Bytes;
 use http::header::{self, HeaderValue};
 use http::{Request, Response, StatusCode, Version};
@@ -350,11 +351,14 @@ async fn answer(
         Route::Starting => finish(starting(), head),
         Route::NotFound => finish(not_found(state, path), head),
         Route::Article(snapshot, entry) => {
-            article(&state.pages, client, snapshot, entry, fields, head).await
+            article(state, client, snapshot, entry, fields, head).await
         }
         Route::Sitemap(snapshot, sitemap) => {
             // Rendered like an article page, off the async threads and in turn.
-            let _turn = state.pages.take(client).await;
+            let _turn = match turn_to_hold(&state.pages, &state.unsent, client).await {
+                Ok(turn) => turn,
+                Err(over) => return Answer::Built(finish(refused(over), head)),
+            };
             let s = snapshot.clone();
             let bytes = tokio::task::spawn_blocking(move || {
                 let cfg = &s.config;
@@ -365,6 +369,7 @@ async fn answer(
             .flatten();
             match bytes {
                 Some(bytes) => rendered_now(
+                    (state, client),
                     &snapshot,
                     render::sitemap::CONTENT_TYPE,
                     bytes,
@@ -644,14 +649,18 @@ const MAX_REMEMBERED_HOST: usize = 260;
 /// while it runs, so `pages` bounds how many run at once: a burst of requests
 /// for the store's biggest articles waits its turn instead of adding up.
 async fn article(
-    pages: &Turns,
+    state: &State,
     client: Client,
     snapshot: Arc<Snapshot>,
     entry: Entry,
     fields: &Fields<'_>,
     head: bool,
 ) -> Response<Full<Bytes>> {
-    let _turn = pages.take(client).await;
+    let _turn = match turn_to_hold(&state.pages, &state.unsent, client).await {
+        Ok(turn) => turn,
+        Err(over) => return finish(refused(over), head),
+    };
+    let holder = (state, client);
     // A withdrawn article's notice needs only the header fields the index keeps.
     let withdrawn = entry.article.withdrawn.as_ref();
     let page = match withdrawn {
@@ -664,7 +673,14 @@ async fn article(
         None => match article_page(&snapshot, &entry).await {
             Some((page, PageFrom::Indexed)) => page,
             Some((page, PageFrom::Lead)) => {
-                let mut r = rendered_now(&snapshot, "text/html; charset=utf-8", page, fields, head);
+                let mut r = rendered_now(
+                    holder,
+                    &snapshot,
+                    "text/html; charset=utf-8",
+                    page,
+                    fields,
+                    head,
+                );
                 // Not what the shared date stands for: a client keeping it by
                 // that date would keep it once the file reads again.
                 r.headers_mut().remove(header::LAST_MODIFIED);
@@ -684,6 +700,7 @@ async fn article(
         // server ignores preconditions when its answer without them would not be
         // 2xx, so this is never a 304.
         let mut r = rendered_now(
+            holder,
             &snapshot,
             "text/html; charset=utf-8",
             page,
@@ -693,12 +710,21 @@ async fn article(
         *r.status_mut() = StatusCode::GONE;
         return r;
     }
-    rendered_now(&snapshot, "text/html; charset=utf-8", page, fields, head)
+    rendered_now(
+        holder,
+        &snapshot,
+        "text/html; charset=utf-8",
+        page,
+        fields,
+        head,
+    )
 }
 
 /// A representation rendered on request from `snapshot` (an article page, a
-/// month's sitemap): identity only, dated as every article page is.
+/// month's sitemap) for the client of `holder`: identity only, dated as every
+/// article page is, its body held by that client until sent (see `unsent`).
 fn rendered_now(
+    holder: (&State, Client),
     snapshot: &Snapshot,
     content_type: &'static str,
     bytes: Vec<u8>,
@@ -722,7 +748,68 @@ fn rendered_now(
         coding: None,
         kept: false,
     };
-    respond(fields, &rep, &snapshot.cache_control, head)
+    let r = respond(fields, &rep, &snapshot.cache_control, head);
+    holding(holder, r, &body.bytes)
+}
+
+/// A turn from `turns` for a request of `client` whose response will hold
+/// a body made for it, or why it is refused one: asked before it queues, so
+/// a client over its budget is answered at once, and again when its turn
+/// comes, so what it was sent while it waited counts.
+async fn turn_to_hold<'a>(
+    turns: &'a Turns,
+    unsent: &Unsent,
+    client: Client,
+) -> Result<Turn<'a>, Over> {
+    unsent.admit(client)?;
+    let turn = turns.take(client).await;
+    unsent.admit(client)?;
+    Ok(turn)
+}
+
+/// `r` with a lease on `body` for the client of `holder` when `r` sends it
+/// (not a 304, a 412 or a HEAD): the body is counted as that client's until
+/// hyper or the fast path is done with it (see `unsent`).
+fn holding(
+    (state, client): (&State, Client),
+    mut r: Response<Full<Bytes>>,
+    body: &Bytes,
+) -> Response<Full<Bytes>> {
+    use hyper::body::Body as _;
+    if r.body().size_hint().exact() == Some(body.len() as u64) {
+        if let Some(lease) = state.unsent.hold(client, body) {
+            r.extensions_mut().insert(Arc::new(lease));
+        }
+    }
+    r
+}
+
+/// How long a client refused for unsent bytes is asked to wait (RFC 9110
+/// §10.2.3): its own bodies leave the count as it reads them, and those of
+/// clients that read nothing when the write timeout closes their connections.
+const RETRY_AFTER_SECS: u32 = 10;
+
+/// 503 for a request whose body would take its client (or all clients) past
+/// the budget of bytes made for requests and not yet sent: quick, small and
+/// not stored, so a client that holds streams open without reading gets no
+/// more and one that reads is told when to come back. Counted by why.
+fn refused(over: Over) -> Response<Full<Bytes>> {
+    let text = match over {
+        Over::Client => {
+            metrics::counter!("bantin_http_unsent_refused_total", "reason" => "per_client")
+                .increment(1);
+            "busy: responses to this address are still unread; read them, then retry\n"
+        }
+        Over::Total => {
+            metrics::counter!("bantin_http_unsent_refused_total", "reason" => "total").increment(1);
+            "busy: too many responses are still unread; retry later\n"
+        }
+    };
+    tracing::debug!(?over, "request refused: unsent bytes over budget");
+    let mut r = uncacheable(plain(StatusCode::SERVICE_UNAVAILABLE, text));
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+    r
 }
 
 /// 404: a small HTML page in the site's style for what a browser asks for; a
@@ -879,6 +966,10 @@ async fn on_demand(
         hub_link(&mut r, &prepared.path, prepared.content_type);
         return r;
     }
+    // A cache hit is held too: the cache may let it go while it is unsent.
+    if let Err(over) = state.unsent.admit(client) {
+        return finish(refused(over), head);
+    }
     let path = prepared.path.clone();
     let resource = match state.on_demand.get(&prepared.path, &prepared.tags) {
         Some(hit) => {
@@ -888,8 +979,9 @@ async fn on_demand(
         None => {
             metrics::counter!("bantin_archive_cache_misses_total").increment(1);
             match render_on_demand(state, client, &snapshot, prepared, lm, coding).await {
-                Some(r) => r,
-                None => {
+                Ok(r) => r,
+                Err(NotRendered::Refused(over)) => return finish(refused(over), head),
+                Err(NotRendered::Failed) => {
                     let r = plain(
                         StatusCode::INTERNAL_SERVER_ERROR,
                         "cannot render this resource now; try again later
@@ -914,12 +1006,20 @@ async fn on_demand(
     let rep = dated(resource.content_type, lm, body, name);
     let mut r = respond(fields, &rep, &cache_control, head);
     hub_link(&mut r, &path, resource.content_type);
-    r
+    holding((state, client), r, &body.bytes)
+}
+
+/// Why a representation on demand was not rendered.
+enum NotRendered {
+    /// Its render failed (logged).
+    Failed,
+    /// Its client, or all clients, hold their budget of unsent bytes.
+    Refused(Over),
 }
 
 /// Renders `prepared` on a blocking thread (in `coding` too), in one of
 /// `client`'s turns, and caches it if its bytes are what its tags stand for;
-/// `None` if rendering failed (logged).
+/// or why not.
 async fn render_on_demand(
     state: &State,
     client: Client,
@@ -927,12 +1027,14 @@ async fn render_on_demand(
     prepared: Prepared,
     lm: SystemTime,
     coding: Coding,
-) -> Option<Arc<Resource>> {
-    let _turn = state.archives.take(client).await;
+) -> Result<Arc<Resource>, NotRendered> {
+    let _turn = turn_to_hold(&state.archives, &state.unsent, client)
+        .await
+        .map_err(NotRendered::Refused)?;
     let (path, tags) = (prepared.path.clone(), prepared.tags.clone());
     // Another request for it may have rendered it while this one waited its turn.
     if let Some(hit) = state.on_demand.get(&path, &tags) {
-        return Some(hit);
+        return Ok(hit);
     }
     let started = std::time::Instant::now();
     let rendered = tokio::task::spawn_blocking(move || {
@@ -949,15 +1051,15 @@ async fn render_on_demand(
                 let budget = snapshot.config.archives.cache_bytes;
                 state.on_demand.put(path, tags, resource.clone(), budget);
             }
-            Some(resource)
+            Ok(resource)
         }
         Ok(Err(e)) => {
             tracing::error!("{e}");
-            None
+            Err(NotRendered::Failed)
         }
         Err(e) => {
             tracing::error!(path, "rendering failed: {e}");
-            None
+            Err(NotRendered::Failed)
         }
     }
 }

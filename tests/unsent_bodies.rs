@@ -1,0 +1,255 @@
+//! Bodies made for requests and not yet sent are bounded per client and in
+//! all (`[http] max_unsent_bytes_per_client`, `max_unsent_bytes`): HTTP/2
+//! streams held behind windows that never open, each asking for another
+//! archive, the attack that made the daemon hold gigabytes, at a small scale.
+//! Past its budget a client gets 503 with `Retry-After`; other clients are
+//! served; once many clients together hold the total, everyone is refused
+//! renders until those bodies go, and they go with their connections.
+
+// A failed unwrap in a test helper is a failed test.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+use bytes::Bytes;
+use common::{Daemon, TempStore};
+use http_body_util::Empty;
+use hyper::body::Incoming;
+use hyper::client::conn::http2::SendRequest;
+use hyper::Response;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+
+/// The budgets the daemon runs with: a few archives per client.
+const PER_CLIENT: usize = 100_000;
+const TOTAL: usize = 250_000;
+/// Months of 2023 in the store, each with [`PER_MONTH`] articles of about
+/// 8 KB: archives of about 70 KB, more than one HTTP/2 piece (16 KiB), so a
+/// stream with a shut window holds its body, and less than a client's budget.
+const MONTHS: u32 = 6;
+const PER_MONTH: u32 = 8;
+/// What any one exchange of the test may take.
+const LIMIT: Duration = Duration::from_secs(60);
+
+fn site() -> TempStore {
+    // No archive is kept by the cache, so every body is its response's own;
+    // no connection is closed for stalling while the test runs.
+    let site = TempStore::with_config(&format!(
+        "[http]\nmax_unsent_bytes_per_client = {PER_CLIENT}\nmax_unsent_bytes = {TOTAL}\n\
+         write_timeout_secs = 600\nidle_timeout_secs = 600\n\
+         [archives]\ncache_bytes = 0\n"
+    ));
+    let store = site.store().join("ban-tin");
+    std::fs::create_dir_all(&store).unwrap();
+    let paragraph = "Người dân trong xã đã cùng nhau sửa lại con đường liên thôn, \
+                     giúp việc đi lại và vận chuyển nông sản thuận tiện hơn. "
+        .repeat(30);
+    for month in 1..=MONTHS {
+        for i in 0..PER_MONTH {
+            let text = format!(
+                "Bài {i} tháng {month}\n{}/{month}/2023 08:{i:02}\n\
+                 Dẫn của bài {i} tháng {month}.\n{paragraph}\n{paragraph}\n",
+                1 + i
+            );
+            std::fs::write(store.join(format!("bai-{month:02}-{i:03}.txt")), text).unwrap();
+        }
+    }
+    site
+}
+
+/// Every archive of the store's months, in every format.
+fn archives() -> Vec<String> {
+    (1..=MONTHS)
+        .flat_map(|m| ["rss", "atom", "json"].map(|ext| format!("/archive/2023-{m:02}.{ext}")))
+        .collect()
+}
+
+/// A plain HTTP/1.1 GET of `path` from `local`, read whole: status, head, body.
+fn get_from(local: [u8; 4], port: u16, path: &str) -> (u16, String, Vec<u8>) {
+    let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    s.bind(&SocketAddr::from((local, 0)).into()).unwrap();
+    s.connect_timeout(&SocketAddr::from(([127, 0, 0, 1], port)).into(), LIMIT)
+        .unwrap();
+    let mut s: TcpStream = s.into();
+    s.set_read_timeout(Some(LIMIT)).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut all = Vec::new();
+    s.read_to_end(&mut all).unwrap();
+    let split = all
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a whole head");
+    let head = String::from_utf8_lossy(&all[..split]).into_owned();
+    let status = head[9..12].parse().unwrap();
+    (status, head, all[split + 4..].to_vec())
+}
+
+/// A client that opens no window: its HTTP/2 connection from `local`, and
+/// the responses it holds (their bodies never read, so never sent).
+struct Stalled {
+    send: SendRequest<Empty<Bytes>>,
+    conn: tokio::task::JoinHandle<()>,
+    held: Vec<Response<Incoming>>,
+}
+
+impl Stalled {
+    /// Connects from `local` with SETTINGS_INITIAL_WINDOW_SIZE = 0 (RFC 9113
+    /// §6.5.2): no DATA may come on any stream, and no WINDOW_UPDATE is sent.
+    async fn connect(local: [u8; 4], port: u16) -> Stalled {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind(SocketAddr::from((local, 0))).unwrap();
+        let stream = socket
+            .connect(SocketAddr::from(([127, 0, 0, 1], port)))
+            .await
+            .unwrap();
+        let (send, conn) = hyper::client::conn::http2::Builder::new(TokioExecutor::new())
+            .initial_stream_window_size(0)
+            .handshake(TokioIo::new(stream))
+            .await
+            .unwrap();
+        let conn = tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        Stalled {
+            send,
+            conn,
+            held: Vec::new(),
+        }
+    }
+
+    /// Asks for `paths` one after another, holding every 200, until one is
+    /// refused: that refusal (`None` if none was).
+    async fn fill(
+        &mut self,
+        port: u16,
+        paths: &mut impl Iterator<Item = String>,
+    ) -> Option<Response<Incoming>> {
+        for path in paths.take(50) {
+            let req = http::Request::get(format!("http://127.0.0.1:{port}{path}"))
+                .body(Empty::new())
+                .unwrap();
+            let r = self.send.send_request(req).await.unwrap();
+            match r.status().as_u16() {
+                200 => self.held.push(r),
+                503 => return Some(r),
+                other => panic!("GET {path}: {other}"),
+            }
+        }
+        None
+    }
+}
+
+/// Bytes of unsent bodies the daemon counts now.
+fn unsent(d: &Daemon) -> usize {
+    d.metric("bantin_http_unsent_bytes").unwrap_or(0.0) as usize
+}
+
+/// Refusals counted for `reason`.
+fn refusals(d: &Daemon, reason: &str) -> f64 {
+    let name = format!("bantin_http_unsent_refused_total{{reason=\"{reason}\"}}");
+    d.metric(&name).unwrap_or(0.0)
+}
+
+/// Runs `f` on `rt`, failing the test if it takes more than [`LIMIT`].
+fn within<T>(rt: &tokio::runtime::Runtime, f: impl std::future::Future<Output = T>) -> T {
+    rt.block_on(async { tokio::time::timeout(LIMIT, f).await.unwrap() })
+}
+
+fn assert_refusal(r: &Response<Incoming>) {
+    assert_eq!(r.status(), 503);
+    assert_eq!(r.headers()["retry-after"], "10");
+    assert_eq!(r.headers()["cache-control"], "no-store");
+}
+
+#[test]
+fn streams_held_unread_are_refused_past_the_budget_and_others_are_served() {
+    let site = site();
+    let d = site.start();
+    let port = d.port;
+    // What each archive weighs, read whole by a client that reads.
+    let mut largest = 0;
+    for path in archives() {
+        let (status, _, body) = get_from([127, 0, 0, 2], port, &path);
+        assert_eq!(status, 200, "{path}");
+        assert!(
+            body.len() > 16 * 1024 && body.len() < PER_CLIENT,
+            "{path}: {} bytes",
+            body.len()
+        );
+        largest = largest.max(body.len());
+    }
+    assert_eq!(unsent(&d), 0, "bodies read are not counted");
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut paths = archives().into_iter().cycle();
+
+    // One client holds its budget and is refused the next archive.
+    let mut first = within(&rt, Stalled::connect([127, 0, 0, 1], port));
+    let refused = within(&rt, first.fill(port, &mut paths)).expect("refused past its budget");
+    assert_refusal(&refused);
+    let held = unsent(&d);
+    assert!(
+        (PER_CLIENT..PER_CLIENT + largest).contains(&held),
+        "one client holds {held} bytes unsent, budget {PER_CLIENT}"
+    );
+    assert!(first.held.len() >= 2, "{} archives held", first.held.len());
+    assert!(refusals(&d, "per_client") >= 1.0);
+    // Every further archive is refused at once.
+    let again = within(&rt, first.fill(port, &mut paths)).expect("still refused");
+    assert_refusal(&again);
+
+    // Another client is served, whole; its body leaves the count once sent.
+    let (status, head, body) = get_from([127, 0, 0, 2], port, "/archive/2023-03.atom");
+    assert_eq!(status, 200, "{head}");
+    assert!(body.len() > 16 * 1024);
+    d.wait_until("the other client's body out of the count", || {
+        unsent(&d) == held
+    });
+
+    // Many clients together: each holds its budget until all of them hold
+    // the total; then a client holding nothing is refused too.
+    let mut more = Vec::new();
+    for n in 3..=12 {
+        if unsent(&d) >= TOTAL {
+            break;
+        }
+        let mut c = within(&rt, Stalled::connect([127, 0, 0, n], port));
+        let r = within(&rt, c.fill(port, &mut paths)).expect("refused past a budget");
+        assert_refusal(&r);
+        more.push(c);
+    }
+    let total = unsent(&d);
+    assert!(
+        total >= TOTAL && total < TOTAL + 2 * largest,
+        "all clients hold {total} bytes unsent, total budget {TOTAL}"
+    );
+    let (status, head, body) = get_from([127, 0, 0, 40], port, "/archive/2023-01.rss");
+    assert_eq!(status, 503, "{head}");
+    assert!(head.contains("\r\nretry-after: 10"), "{head}");
+    assert!(head.contains("\r\ncache-control: no-store"), "{head}");
+    assert!(String::from_utf8_lossy(&body).contains("retry later"));
+    assert!(refusals(&d, "total") >= 1.0);
+    // What the snapshot shares is never refused.
+    assert_eq!(get_from([127, 0, 0, 40], port, "/feed.rss").0, 200);
+
+    // Their connections close: their bodies go, and renders are served again.
+    for c in std::iter::once(first).chain(more) {
+        drop((c.held, c.send));
+        c.conn.abort();
+    }
+    drop(rt);
+    d.wait_until("every unsent body released", || unsent(&d) == 0);
+    let (status, head, _) = get_from([127, 0, 0, 40], port, "/archive/2023-01.rss");
+    assert_eq!(status, 200, "{head}");
+}
