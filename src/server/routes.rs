@@ -663,6 +663,16 @@ async fn article(
     let holder = (state, client);
     // A withdrawn article's notice needs only the header fields the index keeps.
     let withdrawn = entry.article.withdrawn.as_ref();
+    let html_now = |page, fields: &Fields<'_>| {
+        rendered_now(
+            holder,
+            &snapshot,
+            "text/html; charset=utf-8",
+            page,
+            fields,
+            head,
+        )
+    };
     let page = match withdrawn {
         Some(w) => render::html::errors::gone_page(
             &snapshot.config.site,
@@ -673,14 +683,7 @@ async fn article(
         None => match article_page(&snapshot, &entry).await {
             Some((page, PageFrom::Indexed)) => page,
             Some((page, PageFrom::Lead)) => {
-                let mut r = rendered_now(
-                    holder,
-                    &snapshot,
-                    "text/html; charset=utf-8",
-                    page,
-                    fields,
-                    head,
-                );
+                let mut r = html_now(page, fields);
                 // Not what the shared date stands for: a client keeping it by
                 // that date would keep it once the file reads again.
                 r.headers_mut().remove(header::LAST_MODIFIED);
@@ -699,25 +702,11 @@ async fn article(
         // RFC 9110 §15.5.11: 410 Gone, cacheable like the page was. §13.2.1: a
         // server ignores preconditions when its answer without them would not be
         // 2xx, so this is never a 304.
-        let mut r = rendered_now(
-            holder,
-            &snapshot,
-            "text/html; charset=utf-8",
-            page,
-            &Fields::None,
-            head,
-        );
+        let mut r = html_now(page, &Fields::None);
         *r.status_mut() = StatusCode::GONE;
         return r;
     }
-    rendered_now(
-        holder,
-        &snapshot,
-        "text/html; charset=utf-8",
-        page,
-        fields,
-        head,
-    )
+    html_now(page, fields)
 }
 
 /// A representation rendered on request from `snapshot` (an article page, a
