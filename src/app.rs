@@ -361,7 +361,8 @@ fn listen_changed(socket: Socket, old: SocketAddr, new: SocketAddr) -> Option<St
 /// `new` and reloaded, as for `listen` (see [`listen_changed`]): the state file
 /// was opened at start and stays where it is until a restart.
 fn state_dir_changed(dirs: &StateDirs, new: &Path) -> Option<String> {
-    (dirs.configured != new).then(|| {
+    // Back to the folder in use is no change to make.
+    (dirs.configured != new && dirs.in_use != new).then(|| {
         format!(
             "`[state] dir` changed to {}; restart bantin to move the state folder \
              (validators are still kept in {})",
@@ -700,6 +701,8 @@ mod tests {
             again.contains("still kept in /var/lib/bantin-state"),
             "{again}"
         );
+        // Back to the folder in use: nothing to restart for.
+        assert_eq!(state_dir_changed(&dirs, &first), None);
     }
 
     #[test]

@@ -620,6 +620,9 @@ impl Catalog {
                         Some(state) if keeps => {
                             self.failing += usize::from(state.error.is_none());
                             state.error = Some(Box::new(r.error));
+                            // Whatever comes back there is read, even with
+                            // the old size and time (`mv` back, `cp -p`).
+                            state.stat = Stat::UNREAD;
                         }
                         _ => {
                             self.listing_errors.insert(Arc::from(r.path), r.error);

@@ -609,12 +609,19 @@ impl Worker {
         }
     }
 
+    /// Drops the reconciliation under way, if any, with the slices its
+    /// listing still sends: they are of the listing dropped (maybe of a store
+    /// no longer served), and are not merged.
+    fn drop_survey(&mut self) {
+        self.survey = None;
+        self.surveys += 1;
+    }
+
     /// Starts comparing the whole store with the catalog: listed on another
     /// thread, merged here in slices between events (see [`Worker::merge`]).
     /// One under way is dropped for this one, which starts from the beginning.
     fn reconcile(&mut self) {
-        self.survey = None;
-        self.surveys += 1;
+        self.drop_survey();
         if !self.root_present() {
             return;
         }
@@ -676,7 +683,7 @@ impl Worker {
     /// What [`Worker::reconcile_at_once`] finds, logged and not yet
     /// published; `None` when the store cannot be read.
     fn reconcile_now(&mut self) -> Option<Changes> {
-        self.survey = None;
+        self.drop_survey();
         let root = self.cfg.store.clone();
         if !self.root_present() {
             return None;
@@ -701,7 +708,7 @@ impl Worker {
     /// articles served before, so the old store's articles leave (in the
     /// log, the counters and WebSub pings) as the new one's arrive.
     fn read_anew(&mut self) -> Changes {
-        self.survey = None;
+        self.drop_survey();
         let fresh = Catalog::new(&self.cfg.store, self.cfg.max_file_size, self.cfg.tz);
         let before = std::mem::replace(&mut self.catalog, fresh);
         let root = self.cfg.store.clone();

@@ -190,15 +190,23 @@ impl Refusal {
 /// three parts whose last is `HTTP/` and two digits (RFC 9112 §2.3, §3): its
 /// major and minor digits, and where the minor one is.
 fn request_line_version(input: &[u8]) -> Option<(u8, u8, usize)> {
-    let end = input.iter().position(|&b| b == b'\n')?;
-    let line = input[..end].strip_suffix(b"\r").unwrap_or(&input[..end]);
+    // Empty lines before a request line are skipped (RFC 9112 §2.2), as
+    // `httparse` skips them.
+    let start = input
+        .iter()
+        .position(|&b| b != b'\r' && b != b'\n')
+        .unwrap_or(input.len());
+    let end = start + input[start..].iter().position(|&b| b == b'\n')?;
+    let line = input[start..end]
+        .strip_suffix(b"\r")
+        .unwrap_or(&input[start..end]);
     if line.split(|&b| b == b' ').count() != 3 {
         return None;
     }
     let at = line.len().checked_sub(8)?;
     match line[at..] {
         [b'H', b'T', b'T', b'P', b'/', major @ b'0'..=b'9', b'.', minor @ b'0'..=b'9'] => {
-            Some((major, minor, at + 7))
+            Some((major, minor, start + at + 7))
         }
         _ => None,
     }
@@ -538,9 +546,6 @@ impl Conn<'_> {
         Ok(())
     }
 
-    /// Writes what is left and closes the connection in stages
-    /// ([`super::linger`]), so the client reads every byte before the end
-    /// of the stream, even with requests of its own still unread.
     /// Answers a head that cannot be served with `refusal`'s error, then
     /// closes, as [`Conn::finish`] does.
     async fn refuse(&mut self, refusal: Refusal) {
@@ -566,6 +571,9 @@ impl Conn<'_> {
         self.finish().await;
     }
 
+    /// Writes what is left and closes the connection in stages
+    /// ([`super::linger`]), so the client reads every byte before the end
+    /// of the stream, even with requests of its own still unread.
     async fn finish(&mut self) {
         if self.flush().await.is_ok() {
             super::linger::close(&self.stream).await;
@@ -815,6 +823,7 @@ mod tests {
         // A version is judged once its line is whole.
         assert_eq!(kind(b"GET / HTTP/3"), "more");
         assert_eq!(kind(b"GET / HTTP/3.0\n"), "505");
+        assert_eq!(kind(b"\r\n\r\nGET / HTTP/3.0\r\n\r\n"), "505");
         // Past the head limit, a request line that never ends is malformed.
         assert!(matches!(
             next(
@@ -848,6 +857,9 @@ mod tests {
         assert!(read_as_http11(&mut input));
         assert_eq!(&input[..], b"GET / HTTP/1.1\r\nHost: a\r\n\r\n");
         assert_eq!(kind(&input), "answer");
+        let mut input = BytesMut::from(&b"\r\nGET / HTTP/1.3\r\n\r\n"[..]);
+        assert!(read_as_http11(&mut input));
+        assert_eq!(&input[..], b"\r\nGET / HTTP/1.1\r\n\r\n");
         for other in [
             &b"GET / HTTP/2.0\r\n\r\n"[..],
             b"GET / HTTP/1.1\r\n\r\n",

@@ -96,8 +96,11 @@ impl FileError {
     /// system refused a path too long, which its own message ("File name too
     /// long") would blame on one name.
     pub fn io(path: &Path, e: std::io::Error) -> FileError {
-        if e.raw_os_error() == Some(libc::ENAMETOOLONG) {
-            return FileError::PathTooLong(path.as_os_str().len());
+        // One name over the file system's limit fails the same way: that is
+        // the system's message to give.
+        let len = path.as_os_str().len();
+        if e.raw_os_error() == Some(libc::ENAMETOOLONG) && len >= PATH_MAX {
+            return FileError::PathTooLong(len);
         }
         FileError::Io(e)
     }
