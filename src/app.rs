@@ -142,6 +142,7 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
         Reloading {
             watch: watcher.sender(),
             published: published.clone(),
+            state: state.clone(),
             limits,
             socket,
             listen: cfg.listen,
@@ -442,6 +443,8 @@ struct Reloading {
     /// The watch thread, which applies everything about the store and feeds.
     watch: std::sync::mpsc::Sender<crate::watch::Msg>,
     published: Arc<Published>,
+    /// What the server shares between connections (the budgets of unsent bodies).
+    state: Arc<State>,
     /// The server's `[http]` limits, for connections accepted from now on.
     limits: tokio::sync::watch::Sender<Limits>,
     /// The open-file limit, as raised at start.
@@ -486,6 +489,7 @@ async fn reload_on_hangup(hangups: Hangups, reload: Reloader, mut to: Reloading)
                 }
                 to.state_dir.configured.clone_from(&cfg.state_dir);
                 to.limits.send_replace(Limits::from_config(&cfg));
+                to.state.apply_budgets(&cfg.http);
                 to.connections = to.connections.max(cfg.http.max_connections);
                 size_copies(to.open_files, to.connections, &cfg);
                 // The folder in force is the served snapshot's: copies made

@@ -253,3 +253,43 @@ fn streams_held_unread_are_refused_past_the_budget_and_others_are_served() {
     let (status, head, _) = get_from([127, 0, 0, 40], port, "/archive/2023-01.rss");
     assert_eq!(status, 200, "{head}");
 }
+
+#[test]
+fn a_reload_applies_new_budgets_to_connections_already_open() {
+    let site = site();
+    let d = site.start();
+    let port = d.port;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut paths = archives().into_iter().cycle();
+    let mut client = within(&rt, Stalled::connect([127, 0, 0, 1], port));
+    let refused = within(&rt, client.fill(port, &mut paths)).expect("refused past its budget");
+    assert_refusal(&refused);
+    // A larger budget, applied by a reload with no connection accepted since
+    // (the log is read from the daemon's stderr, not over HTTP).
+    let config = std::fs::read_to_string(site.config()).unwrap();
+    let larger = config
+        .replace(
+            &format!("max_unsent_bytes_per_client = {PER_CLIENT}"),
+            "max_unsent_bytes_per_client = 10000000",
+        )
+        .replace(
+            &format!("max_unsent_bytes = {TOTAL}"),
+            "max_unsent_bytes = 20000000",
+        );
+    assert_ne!(larger, config);
+    std::fs::write(site.config(), larger).unwrap();
+    d.signal(rustix::process::Signal::HUP);
+    d.log_line("configuration reloaded");
+    // The same connection now gets what it asks for.
+    let req = http::Request::get(format!("http://127.0.0.1:{port}/archive/2023-02.json"))
+        .body(Empty::new())
+        .unwrap();
+    let r = within(&rt, client.send.send_request(req)).unwrap();
+    assert_eq!(r.status(), 200);
+    drop((r, client.held, client.send));
+    client.conn.abort();
+}

@@ -136,6 +136,16 @@ impl State {
     }
 }
 
+impl State {
+    /// Holds unsent bodies to the budgets of `http` from now on, on every
+    /// connection: they are the machine's, not a connection's, so a reload
+    /// applies them at once rather than with the next connection accepted.
+    pub fn apply_budgets(&self, http: &crate::config::HttpConfig) {
+        self.unsent
+            .set_budgets(http.max_unsent_bytes_per_client, http.max_unsent_bytes);
+    }
+}
+
 impl Default for State {
     fn default() -> State {
         State::new(Arc::default(), None)
