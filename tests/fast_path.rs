@@ -297,6 +297,13 @@ fn heads_the_server_cannot_read_are_refused_in_its_own_words() {
         };
         assert!(text.starts_with(words), "{shown}: {text}");
     }
+    // Counted with every other request.
+    let count = |status: &str| {
+        d.metric(&format!(
+            "bantin_http_requests_total{{route=\"bad_request\",status=\"{status}\"}}"
+        ))
+    };
+    assert_eq!((count("400"), count("505")), (Some(3.0), Some(2.0)));
     // HTTP/2's preface is still HTTP/2's (RFC 9113 §3.4): a SETTINGS frame back.
     let mut s = connect(&d);
     s.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0")

@@ -36,6 +36,7 @@ use super::clock;
 use super::conditional::Decision;
 use super::connection::{Activity, InFlight};
 use super::request::{Fields, View};
+use super::request_metrics::RouteLabel;
 use super::routes::{respond_to, Answer, Ready};
 use super::{Limits, State};
 use crate::site::sealed::{Sealed, SealedCopy, SENDFILE_MIN};
@@ -568,6 +569,10 @@ impl Conn<'_> {
             SystemTime::now(),
         );
         self.out.extend_from_slice(text);
+        // Counted as the routes count theirs: malformed heads are requests too.
+        self.state
+            .counters
+            .answered(RouteLabel::BadRequest, status, text.len() as u64);
         self.finish().await;
     }
 

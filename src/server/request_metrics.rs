@@ -128,9 +128,9 @@ pub fn usual_series() -> impl Iterator<Item = (&'static str, &'static str)> {
 }
 
 /// Status labels, in the order of their slots: the statuses this server sends.
-const STATUSES: [&str; 14] = [
+const STATUSES: [&str; 15] = [
     "200", "304", "308", "400", "404", "405", "410", "412", "414", "431", "500", "501", "503",
-    "other",
+    "505", "other",
 ];
 
 /// The counters every request adds to.
@@ -185,7 +185,8 @@ fn status_slot(status: StatusCode) -> usize {
         500 => 10,
         501 => 11,
         503 => 12,
-        _ => 13,
+        505 => 13,
+        _ => 14,
     }
 }
 
