@@ -936,6 +936,11 @@ fn log_transitions(changes: &Changes) {
             Standing::Served => {
                 tracing::info!(path = %path, "served again: the file is no longer rejected");
             }
+            // A folder refused before (it could not be listed) that is
+            // listed now: its files are read with it.
+            Standing::Gone if t.path.is_dir() => {
+                tracing::info!(path = %path, "a folder that could not be read is read now");
+            }
             Standing::Gone => tracing::info!(path = %path, "a rejected file left the store"),
         }
     }

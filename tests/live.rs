@@ -1240,6 +1240,13 @@ fn a_folder_the_daemon_may_not_read_leaves_the_rest_watched_natively() {
     d.wait_until("the opened folder's article", || {
         d.get("/articles/locked/bai-rieng", &[]).status == 200
     });
+    // Said as a folder read now, not as a file gone.
+    d.log_line("a folder that could not be read is read now");
+    assert!(
+        !d.stderr().contains("a rejected file left the store"),
+        "{}",
+        d.stderr()
+    );
     write_article(
         locked.join("bai-moi.txt"),
         THONG_BAO,
