@@ -73,6 +73,15 @@ fn closed(s: &mut TcpStream) -> bool {
     s.read_to_end(&mut rest).is_ok()
 }
 
+/// The response to `request`, sent alone on a new connection, and whether
+/// the server then closes it.
+fn ask(d: &Daemon, request: &[u8]) -> (Reply, bool) {
+    let mut s = connect(d);
+    s.write_all(request).unwrap();
+    let r = response(&mut s, &mut Vec::new(), false);
+    (r, closed(&mut s))
+}
+
 /// The ETag the server computes for `bytes`: a hash of exactly them.
 fn etag_of(bytes: &[u8]) -> String {
     format!("\"{}\"", &blake3::hash(bytes).to_hex()[..32])
@@ -208,10 +217,8 @@ fn targets_and_transfer_codings_a_get_cannot_have_are_refused() {
     let site = TempStore::new();
     let d = site.start();
     let ask = |request: &[u8]| {
-        let mut s = connect(&d);
-        s.write_all(request).unwrap();
-        let r = response(&mut s, &mut Vec::new(), false);
-        (r.status, closed(&mut s))
+        let (r, closed) = ask(&d, request);
+        (r.status, closed)
     };
     // RFC 9112 §3.2: the authority form is CONNECT's, the asterisk OPTIONS's.
     assert_eq!(
@@ -246,12 +253,7 @@ fn targets_and_transfer_codings_a_get_cannot_have_are_refused() {
 fn heads_the_server_cannot_read_are_refused_in_its_own_words() {
     let site = TempStore::new();
     let d = site.start();
-    let ask = |request: &[u8]| {
-        let mut s = connect(&d);
-        s.write_all(request).unwrap();
-        let r = response(&mut s, &mut Vec::new(), false);
-        (r, closed(&mut s))
-    };
+    let ask = |request: &[u8]| ask(&d, request);
     // RFC 9110 §2.5: a higher minor version of HTTP/1 is served as HTTP/1.1,
     // and the connection persists as HTTP/1.1's does.
     let mut s = connect(&d);

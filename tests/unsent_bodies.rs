@@ -157,6 +157,15 @@ fn refusals(d: &Daemon, reason: &str) -> f64 {
     d.metric(&name).unwrap_or(0.0)
 }
 
+/// The runtime the test's HTTP/2 clients run on.
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
 /// Runs `f` on `rt`, failing the test if it takes more than [`LIMIT`].
 fn within<T>(rt: &tokio::runtime::Runtime, f: impl std::future::Future<Output = T>) -> T {
     rt.block_on(async { tokio::time::timeout(LIMIT, f).await.unwrap() })
@@ -187,11 +196,7 @@ fn streams_held_unread_are_refused_past_the_budget_and_others_are_served() {
     }
     assert_eq!(unsent(&d), 0, "bodies read are not counted");
 
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = runtime();
     let mut paths = archives().into_iter().cycle();
 
     // One client holds its budget and is refused the next archive.
@@ -259,11 +264,7 @@ fn a_reload_applies_new_budgets_to_connections_already_open() {
     let site = site();
     let d = site.start();
     let port = d.port;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = runtime();
     let mut paths = archives().into_iter().cycle();
     let mut client = within(&rt, Stalled::connect([127, 0, 0, 1], port));
     let refused = within(&rt, client.fill(port, &mut paths)).expect("refused past its budget");

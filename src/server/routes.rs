@@ -241,24 +241,25 @@ pub(super) async fn respond_to(state: &State, client: Client, req: &View<'_>) ->
         (Answer::Built(r), RouteLabel::BadRequest)
     } else if let Some(framing) = transfer_framing(req) {
         // The body it frames cannot be trusted, so the connection ends.
-        let r = match framing {
+        let (status, text, label) = match framing {
             // RFC 9112 §6.1: a transfer coding the server does not understand is 501.
-            Framing::Unknown => plain(
+            Framing::Unknown => (
                 StatusCode::NOT_IMPLEMENTED,
                 "transfer coding not implemented: this server reads chunked bodies only\n",
+                RouteLabel::NotImplemented,
             ),
             // §7: chunked is applied once; hyper reads a body chunked twice
             // as if once, which is not what its sender framed.
-            Framing::ChunkedTwice => plain(
+            Framing::ChunkedTwice => (
                 StatusCode::BAD_REQUEST,
                 "bad request: the chunked transfer coding is applied more than once\n",
+                RouteLabel::BadRequest,
             ),
         };
-        let label = match framing {
-            Framing::Unknown => RouteLabel::NotImplemented,
-            Framing::ChunkedTwice => RouteLabel::BadRequest,
-        };
-        (Answer::Built(closing(uncacheable(r))), label)
+        (
+            Answer::Built(closing(uncacheable(plain(status, text)))),
+            label,
+        )
     } else if req.method != "GET" && req.method != "HEAD" {
         // RFC 9110 §15.5.6: a method known but not allowed here is 405 with
         // `Allow`; §9.1, §15.6.2: one this server does not know at all is 501.

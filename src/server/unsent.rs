@@ -17,8 +17,8 @@
 //! A body is counted once however many responses hold it (the same cached
 //! archive on many streams, or read by many clients at once): what is
 //! bounded is memory, and those share it. Bodies are told apart by the
-//! address of their bytes, which a lease keeps alive, so it cannot be reused
-//! by another body while counted. Clients are counted as connections are
+//! address and length of their bytes, which a lease keeps alive, so the
+//! address cannot be reused by another body while counted. Clients are counted as connections are
 //! (see [`Client`]).
 
 use std::collections::HashMap;
@@ -47,9 +47,9 @@ struct Books {
     /// Each client holding a body. An entry goes with its client's last
     /// lease, so there are at most as many as there are responses unsent.
     clients: HashMap<Client, Held>,
-    /// Each body held by anyone, by the address of its bytes: its length and
-    /// how many leases hold it.
-    bodies: HashMap<usize, Shared>,
+    /// Each body held by anyone, by where its bytes are ([`Key`]), with how
+    /// many leases hold it.
+    bodies: HashMap<Key, usize>,
     /// The bytes of every body in `bodies`, each once.
     total: usize,
 }
@@ -60,15 +60,12 @@ struct Held {
     /// The bytes of its bodies, each once.
     bytes: usize,
     /// Its bodies by address, each with how many of its leases hold it.
-    bodies: HashMap<usize, usize>,
+    bodies: HashMap<Key, usize>,
 }
 
-/// One body, and how many leases hold it.
-#[derive(Debug)]
-struct Shared {
-    len: usize,
-    leases: usize,
-}
+/// A body's bytes: their address and length. The address alone would take
+/// a body and a slice at its start for one.
+type Key = (usize, usize);
 
 /// Why a client is refused another body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,7 +83,7 @@ pub enum Over {
 pub struct Lease {
     unsent: Arc<Unsent>,
     client: Client,
-    key: usize,
+    key: Key,
     /// Keeps the counted bytes alive, so their address names them alone
     /// while counted.
     _body: Bytes,
@@ -135,12 +132,12 @@ impl Unsent {
         if body.is_empty() {
             return None;
         }
-        let key = body.as_ptr() as usize;
         let len = body.len();
+        let key = (body.as_ptr() as usize, len);
         let mut books = self.lock();
-        let shared = books.bodies.entry(key).or_insert(Shared { len, leases: 0 });
-        shared.leases += 1;
-        if shared.leases == 1 {
+        let leases = books.bodies.entry(key).or_insert(0);
+        *leases += 1;
+        if *leases == 1 {
             books.total += len;
         }
         let held = books.clients.entry(client).or_default();
@@ -176,19 +173,16 @@ impl Books {
     }
 
     /// Takes back one lease of `client` on the body at `key`.
-    fn release(&mut self, client: Client, key: usize) {
-        let len = match self.bodies.get_mut(&key) {
-            Some(shared) => {
-                shared.leases -= 1;
-                let len = shared.len;
-                if shared.leases == 0 {
-                    self.bodies.remove(&key);
-                    self.total -= len;
-                }
-                len
-            }
-            None => return,
+    fn release(&mut self, client: Client, key: Key) {
+        let (_, len) = key;
+        let Some(leases) = self.bodies.get_mut(&key) else {
+            return;
         };
+        *leases -= 1;
+        if *leases == 0 {
+            self.bodies.remove(&key);
+            self.total -= len;
+        }
         if let Some(held) = self.clients.get_mut(&client) {
             if let Some(leases) = held.bodies.get_mut(&key) {
                 *leases -= 1;
