@@ -365,6 +365,11 @@ pub const DEFAULT_MAX_ITEM_BYTES: usize = 256 * 1024;
 /// would lose their content in feeds.
 const MIN_ITEM_BYTES: usize = 1024;
 
+/// The most items a live feed may hold: a feed is rendered whole on every
+/// change of its newest articles and fetched whole by every reader, and the
+/// monthly archives already hold every article.
+const MAX_ITEMS: usize = 1000;
+
 impl Default for RawConfig {
     fn default() -> Self {
         RawConfig {
@@ -1132,6 +1137,11 @@ mod tests {
             ("[site]\nbase_url = \"not a url\"", "site.base_url"),
             ("[site]\ntag_authority = \"example\"", "site.tag_authority"),
             ("[feeds]\nitems = 0", "feeds.items"),
+            ("[feeds]\nitems = 1001", "feeds.items"),
+            (
+                "[feeds.categories.\"tin-tuc\"]\nitems = 100000",
+                "feeds.categories.tin-tuc.items",
+            ),
             ("[feeds]\nmax_item_bytes = 100", "feeds.max_item_bytes"),
             ("[http]\nidle_timeout_secs = 0", "http.idle_timeout_secs"),
             ("[http]\nwrite_timeout_secs = 0", "http.write_timeout_secs"),

@@ -51,11 +51,12 @@ const AGE: Whole = Whole {
     unit: "seconds, up to a year",
 };
 
-/// Items in a feed.
+/// Items in a live feed: up to `MAX_ITEMS`, older articles being in the
+/// monthly archives.
 const ITEMS: Whole = Whole {
     min: 1,
-    max: None,
-    unit: "items",
+    max: Some(super::MAX_ITEMS as u64),
+    unit: "items; older articles are in the monthly archives",
 };
 
 impl fmt::Display for Expected {
@@ -191,7 +192,11 @@ mod tests {
     fn words_for_every_kind() {
         assert_eq!(
             expected(&["feeds", "items"]).unwrap().to_string(),
-            "a whole number, 1 or more (items)"
+            "a whole number from 1 to 1000 (items; older articles are in the monthly archives)"
+        );
+        assert_eq!(
+            expected(&["max_file_size"]).unwrap().to_string(),
+            "a whole number, 1 or more (bytes)"
         );
         assert_eq!(
             expected(&["http", "cache_max_age"]).unwrap().to_string(),
@@ -208,6 +213,6 @@ mod tests {
         );
         assert_eq!(expected(&["site", "colour"]), None);
         assert!(TIMEOUT.holds(86_400) && !TIMEOUT.holds(0) && !TIMEOUT.holds(86_401));
-        assert!(ITEMS.holds(u64::MAX));
+        assert!(ITEMS.holds(1) && ITEMS.holds(1000) && !ITEMS.holds(1001) && !ITEMS.holds(0));
     }
 }

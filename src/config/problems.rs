@@ -223,8 +223,8 @@ pub(super) fn check(
 
 /// What serde rejected at `path`, in the words of [`meaning`]: the value as
 /// written, what it is when that is the wrong kind, and what the key expects
-/// with its range (`[feeds] items = "50": found a string in quotes; expected a
-/// whole number, 1 or more (items)`); `None` for a key with no meaning there.
+/// with its range (`[feeds] ttl = "60": found a string in quotes; expected a
+/// whole number from 0 to 4294967295 (minutes)`); `None` for a key with no meaning there.
 fn type_problem(written: &ImDocument<String>, text: &str, path: &[String]) -> Option<String> {
     let keys: Vec<&str> = path.iter().map(String::as_str).collect();
     let expected = meaning::expected(&keys)?;
