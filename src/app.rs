@@ -112,6 +112,9 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
         ),
         None => tracing::info!("configuration: the built-in defaults (no file found)"),
     }
+    if let Some(warning) = cfg.websub_base_url_warning() {
+        tracing::warn!("{warning}");
+    }
     let open_files = crate::open_files::raise();
     match open_files.refused {
         None => tracing::info!("{open_files}"),
@@ -257,7 +260,13 @@ async fn load_and_begin(
     let compressor = Compressor::start().context("cannot start the compression thread")?;
     let (state_file, resume) = StateFile::open(&cfg.state_dir, SystemTime::now());
     let mut publisher = Publisher::new(cfg.clone(), published, compressor, state_file);
-    publisher.set_pinger(crate::websub::Pinger::start(&cfg.websub));
+    // Taken whether or not WebSub is on: a record left while it was off
+    // would hide the changes made since, were it trusted later.
+    let last_run = crate::websub::record::LastRun {
+        record: crate::websub::record::take(&cfg.state_dir),
+        remembered: resume.by_path.clone(),
+    };
+    publisher.set_pinger(crate::websub::Pinger::start(&cfg.websub), last_run);
     let started = Instant::now();
     let catalog = {
         let cfg = cfg.clone();

@@ -245,7 +245,7 @@ impl Default for WebsubConfig {
         WebsubConfig {
             hubs: Vec::new(),
             max_attempts: 8,
-            queue_size: 1000,
+            queue_size: 100_000,
             timeout_secs: 10,
         }
     }
@@ -613,6 +613,40 @@ impl Config {
                 unknown.key
             );
         }
+    }
+
+    /// Why WebSub would announce feeds no hub can fetch: `[websub] hubs` are
+    /// set but `[site] base_url`, which every topic and `rel="self"` starts
+    /// with, is the default or a loopback address (whatever `listen` is, a
+    /// hub elsewhere cannot reach it). `None` when WebSub is off or the URL
+    /// names another host. Not an error: a hub on this machine can use it.
+    pub fn websub_base_url_warning(&self) -> Option<String> {
+        if self.websub.hubs.is_empty() {
+            return None;
+        }
+        let base = url::Url::parse(&self.site.base_url).ok()?;
+        let loopback = match base.host()? {
+            url::Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
+            url::Host::Ipv4(ip) => ip.is_loopback() || ip.is_unspecified(),
+            url::Host::Ipv6(ip) => ip.is_loopback() || ip.is_unspecified(),
+        };
+        if !loopback {
+            return None;
+        }
+        let default = self.site.base_url == SiteConfig::default().base_url;
+        let what = if default {
+            "the built-in default"
+        } else {
+            "a loopback address"
+        };
+        Some(format!(
+            "{}: [websub] hubs are set but [site] base_url is {:?}, {what}: every topic \
+             pinged and every rel=\"self\" link names it, which no hub or subscriber on \
+             another machine can fetch; set [site] base_url to the site's public URL, e.g. \
+             \"https://tin.example.vn\"",
+            shown(self.path.as_deref()).display(),
+            self.site.base_url
+        ))
     }
 
     /// The effective configuration as TOML, defaults filled in.
@@ -1378,6 +1412,39 @@ mod tests {
                 },
             ]
         );
+    }
+
+    #[test]
+    fn hubs_with_a_loopback_base_url_are_warned_of() {
+        let warning = |toml: &str| {
+            Config::from_toml(toml, None)
+                .unwrap()
+                .websub_base_url_warning()
+        };
+        let hubs = "[websub]\nhubs = [\"https://hub.example/\"]\n";
+        let w = warning(hubs).unwrap();
+        assert!(
+            w.contains("[site] base_url")
+                && w.contains("http://127.0.0.1:8080")
+                && w.contains("default"),
+            "{w}"
+        );
+        for base in [
+            "http://localhost:9000",
+            "http://[::1]:8080",
+            "http://127.0.0.2",
+        ] {
+            let w = warning(&format!("[site]\nbase_url = \"{base}\"\n{hubs}")).unwrap();
+            assert!(w.contains(base) && w.contains("loopback"), "{w}");
+        }
+        // A public URL, or no hubs: nothing to say.
+        assert_eq!(
+            warning(&format!(
+                "[site]\nbase_url = \"https://tin.example.vn\"\n{hubs}"
+            )),
+            None
+        );
+        assert_eq!(warning(""), None);
     }
 
     #[test]

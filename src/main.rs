@@ -133,6 +133,9 @@ fn try_main(cli: Cli) -> Result<(), Failure> {
             // What the unit runs before `serve` starts or reloads: the same checks.
             let cfg =
                 resolve_config(config.as_deref(), None, None, SERVING).map_err(Failure::Config)?;
+            if let Some(warning) = cfg.websub_base_url_warning() {
+                eprintln!("warning: {warning}");
+            }
             if !quiet {
                 print!("{}", cfg.to_toml());
             }

@@ -247,6 +247,10 @@ pub const FAMILIES: &[Family] = &[
         "bantin_websub_pings_dropped_total",
         "WebSub pings given up after max_attempts, or dropped from a full queue.",
     ),
+    counter(
+        "bantin_websub_live_pings_dropped_total",
+        "Live feeds' WebSub pings dropped (given up, or from a full queue holding no archive ping).",
+    ),
     gauge(
         "bantin_websub_pings_queued",
         Unit::Count,
@@ -329,6 +333,7 @@ pub fn start_at_zero(requests: impl IntoIterator<Item = (&'static str, &'static 
     metrics::counter!("bantin_websub_pings_sent_total").increment(0);
     metrics::counter!("bantin_websub_pings_failed_total").increment(0);
     metrics::counter!("bantin_websub_pings_dropped_total").increment(0);
+    metrics::counter!("bantin_websub_live_pings_dropped_total").increment(0);
     metrics::gauge!("bantin_archive_cache_bytes").increment(0.0);
     metrics::gauge!("bantin_archive_cache_entries").increment(0.0);
     metrics::gauge!("bantin_body_copies").increment(0.0);

@@ -22,7 +22,8 @@ use crate::site::{Compressor, RenderError, Site, Validators};
 use crate::state::StateFile;
 use crate::systemd;
 use crate::text::{printable, printable_path};
-use crate::websub::{self, Links, Pinger};
+use crate::websub::record::{self, LastRun, Record};
+use crate::websub::{self, Links, Pinger, Topics};
 
 /// What the server answers from: one rendered site and the config it was rendered with.
 #[derive(Debug)]
@@ -121,6 +122,9 @@ pub struct Publisher {
     state: Mutex<StateFile>,
     /// Tells WebSub hubs which feeds each served change touched.
     pinger: Option<Pinger>,
+    /// What the last run left to compare the first snapshot with, taken
+    /// when it is served.
+    last_run: Mutex<Option<LastRun>>,
 }
 
 impl Publisher {
@@ -139,6 +143,7 @@ impl Publisher {
             compressor,
             state: Mutex::new(state),
             pinger: None,
+            last_run: Mutex::new(None),
         }
     }
 
@@ -147,9 +152,19 @@ impl Publisher {
         &self.cfg
     }
 
-    /// Tells the hubs of `[websub]` about every change served from now on.
-    pub fn set_pinger(&mut self, pinger: Pinger) {
+    /// Tells the hubs of `[websub]` about every change served from now on,
+    /// and, once the first snapshot is served, about what changed since
+    /// `last_run`.
+    pub fn set_pinger(&mut self, pinger: Pinger, last_run: LastRun) {
         self.pinger = Some(pinger);
+        self.last_run = Mutex::new(Some(last_run));
+    }
+
+    /// The pinger, when `[websub]` names hubs.
+    fn hubs(&self) -> Option<&Pinger> {
+        self.pinger
+            .as_ref()
+            .filter(|_| !self.cfg.websub.hubs.is_empty())
     }
 
     /// Renders with `cfg` from now on (the caller then publishes [`Scope::Everything`]).
@@ -167,8 +182,8 @@ impl Publisher {
     }
 
     /// Serves `site`, rendered from `catalog`, once its validators are saved
-    /// (or the save failed and said so).
-    pub fn serve(&self, site: Site, catalog: &Catalog) {
+    /// (or the save failed and said so); gives back the snapshot it replaced.
+    pub fn serve(&self, site: Site, catalog: &Catalog) -> Option<Arc<Snapshot>> {
         self.state
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -181,39 +196,94 @@ impl Publisher {
         metrics::gauge!("bantin_last_store_change_timestamp_seconds").set(unix_now());
         systemd::status(&snapshot.status_line());
         let previous = self.published.swap(Some(snapshot.clone()));
-        // Only now, with the change served: a hub fetches the feed as soon as it is told.
-        if let (Some(pinger), Some(previous)) = (&self.pinger, previous) {
-            let changed =
-                websub::changed_feeds(&previous.site, &snapshot.site, &self.cfg.site.base_url);
-            pinger.publish(&self.cfg.websub, &changed);
+        if previous.is_none() {
+            self.ping_since_last_run(&snapshot);
         }
+        previous
     }
 
-    /// Tells the hubs about the tag and author feeds and the archive
-    /// documents a change at `ids` changed (rendered on demand, they are not
-    /// among the snapshot's resources that [`Publisher::serve`] compares);
-    /// `previous` is the snapshot before it.
-    fn ping_on_demand_feeds(&self, previous: Option<&Snapshot>, ids: &BTreeSet<String>) {
-        let (Some(pinger), Some(previous)) = (&self.pinger, previous) else {
+    /// Tells the hubs, once the first snapshot is served, about the feeds
+    /// that changed while the daemon was stopped (see [`websub::record`]).
+    fn ping_since_last_run(&self, first: &Snapshot) {
+        let last_run = lock(&self.last_run).take();
+        let (Some(pinger), Some(last_run)) = (self.hubs(), last_run) else {
+            return;
+        };
+        let now = match last_run.record {
+            // On-demand feeds too: the record holds theirs.
+            Some(_) => websub::feed_etags(&first.config, &first.site),
+            None => websub::snapshot_feed_etags(&first.site),
+        };
+        let base_url = &self.cfg.site.base_url;
+        let paths = record::since_last_run(
+            last_run.record.as_ref(),
+            &last_run.remembered,
+            &now,
+            base_url,
+        );
+        let topics = Topics::of(
+            base_url,
+            paths.into_iter().map(|p| format!("{base_url}{p}")),
+        );
+        if !topics.is_empty() {
+            tracing::info!(
+                live = topics.live.len(),
+                archives = topics.archives.len(),
+                "websub: pinging the feeds that changed while bantin was stopped"
+            );
+        }
+        pinger.publish(&self.cfg.websub, &topics);
+    }
+
+    /// Tells the hubs about every feed a change from `previous` to the
+    /// snapshot served now changed. A change at `ids` compares the
+    /// snapshot's feeds' bytes and asks the indexes which tag and author
+    /// feeds and archives (rendered on demand) it reached; a reload, which can
+    /// change every document (a title, the ttl, the hubs), compares every
+    /// feed's ETag, on-demand ones derived from their inputs.
+    fn ping_changes(&self, previous: &Snapshot, ids: &BTreeSet<String>, scope: Scope) {
+        let Some(pinger) = self.hubs() else {
             return;
         };
         let Some(current) = self.published.load_full() else {
             return;
         };
-        let (before, after) = (&previous.site.index, &current.site.index);
         let base_url = &self.cfg.site.base_url;
-        let mut changed =
-            websub::changed_term_feeds(before, after, ids, self.cfg.feeds.items, base_url);
-        // WebSub §7: an archive is a topic too (its `rel=self`), and a
-        // correction or withdrawal of an old article changes only archives.
-        changed.extend(websub::changed_archives(
-            before,
-            after,
-            ids,
-            self.cfg.tz,
-            base_url,
-        ));
-        pinger.publish(&self.cfg.websub, &changed);
+        let topics = match scope {
+            Scope::Changed => {
+                let (before, after) = (&previous.site.index, &current.site.index);
+                let items = self.cfg.feeds.items;
+                let live = websub::changed_feeds(&previous.site, &current.site, base_url);
+                let terms = websub::changed_term_feeds(before, after, ids, items, base_url);
+                // WebSub §7: an archive is a topic too (its `rel=self`), and a
+                // correction or withdrawal of an old article changes only archives.
+                let months = websub::changed_archives(before, after, ids, self.cfg.tz, base_url);
+                Topics::of(base_url, live.into_iter().chain(terms).chain(months))
+            }
+            Scope::Everything => {
+                let before = websub::feed_etags(&previous.config, &previous.site);
+                let after = websub::feed_etags(&current.config, &current.site);
+                let paths = websub::changed_paths(&before, &after);
+                Topics::of(
+                    base_url,
+                    paths.into_iter().map(|p| format!("{base_url}{p}")),
+                )
+            }
+        };
+        pinger.publish(&self.cfg.websub, &topics);
+    }
+
+    /// Records, as the daemon stops, what the next start compares with to
+    /// ping what changed meanwhile (see [`websub::record`]).
+    pub fn stop(&self) {
+        let (Some(pinger), Some(current)) = (self.hubs(), self.published.load_full()) else {
+            return;
+        };
+        let feeds = websub::feed_etags(&current.config, &current.site);
+        let record = Record::new(feeds, pinger.waiting_topics());
+        if let Err(e) = record::save(&self.cfg.state_dir, &record) {
+            tracing::warn!("{e}");
+        }
     }
 
     /// Serves the current site again with `catalog`'s count of rejected files
@@ -265,7 +335,10 @@ impl Publisher {
         log_render_errors(errors);
         metrics::histogram!("bantin_render_seconds").record(started.elapsed().as_secs_f64());
         self.serve(site, catalog);
-        self.ping_on_demand_feeds(previous.as_deref(), &changes.ids);
+        // Only now, with the change served: a hub fetches the feed as soon as it is told.
+        if let Some(previous) = &previous {
+            self.ping_changes(previous, &changes.ids, scope);
+        }
         tracing::info!(
             added = changes.added,
             changed = changes.changed,
@@ -274,6 +347,11 @@ impl Publisher {
             "store change served"
         );
     }
+}
+
+/// A std mutex: only the watch thread takes it, never across an `.await`.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Counts the files a refresh added, changed, removed and rejected. A

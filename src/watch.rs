@@ -369,7 +369,10 @@ impl Worker {
                 Ok(Msg::Begin(_, served)) => {
                     let _ = served.send(());
                 }
-                Ok(Msg::Stop) | Err(RecvTimeoutError::Disconnected) => break,
+                Ok(Msg::Stop) | Err(RecvTimeoutError::Disconnected) => {
+                    self.publisher.stop();
+                    break;
+                }
                 Err(RecvTimeoutError::Timeout) => {
                     if self.attaching {
                         // The first watcher is on its way.
@@ -748,6 +751,9 @@ impl Worker {
         self.publisher
             .update(&self.catalog, &changes, Scope::Everything);
         self.publisher.warn_unknown_categories();
+        if let Some(warning) = self.cfg.websub_base_url_warning() {
+            tracing::warn!("{warning}");
+        }
         tracing::info!("configuration reloaded");
     }
 }

@@ -620,3 +620,252 @@ fn a_real_hub_delivers_a_change_to_its_subscriber() {
     let body = event["body"].as_str().unwrap();
     assert!(body.contains(title), "the subscriber got:\n{body}");
 }
+
+/// The topics of every post, sorted, each once.
+fn topics(hub: &TestHub) -> std::collections::BTreeSet<String> {
+    hub.posts()
+        .iter()
+        .map(|p| p.all("hub.topic")[0].to_owned())
+        .collect()
+}
+
+/// The reviewer's case, small: a change of more feeds than `queue_size`
+/// holds, with a hub answering. Its archives' pings are dropped, never a
+/// live feed's, and the log blames the change's size, not the hub.
+#[test]
+fn a_change_bigger_than_the_queue_drops_archive_pings_never_live_ones() {
+    let hub = TestHub::start(204);
+    let site = site_with_hubs(&[hub.url()], "queue_size = 8\n");
+    let d = site.start();
+    add(&site, "lon", "Thông báo lớn hơn hàng đợi");
+    let live: Vec<&str> = THONG_BAO_TOPICS
+        .iter()
+        .copied()
+        .filter(|t| !t.starts_with("/archive/"))
+        .collect();
+    assert_eq!(live.len(), 6);
+    let line = d.log_line("more pings than [websub] queue_size = 8 holds");
+    assert!(
+        line.contains("a change of 15 feeds (6 live, 9 archives)")
+            && line.contains("dropped 7 archive ping(s) and 0 live-feed ping(s)")
+            && line.contains("raise queue_size to at least 15"),
+        "{line}"
+    );
+    hub.wait("8 pings", Duration::from_secs(5), |p| p.len() >= 8);
+    std::thread::sleep(Duration::from_millis(1500));
+    let sent = topics(&hub);
+    assert_eq!(sent.len(), 8, "{sent:#?}");
+    for t in &live {
+        assert!(sent.contains(&format!("{BASE_URL}{t}")), "{t}: {sent:#?}");
+    }
+    assert_eq!(d.metric("bantin_websub_pings_dropped_total"), Some(7.0));
+    assert_eq!(
+        d.metric("bantin_websub_live_pings_dropped_total"),
+        Some(0.0)
+    );
+}
+
+/// Every feed document of the site `site` serves, by path: what `bantin
+/// build` writes as a feed.
+fn every_feed_path(site: &TempStore) -> std::collections::BTreeSet<String> {
+    let out = tempfile::tempdir().unwrap();
+    let o = common::bantin([
+        "--config".as_ref(),
+        site.config().as_os_str(),
+        "build".as_ref(),
+        "--out".as_ref(),
+        out.path().as_os_str(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    common::read_tree(out.path())
+        .into_keys()
+        .map(|p| format!("/{p}"))
+        .filter(|p| !p.starts_with("/subscribe/"))
+        .filter(|p| [".rss", ".atom", ".json"].iter().any(|e| p.ends_with(e)))
+        .collect()
+}
+
+/// Appends `extra` to the config of `site`, sends SIGHUP and waits for the reload.
+fn reload(site: &TempStore, d: &Daemon, extra: &str) {
+    let mut config = std::fs::read_to_string(site.config()).unwrap();
+    config.push_str(extra);
+    std::fs::write(site.config(), config).unwrap();
+    d.signal(rustix::process::Signal::HUP);
+    d.log_line("configuration reloaded");
+}
+
+#[test]
+fn a_reload_that_changes_every_document_pings_every_feed() {
+    let hub = TestHub::start(204);
+    let site = site_with_hubs(&[hub.url()], "");
+    let d = site.start();
+    let feeds = every_feed_path(&site);
+    // Tag and author feeds and archives, rendered on demand, are among them.
+    for kind in ["/tags/", "/authors/", "/archive/"] {
+        assert!(
+            feeds.iter().any(|p| p.starts_with(kind)),
+            "{kind}: {feeds:#?}"
+        );
+    }
+    reload(&site, &d, "[site]\ntitle = \"Bản tin thử\"\n");
+    let expected: std::collections::BTreeSet<String> =
+        feeds.iter().map(|p| format!("{BASE_URL}{p}")).collect();
+    hub.wait("a ping per feed document", Duration::from_secs(10), |p| {
+        p.len() >= expected.len()
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(topics(&hub), expected);
+    assert_eq!(hub.posts().len(), expected.len(), "one ping each");
+    assert!(d.body("/feed.rss").contains("Bản tin thử"));
+}
+
+#[test]
+fn a_reload_of_the_ttl_pings_every_rss_document_and_not_the_live_json_or_atom() {
+    let hub = TestHub::start(204);
+    let site = site_with_hubs(&[hub.url()], "");
+    let d = site.start();
+    let feeds = every_feed_path(&site);
+    let rss: Vec<&String> = feeds.iter().filter(|p| p.ends_with(".rss")).collect();
+    let tag_rss = rss
+        .iter()
+        .find(|p| p.starts_with("/tags/"))
+        .unwrap()
+        .to_string();
+    let before = d.get(&tag_rss, &[]).expect_header("etag").to_owned();
+    reload(&site, &d, "[feeds]\nttl = 90\n");
+    assert_ne!(d.get(&tag_rss, &[]).expect_header("etag"), before);
+    hub.wait("a ping per RSS document", Duration::from_secs(10), |p| {
+        p.len() >= rss.len()
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    let sent = topics(&hub);
+    for p in &rss {
+        assert!(sent.contains(&format!("{BASE_URL}{p}")), "{p}");
+    }
+    // Nothing that is not a feed; the snapshot's own Atom and JSON feeds,
+    // compared by their bytes, did not change.
+    for t in &sent {
+        assert!(feeds.contains(t.strip_prefix(BASE_URL).unwrap()), "{t}");
+    }
+    for unchanged in ["/feed.atom", "/feed.json", "/feeds/thong-bao.json"] {
+        assert!(
+            !sent.contains(&format!("{BASE_URL}{unchanged}")),
+            "{unchanged}"
+        );
+    }
+}
+
+/// Corrects the lead of an article of "Thông báo" (May 2021) in the store of `site`.
+fn correct_may_2021(site: &TempStore) {
+    let path = store(site).join("thong-bao/lich-tiep-cong-dan-thang-6-2021.txt");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let corrected = text.replace("định kỳ của Chủ tịch", "định kỳ (đã sửa) của Chủ tịch");
+    assert_ne!(corrected, text);
+    std::fs::write(&path, corrected).unwrap();
+}
+
+#[test]
+fn a_change_made_while_stopped_is_pinged_at_the_next_start() {
+    let hub = TestHub::start(204);
+    let site = site_with_hubs(&[hub.url()], "");
+    let d = site.start();
+    let archive = "/archive/thong-bao/2021-05.atom";
+    let before = d.get(archive, &[]).expect_header("etag").to_owned();
+    d.terminate();
+    drop(d);
+    assert!(
+        site.config()
+            .parent()
+            .unwrap()
+            .join(".bantin-state/websub.json")
+            .exists(),
+        "the stop recorded the feeds"
+    );
+    assert!(hub.posts().is_empty());
+    correct_may_2021(&site);
+    let d = site.start();
+    assert_ne!(d.get(archive, &[]).expect_header("etag"), before);
+    let wanted: Vec<String> = [
+        "/feed.atom",
+        "/feeds/thong-bao.rss",
+        "/archive/2021-05.json",
+        "/archive/thong-bao/2021-05.atom",
+    ]
+    .iter()
+    .map(|p| format!("{BASE_URL}{p}"))
+    .collect();
+    hub.wait(
+        "the feeds changed while stopped",
+        Duration::from_secs(10),
+        |_| {
+            let sent = topics(&hub);
+            wanted.iter().all(|w| sent.contains(w))
+        },
+    );
+    std::thread::sleep(Duration::from_millis(1500));
+    let sent = topics(&hub);
+    // Only what the correction changed: another category's feed is not pinged.
+    assert!(
+        !sent.contains(&format!("{BASE_URL}/feeds/tin-tuc.rss")),
+        "{sent:#?}"
+    );
+    assert!(
+        !sent.contains(&format!("{BASE_URL}/archive/2022-05.rss")),
+        "{sent:#?}"
+    );
+    // Read once: a start after this one compares nothing it recorded.
+    assert!(!site
+        .config()
+        .parent()
+        .unwrap()
+        .join(".bantin-state/websub.json")
+        .exists());
+}
+
+#[test]
+fn after_a_crash_a_start_pings_the_changed_feeds_validators_json_remembers() {
+    let hub = TestHub::start(204);
+    let site = site_with_hubs(&[hub.url()], "");
+    let mut d = site.start();
+    d.kill9();
+    drop(d);
+    correct_may_2021(&site);
+    let d = site.start();
+    let wanted = format!("{BASE_URL}/feeds/thong-bao.rss");
+    hub.wait("the category feed", Duration::from_secs(10), |_| {
+        topics(&hub).contains(&wanted)
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    let sent = topics(&hub);
+    assert!(sent.contains(&format!("{BASE_URL}/feed.rss")), "{sent:#?}");
+    // No record of the on-demand archives: those are not known to have changed.
+    assert!(!sent.iter().any(|t| t.contains("/archive/")), "{sent:#?}");
+    assert!(
+        !sent.contains(&format!("{BASE_URL}/feeds/tin-tuc.rss")),
+        "{sent:#?}"
+    );
+    drop(d);
+}
+
+#[test]
+fn hubs_with_the_default_base_url_are_warned_of() {
+    let site = site_with_hubs(&["https://hub.example/".to_owned()], "");
+    let d = site.start();
+    let line = d.log_line("[site] base_url");
+    assert!(
+        line.contains("http://127.0.0.1:8080") && line.contains("WARN"),
+        "{line}"
+    );
+    let o = common::bantin([
+        "--config".as_ref(),
+        site.config().as_os_str(),
+        "config".as_ref(),
+        "check".as_ref(),
+    ]);
+    assert!(o.status.success());
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("warning:") && stderr.contains("[site] base_url"),
+        "{stderr}"
+    );
+}

@@ -11,19 +11,28 @@
 //! request are not read by every hub (flask-websub takes the first).
 //!
 //! Pings never hold up serving: [`Pinger::publish`] only queues them (a bounded
-//! [`Queue`] that coalesces and drops its oldest when full), and a tokio task
-//! sends them, a few at a time, each with a time limit, retrying failures with
-//! exponential backoff up to `[websub] max_attempts`.
+//! [`Queue`] that coalesces, sends live feeds before archives and, when full,
+//! drops archive pings before live ones), and a tokio task sends them, a few
+//! at a time, each with a time limit, retrying failures with exponential
+//! backoff up to `[websub] max_attempts`.
+//!
+//! What changed is found three ways: an ordinary change compares the
+//! snapshot's feeds' ETags and asks the indexes which on-demand feeds the
+//! changed articles reach; a reload, which may change every document,
+//! compares every feed's ETag, on-demand ones derived from their inputs
+//! ([`feed_etags`]); and a start compares with what the last run recorded
+//! ([`record`]).
 
 mod archives;
 mod links;
 mod queue;
+pub mod record;
 
 pub use archives::changed_archives;
 pub use links::Links;
-pub use queue::{backoff, Health, Ping, Pushed, Queue, Retry, Turn};
+pub use queue::{backoff, Dropped, Health, Ping, Priority, Pushed, Queue, Retry, Turn};
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -37,11 +46,11 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use tokio::sync::{Notify, Semaphore};
 
-use crate::config::WebsubConfig;
+use crate::config::{Config, WebsubConfig};
 use crate::history::Chain;
 use crate::index::Index;
 use crate::render::{self, Format, GENERATOR};
-use crate::site::Site;
+use crate::site::{archive, pages, Coding, Site};
 use crate::taxonomy::Kind;
 
 /// A change waits this long before its pings go out, so that a burst of
@@ -50,6 +59,108 @@ pub const HOLD: Duration = Duration::from_millis(500);
 
 /// Pings in flight at once, over every hub.
 const IN_FLIGHT: usize = 8;
+
+/// The feeds one served change touched, as absolute URLs: live feeds (all
+/// articles, categories, tags, authors) apart from monthly archives, whose
+/// pings wait behind theirs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Topics {
+    /// Live feeds, sorted.
+    pub live: BTreeSet<String>,
+    /// Archive documents, sorted.
+    pub archives: BTreeSet<String>,
+}
+
+impl Topics {
+    /// `urls` (each `base_url` and a site path) sorted into their lines.
+    pub fn of(base_url: &str, urls: impl IntoIterator<Item = String>) -> Topics {
+        let mut topics = Topics::default();
+        for url in urls {
+            let path = url.strip_prefix(base_url).unwrap_or(&url);
+            match archive::Request::parse(path) {
+                Some(_) => topics.archives.insert(url),
+                None => topics.live.insert(url),
+            };
+        }
+        topics
+    }
+
+    /// Adds `other`'s topics.
+    pub fn extend(&mut self, other: Topics) {
+        self.live.extend(other.live);
+        self.archives.extend(other.archives);
+    }
+
+    /// How many topics, in both lines.
+    pub fn len(&self) -> usize {
+        self.live.len() + self.archives.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.live.is_empty() && self.archives.is_empty()
+    }
+
+    /// Each topic with its line, live feeds first.
+    fn each(&self) -> impl Iterator<Item = (Priority, &String)> {
+        let live = self.live.iter().map(|t| (Priority::Live, t));
+        live.chain(self.archives.iter().map(|t| (Priority::Archive, t)))
+    }
+}
+
+/// The identity ETag of every feed document of `site` rendered with `cfg`,
+/// by path: the snapshot's own feeds (all articles, categories) as rendered,
+/// and every feed rendered on demand (tag and author feeds, every archive)
+/// as derived from its inputs, without rendering it (see
+/// [`crate::site::on_demand`]). A pass over every term and month: for a
+/// reload or a start, not for every change.
+pub fn feed_etags(cfg: &Arc<Config>, site: &Site) -> BTreeMap<String, String> {
+    let mut etags = snapshot_feed_etags(site);
+    let is_feed_path = |path: &str| {
+        !path.starts_with("/subscribe/")
+            && Format::ALL
+                .iter()
+                .any(|f| path.strip_suffix(f.ext()).is_some_and(|p| p.ends_with('.')))
+    };
+    for path in pages::paths(&site.index, cfg.tz) {
+        if !is_feed_path(&path) {
+            continue;
+        }
+        let nothing: archive::Hydrate = Box::new(|_| None);
+        if let Some(prepared) = pages::prepare(cfg, &site.index, &path, nothing) {
+            if Format::of_content_type(prepared.content_type).is_some() {
+                etags.insert(path, prepared.tags.etag(Coding::Identity));
+            }
+        }
+    }
+    etags
+}
+
+/// The identity ETag of every feed document held in `site` (all articles,
+/// categories), by path.
+pub fn snapshot_feed_etags(site: &Site) -> BTreeMap<String, String> {
+    site.resources
+        .iter()
+        .filter(|(_, r)| Format::of_content_type(r.content_type).is_some())
+        .map(|(path, r)| (path.clone(), r.identity.etag.clone()))
+        .collect()
+}
+
+/// The paths whose ETag differs between `before` and `after`, or that are
+/// in only one of them, sorted.
+pub fn changed_paths(
+    before: &BTreeMap<String, String>,
+    after: &BTreeMap<String, String>,
+) -> Vec<String> {
+    let changed = after.iter().filter(|(p, e)| before.get(*p) != Some(*e));
+    let went = before.iter().filter(|(p, _)| !after.contains_key(*p));
+    changed
+        .chain(went)
+        .map(|(p, _)| p.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
 
 /// The absolute URLs of the feeds whose bytes differ between `before` and
 /// `after` (a new ETag, or a feed that appeared or went), sorted.
@@ -177,10 +288,10 @@ impl Pinger {
         Pinger { shared }
     }
 
-    /// Queues a ping of every topic in `topics` to every hub of `cfg`; returns
-    /// at once. Called once the change is served, so a hub that fetches the
-    /// topic at once gets the new bytes.
-    pub fn publish(&self, cfg: &WebsubConfig, topics: &[String]) {
+    /// Queues a ping of every topic in `topics` to every hub of `cfg`, live
+    /// feeds ahead of archives; returns at once. Called once the change is
+    /// served, so a hub that fetches the topic at once gets the new bytes.
+    pub fn publish(&self, cfg: &WebsubConfig, topics: &Topics) {
         if cfg.hubs.is_empty() || topics.is_empty() {
             return;
         }
@@ -188,25 +299,69 @@ impl Pinger {
         let (dropped, queued) = {
             let mut q = lock(&self.shared.queue);
             let mut dropped = q.set_bounds(cfg.queue_size, cfg.max_attempts);
-            for hub in &cfg.hubs {
-                let hub: Arc<str> = Arc::from(hub.as_str());
-                for topic in topics {
-                    dropped += q.push(&hub, &Arc::from(topic.as_str()), due).dropped;
+            let hubs: Vec<Arc<str>> = cfg.hubs.iter().map(|h| Arc::from(h.as_str())).collect();
+            for (priority, topic) in topics.each() {
+                // One allocation per topic, shared by its pings to every hub.
+                let topic: Arc<str> = Arc::from(topic.as_str());
+                for hub in &hubs {
+                    dropped += q.push(hub, &topic, priority, due).dropped;
                 }
             }
             (dropped, q.len())
         };
         *lock(&self.shared.timeout) = Duration::from_secs(cfg.timeout_secs);
         metrics::gauge!("bantin_websub_pings_queued").set(queued as f64);
-        if dropped > 0 {
-            metrics::counter!("bantin_websub_pings_dropped_total").increment(dropped as u64);
-            tracing::warn!(
-                dropped,
-                queue_size = cfg.queue_size,
-                "websub: the ping queue is full (hubs not answering?); dropped the oldest pings"
-            );
+        if dropped.total() > 0 {
+            let failing = lock(&self.shared.health).failing();
+            count_dropped(dropped);
+            tracing::warn!("{}", overflow(cfg, topics, dropped, &failing));
         }
         self.shared.wake.notify_one();
+    }
+
+    /// The topics whose pings wait now (to some hub), sorted: what a stop
+    /// would lose, so [`record`] keeps them for the next start.
+    pub fn waiting_topics(&self) -> BTreeSet<String> {
+        lock(&self.shared.queue).topics()
+    }
+}
+
+/// Counts pings dropped from a full queue.
+fn count_dropped(dropped: Dropped) {
+    metrics::counter!("bantin_websub_pings_dropped_total").increment(dropped.total() as u64);
+    metrics::counter!("bantin_websub_live_pings_dropped_total").increment(dropped.live as u64);
+}
+
+/// What the log says when a change filled the queue: with every hub
+/// answering, the change was bigger than `[websub] queue_size`, and the
+/// setting to raise is named with the size that would have held it; with
+/// hubs failing, they are the cause and named.
+fn overflow(cfg: &WebsubConfig, topics: &Topics, dropped: Dropped, failing: &[Arc<str>]) -> String {
+    let what = format!(
+        "dropped {} archive ping(s) and {} live-feed ping(s)",
+        dropped.archives, dropped.live
+    );
+    if failing.is_empty() {
+        let needed = topics.len() * cfg.hubs.len();
+        format!(
+            "websub: a change of {} feeds ({} live, {} archives) to {} hub(s) is more pings than \
+             [websub] queue_size = {} holds: {what}; raise queue_size to at least {needed} \
+             (each waiting ping takes about 200 bytes)",
+            topics.len(),
+            topics.live.len(),
+            topics.archives.len(),
+            cfg.hubs.len(),
+            cfg.queue_size
+        )
+    } else {
+        let hubs: Vec<&str> = failing.iter().map(|h| &**h).collect();
+        format!(
+            "websub: the ping queue ([websub] queue_size = {}) is full while {} do(es) not \
+             answer: {what} (archive pings go first); it stays within that bound until the \
+             hub answers",
+            cfg.queue_size,
+            hubs.join(", ")
+        )
     }
 }
 
@@ -332,13 +487,17 @@ fn settle(shared: &Shared, mut ping: Ping, outcome: Outcome) {
     let retry = lock(&shared.queue).retry(ping.clone(), Instant::now());
     match retry {
         Retry::After(_) | Retry::Superseded => {}
-        Retry::AfterDropping(_) | Retry::GaveUp => {
+        Retry::AfterDropping(_, dropped) => count_dropped(dropped),
+        Retry::GaveUp => {
             metrics::counter!("bantin_websub_pings_dropped_total").increment(1);
+            if ping.priority == Priority::Live {
+                metrics::counter!("bantin_websub_live_pings_dropped_total").increment(1);
+            }
         }
     }
     if turn == Turn::StartedFailing {
         let next = match retry {
-            Retry::After(wait) | Retry::AfterDropping(wait) => {
+            Retry::After(wait) | Retry::AfterDropping(wait, _) => {
                 format!("retrying in {} s", wait.as_secs())
             }
             Retry::Superseded => "a newer ping is queued".to_owned(),

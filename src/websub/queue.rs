@@ -1,5 +1,13 @@
-//! The pings waiting for their hubs: coalesced, bounded, retried with backoff.
+//! The pings waiting for their hubs: coalesced, bounded, retried with backoff,
+//! live feeds ahead of archives.
 //! Pure: the caller passes the time in and sends what [`Queue::take_due`] gives.
+//!
+//! A change can touch far more archive documents than live feeds (a tag
+//! renamed changes every month of it), and those wait beside the live feeds'
+//! pings. So the queue keeps two lines: a live feed's ping goes out before
+//! any archive's that is due with it, and when the queue is full an archive
+//! ping (the oldest) is dropped before any live one. Live pings are dropped
+//! only when no archive ping is left, which takes a hub down for long.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
@@ -11,6 +19,26 @@ pub const FIRST_BACKOFF: Duration = Duration::from_secs(1);
 /// No retry waits longer than this, however many attempts came before.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(600);
 
+/// Which line a ping waits in: a partner reading the live feed wants the
+/// news; an archive month's subscriber wants a correction, which can wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Priority {
+    /// A live feed: all articles, a category, a tag or an author.
+    Live,
+    /// A month's archive of one of those (RFC 5005 §4).
+    Archive,
+}
+
+impl Priority {
+    /// Its line in [`Queue`].
+    fn line(self) -> usize {
+        match self {
+            Priority::Live => 0,
+            Priority::Archive => 1,
+        }
+    }
+}
+
 /// One publish ping: tell `hub` that `topic` changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ping {
@@ -18,10 +46,42 @@ pub struct Ping {
     pub hub: Arc<str>,
     /// The changed feed's URL (sent as both `hub.url` and `hub.topic`).
     pub topic: Arc<str>,
+    /// Whether the topic is a live feed or an archive.
+    pub priority: Priority,
     /// How many times it was sent before.
     pub attempts: u32,
     /// When it may go out.
     due: Instant,
+}
+
+/// How many pings were dropped from a full queue, by line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Dropped {
+    /// Live feeds' pings (dropped only when no archive ping was left).
+    pub live: usize,
+    /// Archives' pings.
+    pub archives: usize,
+}
+
+impl Dropped {
+    /// Both lines.
+    pub fn total(self) -> usize {
+        self.live + self.archives
+    }
+
+    fn add(&mut self, priority: Priority) {
+        match priority {
+            Priority::Live => self.live += 1,
+            Priority::Archive => self.archives += 1,
+        }
+    }
+}
+
+impl std::ops::AddAssign for Dropped {
+    fn add_assign(&mut self, other: Dropped) {
+        self.live += other.live;
+        self.archives += other.archives;
+    }
 }
 
 /// What became of a ping given to [`Queue::push`].
@@ -29,8 +89,8 @@ pub struct Ping {
 pub struct Pushed {
     /// Whether the same hub and topic were already waiting (so one ping tells both).
     pub coalesced: bool,
-    /// How many of the oldest waiting pings were dropped to make room.
-    pub dropped: usize,
+    /// The waiting pings dropped to make room (archives first, oldest first).
+    pub dropped: Dropped,
 }
 
 /// What became of a ping whose send failed.
@@ -42,14 +102,16 @@ pub enum Retry {
     Superseded,
     /// Every attempt is spent: given up.
     GaveUp,
-    /// The queue was full; the oldest ping was dropped for it.
-    AfterDropping(Duration),
+    /// The queue was full; another ping (an archive's first) was dropped for it.
+    AfterDropping(Duration, Dropped),
 }
 
-/// The pings waiting to be sent, oldest first, at most one per hub and topic.
+/// The pings waiting to be sent, in two lines (live feeds, archives), each
+/// oldest first, at most one per hub and topic.
 #[derive(Debug)]
 pub struct Queue {
-    waiting: VecDeque<Ping>,
+    /// Indexed by [`Priority::line`].
+    lines: [VecDeque<Ping>; 2],
     keys: HashSet<(Arc<str>, Arc<str>)>,
     capacity: usize,
     max_attempts: u32,
@@ -59,44 +121,56 @@ impl Queue {
     /// An empty queue holding at most `capacity` pings, each tried `max_attempts` times.
     pub fn new(capacity: usize, max_attempts: u32) -> Queue {
         Queue {
-            waiting: VecDeque::new(),
+            lines: [VecDeque::new(), VecDeque::new()],
             keys: HashSet::new(),
             capacity: capacity.max(1),
             max_attempts: max_attempts.max(1),
         }
     }
 
-    /// Applies new bounds (after a reload); returns how many of the oldest
-    /// pings were dropped to fit a smaller capacity.
-    pub fn set_bounds(&mut self, capacity: usize, max_attempts: u32) -> usize {
+    /// Applies new bounds (after a reload); returns the pings dropped to fit
+    /// a smaller capacity.
+    pub fn set_bounds(&mut self, capacity: usize, max_attempts: u32) -> Dropped {
         self.capacity = capacity.max(1);
         self.max_attempts = max_attempts.max(1);
         self.shrink()
     }
 
+    /// The most pings that wait.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
     /// How many pings wait.
     pub fn len(&self) -> usize {
-        self.waiting.len()
+        self.lines.iter().map(VecDeque::len).sum()
     }
 
     /// Whether none waits.
     pub fn is_empty(&self) -> bool {
-        self.waiting.is_empty()
+        self.lines.iter().all(VecDeque::is_empty)
     }
 
     /// Queues a first ping of `topic` to `hub`, due at `due`. A ping of the
     /// same topic to the same hub that has not gone out yet is not doubled:
     /// when it goes out the hub fetches the topic as it is then.
-    pub fn push(&mut self, hub: &Arc<str>, topic: &Arc<str>, due: Instant) -> Pushed {
+    pub fn push(
+        &mut self,
+        hub: &Arc<str>,
+        topic: &Arc<str>,
+        priority: Priority,
+        due: Instant,
+    ) -> Pushed {
         if self.keys.contains(&(hub.clone(), topic.clone())) {
             return Pushed {
                 coalesced: true,
-                dropped: 0,
+                dropped: Dropped::default(),
             };
         }
         self.insert(Ping {
             hub: hub.clone(),
             topic: topic.clone(),
+            priority,
             attempts: 0,
             due,
         });
@@ -121,41 +195,61 @@ impl Queue {
             due: now + wait,
             ..ping
         });
-        match self.shrink() {
+        let dropped = self.shrink();
+        match dropped.total() {
             0 => Retry::After(wait),
-            _ => Retry::AfterDropping(wait),
+            _ => Retry::AfterDropping(wait, dropped),
         }
     }
 
-    /// Takes out every ping due at `now`, oldest first. A change of the same
-    /// topic after this queues a new ping: the hub may have fetched it before.
+    /// Takes out every ping due at `now`: the live feeds' first, each line
+    /// oldest first. A change of the same topic after this queues a new
+    /// ping: the hub may have fetched it before.
     pub fn take_due(&mut self, now: Instant) -> Vec<Ping> {
-        let (due, later): (VecDeque<Ping>, VecDeque<Ping>) =
-            self.waiting.drain(..).partition(|p| p.due <= now);
-        self.waiting = later;
+        let mut due = Vec::new();
+        for line in &mut self.lines {
+            let (now_due, later): (VecDeque<Ping>, VecDeque<Ping>) =
+                line.drain(..).partition(|p| p.due <= now);
+            *line = later;
+            due.extend(now_due);
+        }
         for p in &due {
             self.keys.remove(&(p.hub.clone(), p.topic.clone()));
         }
-        due.into()
+        due
+    }
+
+    /// The topics of every waiting ping, sorted, each once.
+    pub fn topics(&self) -> std::collections::BTreeSet<String> {
+        self.lines
+            .iter()
+            .flatten()
+            .map(|p| p.topic.to_string())
+            .collect()
     }
 
     /// When the next ping is due, if any waits.
     pub fn next_due(&self) -> Option<Instant> {
-        self.waiting.iter().map(|p| p.due).min()
+        self.lines.iter().flatten().map(|p| p.due).min()
     }
 
     fn insert(&mut self, ping: Ping) {
         self.keys.insert((ping.hub.clone(), ping.topic.clone()));
-        self.waiting.push_back(ping);
+        self.lines[ping.priority.line()].push_back(ping);
     }
 
-    /// Drops the oldest pings past the capacity; returns how many.
-    fn shrink(&mut self) -> usize {
-        let mut dropped = 0;
-        while self.waiting.len() > self.capacity {
-            if let Some(old) = self.waiting.pop_front() {
+    /// Drops pings past the capacity, the oldest archive pings first and
+    /// live ones only when no archive ping is left; returns how many.
+    fn shrink(&mut self) -> Dropped {
+        let mut dropped = Dropped::default();
+        while self.len() > self.capacity {
+            let line = match self.lines[Priority::Archive.line()].is_empty() {
+                true => Priority::Live.line(),
+                false => Priority::Archive.line(),
+            };
+            if let Some(old) = self.lines[line].pop_front() {
+                dropped.add(old.priority);
                 self.keys.remove(&(old.hub, old.topic));
-                dropped += 1;
             }
         }
         dropped
@@ -188,6 +282,14 @@ pub enum Turn {
 }
 
 impl Health {
+    /// The hubs whose latest answer was a failure, sorted: when a full queue
+    /// drops pings, whether the hubs are down or the change was too big.
+    pub fn failing(&self) -> Vec<Arc<str>> {
+        let mut hubs: Vec<Arc<str>> = self.failing.keys().cloned().collect();
+        hubs.sort_unstable();
+        hubs
+    }
+
     /// Records one answer (`ok`) of `hub`.
     pub fn record(&mut self, hub: &Arc<str>, ok: bool) -> Turn {
         match (ok, self.failing.get_mut(hub)) {
@@ -209,6 +311,9 @@ impl Health {
 mod tests {
     use super::*;
 
+    const LIVE: Priority = Priority::Live;
+    const ARCHIVE: Priority = Priority::Archive;
+
     fn s(v: &str) -> Arc<str> {
         Arc::from(v)
     }
@@ -217,21 +322,21 @@ mod tests {
     fn a_topic_that_changes_again_before_its_ping_goes_out_is_pinged_once() {
         let (hub, t0) = (s("http://hub/"), Instant::now());
         let mut q = Queue::new(10, 3);
-        assert!(!q.push(&hub, &s("/a"), t0).coalesced);
-        assert!(q.push(&hub, &s("/a"), t0).coalesced);
+        assert!(!q.push(&hub, &s("/a"), LIVE, t0).coalesced);
+        assert!(q.push(&hub, &s("/a"), LIVE, t0).coalesced);
         // Another hub, or another topic, is its own ping.
-        assert!(!q.push(&s("http://other/"), &s("/a"), t0).coalesced);
-        assert!(!q.push(&hub, &s("/b"), t0).coalesced);
+        assert!(!q.push(&s("http://other/"), &s("/a"), LIVE, t0).coalesced);
+        assert!(!q.push(&hub, &s("/b"), LIVE, t0).coalesced);
         assert_eq!(q.take_due(t0).len(), 3);
         // Once out, a new change is a new ping.
-        assert!(!q.push(&hub, &s("/a"), t0).coalesced);
+        assert!(!q.push(&hub, &s("/a"), LIVE, t0).coalesced);
     }
 
     #[test]
     fn only_due_pings_are_taken() {
         let (hub, t0) = (s("http://hub/"), Instant::now());
         let mut q = Queue::new(10, 3);
-        q.push(&hub, &s("/a"), t0 + Duration::from_secs(1));
+        q.push(&hub, &s("/a"), LIVE, t0 + Duration::from_secs(1));
         assert!(q.take_due(t0).is_empty());
         assert_eq!(q.next_due(), Some(t0 + Duration::from_secs(1)));
         assert_eq!(q.take_due(t0 + Duration::from_secs(1)).len(), 1);
@@ -242,23 +347,138 @@ mod tests {
     fn a_full_queue_drops_its_oldest() {
         let (hub, t0) = (s("http://hub/"), Instant::now());
         let mut q = Queue::new(2, 3);
-        q.push(&hub, &s("/1"), t0);
-        q.push(&hub, &s("/2"), t0);
-        assert_eq!(q.push(&hub, &s("/3"), t0).dropped, 1);
+        q.push(&hub, &s("/1"), LIVE, t0);
+        q.push(&hub, &s("/2"), LIVE, t0);
+        let dropped = q.push(&hub, &s("/3"), LIVE, t0).dropped;
+        assert_eq!(
+            dropped,
+            Dropped {
+                live: 1,
+                archives: 0
+            }
+        );
         let topics: Vec<_> = q.take_due(t0).into_iter().map(|p| p.topic).collect();
         assert_eq!(topics, [s("/2"), s("/3")]);
         // The dropped one's key went with it.
-        assert!(!q.push(&hub, &s("/1"), t0).coalesced);
-        assert_eq!(q.set_bounds(1, 3), 0);
-        q.push(&hub, &s("/4"), t0);
+        assert!(!q.push(&hub, &s("/1"), LIVE, t0).coalesced);
+        assert_eq!(q.set_bounds(1, 3).total(), 0);
+        q.push(&hub, &s("/4"), LIVE, t0);
         assert_eq!(q.len(), 1);
+    }
+
+    /// The reviewer's case: one edit queued its live feeds first, then more
+    /// archive pings than the queue holds, and the live ones went first.
+    #[test]
+    fn a_full_queue_drops_archive_pings_before_any_live_one() {
+        let (hub, t0) = (s("http://hub/"), Instant::now());
+        let mut q = Queue::new(3, 3);
+        q.push(&hub, &s("/feed.rss"), LIVE, t0);
+        q.push(&hub, &s("/feeds/a.rss"), LIVE, t0);
+        let mut dropped = Dropped::default();
+        for month in [
+            "/archive/2020-01.rss",
+            "/archive/2020-02.rss",
+            "/archive/2020-03.rss",
+        ] {
+            dropped += q.push(&hub, &s(month), ARCHIVE, t0).dropped;
+        }
+        assert_eq!(
+            dropped,
+            Dropped {
+                live: 0,
+                archives: 2
+            }
+        );
+        // A live ping queued into a full queue takes an archive's place.
+        let pushed = q.push(&hub, &s("/tags/b.rss"), LIVE, t0);
+        assert_eq!(
+            pushed.dropped,
+            Dropped {
+                live: 0,
+                archives: 1
+            }
+        );
+        // With no archive ping left, the oldest live one goes: the bound holds.
+        let pushed = q.push(&hub, &s("/authors/c.rss"), LIVE, t0);
+        assert_eq!(
+            pushed.dropped,
+            Dropped {
+                live: 1,
+                archives: 0
+            }
+        );
+        assert_eq!(q.len(), 3);
+        let topics: Vec<_> = q.take_due(t0).into_iter().map(|p| p.topic).collect();
+        assert_eq!(
+            topics,
+            [s("/feeds/a.rss"), s("/tags/b.rss"), s("/authors/c.rss")]
+        );
+        // A dropped archive's key went with it.
+        assert!(
+            !q.push(&hub, &s("/archive/2020-01.rss"), ARCHIVE, t0)
+                .coalesced
+        );
+    }
+
+    #[test]
+    fn live_pings_go_out_before_the_archive_pings_due_with_them() {
+        let (hub, t0) = (s("http://hub/"), Instant::now());
+        let mut q = Queue::new(10, 3);
+        q.push(&hub, &s("/archive/2020-01.rss"), ARCHIVE, t0);
+        q.push(&hub, &s("/feed.rss"), LIVE, t0);
+        q.push(&hub, &s("/archive/2020-02.rss"), ARCHIVE, t0);
+        q.push(&hub, &s("/feeds/a.rss"), LIVE, t0 + Duration::from_secs(1));
+        let order = |q: &mut Queue, at| -> Vec<(Priority, Arc<str>)> {
+            q.take_due(at)
+                .into_iter()
+                .map(|p| (p.priority, p.topic))
+                .collect()
+        };
+        assert_eq!(
+            order(&mut q, t0),
+            [
+                (LIVE, s("/feed.rss")),
+                (ARCHIVE, s("/archive/2020-01.rss")),
+                (ARCHIVE, s("/archive/2020-02.rss"))
+            ]
+        );
+        assert_eq!(q.next_due(), Some(t0 + Duration::from_secs(1)));
+        assert_eq!(
+            order(&mut q, t0 + Duration::from_secs(1)),
+            [(LIVE, s("/feeds/a.rss"))]
+        );
+    }
+
+    #[test]
+    fn a_live_retry_into_a_full_queue_drops_an_archive_ping() {
+        let (hub, t0) = (s("http://hub/"), Instant::now());
+        let mut q = Queue::new(2, 3);
+        q.push(&hub, &s("/feed.rss"), LIVE, t0);
+        let mut ping = q.take_due(t0).remove(0);
+        q.push(&hub, &s("/archive/2020-01.rss"), ARCHIVE, t0);
+        q.push(&hub, &s("/archive/2020-02.rss"), ARCHIVE, t0);
+        ping.attempts = 1;
+        let dropped = Dropped {
+            live: 0,
+            archives: 1,
+        };
+        assert_eq!(
+            q.retry(ping, t0),
+            Retry::AfterDropping(FIRST_BACKOFF, dropped)
+        );
+        let topics: Vec<_> = q
+            .take_due(t0 + FIRST_BACKOFF)
+            .into_iter()
+            .map(|p| p.topic)
+            .collect();
+        assert_eq!(topics, [s("/feed.rss"), s("/archive/2020-02.rss")]);
     }
 
     #[test]
     fn failures_back_off_exponentially_up_to_the_bound() {
         let (hub, t0) = (s("http://hub/"), Instant::now());
         let mut q = Queue::new(10, 3);
-        q.push(&hub, &s("/a"), t0);
+        q.push(&hub, &s("/a"), LIVE, t0);
         let mut ping = q.take_due(t0).remove(0);
         let mut waits = Vec::new();
         loop {
@@ -280,9 +500,9 @@ mod tests {
     fn a_retry_behind_a_newer_change_is_superseded() {
         let (hub, t0) = (s("http://hub/"), Instant::now());
         let mut q = Queue::new(10, 3);
-        q.push(&hub, &s("/a"), t0);
+        q.push(&hub, &s("/a"), LIVE, t0);
         let mut ping = q.take_due(t0).remove(0);
-        q.push(&hub, &s("/a"), t0);
+        q.push(&hub, &s("/a"), LIVE, t0);
         ping.attempts = 1;
         assert_eq!(q.retry(ping, t0), Retry::Superseded);
         assert_eq!(q.len(), 1);
@@ -294,7 +514,9 @@ mod tests {
         assert_eq!(h.record(&hub, true), Turn::Steady);
         assert_eq!(h.record(&hub, false), Turn::StartedFailing);
         assert_eq!(h.record(&hub, false), Turn::Steady);
+        assert_eq!(h.failing(), std::slice::from_ref(&hub));
         assert_eq!(h.record(&hub, true), Turn::Recovered(2));
+        assert!(h.failing().is_empty());
         assert_eq!(h.record(&hub, true), Turn::Steady);
     }
 }

@@ -1,0 +1,238 @@
+//! What WebSub knew when the daemon last stopped, for the next start to ping
+//! what changed meanwhile: every feed document's ETag then and the topics
+//! whose pings had not gone out, in `websub.json` in the state folder.
+//!
+//! Written once, when the daemon stops (a pass over every term and month, too
+//! much for every change), and removed when the next start reads it: a record
+//! is trusted once, so one left by a run that later crashed is never compared
+//! with (it would hide changes that run served and did not ping). Without one
+//! (a crash, a first start, WebSub off at the last stop), a start compares
+//! the snapshot's own feeds (all articles, categories) with the ETags that
+//! `validators.json` remembers (see [`since_last_run`]).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::site::Validator;
+
+/// The file's name inside the state folder.
+pub const FILE_NAME: &str = "websub.json";
+
+/// The format version written; another version is not trusted.
+const VERSION: u32 = 1;
+
+/// What one stop recorded.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Record {
+    version: u32,
+    /// The identity ETag of every feed document served, by path.
+    pub feeds: BTreeMap<String, String>,
+    /// The topics (absolute URLs) whose pings were still waiting.
+    pub waiting: BTreeSet<String>,
+}
+
+impl Record {
+    /// A record of `feeds` (see [`super::feed_etags`]) and the `waiting` topics.
+    pub fn new(feeds: BTreeMap<String, String>, waiting: BTreeSet<String>) -> Record {
+        Record {
+            version: VERSION,
+            feeds,
+            waiting,
+        }
+    }
+}
+
+/// What the last run left for a start to compare its first snapshot with.
+#[derive(Debug, Default)]
+pub struct LastRun {
+    /// Its stop's record, if one is to be trusted.
+    pub record: Option<Record>,
+    /// The validators `validators.json` remembers (empty if it is not trusted).
+    pub remembered: BTreeMap<String, Validator>,
+}
+
+/// Why a record could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write the WebSub record {}: {source}; changes made while bantin is stopped will not be pinged at the next start: make the state folder writable (`[state] dir`)", path.display())]
+pub struct RecordError {
+    /// The file.
+    pub path: PathBuf,
+    /// What failed.
+    #[source]
+    pub source: std::io::Error,
+}
+
+/// Writes `record` into the state folder `dir`, atomically (a temp file,
+/// synced, renamed over it).
+pub fn save(dir: &Path, record: &Record) -> Result<(), RecordError> {
+    let path = dir.join(FILE_NAME);
+    let failed = |source| RecordError {
+        path: path.clone(),
+        source,
+    };
+    let mut bytes = serde_json::to_vec(record).map_err(|e| failed(std::io::Error::other(e)))?;
+    bytes.push(b'\n');
+    let tmp = path.with_extension("json.tmp");
+    let written = std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::File::create(&tmp))
+        .and_then(|mut f| {
+            f.write_all(&bytes)?;
+            f.sync_all()
+        });
+    let renamed = written.and_then(|()| std::fs::rename(&tmp, &path));
+    if renamed.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    renamed.map_err(failed)
+}
+
+/// The record in the state folder `dir`, removed as it is read (see the
+/// module); `None`, with the reason logged, when there is none to trust.
+pub fn take(dir: &Path) -> Option<Record> {
+    let path = dir.join(FILE_NAME);
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(e) => {
+            tracing::warn!(
+                "cannot read the WebSub record {}: {e}; only the feeds validators.json \
+                 remembers are compared for changes made while bantin was stopped",
+                path.display()
+            );
+            return None;
+        }
+    };
+    if let Err(e) = std::fs::remove_file(&path) {
+        tracing::warn!(
+            "cannot remove the WebSub record {} ({e}), so it is not trusted: make the state \
+             folder writable",
+            path.display()
+        );
+        return None;
+    }
+    match serde_json::from_slice::<Record>(&bytes) {
+        Ok(record) if record.version == VERSION => Some(record),
+        Ok(_) | Err(_) => {
+            tracing::warn!(
+                "the WebSub record {} is corrupt or of another version; only the feeds \
+                 validators.json remembers are compared for changes made while bantin was stopped",
+                path.display()
+            );
+            None
+        }
+    }
+}
+
+/// The paths to ping at a start whose feeds now have the ETags `now` (see
+/// [`super::feed_etags`]), sorted: with the last stop's `record`, every feed
+/// whose ETag differs from it, that appeared or went, and every topic whose
+/// ping was still waiting (given back as a path when it is under
+/// `base_url`); without one, the feeds `remembered` (validators.json) holds
+/// whose ETag differs (a feed it does not hold may never have been served).
+pub fn since_last_run(
+    record: Option<&Record>,
+    remembered: &BTreeMap<String, Validator>,
+    now: &BTreeMap<String, String>,
+    base_url: &str,
+) -> Vec<String> {
+    let Some(record) = record else {
+        return now
+            .iter()
+            .filter(|(path, etag)| remembered.get(*path).is_some_and(|v| &v.etag != *etag))
+            .map(|(path, _)| path.clone())
+            .collect();
+    };
+    let waiting = record
+        .waiting
+        .iter()
+        .filter_map(|url| url.strip_prefix(base_url))
+        .map(str::to_owned);
+    super::changed_paths(&record.feeds, now)
+        .into_iter()
+        .chain(waiting)
+        .collect::<BTreeSet<String>>()
+        .into_iter()
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(p, e)| (p.to_string(), e.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn a_record_is_read_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let waiting = BTreeSet::from(["http://x/feed.rss".to_owned()]);
+        let record = Record::new(map(&[("/feed.rss", "\"a\"")]), waiting);
+        save(dir.path(), &record).unwrap();
+        assert_eq!(take(dir.path()), Some(record));
+        // Taken: a run that crashes after this start leaves none to trust.
+        assert_eq!(take(dir.path()), None);
+        std::fs::write(dir.path().join(FILE_NAME), "{").unwrap();
+        assert_eq!(take(dir.path()), None);
+        assert!(!dir.path().join(FILE_NAME).exists());
+    }
+
+    #[test]
+    fn a_start_pings_what_changed_since_the_record_and_what_was_waiting() {
+        let record = Record::new(
+            map(&[
+                ("/feed.rss", "\"a\""),
+                ("/archive/2021-12.rss", "\"b\""),
+                ("/tags/gone.rss", "\"c\""),
+                ("/feeds/same.rss", "\"d\""),
+                ("/feeds/unsent.rss", "\"e\""),
+            ]),
+            BTreeSet::from(["http://x/feeds/unsent.rss".to_owned()]),
+        );
+        let now = map(&[
+            ("/feed.rss", "\"A\""),
+            ("/archive/2021-12.rss", "\"B\""),
+            ("/feeds/new.rss", "\"f\""),
+            ("/feeds/same.rss", "\"d\""),
+            ("/feeds/unsent.rss", "\"e\""),
+        ]);
+        assert_eq!(
+            since_last_run(Some(&record), &BTreeMap::new(), &now, "http://x"),
+            [
+                "/archive/2021-12.rss",
+                "/feed.rss",
+                "/feeds/new.rss",
+                "/feeds/unsent.rss",
+                "/tags/gone.rss"
+            ]
+        );
+    }
+
+    #[test]
+    fn without_a_record_only_the_remembered_feeds_are_compared() {
+        let v = |etag: &str| Validator {
+            etag: etag.to_owned(),
+            last_modified: 1,
+        };
+        let remembered = BTreeMap::from([
+            ("/feed.rss".to_owned(), v("\"a\"")),
+            ("/feeds/same.rss".to_owned(), v("\"d\"")),
+        ]);
+        let now = map(&[
+            ("/feed.rss", "\"A\""),
+            ("/feeds/same.rss", "\"d\""),
+            ("/feeds/unknown.rss", "\"f\""),
+        ]);
+        assert_eq!(
+            since_last_run(None, &remembered, &now, "http://x"),
+            ["/feed.rss"]
+        );
+    }
+}
