@@ -342,7 +342,7 @@ fn may_end_or_label(raw: &str) -> bool {
         if c == ':' && kept <= LABEL_SPAN * 3 {
             return true;
         }
-        if !c.is_whitespace() && crate::text::xml_allowed(c) {
+        if !c.is_whitespace() && crate::text::kept(c) {
             kept += c.len_utf8();
         }
         if kept > MAX {
@@ -368,7 +368,7 @@ const LABEL_SPAN: usize = 32;
 fn starts_like_label_or_end(raw: &str) -> bool {
     let mut kept = raw
         .chars()
-        .filter(|&c| crate::text::xml_allowed(c))
+        .filter(|&c| crate::text::kept(c))
         .skip_while(|c| c.is_whitespace());
     let (Some(first), Some(second)) = (kept.next(), kept.next()) else {
         return false;
@@ -554,8 +554,7 @@ fn parse_lines<L: AsRef<str>>(
     for (place, u) in unreadable {
         warnings[place] = u.warning(then);
     }
-    let updated = marks.updated(published, &mut warnings);
-    let withdrawn = marks.withdrawn;
+    let (updated, withdrawn) = marks.finish(published, &mut warnings);
 
     let body = match depth {
         Depth::Full => read_body(lead_line.into_iter().chain(rest.lines), &mut warnings),
@@ -667,12 +666,31 @@ impl Unreadable {
     }
 }
 
+/// Which of bantin's own header lines a date came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mark {
+    /// `Cập nhật:`
+    Correction,
+    /// `Gỡ bỏ:`
+    Withdrawal,
+}
+
+/// A dated correction or withdrawal line, kept until the publication time is
+/// known to compare its date with.
+struct Dated {
+    mark: Mark,
+    line: usize,
+    at: DateTime<FixedOffset>,
+    /// How many warnings came before its own, so a warning found later still
+    /// goes in line order.
+    place: usize,
+}
+
 /// The correction and withdrawal lines of a header, as read so far.
 #[derive(Default)]
 struct Marks {
-    /// Every correction: its line, its date, and how many warnings came before
-    /// its own (so a warning found later still goes in line order).
-    corrections: Vec<(usize, DateTime<FixedOffset>, usize)>,
+    /// Every correction and withdrawal line with a date, in line order.
+    dated: Vec<Dated>,
     /// The latest withdrawal.
     withdrawn: Option<Withdrawal>,
     /// The file's modification time, which no date here should be far after.
@@ -687,8 +705,12 @@ impl Marks {
             match timestamp::parse(value, tz) {
                 Some(stamp) => {
                     warn_stamp(warnings, n, &stamp, "correction date", self.modified);
-                    self.corrections
-                        .push((n, stamp.at.fixed_offset(), warnings.len()));
+                    self.dated.push(Dated {
+                        mark: Mark::Correction,
+                        line: n,
+                        at: stamp.at.fixed_offset(),
+                        place: warnings.len(),
+                    });
                 }
                 None => warnings.push(no_date(n, "Cập nhật:", value, tz)),
             }
@@ -701,6 +723,12 @@ impl Marks {
             Some((stamp, reason)) => {
                 warn_stamp(warnings, n, &stamp, "withdrawal date", self.modified);
                 let reason = reason.map(|r| bounded(warnings, n, "reason", r, limits::REASON));
+                self.dated.push(Dated {
+                    mark: Mark::Withdrawal,
+                    line: n,
+                    at: stamp.at.fixed_offset(),
+                    place: warnings.len(),
+                });
                 // Several lines: the latest date wins (the later line, on a tie).
                 if self
                     .withdrawn
@@ -718,34 +746,49 @@ impl Marks {
         true
     }
 
-    /// The latest correction not dated before `published` (an earlier one is a
-    /// typo, or the date line is: either way it cannot be a correction).
-    fn updated(
-        &self,
+    /// The latest correction not dated before `published`, and the latest
+    /// withdrawal, with a warning on each line dated before `published`.
+    ///
+    /// Such a date is a typo, or the date line's is. A correction before
+    /// publication cannot be one, so it is ignored. A withdrawal still
+    /// withdraws: the editor's intent is plain whichever date is wrong, and an
+    /// article taken down must not come back over a typo; it keeps its date,
+    /// which is what its tombstone says.
+    fn finish(
+        self,
         published: DateTime<FixedOffset>,
         warnings: &mut Vec<Warning>,
-    ) -> Option<DateTime<FixedOffset>> {
-        let mut latest = None;
+    ) -> (Option<DateTime<FixedOffset>>, Option<Withdrawal>) {
+        let mut updated = None;
         // Backwards, so inserting a warning leaves the earlier places valid.
-        for &(n, at, place) in self.corrections.iter().rev() {
-            if at < published {
+        for d in self.dated.iter().rev() {
+            let early = d.at < published;
+            if early {
+                let (what, then) = match d.mark {
+                    Mark::Correction => ("correction", "the line is ignored"),
+                    Mark::Withdrawal => (
+                        "withdrawal",
+                        "the article is withdrawn all the same, at that date",
+                    ),
+                };
                 warnings.insert(
-                    place,
+                    d.place,
                     Warning {
-                        line: Some(n),
+                        line: Some(d.line),
                         message: format!(
-                            "correction dated {} is before the publication date {}; \
-                         the line is ignored: fix whichever date is wrong",
-                            timestamp::rfc3339(&at),
+                            "{what} dated {} is before the publication date {}; \
+                             {then}: fix whichever date is wrong",
+                            timestamp::rfc3339(&d.at),
                             timestamp::rfc3339(&published)
                         ),
                     },
                 );
-            } else if latest.is_none_or(|l| l < at) {
-                latest = Some(at);
+            }
+            if d.mark == Mark::Correction && !early && updated.is_none_or(|l| l < d.at) {
+                updated = Some(d.at);
             }
         }
-        latest
+        (updated, self.withdrawn)
     }
 }
 
@@ -1519,7 +1562,9 @@ mod tests {
         }
         assert!(starts_like_label_or_end(" \u{1}\u{a0}TAGS: x"));
         assert!(starts_like_label_or_end("\tNhững tin cũ hơn"));
-        assert!(!starts_like_label_or_end("\u{feff}Tags: x"));
+        // A byte order mark is dropped by normalising, as the controls are.
+        assert!(starts_like_label_or_end("\u{feff}Tags: x"));
+        assert!(starts_like_label_or_end("\u{85}T\u{7f}ags: x"));
         assert!(!starts_like_label_or_end("Ông Tác giả: x"));
         assert!(!starts_like_label_or_end(" \u{1} "));
         // The second letter, composed or not, in either case.
@@ -1665,6 +1710,52 @@ mod tests {
         );
         assert_eq!(p.article.withdrawn, None);
         assert_eq!(p.article.summary, "Dẫn.");
+    }
+
+    #[test]
+    fn a_withdrawal_dated_before_publication_warns_and_still_withdraws() {
+        let text = "Trang nhất » Tin\nTiêu đề\n10/05/2020 15:33\n\
+                    Gỡ bỏ: 01/05/2020 10:00 - A\nCập nhật: 09/05/2020\nCập nhật: hôm qua\nDẫn.\n";
+        let p = parse_ok(text);
+        assert_eq!(
+            shown(&p),
+            [
+                "line 4: withdrawal dated 2020-05-01T10:00:00+07:00 is before the publication \
+                 date 2020-05-10T15:33:00+07:00; the article is withdrawn all the same, at \
+                 that date: fix whichever date is wrong",
+                "line 5: correction dated 2020-05-09T00:00:00+07:00 is before the publication \
+                 date 2020-05-10T15:33:00+07:00; the line is ignored: fix whichever date is wrong",
+                "line 6: \"Cập nhật:\" line without a date bantin reads (\"hôm qua\"); the line \
+                 is ignored: write the date as on the date line (see Dates in \
+                 docs/store-format.md)",
+            ]
+        );
+        let w = p.article.withdrawn.as_ref().expect("still withdrawn");
+        assert_eq!(timestamp::rfc3339(&w.at), "2020-05-01T10:00:00+07:00");
+        assert_eq!(w.reason.as_deref(), Some("A"));
+        assert_eq!(p.article.updated, None);
+        // The publication time is the latest change the article had.
+        assert_eq!(p.article.changed(), p.article.published);
+        // With a later one too, the latest wins, and only the early one warns.
+        let p = parse_ok(
+            "Trang nhất » Tin\nTiêu đề\nGỡ bỏ: 01/05/2020\nGỡ bỏ: 12/05/2020 - B\n\
+             10/05/2020 15:33\nDẫn.\n",
+        );
+        let w = shown(&p);
+        assert_eq!(w.len(), 1, "{w:#?}");
+        assert!(
+            w[0].starts_with("line 3: withdrawal dated 2020-05-01"),
+            "{w:#?}"
+        );
+        let at = p
+            .article
+            .withdrawn
+            .as_ref()
+            .map(|w| timestamp::rfc3339(&w.at));
+        assert_eq!(at.as_deref(), Some("2020-05-12T00:00:00+07:00"));
+        // The head parse reads the same.
+        let head = parse_raw(text, &src("a/b"), Depth::Head).unwrap();
+        assert_eq!(head.warnings.len(), 3);
     }
 
     #[test]

@@ -175,7 +175,7 @@ pub fn normalize(s: &str) -> String {
     // Forbidden characters go first: one between a letter and its tone mark
     // would otherwise block their composition.
     let allowed: Cow<'_, str> = if has_forbidden(&unified) {
-        Cow::Owned(unified.chars().filter(|&c| xml_allowed(c)).collect())
+        Cow::Owned(unified.chars().filter(|&c| kept(c)).collect())
     } else {
         unified
     };
@@ -228,16 +228,36 @@ fn has_other_space(b: &[u8]) -> bool {
     })
 }
 
-/// Whether `s` holds a character XML 1.0 forbids, by a byte scan: C0 controls
-/// other than tab, LF and CR, and U+FFFE/U+FFFF (UTF-8 `EF BF BE`/`EF BF BF`).
+/// Whether `s` holds a character [`kept`] drops, by a byte scan: C0 controls
+/// other than tab, LF and CR, DEL (`7F`), C1 controls (`C2 80`–`C2 9F`), U+FEFF
+/// (`EF BB BF`) and U+FFFE/U+FFFF (`EF BF BE`/`EF BF BF`).
 pub(crate) fn has_forbidden(s: &str) -> bool {
     let b = s.as_bytes();
-    b.iter().enumerate().any(|(i, &c)| {
-        (c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r'))
-            || (c == 0xEF
-                && b.get(i + 1) == Some(&0xBF)
-                && matches!(b.get(i + 2), Some(0xBE | 0xBF)))
+    b.iter().enumerate().any(|(i, &c)| match c {
+        0x00..=0x1F => !matches!(c, b'\t' | b'\n' | b'\r'),
+        0x7F => true,
+        0xC2 => b.get(i + 1).is_some_and(|n| (0x80..=0x9F).contains(n)),
+        0xEF => matches!(
+            (b.get(i + 1), b.get(i + 2)),
+            (Some(0xBF), Some(0xBE | 0xBF)) | (Some(0xBB), Some(0xBF))
+        ),
+        _ => false,
     })
+}
+
+/// Whether `c` is kept as text: XML 1.0 allows it ([`xml_allowed`]), and it is
+/// none of the characters that are never meant as content.
+///
+/// - DEL and the C1 controls (U+007F–U+009F): XML 1.0 allows them but
+///   discourages them (§2.2), and feed validators flag them. In the store they
+///   are the bytes Windows-1258 leaves undefined (a TCVN3 or VNI file decoded
+///   as Windows-1258) or stray bytes, never text.
+/// - U+FEFF, the byte order mark, also read as a zero-width no-break space:
+///   a second BOM after the first (files concatenated, or saved twice with
+///   one), or one pasted inside a line. Left at the start of the first line,
+///   it hides the capture clock there; Unicode has U+2060 for a word joiner.
+pub fn kept(c: char) -> bool {
+    xml_allowed(c) && !matches!(c, '\u{7F}'..='\u{9F}' | '\u{FEFF}')
 }
 
 /// Whether XML 1.0 (§2.2 `Char`) allows `c` in a document.
@@ -502,6 +522,45 @@ mod tests {
     fn forbidden_characters_removed() {
         let clean = decode("a\u{1}b\u{8}c\u{b}d\u{1f}e\u{fffe}f\tg".as_bytes()).unwrap();
         assert_eq!(clean.text, "abcdef\tg");
+        // DEL and the C1 controls, written directly or from the bytes
+        // Windows-1258 leaves undefined (81, 8A, 8D–90, 9A, 9D, 9E).
+        let clean = decode("a\u{7f}b\u{80}c\u{85}d\u{9f}e\u{a0}f".as_bytes()).unwrap();
+        assert_eq!(clean.text, "abcde\u{a0}f");
+        let clean = decode(b"Tin \x81t\x8Dc \x90m\x9Di \xE0 \x8E\x8F\x9A\x9E\x8Ay").unwrap();
+        assert_eq!(clean.text, "Tin tc mi \u{e0} y");
+        assert_eq!(clean.warnings.len(), 1, "{:?}", clean.warnings);
+        // One between a letter and its tone mark does not block composition.
+        assert_eq!(decode("a\u{85}\u{301}".as_bytes()).unwrap().text, "á");
+    }
+
+    #[test]
+    fn every_byte_order_mark_is_dropped() {
+        // Doubled, tripled, and one inside a line.
+        for bytes in [
+            &b"\xEF\xBB\xBF\xEF\xBB\xBF08:20 ICT"[..],
+            b"\xEF\xBB\xBF\xEF\xBB\xBF\xEF\xBB\xBF08:20 ICT",
+            b"08:20\xEF\xBB\xBF ICT",
+        ] {
+            let clean = decode(bytes).unwrap();
+            assert_eq!(clean.text, "08:20 ICT", "{bytes:?}");
+            assert!(clean.warnings.is_empty(), "{:?}", clean.warnings);
+        }
+        // After a UTF-16 byte order mark, a second one.
+        let le: Vec<u8> = [0xFF, 0xFE, 0xFF, 0xFE, b'a', 0].into();
+        assert_eq!(decode(&le).unwrap().text, "a");
+    }
+
+    /// The byte scan finds exactly the characters `kept` drops.
+    #[test]
+    fn has_forbidden_is_exactly_not_kept() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            if c == '\r' {
+                continue; // Line ends are unified before; CR never reaches the filter.
+            }
+            let mut buf = [0; 4];
+            let s = c.encode_utf8(&mut buf);
+            assert_eq!(has_forbidden(s), !kept(c), "U+{:04X}", c as u32);
+        }
     }
 
     #[test]

@@ -32,14 +32,48 @@ pub struct Stamp {
 /// not. Dates are always day first. A date without a time is midnight local time. A time with an
 /// explicit offset (or `ICT`, which is +07:00) is that instant; a time without one is local in `tz`.
 /// Fractions of a second are dropped: every output form carries whole seconds, and
-/// the instant served must be the instant written. Years outside 1–9999 are not
-/// dates (RFC 3339 and RFC 2822 write four digits).
+/// the instant served must be the instant written. A time whose year is outside
+/// 1–9999, in the zone or as it is written out (in UTC where the zone's offset
+/// has seconds, see [`rfc3339`]), is not a date: RFC 3339 and RFC 2822 write
+/// four digits, and year 0 is none.
 pub fn parse(line: &str, tz: Tz) -> Option<Stamp> {
-    read_any_year(line, tz).filter(|stamp| YEARS.contains(&stamp.at.year()))
+    read_any_year(line, tz).filter(|stamp| year_out_of_range(&stamp.at).is_none())
 }
 
-/// The years a date may fall in, in the configured zone.
+/// The years a date may fall in, in the configured zone and as written.
 const YEARS: std::ops::RangeInclusive<i32> = 1..=9999;
+
+/// The year of `at` that is outside [`YEARS`], if one is: in the zone (which
+/// archives and month pages use), or as the outputs write it. The two differ
+/// only where the zone's offset has seconds: `0001-01-01 00:00` at local mean
+/// time (+07:06:30) is written `0000-12-31T16:53:30+00:00`.
+fn year_out_of_range<Z: TimeZone>(at: &DateTime<Z>) -> Option<OutOfRange> {
+    let (zone, written) = (at.year(), fixed(at).year());
+    if !YEARS.contains(&zone) {
+        Some(OutOfRange::InZone(zone))
+    } else if !YEARS.contains(&written) {
+        Some(OutOfRange::Written(written))
+    } else {
+        None
+    }
+}
+
+/// Which year of a time falls outside [`YEARS`].
+enum OutOfRange {
+    /// Its year in the configured zone.
+    InZone(i32),
+    /// Its year as written in UTC, the zone's offset then having seconds.
+    Written(i32),
+}
+
+/// The largest offset from UTC a zone has (Kiribati's +14:00), in seconds:
+/// anything further is a typo, not a place.
+const MAX_OFFSET: i32 = 14 * 3600;
+
+/// Whether `offset` is one a place can have (see [`MAX_OFFSET`]).
+fn offset_in_range(offset: &FixedOffset) -> bool {
+    offset.local_minus_utc().abs() <= MAX_OFFSET
+}
 
 /// [`parse`] without its check of the year.
 fn read_any_year(line: &str, tz: Tz) -> Option<Stamp> {
@@ -52,6 +86,12 @@ fn read_any_year(line: &str, tz: Tz) -> Option<Stamp> {
         .or_else(|| try_parse_iso_local(line, tz))
         .or_else(|| try_parse_rfc2822(line, tz))
         .or_else(|| try_parse_vietnamese(line, tz))?;
+    // chrono reads a second 60 as a leap second (nanoseconds from 10⁹ on);
+    // no date form takes one (`23:59:60` is no such time), and dropping it
+    // would move the time to :59.
+    if stamp.at.nanosecond() >= 1_000_000_000 {
+        return None;
+    }
     stamp.at = stamp.at.with_nanosecond(0).unwrap_or(stamp.at);
     Some(stamp)
 }
@@ -60,12 +100,13 @@ fn read_any_year(line: &str, tz: Tz) -> Option<Stamp> {
 /// line: `None` when [`parse`] reads it, or when it does not look like a date.
 ///
 /// A line looks like a date when it holds exactly one date shape (`d/m/y`,
-/// `d-m-y`, `d.m.y` or `y-m-d` with any numbers, or `d tháng m năm y`) and
-/// nothing but numbers, the symbols and words the date forms use, and the
-/// 12-hour markers (`AM`, `PM`, `SA`, `CH`, `sáng`, `chiều`, …). So
-/// `29/02/2019 10:00` does, and a sentence that starts with a date
-/// (`10/05/2020, UBND tỉnh …`) or a title with two dates does not: those are
-/// text.
+/// `d-m-y`, `d.m.y` or `y-m-d` with any numbers, `d tháng m năm y`, or RFC
+/// 2822's `d Mon y`) and nothing but numbers, the symbols and words the date
+/// forms use, and the 12-hour markers (`AM`, `PM`, `SA`, `CH`, `sáng`,
+/// `chiều`, …); beside RFC 2822's shape, also its English weekday names and
+/// zone names. So `29/02/2019 10:00` and `Sun, 30 Feb 2020 15:33:00 +0700`
+/// do, and a sentence that starts with a date (`10/05/2020, UBND tỉnh …`) or
+/// a title with two dates does not: those are text.
 pub fn why_not_a_date(line: &str, tz: Tz) -> Option<String> {
     let line = line.trim();
     if line.len() > MAX_DATE_LINE || parse(line, tz).is_some() {
@@ -79,11 +120,14 @@ pub fn why_not_a_date(line: &str, tz: Tz) -> Option<String> {
     // A part of the day is a date line's only with a time of day beside it:
     // `Sáng 30/4/1975` ("the morning of …") is a title or a lead.
     let timed = has_time(&tokens);
+    let rfc2822 = date.form == Shape::Rfc2822;
     let vocabulary = |t: &Token| match t.kind {
         Kind::Num => true,
         Kind::Sym => DATE_SYMBOLS.contains(&&*t.lower),
         Kind::Word => {
-            DATE_WORDS.contains(&&*t.lower) || (timed && TWELVE_HOUR.contains(&&*t.lower))
+            DATE_WORDS.contains(&&*t.lower)
+                || (timed && TWELVE_HOUR.contains(&&*t.lower))
+                || (rfc2822 && RFC2822_WORDS.contains(&&*t.lower))
         }
     };
     if !tokens.iter().all(vocabulary) {
@@ -92,13 +136,8 @@ pub fn why_not_a_date(line: &str, tz: Tz) -> Option<String> {
     let reason = twelve_hour(&tokens)
         .or_else(|| impossible_date(date))
         .or_else(|| impossible_time(&tokens))
-        .or_else(|| {
-            let year = read_any_year(line, tz)?.at.year();
-            Some(format!(
-                "in {} it falls in the year {year}, and dates go from the year 1 to 9999",
-                tz.name()
-            ))
-        })
+        .or_else(|| year_out_of_range_in(line, tz))
+        .or_else(|| rfc2822.then(|| rfc2822_zone(line, date, &tokens)).flatten())
         .unwrap_or_else(|| "bantin reads none of its date forms in it".to_owned());
     Some(reason)
 }
@@ -113,45 +152,97 @@ const DATE_WORDS: &[&str] = &[
     "nhật", "thứ", "hai", "ba", "tư", "sáu", "bảy", "bẩy",
 ];
 
+/// RFC 2822's month names (§3.3), lowercased, in order.
+const MONTHS: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
+
+/// Words beside RFC 2822's date shape, lowercased: its weekday names, its zone
+/// names (§4.3), and zone abbreviations a copied date may carry in their place
+/// (`CET`, `HKT`), which are reported rather than read as text.
+const RFC2822_WORDS: &[&str] = &[
+    "mon", "tue", "wed", "thu", "fri", "sat", "sun", "ut", "est", "edt", "cst", "cdt", "mst",
+    "mdt", "pst", "pdt", "cet", "cest", "bst", "jst", "kst", "hkt", "sgt", "wib", "jan", "feb",
+    "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
+
 /// Words of the 12-hour clock, which no date form takes: `3:33 PM`, and the
 /// Vietnamese `SA`/`CH` (sáng/chiều, morning/afternoon) and parts of the day.
 const TWELVE_HOUR: &[&str] = &["am", "pm", "sa", "ch", "sáng", "trưa", "chiều", "tối"];
 
-/// A date as the line wrote it: three numbers and the two symbols or words
-/// between them, in the order written.
+/// Which shape a date is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// `d/m/y`, `d-m-y`, `d.m.y` or `y-m-d`, without spaces.
+    Numeric,
+    /// `d tháng m năm y`.
+    Long,
+    /// RFC 2822's `d Mon y`: `10 May 2020`.
+    Rfc2822,
+}
+
+/// A date as the line wrote it: three numbers (the middle one a month name in
+/// RFC 2822's shape) and the two symbols or words between them, in the order
+/// written.
 struct DateShape<'t, 'a> {
+    form: Shape,
     parts: [&'t Token<'a>; 3],
     separators: [&'t str; 2],
 }
 
 /// Every date shape in `tokens`: `n/n/n`, `n-n-n` or `n.n.n` written without
-/// spaces (the separators may differ), or `n tháng n năm n`.
+/// spaces (the separators may differ), `n tháng n năm n`, or `n Mon n`.
 fn date_shapes<'t, 'a>(tokens: &'t [Token<'a>]) -> Vec<DateShape<'t, 'a>> {
     let mut found = Vec::new();
     let mut i = 0;
-    while i + 4 < tokens.len() {
-        let w = &tokens[i..i + 5];
-        let nums = [&w[0], &w[2], &w[4]];
-        let numeric = w.windows(2).all(|p| p[0].end == p[1].start)
-            && [&w[1], &w[3]]
-                .iter()
-                .all(|t| matches!(&*t.lower, "/" | "-" | "."));
-        let long = w[1].lower == "tháng" && w[3].lower == "năm";
-        // A year is written with four digits, or two: `1.000.000` is a number.
-        let year_like = [&w[0], &w[4]]
-            .iter()
-            .any(|t| matches!(t.lower.len(), 2 | 4));
-        if nums.iter().all(|t| t.kind == Kind::Num) && (numeric || long) && year_like {
-            found.push(DateShape {
-                parts: nums,
-                separators: [&w[1].lower, &w[3].lower],
-            });
+    while i < tokens.len() {
+        if let Some(shape) = tokens.get(i..i + 5).and_then(numeric_or_long_shape) {
+            found.push(shape);
             i += 5;
+        } else if let Some(shape) = tokens.get(i..i + 3).and_then(rfc2822_shape) {
+            found.push(shape);
+            i += 3;
         } else {
             i += 1;
         }
     }
     found
+}
+
+/// `n/n/n`, `n-n-n`, `n.n.n` (any of the three separators, without spaces) or
+/// `n tháng n năm n`, in five tokens.
+fn numeric_or_long_shape<'t, 'a>(w: &'t [Token<'a>]) -> Option<DateShape<'t, 'a>> {
+    let nums = [&w[0], &w[2], &w[4]];
+    let numeric = w.windows(2).all(|p| p[0].end == p[1].start)
+        && [&w[1], &w[3]]
+            .iter()
+            .all(|t| matches!(&*t.lower, "/" | "-" | "."));
+    let long = w[1].lower == "tháng" && w[3].lower == "năm";
+    // A year is written with four digits, or two: `1.000.000` is a number.
+    let year_like = [&w[0], &w[4]]
+        .iter()
+        .any(|t| matches!(t.lower.len(), 2 | 4));
+    (nums.iter().all(|t| t.kind == Kind::Num) && (numeric || long) && year_like).then(|| {
+        DateShape {
+            form: if numeric { Shape::Numeric } else { Shape::Long },
+            parts: nums,
+            separators: [&w[1].lower, &w[3].lower],
+        }
+    })
+}
+
+/// RFC 2822's `10 May 2020`, in three tokens with spaces between them.
+fn rfc2822_shape<'t, 'a>(w: &'t [Token<'a>]) -> Option<DateShape<'t, 'a>> {
+    let spaced = w.windows(2).all(|p| p[0].end < p[1].start);
+    let shaped = w[0].kind == Kind::Num
+        && (1..=2).contains(&w[0].lower.len())
+        && MONTHS.contains(&&*w[1].lower)
+        && w[2].kind == Kind::Num;
+    (spaced && shaped).then(|| DateShape {
+        form: Shape::Rfc2822,
+        parts: [&w[0], &w[1], &w[2]],
+        separators: [" ", " "],
+    })
 }
 
 /// Whether the tokens hold a time of day: `15:33`, `15h33`, `15 giờ`.
@@ -177,27 +268,26 @@ fn twelve_hour(tokens: &[Token]) -> Option<String> {
 fn impossible_date(date: &DateShape) -> Option<String> {
     let [a, b, c] = date.parts.map(|t| &*t.lower);
     let [s1, s2] = date.separators;
-    if s1 != s2 && s1 != "tháng" {
+    if date.form == Shape::Numeric && s1 != s2 {
         return Some(format!(
             "the date \"{a}{s1}{b}{s2}{c}\" mixes separators: write the same one twice \
              (10/05/2020)"
         ));
     }
-    // `y-m-d` when the first number has four digits, else day first.
-    let (y, m, d) = if a.len() == 4 && s1 == "-" {
-        (a, b, c)
-    } else {
-        (c, b, a)
-    };
-    if y.len() != 4 {
-        return Some(format!(
-            "the year \"{y}\" has {} digits: write all four",
-            y.len()
-        ));
+    // `y-m-d` when the first number is longer than a day and the last is not
+    // (`2020-05-10`, `10000-01-01`), else day first.
+    let ymd = date.form == Shape::Numeric && s1 == "-" && a.len() > 2 && c.len() <= 2;
+    let (y, m, d) = if ymd { (a, b, c) } else { (c, b, a) };
+    if let Some(why) = year_digits(y) {
+        return Some(why);
     }
+    let month = match date.form {
+        Shape::Rfc2822 => MONTHS.iter().position(|name| *name == m)? + 1,
+        Shape::Numeric | Shape::Long => m.parse().ok()?,
+    };
     let (year, month, day) = (
         y.parse::<i32>().ok()?,
-        m.parse::<u32>().ok()?,
+        u32::try_from(month).ok()?,
         d.parse::<u32>().ok()?,
     );
     if !(1..=12).contains(&month) {
@@ -220,59 +310,259 @@ fn impossible_date(date: &DateShape) -> Option<String> {
     ))
 }
 
-/// What is wrong with a time (`24:00`, `15:60`, `15h60`, `23:59:60`) or a zone
-/// offset (`+25:00`), if anything.
-fn impossible_time(tokens: &[Token]) -> Option<String> {
-    let glued = |i: usize| i + 1 < tokens.len() && tokens[i].end == tokens[i + 1].start;
-    let num = |i: usize| {
-        tokens
+/// What is wrong with a year as written, if it has other than four digits:
+/// fewer are a guess no form makes (`20` for 2020), more are past 9999 (or
+/// leading zeros).
+fn year_digits(y: &str) -> Option<String> {
+    let digits = y.len();
+    let value = y.trim_start_matches('0');
+    if digits > 4 && value.len() > 4 {
+        Some(format!(
+            "the year {value} is out of range: dates go from the year 1 to 9999"
+        ))
+    } else if digits < 4 {
+        Some(format!(
+            "the year \"{y}\" has {digits} digits: write all four"
+        ))
+    } else if digits > 4 {
+        Some(format!("the year \"{y}\" has {digits} digits: write four"))
+    } else {
+        None
+    }
+}
+
+/// A time of day as written: `15:33`, `15:33:20`, `15h33`, the bare hour
+/// `15h`; each part as its digits say, even past what a clock shows.
+struct Clock {
+    hours: u32,
+    minutes: u32,
+    seconds: Option<u32>,
+    /// The token after it.
+    end: usize,
+}
+
+/// A zone offset as written after a time: `+07:00`, `+0700`, `+7`, `GMT+7`,
+/// `(UTC-05:00)`.
+struct WrittenOffset {
+    /// The sign and digits as written: `+14:01`, `-2359`.
+    text: String,
+    hours: u32,
+    minutes: u32,
+    /// The token after it.
+    end: usize,
+}
+
+/// The tokens of one line, read for a time and the offset after it.
+struct Tokens<'t, 'a>(&'t [Token<'a>]);
+
+impl Tokens<'_, '_> {
+    /// Whether token `i` and the next are written with no space between.
+    fn glued(&self, i: usize) -> bool {
+        i + 1 < self.0.len() && self.0[i].end == self.0[i + 1].start
+    }
+
+    /// Token `i` as a number, if it is one.
+    fn num(&self, i: usize) -> Option<u32> {
+        self.0
             .get(i)
             .filter(|t| t.kind == Kind::Num)
-            .and_then(|t| t.lower.parse::<u32>().ok())
-    };
-    // `n:n`, `nhn`, written without spaces, and an optional `:n` after.
-    let at = |i: usize, sep: &[&str]| {
-        (glued(i) && glued(i + 1) && sep.contains(&&*tokens[i + 1].lower))
-            .then(|| Some((num(i)?, num(i + 2)?)))
-            .flatten()
+            .and_then(|t| t.lower.parse().ok())
+    }
+
+    /// Whether token `i` is `text`.
+    fn is(&self, i: usize, text: &str) -> bool {
+        self.0.get(i).is_some_and(|t| t.lower == text)
+    }
+
+    /// Token `i` and the next, glued, with `sep` as the next: `15:`, `15h`.
+    fn glued_to(&self, i: usize, sep: &str) -> bool {
+        self.glued(i) && self.is(i + 1, sep)
+    }
+
+    /// The time that starts at token `i`, if one does.
+    fn clock(&self, i: usize) -> Option<Clock> {
+        let hours = self.num(i)?;
+        if self.glued_to(i, ":") && self.glued(i + 1) {
+            let minutes = self.num(i + 2)?;
+            let seconds = (self.glued_to(i + 2, ":") && self.glued(i + 3))
+                .then(|| self.num(i + 4))
+                .flatten();
+            let end = if seconds.is_some() { i + 5 } else { i + 3 };
+            return Some(Clock {
+                hours,
+                minutes,
+                seconds,
+                end,
+            });
+        }
+        if self.glued_to(i, "h") {
+            let minutes = self.glued(i + 1).then(|| self.num(i + 2)).flatten();
+            let end = if minutes.is_some() { i + 3 } else { i + 2 };
+            return Some(Clock {
+                hours,
+                minutes: minutes.unwrap_or(0),
+                seconds: None,
+                end,
+            });
+        }
+        None
+    }
+
+    /// The offset whose sign is token `sign`: `+07`, `+7`, `+07:00`, `+0700`,
+    /// its digits glued to the sign and not the start of a date (`-10/05/2020`).
+    fn signed_offset(&self, sign: usize) -> Option<WrittenOffset> {
+        if !(self.is(sign, "+") || self.is(sign, "-")) || !self.glued(sign) {
+            return None;
+        }
+        let first = sign + 1;
+        let digits = self
+            .0
+            .get(first)
+            .filter(|t| t.kind == Kind::Num)?
+            .lower
+            .len();
+        let (hours, minutes, end) = match digits {
+            1 | 2 if self.glued_to(first, ":") && self.glued(first + 1) => {
+                (self.num(first)?, self.num(first + 2)?, first + 3)
+            }
+            1 | 2 => (self.num(first)?, 0, first + 1),
+            4 => {
+                let hhmm = self.num(first)?;
+                (hhmm / 100, hhmm % 100, first + 1)
+            }
+            _ => return None,
+        };
+        let date_follows = self.glued(end - 1)
+            && self
+                .0
+                .get(end)
+                .is_some_and(|t| matches!(&*t.lower, "/" | "-" | "."));
+        let text = self.0[sign..end].iter().map(|t| &*t.lower).collect();
+        (!date_follows).then_some(WrittenOffset {
+            text,
+            hours,
+            minutes,
+            end,
+        })
+    }
+
+    /// The offset after a time that ends before token `at`: `+07:00` glued
+    /// to it (ISO 8601), ` +0700` (RFC 2822), ` GMT+7`, ` (UTC-05:00)`. A
+    /// minus after a space is a separator (`15:33 - 10/05/2020`) unless
+    /// `GMT` or `UTC` leads it or four digits follow it (RFC 2822's `-0500`).
+    fn offset_after(&self, at: usize) -> Option<WrittenOffset> {
+        let mut k = at;
+        if self.is(k, "(") {
+            k += 1;
+        }
+        let named = self.is(k, "gmt") || self.is(k, "utc");
+        if named {
+            k += 1;
+        }
+        let offset = self.signed_offset(k)?;
+        let minus_ok = named || (at > 0 && self.glued(at - 1) && k == at) || offset.text.len() == 5;
+        (self.is(k, "+") || minus_ok).then_some(offset)
+    }
+}
+
+/// What is wrong with a time (`24:00`, `24h`, `15:60`, `15h60`, `23:59:60`)
+/// or a zone offset (`+25:00`, `GMT+14:01`, `+1500`), if anything.
+fn impossible_time(tokens: &[Token]) -> Option<String> {
+    let t = Tokens(tokens);
+    let bad_offset = |o: &WrittenOffset| {
+        (o.minutes > 59 || o.hours * 3600 + o.minutes * 60 > MAX_OFFSET.unsigned_abs())
+            .then(|| format!("the offset {} is not one: offsets go up to 14:00", o.text))
     };
     let mut i = 0;
-    while i + 2 < tokens.len() {
-        let Some((hours, minutes)) = at(i, &[":", "h"]) else {
+    while i < tokens.len() {
+        // `+25:00` with no time before it: an offset, not a time.
+        if let Some(o) = t.signed_offset(i).filter(|o| o.text.contains(':')) {
+            if let Some(why) = bad_offset(&o) {
+                return Some(why);
+            }
+            i = o.end;
+            continue;
+        }
+        let Some(clock) = t.clock(i) else {
             i += 1;
             continue;
         };
-        let offset = i > 0 && glued(i - 1) && matches!(&*tokens[i - 1].lower, "+" | "-");
-        if offset && (hours > 14 || minutes > 59) {
+        if clock.hours > 23 {
             return Some(format!(
-                "the offset {}{}:{} is not one: offsets go up to 14:00",
-                tokens[i - 1].lower,
-                tokens[i].lower,
-                tokens[i + 2].lower
+                "there is no hour {}: hours go from 0 to 23 \
+                 (midnight is 00:00 of the next day)",
+                clock.hours
             ));
         }
-        if !offset && hours > 23 {
+        if clock.minutes > 59 {
             return Some(format!(
-                "there is no hour {hours}: hours go from 0 to 23 \
-                 (midnight is 00:00 of the next day)"
+                "there is no minute {}: minutes go from 00 to 59",
+                clock.minutes
             ));
         }
-        if !offset && minutes > 59 {
+        if let Some(seconds) = clock.seconds.filter(|&s| s > 59) {
             return Some(format!(
-                "there is no minute {minutes}: minutes go from 00 to 59"
+                "there is no second {seconds}: seconds go from 00 to 59"
             ));
         }
-        match at(i + 2, &[":"]) {
-            Some((_, seconds)) if !offset && seconds > 59 => {
-                return Some(format!(
-                    "there is no second {seconds}: seconds go from 00 to 59"
-                ));
+        i = clock.end;
+        if let Some(o) = t.offset_after(i) {
+            if let Some(why) = bad_offset(&o) {
+                return Some(why);
             }
-            Some(_) => i += 5,
-            None => i += 3,
+            i = o.end;
         }
     }
     None
+}
+
+/// Why the time a line reads falls outside years 1–9999, if it does.
+fn year_out_of_range_in(line: &str, tz: Tz) -> Option<String> {
+    let at = read_any_year(line, tz)?.at;
+    let range = "dates go from the year 1 to 9999";
+    Some(match year_out_of_range(&at)? {
+        OutOfRange::InZone(year) => {
+            format!("in {} it falls in the year {year}, and {range}", tz.name())
+        }
+        OutOfRange::Written(year) => format!(
+            "in {} it is local mean time, whose offset has seconds, so it is written \
+             in UTC, where it falls in the year {year}, and {range}",
+            tz.name()
+        ),
+    })
+}
+
+/// What an RFC 2822 date whose numbers are right lacks: its time, or a zone
+/// it writes (`+0700`, `GMT`), after the date; `None` when the line is
+/// written in another order, for which there is no better word than none.
+fn rfc2822_zone(line: &str, date: &DateShape, tokens: &[Token]) -> Option<String> {
+    const EXAMPLE: &str = "Sun, 10 May 2020 15:33:00 +0700";
+    let t = Tokens(tokens);
+    let year = tokens.iter().position(|x| std::ptr::eq(x, date.parts[2]))?;
+    let Some(clock) = (year + 1..tokens.len()).find_map(|i| t.clock(i).map(|c| (i, c))) else {
+        return (!has_time(tokens)).then(|| {
+            format!("it has no time: an RFC 2822 date ends in a time and a zone ({EXAMPLE})")
+        });
+    };
+    let (start, clock) = clock;
+    // A second time (`15:33 15:34`), not an offset's digits (`+07:00`).
+    let signed = |i: usize| t.glued(i - 1) && (t.is(i - 1, "+") || t.is(i - 1, "-"));
+    let another_clock = (clock.end..tokens.len()).any(|i| t.clock(i).is_some() && !signed(i));
+    if start != year + 1 || !t.is(start + 1, ":") || another_clock {
+        return None;
+    }
+    let zone = match tokens.get(clock.end..) {
+        Some([first, .., last]) => &line[first.start..last.end],
+        Some([only]) => &line[only.start..only.end],
+        _ => {
+            return Some(format!(
+                "it has no zone: an RFC 2822 date ends in one, +0700 or GMT ({EXAMPLE})"
+            ))
+        }
+    };
+    Some(format!(
+        "the zone \"{zone}\" is not one RFC 2822 writes: write +0700 or GMT ({EXAMPLE})"
+    ))
 }
 
 /// The longest line read as a date. The longest form stores write (`Thứ hai,
@@ -408,7 +698,7 @@ fn asctime(rest: &str) -> Option<NaiveDateTime> {
 }
 
 /// Express a system time (such as a file's modification time) in `tz`;
-/// `None` outside years 1–9999 there, which are not dates (see [`parse`]): a
+/// `None` outside years 1–9999 there or as written, which are not dates (see [`parse`]): a
 /// modification time can be anything a filesystem holds (tmpfs and btrfs keep
 /// year 11476 from a bad extract), and no feed, sitemap or archive can carry it.
 pub fn from_system_time(t: SystemTime, tz: Tz) -> Option<DateTime<Tz>> {
@@ -428,7 +718,7 @@ pub fn from_system_time(t: SystemTime, tz: Tz) -> Option<DateTime<Tz>> {
         }
     };
     utc.map(|t| t.with_timezone(&tz))
-        .filter(|t| YEARS.contains(&t.year()))
+        .filter(|t| year_out_of_range(t).is_none())
 }
 
 /// Whole seconds of `t` since 1970, negative before it (rounded down), as
@@ -520,7 +810,9 @@ fn stamp(
 
 /// ISO 8601 / RFC 3339 with an offset: `2020-05-10T08:33:00Z`, `2020-05-10T15:33:00+07:00`.
 fn try_parse_rfc3339(line: &str, tz: Tz) -> Option<Stamp> {
-    let dt = DateTime::parse_from_rfc3339(line).ok()?;
+    let dt = DateTime::parse_from_rfc3339(line)
+        .ok()
+        .filter(|dt| offset_in_range(dt.offset()))?;
     Some(Stamp {
         at: dt.with_timezone(&tz),
         warning: None,
@@ -544,7 +836,8 @@ fn try_parse_iso_offset(line: &str, tz: Tz) -> Option<Stamp> {
     }
     let dt = FORMS
         .iter()
-        .find_map(|f| DateTime::parse_from_str(line, f).ok())?;
+        .find_map(|f| DateTime::parse_from_str(line, f).ok())
+        .filter(|dt| offset_in_range(dt.offset()))?;
     Some(Stamp {
         at: dt.with_timezone(&tz),
         warning: None,
@@ -585,6 +878,8 @@ fn try_parse_iso_local(line: &str, tz: Tz) -> Option<Stamp> {
 /// RFC 2822, as copied from RSS or mail: `Sun, 10 May 2020 15:33:00 +0700`, `... GMT`.
 ///
 /// The weekday is split off first so that a wrong one warns (the date wins) instead of failing.
+/// The year must have four digits, as in every form: chrono also takes RFC 2822's obsolete
+/// two- and three-digit years (`20` as 2020), a guess no other form makes.
 fn try_parse_rfc2822(line: &str, tz: Tz) -> Option<Stamp> {
     let (weekday, rest) = match line.split_once(',') {
         Some((w, rest)) => (
@@ -593,7 +888,14 @@ fn try_parse_rfc2822(line: &str, tz: Tz) -> Option<Stamp> {
         ),
         None => (None, line),
     };
-    let dt = DateTime::parse_from_rfc2822(rest).ok()?;
+    // `day month year time zone`
+    let year = rest.split_whitespace().nth(2)?;
+    if year.len() != 4 || !year.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let dt = DateTime::parse_from_rfc2822(rest)
+        .ok()
+        .filter(|dt| offset_in_range(dt.offset()))?;
     stamp(dt.naive_local(), Some(*dt.offset()), weekday, tz)
 }
 
@@ -901,10 +1203,11 @@ fn try_parse_signed_offset(cur: &mut Cursor) -> Option<FixedOffset> {
         }
         _ => return None,
     };
-    if hours > 14 || minutes > 59 {
+    if minutes > 59 {
         return None;
     }
     FixedOffset::east_opt(sign * i32::try_from(hours * 3600 + minutes * 60).ok()?)
+        .filter(offset_in_range)
 }
 
 /// A Vietnamese weekday in any capitalisation.
@@ -1374,6 +1677,218 @@ mod tests {
             why("10/05/2020 15:33 15:34"),
             "bantin reads none of its date forms in it"
         );
+        // The bare hour is a time like the others.
+        for line in ["10/05/2020 24h", "10/05/2020 - 24h00", "24h 10/05/2020"] {
+            assert_eq!(
+                why(line),
+                "there is no hour 24: hours go from 0 to 23 (midnight is 00:00 of the next day)",
+                "{line}"
+            );
+        }
+        // A year of more than four digits is out of range, whichever the form.
+        for (line, year) in [
+            ("10000-01-01T00:00:00Z", 10000),
+            ("10/05/20200", 20200),
+            ("10000-01-01", 10000),
+        ] {
+            assert_eq!(
+                why(line),
+                format!("the year {year} is out of range: dates go from the year 1 to 9999"),
+                "{line}"
+            );
+        }
+        assert_eq!(
+            why("10/05/02020"),
+            "the year \"02020\" has 5 digits: write four"
+        );
+    }
+
+    /// Year 1 at local mean time is written in UTC, where it is still year 0:
+    /// no output may carry year 0, so such a time is not a date.
+    #[test]
+    fn a_time_written_in_year_0_is_not_a_date() {
+        let why_zero = "in Asia/Ho_Chi_Minh it is local mean time, whose offset has seconds, \
+                        so it is written in UTC, where it falls in the year 0, and dates go \
+                        from the year 1 to 9999";
+        for line in [
+            "0001-01-01 00:00",
+            "0001-01-01T00:00:00+07:00",
+            "01/01/0001 00:00",
+            "Mon, 01 Jan 0001 00:00:00 +0700",
+        ] {
+            assert_eq!(parse(line, HCM), None, "{line}");
+            assert_eq!(
+                why_not_a_date(line, HCM).as_deref(),
+                Some(why_zero),
+                "{line}"
+            );
+        }
+        // Later the same day it is year 1 in UTC too.
+        let noon = parse("01/01/0001 12:00", HCM).expect("parses");
+        assert_eq!(rfc3339(&noon.at), "0001-01-01T04:53:30+00:00");
+        assert_eq!(rfc2822(&noon.at), "Mon, 01 Jan 0001 04:53:30 +0000");
+        // A modification time too: the first second of year 1 in UTC is one, the
+        // second before it (year 1 in the zone, year 0 as written) is not.
+        let first = DateTime::parse_from_rfc3339("0001-01-01T00:00:00Z").expect("valid");
+        let secs = first.timestamp().unsigned_abs();
+        let t = UNIX_EPOCH - Duration::from_secs(secs);
+        assert_eq!(
+            from_system_time(t, HCM).map(|at| rfc3339(&at)).as_deref(),
+            Some("0001-01-01T00:00:00+00:00")
+        );
+        assert_eq!(from_system_time(t - Duration::from_secs(1), HCM), None);
+    }
+
+    /// chrono reads `:60` as a leap second; no form takes one, and each says why.
+    #[test]
+    fn a_second_60_is_no_such_time_in_every_form() {
+        for line in [
+            "2020-05-10T15:33:60+07:00",
+            "2020-05-10 15:33:60",
+            "2020-05-10T15:33:60",
+            "2020-05-10 15:33:60+0700",
+            "2016-12-31T23:59:60Z",
+            "Sun, 10 May 2020 15:33:60 +0700",
+            "10 May 2020 15:33:60 GMT",
+            "10/05/2020 23:59:60",
+        ] {
+            assert_eq!(parse(line, HCM), None, "{line}");
+            assert_eq!(
+                why_not_a_date(line, HCM).as_deref(),
+                Some("there is no second 60: seconds go from 00 to 59"),
+                "{line}"
+            );
+        }
+        assert_eq!(
+            iso("2020-05-10T15:33:59+07:00"),
+            "2020-05-10T15:33:59+07:00"
+        );
+    }
+
+    /// Offsets go up to 14:00 either way, in every form, and past it each form
+    /// says so alike.
+    #[test]
+    fn offsets_go_up_to_14_hours_in_every_form() {
+        for (line, at) in [
+            ("10/05/2020 15:33 GMT+14:00", "2020-05-10T08:33:00+07:00"),
+            ("10/05/2020 15:33 UTC-14:00", "2020-05-11T12:33:00+07:00"),
+            ("10/05/2020 15:33 +1400", "2020-05-10T08:33:00+07:00"),
+            ("2020-05-10T15:33:00+14:00", "2020-05-10T08:33:00+07:00"),
+            ("2020-05-10T15:33:00-14:00", "2020-05-11T12:33:00+07:00"),
+            ("2020-05-10T15:33+1400", "2020-05-10T08:33:00+07:00"),
+            (
+                "Sun, 10 May 2020 15:33:00 +1400",
+                "2020-05-10T08:33:00+07:00",
+            ),
+            (
+                "Sun, 10 May 2020 15:33:00 -1400",
+                "2020-05-11T12:33:00+07:00",
+            ),
+        ] {
+            assert_eq!(iso(line), at, "{line}");
+        }
+        for (line, offset) in [
+            ("10/05/2020 15:33 GMT+14:01", "+14:01"),
+            ("10/05/2020 15:33 GMT+15:00", "+15:00"),
+            ("10/05/2020 15:33 UTC-14:30", "-14:30"),
+            ("10/05/2020 15:33 (GMT+15)", "+15"),
+            ("10/05/2020 15:33 +1500", "+1500"),
+            ("10/05/2020 15:33 +07:60", "+07:60"),
+            ("2020-05-10T15:33:00+14:01", "+14:01"),
+            ("2020-05-10T15:33:00-14:01", "-14:01"),
+            ("2020-05-10T15:33:00+25:00", "+25:00"),
+            ("2020-05-10T15:33-2359", "-2359"),
+            ("2020-05-10 15:33:00+15", "+15"),
+            ("Sun, 10 May 2020 15:33:00 +1500", "+1500"),
+            ("Sun, 10 May 2020 15:33:00 -2359", "-2359"),
+            ("Sun, 10 May 2020 15:33:00 +2500", "+2500"),
+        ] {
+            assert_eq!(parse(line, HCM), None, "{line}");
+            assert_eq!(
+                why_not_a_date(line, HCM),
+                Some(format!(
+                    "the offset {offset} is not one: offsets go up to 14:00"
+                )),
+                "{line}"
+            );
+        }
+        // A minus after a space is a separator, not an offset.
+        assert_eq!(iso("15:33 - 25/05/2020"), "2020-05-25T15:33:00+07:00");
+        assert_eq!(
+            why_not_a_date("15:33 - 31/02/2020", HCM).as_deref(),
+            Some("there is no day 31 in February 2020: it has 29 days")
+        );
+    }
+
+    /// RFC 2822's obsolete two- and three-digit years are a guess no form makes.
+    #[test]
+    fn rfc_2822_years_have_four_digits() {
+        for (line, why) in [
+            (
+                "Sun, 10 May 20 15:33 +0700",
+                "the year \"20\" has 2 digits: write all four",
+            ),
+            (
+                "10 May 120 15:33:00 GMT",
+                "the year \"120\" has 3 digits: write all four",
+            ),
+            (
+                "Sun, 10 May 10000 15:33:00 +0700",
+                "the year 10000 is out of range: dates go from the year 1 to 9999",
+            ),
+        ] {
+            assert_eq!(parse(line, HCM), None, "{line}");
+            assert_eq!(why_not_a_date(line, HCM).as_deref(), Some(why), "{line}");
+        }
+    }
+
+    /// An RFC 2822 line bantin does not read looks like a date, and says why.
+    #[test]
+    fn rfc_2822_near_misses_say_why() {
+        let why = |line: &str| {
+            why_not_a_date(line, HCM).unwrap_or_else(|| panic!("{line:?}: no reason given"))
+        };
+        assert_eq!(
+            why("Sun, 30 Feb 2020 15:33:00 +0700"),
+            "there is no day 30 in February 2020: it has 29 days"
+        );
+        assert_eq!(
+            why("Sun, 10 May 2020 24:00:00 +0700"),
+            "there is no hour 24: hours go from 0 to 23 (midnight is 00:00 of the next day)"
+        );
+        assert_eq!(
+            why("Sun, 10 May 2020 15:33:00 +07:00"),
+            "the zone \"+07:00\" is not one RFC 2822 writes: write +0700 or GMT \
+             (Sun, 10 May 2020 15:33:00 +0700)"
+        );
+        assert_eq!(
+            why("Sun, 10 May 2020 15:33:00 ICT"),
+            "the zone \"ICT\" is not one RFC 2822 writes: write +0700 or GMT \
+             (Sun, 10 May 2020 15:33:00 +0700)"
+        );
+        assert_eq!(
+            why("Sun, 10 May 2020 15:33:00"),
+            "it has no zone: an RFC 2822 date ends in one, +0700 or GMT \
+             (Sun, 10 May 2020 15:33:00 +0700)"
+        );
+        assert_eq!(
+            why("Sun, 10 May 2020"),
+            "it has no time: an RFC 2822 date ends in a time and a zone \
+             (Sun, 10 May 2020 15:33:00 +0700)"
+        );
+        assert_eq!(
+            why("Sun, 10 May 2020 15:33 15:34 +0700"),
+            "bantin reads none of its date forms in it"
+        );
+        // English words are a date's only beside RFC 2822's shape.
+        for line in [
+            "10/05/2020 Sun",
+            "Sun 10/05/2020 May",
+            "10 May 2020 tại Hà Nội",
+            "10 May 2020 - 11 May 2020",
+        ] {
+            assert_eq!(why_not_a_date(line, HCM), None, "{line}");
+        }
     }
 
     #[test]

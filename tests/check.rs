@@ -152,10 +152,19 @@ fn every_fixture_has_its_documented_outcome() {
     // Every candidate is reported exactly once; nothing under ignored/ is.
     let expected_paths = [
         "bad-date-line.txt",
+        "bad-date-lines/hour-24h.txt",
+        "bad-date-lines/offset-over-14.txt",
+        "bad-date-lines/rfc2822-short-year.txt",
+        "bad-date-lines/rfc2822-zone.txt",
+        "bad-date-lines/second-60.txt",
+        "bad-date-lines/year-10000.txt",
+        "bad-date-lines/year-zero.txt",
         "bad-marks.txt",
         "binary.bin.txt",
         "boilerplate.txt",
+        "bom-doubled.txt",
         "bom.txt",
+        "c1-controls.txt",
         "control-chars.txt",
         "corrected.txt",
         "cr-only.txt",
@@ -188,7 +197,9 @@ fn every_fixture_has_its_documented_outcome() {
         "utf-16.txt",
         "weekday-mismatch.txt",
         "whitespace-only.txt",
+        "windows-1258-undefined.txt",
         "windows-1258.txt",
+        "withdrawn-early.txt",
         "withdrawn.txt",
     ];
     assert_eq!(
@@ -202,7 +213,7 @@ fn every_fixture_has_its_documented_outcome() {
             for (field, v) in text_fields(a) {
                 assert!(is_nfc(v), "{name}: {field} is not NFC: {v:?}");
                 assert!(
-                    v.chars().all(bantin::text::xml_allowed) && !v.contains('\r'),
+                    v.chars().all(bantin::text::kept) && !v.contains('\r'),
                     "{name}: {field} has a forbidden character: {v:?}"
                 );
             }
@@ -214,6 +225,14 @@ fn every_fixture_has_its_documented_outcome() {
     assert_ok_no_warnings("bom.txt", bom);
     assert_default_article("bom.txt", bom, DEFAULT_PUBLISHED);
     assert!(!s(&bom["article"]["title"]).starts_with('\u{feff}'));
+
+    // A second byte order mark is dropped too: the capture clock is read.
+    let bom2 = &r["bom-doubled.txt"];
+    assert_ok_no_warnings("bom-doubled.txt", bom2);
+    assert_default_article("bom-doubled.txt", bom2, DEFAULT_PUBLISHED);
+    let mut same = bom2["article"].clone();
+    same["id"] = bom["article"]["id"].clone();
+    assert_eq!(same, bom["article"], "bom-doubled.txt and bom.txt differ");
 
     let crlf = &r["crlf.txt"];
     assert_ok_no_warnings("crlf.txt", crlf);
@@ -272,6 +291,28 @@ fn every_fixture_has_its_documented_outcome() {
             assert!(!v.contains(c), "control-chars.txt: {c:?} left in {field}");
         }
     }
+
+    // DEL, C1 controls and stray byte order marks, where control-chars.txt
+    // has its C0 controls: removed alike.
+    let c1 = &r["c1-controls.txt"];
+    assert_ok_no_warnings("c1-controls.txt", c1);
+    let mut same = c1["article"].clone();
+    same["id"] = cc["article"]["id"].clone();
+    assert_eq!(
+        same, cc["article"],
+        "c1-controls.txt and control-chars.txt differ"
+    );
+    for (field, v) in text_fields(&c1["article"]) {
+        for c in ['\u{7f}', '\u{80}', '\u{85}', '\u{9f}', '\u{feff}'] {
+            assert!(!v.contains(c), "c1-controls.txt: {c:?} left in {field}");
+        }
+    }
+    // The bytes Windows-1258 leaves undefined decode to C1 controls: removed.
+    let w1258u = &r["windows-1258-undefined.txt"];
+    assert_warns("windows-1258-undefined.txt", w1258u, &["Windows-1258"]);
+    let mut same = w1258u["article"].clone();
+    same["id"] = w1258["article"]["id"].clone();
+    assert_eq!(same, w1258["article"], "windows-1258-undefined.txt differs");
 
     let tx = &r["title-xml.txt"];
     assert_ok_no_warnings("title-xml.txt", tx);
@@ -401,6 +442,56 @@ fn every_fixture_has_its_documented_outcome() {
     );
     assert_default_article("bad-date-line.txt", bd, DEFAULT_CAPTURED);
     assert!(s(&bd["article"]["summary"]).starts_with("Sáng 10/5, hơn 100 đoàn viên"));
+
+    // The other ways a date line can look like a date and not be one, each
+    // reported as bad-date-line.txt's is.
+    for (file, why) in [
+        (
+            "year-zero",
+            "\"0001-01-01 00:00\" is not a date: in Asia/Ho_Chi_Minh it is local mean time, \
+             whose offset has seconds, so it is written in UTC, where it falls in the year 0",
+        ),
+        (
+            "year-10000",
+            "\"10000-01-01T00:00:00Z\" is not a date: the year 10000 is out of range",
+        ),
+        (
+            "second-60",
+            "\"2016-12-31T23:59:60Z\" is not a date: there is no second 60",
+        ),
+        (
+            "offset-over-14",
+            "\"10/05/2020 15:33 GMT+14:01\" is not a date: the offset +14:01 is not one: \
+             offsets go up to 14:00",
+        ),
+        (
+            "hour-24h",
+            "\"10/05/2020 24h\" is not a date: there is no hour 24",
+        ),
+        (
+            "rfc2822-short-year",
+            "\"Sun, 10 May 20 15:33 +0700\" is not a date: the year \"20\" has 2 digits",
+        ),
+        (
+            "rfc2822-zone",
+            "\"Sun, 10 May 2020 15:33:00 ICT\" is not a date: the zone \"ICT\" is not one \
+             RFC 2822 writes",
+        ),
+    ] {
+        let name = format!("bad-date-lines/{file}.txt");
+        let rep = &r[&name];
+        assert_warns(
+            &name,
+            rep,
+            &[&format!("line 7: {why}"), "falls back to the capture clock"],
+        );
+        assert_default_article(&name, rep, DEFAULT_CAPTURED);
+        let summary = s(&rep["article"]["summary"]);
+        assert!(
+            summary.starts_with("Sáng 10/5, hơn 100 đoàn viên"),
+            "{name}"
+        );
+    }
 
     // A date far after the file's modification time (a checkout's, here): kept,
     // and reported on its line.
@@ -596,6 +687,22 @@ fn correction_and_withdrawal_fixtures() {
     );
     assert!(s(&a["paragraphs"][0]).starts_with("Gỡ bỏ: những rào cản"));
 
+    // A withdrawal dated before publication still withdraws, with a warning.
+    let we = &r["withdrawn-early.txt"];
+    assert_warns(
+        "withdrawn-early.txt",
+        we,
+        &[
+            "line 9: withdrawal dated 2020-05-01T10:00:00+07:00 is before the publication \
+           date 2020-05-10T15:33:00+07:00; the article is withdrawn all the same",
+        ],
+    );
+    assert_default_article("withdrawn-early.txt", we, DEFAULT_PUBLISHED);
+    let a = &we["article"];
+    assert!(a["updated"].is_null());
+    assert_eq!(s(&a["withdrawn"]["at"]), "2020-05-01T10:00:00+07:00");
+    assert_eq!(s(&a["withdrawn"]["reason"]), "Thông tin sai");
+
     let b = &r["bad-marks.txt"];
     assert_eq!(b["ok"], true, "{b}");
     assert_default_article("bad-marks.txt", b, DEFAULT_PUBLISHED);
@@ -636,7 +743,7 @@ fn human_output_and_summary_line() {
     let ok = reports.values().filter(|r| r["ok"] == true).count();
     let rejected = reports.len() - ok;
     let warned: usize = reports.values().map(|r| warnings(r).len()).sum();
-    assert_eq!((ok, rejected, warned), (35, 4, 19));
+    assert_eq!((ok, rejected, warned), (46, 4, 28));
 
     let out = bantin(["check".as_ref(), fixtures().as_os_str()]);
     assert_eq!(out.status.code(), Some(1));
@@ -644,7 +751,7 @@ fn human_output_and_summary_line() {
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(
         *lines.last().unwrap(),
-        "39 files: 35 ok, 4 rejected, 19 warnings"
+        "50 files: 46 ok, 4 rejected, 28 warnings"
     );
     let root = fixtures();
     let empty = root.join("empty.txt");
@@ -663,7 +770,7 @@ fn human_output_and_summary_line() {
             .iter()
             .filter(|l| l.starts_with("  warning: "))
             .count(),
-        19
+        28
     );
     // How the correction and withdrawal lines were read.
     let corrected = root.join("corrected.txt");

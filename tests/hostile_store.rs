@@ -513,10 +513,16 @@ fn build(store: &Path, outside: &Path, privilege: Privilege) -> Vec<Case> {
         "Văn bản dạng NFD",
     );
     c.served(
-        "C0 controls, ESC and DEL in the title",
+        "a doubled BOM",
+        "dong/bom-kep.txt",
+        format!("\u{feff}\u{feff}{}", art("Hai BOM")).as_bytes(),
+        "Hai BOM",
+    );
+    c.served(
+        "C0 and C1 controls, ESC, DEL and a stray BOM in the title",
         "dong/dieu-khien.txt",
-        art("Ký\u{1}tự\u{8} điều\u{1b}[31m khiển\u{7f}").as_bytes(),
-        "Kýtự điều[31m khiển\u{7f}",
+        art("Ký\u{1}tự\u{8} điều\u{1b}[31m khiển\u{7f}\u{85}\u{9f}\u{feff}").as_bytes(),
+        "Kýtự điều[31m khiển",
     );
     c.served(
         "non-characters U+FFFE and U+FFFF",

@@ -63,7 +63,7 @@ fuzz_target!(|data: &[u8]| {
         .chain(&a.source);
     for f in fields {
         assert!(
-            f.chars().all(text::xml_allowed),
+            f.chars().all(text::kept),
             "forbidden character in {f:?}"
         );
         assert!(is_nfc(f), "not NFC: {f:?}");
