@@ -835,7 +835,7 @@ fn a_hostile_store_is_served_safely() {
         &config,
         format!(
             "store = {store_toml}\nlisten = \"127.0.0.1:0\"\n\
-             [feeds]\nitems = 100000\n[http]\nshutdown_grace_secs = 1\n"
+             [http]\nshutdown_grace_secs = 1\n"
         ),
     )
     .unwrap();
@@ -895,6 +895,30 @@ fn a_hostile_store_is_served_safely() {
         .join("/");
     assert!(slugs.contains(&deepest.as_str()), "{slugs:?}");
 
+    // The whole history: the live feed holds the newest `[feeds] items`,
+    // its monthly archives every article (RFC 5005 §4), each month in every
+    // format checked below as the live feeds are.
+    let mut all: BTreeMap<String, serde_json::Value> = BTreeMap::new();
+    let mut next = Some("/feed.json".to_owned());
+    while let Some(path) = next.take() {
+        let doc: serde_json::Value = serde_json::from_slice(&d.get(&path, &[]).body).unwrap();
+        for item in doc["items"].as_array().unwrap() {
+            all.insert(item["id"].as_str().unwrap().to_owned(), item.clone());
+        }
+        if let Some(url) = doc["next_url"].as_str() {
+            let month = url.strip_prefix(BASE_URL).unwrap().to_owned();
+            let stem = month.strip_suffix(".json").unwrap();
+            for ext in ["rss", "atom", "json"] {
+                paths.insert(format!("{stem}.{ext}"));
+            }
+            next = Some(month);
+        }
+    }
+    assert!(
+        paths.iter().any(|p| p.starts_with("/archive/")),
+        "{paths:?}"
+    );
+
     let mut bodies = Vec::new();
     for path in &paths {
         let r = d.get(path, &[]);
@@ -928,12 +952,11 @@ fn a_hostile_store_is_served_safely() {
         }
     }
 
-    // Every good article is in the all-articles feed, with its title as expected.
-    let all: serde_json::Value = serde_json::from_slice(&d.get("/feed.json", &[]).body).unwrap();
-    let items = all["items"].as_array().unwrap();
-    assert_eq!(items.len(), served);
-    let titles: BTreeMap<&str, &serde_json::Value> = items
-        .iter()
+    // Every good article is in the all-articles feed's history, once, with
+    // its title as expected.
+    assert_eq!(all.len(), served);
+    let titles: BTreeMap<&str, &serde_json::Value> = all
+        .values()
         .map(|i| (i["title"].as_str().unwrap(), i))
         .collect();
     for c in &cases {
