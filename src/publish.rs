@@ -136,6 +136,9 @@ pub fn log_warned(warned: &Warned, occasion: Occasion, store: &std::path::Path) 
         Occasion::Start if all > shown => tracing::warn!(
             "{all} files are served with warnings (the first {shown} above); {check}"
         ),
+        Occasion::Start if all == 1 => {
+            tracing::warn!("1 file is served with warnings (above); {check}")
+        }
         Occasion::Start if all > 0 => {
             tracing::warn!("{all} files are served with warnings (above); {check}")
         }
