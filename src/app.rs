@@ -14,7 +14,7 @@ use tokio::signal::unix::{signal, Signal, SignalKind};
 
 use crate::catalog::Catalog;
 use crate::config::Config;
-use crate::index::Index;
+use crate::index::{Entries, Index};
 use crate::publish::{self, Published, Publisher};
 use crate::server::{self, Limits, State};
 use crate::site::{Compressor, Site, Validators};
@@ -33,8 +33,17 @@ pub struct Loaded {
 /// Scans the store, then indexes and renders it (with no memory of earlier
 /// validators: for `bantin build`, which sends none).
 pub fn load(cfg: &Config) -> anyhow::Result<Loaded> {
+    load_pruned(cfg, |_| {})
+}
+
+/// [`load`], with `prune` taking articles out of the scanned catalog's
+/// entries before they are indexed: what is rendered (feeds, listings,
+/// sitemaps) then never links them. For `bantin build`, which leaves out
+/// the articles it cannot write a page for.
+pub fn load_pruned(cfg: &Config, prune: impl FnOnce(&mut Entries)) -> anyhow::Result<Loaded> {
     let started = Instant::now();
-    let catalog = scan(cfg)?;
+    let mut catalog = scan(cfg)?;
+    prune(&mut catalog.entries);
     let site = index_and_render(cfg, &catalog, started.elapsed(), Validators::default());
     Ok(Loaded { catalog, site })
 }

@@ -147,6 +147,22 @@ pub enum ArticleError {
         /// The line quoted, and why it is not a date.
         message: String,
     },
+    /// A date line bantin cannot read, no capture clock, and a modification
+    /// time outside years 1–9999 (see [`ArticleError::ModifiedNotADate`]).
+    #[error(
+        "line {line}: {message}; and there is no capture clock, and the file's modification \
+         time @{seconds} (seconds since 1970) is outside years 1–9999, so it is not a date \
+         either: correct the date line (such as `10/05/2020 15:33`), or give the file a real \
+         modification time (`touch FILE`)"
+    )]
+    UnreadableDateModifiedNotADate {
+        /// The 1-based line number of the date line.
+        line: usize,
+        /// The line quoted, and why it is not a date.
+        message: String,
+        /// The modification time, in seconds since 1970 (negative before it).
+        seconds: i64,
+    },
 }
 
 /// What the parser knows about a file besides its text.
@@ -531,7 +547,12 @@ fn parse_lines<L: AsRef<str>>(
         (None, None, Some(m)) => (m, Some(Fallback::Modified)),
         (None, None, None) => {
             return Err(match (unreadable.into_iter().next(), src.modified) {
-                (Some((_, u)), _) => ArticleError::UnreadableDate {
+                (Some((_, u)), Some(m)) => ArticleError::UnreadableDateModifiedNotADate {
+                    line: u.line,
+                    message: u.what(),
+                    seconds: timestamp::unix_seconds(m),
+                },
+                (Some((_, u)), None) => ArticleError::UnreadableDate {
                     line: u.line,
                     message: u.what(),
                 },
@@ -1363,6 +1384,35 @@ mod tests {
              (it is not a leap year); and there is no capture clock or modification time \
              to fall back on"
         );
+    }
+
+    #[test]
+    fn an_unreadable_date_line_and_an_mtime_out_of_range_say_both_and_what_to_do() {
+        // `touch -d @253402300800`: 10000-01-01, past what a feed can carry.
+        let s = Source {
+            modified: Some(
+                SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(253_402_300_800),
+            ),
+            ..src("x")
+        };
+        let e = parse("Tiêu đề\n29/02/2019 10:00\nDẫn.\n", &s).unwrap_err();
+        let e = e.to_string();
+        assert!(
+            e.starts_with("line 2: \"29/02/2019 10:00\" is not a date: 2019 has no 29 February"),
+            "{e}"
+        );
+        assert!(
+            e.contains(
+                "and there is no capture clock, and the file's modification time @253402300800 \
+                 (seconds since 1970) is outside years 1–9999"
+            ),
+            "{e}"
+        );
+        assert!(
+            e.contains("or give the file a real modification time (`touch FILE`)"),
+            "{e}"
+        );
+        assert!(!e.contains("no capture clock or modification time"), "{e}");
     }
 
     #[test]

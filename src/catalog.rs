@@ -17,7 +17,7 @@ use rayon::iter::{
     IndexedParallelIterator, IntoParallelRefIterator, ParallelBridge, ParallelIterator,
 };
 
-use crate::article::{Article, Depth};
+use crate::article::{Article, Depth, Warning};
 use crate::index::{Entries, Entry};
 use crate::links::Links;
 use crate::store::{
@@ -32,6 +32,10 @@ struct FileState {
     /// Whether this file's last good version is served, under the id its path
     /// gives (see [`article_id`]): not kept here, as it is the entry's key.
     serving: bool,
+    /// Whether the version served came with warnings (a date from another
+    /// clock, a legacy encoding): counted for `bantin_files_with_warnings`.
+    /// Beside `serving`, in what would be padding.
+    warned: bool,
     /// Why the last read failed; `None` when it succeeded. Boxed: few files
     /// fail, and every file pays for the size of this field.
     error: Option<Box<FileError>>,
@@ -50,13 +54,17 @@ pub enum Refresh {
 
 /// The duplicate-id rule, shared by the daemon and `bantin check`: an article id
 /// belongs to the file that gives it first (in path order within one listing);
-/// another file that gives it is rejected. `held` says whether the file asking
-/// already serves `id`, `taken` whether any file does.
-pub fn claim(id: &str, held: bool, taken: bool) -> Result<(), FileError> {
-    if taken && !held {
-        return Err(FileError::DuplicateId(id.to_owned()));
+/// another file that gives it is rejected, naming the file that keeps it.
+/// `held` says whether the file asking already serves `id`, `holder` which
+/// file gives it, if any does.
+pub fn claim(id: &str, held: bool, holder: Option<&Path>) -> Result<(), FileError> {
+    match holder {
+        Some(holder) if !held => Err(FileError::DuplicateId {
+            id: id.to_owned(),
+            holder: holder.to_owned(),
+        }),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 /// Why a file is rejected, and the (size, mtime) it was read at (none for a
@@ -75,7 +83,7 @@ type Duplicates = BTreeMap<String, BTreeSet<Arc<Path>>>;
 
 /// Notes `path` in `duplicates` if `state` rejects it for its id.
 fn note_duplicate(duplicates: &mut Duplicates, path: &Arc<Path>, state: &FileState) {
-    if let Some(FileError::DuplicateId(id)) = state.error.as_deref() {
+    if let Some(FileError::DuplicateId { id, .. }) = state.error.as_deref() {
         duplicates
             .entry(id.clone())
             .or_default()
@@ -86,7 +94,7 @@ fn note_duplicate(duplicates: &mut Duplicates, path: &Arc<Path>, state: &FileSta
 /// Takes `path` out of `duplicates` if `state` (its state as it leaves the
 /// file map) rejected it for its id.
 fn unnote_duplicate(duplicates: &mut Duplicates, path: &Path, state: &FileState) {
-    if let Some(FileError::DuplicateId(id)) = state.error.as_deref() {
+    if let Some(FileError::DuplicateId { id, .. }) = state.error.as_deref() {
         if let btree_map::Entry::Occupied(mut paths) = duplicates.entry(id.clone()) {
             paths.get_mut().remove(path);
             if paths.get().is_empty() {
@@ -112,6 +120,53 @@ pub struct Changes {
     /// Files whose standing changed, in path order: for the log, which says so
     /// once per change rather than once per refresh.
     pub transitions: Vec<Transition>,
+    /// Files whose new or changed article came with warnings: for the log,
+    /// which says so once per change of the file.
+    pub warned: Warned,
+}
+
+/// The files of a refresh whose new or changed article came with warnings:
+/// how many, and the first [`Warned::SHOWN`] with their warnings, in path
+/// order. Only those are kept: a first scan of a million files with
+/// warnings must not hold all of them to log, nor log all of them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Warned {
+    /// How many files.
+    pub files: usize,
+    /// The first of them, with their warnings.
+    pub shown: Vec<FileWarnings>,
+}
+
+/// One file's warnings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileWarnings {
+    /// The file.
+    pub path: PathBuf,
+    /// Its warnings, in line order.
+    pub warnings: Vec<Warning>,
+}
+
+impl Warned {
+    /// How many files a refresh keeps the warnings of, to log them.
+    pub const SHOWN: usize = 20;
+
+    /// Counts `path`, keeping its warnings if fewer than [`Warned::SHOWN`] are kept.
+    fn note(&mut self, path: &Path, warnings: &[Warning]) {
+        self.files += 1;
+        if self.shown.len() < Self::SHOWN {
+            self.shown.push(FileWarnings {
+                path: path.to_owned(),
+                warnings: warnings.to_vec(),
+            });
+        }
+    }
+
+    /// Adds another refresh's files to these.
+    fn absorb(&mut self, other: Warned) {
+        self.files += other.files;
+        let room = Self::SHOWN.saturating_sub(self.shown.len());
+        self.shown.extend(other.shown.into_iter().take(room));
+    }
 }
 
 /// A file whose standing changed in one refresh.
@@ -145,6 +200,7 @@ impl Changes {
         self.rejected += other.rejected;
         self.ids.extend(other.ids);
         self.transitions.extend(other.transitions);
+        self.warned.absorb(other.warned);
     }
 
     /// Files this refresh rejected that were not rejected as they are before:
@@ -165,6 +221,7 @@ impl Changes {
         let mut changes = Changes {
             rejected: read.rejected,
             transitions: read.transitions,
+            warned: read.warned,
             ..Changes::default()
         };
         let (mut old, mut new) = (before.iter().peekable(), now.iter().peekable());
@@ -287,6 +344,8 @@ pub struct Catalog {
     files: BTreeMap<Arc<Path>, FileState>,
     /// How many of `files` have an error.
     failing: usize,
+    /// How many of `files` serve a version that came with warnings.
+    warned: usize,
     /// Articles by id (an id belongs to the first path that claimed it).
     pub entries: Entries,
     /// Refusals seen while listing (bad symlinks, FIFOs, unreadable folders).
@@ -314,6 +373,7 @@ impl Catalog {
             tz,
             files: BTreeMap::new(),
             failing: 0,
+            warned: 0,
             entries: Entries::default(),
             listing_errors: BTreeMap::new(),
             duplicates: Duplicates::new(),
@@ -324,12 +384,18 @@ impl Catalog {
 
     /// Lists and reads the whole store, parsing on every core.
     pub fn scan(store: &Path, cap: u64, tz: Tz) -> std::io::Result<Catalog> {
+        Ok(Catalog::scan_noting(store, cap, tz)?.0)
+    }
+
+    /// [`Catalog::scan`], with what the scan found to say in the log: its
+    /// rejections, and the files served with warnings.
+    pub fn scan_noting(store: &Path, cap: u64, tz: Tz) -> std::io::Result<(Catalog, Changes)> {
         let mut catalog = Catalog::new(store, cap, tz);
         let (boundary, _) = catalog.boundary()?;
         // Nothing is served yet, so which ids changed is not asked: a million
         // of them would be collected only to be dropped.
-        catalog.read_whole(&boundary, store, Ids::Untracked);
-        Ok(catalog)
+        let changes = catalog.read_whole(&boundary, store, Ids::Untracked);
+        Ok((catalog, changes))
     }
 
     /// Re-examines `sub` (a file or folder in the store, or the store root)
@@ -449,6 +515,7 @@ impl Catalog {
                     }
                     let (path, state) = self.record_new(c, result, &mut changes, ids);
                     note_duplicate(&mut self.duplicates, &path, &state);
+                    self.warned += usize::from(state.warned);
                     if let Some(e) = &state.error {
                         self.failing += 1;
                         refused.push((path.to_path_buf(), e.to_string()));
@@ -609,6 +676,7 @@ impl Catalog {
                     self.links.set(&c.path, std::mem::take(&mut c.through));
                     let (path, state) = self.record(c, result, &mut changes);
                     self.failing += usize::from(state.error.is_some());
+                    self.warned += usize::from(state.warned);
                     states.push((path, state));
                 }
                 (Listed::Candidate(c), None) => self.links.set(&c.path, c.through),
@@ -653,6 +721,7 @@ impl Catalog {
                     btree_map::Entry::Occupied(o) => {
                         let old = o.remove();
                         self.failing -= usize::from(old.error.is_some());
+                        self.warned -= usize::from(old.warned);
                         unnote_duplicate(&mut self.duplicates, &path, &old);
                         note_duplicate(&mut self.duplicates, &path, &state);
                         self.files.insert(path, state);
@@ -783,6 +852,7 @@ impl Catalog {
         self.links.forget(path);
         let state = self.files.remove(path)?;
         self.failing -= usize::from(state.error.is_some());
+        self.warned -= usize::from(state.warned);
         unnote_duplicate(&mut self.duplicates, path, &state);
         Some(state)
     }
@@ -906,6 +976,13 @@ impl Catalog {
         self.failing + self.listing_errors.len()
     }
 
+    /// How many files serve an article that came with warnings now (a
+    /// rejected file whose last good version is served counts as that
+    /// version did).
+    pub fn warned_count(&self) -> usize {
+        self.warned
+    }
+
     /// Applies what reading `c` gave to the served entries; returns the file's
     /// path (shared with its entry) and new state.
     fn record(
@@ -917,7 +994,11 @@ impl Catalog {
         let known = self
             .files
             .get_key_value(c.path.as_path())
-            .map(|(p, s)| (p.clone(), s.serving));
+            .map(|(p, s)| Known {
+                path: p.clone(),
+                serving: s.serving,
+                warned: s.warned,
+            });
         self.record_as(c, result, changes, known, Ids::Tracked)
     }
 
@@ -933,29 +1014,37 @@ impl Catalog {
         self.record_as(c, result, changes, None, ids)
     }
 
-    /// What [`Catalog::record`] does, for a file known as `known` (its path as
-    /// the map keeps it, and whether it is served), collecting the changed id
-    /// as `ids` says.
+    /// What [`Catalog::record`] does, for a file known as `known`, collecting
+    /// the changed id as `ids` says.
     fn record_as(
         &mut self,
         c: Candidate,
         result: Read,
         changes: &mut Changes,
-        known: Option<(Arc<Path>, bool)>,
+        known: Option<Known>,
         ids: Ids,
     ) -> (Arc<Path>, FileState) {
-        let serving = known.as_ref().is_some_and(|(_, serving)| *serving);
+        let serving = known.as_ref().is_some_and(|k| k.serving);
         let stat = recorded_stat(&c, &result);
-        let mut path = known.map(|(p, _)| p);
+        // A rejected file's last good version stays served, with its warnings.
+        let warned = known.as_ref().is_some_and(|k| k.warned);
+        let mut path = known.map(|k| k.path);
         let mut state = FileState {
             stat,
             serving,
+            warned,
             error: None,
         };
         match result {
-            Ok((entry, _)) => {
+            Ok(Good {
+                entry, warnings, ..
+            }) => {
                 let id = c.id;
-                if let Err(e) = claim(&id, serving, self.entries.contains_key(&id)) {
+                let holder = self.entries.get(&id).map(|e| match &e.source {
+                    Some(source) => source.path.to_path_buf(),
+                    None => PathBuf::from(&e.article.id),
+                });
+                if let Err(e) = claim(&id, serving, holder.as_deref()) {
                     state.error = Some(Box::new(e));
                     changes.rejected += 1;
                 } else {
@@ -975,8 +1064,13 @@ impl Catalog {
                             changes.ids.insert(id.clone());
                         }
                         self.entries.insert(id, entry);
+                        // Said once per change of the file, as a rejection is.
+                        if !warnings.is_empty() {
+                            changes.warned.note(&c.path, &warnings);
+                        }
                     }
                     state.serving = true;
+                    state.warned = !warnings.is_empty();
                 }
             }
             Err(e) => {
@@ -994,7 +1088,7 @@ impl Catalog {
 /// reconciliation tries again; for a broken file, [`refused_stat`].
 fn recorded_stat(c: &Candidate, result: &Read) -> Stat {
     match result {
-        Ok((_, stat)) => *stat,
+        Ok(good) => good.stat,
         Err(e) if e.transient() => Stat::UNREAD,
         Err(_) => refused_stat(c),
     }
@@ -1108,9 +1202,29 @@ pub fn hydrate_same(entry: &Entry, cap: u64, tz: Tz) -> Option<Arc<Article>> {
         .then(|| Arc::new(full))
 }
 
-/// What reading one candidate gave: a lean entry and the file's stat when
-/// read; or why it was rejected. (Warnings are `bantin check`'s to show.)
-type Read = Result<(Entry, Stat), FileError>;
+/// What reading one candidate gave: a [`Good`] read, or why it was rejected.
+type Read = Result<Good, FileError>;
+
+/// A file read and parsed.
+struct Good {
+    /// Its lean entry.
+    entry: Entry,
+    /// Its stat when read.
+    stat: Stat,
+    /// The warnings of its header parse (those about the body, fields cut
+    /// to their limits, are `bantin check`'s to show).
+    warnings: Vec<Warning>,
+}
+
+/// What the catalog knows of a file about to be recorded again.
+struct Known {
+    /// Its path as the file map keeps it (shared with its entry).
+    path: Arc<Path>,
+    /// Whether its last good version is served.
+    serving: bool,
+    /// Whether that version came with warnings.
+    warned: bool,
+}
 
 /// Reads one candidate into a lean entry: the header is parsed and the bytes
 /// hashed, and the rest is dropped here, so a full store's text is never in
@@ -1153,7 +1267,11 @@ fn read_into(c: &Candidate, cap: u64, tz: Tz, bytes: &mut Vec<u8>) -> Read {
             source,
             store::digest(bytes),
         );
-        Ok((entry, l.stat))
+        Ok(Good {
+            entry,
+            stat: l.stat,
+            warnings: l.parsed.warnings,
+        })
     };
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(load))
         .unwrap_or(Err(FileError::ParserPanic))
@@ -1349,6 +1467,85 @@ mod tests {
         assert_eq!(c.rejected_count(), 2);
     }
 
+    /// Files served with warnings are counted as long as the version served
+    /// came with them (a broken save keeps it), and noted, for the log, once
+    /// per change of the file; a duplicate names the file that keeps the id.
+    #[test]
+    fn files_with_warnings_are_counted_and_noted_once_per_change() {
+        // With a breadcrumb: a file without one warns that its folder names
+        // its category. 10/05/2020 was a Sunday.
+        const CLEAN: &str =
+            "Trang nhất » Tin Tức\n\nTiêu đề một\nChủ nhật - 10/05/2020 15:33\nDẫn.\n";
+        const WARNED: &str =
+            "Trang nhất » Tin Tức\n\nTiêu đề một\nThứ hai - 10/05/2020 15:33\nDẫn.\n";
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let (a, b) = (root.join("a.txt"), root.join("b.txt"));
+        std::fs::write(&a, WARNED).unwrap();
+        std::fs::write(&b, CLEAN).unwrap();
+        let (mut c, ch) = Catalog::scan_noting(root, 1 << 20, Ho_Chi_Minh).unwrap();
+        assert_eq!(c.warned_count(), 1);
+        assert_eq!(ch.warned.files, 1);
+        assert_eq!(ch.warned.shown[0].path, a);
+        assert_eq!(ch.warned.shown[0].warnings[0].line, Some(4), "{ch:?}");
+
+        // Read again unchanged: not noted again.
+        let ch = c.refresh(&a, Refresh::Event).unwrap();
+        assert_eq!(ch.warned, Warned::default());
+        // Edited to warn: noted and counted.
+        std::fs::write(&b, WARNED.replace("Dẫn.", "Dẫn khác.")).unwrap();
+        let ch = c.refresh(&b, Refresh::Event).unwrap();
+        assert_eq!((ch.warned.files, c.warned_count()), (1, 2), "{ch:?}");
+        // Saved broken: its last good version, with its warning, still served.
+        std::fs::write(&a, "").unwrap();
+        let ch = c.refresh(&a, Refresh::Event).unwrap();
+        assert_eq!((ch.warned.files, c.warned_count()), (0, 2), "{ch:?}");
+        assert_eq!(c.rejected_count(), 1);
+        // Fixed, with no warning.
+        std::fs::write(&a, CLEAN.replace("một", "hai")).unwrap();
+        let ch = c.refresh(&a, Refresh::Event).unwrap();
+        assert_eq!((ch.warned.files, c.warned_count()), (0, 1), "{ch:?}");
+        // Gone.
+        std::fs::remove_file(&b).unwrap();
+        c.refresh(&b, Refresh::Event).unwrap();
+        assert_eq!(c.warned_count(), 0);
+
+        // A second file giving an id is refused naming the first.
+        std::fs::write(root.join("a.md"), CLEAN).unwrap();
+        let ch = c.refresh(root, Refresh::Event).unwrap();
+        let reason = match &ch.transitions[..] {
+            [Transition {
+                now: Standing::Rejected(reason),
+                ..
+            }] => reason.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            reason,
+            format!(
+                "another file, {}, already gives the article id \"a\"; rename one of them",
+                a.display()
+            )
+        );
+    }
+
+    #[test]
+    fn a_refresh_keeps_the_warnings_of_its_first_files_only() {
+        let mut warned = Warned::default();
+        let w = [Warning {
+            line: Some(2),
+            message: "m".to_owned(),
+        }];
+        for i in 0..Warned::SHOWN + 5 {
+            let mut one = Warned::default();
+            one.note(Path::new(&format!("f{i:03}")), &w);
+            warned.absorb(one);
+        }
+        assert_eq!(warned.files, Warned::SHOWN + 5);
+        assert_eq!(warned.shown.len(), Warned::SHOWN);
+        assert_eq!(warned.shown[0].path, Path::new("f000"));
+    }
+
     /// The ids and titles a catalog serves, and its rejected files.
     fn served(c: &Catalog) -> (Vec<(String, String)>, Vec<PathBuf>) {
         let entries = c
@@ -1476,12 +1673,22 @@ mod tests {
         let ch = c.refresh(&root.join("x.txt"), Refresh::Event).unwrap();
         assert_eq!(c.entries["x"].article.title, "Tiêu đề md");
         assert_eq!(ch.ids, BTreeSet::from(["x".to_owned()]));
+        // x.rst is still refused, now naming the file that gives the id.
         assert_eq!(
             ch.transitions,
-            [Transition {
-                path: root.join("x.md"),
-                now: Standing::Served
-            }]
+            [
+                Transition {
+                    path: root.join("x.md"),
+                    now: Standing::Served
+                },
+                Transition {
+                    path: root.join("x.rst"),
+                    now: Standing::Rejected(format!(
+                        "another file, {}, already gives the article id \"x\"; rename one of them",
+                        root.join("x.md").display()
+                    ))
+                }
+            ]
         );
         assert_eq!(
             served(&c),

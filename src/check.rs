@@ -1,7 +1,7 @@
 //! `bantin check`: how each file parses, for editors (one line a file) and tools
 //! (`--json`, one object a line: a public interface, keep its names stable).
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
@@ -100,6 +100,142 @@ pub struct Totals {
     pub rejected: usize,
     /// Warnings over all files.
     pub warnings: usize,
+    /// Paths named on the command line that the daemon never reads (an
+    /// ignored name, a symlink to a folder): none of them is served.
+    pub ignored: usize,
+}
+
+/// Why a path named on the command line gave no file to check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum NotRead {
+    /// The daemon never reads the path itself, for this reason.
+    Ignored(String),
+    /// A folder under which nothing is read, for this reason.
+    Nothing(String),
+}
+
+/// Why `path`, named on the command line, gave no file to check, judged as
+/// [`candidates`] judges it: a path in the store by the names under the
+/// store root (each of them may be ignored) and as a symlink to a folder
+/// (never followed); one outside by its own name.
+fn why_not_read(path: &Path, store: Option<&Root>) -> NotRead {
+    let in_the_store = store.and_then(|root| Some((root, in_store(root, path)?)));
+    let names: Vec<String> = match &in_the_store {
+        Some((root, sub)) => sub
+            .strip_prefix(root.path())
+            .map(|rel| {
+                rel.components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        None => path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .into_iter()
+            .collect(),
+    };
+    for (i, name) in names.iter().enumerate() {
+        if let Some(why) = store::ignored(name) {
+            let name = printable(name);
+            return NotRead::Ignored(if i + 1 == names.len() {
+                format!("the daemon never reads it: {why} are ignored")
+            } else {
+                format!("the daemon never reads it: it is under {name:?}, and {why} are ignored")
+            });
+        }
+    }
+    let link = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_symlink());
+    let folder = std::fs::metadata(path).is_ok_and(|m| m.is_dir());
+    match (in_the_store.is_some() && link, folder) {
+        (true, true) => NotRead::Ignored(
+            "the daemon never reads it: it is a symlink to a folder, and folder symlinks are \
+             never followed (move the files into the store, or link each file)"
+                .to_owned(),
+        ),
+        (false, true) => NotRead::Nothing(folder_not_read(path)),
+        _ => NotRead::Nothing("the daemon reads nothing here".to_owned()),
+    }
+}
+
+/// Why nothing under the folder `path` is read: it is empty, or each of its
+/// entries is ignored (the first few named, with why).
+fn folder_not_read(path: &Path) -> String {
+    const NAMED: usize = 5;
+    let mut names: Vec<PathBuf> = match std::fs::read_dir(path) {
+        Ok(entries) => entries.filter_map(Result::ok).map(|e| e.path()).collect(),
+        Err(e) => return format!("cannot list it: {e}"),
+    };
+    if names.is_empty() {
+        return "it is empty".to_owned();
+    }
+    names.sort();
+    let why = |entry: &Path| {
+        let name = entry.file_name().unwrap_or_default().to_string_lossy();
+        let shown = printable(&name);
+        if let Some(why) = store::ignored(&name) {
+            return format!("{shown} ({why} are ignored)");
+        }
+        let link = std::fs::symlink_metadata(entry).is_ok_and(|m| m.is_symlink());
+        match (link, std::fs::metadata(entry).is_ok_and(|m| m.is_dir())) {
+            (true, true) => format!("{shown} (a symlink to a folder, never followed)"),
+            (false, true) => format!("{shown}/ (nothing under it is read)"),
+            _ => shown.into_owned(),
+        }
+    };
+    let mut said: Vec<String> = names.iter().take(NAMED).map(|p| why(p)).collect();
+    if names.len() > NAMED {
+        said.push(format!("and {} more", names.len() - NAMED));
+    }
+    said.join(", ")
+}
+
+/// Reports `path`, named on the command line, that gave no file to check
+/// (see [`why_not_read`]). An ignored path is counted in `totals` and has a
+/// JSON line (`ok` false, `ignored` true); a folder with nothing read under
+/// it is a note in the human output only, as it is no file.
+fn not_read(
+    path: &Path,
+    store: Option<&Root>,
+    json: bool,
+    out: &mut dyn Write,
+    totals: &mut Totals,
+) -> std::io::Result<()> {
+    let shown = path.display().to_string();
+    match why_not_read(path, store) {
+        NotRead::Ignored(why) => {
+            totals.ignored += 1;
+            if json {
+                let report = IgnoredReport {
+                    path: shown,
+                    ok: false,
+                    ignored: true,
+                    error: why,
+                    warnings: Vec::new(),
+                };
+                serde_json::to_writer(&mut *out, &report)?;
+                writeln!(out)
+            } else {
+                writeln!(out, "IGNORED {}: {why}", printable(&shown))
+            }
+        }
+        NotRead::Nothing(_) if json => Ok(()),
+        NotRead::Nothing(why) => writeln!(
+            out,
+            "NOTHING {}: nothing under this folder is read: {why}",
+            printable(&shown)
+        ),
+    }
+}
+
+/// The JSON line for a path named on the command line that the daemon never reads.
+#[derive(Serialize)]
+struct IgnoredReport {
+    path: String,
+    ok: bool,
+    ignored: bool,
+    error: String,
+    warnings: Vec<String>,
 }
 
 /// One file to report on: what the store boundary made of it, and the path
@@ -207,13 +343,14 @@ fn outside_store(path: &Path) -> Vec<Found> {
 /// [`crate::catalog::claim`]), and a file checked alone must lose to them as
 /// it does there. Two files giving one id are in one folder, but for folders
 /// whose names normalise alike (NFC and NFD spellings), which only a check
-/// of a folder holding both finds.
-fn claimed_before(c: &Candidate, cap: u64, tz: Tz) -> BTreeSet<String> {
+/// of a folder holding both finds. Each id is given with the file that
+/// claims it, shown beside `shown` (how `c` is shown).
+fn claimed_before(c: &Candidate, cap: u64, tz: Tz, shown: &Path) -> Claimed {
     let Some(folder) = c.path.parent() else {
-        return BTreeSet::new();
+        return Claimed::new();
     };
     let Ok(names) = std::fs::read_dir(folder) else {
-        return BTreeSet::new();
+        return Claimed::new();
     };
     let mut earlier: Vec<PathBuf> = names
         .filter_map(Result::ok)
@@ -225,9 +362,15 @@ fn claimed_before(c: &Candidate, cap: u64, tz: Tz) -> BTreeSet<String> {
         .iter()
         .filter_map(|p| c.root.candidate(p).ok().flatten())
         .find(|earlier| store::load(earlier, cap, tz, Depth::Head).is_ok())
-        .map(|earlier| BTreeSet::from([earlier.id]))
+        .map(|earlier| {
+            let name = earlier.path.file_name().unwrap_or_default();
+            Claimed::from([(earlier.id, shown.with_file_name(name))])
+        })
         .unwrap_or_default()
 }
+
+/// The ids claimed so far in a check, with the file (as shown) that claims each.
+type Claimed = BTreeMap<String, PathBuf>;
 
 /// The warning for an article too long for a feed item (see
 /// [`crate::render::item_content`]), if it is.
@@ -268,16 +411,20 @@ pub fn run(
         // gives it. A file of the store checked alone meets the files of its
         // folder before it.
         let mut ids = match (store.as_ref(), &found[..]) {
-            (Some(root), [(Ok(c), _)]) if c.root == *root => claimed_before(c, cap, tz),
-            _ => BTreeSet::new(),
+            (Some(root), [(Ok(c), shown)]) if c.root == *root => claimed_before(c, cap, tz, shown),
+            _ => Claimed::new(),
         };
+        if found.is_empty() {
+            not_read(path, store.as_ref(), json, out, &mut totals)?;
+            continue;
+        }
         for (candidate, file) in found {
             let result = candidate
                 .and_then(|c| store::load(&c, cap, tz, Depth::Full))
                 .and_then(|mut l| {
                     let id = &l.parsed.article.id;
-                    crate::catalog::claim(id, false, ids.contains(id))?;
-                    ids.insert(id.clone());
+                    crate::catalog::claim(id, false, ids.get(id).map(PathBuf::as_path))?;
+                    ids.insert(id.clone(), file.clone());
                     l.parsed
                         .warnings
                         .extend(item_warning(&l.parsed.article, max_item_bytes));
@@ -322,9 +469,14 @@ pub fn run(
         }
     }
     if !json {
+        let ignored = match totals.ignored {
+            0 => String::new(),
+            1 => "; 1 path named is never read".to_owned(),
+            n => format!("; {n} paths named are never read"),
+        };
         writeln!(
             out,
-            "{} files: {} ok, {} rejected, {} warnings",
+            "{} files: {} ok, {} rejected, {} warnings{ignored}",
             totals.ok + totals.rejected,
             totals.ok,
             totals.rejected,
@@ -399,6 +551,6 @@ mod tests {
         assert!(lines[1]["error"]
             .as_str()
             .unwrap()
-            .contains("another file already gives the article id \"a\""));
+            .ends_with("a.md, already gives the article id \"a\"; rename one of them"));
     }
 }

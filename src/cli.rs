@@ -14,7 +14,8 @@ use clap::{Parser, Subcommand};
     about = "Serve a store of Vietnamese news articles as RSS, Atom and JSON Feed",
     after_long_help = format!(
         "The config file is {}.\n\n\
-Exit status: 0 success; 1 `check` found rejected files, or a runtime failure; \
+Exit status: 0 success; 1 `check` found rejected files or was named a path the daemon never \
+reads, or a runtime failure; \
 2 a usage error; 64 a configuration that cannot be used (the message names the key).",
         crate::config::LOOKUP_ORDER
     )

@@ -1,6 +1,7 @@
 //! The `bantin` command: arguments → config → logging → the chosen command → exit code.
 //!
-//! Exit codes: 0 success; 1 `check` found rejected files or a runtime failure;
+//! Exit codes: 0 success; 1 `check` found rejected files (or a path it was named
+//! that the daemon never reads) or a runtime failure;
 //! 2 usage error (clap); 64 (EX_USAGE) a configuration that cannot be used.
 
 use std::path::{Path, PathBuf};
@@ -32,7 +33,8 @@ enum Failure {
     /// The daemon failed (exit 1): said in its log, which under systemd is the
     /// journal (with an error priority) and elsewhere is stderr.
     Daemon(anyhow::Error),
-    /// `check` rejected files; its report already said which (exit 1).
+    /// `check` rejected files or was named a path the daemon never reads; its
+    /// report already said which (exit 1).
     Rejected,
 }
 
@@ -93,7 +95,7 @@ fn try_main(cli: Cli) -> Result<(), Failure> {
             let totals = bantin::check::run(&paths, json, &cfg, &mut out)
                 .context("cannot write the report")
                 .map_err(Failure::Command)?;
-            if totals.rejected > 0 {
+            if totals.rejected > 0 || totals.ignored > 0 {
                 return Err(Failure::Rejected);
             }
             Ok(())

@@ -173,6 +173,11 @@ pub const FAMILIES: &[Family] = &[
         Unit::Count,
         "Files rejected now (see bantin check); a broken save of a served article keeps its last good version.",
     ),
+    gauge(
+        "bantin_files_with_warnings",
+        Unit::Count,
+        "Files served now whose article came with warnings (a date from another clock, a legacy encoding; see bantin check): each is logged ('warning:') when it is added or changed.",
+    ),
     counter(
         "bantin_files_added_total",
         "Files that gave a new article.",
@@ -296,6 +301,7 @@ pub fn describe() {
 pub const SET_WHEN_KNOWN: &[&str] = &[
     "bantin_articles_indexed",
     "bantin_rejected_files",
+    "bantin_files_with_warnings",
     "bantin_last_store_change_timestamp_seconds",
     "bantin_store_root_present",
     "bantin_last_reconcile_timestamp_seconds",

@@ -14,7 +14,7 @@ use std::time::{Instant, SystemTime};
 use arc_swap::ArcSwapOption;
 use http::HeaderValue;
 
-use crate::catalog::{Catalog, Changes};
+use crate::catalog::{Catalog, Changes, Warned};
 use crate::config::Config;
 use crate::index::{Entry, Index};
 pub use crate::site::Scope;
@@ -88,15 +88,67 @@ impl Snapshot {
 pub type Published = ArcSwapOption<Snapshot>;
 
 /// Lists and reads the whole store, logging and counting every rejected file
-/// (later refreshes count only what they newly reject: see [`record`]).
+/// (later refreshes count only what they newly reject: see [`record`]), and
+/// logging the first files served with warnings and how many there are.
 pub fn scan(cfg: &Config) -> std::io::Result<Catalog> {
-    let catalog = Catalog::scan(&cfg.store, cfg.max_file_size, cfg.tz)?;
+    let (catalog, changes) = Catalog::scan_noting(&cfg.store, cfg.max_file_size, cfg.tz)?;
     for (path, error) in catalog.rejected() {
         let error = error.to_string();
         tracing::warn!(path = %printable_path(path), "rejected: {}", printable(&error));
     }
     metrics::counter!("bantin_files_rejected_total").increment(catalog.rejected_count() as u64);
+    log_warned(&changes.warned, Occasion::Start, &cfg.store);
     Ok(catalog)
+}
+
+/// When files' warnings are logged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Occasion {
+    /// The first scan: every file served with warnings is counted in a
+    /// summary line, so the journal says how many there are.
+    Start,
+    /// A change: the files added or edited with warnings.
+    Change,
+}
+
+/// Says in the log each warning of the files `warned` shows, one line each
+/// (`WARN warning: <what> path=<file>:<line>`), as `bantin check` words it;
+/// and how many files there are when it shows fewer (or, at start, always).
+/// A file's warnings are said once per change of the file, as a rejection
+/// is; the number of files named per refresh is capped ([`Warned::SHOWN`]),
+/// so a store of a million files with warnings does not flood the journal:
+/// `bantin check` lists them all.
+pub fn log_warned(warned: &Warned, occasion: Occasion, store: &std::path::Path) {
+    for file in &warned.shown {
+        let path = printable_path(&file.path);
+        for w in &file.warnings {
+            let message = printable(&w.message);
+            match w.line {
+                Some(line) => {
+                    tracing::warn!(path = %format!("{path}:{line}"), "warning: {message}")
+                }
+                None => tracing::warn!(path = %path, "warning: {message}"),
+            }
+        }
+    }
+    let (all, shown) = (warned.files, warned.shown.len());
+    let check = format!("`bantin check {}` shows each", printable_path(store));
+    match occasion {
+        Occasion::Start if all > shown => tracing::warn!(
+            "{all} files are served with warnings (the first {shown} above); {check}"
+        ),
+        Occasion::Start if all == 1 => {
+            tracing::warn!("1 file is served with warnings (above); {check}")
+        }
+        Occasion::Start if all > 0 => {
+            tracing::warn!("{all} files are served with warnings (above); {check}")
+        }
+        Occasion::Change if all > shown => tracing::warn!(
+            "and {} more files changed with warnings; {check}",
+            all - shown
+        ),
+        _ => {}
+    }
 }
 
 /// Renders every resource of `index`, dated after `resume` (see
@@ -193,6 +245,7 @@ impl Publisher {
         let snapshot = Arc::new(Snapshot::new(site, self.cfg.clone(), rejected));
         metrics::gauge!("bantin_articles_indexed").set(catalog.entries.len() as f64);
         metrics::gauge!("bantin_rejected_files").set(rejected as f64);
+        metrics::gauge!("bantin_files_with_warnings").set(catalog.warned_count() as f64);
         metrics::gauge!("bantin_last_store_change_timestamp_seconds").set(unix_now());
         systemd::status(&snapshot.status_line());
         let previous = self.published.swap(Some(snapshot.clone()));
@@ -307,6 +360,7 @@ impl Publisher {
     pub fn update(&self, catalog: &Catalog, changes: &Changes, scope: Scope) {
         record(changes);
         metrics::gauge!("bantin_rejected_files").set(catalog.rejected_count() as f64);
+        metrics::gauge!("bantin_files_with_warnings").set(catalog.warned_count() as f64);
         if !changes.any() && scope == Scope::Changed {
             self.recount(catalog);
             return;

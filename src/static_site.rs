@@ -21,7 +21,7 @@ use crate::app::{self, Loaded};
 use crate::config::Config;
 use rayon::prelude::*;
 
-use crate::index::Entry;
+use crate::index::{Entries, Entry};
 use crate::render::{sitemap, Format};
 use crate::site::archive::Hydrate;
 use crate::site::pages;
@@ -226,8 +226,16 @@ impl Sink<'_> {
 }
 
 /// Renders every resource of the store `cfg` names into `sink`.
+///
+/// The page of an article `x/index.html` (or `x/index.html/y`) would need
+/// `articles/x/index.html` as a folder, where the page of `x` is a file: `x`
+/// keeps the place, and the other article is left out of the build
+/// altogether, before anything is rendered, so no feed, listing, archive or
+/// sitemap of the static site links it. A link to it would lead a static
+/// server to `x`'s page, another article under its URL. The daemon serves
+/// both; a warning names the two files.
 fn render_all(cfg: &Config, sink: &Sink<'_>) -> anyhow::Result<Built> {
-    let Loaded { catalog, site } = app::load(cfg)?;
+    let Loaded { catalog, site } = app::load_pruned(cfg, leave_out_shadowed)?;
     let site = Arc::new(site);
     let mut feeds = 0;
     let mut pages = 0;
@@ -245,24 +253,7 @@ fn render_all(cfg: &Config, sink: &Sink<'_>) -> anyhow::Result<Built> {
         site.body(&e.article.id, &e.article)
             .or_else(|| crate::catalog::hydrate(e, cfg.max_file_size, cfg.tz))
     };
-    // The page of an article `x/index.html` (or `x/index.html/y`) needs
-    // `articles/x/index.html` as a folder, where the page of `x` is a file:
-    // `x` keeps the place, and the other article, served by the daemon, has
-    // no static page.
-    let (articles, shadowed): (Vec<_>, Vec<_>) = index
-        .entries()
-        .values()
-        .partition(|e| shadowed_by(index, &e.article.id).is_none());
-    for e in &shadowed {
-        let id = &e.article.id;
-        let by = shadowed_by(index, id).unwrap_or_default();
-        tracing::warn!(
-            "the page of article {} is not written: it would need articles/{}/index.html, the page of article {}, as a folder; rename one of the files",
-            printable(id),
-            printable(by),
-            printable(by),
-        );
-    }
+    let articles: Vec<&Entry> = index.entries().values().collect();
     articles.par_iter().try_for_each(|e| {
         // A withdrawn article's page is the notice the daemon sends with 410;
         // a static server sends it with 200 (see the module docs).
@@ -319,15 +310,43 @@ fn render_all(cfg: &Config, sink: &Sink<'_>) -> anyhow::Result<Built> {
 
 const HTML: &str = "text/html; charset=utf-8";
 
+/// Takes out of `entries` every article whose page would have to be written
+/// inside another's (see [`render_all`]), with a warning naming both files.
+fn leave_out_shadowed(entries: &mut Entries) {
+    let shadowed: Vec<(String, String)> = entries
+        .keys()
+        .filter_map(|id| Some((id.clone(), shadowed_by(entries, id)?.to_owned())))
+        .collect();
+    for (id, by) in shadowed {
+        let file = |id: &str| match entries.get(id).and_then(|e| e.source.as_ref()) {
+            Some(source) => crate::text::printable_path(&source.path),
+            None => id.to_owned(),
+        };
+        tracing::warn!(
+            "article {} ({}) is left out of the static build (its page, and every feed, \
+             listing and sitemap that would link it): its page would need \
+             articles/{}/index.html as a folder, where the page of article {} ({}) is \
+             written, and a static server would answer its URL with that page; the daemon \
+             serves both: rename one of the files",
+            printable(&id),
+            file(&id),
+            printable(&by),
+            printable(&by),
+            file(&by),
+        );
+        entries.remove(&id);
+    }
+}
+
 /// The article whose page the page of `id` would have to be written inside:
 /// one whose id is a part of `id` followed by an `index.html` segment (`x`
 /// for `x/index.html` and `x/index.html/y`).
-fn shadowed_by<'a>(index: &crate::index::Index, id: &'a str) -> Option<&'a str> {
+fn shadowed_by<'a>(entries: &Entries, id: &'a str) -> Option<&'a str> {
     const SEGMENT: &str = "/index.html";
     id.match_indices(SEGMENT)
         .filter(|(at, _)| matches!(id.as_bytes().get(at + SEGMENT.len()), None | Some(b'/')))
         .map(|(at, _)| &id[..at])
-        .find(|prefix| index.get(prefix).is_some())
+        .find(|prefix| entries.contains_key(prefix))
 }
 
 /// Writes the bytes served at the site path `path` (unescaped) where a static

@@ -18,6 +18,11 @@ pub enum TextError {
     /// The file has NUL bytes: an image, an archive, or some other binary file.
     #[error("binary file (NUL byte at offset {0})")]
     Binary(usize),
+    /// NUL bytes at every other offset in the first bytes: text in UTF-16
+    /// saved with no byte-order mark, which cannot be told from binary for
+    /// sure, so it is not guessed at.
+    #[error("binary file (NUL byte at offset {0}); it looks like UTF-16 without a byte-order mark: save it as UTF-8 (or UTF-16 with a BOM)")]
+    Utf16WithoutBom(usize),
 }
 
 /// Text decoded from a file, with what had to be repaired on the way.
@@ -47,6 +52,21 @@ pub struct Decoded<'a> {
     pub warnings: Vec<String>,
 }
 
+/// Whether `bytes` (which hold a NUL) look like UTF-16 with no byte-order
+/// mark: in their first 64 code units, NULs on one side of each pair only,
+/// and on that side at least half the time (Vietnamese text is mostly
+/// Latin letters, spaces and digits, whose high byte is 0).
+fn looks_like_utf16(bytes: &[u8]) -> bool {
+    let units: Vec<&[u8]> = bytes.chunks_exact(2).take(64).collect();
+    if units.len() < 4 {
+        return false;
+    }
+    let nul_at = |side: usize| units.iter().filter(|u| u[side] == 0).count();
+    let (first, second) = (nul_at(0), nul_at(1));
+    let half = units.len().div_ceil(2);
+    (first == 0 && second >= half) || (second == 0 && first >= half)
+}
+
 /// Decodes one file's bytes.
 ///
 /// A file that starts with a UTF-16 byte order mark (what Windows editors save
@@ -65,7 +85,11 @@ pub fn decode_raw(bytes: &[u8]) -> Result<Decoded<'_>, TextError> {
         return decode_utf16(utf16, &bytes[bom..]);
     }
     if let Some(at) = memchr::memchr(0, bytes) {
-        return Err(TextError::Binary(at));
+        return Err(if looks_like_utf16(bytes) {
+            TextError::Utf16WithoutBom(at)
+        } else {
+            TextError::Binary(at)
+        });
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut warnings = Vec::new();

@@ -31,7 +31,7 @@ use notify::{PollWatcher, RecommendedWatcher, RecursiveMode, Watcher as _};
 
 use crate::catalog::{Catalog, Changes, Refresh, Slice, Standing};
 use crate::config::Config;
-use crate::publish::{unix_now, Publisher, Scope};
+use crate::publish::{unix_now, Occasion, Publisher, Scope};
 use crate::reconcile::Survey;
 use crate::settle::{later, Burst, Closes, Ready};
 use crate::text::{printable, printable_path};
@@ -604,7 +604,7 @@ impl Worker {
                 Err(e) => tracing::warn!("cannot re-read {}: {e}", printable_path(sub)),
             }
         }
-        log_transitions(&total);
+        log_transitions(&total, Occasion::Change, &self.cfg.store);
         self.publisher.update(&self.catalog, &total, Scope::Changed);
         if total.any() {
             metrics::histogram!("bantin_update_latency_seconds")
@@ -659,7 +659,7 @@ impl Worker {
     fn merge(&mut self, slice: Slice) {
         let last = slice.through.is_none();
         let changes = self.catalog.merge(slice);
-        log_transitions(&changes);
+        log_transitions(&changes, Occasion::Change, &self.cfg.store);
         self.publisher
             .update(&self.catalog, &changes, Scope::Changed);
         let Some(running) = self.survey.as_mut() else {
@@ -694,7 +694,7 @@ impl Worker {
         let started = Instant::now();
         match self.catalog.refresh(&root, Refresh::Reconcile) {
             Ok(changes) => {
-                log_transitions(&changes);
+                log_transitions(&changes, Occasion::Change, &self.cfg.store);
                 reconciled(started.elapsed(), &changes);
                 Some(changes)
             }
@@ -726,7 +726,7 @@ impl Worker {
         } else {
             Changes::default()
         };
-        log_transitions(&read);
+        log_transitions(&read, Occasion::Start, &self.cfg.store);
         Changes::between(&before.entries, &self.catalog.entries, read)
     }
 
@@ -931,8 +931,10 @@ fn reconciled(elapsed: Duration, changes: &Changes) {
 /// Says in the log how files' standing changed: a rejection with its path and
 /// reason (as at start-up), once per change of the file, and a rejected file
 /// that is served again or has gone. A broken file left alone is not said again
-/// by later reconciliations; `bantin check` gives the details.
-fn log_transitions(changes: &Changes) {
+/// by later reconciliations; `bantin check` gives the details. Then the
+/// warnings of the files added or edited (see [`crate::publish::log_warned`]).
+/// `occasion` is [`Occasion::Start`] when the whole store was read anew.
+fn log_transitions(changes: &Changes, occasion: Occasion, store: &Path) {
     for t in &changes.transitions {
         let path = printable_path(&t.path);
         match &t.now {
@@ -950,6 +952,7 @@ fn log_transitions(changes: &Changes) {
             Standing::Gone => tracing::info!(path = %path, "a rejected file left the store"),
         }
     }
+    crate::publish::log_warned(&changes.warned, occasion, store);
 }
 
 /// The watcher's settings. Folder symlinks are never followed: a recursive watch

@@ -658,10 +658,154 @@ fn ignored_files_produce_no_line() {
         .map(|e| e.unwrap().path())
         .collect();
     assert_eq!(files.len(), 6);
+    // Named one by one, they are still not candidates: each is said to be
+    // ignored, and the exit code says nothing named will be served.
     let refs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
     let (code, lines) = check_json(None, &refs);
-    assert_eq!(code, 0);
-    assert!(lines.is_empty(), "{lines:?}");
+    assert_eq!(code, 1);
+    assert_eq!(lines.len(), 6, "{lines:?}");
+    for line in &lines {
+        assert_eq!(line["ok"], false, "{line}");
+        assert_eq!(line["ignored"], true, "{line}");
+        assert!(line.get("article").is_none(), "{line}");
+        let error = s(&line["error"]);
+        assert!(error.starts_with("the daemon never reads it: "), "{error}");
+        assert!(error.ends_with(" are ignored"), "{error}");
+    }
+}
+
+/// `bantin check` run by hand in `cwd`: its exit code and standard output.
+fn check_human_in(cwd: &Path, config: &Path, args: &[&Path]) -> (i32, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_bantin"))
+        .arg("--config")
+        .arg(config)
+        .arg("check")
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("BANTIN_CONFIG")
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+    )
+}
+
+/// A path of the store named on the command line that the daemon never reads
+/// (an ignored name, in an ignored folder, a link to a folder) is said to be
+/// ignored, with why, and makes the exit code 1; a folder under which nothing
+/// is read says so and why, and is no failure.
+#[test]
+fn a_path_the_daemon_never_reads_is_said_so() {
+    let site = TempStore::new();
+    let store = site.store();
+    let article =
+        std::fs::read(store.join("thong-bao/tam-dung-cap-nuoc-phuong-hoa-lac.txt")).unwrap();
+    for dir in [".priv", "t/trong", "t/bo"] {
+        std::fs::create_dir_all(store.join(dir)).unwrap();
+    }
+    std::fs::write(store.join(".priv/s.txt"), &article).unwrap();
+    std::fs::write(store.join("t/x.bak"), &article).unwrap();
+    std::fs::write(store.join("t/bo/y.txt~"), &article).unwrap();
+    std::os::unix::fs::symlink("../thong-bao", store.join("t/lu")).unwrap();
+    let top = store.parent().unwrap();
+    let config = site.config();
+
+    let named = [".priv/s.txt", "t/x.bak", "t/lu"].map(|p| Path::new("store").join(p));
+    let refs: Vec<&Path> = named.iter().map(PathBuf::as_path).collect();
+    let (code, out) = check_human_in(top, &config, &refs);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        [
+            "IGNORED store/.priv/s.txt: the daemon never reads it: it is under \".priv\", \
+             and dot-files and dot-folders (hidden) are ignored",
+            "IGNORED store/t/x.bak: the daemon never reads it: *~ and *.bak files (backups) \
+             are ignored",
+            "IGNORED store/t/lu: the daemon never reads it: it is a symlink to a folder, and \
+             folder symlinks are never followed (move the files into the store, or link each \
+             file)",
+            "0 files: 0 ok, 0 rejected, 0 warnings; 3 paths named are never read",
+        ]
+    );
+    let json = check_in(top, &config, &[Path::new("store/t/x.bak")]);
+    assert_eq!(json.len(), 1, "{json:?}");
+    assert_eq!(
+        (&json[0]["ok"], &json[0]["ignored"]),
+        (&Value::Bool(false), &Value::Bool(true))
+    );
+    assert_eq!(s(&json[0]["path"]), "store/t/x.bak");
+
+    // Folders under which nothing is read: a note, not a failure.
+    let (code, out) = check_human_in(
+        top,
+        &config,
+        &[Path::new("store/t/trong"), Path::new("store/t/bo")],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        [
+            "NOTHING store/t/trong: nothing under this folder is read: it is empty",
+            "NOTHING store/t/bo: nothing under this folder is read: y.txt~ (*~ and *.bak \
+             files (backups) are ignored)",
+            "0 files: 0 ok, 0 rejected, 0 warnings",
+        ]
+    );
+    // Each entry of the folder named, with why nothing under it is read.
+    let (code, out) = check_human_in(top, &config, &[Path::new("store/t")]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        out.lines().next().unwrap(),
+        "NOTHING store/t: nothing under this folder is read: bo/ (nothing under it is read), \
+         lu (a symlink to a folder, never followed), trong/ (nothing under it is read), \
+         x.bak (*~ and *.bak files (backups) are ignored)"
+    );
+}
+
+/// The messages that say what to do: a link out of the store says to fix or
+/// remove it, as the other link messages do; a UTF-16 file saved without a
+/// byte-order mark is named as such, not only as binary.
+#[test]
+fn rejections_say_what_to_do() {
+    let site = TempStore::new();
+    let store = site.store();
+    let top = store.parent().unwrap();
+    std::fs::write(top.join("outside.txt"), "Tiêu đề\n10/05/2020 15:33\nDẫn.\n").unwrap();
+    std::fs::create_dir_all(store.join("t")).unwrap();
+    std::os::unix::fs::symlink(top.join("outside.txt"), store.join("t/ra.txt")).unwrap();
+    let utf16: Vec<u8> = "Tiêu đề\n10/05/2020 15:33\nDẫn.\n"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    std::fs::write(store.join("t/utf16.txt"), &utf16).unwrap();
+    // A binary file whose NULs are not every other byte is only binary.
+    std::fs::write(
+        store.join("t/anh.txt"),
+        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\x01\0",
+    )
+    .unwrap();
+    let reports = check_in(top, &site.config(), &[Path::new("store/t")]);
+    let error = |name: &str| {
+        let r = reports
+            .iter()
+            .find(|r| s(&r["path"]).ends_with(name))
+            .unwrap_or_else(|| panic!("{name}: {reports:?}"));
+        s(&r["error"]).to_owned()
+    };
+    let link = error("ra.txt");
+    assert!(link.starts_with("symlink to "), "{link}");
+    assert!(
+        link.ends_with("outside the store; not followed (fix or remove the link)"),
+        "{link}"
+    );
+    assert_eq!(
+        error("utf16.txt"),
+        "binary file (NUL byte at offset 1); it looks like UTF-16 without a byte-order mark: \
+         save it as UTF-8 (or UTF-16 with a BOM)"
+    );
+    assert_eq!(error("anh.txt"), "binary file (NUL byte at offset 8)");
 }
 
 #[test]
@@ -1083,9 +1227,17 @@ fn links_and_clashes_in_a_folder_of_the_store_are_judged_as_the_daemon_judges_th
     let rieng = s(&by_name["rieng.txt"]["error"]);
     assert!(rieng.contains("\".private\" is an ignored name"), "{rieng}");
     assert!(d.log_line("rieng.txt").contains("is an ignored name"));
+    // The clash names the other file, so the editor knows which two clash.
     let dup = s(&by_name["dup.txt"]["error"]);
-    assert!(dup.contains("the article id \"sym/dup\""), "{dup}");
-    assert!(d.log_line("dup.txt").contains("the article id \"sym/dup\""));
+    assert!(
+        dup.contains("another file, store/sym/dup.md, already gives the article id \"sym/dup\""),
+        "{dup}"
+    );
+    let logged = d.log_line("dup.txt");
+    assert!(
+        logged.contains("sym/dup.md, already gives the article id \"sym/dup\""),
+        "{logged}"
+    );
 
     // Alone, the second file still loses to the first, as in the daemon.
     let alone = check_in(top, &site.config(), &[Path::new("store/sym/dup.txt")]);

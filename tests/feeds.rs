@@ -1446,15 +1446,42 @@ fn an_article_whose_page_would_be_another_articles_is_left_out_not_fatal() {
     let out = dir.path().join("site");
     let (code, _, stderr) = try_build(&store, &out);
     assert_eq!(code, Some(0), "{stderr}");
-    for id in ["index.html", "index.html/b"] {
-        assert!(
-            stderr.contains(&format!(
-                "article dau-tu/du-an/khoi-cong-duong-noi-cao-toc/{id} is not written: it would need articles/dau-tu/du-an/khoi-cong-duong-noi-cao-toc/index.html, the page of article dau-tu/du-an/khoi-cong-duong-noi-cao-toc,"
-            )),
-            "{stderr}"
+    for (id, file) in [
+        ("index.html", "index.html.txt"),
+        ("index.html/b", "index.html/b.txt"),
+    ] {
+        let said = format!(
+            "article dau-tu/du-an/khoi-cong-duong-noi-cao-toc/{id} \
+             ({}) is left out of the static build (its page, and every feed, listing and \
+             sitemap that would link it): its page would need \
+             articles/dau-tu/du-an/khoi-cong-duong-noi-cao-toc/index.html as a folder, where \
+             the page of article dau-tu/du-an/khoi-cong-duong-noi-cao-toc ({}) is written",
+            store
+                .join("dau-tu/du-an/khoi-cong-duong-noi-cao-toc")
+                .join(file)
+                .display(),
+            store
+                .join("dau-tu/du-an/khoi-cong-duong-noi-cao-toc.txt")
+                .display(),
         );
+        assert!(stderr.contains(&said), "{said}\n{stderr}");
     }
+    // The page at that path is the other article's, so nothing of the
+    // static site links it: a static server would answer the link with it.
     assert!(out
         .join("articles/dau-tu/du-an/khoi-cong-duong-noi-cao-toc/index.html")
         .is_file());
+    for (path, bytes) in read_tree(&out) {
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains("khoi-cong-duong-noi-cao-toc/index.html"),
+            "{path} links an article left out"
+        );
+    }
+    // The article that keeps the place is listed as before.
+    let feed = std::fs::read_to_string(out.join("feed.json")).unwrap();
+    assert!(
+        feed.contains("/articles/dau-tu/du-an/khoi-cong-duong-noi-cao-toc\""),
+        "{feed}"
+    );
 }

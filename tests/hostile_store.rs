@@ -753,7 +753,7 @@ fn build(store: &Path, outside: &Path, privilege: Privilege) -> Vec<Case> {
         "a.md and a.txt in one folder: the second is refused",
         "trung/a.txt",
         art("Trùng mã (txt)").as_bytes(),
-        "another file already gives the article id",
+        "trung/a.md, already gives the article id \"trung/a\"",
     );
 
     // --- Editor and download leftovers ----------------------------------------
@@ -1022,7 +1022,7 @@ fn a_hostile_store_is_served_safely() {
     // The daemon named the duplicate.
     assert!(
         d.stderr()
-            .contains("another file already gives the article id \"trung/a\""),
+            .contains("trung/a.md, already gives the article id \"trung/a\""),
         "{}",
         d.stderr()
     );

@@ -46,7 +46,7 @@ pub enum FileError {
     #[error("not a regular file")]
     NotRegular,
     /// A path, or a symlink, that leads out of the store.
-    #[error("symlink to {0} outside the store; not followed")]
+    #[error("symlink to {0} outside the store; not followed (fix or remove the link)")]
     OutsideStore(PathBuf),
     /// A symlink to a file in an ignored folder, or with an ignored name:
     /// what is ignored is never read, whichever way the path arrives.
@@ -79,9 +79,15 @@ pub enum FileError {
     /// read, so the message says what lets them in.
     #[error("cannot list this folder: permission denied; none of its files is served until the user bantin runs as may read and enter it (give that user read and execute permission on the folder)")]
     FolderDenied,
-    /// Another file (first by path) already gives this article id.
-    #[error("another file already gives the article id \"{0}\"; rename one of them")]
-    DuplicateId(String),
+    /// Another file (first by path) already gives this article id: named,
+    /// so the editor knows which two files clash.
+    #[error("another file, {}, already gives the article id \"{id}\"; rename one of them", holder.display())]
+    DuplicateId {
+        /// The id both files give.
+        id: String,
+        /// The file that gives it and keeps it.
+        holder: PathBuf,
+    },
     /// The parser panicked on this file: a bug in bantin, not in the file.
     #[error("the parser panicked on this file (a bug in bantin: please report it with the file)")]
     ParserPanic,
@@ -248,21 +254,60 @@ pub struct Listing {
 /// Whether a file or folder name is never an article: dot-files, editor swap,
 /// backup and temp files, half-finished downloads.
 pub fn is_ignored(name: &str) -> bool {
-    name.starts_with('.')
-        || name.ends_with('~')
-        || (name.starts_with('#') && name.ends_with('#'))
-        || is_temp_name(name)
-        || [
-            ".swp",
-            ".swo",
-            ".swx",
-            ".tmp",
-            ".part",
-            ".bak",
-            ".crdownload",
-        ]
-        .iter()
-        .any(|ext| name.ends_with(ext))
+    ignored(name).is_some()
+}
+
+/// Why a name is ignored (see [`is_ignored`]): what `bantin check` says of a
+/// path named on its command line that the daemon never reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ignored {
+    /// `.name`: hidden files and folders.
+    Hidden,
+    /// `name~`, `*.bak`: backups.
+    Backup,
+    /// `#name#`: an Emacs auto-save.
+    AutoSave,
+    /// `*.swp`, `*.swo`, `*.swx`: vim's swap files.
+    Swap,
+    /// `*.tmp`, and the temp names of atomic saves (see [`is_temp_name`]).
+    Temp,
+    /// `*.part`, `*.crdownload`: unfinished downloads.
+    Download,
+}
+
+impl std::fmt::Display for Ignored {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Ignored::Hidden => "dot-files and dot-folders (hidden)",
+            Ignored::Backup => "*~ and *.bak files (backups)",
+            Ignored::AutoSave => "#*# files (editor auto-saves)",
+            Ignored::Swap => "*.swp, *.swo and *.swx files (editor swap files)",
+            Ignored::Temp => {
+                "*.tmp files and the temp names of atomic saves (4913, sedXXXXXX, tmpXXXXXXXX)"
+            }
+            Ignored::Download => "*.part and *.crdownload files (unfinished downloads)",
+        })
+    }
+}
+
+/// Why `name` is never an article, if it is not (see [`is_ignored`]).
+pub fn ignored(name: &str) -> Option<Ignored> {
+    let ends = |exts: &[&str]| exts.iter().any(|ext| name.ends_with(ext));
+    if name.starts_with('.') {
+        Some(Ignored::Hidden)
+    } else if name.ends_with('~') || ends(&[".bak"]) {
+        Some(Ignored::Backup)
+    } else if name.starts_with('#') && name.ends_with('#') {
+        Some(Ignored::AutoSave)
+    } else if is_temp_name(name) || ends(&[".tmp"]) {
+        Some(Ignored::Temp)
+    } else if ends(&[".swp", ".swo", ".swx"]) {
+        Some(Ignored::Swap)
+    } else if ends(&[".part", ".crdownload"]) {
+        Some(Ignored::Download)
+    } else {
+        None
+    }
 }
 
 /// Whether `name` is a temp file name that well-known tools make in the
@@ -390,6 +435,27 @@ pub fn digest(bytes: &[u8]) -> u128 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_ignored_name_says_why() {
+        for (name, why) in [
+            (".git", Ignored::Hidden),
+            ("a.txt~", Ignored::Backup),
+            ("a.bak", Ignored::Backup),
+            ("#a#", Ignored::AutoSave),
+            ("a.swp", Ignored::Swap),
+            ("a.tmp", Ignored::Temp),
+            ("sedAb12Cd", Ignored::Temp),
+            ("4913", Ignored::Temp),
+            ("a.part", Ignored::Download),
+            ("a.crdownload", Ignored::Download),
+        ] {
+            assert_eq!(ignored(name), Some(why), "{name}");
+            assert!(is_ignored(name), "{name}");
+        }
+        assert_eq!(ignored("a.txt"), None);
+        assert_eq!(Ignored::Backup.to_string(), "*~ and *.bak files (backups)");
+    }
 
     #[test]
     fn ignored_names() {

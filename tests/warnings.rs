@@ -1,0 +1,155 @@
+//! What the daemon tells the sysadmin of files it serves with warnings (a date
+//! taken from another clock, a legacy encoding): at start, the first few files
+//! with each warning and one line saying how many; on a change, each file
+//! added or edited with warnings, once per change; and the gauge
+//! `bantin_files_with_warnings`.
+
+// Test code: an unwrap that fails is a failing test, which is what it should be.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::Daemon;
+
+/// 10/05/2020 was a Sunday: the weekday contradicts the date, on line 4.
+const WRONG_WEEKDAY: &str =
+    "Trang nhất » Tin Tức\n\nTiêu đề {}\nThứ hai - 10/05/2020 15:33\nDẫn.\n";
+
+/// No warning at all (a file with no breadcrumb would warn that its folder
+/// names its category).
+const CLEAN: &str = "Trang nhất » Tin Tức\n\nTiêu đề {}\nChủ nhật - 10/05/2020 15:33\nDẫn.\n";
+
+fn article(form: &str, title: &str) -> String {
+    form.replace("{}", title)
+}
+
+/// How many lines of the daemon's log contain both `what` and `path`.
+fn log_lines(d: &Daemon, what: &str, path: &str) -> usize {
+    d.stderr()
+        .lines()
+        .filter(|l| l.contains(what) && l.contains(path))
+        .count()
+}
+
+/// A store of `files` (name, bytes) and a config that serves it on port 0.
+fn site(files: &[(String, Vec<u8>)]) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    std::fs::create_dir_all(store.join("t")).unwrap();
+    for (name, bytes) in files {
+        std::fs::write(store.join("t").join(name), bytes).unwrap();
+    }
+    let config = dir.path().join("config.toml");
+    let quoted = toml::Value::String(store.to_str().unwrap().to_owned());
+    std::fs::write(
+        &config,
+        format!("store = {quoted}\nlisten = \"127.0.0.1:0\"\n"),
+    )
+    .unwrap();
+    (dir, store, config)
+}
+
+fn start(config: &Path) -> Daemon {
+    Daemon::start(&["--config".as_ref(), config.as_os_str()])
+}
+
+/// At start, a store with 26 files served with warnings logs the first 20
+/// files' warnings (path and line) and one line with the count; the gauge
+/// says 26.
+#[test]
+fn at_start_the_first_files_and_how_many() {
+    // Not UTF-8 (0xE2 then `m`): read as Windows-1258, with a warning on no line.
+    let mut files = vec![(
+        "a-cp1258.txt".to_owned(),
+        b"Trang nh\xe2t \xbb Tin\n\nTin \xe2m nh\xe1c\n10/05/2020 15:33\nD\xe2n.\n".to_vec(),
+    )];
+    files.extend((0..25).map(|i| {
+        let text = article(WRONG_WEEKDAY, &i.to_string());
+        (format!("b{i:02}.txt"), text.into_bytes())
+    }));
+    files.push((
+        "c-clean.txt".to_owned(),
+        article(CLEAN, "sạch").into_bytes(),
+    ));
+    let (_dir, store, config) = site(&files);
+    let d = start(&config);
+    let summary = d.log_line("files are served with warnings");
+    assert!(
+        summary.contains(&format!(
+            "26 files are served with warnings (the first 20 above); `bantin check {}` shows each",
+            store.display()
+        )),
+        "{summary}"
+    );
+    assert!(summary.contains("WARN"), "{summary}");
+    let log = d.stderr();
+    let cp1258 = log
+        .lines()
+        .find(|l| l.contains("a-cp1258.txt"))
+        .unwrap_or_else(|| panic!("{log}"));
+    assert!(cp1258.contains("warning: "), "{cp1258}");
+    assert!(cp1258.contains("Windows-1258"), "{cp1258}");
+    // Each of the first 19 weekday files once, on its date line; no more.
+    let weekday: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("warning: weekday"))
+        .collect();
+    assert_eq!(weekday.len(), 19, "{log}");
+    for (i, line) in weekday.iter().enumerate() {
+        let at = format!("{}:4", store.join(format!("t/b{i:02}.txt")).display());
+        assert!(line.contains(&at), "{at} in {line}");
+        assert!(line.contains("contradicts date 10/05/2020"), "{line}");
+    }
+    assert_eq!(log_lines(&d, "warning: ", "c-clean.txt"), 0, "{log}");
+    assert_eq!(d.metric("bantin_files_with_warnings"), Some(26.0));
+}
+
+/// A file added or edited with warnings is logged, path and line, once per
+/// change, also when it was rejected in between; the gauge follows what is
+/// served, and a clean store logs no warning and counts 0.
+#[test]
+fn a_change_with_warnings_is_logged_once_per_change() {
+    let (_dir, store, config) =
+        site(&[("sach.txt".to_owned(), article(CLEAN, "sạch").into_bytes())]);
+    let d = start(&config);
+    assert_eq!(d.metric("bantin_files_with_warnings"), Some(0.0));
+    assert!(!d.stderr().contains("with warnings"), "{}", d.stderr());
+
+    let file = store.join("t/moi.txt");
+    let at = format!("{}:4", file.display());
+    std::fs::write(&file, article(WRONG_WEEKDAY, "mới")).unwrap();
+    let line = d.log_line(&at);
+    assert!(line.contains("WARN"), "{line}");
+    assert!(
+        line.contains("warning: weekday \"Thứ hai\" contradicts date"),
+        "{line}"
+    );
+    d.wait_until("the gauge at 1", || {
+        d.metric("bantin_files_with_warnings") == Some(1.0)
+    });
+
+    // Saved broken: rejected, its last good version (with its warning) served.
+    std::fs::write(&file, b"").unwrap();
+    d.wait_until("the rejection logged", || {
+        log_lines(&d, "rejected: ", &file.display().to_string()) == 1
+    });
+    assert_eq!(d.metric("bantin_files_with_warnings"), Some(1.0));
+    // Fixed with a warning still: served again, and the warning said again.
+    std::fs::write(&file, article(WRONG_WEEKDAY, "mới, sửa")).unwrap();
+    d.wait_until("the warning logged again", || {
+        log_lines(&d, "warning: weekday", &at) == 2
+    });
+    assert_eq!(
+        log_lines(&d, "served again", &file.display().to_string()),
+        1
+    );
+
+    // Fixed for good: the gauge goes back, and no warning is said.
+    std::fs::write(&file, article(CLEAN, "mới, đúng")).unwrap();
+    d.wait_until("the gauge back at 0", || {
+        d.metric("bantin_files_with_warnings") == Some(0.0)
+    });
+    assert_eq!(log_lines(&d, "warning: ", &at), 2, "{}", d.stderr());
+}
