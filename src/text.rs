@@ -73,8 +73,10 @@ fn looks_like_utf16(bytes: &[u8]) -> bool {
 /// as "Unicode") is decoded as UTF-16, with a warning. Otherwise UTF-8 is tried
 /// first (a BOM is dropped). A file that is valid UTF-8 except for
 /// an incomplete sequence at its very end was caught mid-write: the broken tail is
-/// dropped with a warning. Anything else that is not UTF-8 is decoded as
-/// Windows-1258, the legacy Vietnamese code page, with a warning.
+/// dropped with a warning. A file that is UTF-8 but for a few bad sequences
+/// ([`mostly_utf8`]) keeps its text, each bad sequence becoming U+FFFD, with a
+/// warning. Anything else that is not UTF-8 is decoded as Windows-1258, the
+/// legacy Vietnamese code page, with a warning.
 pub fn decode_raw(bytes: &[u8]) -> Result<Decoded<'_>, TextError> {
     if bytes.is_empty() {
         return Err(TextError::Empty);
@@ -103,6 +105,18 @@ pub fn decode_raw(bytes: &[u8]) -> Result<Decoded<'_>, TextError> {
             ));
             Cow::Borrowed(std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default())
         }
+        Err(e) if mostly_utf8(bytes) => {
+            let bad = bad_places(bytes);
+            let at = e.valid_up_to();
+            warnings.push(format!(
+                "not valid UTF-8 in {bad} place{s} (the first at line {line}, byte offset {at}); \
+                 the rest is UTF-8, so each bad sequence became U+FFFD: fix {them} in the file",
+                s = if bad == 1 { "" } else { "s" },
+                line = line_of(bytes, at),
+                them = if bad == 1 { "it" } else { "them" },
+            ));
+            String::from_utf8_lossy(bytes)
+        }
         Err(e) => {
             warnings.push(format!(
                 "not valid UTF-8 (first bad byte at offset {}); decoded as Windows-1258",
@@ -113,6 +127,48 @@ pub fn decode_raw(bytes: &[u8]) -> Result<Decoded<'_>, TextError> {
         }
     };
     Ok(Decoded { text, warnings })
+}
+
+/// Whether `bytes`, not valid UTF-8, are UTF-8 text with a few bad sequences
+/// (a stray byte, a surrogate some exporters write) rather than a legacy
+/// encoding: at least 4 well-formed multi-byte characters for each bad
+/// sequence. Vietnamese in Windows-1258 almost never forms one (a letter's
+/// byte, 0xC0 and up, is followed by an ASCII letter or a space, not by the
+/// 0x80–0xBF a UTF-8 sequence needs), while Vietnamese in UTF-8 has one in
+/// nearly every word.
+fn mostly_utf8(bytes: &[u8]) -> bool {
+    let wide: usize = bytes
+        .utf8_chunks()
+        .map(|c| c.valid().chars().filter(|c| !c.is_ascii()).count())
+        .sum();
+    wide >= 4 * bad_places(bytes)
+}
+
+/// How many runs of bytes that are not UTF-8 `bytes` hold (`ED A0 80`, a
+/// surrogate, is one run of three bad pieces).
+fn bad_places(bytes: &[u8]) -> usize {
+    let mut in_run = false;
+    let mut places = 0;
+    for chunk in bytes.utf8_chunks() {
+        let bad = !chunk.invalid().is_empty();
+        if bad && (!in_run || !chunk.valid().is_empty()) {
+            places += 1;
+        }
+        in_run = bad;
+    }
+    places
+}
+
+/// The line (from 1) that byte `at` of `bytes` is on, each of CRLF, CR and LF
+/// ending one, as [`normalize`] reads them.
+fn line_of(bytes: &[u8], at: usize) -> usize {
+    let before = &bytes[..at.min(bytes.len())];
+    let ends = before
+        .iter()
+        .enumerate()
+        .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && before.get(i + 1) != Some(&b'\n')))
+        .count();
+    ends + 1
 }
 
 /// The text after a UTF-16 byte order mark: a NUL character still marks a
@@ -531,6 +587,40 @@ mod tests {
         assert_eq!(clean.text, "Thành phố");
         assert_eq!(clean.warnings.len(), 1);
         assert!(clean.warnings[0].contains("Windows-1258"));
+    }
+
+    #[test]
+    fn utf8_with_a_few_bad_sequences_stays_utf8() {
+        // One surrogate written as WTF-8 (ED A0 80) in a UTF-8 article, on
+        // its third line: the rest is read as UTF-8, not as Windows-1258.
+        let mut bytes = "Trang nhất » Tin tức\n\nTiêu đề ".as_bytes().to_vec();
+        bytes.extend_from_slice(b"\xED\xA0\x80 x\nN\xE1\xBB\x99i dung.\n");
+        // Two bad bytes apart are two places.
+        assert_eq!(bad_places(b"a\xFFb\xFE"), 2);
+        assert_eq!(bad_places(b"\xED\xA0\x80"), 1);
+        let clean = decode(&bytes).unwrap();
+        assert_eq!(
+            clean.text,
+            "Trang nhất » Tin tức\n\nTiêu đề \u{FFFD}\u{FFFD}\u{FFFD} x\nNội dung.\n"
+        );
+        assert_eq!(clean.warnings.len(), 1);
+        assert!(
+            clean.warnings[0]
+                .starts_with("not valid UTF-8 in 1 place (the first at line 3, byte offset 39)"),
+            "{}",
+            clean.warnings[0]
+        );
+        // CR alone ends a line too.
+        assert_eq!(line_of(b"a\rb\r\nc\nd", 7), 4);
+        // Windows-1258 Vietnamese forms no UTF-8 sequence: still read as it.
+        let legacy = b"Th\xE0nh ph\xF4\xEC H\xE0 N\xF4\xD2i, \xE2m nh\xE2\xECc \xC3\xAA";
+        let clean = decode(legacy).unwrap();
+        assert!(
+            clean.warnings[0].contains("Windows-1258"),
+            "{:?}",
+            clean.warnings
+        );
+        assert!(clean.text.starts_with("Thành phố Hà N"), "{}", clean.text);
     }
 
     #[test]

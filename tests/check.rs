@@ -195,6 +195,7 @@ fn every_fixture_has_its_documented_outcome() {
         "title-xml.txt",
         "truncated.txt",
         "utf-16.txt",
+        "utf8-bad-bytes.txt",
         "weekday-mismatch.txt",
         "whitespace-only.txt",
         "windows-1258-undefined.txt",
@@ -307,6 +308,23 @@ fn every_fixture_has_its_documented_outcome() {
             assert!(!v.contains(c), "c1-controls.txt: {c:?} left in {field}");
         }
     }
+    // UTF-8 but for one surrogate written as WTF-8 (ED A0 80) at the end of
+    // its title: read as UTF-8, the bad bytes shown, not as Windows-1258.
+    let bad = &r["utf8-bad-bytes.txt"];
+    assert_warns(
+        "utf8-bad-bytes.txt",
+        bad,
+        &["not valid UTF-8 in 1 place (the first at line 5,", "U+FFFD"],
+    );
+    assert_default_article("utf8-bad-bytes.txt", bad, DEFAULT_PUBLISHED);
+    assert_eq!(
+        s(&bad["article"]["title"]),
+        format!(
+            "{} \u{FFFD}\u{FFFD}\u{FFFD}",
+            s(&r["crlf.txt"]["article"]["title"])
+        )
+    );
+
     // The bytes Windows-1258 leaves undefined decode to C1 controls: removed.
     let w1258u = &r["windows-1258-undefined.txt"];
     assert_warns("windows-1258-undefined.txt", w1258u, &["Windows-1258"]);
@@ -887,7 +905,7 @@ fn human_output_and_summary_line() {
     let ok = reports.values().filter(|r| r["ok"] == true).count();
     let rejected = reports.len() - ok;
     let warned: usize = reports.values().map(|r| warnings(r).len()).sum();
-    assert_eq!((ok, rejected, warned), (46, 4, 28));
+    assert_eq!((ok, rejected, warned), (47, 4, 29));
 
     let out = bantin(["check".as_ref(), fixtures().as_os_str()]);
     assert_eq!(out.status.code(), Some(1));
@@ -895,7 +913,7 @@ fn human_output_and_summary_line() {
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(
         *lines.last().unwrap(),
-        "50 files: 46 ok, 4 rejected, 28 warnings"
+        "51 files: 47 ok, 4 rejected, 29 warnings"
     );
     let root = fixtures();
     let empty = root.join("empty.txt");
@@ -914,7 +932,7 @@ fn human_output_and_summary_line() {
             .iter()
             .filter(|l| l.starts_with("  warning: "))
             .count(),
-        28
+        29
     );
     // How the correction and withdrawal lines were read.
     let corrected = root.join("corrected.txt");
