@@ -16,7 +16,7 @@ use std::time::SystemTime;
 use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
 
-use crate::text::{normalize, squash_spaces};
+use crate::text::{normalize, squash_spaces, visible_or_blank};
 use crate::timestamp;
 
 /// One article, ready to index and render. All text is NFC and XML-safe.
@@ -434,7 +434,7 @@ fn parse_lines<L: AsRef<str>>(
     let mut rest = Lines {
         lines: lines
             .enumerate()
-            .map(|(i, l)| (i + 1, squash_spaces(l.as_ref())))
+            .map(|(i, l)| (i + 1, visible_or_blank(squash_spaces(l.as_ref()))))
             .peekable(),
     };
 
@@ -1500,6 +1500,18 @@ mod tests {
         );
         assert_eq!(e, Err(ArticleError::NoTitle));
         assert_eq!(parse("  \n\u{a0}\n", &src("x")), Err(ArticleError::NoTitle));
+        // A line that shows nothing (zero-width space, direction mark) is
+        // blank: never an invisible title.
+        assert_eq!(
+            parse("\u{200B}\u{200E}\n\u{FEFF}\n", &src("x")),
+            Err(ArticleError::NoTitle)
+        );
+        let p = parse(
+            "Trang nhất » Tin tức\n\n\u{200B}\u{200E}\nTiêu đề thật\n10/05/2020 15:33\nNội dung.\n",
+            &src("x"),
+        )
+        .unwrap();
+        assert_eq!(p.article.title, "Tiêu đề thật");
     }
 
     #[test]

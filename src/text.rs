@@ -348,6 +348,21 @@ pub fn xml_allowed(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
 }
 
+/// `line` (already squashed), or nothing when it shows nothing: every
+/// character of it is white space or ignorable by default (Unicode's
+/// Default_Ignorable_Code_Point: a zero-width space, a direction mark, a
+/// variation selector alone), so a title or paragraph of them is a blank
+/// line, never an invisible title.
+pub fn visible_or_blank(line: String) -> String {
+    use icu_properties::props::{BinaryProperty, DefaultIgnorableCodePoint};
+    let invisible = |c: char| c == ' ' || DefaultIgnorableCodePoint::for_char(c);
+    if line.chars().all(invisible) {
+        String::new()
+    } else {
+        line
+    }
+}
+
 /// Collapses runs of white space (including U+00A0) to one space and trims.
 pub fn squash_spaces(s: &str) -> String {
     let t = s.trim();
@@ -587,6 +602,21 @@ mod tests {
         assert_eq!(clean.text, "Thành phố");
         assert_eq!(clean.warnings.len(), 1);
         assert!(clean.warnings[0].contains("Windows-1258"));
+    }
+
+    #[test]
+    fn a_line_that_shows_nothing_is_blank() {
+        for line in [
+            "\u{200B}\u{200E}",
+            "\u{200B} \u{2060}",
+            "\u{FE0F}",
+            "\u{AD}",
+        ] {
+            assert_eq!(visible_or_blank(squash_spaces(line)), "", "{line:?}");
+        }
+        for line in ["a\u{200B}", "\u{200E}Tin", "👍\u{FE0F}", "·"] {
+            assert_eq!(visible_or_blank(line.to_owned()), line);
+        }
     }
 
     #[test]
