@@ -450,8 +450,8 @@ fn canonical(path: &str) -> Option<String> {
 }
 
 /// The paths that may be what `path` meant, in order: its [`canonical`]
-/// spelling, then that with a category's slug in lowercase (slugs are
-/// lowercase ASCII; RFC 3986 §6.2.2.1 leaves the case of a path significant,
+/// spelling, then that with the slug of a category's, tag's or author's
+/// page in lowercase (slugs are lowercase ASCII; RFC 3986 §6.2.2.1 leaves the case of a path significant,
 /// so this is the site's own rule, for addresses typed with capitals).
 /// Redirecting only to a path that is served, which is never redirected,
 /// keeps this free of loops.
@@ -461,11 +461,19 @@ fn respelled(path: &str) -> impl Iterator<Item = String> {
     spelled.into_iter().chain(lower)
 }
 
-/// A category page's path with its slug in lowercase, when that differs.
+/// A category's, tag's or author's page path with its slug in lowercase,
+/// when that differs. Pages only, as people type them: a feed's path, which
+/// a reader was given by a link, is not respelled (nor is a month's).
 fn lowercase_slug(path: &str) -> Option<String> {
-    let slug = path.strip_prefix("/categories/")?;
+    let (prefix, slug) = ["/categories/", "/tags/", "/authors/"]
+        .into_iter()
+        .find_map(|prefix| Some((prefix, path.strip_prefix(prefix)?)))?;
+    // A term's page is one segment with no extension; a category's slug nests.
+    if prefix != "/categories/" && slug.contains(['/', '.']) {
+        return None;
+    }
     let lower = slug.to_ascii_lowercase();
-    (lower != slug).then(|| format!("/categories/{lower}"))
+    (lower != slug).then(|| format!("{prefix}{lower}"))
 }
 
 /// 308 Permanent Redirect (RFC 9110 §15.4.9) to `path`; a cache may keep it a
@@ -806,12 +814,14 @@ fn refused(over: Over) -> Response<Full<Bytes>> {
 /// short text for the paths only programs ask for (feeds, OPML), where a
 /// reader shows the status, not the page. Either is kept by caches a short while.
 fn not_found(state: &State, path: &str) -> Response<Full<Bytes>> {
-    // Extensions in any case: `/FEED.RSS` is a reader's too.
-    let machine = path.rsplit_once('.').is_some_and(|(_, ext)| {
-        ["rss", "atom", "json", "opml", "xml", "txt"]
-            .iter()
-            .any(|known| ext.eq_ignore_ascii_case(known))
-    });
+    // Extensions in any case: `/FEED.RSS` is a reader's too. A subscribe
+    // page is HTML whatever the feed it names ends with.
+    let machine = !path.starts_with("/subscribe/")
+        && path.rsplit_once('.').is_some_and(|(_, ext)| {
+            ["rss", "atom", "json", "opml", "xml", "txt"]
+                .iter()
+                .any(|known| ext.eq_ignore_ascii_case(known))
+        });
     let snapshot = state.snapshot.load();
     let mut r = match snapshot.as_ref() {
         Some(s) if !machine => {
@@ -1289,6 +1299,13 @@ mod tests {
         );
         assert!(r("/categories/kinh-te").is_empty());
         assert!(r("/articles/Tin").is_empty());
+        // Tag and author pages too, but not their feeds or months.
+        assert_eq!(r("/tags/Hop-Bao"), ["/tags/hop-bao"]);
+        assert_eq!(r("/authors/Hoang-Lan-Anh"), ["/authors/hoang-lan-anh"]);
+        assert!(r("/tags/hop-bao").is_empty());
+        assert!(r("/tags/Hop-Bao.atom").is_empty());
+        assert!(r("/authors/Tran/2024-03").is_empty());
+        assert!(r("/Tags/hop-bao").is_empty());
     }
     use crate::config::Config;
     use crate::site::Site;
