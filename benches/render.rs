@@ -310,9 +310,99 @@ fn render_big_article(c: &mut Criterion<ThreadCpu>) {
     group.finish();
 }
 
+/// What an article page costs per request against compressing it there: the
+/// parse of its file (a page not held by a live feed is read back from the
+/// store), the render, and gzip and brotli at the levels a request can afford
+/// and at those used once per change. For a generated article (about the
+/// store's usual size) and one of [`BIG_ARTICLE`] bytes.
+fn article_page_coding(c: &mut Criterion<ThreadCpu>) {
+    use std::io::Write as _;
+    let cfg = Config::from_toml("", None).expect("the default configuration is valid");
+    let g = generator::article(1, 0);
+    let usual = String::from_utf8(g.bytes).expect("generated files are UTF-8");
+    let mut big = String::from("Một bài rất dài\n10/05/2020 15:33\n");
+    // Numbered: the parser makes consecutive equal paragraphs one.
+    let mut n = 0;
+    while big.len() < BIG_ARTICLE {
+        n += 1;
+        big.push_str(&format!("Đoạn {n}: trong năm vừa qua, thành phố đã triển khai nhiều phong trào thi đua yêu nước, đạt được những kết quả quan trọng trên các lĩnh vực kinh tế, văn hóa và xã hội.\n\n"));
+    }
+    let mut group = c.benchmark_group("article_page");
+    group.sample_size(10);
+    for (name, source) in [("usual", usual), ("big", big)] {
+        let parse = || {
+            let clean = text::decode(source.as_bytes()).expect("the source is text");
+            let src = article::Source {
+                id: "tin-tuc/bai",
+                folder: None,
+                modified: None,
+                tz: Ho_Chi_Minh,
+            };
+            Arc::new(
+                article::parse(&clean.text, &src)
+                    .expect("the source parses")
+                    .article,
+            )
+        };
+        let a = parse();
+        let mut entries = Entries::default();
+        entries.insert(a.id.clone(), Entry::full(a.clone(), None));
+        let index = Index::new(entries);
+        let page = site::pages::article_page(&cfg, &index, &a);
+        let gzip = |level: u32| {
+            let mut enc =
+                flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(level));
+            enc.write_all(&page).expect("writing into a Vec");
+            enc.finish().expect("writing into a Vec")
+        };
+        // The window fitted to the page (as `compress_now` does), or brotli's default.
+        let br_window = |quality: i32, fitted: bool| {
+            let mut out = Vec::new();
+            let mut params = brotli::enc::BrotliEncoderParams {
+                quality,
+                ..Default::default()
+            };
+            if fitted {
+                params.lgwin = site::brotli_window(page.len());
+                params.size_hint = page.len();
+            }
+            brotli::BrotliCompress(&mut &page[..], &mut out, &params).expect("into a Vec");
+            out
+        };
+        let br = |quality: i32| br_window(quality, false);
+        println!(
+            "{name} article page: {} B; gzip 1 {} B, gzip 6 {} B, br 3 {} B, br 5 {} B",
+            page.len(),
+            gzip(1).len(),
+            gzip(6).len(),
+            br(3).len(),
+            br(5).len()
+        );
+        group.bench_function(format!("{name}/parse"), |b| b.iter(|| black_box(parse())));
+        group.bench_function(format!("{name}/render"), |b| {
+            b.iter(|| black_box(site::pages::article_page(&cfg, &index, &a)))
+        });
+        for level in [1, 6] {
+            group.bench_function(format!("{name}/gzip_{level}"), |b| {
+                b.iter(|| black_box(gzip(level)))
+            });
+        }
+        for quality in [3, 5] {
+            group.bench_function(format!("{name}/br_{quality}"), |b| {
+                b.iter(|| black_box(br(quality)))
+            });
+        }
+        println!("{name}: br 3 fitted window {} B", br_window(3, true).len());
+        group.bench_function(format!("{name}/br_3_fitted_window"), |b| {
+            b.iter(|| black_box(br_window(3, true)))
+        });
+    }
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().with_measurement(ThreadCpu);
-    targets = render, render_big_article
+    targets = render, render_big_article, article_page_coding
 }
 criterion_main!(benches);

@@ -171,6 +171,30 @@ pub struct Neighbours {
     pub newer: Option<Month>,
 }
 
+/// Whether a month's articles of a feed can still change with the store's
+/// ordinary growth, as its archive's `Cache-Control` and every page that
+/// describes the month say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Growth {
+    /// The feed's newest month: it gains every article the feed gains until
+    /// one of a later month begins a newer one.
+    Growing,
+    /// An older month: stable in the sense of RFC 5005 §4 (only an edit,
+    /// removal or backdated article of that month changes it).
+    Fixed,
+}
+
+impl Neighbours {
+    /// Whether the month these are the neighbours of still grows: it does
+    /// when no newer month has articles.
+    pub fn growth(&self) -> Growth {
+        match self.newer {
+            Some(_) => Growth::Fixed,
+            None => Growth::Growing,
+        }
+    }
+}
+
 /// The articles of `month` in the feed `slug`, newest first (ties by id), and
 /// the months next to it that have articles. Empty for an unknown category or
 /// a month without articles.

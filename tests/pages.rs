@@ -9,7 +9,9 @@ mod common;
 
 use common::TempStore;
 
-/// The shell every page shares: `lang`, viewport, one `h1`, the landmarks.
+/// The shell every page shares: `lang`, viewport, one `h1`, the landmarks,
+/// each navigation landmark with a name of its own (a screen reader lists
+/// them by name).
 fn assert_shell(path: &str, page: &str) {
     assert!(page.contains("<html lang=\"vi\">"), "{path}");
     assert!(page.contains("name=\"viewport\""), "{path}");
@@ -18,6 +20,20 @@ fn assert_shell(path: &str, page: &str) {
         assert!(page.contains(landmark), "{path}: {landmark}");
     }
     assert!(!page.contains("<script"), "{path}: no JavaScript");
+    let html = scraper::Html::parse_document(page);
+    let navs = scraper::Selector::parse("nav").unwrap();
+    let mut names = std::collections::BTreeSet::new();
+    for nav in html.select(&navs) {
+        let v = nav.value();
+        let name = v
+            .attr("aria-label")
+            .or(v.attr("aria-labelledby"))
+            .unwrap_or_else(|| panic!("{path}: a nav without a name"));
+        assert!(
+            names.insert(name.to_owned()),
+            "{path}: two navs named {name}"
+        );
+    }
 }
 
 #[test]
@@ -34,6 +50,10 @@ fn every_kind_of_page_answers_in_the_site_shell() {
         "/authors/le-hoang-nam",
         "/subscribe/feeds/tin-tuc/thoi-su.atom",
         "/subscribe/tags/dien-tap.rss",
+        "/subscribe/archive/tin-tuc/thoi-su/2024-07.json",
+        "/subscribe/feeds.opml",
+        "/archive/tin-tuc/thoi-su/2024-07",
+        "/archive/2024-07",
         "/articles/tin-tuc/thoi-su/dien-tap-phong-chong-thien-tai-2022",
     ] {
         let r = d.get(path, &[]);
@@ -45,9 +65,16 @@ fn every_kind_of_page_answers_in_the_site_shell() {
         assert!(r.header("etag").is_some(), "{path}");
         assert_shell(path, &r.text());
     }
-    let missing = d.get("/tags/khong-co", &[]);
-    assert_eq!(missing.status, 404);
-    assert_shell("404", &missing.text());
+    // Subscribe pages are HTML, whatever the feed they name ends with.
+    for missing in ["/tags/khong-co", "/subscribe/feeds/khong.atom"] {
+        let r = d.get(missing, &[]);
+        assert_eq!(r.status, 404, "{missing}");
+        assert!(
+            r.expect_header("content-type").starts_with("text/html"),
+            "{missing}"
+        );
+        assert_shell(missing, &r.text());
+    }
 }
 
 #[test]
@@ -510,16 +537,199 @@ fn a_month_page_follows_its_category_and_offers_its_archive_as_a_fixed_download(
             first.contains(&format!("title=\"{title} (RSS)\"")),
             "{first}"
         );
-        // The archive's own page promises no new articles and points to the live feed.
+        // The archive's own page offers it to download, says whether it
+        // still grows, and points to the live feed.
         let sub = d.body(&format!("/subscribe{month}.atom"));
         assert!(!sub.contains("để nhận bài mới"), "{sub}");
-        assert!(sub.contains("không có bài mới"), "{sub}");
+        assert_growth_told(&d, month);
         assert!(
             sub.contains(&format!("href=\"/subscribe{live}.atom\"")),
             "{sub}"
         );
         assert!(sub.contains(&format!("href=\"{month}.atom\"")), "{sub}");
     }
+}
+
+/// Whether `archive`'s `Cache-Control` says it can still change: the
+/// newest month's is the live feeds', an older one's a day.
+fn still_grows(d: &common::Daemon, archive: &str) -> bool {
+    let r = d.get(archive, &[]);
+    assert_eq!(r.status, 200, "{archive}");
+    match r.expect_header("cache-control") {
+        "max-age=300" => true,
+        "max-age=86400" => false,
+        other => panic!("{archive}: Cache-Control {other}"),
+    }
+}
+
+/// The month page `month` (a category's or all articles') and its archive's
+/// three subscribe pages say what its archive's `Cache-Control` does: the
+/// newest month still grows, an older one is fixed.
+fn assert_growth_told(d: &common::Daemon, month: &str) {
+    let grows = still_grows(d, &format!("{month}.atom"));
+    let page = d.body(month);
+    let download = paragraph_with(&page, "Tải lưu trữ tháng này");
+    assert_eq!(
+        download.contains("tháng mới nhất"),
+        grows,
+        "{month}: {download}"
+    );
+    assert_eq!(download.contains("cố định"), !grows, "{month}: {download}");
+    for ext in ["rss", "atom", "json"] {
+        let sub = d.body(&format!("/subscribe{month}.{ext}"));
+        let said = paragraph_with(&sub, "Tệp này giữ");
+        assert_eq!(
+            said.contains("tháng mới nhất"),
+            grows,
+            "{month}.{ext}: {said}"
+        );
+        assert_eq!(
+            said.contains("không có bài mới"),
+            !grows,
+            "{month}.{ext}: {said}"
+        );
+    }
+}
+
+#[test]
+fn only_months_before_the_newest_are_called_fixed() {
+    let site = TempStore::new();
+    // A second month for the tag and the author of the sample article of 2022.
+    write(
+        &site,
+        "tin-tuc/thoi-su/dien-tap-2019.txt",
+        "Trang nhất » Tin Tức » Thời sự\n\nDiễn tập năm 2019\n\n10/05/2019 15:33\n\n\
+         Buổi diễn tập diễn ra an toàn.\n\nTác giả bài viết: Lê Hoàng Nam\n\nTừ khóa: Diễn tập\n",
+    );
+    let d = site.start();
+    let (newest, older) = (
+        "/archive/tin-tuc/thoi-su/2024-07",
+        "/archive/tin-tuc/thoi-su/2022-05",
+    );
+    assert!(still_grows(&d, &format!("{newest}.rss")));
+    assert!(!still_grows(&d, &format!("{older}.rss")));
+    for month in [newest, older, "/archive/2019-05"] {
+        assert_growth_told(&d, month);
+    }
+    // A tag's and an author's page: the newest month named as growing, the
+    // others as fixed, as their archives are sent.
+    for term in ["/tags/dien-tap", "/authors/le-hoang-nam"] {
+        let page = d.body(term);
+        let said = paragraph_with(&page, "Mỗi tháng là một tệp lưu trữ");
+        let html = scraper::Html::parse_document(&page);
+        let items = scraper::Selector::parse("#luu-tru ~ ul li a").unwrap();
+        let months: Vec<String> = html
+            .select(&items)
+            .filter_map(|a| a.attr("href")?.strip_suffix(".atom").map(str::to_owned))
+            .map(|sub| sub.strip_prefix("/subscribe").unwrap().to_owned())
+            .collect();
+        assert!(months.len() >= 2, "{term}: {months:?}");
+        assert!(still_grows(&d, &format!("{}.atom", months[0])), "{term}");
+        let named = months[0].rsplit('/').next().unwrap();
+        let (year, month) = named.split_once('-').unwrap();
+        let newest_name = format!(
+            "Tháng {}/{year} là tháng mới nhất",
+            month.trim_start_matches('0')
+        );
+        assert!(said.contains(&newest_name), "{term}: {said}");
+        assert!(said.contains("Các tháng trước cố định"), "{term}: {said}");
+        for older in &months[1..] {
+            assert!(
+                !still_grows(&d, &format!("{older}.atom")),
+                "{term}: {older}"
+            );
+        }
+    }
+}
+
+#[test]
+fn subcategories_of_one_name_are_told_apart_by_their_section() {
+    let site = TempStore::new();
+    for (rel, crumb, title) in [
+        (
+            "kinh-te/du-lich/bien.txt",
+            "Kinh tế",
+            "Du lịch biển tăng trưởng",
+        ),
+        (
+            "van-hoa/du-lich/le-hoi.txt",
+            "Văn hóa",
+            "Lễ hội du lịch mở màn",
+        ),
+    ] {
+        let text = format!(
+            "Trang nhất » {crumb} » Du lịch\n\n{title}\n\n10/06/2020 08:00\n\nBài viết về du lịch.\n"
+        );
+        write(&site, rel, &text);
+    }
+    let d = site.start();
+    for (slug, path) in [
+        ("kinh-te/du-lich", "Kinh tế › Du lịch"),
+        ("van-hoa/du-lich", "Văn hóa › Du lịch"),
+    ] {
+        let page = d.body(&format!("/categories/{slug}"));
+        assert!(
+            page.contains(&format!("<title>{path} · Bản tin</title>")),
+            "{page}"
+        );
+        assert!(page.contains(&format!("<h1>{path}</h1>")), "{page}");
+        let month = d.body(&format!("/archive/{slug}/2020-06"));
+        let heading = format!("{path}: tháng 6/2020");
+        assert!(
+            month.contains(&format!("<title>{heading} · Bản tin</title>")),
+            "{month}"
+        );
+        assert!(month.contains(&format!("<h1>{heading}</h1>")), "{month}");
+        // As the feed is titled.
+        let feed = d.body(&format!("/feeds/{slug}.atom"));
+        assert!(feed.contains(&format!(">{path}</title>")), "{feed}");
+    }
+    // A top-level section is headed with its name alone.
+    assert!(d.body("/categories/kinh-te").contains("<h1>Kinh tế</h1>"));
+}
+
+#[test]
+fn subscribe_pages_are_not_listed_by_search_engines_and_each_names_its_format() {
+    let site = TempStore::new();
+    let d = site.start();
+    let noindex = "<meta name=\"robots\" content=\"noindex\">";
+    let title = |page: &str| -> String {
+        let html = scraper::Html::parse_document(page);
+        let t = scraper::Selector::parse("title").unwrap();
+        html.select(&t).next().unwrap().text().collect()
+    };
+    let mut titles = std::collections::BTreeSet::new();
+    for feed in [
+        "/feeds/tin-tuc/thoi-su",
+        "/feed",
+        "/tags/dien-tap",
+        "/archive/tin-tuc/thoi-su/2024-07",
+    ] {
+        for (ext, name) in [("rss", "RSS"), ("atom", "Atom"), ("json", "JSON")] {
+            let path = format!("/subscribe{feed}.{ext}");
+            let page = d.body(&path);
+            assert!(page.contains(noindex), "{path}");
+            let t = title(&page);
+            assert!(t.contains(name), "{path}: {t}");
+            assert!(titles.insert(t.clone()), "{path}: {t} twice");
+        }
+    }
+    for list in ["/subscribe/feeds.opml", "/subscribe/tags.opml"] {
+        assert!(d.body(list).contains(noindex), "{list}");
+    }
+    // The pages worth finding are listed; crawlers may fetch subscribe
+    // pages (a disallowed page's noindex is never read) and follow their links.
+    for path in [
+        "/",
+        "/categories/tin-tuc",
+        "/archive/tin-tuc/thoi-su/2024-07",
+        "/tags/dien-tap",
+        "/articles/tin-tuc/thoi-su/dien-tap-phong-chong-thien-tai-2022",
+    ] {
+        assert!(!d.body(path).contains("name=\"robots\""), "{path}");
+    }
+    let robots = d.body("/robots.txt");
+    assert!(!robots.contains("/subscribe"), "{robots}");
 }
 
 #[test]
@@ -774,6 +984,8 @@ fn other_spellings_of_articles_and_categories_redirect_to_the_site_s_own() {
             "/categories/TIN-TUC/Thoi-Su".to_owned(),
             "/categories/tin-tuc/thoi-su",
         ),
+        ("/tags/Dien-Tap".to_owned(), "/tags/dien-tap"),
+        ("/authors/Le-Hoang-Nam".to_owned(), "/authors/le-hoang-nam"),
     ] {
         let r = d.raw("GET", &sent, &[]);
         assert_eq!(r.status, 308, "{sent}");
@@ -781,4 +993,8 @@ fn other_spellings_of_articles_and_categories_redirect_to_the_site_s_own() {
         assert_eq!(d.raw("GET", canonical, &[]).status, 200, "{canonical}");
     }
     assert_eq!(d.raw("GET", "/categories/Khong-Co", &[]).status, 404);
+    assert_eq!(d.raw("GET", "/tags/Khong-Co", &[]).status, 404);
+    // Feeds are not respelled, a category's as a tag's.
+    assert_eq!(d.raw("GET", "/feeds/Thong-Bao.atom", &[]).status, 404);
+    assert_eq!(d.raw("GET", "/tags/Dien-Tap.atom", &[]).status, 404);
 }

@@ -966,3 +966,64 @@ fn a_busy_port_fails_before_the_store_is_read_naming_the_setting() {
     );
     drop(holder);
 }
+
+#[test]
+fn article_pages_are_compressed_per_request_with_a_tag_per_coding() {
+    let site = TempStore::new();
+    let d = site.start();
+    // A month's sitemap is rendered per request too, and compressed when it
+    // is not small; this one fits in a segment, so it goes as it is.
+    let small = "/sitemaps/2024-07.xml";
+    let plain = d.get(small, &[]);
+    assert!(
+        plain.body.len() < 1400,
+        "{small}: {} bytes",
+        plain.body.len()
+    );
+    let asked = d.get(small, &accept(Some("br")));
+    assert_eq!(asked.header("content-encoding"), None, "{small}");
+    assert_eq!(asked.header("etag"), plain.header("etag"), "{small}");
+    assert_eq!(asked.header("vary"), Some("Accept-Encoding"), "{small}");
+    for (path, content_type) in [(
+        "/articles/tin-tuc/thoi-su/trien-khai-cap-can-cuoc-luu-dong",
+        HTML,
+    )] {
+        let identity = d.get(path, &[]);
+        assert_eq!(identity.status, 200, "{path}");
+        assert_eq!(identity.header("content-encoding"), None, "{path}");
+        let mut tags = BTreeSet::new();
+        for (enc, coding) in ENCODINGS {
+            let what = format!("{path} ({enc:?})");
+            let r = d.get(path, &accept(enc));
+            assert_eq!(r.status, 200, "{what}");
+            assert_cache_headers(&r, &what);
+            assert_eq!(r.header("content-type"), Some(content_type), "{what}");
+            assert_eq!(r.header("content-encoding"), coding, "{what}");
+            assert!(decode(&r) == identity.body, "{what}: another page");
+            if coding.is_some() {
+                assert!(
+                    r.body.len() < identity.body.len() / 2,
+                    "{what}: not smaller"
+                );
+            }
+            let tag = r.expect_header("etag").to_owned();
+            assert!(
+                tags.insert(tag.clone()),
+                "{what}: a tag shared with another coding"
+            );
+            // Its own tag revalidates it; another coding's does not.
+            let again = d.get(path, &with(enc, &[("If-None-Match", &tag)]));
+            assert_eq!(again.status, 304, "{what}");
+            assert_eq!(again.header("etag"), Some(tag.as_str()), "{what}");
+            assert!(again.body.is_empty(), "{what}");
+            let other = identity.expect_header("etag");
+            // What browsers send: gzip, the cheaper to make per request.
+            let browser = d.get(path, &[("Accept-Encoding", "gzip, deflate, br")]);
+            assert_eq!(browser.header("content-encoding"), Some("gzip"), "{what}");
+            if coding.is_some() {
+                let r = d.get(path, &with(enc, &[("If-None-Match", other)]));
+                assert_eq!(r.status, 200, "{what} with the identity tag");
+            }
+        }
+    }
+}

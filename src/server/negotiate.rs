@@ -30,6 +30,34 @@ enum Named {
 /// the one we used compared case-sensitively and rejected the whole field for
 /// one bad member, and this runs on every request without allocating.
 pub fn choose(fields: &Fields<'_>) -> Coding {
+    let [br, gzip, identity] = weights(fields);
+    let mut best = (Coding::Identity, 0.0_f32);
+    for (coding, q) in [
+        (Coding::Br, br),
+        (Coding::Gzip, gzip),
+        (Coding::Identity, identity),
+    ] {
+        if q > best.1 {
+            best = (coding, q);
+        }
+    }
+    best.0
+}
+
+/// Picks the coding for a body compressed for this one request (an article
+/// page): as [`choose`], but gzip wherever brotli would be chosen and gzip is
+/// acceptable too (RFC 9110 §12.5.3 lets the server pick among acceptable
+/// codings). gzip at level 1 costs about what reading and rendering a page
+/// costs; brotli, even at quality 3, two to six times that (see the README).
+pub fn choose_made_now(fields: &Fields<'_>) -> Coding {
+    match choose(fields) {
+        Coding::Br if weights(fields)[1] > 0.0 => Coding::Gzip,
+        coding => coding,
+    }
+}
+
+/// The q-values the request gives br, gzip and identity, in that order.
+fn weights(fields: &Fields<'_>) -> [f32; 3] {
     let mut best_of = [None::<f32>; 4];
     for (named, q) in fields
         .get_all("accept-encoding")
@@ -51,17 +79,7 @@ pub fn choose(fields: &Fields<'_>) -> Coding {
     let gzip = gzip.or(star).unwrap_or(0.0);
     // Identity not named is acceptable, but as the last choice.
     let identity = identity.or(star).unwrap_or(0.001);
-    let mut best = (Coding::Identity, 0.0_f32);
-    for (coding, q) in [
-        (Coding::Br, br),
-        (Coding::Gzip, gzip),
-        (Coding::Identity, identity),
-    ] {
-        if q > best.1 {
-            best = (coding, q);
-        }
-    }
-    best.0
+    [br, gzip, identity]
 }
 
 /// One list member, `codings *( OWS ";" OWS parameter )` (§12.5.3, §5.6.6), with
@@ -127,6 +145,24 @@ mod tests {
         let by_map = choose(&Fields::Map(&h));
         assert_eq!(choose(&Fields::lines(&lines)), by_map, "{v}");
         by_map
+    }
+
+    #[test]
+    fn a_body_made_now_is_gzip_wherever_gzip_is_acceptable() {
+        let now = |v: &str| {
+            let lines = [httparse::Header {
+                name: "Accept-Encoding",
+                value: v.as_bytes(),
+            }];
+            choose_made_now(&Fields::lines(&lines))
+        };
+        assert_eq!(now("gzip, deflate, br"), Coding::Gzip);
+        assert_eq!(now("br;q=1, gzip;q=0.1"), Coding::Gzip);
+        assert_eq!(now("*"), Coding::Gzip);
+        assert_eq!(now("br"), Coding::Br);
+        assert_eq!(now("br, gzip;q=0"), Coding::Br);
+        assert_eq!(now("identity, gzip;q=0.5"), Coding::Identity);
+        assert_eq!(choose_made_now(&Fields::None), Coding::Identity);
     }
 
     #[test]

@@ -30,7 +30,7 @@ use crate::site::on_demand::Freshness;
 use crate::site::on_demand::Keep;
 use crate::site::pages;
 use crate::site::sealed::SENDFILE_MIN;
-use crate::site::{Body, Coding, Prepared, Resource};
+use crate::site::{self, Body, Coding, Prepared, Resource};
 use crate::timestamp::http_date;
 
 /// What a request asks for, from its path and the current snapshot.
@@ -369,14 +369,17 @@ async fn answer(
             .ok()
             .flatten();
             match bytes {
-                Some(bytes) => rendered_now(
-                    (state, client),
-                    &snapshot,
-                    render::sitemap::CONTENT_TYPE,
-                    bytes,
-                    fields,
-                    head,
-                ),
+                Some(bytes) => {
+                    rendered_now(
+                        (state, client),
+                        &snapshot,
+                        render::sitemap::CONTENT_TYPE,
+                        bytes,
+                        fields,
+                        head,
+                    )
+                    .await
+                }
                 None => finish(not_found(state, path), head),
             }
         }
@@ -450,8 +453,8 @@ fn canonical(path: &str) -> Option<String> {
 }
 
 /// The paths that may be what `path` meant, in order: its [`canonical`]
-/// spelling, then that with a category's slug in lowercase (slugs are
-/// lowercase ASCII; RFC 3986 §6.2.2.1 leaves the case of a path significant,
+/// spelling, then that with the slug of a category's, tag's or author's
+/// page in lowercase (slugs are lowercase ASCII; RFC 3986 §6.2.2.1 leaves the case of a path significant,
 /// so this is the site's own rule, for addresses typed with capitals).
 /// Redirecting only to a path that is served, which is never redirected,
 /// keeps this free of loops.
@@ -461,11 +464,19 @@ fn respelled(path: &str) -> impl Iterator<Item = String> {
     spelled.into_iter().chain(lower)
 }
 
-/// A category page's path with its slug in lowercase, when that differs.
+/// A category's, tag's or author's page path with its slug in lowercase,
+/// when that differs. Pages only, as people type them: a feed's path, which
+/// a reader was given by a link, is not respelled (nor is a month's).
 fn lowercase_slug(path: &str) -> Option<String> {
-    let slug = path.strip_prefix("/categories/")?;
+    let (prefix, slug) = ["/categories/", "/tags/", "/authors/"]
+        .into_iter()
+        .find_map(|prefix| Some((prefix, path.strip_prefix(prefix)?)))?;
+    // A term's page is one segment with no extension; a category's slug nests.
+    if prefix != "/categories/" && slug.contains(['/', '.']) {
+        return None;
+    }
     let lower = slug.to_ascii_lowercase();
-    (lower != slug).then(|| format!("/categories/{lower}"))
+    (lower != slug).then(|| format!("{prefix}{lower}"))
 }
 
 /// 308 Permanent Redirect (RFC 9110 §15.4.9) to `path`; a cache may keep it a
@@ -664,16 +675,7 @@ async fn article(
     let holder = (state, client);
     // A withdrawn article's notice needs only the header fields the index keeps.
     let withdrawn = entry.article.withdrawn.as_ref();
-    let html_now = |page, fields: &Fields<'_>| {
-        rendered_now(
-            holder,
-            &snapshot,
-            "text/html; charset=utf-8",
-            page,
-            fields,
-            head,
-        )
-    };
+    const HTML: &str = "text/html; charset=utf-8";
     let page = match withdrawn {
         Some(w) => render::html::errors::gone_page(
             &snapshot.config.site,
@@ -684,7 +686,7 @@ async fn article(
         None => match article_page(&snapshot, &entry).await {
             Some((page, PageFrom::Indexed)) => page,
             Some((page, PageFrom::Lead)) => {
-                let mut r = html_now(page, fields);
+                let mut r = rendered_now(holder, &snapshot, HTML, page, fields, head).await;
                 // Not what the shared date stands for: a client keeping it by
                 // that date would keep it once the file reads again.
                 r.headers_mut().remove(header::LAST_MODIFIED);
@@ -703,17 +705,31 @@ async fn article(
         // RFC 9110 §15.5.11: 410 Gone, cacheable like the page was. §13.2.1: a
         // server ignores preconditions when its answer without them would not be
         // 2xx, so this is never a 304.
-        let mut r = html_now(page, &Fields::None);
+        let mut r = rendered_now(holder, &snapshot, HTML, page, &Fields::None, head).await;
         *r.status_mut() = StatusCode::GONE;
         return r;
     }
-    html_now(page, fields)
+    rendered_now(holder, &snapshot, HTML, page, fields, head).await
 }
 
+/// A body rendered per request smaller than this is sent as it is: one
+/// that fits in a TCP segment of a 1500-byte MTU gains nothing from a coding.
+const COMPRESS_NOW_MIN: usize = 1400;
+
+/// A body rendered per request at least this large is compressed on the
+/// blocking pool (about a millisecond of CPU and more), a smaller one where
+/// it was rendered.
+const COMPRESS_INLINE_MAX: usize = 64 * 1024;
+
 /// A representation rendered on request from `snapshot` (an article page, a
-/// month's sitemap) for the client of `holder`: identity only, dated as every
-/// article page is, its body held by that client until sent (see `unsent`).
-fn rendered_now(
+/// month's sitemap) for the client of `holder`, dated as every article page
+/// is, its body held by that client until sent (see `unsent`). It is
+/// compressed for the request in the coding negotiated (gzip where the
+/// client accepts it, as the cheapest: see [`negotiate::choose_made_now`]),
+/// at a fast level ([`crate::site::compress_now`]), when it is not small; each coding's tag
+/// is derived from the page's, so a conditional request is decided first
+/// and a 304 costs no compression.
+async fn rendered_now(
     holder: (&State, Client),
     snapshot: &Snapshot,
     content_type: &'static str,
@@ -725,21 +741,56 @@ fn rendered_now(
     // Sent clamped to the present (RFC 9110 §8.8.2.1), decided on unclamped,
     // as for every resource (see `Resource::last_modified_header`).
     let lm = snapshot.site.articles_modified();
-    let sent = clock::not_after_now(lm);
-    // Rendered per request (cheap, infallible) rather than kept for every article;
-    // identity only.
-    let body = Body::new(bytes);
-    let rep = Representation {
-        content_type,
-        last_modified: lm,
-        last_modified_value: HeaderValue::from_str(&http_date(sent))
-            .expect("an HTTP-date is ASCII letters, digits, spaces, commas and colons"),
-        body: &body,
-        coding: None,
-        kept: false,
+    // Rendered per request (cheap, infallible) rather than kept for every article.
+    let identity = Body::new(bytes);
+    let coding = match negotiate::choose_made_now(fields) {
+        _ if identity.bytes.len() < COMPRESS_NOW_MIN => Coding::Identity,
+        coding => coding,
     };
-    let r = respond(fields, &rep, &snapshot.cache_control, head);
+    let tagged = Body::tagged(Vec::new(), site::coded_etag(&identity.etag, coding));
+    let current = Current {
+        etag: &tagged.tag,
+        quoted: &tagged.etag,
+        last_modified: lm,
+    };
+    let body = match conditional::decide(fields, current) {
+        Err(PreconditionFailed) => return finish(precondition_failed(), head),
+        Ok(Decision::NotModified) => {
+            let rep = dated(content_type, lm, &tagged, coding.name());
+            return build(Decision::NotModified, &rep, &snapshot.cache_control, head);
+        }
+        Ok(Decision::Full) => compressed_now(identity, coding, tagged.etag).await,
+    };
+    let (body, coding) = body;
+    let rep = Representation {
+        kept: false,
+        ..dated(content_type, lm, &body, coding.name())
+    };
+    let r = build(Decision::Full, &rep, &snapshot.cache_control, head);
     holding(holder, r, &body.bytes)
+}
+
+/// `identity` in `coding`, tagged `tag`, and the coding it is in: identity
+/// itself (and its own tag) if the coding is identity or could not be
+/// computed.
+async fn compressed_now(identity: Body, coding: Coding, tag: String) -> (Body, Coding) {
+    if coding == Coding::Identity {
+        return (identity, coding);
+    }
+    let fallback = identity.clone();
+    let compress = move || match site::compress_now(coding, &identity.bytes) {
+        Some(coded) => (Body::tagged(coded, tag), coding),
+        None => (identity, Coding::Identity),
+    };
+    if fallback.bytes.len() < COMPRESS_INLINE_MAX {
+        return compress();
+    }
+    tokio::task::spawn_blocking(compress)
+        .await
+        .unwrap_or_else(|e| {
+            tracing::error!("compressing a body for a request failed: {e}; sent as it is");
+            (fallback, Coding::Identity)
+        })
 }
 
 /// A turn from `turns` for a request of `client` whose response will hold
@@ -806,12 +857,14 @@ fn refused(over: Over) -> Response<Full<Bytes>> {
 /// short text for the paths only programs ask for (feeds, OPML), where a
 /// reader shows the status, not the page. Either is kept by caches a short while.
 fn not_found(state: &State, path: &str) -> Response<Full<Bytes>> {
-    // Extensions in any case: `/FEED.RSS` is a reader's too.
-    let machine = path.rsplit_once('.').is_some_and(|(_, ext)| {
-        ["rss", "atom", "json", "opml", "xml", "txt"]
-            .iter()
-            .any(|known| ext.eq_ignore_ascii_case(known))
-    });
+    // Extensions in any case: `/FEED.RSS` is a reader's too. A subscribe
+    // page is HTML whatever the feed it names ends with.
+    let machine = !path.starts_with("/subscribe/")
+        && path.rsplit_once('.').is_some_and(|(_, ext)| {
+            ["rss", "atom", "json", "opml", "xml", "txt"]
+                .iter()
+                .any(|known| ext.eq_ignore_ascii_case(known))
+        });
     let snapshot = state.snapshot.load();
     let mut r = match snapshot.as_ref() {
         Some(s) if !machine => {
@@ -1289,6 +1342,13 @@ mod tests {
         );
         assert!(r("/categories/kinh-te").is_empty());
         assert!(r("/articles/Tin").is_empty());
+        // Tag and author pages too, but not their feeds or months.
+        assert_eq!(r("/tags/Hop-Bao"), ["/tags/hop-bao"]);
+        assert_eq!(r("/authors/Hoang-Lan-Anh"), ["/authors/hoang-lan-anh"]);
+        assert!(r("/tags/hop-bao").is_empty());
+        assert!(r("/tags/Hop-Bao.atom").is_empty());
+        assert!(r("/authors/Tran/2024-03").is_empty());
+        assert!(r("/Tags/hop-bao").is_empty());
     }
     use crate::config::Config;
     use crate::site::Site;

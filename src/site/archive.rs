@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use crate::article::Article;
 use crate::config::Config;
-use crate::history::{self, Chain, Month, Neighbours};
+use crate::history::{self, Chain, Growth, Month, Neighbours};
 use crate::index::{Entry, Index};
 use crate::render::{self, FeedView, Format, History, TermFeed};
 use crate::taxonomy::Kind;
@@ -143,9 +143,9 @@ pub fn prepare(
         content_type: format.content_type(),
         // The newest month still grows with every article the feed gains: a
         // cache may keep it only as long as the live feed.
-        freshness: match neighbours.newer {
-            Some(_) => Freshness::Archive,
-            None => Freshness::Live,
+        freshness: match neighbours.growth() {
+            Growth::Fixed => Freshness::Archive,
+            Growth::Growing => Freshness::Live,
         },
         render: Box::new(move || archive.render(format, &hydrate)),
     })

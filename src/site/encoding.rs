@@ -143,6 +143,40 @@ const GZIP_LEVEL: u32 = 6;
 /// brotli quality: 5 is faster than gzip -9 and smaller; 11 costs ~50x the CPU.
 const BROTLI_QUALITY: u32 = 5;
 
+/// gzip level of a body compressed for one request (see [`compress_now`]):
+/// the fastest, as that work is done again for every request.
+const GZIP_LEVEL_NOW: u32 = 1;
+/// brotli quality of a body compressed for one request, for clients that
+/// do not accept gzip: 3, with a window fitted to the body, costs two to
+/// six times gzip 1 on article pages (see the README's figures), which is
+/// why gzip is chosen wherever it is acceptable.
+const BROTLI_QUALITY_NOW: u32 = 3;
+
+/// `bytes` in `coding`, at levels cheap enough to spend on every request: a
+/// body rendered per request (an article page, a month's sitemap) is
+/// compressed per request too. `None` for identity, or if the encoder failed
+/// (it writes into memory, so it does not): send the bytes as they are.
+pub fn compress_now(coding: Coding, bytes: &[u8]) -> Option<Vec<u8>> {
+    match coding {
+        Coding::Gzip => gzip_at(bytes, GZIP_LEVEL_NOW),
+        Coding::Br => brotli_at(bytes, BROTLI_QUALITY_NOW, Window::Fitted),
+        Coding::Identity => None,
+    }
+}
+
+/// The tag of a body in `coding` made from one whose identity tag is
+/// `identity` (quoted), as [`super::Derived`] makes them: the identity's hex
+/// with the coding's suffix, so a request is decided before the body is
+/// compressed, and each coding has its own tag (RFC 9110 §8.8.3).
+pub fn coded_etag(identity: &str, coding: Coding) -> String {
+    let hex = identity.trim_matches('"');
+    match coding {
+        Coding::Identity => format!("\"{hex}\""),
+        Coding::Gzip => format!("\"{hex}-gz\""),
+        Coding::Br => format!("\"{hex}-br\""),
+    }
+}
+
 impl Resource {
     /// A resource of `bytes`; its compressed encodings are computed when first asked for.
     pub fn new(content_type: &'static str, last_modified: SystemTime, bytes: Vec<u8>) -> Resource {
@@ -255,23 +289,54 @@ pub fn last_modified_value(t: SystemTime) -> http::HeaderValue {
 }
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut enc = flate2::write::GzEncoder::new(
-        Vec::with_capacity(bytes.len() / 4),
-        flate2::Compression::new(GZIP_LEVEL),
-    );
     // Writing into a Vec cannot fail.
-    let _ = enc.write_all(bytes);
-    enc.finish().unwrap_or_default()
+    gzip_at(bytes, GZIP_LEVEL).unwrap_or_default()
 }
 
 fn brotli(bytes: &[u8]) -> Vec<u8> {
+    brotli_at(bytes, BROTLI_QUALITY, Window::Default).unwrap_or_default()
+}
+
+fn gzip_at(bytes: &[u8], level: u32) -> Option<Vec<u8>> {
+    let mut enc = flate2::write::GzEncoder::new(
+        Vec::with_capacity(bytes.len() / 4),
+        flate2::Compression::new(level),
+    );
+    enc.write_all(bytes).ok()?;
+    enc.finish().ok()
+}
+
+/// The brotli window (log2 of its bytes) for a body of `len` bytes: the
+/// smallest that holds it, from brotli's least (10, RFC 7932 §9.1) to the
+/// encoder's default (22). The encoder's tables grow with the window, and
+/// clearing them is most of the cost of compressing a page of a few KB with
+/// the default window.
+pub fn brotli_window(len: usize) -> i32 {
+    let bits = usize::BITS - len.saturating_sub(1).leading_zeros();
+    bits.clamp(10, 22) as i32
+}
+
+/// The window a body compressed with brotli is given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Window {
+    /// The encoder's default: a body compressed once per change.
+    Default,
+    /// Fitted to the body ([`brotli_window`]): one compressed per request.
+    Fitted,
+}
+
+fn brotli_at(bytes: &[u8], quality: u32, window: Window) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(bytes.len() / 4);
-    let params = brotli::enc::BrotliEncoderParams {
-        quality: BROTLI_QUALITY as i32,
+    let mut params = brotli::enc::BrotliEncoderParams {
+        quality: quality as i32,
         ..Default::default()
     };
-    let _ = brotli::BrotliCompress(&mut &bytes[..], &mut out, &params);
-    out
+    if window == Window::Fitted {
+        params.lgwin = brotli_window(bytes.len());
+        params.size_hint = bytes.len();
+    }
+    brotli::BrotliCompress(&mut &bytes[..], &mut out, &params).ok()?;
+    Some(out)
 }
 
 /// A background thread that computes the compressed encodings of each new
@@ -374,6 +439,36 @@ mod tests {
                 "not compressed in 20 s"
             );
             std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    #[test]
+    fn a_body_compressed_now_decodes_to_its_bytes_and_has_a_tag_per_coding() {
+        use std::io::Read;
+        let page = "<p>Tin tức tổng hợp</p>\n".repeat(200).into_bytes();
+        assert_eq!(compress_now(Coding::Identity, &page), None);
+        let gz = compress_now(Coding::Gzip, &page).unwrap();
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(&gz[..])
+            .read_to_end(&mut out)
+            .unwrap();
+        assert_eq!(out, page);
+        let br = compress_now(Coding::Br, &page).unwrap();
+        let mut out = Vec::new();
+        brotli::Decompressor::new(&br[..], 4096)
+            .read_to_end(&mut out)
+            .unwrap();
+        assert_eq!(out, page);
+        assert!(gz.len() < page.len() / 4 && br.len() < page.len() / 4);
+
+        let identity = Body::new(page);
+        let tags =
+            [Coding::Identity, Coding::Gzip, Coding::Br].map(|c| coded_etag(&identity.etag, c));
+        assert_eq!(tags[0], identity.etag);
+        assert!(tags[1] != tags[0] && tags[2] != tags[0] && tags[1] != tags[2]);
+        // Each a valid entity tag, as `Body::tagged` requires.
+        for tag in &tags {
+            assert_eq!(Body::tagged(Vec::new(), tag.clone()).etag, *tag);
         }
     }
 

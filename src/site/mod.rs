@@ -44,7 +44,9 @@ use crate::history::Month;
 use crate::index::{Entry, Index};
 use crate::render::{self, FeedView, Format};
 
-pub use encoding::{Body, Coding, Compressor, Kept, Resource, KEPT_BLOCKS};
+pub use encoding::{
+    brotli_window, coded_etag, compress_now, Body, Coding, Compressor, Kept, Resource, KEPT_BLOCKS,
+};
 pub use last_modified::{Made, Validator, Validators, LATEST, PAGES_OF_THE_STORE};
 pub use on_demand::{Derived, OnDemand, Prepared};
 pub use titles::feed_title;

@@ -19,7 +19,7 @@ use super::on_demand::{Freshness, Inputs, Prepared, Rendered};
 use super::{feed_title, RenderError};
 use crate::article::Article;
 use crate::config::Config;
-use crate::history::{self, Chain, Month};
+use crate::history::{self, Chain, Growth, Month};
 use crate::index::{Entry, Index};
 use crate::render::html::{self, ArticleLinks, Opml, Subscription};
 use crate::render::{self, FeedView, Format, History, TermFeed};
@@ -319,8 +319,9 @@ fn inputs(what: &OnRequest, cfg: &Config, index: &Index) -> Inputs {
         }
         OnRequest::Subscribe(feed, _) => {
             i.str(&subscribe_title(cfg, index, feed));
-            if let FeedOf::Archive(chain, _) = feed {
-                i.str(&archive::chain_titles(cfg, index, chain).0);
+            if let FeedOf::Archive(chain, month) = feed {
+                i.str(&archive::chain_titles(cfg, index, chain).0)
+                    .str(&format!("{:?}", archive_growth(cfg, index, chain, *month)));
             }
         }
         // The path and the site's config (hashed above) are all it shows.
@@ -392,6 +393,7 @@ fn render(
                     let (live_title, _) = archive::chain_titles(cfg, index, chain);
                     let kind = Subscription::Archive {
                         month: *month,
+                        growth: archive_growth(cfg, index, chain, *month),
                         live_title: &live_title,
                         live: &|f| archive::live_path(chain, f),
                     };
@@ -404,14 +406,19 @@ fn render(
     }))
 }
 
-/// The name a month page is headed with: the category's, or the site's (its
-/// feed is titled with [`feed_title`]).
+/// Whether `chain`'s archive of `month` still grows, as its `Cache-Control`
+/// says (see [`archive::prepare`]).
+fn archive_growth(cfg: &Config, index: &Index, chain: &Chain, month: Month) -> Growth {
+    history::chain_place(index, chain, month, cfg.tz)
+        .neighbours
+        .growth()
+}
+
+/// The name a month page is headed with: the category's path, as its page
+/// is headed ([`html::category_heading`]), or the site's title.
 fn month_title(cfg: &Config, index: &Index, slug: Option<&str>) -> String {
     match slug {
-        Some(slug) => index
-            .categories()
-            .get(slug)
-            .map_or_else(|| slug.to_owned(), |c| c.name.clone()),
+        Some(slug) => html::category_heading(index, slug).unwrap_or_else(|| slug.to_owned()),
         None => cfg.site.title.clone(),
     }
 }

@@ -20,8 +20,8 @@ use crate::taxonomy::Kind;
 use crate::timestamp::rfc3339;
 
 pub use pages::{
-    article_page, category_page, front_page, month_page, opml_page, subscribe_page, term_page,
-    terms_page, ArticleLinks, Filed, Opml, Subscription, TagLink,
+    article_page, category_heading, category_page, front_page, month_page, opml_page,
+    subscribe_page, term_page, terms_page, ArticleLinks, Filed, Opml, Subscription, TagLink,
 };
 
 /// One style sheet, inline: readable from 360 px phones to desktops (a
@@ -61,9 +61,32 @@ fn discovery_type(format: Format) -> &'static str {
     }
 }
 
-/// Opens a page: the head (title, style, autodiscovery), the header with the
-/// site's navigation, and `<main>`. [`close`] ends it.
+/// Whether search engines may list a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Robots {
+    /// Listed (no `robots` meta: the default).
+    Index,
+    /// `<meta name="robots" content="noindex">`: a page made from a template
+    /// for every feed and format (a subscribe page), which a search would
+    /// list by the hundred; its links are still followed.
+    NoIndex,
+}
+
+/// Opens a page search engines may list: see [`open_for`].
 pub(crate) fn open(out: &mut String, site: &SiteConfig, title: &str, feeds: &[Alternate]) {
+    open_for(out, site, title, feeds, Robots::Index);
+}
+
+/// Opens a page: the head (title, style, autodiscovery, and `robots` as
+/// asked), the header with the site's navigation, and `<main>`. [`close`]
+/// ends it.
+pub(crate) fn open_for(
+    out: &mut String,
+    site: &SiteConfig,
+    title: &str,
+    feeds: &[Alternate],
+    robots: Robots,
+) {
     let full_title = if title == site.title {
         title.to_owned()
     } else {
@@ -75,6 +98,9 @@ pub(crate) fn open(out: &mut String, site: &SiteConfig, title: &str, feeds: &[Al
         lang = attr(&site.language),
         title = text(&full_title),
     );
+    if robots == Robots::NoIndex {
+        out.push_str("<meta name=\"robots\" content=\"noindex\">\n");
+    }
     for f in feeds {
         let _ = writeln!(
             out,

@@ -7,12 +7,12 @@ use std::fmt::Write;
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 
 use super::{
-    alternates, article_list, close, feed_links, format_name, labelled_links, open, Alternate,
-    Withdrawn,
+    alternates, article_list, close, feed_links, format_name, labelled_links, open, open_for,
+    Alternate, Robots, Withdrawn,
 };
 use crate::article::Article;
 use crate::config::SiteConfig;
-use crate::history::{Month, Neighbours};
+use crate::history::{Growth, Month, Neighbours};
 use crate::index::{Entry, Index};
 use crate::render::{
     archive_path, article_path, category_path, feed_path, kind_name, month_path, subscribe_path,
@@ -124,6 +124,14 @@ pub(crate) fn breadcrumb(out: &mut String, index: &Index, slug: Option<&str>) {
     out.push_str("</nav>\n");
 }
 
+/// How a category's pages are headed: its path from the top-level section
+/// down (`Kinh tế › Du lịch`), as its feed is titled unless the config names
+/// it otherwise, so two subcategories of one name under different sections
+/// are told apart in a tab, a bookmark and a search result.
+pub fn category_heading(index: &Index, slug: &str) -> Option<String> {
+    index.categories().get(slug).map(|c| c.path.join(" › "))
+}
+
 /// A category's page: its newest articles, its subcategories, its feeds and
 /// the months of its history.
 pub fn category_page(
@@ -135,18 +143,15 @@ pub fn category_page(
     months: &[Month],
 ) -> Vec<u8> {
     let mut out = String::new();
-    let name = index
-        .categories()
-        .get(slug)
-        .map_or(title, |c| c.name.as_str());
+    let name = category_heading(index, slug).unwrap_or_else(|| title.to_owned());
     open(
         &mut out,
         site,
-        name,
+        &name,
         &alternates(title, |f| feed_path(Some(slug), f)),
     );
     breadcrumb(&mut out, index, Some(slug));
-    let _ = write!(out, "<h1>{}</h1>\n<p>", text(name));
+    let _ = write!(out, "<h1>{}</h1>\n<p>", text(&name));
     feed_links(&mut out, |f| feed_path(Some(slug), f));
     out.push_str("</p>\n");
     if let Some(cat) = index.categories().get(slug) {
@@ -179,8 +184,9 @@ pub fn category_page(
 /// One month of a category (`slug`; `None`: of all articles), headed with
 /// `name`: every article of it, newest first (withdrawn ones marked), with
 /// links to the months before and after, to the live feed of the category
-/// (titled `feed_title`) to follow, and to the month's archived feeds, which
-/// are fixed and so offered to download, not to follow.
+/// (titled `feed_title`) to follow, and to the month's archived feeds,
+/// offered to download, not to follow: an older month's are fixed, the
+/// newest month's still grow (see [`Growth`]), and the page says which.
 #[allow(clippy::too_many_arguments)] // Each is one thing the page shows.
 pub fn month_page(
     site: &SiteConfig,
@@ -204,7 +210,7 @@ pub fn month_page(
     );
     breadcrumb(&mut out, index, slug);
     let _ = writeln!(out, "<h1>{}</h1>", text(&heading));
-    month_pager(&mut out, slug, around);
+    month_pager(&mut out, slug, around, Place::Top);
     let follow = match slug {
         Some(_) => format!("Theo dõi bài mới của chuyên mục {feed_title}: "),
         None => format!("Theo dõi mọi bài mới của {feed_title}: "),
@@ -212,20 +218,36 @@ pub fn month_page(
     out.push_str("<p>");
     labelled_links(&mut out, &follow, |f| feed_path(slug, f));
     out.push_str("</p>\n<p>");
-    labelled_links(
-        &mut out,
-        "Tải lưu trữ tháng này (cố định, không có bài mới): ",
-        |f| archive_path(slug, month, f),
-    );
+    let download = match around.growth() {
+        Growth::Fixed => "Tải lưu trữ tháng này (cố định, không có bài mới): ",
+        Growth::Growing => {
+            "Tải lưu trữ tháng này (tháng mới nhất: còn thêm bài cho đến khi có bài của tháng sau): "
+        }
+    };
+    labelled_links(&mut out, download, |f| archive_path(slug, month, f));
     out.push_str("</p>\n");
     article_list(&mut out, entries, Withdrawn::Mark);
-    month_pager(&mut out, slug, around);
+    month_pager(&mut out, slug, around, Place::Bottom);
     close(out, site)
 }
 
+/// Where on a page a pager is: one above the list and one below it are two
+/// navigation landmarks, so each gets a name of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    /// Under the heading.
+    Top,
+    /// After the list.
+    Bottom,
+}
+
 /// Links to the newer and older months that have articles.
-fn month_pager(out: &mut String, slug: Option<&str>, around: Neighbours) {
-    out.push_str("<nav class=\"pager\" aria-label=\"Tháng\">");
+fn month_pager(out: &mut String, slug: Option<&str>, around: Neighbours, place: Place) {
+    let label = match place {
+        Place::Top => "Tháng (đầu trang)",
+        Place::Bottom => "Tháng (cuối trang)",
+    };
+    let _ = write!(out, "<nav class=\"pager\" aria-label=\"{label}\">");
     if let Some(m) = around.newer {
         let _ = write!(
             out,
@@ -293,16 +315,27 @@ pub fn term_page(
     close(out, site)
 }
 
-/// A term's months, each with its archived feeds: fixed documents, offered
-/// to download and read as a month page offers its own, not to follow.
+/// A term's months (newest first), each with its archived feeds, offered
+/// to download and read as a month page offers its own, not to follow:
+/// the older months' are fixed, the newest month's still grow (see
+/// [`Growth`]), and the page says which is which.
 fn term_month_list(out: &mut String, kind: Kind, slug: &str, months: &[Month]) {
-    if months.is_empty() {
+    let Some(newest) = months.first() else {
         return;
-    }
+    };
     out.push_str(
         "<section aria-labelledby=\"luu-tru\"><h2 id=\"luu-tru\">Lưu trữ theo tháng</h2>\n\
-         <p>Mỗi tháng là một tệp lưu trữ cố định, không có bài mới: tải về để đọc lại.</p>\n<ul>\n",
+         <p>Mỗi tháng là một tệp lưu trữ, tải về để đọc lại. ",
     );
+    let _ = write!(
+        out,
+        "{} là tháng mới nhất: tệp của tháng này còn thêm bài cho đến khi có bài của tháng sau.",
+        month_name(*newest)
+    );
+    if months.len() > 1 {
+        out.push_str(" Các tháng trước cố định, không có bài mới.");
+    }
+    out.push_str("</p>\n<ul>\n");
     for m in months {
         out.push_str("<li>");
         labelled_links(out, &format!("{}: ", month_name(*m)), |f| {
@@ -551,11 +584,15 @@ fn article_pager(out: &mut String, links: &ArticleLinks<'_>) {
 pub enum Subscription<'a> {
     /// A live feed: it gets every new article.
     Live,
-    /// One month's archive (RFC 5005 §4): fixed, it never gets a new
-    /// article, so its page offers it to download and points to `live`.
+    /// One month's archive (RFC 5005 §4): its page offers it to download
+    /// and points to `live` to follow. An older month's is fixed; the
+    /// feed's newest month's still gains the feed's new articles until a
+    /// newer month begins.
     Archive {
         /// The month it holds.
         month: Month,
+        /// Whether it can still grow.
+        growth: Growth,
         /// The title of the live feed it is an archive of.
         live_title: &'a str,
         /// The site path of that live feed in a format.
@@ -582,8 +619,13 @@ const FORMATS: [(Format, &str); 3] = [
 /// The page behind every feed link: the feed's URL to copy into a reader,
 /// what the formats are, the other formats and the OPML lists. The feed URL
 /// itself keeps serving the feed (readers send all sorts of `Accept`).
-/// An archive's page says it is fixed and offers it to download instead,
-/// with the live feed to follow.
+/// An archive's page says whether it is fixed or still grows and offers it
+/// to download instead, with the live feed to follow.
+///
+/// Titled with its format (one page per feed and format, each its own
+/// title) and kept out of search results: there are several per category,
+/// tag, author and month, all alike, and the pages they lead from are the
+/// ones worth finding.
 pub fn subscribe_page(
     site: &SiteConfig,
     title: &str,
@@ -597,8 +639,14 @@ pub fn subscribe_page(
     let name = format_name(format);
     match kind {
         Subscription::Live => {
-            let heading = format!("Theo dõi {title}");
-            open(&mut out, site, &heading, &alternates(title, path_of));
+            let heading = format!("Theo dõi {title} qua {name}");
+            open_for(
+                &mut out,
+                site,
+                &heading,
+                &alternates(title, path_of),
+                Robots::NoIndex,
+            );
             let _ = write!(
                 out,
                 "<h1>{h}</h1>\n<p>Dán địa chỉ này vào ứng dụng đọc tin (Feedly, Inoreader, NetNewsWire, Thunderbird…) để nhận bài mới:</p>\n<p><code>{u}</code></p>\n<p><a href=\"{href}\">Mở tệp {name}</a> (dành cho ứng dụng đọc tin, không phải để đọc trên trình duyệt).</p>\n",
@@ -609,16 +657,28 @@ pub fn subscribe_page(
         }
         Subscription::Archive {
             month,
+            growth,
             live_title,
             live,
         } => {
+            let heading = format!("{title} ({name})");
             // Autodiscovery offers the live feed: the archive is no subscription.
-            open(&mut out, site, title, &alternates(live_title, live));
+            open_for(
+                &mut out,
+                site,
+                &heading,
+                &alternates(live_title, live),
+                Robots::NoIndex,
+            );
+            let m = month_name(month).to_lowercase();
+            let held = match growth {
+                Growth::Fixed => ", cố định: không có bài mới được thêm vào.",
+                Growth::Growing => ". Đây là tháng mới nhất: bài mới vẫn được thêm vào tệp cho đến khi có bài của tháng sau.",
+            };
             let _ = write!(
                 out,
-                "<h1>{h}</h1>\n<p>Tệp này giữ các bài của {m} trong {l}, cố định: không có bài mới được thêm vào. Tải về để đọc hoặc lưu lại:</p>\n<p><code>{u}</code></p>\n<p><a href=\"{href}\" download>Tải tệp {name}</a></p>\n<p>Muốn nhận bài mới, hãy theo dõi <a href=\"{follow}\">{l}</a>.</p>\n",
-                h = text(title),
-                m = month_name(month).to_lowercase(),
+                "<h1>{h}</h1>\n<p>Tệp này giữ các bài của {m} trong {l}{held} Tải về để đọc hoặc lưu lại:</p>\n<p><code>{u}</code></p>\n<p><a href=\"{href}\" download>Tải tệp {name}</a></p>\n<p>Muốn nhận bài mới, hãy theo dõi <a href=\"{follow}\">{l}</a>.</p>\n",
+                h = text(&heading),
                 l = text(live_title),
                 u = text(&url),
                 href = attr(&feed),
@@ -688,7 +748,8 @@ pub fn opml_page(site: &SiteConfig, list: Opml) -> Vec<u8> {
     let path = list.path();
     let file = path.trim_start_matches('/');
     let mut out = String::new();
-    open(&mut out, site, heading, &[]);
+    // Kept out of search results like the feeds' subscribe pages.
+    open_for(&mut out, site, heading, &[], Robots::NoIndex);
     let _ = write!(
         out,
         "<h1>{heading}</h1>\n<p>OPML là một tệp liệt kê nhiều nguồn tin. Nhập tệp này vào ứng dụng đọc tin (Feedly, Inoreader, NetNewsWire, Thunderbird…; thường ở mục “Nhập OPML” hoặc “Import”) để theo dõi {each} cùng lúc, mỗi mục một nguồn tin.</p>\n<p>Ứng dụng nhận địa chỉ thì dán địa chỉ này:</p>\n<p><code>{u}</code></p>\n<p>Ứng dụng nhận tệp thì <a href=\"{href}\" download=\"{file}\">tải tệp OPML</a> rồi nhập tệp đó.</p>\n<p>Chỉ theo dõi vài mục: chọn trong <a href=\"{browse}\">{browse_name}</a>.</p>\n",
@@ -749,6 +810,110 @@ mod tests {
         ] {
             assert_eq!(source_url(source), None, "{source}");
         }
+    }
+
+    fn month(s: &str) -> Month {
+        s.parse().unwrap()
+    }
+
+    fn month_page_with(around: Neighbours) -> String {
+        let page = month_page(
+            &SiteConfig::default(),
+            &Index::default(),
+            Some("kinh-te/du-lich"),
+            "Kinh tế › Du lịch",
+            "Kinh tế › Du lịch",
+            month("2020-06"),
+            &[],
+            around,
+        );
+        String::from_utf8(page).unwrap()
+    }
+
+    #[test]
+    fn a_month_page_calls_only_an_older_month_fixed() {
+        let newest = month_page_with(Neighbours {
+            older: Some(month("2020-05")),
+            newer: None,
+        });
+        assert!(newest.contains("(tháng mới nhất: còn thêm bài"), "{newest}");
+        assert!(!newest.contains("cố định"), "{newest}");
+        let older = month_page_with(Neighbours {
+            older: None,
+            newer: Some(month("2020-07")),
+        });
+        assert!(older.contains("(cố định, không có bài mới)"), "{older}");
+        assert!(!older.contains("mới nhất:"), "{older}");
+    }
+
+    #[test]
+    fn a_month_page_names_its_two_pagers_apart() {
+        let page = month_page_with(Neighbours::default());
+        assert_eq!(page.matches("class=\"pager\"").count(), 2, "{page}");
+        assert!(page.contains("aria-label=\"Tháng (đầu trang)\""), "{page}");
+        assert!(page.contains("aria-label=\"Tháng (cuối trang)\""), "{page}");
+    }
+
+    #[test]
+    fn a_term_page_names_its_newest_month_as_still_growing() {
+        let mut out = String::new();
+        term_month_list(
+            &mut out,
+            Kind::Tag,
+            "bao-lu",
+            &[month("2024-03"), month("2023-11")],
+        );
+        assert!(out.contains("Tháng 3/2024 là tháng mới nhất"), "{out}");
+        assert!(out.contains("Các tháng trước cố định"), "{out}");
+        let mut one = String::new();
+        term_month_list(&mut one, Kind::Tag, "bao-lu", &[month("2024-03")]);
+        assert!(one.contains("Tháng 3/2024 là tháng mới nhất"), "{one}");
+        assert!(!one.contains("cố định"), "{one}");
+    }
+
+    #[test]
+    fn subscribe_pages_are_noindex_and_titled_by_format() {
+        let site = SiteConfig::default();
+        let path_of = |f: Format| format!("/feeds/kinh-te.{}", f.ext());
+        let live = |f: Format| format!("/feeds/kinh-te.{}", f.ext());
+        let page = |format, kind| {
+            String::from_utf8(subscribe_page(&site, "Kinh tế", &path_of, format, kind)).unwrap()
+        };
+        let archive = |growth| Subscription::Archive {
+            month: month("2024-03"),
+            growth,
+            live_title: "Kinh tế",
+            live: &live,
+        };
+        let mut titles = std::collections::BTreeSet::new();
+        for format in Format::ALL {
+            for (kind, said) in [
+                (Subscription::Live, "để nhận bài mới"),
+                (archive(Growth::Growing), "Đây là tháng mới nhất"),
+                (archive(Growth::Fixed), "cố định: không có bài mới"),
+            ] {
+                let p = page(format, kind);
+                assert!(
+                    p.contains("<meta name=\"robots\" content=\"noindex\">"),
+                    "{p}"
+                );
+                assert!(p.contains(said), "{p}");
+                let title = p
+                    .split("<title>")
+                    .nth(1)
+                    .unwrap()
+                    .split("</title>")
+                    .next()
+                    .unwrap()
+                    .to_owned();
+                assert!(title.contains(format_name(format)), "{title}");
+                titles.insert(title);
+            }
+        }
+        // Growing and fixed pages of one month share a title; every format has its own.
+        assert_eq!(titles.len(), 6, "{titles:?}");
+        let front = String::from_utf8(front_page(&site, &Index::default(), &[], &[])).unwrap();
+        assert!(!front.contains("name=\"robots\""), "{front}");
     }
 
     #[test]
