@@ -269,10 +269,11 @@ async fn load_and_begin(
     let compressor = Compressor::start().context("cannot start the compression thread")?;
     let (state_file, resume) = StateFile::open(&cfg.state_dir, SystemTime::now());
     let mut publisher = Publisher::new(cfg.clone(), published, compressor, state_file);
-    // Taken whether or not WebSub is on: a record left while it was off
-    // would hide the changes made since, were it trusted later.
+    // Read whether or not WebSub is on, and discarded once the first
+    // snapshot is served: a record left while it was off would hide the
+    // changes made since, were it trusted later.
     let last_run = crate::websub::record::LastRun {
-        record: crate::websub::record::take(&cfg.state_dir),
+        record: crate::websub::record::read(&cfg.state_dir),
         remembered: resume.by_path.clone(),
     };
     publisher.set_pinger(crate::websub::Pinger::start(&cfg.websub), last_run);

@@ -177,6 +177,10 @@ pub struct Publisher {
     /// What the last run left to compare the first snapshot with, taken
     /// when it is served.
     last_run: Mutex<Option<LastRun>>,
+    /// Held by the start's comparison with the last run while it runs (on a
+    /// thread of its own), and by [`Publisher::stop`], which so never writes
+    /// a record that comparison then discards.
+    record_turn: Arc<Mutex<()>>,
 }
 
 impl Publisher {
@@ -196,6 +200,7 @@ impl Publisher {
             state: Mutex::new(state),
             pinger: None,
             last_run: Mutex::new(None),
+            record_turn: Arc::new(Mutex::new(())),
         }
     }
 
@@ -256,36 +261,59 @@ impl Publisher {
     }
 
     /// Tells the hubs, once the first snapshot is served, about the feeds
-    /// that changed while the daemon was stopped (see [`websub::record`]).
-    fn ping_since_last_run(&self, first: &Snapshot) {
+    /// that changed while the daemon was stopped (see [`websub::record`]),
+    /// then discards the record. On a thread of its own: with a record, the
+    /// comparison is a pass over every term and month, which must not hold
+    /// up serving the first snapshot.
+    fn ping_since_last_run(&self, first: &Arc<Snapshot>) {
         let last_run = lock(&self.last_run).take();
-        let (Some(pinger), Some(last_run)) = (self.hubs(), last_run) else {
+        let Some(last_run) = last_run else {
             return;
         };
-        let now = match last_run.record {
-            // On-demand feeds too: the record holds theirs.
-            Some(_) => websub::feed_etags(&first.config, &first.site),
-            None => websub::snapshot_feed_etags(&first.site),
+        let state_dir = self.cfg.state_dir.clone();
+        let Some(pinger) = self.hubs().cloned() else {
+            // Trusted once: a record left now would hide what this run serves.
+            record::discard(&state_dir);
+            return;
         };
-        let base_url = &self.cfg.site.base_url;
-        let paths = record::since_last_run(
-            last_run.record.as_ref(),
-            &last_run.remembered,
-            &now,
-            base_url,
-        );
-        let topics = Topics::of(
-            base_url,
-            paths.into_iter().map(|p| format!("{base_url}{p}")),
-        );
-        if !topics.is_empty() {
-            tracing::info!(
-                live = topics.live.len(),
-                archives = topics.archives.len(),
-                "websub: pinging the feeds that changed while bantin was stopped"
+        let (first, cfg, turn) = (first.clone(), self.cfg.clone(), self.record_turn.clone());
+        let compared = std::thread::Builder::new()
+            .name("websub-start".into())
+            .spawn(move || {
+                let _turn = lock(&turn);
+                let on_demand_too = last_run.record.as_ref().is_some_and(Record::same_build);
+                let now = if on_demand_too {
+                    websub::feed_etags(&first.config, &first.site)
+                } else {
+                    websub::snapshot_feed_etags(&first.site)
+                };
+                let base_url = &cfg.site.base_url;
+                let paths = record::since_last_run(
+                    last_run.record.as_ref(),
+                    &last_run.remembered,
+                    &now,
+                    base_url,
+                );
+                let topics = Topics::of(
+                    base_url,
+                    paths.into_iter().map(|p| format!("{base_url}{p}")),
+                );
+                if !topics.is_empty() {
+                    tracing::info!(
+                        live = topics.live.len(),
+                        archives = topics.archives.len(),
+                        "websub: pinging the feeds that changed while bantin was stopped"
+                    );
+                }
+                pinger.publish(&cfg.websub, &topics);
+                record::discard(&cfg.state_dir);
+            });
+        if let Err(e) = compared {
+            tracing::warn!(
+                "cannot start the thread that pings what changed while bantin was stopped: {e}; \
+                 the next start compares again"
             );
         }
-        pinger.publish(&self.cfg.websub, &topics);
     }
 
     /// Tells the hubs about every feed a change from `previous` to the
@@ -332,6 +360,7 @@ impl Publisher {
         let (Some(pinger), Some(current)) = (self.hubs(), self.published.load_full()) else {
             return;
         };
+        let _turn = lock(&self.record_turn);
         let feeds = websub::feed_etags(&current.config, &current.site);
         let record = Record::new(feeds, pinger.waiting_topics());
         if let Err(e) = record::save(&self.cfg.state_dir, &record) {

@@ -93,7 +93,10 @@ pub fn decode_raw(bytes: &[u8]) -> Result<Decoded<'_>, TextError> {
             TextError::Binary(at)
         });
     }
+    let whole = bytes.len();
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    // Offsets are told in the file, BOM included, as an editor counts them.
+    let in_file = |at: usize| at + (whole - bytes.len());
     let mut warnings = Vec::new();
     let text: Cow<'_, str> = match simdutf8::compat::from_utf8(bytes) {
         Ok(s) => Cow::Borrowed(s),
@@ -101,18 +104,18 @@ pub fn decode_raw(bytes: &[u8]) -> Result<Decoded<'_>, TextError> {
         Err(e) if e.error_len().is_none() => {
             warnings.push(format!(
                 "file ends in the middle of a UTF-8 character (byte {}); the incomplete character was dropped",
-                e.valid_up_to()
+                in_file(e.valid_up_to())
             ));
             Cow::Borrowed(std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default())
         }
         Err(e) if mostly_utf8(bytes) => {
             let bad = bad_places(bytes);
             let at = e.valid_up_to();
+            let (line, at) = (line_of(bytes, at), in_file(at));
             warnings.push(format!(
                 "not valid UTF-8 in {bad} place{s} (the first at line {line}, byte offset {at}); \
                  the rest is UTF-8, so each bad sequence became U+FFFD: fix {them} in the file",
                 s = if bad == 1 { "" } else { "s" },
-                line = line_of(bytes, at),
                 them = if bad == 1 { "it" } else { "them" },
             ));
             String::from_utf8_lossy(bytes)
@@ -120,7 +123,7 @@ pub fn decode_raw(bytes: &[u8]) -> Result<Decoded<'_>, TextError> {
         Err(e) => {
             warnings.push(format!(
                 "not valid UTF-8 (first bad byte at offset {}); decoded as Windows-1258",
-                e.valid_up_to()
+                in_file(e.valid_up_to())
             ));
             let (text, _, _) = encoding_rs::WINDOWS_1258.decode(bytes);
             text
@@ -640,6 +643,16 @@ mod tests {
             "{}",
             clean.warnings[0]
         );
+        // Offsets count the BOM, as the file holds it.
+        let mut with_bom = b"\xEF\xBB\xBF".to_vec();
+        with_bom.extend_from_slice(&bytes);
+        let clean = decode(&with_bom).unwrap();
+        assert!(
+            clean.warnings[0].contains("(the first at line 3, byte offset 42)"),
+            "{}",
+            clean.warnings[0]
+        );
+        assert!(decode(b"\xEF\xBB\xBFa\xE0b").unwrap().warnings[0].contains("offset 4)"));
         // CR alone ends a line too.
         assert_eq!(line_of(b"a\rb\r\nc\nd", 7), 4);
         // Windows-1258 Vietnamese forms no UTF-8 sequence: still read as it.

@@ -665,7 +665,7 @@ header_timeout_secs = 0
         &stderr,
         &path,
         4,
-        "[feeds] items = \"50\": found a string in quotes; expected a whole number, 1 or more",
+        "[feeds] items = \"50\": found a string in quotes; expected a whole number from 1 to 1000",
     );
     // Out of its type's range, or of the documented one: the same words.
     assert_problem(

@@ -258,8 +258,11 @@ struct Shared {
     health: Mutex<Health>,
     /// `[websub] timeout_secs` as last configured.
     timeout: Mutex<Duration>,
-    /// Wakes the sending task: pings were queued.
+    /// Wakes the sending task: pings were queued, or a send finished.
     wake: Notify,
+    /// The topics being sent now (each with how many sends of it), so a stop
+    /// records them as waiting: their hubs may not have them yet.
+    sending: Mutex<BTreeMap<Arc<str>, usize>>,
 }
 
 /// Queues publish pings and sends them from a background task. Cheap to clone.
@@ -283,6 +286,7 @@ impl Pinger {
             health: Mutex::new(Health::default()),
             timeout: Mutex::new(Duration::from_secs(cfg.timeout_secs)),
             wake: Notify::new(),
+            sending: Mutex::new(BTreeMap::new()),
         });
         tokio::spawn(send_forever(shared.clone(), client(cfg)));
         Pinger { shared }
@@ -322,7 +326,9 @@ impl Pinger {
     /// The topics whose pings wait now (to some hub), sorted: what a stop
     /// would lose, so [`record`] keeps them for the next start.
     pub fn waiting_topics(&self) -> BTreeSet<String> {
-        lock(&self.shared.queue).topics()
+        let mut topics = lock(&self.shared.queue).topics();
+        topics.extend(lock(&self.shared.sending).keys().map(|t| t.to_string()));
+        topics
     }
 }
 
@@ -384,29 +390,43 @@ fn client(cfg: &WebsubConfig) -> HttpsClient {
     Client::builder(TokioExecutor::new()).build(https)
 }
 
-/// Sends every ping as it falls due, at most [`IN_FLIGHT`] at once, forever.
+/// Sends every ping as it falls due, at most [`IN_FLIGHT`] at once, forever:
+/// a ping leaves the queue only when a slot is free to send it, so the queue
+/// keeps its order (live feeds first), its coalescing and its bound however
+/// many pings a change brings, and [`Pinger::waiting_topics`] sees them all.
 async fn send_forever(shared: Arc<Shared>, client: HttpsClient) {
     let slots = Arc::new(Semaphore::new(IN_FLIGHT));
     loop {
-        let (due, next) = {
-            let mut q = lock(&shared.queue);
-            let due = q.take_due(Instant::now());
-            let queued = q.len();
-            metrics::gauge!("bantin_websub_pings_queued").set(queued as f64);
-            (due, q.next_due())
+        let Ok(slot) = slots.clone().acquire_owned().await else {
+            return;
         };
-        for ping in due {
-            let Ok(slot) = slots.clone().acquire_owned().await else {
-                return;
-            };
+        let (ping, next) = {
+            let mut q = lock(&shared.queue);
+            let ping = q.take_one_due(Instant::now());
+            metrics::gauge!("bantin_websub_pings_queued").set(q.len() as f64);
+            (ping, q.next_due())
+        };
+        if let Some(ping) = ping {
+            *lock(&shared.sending).entry(ping.topic.clone()).or_default() += 1;
             let (shared, client) = (shared.clone(), client.clone());
             let timeout = *lock(&shared.timeout);
             tokio::spawn(async move {
+                let topic = ping.topic.clone();
                 let outcome = send(&client, &ping, timeout).await;
                 settle(&shared, ping, outcome);
+                let mut sending = lock(&shared.sending);
+                if let Some(n) = sending.get_mut(&topic) {
+                    *n -= 1;
+                    if *n == 0 {
+                        sending.remove(&topic);
+                    }
+                }
+                drop(sending);
                 drop(slot);
             });
+            continue;
         }
+        drop(slot);
         match next {
             Some(at) => {
                 tokio::select! {

@@ -1,6 +1,6 @@
 //! The pings waiting for their hubs: coalesced, bounded, retried with backoff,
 //! live feeds ahead of archives.
-//! Pure: the caller passes the time in and sends what [`Queue::take_due`] gives.
+//! Pure: the caller passes the time in and sends what [`Queue::take_one_due`] gives.
 //!
 //! A change can touch far more archive documents than live feeds (a tag
 //! renamed changes every month of it), and those wait beside the live feeds'
@@ -202,21 +202,29 @@ impl Queue {
         }
     }
 
+    /// Takes the one ping that goes out next, if one is due at `now`: the
+    /// oldest due live ping, else the oldest due archive ping. The sender
+    /// takes one only when it can send it at once, so the others keep their
+    /// place, their coalescing and their bound, and a stop records them.
+    pub fn take_one_due(&mut self, now: Instant) -> Option<Ping> {
+        for line in &mut self.lines {
+            // New pings are pushed in due order, so the first is almost
+            // always the one (retries, due later, are behind them).
+            if let Some(at) = line.iter().position(|p| p.due <= now) {
+                let ping = line.remove(at)?;
+                self.keys.remove(&(ping.hub.clone(), ping.topic.clone()));
+                return Some(ping);
+            }
+        }
+        None
+    }
+
     /// Takes out every ping due at `now`: the live feeds' first, each line
     /// oldest first. A change of the same topic after this queues a new
     /// ping: the hub may have fetched it before.
+    #[cfg(test)]
     pub fn take_due(&mut self, now: Instant) -> Vec<Ping> {
-        let mut due = Vec::new();
-        for line in &mut self.lines {
-            let (now_due, later): (VecDeque<Ping>, VecDeque<Ping>) =
-                line.drain(..).partition(|p| p.due <= now);
-            *line = later;
-            due.extend(now_due);
-        }
-        for p in &due {
-            self.keys.remove(&(p.hub.clone(), p.topic.clone()));
-        }
-        due
+        std::iter::from_fn(|| self.take_one_due(now)).collect()
     }
 
     /// The topics of every waiting ping, sorted, each once.

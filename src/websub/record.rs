@@ -3,12 +3,17 @@
 //! whose pings had not gone out, in `websub.json` in the state folder.
 //!
 //! Written once, when the daemon stops (a pass over every term and month, too
-//! much for every change), and removed when the next start reads it: a record
-//! is trusted once, so one left by a run that later crashed is never compared
-//! with (it would hide changes that run served and did not ping). Without one
-//! (a crash, a first start, WebSub off at the last stop), a start compares
-//! the snapshot's own feeds (all articles, categories) with the ETags that
-//! `validators.json` remembers (see [`since_last_run`]).
+//! much for every change), and removed by the next start once its first
+//! snapshot is served and the pings it found are queued ([`discard`]): a
+//! record is trusted once, so one left by a run that later crashed is never
+//! compared with (it would hide changes that run served and did not ping),
+//! while a start stopped before it served anything leaves it for the next.
+//! The ETags of on-demand documents hash the build too, so a record of
+//! another build (an upgrade) is compared only for the snapshot's own feeds,
+//! as is done without one (a crash, a first start, WebSub off at the last
+//! stop): those the snapshot serves (all articles, categories) against the
+//! ETags that `validators.json` remembers (see [`since_last_run`]). Its
+//! waiting topics are pinged either way.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -22,13 +27,15 @@ use crate::site::Validator;
 pub const FILE_NAME: &str = "websub.json";
 
 /// The format version written; another version is not trusted.
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 
 /// What one stop recorded.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Record {
     version: u32,
+    /// The build that wrote it ([`crate::BUILD`]), whose ETags its are.
+    pub build: String,
     /// The identity ETag of every feed document served, by path.
     pub feeds: BTreeMap<String, String>,
     /// The topics (absolute URLs) whose pings were still waiting.
@@ -36,13 +43,20 @@ pub struct Record {
 }
 
 impl Record {
-    /// A record of `feeds` (see [`super::feed_etags`]) and the `waiting` topics.
+    /// A record, by this build, of `feeds` (see [`super::feed_etags`]) and
+    /// the `waiting` topics.
     pub fn new(feeds: BTreeMap<String, String>, waiting: BTreeSet<String>) -> Record {
         Record {
             version: VERSION,
+            build: crate::BUILD.to_owned(),
             feeds,
             waiting,
         }
+    }
+
+    /// Whether its ETags can be compared with this build's.
+    pub fn same_build(&self) -> bool {
+        self.build == crate::BUILD
     }
 }
 
@@ -90,9 +104,9 @@ pub fn save(dir: &Path, record: &Record) -> Result<(), RecordError> {
     renamed.map_err(failed)
 }
 
-/// The record in the state folder `dir`, removed as it is read (see the
-/// module); `None`, with the reason logged, when there is none to trust.
-pub fn take(dir: &Path) -> Option<Record> {
+/// The record in the state folder `dir`; `None`, with the reason logged,
+/// when there is none to trust. It stays until [`discard`].
+pub fn read(dir: &Path) -> Option<Record> {
     let path = dir.join(FILE_NAME);
     let bytes = match std::fs::read(&path) {
         Ok(bytes) => bytes,
@@ -106,14 +120,6 @@ pub fn take(dir: &Path) -> Option<Record> {
             return None;
         }
     };
-    if let Err(e) = std::fs::remove_file(&path) {
-        tracing::warn!(
-            "cannot remove the WebSub record {} ({e}), so it is not trusted: make the state \
-             folder writable",
-            path.display()
-        );
-        return None;
-    }
     match serde_json::from_slice::<Record>(&bytes) {
         Ok(record) if record.version == VERSION => Some(record),
         Ok(_) | Err(_) => {
@@ -124,6 +130,21 @@ pub fn take(dir: &Path) -> Option<Record> {
             );
             None
         }
+    }
+}
+
+/// Removes the record in `dir`, once a start has queued what it found (see
+/// the module): a record is trusted once. One that cannot be removed is
+/// logged, and the next start trusts it again, which can only ping more.
+pub fn discard(dir: &Path) {
+    let path = dir.join(FILE_NAME);
+    match std::fs::remove_file(&path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => tracing::warn!(
+            "cannot remove the WebSub record {} ({e}): make the state folder writable",
+            path.display()
+        ),
     }
 }
 
@@ -139,18 +160,22 @@ pub fn since_last_run(
     now: &BTreeMap<String, String>,
     base_url: &str,
 ) -> Vec<String> {
-    let Some(record) = record else {
+    let waiting = record
+        .into_iter()
+        .flat_map(|r| &r.waiting)
+        .filter_map(|url| url.strip_prefix(base_url))
+        .filter(|path| path.starts_with('/'))
+        .map(str::to_owned);
+    let Some(record) = record.filter(|r| r.same_build()) else {
         return now
             .iter()
             .filter(|(path, etag)| remembered.get(*path).is_some_and(|v| &v.etag != *etag))
             .map(|(path, _)| path.clone())
+            .chain(waiting)
+            .collect::<BTreeSet<String>>()
+            .into_iter()
             .collect();
     };
-    let waiting = record
-        .waiting
-        .iter()
-        .filter_map(|url| url.strip_prefix(base_url))
-        .map(str::to_owned);
     super::changed_paths(&record.feeds, now)
         .into_iter()
         .chain(waiting)
@@ -176,12 +201,14 @@ mod tests {
         let waiting = BTreeSet::from(["http://x/feed.rss".to_owned()]);
         let record = Record::new(map(&[("/feed.rss", "\"a\"")]), waiting);
         save(dir.path(), &record).unwrap();
-        assert_eq!(take(dir.path()), Some(record));
-        // Taken: a run that crashes after this start leaves none to trust.
-        assert_eq!(take(dir.path()), None);
+        assert_eq!(read(dir.path()), Some(record.clone()));
+        // Kept until discarded: a start stopped before serving leaves it.
+        assert_eq!(read(dir.path()), Some(record));
+        discard(dir.path());
+        // Discarded: a run that crashes after this start leaves none to trust.
+        assert_eq!(read(dir.path()), None);
         std::fs::write(dir.path().join(FILE_NAME), "{").unwrap();
-        assert_eq!(take(dir.path()), None);
-        assert!(!dir.path().join(FILE_NAME).exists());
+        assert_eq!(read(dir.path()), None);
     }
 
     #[test]
@@ -233,6 +260,27 @@ mod tests {
         assert_eq!(
             since_last_run(None, &remembered, &now, "http://x"),
             ["/feed.rss"]
+        );
+        // A record of another build (an upgrade): its on-demand ETags hash
+        // that build, so only the remembered feeds are compared; what was
+        // waiting is pinged all the same (under this base URL only).
+        let mut old = Record::new(
+            map(&[("/tags/a.rss", "\"x\""), ("/feeds/same.rss", "\"d\"")]),
+            BTreeSet::from([
+                "http://x/archive/2020-01.rss".to_owned(),
+                "http://xy/feed.rss".to_owned(),
+            ]),
+        );
+        old.build = "0.0.0+elsewhere".to_owned();
+        assert!(!old.same_build());
+        let now = map(&[
+            ("/feed.rss", "\"A\""),
+            ("/feeds/same.rss", "\"d\""),
+            ("/tags/a.rss", "\"y\""),
+        ]);
+        assert_eq!(
+            since_last_run(Some(&old), &remembered, &now, "http://x"),
+            ["/archive/2020-01.rss", "/feed.rss"]
         );
     }
 }
