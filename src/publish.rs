@@ -9,7 +9,7 @@
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use arc_swap::ArcSwapOption;
 use http::HeaderValue;
@@ -115,39 +115,109 @@ pub enum Occasion {
 /// (`WARN warning: <what> path=<file>:<line>`), as `bantin check` words it;
 /// and how many files there are when it shows fewer (or, at start, always).
 /// A file's warnings are said once per change of the file, as a rejection
-/// is; the number of files named per refresh is capped ([`Warned::SHOWN`]),
-/// so a store of a million files with warnings does not flood the journal:
-/// `bantin check` lists them all.
+/// is. So that a store of a million files with warnings does not flood the
+/// journal, the start names at most [`Warned::SHOWN`] files, and changes
+/// (events, reconciliations, which come in slices) at most that many a
+/// minute, with at most one line a minute for the others: `bantin check`
+/// lists them all, and `bantin_files_with_warnings` counts them.
 pub fn log_warned(warned: &Warned, occasion: Occasion, store: &std::path::Path) {
-    for file in &warned.shown {
-        let path = printable_path(&file.path);
-        for w in &file.warnings {
-            let message = printable(&w.message);
-            match w.line {
-                Some(line) => {
-                    tracing::warn!(path = %format!("{path}:{line}"), "warning: {message}")
-                }
-                None => tracing::warn!(path = %path, "warning: {message}"),
-            }
+    let check = format!("`bantin check {}` shows each", printable_path(store));
+    let (all, shown) = (warned.files, warned.shown.len());
+    if occasion == Occasion::Start {
+        warned.shown.iter().for_each(log_file_warnings);
+        match all {
+            0 => {}
+            1 => tracing::warn!("1 file is served with warnings (above); {check}"),
+            _ if all > shown => tracing::warn!(
+                "{all} files are served with warnings (the first {shown} above); {check}"
+            ),
+            _ => tracing::warn!("{all} files are served with warnings (above); {check}"),
+        }
+        return;
+    }
+    let said = WARNED_PACE
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .admit(Instant::now(), shown, all);
+    warned.shown[..said.named]
+        .iter()
+        .for_each(log_file_warnings);
+    if let Some(more) = said.more {
+        tracing::warn!(
+            "and {more} more file{} changed with warnings (files are named at most {} a minute); {check}",
+            if more == 1 { "" } else { "s" },
+            Warned::SHOWN
+        );
+    }
+}
+
+/// Logs one file's warnings, one line each.
+fn log_file_warnings(file: &crate::catalog::FileWarnings) {
+    let path = printable_path(&file.path);
+    for w in &file.warnings {
+        let message = printable(&w.message);
+        match w.line {
+            Some(line) => tracing::warn!(path = %format!("{path}:{line}"), "warning: {message}"),
+            None => tracing::warn!(path = %path, "warning: {message}"),
         }
     }
-    let (all, shown) = (warned.files, warned.shown.len());
-    let check = format!("`bantin check {}` shows each", printable_path(store));
-    match occasion {
-        Occasion::Start if all > shown => tracing::warn!(
-            "{all} files are served with warnings (the first {shown} above); {check}"
-        ),
-        Occasion::Start if all == 1 => {
-            tracing::warn!("1 file is served with warnings (above); {check}")
+}
+
+/// How often the files changed with warnings are named, and summed up.
+const WARNED_WINDOW: Duration = Duration::from_secs(60);
+
+/// What the log said of changed files' warnings in the current window.
+static WARNED_PACE: Mutex<WarnedPace> = Mutex::new(WarnedPace {
+    since: None,
+    named: 0,
+    unsaid: 0,
+    summed: false,
+});
+
+/// How many files changed with warnings the log names in the current
+/// [`WARNED_WINDOW`], and whether it said how many others.
+#[derive(Debug)]
+struct WarnedPace {
+    /// When the window began.
+    since: Option<Instant>,
+    /// Files named in it.
+    named: usize,
+    /// Files with warnings not named and not yet summed up.
+    unsaid: usize,
+    /// Whether its one summary line was said.
+    summed: bool,
+}
+
+/// What to say of one change's files with warnings.
+#[derive(Debug, PartialEq, Eq)]
+struct Said {
+    /// Name the first this many of the files shown.
+    named: usize,
+    /// Then say how many others there were, if so.
+    more: Option<usize>,
+}
+
+impl WarnedPace {
+    /// Admits, at `now`, a change with `all` files with warnings of which
+    /// the first `shown` could be named.
+    fn admit(&mut self, now: Instant, shown: usize, all: usize) -> Said {
+        if self
+            .since
+            .is_none_or(|since| now.duration_since(since) >= WARNED_WINDOW)
+        {
+            *self = WarnedPace {
+                since: Some(now),
+                named: 0,
+                unsaid: self.unsaid,
+                summed: false,
+            };
         }
-        Occasion::Start if all > 0 => {
-            tracing::warn!("{all} files are served with warnings (above); {check}")
-        }
-        Occasion::Change if all > shown => tracing::warn!(
-            "and {} more files changed with warnings; {check}",
-            all - shown
-        ),
-        _ => {}
+        let named = shown.min(Warned::SHOWN - self.named);
+        self.named += named;
+        self.unsaid += all - named;
+        let more = (self.unsaid > 0 && !self.summed).then(|| std::mem::take(&mut self.unsaid));
+        self.summed |= more.is_some();
+        Said { named, more }
     }
 }
 
@@ -461,4 +531,33 @@ pub fn unix_now() -> f64 {
     SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changed_files_with_warnings_are_named_at_most_20_a_minute() {
+        let t0 = Instant::now();
+        let mut pace = WarnedPace {
+            since: None,
+            named: 0,
+            unsaid: 0,
+            summed: false,
+        };
+        let said = |named, more| Said { named, more };
+        // A burst of 25 (20 shown): 20 named, one line for the other 5.
+        assert_eq!(pace.admit(t0, 20, 25), said(20, Some(5)));
+        // More slices in the same minute: none named, no second line.
+        assert_eq!(
+            pace.admit(t0 + Duration::from_secs(1), 20, 1024),
+            said(0, None)
+        );
+        assert_eq!(pace.admit(t0 + Duration::from_secs(2), 3, 3), said(0, None));
+        // The next minute: names again, and sums up what the last one held back.
+        let next = t0 + WARNED_WINDOW;
+        assert_eq!(pace.admit(next, 1, 1), said(1, Some(1027)));
+        assert_eq!(pace.admit(next, 2, 2), said(2, None));
+    }
 }
