@@ -21,7 +21,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bantin::catalog::Catalog;
+use bantin::history::Month;
 use bantin::index::{slugify, Index};
+use bantin::taxonomy::Kind;
 use common::{Daemon, BASE_URL};
 use scraper::{Html, Selector};
 use tempfile::TempDir;
@@ -238,20 +240,21 @@ impl Crawl {
             .is_some_and(|v| v.status == 200 || v.status == 410)
     }
 
-    /// Every article page, category page, tag page and author page of `store`
-    /// was reached from `/`.
+    /// Every article page, category page, tag and author page and month
+    /// page of a tag or author of `store` was reached from `/`.
     fn assert_reaches_everything(&self, store: &Expected) {
         let missing: Vec<&String> = store
             .articles
             .iter()
             .chain(&store.categories)
+            .chain(&store.term_months)
             .filter(|p| !self.reached(p))
             .collect();
         assert!(
             missing.is_empty(),
-            "{} of {} article and category pages not reachable from /, e.g. {:?}",
+            "{} of {} article, category and term month pages not reachable from /, e.g. {:?}",
             missing.len(),
-            store.articles.len() + store.categories.len(),
+            store.articles.len() + store.categories.len() + store.term_months.len(),
             &missing[..missing.len().min(10)]
         );
         for (kind, names) in [("tags", &store.tags), ("authors", &store.authors)] {
@@ -304,6 +307,9 @@ struct Expected {
     categories: BTreeSet<String>,
     tags: BTreeSet<String>,
     authors: BTreeSet<String>,
+    /// The month page of every tag and author for each month it has
+    /// articles in (`/tags/<slug>/<YYYY-MM>`).
+    term_months: BTreeSet<String>,
 }
 
 impl Expected {
@@ -316,6 +322,20 @@ impl Expected {
             .values()
             .map(|e| e.article.clone())
             .collect::<Vec<Arc<_>>>();
+        let tz = chrono_tz::Asia::Ho_Chi_Minh;
+        let term_months = articles
+            .iter()
+            .flat_map(|a| {
+                let month = Month::of(a.published.timestamp(), tz);
+                let tags = a.tags.iter().map(|t| (Kind::Tag, t));
+                tags.chain(a.author.iter().map(|n| (Kind::Author, n)))
+                    .filter_map(|(kind, name)| {
+                        let slug = index.taxonomy(kind).slug_of(name)?;
+                        Some(bantin::render::term_month_path(kind, slug, month))
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
         Expected {
             articles: articles
                 .iter()
@@ -331,6 +351,7 @@ impl Expected {
                 .flat_map(|a| a.tags.iter().cloned())
                 .collect(),
             authors: articles.iter().filter_map(|a| a.author.clone()).collect(),
+            term_months,
         }
     }
 }

@@ -48,6 +48,8 @@ fn every_kind_of_page_answers_in_the_site_shell() {
         "/authors",
         "/tags/dien-tap",
         "/authors/le-hoang-nam",
+        "/tags/dien-tap/2022-05",
+        "/authors/le-hoang-nam/2022-05",
         "/subscribe/feeds/tin-tuc/thoi-su.atom",
         "/subscribe/tags/dien-tap.rss",
         "/subscribe/archive/tin-tuc/thoi-su/2024-07.json",
@@ -250,12 +252,18 @@ fn withdrawn_articles_leave_the_lists_but_stay_on_their_month_and_answer_410() {
             "{path} lists a withdrawn article:\n{page}"
         );
     }
-    let month = d.body("/archive/tin-tuc/tin-tuc-tong-hop/2020-05");
-    let item = month
-        .lines()
-        .find(|l| l.contains(link))
-        .unwrap_or_else(|| panic!("the month page lists every article:\n{month}"));
-    assert!(item.ends_with("(đã gỡ bỏ)</li>"), "{item}");
+    // The month pages of its category and of its author.
+    for path in [
+        "/archive/tin-tuc/tin-tuc-tong-hop/2020-05",
+        "/authors/do-van-hai/2020-05",
+    ] {
+        let month = d.body(path);
+        let item = month
+            .lines()
+            .find(|l| l.contains(link))
+            .unwrap_or_else(|| panic!("the month page {path} lists every article:\n{month}"));
+        assert!(item.ends_with("(đã gỡ bỏ)</li>"), "{path}: {item}");
+    }
     let r = d.get("/articles/tin-tuc/tong-hop/ngay-hoi", &[]);
     assert_eq!(r.status, 410);
     let gone = r.text();
@@ -615,7 +623,7 @@ fn only_months_before_the_newest_are_called_fixed() {
     // others as fixed, as their archives are sent.
     for term in ["/tags/dien-tap", "/authors/le-hoang-nam"] {
         let page = d.body(term);
-        let said = paragraph_with(&page, "Mỗi tháng là một tệp lưu trữ");
+        let said = paragraph_with(&page, "Mỗi tháng có một trang");
         let html = scraper::Html::parse_document(&page);
         let items = scraper::Selector::parse("#luu-tru ~ ul li a").unwrap();
         let months: Vec<String> = html
@@ -997,4 +1005,248 @@ fn other_spellings_of_articles_and_categories_redirect_to_the_site_s_own() {
     // Feeds are not respelled, a category's as a tag's.
     assert_eq!(d.raw("GET", "/feeds/Thong-Bao.atom", &[]).status, 404);
     assert_eq!(d.raw("GET", "/tags/Dien-Tap.atom", &[]).status, 404);
+}
+
+/// An article in `Trang nhất » Du lịch`, published at `published`
+/// (`dd/mm/yyyy hh:mm`), by `author`, with `tags`.
+fn travel_article(title: &str, published: &str, author: &str, tags: &str) -> String {
+    format!(
+        "Trang nhất » Du lịch\n\n{title}\n\n{published}\n\nDẫn của bài {title}.\n\n\
+         Tác giả bài viết: {author}\n\nTừ khóa: {tags}\n"
+    )
+}
+
+/// The article ids a page lists.
+fn listed_ids(page: &str) -> Vec<String> {
+    let mut ids: Vec<String> = page
+        .split("href=\"/articles/")
+        .skip(1)
+        .map(|s| s.split('"').next().unwrap().to_owned())
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// The `href` of the first link of `page` with `rel`, if any.
+fn rel_link(page: &str, rel: &str) -> Option<String> {
+    let needle = format!("<a rel=\"{rel}\" href=\"");
+    let rest = page.split(&needle).nth(1)?;
+    Some(rest.split('"').next().unwrap().to_owned())
+}
+
+/// A store whose tag `Du lịch` has articles in January (two), March and
+/// April 2023, and whose author `Phạm Thu` has them in January and April;
+/// February 2023 has only an article of neither.
+fn travel_store() -> TempStore {
+    let site = TempStore::new();
+    for (file, title, published, author, tags) in [
+        (
+            "jan-a",
+            "Đà Lạt mùa mai",
+            "05/01/2023 08:00",
+            "Phạm Thu",
+            "Du lịch, Đà Lạt",
+        ),
+        (
+            "jan-b",
+            "Phố cổ Hội An",
+            "20/01/2023 09:00",
+            "Ngô Lan",
+            "Du lịch",
+        ),
+        (
+            "feb",
+            "Giá vé máy bay",
+            "10/02/2023 10:00",
+            "Ngô Lan",
+            "Hàng không",
+        ),
+        (
+            "mar",
+            "Mùa hoa ban",
+            "15/03/2023 11:00",
+            "Ngô Lan",
+            "Du lịch",
+        ),
+        (
+            "apr",
+            "Biển Nha Trang",
+            "02/04/2023 12:00",
+            "Phạm Thu",
+            "Du lịch",
+        ),
+    ] {
+        write(
+            &site,
+            &format!("du-lich/{file}.txt"),
+            &travel_article(title, published, author, tags),
+        );
+    }
+    site
+}
+
+#[test]
+fn a_tag_s_month_page_lists_exactly_its_articles_of_that_month() {
+    let site = travel_store();
+    let d = site.start();
+    for (path, ids) in [
+        (
+            "/tags/du-lich/2023-01",
+            &["du-lich/jan-a", "du-lich/jan-b"][..],
+        ),
+        ("/tags/du-lich/2023-03", &["du-lich/mar"]),
+        ("/tags/du-lich/2023-04", &["du-lich/apr"]),
+        ("/authors/pham-thu/2023-01", &["du-lich/jan-a"]),
+        ("/authors/pham-thu/2023-04", &["du-lich/apr"]),
+    ] {
+        let r = d.get(path, &[]);
+        assert_eq!(r.status, 200, "{path}");
+        assert!(r.expect_header("content-type").starts_with("text/html"));
+        let page = r.text();
+        assert_shell(path, &page);
+        // Every article of the month on the page's own list (the pagers
+        // link months, not articles).
+        assert_eq!(listed_ids(&page), ids, "{path}:\n{page}");
+        // Its month's archived feeds, through their subscribe pages, and
+        // the live feed to follow.
+        let (term, _) = path.rsplit_once('/').unwrap();
+        for feed in [format!("{path}.atom"), format!("{term}.atom")] {
+            let sub = format!("href=\"/subscribe{feed}\"");
+            assert!(page.contains(&sub), "{path}: {sub}\n{page}");
+            assert_eq!(d.get(&feed, &[]).status, 200, "{feed}");
+        }
+    }
+    // The tag page links each month's page before its files.
+    let tag = d.body("/tags/du-lich");
+    assert!(
+        tag.contains("<li><a href=\"/tags/du-lich/2023-01\">Tháng 1/2023</a> <span class=\"feeds\">tải lưu trữ: <a href=\"/subscribe/tags/du-lich/2023-01.rss\">"),
+        "{tag}"
+    );
+    for missing in [
+        // A month of the store, but not of the tag or author.
+        "/tags/du-lich/2023-02",
+        "/authors/pham-thu/2023-03",
+        "/tags/du-lich/2023-1",
+        "/tags/du-lich/2023-13",
+        "/tags/du-lich/2023-01/x",
+        "/tags/khong-co/2023-01",
+        "/authors/khong-co/2023-01",
+    ] {
+        let r = d.get(missing, &[]);
+        assert_eq!(r.status, 404, "{missing}");
+        assert!(r.expect_header("content-type").starts_with("text/html"));
+    }
+    // A trailing slash is another spelling of the page.
+    let r = d.get("/tags/du-lich/2023-01/", &[]);
+    assert_eq!(r.status, 308);
+    assert!(
+        r.expect_header("location")
+            .ends_with("/tags/du-lich/2023-01"),
+        "{:?}",
+        r.header("location")
+    );
+}
+
+#[test]
+fn a_tag_s_month_pages_walk_both_ways_with_no_dead_end() {
+    let site = travel_store();
+    let d = site.start();
+    let tag = d.body("/tags/du-lich");
+    let html = scraper::Html::parse_document(&tag);
+    let links = scraper::Selector::parse("#luu-tru ~ ul li > a").unwrap();
+    let months: Vec<String> = html
+        .select(&links)
+        .map(|a| a.attr("href").unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        months,
+        [
+            "/tags/du-lich/2023-04",
+            "/tags/du-lich/2023-03",
+            "/tags/du-lich/2023-01"
+        ]
+    );
+    // Older from the newest, then newer from the oldest: the same months,
+    // each page answering, and every article of the tag seen once each way.
+    for (start, rel, order) in [
+        (&months[0], "prev", months.clone()),
+        (
+            &months[2],
+            "next",
+            months.iter().rev().cloned().collect::<Vec<_>>(),
+        ),
+    ] {
+        let mut walked = Vec::new();
+        let mut seen = Vec::new();
+        let mut next = Some(start.clone());
+        while let Some(path) = next {
+            let r = d.get(&path, &[]);
+            assert_eq!(r.status, 200, "{path}: a dead end");
+            let page = r.text();
+            // Both pagers lead the same way, and back to the tag's page.
+            let pagers = page.matches(&format!("rel=\"{rel}\"")).count();
+            assert!(matches!(pagers, 0 | 2), "{path}: {pagers}\n{page}");
+            assert_eq!(
+                page.matches("<a href=\"/tags/du-lich\">Mới nhất</a>")
+                    .count(),
+                2,
+                "{page}"
+            );
+            seen.extend(listed_ids(&page));
+            next = rel_link(&page, rel);
+            walked.push(path);
+        }
+        assert_eq!(walked, order, "{rel}");
+        seen.sort();
+        assert_eq!(
+            seen,
+            [
+                "du-lich/apr",
+                "du-lich/jan-a",
+                "du-lich/jan-b",
+                "du-lich/mar"
+            ],
+            "{rel}"
+        );
+    }
+    // Only the newest month is still growing.
+    let newest = d.body(&months[0]);
+    assert!(newest.contains("(tháng mới nhất: còn thêm bài"), "{newest}");
+    let older = d.body(&months[1]);
+    assert!(older.contains("(cố định, không có bài mới)"), "{older}");
+}
+
+#[test]
+fn a_term_s_month_page_is_revalidated_by_its_etag_and_answers_head_alike() {
+    let site = travel_store();
+    let d = site.start();
+    for path in ["/tags/du-lich/2023-03", "/authors/pham-thu/2023-01"] {
+        let first = d.get(path, &[]);
+        assert_eq!(first.status, 200, "{path}");
+        let etag = first.expect_header("etag").to_owned();
+        let r = d.get(path, &[("if-none-match", &etag)]);
+        assert_eq!(r.status, 304, "{path}");
+        assert_eq!(r.header("etag"), Some(etag.as_str()), "{path}");
+        assert!(r.body.is_empty(), "{path}");
+        assert_eq!(
+            d.get(path, &[("if-none-match", "\"other\"")]).status,
+            200,
+            "{path}"
+        );
+        let head = d.request("HEAD", path, &[]);
+        assert_eq!(head.status, 200, "{path}");
+        assert!(head.body.is_empty(), "{path}");
+        for name in [
+            "etag",
+            "content-type",
+            "content-length",
+            "cache-control",
+            "last-modified",
+        ] {
+            assert_eq!(head.header(name), first.header(name), "{path}: {name}");
+        }
+        let head = d.request("HEAD", path, &[("if-none-match", &etag)]);
+        assert_eq!(head.status, 304, "{path}");
+    }
+    assert_eq!(d.request("HEAD", "/tags/du-lich/2023-02", &[]).status, 404);
 }

@@ -301,7 +301,6 @@ fn term_archives_that_do_not_exist_are_404() {
         "/tags/bao-lu/2024-3.rss",
         "/tags/bao-lu/2024-13.json",
         "/tags/bao-lu/2024-03.xml",
-        "/tags/bao-lu/2024-03",
         "/tags/bao-lu/x/2024-03.rss",
         // An unknown term.
         "/tags/khong-co/2024-03.rss",
@@ -310,4 +309,8 @@ fn term_archives_that_do_not_exist_are_404() {
         let r = d.get(path, &[]);
         assert_eq!(r.status, 404, "{path}");
     }
+    // Without an extension, the path is the month's HTML page, not a feed.
+    let page = d.get("/tags/bao-lu/2024-03", &[]);
+    assert_eq!(page.status, 200);
+    assert!(page.expect_header("content-type").starts_with("text/html"));
 }

@@ -209,6 +209,16 @@ pub fn month_path(slug: Option<&str>, month: Month) -> String {
     }
 }
 
+/// The site path of one month's page of a tag or author:
+/// `/tags/<slug>/<YYYY-MM>`, `/authors/<slug>/<YYYY-MM>`, the HTML twin of
+/// the month's archived feeds at the same path plus `.atom`, `.rss`, `.json`
+/// ([`term_archive_path`]), as a category's month page is of its own. A term
+/// slug holds no `/` and no `.`, so the path is neither the term's page nor
+/// one of its feeds.
+pub fn term_month_path(kind: Kind, slug: &str, month: Month) -> String {
+    format!("/{}/{slug}/{month}", kind.segment())
+}
+
 /// The site path of the page that helps a person subscribe to the feed at
 /// `feed` (a site path): `/subscribe/feeds/thoi-su.atom`.
 pub fn subscribe_path(feed: &str) -> String {

@@ -1286,7 +1286,14 @@ mod tests {
             on_demand_label("/tags/giao-thong.atom"),
             RouteLabel::TermFeed
         );
-        assert_eq!(on_demand_label("/archive/2024-03"), RouteLabel::Page);
+        for page in [
+            "/archive/2024-03",
+            "/archive/kinh-te/2024-03",
+            "/tags/giao-thong/2024-03",
+            "/authors/tran-ngoc/2024-03",
+        ] {
+            assert_eq!(on_demand_label(page), RouteLabel::Page, "{page}");
+        }
         assert_eq!(
             on_demand_label("/subscribe/feed.atom"),
             RouteLabel::Subscribe

@@ -60,10 +60,12 @@ impl FeedOf {
 pub enum OnRequest {
     /// `/categories/<slug>`.
     Category(String),
-    /// `/archive/<YYYY-MM>` (`slug` `None`) or `/archive/<slug>/<YYYY-MM>`.
+    /// `/archive/<YYYY-MM>`, `/archive/<slug>/<YYYY-MM>`,
+    /// `/tags/<slug>/<YYYY-MM>`, `/authors/<slug>/<YYYY-MM>`: one month's
+    /// page of all articles, a category, a tag or an author.
     Month {
-        /// The category; `None` for all articles.
-        slug: Option<String>,
+        /// Whose month.
+        chain: Chain,
         /// The month.
         month: Month,
     },
@@ -104,12 +106,7 @@ pub fn resolve(index: &Index, tz: Tz, path: &str) -> Option<OnRequest> {
             Some((slug, m)) => (Some(slug), m),
             None => (None, rest),
         };
-        let month: Month = month.parse().ok()?;
-        let (entries, _) = history::month(index, slug, month, tz);
-        return (!entries.is_empty()).then(|| OnRequest::Month {
-            slug: slug.map(str::to_owned),
-            month,
-        });
+        return month_page(index, tz, Chain::Category(slug.map(str::to_owned)), month);
     }
     if let Some(feed) = path.strip_prefix("/subscribe/") {
         if let Some(list) = OPML_LISTS
@@ -132,6 +129,9 @@ pub fn resolve(index: &Index, tz: Tz, path: &str) -> Option<OnRequest> {
             return Some(OnRequest::Terms(kind));
         }
         let rest = rest.strip_prefix('/')?;
+        if let Some((slug, month)) = rest.split_once('/') {
+            return month_page(index, tz, Chain::Term(kind, slug.to_owned()), month);
+        }
         let (slug, format) = match rest.split_once('.') {
             Some((slug, ext)) => (slug, Some(format_of(ext)?)),
             None => (rest, None),
@@ -143,6 +143,16 @@ pub fn resolve(index: &Index, tz: Tz, path: &str) -> Option<OnRequest> {
         });
     }
     None
+}
+
+/// The page of `month` (`YYYY-MM`) of `chain`, if `chain` has articles
+/// then: found with the range lookups of [`history::chain_place`], without
+/// collecting its articles.
+fn month_page(index: &Index, tz: Tz, chain: Chain, month: &str) -> Option<OnRequest> {
+    let month: Month = month.parse().ok()?;
+    history::chain_place(index, &chain, month, tz)
+        .held
+        .then_some(OnRequest::Month { chain, month })
 }
 
 /// The feed at the site path `path`, if `index` has it.
@@ -205,6 +215,7 @@ pub fn paths(index: &Index, tz: Tz) -> Vec<String> {
             }
             let chain = Chain::Term(kind, slug.clone());
             for m in history::chain_months(index, &chain, tz).unwrap_or_default() {
+                out.push(render::term_month_path(kind, slug, m));
                 for f in Format::ALL {
                     out.push(render::term_archive_path(kind, slug, m, f));
                 }
@@ -283,12 +294,13 @@ fn inputs(what: &OnRequest, cfg: &Config, index: &Index) -> Inputs {
             }
             entries(&mut i, &index.select_listed(s, CATEGORY_PAGE_ITEMS));
         }
-        OnRequest::Month { slug, month } => {
-            let s = slug.as_deref();
-            let (listed, around) = history::month(index, s, *month, cfg.tz);
-            i.str(&month_title(cfg, index, s))
-                .str(&feed_title(cfg, index, s));
-            categories(&mut i, index, s);
+        OnRequest::Month { chain, month } => {
+            let (listed, around) = history::chain_month(index, chain, *month, cfg.tz);
+            let titles = month_titles(cfg, index, chain);
+            i.str(&titles.name).str(&titles.feed);
+            if let Chain::Category(slug) = chain {
+                categories(&mut i, index, slug.as_deref());
+            }
             for m in [around.newer, around.older] {
                 i.str(&m.map(|m| m.to_string()).unwrap_or_default());
             }
@@ -362,12 +374,25 @@ fn render(
             let title = feed_title(cfg, index, s);
             html::category_page(site, index, slug, &title, &newest, &months)
         }
-        OnRequest::Month { slug, month } => {
-            let s = slug.as_deref();
-            let (entries, around) = history::month(index, s, *month, cfg.tz);
-            let name = month_title(cfg, index, s);
-            let title = feed_title(cfg, index, s);
-            html::month_page(site, index, s, &name, &title, *month, &entries, around)
+        OnRequest::Month { chain, month } => {
+            let (entries, around) = history::chain_month(index, chain, *month, cfg.tz);
+            let titles = month_titles(cfg, index, chain);
+            let of = match chain {
+                Chain::Category(slug) => html::MonthOf::Category(slug.as_deref()),
+                Chain::Term(kind, slug) => match index.taxonomy(*kind).get(slug) {
+                    Some(term) => html::MonthOf::Term(*kind, term),
+                    None => return Err(gone(what)),
+                },
+            };
+            let page = html::MonthPage {
+                of,
+                name: &titles.name,
+                feed_title: &titles.feed,
+                month: *month,
+                entries: &entries,
+                around,
+            };
+            html::month_page(site, index, &page)
         }
         OnRequest::Term(kind, slug) => {
             let Some(term) = index.taxonomy(*kind).get(slug) else {
@@ -414,12 +439,40 @@ fn archive_growth(cfg: &Config, index: &Index, chain: &Chain, month: Month) -> G
         .growth()
 }
 
-/// The name a month page is headed with: the category's path, as its page
-/// is headed ([`html::category_heading`]), or the site's title.
-fn month_title(cfg: &Config, index: &Index, slug: Option<&str>) -> String {
-    match slug {
-        Some(slug) => html::category_heading(index, slug).unwrap_or_else(|| slug.to_owned()),
-        None => cfg.site.title.clone(),
+/// What a month page is called.
+struct MonthTitles {
+    /// What it is headed with before the month.
+    name: String,
+    /// The title of the live feed it offers.
+    feed: String,
+}
+
+/// The titles of a month page of `chain`: for a category, its path as its
+/// page is headed ([`html::category_heading`]) and its feed's title; for all
+/// articles, the site's title and the feed's; for a tag or author, its
+/// feed's title (`Từ khóa: bão lũ`) for both, as its page is headed.
+fn month_titles(cfg: &Config, index: &Index, chain: &Chain) -> MonthTitles {
+    match chain {
+        Chain::Category(slug) => {
+            let s = slug.as_deref();
+            let name = match s {
+                Some(slug) => {
+                    html::category_heading(index, slug).unwrap_or_else(|| slug.to_owned())
+                }
+                None => cfg.site.title.clone(),
+            };
+            MonthTitles {
+                name,
+                feed: feed_title(cfg, index, s),
+            }
+        }
+        Chain::Term(kind, slug) => {
+            let title = term_title(index, *kind, slug);
+            MonthTitles {
+                name: title.clone(),
+                feed: title,
+            }
+        }
     }
 }
 
@@ -557,4 +610,99 @@ pub fn article_page(cfg: &Config, index: &Index, full: &Arc<Article>) -> Vec<u8>
         newer: newer.map(|e| &*e.article),
     };
     html::article_page(&cfg.site, index, full, &links)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::Entries;
+    use chrono::TimeZone;
+    use chrono_tz::Asia::Ho_Chi_Minh;
+
+    /// Two articles tagged `Du lịch` (March 2024, January 2024) and one by
+    /// `Trần Ngọc` (February 2024), all in one category.
+    fn index() -> Index {
+        let entry = |id: &str, (y, m, d), tags: &[&str], author: Option<&str>| {
+            let at = Ho_Chi_Minh.with_ymd_and_hms(y, m, d, 8, 0, 0).unwrap();
+            let mut a = Article::sample(id, &["Kinh tế"], id, at.fixed_offset());
+            a.tags = tags.iter().map(|t| (*t).to_owned()).collect();
+            a.author = author.map(str::to_owned);
+            (id.to_owned(), Entry::full(Arc::new(a), None))
+        };
+        Index::new(Entries::from_iter([
+            entry("a", (2024, 3, 5), &["Du lịch"], None),
+            entry("b", (2024, 2, 5), &[], Some("Trần Ngọc")),
+            entry("c", (2024, 1, 5), &["Du lịch"], None),
+        ]))
+    }
+
+    fn month(s: &str) -> Month {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_term_s_month_page_resolves_only_for_a_month_it_has_articles_in() {
+        let idx = index();
+        let tz = Ho_Chi_Minh;
+        let tag = |m: &str| OnRequest::Month {
+            chain: Chain::Term(Kind::Tag, "du-lich".to_owned()),
+            month: month(m),
+        };
+        assert_eq!(
+            resolve(&idx, tz, "/tags/du-lich/2024-03"),
+            Some(tag("2024-03"))
+        );
+        assert_eq!(
+            resolve(&idx, tz, "/tags/du-lich/2024-01"),
+            Some(tag("2024-01"))
+        );
+        assert_eq!(
+            resolve(&idx, tz, "/authors/tran-ngoc/2024-02"),
+            Some(OnRequest::Month {
+                chain: Chain::Term(Kind::Author, "tran-ngoc".to_owned()),
+                month: month("2024-02"),
+            })
+        );
+        for missing in [
+            // A month of the store, but none of the tag's articles.
+            "/tags/du-lich/2024-02",
+            "/authors/tran-ngoc/2024-03",
+            "/tags/du-lich/2024-3",
+            "/tags/du-lich/2024-13",
+            "/tags/du-lich/",
+            "/tags/du-lich/2024-03/",
+            "/tags/du-lich/2024-03/x",
+            "/tags//2024-03",
+            "/tags/khong-co/2024-03",
+            // The archived feed is not the page.
+            "/tags/du-lich/2024-03.atom",
+        ] {
+            assert_eq!(resolve(&idx, tz, missing), None, "{missing}");
+        }
+        // The term's page and feed are still theirs.
+        assert_eq!(
+            resolve(&idx, tz, "/tags/du-lich"),
+            Some(OnRequest::Term(Kind::Tag, "du-lich".to_owned()))
+        );
+    }
+
+    #[test]
+    fn every_month_page_of_a_term_is_listed_and_resolves() {
+        let idx = index();
+        let listed = paths(&idx, Ho_Chi_Minh);
+        for page in [
+            "/tags/du-lich/2024-03",
+            "/tags/du-lich/2024-01",
+            "/authors/tran-ngoc/2024-02",
+        ] {
+            assert!(listed.iter().any(|p| p == page), "{page}: {listed:?}");
+        }
+        assert!(!listed.iter().any(|p| p == "/tags/du-lich/2024-02"));
+        let cfg = Arc::new(Config::from_toml("", None).unwrap());
+        let idx = Arc::new(idx);
+        for path in &listed {
+            let hydrate: archive::Hydrate = Box::new(|_| None);
+            assert!(prepare(&cfg, &idx, path, hydrate).is_some(), "{path}");
+        }
+    }
 }

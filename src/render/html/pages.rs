@@ -16,8 +16,8 @@ use crate::history::{Growth, Month, Neighbours};
 use crate::index::{Entry, Index};
 use crate::render::{
     archive_path, article_path, category_path, feed_path, kind_name, month_path, subscribe_path,
-    term_archive_path, term_feed_path, term_feed_title, term_path, terms_path, Format, FEEDS_OPML,
-    TAGS_OPML,
+    term_archive_path, term_feed_path, term_feed_title, term_month_path, term_path, terms_path,
+    Format, FEEDS_OPML, TAGS_OPML,
 };
 use crate::taxonomy::{Kind, Term};
 use crate::timestamp::rfc3339;
@@ -181,42 +181,117 @@ pub fn category_page(
     close(out, site)
 }
 
-/// One month of a category (`slug`; `None`: of all articles), headed with
-/// `name`: every article of it, newest first (withdrawn ones marked), with
-/// links to the months before and after, to the live feed of the category
-/// (titled `feed_title`) to follow, and to the month's archived feeds,
-/// offered to download, not to follow: an older month's are fixed, the
-/// newest month's still grow (see [`Growth`]), and the page says which.
-#[allow(clippy::too_many_arguments)] // Each is one thing the page shows.
-pub fn month_page(
-    site: &SiteConfig,
-    index: &Index,
-    slug: Option<&str>,
-    name: &str,
-    feed_title: &str,
-    month: Month,
-    entries: &[Entry],
-    around: Neighbours,
-) -> Vec<u8> {
+/// Whose month a month page shows: all articles, a category, a tag or an
+/// author. It says where the page and its neighbours are, which feeds it
+/// offers and how it is headed.
+#[derive(Debug, Clone, Copy)]
+pub enum MonthOf<'a> {
+    /// All articles (`None`) or one category, by slug.
+    Category(Option<&'a str>),
+    /// A tag or an author.
+    Term(Kind, &'a Term),
+}
+
+impl MonthOf<'_> {
+    /// The page of `month`: `/archive/…/<YYYY-MM>` or `/tags/<slug>/<YYYY-MM>`.
+    fn page(self, month: Month) -> String {
+        match self {
+            MonthOf::Category(slug) => month_path(slug, month),
+            MonthOf::Term(kind, term) => term_month_path(kind, &term.slug, month),
+        }
+    }
+
+    /// The page of the newest articles: the category's, the front page, or
+    /// the tag's or author's.
+    fn newest(self) -> String {
+        match self {
+            MonthOf::Category(slug) => category_path(slug),
+            MonthOf::Term(kind, term) => term_path(kind, &term.slug),
+        }
+    }
+
+    /// The live feed in `format`.
+    fn live(self, format: Format) -> String {
+        match self {
+            MonthOf::Category(slug) => feed_path(slug, format),
+            MonthOf::Term(kind, term) => term_feed_path(kind, &term.slug, format),
+        }
+    }
+
+    /// The archived feed of `month` in `format`.
+    fn archive(self, month: Month, format: Format) -> String {
+        match self {
+            MonthOf::Category(slug) => archive_path(slug, month, format),
+            MonthOf::Term(kind, term) => term_archive_path(kind, &term.slug, month, format),
+        }
+    }
+}
+
+/// What a month page shows besides the site: whose month it is, as its
+/// feed is titled, and its articles with the months next to it.
+#[derive(Debug, Clone, Copy)]
+pub struct MonthPage<'a> {
+    /// Whose month.
+    pub of: MonthOf<'a>,
+    /// What the page is headed with before the month: a category's path
+    /// ([`category_heading`]), the site's title, or a tag's or author's
+    /// feed title ([`term_feed_title`]).
+    pub name: &'a str,
+    /// The title of the live feed it offers to follow.
+    pub feed_title: &'a str,
+    /// The month.
+    pub month: Month,
+    /// Every article of the month, newest first.
+    pub entries: &'a [Entry],
+    /// The months next to it that have articles.
+    pub around: Neighbours,
+}
+
+/// One month of all articles, a category, a tag or an author: every article
+/// of it, newest first (withdrawn ones marked), with links to the months
+/// before and after, to the live feed (titled `feed_title`) to follow, and
+/// to the month's archived feeds, offered to download, not to follow: an
+/// older month's are fixed, the newest month's still grow (see [`Growth`]),
+/// and the page says which.
+pub fn month_page(site: &SiteConfig, index: &Index, page: &MonthPage<'_>) -> Vec<u8> {
+    let MonthPage {
+        of,
+        name,
+        feed_title,
+        month,
+        entries,
+        around,
+    } = *page;
     let mut out = String::new();
-    let heading = format!("{name}: {}", month_name(month).to_lowercase());
+    // A term's name already holds a colon (`Từ khóa: bão lũ`).
+    let heading = match of {
+        MonthOf::Category(_) => format!("{name}: {}", month_name(month).to_lowercase()),
+        MonthOf::Term(..) => format!("{name}, {}", month_name(month).to_lowercase()),
+    };
     // Autodiscovery offers only the live feed: a reader that subscribes to
     // an archive would never see a new article.
     open(
         &mut out,
         site,
         &heading,
-        &alternates(feed_title, |f| feed_path(slug, f)),
+        &alternates(feed_title, |f| of.live(f)),
     );
-    breadcrumb(&mut out, index, slug);
+    match of {
+        MonthOf::Category(slug) => breadcrumb(&mut out, index, slug),
+        MonthOf::Term(kind, term) => term_crumbs(&mut out, kind, Some(term)),
+    }
     let _ = writeln!(out, "<h1>{}</h1>", text(&heading));
-    month_pager(&mut out, slug, around, Place::Top);
-    let follow = match slug {
-        Some(_) => format!("Theo dõi bài mới của chuyên mục {feed_title}: "),
-        None => format!("Theo dõi mọi bài mới của {feed_title}: "),
+    month_pager(&mut out, of, around, Place::Top);
+    let follow = match of {
+        MonthOf::Category(Some(_)) => format!("Theo dõi bài mới của chuyên mục {feed_title}: "),
+        MonthOf::Category(None) => format!("Theo dõi mọi bài mới của {feed_title}: "),
+        MonthOf::Term(Kind::Tag, term) => format!("Theo dõi bài mới có từ khóa {}: ", term.name),
+        MonthOf::Term(Kind::Author, term) => {
+            format!("Theo dõi bài mới của tác giả {}: ", term.name)
+        }
     };
     out.push_str("<p>");
-    labelled_links(&mut out, &follow, |f| feed_path(slug, f));
+    labelled_links(&mut out, &follow, |f| of.live(f));
     out.push_str("</p>\n<p>");
     let download = match around.growth() {
         Growth::Fixed => "Tải lưu trữ tháng này (cố định, không có bài mới): ",
@@ -224,10 +299,10 @@ pub fn month_page(
             "Tải lưu trữ tháng này (tháng mới nhất: còn thêm bài cho đến khi có bài của tháng sau): "
         }
     };
-    labelled_links(&mut out, download, |f| archive_path(slug, month, f));
+    labelled_links(&mut out, download, |f| of.archive(month, f));
     out.push_str("</p>\n");
     article_list(&mut out, entries, Withdrawn::Mark);
-    month_pager(&mut out, slug, around, Place::Bottom);
+    month_pager(&mut out, of, around, Place::Bottom);
     close(out, site)
 }
 
@@ -242,7 +317,7 @@ enum Place {
 }
 
 /// Links to the newer and older months that have articles.
-fn month_pager(out: &mut String, slug: Option<&str>, around: Neighbours, place: Place) {
+fn month_pager(out: &mut String, of: MonthOf<'_>, around: Neighbours, place: Place) {
     let label = match place {
         Place::Top => "Tháng (đầu trang)",
         Place::Bottom => "Tháng (cuối trang)",
@@ -252,31 +327,47 @@ fn month_pager(out: &mut String, slug: Option<&str>, around: Neighbours, place: 
         let _ = write!(
             out,
             "<a rel=\"next\" href=\"{}\">« {}</a> ",
-            attr(&month_path(slug, m)),
+            attr(&of.page(m)),
             month_name(m)
         );
     }
-    let _ = write!(
-        out,
-        "<a href=\"{}\">Mới nhất</a>",
-        attr(&category_path(slug))
-    );
+    let _ = write!(out, "<a href=\"{}\">Mới nhất</a>", attr(&of.newest()));
     if let Some(m) = around.older {
         let _ = write!(
             out,
             " <a rel=\"prev\" href=\"{}\">{} »</a>",
-            attr(&month_path(slug, m)),
+            attr(&of.page(m)),
             month_name(m)
         );
     }
     out.push_str("</nav>\n");
 }
 
+/// The breadcrumb of a tag's or author's pages: the front page, the list of
+/// every tag or author, and on its month pages the term itself.
+fn term_crumbs(out: &mut String, kind: Kind, term: Option<&Term>) {
+    let _ = write!(
+        out,
+        "<nav class=\"crumbs\" aria-label=\"Vị trí\"><a href=\"/\">Trang nhất</a> » <a href=\"{}\">{}</a>",
+        attr(&terms_path(kind)),
+        kind_name(kind),
+    );
+    if let Some(t) = term {
+        let _ = write!(
+            out,
+            " » <a href=\"{}\">{}</a>",
+            attr(&term_path(kind, &t.slug)),
+            text(&t.name)
+        );
+    }
+    out.push_str("</nav>\n");
+}
+
 /// A tag's or author's page: how many articles it lists (withdrawn ones are
-/// not counted), the newest of them (`newest`), its feeds, and its archived
-/// feeds of each of its `months` (newest first), where the older articles
-/// are. A tag has articles in a few hundred months at most, so all fit on
-/// the page.
+/// not counted), the newest of them (`newest`), its feeds, and each of its
+/// `months` (newest first), where the older articles are: the month's page
+/// and its archived feeds. A tag has articles in a few hundred months at
+/// most, so all fit on the page.
 pub fn term_page(
     site: &SiteConfig,
     kind: Kind,
@@ -293,20 +384,15 @@ pub fn term_page(
         &heading,
         &alternates(&heading, |f| term_feed_path(kind, &term.slug, f)),
     );
-    let _ = write!(
-        out,
-        "<nav class=\"crumbs\" aria-label=\"Vị trí\"><a href=\"/\">Trang nhất</a> » <a href=\"{}\">{}</a></nav>\n<h1>{}</h1>\n<p>",
-        attr(&terms_path(kind)),
-        kind_name(kind),
-        text(&heading)
-    );
+    term_crumbs(&mut out, kind, None);
+    let _ = write!(out, "<h1>{}</h1>\n<p>", text(&heading));
     feed_links(&mut out, |f| term_feed_path(kind, &term.slug, f));
     let total = term.listed();
     let _ = writeln!(out, "</p>\n<p>{total} bài viết.</p>");
     if newest.len() < total {
         let _ = writeln!(
             out,
-            "<p>Đây là {} bài mới nhất; mọi bài, cả các bài cũ hơn, có trong lưu trữ theo tháng bên dưới.</p>",
+            "<p>Đây là {} bài mới nhất; mọi bài, cả các bài cũ hơn, có trong trang của từng tháng bên dưới.</p>",
             newest.len()
         );
     }
@@ -315,17 +401,17 @@ pub fn term_page(
     close(out, site)
 }
 
-/// A term's months (newest first), each with its archived feeds, offered
-/// to download and read as a month page offers its own, not to follow:
-/// the older months' are fixed, the newest month's still grow (see
-/// [`Growth`]), and the page says which is which.
+/// A term's months (newest first), each linked to its page, then its
+/// archived feeds, offered to download and read as a month page offers its
+/// own, not to follow: the older months' are fixed, the newest month's
+/// still grow (see [`Growth`]), and the page says which is which.
 fn term_month_list(out: &mut String, kind: Kind, slug: &str, months: &[Month]) {
     let Some(newest) = months.first() else {
         return;
     };
     out.push_str(
         "<section aria-labelledby=\"luu-tru\"><h2 id=\"luu-tru\">Lưu trữ theo tháng</h2>\n\
-         <p>Mỗi tháng là một tệp lưu trữ, tải về để đọc lại. ",
+         <p>Mỗi tháng có một trang liệt kê mọi bài của tháng đó, và một tệp lưu trữ để tải về đọc lại. ",
     );
     let _ = write!(
         out,
@@ -337,8 +423,13 @@ fn term_month_list(out: &mut String, kind: Kind, slug: &str, months: &[Month]) {
     }
     out.push_str("</p>\n<ul>\n");
     for m in months {
-        out.push_str("<li>");
-        labelled_links(out, &format!("{}: ", month_name(*m)), |f| {
+        let _ = write!(
+            out,
+            "<li><a href=\"{}\">{}</a> ",
+            attr(&term_month_path(kind, slug, *m)),
+            month_name(*m)
+        );
+        labelled_links(out, "tải lưu trữ: ", |f| {
             term_archive_path(kind, slug, *m, f)
         });
         out.push_str("</li>\n");
@@ -817,17 +908,36 @@ mod tests {
     }
 
     fn month_page_with(around: Neighbours) -> String {
+        month_page_of(MonthOf::Category(Some("kinh-te/du-lich")), around)
+    }
+
+    fn month_page_of(of: MonthOf<'_>, around: Neighbours) -> String {
+        let name = match of {
+            MonthOf::Term(kind, t) => term_feed_title(kind, &t.name),
+            MonthOf::Category(_) => "Kinh tế › Du lịch".to_owned(),
+        };
         let page = month_page(
             &SiteConfig::default(),
             &Index::default(),
-            Some("kinh-te/du-lich"),
-            "Kinh tế › Du lịch",
-            "Kinh tế › Du lịch",
-            month("2020-06"),
-            &[],
-            around,
+            &MonthPage {
+                of,
+                name: &name,
+                feed_title: &name,
+                month: month("2020-06"),
+                entries: &[],
+                around,
+            },
         );
         String::from_utf8(page).unwrap()
+    }
+
+    fn term(name: &str, slug: &str) -> Term {
+        Term {
+            name: name.to_owned(),
+            slug: slug.to_owned(),
+            members: crate::index::Members::default(),
+            withdrawn: 0,
+        }
     }
 
     #[test]
@@ -852,6 +962,89 @@ mod tests {
         assert_eq!(page.matches("class=\"pager\"").count(), 2, "{page}");
         assert!(page.contains("aria-label=\"Tháng (đầu trang)\""), "{page}");
         assert!(page.contains("aria-label=\"Tháng (cuối trang)\""), "{page}");
+    }
+
+    #[test]
+    fn a_term_month_page_pages_through_the_term_s_months() {
+        let tag = term("du lịch", "du-lich");
+        let page = month_page_of(
+            MonthOf::Term(Kind::Tag, &tag),
+            Neighbours {
+                older: Some(month("2020-05")),
+                newer: Some(month("2020-07")),
+            },
+        );
+        assert!(
+            page.contains("<h1>Từ khóa: du lịch, tháng 6/2020</h1>"),
+            "{page}"
+        );
+        // Both pagers, named apart, lead to the term's own months and page.
+        for label in ["Tháng (đầu trang)", "Tháng (cuối trang)"] {
+            let nav = format!(
+                "<nav class=\"pager\" aria-label=\"{label}\"><a rel=\"next\" href=\"/tags/du-lich/2020-07\">« Tháng 7/2020</a> <a href=\"/tags/du-lich\">Mới nhất</a> <a rel=\"prev\" href=\"/tags/du-lich/2020-05\">Tháng 5/2020 »</a></nav>"
+            );
+            assert!(page.contains(&nav), "{nav}\n{page}");
+        }
+        assert!(
+            page.contains(
+                " » <a href=\"/tags\">Từ khóa</a> » <a href=\"/tags/du-lich\">du lịch</a></nav>"
+            ),
+            "{page}"
+        );
+        // Autodiscovery and the follow links are the live feed's; the
+        // month's archive is a fixed download.
+        let discovery: Vec<&str> = page
+            .lines()
+            .filter(|l| l.starts_with("<link rel=\"alternate\""))
+            .collect();
+        assert_eq!(discovery.len(), 3, "{page}");
+        assert!(
+            discovery[1].contains("title=\"Từ khóa: du lịch (Atom)\"")
+                && discovery[1].ends_with("/tags/du-lich.atom\">"),
+            "{page}"
+        );
+        assert!(
+            page.contains(
+                "Theo dõi bài mới có từ khóa du lịch: <a href=\"/subscribe/tags/du-lich.rss\""
+            ),
+            "{page}"
+        );
+        assert!(
+            page.contains(
+                "(cố định, không có bài mới): <a href=\"/subscribe/tags/du-lich/2020-06.rss\""
+            ),
+            "{page}"
+        );
+    }
+
+    #[test]
+    fn an_author_s_newest_month_still_grows() {
+        let author = term("Trần Ngọc", "tran-ngoc");
+        let page = month_page_of(
+            MonthOf::Term(Kind::Author, &author),
+            Neighbours {
+                older: None,
+                newer: None,
+            },
+        );
+        assert!(page.contains("(tháng mới nhất: còn thêm bài"), "{page}");
+        assert!(!page.contains("cố định"), "{page}");
+        assert!(
+            page.contains("Theo dõi bài mới của tác giả Trần Ngọc: <a href=\"/subscribe/authors/tran-ngoc.rss\""),
+            "{page}"
+        );
+        assert!(!page.contains("rel=\"next\""), "{page}");
+        assert!(!page.contains("rel=\"prev\""), "{page}");
+    }
+
+    #[test]
+    fn a_term_page_links_each_month_s_page_before_its_files() {
+        let mut out = String::new();
+        term_month_list(&mut out, Kind::Author, "tran-ngoc", &[month("2024-03")]);
+        assert!(
+            out.contains("<li><a href=\"/authors/tran-ngoc/2024-03\">Tháng 3/2024</a> <span class=\"feeds\">tải lưu trữ: <a href=\"/subscribe/authors/tran-ngoc/2024-03.rss\">"),
+            "{out}"
+        );
     }
 
     #[test]
