@@ -118,8 +118,9 @@ pub enum Occasion {
 /// is. So that a store of a million files with warnings does not flood the
 /// journal, the start names at most [`Warned::SHOWN`] files, and changes
 /// (events, reconciliations, which come in slices) at most that many a
-/// minute, with at most one line a minute for the others: `bantin check`
-/// lists them all, and `bantin_files_with_warnings` counts them.
+/// minute, with at most one line a minute counting the others (those held
+/// back after it are counted with the first change of a later minute):
+/// `bantin check` lists them all, and `bantin_files_with_warnings` counts them.
 pub fn log_warned(warned: &Warned, occasion: Occasion, store: &std::path::Path) {
     let check = format!("`bantin check {}` shows each", printable_path(store));
     let (all, shown) = (warned.files, warned.shown.len());
@@ -144,7 +145,7 @@ pub fn log_warned(warned: &Warned, occasion: Occasion, store: &std::path::Path) 
         .for_each(log_file_warnings);
     if let Some(more) = said.more {
         tracing::warn!(
-            "and {more} more file{} changed with warnings (files are named at most {} a minute); {check}",
+            "{more} more file{} changed with warnings, not named (at most {} are named a minute); {check}",
             if more == 1 { "" } else { "s" },
             Warned::SHOWN
         );
@@ -251,6 +252,10 @@ pub struct Publisher {
     /// thread of its own), and by [`Publisher::stop`], which so never writes
     /// a record that comparison then discards.
     record_turn: Arc<Mutex<()>>,
+    /// That comparison's thread, which [`Publisher::stop`] waits for: so
+    /// the comparison, and its removal of the last record, come before the
+    /// stop writes the next.
+    since_last_run: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 impl Publisher {
@@ -271,6 +276,7 @@ impl Publisher {
             pinger: None,
             last_run: Mutex::new(None),
             record_turn: Arc::new(Mutex::new(())),
+            since_last_run: Mutex::new(None),
         }
     }
 
@@ -378,11 +384,12 @@ impl Publisher {
                 pinger.publish(&cfg.websub, &topics);
                 record::discard(&cfg.state_dir);
             });
-        if let Err(e) = compared {
-            tracing::warn!(
+        match compared {
+            Ok(thread) => *lock(&self.since_last_run) = Some(thread),
+            Err(e) => tracing::warn!(
                 "cannot start the thread that pings what changed while bantin was stopped: {e}; \
                  the next start compares again"
-            );
+            ),
         }
     }
 
@@ -427,6 +434,11 @@ impl Publisher {
     /// Records, as the daemon stops, what the next start compares with to
     /// ping what changed meanwhile (see [`websub::record`]).
     pub fn stop(&self) {
+        if let Some(thread) = lock(&self.since_last_run).take() {
+            if thread.join().is_err() {
+                tracing::warn!("the comparison with the last run panicked; see the log above");
+            }
+        }
         let (Some(pinger), Some(current)) = (self.hubs(), self.published.load_full()) else {
             return;
         };

@@ -258,7 +258,8 @@ struct Shared {
     health: Mutex<Health>,
     /// `[websub] timeout_secs` as last configured.
     timeout: Mutex<Duration>,
-    /// Wakes the sending task: pings were queued, or a send finished.
+    /// Wakes the sending task: pings were queued, or a send failed (its
+    /// retry may be due before what the task waits for).
     wake: Notify,
     /// The topics being sent now (each with how many sends of it), so a stop
     /// records them as waiting: their hubs may not have them yet.
@@ -326,7 +327,9 @@ impl Pinger {
     /// The topics whose pings wait now (to some hub), sorted: what a stop
     /// would lose, so [`record`] keeps them for the next start.
     pub fn waiting_topics(&self) -> BTreeSet<String> {
-        let mut topics = lock(&self.shared.queue).topics();
+        // Both at once, in the sender's order: a ping between them is in one.
+        let queue = lock(&self.shared.queue);
+        let mut topics = queue.topics();
         topics.extend(lock(&self.shared.sending).keys().map(|t| t.to_string()));
         topics
     }
@@ -404,10 +407,15 @@ async fn send_forever(shared: Arc<Shared>, client: HttpsClient) {
             let mut q = lock(&shared.queue);
             let ping = q.take_one_due(Instant::now());
             metrics::gauge!("bantin_websub_pings_queued").set(q.len() as f64);
-            (ping, q.next_due())
+            // Counted as being sent before the queue is let go, so a stop
+            // recording the waiting topics sees it in one place or the other.
+            if let Some(ping) = &ping {
+                *lock(&shared.sending).entry(ping.topic.clone()).or_default() += 1;
+            }
+            let next = if ping.is_none() { q.next_due() } else { None };
+            (ping, next)
         };
         if let Some(ping) = ping {
-            *lock(&shared.sending).entry(ping.topic.clone()).or_default() += 1;
             let (shared, client) = (shared.clone(), client.clone());
             let timeout = *lock(&shared.timeout);
             tokio::spawn(async move {

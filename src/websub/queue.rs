@@ -9,7 +9,7 @@
 //! ping (the oldest) is dropped before any live one. Live pings are dropped
 //! only when no archive ping is left, which takes a hub down for long.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -111,7 +111,9 @@ pub enum Retry {
 #[derive(Debug)]
 pub struct Queue {
     /// Indexed by [`Priority::line`].
-    lines: [VecDeque<Ping>; 2],
+    lines: [Line; 2],
+    /// Numbers the pings as they are put in, to tell their age.
+    next_seq: u64,
     keys: HashSet<(Arc<str>, Arc<str>)>,
     capacity: usize,
     max_attempts: u32,
@@ -121,7 +123,8 @@ impl Queue {
     /// An empty queue holding at most `capacity` pings, each tried `max_attempts` times.
     pub fn new(capacity: usize, max_attempts: u32) -> Queue {
         Queue {
-            lines: [VecDeque::new(), VecDeque::new()],
+            lines: [Line::default(), Line::default()],
+            next_seq: 0,
             keys: HashSet::new(),
             capacity: capacity.max(1),
             max_attempts: max_attempts.max(1),
@@ -143,12 +146,12 @@ impl Queue {
 
     /// How many pings wait.
     pub fn len(&self) -> usize {
-        self.lines.iter().map(VecDeque::len).sum()
+        self.lines.iter().map(Line::len).sum()
     }
 
     /// Whether none waits.
     pub fn is_empty(&self) -> bool {
-        self.lines.iter().all(VecDeque::is_empty)
+        self.lines.iter().all(|l| l.len() == 0)
     }
 
     /// Queues a first ping of `topic` to `hub`, due at `due`. A ping of the
@@ -207,16 +210,9 @@ impl Queue {
     /// takes one only when it can send it at once, so the others keep their
     /// place, their coalescing and their bound, and a stop records them.
     pub fn take_one_due(&mut self, now: Instant) -> Option<Ping> {
-        for line in &mut self.lines {
-            // New pings are pushed in due order, so the first is almost
-            // always the one (retries, due later, are behind them).
-            if let Some(at) = line.iter().position(|p| p.due <= now) {
-                let ping = line.remove(at)?;
-                self.keys.remove(&(ping.hub.clone(), ping.topic.clone()));
-                return Some(ping);
-            }
-        }
-        None
+        let ping = self.lines.iter_mut().find_map(|line| line.take_due(now))?;
+        self.keys.remove(&(ping.hub.clone(), ping.topic.clone()));
+        Some(ping)
     }
 
     /// Takes out every ping due at `now`: the live feeds' first, each line
@@ -231,19 +227,21 @@ impl Queue {
     pub fn topics(&self) -> std::collections::BTreeSet<String> {
         self.lines
             .iter()
-            .flatten()
+            .flat_map(|l| l.by_due.values())
             .map(|p| p.topic.to_string())
             .collect()
     }
 
     /// When the next ping is due, if any waits.
     pub fn next_due(&self) -> Option<Instant> {
-        self.lines.iter().flatten().map(|p| p.due).min()
+        self.lines.iter().filter_map(Line::next_due).min()
     }
 
     fn insert(&mut self, ping: Ping) {
         self.keys.insert((ping.hub.clone(), ping.topic.clone()));
-        self.lines[ping.priority.line()].push_back(ping);
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.lines[ping.priority.line()].put(seq, ping);
     }
 
     /// Drops pings past the capacity, the oldest archive pings first and
@@ -251,16 +249,57 @@ impl Queue {
     fn shrink(&mut self) -> Dropped {
         let mut dropped = Dropped::default();
         while self.len() > self.capacity {
-            let line = match self.lines[Priority::Archive.line()].is_empty() {
+            let line = match self.lines[Priority::Archive.line()].len() == 0 {
                 true => Priority::Live.line(),
                 false => Priority::Archive.line(),
             };
-            if let Some(old) = self.lines[line].pop_front() {
+            if let Some(old) = self.lines[line].take_oldest() {
                 dropped.add(old.priority);
                 self.keys.remove(&(old.hub, old.topic));
             }
         }
         dropped
+    }
+}
+
+/// One line of pings, found by when they fall due (to send the next at
+/// once, whatever retries wait with later times) and by their age (to drop
+/// the oldest), each in O(log n): a queue of 100,000 pings behind a dead hub
+/// costs no scan per ping sent.
+#[derive(Debug, Default)]
+struct Line {
+    /// The pings by (due, age).
+    by_due: BTreeMap<(Instant, u64), Ping>,
+    /// Each ping's due time, by age.
+    by_age: BTreeMap<u64, Instant>,
+}
+
+impl Line {
+    fn len(&self) -> usize {
+        self.by_due.len()
+    }
+
+    fn put(&mut self, seq: u64, ping: Ping) {
+        self.by_age.insert(seq, ping.due);
+        self.by_due.insert((ping.due, seq), ping);
+    }
+
+    /// The ping due first, if it is due at `now`.
+    fn take_due(&mut self, now: Instant) -> Option<Ping> {
+        let entry = self.by_due.first_entry().filter(|e| e.key().0 <= now)?;
+        let (_, seq) = *entry.key();
+        self.by_age.remove(&seq);
+        Some(entry.remove())
+    }
+
+    /// The ping put in first.
+    fn take_oldest(&mut self) -> Option<Ping> {
+        let (seq, due) = self.by_age.pop_first()?;
+        self.by_due.remove(&(due, seq))
+    }
+
+    fn next_due(&self) -> Option<Instant> {
+        self.by_due.first_key_value().map(|((due, _), _)| *due)
     }
 }
 
@@ -338,6 +377,31 @@ mod tests {
         assert_eq!(q.take_due(t0).len(), 3);
         // Once out, a new change is a new ping.
         assert!(!q.push(&hub, &s("/a"), LIVE, t0).coalesced);
+    }
+
+    #[test]
+    fn a_due_ping_goes_out_ahead_of_older_retries_not_yet_due() {
+        let t0 = Instant::now();
+        let mut q = Queue::new(10_000, 5);
+        let hub = s("http://hub/");
+        // A thousand pings failed once: put back, due a second later.
+        for i in 0..1000 {
+            q.push(&hub, &s(&format!("/a{i}")), LIVE, t0);
+        }
+        for mut ping in q.take_due(t0) {
+            ping.attempts += 1;
+            assert_eq!(q.retry(ping, t0), Retry::After(FIRST_BACKOFF));
+        }
+        // A new change behind them is due now, and goes at once.
+        q.push(&hub, &s("/moi"), LIVE, t0);
+        let next = q.take_one_due(t0).expect("due");
+        assert_eq!(&*next.topic, "/moi");
+        assert_eq!(q.take_one_due(t0), None);
+        assert_eq!(q.next_due(), Some(t0 + FIRST_BACKOFF));
+        // Full: the oldest goes first, though it is due last.
+        q.set_bounds(999, 5);
+        assert!(!q.topics().contains("/a0"));
+        assert!(q.topics().contains("/a1"));
     }
 
     #[test]
