@@ -1249,4 +1249,20 @@ fn a_term_s_month_page_is_revalidated_by_its_etag_and_answers_head_alike() {
         assert_eq!(head.status, 304, "{path}");
     }
     assert_eq!(d.request("HEAD", "/tags/du-lich/2023-02", &[]).status, 404);
+
+    // A new article of the tag in that month: another page, another ETag,
+    // so the old one no longer gets a 304.
+    let path = "/tags/du-lich/2023-03";
+    let before = d.get(path, &[]).expect_header("etag").to_owned();
+    write(
+        &site,
+        "du-lich/mar-b.txt",
+        &travel_article("Ruộng bậc thang", "20/03/2023 08:00", "Ngô Lan", "Du lịch"),
+    );
+    d.wait_until("the month page lists the new article", || {
+        d.body(path).contains("Ruộng bậc thang")
+    });
+    let r = d.get(path, &[("if-none-match", &before)]);
+    assert_eq!(r.status, 200, "{path}");
+    assert_ne!(r.header("etag"), Some(before.as_str()), "{path}");
 }
