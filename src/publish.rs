@@ -248,11 +248,8 @@ pub struct Publisher {
     /// What the last run left to compare the first snapshot with, taken
     /// when it is served.
     last_run: Mutex<Option<LastRun>>,
-    /// Held by the start's comparison with the last run while it runs (on a
-    /// thread of its own), and by [`Publisher::stop`], which so never writes
-    /// a record that comparison then discards.
-    record_turn: Arc<Mutex<()>>,
-    /// That comparison's thread, which [`Publisher::stop`] waits for: so
+    /// The start's comparison with the last run (on a thread of its own),
+    /// which [`Publisher::stop`] waits for: so
     /// the comparison, and its removal of the last record, come before the
     /// stop writes the next.
     since_last_run: Mutex<Option<std::thread::JoinHandle<()>>>,
@@ -275,7 +272,6 @@ impl Publisher {
             state: Mutex::new(state),
             pinger: None,
             last_run: Mutex::new(None),
-            record_turn: Arc::new(Mutex::new(())),
             since_last_run: Mutex::new(None),
         }
     }
@@ -352,11 +348,10 @@ impl Publisher {
             record::discard(&state_dir);
             return;
         };
-        let (first, cfg, turn) = (first.clone(), self.cfg.clone(), self.record_turn.clone());
+        let (first, cfg) = (first.clone(), self.cfg.clone());
         let compared = std::thread::Builder::new()
             .name("websub-start".into())
             .spawn(move || {
-                let _turn = lock(&turn);
                 let on_demand_too = last_run.record.as_ref().is_some_and(Record::same_build);
                 let now = if on_demand_too {
                     websub::feed_etags(&first.config, &first.site)
@@ -442,7 +437,6 @@ impl Publisher {
         let (Some(pinger), Some(current)) = (self.hubs(), self.published.load_full()) else {
             return;
         };
-        let _turn = lock(&self.record_turn);
         let feeds = websub::feed_etags(&current.config, &current.site);
         let record = Record::new(feeds, pinger.waiting_topics());
         if let Err(e) = record::save(&self.cfg.state_dir, &record) {

@@ -108,58 +108,50 @@ pub fn decode_raw(bytes: &[u8]) -> Result<Decoded<'_>, TextError> {
             ));
             Cow::Borrowed(std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default())
         }
-        Err(e) if mostly_utf8(bytes) => {
-            let bad = bad_places(bytes);
-            let at = e.valid_up_to();
-            let (line, at) = (line_of(bytes, at), in_file(at));
-            warnings.push(format!(
-                "not valid UTF-8 in {bad} place{s} (the first at line {line}, byte offset {at}); \
-                 the rest is UTF-8, so each bad sequence became U+FFFD: fix {them} in the file",
-                s = if bad == 1 { "" } else { "s" },
-                them = if bad == 1 { "it" } else { "them" },
-            ));
-            String::from_utf8_lossy(bytes)
-        }
-        Err(e) => {
-            warnings.push(format!(
-                "not valid UTF-8 (first bad byte at offset {}); decoded as Windows-1258",
-                in_file(e.valid_up_to())
-            ));
-            let (text, _, _) = encoding_rs::WINDOWS_1258.decode(bytes);
-            text
-        }
+        Err(e) => match mostly_utf8(bytes) {
+            Some(bad) => {
+                let at = e.valid_up_to();
+                let (line, at) = (line_of(bytes, at), in_file(at));
+                warnings.push(format!(
+                    "not valid UTF-8 in {bad} place{s} (the first at line {line}, byte offset {at}); \
+                     the rest is UTF-8, so each bad sequence became U+FFFD: fix {them} in the file",
+                    s = if bad == 1 { "" } else { "s" },
+                    them = if bad == 1 { "it" } else { "them" },
+                ));
+                String::from_utf8_lossy(bytes)
+            }
+            None => {
+                warnings.push(format!(
+                    "not valid UTF-8 (first bad byte at offset {}); decoded as Windows-1258",
+                    in_file(e.valid_up_to())
+                ));
+                let (text, _, _) = encoding_rs::WINDOWS_1258.decode(bytes);
+                text
+            }
+        },
     };
     Ok(Decoded { text, warnings })
 }
 
-/// Whether `bytes`, not valid UTF-8, are UTF-8 text with a few bad sequences
-/// (a stray byte, a surrogate some exporters write) rather than a legacy
-/// encoding: at least 4 well-formed multi-byte characters for each bad
-/// sequence. Vietnamese in Windows-1258 almost never forms one (a letter's
-/// byte, 0xC0 and up, is followed by an ASCII letter or a space, not by the
-/// 0x80–0xBF a UTF-8 sequence needs), while Vietnamese in UTF-8 has one in
-/// nearly every word.
-fn mostly_utf8(bytes: &[u8]) -> bool {
-    let wide: usize = bytes
-        .utf8_chunks()
-        .map(|c| c.valid().chars().filter(|c| !c.is_ascii()).count())
-        .sum();
-    wide >= 4 * bad_places(bytes)
-}
-
-/// How many runs of bytes that are not UTF-8 `bytes` hold (`ED A0 80`, a
-/// surrogate, is one run of three bad pieces).
-fn bad_places(bytes: &[u8]) -> usize {
-    let mut in_run = false;
-    let mut places = 0;
+/// How many runs of bad bytes `bytes` (not valid UTF-8) hold, when they are
+/// UTF-8 text with a few of them (a stray byte, a surrogate some exporters
+/// write, `ED A0 80` being one run of three bad pieces) rather than a legacy
+/// encoding: at least 4 well-formed multi-byte characters for each run.
+/// Vietnamese in Windows-1258 almost never forms one (a letter's byte, 0xC0
+/// and up, is followed by an ASCII letter or a space, not by the 0x80–0xBF a
+/// UTF-8 sequence needs), while Vietnamese in UTF-8 has one in nearly every
+/// word. One pass over the bytes.
+fn mostly_utf8(bytes: &[u8]) -> Option<usize> {
+    let (mut wide, mut places, mut in_run) = (0usize, 0usize, false);
     for chunk in bytes.utf8_chunks() {
+        wide += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
         let bad = !chunk.invalid().is_empty();
         if bad && (!in_run || !chunk.valid().is_empty()) {
             places += 1;
         }
         in_run = bad;
     }
-    places
+    (wide >= 4 * places).then_some(places)
 }
 
 /// The line (from 1) that byte `at` of `bytes` is on, each of CRLF, CR and LF
@@ -629,8 +621,9 @@ mod tests {
         let mut bytes = "Trang nhất » Tin tức\n\nTiêu đề ".as_bytes().to_vec();
         bytes.extend_from_slice(b"\xED\xA0\x80 x\nN\xE1\xBB\x99i dung.\n");
         // Two bad bytes apart are two places.
-        assert_eq!(bad_places(b"a\xFFb\xFE"), 2);
-        assert_eq!(bad_places(b"\xED\xA0\x80"), 1);
+        let wide = "ấứềộữịắả".as_bytes();
+        assert_eq!(mostly_utf8(&[wide, b"a\xFFb\xFE"].concat()), Some(2));
+        assert_eq!(mostly_utf8(&[wide, b"\xED\xA0\x80"].concat()), Some(1));
         let clean = decode(&bytes).unwrap();
         assert_eq!(
             clean.text,

@@ -166,17 +166,15 @@ pub fn since_last_run(
         .filter_map(|url| url.strip_prefix(base_url))
         .filter(|path| path.starts_with('/'))
         .map(str::to_owned);
-    let Some(record) = record.filter(|r| r.same_build()) else {
-        return now
+    let changed = match record.filter(|r| r.same_build()) {
+        Some(record) => super::changed_paths(&record.feeds, now),
+        None => now
             .iter()
             .filter(|(path, etag)| remembered.get(*path).is_some_and(|v| &v.etag != *etag))
             .map(|(path, _)| path.clone())
-            .chain(waiting)
-            .collect::<BTreeSet<String>>()
-            .into_iter()
-            .collect();
+            .collect(),
     };
-    super::changed_paths(&record.feeds, now)
+    changed
         .into_iter()
         .chain(waiting)
         .collect::<BTreeSet<String>>()
