@@ -165,9 +165,9 @@ pub fn compress_now(coding: Coding, bytes: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// The tag of a body in `coding` made from one whose identity tag is
-/// `identity` (quoted), as [`super::Derived`] makes them: the identity's hex
-/// with the coding's suffix, so a request is decided before the body is
-/// compressed, and each coding has its own tag (RFC 9110 §8.8.3).
+/// `identity` (its hex, quoted or not): the hex with the coding's suffix, so
+/// a request is decided before the body is compressed, and each coding has
+/// its own tag (RFC 9110 §8.8.3). [`super::Derived`] tags its codings so too.
 pub fn coded_etag(identity: &str, coding: Coding) -> String {
     let hex = identity.trim_matches('"');
     match coding {

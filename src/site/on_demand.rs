@@ -31,11 +31,7 @@ pub struct Derived {
 impl Derived {
     /// The tag of the resource in `coding`, quoted.
     pub fn etag(&self, coding: Coding) -> String {
-        match coding {
-            Coding::Identity => format!("\"{}\"", self.hex),
-            Coding::Gzip => format!("\"{}-gz\"", self.hex),
-            Coding::Br => format!("\"{}-br\"", self.hex),
-        }
+        super::coded_etag(&self.hex, coding)
     }
 }
 
