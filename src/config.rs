@@ -563,6 +563,22 @@ impl Config {
         Duration::from_secs(self.http.header_timeout_secs)
     }
 
+    /// Whether every document rendered with `self` has the bytes it has
+    /// rendered with `other` from the same articles: the settings feeds,
+    /// archives and pages are made of (`[site]`, `[feeds]`, the time zone, the
+    /// hubs named in every feed, `[archives]`, and the size cap that decides
+    /// which articles are read). A reload that changes none of these changes
+    /// only what the store changed, and is told to the hubs as a change is,
+    /// without a pass over every term and month.
+    pub fn renders_like(&self, other: &Config) -> bool {
+        self.tz == other.tz
+            && self.site == other.site
+            && self.feeds == other.feeds
+            && self.websub.hubs == other.websub.hubs
+            && self.archives == other.archives
+            && self.max_file_size == other.max_file_size
+    }
+
     /// Items in the feed of `slug` (`None` for the all-articles feed).
     pub fn items_for(&self, slug: Option<&str>) -> usize {
         slug.and_then(|s| self.feeds.categories.get(s))
@@ -1136,6 +1152,34 @@ mod tests {
         assert_eq!(c.archives.max_age, 86_400);
         assert_eq!(c.archives.cache_bytes, 64 * 1024 * 1024);
         assert_eq!(c.store, std::env::current_dir().unwrap().join("feeds"));
+    }
+
+    #[test]
+    fn only_the_settings_documents_are_made_of_render_differently() {
+        let base = "[websub]\nhubs = [\"http://127.0.0.1:9/\"]\n";
+        let c = |more: &str| Config::from_toml(&format!("{more}\n{base}"), None).unwrap();
+        let before = c("");
+        for alike in [
+            "store = \"elsewhere\"",
+            "listen = \"127.0.0.1:9090\"",
+            "[http]\nmax_connections = 500",
+            "[watch]\nreconcile_secs = 600",
+            "[state]\ndir = \"s\"",
+        ] {
+            assert!(c(alike).renders_like(&before), "{alike}");
+        }
+        for different in [
+            "time_zone = \"UTC\"",
+            "max_file_size = 1048576",
+            "[site]\ntitle = \"Khác\"",
+            "[site]\nbase_url = \"https://tin.example\"",
+            "[feeds]\nttl = 90",
+            "[archives]\nmax_age = 600",
+        ] {
+            assert!(!c(different).renders_like(&before), "{different}");
+        }
+        let other_hub = Config::from_toml("[websub]\nhubs = [\"http://127.0.0.1:10/\"]", None);
+        assert!(!other_hub.unwrap().renders_like(&before));
     }
 
     #[test]

@@ -391,9 +391,10 @@ impl Publisher {
     /// Tells the hubs about every feed a change from `previous` to the
     /// snapshot served now changed. A change at `ids` compares the
     /// snapshot's feeds' bytes and asks the indexes which tag and author
-    /// feeds and archives (rendered on demand) it reached; a reload, which can
-    /// change every document (a title, the ttl, the hubs), compares every
-    /// feed's ETag, on-demand ones derived from their inputs.
+    /// feeds and archives (rendered on demand) it reached; a reload that
+    /// changed a setting documents are made of (a title, the ttl, the hubs:
+    /// see [`Config::renders_like`]) can change every document, and compares
+    /// every feed's ETag, on-demand ones derived from their inputs.
     fn ping_changes(&self, previous: &Snapshot, ids: &BTreeSet<String>, scope: Scope) {
         let Some(pinger) = self.hubs() else {
             return;
@@ -402,6 +403,12 @@ impl Publisher {
             return;
         };
         let base_url = &self.cfg.site.base_url;
+        // A reload that leaves every setting documents are made of as it was
+        // changes only what the store changed: no pass over every document.
+        let scope = match scope {
+            Scope::Everything if current.config.renders_like(&previous.config) => Scope::Changed,
+            scope => scope,
+        };
         let topics = match scope {
             Scope::Changed => {
                 let (before, after) = (&previous.site.index, &current.site.index);

@@ -757,11 +757,76 @@ fn a_reload_of_the_ttl_pings_every_rss_document_and_not_the_live_json_or_atom() 
 
 /// Corrects the lead of an article of "Thông báo" (May 2021) in the store of `site`.
 fn correct_may_2021(site: &TempStore) {
-    let path = store(site).join("thong-bao/lich-tiep-cong-dan-thang-6-2021.txt");
+    correct_may_2021_in(&store(site));
+}
+
+/// Corrects the lead of an article of "Thông báo" (May 2021) in the store at `store`.
+fn correct_may_2021_in(store: &std::path::Path) {
+    let path = store.join("thong-bao/lich-tiep-cong-dan-thang-6-2021.txt");
     let text = std::fs::read_to_string(&path).unwrap();
     let corrected = text.replace("định kỳ của Chủ tịch", "định kỳ (đã sửa) của Chủ tịch");
     assert_ne!(corrected, text);
     std::fs::write(&path, corrected).unwrap();
+}
+
+#[test]
+fn a_reload_that_moves_the_store_and_keeps_the_settings_pings_what_the_store_changed() {
+    let hub = TestHub::start(204);
+    let site = site_with_hubs(&[hub.url()], "");
+    let d = site.start();
+    let every = every_feed_path(&site);
+    let archive = "/archive/thong-bao/2021-05.atom";
+    let before = d.get(archive, &[]).expect_header("etag").to_owned();
+    // The same articles in another folder, one of them corrected.
+    let moved = site.config().parent().unwrap().join("moved");
+    for (rel, bytes) in common::read_tree(&store(&site)) {
+        let to = moved.join(rel);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::write(to, bytes).unwrap();
+    }
+    correct_may_2021_in(&moved);
+    let config = std::fs::read_to_string(site.config()).unwrap();
+    let first = config.lines().next().unwrap();
+    assert!(first.starts_with("store = "), "{first}");
+    let to = toml::Value::String(moved.to_str().unwrap().to_owned());
+    std::fs::write(
+        site.config(),
+        config.replacen(first, &format!("store = {to}"), 1),
+    )
+    .unwrap();
+    d.signal(rustix::process::Signal::HUP);
+    d.log_line("configuration reloaded");
+    assert_ne!(d.get(archive, &[]).expect_header("etag"), before);
+    let wanted: Vec<String> = [
+        "/feed.atom",
+        "/feeds/thong-bao.rss",
+        "/archive/2021-05.json",
+        "/archive/thong-bao/2021-05.atom",
+    ]
+    .iter()
+    .map(|p| format!("{BASE_URL}{p}"))
+    .collect();
+    hub.wait(
+        "the feeds the correction changed",
+        Duration::from_secs(10),
+        |_| {
+            let sent = topics(&hub);
+            wanted.iter().all(|w| sent.contains(w))
+        },
+    );
+    std::thread::sleep(Duration::from_millis(1500));
+    let sent = topics(&hub);
+    // Only what the correction changed, among every feed document.
+    for t in &sent {
+        assert!(every.contains(t.strip_prefix(BASE_URL).unwrap()), "{t}");
+    }
+    for unchanged in ["/feeds/tin-tuc.rss", "/archive/2022-05.rss"] {
+        assert!(
+            !sent.contains(&format!("{BASE_URL}{unchanged}")),
+            "{sent:#?}"
+        );
+    }
+    assert!(sent.len() < every.len() / 2, "{sent:#?}");
 }
 
 #[test]
