@@ -7,9 +7,12 @@
 //! [`super::item_content`]), `description` the lead as escaped HTML, `dc:creator`
 //! the author and `dc:source` the source.
 //!
-//! A withdrawn article leaves the channel (RSS has no tombstones). RSS has no
-//! item modification date either, so a correction shows only in the content and
-//! in `lastBuildDate`; `pubDate` stays the publication time.
+//! A withdrawn article leaves the channel (RSS has no tombstones). RSS 2.0 has
+//! no item modification date either, so a corrected item carries the Dublin
+//! Core term `dcterms:modified` (W3C date-time, as Atom's `updated`), which
+//! readers and importers map to the entry's update time (feedparser's
+//! `updated`); `pubDate` stays the publication time, and `lastBuildDate` moves
+//! to the correction.
 
 use std::collections::BTreeMap;
 
@@ -21,7 +24,7 @@ use rss::{Category, Channel, Guid, Item};
 use super::{item_categories, summary, FeedView, Format, GENERATOR};
 use crate::article::Article;
 use crate::index::Entry;
-use crate::timestamp::rfc2822;
+use crate::timestamp::{rfc2822, rfc3339};
 
 /// Renders an RSS 2.0 document: the `rss` crate writes it whole. The reference
 /// for [`splice`], and what feeds rendered once (archives) use.
@@ -96,7 +99,12 @@ fn channel(view: &FeedView<'_>, items: Vec<Item>) -> Channel {
         .map(|e| e.article.changed())
         .max()
         .map(|at| rfc2822(&at));
-    let (extensions, namespaces) = archive_marker(view);
+    let (extensions, mut namespaces) = archive_marker(view);
+    // The crate declares the namespaces of its own extensions; this one the
+    // channel declares, for render and splice alike.
+    if shown(view).any(|e| e.article.updated.is_some()) {
+        namespaces.insert("dcterms".to_owned(), DCTERMS_NS.to_owned());
+    }
     let mut channel = Channel {
         title: view.title.clone(),
         link: view.home_url(),
@@ -167,6 +175,25 @@ fn archive_marker(view: &FeedView<'_>) -> (ExtensionMap, BTreeMap<String, String
     (extensions, namespaces)
 }
 
+/// The namespace of the Dublin Core terms, for `dcterms:modified`.
+const DCTERMS_NS: &str = "http://purl.org/dc/terms/";
+
+/// `<dcterms:modified>` of a corrected article: when it was corrected.
+fn modified(a: &Article) -> ExtensionMap {
+    let Some(updated) = &a.updated else {
+        return ExtensionMap::new();
+    };
+    let element = Extension {
+        name: "dcterms:modified".to_owned(),
+        value: Some(rfc3339(updated)),
+        ..Extension::default()
+    };
+    BTreeMap::from([(
+        "dcterms".to_owned(),
+        BTreeMap::from([("modified".to_owned(), vec![element])]),
+    )])
+}
+
 /// Whether an article's item carries `dc:creator` or `dc:source`.
 fn has_dublin_core(a: &Article) -> bool {
     a.author.is_some() || a.source.is_some()
@@ -204,6 +231,7 @@ fn item(view: &FeedView<'_>, e: &Entry) -> Item {
             })
             .collect(),
         dublin_core_ext: has_dc.then_some(dc),
+        extensions: modified(a),
         ..Item::default()
     }
 }
@@ -222,6 +250,60 @@ mod tests {
             .description
             .clone()
             .expect("the item has a description")
+    }
+
+    #[test]
+    fn a_corrected_item_carries_dcterms_modified_rendered_and_spliced_alike() {
+        let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).expect("a valid date");
+        let mut corrected =
+            Article::sample("tin/a", &["Tin"], "Sửa", at("2020-05-10T15:33:00+07:00"));
+        corrected.updated = Some(at("2020-05-12T10:30:00+07:00"));
+        let plain = Article::sample(
+            "tin/b",
+            &["Tin"],
+            "Không sửa",
+            at("2020-05-09T08:00:00+07:00"),
+        );
+        let items = [
+            Entry::full(Arc::new(corrected), None),
+            Entry::full(Arc::new(plain), None),
+        ];
+        let site = SiteConfig::default();
+        let view = FeedView::sample(&site, &items);
+        let whole = render(&view).expect("renders");
+        let bytes: Vec<Vec<u8>> = items
+            .iter()
+            .map(|e| item_bytes(&view, e).expect("an entry renders"))
+            .collect();
+        let parts: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
+        let spliced = splice(&view, &parts).expect("splices");
+        assert_eq!(
+            String::from_utf8_lossy(&spliced),
+            String::from_utf8_lossy(&whole)
+        );
+        let channel = Channel::read_from(&whole[..]).expect("the document reads back");
+        assert_eq!(
+            channel.namespaces.get("dcterms").map(String::as_str),
+            Some(DCTERMS_NS)
+        );
+        let modified = |i: usize| {
+            channel.items[i]
+                .extensions
+                .get("dcterms")
+                .and_then(|m| m.get("modified"))
+                .and_then(|v| v.first())
+                .and_then(|e| e.value.clone())
+        };
+        assert_eq!(modified(0).as_deref(), Some("2020-05-12T10:30:00+07:00"));
+        assert_eq!(modified(1), None);
+        // The publication stays the publication.
+        assert_eq!(
+            channel.items[0].pub_date.as_deref(),
+            Some("Sun, 10 May 2020 15:33:00 +0700")
+        );
+        // No correction, no namespace.
+        let unchanged = render(&FeedView::sample(&site, &items[1..])).expect("renders");
+        assert!(!String::from_utf8_lossy(&unchanged).contains("dcterms"));
     }
 
     #[test]
