@@ -221,26 +221,47 @@ const ELLIPSIS: &str = "…";
 /// `s` if it fits in `max` bytes; else its longest prefix that ends at a word
 /// boundary (or, when the first half of the room holds no space, at a character
 /// boundary) followed by `…`, `max` bytes at most in all.
+///
+/// A cut can leave a bidirectional override or isolate of `s` open (its closer
+/// was in the part cut away, see [`crate::text::balance_bidi`]), so the prefix
+/// is balanced again, its closers counted within `max`: a summary or an
+/// author cut here is as closed as the whole field.
 pub fn cut(s: &str, max: usize) -> Cow<'_, str> {
     if s.len() <= max {
         return Cow::Borrowed(s);
     }
-    let room = max.saturating_sub(ELLIPSIS.len());
-    let mut end = room;
+    let mut room = max.saturating_sub(ELLIPSIS.len());
+    loop {
+        let head = crate::text::balance_bidi(prefix_within(s, room).to_owned());
+        let over = (head.len() + ELLIPSIS.len()).saturating_sub(max);
+        if over == 0 || room == 0 {
+            return Cow::Owned(format!("{head}{ELLIPSIS}"));
+        }
+        // Closers were added: leave them room, and cut again.
+        room = room.saturating_sub(over);
+    }
+}
+
+/// The longest prefix of `s` within `room` bytes that ends at a word boundary
+/// (or at a character boundary when the first half of the room holds no
+/// space), white space at its end trimmed.
+fn prefix_within(s: &str, room: usize) -> &str {
+    let mut end = room.min(s.len());
     while !s.is_char_boundary(end) {
         end -= 1;
     }
     let mut head = &s[..end];
-    let at_word_end = s[end..].starts_with(char::is_whitespace);
+    let at_word_end = s[end..].is_empty() || s[end..].starts_with(char::is_whitespace);
     if !at_word_end {
         if let Some(space) = head.rfind(char::is_whitespace).filter(|&i| i >= room / 2) {
             head = &head[..space];
         }
     }
-    Cow::Owned(format!("{}{ELLIPSIS}", head.trim_end()))
+    head.trim_end()
 }
 
-/// `value` cut to `max` bytes; a cut is reported as a warning on `line`.
+/// `value` with its bidirectional controls balanced, cut to `max` bytes (the
+/// closers counted within); a cut is reported as a warning on `line`.
 fn bounded(
     warnings: &mut Vec<Warning>,
     line: usize,
@@ -248,6 +269,7 @@ fn bounded(
     value: String,
     max: usize,
 ) -> String {
+    let value = crate::text::balance_bidi(value);
     match cut(&value, max) {
         Cow::Borrowed(_) => value,
         Cow::Owned(short) => {
@@ -948,6 +970,15 @@ enum Kind {
 const FURNITURE_MAX: usize = 64;
 
 fn classify(line: &str) -> Kind {
+    if is_related_item(line) {
+        Kind::Boilerplate
+    } else {
+        classify_unrelated(line)
+    }
+}
+
+/// [`classify`] by every rule but the related-news item's shape.
+fn classify_unrelated(line: &str) -> Kind {
     let whole = line.len() <= FURNITURE_MAX;
     // A long line can only be furniture by a prefix, and every prefix starts with
     // an ASCII letter: check that byte before lowercasing anything.
@@ -956,18 +987,13 @@ fn classify(line: &str) -> Kind {
         .iter()
         .any(|p| p.as_bytes().first() == first.as_ref());
     if !whole && !may_prefix {
-        return if is_related_item(line) {
-            Kind::Boilerplate
-        } else {
-            Kind::Content
-        };
+        return Kind::Content;
     }
     let head = cut_at_boundary(line, FURNITURE_MAX);
     if (whole && BOILERPLATE.iter().any(|b| lowercases_to(line, b)))
         || BOILERPLATE_PREFIXES
             .iter()
             .any(|p| lowercase_starts_with(head, p))
-        || is_related_item(line)
     {
         Kind::Boilerplate
     } else {
@@ -998,6 +1024,37 @@ fn lowercases_to(s: &str, lower: &str) -> bool {
 fn lowercase_starts_with(s: &str, prefix: &str) -> bool {
     let mut lowered = s.chars().flat_map(char::to_lowercase);
     prefix.chars().all(|p| lowered.next() == Some(p))
+}
+
+/// The positions in `lines` of the lines shaped as items of a related-news
+/// list ([`is_related_item`]) that stand alone: the nearest non-blank line on
+/// each side, if any, is article text, not furniture (a heading, another item,
+/// a data line, an end heading). A list has a heading or a second item beside
+/// each item; a sentence of the article that ends in a date in parentheses
+/// (`… kể từ ngày ký (01/07/2020)`), between paragraphs, has neither, and is
+/// kept.
+fn related_items_alone(lines: &[(usize, String)]) -> HashSet<usize> {
+    let shaped = |line: &str| is_related_item(line) && classify_unrelated(line) == Kind::Content;
+    if !lines.iter().any(|(_, l)| shaped(l)) {
+        return HashSet::new();
+    }
+    let furniture = |line: &str| {
+        classify(line) == Kind::Boilerplate
+            || is_end(line)
+            || [AUTHOR_LABELS, SOURCE_LABELS, TAG_LABELS]
+                .iter()
+                .any(|labels| labelled(line, labels).is_some())
+    };
+    let text_or_nothing = |line: Option<&(usize, String)>| line.is_none_or(|(_, l)| !furniture(l));
+    let non_blank = |l: &&(usize, String)| !l.1.is_empty();
+    (0..lines.len())
+        .filter(|&i| shaped(&lines[i].1))
+        .filter(|&i| {
+            let before = lines[..i].iter().rev().find(non_blank);
+            let after = lines[i + 1..].iter().find(non_blank);
+            text_or_nothing(before) && text_or_nothing(after)
+        })
+        .collect()
 }
 
 /// An item of a related-news list: `Title (dd/mm/yyyy)`.
@@ -1045,6 +1102,8 @@ struct Body {
 /// Lead, paragraphs and labelled data from the lines under the date line; labelled
 /// data over its [`limits`] is cut, with a warning.
 fn read_body(lines: impl Iterator<Item = (usize, String)>, warnings: &mut Vec<Warning>) -> Body {
+    let lines: Vec<(usize, String)> = lines.collect();
+    let alone = related_items_alone(&lines);
     let mut body = Body::default();
     // Tags are told apart case-insensitively; the first spelling is kept.
     let mut seen_tags = HashSet::new();
@@ -1057,7 +1116,7 @@ fn read_body(lines: impl Iterator<Item = (usize, String)>, warnings: &mut Vec<Wa
             }
         }
     };
-    for (n, line) in lines {
+    for (i, (n, line)) in lines.into_iter().enumerate() {
         if line.is_empty() {
             flush(&mut current, &mut body.paragraphs);
             continue;
@@ -1101,7 +1160,7 @@ fn read_body(lines: impl Iterator<Item = (usize, String)>, warnings: &mut Vec<Wa
             }
             continue;
         }
-        if classify(&line) == Kind::Boilerplate {
+        if classify(&line) == Kind::Boilerplate && !alone.contains(&i) {
             flush(&mut current, &mut body.paragraphs);
             continue;
         }
@@ -1230,6 +1289,40 @@ mod tests {
         let a = parse_ok(text).article;
         assert_eq!(a.summary, "Dẫn.");
         assert_eq!(a.paragraphs, ["Thân bài."]);
+    }
+
+    #[test]
+    fn a_sentence_ending_in_a_date_in_parentheses_is_kept_when_it_stands_alone() {
+        let sentence = "Nghị định có hiệu lực thi hành kể từ ngày ký (01/07/2020)";
+        // Between paragraphs, and as the body's last line: text, kept.
+        for text in [
+            format!("Tiêu đề\n10/05/2020 15:33\nDẫn.\n\nĐiều 1.\n\n{sentence}\n\nĐiều 2.\n"),
+            format!("Tiêu đề\n10/05/2020 15:33\nDẫn.\n\nĐiều 1.\n{sentence}\n"),
+        ] {
+            let a = parse_ok(&text).article;
+            assert!(
+                a.paragraphs.iter().any(|p| p.contains(sentence)),
+                "{:#?}",
+                a.paragraphs
+            );
+        }
+        // Beside a heading, another item or a data line: an item of a list, dropped.
+        for list in [
+            format!("Các tin khác\n{sentence}"),
+            format!("{sentence}\nHội chợ nông sản Phú Lộc (12/05/2020)"),
+            format!("Đoạn.\n\n{sentence}\n\nTác giả: Trần Ngọc"),
+            format!("Theo dòng sự kiện\n\n{sentence}\n\nĐoạn cuối."),
+        ] {
+            let text = format!("Tiêu đề\n10/05/2020 15:33\nDẫn.\n\n{list}\n");
+            let a = parse_ok(&text).article;
+            assert!(
+                a.paragraphs
+                    .iter()
+                    .all(|p| !p.contains("(01/07/2020)") && !p.contains("Phú Lộc")),
+                "{list}: {:#?}",
+                a.paragraphs
+            );
+        }
     }
 
     #[test]
@@ -1550,6 +1643,48 @@ mod tests {
             let c = cut("Điện Biên Phủ, ngày 10 tháng 5", max);
             assert!(c.len() <= max.max(3), "{max}: {c:?}");
         }
+    }
+
+    #[test]
+    fn a_cut_closes_what_it_leaves_open_within_its_limit() {
+        // An override opened early, closed at the very end: the cut keeps the opener.
+        let lead = format!(
+            "Dẫn \u{202E}đảo ngược {}hết.\u{202C}",
+            "chữ dài ".repeat(400)
+        );
+        for max in [64, 256, 2048] {
+            let c = cut(&lead, max);
+            assert!(c.len() <= max, "{max}: {} bytes", c.len());
+            assert_eq!(c.matches('\u{202E}').count(), 1, "{max}");
+            assert_eq!(c.matches('\u{202C}').count(), 1, "{max}");
+            assert!(c.ends_with("\u{202C}…"), "{max}: {c:?}");
+            assert_eq!(crate::text::balance_bidi(c.to_string()), c, "{max}");
+        }
+        // An isolate and an embedding inside it, both cut open.
+        let nested = format!("\u{2067}א \u{202B}{}\u{202C}\u{2069}", "ב ".repeat(200));
+        let c = cut(&nested, 100);
+        assert!(c.len() <= 100, "{} bytes", c.len());
+        assert_eq!(crate::text::balance_bidi(c.to_string()), c);
+        assert!(c.ends_with("\u{202C}\u{2069}…"), "{c:?}");
+        // An author at the limit: the closer counts within it.
+        let author = format!("\u{202E}{}", "Nguyễn Văn A ".repeat(40));
+        let balanced = crate::text::balance_bidi(author);
+        let c = cut(&balanced, limits::PERSON);
+        assert!(c.len() <= limits::PERSON, "{} bytes", c.len());
+        assert_eq!(crate::text::balance_bidi(c.to_string()), c);
+    }
+
+    #[test]
+    fn an_author_cut_with_an_override_open_stays_closed_within_the_limit() {
+        let text = format!(
+            "Trang nhất » Tin\nTiêu đề\n10/05/2020 15:33\nDẫn.\nTác giả: \u{202E}{}\n",
+            "Nguyễn Văn A ".repeat(30),
+        );
+        let p = parse_ok(&text);
+        let author = p.article.author.expect("an author");
+        assert!(author.len() <= limits::PERSON, "{} bytes", author.len());
+        assert_eq!(author.matches('\u{202C}').count(), 1, "{author:?}");
+        assert_eq!(crate::text::balance_bidi(author.clone()), author);
     }
 
     #[test]
