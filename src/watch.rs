@@ -743,13 +743,21 @@ impl Worker {
             self.attach(Watcher::Native);
         }
         // Every article may differ: read them all, from the folder now named.
-        let changes = if store_moved || reads_differently {
+        // Otherwise the catalog is what the watcher made it, and the store is
+        // compared as every `reconcile_secs` is, listed on another thread
+        // and merged between events: a reload holds up no event for a
+        // listing of the whole store.
+        let read_anew = store_moved || reads_differently;
+        let changes = if read_anew {
             self.read_anew()
         } else {
-            self.reconcile_now().unwrap_or_default()
+            Changes::default()
         };
         self.publisher
             .update(&self.catalog, &changes, Scope::Everything);
+        if !read_anew {
+            self.reconcile();
+        }
         self.publisher.warn_unknown_categories();
         if let Some(warning) = self.cfg.websub_base_url_warning() {
             tracing::warn!("{warning}");
