@@ -1,0 +1,646 @@
+//! Why a line that looks like a date is not one, for the warning that names the line.
+//!
+//! The readers' opposite, so kept apart from them: it runs only on lines [`parse`] refuses,
+//! looks at their tokens with a wider vocabulary (12-hour markers, RFC 2822's English
+//! words), and reads numbers past what a calendar or a clock allows, to name what is wrong.
+
+use chrono::{Datelike, NaiveDate};
+use chrono_tz::Tz;
+
+use super::vietnamese::{Cursor, Kind, Token};
+use super::{parse, read_any_year, year_out_of_range, OutOfRange, MAX_DATE_LINE, MAX_OFFSET};
+
+/// Why a line that looks like a date is not one, for a warning that names the
+/// line: `None` when [`parse`] reads it, or when it does not look like a date.
+///
+/// A line looks like a date when it holds exactly one date shape (`d/m/y`,
+/// `d-m-y`, `d.m.y` or `y-m-d` with any numbers, `d tháng m năm y`, or RFC
+/// 2822's `d Mon y`) and nothing but numbers, the symbols and words the date
+/// forms use, and the 12-hour markers (`AM`, `PM`, `SA`, `CH`, `sáng`,
+/// `chiều`, …); beside RFC 2822's shape, also its English weekday names and
+/// zone names. So `29/02/2019 10:00` and `Sun, 30 Feb 2020 15:33:00 +0700`
+/// do, and a sentence that starts with a date (`10/05/2020, UBND tỉnh …`) or
+/// a title with two dates does not: those are text.
+pub fn why_not_a_date(line: &str, tz: Tz) -> Option<String> {
+    let line = line.trim();
+    if line.len() > MAX_DATE_LINE || parse(line, tz).is_some() {
+        return None;
+    }
+    let tokens = Cursor::new(line).all();
+    let shapes = date_shapes(&tokens);
+    let [date] = &shapes[..] else {
+        return None;
+    };
+    // A part of the day is a date line's only with a time of day beside it:
+    // `Sáng 30/4/1975` ("the morning of …") is a title or a lead.
+    let timed = has_time(&tokens);
+    let rfc2822 = date.form == Shape::Rfc2822;
+    let vocabulary = |t: &Token| match t.kind {
+        Kind::Num => true,
+        Kind::Sym => DATE_SYMBOLS.contains(&&*t.lower),
+        Kind::Word => {
+            DATE_WORDS.contains(&&*t.lower)
+                || (timed && TWELVE_HOUR.contains(&&*t.lower))
+                || (rfc2822 && RFC2822_WORDS.contains(&&*t.lower))
+        }
+    };
+    if !tokens.iter().all(vocabulary) {
+        return None;
+    }
+    let reason = twelve_hour(&tokens)
+        .or_else(|| impossible_date(date))
+        .or_else(|| impossible_time(&tokens))
+        .or_else(|| year_out_of_range_in(line, tz))
+        .or_else(|| rfc2822.then(|| rfc2822_zone(line, date, &tokens)).flatten())
+        .unwrap_or_else(|| "bantin reads none of its date forms in it".to_owned());
+    Some(reason)
+}
+
+/// Symbols the date forms use (ISO 8601, the Vietnamese forms' separators, zones).
+const DATE_SYMBOLS: &[&str] = &["/", "-", ".", ":", "|", ",", "(", ")", "+"];
+
+/// Words the date forms use, lowercased: `ngày`, `tháng`, `năm`, `lúc`, hours
+/// (`15h33`, `15 giờ`), zones, weekdays, and ISO 8601's `T` and `Z`.
+const DATE_WORDS: &[&str] = &[
+    "ngày", "tháng", "năm", "lúc", "h", "giờ", "phút", "gmt", "utc", "ict", "z", "t", "cn", "chủ",
+    "nhật", "thứ", "hai", "ba", "tư", "sáu", "bảy", "bẩy",
+];
+
+/// RFC 2822's month names (§3.3), lowercased, in order.
+const MONTHS: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
+
+/// Words beside RFC 2822's date shape, lowercased: its weekday names, its zone
+/// names (§4.3), and zone abbreviations a copied date may carry in their place
+/// (`CET`, `HKT`), which are reported rather than read as text.
+const RFC2822_WORDS: &[&str] = &[
+    "mon", "tue", "wed", "thu", "fri", "sat", "sun", "ut", "est", "edt", "cst", "cdt", "mst",
+    "mdt", "pst", "pdt", "cet", "cest", "bst", "jst", "kst", "hkt", "sgt", "wib", "jan", "feb",
+    "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
+
+/// Words of the 12-hour clock, which no date form takes: `3:33 PM`, and the
+/// Vietnamese `SA`/`CH` (sáng/chiều, morning/afternoon) and parts of the day.
+const TWELVE_HOUR: &[&str] = &["am", "pm", "sa", "ch", "sáng", "trưa", "chiều", "tối"];
+
+/// Which shape a date is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// `d/m/y`, `d-m-y`, `d.m.y` or `y-m-d`, without spaces.
+    Numeric,
+    /// `d tháng m năm y`.
+    Long,
+    /// RFC 2822's `d Mon y`: `10 May 2020`.
+    Rfc2822,
+}
+
+/// A date as the line wrote it: three numbers (the middle one a month name in
+/// RFC 2822's shape) and the two symbols or words between them, in the order
+/// written.
+struct DateShape<'t, 'a> {
+    form: Shape,
+    parts: [&'t Token<'a>; 3],
+    separators: [&'t str; 2],
+}
+
+/// Every date shape in `tokens`: `n/n/n`, `n-n-n` or `n.n.n` written without
+/// spaces (the separators may differ), `n tháng n năm n`, or `n Mon n`.
+fn date_shapes<'t, 'a>(tokens: &'t [Token<'a>]) -> Vec<DateShape<'t, 'a>> {
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        if let Some(shape) = tokens.get(i..i + 5).and_then(numeric_or_long_shape) {
+            found.push(shape);
+            i += 5;
+        } else if let Some(shape) = tokens.get(i..i + 3).and_then(rfc2822_shape) {
+            found.push(shape);
+            i += 3;
+        } else {
+            i += 1;
+        }
+    }
+    found
+}
+
+/// `n/n/n`, `n-n-n`, `n.n.n` (any of the three separators, without spaces) or
+/// `n tháng n năm n`, in five tokens.
+fn numeric_or_long_shape<'t, 'a>(w: &'t [Token<'a>]) -> Option<DateShape<'t, 'a>> {
+    let nums = [&w[0], &w[2], &w[4]];
+    let numeric = w.windows(2).all(|p| p[0].end == p[1].start)
+        && [&w[1], &w[3]]
+            .iter()
+            .all(|t| matches!(&*t.lower, "/" | "-" | "."));
+    let long = w[1].lower == "tháng" && w[3].lower == "năm";
+    // A year is written with four digits, or two: `1.000.000` is a number.
+    let year_like = [&w[0], &w[4]]
+        .iter()
+        .any(|t| matches!(t.lower.len(), 2 | 4));
+    (nums.iter().all(|t| t.kind == Kind::Num) && (numeric || long) && year_like).then(|| {
+        DateShape {
+            form: if numeric { Shape::Numeric } else { Shape::Long },
+            parts: nums,
+            separators: [&w[1].lower, &w[3].lower],
+        }
+    })
+}
+
+/// RFC 2822's `10 May 2020`, in three tokens with spaces between them.
+fn rfc2822_shape<'t, 'a>(w: &'t [Token<'a>]) -> Option<DateShape<'t, 'a>> {
+    let spaced = w.windows(2).all(|p| p[0].end < p[1].start);
+    let shaped = w[0].kind == Kind::Num
+        && (1..=2).contains(&w[0].lower.len())
+        && MONTHS.contains(&&*w[1].lower)
+        && w[2].kind == Kind::Num;
+    (spaced && shaped).then(|| DateShape {
+        form: Shape::Rfc2822,
+        parts: [&w[0], &w[1], &w[2]],
+        separators: [" ", " "],
+    })
+}
+
+/// Whether the tokens hold a time of day: `15:33`, `15h33`, `15 giờ`.
+fn has_time(tokens: &[Token]) -> bool {
+    tokens
+        .windows(2)
+        .any(|w| w[0].kind == Kind::Num && matches!(&*w[1].lower, ":" | "h" | "giờ"))
+}
+
+/// `3:33 PM`: the marker as written, and what to write instead.
+fn twelve_hour(tokens: &[Token]) -> Option<String> {
+    let t = tokens
+        .iter()
+        .find(|t| t.kind == Kind::Word && TWELVE_HOUR.contains(&&*t.lower))?;
+    Some(format!(
+        "12-hour times (\"{}\") are not read: write the time on the 24-hour clock \
+         (15:33, not 3:33 PM)",
+        t.lower.to_uppercase()
+    ))
+}
+
+/// What is wrong with a date shape's numbers, if anything.
+fn impossible_date(date: &DateShape) -> Option<String> {
+    let [a, b, c] = date.parts.map(|t| &*t.lower);
+    let [s1, s2] = date.separators;
+    if date.form == Shape::Numeric && s1 != s2 {
+        return Some(format!(
+            "the date \"{a}{s1}{b}{s2}{c}\" mixes separators: write the same one twice \
+             (10/05/2020)"
+        ));
+    }
+    // `y-m-d` when the first number is longer than a day and the last is not
+    // (`2020-05-10`, `10000-01-01`), else day first.
+    let ymd = date.form == Shape::Numeric && s1 == "-" && a.len() > 2 && c.len() <= 2;
+    let (y, m, d) = if ymd { (a, b, c) } else { (c, b, a) };
+    if let Some(why) = year_digits(y) {
+        return Some(why);
+    }
+    let month = match date.form {
+        Shape::Rfc2822 => MONTHS.iter().position(|name| *name == m)? + 1,
+        Shape::Numeric | Shape::Long => m.parse().ok()?,
+    };
+    let (year, month, day) = (
+        y.parse::<i32>().ok()?,
+        u32::try_from(month).ok()?,
+        d.parse::<u32>().ok()?,
+    );
+    if !(1..=12).contains(&month) {
+        return Some(format!(
+            "there is no month {month} (dates are day first: 10/05/2020 is 10 May)"
+        ));
+    }
+    let first = NaiveDate::from_ymd_opt(year, month, 1)?;
+    if day >= 1 && first.with_day(day).is_some() {
+        return None;
+    }
+    if month == 2 && day == 29 {
+        return Some(format!("{year} has no 29 February (it is not a leap year)"));
+    }
+    let next = first.checked_add_months(chrono::Months::new(1))?;
+    let days = next.signed_duration_since(first).num_days();
+    Some(format!(
+        "there is no day {day} in {}: it has {days} days",
+        first.format("%B %Y")
+    ))
+}
+
+/// What is wrong with a year as written, if it has other than four digits:
+/// fewer are a guess no form makes (`20` for 2020), more are past 9999 (or
+/// leading zeros).
+fn year_digits(y: &str) -> Option<String> {
+    let digits = y.len();
+    let value = y.trim_start_matches('0');
+    if digits > 4 && value.len() > 4 {
+        Some(format!(
+            "the year {value} is out of range: dates go from the year 1 to 9999"
+        ))
+    } else if digits < 4 {
+        Some(format!(
+            "the year \"{y}\" has {digits} digits: write all four"
+        ))
+    } else if digits > 4 {
+        Some(format!("the year \"{y}\" has {digits} digits: write four"))
+    } else {
+        None
+    }
+}
+
+/// A time of day as written: `15:33`, `15:33:20`, `15h33`, the bare hour
+/// `15h`; each part as its digits say, even past what a clock shows.
+struct Clock {
+    hours: u32,
+    minutes: u32,
+    seconds: Option<u32>,
+    /// The token after it.
+    end: usize,
+}
+
+/// A zone offset as written after a time: `+07:00`, `+0700`, `+7`, `GMT+7`,
+/// `(UTC-05:00)`.
+struct WrittenOffset {
+    /// The sign and digits as written: `+14:01`, `-2359`.
+    text: String,
+    hours: u32,
+    minutes: u32,
+    /// The token after it.
+    end: usize,
+}
+
+/// The tokens of one line, read for a time and the offset after it.
+struct Tokens<'t, 'a>(&'t [Token<'a>]);
+
+impl Tokens<'_, '_> {
+    /// Whether token `i` and the next are written with no space between.
+    fn glued(&self, i: usize) -> bool {
+        i + 1 < self.0.len() && self.0[i].end == self.0[i + 1].start
+    }
+
+    /// Token `i` as a number, if it is one.
+    fn num(&self, i: usize) -> Option<u32> {
+        self.0
+            .get(i)
+            .filter(|t| t.kind == Kind::Num)
+            .and_then(|t| t.lower.parse().ok())
+    }
+
+    /// Whether token `i` is `text`.
+    fn is(&self, i: usize, text: &str) -> bool {
+        self.0.get(i).is_some_and(|t| t.lower == text)
+    }
+
+    /// Token `i` and the next, glued, with `sep` as the next: `15:`, `15h`.
+    fn glued_to(&self, i: usize, sep: &str) -> bool {
+        self.glued(i) && self.is(i + 1, sep)
+    }
+
+    /// The time that starts at token `i`, if one does.
+    fn clock(&self, i: usize) -> Option<Clock> {
+        let hours = self.num(i)?;
+        if self.glued_to(i, ":") && self.glued(i + 1) {
+            let minutes = self.num(i + 2)?;
+            let seconds = (self.glued_to(i + 2, ":") && self.glued(i + 3))
+                .then(|| self.num(i + 4))
+                .flatten();
+            let end = if seconds.is_some() { i + 5 } else { i + 3 };
+            return Some(Clock {
+                hours,
+                minutes,
+                seconds,
+                end,
+            });
+        }
+        if self.glued_to(i, "h") {
+            let minutes = self.glued(i + 1).then(|| self.num(i + 2)).flatten();
+            let end = if minutes.is_some() { i + 3 } else { i + 2 };
+            return Some(Clock {
+                hours,
+                minutes: minutes.unwrap_or(0),
+                seconds: None,
+                end,
+            });
+        }
+        None
+    }
+
+    /// The offset whose sign is token `sign`: `+07`, `+7`, `+07:00`, `+0700`,
+    /// its digits glued to the sign and not the start of a date (`-10/05/2020`).
+    fn signed_offset(&self, sign: usize) -> Option<WrittenOffset> {
+        if !(self.is(sign, "+") || self.is(sign, "-")) || !self.glued(sign) {
+            return None;
+        }
+        let first = sign + 1;
+        let digits = self
+            .0
+            .get(first)
+            .filter(|t| t.kind == Kind::Num)?
+            .lower
+            .len();
+        let (hours, minutes, end) = match digits {
+            1 | 2 if self.glued_to(first, ":") && self.glued(first + 1) => {
+                (self.num(first)?, self.num(first + 2)?, first + 3)
+            }
+            1 | 2 => (self.num(first)?, 0, first + 1),
+            4 => {
+                let hhmm = self.num(first)?;
+                (hhmm / 100, hhmm % 100, first + 1)
+            }
+            _ => return None,
+        };
+        let date_follows = self.glued(end - 1)
+            && self
+                .0
+                .get(end)
+                .is_some_and(|t| matches!(&*t.lower, "/" | "-" | "."));
+        let text = self.0[sign..end].iter().map(|t| &*t.lower).collect();
+        (!date_follows).then_some(WrittenOffset {
+            text,
+            hours,
+            minutes,
+            end,
+        })
+    }
+
+    /// The offset after a time that ends before token `at`: `+07:00` glued
+    /// to it (ISO 8601), ` +0700` (RFC 2822), ` GMT+7`, ` (UTC-05:00)`. A
+    /// minus after a space is a separator (`15:33 - 10/05/2020`) unless
+    /// `GMT` or `UTC` leads it or four digits follow it (RFC 2822's `-0500`).
+    fn offset_after(&self, at: usize) -> Option<WrittenOffset> {
+        let mut k = at;
+        if self.is(k, "(") {
+            k += 1;
+        }
+        let named = self.is(k, "gmt") || self.is(k, "utc");
+        if named {
+            k += 1;
+        }
+        let offset = self.signed_offset(k)?;
+        let minus_ok = named || (at > 0 && self.glued(at - 1) && k == at) || offset.text.len() == 5;
+        (self.is(k, "+") || minus_ok).then_some(offset)
+    }
+}
+
+/// What is wrong with a time (`24:00`, `24h`, `15:60`, `15h60`, `23:59:60`)
+/// or a zone offset (`+25:00`, `GMT+14:01`, `+1500`), if anything.
+fn impossible_time(tokens: &[Token]) -> Option<String> {
+    let t = Tokens(tokens);
+    let bad_offset = |o: &WrittenOffset| {
+        (o.minutes > 59 || o.hours * 3600 + o.minutes * 60 > MAX_OFFSET.unsigned_abs())
+            .then(|| format!("the offset {} is not one: offsets go up to 14:00", o.text))
+    };
+    let mut i = 0;
+    while i < tokens.len() {
+        // `+25:00` with no time before it: an offset, not a time.
+        if let Some(o) = t.signed_offset(i).filter(|o| o.text.contains(':')) {
+            if let Some(why) = bad_offset(&o) {
+                return Some(why);
+            }
+            i = o.end;
+            continue;
+        }
+        let Some(clock) = t.clock(i) else {
+            i += 1;
+            continue;
+        };
+        if clock.hours > 23 {
+            return Some(format!(
+                "there is no hour {}: hours go from 0 to 23 \
+                 (midnight is 00:00 of the next day)",
+                clock.hours
+            ));
+        }
+        if clock.minutes > 59 {
+            return Some(format!(
+                "there is no minute {}: minutes go from 00 to 59",
+                clock.minutes
+            ));
+        }
+        if let Some(seconds) = clock.seconds.filter(|&s| s > 59) {
+            return Some(format!(
+                "there is no second {seconds}: seconds go from 00 to 59"
+            ));
+        }
+        i = clock.end;
+        if let Some(o) = t.offset_after(i) {
+            if let Some(why) = bad_offset(&o) {
+                return Some(why);
+            }
+            i = o.end;
+        }
+    }
+    None
+}
+
+/// Why the time a line reads falls outside years 1–9999, if it does.
+fn year_out_of_range_in(line: &str, tz: Tz) -> Option<String> {
+    let at = read_any_year(line, tz)?.at;
+    let range = "dates go from the year 1 to 9999";
+    Some(match year_out_of_range(&at)? {
+        OutOfRange::InZone(year) => {
+            format!("in {} it falls in the year {year}, and {range}", tz.name())
+        }
+        OutOfRange::Written(year) => format!(
+            "in {} it is local mean time, whose offset has seconds, so it is written \
+             in UTC, where it falls in the year {year}, and {range}",
+            tz.name()
+        ),
+    })
+}
+
+/// What an RFC 2822 date whose numbers are right lacks: its time, or a zone
+/// it writes (`+0700`, `GMT`), after the date; `None` when the line is
+/// written in another order, for which there is no better word than none.
+fn rfc2822_zone(line: &str, date: &DateShape, tokens: &[Token]) -> Option<String> {
+    const EXAMPLE: &str = "Sun, 10 May 2020 15:33:00 +0700";
+    let t = Tokens(tokens);
+    let year = tokens.iter().position(|x| std::ptr::eq(x, date.parts[2]))?;
+    let Some(clock) = (year + 1..tokens.len()).find_map(|i| t.clock(i).map(|c| (i, c))) else {
+        return (!has_time(tokens)).then(|| {
+            format!("it has no time: an RFC 2822 date ends in a time and a zone ({EXAMPLE})")
+        });
+    };
+    let (start, clock) = clock;
+    // A second time (`15:33 15:34`), not an offset's digits (`+07:00`).
+    let signed = |i: usize| t.glued(i - 1) && (t.is(i - 1, "+") || t.is(i - 1, "-"));
+    let another_clock = (clock.end..tokens.len()).any(|i| t.clock(i).is_some() && !signed(i));
+    if start != year + 1 || !t.is(start + 1, ":") || another_clock {
+        return None;
+    }
+    let zone = match tokens.get(clock.end..) {
+        Some([first, .., last]) => &line[first.start..last.end],
+        Some([only]) => &line[only.start..only.end],
+        _ => {
+            return Some(format!(
+                "it has no zone: an RFC 2822 date ends in one, +0700 or GMT ({EXAMPLE})"
+            ))
+        }
+    };
+    Some(format!(
+        "the zone \"{zone}\" is not one RFC 2822 writes: write +0700 or GMT ({EXAMPLE})"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono_tz::Asia::Ho_Chi_Minh as HCM;
+
+    #[test]
+    fn lines_shaped_like_dates_say_why_they_are_not() {
+        let why = |line: &str| {
+            why_not_a_date(line, HCM).unwrap_or_else(|| panic!("{line:?}: no reason given"))
+        };
+        assert_eq!(
+            why("10/05/2020 24:00"),
+            "there is no hour 24: hours go from 0 to 23 (midnight is 00:00 of the next day)"
+        );
+        assert_eq!(
+            why("29/02/2019 10:00"),
+            "2019 has no 29 February (it is not a leap year)"
+        );
+        assert_eq!(
+            why("Chủ nhật - 31/04/2020 15:33"),
+            "there is no day 31 in April 2020: it has 30 days"
+        );
+        assert_eq!(
+            why("2020-02-30"),
+            "there is no day 30 in February 2020: it has 29 days"
+        );
+        assert_eq!(
+            why("10/13/2020"),
+            "there is no month 13 (dates are day first: 10/05/2020 is 10 May)"
+        );
+        assert_eq!(
+            why("10/05/20 15:33"),
+            "the year \"20\" has 2 digits: write all four"
+        );
+        assert!(why("10/05/2020 3:33 PM").starts_with("12-hour times (\"PM\") are not read"));
+        assert!(why("10/05/2020 3:33 chiều").starts_with("12-hour times (\"CHIỀU\")"));
+        assert_eq!(
+            why("9999-12-31T23:59:59-14:00"),
+            "in Asia/Ho_Chi_Minh it falls in the year 10000, and dates go from the year 1 to 9999"
+        );
+        assert_eq!(
+            why("10/05/2020 15:60"),
+            "there is no minute 60: minutes go from 00 to 59"
+        );
+        assert_eq!(
+            why("10/05/2020 15h75"),
+            "there is no minute 75: minutes go from 00 to 59"
+        );
+        assert_eq!(
+            why("10/05/2020 23:59:60"),
+            "there is no second 60: seconds go from 00 to 59"
+        );
+        assert!(why("10/05/2020 15:33 GMT+25:00").starts_with("the offset +25:00 is not one"));
+        assert!(why("10/05-2020").starts_with("the date \"10/05-2020\" mixes separators"));
+        assert_eq!(
+            why("Ngày 29 tháng 2 năm 2019"),
+            "2019 has no 29 February (it is not a leap year)"
+        );
+        assert_eq!(
+            why("10/05/2020 15:33 15:34"),
+            "bantin reads none of its date forms in it"
+        );
+        // The bare hour is a time like the others.
+        for line in ["10/05/2020 24h", "10/05/2020 - 24h00", "24h 10/05/2020"] {
+            assert_eq!(
+                why(line),
+                "there is no hour 24: hours go from 0 to 23 (midnight is 00:00 of the next day)",
+                "{line}"
+            );
+        }
+        // A year of more than four digits is out of range, whichever the form.
+        for (line, year) in [
+            ("10000-01-01T00:00:00Z", 10000),
+            ("10/05/20200", 20200),
+            ("10000-01-01", 10000),
+        ] {
+            assert_eq!(
+                why(line),
+                format!("the year {year} is out of range: dates go from the year 1 to 9999"),
+                "{line}"
+            );
+        }
+        assert_eq!(
+            why("10/05/02020"),
+            "the year \"02020\" has 5 digits: write four"
+        );
+    }
+
+    /// An RFC 2822 line bantin does not read looks like a date, and says why.
+    #[test]
+    fn rfc_2822_near_misses_say_why() {
+        let why = |line: &str| {
+            why_not_a_date(line, HCM).unwrap_or_else(|| panic!("{line:?}: no reason given"))
+        };
+        assert_eq!(
+            why("Sun, 30 Feb 2020 15:33:00 +0700"),
+            "there is no day 30 in February 2020: it has 29 days"
+        );
+        assert_eq!(
+            why("Sun, 10 May 2020 24:00:00 +0700"),
+            "there is no hour 24: hours go from 0 to 23 (midnight is 00:00 of the next day)"
+        );
+        assert_eq!(
+            why("Sun, 10 May 2020 15:33:00 +07:00"),
+            "the zone \"+07:00\" is not one RFC 2822 writes: write +0700 or GMT \
+             (Sun, 10 May 2020 15:33:00 +0700)"
+        );
+        assert_eq!(
+            why("Sun, 10 May 2020 15:33:00 ICT"),
+            "the zone \"ICT\" is not one RFC 2822 writes: write +0700 or GMT \
+             (Sun, 10 May 2020 15:33:00 +0700)"
+        );
+        assert_eq!(
+            why("Sun, 10 May 2020 15:33:00"),
+            "it has no zone: an RFC 2822 date ends in one, +0700 or GMT \
+             (Sun, 10 May 2020 15:33:00 +0700)"
+        );
+        assert_eq!(
+            why("Sun, 10 May 2020"),
+            "it has no time: an RFC 2822 date ends in a time and a zone \
+             (Sun, 10 May 2020 15:33:00 +0700)"
+        );
+        assert_eq!(
+            why("Sun, 10 May 2020 15:33 15:34 +0700"),
+            "bantin reads none of its date forms in it"
+        );
+        // English words are a date's only beside RFC 2822's shape.
+        for line in [
+            "10/05/2020 Sun",
+            "Sun 10/05/2020 May",
+            "10 May 2020 tại Hà Nội",
+            "10 May 2020 - 11 May 2020",
+        ] {
+            assert_eq!(why_not_a_date(line, HCM), None, "{line}");
+        }
+    }
+
+    #[test]
+    fn dates_and_text_need_no_reason() {
+        for line in [
+            "10/05/2020 15:33",
+            "2020-05-10T15:33:00+0700",
+            "Ngày 21/11/2019 Quốc hội đã thông qua Luật",
+            "10/05/2020, UBND tỉnh đã tổ chức hội nghị",
+            "29/02/2019, UBND tỉnh đã tổ chức hội nghị",
+            "Hội nghị (31/02/2020)",
+            "30/4/1975 - 30/4/2020",
+            "Tiêu đề",
+            "",
+            "2020",
+            "10/05",
+            "15:33",
+            "Chủ nhật",
+            // A part of the day without a time, and a number with dots: text.
+            "Sáng 30/4/1975",
+            "Tối 31/12/2019",
+            "1.000.000",
+            "Thu 1.250.000 đồng",
+        ] {
+            assert_eq!(why_not_a_date(line, HCM), None, "{line:?}");
+        }
+        let long = format!("29/02/2019 {}", "- ".repeat(200));
+        assert_eq!(why_not_a_date(&long, HCM), None);
+    }
+}
