@@ -14,7 +14,7 @@ use std::time::{Duration, Instant, SystemTime};
 use arc_swap::ArcSwapOption;
 use http::HeaderValue;
 
-use crate::catalog::{Catalog, Changes, Warned};
+use crate::catalog::{Catalog, Changes, Standing, Transition, Warned};
 use crate::config::Config;
 use crate::index::{Entry, Index};
 pub use crate::site::Scope;
@@ -92,9 +92,18 @@ pub type Published = ArcSwapOption<Snapshot>;
 /// logging the first files served with warnings and how many there are.
 pub fn scan(cfg: &Config) -> std::io::Result<Catalog> {
     let (catalog, changes) = Catalog::scan_noting(&cfg.store, cfg.max_file_size, cfg.tz)?;
-    for (path, error) in catalog.rejected() {
+    let rejected: Vec<_> = catalog.rejected().collect();
+    for (path, error) in rejected.iter().take(Warned::SHOWN) {
         let error = error.to_string();
         tracing::warn!(path = %printable_path(path), "rejected: {}", printable(&error));
+    }
+    if rejected.len() > Warned::SHOWN {
+        tracing::warn!(
+            "{} files are rejected (the first {} above); `bantin check {}` shows each",
+            rejected.len(),
+            Warned::SHOWN,
+            printable_path(&cfg.store)
+        );
     }
     metrics::counter!("bantin_files_rejected_total").increment(catalog.rejected_count() as u64);
     log_warned(&changes.warned, Occasion::Start, &cfg.store);
@@ -151,6 +160,67 @@ pub fn log_warned(warned: &Warned, occasion: Occasion, store: &std::path::Path) 
         );
     }
 }
+
+/// Says in the log how files' standing changed: a rejection with its path
+/// and reason, once per change of the file, and a rejected file that is
+/// served again or has gone. A broken file left alone is not said again by
+/// later reconciliations; `bantin check` gives the details. So that a change
+/// of a million files (a lowered `max_file_size`, a store read in the wrong
+/// encoding) does not flood the journal, as for warnings (see [`log_warned`])
+/// a start names at most [`Warned::SHOWN`] files and then says how many
+/// others there are, and changes name at most that many a minute, with at
+/// most one line a minute counting the others.
+pub fn log_standing(transitions: &[Transition], occasion: Occasion, store: &std::path::Path) {
+    let all = transitions.len();
+    let (named, more) = match occasion {
+        Occasion::Start => {
+            let named = all.min(Warned::SHOWN);
+            (named, Some(all - named).filter(|&n| n > 0))
+        }
+        Occasion::Change => {
+            let said = STANDING_PACE
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .admit(Instant::now(), all, all);
+            (said.named, said.more)
+        }
+    };
+    for t in &transitions[..named] {
+        let path = printable_path(&t.path);
+        match &t.now {
+            Standing::Rejected(reason) => {
+                tracing::warn!(path = %path, "rejected: {}", printable(reason));
+            }
+            Standing::Served => {
+                tracing::info!(path = %path, "served again: the file is no longer rejected");
+            }
+            // A folder refused before (it could not be listed) that is
+            // listed now: its files are read with it.
+            Standing::Gone if t.path.is_dir() => {
+                tracing::info!(path = %path, "a folder that could not be read is read now");
+            }
+            Standing::Gone => tracing::info!(path = %path, "a rejected file left the store"),
+        }
+    }
+    if let Some(more) = more {
+        tracing::warn!(
+            "{more} more file{} rejected, served again or gone, not named (at most {} are \
+             named a minute); `bantin check {}` shows each rejected file, \
+             `bantin_rejected_files` counts them",
+            if more == 1 { " was" } else { "s were" },
+            Warned::SHOWN,
+            printable_path(store)
+        );
+    }
+}
+
+/// What the log said of files' changes of standing in the current window.
+static STANDING_PACE: Mutex<WarnedPace> = Mutex::new(WarnedPace {
+    since: None,
+    named: 0,
+    unsaid: 0,
+    summed: false,
+});
 
 /// Logs one file's warnings, one line each.
 fn log_file_warnings(file: &crate::catalog::FileWarnings) {
@@ -253,6 +323,10 @@ pub struct Publisher {
     /// the comparison, and its removal of the last record, come before the
     /// stop writes the next.
     since_last_run: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// The state folder in force: the start's. A reload that names another
+    /// takes effect at the next start (see `app`), so the WebSub record is
+    /// kept beside `validators.json`, where the next start reads both.
+    state_dir: std::path::PathBuf,
 }
 
 impl Publisher {
@@ -266,6 +340,7 @@ impl Publisher {
         state: StateFile,
     ) -> Publisher {
         Publisher {
+            state_dir: cfg.state_dir.clone(),
             cfg,
             published,
             compressor,
@@ -323,10 +398,12 @@ impl Publisher {
         metrics::gauge!("bantin_articles_indexed").set(catalog.entries.len() as f64);
         metrics::gauge!("bantin_rejected_files").set(rejected as f64);
         metrics::gauge!("bantin_files_with_warnings").set(catalog.warned_count() as f64);
-        metrics::gauge!("bantin_last_store_change_timestamp_seconds").set(unix_now());
         systemd::status(&snapshot.status_line());
         let previous = self.published.swap(Some(snapshot.clone()));
         if previous.is_none() {
+            // The first articles served; later, only a change of them (see
+            // `update`), not a reload's render, moves this.
+            metrics::gauge!("bantin_last_store_change_timestamp_seconds").set(unix_now());
             self.ping_since_last_run(&snapshot);
         }
         previous
@@ -342,7 +419,7 @@ impl Publisher {
         let Some(last_run) = last_run else {
             return;
         };
-        let state_dir = self.cfg.state_dir.clone();
+        let state_dir = self.state_dir.clone();
         let Some(pinger) = self.hubs().cloned() else {
             // Trusted once: a record left now would hide what this run serves.
             record::discard(&state_dir);
@@ -377,7 +454,7 @@ impl Publisher {
                     );
                 }
                 pinger.publish(&cfg.websub, &topics);
-                record::discard(&cfg.state_dir);
+                record::discard(&state_dir);
             });
         match compared {
             Ok(thread) => *lock(&self.since_last_run) = Some(thread),
@@ -446,7 +523,7 @@ impl Publisher {
         };
         let feeds = websub::feed_etags(&current.config, &current.site);
         let record = Record::new(feeds, pinger.waiting_topics());
-        if let Err(e) = record::save(&self.cfg.state_dir, &record) {
+        if let Err(e) = record::save(&self.state_dir, &record) {
             tracing::warn!("{e}");
         }
     }
@@ -505,13 +582,16 @@ impl Publisher {
         if let Some(previous) = &previous {
             self.ping_changes(previous, &changes.ids, scope);
         }
-        tracing::info!(
-            added = changes.added,
-            changed = changes.changed,
-            removed = changes.removed,
-            articles = catalog.entries.len(),
-            "store change served"
-        );
+        if changes.any() {
+            metrics::gauge!("bantin_last_store_change_timestamp_seconds").set(unix_now());
+            tracing::info!(
+                added = changes.added,
+                changed = changes.changed,
+                removed = changes.removed,
+                articles = catalog.entries.len(),
+                "store change served"
+            );
+        }
     }
 }
 

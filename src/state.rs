@@ -181,10 +181,16 @@ impl StateFile {
                 if !self.failing {
                     self.failing = true;
                     let path = self.path.display();
+                    let fix = match e.kind() {
+                        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
+                            "free space on its file system"
+                        }
+                        _ => "make the folder writable",
+                    };
                     match removed {
                         Ok(()) => tracing::warn!(
                             "cannot write the validator state {path}: {e}; the next start \
-                             dates every Last-Modified after it: make the folder writable"
+                             dates every Last-Modified after it: {fix}"
                         ),
                         Err(r) => tracing::error!(
                             "cannot write the validator state {path} ({e}) nor remove it ({r}): \

@@ -29,12 +29,12 @@ use std::time::{Duration, Instant};
 
 use notify::{PollWatcher, RecommendedWatcher, RecursiveMode, Watcher as _};
 
-use crate::catalog::{Catalog, Changes, Refresh, Slice, Standing};
+use crate::catalog::{Catalog, Changes, Refresh, Slice};
 use crate::config::Config;
 use crate::publish::{unix_now, Occasion, Publisher, Scope};
 use crate::reconcile::Survey;
 use crate::settle::{later, Burst, Closes, Ready};
-use crate::text::{printable, printable_path};
+use crate::text::printable_path;
 
 /// A message to the watch thread.
 pub enum Msg {
@@ -936,30 +936,12 @@ fn reconciled(elapsed: Duration, changes: &Changes) {
     metrics::gauge!("bantin_last_reconcile_timestamp_seconds").set(unix_now());
 }
 
-/// Says in the log how files' standing changed: a rejection with its path and
-/// reason (as at start-up), once per change of the file, and a rejected file
-/// that is served again or has gone. A broken file left alone is not said again
-/// by later reconciliations; `bantin check` gives the details. Then the
-/// warnings of the files added or edited (see [`crate::publish::log_warned`]).
-/// `occasion` is [`Occasion::Start`] when the whole store was read anew.
+/// Says in the log how files' standing changed and what the files added
+/// or edited warn of (see [`crate::publish::log_standing`] and
+/// [`crate::publish::log_warned`]). `occasion` is [`Occasion::Start`] when
+/// the whole store was read anew.
 fn log_transitions(changes: &Changes, occasion: Occasion, store: &Path) {
-    for t in &changes.transitions {
-        let path = printable_path(&t.path);
-        match &t.now {
-            Standing::Rejected(reason) => {
-                tracing::warn!(path = %path, "rejected: {}", printable(reason));
-            }
-            Standing::Served => {
-                tracing::info!(path = %path, "served again: the file is no longer rejected");
-            }
-            // A folder refused before (it could not be listed) that is
-            // listed now: its files are read with it.
-            Standing::Gone if t.path.is_dir() => {
-                tracing::info!(path = %path, "a folder that could not be read is read now");
-            }
-            Standing::Gone => tracing::info!(path = %path, "a rejected file left the store"),
-        }
-    }
+    crate::publish::log_standing(&changes.transitions, occasion, store);
     crate::publish::log_warned(&changes.warned, occasion, store);
 }
 

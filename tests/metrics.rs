@@ -343,3 +343,30 @@ fn reloads_are_counted_by_result_and_the_last_one_says_how_it_went() {
     assert_eq!(d.metric(success), Some(1.0));
     assert_eq!(d.metric(error), Some(1.0));
 }
+
+#[test]
+fn a_reload_that_changes_no_article_moves_no_store_change_metric() {
+    let site = TempStore::new();
+    let d = site.start();
+    let last = "bantin_last_store_change_timestamp_seconds";
+    let changed = "bantin_files_changed_total";
+    let at_start = d.metric(last).unwrap();
+    // The gauge has whole-second resolution at best: let a second pass.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let config = std::fs::read_to_string(site.config()).unwrap();
+    std::fs::write(site.config(), format!("{config}\n[feeds]\nitems = 5\n")).unwrap();
+    d.signal(rustix::process::Signal::HUP);
+    d.log_line("configuration reloaded");
+    assert_eq!(d.metric(last), Some(at_start));
+    assert_eq!(d.metric(changed), Some(0.0));
+    assert!(
+        !d.stderr().contains("store change served"),
+        "{}",
+        d.stderr()
+    );
+    // An article added is a store change.
+    std::fs::write(site.store().join("thong-bao/moi.txt"), article("Tin mới")).unwrap();
+    d.wait_until("the new article counted", || {
+        d.metric(last).is_some_and(|t| t > at_start)
+    });
+}

@@ -153,3 +153,45 @@ fn a_change_with_warnings_is_logged_once_per_change() {
     });
     assert_eq!(log_lines(&d, "warning: ", &at), 2, "{}", d.stderr());
 }
+
+/// Rejected files are named as files with warnings are: at start the first
+/// 20 and how many; on changes at most 20 a minute and one line counting
+/// the others, so a lowered `max_file_size` cannot flood the journal.
+#[test]
+fn rejected_files_are_named_twenty_at_a_time() {
+    let big = |i: usize| {
+        let title = format!("{i} {}", "dài ".repeat(20));
+        (format!("r{i:02}.txt"), article(CLEAN, &title).into_bytes())
+    };
+    let (_dir, store, config) = site(&(0..30).map(big).collect::<Vec<_>>());
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("max_file_size = 100\n{text}")).unwrap();
+    let d = start(&config);
+    let summary = d.log_line("files are rejected");
+    assert!(
+        summary.contains(&format!(
+            "30 files are rejected (the first 20 above); `bantin check {}` shows each",
+            store.display()
+        )),
+        "{summary}"
+    );
+    let rejected = |d: &Daemon| {
+        d.stderr()
+            .lines()
+            .filter(|l| l.contains("rejected: "))
+            .count()
+    };
+    assert_eq!(rejected(&d), 20, "{}", d.stderr());
+    assert_eq!(d.metric("bantin_rejected_files"), Some(30.0));
+    // 25 more at once: 20 named this minute, the other 5 counted.
+    for i in 30..55 {
+        let (name, bytes) = big(i);
+        std::fs::write(store.join("t").join(name), bytes).unwrap();
+    }
+    d.wait_until("55 rejected", || {
+        d.metric("bantin_rejected_files") == Some(55.0)
+    });
+    let more = d.log_line("more files were rejected, served again or gone, not named");
+    assert!(more.contains("5 more files were rejected"), "{more}");
+    assert_eq!(rejected(&d), 40, "{}", d.stderr());
+}

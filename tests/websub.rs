@@ -832,6 +832,22 @@ fn a_reload_that_moves_the_store_and_keeps_the_settings_pings_what_the_store_cha
 }
 
 #[test]
+fn a_reload_naming_another_state_folder_keeps_the_record_beside_the_validators() {
+    let hub = TestHub::start(204);
+    let site = site_with_hubs(&[hub.url()], "");
+    let d = site.start();
+    let folder = site.config().parent().unwrap().to_owned();
+    reload(&site, &d, "[state]\ndir = \"elsewhere\"\n");
+    d.terminate();
+    drop(d);
+    // The folder in force until the next start holds both files.
+    for file in ["validators.json", "websub.json"] {
+        assert!(folder.join(".bantin-state").join(file).exists(), "{file}");
+    }
+    assert!(!folder.join("elsewhere/websub.json").exists());
+}
+
+#[test]
 fn a_change_made_while_stopped_is_pinged_at_the_next_start() {
     let hub = TestHub::start(204);
     let site = site_with_hubs(&[hub.url()], "");
