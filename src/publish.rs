@@ -23,7 +23,7 @@ use crate::state::StateFile;
 use crate::systemd;
 use crate::text::{printable, printable_path};
 use crate::websub::record::{self, LastRun, Record};
-use crate::websub::{self, Links, Pinger, Topics};
+use crate::websub::{self, Links, Pinger, Spread, Topics};
 
 /// What the server answers from: one rendered site and the config it was rendered with.
 #[derive(Debug)]
@@ -431,7 +431,7 @@ impl Publisher {
             .spawn(move || {
                 let on_demand_too = last_run.record.as_ref().is_some_and(Record::same_build);
                 let now = if on_demand_too {
-                    websub::feed_etags(&first.config, &first.site)
+                    websub::feed_etags(&first.config, &first.site, Spread::OneThread)
                 } else {
                     websub::snapshot_feed_etags(&first.site)
                 };
@@ -498,8 +498,9 @@ impl Publisher {
                 Topics::of(base_url, live.into_iter().chain(terms).chain(months))
             }
             Scope::Everything => {
-                let before = websub::feed_etags(&previous.config, &previous.site);
-                let after = websub::feed_etags(&current.config, &current.site);
+                let before =
+                    websub::feed_etags(&previous.config, &previous.site, Spread::OneThread);
+                let after = websub::feed_etags(&current.config, &current.site, Spread::OneThread);
                 let paths = websub::changed_paths(&before, &after);
                 Topics::of(
                     base_url,
@@ -521,7 +522,7 @@ impl Publisher {
         let (Some(pinger), Some(current)) = (self.hubs(), self.published.load_full()) else {
             return;
         };
-        let feeds = websub::feed_etags(&current.config, &current.site);
+        let feeds = websub::feed_etags(&current.config, &current.site, Spread::AllCores);
         let record = Record::new(feeds, pinger.waiting_topics());
         if let Err(e) = record::save(&self.state_dir, &record) {
             tracing::warn!("{e}");

@@ -16,7 +16,7 @@
 use std::sync::Arc;
 
 use crate::article::Article;
-use crate::config::Config;
+use crate::config::{Config, SiteConfig};
 use crate::history::{self, Chain, Growth, Month, Neighbours};
 use crate::index::{Entry, Index};
 use crate::render::{self, FeedView, Format, History, TermFeed};
@@ -189,7 +189,7 @@ impl Archive {
             .str(&month(n.newer.filter(|_| links_newer(format))))
             .str(&self.title)
             .str(&self.description)
-            .str(&rendering_config(&self.cfg));
+            .bytes(&rendering_config(&self.cfg));
         for e in &self.entries {
             i.entry(e);
         }
@@ -246,22 +246,91 @@ impl Archive {
 }
 
 /// The configuration a feed document's or page's bytes depend on besides its
-/// articles (titles and descriptions are hashed as rendered), as text.
-pub(super) fn rendering_config(cfg: &Config) -> String {
-    let site = serde_json::to_string(&cfg.site).unwrap_or_default();
-    format!(
-        "{site} tz={} ttl={} max_item_bytes={} max_file_size={} hubs={:?}",
-        cfg.tz.name(),
-        cfg.feeds.ttl,
-        cfg.feeds.max_item_bytes,
-        cfg.max_file_size,
-        cfg.websub.hubs
-    )
+/// articles (titles and descriptions are hashed as rendered), as a digest.
+///
+/// Every on-demand resource hashes it into its inputs, and a stop with WebSub
+/// hubs derives the ETag of every feed document (a million of them at
+/// 112,000 tags): written out as text and hashed each time, it was a fifth of
+/// that pass. So each thread keeps the digest of the last configuration it
+/// saw, and a configuration with the same settings reuses it.
+pub(super) fn rendering_config(cfg: &Config) -> [u8; 32] {
+    /// The settings the digest is of.
+    type Settings = (SiteConfig, chrono_tz::Tz, u32, usize, u64, Vec<String>);
+    fn settings(cfg: &Config) -> Settings {
+        (
+            cfg.site.clone(),
+            cfg.tz,
+            cfg.feeds.ttl,
+            cfg.feeds.max_item_bytes,
+            cfg.max_file_size,
+            cfg.websub.hubs.clone(),
+        )
+    }
+    fn same(s: &Settings, cfg: &Config) -> bool {
+        s.0 == cfg.site
+            && s.1 == cfg.tz
+            && s.2 == cfg.feeds.ttl
+            && s.3 == cfg.feeds.max_item_bytes
+            && s.4 == cfg.max_file_size
+            && s.5 == cfg.websub.hubs
+    }
+    thread_local! {
+        static LAST: std::cell::RefCell<Option<(Settings, [u8; 32])>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    LAST.with_borrow_mut(|last| match last {
+        Some((s, digest)) if same(s, cfg) => *digest,
+        _ => {
+            let site = serde_json::to_string(&cfg.site).unwrap_or_default();
+            let text = format!(
+                "{site} tz={} ttl={} max_item_bytes={} max_file_size={} hubs={:?}",
+                cfg.tz.name(),
+                cfg.feeds.ttl,
+                cfg.feeds.max_item_bytes,
+                cfg.max_file_size,
+                cfg.websub.hubs
+            );
+            let digest = *blake3::hash(text.as_bytes()).as_bytes();
+            *last = Some((settings(cfg), digest));
+            digest
+        }
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_rendering_digest_follows_the_settings_a_thread_last_saw() {
+        let cfg = |more: &str| Config::from_toml(more, None).unwrap();
+        let plain = cfg("");
+        let titled = cfg("[site]\ntitle = \"Khác\"");
+        let hubs = cfg("[websub]\nhubs = [\"http://127.0.0.1:9/\"]");
+        let ttl = cfg("[feeds]\nttl = 90");
+        let digests: Vec<[u8; 32]> = [&plain, &titled, &hubs, &ttl, &plain, &titled]
+            .iter()
+            .map(|c| rendering_config(c))
+            .collect();
+        // Each setting its own digest, and the same one when it comes back.
+        for (i, a) in digests[..4].iter().enumerate() {
+            for b in &digests[i + 1..4] {
+                assert_ne!(a, b);
+            }
+        }
+        assert_eq!(digests[4], digests[0]);
+        assert_eq!(digests[5], digests[1]);
+        // Settings that render nothing differently give the same digest.
+        assert_eq!(
+            rendering_config(&cfg("[http]\nmax_connections = 5")),
+            digests[0]
+        );
+        // Another thread computes the same.
+        let elsewhere = std::thread::spawn(move || rendering_config(&titled))
+            .join()
+            .unwrap();
+        assert_eq!(elsewhere, digests[1]);
+    }
 
     #[test]
     fn paths_parse_back() {

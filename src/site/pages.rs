@@ -277,7 +277,7 @@ pub fn prepare(
 /// that lists the whole index (`/tags`) hashes what it lists, not the store.
 fn inputs(what: &OnRequest, cfg: &Config, index: &Index) -> Inputs {
     let mut i = Inputs::new("page");
-    i.str(&archive::rendering_config(cfg))
+    i.bytes(&archive::rendering_config(cfg))
         .str(&format!("{what:?}"));
     match what {
         OnRequest::Category(slug) => {
