@@ -932,11 +932,21 @@ impl SiteConfig {
                 "expected \"domain,date\" as in RFC 4151, e.g. \"news.example.vn,2020\"",
             ));
         }
-        if self.language.is_empty() || self.language.contains(char::is_whitespace) {
+        if let Err(err) = oxilangtag::LanguageTag::parse(self.language.as_str()) {
             return Err(e.bad(
                 "site.language",
                 &Shown::text(&self.language),
-                "expected a language tag such as \"vi\"",
+                &format!(
+                    "not a BCP 47 language tag ({err}); expected a tag such as \"vi\" or \"vi-VN\""
+                ),
+            ));
+        }
+        if self.title.trim().is_empty() {
+            return Err(e.bad(
+                "site.title",
+                &Shown::text(&self.title),
+                "must not be empty: it titles the site's pages and every feed (RSS 2.0 and \
+                 Atom require a feed title); e.g. \"Bản tin\"",
             ));
         }
         Ok(self)
@@ -1041,6 +1051,16 @@ impl WebsubConfig {
             };
             *hub = url.as_str().to_owned();
         }
+        for (i, hub) in self.hubs.iter().enumerate() {
+            if self.hubs[..i].contains(hub) {
+                return Err(e.bad(
+                    "websub.hubs",
+                    &Shown::text(hub),
+                    "is listed twice (as normalized): every change would be told to it twice; \
+                     list each hub once",
+                ));
+            }
+        }
         e.whole("websub.max_attempts", self.max_attempts)?;
         e.whole("websub.queue_size", self.queue_size as u64)?;
         e.whole("websub.timeout_secs", self.timeout_secs)?;
@@ -1130,10 +1150,18 @@ fn valid_tag_authority(s: &str) -> bool {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '@'));
     let parts: Vec<&str> = date.split('-').collect();
-    let date_ok = (1..=3).contains(&parts.len())
+    let shape_ok = (1..=3).contains(&parts.len())
         && parts[0].len() == 4
         && parts[1..].iter().all(|p| p.len() == 2)
         && parts.iter().all(|p| p.chars().all(|c| c.is_ascii_digit()));
+    // A real date: month 01–12, a day its month has (RFC 4151 §2.1 dates
+    // are W3C dates).
+    let number = |i: usize| parts.get(i).map_or(Some(1), |p| p.parse::<u32>().ok());
+    let date_ok = shape_ok
+        && match (parts[0].parse::<i32>().ok(), number(1), number(2)) {
+            (Some(y), Some(m), Some(d)) => chrono::NaiveDate::from_ymd_opt(y, m, d).is_some(),
+            _ => false,
+        };
     domain_ok && date_ok
 }
 
@@ -1183,6 +1211,19 @@ mod tests {
     }
 
     #[test]
+    fn real_dates_language_tags_and_titles_are_accepted() {
+        for ok in [
+            "[site]\ntag_authority = \"tin.example.vn,2020-02-29\"",
+            "[site]\ntag_authority = \"tin.example.vn,2020-12\"",
+            "[site]\nlanguage = \"vi-VN\"",
+            "[site]\nlanguage = \"vi\"",
+            "[websub]\nhubs = [\"http://a.example/\", \"http://b.example/\"]",
+        ] {
+            assert!(Config::from_toml(ok, None).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
     fn relative_store_is_anchored_at_the_config() {
         let c = Config::from_toml(
             "store = \"articles\"",
@@ -1214,6 +1255,24 @@ mod tests {
             ("listen = \"localhost\"", "listen"),
             ("[site]\nbase_url = \"not a url\"", "site.base_url"),
             ("[site]\ntag_authority = \"example\"", "site.tag_authority"),
+            (
+                "[site]\ntag_authority = \"example.com,2020-13\"",
+                "site.tag_authority",
+            ),
+            (
+                "[site]\ntag_authority = \"example.com,2021-02-29\"",
+                "site.tag_authority",
+            ),
+            (
+                "[site]\nlanguage = \"xx-yy-zz-1234567890\"",
+                "site.language",
+            ),
+            ("[site]\nlanguage = \"vi_VN\"", "site.language"),
+            ("[site]\ntitle = \" \"", "site.title"),
+            (
+                "[websub]\nhubs = [\"http://x/\", \"HTTP://X\"]",
+                "websub.hubs",
+            ),
             ("[feeds]\nitems = 0", "feeds.items"),
             ("[feeds]\nitems = 1001", "feeds.items"),
             (
