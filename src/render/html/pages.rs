@@ -519,7 +519,13 @@ pub struct Filed<'a> {
 fn source_url(source: &str) -> Option<String> {
     let s = source.trim();
     if (s.starts_with("https://") || s.starts_with("http://")) && !s.contains(char::is_whitespace) {
-        return Some(s.to_owned());
+        // As the URL Standard serializes it: characters a URL cannot hold
+        // (`"`, `<`, non-ASCII) percent-encoded, so the link is a valid URL;
+        // none when it does not parse or names no host.
+        return url::Url::parse(s)
+            .ok()
+            .filter(|u| u.host_str().is_some_and(|h| !h.is_empty()))
+            .map(String::from);
     }
     let host = s.to_ascii_lowercase();
     // RFC 1123 §2.1 host names: non-empty labels of letters, digits, hyphens.
@@ -869,6 +875,17 @@ mod tests {
         assert_eq!(source_url("TTXVN"), None);
         assert_eq!(source_url("v.1.2"), None);
         assert_eq!(source_url("javascript:alert(1)"), None);
+        // Written as the URL Standard serializes it: always a valid URL.
+        assert_eq!(
+            source_url("https://example.com/a\"onmouseover=\"alert(1)&x=<b>").as_deref(),
+            Some("https://example.com/a%22onmouseover=%22alert(1)&x=%3Cb%3E")
+        );
+        assert_eq!(
+            source_url("https://Báo.vn/tin").as_deref(),
+            Some("https://xn--bo-mia.vn/tin")
+        );
+        assert_eq!(source_url("http://"), None);
+        assert_eq!(source_url("https://exa mple.com"), None);
     }
 
     #[test]
