@@ -26,6 +26,7 @@
 //! [`crate::index::Members`]), so tens of thousands of terms at 100k articles
 //! cost 12 bytes a membership and no id strings.
 
+use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::OnceLock;
@@ -35,6 +36,10 @@ use imbl::{OrdMap, OrdSet, Vector};
 use crate::article::Article;
 use crate::collate::Alphabet;
 use crate::index::{display, order, slugify, Members, SortKey, Table};
+
+mod lists;
+
+pub use lists::{ListPage, ListPages, MostListed};
 
 /// One article changed (added, edited or taken away), with its key before and after.
 #[derive(Debug, Clone, Copy)]
@@ -120,23 +125,30 @@ pub struct Taxonomy {
     /// slug): sorted by [`Taxonomy::new`], kept in order by an update in
     /// place (see [`Taxonomy::place`]).
     alphabetical: Vector<String>,
-    /// [`Taxonomy::listing_digest`], once asked for.
-    listing: Memo,
-    /// [`Taxonomy::names_digest`], once asked for.
-    names: Memo,
+    /// [`Taxonomy::list_pages`], once asked for.
+    pages: Memo<ListPages>,
+    /// [`Taxonomy::most_listed`], once asked for.
+    most: Memo<MostListed>,
 }
 
-/// A digest of a list of every term, made the first time it is asked for: the
-/// lists (`/tags`, `/authors`, `/tags.opml`) are revalidated far more often
-/// than the taxonomy changes, and hashing tens of thousands of terms on every
-/// request would hold the thread that serves every other request.
-#[derive(Debug, Default)]
-struct Memo(OnceLock<[u8; 32]>);
+/// A list of every term cut and hashed (see [`lists`]), made the first time
+/// it is asked for: the lists (`/tags`, `/authors`, `/tags.opml`) are
+/// revalidated far more often than the taxonomy changes, and walking tens of
+/// thousands of terms on every request would hold the thread that serves
+/// every other request.
+#[derive(Debug)]
+struct Memo<T>(OnceLock<T>);
 
-impl Clone for Memo {
+impl<T> Default for Memo<T> {
+    fn default() -> Memo<T> {
+        Memo(OnceLock::new())
+    }
+}
+
+impl<T> Clone for Memo<T> {
     /// Empty: a taxonomy is cloned only to make the next one (see
-    /// [`Taxonomy::updated`]), whose digests are made again when asked for.
-    fn clone(&self) -> Memo {
+    /// [`Taxonomy::updated`]), whose lists are made again when asked for.
+    fn clone(&self) -> Memo<T> {
         Memo::default()
     }
 }
@@ -230,8 +242,8 @@ impl Taxonomy {
             slug_of,
             spellings,
             contested,
-            listing: Memo::default(),
-            names: Memo::default(),
+            pages: Memo::default(),
+            most: Memo::default(),
         }
     }
 
@@ -435,39 +447,61 @@ impl Taxonomy {
         self.terms.values().filter(|t| t.listed() > 0)
     }
 
-    /// A digest of every listed term's slug, name and count: all that the
-    /// lists of every term (`/tags`, `/authors`) show of the taxonomy.
-    pub fn listing_digest(&self) -> [u8; 32] {
-        *self.listing.0.get_or_init(|| {
-            self.digest(|h, t| {
-                h.update(&(t.listed() as u64).to_le_bytes());
-            })
-        })
+    /// The listed terms in alphabetical order, each with its position in
+    /// the alphabetical list (where terms with no listed article are too).
+    fn listed_alphabetical(&self) -> impl Iterator<Item = (usize, &Term)> {
+        self.alphabetical
+            .iter()
+            .enumerate()
+            .filter_map(|(at, slug)| Some((at, self.terms.get(slug)?)))
+            .filter(|(_, t)| t.listed() > 0)
     }
 
-    /// A digest of every listed term's slug and name: all that `/tags.opml`
-    /// shows of the taxonomy.
-    pub fn names_digest(&self) -> [u8; 32] {
-        *self.names.0.get_or_init(|| self.digest(|_, _| {}))
-    }
-
-    /// Hashes each listed term's slug and name, each with its length, and
-    /// what `more` adds for it.
-    fn digest(&self, more: impl Fn(&mut blake3::Hasher, &Term)) -> [u8; 32] {
-        let mut h = blake3::Hasher::new();
-        for t in self.listed() {
-            for field in [&t.slug, &t.name] {
-                h.update(&(field.len() as u64).to_le_bytes());
-                h.update(field.as_bytes());
-            }
-            more(&mut h, t);
+    /// [`Taxonomy::alphabetical`] in pages of `size` terms: what `/tags` and
+    /// `/authors` show, page by page. Made once for the first `size` asked
+    /// (the daemon asks one), and again on each call for another.
+    pub fn list_pages(&self, size: usize) -> Cow<'_, ListPages> {
+        let cut = || ListPages::cut(self.listed_alphabetical(), size);
+        let memo = self.pages.0.get_or_init(cut);
+        if memo.size == size.max(1) {
+            Cow::Borrowed(memo)
+        } else {
+            Cow::Owned(cut())
         }
-        *h.finalize().as_bytes()
+    }
+
+    /// The terms `page` (one of [`Taxonomy::list_pages`]) shows, in order.
+    pub fn page_terms(&self, page: &ListPage) -> impl Iterator<Item = &Term> {
+        self.at(page.span.clone())
+    }
+
+    /// The `n` listed terms with the most listed articles, in alphabetical
+    /// order: what `/tags.opml` lists. Made once for the first `n` asked,
+    /// and again on each call for another.
+    pub fn most_listed(&self, n: usize) -> Cow<'_, MostListed> {
+        let pick = || MostListed::pick(self.listed_alphabetical(), n);
+        let memo = self.most.0.get_or_init(pick);
+        if memo.n == n {
+            Cow::Borrowed(memo)
+        } else {
+            Cow::Owned(pick())
+        }
+    }
+
+    /// The listed terms at `positions` of the alphabetical list (those of a
+    /// [`ListPage`] or a [`MostListed`]), in their order.
+    pub fn at(&self, positions: impl IntoIterator<Item = usize>) -> impl Iterator<Item = &Term> {
+        positions
+            .into_iter()
+            .filter_map(|at| self.alphabetical.get(at))
+            .filter_map(|slug| self.terms.get(slug))
+            .filter(|t| t.listed() > 0)
     }
 
     /// Every listed term (see [`Taxonomy::listed`]) in Vietnamese
-    /// alphabetical order of their names: what `/tags`, `/authors` and
-    /// `/tags.opml` show.
+    /// alphabetical order of their names: the order of `/tags`, `/authors`
+    /// and `/tags.opml`, which show it in pages ([`Taxonomy::list_pages`])
+    /// and its most used terms ([`Taxonomy::most_listed`]).
     pub fn alphabetical(&self) -> impl Iterator<Item = &Term> {
         self.alphabetical
             .iter()
@@ -684,37 +718,69 @@ mod tests {
             entry("b", &["Mưa"], None, 2),
         ]);
         let old = Index::new(before.clone());
+        let page = |t: &Taxonomy| t.list_pages(1000).get(1).unwrap().digest;
+        let most = |t: &Taxonomy| t.most_listed(1000).digest;
         let (listing, names) = {
             let t = old.taxonomy(Kind::Tag);
-            (t.listing_digest(), t.names_digest())
+            (page(t), most(t))
         };
         // Asked again: the same digests (from the memo).
-        assert_eq!(old.taxonomy(Kind::Tag).listing_digest(), listing);
+        assert!(matches!(
+            old.taxonomy(Kind::Tag).list_pages(1000),
+            Cow::Borrowed(_)
+        ));
+        assert_eq!(page(old.taxonomy(Kind::Tag)), listing);
         // One more article under an existing tag: in place, the count moves and
         // the names do not.
         let more = before.update("c".into(), entry("c", &["Mưa"], None, 3).1);
         let ids = BTreeSet::from(["c".to_owned()]);
         let next = old.updated(more.clone(), &ids);
         let t = next.taxonomy(Kind::Tag);
-        assert_ne!(t.listing_digest(), listing, "a count changed");
-        assert_eq!(t.names_digest(), names, "no name changed");
+        assert_ne!(page(t), listing, "a count changed");
+        assert_eq!(most(t), names, "no name changed");
         // The same as a taxonomy built from scratch.
         let fresh = Index::new(more);
-        assert_eq!(
-            fresh.taxonomy(Kind::Tag).listing_digest(),
-            t.listing_digest()
-        );
+        assert_eq!(page(fresh.taxonomy(Kind::Tag)), page(t));
         // A new tag: both move.
         let newer = fresh.updated(
             fresh_entries_with(&fresh, entry("d", &["Gió"], None, 4)),
             &BTreeSet::from(["d".to_owned()]),
         );
         let t = newer.taxonomy(Kind::Tag);
-        assert_ne!(t.names_digest(), names);
-        assert_ne!(
-            t.listing_digest(),
-            fresh.taxonomy(Kind::Tag).listing_digest()
-        );
+        assert_ne!(most(t), names);
+        assert_ne!(page(t), page(fresh.taxonomy(Kind::Tag)));
+    }
+
+    #[test]
+    fn list_pages_show_the_alphabetical_list_page_by_page() {
+        let names = ["Đá Mây", "diễn tập", "bão lũ", "Ả", "mưa", "gió", "Cần Thơ"];
+        let mut entries = Entries::new();
+        for (i, name) in names.iter().enumerate() {
+            let id = format!("a{i}");
+            entries = entries.update(id.clone(), entry(&id, &[name], None, 1).1);
+        }
+        // A term whose only article is withdrawn is on no page.
+        entries = entries.update("w".into(), withdrawn(entry("w", &["ẩn"], None, 2)).1);
+        let index = Index::new(entries);
+        let t = index.taxonomy(Kind::Tag);
+        let pages = t.list_pages(3);
+        assert_eq!(pages.len(), 3);
+        let shown: Vec<String> = (1..=pages.len())
+            .flat_map(|n| t.page_terms(pages.get(n).unwrap()))
+            .map(|t| t.name.clone())
+            .collect();
+        let whole: Vec<String> = t.alphabetical().map(|t| t.name.clone()).collect();
+        assert_eq!(shown, whole);
+        assert_eq!(shown.len(), names.len());
+        assert_eq!(t.page_terms(pages.get(3).unwrap()).count(), 1);
+        // The most used: every one when they are few.
+        let most = t.most_listed(1000);
+        assert!(most.every);
+        let picked: Vec<String> = t
+            .at(most.positions.iter().copied())
+            .map(|t| t.name.clone())
+            .collect();
+        assert_eq!(picked, whole);
     }
 
     /// `index`'s entries with `(id, entry)` added.

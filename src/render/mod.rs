@@ -194,9 +194,51 @@ pub fn term_feed_title(kind: Kind, name: &str) -> String {
     format!("{}: {name}", kind_name(kind))
 }
 
-/// The site path of the page listing every tag or author: `/tags`, `/authors`.
+/// The site path of the page listing every tag or author: `/tags`, `/authors`
+/// (its first page, when it has several: see [`terms_page_path`]).
 pub fn terms_path(kind: Kind) -> String {
     format!("/{}", kind.segment())
+}
+
+/// What the last segment of a later page of the list of tags or authors
+/// starts with, before its number: `trang_` ("page"). A slug is `[a-z0-9-]`,
+/// so no term's page, feed or month can be `/tags/trang_2`, whatever tags
+/// come; and it is a plain folder name in a static build
+/// (`tags/trang_2/index.html`), with no leading `_` or `.` that site
+/// generators and servers hide.
+const LIST_PAGE: &str = "trang_";
+
+/// The site path of page `number` (from 1) of the list of every tag or
+/// author: the first is [`terms_path`], a later one `/tags/trang_<number>`.
+pub fn terms_page_path(kind: Kind, number: usize) -> String {
+    match number {
+        0 | 1 => terms_path(kind),
+        n => format!("/{}/{LIST_PAGE}{n}", kind.segment()),
+    }
+}
+
+/// The number of the later list page whose last segment is `segment`
+/// (`trang_2` → 2), as [`terms_page_path`] spells it: 2 or more, in digits
+/// with no leading zero; `None` for anything else (`trang_1` is `/tags`).
+pub fn terms_page_number(segment: &str) -> Option<usize> {
+    let digits = segment.strip_prefix(LIST_PAGE)?;
+    if digits.starts_with('0') || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok().filter(|n| *n >= 2)
+}
+
+/// `n` as Vietnamese writes it, thousands grouped with dots: `1.000`.
+pub fn vi_count(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('.');
+        }
+        out.push(d);
+    }
+    out
 }
 
 /// The site path of one month's page of a category (`None`: of all articles):
@@ -584,5 +626,45 @@ mod tests {
             article_path("thể thao/bài 1"),
             "/articles/th%E1%BB%83%20thao/b%C3%A0i%201"
         );
+    }
+
+    #[test]
+    fn a_later_list_page_has_a_path_no_slug_can_take() {
+        assert_eq!(terms_page_path(Kind::Tag, 1), "/tags");
+        assert_eq!(terms_page_path(Kind::Author, 2), "/authors/trang_2");
+        assert_eq!(terms_page_path(Kind::Tag, 113), "/tags/trang_113");
+        for n in [2, 9, 10, 113, 100_000] {
+            let path = terms_page_path(Kind::Tag, n);
+            let segment = path.strip_prefix("/tags/").unwrap();
+            assert_eq!(terms_page_number(segment), Some(n), "{path}");
+            // A slug folds every name to `[a-z0-9-]`: none is this segment,
+            // however the tag is written.
+            assert!(segment.contains('_'));
+            for name in [segment, "trang 2", "Trang_2", "trang-2"] {
+                assert_ne!(crate::index::slugify(name), segment, "{name}");
+            }
+        }
+        // One spelling per page: no page 1 or 0 beside `/tags`, no leading
+        // zero, sign or space, no slug-like `trang-2`.
+        for other in [
+            "trang_1", "trang_0", "trang_02", "trang_+2", "trang_ 2", "trang_", "trang_2a",
+            "trang-2", "trang2", "Trang_2", "2",
+        ] {
+            assert_eq!(terms_page_number(other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn counts_are_grouped_as_vietnamese_writes_them() {
+        for (n, s) in [
+            (0, "0"),
+            (7, "7"),
+            (999, "999"),
+            (1000, "1.000"),
+            (112_066, "112.066"),
+            (1_234_567, "1.234.567"),
+        ] {
+            assert_eq!(vi_count(n), s);
+        }
     }
 }

@@ -1,11 +1,14 @@
-//! Feeds → OPML 2.0 subscription lists: every category feed in one, every
-//! tag feed in another.
+//! Feeds → OPML 2.0 subscription lists: every category feed in one, the tag
+//! feeds in another (every tag's, or the most used ones' in a large store).
 
 use crate::config::SiteConfig;
 use crate::index::Index;
 
-use super::{category_path, feed_path, term_feed_path, term_feed_title, term_path, Format};
-use crate::taxonomy::{Kind, Taxonomy};
+use super::{
+    category_path, feed_path, term_feed_path, term_feed_title, term_path, terms_path, vi_count,
+    Format,
+};
+use crate::taxonomy::{Kind, Term};
 
 /// Renders the OPML list: the all-articles feed, then each top-level
 /// category: a feed outline for one with no subcategories, else a folder
@@ -56,11 +59,28 @@ pub fn render(
     out.into_bytes()
 }
 
-/// Renders the OPML list of every listed term of `kind` (tags or authors; see
-/// [`Taxonomy::listed`]), in Vietnamese alphabetical order of their names,
-/// each outline titled as its feed is ([`term_feed_title`]): readers name the
-/// subscription they import after it.
-pub fn terms(site: &SiteConfig, kind: Kind, taxonomy: &Taxonomy) -> Vec<u8> {
+/// Which listed terms of a kind (see [`crate::taxonomy::Taxonomy::listed`])
+/// a list of them holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Every one.
+    Every,
+    /// The `n` with the most articles: there are more.
+    Most(usize),
+}
+
+/// Renders the OPML list of the listed terms `terms` of `kind` (tags or
+/// authors), in Vietnamese alphabetical order of their names, each outline
+/// titled as its feed is ([`term_feed_title`]): readers name the
+/// subscription they import after it. When they are not every term
+/// (`scope`), its title and a comment in its head say which they are and
+/// where the others are.
+pub fn terms<'a>(
+    site: &SiteConfig,
+    kind: Kind,
+    terms: impl IntoIterator<Item = &'a Term>,
+    scope: Scope,
+) -> Vec<u8> {
     let what = match kind {
         Kind::Tag => "từ khóa",
         Kind::Author => "tác giả",
@@ -68,9 +88,23 @@ pub fn terms(site: &SiteConfig, kind: Kind, taxonomy: &Taxonomy) -> Vec<u8> {
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<opml version=\"2.0\">\n<head>\n",
     );
-    out.push_str(&format!("<title>{}: {what}</title>\n", attr(&site.title)));
+    match scope {
+        Scope::Every => {
+            out.push_str(&format!("<title>{}: {what}</title>\n", attr(&site.title)));
+        }
+        Scope::Most(n) => {
+            let most = format!("{} {what} có nhiều bài nhất", vi_count(n));
+            // The site's path, not its URL: a comment may not hold `--`,
+            // which a host name may (`xn--`), and comments unescape nothing.
+            out.push_str(&format!(
+                "<title>{}: {most}</title>\n<!-- {most}; mọi {what} có tại {} -->\n",
+                attr(&site.title),
+                terms_path(kind),
+            ));
+        }
+    }
     out.push_str("</head>\n<body>\n");
-    for term in taxonomy.alphabetical() {
+    for term in terms {
         out.push_str(&format!(
             "  <outline text=\"{t}\" title=\"{t}\" type=\"rss\" xmlUrl=\"{x}\" htmlUrl=\"{h}\"/>\n",
             t = attr(&term_feed_title(kind, &term.name)),

@@ -32,6 +32,21 @@ pub const CATEGORY_PAGE_ITEMS: usize = 30;
 /// How many of a tag's or author's newest articles its page lists.
 pub const TERM_PAGE_ITEMS: usize = 200;
 
+/// How many terms a page of `/tags` or `/authors` lists. A line is some 66
+/// bytes, so a page is about 66 KB of HTML (10 KB compressed), which a phone
+/// shows at once, and the 112,000 tags of a national outlet's store are 113
+/// pages. With the sample's few dozen the list is one page.
+pub const LIST_PAGE_TERMS: usize = 1000;
+
+/// How many tag feeds `/tags.opml` lists at most: those with the most
+/// articles. A reader imports an OPML whole, as one subscription a feed,
+/// and polls every one; a thousand is already more than most take, and the
+/// list stays about 200 KB whatever the store holds (every tag's was 23 MB
+/// at 112,000 tags, more than the on-demand cache keeps, so it was rendered
+/// for every request). As many as a page of `/tags`, so the OPML holds every
+/// tag exactly when `/tags` is one page.
+pub const TAGS_OPML_TERMS: usize = LIST_PAGE_TERMS;
+
 /// A feed a subscribe page is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FeedOf {
@@ -73,9 +88,17 @@ pub enum OnRequest {
     Term(Kind, String),
     /// `/tags/<slug>.<ext>`, `/authors/<slug>.<ext>`.
     TermFeed(Kind, String, Format),
-    /// `/tags`, `/authors`.
-    Terms(Kind),
-    /// `/tags.opml`.
+    /// `/tags`, `/authors` (page 1), `/tags/trang_<n>`,
+    /// `/authors/trang_<n>` (see [`render::terms_page_path`]): a page of the
+    /// list of every tag or author, [`LIST_PAGE_TERMS`] terms a page.
+    Terms {
+        /// Tags or authors.
+        kind: Kind,
+        /// The page's number, from 1.
+        page: usize,
+    },
+    /// `/tags.opml`: the feeds of the [`TAGS_OPML_TERMS`] tags with the
+    /// most articles.
     TagsOpml,
     /// `/subscribe/<feed path>`.
     Subscribe(FeedOf, Format),
@@ -126,9 +149,13 @@ pub fn resolve(index: &Index, tz: Tz, path: &str) -> Option<OnRequest> {
             continue;
         };
         if rest.is_empty() {
-            return Some(OnRequest::Terms(kind));
+            return Some(OnRequest::Terms { kind, page: 1 });
         }
         let rest = rest.strip_prefix('/')?;
+        if let Some(page) = render::terms_page_number(rest) {
+            let pages = index.taxonomy(kind).list_pages(LIST_PAGE_TERMS).len();
+            return (page <= pages).then_some(OnRequest::Terms { kind, page });
+        }
         if let Some((slug, month)) = rest.split_once('/') {
             return month_page(index, tz, Chain::Term(kind, slug.to_owned()), month);
         }
@@ -186,11 +213,11 @@ fn feed_of(index: &Index, tz: Tz, path: &str) -> Option<(FeedOf, Format)> {
 /// Every path [`prepare`] answers for `index` (what [`resolve`] answers and
 /// the archived feeds), sorted by kind then name.
 pub fn paths(index: &Index, tz: Tz) -> Vec<String> {
-    let mut out = vec![
-        render::TAGS_OPML.to_owned(),
-        render::terms_path(Kind::Tag),
-        render::terms_path(Kind::Author),
-    ];
+    let mut out = vec![render::TAGS_OPML.to_owned()];
+    for kind in [Kind::Tag, Kind::Author] {
+        let pages = index.taxonomy(kind).list_pages(LIST_PAGE_TERMS).len();
+        out.extend((1..=pages).map(|n| render::terms_page_path(kind, n)));
+    }
     out.extend(OPML_LISTS.map(|l| render::subscribe_path(l.path())));
     let slugs = std::iter::once(None).chain(index.categories().keys().map(|s| Some(s.as_str())));
     let mut feeds = Vec::new();
@@ -322,12 +349,21 @@ fn inputs(what: &OnRequest, cfg: &Config, index: &Index) -> Inputs {
             i.str(&term_title(index, *kind, slug));
             entries(&mut i, &index.select_term(*kind, slug, cfg.feeds.items));
         }
-        // Every listed term, through a digest each taxonomy makes once.
-        OnRequest::Terms(kind) => {
-            i.bytes(&index.taxonomy(*kind).listing_digest());
+        // The page's terms, through a digest each taxonomy makes once for
+        // each page, and how many pages there are (its pager says).
+        OnRequest::Terms { kind, page } => {
+            let pages = index.taxonomy(*kind).list_pages(LIST_PAGE_TERMS);
+            i.num(pages.len() as i128);
+            if let Some(p) = pages.get(*page) {
+                i.bytes(&p.digest);
+            }
+            if *kind == Kind::Tag {
+                i.str(&format!("{:?}", tags_opml_scope(index)));
+            }
         }
         OnRequest::TagsOpml => {
-            i.bytes(&index.taxonomy(Kind::Tag).names_digest());
+            let most = index.taxonomy(Kind::Tag).most_listed(TAGS_OPML_TERMS);
+            i.bytes(&most.digest).num(i128::from(most.every));
         }
         OnRequest::Subscribe(feed, _) => {
             i.str(&subscribe_title(cfg, index, feed));
@@ -336,8 +372,13 @@ fn inputs(what: &OnRequest, cfg: &Config, index: &Index) -> Inputs {
                     .str(&format!("{:?}", archive_growth(cfg, index, chain, *month)));
             }
         }
-        // The path and the site's config (hashed above) are all it shows.
-        OnRequest::OpmlPage(_) => {}
+        // The path, the site's config (hashed above) and, for the tags',
+        // whether the list holds every tag.
+        OnRequest::OpmlPage(list) => {
+            if *list == Opml::Tags {
+                i.str(&format!("{:?}", tags_opml_scope(index)));
+            }
+        }
     }
     i
 }
@@ -405,11 +446,36 @@ fn render(
         OnRequest::TermFeed(kind, slug, format) => {
             return term_feed(cfg, index, *kind, slug, *format, hydrate);
         }
-        OnRequest::Terms(kind) => {
-            let terms: Vec<_> = index.taxonomy(*kind).alphabetical().collect();
-            html::terms_page(site, *kind, &terms)
+        OnRequest::Terms { kind, page } => {
+            let taxonomy = index.taxonomy(*kind);
+            let pages = taxonomy.list_pages(LIST_PAGE_TERMS);
+            let Some(p) = pages.get(*page) else {
+                return Err(gone(what));
+            };
+            let terms: Vec<_> = taxonomy.page_terms(p).collect();
+            let page = html::TermsPage {
+                kind: *kind,
+                terms: &terms,
+                number: *page,
+                pages: pages.len(),
+                opml: tags_opml_scope(index),
+            };
+            html::terms_page(site, &page)
         }
-        OnRequest::TagsOpml => render::opml::terms(site, Kind::Tag, index.taxonomy(Kind::Tag)),
+        OnRequest::TagsOpml => {
+            let tags = index.taxonomy(Kind::Tag);
+            let most = tags.most_listed(TAGS_OPML_TERMS);
+            let scope = match most.every {
+                true => render::opml::Scope::Every,
+                false => render::opml::Scope::Most(most.n),
+            };
+            render::opml::terms(
+                site,
+                Kind::Tag,
+                tags.at(most.positions.iter().copied()),
+                scope,
+            )
+        }
         OnRequest::Subscribe(feed, format) => {
             let title = subscribe_title(cfg, index, feed);
             let path_of = |f| feed.path(f);
@@ -427,8 +493,23 @@ fn render(
                 _ => html::subscribe_page(site, &title, &path_of, *format, Subscription::Live),
             }
         }
-        OnRequest::OpmlPage(list) => html::opml_page(site, *list),
+        OnRequest::OpmlPage(list) => html::opml_page(site, *list, tags_opml_scope(index)),
     }))
+}
+
+/// What `/tags.opml` holds: every listed tag, or the [`TAGS_OPML_TERMS`]
+/// with the most articles when there are more. Told by the memoized pages of
+/// `/tags`, which count the listed tags, so it costs no walk of them.
+fn tags_opml_scope(index: &Index) -> render::opml::Scope {
+    let listed = index
+        .taxonomy(Kind::Tag)
+        .list_pages(LIST_PAGE_TERMS)
+        .terms();
+    if listed > TAGS_OPML_TERMS {
+        render::opml::Scope::Most(TAGS_OPML_TERMS)
+    } else {
+        render::opml::Scope::Every
+    }
 }
 
 /// Whether `chain`'s archive of `month` still grows, as its `Cache-Control`
@@ -704,5 +785,133 @@ mod tests {
             let hydrate: archive::Hydrate = Box::new(|_| None);
             assert!(prepare(&cfg, &idx, path, hydrate).is_some(), "{path}");
         }
+    }
+
+    /// `n` articles, each with a tag of its own (`nhãn 0000`, …, in
+    /// alphabetical order as numbered) and `extra` more of the tag `nhãn 2400`.
+    fn many_tags(n: usize, extra: usize) -> Index {
+        let at = Ho_Chi_Minh.with_ymd_and_hms(2024, 3, 5, 8, 0, 0).unwrap();
+        let entry = |id: String, tag: String| {
+            let mut a = Article::sample(&id, &["Tin"], &id, at.fixed_offset());
+            a.tags = vec![tag];
+            (id, Entry::full(Arc::new(a), None))
+        };
+        let own = (0..n).map(|i| entry(format!("a{i:04}"), format!("nhãn {i:04}")));
+        let more = (0..extra).map(|i| entry(format!("b{i:04}"), "nhãn 2400".to_owned()));
+        Index::new(Entries::from_iter(own.chain(more)))
+    }
+
+    fn tags(cfg: &Arc<Config>, idx: &Arc<Index>, path: &str) -> super::super::on_demand::Derived {
+        let hydrate: archive::Hydrate = Box::new(|_| None);
+        prepare(cfg, idx, path, hydrate).expect(path).tags
+    }
+
+    #[test]
+    fn a_long_list_of_terms_is_paged_up_to_its_last_page() {
+        let idx = many_tags(2500, 0);
+        let tz = Ho_Chi_Minh;
+        let page = |kind, page| Some(OnRequest::Terms { kind, page });
+        assert_eq!(resolve(&idx, tz, "/tags"), page(Kind::Tag, 1));
+        assert_eq!(resolve(&idx, tz, "/tags/trang_2"), page(Kind::Tag, 2));
+        assert_eq!(resolve(&idx, tz, "/tags/trang_3"), page(Kind::Tag, 3));
+        assert_eq!(resolve(&idx, tz, "/authors"), page(Kind::Author, 1));
+        for missing in [
+            // Past the last page.
+            "/tags/trang_4",
+            "/tags/trang_99999999999999999999999",
+            // One spelling a page: the first is `/tags`.
+            "/tags/trang_1",
+            "/tags/trang_0",
+            "/tags/trang_02",
+            "/tags/trang_2/",
+            "/tags/trang_2.atom",
+            "/tags/trang_2/2024-03",
+            // The authors' list is one page.
+            "/authors/trang_2",
+        ] {
+            assert_eq!(resolve(&idx, tz, missing), None, "{missing}");
+        }
+        let listed = paths(&idx, tz);
+        for p in ["/tags", "/tags/trang_2", "/tags/trang_3", "/authors"] {
+            assert!(listed.iter().any(|l| l == p), "{p}");
+        }
+        for p in ["/tags/trang_4", "/authors/trang_2", "/tags/trang_1"] {
+            assert!(!listed.iter().any(|l| l == p), "{p}");
+        }
+    }
+
+    #[test]
+    fn the_pages_hold_every_listed_term_once_in_alphabetical_order() {
+        let idx = many_tags(2500, 0);
+        let tags = idx.taxonomy(Kind::Tag);
+        let pages = tags.list_pages(LIST_PAGE_TERMS);
+        let counts: Vec<usize> = (1..=pages.len())
+            .map(|n| pages.get(n).unwrap().terms)
+            .collect();
+        assert_eq!(counts, [1000, 1000, 500]);
+        let shown: Vec<&str> = (1..=pages.len())
+            .flat_map(|n| tags.page_terms(pages.get(n).unwrap()))
+            .map(|t| t.slug.as_str())
+            .collect();
+        let whole: Vec<&str> = tags.alphabetical().map(|t| t.slug.as_str()).collect();
+        assert_eq!(shown, whole);
+        assert_eq!(shown.first(), Some(&"nhan-0000"));
+        assert_eq!(shown[1000], "nhan-1000");
+    }
+
+    #[test]
+    fn a_page_s_etag_moves_with_its_own_terms_only() {
+        let cfg = Arc::new(Config::from_toml("", None).unwrap());
+        let before = Arc::new(many_tags(2500, 0));
+        // `nhãn 2400` (on page 3) gets more articles: its count moves, no
+        // boundary does.
+        let after = Arc::new(many_tags(2500, 2));
+        for (path, moves) in [
+            ("/tags", false),
+            ("/tags/trang_2", false),
+            ("/tags/trang_3", true),
+            ("/authors", false),
+        ] {
+            let (b, a) = (tags(&cfg, &before, path), tags(&cfg, &after, path));
+            assert_eq!(a != b, moves, "{path}");
+        }
+        // The pages tell each other apart.
+        assert_ne!(
+            tags(&cfg, &before, "/tags"),
+            tags(&cfg, &before, "/tags/trang_2")
+        );
+    }
+
+    #[test]
+    fn tags_opml_lists_the_most_used_tags_when_there_are_too_many() {
+        let cfg = Arc::new(Config::from_toml("", None).unwrap());
+        let idx = Arc::new(many_tags(2500, 2));
+        let hydrate: archive::Hydrate = Box::new(|_| None);
+        let prepared = prepare(&cfg, &idx, render::TAGS_OPML, hydrate).unwrap();
+        let Ok(Rendered::Exact(bytes)) = (prepared.render)() else {
+            panic!("rendered");
+        };
+        let opml = String::from_utf8(bytes).unwrap();
+        assert_eq!(opml.matches("<outline ").count(), TAGS_OPML_TERMS);
+        // The one with more articles is among them, past the first thousand
+        // in the alphabet; the thousandth in the alphabet made room for it.
+        assert!(opml.contains("/tags/nhan-2400.rss"));
+        assert!(opml.contains("/tags/nhan-0998.rss"));
+        assert!(!opml.contains("/tags/nhan-0999.rss"));
+        assert!(
+            opml.contains("1.000 từ khóa có nhiều bài nhất"),
+            "{}",
+            &opml[..400]
+        );
+        // Few tags: every one, and the head as it always was.
+        let few = Arc::new(index());
+        let hydrate: archive::Hydrate = Box::new(|_| None);
+        let prepared = prepare(&cfg, &few, render::TAGS_OPML, hydrate).unwrap();
+        let Ok(Rendered::Exact(bytes)) = (prepared.render)() else {
+            panic!("rendered");
+        };
+        let opml = String::from_utf8(bytes).unwrap();
+        assert!(!opml.contains("nhiều bài nhất"));
+        assert_eq!(opml.matches("<outline ").count(), 1);
     }
 }

@@ -22,7 +22,7 @@ use crate::timestamp::rfc3339;
 pub use pages::{
     article_page, category_heading, category_page, front_page, month_page, opml_page,
     subscribe_page, term_page, terms_page, ArticleLinks, Filed, MonthOf, MonthPage, Opml,
-    Subscription, TagLink,
+    Subscription, TagLink, TermsPage,
 };
 
 /// One style sheet, inline: readable from 360 px phones to desktops (a

@@ -14,10 +14,11 @@ use crate::article::Article;
 use crate::config::SiteConfig;
 use crate::history::{Growth, Month, Neighbours};
 use crate::index::{Entry, Index};
+use crate::render::opml::Scope;
 use crate::render::{
     archive_path, article_path, category_path, feed_path, kind_name, month_path, subscribe_path,
-    term_archive_path, term_feed_path, term_feed_title, term_month_path, term_path, terms_path,
-    Format, FEEDS_OPML, TAGS_OPML,
+    term_archive_path, term_feed_path, term_feed_title, term_month_path, term_path,
+    terms_page_path, terms_path, vi_count, Format, FEEDS_OPML, TAGS_OPML,
 };
 use crate::taxonomy::{Kind, Term};
 use crate::timestamp::rfc3339;
@@ -437,23 +438,57 @@ fn term_month_list(out: &mut String, kind: Kind, slug: &str, months: &[Month]) {
     out.push_str("</ul>\n</section>\n");
 }
 
-/// Every tag or author of `terms`, by name, with how many listed (not
-/// withdrawn) articles each has.
-pub fn terms_page(site: &SiteConfig, kind: Kind, terms: &[&Term]) -> Vec<u8> {
+/// One page of the list of every tag or author.
+#[derive(Debug, Clone, Copy)]
+pub struct TermsPage<'a> {
+    /// Tags or authors.
+    pub kind: Kind,
+    /// The terms it shows, in Vietnamese alphabetical order of their names.
+    pub terms: &'a [&'a Term],
+    /// Its number, from 1.
+    pub number: usize,
+    /// How many pages the list has.
+    pub pages: usize,
+    /// What `/tags.opml`, offered on the list of tags, holds.
+    pub opml: Scope,
+}
+
+/// A page of the list of every tag or author: its `terms`, by name, with
+/// how many listed (not withdrawn) articles each has. A list of several
+/// pages says which page this is in its title and heading, and links the
+/// pages before and after it above and below the list; a list of one page
+/// has neither.
+pub fn terms_page(site: &SiteConfig, page: &TermsPage<'_>) -> Vec<u8> {
+    let TermsPage {
+        kind,
+        terms,
+        number,
+        pages,
+        opml,
+    } = *page;
     let mut out = String::new();
-    let heading = match kind {
+    let all = match kind {
         Kind::Tag => "Tất cả từ khóa",
         Kind::Author => "Tất cả tác giả",
     };
-    open(&mut out, site, heading, &[]);
+    let heading = match pages {
+        0 | 1 => all.to_owned(),
+        _ => format!("{all} (trang {number}/{pages})"),
+    };
+    open(&mut out, site, &heading, &[]);
     let _ = writeln!(out, "<h1>{heading}</h1>");
     if kind == Kind::Tag {
+        let which = match opml {
+            Scope::Every => "mọi từ khóa".to_owned(),
+            Scope::Most(n) => format!("{} từ khóa có nhiều bài nhất", vi_count(n)),
+        };
         let _ = writeln!(
             out,
-            "<p>Theo dõi mọi từ khóa cùng lúc: <a href=\"{}\">danh sách OPML</a>.</p>",
+            "<p>Theo dõi {which} cùng lúc: <a href=\"{}\">danh sách OPML</a>.</p>",
             subscribe_path(TAGS_OPML)
         );
     }
+    list_pager(&mut out, page, Place::Top);
     out.push_str("<ul>\n");
     for t in terms {
         let _ = writeln!(
@@ -465,7 +500,48 @@ pub fn terms_page(site: &SiteConfig, kind: Kind, terms: &[&Term]) -> Vec<u8> {
         );
     }
     out.push_str("</ul>\n");
+    list_pager(&mut out, page, Place::Bottom);
     close(out, site)
+}
+
+/// Links to the pages before and after `page` of a list of several pages,
+/// with where it is among them; nothing for a list of one page.
+fn list_pager(out: &mut String, page: &TermsPage<'_>, place: Place) {
+    let TermsPage {
+        kind,
+        number,
+        pages,
+        ..
+    } = *page;
+    if pages <= 1 {
+        return;
+    }
+    let label = match place {
+        Place::Top => "Trang (đầu trang)",
+        Place::Bottom => "Trang (cuối trang)",
+    };
+    let _ = write!(out, "<nav class=\"pager\" aria-label=\"{label}\">");
+    if number > 1 {
+        let _ = write!(
+            out,
+            "<a rel=\"prev\" href=\"{}\">« Trang {}</a> ",
+            attr(&terms_page_path(kind, number - 1)),
+            number - 1
+        );
+    }
+    let _ = write!(
+        out,
+        "<span aria-current=\"page\">Trang {number}/{pages}</span>"
+    );
+    if number < pages {
+        let _ = write!(
+            out,
+            " <a rel=\"next\" href=\"{}\">Trang {} »</a>",
+            attr(&terms_page_path(kind, number + 1)),
+            number + 1
+        );
+    }
+    out.push_str("</nav>\n");
 }
 
 /// What an article page links besides the article itself: where it is filed
@@ -826,18 +902,22 @@ impl Opml {
 
 /// The page behind every OPML link: what the list is, how to import it into
 /// a reader, and its URL with a link to download it, so no link drops a
-/// person into raw XML.
-pub fn opml_page(site: &SiteConfig, list: Opml) -> Vec<u8> {
+/// person into raw XML. `scope` is what the list of tags holds: a list of
+/// only the most used tags says so.
+pub fn opml_page(site: &SiteConfig, list: Opml, scope: Scope) -> Vec<u8> {
     let (heading, each, browse, browse_name) = match list {
         Opml::Categories => (
             "Danh sách OPML các chuyên mục",
-            "mọi chuyên mục",
+            "mọi chuyên mục".to_owned(),
             "/".to_owned(),
             "trang nhất",
         ),
         Opml::Tags => (
             "Danh sách OPML các từ khóa",
-            "mọi từ khóa",
+            match scope {
+                Scope::Every => "mọi từ khóa".to_owned(),
+                Scope::Most(n) => format!("{} từ khóa có nhiều bài nhất", vi_count(n)),
+            },
             terms_path(Kind::Tag),
             "danh sách từ khóa",
         ),
@@ -849,7 +929,18 @@ pub fn opml_page(site: &SiteConfig, list: Opml) -> Vec<u8> {
     open_for(&mut out, site, heading, &[], Robots::NoIndex);
     let _ = write!(
         out,
-        "<h1>{heading}</h1>\n<p>OPML là một tệp liệt kê nhiều nguồn tin. Nhập tệp này vào ứng dụng đọc tin (Feedly, Inoreader, NetNewsWire, Thunderbird…; thường ở mục “Nhập OPML” hoặc “Import”) để theo dõi {each} cùng lúc, mỗi mục một nguồn tin.</p>\n<p>Ứng dụng nhận địa chỉ thì dán địa chỉ này:</p>\n<p><code>{u}</code></p>\n<p>Ứng dụng nhận tệp thì <a href=\"{href}\" download=\"{file}\">tải tệp OPML</a> rồi nhập tệp đó.</p>\n<p>Chỉ theo dõi vài mục: chọn trong <a href=\"{browse}\">{browse_name}</a>.</p>\n",
+        "<h1>{heading}</h1>\n<p>OPML là một tệp liệt kê nhiều nguồn tin. Nhập tệp này vào ứng dụng đọc tin (Feedly, Inoreader, NetNewsWire, Thunderbird…; thường ở mục “Nhập OPML” hoặc “Import”) để theo dõi {each} cùng lúc, mỗi mục một nguồn tin.</p>\n",
+    );
+    if let (Opml::Tags, Scope::Most(n)) = (list, scope) {
+        let _ = writeln!(
+            out,
+            "<p>Trang có hơn {n} từ khóa, nhiều hơn số nguồn tin một ứng dụng đọc tin theo dõi được: danh sách chỉ gồm {n} từ khóa có nhiều bài nhất, xếp theo vần chữ cái.</p>",
+            n = vi_count(n)
+        );
+    }
+    let _ = write!(
+        out,
+        "<p>Ứng dụng nhận địa chỉ thì dán địa chỉ này:</p>\n<p><code>{u}</code></p>\n<p>Ứng dụng nhận tệp thì <a href=\"{href}\" download=\"{file}\">tải tệp OPML</a> rồi nhập tệp đó.</p>\n<p>Chỉ theo dõi vài mục: chọn trong <a href=\"{browse}\">{browse_name}</a>.</p>\n",
         u = text(&format!("{}{path}", site.base_url)),
         href = attr(path),
         browse = attr(&browse),
@@ -955,6 +1046,85 @@ mod tests {
             members: crate::index::Members::default(),
             withdrawn: 0,
         }
+    }
+
+    fn terms_page_of(number: usize, pages: usize, opml: Scope) -> String {
+        let tag = term("du lịch", "du-lich");
+        let page = terms_page(
+            &SiteConfig::default(),
+            &TermsPage {
+                kind: Kind::Tag,
+                terms: &[&tag],
+                number,
+                pages,
+                opml,
+            },
+        );
+        String::from_utf8(page).unwrap()
+    }
+
+    #[test]
+    fn a_list_of_one_page_has_no_pager() {
+        let page = terms_page_of(1, 1, Scope::Every);
+        assert!(!page.contains("pager"), "{page}");
+        assert!(!page.contains("rel=\"next\""), "{page}");
+        assert!(page.contains("<h1>Tất cả từ khóa</h1>"), "{page}");
+        assert!(page.contains("Theo dõi mọi từ khóa cùng lúc"), "{page}");
+    }
+
+    #[test]
+    fn a_list_page_links_the_pages_before_and_after_it_above_and_below() {
+        let middle = terms_page_of(2, 3, Scope::Most(1000));
+        assert!(
+            middle.contains("<h1>Tất cả từ khóa (trang 2/3)</h1>"),
+            "{middle}"
+        );
+        assert!(
+            middle.contains("<title>Tất cả từ khóa (trang 2/3)"),
+            "{middle}"
+        );
+        for label in ["Trang (đầu trang)", "Trang (cuối trang)"] {
+            let nav = format!(
+                "<nav class=\"pager\" aria-label=\"{label}\"><a rel=\"prev\" href=\"/tags\">« Trang 1</a> <span aria-current=\"page\">Trang 2/3</span> <a rel=\"next\" href=\"/tags/trang_3\">Trang 3 »</a></nav>"
+            );
+            assert!(middle.contains(&nav), "{nav}\n{middle}");
+        }
+        assert!(
+            middle.contains("Theo dõi 1.000 từ khóa có nhiều bài nhất cùng lúc"),
+            "{middle}"
+        );
+        // The first page has no page before it, the last none after it.
+        let first = terms_page_of(1, 3, Scope::Most(1000));
+        assert!(!first.contains("rel=\"prev\""), "{first}");
+        assert!(first.contains("<a rel=\"next\" href=\"/tags/trang_2\">Trang 2 »</a>"));
+        let last = terms_page_of(3, 3, Scope::Most(1000));
+        assert!(!last.contains("rel=\"next\""), "{last}");
+        assert!(last.contains("<a rel=\"prev\" href=\"/tags/trang_2\">« Trang 2</a>"));
+    }
+
+    #[test]
+    fn the_tags_opml_page_says_when_it_lists_only_the_most_used() {
+        let every =
+            String::from_utf8(opml_page(&SiteConfig::default(), Opml::Tags, Scope::Every)).unwrap();
+        assert!(
+            every.contains("để theo dõi mọi từ khóa cùng lúc"),
+            "{every}"
+        );
+        assert!(!every.contains("nhiều bài nhất"), "{every}");
+        let most = String::from_utf8(opml_page(
+            &SiteConfig::default(),
+            Opml::Tags,
+            Scope::Most(1000),
+        ))
+        .unwrap();
+        assert!(
+            most.contains("để theo dõi 1.000 từ khóa có nhiều bài nhất cùng lúc"),
+            "{most}"
+        );
+        assert!(
+            most.contains("danh sách chỉ gồm 1.000 từ khóa có nhiều bài nhất"),
+            "{most}"
+        );
     }
 
     #[test]
