@@ -329,7 +329,9 @@ pub struct HttpConfig {
     /// renders on demand, article pages, month sitemaps) one client may hold
     /// unsent before it is refused more with 503; 0 = no limit.
     pub max_unsent_bytes_per_client: usize,
-    /// The same for all clients together; 0 = no limit.
+    /// The same for all clients together, shared out once it is held: a
+    /// client under its fair share is still served, and the connections not
+    /// moving of clients over theirs are closed; 0 = no limit.
     pub max_unsent_bytes: usize,
     /// The folder for the copies of large bodies that responses send with
     /// `sendfile(2)`, kept there as unnamed files; a relative path is relative

@@ -112,7 +112,11 @@ pub const FAMILIES: &[Family] = &[
     ),
     counter(
         "bantin_http_unsent_refused_total",
-        "Requests answered 503 because their client held max_unsent_bytes_per_client (per_client) or all clients held max_unsent_bytes (total) of unsent bodies.",
+        "Requests answered 503 because their client held max_unsent_bytes_per_client (per_client), or all clients held max_unsent_bytes of unsent bodies and it held its fair share of that or more, or they held twice that (total).",
+    ),
+    counter(
+        "bantin_http_unsent_shed_total",
+        "Connections ended because all clients held max_unsent_bytes of unsent bodies, their client held more than its fair share, and their responses had not moved for 2 s.",
     ),
     counter(
         "bantin_http2_enhance_your_calm_total",
@@ -350,6 +354,7 @@ pub fn start_at_zero(requests: impl IntoIterator<Item = (&'static str, &'static 
     metrics::gauge!("bantin_http_unsent_bytes").increment(0.0);
     metrics::counter!("bantin_http_unsent_refused_total", "reason" => "per_client").increment(0);
     metrics::counter!("bantin_http_unsent_refused_total", "reason" => "total").increment(0);
+    metrics::counter!("bantin_http_unsent_shed_total").increment(0);
     // A histogram is on the page once registered, with no observation.
     let _ = metrics::histogram!("bantin_archive_render_seconds");
     let _ = metrics::histogram!("bantin_render_seconds");

@@ -27,6 +27,16 @@ impl Client {
     }
 }
 
+/// As a sysadmin reads it in the log: the IPv4 address, or the IPv6 /64.
+impl std::fmt::Display for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            IpAddr::V4(v4) => write!(f, "{v4}"),
+            IpAddr::V6(v6) => write!(f, "{v6}/64"),
+        }
+    }
+}
+
 #[cfg(test)]
 impl Client {
     /// 127.0.0.1, for tests that need some client.
@@ -153,6 +163,9 @@ mod tests {
         assert_eq!(v4.client(), Client::of(ip("::ffff:192.0.2.7")));
         assert_eq!(a.client(), Client::of(ip("2001:db8:1:2:ffff::9")));
         assert_ne!(a.client(), Client::of(ip("2001:db8:1:3::1")));
+        // Logged as what it is counted as.
+        assert_eq!(a.client().to_string(), "2001:db8:1:2::/64");
+        assert_eq!(v4.client().to_string(), "192.0.2.7");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! One connection's lifetime: which requests are in progress, and when the
 //! server ends it (no first request in time, idle too long, a response that
-//! makes no progress, shutdown).
+//! makes no progress, its client holding too much unsent while it takes
+//! nothing, shutdown).
 //!
 //! On HTTP/2 a response's progress is its own: a client can keep the
 //! connection busy (a small request now and then, which is answered) while
@@ -23,7 +24,7 @@ use hyper::body::{Body, Frame, SizeHint};
 use tokio::sync::{watch, Notify};
 use tokio::time::Instant;
 
-use super::unsent::Lease;
+use super::unsent::{Lease, Sender};
 
 /// Requests in progress on one connection, and when its responses last moved.
 #[derive(Debug)]
@@ -45,6 +46,10 @@ pub struct Activity {
     /// The responses hyper serves, each with when its body last moved
     /// ([`DONE`] once sent or dropped, until the next look prunes it).
     responses: Mutex<Vec<Arc<AtomicU64>>>,
+    /// Set when the books of unsent bodies end the connection ([`Sender::end`]).
+    shed: AtomicBool,
+    /// Woken when `shed` is set; one waiter, as `changed`.
+    shedding: Notify,
 }
 
 /// A response slot's time once the response is over.
@@ -79,6 +84,8 @@ impl Default for Activity {
             progress: AtomicU64::new(now),
             requested: AtomicU64::new(now),
             responses: Mutex::new(Vec::new()),
+            shed: AtomicBool::new(false),
+            shedding: Notify::new(),
         }
     }
 }
@@ -149,6 +156,12 @@ impl Activity {
         self.in_flight.load(Ordering::Acquire) > 0
     }
 
+    /// How long the connection's bytes, or one response of it, have not
+    /// moved: the stall clock, read while requests are in progress.
+    fn still(&self) -> Duration {
+        self.since_progress().max(self.longest_unmoved())
+    }
+
     /// Notes that the connection's responses moved: the client took bytes.
     /// Only the stall clock: whatever the bytes were, they are no request.
     pub fn progressed(&self) {
@@ -170,6 +183,27 @@ impl Activity {
     /// How long since a request began or ended.
     fn since_request(&self) -> Duration {
         since(&self.requested)
+    }
+}
+
+/// What the books of unsent bodies see of a connection: the stall clock, and
+/// a way to end it that [`until_ending`] watches.
+impl Sender for Activity {
+    fn unmoved(&self) -> Duration {
+        if self.busy() {
+            self.still()
+        } else {
+            Duration::ZERO
+        }
+    }
+
+    fn end(&self) -> bool {
+        // A load first: asked again while it ends, no locked instruction.
+        if self.shed.load(Ordering::Acquire) || self.shed.swap(true, Ordering::AcqRel) {
+            return false;
+        }
+        self.shedding.notify_one();
+        true
     }
 }
 
@@ -332,6 +366,11 @@ pub enum Ending {
     /// the write timeout: on HTTP/2, a stream held open with a closed
     /// flow-control window while the client still answers pings.
     Stalled,
+    /// Its client held more than its fair share of `max_unsent_bytes` while
+    /// all clients held the total, and its responses had not moved for
+    /// [`super::unsent::SHED_STILL`]: ended at once, not gracefully, so
+    /// the bodies it holds go now.
+    Shed,
     /// The server is shutting down.
     Shutdown,
 }
@@ -375,14 +414,16 @@ pub async fn until_ending(
         }
     }
     loop {
+        if activity.shed.load(Ordering::Acquire) {
+            return Ending::Shed;
+        }
         // The clocks say how long until a deadline could pass: sleep that long,
         // then look again (a request or a write may have moved it meanwhile).
         // `busy` first: a request that begins after it has moved the clocks by
         // the time `still` is read, so it is not taken for idleness.
         let busy = activity.busy();
         let still = if busy {
-            // The connection's bytes, or one response of it, not moving.
-            activity.since_progress().max(activity.longest_unmoved())
+            activity.still()
         } else {
             // Idle is no request in progress, whatever bytes flow meanwhile.
             activity.since_request()
@@ -405,6 +446,7 @@ pub async fn until_ending(
         };
         tokio::select! {
             _ = shutdown.wait_for(|stop| *stop) => return Ending::Shutdown,
+            () = activity.shedding.notified() => return Ending::Shed,
             () = tokio::time::sleep(wait) => {}
         }
     }
@@ -591,6 +633,30 @@ mod tests {
         }
         assert!(a.responses.lock().unwrap().len() <= PRUNE_AT);
         assert_eq!(a.longest_unmoved(), Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_connection_ended_by_the_books_of_unsent_bodies_ends_at_once() {
+        let (_tx, mut rx) = watch::channel(false);
+        let a = Arc::new(Activity::default());
+        assert_eq!(a.unmoved(), Duration::ZERO, "nothing in progress");
+        let held = a.begin();
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        // The books see what the stall clock sees.
+        assert_eq!(a.unmoved(), Duration::from_secs(3));
+        let watcher = a.clone();
+        let ending =
+            tokio::spawn(async move { until_ending(&watcher, deadlines(), &mut rx).await });
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let t = tokio::time::Instant::now();
+        assert!(a.end(), "the first time");
+        assert!(!a.end(), "asked again while it ends");
+        assert_eq!(ending.await.unwrap(), Ending::Shed);
+        assert_eq!(t.elapsed(), Duration::ZERO, "not at the write timeout");
+        // Asked before the watch begins (a hand-over to hyper): still ended.
+        let (_tx, mut rx) = watch::channel(false);
+        assert_eq!(until_ending(&a, deadlines(), &mut rx).await, Ending::Shed);
+        drop(held);
     }
 
     #[tokio::test]

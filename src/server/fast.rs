@@ -38,6 +38,7 @@ use super::connection::{Activity, InFlight};
 use super::request::{Fields, View};
 use super::request_metrics::RouteLabel;
 use super::routes::{respond_to, Answer, Ready};
+use super::unsent::Lease;
 use super::{Limits, State};
 use crate::site::sealed::{Sealed, SealedCopy, SENDFILE_MIN};
 use crate::site::Coding;
@@ -417,6 +418,11 @@ impl Conn<'_> {
                     Some(Ok(frame)) => frame.into_data().unwrap_or_default(),
                     _ => Bytes::new(),
                 };
+                // A body made for this request: this connection sends it, and
+                // is ended if its client holds too much while it takes nothing.
+                if let Some(lease) = parts.extensions.get::<Arc<Lease>>() {
+                    lease.sent_on(self.activity.clone());
+                }
                 write_head(&mut self.out, version, &parts, body.len(), close);
                 // RFC 9110 §9.3.2: HEAD has no body; §15.4.5: nor has a 304.
                 let bodyless = head.view.is_head()

@@ -456,12 +456,18 @@ impl Served {
         // carries its connection's client with it.
         let service = hyper::service::service_fn(move |req| {
             let in_flight = seen.begin_response();
+            let conn: Arc<dyn unsent::Sender> = seen.clone();
             let state = state.clone();
             async move {
                 let mut response = handle(&state, client, &req).await;
                 // The lease on a body made for this request goes with the
-                // body, which hyper keeps until the stream is over.
+                // body, which hyper keeps until the stream is over; the
+                // connection is noted as sending it, to be ended if its
+                // client holds too much while it takes nothing.
                 let lease = response.extensions_mut().remove::<Arc<Lease>>();
+                if let Some(lease) = &lease {
+                    lease.sent_on(conn);
+                }
                 Ok::<_, Infallible>(response.map(|body| Tracked::new(body, in_flight, lease)))
             }
         });
@@ -482,6 +488,11 @@ impl Served {
             ending = until_ending(&self.activity, self.deadlines(), &mut stopping) => ending,
         };
         tracing::debug!(?ending, "closing the connection");
+        // Shed: what is in progress is what it does not take, and its bodies
+        // are to go now (dropping the connection drops them).
+        if ending == Ending::Shed {
+            return;
+        }
         // Finishes what is in progress and, on HTTP/2, sends GOAWAY (RFC 9113
         // §6.8), even to a client that sent nothing but the preface.
         conn.as_mut().graceful_shutdown();

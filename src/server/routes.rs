@@ -827,7 +827,8 @@ fn holding(
 
 /// How long a client refused for unsent bytes is asked to wait (RFC 9110
 /// §10.2.3): its own bodies leave the count as it reads them, and those of
-/// clients that read nothing when the write timeout closes their connections.
+/// clients that read nothing when their connections are closed (for holding
+/// more than their share of the total, or by the write timeout).
 const RETRY_AFTER_SECS: u32 = 10;
 
 /// 503 for a request whose body would take its client (or all clients) past
