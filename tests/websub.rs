@@ -757,6 +757,26 @@ fn a_reload_of_the_ttl_pings_every_rss_document_and_not_the_live_json_or_atom() 
     }
 }
 
+/// The topics `hub` was sent once it has the feeds the correction of May
+/// 2021 (see [`correct_may_2021`]) changes, and a moment more for any other.
+fn correction_pings(hub: &TestHub, what: &str) -> std::collections::BTreeSet<String> {
+    let wanted: Vec<String> = [
+        "/feed.atom",
+        "/feeds/thong-bao.rss",
+        "/archive/2021-05.json",
+        "/archive/thong-bao/2021-05.atom",
+    ]
+    .iter()
+    .map(|p| format!("{BASE_URL}{p}"))
+    .collect();
+    hub.wait(what, Duration::from_secs(10), |_| {
+        let sent = topics(hub);
+        wanted.iter().all(|w| sent.contains(w))
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    topics(hub)
+}
+
 /// Corrects the lead of an article of "Thông báo" (May 2021) in the store of `site`.
 fn correct_may_2021(site: &TempStore) {
     correct_may_2021_in(&store(site));
@@ -799,25 +819,7 @@ fn a_reload_that_moves_the_store_and_keeps_the_settings_pings_what_the_store_cha
     d.signal(rustix::process::Signal::HUP);
     d.log_line("configuration reloaded");
     assert_ne!(d.get(archive, &[]).expect_header("etag"), before);
-    let wanted: Vec<String> = [
-        "/feed.atom",
-        "/feeds/thong-bao.rss",
-        "/archive/2021-05.json",
-        "/archive/thong-bao/2021-05.atom",
-    ]
-    .iter()
-    .map(|p| format!("{BASE_URL}{p}"))
-    .collect();
-    hub.wait(
-        "the feeds the correction changed",
-        Duration::from_secs(10),
-        |_| {
-            let sent = topics(&hub);
-            wanted.iter().all(|w| sent.contains(w))
-        },
-    );
-    std::thread::sleep(Duration::from_millis(1500));
-    let sent = topics(&hub);
+    let sent = correction_pings(&hub, "the feeds the correction changed");
     // Only what the correction changed, among every feed document.
     for t in &sent {
         assert!(every.contains(t.strip_prefix(BASE_URL).unwrap()), "{t}");
@@ -868,25 +870,7 @@ fn a_change_made_while_stopped_is_pinged_at_the_next_start() {
     correct_may_2021(&site);
     let d = site.start();
     assert_ne!(d.get(archive, &[]).expect_header("etag"), before);
-    let wanted: Vec<String> = [
-        "/feed.atom",
-        "/feeds/thong-bao.rss",
-        "/archive/2021-05.json",
-        "/archive/thong-bao/2021-05.atom",
-    ]
-    .iter()
-    .map(|p| format!("{BASE_URL}{p}"))
-    .collect();
-    hub.wait(
-        "the feeds changed while stopped",
-        Duration::from_secs(10),
-        |_| {
-            let sent = topics(&hub);
-            wanted.iter().all(|w| sent.contains(w))
-        },
-    );
-    std::thread::sleep(Duration::from_millis(1500));
-    let sent = topics(&hub);
+    let sent = correction_pings(&hub, "the feeds changed while stopped");
     // Only what the correction changed: another category's feed is not pinged.
     assert!(
         !sent.contains(&format!("{BASE_URL}/feeds/tin-tuc.rss")),
