@@ -116,7 +116,7 @@ pub const FAMILIES: &[Family] = &[
     ),
     counter(
         "bantin_http_unsent_shed_total",
-        "Connections ended because all clients held max_unsent_bytes of unsent bodies, their client held more than its fair share, and their responses had not moved for 2 s.",
+        "Connections ended because all clients held max_unsent_bytes of unsent bodies, their client held more than its fair share, and they had taken nothing for 5 s (or held a response unmoved for 15 s).",
     ),
     counter(
         "bantin_http2_enhance_your_calm_total",

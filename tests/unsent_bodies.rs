@@ -242,8 +242,7 @@ fn streams_held_unread_are_refused_past_the_budget_and_others_are_served() {
     );
     // A client holding nothing is under its share: served, and its asking
     // ends the connections of the clients over theirs once their streams
-    // have not moved for 2 s, the first client's among them.
-    assert_eq!(d.metric("bantin_http_unsent_shed_total"), Some(0.0));
+    // have not moved for a few seconds, the first client's among them.
     d.wait_until("stalled HTTP/2 connections ended", || {
         let (status, head, _) = get_from([127, 0, 0, 40], port, "/archive/2023-01.rss");
         assert_eq!(status, 200, "{head}");
@@ -436,34 +435,49 @@ fn a_few_clients_holding_the_total_lose_their_stalled_connections_and_others_are
 
     // A polite client asking for an ordinary page is served every time (it
     // holds less than its share), and its asking has the connections of the
-    // clients over their share ended once they have not moved for 2 s.
+    // clients over their share ended once they have not moved for a while.
     d.wait_until("the rude clients' connections ended", || {
         let (status, head, _) = get_from([127, 0, 0, 2], port, "/articles/lon/tin-ngan");
         assert_eq!(status, 200, "{head}");
         std::thread::sleep(Duration::from_millis(200));
         d.metric("bantin_http_unsent_shed_total").unwrap_or(0.0) >= 1.0
     });
-    let line = d.log_line("ended connections whose responses had not moved");
+    let line = d.log_line("of clients holding more than their fair share of max_unsent_bytes");
     assert!(line.contains("127.0.0.3 ("), "{line}");
     d.log_line("unsent response bodies hold max_unsent_bytes");
 
-    // Every rude connection was over its share and not moving: each is
-    // closed, its response cut short, and its body out of the count.
-    d.wait_until("every rude connection ended", || {
-        d.metric("bantin_http_unsent_shed_total").unwrap_or(0.0) >= rude.len() as f64
-    });
+    // The connections ended are closed, their responses cut short, their
+    // bodies out of the count. (Once the bytes held fall under the total,
+    // nothing more is ended: the others are left to the write timeout, and
+    // are closed here.)
+    let ended = d.metric("bantin_http_unsent_shed_total").unwrap_or(0.0) as usize;
+    let mut closed = 0;
     for mut r in rude {
+        r.stream
+            .set_read_timeout(Some(Duration::from_secs(1)))
+            .unwrap();
         let mut rest = Vec::new();
-        match r.stream.read_to_end(&mut rest) {
-            Ok(_) => {}
-            Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset, "{e}"),
+        let end = match r.stream.read_to_end(&mut rest) {
+            Ok(_) => true,
+            Err(e) => match e.kind() {
+                std::io::ErrorKind::ConnectionReset => true,
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => false,
+                _ => panic!("{e}"),
+            },
+        };
+        if end {
+            closed += 1;
+            assert!(
+                r.read + rest.len() < r.length,
+                "a response of {} bytes was sent whole",
+                r.length
+            );
         }
-        assert!(
-            r.read + rest.len() < r.length,
-            "a response of {} bytes was sent whole",
-            r.length
-        );
     }
+    assert!(
+        closed >= ended && ended >= 1,
+        "{closed} closed, {ended} ended"
+    );
     d.wait_until("the rude clients' bodies out of the count", || {
         unsent(&d) == 0
     });

@@ -50,6 +50,10 @@ pub struct Activity {
     shed: AtomicBool,
     /// Woken when `shed` is set; one waiter, as `changed`.
     shedding: Notify,
+    /// How many [`until_ending`]s watch this connection (the fast path's
+    /// watcher may still be dropping as hyper's begins), so that setting
+    /// `shed` ends it only while one does.
+    watched: AtomicUsize,
 }
 
 /// A response slot's time once the response is over.
@@ -86,6 +90,7 @@ impl Default for Activity {
             responses: Mutex::new(Vec::new()),
             shed: AtomicBool::new(false),
             shedding: Notify::new(),
+            watched: AtomicUsize::new(0),
         }
     }
 }
@@ -189,15 +194,30 @@ impl Activity {
 /// What the books of unsent bodies see of a connection: the stall clock, and
 /// a way to end it that [`until_ending`] watches.
 impl Sender for Activity {
+    /// The connection's own clock (bytes taken, requests begun or ended),
+    /// and one response's only once it has not moved for
+    /// [`super::unsent::STREAM_STILL`]: HTTP/2 sends many streams a piece
+    /// each in turn, so one stream of a client reading them all can wait a
+    /// few seconds for its turn.
     fn unmoved(&self) -> Duration {
-        if self.busy() {
-            self.still()
+        if !self.busy() {
+            return Duration::ZERO;
+        }
+        let connection = self.since_progress();
+        let stream = self.longest_unmoved();
+        if stream >= super::unsent::STREAM_STILL {
+            connection.max(stream)
         } else {
-            Duration::ZERO
+            connection
         }
     }
 
     fn end(&self) -> bool {
+        // Nothing ends the connection once `until_ending` has returned (a
+        // graceful close, a drain at shutdown): say it was not ended.
+        if self.watched.load(Ordering::Acquire) == 0 {
+            return false;
+        }
         // A load first: asked again while it ends, no locked instruction.
         if self.shed.load(Ordering::Acquire) || self.shed.swap(true, Ordering::AcqRel) {
             return false;
@@ -236,6 +256,11 @@ fn now_millis() -> u64 {
 }
 
 impl InFlight {
+    /// The connection it is in progress on.
+    pub fn activity(&self) -> Arc<Activity> {
+        self.activity.clone()
+    }
+
     /// Notes that this response moved: its body gave hyper a piece.
     fn moved(&self) {
         if let Some(moved) = &self.moved {
@@ -400,6 +425,15 @@ pub async fn until_ending(
     deadlines: Deadlines,
     shutdown: &mut watch::Receiver<bool>,
 ) -> Ending {
+    /// Counts this watch of the connection until it returns, however.
+    struct Watching<'a>(&'a AtomicUsize);
+    impl Drop for Watching<'_> {
+        fn drop(&mut self) {
+            self.0.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+    activity.watched.fetch_add(1, Ordering::AcqRel);
+    let _watching = Watching(&activity.watched);
     let first = async {
         while !activity.started.load(Ordering::Acquire) {
             activity.changed.notified().await;
@@ -644,6 +678,10 @@ mod tests {
         tokio::time::sleep(Duration::from_secs(3)).await;
         // The books see what the stall clock sees.
         assert_eq!(a.unmoved(), Duration::from_secs(3));
+        assert!(
+            !a.end(),
+            "no watch: nothing would end it, so it is not counted"
+        );
         let watcher = a.clone();
         let ending =
             tokio::spawn(async move { until_ending(&watcher, deadlines(), &mut rx).await });
@@ -657,6 +695,33 @@ mod tests {
         let (_tx, mut rx) = watch::channel(false);
         assert_eq!(until_ending(&a, deadlines(), &mut rx).await, Ending::Shed);
         drop(held);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stream_waiting_its_turn_does_not_make_a_reading_connection_still() {
+        use super::super::unsent::STREAM_STILL;
+        let a = Arc::new(Activity::default());
+        let waiting = a.begin_response();
+        waiting.moved();
+        let read = a.begin_response();
+        // The client reads one stream, and the connection's bytes move,
+        // while the other waits: the connection is not still.
+        let tick = |n: u64| {
+            let (a, read) = (&a, &read);
+            async move {
+                for _ in 0..n {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    read.moved();
+                    a.progressed();
+                }
+            }
+        };
+        tick(STREAM_STILL.as_secs() - 1).await;
+        assert!(a.unmoved() <= Duration::from_secs(1), "{:?}", a.unmoved());
+        // One stream unmoved past STREAM_STILL is a stream held shut.
+        tick(2).await;
+        assert!(a.unmoved() >= STREAM_STILL, "{:?}", a.unmoved());
+        drop((waiting, read));
     }
 
     #[tokio::test]

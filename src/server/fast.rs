@@ -421,6 +421,9 @@ impl Conn<'_> {
                 // A body made for this request: this connection sends it, and
                 // is ended if its client holds too much while it takes nothing.
                 if let Some(lease) = parts.extensions.get::<Arc<Lease>>() {
+                    // From now the progress is the client's to make: the
+                    // wait for the render is not taken for its.
+                    self.activity.progressed();
                     lease.sent_on(self.activity.clone());
                 }
                 write_head(&mut self.out, version, &parts, body.len(), close);

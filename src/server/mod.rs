@@ -456,19 +456,22 @@ impl Served {
         // carries its connection's client with it.
         let service = hyper::service::service_fn(move |req| {
             let in_flight = seen.begin_response();
-            let conn: Arc<dyn unsent::Sender> = seen.clone();
             let state = state.clone();
             async move {
                 let mut response = handle(&state, client, &req).await;
                 // The lease on a body made for this request goes with the
                 // body, which hyper keeps until the stream is over; the
                 // connection is noted as sending it, to be ended if its
-                // client holds too much while it takes nothing.
+                // client holds too much while it takes nothing: once the
+                // response is made (`Tracked::new` starts its clocks), so
+                // the wait for a render is not taken for the client's.
                 let lease = response.extensions_mut().remove::<Arc<Lease>>();
-                if let Some(lease) = &lease {
+                let conn = lease.as_ref().map(|_| in_flight.activity());
+                let response = response.map(|body| Tracked::new(body, in_flight, lease.clone()));
+                if let (Some(lease), Some(conn)) = (&lease, conn) {
                     lease.sent_on(conn);
                 }
-                Ok::<_, Infallible>(response.map(|body| Tracked::new(body, in_flight, lease)))
+                Ok::<_, Infallible>(response)
             }
         });
         let limits = self.serving.limits;

@@ -18,8 +18,9 @@
 //! everyone else. So the total is shared out instead: a client holding less
 //! than its fair share (the total over the clients holding bodies, itself
 //! counted) is still served, and the clients holding more than theirs give
-//! bytes back: each of their connections whose responses have not moved for
-//! [`SHED_STILL`] is ended at once ([`Sender::end`]), as the write timeout
+//! bytes back: each of their connections that has taken nothing for
+//! [`SHED_STILL`] (or held one response unmoved for [`STREAM_STILL`]) is
+//! ended at once ([`Sender::end`]), as the write timeout
 //! would end it later, and its leases go with it. A client reading its
 //! downloads keeps them however big they are. Memory stays bounded: past
 //! twice the total ([`HARD_CAP`]) everyone is refused until bodies go.
@@ -35,19 +36,33 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
 use super::clients::Client;
 use super::connection::Throttle;
 
-/// How long a connection's responses must have not moved for it to be ended
-/// when its client holds more than its fair share of the total: a client
-/// that reads takes bytes every round trip, so two seconds without one is a
-/// client that does not read (or a network that lost it), which the write
-/// timeout would close anyway.
-pub const SHED_STILL: Duration = Duration::from_secs(2);
+/// How long a connection must have taken no byte of its responses (nor
+/// begun or ended a request) for it to be ended when its client holds more
+/// than its fair share of the total: a client that reads takes bytes every
+/// round trip, so five seconds without one is a client that does not read
+/// (or a network that lost it), which the write timeout would close anyway.
+/// A lossy mobile link stalls for a second or two, not five.
+pub const SHED_STILL: Duration = Duration::from_secs(5);
+
+/// How long one response of a connection that takes bytes of others (an
+/// HTTP/2 stream behind a window its client never opens, while it reads or
+/// asks for other things) must have not moved for the connection to count
+/// as not moving. Longer than [`SHED_STILL`]: HTTP/2 sends a connection's
+/// streams a piece each in turn, so with many downloads at once each stream
+/// moves only every few seconds while the client reads them all.
+pub const STREAM_STILL: Duration = Duration::from_secs(15);
+
+/// How often, at most, the clients over their share are looked over while
+/// the total is held: each look reads every connection sending their
+/// bodies, under the books' lock, and the rule above needs nothing finer.
+const SCAN_EVERY: Duration = Duration::from_millis(250);
 
 /// How many times the total all clients may hold, counting the bodies of
 /// clients under their fair share admitted past it, before everyone is
@@ -77,6 +92,9 @@ pub struct Unsent {
     reached: Throttle,
     /// Throttles the line naming the clients whose connections were ended.
     shed: Throttle,
+    /// How often, at most, the clients over their share are looked over
+    /// ([`SCAN_EVERY`]; the tests look at every admission).
+    scan_every: Duration,
 }
 
 /// A connection that sends leased bodies, as the books see it: whether the
@@ -102,6 +120,8 @@ struct Books {
     bodies: HashMap<Key, usize>,
     /// The bytes of every body in `bodies`, each once.
     total: usize,
+    /// When the clients over their share were last looked over (see [`SCAN_EVERY`]).
+    looked: Option<Instant>,
 }
 
 /// One client's unsent bodies.
@@ -173,6 +193,7 @@ impl Unsent {
             total: AtomicUsize::new(total),
             reached: Throttle::new(REPORT_INTERVAL),
             shed: Throttle::new(REPORT_INTERVAL),
+            scan_every: SCAN_EVERY,
         })
     }
 
@@ -199,7 +220,7 @@ impl Unsent {
             self.per_client.load(Ordering::Relaxed),
             self.total.load(Ordering::Relaxed),
         );
-        let books = self.lock();
+        let mut books = self.lock();
         let held = books.clients.get(&client).map_or(0, |h| h.bytes);
         if per_client != 0 && held >= per_client {
             return Err(Over::Client);
@@ -208,7 +229,16 @@ impl Unsent {
             return Ok(());
         }
         let share = books.fair_share(client, total);
-        let shed = books.shed_over(share);
+        let now = Instant::now();
+        let look = books
+            .looked
+            .is_none_or(|at| now.saturating_duration_since(at) >= self.scan_every);
+        let shed = if look {
+            books.looked = Some(now);
+            books.shed_over(share)
+        } else {
+            Vec::new()
+        };
         let admitted = held < share && books.total < total.saturating_mul(HARD_CAP);
         let (all, holding) = (books.total, books.clients.len());
         drop(books);
@@ -303,10 +333,12 @@ impl Unsent {
         tracing::warn!(
             connections,
             rounds,
-            "ended connections whose responses had not moved for {} s, of clients holding \
-             more than their fair share of max_unsent_bytes: {named} (said at most every {} s; \
-             all are counted in bantin_http_unsent_shed_total)",
+            "ended connections that took nothing for {} s (or held a response unmoved for \
+             {} s), of clients holding more than their fair share of max_unsent_bytes: \
+             {named} (said at most every {} s; all are counted in \
+             bantin_http_unsent_shed_total)",
             SHED_STILL.as_secs(),
+            STREAM_STILL.as_secs(),
             REPORT_INTERVAL.as_secs()
         );
     }
@@ -426,6 +458,14 @@ mod tests {
     use super::*;
     use std::sync::atomic::Ordering;
 
+    /// Books that look over the clients at every admission, as a test
+    /// asks faster than [`SCAN_EVERY`].
+    fn looking(per_client: usize, total: usize) -> Arc<Unsent> {
+        let mut unsent = Unsent::new(per_client, total);
+        Arc::get_mut(&mut unsent).expect("just made").scan_every = Duration::ZERO;
+        unsent
+    }
+
     fn client(ip: &str) -> Client {
         Client::of(ip.parse().unwrap())
     }
@@ -436,7 +476,7 @@ mod tests {
 
     #[test]
     fn a_client_at_its_budget_is_refused_until_a_body_is_sent() {
-        let unsent = Unsent::new(100, 1000);
+        let unsent = looking(100, 1000);
         let (a, b) = (client("10.0.0.1"), client("10.0.0.2"));
         assert_eq!(unsent.admit(a), Ok(()));
         let first = unsent.hold(a, &body(60)).unwrap();
@@ -484,6 +524,20 @@ mod tests {
         }
     }
 
+    #[test]
+    fn the_clients_over_their_share_are_looked_over_at_most_every_scan_interval() {
+        let unsent = Unsent::new(0, 100);
+        let (a, b, c) = (client("10.0.0.1"), client("10.0.0.2"), client("10.0.0.3"));
+        let first = Conn::still(SHED_STILL);
+        let _a = sent(&unsent, a, 120, &first);
+        assert_eq!(unsent.admit(c), Ok(()), "under its share");
+        assert!(first.ended(), "the first look ends what is over and still");
+        let second = Conn::still(SHED_STILL);
+        let _b = sent(&unsent, b, 60, &second);
+        assert_eq!(unsent.admit(c), Ok(()));
+        assert!(!second.ended(), "no second look within {SCAN_EVERY:?}");
+    }
+
     /// A lease of `len` bytes for `client`, sent on `conn`.
     fn sent(unsent: &Arc<Unsent>, client: Client, len: usize, conn: &Arc<Conn>) -> Lease {
         let lease = unsent.hold(client, &body(len)).unwrap();
@@ -493,7 +547,7 @@ mod tests {
 
     #[test]
     fn once_the_total_is_held_a_client_under_its_fair_share_is_still_served() {
-        let unsent = Unsent::new(0, 300);
+        let unsent = looking(0, 300);
         let reading = Conn::still(Duration::ZERO);
         // Three clients hold 100 each: the total. None can be shed (they read).
         let rude: Vec<Lease> = (1..=3)
@@ -518,7 +572,7 @@ mod tests {
 
     #[test]
     fn the_clients_over_their_share_lose_the_connections_that_do_not_move() {
-        let unsent = Unsent::new(0, 300);
+        let unsent = looking(0, 300);
         let (big_still, big_reading) = (client("10.0.0.1"), client("2001:db8:1:2::1"));
         let small_still = client("10.0.0.3");
         let stalled = Conn::still(SHED_STILL);
@@ -572,7 +626,7 @@ mod tests {
     fn memory_stays_within_the_total_and_the_bodies_admitted_meanwhile() {
         const TOTAL: usize = 1000;
         const BODY: usize = 90;
-        let unsent = Unsent::new(400, TOTAL);
+        let unsent = looking(400, TOTAL);
         // Rude clients: their connections never move and are ended when
         // asked, and their leases go as an ended connection's task drops them.
         let mut rude: Vec<(Arc<Conn>, Lease)> = Vec::new();
@@ -608,7 +662,7 @@ mod tests {
 
         // When no connection can be ended (every client reads), clients
         // under their share are served up to twice the total, then no one.
-        let unsent = Unsent::new(0, TOTAL);
+        let unsent = looking(0, TOTAL);
         let reading = Conn::still(Duration::ZERO);
         let mut held = Vec::new();
         for n in 0..1000 {
@@ -630,7 +684,7 @@ mod tests {
 
     #[test]
     fn a_body_held_many_times_counts_once() {
-        let unsent = Unsent::new(100, 150);
+        let unsent = looking(100, 150);
         let shared = body(80);
         let (a, b) = (client("10.0.0.1"), client("2001:db8::1"));
         // One client's streams, and another client, all sending one cached archive.
@@ -654,7 +708,7 @@ mod tests {
 
     #[test]
     fn no_limit_and_empty_bodies() {
-        let unsent = Unsent::new(0, 0);
+        let unsent = looking(0, 0);
         let a = client("10.0.0.1");
         let held: Vec<Lease> = (0..10)
             .map(|_| unsent.hold(a, &body(1000)).unwrap())
