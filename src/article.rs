@@ -1101,8 +1101,18 @@ struct Body {
 
 /// Lead, paragraphs and labelled data from the lines under the date line; labelled
 /// data over its [`limits`] is cut, with a warning.
-fn read_body(lines: impl Iterator<Item = (usize, String)>, warnings: &mut Vec<Warning>) -> Body {
-    let lines: Vec<(usize, String)> = lines.collect();
+fn read_body(lines_in: impl Iterator<Item = (usize, String)>, warnings: &mut Vec<Warning>) -> Body {
+    // Up to the first end heading (the loop stops there, and it is furniture
+    // to the item before it); what follows, comments and attachments, is
+    // never read.
+    let mut lines: Vec<(usize, String)> = Vec::new();
+    for (n, line) in lines_in {
+        let end = is_end(&line);
+        lines.push((n, line));
+        if end {
+            break;
+        }
+    }
     let alone = related_items_alone(&lines);
     let mut body = Body::default();
     // Tags are told apart case-insensitively; the first spelling is kept.

@@ -498,6 +498,10 @@ impl Publisher {
                 Topics::of(base_url, live.into_iter().chain(terms).chain(months))
             }
             Scope::Everything => {
+                tracing::info!(
+                    "websub: the reload changed settings every document is made of; \
+                     comparing every feed document to ping those that changed"
+                );
                 let before =
                     websub::feed_etags(&previous.config, &previous.site, Spread::OneThread);
                 let after = websub::feed_etags(&current.config, &current.site, Spread::OneThread);

@@ -308,18 +308,24 @@ mod tests {
         let titled = cfg("[site]\ntitle = \"Khác\"");
         let hubs = cfg("[websub]\nhubs = [\"http://127.0.0.1:9/\"]");
         let ttl = cfg("[feeds]\nttl = 90");
-        let digests: Vec<[u8; 32]> = [&plain, &titled, &hubs, &ttl, &plain, &titled]
+        let zone = cfg("time_zone = \"UTC\"");
+        let item = cfg("[feeds]\nmax_item_bytes = 2048");
+        let cap = cfg("max_file_size = 1048576");
+        let all = [&plain, &titled, &hubs, &ttl, &zone, &item, &cap];
+        let digests: Vec<[u8; 32]> = all
             .iter()
+            .chain([&plain, &titled].iter())
             .map(|c| rendering_config(c))
             .collect();
         // Each setting its own digest, and the same one when it comes back.
-        for (i, a) in digests[..4].iter().enumerate() {
-            for b in &digests[i + 1..4] {
+        let n = all.len();
+        for (i, a) in digests[..n].iter().enumerate() {
+            for b in &digests[i + 1..n] {
                 assert_ne!(a, b);
             }
         }
-        assert_eq!(digests[4], digests[0]);
-        assert_eq!(digests[5], digests[1]);
+        assert_eq!(digests[n], digests[0]);
+        assert_eq!(digests[n + 1], digests[1]);
         // Settings that render nothing differently give the same digest.
         assert_eq!(
             rendering_config(&cfg("[http]\nmax_connections = 5")),
