@@ -320,6 +320,211 @@ fn heads_the_server_cannot_read_are_refused_in_its_own_words() {
     assert_eq!((r.status, closed), (400, true));
 }
 
+/// Asserts that `r` is `status` with a line of text starting with `words`,
+/// not to be stored (`shown`: the request, for the failure message).
+fn in_its_own_words(r: &Reply, status: u16, words: &str, shown: &str) {
+    assert_eq!(r.status, status, "{shown}");
+    assert_eq!(r.header("cache-control"), Some("no-store"), "{shown}");
+    assert_eq!(
+        r.header("content-type"),
+        Some("text/plain; charset=utf-8"),
+        "{shown}"
+    );
+    let text = String::from_utf8(r.body.clone()).unwrap();
+    assert!(text.starts_with(words), "{shown}: {text}");
+    assert!(
+        text.ends_with('\n') && text.lines().count() == 1,
+        "{shown}: {text}"
+    );
+}
+
+#[test]
+fn faulty_framing_is_refused_in_its_own_words_and_closes() {
+    let site = TempStore::new();
+    let d = site.start();
+    let long_method = format!(
+        "{} /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+        "A".repeat(20_000)
+    );
+    // RFC 9110 §8.6, RFC 9112 §6.1, §6.3 items 3–5, §3 (the method).
+    let refused: [(&[u8], u16, &str); 10] = [
+        (
+            b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nContent-Length: 5\r\n\r\nhello",
+            400,
+            "bad request: Content-Length given twice with different values",
+        ),
+        (
+            b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0, 0\r\n\r\n",
+            400,
+            "bad request: Content-Length must be one number of bytes in decimal digits",
+        ),
+        (
+            b"POST /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: +5\r\n\r\nhello",
+            400,
+            "bad request: Content-Length must be one number of bytes in decimal digits",
+        ),
+        (
+            b"POST /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: xchunked\r\n\r\n",
+            400,
+            "bad request: Transfer-Encoding must end with chunked",
+        ),
+        (
+            b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: gzip\r\n\r\n",
+            400,
+            "bad request: Transfer-Encoding must end with chunked",
+        ),
+        (
+            b"GET /healthz HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            400,
+            "bad request: Transfer-Encoding is not allowed in an HTTP/1.0 request",
+        ),
+        (
+            b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n",
+            400,
+            "bad request: the chunked transfer coding is applied more than once",
+        ),
+        (
+            b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+            501,
+            "transfer coding not implemented",
+        ),
+        (
+            long_method.as_bytes(),
+            501,
+            "method not implemented: this server answers GET and HEAD",
+        ),
+        // RFC 9110 §4.2.1: an http URI with an empty host is invalid.
+        (
+            b"GET http:///healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+            400,
+            "bad request: the target is not a path or an absolute URL with a host",
+        ),
+    ];
+    for (request, status, words) in refused {
+        let shown = String::from_utf8_lossy(&request[..request.len().min(120)]);
+        let (r, closed) = ask(&d, request);
+        in_its_own_words(&r, status, words, &shown);
+        assert_eq!(r.header("connection"), Some("close"), "{shown}");
+        assert!(closed, "not closed after: {shown}");
+    }
+}
+
+#[test]
+fn a_request_smuggled_in_a_body_is_never_answered() {
+    let site = TempStore::new();
+    let d = site.start();
+    // RFC 9112 §6.3 item 3, §11.2: read by Content-Length, the body is 5
+    // bytes and a GET follows; read as chunked, the body ends at once and the
+    // GET of /healthz is a request of its own. Neither reading is taken.
+    let inner = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    let mut s = connect(&d);
+    let smuggling = format!(
+        "GET /feed.rss HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n\
+         POST /feed.rss HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n\
+         Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n{inner}"
+    );
+    s.write_all(smuggling.as_bytes()).unwrap();
+    let mut pending = Vec::new();
+    assert_eq!(response(&mut s, &mut pending, false).status, 200);
+    let r = response(&mut s, &mut pending, false);
+    in_its_own_words(
+        &r,
+        400,
+        "bad request: Content-Length and Transfer-Encoding given together",
+        "CL.TE",
+    );
+    // Then the end of the stream: nothing answers the GET inside the body.
+    s.read_to_end(&mut pending).unwrap();
+    assert!(
+        pending.is_empty(),
+        "answered after the refusal: {}",
+        String::from_utf8_lossy(&pending)
+    );
+}
+
+#[test]
+fn heads_hyper_reads_after_a_body_are_judged_by_the_same_rules() {
+    let site = TempStore::new();
+    let d = site.start();
+    let mut s = connect(&d);
+    // The body hands the connection to hyper; the next head is hyper's to
+    // parse. Its framing is one hyper reads; the route refuses it.
+    s.write_all(
+        b"POST /feed.rss HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n\r\nhello\
+          GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n\
+          GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+    )
+    .unwrap();
+    let mut pending = Vec::new();
+    assert_eq!(response(&mut s, &mut pending, false).status, 405);
+    let r = response(&mut s, &mut pending, false);
+    in_its_own_words(
+        &r,
+        400,
+        "bad request: the chunked transfer coding is applied more than once",
+        "chunked twice",
+    );
+    assert_eq!(r.header("connection"), Some("close"));
+    s.read_to_end(&mut pending).unwrap();
+    assert!(pending.is_empty(), "{}", String::from_utf8_lossy(&pending));
+}
+
+#[test]
+fn a_target_of_another_scheme_is_misdirected() {
+    let site = TempStore::new();
+    let d = site.start();
+    let mut s = connect(&d);
+    // RFC 9110 §7.4, §15.5.20: 421, in words; the framing is sound, so the
+    // connection stays for the next request.
+    s.write_all(b"GET ftp://x/healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let mut pending = Vec::new();
+    let r = response(&mut s, &mut pending, false);
+    in_its_own_words(
+        &r,
+        421,
+        "misdirected request: this server serves http and https URLs only",
+        "ftp",
+    );
+    // `https` in absolute form over this cleartext listener is served: it is
+    // the scheme of the public URL behind a TLS proxy (`base_url`).
+    for scheme in ["https", "http", "HTTPS"] {
+        let request = format!("GET {scheme}://x/healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+        s.write_all(request.as_bytes()).unwrap();
+        assert_eq!(
+            response(&mut s, &mut pending, false).status,
+            200,
+            "{scheme}"
+        );
+    }
+    // HTTP/2's `:scheme` is held to the same: `https` through a
+    // TLS-terminating proxy is served, another scheme is not.
+    let port = d.port;
+    let answers = within_limit(async move {
+        use http_body_util::BodyExt;
+        let mut send = http2_client(port).await;
+        let mut answers = Vec::new();
+        for scheme in ["ftp", "https", "http"] {
+            let req = http::Request::get(format!("{scheme}://127.0.0.1:{port}/healthz"))
+                .body(http_body_util::Empty::<bytes::Bytes>::new())
+                .unwrap();
+            let r = send.send_request(req).await.unwrap();
+            let status = r.status().as_u16();
+            let store = r.headers().get("cache-control").cloned();
+            let body = r.into_body().collect().await.unwrap().to_bytes();
+            answers.push((status, store, String::from_utf8(body.to_vec()).unwrap()));
+        }
+        answers
+    });
+    assert_eq!(answers[0].0, 421, "{answers:?}");
+    assert_eq!(answers[0].1.as_ref().unwrap(), "no-store");
+    assert!(
+        answers[0].2.starts_with("misdirected request"),
+        "{answers:?}"
+    );
+    assert_eq!((answers[1].0, answers[2].0), (200, 200), "{answers:?}");
+}
+
 /// An HTTP/2 (prior knowledge) client of the daemon on `port`.
 async fn http2_client(
     port: u16,

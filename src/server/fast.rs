@@ -35,9 +35,10 @@ use super::clients::Client;
 use super::clock;
 use super::conditional::Decision;
 use super::connection::{Activity, InFlight};
+use super::framing;
 use super::request::{Fields, View};
 use super::request_metrics::RouteLabel;
-use super::routes::{respond_to, Answer, Ready};
+use super::routes::{respond_to, Answer, Ready, MAX_TARGET_BYTES};
 use super::unsent::Lease;
 use super::{Limits, State};
 use crate::site::sealed::{Sealed, SealedCopy, SENDFILE_MIN};
@@ -161,32 +162,67 @@ pub(super) async fn serve(
 }
 
 /// A head answered with an error, after which the connection closes: what
-/// follows it cannot be framed.
+/// follows it cannot be framed, or is not read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Refusal {
     /// Not HTTP/1.0 or HTTP/1.1 (RFC 9110 §15.6.6), and not HTTP/2's preface.
     Version,
     /// Not a request head by RFC 9112's grammar (§2.2, §3, §5).
     Malformed,
+    /// A body framed in a way this server does not read, or cannot tell
+    /// (see [`framing`]).
+    Framing(framing::Faulty),
+    /// A target that is not a URI in any of RFC 9112 §3.2's forms, such as
+    /// `http:///feed.rss` (an absolute URI with an empty host, RFC 9110 §4.2.1).
+    Target,
+    /// A method longer than any this server or the IANA registry knows: RFC
+    /// 9112 §3 asks for 501. Its body, if any, is not read, so the
+    /// connection closes.
+    LongMethod,
 }
 
 impl Refusal {
     fn status(self) -> StatusCode {
         match self {
             Refusal::Version => StatusCode::HTTP_VERSION_NOT_SUPPORTED,
-            Refusal::Malformed => StatusCode::BAD_REQUEST,
+            Refusal::Malformed | Refusal::Target => StatusCode::BAD_REQUEST,
+            Refusal::Framing(faulty) => faulty.status(),
+            Refusal::LongMethod => StatusCode::NOT_IMPLEMENTED,
         }
     }
 
-    fn text(self) -> &'static str {
+    /// The line of text it is answered with.
+    fn text(self) -> String {
         match self {
             Refusal::Version => {
                 "http version not supported: this server speaks HTTP/1.0, HTTP/1.1 and HTTP/2\n"
+                    .to_owned()
             }
-            Refusal::Malformed => "bad request: malformed request head\n",
+            Refusal::Malformed => "bad request: malformed request head\n".to_owned(),
+            Refusal::Framing(faulty) => format!("{faulty}\n"),
+            Refusal::Target => {
+                "bad request: the target is not a path or an absolute URL with a host\n".to_owned()
+            }
+            Refusal::LongMethod => {
+                "method not implemented: this server answers GET and HEAD\n".to_owned()
+            }
+        }
+    }
+
+    /// The route it is counted under.
+    fn label(self) -> RouteLabel {
+        match self.status() {
+            StatusCode::NOT_IMPLEMENTED => RouteLabel::NotImplemented,
+            _ => RouteLabel::BadRequest,
         }
     }
 }
+
+/// The longest method answered as any other: the IANA HTTP Method Registry's
+/// longest is `UPDATEREDIRECTREF` (17 bytes). Longer ones get 501 here, as
+/// hyper would never see them whole: a request line longer than
+/// [`super::long_targets`] keeps is cut, method and all.
+const MAX_METHOD_BYTES: usize = 32;
 
 /// The version of the request line at the start of `input`, if it is one of
 /// three parts whose last is `HTTP/` and two digits (RFC 9112 §2.3, §3): its
@@ -275,7 +311,13 @@ fn next<'a>(
     let mut parsed = httparse::Request::new(&mut []);
     match parsed.parse_with_uninit_headers(input, lines) {
         Ok(httparse::Status::Complete(len)) if len <= max_head => {
-            head(parsed, len).map_or(Next::Hyper, Next::Request)
+            let Some(parts) = Parts::of(parsed) else {
+                return Next::Hyper;
+            };
+            match judge(&parts) {
+                Ok(body) => head(parts, len, body).map_or(Next::Hyper, Next::Request),
+                Err(refusal) => Next::Refuse(refusal),
+            }
         }
         Ok(httparse::Status::Partial) if input.len() < max_head => Next::More,
         // HTTP/2's preface is `PRI * HTTP/2.0`: hyper's. Any other version
@@ -294,33 +336,73 @@ fn next<'a>(
     }
 }
 
-/// The request of a parsed head, if it is a GET or HEAD with no body that
-/// asks for nothing but an answer (no `Expect`, no `Upgrade`), for a target
-/// in origin form that needs no more than a glance (see [`plain_target`]).
-fn head<'a>(parsed: httparse::Request<'a, 'a>, len: usize) -> Option<Head<'a>> {
-    let httparse::Request {
+/// The parts of a whole head `httparse` parsed.
+struct Parts<'a> {
+    method: &'a str,
+    target: &'a str,
+    version: Version,
+    fields: Fields<'a>,
+}
+
+impl<'a> Parts<'a> {
+    /// The parts of `parsed`, if it is whole (`httparse` sets every part of a
+    /// complete head).
+    fn of(parsed: httparse::Request<'a, 'a>) -> Option<Parts<'a>> {
+        let version = match parsed.version? {
+            1 => Version::HTTP_11,
+            0 => Version::HTTP_10,
+            _ => return None,
+        };
+        let lines: &'a [httparse::Header<'a>] = parsed.headers;
+        Some(Parts {
+            method: parsed.method?,
+            target: parsed.path?,
+            version,
+            fields: Fields::lines(lines),
+        })
+    }
+}
+
+/// How the body of a whole head is framed, or why the head is refused before
+/// anything after it is read: every HTTP/1 head of a connection is judged
+/// here before hyper sees any of it, so what hyper would refuse with a bare
+/// 400 is refused in this server's words (the method, the framing, the target).
+fn judge(parts: &Parts<'_>) -> Result<framing::Body, Refusal> {
+    if parts.method.len() > MAX_METHOD_BYTES {
+        return Err(Refusal::LongMethod);
+    }
+    let body = framing::judge(parts.version, &parts.fields).map_err(Refusal::Framing)?;
+    // Hyper parses a target with the `http` crate's `Uri`, and refuses one it
+    // cannot parse with a bare 400; a plain path needs no parse, and a target
+    // past the route's limit is cut on its way to hyper (see `long_targets`)
+    // and answered 414.
+    let target = parts.target;
+    let parsed_by_hyper = plain_target(target).is_none() && target.len() <= MAX_TARGET_BYTES;
+    if parsed_by_hyper && http::Uri::try_from(target).is_err() {
+        return Err(Refusal::Target);
+    }
+    Ok(body)
+}
+
+/// The request of a head framed as `body`, if it is a GET or HEAD with no
+/// body that asks for nothing but an answer (no `Expect`, no `Upgrade`), for
+/// a target in origin form that needs no more than a glance (see
+/// [`plain_target`]).
+fn head(parts: Parts<'_>, len: usize, body: framing::Body) -> Option<Head<'_>> {
+    let Parts {
         method,
-        path: target,
+        target,
         version,
-        headers: lines,
-    } = parsed;
-    let method = method.filter(|m| *m == "GET" || *m == "HEAD")?;
-    let version = match version? {
-        1 => Version::HTTP_11,
-        0 => Version::HTTP_10,
-        _ => return None,
-    };
-    let target = target?;
+        fields,
+    } = parts;
+    if method != "GET" && method != "HEAD" {
+        return None;
+    }
     let path = plain_target(target)?;
-    let fields = Fields::lines(lines);
     // RFC 9112 §6.1–6.3: a body is framed by Transfer-Encoding or a non-zero
     // Content-Length; hyper reads (and answers) those.
-    let bodyless = fields.get_all("content-length").all(|v| v == b"0");
-    if !bodyless
-        || fields.contains("transfer-encoding")
-        || fields.contains("expect")
-        || fields.contains("upgrade")
-    {
+    let bodyless = matches!(body, framing::Body::None | framing::Body::Length(0));
+    if !bodyless || fields.contains("expect") || fields.contains("upgrade") {
         return None;
     }
     // RFC 9112 §9.3: HTTP/1.1 persists unless `close`; HTTP/1.0 only with `keep-alive`.
@@ -344,6 +426,7 @@ fn head<'a>(parsed: httparse::Request<'a, 'a>, len: usize) -> Option<Head<'a>> {
         path,
         target_len: target.len(),
         authority: None,
+        scheme: None,
         fields,
     };
     Some(Head { view, len, close })
@@ -559,7 +642,8 @@ impl Conn<'_> {
     /// Answers a head that cannot be served with `refusal`'s error, then
     /// closes, as [`Conn::finish`] does.
     async fn refuse(&mut self, refusal: Refusal) {
-        let text = refusal.text().as_bytes();
+        let text = refusal.text();
+        let text = text.as_bytes();
         let status = refusal.status();
         status_line(&mut self.out, Version::HTTP_11, status);
         field(&mut self.out, b"content-type", b"text/plain; charset=utf-8");
@@ -581,7 +665,7 @@ impl Conn<'_> {
         // Counted as the routes count theirs: malformed heads are requests too.
         self.state
             .counters
-            .answered(RouteLabel::BadRequest, status, text.len() as u64);
+            .answered(refusal.label(), status, text.len() as u64);
         self.finish().await;
     }
 
@@ -799,8 +883,9 @@ mod tests {
             Next::Request(_) => "answer",
             Next::More => "more",
             Next::Hyper => "hyper",
-            Next::Refuse(Refusal::Malformed) => "400",
             Next::Refuse(Refusal::Version) => "505",
+            Next::Refuse(r) if r.status() == StatusCode::NOT_IMPLEMENTED => "501",
+            Next::Refuse(_) => "400",
         }
     }
 
@@ -863,6 +948,48 @@ mod tests {
             ),
             Next::Hyper
         ));
+    }
+
+    #[test]
+    fn heads_hyper_would_refuse_bare_are_refused_here() {
+        // Framing (see `framing`): judged on every head, whatever its method.
+        for head in [
+            &b"GET / HTTP/1.1\r\nContent-Length: 0\r\nContent-Length: 5\r\n\r\n"[..],
+            b"GET / HTTP/1.1\r\nContent-Length: 0, 0\r\n\r\n",
+            b"POST / HTTP/1.1\r\nContent-Length: +5\r\n\r\n",
+            b"POST / HTTP/1.1\r\nTransfer-Encoding: xchunked\r\n\r\n",
+            b"POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
+            b"GET / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n",
+            b"GET / HTTP/1.1\r\nTransfer-Encoding: chunked, chunked\r\n\r\n",
+            // An absolute URL with an empty host, and targets `Uri` refuses.
+            b"GET http:///healthz HTTP/1.1\r\nHost: a\r\n\r\n",
+            b"GET http://[::1/ HTTP/1.1\r\nHost: a\r\n\r\n",
+        ] {
+            assert_eq!(kind(head), "400", "{}", String::from_utf8_lossy(head));
+        }
+        assert_eq!(
+            kind(b"GET / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"),
+            "501"
+        );
+        // RFC 9112 §3: a method longer than any known is 501.
+        let long = format!("{} / HTTP/1.1\r\nHost: a\r\n\r\n", "A".repeat(33));
+        assert_eq!(kind(long.as_bytes()), "501");
+        let known = format!("{} / HTTP/1.1\r\nHost: a\r\n\r\n", "A".repeat(32));
+        assert_eq!(kind(known.as_bytes()), "hyper");
+        // Targets hyper parses and routes answer: another scheme (421), `*`,
+        // the authority form; and one past the route's limit (414).
+        for head in [
+            &b"GET ftp://a/healthz HTTP/1.1\r\nHost: a\r\n\r\n"[..],
+            b"OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n",
+            b"GET a:80 HTTP/1.1\r\nHost: a\r\n\r\n",
+        ] {
+            assert_eq!(kind(head), "hyper", "{}", String::from_utf8_lossy(head));
+        }
+        let far = format!(
+            "GET http://a/{} HTTP/1.1\r\nHost: a\r\n\r\n",
+            "b".repeat(MAX_TARGET_BYTES)
+        );
+        assert_eq!(kind(far.as_bytes()), "hyper");
     }
 
     #[test]
@@ -1000,6 +1127,7 @@ mod tests {
             path: "/feed.rss",
             target_len: 9,
             authority: None,
+            scheme: None,
             fields: Fields::lines(lines),
         }
     }
@@ -1064,6 +1192,7 @@ mod tests {
                         path: "/feed.rss",
                         target_len: 9,
                         authority: None,
+                        scheme: None,
                         fields: Fields::lines(&lines),
                     };
                     // Twice: the block is made by the first and kept for the second.

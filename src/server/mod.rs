@@ -50,6 +50,7 @@ mod clock;
 pub mod conditional;
 pub mod connection;
 mod fast;
+pub mod framing;
 mod linger;
 pub mod long_targets;
 pub mod negotiate;

@@ -20,6 +20,8 @@ pub struct View<'a> {
     pub target_len: usize,
     /// The authority of an absolute-form target, or HTTP/2's `:authority`.
     pub authority: Option<&'a str>,
+    /// The scheme of an absolute-form target, or HTTP/2's `:scheme`.
+    pub scheme: Option<&'a str>,
     /// The header fields.
     pub fields: Fields<'a>,
 }
@@ -42,6 +44,7 @@ impl<'a> View<'a> {
             path: uri.path(),
             target_len,
             authority: uri.authority().map(http::uri::Authority::as_str),
+            scheme: uri.scheme_str(),
             fields: Fields::Map(req.headers()),
         }
     }

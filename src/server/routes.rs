@@ -18,6 +18,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use super::clients::Client;
 use super::clock;
 use super::conditional::{self, Current, Decision, PreconditionFailed};
+use super::framing;
 use super::negotiate;
 use super::request::{Fields, View};
 use super::request_metrics::RouteLabel;
@@ -239,27 +240,22 @@ pub(super) async fn respond_to(state: &State, client: Client, req: &View<'_>) ->
             "bad request: missing or invalid Host\n",
         )));
         (Answer::Built(r), RouteLabel::BadRequest)
-    } else if let Some(framing) = transfer_framing(req) {
+    } else if let Some(faulty) = hyper_framing(req) {
         // The body it frames cannot be trusted, so the connection ends.
-        let (status, text, label) = match framing {
-            // RFC 9112 §6.1: a transfer coding the server does not understand is 501.
-            Framing::Unknown => (
-                StatusCode::NOT_IMPLEMENTED,
-                "transfer coding not implemented: this server reads chunked bodies only\n",
-                RouteLabel::NotImplemented,
-            ),
-            // §7: chunked is applied once; hyper reads a body chunked twice
-            // as if once, which is not what its sender framed.
-            Framing::ChunkedTwice => (
-                StatusCode::BAD_REQUEST,
-                "bad request: the chunked transfer coding is applied more than once\n",
-                RouteLabel::BadRequest,
-            ),
+        let label = match faulty.status() {
+            StatusCode::NOT_IMPLEMENTED => RouteLabel::NotImplemented,
+            _ => RouteLabel::BadRequest,
         };
-        (
-            Answer::Built(closing(uncacheable(plain(status, text)))),
-            label,
-        )
+        let r = plain(faulty.status(), &format!("{faulty}\n"));
+        (Answer::Built(closing(uncacheable(r))), label)
+    } else if req.scheme.is_some_and(|s| !served_scheme(s)) {
+        // RFC 9110 §7.4, §15.5.20: a target of a scheme this server does not
+        // serve (`ftp://`, HTTP/2's `:scheme` of another) is misdirected.
+        let r = uncacheable(plain(
+            StatusCode::MISDIRECTED_REQUEST,
+            "misdirected request: this server serves http and https URLs only\n",
+        ));
+        (Answer::Built(r), RouteLabel::BadRequest)
     } else if req.method != "GET" && req.method != "HEAD" {
         // RFC 9110 §15.5.6: a method known but not allowed here is 405 with
         // `Allow`; §9.1, §15.6.2: one this server does not know at all is 501.
@@ -580,43 +576,29 @@ fn closing(mut r: Response<Full<Bytes>>) -> Response<Full<Bytes>> {
     r
 }
 
-/// What is wrong with the transfer codings of a request's body, if anything.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Framing {
-    /// A coding other than `chunked`, the one this server reads (RFC 9112 §7).
-    Unknown,
-    /// `chunked` more than once (§7: a sender applies it once).
-    ChunkedTwice,
-}
-
-/// How the request's `Transfer-Encoding` is wrong, if it is; hyper has already
-/// refused a framing that does not end in `chunked` (§6.3). Only hyper's
-/// requests can have one: the fast path hands any request with
-/// `Transfer-Encoding` to hyper, so its heads (parsed lines) are not scanned
-/// for it.
-fn transfer_framing(req: &View<'_>) -> Option<Framing> {
-    if !matches!(req.fields, Fields::Map(_)) {
+/// What is wrong with the framing of an HTTP/1 request hyper parsed, if
+/// anything (see [`framing::judge`]). The fast path judges every head it
+/// parses before hyper sees it; hyper alone reads the later heads of a
+/// connection handed to it, and has refused those whose framing it cannot
+/// read (with its own 400), but not every one the fast path refuses. HTTP/2
+/// frames bodies itself (RFC 9113 §8.1), and a `Transfer-Encoding` there is
+/// malformed (§8.2.2), so its requests are not judged.
+fn hyper_framing(req: &View<'_>) -> Option<framing::Faulty> {
+    let http1 = matches!(req.version, Version::HTTP_10 | Version::HTTP_11);
+    if !http1 || !matches!(req.fields, Fields::Map(_)) {
         return None;
     }
-    let codings = req
-        .fields
-        .get_all("transfer-encoding")
-        .flat_map(|v| v.split(|&b| b == b','))
-        .map(|c| {
-            c.split(|&b| b == b';')
-                .next()
-                .unwrap_or_default()
-                .trim_ascii()
-        })
-        .filter(|c| !c.is_empty());
-    let mut chunked = 0;
-    for coding in codings {
-        if !coding.eq_ignore_ascii_case(b"chunked") {
-            return Some(Framing::Unknown);
-        }
-        chunked += 1;
-    }
-    (chunked > 1).then_some(Framing::ChunkedTwice)
+    framing::judge(req.version, &req.fields).err()
+}
+
+/// Whether a target of `scheme` is one this server serves: `http`, the
+/// scheme it listens with, and `https`, the one of its public URL behind a
+/// TLS proxy (`[site] base_url`). Proxies name either: an HTTP/2 proxy sends
+/// its client's `:scheme` (RFC 9113 §8.3.1), usually `https`, and a gateway
+/// that forwards a target in absolute form keeps the scheme it was asked
+/// for. Schemes are case-insensitive (RFC 3986 §3.1).
+fn served_scheme(scheme: &str) -> bool {
+    scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https")
 }
 
 /// `uri-host [":" port]`, or empty (RFC 9112 §3.2 allows an empty Host when the
