@@ -314,19 +314,7 @@ mod tests {
             .map(|a| IndexEntry::full(Arc::new(a), None))
             .collect();
         let site = SiteConfig::default();
-        let view = FeedView::sample(&site, &items);
-        let whole = render(&view).expect("renders");
-        let bytes: Vec<Vec<u8>> = items
-            .iter()
-            .map(|e| item_bytes(&view, e).expect("an entry renders"))
-            .collect();
-        let parts: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
-        let spliced = splice(&view, &parts).expect("splices");
-        assert_eq!(
-            String::from_utf8_lossy(&spliced),
-            String::from_utf8_lossy(&whole)
-        );
-        whole
+        super::super::spliced_as_rendered(&FeedView::sample(&site, &items), Format::Atom)
     }
 
     fn article(id: &str, source: Option<&str>) -> Article {

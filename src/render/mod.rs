@@ -300,6 +300,27 @@ pub struct FeedView<'a> {
     pub history: History,
 }
 
+/// `view`'s document in `format`, rendered whole, once a test has checked
+/// that the document [`splice`]d from its items' bytes (as a live feed is
+/// served) is the same.
+#[cfg(test)]
+pub fn spliced_as_rendered(view: &FeedView<'_>, format: Format) -> Vec<u8> {
+    let whole = document(view, format).expect("renders");
+    let bytes: Vec<Vec<u8>> = view
+        .items
+        .iter()
+        .filter(|e| has_item(e))
+        .map(|e| item_bytes(view, format, e).expect("an entry renders"))
+        .collect();
+    let parts: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
+    let spliced = splice(view, format, &parts).expect("splices");
+    assert_eq!(
+        String::from_utf8_lossy(&spliced),
+        String::from_utf8_lossy(&whole)
+    );
+    whole
+}
+
 #[cfg(test)]
 impl<'a> FeedView<'a> {
     /// A feed of all articles titled "Tin" holding `items`, for tests of one

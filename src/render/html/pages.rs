@@ -317,12 +317,19 @@ enum Place {
     Bottom,
 }
 
+impl Place {
+    /// The name of a pager of `what` ("Tháng", "Trang") here.
+    fn label(self, what: &str) -> String {
+        match self {
+            Place::Top => format!("{what} (đầu trang)"),
+            Place::Bottom => format!("{what} (cuối trang)"),
+        }
+    }
+}
+
 /// Links to the newer and older months that have articles.
 fn month_pager(out: &mut String, of: MonthOf<'_>, around: Neighbours, place: Place) {
-    let label = match place {
-        Place::Top => "Tháng (đầu trang)",
-        Place::Bottom => "Tháng (cuối trang)",
-    };
+    let label = place.label("Tháng");
     let _ = write!(out, "<nav class=\"pager\" aria-label=\"{label}\">");
     if let Some(m) = around.newer {
         let _ = write!(
@@ -516,10 +523,7 @@ fn list_pager(out: &mut String, page: &TermsPage<'_>, place: Place) {
     if pages <= 1 {
         return;
     }
-    let label = match place {
-        Place::Top => "Trang (đầu trang)",
-        Place::Bottom => "Trang (cuối trang)",
-    };
+    let label = place.label("Trang");
     let _ = write!(out, "<nav class=\"pager\" aria-label=\"{label}\">");
     if number > 1 {
         let _ = write!(
