@@ -34,6 +34,10 @@ pub struct Snapshot {
     pub config: Arc<Config>,
     /// How many store files are rejected now.
     pub rejected: usize,
+    /// Whether the store root has gone (deleted, renamed, an unmounted
+    /// share): what is served is the last good state, and `/healthz` and the
+    /// status line say so.
+    pub root_missing: bool,
     /// `Cache-Control` for every cacheable response, from `[http] cache_max_age`.
     pub cache_control: HeaderValue,
     /// `Cache-Control` of an archived feed, from `[archives] max_age`.
@@ -67,6 +71,7 @@ impl Snapshot {
             site,
             config,
             rejected,
+            root_missing: false,
             cache_control,
             archive_cache_control,
             links,
@@ -76,11 +81,25 @@ impl Snapshot {
 
     /// The `STATUS=` line systemd shows for this snapshot.
     pub fn status_line(&self) -> String {
-        systemd::describe(
+        let served = systemd::describe(
             self.site.index.entries().len(),
             self.site.index.categories().len() + 1,
             self.rejected,
-        )
+        );
+        format!("{served}{}", self.root_note())
+    }
+
+    /// What `/healthz` and the status line add while the store root is
+    /// missing: empty otherwise.
+    pub fn root_note(&self) -> String {
+        if self.root_missing {
+            format!(
+                "; store root {} is missing: serving the last good state",
+                self.config.store.display()
+            )
+        } else {
+            String::new()
+        }
     }
 }
 
@@ -394,7 +413,15 @@ impl Publisher {
             .save(site.validators());
         self.compressor.queue(&site);
         let rejected = catalog.rejected_count();
-        let snapshot = Arc::new(Snapshot::new(site, self.cfg.clone(), rejected));
+        let mut snapshot = Snapshot::new(site, self.cfg.clone(), rejected);
+        // A reload renders while the root may be gone; the watch thread says
+        // when it is back (see `Publisher::store_root`).
+        snapshot.root_missing = self
+            .published
+            .load()
+            .as_ref()
+            .is_some_and(|s| s.root_missing);
+        let snapshot = Arc::new(snapshot);
         metrics::gauge!("bantin_articles_indexed").set(catalog.entries.len() as f64);
         metrics::gauge!("bantin_rejected_files").set(rejected as f64);
         metrics::gauge!("bantin_files_with_warnings").set(catalog.warned_count() as f64);
@@ -538,13 +565,33 @@ impl Publisher {
     /// served), so `/healthz` and the status line say so; nothing is re-rendered.
     fn recount(&self, catalog: &Catalog) {
         let rejected = catalog.rejected_count();
+        self.serve_again(|s| s.rejected != rejected, |s| s.rejected = rejected);
+    }
+
+    /// Says whether the store root is there (the watch thread looks before
+    /// each read of the store): while it is missing the last good state is
+    /// served, and `/healthz` and the status line say so, without a render.
+    pub fn store_root(&self, present: bool) {
+        self.serve_again(|s| s.root_missing == present, |s| s.root_missing = !present);
+    }
+
+    /// Serves the current site again, changed by `set`, when `differs` says
+    /// the current snapshot needs it: what is said of it, not what it
+    /// serves, so nothing is rendered or saved.
+    fn serve_again(&self, differs: impl Fn(&Snapshot) -> bool, set: impl Fn(&mut Snapshot)) {
         let Some(current) = self.published.load_full() else {
             return;
         };
-        if current.rejected == rejected {
+        if !differs(&current) {
             return;
         }
-        let snapshot = Snapshot::new(current.site.clone(), current.config.clone(), rejected);
+        let mut snapshot = Snapshot::new(
+            current.site.clone(),
+            current.config.clone(),
+            current.rejected,
+        );
+        snapshot.root_missing = current.root_missing;
+        set(&mut snapshot);
         systemd::status(&snapshot.status_line());
         self.published.store(Some(Arc::new(snapshot)));
     }

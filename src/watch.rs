@@ -558,6 +558,7 @@ impl Worker {
     fn root_present(&mut self) -> bool {
         let present = self.cfg.store.is_dir();
         metrics::gauge!("bantin_store_root_present").set(f64::from(u8::from(present)));
+        self.publisher.store_root(present);
         if present {
             return true;
         }

@@ -476,13 +476,24 @@ fn store_root_deleted_then_recreated() {
     let root = store(&site);
     let before = validators(&d, EVERYTHING);
     assert_eq!(d.metric("bantin_store_root_present"), Some(1.0));
+    let healthz = || d.get("/healthz", &[]).text();
+    assert!(!healthz().contains("missing"), "{}", healthz());
     std::fs::remove_dir_all(&root).unwrap();
     d.wait_until("the removal noticed", || {
         d.metric("bantin_store_root_present") == Some(0.0)
             && d.stderr().contains("serving the last good state")
     });
-    // While it is gone, everything keeps being served exactly as before.
+    // While it is gone, everything keeps being served exactly as before, and
+    // the health check says what is served.
     assert_kept(&d, EVERYTHING, &before);
+    let missing = format!(
+        "; store root {} is missing: serving the last good state\n",
+        root.display()
+    );
+    d.wait_until("/healthz to say the root is missing", || {
+        let h = healthz();
+        h.starts_with("ok: ") && h.ends_with(&missing)
+    });
     let title = "Kho được tạo lại";
     std::fs::create_dir_all(root.join("thong-bao")).unwrap();
     write_article(root.join("thong-bao/moi.txt"), THONG_BAO, title);
@@ -490,6 +501,7 @@ fn store_root_deleted_then_recreated() {
         titles(&d, "/feed.rss") == [title]
     });
     assert_eq!(d.metric("bantin_store_root_present"), Some(1.0));
+    assert!(!healthz().contains("missing"), "{}", healthz());
     assert_eq!(titles(&d, "/feeds/thong-bao.rss"), [title]);
     assert_eq!(d.get("/feeds/tin-tuc/thoi-su.rss", &[]).status, 404);
     // And the new root is followed.

@@ -506,9 +506,10 @@ fn health(s: &Snapshot) -> String {
         n => format!("{n} files rejected"),
     };
     format!(
-        "ok: {} articles, {} feeds, {rejected}\n",
+        "ok: {} articles, {} feeds, {rejected}{}\n",
         s.site.index.entries().len(),
-        s.site.index.categories().len() + 1
+        s.site.index.categories().len() + 1,
+        s.root_note()
     )
 }
 
