@@ -471,7 +471,7 @@ fn parse_lines<L: AsRef<str>>(
     let mut captured = None;
     if let Some((n, line)) = rest.peek_nonblank() {
         if let Some(stamp) = timestamp::parse(line, src.tz) {
-            warn_stamp(&mut warnings, n, &stamp, "capture clock", modified);
+            warn_stamp(&mut warnings, n, &stamp, HeaderDate::Capture, modified);
             captured = Some(stamp.at.fixed_offset());
             rest.advance();
         } else if let Some(unreadable) = Unreadable::read(n, line, src.tz) {
@@ -542,7 +542,7 @@ fn parse_lines<L: AsRef<str>>(
     while let Some((n, line)) = rest.peek_nonblank() {
         if published.is_none() {
             if let Some(stamp) = timestamp::parse(line, src.tz) {
-                warn_stamp(&mut warnings, n, &stamp, "publication date", modified);
+                warn_stamp(&mut warnings, n, &stamp, HeaderDate::Publication, modified);
                 published = Some(stamp.at.fixed_offset());
                 rest.advance();
                 continue;
@@ -747,7 +747,7 @@ impl Marks {
         if let Some(value) = labelled(line, UPDATED_LABELS) {
             match timestamp::parse(value, tz) {
                 Some(stamp) => {
-                    warn_stamp(warnings, n, &stamp, "correction date", self.modified);
+                    warn_stamp(warnings, n, &stamp, HeaderDate::Correction, self.modified);
                     self.dated.push(Dated {
                         mark: Mark::Correction,
                         line: n,
@@ -764,7 +764,7 @@ impl Marks {
         };
         match withdrawal(value, tz) {
             Some((stamp, reason)) => {
-                warn_stamp(warnings, n, &stamp, "withdrawal date", self.modified);
+                warn_stamp(warnings, n, &stamp, HeaderDate::Withdrawal, self.modified);
                 let reason = reason.map(|r| bounded(warnings, n, "reason", r, limits::REASON));
                 self.dated.push(Dated {
                     mark: Mark::Withdrawal,
@@ -874,18 +874,57 @@ fn withdrawal(value: &str, tz: Tz) -> Option<(timestamp::Stamp, Option<String>)>
 /// modification time is wrong.
 const AFTER_MODIFIED: chrono::TimeDelta = chrono::TimeDelta::days(1);
 
+/// A date of the header, as [`warn_stamp`] names it and says what it does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HeaderDate {
+    /// The capture clock: the publication date when no date line gives one.
+    Capture,
+    /// The date line.
+    Publication,
+    /// `Cập nhật:`.
+    Correction,
+    /// `Gỡ bỏ:`.
+    Withdrawal,
+}
+
+impl HeaderDate {
+    /// Its name in a warning.
+    fn name(self) -> &'static str {
+        match self {
+            HeaderDate::Capture => "capture clock",
+            HeaderDate::Publication => "publication date",
+            HeaderDate::Correction => "correction date",
+            HeaderDate::Withdrawal => "withdrawal date",
+        }
+    }
+
+    /// What keeping it far ahead does, for the editor to weigh: items stay
+    /// ordered by publication, so only a publication date moves the article.
+    fn effect(self) -> &'static str {
+        match self {
+            HeaderDate::Capture => "where it dates the article it puts it above every other",
+            HeaderDate::Publication => {
+                "it puts the article above every other and moves its feeds' updated time"
+            }
+            HeaderDate::Correction => "it moves its feeds' updated time to it",
+            HeaderDate::Withdrawal => {
+                "the article is withdrawn now and its feeds' updated time moves to it"
+            }
+        }
+    }
+}
+
 /// Reports what [`timestamp::parse`] found wrong with the date on `line`, and
-/// a date (`what`: "publication date", …) more than [`AFTER_MODIFIED`] after
-/// the file's modification time. Such a date is kept: the modification time is
-/// the weaker witness (archives and reproducible builds can set it to any
-/// past time, and copies reset it), and the parser never puts it in place of a
-/// date the file wrote. But it sorts the article above every other and moves
-/// its feeds' updated time, so the editor is told.
+/// a date (`what`) more than [`AFTER_MODIFIED`] after the file's modification
+/// time. Such a date is kept: the modification time is the weaker witness
+/// (archives and reproducible builds can set it to any past time, and copies
+/// reset it), and the parser never puts it in place of a date the file wrote.
+/// But what it dates moves (see [`HeaderDate::effect`]), so the editor is told.
 fn warn_stamp(
     warnings: &mut Vec<Warning>,
     line: usize,
     stamp: &timestamp::Stamp,
-    what: &str,
+    what: HeaderDate,
     modified: Option<DateTime<FixedOffset>>,
 ) {
     if let Some(w) = &stamp.warning {
@@ -899,11 +938,12 @@ fn warn_stamp(
         warnings.push(Warning {
             line: Some(line),
             message: format!(
-                "{what} {} is more than a day after the file was last modified ({}); \
-                 the date is kept, but it puts the article above every other and moves \
-                 its feeds' updated time: check the year",
+                "{} {} is more than a day after the file was last modified ({}); \
+                 the date is kept, but {}: check the year",
+                what.name(),
                 timestamp::rfc3339(&at),
-                timestamp::rfc3339(&m)
+                timestamp::rfc3339(&m),
+                what.effect()
             ),
         });
     }
@@ -1567,6 +1607,14 @@ mod tests {
         assert!(w[0].starts_with("line 1: capture clock 2030-08-12T10:00:00+07:00 is more"));
         assert!(w[1].starts_with("line 5: correction date 2031-05-11T00:00:00+07:00 is more"));
         assert!(w[2].starts_with("line 6: withdrawal date 2032-05-12T00:00:00+07:00 is more"));
+        // Each says what its date does: only a publication date moves the
+        // article among the others.
+        assert!(w[1].ends_with("kept, but it moves its feeds' updated time to it: check the year"));
+        assert!(w[2].contains("the article is withdrawn now and its feeds' updated time moves"));
+        assert!(
+            w.iter().skip(1).all(|w| !w.contains("above every other")),
+            "{w:#?}"
+        );
         // Without a modification time there is nothing to compare with.
         let s = Source {
             modified: None,

@@ -34,7 +34,7 @@ pub struct Stamp {
     /// The instant, expressed in the configured zone (with the offset the tz database gives at that instant).
     pub at: DateTime<Tz>,
     /// A human-readable warning when the line's weekday contradicts its date (the date wins), or when a local
-    /// time fell in a DST gap/overlap and was resolved. None otherwise.
+    /// time fell in a gap or overlap of the zone's clocks (daylight saving, or a change of offset) and was resolved. None otherwise.
     pub warning: Option<String>,
 }
 
@@ -119,9 +119,11 @@ const MAX_DATE_LINE: usize = 256;
 /// Convert a naive local wall time in `tz` to an instant, deterministically, with a warning when
 /// the wall time was not a single instant.
 ///
-/// - In a DST gap (the wall time does not exist) the time is read with the offset in force just
-///   before the gap, which lands just as far after the gap: the wall time shifts forward by the
-///   gap's length (`02:30` in a one-hour spring-forward gap becomes `03:30`).
+/// - In a gap (the wall time does not exist: the zone's clocks were set forward, for daylight
+///   saving or a change of standard offset, as Asia/Ho_Chi_Minh's were at the end of 1959) the
+///   time is read with the offset in force just before the gap, which lands just as far after
+///   the gap: the wall time shifts forward by the gap's length (`02:30` in a one-hour
+///   spring-forward gap becomes `03:30`).
 /// - In an overlap (the wall time happens twice) the earlier instant is taken.
 pub fn resolve_local(naive: NaiveDateTime, tz: Tz) -> (DateTime<Tz>, Option<String>) {
     match tz.from_local_datetime(&naive) {
@@ -129,7 +131,7 @@ pub fn resolve_local(naive: NaiveDateTime, tz: Tz) -> (DateTime<Tz>, Option<Stri
         LocalResult::Ambiguous(a, b) => {
             let at = a.min(b);
             let warning = format!(
-                "local time {naive} happens twice in {} (DST overlap); using the earlier instant {}",
+                "local time {naive} happens twice in {} (its clocks were set back then); using the earlier instant {}",
                 tz.name(),
                 rfc3339(&at)
             );
@@ -145,7 +147,7 @@ pub fn resolve_local(naive: NaiveDateTime, tz: Tz) -> (DateTime<Tz>, Option<Stri
                 .map(|utc| tz.from_utc_datetime(&utc))
                 .unwrap_or_else(|| tz.from_utc_datetime(&naive));
             let warning = format!(
-                "local time {naive} does not exist in {} (DST gap); using {}",
+                "local time {naive} does not exist in {} (its clocks were set forward then); using {}",
                 tz.name(),
                 rfc3339(&at)
             );
@@ -526,7 +528,7 @@ mod tests {
     fn dst_gap_shifts_forward() {
         let (at, warning) = resolve_local(naive("2021-03-28 02:30"), Berlin);
         assert_eq!(rfc3339(&at), "2021-03-28T03:30:00+02:00");
-        assert!(warning.is_some_and(|w| w.contains("gap")));
+        assert!(warning.is_some_and(|w| w.contains("(its clocks were set forward then)")));
         let s = parse("28/03/2021 02:30", Berlin).expect("parses");
         assert_eq!(rfc3339(&s.at), "2021-03-28T03:30:00+02:00");
         assert!(s.warning.is_some());
@@ -536,7 +538,23 @@ mod tests {
     fn dst_overlap_takes_earlier() {
         let (at, warning) = resolve_local(naive("2021-10-31 02:30"), Berlin);
         assert_eq!(rfc3339(&at), "2021-10-31T02:30:00+02:00");
-        assert!(warning.is_some_and(|w| w.contains("overlap")));
+        assert!(warning.is_some_and(|w| w.contains("(its clocks were set back then)")));
+    }
+
+    #[test]
+    fn a_change_of_standard_offset_is_a_gap_not_daylight_saving() {
+        // Saigon went from +07:00 to +08:00 at the end of 1959: no daylight
+        // saving, and the warning does not call it that.
+        let tz = chrono_tz::Asia::Ho_Chi_Minh;
+        let (at, warning) = resolve_local(naive("1959-12-31 23:30"), tz);
+        assert_eq!(rfc3339(&at), "1960-01-01T00:30:00+08:00");
+        assert_eq!(
+            warning.as_deref(),
+            Some(
+                "local time 1959-12-31 23:30:00 does not exist in Asia/Ho_Chi_Minh \
+                 (its clocks were set forward then); using 1960-01-01T00:30:00+08:00"
+            )
+        );
     }
 
     #[test]
