@@ -514,6 +514,11 @@ async fn reload_on_hangup(hangups: Hangups, reload: Reloader, mut to: Reloading)
                 // The folder in force is the served snapshot's: copies made
                 // from now on go to the new one; those held stay where they are.
                 let served = to.published.load_full();
+                if let Some(served) = &served {
+                    for warning in cfg.new_item_ids(&served.config) {
+                        tracing::warn!("{warning}");
+                    }
+                }
                 if served.is_some_and(|s| s.config.body_dir != cfg.body_dir) {
                     log_body_dir(&cfg);
                 }

@@ -581,6 +581,32 @@ impl Config {
             && self.max_file_size == other.max_file_size
     }
 
+    /// What readers will see again as new when a reload replaces `old` with
+    /// `self`, for the log: RSS guids are article URLs, so a new `base_url`
+    /// (a move to https, or to another host) changes every one; Atom and JSON
+    /// Feed ids are `tag:` URIs of `tag_authority`, so a new authority
+    /// changes theirs. Empty when neither changed.
+    pub fn new_item_ids(&self, old: &Config) -> Vec<String> {
+        let mut said = Vec::new();
+        if self.site.base_url != old.site.base_url {
+            said.push(format!(
+                "[site] base_url changed from \"{}\" to \"{}\": RSS guids are article \
+                 URLs, so RSS readers see every article again as new (Atom and JSON Feed \
+                 ids, made from tag_authority, stay)",
+                old.site.base_url, self.site.base_url
+            ));
+        }
+        if self.site.tag_authority != old.site.tag_authority {
+            said.push(format!(
+                "[site] tag_authority changed from \"{}\" to \"{}\": Atom and JSON Feed \
+                 readers see every article again as new (ids are tag:<tag_authority>:article/<id>); \
+                 set it back unless that is meant",
+                old.site.tag_authority, self.site.tag_authority
+            ));
+        }
+        said
+    }
+
     /// Items in the feed of `slug` (`None` for the all-articles feed).
     pub fn items_for(&self, slug: Option<&str>) -> usize {
         slug.and_then(|s| self.feeds.categories.get(s))
@@ -1182,6 +1208,33 @@ mod tests {
         assert_eq!(c.archives.max_age, 86_400);
         assert_eq!(c.archives.cache_bytes, 64 * 1024 * 1024);
         assert_eq!(c.store, std::env::current_dir().unwrap().join("feeds"));
+    }
+
+    #[test]
+    fn a_new_base_url_or_tag_authority_is_told_as_new_ids_for_readers() {
+        let c = |site: &str| Config::from_toml(&format!("[site]\n{site}"), None).unwrap();
+        let before = c("base_url = \"http://tin.example.vn\"");
+        assert_eq!(before.new_item_ids(&before), Vec::<String>::new());
+        assert_eq!(
+            c("title = \"Khác\"\nbase_url = \"http://tin.example.vn\"")
+                .new_item_ids(&before)
+                .len(),
+            0
+        );
+        let https = c("base_url = \"https://tin.example.vn\"").new_item_ids(&before);
+        assert_eq!(https.len(), 1, "{https:?}");
+        assert!(
+            https[0].starts_with(
+                "[site] base_url changed from \"http://tin.example.vn\" to \"https://tin.example.vn\": \
+                 RSS guids are article URLs, so RSS readers see every article again as new"
+            ),
+            "{https:?}"
+        );
+        let both =
+            c("base_url = \"https://tin.example.vn\"\ntag_authority = \"tin.example.vn,2024\"")
+                .new_item_ids(&before);
+        assert_eq!(both.len(), 2, "{both:?}");
+        assert!(both[1].contains("Atom and JSON Feed readers see every article again as new"));
     }
 
     #[test]

@@ -665,6 +665,39 @@ fn sighup_applies_a_good_config_and_keeps_it_over_a_bad_one() {
 }
 
 #[test]
+fn a_reload_that_changes_rss_guids_says_readers_see_every_article_again() {
+    let site = TempStore::new();
+    let d = site.start();
+    let guid = |d: &Daemon| {
+        let rss = d.get("/feed.rss", &[]).text();
+        let start = rss.find("<guid").unwrap();
+        rss[start..start + rss[start..].find("</guid>").unwrap()].to_owned()
+    };
+    let before = guid(&d);
+    let original = std::fs::read_to_string(site.config()).unwrap();
+    assert!(!original.contains("[site]"), "{original}");
+    std::fs::write(
+        site.config(),
+        format!("{original}\n[site]\nbase_url = \"https://tin.example.vn\"\n"),
+    )
+    .unwrap();
+    d.signal(rustix::process::Signal::HUP);
+    let line = d.log_line("base_url changed");
+    assert!(
+        line.contains("to \"https://tin.example.vn\"")
+            && line.contains("RSS readers see every article again as new"),
+        "{line}"
+    );
+    // What it warns of: the same article's guid is another.
+    d.wait_until("the new guids", || guid(&d) != before);
+    assert!(
+        guid(&d).contains("https://tin.example.vn/articles/"),
+        "{}",
+        guid(&d)
+    );
+}
+
+#[test]
 fn a_reload_onto_another_store_serves_it_in_place_of_the_first() {
     let site = TempStore::new();
     let mut d = site.start();
