@@ -359,6 +359,13 @@ pub struct WatchConfig {
 /// this is not an article, and an article page is rendered from the whole file.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 4 * 1024 * 1024;
 
+/// The largest `max_file_size`: 64 MiB, 16 times the default and 27 times the
+/// longest article seen. A file is read whole, and an article page is
+/// rendered from the whole file on each request (several at once), so a
+/// ceiling far above any article keeps one stray file (a disk image, a video
+/// dropped in the store) from costing gigabytes of memory.
+pub const MAX_FILE_SIZE: u64 = 64 * 1024 * 1024;
+
 /// The default `[feeds] max_item_bytes`: 256 KiB, 30 times the longest sample
 /// article's HTML, so only documents, not news, are shown as a lead and a link.
 pub const DEFAULT_MAX_ITEM_BYTES: usize = 256 * 1024;
@@ -1372,6 +1379,8 @@ mod tests {
                 "[http]\nshutdown_grace_secs = 86401",
                 "http.shutdown_grace_secs",
             ),
+            ("max_file_size = 0", "max_file_size"),
+            ("max_file_size = 67108865", "max_file_size"),
             ("[watch]\nreconcile_secs = 0", "watch.reconcile_secs"),
             ("[watch]\nreconcile_secs = 604801", "watch.reconcile_secs"),
             ("[watch]\ndebounce_ms = 60001", "watch.debounce_ms"),

@@ -604,6 +604,23 @@ fn every_duration_and_age_has_an_upper_bound() {
 }
 
 #[test]
+fn max_file_size_has_a_ceiling_so_a_stray_huge_file_is_never_read_whole() {
+    // Accepted before, a size of 100 GB let a 40 GB file dropped in the store
+    // be read into memory whole.
+    let (code, stderr, path) = config_check("max_file_size = 100000000000\n");
+    assert_eq!(code, Some(64), "{stderr}");
+    assert_problem(
+        &stderr,
+        &path,
+        1,
+        "max_file_size` = 100000000000: expected a whole number from 1 to 67108864 \
+         (bytes, up to 64 MiB)",
+    );
+    let (code, stderr, _) = config_check("max_file_size = 67108864\n");
+    assert_eq!(code, Some(0), "{stderr}");
+}
+
+#[test]
 fn the_config_is_logged_resolved_and_a_moved_state_dir_asks_for_a_restart() {
     let site = TempStore::with_config("");
     let folder = site.config().parent().unwrap().to_owned();

@@ -93,7 +93,7 @@ pub(crate) fn expected(path: &[&str]) -> Option<Expected> {
         ["time_zone"] => Some(Text(
             "an IANA time zone name in quotes, such as \"Asia/Ho_Chi_Minh\"",
         )),
-        ["max_file_size"] => whole(1, None, "bytes"),
+        ["max_file_size"] => whole(1, Some(super::MAX_FILE_SIZE), "bytes, up to 64 MiB"),
         ["site"] => Some(Table("[site]")),
         ["feeds"] => Some(Table("[feeds]")),
         ["http"] => Some(Table("[http]")),
@@ -196,7 +196,13 @@ mod tests {
         );
         assert_eq!(
             expected(&["max_file_size"]).unwrap().to_string(),
-            "a whole number, 1 or more (bytes)"
+            "a whole number from 1 to 67108864 (bytes, up to 64 MiB)"
+        );
+        assert_eq!(
+            expected(&["watch", "reconcile_files_per_sec"])
+                .unwrap()
+                .to_string(),
+            "a whole number, 0 or more (files a second; 0 means no limit)"
         );
         assert_eq!(
             expected(&["http", "cache_max_age"]).unwrap().to_string(),
