@@ -360,6 +360,7 @@ async fn answer(
             let bytes = tokio::task::spawn_blocking(move || {
                 let cfg = &s.config;
                 render::sitemap::on_demand(&cfg.site, &s.site.index, &sitemap, cfg.tz)
+                    .map(Body::new)
             })
             .await
             .ok()
@@ -660,12 +661,13 @@ async fn article(
     let withdrawn = entry.article.withdrawn.as_ref();
     const HTML: &str = "text/html; charset=utf-8";
     let page = match withdrawn {
-        Some(w) => render::html::errors::gone_page(
+        // Small: made of what the index keeps.
+        Some(w) => Body::new(render::html::errors::gone_page(
             &snapshot.config.site,
             &snapshot.site.index,
             &entry.article,
             w,
-        ),
+        )),
         None => match article_page(&snapshot, &entry).await {
             Some((page, PageFrom::Indexed)) => page,
             Some((page, PageFrom::Lead)) => {
@@ -716,7 +718,7 @@ async fn rendered_now(
     holder: (&State, Client),
     snapshot: &Snapshot,
     content_type: &'static str,
-    bytes: Vec<u8>,
+    identity: Body,
     fields: &Fields<'_>,
     head: bool,
 ) -> Response<Full<Bytes>> {
@@ -724,8 +726,6 @@ async fn rendered_now(
     // Sent clamped to the present (RFC 9110 §8.8.2.1), decided on unclamped,
     // as for every resource (see `Resource::last_modified_header`).
     let lm = snapshot.site.articles_modified();
-    // Rendered per request (cheap, infallible) rather than kept for every article.
-    let identity = Body::new(bytes);
     let coding = match negotiate::choose_made_now(fields) {
         _ if identity.bytes.len() < COMPRESS_NOW_MIN => Coding::Identity,
         coding => coding,
@@ -884,19 +884,28 @@ enum PageFrom {
 /// The page of an article that is not withdrawn, with its full text, and
 /// what it was made from; `None` if no page could be rendered (a bug,
 /// logged). A file that cannot be read, or no longer has the bytes it was
-/// indexed from, gives the page of its lead.
-async fn article_page(snapshot: &Arc<Snapshot>, entry: &Entry) -> Option<(Vec<u8>, PageFrom)> {
-    let full = match snapshot.site.body(&entry.article.id, &entry.article) {
-        Some(full) => Some(full),
-        None => {
+/// indexed from, gives the page of its lead. Read, rendered and hashed on
+/// the blocking pool: a page of a 4 MB article costs milliseconds, which on
+/// an async thread every other connection it serves would wait out.
+async fn article_page(snapshot: &Arc<Snapshot>, entry: &Entry) -> Option<(Body, PageFrom)> {
+    let (snapshot, entry) = (snapshot.clone(), entry.clone());
+    tokio::task::spawn_blocking(move || {
+        article_page_now(&snapshot, &entry).map(|(page, made)| (Body::new(page), made))
+    })
+    .await
+    .ok()
+    .flatten()
+}
+
+/// [`article_page`]'s work, on the thread that calls it.
+fn article_page_now(snapshot: &Snapshot, entry: &Entry) -> Option<(Vec<u8>, PageFrom)> {
+    let full = snapshot
+        .site
+        .body(&entry.article.id, &entry.article)
+        .or_else(|| {
             let (cap, tz) = (snapshot.config.max_file_size, snapshot.config.tz);
-            let lean = entry.clone();
-            tokio::task::spawn_blocking(move || crate::catalog::hydrate_same(&lean, cap, tz))
-                .await
-                .ok()
-                .flatten()
-        }
-    };
+            crate::catalog::hydrate_same(entry, cap, tz)
+        });
     let (full, made) = match full {
         Some(full) => (full, PageFrom::Indexed),
         None => (entry.article.clone(), PageFrom::Lead),
