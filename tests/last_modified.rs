@@ -294,6 +294,41 @@ fn default_state_file(site: &TempStore) -> PathBuf {
 }
 
 #[test]
+fn the_state_file_forgets_a_feed_no_longer_served_once_its_date_has_passed() {
+    let site = aged_site("");
+    let d = site.start();
+    let state = default_state_file(&site);
+    let old = "\"/feeds/thong-bao.rss\"";
+    let holds = |path: &str| std::fs::read_to_string(&state).is_ok_and(|s| s.contains(path));
+    d.wait_until("the state file written", || {
+        holds(old) && holds("\"/feed.rss\"")
+    });
+    let dated = seconds(
+        d.get("/feeds/thong-bao.rss", &[])
+            .expect_header("last-modified"),
+    );
+    let root = store(&site);
+    std::fs::remove_dir_all(root.join("thong-bao")).unwrap();
+    d.wait_until("the category gone", || {
+        d.get("/feeds/thong-bao.rss", &[]).status == 404
+    });
+    // Kept while a feed coming back could still be dated within its second;
+    // the next change after that forgets it.
+    d.wait_until("the clock past the old feed's date", || {
+        now_secs() > dated + 1
+    });
+    let other = walkdir::WalkDir::new(&root)
+        .into_iter()
+        .map(|e| e.unwrap().into_path())
+        .find(|p| p.extension().is_some_and(|x| x == "txt"))
+        .unwrap();
+    std::fs::remove_file(other).unwrap();
+    d.wait_until("the old feed forgotten", || {
+        holds("\"/feed.rss\"") && !holds(old)
+    });
+}
+
+#[test]
 fn a_corrupt_state_errs_towards_a_redundant_200() {
     let site = aged_site("");
     let d = site.start();

@@ -37,11 +37,13 @@ pub struct Validator {
     pub last_modified: u64,
 }
 
-/// The validators of every representation served so far, by URL path, and the
+/// The validators of every representation served, by URL path, and the
 /// least Last-Modified a change may get.
 ///
-/// Paths no longer served are kept: a feed that comes back with other bytes
-/// must still get a date later than the one it had.
+/// A path no longer served is kept until its date has passed (see
+/// [`Validators::forget_unserved`]): a feed that comes back with other bytes
+/// must get a date later than the one it had, and the clock gives it one from
+/// then on.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Validators {
     /// By URL path.
@@ -90,6 +92,18 @@ impl Validators {
             }
         };
         at(secs)
+    }
+
+    /// Forgets the paths `served` no longer names (a category renamed away,
+    /// a feed of a slug gone) whose date is before `now`'s second, so the
+    /// state file does not grow with every path ever served. A path that
+    /// comes back is dated `now` or later, after any date it had; one dated
+    /// this second or ahead (changed twice within a second) is kept until its
+    /// date has passed.
+    pub fn forget_unserved(&mut self, served: impl Fn(&str) -> bool, now: SystemTime) {
+        let now = seconds(now);
+        self.by_path
+            .retain(|path, v| path == PAGES_OF_THE_STORE || served(path) || v.last_modified >= now);
     }
 }
 
@@ -211,6 +225,28 @@ mod tests {
         assert_eq!(v.assign("/feed.rss", "\"c\"", now), t(102));
         // Paths are independent.
         assert_eq!(v.assign("/feed.json", "\"x\"", now), t(100));
+    }
+
+    #[test]
+    fn a_path_no_longer_served_is_forgotten_once_its_date_has_passed() {
+        let mut v = Validators::default();
+        v.assign("/feeds/cu.rss", "\"a\"", t(100));
+        v.assign("/feeds/cu.rss", "\"b\"", t(100)); // dated 101, ahead of the clock
+        v.assign("/feed.rss", "\"x\"", t(100));
+        v.assign(PAGES_OF_THE_STORE, "\"p\"", t(50));
+        let served = |p: &str| p == "/feed.rss";
+        // Within its second it is kept: coming back now with other bytes, it
+        // must still be dated after 101.
+        v.forget_unserved(served, t(101));
+        assert!(v.by_path.contains_key("/feeds/cu.rss"));
+        assert_eq!(v.assign("/feeds/cu.rss", "\"c\"", t(101)), t(102));
+        v.forget_unserved(served, t(103));
+        assert_eq!(
+            v.by_path.keys().collect::<Vec<_>>(),
+            ["/feed.rss", PAGES_OF_THE_STORE]
+        );
+        // Back later, it is dated by the clock: after every date it had.
+        assert_eq!(v.assign("/feeds/cu.rss", "\"a\"", t(103)), t(103));
     }
 
     #[test]

@@ -688,6 +688,10 @@ impl Assembly {
         // (a path that is not UTF-8), which would leave configs apart.
         let tag = made.tag(&format!("{cfg:?}"));
         let articles_modified = Some(self.validators.assign(PAGES_OF_THE_STORE, &tag, self.now));
+        // The state file keeps what is served, not every path ever served.
+        let resources = &self.resources;
+        self.validators
+            .forget_unserved(|path| resources.contains_key(path), self.now);
         let site = Site {
             index,
             resources: self.resources,
