@@ -614,6 +614,30 @@ fn build(store: &Path, outside: &Path, privilege: Privilege) -> Vec<Case> {
         "Một nghìn thẻ",
     );
 
+    // Nine folders of 83 `ệ` (249 bytes each): within the system's limit on a
+    // path, but an id past 2,048 bytes, whose page URL, percent-encoded, the
+    // server would refuse as too long (414).
+    let deep = vec!["ệ".repeat(83); 9].join("/");
+    c.rejected(
+        "an id too long for its own URL",
+        &format!("dai/{deep}/bai.txt"),
+        art("Đường dẫn quá dài").as_bytes(),
+        "path under the store too long",
+    );
+    // At the limit, it is served, and its page answers.
+    let at_limit = format!(
+        "dai/{}/{}",
+        vec!["ệ".repeat(83); 8].join("/"),
+        "a".repeat(2048 - 4 - (8 * 249 + 7) - 1)
+    );
+    assert_eq!(at_limit.len(), 2048);
+    c.served(
+        "an id of 2,048 bytes",
+        &format!("{at_limit}.txt"),
+        art("Đường dẫn dài vừa đủ").as_bytes(),
+        "Đường dẫn dài vừa đủ",
+    );
+
     // --- Categories ------------------------------------------------------------
     let levels: Vec<String> = (1..=30).map(|i| format!("Cấp {i}")).collect();
     c.served(
@@ -973,6 +997,12 @@ fn a_hostile_store_is_served_safely() {
     }
     // A few fields that had to survive escaping, and the historical offsets.
     let item = |t: &str| titles[t];
+    // The longest id's page is answered at the URL its feed gives.
+    let longest = d
+        .local(item("Đường dẫn dài vừa đủ")["url"].as_str().unwrap())
+        .unwrap();
+    assert!(longest.len() > 6000, "{}", longest.len());
+    assert_eq!(d.get(&longest, &[]).status, 200);
     assert_eq!(
         item("Năm 1960")["date_published"],
         "1960-06-15T08:00:00+08:00"

@@ -140,6 +140,10 @@ fn on_demand_label(path: &str) -> RouteLabel {
 /// (Longer GET and HEAD lines are cut short on the way in: see `long_targets`.)
 pub(super) const MAX_TARGET_BYTES: usize = 8 * 1024;
 
+// Every article's own URL is answered: an id's bytes, each percent-encoded
+// at most, fit under the limit.
+const _: () = assert!("/articles/".len() + 3 * crate::store::MAX_ID_BYTES <= MAX_TARGET_BYTES);
+
 /// `Cache-Control` of a 404: short, so a cache or reader polling a feed that has
 /// gone asks again at most once a minute, and sees it when it comes back.
 const NOT_FOUND_CACHE_CONTROL: &str = "max-age=60";

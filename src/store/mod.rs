@@ -34,6 +34,10 @@ pub enum FileError {
     /// takes in one call.
     #[error("path too long: {0} bytes, over the system's limit of {PATH_MAX} bytes on a path; shorten its folder or file names")]
     PathTooLong(usize),
+    /// Its path under the store, the article id, is too long for the
+    /// article's URL (see [`MAX_ID_BYTES`]).
+    #[error("path under the store too long: {0} bytes, over the {MAX_ID_BYTES} an article id may have, or the article's URL would be longer than a server answers; shorten its folder or file names")]
+    IdTooLong(usize),
     /// The file is larger than the configured cap.
     #[error("too large: {size} bytes, over the {cap}-byte cap (max_file_size in the config)")]
     TooLarge {
@@ -96,6 +100,14 @@ pub enum FileError {
 /// The system's limit on a path given in one call, terminating NUL included
 /// (Linux's `PATH_MAX`).
 pub const PATH_MAX: usize = 4096;
+
+/// The most bytes an article id (a path under the store, without its
+/// extension) may have. Its page is at `/articles/<id>` percent-encoded, up
+/// to three bytes per byte of the id, and the server answers request
+/// targets of at most 8 KiB (RFC 9112 §3 asks for 8,000 octets): an id of
+/// 2,048 bytes keeps every article's URL within that, with room for a
+/// query. Real ids are tens of bytes; this is a crawler's runaway folders.
+pub const MAX_ID_BYTES: usize = 2048;
 
 impl FileError {
     /// The error for `path` failing with `e`: named for what it is when the

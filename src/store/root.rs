@@ -326,6 +326,9 @@ impl Root {
         let Some(id) = article_id(&self.0.path, path) else {
             return Ok(None);
         };
+        if id.len() > super::MAX_ID_BYTES {
+            return Err(FileError::IdTooLong(id.len()));
+        }
         let candidate = |stat, through| Candidate {
             path: path.to_owned(),
             id: id.clone(),
