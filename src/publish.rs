@@ -456,6 +456,11 @@ impl Publisher {
         let compared = std::thread::Builder::new()
             .name("websub-start".into())
             .spawn(move || {
+                match last_run.partial() {
+                    Some(p @ record::Partial::NoRecord) => tracing::warn!("{p}"),
+                    Some(p) => tracing::info!("{p}"),
+                    None => {}
+                }
                 let on_demand_too = last_run.record.as_ref().is_some_and(Record::same_build);
                 let now = if on_demand_too {
                     websub::feed_etags(&first.config, &first.site, Spread::OneThread)

@@ -893,6 +893,40 @@ fn a_change_made_while_stopped_is_pinged_at_the_next_start() {
 }
 
 #[test]
+fn a_start_after_an_upgrade_says_which_changes_made_while_stopped_it_cannot_ping() {
+    let hub = TestHub::start(204);
+    let site = site_with_hubs(&[hub.url()], "");
+    let d = site.start();
+    d.terminate();
+    drop(d);
+    // The record as another build would have left it.
+    let file = site
+        .config()
+        .parent()
+        .unwrap()
+        .join(".bantin-state/websub.json");
+    let mut record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    record["build"] = "0.0.9+older".into();
+    std::fs::write(&file, serde_json::to_vec(&record).unwrap()).unwrap();
+    correct_may_2021(&site);
+    let d = site.start();
+    let line = d.log_line("websub: the record of the last stop");
+    assert!(
+        line.contains("INFO")
+            && line.contains("written by bantin 0.0.9+older")
+            && line.contains("not those to tag and author feeds or monthly archives"),
+        "{line}"
+    );
+    // What it says: the live feed is pinged, the archive is not.
+    let wanted = format!("{BASE_URL}/feeds/thong-bao.rss");
+    hub.wait("the category feed", Duration::from_secs(10), |_| {
+        topics(&hub).contains(&wanted)
+    });
+    assert!(!topics(&hub).iter().any(|t| t.contains("/archive/")));
+}
+
+#[test]
 fn after_a_crash_a_start_pings_the_changed_feeds_validators_json_remembers() {
     let hub = TestHub::start(204);
     let site = site_with_hubs(&[hub.url()], "");
@@ -901,6 +935,11 @@ fn after_a_crash_a_start_pings_the_changed_feeds_validators_json_remembers() {
     drop(d);
     correct_may_2021(&site);
     let d = site.start();
+    let line = d.log_line("websub: there is no record of the last stop");
+    assert!(
+        line.contains("WARN") && line.contains("killed or crashed"),
+        "{line}"
+    );
     let wanted = format!("{BASE_URL}/feeds/thong-bao.rss");
     hub.wait("the category feed", Duration::from_secs(10), |_| {
         topics(&hub).contains(&wanted)

@@ -69,6 +69,54 @@ pub struct LastRun {
     pub remembered: BTreeMap<String, Validator>,
 }
 
+/// What a start cannot compare with the last run, so the sysadmin knows
+/// which changes made while bantin was stopped reach no partner (they may
+/// ask partners to read those feeds again): without a record of this build,
+/// only the feeds `validators.json` remembers (the live feeds) are compared.
+/// `None` when every feed is compared, or on a first start (nothing served
+/// before, nothing to miss).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Partial {
+    /// A record written by another build (an upgrade): its on-demand ETags
+    /// hash that build.
+    OtherBuild(String),
+    /// No record, though an earlier run served: it was killed or crashed,
+    /// or its state folder was lost.
+    NoRecord,
+}
+
+impl LastRun {
+    /// What this start cannot compare (see [`Partial`]).
+    pub fn partial(&self) -> Option<Partial> {
+        match &self.record {
+            Some(r) if r.same_build() => None,
+            Some(r) => Some(Partial::OtherBuild(r.build.clone())),
+            None if self.remembered.is_empty() => None,
+            None => Some(Partial::NoRecord),
+        }
+    }
+}
+
+impl std::fmt::Display for Partial {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let why = match self {
+            Partial::OtherBuild(build) => format!(
+                "the record of the last stop was written by bantin {build}, not this build ({})",
+                crate::BUILD
+            ),
+            Partial::NoRecord => "there is no record of the last stop (bantin was killed or \
+                 crashed, or its state folder was lost)"
+                .to_owned(),
+        };
+        write!(
+            f,
+            "websub: {why}: of the changes made while bantin was stopped, only those to the \
+             all-articles and category feeds are pinged, not those to tag and author feeds or \
+             monthly archives; partners following those read them at their next poll"
+        )
+    }
+}
+
 /// Why a record could not be written.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot write the WebSub record {}: {source}; changes made while bantin is stopped will not be pinged at the next start: make the state folder writable (`[state] dir`)", path.display())]
@@ -191,6 +239,45 @@ mod tests {
             .iter()
             .map(|(p, e)| (p.to_string(), e.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn a_start_says_what_it_cannot_compare_with_the_last_run() {
+        let remembered: BTreeMap<String, Validator> = [(
+            "/feed.rss".to_owned(),
+            Validator {
+                etag: "\"a\"".into(),
+                last_modified: 1,
+            },
+        )]
+        .into();
+        let ours = Record::new(BTreeMap::new(), BTreeSet::new());
+        let mut theirs = ours.clone();
+        theirs.build = "0.0.9+older".into();
+        let run = |record: Option<&Record>, remembered: &BTreeMap<String, Validator>| LastRun {
+            record: record.cloned(),
+            remembered: remembered.clone(),
+        };
+        // A record of this build: everything is compared; a first start has
+        // nothing to miss.
+        assert_eq!(run(Some(&ours), &remembered).partial(), None);
+        assert_eq!(run(None, &BTreeMap::new()).partial(), None);
+        let upgrade = run(Some(&theirs), &remembered).partial().unwrap();
+        assert_eq!(upgrade, Partial::OtherBuild("0.0.9+older".into()));
+        let said = upgrade.to_string();
+        assert!(
+            said.contains("written by bantin 0.0.9+older, not this build"),
+            "{said}"
+        );
+        assert!(
+            said.contains("not those to tag and author feeds or monthly archives"),
+            "{said}"
+        );
+        let crash = run(None, &remembered).partial().unwrap();
+        assert!(
+            crash.to_string().contains("no record of the last stop"),
+            "{crash}"
+        );
     }
 
     #[test]
