@@ -508,6 +508,8 @@ async fn reload_on_hangup(hangups: Hangups, reload: Reloader, mut to: Reloading)
                 }
                 to.state_dir.configured.clone_from(&cfg.state_dir);
                 to.limits.send_replace(Limits::from_config(&cfg));
+                // The slots are resized at the next accept; the cap is told now.
+                metrics::gauge!("bantin_http_connections_max").set(cfg.http.max_connections as f64);
                 to.state.apply_budgets(&cfg.http);
                 to.connections = to.connections.max(cfg.http.max_connections);
                 size_copies(to.open_files, to.connections, &cfg);

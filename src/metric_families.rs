@@ -106,6 +106,16 @@ pub const FAMILIES: &[Family] = &[
         "Connections closed at once, by reason (per_client: the address already had max_connections_per_client).",
     ),
     gauge(
+        "bantin_http_connections_open",
+        Unit::Count,
+        "Connections served now (HTTP/1 and HTTP/2), each holding one of [http] max_connections.",
+    ),
+    gauge(
+        "bantin_http_connections_max",
+        Unit::Count,
+        "[http] max_connections in force: past it, new connections wait in the kernel's backlog.",
+    ),
+    gauge(
         "bantin_http_unsent_bytes",
         Unit::Bytes,
         "Bytes of response bodies made for requests (renders on demand, article pages, month sitemaps) not yet sent, each body once.",
@@ -311,6 +321,7 @@ pub const SET_WHEN_KNOWN: &[&str] = &[
     "bantin_last_reconcile_timestamp_seconds",
     "bantin_config_last_reload_success",
     "bantin_config_last_reload_success_timestamp_seconds",
+    "bantin_http_connections_max",
 ];
 
 /// Puts every counter, every gauge for which 0 is true at start (all but
@@ -352,6 +363,7 @@ pub fn start_at_zero(requests: impl IntoIterator<Item = (&'static str, &'static 
     metrics::gauge!("bantin_page_queue_waiting").increment(0.0);
     metrics::gauge!("bantin_websub_pings_queued").increment(0.0);
     metrics::gauge!("bantin_http_unsent_bytes").increment(0.0);
+    metrics::gauge!("bantin_http_connections_open").increment(0.0);
     metrics::counter!("bantin_http_unsent_refused_total", "reason" => "per_client").increment(0);
     metrics::counter!("bantin_http_unsent_refused_total", "reason" => "total").increment(0);
     metrics::counter!("bantin_http_unsent_shed_total").increment(0);

@@ -303,6 +303,46 @@ fn no_two_families_share_a_name_as_openmetrics_reads_them() {
 }
 
 #[test]
+fn open_connections_are_counted_against_max_connections() {
+    use std::io::{Read, Write};
+    let site = TempStore::with_config("[http]\nmax_connections = 50\n");
+    let d = site.start();
+    let open = "bantin_http_connections_open";
+    assert_eq!(d.metric("bantin_http_connections_max"), Some(50.0));
+    // Counted while served: the scrape's own connection, and nothing else.
+    d.wait_until("only the scrape open", || d.metric(open) == Some(1.0));
+    let addr = d
+        .url("/")
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let mut held: Vec<std::net::TcpStream> = (0..3)
+        .map(|_| {
+            let mut s = std::net::TcpStream::connect(&addr).unwrap();
+            s.write_all(b"GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n")
+                .unwrap();
+            let mut answer = [0u8; 512];
+            assert!(s.read(&mut answer).unwrap() > 0);
+            s
+        })
+        .collect();
+    d.wait_until("three kept-alive connections and the scrape", || {
+        d.metric(open) == Some(4.0)
+    });
+    held.clear();
+    d.wait_until("the closed ones no longer counted", || {
+        d.metric(open) == Some(1.0)
+    });
+    // A reload moves the cap.
+    let config = std::fs::read_to_string(site.config()).unwrap();
+    std::fs::write(site.config(), config.replace("= 50", "= 60")).unwrap();
+    d.signal(rustix::process::Signal::HUP);
+    d.wait_until("the new cap", || {
+        d.metric("bantin_http_connections_max") == Some(60.0)
+    });
+}
+
+#[test]
 fn reloads_are_counted_by_result_and_the_last_one_says_how_it_went() {
     let site = TempStore::new();
     let d = site.start();

@@ -178,6 +178,7 @@ pub async fn run(
         calm: Arc::new(Throttle::new(CALM_LOG_INTERVAL)),
     };
     let mut slots = Slots::new(first.max_connections);
+    metrics::gauge!("bantin_http_connections_max").set(first.max_connections as f64);
     let clients = Clients::new();
     let accept_errors = Throttle::new(CALM_LOG_INTERVAL);
     tokio::pin!(shutdown);
@@ -351,11 +352,12 @@ impl Server {
             calm: self.calm.clone(),
             activity: Arc::new(Activity::default()),
         };
+        let open = Open::counted();
         tokio::spawn(async move {
             if let Some(rest) = served.fast(stream).await {
                 served.serve(rest).await;
             }
-            drop(held);
+            drop((held, open));
         });
     }
 }
@@ -593,5 +595,22 @@ impl Limits {
             max_unsent_bytes_per_client: http.max_unsent_bytes_per_client,
             max_unsent_bytes: http.max_unsent_bytes,
         }
+    }
+}
+
+/// One connection counted in `bantin_http_connections_open` for as long as
+/// it lives, however its task ends (a panic included).
+struct Open;
+
+impl Open {
+    fn counted() -> Open {
+        metrics::gauge!("bantin_http_connections_open").increment(1.0);
+        Open
+    }
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        metrics::gauge!("bantin_http_connections_open").decrement(1.0);
     }
 }
