@@ -10,6 +10,7 @@ use std::cmp::Ordering;
 use std::collections::{btree_map, BTreeMap, BTreeSet, HashSet};
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use chrono_tz::Tz;
@@ -394,7 +395,7 @@ impl Catalog {
         let (boundary, _) = catalog.boundary()?;
         // Nothing is served yet, so which ids changed is not asked: a million
         // of them would be collected only to be dropped.
-        let changes = catalog.read_whole(&boundary, store, Ids::Untracked);
+        let changes = catalog.read_whole(&boundary, store, Ids::Untracked, None);
         Ok((catalog, changes))
     }
 
@@ -416,7 +417,7 @@ impl Catalog {
         let span = Span::Under(sub);
         let any_known = span.of(&self.files).next().is_some();
         if !any_known && sub == store.as_path() {
-            return Ok(self.read_whole(&boundary, &store, Ids::Tracked));
+            return Ok(self.read_whole(&boundary, &store, Ids::Tracked, None));
         }
         let walked = self.walk_and_read(&boundary, sub, why, any_known);
         let missing = if any_known {
@@ -437,6 +438,19 @@ impl Catalog {
         Ok(self.apply(span, walked, missing, Gone::Forget).0)
     }
 
+    /// Reads the whole store into this catalog, which knows none of it (a
+    /// reload that reads every file anew), as [`Catalog::refresh`] would,
+    /// unless `stop` is set meanwhile: then the read ends between two chunks
+    /// of [`CHUNK`] files and `None` says the catalog holds only part of the
+    /// store. A stop need not wait for a million files to be read.
+    pub fn read_all_unless(&mut self, stop: &AtomicBool) -> std::io::Result<Option<Changes>> {
+        debug_assert!(self.files.is_empty(), "a catalog that knows no file");
+        let (boundary, _) = self.boundary()?;
+        let store = self.store.clone();
+        let changes = self.read_whole(&boundary, &store, Ids::Tracked, Some(stop));
+        Ok((!stop.load(std::sync::atomic::Ordering::Relaxed)).then_some(changes))
+    }
+
     /// Reads every file of the store at `store` into a catalog that knows none
     /// of it, [`CHUNK`] listed files at a time (read in parallel, recorded in
     /// path order): the listing and what was read of it are in memory two
@@ -448,11 +462,21 @@ impl Catalog {
     /// recording looks no path up: the file map is built once at the end from
     /// the states in listing order (paths compare component by component, and
     /// two lookups per file were a tenth of a million-file scan).
-    fn read_whole(&mut self, boundary: &Root, store: &Path, ids: Ids) -> Changes {
+    fn read_whole(
+        &mut self,
+        boundary: &Root,
+        store: &Path,
+        ids: Ids,
+        stop: Option<&AtomicBool>,
+    ) -> Changes {
         let (cap, tz) = (self.cap, self.tz);
         let pool = reading_pool();
         let mut walk = boundary.walk(store, Stats::Skip);
         let mut next_chunk = || -> Option<ReadChunk> {
+            // Between chunks: a stop asked for ends the read here.
+            if stop.is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed)) {
+                return None;
+            }
             let chunk: Vec<Listed> = walk.by_ref().take(CHUNK).collect();
             if chunk.is_empty() {
                 return None;
@@ -1283,6 +1307,25 @@ mod tests {
     use chrono_tz::Asia::Ho_Chi_Minh;
 
     const GOOD: &str = "Tiêu đề một\n10/05/2020 15:33\nDẫn.\n";
+
+    #[test]
+    fn a_read_of_the_whole_store_ends_early_when_a_stop_is_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for i in 0..3 {
+            std::fs::write(root.join(format!("{i}.txt")), GOOD).unwrap();
+        }
+        let fresh = || Catalog::new(root, 1 << 20, Ho_Chi_Minh);
+        let go = AtomicBool::new(false);
+        let mut c = fresh();
+        let read = c.read_all_unless(&go).unwrap().expect("not stopped");
+        assert_eq!((read.added, c.entries.len()), (3, 3));
+        // Asked before the first chunk: nothing is read, and the caller is told.
+        let stop = AtomicBool::new(true);
+        let mut c = fresh();
+        assert_eq!(c.read_all_unless(&stop).unwrap(), None);
+        assert!(c.entries.is_empty());
+    }
 
     #[test]
     fn an_edit_below_the_header_is_a_change_even_at_the_same_size_and_mtime() {

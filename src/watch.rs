@@ -23,6 +23,7 @@
 
 use std::collections::{BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -68,6 +69,9 @@ pub struct Attaching {
 /// The running watch thread.
 pub struct Handle {
     tx: Sender<Msg>,
+    /// Set by [`Handle::stop`] before it asks: a reload reading the whole
+    /// store ends between two chunks rather than finish first.
+    stopping: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
     /// Hears when the thread ends; taken by [`Handle::ended`].
     ended: Option<Ended>,
@@ -141,6 +145,7 @@ impl Handle {
 
     /// Stops the thread and waits for it.
     pub fn stop(mut self) {
+        self.stopping.store(true, Ordering::Relaxed);
         let _ = self.tx.send(Msg::Stop);
         if let Some(t) = self.thread.take() {
             let _ = t.join();
@@ -174,6 +179,7 @@ pub fn start(publisher: Publisher) -> std::io::Result<Watch> {
         cfg,
         publisher,
         tx,
+        stopping: Arc::new(AtomicBool::new(false)),
         watcher: None,
         watched: None,
         attaching: true,
@@ -182,7 +188,7 @@ pub fn start(publisher: Publisher) -> std::io::Result<Watch> {
         burst: Burst::default(),
         queued: VecDeque::new(),
     };
-    let tx = worker.tx.clone();
+    let (tx, stopping) = (worker.tx.clone(), worker.stopping.clone());
     let (root, events) = (worker.cfg.store.clone(), worker.tx.clone());
     std::thread::Builder::new()
         .name("bantin-attach".into())
@@ -194,6 +200,7 @@ pub fn start(publisher: Publisher) -> std::io::Result<Watch> {
     Ok(Watch {
         handle: Handle {
             tx,
+            stopping,
             thread: Some(thread),
             ended: Some(ended),
         },
@@ -236,6 +243,8 @@ struct Worker {
     catalog: Catalog,
     publisher: Publisher,
     tx: Sender<Msg>,
+    /// Set when the daemon stops (see [`Handle::stop`]).
+    stopping: Arc<AtomicBool>,
     watcher: Option<Attached>,
     /// The (device, inode) of the folder the watcher follows.
     watched: Option<(u64, u64)>,
@@ -711,14 +720,19 @@ impl Worker {
     /// files read (zone, size cap). What changed is counted against the
     /// articles served before, so the old store's articles leave (in the
     /// log, the counters and WebSub pings) as the new one's arrive.
-    fn read_anew(&mut self) -> Changes {
+    fn read_anew(&mut self) -> Option<Changes> {
         self.drop_survey();
         let fresh = Catalog::new(&self.cfg.store, self.cfg.max_file_size, self.cfg.tz);
         let before = std::mem::replace(&mut self.catalog, fresh);
         let root = self.cfg.store.clone();
         let read = if self.root_present() {
-            match self.catalog.refresh(&root, Refresh::Reconcile) {
-                Ok(read) => read,
+            match self.catalog.read_all_unless(&self.stopping) {
+                Ok(Some(read)) => read,
+                Ok(None) => {
+                    // Stopping: what was served stays so until the end.
+                    self.catalog = before;
+                    return None;
+                }
                 Err(e) => {
                     tracing::warn!("cannot read {}: {e}", root.display());
                     Changes::default()
@@ -728,7 +742,11 @@ impl Worker {
             Changes::default()
         };
         log_transitions(&read, Occasion::Start, &self.cfg.store);
-        Changes::between(&before.entries, &self.catalog.entries, read)
+        Some(Changes::between(
+            &before.entries,
+            &self.catalog.entries,
+            read,
+        ))
     }
 
     /// Applies a new configuration to the store and feeds (`app` applies
@@ -750,7 +768,16 @@ impl Worker {
         // listing of the whole store.
         let read_anew = store_moved || reads_differently;
         let changes = if read_anew {
-            self.read_anew()
+            match self.read_anew() {
+                Some(changes) => changes,
+                None => {
+                    tracing::info!(
+                        "stopping: the reload's read of the store was cut short; \
+                         the last snapshot is served until the stop"
+                    );
+                    return;
+                }
+            }
         } else {
             Changes::default()
         };
