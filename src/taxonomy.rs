@@ -162,6 +162,9 @@ impl Taxonomy {
     pub fn new(kind: Kind, table: &Table) -> Taxonomy {
         let mut spellings = Spellings::new();
         let mut members: HashMap<String, Vec<Unsorted<'_>>> = HashMap::new();
+        // A key costs a normalisation; a store names each term in many
+        // articles, so each spelling's is made once.
+        let mut keys: HashMap<&str, String> = HashMap::new();
         for (n, e) in table.iter().enumerate() {
             let Some(a) = e.as_ref().map(|e| &e.article) else {
                 continue;
@@ -172,12 +175,12 @@ impl Taxonomy {
             }
             let n = u32::try_from(n).expect("a table of fewer than 4 billion numbers");
             for name in names {
-                let folded = fold(name);
+                let folded = keys.entry(name).or_insert_with(|| fold(name));
                 if folded.is_empty() {
                     continue;
                 }
-                vote(&mut spellings, &folded, name, Vote::For);
-                members.entry(folded).or_default().push((
+                vote(&mut spellings, folded, name, Vote::For);
+                members.entry(folded.clone()).or_default().push((
                     Reverse(a.published.timestamp()),
                     a.id.as_str(),
                     n,
