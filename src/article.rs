@@ -16,6 +16,7 @@ use std::time::SystemTime;
 use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
 
+use crate::names;
 use crate::text::{normalize, squash_spaces, visible_or_blank};
 use crate::timestamp;
 
@@ -490,7 +491,7 @@ fn parse_lines<L: AsRef<str>>(
     if categories.is_empty() {
         let folder = src
             .folder
-            .map(|f| squash_spaces(&normalize(f)))
+            .map(|f| squash_spaces(names::visible(&normalize(f))))
             .filter(|f| !f.is_empty());
         let message = match &folder {
             Some(f) => format!("no breadcrumb; using the folder name \"{f}\" as the category"),
@@ -987,7 +988,11 @@ fn bounded_path(warnings: &mut Vec<Warning>, line: usize, path: Vec<String>) -> 
 
 /// `Trang nhất » Tin Tức » Tin tức tổng hợp` → `["Tin Tức", "Tin tức tổng hợp"]`.
 fn breadcrumb(line: &str) -> Option<Vec<String>> {
-    let parts: Vec<String> = line.split('»').map(squash_spaces).collect();
+    // A level of only invisible characters is an empty one, and is dropped.
+    let parts: Vec<String> = line
+        .split('»')
+        .map(|p| squash_spaces(names::visible(p)))
+        .collect();
     let is_root = |p: &str| p.to_lowercase() == "trang nhất" || p.to_lowercase() == "trang chủ";
     if parts.len() < 2 && !parts.first().is_some_and(|p| is_root(p)) {
         return None;
@@ -1176,7 +1181,8 @@ fn read_body(lines_in: impl Iterator<Item = (usize, String)>, warnings: &mut Vec
         }
         if let Some(v) = labelled(&line, AUTHOR_LABELS) {
             flush(&mut current, &mut body.paragraphs);
-            body.author = Some(v.to_owned())
+            // An author of only invisible characters is no author.
+            body.author = Some(names::visible(v).to_owned())
                 .filter(|v| !v.is_empty())
                 .map(|v| bounded(warnings, n, "author", v, limits::PERSON));
             continue;
@@ -1190,12 +1196,17 @@ fn read_body(lines_in: impl Iterator<Item = (usize, String)>, warnings: &mut Vec
         }
         if let Some(v) = labelled(&line, TAG_LABELS) {
             flush(&mut current, &mut body.paragraphs);
-            for tag in v.split([',', ';']).map(squash_spaces) {
+            // A tag of only invisible characters is no tag, as an empty one.
+            for tag in v
+                .split([',', ';'])
+                .map(|t| squash_spaces(names::visible(t)))
+            {
                 if tag.is_empty() || tags_full {
                     continue;
                 }
                 let tag = bounded(warnings, n, "tag", tag, limits::TAG);
-                if !seen_tags.insert(tag.to_lowercase()) {
+                // One tag however it is spelled: the key the taxonomy matches by.
+                if !seen_tags.insert(names::key(&tag)) {
                     continue;
                 }
                 if body.tags.len() == limits::TAGS {
@@ -1268,13 +1279,13 @@ mod tests {
     fn every_field_leaves_no_bidirectional_override_open() {
         let text = BASIC
             .replace("Tiêu đề bài", "Tiêu đề \u{202E}bài")
-            .replace("thi đua, yêu nước", "\u{202E}thi đua, yêu nước\u{202C}")
+            .replace("thi đua, yêu nước", "thi \u{202E}đua, yêu nước\u{202C}")
             .replace("Trần Ngọc", "Trần \u{2067}Ngọc");
         let a = parse_ok(&text).article;
         assert_eq!(a.title, "Tiêu đề \u{202E}bài\u{202C}");
         // The override opened in one tag is closed in it; the stray closer
         // of the next goes.
-        assert_eq!(a.tags, ["\u{202E}thi đua\u{202C}", "yêu nước"]);
+        assert_eq!(a.tags, ["thi \u{202E}đua\u{202C}", "yêu nước"]);
         assert_eq!(a.author.as_deref(), Some("Trần \u{2067}Ngọc\u{2069}"));
     }
 
@@ -1735,7 +1746,7 @@ mod tests {
     #[test]
     fn an_author_cut_with_an_override_open_stays_closed_within_the_limit() {
         let text = format!(
-            "Trang nhất » Tin\nTiêu đề\n10/05/2020 15:33\nDẫn.\nTác giả: \u{202E}{}\n",
+            "Trang nhất » Tin\nTiêu đề\n10/05/2020 15:33\nDẫn.\nTác giả: Trần \u{202E}{}\n",
             "Nguyễn Văn A ".repeat(30),
         );
         let p = parse_ok(&text);
@@ -1875,6 +1886,40 @@ mod tests {
         let a =
             parse_ok("Tiêu đề\n10/05/2020 15:33\nDẫn.\nTags: Du lịch; du lịch, , Lễ hội\n").article;
         assert_eq!(a.tags, ["Du lịch", "Lễ hội"]);
+    }
+
+    #[test]
+    fn tags_are_deduplicated_by_their_name_key() {
+        // Both tone mark placements, and a zero-width space: one tag each,
+        // the first spelling kept.
+        let a = parse_ok(
+            "Tiêu đề\n10/05/2020 15:33\nDẫn.\n\
+             Từ khoá: thủy sản, thuỷ sản, Hà Nội\u{200b}; Hà Nội, hoà, hoá, hoa\n",
+        )
+        .article;
+        assert_eq!(a.tags, ["thủy sản", "Hà Nội", "hoà", "hoá", "hoa"]);
+    }
+
+    #[test]
+    fn a_value_of_only_invisible_characters_is_no_value() {
+        let text = "Trang nhất » \u{200b} » Y tế\u{200b}\nTiêu đề\n10/05/2020 15:33\nDẫn.\n\
+             Tác giả: \u{200b}\u{ad}\nTừ khóa: \u{200b}, \u{2060} \u{200b}, \u{feff}Lễ hội\u{200e}, \u{202e}Tết\n";
+        let p = parse_ok(text);
+        let a = &p.article;
+        // The invisible level is an empty one: dropped, no warning.
+        assert_eq!(a.categories, ["Y tế"]);
+        assert_eq!(a.author, None);
+        // What shows nothing at either end of a tag is trimmed.
+        assert_eq!(a.tags, ["Lễ hội", "Tết"]);
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+        // A breadcrumb of only invisible levels is none: the folder's name.
+        let p = parse_ok("Trang nhất » \u{200b}\nTiêu đề\n10/05/2020 15:33\nDẫn.\n");
+        assert_eq!(p.article.categories, ["thoi-su"]);
+        assert!(
+            p.warnings[0].message.starts_with("no breadcrumb"),
+            "{:?}",
+            p.warnings
+        );
     }
 
     const MARKED: &str = "Trang nhất » Tin\nTiêu đề\nChủ nhật - 10/05/2020 15:33\n\

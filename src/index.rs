@@ -6,8 +6,10 @@
 //!
 //! Slugs: each breadcrumb element is ASCII-folded (`Tin tức tổng hợp` →
 //! `tin-tuc-tong-hop`, `đ` → `d`) and joined under its parent's slug with `/`.
-//! Names that differ only in letter case are one category (displayed with the
-//! spelling most articles use, ties to the smallest). Two different names that
+//! Names with one key ([`names::key`]: they differ only in letter case, tone
+//! mark placement, runs of spaces or characters that show nothing) are one
+//! category (displayed with the spelling most articles use, ties to the
+//! smallest). Two different names that
 //! fold to the same slug under one parent are told apart by suffixes: the one that
 //! appeared first (whose oldest article is the oldest; ties to the smaller name)
 //! keeps the slug, the next get `-2`, `-3`, … A name with no letters or digits at
@@ -27,6 +29,7 @@ use std::time::SystemTime;
 
 use crate::article::Article;
 use crate::collate::Alphabet;
+use crate::names;
 use crate::taxonomy::{Change, Kind, Taxonomy};
 
 mod entries;
@@ -151,7 +154,8 @@ pub struct Category {
     pub members: Members,
 }
 
-/// Case-folded category path prefix → the spellings seen for it, with counts.
+/// Category path prefix, each name by its key ([`path_key`]) → the spellings
+/// seen for it, with counts.
 type Spellings = BTreeMap<Vec<String>, BTreeMap<String, usize>>;
 
 /// All articles, by id and by category.
@@ -166,7 +170,7 @@ pub struct Index {
     categories: BTreeMap<String, Category>,
     /// The top-level categories' slugs, in the order of [`Index::roots`].
     roots: Vec<String>,
-    /// Case-folded path prefix → slug.
+    /// Path prefix by its names' keys ([`path_key`]) → slug.
     slug_of: BTreeMap<Vec<String>, String>,
     spellings: Spellings,
     /// Every tag (`Từ khóa`), with its articles.
@@ -185,7 +189,14 @@ fn is_marked(a: &Article) -> bool {
 
 /// ASCII-folds one category name into a URL segment.
 pub fn slugify(name: &str) -> String {
-    let folded = deunicode::deunicode(name).to_lowercase();
+    // What shows nothing is no part of a slug, whatever transliteration it has:
+    // names with one key (see [`names::key`]) have one slug.
+    let shown: std::borrow::Cow<'_, str> = if name.chars().any(names::invisible) {
+        name.chars().filter(|&c| !names::invisible(c)).collect()
+    } else {
+        name.into()
+    };
+    let folded = deunicode::deunicode(&shown).to_lowercase();
     let mut slug = String::with_capacity(folded.len());
     for c in folded.chars() {
         if c.is_ascii_alphanumeric() {
@@ -202,23 +213,34 @@ pub fn slugify(name: &str) -> String {
     }
 }
 
+/// The key of the category path `cats`: each level by its name's key
+/// ([`names::key`]), so spellings of one name are one category.
+fn path_key(cats: &[String]) -> Vec<String> {
+    cats.iter().map(|c| names::key(c)).collect()
+}
+
+/// The key of the category path `a` is filed under (see [`path_key`]).
 fn folded(a: &Article) -> Vec<String> {
-    a.categories.iter().map(|c| c.to_lowercase()).collect()
+    path_key(&a.categories)
 }
 
 /// Adds (or, with `add` false, takes away) the spellings of `times` articles
 /// in the category path `cats`.
 fn count(spellings: &mut Spellings, cats: &[String], times: usize, add: bool) {
+    let keys = path_key(cats);
     for depth in 1..=cats.len() {
-        let key: Vec<String> = cats[..depth].iter().map(|c| c.to_lowercase()).collect();
+        let key = keys[..depth].to_vec();
+        // What a name displays: the parser trims it so, and an article made
+        // in memory is counted alike.
+        let spelling = names::visible(&cats[depth - 1]);
         let counts = spellings.entry(key.clone()).or_default();
-        let n = counts.entry(cats[depth - 1].clone()).or_default();
+        let n = counts.entry(spelling.to_owned()).or_default();
         if add {
             *n += times;
         } else {
             *n = n.saturating_sub(times);
             if *n == 0 {
-                counts.remove(&cats[depth - 1]);
+                counts.remove(spelling);
             }
             if counts.is_empty() {
                 spellings.remove(&key);
@@ -252,7 +274,7 @@ fn contested(bases: &[String]) -> bool {
 
 /// The category tree the spellings call for: slugs and names, no members yet.
 /// `first_seen` gives the publication time of the oldest article filed under
-/// a case-folded path (or below it); it is asked only for siblings whose
+/// a path by its key (or below it); it is asked only for siblings whose
 /// names fold to one slug, of which any store has few.
 fn structure(
     spellings: &Spellings,
@@ -380,7 +402,7 @@ impl Index {
                 .iter()
                 .filter(|(cats, _)| {
                     cats.len() >= key.len()
-                        && cats.iter().zip(key).all(|(c, k)| c.to_lowercase() == *k)
+                        && cats.iter().zip(key).all(|(c, k)| names::key(c) == *k)
                 })
                 .flat_map(|(_, group)| group.iter().map(|k| k.published()))
                 .min()
@@ -389,7 +411,7 @@ impl Index {
         let mut members: HashMap<&str, Vec<SortKey>> = HashMap::new();
         let mut all = Vec::with_capacity(entries.len());
         for (cats, group) in &by_path {
-            let folded: Vec<String> = cats.iter().map(|c| c.to_lowercase()).collect();
+            let folded = path_key(cats);
             let slugs: Vec<&str> = (1..=folded.len())
                 .filter_map(|depth| slug_of.get(&folded[..depth]).map(String::as_str))
                 .collect();
@@ -525,7 +547,7 @@ impl Index {
 
     /// Takes the category tree `slug_of` and `categories` (from [`structure`],
     /// with no members), each category with the members of the category of
-    /// the same case-folded path here: a category holds the articles filed
+    /// the same path key here: a category holds the articles filed
     /// under its path, whatever its slug or display name became.
     fn carry_members(
         &mut self,
@@ -805,6 +827,68 @@ mod tests {
         assert_eq!(ids(idx.select(Some("tin-tuc"), 10)), ["b", "c", "a"]);
         assert_eq!(ids(idx.select(None, 2)), ["d", "b"]);
         assert_eq!(idx.feeds_of("a"), ["tin-tuc/thoi-su", "tin-tuc"]);
+    }
+
+    #[test]
+    fn slugs_drop_what_shows_nothing() {
+        assert_eq!(slugify("Hà Nội\u{200b}"), "ha-noi");
+        assert_eq!(slugify("Hà \u{ad}Nội"), "ha-noi");
+        assert_eq!(slugify("Văn hoá - Xã hội"), slugify("Văn hóa - Xã hội"));
+        assert_eq!(slugify("\u{200b}"), "muc");
+    }
+
+    #[test]
+    fn tone_placements_of_a_category_name_are_one_category() {
+        let idx = Index::new(Entries::from_iter([
+            entry("a", &["Văn hóa - Xã hội", "Y tế"], 1),
+            entry("b", &["Văn hóa - Xã hội", "Giáo dục"], 2),
+            entry("c", &["Văn hoá - Xã hội", "Y tế"], 3),
+            entry("d", &["Văn hoá - Xã hội\u{200b}"], 4),
+            entry("e", &["Hoà Bình"], 5),
+            entry("f", &["Hoá Bình"], 6),
+        ]));
+        let slugs: Vec<_> = idx.categories().keys().cloned().collect();
+        assert_eq!(
+            slugs,
+            [
+                "hoa-binh",
+                "hoa-binh-2",
+                "van-hoa-xa-hoi",
+                "van-hoa-xa-hoi/giao-duc",
+                "van-hoa-xa-hoi/y-te"
+            ]
+        );
+        // Two articles each: ties go to the smallest spelling.
+        assert_eq!(idx.categories()["van-hoa-xa-hoi"].name, "Văn hoá - Xã hội");
+        let ids = |v: Vec<Entry>| v.iter().map(|e| e.article.id.clone()).collect::<Vec<_>>();
+        assert_eq!(
+            ids(idx.select(Some("van-hoa-xa-hoi"), 10)),
+            ["d", "c", "b", "a"]
+        );
+        assert_eq!(ids(idx.select(Some("van-hoa-xa-hoi/y-te"), 10)), ["c", "a"]);
+        assert_eq!(idx.category_of("d"), Some("van-hoa-xa-hoi"));
+        assert_eq!(idx.feeds_of("c"), ["van-hoa-xa-hoi/y-te", "van-hoa-xa-hoi"]);
+        // An update in the other placement lands in the same category, and
+        // gives the index a rebuild gives.
+        let more = idx
+            .entries()
+            .update("g".into(), entry("g", &["Văn hóa - Xã hội", "Y tế"], 7).1);
+        let next = idx.updated(more.clone(), &BTreeSet::from(["g".to_owned()]));
+        assert_eq!(next.category_of("g"), Some("van-hoa-xa-hoi/y-te"));
+        let fresh = Index::new(more);
+        let view = |i: &Index| {
+            i.categories()
+                .values()
+                .map(|c| {
+                    (
+                        c.slug.clone(),
+                        c.name.clone(),
+                        ids(i.select(Some(&c.slug), 10)),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(view(&next), view(&fresh));
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //!
 //! Data flows one way, and the modules are listed in its order: `store` finds and
 //! reads files, `text` cleans their bytes, `article` parses the store format (with
-//! `timestamp` for every date form), `catalog` remembers which file gave which
+//! `timestamp` for every date form, and `names` for the key that tells one
+//! tag, author or category name from another), `catalog` remembers which file gave which
 //! article (and, with `links`, which symlinks lead to which files), `index`
 //! groups articles by category (and `history` by month;
 //! `collate` puts the lists shown to people in Vietnamese alphabetical order),
@@ -31,6 +32,7 @@ pub mod collate;
 pub mod history;
 pub mod index;
 pub mod links;
+pub mod names;
 pub mod publish;
 pub mod reconcile;
 pub mod render;

@@ -1,12 +1,15 @@
 //! Tags and authors: each keyword (`Từ khóa`) or author (`Tác giả`) as a term
 //! with a slug, a display name and its articles, newest first.
 //!
-//! Slugs fold names exactly as category slugs do ([`slugify`]): names that
-//! differ only in letter case are one term (shown with the spelling most
-//! articles use, ties to the smallest). Different names that fold to one slug
-//! (`bão lũ` and `bao lũ`, which Vietnamese readers tell apart) stay different
-//! terms: the one that appeared first (whose oldest article is the oldest; ties
-//! to the smaller lowercased name) keeps the slug and the later ones get `-2`,
+//! Names are matched by their key ([`names::key`]), as category names are:
+//! names that differ only in letter case, tone mark placement (`thủy sản`,
+//! `thuỷ sản`), runs of spaces or characters that show nothing are one term
+//! (shown with the spelling most articles use, ties to the smallest). Slugs
+//! fold names exactly as category slugs do ([`slugify`]), and names with one
+//! key have one base slug. Different names that fold to one slug (`bão lũ`
+//! and `bao lũ`, which Vietnamese readers tell apart) stay different terms:
+//! the one that appeared first (whose oldest article is the oldest; ties to
+//! the smaller key) keeps the slug and the later ones get `-2`,
 //! `-3`, … So the same store always gives the same slugs, and a name that
 //! appears later never takes the URL (the pages, the feeds, the Atom ids) that
 //! readers of an older term subscribed to.
@@ -36,6 +39,7 @@ use imbl::{OrdMap, OrdSet, Vector};
 use crate::article::Article;
 use crate::collate::Alphabet;
 use crate::index::{display, order, slugify, Members, SortKey, Table};
+use crate::names;
 
 mod lists;
 
@@ -103,7 +107,7 @@ impl Term {
 /// number, and whether it is withdrawn.
 type Unsorted<'a> = (Reverse<i64>, &'a str, u32, bool);
 
-/// Lowercased name → spelling → how many articles use it.
+/// Name key ([`names::key`]) → spelling → how many articles use it.
 type Spellings = OrdMap<String, BTreeMap<String, usize>>;
 
 /// Every term of one kind, by slug.
@@ -114,10 +118,10 @@ type Spellings = OrdMap<String, BTreeMap<String, usize>>;
 #[derive(Debug, Clone, Default)]
 pub struct Taxonomy {
     terms: OrdMap<String, Term>,
-    /// Lowercased name → slug.
+    /// Name key → slug.
     slug_of: OrdMap<String, String>,
     spellings: Spellings,
-    /// The lowercased names whose slug another name's could take or has taken
+    /// The name keys whose slug another name's could take or has taken
     /// (their base slugs collide): the oldest article of each decides their
     /// suffixes, so a change to it rebuilds the taxonomy.
     contested: OrdSet<String>,
@@ -158,6 +162,9 @@ impl Taxonomy {
     pub fn new(kind: Kind, table: &Table) -> Taxonomy {
         let mut spellings = Spellings::new();
         let mut members: HashMap<String, Vec<Unsorted<'_>>> = HashMap::new();
+        // A key costs a normalisation; a store names each term in many
+        // articles, so each spelling's is made once.
+        let mut keys: HashMap<&str, String> = HashMap::new();
         for (n, e) in table.iter().enumerate() {
             let Some(a) = e.as_ref().map(|e| &e.article) else {
                 continue;
@@ -168,12 +175,12 @@ impl Taxonomy {
             }
             let n = u32::try_from(n).expect("a table of fewer than 4 billion numbers");
             for name in names {
-                let folded = fold(name);
+                let folded = keys.entry(name).or_insert_with(|| fold(name));
                 if folded.is_empty() {
                     continue;
                 }
-                vote(&mut spellings, &folded, name, Vote::For);
-                members.entry(folded).or_default().push((
+                vote(&mut spellings, folded, name, Vote::For);
+                members.entry(folded.clone()).or_default().push((
                     Reverse(a.published.timestamp()),
                     a.id.as_str(),
                     n,
@@ -514,7 +521,7 @@ impl Taxonomy {
         self.terms.get(slug)
     }
 
-    /// Whether the name `name` (in any letter case) is contested: its base
+    /// Whether the name `name` (in any spelling of its key) is contested: its base
     /// slug is another name's too, or is another's with a suffix. Only a
     /// change to a contested name can move another term's slug; any other
     /// comes, goes or changes with its own slug alone.
@@ -522,7 +529,8 @@ impl Taxonomy {
         self.contested.contains(&fold(name))
     }
 
-    /// The slug of the term named `name` (in any letter case).
+    /// The slug of the term named `name` (in any spelling of its key, see
+    /// [`names::key`]).
     pub fn slug_of(&self, name: &str) -> Option<&str> {
         self.slug_of.get(&fold(name)).map(String::as_str)
     }
@@ -625,7 +633,9 @@ enum Vote {
 
 /// Counts one article's spelling `name` of the term `folded` in or out.
 fn vote(spellings: &mut Spellings, folded: &str, name: &str, v: Vote) {
-    let name = name.trim();
+    // What a name displays: the parser trims it so, and an article made in
+    // memory is counted alike.
+    let name = names::visible(name);
     match v {
         Vote::For => {
             *spellings
@@ -651,9 +661,10 @@ fn vote(spellings: &mut Spellings, folded: &str, name: &str, v: Vote) {
     }
 }
 
-/// What tells terms apart: the name trimmed and lowercased.
+/// What tells terms apart: the name's key ([`names::key`]), empty for a
+/// name that shows nothing.
 fn fold(name: &str) -> String {
-    name.trim().to_lowercase()
+    names::key(name)
 }
 
 #[cfg(test)]
@@ -860,6 +871,52 @@ mod tests {
         assert_eq!(t.name, "Trần Ngọc");
         assert_eq!(ids(&index, t), ["d", "b", "a"]);
         assert_eq!(authors.terms().len(), 1);
+    }
+
+    #[test]
+    fn tone_placements_and_invisible_characters_are_one_term() {
+        let entries = Entries::from_iter([
+            entry("a", &["thủy sản", "Hà Nội"], Some("Nguyễn Thị Thủy"), 1),
+            entry(
+                "b",
+                &["thuỷ sản", "Hà Nội\u{200b}"],
+                Some("Nguyễn Thị Thuỷ"),
+                2,
+            ),
+            entry("c", &["Thuỷ sản", "\u{200b}"], Some("Nguyễn Thị Thuỷ"), 3),
+            entry("d", &["hoá", "hoa", "hòa"], None, 4),
+        ]);
+        let index = Index::new(entries.clone());
+        let tags = index.taxonomy(Kind::Tag);
+        let slugs: Vec<&str> = tags.terms().keys().map(String::as_str).collect();
+        // `hoá`, `hoa` and `hòa` are three words: suffixes tell them apart.
+        assert_eq!(slugs, ["ha-noi", "hoa", "hoa-2", "hoa-3", "thuy-san"]);
+        let fish = tags.get("thuy-san").unwrap();
+        assert_eq!(ids(&index, fish), ["c", "b", "a"]);
+        // One article each: ties go to the smallest spelling, a real one.
+        assert_eq!(fish.name, "Thuỷ sản");
+        let city = tags.get("ha-noi").unwrap();
+        assert_eq!(ids(&index, city), ["b", "a"]);
+        assert_eq!(city.name, "Hà Nội"); // the invisible character is trimmed
+        for spelling in ["thủy sản", "THUỶ SẢN", "thuỷ  sản\u{ad}"] {
+            assert_eq!(tags.slug_of(spelling), Some("thuy-san"), "{spelling}");
+        }
+        assert_eq!(tags.slug_of("\u{200b}"), None);
+
+        let authors = index.taxonomy(Kind::Author);
+        assert_eq!(authors.terms().len(), 1);
+        let t = authors.get("nguyen-thi-thuy").unwrap();
+        assert_eq!(t.name, "Nguyễn Thị Thuỷ"); // two of three articles
+        assert_eq!(ids(&index, t), ["c", "b", "a"]);
+
+        // An update that brings the other placement changes no slug, in
+        // place, and gives what a rebuild gives.
+        let more = entries.update("e".into(), entry("e", &["thủy sản"], None, 5).1);
+        let next = index.updated(more.clone(), &BTreeSet::from(["e".to_owned()]));
+        let fresh = Index::new(more);
+        assert_eq!(view(&next, Kind::Tag), view(&fresh, Kind::Tag));
+        let fish = next.taxonomy(Kind::Tag).get("thuy-san").unwrap();
+        assert_eq!(ids(&next, fish), ["e", "c", "b", "a"]);
     }
 
     #[test]

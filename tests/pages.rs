@@ -696,6 +696,115 @@ fn subcategories_of_one_name_are_told_apart_by_their_section() {
     assert!(d.body("/categories/kinh-te").contains("<h1>Kinh tế</h1>"));
 }
 
+/// The article ids of the JSON Feed at `path`, in feed order.
+fn json_ids(d: &common::Daemon, path: &str) -> Vec<String> {
+    let r = d.get(path, &[]);
+    assert_eq!(r.status, 200, "{path}");
+    let feed: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+    let items = feed["items"].as_array().unwrap().iter();
+    let ids = items.map(|i| {
+        i["id"]
+            .as_str()
+            .unwrap()
+            .split_once("article/")
+            .unwrap()
+            .1
+            .to_owned()
+    });
+    ids.collect()
+}
+
+#[test]
+fn one_word_is_one_tag_author_and_section_however_its_tone_marks_are_placed() {
+    let site = TempStore::new();
+    // The sample store's section spelled `Văn hóa`, and an article of the
+    // newer placement (`Văn hoá`, `thuỷ`), with a zero-width space after a
+    // tag and a tag of nothing else.
+    let articles = [
+        (
+            "van-hoa-xa-hoi/y-te/cu.txt",
+            "Văn hóa - Xã hội",
+            "Nuôi trồng thủy sản ven biển",
+            "10/06/2020 08:00",
+            "Nguyễn Thị Thủy",
+            "thủy sản, Hà Nội",
+        ),
+        (
+            "van-hoa-xa-hoi/y-te/moi.txt",
+            "Văn hoá - Xã hội",
+            "Xuất khẩu thuỷ sản tăng",
+            "12/06/2020 08:00",
+            "Nguyễn Thị Thuỷ",
+            "thuỷ sản, Hà Nội\u{200b}, \u{200b}",
+        ),
+    ];
+    for (rel, section, title, published, author, tags) in articles {
+        let text = format!(
+            "Trang nhất » {section} » Y tế\n\n{title}\n\n{published}\n\n\
+             Đoạn mở đầu của bài viết.\n\nTác giả bài viết: {author}\n\nTừ khóa: {tags}\n"
+        );
+        write(&site, rel, &text);
+    }
+    let both = ["van-hoa-xa-hoi/y-te/moi", "van-hoa-xa-hoi/y-te/cu"];
+    let d = site.start();
+
+    // One tag, one page and one feed, holding both articles; no `-2`.
+    assert_eq!(json_ids(&d, "/tags/thuy-san.json"), both);
+    let page = d.body("/tags/thuy-san");
+    for title in ["Nuôi trồng thủy sản ven biển", "Xuất khẩu thuỷ sản tăng"] {
+        assert!(page.contains(title), "{page}");
+    }
+    assert_eq!(json_ids(&d, "/tags/ha-noi.json"), both);
+    // One author.
+    assert_eq!(json_ids(&d, "/authors/nguyen-thi-thuy.json"), both);
+    // One section, and one subsection under it.
+    assert_eq!(json_ids(&d, "/feeds/van-hoa-xa-hoi.json"), both);
+    assert_eq!(json_ids(&d, "/feeds/van-hoa-xa-hoi/y-te.json"), both);
+    for path in [
+        "/tags/thuy-san-2",
+        "/tags/ha-noi-2",
+        "/tags/muc",
+        "/authors/nguyen-thi-thuy-2",
+        "/categories/van-hoa-xa-hoi-2",
+        "/feeds/van-hoa-xa-hoi-2.json",
+    ] {
+        assert_eq!(d.get(path, &[]).status, 404, "{path}");
+    }
+    // Each listed once, by a spelling from the store (one article each: ties
+    // go to the smallest), with no invisible character and no empty link.
+    let tags = d.body("/tags");
+    assert_eq!(tags.matches("href=\"/tags/thuy-san\"").count(), 1, "{tags}");
+    assert_eq!(tags.matches("href=\"/tags/ha-noi\"").count(), 1, "{tags}");
+    assert!(!tags.contains('\u{200b}'), "{tags}");
+    assert!(!tags.contains("\"></a>"), "{tags}");
+    let authors = d.body("/authors");
+    assert_eq!(
+        authors.matches("href=\"/authors/nguyen-thi").count(),
+        1,
+        "{authors}"
+    );
+    let opml = d.body("/feeds.opml");
+    assert_eq!(
+        opml.matches("/feeds/van-hoa-xa-hoi.rss\"").count(),
+        1,
+        "{opml}"
+    );
+    assert!(!opml.contains("van-hoa-xa-hoi-2"), "{opml}");
+
+    // `bantin check` reads the tag of only a zero-width space as no tag, as
+    // an empty one, with no warning.
+    let file = site.store().join("van-hoa-xa-hoi/y-te/moi.txt");
+    let (_, lines) = common::check_json(None, &[&file]);
+    let report = &lines[0];
+    assert_eq!(report["warnings"].as_array().unwrap().len(), 0, "{report}");
+    let article = &report["article"];
+    assert_eq!(article["tags"], serde_json::json!(["thuỷ sản", "Hà Nội"]));
+    assert_eq!(
+        article["categories"],
+        serde_json::json!(["Văn hoá - Xã hội", "Y tế"])
+    );
+}
+
 #[test]
 fn subscribe_pages_are_not_listed_by_search_engines_and_each_names_its_format() {
     let site = TempStore::new();

@@ -1,0 +1,264 @@
+//! The key names are matched by: two tags, two authors or two category names
+//! (at one level of the breadcrumb) with one key are one term, however their
+//! letters are cased, their tone marks placed, their spaces run, or invisible
+//! characters crept in.
+//!
+//! Vietnamese has two accepted places for the tone mark on the diphthongs
+//! oa, oe and uy: the older `hòa`, `khỏe`, `thủy`, `qúy` and the newer
+//! `hoà`, `khoẻ`, `thuỷ`, `quý`. Both are in use, often in one newsroom, and
+//! they are one word; NFC keeps them apart, since the mark sits on another
+//! letter. The key takes the tone mark out of each syllable and puts it back
+//! at one place, after the syllable's last vowel.
+//!
+//! Distinct words never share a key: a Vietnamese syllable carries at most
+//! one tone, on one of its vowels, and the key keeps which tone it is and
+//! moves only that. The vowel marks (circumflex `â ê ô`, breve `ă`, horn
+//! `ơ ư`) and `đ` are letters, and stay as written (`Đà` and `Da`, `hoà`,
+//! `hoá` and `hoa` keep their keys apart). A syllable with no tone, with more
+//! than one (not a Vietnamese syllable), or with its one tone on a consonant
+//! (the tilde of `España`) is kept as written.
+
+use icu_properties::props::{BinaryProperty, DefaultIgnorableCodePoint};
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::UnicodeNormalization;
+
+/// The five Vietnamese tone marks as combining characters: huyền (grave),
+/// sắc (acute), ngã (tilde), hỏi (hook above) and nặng (dot below).
+const TONES: [char; 5] = ['\u{300}', '\u{301}', '\u{303}', '\u{309}', '\u{323}'];
+
+/// The key of `name`, by which names are matched: NFC, lowercase, the runs
+/// of white space one space and none at the ends, no character that shows
+/// nothing (Unicode's Default_Ignorable_Code_Point: a zero-width space, a
+/// soft hyphen, a direction mark), and the tone mark of each syllable after
+/// its last vowel. Empty when `name` shows nothing.
+pub fn key(name: &str) -> String {
+    // Most names of a store are Vietnamese, but plain ASCII ones (`Covid-19`)
+    // have no marks to move and no invisible characters to drop.
+    if name.is_ascii() {
+        let lower = name.to_ascii_lowercase();
+        return lower.split_ascii_whitespace().collect::<Vec<_>>().join(" ");
+    }
+    let letters = decomposed(name);
+    let mut out: Vec<char> = Vec::with_capacity(letters.len() + 1);
+    for run in letters.chunk_by(|a, b| Class::of(*a) == Class::of(*b)) {
+        match Class::of(run[0]) {
+            Class::Space => out.push(' '),
+            Class::Letter => push_syllable(run, &mut out),
+            Class::Other => out.extend_from_slice(run),
+        }
+    }
+    let trimmed = trim_spaces(&out);
+    trimmed.iter().copied().nfc().collect()
+}
+
+/// `s` without the white space and the characters that show nothing at
+/// either end: what a tag, author or category name displays. Empty when
+/// `s` shows nothing.
+pub fn visible(s: &str) -> &str {
+    s.trim_matches(|c: char| c.is_whitespace() || invisible(c))
+}
+
+/// Whether `c` shows nothing: Unicode's Default_Ignorable_Code_Point (a
+/// zero-width space U+200B, a soft hyphen U+00AD, a direction mark U+200E, a
+/// variation selector).
+pub fn invisible(c: char) -> bool {
+    // No ASCII character is one: the common case costs no table lookup.
+    !c.is_ascii() && DefaultIgnorableCodePoint::for_char(c)
+}
+
+/// What a character is to the key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    /// White space: a run of it is one space.
+    Space,
+    /// A letter or a combining mark: a run of them is a syllable.
+    Letter,
+    /// Anything else (digits, punctuation), kept as written.
+    Other,
+}
+
+impl Class {
+    fn of(c: char) -> Class {
+        if c.is_whitespace() {
+            Class::Space
+        } else if c.is_alphabetic() || is_combining_mark(c) {
+            Class::Letter
+        } else {
+            Class::Other
+        }
+    }
+}
+
+/// `name` decomposed (NFD), so every tone mark is a character of its own,
+/// lowercased, with the characters that show nothing taken out.
+fn decomposed(name: &str) -> Vec<char> {
+    name.nfd()
+        .filter(|&c| !invisible(c))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// `chars` without the spaces at either end.
+fn trim_spaces(chars: &[char]) -> &[char] {
+    let start = chars.iter().position(|&c| c != ' ').unwrap_or(chars.len());
+    let end = chars
+        .iter()
+        .rposition(|&c| c != ' ')
+        .map_or(start, |i| i + 1);
+    &chars[start..end]
+}
+
+/// Pushes `syllable` (decomposed, lowercase) onto `out` with its tone mark,
+/// if it has exactly one and that one is on a vowel, after its last vowel
+/// and that vowel's other marks; otherwise as it is.
+fn push_syllable(syllable: &[char], out: &mut Vec<char>) {
+    let mut tones = syllable
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| TONES.contains(c));
+    let (Some((at, &tone)), None) = (tones.next(), tones.next()) else {
+        out.extend_from_slice(syllable);
+        return;
+    };
+    // The letter a mark sits on is the last one before it that is no mark.
+    let on = syllable[..at].iter().rposition(|&c| !is_combining_mark(c));
+    if !on.is_some_and(|i| is_vowel(syllable[i])) {
+        out.extend_from_slice(syllable);
+        return;
+    }
+    let start = out.len();
+    out.extend(syllable[..at].iter().chain(&syllable[at + 1..]));
+    let bare = &out[start..];
+    let last_vowel = bare
+        .iter()
+        .rposition(|&c| is_vowel(c))
+        .expect("the letter the tone sat on is a vowel, and is still there");
+    let marks = bare[last_vowel + 1..]
+        .iter()
+        .take_while(|&&c| is_combining_mark(c))
+        .count();
+    out.insert(start + last_vowel + 1 + marks, tone);
+}
+
+/// Whether `c` (decomposed, lowercase) is a Vietnamese vowel letter before
+/// its marks.
+fn is_vowel(c: char) -> bool {
+    matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn same(a: &str, b: &str) {
+        assert_eq!(key(a), key(b), "{a:?} and {b:?} are one name");
+    }
+
+    fn apart(a: &str, b: &str) {
+        assert_ne!(key(a), key(b), "{a:?} and {b:?} are two names");
+    }
+
+    #[test]
+    fn both_tone_placements_are_one_word() {
+        same("hòa", "hoà");
+        same("Hóa", "hoá");
+        same("thủy", "thuỷ");
+        same("khỏe", "khoẻ");
+        same("quý", "qúy");
+        same("thủy sản", "thuỷ sản");
+        same("Nguyễn Thị Thủy", "Nguyễn Thị Thuỷ");
+        same("Văn hóa - Xã hội", "Văn hoá - Xã hội");
+        // Upper case, and a vowel with a vowel mark beside the tone.
+        same("HÒA", "hoà");
+        same("Thuở", "thuở");
+    }
+
+    #[test]
+    fn distinct_words_stay_apart() {
+        apart("hoà", "hoá");
+        apart("hoà", "hoa");
+        apart("hoá", "hoa");
+        apart("hòa", "hóa");
+        apart("Đà", "Da");
+        apart("Đà", "Dà");
+        apart("bão lũ", "bao lũ");
+        apart("bão lũ", "bao lu");
+        // The vowel marks are letters, not tones.
+        apart("ăn", "an");
+        apart("ân", "an");
+        apart("ơn", "on");
+        apart("thư", "thu");
+        apart("thuỷ", "thủ");
+        // One tone per syllable: moved within its own syllable only.
+        apart("hoà bình", "hoa bình");
+        apart("má", "ma");
+        apart("mả", "mã");
+        apart("mạ", "mà");
+    }
+
+    #[test]
+    fn every_tone_on_every_vowel_has_a_key_of_its_own() {
+        // Each base vowel (with its vowel marks) under each tone, and none:
+        // 12 vowels × 6, all apart.
+        let vowels = ["a", "ă", "â", "e", "ê", "i", "o", "ô", "ơ", "u", "ư", "y"];
+        let mut seen = std::collections::BTreeSet::new();
+        for v in vowels {
+            let plain: String = v.nfd().collect();
+            for tone in [None].into_iter().chain(TONES.map(Some)) {
+                let word: String =
+                    format!("t{plain}{}n", tone.map(String::from).unwrap_or_default());
+                let word: String = word.nfc().collect();
+                assert!(seen.insert(key(&word)), "{word} shares a key");
+            }
+        }
+        assert_eq!(seen.len(), 72);
+    }
+
+    #[test]
+    fn a_key_is_lowercase_nfc_with_its_spaces_collapsed() {
+        // The tone after the last vowel: `bão` is keyed `baõ`, which no one
+        // reads; a key is only compared.
+        assert_eq!(key("  Bão   Lũ "), "baõ lũ");
+        assert_eq!(key("BÃO\u{a0}LŨ"), "baõ lũ");
+        // Decomposed input gives the composed key.
+        assert_eq!(key("ba\u{303}o lu\u{303}"), "baõ lũ");
+        // The tone after the last vowel: `hoà`, `thuỷ`, composed.
+        assert_eq!(key("Hòa"), "hoà");
+        assert_eq!(key("thủy"), "thuỷ");
+        assert_eq!(key("Covid-19"), "covid-19");
+        assert_eq!(key("  Tin  tức\t"), "tin tức");
+    }
+
+    #[test]
+    fn invisible_characters_are_not_part_of_a_name() {
+        same("Hà Nội\u{200b}", "Hà Nội");
+        same("\u{feff}Hà Nội", "Hà Nội");
+        same("Hà \u{ad}Nội", "Hà Nội");
+        same("\u{200e}Hà Nội\u{200f}", "hà nội");
+        same("Hà\u{200b} \u{200b}Nội", "Hà Nội");
+        // A soft hyphen inside a word joins it: `HàNội` is not `Hà Nội`.
+        apart("Hà\u{ad}Nội", "Hà Nội");
+        same("Hà\u{ad}Nội", "HàNội");
+        assert_eq!(key("\u{200b}"), "");
+        assert_eq!(key(" \u{200b}\u{ad} \u{2060}"), "");
+        assert_eq!(key("   "), "");
+    }
+
+    #[test]
+    fn only_a_single_tone_on_a_vowel_moves() {
+        // Two tones in one run of letters (two syllables written together):
+        // kept as written, so `hòabình` is not `hoàbình`.
+        apart("hòabình", "hoàbình");
+        // A tilde on a consonant is a letter of another language.
+        assert_eq!(key("España"), "españa");
+        apart("España", "Espanã");
+    }
+
+    #[test]
+    fn visible_trims_what_shows_nothing_at_either_end_only() {
+        assert_eq!(visible("\u{200b} Hà Nội\u{200b}\u{ad} "), "Hà Nội");
+        assert_eq!(visible("Hà\u{ad}Nội"), "Hà\u{ad}Nội");
+        assert_eq!(visible("\u{200b}\u{2060} "), "");
+        assert_eq!(visible("Tin tức"), "Tin tức");
+    }
+}
