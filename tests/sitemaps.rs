@@ -455,3 +455,150 @@ fn a_live_update_under_a_contested_tag_changes_its_familys_part_only() {
         assert_eq!(written(path), Some(d.get(path, &[]).body), "{path}");
     }
 }
+
+/// The `<loc>` (as a site path) and `<lastmod>` of each entry of a sitemap
+/// or sitemap index, in order.
+fn dated(xml: &[u8]) -> BTreeMap<String, String> {
+    let (locs, dates) = (texts(xml, "loc"), texts(xml, "lastmod"));
+    assert_eq!(locs.len(), dates.len(), "a lastmod per loc");
+    let paths = locs.iter().map(|l| path_of(l).to_owned());
+    paths.zip(dates).collect()
+}
+
+/// Every date the sitemaps give: each sitemap's in the index (by its
+/// path) and each URL's in the sitemaps it lists but the months' (by the
+/// page's path).
+fn every_date(d: &Daemon) -> BTreeMap<String, String> {
+    let index = dated(&d.get("/sitemap.xml", &[]).body);
+    let mut dates = index.clone();
+    for path in index.keys().filter(|p| !p.starts_with("/sitemaps/20")) {
+        dates.extend(dated(&fetch(d, path, "application/xml; charset=utf-8")));
+    }
+    dates
+}
+
+/// Adds `Gỡ bỏ: <when> - Công bố nhầm` under the date line `date_line` of
+/// the article `rel` of `store`, saved as editors' tools do.
+fn withdraw(store: &TempStore, rel: &str, date_line: &str, when: &str) {
+    let path = store.store().join(rel);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let date_line = format!("{date_line}\n");
+    assert!(text.contains(&date_line), "{rel}: {date_line:?}");
+    let withdrawn = text.replacen(
+        &date_line,
+        &format!("{date_line}Gỡ bỏ: {when} - Công bố nhầm\n"),
+        1,
+    );
+    let temp = path.with_file_name(".withdrawn.tmp");
+    std::fs::write(&temp, withdrawn).unwrap();
+    std::fs::rename(&temp, &path).unwrap();
+}
+
+/// Checks that no date in `after` (see [`every_date`]) is before the one
+/// `before` gives the same sitemap or page (RFC 3339 with one offset sorts
+/// as text); what left may only be a tag or author page or a month no
+/// article is listed in any more, named in `gone`.
+fn never_back(before: &BTreeMap<String, String>, after: &BTreeMap<String, String>, gone: &[&str]) {
+    for (path, was) in before {
+        match after.get(path) {
+            Some(now) => assert!(now >= was, "{path}: {was} then {now}"),
+            None => assert!(
+                path.starts_with("/tags/")
+                    || path.starts_with("/authors/")
+                    || gone.contains(&path.as_str()),
+                "{path} left"
+            ),
+        }
+    }
+}
+
+/// The reviewer's steps on the sample store's articles: June 2024 holds
+/// `thong-bao/ket-qua-binh-chon-san-pham-ocop-2024` (27 June) and
+/// `duong-di-bo-ven-song-ngu` (22 June); the first is withdrawn, dated 30
+/// November 2026. Its month's sitemap stops listing it, and the index's
+/// date for that sitemap moves forward to the withdrawal, never back to the
+/// article left; so do the dates of the pages it was taken off (the front
+/// page, its category's, the tag another article keeps listed) and of the
+/// sitemaps listing them. Then an article that heads no list is withdrawn:
+/// the pages it was taken off are dated by it too. `bantin build` of the
+/// store as it is then writes the index the daemon serves.
+#[test]
+fn a_withdrawal_never_dates_a_sitemap_back() {
+    let store = TempStore::new();
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let ocop = "thong-bao/ket-qua-binh-chon-san-pham-ocop-2024.txt";
+    for rel in [
+        ocop,
+        "kinh-te/du-lich/duong-di-bo-ven-song-ngu.txt",
+        "kinh-te/nong-nghiep/nong-nghiep-du-lich-cong-dong-tan-khe.txt",
+    ] {
+        let to = store.store().join(rel);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(manifest.join("feeds").join(rel), to).unwrap();
+    }
+    let d = store.start();
+    let month = "/sitemaps/2024-06.xml";
+    let article = "/articles/thong-bao/ket-qua-binh-chon-san-pham-ocop-2024";
+    let xml = "application/xml; charset=utf-8";
+    let before = every_date(&d);
+    assert_eq!(before[month], "2024-06-27T10:30:00+07:00", "{before:?}");
+    assert_eq!(before["/categories/thong-bao"], "2024-06-27T10:30:00+07:00");
+    let june = dated(&fetch(&d, month, xml));
+    assert!(june.contains_key(article), "{june:?}");
+    assert!(june.contains_key("/articles/kinh-te/du-lich/duong-di-bo-ven-song-ngu"));
+    let etag = |path: &str| d.get(path, &[]).expect_header("etag").to_owned();
+    let month_etag = etag(month);
+
+    withdraw(&store, ocop, "27/06/2024 - 10h30", "30/11/2026 18:00");
+    d.wait_until("the month's sitemap changes", || etag(month) != month_etag);
+    let june = dated(&fetch(&d, month, xml));
+    assert!(!june.contains_key(article), "no longer listed: {june:?}");
+    assert_eq!(june.len(), 1, "{june:?}");
+    let after = every_date(&d);
+    let withdrawal = "2026-11-30T18:00:00+07:00";
+    for page in [
+        month,
+        "/sitemaps/pages.xml",
+        "/",
+        "/categories/thong-bao",
+        "/tags/ocop",
+    ] {
+        assert_eq!(
+            after.get(page).map(String::as_str),
+            Some(withdrawal),
+            "{page}"
+        );
+    }
+    never_back(&before, &after, &[]);
+
+    // An article of `thong-bao` older than another, and than the store's
+    // newest: it heads no list, and its withdrawal dates those pages.
+    let pages_etag = etag("/sitemaps/pages.xml");
+    let old = "thong-bao/lich-tiep-cong-dan-thang-6-2021.txt";
+    withdraw(
+        &store,
+        old,
+        "Thứ hai - 31/05/2021 16:00",
+        "01/12/2026 09:00",
+    );
+    d.wait_until("the pages sitemap changes", || {
+        etag("/sitemaps/pages.xml") != pages_etag
+    });
+    let last = every_date(&d);
+    let withdrawal = "2026-12-01T09:00:00+07:00";
+    for page in ["/sitemaps/pages.xml", "/", "/categories/thong-bao"] {
+        assert_eq!(
+            last.get(page).map(String::as_str),
+            Some(withdrawal),
+            "{page}"
+        );
+    }
+    // Its month had no other article: no longer listed.
+    never_back(&after, &last, &["/sitemaps/2021-05.xml"]);
+
+    let out = build(&store);
+    let written = std::fs::read(out.path().join("sitemap.xml")).unwrap();
+    assert_eq!(written, d.get("/sitemap.xml", &[]).body);
+    let written = std::fs::read(out.path().join("sitemaps/pages.xml")).unwrap();
+    assert_eq!(written, d.get("/sitemaps/pages.xml", &[]).body);
+}

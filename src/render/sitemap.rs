@@ -4,7 +4,8 @@
 //! Sitemaps protocol 0.9 (<https://www.sitemaps.org/protocol.html>): the index
 //! at `/sitemap.xml` lists
 //! - `/sitemaps/pages.xml`: the front page and every category page, each dated
-//!   by its newest article, so it changes whenever an article is added;
+//!   by its newest article or the latest withdrawal among its articles, so it
+//!   changes whenever an article is added or taken off it;
 //! - `/sitemaps/tags.xml`, `/sitemaps/tags/<slug>.xml`, and the same under
 //!   `authors`: every listed tag's and author's page, in parts of about 256
 //!   that stay put as terms come and go, so a change renders only the parts
@@ -13,6 +14,14 @@
 //!   the configured zone), each dated by its publication. An article is in the
 //!   sitemap of its own month, so a past month's sitemap keeps its bytes while
 //!   new articles arrive; it changes only when the store's past does.
+//!
+//! A sitemap's date in the index (sitemaps.org: when the sitemap file was
+//! modified) never goes back when a page leaves it: a withdrawn article is no
+//! longer listed, but the store still holds when it was withdrawn, and that
+//! dates what listed it (its month's part, its category pages and the front
+//! page, its tag and author pages), so a crawler that fetches only sitemaps
+//! modified since its last visit fetches those again and drops the page. A
+//! file deleted from the store leaves no date behind: the store holds none.
 //!
 //! A sitemap holds at most [`MAX_URLS`] URLs (protocol 0.9, "Sitemap file
 //! location"): a longer list is split into `<name>.xml`, `<name>-2.xml`, … in
@@ -27,6 +36,7 @@
 //! [`NEWS_MAX`].
 
 use std::cmp::Ordering;
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use chrono::{DateTime, FixedOffset};
@@ -76,7 +86,8 @@ pub struct Url {
 pub struct Sitemap {
     /// Its site path, e.g. `/sitemaps/2024-06.xml`.
     pub path: String,
-    /// The latest `lastmod` of its URLs.
+    /// The latest `lastmod` of its URLs, or the later withdrawal of an
+    /// article it would list.
     pub lastmod: DateTime<FixedOffset>,
 }
 
@@ -96,6 +107,14 @@ fn lastmod(a: &Article) -> DateTime<FixedOffset> {
     a.updated.unwrap_or(a.published)
 }
 
+/// When a withdrawn article left the sitemaps and pages that listed it, which
+/// it dates (a month part, a category or term page): its withdrawal, or its
+/// correction or publication if later, as [`Article::changed`] tells, so the
+/// date of what listed it never goes back; `None` for an article not withdrawn.
+pub(super) fn withdrawn_at(a: &Article) -> Option<DateTime<FixedOffset>> {
+    a.withdrawn.as_ref().map(|_| a.changed())
+}
+
 /// The site path of the `n`th (from 1) part of the sitemap `name`.
 fn part_path(name: &str, n: usize) -> String {
     if n <= 1 {
@@ -107,9 +126,12 @@ fn part_path(name: &str, n: usize) -> String {
 
 /// The URLs of the pages sitemap: the front page, then every category page, in
 /// slug order; each dated by the newest article it lists (withdrawn ones it
-/// does not), and left out when it lists none. Empty for an empty store. The
-/// tag and author pages have sitemaps of their own (see [`super::term_sitemaps`]).
+/// does not list) or the latest withdrawal among its articles, whichever is
+/// later (a page that loses an article changed then), and left out when it
+/// lists none. Empty for an empty store. The tag and author pages have
+/// sitemaps of their own (see [`super::term_sitemaps`]).
 pub fn page_urls(index: &Index) -> Vec<Url> {
+    let withdrawals = page_withdrawals(index);
     let newest = |slug: Option<&str>| -> Option<DateTime<FixedOffset>> {
         index
             .select_listed(slug, 1)
@@ -118,12 +140,32 @@ pub fn page_urls(index: &Index) -> Vec<Url> {
     };
     let slugs = std::iter::once(None).chain(index.categories().keys().map(|s| Some(s.as_str())));
     let categories = slugs.filter_map(|slug| {
-        newest(slug).map(|lastmod| Url {
+        let withdrawn = withdrawals.get(&slug).copied();
+        newest(slug).map(|newest| Url {
             path: category_path(slug),
-            lastmod,
+            lastmod: withdrawn.map_or(newest, |at| at.max(newest)),
         })
     });
     categories.collect()
+}
+
+/// The latest withdrawal (see [`withdrawn_at`]) among the articles of the
+/// front page (key `None`) and of each category (its own and its
+/// subcategories'). Only the marked articles ([`Index::marked`]) are looked
+/// at, so this costs what they are, not what the store is.
+fn page_withdrawals(index: &Index) -> BTreeMap<Option<&str>, DateTime<FixedOffset>> {
+    let mut latest: BTreeMap<Option<&str>, DateTime<FixedOffset>> = BTreeMap::new();
+    for m in index.marked().iter() {
+        let Some(at) = m.entry().and_then(|e| withdrawn_at(&e.article)) else {
+            continue;
+        };
+        let pages = std::iter::once(None).chain(index.feeds_of(m.id()).into_iter().map(Some));
+        for page in pages {
+            let date = latest.entry(page).or_insert(at);
+            *date = at.max(*date);
+        }
+    }
+    latest
 }
 
 /// Whether a month sitemap lists the article's page: a withdrawn article's
@@ -205,7 +247,11 @@ pub fn month_parts(index: &Index, month: Month, tz: Tz) -> Vec<Sitemap> {
 /// [`month_parts`] with parts of at most `max` URLs: the parts [`on_demand`]
 /// serves (the articles [`listed`], as in [`month_urls`]), each dated by
 /// the latest change among its URLs, so a correction to an older article
-/// dates its part anew and a crawler fetches it again.
+/// dates its part anew and a crawler fetches it again. A withdrawn article
+/// is not listed but dates the part it falls in, in the month's order (the
+/// next part when the one before it is full; a part with no URL is not
+/// listed), by its withdrawal ([`withdrawn_at`]): the part lost its URL
+/// then, and its date must not go back to its other URLs'.
 ///
 /// Counted from the month's keys: only a corrected or withdrawn article
 /// ([`Index::marked`], walked alongside) has its entry looked at. Any other
@@ -231,10 +277,10 @@ fn month_parts_of(index: &Index, month: Month, tz: Tz, max: usize) -> Vec<Sitema
             .next_if(|k| keys.order(k.key, m.key) == Ordering::Less)
             .is_some()
         {}
-        let latest = match marked.next_if(|k| k.key == m.key) {
+        let looked = match marked.next_if(|k| k.key == m.key) {
             Some(_) => match index.entry(m.key) {
-                Some(e) if listed(&e.article) => Some(lastmod(&e.article)),
-                _ => continue,
+                Some(e) => Some(&e.article),
+                None => continue,
             },
             None => None,
         };
@@ -242,10 +288,16 @@ fn month_parts_of(index: &Index, month: Month, tz: Tz, max: usize) -> Vec<Sitema
             out.extend(part.sitemap(index, &name, out.len() + 1));
             part = Part::default();
         }
-        part.urls += 1;
-        match latest {
-            Some(at) => part.latest_marked = part.latest_marked.max(Some(at)),
+        match looked {
+            Some(a) if !listed(a) => {
+                part.latest_marked = part.latest_marked.max(withdrawn_at(a));
+            }
+            Some(a) => {
+                part.urls += 1;
+                part.latest_marked = part.latest_marked.max(Some(lastmod(a)));
+            }
             None => {
+                part.urls += 1;
                 part.newest_plain.get_or_insert(m.key);
             }
         }
@@ -260,14 +312,19 @@ struct Part {
     urls: usize,
     /// Its newest article neither corrected nor withdrawn.
     newest_plain: Option<SortKey>,
-    /// The latest change among its corrected articles.
+    /// The latest change among its corrected articles and the withdrawals
+    /// of the articles that fall in it.
     latest_marked: Option<DateTime<FixedOffset>>,
 }
 
 impl Part {
     /// What the sitemap index lists for part `n` of the sitemap `name`: its
-    /// path, dated by its latest change; nothing for a part with no URLs.
+    /// path, dated by its latest change; nothing for a part with no URLs
+    /// (one that only withdrawn articles fall in is not served).
     fn sitemap(&self, index: &Index, name: &str, n: usize) -> Option<Sitemap> {
+        if self.urls == 0 {
+            return None;
+        }
         let plain = self
             .newest_plain
             .and_then(|key| index.entry(key))
@@ -701,12 +758,20 @@ mod tests {
             assert_eq!(months.len(), 3);
             for max in 1..=6 {
                 for &month in &months {
-                    let served = month_urls(idx, month, HCM);
+                    let counted = month_parts_of(idx, month, HCM, max);
                     assert_eq!(
-                        month_parts_of(idx, month, HCM, max),
-                        parts(&month.to_string(), &served, max),
+                        counted,
+                        parts_looking_at_every_article(idx, month, max),
                         "{month}, parts of {max}"
                     );
+                    // The parts listed are those served, each dated no
+                    // earlier than its URLs.
+                    let served = parts(&month.to_string(), &month_urls(idx, month, HCM), max);
+                    assert_eq!(counted.len(), served.len(), "{month}, parts of {max}");
+                    for (c, s) in counted.iter().zip(&served) {
+                        assert_eq!(c.path, s.path);
+                        assert!(c.lastmod >= s.lastmod, "{}", c.path);
+                    }
                 }
             }
         };
@@ -727,6 +792,166 @@ mod tests {
             .without("tin/18");
         let ids = ["tin/07", "tin/10", "tin/33", "tin/18"].map(String::from);
         same(&idx.updated(changed, &ids.into_iter().collect()));
+    }
+
+    /// The parts of `month`'s sitemap found the slow way, looking at each of
+    /// its articles in order: the listed ones cut into parts of `max`, each
+    /// dated by the latest of its URLs' dates and of the withdrawals of the
+    /// articles that fall in it (the next part when the one before is full);
+    /// a part with no URL left out.
+    fn parts_looking_at_every_article(idx: &Index, month: Month, max: usize) -> Vec<Sitemap> {
+        let mut cut: Vec<(usize, Option<DateTime<FixedOffset>>)> = Vec::new();
+        for e in history::month(idx, None, month, HCM).0 {
+            if cut.last().is_none_or(|(urls, _)| *urls == max) {
+                cut.push((0, None));
+            }
+            let part = cut.last_mut().unwrap();
+            let at = withdrawn_at(&e.article).unwrap_or_else(|| {
+                part.0 += 1;
+                lastmod(&e.article)
+            });
+            part.1 = part.1.max(Some(at));
+        }
+        let name = month.to_string();
+        cut.into_iter()
+            .enumerate()
+            .filter(|(_, (urls, _))| *urls > 0)
+            .map(|(i, (_, at))| Sitemap {
+                path: part_path(&name, i + 1),
+                lastmod: at.unwrap(),
+            })
+            .collect()
+    }
+
+    /// `idx` with the article `id` withdrawn at local `y-m-d h:00`.
+    fn withdraw(idx: &Index, id: &str, (y, m, d, h): (i32, u32, u32, u32)) -> Index {
+        let mut a = idx.get(id).unwrap().article.as_ref().clone();
+        a.withdrawn = Some(crate::article::Withdrawal {
+            at: HCM
+                .with_ymd_and_hms(y, m, d, h, 0, 0)
+                .unwrap()
+                .fixed_offset(),
+            reason: Some("Công bố nhầm".into()),
+        });
+        let entries = idx
+            .entries()
+            .update(id.into(), Entry::full(Arc::new(a), None));
+        idx.updated(entries, &[id.to_owned()].into_iter().collect())
+    }
+
+    /// Every sitemap the index lists and every URL of the pages sitemap,
+    /// each with its date.
+    fn dates(idx: &Index, max: usize) -> Vec<(String, String)> {
+        let maps = sitemaps_of(idx, HCM, max).into_iter();
+        let maps = maps.map(|m| (m.path, rfc3339(&m.lastmod)));
+        let pages = page_urls(idx).into_iter();
+        maps.chain(pages.map(|u| (u.path, rfc3339(&u.lastmod))))
+            .collect()
+    }
+
+    #[test]
+    fn a_withdrawal_dates_its_month_part_and_category_pages_later_than_before() {
+        // `kinh-te/c`, neither the newest of March nor of the store but the
+        // newest of its category, withdrawn in April.
+        let before = index();
+        let after = withdraw(&before, "kinh-te/c", (2024, 4, 10, 8));
+        let at = |path: &str, date: &str| (path.to_owned(), date.to_owned());
+        assert_eq!(
+            dates(&before, MAX_URLS),
+            [
+                at("/sitemaps/pages.xml", "2024-03-03T09:00:00+07:00"),
+                at("/sitemaps/2024-03.xml", "2024-03-03T09:00:00+07:00"),
+                at("/sitemaps/2024-02.xml", "2024-02-29T23:00:00+07:00"),
+                at("/sitemaps/2023-12.xml", "2023-12-31T23:00:00+07:00"),
+                at("/", "2024-03-03T09:00:00+07:00"),
+                at("/categories/kinh-te", "2024-03-02T12:00:00+07:00"),
+                at("/categories/thoi-su", "2024-03-03T09:00:00+07:00"),
+            ]
+        );
+        // March lost a URL and the category and front pages an article in
+        // April: each is dated then, not back to what is left.
+        assert_eq!(
+            dates(&after, MAX_URLS),
+            [
+                at("/sitemaps/pages.xml", "2024-04-10T08:00:00+07:00"),
+                at("/sitemaps/2024-03.xml", "2024-04-10T08:00:00+07:00"),
+                at("/sitemaps/2024-02.xml", "2024-02-29T23:00:00+07:00"),
+                at("/sitemaps/2023-12.xml", "2023-12-31T23:00:00+07:00"),
+                at("/", "2024-04-10T08:00:00+07:00"),
+                at("/categories/kinh-te", "2024-04-10T08:00:00+07:00"),
+                at("/categories/thoi-su", "2024-03-03T09:00:00+07:00"),
+            ]
+        );
+        // Without being listed.
+        let march = on_demand(&site(), &after, "/sitemaps/2024-03.xml", HCM).unwrap();
+        assert!(!text(&march).contains("/articles/kinh-te/c<"));
+        assert_eq!(text(&march).matches("<url>").count(), 2);
+        // A withdrawal dated before its publication (a typo the article
+        // warns of) dates what listed it by the publication, never earlier.
+        let typo = withdraw(&before, "kinh-te/c", (2024, 1, 1, 8));
+        assert_eq!(dates(&typo, MAX_URLS), dates(&before, MAX_URLS));
+    }
+
+    #[test]
+    fn a_part_whose_only_newer_article_was_withdrawn_is_dated_by_the_withdrawal() {
+        // March in parts of one: `thoi-su/a b`, `kinh-te/c`, `thoi-su/b`.
+        // Its newest withdrawn on the 4th: the first part now holds
+        // `kinh-te/c` (of the 2nd) and is dated by the withdrawal.
+        let idx = withdraw(&index(), "thoi-su/a b", (2024, 3, 4, 10));
+        let march: Vec<(String, String)> = sitemaps_of(&idx, HCM, 1)
+            .into_iter()
+            .filter(|m| m.path.starts_with("/sitemaps/2024-03"))
+            .map(|m| (m.path, rfc3339(&m.lastmod)))
+            .collect();
+        let at = |path: &str, date: &str| (path.to_owned(), date.to_owned());
+        assert_eq!(
+            march,
+            [
+                at("/sitemaps/2024-03.xml", "2024-03-04T10:00:00+07:00"),
+                at("/sitemaps/2024-03-2.xml", "2024-03-01T00:00:00+07:00"),
+            ]
+        );
+        let first = on_demand_of(&site(), &idx, "/sitemaps/2024-03.xml", HCM, 1).unwrap();
+        assert!(
+            text(&first).contains("/articles/kinh-te/c<"),
+            "{}",
+            text(&first)
+        );
+        // The front page and `thoi-su`'s, which it headed, likewise.
+        let pages: Vec<(String, String)> = page_urls(&idx)
+            .into_iter()
+            .map(|u| (u.path, rfc3339(&u.lastmod)))
+            .collect();
+        assert_eq!(
+            pages,
+            [
+                at("/", "2024-03-04T10:00:00+07:00"),
+                at("/categories/kinh-te", "2024-03-02T12:00:00+07:00"),
+                at("/categories/thoi-su", "2024-03-04T10:00:00+07:00"),
+            ]
+        );
+        // In parts of two, the oldest of March withdrawn falls after a full
+        // part: the part it was alone in is no longer listed or served, and
+        // the full one keeps its date (its bytes did not change).
+        let idx = withdraw(&index(), "thoi-su/b", (2024, 3, 20, 8));
+        let march: Vec<(String, String)> = sitemaps_of(&idx, HCM, 2)
+            .into_iter()
+            .filter(|m| m.path.starts_with("/sitemaps/2024-03"))
+            .map(|m| (m.path, rfc3339(&m.lastmod)))
+            .collect();
+        assert_eq!(
+            march,
+            [at("/sitemaps/2024-03.xml", "2024-03-03T09:00:00+07:00")]
+        );
+        assert_eq!(
+            on_demand_of(&site(), &idx, "/sitemaps/2024-03-2.xml", HCM, 2),
+            None
+        );
+        // A month whose only article is withdrawn is listed nowhere.
+        let idx = withdraw(&index(), "kinh-te/e", (2024, 1, 2, 8));
+        assert!(sitemaps(&idx, HCM)
+            .iter()
+            .all(|m| !m.path.starts_with("/sitemaps/2023-12")));
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! come and go. Pure: indexes in, parts out.
 //!
 //! A store may hold tens of thousands of terms, and every new article dates
-//! a few of them anew (a term's page is dated by its newest article). Cut by
+//! a few of them anew (a term's page is dated by its newest article, or by
+//! the latest withdrawal among its articles when that is later). Cut by
 //! position (the first 50,000, the next 50,000, …), one term more would move
 //! every later term into another part, and one sitemap of them all is
 //! rendered and compressed again whole on every update (5 MB at 55,000
@@ -24,12 +25,13 @@
 //! start alike (`nhan-0-1`, `nhan-0-2`, …) renders one or two parts; tags
 //! with nothing in common fall in a part each.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::cell::OnceCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Bound;
 
 use chrono::{DateTime, FixedOffset};
 
-use super::sitemap::{Sitemap, Url};
+use super::sitemap::{withdrawn_at, Sitemap, Url};
 use super::term_path;
 use crate::index::Index;
 use crate::taxonomy::{self, Kind, Term};
@@ -103,18 +105,83 @@ fn is_boundary(cut: Cut, slug: &str) -> bool {
     xxhash_rust::xxh3::xxh3_64(slug.as_bytes()) % cut.odds.max(1) == 0
 }
 
-/// When a term's page last changed, as its sitemap line says: the correction,
-/// else the publication, of the newest article it lists (withdrawn ones it
-/// does not); `None` for a term with none, which no sitemap lists.
-fn lastmod(index: &Index, term: &Term) -> Option<DateTime<FixedOffset>> {
-    let newest = index.members(&term.members).listed().next()?;
-    let a = &newest.entry()?.article;
-    Some(a.updated.unwrap_or(a.published))
+/// How the pages of one kind's terms in one index are dated in the
+/// sitemaps: by the newest article each lists, or by the latest withdrawal
+/// among its articles when that is later (the page lost an article then, so
+/// its date must not go back to the newest one left).
+///
+/// The withdrawals are found by one walk over the marked articles
+/// ([`Index::marked`]: a few, in a store of any size), made the first time a
+/// term with a withdrawn article is dated; a term's count of withdrawn
+/// articles tells that most have none, and those cost no walk.
+struct Dating<'a> {
+    index: &'a Index,
+    kind: Kind,
+    /// The latest withdrawal among each term's articles, by slug, for the
+    /// terms that have one: made when first needed.
+    withdrawals: OnceCell<HashMap<&'a str, DateTime<FixedOffset>>>,
 }
 
-/// The sitemap line of the term `slug` of `kind` in `index`, if it is listed.
-fn line_of(index: &Index, kind: Kind, slug: &str) -> Option<DateTime<FixedOffset>> {
-    lastmod(index, index.taxonomy(kind).get(slug)?)
+impl<'a> Dating<'a> {
+    /// The dating of the terms of `kind` in `index`.
+    fn new(index: &'a Index, kind: Kind) -> Dating<'a> {
+        Dating {
+            index,
+            kind,
+            withdrawals: OnceCell::new(),
+        }
+    }
+
+    /// When a term's page last changed, as its sitemap line says: the
+    /// correction, else the publication, of the newest article it lists
+    /// (withdrawn ones it does not), or its latest withdrawal if later;
+    /// `None` for a term that lists none, which no sitemap lists.
+    fn line(&self, term: &Term) -> Option<DateTime<FixedOffset>> {
+        let newest = self.index.members(&term.members).listed().next()?;
+        let a = &newest.entry()?.article;
+        let newest = a.updated.unwrap_or(a.published);
+        Some(self.withdrawal(term).map_or(newest, |at| at.max(newest)))
+    }
+
+    /// The sitemap line of the term `slug`, if it is listed.
+    fn line_of(&self, slug: &str) -> Option<DateTime<FixedOffset>> {
+        self.line(self.index.taxonomy(self.kind).get(slug)?)
+    }
+
+    /// The latest withdrawal (see [`withdrawn_at`]) among the term's articles.
+    fn withdrawal(&self, term: &Term) -> Option<DateTime<FixedOffset>> {
+        if term.withdrawn == 0 {
+            return None;
+        }
+        let by_slug = self
+            .withdrawals
+            .get_or_init(|| withdrawals(self.index, self.kind));
+        by_slug.get(term.slug.as_str()).copied()
+    }
+}
+
+/// The latest withdrawal among the articles of each term of `kind` that has
+/// one, by slug: from the marked articles alone.
+fn withdrawals(index: &Index, kind: Kind) -> HashMap<&str, DateTime<FixedOffset>> {
+    let taxonomy = index.taxonomy(kind);
+    let mut latest: HashMap<&str, DateTime<FixedOffset>> = HashMap::new();
+    for m in index.marked().iter() {
+        let Some(a) = m.entry().map(|e| &e.article) else {
+            continue;
+        };
+        let Some(at) = withdrawn_at(a) else {
+            continue;
+        };
+        for slug in kind
+            .names(a)
+            .into_iter()
+            .filter_map(|n| taxonomy.slug_of(n))
+        {
+            let date = latest.entry(slug).or_insert(at);
+            *date = at.max(*date);
+        }
+    }
+    latest
 }
 
 /// A run's terms, in slug order, with their lines.
@@ -143,11 +210,12 @@ fn parts_of_run(cut: Cut, kind: Kind, start: &str, lines: &Lines<'_>) -> Vec<Par
 
 /// Every part of `kind` in `index`, in key order: one walk over its terms.
 pub fn every_part(index: &Index, kind: Kind, cut: Cut) -> Vec<Part> {
+    let dating = Dating::new(index, kind);
     let mut out = Vec::new();
     let mut start = "";
     let mut lines = Lines::new();
     for term in index.taxonomy(kind).terms().values() {
-        let Some(at) = lastmod(index, term) else {
+        let Some(at) = dating.line(term) else {
             continue;
         };
         if is_boundary(cut, &term.slug) {
@@ -164,27 +232,23 @@ pub fn every_part(index: &Index, kind: Kind, cut: Cut) -> Vec<Part> {
 /// The start of the run holding the slot `to` bounds (`Included(slug)`:
 /// the slot of `slug`; `Excluded(slug)`: the slot just before it): the
 /// greatest listed boundary up to there, "" when there is none.
-fn start_of(index: &Index, kind: Kind, cut: Cut, to: Bound<String>) -> &str {
-    let terms = index.taxonomy(kind).terms().range((Bound::Unbounded, to));
+fn start_of<'a>(dating: &Dating<'a>, cut: Cut, to: Bound<String>) -> &'a str {
+    let terms = dating.index.taxonomy(dating.kind).terms();
     terms
+        .range((Bound::Unbounded, to))
         .rev()
-        .find(|(slug, term)| is_boundary(cut, slug) && lastmod(index, term).is_some())
+        .find(|(slug, term)| is_boundary(cut, slug) && dating.line(term).is_some())
         .map_or("", |(slug, _)| slug.as_str())
 }
 
-/// The run of `index` starting at `start` (see [`start_of`]): its listed
-/// terms up to the next listed boundary, and that boundary (`None`: the run
-/// is the kind's last).
-fn run_from<'a>(
-    index: &'a Index,
-    kind: Kind,
-    start: &str,
-    cut: Cut,
-) -> (Lines<'a>, Option<&'a str>) {
+/// The run starting at `start` (see [`start_of`]) of the terms `dating`
+/// dates: its listed terms up to the next listed boundary, and that
+/// boundary (`None`: the run is the kind's last).
+fn run_from<'a>(dating: &Dating<'a>, start: &str, cut: Cut) -> (Lines<'a>, Option<&'a str>) {
     let mut lines = Lines::new();
     let from = start.to_owned();
-    for (slug, term) in index.taxonomy(kind).terms().range(from..) {
-        let Some(at) = lastmod(index, term) else {
+    for (slug, term) in dating.index.taxonomy(dating.kind).terms().range(from..) {
+        let Some(at) = dating.line(term) else {
             continue;
         };
         if slug.as_str() != start && is_boundary(cut, slug) {
@@ -204,7 +268,8 @@ fn run_from<'a>(
 /// A contested name can move slugs within its family only (see
 /// [`taxonomy::families`]), so the candidates are the changed articles'
 /// slugs and those families' slugs, in both indexes; the lines of each
-/// tell which of them changed.
+/// tell which of them changed (a withdrawal dates only the terms of the
+/// article withdrawn, which are among them).
 pub fn touched(
     before: &Index,
     after: &Index,
@@ -234,7 +299,8 @@ pub fn touched(
             slugs.extend(taxonomy.family(root).map(str::to_owned));
         }
     }
-    slugs.retain(|slug| line_of(before, kind, slug) != line_of(after, kind, slug));
+    let (was, is) = (Dating::new(before, kind), Dating::new(after, kind));
+    slugs.retain(|slug| was.line_of(slug) != is.line_of(slug));
     slugs
 }
 
@@ -288,8 +354,9 @@ pub fn at(
         ..Update::default()
     };
     for (kind, slugs) in touched {
-        for start in runs_touched(before, after, kind, &slugs, cut) {
-            let (lines, end) = run_from(after, kind, &start, cut);
+        let (was, is) = (Dating::new(before, kind), Dating::new(after, kind));
+        for start in runs_touched(&was, &is, &slugs, cut) {
+            let (lines, end) = run_from(&is, &start, cut);
             // What the index listed in the run's span of slugs: the parts of
             // the runs it came from, or of those it joins.
             let listed = update.maps.range((kind, start.clone())..).map(|(k, _)| k);
@@ -326,19 +393,18 @@ impl Update {
 /// The starts of the runs of `after` that the lines of `slugs` changed: the
 /// run each falls in, and for a boundary that came or went, the run before it.
 fn runs_touched(
-    before: &Index,
-    after: &Index,
-    kind: Kind,
+    before: &Dating<'_>,
+    after: &Dating<'_>,
     slugs: &BTreeSet<String>,
     cut: Cut,
 ) -> BTreeSet<String> {
     let mut starts = BTreeSet::new();
     for slug in slugs {
-        let start = start_of(after, kind, cut, Bound::Included(slug.clone()));
+        let start = start_of(after, cut, Bound::Included(slug.clone()));
         starts.insert(start.to_owned());
-        let listed = |index| line_of(index, kind, slug).is_some();
+        let listed = |dating: &Dating<'_>| dating.line_of(slug).is_some();
         if is_boundary(cut, slug) && listed(before) != listed(after) {
-            let start = start_of(after, kind, cut, Bound::Excluded(slug.clone()));
+            let start = start_of(after, cut, Bound::Excluded(slug.clone()));
             starts.insert(start.to_owned());
         }
     }
@@ -475,6 +541,59 @@ mod tests {
         assert_eq!(paths, ["/sitemaps/tags.xml", "/sitemaps/authors.xml"]);
     }
 
+    #[test]
+    fn a_withdrawal_dates_its_terms_pages_later_than_before() {
+        // `tin/39`, the newest article, heads its tags and author; `tin/10`
+        // heads none of its own.
+        let before = Index::new(store());
+        let line = |index: &Index, kind: Kind, name: &str| {
+            let slug = index.taxonomy(kind).slug_of(name).unwrap();
+            let line = every_part(index, kind, SMALL)
+                .into_iter()
+                .flat_map(|p| p.urls)
+                .find(|u| u.path == term_path(kind, slug));
+            line.map(|u| u.lastmod)
+        };
+        let late = HCM
+            .with_ymd_and_hms(2025, 1, 1, 8, 0, 0)
+            .unwrap()
+            .fixed_offset();
+        for id in ["tin/39", "tin/10"] {
+            let mut a = withdrawn(get(&before, id));
+            a.withdrawn.as_mut().unwrap().at = late;
+            let mut entries = before.entries().clone();
+            entries.insert(id.into(), entry(a.clone()));
+            let after = Index::new(entries);
+            let terms = a.tags.iter().map(|t| (Kind::Tag, t.as_str()));
+            let terms = terms.chain(a.author.iter().map(|n| (Kind::Author, n.as_str())));
+            for (kind, name) in terms {
+                let was = line(&before, kind, name);
+                assert!(was.is_some_and(|at| at < late), "{id} {name}: {was:?}");
+                // Still listed (it has other articles), dated by the
+                // withdrawal: the page lost an article then.
+                assert_eq!(line(&after, kind, name), Some(late), "{id} {name}");
+            }
+        }
+        // A term whose every article is withdrawn is listed nowhere, dated
+        // or not.
+        let mut entries = before.entries().clone();
+        for (id, e) in before.entries().iter() {
+            if e.article.tags.iter().any(|t| t == "nhãn 5") {
+                let mut a = withdrawn(e.article.as_ref().clone());
+                a.withdrawn.as_mut().unwrap().at = late;
+                entries.insert(id.clone(), entry(a));
+            }
+        }
+        assert_eq!(line(&Index::new(entries), Kind::Tag, "nhãn 5"), None);
+        // A change renders the parts of the terms a withdrawal dates anew,
+        // and they come out as a build's.
+        let mut a = withdrawn(get(&before, "tin/10"));
+        a.withdrawn.as_mut().unwrap().at = late;
+        let parts = served(&every(&before, SMALL).parts);
+        let (_, update, _) = step(&before, &parts, vec![("tin/10", Some(a))], "withdrawn");
+        assert!(!update.parts.is_empty());
+    }
+
     /// An article's id and its new version (`None`: removed).
     type Change<'a> = (&'a str, Option<Article>);
 
@@ -527,7 +646,9 @@ mod tests {
             .into_iter()
             .flat_map(|index| index.taxonomy(kind).terms().keys().cloned());
         slugs
-            .filter(|slug| line_of(before, kind, slug) != line_of(after, kind, slug))
+            .filter(|slug| {
+                Dating::new(before, kind).line_of(slug) != Dating::new(after, kind).line_of(slug)
+            })
             .collect()
     }
 
@@ -660,7 +781,11 @@ mod tests {
             .collect();
         assert_eq!(holding.len(), 1);
         // Its run: the part holding it, and the others of its run if it is long.
-        let start = start_of(&after, Kind::Tag, SMALL, Bound::Included(slug.to_owned()));
+        let start = start_of(
+            &Dating::new(&after, Kind::Tag),
+            SMALL,
+            Bound::Included(slug.to_owned()),
+        );
         assert!(update.parts.iter().all(|p| p.kind == Kind::Tag));
         assert!(update.parts.len() <= 60 / SMALL.max + 1);
         assert_eq!(update.parts[0].key, start);
@@ -711,7 +836,11 @@ mod tests {
         let rendered: Vec<&str> = update.parts.iter().map(|p| p.key.as_str()).collect();
         for name in old.iter().map(String::as_str).chain(["zê ta"]) {
             let slug = crate::index::slugify(name);
-            let start = start_of(&after, Kind::Tag, SMALL, Bound::Included(slug.clone()));
+            let start = start_of(
+                &Dating::new(&after, Kind::Tag),
+                SMALL,
+                Bound::Included(slug.clone()),
+            );
             assert!(
                 rendered.contains(&start),
                 "{name}: run {start:?} in {rendered:?}"
@@ -726,7 +855,11 @@ mod tests {
         let (split, update, now) = step(&after, &now, vec![("moi/b", Some(b))], "split");
         let path = path(Kind::Tag, &slug);
         assert!(update.parts.iter().any(|p| p.path() == path));
-        let before_it = start_of(&split, Kind::Tag, SMALL, Bound::Excluded(slug.clone()));
+        let before_it = start_of(
+            &Dating::new(&split, Kind::Tag),
+            SMALL,
+            Bound::Excluded(slug.clone()),
+        );
         assert!(
             update.parts.iter().any(|p| p.key == before_it),
             "the run it ends"
@@ -810,11 +943,12 @@ mod tests {
             let got = touched(&index, &after, Kind::Tag, &ids);
             assert_eq!(got, want.iter().map(|s| s.to_string()).collect(), "{what}");
             // Only the runs of those slugs are rendered, a few of the many.
-            let runs = runs_touched(&index, &after, Kind::Tag, &got, SMALL);
+            let is = Dating::new(&after, Kind::Tag);
+            let runs = runs_touched(&Dating::new(&index, Kind::Tag), &is, &got, SMALL);
             let of_runs: BTreeSet<String> = runs
                 .iter()
                 .flat_map(|start| {
-                    let (lines, _) = run_from(&after, Kind::Tag, start, SMALL);
+                    let (lines, _) = run_from(&is, start, SMALL);
                     parts_of_run(SMALL, Kind::Tag, start, &lines)
                 })
                 .map(|p| p.key)

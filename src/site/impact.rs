@@ -29,7 +29,8 @@ pub(super) struct Impact {
     pub news: bool,
     /// The pages sitemap (the front and category pages): the first
     /// (newest) listed article of the store or of a category, which dates
-    /// its page there.
+    /// its page there, or a withdrawn article, whose withdrawal dates the
+    /// pages it was taken off.
     pub pages: bool,
     /// The sitemaps of the changed articles' months: the first article of
     /// a month, which dates its sitemap and is how a month appears or
@@ -42,7 +43,7 @@ pub(super) struct Impact {
 /// have the same category tree).
 pub(super) fn of(before: &Index, after: &Index, ids: &BTreeSet<String>, tz: Tz) -> Impact {
     let mut impact = Impact::default();
-    let mut month_heads = false;
+    let (mut month_heads, mut list_heads) = (false, false);
     for id in ids {
         for index in [before, after] {
             let Some(key) = index.key(id) else {
@@ -50,7 +51,9 @@ pub(super) fn of(before: &Index, after: &Index, ids: &BTreeSet<String>, tz: Tz) 
             };
             impact.front |= in_newest(index, key, CATEGORY_PAGE_ITEMS);
             impact.news |= in_news_window(index, key);
-            impact.pages |= heads_a_list(index, id, key);
+            let heads_a_list = heads_a_list(index, id, key);
+            list_heads |= heads_a_list;
+            impact.pages |= heads_a_list || withdrawn(index, id);
             let heads_its_month = heads_or_splits_its_month(index, key, tz);
             month_heads |= heads_its_month;
             impact.months |= heads_its_month || marked(index, id);
@@ -59,8 +62,9 @@ pub(super) fn of(before: &Index, after: &Index, ids: &BTreeSet<String>, tz: Tz) 
     // A month appears or empties only by its first article, which
     // `heads_or_splits_its_month` found; the front page lists the months (a
     // correction, which dates a month's sitemap, does not change that list).
-    // (An article heading a list is nearly always among the newest too.)
-    impact.front |= month_heads || impact.pages;
+    // (An article heading a list is nearly always among the newest too; a
+    // withdrawal of an older one dates the pages sitemap only.)
+    impact.front |= month_heads || list_heads;
     impact
 }
 
@@ -105,6 +109,14 @@ fn marked(index: &Index, id: &str) -> bool {
     index
         .get(id)
         .is_some_and(|e| e.article.updated.is_some() || e.article.withdrawn.is_some())
+}
+
+/// Whether the article is withdrawn: its withdrawal dates the front and
+/// category pages it was taken off in the pages sitemap (see
+/// [`crate::render::sitemap::page_urls`]), in the index where it is (a
+/// withdrawal made, moved or taken back). Few articles are.
+fn withdrawn(index: &Index, id: &str) -> bool {
+    index.get(id).is_some_and(|e| e.article.withdrawn.is_some())
 }
 
 /// Whether the article is the first (newest) of its month, which dates the
@@ -171,6 +183,22 @@ mod tests {
         });
         let touched = of(&before, &after, &ids, HCM);
         assert!(touched.months && !touched.pages, "{touched:?}");
+        // A withdrawal of one that heads nothing dates the pages it was
+        // taken off and its month's part.
+        let (after, ids) = change(&before, {
+            let (id, e) = entry("b", "Thời sự", 5, &["mưa"]);
+            let mut a = e.article.as_ref().clone();
+            a.withdrawn = Some(crate::article::Withdrawal {
+                at: a.published + chrono::Duration::days(30),
+                reason: None,
+            });
+            (id, Entry::full(Arc::new(a), None))
+        });
+        let touched = of(&before, &after, &ids, HCM);
+        assert!(touched.pages && touched.months, "{touched:?}");
+        // And taken back, as much.
+        let back = of(&after, &before, &ids, HCM);
+        assert!(back.pages && back.months, "{back:?}");
         // The newest article of a category (not of all) dates its page.
         let (after, ids) = change(&before, entry("c", "Kinh tế", 4, &[]));
         let touched = of(&before, &after, &ids, HCM);

@@ -4,8 +4,8 @@
 //!
 //! What the index lists is kept between updates ([`Listing`]), so an update
 //! takes again only what its articles touch: the pages sitemap when one of
-//! them heads the store's or a category's list, the parts of the terms it
-//! dates anew ([`term_sitemaps::at`]), the parts of its months; the index
+//! them heads the store's or a category's list or is withdrawn, the parts of
+//! the terms it dates anew ([`term_sitemaps::at`]), the parts of its months; the index
 //! itself, a line per part, is rendered again whenever one of those is.
 
 use std::cmp::Reverse;
