@@ -95,10 +95,10 @@ pub struct State {
     pub metrics: Option<PrometheusHandle>,
     /// Turns to render an article page or a month sitemap, shared fairly
     /// between clients (see [`turns`]).
-    pages: Turns,
+    pages: Arc<Turns>,
     /// Turns to render an archive, a page or a tag's or author's feed on
     /// demand, shared fairly between clients (see [`turns`]).
-    archives: Turns,
+    archives: Arc<Turns>,
     /// Archives rendered on demand, kept across snapshots (keyed by their tags).
     on_demand: OnDemand,
     /// The per-request counters' handles.
@@ -125,8 +125,8 @@ impl State {
         State {
             snapshot,
             metrics,
-            pages: Turns::new(PAGES_AT_ONCE, turns::Gauge::Pages),
-            archives: Turns::new(ARCHIVES_AT_ONCE, turns::Gauge::Renders),
+            pages: Arc::new(Turns::new(PAGES_AT_ONCE, turns::Gauge::Pages)),
+            archives: Arc::new(Turns::new(ARCHIVES_AT_ONCE, turns::Gauge::Renders)),
             on_demand: OnDemand::default(),
             counters: request_metrics::RequestMetrics::default(),
             unsent: {

@@ -356,19 +356,23 @@ async fn answer(
         }
         Route::Sitemap(snapshot, sitemap) => {
             // Rendered like an article page, off the async threads and in turn.
-            let _turn = match turn_to_hold(&state.pages, &state.unsent, client).await {
+            let turn = match turn_to_hold(&state.pages, &state.unsent, client).await {
                 Ok(turn) => turn,
                 Err(over) => return Answer::Built(finish(refused(over), head)),
             };
             let s = snapshot.clone();
-            let bytes = tokio::task::spawn_blocking(move || {
+            // The turn goes with the render and comes back with it (see `Turn`).
+            let rendered = tokio::task::spawn_blocking(move || {
                 let cfg = &s.config;
-                render::sitemap::on_demand(&cfg.site, &s.site.index, &sitemap, cfg.tz)
-                    .map(Body::new)
+                let body = render::sitemap::on_demand(&cfg.site, &s.site.index, &sitemap, cfg.tz)
+                    .map(Body::new);
+                (body, turn)
             })
-            .await
-            .ok()
-            .flatten();
+            .await;
+            let (bytes, _turn) = match rendered {
+                Ok((body, turn)) => (body, Some(turn)),
+                Err(_) => (None, None),
+            };
             match bytes {
                 Some(bytes) => {
                     rendered_now(
@@ -656,7 +660,7 @@ async fn article(
     fields: &Fields<'_>,
     head: bool,
 ) -> Response<Full<Bytes>> {
-    let _turn = match turn_to_hold(&state.pages, &state.unsent, client).await {
+    let turn = match turn_to_hold(&state.pages, &state.unsent, client).await {
         Ok(turn) => turn,
         Err(over) => return finish(refused(over), head),
     };
@@ -672,7 +676,7 @@ async fn article(
             &entry.article,
             w,
         )),
-        None => match article_page(&snapshot, &entry).await {
+        None => match article_page(&snapshot, &entry, turn).await {
             Some((page, PageFrom::Indexed)) => page,
             Some((page, PageFrom::Lead)) => {
                 let mut r = rendered_now(holder, &snapshot, HTML, page, fields, head).await;
@@ -784,11 +788,7 @@ async fn compressed_now(identity: Body, coding: Coding, tag: String) -> (Body, C
 /// a body made for it, or why it is refused one: asked before it queues, so
 /// a client over its budget is answered at once, and again when its turn
 /// comes, so what it was sent while it waited counts.
-async fn turn_to_hold<'a>(
-    turns: &'a Turns,
-    unsent: &Unsent,
-    client: Client,
-) -> Result<Turn<'a>, Over> {
+async fn turn_to_hold(turns: &Arc<Turns>, unsent: &Unsent, client: Client) -> Result<Turn, Over> {
     unsent.admit(client)?;
     let turn = turns.take(client).await;
     unsent.admit(client)?;
@@ -891,10 +891,19 @@ enum PageFrom {
 /// indexed from, gives the page of its lead. Read, rendered and hashed on
 /// the blocking pool: a page of a 4 MB article costs milliseconds, which on
 /// an async thread every other connection it serves would wait out.
-async fn article_page(snapshot: &Arc<Snapshot>, entry: &Entry) -> Option<(Body, PageFrom)> {
+///
+/// `turn` goes with the work and is given back when it ends, whether or not
+/// the request is still there to take the page (see [`Turn`]).
+async fn article_page(
+    snapshot: &Arc<Snapshot>,
+    entry: &Entry,
+    turn: Turn,
+) -> Option<(Body, PageFrom)> {
     let (snapshot, entry) = (snapshot.clone(), entry.clone());
     tokio::task::spawn_blocking(move || {
-        article_page_now(&snapshot, &entry).map(|(page, made)| (Body::new(page), made))
+        let page = article_page_now(&snapshot, &entry).map(|(page, made)| (Body::new(page), made));
+        drop(turn);
+        page
     })
     .await
     .ok()
@@ -1068,7 +1077,7 @@ async fn render_on_demand(
     lm: SystemTime,
     coding: Coding,
 ) -> Result<Arc<Resource>, NotRendered> {
-    let _turn = turn_to_hold(&state.archives, &state.unsent, client)
+    let turn = turn_to_hold(&state.archives, &state.unsent, client)
         .await
         .map_err(NotRendered::Refused)?;
     let (path, tags) = (prepared.path.clone(), prepared.tags.clone());
@@ -1077,11 +1086,15 @@ async fn render_on_demand(
         return Ok(hit);
     }
     let started = std::time::Instant::now();
+    // The turn goes with the render and comes back when it ends, whether or
+    // not this request is still there (see `Turn`).
     let rendered = tokio::task::spawn_blocking(move || {
-        prepared.resource(lm).map(|(r, keep)| {
+        let rendered = prepared.resource(lm).map(|(r, keep)| {
             r.encode(coding);
             (Arc::new(r), keep)
-        })
+        });
+        drop(turn);
+        rendered
     })
     .await;
     metrics::histogram!("bantin_archive_render_seconds").record(started.elapsed().as_secs_f64());

@@ -13,7 +13,7 @@
 //! (see [`Client`]).
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tokio::sync::oneshot;
 
@@ -74,10 +74,14 @@ struct Queue {
     waiters: VecDeque<(u64, oneshot::Sender<()>)>,
 }
 
-/// A turn to render, given back on drop.
+/// A turn to render, given back on drop. Owned, so the blocking task that
+/// renders can hold it: a request abandoned mid-render (a reset stream, a
+/// closed connection) gives its turn back only when the render it started
+/// ends, and a client resetting requests cannot run more renders than there
+/// are turns.
 #[derive(Debug)]
-pub struct Turn<'a> {
-    turns: &'a Turns,
+pub struct Turn {
+    turns: Arc<Turns>,
     client: Client,
 }
 
@@ -109,14 +113,14 @@ impl Turns {
 
     /// A turn for a request of `client`: at once if one is free and nobody
     /// waits, else when the turns given back reach it.
-    pub async fn take(&self, client: Client) -> Turn<'_> {
+    pub async fn take(self: &Arc<Self>, client: Client) -> Turn {
         let mut wait = {
             let mut state = self.lock();
             if state.free > 0 && state.waiting.is_empty() {
                 state.free -= 1;
                 state.clients.entry(client).or_default().running += 1;
                 return Turn {
-                    turns: self,
+                    turns: self.clone(),
                     client,
                 };
             }
@@ -143,7 +147,7 @@ impl Turns {
         // Now counted as running in its client's queue: the `Turn` owns that.
         wait.taken = true;
         Turn {
-            turns: self,
+            turns: self.clone(),
             client,
         }
     }
@@ -219,7 +223,7 @@ impl State {
     }
 }
 
-impl Drop for Turn<'_> {
+impl Drop for Turn {
     fn drop(&mut self) {
         let given = self.turns.lock().give_back(self.client);
         self.turns.gauge.add(-(given as f64));
@@ -283,9 +287,28 @@ mod tests {
     }
 
     #[test]
+    fn a_turn_held_by_a_render_on_another_thread_comes_back_when_the_render_ends() {
+        // The request that took it is gone (a reset stream); the blocking
+        // render it started still holds the turn.
+        let turns = Arc::new(Turns::new(1, GAUGE));
+        let a = client("10.0.0.1");
+        let turn = poll(pin!(turns.take(a))).expect("a free turn");
+        let (finish, finished) = std::sync::mpsc::channel::<()>();
+        let render = std::thread::spawn(move || {
+            let _held = turn;
+            let _ = finished.recv();
+        });
+        let mut next = pin!(turns.take(client("10.0.0.2")));
+        assert!(poll(next.as_mut()).is_none(), "the render still runs");
+        finish.send(()).unwrap();
+        render.join().unwrap();
+        assert!(poll(next.as_mut()).is_some(), "its turn came back with it");
+    }
+
+    #[test]
     fn a_lone_client_uses_every_turn() {
         // Behind a reverse proxy every visitor is one client.
-        let turns = Turns::new(2, GAUGE);
+        let turns = Arc::new(Turns::new(2, GAUGE));
         let a = client("10.0.0.1");
         let a1 = poll(pin!(turns.take(a))).expect("a free turn");
         let a2 = poll(pin!(turns.take(a))).expect("the other free turn");
@@ -300,7 +323,7 @@ mod tests {
 
     #[test]
     fn a_turn_given_back_goes_to_the_client_with_the_fewest_running() {
-        let turns = Turns::new(2, GAUGE);
+        let turns = Arc::new(Turns::new(2, GAUGE));
         let (a, b) = (client("10.0.0.1"), client("2001:db8::1"));
         let a1 = poll(pin!(turns.take(a))).expect("a free turn");
         let a2 = poll(pin!(turns.take(a))).expect("a free turn");
@@ -326,7 +349,7 @@ mod tests {
 
     #[test]
     fn an_abandoned_request_leaves_its_queue_and_passes_on_a_turn_sent_to_it() {
-        let turns = Turns::new(1, GAUGE);
+        let turns = Arc::new(Turns::new(1, GAUGE));
         let a = client("10.0.0.1");
         let a1 = poll(pin!(turns.take(a))).expect("a free turn");
         {
