@@ -7,16 +7,17 @@
 //! oa, oe and uy: the older `hòa`, `khỏe`, `thủy`, `qúy` and the newer
 //! `hoà`, `khoẻ`, `thuỷ`, `quý`. Both are in use, often in one newsroom, and
 //! they are one word; NFC keeps them apart, since the mark sits on another
-//! letter. The key takes the tone mark out of each syllable and puts it back
-//! at one place, after the syllable's last vowel.
+//! letter. The key moves a tone written on the first letter of such a pair
+//! onto the second, and nothing else.
 //!
-//! Distinct words never share a key: a Vietnamese syllable carries at most
-//! one tone, on one of its vowels, and the key keeps which tone it is and
-//! moves only that. The vowel marks (circumflex `â ê ô`, breve `ă`, horn
-//! `ơ ư`) and `đ` are letters, and stay as written (`Đà` and `Da`, `hoà`,
-//! `hoá` and `hoa` keep their keys apart). A syllable with no tone, with more
-//! than one (not a Vietnamese syllable), or with its one tone on a consonant
-//! (the tilde of `España`) is kept as written.
+//! So distinct words never share a key: the tone stays which tone it is,
+//! and it moves only between the two letters of an oa, oe or uy with no other
+//! mark on the first, where the placement is only a matter of style. The
+//! vowel marks (circumflex `â ê ô`, breve `ă`, horn `ơ ư`) and `đ` are
+//! letters, and stay as written (`Đà` and `Da`, `hoà`, `hoá` and `hoa` keep
+//! their keys apart). A syllable with no tone, with more than one (not a
+//! Vietnamese syllable), or with its tone anywhere else (`término` and
+//! `terminó` are two Spanish words) is kept as written.
 
 use icu_properties::props::{BinaryProperty, DefaultIgnorableCodePoint};
 use unicode_normalization::char::is_combining_mark;
@@ -29,8 +30,8 @@ const TONES: [char; 5] = ['\u{300}', '\u{301}', '\u{303}', '\u{309}', '\u{323}']
 /// The key of `name`, by which names are matched: NFC, lowercase, the runs
 /// of white space one space and none at the ends, no character that shows
 /// nothing (Unicode's Default_Ignorable_Code_Point: a zero-width space, a
-/// soft hyphen, a direction mark), and the tone mark of each syllable after
-/// its last vowel. Empty when `name` shows nothing.
+/// soft hyphen, a direction mark), and the tone of an oa, oe or uy on its
+/// second letter (see the module's comment). Empty when `name` shows nothing.
 pub fn key(name: &str) -> String {
     // Most names of a store are Vietnamese, but plain ASCII ones (`Covid-19`)
     // have no marks to move and no invisible characters to drop.
@@ -108,42 +109,49 @@ fn trim_spaces(chars: &[char]) -> &[char] {
     &chars[start..end]
 }
 
-/// Pushes `syllable` (decomposed, lowercase) onto `out` with its tone mark,
-/// if it has exactly one and that one is on a vowel, after its last vowel
-/// and that vowel's other marks; otherwise as it is.
+/// Pushes `syllable` (decomposed, lowercase) onto `out`, with its tone mark
+/// on the second letter of the pair oa, oe or uy when it was written on the
+/// first (`hòa` → `hoà`, `thủy` → `thuỷ`, `qúy` → `quý`): the one placement
+/// that varies. Everything else is kept as written: a syllable with no tone
+/// or more than one, a tone elsewhere, and words of other languages
+/// (`término` is not `terminó`).
 fn push_syllable(syllable: &[char], out: &mut Vec<char>) {
+    let start = out.len();
+    out.extend_from_slice(syllable);
     let mut tones = syllable
         .iter()
         .enumerate()
         .filter(|(_, c)| TONES.contains(c));
     let (Some((at, &tone)), None) = (tones.next(), tones.next()) else {
-        out.extend_from_slice(syllable);
         return;
     };
-    // The letter a mark sits on is the last one before it that is no mark.
-    let on = syllable[..at].iter().rposition(|&c| !is_combining_mark(c));
-    if !on.is_some_and(|i| is_vowel(syllable[i])) {
-        out.extend_from_slice(syllable);
+    // The letter the tone sits on is the last one before it that is no mark,
+    // and it must carry no other mark (`ôa` is no pair).
+    let Some(on) = syllable[..at].iter().rposition(|&c| !is_combining_mark(c)) else {
+        return;
+    };
+    if syllable[on + 1..at].iter().any(|&c| is_combining_mark(c)) {
         return;
     }
-    let start = out.len();
-    out.extend(syllable[..at].iter().chain(&syllable[at + 1..]));
-    let bare = &out[start..];
-    let last_vowel = bare
+    let Some(next) = (at + 1..syllable.len()).find(|&i| !is_combining_mark(syllable[i])) else {
+        return;
+    };
+    if syllable[on + 1..next]
         .iter()
-        .rposition(|&c| is_vowel(c))
-        .expect("the letter the tone sat on is a vowel, and is still there");
-    let marks = bare[last_vowel + 1..]
-        .iter()
-        .take_while(|&&c| is_combining_mark(c))
-        .count();
-    out.insert(start + last_vowel + 1 + marks, tone);
-}
-
-/// Whether `c` (decomposed, lowercase) is a Vietnamese vowel letter before
-/// its marks.
-fn is_vowel(c: char) -> bool {
-    matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y')
+        .any(|&c| c != tone && is_combining_mark(c))
+    {
+        return;
+    }
+    if !matches!(
+        (syllable[on], syllable[next]),
+        ('o', 'a' | 'e') | ('u', 'y')
+    ) {
+        return;
+    }
+    // Out of the first letter, onto the second (the final NFC orders it
+    // among that letter's own marks).
+    out.remove(start + at);
+    out.insert(start + next, tone);
 }
 
 #[cfg(test)]
@@ -216,17 +224,33 @@ mod tests {
 
     #[test]
     fn a_key_is_lowercase_nfc_with_its_spaces_collapsed() {
-        // The tone after the last vowel: `bão` is keyed `baõ`, which no one
-        // reads; a key is only compared.
-        assert_eq!(key("  Bão   Lũ "), "baõ lũ");
-        assert_eq!(key("BÃO\u{a0}LŨ"), "baõ lũ");
+        assert_eq!(key("  Bão   Lũ "), "bão lũ");
+        assert_eq!(key("BÃO\u{a0}LŨ"), "bão lũ");
         // Decomposed input gives the composed key.
-        assert_eq!(key("ba\u{303}o lu\u{303}"), "baõ lũ");
-        // The tone after the last vowel: `hoà`, `thuỷ`, composed.
+        assert_eq!(key("ba\u{303}o lu\u{303}"), "bão lũ");
+        // The tone of a pair on its second letter: `hoà`, `thuỷ`, composed.
         assert_eq!(key("Hòa"), "hoà");
         assert_eq!(key("thủy"), "thuỷ");
+        assert_eq!(key("Khỏe"), "khoẻ");
         assert_eq!(key("Covid-19"), "covid-19");
         assert_eq!(key("  Tin  tức\t"), "tin tức");
+    }
+
+    #[test]
+    fn only_the_placement_that_varies_moves() {
+        // Other languages' words that differ in where the accent is.
+        apart("término", "terminó");
+        apart("público", "publicó");
+        apart("sábia", "sabiá");
+        // A tone elsewhere, or a first letter with a vowel mark: no pair.
+        apart("gìa", "già");
+        apart("thuở", "thủơ");
+        assert_eq!(key("người"), "người");
+        assert_eq!(key("khuyến"), "khuyến");
+        assert_eq!(key("hoặc"), "hoặc");
+        // A pair inside a longer syllable still varies.
+        same("hòan", "hoàn");
+        same("Thúy", "Thuý");
     }
 
     #[test]

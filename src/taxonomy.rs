@@ -633,9 +633,8 @@ enum Vote {
 
 /// Counts one article's spelling `name` of the term `folded` in or out.
 fn vote(spellings: &mut Spellings, folded: &str, name: &str, v: Vote) {
-    // What a name displays: the parser trims it so, and an article made in
-    // memory is counted alike.
-    let name = names::visible(name);
+    // As the parser gives it: trimmed of what shows nothing, then with its
+    // bidi overrides closed (trimming again would cut the closers off).
     match v {
         Vote::For => {
             *spellings
@@ -871,6 +870,22 @@ mod tests {
         assert_eq!(t.name, "Trần Ngọc");
         assert_eq!(ids(&index, t), ["d", "b", "a"]);
         assert_eq!(authors.terms().len(), 1);
+    }
+
+    #[test]
+    fn a_name_keeps_the_closer_the_parser_gave_its_override() {
+        // As the parser gives a tag that opened a right-to-left override:
+        // closed at its end (U+202C), which shows nothing but must stay.
+        let closed = "thi \u{202e}đua\u{202c}";
+        let index = Index::new(Entries::from_iter([entry("a", &[closed], Some(closed), 1)]));
+        for kind in [Kind::Tag, Kind::Author] {
+            let names: Vec<&str> = index
+                .taxonomy(kind)
+                .listed()
+                .map(|t| t.name.as_str())
+                .collect();
+            assert_eq!(names, [closed], "{kind:?}");
+        }
     }
 
     #[test]
