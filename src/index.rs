@@ -179,6 +179,8 @@ pub struct Index {
     authors: Taxonomy,
     /// The articles corrected or withdrawn (see [`Index::marked`]).
     marked: Members,
+    /// The withdrawn ones among them (see [`Index::withdrawn`]).
+    withdrawn: Members,
 }
 
 /// Whether an article is corrected or withdrawn: one whose listing in a
@@ -385,11 +387,14 @@ impl Index {
         let table: Table = entries.values_shared().map(|e| Some(e.clone())).collect();
         // Work per category path, of which there are far fewer than articles.
         let mut by_path: HashMap<&[String], Vec<SortKey>> = HashMap::new();
-        let mut marked = Vec::new();
+        let (mut marked, mut withdrawn) = (Vec::new(), Vec::new());
         for (n, e) in entries.values().enumerate() {
             let key = SortKey::new(e.article.published.timestamp(), number(n));
             if is_marked(&e.article) {
                 marked.push(key);
+            }
+            if e.article.withdrawn.is_some() {
+                withdrawn.push(key);
             }
             by_path.entry(&e.article.categories).or_default().push(key);
         }
@@ -429,6 +434,7 @@ impl Index {
         let all = sorted_by_number(all);
         Index {
             marked: sorted_by_number(marked),
+            withdrawn: sorted_by_number(withdrawn),
             tags: Taxonomy::new(Kind::Tag, &table),
             authors: Taxonomy::new(Kind::Author, &table),
             all,
@@ -575,6 +581,9 @@ impl Index {
         if is_marked(a) {
             self.marked.insert(key, by);
         }
+        if a.withdrawn.is_some() {
+            self.withdrawn.insert(key, by);
+        }
     }
 
     fn remove_member(&mut self, a: &Article, key: SortKey) {
@@ -586,6 +595,9 @@ impl Index {
         self.all.remove(key, by);
         if is_marked(a) {
             self.marked.remove(key, by);
+        }
+        if a.withdrawn.is_some() {
+            self.withdrawn.remove(key, by);
         }
     }
 
@@ -677,6 +689,14 @@ impl Index {
     /// the entries of these alone.
     pub fn marked(&self) -> Keys<'_> {
         self.members(&self.marked)
+    }
+
+    /// The keys of the withdrawn articles, newest first: what dates the
+    /// pages and sitemaps that listed them (see `render::sitemap`), walked on
+    /// updates, so kept apart from the corrected ones, which a news site
+    /// gathers by the ten thousand.
+    pub fn withdrawn(&self) -> Keys<'_> {
+        self.members(&self.withdrawn)
     }
 
     /// A set of this index's (a category's, a tag's) read with its articles.
@@ -1014,6 +1034,8 @@ mod tests {
         let mut v = vec![(None, ids(idx.select(None, usize::MAX)))];
         let marked = idx.marked().iter().map(|m| m.id().to_owned()).collect();
         v.push((Some("marked".to_owned()), marked));
+        let withdrawn = idx.withdrawn().iter().map(|m| m.id().to_owned()).collect();
+        v.push((Some("withdrawn".to_owned()), withdrawn));
         for (slug, c) in idx.categories() {
             assert_eq!(c.members.len(), idx.select(Some(slug), usize::MAX).len());
             v.push((

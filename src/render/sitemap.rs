@@ -151,11 +151,11 @@ pub fn page_urls(index: &Index) -> Vec<Url> {
 
 /// The latest withdrawal (see [`withdrawn_at`]) among the articles of the
 /// front page (key `None`) and of each category (its own and its
-/// subcategories'). Only the marked articles ([`Index::marked`]) are looked
+/// subcategories'). Only the withdrawn articles ([`Index::withdrawn`]) are looked
 /// at, so this costs what they are, not what the store is.
 fn page_withdrawals(index: &Index) -> BTreeMap<Option<&str>, DateTime<FixedOffset>> {
     let mut latest: BTreeMap<Option<&str>, DateTime<FixedOffset>> = BTreeMap::new();
-    for m in index.marked().iter() {
+    for m in index.withdrawn().iter() {
         let Some(at) = m.entry().and_then(|e| withdrawn_at(&e.article)) else {
             continue;
         };
@@ -270,6 +270,9 @@ fn month_parts_of(index: &Index, month: Month, tz: Tz, max: usize) -> Vec<Sitema
     let mut marked = index.marked().range(newest, past).peekable();
     let name = month.to_string();
     let mut part = Part::default();
+    // The latest withdrawal so far: it moved one URL out of every later part
+    // into the part before, so it dates each of them too.
+    let mut shifted = None;
     for m in keys.range(newest, past) {
         // Both lists run in the same order, and every marked key is in the
         // month's; one that were not would be passed over, not stall the walk.
@@ -286,11 +289,15 @@ fn month_parts_of(index: &Index, month: Month, tz: Tz, max: usize) -> Vec<Sitema
         };
         if part.urls == max {
             out.extend(part.sitemap(index, &name, out.len() + 1));
-            part = Part::default();
+            part = Part {
+                latest_marked: shifted,
+                ..Part::default()
+            };
         }
         match looked {
             Some(a) if !listed(a) => {
-                part.latest_marked = part.latest_marked.max(withdrawn_at(a));
+                shifted = shifted.max(withdrawn_at(a));
+                part.latest_marked = part.latest_marked.max(shifted);
             }
             Some(a) => {
                 part.urls += 1;
@@ -801,15 +808,24 @@ mod tests {
     /// a part with no URL left out.
     fn parts_looking_at_every_article(idx: &Index, month: Month, max: usize) -> Vec<Sitemap> {
         let mut cut: Vec<(usize, Option<DateTime<FixedOffset>>)> = Vec::new();
+        // Every withdrawal dates its part and every later one, whose URLs
+        // it shifted.
+        let mut shifted = None;
         for e in history::month(idx, None, month, HCM).0 {
             if cut.last().is_none_or(|(urls, _)| *urls == max) {
-                cut.push((0, None));
+                cut.push((0, shifted));
             }
             let part = cut.last_mut().unwrap();
-            let at = withdrawn_at(&e.article).unwrap_or_else(|| {
-                part.0 += 1;
-                lastmod(&e.article)
-            });
+            let at = match withdrawn_at(&e.article) {
+                Some(at) => {
+                    shifted = shifted.max(Some(at));
+                    at
+                }
+                None => {
+                    part.0 += 1;
+                    lastmod(&e.article)
+                }
+            };
             part.1 = part.1.max(Some(at));
         }
         let name = month.to_string();
@@ -908,7 +924,8 @@ mod tests {
             march,
             [
                 at("/sitemaps/2024-03.xml", "2024-03-04T10:00:00+07:00"),
-                at("/sitemaps/2024-03-2.xml", "2024-03-01T00:00:00+07:00"),
+                // Its URL moved up a part: dated by the withdrawal too.
+                at("/sitemaps/2024-03-2.xml", "2024-03-04T10:00:00+07:00"),
             ]
         );
         let first = on_demand_of(&site(), &idx, "/sitemaps/2024-03.xml", HCM, 1).unwrap();

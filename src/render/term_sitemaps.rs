@@ -110,8 +110,8 @@ fn is_boundary(cut: Cut, slug: &str) -> bool {
 /// among its articles when that is later (the page lost an article then, so
 /// its date must not go back to the newest one left).
 ///
-/// The withdrawals are found by one walk over the marked articles
-/// ([`Index::marked`]: a few, in a store of any size), made the first time a
+/// The withdrawals are found by one walk over the withdrawn articles
+/// ([`Index::withdrawn`]: a few, in a store of any size), made the first time a
 /// term with a withdrawn article is dated; a term's count of withdrawn
 /// articles tells that most have none, and those cost no walk.
 struct Dating<'a> {
@@ -161,11 +161,11 @@ impl<'a> Dating<'a> {
 }
 
 /// The latest withdrawal among the articles of each term of `kind` that has
-/// one, by slug: from the marked articles alone.
+/// one, by slug: from the withdrawn articles alone.
 fn withdrawals(index: &Index, kind: Kind) -> HashMap<&str, DateTime<FixedOffset>> {
     let taxonomy = index.taxonomy(kind);
     let mut latest: HashMap<&str, DateTime<FixedOffset>> = HashMap::new();
-    for m in index.marked().iter() {
+    for m in index.withdrawn().iter() {
         let Some(a) = m.entry().map(|e| &e.article) else {
             continue;
         };
