@@ -456,10 +456,9 @@ impl Publisher {
         let compared = std::thread::Builder::new()
             .name("websub-start".into())
             .spawn(move || {
-                match last_run.partial() {
-                    Some(p @ record::Partial::NoRecord) => tracing::warn!("{p}"),
-                    Some(p) => tracing::info!("{p}"),
-                    None => {}
+                // At info: an upgrade, or hubs just configured, are routine.
+                if let Some(p) = last_run.partial() {
+                    tracing::info!("{p}");
                 }
                 let on_demand_too = last_run.record.as_ref().is_some_and(Record::same_build);
                 let now = if on_demand_too {

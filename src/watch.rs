@@ -719,13 +719,28 @@ impl Worker {
     /// of the current one: after a reload moved the store, or changed how its
     /// files read (zone, size cap). What changed is counted against the
     /// articles served before, so the old store's articles leave (in the
-    /// log, the counters and WebSub pings) as the new one's arrive.
-    fn read_anew(&mut self) -> Option<Changes> {
+    /// log, the counters and WebSub pings) as the new one's arrive. When the
+    /// root is missing and the store did not move (`moved` false), the
+    /// articles served are kept; `None` when a stop cut the read short.
+    fn read_anew(&mut self, moved: bool) -> Option<Changes> {
         self.drop_survey();
         let fresh = Catalog::new(&self.cfg.store, self.cfg.max_file_size, self.cfg.tz);
         let before = std::mem::replace(&mut self.catalog, fresh);
         let root = self.cfg.store.clone();
-        let read = if self.root_present() {
+        if !self.root_present() {
+            if !moved {
+                // Nothing to read: what was served stays so, as the health
+                // check says, until the root is back (and read then).
+                self.catalog = before;
+                return Some(Changes::default());
+            }
+            return Some(Changes::between(
+                &before.entries,
+                &self.catalog.entries,
+                Changes::default(),
+            ));
+        }
+        let read = {
             match self.catalog.read_all_unless(&self.stopping) {
                 Ok(Some(read)) => read,
                 Ok(None) => {
@@ -738,8 +753,6 @@ impl Worker {
                     Changes::default()
                 }
             }
-        } else {
-            Changes::default()
         };
         log_transitions(&read, Occasion::Start, &self.cfg.store);
         Some(Changes::between(
@@ -768,7 +781,7 @@ impl Worker {
         // listing of the whole store.
         let read_anew = store_moved || reads_differently;
         let changes = if read_anew {
-            match self.read_anew() {
+            match self.read_anew(store_moved) {
                 Some(changes) => changes,
                 None => {
                     tracing::info!(

@@ -937,7 +937,7 @@ fn after_a_crash_a_start_pings_the_changed_feeds_validators_json_remembers() {
     let d = site.start();
     let line = d.log_line("websub: there is no record of the last stop");
     assert!(
-        line.contains("WARN") && line.contains("killed or crashed"),
+        line.contains("INFO") && line.contains("killed or crashed"),
         "{line}"
     );
     let wanted = format!("{BASE_URL}/feeds/thong-bao.rss");

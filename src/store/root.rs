@@ -326,9 +326,7 @@ impl Root {
         let Some(id) = article_id(&self.0.path, path) else {
             return Ok(None);
         };
-        if id.len() > super::MAX_ID_BYTES {
-            return Err(FileError::IdTooLong(id.len()));
-        }
+        let too_long = || FileError::IdTooLong(id.len());
         let candidate = |stat, through| Candidate {
             path: path.to_owned(),
             id: id.clone(),
@@ -336,8 +334,15 @@ impl Root {
             root: self.clone(),
             through,
         };
+        // Checked once the path is known to be a file: a folder (a link to
+        // one) under a long path is listed, not refused.
+        let long = id.len() > super::MAX_ID_BYTES;
         if regular.is_some_and(|t| t.is_file()) {
-            return Ok(Some(candidate(None, Vec::new())));
+            return if long {
+                Err(too_long())
+            } else {
+                Ok(Some(candidate(None, Vec::new())))
+            };
         }
         let meta = std::fs::symlink_metadata(path)?;
         let (meta, through) = if meta.file_type().is_symlink() {
@@ -352,6 +357,9 @@ impl Root {
         }
         if !meta.is_file() {
             return Err(FileError::NotRegular);
+        }
+        if long {
+            return Err(too_long());
         }
         Ok(Some(candidate(Some(Stat::of(&meta)), through)))
     }

@@ -80,8 +80,9 @@ pub enum Partial {
     /// A record written by another build (an upgrade): its on-demand ETags
     /// hash that build.
     OtherBuild(String),
-    /// No record, though an earlier run served: it was killed or crashed,
-    /// or its state folder was lost.
+    /// No record, though an earlier run served: it ran without hubs (a stop
+    /// records only for them), was killed or crashed, or its state folder
+    /// was lost.
     NoRecord,
 }
 
@@ -104,8 +105,8 @@ impl std::fmt::Display for Partial {
                 "the record of the last stop was written by bantin {build}, not this build ({})",
                 crate::BUILD
             ),
-            Partial::NoRecord => "there is no record of the last stop (bantin was killed or \
-                 crashed, or its state folder was lost)"
+            Partial::NoRecord => "there is no record of the last stop (it ran without hubs, \
+                 was killed or crashed, or its state folder was lost)"
                 .to_owned(),
         };
         write!(
