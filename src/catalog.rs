@@ -53,6 +53,47 @@ pub enum Refresh {
     Reconcile,
 }
 
+/// The files a reconciliation leaves alone: those the watcher still holds
+/// (see [`crate::settle::Burst::holds`]), being written, or a new file that may
+/// be an atomic save's temp file, or named by an event not yet acted on. Such
+/// a file is not read, and what the catalog knows of it (served, rejected,
+/// unknown) stays as it is, whatever the listing says, so the event that
+/// finishes it reads it once: a reconciliation between a writer's flushes
+/// would serve (and announce) half an article.
+#[derive(Clone, Copy)]
+pub struct Unsettled<'a>(Option<&'a (dyn Fn(&Path) -> bool + Sync)>);
+
+impl<'a> Unsettled<'a> {
+    /// No file is held: none is looked up.
+    pub const NONE: Unsettled<'static> = Unsettled(None);
+
+    /// The files for which `holds` is true are held.
+    pub fn by(holds: &'a (dyn Fn(&Path) -> bool + Sync)) -> Unsettled<'a> {
+        Unsettled(Some(holds))
+    }
+
+    /// Whether `path` is held.
+    fn holds(&self, path: &Path) -> bool {
+        self.0.is_some_and(|holds| holds(path))
+    }
+
+    /// Whether any file may be held: when none is, a listing is taken as
+    /// it is, with no lookup per path.
+    fn any(&self) -> bool {
+        self.0.is_some()
+    }
+}
+
+impl std::fmt::Debug for Unsettled<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.any() {
+            "Unsettled(..)"
+        } else {
+            "Unsettled::NONE"
+        })
+    }
+}
+
 /// The duplicate-id rule, shared by the daemon and `bantin check`: an article id
 /// belongs to the file that gives it first (in path order within one listing);
 /// another file that gives it is rejected, naming the file that keeps it.
@@ -395,7 +436,7 @@ impl Catalog {
         let (boundary, _) = catalog.boundary()?;
         // Nothing is served yet, so which ids changed is not asked: a million
         // of them would be collected only to be dropped.
-        let changes = catalog.read_whole(&boundary, store, Ids::Untracked, None);
+        let changes = catalog.read_whole(&boundary, store, Ids::Untracked, Unsettled::NONE, None);
         Ok((catalog, changes))
     }
 
@@ -407,6 +448,67 @@ impl Catalog {
     /// was replaced, or a root symlink retargeted), the boundary is resolved again
     /// and the whole store read again, so no article is read back from the old folder.
     pub fn refresh(&mut self, sub: &Path, why: Refresh) -> std::io::Result<Changes> {
+        self.refresh_leaving(sub, why, Unsettled::NONE)
+    }
+
+    /// Compares the whole store with the catalog, as [`Refresh::Reconcile`]
+    /// says, leaving the files `held` alone (see [`Unsettled`]): the
+    /// reconciliation done at once, for a replaced root or a store read anew.
+    pub fn reconcile(&mut self, held: Unsettled<'_>) -> std::io::Result<Changes> {
+        let store = self.store.clone();
+        self.refresh_leaving(&store, Refresh::Reconcile, held)
+    }
+
+    /// After [`Catalog::reconcile`] read the store into this catalog, which
+    /// knew none of it, in place of `before` (a reload that changed how files
+    /// read): takes over from `before` what it knew of the files `held`, left
+    /// unread, so a held file served before stays served, at its last
+    /// version, until its event reads it, as a reconciliation leaves it. Only
+    /// for the same store (a moved one's held paths are not in it), and not
+    /// for an id another file has claimed meanwhile: that file keeps it, and
+    /// the held one contends for it when read. `before`, being replaced,
+    /// loses those files.
+    pub fn keep_held(&mut self, before: &mut Catalog, held: Unsettled<'_>) {
+        if !held.any() || before.store != self.store {
+            return;
+        }
+        let kept: Vec<Arc<Path>> = before
+            .files
+            .keys()
+            .filter(|p| held.holds(p) && !self.files.contains_key(&***p))
+            .cloned()
+            .collect();
+        for path in kept {
+            let Some(state) = before.files.remove(&path) else {
+                continue;
+            };
+            if state.serving {
+                let Some(id) = article_id(&self.store, &path) else {
+                    continue;
+                };
+                let Some(entry) = before
+                    .entries
+                    .get(&id)
+                    .filter(|_| self.entries.get(&id).is_none())
+                else {
+                    continue;
+                };
+                self.entries.insert(id, entry.clone());
+            }
+            self.failing += usize::from(state.error.is_some());
+            self.warned += usize::from(state.warned);
+            note_duplicate(&mut self.duplicates, &path, &state);
+            self.files.insert(path, state);
+        }
+    }
+
+    /// [`Catalog::refresh`], leaving the files `held` alone.
+    fn refresh_leaving(
+        &mut self,
+        sub: &Path,
+        why: Refresh,
+        held: Unsettled<'_>,
+    ) -> std::io::Result<Changes> {
         let (boundary, resolved_again) = self.boundary()?;
         let store = self.store.clone();
         let (sub, why) = if resolved_again {
@@ -417,9 +519,9 @@ impl Catalog {
         let span = Span::Under(sub);
         let any_known = span.of(&self.files).next().is_some();
         if !any_known && sub == store.as_path() {
-            return Ok(self.read_whole(&boundary, &store, Ids::Tracked, None));
+            return Ok(self.read_whole(&boundary, &store, Ids::Tracked, held, None));
         }
-        let walked = self.walk_and_read(&boundary, sub, why, any_known);
+        let walked = self.walk_and_read(&boundary, sub, why, any_known, held);
         let missing = if any_known {
             let listed: HashSet<&Path> = walked
                 .iter()
@@ -435,7 +537,7 @@ impl Catalog {
         } else {
             Vec::new()
         };
-        Ok(self.apply(span, walked, missing, Gone::Forget).0)
+        Ok(self.apply(span, walked, missing, Gone::Forget, held).0)
     }
 
     /// Reads the whole store into this catalog, which knows none of it (a
@@ -443,11 +545,16 @@ impl Catalog {
     /// unless `stop` is set meanwhile: then the read ends between two chunks
     /// of [`CHUNK`] files and `None` says the catalog holds only part of the
     /// store. A stop need not wait for a million files to be read.
-    pub fn read_all_unless(&mut self, stop: &AtomicBool) -> std::io::Result<Option<Changes>> {
+    /// The files `held` are left out, as [`Catalog::reconcile`] leaves them.
+    pub fn read_all_unless(
+        &mut self,
+        stop: &AtomicBool,
+        held: Unsettled<'_>,
+    ) -> std::io::Result<Option<Changes>> {
         debug_assert!(self.files.is_empty(), "a catalog that knows no file");
         let (boundary, _) = self.boundary()?;
         let store = self.store.clone();
-        let changes = self.read_whole(&boundary, &store, Ids::Tracked, Some(stop));
+        let changes = self.read_whole(&boundary, &store, Ids::Tracked, held, Some(stop));
         Ok((!stop.load(std::sync::atomic::Ordering::Relaxed)).then_some(changes))
     }
 
@@ -456,7 +563,8 @@ impl Catalog {
     /// path order): the listing and what was read of it are in memory two
     /// chunks at a time, not for the whole store at once. One chunk is recorded
     /// while the next is listed and read, so recording (one thread) does not
-    /// leave the cores idle. `ids` says whether the changed ids are collected.
+    /// leave the cores idle. `ids` says whether the changed ids are collected;
+    /// the files `held` are left out, unknown until their events read them.
     ///
     /// No file is known, and each chunk's paths come after the last one's, so
     /// recording looks no path up: the file map is built once at the end from
@@ -467,6 +575,7 @@ impl Catalog {
         boundary: &Root,
         store: &Path,
         ids: Ids,
+        held: Unsettled<'_>,
         stop: Option<&AtomicBool>,
     ) -> Changes {
         let (cap, tz) = (self.cap, self.tz);
@@ -477,9 +586,12 @@ impl Catalog {
             if stop.is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed)) {
                 return None;
             }
-            let chunk: Vec<Listed> = walk.by_ref().take(CHUNK).collect();
+            let mut chunk: Vec<Listed> = walk.by_ref().take(CHUNK).collect();
             if chunk.is_empty() {
                 return None;
+            }
+            if held.any() {
+                chunk.retain(|listed| !held.holds(listed.path()));
             }
             let read: Vec<Option<Read>> = chunk
                 .par_iter()
@@ -581,13 +693,22 @@ impl Catalog {
     /// store. The listing may be older than what events have applied since: a
     /// known file that the slice lacks is dropped only if it is gone from the
     /// disk now; if it is there, it is looked at again as an event would.
-    pub fn merge(&mut self, slice: Slice) -> Changes {
+    /// The files `held` are left alone (see [`Unsettled`]), listed or not.
+    pub fn merge(&mut self, slice: Slice, held: Unsettled<'_>) -> Changes {
         let span = Span::Between {
             after: slice.after.as_deref(),
             through: slice.through.as_deref(),
         };
         let (cap, tz) = (self.cap, self.tz);
-        let Compared { differs, missing } = self.compare(span, &slice.listed);
+        let Compared {
+            mut differs,
+            missing,
+        } = self.compare(span, &slice.listed);
+        if held.any() {
+            for (listed, differs) in slice.listed.iter().zip(&mut differs) {
+                *differs &= !held.holds(listed.path());
+            }
+        }
         let read: Vec<Option<Read>> = slice
             .listed
             .par_iter()
@@ -598,7 +719,7 @@ impl Catalog {
             })
             .collect();
         let walked = slice.listed.into_iter().zip(read).collect();
-        let (mut changes, recheck) = self.apply(span, walked, missing, Gone::Recheck);
+        let (mut changes, recheck) = self.apply(span, walked, missing, Gone::Recheck, held);
         for path in recheck {
             match self.refresh(&path, Refresh::Event) {
                 Ok(c) => changes.absorb(c),
@@ -649,15 +770,21 @@ impl Catalog {
     /// Applies a listing of `span` (with what was read of it) to the catalog:
     /// the known files it lacks (`missing`) leave, or, as `gone` says, are
     /// checked again; refusals while listing are replaced, and what was read is
-    /// recorded in path order. Returns what changed, and the known files to
-    /// look at again.
+    /// recorded in path order. The files `held` are left as they are, listed,
+    /// missing or contending for a freed id. Returns what changed, and the
+    /// known files to look at again.
     fn apply(
         &mut self,
         span: Span<'_>,
-        walked: Vec<(Listed, Option<Read>)>,
-        missing: Vec<Arc<Path>>,
+        mut walked: Vec<(Listed, Option<Read>)>,
+        mut missing: Vec<Arc<Path>>,
         gone: Gone,
+        held: Unsettled<'_>,
     ) -> (Changes, Vec<PathBuf>) {
+        if held.any() {
+            walked.retain(|(listed, _)| !held.holds(listed.path()));
+            missing.retain(|path| !held.holds(path));
+        }
         let mut rejected_before = self.rejected_in(span);
         let mut changes = Changes::default();
         let mut recheck = Vec::new();
@@ -678,11 +805,15 @@ impl Catalog {
                 }
             }
         }
-        let contenders = self.contenders(&freed);
+        let mut contenders = self.contenders(&freed);
+        if held.any() {
+            contenders.retain(|path| !held.holds(path));
+        }
         rejected_before.extend(self.refusals_of(&contenders));
         let walked = self.with_contenders(walked, &contenders);
         let stale: Vec<Arc<Path>> = span
             .of(&self.listing_errors)
+            .filter(|(p, _)| !held.holds(p))
             .map(|(p, _)| p.clone())
             .collect();
         for p in stale {
@@ -804,20 +935,23 @@ impl Catalog {
     /// reading in one pass on every core (each core takes the next listed file).
     /// Results are in the walk's order, which is path order. `any_known` says
     /// whether any file under `sub` is known: only then are stats worth taking.
+    /// The files `held` are not read.
     fn walk_and_read(
         &self,
         root: &Root,
         sub: &Path,
         why: Refresh,
         any_known: bool,
+        held: Unsettled<'_>,
     ) -> Vec<(Listed, Option<Read>)> {
         let (cap, tz) = (self.cap, self.tz);
         let wanted = |c: &Candidate| {
-            why == Refresh::Event
+            let differs = why == Refresh::Event
                 || self
                     .files
                     .get(c.path.as_path())
-                    .is_none_or(|s| c.stat != Some(s.stat))
+                    .is_none_or(|s| c.stat != Some(s.stat));
+            differs && !held.holds(&c.path)
         };
         let read_if_wanted = |listed: &Listed| match listed {
             Listed::Candidate(c) if wanted(c) => Some(read(c, cap, tz)),
@@ -1318,12 +1452,15 @@ mod tests {
         let fresh = || Catalog::new(root, 1 << 20, Ho_Chi_Minh);
         let go = AtomicBool::new(false);
         let mut c = fresh();
-        let read = c.read_all_unless(&go).unwrap().expect("not stopped");
+        let read = c
+            .read_all_unless(&go, Unsettled::NONE)
+            .unwrap()
+            .expect("not stopped");
         assert_eq!((read.added, c.entries.len()), (3, 3));
         // Asked before the first chunk: nothing is read, and the caller is told.
         let stop = AtomicBool::new(true);
         let mut c = fresh();
-        assert_eq!(c.read_all_unless(&stop).unwrap(), None);
+        assert_eq!(c.read_all_unless(&stop, Unsettled::NONE).unwrap(), None);
         assert!(c.entries.is_empty());
     }
 
@@ -1600,6 +1737,121 @@ mod tests {
         (entries, rejected)
     }
 
+    /// A store of five articles, `a` to `e`, scanned; then, as a watcher
+    /// would see it: `a` rewritten and `n` made, both still being written,
+    /// `d` removed by its writer before the close was seen, all three held;
+    /// and `c` edited with no event (what a reconciliation is for).
+    fn store_with_held_files(root: &Path) -> (Catalog, BTreeSet<PathBuf>) {
+        for name in ["a", "b", "c", "d", "e"] {
+            let title = format!("Tiêu đề {name}");
+            std::fs::write(
+                root.join(format!("{name}.txt")),
+                GOOD.replace("Tiêu đề một", &title),
+            )
+            .unwrap();
+        }
+        let c = Catalog::scan(root, 1 << 20, Ho_Chi_Minh).unwrap();
+        std::fs::write(root.join("a.txt"), GOOD.replace("một", "a, nửa chừng")).unwrap();
+        std::fs::write(root.join("n.txt"), GOOD.replace("một", "n, nửa chừng")).unwrap();
+        std::fs::remove_file(root.join("d.txt")).unwrap();
+        std::fs::write(root.join("c.txt"), GOOD.replace("một", "c mới")).unwrap();
+        let held = ["a.txt", "n.txt", "d.txt"].map(|n| root.join(n));
+        (c, held.into_iter().collect())
+    }
+
+    /// What `c` serves of `store_with_held_files` while the files are held.
+    fn served_while_held(c: &Catalog) -> Vec<(String, String)> {
+        let expected = [
+            ("a", "a"),
+            ("b", "b"),
+            ("c", "c mới"),
+            ("d", "d"),
+            ("e", "e"),
+        ];
+        let expected: Vec<(String, String)> = expected
+            .iter()
+            .map(|(id, t)| (id.to_string(), format!("Tiêu đề {t}")))
+            .collect();
+        assert_eq!(served(c).0, expected, "the held files as they were");
+        expected
+    }
+
+    /// The held files released, as the burst reads them: each read once, and
+    /// each change counted once.
+    fn release(c: &mut Catalog, held: &BTreeSet<PathBuf>) {
+        let mut found = Changes::default();
+        for path in held {
+            found.absorb(c.refresh(path, Refresh::Event).unwrap());
+        }
+        assert_eq!((found.added, found.changed, found.removed), (1, 1, 1));
+        let ids: Vec<&str> = found.ids.iter().map(String::as_str).collect();
+        assert_eq!(ids, ["a", "d", "n"]);
+        let titles: Vec<String> = served(c).0.into_iter().map(|(_, t)| t).collect();
+        assert_eq!(
+            titles,
+            [
+                "Tiêu đề a, nửa chừng",
+                "Tiêu đề b",
+                "Tiêu đề c mới",
+                "Tiêu đề e",
+                "Tiêu đề n, nửa chừng"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_listing_merged_in_slices_leaves_the_held_files_to_their_events() {
+        for len in [1, 2, 100] {
+            let dir = tempfile::tempdir().unwrap();
+            let root = dir.path();
+            let (mut c, held) = store_with_held_files(root);
+            let holds = |p: &Path| held.contains(p);
+            let boundary = c.survey_root().unwrap().unwrap();
+            let mut found = Changes::default();
+            for slice in crate::reconcile::slices(&boundary, len, 0) {
+                found.absorb(c.merge(slice, Unsettled::by(&holds)));
+            }
+            // Only the edit no event reported.
+            assert_eq!(
+                (found.added, found.changed, found.removed, found.rejected),
+                (0, 1, 0, 0),
+                "slices of {len}"
+            );
+            assert_eq!(found.ids, BTreeSet::from(["c".to_owned()]));
+            served_while_held(&c);
+            release(&mut c, &held);
+        }
+    }
+
+    #[test]
+    fn a_reconciliation_at_once_leaves_the_held_files_to_their_events() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let (mut c, held) = store_with_held_files(root);
+        let holds = |p: &Path| held.contains(p);
+        let found = c.reconcile(Unsettled::by(&holds)).unwrap();
+        assert_eq!((found.added, found.changed, found.removed), (0, 1, 0));
+        served_while_held(&c);
+        release(&mut c, &held);
+    }
+
+    #[test]
+    fn a_store_read_anew_keeps_the_last_version_of_a_held_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let (mut before, held) = store_with_held_files(root);
+        let holds = |p: &Path| held.contains(p);
+        let mut c = Catalog::new(root, 1 << 20, Ho_Chi_Minh);
+        c.reconcile(Unsettled::by(&holds)).unwrap();
+        c.keep_held(&mut before, Unsettled::by(&holds));
+        let expected = served_while_held(&c);
+        let read = Changes::default();
+        let changes = Changes::between(&before.entries, &c.entries, read);
+        assert_eq!((changes.added, changes.changed, changes.removed), (0, 1, 0));
+        assert_eq!(expected.len(), c.files.len(), "one file each");
+        release(&mut c, &held);
+    }
+
     #[test]
     fn a_listing_merged_in_slices_finds_what_a_whole_reconciliation_finds() {
         let dir = tempfile::tempdir().unwrap();
@@ -1629,7 +1881,7 @@ mod tests {
             let mut found = Changes::default();
             let mut count = 0;
             for slice in crate::reconcile::slices(&boundary, len, 0) {
-                found.absorb(c.merge(slice));
+                found.absorb(c.merge(slice, Unsettled::NONE));
                 count += 1;
             }
             // Six files listed.
@@ -1675,7 +1927,7 @@ mod tests {
         std::fs::remove_file(root.join("a.txt")).unwrap();
         let mut found = Changes::default();
         for slice in listing {
-            found.absorb(c.merge(slice));
+            found.absorb(c.merge(slice, Unsettled::NONE));
         }
         assert_eq!((found.added, found.removed), (0, 0), "{found:?}");
         let ids: Vec<&String> = c.entries.keys().collect();

@@ -19,7 +19,7 @@
 //!   writers that keep it open or write through `mmap`, for [`UNCLOSED_QUIET`]
 //!   with no event on it.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -76,6 +76,8 @@ struct Held {
 pub struct Burst {
     /// Paths ready to re-read when the burst ends, in arrival order.
     ready: Vec<PathBuf>,
+    /// The paths of `ready`, to answer [`Burst::holds`] without a scan.
+    queued: HashSet<PathBuf>,
     /// When the first event of `ready` arrived.
     first: Option<Instant>,
     /// When the latest event of `ready` arrived.
@@ -177,6 +179,22 @@ impl Burst {
         }
     }
 
+    /// Whether the burst holds `path`: a file written and not closed, one
+    /// created and closed that waits its window, or any path an event named
+    /// that is not re-read yet. A reconciliation leaves such a path to the
+    /// burst (see [`crate::catalog::Unsettled`]), which reads it once, when
+    /// it is finished: read now, it could be half written, or a temp file
+    /// about to be renamed.
+    pub fn holds(&self, path: &Path) -> bool {
+        self.held.contains_key(path) || self.queued.contains(path)
+    }
+
+    /// Whether the burst holds any path: when it holds none, a reconciliation
+    /// looks none up.
+    pub fn holds_any(&self) -> bool {
+        !self.held.is_empty() || !self.ready.is_empty()
+    }
+
     /// When paths are next ready without a finishing event: the ready ones
     /// after `quiet` with no event, or [`LONGEST_BURST`] windows after the
     /// first; a held one at its release.
@@ -199,6 +217,7 @@ impl Burst {
         let mut first = self.first.take();
         self.latest = None;
         let mut paths = std::mem::take(&mut self.ready);
+        self.queued.clear();
         paths.retain(|p| !self.held.contains_key(p));
         while let Some(entry) = self.releases.first().filter(|(at, _)| *at <= now) {
             let path = entry.1.clone();
@@ -244,6 +263,7 @@ impl Burst {
         self.first.get_or_insert(now);
         self.latest = Some(now);
         self.ready.push(path.to_owned());
+        self.queued.insert(path.to_owned());
     }
 }
 
@@ -417,5 +437,68 @@ mod tests {
         assert_eq!(b.take_ready(t0 + UNCLOSED_QUIET), None);
         let ready = b.take_ready(t0 + QUIET + UNCLOSED_QUIET).unwrap();
         assert_eq!((ready.paths, ready.first), (vec![file], t0));
+    }
+
+    #[test]
+    fn a_path_is_held_until_it_is_taken_ready() {
+        let dir = tempfile::tempdir().unwrap();
+        let (file, temp, gone) = (
+            dir.path().join("x.txt"),
+            dir.path().join("tmpab12cd34"),
+            dir.path().join("xoa.txt"),
+        );
+        std::fs::write(&temp, "x").unwrap();
+        let t0 = Instant::now();
+        let mut b = Burst::default();
+        assert!(!b.holds_any());
+        // Written and not closed: held.
+        b.take(&written(&file), t0, QUIET, Closes::Reported);
+        // Created and closed: held one more window, as a possible temp file.
+        b.take(&created(&temp), t0, QUIET, Closes::Reported);
+        b.take(&closed(&temp), t0, QUIET, Closes::Reported);
+        // Named by a delete, waiting for the quiet: held until re-read.
+        b.take(&removed_event(&gone), t0, QUIET, Closes::Reported);
+        assert!(b.holds_any());
+        for path in [&file, &temp, &gone] {
+            assert!(b.holds(path), "{}", path.display());
+        }
+        assert!(!b.holds(&dir.path().join("khac.txt")));
+
+        // The window ends: the temp file and the delete are taken, the file
+        // being written stays held.
+        let ready = b.take_ready(t0 + QUIET).unwrap();
+        assert_eq!(ready.paths, [gone.clone(), temp.clone()]);
+        assert!(!b.holds(&gone) && !b.holds(&temp));
+        assert!(b.holds(&file) && b.holds_any());
+
+        // Its writer removes it before closing it: still the burst's, until
+        // the burst reads that it is gone.
+        b.take(&removed_event(&file), t0 + QUIET, QUIET, Closes::Reported);
+        assert!(b.holds(&file));
+        assert_eq!(
+            b.take_ready(t0 + 2 * QUIET).unwrap().paths,
+            std::slice::from_ref(&file)
+        );
+        assert!(!b.holds(&file));
+        assert!(!b.holds_any());
+    }
+
+    fn removed_event(p: &PathBuf) -> Event {
+        event(EventKind::Remove(RemoveKind::File), &[p])
+    }
+
+    #[test]
+    fn a_write_seen_by_polling_is_held_only_for_its_window() {
+        let file = PathBuf::from("/store/x.txt");
+        let t0 = Instant::now();
+        let mut b = Burst::default();
+        b.take(&written(&file), t0, QUIET, Closes::Unreported);
+        assert!(b.holds(&file), "queued until the burst reads it");
+        assert_eq!(
+            b.take_ready(t0 + QUIET).unwrap().paths,
+            std::slice::from_ref(&file)
+        );
+        assert!(!b.holds(&file));
+        assert!(!b.holds_any());
     }
 }

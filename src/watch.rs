@@ -19,7 +19,9 @@
 //! quiet, so an editor that saves in several steps, or a bulk delete, costs one
 //! refresh, not one per event. A file created and closed in the burst waits one
 //! more window (a temp file an atomic save is about to rename), and one written
-//! and not closed waits for its close.
+//! and not closed waits for its close. A reconciliation leaves whatever the
+//! burst holds to it (see [`Burst::holds`]): it would read such a file while
+//! it is still being written, and serve and announce half an article.
 
 use std::collections::{BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
@@ -30,7 +32,7 @@ use std::time::{Duration, Instant};
 
 use notify::{PollWatcher, RecommendedWatcher, RecursiveMode, Watcher as _};
 
-use crate::catalog::{Catalog, Changes, Refresh, Slice};
+use crate::catalog::{Catalog, Changes, Refresh, Slice, Unsettled};
 use crate::config::Config;
 use crate::publish::{unix_now, Occasion, Publisher, Scope};
 use crate::reconcile::Survey;
@@ -345,7 +347,9 @@ impl Worker {
                         tracing::warn!(
                             "the watcher lost events (overflow); reconciling the whole store"
                         );
-                        self.burst = Burst::default();
+                        // The burst is kept: the reconciliation leaves what it
+                        // holds to it. A close lost in the overflow costs its
+                        // file `UNCLOSED_QUIET`, not a read while half written.
                         self.reconcile();
                         continue;
                     }
@@ -368,6 +372,11 @@ impl Worker {
                 }
                 Ok(Msg::Slice { survey, slice }) => {
                     if survey == self.surveys {
+                        // Events queued behind the slice may tell of a file it
+                        // lists being written: the burst hears them first.
+                        if self.drain(&rx) {
+                            self.refresh_burst();
+                        }
                         self.merge(slice);
                     }
                 }
@@ -526,18 +535,36 @@ impl Worker {
         }
     }
 
-    /// Adds the events already queued behind a finishing one to the burst, so
-    /// a bulk copy is refreshed in as few batches as the refreshes take;
-    /// other messages are kept, in order, for the loop.
-    fn drain(&mut self, rx: &Receiver<Msg>) {
+    /// Adds the events already queued to the burst: behind a finishing one,
+    /// so a bulk copy is refreshed in as few batches as the refreshes take;
+    /// before a slice is merged, so it leaves alone what they hold. Other
+    /// messages are kept, in order, for the loop. Whether any event finished
+    /// its path.
+    fn drain(&mut self, rx: &Receiver<Msg>) -> bool {
+        let mut finished = false;
         while let Ok(msg) = rx.try_recv() {
             match msg {
                 Msg::Fs(Ok(event)) if !event.need_rescan() && self.queued.is_empty() => {
-                    self.take(event);
+                    finished |= self.take(event);
                 }
                 other => self.queued.push_back(other),
             }
         }
+        finished
+    }
+
+    /// Runs `reconcile` on the catalog with the files the burst holds, which
+    /// a reconciliation leaves to the burst (see [`Unsettled`]); with none
+    /// when it holds none, so no path is looked up.
+    fn leaving_held<T>(&mut self, reconcile: impl FnOnce(&mut Catalog, Unsettled<'_>) -> T) -> T {
+        let burst = &self.burst;
+        let holds = |path: &Path| burst.holds(path);
+        let held = if burst.holds_any() {
+            Unsettled::by(&holds)
+        } else {
+            Unsettled::NONE
+        };
+        reconcile(&mut self.catalog, held)
     }
 
     /// Refreshes the paths of the burst under way that are ready, if any.
@@ -668,7 +695,7 @@ impl Worker {
     /// changed, and ends the reconciliation after the last slice.
     fn merge(&mut self, slice: Slice) {
         let last = slice.through.is_none();
-        let changes = self.catalog.merge(slice);
+        let changes = self.leaving_held(|catalog, held| catalog.merge(slice, held));
         log_transitions(&changes, Occasion::Change, &self.cfg.store);
         self.publisher
             .update(&self.catalog, &changes, Scope::Changed);
@@ -702,7 +729,7 @@ impl Worker {
             return None;
         }
         let started = Instant::now();
-        match self.catalog.refresh(&root, Refresh::Reconcile) {
+        match self.leaving_held(|catalog, held| catalog.reconcile(held)) {
             Ok(changes) => {
                 log_transitions(&changes, Occasion::Change, &self.cfg.store);
                 reconciled(started.elapsed(), &changes);
@@ -725,7 +752,7 @@ impl Worker {
     fn read_anew(&mut self, moved: bool) -> Option<Changes> {
         self.drop_survey();
         let fresh = Catalog::new(&self.cfg.store, self.cfg.max_file_size, self.cfg.tz);
-        let before = std::mem::replace(&mut self.catalog, fresh);
+        let mut before = std::mem::replace(&mut self.catalog, fresh);
         let root = self.cfg.store.clone();
         if !self.root_present() {
             if !moved {
@@ -740,18 +767,26 @@ impl Worker {
                 Changes::default(),
             ));
         }
-        let read = {
-            match self.catalog.read_all_unless(&self.stopping) {
-                Ok(Some(read)) => read,
-                Ok(None) => {
-                    // Stopping: what was served stays so until the end.
-                    self.catalog = before;
-                    return None;
-                }
-                Err(e) => {
-                    tracing::warn!("cannot read {}: {e}", root.display());
-                    Changes::default()
-                }
+        // A file the burst holds is left to it: its version served before
+        // stays, as a reconciliation leaves it.
+        let stopping = self.stopping.clone();
+        let read = self.leaving_held(|catalog, held| {
+            let read = catalog.read_all_unless(&stopping, held);
+            if matches!(read, Ok(Some(_))) {
+                catalog.keep_held(&mut before, held);
+            }
+            read
+        });
+        let read = match read {
+            Ok(Some(read)) => read,
+            Ok(None) => {
+                // Stopping: what was served stays so until the end.
+                self.catalog = before;
+                return None;
+            }
+            Err(e) => {
+                tracing::warn!("cannot read {}: {e}", root.display());
+                Changes::default()
             }
         };
         log_transitions(&read, Occasion::Start, &self.cfg.store);

@@ -264,3 +264,115 @@ fn a_file_written_slowly_in_place_is_never_served_half_written() {
     );
     assert_eq!(d.metric("bantin_rejected_files"), Some(0.0));
 }
+
+/// Writes `head` to `path` (created, or truncated), then a paragraph every
+/// 0.4 s with the file held open, flushed after each, until `stop`; then the
+/// closing line, and closes it. The pacing is the writer's, not a timing the
+/// test asserts: each write keeps the file unfinished to the watcher, which
+/// waits for its close.
+fn write_slowly(path: &std::path::Path, head: &str, stop: &std::sync::atomic::AtomicBool) {
+    use std::sync::atomic::Ordering;
+    let mut f = std::fs::File::create(path).unwrap();
+    f.write_all(head.as_bytes()).unwrap();
+    f.flush().unwrap();
+    let mut n = 1;
+    while !stop.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(400));
+        f.write_all(format!("Đoạn {n}.\n\n").as_bytes()).unwrap();
+        f.flush().unwrap();
+        n += 1;
+    }
+    f.write_all("Tác giả bài viết: Xong\n".as_bytes()).unwrap();
+}
+
+/// Runs [`write_slowly`] on another thread while `check` runs after each of
+/// three reconciliations that began after the file was first written; then
+/// lets the writer finish and close it.
+fn reconcile_during_a_slow_write(
+    d: &Daemon,
+    path: &std::path::Path,
+    head: &str,
+    check: impl Fn(usize),
+) {
+    /// Tells the writer to finish when dropped: also when a check fails,
+    /// so the failure is reported instead of waiting on a writer that never ends.
+    struct Finish<'a>(&'a std::sync::atomic::AtomicBool);
+    impl Drop for Finish<'_> {
+        fn drop(&mut self) {
+            self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let writer = s.spawn(|| write_slowly(path, head, &stop));
+        let finish = Finish(&stop);
+        d.wait_until("the writer's first write", || {
+            std::fs::metadata(path).is_ok_and(|m| m.len() >= head.len() as u64)
+        });
+        for round in 0..3 {
+            wait_for_reconciliation(d);
+            check(round);
+        }
+        drop(finish);
+        writer.join().unwrap();
+    });
+}
+
+/// The text of a slowly written article: its head alone is a whole article
+/// (a title, a date line and a lead), so a reconciliation that read it
+/// half written would serve it.
+fn slow_head(title: &str) -> String {
+    format!("{THONG_BAO}\n\n{title}\n\n11/05/2020 15:33\nDẫn đầu phần một.\n\n")
+}
+
+#[test]
+fn a_reconciliation_never_serves_a_new_file_still_being_written() {
+    let site = TempStore::with_config(RECONCILE_OFTEN);
+    let d = start_following(&site);
+    let path = thong_bao(&site).join("dang-viet.txt");
+    let (page, id) = ("/articles/thong-bao/dang-viet", "thong-bao/dang-viet");
+    reconcile_during_a_slow_write(&d, &path, &slow_head("Bài đang viết dở"), |round| {
+        let status = d.get(page, &[]).status;
+        assert_eq!(
+            status,
+            404,
+            "served half written after reconciliation {round}; daemon stderr:\n{}",
+            d.stderr()
+        );
+        assert!(!json_feed_ids(&d).iter().any(|i| i == id), "in the feed");
+    });
+    d.wait_until("the article served once closed", || {
+        d.get(page, &[]).status == 200
+    });
+    let body = d.body(page);
+    assert!(body.contains("Xong"), "not served whole: {body}");
+    assert_eq!(d.metric("bantin_rejected_files"), Some(0.0));
+    assert_same_as_fresh_start(&site, &d);
+}
+
+#[test]
+fn a_reconciliation_keeps_the_last_version_of_a_file_rewritten_slowly_in_place() {
+    let site = TempStore::with_config(RECONCILE_OFTEN);
+    let d = start_following(&site);
+    let path = thong_bao(&site).join(format!("{}.txt", CAP_NUOC.0));
+    let page = format!("/articles/thong-bao/{}", CAP_NUOC.0);
+    let title = "Lịch cấp nước mới, viết lại tại chỗ";
+    let served_title = || {
+        let body = d.body(&page);
+        (body.contains(CAP_NUOC.1), body.contains(title))
+    };
+    assert_eq!(served_title(), (true, false));
+    reconcile_during_a_slow_write(&d, &path, &slow_head(title), |round| {
+        assert_eq!(
+            served_title(),
+            (true, false),
+            "the old version not served after reconciliation {round}; daemon stderr:\n{}",
+            d.stderr()
+        );
+    });
+    d.wait_until("the new version served once closed", || {
+        served_title() == (false, true)
+    });
+    assert!(d.body(&page).contains("Xong"), "not served whole");
+    assert_same_as_fresh_start(&site, &d);
+}
