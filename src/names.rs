@@ -148,10 +148,17 @@ fn push_syllable(syllable: &[char], out: &mut Vec<char>) {
     ) {
         return;
     }
-    // Out of the first letter, onto the second (the final NFC orders it
-    // among that letter's own marks).
+    // Out of the first letter, onto the second, after that letter's own
+    // marks (`ă` is `a` and a breve, and the tone comes after it to compose
+    // as `ằ` does).
+    let end = next
+        + 1
+        + syllable[next + 1..]
+            .iter()
+            .take_while(|&&c| is_combining_mark(c))
+            .count();
     out.remove(start + at);
-    out.insert(start + next, tone);
+    out.insert(start + end - 1, tone);
 }
 
 #[cfg(test)]
@@ -251,6 +258,10 @@ mod tests {
         // A pair inside a longer syllable still varies.
         same("hòan", "hoàn");
         same("Thúy", "Thuý");
+        // The second letter's own mark stays next to it: `ằ` composes (a
+        // grave put between `a` and its breve would not).
+        same("xòăn", "xoằn");
+        assert_eq!(key("xòăn"), "xoằn");
     }
 
     #[test]
