@@ -393,16 +393,10 @@ async fn answer(
         }
         Route::Resource(snapshot, resource) => {
             let coding = negotiate::choose(fields);
-            if resource.encoded(coding).is_none() {
-                // Not compressed yet (a snapshot just published): compress it here,
-                // off the async threads, unless the compressor thread finishes first.
-                // Should that fail, `represent` sends identity.
-                let r = resource.clone();
-                let _ = tokio::task::spawn_blocking(move || {
-                    r.encode(coding);
-                })
-                .await;
-            }
+            // Not compressed yet (a snapshot just published): compress it
+            // now, off the async threads, unless the compressor thread
+            // finishes first. Should that fail, identity is sent.
+            resource.encode_off_thread(coding).await;
             // Identity if the coding could not be computed.
             let coding = match resource.encoded(coding) {
                 Some(_) => coding,
@@ -1041,13 +1035,7 @@ async fn on_demand(
             }
         }
     };
-    if resource.encoded(coding).is_none() {
-        let r = resource.clone();
-        let _ = tokio::task::spawn_blocking(move || {
-            r.encode(coding);
-        })
-        .await;
-    }
+    resource.encode_off_thread(coding).await;
     let (body, name) = match resource.encoded(coding) {
         Some(body) => (body, coding.name()),
         None => (&resource.identity, None),

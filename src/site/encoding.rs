@@ -6,6 +6,7 @@
 //! published, or by the first request that needs one if it gets there first.
 
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
@@ -87,6 +88,51 @@ pub struct Resource {
     derived: Option<super::Derived>,
     /// What the server derives from it for one snapshot and path (see [`Kept`]).
     kept: KeptSlot,
+    /// Which codings a request is having computed now (see
+    /// [`Resource::encode_off_thread`]).
+    computing: Computing,
+}
+
+/// The codings of a resource being computed for requests, and a wake-up for
+/// the requests waiting on them. A clone starts with none.
+#[derive(Debug, Default)]
+struct Computing {
+    /// gzip, brotli: claimed by the request having it computed.
+    claimed: [AtomicBool; 2],
+    /// Woken when a claimed computation ends.
+    done: tokio::sync::Notify,
+    /// How many computations requests have started.
+    #[cfg(test)]
+    started: std::sync::atomic::AtomicUsize,
+}
+
+impl Clone for Computing {
+    fn clone(&self) -> Computing {
+        Computing::default()
+    }
+}
+
+impl Computing {
+    fn flag(&self, coding: Coding) -> Option<&AtomicBool> {
+        match coding {
+            Coding::Gzip => Some(&self.claimed[0]),
+            Coding::Br => Some(&self.claimed[1]),
+            Coding::Identity => None,
+        }
+    }
+}
+
+/// Ends a claimed computation however it ends (a panic included): gives the
+/// claim back and wakes the requests waiting on it.
+struct Claim<'a>(&'a Computing, Coding);
+
+impl Drop for Claim<'_> {
+    fn drop(&mut self) {
+        if let Some(flag) = self.0.flag(self.1) {
+            flag.store(false, Ordering::Release);
+        }
+        self.0.done.notify_waiters();
+    }
 }
 
 /// How many byte blocks a [`Kept`] holds: one per coding and kind of response.
@@ -198,6 +244,7 @@ impl Resource {
             br: OnceLock::new(),
             derived: None,
             kept: KeptSlot::default(),
+            computing: Computing::default(),
         }
     }
 
@@ -273,6 +320,44 @@ impl Resource {
             Coding::Br => self.br.get_or_init(|| body(brotli(bytes))),
             Coding::Gzip => self.gzip.get_or_init(|| body(gzip(bytes))),
             Coding::Identity => &self.identity,
+        }
+    }
+
+    /// Has the body in `coding` computed, if it is not yet, for a request:
+    /// on the blocking pool, once however many requests ask at the same time
+    /// (the first claims it; the others wait for it without holding a
+    /// thread each, as a burst of readers after an update would). Returns
+    /// when it is computed, or when a computation of its own failed (a bug,
+    /// which panicked): [`Resource::encoded`] is then still `None`. The work
+    /// goes on if the request is dropped, so the requests waiting see it end.
+    pub async fn encode_off_thread(self: &Arc<Resource>, coding: Coding) {
+        let Some(flag) = self.computing.flag(coding) else {
+            return;
+        };
+        loop {
+            if self.encoded(coding).is_some() {
+                return;
+            }
+            let done = self.computing.done.notified();
+            tokio::pin!(done);
+            // Listening before the claim is tried: a computation ending in
+            // between still wakes this request.
+            done.as_mut().enable();
+            if flag
+                .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+            {
+                #[cfg(test)]
+                self.computing.started.fetch_add(1, Ordering::Relaxed);
+                let r = self.clone();
+                let _ = tokio::task::spawn_blocking(move || {
+                    let _claim = Claim(&r.computing, coding);
+                    r.encode(coding);
+                })
+                .await;
+                return;
+            }
+            done.await;
         }
     }
 
@@ -422,6 +507,28 @@ mod tests {
         assert_eq!(r.encode(Coding::Identity), &r.identity);
         let tags = [&r.identity.etag, &gz.etag, &br.etag];
         assert!(tags[0] != tags[1] && tags[1] != tags[2] && tags[0] != tags[2]);
+    }
+
+    #[tokio::test]
+    async fn requests_asking_at_once_have_a_coding_computed_once() {
+        let r = Arc::new(feed(&"Tin tức tổng hợp, bản tin số ".repeat(400)));
+        let asking: Vec<_> = (0..32)
+            .map(|_| {
+                let r = r.clone();
+                tokio::spawn(async move { r.encode_off_thread(Coding::Gzip).await })
+            })
+            .collect();
+        for a in asking {
+            a.await.unwrap();
+        }
+        assert!(r.encoded(Coding::Gzip).is_some());
+        assert_eq!(r.computing.started.load(Ordering::Relaxed), 1);
+        assert!(!r.computing.claimed[0].load(Ordering::Relaxed));
+        // Computed already: no more work, and identity needs none.
+        r.encode_off_thread(Coding::Gzip).await;
+        r.encode_off_thread(Coding::Identity).await;
+        assert_eq!(r.computing.started.load(Ordering::Relaxed), 1);
+        assert!(r.encoded(Coding::Br).is_none());
     }
 
     #[test]
