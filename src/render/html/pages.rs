@@ -598,7 +598,10 @@ pub struct Filed<'a> {
 /// site would send readers nowhere, or somewhere else.
 fn source_url(source: &str) -> Option<String> {
     let s = source.trim();
-    if (s.starts_with("https://") || s.starts_with("http://")) && !s.contains(char::is_whitespace) {
+    // Schemes are case-insensitive (RFC 3986 §3.1): `HTTPS://…` is an address too.
+    let scheme = |p: &str| s.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
+    if (scheme("https://") || scheme("http://")) && !s.contains(char::is_whitespace) {
+        let s = without_closing_punctuation(s);
         // As the URL Standard serializes it: characters a URL cannot hold
         // (`"`, `<`, non-ASCII) percent-encoded, so the link is a valid URL;
         // none when it does not parse or names no host.
@@ -629,6 +632,29 @@ fn source_url(source: &str) -> Option<String> {
     let address =
         suffix.typ() == Some(psl::Type::Icann) && (!foreign_country || host.starts_with("www."));
     address.then(|| format!("https://{host}/"))
+}
+
+/// `url` without the punctuation that closes the sentence or the
+/// parenthesis it was written in (`https://a.vn/b).`): what GitHub's and
+/// most autolinkers leave out. A `)` stays when it closes a `(` of the
+/// address itself (`…/Hà_Nội_(định_hướng)`).
+fn without_closing_punctuation(url: &str) -> &str {
+    let mut url = url;
+    loop {
+        let Some(last) = url.chars().next_back() else {
+            return url;
+        };
+        let unbalanced = || url.matches(')').count() > url.matches('(').count();
+        if matches!(
+            last,
+            '.' | ',' | ':' | ';' | '!' | '?' | '\'' | '"' | '*' | '_' | '~'
+        ) || (last == ')' && unbalanced())
+        {
+            url = &url[..url.len() - last.len_utf8()];
+        } else {
+            return url;
+        }
+    }
 }
 
 /// One article's page: the link target of every feed item.
@@ -975,6 +1001,19 @@ mod tests {
             source_url("https://example.com/a\"onmouseover=\"alert(1)&x=<b>").as_deref(),
             Some("https://example.com/a%22onmouseover=%22alert(1)&x=%3Cb%3E")
         );
+        assert_eq!(
+            source_url("https://example.com/path).").as_deref(),
+            Some("https://example.com/path")
+        );
+        assert_eq!(
+            source_url("https://vi.wikipedia.org/wiki/Hà_Nội_(thủ_đô)").as_deref(),
+            Some("https://vi.wikipedia.org/wiki/H%C3%A0_N%E1%BB%99i_(th%E1%BB%A7_%C4%91%C3%B4)")
+        );
+        assert_eq!(
+            source_url("HTTPS://EXAMPLE.COM/X").as_deref(),
+            Some("https://example.com/X")
+        );
+        assert_eq!(source_url("HTTPS://"), None);
         assert_eq!(
             source_url("https://Báo.vn/tin").as_deref(),
             Some("https://xn--bo-mia.vn/tin")
