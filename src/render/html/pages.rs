@@ -961,6 +961,13 @@ pub fn opml_page(site: &SiteConfig, list: Opml, scope: Scope) -> Vec<u8> {
         out,
         "<h1>{heading}</h1>\n<p>OPML là một tệp liệt kê nhiều nguồn tin. Nhập tệp này vào ứng dụng đọc tin (Feedly, Inoreader, NetNewsWire, Thunderbird…; thường ở mục “Nhập OPML” hoặc “Import”) để theo dõi {each} cùng lúc, mỗi mục một nguồn tin.</p>\n",
     );
+    // Importing a whole list is following every feed in it, and they
+    // overlap: the reader then shows one article once per feed holding it.
+    let overlap = match list {
+        Opml::Categories => "Các nguồn tin trong danh sách chồng lên nhau: nguồn tin chung có mọi bài, nguồn tin của một chuyên mục có cả bài của các chuyên mục con, nên ứng dụng đọc tin sẽ hiện một bài hai, ba lần. Muốn đọc mọi bài, mỗi bài một lần: chỉ theo dõi nguồn tin chung (ở trang nhất).",
+        Opml::Tags => "Một bài thường có nhiều từ khóa, nên ứng dụng đọc tin sẽ hiện bài đó một lần trong nguồn tin của mỗi từ khóa.",
+    };
+    let _ = writeln!(out, "<p>{overlap}</p>");
     if let (Opml::Tags, Scope::Most(n)) = (list, scope) {
         let _ = writeln!(
             out,
@@ -1168,6 +1175,20 @@ mod tests {
             most.contains("danh sách chỉ gồm 1.000 từ khóa có nhiều bài nhất"),
             "{most}"
         );
+    }
+
+    #[test]
+    fn an_opml_page_says_its_feeds_overlap_and_how_to_read_each_article_once() {
+        let page = |list| String::from_utf8(opml_page(&SiteConfig::default(), list, Scope::Every));
+        let categories = page(Opml::Categories).unwrap();
+        assert!(
+            categories.contains("chồng lên nhau")
+                && categories.contains("chỉ theo dõi nguồn tin chung"),
+            "{categories}"
+        );
+        let tags = page(Opml::Tags).unwrap();
+        assert!(tags.contains("nhiều từ khóa"), "{tags}");
+        assert!(!tags.contains("chồng lên nhau"), "{tags}");
     }
 
     #[test]
