@@ -212,6 +212,11 @@ impl StateFile {
         };
         let mut bytes = serde_json::to_vec_pretty(&saved).map_err(std::io::Error::other)?;
         bytes.push(b'\n');
+        // Made at start; made again if it was removed since (a tidy of /tmp,
+        // a sysadmin's `rm`), rather than failing every write until a restart.
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
         let tmp = self.path.with_extension("json.tmp");
         let written = std::fs::File::create(&tmp).and_then(|mut f| {
             f.write_all(&bytes)?;
@@ -232,6 +237,18 @@ mod tests {
 
     fn t(s: u64) -> SystemTime {
         UNIX_EPOCH + Duration::from_secs(s)
+    }
+
+    #[test]
+    fn a_state_folder_removed_while_serving_is_made_again_at_the_next_save() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("state");
+        let (mut file, mut v) = StateFile::open(&state, t(1000));
+        std::fs::remove_dir_all(&state).unwrap();
+        v.assign("/feed.rss", "\"a\"", t(1000));
+        assert!(file.save(&v));
+        let (_, resumed) = StateFile::open(&state, t(2000));
+        assert_eq!(resumed.by_path, v.by_path);
     }
 
     #[test]
