@@ -25,6 +25,13 @@ use crate::text::{printable, printable_path};
 use crate::websub::record::{self, LastRun, Record};
 use crate::websub::{self, Links, Pinger, Spread, Topics};
 
+/// The `max-age` of a 404, in seconds: short, so a cache or reader polling
+/// a feed that has gone asks again at most once a minute and sees it when it
+/// comes back; never longer than `[http] cache_max_age`, so a page that
+/// appears (a new article at a URL already asked for) reaches clients behind
+/// a cache as soon as the feeds linking it do.
+pub const NOT_FOUND_MAX_AGE: u32 = 60;
+
 /// What the server answers from: one rendered site and the config it was rendered with.
 #[derive(Debug)]
 pub struct Snapshot {
@@ -42,6 +49,9 @@ pub struct Snapshot {
     pub cache_control: HeaderValue,
     /// `Cache-Control` of an archived feed, from `[archives] max_age`.
     pub archive_cache_control: HeaderValue,
+    /// `Cache-Control` of a 404 ([`NOT_FOUND_MAX_AGE`], or `cache_max_age`
+    /// when that is shorter).
+    pub not_found_cache_control: HeaderValue,
     /// The WebSub `Link` header of every feed (none when no hub is configured).
     pub links: Links,
     /// Which snapshot this is, unique in the process: what the server derives
@@ -66,6 +76,7 @@ impl Snapshot {
         };
         let cache_control = max_age(config.http.cache_max_age);
         let archive_cache_control = max_age(config.archives.max_age);
+        let not_found_cache_control = max_age(NOT_FOUND_MAX_AGE.min(config.http.cache_max_age));
         let links = Links::new(&config, &site);
         Snapshot {
             site,
@@ -74,6 +85,7 @@ impl Snapshot {
             root_missing: false,
             cache_control,
             archive_cache_control,
+            not_found_cache_control,
             links,
             generation: GENERATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         }

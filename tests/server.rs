@@ -442,6 +442,25 @@ fn unknown_paths_are_404() {
     }
 }
 
+#[test]
+fn a_404_is_cached_no_longer_than_the_feeds_are() {
+    // Behind a cache, a page that appears (a new article at a URL already
+    // asked for) must not stay 404 longer than the feeds that link it.
+    let site = TempStore::with_config("[http]\ncache_max_age = 5\n");
+    let d = site.start();
+    for path in [
+        "/nope",
+        "/feeds/khong-co.rss",
+        "/articles/tin-tuc/thoi-su/chua-co",
+    ] {
+        let r = d.get(path, &[]);
+        assert_eq!(r.status, 404, "{path}");
+        assert_eq!(r.header("cache-control"), Some("max-age=5"), "{path}");
+    }
+    let feed = d.get("/feed.rss", &[]);
+    assert_eq!(feed.header("cache-control"), Some("max-age=5"));
+}
+
 /// Another spelling of a path that is served (a trailing slash, as a static
 /// build of the site answers; escapes of characters that need none; dot
 /// segments; doubled slashes; a decomposed Vietnamese id) is a permanent

@@ -144,10 +144,6 @@ pub(super) const MAX_TARGET_BYTES: usize = 8 * 1024;
 // at most, fit under the limit.
 const _: () = assert!("/articles/".len() + 3 * crate::store::MAX_ID_BYTES <= MAX_TARGET_BYTES);
 
-/// `Cache-Control` of a 404: short, so a cache or reader polling a feed that has
-/// gone asks again at most once a minute, and sees it when it comes back.
-const NOT_FOUND_CACHE_CONTROL: &str = "max-age=60";
-
 /// Answers one request of `client`. Every branch builds a response.
 pub async fn handle<B>(state: &State, client: Client, req: &Request<B>) -> Response<Full<Bytes>> {
     let view = View::of(req);
@@ -861,10 +857,12 @@ fn not_found(state: &State, path: &str) -> Response<Full<Bytes>> {
         }
         _ => plain(StatusCode::NOT_FOUND, "not found\n"),
     };
-    r.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static(NOT_FOUND_CACHE_CONTROL),
-    );
+    let cache_control = match snapshot.as_ref() {
+        Some(s) => s.not_found_cache_control.clone(),
+        None => HeaderValue::from_str(&format!("max-age={}", crate::publish::NOT_FOUND_MAX_AGE))
+            .expect("a number after ASCII text is a valid header value"),
+    };
+    r.headers_mut().insert(header::CACHE_CONTROL, cache_control);
     r
 }
 
