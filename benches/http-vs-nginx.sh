@@ -61,6 +61,7 @@ need=()
 command -v nginx >/dev/null || need+=(nginx)
 command -v wrk >/dev/null || need+=(wrk)
 command -v curl >/dev/null || need+=(curl)
+command -v nstat >/dev/null || need+=(iproute2)
 if ((${#need[@]})); then
     echo "installing ${need[*]}" >&2
     apt-get install -y -qq "${need[@]}" >/dev/null
@@ -258,6 +259,15 @@ sleeps() {
     done
     echo "$total"
 }
+# TCP segments the kernel took on its fast path (header prediction), machine
+# wide. A request reaches the server's socket on that path only if the socket
+# holds enough memory already charged for it (sk_forward_alloc, the rest of
+# whole pages charged for the response before, which waits for its ACK): which
+# depends on the response's length modulo 4 KiB, not on the server. Off it,
+# the client's `send` runs the slow path into the server's socket (in the
+# client's own context, as loopback delivers there). In turn, only one server
+# is loaded, so the count per request is that server's.
+hp_hits() { nstat -as TcpExtTCPHPHits | awk '/TcpExtTCPHPHits/ {print $2}'; }
 # wrk's count of requests ("  1234567 requests in 5.00s, ...") and its rate.
 wrk_requests() { awk '/ requests in / {print $1}' "$@"; }
 wrk_rps() { awk '/^Requests\/sec:/ {print $2}' "$@"; }
@@ -295,18 +305,21 @@ fixed() { # server case round
 
 # One saturation run: requests/s, and the server's sleeps per 1,000 requests.
 saturate() { # server case round
-    local s=$1 c=$2 out rps l before after per
+    local s=$1 c=$2 out rps l before after per hp0 hp1 hp
     l=$(load)
     before=$(sleeps "${pid[$s]}")
+    hp0=$(hp_hits)
     out=$(taskset -c 0 wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" -H "$(headers "$s" "$c")" "${url[$s]}")
+    hp1=$(hp_hits)
     after=$(sleeps "${pid[$s]}")
     rps=$(wrk_rps <<<"$out")
     per=$(awk -v z=$((after - before)) -v n="$(wrk_requests <<<"$out")" 'BEGIN { printf "%.1f", z * 1000 / n }')
+    hp=$(awk -v h=$((hp1 - hp0)) -v n="$(wrk_requests <<<"$out")" 'BEGIN { printf "%.2f", h / n }')
     if grep -q 'Non-2xx or 3xx' <<<"$out"; then
         echo "warning: $s $c: $(grep 'Non-2xx' <<<"$out")" >&2
     fi
-    printf 'saturation\t%s\t%s\t%s\t%s\t\t%s\t%s\n' "$s" "$c" "$3" "$rps" "$l" "$per" >>"$results"
-    echo "round $3 $s $c saturation: $rps req/s, $per sleeps per 1,000 requests, load $l" >&2
+    printf 'saturation\t%s\t%s\t%s\t%s\t\t%s\t%s\t%s\n' "$s" "$c" "$3" "$rps" "$l" "$per" "$hp" >>"$results"
+    echo "round $3 $s $c saturation: $rps req/s, $per sleeps per 1,000 requests, $hp fast-path segments per request, load $l" >&2
 }
 
 # Each case is measured on both servers back to back (A B for the fixed rate,
@@ -372,6 +385,15 @@ echo "server sleeps per 1,000 requests at saturation (each a wake-up the client 
 for s in "${servers[@]}"; do
     printf '  %s %s / %s / %s\n' "$s" "$(cell saturation "$s" identity 8)" "$(cell saturation "$s" gzip 8)" \
         "$(cell saturation "$s" 304 8)"
+done
+echo
+echo "segments the kernel's TCP fast path (header prediction) took per request at saturation, identity / gzip / 304"
+echo "(a request misses it when the response before it left less than the request's size of the server"
+echo "socket's last charged page, which the response's length modulo 4 KiB decides; the client's send"
+echo "then runs the slow path into the server's socket):"
+for s in "${servers[@]}"; do
+    printf '  %s %s / %s / %s\n' "$s" "$(cell saturation "$s" identity 9)" "$(cell saturation "$s" gzip 9)" \
+        "$(cell saturation "$s" 304 9)"
 done
 echo
 echo "served at the fixed rate (req/s; below $RATE means the server or client could not keep up):"
