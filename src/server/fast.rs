@@ -201,7 +201,8 @@ impl Refusal {
             Refusal::Malformed => "bad request: malformed request head\n".to_owned(),
             Refusal::Framing(faulty) => format!("{faulty}\n"),
             Refusal::Target => {
-                "bad request: the target is not a path or an absolute URL with a host\n".to_owned()
+                "bad request: the target is not a path or an absolute URL with a host (and no #fragment)\n"
+                    .to_owned()
             }
             Refusal::LongMethod => {
                 "method not implemented: this server answers GET and HEAD\n".to_owned()
@@ -377,6 +378,12 @@ fn judge(parts: &Parts<'_>) -> Result<framing::Body, Refusal> {
     // past the route's limit is cut on its way to hyper (see `long_targets`)
     // and answered 414.
     let target = parts.target;
+    // No form of request target has a fragment (RFC 9112 §3.2: an origin
+    // form is a path and query, an absolute form an absolute-URI); the
+    // `http` crate would drop it and serve the path.
+    if target.contains('#') {
+        return Err(Refusal::Target);
+    }
     let parsed_by_hyper = plain_target(target).is_none() && target.len() <= MAX_TARGET_BYTES;
     if parsed_by_hyper && http::Uri::try_from(target).is_err() {
         return Err(Refusal::Target);
@@ -916,6 +923,15 @@ mod tests {
         assert_eq!(kind(b"GET / HTTP/1.1\r\nBad Field: x\r\n\r\n"), "400");
         assert_eq!(kind(b"GET / HTTP/1.1\r\nA: b\r\n folded\r\n\r\n"), "400");
         assert_eq!(kind(b"GET /a b HTTP/1.1\r\n\r\n"), "400");
+        // A fragment is no part of any request target (RFC 9112 §3.2).
+        assert_eq!(
+            kind(b"GET /feed.rss#tin HTTP/1.1\r\nHost: a\r\n\r\n"),
+            "400"
+        );
+        assert_eq!(
+            kind(b"GET http://a/feed.rss#tin HTTP/1.1\r\nHost: a\r\n\r\n"),
+            "400"
+        );
         assert_eq!(kind(b"GET / HTTP/3.0\r\n\r\n"), "505");
         assert_eq!(kind(b"GET / HTTP/1.2\r\n\r\n"), "505");
         assert_eq!(kind(b"GET / http/1.1\r\n\r\n"), "400");
