@@ -332,6 +332,12 @@ fn two_replicas_behind_a_caching_nginx() {
     let again = nginx.get(FEED, &[("If-None-Match", &etag)]);
     assert_eq!(again.status, 304, "{:?}", again.headers);
     assert_eq!(again.expect_header("x-cache-status"), "HIT");
+    // A query string (the replicas have no use for one) is the same entry:
+    // a made-up one does not get past the cache.
+    let busting = nginx.get(&format!("{FEED}?khong-dung-bo-dem=123"), &[]);
+    assert_eq!(busting.status, 200);
+    assert_eq!(busting.expect_header("x-cache-status"), "HIT");
+    assert_eq!(busting.body, from_a.body);
 
     // Once max-age has passed, the cache revalidates with a conditional request;
     // round robin sends them to both replicas, and each answers 304: one ETag.
