@@ -393,10 +393,11 @@ async fn answer(
             // now, off the async threads, unless the compressor thread
             // finishes first. Should that fail, identity is sent.
             resource.encode_off_thread(coding).await;
-            // Identity if the coding could not be computed.
+            // Identity if the coding could not be computed, or is no smaller
+            // (a short body: `robots.txt` gzipped is larger).
             let coding = match resource.encoded(coding) {
-                Some(_) => coding,
-                None => Coding::Identity,
+                Some(coded) if coded.bytes.len() < resource.identity.bytes.len() => coding,
+                _ => Coding::Identity,
             };
             let body = resource.encoded(coding).unwrap_or(&resource.identity);
             let current = Current {
@@ -1357,6 +1358,41 @@ mod tests {
     use crate::site::Site;
     use http_body_util::BodyExt;
     use std::sync::Arc;
+
+    #[tokio::test]
+    async fn a_coding_no_smaller_than_identity_is_not_sent() {
+        let resource = Arc::new(Resource::new(
+            "text/plain; charset=utf-8",
+            SystemTime::UNIX_EPOCH,
+            b"User-agent: *\nAllow: /\n".to_vec(),
+        ));
+        let mut site = Site::default();
+        site.resources
+            .insert("/robots.txt".to_owned(), resource.clone());
+        let config = Arc::new(Config::from_toml("", None).unwrap());
+        let state = State::default();
+        state
+            .snapshot
+            .store(Some(Arc::new(Snapshot::new(site, config, 0))));
+        for coding in ["gzip", "br"] {
+            let req = Request::get("/robots.txt")
+                .header(header::HOST, "127.0.0.1")
+                .header(header::ACCEPT_ENCODING, coding)
+                .body(())
+                .unwrap();
+            let r = handle(&state, Client::local(), &req).await;
+            assert_eq!(r.status(), StatusCode::OK);
+            assert!(
+                r.headers().get(header::CONTENT_ENCODING).is_none(),
+                "{coding}"
+            );
+            assert_eq!(r.headers()[header::ETAG], resource.identity.etag_value);
+            assert_eq!(r.headers()[header::VARY], "Accept-Encoding");
+        }
+        // Computed, and larger: that is why identity went out.
+        let gz = resource.encoded(Coding::Gzip).unwrap();
+        assert!(gz.bytes.len() >= resource.identity.bytes.len());
+    }
 
     #[tokio::test]
     async fn an_encoding_not_computed_yet_is_computed_for_the_request() {
