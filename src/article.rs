@@ -1160,8 +1160,8 @@ fn read_body(lines_in: impl Iterator<Item = (usize, String)>, warnings: &mut Vec
     }
     let alone = related_items_alone(&lines);
     let mut body = Body::default();
-    // Tags are told apart case-insensitively; the first spelling is kept.
-    let mut seen_tags = HashSet::new();
+    // Tag keys seen: at most `limits::TAGS`, so a list, not a hash set.
+    let mut seen_tags: Vec<String> = Vec::new();
     let mut tags_full = false;
     let mut current: Option<String> = None;
     let flush = |current: &mut Option<String>, paragraphs: &mut Vec<String>| {
@@ -1206,8 +1206,9 @@ fn read_body(lines_in: impl Iterator<Item = (usize, String)>, warnings: &mut Vec
                 }
                 let tag = bounded(warnings, n, "tag", tag, limits::TAG);
                 // One tag however it is spelled: the key the taxonomy matches by.
-                if !seen_tags.insert(names::key(&tag)) {
-                    continue;
+                match names::key(&tag) {
+                    key if seen_tags.contains(&key) => continue,
+                    key => seen_tags.push(key),
                 }
                 if body.tags.len() == limits::TAGS {
                     warnings.push(Warning {
