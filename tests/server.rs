@@ -659,8 +659,15 @@ fn front_page_links_resolve() {
 
     let links = hrefs(&page);
     assert!(links.len() > 20, "{links:?}");
-    // `data:` URIs (the empty icon) are inline: no request leaves the page.
-    for link in links.into_iter().filter(|l| !l.starts_with("data:")) {
+    // `data:` URIs (the empty icon) are inline: no request leaves the page;
+    // a fragment (the skip link) names an element of the page itself.
+    for fragment in links.iter().filter_map(|l| l.strip_prefix('#')) {
+        assert!(page.contains(&format!(" id=\"{fragment}\"")), "#{fragment}");
+    }
+    for link in links
+        .into_iter()
+        .filter(|l| !l.starts_with("data:") && !l.starts_with('#'))
+    {
         let url = if link.starts_with('/') {
             d.url(&link)
         } else {

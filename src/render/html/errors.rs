@@ -6,8 +6,8 @@ use html_escape::encode_text as text;
 
 use html_escape::encode_double_quoted_attribute as attr;
 
-use super::pages::breadcrumb;
-use super::{close, open};
+use super::pages::{breadcrumb, LastCrumb};
+use super::{close, open, Head, Isolated, Robots};
 use crate::article::{Article, Withdrawal};
 use crate::config::SiteConfig;
 use crate::index::Index;
@@ -18,7 +18,14 @@ use crate::timestamp::rfc3339;
 /// 404: nothing at this address.
 pub fn not_found_page(site: &SiteConfig) -> Vec<u8> {
     let mut out = String::new();
-    open(&mut out, site, "Không tìm thấy trang", &[]);
+    // No canonical link: the page answers at whatever address was asked for.
+    let head = Head {
+        title: "Không tìm thấy trang",
+        canonical: None,
+        feeds: &[],
+        robots: Robots::Index,
+    };
+    open(&mut out, site, &head);
     let _ = write!(
         out,
         "<h1>Không tìm thấy trang</h1>\n<p>Địa chỉ này không có trang nào. Có thể bài đã được chuyển chỗ hoặc địa chỉ bị gõ sai.</p>\n<ul>\n<li><a href=\"/\">Về trang nhất</a></li>\n<li><a href=\"{}\">Tìm theo từ khóa</a></li>\n<li><a href=\"{}\">Tìm theo tác giả</a></li>\n</ul>\n",
@@ -38,8 +45,21 @@ pub fn gone_page(site: &SiteConfig, index: &Index, a: &Article, w: &Withdrawal) 
     let category = index
         .category_of(&a.id)
         .and_then(|slug| index.categories().get(slug));
-    open(&mut out, site, &a.title, &[]);
-    breadcrumb(&mut out, index, category.map(|c| c.slug.as_str()));
+    // No canonical link: the address answers 410, for search engines to
+    // drop, not to list under another.
+    let head = Head {
+        title: &a.title,
+        canonical: None,
+        feeds: &[],
+        robots: Robots::Index,
+    };
+    open(&mut out, site, &head);
+    breadcrumb(
+        &mut out,
+        index,
+        category.map(|c| c.slug.as_str()),
+        LastCrumb::Above,
+    );
     let _ = write!(
         out,
         "<h1>{title}</h1>\n<p>Bài viết này đã được gỡ bỏ lúc <time datetime=\"{dt}\">{shown}</time>.</p>\n",
@@ -48,7 +68,7 @@ pub fn gone_page(site: &SiteConfig, index: &Index, a: &Article, w: &Withdrawal) 
         shown = w.at.format("%d/%m/%Y %H:%M"),
     );
     if let Some(reason) = &w.reason {
-        let _ = writeln!(out, "<p>Lý do: {}</p>", text(reason));
+        let _ = writeln!(out, "<p>Lý do: {}</p>", Isolated(reason));
     }
     out.push_str("<p>");
     if let Some(c) = category {
@@ -56,7 +76,7 @@ pub fn gone_page(site: &SiteConfig, index: &Index, a: &Article, w: &Withdrawal) 
             out,
             "<a href=\"{}\">Các bài khác của chuyên mục {}</a> · ",
             attr(&category_path(Some(&c.slug))),
-            text(&c.name)
+            Isolated(&c.name)
         );
     }
     out.push_str("<a href=\"/\">Về trang nhất</a></p>\n");
@@ -90,7 +110,7 @@ mod tests {
             page.contains("<time datetime=\"2020-05-12T10:00:00+07:00\">12/05/2020 10:00</time>")
         );
         assert!(
-            page.contains("<p>Lý do: Sai &amp; &lt;lỗi&gt;</p>"),
+            page.contains("<p>Lý do: <bdi>Sai &amp; &lt;lỗi&gt;</bdi></p>"),
             "{page}"
         );
         assert!(

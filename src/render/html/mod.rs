@@ -26,8 +26,9 @@ pub use pages::{
 };
 
 /// One style sheet, inline: readable from 360 px phones to desktops (a
-/// measure of about 46 characters' width, long words and URLs wrap).
-const STYLE: &str = "body{font:16px/1.6 system-ui,sans-serif;max-width:46rem;margin:0 auto;padding:1rem;color:#1a1a1a;background:#fff;overflow-wrap:anywhere}a{color:#0b57d0}header{border-bottom:1px solid #ddd;margin-bottom:1rem}header p{margin:.2rem 0;font-weight:bold}header nav a{margin-right:.8rem;display:inline-block}nav ul,main ul{padding-left:1.2rem}.feeds a{margin-right:.5rem;font-size:.9em}time{color:#555}.crumbs{font-size:.95em}footer{border-top:1px solid #ddd;margin-top:2rem;font-size:.9em;color:#555}code{background:#f3f3f3;padding:.1rem .3rem}";
+/// measure of about 46 characters' width, long words and URLs wrap). The
+/// skip link sits above the top edge until it has focus.
+const STYLE: &str = "body{font:16px/1.6 system-ui,sans-serif;max-width:46rem;margin:0 auto;padding:1rem;color:#1a1a1a;background:#fff;overflow-wrap:anywhere}a{color:#0b57d0}header{border-bottom:1px solid #ddd;margin-bottom:1rem}header p{margin:.2rem 0;font-weight:bold}header nav a{margin-right:.8rem;display:inline-block}nav ul,main ul{padding-left:1.2rem}.feeds a{margin-right:.5rem;font-size:.9em}time{color:#555}.crumbs{font-size:.95em}footer{border-top:1px solid #ddd;margin-top:2rem;font-size:.9em;color:#555}code{background:#f3f3f3;padding:.1rem .3rem}.skip{position:absolute;top:-4rem;left:.5rem;padding:.3rem .6rem;background:#fff;border:2px solid #0b57d0}.skip:focus{top:.5rem}";
 
 /// A feed offered in `<link rel="alternate">` autodiscovery (RFC 4287 §7.1's
 /// feed discovery as browsers and readers implement it).
@@ -41,10 +42,23 @@ pub struct Alternate {
     pub format: Format,
 }
 
-/// The three formats of one feed, as autodiscovery links titled `title`.
+/// The three formats of one feed, as autodiscovery links titled `title`,
+/// RSS first.
 pub fn alternates(title: &str, path_of: impl Fn(Format) -> String) -> Vec<Alternate> {
-    Format::ALL
-        .into_iter()
+    alternates_from(Format::Rss, title, path_of)
+}
+
+/// The three formats of one feed as [`alternates`] gives them, `first`
+/// first and the others after in their usual order: a subscribe page shown
+/// for one format offers that one first, since a reader given the page
+/// subscribes to the first `<link rel="alternate">` it finds.
+pub fn alternates_from(
+    first: Format,
+    title: &str,
+    path_of: impl Fn(Format) -> String,
+) -> Vec<Alternate> {
+    std::iter::once(first)
+        .chain(Format::ALL.into_iter().filter(|f| *f != first))
         .map(|format| Alternate {
             title: title.to_owned(),
             path: path_of(format),
@@ -73,21 +87,51 @@ pub(crate) enum Robots {
     NoIndex,
 }
 
-/// Opens a page search engines may list: see [`open_for`].
-pub(crate) fn open(out: &mut String, site: &SiteConfig, title: &str, feeds: &[Alternate]) {
-    open_for(out, site, title, feeds, Robots::Index);
+/// What a page's head holds besides what every page has.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Head<'a> {
+    /// Its title, before the site's.
+    pub title: &'a str,
+    /// Its site path, written absolute as `<link rel="canonical">`: the one
+    /// URL search engines and share buttons give it, however it was reached
+    /// (`/?x=1`, `/categories/kinh-te?page=2` answer with the same page).
+    /// `None` for a page with no address of its own (a 404).
+    pub canonical: Option<&'a str>,
+    /// The feeds it offers to autodiscovery, in order.
+    pub feeds: &'a [Alternate],
+    /// Whether search engines may list it.
+    pub robots: Robots,
 }
 
-/// Opens a page: the head (title, style, autodiscovery, and `robots` as
-/// asked), the header with the site's navigation, and `<main>`. [`close`]
-/// ends it.
-pub(crate) fn open_for(
-    out: &mut String,
-    site: &SiteConfig,
-    title: &str,
-    feeds: &[Alternate],
-    robots: Robots,
-) {
+impl<'a> Head<'a> {
+    /// The head of a page at `path` that search engines may list.
+    pub(crate) fn at(path: &'a str, title: &'a str, feeds: &'a [Alternate]) -> Head<'a> {
+        Head {
+            title,
+            canonical: Some(path),
+            feeds,
+            robots: Robots::Index,
+        }
+    }
+
+    /// The head of a page at `path` kept out of search results
+    /// ([`Robots::NoIndex`]).
+    pub(crate) fn unlisted(path: &'a str, title: &'a str, feeds: &'a [Alternate]) -> Head<'a> {
+        Head {
+            robots: Robots::NoIndex,
+            ..Head::at(path, title, feeds)
+        }
+    }
+}
+
+/// The `id` of `<main>`, where the skip link leads.
+const MAIN_ID: &str = "noi-dung";
+
+/// Opens a page: the head (title, style, canonical link, autodiscovery, and
+/// `robots` as asked), the skip link, the header with the site's navigation,
+/// and `<main>`. [`close`] ends it.
+pub(crate) fn open(out: &mut String, site: &SiteConfig, head: &Head<'_>) {
+    let title = head.title;
     let full_title = if title == site.title {
         title.to_owned()
     } else {
@@ -99,10 +143,17 @@ pub(crate) fn open_for(
         lang = attr(&site.language),
         title = text(&full_title),
     );
-    if robots == Robots::NoIndex {
+    if let Some(path) = head.canonical {
+        let _ = writeln!(
+            out,
+            "<link rel=\"canonical\" href=\"{}\">",
+            attr(&format!("{}{path}", site.base_url))
+        );
+    }
+    if head.robots == Robots::NoIndex {
         out.push_str("<meta name=\"robots\" content=\"noindex\">\n");
     }
-    for f in feeds {
+    for f in head.feeds {
         let _ = writeln!(
             out,
             "<link rel=\"alternate\" type=\"{kind}\" title=\"{t} ({ext})\" href=\"{href}\">",
@@ -112,9 +163,11 @@ pub(crate) fn open_for(
             href = attr(&format!("{}{}", site.base_url, f.path)),
         );
     }
+    // The skip link comes first in the body, so it is the first thing a
+    // keyboard reaches; the style sheet shows it only while it has focus.
     let _ = write!(
         out,
-        "</head>\n<body>\n<header>\n<p><a href=\"/\">{name}</a></p>\n<nav aria-label=\"Điều hướng chính\"><a href=\"/\">Trang nhất</a><a href=\"{tags}\">Từ khóa</a><a href=\"{authors}\">Tác giả</a><a href=\"{opml}\">OPML</a></nav>\n</header>\n<main>\n",
+        "</head>\n<body>\n<a class=\"skip\" href=\"#{MAIN_ID}\">Bỏ qua, đến nội dung chính</a>\n<header>\n<p><a href=\"/\">{name}</a></p>\n<nav aria-label=\"Điều hướng chính\"><a href=\"/\">Trang nhất</a><a href=\"{tags}\">Từ khóa</a><a href=\"{authors}\">Tác giả</a><a href=\"{opml}\">Danh sách nguồn tin (OPML)</a></nav>\n</header>\n<main id=\"{MAIN_ID}\">\n",
         name = text(&site.title),
         tags = terms_path(Kind::Tag),
         authors = terms_path(Kind::Author),
@@ -141,16 +194,32 @@ pub(crate) fn format_name(format: Format) -> &'static str {
     }
 }
 
+/// A field from the store (a title, a name, a source, a reason) written
+/// escaped inside `<bdi>`, for wherever other text surrounds it: right-to-left
+/// letters in it (`Đại sứ Israel שלום`), or a U+202E … U+202C span, would
+/// otherwise reorder the text around it, pulling a following date inside a
+/// title or swapping two tags of a list (Unicode Bidirectional Algorithm,
+/// UAX #9; `<bdi>` is the isolate HTML has for text of unknown direction).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Isolated<'a>(pub &'a str);
+
+impl std::fmt::Display for Isolated<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<bdi>{}</bdi>", text(self.0))
+    }
+}
+
 /// "Theo dõi: RSS Atom JSON", each leading to the feed's subscribe page
 /// (which links the feed itself), so no feed link drops a person into raw XML.
 pub(crate) fn feed_links(out: &mut String, path_of: impl Fn(Format) -> String) {
     labelled_links(out, "Theo dõi: ", path_of);
 }
 
-/// `label` (escaped), then the three formats of a feed, each leading to its
+/// `label`, HTML its caller escaped (with any store field in it
+/// [`Isolated`]), then the three formats of a feed, each leading to its
 /// subscribe page, as [`feed_links`] does.
 pub(crate) fn labelled_links(out: &mut String, label: &str, path_of: impl Fn(Format) -> String) {
-    let _ = write!(out, "<span class=\"feeds\">{}", text(label));
+    let _ = write!(out, "<span class=\"feeds\">{label}");
     for f in Format::ALL {
         let _ = write!(
             out,
@@ -173,24 +242,31 @@ pub(crate) enum Withdrawn {
     Mark,
 }
 
-/// A list of articles, newest first, each linked with its date.
-pub(crate) fn article_list(out: &mut String, entries: &[Entry], withdrawn: Withdrawn) {
+/// A list of articles, newest first, each linked with its date; nothing
+/// when none is shown (an empty `<ul>` is announced as "list, 0 items").
+/// Returns how many it shows.
+pub(crate) fn article_list(out: &mut String, entries: &[Entry], withdrawn: Withdrawn) -> usize {
+    let shown: Vec<&Entry> = entries
+        .iter()
+        .filter(|e| e.article.withdrawn.is_none() || withdrawn == Withdrawn::Mark)
+        .collect();
+    if shown.is_empty() {
+        return 0;
+    }
     out.push_str("<ul>\n");
-    for e in entries {
+    for e in &shown {
         let a = &e.article;
-        let gone = a.withdrawn.is_some();
-        if gone && withdrawn == Withdrawn::Skip {
-            continue;
-        }
-        let _ = writeln!(
+        let _ =
+            writeln!(
             out,
             "<li><a href=\"{href}\">{title}</a> <time datetime=\"{dt}\">{shown}</time>{mark}</li>",
             href = attr(&article_path(&a.id)),
-            title = text(&a.title),
+            title = Isolated(&a.title),
             dt = rfc3339(&a.published),
             shown = a.published.format("%d/%m/%Y %H:%M"),
-            mark = if gone { " (đã gỡ bỏ)" } else { "" },
+            mark = if a.withdrawn.is_some() { " (đã gỡ bỏ)" } else { "" },
         );
     }
     out.push_str("</ul>\n");
+    shown.len()
 }

@@ -7,8 +7,8 @@ use std::fmt::Write;
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 
 use super::{
-    alternates, article_list, close, feed_links, format_name, labelled_links, open, open_for,
-    Alternate, Robots, Withdrawn,
+    alternates, alternates_from, article_list, close, feed_links, format_name, labelled_links,
+    open, Alternate, Head, Isolated, Withdrawn,
 };
 use crate::article::Article;
 use crate::config::SiteConfig;
@@ -55,7 +55,7 @@ fn category_tree(out: &mut String, index: &Index, slug: &str) {
         out,
         "<li><a href=\"{href}\">{name}</a> ",
         href = attr(&category_path(Some(slug))),
-        name = text(&cat.name)
+        name = Isolated(&cat.name)
     );
     feed_links(out, |f| feed_path(Some(slug), f));
     if !cat.children.is_empty() {
@@ -72,12 +72,8 @@ fn category_tree(out: &mut String, index: &Index, slug: &str) {
 /// the months of the whole history.
 pub fn front_page(site: &SiteConfig, index: &Index, newest: &[Entry], months: &[Month]) -> Vec<u8> {
     let mut out = String::new();
-    open(
-        &mut out,
-        site,
-        &site.title,
-        &alternates(&site.title, |f| feed_path(None, f)),
-    );
+    let feeds = alternates(&site.title, |f| feed_path(None, f));
+    open(&mut out, site, &Head::at("/", &site.title, &feeds));
     let _ = write!(
         out,
         "<h1>{}</h1>\n<p>{}</p>\n<p>Tất cả bài viết: ",
@@ -94,16 +90,39 @@ pub fn front_page(site: &SiteConfig, index: &Index, newest: &[Entry], months: &[
     for root in index.roots() {
         category_tree(&mut out, index, &root.slug);
     }
-    out.push_str("</ul>\n</nav>\n<section aria-labelledby=\"moi\"><h2 id=\"moi\">Tin mới</h2>\n");
-    article_list(&mut out, newest, Withdrawn::Skip);
-    out.push_str("</section>\n");
+    out.push_str("</ul>\n</nav>\n");
+    newest_section(&mut out, newest);
     month_list(&mut out, None, months);
     close(out, site)
 }
 
+/// The "Tin mới" section of the front and category pages: the newest listed
+/// articles, or a sentence saying there are none.
+fn newest_section(out: &mut String, newest: &[Entry]) {
+    out.push_str("<section aria-labelledby=\"moi\"><h2 id=\"moi\">Tin mới</h2>\n");
+    if article_list(out, newest, Withdrawn::Skip) == 0 {
+        out.push_str("<p>Chưa có bài viết nào.</p>\n");
+    }
+    out.push_str("</section>\n");
+}
+
+/// The name every breadcrumb `nav` has, whatever the page, so a screen
+/// reader's list of landmarks names it alike everywhere.
+const CRUMBS_LABEL: &str = "Vị trí";
+
+/// Whether the last item of a breadcrumb is the page it is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LastCrumb {
+    /// It is (a category's page): marked `aria-current="page"`.
+    ThisPage,
+    /// It is where the page is filed (an article's or a month's category).
+    Above,
+}
+
 /// The breadcrumb of a category: the front page, then each ancestor and the
-/// category itself, linked to their pages.
-pub(crate) fn breadcrumb(out: &mut String, index: &Index, slug: Option<&str>) {
+/// category itself, linked to their pages; the last marked as the current
+/// page when it is (`last`).
+pub(crate) fn breadcrumb(out: &mut String, index: &Index, slug: Option<&str>, last: LastCrumb) {
     let mut chain = Vec::new();
     let mut next = slug;
     while let Some(s) = next {
@@ -113,13 +132,21 @@ pub(crate) fn breadcrumb(out: &mut String, index: &Index, slug: Option<&str>) {
         chain.push(c);
         next = c.parent.as_deref();
     }
-    out.push_str("<nav class=\"crumbs\" aria-label=\"Chuyên mục\"><a href=\"/\">Trang nhất</a>");
-    for c in chain.iter().rev() {
+    let _ = write!(
+        out,
+        "<nav class=\"crumbs\" aria-label=\"{CRUMBS_LABEL}\"><a href=\"/\">Trang nhất</a>"
+    );
+    for (n, c) in chain.iter().rev().enumerate() {
+        let current = if n + 1 == chain.len() && last == LastCrumb::ThisPage {
+            " aria-current=\"page\""
+        } else {
+            ""
+        };
         let _ = write!(
             out,
-            " » <a href=\"{}\">{}</a>",
+            " » <a href=\"{}\"{current}>{}</a>",
             attr(&category_path(Some(&c.slug))),
-            text(&c.name)
+            Isolated(&c.name)
         );
     }
     out.push_str("</nav>\n");
@@ -131,6 +158,21 @@ pub(crate) fn breadcrumb(out: &mut String, index: &Index, slug: Option<&str>) {
 /// are told apart in a tab, a bookmark and a search result.
 pub fn category_heading(index: &Index, slug: &str) -> Option<String> {
     index.categories().get(slug).map(|c| c.path.join(" › "))
+}
+
+/// [`category_heading`] as HTML for a heading: each name of the path
+/// [`Isolated`], so right-to-left letters in one keep to their place in it;
+/// `fallback`, isolated, when the index has no such category.
+fn category_heading_html(index: &Index, slug: &str, fallback: &str) -> String {
+    match index.categories().get(slug) {
+        Some(c) => c
+            .path
+            .iter()
+            .map(|name| Isolated(name).to_string())
+            .collect::<Vec<_>>()
+            .join(" › "),
+        None => Isolated(fallback).to_string(),
+    }
 }
 
 /// A category's page: its newest articles, its subcategories, its feeds and
@@ -145,14 +187,15 @@ pub fn category_page(
 ) -> Vec<u8> {
     let mut out = String::new();
     let name = category_heading(index, slug).unwrap_or_else(|| title.to_owned());
-    open(
-        &mut out,
-        site,
-        &name,
-        &alternates(title, |f| feed_path(Some(slug), f)),
+    let path = category_path(Some(slug));
+    let feeds = alternates(title, |f| feed_path(Some(slug), f));
+    open(&mut out, site, &Head::at(&path, &name, &feeds));
+    breadcrumb(&mut out, index, Some(slug), LastCrumb::ThisPage);
+    let _ = write!(
+        out,
+        "<h1>{}</h1>\n<p>",
+        category_heading_html(index, slug, &name)
     );
-    breadcrumb(&mut out, index, Some(slug));
-    let _ = write!(out, "<h1>{}</h1>\n<p>", text(&name));
     feed_links(&mut out, |f| feed_path(Some(slug), f));
     out.push_str("</p>\n");
     if let Some(cat) = index.categories().get(slug) {
@@ -167,7 +210,7 @@ pub fn category_page(
                     out,
                     "<li><a href=\"{}\">{}</a> ",
                     attr(&category_path(Some(&child.slug))),
-                    text(&child.name)
+                    Isolated(&child.name)
                 );
                 feed_links(&mut out, |f| feed_path(Some(&child.slug), f));
                 out.push_str("</li>\n");
@@ -175,9 +218,7 @@ pub fn category_page(
             out.push_str("</ul>\n</nav>\n");
         }
     }
-    out.push_str("<section aria-labelledby=\"moi\"><h2 id=\"moi\">Tin mới</h2>\n");
-    article_list(&mut out, newest, Withdrawn::Skip);
-    out.push_str("</section>\n");
+    newest_section(&mut out, newest);
     month_list(&mut out, Some(slug), months);
     close(out, site)
 }
@@ -271,24 +312,40 @@ pub fn month_page(site: &SiteConfig, index: &Index, page: &MonthPage<'_>) -> Vec
     };
     // Autodiscovery offers only the live feed: a reader that subscribes to
     // an archive would never see a new article.
-    open(
-        &mut out,
-        site,
-        &heading,
-        &alternates(feed_title, |f| of.live(f)),
-    );
+    let path = of.page(month);
+    let feeds = alternates(feed_title, |f| of.live(f));
+    open(&mut out, site, &Head::at(&path, &heading, &feeds));
     match of {
-        MonthOf::Category(slug) => breadcrumb(&mut out, index, slug),
+        MonthOf::Category(slug) => breadcrumb(&mut out, index, slug, LastCrumb::Above),
         MonthOf::Term(kind, term) => term_crumbs(&mut out, kind, Some(term)),
     }
-    let _ = writeln!(out, "<h1>{}</h1>", text(&heading));
+    // The heading as HTML: the names in it isolated.
+    let shown = month_name(month).to_lowercase();
+    let _ = match of {
+        MonthOf::Category(Some(slug)) => writeln!(
+            out,
+            "<h1>{}: {shown}</h1>",
+            category_heading_html(index, slug, name)
+        ),
+        MonthOf::Category(None) => writeln!(out, "<h1>{}: {shown}</h1>", text(name)),
+        MonthOf::Term(kind, term) => writeln!(
+            out,
+            "<h1>{}: {}, {shown}</h1>",
+            kind_name(kind),
+            Isolated(&term.name)
+        ),
+    };
     month_pager(&mut out, of, around, Place::Top);
     let follow = match of {
-        MonthOf::Category(Some(_)) => format!("Theo dõi bài mới của chuyên mục {feed_title}: "),
-        MonthOf::Category(None) => format!("Theo dõi mọi bài mới của {feed_title}: "),
-        MonthOf::Term(Kind::Tag, term) => format!("Theo dõi bài mới có từ khóa {}: ", term.name),
+        MonthOf::Category(Some(_)) => {
+            format!("Theo dõi bài mới của chuyên mục {}: ", Isolated(feed_title))
+        }
+        MonthOf::Category(None) => format!("Theo dõi mọi bài mới của {}: ", text(feed_title)),
+        MonthOf::Term(Kind::Tag, term) => {
+            format!("Theo dõi bài mới có từ khóa {}: ", Isolated(&term.name))
+        }
         MonthOf::Term(Kind::Author, term) => {
-            format!("Theo dõi bài mới của tác giả {}: ", term.name)
+            format!("Theo dõi bài mới của tác giả {}: ", Isolated(&term.name))
         }
     };
     out.push_str("<p>");
@@ -352,11 +409,12 @@ fn month_pager(out: &mut String, of: MonthOf<'_>, around: Neighbours, place: Pla
 }
 
 /// The breadcrumb of a tag's or author's pages: the front page, the list of
-/// every tag or author, and on its month pages the term itself.
+/// every tag or author, and on its month pages the term itself. None of them
+/// is the page it is on.
 fn term_crumbs(out: &mut String, kind: Kind, term: Option<&Term>) {
     let _ = write!(
         out,
-        "<nav class=\"crumbs\" aria-label=\"Vị trí\"><a href=\"/\">Trang nhất</a> » <a href=\"{}\">{}</a>",
+        "<nav class=\"crumbs\" aria-label=\"{CRUMBS_LABEL}\"><a href=\"/\">Trang nhất</a> » <a href=\"{}\">{}</a>",
         attr(&terms_path(kind)),
         kind_name(kind),
     );
@@ -365,17 +423,18 @@ fn term_crumbs(out: &mut String, kind: Kind, term: Option<&Term>) {
             out,
             " » <a href=\"{}\">{}</a>",
             attr(&term_path(kind, &t.slug)),
-            text(&t.name)
+            Isolated(&t.name)
         );
     }
     out.push_str("</nav>\n");
 }
 
 /// A tag's or author's page: how many articles it lists (withdrawn ones are
-/// not counted), the newest of them (`newest`), its feeds, and each of its
-/// `months` (newest first), where the older articles are: the month's page
-/// and its archived feeds. A tag has articles in a few hundred months at
-/// most, so all fit on the page.
+/// not counted), the newest of them (`newest`; no list when there are none,
+/// as for a term whose articles were all withdrawn), its feeds, and each of
+/// its `months` (newest first), where the older articles are: the month's
+/// page and its archived feeds, whose pages list the withdrawn ones. A tag
+/// has articles in a few hundred months at most, so all fit on the page.
 pub fn term_page(
     site: &SiteConfig,
     kind: Kind,
@@ -386,14 +445,16 @@ pub fn term_page(
     let mut out = String::new();
     // The page is headed as its feed is titled.
     let heading = term_feed_title(kind, &term.name);
-    open(
-        &mut out,
-        site,
-        &heading,
-        &alternates(&heading, |f| term_feed_path(kind, &term.slug, f)),
-    );
+    let path = term_path(kind, &term.slug);
+    let feeds = alternates(&heading, |f| term_feed_path(kind, &term.slug, f));
+    open(&mut out, site, &Head::at(&path, &heading, &feeds));
     term_crumbs(&mut out, kind, None);
-    let _ = write!(out, "<h1>{}</h1>\n<p>", text(&heading));
+    let _ = write!(
+        out,
+        "<h1>{}: {}</h1>\n<p>",
+        kind_name(kind),
+        Isolated(&term.name)
+    );
     feed_links(&mut out, |f| term_feed_path(kind, &term.slug, f));
     let total = term.listed();
     let _ = writeln!(out, "</p>\n<p>{total} bài viết.</p>");
@@ -482,7 +543,8 @@ pub fn terms_page(site: &SiteConfig, page: &TermsPage<'_>) -> Vec<u8> {
         0 | 1 => all.to_owned(),
         _ => format!("{all} (trang {number}/{pages})"),
     };
-    open(&mut out, site, &heading, &[]);
+    let path = terms_page_path(kind, number);
+    open(&mut out, site, &Head::at(&path, &heading, &[]));
     let _ = writeln!(out, "<h1>{heading}</h1>");
     if kind == Kind::Tag {
         let which = match opml {
@@ -495,6 +557,15 @@ pub fn terms_page(site: &SiteConfig, page: &TermsPage<'_>) -> Vec<u8> {
             subscribe_path(TAGS_OPML)
         );
     }
+    if terms.is_empty() {
+        // A store with no listed tag or author: a sentence, not an empty list.
+        let none = match kind {
+            Kind::Tag => "Chưa có từ khóa nào.",
+            Kind::Author => "Chưa có tác giả nào.",
+        };
+        let _ = writeln!(out, "<p>{none}</p>");
+        return close(out, site);
+    }
     list_pager(&mut out, page, Place::Top);
     out.push_str("<ul>\n");
     for t in terms {
@@ -502,7 +573,7 @@ pub fn terms_page(site: &SiteConfig, page: &TermsPage<'_>) -> Vec<u8> {
             out,
             "<li><a href=\"{}\">{}</a> ({})</li>",
             attr(&term_path(kind, &t.slug)),
-            text(&t.name),
+            Isolated(&t.name),
             t.listed()
         );
     }
@@ -512,7 +583,9 @@ pub fn terms_page(site: &SiteConfig, page: &TermsPage<'_>) -> Vec<u8> {
 }
 
 /// Links to the pages before and after `page` of a list of several pages,
-/// with where it is among them; nothing for a list of one page.
+/// with where it is among them, and to the first and last pages when they
+/// are further away (a store with 112,000 tags has 113 pages); nothing for a
+/// list of one page.
 fn list_pager(out: &mut String, page: &TermsPage<'_>, place: Place) {
     let TermsPage {
         kind,
@@ -525,6 +598,13 @@ fn list_pager(out: &mut String, page: &TermsPage<'_>, place: Place) {
     }
     let label = place.label("Trang");
     let _ = write!(out, "<nav class=\"pager\" aria-label=\"{label}\">");
+    if number > 2 {
+        let _ = write!(
+            out,
+            "<a href=\"{}\">Trang đầu</a> ",
+            attr(&terms_page_path(kind, 1)),
+        );
+    }
     if number > 1 {
         let _ = write!(
             out,
@@ -543,6 +623,13 @@ fn list_pager(out: &mut String, page: &TermsPage<'_>, place: Place) {
             " <a rel=\"next\" href=\"{}\">Trang {} »</a>",
             attr(&terms_page_path(kind, number + 1)),
             number + 1
+        );
+    }
+    if number + 1 < pages {
+        let _ = write!(
+            out,
+            " <a href=\"{}\">Trang cuối ({pages})</a>",
+            attr(&terms_page_path(kind, pages)),
         );
     }
     out.push_str("</nav>\n");
@@ -678,8 +765,9 @@ pub fn article_page(
     // Autodiscovery offers Atom for each tag (RSS and JSON are on its page),
     // so a reader's list stays short; the site and category feeds in all three.
     feeds.retain(|f: &Alternate| !f.path.starts_with("/tags/") || f.format == Format::Atom);
-    open(&mut out, site, &a.title, &feeds);
-    breadcrumb(&mut out, index, category.map(|c| c.slug));
+    let path = article_path(&a.id);
+    open(&mut out, site, &Head::at(&path, &a.title, &feeds));
+    breadcrumb(&mut out, index, category.map(|c| c.slug), LastCrumb::Above);
     let _ = write!(
         out,
         "<article>\n<h1>{title}</h1>\n<p>Đăng lúc <time datetime=\"{dt}\">{shown}</time>",
@@ -705,7 +793,7 @@ pub fn article_page(
         out.push_str("<p>");
         labelled_links(
             &mut out,
-            &format!("Theo dõi chuyên mục {}: ", c.feed_title),
+            &format!("Theo dõi chuyên mục {}: ", Isolated(&c.feed_title)),
             |f| feed_path(Some(c.slug), f),
         );
         out.push_str("</p>\n");
@@ -724,9 +812,9 @@ fn article_facts(out: &mut String, a: &Article, links: &ArticleLinks<'_>) {
                 out,
                 "<p>Tác giả: <a href=\"{}\">{}</a></p>",
                 attr(&term_path(Kind::Author, slug)),
-                text(name)
+                Isolated(name)
             ),
-            None => writeln!(out, "<p>Tác giả: {}</p>", text(name)),
+            None => writeln!(out, "<p>Tác giả: {}</p>", Isolated(name)),
         };
     }
     if let Some(source) = &a.source {
@@ -735,9 +823,9 @@ fn article_facts(out: &mut String, a: &Article, links: &ArticleLinks<'_>) {
                 out,
                 "<p>Nguồn tin: <a href=\"{}\" rel=\"external\">{}</a></p>",
                 attr(&url),
-                text(source)
+                Isolated(source)
             ),
-            None => writeln!(out, "<p>Nguồn tin: {}</p>", text(source)),
+            None => writeln!(out, "<p>Nguồn tin: {}</p>", Isolated(source)),
         };
     }
     if !links.tags.is_empty() {
@@ -750,7 +838,7 @@ fn article_facts(out: &mut String, a: &Article, links: &ArticleLinks<'_>) {
                 out,
                 "<a rel=\"tag\" href=\"{}\">{}</a>",
                 attr(&term_path(Kind::Tag, tag.slug)),
-                text(tag.name)
+                Isolated(tag.name)
             );
         }
         out.push_str("</p>\n");
@@ -768,7 +856,7 @@ fn article_pager(out: &mut String, links: &ArticleLinks<'_>) {
             out,
             "<li>Bài mới hơn: <a rel=\"next\" href=\"{}\">{}</a></li>",
             attr(&article_path(&n.id)),
-            text(&n.title)
+            Isolated(&n.title)
         );
     }
     if let Some(o) = links.older {
@@ -776,7 +864,7 @@ fn article_pager(out: &mut String, links: &ArticleLinks<'_>) {
             out,
             "<li>Bài cũ hơn: <a rel=\"prev\" href=\"{}\">{}</a></li>",
             attr(&article_path(&o.id)),
-            text(&o.title)
+            Isolated(&o.title)
         );
     }
     out.push_str("</ul></nav>\n");
@@ -838,22 +926,22 @@ pub fn subscribe_page(
 ) -> Vec<u8> {
     let mut out = String::new();
     let feed = path_of(format);
+    let here = subscribe_path(&feed);
     let url = format!("{}{}", site.base_url, feed);
     let name = format_name(format);
+    // Autodiscovery offers the format the page is about first: a reader
+    // given the page subscribes to the first feed it finds.
     match kind {
         Subscription::Live => {
             let heading = format!("Theo dõi {title} qua {name}");
-            open_for(
-                &mut out,
-                site,
-                &heading,
-                &alternates(title, path_of),
-                Robots::NoIndex,
-            );
+            // Autodiscovery offers the format the page is about first: a
+            // reader given the page subscribes to the first feed it finds.
+            let feeds = alternates_from(format, title, path_of);
+            open(&mut out, site, &Head::unlisted(&here, &heading, &feeds));
             let _ = write!(
                 out,
-                "<h1>{h}</h1>\n<p>Dán địa chỉ này vào ứng dụng đọc tin (Feedly, Inoreader, NetNewsWire, Thunderbird…) để nhận bài mới:</p>\n<p><code>{u}</code></p>\n<p><a href=\"{href}\">Mở tệp {name}</a> (dành cho ứng dụng đọc tin, không phải để đọc trên trình duyệt).</p>\n",
-                h = text(&heading),
+                "<h1>Theo dõi {t} qua {name}</h1>\n<p>Dán địa chỉ này vào ứng dụng đọc tin (Feedly, Inoreader, NetNewsWire, Thunderbird…) để nhận bài mới:</p>\n<p><code>{u}</code></p>\n<p><a href=\"{href}\">Mở tệp {name}</a> (dành cho ứng dụng đọc tin, không phải để đọc trên trình duyệt).</p>\n",
+                t = Isolated(title),
                 u = text(&url),
                 href = attr(&feed),
             );
@@ -866,13 +954,8 @@ pub fn subscribe_page(
         } => {
             let heading = format!("{title} ({name})");
             // Autodiscovery offers the live feed: the archive is no subscription.
-            open_for(
-                &mut out,
-                site,
-                &heading,
-                &alternates(live_title, live),
-                Robots::NoIndex,
-            );
+            let feeds = alternates_from(format, live_title, live);
+            open(&mut out, site, &Head::unlisted(&here, &heading, &feeds));
             let m = month_name(month).to_lowercase();
             let held = match growth {
                 Growth::Fixed => ", cố định: không có bài mới được thêm vào.",
@@ -880,9 +963,9 @@ pub fn subscribe_page(
             };
             let _ = write!(
                 out,
-                "<h1>{h}</h1>\n<p>Tệp này giữ các bài của {m} trong {l}{held} Tải về để đọc hoặc lưu lại:</p>\n<p><code>{u}</code></p>\n<p><a href=\"{href}\" download>Tải tệp {name}</a></p>\n<p>Muốn nhận bài mới, hãy theo dõi <a href=\"{follow}\">{l}</a>.</p>\n",
-                h = text(&heading),
-                l = text(live_title),
+                "<h1>{t} ({name})</h1>\n<p>Tệp này giữ các bài của {m} trong {l}{held} Tải về để đọc hoặc lưu lại:</p>\n<p><code>{u}</code></p>\n<p><a href=\"{href}\" download>Tải tệp {name}</a></p>\n<p>Muốn nhận bài mới, hãy theo dõi <a href=\"{follow}\">{l}</a>.</p>\n",
+                t = Isolated(title),
+                l = Isolated(live_title),
                 u = text(&url),
                 href = attr(&feed),
                 follow = attr(&subscribe_path(&live(format))),
@@ -891,9 +974,15 @@ pub fn subscribe_page(
     }
     out.push_str("<h2>Các định dạng</h2>\n<ul>\n");
     for (f, what) in FORMATS {
+        // The format shown is the page itself.
+        let current = if f == format {
+            " aria-current=\"page\""
+        } else {
+            ""
+        };
         let _ = writeln!(
             out,
-            "<li><a href=\"{}\">{}</a>: {}</li>",
+            "<li><a href=\"{}\"{current}>{}</a>: {}</li>",
             attr(&subscribe_path(&path_of(f))),
             format_name(f),
             what
@@ -956,7 +1045,8 @@ pub fn opml_page(site: &SiteConfig, list: Opml, scope: Scope) -> Vec<u8> {
     let file = path.trim_start_matches('/');
     let mut out = String::new();
     // Kept out of search results like the feeds' subscribe pages.
-    open_for(&mut out, site, heading, &[], Robots::NoIndex);
+    let here = subscribe_path(path);
+    open(&mut out, site, &Head::unlisted(&here, heading, &[]));
     let _ = write!(
         out,
         "<h1>{heading}</h1>\n<p>OPML là một tệp liệt kê nhiều nguồn tin. Nhập tệp này vào ứng dụng đọc tin (Feedly, Inoreader, NetNewsWire, Thunderbird…; thường ở mục “Nhập OPML” hoặc “Import”) để theo dõi {each} cùng lúc, mỗi mục một nguồn tin.</p>\n",
@@ -1153,6 +1243,53 @@ mod tests {
     }
 
     #[test]
+    fn a_long_list_s_pager_reaches_its_first_and_last_pages() {
+        let nav = |page: &str| {
+            let at = page.find("<nav class=\"pager\"").unwrap();
+            page[at..].split("</nav>").next().unwrap().to_owned()
+        };
+        let middle = nav(&terms_page_of(57, 113, Scope::Most(1000)));
+        assert_eq!(
+            middle,
+            "<nav class=\"pager\" aria-label=\"Trang (đầu trang)\"><a href=\"/tags\">Trang đầu</a> <a rel=\"prev\" href=\"/tags/trang_56\">« Trang 56</a> <span aria-current=\"page\">Trang 57/113</span> <a rel=\"next\" href=\"/tags/trang_58\">Trang 58 »</a> <a href=\"/tags/trang_113\">Trang cuối (113)</a>"
+        );
+        // Next to an end, the link to it is the page before or after.
+        let second = nav(&terms_page_of(2, 113, Scope::Most(1000)));
+        assert!(!second.contains("Trang đầu"), "{second}");
+        assert!(second.contains("Trang cuối (113)"), "{second}");
+        let next_to_last = nav(&terms_page_of(112, 113, Scope::Most(1000)));
+        assert!(next_to_last.contains(">Trang đầu</a>"), "{next_to_last}");
+        assert!(!next_to_last.contains("Trang cuối"), "{next_to_last}");
+    }
+
+    #[test]
+    fn a_front_page_with_no_article_says_so_instead_of_an_empty_list() {
+        let page = front_page(&SiteConfig::default(), &Index::default(), &[], &[]);
+        let page = String::from_utf8(page).unwrap();
+        assert!(
+            page.contains("<h2 id=\"moi\">Tin mới</h2>\n<p>Chưa có bài viết nào.</p>"),
+            "{page}"
+        );
+    }
+
+    #[test]
+    fn an_empty_list_of_terms_says_so_instead_of_an_empty_list() {
+        let page = terms_page(
+            &SiteConfig::default(),
+            &TermsPage {
+                kind: Kind::Author,
+                terms: &[],
+                number: 1,
+                pages: 1,
+                opml: Scope::Every,
+            },
+        );
+        let page = String::from_utf8(page).unwrap();
+        assert!(page.contains("<p>Chưa có tác giả nào.</p>"), "{page}");
+        assert!(!page.contains("<ul>"), "{page}");
+    }
+
+    #[test]
     fn the_tags_opml_page_says_when_it_lists_only_the_most_used() {
         let every =
             String::from_utf8(opml_page(&SiteConfig::default(), Opml::Tags, Scope::Every)).unwrap();
@@ -1226,7 +1363,7 @@ mod tests {
             },
         );
         assert!(
-            page.contains("<h1>Từ khóa: du lịch, tháng 6/2020</h1>"),
+            page.contains("<h1>Từ khóa: <bdi>du lịch</bdi>, tháng 6/2020</h1>"),
             "{page}"
         );
         // Both pagers, named apart, lead to the term's own months and page.
@@ -1238,7 +1375,7 @@ mod tests {
         }
         assert!(
             page.contains(
-                " » <a href=\"/tags\">Từ khóa</a> » <a href=\"/tags/du-lich\">du lịch</a></nav>"
+                " » <a href=\"/tags\">Từ khóa</a> » <a href=\"/tags/du-lich\"><bdi>du lịch</bdi></a></nav>"
             ),
             "{page}"
         );
@@ -1256,7 +1393,7 @@ mod tests {
         );
         assert!(
             page.contains(
-                "Theo dõi bài mới có từ khóa du lịch: <a href=\"/subscribe/tags/du-lich.rss\""
+                "Theo dõi bài mới có từ khóa <bdi>du lịch</bdi>: <a href=\"/subscribe/tags/du-lich.rss\""
             ),
             "{page}"
         );
@@ -1281,7 +1418,7 @@ mod tests {
         assert!(page.contains("(tháng mới nhất: còn thêm bài"), "{page}");
         assert!(!page.contains("cố định"), "{page}");
         assert!(
-            page.contains("Theo dõi bài mới của tác giả Trần Ngọc: <a href=\"/subscribe/authors/tran-ngoc.rss\""),
+            page.contains("Theo dõi bài mới của tác giả <bdi>Trần Ngọc</bdi>: <a href=\"/subscribe/authors/tran-ngoc.rss\""),
             "{page}"
         );
         assert!(!page.contains("rel=\"next\""), "{page}");
