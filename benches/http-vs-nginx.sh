@@ -381,20 +381,22 @@ echo "paired: the median over rounds of bantin / nginx within each round, identi
 echo "  CPU per request $(paired fixed identity 6) / $(paired fixed gzip 6) / $(paired fixed 304 6);" \
     "saturation $(paired saturation identity 5) / $(paired saturation gzip 5) / $(paired saturation 304 5)"
 echo
+# One line per server: the medians of saturation column $1, identity / gzip / 304.
+per_server() {
+    local s
+    for s in "${servers[@]}"; do
+        printf '  %s %s / %s / %s\n' "$s" "$(cell saturation "$s" identity "$1")" \
+            "$(cell saturation "$s" gzip "$1")" "$(cell saturation "$s" 304 "$1")"
+    done
+}
 echo "server sleeps per 1,000 requests at saturation (each a wake-up the client pays for), identity / gzip / 304:"
-for s in "${servers[@]}"; do
-    printf '  %s %s / %s / %s\n' "$s" "$(cell saturation "$s" identity 8)" "$(cell saturation "$s" gzip 8)" \
-        "$(cell saturation "$s" 304 8)"
-done
+per_server 8
 echo
 echo "segments the kernel's TCP fast path (header prediction) took per request at saturation, identity / gzip / 304"
 echo "(a request misses it when the response before it left less than the request's size of the server"
 echo "socket's last charged page, which the response's length modulo 4 KiB decides; the client's send"
 echo "then runs the slow path into the server's socket):"
-for s in "${servers[@]}"; do
-    printf '  %s %s / %s / %s\n' "$s" "$(cell saturation "$s" identity 9)" "$(cell saturation "$s" gzip 9)" \
-        "$(cell saturation "$s" 304 9)"
-done
+per_server 9
 echo
 echo "served at the fixed rate (req/s; below $RATE means the server or client could not keep up):"
 for s in "${servers[@]}"; do

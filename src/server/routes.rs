@@ -1359,21 +1359,31 @@ mod tests {
     use http_body_util::BodyExt;
     use std::sync::Arc;
 
-    #[tokio::test]
-    async fn a_coding_no_smaller_than_identity_is_not_sent() {
-        let resource = Arc::new(Resource::new(
-            "text/plain; charset=utf-8",
-            SystemTime::UNIX_EPOCH,
-            b"User-agent: *\nAllow: /\n".to_vec(),
-        ));
+    /// A state serving `bytes` of `content_type` at `path` (no coding
+    /// computed yet), and that resource.
+    fn serving_one(
+        path: &str,
+        content_type: &'static str,
+        bytes: Vec<u8>,
+    ) -> (State, Arc<Resource>) {
+        let resource = Arc::new(Resource::new(content_type, SystemTime::UNIX_EPOCH, bytes));
         let mut site = Site::default();
-        site.resources
-            .insert("/robots.txt".to_owned(), resource.clone());
+        site.resources.insert(path.to_owned(), resource.clone());
         let config = Arc::new(Config::from_toml("", None).unwrap());
         let state = State::default();
         state
             .snapshot
             .store(Some(Arc::new(Snapshot::new(site, config, 0))));
+        (state, resource)
+    }
+
+    #[tokio::test]
+    async fn a_coding_no_smaller_than_identity_is_not_sent() {
+        let (state, resource) = serving_one(
+            "/robots.txt",
+            "text/plain; charset=utf-8",
+            b"User-agent: *\nAllow: /\n".to_vec(),
+        );
         for coding in ["gzip", "br"] {
             let req = Request::get("/robots.txt")
                 .header(header::HOST, "127.0.0.1")
@@ -1397,19 +1407,7 @@ mod tests {
     #[tokio::test]
     async fn an_encoding_not_computed_yet_is_computed_for_the_request() {
         let text = "<rss>Tin tức tổng hợp</rss>".repeat(100).into_bytes();
-        let resource = Arc::new(Resource::new(
-            "application/rss+xml",
-            SystemTime::UNIX_EPOCH,
-            text,
-        ));
-        let mut site = Site::default();
-        site.resources
-            .insert("/feed.rss".to_owned(), resource.clone());
-        let config = Arc::new(Config::from_toml("", None).unwrap());
-        let state = State::default();
-        state
-            .snapshot
-            .store(Some(Arc::new(Snapshot::new(site, config, 0))));
+        let (state, resource) = serving_one("/feed.rss", "application/rss+xml", text);
         assert!(resource.encoded(Coding::Gzip).is_none());
 
         let req = Request::get("/feed.rss")

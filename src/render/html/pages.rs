@@ -1081,42 +1081,42 @@ mod tests {
 
     #[test]
     fn sources_link_only_when_they_name_a_web_address() {
-        assert_eq!(
-            source_url("Dienbien.gov.vn").as_deref(),
-            Some("https://dienbien.gov.vn/")
-        );
-        assert_eq!(
-            source_url("https://baochinhphu.vn/a?b").as_deref(),
-            Some("https://baochinhphu.vn/a?b")
-        );
-        assert_eq!(source_url("Báo Điện Biên Phủ"), None);
-        assert_eq!(source_url("TTXVN"), None);
-        assert_eq!(source_url("v.1.2"), None);
-        assert_eq!(source_url("javascript:alert(1)"), None);
-        // Written as the URL Standard serializes it: always a valid URL.
-        assert_eq!(
-            source_url("https://example.com/a\"onmouseover=\"alert(1)&x=<b>").as_deref(),
-            Some("https://example.com/a%22onmouseover=%22alert(1)&x=%3Cb%3E")
-        );
-        assert_eq!(
-            source_url("https://example.com/path).").as_deref(),
-            Some("https://example.com/path")
-        );
-        assert_eq!(
-            source_url("https://vi.wikipedia.org/wiki/Hà_Nội_(thủ_đô)").as_deref(),
-            Some("https://vi.wikipedia.org/wiki/H%C3%A0_N%E1%BB%99i_(th%E1%BB%A7_%C4%91%C3%B4)")
-        );
-        assert_eq!(
-            source_url("HTTPS://EXAMPLE.COM/X").as_deref(),
-            Some("https://example.com/X")
-        );
-        assert_eq!(source_url("HTTPS://"), None);
-        assert_eq!(
-            source_url("https://Báo.vn/tin").as_deref(),
-            Some("https://xn--bo-mia.vn/tin")
-        );
-        assert_eq!(source_url("http://"), None);
-        assert_eq!(source_url("https://exa mple.com"), None);
+        for (source, link) in [
+            ("Dienbien.gov.vn", Some("https://dienbien.gov.vn/")),
+            (
+                "https://baochinhphu.vn/a?b",
+                Some("https://baochinhphu.vn/a?b"),
+            ),
+            ("Báo Điện Biên Phủ", None),
+            ("TTXVN", None),
+            ("v.1.2", None),
+            ("javascript:alert(1)", None),
+            // Written as the URL Standard serializes it: always a valid URL.
+            (
+                "https://example.com/a\"onmouseover=\"alert(1)&x=<b>",
+                Some("https://example.com/a%22onmouseover=%22alert(1)&x=%3Cb%3E"),
+            ),
+            // The sentence's closing punctuation is not the address's; a
+            // parenthesis the address opens is.
+            (
+                "https://example.com/path).",
+                Some("https://example.com/path"),
+            ),
+            (
+                "https://vi.wikipedia.org/wiki/Hà_Nội_(thủ_đô)",
+                Some(
+                    "https://vi.wikipedia.org/wiki/H%C3%A0_N%E1%BB%99i_(th%E1%BB%A7_%C4%91%C3%B4)",
+                ),
+            ),
+            // Schemes are case-insensitive.
+            ("HTTPS://EXAMPLE.COM/X", Some("https://example.com/X")),
+            ("HTTPS://", None),
+            ("https://Báo.vn/tin", Some("https://xn--bo-mia.vn/tin")),
+            ("http://", None),
+            ("https://exa mple.com", None),
+        ] {
+            assert_eq!(source_url(source).as_deref(), link, "{source}");
+        }
     }
 
     #[test]
