@@ -124,14 +124,17 @@ impl Computing {
 
 /// Ends a claimed computation however it ends (a panic included): gives the
 /// claim back and wakes the requests waiting on it.
-struct Claim<'a>(&'a Computing, Coding);
+/// Made as the claim is won and moved into the work, so a claim is given
+/// back even by work that never starts (a runtime shutting down drops it).
+struct Claim(Arc<Resource>, Coding);
 
-impl Drop for Claim<'_> {
+impl Drop for Claim {
     fn drop(&mut self) {
-        if let Some(flag) = self.0.flag(self.1) {
+        let computing = &self.0.computing;
+        if let Some(flag) = computing.flag(self.1) {
             flag.store(false, Ordering::Release);
         }
-        self.0.done.notify_waiters();
+        computing.done.notify_waiters();
     }
 }
 
@@ -347,12 +350,17 @@ impl Resource {
                 .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
                 .is_ok()
             {
+                let claim = Claim(self.clone(), coding);
+                // A computation that ended after this request looked, and
+                // gave its claim back before this one took it, left nothing
+                // to do.
+                if self.encoded(coding).is_some() {
+                    return;
+                }
                 #[cfg(test)]
                 self.computing.started.fetch_add(1, Ordering::Relaxed);
-                let r = self.clone();
                 let _ = tokio::task::spawn_blocking(move || {
-                    let _claim = Claim(&r.computing, coding);
-                    r.encode(coding);
+                    claim.0.encode(claim.1);
                 })
                 .await;
                 return;

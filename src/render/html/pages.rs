@@ -683,7 +683,11 @@ pub struct Filed<'a> {
 /// `www.tuoitre.vn`): sources are often initials or abbreviations that look
 /// like host names (`P.Thanh`, `ThS.Nguyen`, `TP.HCM`), and a link to a made-up
 /// site would send readers nowhere, or somewhere else.
-fn source_url(source: &str) -> Option<String> {
+///
+/// With the URL, the part of `source` that is the address: all of it but the
+/// punctuation that closes the sentence around it, which is shown after the
+/// link.
+fn source_link(source: &str) -> Option<(String, &str)> {
     let s = source.trim();
     // Schemes are case-insensitive (RFC 3986 §3.1): `HTTPS://…` is an address too.
     let scheme = |p: &str| s.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
@@ -695,7 +699,7 @@ fn source_url(source: &str) -> Option<String> {
         return url::Url::parse(s)
             .ok()
             .filter(|u| u.host_str().is_some_and(|h| !h.is_empty()))
-            .map(String::from);
+            .map(|u| (String::from(u), s));
     }
     let host = s.to_ascii_lowercase();
     // RFC 1123 §2.1 host names: non-empty labels of letters, digits, hyphens.
@@ -718,7 +722,7 @@ fn source_url(source: &str) -> Option<String> {
     let foreign_country = suffix.as_bytes().len() == 2 && suffix.as_bytes() != b"vn";
     let address =
         suffix.typ() == Some(psl::Type::Icann) && (!foreign_country || host.starts_with("www."));
-    address.then(|| format!("https://{host}/"))
+    address.then(|| (format!("https://{host}/"), s))
 }
 
 /// `url` without the punctuation that closes the sentence or the
@@ -732,10 +736,8 @@ fn without_closing_punctuation(url: &str) -> &str {
             return url;
         };
         let unbalanced = || url.matches(')').count() > url.matches('(').count();
-        if matches!(
-            last,
-            '.' | ',' | ':' | ';' | '!' | '?' | '\'' | '"' | '*' | '_' | '~'
-        ) || (last == ')' && unbalanced())
+        if matches!(last, '.' | ',' | ':' | ';' | '!' | '?' | '\'' | '"')
+            || (last == ')' && unbalanced())
         {
             url = &url[..url.len() - last.len_utf8()];
         } else {
@@ -818,12 +820,15 @@ fn article_facts(out: &mut String, a: &Article, links: &ArticleLinks<'_>) {
         };
     }
     if let Some(source) = &a.source {
-        let _ = match source_url(source) {
-            Some(url) => writeln!(
+        let _ = match source_link(source) {
+            // One isolate for the whole field; the sentence's closing
+            // punctuation after the link, not in it.
+            Some((url, address)) => writeln!(
                 out,
-                "<p>Nguồn tin: <a href=\"{}\" rel=\"external\">{}</a></p>",
+                "<p>Nguồn tin: <bdi><a href=\"{}\" rel=\"external\">{}</a>{}</bdi></p>",
                 attr(&url),
-                Isolated(source)
+                text(address),
+                text(source.trim().strip_prefix(address).unwrap_or_default())
             ),
             None => writeln!(out, "<p>Nguồn tin: {}</p>", Isolated(source)),
         };
@@ -1079,6 +1084,10 @@ pub fn opml_page(site: &SiteConfig, list: Opml, scope: Scope) -> Vec<u8> {
 mod tests {
     use super::*;
 
+    fn source_url(source: &str) -> Option<String> {
+        source_link(source).map(|(url, _)| url)
+    }
+
     #[test]
     fn sources_link_only_when_they_name_a_web_address() {
         for (source, link) in [
@@ -1114,9 +1123,23 @@ mod tests {
             ("https://Báo.vn/tin", Some("https://xn--bo-mia.vn/tin")),
             ("http://", None),
             ("https://exa mple.com", None),
+            // Marks that may end an address stay in it.
+            (
+                "https://example.com/a_b~c*",
+                Some("https://example.com/a_b~c*"),
+            ),
         ] {
             assert_eq!(source_url(source).as_deref(), link, "{source}");
         }
+        // What is linked: the address, not the sentence's end.
+        assert_eq!(
+            source_link("https://example.com/path).").map(|(_, a)| a),
+            Some("https://example.com/path")
+        );
+        assert_eq!(
+            source_link("Dienbien.gov.vn").map(|(_, a)| a),
+            Some("Dienbien.gov.vn")
+        );
     }
 
     #[test]
