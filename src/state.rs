@@ -156,7 +156,9 @@ impl StateFile {
     /// file now holds them. A failure is logged once and removes the file, so a
     /// stale one is never trusted.
     pub fn save(&mut self, validators: &Validators) -> bool {
-        if self.written.as_ref() == Some(&validators.by_path) {
+        // Unchanged, and still there: a file removed with its folder since
+        // (see `write`) is written again, so the next start still resumes.
+        if self.written.as_ref() == Some(&validators.by_path) && self.path.exists() {
             return true;
         }
         match self.write(&validators.by_path) {
@@ -248,6 +250,11 @@ mod tests {
         v.assign("/feed.rss", "\"a\"", t(1000));
         assert!(file.save(&v));
         let (_, resumed) = StateFile::open(&state, t(2000));
+        assert_eq!(resumed.by_path, v.by_path);
+        // Removed again with nothing changed since: written again all the same.
+        std::fs::remove_dir_all(&state).unwrap();
+        assert!(file.save(&v));
+        let (_, resumed) = StateFile::open(&state, t(3000));
         assert_eq!(resumed.by_path, v.by_path);
     }
 

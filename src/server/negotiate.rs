@@ -56,6 +56,12 @@ pub fn choose_made_now(fields: &Fields<'_>) -> Coding {
     }
 }
 
+/// Whether the request accepts identity (it does unless it gives it, or
+/// `*` with identity unnamed, a q-value of 0).
+pub fn identity_acceptable(fields: &Fields<'_>) -> bool {
+    weights(fields)[2] > 0.0
+}
+
 /// The q-values the request gives br, gzip and identity, in that order.
 fn weights(fields: &Fields<'_>) -> [f32; 3] {
     let mut best_of = [None::<f32>; 4];

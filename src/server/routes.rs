@@ -172,7 +172,8 @@ pub(super) struct Ready {
     pub snapshot: Arc<Snapshot>,
     /// The resource.
     pub resource: Arc<Resource>,
-    /// The coding of the body sent (identity when the one negotiated is not computed).
+    /// The coding of the body sent: identity when the one negotiated is not
+    /// computed, or is no smaller and the client takes identity.
     pub coding: Coding,
     /// 304 or 200.
     pub decision: Decision,
@@ -394,9 +395,15 @@ async fn answer(
             // finishes first. Should that fail, identity is sent.
             resource.encode_off_thread(coding).await;
             // Identity if the coding could not be computed, or is no smaller
-            // (a short body: `robots.txt` gzipped is larger).
+            // (a short body: `robots.txt` gzipped is larger) and the client
+            // takes identity.
             let coding = match resource.encoded(coding) {
-                Some(coded) if coded.bytes.len() < resource.identity.bytes.len() => coding,
+                Some(coded)
+                    if coded.bytes.len() < resource.identity.bytes.len()
+                        || !negotiate::identity_acceptable(fields) =>
+                {
+                    coding
+                }
                 _ => Coding::Identity,
             };
             let body = resource.encoded(coding).unwrap_or(&resource.identity);
@@ -1402,6 +1409,15 @@ mod tests {
         // Computed, and larger: that is why identity went out.
         let gz = resource.encoded(Coding::Gzip).unwrap();
         assert!(gz.bytes.len() >= resource.identity.bytes.len());
+        // Unless the client refuses identity: then the larger gzip it takes.
+        let req = Request::get("/robots.txt")
+            .header(header::HOST, "127.0.0.1")
+            .header(header::ACCEPT_ENCODING, "gzip, identity;q=0")
+            .body(())
+            .unwrap();
+        let r = handle(&state, Client::local(), &req).await;
+        assert_eq!(r.headers()[header::CONTENT_ENCODING], "gzip");
+        assert_eq!(r.headers()[header::ETAG], gz.etag_value);
     }
 
     #[tokio::test]
