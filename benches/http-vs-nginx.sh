@@ -260,13 +260,13 @@ sleeps() {
     echo "$total"
 }
 # TCP segments the kernel took on its fast path (header prediction), machine
-# wide. A request reaches the server's socket on that path only if the socket
+# wide: at both ends of the connections, the server's and the client's. A request reaches the server's socket on that path only if the socket
 # holds enough memory already charged for it (sk_forward_alloc, the rest of
 # whole pages charged for the response before, which waits for its ACK): which
 # depends on the response's length modulo 4 KiB, not on the server. Off it,
 # the client's `send` runs the slow path into the server's socket (in the
 # client's own context, as loopback delivers there). In turn, only one server
-# is loaded, so the count per request is that server's.
+# is loaded, so the count per request is that of its connections (both ends).
 hp_hits() { nstat -as TcpExtTCPHPHits | awk '/TcpExtTCPHPHits/ {print $2}'; }
 # wrk's count of requests ("  1234567 requests in 5.00s, ...") and its rate.
 wrk_requests() { awk '/ requests in / {print $1}' "$@"; }
@@ -392,7 +392,8 @@ per_server() {
 echo "server sleeps per 1,000 requests at saturation (each a wake-up the client pays for), identity / gzip / 304:"
 per_server 8
 echo
-echo "segments the kernel's TCP fast path (header prediction) took per request at saturation, identity / gzip / 304"
+echo "segments the kernel's TCP fast path (header prediction) took per request at saturation, at both ends"
+echo "(machine-wide), identity / gzip / 304"
 echo "(a request misses it when the response before it left less than the request's size of the server"
 echo "socket's last charged page, which the response's length modulo 4 KiB decides; the client's send"
 echo "then runs the slow path into the server's socket):"

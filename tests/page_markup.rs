@@ -172,6 +172,46 @@ fn store_fields_among_other_text_are_each_isolated() {
     assert_isolated("410", &gone, "Thế giới");
 }
 
+#[test]
+fn every_kind_of_page_of_a_mixed_store_parses_without_an_html_error() {
+    // The golden pages are parsed too; these add what they do not hold:
+    // right-to-left and override fields, a 410, a tag of withdrawn articles.
+    let site = mixed_store();
+    let d = site.start();
+    let tags = d.body("/tags");
+    let authors = d.body("/authors");
+    let shalom = link_to(&tags, "שלום");
+    let author = link_to(&authors, AUTHOR);
+    let article = link_to(&d.body("/"), RTL_TITLE);
+    let mut paths = vec![
+        "/".to_owned(),
+        "/categories/the-gioi".to_owned(),
+        "/archive/the-gioi/2020-05".to_owned(),
+        "/tags".to_owned(),
+        "/authors".to_owned(),
+        format!("{shalom}/2020-05"),
+        "/subscribe/feeds/the-gioi.atom".to_owned(),
+        "/subscribe/feeds.opml".to_owned(),
+        "/articles/the-gioi/go".to_owned(),
+        "/tags/rq-mkhvq".to_owned(),
+        "/khong-co".to_owned(),
+    ];
+    paths.extend([shalom, author, article]);
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<std::path::PathBuf> = paths
+        .iter()
+        .enumerate()
+        .map(|(n, path)| {
+            let r = d.get(path, &[]);
+            assert!(matches!(r.status, 200 | 404 | 410), "{path}: {}", r.status);
+            let file = dir.path().join(format!("{n}.html"));
+            std::fs::write(&file, &r.body).unwrap();
+            file
+        })
+        .collect();
+    common::assert_html5lib_parses(&files);
+}
+
 /// `<link rel="canonical">` hrefs of a page.
 fn canonicals(page: &str) -> Vec<String> {
     let html = Html::parse_document(page);

@@ -32,8 +32,8 @@ pub const CATEGORY_PAGE_ITEMS: usize = 30;
 /// How many of a tag's or author's newest articles its page lists.
 pub const TERM_PAGE_ITEMS: usize = 200;
 
-/// How many terms a page of `/tags` or `/authors` lists. A line is some 66
-/// bytes, so a page is about 66 KB of HTML (10 KB compressed), which a phone
+/// How many terms a page of `/tags` or `/authors` lists. A line is some 77
+/// bytes, so a page is about 79 KB of HTML (8 KB gzipped), which a phone
 /// shows at once, and the 112,000 tags of a national outlet's store are 113
 /// pages. With the sample's few dozen the list is one page.
 pub const LIST_PAGE_TERMS: usize = 1000;

@@ -806,3 +806,41 @@ pub fn opml_feed_urls(bytes: &[u8]) -> Vec<String> {
     }
     feeds
 }
+
+/// Parses each file of `pages` with html5lib's strict parser (the HTML
+/// Standard's parsing algorithm, failing on any parse error) and fails the
+/// test naming each file it rejects and why. `.ci/run` installs html5lib.
+pub fn assert_html5lib_parses(pages: &[PathBuf]) {
+    const HTML5LIB: &str = r#"
+import sys
+try:
+    import html5lib
+except ImportError:
+    sys.exit(3)
+bad = 0
+for path in sys.argv[1:]:
+    try:
+        html5lib.HTMLParser(strict=True).parse(open(path, "rb").read())
+    except Exception as e:
+        bad += 1
+        print(f"{path}: {e}")
+sys.exit(1 if bad else 0)
+"#;
+    let result = Command::new("python3")
+        .arg("-c")
+        .arg(HTML5LIB)
+        .args(pages)
+        .output()
+        .unwrap_or_else(|e| panic!("python3 is needed to parse pages with html5lib: {e}"));
+    assert_ne!(
+        result.status.code(),
+        Some(3),
+        "the Python module html5lib is missing: pip install html5lib"
+    );
+    assert!(
+        result.status.success(),
+        "html5lib parse errors:\n{}{}",
+        String::from_utf8_lossy(&result.stdout),
+        String::from_utf8_lossy(&result.stderr)
+    );
+}

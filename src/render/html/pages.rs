@@ -83,14 +83,21 @@ pub fn front_page(site: &SiteConfig, index: &Index, newest: &[Entry], months: &[
     feed_links(&mut out, |f| feed_path(None, f));
     let _ = write!(
         out,
-        " · <a href=\"{feeds}\">OPML chuyên mục</a> · <a href=\"{tags}\">OPML từ khóa</a></p>\n<nav aria-labelledby=\"muc\"><h2 id=\"muc\">Chuyên mục</h2>\n<ul>\n",
+        " · <a href=\"{feeds}\">OPML chuyên mục</a> · <a href=\"{tags}\">OPML từ khóa</a></p>\n<nav aria-labelledby=\"muc\"><h2 id=\"muc\">Chuyên mục</h2>\n",
         feeds = subscribe_path(FEEDS_OPML),
         tags = subscribe_path(TAGS_OPML),
     );
-    for root in index.roots() {
-        category_tree(&mut out, index, &root.slug);
+    // No empty list (a screen reader announces "list, 0 items").
+    if index.roots().next().is_none() {
+        out.push_str("<p>Chưa có chuyên mục nào.</p>\n");
+    } else {
+        out.push_str("<ul>\n");
+        for root in index.roots() {
+            category_tree(&mut out, index, &root.slug);
+        }
+        out.push_str("</ul>\n");
     }
-    out.push_str("</ul>\n</nav>\n");
+    out.push_str("</nav>\n");
     newest_section(&mut out, newest);
     month_list(&mut out, None, months);
     close(out, site)
@@ -939,8 +946,6 @@ pub fn subscribe_page(
     match kind {
         Subscription::Live => {
             let heading = format!("Theo dõi {title} qua {name}");
-            // Autodiscovery offers the format the page is about first: a
-            // reader given the page subscribes to the first feed it finds.
             let feeds = alternates_from(format, title, path_of);
             open(&mut out, site, &Head::unlisted(&here, &heading, &feeds));
             let _ = write!(
@@ -1059,7 +1064,7 @@ pub fn opml_page(site: &SiteConfig, list: Opml, scope: Scope) -> Vec<u8> {
     // Importing a whole list is following every feed in it, and they
     // overlap: the reader then shows one article once per feed holding it.
     let overlap = match list {
-        Opml::Categories => "Các nguồn tin trong danh sách chồng lên nhau: nguồn tin chung có mọi bài, nguồn tin của một chuyên mục có cả bài của các chuyên mục con, nên ứng dụng đọc tin sẽ hiện một bài hai, ba lần. Muốn đọc mọi bài, mỗi bài một lần: chỉ theo dõi nguồn tin chung (ở trang nhất).",
+        Opml::Categories => "Các nguồn tin trong danh sách chồng lên nhau: nguồn tin chung có các bài mới nhất của mọi chuyên mục, nguồn tin của một chuyên mục có cả bài của các chuyên mục con, nên ứng dụng đọc tin sẽ hiện một bài hai, ba lần. Muốn mỗi bài chỉ hiện một lần: chỉ theo dõi nguồn tin chung (ở trang nhất).",
         Opml::Tags => "Một bài thường có nhiều từ khóa, nên ứng dụng đọc tin sẽ hiện bài đó một lần trong nguồn tin của mỗi từ khóa.",
     };
     let _ = writeln!(out, "<p>{overlap}</p>");
@@ -1293,6 +1298,8 @@ mod tests {
             page.contains("<h2 id=\"moi\">Tin mới</h2>\n<p>Chưa có bài viết nào.</p>"),
             "{page}"
         );
+        assert!(page.contains("<p>Chưa có chuyên mục nào.</p>"), "{page}");
+        assert!(!page.contains("<ul>"), "{page}");
     }
 
     #[test]
