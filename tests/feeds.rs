@@ -546,11 +546,7 @@ fn outlines<'a>(el: &'a El, out: &mut Vec<&'a El>) {
 /// Runs feedparser on `files` and checks each against its expected ids and links.
 fn verify_feedparser(dir: &Path, files: &[(String, Vec<&Article>)]) {
     const SCRIPT: &str = r#"
-import json, sys
-try:
-    import feedparser
-except ImportError:
-    sys.exit(3)
+import json
 out = []
 for p in sys.argv[1:]:
     d = feedparser.parse(p)
@@ -565,19 +561,7 @@ for p in sys.argv[1:]:
     })
 print(json.dumps(out))
 "#;
-    let result = std::process::Command::new("python3")
-        .arg("-c")
-        .arg(SCRIPT)
-        .args(files.iter().map(|(f, _)| dir.join(f)))
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("python3 is needed to check feeds with feedparser, and cannot be run: {e}")
-        });
-    assert_ne!(
-        result.status.code(),
-        Some(3),
-        "the Python module feedparser is missing: pip install feedparser"
-    );
+    let result = common::python_with("feedparser", SCRIPT, files.iter().map(|(f, _)| dir.join(f)));
     assert!(
         result.status.success(),
         "feedparser script failed: {}",
@@ -1140,8 +1124,7 @@ fn build_refuses_an_out_folder_inside_the_store() {
 /// Runs feedparser on each file; per file: bozo, and each entry's id and `updated`.
 fn feedparser_updated(files: &[PathBuf]) -> Vec<Value> {
     const SCRIPT: &str = r#"
-import json, sys
-import feedparser
+import json
 out = []
 for p in sys.argv[1:]:
     d = feedparser.parse(p)
@@ -1152,12 +1135,7 @@ for p in sys.argv[1:]:
     })
 print(json.dumps(out))
 "#;
-    let result = std::process::Command::new("python3")
-        .arg("-c")
-        .arg(SCRIPT)
-        .args(files)
-        .output()
-        .unwrap();
+    let result = common::python_with("feedparser", SCRIPT, files);
     assert!(
         result.status.success(),
         "feedparser script failed: {}",

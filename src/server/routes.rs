@@ -1384,6 +1384,15 @@ mod tests {
         (state, resource)
     }
 
+    /// A GET of `path` from 127.0.0.1 with `fields`.
+    fn get(path: &str, fields: &[(header::HeaderName, &str)]) -> Request<()> {
+        let mut b = Request::get(path).header(header::HOST, "127.0.0.1");
+        for (name, value) in fields {
+            b = b.header(name, *value);
+        }
+        b.body(()).unwrap()
+    }
+
     #[tokio::test]
     async fn a_coding_no_smaller_than_identity_is_not_sent() {
         let (state, resource) = serving_one(
@@ -1392,11 +1401,7 @@ mod tests {
             b"User-agent: *\nAllow: /\n".to_vec(),
         );
         for coding in ["gzip", "br"] {
-            let req = Request::get("/robots.txt")
-                .header(header::HOST, "127.0.0.1")
-                .header(header::ACCEPT_ENCODING, coding)
-                .body(())
-                .unwrap();
+            let req = get("/robots.txt", &[(header::ACCEPT_ENCODING, coding)]);
             let r = handle(&state, Client::local(), &req).await;
             assert_eq!(r.status(), StatusCode::OK);
             assert!(
@@ -1410,11 +1415,10 @@ mod tests {
         let gz = resource.encoded(Coding::Gzip).unwrap();
         assert!(gz.bytes.len() >= resource.identity.bytes.len());
         // Unless the client refuses identity: then the larger gzip it takes.
-        let req = Request::get("/robots.txt")
-            .header(header::HOST, "127.0.0.1")
-            .header(header::ACCEPT_ENCODING, "gzip, identity;q=0")
-            .body(())
-            .unwrap();
+        let req = get(
+            "/robots.txt",
+            &[(header::ACCEPT_ENCODING, "gzip, identity;q=0")],
+        );
         let r = handle(&state, Client::local(), &req).await;
         assert_eq!(r.headers()[header::CONTENT_ENCODING], "gzip");
         assert_eq!(r.headers()[header::ETAG], gz.etag_value);
@@ -1426,11 +1430,7 @@ mod tests {
         let (state, resource) = serving_one("/feed.rss", "application/rss+xml", text);
         assert!(resource.encoded(Coding::Gzip).is_none());
 
-        let req = Request::get("/feed.rss")
-            .header(header::HOST, "127.0.0.1")
-            .header(header::ACCEPT_ENCODING, "gzip")
-            .body(())
-            .unwrap();
+        let req = get("/feed.rss", &[(header::ACCEPT_ENCODING, "gzip")]);
         let r = handle(&state, Client::local(), &req).await;
         assert_eq!(r.status(), StatusCode::OK);
         assert_eq!(r.headers()[header::CONTENT_ENCODING], "gzip");
@@ -1443,12 +1443,14 @@ mod tests {
         assert!(resource.encoded(Coding::Br).is_none());
 
         // And a conditional request for it now matches without computing anything.
-        let req = Request::get("/feed.rss")
-            .header(header::HOST, "127.0.0.1")
-            .header(header::ACCEPT_ENCODING, "gzip")
-            .header(header::IF_NONE_MATCH, gz.etag_value.clone())
-            .body(())
-            .unwrap();
+        let tag = gz.etag_value.to_str().unwrap();
+        let req = get(
+            "/feed.rss",
+            &[
+                (header::ACCEPT_ENCODING, "gzip"),
+                (header::IF_NONE_MATCH, tag),
+            ],
+        );
         assert_eq!(
             handle(&state, Client::local(), &req).await.status(),
             StatusCode::NOT_MODIFIED

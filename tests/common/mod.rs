@@ -807,16 +807,36 @@ pub fn opml_feed_urls(bytes: &[u8]) -> Vec<String> {
     feeds
 }
 
+/// Runs `script` with python3 after importing `module`, on `args`; fails
+/// the test, naming the module to install, when it is missing (`.ci/run`
+/// installs every one the tests use).
+pub fn python_with<I, A>(module: &str, script: &str, args: I) -> Output
+where
+    I: IntoIterator<Item = A>,
+    A: AsRef<OsStr>,
+{
+    let program = format!(
+        "import sys\ntry:\n    import {module}\nexcept ImportError:\n    sys.exit(3)\n{script}"
+    );
+    let result = Command::new("python3")
+        .arg("-c")
+        .arg(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("python3 is needed to run {module}, and cannot be run: {e}"));
+    assert_ne!(
+        result.status.code(),
+        Some(3),
+        "the Python module {module} is missing: pip install {module}"
+    );
+    result
+}
+
 /// Parses each file of `pages` with html5lib's strict parser (the HTML
 /// Standard's parsing algorithm, failing on any parse error) and fails the
-/// test naming each file it rejects and why. `.ci/run` installs html5lib.
+/// test naming each file it rejects and why.
 pub fn assert_html5lib_parses(pages: &[PathBuf]) {
     const HTML5LIB: &str = r#"
-import sys
-try:
-    import html5lib
-except ImportError:
-    sys.exit(3)
 bad = 0
 for path in sys.argv[1:]:
     try:
@@ -826,17 +846,7 @@ for path in sys.argv[1:]:
         print(f"{path}: {e}")
 sys.exit(1 if bad else 0)
 "#;
-    let result = Command::new("python3")
-        .arg("-c")
-        .arg(HTML5LIB)
-        .args(pages)
-        .output()
-        .unwrap_or_else(|e| panic!("python3 is needed to parse pages with html5lib: {e}"));
-    assert_ne!(
-        result.status.code(),
-        Some(3),
-        "the Python module html5lib is missing: pip install html5lib"
-    );
+    let result = python_with("html5lib", HTML5LIB, pages);
     assert!(
         result.status.success(),
         "html5lib parse errors:\n{}{}",
