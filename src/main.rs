@@ -268,17 +268,18 @@ fn first_existing(candidates: &[&Path]) -> Option<PathBuf> {
 fn init_logging(stderr: Stderr) {
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
+    let asked = std::env::var("RUST_LOG").ok();
+    let wanted = LogFilter::of(asked.as_deref());
     let filter = || {
-        let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-            // notify logs routine inotify housekeeping at info.
-            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,notify=warn"));
+        let filter = tracing_subscriber::EnvFilter::builder()
+            .with_default_directive(tracing_subscriber::filter::LevelFilter::INFO.into())
+            .parse_lossy(&wanted.directives);
         // h2 warns once per connection it closes for a stream reset flood: a
         // client would decide the log's volume. The server counts those and logs
         // a summary instead (bantin_http2_enhance_your_calm_total); `RUST_LOG`
         // naming h2 still shows them.
-        let names_h2 = std::env::var("RUST_LOG").is_ok_and(|v| v.contains("h2"));
         match "h2=error".parse() {
-            Ok(quiet) if !names_h2 => filter.add_directive(quiet),
+            Ok(quiet) if !wanted.directives.contains("h2") => filter.add_directive(quiet),
             _ => filter,
         }
     };
@@ -288,21 +289,74 @@ fn init_logging(stderr: Stderr) {
                 .with(filter())
                 .with(journald)
                 .init();
-            return;
+        } else {
+            tracing_subscriber::fmt()
+                .with_env_filter(filter())
+                .with_writer(std::io::stderr)
+                .with_ansi(false)
+                .without_time()
+                .init();
         }
+    } else {
         tracing_subscriber::fmt()
             .with_env_filter(filter())
             .with_writer(std::io::stderr)
-            .with_ansi(false)
-            .without_time()
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
             .init();
-        return;
     }
-    tracing_subscriber::fmt()
-        .with_env_filter(filter())
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    // Said once the log is set up, so it reaches the journal like any other
+    // warning (and at `warn`, which every filter but `error`/`off` shows).
+    for (directive, why) in &wanted.ignored {
+        tracing::warn!(
+            "RUST_LOG: ignoring `{directive}`: {why}; the rest is used (`{}`). A \
+             directive is `level`, `target=level` or `target`, where level is \
+             off, error, warn, info, debug or trace",
+            wanted.directives
+        );
+    }
+}
+
+/// The log filter `RUST_LOG` asks for, with what it gets wrong set apart.
+#[derive(Debug, PartialEq)]
+struct LogFilter {
+    /// The directives used, comma-separated: the valid ones of `RUST_LOG`, or
+    /// bantin's default when it is unset, empty or has none valid.
+    directives: String,
+    /// Each directive of `RUST_LOG` that does not parse, and why.
+    ignored: Vec<(String, String)>,
+}
+
+impl LogFilter {
+    /// Quiet by default: info, and notify's routine inotify housekeeping
+    /// (logged at info) only when it warns.
+    const DEFAULT: &'static str = "info,notify=warn";
+
+    /// Splits `rust_log` into its valid directives and the rest. A typo in one
+    /// directive (`bantin=verbose`) keeps the others (`warn`) rather than
+    /// dropping them all for the default, as `EnvFilter::try_from_env` would,
+    /// and is said rather than silently ignored.
+    fn of(rust_log: Option<&str>) -> Self {
+        let mut valid = Vec::new();
+        let mut ignored = Vec::new();
+        for directive in rust_log.unwrap_or("").split(',').map(str::trim) {
+            if directive.is_empty() {
+                continue;
+            }
+            match directive.parse::<tracing_subscriber::filter::Directive>() {
+                Ok(_) => valid.push(directive),
+                Err(e) => ignored.push((directive.to_owned(), e.to_string())),
+            }
+        }
+        let directives = if valid.is_empty() {
+            Self::DEFAULT.to_owned()
+        } else {
+            valid.join(",")
+        };
+        LogFilter {
+            directives,
+            ignored,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -323,5 +377,23 @@ mod tests {
             bantin::config::DEFAULT_PATHS,
             ["config.toml", "/etc/bantin/config.toml"]
         );
+    }
+
+    #[test]
+    fn a_bad_log_directive_is_set_apart_and_the_good_ones_kept() {
+        let f = LogFilter::of(Some("warn,bantin=verbose, hyper=debug"));
+        assert_eq!(f.directives, "warn,hyper=debug");
+        assert_eq!(f.ignored.len(), 1, "{f:?}");
+        assert_eq!(f.ignored[0].0, "bantin=verbose");
+        assert!(!f.ignored[0].1.is_empty(), "says why: {f:?}");
+
+        let unset = LogFilter::of(None);
+        assert_eq!(unset.directives, LogFilter::DEFAULT);
+        assert!(unset.ignored.is_empty());
+        assert_eq!(LogFilter::of(Some("")), unset, "empty is unset");
+
+        let none_valid = LogFilter::of(Some("bantin=loud"));
+        assert_eq!(none_valid.directives, LogFilter::DEFAULT);
+        assert_eq!(none_valid.ignored.len(), 1);
     }
 }

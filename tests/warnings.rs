@@ -199,3 +199,31 @@ fn rejected_files_are_named_twenty_at_a_time() {
     assert!(more.contains("5 more files were rejected"), "{more}");
     assert_eq!(rejected(&d), 40, "{}", d.stderr());
 }
+
+/// A typo in one `RUST_LOG` directive is said once, at `warn`, naming it, and
+/// the directives beside it still apply: `warn` keeps the start's info lines
+/// out, where dropping the whole variable for the default would log them.
+#[test]
+fn a_typo_in_rust_log_is_said_and_the_rest_of_it_kept() {
+    let (_dir, _store, config) = site(&[("a.txt".into(), article(WRONG_WEEKDAY, "A").into())]);
+    let launch = common::Launch {
+        env: vec![("RUST_LOG", "warn,bantin=verbose".into())],
+        ..common::Launch::default()
+    };
+    let args = ["--config".as_ref(), config.as_os_str()];
+    let d = Daemon::spawn(&args, &launch).listening(
+        std::time::Duration::from_secs(20),
+        std::time::Duration::from_secs(10),
+    );
+    let said = d.log_line("RUST_LOG: ignoring `bantin=verbose`");
+    assert!(said.contains("WARN"), "at warn: {said}");
+    assert!(said.contains("(`warn`)"), "names what is used: {said}");
+    // The file's weekday warning is logged at warn, so the log is live…
+    d.log_line("a.txt");
+    // …and nothing at info made it through.
+    let log = d.stderr();
+    assert!(
+        !log.lines().any(|l| l.contains(" INFO ")),
+        "`warn` still filters out info:\n{log}"
+    );
+}
