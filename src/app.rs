@@ -109,6 +109,7 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
     let cfg = Arc::new(cfg);
     let published = Arc::new(Published::default());
     let state = Arc::new(State::new(published.clone(), metrics));
+    state.apply_http(&cfg.http);
     tracing::info!("bantin {}", crate::BUILD);
     match &cfg.path {
         // Resolved, so the line names one file whatever folder bantin was
@@ -510,7 +511,7 @@ async fn reload_on_hangup(hangups: Hangups, reload: Reloader, mut to: Reloading)
                 to.limits.send_replace(Limits::from_config(&cfg));
                 // The slots are resized at the next accept; the cap is told now.
                 metrics::gauge!("bantin_http_connections_max").set(cfg.http.max_connections as f64);
-                to.state.apply_budgets(&cfg.http);
+                to.state.apply_http(&cfg.http);
                 to.connections = to.connections.max(cfg.http.max_connections);
                 size_copies(to.open_files, to.connections, &cfg);
                 // The folder in force is the served snapshot's: copies made

@@ -339,6 +339,11 @@ pub struct HttpConfig {
     /// in force is [`Config::body_dir`].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body_dir: Option<PathBuf>,
+    /// The client addresses `/metrics` is served to, each an address or a
+    /// range (`10.0.0.0/8`), in canonical form once validated; others get
+    /// 403. Loopback only by default: the page tells how the daemon is
+    /// doing to whoever asks.
+    pub metrics_from: Vec<String>,
 }
 
 /// `[watch]`: following the store as it changes.
@@ -435,6 +440,7 @@ impl Default for HttpConfig {
             max_unsent_bytes_per_client: 64 * 1024 * 1024,
             max_unsent_bytes: 256 * 1024 * 1024,
             body_dir: None,
+            metrics_from: vec!["127.0.0.0/8".to_owned(), "::1/128".to_owned()],
         }
     }
 }
@@ -723,7 +729,7 @@ impl Config {
 
 impl RawConfig {
     /// Checks every value; relative paths are anchored at the folder of `path`.
-    pub fn validate(self, path: Option<&Path>) -> Result<Config, ConfigError> {
+    pub fn validate(mut self, path: Option<&Path>) -> Result<Config, ConfigError> {
         let shown = shown(path);
         let e = Errors { file: &shown };
         let tz: Tz = self.time_zone.parse().map_err(|_| {
@@ -1008,8 +1014,30 @@ impl FeedsConfig {
 }
 
 impl HttpConfig {
+    /// The ranges of `metrics_from`, which [`HttpConfig::check`] has held to
+    /// parse (one that does not is left out, so it admits no one).
+    pub fn metrics_from(&self) -> Vec<ipnet::IpNet> {
+        self.metrics_from
+            .iter()
+            .filter_map(|r| addr_range(r))
+            .collect()
+    }
+
     /// Whether `[http]` can be used.
-    fn check(&self, e: &Errors<'_>) -> Result<(), ConfigError> {
+    fn check(&mut self, e: &Errors<'_>) -> Result<(), ConfigError> {
+        for range in &mut self.metrics_from {
+            let Some(net) = addr_range(range) else {
+                return Err(e.bad(
+                    "http.metrics_from",
+                    &Shown::text(range),
+                    "every entry of [http] metrics_from must be an IP address \
+                     (\"192.0.2.7\", \"::1\") or a range of them (\"10.0.0.0/8\", \
+                     \"fd00::/8\"); use [] to serve /metrics to no one",
+                ));
+            };
+            *range = net.to_string();
+        }
+        e.whole("http.cache_max_age", self.cache_max_age)?;
         e.whole("http.cache_max_age", self.cache_max_age)?;
         for (key, value) in [
             ("http.header_timeout_secs", self.header_timeout_secs),
@@ -1045,6 +1073,24 @@ impl HttpConfig {
         }
         Ok(())
     }
+}
+
+/// `text` as an address range: `a.b.c.d/n` or `x::y/n`, or one address (a
+/// range of one). Host bits are cleared (`10.1.2.3/8` is `10.0.0.0/8`), and an
+/// IPv4-mapped IPv6 range is its IPv4 one, as peers are compared as IPv4.
+fn addr_range(text: &str) -> Option<ipnet::IpNet> {
+    let net = match text.trim().parse::<ipnet::IpNet>() {
+        Ok(net) => net,
+        Err(_) => ipnet::IpNet::from(text.trim().parse::<std::net::IpAddr>().ok()?),
+    };
+    let net = match net {
+        ipnet::IpNet::V6(v6) if v6.prefix_len() >= 96 => match v6.addr().to_ipv4_mapped() {
+            Some(v4) => ipnet::IpNet::V4(ipnet::Ipv4Net::new(v4, v6.prefix_len() - 96).ok()?),
+            None => net,
+        },
+        _ => net,
+    };
+    Some(net.trunc())
 }
 
 /// The longest `[watch] reconcile_secs`: a week. Events serve every change in
@@ -1203,6 +1249,7 @@ fn valid_tag_authority(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::net::IpAddr;
 
     #[test]
     fn empty_file_is_the_defaults() {
@@ -1361,6 +1408,15 @@ mod tests {
                 "max_connections_per_client",
             ),
             ("[websub]\nhubs = [\"ftp://x\"]", "[websub] hubs"),
+            (
+                "[http]\nmetrics_from = [\"10.0.0.300\"]",
+                "[http] metrics_from",
+            ),
+            (
+                "[http]\nmetrics_from = [\"10.0.0.0/33\"]",
+                "[http] metrics_from",
+            ),
+            ("[http]\nmetrics_from = \"::1\"", "metrics_from"),
             ("[websub]\nhubs = [\"hub.example\"]", "[websub] hubs"),
             ("[websub]\nmax_attempts = 0", "websub.max_attempts"),
             ("[websub]\nqueue_size = 0", "websub.queue_size"),
@@ -1434,6 +1490,36 @@ mod tests {
         assert_eq!(c.items_for(Some("tin-tuc")), 5);
         assert_eq!(c.items_for(Some("khac")), 50);
         assert_eq!(c.items_for(None), 50);
+    }
+
+    #[test]
+    fn metrics_are_for_loopback_by_default_and_ranges_are_normalized() {
+        let c = Config::from_toml("", None).unwrap();
+        let default = c.http.metrics_from();
+        let local = |a: &str| {
+            default
+                .iter()
+                .any(|n| n.contains(&a.parse::<IpAddr>().unwrap()))
+        };
+        assert!(local("127.0.0.1") && local("127.8.9.10") && local("::1"));
+        assert!(!local("10.0.0.1") && !local("192.0.2.7") && !local("::2"));
+
+        let c = Config::from_toml(
+            "[http]\nmetrics_from = [\"10.1.2.3/8\", \"192.0.2.7\", \" fd00::1/8 \", \
+             \"::ffff:198.51.100.0/120\"]",
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            c.http.metrics_from,
+            ["10.0.0.0/8", "192.0.2.7/32", "fd00::/8", "198.51.100.0/24"],
+            "host bits cleared, one address a range of one, mapped IPv6 as IPv4"
+        );
+        let none = Config::from_toml("[http]\nmetrics_from = []", None).unwrap();
+        assert!(
+            none.http.metrics_from().is_empty(),
+            "[] serves it to no one"
+        );
     }
 
     #[test]

@@ -410,3 +410,73 @@ fn a_reload_that_changes_no_article_moves_no_store_change_metric() {
         d.metric(last).is_some_and(|t| t > at_start)
     });
 }
+
+/// `/metrics` tells how the daemon is doing, so it is served only to the
+/// addresses `[http] metrics_from` lists (loopback by default): another
+/// address gets 403, never cached, and a reload that lists it lets it in at
+/// once, on a connection opened before the reload too.
+#[test]
+fn metrics_are_served_only_to_the_listed_addresses() {
+    let site = TempStore::with_config("[http]\nmetrics_from = [\"192.0.2.0/24\", \"::2\"]\n");
+    let d = site.start();
+    let refused = d.get("/metrics", &[]);
+    assert_eq!(refused.status, 403, "127.0.0.1 is not listed");
+    assert!(
+        refused.text().contains("[http] metrics_from"),
+        "{}",
+        refused.text()
+    );
+    assert_eq!(refused.header("cache-control"), Some("no-store"));
+    assert!(!refused.text().contains("bantin_"), "nothing of the page");
+    // Other routes are untouched.
+    assert_eq!(d.get("/healthz", &[]).status, 200);
+
+    // A connection opened before the reload, kept alive across it.
+    let mut kept = std::net::TcpStream::connect(("127.0.0.1", d.port)).unwrap();
+    let ask = |s: &mut std::net::TcpStream| -> String {
+        use std::io::{Read, Write};
+        write!(s, "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
+        let mut head = Vec::new();
+        let mut byte = [0; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            s.read_exact(&mut byte).unwrap();
+            head.push(byte[0]);
+        }
+        let head = String::from_utf8(head).unwrap();
+        let len: usize = head
+            .lines()
+            .find_map(|l| {
+                l.to_ascii_lowercase()
+                    .strip_prefix("content-length: ")
+                    .map(str::to_owned)
+            })
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        let mut body = vec![0; len];
+        s.read_exact(&mut body).unwrap();
+        head
+    };
+    assert!(ask(&mut kept).starts_with("HTTP/1.1 403"));
+
+    let config = std::fs::read_to_string(site.config()).unwrap();
+    let base = config.split("[http]").next().unwrap().to_owned();
+    std::fs::write(
+        site.config(),
+        format!("{base}[http]\nmetrics_from = [\"127.0.0.1\"]\n"),
+    )
+    .unwrap();
+    let reloads = d.stderr().matches("configuration reloaded").count();
+    d.signal(rustix::process::Signal::HUP);
+    d.wait_until("the reload applied", || {
+        d.stderr().matches("configuration reloaded").count() > reloads
+    });
+    let page = d.get("/metrics", &[]);
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("bantin_articles_indexed"));
+    assert!(
+        ask(&mut kept).starts_with("HTTP/1.1 200"),
+        "at once, on open connections too"
+    );
+}

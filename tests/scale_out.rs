@@ -338,6 +338,12 @@ fn two_replicas_behind_a_caching_nginx() {
     assert_eq!(busting.status, 200);
     assert_eq!(busting.expect_header("x-cache-status"), "HIT");
     assert_eq!(busting.body, from_a.body);
+    // `/metrics` is each replica's, for its scraper: the proxy does not pass
+    // it on, though the replicas (on loopback here, as the proxy is) serve it.
+    assert_eq!(a.get("/metrics", &[]).status, 200);
+    let metrics = nginx.get("/metrics", &[]);
+    assert_eq!(metrics.status, 404);
+    assert!(!metrics.text().contains("bantin_"), "{}", metrics.text());
 
     // Once max-age has passed, the cache revalidates with a conditional request;
     // round robin sends them to both replicas, and each answers 304: one ETag.

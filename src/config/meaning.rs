@@ -147,6 +147,10 @@ pub(crate) fn expected(path: &[&str]) -> Option<Expected> {
             "a list of http:// or https:// URLs in quotes, such as \
              [\"https://pubsubhubbub.appspot.com/\"], or [] for none",
         )),
+        ["http", "metrics_from"] => Some(List(
+            "a list of IP addresses or ranges in quotes, such as \
+             [\"127.0.0.0/8\", \"::1\", \"10.1.2.3\"], or [] for no one",
+        )),
         ["websub", "max_attempts"] => whole(1, Some(30), "tries"),
         ["websub", "queue_size"] => whole(1, None, "pings"),
         ["archives", "cache_bytes"] => whole(0, None, "bytes; 0 keeps none"),

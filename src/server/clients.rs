@@ -16,21 +16,49 @@ use std::collections::HashMap;
 use std::net::{IpAddr, Ipv6Addr};
 use std::sync::{Arc, Mutex, PoisonError};
 
-/// Who a connection is counted as: its IPv4 address, or its IPv6 /64.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Client(IpAddr);
+/// Who a connection is counted as: its IPv4 address, or its IPv6 /64. It is
+/// one client whichever address of its /64 a connection comes from, so two
+/// are equal (and hash alike) by that key alone; the address itself is kept
+/// for what is decided per address (who may read `/metrics`).
+#[derive(Debug, Clone, Copy)]
+pub struct Client {
+    key: IpAddr,
+    addr: IpAddr,
+}
 
 impl Client {
     /// The client a connection from `ip` belongs to.
     pub fn of(ip: IpAddr) -> Client {
-        Client(client_key(ip))
+        Client {
+            key: client_key(ip),
+            addr: ip.to_canonical(),
+        }
+    }
+
+    /// The connection's own address (an IPv4-mapped IPv6 one as IPv4).
+    pub fn addr(&self) -> IpAddr {
+        self.addr
+    }
+}
+
+impl PartialEq for Client {
+    fn eq(&self, other: &Client) -> bool {
+        self.key == other.key
+    }
+}
+
+impl Eq for Client {}
+
+impl std::hash::Hash for Client {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.key.hash(state);
     }
 }
 
 /// As a sysadmin reads it in the log: the IPv4 address, or the IPv6 /64.
 impl std::fmt::Display for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.0 {
+        match self.key {
             IpAddr::V4(v4) => write!(f, "{v4}"),
             IpAddr::V6(v6) => write!(f, "{v6}/64"),
         }
@@ -58,13 +86,13 @@ pub struct Clients {
 #[derive(Debug)]
 pub struct Slot {
     clients: Arc<Clients>,
-    key: IpAddr,
+    client: Client,
 }
 
 impl Slot {
     /// The client the connection belongs to.
     pub fn client(&self) -> Client {
-        Client(self.key)
+        self.client
     }
 }
 
@@ -79,16 +107,16 @@ impl Clients {
     /// A slot for a connection from `ip`, or `None` if that client holds
     /// `limit` connections already (0 = no limit).
     pub fn admit(self: &Arc<Self>, ip: IpAddr, limit: usize) -> Option<Slot> {
-        let key = client_key(ip);
+        let client = Client::of(ip);
         let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
-        let n = open.entry(key).or_insert(0);
+        let n = open.entry(client.key).or_insert(0);
         if limit != 0 && *n >= limit {
             return None;
         }
         *n += 1;
         Some(Slot {
             clients: self.clone(),
-            key,
+            client,
         })
     }
 
@@ -106,10 +134,10 @@ impl Drop for Slot {
             .open
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        if let Some(n) = open.get_mut(&self.key) {
+        if let Some(n) = open.get_mut(&self.client.key) {
             *n -= 1;
             if *n == 0 {
-                open.remove(&self.key);
+                open.remove(&self.client.key);
             }
         }
     }
@@ -134,6 +162,22 @@ mod tests {
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_client_is_its_key_and_keeps_its_own_address() {
+        let (a, b) = (Client::of(ip("2001:db8::1")), Client::of(ip("2001:db8::2")));
+        assert_eq!(a, b, "one /64, one client");
+        let s = std::hash::RandomState::new();
+        use std::hash::BuildHasher;
+        assert_eq!(s.hash_one(a), s.hash_one(b), "hashed alike");
+        assert_eq!(a.addr(), ip("2001:db8::1"));
+        assert_eq!(b.addr(), ip("2001:db8::2"));
+        let mapped = Client::of(ip("::ffff:192.0.2.7"));
+        assert_eq!(mapped, Client::of(ip("192.0.2.7")));
+        assert_eq!(mapped.addr(), ip("192.0.2.7"), "a mapped address as IPv4");
+        let slot = Clients::new().admit(ip("::ffff:192.0.2.7"), 0).unwrap();
+        assert_eq!(slot.client().addr(), ip("192.0.2.7"));
     }
 
     #[test]

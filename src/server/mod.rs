@@ -106,6 +106,8 @@ pub struct State {
     /// The bodies made for a request and not yet sent, held to
     /// `[http] max_unsent_bytes_per_client` and `max_unsent_bytes` (see [`unsent`]).
     unsent: Arc<Unsent>,
+    /// `[http] metrics_from`: the addresses `/metrics` is served to.
+    metrics_from: arc_swap::ArcSwap<Vec<ipnet::IpNet>>,
 }
 
 /// Archives rendered at once: one month of the all-articles feed of a large
@@ -133,17 +135,31 @@ impl State {
                 let http = crate::config::HttpConfig::default();
                 Unsent::new(http.max_unsent_bytes_per_client, http.max_unsent_bytes)
             },
+            metrics_from: arc_swap::ArcSwap::from_pointee(
+                crate::config::HttpConfig::default().metrics_from(),
+            ),
         }
     }
 }
 
 impl State {
-    /// Holds unsent bodies to the budgets of `http` from now on, on every
-    /// connection: they are the machine's, not a connection's, so a reload
-    /// applies them at once rather than with the next connection accepted.
-    pub fn apply_budgets(&self, http: &crate::config::HttpConfig) {
+    /// Holds unsent bodies to the budgets of `http` from now on, and serves
+    /// `/metrics` to its `metrics_from`, on every connection: these are the
+    /// machine's, not a connection's, so a reload applies them at once
+    /// rather than with the next connection accepted.
+    pub fn apply_http(&self, http: &crate::config::HttpConfig) {
         self.unsent
             .set_budgets(http.max_unsent_bytes_per_client, http.max_unsent_bytes);
+        self.metrics_from.store(Arc::new(http.metrics_from()));
+    }
+
+    /// Whether `client` may read `/metrics`.
+    fn reads_metrics(&self, client: Client) -> bool {
+        let addr = client.addr();
+        self.metrics_from
+            .load()
+            .iter()
+            .any(|net| net.contains(&addr))
     }
 }
 

@@ -345,7 +345,17 @@ async fn answer(
                 None => finish(uncacheable(starting()), head),
             }
         }
-        Route::Metrics => untagged(fields, head, || metrics_page(state)),
+        Route::Metrics if state.reads_metrics(client) => {
+            untagged(fields, head, || metrics_page(state))
+        }
+        // RFC 9110 §15.5.4: understood, and refused to this client.
+        Route::Metrics => finish(
+            uncacheable(plain(
+                StatusCode::FORBIDDEN,
+                "forbidden: /metrics is served only to the addresses in [http] metrics_from\n",
+            )),
+            head,
+        ),
         Route::Starting => finish(starting(), head),
         Route::NotFound => finish(not_found(state, path), head),
         Route::Article(snapshot, entry) => {
