@@ -15,6 +15,12 @@ use std::os::fd::AsFd;
 pub enum Priority {
     /// `err` (3): the command failed, e.g. a config that cannot be used.
     Error,
+    /// `warning` (4): something a sysadmin should look at.
+    Warning,
+    /// `info` (6): what the daemon is doing.
+    Info,
+    /// `debug` (7): details asked for with `RUST_LOG`.
+    Debug,
 }
 
 impl Priority {
@@ -22,7 +28,52 @@ impl Priority {
     fn prefix(self) -> &'static str {
         match self {
             Priority::Error => "<3>",
+            Priority::Warning => "<4>",
+            Priority::Info => "<6>",
+            Priority::Debug => "<7>",
         }
+    }
+
+    /// The priority of a log event at `level`.
+    pub fn of(level: tracing::Level) -> Priority {
+        match level {
+            tracing::Level::ERROR => Priority::Error,
+            tracing::Level::WARN => Priority::Warning,
+            tracing::Level::INFO => Priority::Info,
+            _ => Priority::Debug,
+        }
+    }
+}
+
+/// Log lines for the journal: each formatted as `F` formats it (message and
+/// fields, `path=…` included, in the one text `journalctl` shows) and every
+/// line of it prefixed with its event's priority.
+pub struct Prefixed<F>(pub F);
+
+impl<S, N, F> tracing_subscriber::fmt::FormatEvent<S, N> for Prefixed<F>
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    N: for<'a> tracing_subscriber::fmt::FormatFields<'a> + 'static,
+    F: tracing_subscriber::fmt::FormatEvent<S, N>,
+{
+    fn format_event(
+        &self,
+        ctx: &tracing_subscriber::fmt::FmtContext<'_, S, N>,
+        mut writer: tracing_subscriber::fmt::format::Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        let mut line = String::new();
+        self.0.format_event(
+            ctx,
+            tracing_subscriber::fmt::format::Writer::new(&mut line),
+            event,
+        )?;
+        let priority = Priority::of(*event.metadata().level());
+        writeln!(
+            writer,
+            "{}",
+            Stderr::Journal.format(priority, line.trim_end_matches('\n'))
+        )
     }
 }
 
@@ -98,5 +149,59 @@ mod tests {
             "<3>bantin: c.toml:2:1: unknown key\n<3>  |\n<3>2 | x = 1"
         );
         assert_eq!(Stderr::Plain.format(Priority::Error, message), message);
+    }
+
+    /// A log event reaches the journal as one line holding its fields (the
+    /// file a warning names), with its level's priority on every line.
+    #[test]
+    fn a_log_event_keeps_its_fields_and_its_priority() {
+        use tracing_subscriber::fmt::MakeWriter;
+        #[derive(Clone, Default)]
+        struct Sink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+        impl std::io::Write for Sink {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(b);
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        impl<'a> MakeWriter<'a> for Sink {
+            type Writer = Sink;
+            fn make_writer(&'a self) -> Sink {
+                self.clone()
+            }
+        }
+        let sink = Sink::default();
+        let subscriber = tracing_subscriber::fmt()
+            .event_format(Prefixed(
+                tracing_subscriber::fmt::format()
+                    .without_time()
+                    .with_ansi(false),
+            ))
+            .with_writer(sink.clone())
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::warn!(path = %"feeds/a.txt:7", "warning: weekday");
+            tracing::info!(added = 1, "store change served");
+            tracing::error!("bad reload:\n  | x = 1");
+        });
+        let out = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 4, "{out}");
+        assert!(lines[0].starts_with("<4>"), "{out}");
+        assert!(
+            lines[0].contains("warning: weekday path=feeds/a.txt:7"),
+            "{out}"
+        );
+        assert!(
+            lines[1].starts_with("<6>") && lines[1].contains("added=1"),
+            "{out}"
+        );
+        assert!(
+            lines[2].starts_with("<3>") && lines[3] == "<3>  | x = 1",
+            "{out}"
+        );
     }
 }

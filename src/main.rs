@@ -263,40 +263,45 @@ fn first_existing(candidates: &[&Path]) -> Option<PathBuf> {
 }
 
 /// Logs on stderr, filtered by `RUST_LOG` (default `info`). When stderr is
-/// the journal they go to the journal with syslog priorities and no
-/// timestamps or colours of our own; elsewhere they are human-readable.
+/// the journal each line carries its syslog priority and no timestamps or
+/// colours of our own; elsewhere they are human-readable.
 fn init_logging(stderr: Stderr) {
-    use tracing_subscriber::layer::SubscriberExt;
-    use tracing_subscriber::util::SubscriberInitExt;
     let asked = std::env::var("RUST_LOG").ok();
     let wanted = LogFilter::of(asked.as_deref());
     let filter = || {
         let filter = tracing_subscriber::EnvFilter::builder()
             .with_default_directive(tracing_subscriber::filter::LevelFilter::INFO.into())
             .parse_lossy(&wanted.directives);
-        // h2 warns once per connection it closes for a stream reset flood: a
-        // client would decide the log's volume. The server counts those and logs
-        // a summary instead (bantin_http2_enhance_your_calm_total); `RUST_LOG`
-        // naming h2 still shows them.
-        match "h2=error".parse() {
-            Ok(quiet) if !wanted.directives.contains("h2") => filter.add_directive(quiet),
-            _ => filter,
-        }
+        // Libraries whose warnings a client or a routine store change would
+        // repeat at will. h2 warns once per connection it closes for a stream
+        // reset flood: the server counts those and logs a summary instead
+        // (bantin_http2_enhance_your_calm_total). notify warns for every
+        // folder removed from the store (its watch went with it, which bantin
+        // follows itself), hundreds of lines for one `rm -rf`. `RUST_LOG`
+        // naming either still shows them.
+        QUIETED
+            .iter()
+            .filter(|(name, _)| !wanted.directives.contains(name))
+            .filter_map(|(_, quiet)| quiet.parse().ok())
+            .fold(filter, |filter, quiet| filter.add_directive(quiet))
     };
     if stderr == Stderr::Journal {
-        if let Ok(journald) = tracing_journald::layer() {
-            tracing_subscriber::registry()
-                .with(filter())
-                .with(journald)
-                .init();
-        } else {
-            tracing_subscriber::fmt()
-                .with_env_filter(filter())
-                .with_writer(std::io::stderr)
-                .with_ansi(false)
-                .without_time()
-                .init();
-        }
+        // Lines on the journal stream, each with its priority as a `<N>`
+        // prefix: journald stores the whole formatted line as the message, so
+        // `journalctl` shows the fields (`path=…:7`) as the terminal does.
+        // No timestamps, colours, level or module of our own: the journal
+        // has its own time and priority, and the message is the sysadmin's.
+        tracing_subscriber::fmt()
+            .with_env_filter(filter())
+            .with_writer(std::io::stderr)
+            .event_format(bantin::journal::Prefixed(
+                tracing_subscriber::fmt::format()
+                    .without_time()
+                    .with_ansi(false)
+                    .with_level(false)
+                    .with_target(false),
+            ))
+            .init();
     } else {
         tracing_subscriber::fmt()
             .with_env_filter(filter())
@@ -316,6 +321,10 @@ fn init_logging(stderr: Stderr) {
     }
 }
 
+/// Libraries logged at `error` only unless `RUST_LOG` names them (see
+/// [`init_logging`]).
+const QUIETED: [(&str, &str); 2] = [("h2", "h2=error"), ("notify", "notify=error")];
+
 /// The log filter `RUST_LOG` asks for, with what it gets wrong set apart.
 #[derive(Debug, PartialEq)]
 struct LogFilter {
@@ -327,9 +336,8 @@ struct LogFilter {
 }
 
 impl LogFilter {
-    /// Quiet by default: info, and notify's routine inotify housekeeping
-    /// (logged at info) only when it warns.
-    const DEFAULT: &'static str = "info,notify=warn";
+    /// What is logged when `RUST_LOG` asks for nothing valid.
+    const DEFAULT: &'static str = "info";
 
     /// Splits `rust_log` into its valid directives and the rest. A typo in one
     /// directive (`bantin=verbose`) keeps the others (`warn`) rather than

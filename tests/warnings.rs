@@ -227,3 +227,88 @@ fn a_typo_in_rust_log_is_said_and_the_rest_of_it_kept() {
         "`warn` still filters out info:\n{log}"
     );
 }
+
+/// On the journal (stderr is the stream `JOURNAL_STREAM` names), each log
+/// line carries its priority as journald's `<N>` prefix and, in its one
+/// message, the file and line a warning is about: a sysadmin reading
+/// `journalctl -u bantin` sees which file to fix.
+#[test]
+fn on_the_journal_a_warning_names_its_file_and_has_its_priority() {
+    use std::os::unix::fs::MetadataExt;
+    let (dir, _store, config) = site(&[
+        ("a.txt".into(), article(WRONG_WEEKDAY, "A").into()),
+        ("b.txt".into(), b"tieu de\0nhi phan\n".to_vec()),
+    ]);
+    let log = dir.path().join("journal");
+    let file = std::fs::File::create(&log).unwrap();
+    let meta = file.metadata().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_bantin"))
+        .args(["--config".as_ref(), config.as_os_str()])
+        .env_remove("BANTIN_CONFIG")
+        .env_remove("NOTIFY_SOCKET")
+        .env_remove("LISTEN_FDS")
+        .env_remove("LISTEN_PID")
+        .env_remove("STATE_DIRECTORY")
+        .env_remove("CACHE_DIRECTORY")
+        .env("RUST_LOG", "info")
+        .env("JOURNAL_STREAM", format!("{}:{}", meta.dev(), meta.ino()))
+        .stdout(std::process::Stdio::null())
+        .stderr(file)
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let written = loop {
+        let text = std::fs::read_to_string(&log).unwrap();
+        if text.contains("b.txt") && text.contains("a.txt") {
+            break text;
+        }
+        assert!(std::time::Instant::now() < deadline, "no warnings:\n{text}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    let line = |needle: &str| {
+        written
+            .lines()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no {needle} in:\n{written}"))
+    };
+    let rejected = line("b.txt");
+    assert!(
+        rejected.starts_with("<4>rejected: binary file"),
+        "{written}"
+    );
+    let warned = line("a.txt");
+    assert!(warned.starts_with("<4>warning: weekday"), "{written}");
+    assert!(warned.ends_with("a.txt:4"), "the line too: {written}");
+    assert!(
+        written.lines().all(|l| l.starts_with('<')),
+        "every line has a priority:\n{written}"
+    );
+    assert!(written.lines().any(|l| l.starts_with("<6>")), "{written}");
+}
+
+/// Removing folders from the store is routine (a deploy, an `rm -rf`): the
+/// watch library's own warning for each folder whose watch went with it
+/// ("Unable to remove the path from the watches") stays out of the log, which
+/// says what bantin did instead.
+#[test]
+fn removing_folders_logs_no_library_warnings() {
+    let (_dir, store, config) = site(&[("a.txt".into(), article(CLEAN, "A").into())]);
+    let d = start(&config);
+    let nested = store.join("t/moi/sub/sub2");
+    std::fs::create_dir_all(&nested).unwrap();
+    std::fs::write(nested.join("b.txt"), article(CLEAN, "B")).unwrap();
+    d.wait_until("the nested article served", || {
+        d.get("/articles/t/moi/sub/sub2/b", &[]).status == 200
+    });
+    std::fs::remove_dir_all(store.join("t/moi")).unwrap();
+    d.wait_until("the nested article gone", || {
+        d.get("/articles/t/moi/sub/sub2/b", &[]).status == 404
+    });
+    // The removal is logged by the time it is served.
+    let log = d.stderr();
+    assert!(log.contains("removed=1"), "{log}");
+    assert!(!log.contains("Unable to remove the path"), "{log}");
+    assert!(!log.contains("WatchNotFound"), "{log}");
+}
