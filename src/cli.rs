@@ -131,7 +131,7 @@ pub enum ConfigCommand {
     /// Validate the configuration and print it with defaults filled in
     Check {
         /// Print nothing when the configuration is valid (problems still go to
-        /// stderr, with exit status 64): what the service unit runs before every start
+        /// stderr, with exit status 64): what the service unit runs before every reload
         #[arg(short, long)]
         quiet: bool,
     },

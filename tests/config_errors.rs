@@ -196,7 +196,7 @@ fn a_hub_that_is_not_http_is_refused_naming_the_key() {
     );
 }
 
-/// `config check --quiet`, what the unit runs before every start: silent on a
+/// `config check --quiet`, what the unit runs before every reload: silent on a
 /// good config, the same report and exit 64 on a bad one.
 #[test]
 fn quiet_check_prints_nothing_for_a_good_config_and_everything_for_a_bad_one() {

@@ -200,4 +200,17 @@ fn the_units_under_a_real_systemd() {
             "no {line:?} in the journal:\n{journal}"
         );
     }
+
+    // A bad config at start: the daemon exits 64, which the unit does not
+    // restart, so the unit fails once, with the key in the journal, and does
+    // not loop every RestartSec= (a check in ExecStartPre= would: a restart
+    // is prevented by the main process's exit status only).
+    m.ok("sed -i '1i max_itemz = 3' /etc/bantin/config.toml");
+    let failed = m.sh("systemctl start bantin.service");
+    assert_ne!(failed.code, Some(0), "a bad config started:\n{failed}");
+    std::thread::sleep(Duration::from_secs(5));
+    assert_eq!(m.show("ActiveState"), "failed");
+    assert_eq!(m.show("ExecMainStatus"), "64");
+    assert_eq!(m.show("NRestarts"), "0", "restarted:\n{}", m.journal());
+    assert!(m.journal().contains("max_itemz"), "{}", m.journal());
 }

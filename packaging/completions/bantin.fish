@@ -51,7 +51,7 @@ complete -c bantin -n "__fish_bantin_using_subcommand config; and not __fish_see
 complete -c bantin -n "__fish_bantin_using_subcommand config; and not __fish_seen_subcommand_from check help" -f -a "check" -d 'Validate the configuration and print it with defaults filled in'
 complete -c bantin -n "__fish_bantin_using_subcommand config; and not __fish_seen_subcommand_from check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c bantin -n "__fish_bantin_using_subcommand config; and __fish_seen_subcommand_from check" -l config -d 'The configuration file [default: ./config.toml, else /etc/bantin/config.toml, if present]' -r -F
-complete -c bantin -n "__fish_bantin_using_subcommand config; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Print nothing when the configuration is valid (problems still go to stderr, with exit status 64): what the service unit runs before every start'
+complete -c bantin -n "__fish_bantin_using_subcommand config; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Print nothing when the configuration is valid (problems still go to stderr, with exit status 64): what the service unit runs before every reload'
 complete -c bantin -n "__fish_bantin_using_subcommand config; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help'
 complete -c bantin -n "__fish_bantin_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "check" -d 'Validate the configuration and print it with defaults filled in'
 complete -c bantin -n "__fish_bantin_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
