@@ -60,7 +60,7 @@ def metric_lines(addr):
         s.close()
     except OSError as e:
         return f"(metrics: {e})"
-    keep = ("bantin_http_unsent_bytes", "bantin_http_unsent_refused_total", "bantin_archive_cache_bytes")
+    keep = ("bantin_http_unsent_bytes", "bantin_http_unsent_refused_total", "bantin_archive_cache_charged_bytes")
     return " ".join(l for l in text.decode().splitlines() if l.startswith(keep))
 
 

@@ -85,7 +85,7 @@ pub const FAMILIES: &[Family] = &[
     // Requests (server).
     counter(
         "bantin_http_requests_total",
-        "Requests answered, by route and status.",
+        "Requests answered, by route and status, including those hyper answers itself on HTTP/1 (a head too large, 431, or malformed, 400).",
     ),
     counter(
         "bantin_http_not_modified_total",
@@ -95,7 +95,7 @@ pub const FAMILIES: &[Family] = &[
         name: "bantin_http_response_bytes_total",
         kind: Kind::Counter,
         unit: Unit::Bytes,
-        help: "Response body bytes sent.",
+        help: "Response body bytes handed to connections as they go out: written to the socket (HTTP/1), or taken by hyper 16 KiB at a time, once the piece before had room in its buffer or the stream's window; a transfer cut short counts what went out (to within that piece and buffer), a HEAD or 304 nothing.",
     },
     counter(
         "bantin_http_accept_errors_total",
@@ -142,9 +142,9 @@ pub const FAMILIES: &[Family] = &[
         "Archives, pages and tag and author feeds not in the on-demand cache, so rendered.",
     ),
     gauge(
-        "bantin_archive_cache_bytes",
+        "bantin_archive_cache_charged_bytes",
         Unit::Bytes,
-        "Bytes held by the on-demand cache now.",
+        "Bytes the on-demand cache charges against [archives] cache_bytes now: four times each resource's uncompressed size, what it comes to hold once every coding is asked for (its gzip and brotli forms and the sendfile copy of each); what it holds is less until then.",
     ),
     gauge(
         "bantin_body_copies",
@@ -211,7 +211,7 @@ pub const FAMILIES: &[Family] = &[
     gauge(
         "bantin_last_store_change_timestamp_seconds",
         Unit::Seconds,
-        "When the served articles last changed (Unix time).",
+        "When the served articles last changed (Unix time): a change served since start, else the newest modification time of the files served at start (a file removed while bantin was stopped is not seen).",
     ),
     timing(
         "bantin_render_seconds",
@@ -355,7 +355,7 @@ pub fn start_at_zero(requests: impl IntoIterator<Item = (&'static str, &'static 
     metrics::counter!("bantin_websub_pings_failed_total").increment(0);
     metrics::counter!("bantin_websub_pings_dropped_total").increment(0);
     metrics::counter!("bantin_websub_live_pings_dropped_total").increment(0);
-    metrics::gauge!("bantin_archive_cache_bytes").increment(0.0);
+    metrics::gauge!("bantin_archive_cache_charged_bytes").increment(0.0);
     metrics::gauge!("bantin_archive_cache_entries").increment(0.0);
     metrics::gauge!("bantin_body_copies").increment(0.0);
     metrics::gauge!("bantin_body_copy_bytes").increment(0.0);
@@ -459,6 +459,78 @@ mod tests {
                 found.contains_key(family.name),
                 "{} is never set",
                 family.name
+            );
+        }
+    }
+
+    /// Names the families once had, which README still gives as such.
+    const FORMER_NAMES: &[&str] = &["bantin_files_rejected", "bantin_archive_cache_bytes"];
+
+    /// README's table of metrics: (family, kind) of each row.
+    fn readme_table(readme: &str) -> Vec<(String, String)> {
+        let section = readme
+            .split_once("\n### Metrics\n")
+            .expect("README has a Metrics section")
+            .1;
+        let section = section.split("\n#").next().unwrap_or(section);
+        section
+            .lines()
+            .filter_map(|line| {
+                let mut cells = line.strip_prefix("| `")?.split(" | ");
+                let name = cells.next()?.strip_suffix('`')?;
+                Some((name.to_owned(), cells.next()?.to_owned()))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn readme_lists_every_family_and_names_no_other() {
+        let readme =
+            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+                .unwrap();
+        let rows = readme_table(&readme);
+        for family in FAMILIES {
+            let kind = match family.kind {
+                Kind::Counter => "counter",
+                Kind::Gauge => "gauge",
+                Kind::Histogram(_) => "histogram",
+            };
+            let found: Vec<_> = rows.iter().filter(|(n, _)| n == family.name).collect();
+            assert_eq!(found.len(), 1, "{} in README's table", family.name);
+            assert_eq!(found[0].1, kind, "{}", family.name);
+        }
+        assert_eq!(rows.len(), FAMILIES.len(), "{rows:?}");
+        // Anywhere in README, a metric name in backticks is a family's (or
+        // one of a histogram's series), or a former name said to be one.
+        for span in readme.split('`').skip(1).step_by(2) {
+            let Some(rest) = span.strip_prefix("bantin_") else {
+                continue;
+            };
+            let len = rest
+                .find(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'))
+                .unwrap_or(rest.len());
+            if len == 0 {
+                continue; // `bantin_<version>…deb`, not a metric.
+            }
+            let name = &span[..7 + len];
+            let family = ["_bucket", "_sum", "_count"]
+                .iter()
+                .find_map(|s| name.strip_suffix(s))
+                .filter(|base| {
+                    FAMILIES
+                        .iter()
+                        .any(|f| f.name == *base && matches!(f.kind, Kind::Histogram(_)))
+                })
+                .unwrap_or(name);
+            assert!(
+                FAMILIES.iter().any(|f| f.name == family) || FORMER_NAMES.contains(&name),
+                "README names {name}, which is no metric family"
+            );
+        }
+        for former in FORMER_NAMES {
+            assert!(
+                readme.contains(&format!("`{former}` is `")),
+                "README says what {former} is called now"
             );
         }
     }

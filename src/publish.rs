@@ -16,7 +16,7 @@ use http::HeaderValue;
 
 use crate::catalog::{Catalog, Changes, Standing, Transition, Warned};
 use crate::config::Config;
-use crate::index::{Entry, Index};
+use crate::index::{Entries, Entry, Index};
 pub use crate::site::Scope;
 use crate::site::{Compressor, RenderError, Site, Validators};
 use crate::state::StateFile;
@@ -440,9 +440,12 @@ impl Publisher {
         systemd::status(&snapshot.status_line());
         let previous = self.published.swap(Some(snapshot.clone()));
         if previous.is_none() {
-            // The first articles served; later, only a change of them (see
-            // `update`), not a reload's render, moves this.
-            metrics::gauge!("bantin_last_store_change_timestamp_seconds").set(unix_now());
+            // The first articles served: dated by their files, so a restart
+            // of a store nothing changed in moves no staleness alert. Later,
+            // only a change of them (see `update`), not a reload's render,
+            // moves this.
+            let changed = store_changed_at(&catalog.entries, SystemTime::now());
+            metrics::gauge!("bantin_last_store_change_timestamp_seconds").set(unix_time(changed));
             self.ping_since_last_run(&snapshot);
         }
         previous
@@ -689,14 +692,55 @@ fn log_render_errors(errors: Vec<RenderError>) {
 
 /// Seconds since the Unix epoch, for the timestamp gauges.
 pub fn unix_now() -> f64 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
+    unix_time(SystemTime::now())
+}
+
+/// `at` in seconds since the Unix epoch (0 before it).
+fn unix_time(at: SystemTime) -> f64 {
+    at.duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64())
+}
+
+/// When the articles of `entries` last changed as far as the store shows:
+/// the newest modification time of the files they were read from, never
+/// after `now` (a file dated ahead of the clock changed no later than now);
+/// `now` when no file gives one (an empty store). A file removed while the
+/// daemon was stopped leaves no time behind, so its removal is not seen.
+fn store_changed_at(entries: &Entries, now: SystemTime) -> SystemTime {
+    entries
+        .values()
+        .filter_map(|e| e.modified)
+        .max()
+        .map_or(now, |newest| newest.min(now))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_store_changed_when_its_newest_served_file_did() {
+        let at = |secs: u64| SystemTime::UNIX_EPOCH + Duration::from_secs(secs);
+        let now = at(2_000_000_000);
+        let entry = |id: &str, modified: Option<SystemTime>| {
+            use chrono::TimeZone;
+            let date = chrono::FixedOffset::east_opt(7 * 3600)
+                .unwrap()
+                .with_ymd_and_hms(2024, 1, 1, 0, 0, 0)
+                .unwrap();
+            let article = crate::article::Article::sample(id, &[], "Tin", date);
+            Entry::full(Arc::new(article), modified)
+        };
+        let mut entries = Entries::new();
+        assert_eq!(store_changed_at(&entries, now), now, "no file: now");
+        entries.insert("a".into(), entry("a", Some(at(1_600_000_000))));
+        entries.insert("b".into(), entry("b", Some(at(1_700_000_000))));
+        entries.insert("c".into(), entry("c", None));
+        assert_eq!(store_changed_at(&entries, now), at(1_700_000_000));
+        // A file dated ahead of the clock changed no later than now.
+        entries.insert("d".into(), entry("d", Some(at(2_100_000_000))));
+        assert_eq!(store_changed_at(&entries, now), now);
+    }
 
     #[test]
     fn changed_files_with_warnings_are_named_at_most_20_a_minute() {

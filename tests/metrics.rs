@@ -479,4 +479,250 @@ fn metrics_are_served_only_to_the_listed_addresses() {
         ask(&mut kept).starts_with("HTTP/1.1 200"),
         "at once, on open connections too"
     );
+    // The two refusals were counted as what they were.
+    assert_eq!(
+        d.metric("bantin_http_requests_total{route=\"metrics\",status=\"403\"}"),
+        Some(2.0)
+    );
+}
+
+/// `bantin_http_response_bytes_total` now, and how many bytes the scrape
+/// that read it has (counted once it is sent, so by the next scrape).
+fn bytes_sent(d: &Daemon) -> (f64, f64) {
+    let page = d.get("/metrics", &[]);
+    let value = String::from_utf8_lossy(&page.body)
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("bantin_http_response_bytes_total ")?
+                .trim()
+                .parse()
+                .ok()
+        })
+        .unwrap();
+    (value, page.body.len() as f64)
+}
+
+/// A store with one long article (a page of about 3 MB), `/articles/lon/van-ban`.
+fn long_article_site() -> TempStore {
+    let site = TempStore::new();
+    let dir = site.store().join("lon");
+    std::fs::create_dir_all(&dir).unwrap();
+    let paragraph = "Văn bản hướng dẫn thi hành luật được đăng toàn văn để bạn đọc tra cứu, \
+                     gồm các điều khoản về thủ tục, thời hạn và trách nhiệm của từng cơ quan. "
+        .repeat(20);
+    // Each paragraph its own (a paragraph repeated is read once).
+    let body: String = (0..800)
+        .map(|p| format!("Điều {p}. {paragraph}\n\n"))
+        .collect();
+    let text = format!("Văn bản dài\n1/3/2024 09:00\nToàn văn văn bản.\n{body}");
+    std::fs::write(dir.join("van-ban.txt"), text).unwrap();
+    site
+}
+
+#[test]
+fn response_bytes_count_what_went_out_not_what_was_asked_for() {
+    use std::io::{Read, Write};
+    let site = long_article_site();
+    let d = site.start();
+    let archive = "/archive/2024-03.rss";
+    let page = "/articles/lon/van-ban";
+    // Complete responses count their body exactly, in each coding, from
+    // memory (the first) and from the copy made for sendfile (the next);
+    // a HEAD and a 304 count nothing.
+    let mut before = bytes_sent(&d);
+    let mut etag = String::new();
+    let mut length = 0;
+    for (method, headers, status, coded) in [
+        ("GET", vec![], 200, None),
+        ("GET", vec![], 200, None),
+        ("GET", vec![("accept-encoding", "gzip")], 200, Some("gzip")),
+        ("GET", vec![("accept-encoding", "br")], 200, Some("br")),
+        ("HEAD", vec![], 200, None),
+        ("GET", vec![("if-none-match", "ETAG")], 304, None),
+    ] {
+        let tag = etag.clone();
+        let headers: Vec<(&str, &str)> = headers
+            .into_iter()
+            .map(|(k, v)| (k, if v == "ETAG" { tag.as_str() } else { v }))
+            .collect();
+        let r = d.request(method, archive, &headers);
+        assert_eq!(r.status, status, "{method} {headers:?}");
+        assert_eq!(r.header("content-encoding"), coded, "{method} {headers:?}");
+        if coded.is_none() && status == 200 && method == "GET" {
+            etag = r.expect_header("etag").to_owned();
+            length = r.body.len();
+        }
+        let after = bytes_sent(&d);
+        assert_eq!(
+            after.0 - before.0,
+            before.1 + r.body.len() as f64,
+            "{method} {headers:?}"
+        );
+        before = after;
+    }
+    assert!(length > 0);
+    // A large body made for its request, sent whole.
+    let r = d.get(page, &[]);
+    assert_eq!(r.status, 200);
+    let length = r.body.len();
+    assert!(length > 2_000_000, "a page of {length} bytes");
+    let after = bytes_sent(&d);
+    assert_eq!(after.0 - before.0, before.1 + length as f64);
+    before = after;
+
+    // A client that takes 4 KiB of it, on a connection that takes little
+    // (a 4 KiB receive buffer, small segments), and goes.
+    let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    s.set_recv_buffer_size(4096).unwrap();
+    s.set_tcp_mss(1000).unwrap();
+    let to = std::net::SocketAddr::from(([127, 0, 0, 1], d.port));
+    s.connect_timeout(&to.into(), std::time::Duration::from_secs(10))
+        .unwrap();
+    let mut s: std::net::TcpStream = s.into();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    write!(s, "GET {page} HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+    let mut taken = vec![0u8; 4096];
+    s.read_exact(&mut taken).unwrap();
+    assert!(taken.starts_with(b"HTTP/1.1 200 "));
+    drop(s);
+    // Once its connection has ended, what it added is what went out.
+    let mut scraped = 0.0;
+    let (start, mut seen) = before;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the connection did not end: {}",
+            d.stderr()
+        );
+        let page = d.get("/metrics", &[]);
+        let text = String::from_utf8_lossy(&page.body).into_owned();
+        let value = |name: &str| -> f64 {
+            text.lines()
+                .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+                .unwrap()
+        };
+        let now = value("bantin_http_response_bytes_total");
+        if value("bantin_http_connections_open") == 1.0 {
+            let partial = now - start - seen - scraped;
+            assert!(
+                partial < length as f64 / 4.0,
+                "{partial} bytes counted of a {length}-byte body the client took 4 KiB of"
+            );
+            break;
+        }
+        scraped += seen;
+        seen = page.body.len() as f64;
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// Writes `head` on a fresh connection and reads what comes back until the
+/// daemon closes it.
+fn exchange(d: &Daemon, head: &[u8]) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", d.port)).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    s.write_all(head).unwrap();
+    let mut answer = Vec::new();
+    let _ = s.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[test]
+fn requests_hyper_answers_itself_are_counted() {
+    let site = TempStore::new();
+    let d = site.start();
+    let too_large = r#"bantin_http_requests_total{route="headers_too_large",status="431"}"#;
+    let bad = r#"bantin_http_requests_total{route="bad_request",status="400"}"#;
+    assert_eq!(d.metric(too_large), Some(0.0));
+    assert_eq!(d.metric(bad), Some(0.0));
+    // 150 field lines (hyper takes 100), then one field of 70 KB (past the
+    // 64 KiB head buffer): the fast path hands both over, hyper answers 431.
+    let mut many = b"GET / HTTP/1.1\r\nHost: a\r\n".to_vec();
+    for i in 0..150 {
+        many.extend_from_slice(format!("X-{i}: v\r\n").as_bytes());
+    }
+    many.extend_from_slice(b"\r\n");
+    let long = format!(
+        "GET / HTTP/1.1\r\nHost: a\r\nCookie: {}\r\n\r\n",
+        "a".repeat(70_000)
+    );
+    for (n, head) in [many, long.into_bytes()].iter().enumerate() {
+        let answer = exchange(&d, head);
+        assert!(answer.starts_with("HTTP/1.1 431 "), "{answer}");
+        d.wait_until("the 431 counted", || {
+            d.metric(too_large) == Some(n as f64 + 1.0)
+        });
+    }
+    // A malformed head on a connection hyper serves (after a POST): hyper's 400.
+    let answer = exchange(
+        &d,
+        b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\nGET / HTTP/1.1\r\nBad Field: x\r\n\r\n",
+    );
+    assert!(answer.starts_with("HTTP/1.1 405 "), "{answer}");
+    assert!(answer.contains("HTTP/1.1 400 "), "{answer}");
+    d.wait_until("the 400 counted", || d.metric(bad) == Some(1.0));
+    assert_eq!(d.metric(too_large), Some(2.0));
+}
+
+#[test]
+fn every_opml_list_is_opml_and_a_misdirected_request_has_its_status() {
+    let site = TempStore::new();
+    let d = site.start();
+    for path in ["/feeds.opml", "/tags.opml"] {
+        assert_eq!(d.get(path, &[]).status, 200, "{path}");
+    }
+    assert_eq!(d.get("/authors.opml", &[]).status, 404);
+    let answer = exchange(
+        &d,
+        b"GET ftp://a/healthz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+    );
+    assert!(answer.starts_with("HTTP/1.1 421 "), "{answer}");
+    let count = |labels: &str| d.metric(&format!("bantin_http_requests_total{labels}"));
+    assert_eq!(count(r#"{route="opml",status="200"}"#), Some(2.0));
+    assert_eq!(count(r#"{route="term_feed",status="200"}"#), Some(0.0));
+    assert_eq!(count(r#"{route="not_found",status="404"}"#), Some(1.0));
+    assert_eq!(count(r#"{route="bad_request",status="421"}"#), Some(1.0));
+    assert_eq!(count(r#"{route="bad_request",status="other"}"#), None);
+}
+
+#[test]
+fn the_last_store_change_at_start_is_when_the_newest_served_file_changed() {
+    let site = TempStore::new();
+    // Every file dated years ago, the newest on 2021-01-01 00:00:00 UTC.
+    let newest = 1_609_459_200;
+    let mut files = Vec::new();
+    let mut dirs = vec![site.store()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    assert!(files.len() > 3);
+    for (n, file) in files.iter().enumerate() {
+        let at = newest - 86_400 * n as u64;
+        let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs(at);
+        std::fs::File::options()
+            .write(true)
+            .open(file)
+            .unwrap()
+            .set_modified(when)
+            .unwrap();
+    }
+    let d = site.start();
+    assert_eq!(
+        d.metric("bantin_last_store_change_timestamp_seconds"),
+        Some(newest as f64),
+        "{}",
+        d.stderr()
+    );
 }

@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use bytes::{Buf, Bytes};
 use hyper::body::{Body, Frame, SizeHint};
+use metrics::Counter;
 use tokio::sync::{watch, Notify};
 use tokio::time::Instant;
 
@@ -282,7 +283,7 @@ impl Drop for InFlight {
 
 /// A response body that keeps its request counted as in progress until hyper
 /// has sent it or dropped it, given to hyper in pieces of at most [`PIECE`]
-/// bytes, each noted as the response moving.
+/// bytes, each noted as the response moving and counted as sent.
 #[derive(Debug)]
 pub struct Tracked<B> {
     body: B,
@@ -292,13 +293,21 @@ pub struct Tracked<B> {
     in_flight: Arc<InFlight>,
     /// The count of a body made for this request, shared likewise.
     lease: Option<Arc<Lease>>,
+    /// Body bytes handed to the connection (`bantin_http_response_bytes_total`).
+    sent: Counter,
 }
 
 impl<B> Tracked<B> {
     /// `body`, holding `in_flight` (and `lease`, for a body made for this
-    /// request) until its last piece has gone to the socket. The response is
-    /// made: from now its progress is the client's to make.
-    pub fn new(body: B, in_flight: InFlight, lease: Option<Arc<Lease>>) -> Tracked<B> {
+    /// request) until its last piece has gone to the socket, each piece
+    /// counted in `sent` as hyper takes it. The response is made: from now
+    /// its progress is the client's to make.
+    pub fn new(
+        body: B,
+        in_flight: InFlight,
+        lease: Option<Arc<Lease>>,
+        sent: Counter,
+    ) -> Tracked<B> {
         in_flight.activity.progressed();
         in_flight.moved();
         Tracked {
@@ -306,6 +315,7 @@ impl<B> Tracked<B> {
             rest: Bytes::new(),
             in_flight: Arc::new(in_flight),
             lease,
+            sent,
         }
     }
 }
@@ -355,6 +365,11 @@ impl<B: Body<Data = Bytes> + Unpin> Body for Tracked<B> {
         }
         this.in_flight.moved();
         let n = this.rest.len().min(PIECE);
+        // Counted as hyper takes it: it asks for the next piece only once
+        // this one has room in its write buffer (HTTP/1) or the stream's
+        // window (HTTP/2), so a client that stops reading leaves the rest
+        // of the body untaken and uncounted.
+        this.sent.increment(n as u64);
         let piece = Piece {
             bytes: this.rest.split_to(n),
             of: this.in_flight.clone(),
@@ -642,7 +657,12 @@ mod tests {
         // Made slowly (a render slot is waited for): not the client's stall.
         tokio::time::sleep(Duration::from_secs(45)).await;
         assert_eq!(a.longest_unmoved(), Duration::ZERO);
-        let held = Tracked::new(http_body_util::Full::new(Bytes::new()), held, None);
+        let held = Tracked::new(
+            http_body_util::Full::new(Bytes::new()),
+            held,
+            None,
+            Counter::noop(),
+        );
         let other = a.clone();
         // Every 10 s a small request begins and ends, and its bytes are
         // taken: the connection moves, the first response does not.
@@ -729,12 +749,26 @@ mod tests {
         use http_body_util::{BodyExt, Full};
         let a = Arc::new(Activity::default());
         let body: Bytes = (0..200_000u32).map(|i| (i % 251) as u8).collect();
-        let mut tracked = Tracked::new(Full::new(body.clone()), a.begin_response(), None);
+        let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+        let page = recorder.handle();
+        let sent = metrics::with_local_recorder(&recorder, || {
+            metrics::counter!("bantin_http_response_bytes_total")
+        });
+        let counted = || {
+            let page = page.render();
+            let line = page
+                .lines()
+                .find_map(|l| l.strip_prefix("bantin_http_response_bytes_total "));
+            line.map_or(0, |n| n.parse::<u64>().unwrap())
+        };
+        let mut tracked = Tracked::new(Full::new(body.clone()), a.begin_response(), None, sent);
         assert_eq!(tracked.size_hint().exact(), Some(200_000));
         let mut pieces = Vec::new();
         while let Some(frame) = tracked.frame().await {
             let data = frame.unwrap().into_data().unwrap();
             pieces.push(data.len());
+            // Counted as hyper takes each piece, not when the body is made.
+            assert_eq!(counted(), pieces.iter().sum::<usize>() as u64);
             assert_eq!(
                 tracked.size_hint().exact(),
                 Some(200_000 - pieces.iter().sum::<usize>() as u64)
@@ -746,7 +780,12 @@ mod tests {
         assert_eq!(pieces.iter().sum::<usize>(), 200_000);
         assert!(tracked.is_end_stream());
         // A body with nothing to send sends nothing.
-        let mut empty = Tracked::new(Full::new(Bytes::new()), a.begin_response(), None);
+        let mut empty = Tracked::new(
+            Full::new(Bytes::new()),
+            a.begin_response(),
+            None,
+            Counter::noop(),
+        );
         assert!(empty.frame().await.is_none());
     }
 
@@ -759,7 +798,12 @@ mod tests {
         let unsent = Unsent::new(0, 0);
         let body: Bytes = (0..40_000u32).map(|i| (i % 251) as u8).collect();
         let lease = unsent.hold(Client::local(), &body).map(Arc::new);
-        let mut tracked = Tracked::new(Full::new(body.clone()), a.begin_response(), lease);
+        let mut tracked = Tracked::new(
+            Full::new(body.clone()),
+            a.begin_response(),
+            lease,
+            Counter::noop(),
+        );
         let mut pieces = Vec::new();
         while let Some(frame) = tracked.frame().await {
             pieces.push(frame.unwrap().into_data().unwrap());

@@ -95,6 +95,7 @@ pub(super) async fn serve(
     let mut conn = Conn {
         stream,
         out: Vec::with_capacity(READ_BYTES),
+        gathered: 0,
         unsent: None,
         activity,
         state,
@@ -473,6 +474,9 @@ struct Conn<'a> {
     stream: TcpStream,
     /// Response bytes not written yet (heads and small bodies of pipelined requests).
     out: Vec<u8>,
+    /// How many of the bytes in `out` are bodies: counted as sent once `out`
+    /// is written whole (see [`Conn::write_with`]).
+    gathered: usize,
     /// The last request whose response is in `out`: counted in progress until
     /// it is written, so a client that does not read is cut off as stalled.
     unsent: Option<InFlight>,
@@ -559,10 +563,16 @@ impl Conn<'_> {
                 self.write_with(&[]).await?;
                 self.send_file(&sealed, body.len()).await?;
             }
-            None if body.len() < SENDFILE_MIN => self.out.extend_from_slice(body),
+            None if body.len() < SENDFILE_MIN => self.gather(body),
             None => self.write_with(body).await?,
         }
         Ok(())
+    }
+
+    /// Appends a small body to `out`, to go with the heads around it.
+    fn gather(&mut self, body: &[u8]) {
+        self.out.extend_from_slice(body);
+        self.gathered += body.len();
     }
 
     /// Writes what `out` holds now, as far as the socket takes it at once,
@@ -585,15 +595,28 @@ impl Conn<'_> {
         }
     }
 
-    /// Sends the first `len` bytes of `sealed` from offset 0 with `sendfile`.
+    /// Sends the first `len` bytes of `sealed` from offset 0 with `sendfile`,
+    /// and counts what the socket took, all of it or not.
     async fn send_file(&mut self, sealed: &Sealed, len: usize) -> io::Result<()> {
         let mut offset = 0u64;
+        let sent = self.send_file_from(sealed, len, &mut offset).await;
+        self.state.counters.sent(offset);
+        sent
+    }
+
+    /// [`Conn::send_file`]'s writes, with `offset` moved past each.
+    async fn send_file_from(
+        &mut self,
+        sealed: &Sealed,
+        len: usize,
+        offset: &mut u64,
+    ) -> io::Result<()> {
         let end = len as u64;
-        while offset < end {
+        while *offset < end {
             let stream = &self.stream;
-            let rest = usize::try_from(end - offset).unwrap_or(usize::MAX);
+            let rest = usize::try_from(end - *offset).unwrap_or(usize::MAX);
             let sent = stream.try_io(Interest::WRITABLE, || {
-                rustix::fs::sendfile(stream, sealed, Some(&mut offset), rest)
+                rustix::fs::sendfile(stream, sealed, Some(&mut *offset), rest)
                     .map_err(io::Error::from)
             });
             match sent {
@@ -606,16 +629,35 @@ impl Conn<'_> {
         Ok(())
     }
 
-    /// Writes `out`, then `body`, in as few writes as the socket allows.
+    /// Writes `out`, then `body`, in as few writes as the socket allows, and
+    /// counts the body bytes the socket took: `body`'s as they go, and the
+    /// small bodies gathered in `out` once it is written whole (a connection
+    /// that fails first leaves those uncounted: at most [`GATHER_BYTES`]).
     async fn write_with(&mut self, body: &[u8]) -> io::Result<()> {
-        let (mut head, mut done) = (0, 0);
-        while head < self.out.len() || done < body.len() {
+        let mut done = 0;
+        let written = self.write_out_with(body, &mut done).await;
+        let gathered = if written.is_ok() {
+            std::mem::take(&mut self.gathered)
+        } else {
+            0
+        };
+        self.state.counters.sent((gathered + done) as u64);
+        written
+    }
+
+    /// [`Conn::write_with`]'s writes, with `done` the bytes of `body` written.
+    async fn write_out_with(&mut self, body: &[u8], done: &mut usize) -> io::Result<()> {
+        let mut head = 0;
+        while head < self.out.len() || *done < body.len() {
             // Heads alone (a 304, a HEAD, gathered small responses) with
             // `send`, which skips the file layer `writev` goes through.
-            let written = if done == body.len() {
+            let written = if *done == body.len() {
                 self.stream.try_write(&self.out[head..])
             } else {
-                let bufs = [IoSlice::new(&self.out[head..]), IoSlice::new(&body[done..])];
+                let bufs = [
+                    IoSlice::new(&self.out[head..]),
+                    IoSlice::new(&body[*done..]),
+                ];
                 self.stream.try_write_vectored(&bufs)
             };
             match written {
@@ -623,11 +665,11 @@ impl Conn<'_> {
                 Ok(n) => {
                     let from_head = n.min(self.out.len() - head);
                     head += from_head;
-                    done += n - from_head;
+                    *done += n - from_head;
                     // Progress while bytes wait: a write that takes all of
                     // them is followed by the end of its request, which
                     // counts as progress itself (one clock read, not two).
-                    if head < self.out.len() || done < body.len() {
+                    if head < self.out.len() || *done < body.len() {
                         self.activity.progressed();
                     }
                 }
@@ -668,11 +710,9 @@ impl Conn<'_> {
             true,
             SystemTime::now(),
         );
-        self.out.extend_from_slice(text);
+        self.gather(text);
         // Counted as the routes count theirs: malformed heads are requests too.
-        self.state
-            .counters
-            .answered(refusal.label(), status, text.len() as u64);
+        self.state.counters.answered(refusal.label(), status);
         self.finish().await;
     }
 

@@ -486,7 +486,9 @@ impl Served {
                 // the wait for a render is not taken for the client's.
                 let lease = response.extensions_mut().remove::<Arc<Lease>>();
                 let conn = lease.as_ref().map(|_| in_flight.activity());
-                let response = response.map(|body| Tracked::new(body, in_flight, lease.clone()));
+                let sent = state.counters.bytes_counter().clone();
+                let response =
+                    response.map(|body| Tracked::new(body, in_flight, lease.clone(), sent));
                 if let (Some(lease), Some(conn)) = (&lease, conn) {
                     lease.sent_on(conn);
                 }
@@ -504,7 +506,7 @@ impl Served {
         tokio::pin!(conn);
         let ending = tokio::select! {
             r = conn.as_mut() => {
-                report(r, &self.calm);
+                report(r, &self.calm, &self.state);
                 return;
             }
             ending = until_ending(&self.activity, self.deadlines(), &mut stopping) => ending,
@@ -520,11 +522,11 @@ impl Served {
         conn.as_mut().graceful_shutdown();
         if ending == Ending::Shutdown {
             // The drain in `run` bounds this.
-            report(conn.await, &self.calm);
+            report(conn.await, &self.calm, &self.state);
         } else if let Ok(r) = tokio::time::timeout(limits.header_timeout, conn).await {
             // A client that never acknowledges the GOAWAY's PING is cut off
             // after the header timeout.
-            report(r, &self.calm);
+            report(r, &self.calm, &self.state);
         }
     }
 }
@@ -546,11 +548,18 @@ fn accept_hint(e: &std::io::Error) -> &'static str {
 /// At most one log line per this interval about HTTP/2 connections closed for abuse.
 const CALM_LOG_INTERVAL: Duration = Duration::from_secs(60);
 
-/// Logs how a connection ended. h2's own warnings about reset floods are
-/// filtered out of the log (see `main`): a flood is counted here instead, and
-/// summarised at most once per [`CALM_LOG_INTERVAL`].
-fn report(result: Result<(), Box<dyn std::error::Error + Send + Sync>>, calm: &Throttle) {
+/// Logs how a connection ended, and counts the request hyper answered itself
+/// if it ended so (a head too large or malformed, which the routes never
+/// see). h2's own warnings about reset floods are filtered out of the log
+/// (see `main`): a flood is counted here instead, and summarised at most
+/// once per [`CALM_LOG_INTERVAL`].
+fn report(
+    result: Result<(), Box<dyn std::error::Error + Send + Sync>>,
+    calm: &Throttle,
+    state: &State,
+) {
     let Err(e) = result else { return };
+    state.counters.refused_by_hyper(&*e);
     if connection::calmed(&*e) {
         metrics::counter!("bantin_http2_enhance_your_calm_total").increment(1);
         if let Some(n) = calm.hit() {

@@ -3,8 +3,12 @@
 //!
 //! A handle is taken on a series' first use, not up front. `/metrics` lists
 //! the route and status pairs that were answered, and each route with its
-//! usual status from the start, at 0 (see [`usual_series`]): 20 series, not
-//! the 280 of every pair, most of which never happen.
+//! usual status from the start, at 0 (see [`usual_series`]): 21 series, not
+//! the 336 of every pair, most of which never happen.
+//!
+//! A request is counted when it is answered; the bytes of its body as they are
+//! handed to the connection (see [`RequestMetrics::sent`]), so a transfer the
+//! client cuts short adds only what went out.
 
 use std::sync::OnceLock;
 
@@ -31,6 +35,7 @@ pub enum RouteLabel {
     Feed,
     FeedAll,
     UriTooLong,
+    HeadersTooLarge,
     BadRequest,
     MethodNotAllowed,
     NotImplemented,
@@ -39,7 +44,7 @@ pub enum RouteLabel {
 
 impl RouteLabel {
     /// Every label, in the order of their slots.
-    const ALL: [RouteLabel; 20] = [
+    const ALL: [RouteLabel; 21] = [
         RouteLabel::Healthz,
         RouteLabel::Metrics,
         RouteLabel::Starting,
@@ -56,6 +61,7 @@ impl RouteLabel {
         RouteLabel::Feed,
         RouteLabel::FeedAll,
         RouteLabel::UriTooLong,
+        RouteLabel::HeadersTooLarge,
         RouteLabel::BadRequest,
         RouteLabel::MethodNotAllowed,
         RouteLabel::NotImplemented,
@@ -81,6 +87,7 @@ impl RouteLabel {
             RouteLabel::Feed => "feed",
             RouteLabel::FeedAll => "feed_all",
             RouteLabel::UriTooLong => "uri_too_long",
+            RouteLabel::HeadersTooLarge => "headers_too_large",
             RouteLabel::BadRequest => "bad_request",
             RouteLabel::MethodNotAllowed => "method_not_allowed",
             RouteLabel::NotImplemented => "not_implemented",
@@ -97,6 +104,7 @@ impl RouteLabel {
             RouteLabel::Starting => "503",
             RouteLabel::NotFound => "404",
             RouteLabel::UriTooLong => "414",
+            RouteLabel::HeadersTooLarge => "431",
             RouteLabel::BadRequest => "400",
             RouteLabel::MethodNotAllowed => "405",
             RouteLabel::NotImplemented => "501",
@@ -128,9 +136,9 @@ pub fn usual_series() -> impl Iterator<Item = (&'static str, &'static str)> {
 }
 
 /// Status labels, in the order of their slots: the statuses this server sends.
-const STATUSES: [&str; 15] = [
-    "200", "304", "308", "400", "404", "405", "410", "412", "414", "431", "500", "501", "503",
-    "505", "other",
+const STATUSES: [&str; 17] = [
+    "200", "304", "308", "400", "403", "404", "405", "410", "412", "414", "421", "431", "500",
+    "501", "503", "505", "other",
 ];
 
 /// The counters every request adds to.
@@ -145,9 +153,9 @@ pub struct RequestMetrics {
 }
 
 impl RequestMetrics {
-    /// Counts one answered request of `route` with `status`, and the `bytes`
-    /// of its body.
-    pub fn answered(&self, route: RouteLabel, status: StatusCode, bytes: u64) {
+    /// Counts one answered request of `route` with `status`. Its body's
+    /// bytes are counted as they go out ([`RequestMetrics::sent`]).
+    pub fn answered(&self, route: RouteLabel, status: StatusCode) {
         let slot = status_slot(status);
         self.requests[route as usize][slot]
             .get_or_init(|| {
@@ -163,10 +171,77 @@ impl RequestMetrics {
                 .get_or_init(|| metrics::counter!("bantin_http_not_modified_total"))
                 .increment(1);
         }
+    }
+
+    /// Counts `bytes` of response bodies handed to a connection: written to
+    /// its socket (the HTTP/1 fast path), or given to hyper (a frame of at
+    /// most 16 KiB at a time, which hyper asks for once the one before has
+    /// room in its buffer or the stream's window). A 304's or a HEAD's
+    /// response has no body, so adds nothing.
+    pub fn sent(&self, bytes: u64) {
+        if bytes > 0 {
+            self.bytes_counter().increment(bytes);
+        }
+    }
+
+    /// The handle of `bantin_http_response_bytes_total`, for a body that
+    /// counts its frames as hyper takes them.
+    pub fn bytes_counter(&self) -> &Counter {
         self.response_bytes
             .get_or_init(|| metrics::counter!("bantin_http_response_bytes_total"))
-            .increment(bytes);
     }
+
+    /// Counts the request a connection's error says hyper answered on its
+    /// own, if it did (see [`hyper_refusal`]).
+    pub fn refused_by_hyper(&self, error: &(dyn std::error::Error + 'static)) {
+        if let Some((route, status)) = hyper_refusal(error) {
+            self.answered(route, status);
+        }
+    }
+}
+
+/// The route and status of the answer hyper wrote itself before ending an
+/// HTTP/1 connection with `error`, if it wrote one: a request head it could
+/// not parse is answered 400, one past the 64 KiB head buffer or with more
+/// than 100 field lines 431, a target of 64 KiB or more 414, the way
+/// hyper's server does it (its `Server::on_error`); any other error (a
+/// timeout, a reset, a body cut short) ends the connection with no answer.
+/// The head never reaches the routes, so it is counted here.
+pub fn hyper_refusal(
+    error: &(dyn std::error::Error + 'static),
+) -> Option<(RouteLabel, StatusCode)> {
+    let mut cause = Some(error);
+    while let Some(e) = cause {
+        if let Some(e) = e.downcast_ref::<hyper::Error>() {
+            return hyper_parse_status(e);
+        }
+        cause = e.source();
+    }
+    None
+}
+
+/// The answer hyper writes for its own error `e`, as [`hyper_refusal`] says.
+fn hyper_parse_status(e: &hyper::Error) -> Option<(RouteLabel, StatusCode)> {
+    if !e.is_parse() || e.is_parse_version_h2() || e.is_parse_status() {
+        return None;
+    }
+    // hyper tells two of its parse errors apart only by their words.
+    let words = e.to_string();
+    if e.is_parse_too_large() {
+        return Some(if words.starts_with("URI too long") {
+            (RouteLabel::UriTooLong, StatusCode::URI_TOO_LONG)
+        } else {
+            (
+                RouteLabel::HeadersTooLarge,
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            )
+        });
+    }
+    // An error inside hyper itself is not the client's, and not answered.
+    if words.starts_with("internal error") {
+        return None;
+    }
+    Some((RouteLabel::BadRequest, StatusCode::BAD_REQUEST))
 }
 
 /// The slot in [`STATUSES`] of the statuses this server sends; "other" for the rest.
@@ -176,17 +251,19 @@ fn status_slot(status: StatusCode) -> usize {
         304 => 1,
         308 => 2,
         400 => 3,
-        404 => 4,
-        405 => 5,
-        410 => 6,
-        412 => 7,
-        414 => 8,
-        431 => 9,
-        500 => 10,
-        501 => 11,
-        503 => 12,
-        505 => 13,
-        _ => 14,
+        403 => 4,
+        404 => 5,
+        405 => 6,
+        410 => 7,
+        412 => 8,
+        414 => 9,
+        421 => 10,
+        431 => 11,
+        500 => 12,
+        501 => 13,
+        503 => 14,
+        505 => 15,
+        _ => 16,
     }
 }
 
@@ -201,12 +278,16 @@ mod tests {
         let handle = recorder.handle();
         let counters = RequestMetrics::default();
         metrics::with_local_recorder(&recorder, || {
-            counters.answered(RouteLabel::FeedAll, StatusCode::OK, 400);
-            counters.answered(RouteLabel::FeedAll, StatusCode::OK, 100);
-            counters.answered(RouteLabel::FeedAll, StatusCode::NOT_MODIFIED, 0);
+            counters.answered(RouteLabel::FeedAll, StatusCode::OK);
+            counters.sent(400);
+            counters.answered(RouteLabel::FeedAll, StatusCode::OK);
+            counters.sent(100);
+            counters.answered(RouteLabel::FeedAll, StatusCode::NOT_MODIFIED);
+            counters.sent(0);
             // A withdrawn article's 410 has a label of its own.
-            counters.answered(RouteLabel::Article, StatusCode::GONE, 20);
-            counters.answered(RouteLabel::Robots, StatusCode::IM_A_TEAPOT, 0);
+            counters.answered(RouteLabel::Article, StatusCode::GONE);
+            counters.bytes_counter().increment(20);
+            counters.answered(RouteLabel::Robots, StatusCode::IM_A_TEAPOT);
         });
         let text = handle.render();
         for line in [
@@ -223,13 +304,115 @@ mod tests {
         assert_eq!(text.matches("bantin_http_requests_total{").count(), 4);
     }
 
+    /// The error hyper's HTTP/1 server ends a connection with after reading
+    /// `input` (with a head buffer of `max_buf` bytes), and what it wrote.
+    async fn hyper_ends(input: Vec<u8>, max_buf: usize) -> (hyper::Error, String) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let (mut client, server) = tokio::io::duplex(1 << 20);
+        client.write_all(&input).await.unwrap();
+        // Nothing more comes: a head cut short ends with no answer, not a timeout.
+        client.shutdown().await.unwrap();
+        let service = hyper::service::service_fn(|_req| async {
+            Ok::<_, std::convert::Infallible>(http::Response::new(http_body_util::Empty::<
+                bytes::Bytes,
+            >::new()))
+        });
+        let ended = hyper::server::conn::http1::Builder::new()
+            .timer(hyper_util::rt::TokioTimer::new())
+            .max_buf_size(max_buf)
+            .serve_connection(hyper_util::rt::TokioIo::new(server), service)
+            .await
+            .unwrap_err();
+        let mut written = Vec::new();
+        client.read_to_end(&mut written).await.unwrap();
+        (ended, String::from_utf8_lossy(&written).into_owned())
+    }
+
+    #[tokio::test]
+    async fn the_answers_hyper_writes_itself_are_told_from_its_errors() {
+        let fields = |n: usize, len: usize| -> Vec<u8> {
+            let mut head = b"GET / HTTP/1.1\r\nHost: a\r\n".to_vec();
+            for i in 0..n {
+                head.extend_from_slice(format!("X-{i}: {}\r\n", "v".repeat(len)).as_bytes());
+            }
+            head.extend_from_slice(b"\r\n");
+            head
+        };
+        let long_target = format!("GET /{} HTTP/1.1\r\nHost: a\r\n\r\n", "a".repeat(70_000));
+        for (input, max_buf, route, status) in [
+            // More field lines than hyper takes (100). (A head past its
+            // buffer is the integration tests': `tests/metrics.rs`.)
+            (fields(150, 1), 64 * 1024, RouteLabel::HeadersTooLarge, 431),
+            // A target of 64 KiB or more, in a buffer that holds it.
+            (
+                long_target.into_bytes(),
+                256 * 1024,
+                RouteLabel::UriTooLong,
+                414,
+            ),
+            // A head that is not one.
+            (
+                b"GET / HTTP/1.1\r\nBad Field: x\r\n\r\n".to_vec(),
+                64 * 1024,
+                RouteLabel::BadRequest,
+                400,
+            ),
+        ] {
+            let what = String::from_utf8_lossy(&input[..input.len().min(40)]).into_owned();
+            let (error, written) = hyper_ends(input, max_buf).await;
+            let status = StatusCode::from_u16(status).unwrap();
+            assert_eq!(
+                hyper_refusal(&error),
+                Some((route, status)),
+                "{what}: {error}: {written}"
+            );
+            assert!(
+                written.starts_with(&format!("HTTP/1.1 {} ", status.as_str())),
+                "{error}: {written}"
+            );
+        }
+        // Errors that end a connection with no answer count nothing.
+        let (error, written) =
+            hyper_ends(b"GET / HTTP/1.1\r\nHost: a\r\n".to_vec(), 64 * 1024).await;
+        assert_eq!(hyper_refusal(&error), None, "{error}: {written}");
+        assert!(written.is_empty(), "{written}");
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset");
+        assert_eq!(hyper_refusal(&io), None);
+    }
+
+    #[test]
+    fn readme_lists_every_route_and_status_label() {
+        let readme = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"),
+        )
+        .unwrap();
+        let row = readme
+            .lines()
+            .find(|l| l.starts_with("| `bantin_http_requests_total` |"))
+            .expect("README's table has a row for bantin_http_requests_total");
+        let (routes, statuses) = row.split_once("`status`").expect("the status label");
+        for route in RouteLabel::ALL {
+            assert!(
+                routes.contains(&format!("`{}`", route.as_str())),
+                "{route:?}"
+            );
+        }
+        for status in STATUSES {
+            assert!(statuses.contains(&format!("`{status}`")), "{status}");
+        }
+    }
+
     #[test]
     fn every_status_has_its_slot_and_every_route_its_own() {
         for (code, label) in [
             (200, "200"),
             (304, "304"),
+            (403, "403"),
             (410, "410"),
+            (421, "421"),
+            (431, "431"),
             (503, "503"),
+            (505, "505"),
             (418, "other"),
         ] {
             let slot = status_slot(StatusCode::from_u16(code).unwrap());

@@ -111,7 +111,7 @@ impl Route {
             Route::NotFound => RouteLabel::NotFound,
             Route::Resource(..) => match path {
                 "/" => RouteLabel::Home,
-                "/feeds.opml" => RouteLabel::Opml,
+                p if is_opml(p) => RouteLabel::Opml,
                 "/robots.txt" => RouteLabel::Robots,
                 p if p.ends_with(".xml") => RouteLabel::Sitemap,
                 p if p.starts_with("/feeds/") => RouteLabel::Feed,
@@ -121,6 +121,12 @@ impl Route {
     }
 }
 
+/// Whether `path` is one of the OPML lists of feeds (`/feeds.opml`, kept
+/// with the snapshot; `/tags.opml`, rendered on demand): one label for both.
+fn is_opml(path: &str) -> bool {
+    path == render::FEEDS_OPML || path == render::TAGS_OPML
+}
+
 /// A bounded label for metrics of what is rendered on demand, by its path.
 fn on_demand_label(path: &str) -> RouteLabel {
     let feed = path.contains('.');
@@ -128,6 +134,8 @@ fn on_demand_label(path: &str) -> RouteLabel {
         RouteLabel::Archive
     } else if path.starts_with("/subscribe/") {
         RouteLabel::Subscribe
+    } else if is_opml(path) {
+        RouteLabel::Opml
     } else if feed {
         RouteLabel::TermFeed
     } else {
@@ -197,7 +205,7 @@ impl Ready {
         }
     }
 
-    /// The body bytes sent: none for a 304 or a HEAD.
+    /// The body bytes the response carries: none for a 304 or a HEAD.
     pub fn sent(&self) -> usize {
         match self.decision {
             Decision::Full if !self.head => self.body().bytes.len(),
@@ -308,15 +316,13 @@ pub(super) async fn respond_to(state: &State, client: Client, req: &View<'_>) ->
             }
         }
     };
-    let (status, sent) = match &answer {
-        Answer::Ready(ready) => (ready.status(), ready.sent() as u64),
-        Answer::Built(response) => {
-            use hyper::body::Body as _;
-            let sent = response.body().size_hint().exact().unwrap_or(0);
-            (response.status(), sent)
-        }
+    // Its body's bytes are counted as they go out, by the fast path or the
+    // body hyper is given (see `RequestMetrics::sent`).
+    let status = match &answer {
+        Answer::Ready(ready) => ready.status(),
+        Answer::Built(response) => response.status(),
     };
-    state.counters.answered(label, status, sent);
+    state.counters.answered(label, status);
     tracing::debug!(
         method = req.method,
         path,
@@ -1312,6 +1318,30 @@ mod tests {
             on_demand_label("/subscribe/feed.atom"),
             RouteLabel::Subscribe
         );
+        assert_eq!(
+            on_demand_label("/subscribe/tags.opml"),
+            RouteLabel::Subscribe
+        );
+    }
+
+    #[test]
+    fn every_opml_list_is_counted_as_opml() {
+        // `/tags.opml` is rendered on demand, `/feeds.opml` kept with the snapshot.
+        assert_eq!(on_demand_label(render::TAGS_OPML), RouteLabel::Opml);
+        for path in [render::FEEDS_OPML, render::TAGS_OPML] {
+            let resource = Arc::new(Resource::new(
+                "text/x-opml",
+                SystemTime::UNIX_EPOCH,
+                b"<opml/>".to_vec(),
+            ));
+            let snapshot = Arc::new(Snapshot::new(
+                Site::default(),
+                Arc::new(Config::from_toml("", None).unwrap()),
+                0,
+            ));
+            let route = Route::Resource(snapshot, resource);
+            assert_eq!(route.label(path), RouteLabel::Opml, "{path}");
+        }
     }
 
     #[test]

@@ -252,7 +252,7 @@ impl OnDemand {
                 None => break,
             }
         }
-        metrics::gauge!("bantin_archive_cache_bytes").set(lru.bytes as f64);
+        metrics::gauge!("bantin_archive_cache_charged_bytes").set(lru.bytes as f64);
         metrics::gauge!("bantin_archive_cache_entries").set(lru.map.len() as f64);
     }
 
