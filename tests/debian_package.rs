@@ -174,7 +174,21 @@ fn the_package_installs_upgrades_removes_and_purges() {
     m.ok(&format!(
         "sed -i 's|^title = .*|title = \"{title}\"|' /etc/bantin/config.toml"
     ));
+    // The reinstall (an upgrade, to the maintainer scripts) restarts the
+    // service, so the new binary runs, but not the socket: connections made
+    // meanwhile wait in its queue rather than being reset.
+    let socket_since = "systemctl show -p ActiveEnterTimestampMonotonic --value bantin.socket";
+    let (socket_before, pid_before) = (m.ok(socket_since), m.main_pid());
     m.ok(&format!("{apt} dpkg -i /root/bantin.deb"));
+    assert_eq!(
+        m.ok(socket_since),
+        socket_before,
+        "the socket was restarted"
+    );
+    m.wait_for("the service restarted", COMMAND_LIMIT, |m| {
+        let pid = m.main_pid();
+        pid != pid_before && pid != 0
+    });
     assert!(m
         .ok("cat /etc/bantin/config.toml")
         .contains(&format!("title = \"{title}\"")));
@@ -223,4 +237,10 @@ fn the_package_installs_upgrades_removes_and_purges() {
         "{status}"
     );
     m.ok("ls -A /var/lib/bantin/feeds | grep -q .");
+    // What the service kept for itself goes: its validators and body copies.
+    m.ok(
+        "test ! -e /var/lib/private/bantin-state && test ! -L /var/lib/bantin-state \
+          && test ! -e /var/lib/bantin-state && test ! -e /var/cache/private/bantin \
+          && test ! -L /var/cache/bantin && test ! -e /var/cache/bantin",
+    );
 }
