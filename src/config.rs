@@ -137,7 +137,46 @@ pub fn store_problem(store: &Path, anchor: Anchor) -> Option<String> {
         }
         _ => "set `store` to a folder of article files that bantin can read",
     };
-    Some(format!("cannot read the store ({err}); {what_to_do}"))
+    // Under systemd `INVOCATION_ID` is set; there the shipped unit's sandbox,
+    // not the folder, may be why: chmod or mkdir cannot fix that.
+    let systemd = std::env::var_os("INVOCATION_ID").is_some();
+    match sandbox_hint(store, systemd) {
+        Some(hint)
+            if matches!(
+                err.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied
+            ) =>
+        {
+            Some(format!("cannot read the store ({err}); {hint}"))
+        }
+        _ => Some(format!("cannot read the store ({err}); {what_to_do}")),
+    }
+}
+
+/// What to do about a store the shipped unit's sandbox hides, when bantin
+/// runs under systemd (`systemd`) and `store` is where the unit hides or
+/// replaces the file system: `ProtectHome=yes` makes `/home`, `/root` and
+/// `/run/user` empty and unreadable, `PrivateTmp=yes` gives the service a
+/// `/tmp` and `/var/tmp` of its own.
+fn sandbox_hint(store: &Path, systemd: bool) -> Option<&'static str> {
+    if !systemd {
+        return None;
+    }
+    let under = |top: &str| store.starts_with(top);
+    if under("/home") || under("/root") || under("/run/user") {
+        Some(
+            "the unit's ProtectHome=yes hides /home, /root and /run/user from the service, \
+             whatever their permissions: move the store (e.g. to /var/lib/bantin/feeds), \
+             or set ProtectHome=read-only in a drop-in (`systemctl edit bantin`)",
+        )
+    } else if under("/tmp") || under("/var/tmp") {
+        Some(
+            "the unit's PrivateTmp=yes gives the service a /tmp and /var/tmp of its own, \
+             which do not hold this folder: move the store (e.g. to /var/lib/bantin/feeds)",
+        )
+    } else {
+        None
+    }
 }
 
 /// What a relative `store` is taken from, which a message about it says.
@@ -959,7 +998,10 @@ impl SiteConfig {
             e.bad(
                 "site.base_url",
                 &Shown::text(&self.base_url),
-                &format!("not an absolute URL ({err})"),
+                &format!(
+                    "not an absolute URL ({err}); expected an http:// or https:// URL \
+                     such as \"https://tin.example.vn\""
+                ),
             )
         })?;
         if let Some(reason) = base_url_problem(&base) {
@@ -1490,6 +1532,27 @@ mod tests {
         assert_eq!(c.items_for(Some("tin-tuc")), 5);
         assert_eq!(c.items_for(Some("khac")), 50);
         assert_eq!(c.items_for(None), 50);
+    }
+
+    #[test]
+    fn a_store_the_unit_hides_is_named_with_the_unit_s_setting() {
+        let home = sandbox_hint(Path::new("/home/news/feeds"), true).unwrap();
+        assert!(home.contains("ProtectHome=yes") && home.contains("systemctl edit bantin"));
+        let tmp = sandbox_hint(Path::new("/tmp/news"), true).unwrap();
+        assert!(tmp.contains("PrivateTmp=yes"));
+        assert!(sandbox_hint(Path::new("/var/tmp/x"), true).is_some());
+        assert!(sandbox_hint(Path::new("/root"), true).is_some());
+        assert_eq!(sandbox_hint(Path::new("/var/lib/bantin/feeds"), true), None);
+        assert_eq!(
+            sandbox_hint(Path::new("/homework"), true),
+            None,
+            "a component, not a prefix"
+        );
+        assert_eq!(
+            sandbox_hint(Path::new("/home/news"), false),
+            None,
+            "outside systemd"
+        );
     }
 
     #[test]

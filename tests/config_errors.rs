@@ -760,3 +760,51 @@ fn a_per_client_unsent_budget_over_the_total_is_refused_at_its_line() {
         config_check("[http]\nmax_unsent_bytes = 1048576\nmax_unsent_bytes_per_client = 0\n");
     assert_eq!(code, Some(0), "{stderr}");
 }
+
+/// Under systemd (`INVOCATION_ID` set), a store the shipped unit's sandbox
+/// hides is refused naming the unit's setting, since chmod or mkdir cannot
+/// fix it; outside systemd the usual advice stands. A `base_url` with no
+/// scheme says what a URL looks like.
+#[test]
+fn a_store_the_sandbox_hides_names_the_setting_under_systemd() {
+    // Under /tmp whatever TMPDIR says, and never made.
+    let missing = PathBuf::from(format!("/tmp/bantin-no-store-{}/gone", std::process::id()));
+    let toml = format!(
+        "store = {}\nlisten = \"127.0.0.1:0\"\n",
+        toml::Value::String(missing.to_str().unwrap().to_owned())
+    );
+    let (_dir, path) = config_file(&toml);
+    let run = |systemd: bool| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_bantin"));
+        command
+            .args(["serve".as_ref(), "--config".as_ref(), path.as_os_str()])
+            .env_remove("BANTIN_CONFIG")
+            .env_remove("JOURNAL_STREAM")
+            .env_remove("INVOCATION_ID")
+            .env("RUST_LOG", "off");
+        if systemd {
+            command.env("INVOCATION_ID", "0123456789abcdef0123456789abcdef");
+        }
+        let out = command.output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, stderr) = run(true);
+    assert_eq!(code, Some(64), "{stderr}");
+    assert!(stderr.contains("PrivateTmp=yes"), "{stderr}");
+    let (code, stderr) = run(false);
+    assert_eq!(code, Some(64), "{stderr}");
+    assert!(
+        !stderr.contains("PrivateTmp") && stderr.contains("create it"),
+        "{stderr}"
+    );
+
+    let (code, stderr, _) = config_check("[site]\nbase_url = \"feeds.example.vn\"\n");
+    assert_eq!(code, Some(64));
+    assert!(
+        stderr.contains("such as \"https://tin.example.vn\""),
+        "{stderr}"
+    );
+}
