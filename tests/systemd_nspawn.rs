@@ -89,6 +89,21 @@ fn the_units_under_a_real_systemd() {
         "{status}"
     );
 
+    // The unit's sandbox refuses openat2 (see README): said once, at info,
+    // since nothing is wrong; a healthy start puts no such warning in the
+    // journal, and each line's priority is the one bantin gave it.
+    let at = |priority: &str| {
+        m.ok(&format!(
+            "journalctl -u bantin.service -p {priority} -o cat --no-pager"
+        ))
+    };
+    assert!(
+        at("info").contains("openat2 was refused"),
+        "{}",
+        at("debug")
+    );
+    assert!(!at("warning").contains("openat2"), "{}", at("warning"));
+
     // Health through the socket systemd holds (the service has no network of its own).
     assert_eq!(m.get("/healthz"), "200");
     assert_eq!(m.show("PrivateNetwork"), "yes");

@@ -119,7 +119,9 @@ impl Root {
             Err(e @ (Errno::NOSYS | Errno::PERM)) => {
                 static WARNED: std::sync::Once = std::sync::Once::new();
                 WARNED.call_once(|| {
-                    tracing::warn!(
+                    // Info, not a warning: nothing is wrong and nothing
+                    // is to be done, and the shipped unit always gets here.
+                    tracing::info!(
                         "openat2 was refused ({e}: a kernel older than 5.6, or a seccomp filter \
                          such as systemd's under DynamicUser= or RestrictSUIDSGID=); store files \
                          are opened one folder at a time with openat and O_NOFOLLOW instead, \
