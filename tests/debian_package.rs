@@ -169,6 +169,18 @@ fn the_package_installs_upgrades_removes_and_purges() {
           && test -s /usr/share/doc/bantin/changelog.Debian.gz \
           && test -s /usr/share/doc/bantin/copyright");
 
+    // The copyright file is machine-readable (DEP-5) and carries the MIT
+    // text, which Debian does not ship in /usr/share/common-licenses.
+    let copyright = m.ok("cat /usr/share/doc/bantin/copyright");
+    assert!(
+        copyright.starts_with(
+            "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/"
+        ) && copyright.contains("\nFiles: *\n")
+            && copyright.contains("Permission is hereby granted")
+            && copyright.contains("/usr/share/common-licenses/Apache-2.0"),
+        "{copyright}"
+    );
+
     // An edit to the conffile survives reinstalling the package, and is served.
     let title = "Bản tin của tỉnh";
     m.ok(&format!(
