@@ -502,8 +502,10 @@ impl Catalog {
         }
     }
 
-    /// [`Catalog::refresh`], leaving the files `held` alone.
-    fn refresh_leaving(
+    /// [`Catalog::refresh`], leaving the files `held` alone (see
+    /// [`Unsettled`]): the watcher's refresh of a folder leaves to it the
+    /// files in it still being written.
+    pub fn refresh_leaving(
         &mut self,
         sub: &Path,
         why: Refresh,
