@@ -117,6 +117,16 @@ struct Refusal {
     stat: Option<Stat>,
 }
 
+impl Refusal {
+    /// Whether `other` is this refusal again, of a file not changed since:
+    /// for the same reason, at the same (size, mtime), or empty both times
+    /// (an empty file touched has the same bytes: none).
+    fn same_as(&self, other: &Refusal) -> bool {
+        let empty = |r: &Refusal| r.stat.is_some_and(|s| s.len == 0);
+        self.reason == other.reason && (self.stat == other.stat || (empty(self) && empty(other)))
+    }
+}
+
 /// The rejected files of part of the store, by path.
 type Refusals = BTreeMap<PathBuf, Refusal>;
 
@@ -914,7 +924,7 @@ impl Catalog {
     fn transitions(&self, mut before: Refusals, after: Refusals) -> Vec<Transition> {
         let mut transitions = Vec::new();
         for (path, now) in after {
-            if before.remove(&path).as_ref() != Some(&now) {
+            if !before.remove(&path).is_some_and(|was| was.same_as(&now)) {
                 transitions.push(Transition {
                     path,
                     now: Standing::Rejected(now.reason),
@@ -1224,10 +1234,13 @@ impl Catalog {
                             changes.ids.insert(id.clone());
                         }
                         self.entries.insert(id, entry);
-                        // Said once per change of the file, as a rejection is.
-                        if !warnings.is_empty() {
-                            changes.warned.note(&c.path, &warnings);
-                        }
+                    }
+                    // Said once per change of the article, as a rejection
+                    // is: not again for a file touched or saved unchanged,
+                    // unless it had none (its mtime, against which header
+                    // dates are checked, moved).
+                    if !warnings.is_empty() && (!same || !warned) {
+                        changes.warned.note(&c.path, &warnings);
                     }
                     state.serving = true;
                     state.warned = !warnings.is_empty();

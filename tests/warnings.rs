@@ -227,3 +227,83 @@ fn a_typo_in_rust_log_is_said_and_the_rest_of_it_kept() {
         "`warn` still filters out info:\n{log}"
     );
 }
+
+/// Sets the mtime of `path` to `at`, as `touch` does.
+fn touch(path: &Path, at: std::time::SystemTime) {
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(at)
+        .unwrap();
+}
+
+/// Waits until the daemon follows the store: the watcher attached and the
+/// reconciliation after it done, so what the test changes next is an event.
+fn following(d: &Daemon) {
+    d.wait_until("the first reconciliation", || {
+        d.metric("bantin_last_reconcile_timestamp_seconds")
+            .is_some()
+    });
+}
+
+/// Adds `name` (a clean article) and waits until it is served: every event
+/// before it has been acted on by then, as events are taken in order.
+fn checkpoint(d: &Daemon, store: &Path, name: &str, added: f64) {
+    std::fs::write(store.join("t").join(name), article(CLEAN, name)).unwrap();
+    d.wait_until("the checkpoint file served", || {
+        d.metric("bantin_files_added_total") == Some(added)
+    });
+}
+
+/// `touch`, or a rewrite with the same bytes, changes no article: nothing is
+/// counted, logged or rendered again, and warnings and rejections are not
+/// said again. A file dated by its mtime (no date in its text) does change
+/// with `touch`: its date is its mtime.
+#[test]
+fn touching_a_file_or_saving_it_unchanged_is_no_change() {
+    let weekday = article(WRONG_WEEKDAY, "thứ");
+    let (_dir, store, config) = site(&[
+        ("thu.txt".to_owned(), weekday.clone().into_bytes()),
+        ("rong.txt".to_owned(), Vec::new()),
+        ("gio.txt".to_owned(), "Giờ sửa là ngày\nDẫn.\n".into()),
+    ]);
+    let d = start(&config);
+    following(&d);
+    let (thu, rong, gio) = (
+        store.join("t/thu.txt"),
+        store.join("t/rong.txt"),
+        store.join("t/gio.txt"),
+    );
+    let rejected = d.metric("bantin_files_rejected_total");
+    assert_eq!(rejected, Some(1.0));
+    let etag = d.get("/feed.atom", &[]).expect_header("etag").to_owned();
+
+    let soon = std::time::SystemTime::now() + std::time::Duration::from_secs(60);
+    touch(&thu, soon);
+    std::fs::write(&thu, &weekday).unwrap();
+    touch(&rong, soon);
+    checkpoint(&d, &store, "moc1.txt", 1.0);
+    assert_eq!(d.metric("bantin_files_changed_total"), Some(0.0));
+    assert_eq!(d.metric("bantin_files_rejected_total"), rejected);
+    let log = d.stderr();
+    assert_eq!(log_lines(&d, "warning: weekday", "thu.txt"), 1, "{log}");
+    assert_eq!(log_lines(&d, "rejected: ", "rong.txt"), 1, "{log}");
+    assert!(!log.contains("changed=1"), "{log}");
+    // Only the checkpoint changed the feed.
+    assert_ne!(d.get("/feed.atom", &[]).expect_header("etag"), etag);
+
+    let before = d.get("/articles/t/gio", &[]).text();
+    touch(
+        &gio,
+        std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_600_000_000),
+    );
+    d.wait_until("the mtime-dated file changed", || {
+        d.metric("bantin_files_changed_total") == Some(1.0)
+    });
+    assert_ne!(
+        d.get("/articles/t/gio", &[]).text(),
+        before,
+        "its date moved"
+    );
+}
