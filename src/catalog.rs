@@ -691,6 +691,58 @@ impl Catalog {
         changes
     }
 
+    /// What reading the whole store into this catalog changed against
+    /// `before`, the catalog it replaces (a reload that changed how files
+    /// read, or moved the store), given `read`, what the read found against
+    /// nothing (to which every file was new): the articles added, changed
+    /// and removed ([`Changes::between`]); the files whose standing changed
+    /// (newly rejected, rejected for another reason, served again, gone),
+    /// not every file rejected; and the files with warnings whose article
+    /// changed, or which had none, not every file with warnings. So a
+    /// reload says in the log, and counts, what it changed, as any other
+    /// refresh does.
+    pub fn changes_since(&self, before: &Catalog, read: Changes) -> Changes {
+        let everything = Span::Between {
+            after: None,
+            through: None,
+        };
+        let transitions =
+            self.transitions(before.rejected_in(everything), self.rejected_in(everything));
+        let newly_warned = |path: &Path| {
+            let Some(was) = before.files.get(path) else {
+                return true;
+            };
+            let same = article_id(&self.store, path).is_some_and(|id| {
+                match (before.entries.get(&id), self.entries.get(&id)) {
+                    (Some(old), Some(new)) => old.same_as(new),
+                    _ => false,
+                }
+            });
+            !(was.warned && was.serving && same)
+        };
+        let mut warned = Warned::default();
+        let mut shown = read.warned.shown.into_iter();
+        for (path, state) in &self.files {
+            if !state.warned || !newly_warned(path) {
+                continue;
+            }
+            warned.files += 1;
+            // The read kept the warnings of its first files only, in path
+            // order, as this walk is.
+            if warned.shown.len() < Warned::SHOWN {
+                if let Some(file) = shown.by_ref().find(|f| *f.path == **path) {
+                    warned.shown.push(file);
+                }
+            }
+        }
+        let read = Changes {
+            transitions,
+            warned,
+            ..read
+        };
+        Changes::between(&before.entries, &self.entries, read)
+    }
+
     /// The boundary a reconciliation in slices ([`Catalog::merge`]) lists the
     /// store through; `None` when the root now names another folder, which
     /// calls for [`Catalog::refresh`] of the whole store instead.

@@ -651,7 +651,7 @@ impl Worker {
                 Err(e) => tracing::warn!("cannot re-read {}: {e}", printable_path(sub)),
             }
         }
-        log_transitions(&total, Occasion::Change, &self.cfg.store);
+        log_transitions(&total, &self.cfg.store);
         self.publisher.update(&self.catalog, &total, Scope::Changed);
         if total.any() {
             metrics::histogram!("bantin_update_latency_seconds")
@@ -746,7 +746,7 @@ impl Worker {
     fn merge(&mut self, slice: Slice) {
         let last = slice.through.is_none();
         let changes = self.leaving_held(|catalog, held| catalog.merge(slice, held));
-        log_transitions(&changes, Occasion::Change, &self.cfg.store);
+        log_transitions(&changes, &self.cfg.store);
         self.publisher
             .update(&self.catalog, &changes, Scope::Changed);
         let Some(running) = self.survey.as_mut() else {
@@ -781,7 +781,7 @@ impl Worker {
         let started = Instant::now();
         match self.leaving_held(|catalog, held| catalog.reconcile(held)) {
             Ok(changes) => {
-                log_transitions(&changes, Occasion::Change, &self.cfg.store);
+                log_transitions(&changes, &self.cfg.store);
                 reconciled(started.elapsed(), &changes);
                 Some(changes)
             }
@@ -839,12 +839,11 @@ impl Worker {
                 Changes::default()
             }
         };
-        log_transitions(&read, Occasion::Start, &self.cfg.store);
-        Some(Changes::between(
-            &before.entries,
-            &self.catalog.entries,
-            read,
-        ))
+        // Said and counted as any refresh's changes are: what differs from
+        // the catalog replaced, not every rejected file or warning again.
+        let changes = self.catalog.changes_since(&before, read);
+        log_transitions(&changes, &self.cfg.store);
+        Some(changes)
     }
 
     /// Applies a new configuration to the store and feeds (`app` applies
@@ -1064,11 +1063,11 @@ fn reconciled(elapsed: Duration, changes: &Changes) {
 
 /// Says in the log how files' standing changed and what the files added
 /// or edited warn of (see [`crate::publish::log_standing`] and
-/// [`crate::publish::log_warned`]). `occasion` is [`Occasion::Start`] when
-/// the whole store was read anew.
-fn log_transitions(changes: &Changes, occasion: Occasion, store: &Path) {
-    crate::publish::log_standing(&changes.transitions, occasion, store);
-    crate::publish::log_warned(&changes.warned, occasion, store);
+/// [`crate::publish::log_warned`]), as changes: a reload that reads the
+/// whole store anew says only what differs from before, as any refresh does.
+fn log_transitions(changes: &Changes, store: &Path) {
+    crate::publish::log_standing(&changes.transitions, Occasion::Change, store);
+    crate::publish::log_warned(&changes.warned, Occasion::Change, store);
 }
 
 /// The watcher's settings. Folder symlinks are never followed: a recursive watch
