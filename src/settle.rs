@@ -193,6 +193,16 @@ impl Burst {
             }
             EventKind::Modify(ModifyKind::Data(_)) => {
                 for path in &event.paths {
+                    // A folder is not written as a file is, and has no close
+                    // to wait for: `tar x` sends such events for the folders
+                    // it makes, and holding them held what they list for
+                    // [`UNCLOSED_QUIET`]. Looked at once per hold, not per write.
+                    let folder = !self.held.contains_key(path)
+                        && std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir());
+                    if folder {
+                        self.push(path, now);
+                        continue;
+                    }
                     let created = self.held.get(path).is_some_and(|h| h.created);
                     self.hold(path, created, now, now + UNCLOSED_QUIET);
                 }
@@ -479,6 +489,25 @@ mod tests {
         b.take(&created(&link), t0, QUIET, Closes::Reported);
         assert_eq!(b.due(QUIET), Some(t0 + QUIET), "no write will come");
         assert_eq!(b.take_ready(t0 + QUIET).unwrap().paths, [link]);
+    }
+
+    #[test]
+    fn a_write_event_on_a_folder_does_not_hold_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("moi");
+        std::fs::create_dir(&folder).unwrap();
+        let t0 = Instant::now();
+        let mut b = Burst::default();
+        b.take(&written(&folder), t0, QUIET, Closes::Reported);
+        assert_eq!(
+            b.due(QUIET),
+            Some(t0 + QUIET),
+            "ready after the quiet, not held"
+        );
+        assert_eq!(
+            b.take_ready(t0 + QUIET).unwrap().paths,
+            std::slice::from_ref(&folder)
+        );
     }
 
     #[test]
