@@ -117,6 +117,16 @@ struct Refusal {
     stat: Option<Stat>,
 }
 
+impl Refusal {
+    /// Whether `other` is this refusal again, of a file not changed since:
+    /// for the same reason, at the same (size, mtime), or empty both times
+    /// (an empty file touched has the same bytes: none).
+    fn same_as(&self, other: &Refusal) -> bool {
+        let empty = |r: &Refusal| r.stat.is_some_and(|s| s.len == 0);
+        self.reason == other.reason && (self.stat == other.stat || (empty(self) && empty(other)))
+    }
+}
+
 /// The rejected files of part of the store, by path.
 type Refusals = BTreeMap<PathBuf, Refusal>;
 
@@ -502,8 +512,10 @@ impl Catalog {
         }
     }
 
-    /// [`Catalog::refresh`], leaving the files `held` alone.
-    fn refresh_leaving(
+    /// [`Catalog::refresh`], leaving the files `held` alone (see
+    /// [`Unsettled`]): the watcher's refresh of a folder leaves to it the
+    /// files in it still being written.
+    pub fn refresh_leaving(
         &mut self,
         sub: &Path,
         why: Refresh,
@@ -677,6 +689,58 @@ impl Catalog {
             })
             .collect();
         changes
+    }
+
+    /// What reading the whole store into this catalog changed against
+    /// `before`, the catalog it replaces (a reload that changed how files
+    /// read, or moved the store), given `read`, what the read found against
+    /// nothing (to which every file was new): the articles added, changed
+    /// and removed ([`Changes::between`]); the files whose standing changed
+    /// (newly rejected, rejected for another reason, served again, gone),
+    /// not every file rejected; and the files with warnings whose article
+    /// changed, or which had none, not every file with warnings. So a
+    /// reload says in the log, and counts, what it changed, as any other
+    /// refresh does.
+    pub fn changes_since(&self, before: &Catalog, read: Changes) -> Changes {
+        let everything = Span::Between {
+            after: None,
+            through: None,
+        };
+        let transitions =
+            self.transitions(before.rejected_in(everything), self.rejected_in(everything));
+        let newly_warned = |path: &Path| {
+            let Some(was) = before.files.get(path) else {
+                return true;
+            };
+            let same = article_id(&self.store, path).is_some_and(|id| {
+                match (before.entries.get(&id), self.entries.get(&id)) {
+                    (Some(old), Some(new)) => old.same_as(new),
+                    _ => false,
+                }
+            });
+            !(was.warned && was.serving && same)
+        };
+        let mut warned = Warned::default();
+        let mut shown = read.warned.shown.into_iter();
+        for (path, state) in &self.files {
+            if !state.warned || !newly_warned(path) {
+                continue;
+            }
+            warned.files += 1;
+            // The read kept the warnings of its first files only, in path
+            // order, as this walk is.
+            if warned.shown.len() < Warned::SHOWN {
+                if let Some(file) = shown.by_ref().find(|f| *f.path == **path) {
+                    warned.shown.push(file);
+                }
+            }
+        }
+        let read = Changes {
+            transitions,
+            warned,
+            ..read
+        };
+        Changes::between(&before.entries, &self.entries, read)
     }
 
     /// The boundary a reconciliation in slices ([`Catalog::merge`]) lists the
@@ -912,7 +976,7 @@ impl Catalog {
     fn transitions(&self, mut before: Refusals, after: Refusals) -> Vec<Transition> {
         let mut transitions = Vec::new();
         for (path, now) in after {
-            if before.remove(&path).as_ref() != Some(&now) {
+            if !before.remove(&path).is_some_and(|was| was.same_as(&now)) {
                 transitions.push(Transition {
                     path,
                     now: Standing::Rejected(now.reason),
@@ -1222,10 +1286,13 @@ impl Catalog {
                             changes.ids.insert(id.clone());
                         }
                         self.entries.insert(id, entry);
-                        // Said once per change of the file, as a rejection is.
-                        if !warnings.is_empty() {
-                            changes.warned.note(&c.path, &warnings);
-                        }
+                    }
+                    // Said once per change of the article, as a rejection
+                    // is: not again for a file touched or saved unchanged,
+                    // unless it had none (its mtime, against which header
+                    // dates are checked, moved).
+                    if !warnings.is_empty() && (!same || !warned) {
+                        changes.warned.note(&c.path, &warnings);
                     }
                     state.serving = true;
                     state.warned = !warnings.is_empty();

@@ -18,10 +18,17 @@
 //!   slow copy, a crawler pausing mid-file). It waits for its close, or, for
 //!   writers that keep it open or write through `mmap`, for [`UNCLOSED_QUIET`]
 //!   with no event on it.
+//!
+//! A file no event named, found by listing a folder **made** in the burst
+//! (`mkdir` then a write, `cp -r`, `tar x`), may have been created, and be
+//! still being written, before the folder was watched: no event told of it,
+//! and none may until its close. Its mtime stands in for its last write
+//! event (see [`unfinished_for`]): it is held as a file written and not
+//! closed, unless its last write is [`UNCLOSED_QUIET`] old already.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use notify::event::{AccessKind, AccessMode, CreateKind, EventKind, ModifyKind, RenameMode};
 
@@ -55,6 +62,30 @@ pub enum Closes {
     Unreported,
 }
 
+/// How much longer a file found by listing a folder made in the burst, that
+/// no event named, is to be held, given its mtime `modified` and the wall
+/// clock `now`; `None`: it is finished, read it now.
+///
+/// Its mtime is taken as its last write event: the watch on its folder began
+/// at most as the folder was listed, so a writer still at it is seen from
+/// then on (a write holds it again, its close finishes it), and one that
+/// finished before leaves no event at all. Held so, it is read at its close
+/// or [`UNCLOSED_QUIET`] after its last write, as a file written in a watched
+/// folder is. A file last written longer ago than that (one `tar x`
+/// extracted, whose mtime is the archive's; one copied with its times kept)
+/// is read at once. Why not a shorter age, such as the debounce window: a
+/// writer pausing longer than that mid-file (a stream from another host, a
+/// crawler between two reads) would be read half written. An mtime in the
+/// future, or none, tells nothing: held the whole quiet period.
+pub fn unfinished_for(modified: Option<SystemTime>, now: SystemTime) -> Option<Duration> {
+    let age = modified
+        .and_then(|m| now.duration_since(m).ok())
+        .unwrap_or(Duration::ZERO);
+    UNCLOSED_QUIET
+        .checked_sub(age)
+        .filter(|rest| !rest.is_zero())
+}
+
 /// How many debounce windows a burst that never goes quiet (a bulk copy of
 /// many files) waits at most before its ready paths are re-read anyway.
 const LONGEST_BURST: u32 = 10;
@@ -86,6 +117,11 @@ pub struct Burst {
     held: HashMap<PathBuf, Held>,
     /// `held` by release time, so the next one costs no scan.
     releases: BTreeSet<(Instant, PathBuf)>,
+    /// Folders an event said were made, since the last [`Burst::take_ready`].
+    made: Vec<PathBuf>,
+    /// Paths an event finished (a close, a rename, a hold ended), since the
+    /// last [`Burst::take_ready`]: a file among them is read as it is.
+    finished: HashSet<PathBuf>,
 }
 
 /// Paths to re-read now.
@@ -95,6 +131,12 @@ pub struct Ready {
     pub paths: Vec<PathBuf>,
     /// When the earliest of their events arrived.
     pub first: Instant,
+    /// The folders among them an event said were made: the files found in
+    /// them that no event finished are not taken as finished (see
+    /// [`unfinished_for`]).
+    pub made: Vec<PathBuf>,
+    /// The paths among them that an event finished.
+    pub finished: HashSet<PathBuf>,
 }
 
 impl Burst {
@@ -111,7 +153,7 @@ impl Burst {
         match event.kind {
             EventKind::Modify(ModifyKind::Data(_)) if closes == Closes::Unreported => {
                 for path in &event.paths {
-                    self.push(path, now);
+                    self.finish(path, now);
                 }
                 false
             }
@@ -120,11 +162,30 @@ impl Burst {
                     // A new file is held one window, as a possible temp file;
                     // its writes (if any come) hold it until its close. A
                     // symlink has nothing to wait for; a hard link made here
-                    // is released after the window, as no write comes.
-                    let file = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file());
-                    if file && !self.held.contains_key(path) {
-                        self.hold(path, true, now, later(now, quiet));
-                    } else {
+                    // is released after the window, as no write comes. One
+                    // still empty is held as a file written and not closed:
+                    // its writer (`cp`, a crawler) has not written yet, and
+                    // read now it would be rejected as empty. One held
+                    // already (found in a new folder before its event came)
+                    // stays held as it is.
+                    let meta = std::fs::symlink_metadata(path).ok().filter(|m| m.is_file());
+                    match meta {
+                        None => self.push(path, now),
+                        Some(_) if self.held.contains_key(path) => {}
+                        Some(m) if m.len() == 0 => self.hold(path, true, now, now + UNCLOSED_QUIET),
+                        Some(_) => self.hold(path, true, now, later(now, quiet)),
+                    }
+                }
+                false
+            }
+            EventKind::Create(kind @ (CreateKind::Folder | CreateKind::Any)) => {
+                for path in &event.paths {
+                    let folder = kind == CreateKind::Folder
+                        || std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir());
+                    if folder {
+                        self.made.push(path.clone());
+                    }
+                    if !self.held.contains_key(path) {
                         self.push(path, now);
                     }
                 }
@@ -132,6 +193,16 @@ impl Burst {
             }
             EventKind::Modify(ModifyKind::Data(_)) => {
                 for path in &event.paths {
+                    // A folder is not written as a file is, and has no close
+                    // to wait for: `tar x` sends such events for the folders
+                    // it makes, and holding them held what they list for
+                    // [`UNCLOSED_QUIET`]. Looked at once per hold, not per write.
+                    let folder = !self.held.contains_key(path)
+                        && std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir());
+                    if folder {
+                        self.push(path, now);
+                        continue;
+                    }
                     let created = self.held.get(path).is_some_and(|h| h.created);
                     self.hold(path, created, now, now + UNCLOSED_QUIET);
                 }
@@ -144,7 +215,7 @@ impl Burst {
                         self.hold(path, true, now, later(now, quiet));
                     } else {
                         self.release(path);
-                        self.push(path, now);
+                        self.finish(path, now);
                         finished = true;
                     }
                 }
@@ -155,7 +226,7 @@ impl Burst {
                 // is still being written there either way.
                 for path in &event.paths {
                     self.release(path);
-                    self.push(path, now);
+                    self.finish(path, now);
                 }
                 matches!(mode, RenameMode::To | RenameMode::Both)
             }
@@ -224,6 +295,7 @@ impl Burst {
             if let Some(held) = self.release(&path) {
                 first = Some(first.map_or(held.since, |f| f.min(held.since)));
             }
+            self.finished.insert(path.clone());
             paths.push(path);
         }
         let mut seen = std::collections::HashSet::new();
@@ -234,7 +306,18 @@ impl Burst {
         Some(Ready {
             paths,
             first: first?,
+            made: std::mem::take(&mut self.made),
+            finished: std::mem::take(&mut self.finished),
         })
+    }
+
+    /// Holds `path`, a file found by listing a folder made in the burst that
+    /// no event named, for `rest` from `now` (see [`unfinished_for`]), as a
+    /// new file written and not yet closed: its close (then one window, as
+    /// for any new file) or `rest` of quiet ends the hold, and a write holds
+    /// it again.
+    pub fn hold_found(&mut self, path: &Path, now: Instant, rest: Duration) {
+        self.hold(&path.to_owned(), true, now, later(now, rest));
     }
 
     /// Holds `path` (replacing any hold it had) until `release`.
@@ -256,6 +339,12 @@ impl Burst {
         let held = self.held.remove(path)?;
         self.releases.remove(&(held.release, path.clone()));
         Some(held)
+    }
+
+    /// Adds `path`, which an event at `now` finished, to the ready paths.
+    fn finish(&mut self, path: &Path, now: Instant) {
+        self.finished.insert(path.to_owned());
+        self.push(path, now);
     }
 
     /// Adds `path`, which an event at `now` named, to the ready paths.
@@ -403,6 +492,43 @@ mod tests {
     }
 
     #[test]
+    fn a_write_event_on_a_folder_does_not_hold_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("moi");
+        std::fs::create_dir(&folder).unwrap();
+        let t0 = Instant::now();
+        let mut b = Burst::default();
+        b.take(&written(&folder), t0, QUIET, Closes::Reported);
+        assert_eq!(
+            b.due(QUIET),
+            Some(t0 + QUIET),
+            "ready after the quiet, not held"
+        );
+        assert_eq!(
+            b.take_ready(t0 + QUIET).unwrap().paths,
+            std::slice::from_ref(&folder)
+        );
+    }
+
+    #[test]
+    fn a_new_file_still_empty_waits_for_its_close() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("sau.txt");
+        std::fs::write(&file, "").unwrap();
+        let t0 = Instant::now();
+        let mut b = Burst::default();
+        b.take(&created(&file), t0, QUIET, Closes::Reported);
+        // Its writer has not written yet: not read empty after a window.
+        assert_eq!(b.take_ready(t0 + QUIET * 10), None);
+        assert_eq!(b.due(QUIET), Some(t0 + UNCLOSED_QUIET));
+        b.take(&closed(&file), t0 + QUIET, QUIET, Closes::Reported);
+        assert_eq!(
+            b.take_ready(t0 + 2 * QUIET).unwrap().paths,
+            std::slice::from_ref(&file)
+        );
+    }
+
+    #[test]
     fn a_write_seen_by_polling_is_ready_after_the_quiet_window() {
         let file = PathBuf::from("/store/x.txt");
         let t0 = Instant::now();
@@ -481,6 +607,83 @@ mod tests {
         );
         assert!(!b.holds(&file));
         assert!(!b.holds_any());
+    }
+
+    #[test]
+    fn a_file_found_in_a_new_folder_is_finished_once_its_last_write_is_old() {
+        let now = SystemTime::now();
+        let ago = |secs: u64| Some(now - Duration::from_secs(secs));
+        // Written just now: held the whole quiet period, as after a write event.
+        assert_eq!(unfinished_for(ago(0), now), Some(UNCLOSED_QUIET));
+        assert_eq!(
+            unfinished_for(ago(2), now),
+            Some(UNCLOSED_QUIET - Duration::from_secs(2))
+        );
+        // As old as the quiet period, or older (an archive's times): read now.
+        assert_eq!(unfinished_for(ago(5), now), None);
+        assert_eq!(unfinished_for(ago(86_400 * 365), now), None);
+        // In the future, or unknown: tells nothing.
+        let ahead = Some(now + Duration::from_secs(60));
+        assert_eq!(unfinished_for(ahead, now), Some(UNCLOSED_QUIET));
+        assert_eq!(unfinished_for(None, now), Some(UNCLOSED_QUIET));
+    }
+
+    #[test]
+    fn a_burst_says_which_folders_were_made_and_which_paths_finished() {
+        let dir = tempfile::tempdir().unwrap();
+        let (folder, moved, written) = (
+            dir.path().join("moi"),
+            dir.path().join("moi/chuyen.txt"),
+            dir.path().join("moi/viet.txt"),
+        );
+        std::fs::create_dir(&folder).unwrap();
+        std::fs::write(&written, "x").unwrap();
+        let t0 = Instant::now();
+        let mut b = Burst::default();
+        let made = event(EventKind::Create(CreateKind::Folder), &[&folder]);
+        b.take(&made, t0, QUIET, Closes::Reported);
+        let renamed = event(
+            EventKind::Modify(ModifyKind::Name(RenameMode::To)),
+            &[&moved],
+        );
+        b.take(&renamed, t0, QUIET, Closes::Reported);
+        b.take(&created(&written), t0, QUIET, Closes::Reported);
+        b.take(&closed(&written), t0, QUIET, Closes::Reported);
+        let ready = b.take_ready(t0).unwrap();
+        assert_eq!(ready.made, std::slice::from_ref(&folder));
+        assert_eq!(ready.finished, HashSet::from([moved.clone()]));
+        assert!(b.holds(&written), "a new file waits its window");
+        // Its window ends: finished too.
+        let ready = b.take_ready(t0 + QUIET).unwrap();
+        assert_eq!(ready.paths, std::slice::from_ref(&written));
+        assert_eq!(ready.finished, HashSet::from([written.clone()]));
+        assert!(ready.made.is_empty());
+    }
+
+    #[test]
+    fn a_file_found_unfinished_is_held_until_its_close_and_its_event_keeps_it_held() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("moi/bai.txt");
+        std::fs::create_dir(dir.path().join("moi")).unwrap();
+        std::fs::write(&file, "x").unwrap();
+        let t0 = Instant::now();
+        let mut b = Burst::default();
+        b.hold_found(&file, t0, UNCLOSED_QUIET);
+        assert!(b.holds(&file));
+        // Its create event, on its way when the folder was listed: still held.
+        b.take(&created(&file), t0, QUIET, Closes::Reported);
+        assert_eq!(b.take_ready(t0 + QUIET * 10), None);
+        // Its close: one more window, as for any new file, then ready.
+        assert!(!b.take(&closed(&file), t0 + QUIET, QUIET, Closes::Reported));
+        assert_eq!(b.take_ready(t0 + QUIET), None);
+        let ready = b.take_ready(t0 + 2 * QUIET).unwrap();
+        assert_eq!(ready.paths, std::slice::from_ref(&file));
+
+        // Never closed (closed before its folder was watched): read after the rest.
+        b.hold_found(&file, t0, Duration::from_secs(1));
+        assert_eq!(b.due(QUIET), Some(t0 + Duration::from_secs(1)));
+        let ready = b.take_ready(t0 + Duration::from_secs(1)).unwrap();
+        assert_eq!(ready.paths, [file]);
     }
 
     fn removed_event(p: &PathBuf) -> Event {

@@ -21,14 +21,17 @@
 //! more window (a temp file an atomic save is about to rename), and one written
 //! and not closed waits for its close. A reconciliation leaves whatever the
 //! burst holds to it (see [`Burst::holds`]): it would read such a file while
-//! it is still being written, and serve and announce half an article.
+//! it is still being written, and serve and announce half an article. The
+//! files of a folder made in the burst that no event finished (made before
+//! the folder was watched) are held too, as their mtime says (see
+//! [`crate::settle::unfinished_for`]), and its refresh leaves them alone.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeSet, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use notify::{PollWatcher, RecommendedWatcher, RecursiveMode, Watcher as _};
 
@@ -569,8 +572,8 @@ impl Worker {
 
     /// Refreshes the paths of the burst under way that are ready, if any.
     fn refresh_burst(&mut self) {
-        if let Some(Ready { paths, first }) = self.burst.take_ready(Instant::now()) {
-            self.apply(&paths, first);
+        if let Some(ready) = self.burst.take_ready(Instant::now()) {
+            self.apply(&ready);
         }
     }
 
@@ -607,12 +610,17 @@ impl Worker {
         false
     }
 
-    /// Re-reads what events named and publishes the result.
-    fn apply(&mut self, paths: &[PathBuf], started: Instant) {
+    /// Re-reads what events named and publishes the result. The files the
+    /// burst holds are left to it, also those found under a folder named
+    /// (see [`Worker::hold_found_unfinished`]).
+    fn apply(&mut self, ready: &Ready) {
+        let (paths, started) = (&ready.paths, ready.first);
+
         let root = self.cfg.store.clone();
         if !self.root_present() {
             return;
         }
+        self.hold_found_unfinished(&ready.made, &ready.finished);
         // Re-examine the smallest set of subtrees that covers every event path
         // and every link that leads through one: an edit of a link's target
         // raises events on the target's path only.
@@ -636,16 +644,58 @@ impl Worker {
         }
         let mut total = Changes::default();
         for sub in &removals_first(covering, |p| std::fs::symlink_metadata(p).is_ok()) {
-            match self.catalog.refresh(sub, Refresh::Event) {
+            let refreshed = self
+                .leaving_held(|catalog, held| catalog.refresh_leaving(sub, Refresh::Event, held));
+            match refreshed {
                 Ok(c) => total.absorb(c),
                 Err(e) => tracing::warn!("cannot re-read {}: {e}", printable_path(sub)),
             }
         }
-        log_transitions(&total, Occasion::Change, &self.cfg.store);
+        log_transitions(&total, &self.cfg.store);
         self.publisher.update(&self.catalog, &total, Scope::Changed);
         if total.any() {
             metrics::histogram!("bantin_update_latency_seconds")
                 .record(started.elapsed().as_secs_f64());
+        }
+    }
+
+    /// Holds the files under the folders `made` (folders an event said were
+    /// made, in the store) that no event `finished` and the burst does not
+    /// hold, while their mtime says a writer may still be at them (see
+    /// [`crate::settle::unfinished_for`]): the folder's refresh, which lists
+    /// it, leaves them to the burst. Such a file was made before its folder
+    /// was watched, or its event is still on its way; read now, it could be
+    /// half written (a writer pausing, `cp -r` or `tar x` of a new folder
+    /// between two blocks).
+    fn hold_found_unfinished(&mut self, made: &[PathBuf], finished: &HashSet<PathBuf>) {
+        if made.is_empty() {
+            return;
+        }
+        let (now, clock) = (Instant::now(), SystemTime::now());
+        let mut folders: Vec<&PathBuf> = made
+            .iter()
+            .filter(|p| p.starts_with(&self.cfg.store))
+            .collect();
+        folders.sort();
+        folders.dedup_by(|inner, outer| inner.starts_with(&**outer));
+        for folder in folders {
+            let files = walkdir::WalkDir::new(folder)
+                .follow_links(false)
+                .into_iter()
+                // A folder gone or that may not be listed: the refresh's
+                // listing says so.
+                .filter_map(Result::ok)
+                .filter(|e| e.file_type().is_file());
+            for file in files {
+                let path = file.path();
+                if finished.contains(path) || self.burst.holds(path) {
+                    continue;
+                }
+                let modified = file.metadata().ok().and_then(|m| m.modified().ok());
+                if let Some(rest) = crate::settle::unfinished_for(modified, clock) {
+                    self.burst.hold_found(path, now, rest);
+                }
+            }
         }
     }
 
@@ -696,7 +746,7 @@ impl Worker {
     fn merge(&mut self, slice: Slice) {
         let last = slice.through.is_none();
         let changes = self.leaving_held(|catalog, held| catalog.merge(slice, held));
-        log_transitions(&changes, Occasion::Change, &self.cfg.store);
+        log_transitions(&changes, &self.cfg.store);
         self.publisher
             .update(&self.catalog, &changes, Scope::Changed);
         let Some(running) = self.survey.as_mut() else {
@@ -731,7 +781,7 @@ impl Worker {
         let started = Instant::now();
         match self.leaving_held(|catalog, held| catalog.reconcile(held)) {
             Ok(changes) => {
-                log_transitions(&changes, Occasion::Change, &self.cfg.store);
+                log_transitions(&changes, &self.cfg.store);
                 reconciled(started.elapsed(), &changes);
                 Some(changes)
             }
@@ -789,12 +839,11 @@ impl Worker {
                 Changes::default()
             }
         };
-        log_transitions(&read, Occasion::Start, &self.cfg.store);
-        Some(Changes::between(
-            &before.entries,
-            &self.catalog.entries,
-            read,
-        ))
+        // Said and counted as any refresh's changes are: what differs from
+        // the catalog replaced, not every rejected file or warning again.
+        let changes = self.catalog.changes_since(&before, read);
+        log_transitions(&changes, &self.cfg.store);
+        Some(changes)
     }
 
     /// Applies a new configuration to the store and feeds (`app` applies
@@ -1014,11 +1063,11 @@ fn reconciled(elapsed: Duration, changes: &Changes) {
 
 /// Says in the log how files' standing changed and what the files added
 /// or edited warn of (see [`crate::publish::log_standing`] and
-/// [`crate::publish::log_warned`]). `occasion` is [`Occasion::Start`] when
-/// the whole store was read anew.
-fn log_transitions(changes: &Changes, occasion: Occasion, store: &Path) {
-    crate::publish::log_standing(&changes.transitions, occasion, store);
-    crate::publish::log_warned(&changes.warned, occasion, store);
+/// [`crate::publish::log_warned`]), as changes: a reload that reads the
+/// whole store anew says only what differs from before, as any refresh does.
+fn log_transitions(changes: &Changes, store: &Path) {
+    crate::publish::log_standing(&changes.transitions, Occasion::Change, store);
+    crate::publish::log_warned(&changes.warned, Occasion::Change, store);
 }
 
 /// The watcher's settings. Folder symlinks are never followed: a recursive watch

@@ -376,3 +376,112 @@ fn a_reconciliation_keeps_the_last_version_of_a_file_rewritten_slowly_in_place()
     assert!(d.body(&page).contains("Xong"), "not served whole");
     assert_same_as_fresh_start(&site, &d);
 }
+
+/// A file written slowly in a folder made just before it (`mkdir` then a
+/// writer, `tar x` of a new folder streamed from another host), `depth`
+/// folders below the store: the folder's refresh, which lists it, leaves the
+/// file to its close, as for a file in a folder watched before.
+fn a_file_written_slowly_in_a_new_folder(folders: &[&str]) {
+    let site = TempStore::with_config(RECONCILE_OFTEN);
+    let d = start_following(&site);
+    let folder = folders
+        .iter()
+        .fold(site.store(), |path, name| path.join(name));
+    std::fs::create_dir_all(&folder).unwrap();
+    let path = folder.join("bai.txt");
+    let id = format!("{}/bai", folders.join("/"));
+    let page = format!("/articles/{id}");
+    reconcile_during_a_slow_write(&d, &path, &slow_head("Bài trong mục mới"), |round| {
+        let status = d.get(&page, &[]).status;
+        assert_eq!(
+            status,
+            404,
+            "served half written after reconciliation {round}; daemon stderr:\n{}",
+            d.stderr()
+        );
+        assert!(!json_feed_ids(&d).contains(&id), "in the feed");
+    });
+    d.wait_until("the article served once closed", || {
+        d.get(&page, &[]).status == 200
+    });
+    let body = d.body(&page);
+    assert!(body.contains("Xong"), "not served whole: {body}");
+    assert_eq!(d.metric("bantin_rejected_files"), Some(0.0));
+    assert_same_as_fresh_start(&site, &d);
+}
+
+#[test]
+fn a_file_written_slowly_in_a_new_folder_is_served_only_once_closed() {
+    a_file_written_slowly_in_a_new_folder(&["moi"]);
+}
+
+#[test]
+fn a_file_written_slowly_two_folders_below_a_new_one_is_served_only_once_closed() {
+    a_file_written_slowly_in_a_new_folder(&["moi", "sub", "sub2"]);
+}
+
+/// A copy of a folder into the store (`cp -r`): a file created and not yet
+/// written when the folder is refreshed (here by the close of a file in
+/// another folder, which ends the burst) is left to its own close: never
+/// read empty, so never rejected; the files closed before are served too.
+#[test]
+fn a_folder_copied_in_has_no_file_read_before_it_is_written() {
+    let site = TempStore::new();
+    let d = start_following(&site);
+    let copy = site.store().join("thong-bao-ban-sao");
+    std::fs::create_dir(&copy).unwrap();
+    std::fs::write(copy.join("truoc.txt"), article("Bản sao đầu")).unwrap();
+    let mut later = std::fs::File::create(copy.join("sau.txt")).unwrap();
+    // Events are taken in order: once this is served, the burst with the
+    // new folder in it has been refreshed, sau.txt still empty.
+    std::fs::write(thong_bao(&site).join("moc.txt"), article("Mốc")).unwrap();
+    d.wait_until("the checkpoint served", || {
+        d.get("/articles/thong-bao/moc", &[]).status == 200
+    });
+    later.write_all(article("Bản sao sau").as_bytes()).unwrap();
+    drop(later);
+    for page in [
+        "/articles/thong-bao-ban-sao/sau",
+        "/articles/thong-bao-ban-sao/truoc",
+    ] {
+        d.wait_until(page, || d.get(page, &[]).status == 200);
+    }
+    assert!(d
+        .body("/articles/thong-bao-ban-sao/sau")
+        .contains("Bản sao sau"));
+    let log = d.stderr();
+    assert!(!log.contains("rejected: "), "a rejection logged:\n{log}");
+    assert_eq!(d.metric("bantin_files_rejected_total"), Some(0.0));
+    assert_eq!(d.metric("bantin_rejected_files"), Some(0.0));
+}
+
+/// A folder moved in (or extracted: `tar x` gives files the archive's old
+/// mtimes) with files closed long before: nothing tells of them but the
+/// listing, and no close will come, so they are read at once, all in the
+/// folder's one refresh; none waits for the quiet period of a file still
+/// being written.
+#[test]
+fn a_folder_moved_in_with_old_files_is_served_in_one_refresh() {
+    let site = TempStore::new();
+    let d = start_following(&site);
+    // Beside the store, on its filesystem: moved in by a rename.
+    let stage = site.store().parent().unwrap().join("moi");
+    std::fs::create_dir_all(stage.join("sub")).unwrap();
+    let old = std::time::SystemTime::now() - Duration::from_secs(3600);
+    for (name, title) in [("b.txt", "Bài b"), ("sub/a.txt", "Bài a")] {
+        let path = stage.join(name);
+        std::fs::write(&path, article(title)).unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+    }
+    std::fs::rename(&stage, site.store().join("moi")).unwrap();
+    let line = d.log_line("store change served");
+    assert!(line.contains("added=2"), "not served together: {line}");
+    for page in ["/articles/moi/b", "/articles/moi/sub/a"] {
+        assert_eq!(d.get(page, &[]).status, 200, "{page}");
+    }
+}

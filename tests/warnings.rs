@@ -312,3 +312,125 @@ fn removing_folders_logs_no_library_warnings() {
     assert!(!log.contains("Unable to remove the path"), "{log}");
     assert!(!log.contains("WatchNotFound"), "{log}");
 }
+
+/// Sets the mtime of `path` to `at`, as `touch` does.
+fn touch(path: &Path, at: std::time::SystemTime) {
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(at)
+        .unwrap();
+}
+
+/// Waits until the daemon follows the store: the watcher attached and the
+/// reconciliation after it done, so what the test changes next is an event.
+fn following(d: &Daemon) {
+    d.wait_until("the first reconciliation", || {
+        d.metric("bantin_last_reconcile_timestamp_seconds")
+            .is_some()
+    });
+}
+
+/// Adds `stem`.txt (a clean article) and waits until it is served: every
+/// event before it has been acted on by then, as events are taken in order.
+/// (Its page, not a counter: counters move before a change is served.)
+fn checkpoint(d: &Daemon, store: &Path, stem: &str) {
+    let file = store.join("t").join(format!("{stem}.txt"));
+    std::fs::write(file, article(CLEAN, stem)).unwrap();
+    let page = format!("/articles/t/{stem}");
+    d.wait_until("the checkpoint file served", || {
+        d.get(&page, &[]).status == 200
+    });
+}
+
+/// `touch`, or a rewrite with the same bytes, changes no article: nothing is
+/// counted, logged or rendered again, and warnings and rejections are not
+/// said again. A file dated by its mtime (no date in its text) does change
+/// with `touch`: its date is its mtime.
+#[test]
+fn touching_a_file_or_saving_it_unchanged_is_no_change() {
+    let weekday = article(WRONG_WEEKDAY, "thứ");
+    let (_dir, store, config) = site(&[
+        ("thu.txt".to_owned(), weekday.clone().into_bytes()),
+        ("rong.txt".to_owned(), Vec::new()),
+        ("gio.txt".to_owned(), "Giờ sửa là ngày\nDẫn.\n".into()),
+    ]);
+    let d = start(&config);
+    following(&d);
+    let (thu, rong, gio) = (
+        store.join("t/thu.txt"),
+        store.join("t/rong.txt"),
+        store.join("t/gio.txt"),
+    );
+    let rejected = d.metric("bantin_files_rejected_total");
+    assert_eq!(rejected, Some(1.0));
+    let etag = d.get("/feed.atom", &[]).expect_header("etag").to_owned();
+
+    let soon = std::time::SystemTime::now() + std::time::Duration::from_secs(60);
+    touch(&thu, soon);
+    std::fs::write(&thu, &weekday).unwrap();
+    touch(&rong, soon);
+    checkpoint(&d, &store, "moc1");
+    assert_eq!(d.metric("bantin_files_changed_total"), Some(0.0));
+    assert_eq!(d.metric("bantin_files_rejected_total"), rejected);
+    let log = d.stderr();
+    assert_eq!(log_lines(&d, "warning: weekday", "thu.txt"), 1, "{log}");
+    assert_eq!(log_lines(&d, "rejected: ", "rong.txt"), 1, "{log}");
+    assert!(!log.contains("changed=1"), "{log}");
+    // Only the checkpoint changed the feed.
+    assert_ne!(d.get("/feed.atom", &[]).expect_header("etag"), etag);
+
+    let before = d.get("/articles/t/gio", &[]).text();
+    touch(
+        &gio,
+        std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_600_000_000),
+    );
+    // The counter moves before the change is served: wait for the page.
+    d.wait_until("the mtime-dated file's new date served", || {
+        d.get("/articles/t/gio", &[]).text() != before
+    });
+    assert_eq!(d.metric("bantin_files_changed_total"), Some(1.0));
+}
+
+/// A reload that reads every file anew (another `max_file_size`) counts and
+/// logs only the files whose standing changed: a file rejected before and
+/// still rejected for the same reason is not counted or named again, nor
+/// are unchanged warnings; a file the new cap rejects is, once.
+#[test]
+fn a_reload_that_reads_the_store_anew_says_only_what_changed() {
+    let long = format!("Dài {}", "chữ ".repeat(40));
+    let (_dir, store, config) = site(&[
+        (
+            "thu.txt".to_owned(),
+            article(WRONG_WEEKDAY, "thứ").into_bytes(),
+        ),
+        ("rong.txt".to_owned(), Vec::new()),
+        ("dai.txt".to_owned(), article(CLEAN, &long).into_bytes()),
+    ]);
+    let original = std::fs::read_to_string(&config).unwrap();
+    let d = start(&config);
+    d.log_line("rejected: ");
+    assert_eq!(d.metric("bantin_files_rejected_total"), Some(1.0));
+    let reloads = |d: &Daemon| d.stderr().matches("configuration reloaded").count();
+
+    std::fs::write(&config, format!("max_file_size = 100000\n{original}")).unwrap();
+    d.signal(rustix::process::Signal::HUP);
+    d.wait_until("the first reload", || reloads(&d) == 1);
+    let log = d.stderr();
+    assert_eq!(d.metric("bantin_files_rejected_total"), Some(1.0), "{log}");
+    assert_eq!(log_lines(&d, "rejected: ", "rong.txt"), 1, "{log}");
+    assert_eq!(log_lines(&d, "warning: weekday", "thu.txt"), 1, "{log}");
+    assert!(!log.contains("not named"), "{log}");
+
+    // A cap that dai.txt is over: it alone is rejected anew.
+    let size = std::fs::metadata(store.join("t/dai.txt")).unwrap().len();
+    std::fs::write(&config, format!("max_file_size = {}\n{original}", size - 1)).unwrap();
+    d.signal(rustix::process::Signal::HUP);
+    d.wait_until("the second reload", || reloads(&d) == 2);
+    let log = d.stderr();
+    assert_eq!(d.metric("bantin_files_rejected_total"), Some(2.0), "{log}");
+    assert_eq!(log_lines(&d, "rejected: ", "dai.txt"), 1, "{log}");
+    assert_eq!(log_lines(&d, "rejected: ", "rong.txt"), 1, "{log}");
+    assert_eq!(log_lines(&d, "warning: weekday", "thu.txt"), 1, "{log}");
+}
