@@ -132,13 +132,16 @@ fn try_main(cli: Cli) -> Result<(), Failure> {
         Some(Command::Config {
             command: ConfigCommand::Check { quiet },
         }) => {
-            // What the unit runs before `serve` starts or reloads: the same checks.
+            // What the unit runs before a reload: the checks `serve` makes.
             let cfg =
                 resolve_config(config.as_deref(), None, None, SERVING).map_err(Failure::Config)?;
-            if let Some(warning) = cfg.websub_base_url_warning() {
-                eprintln!("warning: {warning}");
-            }
+            // Quiet means nothing for a config that can be used: the daemon
+            // logs this warning itself on the reload the unit checks for, so
+            // the journal says it once.
             if !quiet {
+                if let Some(warning) = cfg.websub_base_url_warning() {
+                    eprintln!("warning: {warning}");
+                }
                 print!("{}", cfg.to_toml());
             }
             Ok(())

@@ -371,6 +371,11 @@ impl Worker {
                 }
                 Ok(Msg::Reload(cfg, done)) => {
                     self.reload(*cfg);
+                    // A shorter `reconcile_secs` applies from now, not after
+                    // the old interval (up to a week) runs out; a longer one
+                    // from the reconciliation already due.
+                    next_reconcile =
+                        next_reconcile.min(later(Instant::now(), self.reconcile_every()));
                     let _ = done.send(());
                 }
                 Ok(Msg::Slice { survey, slice }) => {

@@ -228,6 +228,26 @@ fn quiet_check_prints_nothing_for_a_good_config_and_everything_for_a_bad_one() {
     assert!(out.stdout.is_empty());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("[http] max_conns"), "{stderr}");
+
+    // A usable config with a warning (hubs set, base_url on loopback): quiet
+    // says nothing, since the daemon logs it on the reload the unit checks
+    // for; the plain check says it.
+    let (_dir, warned) = config_file("[websub]\nhubs = [\"http://127.0.0.1:9/\"]\n");
+    let quiet = bantin([
+        "config",
+        "check",
+        "-q",
+        "--config",
+        warned.to_str().unwrap(),
+    ]);
+    assert_eq!(quiet.status.code(), Some(0));
+    assert!(
+        quiet.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&quiet.stderr)
+    );
+    let loud = bantin(["config", "check", "--config", warned.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&loud.stderr).contains("warning: "));
 }
 
 /// `bantin config check` and `bantin serve` on a config whose `store` is

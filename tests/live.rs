@@ -1301,3 +1301,24 @@ fn a_folder_the_daemon_may_not_read_leaves_the_rest_watched_natively() {
         d.get("/articles/locked/bai-moi", &[]).status == 200
     });
 }
+
+/// A reload that shortens `[watch] reconcile_secs` applies from the reload,
+/// not once the old interval (here an hour; up to a week) has run out.
+#[test]
+fn a_shorter_reconcile_interval_applies_at_the_reload() {
+    let site = TempStore::with_config("[watch]\nreconcile_secs = 3600\n");
+    let d = site.start();
+    let count = || d.metric("bantin_reconcile_seconds_count").unwrap_or(0.0);
+    // The reconciliation that follows attaching the watcher.
+    d.wait_until("the first reconciliation", || count() >= 1.0);
+    let first = count();
+    let config = std::fs::read_to_string(site.config()).unwrap();
+    std::fs::write(
+        site.config(),
+        config.replace("reconcile_secs = 3600", "reconcile_secs = 1"),
+    )
+    .unwrap();
+    d.signal(rustix::process::Signal::HUP);
+    d.log_line("configuration reloaded");
+    d.wait_until("reconciliations every second", || count() >= first + 2.0);
+}
