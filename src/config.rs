@@ -84,7 +84,7 @@ impl Checks {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BodyDirCheck {
     /// The command makes body copies (`serve`, a reload, and `config check`,
-    /// which the unit runs before them): a folder the file sets that cannot
+    /// which the unit runs before each reload): a folder the file sets that cannot
     /// take them is a config error (exit 64). See [`Config::body_dir_error`].
     Usable,
     /// The command makes none (`build`, `check`).
@@ -95,7 +95,7 @@ pub enum BodyDirCheck {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StoreCheck {
     /// The command reads the store (`serve`, a reload, `build`, and `config
-    /// check`, which the unit runs before them): a store that is missing, not a
+    /// check`, which the unit runs before each reload): a store that is missing, not a
     /// folder or not readable is a config error (exit 64), not a daemon that
     /// fails at once and is restarted forever, or serves nothing.
     Readable,
@@ -1079,7 +1079,6 @@ impl HttpConfig {
             };
             *range = net.to_string();
         }
-        e.whole("http.cache_max_age", self.cache_max_age)?;
         e.whole("http.cache_max_age", self.cache_max_age)?;
         for (key, value) in [
             ("http.header_timeout_secs", self.header_timeout_secs),

@@ -234,7 +234,7 @@ fn resolve_config(
 }
 
 /// What `serve` (and each reload) and `config check`, which the unit runs
-/// before them, need outside the file: a readable store, and a body folder,
+/// before each reload, need outside the file: a readable store, and a body folder,
 /// when the file sets one, that takes body copies (whatever `--store` says).
 const SERVING: Checks = Checks {
     store: StoreCheck::Readable,
@@ -280,14 +280,29 @@ fn init_logging(stderr: Stderr) {
         // reset flood: the server counts those and logs a summary instead
         // (bantin_http2_enhance_your_calm_total). notify warns for every
         // folder removed from the store (its watch went with it, which bantin
-        // follows itself), hundreds of lines for one `rm -rf`. `RUST_LOG`
-        // naming either still shows them.
+        // follows itself), hundreds of lines for one `rm -rf`. Capped at
+        // `error` only where the filter would show them more: `RUST_LOG`
+        // naming either still shows them, and `off` stays off.
         QUIETED
             .iter()
-            .filter(|(name, _)| !wanted.directives.contains(name))
+            .filter(|(name, _)| wanted.level_above_error && !wanted.directives.contains(name))
             .filter_map(|(_, quiet)| quiet.parse().ok())
             .fold(filter, |filter, quiet| filter.add_directive(quiet))
     };
+    // Said before the log is set up, past its filter: a filter that a typo
+    // left without bantin's own messages must not hide the typo too.
+    for (directive, why) in &wanted.ignored {
+        let message = format!(
+            "warning: RUST_LOG: ignoring `{directive}`: {why}; using `{}`. A directive is \
+             `level`, `target=level` or `target`, where level is off, error, warn, info, \
+             debug or trace",
+            wanted.directives
+        );
+        eprintln!(
+            "{}",
+            stderr.format(bantin::journal::Priority::Warning, &message)
+        );
+    }
     if stderr == Stderr::Journal {
         // Lines on the journal stream, each with its priority as a `<N>`
         // prefix: journald stores the whole formatted line as the message, so
@@ -312,21 +327,27 @@ fn init_logging(stderr: Stderr) {
             .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
             .init();
     }
-    // Said once the log is set up, so it reaches the journal like any other
-    // warning (and at `warn`, which every filter but `error`/`off` shows).
-    for (directive, why) in &wanted.ignored {
-        tracing::warn!(
-            "RUST_LOG: ignoring `{directive}`: {why}; the rest is used (`{}`). A \
-             directive is `level`, `target=level` or `target`, where level is \
-             off, error, warn, info, debug or trace",
-            wanted.directives
-        );
-    }
 }
 
 /// Libraries logged at `error` only unless `RUST_LOG` names them (see
 /// [`init_logging`]).
 const QUIETED: [(&str, &str); 2] = [("h2", "h2=error"), ("notify", "notify=error")];
+
+/// Words that tracing would read as a target (so as "only that target's
+/// messages", which silences everything else) but that mean a level, and
+/// the level meant.
+const LEVEL_SLIPS: [(&str, &str); 10] = [
+    ("warning", "warn"),
+    ("warnings", "warn"),
+    ("err", "error"),
+    ("errors", "error"),
+    ("fatal", "error"),
+    ("critical", "error"),
+    ("notice", "info"),
+    ("information", "info"),
+    ("verbose", "debug"),
+    ("all", "trace"),
+];
 
 /// The log filter `RUST_LOG` asks for, with what it gets wrong set apart.
 #[derive(Debug, PartialEq)]
@@ -334,8 +355,12 @@ struct LogFilter {
     /// The directives used, comma-separated: the valid ones of `RUST_LOG`, or
     /// bantin's default when it is unset, empty or has none valid.
     directives: String,
-    /// Each directive of `RUST_LOG` that does not parse, and why.
+    /// Each directive of `RUST_LOG` set aside, and why.
     ignored: Vec<(String, String)>,
+    /// Whether the filter's level for all targets shows warnings or more
+    /// (`warn` and below, or the default): the libraries in [`QUIETED`] are
+    /// capped at `error` only then.
+    level_above_error: bool,
 }
 
 impl LogFilter {
@@ -345,27 +370,50 @@ impl LogFilter {
     /// Splits `rust_log` into its valid directives and the rest. A typo in one
     /// directive (`bantin=verbose`) keeps the others (`warn`) rather than
     /// dropping them all for the default, as `EnvFilter::try_from_env` would,
-    /// and is said rather than silently ignored.
+    /// and is said rather than silently ignored. A level word tracing would
+    /// take for a target (`warning`) is set aside too, naming the level. When
+    /// something was set aside and no level for all targets is left, the
+    /// default is added, so a typo never silences bantin's own log.
     fn of(rust_log: Option<&str>) -> Self {
+        use tracing_subscriber::filter::LevelFilter;
         let mut valid = Vec::new();
         let mut ignored = Vec::new();
+        let mut level: Option<LevelFilter> = None;
         for directive in rust_log.unwrap_or("").split(',').map(str::trim) {
             if directive.is_empty() {
                 continue;
             }
+            let word = directive.to_ascii_lowercase();
+            if let Some((_, meant)) = LEVEL_SLIPS.iter().find(|(slip, _)| *slip == word) {
+                ignored.push((
+                    directive.to_owned(),
+                    format!("not a level (did you mean `{meant}`?), and as a target it would hide every other message"),
+                ));
+                continue;
+            }
             match directive.parse::<tracing_subscriber::filter::Directive>() {
-                Ok(_) => valid.push(directive),
+                Ok(_) => {
+                    if let Ok(bare) = directive.parse::<LevelFilter>() {
+                        level = Some(level.map_or(bare, |l| l.max(bare)));
+                    }
+                    valid.push(directive);
+                }
                 Err(e) => ignored.push((directive.to_owned(), e.to_string())),
             }
         }
-        let directives = if valid.is_empty() {
-            Self::DEFAULT.to_owned()
-        } else {
-            valid.join(",")
-        };
+        if valid.is_empty() {
+            valid.push(Self::DEFAULT);
+            level = Some(LevelFilter::INFO);
+        } else if !ignored.is_empty() && level.is_none() {
+            valid.insert(0, Self::DEFAULT);
+            level = Some(LevelFilter::INFO);
+        }
         LogFilter {
-            directives,
+            directives: valid.join(","),
             ignored,
+            // No level for all targets: only named targets are shown, and
+            // the quieted libraries only if named.
+            level_above_error: level.is_some_and(|l| l >= LevelFilter::WARN),
         }
     }
 }
@@ -397,14 +445,40 @@ mod tests {
         assert_eq!(f.ignored.len(), 1, "{f:?}");
         assert_eq!(f.ignored[0].0, "bantin=verbose");
         assert!(!f.ignored[0].1.is_empty(), "says why: {f:?}");
+        assert!(f.level_above_error);
 
         let unset = LogFilter::of(None);
         assert_eq!(unset.directives, LogFilter::DEFAULT);
-        assert!(unset.ignored.is_empty());
+        assert!(unset.ignored.is_empty() && unset.level_above_error);
         assert_eq!(LogFilter::of(Some("")), unset, "empty is unset");
 
         let none_valid = LogFilter::of(Some("bantin=loud"));
         assert_eq!(none_valid.directives, LogFilter::DEFAULT);
         assert_eq!(none_valid.ignored.len(), 1);
+    }
+
+    #[test]
+    fn a_typo_never_silences_bantin_s_own_log() {
+        // A library's directive left alone would show that library only.
+        let f = LogFilter::of(Some("hyper=info,bantin=verbose"));
+        assert_eq!(f.directives, "info,hyper=info");
+        // A level word tracing would take for a target.
+        let f = LogFilter::of(Some("warning"));
+        assert_eq!(f.directives, LogFilter::DEFAULT);
+        assert!(f.ignored[0].1.contains("`warn`"), "{f:?}");
+        // Asked for on purpose, a target alone stays alone.
+        let f = LogFilter::of(Some("hyper=info"));
+        assert_eq!(f.directives, "hyper=info");
+        assert!(f.ignored.is_empty() && !f.level_above_error);
+    }
+
+    #[test]
+    fn off_and_error_leave_the_quieted_libraries_off() {
+        for quiet in ["off", "error", "bantin=warn"] {
+            assert!(!LogFilter::of(Some(quiet)).level_above_error, "{quiet}");
+        }
+        for loud in ["warn", "info", "debug,hyper=off", "error,trace"] {
+            assert!(LogFilter::of(Some(loud)).level_above_error, "{loud}");
+        }
     }
 }

@@ -4,7 +4,7 @@
 //! A handle is taken on a series' first use, not up front. `/metrics` lists
 //! the route and status pairs that were answered, and each route with its
 //! usual status from the start, at 0 (see [`usual_series`]): 21 series, not
-//! the 336 of every pair, most of which never happen.
+//! the hundreds of every pair, most of which never happen.
 //!
 //! A request is counted when it is answered; the bytes of its body as they are
 //! handed to the connection (see [`RequestMetrics::sent`]), so a transfer the
