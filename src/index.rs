@@ -87,15 +87,23 @@ impl Entry {
         }
     }
 
-    /// Whether two entries stand for the same article: the same text (by
-    /// digest) read into the same article. The file's mtime is not compared:
+    /// Whether two entries stand for the same article read from the same
+    /// place: the same text (by digest) read into the same article, through
+    /// the same file and store root. The file's mtime is not compared:
     /// nothing served comes from it but the date of an article whose text
     /// has none, and that date is in the article. So `touch`, or a rewrite
     /// with the same bytes, is no change (no counter, log line or render),
     /// while touching a file dated by its mtime changes its date, and so
-    /// its article.
+    /// its article. The source is compared because pages and archives read
+    /// the text back through it: a root replaced by an identical copy must
+    /// not leave entries reading through the folder it replaced.
     pub fn same_as(&self, other: &Entry) -> bool {
-        self.digest == other.digest && self.article == other.article
+        let same_source = match (&self.source, &other.source) {
+            (Some(a), Some(b)) => a.path == b.path && a.root == b.root,
+            (None, None) => true,
+            _ => false,
+        };
+        self.digest == other.digest && self.article == other.article && same_source
     }
 }
 
