@@ -478,9 +478,9 @@ impl Catalog {
     /// for an id another file has claimed meanwhile: that file keeps it, and
     /// the held one contends for it when read. `before`, being replaced,
     /// loses those files.
-    pub fn keep_held(&mut self, before: &mut Catalog, held: Unsettled<'_>) {
+    pub fn keep_held(&mut self, before: &mut Catalog, held: Unsettled<'_>) -> Vec<Arc<Path>> {
         if !held.any() || before.store != self.store {
-            return;
+            return Vec::new();
         }
         let kept: Vec<Arc<Path>> = before
             .files
@@ -488,8 +488,8 @@ impl Catalog {
             .filter(|p| held.holds(p) && !self.files.contains_key(&***p))
             .cloned()
             .collect();
-        for path in kept {
-            let Some(state) = before.files.remove(&path) else {
+        for path in &kept {
+            let Some(state) = before.files.remove(path) else {
                 continue;
             };
             if state.serving {
@@ -507,9 +507,10 @@ impl Catalog {
             }
             self.failing += usize::from(state.error.is_some());
             self.warned += usize::from(state.warned);
-            note_duplicate(&mut self.duplicates, &path, &state);
-            self.files.insert(path, state);
+            note_duplicate(&mut self.duplicates, path, &state);
+            self.files.insert(path.clone(), state);
         }
+        kept
     }
 
     /// [`Catalog::refresh`], leaving the files `held` alone (see
@@ -701,14 +702,19 @@ impl Catalog {
     /// changed, or which had none, not every file with warnings. So a
     /// reload says in the log, and counts, what it changed, as any other
     /// refresh does.
-    pub fn changes_since(&self, before: &Catalog, read: Changes) -> Changes {
+    pub fn changes_since(&self, before: &Catalog, read: Changes, carried: &[Arc<Path>]) -> Changes {
         let everything = Span::Between {
             after: None,
             through: None,
         };
-        let transitions =
-            self.transitions(before.rejected_in(everything), self.rejected_in(everything));
+        // What [`Catalog::keep_held`] carried over from `before` is as it was.
+        let mut now = self.rejected_in(everything);
+        now.retain(|path, _| !carried.iter().any(|c| **c == **path));
+        let transitions = self.transitions(before.rejected_in(everything), now);
         let newly_warned = |path: &Path| {
+            if carried.iter().any(|c| **c == *path) {
+                return false;
+            }
             let Some(was) = before.files.get(path) else {
                 return true;
             };
@@ -1910,13 +1916,35 @@ mod tests {
         let holds = |p: &Path| held.contains(p);
         let mut c = Catalog::new(root, 1 << 20, Ho_Chi_Minh);
         c.reconcile(Unsettled::by(&holds)).unwrap();
-        c.keep_held(&mut before, Unsettled::by(&holds));
+        let _ = c.keep_held(&mut before, Unsettled::by(&holds));
         let expected = served_while_held(&c);
         let read = Changes::default();
         let changes = Changes::between(&before.entries, &c.entries, read);
         assert_eq!((changes.added, changes.changed, changes.removed), (0, 1, 0));
         assert_eq!(expected.len(), c.files.len(), "one file each");
         release(&mut c, &held);
+    }
+
+    /// A reload's read of the whole store while a rejected file is being
+    /// rewritten: the file is carried over as it was, so it is not rejected
+    /// anew (no log line, no count).
+    #[test]
+    fn a_held_rejected_file_carried_over_is_no_new_rejection() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(root.join("a.txt"), GOOD).unwrap();
+        std::fs::write(root.join("r.txt"), "").unwrap();
+        let mut before = Catalog::scan(root, 1 << 20, Ho_Chi_Minh).unwrap();
+        assert_eq!(before.rejected_count(), 1);
+        let held = [root.join("r.txt")];
+        let holds = |p: &Path| held.iter().any(|h| h == p);
+        let mut c = Catalog::new(root, 1 << 20, Ho_Chi_Minh);
+        let read = c.reconcile(Unsettled::by(&holds)).unwrap();
+        let carried = c.keep_held(&mut before, Unsettled::by(&holds));
+        assert_eq!(carried.len(), 1);
+        let changes = c.changes_since(&before, read, &carried);
+        assert!(changes.transitions.is_empty(), "{:?}", changes.transitions);
+        assert_eq!(c.rejected_count(), 1, "still rejected, as before");
     }
 
     #[test]

@@ -140,43 +140,62 @@ pub fn store_problem(store: &Path, anchor: Anchor) -> Option<String> {
     // Under systemd `INVOCATION_ID` is set; there the shipped unit's sandbox,
     // not the folder, may be why: chmod or mkdir cannot fix that.
     let systemd = std::env::var_os("INVOCATION_ID").is_some();
-    match sandbox_hint(store, systemd) {
+    let listed = |top: &Path| std::fs::read_dir(top).is_ok();
+    match sandbox_hint(store, systemd, listed) {
         Some(hint)
             if matches!(
                 err.kind(),
                 std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied
             ) =>
         {
-            Some(format!("cannot read the store ({err}); {hint}"))
+            // ProtectHome= is certain (see `sandbox_hint`), PrivateTmp= only
+            // possible: its advice comes after the usual one.
+            if hint.contains("PrivateTmp") {
+                Some(format!(
+                    "cannot read the store ({err}); {what_to_do}; {hint}"
+                ))
+            } else {
+                Some(format!("cannot read the store ({err}); {hint}"))
+            }
         }
         _ => Some(format!("cannot read the store ({err}); {what_to_do}")),
     }
 }
 
 /// What to do about a store the shipped unit's sandbox hides, when bantin
-/// runs under systemd (`systemd`) and `store` is where the unit hides or
-/// replaces the file system: `ProtectHome=yes` makes `/home`, `/root` and
-/// `/run/user` empty and unreadable, `PrivateTmp=yes` gives the service a
-/// `/tmp` and `/var/tmp` of its own.
-fn sandbox_hint(store: &Path, systemd: bool) -> Option<&'static str> {
+/// runs under systemd (`systemd`: `INVOCATION_ID` is set, which a service's
+/// children inherit too) and `store` is where the unit hides or replaces the
+/// file system: `ProtectHome=yes` makes `/home`, `/root` and `/run/user`
+/// empty and unreadable, `PrivateTmp=yes` gives the service a `/tmp` and
+/// `/var/tmp` of its own. `listed(top)` says whether `top` can be listed:
+/// a home folder's top that cannot is the sandbox's doing (outside it,
+/// `/home` is listable), so only then is ProtectHome= named. A private
+/// `/tmp` cannot be told from the host's, so that advice keeps the usual
+/// one beside it.
+fn sandbox_hint(
+    store: &Path,
+    systemd: bool,
+    listed: impl Fn(&Path) -> bool,
+) -> Option<&'static str> {
     if !systemd {
         return None;
     }
-    let under = |top: &str| store.starts_with(top);
-    if under("/home") || under("/root") || under("/run/user") {
-        Some(
+    let hidden_top = ["/home", "/root", "/run/user"]
+        .into_iter()
+        .map(Path::new)
+        .find(|top| store.starts_with(top));
+    if let Some(top) = hidden_top {
+        return (!listed(top)).then_some(
             "the unit's ProtectHome=yes hides /home, /root and /run/user from the service, \
              whatever their permissions: move the store (e.g. to /var/lib/bantin/feeds), \
              or set ProtectHome=read-only in a drop-in (`systemctl edit bantin`)",
-        )
-    } else if under("/tmp") || under("/var/tmp") {
-        Some(
-            "the unit's PrivateTmp=yes gives the service a /tmp and /var/tmp of its own, \
-             which do not hold this folder: move the store (e.g. to /var/lib/bantin/feeds)",
-        )
-    } else {
-        None
+        );
     }
+    (store.starts_with("/tmp") || store.starts_with("/var/tmp")).then_some(
+        "under the shipped unit, whose PrivateTmp=yes gives the service a /tmp and /var/tmp \
+         of its own, no folder there is the host's: move the store (e.g. to \
+         /var/lib/bantin/feeds)",
+    )
 }
 
 /// What a relative `store` is taken from, which a message about it says.
@@ -1535,20 +1554,30 @@ mod tests {
 
     #[test]
     fn a_store_the_unit_hides_is_named_with_the_unit_s_setting() {
-        let home = sandbox_hint(Path::new("/home/news/feeds"), true).unwrap();
+        let hidden = |_: &Path| false;
+        let open = |_: &Path| true;
+        let home = sandbox_hint(Path::new("/home/news/feeds"), true, hidden).unwrap();
         assert!(home.contains("ProtectHome=yes") && home.contains("systemctl edit bantin"));
-        let tmp = sandbox_hint(Path::new("/tmp/news"), true).unwrap();
-        assert!(tmp.contains("PrivateTmp=yes"));
-        assert!(sandbox_hint(Path::new("/var/tmp/x"), true).is_some());
-        assert!(sandbox_hint(Path::new("/root"), true).is_some());
-        assert_eq!(sandbox_hint(Path::new("/var/lib/bantin/feeds"), true), None);
         assert_eq!(
-            sandbox_hint(Path::new("/homework"), true),
+            sandbox_hint(Path::new("/home/news/feeds"), true, open),
+            None,
+            "a listable /home is not the sandbox's: the usual advice"
+        );
+        let tmp = sandbox_hint(Path::new("/tmp/news"), true, open).unwrap();
+        assert!(tmp.contains("PrivateTmp=yes"));
+        assert!(sandbox_hint(Path::new("/var/tmp/x"), true, open).is_some());
+        assert!(sandbox_hint(Path::new("/root"), true, hidden).is_some());
+        assert_eq!(
+            sandbox_hint(Path::new("/var/lib/bantin/feeds"), true, hidden),
+            None
+        );
+        assert_eq!(
+            sandbox_hint(Path::new("/homework"), true, hidden),
             None,
             "a component, not a prefix"
         );
         assert_eq!(
-            sandbox_hint(Path::new("/home/news"), false),
+            sandbox_hint(Path::new("/home/news"), false, hidden),
             None,
             "outside systemd"
         );

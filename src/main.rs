@@ -50,7 +50,7 @@ fn main() -> ExitCode {
     bantin::panics::log_panics();
     // Failures before the log exists (or of one-shot commands) are printed;
     // on the journal with an error priority, so `journalctl -p err` shows why
-    // `config check` (ExecStartPre=, ExecReload=) or a start failed.
+    // `config check` (ExecReload=) or a start failed.
     let error = |message: &str| eprintln!("{}", stderr.format(Priority::Error, message));
     match try_main(cli) {
         Ok(()) => ExitCode::SUCCESS,

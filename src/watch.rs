@@ -825,10 +825,11 @@ impl Worker {
         // A file the burst holds is left to it: its version served before
         // stays, as a reconciliation leaves it.
         let stopping = self.stopping.clone();
+        let mut carried = Vec::new();
         let read = self.leaving_held(|catalog, held| {
             let read = catalog.read_all_unless(&stopping, held);
             if matches!(read, Ok(Some(_))) {
-                catalog.keep_held(&mut before, held);
+                carried = catalog.keep_held(&mut before, held);
             }
             read
         });
@@ -846,7 +847,7 @@ impl Worker {
         };
         // Said and counted as any refresh's changes are: what differs from
         // the catalog replaced, not every rejected file or warning again.
-        let changes = self.catalog.changes_since(&before, read);
+        let changes = self.catalog.changes_since(&before, read, &carried);
         log_transitions(&changes, &self.cfg.store);
         Some(changes)
     }

@@ -813,7 +813,10 @@ fn a_store_the_sandbox_hides_names_the_setting_under_systemd() {
     };
     let (code, stderr) = run(true);
     assert_eq!(code, Some(64), "{stderr}");
-    assert!(stderr.contains("PrivateTmp=yes"), "{stderr}");
+    assert!(
+        stderr.contains("PrivateTmp=yes") && stderr.contains("create it"),
+        "the usual advice, then the unit's: {stderr}"
+    );
     let (code, stderr) = run(false);
     assert_eq!(code, Some(64), "{stderr}");
     assert!(
