@@ -493,7 +493,7 @@ impl Catalog {
                 continue;
             };
             if state.serving {
-                let Some(id) = article_id(&self.store, &path) else {
+                let Some(id) = article_id(&self.store, path) else {
                     continue;
                 };
                 let Some(entry) = before
