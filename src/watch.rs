@@ -527,6 +527,14 @@ impl Worker {
                     printable_path(path)
                 );
             }
+            // A folder made here (not renamed in, whose files are finished):
+            // its files still being written are held from now, not from the
+            // burst's end, so a reconciliation slice or a reload's read in
+            // between leaves them to the burst too.
+            if matches!(event.kind, EventKind::Create(_)) {
+                let made = [path.clone()];
+                self.hold_found_unfinished(&made, &HashSet::new());
+            }
         }
     }
 
@@ -687,6 +695,11 @@ impl Worker {
             let files = walkdir::WalkDir::new(folder)
                 .follow_links(false)
                 .into_iter()
+                // What the store never reads (`.git`, editors' temp files)
+                // is not held, nor walked.
+                .filter_entry(|e| {
+                    e.depth() == 0 || !e.file_name().to_str().is_some_and(crate::store::is_ignored)
+                })
                 // A folder gone or that may not be listed: the refresh's
                 // listing says so.
                 .filter_map(Result::ok)
