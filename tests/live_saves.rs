@@ -485,3 +485,57 @@ fn a_folder_moved_in_with_old_files_is_served_in_one_refresh() {
         assert_eq!(d.get(page, &[]).status, 200, "{page}");
     }
 }
+
+/// `tar x` of a folder into the store: the folders are made in the store
+/// (each a create event, then writes to each folder as its entries land),
+/// and the files are written, closed and given the archive's old times.
+/// Served together in one refresh: no file waits for the quiet period, and
+/// no folder is held as if it were a file being written.
+#[test]
+fn a_folder_extracted_with_tar_is_served_in_one_refresh() {
+    let site = TempStore::new();
+    let d = start_following(&site);
+    let stage = site.store().parent().unwrap().join("tar-src");
+    std::fs::create_dir_all(stage.join("moi/sub")).unwrap();
+    let old = std::time::SystemTime::now() - Duration::from_secs(3600);
+    for (name, title) in [("moi/b.txt", "Bài b"), ("moi/sub/a.txt", "Bài a")] {
+        let path = stage.join(name);
+        std::fs::write(&path, article(title)).unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+    }
+    let archive = stage.join("moi.tar");
+    let tar = |args: &[&std::ffi::OsStr]| {
+        let out = std::process::Command::new("tar")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    tar(&[
+        "cf".as_ref(),
+        archive.as_os_str(),
+        "-C".as_ref(),
+        stage.as_os_str(),
+        "moi".as_ref(),
+    ]);
+    tar(&[
+        "xf".as_ref(),
+        archive.as_os_str(),
+        "-C".as_ref(),
+        site.store().as_os_str(),
+    ]);
+    let line = d.log_line("store change served");
+    assert!(line.contains("added=2"), "not served together: {line}");
+    for page in ["/articles/moi/b", "/articles/moi/sub/a"] {
+        assert_eq!(d.get(page, &[]).status, 200, "{page}");
+    }
+}
