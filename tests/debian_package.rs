@@ -177,9 +177,14 @@ fn the_package_installs_upgrades_removes_and_purges() {
             "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/"
         ) && copyright.contains("\nFiles: *\n")
             && copyright.contains("Permission is hereby granted")
-            && copyright.contains("/usr/share/common-licenses/Apache-2.0"),
+            && copyright.contains("/usr/share/common-licenses/Apache-2.0")
+            && copyright.contains("/usr/share/doc/bantin/THIRD-PARTY-NOTICES"),
         "{copyright}"
     );
+    // ...and the crates' notices it names are there, hyper's among them.
+    assert!(m
+        .ok("cat /usr/share/doc/bantin/THIRD-PARTY-NOTICES")
+        .contains("hyper "));
 
     // An edit to the conffile survives reinstalling the package, and is served.
     let title = "Bản tin của tỉnh";

@@ -1,8 +1,9 @@
 //! The files the Debian package installs that are made from others, kept under
 //! `packaging/` so that `cargo deb` on a clean checkout needs no generation step:
 //! the man pages and shell completions (from the clap definition, `bantin::cli`),
-//! the units (from `systemd/`, with the package's paths) and the config (from
-//! `config.toml`, with the package's store). This test fails when one of them no
+//! the units (from `systemd/`, with the package's paths), the config (from
+//! `config.toml`, with the package's store) and the notices of the crates the
+//! binary is built from (their licence files, as `Cargo.lock` pins them). This test fails when one of them no
 //! longer matches its source. Regenerate them with
 //! `BANTIN_BLESS=1 cargo test --test packaging` and review the diff before
 //! committing. Also: `bantin --version`.
@@ -85,6 +86,133 @@ fn config() -> Vec<u8> {
     )
 }
 
+/// The licence and notice files of every crate the binary is built from (the
+/// normal dependencies, for this host, as `Cargo.lock` pins them), each text
+/// once with the crates that ship it: MIT, BSD, ISC and Zlib ask that their
+/// notice go with the binary, and the package's copyright names this file.
+fn third_party_notices() -> Vec<u8> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let rustc = std::process::Command::new(std::env::var("RUSTC").unwrap_or("rustc".into()))
+        .arg("-vV")
+        .output()
+        .unwrap();
+    let host = String::from_utf8(rustc.stdout)
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("host: ").map(str::to_owned))
+        .unwrap();
+    let out = std::process::Command::new(cargo)
+        .args(["metadata", "--format-version", "1", "--locked"])
+        .args(["--filter-platform", &host])
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let m: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let nodes: BTreeMap<&str, &serde_json::Value> = m["resolve"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| (n["id"].as_str().unwrap(), n))
+        .collect();
+    let packages: BTreeMap<&str, &serde_json::Value> = m["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["id"].as_str().unwrap(), p))
+        .collect();
+    // The crates reached from bantin through normal dependencies.
+    let root = m["resolve"]["root"].as_str().unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut next = vec![root];
+    while let Some(id) = next.pop() {
+        if !seen.insert(id) {
+            continue;
+        }
+        for dep in nodes[id]["deps"].as_array().unwrap() {
+            let normal = dep["dep_kinds"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|k| k["kind"].is_null());
+            if normal {
+                next.push(dep["pkg"].as_str().unwrap());
+            }
+        }
+    }
+    seen.remove(root);
+    // Each text once, with the crates that ship it.
+    let mut texts: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut without = Vec::new();
+    for id in &seen {
+        let p = packages[id];
+        let crate_name = format!(
+            "{} {}",
+            p["name"].as_str().unwrap(),
+            p["version"].as_str().unwrap()
+        );
+        let dir = std::path::Path::new(p["manifest_path"].as_str().unwrap())
+            .parent()
+            .unwrap();
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|f| {
+                let name = f.file_name().unwrap().to_string_lossy().to_uppercase();
+                f.is_file()
+                    && ["LICENSE", "LICENCE", "COPYING", "NOTICE", "COPYRIGHT"]
+                        .iter()
+                        .any(|n| name.starts_with(n))
+            })
+            .collect();
+        files.sort();
+        if files.is_empty() {
+            let license = p["license"].as_str().unwrap_or("(none stated)");
+            without.push(format!("{crate_name}: {license}"));
+        }
+        for f in files {
+            let text = String::from_utf8_lossy(&std::fs::read(f).unwrap())
+                .replace("\r\n", "\n")
+                .trim_end()
+                .to_owned();
+            texts.entry(text).or_default().push(crate_name.clone());
+        }
+    }
+    let mut groups: Vec<(Vec<String>, String)> = texts
+        .into_iter()
+        .map(|(text, mut crates)| {
+            crates.sort();
+            crates.dedup();
+            (crates, text)
+        })
+        .collect();
+    groups.sort();
+    let mut doc = String::from(
+        "Third-party notices for the bantin binary\n\n\
+         bantin is built from the Rust crates below, as its Cargo.lock pins them; each\n\
+         licence or notice text their sources ship follows the crates that ship it.\n",
+    );
+    if !without.is_empty() {
+        doc.push_str("\nCrates whose sources ship no licence file (their stated licence):\n");
+        for c in &without {
+            doc.push_str(&format!("  {c}\n"));
+        }
+    }
+    for (crates, text) in groups {
+        doc.push_str(&format!(
+            "\n{}\n{}\n\n{text}\n",
+            "=".repeat(78),
+            crates.join(", ")
+        ));
+    }
+    doc.into_bytes()
+}
+
 /// Every generated file, by its path under `packaging/`.
 fn generated() -> BTreeMap<String, Vec<u8>> {
     let mut files = BTreeMap::new();
@@ -114,6 +242,7 @@ fn generated() -> BTreeMap<String, Vec<u8>> {
     }
     files.extend(units());
     files.insert("config.toml".to_owned(), config());
+    files.insert("THIRD-PARTY-NOTICES".to_owned(), third_party_notices());
     files
 }
 
