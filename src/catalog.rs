@@ -720,7 +720,7 @@ impl Catalog {
             };
             let same = article_id(&self.store, path).is_some_and(|id| {
                 match (before.entries.get(&id), self.entries.get(&id)) {
-                    (Some(old), Some(new)) => old.same_as(new),
+                    (Some(old), Some(new)) => old.same_article(new),
                     _ => false,
                 }
             });
