@@ -169,6 +169,10 @@ pub struct Changes {
     pub rejected: usize,
     /// The ids of the articles added, changed or removed.
     pub ids: BTreeSet<String>,
+    /// The ids of articles unchanged but now read from elsewhere (the store
+    /// root swapped for an identical copy): the index takes their new
+    /// entries, with no count, log line or ping, as nothing served changed.
+    pub relocated: BTreeSet<String>,
     /// Files whose standing changed, in path order: for the log, which says so
     /// once per change rather than once per refresh.
     pub transitions: Vec<Transition>,
@@ -251,6 +255,7 @@ impl Changes {
         self.removed += other.removed;
         self.rejected += other.rejected;
         self.ids.extend(other.ids);
+        self.relocated.extend(other.relocated);
         self.transitions.extend(other.transitions);
         self.warned.absorb(other.warned);
     }
@@ -708,11 +713,12 @@ impl Catalog {
             through: None,
         };
         // What [`Catalog::keep_held`] carried over from `before` is as it was.
+        let carried: std::collections::HashSet<&Path> = carried.iter().map(|c| &**c).collect();
         let mut now = self.rejected_in(everything);
-        now.retain(|path, _| !carried.iter().any(|c| **c == **path));
+        now.retain(|path, _| !carried.contains(path.as_path()));
         let transitions = self.transitions(before.rejected_in(everything), now);
         let newly_warned = |path: &Path| {
-            if carried.iter().any(|c| **c == *path) {
+            if carried.contains(path) {
                 return false;
             }
             let Some(was) = before.files.get(path) else {
@@ -1277,9 +1283,18 @@ impl Catalog {
                     changes.rejected += 1;
                 } else {
                     // Not served by this file and claimed: no entry holds the id.
-                    let same =
-                        serving && self.entries.get(&id).is_some_and(|old| old.same_as(&entry));
-                    if !same {
+                    let known = self.entries.get(&id).filter(|_| serving);
+                    let same = known.is_some_and(|old| old.same_article(&entry));
+                    // The same article read through another root (the store
+                    // root swapped for a copy): pages must read it there, but
+                    // nothing a reader sees changed.
+                    let moved = same && known.is_some_and(|old| !old.same_as(&entry));
+                    if moved {
+                        if ids == Ids::Tracked {
+                            changes.relocated.insert(id.clone());
+                        }
+                        self.entries.insert(id.clone(), entry);
+                    } else if !same {
                         if serving {
                             changes.changed += 1;
                         } else {

@@ -140,62 +140,86 @@ pub fn store_problem(store: &Path, anchor: Anchor) -> Option<String> {
     // Under systemd `INVOCATION_ID` is set; there the shipped unit's sandbox,
     // not the folder, may be why: chmod or mkdir cannot fix that.
     let systemd = std::env::var_os("INVOCATION_ID").is_some();
-    let listed = |top: &Path| std::fs::read_dir(top).is_ok();
-    match sandbox_hint(store, systemd, listed) {
-        Some(hint)
-            if matches!(
-                err.kind(),
-                std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied
-            ) =>
-        {
-            // ProtectHome= is certain (see `sandbox_hint`), PrivateTmp= only
-            // possible: its advice comes after the usual one.
-            if hint.contains("PrivateTmp") {
-                Some(format!(
-                    "cannot read the store ({err}); {what_to_do}; {hint}"
-                ))
-            } else {
-                Some(format!("cannot read the store ({err}); {hint}"))
+    // systemd's ProtectHome=yes mounts an inaccessible folder (mode 0000)
+    // over each home top; nothing else leaves one so.
+    let inaccessible = |top: &Path| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(top).is_ok_and(|m| m.permissions().mode() & 0o7777 == 0)
+    };
+    let sandbox = sandbox_hint(store, systemd, inaccessible).filter(|_| {
+        matches!(
+            err.kind(),
+            std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied
+        )
+    });
+    Some(match sandbox {
+        Some(Sandbox::ProtectHome) => {
+            format!(
+                "cannot read the store ({err}); {}",
+                Sandbox::ProtectHome.advice()
+            )
+        }
+        // PrivateTmp= is only possible: its note comes after the usual advice.
+        Some(Sandbox::PrivateTmp) => format!(
+            "cannot read the store ({err}); {what_to_do}; {}",
+            Sandbox::PrivateTmp.advice()
+        ),
+        None => format!("cannot read the store ({err}); {what_to_do}"),
+    })
+}
+
+/// A part of the shipped unit's sandbox that can hide a store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sandbox {
+    /// `ProtectHome=yes`: `/home`, `/root` and `/run/user` made empty and
+    /// inaccessible to the service.
+    ProtectHome,
+    /// `PrivateTmp=yes`: a `/tmp` and `/var/tmp` of the service's own.
+    PrivateTmp,
+}
+
+impl Sandbox {
+    /// What a sysadmin can do about it.
+    fn advice(self) -> &'static str {
+        match self {
+            Sandbox::ProtectHome => {
+                "the unit's ProtectHome=yes hides /home, /root and /run/user from the \
+                 service, whatever their permissions: move the store (e.g. to \
+                 /var/lib/bantin/feeds), or set ProtectHome=read-only in a drop-in \
+                 (`systemctl edit bantin`) and let the service's user enter every folder \
+                 above it"
+            }
+            Sandbox::PrivateTmp => {
+                "under the shipped unit, whose PrivateTmp=yes gives the service a /tmp and \
+                 /var/tmp of its own, no folder there is the host's: move the store (e.g. \
+                 to /var/lib/bantin/feeds)"
             }
         }
-        _ => Some(format!("cannot read the store ({err}); {what_to_do}")),
     }
 }
 
-/// What to do about a store the shipped unit's sandbox hides, when bantin
+/// The part of the shipped unit's sandbox that may hide `store`, when bantin
 /// runs under systemd (`systemd`: `INVOCATION_ID` is set, which a service's
-/// children inherit too) and `store` is where the unit hides or replaces the
-/// file system: `ProtectHome=yes` makes `/home`, `/root` and `/run/user`
-/// empty and unreadable, `PrivateTmp=yes` gives the service a `/tmp` and
-/// `/var/tmp` of its own. `listed(top)` says whether `top` can be listed:
-/// a home folder's top that cannot is the sandbox's doing (outside it,
-/// `/home` is listable), so only then is ProtectHome= named. A private
-/// `/tmp` cannot be told from the host's, so that advice keeps the usual
-/// one beside it.
+/// children inherit too): ProtectHome= when the home top `store` is under is
+/// `inaccessible` (the mount it makes; outside the sandbox a home top is not
+/// so, whatever its mode), PrivateTmp= for `/tmp` and `/var/tmp`, which
+/// cannot be told from the host's and so is only a possibility.
 fn sandbox_hint(
     store: &Path,
     systemd: bool,
-    listed: impl Fn(&Path) -> bool,
-) -> Option<&'static str> {
+    inaccessible: impl Fn(&Path) -> bool,
+) -> Option<Sandbox> {
     if !systemd {
         return None;
     }
-    let hidden_top = ["/home", "/root", "/run/user"]
+    let home_top = ["/home", "/root", "/run/user"]
         .into_iter()
         .map(Path::new)
         .find(|top| store.starts_with(top));
-    if let Some(top) = hidden_top {
-        return (!listed(top)).then_some(
-            "the unit's ProtectHome=yes hides /home, /root and /run/user from the service, \
-             whatever their permissions: move the store (e.g. to /var/lib/bantin/feeds), \
-             or set ProtectHome=read-only in a drop-in (`systemctl edit bantin`)",
-        );
+    if let Some(top) = home_top {
+        return inaccessible(top).then_some(Sandbox::ProtectHome);
     }
-    (store.starts_with("/tmp") || store.starts_with("/var/tmp")).then_some(
-        "under the shipped unit, whose PrivateTmp=yes gives the service a /tmp and /var/tmp \
-         of its own, no folder there is the host's: move the store (e.g. to \
-         /var/lib/bantin/feeds)",
-    )
+    (store.starts_with("/tmp") || store.starts_with("/var/tmp")).then_some(Sandbox::PrivateTmp)
 }
 
 /// What a relative `store` is taken from, which a message about it says.
@@ -1554,19 +1578,27 @@ mod tests {
 
     #[test]
     fn a_store_the_unit_hides_is_named_with_the_unit_s_setting() {
-        let hidden = |_: &Path| false;
-        let open = |_: &Path| true;
-        let home = sandbox_hint(Path::new("/home/news/feeds"), true, hidden).unwrap();
-        assert!(home.contains("ProtectHome=yes") && home.contains("systemctl edit bantin"));
+        let hidden = |_: &Path| true;
+        let open = |_: &Path| false;
+        let home = sandbox_hint(Path::new("/home/news/feeds"), true, hidden);
+        assert_eq!(home, Some(Sandbox::ProtectHome));
+        assert!(Sandbox::ProtectHome
+            .advice()
+            .contains("systemctl edit bantin"));
         assert_eq!(
-            sandbox_hint(Path::new("/home/news/feeds"), true, open),
+            sandbox_hint(Path::new("/root/feeds"), true, open),
             None,
-            "a listable /home is not the sandbox's: the usual advice"
+            "a 0700 /root without the sandbox's mount: the usual advice"
         );
-        let tmp = sandbox_hint(Path::new("/tmp/news"), true, open).unwrap();
-        assert!(tmp.contains("PrivateTmp=yes"));
-        assert!(sandbox_hint(Path::new("/var/tmp/x"), true, open).is_some());
-        assert!(sandbox_hint(Path::new("/root"), true, hidden).is_some());
+        assert_eq!(
+            sandbox_hint(Path::new("/tmp/news"), true, open),
+            Some(Sandbox::PrivateTmp)
+        );
+        assert!(Sandbox::PrivateTmp.advice().contains("PrivateTmp=yes"));
+        assert_eq!(
+            sandbox_hint(Path::new("/var/tmp/x"), true, open),
+            Some(Sandbox::PrivateTmp)
+        );
         assert_eq!(
             sandbox_hint(Path::new("/var/lib/bantin/feeds"), true, hidden),
             None

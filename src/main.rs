@@ -44,7 +44,15 @@ fn main() -> ExitCode {
         e.exit();
     }
     let stderr = Stderr::detect();
-    init_logging(stderr);
+    // `config check --quiet` (the unit's ExecReload=) says nothing of a
+    // usable setup, RUST_LOG's typos included: the daemon said them at start.
+    let quiet = matches!(
+        cli.command,
+        Some(Command::Config {
+            command: ConfigCommand::Check { quiet: true },
+        })
+    );
+    init_logging(stderr, quiet);
     // A panic on any thread reaches the log as an error (the journal's `err`
     // priority under systemd), not only stderr.
     bantin::panics::log_panics();
@@ -268,7 +276,7 @@ fn first_existing(candidates: &[&Path]) -> Option<PathBuf> {
 /// Logs on stderr, filtered by `RUST_LOG` (default `info`). When stderr is
 /// the journal each line carries its syslog priority and no timestamps or
 /// colours of our own; elsewhere they are human-readable.
-fn init_logging(stderr: Stderr) {
+fn init_logging(stderr: Stderr, quiet: bool) {
     let asked = std::env::var("RUST_LOG").ok();
     let wanted = LogFilter::of(asked.as_deref());
     let filter = || {
@@ -291,11 +299,16 @@ fn init_logging(stderr: Stderr) {
     };
     // Said before the log is set up, past its filter: a filter that a typo
     // left without bantin's own messages must not hide the typo too.
-    for (directive, why) in &wanted.ignored {
+    for (directive, why) in wanted.ignored.iter().filter(|_| !quiet) {
+        let what = if directive.is_empty() {
+            String::new()
+        } else {
+            format!("ignoring `{directive}`: ")
+        };
         let message = format!(
-            "warning: RUST_LOG: ignoring `{directive}`: {why}; using `{}`. A directive is \
-             `level`, `target=level` or `target`, where level is off, error, warn, info, \
-             debug or trace",
+            "warning: RUST_LOG: {what}{why}; using `{}`. A directive is `level`, \
+             `target=level` or `target`, where level is off, error, warn, info, debug or \
+             trace",
             wanted.directives
         );
         eprintln!(
@@ -393,20 +406,40 @@ impl LogFilter {
             }
             match directive.parse::<tracing_subscriber::filter::Directive>() {
                 Ok(_) => {
+                    // EnvFilter keeps the last level given for all targets.
                     if let Ok(bare) = directive.parse::<LevelFilter>() {
-                        level = Some(level.map_or(bare, |l| l.max(bare)));
+                        level = Some(bare);
                     }
                     valid.push(directive);
                 }
                 Err(e) => ignored.push((directive.to_owned(), e.to_string())),
             }
         }
+        // A filter with no level for all targets and none for bantin shows
+        // none of bantin's own messages: a word alone is read as a target
+        // (`wran`, `bantin:debug`), and `Bantin=debug` names no module. The
+        // default is added, and said; `bantin=off` silences bantin on purpose.
+        let names_bantin = valid.iter().any(|d| {
+            let target = d.split(['=', '[']).next().unwrap_or_default();
+            target == "bantin" || target.starts_with("bantin::")
+        });
+        let mut added = false;
         if valid.is_empty() {
             valid.push(Self::DEFAULT);
             level = Some(LevelFilter::INFO);
-        } else if !ignored.is_empty() && level.is_none() {
+        } else if level.is_none() && !names_bantin {
             valid.insert(0, Self::DEFAULT);
             level = Some(LevelFilter::INFO);
+            added = true;
+        }
+        if added {
+            ignored.push((
+                String::new(),
+                "no directive shows bantin's own messages (a word alone names a target, \
+                 not a level), so `info` is added for all targets; `bantin=off` silences \
+                 bantin on purpose"
+                    .to_owned(),
+            ));
         }
         LogFilter {
             directives: valid.join(","),
@@ -466,18 +499,32 @@ mod tests {
         let f = LogFilter::of(Some("warning"));
         assert_eq!(f.directives, LogFilter::DEFAULT);
         assert!(f.ignored[0].1.contains("`warn`"), "{f:?}");
-        // Asked for on purpose, a target alone stays alone.
-        let f = LogFilter::of(Some("hyper=info"));
-        assert_eq!(f.directives, "hyper=info");
-        assert!(f.ignored.is_empty() && !f.level_above_error);
+        // Words tracing reads as targets, and a target that is no module of
+        // bantin's: bantin's own messages would all be hidden.
+        for typo in ["wran", "bantin:debug", "Bantin=debug", "hyper=info"] {
+            let f = LogFilter::of(Some(typo));
+            assert_eq!(f.directives, format!("info,{typo}"), "{typo}");
+            assert_eq!(f.ignored.len(), 1, "said: {f:?}");
+        }
+        // Naming bantin, or a level for all, is taken as meant.
+        for meant in [
+            "bantin=debug",
+            "bantin::watch=debug,hyper=info",
+            "off",
+            "bantin=off,hyper=debug",
+        ] {
+            let f = LogFilter::of(Some(meant));
+            assert_eq!(f.directives, meant);
+            assert!(f.ignored.is_empty(), "{meant}: {f:?}");
+        }
     }
 
     #[test]
     fn off_and_error_leave_the_quieted_libraries_off() {
-        for quiet in ["off", "error", "bantin=warn"] {
+        for quiet in ["off", "error", "bantin=warn", "info,off"] {
             assert!(!LogFilter::of(Some(quiet)).level_above_error, "{quiet}");
         }
-        for loud in ["warn", "info", "debug,hyper=off", "error,trace"] {
+        for loud in ["warn", "info", "debug,hyper=off", "off,trace"] {
             assert!(LogFilter::of(Some(loud)).level_above_error, "{loud}");
         }
     }

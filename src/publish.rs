@@ -621,17 +621,26 @@ impl Publisher {
         record(changes);
         metrics::gauge!("bantin_rejected_files").set(catalog.rejected_count() as f64);
         metrics::gauge!("bantin_files_with_warnings").set(catalog.warned_count() as f64);
-        if !changes.any() && scope == Scope::Changed {
+        if !changes.any() && changes.relocated.is_empty() && scope == Scope::Changed {
             self.recount(catalog);
             return;
         }
+        // Articles read from elsewhere now are re-indexed with the changed
+        // ones (their pages read through the new place), but not pinged.
+        let moved: BTreeSet<String>;
+        let reindexed = if changes.relocated.is_empty() {
+            &changes.ids
+        } else {
+            moved = changes.ids.union(&changes.relocated).cloned().collect();
+            &moved
+        };
         let started = Instant::now();
         // This thread is the only publisher, so the current snapshot is the previous render.
         let previous = self.published.load_full();
         let entries = catalog.entries.clone();
         let index = Arc::new(match (&previous, scope) {
             // Only the changed articles move; the rest of the index is shared.
-            (Some(p), Scope::Changed) => p.site.index.updated(entries, &changes.ids),
+            (Some(p), Scope::Changed) => p.site.index.updated(entries, reindexed),
             _ => Index::new(entries),
         });
         let empty = Site::default();
@@ -642,7 +651,7 @@ impl Publisher {
         let (site, errors) = match (&previous, scope) {
             // Only what the changed articles touch is selected and rendered again.
             (Some(_), Scope::Changed) => {
-                prev_site.update_at(&self.cfg, index, now, &changes.ids, &hydrate)
+                prev_site.update_at(&self.cfg, index, now, reindexed, &hydrate)
             }
             _ => prev_site.update(&self.cfg, index, now, scope, &hydrate),
         };

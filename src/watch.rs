@@ -685,9 +685,16 @@ impl Worker {
             return;
         }
         let (now, clock) = (Instant::now(), SystemTime::now());
+        let store = &self.cfg.store;
+        let ignored = |name: &std::ffi::OsStr| crate::store::is_ignored(&name.to_string_lossy());
+        // A folder the store never reads, or one under it (`.git/objects/ab`),
+        // is neither walked nor held.
         let mut folders: Vec<&PathBuf> = made
             .iter()
-            .filter(|p| p.starts_with(&self.cfg.store))
+            .filter(|p| {
+                p.strip_prefix(store)
+                    .is_ok_and(|rel| !rel.components().any(|c| ignored(c.as_os_str())))
+            })
             .collect();
         folders.sort();
         folders.dedup_by(|inner, outer| inner.starts_with(&**outer));
@@ -697,9 +704,7 @@ impl Worker {
                 .into_iter()
                 // What the store never reads (`.git`, editors' temp files)
                 // is not held, nor walked.
-                .filter_entry(|e| {
-                    e.depth() == 0 || !e.file_name().to_str().is_some_and(crate::store::is_ignored)
-                })
+                .filter_entry(|e| e.depth() == 0 || !ignored(e.file_name()))
                 // A folder gone or that may not be listed: the refresh's
                 // listing says so.
                 .filter_map(Result::ok)

@@ -1324,9 +1324,10 @@ fn a_shorter_reconcile_interval_applies_at_the_reload() {
 }
 
 /// The store root swapped for an identical copy (the same bytes, new files),
-/// the old one then deleted: no article changed, but every page and archive
-/// must now be read through the new root. Article pages beyond the feeds'
-/// items are read back from their files, so each stays whole.
+/// the old one then deleted: no article changed, so nothing is counted or
+/// announced, but every page and archive must now be read through the new
+/// root. Article pages beyond the feeds' items are read back from their
+/// files, so each stays whole.
 #[test]
 fn store_root_swapped_for_an_identical_copy_keeps_pages_whole() {
     let site = TempStore::with_config("[feeds]\nitems = 1\n[watch]\nreconcile_secs = 1\n");
@@ -1352,6 +1353,8 @@ fn store_root_swapped_for_an_identical_copy_keeps_pages_whole() {
     };
     let before = pages(&d);
     assert!(before.iter().all(|(status, _)| *status == 200));
+    let changed = d.metric("bantin_files_changed_total");
+    let served = d.stderr().matches("store change served").count();
     // A copy with new files (and new mtimes), swapped in; the old root goes.
     let copy = outside(&site).join("copy");
     let status = std::process::Command::new("cp")
@@ -1366,4 +1369,7 @@ fn store_root_swapped_for_an_identical_copy_keeps_pages_whole() {
     d.log_line("was replaced by another folder");
     // Once the swap is served, pages read through the new root, whole.
     d.wait_until("pages read through the new root", || pages(&d) == before);
+    // No article changed: none is counted, logged as a change or pinged.
+    assert_eq!(d.metric("bantin_files_changed_total"), changed);
+    assert_eq!(d.stderr().matches("store change served").count(), served);
 }

@@ -87,69 +87,65 @@ fn config() -> Vec<u8> {
 }
 
 /// The licence and notice files of every crate the binary is built from (the
-/// normal dependencies, for this host, as `Cargo.lock` pins them), each text
+/// normal dependencies, on x86-64 and arm64 Linux, as `Cargo.lock` pins them), each text
 /// once with the crates that ship it: MIT, BSD, ISC and Zlib ask that their
 /// notice go with the binary, and the package's copyright names this file.
 fn third_party_notices() -> Vec<u8> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let rustc = std::process::Command::new(std::env::var("RUSTC").unwrap_or("rustc".into()))
-        .arg("-vV")
-        .output()
-        .unwrap();
-    let host = String::from_utf8(rustc.stdout)
-        .unwrap()
-        .lines()
-        .find_map(|l| l.strip_prefix("host: ").map(str::to_owned))
-        .unwrap();
-    let out = std::process::Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--locked"])
-        .args(["--filter-platform", &host])
-        .current_dir(repo())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let m: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let nodes: BTreeMap<&str, &serde_json::Value> = m["resolve"]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| (n["id"].as_str().unwrap(), n))
-        .collect();
-    let packages: BTreeMap<&str, &serde_json::Value> = m["packages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| (p["id"].as_str().unwrap(), p))
-        .collect();
-    // The crates reached from bantin through normal dependencies.
-    let root = m["resolve"]["root"].as_str().unwrap();
+    // The Linux targets the package is built for, whatever this machine is,
+    // so the file is the same wherever it is made.
     let mut seen = std::collections::BTreeSet::new();
-    let mut next = vec![root];
-    while let Some(id) = next.pop() {
-        if !seen.insert(id) {
-            continue;
+    let mut packages: BTreeMap<String, serde_json::Value> = BTreeMap::new();
+    let mut root = String::new();
+    for target in ["x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu"] {
+        let out = std::process::Command::new(&cargo)
+            .args(["metadata", "--format-version", "1", "--locked"])
+            .args(["--filter-platform", target])
+            .current_dir(repo())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let m: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let nodes: BTreeMap<&str, &serde_json::Value> = m["resolve"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| (n["id"].as_str().unwrap(), n))
+            .collect();
+        for p in m["packages"].as_array().unwrap() {
+            packages.insert(p["id"].as_str().unwrap().to_owned(), p.clone());
         }
-        for dep in nodes[id]["deps"].as_array().unwrap() {
-            let normal = dep["dep_kinds"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|k| k["kind"].is_null());
-            if normal {
-                next.push(dep["pkg"].as_str().unwrap());
+        // The crates reached from bantin through normal dependencies.
+        root = m["resolve"]["root"].as_str().unwrap().to_owned();
+        let mut next = vec![root.clone()];
+        let mut reached = std::collections::BTreeSet::new();
+        while let Some(id) = next.pop() {
+            if !reached.insert(id.clone()) {
+                continue;
+            }
+            for dep in nodes[id.as_str()]["deps"].as_array().unwrap() {
+                let normal = dep["dep_kinds"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|k| k["kind"].is_null());
+                if normal {
+                    next.push(dep["pkg"].as_str().unwrap().to_owned());
+                }
             }
         }
+        seen.extend(reached);
     }
-    seen.remove(root);
+    seen.remove(&root);
     // Each text once, with the crates that ship it.
     let mut texts: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut without = Vec::new();
     for id in &seen {
-        let p = packages[id];
+        let p = &packages[id];
         let crate_name = format!(
             "{} {}",
             p["name"].as_str().unwrap(),

@@ -95,7 +95,7 @@ fn months_of_articles(
     for id in ids {
         let (old, new) = (before.get(id), after.get(id));
         if let (Some(old), Some(new)) = (old, new) {
-            if old.same_as(new) {
+            if old.same_article(new) {
                 continue;
             }
         }
