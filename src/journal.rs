@@ -155,32 +155,15 @@ mod tests {
     /// file a warning names), with its level's priority on every line.
     #[test]
     fn a_log_event_keeps_its_fields_and_its_priority() {
-        use tracing_subscriber::fmt::MakeWriter;
-        #[derive(Clone, Default)]
-        struct Sink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-        impl std::io::Write for Sink {
-            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-                self.0.lock().unwrap().extend_from_slice(b);
-                Ok(b.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
-        impl<'a> MakeWriter<'a> for Sink {
-            type Writer = Sink;
-            fn make_writer(&'a self) -> Sink {
-                self.clone()
-            }
-        }
-        let sink = Sink::default();
+        let sink = crate::panics::tests::Captured::default();
+        let writer = sink.clone();
         let subscriber = tracing_subscriber::fmt()
             .event_format(Prefixed(
                 tracing_subscriber::fmt::format()
                     .without_time()
                     .with_ansi(false),
             ))
-            .with_writer(sink.clone())
+            .with_writer(move || writer.clone())
             .finish();
         tracing::subscriber::with_default(subscriber, || {
             tracing::warn!(path = %"feeds/a.txt:7", "warning: weekday");

@@ -19,9 +19,10 @@
 //!   writers that keep it open or write through `mmap`, for [`UNCLOSED_QUIET`]
 //!   with no event on it.
 //!
-//! A file no event named, found by listing a folder **made** in the burst
-//! (`mkdir` then a write, `cp -r`, `tar x`), may have been created, and be
-//! still being written, before the folder was watched: no event told of it,
+//! A file no event named, found by listing a folder **made** while the
+//! daemon runs (`mkdir` then a write, `cp -r`, `tar x`) when its event comes,
+//! may have been created, and be still being written, before the folder was
+//! watched: no event told of it,
 //! and none may until its close. Its mtime stands in for its last write
 //! event (see [`unfinished_for`]): it is held as a file written and not
 //! closed, unless its last write is [`UNCLOSED_QUIET`] old already.
@@ -117,11 +118,6 @@ pub struct Burst {
     held: HashMap<PathBuf, Held>,
     /// `held` by release time, so the next one costs no scan.
     releases: BTreeSet<(Instant, PathBuf)>,
-    /// Folders an event said were made, since the last [`Burst::take_ready`].
-    made: Vec<PathBuf>,
-    /// Paths an event finished (a close, a rename, a hold ended), since the
-    /// last [`Burst::take_ready`]: a file among them is read as it is.
-    finished: HashSet<PathBuf>,
 }
 
 /// Paths to re-read now.
@@ -131,12 +127,6 @@ pub struct Ready {
     pub paths: Vec<PathBuf>,
     /// When the earliest of their events arrived.
     pub first: Instant,
-    /// The folders among them an event said were made: the files found in
-    /// them that no event finished are not taken as finished (see
-    /// [`unfinished_for`]).
-    pub made: Vec<PathBuf>,
-    /// The paths among them that an event finished.
-    pub finished: HashSet<PathBuf>,
 }
 
 impl Burst {
@@ -178,13 +168,8 @@ impl Burst {
                 }
                 false
             }
-            EventKind::Create(kind @ (CreateKind::Folder | CreateKind::Any)) => {
+            EventKind::Create(CreateKind::Folder | CreateKind::Any) => {
                 for path in &event.paths {
-                    let folder = kind == CreateKind::Folder
-                        || std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir());
-                    if folder {
-                        self.made.push(path.clone());
-                    }
                     if !self.held.contains_key(path) {
                         self.push(path, now);
                     }
@@ -295,7 +280,6 @@ impl Burst {
             if let Some(held) = self.release(&path) {
                 first = Some(first.map_or(held.since, |f| f.min(held.since)));
             }
-            self.finished.insert(path.clone());
             paths.push(path);
         }
         let mut seen = std::collections::HashSet::new();
@@ -306,8 +290,6 @@ impl Burst {
         Some(Ready {
             paths,
             first: first?,
-            made: std::mem::take(&mut self.made),
-            finished: std::mem::take(&mut self.finished),
         })
     }
 
@@ -343,7 +325,6 @@ impl Burst {
 
     /// Adds `path`, which an event at `now` finished, to the ready paths.
     fn finish(&mut self, path: &Path, now: Instant) {
-        self.finished.insert(path.to_owned());
         self.push(path, now);
     }
 
@@ -626,38 +607,6 @@ mod tests {
         let ahead = Some(now + Duration::from_secs(60));
         assert_eq!(unfinished_for(ahead, now), Some(UNCLOSED_QUIET));
         assert_eq!(unfinished_for(None, now), Some(UNCLOSED_QUIET));
-    }
-
-    #[test]
-    fn a_burst_says_which_folders_were_made_and_which_paths_finished() {
-        let dir = tempfile::tempdir().unwrap();
-        let (folder, moved, written) = (
-            dir.path().join("moi"),
-            dir.path().join("moi/chuyen.txt"),
-            dir.path().join("moi/viet.txt"),
-        );
-        std::fs::create_dir(&folder).unwrap();
-        std::fs::write(&written, "x").unwrap();
-        let t0 = Instant::now();
-        let mut b = Burst::default();
-        let made = event(EventKind::Create(CreateKind::Folder), &[&folder]);
-        b.take(&made, t0, QUIET, Closes::Reported);
-        let renamed = event(
-            EventKind::Modify(ModifyKind::Name(RenameMode::To)),
-            &[&moved],
-        );
-        b.take(&renamed, t0, QUIET, Closes::Reported);
-        b.take(&created(&written), t0, QUIET, Closes::Reported);
-        b.take(&closed(&written), t0, QUIET, Closes::Reported);
-        let ready = b.take_ready(t0).unwrap();
-        assert_eq!(ready.made, std::slice::from_ref(&folder));
-        assert_eq!(ready.finished, HashSet::from([moved.clone()]));
-        assert!(b.holds(&written), "a new file waits its window");
-        // Its window ends: finished too.
-        let ready = b.take_ready(t0 + QUIET).unwrap();
-        assert_eq!(ready.paths, std::slice::from_ref(&written));
-        assert_eq!(ready.finished, HashSet::from([written.clone()]));
-        assert!(ready.made.is_empty());
     }
 
     #[test]

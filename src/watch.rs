@@ -22,11 +22,11 @@
 //! and not closed waits for its close. A reconciliation leaves whatever the
 //! burst holds to it (see [`Burst::holds`]): it would read such a file while
 //! it is still being written, and serve and announce half an article. The
-//! files of a folder made in the burst that no event finished (made before
-//! the folder was watched) are held too, as their mtime says (see
+//! files found in a folder made while running, when its event comes (made
+//! before the folder was watched), are held too, as their mtime says (see
 //! [`crate::settle::unfinished_for`]), and its refresh leaves them alone.
 
-use std::collections::{BTreeSet, HashSet, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
@@ -532,8 +532,8 @@ impl Worker {
             // burst's end, so a reconciliation slice or a reload's read in
             // between leaves them to the burst too.
             if matches!(event.kind, EventKind::Create(_)) {
-                let made = [path.clone()];
-                self.hold_found_unfinished(&made, &HashSet::new());
+                let made = path.clone();
+                self.hold_found_unfinished(&made);
             }
         }
     }
@@ -624,8 +624,8 @@ impl Worker {
     }
 
     /// Re-reads what events named and publishes the result. The files the
-    /// burst holds are left to it, also those found under a folder named
-    /// (see [`Worker::hold_found_unfinished`]).
+    /// burst holds are left to it, also those found in a new folder when its
+    /// event came (see [`Worker::hold_found_unfinished`]).
     fn apply(&mut self, ready: &Ready) {
         let (paths, started) = (&ready.paths, ready.first);
 
@@ -633,7 +633,6 @@ impl Worker {
         if !self.root_present() {
             return;
         }
-        self.hold_found_unfinished(&ready.made, &ready.finished);
         // Re-examine the smallest set of subtrees that covers every event path
         // and every link that leads through one: an edit of a link's target
         // raises events on the target's path only.
@@ -672,52 +671,42 @@ impl Worker {
         }
     }
 
-    /// Holds the files under the folders `made` (folders an event said were
-    /// made, in the store) that no event `finished` and the burst does not
-    /// hold, while their mtime says a writer may still be at them (see
-    /// [`crate::settle::unfinished_for`]): the folder's refresh, which lists
-    /// it, leaves them to the burst. Such a file was made before its folder
-    /// was watched, or its event is still on its way; read now, it could be
-    /// half written (a writer pausing, `cp -r` or `tar x` of a new folder
-    /// between two blocks).
-    fn hold_found_unfinished(&mut self, made: &[PathBuf], finished: &HashSet<PathBuf>) {
-        if made.is_empty() {
-            return;
-        }
-        let (now, clock) = (Instant::now(), SystemTime::now());
-        let store = &self.cfg.store;
+    /// Holds the files under `folder`, a folder an event says was made in the
+    /// store, that the burst does not hold, while their mtime says a writer
+    /// may still be at them (see [`crate::settle::unfinished_for`]): the
+    /// folder's refresh, which lists it, leaves them to the burst. Such a file
+    /// was made before its folder was watched; read now, it could be half
+    /// written (a writer pausing, `cp -r` or `tar x` of a new folder between
+    /// two blocks). What is written after the watch has its own events.
+    fn hold_found_unfinished(&mut self, folder: &Path) {
         let ignored = |name: &std::ffi::OsStr| crate::store::is_ignored(&name.to_string_lossy());
         // A folder the store never reads, or one under it (`.git/objects/ab`),
         // is neither walked nor held.
-        let mut folders: Vec<&PathBuf> = made
-            .iter()
-            .filter(|p| {
-                p.strip_prefix(store)
-                    .is_ok_and(|rel| !rel.components().any(|c| ignored(c.as_os_str())))
-            })
-            .collect();
-        folders.sort();
-        folders.dedup_by(|inner, outer| inner.starts_with(&**outer));
-        for folder in folders {
-            let files = walkdir::WalkDir::new(folder)
-                .follow_links(false)
-                .into_iter()
-                // What the store never reads (`.git`, editors' temp files)
-                // is not held, nor walked.
-                .filter_entry(|e| e.depth() == 0 || !ignored(e.file_name()))
-                // A folder gone or that may not be listed: the refresh's
-                // listing says so.
-                .filter_map(Result::ok)
-                .filter(|e| e.file_type().is_file());
-            for file in files {
-                let path = file.path();
-                if finished.contains(path) || self.burst.holds(path) {
-                    continue;
-                }
-                let modified = file.metadata().ok().and_then(|m| m.modified().ok());
-                if let Some(rest) = crate::settle::unfinished_for(modified, clock) {
-                    self.burst.hold_found(path, now, rest);
-                }
+        let inside = folder
+            .strip_prefix(&self.cfg.store)
+            .is_ok_and(|rel| !rel.components().any(|c| ignored(c.as_os_str())));
+        if !inside {
+            return;
+        }
+        let (now, clock) = (Instant::now(), SystemTime::now());
+        let files = walkdir::WalkDir::new(folder)
+            .follow_links(false)
+            .into_iter()
+            // What the store never reads (`.git`, editors' temp files) is not
+            // held, nor walked.
+            .filter_entry(|e| e.depth() == 0 || !ignored(e.file_name()))
+            // A folder gone or that may not be listed: the refresh's listing
+            // says so.
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file());
+        for file in files {
+            let path = file.path();
+            if self.burst.holds(path) {
+                continue;
+            }
+            let modified = file.metadata().ok().and_then(|m| m.modified().ok());
+            if let Some(rest) = crate::settle::unfinished_for(modified, clock) {
+                self.burst.hold_found(path, now, rest);
             }
         }
     }
