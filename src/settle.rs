@@ -26,6 +26,18 @@
 //! and none may until its close. Its mtime stands in for its last write
 //! event (see [`unfinished_for`]): it is held as a file written and not
 //! closed, unless its last write is [`UNCLOSED_QUIET`] old already.
+//!
+//! An event on a **folder** that neither makes, moves nor removes it
+//! re-reads nothing under it: what is written under a folder has events of
+//! its own. Its mtime set alone (`IN_MODIFY`: `touch -m`, and `tar x` and
+//! `rsync` as they end) changes nothing served. A change of its mode, owner,
+//! ACL or times together (`IN_ATTRIB`) can change which files may be listed
+//! and read, so it asks for a reconciliation ([`Ready::reconcile`]), which
+//! lists the store off the watch thread and reads only what it finds
+//! different. Re-reading every file under the folder, as an event on a path
+//! does, made `rsync -a` of a category, or a `chmod` of the store root, read
+//! all of it again on the watch thread: seconds of stalled updates at a
+//! million articles.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -118,6 +130,8 @@ pub struct Burst {
     held: HashMap<PathBuf, Held>,
     /// `held` by release time, so the next one costs no scan.
     releases: BTreeSet<(Instant, PathBuf)>,
+    /// Whether a folder's mode, owner or times changed (see [`Ready::reconcile`]).
+    folder_changed: bool,
 }
 
 /// Paths to re-read now.
@@ -127,6 +141,9 @@ pub struct Ready {
     pub paths: Vec<PathBuf>,
     /// When the earliest of their events arrived.
     pub first: Instant,
+    /// Whether a folder's mode, owner, ACL or times changed: which files
+    /// under it may be read may have changed, and only a listing tells.
+    pub reconcile: bool,
 }
 
 impl Burst {
@@ -170,22 +187,22 @@ impl Burst {
             }
             EventKind::Create(CreateKind::Folder | CreateKind::Any) => {
                 for path in &event.paths {
-                    if !self.held.contains_key(path) {
-                        self.push(path, now);
-                    }
+                    self.push_unless_held(path, now);
                 }
                 false
             }
             EventKind::Modify(ModifyKind::Data(_)) => {
                 for path in &event.paths {
-                    // A folder is not written as a file is, and has no close
-                    // to wait for: `tar x` sends such events for the folders
-                    // it makes, and holding them held what they list for
-                    // [`UNCLOSED_QUIET`]. Looked at once per hold, not per write.
+                    // A folder is not written as a file is: this is its mtime
+                    // set alone (inotify says `IN_MODIFY` when the atime is
+                    // left as it is, as `touch -m`, `tar x` and `rsync` set
+                    // the folders they make or copy). Nothing under it
+                    // changed; what did has events of its own. Neither held
+                    // (what it lists would wait [`UNCLOSED_QUIET`]) nor read
+                    // again. Looked at once per hold, not per write.
                     let folder = !self.held.contains_key(path)
                         && std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir());
                     if folder {
-                        self.push(path, now);
                         continue;
                     }
                     let created = self.held.get(path).is_some_and(|h| h.created);
@@ -222,13 +239,24 @@ impl Burst {
                 }
                 false
             }
-            _ => {
-                // A change of mode or owner on a held file leaves it held:
-                // `sed -i` sets its temp file's mode before the rename.
+            EventKind::Modify(ModifyKind::Metadata(_)) => {
                 for path in &event.paths {
-                    if !self.held.contains_key(path) {
-                        self.push(path, now);
+                    let folder = !self.held.contains_key(path)
+                        && std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir());
+                    match (folder, closes) {
+                        (false, _) => self.push_unless_held(path, now),
+                        // inotify's `IN_ATTRIB`: its mode, owner, ACL or times.
+                        (true, Closes::Reported) => self.note_folder_changed(now),
+                        // Polling's newer mtime: an entry was added or removed
+                        // in it, which polling reports itself, path by path.
+                        (true, Closes::Unreported) => {}
                     }
+                }
+                false
+            }
+            _ => {
+                for path in &event.paths {
+                    self.push_unless_held(path, now);
                 }
                 false
             }
@@ -272,6 +300,7 @@ impl Burst {
     pub fn take_ready(&mut self, now: Instant) -> Option<Ready> {
         let mut first = self.first.take();
         self.latest = None;
+        let reconcile = std::mem::take(&mut self.folder_changed);
         let mut paths = std::mem::take(&mut self.ready);
         self.queued.clear();
         paths.retain(|p| !self.held.contains_key(p));
@@ -284,12 +313,13 @@ impl Burst {
         }
         let mut seen = std::collections::HashSet::new();
         paths.retain(|p| seen.insert(p.clone()));
-        if paths.is_empty() {
+        if paths.is_empty() && !reconcile {
             return None;
         }
         Some(Ready {
             paths,
             first: first?,
+            reconcile,
         })
     }
 
@@ -326,6 +356,23 @@ impl Burst {
     /// Adds `path`, which an event at `now` finished, to the ready paths.
     fn finish(&mut self, path: &Path, now: Instant) {
         self.push(path, now);
+    }
+
+    /// Adds `path`, which an event at `now` named, to the ready paths unless
+    /// it is held: a change of mode or owner on a held file leaves it held
+    /// (`sed -i` sets its temp file's mode before the rename).
+    fn push_unless_held(&mut self, path: &Path, now: Instant) {
+        if !self.held.contains_key(path) {
+            self.push(path, now);
+        }
+    }
+
+    /// Notes that a folder's mode, owner or times changed at `now`: the
+    /// burst's end asks for a reconciliation (see [`Ready::reconcile`]).
+    fn note_folder_changed(&mut self, now: Instant) {
+        self.first.get_or_insert(now);
+        self.latest = Some(now);
+        self.folder_changed = true;
     }
 
     /// Adds `path`, which an event at `now` named, to the ready paths.
@@ -472,23 +519,19 @@ mod tests {
         assert_eq!(b.take_ready(t0 + QUIET).unwrap().paths, [link]);
     }
 
+    /// A folder's mtime set alone (`touch -m`; `tar x` and `rsync` as they
+    /// end): nothing under it is held or read again, and the burst holds nothing.
     #[test]
-    fn a_write_event_on_a_folder_does_not_hold_it() {
+    fn a_write_event_on_a_folder_neither_holds_nor_reads_it() {
         let dir = tempfile::tempdir().unwrap();
         let folder = dir.path().join("moi");
         std::fs::create_dir(&folder).unwrap();
         let t0 = Instant::now();
         let mut b = Burst::default();
         b.take(&written(&folder), t0, QUIET, Closes::Reported);
-        assert_eq!(
-            b.due(QUIET),
-            Some(t0 + QUIET),
-            "ready after the quiet, not held"
-        );
-        assert_eq!(
-            b.take_ready(t0 + QUIET).unwrap().paths,
-            std::slice::from_ref(&folder)
-        );
+        assert_eq!(b.due(QUIET), None);
+        assert_eq!(b.take_ready(t0 + QUIET), None);
+        assert!(!b.holds_any());
     }
 
     #[test]
@@ -651,6 +694,64 @@ mod tests {
             std::slice::from_ref(&file)
         );
         assert!(!b.holds(&file));
+        assert!(!b.holds_any());
+    }
+
+    fn metadata_changed(p: &PathBuf, kind: MetadataKind) -> Event {
+        event(EventKind::Modify(ModifyKind::Metadata(kind)), &[p])
+    }
+
+    /// `chmod`, `chown`, `setfacl` or `touch` on a folder (`rsync -a` sets
+    /// every folder's times as it ends): nothing under it is re-read, a
+    /// reconciliation is asked for, once per burst.
+    #[test]
+    fn a_folder_whose_mode_or_times_change_asks_for_a_reconciliation_not_a_re_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let (folder, file) = (dir.path().join("moi"), dir.path().join("moi/bai.txt"));
+        std::fs::create_dir(&folder).unwrap();
+        std::fs::write(&file, "x").unwrap();
+        let t0 = Instant::now();
+        let mut b = Burst::default();
+        let attrib = metadata_changed(&folder, MetadataKind::Any);
+        assert!(!b.take(&attrib, t0, QUIET, Closes::Reported));
+        assert!(!b.holds(&folder));
+        assert_eq!(b.due(QUIET), Some(t0 + QUIET), "ready after the window");
+        b.take(&attrib, t0, QUIET, Closes::Reported);
+        let ready = b.take_ready(t0 + QUIET).unwrap();
+        assert!(ready.paths.is_empty(), "{:?}", ready.paths);
+        assert!(ready.reconcile);
+        assert_eq!(b.take_ready(t0 + QUIET * 2), None, "asked once");
+
+        // A file's mode is read with the file; and with a folder's change in
+        // the same burst, both come.
+        b.take(
+            &metadata_changed(&file, MetadataKind::Any),
+            t0,
+            QUIET,
+            Closes::Reported,
+        );
+        b.take(&attrib, t0, QUIET, Closes::Reported);
+        let ready = b.take_ready(t0 + QUIET).unwrap();
+        assert_eq!(ready.paths, std::slice::from_ref(&file));
+        assert!(ready.reconcile);
+        b.take(&written(&file), t0, QUIET, Closes::Reported);
+        let ready = b.take_ready(t0 + UNCLOSED_QUIET).unwrap();
+        assert!(!ready.reconcile, "{ready:?}");
+    }
+
+    /// Polling reports a folder whose mtime moved, as an entry was added or
+    /// removed in it: that entry comes as an event of its own, so the folder
+    /// costs neither a read of everything under it nor a reconciliation.
+    #[test]
+    fn a_folder_polling_sees_written_is_left_to_its_entries() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("moi");
+        std::fs::create_dir(&folder).unwrap();
+        let t0 = Instant::now();
+        let mut b = Burst::default();
+        let polled = metadata_changed(&folder, MetadataKind::WriteTime);
+        b.take(&polled, t0, QUIET, Closes::Unreported);
+        assert_eq!(b.take_ready(t0 + QUIET), None);
         assert!(!b.holds_any());
     }
 }

@@ -190,6 +190,7 @@ pub fn start(publisher: Publisher) -> std::io::Result<Watch> {
         attaching: true,
         survey: None,
         surveys: 0,
+        survey_again: false,
         burst: Burst::default(),
         queued: VecDeque::new(),
     };
@@ -259,6 +260,9 @@ struct Worker {
     survey: Option<Reconciling>,
     /// How many reconciliations have started: the number of the latest.
     surveys: u64,
+    /// Whether another reconciliation is to follow the one under way: a
+    /// folder changed (see [`Ready::reconcile`]) after it may have listed it.
+    survey_again: bool,
     /// The events waiting to be refreshed.
     burst: Burst,
     /// Messages taken off the channel while draining events, handled next.
@@ -628,6 +632,12 @@ impl Worker {
     /// event came (see [`Worker::hold_found_unfinished`]).
     fn apply(&mut self, ready: &Ready) {
         let (paths, started) = (&ready.paths, ready.first);
+        if ready.reconcile {
+            self.reconcile_soon();
+        }
+        if paths.is_empty() {
+            return;
+        }
 
         let root = self.cfg.store.clone();
         if !self.root_present() {
@@ -713,10 +723,25 @@ impl Worker {
 
     /// Drops the reconciliation under way, if any, with the slices its
     /// listing still sends: they are of the listing dropped (maybe of a store
-    /// no longer served), and are not merged.
+    /// no longer served), and are not merged. What replaces it lists the
+    /// store after now, so none need follow it.
     fn drop_survey(&mut self) {
         self.survey = None;
+        self.survey_again = false;
         self.surveys += 1;
+    }
+
+    /// Asks for a reconciliation because a folder's mode, owner or times
+    /// changed (see [`Ready::reconcile`]): started now, or, when one is under
+    /// way (which may have listed that folder already), right after it. One
+    /// under way is not started again: folders touched more often than the
+    /// store can be listed would keep it from ever ending.
+    fn reconcile_soon(&mut self) {
+        if self.survey.is_some() {
+            self.survey_again = true;
+        } else {
+            self.reconcile();
+        }
     }
 
     /// Starts comparing the whole store with the catalog: listed on another
@@ -769,6 +794,9 @@ impl Worker {
         if last {
             if let Some(done) = self.survey.take() {
                 reconciled(done.listing.elapsed(), &done.found);
+            }
+            if self.survey_again {
+                self.reconcile();
             }
         }
     }

@@ -1373,3 +1373,64 @@ fn store_root_swapped_for_an_identical_copy_keeps_pages_whole() {
     assert_eq!(d.metric("bantin_files_changed_total"), changed);
     assert_eq!(d.stderr().matches("store change served").count(), served);
 }
+
+/// Bytes the process `pid` has read through `read(2)` and its kin, as the
+/// kernel counts them (`rchar`): files, sockets and pipes alike.
+fn bytes_read_by(pid: rustix::process::Pid) -> u64 {
+    let io = std::fs::read_to_string(format!("/proc/{}/io", pid.as_raw_nonzero())).unwrap();
+    io.lines()
+        .find_map(|l| l.strip_prefix("rchar: "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no rchar in /proc/{}/io: {io}", pid.as_raw_nonzero()))
+}
+
+/// A change of a folder's mode or times (`chmod`; `rsync -a` sets every
+/// folder's times as it ends) re-reads none of the files under it, the store
+/// root's included: what is written under a folder has events of its own, so
+/// only which files may be read can have changed, and a reconciliation (which
+/// reads only what differs) is started for that. Re-reading everything under
+/// the root on the watch thread cost seconds of stalled updates at a million
+/// articles. What the daemon reads is counted by the kernel.
+#[test]
+fn a_folder_whose_mode_or_times_change_is_reconciled_not_read_again() {
+    use std::os::unix::fs::PermissionsExt;
+    // The default `reconcile_secs` (300): no periodic reconciliation comes
+    // while the test runs.
+    let site = TempStore::new();
+    let root = store(&site);
+    let folder = root.join("lon");
+    std::fs::create_dir(&folder).unwrap();
+    let paragraph = "Nội dung bài viết dài, đoạn này lặp lại nhiều lần. ".repeat(40);
+    let body = format!("{paragraph}\n\n").repeat(30);
+    let mut written = 0;
+    for i in 0..60 {
+        let text = article(SU_KIEN, &format!("Bài dài số {i}")) + &body;
+        written += text.len() as u64;
+        std::fs::write(folder.join(format!("bai-{i}.txt")), text).unwrap();
+    }
+    assert!(written > 4_000_000, "{written} bytes");
+    let d = site.start();
+    let reconciled = || d.metric("bantin_last_reconcile_timestamp_seconds");
+    d.wait_until("the start-up reconciliation", || reconciled().is_some());
+    assert_eq!(d.get("/articles/lon/bai-59", &[]).status, 200);
+    let (since, read_before) = (reconciled(), bytes_read_by(d.pid()));
+
+    let times = std::fs::FileTimes::new()
+        .set_modified(std::time::SystemTime::now() - Duration::from_secs(3600));
+    std::fs::File::open(&folder)
+        .unwrap()
+        .set_times(times)
+        .unwrap();
+    std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o750)).unwrap();
+    std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755)).unwrap();
+    d.wait_until("a reconciliation started by the changes", || {
+        reconciled() > since
+    });
+    let read = bytes_read_by(d.pid()) - read_before;
+    assert!(
+        read < written / 10,
+        "{read} bytes read after folders' times and modes changed, of {written} in the store"
+    );
+    assert_eq!(d.get("/articles/lon/bai-59", &[]).status, 200);
+    assert!(!d.stderr().contains("WARN"), "{}", d.stderr());
+}
