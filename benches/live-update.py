@@ -2,7 +2,7 @@
 """Cold start and update latency of `bantin serve` on a generated store.
 
     benches/live-update.py [--articles 100000] [--updates 200] [--rate 10]
-                           [--keep DIR] [--reconcile-secs N] [--log FILE]
+                           [--keep DIR] [--reconcile-secs N] [--log FILE] [--chmod-root]
     benches/live-update.py --articles 1000000 --keep /work/stores/m1 --reconcile-secs 1
     benches/live-update.py --articles 15 --big-article 2400000 --updates 100
 
@@ -22,6 +22,9 @@ after each ends), so every update lands while one is in progress; how many ran
 is printed. --log keeps the daemon's log (phase times of the start-up load).
 --big-article BYTES adds one article of about BYTES bytes (a long official
 document, in the all-articles feed every update changes) to the store.
+--chmod-root sets the store root's mode (to what it is) just before each update's
+rename, as a deploy's `chmod` or the end of an `rsync -a` does: a change that
+alters nothing served, and must not delay the update behind it.
 Only 127.0.0.1; everything stops at the end.
 """
 
@@ -108,6 +111,8 @@ def main():
     ap.add_argument("--log", help="write the daemon's log (stderr) to this file")
     ap.add_argument("--big-article", type=int, default=0, metavar="BYTES",
                     help="add one article of about BYTES bytes to the store (kept there)")
+    ap.add_argument("--chmod-root", action="store_true",
+                    help="set the store root's mode just before each update's rename")
     ap.add_argument("--binary", help="the bantin to measure (default: this tree's release build), "
                     "to compare two builds in turn on one store")
     args = ap.parse_args()
@@ -166,6 +171,7 @@ def main():
             return r.getheader("ETag")
 
         base = datetime.datetime(2030, 1, 1, 8, 0)
+        root_mode = os.stat(store).st_mode & 0o7777
 
         def update(n):
             """Renames article `n` into the store; seconds until its ETag is served."""
@@ -174,6 +180,8 @@ def main():
             with open(staged, "w") as f:
                 f.write(article(n, base + datetime.timedelta(minutes=n)))
             t0 = time.monotonic()
+            if args.chmod_root:
+                os.chmod(store, root_mode)
             os.rename(staged, os.path.join(target_dir, f"u{n}.txt"))
             while etag() == before:
                 if time.monotonic() - t0 > 30:
