@@ -99,6 +99,12 @@ pub fn unfinished_for(modified: Option<SystemTime>, now: SystemTime) -> Option<D
         .filter(|rest| !rest.is_zero())
 }
 
+/// Whether `path` is a folder, following a symlink: the store root may be a
+/// link to its folder, and the watcher names the root by the configured path.
+fn is_folder(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.is_dir())
+}
+
 /// How many debounce windows a burst that never goes quiet (a bulk copy of
 /// many files) waits at most before its ready paths are re-read anyway.
 const LONGEST_BURST: u32 = 10;
@@ -200,8 +206,7 @@ impl Burst {
                     // changed; what did has events of its own. Neither held
                     // (what it lists would wait [`UNCLOSED_QUIET`]) nor read
                     // again. Looked at once per hold, not per write.
-                    let folder = !self.held.contains_key(path)
-                        && std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir());
+                    let folder = !self.held.contains_key(path) && is_folder(path);
                     if folder {
                         continue;
                     }
@@ -241,8 +246,7 @@ impl Burst {
             }
             EventKind::Modify(ModifyKind::Metadata(_)) => {
                 for path in &event.paths {
-                    let folder = !self.held.contains_key(path)
-                        && std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir());
+                    let folder = !self.held.contains_key(path) && is_folder(path);
                     match (folder, closes) {
                         (false, _) => self.push_unless_held(path, now),
                         // inotify's `IN_ATTRIB`: its mode, owner, ACL or times.

@@ -1393,11 +1393,27 @@ fn bytes_read_by(pid: rustix::process::Pid) -> u64 {
 /// articles. What the daemon reads is counted by the kernel.
 #[test]
 fn a_folder_whose_mode_or_times_change_is_reconciled_not_read_again() {
+    folder_changes_are_reconciled_not_read_again(false);
+}
+
+/// As above, with the store root a symlink to its folder (the watcher names
+/// the root by the link's path).
+#[test]
+fn a_linked_store_root_whose_mode_or_times_change_is_reconciled_not_read_again() {
+    folder_changes_are_reconciled_not_read_again(true);
+}
+
+fn folder_changes_are_reconciled_not_read_again(root_link: bool) {
     use std::os::unix::fs::PermissionsExt;
     // The default `reconcile_secs` (300): no periodic reconciliation comes
     // while the test runs.
     let site = TempStore::new();
     let root = store(&site);
+    if root_link {
+        let real = outside(&site).join("store");
+        std::fs::rename(&root, &real).unwrap();
+        std::os::unix::fs::symlink(&real, &root).unwrap();
+    }
     let folder = root.join("lon");
     std::fs::create_dir(&folder).unwrap();
     let paragraph = "Nội dung bài viết dài, đoạn này lặp lại nhiều lần. ".repeat(40);
@@ -1415,12 +1431,13 @@ fn a_folder_whose_mode_or_times_change_is_reconciled_not_read_again() {
     assert_eq!(d.get("/articles/lon/bai-59", &[]).status, 200);
     let (since, read_before) = (reconciled(), bytes_read_by(d.pid()));
 
-    let times = std::fs::FileTimes::new()
-        .set_modified(std::time::SystemTime::now() - Duration::from_secs(3600));
-    std::fs::File::open(&folder)
-        .unwrap()
-        .set_times(times)
-        .unwrap();
+    // The mtime alone (inotify's `IN_MODIFY` on a folder), as `touch -m`,
+    // `tar x` and `rsync` set it; then the root's mode (`IN_ATTRIB`).
+    let an_hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
+    for f in [&folder, &root] {
+        let times = std::fs::FileTimes::new().set_modified(an_hour_ago);
+        std::fs::File::open(f).unwrap().set_times(times).unwrap();
+    }
     std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o750)).unwrap();
     std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755)).unwrap();
     d.wait_until("a reconciliation started by the changes", || {
