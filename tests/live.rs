@@ -1451,3 +1451,40 @@ fn folder_changes_are_reconciled_not_read_again(root_link: bool) {
     assert_eq!(d.get("/articles/lon/bai-59", &[]).status, 200);
     assert!(!d.stderr().contains("WARN"), "{}", d.stderr());
 }
+
+/// A folder's mode changed while a reconciliation runs (which may have listed
+/// that folder already) is followed by one more reconciliation when it ends:
+/// not dropped, and the one under way not started over (folders changed more
+/// often than the store can be listed would keep it from ever ending).
+#[test]
+fn a_folder_changed_during_a_reconciliation_is_reconciled_again_after_it() {
+    use std::os::unix::fs::PermissionsExt;
+    // 300 files listed at 200 a second: each reconciliation takes 1.5 s at least.
+    let site = TempStore::with_config("[watch]\nreconcile_files_per_sec = 200\n");
+    let root = store(&site);
+    let folder = root.join("nhieu");
+    std::fs::create_dir(&folder).unwrap();
+    for i in 0..300 {
+        write_article(
+            folder.join(format!("bai-{i}.txt")),
+            SU_KIEN,
+            &format!("Bài {i}"),
+        );
+    }
+    let d = site.start();
+    let count = || d.metric("bantin_reconcile_seconds_count").unwrap_or(0.0);
+    d.wait_until("the start-up reconciliation", || count() >= 1.0);
+    let before = count();
+    let chmod = |mode| {
+        std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    chmod(0o750);
+    // Well inside the first one, which lists for 1.5 s.
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(count(), before, "the first one has not ended");
+    chmod(0o755);
+    d.wait_until("two reconciliations", || count() >= before + 2.0);
+    // And no more: the second one covered the change.
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(count(), before + 2.0);
+}
