@@ -494,7 +494,7 @@ impl Publisher {
                 );
                 if !topics.is_empty() {
                     tracing::info!(
-                        live = topics.live.len(),
+                        live = topics.live_feeds(),
                         archives = topics.archives.len(),
                         "websub: pinging the feeds that changed while bantin was stopped"
                     );

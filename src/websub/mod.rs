@@ -60,13 +60,15 @@ pub const HOLD: Duration = Duration::from_millis(500);
 /// Pings in flight at once, over every hub.
 const IN_FLIGHT: usize = 8;
 
-/// The feeds one served change touched, as absolute URLs: live feeds (all
-/// articles, categories, tags, authors) apart from monthly archives, whose
-/// pings wait behind theirs.
+/// The feeds one served change touched, as absolute URLs, in the lines
+/// their pings wait in (see [`Priority`]): the all-articles and category
+/// feeds, then tag and author feeds, then monthly archives.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Topics {
-    /// Live feeds, sorted.
+    /// The all-articles and category feeds, sorted.
     pub live: BTreeSet<String>,
+    /// Tag and author feeds, sorted.
+    pub terms: BTreeSet<String>,
     /// Archive documents, sorted.
     pub archives: BTreeSet<String>,
 }
@@ -77,10 +79,14 @@ impl Topics {
         let mut topics = Topics::default();
         for url in urls {
             let path = url.strip_prefix(base_url).unwrap_or(&url);
-            match archive::Request::parse(path) {
-                Some(_) => topics.archives.insert(url),
-                None => topics.live.insert(url),
+            let line = if archive::Request::parse(path).is_some() {
+                &mut topics.archives
+            } else if path.starts_with("/tags/") || path.starts_with("/authors/") {
+                &mut topics.terms
+            } else {
+                &mut topics.live
             };
+            line.insert(url);
         }
         topics
     }
@@ -88,23 +94,31 @@ impl Topics {
     /// Adds `other`'s topics.
     pub fn extend(&mut self, other: Topics) {
         self.live.extend(other.live);
+        self.terms.extend(other.terms);
         self.archives.extend(other.archives);
     }
 
-    /// How many topics, in both lines.
+    /// How many topics, in every line.
     pub fn len(&self) -> usize {
-        self.live.len() + self.archives.len()
+        self.live_feeds() + self.archives.len()
+    }
+
+    /// How many live feeds: the all-articles, category, tag and author feeds.
+    pub fn live_feeds(&self) -> usize {
+        self.live.len() + self.terms.len()
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.live.is_empty() && self.archives.is_empty()
+        self.len() == 0
     }
 
-    /// Each topic with its line, live feeds first.
+    /// Each topic with its line, in the order the lines go out.
     fn each(&self) -> impl Iterator<Item = (Priority, &String)> {
         let live = self.live.iter().map(|t| (Priority::Live, t));
-        live.chain(self.archives.iter().map(|t| (Priority::Archive, t)))
+        let terms = self.terms.iter().map(|t| (Priority::Term, t));
+        live.chain(terms)
+            .chain(self.archives.iter().map(|t| (Priority::Archive, t)))
     }
 }
 
@@ -377,9 +391,9 @@ fn overflow(cfg: &WebsubConfig, topics: &Topics, dropped: Dropped, failing: &[Ar
         format!(
             "websub: a change of {} feeds ({} live, {} archives) to {} hub(s) is more pings than \
              [websub] queue_size = {} holds: {what}; raise queue_size to at least {needed} \
-             (each waiting ping takes about 200 bytes)",
+             (each waiting ping takes about 250 bytes)",
             topics.len(),
-            topics.live.len(),
+            topics.live_feeds(),
             topics.archives.len(),
             cfg.hubs.len(),
             cfg.queue_size
@@ -540,7 +554,7 @@ fn settle(shared: &Shared, mut ping: Ping, outcome: Outcome) {
         Retry::AfterDropping(_, dropped) => count_dropped(dropped),
         Retry::GaveUp => {
             metrics::counter!("bantin_websub_pings_dropped_total").increment(1);
-            if ping.priority == Priority::Live {
+            if ping.priority.live() {
                 metrics::counter!("bantin_websub_live_pings_dropped_total").increment(1);
             }
         }
@@ -563,4 +577,43 @@ fn settle(shared: &Shared, mut ping: Ping, outcome: Outcome) {
         tracing::debug!(hub = %ping.hub, topic = %ping.topic, attempt = ping.attempts, "websub: publish ping failed: {problem}");
     }
     shared.wake.notify_one();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn topics_are_sorted_into_their_lines() {
+        let base = "https://tin.example.vn";
+        let paths = [
+            "/feed.rss",
+            "/feeds/tin-tuc/thoi-su.atom",
+            "/feeds/tags.json",
+            "/tags/bao-lu.rss",
+            "/authors/tran-ngoc.json",
+            "/archive/2024-03.atom",
+            "/archive/tags/2024-03.rss",
+            "/tags/bao-lu/2024-03.atom",
+        ];
+        let topics = Topics::of(base, paths.iter().map(|p| format!("{base}{p}")));
+        let lines: Vec<(Priority, &str)> = topics
+            .each()
+            .map(|(p, t)| (p, t.strip_prefix(base).unwrap()))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                (Priority::Live, "/feed.rss"),
+                (Priority::Live, "/feeds/tags.json"),
+                (Priority::Live, "/feeds/tin-tuc/thoi-su.atom"),
+                (Priority::Term, "/authors/tran-ngoc.json"),
+                (Priority::Term, "/tags/bao-lu.rss"),
+                (Priority::Archive, "/archive/2024-03.atom"),
+                (Priority::Archive, "/archive/tags/2024-03.rss"),
+                (Priority::Archive, "/tags/bao-lu/2024-03.atom"),
+            ]
+        );
+        assert_eq!((topics.len(), topics.live_feeds()), (8, 5));
+    }
 }

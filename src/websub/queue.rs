@@ -3,11 +3,14 @@
 //! Pure: the caller passes the time in and sends what [`Queue::take_one_due`] gives.
 //!
 //! A change can touch far more archive documents than live feeds (a tag
-//! renamed changes every month of it), and those wait beside the live feeds'
-//! pings. So the queue keeps two lines: a live feed's ping goes out before
-//! any archive's that is due with it, and when the queue is full an archive
-//! ping (the oldest) is dropped before any live one. Live pings are dropped
-//! only when no archive ping is left, which takes a hub down for long.
+//! renamed changes every month of it), and a site of tens of thousands of
+//! tags and authors far more of their feeds than of the all-articles and
+//! category feeds most partners follow. So the queue keeps three lines: the
+//! site's and categories' feeds, tags' and authors' feeds, and archives. A
+//! ping goes out before any of a later line that is due with it, and when the
+//! queue is full the oldest ping of the last line that holds any is dropped:
+//! archives first, then tag and author feeds; the site's and categories'
+//! feeds only when nothing else is left, which takes a hub down for long.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
@@ -23,19 +26,30 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(600);
 /// news; an archive month's subscriber wants a correction, which can wait.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Priority {
-    /// A live feed: all articles, a category, a tag or an author.
+    /// A live feed most partners follow: all articles, or a category's.
     Live,
+    /// A tag's or an author's live feed: one of thousands, each followed by few.
+    Term,
     /// A month's archive of one of those (RFC 5005 §4).
     Archive,
 }
 
 impl Priority {
+    /// The lines, in the order their pings go out.
+    const LINES: [Priority; 3] = [Priority::Live, Priority::Term, Priority::Archive];
+
     /// Its line in [`Queue`].
     fn line(self) -> usize {
         match self {
             Priority::Live => 0,
-            Priority::Archive => 1,
+            Priority::Term => 1,
+            Priority::Archive => 2,
         }
+    }
+
+    /// Whether it is a live feed's (a site's, category's, tag's or author's).
+    pub fn live(self) -> bool {
+        self != Priority::Archive
     }
 }
 
@@ -57,7 +71,8 @@ pub struct Ping {
 /// How many pings were dropped from a full queue, by line.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Dropped {
-    /// Live feeds' pings (dropped only when no archive ping was left).
+    /// Live feeds' pings (dropped only when no archive ping was left; the
+    /// site's and categories' only when no tag's or author's was either).
     pub live: usize,
     /// Archives' pings.
     pub archives: usize,
@@ -70,9 +85,9 @@ impl Dropped {
     }
 
     fn add(&mut self, priority: Priority) {
-        match priority {
-            Priority::Live => self.live += 1,
-            Priority::Archive => self.archives += 1,
+        match priority.live() {
+            true => self.live += 1,
+            false => self.archives += 1,
         }
     }
 }
@@ -106,12 +121,12 @@ pub enum Retry {
     AfterDropping(Duration, Dropped),
 }
 
-/// The pings waiting to be sent, in two lines (live feeds, archives), each
+/// The pings waiting to be sent, in three lines (see [`Priority`]), each
 /// oldest first, at most one per hub and topic.
 #[derive(Debug)]
 pub struct Queue {
     /// Indexed by [`Priority::line`].
-    lines: [Line; 2],
+    lines: [Line; 3],
     /// Numbers the pings as they are put in, to tell their age.
     next_seq: u64,
     keys: HashSet<(Arc<str>, Arc<str>)>,
@@ -123,7 +138,7 @@ impl Queue {
     /// An empty queue holding at most `capacity` pings, each tried `max_attempts` times.
     pub fn new(capacity: usize, max_attempts: u32) -> Queue {
         Queue {
-            lines: [Line::default(), Line::default()],
+            lines: [Line::default(), Line::default(), Line::default()],
             next_seq: 0,
             keys: HashSet::new(),
             capacity: capacity.max(1),
@@ -206,7 +221,7 @@ impl Queue {
     }
 
     /// Takes the one ping that goes out next, if one is due at `now`: the
-    /// oldest due live ping, else the oldest due archive ping. The sender
+    /// oldest due ping of the first line (see [`Priority`]) that has one. The sender
     /// takes one only when it can send it at once, so the others keep their
     /// place, their coalescing and their bound, and a stop records them.
     pub fn take_one_due(&mut self, now: Instant) -> Option<Ping> {
@@ -215,7 +230,7 @@ impl Queue {
         Some(ping)
     }
 
-    /// Takes out every ping due at `now`: the live feeds' first, each line
+    /// Takes out every ping due at `now`: line by line, each
     /// oldest first. A change of the same topic after this queues a new
     /// ping: the hub may have fetched it before.
     #[cfg(test)]
@@ -244,14 +259,19 @@ impl Queue {
         self.lines[ping.priority.line()].put(seq, ping);
     }
 
-    /// Drops pings past the capacity, the oldest archive pings first and
-    /// live ones only when no archive ping is left; returns how many.
+    /// Drops pings past the capacity, the oldest of the last line that
+    /// holds any first (archives, then tags' and authors' feeds, then the
+    /// site's and categories'); returns how many.
     fn shrink(&mut self) -> Dropped {
         let mut dropped = Dropped::default();
         while self.len() > self.capacity {
-            let line = match self.lines[Priority::Archive.line()].len() == 0 {
-                true => Priority::Live.line(),
-                false => Priority::Archive.line(),
+            let Some(line) = Priority::LINES
+                .iter()
+                .rev()
+                .map(|p| p.line())
+                .find(|&l| self.lines[l].len() > 0)
+            else {
+                break;
             };
             if let Some(old) = self.lines[line].take_oldest() {
                 dropped.add(old.priority);
@@ -359,6 +379,7 @@ mod tests {
     use super::*;
 
     const LIVE: Priority = Priority::Live;
+    const TERM: Priority = Priority::Term;
     const ARCHIVE: Priority = Priority::Archive;
 
     fn s(v: &str) -> Arc<str> {
@@ -436,6 +457,37 @@ mod tests {
         assert_eq!(q.set_bounds(1, 3).total(), 0);
         q.push(&hub, &s("/4"), LIVE, t0);
         assert_eq!(q.len(), 1);
+    }
+
+    /// A site of thousands of tags and authors: a change to every document
+    /// (a reload that renames the site) queues the all-articles and category
+    /// feeds first, but a full queue drops tag and author feeds' pings
+    /// before any of theirs, and they still go out first.
+    #[test]
+    fn a_full_queue_drops_tag_and_author_pings_before_the_site_and_categories() {
+        let (hub, t0) = (s("http://hub/"), Instant::now());
+        let mut q = Queue::new(3, 3);
+        q.push(&hub, &s("/feed.rss"), LIVE, t0);
+        q.push(&hub, &s("/feeds/a.rss"), LIVE, t0);
+        let mut dropped = Dropped::default();
+        for term in ["/authors/x.rss", "/tags/b.rss", "/tags/c.rss"] {
+            dropped += q.push(&hub, &s(term), TERM, t0).dropped;
+        }
+        dropped += q
+            .push(&hub, &s("/archive/2020-01.rss"), ARCHIVE, t0)
+            .dropped;
+        assert_eq!(
+            dropped,
+            Dropped {
+                live: 2,
+                archives: 1
+            }
+        );
+        let topics: Vec<_> = q.take_due(t0).into_iter().map(|p| p.topic).collect();
+        assert_eq!(
+            topics,
+            [s("/feed.rss"), s("/feeds/a.rss"), s("/tags/c.rss")]
+        );
     }
 
     /// The reviewer's case: one edit queued its live feeds first, then more
