@@ -518,8 +518,22 @@ impl Publisher {
     /// changed a setting documents are made of (a title, the ttl, the hubs:
     /// see [`Config::renders_like`]) can change every document, and compares
     /// every feed's ETag, on-demand ones derived from their inputs.
+    ///
+    /// Hubs a reload removed get these pings too, once: what they fetch now
+    /// names the new hubs (or none), so their subscribers, who would
+    /// otherwise hear nothing again, learn where to subscribe (WebSub §4:
+    /// discovery is by the topic's own links).
     fn ping_changes(&self, previous: &Snapshot, ids: &BTreeSet<String>, scope: Scope) {
-        let Some(pinger) = self.hubs() else {
+        let hubs = &self.cfg.websub.hubs;
+        let removed: Vec<String> = (previous.config.websub.hubs.iter())
+            .filter(|h| !hubs.contains(h))
+            .cloned()
+            .collect();
+        let Some(pinger) = self
+            .pinger
+            .as_ref()
+            .filter(|_| !hubs.is_empty() || !removed.is_empty())
+        else {
             return;
         };
         let Some(current) = self.published.load_full() else {
@@ -559,6 +573,15 @@ impl Publisher {
             }
         };
         pinger.publish(&self.cfg.websub, &topics);
+        if !removed.is_empty() && !topics.is_empty() {
+            tracing::info!(
+                hubs = removed.join(", "),
+                feeds = topics.len(),
+                "websub: pinging the hubs the reload removed once more, so their \
+                 subscribers fetch documents that name the hubs now in force"
+            );
+            pinger.publish_to(&removed, &self.cfg.websub, &topics);
+        }
     }
 
     /// Records, as the daemon stops, what the next start compares with to

@@ -978,3 +978,67 @@ fn hubs_with_the_default_base_url_are_warned_of() {
         "{stderr}"
     );
 }
+
+/// A reload that replaces a hub pings the removed one too, once, with every
+/// document (they all name the new hub now): its subscribers fetch
+/// documents that tell them where to subscribe, instead of silence.
+#[test]
+fn a_reload_that_removes_a_hub_pings_it_once_more_with_every_document() {
+    let (old, new) = (TestHub::start(204), TestHub::start(204));
+    let site = site_with_hubs(&[old.url()], "");
+    let d = site.start();
+    let expected: std::collections::BTreeSet<String> = every_feed_path(&site)
+        .iter()
+        .map(|p| format!("{BASE_URL}{p}"))
+        .collect();
+    let config = std::fs::read_to_string(site.config())
+        .unwrap()
+        .replace(&old.url(), &new.url());
+    std::fs::write(site.config(), config).unwrap();
+    d.signal(rustix::process::Signal::HUP);
+    d.log_line("configuration reloaded");
+    let line = d.log_line("pinging the hubs the reload removed once more");
+    assert!(line.contains(&old.url()), "{line}");
+    for hub in [&old, &new] {
+        hub.wait("a ping per feed document", Duration::from_secs(10), |p| {
+            p.len() >= expected.len()
+        });
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(topics(&old), expected);
+    assert_eq!(old.posts().len(), expected.len(), "once each");
+    assert_eq!(topics(&new), expected);
+    // What the removed hub fetches names the new one.
+    let fetched = d.get("/feed.atom", &[]);
+    let atom = fetched.text();
+    assert!(
+        atom.contains(&new.url()) && !atom.contains(&old.url()),
+        "{atom}"
+    );
+}
+
+/// A change bigger than the queue on a site with tag and author feeds (a
+/// reload renaming the site changes every document): the all-articles and
+/// category feeds, which most partners follow, keep their pings; tag and
+/// author feeds and archives are dropped first.
+#[test]
+fn a_full_queue_keeps_the_all_articles_and_category_feeds_pings() {
+    let hub = TestHub::start(204);
+    let probe = TempStore::new();
+    let site_feeds: std::collections::BTreeSet<String> = every_feed_path(&probe)
+        .into_iter()
+        .filter(|p| p == "/feed.rss" || p.starts_with("/feed.") || p.starts_with("/feeds/"))
+        .map(|p| format!("{BASE_URL}{p}"))
+        .collect();
+    assert!(site_feeds.len() > 6, "{site_feeds:#?}");
+    let more = format!("queue_size = {}\n", site_feeds.len());
+    let site = site_with_hubs(&[hub.url()], &more);
+    let d = site.start();
+    reload(&site, &d, "[site]\ntitle = \"Bản tin thử\"\n");
+    d.log_line("more pings than [websub] queue_size");
+    hub.wait("the kept pings", Duration::from_secs(10), |p| {
+        p.len() >= site_feeds.len()
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(topics(&hub), site_feeds);
+}

@@ -333,14 +333,20 @@ impl Pinger {
     /// feeds ahead of archives; returns at once. Called once the change is
     /// served, so a hub that fetches the topic at once gets the new bytes.
     pub fn publish(&self, cfg: &WebsubConfig, topics: &Topics) {
-        if cfg.hubs.is_empty() || topics.is_empty() {
+        self.publish_to(&cfg.hubs, cfg, topics);
+    }
+
+    /// [`Pinger::publish`] to `hubs` (the hubs of `cfg`, or hubs a reload
+    /// removed from them), with the bounds of `cfg`.
+    pub fn publish_to(&self, hubs: &[String], cfg: &WebsubConfig, topics: &Topics) {
+        if hubs.is_empty() || topics.is_empty() {
             return;
         }
         let due = Instant::now() + HOLD;
         let (dropped, queued) = {
             let mut q = lock(&self.shared.queue);
             let mut dropped = q.set_bounds(cfg.queue_size, cfg.max_attempts);
-            let hubs: Vec<Arc<str>> = cfg.hubs.iter().map(|h| Arc::from(h.as_str())).collect();
+            let hubs: Vec<Arc<str>> = hubs.iter().map(|h| Arc::from(h.as_str())).collect();
             for (priority, topic) in topics.each() {
                 // One allocation per topic, shared by its pings to every hub.
                 let topic: Arc<str> = Arc::from(topic.as_str());
