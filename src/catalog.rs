@@ -865,10 +865,22 @@ impl Catalog {
         let mut changes = Changes::default();
         let mut recheck = Vec::new();
         let mut freed = Vec::new();
+        // Folders the listing was refused: a file under one is gone from
+        // the store as served (`0711`: enterable, not listable), not to be
+        // looked at again behind the listing's back.
+        let denied: Vec<&Path> = (walked.iter())
+            .filter_map(|(listed, _)| match listed {
+                Listed::Rejected(r) if matches!(r.error, FileError::FolderDenied) => {
+                    Some(r.path.as_path())
+                }
+                _ => None,
+            })
+            .collect();
         for path in missing {
             // A listing taken before an event added the file is not proof
             // that it left.
-            if gone == Gone::Recheck && std::fs::symlink_metadata(&path).is_ok() {
+            let listed_out = denied.iter().any(|d| path.starts_with(d));
+            if gone == Gone::Recheck && !listed_out && std::fs::symlink_metadata(&path).is_ok() {
                 recheck.push(path.to_path_buf());
                 continue;
             }
@@ -1709,6 +1721,36 @@ mod tests {
         assert_eq!(ch.removed, 1);
         assert!(c.entries.is_empty());
     }
+    /// A reconciliation's listing refused a folder (`0711`: enterable, not
+    /// listable): the files known under it leave, as its refusal says, and are
+    /// not read again one by one behind the listing's back.
+    #[test]
+    fn a_merge_forgets_the_files_under_a_folder_its_listing_was_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir(root.join("kin")).unwrap();
+        std::fs::write(root.join("kin/x.txt"), GOOD).unwrap();
+        std::fs::write(root.join("y.txt"), GOOD).unwrap();
+        let mut c = Catalog::scan(root, 1 << 20, Ho_Chi_Minh).unwrap();
+        assert_eq!(c.entries.len(), 2);
+        let refused = Listed::Rejected(Rejected {
+            path: root.join("kin"),
+            error: FileError::FolderDenied,
+            through: Vec::new(),
+        });
+        let slice = Slice {
+            after: None,
+            through: None,
+            listed: vec![refused],
+        };
+        let changes = c.merge(slice, Unsettled::NONE);
+        assert_eq!(changes.removed, 1, "{changes:?}");
+        assert!(c.entries.get("kin/x").is_none());
+        // y.txt, missing from the listing but not under the refused folder,
+        // was looked at again (the listing may be older than the file): kept.
+        assert!(c.entries.get("y").is_some());
+    }
+
     #[test]
     fn newly_rejected_counts_each_rejection_once_per_change() {
         let dir = tempfile::tempdir().unwrap();

@@ -28,16 +28,19 @@
 //! closed, unless its last write is [`UNCLOSED_QUIET`] old already.
 //!
 //! An event on a **folder** that neither makes, moves nor removes it
-//! re-reads nothing under it: what is written under a folder has events of
-//! its own. Its mtime set alone (`IN_MODIFY`: `touch -m`, and `tar x` and
-//! `rsync` as they end) changes nothing served. A change of its mode, owner,
-//! ACL or times together (`IN_ATTRIB`) can change which files may be listed
-//! and read, so it asks for a reconciliation ([`Ready::reconcile`]), which
-//! lists the store off the watch thread and reads only what it finds
-//! different. Re-reading every file under the folder, as an event on a path
-//! does, made `rsync -a` of a category, or a `chmod` of the store root, read
-//! all of it again on the watch thread: seconds of stalled updates at a
-//! million articles.
+//! re-reads nothing under it unless it changed: what is written under a
+//! folder has events of its own. Its mtime set alone (inotify's `IN_MODIFY`
+//! on a folder: `touch -m`, `rsync` as it ends) changes nothing served. A
+//! change of its mode, owner, ACL or times together (`IN_ATTRIB`: `chmod`,
+//! `chown`, `setfacl`, `cp -a`, `tar x`) can change which files may be
+//! listed and read, and polling's newer mtime on a folder may be the only
+//! sign of an entry replaced by an older file (polling compares mtimes): the
+//! folder is compared ([`Ready::compare`]), listed with sizes and mtimes and
+//! only what differs read, the store root by a reconciliation off the watch
+//! thread. Re-reading every file under the folder, as an event on a path
+//! does, made `rsync -a`, or a `chmod` of the store root, read all of it
+//! again on the watch thread: seconds of stalled updates at a million
+//! articles.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -136,8 +139,8 @@ pub struct Burst {
     held: HashMap<PathBuf, Held>,
     /// `held` by release time, so the next one costs no scan.
     releases: BTreeSet<(Instant, PathBuf)>,
-    /// Whether a folder's mode, owner or times changed (see [`Ready::reconcile`]).
-    folder_changed: bool,
+    /// Folders to compare (see [`Ready::compare`]), each once.
+    compare: BTreeSet<PathBuf>,
 }
 
 /// Paths to re-read now.
@@ -147,9 +150,10 @@ pub struct Ready {
     pub paths: Vec<PathBuf>,
     /// When the earliest of their events arrived.
     pub first: Instant,
-    /// Whether a folder's mode, owner, ACL or times changed: which files
-    /// under it may be read may have changed, and only a listing tells.
-    pub reconcile: bool,
+    /// Folders whose mode, owner, ACL or times changed, sorted: which files
+    /// under them may be read may have changed, and only a listing tells. Each
+    /// is listed with sizes and mtimes, and only what differs is read.
+    pub compare: Vec<PathBuf>,
 }
 
 impl Burst {
@@ -201,8 +205,8 @@ impl Burst {
                 for path in &event.paths {
                     // A folder is not written as a file is: this is its mtime
                     // set alone (inotify says `IN_MODIFY` when the atime is
-                    // left as it is, as `touch -m`, `tar x` and `rsync` set
-                    // the folders they make or copy). Nothing under it
+                    // left as it is, as `touch -m` and `rsync` set the
+                    // folders they make or copy). Nothing under it
                     // changed; what did has events of its own. Neither held
                     // (what it lists would wait [`UNCLOSED_QUIET`]) nor read
                     // again. Looked at once per hold, not per write.
@@ -247,13 +251,13 @@ impl Burst {
             EventKind::Modify(ModifyKind::Metadata(_)) => {
                 for path in &event.paths {
                     let folder = !self.held.contains_key(path) && is_folder(path);
-                    match (folder, closes) {
-                        (false, _) => self.push_unless_held(path, now),
-                        // inotify's `IN_ATTRIB`: its mode, owner, ACL or times.
-                        (true, Closes::Reported) => self.note_folder_changed(now),
-                        // Polling's newer mtime: an entry was added or removed
-                        // in it, which polling reports itself, path by path.
-                        (true, Closes::Unreported) => {}
+                    // inotify's `IN_ATTRIB` on a folder: its mode, owner, ACL
+                    // or times; polling's newer mtime: an entry added,
+                    // removed or replaced (by an older file, which polling,
+                    // comparing mtimes, may not report).
+                    match folder {
+                        false => self.push_unless_held(path, now),
+                        true => self.compare_folder(path, now),
                     }
                 }
                 false
@@ -304,7 +308,7 @@ impl Burst {
     pub fn take_ready(&mut self, now: Instant) -> Option<Ready> {
         let mut first = self.first.take();
         self.latest = None;
-        let reconcile = std::mem::take(&mut self.folder_changed);
+        let compare: Vec<PathBuf> = std::mem::take(&mut self.compare).into_iter().collect();
         let mut paths = std::mem::take(&mut self.ready);
         self.queued.clear();
         paths.retain(|p| !self.held.contains_key(p));
@@ -317,13 +321,13 @@ impl Burst {
         }
         let mut seen = std::collections::HashSet::new();
         paths.retain(|p| seen.insert(p.clone()));
-        if paths.is_empty() && !reconcile {
+        if paths.is_empty() && compare.is_empty() {
             return None;
         }
         Some(Ready {
             paths,
             first: first?,
-            reconcile,
+            compare,
         })
     }
 
@@ -371,12 +375,12 @@ impl Burst {
         }
     }
 
-    /// Notes that a folder's mode, owner or times changed at `now`: the
-    /// burst's end asks for a reconciliation (see [`Ready::reconcile`]).
-    fn note_folder_changed(&mut self, now: Instant) {
+    /// Notes that the mode, owner or times of `folder` changed at `now`:
+    /// the burst's end compares it (see [`Ready::compare`]).
+    fn compare_folder(&mut self, folder: &Path, now: Instant) {
         self.first.get_or_insert(now);
         self.latest = Some(now);
-        self.folder_changed = true;
+        self.compare.insert(folder.to_owned());
     }
 
     /// Adds `path`, which an event at `now` named, to the ready paths.
@@ -705,11 +709,11 @@ mod tests {
         event(EventKind::Modify(ModifyKind::Metadata(kind)), &[p])
     }
 
-    /// `chmod`, `chown`, `setfacl` or `touch` on a folder (`rsync -a` sets
-    /// every folder's times as it ends): nothing under it is re-read, a
-    /// reconciliation is asked for, once per burst.
+    /// `chmod`, `chown`, `setfacl` or `touch` on a folder (`cp -a` and
+    /// `tar x` set each folder they make so): nothing under it is read
+    /// again, the folder is compared, once per burst.
     #[test]
-    fn a_folder_whose_mode_or_times_change_asks_for_a_reconciliation_not_a_re_read() {
+    fn a_folder_whose_mode_or_times_change_is_compared_not_read_again() {
         let dir = tempfile::tempdir().unwrap();
         let (folder, file) = (dir.path().join("moi"), dir.path().join("moi/bai.txt"));
         std::fs::create_dir(&folder).unwrap();
@@ -723,8 +727,8 @@ mod tests {
         b.take(&attrib, t0, QUIET, Closes::Reported);
         let ready = b.take_ready(t0 + QUIET).unwrap();
         assert!(ready.paths.is_empty(), "{:?}", ready.paths);
-        assert!(ready.reconcile);
-        assert_eq!(b.take_ready(t0 + QUIET * 2), None, "asked once");
+        assert_eq!(ready.compare, std::slice::from_ref(&folder), "once");
+        assert_eq!(b.take_ready(t0 + QUIET * 2), None);
 
         // A file's mode is read with the file; and with a folder's change in
         // the same burst, both come.
@@ -737,17 +741,18 @@ mod tests {
         b.take(&attrib, t0, QUIET, Closes::Reported);
         let ready = b.take_ready(t0 + QUIET).unwrap();
         assert_eq!(ready.paths, std::slice::from_ref(&file));
-        assert!(ready.reconcile);
+        assert_eq!(ready.compare, std::slice::from_ref(&folder));
         b.take(&written(&file), t0, QUIET, Closes::Reported);
         let ready = b.take_ready(t0 + UNCLOSED_QUIET).unwrap();
-        assert!(!ready.reconcile, "{ready:?}");
+        assert!(ready.compare.is_empty(), "{ready:?}");
     }
 
-    /// Polling reports a folder whose mtime moved, as an entry was added or
-    /// removed in it: that entry comes as an event of its own, so the folder
-    /// costs neither a read of everything under it nor a reconciliation.
+    /// Polling reports a folder whose mtime moved: an entry was added,
+    /// removed or replaced in it, and one replaced by an older file (a backup
+    /// restored with its times) polling does not report, as it compares
+    /// mtimes. The folder is compared, not read again whole.
     #[test]
-    fn a_folder_polling_sees_written_is_left_to_its_entries() {
+    fn a_folder_polling_sees_written_is_compared() {
         let dir = tempfile::tempdir().unwrap();
         let folder = dir.path().join("moi");
         std::fs::create_dir(&folder).unwrap();
@@ -755,7 +760,8 @@ mod tests {
         let mut b = Burst::default();
         let polled = metadata_changed(&folder, MetadataKind::WriteTime);
         b.take(&polled, t0, QUIET, Closes::Unreported);
-        assert_eq!(b.take_ready(t0 + QUIET), None);
-        assert!(!b.holds_any());
+        let ready = b.take_ready(t0 + QUIET).unwrap();
+        assert!(ready.paths.is_empty(), "{:?}", ready.paths);
+        assert_eq!(ready.compare, [folder]);
     }
 }

@@ -3,8 +3,10 @@
 //!
 //! Events are hints, not facts: editors replace files, inotify drops events under
 //! load, some filesystems send none. So an event only names a path to re-examine,
-//! and every `reconcile_secs` (and on any overflow or watcher error) the whole
-//! store is compared with the catalog by (path, size, mtime).
+//! and every `reconcile_secs` (and on any overflow or watcher error, and when
+//! the store root's mode, owner or times change) the whole store is compared
+//! with the catalog by (path, size, mtime). A folder below the root whose
+//! mode, owner or times change is compared so too, on its own (see `settle`).
 //!
 //! One thread owns the catalog and publishes what each refresh changed (see
 //! `publish`); it is the only publisher after start-up, so updates never race
@@ -260,8 +262,9 @@ struct Worker {
     survey: Option<Reconciling>,
     /// How many reconciliations have started: the number of the latest.
     surveys: u64,
-    /// Whether another reconciliation is to follow the one under way: a
-    /// folder changed (see [`Ready::reconcile`]) after it may have listed it.
+    /// Whether another reconciliation is to follow the one under way: the
+    /// store root changed (see [`Ready::compare`]) after it may have listed
+    /// what that change opened or closed.
     survey_again: bool,
     /// The events waiting to be refreshed.
     burst: Burst,
@@ -632,14 +635,13 @@ impl Worker {
     /// event came (see [`Worker::hold_found_unfinished`]).
     fn apply(&mut self, ready: &Ready) {
         let (paths, started) = (&ready.paths, ready.first);
-        if ready.reconcile {
-            self.reconcile_soon();
-        }
-        if paths.is_empty() {
-            return;
-        }
 
         let root = self.cfg.store.clone();
+        // The store root compared is the whole store: listed on another
+        // thread, not here, with events waiting.
+        if ready.compare.contains(&root) {
+            self.reconcile_soon();
+        }
         if !self.root_present() {
             return;
         }
@@ -664,10 +666,20 @@ impl Worker {
                 covering.push(t);
             }
         }
+        // A folder whose mode, owner or times changed is listed with sizes
+        // and mtimes, and only what differs is read, unless a path being read
+        // again covers it (a folder made in the burst, then given its mode).
+        let compared: Vec<&PathBuf> = (ready.compare.iter())
+            .filter(|f| **f != root && f.starts_with(&root))
+            .filter(|f| !covering.iter().any(|c| f.starts_with(c)))
+            .collect();
         let mut total = Changes::default();
-        for sub in &removals_first(covering, |p| std::fs::symlink_metadata(p).is_ok()) {
-            let refreshed = self
-                .leaving_held(|catalog, held| catalog.refresh_leaving(sub, Refresh::Event, held));
+        let subs = removals_first(covering, |p| std::fs::symlink_metadata(p).is_ok());
+        let refreshes = (subs.iter().map(|s| (s, Refresh::Event)))
+            .chain(compared.into_iter().map(|f| (f, Refresh::Reconcile)));
+        for (sub, why) in refreshes {
+            let refreshed =
+                self.leaving_held(|catalog, held| catalog.refresh_leaving(sub, why, held));
             match refreshed {
                 Ok(c) => total.absorb(c),
                 Err(e) => tracing::warn!("cannot re-read {}: {e}", printable_path(sub)),
@@ -731,8 +743,8 @@ impl Worker {
         self.surveys += 1;
     }
 
-    /// Asks for a reconciliation because a folder's mode, owner or times
-    /// changed (see [`Ready::reconcile`]): started now, or, when one is under
+    /// Asks for a reconciliation because the store root's mode, owner or
+    /// times changed (see [`Ready::compare`]): started now, or, when one is under
     /// way (which may have listed that folder already), right after it. One
     /// under way is not started again: folders touched more often than the
     /// store can be listed would keep it from ever ending.

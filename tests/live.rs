@@ -1387,10 +1387,11 @@ fn bytes_read_by(pid: rustix::process::Pid) -> u64 {
 /// A change of a folder's mode or times (`chmod`; `rsync -a` sets every
 /// folder's times as it ends) re-reads none of the files under it, the store
 /// root's included: what is written under a folder has events of its own, so
-/// only which files may be read can have changed, and a reconciliation (which
-/// reads only what differs) is started for that. Re-reading everything under
-/// the root on the watch thread cost seconds of stalled updates at a million
-/// articles. What the daemon reads is counted by the kernel.
+/// only which files may be read can have changed. The folder is compared
+/// (listed with sizes and mtimes, and only what differs read), the root by
+/// a reconciliation. Re-reading everything under the root on the watch
+/// thread cost seconds of stalled updates at a million articles. What the
+/// daemon reads is counted by the kernel.
 #[test]
 fn a_folder_whose_mode_or_times_change_is_reconciled_not_read_again() {
     folder_changes_are_reconciled_not_read_again(false);
@@ -1431,15 +1432,17 @@ fn folder_changes_are_reconciled_not_read_again(root_link: bool) {
     assert_eq!(d.get("/articles/lon/bai-59", &[]).status, 200);
     let (since, read_before) = (reconciled(), bytes_read_by(d.pid()));
 
-    // The mtime alone (inotify's `IN_MODIFY` on a folder), as `touch -m`,
-    // `tar x` and `rsync` set it; then the root's mode (`IN_ATTRIB`).
+    // The mtime alone (inotify's `IN_MODIFY` on a folder), as `touch -m` and
+    // `rsync` set it; then the folders' modes (`IN_ATTRIB`), the root's last.
     let an_hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
     for f in [&folder, &root] {
         let times = std::fs::FileTimes::new().set_modified(an_hour_ago);
         std::fs::File::open(f).unwrap().set_times(times).unwrap();
     }
-    std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o750)).unwrap();
-    std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755)).unwrap();
+    for f in [&folder, &root] {
+        std::fs::set_permissions(f, std::fs::Permissions::from_mode(0o750)).unwrap();
+        std::fs::set_permissions(f, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
     d.wait_until("a reconciliation started by the changes", || {
         reconciled() > since
     });
@@ -1452,12 +1455,12 @@ fn folder_changes_are_reconciled_not_read_again(root_link: bool) {
     assert!(!d.stderr().contains("WARN"), "{}", d.stderr());
 }
 
-/// A folder's mode changed while a reconciliation runs (which may have listed
-/// that folder already) is followed by one more reconciliation when it ends:
+/// The store root's mode changed while a reconciliation runs (which may have
+/// listed what it opened already) is followed by one more when it ends:
 /// not dropped, and the one under way not started over (folders changed more
 /// often than the store can be listed would keep it from ever ending).
 #[test]
-fn a_folder_changed_during_a_reconciliation_is_reconciled_again_after_it() {
+fn a_store_root_changed_during_a_reconciliation_is_reconciled_again_after_it() {
     use std::os::unix::fs::PermissionsExt;
     // 300 files listed at 200 a second: each reconciliation takes 1.5 s at least.
     let site = TempStore::with_config("[watch]\nreconcile_files_per_sec = 200\n");
@@ -1476,7 +1479,7 @@ fn a_folder_changed_during_a_reconciliation_is_reconciled_again_after_it() {
     d.wait_until("the start-up reconciliation", || count() >= 1.0);
     let before = count();
     let chmod = |mode| {
-        std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(mode)).unwrap();
+        std::fs::set_permissions(&root, std::fs::Permissions::from_mode(mode)).unwrap();
     };
     chmod(0o750);
     // Well inside the first one, which lists for 1.5 s.
@@ -1487,4 +1490,63 @@ fn a_folder_changed_during_a_reconciliation_is_reconciled_again_after_it() {
     // And no more: the second one covered the change.
     std::thread::sleep(Duration::from_secs(3));
     assert_eq!(count(), before + 2.0);
+}
+
+/// A folder's mode changed while no reconciliation is due (the default
+/// `reconcile_secs`): the folder is compared at its event, so one opened to
+/// the daemon is served at once, and one it may enter but no longer list
+/// (`0711`) leaves, as a folder it may not read does (its files are not
+/// read one by one behind its listing's back).
+#[test]
+fn a_folder_opened_or_closed_by_its_mode_is_served_or_left_at_once() {
+    use std::os::unix::fs::PermissionsExt;
+    let site = TempStore::new();
+    let dir = site.config().parent().unwrap().to_owned();
+    let locked = store(&site).join("locked");
+    std::fs::create_dir(&locked).unwrap();
+    write_article(
+        locked.join("bai-rieng.txt"),
+        THONG_BAO,
+        "Bài trong thư mục riêng",
+    );
+    open_to_all(&dir);
+    let Some(wrapper) = closed_to_daemon(&dir) else {
+        eprintln!(
+            "SKIPPED: the tests run as root and setpriv (util-linux) is missing, \
+             so no folder can be closed to the daemon"
+        );
+        return;
+    };
+    let (closed, enter_only) = if wrapper.is_empty() {
+        (0o000, 0o100)
+    } else {
+        (0o700, 0o711)
+    };
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(closed)).unwrap();
+    let launch = common::Launch {
+        cwd: Some(&dir),
+        wrapper,
+        ..common::Launch::default()
+    };
+    let config = site.config();
+    let d = Daemon::spawn(&["--config".as_ref(), config.as_os_str()], &launch)
+        .listening(Duration::from_secs(20), Duration::from_secs(10));
+    let page = "/articles/locked/bai-rieng";
+    d.wait_until("the start-up reconciliation", || {
+        d.metric("bantin_last_reconcile_timestamp_seconds")
+            .is_some()
+    });
+    assert_eq!(d.get(page, &[]).status, 404);
+
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+    d.wait_until("the opened folder's article", || {
+        d.get(page, &[]).status == 200
+    });
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(enter_only)).unwrap();
+    d.wait_until("the article of a folder that cannot be listed gone", || {
+        d.get(page, &[]).status == 404
+    });
+    d.log_line("cannot list this folder");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+    d.wait_until("the article back", || d.get(page, &[]).status == 200);
 }
