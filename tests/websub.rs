@@ -473,12 +473,23 @@ fn a_failing_hub_is_retried_with_backoff_then_given_up_and_counted() {
         assert!(gaps[0] >= Duration::from_millis(900), "{feed}: {gaps:?}");
         assert!(gaps[1] > gaps[0], "{feed}: {gaps:?}");
     }
-    // One log line for the hub, not one per ping.
+    // One log line for the hub, not one per ping; and one warning that
+    // pings were given up (subscribers miss those changes), not one per ping.
     let stderr = d.stderr();
     assert_eq!(stderr.matches("publish ping failed").count(), 1, "{stderr}");
     assert!(
         stderr.contains(&hub.url()) && stderr.contains("500"),
         "{stderr}"
+    );
+    let gave_up: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("gave up a ping after 3 attempts"))
+        .collect();
+    assert_eq!(gave_up.len(), 1, "{stderr}");
+    assert!(
+        gave_up[0].contains("WARN") && gave_up[0].contains(&hub.url()),
+        "{}",
+        gave_up[0]
     );
 }
 

@@ -563,6 +563,20 @@ fn settle(shared: &Shared, mut ping: Ping, outcome: Outcome) {
             if ping.priority.live() {
                 metrics::counter!("bantin_websub_live_pings_dropped_total").increment(1);
             }
+            // Once per failure of the hub: its subscribers miss this change
+            // until the topic changes again, which the sysadmin must know.
+            let first = lock(&shared.health).gave_up(&ping.hub);
+            if first && turn != Turn::StartedFailing {
+                tracing::warn!(
+                    hub = %ping.hub,
+                    topic = %ping.topic,
+                    "websub: gave up a ping after {} attempts ({problem}): the hub's \
+                     subscribers to that feed miss this change until it changes again; \
+                     pings given up later while the hub fails are counted in \
+                     bantin_websub_pings_dropped_total, not logged",
+                    ping.attempts
+                );
+            }
         }
     }
     if turn == Turn::StartedFailing {

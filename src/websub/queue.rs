@@ -335,6 +335,9 @@ pub fn backoff(attempts: u32) -> Duration {
 #[derive(Debug, Default)]
 pub struct Health {
     failing: HashMap<Arc<str>, u64>,
+    /// The failing hubs some ping was given up for in this failure, so the
+    /// first give-up is logged and the others only counted.
+    gave_up: HashSet<Arc<str>>,
 }
 
 /// How a hub's latest answer changes what is known of it.
@@ -357,11 +360,20 @@ impl Health {
         hubs
     }
 
+    /// Records that a ping to `hub` was given up; whether it is the first
+    /// since the hub started failing.
+    pub fn gave_up(&mut self, hub: &Arc<str>) -> bool {
+        self.gave_up.insert(hub.clone())
+    }
+
     /// Records one answer (`ok`) of `hub`.
     pub fn record(&mut self, hub: &Arc<str>, ok: bool) -> Turn {
         match (ok, self.failing.get_mut(hub)) {
             (true, None) => Turn::Steady,
-            (true, Some(_)) => Turn::Recovered(self.failing.remove(hub).unwrap_or(0)),
+            (true, Some(_)) => {
+                self.gave_up.remove(hub);
+                Turn::Recovered(self.failing.remove(hub).unwrap_or(0))
+            }
             (false, Some(n)) => {
                 *n += 1;
                 Turn::Steady
