@@ -53,8 +53,10 @@ use crate::render::{self, Format, GENERATOR};
 use crate::site::{archive, pages, Coding, Site};
 use crate::taxonomy::Kind;
 
-/// A change waits this long before its pings go out, so that a burst of
-/// changes (an editor saving twice, a folder copied in) is one ping per feed.
+/// A change waits this long before its pings go out, and each further change
+/// of a feed puts its ping off as long again (up to
+/// [`queue::LONGEST_POSTPONE`] more), so that a burst of changes (an editor
+/// saving twice, a folder copied in) is one ping per feed once it is over.
 pub const HOLD: Duration = Duration::from_millis(500);
 
 /// Pings in flight at once, over every hub.

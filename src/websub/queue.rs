@@ -22,6 +22,11 @@ pub const FIRST_BACKOFF: Duration = Duration::from_secs(1);
 /// No retry waits longer than this, however many attempts came before.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(600);
 
+/// How much later than its first due time a waiting ping may be put off by
+/// further changes of its topic (see [`Queue::push`]): a feed that keeps
+/// changing (a copy of many files) is still pinged every few seconds.
+pub const LONGEST_POSTPONE: Duration = Duration::from_millis(4500);
+
 /// Which line a ping waits in: a partner reading the live feed wants the
 /// news; an archive month's subscriber wants a correction, which can wait.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -66,6 +71,17 @@ pub struct Ping {
     pub attempts: u32,
     /// When it may go out.
     due: Instant,
+    /// When it was first due: later changes put it off at most
+    /// [`LONGEST_POSTPONE`] past this.
+    first_due: Instant,
+}
+
+/// Where a waiting ping is in [`Queue`]'s lines, by its hub and topic.
+#[derive(Debug, Clone, Copy)]
+struct Place {
+    line: usize,
+    due: Instant,
+    seq: u64,
 }
 
 /// How many pings were dropped from a full queue, by line.
@@ -129,7 +145,7 @@ pub struct Queue {
     lines: [Line; 3],
     /// Numbers the pings as they are put in, to tell their age.
     next_seq: u64,
-    keys: HashSet<(Arc<str>, Arc<str>)>,
+    keys: HashMap<(Arc<str>, Arc<str>), Place>,
     capacity: usize,
     max_attempts: u32,
 }
@@ -140,7 +156,7 @@ impl Queue {
         Queue {
             lines: [Line::default(), Line::default(), Line::default()],
             next_seq: 0,
-            keys: HashSet::new(),
+            keys: HashMap::new(),
             capacity: capacity.max(1),
             max_attempts: max_attempts.max(1),
         }
@@ -171,7 +187,10 @@ impl Queue {
 
     /// Queues a first ping of `topic` to `hub`, due at `due`. A ping of the
     /// same topic to the same hub that has not gone out yet is not doubled:
-    /// when it goes out the hub fetches the topic as it is then.
+    /// when it goes out the hub fetches the topic as it is then. It is put
+    /// off to `due` instead, so a burst of changes is one ping once it is
+    /// over, but not past [`LONGEST_POSTPONE`] after it was first due; a
+    /// retry keeps its backoff.
     pub fn push(
         &mut self,
         hub: &Arc<str>,
@@ -179,7 +198,9 @@ impl Queue {
         priority: Priority,
         due: Instant,
     ) -> Pushed {
-        if self.keys.contains(&(hub.clone(), topic.clone())) {
+        let key = (hub.clone(), topic.clone());
+        if let Some(place) = self.keys.get(&key).copied() {
+            self.postpone(key, place, due);
             return Pushed {
                 coalesced: true,
                 dropped: Dropped::default(),
@@ -191,6 +212,7 @@ impl Queue {
             priority,
             attempts: 0,
             due,
+            first_due: due,
         });
         Pushed {
             coalesced: false,
@@ -205,7 +227,10 @@ impl Queue {
         if ping.attempts >= self.max_attempts {
             return Retry::GaveUp;
         }
-        if self.keys.contains(&(ping.hub.clone(), ping.topic.clone())) {
+        if self
+            .keys
+            .contains_key(&(ping.hub.clone(), ping.topic.clone()))
+        {
             return Retry::Superseded;
         }
         let wait = backoff(ping.attempts);
@@ -253,10 +278,44 @@ impl Queue {
     }
 
     fn insert(&mut self, ping: Ping) {
-        self.keys.insert((ping.hub.clone(), ping.topic.clone()));
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.lines[ping.priority.line()].put(seq, ping);
+        let line = ping.priority.line();
+        let place = Place {
+            line,
+            due: ping.due,
+            seq,
+        };
+        self.keys
+            .insert((ping.hub.clone(), ping.topic.clone()), place);
+        self.lines[line].put(seq, ping);
+    }
+
+    /// Puts the first send of the waiting ping at `place` off to `due`,
+    /// within [`LONGEST_POSTPONE`] of when it was first due. It keeps its
+    /// age, so a full queue drops it no later than before.
+    fn postpone(&mut self, key: (Arc<str>, Arc<str>), place: Place, due: Instant) {
+        let line = &mut self.lines[place.line];
+        let Some(ping) = line.by_due.get(&(place.due, place.seq)) else {
+            return;
+        };
+        let later = due.min(ping.first_due + LONGEST_POSTPONE);
+        if ping.attempts > 0 || later <= place.due {
+            return;
+        }
+        let Some(mut ping) = line.by_due.remove(&(place.due, place.seq)) else {
+            return;
+        };
+        ping.due = later;
+        line.by_age.insert(place.seq, later);
+        line.by_due.insert((later, place.seq), ping);
+        self.keys.insert(
+            key,
+            Place {
+                due: later,
+                ..place
+            },
+        );
     }
 
     /// Drops pings past the capacity, the oldest of the last line that
@@ -410,6 +469,43 @@ mod tests {
         assert_eq!(q.take_due(t0).len(), 3);
         // Once out, a new change is a new ping.
         assert!(!q.push(&hub, &s("/a"), LIVE, t0).coalesced);
+    }
+
+    /// A feed changing again while its ping waits puts the ping off, so a
+    /// burst longer than the hold (a folder copied in over seconds) is one
+    /// ping once it is over; one that never stops is still pinged within
+    /// [`LONGEST_POSTPONE`] of its first due time. A retry keeps its backoff.
+    #[test]
+    fn a_burst_of_changes_puts_its_ping_off_until_it_is_over_within_a_bound() {
+        let (hub, t0) = (s("http://hub/"), Instant::now());
+        let hold = Duration::from_millis(500);
+        let mut q = Queue::new(10, 3);
+        let step = Duration::from_millis(300);
+        for i in 0..4 {
+            let pushed = q.push(&hub, &s("/feed.rss"), LIVE, t0 + step * i + hold);
+            assert_eq!(pushed.coalesced, i > 0);
+        }
+        let last = t0 + step * 3 + hold;
+        assert_eq!(q.next_due(), Some(last));
+        assert!(q.take_due(last - Duration::from_millis(1)).is_empty());
+        assert_eq!(q.take_due(last).len(), 1, "one ping for the burst");
+
+        // Never quiet: a change every 300 ms for 10 s.
+        for i in 0..34 {
+            q.push(&hub, &s("/feed.rss"), LIVE, t0 + step * i + hold);
+        }
+        assert_eq!(q.next_due(), Some(t0 + hold + LONGEST_POSTPONE));
+
+        // A ping waiting for its retry is not put off by a change.
+        let mut ping = q.take_one_due(t0 + Duration::from_secs(60)).unwrap();
+        ping.attempts += 1;
+        assert_eq!(q.retry(ping, t0), Retry::After(FIRST_BACKOFF));
+        q.push(&hub, &s("/feed.rss"), LIVE, t0 + Duration::from_secs(3));
+        assert_eq!(q.next_due(), Some(t0 + FIRST_BACKOFF));
+        // And a full queue still drops by age: the postponed ping is older.
+        q.push(&hub, &s("/feeds/a.rss"), LIVE, t0);
+        q.set_bounds(1, 3);
+        assert_eq!(q.topics().into_iter().collect::<Vec<_>>(), ["/feeds/a.rss"]);
     }
 
     #[test]
