@@ -668,11 +668,20 @@ impl Worker {
         }
         // A folder whose mode, owner or times changed is listed with sizes
         // and mtimes, and only what differs is read, unless a path being read
-        // again covers it (a folder made in the burst, then given its mode).
-        let compared: Vec<&PathBuf> = (ready.compare.iter())
+        // again covers it (a folder made in the burst, then given its mode),
+        // or a folder compared (sorted: one above it comes first).
+        let mut compared: Vec<&PathBuf> = Vec::new();
+        for f in ready
+            .compare
+            .iter()
             .filter(|f| **f != root && f.starts_with(&root))
-            .filter(|f| !covering.iter().any(|c| f.starts_with(c)))
-            .collect();
+        {
+            let covered = covering.iter().any(|c| f.starts_with(c))
+                || compared.last().is_some_and(|c| f.starts_with(c));
+            if !covered {
+                compared.push(f);
+            }
+        }
         let mut total = Changes::default();
         let subs = removals_first(covering, |p| std::fs::symlink_metadata(p).is_ok());
         let refreshes = (subs.iter().map(|s| (s, Refresh::Event)))
