@@ -517,11 +517,24 @@ impl Worker {
         let Some(Attached::Native { watcher, refused }) = &mut self.watcher else {
             return;
         };
+        let mut opened = Vec::new();
         for path in &event.paths {
             if refused.0.remove(path) {
                 watch_again(watcher, path, refused);
+                if !refused.0.contains(path) {
+                    opened.push(path.clone());
+                }
             }
         }
+        // A folder opened to bantin is as a folder made now: what is being
+        // written in it had no event (it was not watched), so a file its
+        // mtime says a writer may still be at is held, not read half written.
+        for path in &opened {
+            self.hold_found_unfinished(path);
+        }
+        let Some(Attached::Native { watcher, refused }) = &mut self.watcher else {
+            return;
+        };
         // A rename's paths are (from, to): the last is where it is now.
         let Some(path) = event.paths.last().filter(|_| may_be_folder) else {
             return;

@@ -1550,3 +1550,56 @@ fn a_folder_opened_or_closed_by_its_mode_is_served_or_left_at_once() {
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
     d.wait_until("the article back", || d.get(page, &[]).status == 200);
 }
+
+/// A folder opened to the daemon while a file in it is being written (it
+/// had no watch, so no event told of the write): the file is held as a file
+/// in a new folder is, until its close, not read half written.
+#[test]
+fn a_file_being_written_in_a_folder_opened_to_the_daemon_waits_for_its_close() {
+    use std::io::Write;
+    use std::os::unix::fs::PermissionsExt;
+    let site = TempStore::new();
+    let dir = site.config().parent().unwrap().to_owned();
+    let locked = store(&site).join("locked");
+    std::fs::create_dir(&locked).unwrap();
+    open_to_all(&dir);
+    let Some(wrapper) = closed_to_daemon(&dir) else {
+        eprintln!(
+            "SKIPPED: the tests run as root and setpriv (util-linux) is missing, \
+             so no folder can be closed to the daemon"
+        );
+        return;
+    };
+    let closed = if wrapper.is_empty() { 0o000 } else { 0o700 };
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(closed)).unwrap();
+    let launch = common::Launch {
+        cwd: Some(&dir),
+        wrapper,
+        ..common::Launch::default()
+    };
+    let config = site.config();
+    let d = Daemon::spawn(&["--config".as_ref(), config.as_os_str()], &launch)
+        .listening(Duration::from_secs(20), Duration::from_secs(10));
+    d.wait_until("the start-up reconciliation", || {
+        d.metric("bantin_last_reconcile_timestamp_seconds")
+            .is_some()
+    });
+    // Half an article, a whole one to a parser: its writer pauses.
+    let text = article(THONG_BAO, "Bài viết dở dang") + "Đoạn cuối của bài.\n";
+    let (head, tail) = text.split_at(text.find("Nội dung").unwrap());
+    let mut file = std::fs::File::create(locked.join("dang-viet.txt")).unwrap();
+    file.write_all(head.as_bytes()).unwrap();
+    file.flush().unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+    d.log_line(&format!(
+        "watching {}: it may be read now",
+        locked.display()
+    ));
+    std::thread::sleep(Duration::from_secs(1));
+    let page = "/articles/locked/dang-viet";
+    assert_eq!(d.get(page, &[]).status, 404, "read while being written");
+    file.write_all(tail.as_bytes()).unwrap();
+    drop(file);
+    d.wait_until("the finished article", || d.get(page, &[]).status == 200);
+    assert!(d.body(page).contains("Đoạn cuối của bài."));
+}
