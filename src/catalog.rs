@@ -466,6 +466,12 @@ impl Catalog {
         self.refresh_leaving(sub, why, Unsettled::NONE)
     }
 
+    /// Whether more than `n` files at or under `sub` are known: what
+    /// comparing it costs, before it is listed.
+    pub fn knows_more_than(&self, sub: &Path, n: usize) -> bool {
+        Span::Under(sub).of(&self.files).nth(n).is_some()
+    }
+
     /// Compares the whole store with the catalog, as [`Refresh::Reconcile`]
     /// says, leaving the files `held` alone (see [`Unsettled`]): the
     /// reconciliation done at once, for a replaced root or a store read anew.
@@ -843,6 +849,39 @@ impl Catalog {
         Compared { differs, missing }
     }
 
+    /// Which of `missing` (known files of `span` its listing `walked` lacks)
+    /// are under a folder the listing was refused: such a file is gone from
+    /// the store as served (`0711`: enterable, not listable), not to be looked
+    /// at again behind the listing's back. A folder listed before this span
+    /// (an earlier slice: folders come before what they hold) is known by
+    /// its recorded refusal; one in it, by this listing.
+    fn under_refused_folders(
+        &self,
+        span: Span<'_>,
+        walked: &[(Listed, Option<Read>)],
+        missing: &[Arc<Path>],
+    ) -> Vec<bool> {
+        let denied: Vec<&Path> = (walked.iter())
+            .filter_map(|(listed, _)| match listed {
+                Listed::Rejected(r) if matches!(r.error, FileError::FolderDenied) => {
+                    Some(r.path.as_path())
+                }
+                _ => None,
+            })
+            .collect();
+        let listed_before = |p: &Path| match span {
+            Span::Between { after: Some(a), .. } => p <= a,
+            _ => false,
+        };
+        let refused_above = |path: &Path| {
+            path.ancestors().skip(1).any(|a| match listed_before(a) {
+                true => matches!(self.listing_errors.get(a), Some(FileError::FolderDenied)),
+                false => denied.contains(&a),
+            })
+        };
+        missing.iter().map(|p| refused_above(p)).collect()
+    }
+
     /// Applies a listing of `span` (with what was read of it) to the catalog:
     /// the known files it lacks (`missing`) leave, or, as `gone` says, are
     /// checked again; refusals while listing are replaced, and what was read is
@@ -865,21 +904,10 @@ impl Catalog {
         let mut changes = Changes::default();
         let mut recheck = Vec::new();
         let mut freed = Vec::new();
-        // Folders the listing was refused: a file under one is gone from
-        // the store as served (`0711`: enterable, not listable), not to be
-        // looked at again behind the listing's back.
-        let denied: Vec<&Path> = (walked.iter())
-            .filter_map(|(listed, _)| match listed {
-                Listed::Rejected(r) if matches!(r.error, FileError::FolderDenied) => {
-                    Some(r.path.as_path())
-                }
-                _ => None,
-            })
-            .collect();
-        for path in missing {
+        let listed_out = self.under_refused_folders(span, &walked, &missing);
+        for (path, listed_out) in missing.into_iter().zip(listed_out) {
             // A listing taken before an event added the file is not proof
             // that it left.
-            let listed_out = denied.iter().any(|d| path.starts_with(d));
             if gone == Gone::Recheck && !listed_out && std::fs::symlink_metadata(&path).is_ok() {
                 recheck.push(path.to_path_buf());
                 continue;
@@ -1748,6 +1776,29 @@ mod tests {
         assert!(c.entries.get("kin/x").is_none());
         // y.txt, missing from the listing but not under the refused folder,
         // was looked at again (the listing may be older than the file): kept.
+        assert!(c.entries.get("y").is_some());
+
+        // The refused folder the last entry of one slice, its files in the
+        // next: known by the refusal the first recorded.
+        let mut c = Catalog::scan(root, 1 << 20, Ho_Chi_Minh).unwrap();
+        let refused = Listed::Rejected(Rejected {
+            path: root.join("kin"),
+            error: FileError::FolderDenied,
+            through: Vec::new(),
+        });
+        let first = Slice {
+            after: None,
+            through: Some(root.join("kin")),
+            listed: vec![refused],
+        };
+        assert_eq!(c.merge(first, Unsettled::NONE).removed, 0);
+        let rest = Slice {
+            after: Some(root.join("kin")),
+            through: None,
+            listed: Vec::new(),
+        };
+        assert_eq!(c.merge(rest, Unsettled::NONE).removed, 1);
+        assert!(c.entries.get("kin/x").is_none());
         assert!(c.entries.get("y").is_some());
     }
 

@@ -272,6 +272,13 @@ struct Worker {
     queued: VecDeque<Msg>,
 }
 
+/// The most files a folder whose mode, owner or times changed may hold to be
+/// compared on the watch thread (listed and stated there, a few
+/// milliseconds per thousand files): one holding more (a category of a
+/// million-article store) is compared by a reconciliation, on the listing
+/// thread, so events do not wait behind it.
+const COMPARED_HERE: usize = 8 * crate::reconcile::SLICE;
+
 /// Folders of the store that the native watcher was refused for want of
 /// permission (an editor's private `0700` folder, under `DynamicUser=`): left
 /// unwatched, everything below them with them, while the rest of the store is
@@ -651,8 +658,9 @@ impl Worker {
 
         let root = self.cfg.store.clone();
         // The store root compared is the whole store: listed on another
-        // thread, not here, with events waiting.
-        if ready.compare.contains(&root) {
+        // thread, not here, with events waiting; it covers every folder.
+        let whole = ready.compare.contains(&root);
+        if whole {
             self.reconcile_soon();
         }
         if !self.root_present() {
@@ -682,16 +690,25 @@ impl Worker {
         // A folder whose mode, owner or times changed is listed with sizes
         // and mtimes, and only what differs is read, unless a path being read
         // again covers it (a folder made in the burst, then given its mode),
-        // or a folder compared (sorted: one above it comes first).
+        // or a folder compared (sorted: one above it comes first), or the
+        // store never reads it (`.git`). One holding more files than a
+        // comparison here should cost is left to a reconciliation.
+        let ignored = |f: &Path| {
+            f.strip_prefix(&root).map_or(true, |rel| {
+                (rel.components())
+                    .any(|c| crate::store::is_ignored(&c.as_os_str().to_string_lossy()))
+            })
+        };
         let mut compared: Vec<&PathBuf> = Vec::new();
-        for f in ready
-            .compare
-            .iter()
-            .filter(|f| **f != root && f.starts_with(&root))
-        {
+        for f in ready.compare.iter().filter(|f| !whole && !ignored(f)) {
             let covered = covering.iter().any(|c| f.starts_with(c))
                 || compared.last().is_some_and(|c| f.starts_with(c));
-            if !covered {
+            if covered {
+                continue;
+            }
+            if self.catalog.knows_more_than(f, COMPARED_HERE) {
+                self.reconcile_soon();
+            } else {
                 compared.push(f);
             }
         }

@@ -1603,3 +1603,28 @@ fn a_file_being_written_in_a_folder_opened_to_the_daemon_waits_for_its_close() {
     d.wait_until("the finished article", || d.get(page, &[]).status == 200);
     assert!(d.body(page).contains("Đoạn cuối của bài."));
 }
+
+/// A folder holding more files than a comparison on the watch thread should
+/// cost (over 8,192) whose mode changes is compared by a reconciliation, on
+/// the listing thread, while events are served.
+#[test]
+fn a_big_folder_whose_mode_changes_is_compared_by_a_reconciliation() {
+    use std::os::unix::fs::PermissionsExt;
+    let site = TempStore::new();
+    let big = store(&site).join("nhieu");
+    std::fs::create_dir(&big).unwrap();
+    for i in 0..8300 {
+        write_article(
+            big.join(format!("bai-{i}.txt")),
+            SU_KIEN,
+            &format!("Bài {i}"),
+        );
+    }
+    let d = site.start();
+    let count = || d.metric("bantin_reconcile_seconds_count").unwrap_or(0.0);
+    d.wait_until("the start-up reconciliation", || count() >= 1.0);
+    let before = count();
+    std::fs::set_permissions(&big, std::fs::Permissions::from_mode(0o750)).unwrap();
+    d.wait_until("a reconciliation for the folder", || count() > before);
+    assert_eq!(d.get("/articles/nhieu/bai-8299", &[]).status, 200);
+}
