@@ -235,7 +235,10 @@ fn conditional_get() {
             let lm = full.expect_header("last-modified");
             let lm_time = imf_date(lm);
             let earlier = httpdate::fmt_http_date(lm_time - Duration::from_secs(1));
-            let later = httpdate::fmt_http_date(lm_time + Duration::from_secs(86_400));
+            // Later than Last-Modified, not than the present (the daemon's
+            // clock never sent a date after it).
+            let later = httpdate::fmt_http_date(std::time::SystemTime::now().max(lm_time));
+            let future = httpdate::fmt_http_date(lm_time + Duration::from_secs(86_400));
             let list = format!("\"0123\", {tag}, \"abcd\"");
             let weak = format!("W/{tag}");
 
@@ -257,7 +260,7 @@ fn conditional_get() {
             } else {
                 gzip_tag.clone()
             };
-            let modified: [(&str, &[(&str, &str)]); 5] = [
+            let modified: [(&str, &[(&str, &str)]); 6] = [
                 ("a wrong tag", &[("If-None-Match", "\"0123456789\"")]),
                 ("another encoding's tag", &[("If-None-Match", &other_tag)]),
                 (
@@ -268,6 +271,11 @@ fn conditional_get() {
                     ],
                 ),
                 ("one second before", &[("If-Modified-Since", &earlier)]),
+                // Not sent by this clock, so it proves nothing.
+                (
+                    "a date after the present",
+                    &[("If-Modified-Since", &future)],
+                ),
                 (
                     "a malformed date",
                     &[("If-Modified-Since", "yesterday, around noon")],

@@ -151,7 +151,14 @@ fn cache_decision(fields: &Fields<'_>, current: Current<'_>) -> Decision {
         };
     }
     match single_date(fields, IF_MODIFIED_SINCE) {
-        Some(since) if whole_seconds(current.last_modified) <= whole_seconds(since) => {
+        // A date later than the present was not sent by this clock: one sent
+        // while it ran ahead, or before it was set back. The bytes may have
+        // changed since at earlier dates, so it proves nothing (RFC 2616
+        // §14.25 calls it invalid, as Apache treats it).
+        Some(since)
+            if whole_seconds(current.last_modified) <= whole_seconds(since)
+                && whole_seconds(since) <= whole_seconds(SystemTime::now()) =>
+        {
             Decision::NotModified
         }
         _ => Decision::Full,
@@ -329,6 +336,9 @@ mod tests {
             NotModified
         );
         assert_eq!(decide_with(&[("if-modified-since", "yesterday")]), Full);
+        // A date after the present was not sent by this clock: ignored.
+        let tomorrow = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(86_400));
+        assert_eq!(decide_with(&[("if-modified-since", &tomorrow)]), Full);
         // Two lines are a list of dates, not a date (§13.1.3): ignored.
         assert_eq!(
             decide_with(&[
