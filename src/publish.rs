@@ -573,14 +573,15 @@ impl Publisher {
             }
         };
         pinger.publish(&self.cfg.websub, &topics);
-        if !removed.is_empty() && !topics.is_empty() {
+        if !removed.is_empty() {
             tracing::info!(
                 hubs = removed.join(", "),
-                feeds = topics.len(),
-                "websub: pinging the hubs the reload removed once more, so their \
-                 subscribers fetch documents that name the hubs now in force"
+                feeds = topics.live.len(),
+                "websub: pinging the hubs the reload removed once more (the all-articles and \
+                 category feeds, once each, after every other ping), so their subscribers \
+                 fetch feeds that name the hubs now in force"
             );
-            pinger.publish_to(&removed, &self.cfg.websub, &topics);
+            pinger.farewell(&removed, &self.cfg.websub, &topics);
         }
     }
 

@@ -150,9 +150,10 @@ pub struct Ready {
     pub paths: Vec<PathBuf>,
     /// When the earliest of their events arrived.
     pub first: Instant,
-    /// Folders whose mode, owner, ACL or times changed, sorted: which files
-    /// under them may be read may have changed, and only a listing tells. Each
-    /// is listed with sizes and mtimes, and only what differs is read.
+    /// Folders whose mode, owner, ACL or times changed (or, polling, whose
+    /// mtime moved), sorted: which files under them may be read may have
+    /// changed, and only a listing tells. Each is listed with sizes and
+    /// mtimes, and only what differs is read.
     pub compare: Vec<PathBuf>,
 }
 
@@ -527,8 +528,8 @@ mod tests {
         assert_eq!(b.take_ready(t0 + QUIET).unwrap().paths, [link]);
     }
 
-    /// A folder's mtime set alone (`touch -m`; `tar x` and `rsync` as they
-    /// end): nothing under it is held or read again, and the burst holds nothing.
+    /// A folder's mtime set alone (`touch -m`; `rsync` as it ends): nothing
+    /// under it is held or read again, and the burst holds nothing.
     #[test]
     fn a_write_event_on_a_folder_neither_holds_nor_reads_it() {
         let dir = tempfile::tempdir().unwrap();

@@ -338,9 +338,40 @@ impl Pinger {
         self.publish_to(&cfg.hubs, cfg, topics);
     }
 
-    /// [`Pinger::publish`] to `hubs` (the hubs of `cfg`, or hubs a reload
-    /// removed from them), with the bounds of `cfg`.
-    pub fn publish_to(&self, hubs: &[String], cfg: &WebsubConfig, topics: &Topics) {
+    /// Says goodbye to `removed`, hubs a reload took out of `[websub] hubs`:
+    /// their waiting pings are dropped and their failures forgotten, and each
+    /// gets one last ping of the all-articles and category feeds among
+    /// `topics`, which now name the hubs in force (or none), so their
+    /// subscribers learn where to go (WebSub discovery is by the topic's own
+    /// links). In the last line, tried once: a removed hub, often removed for
+    /// failing, never holds back or pushes out a ping to a hub in force.
+    pub fn farewell(&self, removed: &[String], cfg: &WebsubConfig, topics: &Topics) {
+        {
+            let (mut q, mut health) = (lock(&self.shared.queue), lock(&self.shared.health));
+            for hub in removed {
+                q.drop_hub(hub);
+                health.forget(hub);
+            }
+        }
+        let last = topics.live.iter().map(|t| (Priority::Farewell, t));
+        self.push(removed, cfg, topics, last);
+    }
+
+    /// [`Pinger::publish`] to `hubs`, with the bounds of `cfg`.
+    fn publish_to(&self, hubs: &[String], cfg: &WebsubConfig, topics: &Topics) {
+        self.push(hubs, cfg, topics, topics.each());
+    }
+
+    /// Queues a ping of each of `pings` (in its line) to every one of `hubs`,
+    /// with the bounds of `cfg`, and wakes the sender; `topics` is what they
+    /// come from, for the log.
+    fn push<'t>(
+        &self,
+        hubs: &[String],
+        cfg: &WebsubConfig,
+        topics: &Topics,
+        pings: impl Iterator<Item = (Priority, &'t String)>,
+    ) {
         if hubs.is_empty() || topics.is_empty() {
             return;
         }
@@ -349,7 +380,7 @@ impl Pinger {
             let mut q = lock(&self.shared.queue);
             let mut dropped = q.set_bounds(cfg.queue_size, cfg.max_attempts);
             let hubs: Vec<Arc<str>> = hubs.iter().map(|h| Arc::from(h.as_str())).collect();
-            for (priority, topic) in topics.each() {
+            for (priority, topic) in pings {
                 // One allocation per topic, shared by its pings to every hub.
                 let topic: Arc<str> = Arc::from(topic.as_str());
                 for hub in &hubs {
@@ -363,7 +394,7 @@ impl Pinger {
         if dropped.total() > 0 {
             let failing = lock(&self.shared.health).failing();
             count_dropped(dropped);
-            tracing::warn!("{}", overflow(cfg, topics, dropped, &failing));
+            tracing::warn!("{}", overflow(cfg, topics, hubs.len(), dropped, &failing));
         }
         self.shared.wake.notify_one();
     }
@@ -389,13 +420,25 @@ fn count_dropped(dropped: Dropped) {
 /// answering, the change was bigger than `[websub] queue_size`, and the
 /// setting to raise is named with the size that would have held it; with
 /// hubs failing, they are the cause and named.
-fn overflow(cfg: &WebsubConfig, topics: &Topics, dropped: Dropped, failing: &[Arc<str>]) -> String {
-    let what = format!(
+fn overflow(
+    cfg: &WebsubConfig,
+    topics: &Topics,
+    hubs: usize,
+    dropped: Dropped,
+    failing: &[Arc<str>],
+) -> String {
+    let mut what = format!(
         "dropped {} archive ping(s) and {} live-feed ping(s)",
         dropped.archives, dropped.live
     );
+    if dropped.farewells > 0 {
+        what += &format!(
+            ", and {} last ping(s) to hubs a reload removed",
+            dropped.farewells
+        );
+    }
     if failing.is_empty() {
-        let needed = topics.len() * cfg.hubs.len();
+        let needed = topics.len() * hubs;
         format!(
             "websub: a change of {} feeds ({} live, {} archives) to {} hub(s) is more pings than \
              [websub] queue_size = {} holds: {what}; raise queue_size to at least {needed} \
@@ -403,7 +446,7 @@ fn overflow(cfg: &WebsubConfig, topics: &Topics, dropped: Dropped, failing: &[Ar
             topics.len(),
             topics.live_feeds(),
             topics.archives.len(),
-            cfg.hubs.len(),
+            hubs,
             cfg.queue_size
         )
     } else {
@@ -541,8 +584,21 @@ fn causes(e: &dyn std::error::Error) -> String {
 /// Counts and logs one ping's outcome; a failure goes back in the queue.
 fn settle(shared: &Shared, mut ping: Ping, outcome: Outcome) {
     let ok = matches!(outcome, Outcome::Accepted);
-    let turn = lock(&shared.health).record(&ping.hub, ok);
     ping.attempts += 1;
+    if ping.priority == Priority::Farewell {
+        // A hub no longer configured: not watched, not retried, not blamed.
+        match outcome {
+            Outcome::Accepted => {
+                metrics::counter!("bantin_websub_pings_sent_total").increment(1);
+            }
+            Outcome::Refused(_) | Outcome::Unreachable(_) => {
+                metrics::counter!("bantin_websub_pings_failed_total").increment(1);
+            }
+        }
+        tracing::debug!(hub = %ping.hub, topic = %ping.topic, ok, "websub: last ping to a removed hub");
+        return;
+    }
+    let turn = lock(&shared.health).record(&ping.hub, ok);
     let problem = match outcome {
         Outcome::Accepted => {
             metrics::counter!("bantin_websub_pings_sent_total").increment(1);

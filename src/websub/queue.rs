@@ -37,11 +37,20 @@ pub enum Priority {
     Term,
     /// A month's archive of one of those (RFC 5005 §4).
     Archive,
+    /// A last ping to a hub a reload removed, so its subscribers fetch a
+    /// feed naming the hubs in force: after every other ping, dropped first,
+    /// and tried once (the hub was likely removed for failing).
+    Farewell,
 }
 
 impl Priority {
     /// The lines, in the order their pings go out.
-    const LINES: [Priority; 3] = [Priority::Live, Priority::Term, Priority::Archive];
+    const LINES: [Priority; 4] = [
+        Priority::Live,
+        Priority::Term,
+        Priority::Archive,
+        Priority::Farewell,
+    ];
 
     /// Its line in [`Queue`].
     fn line(self) -> usize {
@@ -49,12 +58,14 @@ impl Priority {
             Priority::Live => 0,
             Priority::Term => 1,
             Priority::Archive => 2,
+            Priority::Farewell => 3,
         }
     }
 
-    /// Whether it is a live feed's (a site's, category's, tag's or author's).
+    /// Whether it is a live feed's (a site's, category's, tag's or author's)
+    /// to a hub in force.
     pub fn live(self) -> bool {
-        self != Priority::Archive
+        matches!(self, Priority::Live | Priority::Term)
     }
 }
 
@@ -92,18 +103,21 @@ pub struct Dropped {
     pub live: usize,
     /// Archives' pings.
     pub archives: usize,
+    /// Last pings to hubs a reload removed.
+    pub farewells: usize,
 }
 
 impl Dropped {
     /// Both lines.
     pub fn total(self) -> usize {
-        self.live + self.archives
+        self.live + self.archives + self.farewells
     }
 
     fn add(&mut self, priority: Priority) {
-        match priority.live() {
-            true => self.live += 1,
-            false => self.archives += 1,
+        match priority {
+            Priority::Live | Priority::Term => self.live += 1,
+            Priority::Archive => self.archives += 1,
+            Priority::Farewell => self.farewells += 1,
         }
     }
 }
@@ -112,6 +126,7 @@ impl std::ops::AddAssign for Dropped {
     fn add_assign(&mut self, other: Dropped) {
         self.live += other.live;
         self.archives += other.archives;
+        self.farewells += other.farewells;
     }
 }
 
@@ -142,7 +157,7 @@ pub enum Retry {
 #[derive(Debug)]
 pub struct Queue {
     /// Indexed by [`Priority::line`].
-    lines: [Line; 3],
+    lines: [Line; 4],
     /// Numbers the pings as they are put in, to tell their age.
     next_seq: u64,
     keys: HashMap<(Arc<str>, Arc<str>), Place>,
@@ -154,7 +169,7 @@ impl Queue {
     /// An empty queue holding at most `capacity` pings, each tried `max_attempts` times.
     pub fn new(capacity: usize, max_attempts: u32) -> Queue {
         Queue {
-            lines: [Line::default(), Line::default(), Line::default()],
+            lines: Default::default(),
             next_seq: 0,
             keys: HashMap::new(),
             capacity: capacity.max(1),
@@ -224,7 +239,7 @@ impl Queue {
     /// counting that send), due after an exponential backoff, unless every
     /// attempt is spent or a newer ping of the same topic waits for that hub.
     pub fn retry(&mut self, ping: Ping, now: Instant) -> Retry {
-        if ping.attempts >= self.max_attempts {
+        if ping.attempts >= self.max_attempts || ping.priority == Priority::Farewell {
             return Retry::GaveUp;
         }
         if self
@@ -261,6 +276,23 @@ impl Queue {
     #[cfg(test)]
     pub fn take_due(&mut self, now: Instant) -> Vec<Ping> {
         std::iter::from_fn(|| self.take_one_due(now)).collect()
+    }
+
+    /// Drops every waiting ping to `hub` (a reload removed it): they would
+    /// go on being tried, and failing, for a hub no longer configured.
+    pub fn drop_hub(&mut self, hub: &str) {
+        for line in &mut self.lines {
+            let gone: Vec<(Instant, u64)> = (line.by_due.iter())
+                .filter(|(_, p)| &*p.hub == hub)
+                .map(|(k, _)| *k)
+                .collect();
+            for key in gone {
+                if let Some(ping) = line.by_due.remove(&key) {
+                    line.by_age.remove(&key.1);
+                    self.keys.remove(&(ping.hub, ping.topic));
+                }
+            }
+        }
     }
 
     /// The topics of every waiting ping, sorted, each once.
@@ -419,6 +451,13 @@ impl Health {
         hubs
     }
 
+    /// Forgets `hub` (a reload removed it): a full queue is no longer
+    /// blamed on it.
+    pub fn forget(&mut self, hub: &str) {
+        self.failing.remove(hub);
+        self.gave_up.remove(hub);
+    }
+
     /// Records that a ping to `hub` was given up; whether it is the first
     /// since the hub started failing.
     pub fn gave_up(&mut self, hub: &Arc<str>) -> bool {
@@ -451,6 +490,7 @@ mod tests {
 
     const LIVE: Priority = Priority::Live;
     const TERM: Priority = Priority::Term;
+    const FAREWELL: Priority = Priority::Farewell;
     const ARCHIVE: Priority = Priority::Archive;
 
     fn s(v: &str) -> Arc<str> {
@@ -555,7 +595,8 @@ mod tests {
             dropped,
             Dropped {
                 live: 1,
-                archives: 0
+                archives: 0,
+                farewells: 0
             }
         );
         let topics: Vec<_> = q.take_due(t0).into_iter().map(|p| p.topic).collect();
@@ -588,13 +629,51 @@ mod tests {
             dropped,
             Dropped {
                 live: 2,
-                archives: 1
+                archives: 1,
+                farewells: 0
             }
         );
         let topics: Vec<_> = q.take_due(t0).into_iter().map(|p| p.topic).collect();
         assert_eq!(
             topics,
             [s("/feed.rss"), s("/feeds/a.rss"), s("/tags/c.rss")]
+        );
+    }
+
+    /// A removed hub's last pings go after every other, are dropped first,
+    /// and are tried once; dropping a hub takes every ping waiting for it.
+    #[test]
+    fn a_removed_hubs_last_pings_never_push_out_or_hold_back_others() {
+        let (hub, gone, t0) = (s("http://hub/"), s("http://cu/"), Instant::now());
+        let mut q = Queue::new(3, 5);
+        q.push(&gone, &s("/feed.rss"), FAREWELL, t0);
+        q.push(&hub, &s("/archive/2020-01.rss"), ARCHIVE, t0);
+        q.push(&hub, &s("/feed.rss"), LIVE, t0);
+        let dropped = q.push(&hub, &s("/tags/a.rss"), TERM, t0).dropped;
+        assert_eq!(dropped.farewells, 1, "{dropped:?}");
+        // Full: a last ping queued now is the one dropped.
+        let dropped = q.push(&gone, &s("/feeds/a.rss"), FAREWELL, t0).dropped;
+        assert_eq!(dropped.farewells, 1, "{dropped:?}");
+        let topics: Vec<_> = std::iter::from_fn(|| q.take_one_due(t0))
+            .map(|p| p.topic)
+            .collect();
+        assert_eq!(
+            topics,
+            [s("/feed.rss"), s("/tags/a.rss"), s("/archive/2020-01.rss")]
+        );
+        q.push(&gone, &s("/feeds/a.rss"), FAREWELL, t0);
+        let mut last = q.take_one_due(t0).unwrap();
+        last.attempts += 1;
+        assert_eq!(q.retry(last, t0), Retry::GaveUp, "tried once");
+
+        q.push(&gone, &s("/feed.rss"), LIVE, t0);
+        q.push(&gone, &s("/feed.atom"), ARCHIVE, t0);
+        q.push(&hub, &s("/feed.rss"), LIVE, t0);
+        q.drop_hub("http://cu/");
+        assert_eq!(q.len(), 1);
+        assert!(
+            !q.push(&gone, &s("/feed.rss"), LIVE, t0).coalesced,
+            "its keys went"
         );
     }
 
@@ -618,7 +697,8 @@ mod tests {
             dropped,
             Dropped {
                 live: 0,
-                archives: 2
+                archives: 2,
+                farewells: 0
             }
         );
         // A live ping queued into a full queue takes an archive's place.
@@ -627,7 +707,8 @@ mod tests {
             pushed.dropped,
             Dropped {
                 live: 0,
-                archives: 1
+                archives: 1,
+                farewells: 0
             }
         );
         // With no archive ping left, the oldest live one goes: the bound holds.
@@ -636,7 +717,8 @@ mod tests {
             pushed.dropped,
             Dropped {
                 live: 1,
-                archives: 0
+                archives: 0,
+                farewells: 0
             }
         );
         assert_eq!(q.len(), 3);
@@ -693,6 +775,7 @@ mod tests {
         let dropped = Dropped {
             live: 0,
             archives: 1,
+            farewells: 0,
         };
         assert_eq!(
             q.retry(ping, t0),
