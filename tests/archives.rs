@@ -321,3 +321,53 @@ fn archives_that_do_not_exist_are_404() {
     assert_eq!(r.status, 200);
     assert!(r.expect_header("content-type").starts_with("text/html"));
 }
+
+/// The month now running still grows, whatever a newer month holds: an
+/// article dated ahead (a year typed wrong) begins a newer one, yet this
+/// month's archive is cached only as long as the live feed, not a day.
+#[test]
+fn the_month_now_running_is_cached_as_growing_behind_an_article_dated_ahead() {
+    use chrono::Datelike;
+    let site = site();
+    let store = store_dir(&site);
+    let now = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Ho_Chi_Minh);
+    let weekdays = [
+        "Thứ Hai",
+        "Thứ Ba",
+        "Thứ Tư",
+        "Thứ Năm",
+        "Thứ Sáu",
+        "Thứ Bảy",
+        "Chủ Nhật",
+    ];
+    let line = |d: chrono::NaiveDate| {
+        let day = weekdays[d.weekday().num_days_from_monday() as usize];
+        format!("00:00 +07 {day}, {}", d.format("%d/%m/%Y"))
+    };
+    let first = chrono::NaiveDate::from_ymd_opt(now.year(), now.month(), 1).unwrap();
+    let ahead = chrono::NaiveDate::from_ymd_opt(now.year() + 2, 1, 1).unwrap();
+    write(
+        &store,
+        "kinh-te/thang-nay.txt",
+        &article_text("Tháng này", &line(first), "Kinh tế", "Nội dung."),
+    );
+    write(
+        &store,
+        "kinh-te/go-nham.txt",
+        &article_text("Gõ nhầm năm", &line(ahead), "Kinh tế", "Nội dung."),
+    );
+    let d = site.start();
+    let live = d.get("/feeds/kinh-te.atom", &[]);
+    let running = d.get(
+        &format!("/archive/kinh-te/{}.atom", first.format("%Y-%m")),
+        &[],
+    );
+    assert_eq!(running.status, 200);
+    assert_eq!(
+        running.expect_header("cache-control"),
+        live.expect_header("cache-control")
+    );
+    // An older month is fixed as before.
+    let old = d.get("/archive/kinh-te/2024-03.atom", &[]);
+    assert_eq!(old.expect_header("cache-control"), "max-age=86400");
+}

@@ -142,13 +142,23 @@ pub fn prepare(
         tags,
         content_type: format.content_type(),
         // The newest month still grows with every article the feed gains: a
-        // cache may keep it only as long as the live feed.
+        // cache may keep it only as long as the live feed. So does the month
+        // now running, though an article dated ahead (a year typed wrong)
+        // begins a newer one: its articles are still being written.
         freshness: match neighbours.growth() {
-            Growth::Fixed => Freshness::Archive,
-            Growth::Growing => Freshness::Live,
+            Growth::Fixed if req.month < month_now(cfg.tz) => Freshness::Archive,
+            Growth::Fixed | Growth::Growing => Freshness::Live,
         },
         render: Box::new(move || archive.render(format, &hydrate)),
     })
+}
+
+/// The month the present falls in, in `tz`.
+fn month_now(tz: chrono_tz::Tz) -> Month {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    Month::of(secs, tz)
 }
 
 /// Whether an archive in `format` links the next newer month: Atom and RSS
