@@ -1529,8 +1529,10 @@ mod tests {
         assert!(sent_at <= SystemTime::now(), "{sent:?} is in the future");
         // The clamped date is earlier than the real one: a redundant 200.
         assert_eq!(get(Some(sent)).await.status(), StatusCode::OK);
+        // The real date was never sent, and is after the present: a client
+        // holding it got it from a clock that ran ahead, so it proves nothing.
         let real = HeaderValue::from_str(&http_date(ahead)).unwrap();
-        assert_eq!(get(Some(real)).await.status(), StatusCode::NOT_MODIFIED);
+        assert_eq!(get(Some(real)).await.status(), StatusCode::OK);
     }
 
     #[tokio::test]
