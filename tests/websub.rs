@@ -1058,7 +1058,11 @@ fn a_full_queue_keeps_the_all_articles_and_category_feeds_pings() {
     let site = site_with_hubs(&[hub.url()], &more);
     let d = site.start();
     reload(&site, &d, "[site]\ntitle = \"Bản tin thử\"\n");
-    d.log_line("more pings than [websub] queue_size");
+    let line = d.log_line("more pings than [websub] queue_size");
+    assert!(
+        line.contains(" of tag and author feeds, 0 of the all-articles and category feeds)"),
+        "{line}"
+    );
     hub.wait("the kept pings", Duration::from_secs(10), |p| {
         p.len() >= site_feeds.len()
     });

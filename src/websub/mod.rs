@@ -428,8 +428,12 @@ fn overflow(
     failing: &[Arc<str>],
 ) -> String {
     let mut what = format!(
-        "dropped {} archive ping(s) and {} live-feed ping(s)",
-        dropped.archives, dropped.live
+        "dropped {} archive ping(s) and {} live-feed ping(s) ({} of tag and author feeds, {} \
+         of the all-articles and category feeds)",
+        dropped.archives,
+        dropped.live,
+        dropped.terms,
+        dropped.live.saturating_sub(dropped.terms)
     );
     if dropped.farewells > 0 {
         what += &format!(

@@ -98,9 +98,12 @@ struct Place {
 /// How many pings were dropped from a full queue, by line.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Dropped {
-    /// Live feeds' pings (dropped only when no archive ping was left; the
-    /// site's and categories' only when no tag's or author's was either).
+    /// Live feeds' pings, [`Dropped::terms`] included (dropped only when no
+    /// archive ping was left; the site's and categories' only when no tag's
+    /// or author's was either).
     pub live: usize,
+    /// Of `live`, tag and author feeds' pings.
+    pub terms: usize,
     /// Archives' pings.
     pub archives: usize,
     /// Last pings to hubs a reload removed.
@@ -115,7 +118,11 @@ impl Dropped {
 
     fn add(&mut self, priority: Priority) {
         match priority {
-            Priority::Live | Priority::Term => self.live += 1,
+            Priority::Live => self.live += 1,
+            Priority::Term => {
+                self.live += 1;
+                self.terms += 1;
+            }
             Priority::Archive => self.archives += 1,
             Priority::Farewell => self.farewells += 1,
         }
@@ -125,6 +132,7 @@ impl Dropped {
 impl std::ops::AddAssign for Dropped {
     fn add_assign(&mut self, other: Dropped) {
         self.live += other.live;
+        self.terms += other.terms;
         self.archives += other.archives;
         self.farewells += other.farewells;
     }
@@ -595,6 +603,7 @@ mod tests {
             dropped,
             Dropped {
                 live: 1,
+                terms: 0,
                 archives: 0,
                 farewells: 0
             }
@@ -629,6 +638,7 @@ mod tests {
             dropped,
             Dropped {
                 live: 2,
+                terms: 2,
                 archives: 1,
                 farewells: 0
             }
@@ -697,6 +707,7 @@ mod tests {
             dropped,
             Dropped {
                 live: 0,
+                terms: 0,
                 archives: 2,
                 farewells: 0
             }
@@ -707,6 +718,7 @@ mod tests {
             pushed.dropped,
             Dropped {
                 live: 0,
+                terms: 0,
                 archives: 1,
                 farewells: 0
             }
@@ -717,6 +729,7 @@ mod tests {
             pushed.dropped,
             Dropped {
                 live: 1,
+                terms: 0,
                 archives: 0,
                 farewells: 0
             }
@@ -774,6 +787,7 @@ mod tests {
         ping.attempts = 1;
         let dropped = Dropped {
             live: 0,
+            terms: 0,
             archives: 1,
             farewells: 0,
         };
