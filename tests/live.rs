@@ -1183,6 +1183,34 @@ fn closed_to_daemon(dir: &Path) -> Option<Vec<std::ffi::OsString>> {
     Some(wrapper.iter().map(Into::into).collect())
 }
 
+/// Starts a daemon on `site` with the folder `locked` closed to it (root's
+/// `0700` folder to `nobody`, a user's own `000` folder to itself; see
+/// [`closed_to_daemon`]). `None`, said on stderr, where no folder can be
+/// closed to the daemon.
+fn start_closed_out_of(site: &TempStore, locked: &Path) -> Option<Daemon> {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = site.config().parent().unwrap().to_owned();
+    open_to_all(&dir);
+    let Some(wrapper) = closed_to_daemon(&dir) else {
+        eprintln!(
+            "SKIPPED: the tests run as root and setpriv (util-linux) is missing, \
+             so no folder can be closed to the daemon"
+        );
+        return None;
+    };
+    let closed = if wrapper.is_empty() { 0o000 } else { 0o700 };
+    std::fs::set_permissions(locked, std::fs::Permissions::from_mode(closed)).unwrap();
+    let launch = common::Launch {
+        cwd: Some(&dir),
+        wrapper,
+        ..common::Launch::default()
+    };
+    let config = site.config();
+    let d = Daemon::spawn(&["--config".as_ref(), config.as_os_str()], &launch)
+        .listening(Duration::from_secs(20), Duration::from_secs(10));
+    Some(d)
+}
+
 /// Opens `path` and everything below it to every user (folders 755, files 644).
 fn open_to_all(path: &Path) {
     use std::os::unix::fs::PermissionsExt;
@@ -1205,7 +1233,6 @@ fn open_to_all(path: &Path) {
 fn a_folder_the_daemon_may_not_read_leaves_the_rest_watched_natively() {
     use std::os::unix::fs::PermissionsExt;
     let site = TempStore::with_config(RECONCILE_OFTEN);
-    let dir = site.config().parent().unwrap().to_owned();
     let locked = store(&site).join("locked");
     std::fs::create_dir(&locked).unwrap();
     write_article(
@@ -1213,25 +1240,9 @@ fn a_folder_the_daemon_may_not_read_leaves_the_rest_watched_natively() {
         THONG_BAO,
         "Bài trong thư mục riêng",
     );
-    open_to_all(&dir);
-    let Some(wrapper) = closed_to_daemon(&dir) else {
-        eprintln!(
-            "SKIPPED: the tests run as root and setpriv (util-linux) is missing, \
-             so no folder can be closed to the daemon"
-        );
+    let Some(d) = start_closed_out_of(&site, &locked) else {
         return;
     };
-    // Root's 0700 folder is closed to `nobody`; a user's own 000 folder to itself.
-    let closed = if wrapper.is_empty() { 0o000 } else { 0o700 };
-    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(closed)).unwrap();
-    let launch = common::Launch {
-        cwd: Some(&dir),
-        wrapper,
-        ..common::Launch::default()
-    };
-    let config = site.config();
-    let d = Daemon::spawn(&["--config".as_ref(), config.as_os_str()], &launch)
-        .listening(Duration::from_secs(20), Duration::from_secs(10));
     let reconciled = |since: f64| {
         d.wait_until("a reconciliation", || {
             d.metric("bantin_last_reconcile_timestamp_seconds")
@@ -1501,7 +1512,6 @@ fn a_store_root_changed_during_a_reconciliation_is_reconciled_again_after_it() {
 fn a_folder_opened_or_closed_by_its_mode_is_served_or_left_at_once() {
     use std::os::unix::fs::PermissionsExt;
     let site = TempStore::new();
-    let dir = site.config().parent().unwrap().to_owned();
     let locked = store(&site).join("locked");
     std::fs::create_dir(&locked).unwrap();
     write_article(
@@ -1509,28 +1519,16 @@ fn a_folder_opened_or_closed_by_its_mode_is_served_or_left_at_once() {
         THONG_BAO,
         "Bài trong thư mục riêng",
     );
-    open_to_all(&dir);
-    let Some(wrapper) = closed_to_daemon(&dir) else {
-        eprintln!(
-            "SKIPPED: the tests run as root and setpriv (util-linux) is missing, \
-             so no folder can be closed to the daemon"
-        );
+    let Some(d) = start_closed_out_of(&site, &locked) else {
         return;
     };
-    let (closed, enter_only) = if wrapper.is_empty() {
-        (0o000, 0o100)
+    // Enterable, not listable: by others when run as `nobody` (the folder
+    // is root's), by its owner otherwise.
+    let enter_only = if rustix::process::geteuid().is_root() {
+        0o711
     } else {
-        (0o700, 0o711)
+        0o100
     };
-    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(closed)).unwrap();
-    let launch = common::Launch {
-        cwd: Some(&dir),
-        wrapper,
-        ..common::Launch::default()
-    };
-    let config = site.config();
-    let d = Daemon::spawn(&["--config".as_ref(), config.as_os_str()], &launch)
-        .listening(Duration::from_secs(20), Duration::from_secs(10));
     let page = "/articles/locked/bai-rieng";
     d.wait_until("the start-up reconciliation", || {
         d.metric("bantin_last_reconcile_timestamp_seconds")
@@ -1559,27 +1557,11 @@ fn a_file_being_written_in_a_folder_opened_to_the_daemon_waits_for_its_close() {
     use std::io::Write;
     use std::os::unix::fs::PermissionsExt;
     let site = TempStore::new();
-    let dir = site.config().parent().unwrap().to_owned();
     let locked = store(&site).join("locked");
     std::fs::create_dir(&locked).unwrap();
-    open_to_all(&dir);
-    let Some(wrapper) = closed_to_daemon(&dir) else {
-        eprintln!(
-            "SKIPPED: the tests run as root and setpriv (util-linux) is missing, \
-             so no folder can be closed to the daemon"
-        );
+    let Some(d) = start_closed_out_of(&site, &locked) else {
         return;
     };
-    let closed = if wrapper.is_empty() { 0o000 } else { 0o700 };
-    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(closed)).unwrap();
-    let launch = common::Launch {
-        cwd: Some(&dir),
-        wrapper,
-        ..common::Launch::default()
-    };
-    let config = site.config();
-    let d = Daemon::spawn(&["--config".as_ref(), config.as_os_str()], &launch)
-        .listening(Duration::from_secs(20), Duration::from_secs(10));
     d.wait_until("the start-up reconciliation", || {
         d.metric("bantin_last_reconcile_timestamp_seconds")
             .is_some()
