@@ -512,8 +512,11 @@ fn tags_opml_scope(index: &Index) -> render::opml::Scope {
     }
 }
 
-/// Whether `chain`'s archive of `month` still grows, as its `Cache-Control`
-/// says (see [`archive::prepare`]).
+/// Whether `chain`'s archive of `month` still grows, as its articles say
+/// (no newer month has any). Its `Cache-Control` also counts the month now
+/// running as growing (see [`archive::prepare`]); a page's bytes follow the
+/// store alone, so the running month behind an article dated ahead is
+/// named fixed here while its header says growing.
 fn archive_growth(cfg: &Config, index: &Index, chain: &Chain, month: Month) -> Growth {
     history::chain_place(index, chain, month, cfg.tz)
         .neighbours

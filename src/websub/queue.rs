@@ -223,11 +223,20 @@ impl Queue {
     ) -> Pushed {
         let key = (hub.clone(), topic.clone());
         if let Some(place) = self.keys.get(&key).copied() {
-            self.postpone(key, place, due);
-            return Pushed {
-                coalesced: true,
-                dropped: Dropped::default(),
-            };
+            if place.line <= priority.line() {
+                self.postpone(key, place, due);
+                return Pushed {
+                    coalesced: true,
+                    dropped: Dropped::default(),
+                };
+            }
+            // Waiting in a later line (a last ping to a hub a reload removed,
+            // and a reload has put it back): it goes as this one, in its line,
+            // with all its attempts.
+            let line = &mut self.lines[place.line];
+            line.by_due.remove(&(place.due, place.seq));
+            line.by_age.remove(&place.seq);
+            self.keys.remove(&key);
         }
         self.insert(Ping {
             hub: hub.clone(),
@@ -648,6 +657,23 @@ mod tests {
             topics,
             [s("/feed.rss"), s("/feeds/a.rss"), s("/tags/c.rss")]
         );
+    }
+
+    /// A hub removed, then put back before its last ping went: the change
+    /// of the reload that put it back is a ping like any other, not a last one.
+    #[test]
+    fn a_last_ping_to_a_hub_put_back_becomes_an_ordinary_one() {
+        let (hub, t0) = (s("http://hub/"), Instant::now());
+        let mut q = Queue::new(10, 5);
+        q.push(&hub, &s("/feed.rss"), FAREWELL, t0);
+        assert!(!q.push(&hub, &s("/feed.rss"), LIVE, t0).coalesced);
+        assert_eq!(q.len(), 1);
+        let mut ping = q.take_one_due(t0).unwrap();
+        assert_eq!(ping.priority, LIVE);
+        ping.attempts += 1;
+        assert_eq!(q.retry(ping, t0), Retry::After(FIRST_BACKOFF), "retried");
+        // The other way, a last ping joins the waiting ordinary one.
+        assert!(q.push(&hub, &s("/feed.rss"), FAREWELL, t0).coalesced);
     }
 
     /// A removed hub's last pings go after every other, are dropped first,
