@@ -272,6 +272,14 @@ struct Worker {
     queued: VecDeque<Msg>,
 }
 
+/// Whether `path` is under the store `root` and in no folder the store never
+/// reads (`.git`, an editor's backup folder), nor one itself.
+fn read_by_store(root: &Path, path: &Path) -> bool {
+    path.strip_prefix(root).is_ok_and(|rel| {
+        !(rel.components()).any(|c| crate::store::is_ignored(&c.as_os_str().to_string_lossy()))
+    })
+}
+
 /// The most files a folder whose mode, owner or times changed may hold to be
 /// compared on the watch thread (listed and stated there, a few
 /// milliseconds per thousand files): one holding more (a category of a
@@ -693,14 +701,8 @@ impl Worker {
         // or a folder compared (sorted: one above it comes first), or the
         // store never reads it (`.git`). One holding more files than a
         // comparison here should cost is left to a reconciliation.
-        let ignored = |f: &Path| {
-            f.strip_prefix(&root).map_or(true, |rel| {
-                (rel.components())
-                    .any(|c| crate::store::is_ignored(&c.as_os_str().to_string_lossy()))
-            })
-        };
         let mut compared: Vec<&PathBuf> = Vec::new();
-        for f in ready.compare.iter().filter(|f| !whole && !ignored(f)) {
+        for f in (ready.compare.iter()).filter(|f| !whole && read_by_store(&root, f)) {
             let covered = covering.iter().any(|c| f.starts_with(c))
                 || compared.last().is_some_and(|c| f.starts_with(c));
             if covered {
@@ -743,10 +745,7 @@ impl Worker {
         let ignored = |name: &std::ffi::OsStr| crate::store::is_ignored(&name.to_string_lossy());
         // A folder the store never reads, or one under it (`.git/objects/ab`),
         // is neither walked nor held.
-        let inside = folder
-            .strip_prefix(&self.cfg.store)
-            .is_ok_and(|rel| !rel.components().any(|c| ignored(c.as_os_str())));
-        if !inside {
+        if !read_by_store(&self.cfg.store, folder) {
             return;
         }
         let (now, clock) = (Instant::now(), SystemTime::now());

@@ -77,6 +77,17 @@ fn write_article(path: impl AsRef<Path>, crumb: &str, title: &str) {
     std::fs::write(path, article(crumb, title)).unwrap();
 }
 
+/// Writes `n` small articles, `bai-0.txt` up, into `folder`.
+fn write_articles(folder: &Path, n: usize) {
+    for i in 0..n {
+        write_article(
+            folder.join(format!("bai-{i}.txt")),
+            SU_KIEN,
+            &format!("Bài {i}"),
+        );
+    }
+}
+
 /// The store folder of `site`.
 fn store(site: &TempStore) -> PathBuf {
     site.config().parent().unwrap().join("store")
@@ -1478,13 +1489,7 @@ fn a_store_root_changed_during_a_reconciliation_is_reconciled_again_after_it() {
     let root = store(&site);
     let folder = root.join("nhieu");
     std::fs::create_dir(&folder).unwrap();
-    for i in 0..300 {
-        write_article(
-            folder.join(format!("bai-{i}.txt")),
-            SU_KIEN,
-            &format!("Bài {i}"),
-        );
-    }
+    write_articles(&folder, 300);
     let d = site.start();
     let count = || d.metric("bantin_reconcile_seconds_count").unwrap_or(0.0);
     d.wait_until("the start-up reconciliation", || count() >= 1.0);
@@ -1595,13 +1600,7 @@ fn a_big_folder_whose_mode_changes_is_compared_by_a_reconciliation() {
     let site = TempStore::new();
     let big = store(&site).join("nhieu");
     std::fs::create_dir(&big).unwrap();
-    for i in 0..8300 {
-        write_article(
-            big.join(format!("bai-{i}.txt")),
-            SU_KIEN,
-            &format!("Bài {i}"),
-        );
-    }
+    write_articles(&big, 8300);
     let d = site.start();
     let count = || d.metric("bantin_reconcile_seconds_count").unwrap_or(0.0);
     d.wait_until("the start-up reconciliation", || count() >= 1.0);
