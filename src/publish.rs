@@ -404,6 +404,9 @@ impl Publisher {
 
     /// Renders with `cfg` from now on (the caller then publishes [`Scope::Everything`]).
     pub fn set_config(&mut self, cfg: Config) {
+        if let Some(pinger) = &self.pinger {
+            pinger.set_hubs(&cfg.websub);
+        }
         self.cfg = Arc::new(cfg);
     }
 

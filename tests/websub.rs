@@ -1069,3 +1069,48 @@ fn a_full_queue_keeps_the_all_articles_and_category_feeds_pings() {
     std::thread::sleep(Duration::from_millis(1500));
     assert_eq!(topics(&hub), site_feeds);
 }
+
+/// Pings already on their way to a hub when a reload removes it: when they
+/// fail, they are neither retried nor blamed on the hub, which gets its last
+/// pings once, as any removed hub, and is not reported failing.
+#[test]
+fn pings_on_their_way_to_a_hub_a_reload_removes_are_not_retried() {
+    let (old, new) = (TestHub::start(0), TestHub::start(204));
+    let site = site_with_hubs(&[old.url()], "timeout_secs = 3\nmax_attempts = 8\n");
+    let d = site.start();
+    let every = every_feed_path(&site);
+    let expected = site_topics(&every);
+    add(&site, "treo", "Thông báo khi hub cũ treo");
+    // Eight at a time are sent; the hub holds each without answering.
+    old.wait("pings on their way", Duration::from_secs(10), |p| {
+        p.len() >= 8
+    });
+    let on_their_way = old.posts().len();
+    let config = std::fs::read_to_string(site.config())
+        .unwrap()
+        .replace(&old.url(), &new.url());
+    std::fs::write(site.config(), config).unwrap();
+    d.signal(rustix::process::Signal::HUP);
+    d.log_line("pinging the hubs the reload removed once more");
+    new.wait("a ping per feed document", Duration::from_secs(20), |p| {
+        p.len() >= every.len()
+    });
+    old.wait("a last ping per site feed", Duration::from_secs(30), |p| {
+        p.len() >= on_their_way + expected.len()
+    });
+    // The first retry would come 1 s after a failure, 3 s after its send.
+    std::thread::sleep(Duration::from_secs(5));
+    let last: std::collections::BTreeSet<String> = old.posts()[on_their_way..]
+        .iter()
+        .map(|p| p.all("hub.topic")[0].to_owned())
+        .collect();
+    assert_eq!(last, expected);
+    assert_eq!(
+        old.posts().len(),
+        on_their_way + expected.len(),
+        "no retry: {:#?}",
+        old.posts()
+    );
+    let stderr = d.stderr();
+    assert!(!stderr.contains("publish ping failed"), "{stderr}");
+}

@@ -302,6 +302,10 @@ struct Shared {
     /// The topics being sent now (each with how many sends of it), so a stop
     /// records them as waiting: their hubs may not have them yet.
     sending: Mutex<BTreeMap<Arc<str>, usize>>,
+    /// `[websub] hubs` in force: every ping goes to these, and a failed
+    /// ping to a hub no longer among them (sent before a reload removed it)
+    /// is neither retried nor counted against the hub.
+    hubs: Mutex<Arc<[Arc<str>]>>,
 }
 
 /// Queues publish pings and sends them from a background task. Cheap to clone.
@@ -326,16 +330,27 @@ impl Pinger {
             timeout: Mutex::new(Duration::from_secs(cfg.timeout_secs)),
             wake: Notify::new(),
             sending: Mutex::new(BTreeMap::new()),
+            hubs: Mutex::new(hub_list(&cfg.hubs)),
         });
         tokio::spawn(send_forever(shared.clone(), client(cfg)));
         Pinger { shared }
     }
 
-    /// Queues a ping of every topic in `topics` to every hub of `cfg`, live
-    /// feeds ahead of archives; returns at once. Called once the change is
-    /// served, so a hub that fetches the topic at once gets the new bytes.
+    /// Makes `cfg`'s hubs the ones in force, as a reload applies it (before
+    /// its render): pings queued from now on go to them alone, whatever
+    /// configuration their change was computed with, and a ping to another
+    /// hub already on its way is not retried if it fails.
+    pub fn set_hubs(&self, cfg: &WebsubConfig) {
+        *lock(&self.shared.hubs) = hub_list(&cfg.hubs);
+    }
+
+    /// Queues a ping of every topic in `topics` to every hub in force (see
+    /// [`Pinger::set_hubs`]), live feeds ahead of archives, with the bounds
+    /// of `cfg`; returns at once. Called once the change is served, so a
+    /// hub that fetches the topic at once gets the new bytes.
     pub fn publish(&self, cfg: &WebsubConfig, topics: &Topics) {
-        self.publish_to(&cfg.hubs, cfg, topics);
+        let hubs = lock(&self.shared.hubs).clone();
+        self.push(&hubs, cfg, topics, topics.each());
     }
 
     /// Says goodbye to `removed`, hubs a reload took out of `[websub] hubs`:
@@ -354,12 +369,7 @@ impl Pinger {
             }
         }
         let last = topics.live.iter().map(|t| (Priority::Farewell, t));
-        self.push(removed, cfg, topics, last);
-    }
-
-    /// [`Pinger::publish`] to `hubs`, with the bounds of `cfg`.
-    fn publish_to(&self, hubs: &[String], cfg: &WebsubConfig, topics: &Topics) {
-        self.push(hubs, cfg, topics, topics.each());
+        self.push(&hub_list(removed), cfg, topics, last);
     }
 
     /// Queues a ping of each of `pings` (in its line) to every one of `hubs`,
@@ -367,7 +377,7 @@ impl Pinger {
     /// come from, for the log.
     fn push<'t>(
         &self,
-        hubs: &[String],
+        hubs: &[Arc<str>],
         cfg: &WebsubConfig,
         topics: &Topics,
         pings: impl Iterator<Item = (Priority, &'t String)>,
@@ -376,25 +386,32 @@ impl Pinger {
             return;
         }
         let due = Instant::now() + HOLD;
-        let (dropped, queued) = {
+        let (dropped, queued, last) = {
             let mut q = lock(&self.shared.queue);
             let mut dropped = q.set_bounds(cfg.queue_size, cfg.max_attempts);
-            let hubs: Vec<Arc<str>> = hubs.iter().map(|h| Arc::from(h.as_str())).collect();
+            let mut last = false;
             for (priority, topic) in pings {
+                last = priority == Priority::Farewell;
                 // One allocation per topic, shared by its pings to every hub.
                 let topic: Arc<str> = Arc::from(topic.as_str());
-                for hub in &hubs {
+                for hub in hubs {
                     dropped += q.push(hub, &topic, priority, due).dropped;
                 }
             }
-            (dropped, q.len())
+            (dropped, q.len(), last)
         };
         *lock(&self.shared.timeout) = Duration::from_secs(cfg.timeout_secs);
         metrics::gauge!("bantin_websub_pings_queued").set(queued as f64);
         if dropped.total() > 0 {
             let failing = lock(&self.shared.health).failing();
             count_dropped(dropped);
-            tracing::warn!("{}", overflow(cfg, topics, hubs.len(), dropped, &failing));
+            let pushed = Overflowed {
+                topics,
+                hubs: hubs.len(),
+                last,
+                needed: queued + dropped.total(),
+            };
+            tracing::warn!("{}", overflow(cfg, &pushed, dropped, &failing));
         }
         self.shared.wake.notify_one();
     }
@@ -410,10 +427,27 @@ impl Pinger {
     }
 }
 
+/// `hubs` as the queue keys them.
+fn hub_list(hubs: &[String]) -> Arc<[Arc<str>]> {
+    hubs.iter().map(|h| Arc::from(h.as_str())).collect()
+}
+
 /// Counts pings dropped from a full queue.
 fn count_dropped(dropped: Dropped) {
     metrics::counter!("bantin_websub_pings_dropped_total").increment(dropped.total() as u64);
     metrics::counter!("bantin_websub_live_pings_dropped_total").increment(dropped.live as u64);
+}
+
+/// What one [`Pinger::push`] that overflowed the queue pushed.
+struct Overflowed<'a> {
+    /// The change's topics.
+    topics: &'a Topics,
+    /// How many hubs they went to.
+    hubs: usize,
+    /// Whether they were the last pings to hubs a reload removed.
+    last: bool,
+    /// The queue size that would have held every ping, those waiting before included.
+    needed: usize,
 }
 
 /// What the log says when a change filled the queue: with every hub
@@ -422,11 +456,11 @@ fn count_dropped(dropped: Dropped) {
 /// hubs failing, they are the cause and named.
 fn overflow(
     cfg: &WebsubConfig,
-    topics: &Topics,
-    hubs: usize,
+    pushed: &Overflowed,
     dropped: Dropped,
     failing: &[Arc<str>],
 ) -> String {
+    let (topics, needed) = (pushed.topics, pushed.needed);
     let mut what = format!(
         "dropped {} archive ping(s) and {} live-feed ping(s) ({} of tag and author feeds, {} \
          of the all-articles and category feeds)",
@@ -441,8 +475,17 @@ fn overflow(
             dropped.farewells
         );
     }
-    if failing.is_empty() {
-        let needed = topics.len() * hubs;
+    if failing.is_empty() && pushed.last {
+        format!(
+            "websub: the last pings of the {} all-articles and category feeds to the {} hub(s) a \
+             reload removed do not fit in [websub] queue_size = {} beside the pings to the hubs \
+             in force: {what}; those hubs' subscribers are not told where the feeds went; \
+             raise queue_size to at least {needed} (each waiting ping takes about 250 bytes)",
+            topics.live.len(),
+            pushed.hubs,
+            cfg.queue_size
+        )
+    } else if failing.is_empty() {
         format!(
             "websub: a change of {} feeds ({} live, {} archives) to {} hub(s) is more pings than \
              [websub] queue_size = {} holds: {what}; raise queue_size to at least {needed} \
@@ -450,7 +493,7 @@ fn overflow(
             topics.len(),
             topics.live_feeds(),
             topics.archives.len(),
-            hubs,
+            pushed.hubs,
             cfg.queue_size
         )
     } else {
@@ -589,8 +632,10 @@ fn causes(e: &dyn std::error::Error) -> String {
 fn settle(shared: &Shared, mut ping: Ping, outcome: Outcome) {
     let ok = matches!(outcome, Outcome::Accepted);
     ping.attempts += 1;
-    if ping.priority == Priority::Farewell {
-        // A hub no longer configured: not watched, not retried, not blamed.
+    let removed = !lock(&shared.hubs).contains(&ping.hub);
+    if ping.priority == Priority::Farewell || removed {
+        // A hub no longer configured (its last ping, or one sent before the
+        // reload that removed it): not watched, not retried, not blamed.
         match outcome {
             Outcome::Accepted => {
                 metrics::counter!("bantin_websub_pings_sent_total").increment(1);
@@ -697,5 +742,92 @@ mod tests {
             ]
         );
         assert_eq!((topics.len(), topics.live_feeds()), (8, 5));
+    }
+
+    fn shared(hubs: &[&str]) -> Shared {
+        let hubs: Vec<String> = hubs.iter().map(|h| (*h).to_owned()).collect();
+        Shared {
+            queue: Mutex::new(Queue::new(100, 8)),
+            health: Mutex::new(Health::default()),
+            timeout: Mutex::new(Duration::from_secs(10)),
+            wake: Notify::new(),
+            sending: Mutex::new(BTreeMap::new()),
+            hubs: Mutex::new(hub_list(&hubs)),
+        }
+    }
+
+    /// A ping taken from the queue to send, as the sender takes it.
+    fn taken(shared: &Shared, hub: &str, priority: Priority) -> Ping {
+        let mut q = lock(&shared.queue);
+        let topic: Arc<str> = Arc::from("https://tin.example.vn/feed.rss");
+        q.push(&Arc::from(hub), &topic, priority, Instant::now());
+        q.take_one_due(Instant::now() + HOLD).unwrap()
+    }
+
+    #[test]
+    fn a_failed_ping_to_a_hub_in_force_is_retried_and_the_hub_watched() {
+        let shared = shared(&["http://hub.a/"]);
+        let ping = taken(&shared, "http://hub.a/", Priority::Live);
+        settle(&shared, ping, Outcome::Unreachable("refused".into()));
+        assert_eq!(lock(&shared.queue).len(), 1);
+        assert_eq!(lock(&shared.health).failing().len(), 1);
+    }
+
+    #[test]
+    fn a_failed_ping_to_a_hub_a_reload_removed_meanwhile_is_not_retried_nor_blamed() {
+        let shared = shared(&["http://hub.a/"]);
+        let ping = taken(&shared, "http://hub.a/", Priority::Live);
+        // The reload: hub.a out, hub.b in, while the ping was on its way.
+        *lock(&shared.hubs) = hub_list(&["http://hub.b/".to_owned()]);
+        settle(&shared, ping, Outcome::Refused(StatusCode::BAD_GATEWAY));
+        assert!(lock(&shared.queue).is_empty());
+        assert!(lock(&shared.health).failing().is_empty());
+    }
+
+    fn overflowed(last: bool) -> String {
+        let cfg = WebsubConfig {
+            queue_size: 10,
+            ..WebsubConfig::default()
+        };
+        let base = "https://tin.example.vn";
+        let topics = Topics::of(
+            base,
+            ["/feed.rss", "/feed.atom", "/archive/2024-03.rss"].map(|p| format!("{base}{p}")),
+        );
+        let pushed = Overflowed {
+            topics: &topics,
+            hubs: 2,
+            last,
+            needed: 14,
+        };
+        let dropped = Dropped {
+            farewells: usize::from(last) * 4,
+            archives: usize::from(!last) * 4,
+            ..Dropped::default()
+        };
+        overflow(&cfg, &pushed, dropped, &[])
+    }
+
+    #[test]
+    fn an_overflow_names_the_queue_size_that_would_have_held_every_waiting_ping() {
+        let change = overflowed(false);
+        assert!(
+            change.contains("a change of 3 feeds (2 live, 1 archives) to 2 hub(s)"),
+            "{change}"
+        );
+        assert!(
+            change.contains("raise queue_size to at least 14"),
+            "{change}"
+        );
+        let last = overflowed(true);
+        assert!(
+            last.contains("the last pings of the 2 all-articles and category feeds to the 2 hub(s) a reload removed"),
+            "{last}"
+        );
+        assert!(
+            last.contains("and 4 last ping(s) to hubs a reload removed"),
+            "{last}"
+        );
+        assert!(last.contains("raise queue_size to at least 14"), "{last}");
     }
 }
