@@ -14,6 +14,7 @@
 //! digest and date.
 
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use crate::article::Article;
 use crate::config::{Config, SiteConfig};
@@ -144,21 +145,30 @@ pub fn prepare(
         // The newest month still grows with every article the feed gains: a
         // cache may keep it only as long as the live feed. So does the month
         // now running, though an article dated ahead (a year typed wrong)
-        // begins a newer one: its articles are still being written.
+        // begins a newer one: its articles are still being written. So,
+        // for a day, is the month just ended: an article dated on its last
+        // evening may reach the store after midnight.
         freshness: match neighbours.growth() {
-            Growth::Fixed if req.month < month_now(cfg.tz) => Freshness::Archive,
+            Growth::Fixed if req.month < still_written(SystemTime::now(), cfg.tz) => {
+                Freshness::Archive
+            }
             Growth::Fixed | Growth::Growing => Freshness::Live,
         },
         render: Box::new(move || archive.render(format, &hydrate)),
     })
 }
 
-/// The month the present falls in, in `tz`.
-fn month_now(tz: chrono_tz::Tz) -> Month {
-    let secs = std::time::SystemTime::now()
+/// How long after a month ends its articles may still be arriving.
+const LATE: i64 = 86_400;
+
+/// The oldest month whose articles may still be arriving at `now`: the
+/// month [`LATE`] before `now` falls in, in `tz` (so the month now running,
+/// or, early on its first day, the one before).
+fn still_written(now: SystemTime, tz: chrono_tz::Tz) -> Month {
+    let secs = now
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-    Month::of(secs, tz)
+    Month::of(secs.saturating_sub(LATE), tz)
 }
 
 /// Whether an archive in `format` links the next newer month: Atom and RSS
@@ -310,6 +320,32 @@ pub(super) fn rendering_config(cfg: &Config) -> [u8; 32] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_month_just_ended_is_still_written_for_a_day_in_the_sites_zone() {
+        let tz = chrono_tz::Asia::Ho_Chi_Minh;
+        // Vietnam time; Unix seconds of each instant.
+        let at = |y, m, d, h| {
+            use chrono::TimeZone;
+            let local = tz.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap();
+            SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(local.timestamp() as u64)
+        };
+        let month = |year, month| Month { year, month };
+        // Early on 1 December, November's last evening may still arrive.
+        assert_eq!(still_written(at(2026, 12, 1, 0), tz), month(2026, 11));
+        assert_eq!(still_written(at(2026, 12, 1, 23), tz), month(2026, 11));
+        // A day on, November is fixed.
+        assert_eq!(still_written(at(2026, 12, 2, 1), tz), month(2026, 12));
+        assert_eq!(still_written(at(2026, 11, 30, 12), tz), month(2026, 11));
+        // Across a year, and in the site's zone: 1 January 05:00 in Vietnam
+        // is still 31 December in UTC.
+        assert_eq!(still_written(at(2027, 1, 1, 5), tz), month(2026, 12));
+        assert_eq!(still_written(at(2027, 1, 2, 6), tz), month(2027, 1));
+        assert_eq!(
+            still_written(at(2027, 1, 2, 6), chrono_tz::America::Los_Angeles),
+            month(2026, 12)
+        );
+    }
 
     #[test]
     fn the_rendering_digest_follows_the_settings_a_thread_last_saw() {
