@@ -125,6 +125,9 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
     if let Some(warning) = cfg.websub_base_url_warning() {
         tracing::warn!("{warning}");
     }
+    if let Some(warning) = crate::websub::network_warning(&cfg.websub) {
+        tracing::warn!("{warning}");
+    }
     let open_files = crate::open_files::raise();
     match open_files.refused {
         None => tracing::info!("{open_files}"),

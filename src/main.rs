@@ -150,6 +150,9 @@ fn try_main(cli: Cli) -> Result<(), Failure> {
                 if let Some(warning) = cfg.websub_base_url_warning() {
                     eprintln!("warning: {warning}");
                 }
+                if let Some(warning) = bantin::websub::network_warning(&cfg.websub) {
+                    eprintln!("warning: {warning}");
+                }
                 print!("{}", cfg.to_toml());
             }
             Ok(())

@@ -978,6 +978,9 @@ impl Worker {
         if let Some(warning) = self.cfg.websub_base_url_warning() {
             tracing::warn!("{warning}");
         }
+        if let Some(warning) = crate::websub::network_warning(&self.cfg.websub) {
+            tracing::warn!("{warning}");
+        }
         tracing::info!("configuration reloaded");
     }
 }

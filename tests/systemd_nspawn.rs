@@ -136,15 +136,24 @@ fn the_units_under_a_real_systemd() {
         "soft and hard open-file limits {open_files:?}"
     );
 
-    // `systemctl reload` keeps the process and applies a config change.
+    // `systemctl reload` keeps the process and applies a config change. A
+    // WebSub hub elsewhere, which the unit's PrivateNetwork=yes leaves out of
+    // reach, is said at once, with the way out.
     let pid = m.main_pid();
     m.ok("sed -i 's|^title = .*|title = \"Bản tin thử tải lại\"|' /etc/bantin/config.toml");
+    m.ok("sed -i 's|^hubs = \\[\\]$|hubs = [\"https://hub.example.net/\"]|' /etc/bantin/config.toml");
     m.ok("systemctl reload bantin");
     m.wait_for("the reloaded title served", COMMAND_LIMIT, |m| {
         m.ok("curl -sS --max-time 30 http://127.0.0.1:8080/feed.rss")
             .contains("<title>Bản tin thử tải lại</title>")
     });
     assert_eq!(m.main_pid(), pid, "reload restarted the process");
+    let unreachable = at("warning");
+    assert!(
+        unreachable.contains("no ping can reach https://hub.example.net/")
+            && unreachable.contains("PrivateNetwork=no"),
+        "{unreachable}"
+    );
 
     // A bad config on reload: the reload fails with the key in the journal, the
     // process and its configuration stay.

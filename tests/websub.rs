@@ -1114,3 +1114,55 @@ fn pings_on_their_way_to_a_hub_a_reload_removes_are_not_retried() {
     let stderr = d.stderr();
     assert!(!stderr.contains("publish ping failed"), "{stderr}");
 }
+
+/// A hub elsewhere with no network to reach it (the shipped unit's
+/// `PrivateNetwork=yes`, here a network namespace of its own made with
+/// `unshare`) is said, by `config check` as by the daemon (see the
+/// `systemd_nspawn` test); a hub on loopback is not named.
+#[test]
+fn hubs_no_ping_can_reach_without_a_network_are_warned_of() {
+    let away = "https://hub.example/";
+    let site = site_with_hubs(&[away.to_owned(), "http://127.0.0.1:9/hub".to_owned()], "");
+    let check = |wrapper: &[&str]| {
+        let mut args: Vec<std::ffi::OsString> = wrapper.iter().map(Into::into).collect();
+        args.push(env!("CARGO_BIN_EXE_bantin").into());
+        args.extend(["--config".into(), site.config().into()]);
+        args.extend(["config".into(), "check".into()]);
+        let o = std::process::Command::new(&args[0])
+            .args(&args[1..])
+            .env_remove("BANTIN_CONFIG")
+            .output()
+            .unwrap();
+        (
+            o.status.success(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let here = std::fs::read_to_string("/proc/self/net/dev").unwrap();
+    let networked = here
+        .lines()
+        .skip(2)
+        .any(|l| !l.trim_start().starts_with("lo:"));
+    if networked {
+        let (ok, stderr) = check(&["env"]);
+        assert!(ok && !stderr.contains("no ping can reach"), "{stderr}");
+    }
+    let unshare = std::process::Command::new("unshare")
+        .args(["--net", "true"])
+        .output();
+    if !unshare.is_ok_and(|o| o.status.success()) {
+        eprintln!("SKIPPED: this machine cannot make a network namespace (unshare --net)");
+        return;
+    }
+    let (ok, stderr) = check(&["unshare", "--net"]);
+    assert!(ok, "{stderr}");
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("no ping can reach"))
+        .unwrap_or_else(|| panic!("no warning:\n{stderr}"));
+    assert!(
+        line.starts_with("warning: ") && line.contains(&format!("reach {away}:")),
+        "{line}"
+    );
+    assert!(line.contains("PrivateNetwork=no"), "{line}");
+}

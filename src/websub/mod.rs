@@ -427,6 +427,54 @@ impl Pinger {
     }
 }
 
+/// Why no ping can reach `cfg`'s hubs: some hub is not on this machine, and
+/// the process sees no network interface but loopback, as under the shipped
+/// unit's `PrivateNetwork=yes`. `None` when WebSub is off, every hub is a
+/// loopback address, or the interfaces cannot be read.
+pub fn network_warning(cfg: &WebsubConfig) -> Option<String> {
+    let away: Vec<&str> = (cfg.hubs.iter())
+        .filter(|h| !is_loopback(h))
+        .map(String::as_str)
+        .collect();
+    if away.is_empty() {
+        return None;
+    }
+    let interfaces = std::fs::read_to_string("/proc/self/net/dev").ok()?;
+    if !only_loopback(&interfaces) {
+        return None;
+    }
+    Some(format!(
+        "websub: no ping can reach {}: bantin sees no network interface but loopback \
+         (the shipped unit runs it with PrivateNetwork=yes); give it the network in a \
+         drop-in (systemctl edit bantin: [Service] PrivateNetwork=no), see README \"WebSub\"",
+        away.join(", ")
+    ))
+}
+
+/// Whether the hub URL `hub` names this machine.
+fn is_loopback(hub: &str) -> bool {
+    let Ok(url) = url::Url::parse(hub) else {
+        return false;
+    };
+    match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// Whether the interfaces of `/proc/self/net/dev` (two heading lines, then
+/// one `name: counters` line each) are loopback alone.
+fn only_loopback(dev: &str) -> bool {
+    let mut names = dev
+        .lines()
+        .skip(2)
+        .filter_map(|l| l.split_once(':'))
+        .map(|(name, _)| name.trim());
+    names.all(|name| name == "lo")
+}
+
 /// `hubs` as the queue keys them.
 fn hub_list(hubs: &[String]) -> Arc<[Arc<str>]> {
     hubs.iter().map(|h| Arc::from(h.as_str())).collect()
@@ -829,5 +877,21 @@ mod tests {
             "{last}"
         );
         assert!(last.contains("raise queue_size to at least 14"), "{last}");
+    }
+
+    #[test]
+    fn a_namespace_with_loopback_alone_is_told_apart() {
+        let head = "Inter-|   Receive                            |  Transmit\n \
+                    face |bytes    packets errs drop fifo frame compressed multicast|bytes\n";
+        let lo = "    lo:  123  4 0 0 0 0 0 0  123  4 0 0 0 0 0 0\n";
+        let eth = "  eth0: 9876 54 0 0 0 0 0 0 4321 12 0 0 0 0 0 0\n";
+        assert!(only_loopback(&format!("{head}{lo}")));
+        assert!(!only_loopback(&format!("{head}{lo}{eth}")));
+        assert!(!only_loopback(&format!("{head}{eth}")));
+        assert!(is_loopback("http://127.0.0.1:8090/hub"));
+        assert!(is_loopback("http://[::1]/hub"));
+        assert!(is_loopback("http://LOCALHOST/hub"));
+        assert!(!is_loopback("https://pubsubhubbub.appspot.com/"));
+        assert!(!is_loopback("http://10.0.0.1/hub"));
     }
 }
