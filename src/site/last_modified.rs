@@ -99,11 +99,20 @@ impl Validators {
     /// state file does not grow with every path ever served. A path that
     /// comes back is dated `now` or later, after any date it had; one dated
     /// this second or ahead (changed twice within a second) is kept until its
-    /// date has passed.
+    /// date has passed. The floor rises past every date forgotten, so a path
+    /// that comes back after the clock was set back is still dated after
+    /// the date it had.
     pub fn forget_unserved(&mut self, served: impl Fn(&str) -> bool, now: SystemTime) {
         let now = seconds(now);
-        self.by_path
-            .retain(|path, v| path == PAGES_OF_THE_STORE || served(path) || v.last_modified >= now);
+        let mut floor = self.floor;
+        self.by_path.retain(|path, v| {
+            let keep = path == PAGES_OF_THE_STORE || served(path) || v.last_modified >= now;
+            if !keep {
+                floor = floor.max(v.last_modified.saturating_add(1));
+            }
+            keep
+        });
+        self.floor = floor;
     }
 }
 
@@ -247,6 +256,17 @@ mod tests {
         );
         // Back later, it is dated by the clock: after every date it had.
         assert_eq!(v.assign("/feeds/cu.rss", "\"a\"", t(103)), t(103));
+    }
+
+    #[test]
+    fn a_path_forgotten_comes_back_after_its_date_though_the_clock_went_back() {
+        let mut v = Validators::default();
+        v.assign("/feeds/cu.rss", "\"a\"", t(1000));
+        v.forget_unserved(|p| p == "/feed.rss", t(1005));
+        assert!(!v.by_path.contains_key("/feeds/cu.rss"));
+        // The clock set back 15 s: a client holding 1000 must not get 304
+        // for the new bytes.
+        assert_eq!(v.assign("/feeds/cu.rss", "\"b\"", t(990)), t(1001));
     }
 
     #[test]
