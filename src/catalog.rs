@@ -120,10 +120,19 @@ struct Refusal {
 impl Refusal {
     /// Whether `other` is this refusal again, of a file not changed since:
     /// for the same reason, at the same (size, mtime), or empty both times
-    /// (an empty file touched has the same bytes: none).
+    /// (an empty file touched has the same bytes: none). A refusal that
+    /// read no bytes (while listing: a FIFO, a link out of the store) has no
+    /// (size, mtime) of its own, so its reason alone tells it: the same
+    /// FIFO is refused by a listing with none and, when a listing taken
+    /// before it came saw a file there, by a read with that file's.
     fn same_as(&self, other: &Refusal) -> bool {
         let empty = |r: &Refusal| r.stat.is_some_and(|s| s.len == 0);
-        self.reason == other.reason && (self.stat == other.stat || (empty(self) && empty(other)))
+        let unread = |r: &Refusal| r.stat.is_none_or(|s| s == Stat::UNREAD);
+        self.reason == other.reason
+            && (self.stat == other.stat
+                || unread(self)
+                || unread(other)
+                || (empty(self) && empty(other)))
     }
 }
 
@@ -2274,5 +2283,32 @@ mod tests {
         let ch = standings(c.refresh(root, Refresh::Reconcile).unwrap());
         assert_eq!(ch, [(file.clone(), Standing::Gone)]);
         assert_eq!(c.rejected_count(), 0);
+    }
+
+    #[test]
+    fn a_refusal_that_read_nothing_is_told_by_its_reason_alone() {
+        let refusal = |reason: &str, stat: Option<Stat>| Refusal {
+            reason: reason.to_owned(),
+            stat,
+        };
+        let at = |len| {
+            Some(Stat {
+                len,
+                modified: Some(std::time::UNIX_EPOCH),
+            })
+        };
+        let fifo = "not a regular file";
+        // A listing's refusal (none, or unread for a served file's path)
+        // against a read's, of the file a stale listing saw: the same.
+        for unread in [None, Some(Stat::UNREAD)] {
+            assert!(refusal(fifo, unread).same_as(&refusal(fifo, at(120))));
+            assert!(refusal(fifo, at(120)).same_as(&refusal(fifo, unread)));
+            assert!(!refusal(fifo, unread).same_as(&refusal("line 1: no title", at(120))));
+        }
+        // A file read both times: its bytes tell.
+        let broken = "line 2: not a date";
+        assert!(refusal(broken, at(120)).same_as(&refusal(broken, at(120))));
+        assert!(!refusal(broken, at(120)).same_as(&refusal(broken, at(121))));
+        assert!(refusal(broken, at(0)).same_as(&refusal(broken, at(0))));
     }
 }
