@@ -108,6 +108,21 @@ fn is_folder(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|m| m.is_dir())
 }
 
+/// Whether the rename of `paths` (from, to) moves a file aside: to a name
+/// the store ignores ([`crate::store::is_ignored`]: `x.txt~`, `x.txt.bak`)
+/// in the same folder, from one it reads.
+fn moved_aside(paths: &[PathBuf]) -> bool {
+    let [from, to] = paths else {
+        return false;
+    };
+    let ignored = |p: &Path| {
+        p.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(crate::store::is_ignored)
+    };
+    from.parent() == to.parent() && ignored(to) && !ignored(from)
+}
+
 /// How many debounce windows a burst that never goes quiet (a bulk copy of
 /// many files) waits at most before its ready paths are re-read anyway.
 const LONGEST_BURST: u32 = 10;
@@ -234,13 +249,25 @@ impl Burst {
                 finished
             }
             EventKind::Modify(ModifyKind::Name(mode)) => {
-                // Gone from this path, or a whole file renamed onto it: nothing
-                // is still being written there either way.
-                for path in &event.paths {
+                // A file moved aside to a backup name, in its folder
+                // (`mv x.txt x.txt~`: Emacs's save, a script that keeps the
+                // old version), is about to be written anew at its path: it
+                // is held as a new file would be, so that the new version,
+                // once written and closed, is one change, not the article
+                // removed and added back (a 404 between, two new ETags).
+                // Not written again within the window, it has left.
+                let aside = mode == RenameMode::Both && moved_aside(&event.paths);
+                // Otherwise gone from this path, or a whole file renamed onto
+                // it: nothing is still being written there either way.
+                for (i, path) in event.paths.iter().enumerate() {
+                    if aside && i == 0 {
+                        self.hold(path, true, now, later(now, quiet));
+                        continue;
+                    }
                     self.release(path);
                     self.finish(path, now);
                 }
-                matches!(mode, RenameMode::To | RenameMode::Both)
+                !aside && matches!(mode, RenameMode::To | RenameMode::Both)
             }
             EventKind::Remove(_) => {
                 for path in &event.paths {
@@ -460,6 +487,63 @@ mod tests {
         // The temp file's path is looked at once it is gone, which reads nothing.
         assert_eq!(ready.paths, [temp, article]);
         assert_eq!(b.due(QUIET), None, "nothing is held");
+    }
+
+    fn renamed(from: &PathBuf, to: &PathBuf) -> Event {
+        event(
+            EventKind::Modify(ModifyKind::Name(RenameMode::Both)),
+            &[from, to],
+        )
+    }
+
+    #[test]
+    fn a_file_moved_aside_and_written_anew_is_read_once_as_it_is_then() {
+        let dir = tempfile::tempdir().unwrap();
+        let (article, backup) = (dir.path().join("x.txt"), dir.path().join("x.txt~"));
+        let t0 = Instant::now();
+        let mut b = Burst::default();
+        assert!(
+            !b.take(&renamed(&article, &backup), t0, QUIET, Closes::Reported),
+            "moved aside: not finished"
+        );
+        // Emacs writes the new version at once.
+        std::fs::write(&article, "x").unwrap();
+        let t1 = t0 + QUIET / 2;
+        b.take(&created(&article), t1, QUIET, Closes::Reported);
+        b.take(&written(&article), t1, QUIET, Closes::Reported);
+        assert!(!b.take(&closed(&article), t1, QUIET, Closes::Reported));
+        // The backup's path is ready (it reads nothing); the article is not
+        // read in between, as gone.
+        assert_eq!(b.take_ready(t0 + QUIET).unwrap().paths, [backup]);
+        let ready = b.take_ready(t1 + QUIET).unwrap();
+        assert_eq!((ready.paths, ready.first), (vec![article], t0));
+        assert_eq!(b.due(QUIET), None);
+    }
+
+    #[test]
+    fn a_file_moved_aside_and_not_written_again_is_ready_after_one_window() {
+        let dir = tempfile::tempdir().unwrap();
+        let article = dir.path().join("x.txt");
+        let t0 = Instant::now();
+        let mut b = Burst::default();
+        for backup in ["x.txt.bak", "x.txt~"] {
+            let backup = dir.path().join(backup);
+            b.take(&renamed(&article, &backup), t0, QUIET, Closes::Reported);
+            assert_eq!(b.take_ready(t0 + QUIET / 2).unwrap().paths, [backup]);
+            assert_eq!(b.take_ready(t0 + QUIET).unwrap().paths, [article.clone()]);
+        }
+        // Renamed to another article's name, or from a temp name into place,
+        // or aside into another folder: finished at once, both paths.
+        let other = dir.path().join("y.txt");
+        let elsewhere = dir.path().join("cu").join("x.txt~");
+        for (from, to) in [
+            (&article, &other),
+            (&dir.path().join("x.txt.tmp"), &article),
+            (&article, &elsewhere),
+        ] {
+            assert!(b.take(&renamed(from, to), t0, QUIET, Closes::Reported));
+            assert_eq!(b.take_ready(t0).unwrap().paths, [from.clone(), to.clone()]);
+        }
     }
 
     #[test]

@@ -374,6 +374,43 @@ fn atomic_save_through_a_tilde_file() {
     );
 }
 
+/// A save that moves the file aside first (Emacs's, a script keeping the
+/// old version as `x.txt~` or `x.txt.bak`) and writes the new version at
+/// its path: one change of the article, never its removal and return (a
+/// 404 between, feeds without it, two new ETags and pings).
+#[test]
+fn a_file_moved_aside_then_written_anew_is_one_change() {
+    // A window wide enough that a loaded machine's few milliseconds between
+    // the steps stay within it.
+    let site = TempStore::with_config("[watch]\ndebounce_ms = 500\n");
+    let d = site.start();
+    let dir = store(&site).join("thong-bao");
+    let file = dir.join(format!("{}.txt", CAP_NUOC.0));
+    for (round, backup) in ["txt~", "txt.bak"].iter().enumerate() {
+        let backup = dir.join(format!("{}.{backup}", CAP_NUOC.0));
+        let title = format!("Cấp nước sửa lần {round}");
+        std::fs::rename(&file, &backup).unwrap();
+        // The next process of a script (`mv`, then `sed … >`) starts a
+        // few milliseconds on: within the debounce window.
+        std::thread::sleep(Duration::from_millis(8));
+        write_article(&file, THONG_BAO, &title);
+        std::fs::remove_file(&backup).unwrap();
+        wait_for_title(&d, "the new version", "/feeds/thong-bao.rss", &title);
+    }
+    let stderr = d.stderr();
+    let served: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("store change served"))
+        .collect();
+    assert_eq!(served.len(), 2, "{stderr}");
+    for line in served {
+        assert!(
+            line.contains("changed=1") && !line.contains("removed=1") && !line.contains("added=1"),
+            "{line}"
+        );
+    }
+}
+
 #[test]
 fn folder_moved_in_from_outside_makes_a_category() {
     let site = TempStore::new();

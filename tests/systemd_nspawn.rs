@@ -141,7 +141,9 @@ fn the_units_under_a_real_systemd() {
     // reach, is said at once, with the way out.
     let pid = m.main_pid();
     m.ok("sed -i 's|^title = .*|title = \"Bản tin thử tải lại\"|' /etc/bantin/config.toml");
-    m.ok("sed -i 's|^hubs = \\[\\]$|hubs = [\"https://hub.example.net/\"]|' /etc/bantin/config.toml");
+    m.ok(
+        "sed -i 's|^hubs = \\[\\]$|hubs = [\"https://hub.example.net/\"]|' /etc/bantin/config.toml",
+    );
     m.ok("systemctl reload bantin");
     m.wait_for("the reloaded title served", COMMAND_LIMIT, |m| {
         m.ok("curl -sS --max-time 30 http://127.0.0.1:8080/feed.rss")
