@@ -530,7 +530,10 @@ mod tests {
             let backup = dir.path().join(backup);
             b.take(&renamed(&article, &backup), t0, QUIET, Closes::Reported);
             assert_eq!(b.take_ready(t0 + QUIET / 2).unwrap().paths, [backup]);
-            assert_eq!(b.take_ready(t0 + QUIET).unwrap().paths, [article.clone()]);
+            assert_eq!(
+                b.take_ready(t0 + QUIET).unwrap().paths,
+                std::slice::from_ref(&article)
+            );
         }
         // Renamed to another article's name, or from a temp name into place,
         // or aside into another folder: finished at once, both paths.
