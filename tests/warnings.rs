@@ -393,6 +393,34 @@ fn touching_a_file_or_saving_it_unchanged_is_no_change() {
     assert_eq!(d.metric("bantin_files_changed_total"), Some(1.0));
 }
 
+/// A file dated by its mtime, which has nanoseconds: every format writes
+/// the same instant, in whole seconds, Atom's feed and entry dates too.
+#[test]
+fn an_mtime_date_is_written_in_whole_seconds_in_every_format() {
+    let (_dir, store, config) = site(&[("gio.txt".to_owned(), "Giờ sửa là ngày\nDẫn.\n".into())]);
+    touch(
+        &store.join("t/gio.txt"),
+        std::time::SystemTime::UNIX_EPOCH + std::time::Duration::new(1_589_099_580, 631_621_768),
+    );
+    let d = start(&config);
+    let atom = d.get("/feed.atom", &[]).text();
+    let written = "2020-05-10T15:33:00+07:00";
+    for element in ["updated", "published"] {
+        assert_eq!(
+            atom.matches(&format!("<{element}>{written}</{element}>"))
+                .count(),
+            if element == "updated" { 2 } else { 1 },
+            "{element}: {atom}"
+        );
+    }
+    assert!(!atom.contains(".631"), "{atom}");
+    let json = d.get("/feed.json", &[]).text();
+    assert!(
+        json.contains(&format!("\"date_published\": \"{written}\"")),
+        "{json}"
+    );
+}
+
 /// A reload that reads every file anew (another `max_file_size`) counts and
 /// logs only the files whose standing changed: a file rejected before and
 /// still rejected for the same reason is not counted or named again, nor

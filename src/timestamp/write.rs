@@ -49,9 +49,12 @@ pub fn rfc3339<Z: TimeZone>(at: &DateTime<Z>) -> String {
 }
 
 /// The same instant with a fixed offset (the zone's offset at that instant, or
-/// UTC where that offset has seconds), for writers that take one.
+/// UTC where that offset has seconds), for writers that take one; in whole
+/// seconds, as every output writes them (a date taken from a file's
+/// modification time has nanoseconds).
 pub fn fixed<Z: TimeZone>(at: &DateTime<Z>) -> DateTime<chrono::FixedOffset> {
-    let at = at.fixed_offset();
+    use chrono::SubsecRound;
+    let at = at.fixed_offset().trunc_subsecs(0);
     if whole_minute_offset(&at) {
         at
     } else {
@@ -101,6 +104,16 @@ pub fn unix_seconds(t: SystemTime) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_fixed_offset_instant_is_in_whole_seconds() {
+        let at = Utc.timestamp_opt(1_589_099_580, 631_621_768).unwrap();
+        let at = at.with_timezone(&chrono_tz::Asia::Ho_Chi_Minh);
+        let fixed = fixed(&at);
+        assert_eq!(fixed.timestamp_subsec_nanos(), 0);
+        assert_eq!(fixed.timestamp(), 1_589_099_580);
+        assert_eq!(fixed.to_rfc3339(), "2020-05-10T15:33:00+07:00");
+    }
     use std::time::Duration;
 
     use crate::timestamp::parse;
