@@ -365,7 +365,8 @@ pub fn parse_raw(raw: &str, src: &Source<'_>, depth: Depth) -> Result<Parsed, Ar
 /// one) within [`LABEL_SPAN`] bytes that are not white space, and an end
 /// heading is at most [`FURNITURE_MAX`] bytes once normalised and its spaces
 /// squashed. Decomposed text is at most three times longer than composed, and
-/// forbidden characters, which normalising drops, are not counted.
+/// what normalising drops (forbidden characters, escape sequences) is not
+/// counted ([`crate::text::content_chars`]).
 fn may_end_or_label(raw: &str) -> bool {
     const MAX: usize = FURNITURE_MAX * 3;
     if !starts_like_label_or_end(raw) {
@@ -377,11 +378,11 @@ fn may_end_or_label(raw: &str) -> bool {
     // Counts what normalising and squashing keep, and stops as soon as it is
     // too long for either: a paragraph costs a few hundred bytes.
     let mut kept = 0;
-    for c in raw.chars() {
+    for c in crate::text::content_chars(raw) {
         if c == ':' && kept <= LABEL_SPAN * 3 {
             return true;
         }
-        if !c.is_whitespace() && crate::text::kept(c) {
+        if !c.is_whitespace() {
             kept += c.len_utf8();
         }
         if kept > MAX {
@@ -397,7 +398,8 @@ const LABEL_SPAN: usize = 32;
 
 /// Whether a raw body line starts as a labelled line or an end heading may:
 /// its first two characters, once normalising has dropped forbidden characters
-/// and squashing the white space before them, are written as one of those
+/// and escape sequences ([`crate::text::content_chars`]) and squashing the
+/// white space before them, are written as one of those
 /// starts. Each starts with an ASCII letter, compared case-insensitively (no
 /// other character lowercases or composes to one), and the letter under the
 /// second (`á` of `Tác`, `ừ` of `Từ`) is compared, since decomposed text
@@ -405,10 +407,7 @@ const LABEL_SPAN: usize = 32;
 /// two (lines starting `Theo`, `Trong`, `Người` are common; they pass the
 /// first letter), and so cost nothing but finding their end.
 fn starts_like_label_or_end(raw: &str) -> bool {
-    let mut kept = raw
-        .chars()
-        .filter(|&c| crate::text::kept(c))
-        .skip_while(|c| c.is_whitespace());
+    let mut kept = crate::text::content_chars(raw).skip_while(|c| c.is_whitespace());
     let (Some(first), Some(second)) = (kept.next(), kept.next()) else {
         return false;
     };
@@ -1832,6 +1831,9 @@ mod tests {
         // A byte order mark is dropped by normalising, as the controls are.
         assert!(starts_like_label_or_end("\u{feff}Tags: x"));
         assert!(starts_like_label_or_end("\u{85}T\u{7f}ags: x"));
+        // An escape sequence goes whole, as normalising drops it; VT is a space.
+        assert!(starts_like_label_or_end("\u{1b}[1;31mT\u{1b}[0mác giả: x"));
+        assert!(!starts_like_label_or_end("T\u{b}ác giả: x"));
         assert!(!starts_like_label_or_end("Ông Tác giả: x"));
         assert!(!starts_like_label_or_end(" \u{1} "));
         // The second letter, composed or not, in either case.

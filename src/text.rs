@@ -1,8 +1,10 @@
 //! Raw file bytes → clean NFC text that any XML or JSON writer can carry.
 //!
 //! Stores collect pages saved by many crawlers over many years, so a file may be
-//! UTF-8 with or without a BOM, legacy Windows-1258, CRLF or CR terminated, NFD
-//! (decomposed) or NFC, and may carry control characters that XML 1.0 forbids.
+//! UTF-8 with or without a BOM, legacy Windows-1258 (all of it, or a paragraph
+//! pasted into UTF-8), UTF-8 once read as Windows-1252 and saved again, CRLF or
+//! CR terminated, NFD (decomposed) or NFC, and may carry control characters
+//! that XML 1.0 forbids.
 //! Everything downstream sees one form: NFC, `\n` line ends, XML-safe characters.
 
 use std::borrow::Cow;
@@ -73,10 +75,12 @@ fn looks_like_utf16(bytes: &[u8]) -> bool {
 /// as "Unicode") is decoded as UTF-16, with a warning. Otherwise UTF-8 is tried
 /// first (a BOM is dropped). A file that is valid UTF-8 except for
 /// an incomplete sequence at its very end was caught mid-write: the broken tail is
-/// dropped with a warning. A file that is UTF-8 but for a few bad sequences
-/// ([`mostly_utf8`]) keeps its text, each bad sequence becoming U+FFFD, with a
-/// warning. Anything else that is not UTF-8 is decoded as Windows-1258, the
-/// legacy Vietnamese code page, with a warning.
+/// dropped with a warning. Any other file that is not UTF-8 is decoded line by
+/// line ([`decode_by_line`]): a valid line is UTF-8, a line that is UTF-8 but
+/// for a few bad sequences keeps its text, each bad sequence becoming U+FFFD,
+/// and any other line is Windows-1258, the legacy Vietnamese code page; each
+/// kind with a warning. Last, lines of UTF-8 that was once read as
+/// Windows-1252 and saved again are read back ([`repair_double_encoding`]).
 pub fn decode_raw(bytes: &[u8]) -> Result<Decoded<'_>, TextError> {
     if bytes.is_empty() {
         return Err(TextError::Empty);
@@ -84,7 +88,9 @@ pub fn decode_raw(bytes: &[u8]) -> Result<Decoded<'_>, TextError> {
     if let Some((utf16, bom)) = encoding_rs::Encoding::for_bom(bytes)
         .filter(|(e, _)| *e == encoding_rs::UTF_16LE || *e == encoding_rs::UTF_16BE)
     {
-        return decode_utf16(utf16, &bytes[bom..]);
+        let Decoded { text, mut warnings } = decode_utf16(utf16, &bytes[bom..])?;
+        let text = repair_double_encoding(text, &mut warnings);
+        return Ok(Decoded { text, warnings });
     }
     if let Some(at) = memchr::memchr(0, bytes) {
         return Err(if looks_like_utf16(bytes) {
@@ -96,74 +102,379 @@ pub fn decode_raw(bytes: &[u8]) -> Result<Decoded<'_>, TextError> {
     let whole = bytes.len();
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     // Offsets are told in the file, BOM included, as an editor counts them.
-    let in_file = |at: usize| at + (whole - bytes.len());
+    let bom = whole - bytes.len();
     let mut warnings = Vec::new();
     let text: Cow<'_, str> = match simdutf8::compat::from_utf8(bytes) {
         Ok(s) => Cow::Borrowed(s),
         // `error_len() == None` means the input ended inside a multi-byte sequence.
         Err(e) if e.error_len().is_none() => {
-            warnings.push(format!(
-                "file ends in the middle of a UTF-8 character (byte {}); the incomplete character was dropped",
-                in_file(e.valid_up_to())
-            ));
+            warnings.push(cut_off(bom + e.valid_up_to()));
             Cow::Borrowed(std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default())
         }
-        Err(e) => match mostly_utf8(bytes) {
-            Some(bad) => {
-                let at = e.valid_up_to();
-                let (line, at) = (line_of(bytes, at), in_file(at));
-                warnings.push(format!(
-                    "not valid UTF-8 in {bad} place{s} (the first at line {line}, byte offset {at}); \
-                     the rest is UTF-8, so each bad sequence became U+FFFD: fix {them} in the file",
-                    s = if bad == 1 { "" } else { "s" },
-                    them = if bad == 1 { "it" } else { "them" },
-                ));
-                String::from_utf8_lossy(bytes)
-            }
-            None => {
-                warnings.push(format!(
-                    "not valid UTF-8 (first bad byte at offset {}); decoded as Windows-1258",
-                    in_file(e.valid_up_to())
-                ));
-                let (text, _, _) = encoding_rs::WINDOWS_1258.decode(bytes);
-                text
-            }
-        },
+        Err(_) => Cow::Owned(decode_by_line(bytes, bom, &mut warnings)),
     };
+    let text = repair_double_encoding(text, &mut warnings);
     Ok(Decoded { text, warnings })
 }
 
-/// How many runs of bad bytes `bytes` (not valid UTF-8) hold, when they are
-/// UTF-8 text with a few of them (a stray byte, a surrogate some exporters
-/// write, `ED A0 80` being one run of three bad pieces) rather than a legacy
-/// encoding: at least 4 well-formed multi-byte characters for each run.
-/// Vietnamese in Windows-1258 almost never forms one (a letter's byte, 0xC0
-/// and up, is followed by an ASCII letter or a space, not by the 0x80–0xBF a
-/// UTF-8 sequence needs), while Vietnamese in UTF-8 has one in nearly every
-/// word. One pass over the bytes.
-fn mostly_utf8(bytes: &[u8]) -> Option<usize> {
-    let (mut wide, mut places, mut in_run) = (0usize, 0usize, false);
-    for chunk in bytes.utf8_chunks() {
-        wide += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
+/// The warning for a file that ends inside a UTF-8 character, which starts at
+/// byte `at` of the file.
+fn cut_off(at: usize) -> String {
+    format!(
+        "file ends in the middle of a UTF-8 character (byte {at}); the incomplete character was dropped"
+    )
+}
+
+/// A line of a file that is not valid UTF-8 (see [`decode_by_line`]).
+struct BadLine {
+    /// Where its text starts and ends in the bytes (its line end excluded).
+    start: usize,
+    end: usize,
+    /// Its number, from 1.
+    number: usize,
+    /// Where in the bytes its first bad byte is.
+    first_bad: usize,
+    /// Its well-formed multi-byte characters and its runs of bad bytes
+    /// ([`utf8_evidence`]).
+    wide: usize,
+    places: usize,
+}
+
+impl BadLine {
+    /// Whether the line is UTF-8 with a few bad bytes rather than legacy text:
+    /// at least one well-formed multi-byte character for each run of bad
+    /// bytes on the line, and at least 4 for each counting those of the lines
+    /// that are valid UTF-8 (`wide_elsewhere`).
+    fn mostly_utf8(&self, wide_elsewhere: usize) -> bool {
+        self.wide >= self.places && self.wide + wide_elsewhere >= 4 * self.places
+    }
+}
+
+/// Decodes bytes that are not valid UTF-8 (nor cut off inside their last
+/// character only) line by line, each of CRLF, CR and LF ending a line, and
+/// warns of what it did.
+///
+/// A line that is valid UTF-8 is UTF-8. A line that is not is UTF-8 with a
+/// few bad sequences (a stray byte, a surrogate as some exporters write it,
+/// `ED A0 80`), each becoming U+FFFD, when [`BadLine::mostly_utf8`] says so,
+/// and Windows-1258 otherwise: Vietnamese in Windows-1258 almost never forms
+/// a UTF-8 sequence (a letter's byte, 0xC0 and up, is followed by an ASCII
+/// letter or a space, not by the 0x80–0xBF a UTF-8 sequence needs), while
+/// Vietnamese in UTF-8 has one in nearly every word. So a paragraph pasted
+/// from a Windows-1258 page into a UTF-8 file leaves the rest of the file as
+/// it is, and a file all in Windows-1258 is decoded as one (its lines with
+/// letters beyond ASCII are, but by rare chance, not valid UTF-8). The last line, cut off inside its
+/// last character, is dropped there, as [`decode_raw`] does with a whole
+/// file, when the file holds UTF-8 characters elsewhere.
+///
+/// `bom` is the length of the byte order mark before `bytes`, counted in the
+/// offsets told. One pass over the bytes to sort the lines, one to copy them.
+fn decode_by_line(bytes: &[u8], bom: usize, warnings: &mut Vec<String>) -> String {
+    let mut bad = Vec::new();
+    let mut wide_elsewhere = 0;
+    // The last line, when it is cut off inside its last character: the line
+    // and where that character starts.
+    let mut cut = None;
+    for (i, (start, end, _)) in line_spans(bytes).enumerate() {
+        let line = &bytes[start..end];
+        let Err(e) = simdutf8::compat::from_utf8(line) else {
+            wide_elsewhere += multibyte(line);
+            continue;
+        };
+        let (wide, places) = utf8_evidence(line);
+        let first_bad = start + e.valid_up_to();
+        let this = BadLine {
+            start,
+            end,
+            number: i + 1,
+            first_bad,
+            wide,
+            places,
+        };
+        if e.error_len().is_none() && end == bytes.len() {
+            wide_elsewhere += multibyte(&bytes[start..first_bad]);
+            cut = Some(this);
+        } else {
+            bad.push(this);
+        }
+    }
+    let mut upto = bytes.len();
+    let mut tally = Tally::default();
+    match cut {
+        Some(last) if wide_elsewhere > 0 => {
+            tally.cut = Some(last.first_bad);
+            upto = last.first_bad;
+        }
+        Some(last) => bad.push(last),
+        None => {}
+    }
+    let mut text = String::with_capacity(upto + upto / 4);
+    let mut at = 0;
+    for line in &bad {
+        // What lies between bad lines is whole valid lines and line ends.
+        text.push_str(&String::from_utf8_lossy(&bytes[at..line.start]));
+        let raw = &bytes[line.start..line.end];
+        if line.mostly_utf8(wide_elsewhere) {
+            text.push_str(&String::from_utf8_lossy(raw));
+            let lossy = tally.lossy.get_or_insert((0, line.number, line.first_bad));
+            lossy.0 += line.places;
+        } else {
+            let (decoded, _) = encoding_rs::WINDOWS_1258.decode_without_bom_handling(raw);
+            text.push_str(&decoded);
+            let legacy = tally
+                .legacy
+                .get_or_insert((0, line.number, line.number, line.first_bad));
+            legacy.0 += 1;
+            legacy.2 = line.number;
+        }
+        at = line.end;
+    }
+    text.push_str(&String::from_utf8_lossy(&bytes[at..upto]));
+    // No line holds UTF-8 beyond ASCII: the whole file is Windows-1258.
+    let all_legacy = tally.lossy.is_none() && wide_elsewhere == 0;
+    warnings.extend(tally.warnings(bom, all_legacy));
+    text
+}
+
+/// What [`decode_by_line`] did, for its warnings; each place is a byte offset
+/// in the bytes after the BOM.
+#[derive(Default)]
+struct Tally {
+    /// Lines read as UTF-8 with U+FFFD: how many runs of bad bytes, and the
+    /// line and place of the first.
+    lossy: Option<(usize, usize, usize)>,
+    /// Lines read as Windows-1258: how many, the first and the last, and the
+    /// place of the first bad byte.
+    legacy: Option<(usize, usize, usize, usize)>,
+    /// Where the character the file is cut off in starts, when it was dropped.
+    cut: Option<usize>,
+}
+
+impl Tally {
+    /// The warnings, offsets counted from the start of the file, whose BOM
+    /// is `bom` bytes long; `all_legacy` when no line was read as UTF-8 but
+    /// those that are ASCII, which are the same in Windows-1258.
+    fn warnings(&self, bom: usize, all_legacy: bool) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if let Some((places, line, at)) = self.lossy {
+            let with_legacy = self.legacy.is_some();
+            warnings.push(lossy_warning(places, line, bom + at, with_legacy));
+        }
+        if let Some((lines, first, last, at)) = self.legacy {
+            let at = bom + at;
+            warnings.push(if all_legacy {
+                format!("not valid UTF-8 (first bad byte at offset {at}); decoded as Windows-1258")
+            } else if lines == 1 {
+                format!(
+                    "line {first} is not valid UTF-8 (first bad byte at offset {at}); it was \
+                     decoded as Windows-1258 and the rest of the file as UTF-8: convert that \
+                     line to UTF-8"
+                )
+            } else {
+                format!(
+                    "{lines} lines from line {first} to line {last} are not valid UTF-8 (the \
+                     first bad byte at offset {at}); they were decoded as Windows-1258 and the \
+                     rest of the file as UTF-8: convert those lines to UTF-8"
+                )
+            });
+        }
+        if let Some(at) = self.cut {
+            warnings.push(cut_off(bom + at));
+        }
+        warnings
+    }
+}
+
+/// The warning for `places` runs of bad bytes read as U+FFFD, the first on
+/// line `line` at byte offset `at`; `with_legacy` when other lines were read
+/// as Windows-1258, so that not all the rest is UTF-8.
+fn lossy_warning(places: usize, line: usize, at: usize, with_legacy: bool) -> String {
+    let one = places == 1;
+    let rest = match (with_legacy, one) {
+        (false, _) => "the rest is UTF-8",
+        (true, true) => "the text around it is UTF-8",
+        (true, false) => "the text around them is UTF-8",
+    };
+    format!(
+        "not valid UTF-8 in {places} place{s} (the first at line {line}, byte offset {at}); \
+         {rest}, so each bad sequence became U+FFFD: fix {them} in the file",
+        s = if one { "" } else { "s" },
+        them = if one { "it" } else { "them" },
+    )
+}
+
+/// How many well-formed multi-byte characters `line` holds, and how many runs
+/// of bad bytes (a stray byte is one run, and so is a surrogate as some
+/// exporters write it, `ED A0 80`, three bad pieces together).
+fn utf8_evidence(line: &[u8]) -> (usize, usize) {
+    let (mut wide, mut places, mut in_run) = (0, 0, false);
+    for chunk in line.utf8_chunks() {
+        wide += multibyte(chunk.valid().as_bytes());
         let bad = !chunk.invalid().is_empty();
         if bad && (!in_run || !chunk.valid().is_empty()) {
             places += 1;
         }
         in_run = bad;
     }
-    (wide >= 4 * places).then_some(places)
+    (wide, places)
 }
 
-/// The line (from 1) that byte `at` of `bytes` is on, each of CRLF, CR and LF
-/// ending one, as [`normalize`] reads them.
-fn line_of(bytes: &[u8], at: usize) -> usize {
-    let before = &bytes[..at.min(bytes.len())];
-    let ends = before
-        .iter()
-        .enumerate()
-        .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && before.get(i + 1) != Some(&b'\n')))
-        .count();
-    ends + 1
+/// How many multi-byte characters valid UTF-8 `b` holds: each has one lead
+/// byte, 0xC0 and up, and no other byte of UTF-8 is.
+fn multibyte(b: &[u8]) -> usize {
+    b.iter().filter(|&&c| c >= 0xC0).count()
+}
+
+/// Each line of `bytes` as `(start, end, next)`: its text is `start..end`,
+/// and its line end (`\r\n`, `\r` or `\n`; none at the end of the file) runs
+/// to `next`. The lines are those of [`raw_lines`] and of [`normalize`].
+fn line_spans(bytes: &[u8]) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        if start >= bytes.len() {
+            return None;
+        }
+        let (end, next) = match memchr::memchr2(b'\r', b'\n', &bytes[start..]) {
+            None => (bytes.len(), bytes.len()),
+            Some(i) => {
+                let end = start + i;
+                let crlf = bytes[end] == b'\r' && bytes.get(end + 1) == Some(&b'\n');
+                (end, end + 1 + usize::from(crlf))
+            }
+        };
+        let span = (start, end, next);
+        start = next;
+        Some(span)
+    })
+}
+
+/// What each byte from 0x80 to 0x9F is in Windows-1252; the five it leaves
+/// undefined (81, 8D, 8F, 90, 9D) are the C1 controls of the same number, as
+/// Windows and the WHATWG Encoding Standard read them.
+const CP1252_HIGH: [char; 32] = [
+    '\u{20AC}', '\u{81}', '\u{201A}', '\u{192}', '\u{201E}', '\u{2026}', '\u{2020}', '\u{2021}',
+    '\u{2C6}', '\u{2030}', '\u{160}', '\u{2039}', '\u{152}', '\u{8D}', '\u{17D}', '\u{8F}',
+    '\u{90}', '\u{2018}', '\u{2019}', '\u{201C}', '\u{201D}', '\u{2022}', '\u{2013}', '\u{2014}',
+    '\u{2DC}', '\u{2122}', '\u{161}', '\u{203A}', '\u{153}', '\u{9D}', '\u{17E}', '\u{178}',
+];
+
+/// The byte that `c` is in Windows-1252, or in ISO 8859-1 (whose 0x80–0x9F
+/// are the C1 controls): the two ways text is read as one byte a character.
+fn cp1252_byte(c: char) -> Option<u8> {
+    u8::try_from(u32::from(c)).ok().or_else(|| {
+        let i = CP1252_HIGH.iter().position(|&h| h == c)?;
+        u8::try_from(0x80 + i).ok()
+    })
+}
+
+/// Whether UTF-8 `b` may hold text double-encoded (see
+/// [`repair_double_encoding`]): a character from U+00C2 to U+00F4 (`C3 82` to
+/// `C3 B4`), which is what a UTF-8 lead byte reads as, followed by one whose
+/// UTF-8 starts `C2` (U+0080–U+00BF), `C5`, `C6`, `CB` or `E2` (the letters
+/// and signs Windows-1252 has at 0x80–0x9F), which is what a continuation
+/// byte reads as. Every double-encoded character starts so; most lines of
+/// Vietnamese, even those with `à` or `ô`, have no such pair.
+fn may_be_double_encoded(b: &[u8]) -> bool {
+    memchr::memchr_iter(0xC3, b).any(|i| {
+        matches!(b.get(i + 1), Some(0x82..=0xB4))
+            && matches!(b.get(i + 2), Some(0xC2 | 0xC5 | 0xC6 | 0xCB | 0xE2))
+    })
+}
+
+/// Whether `c`, read back from double-encoded text, is a character such text
+/// holds: a Latin letter or sign (U+00A0–U+024F, with Vietnamese `ă đ ĩ ũ ơ
+/// ư`), a combining mark (decomposed text), a precomposed Vietnamese letter
+/// (U+1E00–U+1EFF), punctuation (U+2010–U+2027, U+2030–U+205E), a currency
+/// sign (`₫`, `€`), `™`, or a byte order mark. Bytes that only happen to form
+/// UTF-8 read back as other scripts or controls.
+fn read_back_plausibly(c: char) -> bool {
+    matches!(
+        c,
+        '\u{A0}'..='\u{24F}'
+            | '\u{300}'..='\u{36F}'
+            | '\u{1E00}'..='\u{1EFF}'
+            | '\u{2010}'..='\u{2027}'
+            | '\u{2030}'..='\u{205E}'
+            | '\u{20A0}'..='\u{20CF}'
+            | '\u{2122}'
+            | '\u{FEFF}'
+    )
+}
+
+/// `line` read back as the UTF-8 it was, when it is double-encoded: UTF-8
+/// bytes that were read as Windows-1252 (or ISO 8859-1) and written out as
+/// UTF-8 again, so `Hội nghị` reads `Há»™i nghá»‹` (mojibake).
+///
+/// Conservative, since text that is not double-encoded must never change:
+/// every character of the line must be one byte in Windows-1252, those bytes
+/// must be valid UTF-8, every character beyond ASCII they give must be one
+/// such text holds ([`read_back_plausibly`]), and there must be at least two
+/// of them, or one of three bytes or more (`á»™` is `ộ`). Real Vietnamese
+/// does not pass: most of its letters (`ộ`, `ư`, `đ`, any decomposed tone
+/// mark) are not in Windows-1252, and those that are (`à`, `ô`) are followed
+/// by letters or spaces, which no UTF-8 lead byte takes. Nor does real French
+/// or German (`Café`, `Straße`), for the same reason.
+fn undo_double_encoding(line: &str) -> Option<String> {
+    let bytes: Vec<u8> = line.chars().map(cp1252_byte).collect::<Option<_>>()?;
+    let read_back = String::from_utf8(bytes).ok()?;
+    let (mut wide, mut long) = (0, false);
+    for c in read_back.chars().filter(|c| !c.is_ascii()) {
+        if !read_back_plausibly(c) {
+            return None;
+        }
+        wide += 1;
+        long |= c.len_utf8() >= 3;
+    }
+    (wide >= 2 || long).then_some(read_back)
+}
+
+/// `text` with each double-encoded line ([`undo_double_encoding`]) read back
+/// as the UTF-8 it was, with a warning naming the lines. Lines decoded as
+/// Windows-1258 or holding U+FFFD are never changed: the first give back the
+/// bytes they came from, which were not UTF-8, and the second have a
+/// character that is no byte in Windows-1252. Text with no character pair a
+/// double encoding makes ([`may_be_double_encoded`]) costs one byte scan.
+fn repair_double_encoding<'a>(text: Cow<'a, str>, warnings: &mut Vec<String>) -> Cow<'a, str> {
+    if !may_be_double_encoded(text.as_bytes()) {
+        return text;
+    }
+    let mut out = String::new();
+    let mut at = 0;
+    let mut lines: Option<(usize, usize, usize)> = None; // how many, first, last
+    for (i, (start, end, _)) in line_spans(text.as_bytes()).enumerate() {
+        // Line ends are ASCII, so these are character boundaries.
+        let line = &text[start..end];
+        if !may_be_double_encoded(line.as_bytes()) {
+            continue;
+        }
+        let Some(read_back) = undo_double_encoding(line) else {
+            continue;
+        };
+        out.push_str(&text[at..start]);
+        out.push_str(&read_back);
+        at = end;
+        let (count, _, last) = lines.get_or_insert((0, i + 1, i + 1));
+        *count += 1;
+        *last = i + 1;
+    }
+    let Some((count, first, last)) = lines else {
+        return text;
+    };
+    out.push_str(&text[at..]);
+    let what = "UTF-8 that was read as Windows-1252 and saved as UTF-8 again \
+                (mojibake, such as \"Há»™i nghá»‹\" for \"Hội nghị\")";
+    warnings.push(if count == 1 {
+        format!(
+            "line {first} is {what}; it was read back as the UTF-8 it was: check it, \
+             and save the file again from its original"
+        )
+    } else {
+        format!(
+            "{count} lines from line {first} to line {last} are {what}; they were read back \
+             as the UTF-8 they were: check them, and save the file again from its original"
+        )
+    });
+    Cow::Owned(out)
 }
 
 /// The text after a UTF-16 byte order mark: a NUL character still marks a
@@ -237,7 +548,7 @@ impl<'a> Iterator for RawLines<'a> {
     }
 }
 
-/// NFC, `\n` line ends, and only characters XML 1.0 allows.
+/// NFC, `\n` line ends, and only characters XML 1.0 allows ([`content_chars`]).
 ///
 /// Most files are already clean NFC UTF-8, so each step first checks cheaply
 /// whether it has anything to do.
@@ -250,7 +561,7 @@ pub fn normalize(s: &str) -> String {
     // Forbidden characters go first: one between a letter and its tone mark
     // would otherwise block their composition.
     let allowed: Cow<'_, str> = if has_forbidden(&unified) {
-        Cow::Owned(unified.chars().filter(|&c| kept(c)).collect())
+        Cow::Owned(content_chars(&unified).collect())
     } else {
         unified
     };
@@ -301,6 +612,51 @@ fn has_other_space(b: &[u8]) -> bool {
         0xE3 => b.get(i + 1) == Some(&0x80) && b.get(i + 2) == Some(&0x80),
         _ => false,
     })
+}
+
+/// The characters of `s` that are text, as [`normalize`] keeps them: VT and
+/// FF (Word's manual line break and page break) and NEL (U+0085), white space
+/// that XML 1.0 forbids or discourages, each becomes a space, so the words on
+/// either side stay apart; an ANSI escape sequence (CSI: ESC, `[`,
+/// parameter bytes `0`–`?`, a final byte `@`–`~`, as the colour code
+/// `ESC[31m`) goes whole, so no `[31m` is left in a title; every other
+/// character [`kept`] refuses goes. None of them is a line end: lines stay
+/// those an editor counts.
+pub fn content_chars(s: &str) -> impl Iterator<Item = char> + '_ {
+    let mut rest = s;
+    std::iter::from_fn(move || loop {
+        let mut chars = rest.chars();
+        let c = chars.next()?;
+        rest = chars.as_str();
+        match c {
+            '\u{b}' | '\u{c}' | '\u{85}' => return Some(' '),
+            '\u{1b}' => {
+                // The sequence is ASCII, so it ends at a character boundary.
+                rest = &rest[csi_len(rest.as_bytes())..];
+            }
+            c if kept(c) => return Some(c),
+            _ => {}
+        }
+    })
+}
+
+/// How many bytes of `after`, which follows an ESC, are the rest of a control
+/// sequence (ECMA-48 CSI: `[`, parameter bytes 0x30–0x3F, a final byte
+/// 0x40–0x7E); 0 when it starts none. Intermediate bytes (0x20–0x2F), which
+/// colour and cursor codes do not use, are not taken: one is a space, so a
+/// stray ESC before `[2020 năm` would take `[2020 n` with it.
+fn csi_len(after: &[u8]) -> usize {
+    if after.first() != Some(&b'[') {
+        return 0;
+    }
+    let params = after[1..]
+        .iter()
+        .take_while(|b| (0x30..=0x3F).contains(*b))
+        .count();
+    match after.get(1 + params) {
+        Some(0x40..=0x7E) => params + 2,
+        _ => 0,
+    }
 }
 
 /// Whether `s` holds a character [`kept`] drops, by a byte scan: C0 controls
@@ -620,10 +976,10 @@ mod tests {
         // its third line: the rest is read as UTF-8, not as Windows-1258.
         let mut bytes = "Trang nhất » Tin tức\n\nTiêu đề ".as_bytes().to_vec();
         bytes.extend_from_slice(b"\xED\xA0\x80 x\nN\xE1\xBB\x99i dung.\n");
-        // Two bad bytes apart are two places.
+        // Two bad bytes apart are two places; a surrogate's three, one.
         let wide = "ấứềộữịắả".as_bytes();
-        assert_eq!(mostly_utf8(&[wide, b"a\xFFb\xFE"].concat()), Some(2));
-        assert_eq!(mostly_utf8(&[wide, b"\xED\xA0\x80"].concat()), Some(1));
+        assert_eq!(utf8_evidence(&[wide, b"a\xFFb\xFE"].concat()), (8, 2));
+        assert_eq!(utf8_evidence(&[wide, b"\xED\xA0\x80"].concat()), (8, 1));
         let clean = decode(&bytes).unwrap();
         assert_eq!(
             clean.text,
@@ -647,7 +1003,8 @@ mod tests {
         );
         assert!(decode(b"\xEF\xBB\xBFa\xE0b").unwrap().warnings[0].contains("offset 4)"));
         // CR alone ends a line too.
-        assert_eq!(line_of(b"a\rb\r\nc\nd", 7), 4);
+        let spans: Vec<_> = line_spans(b"a\rb\r\nc\nd").collect();
+        assert_eq!(spans, [(0, 1, 2), (2, 3, 5), (5, 6, 7), (7, 8, 8)]);
         // Windows-1258 Vietnamese forms no UTF-8 sequence: still read as it.
         let legacy = b"Th\xE0nh ph\xF4\xEC H\xE0 N\xF4\xD2i, \xE2m nh\xE2\xECc \xC3\xAA";
         let clean = decode(legacy).unwrap();
@@ -670,17 +1027,18 @@ mod tests {
 
     #[test]
     fn forbidden_characters_removed() {
-        let clean = decode("a\u{1}b\u{8}c\u{b}d\u{1f}e\u{fffe}f\tg".as_bytes()).unwrap();
-        assert_eq!(clean.text, "abcdef\tg");
+        let clean = decode("a\u{1}b\u{8}c\u{1f}e\u{fffe}f\tg".as_bytes()).unwrap();
+        assert_eq!(clean.text, "abcef\tg");
         // DEL and the C1 controls, written directly or from the bytes
         // Windows-1258 leaves undefined (81, 8A, 8D–90, 9A, 9D, 9E).
-        let clean = decode("a\u{7f}b\u{80}c\u{85}d\u{9f}e\u{a0}f".as_bytes()).unwrap();
+        let clean = decode("a\u{7f}b\u{80}c\u{86}d\u{9f}e\u{a0}f".as_bytes()).unwrap();
         assert_eq!(clean.text, "abcde\u{a0}f");
         let clean = decode(b"Tin \x81t\x8Dc \x90m\x9Di \xE0 \x8E\x8F\x9A\x9E\x8Ay").unwrap();
         assert_eq!(clean.text, "Tin tc mi \u{e0} y");
         assert_eq!(clean.warnings.len(), 1, "{:?}", clean.warnings);
         // One between a letter and its tone mark does not block composition.
-        assert_eq!(decode("a\u{85}\u{301}".as_bytes()).unwrap().text, "á");
+        assert_eq!(decode("a\u{81}\u{301}".as_bytes()).unwrap().text, "á");
+        assert_eq!(decode("a\u{1b}[0m\u{301}".as_bytes()).unwrap().text, "á");
     }
 
     #[test]
@@ -809,5 +1167,330 @@ mod tests {
     fn squash() {
         assert_eq!(squash_spaces("  a \u{a0} b\t"), "a b");
         assert_eq!(squash_spaces("\u{a0}"), "");
+    }
+
+    /// `s` as Vietnamese Windows text holds it in Windows-1258: the letters
+    /// `â ê ô ơ ư ă đ` precomposed, the tone marks combining after them.
+    fn cp1258(s: &str) -> Vec<u8> {
+        let tone =
+            |c: &char| matches!(c, '\u{300}' | '\u{301}' | '\u{303}' | '\u{309}' | '\u{323}');
+        let mut text = String::new();
+        for c in s.chars() {
+            let parts: String = c.nfd().collect();
+            text.extend(parts.chars().filter(|c| !tone(c)).collect::<String>().nfc());
+            text.extend(parts.chars().filter(tone));
+        }
+        let (bytes, _, unmappable) = encoding_rs::WINDOWS_1258.encode(&text);
+        assert!(!unmappable, "{s:?}");
+        bytes.into_owned()
+    }
+
+    fn parse_article(text: &str) -> crate::article::Article {
+        let src = crate::article::Source {
+            id: "a",
+            folder: Some("thoi-su"),
+            modified: None,
+            tz: chrono_tz::Asia::Ho_Chi_Minh,
+        };
+        crate::article::parse(text, &src).unwrap().article
+    }
+
+    const HEAD: &str = "Trang nhất » Tin Tức » Thời sự\n\nHội nghị tổng kết công tác năm 2020\n\nThứ hai - 11/05/2020 08:00\nSáng nay, hội nghị đã khai mạc.\n";
+    const PASTED: &str = "Ủy ban nhân dân tỉnh đã tổ chức hội nghị tổng kết công tác phòng chống thiên tai năm 2020, với sự tham dự của các sở, ban, ngành và địa phương.";
+    const TAIL: &str = "\nĐại biểu đã thảo luận về kế hoạch năm tới.\n";
+
+    /// A UTF-8 article with one paragraph pasted from a Windows-1258 page:
+    /// that line alone is Windows-1258, and the breadcrumb, title and date
+    /// line stay UTF-8.
+    #[test]
+    fn a_pasted_windows_1258_paragraph_leaves_the_utf8_around_it() {
+        let legacy = cp1258(PASTED);
+        let bytes = [HEAD.as_bytes(), &legacy, TAIL.as_bytes()].concat();
+        let clean = decode(&bytes).unwrap();
+        assert_eq!(clean.text, format!("{HEAD}{PASTED}{TAIL}"));
+        let at = HEAD.len() + legacy.iter().position(|&b| b >= 0x80).unwrap();
+        assert_eq!(
+            clean.warnings,
+            [format!(
+                "line 7 is not valid UTF-8 (first bad byte at offset {at}); it was decoded as \
+                 Windows-1258 and the rest of the file as UTF-8: convert that line to UTF-8"
+            )]
+        );
+        let a = parse_article(&clean.text);
+        assert_eq!(a.categories, ["Tin Tức", "Thời sự"]);
+        assert_eq!(a.title, "Hội nghị tổng kết công tác năm 2020");
+        assert_eq!(a.published.to_rfc3339(), "2020-05-11T08:00:00+07:00");
+        assert_eq!(a.paragraphs[0], PASTED);
+
+        // Several lines, apart, with a BOM and CRLF: named by how many, the
+        // first and the last, the offset counting the BOM.
+        let bytes = [
+            b"\xEF\xBB\xBF",
+            HEAD.replace('\n', "\r\n").as_bytes(),
+            &legacy,
+            b"\r\n",
+            &legacy,
+            b"\r\nV\xE2\xF2n.\r\n",
+            TAIL.as_bytes(),
+            &legacy,
+        ]
+        .concat();
+        let clean = decode(&bytes).unwrap();
+        assert_eq!(
+            clean.text,
+            format!("{HEAD}{PASTED}\n{PASTED}\nVận.\n{TAIL}{PASTED}")
+        );
+        let at = 3 + HEAD.len() + 6 + legacy.iter().position(|&b| b >= 0x80).unwrap();
+        assert_eq!(
+            clean.warnings,
+            [format!(
+                "4 lines from line 7 to line 12 are not valid UTF-8 (the first bad byte at offset \
+                 {at}); they were decoded as Windows-1258 and the rest of the file as UTF-8: \
+                 convert those lines to UTF-8"
+            )]
+        );
+    }
+
+    /// A file all in Windows-1258 is read as one, with the warning it always
+    /// had: no line of it is UTF-8.
+    #[test]
+    fn a_file_all_in_windows_1258_decodes_as_a_whole() {
+        let fixtures = [
+            &include_bytes!("../tests/fixtures/windows-1258.txt")[..],
+            include_bytes!("../tests/fixtures/windows-1258-undefined.txt"),
+            &cp1258(&format!("{HEAD}{PASTED}{TAIL}")),
+            b"Trang nh\xe2t \xbb Tin\n\nTin \xe2m nh\xe1c\n10/05/2020 15:33\nD\xe2n.\n",
+        ];
+        for bytes in fixtures {
+            let first = simdutf8::compat::from_utf8(bytes)
+                .unwrap_err()
+                .valid_up_to();
+            let (whole, _) = encoding_rs::WINDOWS_1258.decode_without_bom_handling(bytes);
+            let clean = decode(bytes).unwrap();
+            assert_eq!(clean.text, normalize(&whole));
+            assert_eq!(
+                clean.warnings,
+                [format!(
+                    "not valid UTF-8 (first bad byte at offset {first}); decoded as Windows-1258"
+                )]
+            );
+        }
+    }
+
+    /// A line with a stray byte is UTF-8 when it, with the rest of the file,
+    /// holds UTF-8; a line with no UTF-8 in it is Windows-1258, and a stray
+    /// byte there is most likely a Windows quote. Each kind has its warning.
+    #[test]
+    fn each_bad_line_is_read_as_what_it_holds() {
+        let bytes = [
+            HEAD.as_bytes(),
+            "Lời kết ".as_bytes(),
+            b"\xFF",
+            " của hội nghị.\nDon".as_bytes(),
+            b"\x92t panic.\n",
+            &cp1258(PASTED),
+            TAIL.as_bytes(),
+        ]
+        .concat();
+        let clean = decode(&bytes).unwrap();
+        assert_eq!(
+            clean.text,
+            format!("{HEAD}Lời kết \u{FFFD} của hội nghị.\nDon’t panic.\n{PASTED}{TAIL}")
+        );
+        let stray = HEAD.len() + "Lời kết ".len();
+        let quote = stray + 1 + " của hội nghị.\nDon".len();
+        assert_eq!(
+            clean.warnings,
+            [
+                format!(
+                    "not valid UTF-8 in 1 place (the first at line 7, byte offset {stray}); the \
+                     text around it is UTF-8, so each bad sequence became U+FFFD: fix it in the file"
+                ),
+                format!(
+                    "2 lines from line 8 to line 9 are not valid UTF-8 (the first bad byte at \
+                     offset {quote}); they were decoded as Windows-1258 and the rest of the file \
+                     as UTF-8: convert those lines to UTF-8"
+                ),
+            ]
+        );
+        // A file cut off inside its last character, with a pasted line before.
+        let mut cut = [HEAD.as_bytes(), &cp1258(PASTED), b"\nTin t"].concat();
+        cut.extend_from_slice(&"ứ".as_bytes()[..2]);
+        let clean = decode(&cut).unwrap();
+        assert_eq!(clean.text, format!("{HEAD}{PASTED}\nTin t"));
+        assert_eq!(clean.warnings.len(), 2, "{:?}", clean.warnings);
+        assert!(
+            clean.warnings[0].starts_with("line 7 is not valid UTF-8"),
+            "{:?}",
+            clean.warnings
+        );
+        assert_eq!(
+            clean.warnings[1],
+            format!(
+                "file ends in the middle of a UTF-8 character (byte {}); the incomplete \
+                 character was dropped",
+                cut.len() - 2
+            )
+        );
+    }
+
+    /// Word's manual line break (VT) and page break (FF), NEL, and the
+    /// Unicode line and paragraph separators keep the words either side apart.
+    #[test]
+    fn breaks_inside_a_line_are_white_space() {
+        for (raw, want) in [
+            ("Hà Nội\u{b}đã", "Hà Nội đã"),
+            ("Phần hai\u{c}Phần ba", "Phần hai Phần ba"),
+            ("Hà Nội\u{85}đã", "Hà Nội đã"),
+            ("Hà Nội\u{2028}đã", "Hà Nội đã"),
+            ("Hà Nội\u{2029}đã", "Hà Nội đã"),
+            ("Hà \u{b}\u{c} Nội\u{b}", "Hà Nội"),
+        ] {
+            let clean = decode(raw.as_bytes()).unwrap();
+            assert_eq!(squash_spaces(&clean.text), want, "{raw:?}");
+            // No line end: the line count an editor shows stays.
+            assert_eq!(clean.text.lines().count(), 1, "{raw:?}");
+        }
+    }
+
+    /// An ANSI escape sequence goes whole; an ESC that starts none goes alone.
+    #[test]
+    fn escape_sequences_go_whole() {
+        for (raw, want) in [
+            ("\u{1b}[31mTin nóng\u{1b}[0m", "Tin nóng"),
+            ("Tin\u{1b}[1;31m nóng\u{1b}[m", "Tin nóng"),
+            ("\u{1b}[?25lTin", "Tin"),
+            // Not a control sequence: only the ESC goes.
+            ("\u{1b}Tin", "Tin"),
+            ("\u{1b}[ Tin", "[ Tin"),
+            ("\u{1b}[2020 năm", "[2020 năm"),
+            ("\u{1b}[12", "[12"),
+            ("Tin\u{1b}", "Tin"),
+        ] {
+            assert_eq!(decode(raw.as_bytes()).unwrap().text, want, "{raw:?}");
+        }
+    }
+
+    /// `s` double-encoded: its UTF-8 bytes read as Windows-1252, as a
+    /// browser or an editor would, and written as UTF-8 again.
+    fn double_encoded(s: &str) -> String {
+        let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(s.as_bytes());
+        text.into_owned()
+    }
+
+    #[test]
+    fn the_windows_1252_table_is_the_encoding_standard_s() {
+        for (i, &c) in CP1252_HIGH.iter().enumerate() {
+            let b = u8::try_from(0x80 + i).unwrap();
+            let byte = [b];
+            let (read, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(&byte);
+            assert_eq!(read.chars().collect::<Vec<_>>(), [c], "{b:#x}");
+            assert_eq!(cp1252_byte(c), Some(b));
+        }
+        assert_eq!(cp1252_byte('ÿ'), Some(0xFF));
+        assert_eq!(cp1252_byte('\u{81}'), Some(0x81));
+        assert_eq!(cp1252_byte('ộ'), None);
+    }
+
+    /// Double-encoded Vietnamese is read back, the breadcrumb and title
+    /// with it, with a warning naming the line.
+    #[test]
+    fn double_encoded_utf8_is_read_back() {
+        let article = format!("{HEAD}{PASTED}{TAIL}");
+        assert_eq!(double_encoded("Hội nghị"), "Há»™i nghá»‹");
+        let bytes = double_encoded(&article);
+        let clean = decode(bytes.as_bytes()).unwrap();
+        assert_eq!(clean.text, article);
+        assert_eq!(
+            clean.warnings,
+            ["6 lines from line 1 to line 8 are UTF-8 that was read as Windows-1252 and saved as \
+              UTF-8 again (mojibake, such as \"Há»™i nghá»‹\" for \"Hội nghị\"); they were read \
+              back as the UTF-8 they were: check them, and save the file again from its original"]
+        );
+        let a = parse_article(&clean.text);
+        assert_eq!(a.categories, ["Tin Tức", "Thời sự"]);
+        assert_eq!(a.title, "Hội nghị tổng kết công tác năm 2020");
+        assert_eq!(a.published.to_rfc3339(), "2020-05-11T08:00:00+07:00");
+
+        // One line of it in a clean article, in NFD, with a BOM read as
+        // Windows-1252 too, and read by ISO 8859-1 (C1 controls for the bytes
+        // 0x80–0x9F): each read back.
+        let nfd: String = PASTED.nfd().collect();
+        let latin1: String = nfd.bytes().map(char::from).collect();
+        for line in [
+            double_encoded(&nfd),
+            double_encoded(&format!("\u{feff}{PASTED}")),
+            latin1,
+        ] {
+            let text = format!("{HEAD}{line}{TAIL}");
+            let clean = decode(text.as_bytes()).unwrap();
+            assert_eq!(clean.text, format!("{HEAD}{PASTED}{TAIL}"), "{line:?}");
+            assert_eq!(clean.warnings.len(), 1, "{:?}", clean.warnings);
+            assert!(
+                clean.warnings[0].starts_with("line 7 is UTF-8 that was read as Windows-1252"),
+                "{:?}",
+                clean.warnings
+            );
+        }
+        // Short lines: one Vietnamese letter of three bytes, two of two.
+        for word in ["Tin tức", "Đi đi", "café crème", "don’t"] {
+            let clean = decode(double_encoded(word).as_bytes()).unwrap();
+            assert_eq!(clean.text, word, "{word:?}");
+            assert_eq!(clean.warnings.len(), 1, "{word:?}");
+        }
+    }
+
+    /// Text that is not double-encoded is never changed, however much it
+    /// looks like it: real Vietnamese (NFC and NFD), French, German, and
+    /// lines that read back as something no text holds.
+    #[test]
+    fn text_that_is_not_double_encoded_is_left_alone() {
+        let vietnamese = [
+            HEAD,
+            PASTED,
+            "Café Ô Long",
+            "Bà Mẫn Ôn Âu Ân Ê-đê Ì Í Ầu",
+            "NGÃ BA HUẾ, ĐÀ NẴNG",
+            "“Hà Nội”… à? — ồ!",
+            "Giá: 5.000 ₫ / kg",
+        ];
+        let other = [
+            "Crème brûlée à la française",
+            "Ça coûte 5 € — « très cher »",
+            "Grüße aus Köln: Straße, Größe, Fuß",
+            "Fuß”",
+            "CAFÉ…",
+            "NGÃ”",
+            "Â©",
+            "Ã",
+            "Â Ã Ä Å Æ Ç È É Ê Ë",
+            "ÂÃÄÅÆÇÈÉ",
+            "Ä",
+            "ÅŸ",
+        ];
+        for text in vietnamese.into_iter().chain(other) {
+            for form in [text.nfc().collect::<String>(), text.nfd().collect()] {
+                let clean = decode(form.as_bytes()).unwrap();
+                assert_eq!(clean.text, text.nfc().collect::<String>(), "{form:?}");
+                assert!(clean.warnings.is_empty(), "{form:?}: {:?}", clean.warnings);
+            }
+        }
+        // One two-byte character alone is not enough to tell.
+        assert_eq!(decode("cafÃ©".as_bytes()).unwrap().text, "cafÃ©");
+        // Read back as Cyrillic or NKo: not what double-encoded text holds.
+        for line in ["ÐŸÑ€Ð¸", "ß“ß”"] {
+            assert_eq!(decode(line.as_bytes()).unwrap().text, line);
+        }
+        // A Windows-1258 line is never taken for double-encoded text: it
+        // gives back the bytes it came from, which are not UTF-8.
+        let bytes = [HEAD.as_bytes(), b"Gi\xE1\xBB \xE0\xA0 \xC2\xA9 nh\xE2n\n"].concat();
+        let clean = decode(&bytes).unwrap();
+        assert_eq!(clean.text, format!("{HEAD}Giá» à\u{A0} Â© nhân\n"));
+        assert_eq!(clean.warnings.len(), 1, "{:?}", clean.warnings);
+        assert!(
+            clean.warnings[0].starts_with("line 7 is not valid UTF-8"),
+            "{:?}",
+            clean.warnings
+        );
     }
 }

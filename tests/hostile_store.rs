@@ -522,7 +522,7 @@ fn build(store: &Path, outside: &Path, privilege: Privilege) -> Vec<Case> {
         "C0 and C1 controls, ESC, DEL and a stray BOM in the title",
         "dong/dieu-khien.txt",
         art("Ký\u{1}tự\u{8} điều\u{1b}[31m khiển\u{7f}\u{85}\u{9f}\u{feff}").as_bytes(),
-        "Kýtự điều[31m khiển",
+        "Kýtự điều khiển",
     );
     c.served(
         "non-characters U+FFFE and U+FFFF",
