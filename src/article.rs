@@ -992,7 +992,9 @@ fn breadcrumb(line: &str) -> Option<Vec<String>> {
         .split('»')
         .map(|p| squash_spaces(names::visible(p)))
         .collect();
-    let is_root = |p: &str| p.to_lowercase() == "trang nhất" || p.to_lowercase() == "trang chủ";
+    // Matched as category names are (see [`names::key`]): a soft hyphen or
+    // a zero-width space pasted in leaves it the site's root.
+    let is_root = |p: &str| matches!(names::key(p).as_str(), "trang nhất" | "trang chủ");
     if parts.len() < 2 && !parts.first().is_some_and(|p| is_root(p)) {
         return None;
     }
@@ -1273,6 +1275,23 @@ mod tests {
 
     fn parse_ok(text: &str) -> Parsed {
         parse(text, &src("a/b")).unwrap()
+    }
+
+    #[test]
+    fn the_sites_root_in_a_breadcrumb_is_dropped_though_an_invisible_character_crept_in() {
+        for root in [
+            "Trang n\u{ad}hất",
+            "Trang \u{200b}nhất",
+            "TRANG  NHẤT",
+            "Trang chủ\u{200d}",
+        ] {
+            let text = BASIC.replace("Trang nhất", root);
+            assert_eq!(
+                parse_ok(&text).article.categories,
+                ["Tin Tức", "Tin tức tổng hợp"],
+                "{root:?}"
+            );
+        }
     }
 
     #[test]
