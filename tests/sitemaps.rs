@@ -1,7 +1,7 @@
 //! What search engines read, from the daemon and from `bantin build`:
 //! `/robots.txt` points at the sitemap index, whose sitemaps (protocol 0.9)
 //! list every article page with its `lastmod`, and the news sitemap lists the
-//! articles of the two days up to the newest one; conditional GET works on
+//! articles of the two days up to the newest listed one; conditional GET works on
 //! all of them, and the static build writes the same bytes.
 
 // Test code: an unwrap that fails is a failing test, which is what it should be.
@@ -601,4 +601,64 @@ fn a_withdrawal_never_dates_a_sitemap_back() {
     assert_eq!(written, d.get("/sitemap.xml", &[]).body);
     let written = std::fs::read(out.path().join("sitemaps/pages.xml")).unwrap();
     assert_eq!(written, d.get("/sitemaps/pages.xml", &[]).body);
+}
+
+/// The reviewer's steps: the newest article of the sample store (14 June
+/// 2025) is withdrawn. The news sitemap's two days then run up to the
+/// newest article still listed (21 April 2025), as if the withdrawn one
+/// had never been: not empty until a newer article arrives (for decades,
+/// were the withdrawn one's year a typo). `bantin build` writes the same.
+#[test]
+fn withdrawing_the_newest_article_moves_the_news_window_to_the_newest_listed() {
+    let store = TempStore::new();
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let newest = "van-hoa-xa-hoi/the-thao/cau-long-cong-nhan-vien-chuc-2025.txt";
+    for rel in [
+        newest,
+        "van-hoa-xa-hoi/giao-duc/ngay-hoi-doc-sach-2025.txt",
+        "tin-tuc/thoi-su/sap-xep-don-vi-hanh-chinh-cap-xa-2025.txt",
+    ] {
+        let to = store.store().join(rel);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(manifest.join("feeds").join(rel), to).unwrap();
+    }
+    let d = store.start();
+    let xml = "application/xml; charset=utf-8";
+    let listed = |d: &Daemon| -> Vec<String> {
+        let news = fetch(d, "/news-sitemap.xml", xml);
+        let locs = texts(&news, "loc");
+        locs.iter().map(|l| path_of(l).to_owned()).collect()
+    };
+    assert_eq!(
+        listed(&d),
+        ["/articles/van-hoa-xa-hoi/the-thao/cau-long-cong-nhan-vien-chuc-2025"]
+    );
+    let etag = || {
+        d.get("/news-sitemap.xml", &[])
+            .expect_header("etag")
+            .to_owned()
+    };
+    let before = etag();
+
+    withdraw(
+        &store,
+        newest,
+        "2025-06-14T09:25:00+07:00",
+        "15/06/2025 08:00",
+    );
+    d.wait_until("the news sitemap changes", || etag() != before);
+    // 18 April 19:40 is more than two days before 21 April 08:55.
+    assert_eq!(
+        listed(&d),
+        ["/articles/van-hoa-xa-hoi/giao-duc/ngay-hoi-doc-sach-2025"]
+    );
+    let news = fetch(&d, "/news-sitemap.xml", xml);
+    assert_eq!(
+        texts(&news, "news:publication_date"),
+        ["2025-04-21T08:55:00+07:00"]
+    );
+
+    let out = build(&store);
+    let written = std::fs::read(out.path().join("news-sitemap.xml")).unwrap();
+    assert_eq!(written, news);
 }

@@ -31,9 +31,9 @@
 //!
 //! The news sitemap (Google News sitemap extension,
 //! <https://www.google.com/schemas/sitemap-news/0.9>) lists the articles
-//! published in the [`NEWS_WINDOW`] up to the newest article (not up to the
-//! wall clock, so its bytes depend only on the store), newest first, at most
-//! [`NEWS_MAX`].
+//! published in the [`NEWS_WINDOW`] up to the newest listed (not withdrawn)
+//! article (not up to the wall clock, so its bytes depend only on the store),
+//! newest first, at most [`NEWS_MAX`].
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -56,7 +56,7 @@ pub const MAX_URLS: usize = 50_000;
 /// The most articles the news sitemap lists (the news extension's limit).
 pub const NEWS_MAX: usize = 1_000;
 
-/// How far back from the newest article the news sitemap reaches, in seconds:
+/// How far back from the newest listed article the news sitemap reaches, in seconds:
 /// the two days the news extension asks for.
 pub const NEWS_WINDOW: i64 = 2 * 24 * 60 * 60;
 
@@ -437,24 +437,30 @@ pub fn sitemap_index(site: &SiteConfig, maps: &[Sitemap]) -> Vec<u8> {
     out.into_bytes()
 }
 
-/// The articles the news sitemap lists: those published in the
-/// [`NEWS_WINDOW`] up to the newest article, newest first, at most [`NEWS_MAX`],
-/// less the withdrawn (their pages are 410 Gone, as in the month sitemaps).
+/// The articles the news sitemap lists: the listed ones (not withdrawn: their
+/// pages are 410 Gone, as in the month sitemaps) published in the
+/// [`NEWS_WINDOW`] up to the newest listed article, newest first, at most
+/// [`NEWS_MAX`].
+///
+/// The window starts from the newest article still listed, not from the
+/// newest of all: withdrawing the newest article (one with a typo in its
+/// year, say) would otherwise leave every other article outside the window
+/// and the sitemap empty until a newer one arrived.
 pub fn news_entries(index: &Index) -> Vec<Entry> {
     let Some(keys) = index.keys(None) else {
         return Vec::new();
     };
-    let Some(newest) = keys.first() else {
+    // Only the articles at the head of the list and in the window are looked
+    // up (to tell the withdrawn, which are few, from the listed).
+    let mut listed = keys.listed().peekable();
+    let Some(newest) = listed.peek() else {
         return Vec::new();
     };
     let since = newest.published().saturating_sub(NEWS_WINDOW);
-    // The window is told from the keys, so only the articles in it are looked up.
-    keys.iter()
-        .take(NEWS_MAX)
+    listed
         .take_while(|m| m.published() >= since)
-        .filter_map(|m| index.entry(m.key))
-        .filter(|e| listed(&e.article))
-        .cloned()
+        .take(NEWS_MAX)
+        .filter_map(|m| m.entry().cloned())
         .collect()
 }
 
@@ -1019,5 +1025,29 @@ mod tests {
         assert_eq!(ids, ["a", "c"], "a withdrawn article's page is 410 Gone");
         let xml = String::from_utf8(news(&site(), &idx)).unwrap();
         assert!(!xml.contains("/articles/b<"), "{xml}");
+    }
+
+    #[test]
+    fn the_news_window_starts_from_the_newest_article_still_listed() {
+        // The newest article has a typo in its year and is withdrawn: the
+        // window starts from the newest listed one, not decades ahead of it.
+        let idx = Index::new(Entries::from_iter([
+            entry("typo", "Thời sự", (2052, 3, 3, 9)),
+            entry("a", "Thời sự", (2024, 3, 3, 9)),
+            entry("b", "Thời sự", (2024, 3, 1, 9)),
+            entry("c", "Thời sự", (2024, 3, 1, 8)),
+        ]));
+        let idx = withdraw(&idx, "typo", (2052, 3, 4, 9));
+        let ids: Vec<String> = news_entries(&idx)
+            .iter()
+            .map(|e| e.article.id.clone())
+            .collect();
+        assert_eq!(ids, ["a", "b"], "48 hours back from a");
+        // Every article withdrawn: nothing listed, an empty sitemap.
+        let idx = ["a", "b", "c"]
+            .into_iter()
+            .fold(idx, |idx, id| withdraw(&idx, id, (2024, 3, 4, 9)));
+        assert!(news_entries(&idx).is_empty());
+        assert!(news(&site(), &idx).ends_with(b"\">\n</urlset>\n"));
     }
 }

@@ -81,11 +81,13 @@ fn in_newest(index: &Index, key: SortKey, n: usize) -> bool {
 
 /// Whether `key` falls in the news sitemap's window (see
 /// [`crate::render::sitemap::news_entries`]): the window is anchored at the
-/// newest article, and an id that is the newest in either index moves it.
+/// newest listed (not withdrawn) article, and an id that is that article in
+/// either index moves it (a new newest article, or the newest one withdrawn
+/// or taken back). Withdrawn articles are few: this looks up few entries.
 fn in_news_window(index: &Index, key: SortKey) -> bool {
     let newest = index
         .keys(None)
-        .and_then(|all| all.first())
+        .and_then(|all| all.listed().next())
         .map_or(i64::MIN, |m| m.published());
     key.published() >= newest.saturating_sub(NEWS_WINDOW)
 }
@@ -207,5 +209,45 @@ mod tests {
         let (after, ids) = change(&before, entry("d", "Kinh tế", 20, &[]));
         let touched = of(&before, &after, &ids, HCM);
         assert!(touched.pages && touched.months && touched.front && touched.news);
+    }
+
+    /// `entry`, withdrawn on `day` March 2024.
+    fn withdrawn_entry((id, e): (String, Entry), day: u32) -> (String, Entry) {
+        let mut a = e.article.as_ref().clone();
+        a.withdrawn = Some(crate::article::Withdrawal {
+            at: HCM
+                .with_ymd_and_hms(2024, 3, day, 9, 0, 0)
+                .unwrap()
+                .fixed_offset(),
+            reason: None,
+        });
+        (id, Entry::full(Arc::new(a), None))
+    }
+
+    #[test]
+    fn the_news_window_is_told_from_the_newest_listed_article() {
+        // The newest article is withdrawn: the news sitemap lists the two
+        // days up to "a", so a new title for "b" changes it.
+        let before = Index::new(Entries::from_iter([
+            withdrawn_entry(entry("moi", "Thời sự", 20, &[]), 21),
+            entry("a", "Thời sự", 10, &[]),
+            entry("b", "Thời sự", 9, &[]),
+            entry("c", "Thời sự", 3, &[]),
+        ]));
+        let (after, ids) = change(&before, {
+            let (id, e) = entry("b", "Thời sự", 9, &[]);
+            let mut a = e.article.as_ref().clone();
+            a.title = "Tiêu đề mới".to_owned();
+            (id, Entry::full(Arc::new(a), None))
+        });
+        assert!(of(&before, &after, &ids, HCM).news);
+        // One older than the window is not in the news sitemap.
+        let (after, ids) = change(&before, entry("c", "Thời sự", 3, &["mưa"]));
+        assert!(!of(&before, &after, &ids, HCM).news);
+        // Withdrawing the newest listed article moves the window, and so
+        // does taking the withdrawal back.
+        let (after, ids) = change(&before, withdrawn_entry(entry("a", "Thời sự", 10, &[]), 11));
+        assert!(of(&before, &after, &ids, HCM).news);
+        assert!(of(&after, &before, &ids, HCM).news);
     }
 }
