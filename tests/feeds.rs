@@ -435,12 +435,30 @@ fn verify_rss(file: &str, doc: &El, expected: &[&Article]) {
         if a.modern() {
             assert!(pub_date.ends_with("+0700"), "{file}: {pub_date}");
         }
+        has_text_before_content(file, item, "description", "content:encoded", &a.id);
     }
     assert_eq!(
         ch.text_of("lastBuildDate"),
         items[0].text_of("pubDate"),
         "{file}: lastBuildDate is the newest item's date"
     );
+}
+
+/// An item (`el`) has one non-empty `summary` (RSS `description`, Atom
+/// `summary`) and at most one `content` (`content:encoded`, Atom
+/// `content`), never empty, after the summary: the W3C validator warns of
+/// an empty content ("should not be blank"), of an Atom entry with neither
+/// ("missing textual content") and of an RSS `content:encoded` with no
+/// `description` before it.
+fn has_text_before_content(file: &str, el: &El, summary: &str, content: &str, id: &str) {
+    let position = |name: &str| el.children.iter().position(|c| c.name == name);
+    assert!(!el.text_of(summary).is_empty(), "{file}: {summary} of {id}");
+    let contents: Vec<&El> = el.all(content).collect();
+    assert!(contents.len() <= 1, "{file}: {content} of {id}");
+    if let Some(c) = contents.first() {
+        assert!(!c.text.is_empty(), "{file}: empty {content} of {id}");
+        assert!(position(summary) < position(content), "{file}: {id}");
+    }
 }
 
 fn verify_atom(file: &str, doc: &El, expected: &[&Article]) {
@@ -480,6 +498,7 @@ fn verify_atom(file: &str, doc: &El, expected: &[&Article]) {
             assert!(published.ends_with("+07:00"), "{file}: {published}");
         }
         instant(entry.text_of("updated"), DateTime::parse_from_rfc3339);
+        has_text_before_content(file, entry, "summary", "content", &a.id);
     }
     assert_eq!(
         doc.text_of("updated"),
@@ -501,9 +520,20 @@ fn verify_json(file: &str, bytes: &[u8], expected: &[&Article]) {
         assert_eq!(item["id"], a.tag(), "{file}");
         assert_eq!(item["url"], a.url(), "{file}");
         assert_eq!(item["title"], a.title.as_str(), "{file}");
+        // JSON Feed: `content_html` or `content_text`, and never empty.
+        let content = ["content_html", "content_text"]
+            .iter()
+            .filter_map(|k| item.get(k))
+            .collect::<Vec<_>>();
+        assert_eq!(content.len(), 1, "{file}: content of {}", a.id);
         assert!(
-            item["content_html"].as_str().is_some_and(|c| !c.is_empty()),
-            "{file}: content_html of {}",
+            content[0].as_str().is_some_and(|c| !c.is_empty()),
+            "{file}: content of {}",
+            a.id
+        );
+        assert!(
+            item["summary"].as_str().is_some_and(|c| !c.is_empty()),
+            "{file}: summary of {}",
             a.id
         );
         assert_eq!(item["date_published"], a.published_str.as_str(), "{file}");
@@ -927,6 +957,25 @@ fn hostile_store() -> tempfile::TempDir {
         );
     }
 
+    // A title alone (no lead, body, author or source), and a title with an
+    // author line only: no empty content element in any format.
+    write(
+        root,
+        "thong-bao/chi-tieu-de.txt",
+        "Trang nhất » Thông báo\n\nLịch nghỉ lễ <30/4> & 1/5\n\n12/05/2020 08:00\n",
+    );
+    write(
+        root,
+        "thong-bao/chi-tac-gia.txt",
+        article(
+            Some("Thông báo"),
+            "Chỉ có tác giả",
+            "12/05/2020 07:00",
+            "",
+            &[],
+        ),
+    );
+
     // Not articles: binary, empty, and editor leftovers holding whole articles.
     let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
     png.extend((0u8..=255).map(|b| b.wrapping_mul(37)));
@@ -954,7 +1003,7 @@ fn hostile_store_feeds_are_valid_and_match_the_articles() {
     let store = hostile_store();
     let (articles, rejected) = check(store.path());
     assert_eq!(rejected, 2, "the binary and the empty file");
-    assert_eq!(articles.len(), 9 + 56);
+    assert_eq!(articles.len(), 11 + 56);
     let by_id: BTreeMap<&str, &Article> = articles.iter().map(|a| (a.id.as_str(), a)).collect();
     assert_eq!(
         by_id["tin-tuc/gia-lua"].title,
@@ -997,6 +1046,29 @@ fn hostile_store_feeds_are_valid_and_match_the_articles() {
     assert!(rss.contains("<pubDate>Thu, 01 Jan 1970 00:00:00 +0800</pubDate>"));
     let atom = std::fs::read_to_string(out.path().join("feeds/thanh-pho/luu-tru.atom")).unwrap();
     assert!(atom.contains("<published>1970-01-01T00:00:00+08:00</published>"));
+
+    // A title alone is its own text: the summary, and JSON Feed's
+    // `content_text`; the RSS and Atom items have no content element (and
+    // every other item's, checked above, is not empty).
+    let notices = out.path().join("feeds/thong-bao");
+    let json: Value =
+        serde_json::from_slice(&std::fs::read(notices.with_extension("json")).unwrap()).unwrap();
+    let title = "Lịch nghỉ lễ <30/4> & 1/5";
+    let alone = &json["items"][0];
+    assert_eq!(alone["title"], title);
+    assert_eq!(alone["content_text"], title);
+    assert_eq!(alone["summary"], title);
+    assert!(alone.get("content_html").is_none(), "{alone}");
+    let rss = std::fs::read_to_string(notices.with_extension("rss")).unwrap();
+    let item = &rss[rss.find("<item>").unwrap()..rss.find("</item>").unwrap()];
+    assert!(!item.contains("content:encoded"), "{item}");
+    assert!(
+        item.contains("<description><![CDATA[Lịch nghỉ lễ &lt;30/4&gt; &amp; 1/5]]></description>"),
+        "{item}"
+    );
+    let atom = std::fs::read_to_string(notices.with_extension("atom")).unwrap();
+    let entry = &atom[atom.find("<entry>").unwrap()..atom.find("</entry>").unwrap()];
+    assert!(!entry.contains("<content"), "{entry}");
 
     // Markup in the text is escaped: no live element, no CDATA cut short.
     for f in ["feed.rss", "feed.atom", "feed.json", "index.html"] {

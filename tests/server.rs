@@ -711,6 +711,15 @@ fn opml_lists_every_feed() {
                     "a feed outline with outlines inside"
                 );
                 assert!(e.try_get_attribute("text").unwrap().is_some());
+                // A folder is named by `text` alone: an outline with more
+                // attributes and no `type` is one the W3C validator warns
+                // about ("should have a type attribute").
+                assert_eq!(
+                    e.attributes().count(),
+                    1,
+                    "a folder with more than a text: {:?}",
+                    String::from_utf8_lossy(&e)
+                );
                 assert_eq!(depth, 0, "a folder in a folder");
                 depth += 1;
                 folders += 1;

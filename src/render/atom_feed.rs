@@ -20,7 +20,7 @@ use atom_syndication::{
     Category, Content, Entry, Feed, FixedDateTime, Generator, Link, Person, Text, WriteConfig,
 };
 
-use super::{item_categories, summary, FeedView, Format};
+use super::{item_categories, item_summary, FeedView, Format};
 use crate::article::{Article, Withdrawal};
 use crate::index::Entry as IndexEntry;
 use crate::timestamp::{fixed, rfc3339};
@@ -275,9 +275,14 @@ fn entry(view: &FeedView<'_>, e: &IndexEntry) -> Entry {
                 ..Category::default()
             })
             .collect(),
-        summary: Some(Text::plain(summary(a).into_owned())).filter(|s| !s.value.is_empty()),
-        content: Some(Content {
-            value: Some(view.item_content(a)),
+        // The lead, or the title of an article with no lead. An article that
+        // is a title alone has no content element: RFC 4287 §4.1.1.1 advises
+        // a non-empty content element when there is one, and a non-empty
+        // summary when there is none (an entry with an alternate link may
+        // go without content, §4.1.1).
+        summary: Some(Text::plain(item_summary(a).into_owned())).filter(|s| !s.value.is_empty()),
+        content: view.item_content(a).map(|html| Content {
+            value: Some(html),
             content_type: Some("html".to_owned()),
             ..Content::default()
         }),

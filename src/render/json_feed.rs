@@ -1,8 +1,13 @@
 //! A [`FeedView`] → JSON Feed 1.1 bytes (<https://jsonfeed.org/version/1.1>).
+//!
+//! Authors are given twice, as JSON Feed 1.1 allows for compatibility: the
+//! 1.1 `authors` array and the 1.0 `author` object (which 1.1 deprecates),
+//! for readers that know only 1.0, at the feed's level and at each item's
+//! with an author.
 
 use serde::Serialize;
 
-use super::{summary, FeedView, Format};
+use super::{item_summary, FeedView, Format};
 use crate::article::Article;
 use crate::index::Entry;
 use crate::timestamp::rfc3339;
@@ -18,6 +23,8 @@ struct Feed<'a> {
     next_url: Option<String>,
     description: &'a str,
     language: &'a str,
+    /// JSON Feed 1.0's one author, beside 1.1's `authors`.
+    author: Author<'a>,
     authors: [Author<'a>; 1],
     #[serde(skip_serializing_if = "Vec::is_empty")]
     hubs: Vec<Hub<'a>>,
@@ -44,7 +51,7 @@ fn hubs<'a>(view: &FeedView<'a>) -> Vec<Hub<'a>> {
         .collect()
 }
 
-#[derive(Serialize)]
+#[derive(Debug, Clone, Copy, Serialize)]
 struct Author<'a> {
     name: &'a str,
 }
@@ -54,13 +61,23 @@ struct Item<'a> {
     id: String,
     url: String,
     title: &'a str,
-    content_html: String,
+    /// The article as HTML; `None` for a title alone ([`super::has_content`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content_html: Option<String>,
+    /// The title, as the text of an article that is a title alone: an item
+    /// must have `content_html` or `content_text`, and an empty one is
+    /// content in name only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content_text: Option<&'a str>,
     #[serde(skip_serializing_if = "str::is_empty")]
     summary: std::borrow::Cow<'a, str>,
     date_published: String,
     /// The latest correction, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     date_modified: Option<String>,
+    /// JSON Feed 1.0's one author, beside 1.1's `authors`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    author: Option<Author<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     authors: Vec<Author<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -88,15 +105,19 @@ fn next_url(view: &FeedView<'_>) -> Option<String> {
 
 /// One item of the feed, as the JSON Feed document holds it.
 fn item<'a>(view: &FeedView<'_>, a: &'a Article) -> Item<'a> {
+    let content_html = view.item_content(a);
+    let author = a.author.as_deref().map(|name| Author { name });
     Item {
         id: view.tag_uri(&format!("article/{}", a.id)),
         url: view.article_url(a),
         title: &a.title,
-        content_html: view.item_content(a),
-        summary: summary(a),
+        content_text: content_html.is_none().then_some(a.title.as_str()),
+        content_html,
+        summary: item_summary(a),
         date_published: rfc3339(&a.published),
         date_modified: a.updated.as_ref().map(rfc3339),
-        authors: a.author.iter().map(|name| Author { name }).collect(),
+        author,
+        authors: author.into_iter().collect(),
         tags: a.tags.iter().map(String::as_str).collect(),
         extra: Extra {
             categories: &a.categories,
@@ -107,6 +128,9 @@ fn item<'a>(view: &FeedView<'_>, a: &'a Article) -> Item<'a> {
 
 /// The feed object of `view` with `items` (the shown ones, or none for [`splice`]).
 fn feed<'a>(view: &'a FeedView<'_>, items: Vec<Item<'a>>) -> Feed<'a> {
+    let site = Author {
+        name: &view.site.title,
+    };
     Feed {
         version: "https://jsonfeed.org/version/1.1",
         title: &view.title,
@@ -115,9 +139,8 @@ fn feed<'a>(view: &'a FeedView<'_>, items: Vec<Item<'a>>) -> Feed<'a> {
         next_url: next_url(view),
         description: &view.description,
         language: &view.site.language,
-        authors: [Author {
-            name: &view.site.title,
-        }],
+        author: site,
+        authors: [site],
         hubs: hubs(view),
         items,
     }
@@ -189,4 +212,43 @@ pub fn splice(view: &FeedView<'_>, items: &[&[u8]]) -> Result<Vec<u8>, super::Sp
     }
     out.extend_from_slice(b"\n  ]\n}\n");
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SiteConfig;
+    use serde_json::{json, Value};
+    use std::sync::Arc;
+
+    /// A reader that knows only JSON Feed 1.0 reads `author`; one that knows
+    /// 1.1 reads `authors`: both name the same people, at the feed's level
+    /// (the site) and at each item's with an author.
+    #[test]
+    fn authors_are_given_as_both_json_feed_versions_read_them() {
+        let at = chrono::DateTime::parse_from_rfc3339("2020-05-10T15:33:00+07:00")
+            .expect("a valid date");
+        let mut signed = Article::sample("tin/a", &["Tin"], "Có tác giả", at);
+        signed.author = Some("Trần \"Ngọc\"".to_owned());
+        let unsigned = Article::sample("tin/b", &["Tin"], "Không tác giả", at);
+        let items = [
+            Entry::full(Arc::new(signed), None),
+            Entry::full(Arc::new(unsigned), None),
+        ];
+        let site = SiteConfig {
+            title: "Bản tin".to_owned(),
+            ..SiteConfig::default()
+        };
+        let view = FeedView::sample(&site, &items);
+        let doc = super::super::spliced_as_rendered(&view, Format::Json);
+        let feed: Value = serde_json::from_slice(&doc).expect("JSON");
+        assert_eq!(feed["author"], json!({"name": "Bản tin"}));
+        assert_eq!(feed["authors"], json!([{"name": "Bản tin"}]));
+        let item = &feed["items"][0];
+        assert_eq!(item["author"], json!({"name": "Trần \"Ngọc\""}));
+        assert_eq!(item["authors"], json!([{"name": "Trần \"Ngọc\""}]));
+        // No author, neither field: the feed's author stands for the item's.
+        let item = feed["items"][1].as_object().expect("an item");
+        assert!(!item.contains_key("author") && !item.contains_key("authors"));
+    }
 }

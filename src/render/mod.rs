@@ -426,9 +426,11 @@ impl FeedView<'_> {
         format!("tag:{}:{}", self.site.tag_authority, encode_path(what))
     }
 
-    /// What an item of this feed carries as content (see [`item_content`]).
-    pub fn item_content(&self, a: &Article) -> String {
-        item_content(a, &self.article_url(a), self.max_item_bytes)
+    /// What an item of this feed carries as content (see [`item_content`]);
+    /// `None` for an article with none ([`has_content`]), whose item has no
+    /// content element.
+    pub fn item_content(&self, a: &Article) -> Option<String> {
+        has_content(a).then(|| item_content(a, &self.article_url(a), self.max_item_bytes))
     }
 }
 
@@ -565,6 +567,35 @@ pub fn summary(a: &Article) -> Cow<'_, str> {
     article::cut(&a.summary, article::limits::SUMMARY)
 }
 
+/// What a feed item gives as its summary (RSS `description`, Atom
+/// `summary`, JSON Feed `summary`): the lead as [`summary`] cuts it, or the
+/// title for an article with no lead (a title alone, or a title with only an
+/// author or source line).
+///
+/// So every item has text to show: a reader shows an item's summary where
+/// it has no content (and in its list, where it shows a snippet), a title
+/// with no body is a notice whose headline is the whole of it, and an empty
+/// pane reads as a broken feed. Validators ask for it too: an Atom entry
+/// with neither content nor summary is "missing textual content", and an
+/// RSS item with `content:encoded` should have a `description` before it.
+pub fn item_summary(a: &Article) -> Cow<'_, str> {
+    if a.summary.is_empty() {
+        Cow::Borrowed(&a.title)
+    } else {
+        summary(a)
+    }
+}
+
+/// Whether an article has content for a feed item: a lead, a body, an
+/// author or a source ([`item_content`] is empty exactly when it has none).
+/// An article with none, a title alone, gets no content element in its
+/// item rather than an empty one (which validators warn about, and which
+/// readers show as a blank article): its summary, the title
+/// ([`item_summary`]), is what readers show instead.
+pub fn has_content(a: &Article) -> bool {
+    shown_paragraphs(a).next().is_some() || a.author.is_some() || a.source.is_some()
+}
+
 /// The author and source lines that end an article's HTML.
 fn attribution(html: &mut String, a: &Article) {
     if let Some(author) = &a.author {
@@ -634,6 +665,69 @@ mod tests {
         );
         let item = item_content(&a, "http://x/", 1024);
         assert!(item.starts_with(&format!("<p>{s}</p>\n<p>Đọc toàn bài tại:")));
+    }
+
+    /// An article that is a title alone, and one with only an author line
+    /// after its title, in every format: no empty content element, and the
+    /// title as the summary (RSS `description` before `content:encoded`).
+    #[test]
+    fn a_title_alone_has_no_empty_content_and_its_title_as_summary() {
+        use std::sync::Arc;
+        let at = chrono::DateTime::parse_from_rfc3339("2020-05-10T15:33:00+07:00")
+            .expect("a valid date");
+        let title = "Lịch nghỉ lễ <30/4> & 1/5";
+        let alone = Article::sample("tin/a", &["Tin"], title, at);
+        let mut signed = Article::sample("tin/b", &["Tin"], "Chỉ có tác giả", at);
+        signed.author = Some("Trần Ngọc".to_owned());
+        let items = [
+            Entry::full(Arc::new(alone), None),
+            Entry::full(Arc::new(signed), None),
+        ];
+        let site = SiteConfig::default();
+        let view = FeedView::sample(&site, &items);
+        let signed_html = "<p>Tác giả: Trần Ngọc</p>\n";
+
+        let rss = spliced_as_rendered(&view, Format::Rss);
+        let channel = rss::Channel::read_from(&rss[..]).expect("RSS reads back");
+        let (a, b) = (&channel.items[0], &channel.items[1]);
+        assert_eq!(a.content, None);
+        let escaped = html_escape::encode_text(title).into_owned();
+        assert_eq!(a.description.as_deref(), Some(escaped.as_str()));
+        assert_eq!(b.description.as_deref(), Some("Chỉ có tác giả"));
+        // The crate trims the text it reads back.
+        assert_eq!(b.content.as_deref(), Some(signed_html.trim_end()));
+        let text = String::from_utf8_lossy(&rss);
+        let item_b = &text[text.find("<item><title>Chỉ có").expect("item b")..];
+        assert!(
+            item_b.find("<description>") < item_b.find("<content:encoded>"),
+            "{text}"
+        );
+        // A feed of titles alone uses no `content:` element, and declares
+        // no namespace for it, rendered or spliced alike.
+        let alone_only = spliced_as_rendered(&FeedView::sample(&site, &items[..1]), Format::Rss);
+        assert!(!String::from_utf8_lossy(&alone_only).contains("content"));
+
+        let atom = spliced_as_rendered(&view, Format::Atom);
+        let feed = atom_syndication::Feed::read_from(&atom[..]).expect("Atom reads back");
+        let (a, b) = (&feed.entries[0], &feed.entries[1]);
+        assert_eq!(a.content, None);
+        assert_eq!(a.summary.as_ref().map(|s| s.value.as_str()), Some(title));
+        assert_eq!(
+            b.summary.as_ref().map(|s| s.value.as_str()),
+            Some("Chỉ có tác giả")
+        );
+        let content = b.content.as_ref().and_then(|c| c.value.as_deref());
+        assert_eq!(content, Some(signed_html));
+
+        let json = spliced_as_rendered(&view, Format::Json);
+        let doc: serde_json::Value = serde_json::from_slice(&json).expect("JSON");
+        let (a, b) = (&doc["items"][0], &doc["items"][1]);
+        assert_eq!(a.get("content_html"), None);
+        assert_eq!(a["content_text"], title);
+        assert_eq!(a["summary"], title);
+        assert_eq!(b["content_html"], signed_html);
+        assert_eq!(b.get("content_text"), None);
+        assert_eq!(b["summary"], "Chỉ có tác giả");
     }
 
     #[test]

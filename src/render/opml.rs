@@ -40,9 +40,13 @@ pub fn render(
             );
             continue;
         }
-        // The folder is named as the section's own feed is titled.
+        // The folder is named as the section's own feed is titled. Its name
+        // is `text` alone (OPML 2.0: the one attribute every outline has):
+        // an outline with other attributes is read as a typed item (an
+        // `rss` subscription, a `link`), and one without a `type` is one
+        // validators warn about.
         out.push_str(&format!(
-            "  <outline text=\"{t}\" title=\"{t}\">\n",
+            "  <outline text=\"{t}\">\n",
             t = attr(&title_of(Some(&root.slug)))
         ));
         let mut below = vec![root.slug.as_str()];

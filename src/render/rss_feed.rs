@@ -4,8 +4,10 @@
 //! article's permanent URL (`isPermaLink="true"`, it never changes because the id
 //! never does), `pubDate` is RFC 2822 in the configured zone, `content:encoded`
 //! carries the whole article (up to `[feeds] max_item_bytes`, see
-//! [`super::item_content`]), `description` the lead as escaped HTML, `dc:creator`
-//! the author and `dc:source` the source.
+//! [`super::item_content`]), `description` the lead as escaped HTML (the title
+//! for an article with no lead, see [`super::item_summary`]), `dc:creator` the
+//! author and `dc:source` the source. An article that is a title alone has no
+//! `content:encoded` (see [`super::has_content`]).
 //!
 //! A withdrawn article leaves the channel (RSS has no tombstones). RSS 2.0 has
 //! no item modification date either, so a corrected item carries the Dublin
@@ -21,7 +23,7 @@ use rss::extension::dublincore::{self, DublinCoreExtension};
 use rss::extension::{Extension, ExtensionMap};
 use rss::{Category, Channel, Guid, Item};
 
-use super::{item_categories, summary, FeedView, Format, GENERATOR};
+use super::{has_content, item_categories, item_summary, FeedView, Format, GENERATOR};
 use crate::article::Article;
 use crate::index::Entry;
 use crate::timestamp::{rfc2822, rfc3339};
@@ -65,7 +67,7 @@ pub fn splice(view: &FeedView<'_>, items: &[&[u8]]) -> Result<Vec<u8>, super::Sp
     // items left out, the head declares them itself (the same map, so the
     // same attributes in the same order).
     let live: Vec<_> = shown(view).collect();
-    if !live.is_empty() {
+    if live.iter().any(|e| has_content(&e.article)) {
         head.namespaces
             .insert("content".to_owned(), CONTENT_NS.to_owned());
     }
@@ -80,7 +82,7 @@ pub fn splice(view: &FeedView<'_>, items: &[&[u8]]) -> Result<Vec<u8>, super::Sp
     Ok(super::join(head, items, TAIL))
 }
 
-/// The namespace of `content:encoded`, which every item carries.
+/// The namespace of `content:encoded`, which every item with content carries.
 const CONTENT_NS: &str = "http://purl.org/rss/1.0/modules/content/";
 
 /// The items an RSS document shows: a withdrawn article leaves the channel.
@@ -212,10 +214,11 @@ fn item(view: &FeedView<'_>, e: &Entry) -> Item {
         title: Some(a.title.clone()),
         link: Some(url.clone()),
         // RSS 2.0 `description` is entity-encoded HTML (RSS Advisory Board
-        // profile, "item description"), and the lead is plain text: escaped
-        // as `content:encoded` escapes it, so `<b>` or `<script>` in a lead
-        // reaches the reader as text, never as markup.
-        description: Some(summary(a))
+        // profile, "item description"), and the lead (or the title) is plain
+        // text: escaped as `content:encoded` escapes it, so `<b>` or
+        // `<script>` in a lead reaches the reader as text, never as markup.
+        // Always there, and so before `content:encoded` (the profile's order).
+        description: Some(item_summary(a))
             .filter(|s| !s.is_empty())
             .map(|s| html_escape::encode_text(&s).into_owned()),
         guid: Some(Guid {
@@ -223,7 +226,7 @@ fn item(view: &FeedView<'_>, e: &Entry) -> Item {
             permalink: true,
         }),
         pub_date: Some(rfc2822(&a.published)),
-        content: Some(view.item_content(a)),
+        content: view.item_content(a),
         categories: item_categories(a)
             .map(|c| Category {
                 name: c.to_owned(),

@@ -532,7 +532,9 @@ pub struct TermsPage<'a> {
 /// how many listed (not withdrawn) articles each has. A list of several
 /// pages says which page this is in its title and heading, and links the
 /// pages before and after it above and below the list; a list of one page
-/// has neither.
+/// has neither. Its autodiscovery offers the site's feed, as the front
+/// page's does: the list has no feed of its own, and a reader given its
+/// address finds a feed to follow rather than none.
 pub fn terms_page(site: &SiteConfig, page: &TermsPage<'_>) -> Vec<u8> {
     let TermsPage {
         kind,
@@ -551,7 +553,8 @@ pub fn terms_page(site: &SiteConfig, page: &TermsPage<'_>) -> Vec<u8> {
         _ => format!("{all} (trang {number}/{pages})"),
     };
     let path = terms_page_path(kind, number);
-    open(&mut out, site, &Head::at(&path, &heading, &[]));
+    let feeds = alternates(&site.title, |f| feed_path(None, f));
+    open(&mut out, site, &Head::at(&path, &heading, &feeds));
     let _ = writeln!(out, "<h1>{heading}</h1>");
     if kind == Kind::Tag {
         let which = match opml {
@@ -1229,6 +1232,38 @@ mod tests {
             },
         );
         String::from_utf8(page).unwrap()
+    }
+
+    #[test]
+    fn the_lists_of_tags_and_authors_offer_the_site_feed_to_autodiscovery() {
+        let site = SiteConfig::default();
+        let tag = term("du lịch", "du-lich");
+        for (kind, number) in [(Kind::Tag, 1), (Kind::Tag, 2), (Kind::Author, 1)] {
+            let page = terms_page(
+                &site,
+                &TermsPage {
+                    kind,
+                    terms: &[&tag],
+                    number,
+                    pages: 2,
+                    opml: Scope::Every,
+                },
+            );
+            let page = String::from_utf8(page).unwrap();
+            let discovery: Vec<&str> = page
+                .lines()
+                .filter(|l| l.starts_with("<link rel=\"alternate\""))
+                .collect();
+            let front = String::from_utf8(front_page(&site, &Index::default(), &[], &[])).unwrap();
+            let front: Vec<&str> = front
+                .lines()
+                .filter(|l| l.starts_with("<link rel=\"alternate\""))
+                .collect();
+            assert_eq!(discovery.len(), 3, "{page}");
+            assert_eq!(discovery, front, "the front page's feeds: {page}");
+            assert!(discovery[0].contains("type=\"application/rss+xml\""));
+            assert!(discovery[0].ends_with("/feed.rss\">"), "{page}");
+        }
     }
 
     #[test]
