@@ -999,6 +999,23 @@ fn site_topics(paths: &std::collections::BTreeSet<String>) -> std::collections::
         .collect()
 }
 
+/// Replaces the hub `old` with `new` in the configuration, and reloads it.
+fn replace_hub(site: &TempStore, d: &Daemon, old: &TestHub, new: &TestHub) {
+    let config = std::fs::read_to_string(site.config())
+        .unwrap()
+        .replace(&old.url(), &new.url());
+    std::fs::write(site.config(), config).unwrap();
+    d.signal(rustix::process::Signal::HUP);
+}
+
+/// The topics of the posts `hub` received after its first `from`, each once.
+fn topics_since(hub: &TestHub, from: usize) -> std::collections::BTreeSet<String> {
+    hub.posts()[from..]
+        .iter()
+        .map(|p| p.all("hub.topic")[0].to_owned())
+        .collect()
+}
+
 /// A reload that replaces a hub pings the removed one too, once per
 /// all-articles and category feed (they all name the new hub now), after
 /// the new hub's pings: its subscribers fetch feeds that tell them where to
@@ -1013,12 +1030,8 @@ fn a_reload_that_removes_a_hub_pings_it_once_more_with_the_site_feeds() {
     let expected = site_topics(&every);
     add(&site, "loi", "Thông báo khi hub cũ lỗi");
     old.wait("a failing ping", Duration::from_secs(10), |p| !p.is_empty());
-    let config = std::fs::read_to_string(site.config())
-        .unwrap()
-        .replace(&old.url(), &new.url());
-    std::fs::write(site.config(), config).unwrap();
     let before = old.posts().len();
-    d.signal(rustix::process::Signal::HUP);
+    replace_hub(&site, &d, &old, &new);
     d.log_line("configuration reloaded");
     let line = d.log_line("pinging the hubs the reload removed once more");
     assert!(line.contains(&old.url()), "{line}");
@@ -1030,11 +1043,7 @@ fn a_reload_that_removes_a_hub_pings_it_once_more_with_the_site_feeds() {
     });
     // Retries of the failing pings (due 1, 2, 4 s after) are gone too.
     std::thread::sleep(Duration::from_secs(5));
-    let last: std::collections::BTreeSet<String> = old.posts()[before..]
-        .iter()
-        .map(|p| p.all("hub.topic")[0].to_owned())
-        .collect();
-    assert_eq!(last, expected);
+    assert_eq!(topics_since(&old, before), expected);
     assert_eq!(old.posts().len(), before + expected.len(), "once each");
     // What the removed hub fetches names the new one.
     let atom = d.get("/feed.atom", &[]).text();
@@ -1086,11 +1095,7 @@ fn pings_on_their_way_to_a_hub_a_reload_removes_are_not_retried() {
         p.len() >= 8
     });
     let on_their_way = old.posts().len();
-    let config = std::fs::read_to_string(site.config())
-        .unwrap()
-        .replace(&old.url(), &new.url());
-    std::fs::write(site.config(), config).unwrap();
-    d.signal(rustix::process::Signal::HUP);
+    replace_hub(&site, &d, &old, &new);
     d.log_line("pinging the hubs the reload removed once more");
     new.wait("a ping per feed document", Duration::from_secs(20), |p| {
         p.len() >= every.len()
@@ -1100,11 +1105,7 @@ fn pings_on_their_way_to_a_hub_a_reload_removes_are_not_retried() {
     });
     // The first retry would come 1 s after a failure, 3 s after its send.
     std::thread::sleep(Duration::from_secs(5));
-    let last: std::collections::BTreeSet<String> = old.posts()[on_their_way..]
-        .iter()
-        .map(|p| p.all("hub.topic")[0].to_owned())
-        .collect();
-    assert_eq!(last, expected);
+    assert_eq!(topics_since(&old, on_their_way), expected);
     assert_eq!(
         old.posts().len(),
         on_their_way + expected.len(),
