@@ -382,22 +382,26 @@ fn may_be_double_encoded(b: &[u8]) -> bool {
 }
 
 /// Whether `c`, read back from double-encoded text, is a character such text
-/// holds: a Latin letter or sign (U+00A0–U+024F, with Vietnamese `ă đ ĩ ũ ơ
-/// ư`), a combining mark (decomposed text), a precomposed Vietnamese letter
-/// (U+1E00–U+1EFF), punctuation (U+2010–U+2027, U+2030–U+205E), a currency
-/// sign (`₫`, `€`), `™`, or a byte order mark. Bytes that only happen to form
-/// UTF-8 read back as other scripts or controls.
+/// holds: a Latin-1 letter or sign (U+00A0–U+00FF), a letter Vietnamese or
+/// Windows-1252 adds to them (`ă đ ĩ ũ ơ ư`, `œ š ž ÿ`), a precomposed
+/// Vietnamese letter (U+1EA0–U+1EF9), one of the marks decomposed Vietnamese
+/// is written with (the five tones, circumflex, breve, horn), the quotes,
+/// dashes, bullet and ellipsis of Windows-1252, `₫`, `€`, `™`, or a byte order
+/// mark. Narrow on purpose: bytes that only happen to form UTF-8 (a capital
+/// before an ellipsis or a no-break space, `CAFÉ…`, `TÍ TÌ`) read back as
+/// other letters (`Ʌ`) or other marks, and are left alone.
 fn read_back_plausibly(c: char) -> bool {
     matches!(
         c,
-        '\u{A0}'..='\u{24F}'
-            | '\u{300}'..='\u{36F}'
-            | '\u{1E00}'..='\u{1EFF}'
-            | '\u{2010}'..='\u{2027}'
-            | '\u{2030}'..='\u{205E}'
-            | '\u{20A0}'..='\u{20CF}'
-            | '\u{2122}'
-            | '\u{FEFF}'
+        '\u{A0}'..='\u{FF}'
+            | 'Ă' | 'ă' | 'Đ' | 'đ' | 'Ĩ' | 'ĩ' | 'Ũ' | 'ũ' | 'Ơ' | 'ơ' | 'Ư' | 'ư'
+            | 'Œ' | 'œ' | 'Š' | 'š' | 'Ž' | 'ž' | 'Ÿ'
+            | '\u{1EA0}'..='\u{1EF9}'
+            | '\u{300}' | '\u{301}' | '\u{302}' | '\u{303}' | '\u{306}' | '\u{309}'
+            | '\u{31B}' | '\u{323}'
+            | '\u{2013}' | '\u{2014}' | '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201C}'
+            | '\u{201D}' | '\u{201E}' | '\u{2022}' | '\u{2026}' | '\u{2039}' | '\u{203A}'
+            | '\u{20AB}' | '\u{20AC}' | '\u{2122}' | '\u{FEFF}'
     )
 }
 
@@ -1467,6 +1471,13 @@ mod tests {
             "ÂÃÄÅÆÇÈÉ",
             "Ä",
             "ÅŸ",
+            // Capitals before an ellipsis, quote or no-break space form
+            // UTF-8 by chance (`É…` is C9 85, `Ʌ`): not double-encoded.
+            "CAFÉ… ET THÉ…",
+            "HÍ… HÍ…",
+            "TÍ\u{a0}TÌ\u{a0}",
+            "Ä… Ä…",
+            "ÉTÉ” ÔÉ’",
         ];
         for text in vietnamese.into_iter().chain(other) {
             for form in [text.nfc().collect::<String>(), text.nfd().collect()] {
