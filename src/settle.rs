@@ -115,12 +115,14 @@ fn moved_aside(paths: &[PathBuf]) -> bool {
     let [from, to] = paths else {
         return false;
     };
-    let ignored = |p: &Path| {
-        p.file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(crate::store::is_ignored)
-    };
     from.parent() == to.parent() && ignored(to) && !ignored(from)
+}
+
+/// Whether `path`'s name is one the store never reads ([`crate::store::is_ignored`]).
+fn ignored(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(crate::store::is_ignored)
 }
 
 /// How many debounce windows a burst that never goes quiet (a bulk copy of
@@ -201,11 +203,15 @@ impl Burst {
                     // read now it would be rejected as empty. One held
                     // already (found in a new folder before its event came)
                     // stays held as it is.
+                    // One still empty waits so however it is held (a file
+                    // moved aside is held one window only).
                     let meta = std::fs::symlink_metadata(path).ok().filter(|m| m.is_file());
                     match meta {
                         None => self.push(path, now),
+                        Some(m) if m.len() == 0 => {
+                            self.hold(path, true, now, later(now, UNCLOSED_QUIET));
+                        }
                         Some(_) if self.held.contains_key(path) => {}
-                        Some(m) if m.len() == 0 => self.hold(path, true, now, now + UNCLOSED_QUIET),
                         Some(_) => self.hold(path, true, now, later(now, quiet)),
                     }
                 }
@@ -257,6 +263,11 @@ impl Burst {
                 // removed and added back (a 404 between, two new ETags).
                 // Not written again within the window, it has left.
                 let aside = mode == RenameMode::Both && moved_aside(&event.paths);
+                // The rename's first two events (notify's `From`, then `To`)
+                // come before `Both`: a file renamed to a name the store
+                // ignores finishes nothing, so the burst waits for `Both`
+                // rather than reading the path moved aside as gone.
+                let to_ignored = mode == RenameMode::To && event.paths.iter().all(|p| ignored(p));
                 // Otherwise gone from this path, or a whole file renamed onto
                 // it: nothing is still being written there either way.
                 for (i, path) in event.paths.iter().enumerate() {
@@ -267,7 +278,7 @@ impl Burst {
                     self.release(path);
                     self.finish(path, now);
                 }
-                !aside && matches!(mode, RenameMode::To | RenameMode::Both)
+                !aside && !to_ignored && matches!(mode, RenameMode::To | RenameMode::Both)
             }
             EventKind::Remove(_) => {
                 for path in &event.paths {
@@ -518,6 +529,45 @@ mod tests {
         let ready = b.take_ready(t1 + QUIET).unwrap();
         assert_eq!((ready.paths, ready.first), (vec![article], t0));
         assert_eq!(b.due(QUIET), None);
+    }
+
+    #[test]
+    fn a_file_moved_aside_is_held_through_the_renames_three_events() {
+        let dir = tempfile::tempdir().unwrap();
+        let (article, backup) = (dir.path().join("x.txt"), dir.path().join("x.txt~"));
+        let t0 = Instant::now();
+        let mut b = Burst::default();
+        let name =
+            |mode, paths: &[&PathBuf]| event(EventKind::Modify(ModifyKind::Name(mode)), paths);
+        // inotify through notify: `From`, `To`, then `Both`; the watch
+        // thread may act between any two.
+        assert!(!b.take(
+            &name(RenameMode::From, &[&article]),
+            t0,
+            QUIET,
+            Closes::Reported
+        ));
+        assert!(
+            !b.take(
+                &name(RenameMode::To, &[&backup]),
+                t0,
+                QUIET,
+                Closes::Reported
+            ),
+            "a rename to an ignored name finishes nothing"
+        );
+        assert!(!b.take(&renamed(&article, &backup), t0, QUIET, Closes::Reported));
+        // Written anew, empty at first (`slow_command > x.txt`): it waits
+        // for its close as any new empty file, not the one window.
+        std::fs::write(&article, "").unwrap();
+        b.take(&created(&article), t0, QUIET, Closes::Reported);
+        assert_eq!(b.take_ready(t0 + QUIET).unwrap().paths, [backup]);
+        assert_eq!(b.take_ready(t0 + 10 * QUIET), None);
+        std::fs::write(&article, "x").unwrap();
+        let t1 = t0 + 20 * QUIET;
+        b.take(&written(&article), t1, QUIET, Closes::Reported);
+        assert!(!b.take(&closed(&article), t1, QUIET, Closes::Reported));
+        assert_eq!(b.take_ready(t1 + QUIET).unwrap().paths, [article]);
     }
 
     #[test]
