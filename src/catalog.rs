@@ -97,16 +97,26 @@ impl std::fmt::Debug for Unsettled<'_> {
 /// The duplicate-id rule, shared by the daemon and `bantin check`: an article id
 /// belongs to the file that gives it first (in path order within one listing);
 /// another file that gives it is rejected, naming the file that keeps it.
-/// `held` says whether the file asking already serves `id`, `holder` which
-/// file gives it, if any does.
-pub fn claim(id: &str, held: bool, holder: Option<&Path>) -> Result<(), FileError> {
+/// `held` says whether the file asking, `path`, already serves `id`,
+/// `holder` which file gives it, if any does.
+pub fn claim(id: &str, held: bool, holder: Option<&Path>, path: &Path) -> Result<(), FileError> {
     match holder {
         Some(holder) if !held => Err(FileError::DuplicateId {
             id: id.to_owned(),
             holder: holder.to_owned(),
+            look_alike: look_alike(holder, path),
         }),
         _ => Ok(()),
     }
+}
+
+/// Whether two different paths are one once in Unicode NFC: they print alike.
+fn look_alike(a: &Path, b: &Path) -> bool {
+    use unicode_normalization::UnicodeNormalization;
+    let (Some(a), Some(b)) = (a.to_str(), b.to_str()) else {
+        return false;
+    };
+    a != b && a.nfc().eq(b.nfc())
 }
 
 /// Why a file is rejected, and the (size, mtime) it was read at (none for a
@@ -1327,7 +1337,7 @@ impl Catalog {
                     Some(source) => source.path.to_path_buf(),
                     None => PathBuf::from(&e.article.id),
                 });
-                if let Err(e) = claim(&id, serving, holder.as_deref()) {
+                if let Err(e) = claim(&id, serving, holder.as_deref(), &c.path) {
                     state.error = Some(Box::new(e));
                     changes.rejected += 1;
                 } else {
@@ -2310,5 +2320,26 @@ mod tests {
         assert!(refusal(broken, at(120)).same_as(&refusal(broken, at(120))));
         assert!(!refusal(broken, at(120)).same_as(&refusal(broken, at(121))));
         assert!(refusal(broken, at(0)).same_as(&refusal(broken, at(0))));
+    }
+
+    #[test]
+    fn a_duplicate_whose_name_only_differs_in_normalisation_is_said_to_look_the_same() {
+        use unicode_normalization::UnicodeNormalization;
+        let nfc = PathBuf::from("thông báo/lịch tiếp dân.txt");
+        let nfd = PathBuf::from(nfc.to_str().unwrap().nfd().collect::<String>());
+        assert_ne!(nfc, nfd);
+        let alike = claim("x", false, Some(&nfc), &nfd).unwrap_err().to_string();
+        assert!(
+            alike.contains("only in how its accented letters are encoded (Unicode NFC and NFD)"),
+            "{alike}"
+        );
+        let other = claim("x", false, Some(Path::new("x.md")), Path::new("x.txt"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            other,
+            "another file, x.md, already gives the article id \"x\"; rename one of them"
+        );
+        assert!(claim("x", true, Some(&nfc), &nfd).is_ok());
     }
 }

@@ -423,7 +423,8 @@ pub fn run(
                 .and_then(|c| store::load(&c, cap, tz, Depth::Full))
                 .and_then(|mut l| {
                     let id = &l.parsed.article.id;
-                    crate::catalog::claim(id, false, ids.get(id).map(PathBuf::as_path))?;
+                    let holder = ids.get(id).map(PathBuf::as_path);
+                    crate::catalog::claim(id, false, holder, &file)?;
                     ids.insert(id.clone(), file.clone());
                     l.parsed
                         .warnings

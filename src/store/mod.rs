@@ -85,12 +85,24 @@ pub enum FileError {
     FolderDenied,
     /// Another file (first by path) already gives this article id: named,
     /// so the editor knows which two files clash.
-    #[error("another file, {}, already gives the article id \"{id}\"; rename one of them", holder.display())]
+    #[error(
+        "another file, {}, already gives the article id \"{id}\"; {}",
+        holder.display(),
+        if *look_alike {
+            "its name differs from this one's only in how its accented letters are encoded \
+             (Unicode NFC and NFD), so the two look the same: remove or rename one of them"
+        } else {
+            "rename one of them"
+        }
+    )]
     DuplicateId {
         /// The id both files give.
         id: String,
         /// The file that gives it and keeps it.
         holder: PathBuf,
+        /// Whether the two paths print alike, differing only in Unicode
+        /// normalisation (a name saved in NFD beside the same in NFC).
+        look_alike: bool,
     },
     /// The parser panicked on this file: a bug in bantin, not in the file.
     #[error("the parser panicked on this file (a bug in bantin: please report it with the file)")]
