@@ -763,13 +763,7 @@ impl Config {
         if self.websub.hubs.is_empty() {
             return None;
         }
-        let base = url::Url::parse(&self.site.base_url).ok()?;
-        let loopback = match base.host()? {
-            url::Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
-            url::Host::Ipv4(ip) => ip.is_loopback() || ip.is_unspecified(),
-            url::Host::Ipv6(ip) => ip.is_loopback() || ip.is_unspecified(),
-        };
-        if !loopback {
+        if !names_this_machine(&self.site.base_url) {
             return None;
         }
         let default = self.site.base_url == SiteConfig::default().base_url;
@@ -1328,6 +1322,21 @@ fn valid_tag_authority(s: &str) -> bool {
             _ => false,
         };
     domain_ok && date_ok
+}
+
+/// Whether the http(s) URL `url` names this machine: `localhost`, a loopback
+/// address, or the unspecified one (which connects here). `false` for one
+/// that does not parse.
+pub fn names_this_machine(url: &str) -> bool {
+    let Ok(url) = url::Url::parse(url) else {
+        return false;
+    };
+    match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback() || ip.is_unspecified(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback() || ip.is_unspecified(),
+        None => false,
+    }
 }
 
 #[cfg(test)]

@@ -325,6 +325,18 @@ fn multibyte(b: &[u8]) -> usize {
     b.iter().filter(|&&c| c >= 0xC0).count()
 }
 
+/// Where the first line of `b` ends: its text is `..end`, and its line end
+/// (`\r\n`, `\r` or `\n`; none at the end of `b`) runs to `next`.
+fn first_line(b: &[u8]) -> (usize, usize) {
+    match memchr::memchr2(b'\r', b'\n', b) {
+        None => (b.len(), b.len()),
+        Some(i) => {
+            let crlf = b[i] == b'\r' && b.get(i + 1) == Some(&b'\n');
+            (i, i + 1 + usize::from(crlf))
+        }
+    }
+}
+
 /// Each line of `bytes` as `(start, end, next)`: its text is `start..end`,
 /// and its line end (`\r\n`, `\r` or `\n`; none at the end of the file) runs
 /// to `next`. The lines are those of [`raw_lines`] and of [`normalize`].
@@ -334,16 +346,9 @@ fn line_spans(bytes: &[u8]) -> impl Iterator<Item = (usize, usize, usize)> + '_ 
         if start >= bytes.len() {
             return None;
         }
-        let (end, next) = match memchr::memchr2(b'\r', b'\n', &bytes[start..]) {
-            None => (bytes.len(), bytes.len()),
-            Some(i) => {
-                let end = start + i;
-                let crlf = bytes[end] == b'\r' && bytes.get(end + 1) == Some(&b'\n');
-                (end, end + 1 + usize::from(crlf))
-            }
-        };
-        let span = (start, end, next);
-        start = next;
+        let (end, next) = first_line(&bytes[start..]);
+        let span = (start, start + end, start + next);
+        start = span.2;
         Some(span)
     })
 }
@@ -534,20 +539,10 @@ impl<'a> Iterator for RawLines<'a> {
         if self.rest.is_empty() {
             return None;
         }
-        let b = self.rest.as_bytes();
-        let (line, rest) = match memchr::memchr2(b'\r', b'\n', b) {
-            None => (self.rest, ""),
-            Some(i) => {
-                let end = if b[i] == b'\r' && b.get(i + 1) == Some(&b'\n') {
-                    i + 2
-                } else {
-                    i + 1
-                };
-                // Both ends are at ASCII bytes, so at character boundaries.
-                (&self.rest[..i], &self.rest[end..])
-            }
-        };
-        self.rest = rest;
+        // Both ends are at ASCII bytes, so at character boundaries.
+        let (end, next) = first_line(self.rest.as_bytes());
+        let line = &self.rest[..end];
+        self.rest = &self.rest[next..];
         Some(line)
     }
 }

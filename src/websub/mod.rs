@@ -433,7 +433,7 @@ impl Pinger {
 /// loopback address, or the interfaces cannot be read.
 pub fn network_warning(cfg: &WebsubConfig) -> Option<String> {
     let away: Vec<&str> = (cfg.hubs.iter())
-        .filter(|h| !is_loopback(h))
+        .filter(|h| !crate::config::names_this_machine(h))
         .map(String::as_str)
         .collect();
     if away.is_empty() {
@@ -449,19 +449,6 @@ pub fn network_warning(cfg: &WebsubConfig) -> Option<String> {
          drop-in (systemctl edit bantin: [Service] PrivateNetwork=no), see README \"WebSub\"",
         away.join(", ")
     ))
-}
-
-/// Whether the hub URL `hub` names this machine.
-fn is_loopback(hub: &str) -> bool {
-    let Ok(url) = url::Url::parse(hub) else {
-        return false;
-    };
-    match url.host() {
-        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
 }
 
 /// Whether the interfaces of `/proc/self/net/dev` (two heading lines, then
@@ -888,10 +875,11 @@ mod tests {
         assert!(only_loopback(&format!("{head}{lo}")));
         assert!(!only_loopback(&format!("{head}{lo}{eth}")));
         assert!(!only_loopback(&format!("{head}{eth}")));
-        assert!(is_loopback("http://127.0.0.1:8090/hub"));
-        assert!(is_loopback("http://[::1]/hub"));
-        assert!(is_loopback("http://LOCALHOST/hub"));
-        assert!(!is_loopback("https://pubsubhubbub.appspot.com/"));
-        assert!(!is_loopback("http://10.0.0.1/hub"));
+        let here = crate::config::names_this_machine;
+        assert!(here("http://127.0.0.1:8090/hub"));
+        assert!(here("http://[::1]/hub"));
+        assert!(here("http://LOCALHOST/hub"));
+        assert!(!here("https://pubsubhubbub.appspot.com/"));
+        assert!(!here("http://10.0.0.1/hub"));
     }
 }
