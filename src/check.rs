@@ -12,13 +12,23 @@ use crate::article::{Article, Depth, Warning};
 use crate::config::Config;
 use crate::render;
 use crate::store::{self, article_id, Candidate, Listed, Root, Stats};
-use crate::text::printable;
+use crate::text::{printable, printable_path};
 use crate::timestamp::rfc3339;
+
+/// A path's bytes, for JSON, when it is not UTF-8: `path` then shows each
+/// such byte as U+FFFD, and two names can show alike.
+fn path_bytes(path: &Path) -> Option<Vec<u8>> {
+    use std::os::unix::ffi::OsStrExt;
+    let bytes = path.as_os_str().as_bytes();
+    std::str::from_utf8(bytes).is_err().then(|| bytes.to_vec())
+}
 
 /// The JSON line for one file.
 #[derive(Serialize)]
 struct FileReport<'a> {
     path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path_bytes: Option<Vec<u8>>,
     ok: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
@@ -171,8 +181,9 @@ fn folder_not_read(path: &Path) -> String {
     }
     names.sort();
     let why = |entry: &Path| {
-        let name = entry.file_name().unwrap_or_default().to_string_lossy();
-        let shown = printable(&name);
+        let raw = entry.file_name().unwrap_or_default();
+        let name = raw.to_string_lossy();
+        let shown = printable_path(Path::new(raw));
         if let Some(why) = store::ignored(&name) {
             return format!("{shown} ({why} are ignored)");
         }
@@ -180,7 +191,7 @@ fn folder_not_read(path: &Path) -> String {
         match (link, std::fs::metadata(entry).is_ok_and(|m| m.is_dir())) {
             (true, true) => format!("{shown} (a symlink to a folder, never followed)"),
             (false, true) => format!("{shown}/ (nothing under it is read)"),
-            _ => shown.into_owned(),
+            _ => shown,
         }
     };
     let mut said: Vec<String> = names.iter().take(NAMED).map(|p| why(p)).collect();
@@ -201,13 +212,13 @@ fn not_read(
     out: &mut dyn Write,
     totals: &mut Totals,
 ) -> std::io::Result<()> {
-    let shown = path.display().to_string();
     match why_not_read(path, store) {
         NotRead::Ignored(why) => {
             totals.ignored += 1;
             if json {
                 let report = IgnoredReport {
-                    path: shown,
+                    path: path.display().to_string(),
+                    path_bytes: path_bytes(path),
                     ok: false,
                     ignored: true,
                     error: why,
@@ -216,14 +227,14 @@ fn not_read(
                 serde_json::to_writer(&mut *out, &report)?;
                 writeln!(out)
             } else {
-                writeln!(out, "IGNORED {}: {why}", printable(&shown))
+                writeln!(out, "IGNORED {}: {why}", printable_path(path))
             }
         }
         NotRead::Nothing(_) if json => Ok(()),
         NotRead::Nothing(why) => writeln!(
             out,
             "NOTHING {}: nothing under this folder is read: {why}",
-            printable(&shown)
+            printable_path(path)
         ),
     }
 }
@@ -232,6 +243,8 @@ fn not_read(
 #[derive(Serialize)]
 struct IgnoredReport {
     path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path_bytes: Option<Vec<u8>>,
     ok: bool,
     ignored: bool,
     error: String,
@@ -441,10 +454,10 @@ pub fn run(
                 totals.ok += 1;
             }
             totals.warnings += warnings.len();
-            let shown = file.display().to_string();
             if json {
                 let report = FileReport {
-                    path: shown,
+                    path: file.display().to_string(),
+                    path_bytes: path_bytes(&file),
                     ok: error.is_none(),
                     error,
                     warnings: warnings.iter().map(ToString::to_string).collect(),
@@ -455,7 +468,7 @@ pub fn run(
             } else {
                 // File names and text from the store reach a terminal: shown
                 // with their control characters escaped.
-                let shown = printable(&shown);
+                let shown = printable_path(&file);
                 match &error {
                     None => writeln!(out, "OK      {shown}")?,
                     Some(e) => writeln!(out, "ERROR   {shown}: {}", printable(e))?,

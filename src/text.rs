@@ -764,9 +764,19 @@ pub fn printable(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// A path as [`printable`] shows it.
+/// A path as [`printable`] shows it, each byte of its name that is not
+/// UTF-8 written as `\xFF` (two names that differ only there show apart,
+/// where `display` would show both with the same `\u{fffd}`).
 pub fn printable_path(path: &std::path::Path) -> String {
-    printable(&path.display().to_string()).into_owned()
+    use std::os::unix::ffi::OsStrExt;
+    let mut out = String::new();
+    for chunk in path.as_os_str().as_bytes().utf8_chunks() {
+        out.push_str(&printable(chunk.valid()));
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    out
 }
 
 /// `s` with its bidirectional embeddings, overrides and isolates closed
@@ -929,6 +939,14 @@ mod tests {
             printable_path(std::path::Path::new("x/\n.txt")),
             "x/\\u{a}.txt"
         );
+        // Bytes that are not UTF-8, each its own escape: two names that
+        // differ there show apart, and a name spelling `\xFF` shows `\\xFF`.
+        use std::os::unix::ffi::OsStrExt;
+        let name = |b: &[u8]| printable_path(std::path::Path::new(std::ffi::OsStr::from_bytes(b)));
+        assert_eq!(name(b"t/b\xe0i\xff\xfe.txt"), "t/b\\xE0i\\xFF\\xFE.txt");
+        assert_ne!(name(b"bad\xff.txt"), name(b"bad\xfe.txt"));
+        assert_eq!(name(b"bad\\xFF.txt"), "bad\\\\xFF.txt");
+        assert_eq!(name("bài.txt".as_bytes()), "bài.txt");
     }
 
     #[test]

@@ -1285,3 +1285,59 @@ fn a_path_outside_the_store_is_read_as_a_store_of_its_own() {
     let folder = check_in(&top, &site.config(), &[Path::new("loose/thoi-su")]);
     assert_eq!(ids(&folder), [Some("bai")]);
 }
+
+/// Two names that differ only in bytes that are not UTF-8 show apart: in the
+/// human output each such byte is `\xFF`, and in JSON `path_bytes` gives the
+/// name exactly (`path` shows both alike, with U+FFFD), so a tool can open
+/// the file the line is about.
+#[test]
+fn names_that_are_not_utf8_show_apart() {
+    use std::os::unix::ffi::{OsStrExt, OsStringExt};
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read(fixtures().join("the-thao/no-breadcrumb.txt")).unwrap();
+    let names: [&[u8]; 3] = [b"bad\xff.txt", b"bad\xfe.txt", "tốt.txt".as_bytes()];
+    for name in names {
+        std::fs::write(dir.path().join(std::ffi::OsStr::from_bytes(name)), &text).unwrap();
+    }
+    let (_, lines) = check_json(None, &[dir.path()]);
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    let mut got: Vec<Vec<u8>> = Vec::new();
+    for line in &lines {
+        match line.get("path_bytes") {
+            Some(bytes) => {
+                let bytes: Vec<u8> = serde_json::from_value(bytes.clone()).unwrap();
+                let path = std::path::PathBuf::from(std::ffi::OsString::from_vec(bytes.clone()));
+                assert!(path.is_file(), "{line}: path_bytes name no file");
+                assert!(s(&line["path"]).contains('\u{fffd}'), "{line}");
+                got.push(bytes);
+            }
+            None => assert!(s(&line["path"]).ends_with("tốt.txt"), "{line}"),
+        }
+    }
+    got.sort();
+    let dir_bytes = dir.path().as_os_str().as_bytes();
+    let want: Vec<Vec<u8>> = [&b"/bad\xfe.txt"[..], b"/bad\xff.txt"]
+        .iter()
+        .map(|n| [dir_bytes, n].concat())
+        .collect();
+    assert_eq!(got, want);
+
+    // Read as Windows-1258, as names from older systems are: ids of their own.
+    let mut ids = ids(&lines);
+    ids.sort();
+    assert_eq!(ids, [Some("badÿ"), Some("bad₫"), Some("tốt")]);
+
+    let elsewhere = tempfile::tempdir().unwrap();
+    let config = elsewhere.path().join("none.toml");
+    std::fs::write(&config, "").unwrap();
+    let (_, human) = check_human_in(dir.path(), &config, &[Path::new(".")]);
+    for shown in ["./bad\\xFE.txt", "./bad\\xFF.txt", "./tốt.txt"] {
+        assert!(
+            human
+                .lines()
+                .any(|l| l.ends_with(shown) && !l.starts_with(' ')),
+            "{shown} not shown apart in:\n{human}"
+        );
+    }
+    assert!(!human.contains('\u{fffd}'), "{human}");
+}

@@ -355,16 +355,27 @@ fn is_temp_name(name: &str) -> bool {
 }
 
 /// The stable article id of `path` under `root`: the relative path without its
-/// extension, `/`-separated, NFC. `None` when the path is not under the root or
-/// any part of it is ignored.
+/// extension, `/`-separated, NFC. A name that is not UTF-8 is read as
+/// Windows-1258 (names copied from older Vietnamese systems), so each such
+/// name gives its own id: read as UTF-8, every byte that is not would be the
+/// same U+FFFD, and `bài` and `bãi` would both be `b�i`. `None` when the
+/// path is not under the root or any part of it is ignored.
 pub fn article_id(root: &Path, path: &Path) -> Option<String> {
+    use std::os::unix::ffi::OsStrExt;
     let rel = path.strip_prefix(root).ok()?;
     let mut parts = Vec::new();
     for c in rel.components() {
         let Component::Normal(name) = c else {
             return None;
         };
-        let name = name.to_string_lossy();
+        let name = match name.to_str() {
+            Some(name) => std::borrow::Cow::Borrowed(name),
+            None => {
+                encoding_rs::WINDOWS_1258
+                    .decode_without_bom_handling(name.as_bytes())
+                    .0
+            }
+        };
         if is_ignored(&name) {
             return None;
         }
@@ -541,6 +552,24 @@ mod tests {
         );
         assert_eq!(article_id(root, Path::new("/s/.x/a.txt")), None);
         assert_eq!(article_id(root, Path::new("/t/a.txt")), None);
+
+        // Names that are not UTF-8 are read as Windows-1258: `bài` and `băi`
+        // saved by an older system give their own ids, not both `b\u{fffd}i`;
+        // a tone written as a combining mark (`a` + 0xEC, `a` + 0xDE) is
+        // composed, as an NFD name is.
+        use std::os::unix::ffi::OsStrExt;
+        let legacy = |b: &[u8]| article_id(root, Path::new(std::ffi::OsStr::from_bytes(b)));
+        assert_eq!(legacy(b"/s/tin/b\xe0i.txt").as_deref(), Some("tin/bài"));
+        assert_eq!(legacy(b"/s/tin/b\xe3i.txt").as_deref(), Some("tin/băi"));
+        assert_eq!(legacy(b"/s/tin/ba\xdei.txt").as_deref(), Some("tin/bãi"));
+        assert_eq!(legacy(b"/s/tin/ba\xeci.txt").as_deref(), Some("tin/bái"));
+        assert_eq!(legacy(b"/s/x\xff/a.txt").as_deref(), Some("xÿ/a"));
+        assert_eq!(
+            legacy(b"/s/gi\xe1-100\xfe.txt").as_deref(),
+            Some("giá-100₫")
+        );
+        // Each byte its own character: two names apart stay apart.
+        assert_ne!(legacy(b"/s/bad\xfe.txt"), legacy(b"/s/bad\xff.txt"));
     }
 
     #[test]
