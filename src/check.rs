@@ -387,6 +387,23 @@ type Claimed = BTreeMap<String, PathBuf>;
 
 /// The warning for an article too long for a feed item (see
 /// [`crate::render::item_content`]), if it is.
+/// The warning for an article whose page's URL is too long for a sitemap,
+/// which leaves it out.
+fn url_warning(a: &Article, site: &crate::config::SiteConfig) -> Option<Warning> {
+    let path = render::article_path(&a.id);
+    render::sitemap::loc(site, &path)
+        .is_none()
+        .then(|| Warning {
+            line: None,
+            message: format!(
+                "the article's URL is {} characters, over the {} a sitemap may list, so the \
+             sitemaps leave it out; shorten its folder or file names",
+                site.base_url.len() + path.len(),
+                render::sitemap::MAX_LOC
+            ),
+        })
+}
+
 fn item_warning(a: &Article, max_item_bytes: usize) -> Option<Warning> {
     if render::content_within(a, max_item_bytes).is_some() {
         return None;
@@ -442,6 +459,9 @@ pub fn run(
                     l.parsed
                         .warnings
                         .extend(item_warning(&l.parsed.article, max_item_bytes));
+                    l.parsed
+                        .warnings
+                        .extend(url_warning(&l.parsed.article, &cfg.site));
                     Ok(l)
                 });
             let (article, warnings, error) = match &result {

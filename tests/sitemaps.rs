@@ -662,3 +662,52 @@ fn withdrawing_the_newest_article_moves_the_news_window_to_the_newest_listed() {
     let written = std::fs::read(out.path().join("news-sitemap.xml")).unwrap();
     assert_eq!(written, news);
 }
+
+/// An article whose URL is longer than the 2,047 characters a sitemap may list
+/// (an id of some 750 bytes of Vietnamese letters, nine characters each once
+/// percent-encoded) is served, and left out of the month's sitemap and the
+/// news sitemap, which list its neighbour; `bantin check` says why.
+#[test]
+fn an_article_whose_url_is_too_long_for_a_sitemap_is_left_out_of_them() {
+    let store = TempStore::new();
+    let deep = ["ờ".repeat(80), "ố".repeat(80), "ữ".repeat(80)].join("/");
+    let text = |title: &str| {
+        format!("Trang nhất » Thông báo\n\n{title}\n\n20/11/2026 08:00\nNội dung của {title}.\n")
+    };
+    let long = store.store().join(&deep).join("bai.txt");
+    std::fs::create_dir_all(long.parent().unwrap()).unwrap();
+    std::fs::write(&long, text("Bài có địa chỉ dài")).unwrap();
+    std::fs::write(store.store().join("ngan.txt"), text("Bài có địa chỉ ngắn")).unwrap();
+    let long_path = format!(
+        "/articles/{}",
+        format!("{deep}/bai")
+            .split('/')
+            .map(
+                |p| percent_encoding::utf8_percent_encode(p, percent_encoding::NON_ALPHANUMERIC)
+                    .to_string()
+            )
+            .collect::<Vec<_>>()
+            .join("/")
+    );
+    assert!(BASE_URL.len() + long_path.len() > 2047);
+
+    let d = store.start();
+    let page = d.get(&long_path, &[]);
+    assert_eq!(page.status, 200, "{long_path}");
+    assert!(page.text().contains("Bài có địa chỉ dài"));
+    let xml = "application/xml; charset=utf-8";
+    let month = fetch(&d, "/sitemaps/2026-11.xml", xml);
+    let news = fetch(&d, "/news-sitemap.xml", xml);
+    for (what, body) in [("month", &month), ("news", &news)] {
+        let locs = texts(body, "loc");
+        assert_eq!(locs, [format!("{BASE_URL}/articles/ngan")], "{what}");
+        assert!(locs.iter().all(|l| l.len() <= 2047));
+    }
+
+    let (_, lines) = common::check_json(Some(&store.config()), &[&long]);
+    let warnings = lines[0]["warnings"].to_string();
+    assert!(
+        warnings.contains("over the 2047 a sitemap may list, so the sitemaps leave it out"),
+        "{warnings}"
+    );
+}

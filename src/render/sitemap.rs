@@ -397,6 +397,20 @@ pub fn page_sitemaps_of(site: &SiteConfig, urls: &[Url]) -> Vec<(String, Vec<u8>
         .collect()
 }
 
+/// The longest URL a sitemap may list: URLs "must be less than 2,048
+/// characters" (sitemaps.org). An article's URL is its id percent-encoded,
+/// up to nine characters a Vietnamese letter, so an id well within
+/// [`crate::store::MAX_ID_BYTES`] can give a longer one.
+pub const MAX_LOC: usize = 2047;
+
+/// `path` under the site's base URL, as a sitemap lists it; `None` when that
+/// is longer than [`MAX_LOC`], and the page is left out (a crawler would
+/// reject the whole sitemap for it).
+pub fn loc(site: &SiteConfig, path: &str) -> Option<String> {
+    let url = format!("{}{}", site.base_url, path);
+    (url.len() <= MAX_LOC).then_some(url)
+}
+
 /// XML declaration and the opening of a sitemaps 0.9 document.
 fn open(out: &mut String, root: &str, extra_ns: &str) {
     let _ = writeln!(
@@ -410,10 +424,13 @@ pub fn urlset(site: &SiteConfig, urls: &[Url]) -> Vec<u8> {
     let mut out = String::with_capacity(urls.len() * 160 + 128);
     open(&mut out, "urlset", "");
     for u in urls {
+        let Some(loc) = loc(site, &u.path) else {
+            continue;
+        };
         let _ = writeln!(
             out,
             "<url><loc>{}</loc><lastmod>{}</lastmod></url>",
-            text(&format!("{}{}", site.base_url, u.path)),
+            text(&loc),
             rfc3339(&u.lastmod)
         );
     }
@@ -476,13 +493,16 @@ pub fn news(site: &SiteConfig, index: &Index) -> Vec<u8> {
     );
     for e in &entries {
         let a = &e.article;
+        let Some(loc) = loc(site, &article_path(&a.id)) else {
+            continue;
+        };
         let _ = writeln!(
             out,
             "<url><loc>{loc}</loc><news:news><news:publication><news:name>{name}</news:name>\
              <news:language>{lang}</news:language></news:publication>\
              <news:publication_date>{date}</news:publication_date>\
              <news:title>{title}</news:title></news:news></url>",
-            loc = text(&format!("{}{}", site.base_url, article_path(&a.id))),
+            loc = text(&loc),
             name = text(&site.title),
             lang = text(&site.language),
             date = rfc3339(&a.published),
