@@ -983,6 +983,26 @@ fn withdrawing_editing_and_restoring_an_article_work_live() {
     let r = d.get(&page, &[("if-none-match", &page_etag)]);
     assert_eq!(r.status, 410);
     assert_eq!(d.request("HEAD", &page, &[]).status, 410);
+    // Compressed as the page was, though its preconditions are not read.
+    let plain = d.get(&page, &[]).body;
+    let gz = d.get(&page, &[("accept-encoding", "gzip")]);
+    assert_eq!(gz.status, 410);
+    assert_eq!(gz.header("content-encoding"), Some("gzip"));
+    let mut unzipped = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(&gz.body[..]),
+        &mut unzipped,
+    )
+    .unwrap();
+    assert_eq!(unzipped, plain);
+    let r = d.get(
+        &page,
+        &[
+            ("accept-encoding", "gzip"),
+            ("if-none-match", gz.expect_header("etag")),
+        ],
+    );
+    assert_eq!(r.status, 410);
 
     // The withdrawn file edited: a new reason, served as any other change.
     let gone = "Gỡ bỏ: 12/05/2020 10:00 - Sự kiện đã hoãn";

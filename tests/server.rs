@@ -981,6 +981,50 @@ fn article_pages_show_the_whole_article_in_a_feed_or_not() {
     }
 }
 
+/// An article page made from its lead alone (its file, out of every feed,
+/// was since broken, and the last good version is served) has no date: it
+/// is sent with no Last-Modified and not stored, and answers the date
+/// preconditions as a resource with no date does, by ignoring them (RFC 9110
+/// §13.1.3, §13.1.4): a client holding the full page by its date is not
+/// told it still holds it, and If-Unmodified-Since fails nothing.
+#[test]
+fn an_article_page_from_its_lead_alone_has_no_date_to_compare() {
+    let site = TempStore::with_config("[feeds]\nitems = 1\n");
+    let d = site.start();
+    let id = "thong-bao/lich-tiep-cong-dan-thang-6-2021";
+    let path = format!("/articles/{id}");
+    let full = d.get(&path, &[]);
+    let last_paragraph = paragraphs_of(&format!("{id}.txt")).pop().unwrap();
+    let last_paragraph = html_escape::encode_text(&last_paragraph).into_owned();
+    assert!(full.text().contains(&last_paragraph));
+    let date = full.expect_header("last-modified").to_owned();
+    let rejected = || d.metric("bantin_rejected_files").unwrap_or(0.0);
+    let before = rejected();
+    std::fs::write(site.store().join(format!("{id}.txt")), [0_u8, 0xff, 0, 1]).unwrap();
+    d.wait_until("the broken file is rejected", || rejected() > before);
+
+    let lead = d.get(&path, &[]);
+    assert_eq!(lead.status, 200);
+    assert!(!lead.text().contains(&last_paragraph), "the lead alone");
+    assert_eq!(lead.header("last-modified"), None);
+    assert_eq!(lead.header("cache-control"), Some("no-store"));
+    let etag = lead.expect_header("etag").to_owned();
+    for (field, value) in [
+        ("if-modified-since", date.as_str()),
+        ("if-unmodified-since", "Mon, 01 Jan 2001 00:00:00 GMT"),
+    ] {
+        let r = d.get(&path, &[(field, value)]);
+        assert_eq!(r.status, 200, "{field}: {value}");
+        assert_eq!(r.header("last-modified"), None, "{field}");
+        assert_eq!(r.expect_header("etag"), etag, "{field}");
+    }
+    // Its tag still decides.
+    let r = d.get(&path, &[("if-none-match", &etag)]);
+    assert_eq!(r.status, 304);
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+    assert_eq!(d.get(&path, &[("if-match", "\"other\"")]).status, 412);
+}
+
 #[test]
 fn a_busy_port_fails_before_the_store_is_read_naming_the_setting() {
     let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -57,8 +57,9 @@ pub struct Current<'a> {
     pub etag: &'a ETag,
     /// The same tag as sent in `ETag`, quotes included.
     pub quoted: &'a str,
-    /// Its Last-Modified, unclamped.
-    pub last_modified: SystemTime,
+    /// Its Last-Modified, unclamped; `None` when it has no date, and the date
+    /// preconditions are ignored (RFC 9110 §13.1.3, §13.1.4).
+    pub last_modified: Option<SystemTime>,
 }
 
 /// Decides between 412, 304 and 200 for a representation whose validators are
@@ -94,20 +95,24 @@ fn preconditions_hold(fields: &Fields<'_>, current: Current<'_>) -> bool {
             // A tag that cannot be parsed cannot match.
             return false;
         }
-        // `precondition_passes` compares strongly (§13.1.1) and accepts `*`;
-        // a field `typed_get` cannot parse matches nothing.
+        // `precondition_passes` compares strongly (§13.1.1) and accepts `*`.
+        // In a list, a member that is no entity-tag is skipped and the others
+        // compared, as nginx does; a field with none matches nothing.
         return fields
             .header_map(IF_MATCH)
             .typed_get::<IfMatch>()
             .is_some_and(|m| m.precondition_passes(current.etag));
     }
+    let Some(modified) = current.last_modified else {
+        return true;
+    };
     match single_date(fields, IF_UNMODIFIED_SINCE) {
         // Against the Last-Modified as sent, which is never later than the
         // present (see `Resource::last_modified_header`): a client sending back
         // the date it was given holds the current version. Read only when the
         // field is sent, which few requests do.
         Some(since) => {
-            let sent = current.last_modified.min(SystemTime::now());
+            let sent = modified.min(SystemTime::now());
             whole_seconds(sent) <= whole_seconds(since)
         }
         None => true,
@@ -144,19 +149,24 @@ fn cache_decision(fields: &Fields<'_>, current: Current<'_>) -> Decision {
         }
         let etag = current.etag;
         return match fields.header_map(IF_NONE_MATCH).typed_get::<IfNoneMatch>() {
-            // `precondition_passes` is true when no tag matches (weak comparison);
-            // a field `typed_get` cannot parse gives `None`, which never matches.
+            // `precondition_passes` is true when no tag matches (weak
+            // comparison). In a list, a member that is no entity-tag is
+            // skipped and the others compared, as nginx does; a field with
+            // none gives `None`, which never matches.
             Some(inm) if !inm.precondition_passes(etag) => Decision::NotModified,
             _ => Decision::Full,
         };
     }
+    let Some(modified) = current.last_modified else {
+        return Decision::Full;
+    };
     match single_date(fields, IF_MODIFIED_SINCE) {
         // A date later than the present was not sent by this clock: one sent
         // while it ran ahead, or before it was set back. The bytes may have
         // changed since at earlier dates, so it proves nothing (RFC 2616
         // §14.25 calls it invalid, as Apache treats it).
         Some(since)
-            if whole_seconds(current.last_modified) <= whole_seconds(since)
+            if whole_seconds(modified) <= whole_seconds(since)
                 && whole_seconds(since) <= whole_seconds(SystemTime::now()) =>
         {
             Decision::NotModified
@@ -256,7 +266,7 @@ mod tests {
         let current = Current {
             etag: &etag,
             quoted: "\"abc\"",
-            last_modified: UNIX_EPOCH + Duration::from_secs(LM),
+            last_modified: Some(UNIX_EPOCH + Duration::from_secs(LM)),
         };
         let map = h(pairs);
         let by_map = decide(&Fields::Map(&map), current);
@@ -283,6 +293,14 @@ mod tests {
             NotModified
         );
         assert_eq!(decide_with(&[("if-none-match", "garbage")]), Full);
+        // A member that is no entity-tag is skipped; the others still match.
+        assert_eq!(
+            decide_with(&[("if-none-match", "garbage, \"abc\"")]),
+            NotModified
+        );
+        assert_eq!(decide_with(&[("if-none-match", "garbage, \"x\"")]), Full);
+        assert_eq!(outcome(&[("if-match", "garbage, \"abc\"")]), Ok(Full));
+        assert_eq!(outcome(&[("if-match", "garbage")]), Err(PreconditionFailed));
         // Our own tag on one line of two does not shortcut the list rules.
         assert_eq!(
             decide_with(&[("if-none-match", "\"abc\""), ("if-none-match", "\"a b\"")]),
@@ -304,6 +322,29 @@ mod tests {
         assert_eq!(
             decide_with(&[("if-none-match", "\"x\", \"abc\"")]),
             Decision::NotModified
+        );
+    }
+
+    #[test]
+    fn a_representation_with_no_date_ignores_the_date_preconditions() {
+        // RFC 9110 §13.1.3, §13.1.4: ignored when there is no date to compare.
+        let etag: ETag = "\"abc\"".parse().unwrap();
+        let current = Current {
+            etag: &etag,
+            quoted: "\"abc\"",
+            last_modified: None,
+        };
+        let now = httpdate::fmt_http_date(SystemTime::now());
+        for field in ["if-modified-since", "if-unmodified-since"] {
+            for date in ["Mon, 01 Jan 2001 00:00:00 GMT", now.as_str()] {
+                let map = h(&[(field, date)]);
+                assert_eq!(decide(&Fields::Map(&map), current), Ok(Decision::Full));
+            }
+        }
+        let map = h(&[("if-none-match", "\"abc\"")]);
+        assert_eq!(
+            decide(&Fields::Map(&map), current),
+            Ok(Decision::NotModified)
         );
     }
 
@@ -384,7 +425,7 @@ mod tests {
         let current = Current {
             etag: &etag,
             quoted: "\"abc\"",
-            last_modified: SystemTime::now() + Duration::from_secs(3600),
+            last_modified: Some(SystemTime::now() + Duration::from_secs(3600)),
         };
         let sent = httpdate::fmt_http_date(SystemTime::now());
         let map = h(&[("if-unmodified-since", &sent)]);

@@ -388,15 +388,8 @@ async fn answer(
             };
             match bytes {
                 Some(bytes) => {
-                    rendered_now(
-                        (state, client),
-                        &snapshot,
-                        render::sitemap::CONTENT_TYPE,
-                        bytes,
-                        fields,
-                        head,
-                    )
-                    .await
+                    let made = Made::dated(render::sitemap::CONTENT_TYPE, bytes);
+                    rendered_now((state, client), &snapshot, made, fields, head).await
                 }
                 None => finish(not_found(state, path), head),
             }
@@ -426,7 +419,7 @@ async fn answer(
             let current = Current {
                 etag: &body.tag,
                 quoted: &body.etag,
-                last_modified: resource.last_modified,
+                last_modified: Some(resource.last_modified),
             };
             let Ok(decision) = conditional::decide(fields, current) else {
                 return Answer::Built(finish(precondition_failed(), head));
@@ -693,11 +686,10 @@ async fn article(
         None => match article_page(&snapshot, &entry, turn).await {
             Some((page, PageFrom::Indexed)) => page,
             Some((page, PageFrom::Lead)) => {
-                let mut r = rendered_now(holder, &snapshot, HTML, page, fields, head).await;
                 // Not what the shared date stands for: a client keeping it by
                 // that date would keep it once the file reads again.
-                r.headers_mut().remove(header::LAST_MODIFIED);
-                return uncacheable(r);
+                let made = Made::undated(HTML, page);
+                return rendered_now(holder, &snapshot, made, fields, head).await;
             }
             None => {
                 let r = plain(
@@ -712,11 +704,47 @@ async fn article(
         // RFC 9110 §15.5.11: 410 Gone, cacheable like the page was. §13.2.1: a
         // server ignores preconditions when its answer without them would not be
         // 2xx, so this is never a 304.
-        let mut r = rendered_now(holder, &snapshot, HTML, page, &Fields::None, head).await;
+        let made = Made {
+            preconditions: false,
+            ..Made::dated(HTML, page)
+        };
+        let mut r = rendered_now(holder, &snapshot, made, fields, head).await;
         *r.status_mut() = StatusCode::GONE;
         return r;
     }
-    rendered_now(holder, &snapshot, HTML, page, fields, head).await
+    rendered_now(holder, &snapshot, Made::dated(HTML, page), fields, head).await
+}
+
+/// A body rendered on request, its type, whether the site's date (see
+/// `Site::articles_modified`) stands for it, and whether the request's
+/// preconditions are evaluated (not for an answer that would not be 2xx
+/// without them, RFC 9110 §13.2.1).
+struct Made {
+    content_type: &'static str,
+    identity: Body,
+    dated: bool,
+    preconditions: bool,
+}
+
+impl Made {
+    fn dated(content_type: &'static str, identity: Body) -> Made {
+        Made {
+            content_type,
+            identity,
+            dated: true,
+            preconditions: true,
+        }
+    }
+
+    /// A body the site's date does not stand for: sent with no
+    /// Last-Modified and not to be stored, and the date preconditions are
+    /// ignored (RFC 9110 §13.1.3, §13.1.4).
+    fn undated(content_type: &'static str, identity: Body) -> Made {
+        Made {
+            dated: false,
+            ..Made::dated(content_type, identity)
+        }
+    }
 }
 
 /// A body rendered per request smaller than this is sent as it is: one
@@ -739,11 +767,34 @@ const COMPRESS_INLINE_MAX: usize = 64 * 1024;
 async fn rendered_now(
     holder: (&State, Client),
     snapshot: &Snapshot,
-    content_type: &'static str,
-    identity: Body,
+    made: Made,
     fields: &Fields<'_>,
     head: bool,
 ) -> Response<Full<Bytes>> {
+    let dated = made.dated;
+    let r = dated_now(holder, snapshot, made, fields, head).await;
+    if dated {
+        return r;
+    }
+    let mut r = uncacheable(r);
+    r.headers_mut().remove(header::LAST_MODIFIED);
+    r
+}
+
+/// [`rendered_now`], its Last-Modified sent even when `made` is undated.
+async fn dated_now(
+    holder: (&State, Client),
+    snapshot: &Snapshot,
+    made: Made,
+    fields: &Fields<'_>,
+    head: bool,
+) -> Response<Full<Bytes>> {
+    let Made {
+        content_type,
+        identity,
+        dated: has_date,
+        preconditions,
+    } = made;
     // Not the file's mtime, which a file moved in keeps: see `Site::articles_modified`.
     // Sent clamped to the present (RFC 9110 §8.8.2.1), decided on unclamped,
     // as for every resource (see `Resource::last_modified_header`).
@@ -756,9 +807,13 @@ async fn rendered_now(
     let current = Current {
         etag: &tagged.tag,
         quoted: &tagged.etag,
-        last_modified: lm,
+        last_modified: has_date.then_some(lm),
     };
-    let body = match conditional::decide(fields, current) {
+    let decided = match preconditions {
+        true => conditional::decide(fields, current),
+        false => Ok(Decision::Full),
+    };
+    let body = match decided {
         Err(PreconditionFailed) => return finish(precondition_failed(), head),
         Ok(Decision::NotModified) => {
             let rep = dated(content_type, lm, &tagged, coding.name());
@@ -1020,7 +1075,7 @@ async fn on_demand(
     let current = Current {
         etag: &tag.tag,
         quoted: &tag.etag,
-        last_modified: lm,
+        last_modified: Some(lm),
     };
     let Ok(decision) = conditional::decide(fields, current) else {
         return finish(precondition_failed(), head);
@@ -1170,7 +1225,7 @@ fn respond(
     let current = Current {
         etag: &rep.body.tag,
         quoted: &rep.body.etag,
-        last_modified: rep.last_modified,
+        last_modified: Some(rep.last_modified),
     };
     match conditional::decide(fields, current) {
         Ok(decision) => build(decision, rep, cache_control, head),
