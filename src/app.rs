@@ -420,13 +420,17 @@ fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
 /// (a terminal both share, `2>&1` into one file, or the journal under systemd),
 /// where a second line would only repeat the first.
 fn announce(addr: SocketAddr) {
-    println!("listening on {addr}");
+    use std::io::Write;
+    // A closed pipe or a full disk on stdout stops no daemon: the log says it.
+    let printed = writeln!(std::io::stdout().lock(), "listening on {addr}").is_ok();
     let journal = std::env::var("JOURNAL_STREAM").ok();
-    if !stdout_is_the_log(
-        file_id(std::io::stdout().as_fd()),
-        file_id(std::io::stderr().as_fd()),
-        journal.as_deref(),
-    ) {
+    if !printed
+        || !stdout_is_the_log(
+            file_id(std::io::stdout().as_fd()),
+            file_id(std::io::stderr().as_fd()),
+            journal.as_deref(),
+        )
+    {
         tracing::info!("listening on {addr}");
     }
 }

@@ -59,7 +59,7 @@ fn main() -> ExitCode {
     // Failures before the log exists (or of one-shot commands) are printed;
     // on the journal with an error priority, so `journalctl -p err` shows why
     // `config check` (ExecReload=) or a start failed.
-    let error = |message: &str| eprintln!("{}", stderr.format(Priority::Error, message));
+    let error = |message: &str| note(format_args!("{}", stderr.format(Priority::Error, message)));
     match try_main(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Config(ConfigError::Invalid(problems))) => {
@@ -85,6 +85,21 @@ fn main() -> ExitCode {
         }
         Err(Failure::Rejected) => ExitCode::from(1),
     }
+}
+
+/// A line of a command's output on stdout. A closed pipe or a full disk
+/// there fails the command with a message (`println!` would panic).
+fn say(line: std::fmt::Arguments<'_>) -> Result<(), Failure> {
+    use std::io::Write;
+    writeln!(std::io::stdout().lock(), "{line}")
+        .context("cannot write to standard output")
+        .map_err(Failure::Command)
+}
+
+/// A line on stderr, where there is nowhere else to say that it failed.
+fn note(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
 fn try_main(cli: Cli) -> Result<(), Failure> {
@@ -122,20 +137,19 @@ fn try_main(cli: Cli) -> Result<(), Failure> {
                 resolve_config(config.as_deref(), store, None, checks).map_err(Failure::Config)?;
             let b = bantin::static_site::build(&cfg, out.as_deref()).map_err(Failure::Command)?;
             match out {
-                Some(out) => println!(
+                Some(out) => say(format_args!(
                     "wrote {} feeds and {} pages to {}: {} articles, {} files rejected",
                     b.feeds,
                     b.pages,
                     out.display(),
                     b.articles,
                     b.rejected
-                ),
-                None => println!(
+                )),
+                None => say(format_args!(
                     "would write {} files, {} bytes: {} feeds and {} pages; {} articles, {} files rejected",
                     b.files, b.bytes, b.feeds, b.pages, b.articles, b.rejected
-                ),
+                )),
             }
-            Ok(())
         }
         Some(Command::Config {
             command: ConfigCommand::Check { quiet },
@@ -148,12 +162,12 @@ fn try_main(cli: Cli) -> Result<(), Failure> {
             // the journal says it once.
             if !quiet {
                 if let Some(warning) = cfg.websub_base_url_warning() {
-                    eprintln!("warning: {warning}");
+                    note(format_args!("warning: {warning}"));
                 }
                 if let Some(warning) = bantin::websub::network_warning(&cfg.websub) {
-                    eprintln!("warning: {warning}");
+                    note(format_args!("warning: {warning}"));
                 }
-                print!("{}", cfg.to_toml());
+                return say(format_args!("{}", cfg.to_toml().trim_end()));
             }
             Ok(())
         }
@@ -314,10 +328,10 @@ fn init_logging(stderr: Stderr, quiet: bool) {
              trace",
             wanted.directives
         );
-        eprintln!(
+        note(format_args!(
             "{}",
             stderr.format(bantin::journal::Priority::Warning, &message)
-        );
+        ));
     }
     if stderr == Stderr::Journal {
         // Lines on the journal stream, each with its priority as a `<N>`

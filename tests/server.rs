@@ -640,6 +640,80 @@ fn listening_on_is_said_once_where_stdout_and_stderr_meet() {
     assert_eq!(lines.len(), 1, "{text}");
 }
 
+/// Standard output that cannot be written (a log shipper's pipe that closed,
+/// a full disk) stops nothing: the daemon serves, saying where in its log,
+/// and a one-shot command fails with a message, not a panic.
+#[test]
+fn an_unwritable_stdout_stops_no_daemon_and_panics_no_command() {
+    let site = TempStore::new();
+    let dir = tempfile::tempdir().unwrap();
+    let log_path = dir.path().join("log");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_bantin"))
+        .arg("--config")
+        .arg(site.config())
+        .env_remove("JOURNAL_STREAM")
+        .env_remove("LISTEN_FDS")
+        .env_remove("NOTIFY_SOCKET")
+        .env("RUST_LOG", "info")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(&log_path).unwrap())
+        .spawn()
+        .unwrap();
+    // Its pipe's reading end closed before the daemon has read its store.
+    drop(child.stdout.take());
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let port = loop {
+        let log = std::fs::read_to_string(&log_path).unwrap();
+        let addr = log
+            .lines()
+            .find_map(|l| l.split_once("listening on ").map(|(_, a)| a));
+        if let Some(addr) = addr {
+            break addr.trim().parse::<std::net::SocketAddr>().unwrap().port();
+        }
+        if std::time::Instant::now() > deadline || child.try_wait().unwrap().is_some() {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("no `listening on` in the log:\n{log}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(10))
+        .build();
+    let answered = agent
+        .get(&format!("http://127.0.0.1:{port}/healthz"))
+        .call();
+    let pid = rustix::process::Pid::from_child(&child);
+    let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+    let status = child.wait().unwrap();
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(answered.is_ok(), "{answered:?}\n{log}");
+    assert!(status.success(), "{status:?}\n{log}");
+    assert!(!log.contains("panicked"), "{log}");
+
+    let out_dir = dir.path().join("site");
+    for args in [
+        vec!["config".as_ref(), "check".as_ref()],
+        vec!["build".as_ref(), "--out".as_ref(), out_dir.as_os_str()],
+    ] {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_bantin"))
+            .arg("--config")
+            .arg(site.config())
+            .args(&args)
+            .env_remove("BANTIN_CONFIG")
+            .stdout(std::fs::File::create("/dev/full").unwrap())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("cannot write to standard output") && !stderr.contains("panicked"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
 #[test]
 fn front_page_links_resolve() {
     let site = TempStore::new();
