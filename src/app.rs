@@ -246,6 +246,8 @@ async fn start_up(
 ) -> anyhow::Result<Option<(crate::watch::Handle, Hangups)>> {
     let loading = load_and_begin(cfg, published);
     tokio::pin!(loading);
+    let _extending =
+        tokio_util::task::AbortOnDropHandle::new(tokio::spawn(systemd::extend_while_loading()));
     let mut pending = Pending::Nothing;
     loop {
         tokio::select! {

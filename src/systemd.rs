@@ -27,6 +27,46 @@ pub fn status(status: &str) {
     send(&[NotifyState::Status(status)]);
 }
 
+/// How often a start-up still reading the store asks systemd for more time.
+const EXTEND_EVERY: Duration = Duration::from_secs(10);
+
+/// How much more it asks for each time.
+const EXTEND_BY: Duration = Duration::from_secs(30);
+
+/// While the store loads: `EXTEND_TIMEOUT_USEC` at once and again every
+/// [`EXTEND_EVERY`] in which the start moved (entries listed, files read:
+/// [`crate::store::PROGRESS`]), with a status line saying how far it is.
+/// A large store on a slow disk takes longer than the unit's start timeout
+/// (90 s by default), and `READY=1` waits for the first snapshot; without
+/// this systemd would end the start and restart it from nothing, again and
+/// again. A start that stops moving (a hung network mount) asks no more, and
+/// the timeout ends it [`EXTEND_BY`] later. Runs until dropped.
+pub async fn extend_while_loading() {
+    use std::sync::atomic::Ordering;
+    if std::env::var_os("NOTIFY_SOCKET").is_none() {
+        return;
+    }
+    let extend = |status: &str| {
+        let usec = u32::try_from(EXTEND_BY.as_micros()).unwrap_or(u32::MAX);
+        send(&[
+            NotifyState::ExtendTimeoutUsec(usec),
+            NotifyState::Status(status),
+        ]);
+    };
+    let mut seen = crate::store::PROGRESS.load(Ordering::Relaxed);
+    extend("loading the store");
+    let mut tick = tokio::time::interval(EXTEND_EVERY);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        let now = crate::store::PROGRESS.load(Ordering::Relaxed);
+        if now != seen {
+            extend(&format!("loading the store: {now} files and folders read"));
+            seen = now;
+        }
+    }
+}
+
 /// `RELOADING=1` with `MONOTONIC_USEC`, as `Type=notify-reload` expects.
 pub fn reloading() {
     match NotifyState::monotonic_usec_now() {

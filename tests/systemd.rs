@@ -78,6 +78,13 @@ fn sd_notify_ready_watchdog_reload_stopping() {
         ready.contains("STATUS=serving 7 articles in 5 feeds; 0 files rejected"),
         "{ready}"
     );
+    // Before it, the start asked for more time than the unit's timeout
+    // gives, as a large store on a slow disk needs.
+    let asked = "EXTEND_TIMEOUT_USEC=30000000\nSTATUS=loading the store";
+    assert!(
+        seen.iter().rev().skip(1).any(|m| m.trim_end() == asked),
+        "{seen:?}"
+    );
     // READY=1 is sent only once the feeds answer.
     let mut daemon = spawned.listening(LIMIT, LIMIT);
     assert_eq!(daemon.get("/feed.rss", &[]).status, 200);

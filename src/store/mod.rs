@@ -24,6 +24,15 @@ mod root;
 
 pub use root::{Resolver, Root};
 
+/// Entries listed and files read since the process started: how a long
+/// start-up shows that it is moving (see `systemd::extend_while_loading`).
+pub static PROGRESS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// One more entry listed or file read (see [`PROGRESS`]).
+fn progressed() {
+    PROGRESS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// Why a candidate file was rejected.
 #[derive(Debug, thiserror::Error)]
 pub enum FileError {

@@ -223,6 +223,7 @@ impl Root {
                 .into_iter()
                 .filter_entry(|e| e.depth() == 0 || !is_ignored(&e.file_name().to_string_lossy()))
                 .filter_map(move |entry| {
+                    super::progressed();
                     let entry = match entry {
                         Ok(e) => e,
                         // Vanished between listing and reading: not an error, just gone.
@@ -591,6 +592,7 @@ impl Root {
         cap: u64,
         bytes: &mut Vec<u8>,
     ) -> Result<Metadata, FileError> {
+        super::progressed();
         bytes.clear();
         let file = self.open_file(path)?;
         let meta = file.metadata()?;
