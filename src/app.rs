@@ -368,9 +368,11 @@ fn unused_listen(socket: Socket, listen: SocketAddr) -> Option<String> {
 }
 
 /// What to tell an admin who changed `listen` from `old` to `new` and
-/// reloaded: the socket stays where it is, and what would move it.
+/// reloaded: the socket stays where it is, and what would move it. Back to
+/// where the socket is, or to what it was, is no change to make.
 fn listen_changed(socket: Socket, old: SocketAddr, new: SocketAddr) -> Option<String> {
-    if old == new {
+    let (Socket::Bound(at) | Socket::Inherited(at)) = socket;
+    if old == new || at == new {
         return None;
     }
     Some(match socket {
@@ -703,6 +705,10 @@ mod tests {
     fn a_changed_listen_names_the_real_socket_and_what_moves_it() {
         let (old, new) = (addr("0.0.0.0:9999"), addr("127.0.0.1:7777"));
         assert_eq!(listen_changed(Socket::Bound(old), old, old), None);
+        // Changed, then changed back to where the socket is: nothing to say.
+        assert_eq!(listen_changed(Socket::Bound(old), new, old), None);
+        let passed = Socket::Inherited(addr("127.0.0.1:18457"));
+        assert_eq!(listen_changed(passed, old, addr("127.0.0.1:18457")), None);
         let bound = listen_changed(Socket::Bound(addr("0.0.0.0:9999")), old, new).unwrap();
         assert!(
             bound.contains("restart bantin") && bound.contains("still on 0.0.0.0:9999"),
