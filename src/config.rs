@@ -1295,6 +1295,11 @@ fn base_url_problem(base: &url::Url) -> Option<&'static str> {
     None
 }
 
+/// The most `[http] max_connections`: each connection is an open file, and
+/// Linux allows a process at most `fs.nr_open` of them (1,048,576 unless
+/// raised).
+const MAX_CONNECTIONS: u64 = 1 << 20;
+
 /// The longest `[http]` timeout accepted: a day. Longer is a typo, and deadlines
 /// computed from it must not overflow.
 const MAX_TIMEOUT_SECS: u64 = 86_400;
@@ -1450,100 +1455,109 @@ mod tests {
         assert!(msg.contains("c.toml") && msg.contains("titel"), "{msg}");
     }
 
+    /// Configs with one bad value, and how their problem names the setting.
+    const BAD_VALUES: &[(&str, &str)] = &[
+        ("time_zone = \"Mars/Olympus\"", "time_zone"),
+        ("listen = \"localhost\"", "listen"),
+        ("[site]\nbase_url = \"not a url\"", "[site] base_url"),
+        (
+            "[site]\ntag_authority = \"example\"",
+            "[site] tag_authority",
+        ),
+        (
+            "[site]\ntag_authority = \"example.com,2020-13\"",
+            "[site] tag_authority",
+        ),
+        (
+            "[site]\ntag_authority = \"example.com,2021-02-29\"",
+            "[site] tag_authority",
+        ),
+        (
+            "[site]\nlanguage = \"xx-yy-zz-1234567890\"",
+            "[site] language",
+        ),
+        ("[site]\nlanguage = \"vi_VN\"", "[site] language"),
+        ("[site]\ntitle = \" \"", "[site] title"),
+        (
+            "[websub]\nhubs = [\"http://x/\", \"HTTP://X\"]",
+            "[websub] hubs",
+        ),
+        ("[feeds]\nitems = 0", "[feeds] items"),
+        ("[feeds]\nitems = 1001", "[feeds] items"),
+        (
+            "[feeds.categories.\"tin-tuc\"]\nitems = 100000",
+            "[feeds.categories.tin-tuc] items",
+        ),
+        ("[feeds]\nmax_item_bytes = 100", "[feeds] max_item_bytes"),
+        ("[http]\nidle_timeout_secs = 0", "[http] idle_timeout_secs"),
+        (
+            "[http]\nwrite_timeout_secs = 0",
+            "[http] write_timeout_secs",
+        ),
+        (
+            "[http]\nwrite_timeout_secs = 100000",
+            "[http] write_timeout_secs",
+        ),
+        (
+            "[http]\nkeepalive_ping_timeout_secs = 0",
+            "[http] keepalive_ping_timeout_secs",
+        ),
+        (
+            "[http]\nkeepalive_ping_secs = 90000",
+            "[http] keepalive_ping_secs",
+        ),
+        (
+            "[http]\nmax_connections_per_client = -1",
+            "max_connections_per_client",
+        ),
+        ("[websub]\nhubs = [\"ftp://x\"]", "[websub] hubs"),
+        (
+            "[http]\nmetrics_from = [\"10.0.0.300\"]",
+            "[http] metrics_from",
+        ),
+        (
+            "[http]\nmetrics_from = [\"10.0.0.0/33\"]",
+            "[http] metrics_from",
+        ),
+        ("[http]\nmetrics_from = \"::1\"", "metrics_from"),
+        ("[websub]\nhubs = [\"hub.example\"]", "[websub] hubs"),
+        ("[websub]\nmax_attempts = 0", "[websub] max_attempts"),
+        ("[websub]\nqueue_size = 0", "[websub] queue_size"),
+        ("[websub]\ntimeout_secs = 0", "[websub] timeout_secs"),
+        ("[archives]\nmax_age = 40000000", "[archives] max_age"),
+        ("[http]\ncache_max_age = 40000000", "[http] cache_max_age"),
+        (
+            "[http]\nheader_timeout_secs = 0",
+            "[http] header_timeout_secs",
+        ),
+        (
+            "[http]\nheader_timeout_secs = 86401",
+            "[http] header_timeout_secs",
+        ),
+        (
+            "[http]\nshutdown_grace_secs = 86401",
+            "[http] shutdown_grace_secs",
+        ),
+        ("max_file_size = 0", "max_file_size"),
+        ("max_file_size = 67108865", "max_file_size"),
+        ("[watch]\nreconcile_secs = 0", "[watch] reconcile_secs"),
+        ("[watch]\nreconcile_secs = 604801", "[watch] reconcile_secs"),
+        ("[watch]\ndebounce_ms = 60001", "[watch] debounce_ms"),
+        ("[archives]\ncache_bytes = -1", "cache_bytes"),
+        (
+            "[http]\nmax_unsent_bytes = 1000\nmax_unsent_bytes_per_client = 1001",
+            "[http] max_unsent_bytes_per_client",
+        ),
+        (
+            "[http]\nmax_unsent_bytes_per_client = 400000000",
+            "[http] max_unsent_bytes_per_client",
+        ),
+        ("[http]\nmax_unsent_bytes = -1", "max_unsent_bytes"),
+    ];
+
     #[test]
     fn bad_values_name_the_key() {
-        for (toml, key) in [
-            ("time_zone = \"Mars/Olympus\"", "time_zone"),
-            ("listen = \"localhost\"", "listen"),
-            ("[site]\nbase_url = \"not a url\"", "site.base_url"),
-            ("[site]\ntag_authority = \"example\"", "site.tag_authority"),
-            (
-                "[site]\ntag_authority = \"example.com,2020-13\"",
-                "site.tag_authority",
-            ),
-            (
-                "[site]\ntag_authority = \"example.com,2021-02-29\"",
-                "site.tag_authority",
-            ),
-            (
-                "[site]\nlanguage = \"xx-yy-zz-1234567890\"",
-                "site.language",
-            ),
-            ("[site]\nlanguage = \"vi_VN\"", "site.language"),
-            ("[site]\ntitle = \" \"", "site.title"),
-            (
-                "[websub]\nhubs = [\"http://x/\", \"HTTP://X\"]",
-                "websub.hubs",
-            ),
-            ("[feeds]\nitems = 0", "feeds.items"),
-            ("[feeds]\nitems = 1001", "feeds.items"),
-            (
-                "[feeds.categories.\"tin-tuc\"]\nitems = 100000",
-                "feeds.categories.tin-tuc.items",
-            ),
-            ("[feeds]\nmax_item_bytes = 100", "feeds.max_item_bytes"),
-            ("[http]\nidle_timeout_secs = 0", "http.idle_timeout_secs"),
-            ("[http]\nwrite_timeout_secs = 0", "http.write_timeout_secs"),
-            (
-                "[http]\nwrite_timeout_secs = 100000",
-                "http.write_timeout_secs",
-            ),
-            (
-                "[http]\nkeepalive_ping_timeout_secs = 0",
-                "http.keepalive_ping_timeout_secs",
-            ),
-            (
-                "[http]\nkeepalive_ping_secs = 90000",
-                "http.keepalive_ping_secs",
-            ),
-            (
-                "[http]\nmax_connections_per_client = -1",
-                "max_connections_per_client",
-            ),
-            ("[websub]\nhubs = [\"ftp://x\"]", "[websub] hubs"),
-            (
-                "[http]\nmetrics_from = [\"10.0.0.300\"]",
-                "[http] metrics_from",
-            ),
-            (
-                "[http]\nmetrics_from = [\"10.0.0.0/33\"]",
-                "[http] metrics_from",
-            ),
-            ("[http]\nmetrics_from = \"::1\"", "metrics_from"),
-            ("[websub]\nhubs = [\"hub.example\"]", "[websub] hubs"),
-            ("[websub]\nmax_attempts = 0", "websub.max_attempts"),
-            ("[websub]\nqueue_size = 0", "websub.queue_size"),
-            ("[websub]\ntimeout_secs = 0", "websub.timeout_secs"),
-            ("[archives]\nmax_age = 40000000", "archives.max_age"),
-            ("[http]\ncache_max_age = 40000000", "http.cache_max_age"),
-            (
-                "[http]\nheader_timeout_secs = 0",
-                "http.header_timeout_secs",
-            ),
-            (
-                "[http]\nheader_timeout_secs = 86401",
-                "http.header_timeout_secs",
-            ),
-            (
-                "[http]\nshutdown_grace_secs = 86401",
-                "http.shutdown_grace_secs",
-            ),
-            ("max_file_size = 0", "max_file_size"),
-            ("max_file_size = 67108865", "max_file_size"),
-            ("[watch]\nreconcile_secs = 0", "watch.reconcile_secs"),
-            ("[watch]\nreconcile_secs = 604801", "watch.reconcile_secs"),
-            ("[watch]\ndebounce_ms = 60001", "watch.debounce_ms"),
-            ("[archives]\ncache_bytes = -1", "cache_bytes"),
-            (
-                "[http]\nmax_unsent_bytes = 1000\nmax_unsent_bytes_per_client = 1001",
-                "http.max_unsent_bytes_per_client",
-            ),
-            (
-                "[http]\nmax_unsent_bytes_per_client = 400000000",
-                "http.max_unsent_bytes_per_client",
-            ),
-            ("[http]\nmax_unsent_bytes = -1", "max_unsent_bytes"),
-        ] {
+        for (toml, key) in BAD_VALUES {
             let msg = Config::from_toml(toml, None).unwrap_err().to_string();
             assert!(msg.contains(key), "{toml}: {msg}");
         }
@@ -1681,7 +1695,10 @@ mod tests {
         ] {
             let toml = format!("[site]\nbase_url = \"{url}\"");
             let msg = Config::from_toml(&toml, None).unwrap_err().to_string();
-            assert!(msg.contains("site.base_url") && msg.contains(url), "{msg}");
+            assert!(
+                msg.contains("[site] base_url") && msg.contains(url),
+                "{msg}"
+            );
         }
         for url in ["https://tin.example.vn", "http://[::1]:8080/"] {
             let toml = format!("[site]\nbase_url = \"{url}\"");

@@ -274,7 +274,7 @@ fn max_item_bytes_is_validated() {
     assert_eq!(out.status.code(), Some(64));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("`feeds.max_item_bytes` = 100: expected a whole number, 1024 or more (bytes)"),
+        err.contains("[feeds] max_item_bytes = 100: expected a whole number, 1024 or more (bytes)"),
         "{err}"
     );
 }

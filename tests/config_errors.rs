@@ -438,7 +438,7 @@ fn base_url_with_a_path_fragment_userinfo_or_query_is_refused() {
         assert_eq!(code, Some(64), "{url}: {stderr}");
         let line = problem_line(&stderr, &path, 2);
         assert!(
-            line.contains("`site.base_url`") && line.contains(url),
+            line.contains("[site] base_url = ") && line.contains(url),
             "{line}"
         );
         assert!(line.contains(why), "{url}: says why ({why}): {line}");
@@ -618,7 +618,7 @@ fn every_duration_and_age_has_an_upper_bound() {
             &stderr,
             &path,
             2,
-            &format!("{key}` = {value}: expected a whole number {range}"),
+            &format!("[{table}] {key} = {value}: expected a whole number {range}"),
         );
     }
 }
@@ -633,7 +633,7 @@ fn max_file_size_has_a_ceiling_so_a_stray_huge_file_is_never_read_whole() {
         &stderr,
         &path,
         1,
-        "max_file_size` = 100000000000: expected a whole number from 1 to 67108864 \
+        ": max_file_size = 100000000000: expected a whole number from 1 to 67108864 \
          (bytes, up to 64 MiB)",
     );
     let (code, stderr, _) = config_check("max_file_size = 67108864\n");
@@ -674,12 +674,12 @@ fn a_bad_body_dir_is_reported_with_the_other_problems_at_its_value() {
     let line = problem_line(&stderr, &path, 2);
     assert!(
         line.contains(&format!("{}:2:12:", path.display()))
-            && line.contains("`http.body_dir` = \"/nonexistent/bodies\"")
+            && line.contains("[http] body_dir = \"/nonexistent/bodies\"")
             && line.contains("create it"),
         "{stderr}"
     );
     assert_problem(&stderr, &path, 3, "[http] bogus");
-    assert_problem(&stderr, &path, 5, "`feeds.items` = 0:");
+    assert_problem(&stderr, &path, 5, "[feeds] items = 0:");
     assert!(stderr.contains("3 problems"), "{stderr}");
 }
 
@@ -715,7 +715,7 @@ header_timeout_secs = 0
         &stderr,
         &path,
         7,
-        "header_timeout_secs` = 0: expected a whole number from 1 to 86400",
+        "[http] header_timeout_secs = 0: expected a whole number from 1 to 86400",
     );
     for rust in ["usize", "u32", "u64", "struct", "path string"] {
         assert!(!stderr.contains(rust), "{rust}: {stderr}");

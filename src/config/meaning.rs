@@ -119,7 +119,11 @@ pub(crate) fn expected(path: &[&str]) -> Option<Expected> {
         | "keepalive_ping_timeout_secs"
         | "write_timeout_secs"]
         | ["websub", "timeout_secs"] => Some(Expected::Whole(TIMEOUT)),
-        ["http", "max_connections"] => whole(1, None, "connections"),
+        ["http", "max_connections"] => whole(
+            1,
+            Some(super::MAX_CONNECTIONS),
+            "connections, up to the open files Linux allows a process",
+        ),
         ["http", "shutdown_grace_secs"] => whole(
             0,
             Some(super::MAX_TIMEOUT_SECS),

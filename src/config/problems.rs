@@ -174,8 +174,8 @@ pub(super) fn check(
                         let path = dotted(&key);
                         if !path.as_ref().is_some_and(|p| taken.contains(p)) {
                             let span = path.as_deref().and_then(|p| value_span(&written, p));
-                            found
-                                .push(source.problem(span, format!("`{key}` = {value}: {reason}")));
+                            let message = value_problem(path.as_deref(), &key, &value, &reason);
+                            found.push(source.problem(span, message));
                         }
                     }
                     if found.is_empty() {
@@ -188,8 +188,7 @@ pub(super) fn check(
                 }) => {
                     let path = dotted(&key);
                     let span = path.as_deref().and_then(|p| value_span(&written, p));
-                    // The wording of `ConfigError::Value`, which scripts may match.
-                    let message = format!("`{key}` = {value}: {reason}");
+                    let message = value_problem(path.as_deref(), &key, &value, &reason);
                     found.push(source.problem(span, message));
                     path
                 }
@@ -199,7 +198,7 @@ pub(super) fn check(
                 let path = e.span().and_then(|s| key_at(&current, s.start));
                 let message = match &path {
                     Some(p) => type_problem(&written, text, p)
-                        .unwrap_or_else(|| format!("{}: {}", place(p), one_line(e.message()))),
+                        .unwrap_or_else(|| format!("{}: {}", setting(p), one_line(e.message()))),
                     None => one_line(e.message()),
                 };
                 let span = match &path {
@@ -221,6 +220,13 @@ pub(super) fn check(
     Err(source.fail(found))
 }
 
+/// A value of the right kind that cannot be used, named as a type problem
+/// names its setting (`[feeds] items = 0: expected …`).
+fn value_problem(path: Option<&[String]>, key: &str, value: &str, reason: &str) -> String {
+    let shown = path.map_or_else(|| format!("`{key}`"), setting);
+    format!("{shown} = {value}: {reason}")
+}
+
 /// What serde rejected at `path`, in the words of [`meaning`]: the value as
 /// written, what it is when that is the wrong kind, and what the key expects
 /// with its range (`[feeds] ttl = "60": found a string in quotes; expected a
@@ -233,7 +239,7 @@ fn type_problem(written: &ImDocument<String>, text: &str, path: &[String]) -> Op
     let as_written = text.get(span)?.lines().next().unwrap_or_default().trim();
     Some(format!(
         "{} = {as_written}: {}expected {expected}",
-        place(path),
+        setting(path),
         meaning::found(item, expected)
     ))
 }
@@ -281,6 +287,16 @@ impl Source<'_> {
 /// serde's messages can span lines; a problem's first line holds all of it.
 fn one_line(message: &str) -> String {
     message.trim().replace('\n', "; ")
+}
+
+/// A setting as a problem names it before its value: `[site] title`,
+/// `[feeds.categories."tin-tuc"] items`, or `listen` (at the top level, as
+/// the line shown under it has it).
+fn setting(path: &[String]) -> String {
+    match path.split_last() {
+        Some((key, [])) => quoted(key),
+        _ => place(path),
+    }
 }
 
 /// `[site] title`, `[feeds.categories."tin-tuc"] items`, or `listen (top level)`.
