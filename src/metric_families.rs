@@ -105,6 +105,10 @@ pub const FAMILIES: &[Family] = &[
         "bantin_http_connections_refused_total",
         "Connections closed at once, by reason (per_client: the address already had max_connections_per_client).",
     ),
+    counter(
+        "bantin_http_connections_reclaimed_total",
+        "Connections with no request in progress for a second or more, ended to make room while every one of [http] max_connections was held and a new client waited.",
+    ),
     gauge(
         "bantin_http_connections_open",
         Unit::Count,
@@ -342,6 +346,7 @@ pub fn start_at_zero(requests: impl IntoIterator<Item = (&'static str, &'static 
     metrics::counter!("bantin_http_accept_errors_total").increment(0);
     metrics::counter!("bantin_http_connections_refused_total", "reason" => "per_client")
         .increment(0);
+    metrics::counter!("bantin_http_connections_reclaimed_total").increment(0);
     metrics::counter!("bantin_http2_enhance_your_calm_total").increment(0);
     metrics::counter!("bantin_archive_cache_hits_total").increment(0);
     metrics::counter!("bantin_archive_cache_misses_total").increment(0);

@@ -781,16 +781,28 @@ fn a_reload_applies_the_per_client_limit_and_timeouts_to_new_connections() {
     );
 }
 
+/// A connection from 127.0.0.1 with responses in progress that it does not
+/// read: it holds its slot (one with no request in progress would be ended
+/// to make room for a waiting client) until it closes or the write timeout.
+fn busy(port: u16) -> TcpStream {
+    let mut c = connect_from([127, 0, 0, 1], port, Some(4096)).unwrap();
+    c.set_write_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let _ = c.write_all(&b"GET /feed.rss HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".repeat(200));
+    c
+}
+
 #[test]
 fn a_reload_shrinks_and_grows_max_connections() {
-    let site = TempStore::with_config("[http]\nmax_connections = 4\nheader_timeout_secs = 60\n");
+    const HTTP: &str = "header_timeout_secs = 60\nwrite_timeout_secs = 60\n";
+    let site = TempStore::with_config(&format!("[http]\nmax_connections = 4\n{HTTP}"));
     let d = Daemon::serve(&site.config(), Duration::from_secs(30));
-    // Two silent connections hold two of the four slots.
-    let a = connect_from([127, 0, 0, 1], d.port, None).unwrap();
-    let b = connect_from([127, 0, 0, 1], d.port, None).unwrap();
+    // Two busy connections hold two of the four slots.
+    let a = busy(d.port);
+    let b = busy(d.port);
     assert_eq!(other_client(d.port, "/healthz").0, 200);
 
-    reload_http(&site, &d, "max_connections = 1\nheader_timeout_secs = 60\n");
+    reload_http(&site, &d, &format!("max_connections = 1\n{HTTP}"));
     // Two held, one allowed: a new client waits in the backlog until both end.
     let mut waiting = connect_from([127, 0, 0, 2], d.port, None).unwrap();
     write!(
@@ -822,9 +834,60 @@ fn a_reload_shrinks_and_grows_max_connections() {
         "{all:?}"
     );
 
-    // One silent connection takes the only slot; a larger cap frees one at once.
-    let _c = connect_from([127, 0, 0, 1], d.port, None).unwrap();
-    reload_http(&site, &d, "max_connections = 2\nheader_timeout_secs = 60\n");
-    let (status, _, _) = other_client(d.port, "/healthz");
+    // One busy connection takes the only slot; a larger cap frees one at once.
+    let _c = busy(d.port);
+    reload_http(&site, &d, &format!("max_connections = 2\n{HTTP}"));
+    let (status, took, _) = other_client(d.port, "/healthz");
     assert_eq!(status, 200);
+    assert!(took < SERVED_WITHIN, "waited {took:?}");
+}
+
+/// Sixteen keep-alive connections from four addresses, each within its
+/// per-client share, hold every slot of a cap of 16, each with a request
+/// every two seconds (well within the header timeout) and reconnecting when
+/// closed. A newcomer is still served: while it waits, connections with no
+/// request in progress for a second are ended to make room.
+#[test]
+fn keep_alives_from_several_addresses_at_the_cap_make_room_for_others() {
+    let (_site, d) = start("[http]\nmax_connections = 16\nmax_connections_per_client = 4\n");
+    let port = d.port;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let keepers: Vec<_> = (0..16u8)
+        .map(|i| {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let from = [127, 0, 0, 10 + i / 4];
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let Ok(mut c) = connect_from(from, port, None) else {
+                        std::thread::sleep(Duration::from_millis(100));
+                        continue;
+                    };
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        let mut buf = [0; 1024];
+                        let asked =
+                            c.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+                        if asked.is_err() || !matches!(c.read(&mut buf), Ok(n) if n > 0) {
+                            break;
+                        }
+                        std::thread::sleep(Duration::from_secs(2));
+                    }
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(2));
+    for _ in 0..3 {
+        let (status, took, _) = other_client(port, "/healthz");
+        assert_eq!(status, 200);
+        assert!(
+            took < Duration::from_secs(3),
+            "the other client waited {took:?}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    assert!(metric(port, "bantin_http_connections_reclaimed_total") > 0.0);
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for k in keepers {
+        k.join().unwrap();
+    }
 }

@@ -411,8 +411,39 @@ pub enum Ending {
     /// [`super::unsent::SHED_STILL`]: ended at once, not gracefully, so
     /// the bodies it holds go now.
     Shed,
+    /// Every connection slot was held and a new client waited: a connection
+    /// with no request in progress for [`RECLAIM_IDLE`] makes room (see
+    /// [`Pressure`]).
+    Reclaimed,
     /// The server is shutting down.
     Shutdown,
+}
+
+/// How long a connection must have had no request in progress before it is
+/// ended to make room for a waiting client: long enough not to cut a client
+/// between the requests of one page, short enough that connections held
+/// open by an occasional request (a keep-alive every few seconds, an HTTP/2
+/// stream a minute) give their slots up within a second or two.
+pub const RECLAIM_IDLE: Duration = Duration::from_secs(1);
+
+/// Raised by the accept loop while every connection slot is held and a new
+/// client waits in the kernel's backlog. Each connection with no request in
+/// progress for [`RECLAIM_IDLE`] then ends, as nginx reuses its idle
+/// keep-alive connections: without it, a few addresses each holding their
+/// `max_connections_per_client` open with a request every few seconds keep
+/// every newcomer out for as long as they like. A connection with a request
+/// in progress is never ended for it.
+#[derive(Debug, Default)]
+pub struct Pressure {
+    raised: Notify,
+}
+
+impl Pressure {
+    /// Tells every connection waiting now to end if it is idle; raised again
+    /// while the wait lasts (a connection may become idle meanwhile).
+    pub fn raise(&self) {
+        self.raised.notify_waiters();
+    }
 }
 
 /// How long a connection may wait for what.
@@ -439,6 +470,7 @@ pub async fn until_ending(
     activity: &Activity,
     deadlines: Deadlines,
     shutdown: &mut watch::Receiver<bool>,
+    pressure: &Pressure,
 ) -> Ending {
     /// Counts this watch of the connection until it returns, however.
     struct Watching<'a>(&'a AtomicUsize);
@@ -449,16 +481,35 @@ pub async fn until_ending(
     }
     activity.watched.fetch_add(1, Ordering::AcqRel);
     let _watching = Watching(&activity.watched);
+    let reclaimable = || {
+        let idle = !activity.busy() && activity.since_request() >= RECLAIM_IDLE;
+        if idle {
+            metrics::counter!("bantin_http_connections_reclaimed_total").increment(1);
+        }
+        idle
+    };
     let first = async {
         while !activity.started.load(Ordering::Acquire) {
             activity.changed.notified().await;
         }
     };
-    tokio::select! {
-        _ = shutdown.wait_for(|stop| *stop) => return Ending::Shutdown,
-        arrived = tokio::time::timeout(deadlines.first_request, first) => {
-            if arrived.is_err() {
-                return Ending::NoRequest;
+    tokio::pin!(first);
+    // From the accept, however long the fast path held the connection
+    // before hyper's watch began: the idle clock holds the accept until the
+    // first request.
+    let first_by = Instant::now()
+        + deadlines
+            .first_request
+            .saturating_sub(activity.since_request());
+    loop {
+        tokio::select! {
+            _ = shutdown.wait_for(|stop| *stop) => return Ending::Shutdown,
+            () = &mut first => break,
+            () = tokio::time::sleep_until(first_by) => return Ending::NoRequest,
+            () = pressure.raised.notified() => {
+                if reclaimable() {
+                    return Ending::Reclaimed;
+                }
             }
         }
     }
@@ -497,6 +548,11 @@ pub async fn until_ending(
             _ = shutdown.wait_for(|stop| *stop) => return Ending::Shutdown,
             () = activity.shedding.notified() => return Ending::Shed,
             () = tokio::time::sleep(wait) => {}
+            () = pressure.raised.notified() => {
+                if reclaimable() {
+                    return Ending::Reclaimed;
+                }
+            }
         }
     }
 }
@@ -575,7 +631,7 @@ mod tests {
         let a = Arc::new(Activity::default());
         let t = tokio::time::Instant::now();
         assert_eq!(
-            until_ending(&a, deadlines(), &mut rx).await,
+            until_ending(&a, deadlines(), &mut rx, &Pressure::default()).await,
             Ending::NoRequest
         );
         assert_eq!(t.elapsed(), Duration::from_secs(5));
@@ -593,7 +649,10 @@ mod tests {
             drop(held);
         });
         let t = tokio::time::Instant::now();
-        assert_eq!(until_ending(&a, deadlines(), &mut rx).await, Ending::Idle);
+        assert_eq!(
+            until_ending(&a, deadlines(), &mut rx, &Pressure::default()).await,
+            Ending::Idle
+        );
         assert_eq!(t.elapsed(), Duration::from_secs(160));
         release.await.unwrap();
 
@@ -601,9 +660,61 @@ mod tests {
         let _held = a.begin();
         tx.send(true).unwrap();
         assert_eq!(
-            until_ending(&a, deadlines(), &mut rx).await,
+            until_ending(&a, deadlines(), &mut rx, &Pressure::default()).await,
             Ending::Shutdown
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_first_request_is_waited_for_from_the_accept() {
+        // Handed to hyper 4 s after its accept (the fast path read a slow
+        // head meanwhile): 1 s left of the 5, not 5 more.
+        let (_tx, mut rx) = watch::channel(false);
+        let a = Arc::new(Activity::default());
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        let t = tokio::time::Instant::now();
+        let ending = until_ending(&a, deadlines(), &mut rx, &Pressure::default()).await;
+        assert_eq!(ending, Ending::NoRequest);
+        assert_eq!(t.elapsed(), Duration::from_secs(1));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn under_pressure_only_connections_idle_for_a_while_make_room() {
+        let (_tx, rx) = watch::channel(false);
+        let pressure = Arc::new(Pressure::default());
+        let watch = |a: &Arc<Activity>| {
+            let (a, pressure, mut rx) = (a.clone(), pressure.clone(), rx.clone());
+            tokio::spawn(async move { until_ending(&a, deadlines(), &mut rx, &pressure).await })
+        };
+        // Idle 2 s after a request; a request in progress; idle for half a
+        // second; no request yet, 2 s after its accept.
+        let idle = Arc::new(Activity::default());
+        drop(idle.begin());
+        let busy = Arc::new(Activity::default());
+        let held = busy.begin();
+        let fresh = Arc::new(Activity::default());
+        let silent = Arc::new(Activity::default());
+        let watching = [&idle, &busy, &silent].map(watch);
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        drop(fresh.begin());
+        let fresh_watch = watch(&fresh);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        tokio::task::yield_now().await;
+        pressure.raise();
+        let [idle_watch, busy_watch, silent_watch] = watching;
+        assert_eq!(idle_watch.await.unwrap(), Ending::Reclaimed);
+        assert_eq!(silent_watch.await.unwrap(), Ending::Reclaimed);
+        tokio::task::yield_now().await;
+        assert!(!busy_watch.is_finished(), "a request in progress stays");
+        assert!(!fresh_watch.is_finished(), "idle for half a second stays");
+        // Raised again once it has been idle long enough, it goes too.
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        pressure.raise();
+        assert_eq!(fresh_watch.await.unwrap(), Ending::Reclaimed);
+        tokio::task::yield_now().await;
+        assert!(!busy_watch.is_finished());
+        drop(held);
+        busy_watch.abort();
     }
 
     #[tokio::test(start_paused = true)]
@@ -621,7 +732,10 @@ mod tests {
             }
         });
         let t = tokio::time::Instant::now();
-        assert_eq!(until_ending(&a, deadlines(), &mut rx).await, Ending::Idle);
+        assert_eq!(
+            until_ending(&a, deadlines(), &mut rx, &Pressure::default()).await,
+            Ending::Idle
+        );
         assert_eq!(t.elapsed(), Duration::from_secs(60));
         pings.abort();
     }
@@ -641,7 +755,7 @@ mod tests {
         });
         let t = tokio::time::Instant::now();
         assert_eq!(
-            until_ending(&a, deadlines(), &mut rx).await,
+            until_ending(&a, deadlines(), &mut rx, &Pressure::default()).await,
             Ending::Stalled
         );
         assert_eq!(t.elapsed(), Duration::from_secs(20 + 30));
@@ -675,7 +789,7 @@ mod tests {
         });
         let t = tokio::time::Instant::now();
         assert_eq!(
-            until_ending(&a, deadlines(), &mut rx).await,
+            until_ending(&a, deadlines(), &mut rx, &Pressure::default()).await,
             Ending::Stalled
         );
         assert_eq!(t.elapsed(), Duration::from_secs(30));
@@ -703,8 +817,9 @@ mod tests {
             "no watch: nothing would end it, so it is not counted"
         );
         let watcher = a.clone();
-        let ending =
-            tokio::spawn(async move { until_ending(&watcher, deadlines(), &mut rx).await });
+        let ending = tokio::spawn(async move {
+            until_ending(&watcher, deadlines(), &mut rx, &Pressure::default()).await
+        });
         tokio::time::sleep(Duration::from_secs(1)).await;
         let t = tokio::time::Instant::now();
         assert!(a.end(), "the first time");
@@ -713,7 +828,10 @@ mod tests {
         assert_eq!(t.elapsed(), Duration::ZERO, "not at the write timeout");
         // Asked before the watch begins (a hand-over to hyper): still ended.
         let (_tx, mut rx) = watch::channel(false);
-        assert_eq!(until_ending(&a, deadlines(), &mut rx).await, Ending::Shed);
+        assert_eq!(
+            until_ending(&a, deadlines(), &mut rx, &Pressure::default()).await,
+            Ending::Shed
+        );
         drop(held);
     }
 

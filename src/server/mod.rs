@@ -80,7 +80,7 @@ use crate::config::Config;
 use crate::publish::Published;
 use crate::site::OnDemand;
 use clients::{Client, Clients, Slot};
-use connection::{until_ending, Activity, Deadlines, Ending, Throttle, Tracked};
+use connection::{until_ending, Activity, Deadlines, Ending, Pressure, Throttle, Tracked};
 use long_targets::LongTargets;
 use progress::WriteProgress;
 use slots::Slots;
@@ -192,6 +192,7 @@ pub async fn run(
         state,
         stopping,
         calm: Arc::new(Throttle::new(CALM_LOG_INTERVAL)),
+        pressure: Arc::new(Pressure::default()),
     };
     let mut slots = Slots::new(first.max_connections);
     metrics::gauge!("bantin_http_connections_max").set(first.max_connections as f64);
@@ -312,6 +313,8 @@ struct Server {
     /// Becomes `true` when the server shuts down.
     stopping: tokio::sync::watch::Receiver<bool>,
     calm: Arc<Throttle>,
+    /// Raised while every slot is held and a client waits.
+    pressure: Arc<Pressure>,
 }
 
 impl Server {
@@ -325,15 +328,32 @@ impl Server {
         mut shutdown: std::pin::Pin<&mut impl Future<Output = ()>>,
     ) -> Option<OwnedSemaphorePermit> {
         loop {
-            let free = slots.acquire();
-            tokio::select! {
-                permit = free => {
-                    if let Some(permit) = slots.keep(permit.ok()?) {
-                        return Some(permit);
-                    }
+            if let Some(permit) = slots.try_acquire() {
+                match slots.keep(permit) {
+                    Some(permit) => return Some(permit),
+                    None => continue,
                 }
-                Ok(()) = limits.changed() => self.apply(slots, *limits.borrow_and_update()),
-                () = &mut shutdown => return None,
+            }
+            // Every slot is held: connections idle for a while make room,
+            // and are asked again as long as this waits (see `Pressure`).
+            let mut reclaim = tokio::time::interval(connection::RECLAIM_IDLE);
+            let free = slots.acquire();
+            tokio::pin!(free);
+            loop {
+                tokio::select! {
+                    permit = &mut free => {
+                        if let Some(permit) = slots.keep(permit.ok()?) {
+                            return Some(permit);
+                        }
+                        break;
+                    }
+                    _ = reclaim.tick() => self.pressure.raise(),
+                    Ok(()) = limits.changed() => {
+                        self.apply(slots, *limits.borrow_and_update());
+                        break;
+                    }
+                    () = &mut shutdown => return None,
+                }
             }
         }
     }
@@ -367,6 +387,7 @@ impl Server {
             stopping: self.stopping.clone(),
             calm: self.calm.clone(),
             activity: Arc::new(Activity::default()),
+            pressure: self.pressure.clone(),
         };
         let open = Open::counted();
         tokio::spawn(async move {
@@ -388,6 +409,7 @@ struct Served {
     stopping: tokio::sync::watch::Receiver<bool>,
     calm: Arc<Throttle>,
     activity: Arc<Activity>,
+    pressure: Arc<Pressure>,
 }
 
 impl Served {
@@ -421,8 +443,10 @@ impl Served {
         let watch = {
             let activity = self.activity.clone();
             let mut stopping = self.stopping.clone();
+            let pressure = self.pressure.clone();
             tokio::spawn(async move {
-                let _ = ended.send(until_ending(&activity, deadlines, &mut stopping).await);
+                let ending = until_ending(&activity, deadlines, &mut stopping, &pressure).await;
+                let _ = ended.send(ending);
             })
         };
         // Stops watching when the fast path ends, whichever way.
@@ -509,7 +533,7 @@ impl Served {
                 report(r, &self.calm, &self.state);
                 return;
             }
-            ending = until_ending(&self.activity, self.deadlines(), &mut stopping) => ending,
+            ending = until_ending(&self.activity, self.deadlines(), &mut stopping, &self.pressure) => ending,
         };
         tracing::debug!(?ending, "closing the connection");
         // Shed: what is in progress is what it does not take, and its bodies
@@ -520,12 +544,17 @@ impl Served {
         // Finishes what is in progress and, on HTTP/2, sends GOAWAY (RFC 9113
         // §6.8), even to a client that sent nothing but the preface.
         conn.as_mut().graceful_shutdown();
+        // With responses in progress (a stall) they get the header timeout to
+        // finish; with none, all that is left is HTTP/2's GOAWAY and its PING,
+        // and a client that never acknowledges them is cut off sooner.
+        let grace = match ending {
+            Ending::Stalled => limits.header_timeout,
+            _ => limits.header_timeout.min(CLOSE_GRACE),
+        };
         if ending == Ending::Shutdown {
             // The drain in `run` bounds this.
             report(conn.await, &self.calm, &self.state);
-        } else if let Ok(r) = tokio::time::timeout(limits.header_timeout, conn).await {
-            // A client that never acknowledges the GOAWAY's PING is cut off
-            // after the header timeout.
+        } else if let Ok(r) = tokio::time::timeout(grace, conn).await {
             report(r, &self.calm, &self.state);
         }
     }
@@ -544,6 +573,11 @@ fn accept_hint(e: &std::io::Error) -> &'static str {
         _ => "",
     }
 }
+
+/// How long a connection the server ends with nothing in progress has to
+/// close: an HTTP/2 client's acknowledgement of the GOAWAY's PING takes a
+/// round trip.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
 
 /// At most one log line per this interval about HTTP/2 connections closed for abuse.
 const CALM_LOG_INTERVAL: Duration = Duration::from_secs(60);

@@ -69,6 +69,11 @@ impl Slots {
         self.permits.clone().acquire_owned()
     }
 
+    /// A free slot now, if there is one.
+    pub fn try_acquire(&self) -> Option<OwnedSemaphorePermit> {
+        self.permits.clone().try_acquire_owned().ok()
+    }
+
     /// `permit` back for a connection, or `None` when it pays what a shrink owes
     /// (it is forgotten: the caller waits for another).
     pub fn keep(&mut self, permit: OwnedSemaphorePermit) -> Option<OwnedSemaphorePermit> {
