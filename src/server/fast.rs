@@ -331,9 +331,35 @@ fn next<'a>(
             Next::More
         }
         Err(httparse::Error::Version) => Next::Refuse(version_refusal(input)),
+        // More fields than the fast path answers: judged all the same, and
+        // then hyper's.
+        Err(httparse::Error::TooManyHeaders) => judged_for_hyper(input, max_head),
+        Err(_) => Next::Refuse(Refusal::Malformed),
+        // A head too long: hyper refuses it (431).
+        _ => Next::Hyper,
+    }
+}
+
+/// The most field lines hyper takes in a head (its default); past them it
+/// answers 431.
+const HYPER_FIELDS: usize = 100;
+
+/// What to do with a head of more field lines than the fast path answers:
+/// judged as every head is ([`judge`]: its framing, method and target)
+/// before hyper, which takes up to [`HYPER_FIELDS`] of them, answers it; a
+/// part of one, read on. Rare: the lines are allocated here.
+fn judged_for_hyper(input: &[u8], max_head: usize) -> Next<'static> {
+    let mut lines = vec![httparse::EMPTY_HEADER; HYPER_FIELDS];
+    let mut parsed = httparse::Request::new(&mut lines);
+    match parsed.parse(input) {
+        Ok(httparse::Status::Complete(len)) if len <= max_head => {
+            match Parts::of(parsed).map(|parts| judge(&parts)) {
+                Some(Err(refusal)) => Next::Refuse(refusal),
+                _ => Next::Hyper,
+            }
+        }
+        Ok(httparse::Status::Partial) if input.len() < max_head => Next::More,
         Err(e) if e != httparse::Error::TooManyHeaders => Next::Refuse(Refusal::Malformed),
-        // More fields than the fast path takes (hyper takes 100), or a head
-        // too long: hyper answers (or refuses) it.
         _ => Next::Hyper,
     }
 }
@@ -1046,6 +1072,36 @@ mod tests {
             "b".repeat(MAX_TARGET_BYTES)
         );
         assert_eq!(kind(far.as_bytes()), "hyper");
+        // More field lines than the fast path answers (hyper takes up to 100):
+        // judged the same before hyper has them.
+        let padded = |lines: usize, line: &str, end: &str| {
+            let pad: String = (0..lines).map(|i| format!("X-{i}: a\r\n")).collect();
+            format!("{line}\r\nHost: a\r\n{pad}{end}")
+        };
+        for (line, end) in [
+            (
+                "GET / HTTP/1.1",
+                "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+            ),
+            ("GET /feed.rss#x HTTP/1.1", "\r\n"),
+            ("GET / HTTP/1.1", "Bad Field: x\r\n\r\n"),
+        ] {
+            let head = padded(70, line, end);
+            assert_eq!(kind(head.as_bytes()), "400", "{line} {end:?}");
+        }
+        assert_eq!(
+            kind(padded(70, "GET / HTTP/1.1", "\r\n").as_bytes()),
+            "hyper"
+        );
+        assert_eq!(
+            kind(padded(70, "GET / HTTP/1.1", "X-la").as_bytes()),
+            "more"
+        );
+        // Past hyper's 100, hyper answers 431.
+        assert_eq!(
+            kind(padded(120, "GET / HTTP/1.1", "\r\n").as_bytes()),
+            "hyper"
+        );
     }
 
     #[test]
