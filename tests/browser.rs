@@ -99,6 +99,12 @@ struct Rendered {
     header: Vec<String>,
     /// `type` and resolved `href` of each `<link rel="alternate">`.
     alternates: Vec<(String, String)>,
+    /// The text of the header's navigation and of each group of feed links
+    /// (`.feeds`) as the browser renders it (`innerText`), and the
+    /// accessible name (`aria-label`) of each feed link.
+    nav_text: String,
+    feeds_text: Vec<String>,
+    feed_names: Vec<String>,
     /// Console errors, uncaught exceptions and failed loads other than the page itself.
     errors: Vec<String>,
     /// `document.documentElement.scrollWidth` and `window.innerWidth`.
@@ -167,6 +173,9 @@ fn render(browser: &Browser, url: &str) -> Rendered {
             breadcrumb: [...document.querySelectorAll("nav.crumbs a")].map(a => a.href),
             header: [...document.querySelectorAll("header nav a")].map(a => a.href),
             alternates: [...document.querySelectorAll('link[rel~="alternate"]')].map(l => [l.type, l.href]),
+            navText: document.querySelector("header nav").innerText,
+            feedsText: [...document.querySelectorAll(".feeds")].map(s => s.innerText),
+            feedNames: [...document.querySelectorAll(".feeds a")].map(a => a.getAttribute("aria-label") || ""),
             scrollWidth: document.documentElement.scrollWidth,
             innerWidth: window.innerWidth,
         }"#,
@@ -196,6 +205,9 @@ fn render(browser: &Browser, url: &str) -> Rendered {
                 (s[0].clone(), s[1].clone())
             })
             .collect(),
+        nav_text: dom["navText"].as_str().expect("a text").to_owned(),
+        feeds_text: strings(&dom["feedsText"]),
+        feed_names: strings(&dom["feedNames"]),
         errors,
         scroll_width: dom["scrollWidth"].as_u64().expect("a width"),
         inner_width: dom["innerWidth"].as_u64().expect("a width"),
@@ -254,6 +266,33 @@ fn front_page_and_article_page_in_chromium() {
         .map(|(ext, t)| (t.to_owned(), format!("{BASE_URL}/feed.{ext}")))
         .collect();
     assert_eq!(front.alternates, site_feeds);
+    // Links read apart without the style sheet's margins (a reader view, a
+    // copy), and each feed link is named for what it follows.
+    assert_eq!(
+        front.nav_text,
+        "Trang nhất Từ khóa Tác giả Danh sách nguồn tin (OPML)"
+    );
+    assert!(!front.feeds_text.is_empty());
+    for text in &front.feeds_text {
+        assert!(text.ends_with("RSS Atom JSON"), "{text:?}");
+    }
+    assert_eq!(
+        front.feed_names[..3],
+        ["RSS: Bản tin", "Atom: Bản tin", "JSON: Bản tin"]
+    );
+    assert!(
+        front.feed_names.iter().any(|n| n == "RSS: Kinh tế"),
+        "{:?}",
+        front.feed_names
+    );
+    let mut names = front.feed_names.clone();
+    names.sort();
+    names.dedup();
+    assert_eq!(
+        names.len(),
+        front.feed_names.len(),
+        "a name for each: {names:?}"
+    );
 
     let id = "/articles/tin-tuc/thoi-su/dien-tap-phong-chong-thien-tai-2022";
     let article = render(&browser, &d.url(id));

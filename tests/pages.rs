@@ -430,6 +430,8 @@ fn category_and_front_pages_show_their_newest_30_past_withdrawn_articles() {
     assert_eq!(d.get("/articles/kinh-te/bai-31", &[]).status, 410);
     let category = d.body("/categories/kinh-te");
     assert_eq!(newest_listed(&category), 29, "all 29 listed:\n{category}");
+    // All it lists are shown: no word of older ones.
+    assert!(!category.contains("bài mới nhất;"), "{category}");
     assert!(
         !category.contains("/articles/kinh-te/bai-31\""),
         "{category}"
@@ -447,11 +449,47 @@ fn category_and_front_pages_show_their_newest_30_past_withdrawn_articles() {
         category.contains("/articles/kinh-te/bai-00\""),
         "{category}"
     );
+    // Exactly 30 listed, all shown: still no word of older ones.
+    assert!(!category.contains("bài mới nhất;"), "{category}");
     // The front page's newest 30 are of all articles: three newer than the
-    // category's, then its 27 newest listed.
+    // category's, then its 27 newest listed; it says the rest are in its months.
     let front = d.body("/");
     assert_eq!(newest_listed(&front), 30, "{front}");
     assert!(front.contains("/articles/kinh-te/bai-03\""), "{front}");
+    let older = "<p>Đây là 30 bài mới nhất; mọi bài, cả các bài cũ hơn, có trong trang của từng tháng bên dưới.</p>";
+    assert!(front.contains(older), "{front}");
+
+    // One more listed than it shows: the category says so too.
+    write(
+        &site,
+        "kinh-te/bai-cu-hon.txt",
+        "Trang nhất » Kinh tế\n\nBài kinh tế cũ hơn\n\n30/12/2022 08:00\n\nDẫn.\n",
+    );
+    d.wait_until("the category says it shows the newest", || {
+        d.body("/categories/kinh-te").contains(older)
+    });
+    assert_eq!(newest_listed(&d.body("/categories/kinh-te")), 30);
+
+    // A category whose only article is withdrawn is not one with none: its
+    // month still lists that article.
+    write(
+        &site,
+        "rut-het/bai.txt",
+        &withdrawn_article("Bài đã gỡ", "05/01/2023 09:00", "A", "b")
+            .replace("Tin Tức » Tin tức tổng hợp", "Rút hết"),
+    );
+    d.wait_until("the withdrawn-only category", || {
+        d.get("/categories/rut-het", &[]).status == 200
+    });
+    let gone = d.body("/categories/rut-het");
+    assert!(!gone.contains("Chưa có bài viết nào."), "{gone}");
+    assert!(
+        gone.contains("<p>Không còn bài nào đang đăng: các bài đã gỡ bỏ vẫn có trong trang của từng tháng bên dưới.</p>"),
+        "{gone}"
+    );
+    assert!(d
+        .body("/archive/rut-het/2023-01")
+        .contains("/articles/rut-het/bai\""));
 }
 
 #[test]
@@ -1244,7 +1282,7 @@ fn a_tag_s_month_page_lists_exactly_its_articles_of_that_month() {
     // The tag page links each month's page before its files.
     let tag = d.body("/tags/du-lich");
     assert!(
-        tag.contains("<li><a href=\"/tags/du-lich/2023-01\">Tháng 1/2023</a> <span class=\"feeds\">tải lưu trữ: <a href=\"/subscribe/tags/du-lich/2023-01.rss\">"),
+        tag.contains("<li><a href=\"/tags/du-lich/2023-01\">Tháng 1/2023</a> <span class=\"feeds\">tải lưu trữ: <a href=\"/subscribe/tags/du-lich/2023-01.rss\" aria-label=\"RSS: Du lịch, tháng 1/2023\">"),
         "{tag}"
     );
     for missing in [

@@ -49,7 +49,8 @@ pub(super) fn of(before: &Index, after: &Index, ids: &BTreeSet<String>, tz: Tz) 
             let Some(key) = index.key(id) else {
                 continue;
             };
-            impact.front |= in_newest(index, key, CATEGORY_PAGE_ITEMS);
+            // One past what it shows: whether there are more, it says.
+            impact.front |= in_newest(index, key, CATEGORY_PAGE_ITEMS + 1);
             impact.news |= in_news_window(index, key);
             let heads_a_list = heads_a_list(index, id, key);
             list_heads |= heads_a_list;

@@ -527,12 +527,13 @@ impl Site {
 
     /// The front page: the category tree, the newest articles and the months.
     fn render_front(&self, cfg: &Config, index: &Index, next: &mut Assembly) {
-        let newest = index.select_listed(None, pages::CATEGORY_PAGE_ITEMS);
+        let listed = index.select_listed(None, pages::CATEGORY_PAGE_ITEMS + 1);
+        let newest = render::html::Newest::of(&listed, pages::CATEGORY_PAGE_ITEMS);
         let months = crate::history::months(index, None, cfg.tz).unwrap_or_default();
         let front = Page {
             path: "/".to_owned(),
             content_type: "text/html; charset=utf-8",
-            bytes: render::html::front_page(&cfg.site, index, &newest, &months),
+            bytes: render::html::front_page(&cfg.site, index, newest, &months),
         };
         self.put_pages([front], next);
     }

@@ -319,7 +319,16 @@ fn inputs(what: &OnRequest, cfg: &Config, index: &Index) -> Inputs {
             for m in history::months(index, s, cfg.tz).unwrap_or_default() {
                 i.str(&m.to_string());
             }
-            entries(&mut i, &index.select_listed(s, CATEGORY_PAGE_ITEMS));
+            // What the page shows of its newest (see `html::Newest`): them,
+            // whether there are more, and, with none, whether it holds any.
+            let listed = index.select_listed(s, CATEGORY_PAGE_ITEMS + 1);
+            let newest = html::Newest::of(&listed, CATEGORY_PAGE_ITEMS);
+            entries(&mut i, newest.shown);
+            let held = index
+                .categories()
+                .get(slug)
+                .is_some_and(|c| !c.members.is_empty());
+            i.num(i128::from(newest.more)).num(i128::from(held));
         }
         OnRequest::Month { chain, month } => {
             let (listed, around) = history::chain_month(index, chain, *month, cfg.tz);
@@ -410,10 +419,11 @@ fn render(
     Ok(Rendered::Exact(match what {
         OnRequest::Category(slug) => {
             let s = Some(slug.as_str());
-            let newest = index.select_listed(s, CATEGORY_PAGE_ITEMS);
+            let listed = index.select_listed(s, CATEGORY_PAGE_ITEMS + 1);
+            let newest = html::Newest::of(&listed, CATEGORY_PAGE_ITEMS);
             let months = history::months(index, s, cfg.tz).unwrap_or_default();
             let title = feed_title(cfg, index, s);
-            html::category_page(site, index, slug, &title, &newest, &months)
+            html::category_page(site, index, slug, &title, newest, &months)
         }
         OnRequest::Month { chain, month } => {
             let (entries, around) = history::chain_month(index, chain, *month, cfg.tz);

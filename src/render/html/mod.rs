@@ -21,14 +21,14 @@ use crate::timestamp::rfc3339;
 
 pub use pages::{
     article_page, category_heading, category_page, front_page, month_page, opml_page,
-    subscribe_page, term_page, terms_page, ArticleLinks, Filed, MonthOf, MonthPage, Opml,
+    subscribe_page, term_page, terms_page, ArticleLinks, Filed, MonthOf, MonthPage, Newest, Opml,
     Subscription, TagLink, TermsPage,
 };
 
 /// One style sheet, inline: readable from 360 px phones to desktops (a
 /// measure of about 46 characters' width, long words and URLs wrap). The
 /// skip link sits above the top edge until it has focus.
-const STYLE: &str = "body{font:16px/1.6 system-ui,sans-serif;max-width:46rem;margin:0 auto;padding:1rem;color:#1a1a1a;background:#fff;overflow-wrap:anywhere}a{color:#0b57d0}header{border-bottom:1px solid #ddd;margin-bottom:1rem}header p{margin:.2rem 0;font-weight:bold}header nav a{margin-right:.8rem;display:inline-block}nav ul,main ul{padding-left:1.2rem}.feeds a{margin-right:.5rem;font-size:.9em}time{color:#555}.crumbs{font-size:.95em}footer{border-top:1px solid #ddd;margin-top:2rem;font-size:.9em;color:#555}code{background:#f3f3f3;padding:.1rem .3rem}.skip{position:absolute;top:-4rem;left:.5rem;padding:.3rem .6rem;background:#fff;border:2px solid #0b57d0}.skip:focus{top:.5rem}";
+const STYLE: &str = "body{font:16px/1.6 system-ui,sans-serif;max-width:46rem;margin:0 auto;padding:1rem;color:#1a1a1a;background:#fff;overflow-wrap:anywhere}a{color:#0b57d0}header{border-bottom:1px solid #ddd;margin-bottom:1rem}header p{margin:.2rem 0;font-weight:bold}header nav a{margin-right:.5rem;display:inline-block}nav ul,main ul{padding-left:1.2rem}.feeds a{margin-right:.25rem;font-size:.9em}time{color:#555}.crumbs{font-size:.95em}footer{border-top:1px solid #ddd;margin-top:2rem;font-size:.9em;color:#555}code{background:#f3f3f3;padding:.1rem .3rem}.skip{position:absolute;top:-4rem;left:.5rem;padding:.3rem .6rem;background:#fff;border:2px solid #0b57d0}.skip:focus{top:.5rem}";
 
 /// A feed offered in `<link rel="alternate">` autodiscovery (RFC 4287 §7.1's
 /// feed discovery as browsers and readers implement it).
@@ -167,7 +167,7 @@ pub(crate) fn open(out: &mut String, site: &SiteConfig, head: &Head<'_>) {
     // keyboard reaches; the style sheet shows it only while it has focus.
     let _ = write!(
         out,
-        "</head>\n<body>\n<a class=\"skip\" href=\"#{MAIN_ID}\">Bỏ qua, đến nội dung chính</a>\n<header>\n<p><a href=\"/\">{name}</a></p>\n<nav aria-label=\"Điều hướng chính\"><a href=\"/\">Trang nhất</a><a href=\"{tags}\">Từ khóa</a><a href=\"{authors}\">Tác giả</a><a href=\"{opml}\">Danh sách nguồn tin (OPML)</a></nav>\n</header>\n<main id=\"{MAIN_ID}\">\n",
+        "</head>\n<body>\n<a class=\"skip\" href=\"#{MAIN_ID}\">Bỏ qua, đến nội dung chính</a>\n<header>\n<p><a href=\"/\">{name}</a></p>\n<nav aria-label=\"Điều hướng chính\"><a href=\"/\">Trang nhất</a> <a href=\"{tags}\">Từ khóa</a> <a href=\"{authors}\">Tác giả</a> <a href=\"{opml}\">Danh sách nguồn tin (OPML)</a></nav>\n</header>\n<main id=\"{MAIN_ID}\">\n",
         name = text(&site.title),
         tags = terms_path(Kind::Tag),
         authors = terms_path(Kind::Author),
@@ -210,22 +210,37 @@ impl std::fmt::Display for Isolated<'_> {
 }
 
 /// "Theo dõi: RSS Atom JSON", each leading to the feed's subscribe page
-/// (which links the feed itself), so no feed link drops a person into raw XML.
-pub(crate) fn feed_links(out: &mut String, path_of: impl Fn(Format) -> String) {
-    labelled_links(out, "Theo dõi: ", path_of);
+/// (which links the feed itself), so no feed link drops a person into raw
+/// XML; `whose` names what the feed follows (see [`labelled_links`]).
+pub(crate) fn feed_links(out: &mut String, whose: &str, path_of: impl Fn(Format) -> String) {
+    labelled_links(out, "Theo dõi: ", whose, path_of);
 }
 
 /// `label`, HTML its caller escaped (with any store field in it
 /// [`Isolated`]), then the three formats of a feed, each leading to its
-/// subscribe page, as [`feed_links`] does.
-pub(crate) fn labelled_links(out: &mut String, label: &str, path_of: impl Fn(Format) -> String) {
+/// subscribe page, as [`feed_links`] does. The links are apart in the text
+/// (a space, not only the style's margins), so a reader view, a text
+/// browser or a copy does not run them together as `RSSAtomJSON`; and each
+/// is named for what it follows (`RSS: Kinh tế`, from the plain text
+/// `whose`), since a page lists many links that read `RSS` and a screen
+/// reader's list of links shows each by its name alone.
+pub(crate) fn labelled_links(
+    out: &mut String,
+    label: &str,
+    whose: &str,
+    path_of: impl Fn(Format) -> String,
+) {
     let _ = write!(out, "<span class=\"feeds\">{label}");
-    for f in Format::ALL {
+    for (i, f) in Format::ALL.into_iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
         let _ = write!(
             out,
-            "<a href=\"{}\">{}</a>",
+            "<a href=\"{}\" aria-label=\"{name}: {}\">{name}</a>",
             attr(&subscribe_path(&path_of(f))),
-            format_name(f)
+            attr(whose),
+            name = format_name(f)
         );
     }
     out.push_str("</span>");

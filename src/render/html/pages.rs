@@ -57,7 +57,7 @@ fn category_tree(out: &mut String, index: &Index, slug: &str) {
         href = attr(&category_path(Some(slug))),
         name = Isolated(&cat.name)
     );
-    feed_links(out, |f| feed_path(Some(slug), f));
+    feed_links(out, &cat.name, |f| feed_path(Some(slug), f));
     if !cat.children.is_empty() {
         out.push_str("\n<ul>\n");
         for child in &cat.children {
@@ -70,7 +70,12 @@ fn category_tree(out: &mut String, index: &Index, slug: &str) {
 
 /// The front page: every category with its feeds, the newest articles, and
 /// the months of the whole history.
-pub fn front_page(site: &SiteConfig, index: &Index, newest: &[Entry], months: &[Month]) -> Vec<u8> {
+pub fn front_page(
+    site: &SiteConfig,
+    index: &Index,
+    newest: Newest<'_>,
+    months: &[Month],
+) -> Vec<u8> {
     let mut out = String::new();
     let feeds = alternates(&site.title, |f| feed_path(None, f));
     open(&mut out, site, &Head::at("/", &site.title, &feeds));
@@ -80,7 +85,7 @@ pub fn front_page(site: &SiteConfig, index: &Index, newest: &[Entry], months: &[
         text(&site.title),
         text(&site.description)
     );
-    feed_links(&mut out, |f| feed_path(None, f));
+    feed_links(&mut out, &site.title, |f| feed_path(None, f));
     let _ = write!(
         out,
         " · <a href=\"{feeds}\">OPML chuyên mục</a> · <a href=\"{tags}\">OPML từ khóa</a></p>\n<nav aria-labelledby=\"muc\"><h2 id=\"muc\">Chuyên mục</h2>\n",
@@ -98,17 +103,49 @@ pub fn front_page(site: &SiteConfig, index: &Index, newest: &[Entry], months: &[
         out.push_str("</ul>\n");
     }
     out.push_str("</nav>\n");
-    newest_section(&mut out, newest);
+    newest_section(&mut out, newest, index.entries().len());
     month_list(&mut out, None, months);
     close(out, site)
 }
 
+/// The newest listed articles a front or category page shows: the first
+/// [`Newest::shown`], and whether older listed ones are left out.
+#[derive(Debug, Clone, Copy)]
+pub struct Newest<'a> {
+    pub shown: &'a [Entry],
+    pub more: bool,
+}
+
+impl<'a> Newest<'a> {
+    /// The first `n` of `listed`, the newest listed articles of a set with
+    /// one more asked for than are shown, so that it says whether there are more.
+    pub fn of(listed: &'a [Entry], n: usize) -> Newest<'a> {
+        Newest {
+            shown: &listed[..listed.len().min(n)],
+            more: listed.len() > n,
+        }
+    }
+}
+
 /// The "Tin mới" section of the front and category pages: the newest listed
-/// articles, or a sentence saying there are none.
-fn newest_section(out: &mut String, newest: &[Entry]) {
+/// articles, saying when they are not all there are, and where the rest
+/// are (a page showing thirty of three hundred must not look like all
+/// there is); with none listed, whether the set holds nothing or only
+/// withdrawn articles (`held` counts them), which its months still list.
+fn newest_section(out: &mut String, newest: Newest<'_>, held: usize) {
     out.push_str("<section aria-labelledby=\"moi\"><h2 id=\"moi\">Tin mới</h2>\n");
-    if article_list(out, newest, Withdrawn::Skip) == 0 {
+    let shown = article_list(out, newest.shown, Withdrawn::Skip);
+    if shown == 0 && held == 0 {
         out.push_str("<p>Chưa có bài viết nào.</p>\n");
+    } else if shown == 0 {
+        out.push_str(
+            "<p>Không còn bài nào đang đăng: các bài đã gỡ bỏ vẫn có trong trang của từng tháng bên dưới.</p>\n",
+        );
+    } else if newest.more {
+        let _ = writeln!(
+            out,
+            "<p>Đây là {shown} bài mới nhất; mọi bài, cả các bài cũ hơn, có trong trang của từng tháng bên dưới.</p>"
+        );
     }
     out.push_str("</section>\n");
 }
@@ -189,7 +226,7 @@ pub fn category_page(
     index: &Index,
     slug: &str,
     title: &str,
-    newest: &[Entry],
+    newest: Newest<'_>,
     months: &[Month],
 ) -> Vec<u8> {
     let mut out = String::new();
@@ -203,7 +240,7 @@ pub fn category_page(
         "<h1>{}</h1>\n<p>",
         category_heading_html(index, slug, &name)
     );
-    feed_links(&mut out, |f| feed_path(Some(slug), f));
+    feed_links(&mut out, &name, |f| feed_path(Some(slug), f));
     out.push_str("</p>\n");
     if let Some(cat) = index.categories().get(slug) {
         if !cat.children.is_empty() {
@@ -219,13 +256,14 @@ pub fn category_page(
                     attr(&category_path(Some(&child.slug))),
                     Isolated(&child.name)
                 );
-                feed_links(&mut out, |f| feed_path(Some(&child.slug), f));
+                feed_links(&mut out, &child.name, |f| feed_path(Some(&child.slug), f));
                 out.push_str("</li>\n");
             }
             out.push_str("</ul>\n</nav>\n");
         }
     }
-    newest_section(&mut out, newest);
+    let held = index.categories().get(slug).map_or(0, |c| c.members.len());
+    newest_section(&mut out, newest, held);
     month_list(&mut out, Some(slug), months);
     close(out, site)
 }
@@ -356,7 +394,11 @@ pub fn month_page(site: &SiteConfig, index: &Index, page: &MonthPage<'_>) -> Vec
         }
     };
     out.push_str("<p>");
-    labelled_links(&mut out, &follow, |f| of.live(f));
+    let followed = match of {
+        MonthOf::Category(_) => feed_title,
+        MonthOf::Term(_, term) => &term.name,
+    };
+    labelled_links(&mut out, &follow, followed, |f| of.live(f));
     out.push_str("</p>\n<p>");
     let download = match around.growth() {
         Growth::Fixed => "Tải lưu trữ tháng này (cố định, không có bài mới): ",
@@ -364,7 +406,7 @@ pub fn month_page(site: &SiteConfig, index: &Index, page: &MonthPage<'_>) -> Vec
             "Tải lưu trữ tháng này (tháng mới nhất: còn thêm bài cho đến khi có bài của tháng sau): "
         }
     };
-    labelled_links(&mut out, download, |f| of.archive(month, f));
+    labelled_links(&mut out, download, &heading, |f| of.archive(month, f));
     out.push_str("</p>\n");
     article_list(&mut out, entries, Withdrawn::Mark);
     month_pager(&mut out, of, around, Place::Bottom);
@@ -462,7 +504,9 @@ pub fn term_page(
         kind_name(kind),
         Isolated(&term.name)
     );
-    feed_links(&mut out, |f| term_feed_path(kind, &term.slug, f));
+    feed_links(&mut out, &term.name, |f| {
+        term_feed_path(kind, &term.slug, f)
+    });
     let total = term.listed();
     let _ = writeln!(out, "</p>\n<p>{total} bài viết.</p>");
     if newest.len() < total {
@@ -473,7 +517,7 @@ pub fn term_page(
         );
     }
     article_list(&mut out, newest, Withdrawn::Skip);
-    term_month_list(&mut out, kind, &term.slug, months);
+    term_month_list(&mut out, kind, term, months);
     close(out, site)
 }
 
@@ -481,7 +525,8 @@ pub fn term_page(
 /// archived feeds, offered to download and read as a month page offers its
 /// own, not to follow: the older months' are fixed, the newest month's
 /// still grow (see [`Growth`]), and the page says which is which.
-fn term_month_list(out: &mut String, kind: Kind, slug: &str, months: &[Month]) {
+fn term_month_list(out: &mut String, kind: Kind, term: &Term, months: &[Month]) {
+    let slug = term.slug.as_str();
     let Some(newest) = months.first() else {
         return;
     };
@@ -505,7 +550,8 @@ fn term_month_list(out: &mut String, kind: Kind, slug: &str, months: &[Month]) {
             attr(&term_month_path(kind, slug, *m)),
             month_name(*m)
         );
-        labelled_links(out, "tải lưu trữ: ", |f| {
+        let whose = format!("{}, {}", term.name, month_name(*m).to_lowercase());
+        labelled_links(out, "tải lưu trữ: ", &whose, |f| {
             term_archive_path(kind, slug, *m, f)
         });
         out.push_str("</li>\n");
@@ -806,6 +852,7 @@ pub fn article_page(
         labelled_links(
             &mut out,
             &format!("Theo dõi chuyên mục {}: ", Isolated(&c.feed_title)),
+            &c.feed_title,
             |f| feed_path(Some(c.slug), f),
         );
         out.push_str("</p>\n");
@@ -1254,7 +1301,13 @@ mod tests {
                 .lines()
                 .filter(|l| l.starts_with("<link rel=\"alternate\""))
                 .collect();
-            let front = String::from_utf8(front_page(&site, &Index::default(), &[], &[])).unwrap();
+            let front = String::from_utf8(front_page(
+                &site,
+                &Index::default(),
+                Newest::of(&[], 30),
+                &[],
+            ))
+            .unwrap();
             let front: Vec<&str> = front
                 .lines()
                 .filter(|l| l.starts_with("<link rel=\"alternate\""))
@@ -1327,7 +1380,12 @@ mod tests {
 
     #[test]
     fn a_front_page_with_no_article_says_so_instead_of_an_empty_list() {
-        let page = front_page(&SiteConfig::default(), &Index::default(), &[], &[]);
+        let page = front_page(
+            &SiteConfig::default(),
+            &Index::default(),
+            Newest::of(&[], 30),
+            &[],
+        );
         let page = String::from_utf8(page).unwrap();
         assert!(
             page.contains("<h2 id=\"moi\">Tin mới</h2>\n<p>Chưa có bài viết nào.</p>"),
@@ -1493,9 +1551,10 @@ mod tests {
     #[test]
     fn a_term_page_links_each_month_s_page_before_its_files() {
         let mut out = String::new();
-        term_month_list(&mut out, Kind::Author, "tran-ngoc", &[month("2024-03")]);
+        let author = term("Trần Ngọc", "tran-ngoc");
+        term_month_list(&mut out, Kind::Author, &author, &[month("2024-03")]);
         assert!(
-            out.contains("<li><a href=\"/authors/tran-ngoc/2024-03\">Tháng 3/2024</a> <span class=\"feeds\">tải lưu trữ: <a href=\"/subscribe/authors/tran-ngoc/2024-03.rss\">"),
+            out.contains("<li><a href=\"/authors/tran-ngoc/2024-03\">Tháng 3/2024</a> <span class=\"feeds\">tải lưu trữ: <a href=\"/subscribe/authors/tran-ngoc/2024-03.rss\" aria-label=\"RSS: Trần Ngọc, tháng 3/2024\">RSS</a> <a "),
             "{out}"
         );
     }
@@ -1503,16 +1562,17 @@ mod tests {
     #[test]
     fn a_term_page_names_its_newest_month_as_still_growing() {
         let mut out = String::new();
+        let tag = term("bão lũ", "bao-lu");
         term_month_list(
             &mut out,
             Kind::Tag,
-            "bao-lu",
+            &tag,
             &[month("2024-03"), month("2023-11")],
         );
         assert!(out.contains("Tháng 3/2024 là tháng mới nhất"), "{out}");
         assert!(out.contains("Các tháng trước cố định"), "{out}");
         let mut one = String::new();
-        term_month_list(&mut one, Kind::Tag, "bao-lu", &[month("2024-03")]);
+        term_month_list(&mut one, Kind::Tag, &tag, &[month("2024-03")]);
         assert!(one.contains("Tháng 3/2024 là tháng mới nhất"), "{one}");
         assert!(!one.contains("cố định"), "{one}");
     }
@@ -1558,7 +1618,13 @@ mod tests {
         }
         // Growing and fixed pages of one month share a title; every format has its own.
         assert_eq!(titles.len(), 6, "{titles:?}");
-        let front = String::from_utf8(front_page(&site, &Index::default(), &[], &[])).unwrap();
+        let front = String::from_utf8(front_page(
+            &site,
+            &Index::default(),
+            Newest::of(&[], 30),
+            &[],
+        ))
+        .unwrap();
         assert!(!front.contains("name=\"robots\""), "{front}");
     }
 
