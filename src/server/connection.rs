@@ -503,6 +503,8 @@ pub async fn until_ending(
             .saturating_sub(activity.since_request());
     loop {
         tokio::select! {
+            // A request that has begun wins over a deadline passing with it.
+            biased;
             _ = shutdown.wait_for(|stop| *stop) => return Ending::Shutdown,
             () = &mut first => break,
             () = tokio::time::sleep_until(first_by) => return Ending::NoRequest,
