@@ -548,6 +548,15 @@ async fn reload_on_hangup(hangups: Hangups, reload: Reloader, mut to: Reloading)
                 let _ = tokio::task::spawn_blocking(move || applied.recv()).await;
                 reloaded(Reload::Applied);
             }
+            // One line a problem, each with its time and level where the
+            // log has them (not the file's lines a terminal is shown).
+            Err(crate::config::ConfigError::Invalid(problems)) => {
+                for p in &problems.list {
+                    tracing::error!("keeping the running configuration: {}", p.headline());
+                }
+                tracing::error!("keeping the running configuration: {}", problems.summary());
+                reloaded(Reload::Refused);
+            }
             Err(e) => {
                 tracing::error!("keeping the running configuration: {e}");
                 reloaded(Reload::Refused);

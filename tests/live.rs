@@ -708,6 +708,16 @@ fn sighup_applies_a_good_config_and_keeps_it_over_a_bad_one() {
     d.signal(rustix::process::Signal::HUP);
     let line = d.log_line("keeping the running configuration");
     assert!(line.contains("no_such_setting"), "{line}");
+    // One log line a problem, each with its time and level: not the file's
+    // lines a terminal is shown, which would reach a log file bare.
+    d.log_line("1 problem in");
+    let log = d.stderr();
+    for l in log.lines() {
+        let stamped = l.len() > 20
+            && l.as_bytes()[..4].iter().all(u8::is_ascii_digit)
+            && l.as_bytes()[10] == b'T';
+        assert!(stamped, "a line without its time: {l:?}\n{log}");
+    }
     assert_eq!(titles(&d, "/feed.rss").len(), 2);
     assert_kept(&d, &["/feed.rss"], &etag);
 }

@@ -52,6 +52,24 @@ pub struct Problems {
     pub list: Vec<Problem>,
 }
 
+impl Problem {
+    /// The problem on one line, without the lines of the file shown under
+    /// it: for a log, where each line of an event that spans lines would
+    /// lose its time and level.
+    pub fn headline(&self) -> String {
+        match &self.at {
+            Some(at) => format!(
+                "{}:{}:{}: {}",
+                self.file.display(),
+                at.line,
+                at.column,
+                self.message
+            ),
+            None => format!("{}: {}", self.file.display(), self.message),
+        }
+    }
+}
+
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.at {
