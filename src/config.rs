@@ -569,8 +569,12 @@ pub struct Config {
     pub http: HttpConfig,
     /// `[watch]`.
     pub watch: WatchConfig,
-    /// The state folder, absolute (see [`StateConfig`]).
+    /// The state folder in force, absolute (see [`StateConfig`]).
     pub state_dir: PathBuf,
+    /// `[state]` as the file sets it (its folder made absolute), for the
+    /// effective configuration: unset, the folder in force depends on how
+    /// bantin is started (see [`Config::to_toml`]).
+    pub state: StateConfig,
     /// The folder for body copies in force: `[http] body_dir`, else systemd's
     /// `$CACHE_DIRECTORY`; `None`: shared memory (see [`crate::site::sealed`]).
     pub body_dir: Option<PathBuf>,
@@ -793,13 +797,38 @@ impl Config {
             feeds: self.feeds.clone(),
             http: self.http.clone(),
             watch: self.watch.clone(),
-            state: StateConfig {
-                dir: Some(self.state_dir.clone()),
-            },
+            state: self.state.clone(),
             websub: self.websub.clone(),
             archives: self.archives.clone(),
         };
-        toml::to_string(&raw).unwrap_or_else(|e| format!("# cannot show the configuration: {e}\n"))
+        let mut toml = toml::to_string(&raw)
+            .unwrap_or_else(|e| format!("# cannot show the configuration: {e}\n"));
+        // Folders left unset follow how bantin is started: said as comments,
+        // so that copying this output into a config file does not pin the
+        // folder a shell gave where systemd gives another (and the unit's
+        // sandbox lets the service write only that one).
+        let mut unset = |what: &str, now: &str| {
+            toml.push_str(&format!("# {what}; here: {now}\n"));
+        };
+        if self.state.dir.is_none() {
+            unset(
+                "[state] dir is not set: the state is kept in $STATE_DIRECTORY when systemd \
+                 gives one (StateDirectory=), else in .bantin-state next to the config file",
+                &format!("{:?}", self.state_dir),
+            );
+        }
+        if self.http.body_dir.is_none() {
+            let now = self
+                .body_dir
+                .as_ref()
+                .map_or_else(|| "shared memory".to_owned(), |d| format!("{d:?}"));
+            unset(
+                "[http] body_dir is not set: body copies go to $CACHE_DIRECTORY when systemd \
+                 gives one (CacheDirectory=), else to shared memory",
+                &now,
+            );
+        }
+        toml
     }
 }
 
@@ -856,6 +885,7 @@ impl RawConfig {
         .transpose()?;
         // The key, when set, is the folder in force.
         http.body_dir = http.body_dir.and(body_dir.clone());
+        let state_set = self.state.dir.is_some();
         let state_dir = std::path::absolute(&state_dir).map_err(|err| {
             e.bad(
                 "state.dir",
@@ -883,6 +913,10 @@ impl RawConfig {
             feeds: self.feeds,
             http,
             watch: self.watch,
+            // The key, when set, is the folder in force.
+            state: StateConfig {
+                dir: state_set.then(|| state_dir.clone()),
+            },
             state_dir,
             body_dir,
             websub,
@@ -1589,6 +1623,39 @@ mod tests {
         let c =
             Config::from_toml("[state]\ndir = \"s\"", Some(Path::new("/etc/b/c.toml"))).unwrap();
         assert_eq!(c.state_dir, PathBuf::from("/etc/b/s"));
+        assert!(
+            c.to_toml().contains("[state]\ndir = \"/etc/b/s\"\n"),
+            "{}",
+            c.to_toml()
+        );
+        assert!(!c.to_toml().contains("# [state]"), "{}", c.to_toml());
+    }
+
+    #[test]
+    fn folders_left_unset_are_shown_as_comments_not_pinned() {
+        // Copied into a config file, the effective configuration must not
+        // pin the folder a shell gave: under systemd another one is in force.
+        let c = Config::from_toml("", Some(Path::new("/etc/b/c.toml"))).unwrap();
+        let toml = c.to_toml();
+        assert!(!toml.contains("\ndir = "), "{toml}");
+        assert!(!toml.contains("\nbody_dir = "), "{toml}");
+        let state = format!("{:?}", c.state_dir);
+        assert!(
+            toml.lines()
+                .any(|l| l.starts_with("# [state] dir is not set: ")
+                    && l.contains("$STATE_DIRECTORY")
+                    && l.ends_with(&format!("here: {state}"))),
+            "{toml}"
+        );
+        assert!(
+            toml.lines()
+                .any(|l| l.starts_with("# [http] body_dir is not set: ")
+                    && l.contains("$CACHE_DIRECTORY")),
+            "{toml}"
+        );
+        // And what it shows reads back as the same configuration.
+        let again = Config::from_toml(&toml, Some(Path::new("/etc/b/c.toml"))).unwrap();
+        assert_eq!(again.to_toml(), toml);
     }
 
     #[test]
