@@ -758,31 +758,14 @@ const COMPRESS_INLINE_MAX: usize = 64 * 1024;
 
 /// A representation rendered on request from `snapshot` (an article page, a
 /// month's sitemap) for the client of `holder`, dated as every article page
-/// is, its body held by that client until sent (see `unsent`). It is
+/// is (an undated one, see [`Made::undated`], neither dated nor stored), its
+/// body held by that client until sent (see `unsent`). It is
 /// compressed for the request in the coding negotiated (gzip where the
 /// client accepts it, as the cheapest: see [`negotiate::choose_made_now`]),
 /// at a fast level ([`crate::site::compress_now`]), when it is not small; each coding's tag
 /// is derived from the page's, so a conditional request is decided first
 /// and a 304 costs no compression.
 async fn rendered_now(
-    holder: (&State, Client),
-    snapshot: &Snapshot,
-    made: Made,
-    fields: &Fields<'_>,
-    head: bool,
-) -> Response<Full<Bytes>> {
-    let dated = made.dated;
-    let r = dated_now(holder, snapshot, made, fields, head).await;
-    if dated {
-        return r;
-    }
-    let mut r = uncacheable(r);
-    r.headers_mut().remove(header::LAST_MODIFIED);
-    r
-}
-
-/// [`rendered_now`], its Last-Modified sent even when `made` is undated.
-async fn dated_now(
     holder: (&State, Client),
     snapshot: &Snapshot,
     made: Made,
@@ -813,21 +796,28 @@ async fn dated_now(
         true => conditional::decide(fields, current),
         false => Ok(Decision::Full),
     };
-    let body = match decided {
+    let r = match decided {
         Err(PreconditionFailed) => return finish(precondition_failed(), head),
         Ok(Decision::NotModified) => {
             let rep = dated(content_type, lm, &tagged, coding.name());
-            return build(Decision::NotModified, &rep, &snapshot.cache_control, head);
+            build(Decision::NotModified, &rep, &snapshot.cache_control, head)
         }
-        Ok(Decision::Full) => compressed_now(identity, coding, tagged.etag).await,
+        Ok(Decision::Full) => {
+            let (body, coding) = compressed_now(identity, coding, tagged.etag).await;
+            let rep = Representation {
+                kept: false,
+                ..dated(content_type, lm, &body, coding.name())
+            };
+            let r = build(Decision::Full, &rep, &snapshot.cache_control, head);
+            holding(holder, r, &body.bytes)
+        }
     };
-    let (body, coding) = body;
-    let rep = Representation {
-        kept: false,
-        ..dated(content_type, lm, &body, coding.name())
-    };
-    let r = build(Decision::Full, &rep, &snapshot.cache_control, head);
-    holding(holder, r, &body.bytes)
+    if has_date {
+        return r;
+    }
+    let mut r = uncacheable(r);
+    r.headers_mut().remove(header::LAST_MODIFIED);
+    r
 }
 
 /// `identity` in `coding`, tagged `tag`, and the coding it is in: identity

@@ -1257,6 +1257,12 @@ mod tests {
         String::from_utf8(page).unwrap()
     }
 
+    /// The front page of a site with no article.
+    fn empty_front(site: &SiteConfig) -> String {
+        let page = front_page(site, &Index::default(), Newest::of(&[], 30), &[]);
+        String::from_utf8(page).unwrap()
+    }
+
     fn term(name: &str, slug: &str) -> Term {
         Term {
             name: name.to_owned(),
@@ -1301,13 +1307,7 @@ mod tests {
                 .lines()
                 .filter(|l| l.starts_with("<link rel=\"alternate\""))
                 .collect();
-            let front = String::from_utf8(front_page(
-                &site,
-                &Index::default(),
-                Newest::of(&[], 30),
-                &[],
-            ))
-            .unwrap();
+            let front = empty_front(&site);
             let front: Vec<&str> = front
                 .lines()
                 .filter(|l| l.starts_with("<link rel=\"alternate\""))
@@ -1618,13 +1618,7 @@ mod tests {
         }
         // Growing and fixed pages of one month share a title; every format has its own.
         assert_eq!(titles.len(), 6, "{titles:?}");
-        let front = String::from_utf8(front_page(
-            &site,
-            &Index::default(),
-            Newest::of(&[], 30),
-            &[],
-        ))
-        .unwrap();
+        let front = empty_front(&site);
         assert!(!front.contains("name=\"robots\""), "{front}");
     }
 
