@@ -319,8 +319,10 @@ fn bind(cfg: &Config) -> anyhow::Result<(TcpListener, Socket)> {
     let inherited = systemd::inherited_listener()
         .context("cannot use the socket systemd passed (LISTEN_FDS)")?;
     let Some(std_listener) = inherited else {
-        let listener = listen(cfg.listen)
-            .map_err(|e| anyhow::anyhow!(cannot_listen(cfg.listen, &cfg.listen_setting(), &e)))?;
+        let listener = listen(cfg.listen).map_err(|e| CannotListen {
+            message: cannot_listen(cfg.listen, &cfg.listen_setting(), &e),
+            config: e.kind() == std::io::ErrorKind::PermissionDenied,
+        })?;
         let addr = listener.local_addr()?;
         return Ok((listener, Socket::Bound(addr)));
     };
@@ -334,8 +336,19 @@ fn bind(cfg: &Config) -> anyhow::Result<(TcpListener, Socket)> {
     Ok((listener, Socket::Inherited(addr)))
 }
 
+/// The socket cannot be bound on `listen`.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct CannotListen {
+    message: String,
+    /// Whether only a change of the configuration helps: a port below 1024
+    /// without the privilege to bind it (exit 64, which the unit does not
+    /// restart, as for any bad configuration). A port in use, or an address
+    /// not (yet) on this machine, may come free: a runtime failure (exit 1).
+    pub config: bool,
+}
+
 /// Why bantin cannot listen on `addr` (set by `setting`), and what to do.
-/// Not a config error (exit 64): the same file works once the port is free.
 fn cannot_listen(addr: SocketAddr, setting: &str, err: &std::io::Error) -> String {
     let what_to_do = match err.kind() {
         std::io::ErrorKind::AddrInUse => format!(

@@ -81,7 +81,10 @@ fn main() -> ExitCode {
         }
         Err(Failure::Daemon(e)) => {
             tracing::error!("{e:#}");
-            ExitCode::from(1)
+            let config = e
+                .downcast_ref::<bantin::app::CannotListen>()
+                .is_some_and(|c| c.config);
+            ExitCode::from(if config { EXIT_CONFIG } else { 1 })
         }
         Err(Failure::Rejected) => ExitCode::from(1),
     }

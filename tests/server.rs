@@ -1128,6 +1128,61 @@ fn a_busy_port_fails_before_the_store_is_read_naming_the_setting() {
     drop(holder);
 }
 
+/// A port below 1024 without the privilege to bind it is a configuration
+/// only a change fixes: exit 64, which the unit does not restart (a port in
+/// use exits 1, and is retried). Run as an unprivileged user (`setpriv`,
+/// when the tests run as root).
+#[test]
+fn a_privileged_port_without_the_privilege_is_a_configuration_problem() {
+    use std::os::unix::fs::PermissionsExt;
+    let root = rustix::process::geteuid().is_root();
+    if root && !std::path::Path::new("/usr/bin/setpriv").exists() {
+        eprintln!("skipped: running as root and no /usr/bin/setpriv to drop privileges");
+        return;
+    }
+    let site = TempStore::new();
+    let config = std::fs::read_to_string(site.config())
+        .unwrap()
+        .replace("127.0.0.1:0", "127.0.0.1:1");
+    std::fs::write(site.config(), config).unwrap();
+    // Readable by the unprivileged user, as the service's store and config are.
+    let dir = site.config().parent().unwrap().to_owned();
+    for entry in walkdir::WalkDir::new(&dir) {
+        let entry = entry.unwrap();
+        let mode = if entry.file_type().is_dir() {
+            0o755
+        } else {
+            0o644
+        };
+        std::fs::set_permissions(entry.path(), std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    let mut command = if root {
+        let mut c = std::process::Command::new("/usr/bin/setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(env!("CARGO_BIN_EXE_bantin"));
+        c
+    } else {
+        std::process::Command::new(env!("CARGO_BIN_EXE_bantin"))
+    };
+    let o = command
+        .arg("--config")
+        .arg(site.config())
+        .args(["serve"])
+        .env_remove("LISTEN_FDS")
+        .env_remove("NOTIFY_SOCKET")
+        .env("STATE_DIRECTORY", dir.join("state"))
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(64), "{stderr}");
+    assert!(
+        stderr.contains("cannot listen on 127.0.0.1:1")
+            && stderr.contains("a port below 1024 needs privileges"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn article_pages_are_compressed_per_request_with_a_tag_per_coding() {
     let site = TempStore::new();
