@@ -232,6 +232,35 @@ fn a_restart_with_the_same_bytes_keeps_last_modified() {
     }
 }
 
+/// A page and a feed rendered on demand and kept in the cache keep their date
+/// while their inputs are unchanged: an edit elsewhere (an article with none
+/// of their tags) moves the site's date, and a client revalidating them by
+/// date alone still gets its 304.
+#[test]
+fn a_page_kept_in_the_cache_keeps_its_date_while_other_parts_change() {
+    let site = aged_site("");
+    let d = site.start();
+    let paths = ["/tags/cau-treo", "/tags/cau-treo.rss"];
+    let before = paths.map(|p| settled(&d, p));
+    let feed = settled(&d, FEED);
+    // The edit a second or more later: a site date that moved shows.
+    std::thread::sleep(Duration::from_millis(1100));
+    let edited = store(&site).join(CAP_NUOC);
+    let text = std::fs::read_to_string(&edited).unwrap();
+    std::fs::write(&edited, text.replacen("nước", "nước sạch", 1)).unwrap();
+    d.wait_until("the edit served", || {
+        d.get(FEED, &[]).header("etag") != Some(feed.etag.as_str())
+    });
+    let moved = settled(&d, FEED);
+    assert!(seconds(&moved.last_modified) > seconds(&feed.last_modified));
+    for (path, before) in paths.iter().zip(&before) {
+        let after = seen(&d, path);
+        assert_eq!(after.etag, before.etag, "{path}");
+        assert_eq!(after.last_modified, before.last_modified, "{path}");
+        assert_eq!(since(&d, path, &before.last_modified), 304, "{path}");
+    }
+}
+
 #[test]
 fn a_change_while_stopped_moves_the_pages_dated_by_the_store() {
     let site = aged_site("");

@@ -1035,10 +1035,13 @@ fn archive_hydrate(snapshot: Arc<Snapshot>) -> archive::Hydrate {
 /// the async threads (taking one of a few turns, shared fairly between
 /// clients: see `turns`) and cached. Neither a 304 nor a cache hit waits for a turn.
 ///
-/// Last-Modified is the site's last update ([`crate::site::Site::articles_modified`]):
-/// every change to an archive's inputs is an update, so it is never earlier
-/// than the bytes (never a wrong 304), at the cost of a redundant 200 for a
-/// client that revalidates by date only after another part of the site changed.
+/// Last-Modified is the site's last update ([`crate::site::Site::articles_modified`])
+/// when it is rendered: every change to its inputs is an update, so it is
+/// never earlier than the bytes (never a wrong 304). While it stays in the
+/// cache with its inputs unchanged it keeps that date, so a client that
+/// revalidates by date alone gets its 304 after other parts of the site
+/// changed; one rendered anew (evicted, or after a restart) is dated by the
+/// site's last update again, later than its bytes at worst.
 async fn on_demand(
     state: &State,
     client: Client,
@@ -1048,7 +1051,10 @@ async fn on_demand(
     head: bool,
 ) -> Response<Full<Bytes>> {
     let coding = negotiate::choose(fields);
-    let lm = snapshot.site.articles_modified();
+    let kept = state.on_demand.get(&prepared.path, &prepared.tags);
+    let lm = kept
+        .as_ref()
+        .map_or_else(|| snapshot.site.articles_modified(), |r| r.last_modified);
     let freshness = prepared.freshness;
     let cache_control = match freshness {
         Freshness::Archive => snapshot.archive_cache_control.clone(),
@@ -1081,7 +1087,7 @@ async fn on_demand(
         return finish(refused(over), head);
     }
     let path = prepared.path.clone();
-    let resource = match state.on_demand.get(&prepared.path, &prepared.tags) {
+    let resource = match kept {
         Some(hit) => {
             metrics::counter!("bantin_archive_cache_hits_total").increment(1);
             hit
