@@ -684,7 +684,7 @@ fn a_body_folder_that_cannot_take_files_stops_the_daemon_with_64() {
     .wait(LIMIT);
     assert_eq!(status.and_then(|s| s.code()), Some(64), "{stderr}");
     assert!(
-        stderr.contains("http.body_dir")
+        stderr.contains("[http] body_dir = ")
             && stderr.contains("no-such-folder")
             && stderr.contains("create it"),
         "{stderr}"
