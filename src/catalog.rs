@@ -22,7 +22,7 @@ use crate::article::{Article, Depth, Warning};
 use crate::index::{Entries, Entry};
 use crate::links::Links;
 use crate::store::{
-    self, article_id, Candidate, FileError, Listed, Rejected, Root, Source, Stat, Stats,
+    self, article_id, Alike, Candidate, FileError, Listed, Rejected, Root, Source, Stat, Stats,
 };
 
 /// What the catalog knows of one file.
@@ -110,13 +110,18 @@ pub fn claim(id: &str, held: bool, holder: Option<&Path>, path: &Path) -> Result
     }
 }
 
-/// Whether two different paths are one once in Unicode NFC: they print alike.
-fn look_alike(a: &Path, b: &Path) -> bool {
-    use unicode_normalization::UnicodeNormalization;
-    let (Some(a), Some(b)) = (a.to_str(), b.to_str()) else {
-        return false;
-    };
-    a != b && a.nfc().eq(b.nfc())
+/// How two different paths are alike: one once each name is read as an id
+/// reads it ([`crate::store::name_as_read`]), through a name that is not
+/// UTF-8 or only in Unicode normalisation.
+fn look_alike(a: &Path, b: &Path) -> Alike {
+    let read = |p: &Path| -> Vec<String> { p.iter().map(crate::store::name_as_read).collect() };
+    if a == b || read(a) != read(b) {
+        return Alike::No;
+    }
+    match (a.to_str(), b.to_str()) {
+        (Some(_), Some(_)) => Alike::Normalization,
+        _ => Alike::Encoding,
+    }
 }
 
 /// Why a file is rejected, and the (size, mtime) it was read at (none for a
@@ -2341,5 +2346,35 @@ mod tests {
             "another file, x.md, already gives the article id \"x\"; rename one of them"
         );
         assert!(claim("x", true, Some(&nfc), &nfd).is_ok());
+    }
+
+    #[test]
+    fn a_duplicate_whose_name_is_the_other_in_another_encoding_is_said_so() {
+        use std::os::unix::ffi::OsStrExt;
+        let legacy = |b: &[u8]| PathBuf::from(std::ffi::OsStr::from_bytes(b));
+        // `bài` in UTF-8, and in Windows-1258 precomposed and with its tone
+        // as a combining mark: one id, three files.
+        let utf8 = PathBuf::from("tin/bài.txt");
+        for other in [legacy(b"tin/b\xe0i.txt"), legacy(b"tin/ba\xcci.txt")] {
+            for (holder, path) in [(&utf8, &other), (&other, &utf8)] {
+                let said = claim("tin/bài", false, Some(holder), path)
+                    .unwrap_err()
+                    .to_string();
+                assert!(
+                    said.contains("one of the two names is not UTF-8, and read as Windows-1258"),
+                    "{said}"
+                );
+            }
+        }
+        // Two legacy names of one id are said so too.
+        let said = claim(
+            "tin/bài",
+            false,
+            Some(&legacy(b"tin/ba\xcci.txt")),
+            &legacy(b"tin/b\xe0i.txt"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(said.contains("Windows-1258"), "{said}");
     }
 }

@@ -385,8 +385,6 @@ fn claimed_before(c: &Candidate, cap: u64, tz: Tz, shown: &Path) -> Claimed {
 /// The ids claimed so far in a check, with the file (as shown) that claims each.
 type Claimed = BTreeMap<String, PathBuf>;
 
-/// The warning for an article too long for a feed item (see
-/// [`crate::render::item_content`]), if it is.
 /// The warning for an article whose page's URL is too long for a sitemap,
 /// which leaves it out.
 fn url_warning(a: &Article, site: &crate::config::SiteConfig) -> Option<Warning> {
@@ -397,13 +395,15 @@ fn url_warning(a: &Article, site: &crate::config::SiteConfig) -> Option<Warning>
             line: None,
             message: format!(
                 "the article's URL is {} characters, over the {} a sitemap may list, so the \
-             sitemaps leave it out; shorten its folder or file names",
+                 sitemaps leave it out; shorten its folder or file names",
                 site.base_url.len() + path.len(),
                 render::sitemap::MAX_LOC
             ),
         })
 }
 
+/// The warning for an article too long for a feed item (see
+/// [`crate::render::item_content`]), if it is.
 fn item_warning(a: &Article, max_item_bytes: usize) -> Option<Warning> {
     if render::content_within(a, max_item_bytes).is_some() {
         return None;

@@ -97,11 +97,17 @@ pub enum FileError {
     #[error(
         "another file, {}, already gives the article id \"{id}\"; {}",
         holder.display(),
-        if *look_alike {
-            "its name differs from this one's only in how its accented letters are encoded \
-             (Unicode NFC and NFD), so the two look the same: remove or rename one of them"
-        } else {
-            "rename one of them"
+        match look_alike {
+            Alike::No => "rename one of them",
+            Alike::Normalization => {
+                "its name differs from this one's only in how its accented letters are encoded \
+                 (Unicode NFC and NFD), so the two look the same: remove or rename one of them"
+            }
+            Alike::Encoding => {
+                "one of the two names is not UTF-8, and read as Windows-1258 (as names copied \
+                 from older systems are) it is the other: the same name saved twice, in two \
+                 encodings; remove one, or rename it in UTF-8"
+            }
         }
     )]
     DuplicateId {
@@ -109,9 +115,8 @@ pub enum FileError {
         id: String,
         /// The file that gives it and keeps it.
         holder: PathBuf,
-        /// Whether the two paths print alike, differing only in Unicode
-        /// normalisation (a name saved in NFD beside the same in NFC).
-        look_alike: bool,
+        /// Whether the two names are one as read (see [`name_as_read`]).
+        look_alike: Alike,
     },
     /// The parser panicked on this file: a bug in bantin, not in the file.
     #[error("the parser panicked on this file (a bug in bantin: please report it with the file)")]
@@ -363,37 +368,62 @@ fn is_temp_name(name: &str) -> bool {
         })
 }
 
-/// The stable article id of `path` under `root`: the relative path without its
-/// extension, `/`-separated, NFC. A name that is not UTF-8 is read as
-/// Windows-1258 (names copied from older Vietnamese systems), so each such
-/// name gives its own id: read as UTF-8, every byte that is not would be the
-/// same U+FFFD, and `bài` and `bãi` would both be `b�i`. `None` when the
-/// path is not under the root or any part of it is ignored.
-pub fn article_id(root: &Path, path: &Path) -> Option<String> {
+/// A file or folder name as an id reads it: UTF-8, with each run of bytes
+/// that is not read as Windows-1258 (names copied from older Vietnamese
+/// systems), so each such name gives a name of its own where U+FFFD for
+/// every bad byte would make `bài` and `băi` both `b�i`; then NFC (a
+/// decomposed name, or a tone written as a combining mark, is composed).
+pub fn name_as_read(name: &std::ffi::OsStr) -> String {
     use std::os::unix::ffi::OsStrExt;
+    let composed = |name: String| {
+        // File names are mostly ASCII, which is NFC as it is.
+        if name.is_ascii() {
+            name
+        } else {
+            name.nfc().collect()
+        }
+    };
+    if let Some(name) = name.to_str() {
+        return composed(name.to_owned());
+    }
+    let mut read = String::new();
+    for chunk in name.as_bytes().utf8_chunks() {
+        read.push_str(chunk.valid());
+        read.push_str(
+            &encoding_rs::WINDOWS_1258
+                .decode_without_bom_handling(chunk.invalid())
+                .0,
+        );
+    }
+    composed(read)
+}
+
+/// How two files that give one id have names alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Alike {
+    /// Their paths differ as read (`a.txt` and `a.md`).
+    No,
+    /// Both UTF-8, one once in NFC: they print alike.
+    Normalization,
+    /// One not UTF-8, the other once read as Windows-1258.
+    Encoding,
+}
+
+/// The stable article id of `path` under `root`: the relative path without its
+/// extension, `/`-separated, each name as [`name_as_read`] reads it. `None`
+/// when the path is not under the root or any part of it is ignored.
+pub fn article_id(root: &Path, path: &Path) -> Option<String> {
     let rel = path.strip_prefix(root).ok()?;
     let mut parts = Vec::new();
     for c in rel.components() {
         let Component::Normal(name) = c else {
             return None;
         };
-        let name = match name.to_str() {
-            Some(name) => std::borrow::Cow::Borrowed(name),
-            None => {
-                encoding_rs::WINDOWS_1258
-                    .decode_without_bom_handling(name.as_bytes())
-                    .0
-            }
-        };
+        let name = name_as_read(name);
         if is_ignored(&name) {
             return None;
         }
-        // File names are mostly ASCII, which is NFC as it is.
-        parts.push(if name.is_ascii() {
-            name.into_owned()
-        } else {
-            name.nfc().collect::<String>()
-        });
+        parts.push(name);
     }
     let last = parts.last_mut()?;
     if let Some((stem, _ext)) = last.rsplit_once('.').filter(|(stem, _)| !stem.is_empty()) {
@@ -576,6 +606,21 @@ mod tests {
         assert_eq!(
             legacy(b"/s/gi\xe1-100\xfe.txt").as_deref(),
             Some("giá-100₫")
+        );
+        // Only the bytes that are not UTF-8 are read so: a name valid but
+        // for one stray byte keeps its letters.
+        assert_eq!(
+            legacy(
+                "/s/tốt"
+                    .as_bytes()
+                    .iter()
+                    .chain(b"\xff.txt")
+                    .copied()
+                    .collect::<Vec<u8>>()
+                    .as_slice()
+            )
+            .as_deref(),
+            Some("tốtÿ")
         );
         // Each byte its own character: two names apart stay apart.
         assert_ne!(legacy(b"/s/bad\xfe.txt"), legacy(b"/s/bad\xff.txt"));
