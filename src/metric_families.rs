@@ -107,7 +107,7 @@ pub const FAMILIES: &[Family] = &[
     ),
     counter(
         "bantin_http_connections_reclaimed_total",
-        "Connections with no request in progress for a second or more, ended to make room while every one of [http] max_connections was held and a new client waited.",
+        "Connections with no request in progress for a second or more (and nothing of the next read), ended to make room, one for each wait, while every one of [http] max_connections was held and a new client waited.",
     ),
     gauge(
         "bantin_http_connections_open",

@@ -833,6 +833,8 @@ fn a_reload_shrinks_and_grows_max_connections() {
         String::from_utf8_lossy(&all).starts_with("HTTP/1.1 200"),
         "{all:?}"
     );
+    // Closed on this side too, so the server's close does not linger on it.
+    drop(waiting);
 
     // One busy connection takes the only slot; a larger cap frees one at once.
     let _c = busy(d.port);
@@ -890,4 +892,50 @@ fn keep_alives_from_several_addresses_at_the_cap_make_room_for_others() {
     for k in keepers {
         k.join().unwrap();
     }
+}
+
+/// A GET on `c`, kept alive: whether a 200 came back.
+fn kept_alive_get(c: &mut TcpStream) -> bool {
+    let mut buf = [0; 4096];
+    c.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .is_ok()
+        && matches!(c.read(&mut buf), Ok(n) if n > 0 && buf[..n].starts_with(b"HTTP/1.1 200"))
+}
+
+/// At the cap with no client waiting, idle keep-alive connections are left
+/// alone; with one waiting, an idle one makes room, never one whose next
+/// request has begun to arrive.
+#[test]
+fn only_a_waiting_client_makes_room_and_never_at_a_begun_request() {
+    let (_site, d) = start("[http]\nmax_connections = 2\nheader_timeout_secs = 30\n");
+    let port = d.port;
+    let mut a = connect_from([127, 0, 0, 1], port, None).unwrap();
+    let mut b = connect_from([127, 0, 0, 1], port, None).unwrap();
+    assert!(kept_alive_get(&mut a) && kept_alive_get(&mut b));
+    // Nobody waits: both are idle past a second, and both still served.
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(kept_alive_get(&mut a) && kept_alive_get(&mut b));
+
+    // `a` begins its next request; then a client comes.
+    std::thread::sleep(Duration::from_millis(1500));
+    a.write_all(b"GET /healthz HTTP/1.1\r\nHo").unwrap();
+    let (status, took, _) = other_client(port, "/healthz");
+    assert_eq!(status, 200);
+    assert!(took < Duration::from_secs(3), "waited {took:?}");
+    // `b` made room; `a`'s request is answered once it is whole.
+    std::thread::sleep(Duration::from_millis(500));
+    a.write_all(b"st: 127.0.0.1\r\n\r\n").unwrap();
+    let mut buf = [0; 4096];
+    let n = a.read(&mut buf).unwrap();
+    assert!(
+        buf[..n].starts_with(b"HTTP/1.1 200"),
+        "{:?}",
+        String::from_utf8_lossy(&buf[..n])
+    );
+    let mut closed = [0; 16];
+    b.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    assert!(
+        matches!(b.read(&mut closed), Ok(0)) || !kept_alive_get(&mut b),
+        "the idle connection made room"
+    );
 }

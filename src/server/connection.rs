@@ -55,6 +55,11 @@ pub struct Activity {
     /// watcher may still be dropping as hyper's begins), so that setting
     /// `shed` ends it only while one does.
     watched: AtomicUsize,
+    /// Whether it waits for a request with nothing of one read: the fast
+    /// path's between requests, and always once hyper serves it (hyper
+    /// reads its heads, and closes gracefully). Only such a connection may
+    /// be ended to make room, or dropped at once at shutdown.
+    waiting: AtomicBool,
 }
 
 /// A response slot's time once the response is over.
@@ -92,6 +97,7 @@ impl Default for Activity {
             shed: AtomicBool::new(false),
             shedding: Notify::new(),
             watched: AtomicUsize::new(0),
+            waiting: AtomicBool::new(false),
         }
     }
 }
@@ -160,6 +166,16 @@ impl Activity {
 
     fn busy(&self) -> bool {
         self.in_flight.load(Ordering::Acquire) > 0
+    }
+
+    /// Notes whether it waits for a request with nothing of one read.
+    pub fn set_waiting(&self, waiting: bool) {
+        self.waiting.store(waiting, Ordering::Release);
+    }
+
+    /// Whether it waits for a request with nothing of one read.
+    pub fn waiting(&self) -> bool {
+        self.waiting.load(Ordering::Acquire)
     }
 
     /// How long the connection's bytes, or one response of it, have not
@@ -426,23 +442,41 @@ pub enum Ending {
 /// stream a minute) give their slots up within a second or two.
 pub const RECLAIM_IDLE: Duration = Duration::from_secs(1);
 
-/// Raised by the accept loop while every connection slot is held and a new
-/// client waits in the kernel's backlog. Each connection with no request in
-/// progress for [`RECLAIM_IDLE`] then ends, as nginx reuses its idle
-/// keep-alive connections: without it, a few addresses each holding their
+/// Raised by the accept loop while every connection slot is held and the
+/// client it has accepted waits for one. One connection waiting for a
+/// request, with none in progress for [`RECLAIM_IDLE`] and nothing of the
+/// next read, then ends to make room, as nginx reuses its idle keep-alive
+/// connections: without it, a few addresses each holding their
 /// `max_connections_per_client` open with a request every few seconds keep
 /// every newcomer out for as long as they like. A connection with a request
-/// in progress is never ended for it.
+/// in progress, or one begun, is never ended for it; with no client
+/// waiting, none is.
 #[derive(Debug, Default)]
 pub struct Pressure {
     raised: Notify,
+    /// How many connections are still to end for it: one per raise, for
+    /// the one client the accept loop holds; none once it has its slot.
+    wanted: AtomicUsize,
 }
 
 impl Pressure {
-    /// Tells every connection waiting now to end if it is idle; raised again
-    /// while the wait lasts (a connection may become idle meanwhile).
+    /// Asks for one idle connection to end, for the client waiting now;
+    /// raised again while the wait lasts (one may become idle meanwhile).
     pub fn raise(&self) {
+        self.wanted.store(1, Ordering::Release);
         self.raised.notify_waiters();
+    }
+
+    /// The waiting client has its slot: no connection is to end for it.
+    pub fn eased(&self) {
+        self.wanted.store(0, Ordering::Release);
+    }
+
+    /// Takes one of the connections wanted, if one still is.
+    fn take(&self) -> bool {
+        self.wanted
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |w| w.checked_sub(1))
+            .is_ok()
     }
 }
 
@@ -481,8 +515,12 @@ pub async fn until_ending(
     }
     activity.watched.fetch_add(1, Ordering::AcqRel);
     let _watching = Watching(&activity.watched);
+    // Idle for a while, with nothing of a request read, and still wanted.
     let reclaimable = || {
-        let idle = !activity.busy() && activity.since_request() >= RECLAIM_IDLE;
+        let idle = activity.waiting()
+            && !activity.busy()
+            && activity.since_request() >= RECLAIM_IDLE
+            && pressure.take();
         if idle {
             metrics::counter!("bantin_http_connections_reclaimed_total").increment(1);
         }
@@ -681,42 +719,73 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn under_pressure_only_connections_idle_for_a_while_make_room() {
+    async fn under_pressure_one_connection_idle_for_a_while_makes_room_per_raise() {
         let (_tx, rx) = watch::channel(false);
         let pressure = Arc::new(Pressure::default());
         let watch = |a: &Arc<Activity>| {
             let (a, pressure, mut rx) = (a.clone(), pressure.clone(), rx.clone());
             tokio::spawn(async move { until_ending(&a, deadlines(), &mut rx, &pressure).await })
         };
-        // Idle 2 s after a request; a request in progress; idle for half a
-        // second; no request yet, 2 s after its accept.
-        let idle = Arc::new(Activity::default());
+        let waiting = || {
+            let a = Arc::new(Activity::default());
+            a.set_waiting(true);
+            a
+        };
+        // Idle 2 s after a request; no request yet, 2 s after its accept; a
+        // request in progress; idle 2 s with the next head begun; idle half
+        // a second.
+        let idle = waiting();
         drop(idle.begin());
-        let busy = Arc::new(Activity::default());
+        let silent = waiting();
+        let busy = waiting();
         let held = busy.begin();
-        let fresh = Arc::new(Activity::default());
-        let silent = Arc::new(Activity::default());
-        let watching = [&idle, &busy, &silent].map(watch);
+        let begun = waiting();
+        drop(begun.begin());
+        begun.set_waiting(false);
+        let fresh = waiting();
+        let [idle_w, silent_w, busy_w, begun_w] = [&idle, &silent, &busy, &begun].map(watch);
         tokio::time::sleep(Duration::from_millis(1500)).await;
         drop(fresh.begin());
-        let fresh_watch = watch(&fresh);
+        let fresh_w = watch(&fresh);
         tokio::time::sleep(Duration::from_millis(500)).await;
-        tokio::task::yield_now().await;
+        let settle = || async {
+            for _ in 0..10 {
+                tokio::task::yield_now().await;
+            }
+        };
+        // One raise, one connection: the idle or the silent one.
         pressure.raise();
-        let [idle_watch, busy_watch, silent_watch] = watching;
-        assert_eq!(idle_watch.await.unwrap(), Ending::Reclaimed);
-        assert_eq!(silent_watch.await.unwrap(), Ending::Reclaimed);
-        tokio::task::yield_now().await;
-        assert!(!busy_watch.is_finished(), "a request in progress stays");
-        assert!(!fresh_watch.is_finished(), "idle for half a second stays");
-        // Raised again once it has been idle long enough, it goes too.
-        tokio::time::sleep(Duration::from_millis(600)).await;
+        settle().await;
+        assert_eq!(
+            [&idle_w, &silent_w]
+                .iter()
+                .filter(|w| w.is_finished())
+                .count(),
+            1
+        );
         pressure.raise();
-        assert_eq!(fresh_watch.await.unwrap(), Ending::Reclaimed);
-        tokio::task::yield_now().await;
-        assert!(!busy_watch.is_finished());
+        settle().await;
+        assert!(idle_w.is_finished() && silent_w.is_finished());
+        assert_eq!(idle_w.await.unwrap(), Ending::Reclaimed);
+        assert_eq!(silent_w.await.unwrap(), Ending::Reclaimed);
+        // None of the others yet: busy, begun, idle for half a second.
+        pressure.raise();
+        settle().await;
+        for w in [&busy_w, &begun_w, &fresh_w] {
+            assert!(!w.is_finished());
+        }
+        // Eased, nothing more ends, however idle.
+        pressure.eased();
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert!(!fresh_w.is_finished());
+        // Raised once it has been idle long enough, it goes too.
+        pressure.raise();
+        assert_eq!(fresh_w.await.unwrap(), Ending::Reclaimed);
+        settle().await;
+        assert!(!busy_w.is_finished() && !begun_w.is_finished());
         drop(held);
-        busy_watch.abort();
+        busy_w.abort();
+        begun_w.abort();
     }
 
     #[tokio::test(start_paused = true)]

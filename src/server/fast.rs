@@ -18,7 +18,6 @@ use std::cell::RefCell;
 use std::io::{self, IoSlice};
 use std::mem::MaybeUninit;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -80,9 +79,10 @@ impl Outcome {
 /// header timeout as its idle limit, each request head must arrive within it
 /// of the previous response (or of the accept), as hyper's must, with no
 /// timer armed per request. Once `stopping` turns true, the response in
-/// progress is the last. `between` is true while it waits for a request with
-/// nothing of one read: a connection the caller may close at shutdown by
-/// dropping this future. Its requests are `client`'s.
+/// progress is the last. `activity` says whether it waits for a request
+/// with nothing of one read ([`Activity::waiting`]): a connection the caller
+/// may close at shutdown, or to make room, by dropping this future. Its
+/// requests are `client`'s.
 pub(super) async fn serve(
     stream: TcpStream,
     state: &State,
@@ -90,7 +90,6 @@ pub(super) async fn serve(
     activity: &Arc<Activity>,
     limits: Limits,
     stopping: watch::Receiver<bool>,
-    between: &AtomicBool,
 ) -> Outcome {
     let mut conn = Conn {
         stream,
@@ -133,9 +132,9 @@ pub(super) async fn serve(
                 input.reserve(READ_BYTES);
                 // Between requests, shutdown closes at once; a head that has
                 // begun is read and answered.
-                between.store(input.is_empty(), Ordering::Relaxed);
+                activity.set_waiting(input.is_empty());
                 let read = conn.stream.read_buf(&mut input).await;
-                between.store(false, Ordering::Relaxed);
+                activity.set_waiting(false);
                 match read {
                     Ok(n) if n > 0 => {}
                     // The client closed, or the read failed.

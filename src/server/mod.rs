@@ -66,7 +66,6 @@ pub use routes::handle;
 
 use std::convert::Infallible;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -200,14 +199,10 @@ pub async fn run(
     let accept_errors = Throttle::new(CALM_LOG_INTERVAL);
     tokio::pin!(shutdown);
     loop {
-        // Wait for a connection slot first: past the cap, clients queue in the
-        // kernel's backlog instead of being accepted and starved.
-        let Some(permit) = server
-            .slot(&mut slots, &mut limits, shutdown.as_mut())
-            .await
-        else {
-            break;
-        };
+        // One connection at a time is accepted and then waits for its slot:
+        // past the cap, the others queue in the kernel's backlog instead of
+        // being accepted and starved, and the one waiting is a client that
+        // idle connections make room for (see `Server::slot`).
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
@@ -230,31 +225,24 @@ pub async fn run(
             () = &mut shutdown => break,
         };
         // A reload while this waited for a connection applies to it (one
-        // atomic load per accept); if it lowered the cap below what is held,
-        // the permit in hand pays for that and the connection waits for another.
-        let permit = if limits.has_changed().unwrap_or(false) {
+        // atomic load per accept).
+        if limits.has_changed().unwrap_or(false) {
             server.apply(&mut slots, *limits.borrow_and_update());
-            match slots.keep(permit) {
-                Some(permit) => permit,
-                None => match server
-                    .slot(&mut slots, &mut limits, shutdown.as_mut())
-                    .await
-                {
-                    Some(permit) => permit,
-                    None => break,
-                },
-            }
-        } else {
-            permit
-        };
+        }
         // One address may not take every slot: past its share, it is closed at
-        // once and its slot goes back to the pool.
+        // once, without waiting for a slot.
         let per_client = server.serving.limits.max_connections_per_client;
         let Some(slot) = clients.admit(peer.ip(), per_client) else {
             metrics::counter!("bantin_http_connections_refused_total", "reason" => "per_client")
                 .increment(1);
             tracing::debug!(%peer, "connection refused: max_connections_per_client reached");
             continue;
+        };
+        let Some(permit) = server
+            .slot(&mut slots, &mut limits, shutdown.as_mut())
+            .await
+        else {
+            break;
         };
         server.spawn(stream, (slot, permit));
     }
@@ -318,9 +306,11 @@ struct Server {
 }
 
 impl Server {
-    /// A free connection slot, once there is one (`None` at shutdown); the
-    /// limits a reload sends meanwhile are applied, so a larger cap frees
-    /// slots at once.
+    /// A free connection slot for the client just accepted, once there is
+    /// one (`None` at shutdown); the limits a reload sends meanwhile are
+    /// applied, so a larger cap frees slots at once. While it waits, one
+    /// connection idle for a while is asked to make room, at once and every
+    /// [`connection::RECLAIM_IDLE`] (see [`Pressure`]).
     async fn slot(
         &mut self,
         slots: &mut Slots,
@@ -330,7 +320,10 @@ impl Server {
         loop {
             if let Some(permit) = slots.try_acquire() {
                 match slots.keep(permit) {
-                    Some(permit) => return Some(permit),
+                    Some(permit) => {
+                        self.pressure.eased();
+                        return Some(permit);
+                    }
                     None => continue,
                 }
             }
@@ -343,6 +336,7 @@ impl Server {
                 tokio::select! {
                     permit = &mut free => {
                         if let Some(permit) = slots.keep(permit.ok()?) {
+                            self.pressure.eased();
                             return Some(permit);
                         }
                         break;
@@ -352,7 +346,10 @@ impl Server {
                         self.apply(slots, *limits.borrow_and_update());
                         break;
                     }
-                    () = &mut shutdown => return None,
+                    () = &mut shutdown => {
+                        self.pressure.eased();
+                        return None;
+                    }
                 }
             }
         }
@@ -439,20 +436,18 @@ impl Served {
                 .min(self.serving.limits.header_timeout),
             ..self.deadlines()
         };
-        let (ended, ending) = tokio::sync::oneshot::channel();
-        let watch = {
+        let watch = || {
+            let (ended, ending) = tokio::sync::oneshot::channel();
             let activity = self.activity.clone();
             let mut stopping = self.stopping.clone();
             let pressure = self.pressure.clone();
-            tokio::spawn(async move {
+            let task = tokio::spawn(async move {
                 let ending = until_ending(&activity, deadlines, &mut stopping, &pressure).await;
                 let _ = ended.send(ending);
-            })
+            });
+            // Stops watching when the fast path ends, whichever way.
+            (tokio_util::task::AbortOnDropHandle::new(task), ending)
         };
-        // Stops watching when the fast path ends, whichever way.
-        let _watch = tokio_util::task::AbortOnDropHandle::new(watch);
-        // Set and read on this task only (an atomic so the future is `Send`).
-        let between = AtomicBool::new(false);
         let fast = fast::serve(
             stream,
             &self.state,
@@ -460,17 +455,25 @@ impl Served {
             &self.activity,
             self.serving.limits,
             self.stopping.clone(),
-            &between,
         );
         tokio::pin!(fast);
-        let ending = tokio::select! {
-            biased;
-            outcome = fast.as_mut() => return outcome.handed_over(),
-            Ok(ending) = ending => ending,
+        let ending = loop {
+            let (_watch, ending) = watch();
+            let ending = tokio::select! {
+                biased;
+                outcome = fast.as_mut() => return outcome.handed_over(),
+                Ok(ending) = ending => ending,
+            };
+            // Made room for a client, but a request began meanwhile: it is
+            // served, and the connection watched again.
+            if ending == Ending::Reclaimed && !self.activity.waiting() {
+                continue;
+            }
+            break ending;
         };
         tracing::debug!(?ending, "closing the connection");
         // At shutdown, a connection between requests closes at once.
-        if ending != Ending::Shutdown || between.load(Ordering::Relaxed) {
+        if ending != Ending::Shutdown || self.activity.waiting() {
             return None;
         }
         // The fast path ends the connection after the response in progress
@@ -492,6 +495,10 @@ impl Served {
 
     /// Serves the rest of a connection with hyper.
     async fn serve_hyper(&self, stream: fast::Rewind<TcpStream>) {
+        // hyper reads its heads, and its graceful close finishes a request
+        // it has begun: the connection may be ended whenever it has none in
+        // progress.
+        self.activity.set_waiting(true);
         let state = self.state.clone();
         let seen = self.activity.clone();
         let client = self.client;
