@@ -61,7 +61,9 @@ pub async fn extend_while_loading() {
         tick.tick().await;
         let now = crate::store::PROGRESS.load(Ordering::Relaxed);
         if now != seen {
-            extend(&format!("loading the store: {now} files and folders read"));
+            extend(&format!(
+                "loading the store: {now} entries listed and files read"
+            ));
             seen = now;
         }
     }

@@ -492,6 +492,36 @@ fn category_and_front_pages_show_their_newest_30_past_withdrawn_articles() {
         .contains("/articles/rut-het/bai\""));
 }
 
+/// The front page, rendered with every change that touches its newest,
+/// says there are older articles as soon as a 31st is listed, even one that
+/// is the oldest of its month (it neither heads a month nor shows there).
+#[test]
+fn the_front_page_says_there_are_more_once_a_31st_is_listed() {
+    let site = TempStore::new();
+    std::fs::remove_dir_all(site.store()).unwrap();
+    let article = |day: u32, hour: u32| {
+        format!("Trang nhất » Kinh tế\n\nBài ngày {day} giờ {hour}\n\n{day:02}/01/2023 {hour:02}:00\n\nDẫn.\n")
+    };
+    for day in 2..=31 {
+        write(
+            &site,
+            &format!("kinh-te/bai-{day:02}.txt"),
+            &article(day, 8),
+        );
+    }
+    let d = site.start();
+    let front = d.body("/");
+    assert_eq!(newest_listed(&front), 30, "{front}");
+    assert!(!front.contains("bài mới nhất;"), "{front}");
+    let etag = d.get("/", &[]).expect_header("etag").to_owned();
+    write(&site, "kinh-te/bai-01.txt", &article(1, 7));
+    d.wait_until("the front page says there are more", || {
+        d.body("/").contains("Đây là 30 bài mới nhất;")
+    });
+    assert_ne!(d.get("/", &[]).expect_header("etag"), etag);
+    assert_eq!(newest_listed(&d.body("/")), 30);
+}
+
 #[test]
 fn the_lists_of_every_tag_follow_live_updates() {
     let site = TempStore::new();
