@@ -118,9 +118,16 @@ fn look_alike(a: &Path, b: &Path) -> Alike {
     if a == b || read(a) != read(b) {
         return Alike::No;
     }
-    match (a.to_str(), b.to_str()) {
-        (Some(_), Some(_)) => Alike::Normalization,
-        _ => Alike::Encoding,
+    // Told by the names that differ: a folder's name both share says nothing.
+    let legacy = a
+        .iter()
+        .zip(b.iter())
+        .filter(|(x, y)| x != y)
+        .any(|(x, y)| x.to_str().is_none() || y.to_str().is_none());
+    if legacy {
+        Alike::Encoding
+    } else {
+        Alike::Normalization
     }
 }
 
@@ -2361,11 +2368,24 @@ mod tests {
                     .unwrap_err()
                     .to_string();
                 assert!(
-                    said.contains("one of the two names is not UTF-8, and read as Windows-1258"),
+                    said.contains("one once what is not UTF-8 in them is read as Windows-1258"),
                     "{said}"
                 );
             }
         }
+        // In a folder whose name is not UTF-8, two names that differ only
+        // in normalisation are said to.
+        use unicode_normalization::UnicodeNormalization;
+        let nfd: Vec<u8> = "bài.txt".nfd().collect::<String>().into_bytes();
+        let said = claim(
+            "x",
+            false,
+            Some(&legacy(b"c\xe0/b\xc3\xa0i.txt")),
+            &legacy(&[&b"c\xe0/"[..], &nfd].concat()),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(said.contains("(Unicode NFC and NFD)"), "{said}");
         // Two legacy names of one id are said so too.
         let said = claim(
             "tin/bài",

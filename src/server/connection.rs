@@ -457,12 +457,20 @@ pub struct Pressure {
     /// How many connections are still to end for it: one per raise, for
     /// the one client the accept loop holds; none once it has its slot.
     wanted: AtomicUsize,
+    /// Connections ended for it whose slots have not come back yet (an
+    /// HTTP/2 one waits for its GOAWAY's PING): while one has not, no other
+    /// is asked for.
+    closing: AtomicUsize,
 }
 
 impl Pressure {
-    /// Asks for one idle connection to end, for the client waiting now;
-    /// raised again while the wait lasts (one may become idle meanwhile).
+    /// Asks for one idle connection to end, for the client waiting now,
+    /// unless one ended for it is still closing; raised again while the
+    /// wait lasts (one may become idle meanwhile).
     pub fn raise(&self) {
+        if self.closing.load(Ordering::Acquire) > 0 {
+            return;
+        }
         self.wanted.store(1, Ordering::Release);
         self.raised.notify_waiters();
     }
@@ -472,11 +480,31 @@ impl Pressure {
         self.wanted.store(0, Ordering::Release);
     }
 
-    /// Takes one of the connections wanted, if one still is.
+    /// Takes one of the connections wanted, if one still is; it is closing
+    /// from then until [`Pressure::closed`].
     fn take(&self) -> bool {
-        self.wanted
+        let taken = self
+            .wanted
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |w| w.checked_sub(1))
-            .is_ok()
+            .is_ok();
+        if taken {
+            self.closing.fetch_add(1, Ordering::AcqRel);
+        }
+        taken
+    }
+
+    /// A connection ended for it has given its slot back.
+    pub fn closed(&self) {
+        self.closing.fetch_sub(1, Ordering::AcqRel);
+        metrics::counter!("bantin_http_connections_reclaimed_total").increment(1);
+    }
+
+    /// A connection taken for it was not ended after all (its next request
+    /// had begun): the request for one stands again.
+    pub fn given_back(&self) {
+        self.closing.fetch_sub(1, Ordering::AcqRel);
+        self.wanted.fetch_add(1, Ordering::AcqRel);
+        self.raised.notify_waiters();
     }
 }
 
@@ -517,14 +545,10 @@ pub async fn until_ending(
     let _watching = Watching(&activity.watched);
     // Idle for a while, with nothing of a request read, and still wanted.
     let reclaimable = || {
-        let idle = activity.waiting()
+        activity.waiting()
             && !activity.busy()
             && activity.since_request() >= RECLAIM_IDLE
-            && pressure.take();
-        if idle {
-            metrics::counter!("bantin_http_connections_reclaimed_total").increment(1);
-        }
-        idle
+            && pressure.take()
     };
     let first = async {
         while !activity.started.load(Ordering::Acquire) {
@@ -753,19 +777,25 @@ mod tests {
                 tokio::task::yield_now().await;
             }
         };
-        // One raise, one connection: the idle or the silent one.
-        pressure.raise();
-        settle().await;
-        assert_eq!(
+        // One raise, one connection: the idle or the silent one. Until its
+        // slot is back, a raise asks for no other.
+        let finished = || {
             [&idle_w, &silent_w]
                 .iter()
                 .filter(|w| w.is_finished())
-                .count(),
-            1
-        );
+                .count()
+        };
         pressure.raise();
         settle().await;
-        assert!(idle_w.is_finished() && silent_w.is_finished());
+        assert_eq!(finished(), 1);
+        pressure.raise();
+        settle().await;
+        assert_eq!(finished(), 1);
+        pressure.closed();
+        pressure.raise();
+        settle().await;
+        assert_eq!(finished(), 2);
+        pressure.closed();
         assert_eq!(idle_w.await.unwrap(), Ending::Reclaimed);
         assert_eq!(silent_w.await.unwrap(), Ending::Reclaimed);
         // None of the others yet: busy, begun, idle for half a second.
@@ -774,9 +804,11 @@ mod tests {
         for w in [&busy_w, &begun_w, &fresh_w] {
             assert!(!w.is_finished());
         }
-        // Eased, nothing more ends, however idle.
+        // Eased, nothing more ends, however idle, whatever wakes it.
         pressure.eased();
         tokio::time::sleep(Duration::from_secs(2)).await;
+        pressure.raised.notify_waiters();
+        settle().await;
         assert!(!fresh_w.is_finished());
         // Raised once it has been idle long enough, it goes too.
         pressure.raise();

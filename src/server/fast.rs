@@ -324,7 +324,7 @@ fn next<'a>(
         // HTTP/2's preface is `PRI * HTTP/2.0`: hyper's. Any other version
         // this server does not speak, or a head that is not one, is refused
         // here, in this server's words and with `no-store` like its other errors.
-        Err(httparse::Error::Version) if input.starts_with(b"PRI ") => Next::Hyper,
+        Err(httparse::Error::Version) if input.starts_with(H2_PREFACE) => Next::Hyper,
         // A version is judged on a whole request line.
         Err(httparse::Error::Version) if !input.contains(&b'\n') && input.len() < max_head => {
             Next::More
@@ -911,7 +911,16 @@ pub(super) struct Rewind<S> {
     inner: S,
 }
 
+/// How a connection handed over for HTTP/2 begins: its preface's method (RFC
+/// 9113 §3.4), which is all the fast path reads of it before it hands over.
+pub(super) const H2_PREFACE: &[u8] = b"PRI ";
+
 impl<S> Rewind<S> {
+    /// Whether what was read before the hand-over begins with `prefix`.
+    pub(super) fn starts_with(&self, prefix: &[u8]) -> bool {
+        self.read.starts_with(prefix)
+    }
+
     /// `inner`, read from `read` first.
     pub(super) fn new(inner: S, read: Bytes) -> Rewind<S> {
         Rewind { read, inner }

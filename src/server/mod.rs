@@ -242,6 +242,11 @@ pub async fn run(
             .slot(&mut slots, &mut limits, shutdown.as_mut())
             .await
         else {
+            // Shutting down while it waited: served past the cap (the drain
+            // bounds it) rather than dropped with its request unanswered.
+            if let Some(permit) = slots.one_more() {
+                server.spawn(stream, (slot, permit));
+            }
             break;
         };
         server.spawn(stream, (slot, permit));
@@ -388,10 +393,14 @@ impl Server {
         };
         let open = Open::counted();
         tokio::spawn(async move {
-            if let Some(rest) = served.fast(stream).await {
-                served.serve(rest).await;
-            }
+            let reclaimed = match served.fast(stream).await {
+                Ok(rest) => served.serve(rest).await,
+                Err(reclaimed) => reclaimed,
+            };
             drop((held, open));
+            if reclaimed {
+                served.pressure.closed();
+            }
         });
     }
 }
@@ -419,13 +428,13 @@ impl Served {
         }
     }
 
-    /// Serves `stream` on the fast path until it closes (`None`) or needs
-    /// hyper (what hyper is to serve).
+    /// Serves `stream` on the fast path until it closes (whether it was
+    /// ended to make room) or needs hyper (what hyper is to serve).
     ///
     /// The deadlines are watched on a task of their own, which wakes only when
     /// one could have passed: this one then wakes for its socket alone, and
     /// polls nothing else per request.
-    async fn fast(&self, stream: TcpStream) -> Option<fast::Rewind<TcpStream>> {
+    async fn fast(&self, stream: TcpStream) -> Result<fast::Rewind<TcpStream>, bool> {
         // The header timeout runs from the end of the last response, as
         // hyper's does on HTTP/1 keep-alive (see `fast::serve`).
         let deadlines = Deadlines {
@@ -461,12 +470,13 @@ impl Served {
             let (_watch, ending) = watch();
             let ending = tokio::select! {
                 biased;
-                outcome = fast.as_mut() => return outcome.handed_over(),
+                outcome = fast.as_mut() => return outcome.handed_over().ok_or(false),
                 Ok(ending) = ending => ending,
             };
             // Made room for a client, but a request began meanwhile: it is
-            // served, and the connection watched again.
+            // served, the connection watched again, and another asked for.
             if ending == Ending::Reclaimed && !self.activity.waiting() {
+                self.pressure.given_back();
                 continue;
             }
             break ending;
@@ -474,31 +484,36 @@ impl Served {
         tracing::debug!(?ending, "closing the connection");
         // At shutdown, a connection between requests closes at once.
         if ending != Ending::Shutdown || self.activity.waiting() {
-            return None;
+            return Err(ending == Ending::Reclaimed);
         }
         // The fast path ends the connection after the response in progress
         // (the drain in `run` bounds this); what it hands over is hyper's to
         // close gracefully.
-        fast.await.handed_over()
+        fast.await.handed_over().ok_or(false)
     }
 
     /// Serves the rest of a connection with hyper, then closes it in stages
     /// ([`linger`]): hyper drops its socket when done, and a spare descriptor
     /// keeps that drop from resetting a connection with bytes still unread.
-    async fn serve(&self, stream: fast::Rewind<TcpStream>) {
+    /// Whether it was ended to make room.
+    async fn serve(&self, stream: fast::Rewind<TcpStream>) -> bool {
         let spare = linger::spare(stream.get_ref());
-        self.serve_hyper(stream).await;
+        let reclaimed = self.serve_hyper(stream).await;
         if let Some(fd) = spare {
             linger::close_spare(fd).await;
         }
+        reclaimed
     }
 
-    /// Serves the rest of a connection with hyper.
-    async fn serve_hyper(&self, stream: fast::Rewind<TcpStream>) {
-        // hyper reads its heads, and its graceful close finishes a request
-        // it has begun: the connection may be ended whenever it has none in
-        // progress.
-        self.activity.set_waiting(true);
+    /// Serves the rest of a connection with hyper; whether it was ended to
+    /// make room.
+    async fn serve_hyper(&self, stream: fast::Rewind<TcpStream>) -> bool {
+        // On HTTP/2, GOAWAY lets the requests already sent finish: the
+        // connection may make room whenever it has none in progress. On
+        // HTTP/1, hyper's graceful close would drop a head half read, and
+        // what it is handed is rare (bodies, odd targets): never.
+        self.activity
+            .set_waiting(stream.starts_with(fast::H2_PREFACE));
         let state = self.state.clone();
         let seen = self.activity.clone();
         let client = self.client;
@@ -538,7 +553,7 @@ impl Served {
         let ending = tokio::select! {
             r = conn.as_mut() => {
                 report(r, &self.calm, &self.state);
-                return;
+                return false;
             }
             ending = until_ending(&self.activity, self.deadlines(), &mut stopping, &self.pressure) => ending,
         };
@@ -546,7 +561,7 @@ impl Served {
         // Shed: what is in progress is what it does not take, and its bodies
         // are to go now (dropping the connection drops them).
         if ending == Ending::Shed {
-            return;
+            return false;
         }
         // Finishes what is in progress and, on HTTP/2, sends GOAWAY (RFC 9113
         // §6.8), even to a client that sent nothing but the preface.
@@ -564,6 +579,7 @@ impl Served {
         } else if let Ok(r) = tokio::time::timeout(grace, conn).await {
             report(r, &self.calm, &self.state);
         }
+        ending == Ending::Reclaimed
     }
 }
 

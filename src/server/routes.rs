@@ -1113,7 +1113,9 @@ async fn on_demand(
         Some(body) => (body, coding.name()),
         None => (&resource.identity, None),
     };
-    let rep = dated(resource.content_type, lm, body, name);
+    // Dated as the cache will date it from now on (one rendered while this
+    // waited its turn may be dated earlier, with the same bytes).
+    let rep = dated(resource.content_type, resource.last_modified, body, name);
     let mut r = respond(fields, &rep, &cache_control, head);
     hub_link(&mut r, &path, resource.content_type);
     holding((state, client), r, &body.bytes)
@@ -1164,6 +1166,8 @@ async fn render_on_demand(
             if keep == Keep::Yes {
                 let budget = snapshot.config.archives.cache_bytes;
                 state.on_demand.put(path, tags, resource.clone(), budget);
+            } else {
+                state.on_demand.forget(&path);
             }
             Ok(resource)
         }

@@ -69,6 +69,13 @@ impl Slots {
         self.permits.clone().acquire_owned()
     }
 
+    /// One slot more than the cap, taken: for the client accepted when the
+    /// server began to shut down (the drain waits for it as for any).
+    pub fn one_more(&mut self) -> Option<OwnedSemaphorePermit> {
+        self.resize(self.max.saturating_add(1));
+        self.try_acquire()
+    }
+
     /// A free slot now, if there is one.
     pub fn try_acquire(&self) -> Option<OwnedSemaphorePermit> {
         self.permits.clone().try_acquire_owned().ok()

@@ -234,6 +234,17 @@ impl OnDemand {
     pub fn put(&self, path: String, tags: Derived, resource: Arc<Resource>, budget: usize) {
         let weight = resource.identity.bytes.len().saturating_mul(WEIGHT);
         let mut lru = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        // A render that began on an older snapshot, done after one of newer
+        // inputs was kept, does not replace it: the date a path is served
+        // with never goes back (a client holding the newer bytes would be
+        // told by date that it holds these).
+        if lru
+            .map
+            .peek(&path)
+            .is_some_and(|old| old.resource.last_modified > resource.last_modified)
+        {
+            return;
+        }
         if let Some(old) = lru.map.pop(&path) {
             lru.bytes -= old.weight;
         }
@@ -254,6 +265,16 @@ impl OnDemand {
         }
         metrics::gauge!("bantin_archive_cache_charged_bytes").set(lru.bytes as f64);
         metrics::gauge!("bantin_archive_cache_entries").set(lru.map.len() as f64);
+    }
+
+    /// Forgets the resource at `path`: one was served from other inputs than
+    /// its tags stand for, at a later date, and the one kept must not be
+    /// served by its older date once those inputs come back.
+    pub fn forget(&self, path: &str) {
+        let mut lru = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(old) = lru.map.pop(path) {
+            lru.bytes -= old.weight;
+        }
     }
 
     /// The bytes the cache counts now.
@@ -281,6 +302,34 @@ mod tests {
             vec![b'x'; len],
             t.clone(),
         ))
+    }
+
+    #[test]
+    fn the_date_a_path_is_kept_with_never_goes_back() {
+        let dated = |t: &Derived, secs: u64| {
+            Arc::new(Resource::derived(
+                "text/plain",
+                UNIX_EPOCH + std::time::Duration::from_secs(secs),
+                vec![b'x'; 10],
+                t.clone(),
+            ))
+        };
+        let cache = OnDemand::default();
+        let (a, b) = (tags("a"), tags("b"));
+        // B (newer) is kept; a render of A begun on an older snapshot, done
+        // after, does not replace it.
+        cache.put("/p".into(), b.clone(), dated(&b, 20), 1 << 20);
+        cache.put("/p".into(), a.clone(), dated(&a, 10), 1 << 20);
+        assert!(cache.get("/p", &a).is_none());
+        assert!(cache.get("/p", &b).is_some());
+        // A later one does.
+        cache.put("/p".into(), a.clone(), dated(&a, 30), 1 << 20);
+        assert!(cache.get("/p", &a).is_some());
+        // Served from other inputs (not kept): the kept one is forgotten,
+        // so it is not served by its older date once its inputs come back.
+        cache.forget("/p");
+        assert!(cache.get("/p", &a).is_none());
+        assert_eq!(cache.bytes(), 0);
     }
 
     #[test]

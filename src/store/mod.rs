@@ -104,9 +104,9 @@ pub enum FileError {
                  (Unicode NFC and NFD), so the two look the same: remove or rename one of them"
             }
             Alike::Encoding => {
-                "one of the two names is not UTF-8, and read as Windows-1258 (as names copied \
-                 from older systems are) it is the other: the same name saved twice, in two \
-                 encodings; remove one, or rename it in UTF-8"
+                "the two names are one once what is not UTF-8 in them is read as \
+                 Windows-1258 (as names copied from older systems are): the same name saved \
+                 twice, in two encodings; remove one, or rename it in UTF-8"
             }
         }
     )]
