@@ -583,6 +583,42 @@ fn healthz_counts_the_rejected_files() {
     assert_eq!(d.metric("bantin_rejected_files"), Some(2.0));
 }
 
+/// Waits for `child` to say where it listens in `said` (its output, or its
+/// log), asks it for `/healthz`, then stops it with SIGTERM: whether it
+/// answered, and how it exited.
+fn answer_once_listening(
+    child: &mut std::process::Child,
+    said: &std::path::Path,
+) -> (bool, std::process::ExitStatus) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let port = loop {
+        let text = std::fs::read_to_string(said).unwrap();
+        let addr = text
+            .lines()
+            .find_map(|l| l.split_once("listening on ").map(|(_, a)| a));
+        if let Some(addr) = addr {
+            break addr.trim().parse::<std::net::SocketAddr>().unwrap().port();
+        }
+        if std::time::Instant::now() > deadline || child.try_wait().unwrap().is_some() {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("no `listening on` line within 20 s:\n{text}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    // Once a request is answered, the start-up lines are all written.
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(10))
+        .build();
+    let answered = agent
+        .get(&format!("http://127.0.0.1:{port}/healthz"))
+        .call()
+        .is_ok();
+    let pid = rustix::process::Pid::from_child(child);
+    let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+    (answered, child.wait().unwrap())
+}
+
 /// Where the daemon listens is said once in output that stdout and stderr
 /// share, as on a terminal (there both the printed line and the log showed it).
 #[test]
@@ -603,40 +639,13 @@ fn listening_on_is_said_once_where_stdout_and_stderr_meet() {
         .stderr(out)
         .spawn()
         .unwrap();
-    let said = || {
-        let text = std::fs::read_to_string(&out_path).unwrap();
-        let lines: Vec<String> = text
-            .lines()
-            .filter(|l| l.contains("listening on"))
-            .map(str::to_owned)
-            .collect();
-        (text, lines)
-    };
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    let port = loop {
-        let (text, lines) = said();
-        if let Some(addr) = lines.iter().find_map(|l| l.strip_prefix("listening on ")) {
-            break addr.parse::<std::net::SocketAddr>().unwrap().port();
-        }
-        if std::time::Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("no `listening on` line within 20 s:\n{text}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    // Once a request is answered, the start-up lines are all written.
-    let agent = ureq::AgentBuilder::new()
-        .timeout(Duration::from_secs(10))
-        .build();
-    let answered = agent
-        .get(&format!("http://127.0.0.1:{port}/healthz"))
-        .call();
-    let pid = rustix::process::Pid::from_child(&child);
-    let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
-    let _ = child.wait();
-    assert!(answered.is_ok(), "{answered:?}");
-    let (text, lines) = said();
+    let (answered, _) = answer_once_listening(&mut child, &out_path);
+    assert!(answered, "{}", std::fs::read_to_string(&out_path).unwrap());
+    let text = std::fs::read_to_string(&out_path).unwrap();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("listening on"))
+        .collect();
     assert_eq!(lines.len(), 1, "{text}");
 }
 
@@ -662,33 +671,9 @@ fn an_unwritable_stdout_stops_no_daemon_and_panics_no_command() {
         .unwrap();
     // Its pipe's reading end closed before the daemon has read its store.
     drop(child.stdout.take());
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    let port = loop {
-        let log = std::fs::read_to_string(&log_path).unwrap();
-        let addr = log
-            .lines()
-            .find_map(|l| l.split_once("listening on ").map(|(_, a)| a));
-        if let Some(addr) = addr {
-            break addr.trim().parse::<std::net::SocketAddr>().unwrap().port();
-        }
-        if std::time::Instant::now() > deadline || child.try_wait().unwrap().is_some() {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("no `listening on` in the log:\n{log}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let agent = ureq::AgentBuilder::new()
-        .timeout(Duration::from_secs(10))
-        .build();
-    let answered = agent
-        .get(&format!("http://127.0.0.1:{port}/healthz"))
-        .call();
-    let pid = rustix::process::Pid::from_child(&child);
-    let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
-    let status = child.wait().unwrap();
+    let (answered, status) = answer_once_listening(&mut child, &log_path);
     let log = std::fs::read_to_string(&log_path).unwrap();
-    assert!(answered.is_ok(), "{answered:?}\n{log}");
+    assert!(answered, "{log}");
     assert!(status.success(), "{status:?}\n{log}");
     assert!(!log.contains("panicked"), "{log}");
 

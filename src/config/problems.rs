@@ -72,17 +72,10 @@ impl Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.headline())?;
         match &self.at {
-            Some(at) => write!(
-                f,
-                "{}:{}:{}: {}\n{}",
-                self.file.display(),
-                at.line,
-                at.column,
-                self.message,
-                at.snippet
-            ),
-            None => write!(f, "{}: {}", self.file.display(), self.message),
+            Some(at) => write!(f, "\n{}", at.snippet),
+            None => Ok(()),
         }
     }
 }
