@@ -384,6 +384,14 @@ fn a_file_moved_aside_then_written_anew_is_one_change() {
     // the steps stay within it.
     let site = TempStore::with_config("[watch]\ndebounce_ms = 500\n");
     let d = site.start();
+    // Once the reconciliation that follows the watcher's attach has ended:
+    // one listing the folder while the file is moved aside, before the
+    // watch thread has taken the rename's event, sees it gone and back (a
+    // CI run moved it aside in that instant).
+    d.wait_until("the first reconciliation", || {
+        d.metric("bantin_last_reconcile_timestamp_seconds")
+            .is_some_and(|t| t > 0.0)
+    });
     let dir = store(&site).join("thong-bao");
     let file = dir.join(format!("{}.txt", CAP_NUOC.0));
     for (round, backup) in ["txt~", "txt.bak"].iter().enumerate() {
