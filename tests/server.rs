@@ -583,6 +583,20 @@ fn healthz_counts_the_rejected_files() {
     assert_eq!(d.metric("bantin_rejected_files"), Some(2.0));
 }
 
+/// The daemon on `site`, as a terminal or a log file runs it: not under
+/// systemd (no journal, socket or notify socket), logging at `info`.
+fn plain_daemon(site: &TempStore) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_bantin"));
+    c.arg("--config")
+        .arg(site.config())
+        .env_remove("JOURNAL_STREAM")
+        .env_remove("LISTEN_FDS")
+        .env_remove("NOTIFY_SOCKET")
+        .env("RUST_LOG", "info")
+        .stdin(std::process::Stdio::null());
+    c
+}
+
 /// Waits for `child` to say where it listens in `said` (its output, or its
 /// log), asks it for `/healthz`, then stops it with SIGTERM: whether it
 /// answered, and how it exited.
@@ -627,14 +641,7 @@ fn listening_on_is_said_once_where_stdout_and_stderr_meet() {
     let dir = tempfile::tempdir().unwrap();
     let out_path = dir.path().join("out");
     let out = std::fs::File::create(&out_path).unwrap();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_bantin"))
-        .arg("--config")
-        .arg(site.config())
-        .env_remove("JOURNAL_STREAM")
-        .env_remove("LISTEN_FDS")
-        .env_remove("NOTIFY_SOCKET")
-        .env("RUST_LOG", "info")
-        .stdin(std::process::Stdio::null())
+    let mut child = plain_daemon(&site)
         .stdout(out.try_clone().unwrap())
         .stderr(out)
         .spawn()
@@ -657,14 +664,7 @@ fn an_unwritable_stdout_stops_no_daemon_and_panics_no_command() {
     let site = TempStore::new();
     let dir = tempfile::tempdir().unwrap();
     let log_path = dir.path().join("log");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_bantin"))
-        .arg("--config")
-        .arg(site.config())
-        .env_remove("JOURNAL_STREAM")
-        .env_remove("LISTEN_FDS")
-        .env_remove("NOTIFY_SOCKET")
-        .env("RUST_LOG", "info")
-        .stdin(std::process::Stdio::null())
+    let mut child = plain_daemon(&site)
         .stdout(std::process::Stdio::piped())
         .stderr(std::fs::File::create(&log_path).unwrap())
         .spawn()

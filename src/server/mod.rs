@@ -322,6 +322,9 @@ impl Server {
         limits: &mut watch::Receiver<Limits>,
         mut shutdown: std::pin::Pin<&mut impl Future<Output = ()>>,
     ) -> Option<OwnedSemaphorePermit> {
+        // Made at the first wait, kept across a reload or a permit paid to a
+        // shrink: one ask at once, then one a period, not one per turn.
+        let mut reclaim: Option<tokio::time::Interval> = None;
         loop {
             if let Some(permit) = slots.try_acquire() {
                 match slots.keep(permit) {
@@ -334,7 +337,8 @@ impl Server {
             }
             // Every slot is held: connections idle for a while make room,
             // and are asked again as long as this waits (see `Pressure`).
-            let mut reclaim = tokio::time::interval(connection::RECLAIM_IDLE);
+            let reclaim =
+                reclaim.get_or_insert_with(|| tokio::time::interval(connection::RECLAIM_IDLE));
             let free = slots.acquire();
             tokio::pin!(free);
             loop {
