@@ -292,6 +292,85 @@ fn file_times_alone_move_no_validator() {
     assert_eq!(tags(&d), before, "the same bytes at other file times");
 }
 
+/// A partner walking the chain holds links from documents fetched before.
+/// A month emptied meanwhile (its one article's date corrected into another
+/// month) still answers: its archive, empty, links the months next to it, so
+/// the walk goes on to the older months instead of stopping at a 404, and
+/// sees the moved article where it went. Only months outside the chain's
+/// span are 404.
+#[test]
+fn a_month_emptied_during_a_walk_still_leads_on_to_the_older_months() {
+    let site = site();
+    let store = store_dir(&site);
+    let may = |date: &str| article_text("Giữa năm", date, "Kinh tế", "Nội dung.");
+    write(
+        &store,
+        "kinh-te/giua-nam.txt",
+        &may("08:00 +07 Thứ Sáu, 10/05/2024"),
+    );
+    let d = site.start();
+    let doc = |path: &str| {
+        let r = d.get(path, &[]);
+        assert_eq!(r.status, 200, "{path}");
+        Doc::parse(&r.body, path.rsplit('.').next().unwrap())
+    };
+    let url = |path: &str| format!("{}{path}", common::BASE_URL);
+    // The walk so far: July, whose older neighbour is May.
+    for ext in ["atom", "rss", "json"] {
+        let july = doc(&format!("/archive/kinh-te/2024-07.{ext}"));
+        assert_eq!(
+            july.link("prev-archive"),
+            Some(url(&format!("/archive/kinh-te/2024-05.{ext}")).as_str()),
+            "{ext}"
+        );
+    }
+    // The article moves to August: May is empty, July links March now.
+    write(
+        &store,
+        "kinh-te/giua-nam.txt",
+        &may("08:00 +07 Thứ Bảy, 10/08/2024"),
+    );
+    d.wait_until("July links March", || {
+        doc("/archive/kinh-te/2024-07.atom").link("prev-archive")
+            == Some(url("/archive/kinh-te/2024-03.atom").as_str())
+    });
+    for ext in ["atom", "rss", "json"] {
+        let path = format!("/archive/kinh-te/2024-05.{ext}");
+        let emptied = doc(&path);
+        assert!(emptied.ids.is_empty(), "{path}: {:?}", emptied.ids);
+        assert_eq!(
+            emptied.link("prev-archive"),
+            Some(url(&format!("/archive/kinh-te/2024-03.{ext}")).as_str()),
+            "{path} leads on to the older months"
+        );
+        if ext != "json" {
+            assert!(emptied.archive, "{path} is an archive");
+            assert_eq!(
+                emptied.link("next-archive"),
+                Some(url(&format!("/archive/kinh-te/2024-07.{ext}")).as_str()),
+                "{path}"
+            );
+        }
+        // And the walk from there reaches the oldest month.
+        let march = doc(&format!("/archive/kinh-te/2024-03.{ext}"));
+        assert_eq!(march.ids.len(), 2, "{ext}");
+        assert_eq!(
+            march.link("prev-archive"),
+            None,
+            "{ext}: March is the oldest"
+        );
+    }
+    let august = doc("/archive/kinh-te/2024-08.atom");
+    assert_eq!(august.ids.len(), 1, "the moved article is in August");
+    // Before the oldest month and after the newest: no such archive.
+    for path in [
+        "/archive/kinh-te/2024-02.atom",
+        "/archive/kinh-te/2024-09.atom",
+    ] {
+        assert_eq!(d.get(path, &[]).status, 404, "{path}");
+    }
+}
+
 #[test]
 fn archives_that_do_not_exist_are_404() {
     let site = site();
