@@ -13,7 +13,7 @@
 
 mod common;
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -34,6 +34,8 @@ const PAST_MAX_AGE: Duration = Duration::from_millis(FRESH_AT_MOST.as_millis() a
 const START_LIMIT: Duration = Duration::from_secs(20);
 /// The feed the test follows.
 const FEED: &str = "/feed.atom";
+/// Where the WebSub hub's requests come from, as README's `geo` block names it.
+const HUB_ADDR: &str = "127.0.0.2";
 
 /// The nginx binary: on `PATH`, or where Debian puts it (`/usr/sbin`, which a
 /// non-root `PATH` may lack).
@@ -80,6 +82,8 @@ fn nginx_conf(dir: &Path, port: u16, replicas: &[u16]) -> String {
             "    listen 80;\n",
             format!("    listen 127.0.0.1:{port};\n"),
         ),
+        // The hub: what this test sends from 127.0.0.2.
+        ("    192.0.2.10 1;", format!("    {HUB_ADDR} 1;")),
     ] {
         assert!(
             recipe.contains(from),
@@ -195,6 +199,27 @@ impl Nginx {
             }
             std::thread::sleep(Duration::from_millis(10));
         }
+    }
+
+    /// A GET through the cache from the loopback address `from`, as HTTP/1.0
+    /// (no chunks): the head, lowercased, and the body.
+    fn get_from(&self, from: &str, path: &str) -> (String, String) {
+        let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+        let local: std::net::SocketAddr = format!("{from}:0").parse().unwrap();
+        s.bind(&local.into()).unwrap();
+        let to: std::net::SocketAddr = format!("127.0.0.1:{}", self.port).parse().unwrap();
+        s.connect_timeout(&to.into(), Duration::from_secs(10))
+            .unwrap();
+        let mut stream: TcpStream = s.into();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).unwrap();
+        let text = String::from_utf8(raw).unwrap();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap();
+        (head.to_ascii_lowercase(), body.to_owned())
     }
 
     /// A GET through the cache, with `headers`, on a new connection.
@@ -434,5 +459,56 @@ fn two_replicas_behind_a_caching_nginx() {
         (last.status.as_str(), last.cache.as_str()),
         ("200", "STALE"),
         "{last:?}"
+    );
+}
+
+/// A WebSub hub fetches a topic the moment a replica pings it. Through
+/// README's block its request goes past the cache to a replica, so it pushes
+/// the change, not the cache's old copy (here an older month's archive, which
+/// the cache may keep a day), and what it fetched is cached for everyone.
+#[test]
+fn a_hubs_fetch_gets_past_the_cache_and_refreshes_it() {
+    let Some(bin) = nginx_binary() else {
+        eprintln!("SKIPPED: nginx is not installed (apt-get install nginx; .ci/run does)");
+        return;
+    };
+    let site = replica(None);
+    let d = site.start();
+    let prefix = tempfile::tempdir().unwrap();
+    let nginx = Nginx::start(&bin, prefix.path(), &[d.port]);
+    const MAY: &str = "/archive/2020-05.atom";
+    let first = nginx.get(MAY, &[]);
+    assert_eq!(first.status, 200);
+    assert_eq!(first.expect_header("cache-control"), "max-age=86400");
+    assert_eq!(nginx.get(MAY, &[]).expect_header("x-cache-status"), "HIT");
+
+    // A correction dated that month: the replica serves it.
+    let title = "Đính chính gửi qua trung tâm";
+    std::fs::write(
+        store(&site).join("thong-bao/dinh-chinh.txt"),
+        article(title),
+    )
+    .unwrap();
+    let deadline = Instant::now() + START_LIMIT;
+    while !d.get(MAY, &[]).text().contains(title) {
+        assert!(Instant::now() < deadline, "the replica never served it");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Any other client still gets the cache's copy, fresh for a day.
+    let cached = nginx.get(MAY, &[]);
+    assert_eq!(cached.expect_header("x-cache-status"), "HIT");
+    assert!(!cached.text().contains(title));
+
+    // The hub gets the change from the replica...
+    let (head, body) = nginx.get_from(HUB_ADDR, MAY);
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    assert!(head.contains("\r\nx-cache-status: bypass"), "{head}");
+    assert!(body.contains(title), "the hub got the old document");
+    // ...and leaves it in the cache.
+    let after = nginx.get(MAY, &[]);
+    assert_eq!(after.expect_header("x-cache-status"), "HIT");
+    assert!(
+        after.text().contains(title),
+        "the cache kept the old document"
     );
 }
