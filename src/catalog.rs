@@ -400,10 +400,31 @@ struct Compared {
 /// What a listing that lacks a known file says about it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Gone {
-    /// The listing was taken now: the file has left.
+    /// The listing was taken now, and nothing else can be in flux: the file
+    /// has left.
     Forget,
-    /// The listing may predate events already applied: look at the file again.
-    Recheck,
+    /// The listing is a reconciliation's, taken while events come: it may
+    /// predate events already applied, or have been taken in the instant an
+    /// editor moved the file aside to write it anew (`x.txt` → `x.txt~`),
+    /// before the watch thread took the rename's event. The file is left as
+    /// it is and handed back, for the caller to look at again once a settle
+    /// window has passed (see [`Merged::unlisted`]).
+    Defer,
+}
+
+/// What comparing a listing taken while events come (a reconciliation's
+/// slice, a folder compared) did to the catalog, and what it left to the
+/// watcher.
+#[derive(Debug, Default)]
+pub struct Merged {
+    /// What changed.
+    pub changes: Changes,
+    /// Known files the listing lacked, in path order, left as they were: a
+    /// listing alone never removes a file that may be in flux (moved aside
+    /// to be written anew). The watcher holds each for one settle window,
+    /// as if an event had named it, then looks at it again: still gone, it
+    /// leaves; back, it is read (the same bytes are no change).
+    pub unlisted: Vec<PathBuf>,
 }
 
 /// One slice of a listing of the whole store with stats, in path order: the
@@ -564,17 +585,43 @@ impl Catalog {
         why: Refresh,
         held: Unsettled<'_>,
     ) -> std::io::Result<Changes> {
+        Ok(self.refresh_with(sub, why, held, Gone::Forget)?.changes)
+    }
+
+    /// Compares the folder `sub` with the catalog, as [`Refresh::Reconcile`]
+    /// says, leaving the files `held` alone: a folder whose mode, owner or
+    /// times changed, compared while events come. A known file its listing
+    /// lacks is not removed but handed back ([`Merged::unlisted`]), as a
+    /// reconciliation's slice hands it back ([`Catalog::merge`]); one under a
+    /// folder the listing was refused leaves at once.
+    pub fn compare_leaving(&mut self, sub: &Path, held: Unsettled<'_>) -> std::io::Result<Merged> {
+        self.refresh_with(sub, Refresh::Reconcile, held, Gone::Defer)
+    }
+
+    /// [`Catalog::refresh_leaving`], with what the listing lacking a known
+    /// file says about it as `gone` says. A root resolved again is read anew
+    /// whole, and what it lacks has left.
+    fn refresh_with(
+        &mut self,
+        sub: &Path,
+        why: Refresh,
+        held: Unsettled<'_>,
+        gone: Gone,
+    ) -> std::io::Result<Merged> {
         let (boundary, resolved_again) = self.boundary()?;
         let store = self.store.clone();
-        let (sub, why) = if resolved_again {
-            (store.as_path(), Refresh::Event)
+        let (sub, why, gone) = if resolved_again {
+            (store.as_path(), Refresh::Event, Gone::Forget)
         } else {
-            (sub, why)
+            (sub, why, gone)
         };
         let span = Span::Under(sub);
         let any_known = span.of(&self.files).next().is_some();
         if !any_known && sub == store.as_path() {
-            return Ok(self.read_whole(&boundary, &store, Ids::Tracked, held, None));
+            return Ok(Merged {
+                changes: self.read_whole(&boundary, &store, Ids::Tracked, held, None),
+                unlisted: Vec::new(),
+            });
         }
         let walked = self.walk_and_read(&boundary, sub, why, any_known, held);
         let missing = if any_known {
@@ -592,7 +639,8 @@ impl Catalog {
         } else {
             Vec::new()
         };
-        Ok(self.apply(span, walked, missing, Gone::Forget, held).0)
+        let (changes, unlisted) = self.apply(span, walked, missing, gone, held);
+        Ok(Merged { changes, unlisted })
     }
 
     /// Reads the whole store into this catalog, which knows none of it (a
@@ -803,11 +851,16 @@ impl Catalog {
     /// Compares one slice of a listing of the whole store (see
     /// [`crate::reconcile`]) with the catalog and re-reads the files in it
     /// whose (size, mtime) differ, as [`Refresh::Reconcile`] does for the whole
-    /// store. The listing may be older than what events have applied since: a
-    /// known file that the slice lacks is dropped only if it is gone from the
-    /// disk now; if it is there, it is looked at again as an event would.
-    /// The files `held` are left alone (see [`Unsettled`]), listed or not.
-    pub fn merge(&mut self, slice: Slice, held: Unsettled<'_>) -> Changes {
+    /// store. The files `held` are left alone (see [`Unsettled`]), listed or not.
+    ///
+    /// A known file that the slice lacks is not removed on the listing's
+    /// word: the listing may be older than what events have applied since,
+    /// or have been taken in the instant an editor moved the file aside to
+    /// write it anew, with the rename's event not yet taken. It is left as it
+    /// is and handed back ([`Merged::unlisted`]) for the watcher to look at
+    /// again after a settle window, as an event would have it; only a file
+    /// under a folder the listing was refused leaves at once.
+    pub fn merge(&mut self, slice: Slice, held: Unsettled<'_>) -> Merged {
         let span = Span::Between {
             after: slice.after.as_deref(),
             through: slice.through.as_deref(),
@@ -832,16 +885,8 @@ impl Catalog {
             })
             .collect();
         let walked = slice.listed.into_iter().zip(read).collect();
-        let (mut changes, recheck) = self.apply(span, walked, missing, Gone::Recheck, held);
-        for path in recheck {
-            match self.refresh(&path, Refresh::Event) {
-                Ok(c) => changes.absorb(c),
-                Err(e) => {
-                    tracing::warn!("cannot re-read {}: {e}", crate::text::printable_path(&path))
-                }
-            }
-        }
-        changes
+        let (changes, unlisted) = self.apply(span, walked, missing, Gone::Defer, held);
+        Merged { changes, unlisted }
     }
 
     /// Which of `listed` (all in `span`, in path order) are new or differ in
@@ -915,10 +960,11 @@ impl Catalog {
 
     /// Applies a listing of `span` (with what was read of it) to the catalog:
     /// the known files it lacks (`missing`) leave, or, as `gone` says, are
-    /// checked again; refusals while listing are replaced, and what was read is
-    /// recorded in path order. The files `held` are left as they are, listed,
-    /// missing or contending for a freed id. Returns what changed, and the
-    /// known files to look at again.
+    /// left as they are, to be looked at again (those under a folder the
+    /// listing was refused leave either way); refusals while listing are
+    /// replaced, and what was read is recorded in path order. The files
+    /// `held` are left as they are, listed, missing or contending for a freed
+    /// id. Returns what changed, and the known files left to look at again.
     fn apply(
         &mut self,
         span: Span<'_>,
@@ -933,14 +979,17 @@ impl Catalog {
         }
         let mut rejected_before = self.rejected_in(span);
         let mut changes = Changes::default();
-        let mut recheck = Vec::new();
+        let mut unlisted = Vec::new();
         let mut freed = Vec::new();
         let listed_out = self.under_refused_folders(span, &walked, &missing);
         for (path, listed_out) in missing.into_iter().zip(listed_out) {
-            // A listing taken before an event added the file is not proof
-            // that it left.
-            if gone == Gone::Recheck && !listed_out && std::fs::symlink_metadata(&path).is_ok() {
-                recheck.push(path.to_path_buf());
+            // A listing taken while events come is not proof that the file
+            // left: it may predate the event that added it, or have been
+            // taken while the file was moved aside to be written anew. Not
+            // even a look at the disk now is: the new version may not be
+            // written yet.
+            if gone == Gone::Defer && !listed_out {
+                unlisted.push(path.to_path_buf());
                 continue;
             }
             if self.forget(&path).is_some_and(|s| s.serving) {
@@ -1034,7 +1083,7 @@ impl Catalog {
         let mut rejected_after = self.rejected_in(span);
         rejected_after.extend(self.refusals_of(&contenders));
         changes.transitions = self.transitions(rejected_before, rejected_after);
-        (changes, recheck)
+        (changes, unlisted)
     }
 
     /// The files in `span` rejected now: why, and the (size, mtime) of those
@@ -1802,12 +1851,14 @@ mod tests {
             through: None,
             listed: vec![refused],
         };
-        let changes = c.merge(slice, Unsettled::NONE);
+        let Merged { changes, unlisted } = c.merge(slice, Unsettled::NONE);
         assert_eq!(changes.removed, 1, "{changes:?}");
         assert!(c.entries.get("kin/x").is_none());
         // y.txt, missing from the listing but not under the refused folder,
-        // was looked at again (the listing may be older than the file): kept.
+        // is left to be looked at again (the listing may be older than the
+        // file, or taken while it was moved aside): kept.
         assert!(c.entries.get("y").is_some());
+        assert_eq!(unlisted, [root.join("y.txt")]);
 
         // The refused folder the last entry of one slice, its files in the
         // next: known by the refusal the first recorded.
@@ -1822,15 +1873,47 @@ mod tests {
             through: Some(root.join("kin")),
             listed: vec![refused],
         };
-        assert_eq!(c.merge(first, Unsettled::NONE).removed, 0);
+        assert_eq!(c.merge(first, Unsettled::NONE).changes.removed, 0);
         let rest = Slice {
             after: Some(root.join("kin")),
             through: None,
             listed: Vec::new(),
         };
-        assert_eq!(c.merge(rest, Unsettled::NONE).removed, 1);
+        assert_eq!(c.merge(rest, Unsettled::NONE).changes.removed, 1);
         assert!(c.entries.get("kin/x").is_none());
         assert!(c.entries.get("y").is_some());
+    }
+
+    /// A folder compared (its mode or times changed) in the instant a file
+    /// in it is moved aside to be written anew: the file is handed back to
+    /// be looked at again, not removed; a file gone for good is handed back
+    /// too, and leaves when it is looked at again.
+    #[test]
+    fn a_folder_compared_hands_back_what_it_lacks_rather_than_remove_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir(root.join("kin")).unwrap();
+        for name in ["x", "y", "z"] {
+            std::fs::write(root.join(format!("kin/{name}.txt")), GOOD).unwrap();
+        }
+        let mut c = Catalog::scan(root, 1 << 20, Ho_Chi_Minh).unwrap();
+        std::fs::rename(root.join("kin/x.txt"), root.join("kin/x.txt~")).unwrap();
+        std::fs::remove_file(root.join("kin/z.txt")).unwrap();
+        let Merged { changes, unlisted } = c
+            .compare_leaving(&root.join("kin"), Unsettled::NONE)
+            .unwrap();
+        assert!(!changes.any(), "{changes:?}");
+        assert_eq!(unlisted, [root.join("kin/x.txt"), root.join("kin/z.txt")]);
+        assert_eq!(c.entries.len(), 3, "all still served");
+        // Written anew within the window, and the other still gone.
+        std::fs::write(root.join("kin/x.txt"), GOOD.replace("một", "mới")).unwrap();
+        let mut found = Changes::default();
+        for path in &unlisted {
+            found.absorb(c.refresh(path, Refresh::Event).unwrap());
+        }
+        assert_eq!((found.added, found.changed, found.removed), (0, 1, 1));
+        let ids: Vec<&String> = c.entries.keys().collect();
+        assert_eq!(ids, ["kin/x", "kin/y"]);
     }
 
     #[test]
@@ -2021,7 +2104,9 @@ mod tests {
             let boundary = c.survey_root().unwrap().unwrap();
             let mut found = Changes::default();
             for slice in crate::reconcile::slices(&boundary, len, 0) {
-                found.absorb(c.merge(slice, Unsettled::by(&holds)));
+                let merged = c.merge(slice, Unsettled::by(&holds));
+                assert!(merged.unlisted.is_empty(), "{:?}", merged.unlisted);
+                found.absorb(merged.changes);
             }
             // Only the edit no event reported.
             assert_eq!(
@@ -2113,13 +2198,25 @@ mod tests {
 
             let boundary = c.survey_root().unwrap().unwrap();
             let mut found = Changes::default();
+            let mut unlisted = Vec::new();
             let mut count = 0;
             for slice in crate::reconcile::slices(&boundary, len, 0) {
-                found.absorb(c.merge(slice, Unsettled::NONE));
+                let merged = c.merge(slice, Unsettled::NONE);
+                found.absorb(merged.changes);
+                unlisted.extend(merged.unlisted);
                 count += 1;
             }
             // Six files listed.
             assert_eq!(count, 6_usize.div_ceil(len), "{len}");
+            // The files gone are not removed on the listing's word; looked
+            // at again, as the watcher does once its window has passed, they
+            // leave.
+            assert_eq!(found.removed, 0, "slices of {len}");
+            let gone = ["a/1.txt", "c/0.txt", "c/1.txt", "c/2.txt"].map(|f| root.join(f));
+            assert_eq!(unlisted, gone, "slices of {len}");
+            for path in &unlisted {
+                found.absorb(c.refresh(path, Refresh::Event).unwrap());
+            }
             assert_eq!(
                 (found.added, found.changed, found.removed, found.rejected),
                 (1, 1, 4, 1),
@@ -2160,12 +2257,20 @@ mod tests {
         // Deleted after the listing, with its event not yet applied.
         std::fs::remove_file(root.join("a.txt")).unwrap();
         let mut found = Changes::default();
+        let mut unlisted = Vec::new();
         for slice in listing {
-            found.absorb(c.merge(slice, Unsettled::NONE));
+            let merged = c.merge(slice, Unsettled::NONE);
+            found.absorb(merged.changes);
+            unlisted.extend(merged.unlisted);
         }
         assert_eq!((found.added, found.removed), (0, 0), "{found:?}");
         let ids: Vec<&String> = c.entries.keys().collect();
         assert_eq!(ids, ["a", "b"], "a.txt's own event removes it");
+        // b.txt, which the listing lacks, is looked at again after the
+        // watcher's window: there, unchanged, it is no change.
+        assert_eq!(unlisted, [root.join("b.txt")]);
+        let again = c.refresh(&root.join("b.txt"), Refresh::Event).unwrap();
+        assert!(!again.any(), "{again:?}");
         assert_eq!(
             c.refresh(&root.join("a.txt"), Refresh::Event)
                 .unwrap()

@@ -11,6 +11,11 @@
 //! for at most the slices queued ahead of it, which credits keep to
 //! [`AHEAD`]: the listing never runs far ahead of the merge, so neither its
 //! memory nor an event's wait grows with the store.
+//!
+//! A slice is a listing of the past: what it lacks may have been moved aside
+//! an instant before, to be written anew. So a known file a slice lacks is
+//! not removed by the merge; the watch thread holds it for one settle window
+//! and looks at it again then (see [`crate::catalog::Merged::unlisted`]).
 
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, Sender};

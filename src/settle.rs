@@ -27,6 +27,11 @@
 //! event (see [`unfinished_for`]): it is held as a file written and not
 //! closed, unless its last write is [`UNCLOSED_QUIET`] old already.
 //!
+//! A known file a **reconciliation's listing lacks** is held one window too
+//! (see [`Burst::hold_unlisted`]), as if an event had named it: the listing
+//! may have been taken in the instant an editor moved it aside, before the
+//! rename's event came, and a listing alone must not serve its removal.
+//!
 //! An event on a **folder** that neither makes, moves nor removes it
 //! re-reads nothing under it unless it changed: what is written under a
 //! folder has events of its own. Its mtime set alone (inotify's `IN_MODIFY`
@@ -377,6 +382,21 @@ impl Burst {
     /// it again.
     pub fn hold_found(&mut self, path: &Path, now: Instant, rest: Duration) {
         self.hold(&path.to_owned(), true, now, later(now, rest));
+    }
+
+    /// Holds `path`, a known file a reconciliation's listing lacked (see
+    /// [`crate::catalog::Merged::unlisted`]), for one window of `quiet` from
+    /// `now`, as if an event had named it: the listing may have been taken
+    /// in the instant an editor moved it aside to write it anew, before the
+    /// rename's event came. Events on it meanwhile govern it as they would
+    /// any held file (the rename's holds it as moved aside, a close finishes
+    /// it); none coming, it is ready when the window ends, and re-read then:
+    /// still gone, it leaves; back, it is read once. One the burst holds
+    /// already is left to its hold.
+    pub fn hold_unlisted(&mut self, path: &Path, now: Instant, quiet: Duration) {
+        if !self.holds(path) {
+            self.hold(&path.to_owned(), false, now, later(now, quiet));
+        }
     }
 
     /// Holds `path` (replacing any hold it had) until `release`.

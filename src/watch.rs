@@ -27,6 +27,15 @@
 //! files found in a folder made while running, when its event comes (made
 //! before the folder was watched), are held too, as their mtime says (see
 //! [`crate::settle::unfinished_for`]), and its refresh leaves them alone.
+//!
+//! A listing never removes a file on its own word. One taken while events
+//! come (a reconciliation's slice, a folder compared) may have been taken in
+//! the instant an editor moved a file aside to write it anew (`x.txt` →
+//! `x.txt~`), before this thread took the rename's event: a known file it
+//! lacks is held in the burst for one settle window, as if an event had
+//! named it (see [`Burst::hold_unlisted`]), and looked at again when that
+//! ends. Still gone, it leaves then; written anew, the save is one change.
+//! The wait is the burst's, so this thread never blocks for it.
 
 use std::collections::{BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
@@ -37,7 +46,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use notify::{PollWatcher, RecommendedWatcher, RecursiveMode, Watcher as _};
 
-use crate::catalog::{Catalog, Changes, Refresh, Slice, Unsettled};
+use crate::catalog::{Catalog, Changes, Merged, Refresh, Slice, Unsettled};
 use crate::config::Config;
 use crate::publish::{unix_now, Occasion, Publisher, Scope};
 use crate::reconcile::Survey;
@@ -364,7 +373,7 @@ impl Worker {
                 .due(self.quiet())
                 .is_some_and(|due| Instant::now() >= due)
             {
-                self.refresh_burst();
+                self.refresh_burst(Instant::now());
             }
             match msg {
                 Ok(Msg::Fs(Ok(event))) => {
@@ -378,9 +387,9 @@ impl Worker {
                         self.reconcile();
                         continue;
                     }
-                    if self.take(event) {
+                    if self.take(event, Instant::now()) {
                         self.drain(&rx);
-                        self.refresh_burst();
+                        self.refresh_burst(Instant::now());
                     }
                 }
                 Ok(Msg::Fs(Err(e))) => {
@@ -405,9 +414,9 @@ impl Worker {
                         // Events queued behind the slice may tell of a file it
                         // lists being written: the burst hears them first.
                         if self.drain(&rx) {
-                            self.refresh_burst();
+                            self.refresh_burst(Instant::now());
                         }
-                        self.merge(slice);
+                        self.merge(slice, Instant::now());
                     }
                 }
                 Ok(Msg::Attached(first)) => {
@@ -498,9 +507,9 @@ impl Worker {
         Duration::from_millis(self.cfg.watch.debounce_ms.max(1))
     }
 
-    /// Adds `event` to the burst; whether it finishes its path (see the module
-    /// comment), so the burst is refreshed now.
-    fn take(&mut self, event: notify::Event) -> bool {
+    /// Adds `event`, which arrived at `now`, to the burst; whether it
+    /// finishes its path (see the module comment), so the burst is refreshed now.
+    fn take(&mut self, event: notify::Event, now: Instant) -> bool {
         if !changes_content(&event.kind) {
             return false;
         }
@@ -511,7 +520,7 @@ impl Worker {
         } else {
             Closes::Reported
         };
-        self.burst.take(&event, Instant::now(), quiet, closes)
+        self.burst.take(&event, now, quiet, closes)
     }
 
     /// Watches the folder an event says was made or moved into the store, with
@@ -596,7 +605,7 @@ impl Worker {
         while let Ok(msg) = rx.try_recv() {
             match msg {
                 Msg::Fs(Ok(event)) if !event.need_rescan() && self.queued.is_empty() => {
-                    finished |= self.take(event);
+                    finished |= self.take(event, Instant::now());
                 }
                 other => self.queued.push_back(other),
             }
@@ -618,10 +627,22 @@ impl Worker {
         reconcile(&mut self.catalog, held)
     }
 
-    /// Refreshes the paths of the burst under way that are ready, if any.
-    fn refresh_burst(&mut self) {
-        if let Some(ready) = self.burst.take_ready(Instant::now()) {
-            self.apply(&ready);
+    /// Refreshes the paths of the burst under way that are ready at `now`,
+    /// if any; what that changed.
+    fn refresh_burst(&mut self, now: Instant) -> Changes {
+        match self.burst.take_ready(now) {
+            Some(ready) => self.apply(&ready, now),
+            None => Changes::default(),
+        }
+    }
+
+    /// Holds in the burst, from `now`, the known files a listing taken while
+    /// events come lacked (see [`Merged::unlisted`]), for one window each:
+    /// their removal, if they stay gone, is served when it ends.
+    fn hold_unlisted(&mut self, unlisted: &[PathBuf], now: Instant) {
+        let quiet = self.quiet();
+        for path in unlisted {
+            self.burst.hold_unlisted(path, now, quiet);
         }
     }
 
@@ -658,10 +679,12 @@ impl Worker {
         false
     }
 
-    /// Re-reads what events named and publishes the result. The files the
-    /// burst holds are left to it, also those found in a new folder when its
-    /// event came (see [`Worker::hold_found_unfinished`]).
-    fn apply(&mut self, ready: &Ready) {
+    /// Re-reads what events named, ready at `now`, and publishes the
+    /// result, which it returns. The files the burst holds are left to it,
+    /// also those found in a new folder when its event came (see
+    /// [`Worker::hold_found_unfinished`]) and those a folder compared does
+    /// not list (see [`Worker::hold_unlisted`]).
+    fn apply(&mut self, ready: &Ready, now: Instant) -> Changes {
         let (paths, started) = (&ready.paths, ready.first);
 
         let root = self.cfg.store.clone();
@@ -672,7 +695,7 @@ impl Worker {
             self.reconcile_soon();
         }
         if !self.root_present() {
-            return;
+            return Changes::default();
         }
         // Re-examine the smallest set of subtrees that covers every event path
         // and every link that leads through one: an edit of a link's target
@@ -716,14 +739,23 @@ impl Worker {
         }
         let mut total = Changes::default();
         let subs = removals_first(covering, |p| std::fs::symlink_metadata(p).is_ok());
-        let refreshes = (subs.iter().map(|s| (s, Refresh::Event)))
-            .chain(compared.into_iter().map(|f| (f, Refresh::Reconcile)));
-        for (sub, why) in refreshes {
-            let refreshed =
-                self.leaving_held(|catalog, held| catalog.refresh_leaving(sub, why, held));
+        for sub in &subs {
+            let refreshed = self
+                .leaving_held(|catalog, held| catalog.refresh_leaving(sub, Refresh::Event, held));
             match refreshed {
                 Ok(c) => total.absorb(c),
                 Err(e) => tracing::warn!("cannot re-read {}: {e}", printable_path(sub)),
+            }
+        }
+        // A folder compared is listed while events come, as a
+        // reconciliation's slice is: what it lacks waits a window first.
+        for folder in compared {
+            match self.leaving_held(|catalog, held| catalog.compare_leaving(folder, held)) {
+                Ok(Merged { changes, unlisted }) => {
+                    total.absorb(changes);
+                    self.hold_unlisted(&unlisted, now);
+                }
+                Err(e) => tracing::warn!("cannot compare {}: {e}", printable_path(folder)),
             }
         }
         log_transitions(&total, &self.cfg.store);
@@ -732,6 +764,7 @@ impl Worker {
             metrics::histogram!("bantin_update_latency_seconds")
                 .record(started.elapsed().as_secs_f64());
         }
+        total
     }
 
     /// Holds the files under `folder`, a folder an event says was made in the
@@ -828,18 +861,24 @@ impl Worker {
         }
     }
 
-    /// Compares one slice of the listing with the catalog, serves what it
-    /// changed, and ends the reconciliation after the last slice.
-    fn merge(&mut self, slice: Slice) {
+    /// Compares one slice of the listing, taken at `now`, with the catalog,
+    /// serves what it changed (which it returns), and ends the
+    /// reconciliation after the last slice. A known file the slice lacks is
+    /// held in the burst for one window (see [`Worker::hold_unlisted`]), not
+    /// removed: the listing may have been taken while an editor moved it
+    /// aside, before the rename's event came.
+    fn merge(&mut self, slice: Slice, now: Instant) -> Changes {
         let last = slice.through.is_none();
-        let changes = self.leaving_held(|catalog, held| catalog.merge(slice, held));
+        let Merged { changes, unlisted } =
+            self.leaving_held(|catalog, held| catalog.merge(slice, held));
+        self.hold_unlisted(&unlisted, now);
         log_transitions(&changes, &self.cfg.store);
         self.publisher
             .update(&self.catalog, &changes, Scope::Changed);
         let Some(running) = self.survey.as_mut() else {
-            return;
+            return changes;
         };
-        running.found.absorb(changes);
+        running.found.absorb(changes.clone());
         running.listing.merged();
         if last {
             if let Some(done) = self.survey.take() {
@@ -849,6 +888,7 @@ impl Worker {
                 self.reconcile();
             }
         }
+        changes
     }
 
     /// Compares the whole store with the catalog here and now, re-reading what
@@ -1220,6 +1260,195 @@ mod tests {
         let (thread, ended) = spawn_reporting_end("bantin-test-returns", || {}).unwrap();
         assert_eq!(ended.wait().await, End::Returned);
         thread.join().unwrap();
+    }
+
+    /// The settle window of [`serving_worker`]'s configuration.
+    const QUIET: Duration = Duration::from_millis(50);
+
+    /// An article of the store, titled `title`.
+    fn article(title: &str) -> String {
+        format!("Trang nhất » Tin tức\n{title}\n10/05/2020 15:33\nDẫn.\n")
+    }
+
+    /// A watch thread's worker serving the store `dir/store`, which holds
+    /// `tin-tuc/x.txt` and `tin-tuc/y.txt`, with a settle window of
+    /// [`QUIET`] and no watcher: the test plays the watcher, handing it
+    /// events and slices in the order it chooses, with the times it chooses.
+    fn serving_worker(dir: &Path) -> Worker {
+        let store = dir.join("store");
+        std::fs::create_dir_all(store.join("tin-tuc")).unwrap();
+        std::fs::write(store.join("tin-tuc/x.txt"), article("Bài x")).unwrap();
+        std::fs::write(store.join("tin-tuc/y.txt"), article("Bài y")).unwrap();
+        let text = format!(
+            "store = {:?}\nlisten = \"127.0.0.1:0\"\n[state]\ndir = {:?}\n[watch]\ndebounce_ms = {}\n",
+            store,
+            dir.join("state"),
+            QUIET.as_millis()
+        );
+        let cfg = Arc::new(Config::from_toml(&text, None).unwrap());
+        let (state, _) = StateFile::open(&cfg.state_dir, std::time::SystemTime::now());
+        let publisher = Publisher::new(
+            cfg.clone(),
+            Arc::new(Published::default()),
+            Compressor::start().unwrap(),
+            state,
+        );
+        let catalog = Catalog::scan(&cfg.store, cfg.max_file_size, cfg.tz).unwrap();
+        let index = Arc::new(crate::index::Index::new(catalog.entries.clone()));
+        let site = crate::publish::render(&cfg, index, crate::site::Validators::default());
+        publisher.serve(site, &catalog);
+        let (tx, _) = mpsc::channel();
+        Worker {
+            cfg,
+            catalog,
+            publisher,
+            tx,
+            stopping: Arc::new(AtomicBool::new(false)),
+            watcher: None,
+            watched: None,
+            attaching: false,
+            survey: None,
+            surveys: 0,
+            survey_again: false,
+            burst: Burst::default(),
+            queued: VecDeque::new(),
+        }
+    }
+
+    /// The whole store listed, as a reconciliation's listing thread lists it.
+    fn listing(w: &mut Worker) -> Vec<Slice> {
+        let root = w.catalog.survey_root().unwrap().unwrap();
+        crate::reconcile::slices(&root, crate::reconcile::SLICE, 0).collect()
+    }
+
+    /// The title the worker's catalog serves for `id`, if any.
+    fn title(w: &Worker, id: &str) -> Option<String> {
+        w.catalog.entries.get(id).map(|e| e.article.title.clone())
+    }
+
+    fn event(kind: notify::EventKind, paths: &[&Path]) -> notify::Event {
+        paths
+            .iter()
+            .fold(notify::Event::new(kind), |e, p| e.add_path(p.to_path_buf()))
+    }
+
+    /// The race a reconciliation ran into: it lists the folder in the
+    /// instant an editor has moved `x.txt` aside (`x.txt~`), and its slice
+    /// reaches the watch thread before the rename's event does. The slice
+    /// lacking the file is not its removal: the rename's event, then the new
+    /// version's, come within the window, and the save is one change.
+    #[test]
+    fn a_slice_listed_while_a_file_is_moved_aside_is_one_change_not_a_removal() {
+        use notify::event::{
+            AccessKind, AccessMode, CreateKind, DataChange, EventKind, ModifyKind, RenameMode,
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = serving_worker(dir.path());
+        let folder = dir.path().join("store/tin-tuc");
+        let (file, backup) = (folder.join("x.txt"), folder.join("x.txt~"));
+        std::fs::rename(&file, &backup).unwrap();
+        let slices = listing(&mut w);
+        let t0 = Instant::now();
+        let mut found = Changes::default();
+        for slice in slices {
+            found.absorb(w.merge(slice, t0));
+        }
+        assert!(!found.any(), "{found:?}");
+        assert_eq!(
+            title(&w, "tin-tuc/x").as_deref(),
+            Some("Bài x"),
+            "still served"
+        );
+        assert!(w.burst.holds(&file), "left to the watcher for a window");
+
+        // The rename's event comes, then the new version is written and closed.
+        let renamed = EventKind::Modify(ModifyKind::Name(RenameMode::Both));
+        w.take(event(renamed, &[&file, &backup]), t0);
+        std::fs::write(&file, article("Bài x sửa lại")).unwrap();
+        let t1 = t0 + QUIET / 2;
+        w.take(event(EventKind::Create(CreateKind::File), &[&file]), t1);
+        let written = EventKind::Modify(ModifyKind::Data(DataChange::Any));
+        w.take(event(written, &[&file]), t1);
+        let closed = EventKind::Access(AccessKind::Close(AccessMode::Write));
+        w.take(event(closed, &[&file]), t1);
+        found.absorb(w.refresh_burst(t0 + QUIET));
+        assert_eq!(
+            title(&w, "tin-tuc/x").as_deref(),
+            Some("Bài x"),
+            "not yet read"
+        );
+        found.absorb(w.refresh_burst(t1 + QUIET));
+        assert_eq!(
+            (found.added, found.changed, found.removed),
+            (0, 1, 0),
+            "{found:?}"
+        );
+        assert_eq!(title(&w, "tin-tuc/x").as_deref(), Some("Bài x sửa lại"));
+        assert!(!w.burst.holds_any());
+
+        // Written anew with no event seen at all (a watcher that lost it):
+        // read when the window ends, one change too.
+        std::fs::rename(&file, &backup).unwrap();
+        let slices = listing(&mut w);
+        let t2 = t1 + QUIET * 4;
+        let mut found = Changes::default();
+        for slice in slices {
+            found.absorb(w.merge(slice, t2));
+        }
+        std::fs::write(&file, article("Bài x lần ba")).unwrap();
+        found.absorb(w.refresh_burst(t2 + QUIET));
+        assert_eq!(
+            (found.added, found.changed, found.removed),
+            (0, 1, 0),
+            "{found:?}"
+        );
+        assert_eq!(title(&w, "tin-tuc/x").as_deref(), Some("Bài x lần ba"));
+
+        // Moved aside and back, unchanged: nothing at all.
+        std::fs::rename(&file, &backup).unwrap();
+        let slices = listing(&mut w);
+        std::fs::rename(&backup, &file).unwrap();
+        let t3 = t2 + QUIET * 4;
+        let mut found = w.refresh_burst(t3);
+        for slice in slices {
+            found.absorb(w.merge(slice, t3));
+        }
+        found.absorb(w.refresh_burst(t3 + QUIET));
+        assert!(!found.any(), "{found:?}");
+        assert_eq!(title(&w, "tin-tuc/x").as_deref(), Some("Bài x lần ba"));
+    }
+
+    /// A file a reconciliation's slice lacks and that stays gone (its event
+    /// lost) leaves one window later, not before.
+    #[test]
+    fn a_file_a_slice_lacks_that_stays_gone_leaves_after_the_window() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = serving_worker(dir.path());
+        std::fs::remove_file(dir.path().join("store/tin-tuc/x.txt")).unwrap();
+        let slices = listing(&mut w);
+        let t0 = Instant::now();
+        let mut found = Changes::default();
+        for slice in slices {
+            found.absorb(w.merge(slice, t0));
+        }
+        assert!(!found.any(), "{found:?}");
+        assert_eq!(w.burst.due(QUIET), Some(t0 + QUIET), "bounded: one window");
+        found.absorb(w.refresh_burst(t0 + QUIET / 2));
+        assert!(!found.any(), "{found:?}");
+        assert!(
+            title(&w, "tin-tuc/x").is_some(),
+            "served through the window"
+        );
+        found.absorb(w.refresh_burst(t0 + QUIET));
+        assert_eq!(
+            (found.added, found.changed, found.removed),
+            (0, 0, 1),
+            "{found:?}"
+        );
+        assert_eq!(found.ids, BTreeSet::from(["tin-tuc/x".to_owned()]));
+        assert!(title(&w, "tin-tuc/x").is_none());
+        assert!(title(&w, "tin-tuc/y").is_some());
+        assert!(!w.burst.holds_any());
     }
 
     /// The first snapshot is served without waiting for the watcher (it

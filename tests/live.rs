@@ -384,10 +384,13 @@ fn a_file_moved_aside_then_written_anew_is_one_change() {
     // the steps stay within it.
     let site = TempStore::with_config("[watch]\ndebounce_ms = 500\n");
     let d = site.start();
-    // Once the reconciliation that follows the watcher's attach has ended:
-    // one listing the folder while the file is moved aside, before the
-    // watch thread has taken the rename's event, sees it gone and back (a
-    // CI run moved it aside in that instant).
+    // Once the reconciliation that follows the watcher's attach has ended,
+    // so this checks the events' path alone. One listing the folder while
+    // the file is moved aside, before the watch thread has taken the
+    // rename's event (a CI run moved it aside in that instant), holds the
+    // file a window rather than serve it gone: the watch thread's unit test
+    // `a_slice_listed_while_a_file_is_moved_aside_is_one_change_not_a_removal`
+    // plays that order of events.
     d.wait_until("the first reconciliation", || {
         d.metric("bantin_last_reconcile_timestamp_seconds")
             .is_some_and(|t| t > 0.0)
