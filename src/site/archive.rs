@@ -111,16 +111,8 @@ pub fn chain_titles(cfg: &Config, index: &Index, chain: &Chain) -> (String, Stri
 /// cannot: gone, changed or broken since).
 pub type Hydrate = Box<dyn Fn(&Entry) -> Option<Arc<Article>> + Send>;
 
-/// The archive `req` asks for, ready to render with `hydrate`; `None` when
-/// there is no such category or term, or the month is before the feed's
-/// oldest month with articles or after its newest.
-///
-/// A month between two with articles is there even with none of its own:
-/// an article's date corrected out of it, or the article moved to another
-/// category, empties it, but a partner walking the chain may hold a link to
-/// it from a document fetched before. Its archive, empty, links the months
-/// next to it, so the walk goes on to the older ones (RFC 5005 §4 gives a
-/// client no way to recover from a link that went 404).
+/// The archive `req` asks for, ready to render with `hydrate`; `None` when the
+/// feed has no articles that month (or there is no such category or term).
 pub fn prepare(
     cfg: &Arc<Config>,
     index: &Index,
@@ -128,7 +120,7 @@ pub fn prepare(
     hydrate: Hydrate,
 ) -> Option<Prepared> {
     let (entries, neighbours) = history::chain_month(index, &req.chain, req.month, cfg.tz);
-    if entries.is_empty() && (neighbours.older.is_none() || neighbours.newer.is_none()) {
+    if entries.is_empty() {
         return None;
     }
     let (title, description) = chain_titles(cfg, index, &req.chain);
