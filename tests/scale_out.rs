@@ -465,7 +465,8 @@ fn two_replicas_behind_a_caching_nginx() {
 /// A WebSub hub fetches a topic the moment a replica pings it. Through
 /// README's block its request goes past the cache to a replica, so it pushes
 /// the change, not the cache's old copy (here an older month's archive, which
-/// the cache may keep a day), and what it fetched is cached for everyone.
+/// the cache may keep a day), and what it fetched is cached for the clients
+/// that ask as it did (the same `Accept-Encoding`: here none).
 #[test]
 fn a_hubs_fetch_gets_past_the_cache_and_refreshes_it() {
     let Some(bin) = nginx_binary() else {
