@@ -400,16 +400,40 @@ struct Compared {
 /// What a listing that lacks a known file says about it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Gone {
-    /// The listing was taken now, and nothing else can be in flux: the file
-    /// has left.
+    /// The listing was taken now, for an event on its folder or a store
+    /// read whole: the file has left.
     Forget,
     /// The listing is a reconciliation's, taken while events come: it may
     /// predate events already applied, or have been taken in the instant an
     /// editor moved the file aside to write it anew (`x.txt` → `x.txt~`),
     /// before the watch thread took the rename's event. The file is left as
     /// it is and handed back, for the caller to look at again once a settle
-    /// window has passed (see [`Merged::unlisted`]).
+    /// window has passed (see [`Merged::unlisted`]), unless its folder is
+    /// gone too.
     Defer,
+}
+
+/// Whether the folder of a file is still there, asked of files in path
+/// order: one look per folder.
+#[derive(Default)]
+struct FolderThere {
+    last: Option<(PathBuf, bool)>,
+}
+
+impl FolderThere {
+    fn there(&mut self, file: &Path) -> bool {
+        let Some(folder) = file.parent() else {
+            return false;
+        };
+        match &self.last {
+            Some((seen, there)) if seen == folder => *there,
+            _ => {
+                let there = std::fs::symlink_metadata(folder).is_ok_and(|m| m.is_dir());
+                self.last = Some((folder.to_owned(), there));
+                there
+            }
+        }
+    }
 }
 
 /// What comparing a listing taken while events come (a reconciliation's
@@ -421,7 +445,8 @@ pub struct Merged {
     pub changes: Changes,
     /// Known files the listing lacked, in path order, left as they were: a
     /// listing alone never removes a file that may be in flux (moved aside
-    /// to be written anew). The watcher holds each for one settle window,
+    /// to be written anew) in a folder that is still there; one whose folder
+    /// is gone leaves at once. The watcher holds each for one settle window,
     /// as if an event had named it, then looks at it again: still gone, it
     /// leaves; back, it is read (the same bytes are no change).
     pub unlisted: Vec<PathBuf>,
@@ -982,13 +1007,15 @@ impl Catalog {
         let mut unlisted = Vec::new();
         let mut freed = Vec::new();
         let listed_out = self.under_refused_folders(span, &walked, &missing);
+        let mut folders = FolderThere::default();
         for (path, listed_out) in missing.into_iter().zip(listed_out) {
             // A listing taken while events come is not proof that the file
             // left: it may predate the event that added it, or have been
             // taken while the file was moved aside to be written anew. Not
             // even a look at the disk now is: the new version may not be
-            // written yet.
-            if gone == Gone::Defer && !listed_out {
+            // written yet. Its folder gone is proof (a folder removed or
+            // renamed, often with many files): those leave now.
+            if gone == Gone::Defer && !listed_out && folders.there(&path) {
                 unlisted.push(path.to_path_buf());
                 continue;
             }
@@ -1884,6 +1911,39 @@ mod tests {
         assert!(c.entries.get("y").is_some());
     }
 
+    /// A folder removed or renamed (`rm -rf`, `mv`, often thousands of
+    /// files) is not in flux as a file moved aside is: a slice that lacks
+    /// its files removes them at once, not one held path at a time, and a
+    /// renamed folder's files are not served under both names for a window.
+    #[test]
+    fn a_merge_removes_at_once_the_files_of_a_folder_that_is_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for folder in ["cu", "giu"] {
+            std::fs::create_dir(root.join(folder)).unwrap();
+            for name in ["x", "y"] {
+                std::fs::write(root.join(format!("{folder}/{name}.txt")), GOOD).unwrap();
+            }
+        }
+        let mut c = Catalog::scan(root, 1 << 20, Ho_Chi_Minh).unwrap();
+        std::fs::remove_dir_all(root.join("cu")).unwrap();
+        std::fs::remove_file(root.join("giu/y.txt")).unwrap();
+        let listed: Vec<Listed> = crate::reconcile::slices(&Root::open(root).unwrap(), 1024, 0)
+            .flat_map(|s| s.listed)
+            .collect();
+        let slice = Slice {
+            after: None,
+            through: None,
+            listed,
+        };
+        let Merged { changes, unlisted } = c.merge(slice, Unsettled::NONE);
+        assert_eq!(changes.removed, 2, "{changes:?}");
+        assert!(c.entries.get("cu/x").is_none() && c.entries.get("cu/y").is_none());
+        // The file gone from a folder still there may be in flux: held.
+        assert_eq!(unlisted, [root.join("giu/y.txt")]);
+        assert!(c.entries.get("giu/y").is_some());
+    }
+
     /// A folder compared (its mode or times changed) in the instant a file
     /// in it is moved aside to be written anew: the file is handed back to
     /// be looked at again, not removed; a file gone for good is handed back
@@ -2208,12 +2268,12 @@ mod tests {
             }
             // Six files listed.
             assert_eq!(count, 6_usize.div_ceil(len), "{len}");
-            // The files gone are not removed on the listing's word; looked
-            // at again, as the watcher does once its window has passed, they
-            // leave.
-            assert_eq!(found.removed, 0, "slices of {len}");
-            let gone = ["a/1.txt", "c/0.txt", "c/1.txt", "c/2.txt"].map(|f| root.join(f));
-            assert_eq!(unlisted, gone, "slices of {len}");
+            // The files of the folder gone leave at once; the one gone from
+            // a folder still there is not removed on the listing's word:
+            // looked at again, as the watcher does once its window has
+            // passed, it leaves.
+            assert_eq!(found.removed, 3, "slices of {len}");
+            assert_eq!(unlisted, [root.join("a/1.txt")], "slices of {len}");
             for path in &unlisted {
                 found.absorb(c.refresh(path, Refresh::Event).unwrap());
             }
