@@ -28,14 +28,15 @@
 //! before the folder was watched), are held too, as their mtime says (see
 //! [`crate::settle::unfinished_for`]), and its refresh leaves them alone.
 //!
-//! A listing never removes a file on its own word. One taken while events
-//! come (a reconciliation's slice, a folder compared) may have been taken in
-//! the instant an editor moved a file aside to write it anew (`x.txt` →
-//! `x.txt~`), before this thread took the rename's event: a known file it
-//! lacks is held in the burst for one settle window, as if an event had
-//! named it (see [`Burst::hold_unlisted`]), and looked at again when that
-//! ends. Still gone, it leaves then; written anew, the save is one change.
-//! The wait is the burst's, so this thread never blocks for it.
+//! A listing taken while events come (a reconciliation's slice, a folder
+//! compared) never removes a file on its own word while the file's folder
+//! is still there: it may have been taken in the instant an editor moved the
+//! file aside to write it anew (`x.txt` → `x.txt~`), before this thread took
+//! the rename's event. Such a file is held in the burst for one settle
+//! window, as if an event had named it (see [`Burst::hold_unlisted`]), and
+//! looked at again when that ends: still gone, it leaves then; written anew,
+//! the save is one change. A file whose folder is gone (removed or renamed)
+//! leaves at once. The wait is the burst's, so this thread never blocks.
 
 use std::collections::{BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
