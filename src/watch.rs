@@ -1322,6 +1322,15 @@ mod tests {
         crate::reconcile::slices(&root, crate::reconcile::SLICE, 0).collect()
     }
 
+    /// What merging `slices` at `now` changed.
+    fn merge_all(w: &mut Worker, slices: Vec<Slice>, now: Instant) -> Changes {
+        let mut found = Changes::default();
+        for slice in slices {
+            found.absorb(w.merge(slice, now));
+        }
+        found
+    }
+
     /// The title the worker's catalog serves for `id`, if any.
     fn title(w: &Worker, id: &str) -> Option<String> {
         w.catalog.entries.get(id).map(|e| e.article.title.clone())
@@ -1350,10 +1359,7 @@ mod tests {
         std::fs::rename(&file, &backup).unwrap();
         let slices = listing(&mut w);
         let t0 = Instant::now();
-        let mut found = Changes::default();
-        for slice in slices {
-            found.absorb(w.merge(slice, t0));
-        }
+        let mut found = merge_all(&mut w, slices, t0);
         assert!(!found.any(), "{found:?}");
         assert_eq!(
             title(&w, "tin-tuc/x").as_deref(),
@@ -1392,10 +1398,7 @@ mod tests {
         std::fs::rename(&file, &backup).unwrap();
         let slices = listing(&mut w);
         let t2 = t1 + QUIET * 4;
-        let mut found = Changes::default();
-        for slice in slices {
-            found.absorb(w.merge(slice, t2));
-        }
+        let mut found = merge_all(&mut w, slices, t2);
         std::fs::write(&file, article("Bài x lần ba")).unwrap();
         found.absorb(w.refresh_burst(t2 + QUIET));
         assert_eq!(
@@ -1411,9 +1414,7 @@ mod tests {
         std::fs::rename(&backup, &file).unwrap();
         let t3 = t2 + QUIET * 4;
         let mut found = w.refresh_burst(t3);
-        for slice in slices {
-            found.absorb(w.merge(slice, t3));
-        }
+        found.absorb(merge_all(&mut w, slices, t3));
         found.absorb(w.refresh_burst(t3 + QUIET));
         assert!(!found.any(), "{found:?}");
         assert_eq!(title(&w, "tin-tuc/x").as_deref(), Some("Bài x lần ba"));
@@ -1428,10 +1429,7 @@ mod tests {
         std::fs::remove_file(dir.path().join("store/tin-tuc/x.txt")).unwrap();
         let slices = listing(&mut w);
         let t0 = Instant::now();
-        let mut found = Changes::default();
-        for slice in slices {
-            found.absorb(w.merge(slice, t0));
-        }
+        let mut found = merge_all(&mut w, slices, t0);
         assert!(!found.any(), "{found:?}");
         assert_eq!(w.burst.due(QUIET), Some(t0 + QUIET), "bounded: one window");
         found.absorb(w.refresh_burst(t0 + QUIET / 2));
