@@ -189,23 +189,7 @@ pub struct Watch {
 /// whatever changed since the scan; events from then on are served as they come.
 pub fn start(publisher: Publisher) -> std::io::Result<Watch> {
     let (tx, rx) = mpsc::channel();
-    let cfg = publisher.config().clone();
-    let worker = Worker {
-        // Replaced by the first load's catalog in `Watch::begin`.
-        catalog: Catalog::new(&cfg.store, cfg.max_file_size, cfg.tz),
-        cfg,
-        publisher,
-        tx,
-        stopping: Arc::new(AtomicBool::new(false)),
-        watcher: None,
-        watched: None,
-        attaching: true,
-        survey: None,
-        surveys: 0,
-        survey_again: false,
-        burst: Burst::default(),
-        queued: VecDeque::new(),
-    };
+    let worker = Worker::new(publisher, tx);
     let (tx, stopping) = (worker.tx.clone(), worker.stopping.clone());
     let (root, events) = (worker.cfg.store.clone(), worker.tx.clone());
     std::thread::Builder::new()
@@ -352,6 +336,28 @@ fn folder_identity(path: &std::path::Path) -> Option<(u64, u64)> {
 }
 
 impl Worker {
+    /// A worker for `publisher`'s store, with an empty catalog (the first
+    /// load's replaces it in [`Watch::begin`]) and its watcher still to be
+    /// attached; `tx` is its own queue's sender.
+    fn new(publisher: Publisher, tx: Sender<Msg>) -> Worker {
+        let cfg = publisher.config().clone();
+        Worker {
+            catalog: Catalog::new(&cfg.store, cfg.max_file_size, cfg.tz),
+            cfg,
+            publisher,
+            tx,
+            stopping: Arc::new(AtomicBool::new(false)),
+            watcher: None,
+            watched: None,
+            attaching: true,
+            survey: None,
+            surveys: 0,
+            survey_again: false,
+            burst: Burst::default(),
+            queued: VecDeque::new(),
+        }
+    }
+
     fn run(mut self, rx: Receiver<Msg>) {
         if !self.serve_first(&rx) {
             return;
@@ -1300,19 +1306,9 @@ mod tests {
         publisher.serve(site, &catalog);
         let (tx, _) = mpsc::channel();
         Worker {
-            cfg,
             catalog,
-            publisher,
-            tx,
-            stopping: Arc::new(AtomicBool::new(false)),
-            watcher: None,
-            watched: None,
             attaching: false,
-            survey: None,
-            surveys: 0,
-            survey_again: false,
-            burst: Burst::default(),
-            queued: VecDeque::new(),
+            ..Worker::new(publisher, tx)
         }
     }
 
