@@ -119,8 +119,7 @@ fn render(c: &mut Criterion<ThreadCpu>) {
         .iter()
         .map(|(slug, items)| FeedView {
             site: &cfg.site,
-            slug: *slug,
-            term: None,
+            of: render::Of::Category(*slug),
             title: site::feed_title(&cfg, &index, *slug),
             description: String::new(),
             ttl: cfg.feeds.ttl,

@@ -200,12 +200,22 @@ pub struct Index {
     marked: Members,
     /// The withdrawn ones among them (see [`Index::withdrawn`]).
     withdrawn: Members,
+    /// The corrected or withdrawn articles again, keyed and ordered by when
+    /// they last changed (see [`Index::select_changed`]).
+    by_change: Members,
 }
 
 /// Whether an article is corrected or withdrawn: one whose listing in a
 /// sitemap its key alone does not tell (see [`Index::marked`]).
 fn is_marked(a: &Article) -> bool {
     a.updated.is_some() || a.withdrawn.is_some()
+}
+
+/// The key of article number `n` in [`Index::select_changed`]'s set: its
+/// latest correction or withdrawal (or its publication, if that is later)
+/// in place of its publication, so the set's order is the order of change.
+fn change_key(a: &Article, n: u32) -> SortKey {
+    SortKey::new(a.changed().timestamp(), n)
 }
 
 /// ASCII-folds one category name into a URL segment.
@@ -406,11 +416,12 @@ impl Index {
         let table: Table = entries.values_shared().map(|e| Some(e.clone())).collect();
         // Work per category path, of which there are far fewer than articles.
         let mut by_path: HashMap<&[String], Vec<SortKey>> = HashMap::new();
-        let (mut marked, mut withdrawn) = (Vec::new(), Vec::new());
+        let (mut marked, mut withdrawn, mut by_change) = (Vec::new(), Vec::new(), Vec::new());
         for (n, e) in entries.values().enumerate() {
             let key = SortKey::new(e.article.published.timestamp(), number(n));
             if is_marked(&e.article) {
                 marked.push(key);
+                by_change.push(change_key(&e.article, key.number()));
             }
             if e.article.withdrawn.is_some() {
                 withdrawn.push(key);
@@ -454,6 +465,7 @@ impl Index {
         Index {
             marked: sorted_by_number(marked),
             withdrawn: sorted_by_number(withdrawn),
+            by_change: sorted_by_number(by_change),
             tags: Taxonomy::new(Kind::Tag, &table),
             authors: Taxonomy::new(Kind::Author, &table),
             all,
@@ -599,6 +611,7 @@ impl Index {
         self.all.insert(key, by);
         if is_marked(a) {
             self.marked.insert(key, by);
+            self.by_change.insert(change_key(a, key.number()), by);
         }
         if a.withdrawn.is_some() {
             self.withdrawn.insert(key, by);
@@ -614,6 +627,7 @@ impl Index {
         self.all.remove(key, by);
         if is_marked(a) {
             self.marked.remove(key, by);
+            self.by_change.remove(change_key(a, key.number()), by);
         }
         if a.withdrawn.is_some() {
             self.withdrawn.remove(key, by);
@@ -716,6 +730,17 @@ impl Index {
     /// gathers by the ten thousand.
     pub fn withdrawn(&self) -> Keys<'_> {
         self.members(&self.withdrawn)
+    }
+
+    /// The `n` articles corrected or withdrawn last, latest change first
+    /// (ties by id): what the feed of changes lists. Kept in order on every
+    /// update, so this reads `n` keys, however many articles were ever corrected.
+    pub fn select_changed(&self, n: usize) -> Vec<Entry> {
+        self.by_change
+            .iter()
+            .take(n)
+            .filter_map(|k| self.entry(k).cloned())
+            .collect()
     }
 
     /// A set of this index's (a category's, a tag's) read with its articles.
@@ -1055,6 +1080,10 @@ mod tests {
         v.push((Some("marked".to_owned()), marked));
         let withdrawn = idx.withdrawn().iter().map(|m| m.id().to_owned()).collect();
         v.push((Some("withdrawn".to_owned()), withdrawn));
+        v.push((
+            Some("changed".to_owned()),
+            ids(idx.select_changed(usize::MAX)),
+        ));
         for (slug, c) in idx.categories() {
             assert_eq!(c.members.len(), idx.select(Some(slug), usize::MAX).len());
             v.push((
@@ -1152,6 +1181,14 @@ mod tests {
                 ),
                 vec!["c"],
             ),
+            // A later correction: the article moves in the order of change only.
+            (
+                base.update(
+                    "c".into(),
+                    corrected_after(entry("c", &["Tin Tức"], 3), 9).1,
+                ),
+                vec!["c"],
+            ),
             // A new subcategory under a known one: the parent's children change.
             (
                 base.update("g".into(), entry("g", &["Kinh tế", "Du lịch"], 7).1),
@@ -1212,6 +1249,46 @@ mod tests {
         assert_eq!(around("a"), (None, some("b")));
         // A withdrawn article's own neighbours are listed ones too.
         assert_eq!(around("c"), (some("b"), some("e")));
+    }
+
+    /// `entry` corrected `hours` after its publication.
+    fn corrected_after((id, e): (String, Entry), hours: i64) -> (String, Entry) {
+        let mut a = e.article.as_ref().clone();
+        a.updated = Some(a.published + chrono::Duration::hours(hours));
+        (id, Entry::full(Arc::new(a), None))
+    }
+
+    #[test]
+    fn the_changed_come_latest_change_first_whatever_their_publication() {
+        // Published a (oldest) to e; a corrected last, e withdrawn at its
+        // publication, c corrected an hour after; b and d never changed.
+        let base = Entries::from_iter([
+            corrected_after(entry("a", &["Tin"], 1), 48),
+            entry("b", &["Tin"], 2),
+            marked(entry("c", &["Tin"], 3), Mark::Corrected),
+            entry("d", &["Tin"], 4),
+            marked(entry("e", &["Khác"], 5), Mark::Withdrawn),
+        ]);
+        let idx = Index::new(base.clone());
+        assert_eq!(ids(idx.select_changed(10)), ["a", "c", "e"]);
+        assert_eq!(ids(idx.select_changed(2)), ["a", "c"]);
+        // A later correction of c takes it to the top; an update keeps the
+        // order as a build does, and nothing else moves.
+        let entries = base.update("c".into(), corrected_after(entry("c", &["Tin"], 3), 72).1);
+        let c = BTreeSet::from(["c".to_owned()]);
+        let updated = idx.updated(entries.clone(), &c);
+        assert_eq!(ids(updated.select_changed(10)), ["c", "a", "e"]);
+        assert_eq!(ids(Index::new(entries).select_changed(10)), ["c", "a", "e"]);
+        // A correction taken back leaves; a new one comes in.
+        let entries = base.update("a".into(), entry("a", &["Tin"], 1).1).update(
+            "d".into(),
+            marked(entry("d", &["Tin"], 4), Mark::Corrected).1,
+        );
+        let ad = BTreeSet::from(["a".to_owned(), "d".to_owned()]);
+        assert_eq!(
+            ids(idx.updated(entries, &ad).select_changed(10)),
+            ["d", "c", "e"]
+        );
     }
 
     #[test]

@@ -555,10 +555,12 @@ impl Publisher {
                 let items = self.cfg.feeds.items;
                 let live = websub::changed_feeds(&previous.site, &current.site, base_url);
                 let terms = websub::changed_term_feeds(before, after, ids, items, base_url);
+                let changes = websub::changed_changes_feed(before, after, items, base_url);
                 // WebSub §7: an archive is a topic too (its `rel=self`), and a
                 // correction or withdrawal of an old article changes only archives.
                 let months = websub::changed_archives(before, after, ids, self.cfg.tz, base_url);
-                Topics::of(base_url, live.into_iter().chain(terms).chain(months))
+                let feeds = live.into_iter().chain(terms).chain(changes);
+                Topics::of(base_url, feeds.chain(months))
             }
             Scope::Everything => {
                 tracing::info!(

@@ -39,6 +39,10 @@ struct Article {
     published: DateTime<FixedOffset>,
     /// RFC 3339, exactly as reported.
     published_str: String,
+    /// When it was last corrected or withdrawn (or published, if later);
+    /// `None` for an article never corrected or withdrawn.
+    changed: Option<DateTime<FixedOffset>>,
+    withdrawn: bool,
 }
 
 impl Article {
@@ -54,6 +58,15 @@ impl Article {
     fn modern(&self) -> bool {
         self.published.year() >= 1976
     }
+}
+
+/// The latest of an article's correction and withdrawal, as `check --json`
+/// reports them, and its publication; `None` when it has neither.
+fn changed_of(a: &Value, published: &str) -> Option<DateTime<FixedOffset>> {
+    let at = |v: &Value| v.as_str().map(|s| DateTime::parse_from_rfc3339(s).unwrap());
+    let marks = [at(&a["updated"]), at(&a["withdrawn"]["at"])];
+    let latest = marks.into_iter().flatten().max()?;
+    Some(latest.max(DateTime::parse_from_rfc3339(published).unwrap()))
 }
 
 /// The articles of `store` and how many files it rejects, per `bantin check --json`.
@@ -88,6 +101,8 @@ fn check(store: &Path) -> (Vec<Article>, usize) {
             author: a["author"].as_str().map(str::to_owned),
             source: a["source"].as_str().map(str::to_owned),
             published: DateTime::parse_from_rfc3339(&published_str).unwrap(),
+            changed: changed_of(a, &published_str),
+            withdrawn: !a["withdrawn"].is_null(),
             published_str,
         });
     }
@@ -331,6 +346,16 @@ fn expected_items<'a>(stem: &str, title: &str, articles: &'a [Article]) -> Vec<&
         (None, None) => (stem.to_owned(), None),
     };
     let stem = stem.as_str();
+    if stem == "changes" {
+        // The feed of changes: the newest 50 corrected or withdrawn, latest
+        // change first, ties by id; withdrawn ones have no item.
+        assert_eq!(title, "Bài viết cập nhật, gỡ bỏ");
+        let mut items: Vec<&Article> = articles.iter().filter(|a| a.changed.is_some()).collect();
+        items.sort_by(|a, b| (Reverse(a.changed), &a.id).cmp(&(Reverse(b.changed), &b.id)));
+        items.truncate(MAX_ITEMS);
+        items.retain(|a| !a.withdrawn);
+        return items;
+    }
     let mut items: Vec<&Article> = if stem == "feed" {
         assert_eq!(title, SITE_TITLE);
         articles.iter().collect()
@@ -437,11 +462,23 @@ fn verify_rss(file: &str, doc: &El, expected: &[&Article]) {
         }
         has_text_before_content(file, item, "description", "content:encoded", &a.id);
     }
-    assert_eq!(
-        ch.text_of("lastBuildDate"),
-        items[0].text_of("pubDate"),
-        "{file}: lastBuildDate is the newest item's date"
-    );
+    match latest_change(expected) {
+        Some(at) => assert_eq!(
+            instant(ch.text_of("lastBuildDate"), DateTime::parse_from_rfc2822),
+            at,
+            "{file}: lastBuildDate is the latest publication or correction"
+        ),
+        // A feed with no items (the feed of changes of a store never
+        // corrected) has no date at all, never the clock's.
+        None => assert_eq!(ch.all("lastBuildDate").count(), 0, "{file}"),
+    }
+}
+
+/// The latest publication or correction among `items` (none is withdrawn):
+/// what a feed of them is dated by.
+fn latest_change(items: &[&Article]) -> Option<DateTime<Utc>> {
+    let at = |a: &&Article| a.changed.unwrap_or(a.published).with_timezone(&Utc);
+    items.iter().map(at).max()
 }
 
 /// An item (`el`) has one non-empty `summary` (RSS `description`, Atom
@@ -500,12 +537,10 @@ fn verify_atom(file: &str, doc: &El, expected: &[&Article]) {
         instant(entry.text_of("updated"), DateTime::parse_from_rfc3339);
         has_text_before_content(file, entry, "summary", "content", &a.id);
     }
-    assert_eq!(
-        doc.text_of("updated"),
-        entries[0].text_of("updated"),
-        "{file}: feed updated is the newest entry's"
-    );
-    assert_eq!(doc.text_of("updated"), expected[0].published_str);
+    let updated = instant(doc.text_of("updated"), DateTime::parse_from_rfc3339);
+    // An empty feed is dated by nothing it holds (the epoch), never by the clock.
+    let latest = latest_change(expected).unwrap_or(DateTime::UNIX_EPOCH);
+    assert_eq!(updated, latest, "{file}: feed updated is the latest change");
 }
 
 fn verify_json(file: &str, bytes: &[u8], expected: &[&Article]) {
@@ -840,11 +875,12 @@ fn hostile_store() -> tempfile::TempDir {
     let root = dir.path();
     let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
 
-    // Markup and CDATA ends in the title, the breadcrumb, the body and the tags.
+    // Markup and CDATA ends in the title, the breadcrumb, the body and the
+    // tags; corrected, so the feed of changes holds them too.
     let mut xml = article(
         Some("Tin & Sự kiện » <Nóng> ]]>"),
         "Giá lúa <tăng> & \"ổn định\" ]]> cuối năm",
-        "Chủ nhật - 10/05/2020 15:33",
+        "Chủ nhật - 10/05/2020 15:33\nCập nhật: 11/05/2020 08:00",
         "Giá lúa giữ ổn định ]]> ở mức 6.500 đồng & hơn.",
         &[
             "Đoạn mã <script>alert(1)</script> được chèn vào.",
@@ -1361,6 +1397,139 @@ fn corrections_and_withdrawals_in_every_format() {
     // The front page does not list the withdrawn article.
     let index = std::fs::read_to_string(out.path().join("index.html")).unwrap();
     assert!(index.contains("Đính chính") && !index.contains("Rút lại"));
+}
+
+/// The feed of changes: the articles corrected or withdrawn last, latest
+/// change first whatever their publication, so a partner sees a correction
+/// of an old article without watching its month's archives.
+#[test]
+fn the_feed_of_changes_lists_corrections_and_withdrawals_latest_change_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let body = ["Thân bài."];
+    let add = |rel: &str, title: &str, dates: &str| {
+        write(root, rel, article(Some("Tin"), title, dates, "Dẫn.", &body));
+    };
+    add("tin/binh-thuong.txt", "Bình thường", "10/05/2020 15:33");
+    add(
+        "tin/dinh-chinh.txt",
+        "Đính chính",
+        "09/05/2020 08:00\nCập nhật: 11/05/2020 09:30",
+    );
+    // Published a year before the others, corrected after them all but the withdrawal.
+    add(
+        "tin/cu.txt",
+        "Bài cũ sửa lại",
+        "02/04/2019 08:00\nCập nhật: 11/05/2020 11:00",
+    );
+    add(
+        "tin/rut-lai.txt",
+        "Rút lại",
+        "08/05/2020 07:00\nGỡ bỏ: 12/05/2020 10:00 - Sai số liệu",
+    );
+    let out = tempfile::tempdir().unwrap();
+    build(root, out.path());
+    let old_tag = format!("{TAG}article/tin/cu");
+    let fixed_tag = format!("{TAG}article/tin/dinh-chinh");
+    let gone_tag = format!("{TAG}article/tin/rut-lai");
+    let read = |file: &str| std::fs::read(out.path().join(file)).unwrap();
+
+    // Atom: the corrected entries in order of correction, the withdrawal a tombstone.
+    let bytes = read("changes.atom");
+    let doc = parse_xml("changes.atom", std::str::from_utf8(&bytes).unwrap());
+    let ids: Vec<&str> = doc.all("entry").map(|e| e.text_of("id")).collect();
+    assert_eq!(ids, [old_tag.as_str(), fixed_tag.as_str()]);
+    let updated: Vec<&str> = doc.all("entry").map(|e| e.text_of("updated")).collect();
+    assert_eq!(
+        updated,
+        ["2020-05-11T11:00:00+07:00", "2020-05-11T09:30:00+07:00"]
+    );
+    assert_eq!(
+        doc.one("at:deleted-entry").attr("ref"),
+        Some(gone_tag.as_str())
+    );
+    assert_eq!(doc.text_of("updated"), "2020-05-12T10:00:00+07:00");
+    assert_eq!(doc.text_of("title"), "Bài viết cập nhật, gỡ bỏ");
+    assert_eq!(doc.text_of("id"), format!("{TAG}changes"));
+    let own: Vec<&str> = doc
+        .all("link")
+        .filter(|l| l.attr("rel") == Some("self"))
+        .filter_map(|l| l.attr("href"))
+        .collect();
+    assert_eq!(own, [format!("{BASE}/changes.atom")]);
+
+    // RSS and JSON Feed: the corrections, in the same order; no tombstones.
+    let rss = read("changes.rss");
+    let doc = parse_xml("changes.rss", std::str::from_utf8(&rss).unwrap());
+    let ch = doc.one("channel");
+    let links: Vec<&str> = ch.all("item").map(|i| i.text_of("link")).collect();
+    assert_eq!(
+        links,
+        [
+            format!("{BASE}/articles/tin/cu"),
+            format!("{BASE}/articles/tin/dinh-chinh")
+        ]
+    );
+    // The latest publication among them, not the first item's.
+    assert_eq!(ch.text_of("pubDate"), "Sat, 09 May 2020 08:00:00 +0700");
+    let json = read("changes.json");
+    let doc: Value = serde_json::from_slice(&json).unwrap();
+    let items = doc["items"].as_array().unwrap();
+    let ids: Vec<&str> = items.iter().map(|i| i["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [old_tag.as_str(), fixed_tag.as_str()]);
+    assert_eq!(items[0]["date_modified"], "2020-05-11T11:00:00+07:00");
+    assert_eq!(items[0]["date_published"], "2019-04-02T08:00:00+07:00");
+    assert_eq!(doc["feed_url"], format!("{BASE}/changes.json").as_str());
+
+    // What readers make of them.
+    for (file, bytes) in [
+        ("changes.atom", &bytes),
+        ("changes.rss", &rss),
+        ("changes.json", &json),
+    ] {
+        let feed = feed_rs::parser::parse(bytes.as_slice()).unwrap();
+        assert_eq!(feed.entries.len(), 2, "{file}: feed-rs");
+    }
+    let reports = feedparser_updated(&[
+        out.path().join("changes.atom"),
+        out.path().join("changes.rss"),
+    ]);
+    assert_eq!(reports[0]["bozo"], false, "{}", reports[0]["error"]);
+    assert_eq!(
+        reports[0]["entries"],
+        serde_json::json!([
+            [old_tag, "2020-05-11T11:00:00+07:00"],
+            [fixed_tag, "2020-05-11T09:30:00+07:00"]
+        ])
+    );
+    assert_eq!(reports[1]["bozo"], false, "{}", reports[1]["error"]);
+
+    // Found by browsing: the front page links it, and its subscribe pages are built.
+    let front = std::fs::read_to_string(out.path().join("index.html")).unwrap();
+    for ext in ["rss", "atom", "json"] {
+        assert!(
+            front.contains(&format!("href=\"/subscribe/changes.{ext}\"")),
+            "{ext}"
+        );
+        let page = out
+            .path()
+            .join(format!("subscribe/changes.{ext}/index.html"));
+        let page = std::fs::read_to_string(page).unwrap();
+        assert!(page.contains("Bài viết cập nhật, gỡ bỏ"), "{ext}");
+        // It says it brings no new articles, and leads to the feed that does.
+        assert!(page.contains("không đưa bài mới"), "{ext}");
+        assert!(
+            page.contains(&format!("href=\"/subscribe/feed.{ext}\"")),
+            "{ext}"
+        );
+        // Which formats tell of withdrawals.
+        let tombstones = page.contains("Bài bị gỡ bỏ được báo kèm lý do.");
+        assert_eq!(tombstones, ext == "atom", "{ext}");
+        assert_eq!(
+            page.contains("Chỉ tệp Atom báo bài bị gỡ bỏ"),
+            ext != "atom"
+        );
+    }
 }
 
 /// `bantin build --out OUT --store STORE`, logging at the default level:

@@ -120,8 +120,10 @@ fn site_paths(d: &Daemon) -> Vec<String> {
         .collect();
     paths.insert("/".into());
     assert!(paths.contains("/feeds.opml"));
-    // `/`, the OPML list, and three formats of five feeds: all, two sections, two subsections.
-    assert_eq!(paths.len(), 2 + 3 * 5, "{paths:?}");
+    // `/`, the OPML list, and three formats of six feeds: all, two
+    // sections, two subsections, and the feed of changes.
+    assert_eq!(paths.len(), 2 + 3 * 6, "{paths:?}");
+    assert!(paths.contains("/changes.atom"), "{paths:?}");
     paths.into_iter().collect()
 }
 
@@ -798,9 +800,11 @@ fn opml_lists_every_feed() {
     }
     // The sample store has a category with subcategories.
     assert!(folders > 0);
+    // Every category's, and not the feed of changes: the list is for readers
+    // following the site's articles.
     let expected: BTreeSet<String> = site_paths(&d)
         .into_iter()
-        .filter(|p| p.ends_with(".rss"))
+        .filter(|p| p.ends_with(".rss") && !p.starts_with("/changes."))
         .map(|p| format!("{BASE_URL}{p}"))
         .collect();
     assert_eq!(feeds, expected);
@@ -830,7 +834,8 @@ fn feed_items_link_to_their_article_pages() {
     let mut pages = BTreeMap::new();
     for path in site_paths(&d).iter().filter(|p| p.ends_with(".rss")) {
         let rss = items(&parse_feed(&d.get(path, &[]).body, path));
-        assert!(!rss.is_empty(), "{path}");
+        // The sample store has no correction, so its feed of changes is empty.
+        assert_eq!(rss.is_empty(), path.starts_with("/changes."), "{path}");
         // The three formats of one feed list the same items in the same order.
         for ext in ["atom", "json"] {
             let other = path.replace(".rss", &format!(".{ext}"));

@@ -127,8 +127,7 @@ fn assert_identical(index: &Index, max_item_bytes: &[usize]) -> usize {
                     for hubs in [&[][..], &hubs[..]] {
                         let view = FeedView {
                             site: &cfg.site,
-                            slug,
-                            term: None,
+                            of: render::Of::Category(slug),
                             title: "Tin <mới> & \"nóng\"".to_owned(),
                             description: String::new(),
                             ttl: 15,

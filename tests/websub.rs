@@ -380,6 +380,12 @@ fn a_correction_of_an_old_article_pings_its_months_archives() {
     assert_ne!(corrected, text);
     let archive = "/archive/tin-tuc/thoi-su/2022-05.atom";
     let before = d.get(archive, &[]).expect_header("etag").to_owned();
+    let changes_before = d.get("/changes.atom", &[]);
+    assert_eq!(changes_before.status, 200);
+    assert!(
+        !changes_before.text().contains("<entry>"),
+        "nothing corrected yet"
+    );
     std::fs::write(&path, corrected).unwrap();
     let mut expected: Vec<String> = Vec::new();
     for feed in ["", "tin-tuc/", "tin-tuc/thoi-su/"] {
@@ -431,6 +437,35 @@ fn a_correction_of_an_old_article_pings_its_months_archives() {
     let doc: serde_json::Value = serde_json::from_str(&d.body(json)).unwrap();
     assert_eq!(doc["feed_url"], format!("{BASE_URL}{json}").as_str());
     assert!(expected.contains(&format!("{BASE_URL}{json}")));
+
+    // The feed of changes, which a partner follows instead of every month,
+    // holds it and was pinged, in every format.
+    let changes: Vec<String> = topics(&hub)
+        .into_iter()
+        .filter(|t| t.starts_with(&format!("{BASE_URL}/changes.")))
+        .collect();
+    let wanted = ["atom", "json", "rss"].map(|ext| format!("{BASE_URL}/changes.{ext}"));
+    assert_eq!(changes, wanted);
+    let r = d.get("/changes.atom", &[]);
+    let etag = r.expect_header("etag").to_owned();
+    assert_ne!(etag, changes_before.expect_header("etag"));
+    let link = format!(
+        "<{}>; rel=\"hub\", <{BASE_URL}/changes.atom>; rel=\"self\"",
+        hub.url()
+    );
+    assert_eq!(r.header("link"), Some(link.as_str()));
+    let feed = feed_rs::parser::parse(r.text().as_bytes()).unwrap();
+    let ids: Vec<&str> = feed.entries.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["tag:bantin.example,2020:article/tin-tuc/thoi-su/dien-tap-phong-chong-thien-tai-2022"]
+    );
+    assert_eq!(
+        feed.entries[0].updated.map(|u| u.to_rfc3339()).as_deref(),
+        Some("2025-08-01T02:00:00+00:00")
+    );
+    let again = d.get("/changes.atom", &[("if-none-match", &etag)]);
+    assert_eq!(again.status, 304);
 }
 
 #[test]
@@ -926,7 +961,7 @@ fn a_start_after_an_upgrade_says_which_changes_made_while_stopped_it_cannot_ping
     assert!(
         line.contains("INFO")
             && line.contains("written by bantin 0.0.9+older")
-            && line.contains("not those to tag and author feeds or monthly archives"),
+            && line.contains("not those to tag, author and changes feeds or monthly archives"),
         "{line}"
     );
     // What it says: the live feed is pinged, the archive is not.
@@ -1097,7 +1132,9 @@ fn a_full_queue_keeps_the_all_articles_and_category_feeds_pings() {
     reload(&site, &d, "[site]\ntitle = \"Bản tin thử\"\n");
     let line = d.log_line("more pings than [websub] queue_size");
     assert!(
-        line.contains(" of tag and author feeds, 0 of the all-articles and category feeds)"),
+        line.contains(
+            " of tag, author and changes feeds, 0 of the all-articles and category feeds)"
+        ),
         "{line}"
     );
     hub.wait("the kept pings", Duration::from_secs(10), |p| {

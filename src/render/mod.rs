@@ -104,6 +104,24 @@ pub fn feed_path(slug: Option<&str>, format: Format) -> String {
     }
 }
 
+/// The site path of the feed of changes: `/changes.<ext>`. Beside
+/// `/feed.<ext>`, where no category's feed (`/feeds/…`) or page reaches.
+pub fn changes_path(format: Format) -> String {
+    format!("/changes.{}", format.ext())
+}
+
+/// The feed of changes' title ("Updated and withdrawn articles"): the one
+/// title it has, in its three formats and on the pages that link it.
+pub const CHANGES_TITLE: &str = "Bài viết cập nhật, gỡ bỏ";
+
+/// The feed of changes' description, which names the site.
+pub fn changes_description(site: &SiteConfig) -> String {
+    format!(
+        "{}: các bài viết vừa được cập nhật hoặc gỡ bỏ, mới nhất trước",
+        site.title
+    )
+}
+
 /// The site path of a feed's archive of `month` (RFC 5005 §4):
 /// `/archive/<YYYY-MM>.<ext>` for all articles, `/archive/<slug>/<YYYY-MM>.<ext>`
 /// for a category. The last segment is always the month, so no slug collides.
@@ -278,10 +296,8 @@ pub const FEEDS_OPML: &str = "/feeds.opml";
 pub struct FeedView<'a> {
     /// The site.
     pub site: &'a SiteConfig,
-    /// The category slug; `None` for all articles (or for a tag or author).
-    pub slug: Option<&'a str>,
-    /// The tag or author this feed is of, if it is one (then `slug` is `None`).
-    pub term: Option<TermFeed<'a>>,
+    /// Which feed this is.
+    pub of: Of<'a>,
     /// The feed title.
     pub title: String,
     /// The feed description.
@@ -328,8 +344,7 @@ impl<'a> FeedView<'a> {
     pub fn sample(site: &'a SiteConfig, items: &'a [Entry]) -> FeedView<'a> {
         FeedView {
             site,
-            slug: None,
-            term: None,
+            of: Of::Category(None),
             title: "Tin".to_owned(),
             description: "Tin".to_owned(),
             ttl: 60,
@@ -339,6 +354,18 @@ impl<'a> FeedView<'a> {
             history: History::default(),
         }
     }
+}
+
+/// Which feed a [`FeedView`] is: what its URLs and its Atom id name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Of<'a> {
+    /// A category's, by slug; `None`: the feed of every article.
+    Category(Option<&'a str>),
+    /// A tag's or an author's.
+    Term(TermFeed<'a>),
+    /// The feed of changes: the articles corrected or withdrawn last
+    /// ([`changes_path`]).
+    Changes,
 }
 
 /// Which tag's or author's feed a [`FeedView`] is.
@@ -362,18 +389,22 @@ impl FeedView<'_> {
 
     /// The absolute URL of the live feed in `format`.
     pub fn current_url(&self, format: Format) -> String {
-        let path = match self.term {
-            Some(t) => term_feed_path(t.kind, t.slug, format),
-            None => feed_path(self.slug, format),
+        let path = match self.of {
+            Of::Category(slug) => feed_path(slug, format),
+            Of::Term(t) => term_feed_path(t.kind, t.slug, format),
+            Of::Changes => changes_path(format),
         };
         format!("{}{path}", self.site.base_url)
     }
 
-    /// The absolute URL of this feed's archive of `month` in `format`.
+    /// The absolute URL of this feed's archive of `month` in `format`. The
+    /// feed of changes has none (its history is empty, so nothing asks):
+    /// its own URL.
     pub fn archive_url(&self, month: Month, format: Format) -> String {
-        let path = match self.term {
-            Some(t) => term_archive_path(t.kind, t.slug, month, format),
-            None => archive_path(self.slug, month, format),
+        let path = match self.of {
+            Of::Category(slug) => archive_path(slug, month, format),
+            Of::Term(t) => term_archive_path(t.kind, t.slug, month, format),
+            Of::Changes => changes_path(format),
         };
         format!("{}{path}", self.site.base_url)
     }
@@ -399,20 +430,23 @@ impl FeedView<'_> {
 
     /// The absolute URL of the page this feed stands for.
     pub fn home_url(&self) -> String {
-        let path = match self.term {
-            Some(t) => term_path(t.kind, t.slug),
-            None => category_path(self.slug),
+        let path = match self.of {
+            Of::Category(slug) => category_path(slug),
+            Of::Term(t) => term_path(t.kind, t.slug),
+            // The front page, which links it.
+            Of::Changes => category_path(None),
         };
         format!("{}{path}", self.site.base_url)
     }
 
     /// What the feed's Atom id names: `feed/<slug>` for a category (`feed/`
-    /// for all articles), `tags/<slug>` or `authors/<slug>` for a term, so no
-    /// two feeds share one.
+    /// for all articles), `tags/<slug>` or `authors/<slug>` for a term,
+    /// `changes` for the feed of changes, so no two feeds share one.
     pub fn id_path(&self) -> String {
-        match self.term {
-            Some(t) => format!("{}/{}", t.kind.segment(), t.slug),
-            None => format!("feed/{}", self.slug.unwrap_or("")),
+        match self.of {
+            Of::Category(slug) => format!("feed/{}", slug.unwrap_or("")),
+            Of::Term(t) => format!("{}/{}", t.kind.segment(), t.slug),
+            Of::Changes => "changes".to_owned(),
         }
     }
 

@@ -92,7 +92,12 @@ fn shown<'v>(view: &'v FeedView<'_>) -> impl Iterator<Item = &'v Entry> {
 
 /// The channel of `view` with `items` (the shown items, or none for [`splice`]).
 fn channel(view: &FeedView<'_>, items: Vec<Item>) -> Channel {
-    let newest = shown(view).next().map(|e| rfc2822(&e.article.published));
+    // The latest publication among the items: the first's in a feed in
+    // publication order, not in the feed of changes, which is in order of change.
+    let newest = shown(view)
+        .map(|e| e.article.published)
+        .max()
+        .map(|at| rfc2822(&at));
     // "The last time the content of the channel changed": a publication, a
     // correction or a withdrawal, whichever came last.
     let built = view

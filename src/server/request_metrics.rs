@@ -26,6 +26,7 @@ pub enum RouteLabel {
     Archive,
     Page,
     TermFeed,
+    Changes,
     Subscribe,
     Sitemap,
     NotFound,
@@ -44,7 +45,7 @@ pub enum RouteLabel {
 
 impl RouteLabel {
     /// Every label, in the order of their slots.
-    const ALL: [RouteLabel; 21] = [
+    const ALL: [RouteLabel; 22] = [
         RouteLabel::Healthz,
         RouteLabel::Metrics,
         RouteLabel::Starting,
@@ -52,6 +53,7 @@ impl RouteLabel {
         RouteLabel::Archive,
         RouteLabel::Page,
         RouteLabel::TermFeed,
+        RouteLabel::Changes,
         RouteLabel::Subscribe,
         RouteLabel::Sitemap,
         RouteLabel::NotFound,
@@ -78,6 +80,7 @@ impl RouteLabel {
             RouteLabel::Archive => "archive",
             RouteLabel::Page => "page",
             RouteLabel::TermFeed => "term_feed",
+            RouteLabel::Changes => "changes",
             RouteLabel::Subscribe => "subscribe",
             RouteLabel::Sitemap => "sitemap",
             RouteLabel::NotFound => "not_found",
@@ -115,6 +118,7 @@ impl RouteLabel {
             | RouteLabel::Archive
             | RouteLabel::Page
             | RouteLabel::TermFeed
+            | RouteLabel::Changes
             | RouteLabel::Subscribe
             | RouteLabel::Sitemap
             | RouteLabel::Home

@@ -136,6 +136,11 @@ fn on_demand_label(path: &str) -> RouteLabel {
         RouteLabel::Subscribe
     } else if is_opml(path) {
         RouteLabel::Opml
+    } else if render::Format::ALL
+        .iter()
+        .any(|&f| render::changes_path(f) == path)
+    {
+        RouteLabel::Changes
     } else if feed {
         RouteLabel::TermFeed
     } else {
@@ -1361,6 +1366,7 @@ mod tests {
             on_demand_label("/tags/giao-thong.atom"),
             RouteLabel::TermFeed
         );
+        assert_eq!(on_demand_label("/changes.json"), RouteLabel::Changes);
         for page in [
             "/archive/2024-03",
             "/archive/kinh-te/2024-03",

@@ -20,7 +20,7 @@ use crate::article::Article;
 use crate::config::{Config, SiteConfig};
 use crate::history::{self, Chain, Growth, Month, Neighbours};
 use crate::index::{Entry, Index};
-use crate::render::{self, FeedView, Format, History, TermFeed};
+use crate::render::{self, FeedView, Format, History, Of, TermFeed};
 use crate::taxonomy::Kind;
 
 use super::on_demand::{Freshness, Inputs, Prepared, Rendered};
@@ -234,14 +234,13 @@ impl Archive {
                 }
             })
             .collect();
-        let (slug, term) = match &self.chain {
-            Chain::Category(slug) => (slug.as_deref(), None),
-            Chain::Term(kind, slug) => (None, Some(TermFeed { kind: *kind, slug })),
+        let of = match &self.chain {
+            Chain::Category(slug) => Of::Category(slug.as_deref()),
+            Chain::Term(kind, slug) => Of::Term(TermFeed { kind: *kind, slug }),
         };
         let view = FeedView {
             site: &self.cfg.site,
-            slug,
-            term,
+            of,
             title: self.title.clone(),
             description: self.description.clone(),
             ttl: self.cfg.feeds.ttl,

@@ -475,8 +475,7 @@ impl Site {
                     format,
                     view: FeedView {
                         site: &cfg.site,
-                        slug: feed.slug,
-                        term: None,
+                        of: render::Of::Category(feed.slug),
                         title: feed.full.title.clone(),
                         description: feed.full.description.clone(),
                         ttl: cfg.feeds.ttl,
@@ -562,8 +561,7 @@ impl Site {
 fn site_only(cfg: &Config) -> FeedView<'_> {
     FeedView {
         site: &cfg.site,
-        slug: None,
-        term: None,
+        of: render::Of::Category(None),
         title: String::new(),
         description: String::new(),
         ttl: cfg.feeds.ttl,

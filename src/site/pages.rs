@@ -22,7 +22,7 @@ use crate::config::Config;
 use crate::history::{self, Chain, Growth, Month};
 use crate::index::{Entry, Index};
 use crate::render::html::{self, ArticleLinks, Opml, Subscription};
-use crate::render::{self, FeedView, Format, History, TermFeed};
+use crate::render::{self, FeedView, Format, History, Of, TermFeed};
 use crate::taxonomy::Kind;
 
 /// How many of a category's newest articles its page lists (the rest are on
@@ -57,6 +57,8 @@ pub enum FeedOf {
     /// The archive of one month of all articles, a category, a tag or an
     /// author (RFC 5005 §4).
     Archive(Chain, Month),
+    /// The feed of changes ([`render::changes_path`]).
+    Changes,
 }
 
 impl FeedOf {
@@ -66,6 +68,7 @@ impl FeedOf {
             FeedOf::Category(slug) => render::feed_path(slug.as_deref(), format),
             FeedOf::Term(kind, slug) => render::term_feed_path(*kind, slug, format),
             FeedOf::Archive(chain, month) => archive::path(chain, *month, format),
+            FeedOf::Changes => render::changes_path(format),
         }
     }
 }
@@ -88,6 +91,8 @@ pub enum OnRequest {
     Term(Kind, String),
     /// `/tags/<slug>.<ext>`, `/authors/<slug>.<ext>`.
     TermFeed(Kind, String, Format),
+    /// `/changes.<ext>`: the feed of changes.
+    Changes(Format),
     /// `/tags`, `/authors` (page 1), `/tags/trang_<n>`,
     /// `/authors/trang_<n>` (see [`render::terms_page_path`]): a page of the
     /// list of every tag or author, [`LIST_PAGE_TERMS`] terms a page.
@@ -110,6 +115,9 @@ pub enum OnRequest {
 /// The OPML lists, each with a page about it.
 const OPML_LISTS: [Opml; 2] = [Opml::Categories, Opml::Tags];
 
+/// The path of the feed of changes less its extension (see [`render::changes_path`]).
+const CHANGES_STEM: &str = "/changes";
+
 /// A format from a file extension.
 fn format_of(ext: &str) -> Option<Format> {
     Format::ALL.into_iter().find(|f| f.ext() == ext)
@@ -118,6 +126,12 @@ fn format_of(ext: &str) -> Option<Format> {
 /// What `path` names in `index`, or `None` when nothing is there (unknown
 /// slug, a month without articles, a malformed path).
 pub fn resolve(index: &Index, tz: Tz, path: &str) -> Option<OnRequest> {
+    if let Some(ext) = path
+        .strip_prefix(CHANGES_STEM)
+        .and_then(|p| p.strip_prefix('.'))
+    {
+        return format_of(ext).map(OnRequest::Changes);
+    }
     if let Some(slug) = path.strip_prefix("/categories/") {
         return index
             .categories()
@@ -195,6 +209,9 @@ fn feed_of(index: &Index, tz: Tz, path: &str) -> Option<(FeedOf, Format)> {
     if stem == "/feed" {
         return Some((FeedOf::Category(None), format));
     }
+    if stem == CHANGES_STEM {
+        return Some((FeedOf::Changes, format));
+    }
     if let Some(slug) = stem.strip_prefix("/feeds/") {
         return index
             .categories()
@@ -219,6 +236,7 @@ pub fn paths(index: &Index, tz: Tz) -> Vec<String> {
         out.extend((1..=pages).map(|n| render::terms_page_path(kind, n)));
     }
     out.extend(OPML_LISTS.map(|l| render::subscribe_path(l.path())));
+    out.extend(Format::ALL.map(render::changes_path));
     let slugs = std::iter::once(None).chain(index.categories().keys().map(|s| Some(s.as_str())));
     let mut feeds = Vec::new();
     for slug in slugs {
@@ -251,6 +269,7 @@ pub fn paths(index: &Index, tz: Tz) -> Vec<String> {
             feeds.push(FeedOf::Term(kind, slug.clone()));
         }
     }
+    feeds.push(FeedOf::Changes);
     for feed in feeds {
         for f in Format::ALL {
             out.push(render::subscribe_path(&feed.path(f)));
@@ -265,7 +284,7 @@ impl OnRequest {
     /// Its `Content-Type`.
     pub fn content_type(&self) -> &'static str {
         match self {
-            OnRequest::TermFeed(_, _, format) => format.content_type(),
+            OnRequest::TermFeed(_, _, format) | OnRequest::Changes(format) => format.content_type(),
             OnRequest::TagsOpml => "text/x-opml; charset=utf-8",
             _ => HTML,
         }
@@ -358,6 +377,8 @@ fn inputs(what: &OnRequest, cfg: &Config, index: &Index) -> Inputs {
             i.str(&term_title(index, *kind, slug));
             entries(&mut i, &index.select_term(*kind, slug, cfg.feeds.items));
         }
+        // Its title and description are the config's (hashed above).
+        OnRequest::Changes(_) => entries(&mut i, &index.select_changed(cfg.feeds.items)),
         // The page's terms, through a digest each taxonomy makes once for
         // each page, and how many pages there are (its pager says).
         OnRequest::Terms { kind, page } => {
@@ -456,6 +477,7 @@ fn render(
         OnRequest::TermFeed(kind, slug, format) => {
             return term_feed(cfg, index, *kind, slug, *format, hydrate);
         }
+        OnRequest::Changes(format) => return changes_feed(cfg, index, *format, hydrate),
         OnRequest::Terms { kind, page } => {
             let taxonomy = index.taxonomy(*kind);
             let pages = taxonomy.list_pages(LIST_PAGE_TERMS);
@@ -500,7 +522,12 @@ fn render(
                     };
                     html::subscribe_page(site, &title, &path_of, *format, kind)
                 }
-                _ => html::subscribe_page(site, &title, &path_of, *format, Subscription::Live),
+                FeedOf::Changes => {
+                    html::subscribe_page(site, &title, &path_of, *format, Subscription::Changes)
+                }
+                FeedOf::Category(_) | FeedOf::Term(..) => {
+                    html::subscribe_page(site, &title, &path_of, *format, Subscription::Live)
+                }
             }
         }
         OnRequest::OpmlPage(list) => html::opml_page(site, *list, tags_opml_scope(index)),
@@ -575,6 +602,7 @@ fn subscribe_title(cfg: &Config, index: &Index, feed: &FeedOf) -> String {
     match feed {
         FeedOf::Category(slug) => feed_title(cfg, index, slug.as_deref()),
         FeedOf::Term(kind, slug) => term_title(index, *kind, slug),
+        FeedOf::Changes => render::CHANGES_TITLE.to_owned(),
         FeedOf::Archive(chain, month) => format!(
             "{}, lưu trữ tháng {}/{}",
             archive::chain_titles(cfg, index, chain).0,
@@ -624,23 +652,11 @@ fn term_feed(
     format: Format,
     hydrate: &archive::Hydrate,
 ) -> Result<Rendered, RenderError> {
-    let mut exact = true;
-    let items: Vec<Entry> = index
-        .select_term(kind, slug, cfg.feeds.items)
-        .into_iter()
-        .map(|e| Entry {
-            article: hydrate(&e).unwrap_or_else(|| {
-                exact = false;
-                e.article.clone()
-            }),
-            ..e
-        })
-        .collect();
+    let (items, exact) = hydrated(index.select_term(kind, slug, cfg.feeds.items), hydrate);
     let (title, description) = term_feed_titles(cfg, index, kind, slug);
     let view = FeedView {
         site: &cfg.site,
-        slug: None,
-        term: Some(TermFeed { kind, slug }),
+        of: Of::Term(TermFeed { kind, slug }),
         title,
         description,
         ttl: cfg.feeds.ttl,
@@ -657,8 +673,62 @@ fn term_feed(
         hubs: &cfg.websub.hubs,
     };
     let path = render::term_feed_path(kind, slug, format);
+    feed_document(&view, format, path, exact)
+}
+
+/// The feed of changes: the newest `[feeds] items` articles corrected or
+/// withdrawn, latest change first ([`Index::select_changed`]), read in
+/// full; [`Rendered::Partial`] if one could not be read back as indexed.
+/// Withdrawn ones are Atom tombstones, as in every feed. It has no archives:
+/// a change is kept in the article's own month's archive.
+fn changes_feed(
+    cfg: &Config,
+    index: &Index,
+    format: Format,
+    hydrate: &archive::Hydrate,
+) -> Result<Rendered, RenderError> {
+    let (items, exact) = hydrated(index.select_changed(cfg.feeds.items), hydrate);
+    let view = FeedView {
+        site: &cfg.site,
+        of: Of::Changes,
+        title: render::CHANGES_TITLE.to_owned(),
+        description: render::changes_description(&cfg.site),
+        ttl: cfg.feeds.ttl,
+        items: &items,
+        max_item_bytes: cfg.feeds.max_item_bytes,
+        history: History::default(),
+        hubs: &cfg.websub.hubs,
+    };
+    feed_document(&view, format, render::changes_path(format), exact)
+}
+
+/// `items` with their full articles read by `hydrate`, and whether every one
+/// could be (else the lean article stands in).
+fn hydrated(items: Vec<Entry>, hydrate: &archive::Hydrate) -> (Vec<Entry>, bool) {
+    let mut exact = true;
+    let items = items
+        .into_iter()
+        .map(|e| Entry {
+            article: hydrate(&e).unwrap_or_else(|| {
+                exact = false;
+                e.article.clone()
+            }),
+            ..e
+        })
+        .collect();
+    (items, exact)
+}
+
+/// `view` rendered whole in `format`: [`Rendered::Exact`] when its items
+/// are `exact`ly what was indexed.
+fn feed_document(
+    view: &FeedView<'_>,
+    format: Format,
+    path: String,
+    exact: bool,
+) -> Result<Rendered, RenderError> {
     let bytes =
-        super::render_feed(&view, format).map_err(|message| RenderError { path, message })?;
+        super::render_feed(view, format).map_err(|message| RenderError { path, message })?;
     Ok(if exact {
         Rendered::Exact(bytes)
     } else {

@@ -69,7 +69,8 @@ const IN_FLIGHT: usize = 8;
 pub struct Topics {
     /// The all-articles and category feeds, sorted.
     pub live: BTreeSet<String>,
-    /// Tag and author feeds, sorted.
+    /// Tag and author feeds, and the feed of changes: rendered on demand,
+    /// each followed by few. Sorted.
     pub terms: BTreeSet<String>,
     /// Archive documents, sorted.
     pub archives: BTreeSet<String>,
@@ -83,7 +84,10 @@ impl Topics {
             let path = url.strip_prefix(base_url).unwrap_or(&url);
             let line = if archive::Request::parse(path).is_some() {
                 &mut topics.archives
-            } else if path.starts_with("/tags/") || path.starts_with("/authors/") {
+            } else if path.starts_with("/tags/")
+                || path.starts_with("/authors/")
+                || path.starts_with("/changes.")
+            {
                 &mut topics.terms
             } else {
                 &mut topics.live
@@ -285,6 +289,27 @@ pub fn changed_term_feeds(
         })
         .collect::<BTreeSet<String>>()
         .into_iter()
+        .collect()
+}
+
+/// The absolute URLs of the feed of changes in every format if a change
+/// altered it: its newest `items` ([`Index::select_changed`]) are not the
+/// same articles with the same text, in the same order. Two reads of `items`
+/// keys, whatever the size of the store.
+pub fn changed_changes_feed(
+    before: &Index,
+    after: &Index,
+    items: usize,
+    base_url: &str,
+) -> Vec<String> {
+    let (old, new) = (before.select_changed(items), after.select_changed(items));
+    let same = old.len() == new.len() && old.iter().zip(&new).all(|(a, b)| a.same_article(b));
+    if same {
+        return Vec::new();
+    }
+    Format::ALL
+        .into_iter()
+        .map(|format| format!("{base_url}{}", render::changes_path(format)))
         .collect()
 }
 
@@ -497,8 +522,8 @@ fn overflow(
 ) -> String {
     let (topics, needed) = (pushed.topics, pushed.needed);
     let mut what = format!(
-        "dropped {} archive ping(s) and {} live-feed ping(s) ({} of tag and author feeds, {} \
-         of the all-articles and category feeds)",
+        "dropped {} archive ping(s) and {} live-feed ping(s) ({} of tag, author and changes \
+         feeds, {} of the all-articles and category feeds)",
         dropped.archives,
         dropped.live,
         dropped.terms,

@@ -112,8 +112,8 @@ impl std::fmt::Display for Partial {
         write!(
             f,
             "websub: {why}: of the changes made while bantin was stopped, only those to the \
-             all-articles and category feeds are pinged, not those to tag and author feeds or \
-             monthly archives; partners following those read them at their next poll"
+             all-articles and category feeds are pinged, not those to tag, author and changes \
+             feeds or monthly archives; partners following those read them at their next poll"
         )
     }
 }
@@ -271,7 +271,7 @@ mod tests {
             "{said}"
         );
         assert!(
-            said.contains("not those to tag and author feeds or monthly archives"),
+            said.contains("not those to tag, author and changes feeds or monthly archives"),
             "{said}"
         );
         let crash = run(None, &remembered).partial().unwrap();

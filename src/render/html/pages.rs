@@ -16,9 +16,9 @@ use crate::history::{Growth, Month, Neighbours};
 use crate::index::{Entry, Index};
 use crate::render::opml::Scope;
 use crate::render::{
-    archive_path, article_path, category_path, feed_path, kind_name, month_path, subscribe_path,
-    term_archive_path, term_feed_path, term_feed_title, term_month_path, term_path,
-    terms_page_path, terms_path, vi_count, Format, FEEDS_OPML, TAGS_OPML,
+    archive_path, article_path, category_path, changes_path, feed_path, kind_name, month_path,
+    subscribe_path, term_archive_path, term_feed_path, term_feed_title, term_month_path, term_path,
+    terms_page_path, terms_path, vi_count, Format, CHANGES_TITLE, FEEDS_OPML, TAGS_OPML,
 };
 use crate::taxonomy::{Kind, Term};
 use crate::timestamp::rfc3339;
@@ -86,12 +86,17 @@ pub fn front_page(
         text(&site.description)
     );
     feed_links(&mut out, &site.title, |f| feed_path(None, f));
-    let _ = write!(
+    let _ = writeln!(
         out,
-        " · <a href=\"{feeds}\">OPML chuyên mục</a> · <a href=\"{tags}\">OPML từ khóa</a></p>\n<nav aria-labelledby=\"muc\"><h2 id=\"muc\">Chuyên mục</h2>\n",
+        " · <a href=\"{feeds}\">OPML chuyên mục</a> · <a href=\"{tags}\">OPML từ khóa</a></p>",
         feeds = subscribe_path(FEEDS_OPML),
         tags = subscribe_path(TAGS_OPML),
     );
+    // Not offered to autodiscovery: a reader given the site follows its
+    // articles, and this is for whoever keeps copies of them.
+    let _ = write!(out, "<p>{}: ", text(CHANGES_TITLE));
+    feed_links(&mut out, CHANGES_TITLE, changes_path);
+    out.push_str("</p>\n<nav aria-labelledby=\"muc\"><h2 id=\"muc\">Chuyên mục</h2>\n");
     // No empty list (a screen reader announces "list, 0 items").
     if index.roots().next().is_none() {
         out.push_str("<p>Chưa có chuyên mục nào.</p>\n");
@@ -937,6 +942,9 @@ fn article_pager(out: &mut String, links: &ArticleLinks<'_>) {
 pub enum Subscription<'a> {
     /// A live feed: it gets every new article.
     Live,
+    /// The feed of changes ([`changes_path`]): no new articles, the ones
+    /// corrected or withdrawn last.
+    Changes,
     /// One month's archive (RFC 5005 §4): its page offers it to download
     /// and points to `live` to follow. An older month's is fixed; the
     /// feed's newest month's still gains the feed's new articles until a
@@ -1004,6 +1012,28 @@ pub fn subscribe_page(
                 t = Isolated(title),
                 u = text(&url),
                 href = attr(&feed),
+            );
+        }
+        Subscription::Changes => {
+            let heading = format!("Theo dõi {title} qua {name}");
+            let feeds = alternates_from(format, title, path_of);
+            open(&mut out, site, &Head::unlisted(&here, &heading, &feeds));
+            // Only Atom has tombstones: RSS and JSON Feed cannot say an
+            // article was withdrawn (it just leaves them).
+            let withdrawals = match format {
+                Format::Atom => "Bài bị gỡ bỏ được báo kèm lý do.",
+                Format::Rss | Format::Json => {
+                    "Chỉ tệp Atom báo bài bị gỡ bỏ: trong RSS và JSON Feed, bài gỡ bỏ chỉ biến mất."
+                }
+            };
+            let _ = write!(
+                out,
+                "<h1>Theo dõi {t} qua {name}</h1>\n<p>Nguồn tin này không đưa bài mới: nó giữ các bài vừa được cập nhật (đính chính) hoặc gỡ bỏ, kể cả bài cũ, bài thay đổi sau cùng trước, để ai đăng lại hay lưu bài của trang biết khi một bài được sửa. {withdrawals} Dán địa chỉ này vào ứng dụng đọc tin:</p>\n<p><code>{u}</code></p>\n<p><a href=\"{href}\">Mở tệp {name}</a> (dành cho ứng dụng đọc tin, không phải để đọc trên trình duyệt).</p>\n<p>Muốn nhận bài mới, hãy theo dõi <a href=\"{follow}\">{all}</a>.</p>\n",
+                t = Isolated(title),
+                u = text(&url),
+                href = attr(&feed),
+                follow = attr(&subscribe_path(&feed_path(None, format))),
+                all = text(&site.title),
             );
         }
         Subscription::Archive {
