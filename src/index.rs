@@ -1289,6 +1289,16 @@ mod tests {
             ids(idx.updated(entries, &ad).select_changed(10)),
             ["d", "c", "e"]
         );
+        // A corrected article's file deleted, then a new corrected one that
+        // takes its freed number: each leaves or comes in its own place.
+        let without_a = base.without("a");
+        let gone = idx.updated(without_a.clone(), &BTreeSet::from(["a".to_owned()]));
+        assert_eq!(ids(gone.select_changed(10)), ["c", "e"]);
+        let with_z = without_a.update("z".into(), corrected_after(entry("z", &["Tin"], 0), 2).1);
+        let z = BTreeSet::from(["z".to_owned()]);
+        let reused = gone.updated(with_z.clone(), &z);
+        assert_eq!(ids(reused.select_changed(10)), ["z", "c", "e"]);
+        assert_eq!(ids(Index::new(with_z).select_changed(10)), ["z", "c", "e"]);
     }
 
     #[test]

@@ -1025,11 +1025,16 @@ fn hubs_with_the_default_base_url_are_warned_of() {
     );
 }
 
-/// The all-articles and category feeds among `paths`, as topics.
+/// The all-articles, category and changes feeds among `paths`, as topics:
+/// the first line of pings, and what a removed hub is pinged once more.
 fn site_topics(paths: &std::collections::BTreeSet<String>) -> std::collections::BTreeSet<String> {
     paths
         .iter()
-        .filter(|p| p.starts_with("/feed.") || p.starts_with("/feeds/"))
+        .filter(|p| {
+            ["/feed.", "/feeds/", "/changes."]
+                .iter()
+                .any(|s| p.starts_with(s))
+        })
         .map(|p| format!("{BASE_URL}{p}"))
         .collect()
 }
@@ -1133,7 +1138,7 @@ fn a_full_queue_keeps_the_all_articles_and_category_feeds_pings() {
     let line = d.log_line("more pings than [websub] queue_size");
     assert!(
         line.contains(
-            " of tag, author and changes feeds, 0 of the all-articles and category feeds)"
+            " of tag and author feeds, 0 of the all-articles, category and changes feeds)"
         ),
         "{line}"
     );

@@ -93,10 +93,11 @@ fn shown<'v>(view: &'v FeedView<'_>) -> impl Iterator<Item = &'v Entry> {
 /// The channel of `view` with `items` (the shown items, or none for [`splice`]).
 fn channel(view: &FeedView<'_>, items: Vec<Item>) -> Channel {
     // The latest publication among the items: the first's in a feed in
-    // publication order, not in the feed of changes, which is in order of change.
+    // publication order (the first of a tie, whatever its offset), not in
+    // the feed of changes, which is in order of change.
     let newest = shown(view)
         .map(|e| e.article.published)
-        .max()
+        .reduce(|first, e| if e > first { e } else { first })
         .map(|at| rfc2822(&at));
     // "The last time the content of the channel changed": a publication, a
     // correction or a withdrawal, whichever came last.

@@ -3,7 +3,7 @@
 //!
 //! A handle is taken on a series' first use, not up front. `/metrics` lists
 //! the route and status pairs that were answered, and each route with its
-//! usual status from the start, at 0 (see [`usual_series`]): 21 series, not
+//! usual status from the start, at 0 (see [`usual_series`]): 22 series, not
 //! the hundreds of every pair, most of which never happen.
 //!
 //! A request is counted when it is answered; the bytes of its body as they are

@@ -63,14 +63,14 @@ pub const HOLD: Duration = Duration::from_millis(500);
 const IN_FLIGHT: usize = 8;
 
 /// The feeds one served change touched, as absolute URLs, in the lines
-/// their pings wait in (see [`Priority`]): the all-articles and category
-/// feeds, then tag and author feeds, then monthly archives.
+/// their pings wait in (see [`Priority`]): the all-articles, category and
+/// changes feeds, then tag and author feeds, then monthly archives.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Topics {
-    /// The all-articles and category feeds, sorted.
+    /// The all-articles and category feeds, and the feed of changes (a
+    /// few documents, which partners follow), sorted.
     pub live: BTreeSet<String>,
-    /// Tag and author feeds, and the feed of changes: rendered on demand,
-    /// each followed by few. Sorted.
+    /// Tag and author feeds, sorted.
     pub terms: BTreeSet<String>,
     /// Archive documents, sorted.
     pub archives: BTreeSet<String>,
@@ -84,10 +84,7 @@ impl Topics {
             let path = url.strip_prefix(base_url).unwrap_or(&url);
             let line = if archive::Request::parse(path).is_some() {
                 &mut topics.archives
-            } else if path.starts_with("/tags/")
-                || path.starts_with("/authors/")
-                || path.starts_with("/changes.")
-            {
+            } else if path.starts_with("/tags/") || path.starts_with("/authors/") {
                 &mut topics.terms
             } else {
                 &mut topics.live
@@ -380,7 +377,7 @@ impl Pinger {
 
     /// Says goodbye to `removed`, hubs a reload took out of `[websub] hubs`:
     /// their waiting pings are dropped and their failures forgotten, and each
-    /// gets one last ping of the all-articles and category feeds among
+    /// gets one last ping of the all-articles, category and changes feeds among
     /// `topics`, which now name the hubs in force (or none), so their
     /// subscribers learn where to go (WebSub discovery is by the topic's own
     /// links). In the last line, tried once: a removed hub, often removed for
@@ -522,8 +519,8 @@ fn overflow(
 ) -> String {
     let (topics, needed) = (pushed.topics, pushed.needed);
     let mut what = format!(
-        "dropped {} archive ping(s) and {} live-feed ping(s) ({} of tag, author and changes \
-         feeds, {} of the all-articles and category feeds)",
+        "dropped {} archive ping(s) and {} live-feed ping(s) ({} of tag and author feeds, {} \
+         of the all-articles, category and changes feeds)",
         dropped.archives,
         dropped.live,
         dropped.terms,
@@ -537,7 +534,8 @@ fn overflow(
     }
     if failing.is_empty() && pushed.last {
         format!(
-            "websub: the last pings of the {} all-articles and category feeds to the {} hub(s) a \
+            "websub: the last pings of the {} all-articles, category and changes feeds to the {} \
+             hub(s) a \
              reload removed do not fit in [websub] queue_size = {} beside the pings to the hubs \
              in force: {what}; those hubs' subscribers are not told where the feeds went; \
              raise queue_size to at least {needed} (each waiting ping takes about 250 bytes)",
@@ -881,7 +879,7 @@ mod tests {
         );
         let last = overflowed(true);
         assert!(
-            last.contains("the last pings of the 2 all-articles and category feeds to the 2 hub(s) a reload removed"),
+            last.contains("the last pings of the 2 all-articles, category and changes feeds to the 2 hub(s) a reload removed"),
             "{last}"
         );
         assert!(
