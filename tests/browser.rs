@@ -371,6 +371,21 @@ fn category_tag_and_error_pages_in_chromium() {
         assert_eq!(announced(&tag, &format!("/tags/dien-tap.{ext}")), [t]);
     }
 
+    // The page of the feed of changes announces that feed.
+    let changes = render(&browser, &d.url("/changes"));
+    assert_sound("changes page", &changes);
+    assert!(
+        changes.h1[0].contains("Bài viết cập nhật, gỡ bỏ"),
+        "{changes:#?}"
+    );
+    assert!(
+        changes.breadcrumb.iter().any(|h| local("/").contains(h)),
+        "{changes:#?}"
+    );
+    for (ext, t) in ["rss", "atom", "json"].iter().zip(FEED_TYPES) {
+        assert_eq!(announced(&changes, &format!("/changes.{ext}")), [t]);
+    }
+
     let missing = render(&browser, &d.url("/khong-co-trang-nay"));
     assert_sound("404 page", &missing);
     assert!(

@@ -1457,6 +1457,12 @@ fn the_feed_of_changes_lists_corrections_and_withdrawals_latest_change_first() {
         .filter_map(|l| l.attr("href"))
         .collect();
     assert_eq!(own, [format!("{BASE}/changes.atom")]);
+    let home: Vec<&str> = doc
+        .all("link")
+        .filter(|l| l.attr("rel") == Some("alternate"))
+        .filter_map(|l| l.attr("href"))
+        .collect();
+    assert_eq!(home, [format!("{BASE}/changes")], "its page");
 
     // RSS and JSON Feed: the corrections, in the same order; no tombstones.
     let rss = read("changes.rss");
@@ -1504,8 +1510,30 @@ fn the_feed_of_changes_lists_corrections_and_withdrawals_latest_change_first() {
     );
     assert_eq!(reports[1]["bozo"], false, "{}", reports[1]["error"]);
 
-    // Found by browsing: the front page links it, and its subscribe pages are built.
+    // Its page lists them in the same order, the withdrawal with its reason
+    // (leading to the 410 notice), each with when it changed and was published.
+    let page = std::fs::read_to_string(out.path().join("changes/index.html")).unwrap();
+    let listed: Vec<&str> = page
+        .split("<li><a href=\"")
+        .skip(1)
+        .map(|li| &li[..li.find("</li>").unwrap()])
+        .collect();
+    assert_eq!(listed.len(), 3, "{page}");
+    assert!(listed[0].starts_with("/articles/tin/rut-lai\""), "{page}");
+    assert!(listed[0].contains("gỡ bỏ <time datetime=\"2020-05-12T10:00:00+07:00\">12/05/2020 10:00</time> (<bdi>Sai số liệu</bdi>)"));
+    assert!(listed[1].starts_with("/articles/tin/cu\""), "{page}");
+    assert!(listed[1].contains("cập nhật <time datetime=\"2020-05-11T11:00:00+07:00\">"));
+    assert!(listed[1].contains("đăng <time datetime=\"2019-04-02T08:00:00+07:00\">"));
+    assert!(
+        listed[2].starts_with("/articles/tin/dinh-chinh\""),
+        "{page}"
+    );
+    assert!(page.contains("<link rel=\"alternate\" type=\"application/atom+xml\""));
+
+    // Found by browsing: the front page links it and its page, and its
+    // subscribe pages are built.
     let front = std::fs::read_to_string(out.path().join("index.html")).unwrap();
+    assert!(front.contains("<a href=\"/changes\">Bài viết cập nhật, gỡ bỏ</a>"));
     for ext in ["rss", "atom", "json"] {
         assert!(
             front.contains(&format!("href=\"/subscribe/changes.{ext}\"")),

@@ -104,6 +104,10 @@ pub fn feed_path(slug: Option<&str>, format: Format) -> String {
     }
 }
 
+/// The site path of the page of the feed of changes: its twin in HTML, as a
+/// category's page is its feed's.
+pub const CHANGES_PAGE: &str = "/changes";
+
 /// The site path of the feed of changes: `/changes.<ext>`. Beside
 /// `/feed.<ext>`, where no category's feed (`/feeds/…`) or page reaches.
 pub fn changes_path(format: Format) -> String {
@@ -433,8 +437,7 @@ impl FeedView<'_> {
         let path = match self.of {
             Of::Category(slug) => category_path(slug),
             Of::Term(t) => term_path(t.kind, t.slug),
-            // The front page, which links it.
-            Of::Changes => category_path(None),
+            Of::Changes => CHANGES_PAGE.to_owned(),
         };
         format!("{}{path}", self.site.base_url)
     }

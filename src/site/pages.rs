@@ -93,6 +93,8 @@ pub enum OnRequest {
     TermFeed(Kind, String, Format),
     /// `/changes.<ext>`: the feed of changes.
     Changes(Format),
+    /// `/changes`: its page.
+    ChangesPage,
     /// `/tags`, `/authors` (page 1), `/tags/trang_<n>`,
     /// `/authors/trang_<n>` (see [`render::terms_page_path`]): a page of the
     /// list of every tag or author, [`LIST_PAGE_TERMS`] terms a page.
@@ -126,6 +128,9 @@ fn format_of(ext: &str) -> Option<Format> {
 /// What `path` names in `index`, or `None` when nothing is there (unknown
 /// slug, a month without articles, a malformed path).
 pub fn resolve(index: &Index, tz: Tz, path: &str) -> Option<OnRequest> {
+    if path == render::CHANGES_PAGE {
+        return Some(OnRequest::ChangesPage);
+    }
     if let Some(ext) = path
         .strip_prefix(CHANGES_STEM)
         .and_then(|p| p.strip_prefix('.'))
@@ -236,6 +241,7 @@ pub fn paths(index: &Index, tz: Tz) -> Vec<String> {
         out.extend((1..=pages).map(|n| render::terms_page_path(kind, n)));
     }
     out.extend(OPML_LISTS.map(|l| render::subscribe_path(l.path())));
+    out.push(render::CHANGES_PAGE.to_owned());
     out.extend(Format::ALL.map(render::changes_path));
     let slugs = std::iter::once(None).chain(index.categories().keys().map(|s| Some(s.as_str())));
     let mut feeds = Vec::new();
@@ -378,7 +384,9 @@ fn inputs(what: &OnRequest, cfg: &Config, index: &Index) -> Inputs {
             entries(&mut i, &index.select_term(*kind, slug, cfg.feeds.items));
         }
         // Its title and description are the config's (hashed above).
-        OnRequest::Changes(_) => entries(&mut i, &index.select_changed(cfg.feeds.items)),
+        OnRequest::Changes(_) | OnRequest::ChangesPage => {
+            entries(&mut i, &index.select_changed(cfg.feeds.items));
+        }
         // The page's terms, through a digest each taxonomy makes once for
         // each page, and how many pages there are (its pager says).
         OnRequest::Terms { kind, page } => {
@@ -478,6 +486,7 @@ fn render(
             return term_feed(cfg, index, *kind, slug, *format, hydrate);
         }
         OnRequest::Changes(format) => return changes_feed(cfg, index, *format, hydrate),
+        OnRequest::ChangesPage => html::changes_page(site, &index.select_changed(cfg.feeds.items)),
         OnRequest::Terms { kind, page } => {
             let taxonomy = index.taxonomy(*kind);
             let pages = taxonomy.list_pages(LIST_PAGE_TERMS);

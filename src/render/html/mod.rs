@@ -20,7 +20,7 @@ use crate::taxonomy::Kind;
 use crate::timestamp::rfc3339;
 
 pub use pages::{
-    article_page, category_heading, category_page, front_page, month_page, opml_page,
+    article_page, category_heading, category_page, changes_page, front_page, month_page, opml_page,
     subscribe_page, term_page, terms_page, ArticleLinks, Filed, MonthOf, MonthPage, Newest, Opml,
     Subscription, TagLink, TermsPage,
 };

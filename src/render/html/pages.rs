@@ -18,7 +18,8 @@ use crate::render::opml::Scope;
 use crate::render::{
     archive_path, article_path, category_path, changes_path, feed_path, kind_name, month_path,
     subscribe_path, term_archive_path, term_feed_path, term_feed_title, term_month_path, term_path,
-    terms_page_path, terms_path, vi_count, Format, CHANGES_TITLE, FEEDS_OPML, TAGS_OPML,
+    terms_page_path, terms_path, vi_count, Format, CHANGES_PAGE, CHANGES_TITLE, FEEDS_OPML,
+    TAGS_OPML,
 };
 use crate::taxonomy::{Kind, Term};
 use crate::timestamp::rfc3339;
@@ -94,7 +95,11 @@ pub fn front_page(
     );
     // Not offered to autodiscovery: a reader given the site follows its
     // articles, and this is for whoever keeps copies of them.
-    let _ = write!(out, "<p>{}: ", text(CHANGES_TITLE));
+    let _ = write!(
+        out,
+        "<p><a href=\"{CHANGES_PAGE}\">{}</a>: ",
+        text(CHANGES_TITLE)
+    );
     feed_links(&mut out, CHANGES_TITLE, changes_path);
     out.push_str("</p>\n<nav aria-labelledby=\"muc\"><h2 id=\"muc\">Chuyên mục</h2>\n");
     // No empty list (a screen reader announces "list, 0 items").
@@ -481,6 +486,66 @@ fn term_crumbs(out: &mut String, kind: Kind, term: Option<&Term>) {
         );
     }
     out.push_str("</nav>\n");
+}
+
+/// The page of the feed of changes (`/changes`): the articles it lists
+/// (`changed`, latest change first), each linked to its page (the 410 notice
+/// of a withdrawn one) with what changed and when, a withdrawal with its
+/// reason, and when it was published; the feed's links and autodiscovery.
+pub fn changes_page(site: &SiteConfig, changed: &[Entry]) -> Vec<u8> {
+    let mut out = String::new();
+    let feeds = alternates(CHANGES_TITLE, changes_path);
+    open(
+        &mut out,
+        site,
+        &Head::at(CHANGES_PAGE, CHANGES_TITLE, &feeds),
+    );
+    let _ = write!(
+        out,
+        "<nav class=\"crumbs\" aria-label=\"{CRUMBS_LABEL}\"><a href=\"/\">Trang nhất</a> » <a href=\"{CHANGES_PAGE}\" aria-current=\"page\">{title}</a></nav>\n<h1>{title}</h1>\n<p>Các bài vừa được cập nhật (đính chính) hoặc gỡ bỏ, kể cả bài cũ, bài thay đổi sau cùng trước. ",
+        title = text(CHANGES_TITLE)
+    );
+    feed_links(&mut out, CHANGES_TITLE, changes_path);
+    out.push_str("</p>\n");
+    if changed.is_empty() {
+        out.push_str("<p>Chưa có bài nào được cập nhật hay gỡ bỏ.</p>\n");
+        return close(out, site);
+    }
+    out.push_str("<ul>\n");
+    for e in changed {
+        let a = &e.article;
+        let _ = write!(
+            out,
+            "<li><a href=\"{}\">{}</a>: ",
+            attr(&article_path(&a.id)),
+            Isolated(&a.title)
+        );
+        match (&a.withdrawn, &a.updated) {
+            (Some(w), _) => {
+                let _ = write!(out, "gỡ bỏ {}", when(&w.at));
+                if let Some(reason) = &w.reason {
+                    let _ = write!(out, " ({})", Isolated(reason));
+                }
+            }
+            (None, Some(at)) => {
+                let _ = write!(out, "cập nhật {}", when(at));
+            }
+            // Not among the changed: nothing to say but its date.
+            (None, None) => {}
+        }
+        let _ = writeln!(out, "; đăng {}</li>", when(&a.published));
+    }
+    out.push_str("</ul>\n");
+    close(out, site)
+}
+
+/// A date as a list shows it: `<time>` with its RFC 3339 instant.
+fn when(at: &chrono::DateTime<chrono::FixedOffset>) -> String {
+    format!(
+        "<time datetime=\"{}\">{}</time>",
+        rfc3339(at),
+        at.format("%d/%m/%Y %H:%M")
+    )
 }
 
 /// A tag's or author's page: how many articles it lists (withdrawn ones are
