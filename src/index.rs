@@ -1297,6 +1297,8 @@ mod tests {
         let with_z = without_a.update("z".into(), corrected_after(entry("z", &["Tin"], 0), 2).1);
         let z = BTreeSet::from(["z".to_owned()]);
         let reused = gone.updated(with_z.clone(), &z);
+        let number = |idx: &Index, id: &str| idx.key(id).map(SortKey::number);
+        assert_eq!(number(&reused, "z"), number(&idx, "a"), "z took a's number");
         assert_eq!(ids(reused.select_changed(10)), ["z", "c", "e"]);
         assert_eq!(ids(Index::new(with_z).select_changed(10)), ["z", "c", "e"]);
     }

@@ -136,14 +136,14 @@ pub const FAMILIES: &[Family] = &[
         "bantin_http2_enhance_your_calm_total",
         "HTTP/2 connections closed for stream-reset floods (ENHANCE_YOUR_CALM).",
     ),
-    // Resources rendered on demand (archives, pages, tag and author feeds).
+    // Resources rendered on demand (archives, pages, tag, author and changes feeds).
     counter(
         "bantin_archive_cache_hits_total",
-        "Archives, pages and tag and author feeds served from the on-demand cache.",
+        "Archives, pages and tag, author and changes feeds served from the on-demand cache.",
     ),
     counter(
         "bantin_archive_cache_misses_total",
-        "Archives, pages and tag and author feeds not in the on-demand cache, so rendered.",
+        "Archives, pages and tag, author and changes feeds not in the on-demand cache, so rendered.",
     ),
     gauge(
         "bantin_archive_cache_charged_bytes",
@@ -173,7 +173,7 @@ pub const FAMILIES: &[Family] = &[
     gauge(
         "bantin_render_queue_waiting",
         Unit::Count,
-        "Requests waiting for one of the two turns to render on demand now (archives, pages, tag and author feeds); a turn given back goes to the waiting client with the fewest renders running.",
+        "Requests waiting for one of the two turns to render on demand now (archives, pages, tag, author and changes feeds); a turn given back goes to the waiting client with the fewest renders running.",
     ),
     gauge(
         "bantin_page_queue_waiting",

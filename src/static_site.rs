@@ -36,7 +36,7 @@ pub struct Built {
     /// Articles in the store.
     pub articles: usize,
     /// Pages written (articles, categories, months, tags, authors, subscribe
-    /// pages, the front and error pages).
+    /// pages, the page of changes, the front and error pages).
     pub pages: usize,
     /// Files rejected.
     pub rejected: usize,

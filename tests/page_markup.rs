@@ -50,7 +50,7 @@ fn mixed_store() -> TempStore {
         &site,
         "the-gioi/nguoc.txt",
         &format!(
-            "Trang nhất » Thế giới\n\n{OVERRIDE_TITLE}\n\n11/05/2020 08:00\n\nDẫn.\n\nTừ khóa: Mộc Châu\n"
+            "Trang nhất » Thế giới\n\n{OVERRIDE_TITLE}\n\n11/05/2020 08:00\nCập nhật: 11/05/2020 09:00\n\nDẫn.\n\nTừ khóa: Mộc Châu\n"
         ),
     );
     write(
@@ -165,6 +165,11 @@ fn store_fields_among_other_text_are_each_isolated() {
     let newer = link_to(&d.body("/"), OVERRIDE_TITLE);
     assert_isolated(&newer, &d.body(&newer), RTL_TITLE);
 
+    // The page of changes: a corrected title and a withdrawal's reason.
+    let changes = d.body("/changes");
+    assert_isolated("/changes", &changes, OVERRIDE_TITLE);
+    assert_isolated("/changes", &changes, REASON);
+
     let r = d.get("/articles/the-gioi/go", &[]);
     assert_eq!(r.status, 410);
     let gone = r.text();
@@ -192,6 +197,7 @@ fn every_kind_of_page_of_a_mixed_store_parses_without_an_html_error() {
         format!("{shalom}/2020-05"),
         "/subscribe/feeds/the-gioi.atom".to_owned(),
         "/subscribe/feeds.opml".to_owned(),
+        "/changes".to_owned(),
         "/articles/the-gioi/go".to_owned(),
         "/tags/rq-mkhvq".to_owned(),
         "/khong-co".to_owned(),

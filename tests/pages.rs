@@ -54,6 +54,8 @@ fn every_kind_of_page_answers_in_the_site_shell() {
         "/subscribe/tags/dien-tap.rss",
         "/subscribe/archive/tin-tuc/thoi-su/2024-07.json",
         "/subscribe/feeds.opml",
+        "/subscribe/changes.atom",
+        "/changes",
         "/archive/tin-tuc/thoi-su/2024-07",
         "/archive/2024-07",
         "/articles/tin-tuc/thoi-su/dien-tap-phong-chong-thien-tai-2022",
@@ -64,8 +66,10 @@ fn every_kind_of_page_answers_in_the_site_shell() {
             r.expect_header("content-type").starts_with("text/html"),
             "{path}"
         );
-        assert!(r.header("etag").is_some(), "{path}");
+        let etag = r.expect_header("etag");
         assert_shell(path, &r.text());
+        let again = d.get(path, &[("if-none-match", etag)]);
+        assert_eq!(again.status, 304, "{path}");
     }
     // Subscribe pages are HTML, whatever the feed they name ends with.
     for missing in ["/tags/khong-co", "/subscribe/feeds/khong.atom"] {

@@ -381,6 +381,7 @@ fn a_correction_of_an_old_article_pings_its_months_archives() {
     let archive = "/archive/tin-tuc/thoi-su/2022-05.atom";
     let before = d.get(archive, &[]).expect_header("etag").to_owned();
     let changes_before = d.get("/changes.atom", &[]);
+    let page_before = d.get("/changes", &[]).expect_header("etag").to_owned();
     assert_eq!(changes_before.status, 200);
     assert!(
         !changes_before.text().contains("<entry>"),
@@ -466,6 +467,12 @@ fn a_correction_of_an_old_article_pings_its_months_archives() {
     );
     let again = d.get("/changes.atom", &[("if-none-match", &etag)]);
     assert_eq!(again.status, 304);
+    // Its page lists it too, under a new ETag.
+    let page = d.get("/changes", &[("if-none-match", &page_before)]);
+    assert_eq!(page.status, 200);
+    assert!(page
+        .text()
+        .contains("cập nhật <time datetime=\"2025-08-01T09:00:00+07:00\">"));
 }
 
 #[test]
@@ -1057,7 +1064,7 @@ fn topics_since(hub: &TestHub, from: usize) -> std::collections::BTreeSet<String
 }
 
 /// A reload that replaces a hub pings the removed one too, once per
-/// all-articles and category feed (they all name the new hub now), after
+/// all-articles, category and changes feed (they all name the new hub now), after
 /// the new hub's pings: its subscribers fetch feeds that tell them where to
 /// subscribe, instead of silence. A removed hub that was failing has its
 /// retries dropped and is tried that once, and is no longer blamed.

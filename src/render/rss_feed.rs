@@ -97,7 +97,14 @@ fn channel(view: &FeedView<'_>, items: Vec<Item>) -> Channel {
     // the feed of changes, which is in order of change.
     let newest = shown(view)
         .map(|e| e.article.published)
-        .reduce(|first, e| if e > first { e } else { first })
+        .reduce(|first, e| {
+            // By whole seconds, as items are ordered.
+            if e.timestamp() > first.timestamp() {
+                e
+            } else {
+                first
+            }
+        })
         .map(|at| rfc2822(&at));
     // "The last time the content of the channel changed": a publication, a
     // correction or a withdrawal, whichever came last.
@@ -303,6 +310,35 @@ mod tests {
         // No correction, no namespace.
         let unchanged = render(&FeedView::sample(&site, &items[1..])).expect("renders");
         assert!(!String::from_utf8_lossy(&unchanged).contains("dcterms"));
+    }
+
+    #[test]
+    fn the_channel_pub_date_is_the_latest_publication_the_first_of_a_tie() {
+        let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).expect("a valid date");
+        let item = |id: &str, published: &str| {
+            let a = Article::sample(id, &["Tin"], id, at(published));
+            Entry::full(Arc::new(a), None)
+        };
+        let site = SiteConfig::default();
+        let pub_date = |items: &[Entry]| {
+            let doc = render(&FeedView::sample(&site, items)).expect("renders");
+            let channel = Channel::read_from(&doc[..]).expect("the document reads back");
+            channel.pub_date
+        };
+        // One instant in two offsets: the first item's is kept.
+        let tie = [
+            item("a", "2020-05-10T15:33:00+07:00"),
+            item("b", "2020-05-10T08:33:00+00:00"),
+        ];
+        let first = Some("Sun, 10 May 2020 15:33:00 +0700".to_owned());
+        assert_eq!(pub_date(&tie), first);
+        // Not the first item's when a later one was published after it (the
+        // feed of changes is in order of change).
+        let later = [
+            item("a", "2019-01-01T08:00:00+07:00"),
+            item("b", "2020-05-10T15:33:00+07:00"),
+        ];
+        assert_eq!(pub_date(&later), first);
     }
 
     #[test]

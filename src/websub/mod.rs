@@ -106,7 +106,8 @@ impl Topics {
         self.live_feeds() + self.archives.len()
     }
 
-    /// How many live feeds: the all-articles, category, tag and author feeds.
+    /// How many live feeds: the all-articles, category, changes, tag and
+    /// author feeds.
     pub fn live_feeds(&self) -> usize {
         self.live.len() + self.terms.len()
     }
@@ -127,7 +128,8 @@ impl Topics {
 
 /// The identity ETag of every feed document of `site` rendered with `cfg`,
 /// by path: the snapshot's own feeds (all articles, categories) as rendered,
-/// and every feed rendered on demand (tag and author feeds, every archive)
+/// and every feed rendered on demand (tag and author feeds, the feed of
+/// changes, every archive)
 /// as derived from its inputs, without rendering it (see
 /// [`crate::site::on_demand`]). A pass over every term and month: for a
 /// reload or a start, not for every change. With [`Spread::AllCores`] the

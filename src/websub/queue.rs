@@ -6,11 +6,12 @@
 //! renamed changes every month of it), and a site of tens of thousands of
 //! tags and authors far more of their feeds than of the all-articles and
 //! category feeds most partners follow. So the queue keeps three lines: the
-//! site's and categories' feeds, tags' and authors' feeds, and archives. A
+//! site's and categories' feeds and the feed of changes, tags' and authors'
+//! feeds, and archives. A
 //! ping goes out before any of a later line that is due with it, and when the
 //! queue is full the oldest ping of the last line that holds any is dropped:
-//! archives first, then tag and author feeds; the site's and categories'
-//! feeds only when nothing else is left, which takes a hub down for long.
+//! archives first, then tag and author feeds; the site's, categories' and
+//! changes feeds only when nothing else is left, which takes a hub down for long.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
@@ -31,7 +32,8 @@ pub const LONGEST_POSTPONE: Duration = Duration::from_millis(4500);
 /// news; an archive month's subscriber wants a correction, which can wait.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Priority {
-    /// A live feed most partners follow: all articles, or a category's.
+    /// A live feed most partners follow: all articles, a category's, or the
+    /// feed of changes.
     Live,
     /// A tag's or an author's live feed: one of thousands, each followed by few.
     Term,
@@ -99,8 +101,8 @@ struct Place {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Dropped {
     /// Live feeds' pings, [`Dropped::terms`] included (dropped only when no
-    /// archive ping was left; the site's and categories' only when no tag's
-    /// or author's was either).
+    /// archive ping was left; the site's, categories' and changes feeds'
+    /// only when no tag's or author's was either).
     pub live: usize,
     /// Of `live`, tag and author feeds' pings.
     pub terms: usize,

@@ -520,18 +520,20 @@ pub fn changes_page(site: &SiteConfig, changed: &[Entry]) -> Vec<u8> {
             attr(&article_path(&a.id)),
             Isolated(&a.title)
         );
-        match (&a.withdrawn, &a.updated) {
-            (Some(w), _) => {
-                let _ = write!(out, "gỡ bỏ {}", when(&w.at));
-                if let Some(reason) = &w.reason {
-                    let _ = write!(out, " ({})", Isolated(reason));
-                }
+        // What changed, each with its date: the list is in order of the
+        // latest, so a correction after a withdrawal is shown too.
+        if let Some(w) = &a.withdrawn {
+            let _ = write!(out, "gỡ bỏ {}", when(&w.at));
+            if let Some(reason) = &w.reason {
+                let _ = write!(out, " ({})", Isolated(reason));
             }
-            (None, Some(at)) => {
-                let _ = write!(out, "cập nhật {}", when(at));
-            }
-            // Not among the changed: nothing to say but its date.
-            (None, None) => {}
+        }
+        if let Some(at) = a
+            .updated
+            .filter(|at| a.withdrawn.as_ref().is_none_or(|w| *at > w.at))
+        {
+            let and = if a.withdrawn.is_some() { ", " } else { "" };
+            let _ = write!(out, "{and}cập nhật {}", when(&at));
         }
         let _ = writeln!(out, "; đăng {}</li>", when(&a.published));
     }
@@ -1233,6 +1235,46 @@ pub fn opml_page(site: &SiteConfig, list: Opml, scope: Scope) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_page_of_changes_says_what_changed_and_when_in_the_order_of_change() {
+        use std::sync::Arc;
+        let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).expect("a valid date");
+        // Withdrawn, then corrected after (so listed by the correction);
+        // then one only corrected.
+        let mut back = Article::sample(
+            "tin/a",
+            &["Tin"],
+            "Rút <lại>",
+            at("2020-05-01T08:00:00+07:00"),
+        );
+        back.withdrawn = Some(crate::article::Withdrawal {
+            at: at("2020-05-02T08:00:00+07:00"),
+            reason: Some("Sai & <thiếu>".to_owned()),
+        });
+        back.updated = Some(at("2020-05-03T09:30:00+07:00"));
+        let mut fixed = Article::sample("tin/b", &["Tin"], "Sửa", at("2020-04-01T08:00:00+07:00"));
+        fixed.updated = Some(at("2020-05-02T10:00:00+07:00"));
+        let entries = [
+            Entry::full(Arc::new(back), None),
+            Entry::full(Arc::new(fixed), None),
+        ];
+        let site = SiteConfig::default();
+        let page = String::from_utf8(changes_page(&site, &entries)).expect("UTF-8");
+        assert!(page.contains(
+            "<li><a href=\"/articles/tin/a\"><bdi>Rút &lt;lại&gt;</bdi></a>: gỡ bỏ <time datetime=\"2020-05-02T08:00:00+07:00\">02/05/2020 08:00</time> (<bdi>Sai &amp; &lt;thiếu&gt;</bdi>), cập nhật <time datetime=\"2020-05-03T09:30:00+07:00\">03/05/2020 09:30</time>; đăng <time datetime=\"2020-05-01T08:00:00+07:00\">01/05/2020 08:00</time></li>"
+        ), "{page}");
+        assert!(page.contains(
+            "<li><a href=\"/articles/tin/b\"><bdi>Sửa</bdi></a>: cập nhật <time datetime=\"2020-05-02T10:00:00+07:00\">02/05/2020 10:00</time>; đăng"
+        ), "{page}");
+        assert!(page.find("/articles/tin/a") < page.find("/articles/tin/b"));
+        let empty = String::from_utf8(changes_page(&site, &[])).expect("UTF-8");
+        assert!(
+            empty.contains("<p>Chưa có bài nào được cập nhật hay gỡ bỏ.</p>"),
+            "{empty}"
+        );
+        assert!(!empty.contains("<ul>\n</ul>"), "{empty}");
+    }
 
     fn source_url(source: &str) -> Option<String> {
         source_link(source).map(|(url, _)| url)
