@@ -108,10 +108,18 @@ pub fn feed_path(slug: Option<&str>, format: Format) -> String {
 /// category's page is its feed's.
 pub const CHANGES_PAGE: &str = "/changes";
 
-/// The site path of the feed of changes: `/changes.<ext>`. Beside
-/// `/feed.<ext>`, where no category's feed (`/feeds/…`) or page reaches.
+/// The site path of the feed of changes: its page's plus the format's
+/// extension, `/changes.<ext>`. Beside `/feed.<ext>`, where no category's
+/// feed (`/feeds/…`) or page reaches.
 pub fn changes_path(format: Format) -> String {
-    format!("/changes.{}", format.ext())
+    format!("{CHANGES_PAGE}.{}", format.ext())
+}
+
+/// The format of the feed of changes at `path`, if it is one: the inverse
+/// of [`changes_path`].
+pub fn changes_format(path: &str) -> Option<Format> {
+    let ext = path.strip_prefix(CHANGES_PAGE)?.strip_prefix('.')?;
+    Format::ALL.into_iter().find(|f| f.ext() == ext)
 }
 
 /// The feed of changes' title ("Updated and withdrawn articles"): the one

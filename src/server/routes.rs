@@ -136,10 +136,7 @@ fn on_demand_label(path: &str) -> RouteLabel {
         RouteLabel::Subscribe
     } else if is_opml(path) {
         RouteLabel::Opml
-    } else if render::Format::ALL
-        .iter()
-        .any(|&f| render::changes_path(f) == path)
-    {
+    } else if render::changes_format(path).is_some() {
         RouteLabel::Changes
     } else if feed {
         RouteLabel::TermFeed

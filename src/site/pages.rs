@@ -117,9 +117,6 @@ pub enum OnRequest {
 /// The OPML lists, each with a page about it.
 const OPML_LISTS: [Opml; 2] = [Opml::Categories, Opml::Tags];
 
-/// The path of the feed of changes less its extension (see [`render::changes_path`]).
-const CHANGES_STEM: &str = "/changes";
-
 /// A format from a file extension.
 fn format_of(ext: &str) -> Option<Format> {
     Format::ALL.into_iter().find(|f| f.ext() == ext)
@@ -131,11 +128,8 @@ pub fn resolve(index: &Index, tz: Tz, path: &str) -> Option<OnRequest> {
     if path == render::CHANGES_PAGE {
         return Some(OnRequest::ChangesPage);
     }
-    if let Some(ext) = path
-        .strip_prefix(CHANGES_STEM)
-        .and_then(|p| p.strip_prefix('.'))
-    {
-        return format_of(ext).map(OnRequest::Changes);
+    if let Some(format) = render::changes_format(path) {
+        return Some(OnRequest::Changes(format));
     }
     if let Some(slug) = path.strip_prefix("/categories/") {
         return index
@@ -214,7 +208,7 @@ fn feed_of(index: &Index, tz: Tz, path: &str) -> Option<(FeedOf, Format)> {
     if stem == "/feed" {
         return Some((FeedOf::Category(None), format));
     }
-    if stem == CHANGES_STEM {
+    if stem == render::CHANGES_PAGE {
         return Some((FeedOf::Changes, format));
     }
     if let Some(slug) = stem.strip_prefix("/feeds/") {

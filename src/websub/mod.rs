@@ -537,9 +537,8 @@ fn overflow(
     if failing.is_empty() && pushed.last {
         format!(
             "websub: the last pings of the {} all-articles, category and changes feeds to the {} \
-             hub(s) a \
-             reload removed do not fit in [websub] queue_size = {} beside the pings to the hubs \
-             in force: {what}; those hubs' subscribers are not told where the feeds went; \
+             hub(s) a reload removed do not fit in [websub] queue_size = {} beside the pings to \
+             the hubs in force: {what}; those hubs' subscribers are not told where the feeds went; \
              raise queue_size to at least {needed} (each waiting ping takes about 250 bytes)",
             topics.live.len(),
             pushed.hubs,

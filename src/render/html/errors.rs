@@ -7,13 +7,12 @@ use html_escape::encode_text as text;
 use html_escape::encode_double_quoted_attribute as attr;
 
 use super::pages::{breadcrumb, LastCrumb};
-use super::{close, open, Head, Isolated, Robots};
+use super::{close, open, Head, Isolated, Robots, Time};
 use crate::article::{Article, Withdrawal};
 use crate::config::SiteConfig;
 use crate::index::Index;
 use crate::render::category_path;
 use crate::taxonomy::Kind;
-use crate::timestamp::rfc3339;
 
 /// 404: nothing at this address.
 pub fn not_found_page(site: &SiteConfig) -> Vec<u8> {
@@ -62,10 +61,9 @@ pub fn gone_page(site: &SiteConfig, index: &Index, a: &Article, w: &Withdrawal) 
     );
     let _ = write!(
         out,
-        "<h1>{title}</h1>\n<p>Bài viết này đã được gỡ bỏ lúc <time datetime=\"{dt}\">{shown}</time>.</p>\n",
+        "<h1>{title}</h1>\n<p>Bài viết này đã được gỡ bỏ lúc {at}.</p>\n",
         title = text(&a.title),
-        dt = rfc3339(&w.at),
-        shown = w.at.format("%d/%m/%Y %H:%M"),
+        at = Time(&w.at),
     );
     if let Some(reason) = &w.reason {
         let _ = writeln!(out, "<p>Lý do: {}</p>", Isolated(reason));

@@ -18,6 +18,7 @@ use crate::config::SiteConfig;
 use crate::index::Entry;
 use crate::taxonomy::Kind;
 use crate::timestamp::rfc3339;
+use chrono::{DateTime, FixedOffset};
 
 pub use pages::{
     article_page, category_heading, category_page, changes_page, front_page, month_page, opml_page,
@@ -209,6 +210,24 @@ impl std::fmt::Display for Isolated<'_> {
     }
 }
 
+/// A date as every page shows it: a `<time>` holding its RFC 3339 instant,
+/// showing the day and minute as Vietnamese write them (`12/05/2020 10:00`),
+/// in the date's own offset.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Time<'a>(pub &'a DateTime<FixedOffset>);
+
+impl std::fmt::Display for Time<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let at = self.0;
+        write!(
+            f,
+            "<time datetime=\"{}\">{}</time>",
+            rfc3339(at),
+            at.format("%d/%m/%Y %H:%M")
+        )
+    }
+}
+
 /// "Theo dõi: RSS Atom JSON", each leading to the feed's subscribe page
 /// (which links the feed itself), so no feed link drops a person into raw
 /// XML; `whose` names what the feed follows (see [`labelled_links`]).
@@ -271,15 +290,17 @@ pub(crate) fn article_list(out: &mut String, entries: &[Entry], withdrawn: Withd
     out.push_str("<ul>\n");
     for e in &shown {
         let a = &e.article;
-        let _ =
-            writeln!(
+        let _ = writeln!(
             out,
-            "<li><a href=\"{href}\">{title}</a> <time datetime=\"{dt}\">{shown}</time>{mark}</li>",
+            "<li><a href=\"{href}\">{title}</a> {published}{mark}</li>",
             href = attr(&article_path(&a.id)),
             title = Isolated(&a.title),
-            dt = rfc3339(&a.published),
-            shown = a.published.format("%d/%m/%Y %H:%M"),
-            mark = if a.withdrawn.is_some() { " (đã gỡ bỏ)" } else { "" },
+            published = Time(&a.published),
+            mark = if a.withdrawn.is_some() {
+                " (đã gỡ bỏ)"
+            } else {
+                ""
+            },
         );
     }
     out.push_str("</ul>\n");

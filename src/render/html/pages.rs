@@ -8,7 +8,7 @@ use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 
 use super::{
     alternates, alternates_from, article_list, close, feed_links, format_name, labelled_links,
-    open, Alternate, Head, Isolated, Withdrawn,
+    open, Alternate, Head, Isolated, Time, Withdrawn,
 };
 use crate::article::Article;
 use crate::config::SiteConfig;
@@ -22,7 +22,6 @@ use crate::render::{
     TAGS_OPML,
 };
 use crate::taxonomy::{Kind, Term};
-use crate::timestamp::rfc3339;
 
 /// "Tháng 3/2024".
 fn month_name(m: Month) -> String {
@@ -523,7 +522,7 @@ pub fn changes_page(site: &SiteConfig, changed: &[Entry]) -> Vec<u8> {
         // What changed, each with its date: the list is in order of the
         // latest, so a correction after a withdrawal is shown too.
         if let Some(w) = &a.withdrawn {
-            let _ = write!(out, "gỡ bỏ {}", when(&w.at));
+            let _ = write!(out, "gỡ bỏ {}", Time(&w.at));
             if let Some(reason) = &w.reason {
                 let _ = write!(out, " ({})", Isolated(reason));
             }
@@ -533,21 +532,12 @@ pub fn changes_page(site: &SiteConfig, changed: &[Entry]) -> Vec<u8> {
             .filter(|at| a.withdrawn.as_ref().is_none_or(|w| *at > w.at))
         {
             let and = if a.withdrawn.is_some() { ", " } else { "" };
-            let _ = write!(out, "{and}cập nhật {}", when(&at));
+            let _ = write!(out, "{and}cập nhật {}", Time(&at));
         }
-        let _ = writeln!(out, "; đăng {}</li>", when(&a.published));
+        let _ = writeln!(out, "; đăng {}</li>", Time(&a.published));
     }
     out.push_str("</ul>\n");
     close(out, site)
-}
-
-/// A date as a list shows it: `<time>` with its RFC 3339 instant.
-fn when(at: &chrono::DateTime<chrono::FixedOffset>) -> String {
-    format!(
-        "<time datetime=\"{}\">{}</time>",
-        rfc3339(at),
-        at.format("%d/%m/%Y %H:%M")
-    )
 }
 
 /// A tag's or author's page: how many articles it lists (withdrawn ones are
@@ -900,18 +890,12 @@ pub fn article_page(
     breadcrumb(&mut out, index, category.map(|c| c.slug), LastCrumb::Above);
     let _ = write!(
         out,
-        "<article>\n<h1>{title}</h1>\n<p>Đăng lúc <time datetime=\"{dt}\">{shown}</time>",
+        "<article>\n<h1>{title}</h1>\n<p>Đăng lúc {published}",
         title = text(&a.title),
-        dt = rfc3339(&a.published),
-        shown = a.published.format("%d/%m/%Y %H:%M"),
+        published = Time(&a.published),
     );
     if let Some(at) = &a.updated {
-        let _ = write!(
-            out,
-            " · Cập nhật: <time datetime=\"{dt}\">{shown}</time>",
-            dt = rfc3339(at),
-            shown = at.format("%d/%m/%Y %H:%M"),
-        );
+        let _ = write!(out, " · Cập nhật: {}", Time(at));
     }
     out.push_str("</p>\n");
     for p in crate::render::shown_paragraphs(a) {
