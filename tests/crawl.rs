@@ -20,6 +20,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use bantin::article::Article;
 use bantin::catalog::Catalog;
 use bantin::history::Month;
 use bantin::index::{slugify, Index};
@@ -323,14 +324,27 @@ impl Expected {
             .map(|e| e.article.clone())
             .collect::<Vec<Arc<_>>>();
         let tz = chrono_tz::Asia::Ho_Chi_Minh;
+        let terms = |a: &Article| {
+            let tags = a.tags.iter().map(|t| (Kind::Tag, t.clone()));
+            tags.chain(a.author.iter().map(|n| (Kind::Author, n.clone())))
+                .collect::<Vec<_>>()
+        };
+        // The lists of tags and authors name those with an article not
+        // withdrawn; a term's month pages are reached from its page.
+        let live: BTreeSet<(Kind, String)> = articles
+            .iter()
+            .filter(|a| a.withdrawn.is_none())
+            .flat_map(|a| terms(a))
+            .collect();
         let term_months = articles
             .iter()
             .flat_map(|a| {
                 let month = Month::of(a.published.timestamp(), tz);
-                let tags = a.tags.iter().map(|t| (Kind::Tag, t));
-                tags.chain(a.author.iter().map(|n| (Kind::Author, n)))
+                terms(a)
+                    .into_iter()
+                    .filter(|term| live.contains(term))
                     .filter_map(|(kind, name)| {
-                        let slug = index.taxonomy(kind).slug_of(name)?;
+                        let slug = index.taxonomy(kind).slug_of(&name)?;
                         Some(bantin::render::term_month_path(kind, slug, month))
                     })
                     .collect::<Vec<_>>()
@@ -346,11 +360,16 @@ impl Expected {
                 .keys()
                 .map(|slug| format!("/categories/{slug}"))
                 .collect(),
-            tags: articles
+            tags: live
                 .iter()
-                .flat_map(|a| a.tags.iter().cloned())
+                .filter(|(kind, _)| *kind == Kind::Tag)
+                .map(|(_, name)| name.clone())
                 .collect(),
-            authors: articles.iter().filter_map(|a| a.author.clone()).collect(),
+            authors: live
+                .iter()
+                .filter(|(kind, _)| *kind == Kind::Author)
+                .map(|(_, name)| name.clone())
+                .collect(),
             term_months,
         }
     }

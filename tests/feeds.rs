@@ -42,7 +42,8 @@ struct Article {
     /// When it was last corrected or withdrawn (or published, if later);
     /// `None` for an article never corrected or withdrawn.
     changed: Option<DateTime<FixedOffset>>,
-    withdrawn: bool,
+    /// When it was withdrawn (`Gỡ bỏ:`): a tombstone's `when` in Atom.
+    withdrawn: Option<DateTime<FixedOffset>>,
 }
 
 impl Article {
@@ -102,7 +103,9 @@ fn check(store: &Path) -> (Vec<Article>, usize) {
             source: a["source"].as_str().map(str::to_owned),
             published: DateTime::parse_from_rfc3339(&published_str).unwrap(),
             changed: changed_of(a, &published_str),
-            withdrawn: !a["withdrawn"].is_null(),
+            withdrawn: a["withdrawn"]["at"]
+                .as_str()
+                .map(|at| DateTime::parse_from_rfc3339(at).unwrap()),
             published_str,
         });
     }
@@ -348,12 +351,11 @@ fn expected_items<'a>(stem: &str, title: &str, articles: &'a [Article]) -> Vec<&
     let stem = stem.as_str();
     if stem == "changes" {
         // The feed of changes: the newest 50 corrected or withdrawn, latest
-        // change first, ties by id; withdrawn ones have no item.
+        // change first, ties by id.
         assert_eq!(title, "Bài viết cập nhật, gỡ bỏ");
         let mut items: Vec<&Article> = articles.iter().filter(|a| a.changed.is_some()).collect();
         items.sort_by(|a, b| (Reverse(a.changed), &a.id).cmp(&(Reverse(b.changed), &b.id)));
         items.truncate(MAX_ITEMS);
-        items.retain(|a| !a.withdrawn);
         return items;
     }
     let mut items: Vec<&Article> = if stem == "feed" {
@@ -417,7 +419,11 @@ fn instant(s: &str, rfc: fn(&str) -> chrono::ParseResult<DateTime<FixedOffset>>)
         .with_timezone(&Utc)
 }
 
+/// `expected` is the feed's selection, withdrawn articles included: they
+/// have no item, and date the channel's `lastBuildDate` all the same.
 fn verify_rss(file: &str, doc: &El, expected: &[&Article]) {
+    let selected = expected;
+    let expected = &shown(expected);
     assert_eq!(doc.name, "rss", "{file}");
     assert_eq!(doc.attr("version"), Some("2.0"), "{file}");
     let ch = doc.one("channel");
@@ -462,7 +468,7 @@ fn verify_rss(file: &str, doc: &El, expected: &[&Article]) {
         }
         has_text_before_content(file, item, "description", "content:encoded", &a.id);
     }
-    match latest_change(expected) {
+    match latest_change(selected) {
         Some(at) => assert_eq!(
             instant(ch.text_of("lastBuildDate"), DateTime::parse_from_rfc2822),
             at,
@@ -474,8 +480,18 @@ fn verify_rss(file: &str, doc: &El, expected: &[&Article]) {
     }
 }
 
-/// The latest publication or correction among `items` (none is withdrawn):
-/// what a feed of them is dated by.
+/// The articles of a feed's selection that have an item (or an Atom entry):
+/// those not withdrawn.
+fn shown<'a>(selected: &[&'a Article]) -> Vec<&'a Article> {
+    selected
+        .iter()
+        .copied()
+        .filter(|a| a.withdrawn.is_none())
+        .collect()
+}
+
+/// The latest publication, correction or withdrawal among `items`: what a
+/// feed of them is dated by.
 fn latest_change(items: &[&Article]) -> Option<DateTime<Utc>> {
     let at = |a: &&Article| a.changed.unwrap_or(a.published).with_timezone(&Utc);
     items.iter().map(at).max()
@@ -498,7 +514,11 @@ fn has_text_before_content(file: &str, el: &El, summary: &str, content: &str, id
     }
 }
 
+/// `expected` is the feed's selection: a withdrawn article is a tombstone
+/// (RFC 6721), after the entries, in feed order.
 fn verify_atom(file: &str, doc: &El, expected: &[&Article]) {
+    let selected = expected;
+    let expected = &shown(expected);
     assert_eq!(doc.name, "feed", "{file}");
     assert_eq!(doc.attr("xmlns"), Some("http://www.w3.org/2005/Atom"));
     assert!(doc.text_of("id").starts_with(TAG), "{file}: feed id");
@@ -537,9 +557,25 @@ fn verify_atom(file: &str, doc: &El, expected: &[&Article]) {
         instant(entry.text_of("updated"), DateTime::parse_from_rfc3339);
         has_text_before_content(file, entry, "summary", "content", &a.id);
     }
+    let gone: Vec<(Option<&str>, DateTime<Utc>)> = doc
+        .all("at:deleted-entry")
+        .map(|t| {
+            let when = t.attr("when").unwrap_or_else(|| panic!("{file}: when"));
+            (t.attr("ref"), instant(when, DateTime::parse_from_rfc3339))
+        })
+        .collect();
+    let withdrawn: Vec<(String, DateTime<Utc>)> = selected
+        .iter()
+        .filter_map(|a| Some((a.tag(), a.withdrawn?.with_timezone(&Utc))))
+        .collect();
+    let withdrawn: Vec<(Option<&str>, DateTime<Utc>)> = withdrawn
+        .iter()
+        .map(|(tag, when)| (Some(tag.as_str()), *when))
+        .collect();
+    assert_eq!(gone, withdrawn, "{file}: tombstones");
     let updated = instant(doc.text_of("updated"), DateTime::parse_from_rfc3339);
     // An empty feed is dated by nothing it holds (the epoch), never by the clock.
-    let latest = latest_change(expected).unwrap_or(DateTime::UNIX_EPOCH);
+    let latest = latest_change(selected).unwrap_or(DateTime::UNIX_EPOCH);
     assert_eq!(updated, latest, "{file}: feed updated is the latest change");
 }
 
@@ -753,8 +789,9 @@ fn verify_site(out: &Path, articles: &[Article]) -> usize {
         let rss_file = format!("{stem}.rss");
         let rss = parse_xml(&rss_file, std::str::from_utf8(&tree[&rss_file]).unwrap());
         let title = rss.one("channel").text_of("title").to_owned();
-        let expected = expected_items(stem, &title, articles);
-        verify_rss(&rss_file, &rss, &expected);
+        let selected = expected_items(stem, &title, articles);
+        verify_rss(&rss_file, &rss, &selected);
+        let expected = shown(&selected);
         verify_feed_rs(&rss_file, &tree[&rss_file], &expected);
 
         let atom_file = format!("{stem}.atom");
@@ -764,7 +801,7 @@ fn verify_site(out: &Path, articles: &[Article]) -> usize {
             title,
             "{atom_file}: same title as RSS"
         );
-        verify_atom(&atom_file, &atom, &expected);
+        verify_atom(&atom_file, &atom, &selected);
         verify_feed_rs(&atom_file, &tree[&atom_file], &expected);
 
         let json_file = format!("{stem}.json");
