@@ -39,7 +39,46 @@ struct FileState {
     warned: bool,
     /// Why the last read failed; `None` when it succeeded. Boxed: few files
     /// fail, and every file pays for the size of this field.
-    error: Option<Box<FileError>>,
+    rejection: Option<Box<Rejection>>,
+}
+
+impl FileState {
+    /// Why the last read failed, if it did.
+    fn error(&self) -> Option<&FileError> {
+        self.rejection.as_deref().map(|r| &r.error)
+    }
+
+    /// This file's refusal, if it is rejected.
+    fn refusal(&self) -> Option<Refusal> {
+        let r = self.rejection.as_deref()?;
+        Some(Refusal {
+            reason: r.error.to_string(),
+            stat: Some(self.stat),
+            digest: r.digest,
+        })
+    }
+}
+
+/// Why a file was rejected, and a digest of the bytes it was rejected for
+/// (`None` when none were read: it could not be opened, or was too big), so
+/// a rejected file touched, or saved again with the same bytes, is no change,
+/// as for a file served.
+#[derive(Debug)]
+struct Rejection {
+    error: FileError,
+    digest: Option<u128>,
+}
+
+impl Rejection {
+    /// A rejection whose bytes are not known: none were read (the file could
+    /// not be opened, was too big, was refused while listing), or the parser
+    /// panicked on them, so any read of the file again is a change.
+    fn unread(error: FileError) -> Rejection {
+        Rejection {
+            error,
+            digest: None,
+        }
+    }
 }
 
 /// What a refresh is for, and so what it reads again.
@@ -131,30 +170,41 @@ fn look_alike(a: &Path, b: &Path) -> Alike {
     }
 }
 
-/// Why a file is rejected, and the (size, mtime) it was read at (none for a
-/// refusal while listing): what tells a change in a rejected file.
+/// Why a file is rejected, the (size, mtime) it was read at and a digest of
+/// the bytes it read (none for a refusal while listing): what tells a change
+/// in a rejected file.
 #[derive(Debug, PartialEq, Eq)]
 struct Refusal {
     reason: String,
     stat: Option<Stat>,
+    digest: Option<u128>,
 }
 
 impl Refusal {
     /// Whether `other` is this refusal again, of a file not changed since:
-    /// for the same reason, at the same (size, mtime), or empty both times
-    /// (an empty file touched has the same bytes: none). A refusal that
-    /// read no bytes (while listing: a FIFO, a link out of the store) has no
-    /// (size, mtime) of its own, so its reason alone tells it: the same
-    /// FIFO is refused by a listing with none and, when a listing taken
-    /// before it came saw a file there, by a read with that file's.
+    /// for the same reason, and, when both read the file, with the same
+    /// bytes, whatever its (size, mtime) (a file touched, or saved again
+    /// unchanged, is no change; two saves within one mtime tick are). A
+    /// refusal that knows no bytes is told by the (size, mtime) it was read
+    /// at, or empty both times (an empty file touched has the same bytes:
+    /// none). One that read no bytes (while listing: a FIFO, a link out of
+    /// the store) has no (size, mtime) of its own, so its reason alone tells
+    /// it: the same FIFO is refused by a listing with none and, when a
+    /// listing taken before it came saw a file there, by a read with that
+    /// file's.
     fn same_as(&self, other: &Refusal) -> bool {
         let empty = |r: &Refusal| r.stat.is_some_and(|s| s.len == 0);
         let unread = |r: &Refusal| r.stat.is_none_or(|s| s == Stat::UNREAD);
         self.reason == other.reason
-            && (self.stat == other.stat
-                || unread(self)
-                || unread(other)
-                || (empty(self) && empty(other)))
+            && match (self.digest, other.digest) {
+                (Some(a), Some(b)) => a == b,
+                _ => {
+                    self.stat == other.stat
+                        || unread(self)
+                        || unread(other)
+                        || (empty(self) && empty(other))
+                }
+            }
     }
 }
 
@@ -166,7 +216,7 @@ type Duplicates = BTreeMap<String, BTreeSet<Arc<Path>>>;
 
 /// Notes `path` in `duplicates` if `state` rejects it for its id.
 fn note_duplicate(duplicates: &mut Duplicates, path: &Arc<Path>, state: &FileState) {
-    if let Some(FileError::DuplicateId { id, .. }) = state.error.as_deref() {
+    if let Some(FileError::DuplicateId { id, .. }) = state.error() {
         duplicates
             .entry(id.clone())
             .or_default()
@@ -177,7 +227,7 @@ fn note_duplicate(duplicates: &mut Duplicates, path: &Arc<Path>, state: &FileSta
 /// Takes `path` out of `duplicates` if `state` (its state as it leaves the
 /// file map) rejected it for its id.
 fn unnote_duplicate(duplicates: &mut Duplicates, path: &Path, state: &FileState) {
-    if let Some(FileError::DuplicateId { id, .. }) = state.error.as_deref() {
+    if let Some(FileError::DuplicateId { id, .. }) = state.error() {
         if let btree_map::Entry::Occupied(mut paths) = duplicates.entry(id.clone()) {
             paths.get_mut().remove(path);
             if paths.get().is_empty() {
@@ -593,7 +643,7 @@ impl Catalog {
                 };
                 self.entries.insert(id, entry.clone());
             }
-            self.failing += usize::from(state.error.is_some());
+            self.failing += usize::from(state.rejection.is_some());
             self.warned += usize::from(state.warned);
             note_duplicate(&mut self.duplicates, path, &state);
             self.files.insert(path.clone(), state);
@@ -780,7 +830,7 @@ impl Catalog {
                     let (path, state) = self.record_new(c, result, &mut changes, ids);
                     note_duplicate(&mut self.duplicates, &path, &state);
                     self.warned += usize::from(state.warned);
-                    if let Some(e) = &state.error {
+                    if let Some(e) = state.error() {
                         self.failing += 1;
                         refused.push((path.to_path_buf(), e.to_string()));
                     }
@@ -1053,7 +1103,7 @@ impl Catalog {
                 (Listed::Candidate(mut c), Some(result)) => {
                     self.links.set(&c.path, std::mem::take(&mut c.through));
                     let (path, state) = self.record(c, result, &mut changes);
-                    self.failing += usize::from(state.error.is_some());
+                    self.failing += usize::from(state.rejection.is_some());
                     self.warned += usize::from(state.warned);
                     states.push((path, state));
                 }
@@ -1064,8 +1114,8 @@ impl Catalog {
                     match self.files.get_mut(r.path.as_path()) {
                         // See `Catalog::keeps`: the refusal is the file's.
                         Some(state) if keeps => {
-                            self.failing += usize::from(state.error.is_none());
-                            state.error = Some(Box::new(r.error));
+                            self.failing += usize::from(state.rejection.is_none());
+                            state.rejection = Some(Box::new(Rejection::unread(r.error)));
                             // Whatever comes back there is read, even with
                             // the old size and time (`mv` back, `cp -p`).
                             state.stat = Stat::UNREAD;
@@ -1098,7 +1148,7 @@ impl Catalog {
                     }
                     btree_map::Entry::Occupied(o) => {
                         let old = o.remove();
-                        self.failing -= usize::from(old.error.is_some());
+                        self.failing -= usize::from(old.rejection.is_some());
                         self.warned -= usize::from(old.warned);
                         unnote_duplicate(&mut self.duplicates, &path, &old);
                         note_duplicate(&mut self.duplicates, &path, &state);
@@ -1116,14 +1166,19 @@ impl Catalog {
     /// The files in `span` rejected now: why, and the (size, mtime) of those
     /// that were read (refusals while listing have none).
     fn rejected_in(&self, span: Span<'_>) -> Refusals {
-        let files = span.of(&self.files).filter_map(|(p, s)| {
-            let reason = s.error.as_ref()?.to_string();
-            let stat = Some(s.stat);
-            Some((p.to_path_buf(), Refusal { reason, stat }))
-        });
+        let files = span
+            .of(&self.files)
+            .filter_map(|(p, s)| Some((p.to_path_buf(), s.refusal()?)));
         let listing = span.of(&self.listing_errors).map(|(p, e)| {
-            let reason = e.to_string();
-            (p.to_path_buf(), Refusal { reason, stat: None })
+            let (reason, stat, digest) = (e.to_string(), None, None);
+            (
+                p.to_path_buf(),
+                Refusal {
+                    reason,
+                    stat,
+                    digest,
+                },
+            )
         });
         files.chain(listing).collect()
     }
@@ -1232,7 +1287,7 @@ impl Catalog {
     fn forget(&mut self, path: &Path) -> Option<FileState> {
         self.links.forget(path);
         let state = self.files.remove(path)?;
-        self.failing -= usize::from(state.error.is_some());
+        self.failing -= usize::from(state.rejection.is_some());
         self.warned -= usize::from(state.warned);
         unnote_duplicate(&mut self.duplicates, path, &state);
         Some(state)
@@ -1307,13 +1362,11 @@ impl Catalog {
             .iter()
             .filter_map(|p| {
                 let refusal = match self.files.get(p.as_path()) {
-                    Some(s) => Refusal {
-                        reason: s.error.as_ref()?.to_string(),
-                        stat: Some(s.stat),
-                    },
+                    Some(s) => s.refusal()?,
                     None => Refusal {
                         reason: self.listing_errors.get(p.as_path())?.to_string(),
                         stat: None,
+                        digest: None,
                     },
                 };
                 Some((p.clone(), refusal))
@@ -1334,7 +1387,7 @@ impl Catalog {
         let files = self
             .files
             .iter()
-            .filter_map(|(p, s)| s.error.as_deref().map(|e| (&**p, e)));
+            .filter_map(|(p, s)| s.error().map(|e| (&**p, e)));
         files.chain(self.listing_errors.iter().map(|(p, e)| (&**p, e)))
     }
 
@@ -1414,7 +1467,7 @@ impl Catalog {
             stat,
             serving,
             warned,
-            error: None,
+            rejection: None,
         };
         match result {
             Ok(Good {
@@ -1425,8 +1478,9 @@ impl Catalog {
                     Some(source) => source.path.to_path_buf(),
                     None => PathBuf::from(&e.article.id),
                 });
-                if let Err(e) = claim(&id, serving, holder.as_deref(), &c.path) {
-                    state.error = Some(Box::new(e));
+                if let Err(error) = claim(&id, serving, holder.as_deref(), &c.path) {
+                    let digest = Some(entry.digest);
+                    state.rejection = Some(Box::new(Rejection { error, digest }));
                     changes.rejected += 1;
                 } else {
                     // Not served by this file and claimed: no entry holds the id.
@@ -1466,8 +1520,8 @@ impl Catalog {
                     state.warned = !warnings.is_empty();
                 }
             }
-            Err(e) => {
-                state.error = Some(Box::new(e));
+            Err(r) => {
+                state.rejection = Some(Box::new(r));
                 changes.rejected += 1;
             }
         }
@@ -1482,7 +1536,7 @@ impl Catalog {
 fn recorded_stat(c: &Candidate, result: &Read) -> Stat {
     match result {
         Ok(good) => good.stat,
-        Err(e) if e.transient() => Stat::UNREAD,
+        Err(r) if r.error.transient() => Stat::UNREAD,
         Err(_) => refused_stat(c),
     }
 }
@@ -1596,7 +1650,7 @@ pub fn hydrate_same(entry: &Entry, cap: u64, tz: Tz) -> Option<Arc<Article>> {
 }
 
 /// What reading one candidate gave: a [`Good`] read, or why it was rejected.
-type Read = Result<Good, FileError>;
+type Read = Result<Good, Rejection>;
 
 /// A file read and parsed.
 struct Good {
@@ -1647,19 +1701,21 @@ thread_local! {
 /// [`read`] with `bytes` as the buffer.
 fn read_into(c: &Candidate, cap: u64, tz: Tz, bytes: &mut Vec<u8>) -> Read {
     let load = || {
-        let meta = c.root.read_capped_into(&c.path, cap, bytes)?;
+        let meta = c
+            .root
+            .read_capped_into(&c.path, cap, bytes)
+            .map_err(Rejection::unread)?;
         let bytes = &bytes[..];
-        let l = store::load_bytes(c, bytes, &meta, tz, Depth::Head)?;
+        let digest = store::digest(bytes);
+        let l = store::load_bytes(c, bytes, &meta, tz, Depth::Head).map_err(|error| Rejection {
+            error,
+            digest: Some(digest),
+        })?;
         let source = Source {
             path: Arc::from(c.path.as_path()),
             root: c.root.clone(),
         };
-        let entry = Entry::lean(
-            l.parsed.article,
-            l.stat.modified,
-            source,
-            store::digest(bytes),
-        );
+        let entry = Entry::lean(l.parsed.article, l.stat.modified, source, digest);
         Ok(Good {
             entry,
             stat: l.stat,
@@ -1667,7 +1723,7 @@ fn read_into(c: &Candidate, cap: u64, tz: Tz, bytes: &mut Vec<u8>) -> Read {
         })
     };
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(load))
-        .unwrap_or(Err(FileError::ParserPanic))
+        .unwrap_or_else(|_| Err(Rejection::unread(FileError::ParserPanic)))
 }
 
 #[cfg(test)]
@@ -1796,11 +1852,16 @@ mod tests {
         let boundary = Root::open(root).unwrap();
         let candidate = || boundary.candidate(&file).unwrap().unwrap();
         let stat = Some(Stat::of(&std::fs::metadata(&file).unwrap()));
-        let emfile = || Err(FileError::Io(std::io::Error::from_raw_os_error(24)));
-        assert!(emfile().is_err_and(|e: FileError| e.transient()));
+        let emfile = || {
+            let error = FileError::Io(std::io::Error::from_raw_os_error(24));
+            Err(Rejection::unread(error))
+        };
+        assert!(emfile().is_err_and(|r: Rejection| r.error.transient()));
         assert_eq!(recorded_stat(&candidate(), &emfile()), Stat::UNREAD);
         // A broken file keeps its stat: not read again until it changes.
-        let broken = Err(FileError::Text(crate::text::TextError::Empty));
+        let broken = Err(Rejection::unread(FileError::Text(
+            crate::text::TextError::Empty,
+        )));
         let listed = candidate().stat.or(stat).unwrap();
         assert_eq!(recorded_stat(&candidate(), &broken), listed);
 
@@ -2000,6 +2061,47 @@ mod tests {
         let ch = c.refresh(root, Refresh::Event).unwrap();
         assert_eq!(ch.newly_rejected(), 1, "{ch:?}");
         assert_eq!(c.rejected_count(), 2);
+
+        // Touched, or saved again with the same bytes: no change, as for a
+        // file served, by an event or a reconciliation.
+        let broken = root.join("hong.txt");
+        std::fs::write(&broken, "10/05/2020 15:33\n").unwrap();
+        let ch = c.refresh(root, Refresh::Event).unwrap();
+        assert_eq!(ch.newly_rejected(), 1, "{ch:?}");
+        let touch = |secs| {
+            let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs);
+            let file = std::fs::File::options().append(true).open(&broken).unwrap();
+            file.set_modified(at).unwrap();
+        };
+        touch(1_600_000_000);
+        let ch = c.refresh(&broken, Refresh::Event).unwrap();
+        assert_eq!((ch.rejected, ch.newly_rejected()), (1, 0), "{ch:?}");
+        touch(1_600_000_100);
+        let ch = c.refresh(root, Refresh::Reconcile).unwrap();
+        assert_eq!((ch.rejected, ch.newly_rejected()), (1, 0), "{ch:?}");
+        std::fs::write(&broken, "10/05/2020 15:33\n").unwrap();
+        let ch = c.refresh(&broken, Refresh::Event).unwrap();
+        assert_eq!(ch.newly_rejected(), 0, "{ch:?}");
+        // A second file giving a served id, touched: still the same refusal.
+        std::fs::write(root.join("x.md"), GOOD).unwrap();
+        let ch = c.refresh(root, Refresh::Event).unwrap();
+        assert_eq!(ch.newly_rejected(), 1, "{ch:?}");
+        let file = std::fs::File::options()
+            .append(true)
+            .open(root.join("x.md"));
+        file.unwrap().set_modified(std::time::UNIX_EPOCH).unwrap();
+        let ch = c.refresh(root, Refresh::Event).unwrap();
+        assert_eq!(ch.newly_rejected(), 0, "{ch:?}");
+        // Edited, with the same size and mtime (two saves in one tick): a
+        // change, told by its bytes.
+        let meta = std::fs::metadata(&broken).unwrap();
+        std::fs::write(&broken, "10/05/2020 15:34\n").unwrap();
+        let file = std::fs::File::options().append(true).open(&broken).unwrap();
+        file.set_modified(meta.modified().unwrap()).unwrap();
+        assert_eq!(std::fs::metadata(&broken).unwrap().len(), meta.len());
+        let ch = c.refresh(&broken, Refresh::Event).unwrap();
+        assert_eq!(ch.newly_rejected(), 1, "{ch:?}");
+        assert_eq!(c.rejected_count(), 4);
     }
 
     /// Files served with warnings are counted as long as the version served
@@ -2477,6 +2579,7 @@ mod tests {
         let refusal = |reason: &str, stat: Option<Stat>| Refusal {
             reason: reason.to_owned(),
             stat,
+            digest: None,
         };
         let at = |len| {
             Some(Stat {
@@ -2492,11 +2595,22 @@ mod tests {
             assert!(refusal(fifo, at(120)).same_as(&refusal(fifo, unread)));
             assert!(!refusal(fifo, unread).same_as(&refusal("line 1: no title", at(120))));
         }
-        // A file read both times: its bytes tell.
+        // A file read both times: its (size, mtime), else its bytes tell.
         let broken = "line 2: not a date";
         assert!(refusal(broken, at(120)).same_as(&refusal(broken, at(120))));
         assert!(!refusal(broken, at(120)).same_as(&refusal(broken, at(121))));
         assert!(refusal(broken, at(0)).same_as(&refusal(broken, at(0))));
+        let read = |stat, digest| Refusal {
+            digest: Some(digest),
+            ..refusal(broken, stat)
+        };
+        assert!(read(at(120), 7).same_as(&read(at(121), 7)), "touched");
+        assert!(!read(at(120), 7).same_as(&read(at(120), 8)), "same stat");
+        assert!(!read(at(120), 7).same_as(&read(at(121), 8)));
+        assert!(!read(at(120), 7).same_as(&Refusal {
+            reason: "line 3: no title".to_owned(),
+            ..read(at(120), 7)
+        }));
     }
 
     #[test]

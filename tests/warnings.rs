@@ -354,29 +354,35 @@ fn touching_a_file_or_saving_it_unchanged_is_no_change() {
     let (_dir, store, config) = site(&[
         ("thu.txt".to_owned(), weekday.clone().into_bytes()),
         ("rong.txt".to_owned(), Vec::new()),
+        // A date and no title: rejected, with bytes.
+        ("hong.txt".to_owned(), "10/05/2020 15:33\n".into()),
         ("gio.txt".to_owned(), "Giờ sửa là ngày\nDẫn.\n".into()),
     ]);
     let d = start(&config);
     following(&d);
-    let (thu, rong, gio) = (
+    let (thu, rong, hong, gio) = (
         store.join("t/thu.txt"),
         store.join("t/rong.txt"),
+        store.join("t/hong.txt"),
         store.join("t/gio.txt"),
     );
     let rejected = d.metric("bantin_files_rejected_total");
-    assert_eq!(rejected, Some(1.0));
+    assert_eq!(rejected, Some(2.0));
     let etag = d.get("/feed.atom", &[]).expect_header("etag").to_owned();
 
     let soon = std::time::SystemTime::now() + std::time::Duration::from_secs(60);
     touch(&thu, soon);
     std::fs::write(&thu, &weekday).unwrap();
     touch(&rong, soon);
+    touch(&hong, soon);
+    std::fs::write(&hong, "10/05/2020 15:33\n").unwrap();
     checkpoint(&d, &store, "moc1");
     assert_eq!(d.metric("bantin_files_changed_total"), Some(0.0));
     assert_eq!(d.metric("bantin_files_rejected_total"), rejected);
     let log = d.stderr();
     assert_eq!(log_lines(&d, "warning: weekday", "thu.txt"), 1, "{log}");
     assert_eq!(log_lines(&d, "rejected: ", "rong.txt"), 1, "{log}");
+    assert_eq!(log_lines(&d, "rejected: ", "hong.txt"), 1, "{log}");
     assert!(!log.contains("changed=1"), "{log}");
     // Only the checkpoint changed the feed.
     assert_ne!(d.get("/feed.atom", &[]).expect_header("etag"), etag);
