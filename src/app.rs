@@ -152,6 +152,7 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
     };
     announce(listener.local_addr()?);
     let (limits, limits_rx) = tokio::sync::watch::channel(Limits::from_config(&cfg));
+    let drain = limits_rx.clone();
     tokio::spawn(reload_on_hangup(
         hup,
         reload,
@@ -184,6 +185,9 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
             );
             systemd::stopping();
         }
+        // The drain takes the grace period in force now (a reload may
+        // have changed it): systemd is told to wait for it.
+        systemd::extend_stop(drain.borrow().grace);
     };
     server::run(listener, state, limits_rx, stopping).await;
     // The watch thread finishes what it is reading and stops: nothing is

@@ -85,6 +85,21 @@ pub fn stopping() {
     ]);
 }
 
+/// Time a stop takes besides the drain: the watcher finishing what it reads,
+/// the last records written.
+const STOP_MARGIN: Duration = Duration::from_secs(10);
+
+/// `EXTEND_TIMEOUT_USEC` for a drain of `grace` and the rest of the stop, as
+/// it begins, so the drain's grace period (`[http] shutdown_grace_secs`)
+/// holds under systemd whatever the unit's `TimeoutStopSec=`: without it,
+/// a grace longer than that is cut by SIGKILL, its responses lost. Only
+/// ever lengthens the stop: systemd keeps the unit's timeout when it is
+/// longer. (At most about 71 minutes, the most the message can ask.)
+pub fn extend_stop(grace: Duration) {
+    let usec = u32::try_from((grace + STOP_MARGIN).as_micros()).unwrap_or(u32::MAX);
+    send(&[NotifyState::ExtendTimeoutUsec(usec)]);
+}
+
 /// A status line for the current snapshot.
 pub fn describe(articles: usize, feeds: usize, rejected: usize) -> String {
     let files = if rejected == 1 { "file" } else { "files" };

@@ -91,6 +91,10 @@ fn sd_notify_ready_watchdog_reload_stopping() {
 
     expect_message(&sock, "WATCHDOG=1", &mut seen);
 
+    // The reload shortens the drain's grace period (10 s by default).
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("[http]\nshutdown_grace_secs = 3\n");
+    std::fs::write(&config, text).unwrap();
     daemon.signal(Signal::HUP);
     let reloading = expect_message(&sock, "RELOADING=1", &mut seen);
     assert!(reloading.contains("MONOTONIC_USEC="), "{reloading}");
@@ -98,6 +102,9 @@ fn sd_notify_ready_watchdog_reload_stopping() {
 
     daemon.terminate();
     expect_message(&sock, "STOPPING=1", &mut seen);
+    // Then systemd is asked to wait for the drain, with the grace in force
+    // and 10 s for the rest of the stop, whatever `TimeoutStopSec=` says.
+    expect_message(&sock, "EXTEND_TIMEOUT_USEC=13000000", &mut seen);
     let status = daemon.wait(LIMIT).expect("the daemon exits after SIGTERM");
     assert!(status.success(), "{status}; stderr:\n{}", daemon.stderr());
 }

@@ -219,12 +219,38 @@ fn the_units_under_a_real_systemd() {
     let level = exposure(&security);
     assert!(level <= 1.5, "exposure {level} > 1.5:\n{security}");
 
-    // `systemctl stop`: SIGTERM, a drain, exit 0.
+    // `systemctl stop`: SIGTERM, a drain, exit 0. The drain's grace period
+    // holds whatever the unit's stop timeout: here 6 s against 2 s, with a
+    // client holding a request half sent through all of it (the drain waits
+    // for a request begun), and systemd waits for it instead of killing.
+    m.ok("sed -i 's|^shutdown_grace_secs = .*|shutdown_grace_secs = 6|' /etc/bantin/config.toml");
+    m.ok("grep -qx 'shutdown_grace_secs = 6' /etc/bantin/config.toml");
+    m.ok("systemctl reload bantin");
+    m.ok("mkdir -p /etc/systemd/system/bantin.service.d && \
+          printf '[Service]\nTimeoutStopSec=2s\n' > /etc/systemd/system/bantin.service.d/stop.conf && \
+          systemctl daemon-reload");
+    assert_eq!(m.show("TimeoutStopUSec"), "2s");
+    m.ok("systemd-run --collect --unit=half-request bash -c \
+          'exec 3<>/dev/tcp/127.0.0.1/8080; printf \"GET /healthz HTTP/1.1\\r\\nHost: a\\r\\n\" >&3; sleep 60'");
+    m.wait_for("the half-sent request accepted", COMMAND_LIMIT, |m| {
+        // A connection to port 8080 (1F90), established (01).
+        let tcp = m.ok("cat /proc/net/tcp");
+        tcp.lines().any(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            f.len() > 3 && f[2].ends_with(":1F90") && f[3] == "01"
+        })
+    });
+    std::thread::sleep(Duration::from_secs(1));
     m.ok("systemctl stop bantin.service");
     assert_eq!(m.show("ActiveState"), "inactive");
-    assert_eq!(m.show("Result"), "success");
+    assert_eq!(m.show("Result"), "success", "{}", m.journal());
     assert_eq!(m.show("ExecMainStatus"), "0");
     let journal = m.journal();
+    assert!(
+        journal.contains("grace period over; closing the remaining connections"),
+        "the drain did not last its grace period:\n{journal}"
+    );
+    m.ok("rm -r /etc/systemd/system/bantin.service.d && systemctl daemon-reload");
     for line in ["SIGTERM: shutting down", "stopped"] {
         assert!(
             journal.contains(line),
