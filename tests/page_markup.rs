@@ -375,7 +375,10 @@ fn a_term_whose_articles_are_all_withdrawn_shows_no_empty_list() {
     let r = d.get(path, &[]);
     assert_eq!(r.status, 200, "{path}");
     let page = r.text();
-    assert!(page.contains("<p>0 bài viết.</p>"), "{page}");
+    assert!(
+        page.contains("<p>Không còn bài viết nào có từ khóa này: các bài đã được gỡ bỏ, và trang của từng tháng bên dưới ghi lại chúng.</p>"),
+        "{page}"
+    );
     let html = Html::parse_document(&page);
     for ul in html.select(&Selector::parse("ul").unwrap()) {
         assert!(

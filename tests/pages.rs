@@ -367,6 +367,12 @@ fn tags_and_authors_count_and_list_only_articles_that_are_not_withdrawn() {
         "tin-tuc/tong-hop/go-bo.txt",
         &withdrawn_article("Bài đã gỡ", "01/06/2020 10:00", "Đỗ Văn Hải", "Tin đã gỡ"),
     );
+    // An author whose only article is withdrawn.
+    write(
+        &site,
+        "tin-tuc/tong-hop/go-bo-2.txt",
+        &withdrawn_article("Bài gỡ khác", "02/06/2020 10:00", "Lê Thị Gỡ", "Tin đã gỡ"),
+    );
     let d = site.start();
 
     let authors = d.body("/authors");
@@ -391,7 +397,18 @@ fn tags_and_authors_count_and_list_only_articles_that_are_not_withdrawn() {
         assert!(!body.contains(gone), "{path} lists {gone}:\n{body}");
     }
     // …but its page and feeds still answer, for readers subscribed to them.
-    assert!(d.body(gone).contains("<p>0 bài viết.</p>"));
+    let why = ": các bài đã được gỡ bỏ, và trang của từng tháng bên dưới ghi lại chúng.</p>";
+    let page = d.body(gone);
+    assert!(
+        page.contains(&format!("<p>Không còn bài viết nào có từ khóa này{why}")),
+        "{page}"
+    );
+    let page = d.body("/authors/le-thi-go");
+    assert!(
+        page.contains(&format!("<p>Không còn bài viết nào của tác giả này{why}")),
+        "{page}"
+    );
+    assert!(!d.body("/authors").contains("le-thi-go"));
     for ext in ["rss", "atom", "json"] {
         let r = d.get(&format!("{gone}.{ext}"), &[]);
         assert_eq!(r.status, 200, "{gone}.{ext}");

@@ -570,7 +570,19 @@ pub fn term_page(
         term_feed_path(kind, &term.slug, f)
     });
     let total = term.listed();
-    let _ = writeln!(out, "</p>\n<p>{total} bài viết.</p>");
+    if total == 0 {
+        // A term is known by its articles: these were all withdrawn.
+        let whose = match kind {
+            Kind::Tag => "có từ khóa này",
+            Kind::Author => "của tác giả này",
+        };
+        let _ = writeln!(
+            out,
+            "</p>\n<p>Không còn bài viết nào {whose}: các bài đã được gỡ bỏ, và trang của từng tháng bên dưới ghi lại chúng.</p>"
+        );
+    } else {
+        let _ = writeln!(out, "</p>\n<p>{total} bài viết.</p>");
+    }
     if newest.len() < total {
         let _ = writeln!(
             out,
