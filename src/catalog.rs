@@ -70,9 +70,8 @@ struct Rejection {
 }
 
 impl Rejection {
-    /// A rejection whose bytes are not known: none were read (the file could
-    /// not be opened, was too big, was refused while listing), or the parser
-    /// panicked on them, so any read of the file again is a change.
+    /// A rejection before any byte was read: the file could not be opened,
+    /// was too big, or was refused while listing.
     fn unread(error: FileError) -> Rejection {
         Rejection {
             error,
@@ -184,20 +183,22 @@ impl Refusal {
     /// Whether `other` is this refusal again, of a file not changed since:
     /// for the same reason, and, when both read the file, with the same
     /// bytes, whatever its (size, mtime) (a file touched, or saved again
-    /// unchanged, is no change; two saves within one mtime tick are). A
-    /// refusal that knows no bytes is told by the (size, mtime) it was read
-    /// at, or empty both times (an empty file touched has the same bytes:
-    /// none). One that read no bytes (while listing: a FIFO, a link out of
-    /// the store) has no (size, mtime) of its own, so its reason alone tells
-    /// it: the same FIFO is refused by a listing with none and, when a
-    /// listing taken before it came saw a file there, by a read with that
-    /// file's.
+    /// unchanged, is no change; two saves within one mtime tick are). When
+    /// neither read any (too large, not to be opened, refused while
+    /// listing), the reason alone tells it: nothing else was seen (a file
+    /// too large says its size). When one of them did, the (size, mtime)
+    /// they saw tell it, or empty both times (an empty file touched has
+    /// the same bytes: none). One refused while listing (a FIFO, a link out
+    /// of the store) has no (size, mtime) of its own: the same FIFO is
+    /// refused by a listing with none and, when a listing taken before it
+    /// came saw a file there, by a read with that file's.
     fn same_as(&self, other: &Refusal) -> bool {
         let empty = |r: &Refusal| r.stat.is_some_and(|s| s.len == 0);
         let unread = |r: &Refusal| r.stat.is_none_or(|s| s == Stat::UNREAD);
         self.reason == other.reason
             && match (self.digest, other.digest) {
                 (Some(a), Some(b)) => a == b,
+                (None, None) => true,
                 _ => {
                     self.stat == other.stat
                         || unread(self)
@@ -1722,8 +1723,13 @@ fn read_into(c: &Candidate, cap: u64, tz: Tz, bytes: &mut Vec<u8>) -> Read {
             warnings: l.parsed.warnings,
         })
     };
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(load))
-        .unwrap_or_else(|_| Err(Rejection::unread(FileError::ParserPanic)))
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(load)).unwrap_or_else(|_| {
+        // The parser's panic: the bytes it panicked on are all read.
+        Err(Rejection {
+            error: FileError::ParserPanic,
+            digest: Some(store::digest(bytes)),
+        })
+    })
 }
 
 #[cfg(test)]
@@ -2101,7 +2107,19 @@ mod tests {
         assert_eq!(std::fs::metadata(&broken).unwrap().len(), meta.len());
         let ch = c.refresh(&broken, Refresh::Event).unwrap();
         assert_eq!(ch.newly_rejected(), 1, "{ch:?}");
-        assert_eq!(c.rejected_count(), 4);
+        // Too large, so never read: touched, the same refusal; grown, another.
+        let big = root.join("lon.txt");
+        std::fs::write(&big, vec![b'a'; (1 << 20) + 1]).unwrap();
+        let ch = c.refresh(&big, Refresh::Event).unwrap();
+        assert_eq!(ch.newly_rejected(), 1, "{ch:?}");
+        let file = std::fs::File::options().append(true).open(&big).unwrap();
+        file.set_modified(std::time::UNIX_EPOCH).unwrap();
+        let ch = c.refresh(&big, Refresh::Event).unwrap();
+        assert_eq!((ch.rejected, ch.newly_rejected()), (1, 0), "{ch:?}");
+        std::io::Write::write_all(&mut &file, b"a").unwrap();
+        let ch = c.refresh(&big, Refresh::Event).unwrap();
+        assert_eq!(ch.newly_rejected(), 1, "{ch:?}");
+        assert_eq!(c.rejected_count(), 5);
     }
 
     /// Files served with warnings are counted as long as the version served
@@ -2595,15 +2613,21 @@ mod tests {
             assert!(refusal(fifo, at(120)).same_as(&refusal(fifo, unread)));
             assert!(!refusal(fifo, unread).same_as(&refusal("line 1: no title", at(120))));
         }
-        // A file read both times: its (size, mtime), else its bytes tell.
+        // Neither read a byte (too large, not to be opened): the reason,
+        // which says the size, alone tells.
+        let big = "too large: 9 bytes, over the 8-byte cap";
+        assert!(refusal(big, at(9)).same_as(&refusal(big, at(9))));
+        assert!(refusal(big, at(9)).same_as(&refusal(big, None)));
+        // A file read both times: its bytes tell, whatever its (size, mtime);
+        // read once, its (size, mtime) do.
         let broken = "line 2: not a date";
-        assert!(refusal(broken, at(120)).same_as(&refusal(broken, at(120))));
-        assert!(!refusal(broken, at(120)).same_as(&refusal(broken, at(121))));
-        assert!(refusal(broken, at(0)).same_as(&refusal(broken, at(0))));
         let read = |stat, digest| Refusal {
             digest: Some(digest),
             ..refusal(broken, stat)
         };
+        assert!(read(at(120), 7).same_as(&refusal(broken, at(120))));
+        assert!(!read(at(120), 7).same_as(&refusal(broken, at(121))));
+        assert!(read(at(0), 7).same_as(&refusal(broken, at(0))));
         assert!(read(at(120), 7).same_as(&read(at(121), 7)), "touched");
         assert!(!read(at(120), 7).same_as(&read(at(120), 8)), "same stat");
         assert!(!read(at(120), 7).same_as(&read(at(121), 8)));

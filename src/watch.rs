@@ -1188,12 +1188,13 @@ fn watch_again(w: &mut RecommendedWatcher, folder: &Path, refused: &mut Refused)
 /// Records a finished reconciliation, which took `elapsed` and found `changes`.
 fn reconciled(elapsed: Duration, changes: &Changes) {
     metrics::histogram!("bantin_reconcile_seconds").record(elapsed.as_secs_f64());
-    if changes.any() || changes.rejected > 0 {
+    // A rejected file read again as it was (touched) is no change.
+    if changes.any() || changes.newly_rejected() > 0 {
         tracing::info!(
             added = changes.added,
             changed = changes.changed,
             removed = changes.removed,
-            rejected = changes.rejected,
+            rejected = changes.newly_rejected(),
             "reconciliation found changes the watcher missed"
         );
     } else {
