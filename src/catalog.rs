@@ -70,8 +70,8 @@ struct Rejection {
 }
 
 impl Rejection {
-    /// A rejection before any byte was read: the file could not be opened,
-    /// was too big, or was refused while listing.
+    /// A rejection that read no bytes it could be told by: the file could
+    /// not be opened or read, was too big, or was refused while listing.
     fn unread(error: FileError) -> Rejection {
         Rejection {
             error,
@@ -1185,9 +1185,9 @@ impl Catalog {
     }
 
     /// How the rejected files under one folder changed between `before` and
-    /// `after` (both from [`Self::rejected_under`]). A file still rejected for
-    /// the same reason at the same (size, mtime) did not change, however often
-    /// it is read again.
+    /// `after` (both from [`Self::rejected_under`]). A file still rejected as
+    /// it was ([`Refusal::same_as`]: the same reason, and the same bytes)
+    /// did not change, however often it is read again.
     fn transitions(&self, mut before: Refusals, after: Refusals) -> Vec<Transition> {
         let mut transitions = Vec::new();
         for (path, now) in after {
@@ -1701,6 +1701,8 @@ thread_local! {
 
 /// [`read`] with `bytes` as the buffer.
 fn read_into(c: &Candidate, cap: u64, tz: Tz, bytes: &mut Vec<u8>) -> Read {
+    // The digest of what was read, kept for a parser panic.
+    let mut read = None;
     let load = || {
         let meta = c
             .root
@@ -1708,6 +1710,7 @@ fn read_into(c: &Candidate, cap: u64, tz: Tz, bytes: &mut Vec<u8>) -> Read {
             .map_err(Rejection::unread)?;
         let bytes = &bytes[..];
         let digest = store::digest(bytes);
+        read = Some(digest);
         let l = store::load_bytes(c, bytes, &meta, tz, Depth::Head).map_err(|error| Rejection {
             error,
             digest: Some(digest),
@@ -1724,10 +1727,9 @@ fn read_into(c: &Candidate, cap: u64, tz: Tz, bytes: &mut Vec<u8>) -> Read {
         })
     };
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(load)).unwrap_or_else(|_| {
-        // The parser's panic: the bytes it panicked on are all read.
         Err(Rejection {
             error: FileError::ParserPanic,
-            digest: Some(store::digest(bytes)),
+            digest: read,
         })
     })
 }

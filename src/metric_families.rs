@@ -210,7 +210,7 @@ pub const FAMILIES: &[Family] = &[
     ),
     counter(
         "bantin_files_rejected_total",
-        "Rejections, once per change of a file (each 'rejected:' log line): a file rejected at start, or newly, or again after its bytes changed; a rejected file left alone, touched or saved with the same bytes is not counted again, so this grows with bantin_rejected_files, never by reconciliations.",
+        "Rejections, once per change of a file (each 'rejected:' log line): a file rejected at start, or newly, or again after its bytes changed (one never read, too large or not to be opened: after why changed); a rejected file left alone, touched or saved with the same bytes is not counted again, so this grows with bantin_rejected_files, never by reconciliations.",
     ),
     gauge(
         "bantin_last_store_change_timestamp_seconds",

@@ -1188,8 +1188,9 @@ fn watch_again(w: &mut RecommendedWatcher, folder: &Path, refused: &mut Refused)
 /// Records a finished reconciliation, which took `elapsed` and found `changes`.
 fn reconciled(elapsed: Duration, changes: &Changes) {
     metrics::histogram!("bantin_reconcile_seconds").record(elapsed.as_secs_f64());
-    // A rejected file read again as it was (touched) is no change.
-    if changes.any() || changes.newly_rejected() > 0 {
+    // A rejected file read again as it was (touched) is no change; one
+    // rejected anew, served again or gone is.
+    if changes.any() || !changes.transitions.is_empty() {
         tracing::info!(
             added = changes.added,
             changed = changes.changed,

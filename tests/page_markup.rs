@@ -376,7 +376,7 @@ fn a_term_whose_articles_are_all_withdrawn_shows_no_empty_list() {
     assert_eq!(r.status, 200, "{path}");
     let page = r.text();
     assert!(
-        page.contains("<p>Không còn bài viết nào có từ khóa này: các bài đã được gỡ bỏ, và trang của từng tháng bên dưới ghi lại chúng.</p>"),
+        page.contains("<p>Không còn bài viết nào có từ khóa này: tất cả đều đã được gỡ bỏ. Trang của từng tháng bên dưới vẫn liệt kê các bài này.</p>"),
         "{page}"
     );
     let html = Html::parse_document(&page);

@@ -367,7 +367,8 @@ fn tags_and_authors_count_and_list_only_articles_that_are_not_withdrawn() {
         "tin-tuc/tong-hop/go-bo.txt",
         &withdrawn_article("Bài đã gỡ", "01/06/2020 10:00", "Đỗ Văn Hải", "Tin đã gỡ"),
     );
-    // An author whose only article is withdrawn.
+    // An author whose only article is withdrawn (with the tag above, still
+    // on withdrawn articles alone).
     write(
         &site,
         "tin-tuc/tong-hop/go-bo-2.txt",
@@ -384,7 +385,7 @@ fn tags_and_authors_count_and_list_only_articles_that_are_not_withdrawn() {
     assert!(author.contains("<p>1 bài viết.</p>"), "{author}");
     assert_eq!(author.matches("href=\"/articles/").count(), 1, "{author}");
 
-    // A tag whose only article is withdrawn is listed nowhere…
+    // A tag whose articles are all withdrawn is listed nowhere…
     let gone = "/tags/tin-da-go";
     let sitemaps = page_sitemaps(&d);
     for (path, body) in [
@@ -397,7 +398,8 @@ fn tags_and_authors_count_and_list_only_articles_that_are_not_withdrawn() {
         assert!(!body.contains(gone), "{path} lists {gone}:\n{body}");
     }
     // …but its page and feeds still answer, for readers subscribed to them.
-    let why = ": các bài đã được gỡ bỏ, và trang của từng tháng bên dưới ghi lại chúng.</p>";
+    let why =
+        ": tất cả đều đã được gỡ bỏ. Trang của từng tháng bên dưới vẫn liệt kê các bài này.</p>";
     let page = d.body(gone);
     assert!(
         page.contains(&format!("<p>Không còn bài viết nào có từ khóa này{why}")),

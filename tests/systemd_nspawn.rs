@@ -236,7 +236,8 @@ fn the_units_under_a_real_systemd() {
     assert_eq!(m.show("TimeoutStopUSec"), "2s");
     m.ok("systemd-run --collect --unit=half-request bash -c \
           'exec 3<>/dev/tcp/127.0.0.1/8080; printf \"GET /healthz HTTP/1.1\\r\\nHost: a\\r\\n\" >&3; sleep 60'");
-    // Accepted by bantin: two connections open, it and the one asking.
+    // Accepted by bantin: two connections open, it and the one asking;
+    // then a moment for its head to be read.
     m.wait_for("the half-sent request accepted", COMMAND_LIMIT, |m| {
         m.ok("curl -sS --max-time 30 http://127.0.0.1:8080/metrics")
             .lines()
@@ -247,6 +248,7 @@ fn the_units_under_a_real_systemd() {
             })
             .any(|open: f64| open >= 2.0)
     });
+    std::thread::sleep(Duration::from_secs(1));
     m.ok("systemctl stop bantin.service");
     assert_eq!(m.show("ActiveState"), "inactive");
     assert_eq!(m.show("Result"), "success", "{}", m.journal());

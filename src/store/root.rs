@@ -624,8 +624,11 @@ impl Root {
                 .read_to_end(bytes)?;
         }
         if bytes.len() as u64 > cap {
+            // It grew while read: its size now, which the message gives
+            // (and which tells one refusal of it from the next).
+            let now = file.metadata().map_or(0, |m| m.len());
             return Err(FileError::TooLarge {
-                size: bytes.len() as u64,
+                size: now.max(bytes.len() as u64),
                 cap,
             });
         }

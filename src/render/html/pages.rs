@@ -578,7 +578,7 @@ pub fn term_page(
         };
         let _ = writeln!(
             out,
-            "</p>\n<p>Không còn bài viết nào {whose}: các bài đã được gỡ bỏ, và trang của từng tháng bên dưới ghi lại chúng.</p>"
+            "</p>\n<p>Không còn bài viết nào {whose}: tất cả đều đã được gỡ bỏ. Trang của từng tháng bên dưới vẫn liệt kê các bài này.</p>"
         );
     } else {
         let _ = writeln!(out, "</p>\n<p>{total} bài viết.</p>");
