@@ -180,6 +180,15 @@ struct Refusal {
 }
 
 impl Refusal {
+    /// A refusal while listing: no (size, mtime), no bytes.
+    fn listed(error: &FileError) -> Refusal {
+        Refusal {
+            reason: error.to_string(),
+            stat: None,
+            digest: None,
+        }
+    }
+
     /// Whether `other` is this refusal again, of a file not changed since:
     /// for the same reason, and, when both read the file, with the same
     /// bytes, whatever its (size, mtime) (a file touched, or saved again
@@ -1170,17 +1179,9 @@ impl Catalog {
         let files = span
             .of(&self.files)
             .filter_map(|(p, s)| Some((p.to_path_buf(), s.refusal()?)));
-        let listing = span.of(&self.listing_errors).map(|(p, e)| {
-            let (reason, stat, digest) = (e.to_string(), None, None);
-            (
-                p.to_path_buf(),
-                Refusal {
-                    reason,
-                    stat,
-                    digest,
-                },
-            )
-        });
+        let listing = span
+            .of(&self.listing_errors)
+            .map(|(p, e)| (p.to_path_buf(), Refusal::listed(e)));
         files.chain(listing).collect()
     }
 
@@ -1364,11 +1365,7 @@ impl Catalog {
             .filter_map(|p| {
                 let refusal = match self.files.get(p.as_path()) {
                     Some(s) => s.refusal()?,
-                    None => Refusal {
-                        reason: self.listing_errors.get(p.as_path())?.to_string(),
-                        stat: None,
-                        digest: None,
-                    },
+                    None => Refusal::listed(self.listing_errors.get(p.as_path())?),
                 };
                 Some((p.clone(), refusal))
             })
