@@ -213,6 +213,42 @@ fn a_request_with_a_body_hands_the_connection_to_hyper() {
 }
 
 #[test]
+fn a_body_not_read_is_said_to_close_the_connection() {
+    let site = TempStore::new();
+    let d = site.start();
+    // A body read whole (even chunked) keeps the connection, as above; one
+    // too large to be read, or one the client waits to be asked for, is not
+    // read, and the response says the connection ends (RFC 9112 §9.6, RFC
+    // 9110 §10.1.1): over HTTP/1.0 asking to be kept alive too, `close`,
+    // never `keep-alive`.
+    let mut s = connect(&d);
+    s.write_all(
+        b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n\
+          5\r\nhello\r\n0\r\n\r\n\
+          GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+    )
+    .unwrap();
+    let mut pending = Vec::new();
+    for _ in 0..2 {
+        let r = response(&mut s, &mut pending, false);
+        assert_eq!((r.status, r.header("connection")), (200, None));
+    }
+    let heads: [&[u8]; 4] = [
+        b"POST /feed.rss HTTP/1.0\r\nConnection: keep-alive\r\nContent-Length: 70000\r\n\r\n",
+        b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000\r\n\r\n",
+        b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n",
+        b"PUT /feed.rss HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 100-continue\r\nTransfer-Encoding: chunked\r\n\r\n",
+    ];
+    for head in heads {
+        let shown = String::from_utf8_lossy(head);
+        let (r, closed) = ask(&d, head);
+        assert_ne!(r.status, 100, "{shown}");
+        assert_eq!(r.header("connection"), Some("close"), "{shown}");
+        assert!(closed, "not closed after: {shown}");
+    }
+}
+
+#[test]
 fn targets_and_transfer_codings_a_get_cannot_have_are_refused() {
     let site = TempStore::new();
     let d = site.start();
@@ -406,6 +442,28 @@ fn faulty_framing_is_refused_in_its_own_words_and_closes() {
         in_its_own_words(&r, status, words, &shown);
         assert_eq!(r.header("connection"), Some("close"), "{shown}");
         assert!(closed, "not closed after: {shown}");
+        // A HEAD refused so has the GET's head and no body (RFC 9110 §9.3.2),
+        // also after the empty lines a request may follow (RFC 9112 §2.2).
+        let Some(rest) = request.strip_prefix(b"GET ") else {
+            continue;
+        };
+        let mut s = connect(&d);
+        s.write_all(&[b"\r\nHEAD ".as_slice(), rest].concat())
+            .unwrap();
+        let mut pending = Vec::new();
+        let head = response(&mut s, &mut pending, true);
+        assert_eq!(head.status, r.status, "HEAD {shown}");
+        assert_eq!(
+            head.header("content-length"),
+            r.header("content-length"),
+            "HEAD {shown}"
+        );
+        let mut after = Vec::new();
+        s.read_to_end(&mut after).unwrap();
+        assert!(
+            pending.is_empty() && after.is_empty(),
+            "HEAD {shown}: {after:?}"
+        );
     }
 }
 

@@ -1190,6 +1190,11 @@ fn article_pages_are_compressed_per_request_with_a_tag_per_coding() {
     assert_eq!(asked.header("content-encoding"), None, "{small}");
     assert_eq!(asked.header("etag"), plain.header("etag"), "{small}");
     assert_eq!(asked.header("vary"), Some("Accept-Encoding"), "{small}");
+    // Unless the client refuses identity (RFC 9110 §12.5.3).
+    let coded = d.get(small, &accept(Some("gzip, identity;q=0")));
+    assert_eq!(coded.header("content-encoding"), Some("gzip"), "{small}");
+    assert_eq!(decode(&coded), plain.body, "{small}");
+    assert_ne!(coded.header("etag"), plain.header("etag"), "{small}");
     for (path, content_type) in [(
         "/articles/tin-tuc/thoi-su/trien-khai-cap-can-cuoc-luu-dong",
         HTML,

@@ -145,6 +145,19 @@ fn robots_and_sitemaps_list_every_article_with_validators_and_the_build_writes_t
     assert_eq!(again.header("etag"), first.header("etag"));
     assert_eq!(d.get("/sitemaps/1999-01.xml", &[]).status, 404);
     assert_eq!(d.get("/sitemaps/2020-05-1.xml", &[]).status, 404);
+    // Another spelling of a sitemap that is served redirects to it, as any
+    // path's does; of one that is not, it does not.
+    let pages_map = "/sitemaps/pages.xml";
+    assert_eq!(d.get(pages_map, &[]).status, 200);
+    for (asked, to) in [
+        (format!("{month}/"), month),
+        (format!("/{month}"), month),
+        (format!("{pages_map}/"), pages_map),
+    ] {
+        let r = d.get(&asked, &[]);
+        assert_eq!((r.status, r.header("location")), (308, Some(to)), "{asked}");
+    }
+    assert_eq!(d.get("/sitemaps/1999-01.xml/", &[]).status, 404);
     let news_etag = d
         .get("/news-sitemap.xml", &[])
         .expect_header("etag")

@@ -358,6 +358,29 @@ fn on_demand_of(
     tz: Tz,
     max: usize,
 ) -> Option<Vec<u8>> {
+    let (month, n) = month_part(path)?;
+    let urls = month_urls(index, month, tz);
+    let part = urls.chunks(max).nth(n - 1)?;
+    Some(urlset(site, part))
+}
+
+/// Whether [`on_demand`] answers `path`: a month's sitemap part the index lists.
+pub fn on_demand_answers(index: &Index, path: &str, tz: Tz) -> bool {
+    month_part(path).is_some_and(|(month, n)| {
+        let urls = month_urls(index, month, tz);
+        urls.len() > (n - 1) * MAX_URLS
+    })
+}
+
+/// Whether `path` is spelled as a month sitemap's part is,
+/// `/sitemaps/<YYYY-MM>.xml` or `/sitemaps/<YYYY-MM>-<n>.xml`, whether or
+/// not the index lists it.
+pub fn is_month_part(path: &str) -> bool {
+    month_part(path).is_some()
+}
+
+/// The month and part number (from 1) a month sitemap's `path` names.
+fn month_part(path: &str) -> Option<(Month, usize)> {
     let name = path.strip_prefix("/sitemaps/")?.strip_suffix(".xml")?;
     let (month, n) = match name.split_at_checked(7) {
         Some((m, "")) => (m, 1),
@@ -371,10 +394,7 @@ fn on_demand_of(
         }
         None => return None,
     };
-    let month: Month = month.parse().ok()?;
-    let urls = month_urls(index, month, tz);
-    let part = urls.chunks(max).nth(n - 1)?;
-    Some(urlset(site, part))
+    Some((month.parse().ok()?, n))
 }
 
 /// The paths of every sitemap [`on_demand`] answers (every month's parts),

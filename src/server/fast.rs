@@ -154,11 +154,19 @@ pub(super) async fn serve(
                 if refusal == Refusal::Version && read_as_http11(&mut input) {
                     continue;
                 }
-                conn.refuse(refusal).await;
+                conn.refuse(refusal, asks_head(&input)).await;
                 return Outcome::Closed;
             }
         }
     }
+}
+
+/// Whether the request at the start of `input` is a HEAD, read from its
+/// method alone (the rest of the head may be what is refused); the empty
+/// lines a request may follow (RFC 9112 §2.2) are skipped, as `httparse` does.
+fn asks_head(input: &[u8]) -> bool {
+    let start = input.iter().position(|&b| b != b'\r' && b != b'\n');
+    start.is_some_and(|at| input[at..].starts_with(b"HEAD "))
 }
 
 /// A head answered with an error, after which the connection closes: what
@@ -713,9 +721,10 @@ impl Conn<'_> {
         Ok(())
     }
 
-    /// Answers a head that cannot be served with `refusal`'s error, then
-    /// closes, as [`Conn::finish`] does.
-    async fn refuse(&mut self, refusal: Refusal) {
+    /// Answers a head that cannot be served with `refusal`'s error (its
+    /// text left out for a HEAD, RFC 9110 §9.3.2), then closes, as
+    /// [`Conn::finish`] does.
+    async fn refuse(&mut self, refusal: Refusal, head: bool) {
         let text = refusal.text();
         let text = text.as_bytes();
         let status = refusal.status();
@@ -735,7 +744,9 @@ impl Conn<'_> {
             true,
             SystemTime::now(),
         );
-        self.gather(text);
+        if !head {
+            self.gather(text);
+        }
         // Counted as the routes count theirs: malformed heads are requests too.
         self.state.counters.answered(refusal.label(), status);
         self.finish().await;

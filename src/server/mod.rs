@@ -69,6 +69,10 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use http::header::{self, HeaderValue};
+use http::{Request, Version};
+use hyper::body::Incoming;
+
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -521,13 +525,29 @@ impl Served {
         let state = self.state.clone();
         let seen = self.activity.clone();
         let client = self.client;
+        let body_timeout = self.serving.limits.header_timeout;
         // HTTP/2 streams are served on tasks of their own: each request
         // carries its connection's client with it.
-        let service = hyper::service::service_fn(move |req| {
+        let service = hyper::service::service_fn(move |mut req: Request<Incoming>| {
             let in_flight = seen.begin_response();
             let state = state.clone();
             async move {
+                let read =
+                    req.version() == Version::HTTP_2 || discard_body(&mut req, body_timeout).await;
                 let mut response = handle(&state, client, &req).await;
+                if !read {
+                    // RFC 9112 §9.6, RFC 9110 §10.1.1: hyper ends a
+                    // connection whose request body is left unread, and
+                    // the response says so.
+                    response.headers_mut().insert(header::CONNECTION, CLOSE);
+                }
+                // To an HTTP/1.0 request asking to be kept alive, hyper adds
+                // `keep-alive` to a 1.1 response's `close`; a 1.0 response
+                // without it is one it closes after.
+                let close = response.headers().get(header::CONNECTION) == Some(&CLOSE);
+                if close && req.version() == Version::HTTP_10 {
+                    *response.version_mut() = Version::HTTP_10;
+                }
                 // The lease on a body made for this request goes with the
                 // body, which hyper keeps until the stream is over; the
                 // connection is noted as sending it, to be ended if its
@@ -585,6 +605,45 @@ impl Served {
         }
         ending == Ending::Reclaimed
     }
+}
+
+/// `Connection: close`.
+const CLOSE: HeaderValue = HeaderValue::from_static("close");
+
+/// The largest request body read (and dropped) to keep its connection.
+const DISCARD_MAX: u64 = 64 * 1024;
+
+/// Reads and drops the body of an HTTP/1 request, which no route reads, so
+/// that its connection can carry the next request, as nginx does; whether it
+/// was all read. Not one over [`DISCARD_MAX`] bytes (chunked ones are
+/// read up to it), or not all sent
+/// `within` (as long as a head may take), or one whose client waits to be
+/// told to send it (`Expect: 100-continue`): not asked for, it is not sent.
+async fn discard_body(req: &mut Request<Incoming>, within: Duration) -> bool {
+    use http_body_util::BodyExt;
+    use hyper::body::Body;
+    let waits = req.headers().contains_key(header::EXPECT);
+    let body = req.body_mut();
+    if body.is_end_stream() {
+        return true;
+    }
+    if waits || body.size_hint().lower() > DISCARD_MAX {
+        return false;
+    }
+    let read = async {
+        let mut n = 0u64;
+        while let Some(frame) = body.frame().await {
+            let Ok(frame) = frame else {
+                return false;
+            };
+            n += frame.data_ref().map_or(0, |d| d.len() as u64);
+            if n > DISCARD_MAX {
+                return false;
+            }
+        }
+        true
+    };
+    tokio::time::timeout(within, read).await.unwrap_or(false)
 }
 
 /// What a sysadmin can do about a failed `accept`, when it is the open-file

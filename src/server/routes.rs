@@ -83,7 +83,7 @@ impl Route {
         if let Some(resource) = snapshot.site.resources.get(path).cloned() {
             return Route::Resource(snapshot, resource);
         }
-        if path.starts_with("/sitemaps/") {
+        if render::sitemap::is_month_part(path) {
             return Route::Sitemap(snapshot, path.to_owned());
         }
         let (cfg, index) = (&snapshot.config, &snapshot.site.index);
@@ -93,10 +93,18 @@ impl Route {
         }
     }
 
-    /// Whether something is known to be served at the path, for a redirect to
-    /// it: a month sitemap's path is only told by rendering it, so not those.
+    /// Whether something is served at the path, for a redirect to it (a
+    /// month sitemap's is told by listing the month's articles, as
+    /// rendering it does).
     fn found(&self) -> bool {
-        !matches!(self, Route::NotFound | Route::Sitemap(..))
+        match self {
+            Route::NotFound => false,
+            Route::Sitemap(snapshot, path) => {
+                let tz = snapshot.config.tz;
+                render::sitemap::on_demand_answers(&snapshot.site.index, path, tz)
+            }
+            _ => true,
+        }
     }
 
     /// A bounded label for metrics.
@@ -443,8 +451,10 @@ async fn answer(
 /// decoding what needs no encoding, §6.2.2.2; dot segments removed, §5.2.4)
 /// plus what servers commonly merge: repeated slashes, a trailing slash (the
 /// form a static build of the site answers with, so links made against one
-/// keep working), and Unicode NFC (ids are NFC; a client on a system that
-/// spells file names decomposed may send NFD). `None` for `/` and for a path
+/// keep working), Unicode NFC (ids are NFC; a client on a system that
+/// spells file names decomposed may send NFD), and `%2F` read as `/`: not
+/// the same by §2.2, but no id or slug holds a `/` within a segment (a file
+/// name cannot), so nothing else can be meant. `None` for `/` and for a path
 /// that is already canonical, or whose escapes are not UTF-8.
 fn canonical(path: &str) -> Option<String> {
     use unicode_normalization::UnicodeNormalization;
@@ -749,8 +759,9 @@ impl Made {
     }
 }
 
-/// A body rendered per request smaller than this is sent as it is: one
-/// that fits in a TCP segment of a 1500-byte MTU gains nothing from a coding.
+/// A body rendered per request smaller than this is sent as it is to a
+/// client that accepts identity: one that fits in a TCP segment of a
+/// 1500-byte MTU gains nothing from a coding.
 const COMPRESS_NOW_MIN: usize = 1400;
 
 /// A body rendered per request at least this large is compressed on the
@@ -784,8 +795,11 @@ async fn rendered_now(
     // Sent clamped to the present (RFC 9110 §8.8.2.1), decided on unclamped,
     // as for every resource (see `Resource::last_modified_header`).
     let lm = snapshot.site.articles_modified();
+    // A small body goes as it is, unless the client refuses identity
+    // (`identity;q=0`, RFC 9110 §12.5.3) and takes a coding.
+    let small = identity.bytes.len() < COMPRESS_NOW_MIN;
     let coding = match negotiate::choose_made_now(fields) {
-        _ if identity.bytes.len() < COMPRESS_NOW_MIN => Coding::Identity,
+        _ if small && negotiate::identity_acceptable(fields) => Coding::Identity,
         coding => coding,
     };
     let tagged = Body::tagged(Vec::new(), site::coded_etag(&identity.etag, coding));

@@ -6,7 +6,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use chrono::{Datelike, NaiveDateTime};
+use chrono::{Datelike, Months, NaiveDateTime};
 
 use super::from_system_time;
 
@@ -61,8 +61,10 @@ fn parse_http_date_at(s: &str, now: SystemTime) -> Option<SystemTime> {
 }
 
 /// The date and time of an RFC 850 date after its day name (`06-Nov-94
-/// 08:49:37 GMT`), its year the latest with those two digits that is not
-/// more than 50 years after `now` (RFC 9110 §5.6.7).
+/// 08:49:37 GMT`), in the latest year with those two digits that does not
+/// put it more than 50 years after `now` (RFC 9110 §5.6.7): the instant is
+/// compared, not the year, so a date late in the year 50 years on is read
+/// in the past.
 fn rfc850(rest: &str, now: SystemTime) -> Option<NaiveDateTime> {
     let (date, time) = rest.split_once(' ')?;
     let (day_month, yy) = date.rsplit_once('-')?;
@@ -70,13 +72,19 @@ fn rfc850(rest: &str, now: SystemTime) -> Option<NaiveDateTime> {
         return None;
     }
     let yy: i32 = yy.parse().ok()?;
-    let this_year = from_system_time(now, chrono_tz::UTC).map_or(1970, |t| t.year());
-    let mut year = this_year - this_year.rem_euclid(100) + yy;
-    if year > this_year + 50 {
-        year -= 100;
+    let now = from_system_time(now, chrono_tz::UTC)?.naive_utc();
+    let this_year = now.year();
+    let in_year = |year: i32| {
+        let full = format!("{day_month}-{year:04} {time}");
+        NaiveDateTime::parse_from_str(&full, "%d-%b-%Y %H:%M:%S GMT").ok()
+    };
+    let at = in_year(this_year - this_year.rem_euclid(100) + yy)?;
+    let limit = now.checked_add_months(Months::new(50 * 12))?;
+    if at > limit {
+        in_year(at.year() - 100)
+    } else {
+        Some(at)
     }
-    let full = format!("{day_month}-{year:04} {time}");
-    NaiveDateTime::parse_from_str(&full, "%d-%b-%Y %H:%M:%S GMT").ok()
 }
 
 /// The date and time of an asctime date after its day name (`Nov  6
@@ -112,6 +120,16 @@ mod tests {
         assert_eq!(read("Friday, 01-Jan-77 00:00:00 GMT"), Some(at(1977)));
         assert_eq!(read("Wednesday, 01-Jan-20 00:00:00 GMT"), Some(at(2020)));
         assert_eq!(read("Thursday, 01-Jan-76 00:00:00 GMT"), Some(at(2076)));
+        // Now is 2026-11-30: 31 December 2076 is more than 50 years on, and
+        // so 1976, where 1 November 2076 is not.
+        assert_eq!(
+            read("Friday, 31-Dec-76 23:59:59 GMT"),
+            Some(at(1977) - Duration::from_secs(1))
+        );
+        assert_eq!(
+            read("Sunday, 01-Nov-76 00:00:00 GMT"),
+            Some(at(2076) + Duration::from_secs(86_400 * 305))
+        );
     }
 
     #[test]
