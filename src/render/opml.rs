@@ -108,6 +108,16 @@ pub fn terms<'a>(
         }
     }
     out.push_str("</head>\n<body>\n");
+    let mut terms = terms.into_iter().peekable();
+    if terms.peek().is_none() {
+        // OPML 2.0: a body holds one or more outlines. With no term to
+        // subscribe to, one links to the terms' page (`type="link"`, which
+        // readers importing feeds pass over), saying there are none yet.
+        out.push_str(&format!(
+            "  <outline text=\"Chưa có {what} nào\" type=\"link\" url=\"{}\"/>\n",
+            attr(&format!("{}{}", site.base_url, terms_path(kind))),
+        ));
+    }
     for term in terms {
         out.push_str(&format!(
             "  <outline text=\"{t}\" title=\"{t}\" type=\"rss\" xmlUrl=\"{x}\" htmlUrl=\"{h}\"/>\n",
@@ -140,4 +150,28 @@ fn outline(out: &mut String, site: &SiteConfig, slug: Option<&str>, title: &str,
 
 fn attr(s: &str) -> std::borrow::Cow<'_, str> {
     html_escape::encode_double_quoted_attribute(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_list_of_no_terms_holds_one_outline_linking_their_page() {
+        let site = SiteConfig::default();
+        for (kind, page, none) in [
+            (Kind::Tag, "/tags", "Chưa có từ khóa nào"),
+            (Kind::Author, "/authors", "Chưa có tác giả nào"),
+        ] {
+            let xml = String::from_utf8(terms(&site, kind, [], Scope::Every)).unwrap();
+            let body = &xml[xml.find("<body>").unwrap()..xml.find("</body>").unwrap()];
+            let outline = format!(
+                "<outline text=\"{none}\" type=\"link\" url=\"{}{page}\"/>",
+                site.base_url
+            );
+            assert_eq!(body.matches("<outline").count(), 1, "{xml}");
+            assert!(body.contains(&outline), "{xml}");
+            assert!(!body.contains("xmlUrl"), "{xml}");
+        }
+    }
 }

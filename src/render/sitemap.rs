@@ -127,8 +127,9 @@ fn part_path(name: &str, n: usize) -> String {
 /// The URLs of the pages sitemap: the front page, then every category page, in
 /// slug order; each dated by the newest article it lists (withdrawn ones it
 /// does not list) or the latest withdrawal among its articles, whichever is
-/// later (a page that loses an article changed then), and left out when it
-/// lists none. Empty for an empty store. The tag and author pages have
+/// later (a page that loses an article changed then). A category whose
+/// articles are all withdrawn is listed all the same, dated by the latest
+/// withdrawal: its page is served, saying so. Empty for an empty store. The tag and author pages have
 /// sitemaps of their own (see [`super::term_sitemaps`]).
 pub fn page_urls(index: &Index) -> Vec<Url> {
     let withdrawals = page_withdrawals(index);
@@ -141,9 +142,13 @@ pub fn page_urls(index: &Index) -> Vec<Url> {
     let slugs = std::iter::once(None).chain(index.categories().keys().map(|s| Some(s.as_str())));
     let categories = slugs.filter_map(|slug| {
         let withdrawn = withdrawals.get(&slug).copied();
-        newest(slug).map(|newest| Url {
+        let lastmod = match (newest(slug), withdrawn) {
+            (Some(newest), Some(at)) => newest.max(at),
+            (newest, at) => newest.or(at)?,
+        };
+        Some(Url {
             path: category_path(slug),
-            lastmod: withdrawn.map_or(newest, |at| at.max(newest)),
+            lastmod,
         })
     });
     categories.collect()
@@ -1015,6 +1020,22 @@ mod tests {
         assert!(sitemaps(&idx, HCM)
             .iter()
             .all(|m| !m.path.starts_with("/sitemaps/2023-12")));
+        // A category whose articles are all withdrawn still has its page,
+        // which says so: listed, dated by the latest withdrawal.
+        let idx = withdraw(&idx, "kinh-te/d", (2024, 3, 5, 8));
+        let idx = withdraw(&idx, "kinh-te/c", (2024, 3, 4, 8));
+        let pages: Vec<(String, String)> = page_urls(&idx)
+            .into_iter()
+            .map(|u| (u.path, rfc3339(&u.lastmod)))
+            .collect();
+        assert_eq!(
+            pages,
+            [
+                at("/", "2024-03-05T08:00:00+07:00"),
+                at("/categories/kinh-te", "2024-03-05T08:00:00+07:00"),
+                at("/categories/thoi-su", "2024-03-03T09:00:00+07:00"),
+            ]
+        );
     }
 
     #[test]
