@@ -488,6 +488,7 @@ fn other_spellings_of_a_path_redirect_to_it() {
         ),
         ("/categories/tin-tuc/", "/categories/tin-tuc"),
         ("/feed%2Eatom", "/feed.atom"),
+        ("/feeds%2Ftin-tuc.rss", "/feeds/tin-tuc.rss"),
         (
             "/feeds/tin%2Dtuc/thoi-su.json",
             "/feeds/tin-tuc/thoi-su.json",

@@ -369,23 +369,10 @@ fn on_demand_of(
     Some(urlset(site, part))
 }
 
-/// Whether [`on_demand`] answers `path`: a month's sitemap part the index lists.
-pub fn on_demand_answers(index: &Index, path: &str, tz: Tz) -> bool {
-    month_part(path).is_some_and(|(month, n)| {
-        let urls = month_urls(index, month, tz);
-        urls.len() > (n - 1) * MAX_URLS
-    })
-}
-
-/// Whether `path` is spelled as a month sitemap's part is,
-/// `/sitemaps/<YYYY-MM>.xml` or `/sitemaps/<YYYY-MM>-<n>.xml`, whether or
+/// The month and part number (from 1) a month sitemap's `path` names
+/// (`/sitemaps/<YYYY-MM>.xml`, `/sitemaps/<YYYY-MM>-<n>.xml`), whether or
 /// not the index lists it.
-pub fn is_month_part(path: &str) -> bool {
-    month_part(path).is_some()
-}
-
-/// The month and part number (from 1) a month sitemap's `path` names.
-fn month_part(path: &str) -> Option<(Month, usize)> {
+pub fn month_part(path: &str) -> Option<(Month, usize)> {
     let name = path.strip_prefix("/sitemaps/")?.strip_suffix(".xml")?;
     let (month, n) = match name.split_at_checked(7) {
         Some((m, "")) => (m, 1),

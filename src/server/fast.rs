@@ -162,11 +162,17 @@ pub(super) async fn serve(
 }
 
 /// Whether the request at the start of `input` is a HEAD, read from its
-/// method alone (the rest of the head may be what is refused); the empty
-/// lines a request may follow (RFC 9112 §2.2) are skipped, as `httparse` does.
+/// method alone (the rest of the head may be what is refused).
 fn asks_head(input: &[u8]) -> bool {
-    let start = input.iter().position(|&b| b != b'\r' && b != b'\n');
-    start.is_some_and(|at| input[at..].starts_with(b"HEAD "))
+    input[request_start(input)..].starts_with(b"HEAD ")
+}
+
+/// Where the request line in `input` starts: after the empty lines a
+/// request may follow (RFC 9112 §2.2), which `httparse` skips too.
+fn request_start(input: &[u8]) -> usize {
+    (input.iter())
+        .position(|&b| b != b'\r' && b != b'\n')
+        .unwrap_or(input.len())
 }
 
 /// A head answered with an error, after which the connection closes: what
@@ -237,12 +243,7 @@ const MAX_METHOD_BYTES: usize = 32;
 /// three parts whose last is `HTTP/` and two digits (RFC 9112 §2.3, §3): its
 /// major and minor digits, and where the minor one is.
 fn request_line_version(input: &[u8]) -> Option<(u8, u8, usize)> {
-    // Empty lines before a request line are skipped (RFC 9112 §2.2), as
-    // `httparse` skips them.
-    let start = input
-        .iter()
-        .position(|&b| b != b'\r' && b != b'\n')
-        .unwrap_or(input.len());
+    let start = request_start(input);
     let end = start + input[start..].iter().position(|&b| b == b'\n')?;
     let line = input[start..end]
         .strip_suffix(b"\r")

@@ -69,9 +69,10 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::header::{self, HeaderValue};
+use http::header;
 use http::{Request, Version};
 use hyper::body::Incoming;
+use request::View;
 
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
@@ -532,19 +533,24 @@ impl Served {
             let in_flight = seen.begin_response();
             let state = state.clone();
             async move {
-                let read =
-                    req.version() == Version::HTTP_2 || discard_body(&mut req, body_timeout).await;
+                // An HTTP/1 body no route reads is read and dropped first,
+                // unless the answer ends the connection anyway.
+                let unread = req.version() != Version::HTTP_2
+                    && !routes::closes_anyway(&View::of(&req))
+                    && !discard_body(&mut req, body_timeout).await;
                 let mut response = handle(&state, client, &req).await;
-                if !read {
+                if unread {
                     // RFC 9112 §9.6, RFC 9110 §10.1.1: hyper ends a
                     // connection whose request body is left unread, and
                     // the response says so.
-                    response.headers_mut().insert(header::CONNECTION, CLOSE);
+                    response
+                        .headers_mut()
+                        .insert(header::CONNECTION, routes::CLOSE);
                 }
                 // To an HTTP/1.0 request asking to be kept alive, hyper adds
                 // `keep-alive` to a 1.1 response's `close`; a 1.0 response
                 // without it is one it closes after.
-                let close = response.headers().get(header::CONNECTION) == Some(&CLOSE);
+                let close = response.headers().get(header::CONNECTION) == Some(&routes::CLOSE);
                 if close && req.version() == Version::HTTP_10 {
                     *response.version_mut() = Version::HTTP_10;
                 }
@@ -607,9 +613,6 @@ impl Served {
     }
 }
 
-/// `Connection: close`.
-const CLOSE: HeaderValue = HeaderValue::from_static("close");
-
 /// The largest request body read (and dropped) to keep its connection.
 const DISCARD_MAX: u64 = 64 * 1024;
 
@@ -622,7 +625,10 @@ const DISCARD_MAX: u64 = 64 * 1024;
 async fn discard_body(req: &mut Request<Incoming>, within: Duration) -> bool {
     use http_body_util::BodyExt;
     use hyper::body::Body;
-    let waits = req.headers().contains_key(header::EXPECT);
+    // RFC 9110 §10.1.1: an HTTP/1.0 client's `100-continue` is ignored.
+    let waits = req.version() == Version::HTTP_11
+        && (req.headers().get_all(header::EXPECT).iter())
+            .any(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
     let body = req.body_mut();
     if body.is_end_stream() {
         return true;

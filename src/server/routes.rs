@@ -83,7 +83,7 @@ impl Route {
         if let Some(resource) = snapshot.site.resources.get(path).cloned() {
             return Route::Resource(snapshot, resource);
         }
-        if render::sitemap::is_month_part(path) {
+        if render::sitemap::month_part(path).is_some() {
             return Route::Sitemap(snapshot, path.to_owned());
         }
         let (cfg, index) = (&snapshot.config, &snapshot.site.index);
@@ -94,15 +94,12 @@ impl Route {
     }
 
     /// Whether something is served at the path, for a redirect to it (a
-    /// month sitemap's is told by listing the month's articles, as
-    /// rendering it does).
+    /// month sitemap's part when the sitemap index lists it).
     fn found(&self) -> bool {
         match self {
             Route::NotFound => false,
-            Route::Sitemap(snapshot, path) => {
-                let tz = snapshot.config.tz;
-                render::sitemap::on_demand_answers(&snapshot.site.index, path, tz)
-            }
+            Route::Sitemap(snapshot, path) => render::sitemap::month_part(path)
+                .is_some_and(|(month, n)| snapshot.site.lists_month_part(month, n)),
             _ => true,
         }
     }
@@ -597,12 +594,20 @@ fn bad_host(req: &View<'_>) -> bool {
     }
 }
 
+/// `Connection: close`.
+pub(super) const CLOSE: HeaderValue = HeaderValue::from_static("close");
+
 /// `r` with `Connection: close` (RFC 9112 §9.6): after a request the server
 /// cannot trust the framing of, the connection ends.
 fn closing(mut r: Response<Full<Bytes>>) -> Response<Full<Bytes>> {
-    r.headers_mut()
-        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    r.headers_mut().insert(header::CONNECTION, CLOSE);
     r
+}
+
+/// Whether the answer to `req` ends its connection whatever it sends after
+/// its head: its `Host` or the framing of its body is refused.
+pub(super) fn closes_anyway(req: &View<'_>) -> bool {
+    bad_host(req) || hyper_framing(req).is_some()
 }
 
 /// What is wrong with the framing of an HTTP/1 request hyper parsed, if

@@ -58,6 +58,14 @@ impl Listing {
 }
 
 impl Site {
+    /// Whether the sitemap index lists part `n` (from 1) of `month`'s
+    /// sitemap: what [`crate::render::sitemap::on_demand`] answers, told
+    /// without listing the month's articles.
+    pub fn lists_month_part(&self, month: Month, n: usize) -> bool {
+        let parts = self.listing.months.get(&Reverse(month));
+        parts.is_some_and(|parts| parts.len() >= n)
+    }
+
     /// Every sitemap of `index` (after a configuration change, or a change
     /// to the category tree), and what the index lists; a sitemap no longer
     /// listed leaves the site.
