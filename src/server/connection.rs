@@ -56,10 +56,15 @@ pub struct Activity {
     /// `shed` ends it only while one does.
     watched: AtomicUsize,
     /// Whether it waits for a request with nothing of one read: the fast
-    /// path's between requests, and always once hyper serves it (hyper
-    /// reads its heads, and closes gracefully). Only such a connection may
-    /// be ended to make room, or dropped at once at shutdown.
+    /// path's between requests, and an HTTP/2 one hyper serves (hyper reads
+    /// its heads, and closes gracefully). Such a connection may be ended to
+    /// make room once idle [`RECLAIM_IDLE`], or dropped at once at shutdown.
     waiting: AtomicBool,
+    /// Whether it waits for the rest of a request head begun, with none in
+    /// progress: the fast path's with part of a head read, and an HTTP/1
+    /// one hyper serves, which may hold one. Such a connection may be ended
+    /// to make room once idle [`RECLAIM_BEGUN`], its head dropped.
+    begun: AtomicBool,
 }
 
 /// A response slot's time once the response is over.
@@ -98,6 +103,7 @@ impl Default for Activity {
             shedding: Notify::new(),
             watched: AtomicUsize::new(0),
             waiting: AtomicBool::new(false),
+            begun: AtomicBool::new(false),
         }
     }
 }
@@ -176,6 +182,16 @@ impl Activity {
     /// Whether it waits for a request with nothing of one read.
     pub fn waiting(&self) -> bool {
         self.waiting.load(Ordering::Acquire)
+    }
+
+    /// Notes whether it waits for the rest of a request head begun.
+    pub fn set_begun(&self, begun: bool) {
+        self.begun.store(begun, Ordering::Release);
+    }
+
+    /// Whether it waits for the rest of a request head begun.
+    pub fn begun(&self) -> bool {
+        self.begun.load(Ordering::Acquire)
     }
 
     /// How long the connection's bytes, or one response of it, have not
@@ -442,15 +458,25 @@ pub enum Ending {
 /// stream a minute) give their slots up within a second or two.
 pub const RECLAIM_IDLE: Duration = Duration::from_secs(1);
 
+/// How long a connection holding part of its next request head (or served
+/// by hyper on HTTP/1, which may hold one) has been without a request in
+/// progress before it may be ended to make room, the part dropped. A client
+/// sends a head whole, or its pieces a round trip apart: one whose head
+/// stays begun this long with every slot held keeps the slot from others,
+/// as a client that begins each next head at once and ends it seconds later
+/// would (RFC 9112 §9.5 lets a server close an idle connection at any time;
+/// the client sends its request again on a new one).
+pub const RECLAIM_BEGUN: Duration = Duration::from_secs(3);
+
 /// Raised by the accept loop while every connection slot is held and the
 /// client it has accepted waits for one. One connection waiting for a
 /// request, with none in progress for [`RECLAIM_IDLE`] and nothing of the
-/// next read, then ends to make room, as nginx reuses its idle keep-alive
-/// connections: without it, a few addresses each holding their
-/// `max_connections_per_client` open with a request every few seconds keep
-/// every newcomer out for as long as they like. A connection with a request
-/// in progress, or one begun, is never ended for it; with no client
-/// waiting, none is.
+/// next read (or [`RECLAIM_BEGUN`] with part of its head read), then ends
+/// to make room, as nginx reuses its idle keep-alive connections: without
+/// it, a few addresses each holding their `max_connections_per_client` open
+/// with a request every few seconds keep every newcomer out for as long as
+/// they like. A connection with a request in progress is never ended for
+/// it; with no client waiting, none is.
 #[derive(Debug, Default)]
 pub struct Pressure {
     raised: Notify,
@@ -543,12 +569,17 @@ pub async fn until_ending(
     }
     activity.watched.fetch_add(1, Ordering::AcqRel);
     let _watching = Watching(&activity.watched);
-    // Idle for a while, with nothing of a request read, and still wanted.
+    // Idle for a while, with nothing of a request read (or, for longer,
+    // the rest of a head begun), and still wanted.
     let reclaimable = || {
-        activity.waiting()
-            && !activity.busy()
-            && activity.since_request() >= RECLAIM_IDLE
-            && pressure.take()
+        let idle = if activity.waiting() {
+            RECLAIM_IDLE
+        } else if activity.begun() {
+            RECLAIM_BEGUN
+        } else {
+            return false;
+        };
+        !activity.busy() && activity.since_request() >= idle && pressure.take()
     };
     let first = async {
         while !activity.started.load(Ordering::Acquire) {

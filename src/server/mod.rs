@@ -484,7 +484,7 @@ impl Served {
             };
             // Made room for a client, but a request began meanwhile: it is
             // served, the connection watched again, and another asked for.
-            if ending == Ending::Reclaimed && !self.activity.waiting() {
+            if ending == Ending::Reclaimed && !self.activity.waiting() && !self.activity.begun() {
                 self.pressure.given_back();
                 continue;
             }
@@ -519,10 +519,11 @@ impl Served {
     async fn serve_hyper(&self, stream: fast::Rewind<TcpStream>) -> bool {
         // On HTTP/2, GOAWAY lets the requests already sent finish: the
         // connection may make room whenever it has none in progress. On
-        // HTTP/1, hyper's graceful close would drop a head half read, and
-        // what it is handed is rare (bodies, odd targets): never.
-        self.activity
-            .set_waiting(stream.starts_with(fast::H2_PREFACE));
+        // HTTP/1, hyper's graceful close would drop a head half read: it
+        // may once idle as long as a head begun may be held.
+        let h2 = stream.starts_with(fast::H2_PREFACE);
+        self.activity.set_waiting(h2);
+        self.activity.set_begun(!h2);
         let state = self.state.clone();
         let seen = self.activity.clone();
         let client = self.client;
