@@ -51,6 +51,7 @@ use crate::catalog::{Catalog, Changes, Merged, Refresh, Slice, Unsettled};
 use crate::config::Config;
 use crate::publish::{unix_now, Occasion, Publisher, Scope};
 use crate::reconcile::Survey;
+use crate::server::connection::Throttle;
 use crate::settle::{later, Burst, Closes, Ready};
 use crate::text::printable_path;
 
@@ -264,6 +265,9 @@ struct Worker {
     burst: Burst,
     /// Messages taken off the channel while draining events, handled next.
     queued: VecDeque<Msg>,
+    /// The watcher's errors said at most once a minute: a polling watcher
+    /// can raise the same one at every poll.
+    errors: Throttle,
 }
 
 /// Whether `path` is under the store `root` and in no folder the store never
@@ -355,7 +359,25 @@ impl Worker {
             survey_again: false,
             burst: Burst::default(),
             queued: VecDeque::new(),
+            errors: Throttle::new(Duration::from_secs(60)),
         }
+    }
+
+    /// The watcher's error `e`: said (at most once a minute), and the store
+    /// reconciled, since events may have been lost; at the system's limit
+    /// of watches, the store is polled instead.
+    fn watcher_failed(&mut self, e: &notify::Error) {
+        if let Some(n) = self.errors.hit() {
+            tracing::warn!(
+                errors = n,
+                "watcher error: {e} (said at most once a minute)"
+            );
+        }
+        let limit = matches!(e.kind, notify::ErrorKind::MaxFilesWatch);
+        if limit && !matches!(self.watcher, Some(Attached::Poll { .. })) {
+            self.attach(Watcher::PollAtLimit);
+        }
+        self.reconcile();
     }
 
     fn run(mut self, rx: Receiver<Msg>) {
@@ -399,14 +421,7 @@ impl Worker {
                         self.refresh_burst(Instant::now());
                     }
                 }
-                Ok(Msg::Fs(Err(e))) => {
-                    tracing::warn!("watcher error: {e}");
-                    let limit = matches!(e.kind, notify::ErrorKind::MaxFilesWatch);
-                    if limit && !matches!(self.watcher, Some(Attached::Poll { .. })) {
-                        self.attach(Watcher::PollAtLimit);
-                    }
-                    self.reconcile();
-                }
+                Ok(Msg::Fs(Err(e))) => self.watcher_failed(&e),
                 Ok(Msg::Reload(cfg, done)) => {
                     self.reload(*cfg);
                     // A shorter `reconcile_secs` applies from now, not after
@@ -1154,10 +1169,23 @@ fn watch_tree(
                 walk.skip_current_dir();
                 refused.0.insert(entry.into_path());
             }
+            // A path past the system's limit (a crawler's runaway nesting):
+            // nothing below is served (an id is far shorter), and a rename
+            // that shortens it is an event of a folder above, watched anew.
+            Err(e) if too_long(&e) => {
+                tracing::debug!("not watching {}: {e}", printable_path(entry.path()));
+                walk.skip_current_dir();
+            }
             Err(e) => return Err(e),
         }
     }
     Ok(())
+}
+
+/// Whether the platform refused a watch for a path too long (ENAMETOOLONG).
+fn too_long(e: &notify::Error) -> bool {
+    matches!(&e.kind, notify::ErrorKind::Io(io)
+        if rustix::io::Errno::from_io_error(io) == Some(rustix::io::Errno::NAMETOOLONG))
 }
 
 /// Whether the platform refused a watch for want of permission: inotify needs

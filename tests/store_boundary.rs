@@ -336,6 +336,35 @@ fn wait_for_title_through_links(d: &Daemon, title: &str) {
     }
 }
 
+/// A folder chain past the system's path limit (a crawler's runaway
+/// nesting) is not watched: the rest of the store still is, natively, and
+/// a new article is served from its events.
+#[test]
+fn a_folder_chain_past_the_path_limit_leaves_the_store_watched_natively() {
+    let site = TempStore::with_config("[watch]\nreconcile_secs = 604800\n");
+    let s = store(&site);
+    // Each folder made from the one before: the whole path is longer than
+    // a system call takes.
+    let name = "n".repeat(200);
+    let made = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "cd \"$1\" && for i in $(seq 25); do mkdir {name} && cd {name} || exit 1; done"
+        ))
+        .arg("bash")
+        .arg(&s)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let d = site.start();
+    std::fs::write(s.join("moi.txt"), article("Bài mới")).unwrap();
+    d.wait_until("the new article", || {
+        page_shows(&d, "moi", "Bài mới") && feed_item_is(&d, "moi", "Bài mới")
+    });
+    let log = d.stderr();
+    assert!(!log.contains("natively"), "{log}");
+}
+
 /// An edit of a link's target (in place, or renamed into place as `sed -i`
 /// does) is served through the link as soon as through the target, without
 /// waiting for a reconciliation; a removed target leaves the links dangling,
