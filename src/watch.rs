@@ -363,21 +363,24 @@ impl Worker {
         }
     }
 
-    /// The watcher's error `e`: said (at most once a minute), and the store
-    /// reconciled, since events may have been lost; at the system's limit
-    /// of watches, the store is polled instead.
+    /// The watcher's error `e`: said, and the store reconciled, since
+    /// events may have been lost (both at most once a minute); at the
+    /// system's limit of watches, the store is polled instead.
     fn watcher_failed(&mut self, e: &notify::Error) {
+        let limit = matches!(e.kind, notify::ErrorKind::MaxFilesWatch);
+        if limit && !matches!(self.watcher, Some(Attached::Poll { .. })) {
+            self.attach(Watcher::PollAtLimit);
+        }
+        // A polling watcher raises an error at every poll for a folder it
+        // cannot open: a reconciliation started at each would start over
+        // before it ends, so one follows the errors said, once a minute.
         if let Some(n) = self.errors.hit() {
             tracing::warn!(
                 errors = n,
                 "watcher error: {e} (said at most once a minute)"
             );
+            self.reconcile_soon();
         }
-        let limit = matches!(e.kind, notify::ErrorKind::MaxFilesWatch);
-        if limit && !matches!(self.watcher, Some(Attached::Poll { .. })) {
-            self.attach(Watcher::PollAtLimit);
-        }
-        self.reconcile();
     }
 
     fn run(mut self, rx: Receiver<Msg>) {
@@ -1170,10 +1173,14 @@ fn watch_tree(
                 refused.0.insert(entry.into_path());
             }
             // A path past the system's limit (a crawler's runaway nesting):
-            // nothing below is served (an id is far shorter), and a rename
-            // that shortens it is an event of a folder above, watched anew.
+            // left to reconciliations (nothing below is served unless the
+            // store's own path is long), and a rename that shortens it is an
+            // event of a folder above, watched anew.
             Err(e) if too_long(&e) => {
-                tracing::debug!("not watching {}: {e}", printable_path(entry.path()));
+                tracing::warn!(
+                    "not watching {} or what is below it: {e}; reconciliations find changes there",
+                    printable_path(entry.path())
+                );
                 walk.skip_current_dir();
             }
             Err(e) => return Err(e),

@@ -60,11 +60,14 @@ pub struct Activity {
     /// its heads, and closes gracefully). Such a connection may be ended to
     /// make room once idle [`RECLAIM_IDLE`], or dropped at once at shutdown.
     waiting: AtomicBool,
-    /// Whether it waits for the rest of a request head begun, with none in
-    /// progress: the fast path's with part of a head read, and an HTTP/1
-    /// one hyper serves, which may hold one. Such a connection may be ended
-    /// to make room once idle [`RECLAIM_BEGUN`], its head dropped.
-    begun: AtomicBool,
+    /// When the head the fast path holds part of began to arrive (on the
+    /// deadline clock; 0: none since a request last began or ended). Such a
+    /// connection may be ended to make room [`RECLAIM_BEGUN`] after, its
+    /// part of a head dropped.
+    begun: AtomicU64,
+    /// Whether hyper serves it on HTTP/1, and so may hold part of a head:
+    /// it may be ended to make room once idle [`RECLAIM_BEGUN`].
+    hyper_h1: AtomicBool,
 }
 
 /// A response slot's time once the response is over.
@@ -103,7 +106,8 @@ impl Default for Activity {
             shedding: Notify::new(),
             watched: AtomicUsize::new(0),
             waiting: AtomicBool::new(false),
-            begun: AtomicBool::new(false),
+            begun: AtomicU64::new(0),
+            hyper_h1: AtomicBool::new(false),
         }
     }
 }
@@ -184,14 +188,35 @@ impl Activity {
         self.waiting.load(Ordering::Acquire)
     }
 
-    /// Notes whether it waits for the rest of a request head begun.
-    pub fn set_begun(&self, begun: bool) {
-        self.begun.store(begun, Ordering::Release);
+    /// Notes that part of a request head is read and its rest awaited: from
+    /// now, unless it had begun already (a request beginning or ending
+    /// starts the count again).
+    pub fn head_begun(&self) {
+        let now = now_millis().max(1);
+        let _ = (self.begun).compare_exchange(0, now, Ordering::AcqRel, Ordering::Acquire);
     }
 
-    /// Whether it waits for the rest of a request head begun.
-    pub fn begun(&self) -> bool {
-        self.begun.load(Ordering::Acquire)
+    /// Notes that hyper serves it on HTTP/1.
+    pub fn set_hyper_h1(&self) {
+        self.hyper_h1.store(true, Ordering::Release);
+    }
+
+    /// Whether it may be ended now to make room: no request in progress,
+    /// and nothing of the next read for [`RECLAIM_IDLE`], or the rest of a
+    /// head awaited for [`RECLAIM_BEGUN`] (counted from its first bytes),
+    /// or served by hyper on HTTP/1 and idle as long.
+    pub fn may_make_room(&self) -> bool {
+        if self.busy() {
+            return false;
+        }
+        let begun = self.begun.load(Ordering::Acquire);
+        if self.waiting() {
+            self.since_request() >= RECLAIM_IDLE
+        } else if begun != 0 {
+            since(&self.begun) >= RECLAIM_BEGUN
+        } else {
+            self.hyper_h1.load(Ordering::Acquire) && self.since_request() >= RECLAIM_BEGUN
+        }
     }
 
     /// How long the connection's bytes, or one response of it, have not
@@ -211,6 +236,7 @@ impl Activity {
         let now = now_millis();
         self.progress.store(now, Ordering::Release);
         self.requested.store(now, Ordering::Release);
+        self.begun.store(0, Ordering::Release);
     }
 
     /// How long since a request began or ended or the client last took bytes.
@@ -525,12 +551,12 @@ impl Pressure {
         metrics::counter!("bantin_http_connections_reclaimed_total").increment(1);
     }
 
-    /// A connection taken for it was not ended after all (its next request
-    /// had begun): the request for one stands again.
+    /// A connection taken for it was not ended after all (a request began
+    /// meanwhile, or the connection ended by itself): if the client still
+    /// waits, the wait's next raise asks for another (not this call, which
+    /// may come after the client has its slot).
     pub fn given_back(&self) {
         self.closing.fetch_sub(1, Ordering::AcqRel);
-        self.wanted.fetch_add(1, Ordering::AcqRel);
-        self.raised.notify_waiters();
     }
 }
 
@@ -569,18 +595,8 @@ pub async fn until_ending(
     }
     activity.watched.fetch_add(1, Ordering::AcqRel);
     let _watching = Watching(&activity.watched);
-    // Idle for a while, with nothing of a request read (or, for longer,
-    // the rest of a head begun), and still wanted.
-    let reclaimable = || {
-        let idle = if activity.waiting() {
-            RECLAIM_IDLE
-        } else if activity.begun() {
-            RECLAIM_BEGUN
-        } else {
-            return false;
-        };
-        !activity.busy() && activity.since_request() >= idle && pressure.take()
-    };
+    // Idle for a while, and still wanted.
+    let reclaimable = || activity.may_make_room() && pressure.take();
     let first = async {
         while !activity.started.load(Ordering::Acquire) {
             activity.changed.notified().await;
@@ -787,8 +803,9 @@ mod tests {
             a
         };
         // Idle 2 s after a request; no request yet, 2 s after its accept; a
-        // request in progress; idle 2 s with the next head begun; idle half
-        // a second.
+        // request in progress; idle 2 s, the next head begun half a second
+        // ago; served by hyper on HTTP/1 and idle half a second; idle half a
+        // second.
         let idle = waiting();
         drop(idle.begin());
         let silent = waiting();
@@ -797,11 +814,15 @@ mod tests {
         let begun = waiting();
         drop(begun.begin());
         begun.set_waiting(false);
+        let hyper = Arc::new(Activity::default());
+        hyper.set_hyper_h1();
         let fresh = waiting();
         let [idle_w, silent_w, busy_w, begun_w] = [&idle, &silent, &busy, &begun].map(watch);
         tokio::time::sleep(Duration::from_millis(1500)).await;
+        begun.head_begun();
+        drop(hyper.begin());
         drop(fresh.begin());
-        let fresh_w = watch(&fresh);
+        let [fresh_w, hyper_w] = [&fresh, &hyper].map(watch);
         tokio::time::sleep(Duration::from_millis(500)).await;
         let settle = || async {
             for _ in 0..10 {
@@ -832,7 +853,7 @@ mod tests {
         // None of the others yet: busy, begun, idle for half a second.
         pressure.raise();
         settle().await;
-        for w in [&busy_w, &begun_w, &fresh_w] {
+        for w in [&busy_w, &begun_w, &fresh_w, &hyper_w] {
             assert!(!w.is_finished());
         }
         // Eased, nothing more ends, however idle, whatever wakes it.
@@ -841,14 +862,26 @@ mod tests {
         pressure.raised.notify_waiters();
         settle().await;
         assert!(!fresh_w.is_finished());
-        // Raised once it has been idle long enough, it goes too.
+        // Raised once it has been idle long enough, it goes too; the one
+        // with a head begun 2.5 s ago and the one hyper serves, idle as
+        // long, are not taken for it.
         pressure.raise();
         assert_eq!(fresh_w.await.unwrap(), Ending::Reclaimed);
+        pressure.closed();
         settle().await;
-        assert!(!busy_w.is_finished() && !begun_w.is_finished());
+        assert!(!busy_w.is_finished() && !begun_w.is_finished() && !hyper_w.is_finished());
+        // Three seconds on, each of them goes, one per raise.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        pressure.raise();
+        settle().await;
+        pressure.closed();
+        pressure.raise();
+        assert_eq!(begun_w.await.unwrap(), Ending::Reclaimed);
+        assert_eq!(hyper_w.await.unwrap(), Ending::Reclaimed);
+        settle().await;
+        assert!(!busy_w.is_finished());
         drop(held);
         busy_w.abort();
-        begun_w.abort();
     }
 
     #[tokio::test(start_paused = true)]

@@ -133,10 +133,11 @@ pub(super) async fn serve(
                 // Between requests, shutdown closes at once; a head that has
                 // begun is read and answered.
                 activity.set_waiting(input.is_empty());
-                activity.set_begun(!input.is_empty());
+                if !input.is_empty() {
+                    activity.head_begun();
+                }
                 let read = conn.stream.read_buf(&mut input).await;
                 activity.set_waiting(false);
-                activity.set_begun(false);
                 match read {
                     Ok(n) if n > 0 => {}
                     // The client closed, or the read failed.

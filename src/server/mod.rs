@@ -461,7 +461,11 @@ impl Served {
             let pressure = self.pressure.clone();
             let task = tokio::spawn(async move {
                 let ending = until_ending(&activity, deadlines, &mut stopping, &pressure).await;
-                let _ = ended.send(ending);
+                // Taken for a client, with the fast path over: not ended
+                // for it after all (see `Pressure::given_back`).
+                if let Err(Ending::Reclaimed) = ended.send(ending) {
+                    pressure.given_back();
+                }
             });
             // Stops watching when the fast path ends, whichever way.
             (tokio_util::task::AbortOnDropHandle::new(task), ending)
@@ -476,15 +480,23 @@ impl Served {
         );
         tokio::pin!(fast);
         let ending = loop {
-            let (_watch, ending) = watch();
+            let (_watch, mut ending) = watch();
             let ending = tokio::select! {
                 biased;
-                outcome = fast.as_mut() => return outcome.handed_over().ok_or(false),
-                Ok(ending) = ending => ending,
+                outcome = fast.as_mut() => {
+                    // A connection the watch took for a client as the fast
+                    // path ended is given back, whichever sends first.
+                    ending.close();
+                    if let Ok(Ending::Reclaimed) = ending.try_recv() {
+                        self.pressure.given_back();
+                    }
+                    return outcome.handed_over().ok_or(false);
+                }
+                Ok(ending) = &mut ending => ending,
             };
             // Made room for a client, but a request began meanwhile: it is
             // served, the connection watched again, and another asked for.
-            if ending == Ending::Reclaimed && !self.activity.waiting() && !self.activity.begun() {
+            if ending == Ending::Reclaimed && !self.activity.may_make_room() {
                 self.pressure.given_back();
                 continue;
             }
@@ -523,7 +535,9 @@ impl Served {
         // may once idle as long as a head begun may be held.
         let h2 = stream.starts_with(fast::H2_PREFACE);
         self.activity.set_waiting(h2);
-        self.activity.set_begun(!h2);
+        if !h2 {
+            self.activity.set_hyper_h1();
+        }
         let state = self.state.clone();
         let seen = self.activity.clone();
         let client = self.client;
