@@ -192,6 +192,9 @@ impl Activity {
     /// now, unless it had begun already (a request beginning or ending
     /// starts the count again).
     pub fn head_begun(&self) {
+        if self.begun.load(Ordering::Acquire) != 0 {
+            return;
+        }
         let now = now_millis().max(1);
         let _ = (self.begun).compare_exchange(0, now, Ordering::AcqRel, Ordering::Acquire);
     }
@@ -213,7 +216,8 @@ impl Activity {
         if self.waiting() {
             self.since_request() >= RECLAIM_IDLE
         } else if begun != 0 {
-            since(&self.begun) >= RECLAIM_BEGUN
+            // The value loaded: a request beginning meanwhile clears it.
+            Duration::from_millis(now_millis().saturating_sub(begun)) >= RECLAIM_BEGUN
         } else {
             self.hyper_h1.load(Ordering::Acquire) && self.since_request() >= RECLAIM_BEGUN
         }
@@ -470,7 +474,7 @@ pub enum Ending {
     /// the bodies it holds go now.
     Shed,
     /// Every connection slot was held and a new client waited: a connection
-    /// with no request in progress for [`RECLAIM_IDLE`] makes room (see
+    /// idle long enough makes room (see [`Activity::may_make_room`] and
     /// [`Pressure`]).
     Reclaimed,
     /// The server is shutting down.
@@ -484,20 +488,21 @@ pub enum Ending {
 /// stream a minute) give their slots up within a second or two.
 pub const RECLAIM_IDLE: Duration = Duration::from_secs(1);
 
-/// How long a connection holding part of its next request head (or served
-/// by hyper on HTTP/1, which may hold one) has been without a request in
-/// progress before it may be ended to make room, the part dropped. A client
-/// sends a head whole, or its pieces a round trip apart: one whose head
-/// stays begun this long with every slot held keeps the slot from others,
-/// as a client that begins each next head at once and ends it seconds later
-/// would (RFC 9112 §9.5 lets a server close an idle connection at any time;
-/// the client sends its request again on a new one).
+/// How long a connection has held part of its next request head (from its
+/// first bytes), or been served by hyper on HTTP/1 (which may hold one)
+/// with no request in progress, before it may be ended to make room, the
+/// part dropped. A client sends a head whole, or its pieces a round trip
+/// apart: one whose head stays begun this long with every slot held keeps
+/// the slot from others, as a client that begins each next head at once and
+/// ends it seconds later would (RFC 9112 §9.5: a server may close an idle
+/// connection; the client may send its request again on a new one, §9.3.1).
 pub const RECLAIM_BEGUN: Duration = Duration::from_secs(3);
 
 /// Raised by the accept loop while every connection slot is held and the
 /// client it has accepted waits for one. One connection waiting for a
 /// request, with none in progress for [`RECLAIM_IDLE`] and nothing of the
-/// next read (or [`RECLAIM_BEGUN`] with part of its head read), then ends
+/// next read (or [`RECLAIM_BEGUN`] with part of its head read, or served
+/// by hyper on HTTP/1: see [`Activity::may_make_room`]), then ends
 /// to make room, as nginx reuses its idle keep-alive connections: without
 /// it, a few addresses each holding their `max_connections_per_client` open
 /// with a request every few seconds keep every newcomer out for as long as
@@ -509,9 +514,9 @@ pub struct Pressure {
     /// How many connections are still to end for it: one per raise, for
     /// the one client the accept loop holds; none once it has its slot.
     wanted: AtomicUsize,
-    /// Connections ended for it whose slots have not come back yet (an
-    /// HTTP/2 one waits for its GOAWAY's PING): while one has not, no other
-    /// is asked for.
+    /// Connections taken for it that have not closed, or been given back,
+    /// yet (an HTTP/2 one waits for its GOAWAY's PING): while one has not,
+    /// no other is asked for.
     closing: AtomicUsize,
 }
 
@@ -863,17 +868,24 @@ mod tests {
         settle().await;
         assert!(!fresh_w.is_finished());
         // Raised once it has been idle long enough, it goes too; the one
-        // with a head begun 2.5 s ago and the one hyper serves, idle as
-        // long, are not taken for it.
+        // with a head begun 2.5 s ago (4 s after its last request) and the
+        // one hyper serves, idle 2.5 s, are not taken, however raised, and
+        // more of the head does not start its count again.
         pressure.raise();
         assert_eq!(fresh_w.await.unwrap(), Ending::Reclaimed);
         pressure.closed();
+        begun.head_begun();
+        pressure.raise();
         settle().await;
         assert!(!busy_w.is_finished() && !begun_w.is_finished() && !hyper_w.is_finished());
         // Three seconds on, each of them goes, one per raise.
         tokio::time::sleep(Duration::from_secs(1)).await;
         pressure.raise();
         settle().await;
+        assert_eq!(
+            usize::from(begun_w.is_finished()) + usize::from(hyper_w.is_finished()),
+            1
+        );
         pressure.closed();
         pressure.raise();
         assert_eq!(begun_w.await.unwrap(), Ending::Reclaimed);

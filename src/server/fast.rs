@@ -81,7 +81,9 @@ impl Outcome {
 /// timer armed per request. Once `stopping` turns true, the response in
 /// progress is the last. `activity` says whether it waits for a request
 /// with nothing of one read ([`Activity::waiting`]): a connection the caller
-/// may close at shutdown, or to make room, by dropping this future. Its
+/// may close at shutdown, or to make room, by dropping this future; and
+/// since when it holds part of one ([`Activity::head_begun`]), which it may
+/// drop so too once held long enough ([`Activity::may_make_room`]). Its
 /// requests are `client`'s.
 pub(super) async fn serve(
     stream: TcpStream,

@@ -494,8 +494,9 @@ impl Served {
                 }
                 Ok(ending) = &mut ending => ending,
             };
-            // Made room for a client, but a request began meanwhile: it is
-            // served, the connection watched again, and another asked for.
+            // Taken for a client, but no longer idle enough (a request or a
+            // head began meanwhile): given back, the connection watched
+            // again; the wait's next raise asks for another.
             if ending == Ending::Reclaimed && !self.activity.may_make_room() {
                 self.pressure.given_back();
                 continue;
