@@ -962,10 +962,7 @@ fn a_waiting_client_is_made_room_by_the_idle_first_and_a_begun_head_later() {
 /// closed, its head dropped.
 #[test]
 fn heads_begun_and_held_do_not_keep_a_newcomer_out() {
-    let (_site, d) = start("[http]\nmax_connections = 2\nheader_timeout_secs = 30\n");
-    let mut held: Vec<TcpStream> = (0..2)
-        .map(|_| connect_from([127, 0, 0, 1], d.port, None).unwrap())
-        .collect();
+    let (_site, d, mut held) = every_slot_held();
     for c in &mut held {
         assert!(kept_alive_get(c));
         c.write_all(b"GET /healthz HTTP/1.1\r\nHo").unwrap();
@@ -980,14 +977,20 @@ fn heads_begun_and_held_do_not_keep_a_newcomer_out() {
 /// all the same, once one of them has been idle three seconds.
 #[test]
 fn connections_hyper_serves_do_not_keep_a_newcomer_out() {
-    let (_site, d) = start("[http]\nmax_connections = 2\nheader_timeout_secs = 30\n");
-    let mut held: Vec<TcpStream> = (0..2)
-        .map(|_| connect_from([127, 0, 0, 1], d.port, None).unwrap())
-        .collect();
+    let (_site, d, mut held) = every_slot_held();
     for c in &mut held {
         assert!(kept_alive_options(c));
     }
     newcomer_served_and_one_closed(&d, &mut held, |c| !kept_alive_options(c));
+}
+
+/// A daemon of two connection slots, and two connections that hold them.
+fn every_slot_held() -> (TempStore, Daemon, Vec<TcpStream>) {
+    let (site, d) = start("[http]\nmax_connections = 2\nheader_timeout_secs = 30\n");
+    let held = (0..2)
+        .map(|_| connect_from([127, 0, 0, 1], d.port, None).unwrap())
+        .collect();
+    (site, d, held)
 }
 
 /// With every slot held by `held`: a newcomer waits, and is served within

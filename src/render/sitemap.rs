@@ -561,6 +561,14 @@ mod tests {
         ]))
     }
 
+    /// The pages sitemap's URLs of `idx`, each with its date.
+    fn dated_pages(idx: &Index) -> Vec<(String, String)> {
+        page_urls(idx)
+            .into_iter()
+            .map(|u| (u.path, rfc3339(&u.lastmod)))
+            .collect()
+    }
+
     fn text(bytes: &[u8]) -> &str {
         std::str::from_utf8(bytes).unwrap()
     }
@@ -973,10 +981,7 @@ mod tests {
             text(&first)
         );
         // The front page and `thoi-su`'s, which it headed, likewise.
-        let pages: Vec<(String, String)> = page_urls(&idx)
-            .into_iter()
-            .map(|u| (u.path, rfc3339(&u.lastmod)))
-            .collect();
+        let pages = dated_pages(&idx);
         assert_eq!(
             pages,
             [
@@ -1011,10 +1016,7 @@ mod tests {
         // which says so: listed, dated by the latest withdrawal.
         let idx = withdraw(&idx, "kinh-te/d", (2024, 3, 5, 8));
         let idx = withdraw(&idx, "kinh-te/c", (2024, 3, 4, 8));
-        let pages: Vec<(String, String)> = page_urls(&idx)
-            .into_iter()
-            .map(|u| (u.path, rfc3339(&u.lastmod)))
-            .collect();
+        let pages = dated_pages(&idx);
         assert_eq!(
             pages,
             [
