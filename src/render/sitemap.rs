@@ -129,8 +129,9 @@ fn part_path(name: &str, n: usize) -> String {
 /// does not list) or the latest withdrawal among its articles, whichever is
 /// later (a page that loses an article changed then). A category whose
 /// articles are all withdrawn is listed all the same, dated by the latest
-/// withdrawal: its page is served, saying so. Empty for an empty store. The tag and author pages have
-/// sitemaps of their own (see [`super::term_sitemaps`]).
+/// withdrawal: its page is served, saying so. Empty for an empty store.
+/// The tag and author pages have sitemaps of their own (see
+/// [`super::term_sitemaps`]).
 pub fn page_urls(index: &Index) -> Vec<Url> {
     let withdrawals = page_withdrawals(index);
     let newest = |slug: Option<&str>| -> Option<DateTime<FixedOffset>> {

@@ -217,7 +217,7 @@ impl Activity {
             self.since_request() >= RECLAIM_IDLE
         } else if begun != 0 {
             // The value loaded: a request beginning meanwhile clears it.
-            Duration::from_millis(now_millis().saturating_sub(begun)) >= RECLAIM_BEGUN
+            elapsed_since(begun) >= RECLAIM_BEGUN
         } else {
             self.hyper_h1.load(Ordering::Acquire) && self.since_request() >= RECLAIM_BEGUN
         }
@@ -292,8 +292,12 @@ impl Sender for Activity {
 
 /// How long since the time `at` holds, on the deadline clock.
 fn since(at: &AtomicU64) -> Duration {
-    let last = at.load(Ordering::Acquire);
-    Duration::from_millis(now_millis().saturating_sub(last))
+    elapsed_since(at.load(Ordering::Acquire))
+}
+
+/// How long since `at` (milliseconds on the deadline clock).
+fn elapsed_since(at: u64) -> Duration {
+    Duration::from_millis(now_millis().saturating_sub(at))
 }
 
 /// Now, in milliseconds, on the clock the deadlines are kept by: read twice per

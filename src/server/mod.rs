@@ -559,9 +559,7 @@ impl Served {
                     // RFC 9112 §9.6, RFC 9110 §10.1.1: hyper ends a
                     // connection whose request body is left unread, and
                     // the response says so.
-                    response
-                        .headers_mut()
-                        .insert(header::CONNECTION, routes::CLOSE);
+                    response = routes::closing(response);
                 }
                 // To an HTTP/1.0 request asking to be kept alive, hyper adds
                 // `keep-alive` to a 1.1 response's `close`; a 1.0 response
@@ -634,10 +632,10 @@ const DISCARD_MAX: u64 = 64 * 1024;
 
 /// Reads and drops the body of an HTTP/1 request, which no route reads, so
 /// that its connection can carry the next request, as nginx does; whether it
-/// was all read. Not one over [`DISCARD_MAX`] bytes (chunked ones are
-/// read up to it), or not all sent
-/// `within` (as long as a head may take), or one whose client waits to be
-/// told to send it (`Expect: 100-continue`): not asked for, it is not sent.
+/// was all read. Not one over [`DISCARD_MAX`] bytes (chunked ones are read
+/// up to it), or not all sent `within` (as long as a head may take), or one
+/// whose client waits to be told to send it (`Expect: 100-continue`): not
+/// asked for, it is not sent.
 async fn discard_body(req: &mut Request<Incoming>, within: Duration) -> bool {
     use http_body_util::BodyExt;
     use hyper::body::Body;

@@ -598,8 +598,9 @@ fn bad_host(req: &View<'_>) -> bool {
 pub(super) const CLOSE: HeaderValue = HeaderValue::from_static("close");
 
 /// `r` with `Connection: close` (RFC 9112 §9.6): after a request the server
-/// cannot trust the framing of, the connection ends.
-fn closing(mut r: Response<Full<Bytes>>) -> Response<Full<Bytes>> {
+/// cannot trust the framing of, or whose body it left unread, the
+/// connection ends.
+pub(super) fn closing(mut r: Response<Full<Bytes>>) -> Response<Full<Bytes>> {
     r.headers_mut().insert(header::CONNECTION, CLOSE);
     r
 }
