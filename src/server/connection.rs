@@ -462,7 +462,7 @@ impl<B: Body<Data = Bytes> + Unpin> Body for Tracked<B> {
 }
 
 /// Why the server ends a connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub enum Ending {
     /// No request arrived within the header timeout of the accept.
     NoRequest,
@@ -479,10 +479,20 @@ pub enum Ending {
     Shed,
     /// Every connection slot was held and a new client waited: a connection
     /// idle long enough makes room (see [`Activity::may_make_room`] and
-    /// [`Pressure`]).
-    Reclaimed,
+    /// [`Pressure`]); [`Reclaim::closed`] once its slot is back.
+    Reclaimed(Reclaim),
     /// The server is shutting down.
     Shutdown,
+}
+
+impl Ending {
+    /// The reclaim, when it was ended to make room.
+    pub fn reclaim(self) -> Option<Reclaim> {
+        match self {
+            Ending::Reclaimed(reclaim) => Some(reclaim),
+            _ => None,
+        }
+    }
 }
 
 /// How long a connection must have had no request in progress before it is
@@ -542,32 +552,57 @@ impl Pressure {
     }
 
     /// Takes one of the connections wanted, if one still is; it is closing
-    /// from then until [`Pressure::closed`].
-    fn take(&self) -> bool {
-        let taken = self
-            .wanted
+    /// for as long as the [`Reclaim`] lives.
+    fn take(self: &Arc<Self>) -> Option<Reclaim> {
+        self.wanted
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |w| w.checked_sub(1))
-            .is_ok();
-        if taken {
-            self.closing.fetch_add(1, Ordering::AcqRel);
-        }
-        taken
-    }
-
-    /// A connection ended for it has given its slot back.
-    pub fn closed(&self) {
-        self.closing.fetch_sub(1, Ordering::AcqRel);
-        metrics::counter!("bantin_http_connections_reclaimed_total").increment(1);
-    }
-
-    /// A connection taken for it was not ended after all (a request began
-    /// meanwhile, or the connection ended by itself): if the client still
-    /// waits, the wait's next raise asks for another (not this call, which
-    /// may come after the client has its slot).
-    pub fn given_back(&self) {
-        self.closing.fetch_sub(1, Ordering::AcqRel);
+            .ok()?;
+        self.closing.fetch_add(1, Ordering::AcqRel);
+        Some(Reclaim(Some(self.clone())))
     }
 }
+
+/// A connection taken to make room ([`Pressure`]): closing until
+/// [`Reclaim::closed`] says its slot is back, or given back when dropped
+/// before (a request began meanwhile, the connection ended by itself, the
+/// task holding it panicked), so no way out of a connection's task leaves
+/// the pressure waiting for a close that never comes, which would stop
+/// every later raise. Given back, it asks for nothing: if the client still
+/// waits, the wait's next raise asks for another (not the give-back, which
+/// may come after the client has its slot).
+#[derive(Debug)]
+#[must_use = "dropped, a reclaim is given back"]
+pub struct Reclaim(Option<Arc<Pressure>>);
+
+impl Reclaim {
+    /// The connection has ended and given its slot back.
+    pub fn closed(mut self) {
+        if let Some(pressure) = self.0.take() {
+            pressure.closing.fetch_sub(1, Ordering::AcqRel);
+            metrics::counter!("bantin_http_connections_reclaimed_total").increment(1);
+        }
+    }
+}
+
+impl Drop for Reclaim {
+    fn drop(&mut self) {
+        if let Some(pressure) = self.0.take() {
+            pressure.closing.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+}
+
+/// Two reclaims are alike when they are for the same [`Pressure`].
+impl PartialEq for Reclaim {
+    fn eq(&self, other: &Reclaim) -> bool {
+        match (&self.0, &other.0) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (a, b) => a.is_none() && b.is_none(),
+        }
+    }
+}
+
+impl Eq for Reclaim {}
 
 /// How long a connection may wait for what.
 #[derive(Debug, Clone, Copy)]
@@ -593,7 +628,7 @@ pub async fn until_ending(
     activity: &Activity,
     deadlines: Deadlines,
     shutdown: &mut watch::Receiver<bool>,
-    pressure: &Pressure,
+    pressure: &Arc<Pressure>,
 ) -> Ending {
     /// Counts this watch of the connection until it returns, however.
     struct Watching<'a>(&'a AtomicUsize);
@@ -605,7 +640,10 @@ pub async fn until_ending(
     activity.watched.fetch_add(1, Ordering::AcqRel);
     let _watching = Watching(&activity.watched);
     // Idle for a while, and still wanted.
-    let reclaimable = || activity.may_make_room() && pressure.take();
+    let reclaimable = || match activity.may_make_room() {
+        true => pressure.take(),
+        false => None,
+    };
     let first = async {
         while !activity.started.load(Ordering::Acquire) {
             activity.changed.notified().await;
@@ -627,8 +665,8 @@ pub async fn until_ending(
             () = &mut first => break,
             () = tokio::time::sleep_until(first_by) => return Ending::NoRequest,
             () = pressure.raised.notified() => {
-                if reclaimable() {
-                    return Ending::Reclaimed;
+                if let Some(reclaim) = reclaimable() {
+                    return Ending::Reclaimed(reclaim);
                 }
             }
         }
@@ -669,8 +707,8 @@ pub async fn until_ending(
             () = activity.shedding.notified() => return Ending::Shed,
             () = tokio::time::sleep(wait) => {}
             () = pressure.raised.notified() => {
-                if reclaimable() {
-                    return Ending::Reclaimed;
+                if let Some(reclaim) = reclaimable() {
+                    return Ending::Reclaimed(reclaim);
                 }
             }
         }
@@ -751,7 +789,7 @@ mod tests {
         let a = Arc::new(Activity::default());
         let t = tokio::time::Instant::now();
         assert_eq!(
-            until_ending(&a, deadlines(), &mut rx, &Pressure::default()).await,
+            until_ending(&a, deadlines(), &mut rx, &Arc::default()).await,
             Ending::NoRequest
         );
         assert_eq!(t.elapsed(), Duration::from_secs(5));
@@ -770,7 +808,7 @@ mod tests {
         });
         let t = tokio::time::Instant::now();
         assert_eq!(
-            until_ending(&a, deadlines(), &mut rx, &Pressure::default()).await,
+            until_ending(&a, deadlines(), &mut rx, &Arc::default()).await,
             Ending::Idle
         );
         assert_eq!(t.elapsed(), Duration::from_secs(160));
@@ -780,7 +818,7 @@ mod tests {
         let _held = a.begin();
         tx.send(true).unwrap();
         assert_eq!(
-            until_ending(&a, deadlines(), &mut rx, &Pressure::default()).await,
+            until_ending(&a, deadlines(), &mut rx, &Arc::default()).await,
             Ending::Shutdown
         );
     }
@@ -793,9 +831,58 @@ mod tests {
         let a = Arc::new(Activity::default());
         tokio::time::sleep(Duration::from_secs(4)).await;
         let t = tokio::time::Instant::now();
-        let ending = until_ending(&a, deadlines(), &mut rx, &Pressure::default()).await;
+        let ending = until_ending(&a, deadlines(), &mut rx, &Arc::default()).await;
         assert_eq!(ending, Ending::NoRequest);
         assert_eq!(t.elapsed(), Duration::from_secs(1));
+    }
+
+    /// The reclaim a connection ended for, else a failure naming how it ended.
+    fn reclaimed(ending: Ending) -> Reclaim {
+        match ending {
+            Ending::Reclaimed(reclaim) => reclaim,
+            other => panic!("ended {other:?}, not reclaimed"),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_reclaim_dropped_unclosed_is_given_back() {
+        // Two idle connections; the first one taken ends without saying its
+        // slot is back (its task panicked, say, which drops it the same
+        // way): the next raise takes the other, where a reclaim still
+        // closing would have it ignored.
+        let (_tx, rx) = watch::channel(false);
+        let pressure = Arc::new(Pressure::default());
+        let idle = || {
+            let a = Arc::new(Activity::default());
+            a.set_waiting(true);
+            drop(a.begin());
+            a
+        };
+        let (a, b) = (idle(), idle());
+        tokio::time::sleep(RECLAIM_IDLE).await;
+        let watch = |a: &Arc<Activity>| {
+            let (a, pressure, mut rx) = (a.clone(), pressure.clone(), rx.clone());
+            tokio::spawn(async move {
+                let ending = until_ending(&a, deadlines(), &mut rx, &pressure).await;
+                matches!(ending, Ending::Reclaimed(_))
+            })
+        };
+        let ws = [watch(&a), watch(&b)];
+        let settle = || async {
+            for _ in 0..10 {
+                tokio::task::yield_now().await;
+            }
+        };
+        settle().await;
+        pressure.raise();
+        settle().await;
+        assert_eq!(ws.iter().filter(|w| w.is_finished()).count(), 1);
+        pressure.raise();
+        settle().await;
+        for w in ws {
+            assert!(w.is_finished());
+            assert!(w.await.unwrap());
+        }
     }
 
     #[tokio::test(start_paused = true)]
@@ -852,13 +939,15 @@ mod tests {
         pressure.raise();
         settle().await;
         assert_eq!(finished(), 1);
-        pressure.closed();
+        let (first, second) = match idle_w.is_finished() {
+            true => (idle_w, silent_w),
+            false => (silent_w, idle_w),
+        };
+        reclaimed(first.await.unwrap()).closed();
         pressure.raise();
         settle().await;
-        assert_eq!(finished(), 2);
-        pressure.closed();
-        assert_eq!(idle_w.await.unwrap(), Ending::Reclaimed);
-        assert_eq!(silent_w.await.unwrap(), Ending::Reclaimed);
+        assert!(second.is_finished());
+        reclaimed(second.await.unwrap()).closed();
         // None of the others yet: busy, begun, idle for half a second.
         pressure.raise();
         settle().await;
@@ -876,8 +965,7 @@ mod tests {
         // one hyper serves, idle 2.5 s, are not taken, however raised, and
         // more of the head does not start its count again.
         pressure.raise();
-        assert_eq!(fresh_w.await.unwrap(), Ending::Reclaimed);
-        pressure.closed();
+        reclaimed(fresh_w.await.unwrap()).closed();
         begun.head_begun();
         pressure.raise();
         settle().await;
@@ -890,10 +978,13 @@ mod tests {
             usize::from(begun_w.is_finished()) + usize::from(hyper_w.is_finished()),
             1
         );
-        pressure.closed();
+        let (first, second) = match begun_w.is_finished() {
+            true => (begun_w, hyper_w),
+            false => (hyper_w, begun_w),
+        };
+        reclaimed(first.await.unwrap()).closed();
         pressure.raise();
-        assert_eq!(begun_w.await.unwrap(), Ending::Reclaimed);
-        assert_eq!(hyper_w.await.unwrap(), Ending::Reclaimed);
+        reclaimed(second.await.unwrap()).closed();
         settle().await;
         assert!(!busy_w.is_finished());
         drop(held);
@@ -916,7 +1007,7 @@ mod tests {
         });
         let t = tokio::time::Instant::now();
         assert_eq!(
-            until_ending(&a, deadlines(), &mut rx, &Pressure::default()).await,
+            until_ending(&a, deadlines(), &mut rx, &Arc::default()).await,
             Ending::Idle
         );
         assert_eq!(t.elapsed(), Duration::from_secs(60));
@@ -938,7 +1029,7 @@ mod tests {
         });
         let t = tokio::time::Instant::now();
         assert_eq!(
-            until_ending(&a, deadlines(), &mut rx, &Pressure::default()).await,
+            until_ending(&a, deadlines(), &mut rx, &Arc::default()).await,
             Ending::Stalled
         );
         assert_eq!(t.elapsed(), Duration::from_secs(20 + 30));
@@ -972,7 +1063,7 @@ mod tests {
         });
         let t = tokio::time::Instant::now();
         assert_eq!(
-            until_ending(&a, deadlines(), &mut rx, &Pressure::default()).await,
+            until_ending(&a, deadlines(), &mut rx, &Arc::default()).await,
             Ending::Stalled
         );
         assert_eq!(t.elapsed(), Duration::from_secs(30));
@@ -1001,7 +1092,7 @@ mod tests {
         );
         let watcher = a.clone();
         let ending = tokio::spawn(async move {
-            until_ending(&watcher, deadlines(), &mut rx, &Pressure::default()).await
+            until_ending(&watcher, deadlines(), &mut rx, &Arc::default()).await
         });
         tokio::time::sleep(Duration::from_secs(1)).await;
         let t = tokio::time::Instant::now();
@@ -1012,7 +1103,7 @@ mod tests {
         // Asked before the watch begins (a hand-over to hyper): still ended.
         let (_tx, mut rx) = watch::channel(false);
         assert_eq!(
-            until_ending(&a, deadlines(), &mut rx, &Pressure::default()).await,
+            until_ending(&a, deadlines(), &mut rx, &Arc::default()).await,
             Ending::Shed
         );
         drop(held);

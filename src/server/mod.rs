@@ -84,7 +84,7 @@ use crate::config::Config;
 use crate::publish::Published;
 use crate::site::OnDemand;
 use clients::{Client, Clients, Slot};
-use connection::{until_ending, Activity, Deadlines, Ending, Pressure, Throttle, Tracked};
+use connection::{until_ending, Activity, Deadlines, Ending, Pressure, Reclaim, Throttle, Tracked};
 use long_targets::LongTargets;
 use progress::WriteProgress;
 use slots::Slots;
@@ -407,8 +407,8 @@ impl Server {
                 Err(reclaimed) => reclaimed,
             };
             drop((held, open));
-            if reclaimed {
-                served.pressure.closed();
+            if let Some(reclaim) = reclaimed {
+                reclaim.closed();
             }
         });
     }
@@ -437,13 +437,14 @@ impl Served {
         }
     }
 
-    /// Serves `stream` on the fast path until it closes (whether it was
-    /// ended to make room) or needs hyper (what hyper is to serve).
+    /// Serves `stream` on the fast path until it closes (with the reclaim
+    /// when it was ended to make room) or needs hyper (what hyper is to
+    /// serve).
     ///
     /// The deadlines are watched on a task of their own, which wakes only when
     /// one could have passed: this one then wakes for its socket alone, and
     /// polls nothing else per request.
-    async fn fast(&self, stream: TcpStream) -> Result<fast::Rewind<TcpStream>, bool> {
+    async fn fast(&self, stream: TcpStream) -> Result<fast::Rewind<TcpStream>, Option<Reclaim>> {
         // The header timeout runs from the end of the last response, as
         // hyper's does on HTTP/1 keep-alive (see `fast::serve`).
         let deadlines = Deadlines {
@@ -459,13 +460,11 @@ impl Served {
             let activity = self.activity.clone();
             let mut stopping = self.stopping.clone();
             let pressure = self.pressure.clone();
+            // An ending the fast path is no longer there to take is
+            // dropped: a reclaim in it is given back (see `Reclaim`).
             let task = tokio::spawn(async move {
                 let ending = until_ending(&activity, deadlines, &mut stopping, &pressure).await;
-                // Taken for a client, with the fast path over: not ended
-                // for it after all (see `Pressure::given_back`).
-                if let Err(Ending::Reclaimed) = ended.send(ending) {
-                    pressure.given_back();
-                }
+                let _ = ended.send(ending);
             });
             // Stops watching when the fast path ends, whichever way.
             (tokio_util::task::AbortOnDropHandle::new(task), ending)
@@ -483,22 +482,16 @@ impl Served {
             let (_watch, mut ending) = watch();
             let ending = tokio::select! {
                 biased;
-                outcome = fast.as_mut() => {
-                    // A connection the watch took for a client as the fast
-                    // path ended is given back, whichever sends first.
-                    ending.close();
-                    if let Ok(Ending::Reclaimed) = ending.try_recv() {
-                        self.pressure.given_back();
-                    }
-                    return outcome.handed_over().ok_or(false);
-                }
+                // A reclaim the watch took as the fast path ended is given
+                // back with the channel, whichever end it is in.
+                outcome = fast.as_mut() => return outcome.handed_over().ok_or(None),
                 Ok(ending) = &mut ending => ending,
             };
             // Taken for a client, but no longer idle enough (a request or a
-            // head began meanwhile): given back, the connection watched
-            // again; the wait's next raise asks for another.
-            if ending == Ending::Reclaimed && !self.activity.may_make_room() {
-                self.pressure.given_back();
+            // head began meanwhile): given back as it is dropped, the
+            // connection watched again; the wait's next raise asks for
+            // another.
+            if matches!(ending, Ending::Reclaimed(_)) && !self.activity.may_make_room() {
                 continue;
             }
             break ending;
@@ -506,19 +499,19 @@ impl Served {
         tracing::debug!(?ending, "closing the connection");
         // At shutdown, a connection between requests closes at once.
         if ending != Ending::Shutdown || self.activity.waiting() {
-            return Err(ending == Ending::Reclaimed);
+            return Err(ending.reclaim());
         }
         // The fast path ends the connection after the response in progress
         // (the drain in `run` bounds this); what it hands over is hyper's to
         // close gracefully.
-        fast.await.handed_over().ok_or(false)
+        fast.await.handed_over().ok_or(None)
     }
 
     /// Serves the rest of a connection with hyper, then closes it in stages
     /// ([`linger`]): hyper drops its socket when done, and a spare descriptor
     /// keeps that drop from resetting a connection with bytes still unread.
-    /// Whether it was ended to make room.
-    async fn serve(&self, stream: fast::Rewind<TcpStream>) -> bool {
+    /// The reclaim, when it was ended to make room.
+    async fn serve(&self, stream: fast::Rewind<TcpStream>) -> Option<Reclaim> {
         let spare = linger::spare(stream.get_ref());
         let reclaimed = self.serve_hyper(stream).await;
         if let Some(fd) = spare {
@@ -527,9 +520,9 @@ impl Served {
         reclaimed
     }
 
-    /// Serves the rest of a connection with hyper; whether it was ended to
-    /// make room.
-    async fn serve_hyper(&self, stream: fast::Rewind<TcpStream>) -> bool {
+    /// Serves the rest of a connection with hyper; the reclaim, when it was
+    /// ended to make room.
+    async fn serve_hyper(&self, stream: fast::Rewind<TcpStream>) -> Option<Reclaim> {
         // On HTTP/2, GOAWAY lets the requests already sent finish: the
         // connection may make room whenever it has none in progress. On
         // HTTP/1, hyper's graceful close would drop a head half read: it
@@ -597,7 +590,7 @@ impl Served {
         let ending = tokio::select! {
             r = conn.as_mut() => {
                 report(r, &self.calm, &self.state);
-                return false;
+                return None;
             }
             ending = until_ending(&self.activity, self.deadlines(), &mut stopping, &self.pressure) => ending,
         };
@@ -605,7 +598,7 @@ impl Served {
         // Shed: what is in progress is what it does not take, and its bodies
         // are to go now (dropping the connection drops them).
         if ending == Ending::Shed {
-            return false;
+            return None;
         }
         // Finishes what is in progress and, on HTTP/2, sends GOAWAY (RFC 9113
         // §6.8), even to a client that sent nothing but the preface.
@@ -623,7 +616,7 @@ impl Served {
         } else if let Ok(r) = tokio::time::timeout(grace, conn).await {
             report(r, &self.calm, &self.state);
         }
-        ending == Ending::Reclaimed
+        ending.reclaim()
     }
 }
 
