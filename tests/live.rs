@@ -1687,3 +1687,41 @@ fn a_big_folder_whose_mode_changes_is_compared_by_a_reconciliation() {
     d.wait_until("a reconciliation for the folder", || count() > before);
     assert_eq!(d.get("/articles/nhieu/bai-8299", &[]).status, 200);
 }
+
+/// The `<updated>` of the feed of changes, as served now, and its ETag.
+fn changes_updated(d: &Daemon) -> (String, String) {
+    let r = d.get("/changes.atom", &[]);
+    assert_eq!(r.status, 200);
+    let text = r.text();
+    let start = text.find("<updated>").unwrap() + "<updated>".len();
+    let end = start + text[start..].find("</updated>").unwrap();
+    (
+        text[start..end].to_owned(),
+        r.expect_header("etag").to_owned(),
+    )
+}
+
+#[test]
+fn a_feed_of_changes_with_nothing_changed_is_dated_by_the_first_publication() {
+    // Atom's `updated` must be a date: with nothing corrected or withdrawn,
+    // the feed stands as of the store's first publication, not 1970, which
+    // validators call implausible; an older article arriving moves it.
+    let site = TempStore::new();
+    let root = store(&site);
+    std::fs::remove_dir_all(&root).unwrap();
+    std::fs::create_dir(&root).unwrap();
+    write_article(root.join("moi.txt"), SU_KIEN, "Bài mới");
+    let d = site.start();
+    let (updated, etag) = changes_updated(&d);
+    assert_eq!(updated, "2020-05-11T08:00:00+07:00");
+    // 01/03/2019 was a Friday.
+    let older = "07:05 ICT Thứ sáu, 01/03/2019\n\nTrang nhất » Sự kiện\n\nBài cũ\n\n\
+                 Thứ sáu - 01/03/2019 07:00\nDẫn: Bài cũ.\n\nNội dung bài viết.\n";
+    std::fs::write(root.join("cu.txt"), older).unwrap();
+    d.wait_until("the feed of changes dated by the older article", || {
+        changes_updated(&d).0 == "2019-03-01T07:00:00+07:00"
+    });
+    let again = d.get("/changes.atom", &[("if-none-match", &etag)]);
+    assert_eq!(again.status, 200, "the new date is a new representation");
+    assert_ne!(again.expect_header("etag"), etag);
+}

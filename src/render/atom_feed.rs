@@ -106,6 +106,7 @@ fn feed(view: &FeedView<'_>, entries: Vec<Entry>) -> Feed {
         .iter()
         .map(|e| e.article.changed())
         .max()
+        .or(view.quiet_since)
         .map_or_else(epoch, |at| fixed(&at));
     let mut namespaces = BTreeMap::new();
     let mut extensions = ExtensionMap::new();
@@ -210,7 +211,9 @@ fn archive_marker(
     namespaces.insert("fh".to_owned(), super::FEED_HISTORY_NS.to_owned());
 }
 
-/// The Unix epoch: the `updated` of a feed with no entries (never the wall clock).
+/// The Unix epoch: the `updated` of a feed with no entries and no
+/// [`FeedView::quiet_since`] (never the wall clock, which would change its
+/// bytes, and so its validators, at every render).
 fn epoch() -> FixedDateTime {
     FixedDateTime::default()
 }

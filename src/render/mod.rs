@@ -20,6 +20,7 @@ pub mod term_sitemaps;
 
 use std::borrow::Cow;
 
+use chrono::{DateTime, FixedOffset};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 
 use crate::article::{self, Article};
@@ -326,6 +327,11 @@ pub struct FeedView<'a> {
     pub hubs: &'a [String],
     /// Where this document stands in the feed's history (RFC 5005 §4).
     pub history: History,
+    /// With no items, the date the feed stands as of, which Atom's
+    /// `updated` must give: for the feed of changes, the store's first
+    /// publication, since when nothing has been corrected or withdrawn.
+    /// `None`, the Unix epoch: a feed of an empty store.
+    pub quiet_since: Option<DateTime<FixedOffset>>,
 }
 
 /// `view`'s document in `format`, rendered whole, once a test has checked
@@ -364,6 +370,7 @@ impl<'a> FeedView<'a> {
             max_item_bytes: 1 << 20,
             hubs: &[],
             history: History::default(),
+            quiet_since: None,
         }
     }
 }

@@ -248,6 +248,8 @@ impl Archive {
             max_item_bytes: self.cfg.feeds.max_item_bytes,
             history: self.history,
             hubs: &self.cfg.websub.hubs,
+            // An archive holds the articles of its month, at least one.
+            quiet_since: None,
         };
         let bytes = super::render_feed(&view, format).map_err(|message| RenderError {
             path: self

@@ -12,6 +12,7 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
 
 use super::archive;
@@ -377,9 +378,15 @@ fn inputs(what: &OnRequest, cfg: &Config, index: &Index) -> Inputs {
             i.str(&term_title(index, *kind, slug));
             entries(&mut i, &index.select_term(*kind, slug, cfg.feeds.items));
         }
-        // Its title and description are the config's (hashed above).
+        // Its title and description are the config's (hashed above); with
+        // nothing changed, the feed is dated by the first publication.
         OnRequest::Changes(_) | OnRequest::ChangesPage => {
-            entries(&mut i, &index.select_changed(cfg.feeds.items));
+            let changed = index.select_changed(cfg.feeds.items);
+            entries(&mut i, &changed);
+            if changed.is_empty() && matches!(what, OnRequest::Changes(_)) {
+                let first = first_publication(index);
+                i.str(&first.map(|at| at.to_rfc3339()).unwrap_or_default());
+            }
         }
         // The page's terms, through a digest each taxonomy makes once for
         // each page, and how many pages there are (its pager says).
@@ -674,6 +681,8 @@ fn term_feed(
             ..History::default()
         },
         hubs: &cfg.websub.hubs,
+        // A tag or author is in the index while it has an article.
+        quiet_since: None,
     };
     let path = render::term_feed_path(kind, slug, format);
     feed_document(&view, format, path, exact)
@@ -701,8 +710,16 @@ fn changes_feed(
         max_item_bytes: cfg.feeds.max_item_bytes,
         history: History::default(),
         hubs: &cfg.websub.hubs,
+        quiet_since: first_publication(index),
     };
     feed_document(&view, format, render::changes_path(format), exact)
+}
+
+/// When the store's first article was published (its oldest, withdrawn or
+/// not): the date the feed of changes gives while it has nothing in it.
+fn first_publication(index: &Index) -> Option<DateTime<FixedOffset>> {
+    let oldest = index.keys(None)?.iter().next_back()?;
+    Some(oldest.entry()?.article.published)
 }
 
 /// `items` with their full articles read by `hydrate`, and whether every one
