@@ -23,6 +23,7 @@
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use chrono::{DateTime, FixedOffset};
 use rayon::slice::ParallelSliceMut;
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -713,6 +714,14 @@ impl Index {
             None => Some(self.members(&self.all)),
             Some(s) => self.categories.get(s).map(|c| self.members(&c.members)),
         }
+    }
+
+    /// When the store's first article was published (its oldest, withdrawn
+    /// or not): the date the feed of changes stands as of while it has
+    /// nothing in it (see [`crate::render::FeedView::quiet_since`]).
+    pub fn first_publication(&self) -> Option<DateTime<FixedOffset>> {
+        let oldest = self.members(&self.all).iter().next_back()?;
+        Some(oldest.entry()?.article.published)
     }
 
     /// The keys of the articles corrected or withdrawn, newest first: a few,

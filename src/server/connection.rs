@@ -570,9 +570,15 @@ impl Pressure {
 /// every later raise. Given back, it asks for nothing: if the client still
 /// waits, the wait's next raise asks for another (not the give-back, which
 /// may come after the client has its slot).
-#[derive(Debug)]
 #[must_use = "dropped, a reclaim is given back"]
 pub struct Reclaim(Option<Arc<Pressure>>);
+
+/// Not the pressure's insides: an ending is logged at debug level.
+impl std::fmt::Debug for Reclaim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Reclaim")
+    }
+}
 
 impl Reclaim {
     /// The connection has ended and given its slot back.

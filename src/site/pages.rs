@@ -12,7 +12,6 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
 
 use super::archive;
@@ -379,12 +378,12 @@ fn inputs(what: &OnRequest, cfg: &Config, index: &Index) -> Inputs {
             entries(&mut i, &index.select_term(*kind, slug, cfg.feeds.items));
         }
         // Its title and description are the config's (hashed above); with
-        // nothing changed, the feed is dated by the first publication.
+        // nothing changed, the Atom feed is dated by the first publication.
         OnRequest::Changes(_) | OnRequest::ChangesPage => {
             let changed = index.select_changed(cfg.feeds.items);
             entries(&mut i, &changed);
-            if changed.is_empty() && matches!(what, OnRequest::Changes(_)) {
-                let first = first_publication(index);
+            if changed.is_empty() && matches!(what, OnRequest::Changes(Format::Atom)) {
+                let first = index.first_publication();
                 i.str(&first.map(|at| at.to_rfc3339()).unwrap_or_default());
             }
         }
@@ -710,16 +709,9 @@ fn changes_feed(
         max_item_bytes: cfg.feeds.max_item_bytes,
         history: History::default(),
         hubs: &cfg.websub.hubs,
-        quiet_since: first_publication(index),
+        quiet_since: index.first_publication(),
     };
     feed_document(&view, format, render::changes_path(format), exact)
-}
-
-/// When the store's first article was published (its oldest, withdrawn or
-/// not): the date the feed of changes gives while it has nothing in it.
-fn first_publication(index: &Index) -> Option<DateTime<FixedOffset>> {
-    let oldest = index.keys(None)?.iter().next_back()?;
-    Some(oldest.entry()?.article.published)
 }
 
 /// `items` with their full articles read by `hydrate`, and whether every one

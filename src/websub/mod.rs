@@ -293,8 +293,9 @@ pub fn changed_term_feeds(
 
 /// The absolute URLs of the feed of changes in every format if a change
 /// altered it: its newest `items` ([`Index::select_changed`]) are not the
-/// same articles with the same text, in the same order. Two reads of `items`
-/// keys, whatever the size of the store.
+/// same articles with the same text, in the same order. Empty before and
+/// after, the Atom one alone if the first publication, which dates it,
+/// moved. Two reads of `items` keys, whatever the size of the store.
 pub fn changed_changes_feed(
     before: &Index,
     after: &Index,
@@ -303,8 +304,16 @@ pub fn changed_changes_feed(
 ) -> Vec<String> {
     let (old, new) = (before.select_changed(items), after.select_changed(items));
     let same = old.len() == new.len() && old.iter().zip(&new).all(|(a, b)| a.same_article(b));
-    if same {
+    if same && !new.is_empty() {
         return Vec::new();
+    }
+    if same {
+        // To the offset it is written with, as its bytes are.
+        let first = |index: &Index| index.first_publication().map(|at| at.to_rfc3339());
+        if first(before) == first(after) {
+            return Vec::new();
+        }
+        return vec![format!("{base_url}{}", render::changes_path(Format::Atom))];
     }
     Format::ALL
         .into_iter()
@@ -801,6 +810,34 @@ mod tests {
             ]
         );
         assert_eq!((topics.len(), topics.live_feeds()), (8, 5));
+    }
+
+    #[test]
+    fn an_empty_feed_of_changes_is_pinged_in_atom_when_its_date_moves() {
+        use crate::index::{Entries, Entry};
+        use chrono::TimeZone;
+        let entry = |id: &str, day: u32| {
+            let at = chrono_tz::Asia::Ho_Chi_Minh
+                .with_ymd_and_hms(2024, 3, day, 9, 0, 0)
+                .unwrap();
+            let a = crate::article::Article::sample(id, &["Tin"], id, at.fixed_offset());
+            (id.to_owned(), Entry::full(Arc::new(a), None))
+        };
+        let base = "https://tin.example.vn";
+        let index = |days: &[u32]| {
+            Index::new(Entries::from_iter(
+                days.iter().map(|d| entry(&format!("tin/{d}"), *d)),
+            ))
+        };
+        let (two, three) = (index(&[5, 7]), index(&[5, 7, 9]));
+        let older = index(&[2, 5, 7]);
+        // A newer article leaves it as it was; an older one dates it anew:
+        // the Atom feed alone says so.
+        assert!(changed_changes_feed(&two, &three, 50, base).is_empty());
+        assert_eq!(
+            changed_changes_feed(&two, &older, 50, base),
+            [format!("{base}/changes.atom")]
+        );
     }
 
     fn shared(hubs: &[&str]) -> Shared {
