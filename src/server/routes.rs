@@ -703,11 +703,29 @@ async fn article(
         )),
         None => match article_page(&snapshot, &entry, turn).await {
             Some((page, PageFrom::Indexed)) => page,
-            Some((page, PageFrom::Lead)) => {
+            Some((page, PageFrom::Newer | PageFrom::Lead)) => {
                 // Not what the shared date stands for: a client keeping it by
-                // that date would keep it once the file reads again.
+                // that date would keep it once the file reads as indexed.
                 let made = Made::undated(HTML, page);
                 return rendered_now(holder, &snapshot, made, fields, head).await;
+            }
+            Some((page, PageFrom::Unreadable)) => {
+                // RFC 9110 §15.6.4: for now, and back after the delay it
+                // names; not to be stored, with no validator or date, and
+                // its preconditions ignored (§13.2.1: it is no 2xx).
+                let made = Made {
+                    preconditions: false,
+                    ..Made::undated(HTML, page)
+                };
+                let mut r = rendered_now(holder, &snapshot, made, fields, head).await;
+                *r.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+                let h = r.headers_mut();
+                h.remove(header::ETAG);
+                h.insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(UNREADABLE_RETRY_SECS),
+                );
+                return r;
             }
             None => {
                 let r = plain(
@@ -899,6 +917,10 @@ fn holding(
 /// more than their share of the total, or by the write timeout).
 const RETRY_AFTER_SECS: u32 = 10;
 
+/// The `Retry-After` of the page of an article whose file cannot be read
+/// now: someone is to fix it, which takes a while.
+const UNREADABLE_RETRY_SECS: u32 = 300;
+
 /// 503 for a request whose body would take its client (or all clients) past
 /// the budget of bytes made for requests and not yet sent: quick, small and
 /// not stored, so a client that holds streams open without reading gets no
@@ -963,15 +985,25 @@ enum PageFrom {
     /// The article as indexed: what the site's shared date
     /// ([`crate::site::Site::articles_modified`]) stands for.
     Indexed,
-    /// Its lead alone (its file could not be read, or no longer has the
-    /// bytes it was indexed from): served, but neither dated nor stored.
+    /// The file's text now, changed since it was indexed (the watcher has
+    /// yet to catch up, or it changed through another name of the same
+    /// file): served, but neither dated nor stored.
+    Newer,
+    /// Its lead alone, the full article's render having panicked (a bug,
+    /// logged): served, but neither dated nor stored.
     Lead,
+    /// Not the article: its file cannot be read as an article now (saved
+    /// broken since it was indexed, with no copy of its text in memory, as
+    /// there is for the articles of the live feeds), so a page saying it
+    /// is back soon, answered 503.
+    Unreadable,
 }
 
 /// The page of an article that is not withdrawn, with its full text, and
 /// what it was made from; `None` if no page could be rendered (a bug,
-/// logged). A file that cannot be read, or no longer has the bytes it was
-/// indexed from, gives the page of its lead. Read, rendered and hashed on
+/// logged). A file that no longer has the bytes it was indexed from gives
+/// the page of its text now, or, if that is no article with this id, a
+/// page saying it cannot be read now. Read, rendered and hashed on
 /// the blocking pool: a page of a 4 MB article costs milliseconds, which on
 /// an async thread every other connection it serves would wait out.
 ///
@@ -1004,7 +1036,21 @@ fn article_page_now(snapshot: &Snapshot, entry: &Entry) -> Option<(Vec<u8>, Page
         });
     let (full, made) = match full {
         Some(full) => (full, PageFrom::Indexed),
-        None => (entry.article.clone(), PageFrom::Lead),
+        None => {
+            match crate::catalog::hydrate(entry, snapshot.config.max_file_size, snapshot.config.tz)
+            {
+                Some(now) => (now, PageFrom::Newer),
+                None => {
+                    let site = &snapshot.config.site;
+                    let page = render::html::errors::unavailable_page(
+                        site,
+                        &snapshot.site.index,
+                        &entry.article,
+                    );
+                    return Some((page, PageFrom::Unreadable));
+                }
+            }
+        }
     };
     let render = |a: &Arc<crate::article::Article>| {
         pages::article_page(&snapshot.config, &snapshot.site.index, a)

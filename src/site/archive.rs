@@ -111,6 +111,18 @@ pub fn chain_titles(cfg: &Config, index: &Index, chain: &Chain) -> (String, Stri
 /// cannot: gone, changed or broken since).
 pub type Hydrate = Box<dyn Fn(&Entry) -> Option<Arc<Article>> + Send>;
 
+/// What a feed rendered on demand (an archive, a tag's, author's or the
+/// changes feed) holds of an article whose file could not be read back as
+/// indexed (saved broken since, say, with no copy of its text in memory):
+/// a withdrawn one's tombstone, which needs only what the index keeps;
+/// else nothing until it reads again. Its entry without its text would
+/// look whole, and a partner copying it would replace the article with
+/// its title. The document is then [`Rendered::Partial`]: served, not
+/// cached, its tag hashed from its bytes.
+pub(super) fn stand_in(e: Entry) -> Option<Entry> {
+    e.article.withdrawn.is_some().then_some(e)
+}
+
 /// The archive `req` asks for, ready to render with `hydrate`; `None` when the
 /// feed has no articles that month (or there is no such category or term).
 pub fn prepare(
@@ -217,20 +229,20 @@ impl Archive {
     }
 
     /// Its bytes in `format`, from the full articles; [`Rendered::Partial`] if
-    /// some article could not be read back as indexed (its lean form stands in).
+    /// some article could not be read back as indexed (see [`stand_in`]).
     fn render(&self, format: Format, hydrate: &Hydrate) -> Result<Rendered, RenderError> {
         let mut exact = true;
         let items: Vec<Entry> = self
             .entries
             .iter()
-            .map(|e| {
-                let article = hydrate(e).unwrap_or_else(|| {
-                    exact = false;
-                    e.article.clone()
-                });
-                Entry {
+            .filter_map(|e| match hydrate(e) {
+                Some(article) => Some(Entry {
                     article,
                     ..e.clone()
+                }),
+                None => {
+                    exact = false;
+                    stand_in(e.clone())
                 }
             })
             .collect();

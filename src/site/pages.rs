@@ -661,7 +661,14 @@ fn term_feed(
     format: Format,
     hydrate: &archive::Hydrate,
 ) -> Result<Rendered, RenderError> {
-    let (items, exact) = hydrated(index.select_term(kind, slug, cfg.feeds.items), hydrate);
+    let selected = index.select_term(kind, slug, cfg.feeds.items);
+    // Its newest archive is the month of its newest item (RFC 5005 §4), as
+    // for a category's feed; a date hashed among its inputs, so of the
+    // items as indexed, whether or not each reads back.
+    let prev = selected
+        .first()
+        .map(|e| Month::of(e.article.published.timestamp(), cfg.tz));
+    let (items, exact) = hydrated(selected, hydrate);
     let (title, description) = term_feed_titles(cfg, index, kind, slug);
     let view = FeedView {
         site: &cfg.site,
@@ -671,12 +678,8 @@ fn term_feed(
         ttl: cfg.feeds.ttl,
         items: &items,
         max_item_bytes: cfg.feeds.max_item_bytes,
-        // Its newest archive is the month of its newest item (RFC 5005 §4),
-        // as for a category's feed; a date hashed among its inputs.
         history: History {
-            prev: items
-                .first()
-                .map(|e| Month::of(e.article.published.timestamp(), cfg.tz)),
+            prev,
             ..History::default()
         },
         hubs: &cfg.websub.hubs,
@@ -720,12 +723,12 @@ fn hydrated(items: Vec<Entry>, hydrate: &archive::Hydrate) -> (Vec<Entry>, bool)
     let mut exact = true;
     let items = items
         .into_iter()
-        .map(|e| Entry {
-            article: hydrate(&e).unwrap_or_else(|| {
+        .filter_map(|e| match hydrate(&e) {
+            Some(article) => Some(Entry { article, ..e }),
+            None => {
                 exact = false;
-                e.article.clone()
-            }),
-            ..e
+                archive::stand_in(e)
+            }
         })
         .collect();
     (items, exact)

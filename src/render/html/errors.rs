@@ -1,4 +1,4 @@
-//! Error pages for browsers: 404 and 410 in the site's style, with a way back.
+//! Error pages for browsers: 404, 410 and 503 in the site's style, with a way back.
 
 use std::fmt::Write;
 
@@ -32,6 +32,56 @@ pub fn not_found_page(site: &SiteConfig) -> Vec<u8> {
         crate::render::terms_path(Kind::Author),
     );
     close(out, site)
+}
+
+/// 503: the page of an article whose file cannot be read now (saved broken
+/// since it was indexed, say, with no copy of its text in memory): its
+/// title, in its category's breadcrumb as its page has, and a word that it
+/// is back soon, rather than the page without its text, which would look
+/// complete. Only header fields, so it needs no read of the file.
+pub fn unavailable_page(site: &SiteConfig, index: &Index, a: &Article) -> Vec<u8> {
+    let mut out = String::new();
+    let category = index
+        .category_of(&a.id)
+        .and_then(|slug| index.categories().get(slug));
+    let head = Head {
+        title: &a.title,
+        canonical: None,
+        feeds: &[],
+        robots: Robots::Index,
+    };
+    open(&mut out, site, &head);
+    breadcrumb(
+        &mut out,
+        index,
+        category.map(|c| c.slug.as_str()),
+        LastCrumb::Above,
+    );
+    let _ = write!(
+        out,
+        "<h1>{title}</h1>\n<p>Bài viết này tạm thời chưa đọc được. Mời bạn quay lại sau ít phút.</p>\n",
+        title = text(&a.title),
+    );
+    back_links(
+        &mut out,
+        category.map(|c| (c.slug.as_str(), c.name.as_str())),
+    );
+    close(out, site)
+}
+
+/// The links a page about one article ends with: its category's page, if
+/// it has one (slug and name), and the front page.
+fn back_links(out: &mut String, category: Option<(&str, &str)>) {
+    out.push_str("<p>");
+    if let Some((slug, name)) = category {
+        let _ = write!(
+            out,
+            "<a href=\"{}\">Các bài khác của chuyên mục {}</a> · ",
+            attr(&category_path(Some(slug))),
+            Isolated(name)
+        );
+    }
+    out.push_str("<a href=\"/\">Về trang nhất</a></p>\n");
 }
 
 /// 410: the page of a withdrawn article, its title, when it was withdrawn
@@ -68,16 +118,10 @@ pub fn gone_page(site: &SiteConfig, index: &Index, a: &Article, w: &Withdrawal) 
     if let Some(reason) = &w.reason {
         let _ = writeln!(out, "<p>Lý do: {}</p>", Isolated(reason));
     }
-    out.push_str("<p>");
-    if let Some(c) = category {
-        let _ = write!(
-            out,
-            "<a href=\"{}\">Các bài khác của chuyên mục {}</a> · ",
-            attr(&category_path(Some(&c.slug))),
-            Isolated(&c.name)
-        );
-    }
-    out.push_str("<a href=\"/\">Về trang nhất</a></p>\n");
+    back_links(
+        &mut out,
+        category.map(|c| (c.slug.as_str(), c.name.as_str())),
+    );
     close(out, site)
 }
 
