@@ -340,8 +340,14 @@ fn outside_store(path: &Path) -> Vec<Found> {
             .map_err(store::FileError::from)
             .and_then(|root| root.candidate(path))
     };
+    let ignored_folder = folder
+        .file_name()
+        .is_some_and(|name| store::is_ignored(&name.to_string_lossy()));
     let candidate = match folder.parent().map(candidate_under) {
         Some(Ok(Some(c))) => Ok(Some(c)),
+        // Refused in the store it is read in (a link out of it, or into an
+        // ignored folder of it), for the reason that store gives.
+        Some(Err(e)) if !ignored_folder => Err(e),
         _ => candidate_under(folder),
     };
     match candidate {
@@ -438,10 +444,10 @@ pub fn run(
         let mut found = candidates(path, store.as_ref());
         found.sort_by(|a, b| a.1.cmp(&b.1));
         // As the daemon does: an id belongs to the first file (by path) that
-        // gives it. A file of the store checked alone meets the files of its
-        // folder before it.
-        let mut ids = match (store.as_ref(), &found[..]) {
-            (Some(root), [(Ok(c), shown)]) if c.root == *root => claimed_before(c, cap, tz, shown),
+        // gives it. A file checked alone meets the files of its folder before
+        // it, in the store in force or in the one it is read as part of.
+        let mut ids = match &found[..] {
+            [(Ok(c), shown)] => claimed_before(c, cap, tz, shown),
             _ => Claimed::new(),
         };
         if found.is_empty() {

@@ -1341,3 +1341,39 @@ fn names_that_are_not_utf8_show_apart() {
     }
     assert!(!human.contains('\u{fffd}'), "{human}");
 }
+
+/// A file outside the store in force is read as a file of a store one folder
+/// up; checked alone, it meets that store's rules as a file of the store in
+/// force does: it loses its id to a file before it in its folder, and a link
+/// into an ignored folder of that store is refused for that, not as leading
+/// out of the store.
+#[test]
+fn a_loose_file_checked_alone_is_judged_as_in_a_store_one_folder_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let top = dir.path().join("loose");
+    let article =
+        std::fs::read(repo().join("feeds/thong-bao/tam-dung-cap-nuoc-phuong-hoa-lac.txt")).unwrap();
+    for folder in ["cat", ".private"] {
+        std::fs::create_dir_all(top.join(folder)).unwrap();
+    }
+    for file in ["cat/a.md", "cat/a.txt", ".private/s.txt"] {
+        std::fs::write(top.join(file), &article).unwrap();
+    }
+    std::os::unix::fs::symlink("../.private/s.txt", top.join("cat/x.txt")).unwrap();
+    let alone = |file: &str| {
+        let (_, reports) = check_json(None, &[&top.join(file)]);
+        assert_eq!(reports.len(), 1, "{reports:?}");
+        reports[0].clone()
+    };
+    assert_eq!(ids(&[alone("cat/a.md")]), [Some("cat/a")]);
+    let second = alone("cat/a.txt");
+    assert_eq!(ids(std::slice::from_ref(&second)), [None]);
+    let clash = format!(
+        "another file, {}, already gives the article id \"cat/a\"",
+        top.join("cat/a.md").display()
+    );
+    assert!(s(&second["error"]).contains(&clash), "{second}");
+    let link = alone("cat/x.txt");
+    let error = s(&link["error"]);
+    assert!(error.contains("\".private\" is an ignored name"), "{error}");
+}

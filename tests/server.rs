@@ -1136,7 +1136,8 @@ fn an_article_changed_through_another_name_shows_its_text_now() {
     std::io::Write::write_all(&mut f, edited.as_bytes()).unwrap();
     drop(f);
     d.wait_until("the name edited through is served anew", || {
-        d.body(&format!("/articles/{id}")).contains("buổi chiều ngày 10")
+        d.body(&format!("/articles/{id}"))
+            .contains("buổi chiều ngày 10")
     });
     let r = d.get(path, &[]);
     assert_eq!(r.status, 200);
