@@ -127,7 +127,7 @@ fn render(c: &mut Criterion<ThreadCpu>) {
             max_item_bytes: cfg.feeds.max_item_bytes,
             hubs: &cfg.websub.hubs,
             history: render::History::default(),
-            quiet_since: None,
+            as_of: None,
         })
         .collect();
     let mut bytes = 0;

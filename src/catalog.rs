@@ -1609,8 +1609,8 @@ fn guarded_full_parse<T>(candidate: &Candidate, parse: impl FnOnce() -> T) -> Op
     crate::panics::guarded(
         || {
             format!(
-                "reading {} in full (for its page or an archive; the index's lead is \
-                 served instead)",
+                "reading {} in full (for its page or an archive; it is served as \
+                 unreadable meanwhile)",
                 crate::text::printable_path(&candidate.path)
             )
         },
@@ -1622,8 +1622,31 @@ fn guarded_full_parse<T>(candidate: &Candidate, parse: impl FnOnce() -> T) -> Op
 /// from (its digest): what a representation whose validator is derived from the
 /// entries' digests must be rendered from. `None` when it changed, too.
 pub fn hydrate_same(entry: &Entry, cap: u64, tz: Tz) -> Option<Arc<Article>> {
+    match read_back(entry, cap, tz) {
+        ReadBack::Indexed(full) => Some(full),
+        ReadBack::Changed(_) | ReadBack::Unreadable => None,
+    }
+}
+
+/// What the file of an entry gives now (see [`read_back`]).
+#[derive(Debug)]
+pub enum ReadBack {
+    /// The full article, as it was indexed.
+    Indexed(Arc<Article>),
+    /// An article under the same id, but not the one indexed: the file
+    /// changed since (the watcher has yet to catch up, or it changed
+    /// through another name of the same file).
+    Changed(Arc<Article>),
+    /// No article: the file cannot be read, or is none now (saved broken).
+    Unreadable,
+}
+
+/// The full article of a lean entry, read back from its file in one read,
+/// and whether it is the one indexed (by the digest of its bytes and its
+/// date); a full entry is its own.
+pub fn read_back(entry: &Entry, cap: u64, tz: Tz) -> ReadBack {
     let Some(source) = &entry.source else {
-        return Some(entry.article.clone());
+        return ReadBack::Indexed(entry.article.clone());
     };
     let candidate = Candidate {
         path: source.path.to_path_buf(),
@@ -1632,19 +1655,25 @@ pub fn hydrate_same(entry: &Entry, cap: u64, tz: Tz) -> Option<Arc<Article>> {
         root: source.root.clone(),
         through: Vec::new(),
     };
-    let (bytes, meta) = candidate.root.read_capped(&candidate.path, cap).ok()?;
-    if store::digest(&bytes) != entry.digest {
-        return None;
-    }
-    let full = guarded_full_parse(&candidate, || {
+    let Ok((bytes, meta)) = candidate.root.read_capped(&candidate.path, cap) else {
+        return ReadBack::Unreadable;
+    };
+    let parsed = guarded_full_parse(&candidate, || {
         store::load_bytes(&candidate, &bytes, &meta, tz, Depth::Full)
-    })?
-    .ok()?
-    .parsed
-    .article;
+    });
+    let Some(Ok(loaded)) = parsed else {
+        return ReadBack::Unreadable;
+    };
+    let full = loaded.parsed.article;
+    if full.id != entry.article.id {
+        return ReadBack::Unreadable;
+    }
     // The date of a file without one comes from its mtime, which the digest misses.
-    (full.id == entry.article.id && full.published == entry.article.published)
-        .then(|| Arc::new(full))
+    let same = store::digest(&bytes) == entry.digest && full.published == entry.article.published;
+    match same {
+        true => ReadBack::Indexed(Arc::new(full)),
+        false => ReadBack::Changed(Arc::new(full)),
+    }
 }
 
 /// What reading one candidate gave: a [`Good`] read, or why it was rejected.

@@ -718,7 +718,7 @@ impl Index {
 
     /// When the store's first article was published (its oldest, withdrawn
     /// or not): the date the feed of changes stands as of while it has
-    /// nothing in it (see [`crate::render::FeedView::quiet_since`]).
+    /// nothing in it (see [`crate::render::FeedView::as_of`]).
     pub fn first_publication(&self) -> Option<DateTime<FixedOffset>> {
         let oldest = self.members(&self.all).iter().next_back()?;
         Some(oldest.entry()?.article.published)

@@ -280,7 +280,13 @@ fn render_all(cfg: &Config, sink: &Sink<'_>) -> anyhow::Result<Built> {
             let prepared = pages::prepare(&shared, index, path, hydrate)
                 .with_context(|| format!("{path} is listed but does not resolve"))?;
             let content_type = prepared.content_type;
-            let (made, _) = prepared.resource(std::time::UNIX_EPOCH)?;
+            let (made, keep) = prepared.resource(std::time::UNIX_EPOCH)?;
+            if keep == crate::site::on_demand::Keep::No {
+                tracing::warn!(
+                    "{path}: an article in it changed or broke while the build read the store, \
+                     and is left out of it; build again once the store is still"
+                );
+            }
             sink.put(path, content_type, &made.identity.bytes)?;
             Ok(is_feed_type(content_type))
         })

@@ -1098,8 +1098,16 @@ fn an_article_whose_file_is_broken_is_unavailable_not_served_empty() {
     }
     let head = d.request("HEAD", &path, &[]);
     assert_eq!((head.status, head.text().len()), (503, 0));
-    let partial = d.body(archive);
+    let r = d.get(archive, &[]);
+    assert_eq!(r.header("cache-control"), Some("no-store"), "for now");
+    assert_eq!(r.header("last-modified"), None);
+    let partial = r.text();
     assert!(!partial.contains(&entry_id), "{partial}");
+    // Dated by its articles as indexed, not by what it holds for now.
+    assert!(
+        partial.contains("<updated>2021-05-31T16:00:00+07:00</updated>"),
+        "{partial}"
+    );
     assert!(
         partial.contains("rel=\"prev-archive\"") && partial.ends_with("</feed>"),
         "the archive itself is served, its links kept: {partial}"
@@ -1135,6 +1143,7 @@ fn an_article_changed_through_another_name_shows_its_text_now() {
     let mut f = std::fs::OpenOptions::new().write(true).open(&file).unwrap();
     std::io::Write::write_all(&mut f, edited.as_bytes()).unwrap();
     drop(f);
+    // The name written through is indexed anew; the other has no event.
     d.wait_until("the name edited through is served anew", || {
         d.body(&format!("/articles/{id}"))
             .contains("buổi chiều ngày 10")
@@ -1142,6 +1151,39 @@ fn an_article_changed_through_another_name_shows_its_text_now() {
     let r = d.get(path, &[]);
     assert_eq!(r.status, 200);
     assert!(r.text().contains("buổi chiều ngày 10"), "{}", r.text());
+    // Not the page as indexed: neither stored nor dated, so the date
+    // preconditions are ignored; its tag still decides.
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+    assert_eq!(r.header("last-modified"), None);
+    let etag = r.expect_header("etag").to_owned();
+    let since = d.get(
+        path,
+        &[("if-modified-since", "Sat, 01 Jan 2050 00:00:00 GMT")],
+    );
+    assert_eq!(since.status, 200);
+    let unless = d.get(
+        path,
+        &[("if-unmodified-since", "Mon, 01 Jan 2001 00:00:00 GMT")],
+    );
+    assert_eq!(unless.status, 200);
+    assert_eq!(d.get(path, &[("if-none-match", &etag)]).status, 304);
+    assert_eq!(d.get(path, &[("if-match", "\"other\"")]).status, 412);
+
+    // Withdrawn the same way: the other name shows no text meanwhile.
+    let withdrawn = edited.replace(
+        "Thứ hai - 31/05/2021 16:00\n",
+        "Thứ hai - 31/05/2021 16:00\nGỡ bỏ: 01/06/2021 09:00 - Sai lịch\n",
+    );
+    assert_ne!(withdrawn, edited);
+    let mut f = std::fs::OpenOptions::new().write(true).open(&file).unwrap();
+    std::io::Write::write_all(&mut f, withdrawn.as_bytes()).unwrap();
+    drop(f);
+    d.wait_until("the name edited through is withdrawn", || {
+        d.get(&format!("/articles/{id}"), &[]).status == 410
+    });
+    let r = d.get(path, &[]);
+    assert_eq!(r.status, 503);
+    assert!(!r.text().contains("buổi chiều ngày 10"), "{}", r.text());
 }
 
 #[test]

@@ -137,7 +137,7 @@ fn assert_identical(index: &Index, max_item_bytes: &[usize]) -> usize {
                             history,
                             // Dates the empty feed (the feed of changes
                             // gives one); a feed with items has its own.
-                            quiet_since: Some(
+                            as_of: Some(
                                 chrono::DateTime::parse_from_rfc3339("2020-05-11T08:00:00+07:00")
                                     .unwrap(),
                             ),

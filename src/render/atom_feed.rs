@@ -105,8 +105,8 @@ fn feed(view: &FeedView<'_>, entries: Vec<Entry>) -> Feed {
         .items
         .iter()
         .map(|e| e.article.changed())
+        .chain(view.as_of)
         .max()
-        .or(view.quiet_since)
         .map_or_else(epoch, |at| fixed(&at));
     let mut namespaces = BTreeMap::new();
     let mut extensions = ExtensionMap::new();
@@ -212,7 +212,7 @@ fn archive_marker(
 }
 
 /// The Unix epoch: the `updated` of a feed with no entries and no
-/// [`FeedView::quiet_since`] (never the wall clock, which would change its
+/// [`FeedView::as_of`] (never the wall clock, which would change its
 /// bytes, and so its validators, at every render).
 fn epoch() -> FixedDateTime {
     FixedDateTime::default()

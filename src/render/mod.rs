@@ -327,11 +327,14 @@ pub struct FeedView<'a> {
     pub hubs: &'a [String],
     /// Where this document stands in the feed's history (RFC 5005 §4).
     pub history: History,
-    /// With no items, the date the feed stands as of, which Atom's
-    /// `updated` must give: for the feed of changes, the store's first
-    /// publication, since when nothing has been corrected or withdrawn.
-    /// `None`, the Unix epoch: a feed of an empty store.
-    pub quiet_since: Option<DateTime<FixedOffset>>,
+    /// A date Atom's feed-level `updated` is no earlier than: for the feed
+    /// of changes, the store's first publication, its date while nothing
+    /// has been corrected or withdrawn (Atom requires one); for a document
+    /// rendered on demand, the latest change among its articles as indexed,
+    /// so one left out for now (see `site::archive::stand_in`) does not date
+    /// it back. `None`: its items alone date it (the Unix epoch with none: a
+    /// feed of an empty store).
+    pub as_of: Option<DateTime<FixedOffset>>,
 }
 
 /// `view`'s document in `format`, rendered whole, once a test has checked
@@ -370,7 +373,7 @@ impl<'a> FeedView<'a> {
             max_item_bytes: 1 << 20,
             hubs: &[],
             history: History::default(),
-            quiet_since: None,
+            as_of: None,
         }
     }
 }

@@ -671,8 +671,9 @@ const MAX_REMEMBERED_HOST: usize = 260;
 /// One article's page. Articles that some feed holds are in memory; older ones
 /// are read back from the store on a blocking thread. This is the one route that
 /// touches the disk: keeping every article's text in memory would cost more than
-/// the whole index. If the file cannot be read, the page shows what the index has
-/// (title, date, lead) rather than failing.
+/// the whole index. If the file changed since it was indexed, the page shows
+/// its text now; if it is no article now, a 503 page says it is back soon
+/// (see [`PageFrom`]).
 ///
 /// Reading back and rendering a page costs a few times the article's size
 /// while it runs, so `pages` bounds how many run at once: a burst of requests
@@ -1027,29 +1028,21 @@ async fn article_page(
 
 /// [`article_page`]'s work, on the thread that calls it.
 fn article_page_now(snapshot: &Snapshot, entry: &Entry) -> Option<(Vec<u8>, PageFrom)> {
-    let full = snapshot
-        .site
-        .body(&entry.article.id, &entry.article)
-        .or_else(|| {
-            let (cap, tz) = (snapshot.config.max_file_size, snapshot.config.tz);
-            crate::catalog::hydrate_same(entry, cap, tz)
-        });
-    let (full, made) = match full {
-        Some(full) => (full, PageFrom::Indexed),
-        None => {
-            match crate::catalog::hydrate(entry, snapshot.config.max_file_size, snapshot.config.tz)
-            {
-                Some(now) => (now, PageFrom::Newer),
-                None => {
-                    let site = &snapshot.config.site;
-                    let page = render::html::errors::unavailable_page(
-                        site,
-                        &snapshot.site.index,
-                        &entry.article,
-                    );
-                    return Some((page, PageFrom::Unreadable));
-                }
-            }
+    use crate::catalog::ReadBack;
+    let (cap, tz) = (snapshot.config.max_file_size, snapshot.config.tz);
+    let read = match snapshot.site.body(&entry.article.id, &entry.article) {
+        Some(full) => ReadBack::Indexed(full),
+        None => crate::catalog::read_back(entry, cap, tz),
+    };
+    let (full, made) = match read {
+        ReadBack::Indexed(full) => (full, PageFrom::Indexed),
+        // A withdrawal not indexed yet is no text to show.
+        ReadBack::Changed(now) if now.withdrawn.is_none() => (now, PageFrom::Newer),
+        ReadBack::Changed(_) | ReadBack::Unreadable => {
+            let site = &snapshot.config.site;
+            let index = &snapshot.site.index;
+            let page = render::html::errors::unavailable_page(site, index, &entry.article);
+            return Some((page, PageFrom::Unreadable));
         }
     };
     let render = |a: &Arc<crate::article::Article>| {
@@ -1157,10 +1150,10 @@ async fn on_demand(
         return finish(refused(over), head);
     }
     let path = prepared.path.clone();
-    let resource = match kept {
+    let (resource, keep) = match kept {
         Some(hit) => {
             metrics::counter!("bantin_archive_cache_hits_total").increment(1);
-            hit
+            (hit, Keep::Yes)
         }
         None => {
             metrics::counter!("bantin_archive_cache_misses_total").increment(1);
@@ -1188,6 +1181,13 @@ async fn on_demand(
     let rep = dated(resource.content_type, resource.last_modified, body, name);
     let mut r = respond(fields, &rep, &cache_control, head);
     hub_link(&mut r, &path, resource.content_type);
+    if keep == Keep::No {
+        // Not what its inputs stand for (an article could not be read back
+        // as indexed): for now, kept by no cache, and not dated by the site,
+        // whose date stands for the document as indexed.
+        r = uncacheable(r);
+        r.headers_mut().remove(header::LAST_MODIFIED);
+    }
     holding((state, client), r, &body.bytes)
 }
 
@@ -1209,14 +1209,14 @@ async fn render_on_demand(
     prepared: Prepared,
     lm: SystemTime,
     coding: Coding,
-) -> Result<Arc<Resource>, NotRendered> {
+) -> Result<(Arc<Resource>, Keep), NotRendered> {
     let turn = turn_to_hold(&state.archives, &state.unsent, client)
         .await
         .map_err(NotRendered::Refused)?;
     let (path, tags) = (prepared.path.clone(), prepared.tags.clone());
     // Another request for it may have rendered it while this one waited its turn.
     if let Some(hit) = state.on_demand.get(&path, &tags) {
-        return Ok(hit);
+        return Ok((hit, Keep::Yes));
     }
     let started = std::time::Instant::now();
     // The turn goes with the render and comes back when it ends, whether or
@@ -1239,7 +1239,7 @@ async fn render_on_demand(
             } else {
                 state.on_demand.forget(&path);
             }
-            Ok(resource)
+            Ok((resource, keep))
         }
         Ok(Err(e)) => {
             tracing::error!("{e}");

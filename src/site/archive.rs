@@ -123,6 +123,13 @@ pub(super) fn stand_in(e: Entry) -> Option<Entry> {
     e.article.withdrawn.is_some().then_some(e)
 }
 
+/// The latest change among `entries` as indexed: what dates a document
+/// rendered on demand (see [`FeedView::as_of`]), whether or not each reads
+/// back.
+pub(super) fn latest_change(entries: &[Entry]) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+    entries.iter().map(|e| e.article.changed()).max()
+}
+
 /// The archive `req` asks for, ready to render with `hydrate`; `None` when the
 /// feed has no articles that month (or there is no such category or term).
 pub fn prepare(
@@ -260,8 +267,7 @@ impl Archive {
             max_item_bytes: self.cfg.feeds.max_item_bytes,
             history: self.history,
             hubs: &self.cfg.websub.hubs,
-            // An archive holds the articles of its month, at least one.
-            quiet_since: None,
+            as_of: latest_change(&self.entries),
         };
         let bytes = super::render_feed(&view, format).map_err(|message| RenderError {
             path: self

@@ -483,7 +483,7 @@ impl Site {
                         max_item_bytes: cfg.feeds.max_item_bytes,
                         hubs: &cfg.websub.hubs,
                         history: live_history(cfg, &feed.full.items),
-                        quiet_since: None,
+                        as_of: None,
                     },
                 })
             })
@@ -570,7 +570,7 @@ fn site_only(cfg: &Config) -> FeedView<'_> {
         max_item_bytes: cfg.feeds.max_item_bytes,
         hubs: &[],
         history: render::History::default(),
-        quiet_since: None,
+        as_of: None,
     }
 }
 

@@ -668,6 +668,7 @@ fn term_feed(
     let prev = selected
         .first()
         .map(|e| Month::of(e.article.published.timestamp(), cfg.tz));
+    let as_of = archive::latest_change(&selected);
     let (items, exact) = hydrated(selected, hydrate);
     let (title, description) = term_feed_titles(cfg, index, kind, slug);
     let view = FeedView {
@@ -683,8 +684,7 @@ fn term_feed(
             ..History::default()
         },
         hubs: &cfg.websub.hubs,
-        // A tag or author is in the index while it has an article.
-        quiet_since: None,
+        as_of,
     };
     let path = render::term_feed_path(kind, slug, format);
     feed_document(&view, format, path, exact)
@@ -701,7 +701,9 @@ fn changes_feed(
     format: Format,
     hydrate: &archive::Hydrate,
 ) -> Result<Rendered, RenderError> {
-    let (items, exact) = hydrated(index.select_changed(cfg.feeds.items), hydrate);
+    let selected = index.select_changed(cfg.feeds.items);
+    let as_of = archive::latest_change(&selected).max(index.first_publication());
+    let (items, exact) = hydrated(selected, hydrate);
     let view = FeedView {
         site: &cfg.site,
         of: Of::Changes,
@@ -712,13 +714,14 @@ fn changes_feed(
         max_item_bytes: cfg.feeds.max_item_bytes,
         history: History::default(),
         hubs: &cfg.websub.hubs,
-        quiet_since: index.first_publication(),
+        as_of,
     };
     feed_document(&view, format, render::changes_path(format), exact)
 }
 
 /// `items` with their full articles read by `hydrate`, and whether every one
-/// could be (else the lean article stands in).
+/// could be (else it is left out, or for a withdrawn one its lean form
+/// stands in: see [`archive::stand_in`]).
 fn hydrated(items: Vec<Entry>, hydrate: &archive::Hydrate) -> (Vec<Entry>, bool) {
     let mut exact = true;
     let items = items

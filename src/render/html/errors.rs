@@ -44,11 +44,13 @@ pub fn unavailable_page(site: &SiteConfig, index: &Index, a: &Article) -> Vec<u8
     let category = index
         .category_of(&a.id)
         .and_then(|slug| index.categories().get(slug));
+    // Not to be listed as the article: a search engine keeps the page it
+    // has until the address answers again.
     let head = Head {
         title: &a.title,
         canonical: None,
         feeds: &[],
-        robots: Robots::Index,
+        robots: Robots::NoIndex,
     };
     open(&mut out, site, &head);
     breadcrumb(
