@@ -36,73 +36,53 @@ pub fn not_found_page(site: &SiteConfig) -> Vec<u8> {
 
 /// 503: the page of an article whose file cannot be read now (saved broken
 /// since it was indexed, say, with no copy of its text in memory): its
-/// title, in its category's breadcrumb as its page has, and a word that it
-/// is back soon, rather than the page without its text, which would look
-/// complete. Only header fields, so it needs no read of the file.
+/// title and a word that it is back soon, rather than the page without its
+/// text, which would look complete. Not to be listed as the article: a
+/// search engine keeps the page it has until the address answers again.
 pub fn unavailable_page(site: &SiteConfig, index: &Index, a: &Article) -> Vec<u8> {
-    let mut out = String::new();
-    let category = index
-        .category_of(&a.id)
-        .and_then(|slug| index.categories().get(slug));
-    // Not to be listed as the article: a search engine keeps the page it
-    // has until the address answers again.
-    let head = Head {
-        title: &a.title,
-        canonical: None,
-        feeds: &[],
-        robots: Robots::NoIndex,
-    };
-    open(&mut out, site, &head);
-    breadcrumb(
-        &mut out,
-        index,
-        category.map(|c| c.slug.as_str()),
-        LastCrumb::Above,
-    );
-    let _ = write!(
-        out,
-        "<h1>{title}</h1>\n<p>Bài viết này tạm thời chưa đọc được. Mời bạn quay lại sau ít phút.</p>\n",
-        title = text(&a.title),
-    );
-    back_links(
-        &mut out,
-        category.map(|c| (c.slug.as_str(), c.name.as_str())),
-    );
-    close(out, site)
-}
-
-/// The links a page about one article ends with: its category's page, if
-/// it has one (slug and name), and the front page.
-fn back_links(out: &mut String, category: Option<(&str, &str)>) {
-    out.push_str("<p>");
-    if let Some((slug, name)) = category {
-        let _ = write!(
-            out,
-            "<a href=\"{}\">Các bài khác của chuyên mục {}</a> · ",
-            attr(&category_path(Some(slug))),
-            Isolated(name)
-        );
-    }
-    out.push_str("<a href=\"/\">Về trang nhất</a></p>\n");
+    article_notice(site, index, a, Robots::NoIndex, |out| {
+        out.push_str("<p>Bài viết này tạm thời chưa đọc được. Mời bạn quay lại sau ít phút.</p>\n");
+    })
 }
 
 /// 410: the page of a withdrawn article, its title, when it was withdrawn
-/// and why, in the site's style with the breadcrumb of its category in
-/// `index`, as its page had, so a reader can go on to the category. Only
-/// header fields, so it needs no read of the file; the article's text is not
-/// shown.
+/// and why; the article's text is not shown. Listed, for search engines to
+/// drop the address.
 pub fn gone_page(site: &SiteConfig, index: &Index, a: &Article, w: &Withdrawal) -> Vec<u8> {
+    article_notice(site, index, a, Robots::Index, |out| {
+        let _ = writeln!(
+            out,
+            "<p>Bài viết này đã được gỡ bỏ lúc {}.</p>",
+            Time(&w.at)
+        );
+        if let Some(reason) = &w.reason {
+            let _ = writeln!(out, "<p>Lý do: {}</p>", Isolated(reason));
+        }
+    })
+}
+
+/// A page about an article that shows none of its text (410, 503), in the
+/// site's style: its title under the breadcrumb of its category in
+/// `index`, as its page has, what `say` writes, then links on to its
+/// category and the front page. Only header fields, so it needs no read of
+/// the file. No canonical link: the address does not answer with the
+/// article, and is not to be listed under another.
+fn article_notice(
+    site: &SiteConfig,
+    index: &Index,
+    a: &Article,
+    robots: Robots,
+    say: impl FnOnce(&mut String),
+) -> Vec<u8> {
     let mut out = String::new();
     let category = index
         .category_of(&a.id)
         .and_then(|slug| index.categories().get(slug));
-    // No canonical link: the address answers 410, for search engines to
-    // drop, not to list under another.
     let head = Head {
         title: &a.title,
         canonical: None,
         feeds: &[],
-        robots: Robots::Index,
+        robots,
     };
     open(&mut out, site, &head);
     breadcrumb(
@@ -111,19 +91,18 @@ pub fn gone_page(site: &SiteConfig, index: &Index, a: &Article, w: &Withdrawal) 
         category.map(|c| c.slug.as_str()),
         LastCrumb::Above,
     );
-    let _ = write!(
-        out,
-        "<h1>{title}</h1>\n<p>Bài viết này đã được gỡ bỏ lúc {at}.</p>\n",
-        title = text(&a.title),
-        at = Time(&w.at),
-    );
-    if let Some(reason) = &w.reason {
-        let _ = writeln!(out, "<p>Lý do: {}</p>", Isolated(reason));
+    let _ = writeln!(out, "<h1>{}</h1>", text(&a.title));
+    say(&mut out);
+    out.push_str("<p>");
+    if let Some(c) = category {
+        let _ = write!(
+            out,
+            "<a href=\"{}\">Các bài khác của chuyên mục {}</a> · ",
+            attr(&category_path(Some(&c.slug))),
+            Isolated(&c.name)
+        );
     }
-    back_links(
-        &mut out,
-        category.map(|c| (c.slug.as_str(), c.name.as_str())),
-    );
+    out.push_str("<a href=\"/\">Về trang nhất</a></p>\n");
     close(out, site)
 }
 
@@ -140,6 +119,24 @@ mod tests {
             tz: chrono_tz::Asia::Ho_Chi_Minh,
         };
         parse(text, &src).unwrap().article
+    }
+
+    #[test]
+    fn an_unavailable_page_names_the_title_escaped_and_is_not_listed() {
+        let a = parsed("Tiêu đề <b> & \"x\"\n10/05/2020 15:33\nDẫn.\n");
+        let page = unavailable_page(&SiteConfig::default(), &Index::default(), &a);
+        let page = String::from_utf8(page).unwrap();
+        assert!(
+            page.contains("<h1>Tiêu đề &lt;b&gt; &amp; \"x\"</h1>"),
+            "{page}"
+        );
+        assert!(page.contains("tạm thời chưa đọc được"), "{page}");
+        assert!(
+            page.contains("<meta name=\"robots\" content=\"noindex\">"),
+            "{page}"
+        );
+        assert!(!page.contains("rel=\"canonical\""), "{page}");
+        assert!(!page.contains("Dẫn."), "no text of the article");
     }
 
     #[test]
