@@ -1622,7 +1622,7 @@ fn guarded_full_parse<T>(candidate: &Candidate, parse: impl FnOnce() -> T) -> Op
 /// from (its digest): what a representation whose validator is derived from the
 /// entries' digests must be rendered from. `None` when it changed, too.
 pub fn hydrate_same(entry: &Entry, cap: u64, tz: Tz) -> Option<Arc<Article>> {
-    match read_back(entry, cap, tz) {
+    match read_back_as(entry, cap, tz, Wanted::Indexed) {
         ReadBack::Indexed(full) => Some(full),
         ReadBack::Changed(_) | ReadBack::Unreadable => None,
     }
@@ -1645,6 +1645,20 @@ pub enum ReadBack {
 /// and whether it is the one indexed (by the digest of its bytes and its
 /// date); a full entry is its own.
 pub fn read_back(entry: &Entry, cap: u64, tz: Tz) -> ReadBack {
+    read_back_as(entry, cap, tz, Wanted::Any)
+}
+
+/// Which articles a read back is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wanted {
+    /// The one indexed alone: a file with other bytes is not parsed.
+    Indexed,
+    /// Whichever the file gives.
+    Any,
+}
+
+/// [`read_back`], parsing a file whose bytes changed only if `wanted` says so.
+fn read_back_as(entry: &Entry, cap: u64, tz: Tz, wanted: Wanted) -> ReadBack {
     let Some(source) = &entry.source else {
         return ReadBack::Indexed(entry.article.clone());
     };
@@ -1658,6 +1672,11 @@ pub fn read_back(entry: &Entry, cap: u64, tz: Tz) -> ReadBack {
     let Ok((bytes, meta)) = candidate.root.read_capped(&candidate.path, cap) else {
         return ReadBack::Unreadable;
     };
+    let same_bytes = store::digest(&bytes) == entry.digest;
+    if !same_bytes && wanted == Wanted::Indexed {
+        // Not the one wanted, whatever it is: no parse to tell.
+        return ReadBack::Unreadable;
+    }
     let parsed = guarded_full_parse(&candidate, || {
         store::load_bytes(&candidate, &bytes, &meta, tz, Depth::Full)
     });
@@ -1669,7 +1688,7 @@ pub fn read_back(entry: &Entry, cap: u64, tz: Tz) -> ReadBack {
         return ReadBack::Unreadable;
     }
     // The date of a file without one comes from its mtime, which the digest misses.
-    let same = store::digest(&bytes) == entry.digest && full.published == entry.article.published;
+    let same = same_bytes && full.published == entry.article.published;
     match same {
         true => ReadBack::Indexed(Arc::new(full)),
         false => ReadBack::Changed(Arc::new(full)),

@@ -364,19 +364,15 @@ fn outside_store(path: &Path) -> Vec<Found> {
 /// whose names normalise alike (NFC and NFD spellings), which only a check
 /// of a folder holding both finds. Each id is given with the file that
 /// claims it, shown beside `shown` (how `c` is shown).
-fn claimed_before(c: &Candidate, cap: u64, tz: Tz, shown: &Path) -> Claimed {
-    let Some(folder) = c.path.parent() else {
-        return Claimed::new();
-    };
-    let Ok(names) = std::fs::read_dir(folder) else {
-        return Claimed::new();
-    };
-    let mut earlier: Vec<PathBuf> = names
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| *p < c.path && article_id(c.root.path(), p).as_deref() == Some(&*c.id))
+fn claimed_before(c: &Candidate, cap: u64, tz: Tz, shown: &Path, folders: &mut Folders) -> Claimed {
+    let names = folders.names(&c.path);
+    // In path order, spelled as `c.path` is (a bare name's folder is `.`).
+    let earlier: Vec<PathBuf> = names
+        .iter()
+        .map(|name| c.path.with_file_name(name))
+        .take_while(|p| *p < c.path)
+        .filter(|p| article_id(c.root.path(), p).as_deref() == Some(&*c.id))
         .collect();
-    earlier.sort();
     earlier
         .iter()
         .filter_map(|p| c.root.candidate(p).ok().flatten())
@@ -390,6 +386,35 @@ fn claimed_before(c: &Candidate, cap: u64, tz: Tz, shown: &Path) -> Claimed {
 
 /// The ids claimed so far in a check, with the file (as shown) that claims each.
 type Claimed = BTreeMap<String, PathBuf>;
+
+/// The names in each folder a check has listed, sorted, so many files of
+/// one folder checked one by one list it once.
+#[derive(Default)]
+struct Folders(BTreeMap<PathBuf, Vec<std::ffi::OsString>>);
+
+impl Folders {
+    /// The sorted names in the folder of `file` (the working folder for a
+    /// bare name); none if it cannot be listed.
+    fn names(&mut self, file: &Path) -> &[std::ffi::OsString] {
+        let folder = file
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        self.0.entry(folder.to_owned()).or_insert_with(|| {
+            let mut names: Vec<std::ffi::OsString> = std::fs::read_dir(folder)
+                .map(|names| {
+                    names
+                        .filter_map(Result::ok)
+                        .map(|e| e.file_name())
+                        .collect()
+                })
+                .unwrap_or_default();
+            // By bytes, as the paths of one folder compare.
+            names.sort();
+            names
+        })
+    }
+}
 
 /// The warning for an article whose page's URL is too long for a sitemap,
 /// which leaves it out.
@@ -440,6 +465,7 @@ pub fn run(
     // outside.
     let store = Root::open(&cfg.store).ok();
     let mut totals = Totals::default();
+    let mut folders = Folders::default();
     for path in paths {
         let mut found = candidates(path, store.as_ref());
         found.sort_by(|a, b| a.1.cmp(&b.1));
@@ -447,7 +473,7 @@ pub fn run(
         // gives it. A file checked alone meets the files of its folder before
         // it, in the store in force or in the one it is read as part of.
         let mut ids = match &found[..] {
-            [(Ok(c), shown)] => claimed_before(c, cap, tz, shown),
+            [(Ok(c), shown)] => claimed_before(c, cap, tz, shown, &mut folders),
             _ => Claimed::new(),
         };
         if found.is_empty() {

@@ -1376,4 +1376,14 @@ fn a_loose_file_checked_alone_is_judged_as_in_a_store_one_folder_up() {
     let link = alone("cat/x.txt");
     let error = s(&link["error"]);
     assert!(error.contains("\".private\" is an ignored name"), "{error}");
+    // A bare name, checked from its own folder, meets the file before it too.
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "").unwrap();
+    let bare = check_in(&top.join("cat"), &config, &[Path::new("a.txt")]);
+    assert_eq!(ids(&bare), [None]);
+    let error = s(&bare[0]["error"]);
+    assert!(
+        error.contains("another file, a.md, already gives the article id \"a\""),
+        "{error}"
+    );
 }

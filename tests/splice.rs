@@ -135,8 +135,8 @@ fn assert_identical(index: &Index, max_item_bytes: &[usize]) -> usize {
                             max_item_bytes: max,
                             hubs,
                             history,
-                            // Dates the empty feed (the feed of changes
-                            // gives one); a feed with items has its own.
+                            // A floor for the feed's date: the empty
+                            // feed takes it, one with items the later.
                             as_of: Some(
                                 chrono::DateTime::parse_from_rfc3339("2020-05-11T08:00:00+07:00")
                                     .unwrap(),

@@ -702,7 +702,8 @@ fn changes_feed(
     hydrate: &archive::Hydrate,
 ) -> Result<Rendered, RenderError> {
     let selected = index.select_changed(cfg.feeds.items);
-    let as_of = archive::latest_change(&selected).max(index.first_publication());
+    // With none, the first publication: nothing has changed since.
+    let as_of = archive::latest_change(&selected).or_else(|| index.first_publication());
     let (items, exact) = hydrated(selected, hydrate);
     let view = FeedView {
         site: &cfg.site,
