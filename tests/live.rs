@@ -408,6 +408,13 @@ fn a_file_moved_aside_then_written_anew_is_one_change() {
         std::fs::remove_file(&backup).unwrap();
         wait_for_title(&d, "the new version", "/feeds/thong-bao.rss", &title);
     }
+    // Logged once the change is served, so a moment after a request sees it.
+    let served = |s: &str| {
+        s.lines()
+            .filter(|l| l.contains("store change served"))
+            .count()
+    };
+    d.wait_until("both changes logged", || served(&d.stderr()) >= 2);
     let stderr = d.stderr();
     let served: Vec<&str> = stderr
         .lines()
