@@ -1008,9 +1008,31 @@ impl Shown {
         Shown(n.into().to_string())
     }
 
-    /// A string, quoted and escaped as in TOML.
+    /// A string, as a TOML basic string on one line: quoted, with `"`, `\\`,
+    /// tabs and line breaks escaped, and every other character no one could
+    /// see (controls, U+2028, U+2029, U+FFFE, U+FFFF) as `\uXXXX`, as the
+    /// file must have written it; so a message stays one line and shows what
+    /// is there.
     pub fn text(s: &str) -> Shown {
-        Shown(toml_edit::Value::from(s).to_string())
+        let mut out = String::with_capacity(s.len() + 2);
+        out.push('"');
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\t' => out.push_str("\\t"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                c if c.is_control()
+                    || matches!(c, '\u{2028}' | '\u{2029}' | '\u{fffe}' | '\u{ffff}') =>
+                {
+                    out.push_str(&format!("\\u{:04X}", u32::from(c)));
+                }
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        Shown(out)
     }
 
     /// A path, as a TOML string (lossy if it is not UTF-8).
@@ -1095,16 +1117,87 @@ impl SiteConfig {
                 ),
             ));
         }
-        if self.title.trim().is_empty() {
-            return Err(e.bad(
-                "site.title",
-                &Shown::text(&self.title),
-                "must not be empty: it titles the site's pages and every feed (RSS 2.0 and \
-                 Atom require a feed title); e.g. \"Bản tin\"",
-            ));
+        let title = title_problem(
+            &self.title,
+            "it titles the site's pages and every feed (RSS 2.0 and Atom require a feed \
+             title); e.g. \"Bản tin\"",
+        );
+        if let Some(reason) = title {
+            return Err(e.bad("site.title", &Shown::text(&self.title), &reason));
+        }
+        if let Some(reason) = text_problem(&self.description, Text::Description) {
+            return Err(e.bad("site.description", &Shown::text(&self.description), &reason));
         }
         Ok(self)
     }
+}
+
+/// What a text setting shown to readers (in feeds, pages and OPML lists) is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Text {
+    /// A title: one line.
+    Title,
+    /// A description: a paragraph, which may run over lines.
+    Description,
+}
+
+/// Why `text`, a setting that goes into the feeds or pages that show it,
+/// cannot be used for the characters it holds, or `None` when it can.
+///
+/// Refused everywhere: the characters XML 1.0 forbids (C0 controls other than
+/// tab, line feed and carriage return; U+FFFE and U+FFFF), which would make
+/// every feed holding them not well-formed, so that readers refuse it whole;
+/// and DEL and the C1 controls, which XML 1.0 allows but discourages and no
+/// reader shows (one is a slip of the keyboard or of an encoding, and the
+/// parser takes them out of articles for the same reason).
+///
+/// A title is also refused a tab or a line break (`\n`, `\r`, NEL, U+2028,
+/// U+2029): it is one line wherever it goes (a reader's list of feeds, an
+/// HTML `<title>`, an OPML `text` attribute, which XML reads with its line
+/// breaks made spaces), while JSON Feed carries them as they are, so the same
+/// title would read differently in each format and on each page. A
+/// description is a paragraph: tabs and line breaks are kept there.
+fn text_problem(text: &str, kind: Text) -> Option<String> {
+    text.chars().enumerate().find_map(|(i, c)| {
+        let line_break = matches!(c, '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}');
+        let why = match (c, kind) {
+            (_, Text::Title) if line_break => {
+                "a line break: a title is one line (in feed readers, page titles and OPML \
+                 lists alike); write it on one line"
+            }
+            ('\t', Text::Title) => {
+                "a tab: a title is one line of words, which a tab would not show alike in \
+                 every feed and page; write a space"
+            }
+            ('\t' | '\n' | '\r', Text::Description) => return None,
+            ('\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}', _) => {
+                "a character XML 1.0 forbids: no feed holding it would be well-formed, and \
+                 readers would refuse every one; take it out"
+            }
+            _ if c.is_control() => {
+                "a control character (DEL or C1) that no reader shows and XML 1.0 \
+                 discourages, most likely pasted by mistake; take it out"
+            }
+            _ => return None,
+        };
+        Some(format!(
+            "holds U+{:04X} (character {}), {why}",
+            u32::from(c),
+            i + 1
+        ))
+    })
+}
+
+/// Why `title` cannot title a feed, or `None`: its characters (see
+/// [`text_problem`]), or nothing but spaces, which `empty` (what it titles,
+/// and what to write instead) follows in the message.
+fn title_problem(title: &str, empty: &str) -> Option<String> {
+    text_problem(title, Text::Title).or_else(|| {
+        title
+            .trim()
+            .is_empty()
+            .then(|| format!("must not be empty: {empty}"))
+    })
 }
 
 impl FeedsConfig {
@@ -1114,12 +1207,30 @@ impl FeedsConfig {
         e.whole("feeds.ttl", self.ttl)?;
         e.whole("feeds.max_item_bytes", self.max_item_bytes as u64)?;
         for (slug, o) in &self.categories {
+            let table = format!(
+                "feeds.categories.{}",
+                toml_edit::Key::new(slug.as_str()).display_repr()
+            );
             if let Some(items) = o.items {
-                let key = format!(
-                    "feeds.categories.{}.items",
-                    toml_edit::Key::new(slug.as_str()).display_repr()
-                );
+                let key = format!("{table}.items");
                 e.whole_at(&key, &["feeds", "categories", slug, "items"], items as u64)?;
+            }
+            if let Some(title) = &o.title {
+                let empty = "it titles the category's feed wherever it is offered (RSS 2.0 \
+                             and Atom require a feed title); leave `title` out for the \
+                             category's path from its top-level section, e.g. \"Kinh tế › Du lịch\"";
+                if let Some(reason) = title_problem(title, empty) {
+                    return Err(e.bad(&format!("{table}.title"), &Shown::text(title), &reason));
+                }
+            }
+            if let Some(description) = &o.description {
+                if let Some(reason) = text_problem(description, Text::Description) {
+                    return Err(e.bad(
+                        &format!("{table}.description"),
+                        &Shown::text(description),
+                        &reason,
+                    ));
+                }
             }
         }
         Ok(())
@@ -1465,6 +1576,41 @@ mod tests {
     }
 
     #[test]
+    fn descriptions_may_run_over_lines_and_titles_hold_any_letter() {
+        let c = Config::from_toml(
+            "[site]\ntitle = \"Bản tin «Đông» · ☀\"\n\
+             description = \"Dòng một\\tcột\\r\\ndòng hai\"\n\
+             [feeds.categories.\"tin-tuc\"]\ndescription = \"Một\\nHai\"\n",
+            None,
+        )
+        .unwrap();
+        assert_eq!(c.site.description, "Dòng một\tcột\r\ndòng hai");
+        assert_eq!(
+            c.feeds.categories["tin-tuc"].description.as_deref(),
+            Some("Một\nHai")
+        );
+        assert_eq!(text_problem("Một\nHai", Text::Description), None);
+        let title = text_problem("Một\nHai", Text::Title).unwrap();
+        assert!(
+            title.starts_with("holds U+000A (character 4), a line break"),
+            "{title}"
+        );
+    }
+
+    #[test]
+    fn a_value_is_shown_on_one_line_as_toml_writes_it() {
+        assert_eq!(Shown::text("Bản tin").to_string(), "\"Bản tin\"");
+        assert_eq!(
+            Shown::text("a\"b\\c\td\ne\r\u{1}\u{7f}\u{85}\u{2028}\u{ffff}").to_string(),
+            r#""a\"b\\c\td\ne\r\u0001\u007F\u0085\u2028\uFFFF""#
+        );
+        // And it reads back as the same string.
+        let shown = Shown::text("x\u{1}\"\\\n\u{ffff}y").to_string();
+        let back: toml::Table = toml::from_str(&format!("v = {shown}")).unwrap();
+        assert_eq!(back["v"].as_str(), Some("x\u{1}\"\\\n\u{ffff}y"));
+    }
+
+    #[test]
     fn relative_store_is_anchored_at_the_config() {
         let c = Config::from_toml(
             "store = \"articles\"",
@@ -1512,6 +1658,25 @@ mod tests {
         ),
         ("[site]\nlanguage = \"vi_VN\"", "[site] language"),
         ("[site]\ntitle = \" \"", "[site] title"),
+        ("[site]\ntitle = \"B\\u0001n tin\"", "[site] title"),
+        ("[site]\ntitle = \"Bản\\ntin\"", "[site] title"),
+        ("[site]\ntitle = \"Bản\\ttin\"", "[site] title"),
+        ("[site]\ntitle = \"Bản\\u2028tin\"", "[site] title"),
+        ("[site]\ndescription = \"Tin\\u0000\"", "[site] description"),
+        ("[site]\ndescription = \"Tin\\u009B\"", "[site] description"),
+        ("[site]\ndescription = \"Tin\\uFFFF\"", "[site] description"),
+        (
+            "[feeds.categories.\"tin-tuc/thoi-su\"]\ntitle = \"\"",
+            "[feeds.categories.\"tin-tuc/thoi-su\"] title",
+        ),
+        (
+            "[feeds.categories.\"tin-tuc\"]\ntitle = \"Tin\\u0001\"",
+            "[feeds.categories.tin-tuc] title",
+        ),
+        (
+            "[feeds.categories.\"tin-tuc\"]\ndescription = \"Tin\\u0001\"",
+            "[feeds.categories.tin-tuc] description",
+        ),
         (
             "[websub]\nhubs = [\"http://x/\", \"HTTP://X\"]",
             "[websub] hubs",

@@ -831,3 +831,75 @@ fn a_store_the_sandbox_hides_names_the_setting_under_systemd() {
         "{stderr}"
     );
 }
+
+/// Every text setting that goes into feeds and pages is refused, naming its
+/// key and value at its line, when it holds a character XML 1.0 forbids
+/// (every feed would then not be well-formed) or another control character;
+/// a title also when it is empty or not one line. A description may run
+/// over lines.
+#[test]
+fn text_settings_that_feeds_cannot_carry_are_refused_at_their_value() {
+    for (table, key, value, why) in [
+        ("site", "title", r#""B\u0001n tin""#, "U+0001"),
+        ("site", "description", r#""Tin\u001Bmới""#, "U+001B"),
+        ("site", "description", r#""Tin\uFFFE""#, "U+FFFE"),
+        ("site", "title", r#""Bản\u0085tin""#, "U+0085"),
+        ("site", "title", r#""Bản\ntin""#, "line break"),
+        ("site", "title", r#""Bản	tin""#, "a tab"),
+        (
+            "feeds.categories.\"tin-tuc\"",
+            "title",
+            r#""Tin\u0001tức""#,
+            "U+0001",
+        ),
+        (
+            "feeds.categories.\"tin-tuc\"",
+            "description",
+            r#""Tin\u007F""#,
+            "U+007F",
+        ),
+        (
+            "feeds.categories.\"tin-tuc/thoi-su\"",
+            "title",
+            r#""""#,
+            "must not be empty",
+        ),
+        (
+            "feeds.categories.\"tin-tuc/thoi-su\"",
+            "title",
+            r#""  ""#,
+            "must not be empty",
+        ),
+    ] {
+        let toml = format!("[{table}]\n{key} = {value}\n");
+        let (_dir, path) = config_file(&toml);
+        let out = bantin([
+            "config".as_ref(),
+            "check".as_ref(),
+            "--quiet".as_ref(),
+            "--config".as_ref(),
+            path.as_os_str(),
+        ]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(64), "{toml}: {stderr}");
+        // At the value as written, with it quoted as the file has it.
+        let line = problem_line(&stderr, &path, 2);
+        let at = format!("{}:2:{}: ", path.display(), key.len() + 4);
+        assert!(line.contains(&at), "{toml}: {line}");
+        let shown = if table == "site" {
+            format!("[site] {key} = {value}: ")
+        } else {
+            format!("] {key} = {value}: ")
+        };
+        // A tab written as it is in the file is shown escaped.
+        let shown = shown.replace('\t', "\\t");
+        assert!(line.contains(&shown), "{toml}: {shown} in {line}");
+        assert!(line.contains(why), "{toml}: says why ({why}): {line}");
+        assert!(stderr.contains("1 problem in"), "{toml}: {stderr}");
+    }
+    // Tabs and line breaks in a description, and any letter or sign, are kept.
+    let good = "[site]\ntitle = \"Bản tin · Tỉnh «Đông» ☀\"\ndescription = \"\"\"\nDòng một\tcột\r\ndòng hai\"\"\"\n\
+                [feeds.categories.\"tin-tuc\"]\ntitle = \"Tin tức\"\ndescription = \"\"\n";
+    let (code, stderr, _) = config_check(good);
+    assert_eq!(code, Some(0), "{stderr}");
+}
