@@ -1,7 +1,7 @@
 //! `config.toml` (plus a few command-line overrides) → a validated [`Config`].
 //!
 //! Two steps, as the file is read: serde turns TOML into [`RawConfig`], then
-//! [`RawConfig::validate`] checks the values that TOML cannot (time zone, URLs,
+//! `RawConfig::validate` checks the values that TOML cannot (time zone, URLs,
 //! ranges) and resolves paths. [`problems`] runs them so that every unknown key
 //! and bad value in a file is reported at once, with its table, line and snippet.
 
@@ -624,7 +624,12 @@ impl Config {
             };
             store.into_iter().chain(body_dir).collect()
         };
-        problems::check(text, path, |raw| raw.validate(path), outside)
+        problems::check(
+            text,
+            path,
+            |raw, origins| raw.validate(path, origins),
+            outside,
+        )
     }
 
     /// Why the `[http] body_dir` the file sets cannot take body copies, as a
@@ -834,7 +839,11 @@ impl Config {
 
 impl RawConfig {
     /// Checks every value; relative paths are anchored at the folder of `path`.
-    pub fn validate(mut self, path: Option<&Path>) -> Result<Config, ConfigError> {
+    fn validate(
+        mut self,
+        path: Option<&Path>,
+        origins: &problems::Origins<'_>,
+    ) -> Result<Config, ConfigError> {
         let shown = shown(path);
         let e = Errors { file: &shown };
         let tz: Tz = self.time_zone.parse().map_err(|_| {
@@ -854,7 +863,7 @@ impl RawConfig {
         e.whole("max_file_size", self.max_file_size)?;
         let site = self.site.validated(&e)?;
         self.feeds.check(&e)?;
-        self.http.check(&e)?;
+        self.http.check(&e, origins)?;
         let websub = self.websub.validated(&e)?;
         self.archives.check(&e)?;
         self.watch.check(&e)?;
@@ -1247,8 +1256,13 @@ impl HttpConfig {
             .collect()
     }
 
-    /// Whether `[http]` can be used.
-    fn check(&mut self, e: &Errors<'_>) -> Result<(), ConfigError> {
+    /// Whether `[http]` can be used; `origins` says which of its values the
+    /// file sets, for the keys checked together.
+    fn check(
+        &mut self,
+        e: &Errors<'_>,
+        origins: &problems::Origins<'_>,
+    ) -> Result<(), ConfigError> {
         for range in &mut self.metrics_from {
             let Some(net) = addr_range(range) else {
                 return Err(e.bad(
@@ -1280,21 +1294,52 @@ impl HttpConfig {
         ] {
             e.whole(key, value)?;
         }
-        // A client allowed more than all clients together could leave the
-        // others nothing: behind a reverse proxy, 0 (no limit per client)
-        // leaves the total alone in force.
-        if self.max_unsent_bytes != 0 && self.max_unsent_bytes_per_client > self.max_unsent_bytes {
-            return Err(e.bad(
-                "http.max_unsent_bytes_per_client",
-                &Shown::number(self.max_unsent_bytes_per_client as u64),
-                &format!(
-                    "must not be more than max_unsent_bytes ({}); \
-                     0 means no limit per client",
-                    self.max_unsent_bytes
-                ),
-            ));
+        self.unsent_budgets(e, origins)
+    }
+
+    /// Whether the two unsent budgets go together: a client allowed more
+    /// than all clients together could leave the others nothing (behind a
+    /// reverse proxy, 0, no limit per client, leaves the total alone in
+    /// force). The problem is put at a value the file sets: the per-client
+    /// share when it does, else the total; and none is when either was
+    /// rejected already, whose default no one chose.
+    fn unsent_budgets(
+        &self,
+        e: &Errors<'_>,
+        origins: &problems::Origins<'_>,
+    ) -> Result<(), ConfigError> {
+        let (per_client, total) = (self.max_unsent_bytes_per_client, self.max_unsent_bytes);
+        if total == 0 || per_client <= total {
+            return Ok(());
         }
-        Ok(())
+        let default = |origin| match origin {
+            problems::Origin::Default => ", the default",
+            _ => "",
+        };
+        let origin_of_per_client = origins.of(&["http", "max_unsent_bytes_per_client"]);
+        let origin_of_total = origins.of(&["http", "max_unsent_bytes"]);
+        match (origin_of_per_client, origin_of_total) {
+            (problems::Origin::Rejected, _) | (_, problems::Origin::Rejected) => Ok(()),
+            (problems::Origin::Default, problems::Origin::File) => Err(e.bad(
+                "http.max_unsent_bytes",
+                &Shown::number(total as u64),
+                &format!(
+                    "must not be less than max_unsent_bytes_per_client ({per_client}, the \
+                     default, which this file does not set); raise it, or set \
+                     max_unsent_bytes_per_client to at most {total} (0 means no limit per \
+                     client)"
+                ),
+            )),
+            _ => Err(e.bad(
+                "http.max_unsent_bytes_per_client",
+                &Shown::number(per_client as u64),
+                &format!(
+                    "must not be more than max_unsent_bytes ({total}{}); \
+                     0 means no limit per client",
+                    default(origin_of_total)
+                ),
+            )),
+        }
     }
 }
 
@@ -1752,6 +1797,10 @@ mod tests {
             "[http] max_unsent_bytes_per_client",
         ),
         ("[http]\nmax_unsent_bytes = -1", "max_unsent_bytes"),
+        (
+            "[http]\nmax_unsent_bytes = 10",
+            "[http] max_unsent_bytes = 10",
+        ),
     ];
 
     #[test]

@@ -781,6 +781,54 @@ fn a_per_client_unsent_budget_over_the_total_is_refused_at_its_line() {
     assert_eq!(code, Some(0), "{stderr}");
 }
 
+/// The two unsent budgets are checked together: a conflict is one problem,
+/// put at a value the file sets (the per-client share when it does, else the
+/// total), never at a default the file does not write; and none when one of
+/// the two was refused already.
+#[test]
+fn an_unsent_budget_conflict_is_one_problem_at_a_value_the_file_sets() {
+    let one_problem = |toml: &str, line: usize, column: usize, needle: &str| {
+        let (code, stderr, path) = config_check(toml);
+        assert_eq!(code, Some(64), "{toml}: {stderr}");
+        let at = problem_line(&stderr, &path, line);
+        assert!(
+            at.starts_with(&format!("bantin: {}:{line}:{column}: ", path.display())),
+            "{toml}: {at}"
+        );
+        assert!(at.contains(needle), "{toml}: {needle} in {at}");
+        assert!(
+            stderr.contains("1 problem in") && !stderr.contains("67108864:"),
+            "{toml}: one problem, none at the default: {stderr}"
+        );
+    };
+    one_problem(
+        "[http]\nmax_unsent_bytes_per_client = 100\nmax_unsent_bytes = 10\n",
+        2,
+        31,
+        "[http] max_unsent_bytes_per_client = 100: must not be more than max_unsent_bytes (10)",
+    );
+    one_problem(
+        "[http]\nmax_unsent_bytes = 10\n",
+        2,
+        20,
+        "[http] max_unsent_bytes = 10: must not be less than max_unsent_bytes_per_client \
+         (67108864, the default",
+    );
+    one_problem(
+        "[http]\nmax_unsent_bytes_per_client = 400000000\n",
+        2,
+        31,
+        "max_unsent_bytes (268435456, the default)",
+    );
+    // The total refused for its type: its default is no one's choice.
+    one_problem(
+        "[http]\nmax_unsent_bytes_per_client = 400000000\nmax_unsent_bytes = -1\n",
+        3,
+        20,
+        "[http] max_unsent_bytes = -1: expected a whole number",
+    );
+}
+
 /// Under systemd (`INVOCATION_ID` set), a store the shipped unit's sandbox
 /// hides is refused naming the unit's setting, since chmod or mkdir cannot
 /// fix it; outside systemd the usual advice stands. A `base_url` with no

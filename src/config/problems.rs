@@ -131,9 +131,61 @@ pub(super) fn not_utf8(file: &Path, bytes: &[u8], error: std::str::Utf8Error) ->
     source.fail(vec![problem])
 }
 
+/// Where the value in force of a key comes from, in one round of [`check`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Origin {
+    /// The file sets it, and it has not been rejected.
+    File,
+    /// The file sets it, but it was rejected (its problem is reported): its
+    /// default stands in for it, which no one chose.
+    Rejected,
+    /// The file does not set it: its default.
+    Default,
+}
+
+/// Where each key's value comes from in a round of [`check`]: what a check
+/// of several keys together needs, to blame one the file sets rather than a
+/// default, and to blame none when one of them was rejected already (its
+/// default would make a second, bogus, problem of the first).
+pub(super) struct Origins<'a> {
+    /// The file as written.
+    written: &'a ImDocument<String>,
+    /// The file with the keys rejected so far taken out.
+    working: &'a DocumentMut,
+}
+
+impl Origins<'_> {
+    /// Where the value of the key at `path` (table names, then the key) comes from.
+    pub(super) fn of(&self, path: &[&str]) -> Origin {
+        if holds(self.working.as_table(), path) {
+            Origin::File
+        } else if holds(self.written.as_table(), path) {
+            Origin::Rejected
+        } else {
+            Origin::Default
+        }
+    }
+}
+
+/// Whether `table` holds a value at `path`.
+fn holds(table: &dyn TableLike, path: &[&str]) -> bool {
+    let Some((last, parents)) = path.split_last() else {
+        return false;
+    };
+    let mut table = table;
+    for name in parents {
+        match table.get(name).and_then(Item::as_table_like) {
+            Some(sub) => table = sub,
+            None => return false,
+        }
+    }
+    table.contains_key(last)
+}
+
 /// Parses, deserializes and validates `text`, collecting every problem.
 ///
-/// `validate` turns the deserialized file into a [`Config`]; its
+/// `validate` turns the deserialized file into a [`Config`], told where
+/// each value comes from ([`Origins`]); its
 /// [`ConfigError::Value`] names the dotted key it rejects. `outside` then
 /// checks what that config names outside the file (the store, the body
 /// folder) once, on the config made from every key that passed, so its
@@ -143,7 +195,7 @@ pub(super) fn not_utf8(file: &Path, bytes: &[u8], error: std::str::Utf8Error) ->
 pub(super) fn check(
     text: &str,
     path: Option<&Path>,
-    validate: impl Fn(RawConfig) -> Result<Config, ConfigError>,
+    validate: impl Fn(RawConfig, &Origins<'_>) -> Result<Config, ConfigError>,
     outside: impl Fn(&Config) -> Vec<ConfigError>,
 ) -> Result<Config, ConfigError> {
     let file = super::shown(path);
@@ -172,8 +224,12 @@ pub(super) fn check(
     // Each round takes out one key, so there are at most as many rounds as keys.
     for _ in 0..=text.len() {
         let current = working.to_string();
+        let origins = Origins {
+            written: &written,
+            working: &working,
+        };
         let rejected = match toml::from_str::<RawConfig>(&current) {
-            Ok(raw) => match validate(raw) {
+            Ok(raw) => match validate(raw, &origins) {
                 Ok(config) => {
                     for error in outside(&config) {
                         let ConfigError::Value {
