@@ -21,11 +21,19 @@ use serde::{Deserialize, Serialize};
 /// A configuration that cannot be used; the message names the file and the key.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    /// The file could not be read.
-    #[error("cannot read config {path}: {source}")]
+    /// The file could not be read: the message says where its path came
+    /// from and what to do.
+    #[error(
+        "cannot read config {}, {}: {source}; {}",
+        shown_path(.path),
+        .from.said(),
+        read_advice(.path, *.from, .source)
+    )]
     Read {
         /// The config file.
         path: PathBuf,
+        /// Where its path came from.
+        from: PathFrom,
         /// Why reading failed.
         source: std::io::Error,
     },
@@ -57,6 +65,83 @@ pub const DEFAULT_PATHS: [&str; 2] = ["config.toml", "/etc/bantin/config.toml"];
 /// the built-in defaults say it (a test holds it to [`DEFAULT_PATHS`]).
 pub const LOOKUP_ORDER: &str = "--config FILE, else $BANTIN_CONFIG, else ./config.toml when \
 it exists, else /etc/bantin/config.toml when it exists, else the built-in defaults";
+
+/// Where the config file's path came from, which a message about a file that
+/// cannot be read names, with what to change there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathFrom {
+    /// `--config FILE`.
+    Flag,
+    /// `$BANTIN_CONFIG`.
+    Env,
+    /// The first of [`DEFAULT_PATHS`] that exists, neither being given.
+    Lookup,
+}
+
+impl PathFrom {
+    /// Where the path came from, as a message says it.
+    fn said(self) -> &'static str {
+        match self {
+            PathFrom::Flag => "given with --config",
+            PathFrom::Env => "given with $BANTIN_CONFIG",
+            PathFrom::Lookup => {
+                "found by the lookup of ./config.toml, then /etc/bantin/config.toml \
+                 (no --config or $BANTIN_CONFIG)"
+            }
+        }
+    }
+
+    /// How to name another file, where this one was named.
+    fn instead(self) -> &'static str {
+        match self {
+            PathFrom::Flag => {
+                "give --config a config file bantin can read, or leave --config out to use \
+                 ./config.toml, else /etc/bantin/config.toml, else the built-in defaults"
+            }
+            PathFrom::Env => {
+                "set $BANTIN_CONFIG to a config file bantin can read, or unset it to use \
+                 ./config.toml, else /etc/bantin/config.toml, else the built-in defaults"
+            }
+            PathFrom::Lookup => "name another config file with --config or $BANTIN_CONFIG",
+        }
+    }
+}
+
+/// A config path as a message shows it: with the absolute path it stands
+/// for when it is relative (taken from the working folder).
+fn shown_path(path: &Path) -> String {
+    match std::path::absolute(path) {
+        Ok(full) if path.is_relative() => format!("{} ({})", path.display(), full.display()),
+        _ => path.display().to_string(),
+    }
+}
+
+/// What to do about a config file at `path` (named as `from` says) that
+/// cannot be read for `err`.
+fn read_advice(path: &Path, from: PathFrom, err: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    let fix = match err.kind() {
+        ErrorKind::NotFound => "check the path".to_owned(),
+        // Found by the lookup, the folder has the file's name.
+        ErrorKind::IsADirectory if from == PathFrom::Lookup => {
+            "it is a folder, not a config file: move it away".to_owned()
+        }
+        ErrorKind::IsADirectory => format!(
+            "it is a folder: name the config file itself, such as {}",
+            path.join("config.toml").display()
+        ),
+        ErrorKind::NotADirectory => "a folder on its path is a file: check the path".to_owned(),
+        ErrorKind::PermissionDenied => "let the user bantin runs as read it and enter every \
+                                         folder above it (e.g. `chmod a+r`)"
+            .to_owned(),
+        _ => String::new(),
+    };
+    if fix.is_empty() {
+        from.instead().to_owned()
+    } else {
+        format!("{fix}, or {}", from.instead())
+    }
+}
 
 /// What a report names instead of a file when none was found.
 const NO_FILE: &str = "the built-in defaults (no config file: none given with --config or \
@@ -585,10 +670,13 @@ pub struct Config {
 }
 
 impl Config {
-    /// Reads and validates a config file, and what `checks` asks for outside it.
-    pub fn load(path: &Path, checks: Checks) -> Result<Config, ConfigError> {
+    /// Reads and validates a config file, and what `checks` asks for outside
+    /// it; `from` is where its path came from, which a file that cannot be
+    /// read is reported with.
+    pub fn load(path: &Path, from: PathFrom, checks: Checks) -> Result<Config, ConfigError> {
         let bytes = std::fs::read(path).map_err(|source| ConfigError::Read {
             path: path.to_owned(),
+            from,
             source,
         })?;
         let text = String::from_utf8(bytes)
@@ -1653,6 +1741,43 @@ mod tests {
         let shown = Shown::text("x\u{1}\"\\\n\u{ffff}y").to_string();
         let back: toml::Table = toml::from_str(&format!("v = {shown}")).unwrap();
         assert_eq!(back["v"].as_str(), Some("x\u{1}\"\\\n\u{ffff}y"));
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_read_says_where_it_was_named_and_what_to_do() {
+        use std::io::ErrorKind;
+        let read = |path: &str, from, kind: ErrorKind| {
+            ConfigError::Read {
+                path: PathBuf::from(path),
+                from,
+                source: kind.into(),
+            }
+            .to_string()
+        };
+        let msg = read("config.toml", PathFrom::Lookup, ErrorKind::IsADirectory);
+        let full = std::env::current_dir().unwrap().join("config.toml");
+        assert!(
+            msg.starts_with(&format!(
+                "cannot read config config.toml ({}), found by the lookup",
+                full.display()
+            )) && msg.contains("move it away")
+                && msg.ends_with("name another config file with --config or $BANTIN_CONFIG"),
+            "{msg}"
+        );
+        let msg = read("/etc/b.toml", PathFrom::Env, ErrorKind::PermissionDenied);
+        assert!(
+            msg.starts_with("cannot read config /etc/b.toml, given with $BANTIN_CONFIG: ")
+                && msg.contains("let the user bantin runs as read it")
+                && msg.contains("or unset it"),
+            "{msg}"
+        );
+        let msg = read("/srv", PathFrom::Flag, ErrorKind::IsADirectory);
+        assert!(msg.contains("such as /srv/config.toml"), "{msg}");
+        let msg = read("/x", PathFrom::Flag, ErrorKind::InvalidData);
+        assert!(
+            msg.contains("; give --config a config file bantin can read"),
+            "{msg}"
+        );
     }
 
     #[test]

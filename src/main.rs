@@ -8,10 +8,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::Parser;
+use clap::FromArgMatches;
 
 use bantin::cli::{Cli, Command, ConfigCommand, ServeArgs};
-use bantin::config::{Anchor, BodyDirCheck, Checks, Config, ConfigError, Shown, StoreCheck};
+use bantin::config::{
+    Anchor, BodyDirCheck, Checks, Config, ConfigError, PathFrom, Shown, StoreCheck,
+};
 use bantin::journal::{Priority, Stderr};
 
 /// jemalloc hands freed memory back to the system and fragments less than
@@ -39,7 +41,12 @@ enum Failure {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = <Cli as clap::CommandFactory>::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| {
+        e.format(&mut <Cli as clap::CommandFactory>::command())
+            .exit()
+    });
+    let config_from = config_from(&matches);
     if let Err(e) = cli.check_placement() {
         e.exit();
     }
@@ -60,7 +67,7 @@ fn main() -> ExitCode {
     // on the journal with an error priority, so `journalctl -p err` shows why
     // `config check` (ExecReload=) or a start failed.
     let error = |message: &str| note(format_args!("{}", stderr.format(Priority::Error, message)));
-    match try_main(cli) {
+    match try_main(cli, config_from) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Config(ConfigError::Invalid(problems))) => {
             // Each problem's first line says file:line:column, as compilers do,
@@ -105,17 +112,37 @@ fn note(line: std::fmt::Arguments<'_>) {
     let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
-fn try_main(cli: Cli) -> Result<(), Failure> {
+/// Where `--config`'s value came from: the command line, or
+/// `$BANTIN_CONFIG`, which clap reads for it (the innermost subcommand that
+/// has it says, as its value is the one used).
+fn config_from(matches: &clap::ArgMatches) -> PathFrom {
+    let mut source = matches.value_source("config");
+    let mut level = matches;
+    while let Some((_, sub)) = level.subcommand() {
+        source = sub.value_source("config").or(source);
+        level = sub;
+    }
+    match source {
+        Some(clap::parser::ValueSource::EnvVariable) => PathFrom::Env,
+        _ => PathFrom::Flag,
+    }
+}
+
+/// Runs the command `cli` asks for; `from` is where its `--config` came from.
+fn try_main(cli: Cli, from: PathFrom) -> Result<(), Failure> {
     let config = cli.serve.config.clone();
     match cli.command {
-        None => serve(cli.serve),
-        Some(Command::Serve(args)) => serve(ServeArgs {
-            config: args.config.or(config),
-            ..args
-        }),
+        None => serve(cli.serve, from),
+        Some(Command::Serve(args)) => serve(
+            ServeArgs {
+                config: args.config.or(config),
+                ..args
+            },
+            from,
+        ),
         Some(Command::Check { json, paths }) => {
             // It reads the files it is given, not the store.
-            let cfg = resolve_config(config.as_deref(), None, None, Checks::NONE)
+            let cfg = resolve_config(config.as_deref(), from, None, None, Checks::NONE)
                 .map_err(Failure::Config)?;
             let mut out = std::io::stdout().lock();
             let totals = bantin::check::run(&paths, json, &cfg, &mut out)
@@ -136,8 +163,8 @@ fn try_main(cli: Cli) -> Result<(), Failure> {
                 store: StoreCheck::Readable,
                 body_dir: BodyDirCheck::Skip,
             };
-            let cfg =
-                resolve_config(config.as_deref(), store, None, checks).map_err(Failure::Config)?;
+            let cfg = resolve_config(config.as_deref(), from, store, None, checks)
+                .map_err(Failure::Config)?;
             let b = bantin::static_site::build(&cfg, out.as_deref()).map_err(Failure::Command)?;
             match out {
                 Some(out) => say(format_args!(
@@ -158,8 +185,8 @@ fn try_main(cli: Cli) -> Result<(), Failure> {
             command: ConfigCommand::Check { quiet },
         }) => {
             // What the unit runs before a reload: the checks `serve` makes.
-            let cfg =
-                resolve_config(config.as_deref(), None, None, SERVING).map_err(Failure::Config)?;
+            let cfg = resolve_config(config.as_deref(), from, None, None, SERVING)
+                .map_err(Failure::Config)?;
             // Quiet means nothing for a config that can be used: the daemon
             // logs this warning itself on the reload the unit checks for, so
             // the journal says it once.
@@ -177,9 +204,10 @@ fn try_main(cli: Cli) -> Result<(), Failure> {
     }
 }
 
-fn serve(args: ServeArgs) -> Result<(), Failure> {
-    let cfg = serving_config(&args).map_err(Failure::Config)?;
-    let reload: bantin::app::Reloader = Box::new(move || serving_config(&args));
+/// Runs the daemon; `from` is where `args.config` came from.
+fn serve(args: ServeArgs, from: PathFrom) -> Result<(), Failure> {
+    let cfg = serving_config(&args, from).map_err(Failure::Config)?;
+    let reload: bantin::app::Reloader = Box::new(move || serving_config(&args, from));
     // On one core (a one-CPU machine, or `CPUAffinity=` / `taskset` limiting
     // the daemon to one) a work-stealing scheduler has no other worker to steal
     // from, and its bookkeeping on every wake-up is a measurable part of a
@@ -210,16 +238,21 @@ fn serve(args: ServeArgs) -> Result<(), Failure> {
 /// The config file: `--config` (or `$BANTIN_CONFIG`, which clap reads for it),
 /// else the first of [`bantin::config::DEFAULT_PATHS`] that exists, else the built-in
 /// defaults; then the
-/// command line's overrides. `checks` says what outside the file must be
+/// command line's overrides. `from` is where `flag` came from, which a file
+/// that cannot be read is reported with. `checks` says what outside the file must be
 /// usable; with [`StoreCheck::Readable`] the store in force (the file's, or
 /// `--store`) must be a folder this process can read.
 fn resolve_config(
     flag: Option<&Path>,
+    from: PathFrom,
     store: Option<PathBuf>,
     listen: Option<String>,
     checks: Checks,
 ) -> Result<Config, ConfigError> {
-    let path = flag.map(Path::to_owned).or_else(cfg_path_default);
+    let path = match flag {
+        Some(flag) => Some((flag.to_owned(), from)),
+        None => cfg_path_default().map(|found| (found, PathFrom::Lookup)),
+    };
     // The file's store is checked with the file only when `--store` does not replace it.
     let in_file = Checks {
         store: if store.is_some() {
@@ -230,7 +263,7 @@ fn resolve_config(
         ..checks
     };
     let mut cfg = match &path {
-        Some(p) => Config::load(p, in_file)?,
+        Some((p, from)) => Config::load(p, *from, in_file)?,
         None => Config::parse("", None, in_file)?,
     };
     if let Some(store) = store {
@@ -271,9 +304,10 @@ const SERVING: Checks = Checks {
 
 /// The config `serve` (and each reload) runs with: resolved as
 /// [`resolve_config`] does, with [`SERVING`]'s checks.
-fn serving_config(args: &ServeArgs) -> Result<Config, ConfigError> {
+fn serving_config(args: &ServeArgs, from: PathFrom) -> Result<Config, ConfigError> {
     resolve_config(
         args.config.as_deref(),
+        from,
         args.store.clone(),
         args.listen.clone(),
         SERVING,

@@ -13,6 +13,9 @@ use std::path::{Path, PathBuf};
 
 use common::{bantin, run, TempStore};
 
+/// How long a command that must refuse its config may take.
+const LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// A temp dir holding `config.toml` with exactly `toml`, and an empty `feeds`
 /// folder, the default store next to it (a missing store is a problem too).
 fn config_file(toml: &str) -> (tempfile::TempDir, PathBuf) {
@@ -827,6 +830,103 @@ fn an_unsent_budget_conflict_is_one_problem_at_a_value_the_file_sets() {
         20,
         "[http] max_unsent_bytes = -1: expected a whole number",
     );
+}
+
+/// A config file that cannot be read is reported with where its path came
+/// from (`--config`, `$BANTIN_CONFIG`, whichever named the file used) and
+/// what to do, by `config check` and `serve` alike, with exit 64.
+#[test]
+fn a_config_that_cannot_be_read_names_where_its_path_came_from() {
+    let (dir, good) = config_file("listen = \"127.0.0.1:0\"\n");
+    let missing = dir.path().join("missing.toml");
+    let folder = dir.path().join("feeds");
+    let missing_s = missing.display().to_string();
+    let folder_s = folder.display().to_string();
+    let run = |args: &[&OsStr], env: Option<&Path>| {
+        let launch = common::Launch {
+            cwd: Some(dir.path()),
+            env: env
+                .map(|p| ("BANTIN_CONFIG", p.as_os_str().to_owned()))
+                .into_iter()
+                .collect(),
+            ..common::Launch::default()
+        };
+        // Bounded: a daemon that starts anyway is killed and the test fails.
+        let (status, stderr) = common::Daemon::spawn(args, &launch).wait(LIMIT);
+        assert_eq!(
+            status.and_then(|s| s.code()),
+            Some(64),
+            "{args:?}: {stderr}"
+        );
+        stderr
+    };
+    let check = [OsStr::new("config"), OsStr::new("check")];
+    for (args, env, path, from, what) in [
+        (
+            &check[..],
+            Some(missing.as_path()),
+            &missing_s,
+            "given with $BANTIN_CONFIG",
+            "unset it",
+        ),
+        (
+            &[OsStr::new("serve")][..],
+            Some(missing.as_path()),
+            &missing_s,
+            "given with $BANTIN_CONFIG",
+            "unset it",
+        ),
+        (
+            &[
+                OsStr::new("config"),
+                OsStr::new("check"),
+                OsStr::new("--config"),
+                folder.as_os_str(),
+            ][..],
+            None,
+            &folder_s,
+            "given with --config",
+            "it is a folder: name the config file itself",
+        ),
+        // The flag wins over the variable, and is the one named.
+        (
+            &[
+                OsStr::new("serve"),
+                OsStr::new("--config"),
+                missing.as_os_str(),
+            ][..],
+            Some(good.as_path()),
+            &missing_s,
+            "given with --config",
+            "leave --config out",
+        ),
+        (
+            &[
+                OsStr::new("--config"),
+                missing.as_os_str(),
+                OsStr::new("config"),
+                OsStr::new("check"),
+            ][..],
+            Some(good.as_path()),
+            &missing_s,
+            "given with --config",
+            "check the path",
+        ),
+    ] {
+        let stderr = run(args, env);
+        let line = stderr
+            .lines()
+            .find(|l| l.starts_with("bantin: cannot read config "))
+            .unwrap_or_else(|| panic!("{args:?}: {stderr}"));
+        assert!(
+            line.starts_with(&format!("bantin: cannot read config {path}, {from}: ")),
+            "{args:?}: {line}"
+        );
+        assert!(
+            line.contains(what),
+            "{args:?}: says what to do ({what}): {line}"
+        );
+    }
 }
 
 /// Under systemd (`INVOCATION_ID` set), a store the shipped unit's sandbox
