@@ -175,6 +175,8 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
     systemd::spawn_watchdog(published);
     let ended = watcher.ended();
     let mut stop = Stop::Signal;
+    // What keeps asking systemd for the drain's time, once it begins.
+    let mut extending = None;
     let stopping = async {
         stop = until_stopped(shutdown, ended.map(Ended::wait)).await;
         if stop == Stop::WatcherEnded {
@@ -186,13 +188,16 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
             systemd::stopping();
         }
         // The drain takes the grace period in force now (a reload may
-        // have changed it): systemd is told to wait for it.
-        systemd::extend_stop(drain.borrow().grace);
+        // have changed it): systemd is told to wait for it, for as long as
+        // it lasts.
+        extending = systemd::extend_stop(drain.borrow().grace);
     };
     server::run(listener, state, limits_rx, stopping).await;
     // The watch thread finishes what it is reading and stops: nothing is
     // published into a server that has gone.
     tokio::task::spawn_blocking(move || watcher.stop()).await?;
+    // Stopped: systemd need not be asked for more time.
+    drop(extending);
     if stop == Stop::WatcherEnded {
         anyhow::bail!("stopped because live updates stopped (the store watcher thread ended)");
     }

@@ -89,15 +89,52 @@ pub fn stopping() {
 /// the last records written.
 const STOP_MARGIN: Duration = Duration::from_secs(10);
 
-/// `EXTEND_TIMEOUT_USEC` for a drain of `grace` and the rest of the stop, as
-/// it begins, so the drain's grace period (`[http] shutdown_grace_secs`)
-/// holds under systemd whatever the unit's `TimeoutStopSec=`: without it,
-/// a grace longer than that is cut by SIGKILL, its responses lost. Only
-/// ever lengthens the stop: systemd keeps the unit's timeout when it is
-/// longer. (At most about 71 minutes, the most the message can ask.)
-pub fn extend_stop(grace: Duration) {
-    let usec = u32::try_from((grace + STOP_MARGIN).as_micros()).unwrap_or(u32::MAX);
-    send(&[NotifyState::ExtendTimeoutUsec(usec)]);
+/// Keeps systemd waiting for a drain of `grace` and the rest of the stop,
+/// from when it begins, so the drain's grace period (`[http]
+/// shutdown_grace_secs`) holds under systemd whatever the unit's
+/// `TimeoutStopSec=`: without it, a grace longer than that is cut by
+/// SIGKILL, its responses lost. Only ever lengthens the stop: systemd keeps
+/// the unit's timeout when it is longer. The first `EXTEND_TIMEOUT_USEC` is
+/// sent at once; the task returned (`None` outside systemd) sends the next
+/// ones (see [`keep_extended`]) until the drain's grace is over or it is
+/// dropped, which the daemon does once it has stopped.
+pub fn extend_stop(grace: Duration) -> Option<tokio_util::task::AbortOnDropHandle<()>> {
+    std::env::var_os("NOTIFY_SOCKET")?;
+    let renewing = keep_extended(grace, |usec| {
+        send(&[NotifyState::ExtendTimeoutUsec(usec)]);
+    });
+    Some(tokio_util::task::AbortOnDropHandle::new(tokio::spawn(
+        renewing,
+    )))
+}
+
+/// Says `EXTEND_TIMEOUT_USEC` through `extend` at once, and again (in the
+/// future returned) every [`EXTEND_EVERY`] while more than that is left of a
+/// drain of `grace`, each time for what is left of it and [`STOP_MARGIN`].
+/// One message asks for at most `u32::MAX` microseconds (about 71 minutes),
+/// counted from when systemd reads it, while a grace may be a day: asked
+/// again every 10 s, each extension is renewed long before it runs out, and
+/// the last one covers the drain's end and the margin after it.
+fn keep_extended(
+    grace: Duration,
+    mut extend: impl FnMut(u32),
+) -> impl std::future::Future<Output = ()> {
+    let end = tokio::time::Instant::now() + grace;
+    extend(stop_usec(grace));
+    async move {
+        let mut left = grace;
+        while left > EXTEND_EVERY {
+            tokio::time::sleep(EXTEND_EVERY).await;
+            left = end.saturating_duration_since(tokio::time::Instant::now());
+            extend(stop_usec(left));
+        }
+    }
+}
+
+/// The `EXTEND_TIMEOUT_USEC` for a drain with `left` to go: that and
+/// [`STOP_MARGIN`], in microseconds, at most what the message can carry.
+fn stop_usec(left: Duration) -> u32 {
+    u32::try_from((left + STOP_MARGIN).as_micros()).unwrap_or(u32::MAX)
 }
 
 /// A status line for the current snapshot.
@@ -140,4 +177,64 @@ pub fn inherited_listener() -> std::io::Result<Option<std::net::TcpListener>> {
         );
     }
     fds.take_tcp_listener(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every extension a drain of `grace` asks for, with when it is asked,
+    /// on a paused clock.
+    async fn extensions(grace: Duration) -> Vec<(Duration, Duration)> {
+        let start = tokio::time::Instant::now();
+        let mut asked = Vec::new();
+        keep_extended(grace, |usec| {
+            asked.push((start.elapsed(), Duration::from_micros(u64::from(usec))));
+        })
+        .await;
+        asked
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_drain_is_covered_to_its_end_whatever_its_grace() {
+        // The grace a reload may set at most: a day.
+        for grace in [0, 3, 10, 11, 4_400, 7_200, 86_400].map(Duration::from_secs) {
+            let asked = extensions(grace).await;
+            assert_eq!(
+                asked[0],
+                (
+                    Duration::ZERO,
+                    (grace + STOP_MARGIN).min(Duration::from_micros(u64::from(u32::MAX)))
+                )
+            );
+            // Each extension lasts until the next is asked, and 10 s more
+            // (a busy runtime may send it late).
+            for pair in asked.windows(2) {
+                let ((at, asked_for), (next, _)) = (pair[0], pair[1]);
+                assert!(at + asked_for >= next + EXTEND_EVERY, "{grace:?}: {pair:?}");
+            }
+            // The last covers the drain and the rest of the stop.
+            let (at, asked_for) = asked[asked.len() - 1];
+            assert!(
+                at + asked_for >= grace + STOP_MARGIN,
+                "{grace:?}: {asked:?}"
+            );
+            assert!(at + EXTEND_EVERY >= grace, "asked until the end: {grace:?}");
+        }
+        // Past what one message carries, it is asked for again, not left to run out.
+        let long = extensions(Duration::from_secs(7_200)).await;
+        assert_eq!(long[0].1, Duration::from_micros(u64::from(u32::MAX)));
+        assert_eq!(long.len(), 720, "every 10 s");
+        assert_eq!(
+            long[1],
+            (
+                Duration::from_secs(10),
+                Duration::from_micros(u64::from(u32::MAX))
+            )
+        );
+        assert_eq!(
+            long[719],
+            (Duration::from_secs(7_190), Duration::from_secs(20))
+        );
+    }
 }

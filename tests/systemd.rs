@@ -109,6 +109,59 @@ fn sd_notify_ready_watchdog_reload_stopping() {
     assert!(status.success(), "{status}; stderr:\n{}", daemon.stderr());
 }
 
+/// A drain longer than one `EXTEND_TIMEOUT_USEC` can ask for (about 71
+/// minutes) is asked for again every 10 s while it lasts, as each
+/// extension counts from when systemd reads it: a single message would let
+/// systemd kill the daemon mid-drain.
+#[test]
+fn a_long_drain_asks_systemd_for_more_time_while_it_lasts() {
+    // Two hours of grace, and a head timeout that does not end the
+    // half-sent request before the test has seen what it waits for.
+    let site =
+        TempStore::with_config("[http]\nshutdown_grace_secs = 7200\nheader_timeout_secs = 600\n");
+    let (_dir, sock_path, sock) = notify_socket();
+    let launch = Launch {
+        env: vec![("NOTIFY_SOCKET", sock_path.clone().into())],
+        ..Launch::default()
+    };
+    let config = site.config();
+    let spawned = Daemon::spawn(
+        &["serve".as_ref(), "--config".as_ref(), config.as_os_str()],
+        &launch,
+    );
+    let mut seen = Vec::new();
+    expect_message(&sock, "READY=1", &mut seen);
+    let mut daemon = spawned.listening(LIMIT, LIMIT);
+    // A request begun and not finished: the drain waits for it.
+    let mut held = TcpStream::connect(("127.0.0.1", daemon.port)).unwrap();
+    held.write_all(b"GET /healthz HTTP/1.1\r\nHost: a\r\n")
+        .unwrap();
+    // Accepted (it and the connection asking), then a moment for its head
+    // to be read.
+    daemon.wait_until("the half-sent request accepted", || {
+        daemon
+            .metric("bantin_http_connections_open")
+            .is_some_and(|open| open >= 2.0)
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    daemon.terminate();
+    expect_message(&sock, "STOPPING=1", &mut seen);
+    // The most one message carries, at once; then, 10 s on (within
+    // `expect_message`'s 20 s), again, though the drain has 7190 s to go.
+    let most = format!("EXTEND_TIMEOUT_USEC={}", u32::MAX);
+    expect_message(&sock, &most, &mut seen);
+    let first = Instant::now();
+    expect_message(&sock, &most, &mut seen);
+    let waited = first.elapsed();
+    assert!(
+        waited >= Duration::from_secs(8),
+        "renewed every 10 s, not at once: {waited:?}; {seen:?}"
+    );
+    assert!(daemon.alive(), "still draining: {}", daemon.stderr());
+    drop(held);
+    daemon.kill9();
+}
+
 /// A file rejected while the daemon runs changes no feed, but the status line
 /// says it at once.
 #[test]

@@ -127,7 +127,8 @@ pub(crate) fn expected(path: &[&str]) -> Option<Expected> {
         ["http", "shutdown_grace_secs"] => whole(
             0,
             Some(super::MAX_TIMEOUT_SECS),
-            "seconds, and below the unit's TimeoutStopSec=",
+            "seconds; under systemd, bantin asks it to wait that long, whatever \
+             TimeoutStopSec= says",
         ),
         ["http", "max_connections_per_client"] => whole(0, None, "connections; 0 means no limit"),
         ["http", "max_unsent_bytes" | "max_unsent_bytes_per_client"] => {
@@ -217,6 +218,14 @@ mod tests {
             "a whole number from 0 to 31536000 (seconds, up to a year)"
         );
         assert_eq!(expected(&["site"]).unwrap().to_string(), "a table `[site]`");
+        // bantin extends the unit's stop timeout itself (see `systemd::extend_stop`).
+        assert_eq!(
+            expected(&["http", "shutdown_grace_secs"])
+                .unwrap()
+                .to_string(),
+            "a whole number from 0 to 86400 (seconds; under systemd, bantin asks it to wait \
+             that long, whatever TimeoutStopSec= says)"
+        );
         assert_eq!(
             expected(&["store"]).unwrap().to_string(),
             "a path in quotes"
