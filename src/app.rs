@@ -193,11 +193,13 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
         extending = systemd::extend_stop(drain.borrow().grace);
     };
     server::run(listener, state, limits_rx, stopping).await;
+    // Drained: systemd is asked for no more time. What follows has the last
+    // extension asked (at most 40 s): a watch thread that does not stop (a
+    // hung mount) is killed then, not kept for the rest of the grace.
+    drop(extending);
     // The watch thread finishes what it is reading and stops: nothing is
     // published into a server that has gone.
     tokio::task::spawn_blocking(move || watcher.stop()).await?;
-    // Stopped: systemd need not be asked for more time.
-    drop(extending);
     if stop == Stop::WatcherEnded {
         anyhow::bail!("stopped because live updates stopped (the store watcher thread ended)");
     }

@@ -97,7 +97,8 @@ const STOP_MARGIN: Duration = Duration::from_secs(10);
 /// the unit's timeout when it is longer. The first `EXTEND_TIMEOUT_USEC` is
 /// sent at once; the task returned (`None` outside systemd) sends the next
 /// ones (see [`keep_extended`]) until the drain's grace is over or it is
-/// dropped, which the daemon does once it has stopped.
+/// dropped, which the daemon does as soon as the drain has ended: from then
+/// on the last one asked (at most 40 s) bounds the rest of the stop.
 pub fn extend_stop(grace: Duration) -> Option<tokio_util::task::AbortOnDropHandle<()>> {
     std::env::var_os("NOTIFY_SOCKET")?;
     let renewing = keep_extended(grace, |usec| {
@@ -109,12 +110,14 @@ pub fn extend_stop(grace: Duration) -> Option<tokio_util::task::AbortOnDropHandl
 }
 
 /// Says `EXTEND_TIMEOUT_USEC` through `extend` at once, and again (in the
-/// future returned) every [`EXTEND_EVERY`] while more than that is left of a
-/// drain of `grace`, each time for what is left of it and [`STOP_MARGIN`].
-/// One message asks for at most `u32::MAX` microseconds (about 71 minutes),
-/// counted from when systemd reads it, while a grace may be a day: asked
-/// again every 10 s, each extension is renewed long before it runs out, and
-/// the last one covers the drain's end and the margin after it.
+/// future returned) every [`EXTEND_EVERY`] until one reaches the end of a
+/// drain of `grace`, each time for what is left of it, at most
+/// [`EXTEND_BY`], and [`STOP_MARGIN`], as [`extend_while_loading`] asks.
+/// Each extension counts from when systemd reads it, so one is renewed 20 s
+/// before it runs out, and the last covers the drain's end and the margin
+/// after it; no single one is long, so a stop that goes on once the
+/// renewals have stopped (the daemon stops them when the drain ends) is
+/// killed at most 40 s later, not after what a day's grace would ask.
 fn keep_extended(
     grace: Duration,
     mut extend: impl FnMut(u32),
@@ -123,7 +126,7 @@ fn keep_extended(
     extend(stop_usec(grace));
     async move {
         let mut left = grace;
-        while left > EXTEND_EVERY {
+        while left > EXTEND_BY {
             tokio::time::sleep(EXTEND_EVERY).await;
             left = end.saturating_duration_since(tokio::time::Instant::now());
             extend(stop_usec(left));
@@ -131,10 +134,10 @@ fn keep_extended(
     }
 }
 
-/// The `EXTEND_TIMEOUT_USEC` for a drain with `left` to go: that and
-/// [`STOP_MARGIN`], in microseconds, at most what the message can carry.
+/// The `EXTEND_TIMEOUT_USEC` for a drain with `left` to go: that, at most
+/// [`EXTEND_BY`], and [`STOP_MARGIN`], in microseconds.
 fn stop_usec(left: Duration) -> u32 {
-    u32::try_from((left + STOP_MARGIN).as_micros()).unwrap_or(u32::MAX)
+    u32::try_from((left.min(EXTEND_BY) + STOP_MARGIN).as_micros()).unwrap_or(u32::MAX)
 }
 
 /// A status line for the current snapshot.
@@ -197,44 +200,39 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_drain_is_covered_to_its_end_whatever_its_grace() {
+        let most = EXTEND_BY + STOP_MARGIN;
         // The grace a reload may set at most: a day.
-        for grace in [0, 3, 10, 11, 4_400, 7_200, 86_400].map(Duration::from_secs) {
+        for grace in [0, 3, 10, 11, 30, 31, 4_400, 7_200, 86_400].map(Duration::from_secs) {
             let asked = extensions(grace).await;
             assert_eq!(
                 asked[0],
-                (
-                    Duration::ZERO,
-                    (grace + STOP_MARGIN).min(Duration::from_micros(u64::from(u32::MAX)))
-                )
+                (Duration::ZERO, grace.min(EXTEND_BY) + STOP_MARGIN)
+            );
+            // No one ask is long: a stop that goes on once the renewals
+            // have stopped is not left waiting for a day's grace.
+            assert!(
+                asked.iter().all(|&(_, asked_for)| asked_for <= most),
+                "{grace:?}: {asked:?}"
             );
             // Each extension lasts until the next is asked, and 10 s more
             // (a busy runtime may send it late).
             for pair in asked.windows(2) {
                 let ((at, asked_for), (next, _)) = (pair[0], pair[1]);
+                assert_eq!(next, at + EXTEND_EVERY, "{grace:?}: {pair:?}");
                 assert!(at + asked_for >= next + EXTEND_EVERY, "{grace:?}: {pair:?}");
             }
-            // The last covers the drain and the rest of the stop.
+            // The last covers the drain and the rest of the stop, and no
+            // more than that.
             let (at, asked_for) = asked[asked.len() - 1];
-            assert!(
-                at + asked_for >= grace + STOP_MARGIN,
-                "{grace:?}: {asked:?}"
-            );
-            assert!(at + EXTEND_EVERY >= grace, "asked until the end: {grace:?}");
+            assert_eq!(at + asked_for, grace + STOP_MARGIN, "{grace:?}: {asked:?}");
         }
-        // Past what one message carries, it is asked for again, not left to run out.
+        // Two hours: asked every 10 s, 40 s at a time, until 30 s are left.
         let long = extensions(Duration::from_secs(7_200)).await;
-        assert_eq!(long[0].1, Duration::from_micros(u64::from(u32::MAX)));
-        assert_eq!(long.len(), 720, "every 10 s");
+        assert_eq!(long.len(), 718, "every 10 s");
+        assert_eq!(long[1], (Duration::from_secs(10), most));
         assert_eq!(
-            long[1],
-            (
-                Duration::from_secs(10),
-                Duration::from_micros(u64::from(u32::MAX))
-            )
-        );
-        assert_eq!(
-            long[719],
-            (Duration::from_secs(7_190), Duration::from_secs(20))
+            long[717],
+            (Duration::from_secs(7_170), Duration::from_secs(40))
         );
     }
 }
