@@ -319,11 +319,16 @@ fn cfg_path_default() -> Option<PathBuf> {
     first_existing(&bantin::config::DEFAULT_PATHS.map(Path::new))
 }
 
-/// The first of `candidates` that exists.
+/// The first of `candidates` that exists, or that cannot be told not to
+/// (a folder on its path this user may not search, such as an
+/// `/etc/bantin` of mode 0700 for `bantin config check` run as a user):
+/// reading it then fails with the lookup's advice, where taking the next
+/// one, or the built-in defaults, would check or serve a config the
+/// sysadmin did not mean.
 fn first_existing(candidates: &[&Path]) -> Option<PathBuf> {
     candidates
         .iter()
-        .find(|p| p.exists())
+        .find(|p| p.try_exists().unwrap_or(true))
         .map(|p| p.to_path_buf())
 }
 

@@ -1051,3 +1051,49 @@ fn text_settings_that_feeds_cannot_carry_are_refused_at_their_value() {
     let (code, stderr, _) = config_check(good);
     assert_eq!(code, Some(0), "{stderr}");
 }
+
+/// A `./config.toml` that bantin cannot tell is there (a folder on its way
+/// it may not search, a symlink loop) is read, and the read's failure
+/// reported with the lookup's advice: it is not taken for missing, which
+/// would check or serve the next file, or the built-in defaults, instead.
+#[test]
+fn a_config_the_lookup_cannot_see_is_not_taken_for_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let check = |link_to: &Path, cause: &str| {
+        let link = dir.path().join("config.toml");
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(link_to, &link).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_bantin"))
+            .args(["config", "check"])
+            .current_dir(dir.path())
+            .env_remove("BANTIN_CONFIG")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(64), "{cause}: {stderr}");
+        let line = stderr
+            .lines()
+            .find(|l| l.starts_with("bantin: cannot read config "))
+            .unwrap_or_else(|| panic!("{cause}: {stderr}"));
+        assert!(
+            line.contains(", found by the lookup of ./config.toml")
+                && line.contains(cause)
+                && line.contains("name another config file with --config or $BANTIN_CONFIG"),
+            "{line}"
+        );
+        assert!(!stderr.contains("no config file"), "{stderr}");
+    };
+    // A symlink to itself: unreadable for root too.
+    check(Path::new("config.toml"), "symbolic links");
+    // Root searches any folder whatever its mode, so only a user is
+    // refused this one (as a sysadmin running `bantin config check`
+    // against an /etc/bantin of mode 0700 would be).
+    if !rustix::process::geteuid().is_root() {
+        let locked = dir.path().join("locked");
+        std::fs::create_dir(&locked).unwrap();
+        std::fs::write(locked.join("config.toml"), "").unwrap();
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+        check(&locked.join("config.toml"), "Permission denied");
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+}
