@@ -1107,9 +1107,13 @@ impl Shown {
 
     /// A string, as a TOML basic string on one line: quoted, with `"`, `\\`,
     /// tabs and line breaks escaped, and every other character no one could
-    /// see (controls, U+2028, U+2029, U+FFFE, U+FFFF) as `\uXXXX`, as the
-    /// file must have written it; so a message stays one line and shows what
-    /// is there.
+    /// see as `\uXXXX`, as the file must have written it: the controls,
+    /// U+2028, U+2029, the bidirectional controls and marks that
+    /// [`crate::text::printable`] escapes in logs (U+202A–U+202E,
+    /// U+2066–U+2069, U+200E, U+200F, U+061C), U+FEFF, U+FFFE and U+FFFF.
+    /// So a message stays one line, shows what is there, and a direction
+    /// control in a refused value cannot turn around the rest of a log or
+    /// terminal line.
     pub fn text(s: &str) -> Shown {
         let mut out = String::with_capacity(s.len() + 2);
         out.push('"');
@@ -1121,7 +1125,19 @@ impl Shown {
                 '\n' => out.push_str("\\n"),
                 '\r' => out.push_str("\\r"),
                 c if c.is_control()
-                    || matches!(c, '\u{2028}' | '\u{2029}' | '\u{fffe}' | '\u{ffff}') =>
+                    || matches!(
+                        c,
+                        '\u{2028}'
+                            | '\u{2029}'
+                            | '\u{202A}'..='\u{202E}'
+                            | '\u{2066}'..='\u{2069}'
+                            | '\u{200E}'
+                            | '\u{200F}'
+                            | '\u{061C}'
+                            | '\u{feff}'
+                            | '\u{fffe}'
+                            | '\u{ffff}'
+                    ) =>
                 {
                     out.push_str(&format!("\\u{:04X}", u32::from(c)));
                 }
@@ -1741,6 +1757,18 @@ mod tests {
         let shown = Shown::text("x\u{1}\"\\\n\u{ffff}y").to_string();
         let back: toml::Table = toml::from_str(&format!("v = {shown}")).unwrap();
         assert_eq!(back["v"].as_str(), Some("x\u{1}\"\\\n\u{ffff}y"));
+        // A direction control or mark is escaped, so that it cannot turn
+        // around the rest of the line, and the value still reads back.
+        let turned = "\u{202E}Bản\u{202A}\u{202D}\u{202C} \u{2066}\u{2069}\u{200E}\u{200F}\u{61C}\u{FEFF}tin";
+        let shown = Shown::text(turned).to_string();
+        assert_eq!(
+            shown,
+            r#""\u202EBản\u202A\u202D\u202C \u2066\u2069\u200E\u200F\u061C\uFEFFtin""#
+        );
+        let back: toml::Table = toml::from_str(&format!("v = {shown}")).unwrap();
+        assert_eq!(back["v"].as_str(), Some(turned));
+        // Nothing in it is left for a log line to hide but its backslashes.
+        assert_eq!(crate::text::printable(&shown), shown.replace('\\', "\\\\"));
     }
 
     #[test]
