@@ -1113,8 +1113,12 @@ impl Shown {
     /// U+2066–U+2069, U+200E, U+200F, U+061C), U+FEFF, U+FFFE and U+FFFF.
     /// So a message stays one line, shows what is there, and a direction
     /// control in a refused value cannot turn around the rest of a log or
-    /// terminal line.
+    /// terminal line. The other characters ignorable by default (a
+    /// zero-width space, a soft hyphen, a joiner, a variation selector) are
+    /// escaped too, so a title refused for showing nothing is quoted with
+    /// what it holds.
     pub fn text(s: &str) -> Shown {
+        use icu_properties::props::{BinaryProperty, DefaultIgnorableCodePoint};
         let mut out = String::with_capacity(s.len() + 2);
         out.push('"');
         for c in s.chars() {
@@ -1137,9 +1141,14 @@ impl Shown {
                             | '\u{feff}'
                             | '\u{fffe}'
                             | '\u{ffff}'
-                    ) =>
+                    )
+                    || DefaultIgnorableCodePoint::for_char(c) =>
                 {
-                    out.push_str(&format!("\\u{:04X}", u32::from(c)));
+                    if c > '\u{FFFF}' {
+                        out.push_str(&format!("\\U{:08X}", u32::from(c)));
+                    } else {
+                        out.push_str(&format!("\\u{:04X}", u32::from(c)));
+                    }
                 }
                 c => out.push(c),
             }
@@ -1260,9 +1269,20 @@ enum Text {
 /// Refused everywhere: the characters XML 1.0 forbids (C0 controls other than
 /// tab, line feed and carriage return; U+FFFE and U+FFFF), which would make
 /// every feed holding them not well-formed, so that readers refuse it whole;
-/// and DEL and the C1 controls, which XML 1.0 allows but discourages and no
-/// reader shows (one is a slip of the keyboard or of an encoding, and the
-/// parser takes them out of articles for the same reason).
+/// and the others the parser takes out of articles ([`text::kept`]): DEL and
+/// the C1 controls, which XML 1.0 allows but discourages and no reader shows
+/// (one is a slip of the keyboard or of an encoding), and U+FEFF, a byte
+/// order mark pasted inside the text.
+///
+/// Also refused everywhere: the bidirectional embeddings, overrides and
+/// isolates (U+202A–U+202E, U+2066–U+2069). One left open turns around
+/// what follows the setting wherever it is shown inside other text (an
+/// OPML `<title>` of the site's title, a colon and what the list holds; a
+/// page's `<title>`), and articles have theirs closed as they are read
+/// ([`text::balance_bidi`]). Refusing them all, rather than the unclosed
+/// ones, keeps the rule one a sysadmin can check by eye in a file where
+/// they do not show: the direction marks (U+200E, U+200F, U+061C), which
+/// open nothing, stay allowed for a name written right to left.
 ///
 /// A title is also refused a tab or a line break (`\n`, `\r`, NEL, U+2028,
 /// U+2029): it is one line wherever it goes (a reader's list of feeds, an
@@ -1283,13 +1303,24 @@ fn text_problem(text: &str, kind: Text) -> Option<String> {
                  every feed and page; write a space"
             }
             ('\t' | '\n' | '\r', Text::Description) => return None,
-            ('\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}', _) => {
+            _ if !crate::text::xml_allowed(c) => {
                 "a character XML 1.0 forbids: no feed holding it would be well-formed, and \
                  readers would refuse every one; take it out"
             }
-            _ if c.is_control() => {
+            ('\u{FEFF}', _) => {
+                "a byte order mark (zero-width no-break space) inside the text, most likely \
+                 pasted from a file that began with one; take it out (U+2060 is the word \
+                 joiner, if one was meant)"
+            }
+            _ if !crate::text::kept(c) => {
                 "a control character (DEL or C1) that no reader shows and XML 1.0 \
                  discourages, most likely pasted by mistake; take it out"
+            }
+            ('\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}', _) => {
+                "a bidirectional embedding, override or isolate, which turns around the \
+                 text shown after the setting (a page's or an OPML list's title) unless it \
+                 is closed, and does not show in the file; take it out (a direction mark, \
+                 U+200E or U+200F, opens nothing)"
             }
             _ => return None,
         };
@@ -1302,14 +1333,15 @@ fn text_problem(text: &str, kind: Text) -> Option<String> {
 }
 
 /// Why `title` cannot title a feed, or `None`: its characters (see
-/// [`text_problem`]), or nothing but spaces, which `empty` (what it titles,
-/// and what to write instead) follows in the message.
+/// [`text_problem`]), or nothing that shows: white space and characters
+/// ignorable by default (a zero-width space, a soft hyphen, a joiner), as
+/// an article's title of them is blank ([`text::visible_or_blank`]). `empty`
+/// (what it titles, and what to write instead) follows in the message.
 fn title_problem(title: &str, empty: &str) -> Option<String> {
     text_problem(title, Text::Title).or_else(|| {
-        title
-            .trim()
+        crate::text::visible_or_blank(crate::text::squash_spaces(title))
             .is_empty()
-            .then(|| format!("must not be empty: {empty}"))
+            .then(|| format!("must not be empty (nothing in it shows): {empty}"))
     })
 }
 
@@ -1739,6 +1771,26 @@ mod tests {
             Some("Một\nHai")
         );
         assert_eq!(text_problem("Một\nHai", Text::Description), None);
+        // A name written right to left may carry direction marks, which
+        // open nothing; an embedding, override or isolate is refused, as is
+        // a byte order mark, and a title of nothing that shows is empty.
+        assert_eq!(title_problem("Bản tin \u{200F}عربي\u{200E}", ""), None);
+        for (title, why) in [
+            ("\u{202E}Bản tin", "U+202E (character 1), a bidirectional"),
+            (
+                "Bản \u{2067}tin\u{2069}",
+                "U+2067 (character 5), a bidirectional",
+            ),
+            ("Bản\u{FEFF}tin", "U+FEFF (character 4), a byte order mark"),
+            ("\u{200B}", "must not be empty"),
+            ("\u{AD}", "must not be empty"),
+            (" \u{200D}\u{A0}", "must not be empty"),
+        ] {
+            let problem = title_problem(title, "").unwrap_or_default();
+            assert!(problem.contains(why), "{title:?}: {problem}");
+        }
+        let problem = text_problem("Tin\u{202A}", Text::Description).unwrap_or_default();
+        assert!(problem.contains("a bidirectional"), "{problem}");
         let title = text_problem("Một\nHai", Text::Title).unwrap();
         assert!(
             title.starts_with("holds U+000A (character 4), a line break"),
@@ -1767,6 +1819,14 @@ mod tests {
         );
         let back: toml::Table = toml::from_str(&format!("v = {shown}")).unwrap();
         assert_eq!(back["v"].as_str(), Some(turned));
+        // So is every other character ignorable by default, beyond the
+        // BMP too.
+        let unseen = "\u{200B}\u{AD}\u{200D}\u{FE0F}\u{E0041}";
+        let shown = Shown::text(unseen).to_string();
+        assert_eq!(shown, r#""\u200B\u00AD\u200D\uFE0F\U000E0041""#);
+        let back: toml::Table = toml::from_str(&format!("v = {shown}")).unwrap();
+        assert_eq!(back["v"].as_str(), Some(unseen));
+        let shown = Shown::text(turned).to_string();
         // Nothing in it is left for a log line to hide but its backslashes.
         assert_eq!(crate::text::printable(&shown), shown.replace('\\', "\\\\"));
     }
@@ -1863,6 +1923,22 @@ mod tests {
         ("[site]\ndescription = \"Tin\\u0000\"", "[site] description"),
         ("[site]\ndescription = \"Tin\\u009B\"", "[site] description"),
         ("[site]\ndescription = \"Tin\\uFFFF\"", "[site] description"),
+        ("[site]\ntitle = \"\\u200B\"", "[site] title"),
+        ("[site]\ntitle = \"\\u00AD\"", "[site] title"),
+        ("[site]\ntitle = \" \\u200D \\u2060\"", "[site] title"),
+        ("[site]\ntitle = \"\\u202EBản tin\"", "[site] title"),
+        ("[site]\ntitle = \"Bản \\u2067tin\\u2069\"", "[site] title"),
+        ("[site]\ntitle = \"\\uFEFFBản tin\"", "[site] title"),
+        ("[site]\ndescription = \"Tin\\u202B\"", "[site] description"),
+        ("[site]\ndescription = \"Tin\\uFEFF\"", "[site] description"),
+        (
+            "[feeds.categories.\"tin-tuc\"]\ntitle = \"\\u200B\\u00AD\"",
+            "[feeds.categories.tin-tuc] title",
+        ),
+        (
+            "[feeds.categories.\"tin-tuc\"]\ntitle = \"Tin\\u2066\"",
+            "[feeds.categories.tin-tuc] title",
+        ),
         (
             "[feeds.categories.\"tin-tuc/thoi-su\"]\ntitle = \"\"",
             "[feeds.categories.\"tin-tuc/thoi-su\"] title",

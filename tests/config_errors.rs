@@ -982,9 +982,10 @@ fn a_store_the_sandbox_hides_names_the_setting_under_systemd() {
 
 /// Every text setting that goes into feeds and pages is refused, naming its
 /// key and value at its line, when it holds a character XML 1.0 forbids
-/// (every feed would then not be well-formed) or another control character;
-/// a title also when it is empty or not one line. A description may run
-/// over lines.
+/// (every feed would then not be well-formed), another control character,
+/// U+FEFF, or a bidirectional embedding, override or isolate; a title also
+/// when it is empty, shows nothing or is not one line. A description may
+/// run over lines.
 #[test]
 fn text_settings_that_feeds_cannot_carry_are_refused_at_their_value() {
     for (table, key, value, why) in [
@@ -1018,6 +1019,20 @@ fn text_settings_that_feeds_cannot_carry_are_refused_at_their_value() {
             r#""  ""#,
             "must not be empty",
         ),
+        // Nothing in it shows: a zero-width space, a soft hyphen, a joiner.
+        ("site", "title", r#""\u200B""#, "must not be empty"),
+        ("site", "title", r#""\u00AD""#, "must not be empty"),
+        (
+            "feeds.categories.\"tin-tuc\"",
+            "title",
+            r#"" \u200D ""#,
+            "must not be empty",
+        ),
+        // An override or isolate would turn around what is shown after it.
+        ("site", "title", r#""\u202EBản tin""#, "U+202E"),
+        ("site", "title", r#""Bản \u2067tin\u2069""#, "U+2067"),
+        ("site", "description", r#""Tin\u202B mới""#, "U+202B"),
+        ("site", "title", r#""\uFEFFBản tin""#, "U+FEFF"),
     ] {
         let toml = format!("[{table}]\n{key} = {value}\n");
         let (_dir, path) = config_file(&toml);
@@ -1046,7 +1061,8 @@ fn text_settings_that_feeds_cannot_carry_are_refused_at_their_value() {
         assert!(stderr.contains("1 problem in"), "{toml}: {stderr}");
     }
     // Tabs and line breaks in a description, and any letter or sign, are kept.
-    let good = "[site]\ntitle = \"Bản tin · Tỉnh «Đông» ☀\"\ndescription = \"\"\"\nDòng một\tcột\r\ndòng hai\"\"\"\n\
+    // So are direction marks, which open nothing.
+    let good = "[site]\ntitle = \"Bản tin · Tỉnh «Đông» ☀ \\u200Fعربي\\u200E\"\ndescription = \"\"\"\nDòng một\tcột\r\ndòng hai\"\"\"\n\
                 [feeds.categories.\"tin-tuc\"]\ntitle = \"Tin tức\"\ndescription = \"\"\n";
     let (code, stderr, _) = config_check(good);
     assert_eq!(code, Some(0), "{stderr}");
