@@ -1470,8 +1470,8 @@ impl HttpConfig {
                 "http.max_unsent_bytes_per_client",
                 &Shown::number(per_client as u64),
                 &format!(
-                    "must not be more than max_unsent_bytes ({total}{}); \
-                     0 means no limit per client",
+                    "must not be more than max_unsent_bytes ({total}{}); lower it, or \
+                     raise max_unsent_bytes (0 means no limit per client)",
                     default(origin_of_total)
                 ),
             )),

@@ -808,7 +808,8 @@ fn an_unsent_budget_conflict_is_one_problem_at_a_value_the_file_sets() {
         "[http]\nmax_unsent_bytes_per_client = 100\nmax_unsent_bytes = 10\n",
         2,
         31,
-        "[http] max_unsent_bytes_per_client = 100: must not be more than max_unsent_bytes (10)",
+        "[http] max_unsent_bytes_per_client = 100: must not be more than max_unsent_bytes (10); \
+         lower it, or raise max_unsent_bytes (0 means no limit per client)",
     );
     one_problem(
         "[http]\nmax_unsent_bytes = 10\n",
@@ -821,7 +822,7 @@ fn an_unsent_budget_conflict_is_one_problem_at_a_value_the_file_sets() {
         "[http]\nmax_unsent_bytes_per_client = 400000000\n",
         2,
         31,
-        "max_unsent_bytes (268435456, the default)",
+        "max_unsent_bytes (268435456, the default); lower it, or raise max_unsent_bytes",
     );
     // The total refused for its type: its default is no one's choice.
     one_problem(
