@@ -67,7 +67,7 @@ impl Cli {
 pub struct ServeArgs {
     /// The configuration file [default: ./config.toml, else /etc/bantin/config.toml, if present]
     // Kept in step with `config::DEFAULT_PATHS` by a test below.
-    #[arg(long, global = true, env = "BANTIN_CONFIG")]
+    #[arg(long, global = true, env = "BANTIN_CONFIG", value_parser = config_path())]
     pub config: Option<PathBuf>,
     /// The article store (overrides `store` in the config)
     #[arg(long)]
@@ -75,6 +75,24 @@ pub struct ServeArgs {
     /// The address to listen on (overrides `listen` in the config)
     #[arg(long)]
     pub listen: Option<String>,
+}
+
+/// `--config`'s value (or `$BANTIN_CONFIG`'s) as a path, any bytes; an empty
+/// one is a usage error saying so, and what to write instead, where clap's
+/// own would say that no value was given.
+fn config_path() -> impl clap::builder::TypedValueParser<Value = PathBuf> {
+    use clap::builder::TypedValueParser;
+    clap::builder::OsStringValueParser::new().try_map(|value| {
+        if value.is_empty() {
+            Err(
+                "the path is empty: name a config file, or give neither --config nor \
+                 $BANTIN_CONFIG to use ./config.toml, else /etc/bantin/config.toml, else the \
+                 built-in defaults",
+            )
+        } else {
+            Ok(PathBuf::from(value))
+        }
+    })
 }
 
 /// The subcommands.
@@ -141,6 +159,27 @@ pub enum ConfigCommand {
 mod tests {
     use super::*;
     use crate::config::DEFAULT_PATHS;
+
+    #[test]
+    fn an_empty_config_path_is_refused_saying_it_is_empty() {
+        let err = Cli::try_parse_from(["bantin", "config", "check", "--config", ""])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains("'--config <CONFIG>'") && err.contains("the path is empty"),
+            "{err}"
+        );
+        let cli = Cli::try_parse_from(["bantin", "--config", "b.toml"]).unwrap();
+        assert_eq!(cli.serve.config, Some(PathBuf::from("b.toml")));
+        // Still completed as a path by the shells.
+        let command = <Cli as clap::CommandFactory>::command();
+        let config = command.get_arguments().find(|a| a.get_id() == "config");
+        assert_eq!(
+            config.map(clap::Arg::get_value_hint),
+            Some(clap::ValueHint::AnyPath)
+        );
+    }
 
     /// Where each of `paths` is first named in `text`, which must name them all.
     fn positions(text: &str, paths: &[&str]) -> Vec<usize> {
