@@ -193,18 +193,26 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
         extending = systemd::extend_stop(drain.borrow().grace);
     };
     server::run(listener, state, limits_rx, stopping).await;
-    // Drained: systemd is asked for no more time. What follows has the last
-    // extension asked (at most 40 s): a watch thread that does not stop (a
-    // hung mount) is killed then, not kept for the rest of the grace.
-    drop(extending);
-    // The watch thread finishes what it is reading and stops: nothing is
-    // published into a server that has gone.
-    tokio::task::spawn_blocking(move || watcher.stop()).await?;
+    after_drain(extending, move || watcher.stop()).await?;
     if stop == Stop::WatcherEnded {
         anyhow::bail!("stopped because live updates stopped (the store watcher thread ended)");
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The stop once the drain is over. First systemd is asked for no more
+/// time: `extending`, what renews the stop's extensions, is dropped, so the
+/// rest has the last extension asked (at most 40 s), and a watch thread
+/// that does not stop (a hung mount) is killed then, not kept for the rest
+/// of the grace. Then the watch thread finishes what it is reading and stops
+/// (`stop_watcher`): nothing is published into a server that has gone.
+async fn after_drain<E>(
+    extending: Option<E>,
+    stop_watcher: impl FnOnce() + Send + 'static,
+) -> Result<(), tokio::task::JoinError> {
+    drop(extending);
+    tokio::task::spawn_blocking(stop_watcher).await
 }
 
 /// Why serving stops.
@@ -702,6 +710,28 @@ fn log_body_dir(cfg: &Config) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn the_stop_renewals_end_before_the_watch_thread_is_stopped() {
+        let renewing =
+            tokio_util::task::AbortOnDropHandle::new(tokio::spawn(std::future::pending::<()>()));
+        let renewals = renewing.abort_handle();
+        // A watch thread that does not stop until told (a hung mount).
+        let (unhang, hung) = std::sync::mpsc::channel::<()>();
+        let stopping = tokio::spawn(after_drain(Some(renewing), move || {
+            let _ = hung.recv();
+        }));
+        tokio::time::timeout(Duration::from_secs(10), async {
+            while !renewals.is_finished() {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await
+        .expect("the renewals end while the watch thread hangs");
+        assert!(!stopping.is_finished());
+        unhang.send(()).unwrap();
+        stopping.await.unwrap().unwrap();
+    }
 
     #[tokio::test]
     async fn serving_stops_when_the_watch_thread_ends_or_a_signal_comes() {
