@@ -113,7 +113,7 @@ pub fn extend_stop(grace: Duration) -> Option<tokio_util::task::AbortOnDropHandl
 /// future returned) every [`EXTEND_EVERY`] until one reaches the end of a
 /// drain of `grace`, each time for what is left of it, at most
 /// [`EXTEND_BY`], and [`STOP_MARGIN`], as [`extend_while_loading`] asks.
-/// Each extension counts from when systemd reads it, so one is renewed 20 s
+/// Each extension counts from when systemd reads it, so one is renewed 30 s
 /// before it runs out, and the last covers the drain's end and the margin
 /// after it; no single one is long, so a stop that goes on once the
 /// renewals have stopped (the daemon stops them when the drain ends) is
