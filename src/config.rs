@@ -1128,20 +1128,10 @@ impl Shown {
                 '\t' => out.push_str("\\t"),
                 '\n' => out.push_str("\\n"),
                 '\r' => out.push_str("\\r"),
-                c if c.is_control()
-                    || matches!(
-                        c,
-                        '\u{2028}'
-                            | '\u{2029}'
-                            | '\u{202A}'..='\u{202E}'
-                            | '\u{2066}'..='\u{2069}'
-                            | '\u{200E}'
-                            | '\u{200F}'
-                            | '\u{061C}'
-                            | '\u{feff}'
-                            | '\u{fffe}'
-                            | '\u{ffff}'
-                    )
+                // What logs hide (see `text::printable`), and what is
+                // invisible or no character XML carries.
+                c if crate::text::hidden(c)
+                    || matches!(c, '\u{feff}' | '\u{fffe}' | '\u{ffff}')
                     || DefaultIgnorableCodePoint::for_char(c) =>
                 {
                     if c > '\u{FFFF}' {

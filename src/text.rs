@@ -735,19 +735,6 @@ pub fn squash_spaces(s: &str) -> String {
 /// line, an escape must not reach a terminal, and an override must not turn
 /// what follows it around.
 pub fn printable(s: &str) -> Cow<'_, str> {
-    let hidden = |c: char| {
-        c.is_control()
-            || matches!(
-                c,
-                '\u{2028}'
-                    | '\u{2029}'
-                    | '\u{202A}'..='\u{202E}'
-                    | '\u{2066}'..='\u{2069}'
-                    | '\u{200E}'
-                    | '\u{200F}'
-                    | '\u{061C}'
-            )
-    };
     if !s.chars().any(|c| c == '\\' || hidden(c)) {
         return Cow::Borrowed(s);
     }
@@ -762,6 +749,22 @@ pub fn printable(s: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// Whether [`printable`] writes `c` escaped: a control character (C0, DEL,
+/// C1), a line or paragraph separator, or a bidirectional control or mark.
+pub fn hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}'
+                | '\u{2029}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{061C}'
+        )
 }
 
 /// A path as [`printable`] shows it, each byte of its name that is not
