@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{Daemon, Launch, TempStore};
+use common::{Daemon, Launch, Spawned, TempStore};
 use rustix::process::Signal;
 
 const BIN: &str = env!("CARGO_BIN_EXE_bantin");
@@ -52,6 +52,23 @@ fn expect_message(sock: &UnixDatagram, want: &str, seen: &mut Vec<String>) -> St
     panic!("no {want:?} message; saw {seen:?}");
 }
 
+/// Runs `serve` on `site` as `launch` says, and waits for its `READY=1` on
+/// `sock`: the daemon, that message, and every message seen so far.
+fn serve_until_ready(
+    site: &TempStore,
+    launch: &Launch<'_>,
+    sock: &UnixDatagram,
+) -> (Spawned, String, Vec<String>) {
+    let config = site.config();
+    let spawned = Daemon::spawn(
+        &["serve".as_ref(), "--config".as_ref(), config.as_os_str()],
+        launch,
+    );
+    let mut seen = Vec::new();
+    let ready = expect_message(sock, "READY=1", &mut seen);
+    (spawned, ready, seen)
+}
+
 #[test]
 fn sd_notify_ready_watchdog_reload_stopping() {
     let site = TempStore::new();
@@ -67,13 +84,7 @@ fn sd_notify_ready_watchdog_reload_stopping() {
             .to_vec(),
         ..Launch::default()
     };
-    let config = site.config();
-    let spawned = Daemon::spawn(
-        &["serve".as_ref(), "--config".as_ref(), config.as_os_str()],
-        &launch,
-    );
-    let mut seen = Vec::new();
-    let ready = expect_message(&sock, "READY=1", &mut seen);
+    let (spawned, ready, mut seen) = serve_until_ready(&site, &launch, &sock);
     assert!(
         ready.contains("STATUS=serving 7 articles in 5 feeds; 0 files rejected"),
         "{ready}"
@@ -92,9 +103,9 @@ fn sd_notify_ready_watchdog_reload_stopping() {
     expect_message(&sock, "WATCHDOG=1", &mut seen);
 
     // The reload shortens the drain's grace period (10 s by default).
-    let mut text = std::fs::read_to_string(&config).unwrap();
+    let mut text = std::fs::read_to_string(site.config()).unwrap();
     text.push_str("[http]\nshutdown_grace_secs = 3\n");
-    std::fs::write(&config, text).unwrap();
+    std::fs::write(site.config(), text).unwrap();
     daemon.signal(Signal::HUP);
     let reloading = expect_message(&sock, "RELOADING=1", &mut seen);
     assert!(reloading.contains("MONOTONIC_USEC="), "{reloading}");
@@ -124,13 +135,7 @@ fn a_long_drain_asks_systemd_for_more_time_while_it_lasts() {
         env: vec![("NOTIFY_SOCKET", sock_path.clone().into())],
         ..Launch::default()
     };
-    let config = site.config();
-    let spawned = Daemon::spawn(
-        &["serve".as_ref(), "--config".as_ref(), config.as_os_str()],
-        &launch,
-    );
-    let mut seen = Vec::new();
-    expect_message(&sock, "READY=1", &mut seen);
+    let (spawned, _, mut seen) = serve_until_ready(&site, &launch, &sock);
     let mut daemon = spawned.listening(LIMIT, LIMIT);
     // A whole request and, in the same write, the start of another: once
     // the first is answered, the daemon has read the second's beginning,

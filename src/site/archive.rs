@@ -119,8 +119,26 @@ pub type Hydrate = Box<dyn Fn(&Entry) -> Option<Arc<Article>> + Send>;
 /// look whole, and a partner copying it would replace the article with
 /// its title. The document is then [`Rendered::Partial`]: served, not
 /// cached, its tag hashed from its bytes.
-pub(super) fn stand_in(e: Entry) -> Option<Entry> {
+fn stand_in(e: Entry) -> Option<Entry> {
     e.article.withdrawn.is_some().then_some(e)
+}
+
+/// `items` with their full articles read by `hydrate`, and whether every one
+/// could be (else it is left out, or for a withdrawn one its lean form
+/// stands in: see [`stand_in`]).
+pub(super) fn hydrated(items: Vec<Entry>, hydrate: &Hydrate) -> (Vec<Entry>, bool) {
+    let mut exact = true;
+    let items = items
+        .into_iter()
+        .filter_map(|e| match hydrate(&e) {
+            Some(article) => Some(Entry { article, ..e }),
+            None => {
+                exact = false;
+                stand_in(e)
+            }
+        })
+        .collect();
+    (items, exact)
 }
 
 /// The latest change among `entries` as indexed: what dates a document
@@ -238,21 +256,7 @@ impl Archive {
     /// Its bytes in `format`, from the full articles; [`Rendered::Partial`] if
     /// some article could not be read back as indexed (see [`stand_in`]).
     fn render(&self, format: Format, hydrate: &Hydrate) -> Result<Rendered, RenderError> {
-        let mut exact = true;
-        let items: Vec<Entry> = self
-            .entries
-            .iter()
-            .filter_map(|e| match hydrate(e) {
-                Some(article) => Some(Entry {
-                    article,
-                    ..e.clone()
-                }),
-                None => {
-                    exact = false;
-                    stand_in(e.clone())
-                }
-            })
-            .collect();
+        let (items, exact) = hydrated(self.entries.clone(), hydrate);
         let of = match &self.chain {
             Chain::Category(slug) => Of::Category(slug.as_deref()),
             Chain::Term(kind, slug) => Of::Term(TermFeed { kind: *kind, slug }),

@@ -669,7 +669,7 @@ fn term_feed(
         .first()
         .map(|e| Month::of(e.article.published.timestamp(), cfg.tz));
     let as_of = archive::latest_change(&selected);
-    let (items, exact) = hydrated(selected, hydrate);
+    let (items, exact) = archive::hydrated(selected, hydrate);
     let (title, description) = term_feed_titles(cfg, index, kind, slug);
     let view = FeedView {
         site: &cfg.site,
@@ -704,7 +704,7 @@ fn changes_feed(
     let selected = index.select_changed(cfg.feeds.items);
     // With none, the first publication: nothing has changed since.
     let as_of = archive::latest_change(&selected).or_else(|| index.first_publication());
-    let (items, exact) = hydrated(selected, hydrate);
+    let (items, exact) = archive::hydrated(selected, hydrate);
     let view = FeedView {
         site: &cfg.site,
         of: Of::Changes,
@@ -718,24 +718,6 @@ fn changes_feed(
         as_of,
     };
     feed_document(&view, format, render::changes_path(format), exact)
-}
-
-/// `items` with their full articles read by `hydrate`, and whether every one
-/// could be (else it is left out, or for a withdrawn one its lean form
-/// stands in: see [`archive::stand_in`]).
-fn hydrated(items: Vec<Entry>, hydrate: &archive::Hydrate) -> (Vec<Entry>, bool) {
-    let mut exact = true;
-    let items = items
-        .into_iter()
-        .filter_map(|e| match hydrate(&e) {
-            Some(article) => Some(Entry { article, ..e }),
-            None => {
-                exact = false;
-                archive::stand_in(e)
-            }
-        })
-        .collect();
-    (items, exact)
 }
 
 /// `view` rendered whole in `format`: [`Rendered::Exact`] when its items
