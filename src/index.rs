@@ -282,11 +282,16 @@ fn count(spellings: &mut Spellings, cats: &[String], times: usize, add: bool) {
 }
 
 /// The display name of a category, tag or author: the spelling most
-/// articles use, ties to the smallest.
+/// articles use; of those, the one with the fewest eths ([`names::eths`]),
+/// then the smallest.
 pub(crate) fn display(counts: &BTreeMap<String, usize>) -> String {
     counts
         .iter()
-        .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
+        .max_by(|a, b| {
+            a.1.cmp(b.1)
+                .then_with(|| names::eths(b.0).cmp(&names::eths(a.0)))
+                .then_with(|| b.0.cmp(a.0))
+        })
         .map(|(s, _)| s.clone())
         .unwrap_or_default()
 }

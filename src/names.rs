@@ -30,8 +30,9 @@ const TONES: [char; 5] = ['\u{300}', '\u{301}', '\u{303}', '\u{309}', '\u{323}']
 /// The key of `name`, by which names are matched: NFC, lowercase, the runs
 /// of white space one space and none at the ends, no character that shows
 /// nothing (Unicode's Default_Ignorable_Code_Point: a zero-width space, a
-/// soft hyphen, a direction mark), and the tone of an oa, oe or uy on its
-/// second letter (see the module's comment). Empty when `name` shows nothing.
+/// soft hyphen, a direction mark), an eth read as `đ` (see [`ETH`]), and the
+/// tone of an oa, oe or uy on its second letter (see the module's comment).
+/// Empty when `name` shows nothing.
 pub fn key(name: &str) -> String {
     // Most names of a store are Vietnamese, but plain ASCII ones (`Covid-19`)
     // have no marks to move and no invisible characters to drop.
@@ -61,7 +62,7 @@ fn decomposed_key(name: &str) -> String {
 /// The key of a name that needs nothing but lowercasing, without
 /// decomposing it (this runs for every tag of every article a scan reads):
 /// one whose characters are ASCII letters, digits and punctuation, single
-/// spaces between words, and precomposed Latin letters (Latin-1, Latin
+/// spaces between words, and precomposed Latin letters but the eth (Latin-1, Latin
 /// Extended-A, `ơ ư`, the Vietnamese block U+1EA0–U+1EF9), each of which
 /// lowercases to one precomposed letter, so the name is NFC and shows all it
 /// holds; and no `o` or `u` bearing a tone alone (`ò`, `ủ`) before another
@@ -84,8 +85,9 @@ fn plain_key(name: &str) -> Option<String> {
             }
             continue;
         }
+        // Not the eth (U+00D0, U+00F0) either, which the key reads as `đ`.
         let precomposed = matches!(c, '\u{C0}'..='\u{17F}' | '\u{1A0}' | '\u{1A1}' | '\u{1AF}' | '\u{1B0}' | '\u{1EA0}'..='\u{1EF9}')
-            && !matches!(c, '\u{D7}' | '\u{F7}' | '\u{130}');
+            && !matches!(c, '\u{D7}' | '\u{F7}' | '\u{130}' | '\u{D0}' | '\u{F0}');
         if !precomposed {
             return None;
         }
@@ -106,6 +108,15 @@ const TONED_O_U: [char; 20] = [
     'ò', 'ó', 'ỏ', 'õ', 'ọ', 'Ò', 'Ó', 'Ỏ', 'Õ', 'Ọ', 'ù', 'ú', 'ủ', 'ũ', 'ụ', 'Ù', 'Ú', 'Ủ', 'Ũ',
     'Ụ',
 ];
+
+/// How many eths (`Ð`, `ð`: see [`ETH`]) `name` holds: of two spellings
+/// as many articles use, the display name is the one with fewer, the
+/// Vietnamese letter `Đ` rather than its look-alike.
+pub fn eths(name: &str) -> usize {
+    name.chars()
+        .filter(|c| matches!(c, '\u{D0}' | '\u{F0}'))
+        .count()
+}
 
 /// `s` without the white space and the characters that show nothing at
 /// either end: what a tag, author or category name displays. Empty when
@@ -146,13 +157,23 @@ impl Class {
 }
 
 /// `name` decomposed (NFD), so every tone mark is a character of its own,
-/// lowercased, with the characters that show nothing taken out.
+/// lowercased, with the characters that show nothing taken out and an eth
+/// read as the `đ` it stands for (see [`ETH`]).
 fn decomposed(name: &str) -> Vec<char> {
     name.nfd()
         .filter(|&c| !invisible(c))
         .flat_map(char::to_lowercase)
+        .map(|c| if c == ETH { 'đ' } else { c })
         .collect()
 }
+
+/// The lowercase eth, `ð` (U+00F0; its capital `Ð` is U+00D0), which looks
+/// like `đ` (U+0111) and `Đ` (U+0110) and is no Vietnamese letter: it is what
+/// converters through Windows-1252 or Latin-1 leave for `Đ` (byte D0 is `Đ` in
+/// Windows-1258 and `Ð` in Windows-1252), common in scraped text. The key
+/// reads it as `đ`, so `Ðà Nẵng` and `Đà Nẵng`, which look the same, are one
+/// name.
+const ETH: char = '\u{F0}';
 
 /// `chars` without the spaces at either end.
 fn trim_spaces(chars: &[char]) -> &[char] {
@@ -241,6 +262,22 @@ mod tests {
         // Upper case, and a vowel with a vowel mark beside the tone.
         same("HÒA", "hoà");
         same("Thuở", "thuở");
+    }
+
+    /// The eth, which converters leave for `Đ`, is read as `đ`, in either
+    /// case and wherever the name is.
+    #[test]
+    fn an_eth_is_the_d_with_stroke_it_stands_for() {
+        same("Ðà Nẵng", "Đà Nẵng");
+        same("ðà nẵng", "Đà Nẵng");
+        same("ÐIỆN BIÊN", "điện biên");
+        same("Ðoàn", "Đoàn");
+        same("Ðoan", "đoan");
+        assert_eq!(key("Ðà Nẵng"), "đà nẵng");
+        assert_eq!(key("Ðo"), "đo");
+        apart("Ðà Nẵng", "Da Nang");
+        assert_eq!(eths("ÐàðÐ"), 3);
+        assert_eq!(eths("Đà Nẵng"), 0);
     }
 
     #[test]

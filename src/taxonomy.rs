@@ -4,7 +4,8 @@
 //! Names are matched by their key ([`names::key`]), as category names are:
 //! names that differ only in letter case, tone mark placement (`thủy sản`,
 //! `thuỷ sản`), runs of spaces or characters that show nothing are one term
-//! (shown with the spelling most articles use, ties to the smallest). Slugs
+//! (shown with the spelling most articles use, ties to the one with fewer
+//! eths, `Ð` for `Đ`, then the smallest). Slugs
 //! fold names exactly as category slugs do ([`slugify`]), and names with one
 //! key have one base slug. Different names that fold to one slug (`bão lũ`
 //! and `bao lũ`, which Vietnamese readers tell apart) stay different terms:
@@ -886,6 +887,27 @@ mod tests {
                 .collect();
             assert_eq!(names, [closed], "{kind:?}");
         }
+    }
+
+    /// `Ð` (an eth, which converters leave) and `Đ` look alike and are one
+    /// tag, one author and one category, shown with the Vietnamese letter
+    /// when as many articles write each.
+    #[test]
+    fn an_eth_and_a_d_with_stroke_are_one_term_shown_with_the_d() {
+        let entries = Entries::from_iter([
+            entry("a", &["Ðà Nẵng"], Some("Ðỗ Văn Hải"), 1),
+            entry("b", &["Đà Nẵng"], Some("Đỗ Văn Hải"), 2),
+        ]);
+        let index = Index::new(entries);
+        let tags = index.taxonomy(Kind::Tag);
+        let slugs: Vec<&str> = tags.terms().keys().map(String::as_str).collect();
+        assert_eq!(slugs, ["da-nang"]);
+        let city = tags.get("da-nang").unwrap();
+        assert_eq!(ids(&index, city), ["b", "a"]);
+        assert_eq!(city.name, "Đà Nẵng");
+        let authors = index.taxonomy(Kind::Author);
+        assert_eq!(authors.terms().len(), 1);
+        assert_eq!(authors.get("do-van-hai").unwrap().name, "Đỗ Văn Hải");
     }
 
     #[test]
