@@ -25,6 +25,21 @@ pub enum TextError {
     /// sure, so it is not guessed at.
     #[error("binary file (NUL byte at offset {0}); it looks like UTF-16 without a byte-order mark: save it as UTF-8 (or UTF-16 with a BOM)")]
     Utf16WithoutBom(usize),
+    /// Lines that are not UTF-8 read, as Windows-1258, as words no language
+    /// writes (see [`Legacy`]): text in TCVN3 (ABC) or VNI, the Vietnamese
+    /// encodings of the 1990s, which share no byte layout bantin could
+    /// decode with confidence; served, it would be mojibake in every feed.
+    #[error(
+        "not UTF-8, and not Windows-1258 either: it looks like TCVN3 (ABC) or VNI, \
+         which bantin does not read (line {line} would read \"{word}\"); convert it to \
+         UTF-8 with a Vietnamese encoding converter and save it again"
+    )]
+    LegacyVietnamese {
+        /// The line of the first such word, from 1.
+        line: usize,
+        /// That word as Windows-1258 reads it, shown as [`printable`] shows text.
+        word: String,
+    },
 }
 
 /// Text decoded from a file, with what had to be repaired on the way.
@@ -111,7 +126,7 @@ pub fn decode_raw(bytes: &[u8]) -> Result<Decoded<'_>, TextError> {
             warnings.push(cut_off(bom + e.valid_up_to()));
             Cow::Borrowed(std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default())
         }
-        Err(_) => Cow::Owned(decode_by_line(bytes, bom, &mut warnings)),
+        Err(_) => Cow::Owned(decode_by_line(bytes, bom, &mut warnings)?),
     };
     let text = repair_double_encoding(text, &mut warnings);
     Ok(Decoded { text, warnings })
@@ -167,9 +182,17 @@ impl BadLine {
 /// last character, is dropped there, as [`decode_raw`] does with a whole
 /// file, when the file holds UTF-8 characters elsewhere.
 ///
+/// Lines read as Windows-1258 that [`Legacy`] finds to be TCVN3 or VNI
+/// instead make the file an error.
+///
 /// `bom` is the length of the byte order mark before `bytes`, counted in the
-/// offsets told. One pass over the bytes to sort the lines, one to copy them.
-fn decode_by_line(bytes: &[u8], bom: usize, warnings: &mut Vec<String>) -> String {
+/// offsets told. One pass over the bytes to sort the lines, one to copy them
+/// (and read the words of those read as Windows-1258).
+fn decode_by_line(
+    bytes: &[u8],
+    bom: usize,
+    warnings: &mut Vec<String>,
+) -> Result<String, TextError> {
     let mut bad = Vec::new();
     let mut wide_elsewhere = 0;
     // The last line, when it is cut off inside its last character: the line
@@ -210,6 +233,7 @@ fn decode_by_line(bytes: &[u8], bom: usize, warnings: &mut Vec<String>) -> Strin
     }
     let mut text = String::with_capacity(upto + upto / 4);
     let mut at = 0;
+    let mut legacy = Legacy::default();
     for line in &bad {
         // What lies between bad lines is whole valid lines and line ends.
         text.push_str(&String::from_utf8_lossy(&bytes[at..line.start]));
@@ -220,6 +244,7 @@ fn decode_by_line(bytes: &[u8], bom: usize, warnings: &mut Vec<String>) -> Strin
             lossy.0 += line.places;
         } else {
             let (decoded, _) = encoding_rs::WINDOWS_1258.decode_without_bom_handling(raw);
+            legacy.read(line.number, &decoded);
             text.push_str(&decoded);
             let legacy = tally
                 .legacy
@@ -229,11 +254,192 @@ fn decode_by_line(bytes: &[u8], bom: usize, warnings: &mut Vec<String>) -> Strin
         }
         at = line.end;
     }
+    if let Some(error) = legacy.verdict() {
+        return Err(error);
+    }
     text.push_str(&String::from_utf8_lossy(&bytes[at..upto]));
     // No line holds UTF-8 beyond ASCII: the whole file is Windows-1258.
     let all_legacy = tally.lossy.is_none() && wide_elsewhere == 0;
     warnings.extend(tally.warnings(bom, all_legacy));
-    text
+    Ok(text)
+}
+
+/// The fewest odd words ([`odd_word`]) that make a file TCVN3 or VNI.
+const LEGACY_WORDS: usize = 5;
+
+/// The most characters of the first odd word an error shows.
+const LEGACY_SHOWN: usize = 40;
+
+/// What the lines read as Windows-1258 say of their encoding: how many of
+/// their words hold a letter beyond ASCII, how many of those no language
+/// writes ([`odd_word`]), and the first of these.
+///
+/// Vietnamese in Windows-1258 gives none: its letters are the ones the code
+/// page was made for. TCVN3 (ABC) puts Vietnamese letters where Windows-1258
+/// has symbols, capitals and tone marks, so that `nhất` reads `nhÊt` and
+/// `Tác` reads `T¸c`; VNI writes a letter's marks as letters after it
+/// (`Tiếng Việt` reads `Tieáng Vieät`, `Người` `Ngöôøi`). Over the articles
+/// of the bundled store, 55–76% of their words beyond ASCII are odd in
+/// TCVN3 and 69–85% in VNI, and none in Windows-1258, composed or not (a
+/// dense French paragraph in Windows-1252: a fifth); a third is the line
+/// drawn, with at least [`LEGACY_WORDS`] words, so that a foreign name or
+/// two in Windows-1258 text, or a line of French pasted in Windows-1252, is
+/// no verdict.
+#[derive(Default)]
+struct Legacy {
+    words: usize,
+    odd: usize,
+    first: Option<(usize, String)>,
+}
+
+impl Legacy {
+    /// Reads line `number`, decoded as Windows-1258.
+    fn read(&mut self, number: usize, decoded: &str) {
+        for word in decoded.split_whitespace() {
+            let word = word.trim_matches(|c: char| "\"'()[]{},.;:!?«»…–—-/*".contains(c));
+            if word.is_ascii() {
+                continue;
+            }
+            self.words += 1;
+            if odd_word(word) {
+                self.odd += 1;
+                self.first.get_or_insert_with(|| {
+                    // A word of a file with no spaces may be the file: shown cut.
+                    let shown: String = word.chars().take(LEGACY_SHOWN).collect();
+                    let cut = if shown.len() < word.len() { "…" } else { "" };
+                    (number, format!("{}{cut}", printable(&shown)))
+                });
+            }
+        }
+    }
+
+    /// The error, when the lines read are TCVN3 or VNI rather than Windows-1258.
+    fn verdict(self) -> Option<TextError> {
+        if self.odd < LEGACY_WORDS || self.odd * 3 < self.words {
+            return None;
+        }
+        let (line, word) = self.first?;
+        Some(TextError::LegacyVietnamese { line, word })
+    }
+}
+
+/// Whether a word, as Windows-1258 reads it, holds what no language writes
+/// and TCVN3 or VNI read as Windows-1258 gives: a letter Vietnamese never
+/// uses and TCVN3 or VNI often gives (not the letters of German or Spanish
+/// words, which a page in Windows-1252 may hold), a tone mark after anything
+/// but a vowel, a symbol between letters, a capital beyond ASCII after a
+/// small letter, or a pair of letters only VNI writes ([`vni_pair`]).
+fn odd_word(word: &str) -> bool {
+    let tone = |c: char| matches!(c, '\u{300}' | '\u{301}' | '\u{303}' | '\u{309}' | '\u{323}');
+    let vowel = |c: char| {
+        matches!(
+            c.to_ascii_lowercase(),
+            'a' | 'e'
+                | 'i'
+                | 'o'
+                | 'u'
+                | 'y'
+                | 'ă'
+                | 'â'
+                | 'ê'
+                | 'ô'
+                | 'ơ'
+                | 'ư'
+                | 'Ă'
+                | 'Â'
+                | 'Ê'
+                | 'Ô'
+                | 'Ơ'
+                | 'Ư'
+        )
+    };
+    let symbol = |c: char| {
+        matches!(
+            c,
+            '\u{A1}'
+                ..='\u{BF}'
+                    | '×'
+                    | '÷'
+                    | '‚'
+                    | '„'
+                    | '†'
+                    | '‡'
+                    | 'ˆ'
+                    | '‰'
+                    | '‹'
+                    | '•'
+                    | '˜'
+                    | '™'
+                    | '›'
+                    | '₫'
+        ) && !odd_letter(c)
+    };
+    let mut chars = word.chars().peekable();
+    let mut before: Option<char> = None;
+    while let Some(c) = chars.next() {
+        let after = chars.peek().copied();
+        if odd_letter(c)
+            || (tone(c) && !before.is_some_and(vowel))
+            || (symbol(c)
+                && before.is_some_and(char::is_alphabetic)
+                && after.is_some_and(|a| a.is_alphabetic() || tone(a)))
+            || (!c.is_ascii() && c.is_uppercase() && before.is_some_and(char::is_lowercase))
+            || before.is_some_and(|b| vni_pair(b, c))
+        {
+            return true;
+        }
+        before = Some(c);
+    }
+    false
+}
+
+/// A letter Vietnamese never uses that TCVN3 or VNI read as Windows-1258
+/// often give (`ø`, `û`, `ï`, `ë` are VNI's grave, hook, dot below and
+/// breve with dot below).
+fn odd_letter(c: char) -> bool {
+    matches!(
+        c,
+        'Å' | 'Æ'
+            | 'Ø'
+            | 'Û'
+            | 'å'
+            | 'æ'
+            | 'ø'
+            | 'û'
+            | 'ÿ'
+            | 'µ'
+            | 'ª'
+            | 'º'
+            | 'Œ'
+            | 'œ'
+            | 'Ÿ'
+            | 'Ë'
+            | 'Î'
+            | 'Ï'
+            | 'ë'
+            | 'î'
+            | 'ï'
+    )
+}
+
+/// Whether `c` after `b` (either in either case) is a pair only VNI writes:
+/// VNI gives a vowel's marks as letters after it, so `ấ` is `aá`, `ẫ` `aă`
+/// (Windows-1258 reads VNI's `ã` as `ă`), `ế` `eá`, `ộ` `oä`, `ắ` `aé`, `â`
+/// `aâ`, `ă` `aê`, `ã` `aơ` (its `õ` as `ơ`), and `ứ`, `ớ` are `öù`, `ôù`.
+/// Vietnamese writes none of these pairs (it has `oá` in `hoá`, `oă` in
+/// `hoặc`, `uơ` in `thuở`, `uâ` in `xuân`, `iê` in `tiên`).
+fn vni_pair(b: char, c: char) -> bool {
+    let c = c.to_lowercase().next().unwrap_or(c);
+    match b.to_lowercase().next().unwrap_or(b) {
+        'a' => matches!(
+            c,
+            'â' | 'ê' | 'á' | 'à' | 'ă' | 'ä' | 'é' | 'è' | 'ú' | 'ü' | 'ơ'
+        ),
+        'e' => matches!(c, 'â' | 'ê' | 'á' | 'à' | 'ă' | 'ä' | 'ơ'),
+        'o' => matches!(c, 'â' | 'ê' | 'ä' | 'ơ'),
+        'ô' | 'ö' => matches!(c, 'ù' | 'ơ'),
+        _ => false,
+    }
 }
 
 /// What [`decode_by_line`] did, for its warnings; each place is a byte offset
@@ -704,8 +910,7 @@ pub fn xml_allowed(c: char) -> bool {
 /// variation selector alone), so a title or paragraph of them is a blank
 /// line, never an invisible title.
 pub fn visible_or_blank(line: String) -> String {
-    use icu_properties::props::{BinaryProperty, DefaultIgnorableCodePoint};
-    let invisible = |c: char| c == ' ' || DefaultIgnorableCodePoint::for_char(c);
+    let invisible = |c: char| c == ' ' || crate::names::invisible(c);
     if line.chars().all(invisible) {
         String::new()
     } else {
@@ -964,6 +1169,100 @@ mod tests {
         let nfd: String = "Điện Biên Phủ".nfd().collect();
         assert_ne!(nfd, "Điện Biên Phủ");
         assert_eq!(decode(nfd.as_bytes()).unwrap().text, "Điện Biên Phủ");
+    }
+
+    /// One article in TCVN3 (ABC) and in VNI, as their bytes (the same
+    /// text: "Trang nhất » Kinh tế / Giá lúa tăng nhẹ đầu vụ / …").
+    const TCVN3: &[u8] = b"Trang nh\xCAt \xBB Kinh t\xD5\n\nGi\xB8 l\xF3a t\xA8ng nh\xD1 \xAE\xC7u v\xF4\n\n\
+        Th\xF8 hai, 05/06/2023 07:30\nN\xABng d\xA9n ph\xCAn kh\xEBi v\xD7 gi\xB8 l\xF3a t\xA8ng.\n";
+    const VNI: &[u8] = b"Trang nha\xE1t \xBB Kinh te\xE1\n\nGia\xF9 lu\xF9a ta\xEAng nhe\xEF \xF1a\xE0u vu\xEF\n\n\
+        Th\xF6\xF9 hai, 05/06/2023 07:30\nNo\xE2ng da\xE2n pha\xE1n kh\xF4\xFBi v\xEC gia\xF9 lu\xF9a ta\xEAng.\n";
+
+    #[test]
+    fn tcvn3_and_vni_are_refused_not_read_as_windows_1258() {
+        assert_eq!(
+            decode(TCVN3),
+            Err(TextError::LegacyVietnamese {
+                line: 1,
+                word: "nhÊt".into()
+            })
+        );
+        assert_eq!(
+            decode(VNI),
+            Err(TextError::LegacyVietnamese {
+                line: 1,
+                word: "nhaát".into()
+            })
+        );
+        let said = decode(TCVN3).unwrap_err().to_string();
+        assert!(said.contains("TCVN3 (ABC) or VNI"), "{said}");
+        assert!(said.contains("line 1 would read \"nhÊt\""), "{said}");
+        // A paragraph of it pasted into UTF-8 text: its own line is named.
+        let mut pasted = "Trang nhất » Kinh tế\n\nGiá lúa tăng\n\n"
+            .as_bytes()
+            .to_vec();
+        let last_line =
+            TCVN3.len() - b"N\xABng d\xA9n ph\xCAn kh\xEBi v\xD7 gi\xB8 l\xF3a t\xA8ng.\n".len();
+        pasted.extend_from_slice(&TCVN3[last_line..]);
+        assert_eq!(
+            decode(&pasted),
+            Err(TextError::LegacyVietnamese {
+                line: 5,
+                word: "N«ng".into()
+            })
+        );
+        // The same text in Windows-1258 is read, as before.
+        let text = "Trang nhất » Kinh tế\n\nGiá lúa tăng nhẹ đầu vụ\n\nThứ hai, 05/06/2023 07:30\n\
+                    Nông dân phấn khởi vì giá lúa tăng.\n";
+        assert_eq!(decode(&cp1258(text)).unwrap().text, text);
+    }
+
+    #[test]
+    fn latin_text_in_windows_1252_is_not_taken_for_tcvn3_or_vni() {
+        // Pages in other languages that a Vietnamese store may hold, saved
+        // in Windows-1252 (which Windows-1258 reads alike for these letters).
+        for text in [
+            "Die Bürger der Stadt München haben über die Änderungen abgestimmt. \
+             Größere Straßen führen zur Brücke.",
+            "Le français est une langue très élégante; l'île où naît le garçon est \
+             près de la forêt. Noël mange des crêpes à côté du château.",
+            "El niño español mañana irá a la montaña con su compañero; el año pasado \
+             visitó Cataluña.",
+            "Don’t worry, it’s fine — the café’s “special” menu is naïve.",
+        ] {
+            let (bytes, _, unmappable) = encoding_rs::WINDOWS_1252.encode(text);
+            assert!(!unmappable);
+            assert_eq!(decode(&bytes).unwrap().text, text);
+        }
+        // A foreign name or two in Windows-1258 Vietnamese is no verdict.
+        let text = "Ông Søren Ødegård thăm Hà Nội và Thành phố Hồ Chí Minh trong tuần này.";
+        assert_eq!(decode(&cp1258(text)).unwrap().text, text);
+        // Nor a line of French quoted in Windows-1252 in a UTF-8 article.
+        let quote = "« Noël à Haïti coûte cher, c'est sûr »";
+        let (line, _, _) = encoding_rs::WINDOWS_1252.encode(quote);
+        let mut bytes = "Trang nhất » Thế giới\n\nTiêu đề\n\n".as_bytes().to_vec();
+        bytes.extend_from_slice(&line);
+        assert_eq!(
+            decode(&bytes).unwrap().text,
+            format!("Trang nhất » Thế giới\n\nTiêu đề\n\n{quote}")
+        );
+    }
+
+    #[test]
+    fn the_word_a_tcvn3_refusal_shows_is_cut() {
+        // A TCVN3 file with no space: its one word is the whole file.
+        let word: Vec<u8> = b"t\xA8ng".iter().copied().cycle().take(40_000).collect();
+        let Err(TextError::LegacyVietnamese { line, word }) =
+            decode(&[&word[..], b" a\xA8b a\xA8b a\xA8b a\xA8b"].concat())
+        else {
+            panic!("not refused");
+        };
+        assert_eq!(line, 1);
+        assert_eq!(word.chars().count(), LEGACY_SHOWN + 1);
+        assert!(
+            word.starts_with("t¨ngt¨ng") && word.ends_with('…'),
+            "{word}"
+        );
     }
 
     #[test]
