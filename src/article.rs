@@ -382,7 +382,7 @@ fn may_end_or_label(raw: &str) -> bool {
         if c == ':' && kept <= LABEL_SPAN * 3 {
             return true;
         }
-        if !c.is_whitespace() {
+        if !c.is_whitespace() && !names::invisible(c) {
             kept += c.len_utf8();
         }
         if kept > MAX {
@@ -398,8 +398,9 @@ const LABEL_SPAN: usize = 32;
 
 /// Whether a raw body line starts as a labelled line or an end heading may:
 /// its first two characters, once normalising has dropped forbidden characters
-/// and escape sequences ([`crate::text::content_chars`]) and squashing the
-/// white space before them, are written as one of those
+/// and escape sequences ([`crate::text::content_chars`]), with the white space
+/// before them and the characters that show nothing ([`names::invisible`],
+/// which [`labelled`] skips) left out, are written as one of those
 /// starts. Each starts with an ASCII letter, compared case-insensitively (no
 /// other character lowercases or composes to one), and the letter under the
 /// second (`á` of `Tác`, `ừ` of `Từ`) is compared, since decomposed text
@@ -407,7 +408,9 @@ const LABEL_SPAN: usize = 32;
 /// two (lines starting `Theo`, `Trong`, `Người` are common; they pass the
 /// first letter), and so cost nothing but finding their end.
 fn starts_like_label_or_end(raw: &str) -> bool {
-    let mut kept = crate::text::content_chars(raw).skip_while(|c| c.is_whitespace());
+    let mut kept = crate::text::content_chars(raw)
+        .filter(|&c| !names::invisible(c))
+        .skip_while(|c| c.is_whitespace());
     let (Some(first), Some(second)) = (kept.next(), kept.next()) else {
         return false;
     };
@@ -547,20 +550,26 @@ fn parse_lines<L: AsRef<str>>(
                 rest.advance();
                 continue;
             }
-            // Not the lead: a date line with a typo must not become the summary.
-            if let Some(u) = Unreadable::read(n, line, src.tz) {
-                unreadable.push((warnings.len(), u));
-                warnings.push(Warning {
-                    line: Some(n),
-                    message: String::new(),
-                });
-                rest.advance();
-                continue;
-            }
         }
-        if !marks.read(n, line, src.tz, &mut warnings) {
+        if marks.read(n, line, src.tz, &mut warnings) {
+            rest.advance();
+            continue;
+        }
+        // Not the lead: a date line with a typo must not become the summary.
+        // (After the labelled lines: `Cập nhật: …` is one, though its words
+        // are among those a date line must not hold.)
+        let Some(u) = published
+            .is_none()
+            .then(|| Unreadable::read(n, line, src.tz))
+            .flatten()
+        else {
             break;
-        }
+        };
+        unreadable.push((warnings.len(), u));
+        warnings.push(Warning {
+            line: Some(n),
+            message: String::new(),
+        });
         rest.advance();
     }
     let (published, fallback) = match (published, captured, modified) {
@@ -840,7 +849,7 @@ impl Marks {
 /// follows one), looks like a date.
 fn no_date(n: usize, label: &str, value: &str, tz: Tz) -> Warning {
     let why = std::iter::once(value)
-        .chain(value.rmatch_indices(" - ").map(|(i, _)| &value[..i]))
+        .chain(reason_separators(value).map(|(i, _)| &value[..i]))
         .find_map(|head| timestamp::why_not_a_date(head, tz))
         .map_or_else(String::new, |why| format!(": {why}"));
     Warning {
@@ -859,10 +868,36 @@ fn withdrawal(value: &str, tz: Tz) -> Option<(timestamp::Stamp, Option<String>)>
     if let Some(stamp) = timestamp::parse(value, tz) {
         return Some((stamp, None));
     }
-    value.rmatch_indices(" - ").find_map(|(i, sep)| {
-        let stamp = timestamp::parse(&value[..i], tz)?;
-        let reason = value[i + sep.len()..].trim();
+    // Where the reason starts is found as the line shows, as its date is
+    // read: a character that shows nothing beside the dash hides nothing.
+    // Each place in what shows is kept with its place in the line, whose
+    // reason is taken as written.
+    let mut shown = String::with_capacity(value.len());
+    let mut places = Vec::with_capacity(value.len() + 1);
+    for (at, c) in value.char_indices() {
+        if !crate::names::invisible(c) {
+            places.extend(std::iter::repeat_n(at, c.len_utf8()));
+            shown.push(c);
+        }
+    }
+    places.push(value.len());
+    let found = reason_separators(&shown).find_map(|(i, sep)| {
+        let stamp = timestamp::parse(&value[..places[i]], tz)?;
+        let reason = value[places[i + sep.len()]..].trim();
         Some((stamp, Some(reason.to_owned()).filter(|r| !r.is_empty())))
+    });
+    found
+}
+
+/// Where a withdrawal's reason may start in `value`, last first: at ` - `, or
+/// at the en or em dash (` – `, ` — `) a word processor puts for its hyphen,
+/// as the date forms take them between their parts.
+fn reason_separators(value: &str) -> impl Iterator<Item = (usize, &str)> {
+    value.rmatch_indices(' ').filter_map(move |(i, _)| {
+        let sep = [" - ", " \u{2013} ", " \u{2014} "]
+            .into_iter()
+            .find(|sep| value[i..].starts_with(sep))?;
+        Some((i, &value[i..i + sep.len()]))
     })
 }
 
@@ -1028,7 +1063,11 @@ fn classify_unrelated(line: &str) -> Kind {
     let whole = line.len() <= FURNITURE_MAX;
     // A long line can only be furniture by a prefix, and every prefix starts with
     // an ASCII letter: check that byte before lowercasing anything.
-    let first = line.as_bytes().first().map(u8::to_ascii_lowercase);
+    let first = line
+        .trim_start_matches(names::invisible)
+        .as_bytes()
+        .first()
+        .map(u8::to_ascii_lowercase);
     let may_prefix = BOILERPLATE_PREFIXES
         .iter()
         .any(|p| p.as_bytes().first() == first.as_ref());
@@ -1062,14 +1101,24 @@ fn cut_at_boundary(line: &str, max: usize) -> &str {
 
 /// Whether `s` lowercased is `lower`; compared as it is lowercased, with no
 /// copy made: this runs on many lines of every article, and most differ at once.
+/// The characters that show nothing ([`names::invisible`]) are skipped, as a
+/// name's key skips them: `Những tin mới hơn` with a zero-width space pasted
+/// in shows as the heading, and is it.
 fn lowercases_to(s: &str, lower: &str) -> bool {
-    s.chars().flat_map(char::to_lowercase).eq(lower.chars())
+    shown_lowercase(s).eq(lower.chars())
 }
 
 /// Whether `s` lowercased starts with `prefix` (see [`lowercases_to`]).
 fn lowercase_starts_with(s: &str, prefix: &str) -> bool {
-    let mut lowered = s.chars().flat_map(char::to_lowercase);
+    let mut lowered = shown_lowercase(s);
     prefix.chars().all(|p| lowered.next() == Some(p))
+}
+
+/// `s` lowercased, without the characters that show nothing.
+fn shown_lowercase(s: &str) -> impl Iterator<Item = char> + '_ {
+    s.chars()
+        .filter(|&c| !names::invisible(c))
+        .flat_map(char::to_lowercase)
 }
 
 /// The positions in `lines` of the lines shaped as items of a related-news
@@ -1118,17 +1167,39 @@ fn is_related_item(line: &str) -> bool {
         && parts[2].len() == 4
 }
 
-/// `line` with `label` (case-insensitive) stripped, when it starts with it.
+/// The value of `line` when it starts with one of `labels` (compared
+/// case-insensitively), trimmed of white space and of characters that show
+/// nothing. Those ([`names::invisible`]: a zero-width space, a soft hyphen,
+/// a direction mark) are skipped in the label as well, before it and within
+/// it, as [`lowercases_to`] skips them: `Tác\u{AD} giả:` shows as an author
+/// line, and is one.
 fn labelled<'l>(line: &'l str, labels: &[&str]) -> Option<&'l str> {
+    let line = line.trim_start_matches(|c: char| c.is_whitespace() || names::invisible(c));
     // Every label starts with an ASCII letter: compare that byte before lowercasing.
     let first = line.as_bytes().first()?.to_ascii_lowercase();
     labels
         .iter()
         .filter(|l| l.as_bytes().first() == Some(&first))
-        .find_map(|label| {
-            let head = line.get(..label.len())?;
-            lowercases_to(head, label).then(|| line[label.len()..].trim())
-        })
+        .find_map(|label| after_label(line, label).map(names::visible))
+}
+
+/// What follows `label` at the start of `line`, compared as [`lowercases_to`] compares.
+fn after_label<'l>(line: &'l str, label: &str) -> Option<&'l str> {
+    let mut wanted = label.chars().peekable();
+    for (i, c) in line.char_indices() {
+        if wanted.peek().is_none() {
+            return Some(&line[i..]);
+        }
+        if names::invisible(c) {
+            continue;
+        }
+        for lower in c.to_lowercase() {
+            if wanted.next() != Some(lower) {
+                return None;
+            }
+        }
+    }
+    wanted.peek().is_none().then_some("")
 }
 
 /// Whether a line ends a sentence, so the next line starts a new paragraph.
@@ -1320,6 +1391,131 @@ mod tests {
         assert_eq!(a.title, "Tiêu đề bài");
         assert_eq!(a.summary, "Đoạn dẫn.");
         assert_eq!(a.author.as_deref(), Some("Trần Ngọc"));
+    }
+
+    /// A capture clock or a date line with a character that shows nothing
+    /// pasted in (as web editors leave them) is read as it shows: the clock
+    /// is not the title, the date line not the lead, and nothing falls back.
+    #[test]
+    fn a_date_with_a_character_that_shows_nothing_is_still_a_date() {
+        for c in ["\u{200B}", "\u{200E}", "\u{AD}", "\u{2060}", "\u{200C}"] {
+            let text = BASIC
+                .replace("01:36 ICT", &format!("{c}01:36{c} ICT"))
+                .replace(
+                    "Chủ nhật - 10/05/2020",
+                    &format!("Ch{c}ủ nhật - 10/05/2020{c}"),
+                );
+            let p = parse_ok(&text);
+            assert!(p.warnings.is_empty(), "{c:?}: {:?}", p.warnings);
+            let a = &p.article;
+            assert_eq!(a.title, "Tiêu đề bài", "{c:?}");
+            assert_eq!(a.summary, "Đoạn dẫn.", "{c:?}");
+            assert_eq!(a.categories, ["Tin Tức", "Tin tức tổng hợp"], "{c:?}");
+            assert_eq!(
+                timestamp::rfc3339(&a.published),
+                "2020-05-10T15:33:00+07:00",
+                "{c:?}"
+            );
+            assert_eq!(
+                a.captured.as_ref().map(timestamp::rfc3339).as_deref(),
+                Some("2020-08-12T01:36:00+07:00"),
+                "{c:?}"
+            );
+        }
+    }
+
+    /// Labels, the date lines' and the data lines', and end headings read
+    /// as they show too, in the full parse and the head parse alike.
+    #[test]
+    fn labels_and_headings_with_a_character_that_shows_nothing_are_read() {
+        let text = "Trang nhất » Tin\nTiêu đề\n10/05/2020 15:33\n\u{200B}Cập nh\u{AD}ật: 11/05/2020 09:00\n\
+                    G\u{200D}ỡ bỏ:\u{200E} 12/05/2020 10:00 \u{2013} Sai số liệu\nDẫn.\n\
+                    \u{200E}Tác giả: Trần Ngọc\nNguồn\u{200B}: Báo Điện Biên\u{200B}\n\
+                    T\u{AD}ừ khóa: thi đua\nNhững tin \u{200B}mới hơn\nSau đó.\n";
+        let p = parse_ok(text);
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+        let a = &p.article;
+        assert_eq!(
+            a.updated.as_ref().map(timestamp::rfc3339).as_deref(),
+            Some("2020-05-11T09:00:00+07:00")
+        );
+        let w = a.withdrawn.as_ref().unwrap();
+        assert_eq!(timestamp::rfc3339(&w.at), "2020-05-12T10:00:00+07:00");
+        assert_eq!(w.reason.as_deref(), Some("Sai số liệu"));
+        assert_eq!(a.summary, "Dẫn.");
+        assert!(a.paragraphs.is_empty(), "{:?}", a.paragraphs);
+        assert_eq!(a.author.as_deref(), Some("Trần Ngọc"));
+        assert_eq!(a.source.as_deref(), Some("Báo Điện Biên"));
+        assert_eq!(a.tags, ["thi đua"]);
+        let head = parse_raw(text, &src("a/b"), Depth::Head).unwrap();
+        assert_eq!(head.article.updated, a.updated);
+        assert_eq!(head.article.withdrawn, a.withdrawn);
+        assert_eq!(head.article.author, a.author);
+        assert_eq!(head.article.source, a.source);
+        assert_eq!(head.article.tags, a.tags);
+    }
+
+    /// A withdrawal's reason may follow an en or em dash, as a date line's
+    /// parts may.
+    #[test]
+    fn a_withdrawal_reason_may_follow_a_dash() {
+        for dash in ["-", "\u{2013}", "\u{2014}"] {
+            let text = format!(
+                "Trang nhất » Tin\nTiêu đề\n10/05/2020 15:33\n\
+                 Gỡ bỏ: Thứ ba {dash} 12/05/2020 10:00 {dash} Sai\nDẫn.\n"
+            );
+            let p = parse_ok(&text);
+            assert!(p.warnings.is_empty(), "{dash}: {:?}", p.warnings);
+            let w = p.article.withdrawn.unwrap();
+            assert_eq!(timestamp::rfc3339(&w.at), "2020-05-12T10:00:00+07:00");
+            assert_eq!(w.reason.as_deref(), Some("Sai"));
+        }
+        // A character that shows nothing beside the dash hides nothing.
+        for line in [
+            "Gỡ bỏ: 12/05/2020 10:00 \u{200B}- Sai số liệu",
+            "Gỡ bỏ: 12/05/2020 10:00 -\u{200B} Sai số liệu",
+            "Gỡ bỏ: 12/05/2020 10:00\u{200E} \u{2013} Sai số liệu",
+        ] {
+            let text = format!("Trang nhất » Tin\nTiêu đề\n10/05/2020 15:33\n{line}\nDẫn.\n");
+            let p = parse_ok(&text);
+            assert!(p.warnings.is_empty(), "{line:?}: {:?}", p.warnings);
+            let w = p.article.withdrawn.expect(line);
+            assert_eq!(timestamp::rfc3339(&w.at), "2020-05-12T10:00:00+07:00");
+            assert_eq!(w.reason.as_deref(), Some("Sai số liệu"));
+        }
+        // The reason is read as it is from a line with nothing hidden.
+        let line = |hidden: &str| {
+            let text = format!(
+                "Trang nhất » Tin\nTiêu đề\n10/05/2020 15:33\n\
+                 Gỡ bỏ: 12/05/2020 10:00{hidden} - Sai  số ⚠\u{FE0F}\nDẫn.\n"
+            );
+            parse_ok(&text).article.withdrawn.unwrap().reason
+        };
+        assert_eq!(line("\u{200B}"), line(""));
+    }
+
+    /// An en dash between date and time, as word processors write it, is
+    /// read; a line in the date's place with a form no reader takes is named.
+    #[test]
+    fn an_en_dash_date_line_is_read_and_a_portals_label_is_named() {
+        let p = parse_ok("Trang nhất » Tin\nTiêu đề\nThứ Hai, 08/06/2020 \u{2013} 14:30\nDẫn.\n");
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+        assert_eq!(
+            timestamp::rfc3339(&p.article.published),
+            "2020-06-08T14:30:00+07:00"
+        );
+        assert_eq!(p.article.summary, "Dẫn.");
+        let p = parse_ok("Trang nhất » Tin\nTiêu đề\nNgày đăng: 08/06/2020 14:30\nDẫn.\n");
+        assert_eq!(p.article.summary, "Dẫn.");
+        assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
+        assert_eq!(p.warnings[0].line, Some(3));
+        assert!(
+            p.warnings[0].message.starts_with(
+                "\"Ngày đăng: 08/06/2020 14:30\" is not a date: the words \"Ngày đăng\""
+            ),
+            "{:?}",
+            p.warnings
+        );
     }
 
     const BASIC: &str = "01:36 ICT Thứ tư, 12/08/2020\n\nTrang nhất » Tin Tức » Tin tức tổng hợp\n\nTiêu đề bài\n\nChủ nhật - 10/05/2020 15:33\nĐoạn dẫn.\nChú thích ảnh.\n\nChú thích ảnh.\n\nMột chú thích bị\nngắt dòng.\n\u{a0}\nĐoạn cuối.\n\nTác giả bài viết: Trần Ngọc\n\nNguồn tin: Dienbien.gov.vn\n\nTừ khóa: thi đua, yêu nước\n\nNhững tin mới hơn\n\nTin khác (11/05/2020)\n\nNhững tin cũ hơn\n";

@@ -640,6 +640,79 @@ fn no_date_no_clock_uses_the_modification_time() {
     );
 }
 
+/// A date line with a zero-width space pasted in, one with an en dash for its
+/// hyphen, and a capture clock led by a direction mark each give their date,
+/// not the file's modification time, and leave the title and the lead where
+/// they are.
+#[test]
+fn a_date_with_an_invisible_character_or_an_en_dash_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("tin-tuc");
+    std::fs::create_dir(&folder).unwrap();
+    let files = [
+        (
+            "zwsp.txt",
+            "Trang nhất » Tin tức\n\nHội thi tiếng hát học sinh\n\n\
+             05/06/2023\u{200B} 14:30\nBuổi chung kết diễn ra sôi nổi.\n",
+            "Hội thi tiếng hát học sinh",
+            "Buổi chung kết diễn ra sôi nổi.",
+            "2023-06-05T14:30:00+07:00",
+        ),
+        (
+            "en-dash.txt",
+            "Trang nhất » Tin tức\n\nKhánh thành cầu treo bản Na\n\n\
+             Thứ Hai, 05/06/2023 \u{2013} 09:15\nCây cầu dài 60 mét.\n",
+            "Khánh thành cầu treo bản Na",
+            "Cây cầu dài 60 mét.",
+            "2023-06-05T09:15:00+07:00",
+        ),
+        (
+            "lrm-clock.txt",
+            "\u{200E}07:45 ICT Thứ ba, 06/06/2023\n\nTrang nhất » Tin tức\n\n\
+             Tập huấn phòng chống thiên tai\n\nDẫn đầu là đội xã Thanh Minh.\n",
+            "Tập huấn phòng chống thiên tai",
+            "Dẫn đầu là đội xã Thanh Minh.",
+            "2023-06-06T07:45:00+07:00",
+        ),
+    ];
+    // Far from every date above: a fallback to it would show.
+    let mtime = UNIX_EPOCH + Duration::from_secs(1_900_000_000);
+    for (name, text, ..) in files {
+        let file = folder.join(name);
+        std::fs::write(&file, text).unwrap();
+        set_mtime(&file, mtime);
+    }
+    let (code, lines) = check_json(None, &[dir.path()]);
+    assert_eq!(code, 0);
+    assert_eq!(lines.len(), files.len());
+    for (name, _, title, summary, published) in files {
+        let r = lines
+            .iter()
+            .find(|r| s(&r["path"]).ends_with(name))
+            .unwrap_or_else(|| panic!("{name}: no report"));
+        let a = &r["article"];
+        assert_eq!(s(&a["title"]), title, "{name}");
+        assert_eq!(s(&a["summary"]), summary, "{name}");
+        assert_eq!(s(&a["published"]), published, "{name}");
+        assert_eq!(strings(&a["categories"]), ["Tin tức"], "{name}");
+        assert!(
+            a["paragraphs"].as_array().unwrap().is_empty(),
+            "{name}: {a}"
+        );
+        if name == "lrm-clock.txt" {
+            // No date line: the capture clock dates it, as documented.
+            assert_warns(
+                name,
+                r,
+                &["no publication date line; using the capture clock"],
+            );
+            assert_eq!(s(&a["captured"]), published);
+        } else {
+            assert_ok_no_warnings(name, r);
+        }
+    }
+}
+
 #[test]
 fn an_article_at_the_store_root_without_breadcrumb_is_in_no_category() {
     // The store folder's own name is not a category: a store called `feeds`
@@ -784,7 +857,9 @@ fn a_path_the_daemon_never_reads_is_said_so() {
 
 /// The messages that say what to do: a link out of the store says to fix or
 /// remove it, as the other link messages do; a UTF-16 file saved without a
-/// byte-order mark is named as such, not only as binary.
+/// byte-order mark is named as such, not only as binary; a file in TCVN3, a
+/// Vietnamese encoding older than Unicode, is named as such, with the line
+/// that shows it, not served as mojibake.
 #[test]
 fn rejections_say_what_to_do() {
     let site = TempStore::new();
@@ -804,6 +879,14 @@ fn rejections_say_what_to_do() {
         b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\x01\0",
     )
     .unwrap();
+    // "Trang nhất » Kinh tế / Giá lúa tăng / …" in TCVN3 (ABC), its
+    // breadcrumb in UTF-8 as a page saved in parts would have it.
+    let mut tcvn3 = "Trang nhất » Kinh tế\n\n".as_bytes().to_vec();
+    tcvn3.extend_from_slice(
+        b"Gi\xB8 l\xF3a t\xA8ng nh\xD1 \xAE\xC7u v\xF4\n\nTh\xF8 hai, 05/06/2023 07:30\n\
+          N\xABng d\xA9n ph\xCAn kh\xEBi v\xD7 gi\xB8 l\xF3a t\xA8ng.\n",
+    );
+    std::fs::write(store.join("t/tcvn3.txt"), &tcvn3).unwrap();
     let reports = check_in(top, &site.config(), &[Path::new("store/t")]);
     let error = |name: &str| {
         let r = reports
@@ -824,6 +907,12 @@ fn rejections_say_what_to_do() {
          save it as UTF-8 (or UTF-16 with a BOM)"
     );
     assert_eq!(error("anh.txt"), "binary file (NUL byte at offset 8)");
+    assert_eq!(
+        error("tcvn3.txt"),
+        "not UTF-8, and not Windows-1258 either: it looks like TCVN3 (ABC) or VNI, which \
+         bantin does not read (line 3 would read \"t¨ng\"); convert it to UTF-8 with a \
+         Vietnamese encoding converter and save it again"
+    );
 }
 
 #[test]

@@ -8,7 +8,7 @@ use chrono::{Datelike, NaiveDate};
 use chrono_tz::Tz;
 
 use super::vietnamese::{Cursor, Kind, Token};
-use super::{parse, read_any_year, year_out_of_range, OutOfRange, MAX_DATE_LINE, MAX_OFFSET};
+use super::{as_shown, parse, read_any_year, year_out_of_range, OutOfRange, MAX_OFFSET};
 
 /// Why a line that looks like a date is not one, for a warning that names the
 /// line: `None` when [`parse`] reads it, or when it does not look like a date.
@@ -22,8 +22,10 @@ use super::{parse, read_any_year, year_out_of_range, OutOfRange, MAX_DATE_LINE, 
 /// do, and a sentence that starts with a date (`10/05/2020, UBND tỉnh …`) or
 /// a title with two dates does not: those are text.
 pub fn why_not_a_date(line: &str, tz: Tz) -> Option<String> {
-    let line = line.trim();
-    if line.len() > MAX_DATE_LINE || parse(line, tz).is_some() {
+    // Read as it shows, as `parse` reads it.
+    let line = as_shown(line)?;
+    let line = line.as_ref();
+    if parse(line, tz).is_some() {
         return None;
     }
     let tokens = Cursor::new(line).all();
@@ -35,6 +37,8 @@ pub fn why_not_a_date(line: &str, tz: Tz) -> Option<String> {
     // `Sáng 30/4/1975` ("the morning of …") is a title or a lead.
     let timed = has_time(&tokens);
     let rfc2822 = date.form == Shape::Rfc2822;
+    let unread = unread_parts(&tokens);
+    let in_unread = |i: usize| unread.iter().any(|u| (u.at..u.at + u.len).contains(&i));
     let vocabulary = |t: &Token| match t.kind {
         Kind::Num => true,
         Kind::Sym => DATE_SYMBOLS.contains(&&*t.lower),
@@ -44,20 +48,165 @@ pub fn why_not_a_date(line: &str, tz: Tz) -> Option<String> {
                 || (rfc2822 && RFC2822_WORDS.contains(&&*t.lower))
         }
     };
-    if !tokens.iter().all(vocabulary) {
+    if !tokens
+        .iter()
+        .enumerate()
+        .all(|(i, t)| vocabulary(t) || in_unread(i))
+    {
         return None;
     }
     let reason = twelve_hour(&tokens)
         .or_else(|| impossible_date(date))
         .or_else(|| impossible_time(&tokens))
         .or_else(|| year_out_of_range_in(line, tz))
+        .or_else(|| fraction(line, &tokens))
+        .or_else(|| unread.first().map(|u| u.why(line, &tokens)))
+        .or_else(|| stray_parentheses(&tokens))
         .or_else(|| rfc2822.then(|| rfc2822_zone(line, date, &tokens)).flatten())
         .unwrap_or_else(|| "bantin reads none of its date forms in it".to_owned());
     Some(reason)
 }
 
-/// Symbols the date forms use (ISO 8601, the Vietnamese forms' separators, zones).
-const DATE_SYMBOLS: &[&str] = &["/", "-", ".", ":", "|", ",", "(", ")", "+"];
+/// Symbols the date forms use (ISO 8601, the Vietnamese forms' separators,
+/// the dashes among them, zones).
+const DATE_SYMBOLS: &[&str] = &[
+    "/", "-", ".", ":", "|", ",", "(", ")", "+", "\u{2013}", "\u{2014}",
+];
+
+/// What portals write beside a date that no date form reads, as lowercased
+/// tokens, and what it is. A line of date words and these is reported, the
+/// first of them named, rather than taken for text: `Ngày đăng: 05/06/2023
+/// 14:30` is a date line the editor must be told of, not a lead.
+const UNREAD: &[(&[&str], Unread)] = &[
+    (&["giờ", "việt", "nam"], Unread::VietnamTime),
+    (&["lượt", "xem"], Unread::ViewCount),
+    (&["ngày", "đăng"], Unread::Label),
+    (&["đăng", "ngày"], Unread::Label),
+    (&["đăng", "lúc"], Unread::Label),
+    (&["cập", "nhật"], Unread::Label),
+    (&["monday"], Unread::EnglishWeekday),
+    (&["tuesday"], Unread::EnglishWeekday),
+    (&["wednesday"], Unread::EnglishWeekday),
+    (&["thursday"], Unread::EnglishWeekday),
+    (&["friday"], Unread::EnglishWeekday),
+    (&["saturday"], Unread::EnglishWeekday),
+    (&["sunday"], Unread::EnglishWeekday),
+    (&["["], Unread::Bracket),
+    (&["]"], Unread::Bracket),
+    (&["'"], Unread::MinuteMark),
+    (&["\u{2019}"], Unread::MinuteMark),
+    (&["\u{2032}"], Unread::MinuteMark),
+];
+
+/// What a part of a line in [`UNREAD`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unread {
+    /// `Giờ Việt Nam` ("Vietnam time") after the time.
+    VietnamTime,
+    /// `Lượt xem: 1234` ("views").
+    ViewCount,
+    /// `Ngày đăng:`, `Đăng ngày`, `Cập nhật ngày:` ("posted on", "updated on").
+    Label,
+    /// `Monday`: English pages of a portal.
+    EnglishWeekday,
+    /// `[05/06/2023 14:30]`.
+    Bracket,
+    /// The minute mark of `14h30'`.
+    MinuteMark,
+}
+
+/// One part of a line in [`UNREAD`]: its first token and how many it spans.
+struct UnreadPart {
+    at: usize,
+    len: usize,
+    what: Unread,
+}
+
+impl UnreadPart {
+    /// Why the line is not a date, naming the part as written.
+    fn why(&self, line: &str, tokens: &[Token]) -> String {
+        let text = &line[tokens[self.at].start..tokens[self.at + self.len - 1].end];
+        match self.what {
+            Unread::VietnamTime => format!(
+                "\"{text}\" is not read: write ICT (Vietnam's +07:00) in its place, or leave it out"
+            ),
+            Unread::ViewCount => {
+                format!("the view count (\"{text}\") is not part of a date: move it off the line")
+            }
+            Unread::Label => format!(
+                "the words \"{text}\" are not read: the line holds the date alone \
+                 (10/05/2020 15:33)"
+            ),
+            Unread::EnglishWeekday => format!(
+                "the English weekday \"{text}\" is not read: write it in Vietnamese \
+                 (Thứ hai) or leave it out"
+            ),
+            Unread::Bracket => format!("brackets (\"{text}\") are not read: leave them out"),
+            Unread::MinuteMark => {
+                format!("the mark \"{text}\" is not read: write the time without it (15h33, 15:33)")
+            }
+        }
+    }
+}
+
+/// Every part of `tokens` in [`UNREAD`], in line order.
+fn unread_parts(tokens: &[Token]) -> Vec<UnreadPart> {
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        let hit = UNREAD.iter().find(|(words, _)| {
+            tokens
+                .get(i..i + words.len())
+                .is_some_and(|w| w.iter().zip(words.iter()).all(|(t, word)| t.lower == *word))
+        });
+        match hit {
+            Some((words, what)) => {
+                found.push(UnreadPart {
+                    at: i,
+                    len: words.len(),
+                    what: *what,
+                });
+                i += words.len();
+            }
+            None => i += 1,
+        }
+    }
+    found
+}
+
+/// Parentheses around anything but a zone (`(05/06/2023)`): only `(GMT+7)`
+/// and its like are read.
+fn stray_parentheses(tokens: &[Token]) -> Option<String> {
+    let zone = |t: &Token| matches!(&*t.lower, "gmt" | "utc" | "ict" | "+" | "-");
+    let stray = tokens
+        .iter()
+        .enumerate()
+        .any(|(i, t)| t.lower == "(" && !tokens.get(i + 1).is_some_and(zone));
+    stray.then(|| {
+        "parentheses are read only around a zone, as in (GMT+7): leave them out".to_owned()
+    })
+}
+
+/// A time with a fraction of a second (`14:30:00.000`), which only ISO 8601
+/// takes.
+fn fraction(line: &str, tokens: &[Token]) -> Option<String> {
+    let t = Tokens(tokens);
+    (0..tokens.len()).find_map(|i| {
+        let clock = t.clock(i)?;
+        clock.seconds?;
+        let dot = clock.end;
+        let fractional =
+            t.glued(dot - 1) && t.is(dot, ".") && t.glued(dot) && t.num(dot + 1).is_some();
+        fractional.then(|| {
+            let whole = &line[tokens[i].start..tokens[dot - 1].end];
+            let all = &line[tokens[i].start..tokens[dot + 1].end];
+            format!(
+                "fractions of a second (\"{all}\") are read only in ISO 8601 \
+                 (2020-05-10T15:33:20.5): write {whole}"
+            )
+        })
+    })
+}
 
 /// Words the date forms use, lowercased: `ngày`, `tháng`, `năm`, `lúc`, hours
 /// (`15h33`, `15 giờ`), zones, weekdays, and ISO 8601's `T` and `Z`.
@@ -186,6 +335,13 @@ fn impossible_date(date: &DateShape) -> Option<String> {
         return Some(format!(
             "the date \"{a}{s1}{b}{s2}{c}\" mixes separators: write the same one twice \
              (10/05/2020)"
+        ));
+    }
+    // `2020/05/10`: year first, which only ISO 8601 writes, and with hyphens.
+    if date.form == Shape::Numeric && s1 != "-" && a.len() == 4 && c.len() <= 2 {
+        return Some(format!(
+            "the date \"{a}{s1}{b}{s2}{c}\" is written year first: write it day first \
+             ({c:0>2}/{b:0>2}/{a}) or as ISO 8601 ({a}-{b:0>2}-{c:0>2})"
         ));
     }
     // `y-m-d` when the first number is longer than a day and the last is not
@@ -611,6 +767,107 @@ mod tests {
             "Sun 10/05/2020 May",
             "10 May 2020 tại Hà Nội",
             "10 May 2020 - 11 May 2020",
+        ] {
+            assert_eq!(why_not_a_date(line, HCM), None, "{line}");
+        }
+    }
+
+    /// A line read as it shows: characters that show nothing neither hide
+    /// what is wrong with it nor make it text.
+    #[test]
+    fn characters_that_show_nothing_do_not_hide_a_bad_date() {
+        for line in [
+            "\u{200B}29/02/2019 10:00",
+            "29/02/2019\u{200E} 10:00",
+            "Th\u{AD}ứ năm, 29/02/2019 10:00",
+        ] {
+            assert_eq!(
+                why_not_a_date(line, HCM).as_deref(),
+                Some("2019 has no 29 February (it is not a leap year)"),
+                "{line:?}"
+            );
+        }
+        assert_eq!(why_not_a_date("05/06/2023\u{200B} 14:30", HCM), None);
+    }
+
+    /// What portals write on a date line that no form reads is named, so
+    /// the line is reported rather than taken for the lead.
+    #[test]
+    fn what_portals_write_beside_a_date_is_named() {
+        let why = |line: &str| {
+            why_not_a_date(line, HCM).unwrap_or_else(|| panic!("{line:?}: no reason given"))
+        };
+        for (line, reason) in [
+            (
+                "05/06/2023 14h30'",
+                "the mark \"'\" is not read: write the time without it (15h33, 15:33)",
+            ),
+            (
+                "[05/06/2023 14:30]",
+                "brackets (\"[\") are not read: leave them out",
+            ),
+            (
+                "05/06/2023 - 14:30 (Giờ Việt Nam)",
+                "\"Giờ Việt Nam\" is not read: write ICT (Vietnam's +07:00) in its place, \
+                 or leave it out",
+            ),
+            (
+                "Thứ hai, 05/06/2023 14:30 - Lượt xem: 1234",
+                "the view count (\"Lượt xem\") is not part of a date: move it off the line",
+            ),
+            (
+                "Ngày đăng: 05/06/2023 14:30",
+                "the words \"Ngày đăng\" are not read: the line holds the date alone \
+                 (10/05/2020 15:33)",
+            ),
+            (
+                "Đăng ngày 05/06/2023",
+                "the words \"Đăng ngày\" are not read: the line holds the date alone \
+                 (10/05/2020 15:33)",
+            ),
+            (
+                "Cập nhật ngày: 05/06/2023 14:30",
+                "the words \"Cập nhật\" are not read: the line holds the date alone \
+                 (10/05/2020 15:33)",
+            ),
+            (
+                "Monday, 05/06/2023 14:30",
+                "the English weekday \"Monday\" is not read: write it in Vietnamese \
+                 (Thứ hai) or leave it out",
+            ),
+            (
+                "(05/06/2023)",
+                "parentheses are read only around a zone, as in (GMT+7): leave them out",
+            ),
+            (
+                "05/06/2023 14:30:00.000",
+                "fractions of a second (\"14:30:00.000\") are read only in ISO 8601 \
+                 (2020-05-10T15:33:20.5): write 14:30:00",
+            ),
+            (
+                "2023/06/05 14:30",
+                "the date \"2023/06/05\" is written year first: write it day first \
+                 (05/06/2023) or as ISO 8601 (2023-06-05)",
+            ),
+            (
+                "2023.6.5",
+                "the date \"2023.6.5\" is written year first: write it day first \
+                 (05/06/2023) or as ISO 8601 (2023-06-05)",
+            ),
+        ] {
+            assert_eq!(why(line), reason, "{line}");
+        }
+        // Beside an en dash, which separates parts, a bad date is named.
+        assert_eq!(
+            why("Thứ Hai, 31/04/2023 \u{2013} 14:30"),
+            "there is no day 31 in April 2023: it has 30 days"
+        );
+        // Those words in a sentence, or beside two dates, are text.
+        for line in [
+            "Ngày đăng ký 05/06/2023",
+            "Lượt xem tăng mạnh từ 05/06/2023",
+            "[05/06/2023 - 06/06/2023]",
+            "Việt Nam 05/06/2023",
         ] {
             assert_eq!(why_not_a_date(line, HCM), None, "{line}");
         }

@@ -20,6 +20,8 @@ pub use diagnose::why_not_a_date;
 pub use http_dates::{http_date, parse_http_date};
 pub use write::{fixed, from_system_time, rfc2822, rfc3339, unix_seconds};
 
+use std::borrow::Cow;
+
 use chrono::{
     DateTime, Datelike, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset,
     TimeDelta, TimeZone, Timelike, Weekday,
@@ -91,10 +93,8 @@ fn offset_in_range(offset: &FixedOffset) -> bool {
 
 /// [`parse`] without its check of the year.
 fn read_any_year(line: &str, tz: Tz) -> Option<Stamp> {
-    let line = line.trim();
-    if line.is_empty() || line.len() > MAX_DATE_LINE {
-        return None;
-    }
+    let line = as_shown(line)?;
+    let line = line.as_ref();
     let mut stamp = try_parse_rfc3339(line, tz)
         .or_else(|| try_parse_iso_offset(line, tz))
         .or_else(|| try_parse_iso_local(line, tz))
@@ -108,6 +108,31 @@ fn read_any_year(line: &str, tz: Tz) -> Option<Stamp> {
     }
     stamp.at = stamp.at.with_nanosecond(0).unwrap_or(stamp.at);
     Some(stamp)
+}
+
+/// `line` as it shows, trimmed, for reading as a date: without the
+/// characters that show nothing ([`crate::names::invisible`], Unicode's
+/// Default_Ignorable_Code_Point: a zero-width space U+200B, a direction mark
+/// U+200E or U+200F, a soft hyphen U+00AD, a word joiner U+2060, ZWNJ and
+/// ZWJ), its white space squashed again where one stood between two spaces.
+/// Web editors leave them in pasted text (`&#8203;`, `&lrm;`, `&shy;`), where
+/// no editor shows them: `05/06/2023\u{200B} 14:30` looks like, and is read
+/// as, `05/06/2023 14:30`, not a lead that hides a date. `None` for a line
+/// empty once trimmed, or over [`MAX_DATE_LINE`] bytes as written.
+fn as_shown(line: &str) -> Option<Cow<'_, str>> {
+    let line = line.trim();
+    if line.is_empty() || line.len() > MAX_DATE_LINE {
+        return None;
+    }
+    if !line.chars().any(crate::names::invisible) {
+        return Some(Cow::Borrowed(line));
+    }
+    let shown: String = line
+        .chars()
+        .filter(|&c| !crate::names::invisible(c))
+        .collect();
+    let shown = crate::text::squash_spaces(&shown);
+    (!shown.is_empty()).then_some(Cow::Owned(shown))
 }
 
 /// The longest line read as a date. The longest form stores write (`Thứ hai,

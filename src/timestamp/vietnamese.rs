@@ -175,6 +175,13 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// What may stand between the parts of a Vietnamese form: `,`, `|`, and a
+/// hyphen, or the en dash (U+2013) or em dash (U+2014) that word processors
+/// and CMS editors put for one (`Thứ Hai, 05/06/2023 – 14:30`). Only between
+/// parts: within a date (`11-05-2020`) and before an offset (`UTC-05:00`) a
+/// hyphen is a hyphen.
+pub(super) const SEPARATORS: &[&str] = &[",", "-", "|", "\u{2013}", "\u{2014}"];
+
 /// The Vietnamese (and mixed) forms: a weekday, a date, a time and a zone, each at most once, in
 /// any order, between separators; a date is required and a zone must come after the time.
 /// Canonical date line `Chủ nhật - 10/05/2020 15:33`; capture clock `01:36 ICT Thứ tư, 12/08/2020`.
@@ -183,7 +190,7 @@ pub(super) fn try_parse_vietnamese(line: &str, tz: Tz) -> Option<Stamp> {
     let (mut weekday, mut date, mut time, mut offset) = (None, None, None, None);
     while cur.peek(0).is_some() {
         // Separators between parts: `Chủ nhật - 10/05/2020`, `Thứ tư, 12/08/2020`, `... | 15:33`.
-        if cur.eat_any(&[",", "-", "|"]).is_some() {
+        if cur.eat_any(SEPARATORS).is_some() {
             continue;
         }
         if date.is_none() {
@@ -591,6 +598,64 @@ mod tests {
             "10/05/20",
         ] {
             assert_eq!(parse(line, HCM), None, "{line:?}");
+        }
+    }
+
+    /// Characters that show nothing, as web editors paste them, are not
+    /// there for a date: anywhere in the line, it reads as it shows.
+    #[test]
+    fn characters_that_show_nothing_are_ignored() {
+        for invisible in [
+            '\u{200B}', // zero-width space
+            '\u{200C}', // zero-width non-joiner
+            '\u{200D}', // zero-width joiner
+            '\u{200E}', // left-to-right mark
+            '\u{200F}', // right-to-left mark
+            '\u{00AD}', // soft hyphen
+            '\u{2060}', // word joiner
+            '\u{FEFF}', // zero-width no-break space
+        ] {
+            for (line, at) in [
+                ("{}05/06/2023 14:30", "2023-06-05T14:30:00+07:00"),
+                ("05/06/2023{} 14:30", "2023-06-05T14:30:00+07:00"),
+                ("05/06/2023 {} 14:30", "2023-06-05T14:30:00+07:00"),
+                ("05/06/2023 14:30{}", "2023-06-05T14:30:00+07:00"),
+                ("Th{}ứ hai, 05/06/2023 14:30", "2023-06-05T14:30:00+07:00"),
+                (
+                    "{}01:36 ICT Thứ hai, 05/06/2023",
+                    "2023-06-05T01:36:00+07:00",
+                ),
+                ("2023-06-05T14:30:00{}+07:00", "2023-06-05T14:30:00+07:00"),
+                (
+                    "Mon, 05 Jun 2023 14:30:00 +0700{}",
+                    "2023-06-05T14:30:00+07:00",
+                ),
+            ] {
+                let line = line.replace("{}", &invisible.to_string());
+                assert_eq!(iso(&line), at, "{line:?}");
+            }
+        }
+        // Nothing but them is no date.
+        assert_eq!(parse("\u{200B}\u{200E}", HCM), None);
+    }
+
+    /// Word processors turn ` - ` into an en or em dash; between the parts
+    /// of a date line either is a hyphen, and nowhere else.
+    #[test]
+    fn en_and_em_dashes_separate_parts() {
+        for line in [
+            "Thứ Hai, 05/06/2023 \u{2013} 14:30",
+            "Thứ Hai, 05/06/2023 \u{2014} 14:30",
+            "Thứ hai \u{2013} 05/06/2023 \u{2013} 14h30",
+            "14:30 \u{2014} 05/06/2023",
+        ] {
+            assert_eq!(iso(line), "2023-06-05T14:30:00+07:00", "{line}");
+        }
+        for line in [
+            "05\u{2013}06\u{2013}2023",
+            "05/06/2023 14:30 UTC\u{2013}05:00",
+        ] {
+            assert_eq!(parse(line, HCM), None, "{line}");
         }
     }
 
