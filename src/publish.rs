@@ -583,7 +583,7 @@ impl Publisher {
                 hubs = removed.join(", "),
                 feeds = topics.live.len(),
                 "websub: pinging the hubs the reload removed once more (the all-articles, \
-                 category and changes feeds, once each, after every other ping), so their \
+                 category and changes feeds, once each), so their \
                  subscribers fetch feeds that name the hubs now in force"
             );
             pinger.farewell(&removed, &self.cfg.websub, &topics);

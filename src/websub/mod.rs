@@ -13,8 +13,11 @@
 //! Pings never hold up serving: [`Pinger::publish`] only queues them (a bounded
 //! [`Queue`] that coalesces, sends live feeds before archives and, when full,
 //! drops archive pings before live ones), and a tokio task sends them, a few
-//! at a time, each with a time limit, retrying failures with exponential
-//! backoff up to `[websub] max_attempts`.
+//! at a time to each hub, each with a time limit, retrying failures with
+//! exponential backoff up to `[websub] max_attempts`. A hub is on its own: one
+//! that never answers, or asks to wait (`Retry-After`, which pauses all its
+//! pings), holds back only its own pings. A hub that moved (307 or 308) gets
+//! the ping at its new URL, once per send, and the log says where it went.
 //!
 //! What changed is found three ways: an ordinary change compares the
 //! snapshot's feeds' ETags and asks the indexes which on-demand feeds the
@@ -30,21 +33,23 @@ pub mod record;
 
 pub use archives::changed_archives;
 pub use links::Links;
-pub use queue::{backoff, Dropped, Health, Ping, Priority, Pushed, Queue, Retry, Turn};
+pub use queue::{
+    backoff, Dropped, Health, Ping, Priority, Pushed, Queue, Retry, Turn, LONGEST_PAUSE, PER_HUB,
+};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
-use http::header::{CONTENT_TYPE, USER_AGENT};
-use http::{Request, StatusCode};
+use http::header::{CONTENT_TYPE, LOCATION, RETRY_AFTER, USER_AGENT};
+use http::{HeaderMap, Request, StatusCode};
 use http_body_util::Full;
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::Notify;
 
 use crate::config::{Config, WebsubConfig};
 use crate::history::Chain;
@@ -58,9 +63,6 @@ use crate::taxonomy::Kind;
 /// [`queue::LONGEST_POSTPONE`] more), so that a burst of changes (an editor
 /// saving twice, a folder copied in) is one ping per feed once it is over.
 pub const HOLD: Duration = Duration::from_millis(500);
-
-/// Pings in flight at once, over every hub.
-const IN_FLIGHT: usize = 8;
 
 /// The feeds one served change touched, as absolute URLs, in the lines
 /// their pings wait in (see [`Priority`]): the all-articles, category and
@@ -595,48 +597,42 @@ fn client(cfg: &WebsubConfig) -> HttpsClient {
     Client::builder(TokioExecutor::new()).build(https)
 }
 
-/// Sends every ping as it falls due, at most [`IN_FLIGHT`] at once, forever:
-/// a ping leaves the queue only when a slot is free to send it, so the queue
-/// keeps its order (live feeds first), its coalescing and its bound however
-/// many pings a change brings, and [`Pinger::waiting_topics`] sees them all.
+/// Sends every ping as it falls due, at most [`PER_HUB`] at once to each
+/// hub, forever: a ping leaves the queue only when its hub has room to send
+/// it, so the queue keeps its order (live feeds first), its coalescing and
+/// its bound however many pings a change brings, [`Pinger::waiting_topics`]
+/// sees them all, and a hub that holds its sends (no answer until the time
+/// runs out) or asked to wait holds back its own pings alone.
 async fn send_forever(shared: Arc<Shared>, client: HttpsClient) {
-    let slots = Arc::new(Semaphore::new(IN_FLIGHT));
     loop {
-        let Ok(slot) = slots.clone().acquire_owned().await else {
-            return;
-        };
-        let (ping, next) = {
+        let (pings, next) = {
             let mut q = lock(&shared.queue);
-            let ping = q.take_one_due(Instant::now());
+            let now = Instant::now();
+            let pings: Vec<Ping> = std::iter::from_fn(|| q.take_one_due(now)).collect();
             metrics::gauge!("bantin_websub_pings_queued").set(q.len() as f64);
             // Counted as being sent before the queue is let go, so a stop
-            // recording the waiting topics sees it in one place or the other.
-            if let Some(ping) = &ping {
-                *lock(&shared.sending).entry(ping.topic.clone()).or_default() += 1;
+            // recording the waiting topics sees them in one place or the other.
+            let mut sending = lock(&shared.sending);
+            for ping in &pings {
+                *sending.entry(ping.topic.clone()).or_default() += 1;
             }
-            let next = if ping.is_none() { q.next_due() } else { None };
-            (ping, next)
+            (pings, q.next_due())
         };
-        if let Some(ping) = ping {
+        let timeout = *lock(&shared.timeout);
+        for ping in pings {
             let (shared, client) = (shared.clone(), client.clone());
-            let timeout = *lock(&shared.timeout);
             tokio::spawn(async move {
-                let topic = ping.topic.clone();
+                let _out = Out {
+                    shared: shared.clone(),
+                    topic: ping.topic.clone(),
+                    hub: ping.hub.clone(),
+                };
                 let outcome = send(&client, &ping, timeout).await;
                 settle(&shared, ping, outcome);
-                let mut sending = lock(&shared.sending);
-                if let Some(n) = sending.get_mut(&topic) {
-                    *n -= 1;
-                    if *n == 0 {
-                        sending.remove(&topic);
-                    }
-                }
-                drop(sending);
-                drop(slot);
             });
-            continue;
         }
-        drop(slot);
+        // Woken by new pings, a send over (its hub has room again) or the
+        // next due time; a wake-up with nothing to take just loops.
         match next {
             Some(at) => {
                 tokio::select! {
@@ -649,38 +645,177 @@ async fn send_forever(shared: Arc<Shared>, client: HttpsClient) {
     }
 }
 
+/// A ping out to its hub, taken from the queue: counted as being sent,
+/// and in its hub's room, until dropped. A send that ends, times out or
+/// panics drops it alike, so no hub's room is lost for good.
+struct Out {
+    shared: Arc<Shared>,
+    topic: Arc<str>,
+    hub: Arc<str>,
+}
+
+impl Drop for Out {
+    fn drop(&mut self) {
+        let mut sending = lock(&self.shared.sending);
+        if let Some(n) = sending.get_mut(&self.topic) {
+            *n -= 1;
+            if *n == 0 {
+                sending.remove(&self.topic);
+            }
+        }
+        drop(sending);
+        // After the outcome is settled, so a pause the hub asked for holds
+        // before another of its pings can be taken.
+        lock(&self.shared.queue).done(&self.hub, Instant::now());
+        self.shared.wake.notify_one();
+    }
+}
+
 /// How a hub answered one ping.
 #[derive(Debug)]
 enum Outcome {
-    /// 2xx: the hub took it (WebSub hubs answer 202 or 204).
-    Accepted,
+    /// 2xx: the hub took it (WebSub hubs answer 202 or 204); `moved` if
+    /// it did at the URL a 307 or 308 sent the ping to.
+    Accepted { moved: Option<Moved> },
     /// Any other status.
-    Refused(StatusCode),
+    Refused(Answer),
     /// No answer: the connection failed or the time ran out.
     Unreachable(String),
 }
 
-/// POSTs one ping: `hub.mode=publish`, with the topic as `hub.url` and `hub.topic`.
+/// A redirect followed: where the hub sent the ping, and with which status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Moved {
+    status: StatusCode,
+    to: String,
+}
+
+/// A hub's answer: its status, and for one other than 2xx what it says of
+/// what to do next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Answer {
+    status: StatusCode,
+    /// How long its `Retry-After` asked to wait, if it sent one bantin can read.
+    retry_after: Option<Duration>,
+    /// Its `Location`, as sent, if any: where a hub that moved went.
+    location: Option<String>,
+    /// Where it came from when that is not the hub's own URL: the URL a
+    /// 307 or 308 from the hub sent the ping to, and that status.
+    via: Option<Moved>,
+}
+
+impl Answer {
+    fn of(status: StatusCode, headers: &HeaderMap) -> Answer {
+        let text = |name| {
+            headers
+                .get(name)
+                .and_then(|v: &http::HeaderValue| v.to_str().ok())
+        };
+        Answer {
+            status,
+            retry_after: text(RETRY_AFTER).and_then(|v| retry_after(v, SystemTime::now())),
+            location: text(LOCATION).map(str::to_owned),
+            via: None,
+        }
+    }
+
+    /// The answer as an outcome: 2xx accepted, anything else refused.
+    fn outcome(self, moved: Option<Moved>) -> Outcome {
+        if self.status.is_success() {
+            Outcome::Accepted { moved }
+        } else {
+            Outcome::Refused(self)
+        }
+    }
+}
+
+/// How long a `Retry-After` value (RFC 9110 §10.2.3) asks to wait from
+/// `now`: delta-seconds, or an HTTP-date (a date already past asks for no
+/// wait). `None` if it is neither. Not capped: [`Queue::pause`] is.
+fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // Digits too many for a u64 are a wait longer than any cap.
+        return Some(value.parse().map_or(Duration::MAX, Duration::from_secs));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// Where a redirect from `hub` with `location` sends the ping: `location`
+/// resolved against the hub's URL, if that is an http:// or https:// URL,
+/// and not http:// from an https:// hub (a ping sent in the clear where the
+/// sysadmin asked for TLS).
+fn redirect_target(hub: &str, location: &str) -> Option<String> {
+    let hub = url::Url::parse(hub).ok()?;
+    let to = hub.join(location).ok()?;
+    let downgrade = hub.scheme() == "https" && to.scheme() == "http";
+    (matches!(to.scheme(), "http" | "https") && !downgrade).then(|| to.to_string())
+}
+
+/// POSTs one ping: `hub.mode=publish`, with the topic as `hub.url` and
+/// `hub.topic`. A 307 or 308 (which keep the method and body, RFC 9110
+/// §15.4.8-9) is followed once, with the same form, to an http:// or https://
+/// `Location`, within the same time again; any other redirect, or a second
+/// one, is a refusal that carries its `Location` to the log.
 async fn send(client: &HttpsClient, ping: &Ping, timeout: Duration) -> Outcome {
-    let form = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("hub.mode", "publish")
-        .append_pair("hub.url", &ping.topic)
-        .append_pair("hub.topic", &ping.topic)
-        .finish();
-    let request = Request::post(&*ping.hub)
+    let form = Bytes::from(
+        url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("hub.mode", "publish")
+            .append_pair("hub.url", &ping.topic)
+            .append_pair("hub.topic", &ping.topic)
+            .finish(),
+    );
+    let first = match post(client, &ping.hub, form.clone(), timeout).await {
+        Ok(answer) => answer,
+        Err(why) => return Outcome::Unreachable(why),
+    };
+    let followed = matches!(
+        first.status,
+        StatusCode::TEMPORARY_REDIRECT | StatusCode::PERMANENT_REDIRECT
+    );
+    let to = (first.location.as_deref())
+        .filter(|_| followed)
+        .and_then(|location| redirect_target(&ping.hub, location));
+    let Some(to) = to else {
+        return first.outcome(None);
+    };
+    let moved = Moved {
+        status: first.status,
+        to,
+    };
+    match post(client, &moved.to, form, timeout).await {
+        Ok(answer) if answer.status.is_success() => answer.outcome(Some(moved)),
+        Ok(answer) => Answer {
+            via: Some(moved),
+            ..answer
+        }
+        .outcome(None),
+        Err(why) => Outcome::Unreachable(format!(
+            "{why} (at {}, where the hub's {} sent the ping)",
+            moved.to, moved.status
+        )),
+    }
+}
+
+/// One POST of `form` to `url`, within `timeout`: the hub's answer, or why
+/// there was none. The answer's body is not read.
+async fn post(
+    client: &HttpsClient,
+    url: &str,
+    form: Bytes,
+    timeout: Duration,
+) -> Result<Answer, String> {
+    let request = Request::post(url)
         .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header(USER_AGENT, GENERATOR)
-        .body(Full::new(Bytes::from(form)));
-    let request = match request {
-        Ok(r) => r,
+        .body(Full::new(form))
         // Config validation parsed every hub as a URI; say so if that ever breaks.
-        Err(e) => return Outcome::Unreachable(format!("not a URI to post to: {e}")),
-    };
+        .map_err(|e| format!("not a URI to post to: {e}"))?;
     match tokio::time::timeout(timeout, client.request(request)).await {
-        Err(_) => Outcome::Unreachable(format!("no answer within {} s", timeout.as_secs())),
-        Ok(Err(e)) => Outcome::Unreachable(causes(&e)),
-        Ok(Ok(response)) if response.status().is_success() => Outcome::Accepted,
-        Ok(Ok(response)) => Outcome::Refused(response.status()),
+        Err(_) => Err(format!("no answer within {} s", timeout.as_secs())),
+        Ok(Err(e)) => Err(causes(&e)),
+        Ok(Ok(response)) => Ok(Answer::of(response.status(), response.headers())),
     }
 }
 
@@ -698,14 +833,14 @@ fn causes(e: &dyn std::error::Error) -> String {
 
 /// Counts and logs one ping's outcome; a failure goes back in the queue.
 fn settle(shared: &Shared, mut ping: Ping, outcome: Outcome) {
-    let ok = matches!(outcome, Outcome::Accepted);
+    let ok = matches!(outcome, Outcome::Accepted { .. });
     ping.attempts += 1;
     let removed = !lock(&shared.hubs).contains(&ping.hub);
     if ping.priority == Priority::Farewell || removed {
         // A hub no longer configured (its last ping, or one sent before the
         // reload that removed it): not watched, not retried, not blamed.
         match outcome {
-            Outcome::Accepted => {
+            Outcome::Accepted { .. } => {
                 metrics::counter!("bantin_websub_pings_sent_total").increment(1);
             }
             Outcome::Refused(_) | Outcome::Unreachable(_) => {
@@ -716,20 +851,34 @@ fn settle(shared: &Shared, mut ping: Ping, outcome: Outcome) {
         return;
     }
     let turn = lock(&shared.health).record(&ping.hub, ok);
+    let now = Instant::now();
     let problem = match outcome {
-        Outcome::Accepted => {
+        Outcome::Accepted { moved } => {
             metrics::counter!("bantin_websub_pings_sent_total").increment(1);
             if let Turn::Recovered(failures) = turn {
                 tracing::info!(hub = %ping.hub, failures, "websub: hub answers again");
             }
+            if let Some(moved) = moved {
+                // Followed for every ping, but the sysadmin should know:
+                // once per hub, until a reload forgets it.
+                if lock(&shared.health).moved(&ping.hub) {
+                    tracing::warn!(
+                        hub = %ping.hub,
+                        "websub: the hub answers {} and moved to {}: pings are sent \
+                         there (each first to the old URL); put the new URL in [websub] hubs",
+                        moved.status,
+                        moved.to
+                    );
+                }
+            }
             tracing::debug!(hub = %ping.hub, topic = %ping.topic, "websub: ping accepted");
             return;
         }
-        Outcome::Refused(status) => format!("answered {status}"),
+        Outcome::Refused(answer) => refused(shared, &ping.hub, &answer, now),
         Outcome::Unreachable(why) => why,
     };
     metrics::counter!("bantin_websub_pings_failed_total").increment(1);
-    let retry = lock(&shared.queue).retry(ping.clone(), Instant::now());
+    let retry = lock(&shared.queue).retry(ping.clone(), now);
     match retry {
         Retry::After(_) | Retry::Superseded => {}
         Retry::AfterDropping(_, dropped) => count_dropped(dropped),
@@ -772,6 +921,40 @@ fn settle(shared: &Shared, mut ping: Ping, outcome: Outcome) {
         tracing::debug!(hub = %ping.hub, topic = %ping.topic, attempt = ping.attempts, "websub: publish ping failed: {problem}");
     }
     shared.wake.notify_one();
+}
+
+/// What the log says of a refusal, after pausing the hub for as long as its
+/// `Retry-After` asks (see [`Queue::pause`]).
+fn refused(shared: &Shared, hub: &Arc<str>, answer: &Answer, now: Instant) -> String {
+    let mut problem = match &answer.via {
+        Some(moved) => format!(
+            "answered {} at {}, where the hub's {} sent the ping",
+            answer.status, moved.to, moved.status
+        ),
+        None => format!("answered {}", answer.status),
+    };
+    if let Some(location) = &answer.location {
+        problem += &format!(
+            " with Location: {location} (if the hub moved, put its new URL in [websub] hubs)"
+        );
+    }
+    if let Some(asked) = answer.retry_after.filter(|w| !w.is_zero()) {
+        let wait = lock(&shared.queue).pause(hub, now, asked);
+        problem += &if wait < asked {
+            format!(
+                " with Retry-After asking for {} s: every ping to this hub waits {} s, \
+                 the longest bantin waits",
+                asked.as_secs(),
+                wait.as_secs()
+            )
+        } else {
+            format!(
+                " with Retry-After: every ping to this hub waits {} s",
+                wait.as_secs()
+            )
+        };
+    }
+    problem
 }
 
 #[cfg(test)]
@@ -875,9 +1058,130 @@ mod tests {
         let ping = taken(&shared, "http://hub.a/", Priority::Live);
         // The reload: hub.a out, hub.b in, while the ping was on its way.
         *lock(&shared.hubs) = hub_list(&["http://hub.b/".to_owned()]);
-        settle(&shared, ping, Outcome::Refused(StatusCode::BAD_GATEWAY));
+        let answer = Answer {
+            status: StatusCode::BAD_GATEWAY,
+            retry_after: None,
+            location: None,
+            via: None,
+        };
+        settle(&shared, ping, Outcome::Refused(answer));
         assert!(lock(&shared.queue).is_empty());
         assert!(lock(&shared.health).failing().is_empty());
+    }
+
+    #[test]
+    fn retry_after_is_read_as_seconds_or_an_http_date() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let secs = |n| Some(Duration::from_secs(n));
+        assert_eq!(retry_after("30", now), secs(30));
+        assert_eq!(retry_after(" 120 ", now), secs(120));
+        assert_eq!(retry_after("0", now), secs(0));
+        let later = httpdate::fmt_http_date(now + Duration::from_secs(90));
+        assert_eq!(retry_after(&later, now), secs(90));
+        // The obsolete forms RFC 9110 §5.6.7 has recipients accept.
+        let date = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777);
+        let before = date - Duration::from_secs(60);
+        assert_eq!(
+            retry_after("Sunday, 06-Nov-94 08:49:37 GMT", before),
+            secs(60)
+        );
+        assert_eq!(retry_after("Sun Nov  6 08:49:37 1994", before), secs(60));
+        // A date past is no wait; too many digits, a wait longer than the cap.
+        assert_eq!(retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now), secs(0));
+        assert_eq!(
+            retry_after("99999999999999999999999", now),
+            Some(Duration::MAX)
+        );
+        for unreadable in ["", "-5", "1.5", "soon", "30 s"] {
+            assert_eq!(retry_after(unreadable, now), None, "{unreadable:?}");
+        }
+    }
+
+    #[test]
+    fn a_redirect_goes_to_an_http_or_https_url_resolved_against_the_hub() {
+        let hub = "http://hub.example/websub/publish";
+        assert_eq!(
+            redirect_target(hub, "https://new.example/hub").as_deref(),
+            Some("https://new.example/hub")
+        );
+        assert_eq!(
+            redirect_target(hub, "/v2/publish").as_deref(),
+            Some("http://hub.example/v2/publish")
+        );
+        assert_eq!(redirect_target(hub, "ftp://hub.example/"), None);
+        assert_eq!(redirect_target(hub, "javascript:alert(1)"), None);
+        // Never from TLS to the clear; the other way is fine.
+        let tls = "https://hub.example/publish";
+        assert_eq!(redirect_target(tls, "http://hub.example/publish"), None);
+        assert_eq!(
+            redirect_target(tls, "https://hub2.example/").as_deref(),
+            Some("https://hub2.example/")
+        );
+    }
+
+    #[test]
+    fn a_retry_after_pauses_the_hub_and_the_log_says_so() {
+        let paused = shared(&["http://hub.a/"]);
+        let hub: Arc<str> = Arc::from("http://hub.a/");
+        let ping = taken(&paused, "http://hub.a/", Priority::Live);
+        let answer = Answer {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            retry_after: Some(Duration::from_secs(86_400)),
+            location: None,
+            via: None,
+        };
+        let now = Instant::now();
+        // What the log says, on a hub of its own.
+        let apart = shared(&["http://hub.a/"]);
+        let problem = refused(&apart, &hub, &answer, now);
+        assert!(
+            problem.contains("asking for 86400 s: every ping to this hub waits 3600 s"),
+            "{problem}"
+        );
+        // Settled, the answer alone pauses the hub: the ping retried and
+        // another one queued meanwhile both wait the hour.
+        settle(&paused, ping, Outcome::Refused(answer));
+        let topic: Arc<str> = Arc::from("https://tin.example.vn/feed.atom");
+        let mut q = lock(&paused.queue);
+        q.done(&hub, now);
+        q.push(&hub, &topic, Priority::Live, now);
+        assert!(q.next_due().is_some_and(|at| at >= now + LONGEST_PAUSE));
+        assert!(q.take_one_due(now + LONGEST_PAUSE / 2).is_none());
+        // An answer with no Retry-After pauses nothing: the retry's backoff
+        // is all it waits.
+        drop(q);
+        let other = shared(&["http://hub.a/"]);
+        let ping = taken(&other, "http://hub.a/", Priority::Live);
+        let plain = Answer {
+            retry_after: None,
+            ..Answer::of(StatusCode::SERVICE_UNAVAILABLE, &HeaderMap::new())
+        };
+        settle(&other, ping, Outcome::Refused(plain));
+        let q = lock(&other.queue);
+        assert!(q
+            .next_due()
+            .is_some_and(|at| at < Instant::now() + LONGEST_PAUSE / 2));
+    }
+
+    #[test]
+    fn a_refusal_where_a_redirect_sent_the_ping_names_both_urls() {
+        let shared = shared(&["http://hub.a/"]);
+        let hub: Arc<str> = Arc::from("http://hub.a/");
+        let answer = Answer {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            retry_after: None,
+            location: None,
+            via: Some(Moved {
+                status: StatusCode::PERMANENT_REDIRECT,
+                to: "https://hub.b/publish".into(),
+            }),
+        };
+        let problem = refused(&shared, &hub, &answer, Instant::now());
+        assert_eq!(
+            problem,
+            "answered 500 Internal Server Error at https://hub.b/publish, where the hub's \
+             308 Permanent Redirect sent the ping"
+        );
     }
 
     fn overflowed(last: bool) -> String {

@@ -1,6 +1,7 @@
 //! The pings waiting for their hubs: coalesced, bounded, retried with backoff,
-//! live feeds ahead of archives.
-//! Pure: the caller passes the time in and sends what [`Queue::take_one_due`] gives.
+//! live feeds ahead of archives, each hub on its own.
+//! Pure: the caller passes the time in, sends what [`Queue::take_one_due`]
+//! gives and says when a send is over ([`Queue::done`]).
 //!
 //! A change can touch far more archive documents than live feeds (a tag
 //! renamed changes every month of it), and a site of tens of thousands of
@@ -12,8 +13,16 @@
 //! queue is full the oldest ping of the last line that holds any is dropped:
 //! archives first, then tag and author feeds; the site's, categories' and
 //! changes feeds only when nothing else is left, which takes a hub down for long.
+//!
+//! Each hub has its own lines, at most [`PER_HUB`] of its pings are out at
+//! once, and the hubs take turns: a hub that never answers (a firewall
+//! dropping packets holds each send for `timeout_secs`), answers slowly or
+//! asks to wait ([`Queue::pause`]) holds back only its own pings, never
+//! another hub's. The lines order the pings within a hub; the bound and
+//! what a full queue drops are over every hub.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ops::Bound::{Excluded, Included, Unbounded};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -28,6 +37,17 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(600);
 /// changing (a copy of many files) is still pinged every few seconds.
 pub const LONGEST_POSTPONE: Duration = Duration::from_millis(4500);
 
+/// The most pings out to one hub at once. A hub is one server, which need
+/// not take more at a time from one publisher; and since each hub has its
+/// own, the most out at once over every hub is this many per hub (12 with
+/// three hubs), while a hub holding all of its own leaves the others theirs.
+pub const PER_HUB: usize = 4;
+
+/// The longest a hub's `Retry-After` holds its pings back ([`Queue::pause`]):
+/// a hub asking for a day (or a date in ten years, a clock gone wrong) is
+/// tried again within the hour, and its subscribers miss no more than that.
+pub const LONGEST_PAUSE: Duration = Duration::from_secs(3600);
+
 /// Which line a ping waits in: a partner reading the live feed wants the
 /// news; an archive month's subscriber wants a correction, which can wait.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -40,8 +60,8 @@ pub enum Priority {
     /// A month's archive of one of those (RFC 5005 §4).
     Archive,
     /// A last ping to a hub a reload removed, so its subscribers fetch a
-    /// feed naming the hubs in force: after every other ping, dropped first,
-    /// and tried once (the hub was likely removed for failing).
+    /// feed naming the hubs in force: sent from that hub's own room, dropped
+    /// first, and tried once (the hub was likely removed for failing).
     Farewell,
 }
 
@@ -162,12 +182,15 @@ pub enum Retry {
     AfterDropping(Duration, Dropped),
 }
 
-/// The pings waiting to be sent, in three lines (see [`Priority`]), each
-/// oldest first, at most one per hub and topic.
+/// The pings waiting to be sent, by hub, each hub's in three lines (see
+/// [`Priority`]), each oldest first, at most one per hub and topic.
 #[derive(Debug)]
 pub struct Queue {
-    /// Indexed by [`Priority::line`].
-    lines: [Line; 4],
+    /// Every hub with pings waiting or out, or asked to wait, by URL.
+    hubs: BTreeMap<Arc<str>, Hub>,
+    /// The hub the last ping taken was for: the next is taken from the
+    /// first hub after it that has one due (in URL order, round).
+    last_turn: Option<Arc<str>>,
     /// Numbers the pings as they are put in, to tell their age.
     next_seq: u64,
     keys: HashMap<(Arc<str>, Arc<str>), Place>,
@@ -179,7 +202,8 @@ impl Queue {
     /// An empty queue holding at most `capacity` pings, each tried `max_attempts` times.
     pub fn new(capacity: usize, max_attempts: u32) -> Queue {
         Queue {
-            lines: Default::default(),
+            hubs: BTreeMap::new(),
+            last_turn: None,
             next_seq: 0,
             keys: HashMap::new(),
             capacity: capacity.max(1),
@@ -202,12 +226,13 @@ impl Queue {
 
     /// How many pings wait.
     pub fn len(&self) -> usize {
-        self.lines.iter().map(Line::len).sum()
+        // One key per waiting ping, whichever hub and line it waits in.
+        self.keys.len()
     }
 
     /// Whether none waits.
     pub fn is_empty(&self) -> bool {
-        self.lines.iter().all(|l| l.len() == 0)
+        self.keys.is_empty()
     }
 
     /// Queues a first ping of `topic` to `hub`, due at `due`. A ping of the
@@ -235,9 +260,11 @@ impl Queue {
             // Waiting in a later line (a last ping to a hub a reload removed,
             // and a reload has put it back): it goes as this one, in its line,
             // with all its attempts.
-            let line = &mut self.lines[place.line];
-            line.by_due.remove(&(place.due, place.seq));
-            line.by_age.remove(&place.seq);
+            if let Some(waiting) = self.hubs.get_mut(hub) {
+                let line = &mut waiting.lines[place.line];
+                line.by_due.remove(&(place.due, place.seq));
+                line.by_age.remove(&place.seq);
+            }
             self.keys.remove(&key);
         }
         self.insert(Ping {
@@ -255,8 +282,11 @@ impl Queue {
     }
 
     /// Puts back a ping whose send failed at `now` (its `attempts` already
-    /// counting that send), due after an exponential backoff, unless every
-    /// attempt is spent or a newer ping of the same topic waits for that hub.
+    /// counting that send), due after an exponential backoff or when its hub's
+    /// pause ends ([`Queue::pause`]), whichever is later, unless every attempt
+    /// is spent or a newer ping of the same topic waits for that hub. A pause
+    /// only lengthens the wait, so a hub asking to wait never spends a ping's
+    /// attempts sooner than the backoff would.
     pub fn retry(&mut self, ping: Ping, now: Instant) -> Retry {
         if ping.attempts >= self.max_attempts || ping.priority == Priority::Farewell {
             return Retry::GaveUp;
@@ -267,7 +297,10 @@ impl Queue {
         {
             return Retry::Superseded;
         }
-        let wait = backoff(ping.attempts);
+        let paused = (self.hubs.get(&ping.hub))
+            .and_then(|h| h.paused_until)
+            .map_or(Duration::ZERO, |until| until.saturating_duration_since(now));
+        let wait = backoff(ping.attempts).max(paused);
         self.insert(Ping {
             due: now + wait,
             ..ping
@@ -279,53 +312,110 @@ impl Queue {
         }
     }
 
-    /// Takes the one ping that goes out next, if one is due at `now`: the
-    /// oldest due ping of the first line (see [`Priority`]) that has one. The sender
-    /// takes one only when it can send it at once, so the others keep their
-    /// place, their coalescing and their bound, and a stop records them.
+    /// Takes the one ping that goes out next, if one is due at `now`: from
+    /// the next hub in turn that has one due, is not paused and has fewer than
+    /// [`PER_HUB`] out, that hub's oldest due ping of the first line (see
+    /// [`Priority`]) that has one; the sender calls [`Queue::done`] once it
+    /// is sent. The sender takes one only when it can send it at once, so
+    /// the others keep their place, their coalescing and their bound, and a
+    /// stop records them.
     pub fn take_one_due(&mut self, now: Instant) -> Option<Ping> {
-        let ping = self.lines.iter_mut().find_map(|line| line.take_due(now))?;
+        let (after, before) = match &self.last_turn {
+            Some(last) => (
+                self.hubs.range::<Arc<str>, _>((Excluded(last), Unbounded)),
+                Some(self.hubs.range::<Arc<str>, _>((Unbounded, Included(last)))),
+            ),
+            None => (self.hubs.range::<Arc<str>, _>(..), None),
+        };
+        let hub = (after.chain(before.into_iter().flatten()))
+            .find(|(_, h)| h.takes(now))
+            .map(|(url, _)| url.clone())?;
+        let waiting = self.hubs.get_mut(&hub)?;
+        let ping = waiting
+            .lines
+            .iter_mut()
+            .find_map(|line| line.take_due(now))?;
+        waiting.out += 1;
         self.keys.remove(&(ping.hub.clone(), ping.topic.clone()));
+        self.last_turn = Some(hub);
         Some(ping)
     }
 
-    /// Takes out every ping due at `now`: line by line, each
-    /// oldest first. A change of the same topic after this queues a new
-    /// ping: the hub may have fetched it before.
+    /// Records that a send to `hub` taken with [`Queue::take_one_due`] is
+    /// over (its outcome settled, a retry put back), so the hub may have
+    /// another out.
+    pub fn done(&mut self, hub: &str, now: Instant) {
+        if let Some(waiting) = self.hubs.get_mut(hub) {
+            waiting.out = waiting.out.saturating_sub(1);
+            if waiting.idle(now) {
+                self.hubs.remove(hub);
+            }
+        }
+    }
+
+    /// Holds every ping to `hub` back until `wait` (at most
+    /// [`LONGEST_PAUSE`]) after `now`, as the hub's `Retry-After` asked: the
+    /// header speaks for the server, not for one request, so its other pings
+    /// wait too, and spend no attempt meanwhile. A pause already longer
+    /// stays. Returns the wait applied.
+    pub fn pause(&mut self, hub: &Arc<str>, now: Instant, wait: Duration) -> Duration {
+        let wait = wait.min(LONGEST_PAUSE);
+        let until = now + wait;
+        let waiting = self.hubs.entry(hub.clone()).or_default();
+        waiting.paused_until = Some(waiting.paused_until.map_or(until, |t| t.max(until)));
+        wait
+    }
+
+    /// Takes out every ping due at `now`, as if each were sent and done at
+    /// once: hub by hub in turn, each hub's line by line, each oldest first.
+    /// A change of the same topic after this queues a new ping: the hub may
+    /// have fetched it before.
     #[cfg(test)]
     pub fn take_due(&mut self, now: Instant) -> Vec<Ping> {
-        std::iter::from_fn(|| self.take_one_due(now)).collect()
+        std::iter::from_fn(|| {
+            let ping = self.take_one_due(now)?;
+            if let Some(waiting) = self.hubs.get_mut(&ping.hub) {
+                waiting.out -= 1;
+            }
+            Some(ping)
+        })
+        .collect()
     }
 
     /// Drops every waiting ping to `hub` (a reload removed it): they would
-    /// go on being tried, and failing, for a hub no longer configured.
+    /// go on being tried, and failing, for a hub no longer configured. Its
+    /// pause is forgotten with them; sends still out keep their count until
+    /// they are done.
     pub fn drop_hub(&mut self, hub: &str) {
-        for line in &mut self.lines {
-            let gone: Vec<(Instant, u64)> = (line.by_due.iter())
-                .filter(|(_, p)| &*p.hub == hub)
-                .map(|(k, _)| *k)
-                .collect();
-            for key in gone {
-                if let Some(ping) = line.by_due.remove(&key) {
-                    line.by_age.remove(&key.1);
-                    self.keys.remove(&(ping.hub, ping.topic));
-                }
+        let Some(waiting) = self.hubs.get_mut(hub) else {
+            return;
+        };
+        for line in &mut waiting.lines {
+            let line = std::mem::take(line);
+            for ping in line.by_due.into_values() {
+                self.keys.remove(&(ping.hub, ping.topic));
             }
+        }
+        waiting.paused_until = None;
+        if waiting.out == 0 {
+            self.hubs.remove(hub);
         }
     }
 
     /// The topics of every waiting ping, sorted, each once.
     pub fn topics(&self) -> std::collections::BTreeSet<String> {
-        self.lines
-            .iter()
+        (self.hubs.values())
+            .flat_map(|h| h.lines.iter())
             .flat_map(|l| l.by_due.values())
             .map(|p| p.topic.to_string())
             .collect()
     }
 
-    /// When the next ping is due, if any waits.
+    /// When the next ping can be taken, if any waits for a hub with room
+    /// for another send: its due time, or its hub's pause's end if later.
+    /// A hub with [`PER_HUB`] out has none until one is [`Queue::done`].
     pub fn next_due(&self) -> Option<Instant> {
-        self.lines.iter().filter_map(Line::next_due).min()
+        self.hubs.values().filter_map(Hub::next_due).min()
     }
 
     fn insert(&mut self, ping: Ping) {
@@ -339,14 +429,18 @@ impl Queue {
         };
         self.keys
             .insert((ping.hub.clone(), ping.topic.clone()), place);
-        self.lines[line].put(seq, ping);
+        let waiting = self.hubs.entry(ping.hub.clone()).or_default();
+        waiting.lines[line].put(seq, ping);
     }
 
     /// Puts the first send of the waiting ping at `place` off to `due`,
     /// within [`LONGEST_POSTPONE`] of when it was first due. It keeps its
     /// age, so a full queue drops it no later than before.
     fn postpone(&mut self, key: (Arc<str>, Arc<str>), place: Place, due: Instant) {
-        let line = &mut self.lines[place.line];
+        let Some(waiting) = self.hubs.get_mut(&key.0) else {
+            return;
+        };
+        let line = &mut waiting.lines[place.line];
         let Some(ping) = line.by_due.get(&(place.due, place.seq)) else {
             return;
         };
@@ -370,25 +464,71 @@ impl Queue {
     }
 
     /// Drops pings past the capacity, the oldest of the last line that
-    /// holds any first (archives, then tags' and authors' feeds, then the
-    /// site's and categories'); returns how many.
+    /// holds any for any hub first (archives, then tags' and authors' feeds,
+    /// then the site's and categories'); returns how many.
     fn shrink(&mut self) -> Dropped {
         let mut dropped = Dropped::default();
         while self.len() > self.capacity {
-            let Some(line) = Priority::LINES
-                .iter()
-                .rev()
-                .map(|p| p.line())
-                .find(|&l| self.lines[l].len() > 0)
-            else {
+            let oldest = Priority::LINES.iter().rev().find_map(|p| {
+                let line = p.line();
+                (self.hubs.iter())
+                    .filter_map(|(url, h)| Some((h.lines[line].oldest()?, url)))
+                    .min()
+                    .map(|(_, url)| (line, url.clone()))
+            });
+            let Some((line, hub)) = oldest else {
                 break;
             };
-            if let Some(old) = self.lines[line].take_oldest() {
-                dropped.add(old.priority);
-                self.keys.remove(&(old.hub, old.topic));
-            }
+            let old = (self.hubs.get_mut(&hub)).and_then(|h| h.lines[line].take_oldest());
+            let Some(old) = old else {
+                break;
+            };
+            dropped.add(old.priority);
+            self.keys.remove(&(old.hub, old.topic));
         }
         dropped
+    }
+}
+
+/// One hub's pings, in the lines of [`Priority`], and what holds them back.
+#[derive(Debug, Default)]
+struct Hub {
+    /// Indexed by [`Priority::line`].
+    lines: [Line; 4],
+    /// How many of its pings are out (taken, not yet [`Queue::done`]).
+    out: usize,
+    /// Until when it asked to be left alone ([`Queue::pause`]).
+    paused_until: Option<Instant>,
+}
+
+impl Hub {
+    fn len(&self) -> usize {
+        self.lines.iter().map(Line::len).sum()
+    }
+
+    /// Whether one of its pings can be taken at `now`: one is due, it is
+    /// not paused, and it has room for another send.
+    fn takes(&self, now: Instant) -> bool {
+        self.out < PER_HUB
+            && self.paused_until.is_none_or(|until| until <= now)
+            && self
+                .lines
+                .iter()
+                .any(|l| l.next_due().is_some_and(|due| due <= now))
+    }
+
+    /// When one of its pings can next be taken, if it has room for another send.
+    fn next_due(&self) -> Option<Instant> {
+        if self.out >= PER_HUB {
+            return None;
+        }
+        let due = self.lines.iter().filter_map(Line::next_due).min()?;
+        Some(self.paused_until.map_or(due, |until| until.max(due)))
+    }
+
+    /// Whether it holds nothing worth keeping: no ping waiting or out, no pause to honour.
+    fn idle(&self, now: Instant) -> bool {
+        self.out == 0 && self.len() == 0 && self.paused_until.is_none_or(|until| until <= now)
     }
 }
 
@@ -422,6 +562,11 @@ impl Line {
         Some(entry.remove())
     }
 
+    /// The age of the ping put in first.
+    fn oldest(&self) -> Option<u64> {
+        self.by_age.first_key_value().map(|(seq, _)| *seq)
+    }
+
     /// The ping put in first.
     fn take_oldest(&mut self) -> Option<Ping> {
         let (seq, due) = self.by_age.pop_first()?;
@@ -448,6 +593,8 @@ pub struct Health {
     /// The failing hubs some ping was given up for in this failure, so the
     /// first give-up is logged and the others only counted.
     gave_up: HashSet<Arc<str>>,
+    /// The hubs that redirected a ping, so that is logged once per hub.
+    moved: HashSet<Arc<str>>,
 }
 
 /// How a hub's latest answer changes what is known of it.
@@ -475,6 +622,12 @@ impl Health {
     pub fn forget(&mut self, hub: &str) {
         self.failing.remove(hub);
         self.gave_up.remove(hub);
+        self.moved.remove(hub);
+    }
+
+    /// Records that `hub` redirected a ping; whether it is the first time.
+    pub fn moved(&mut self, hub: &Arc<str>) -> bool {
+        self.moved.insert(hub.clone())
     }
 
     /// Records that a ping to `hub` was given up; whether it is the first
@@ -678,7 +831,7 @@ mod tests {
         assert!(q.push(&hub, &s("/feed.rss"), FAREWELL, t0).coalesced);
     }
 
-    /// A removed hub's last pings go after every other, are dropped first,
+    /// A removed hub's last pings go from its own room, are dropped first,
     /// and are tried once; dropping a hub takes every ping waiting for it.
     #[test]
     fn a_removed_hubs_last_pings_never_push_out_or_hold_back_others() {
@@ -863,6 +1016,126 @@ mod tests {
         ping.attempts = 1;
         assert_eq!(q.retry(ping, t0), Retry::Superseded);
         assert_eq!(q.len(), 1);
+    }
+
+    /// Two hubs that hold every send (no answer until the time runs out)
+    /// and one that answers at once: the healthy hub's pings all go out,
+    /// in its own order, while the others' first ones are still out.
+    #[test]
+    fn a_hub_that_holds_its_sends_never_holds_back_another_hubs_pings() {
+        let t0 = Instant::now();
+        let (dead, mute, good) = (
+            s("http://a.dead/"),
+            s("http://b.mute/"),
+            s("http://c.good/"),
+        );
+        let mut q = Queue::new(1000, 8);
+        let topics = ["/feed.rss", "/tags/a.rss", "/archive/2020-01.rss"];
+        for i in 0..10 {
+            for (topic, line) in topics.iter().zip([LIVE, TERM, ARCHIVE]) {
+                for hub in [&dead, &mute, &good] {
+                    q.push(hub, &s(&format!("{topic}?{i}")), line, t0);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        let mut good_order = Vec::new();
+        while let Some(ping) = q.take_one_due(t0) {
+            if ping.hub == good {
+                // Answered at once.
+                good_order.push(ping.priority);
+                q.done(&good, t0);
+            } else {
+                out.push(ping);
+            }
+        }
+        assert_eq!(good_order.len(), 30, "every ping to the healthy hub");
+        assert!(good_order.is_sorted(), "its own order: {good_order:?}");
+        // The others have PER_HUB each out, the rest waiting.
+        assert_eq!(out.len(), 2 * PER_HUB);
+        assert_eq!(q.len(), 60 - 2 * PER_HUB);
+        assert_eq!(q.next_due(), None, "nothing to take until a send is done");
+        q.done(&dead, t0);
+        assert_eq!(q.next_due(), Some(t0));
+        let next = q.take_one_due(t0).unwrap();
+        assert_eq!((&*next.hub, next.priority), (&*dead, LIVE));
+        assert_eq!(q.take_one_due(t0), None);
+    }
+
+    /// Hubs take turns: with every ping due at once, no hub gets a second
+    /// ping out before each other gets its first.
+    #[test]
+    fn hubs_take_turns() {
+        let t0 = Instant::now();
+        let hubs = [s("http://a/"), s("http://b/"), s("http://c/")];
+        let mut q = Queue::new(100, 8);
+        for i in 0..3 {
+            // Each hub's live pings before the next's, as a change queues them.
+            for hub in &hubs {
+                q.push(hub, &s(&format!("/feeds/{i}.rss")), LIVE, t0);
+            }
+        }
+        let order: Vec<Arc<str>> = q.take_due(t0).into_iter().map(|p| p.hub).collect();
+        assert_eq!(order, [hubs.clone(), hubs.clone(), hubs].concat());
+    }
+
+    /// A hub answering `Retry-After: 30` to one ping: that ping waits 30 s,
+    /// not the first backoff's 1 s, every other ping to that hub waits with
+    /// it, without spending an attempt, and another hub's go on.
+    #[test]
+    fn a_pause_holds_back_every_ping_to_its_hub_alone() {
+        let t0 = Instant::now();
+        let (busy, other) = (s("http://busy/"), s("http://other/"));
+        let mut q = Queue::new(100, 2);
+        for topic in ["/feed.rss", "/feed.atom", "/feed.json"] {
+            for hub in [&busy, &other] {
+                q.push(hub, &s(topic), LIVE, t0);
+            }
+        }
+        let mut first = q.take_one_due(t0).unwrap();
+        assert_eq!(first.hub, busy);
+        let wait = Duration::from_secs(30);
+        assert_eq!(q.pause(&busy, t0, wait), wait);
+        first.attempts += 1;
+        assert_eq!(q.retry(first, t0), Retry::After(wait));
+        q.done(&busy, t0);
+        let taken: Vec<Arc<str>> = q.take_due(t0).into_iter().map(|p| p.hub).collect();
+        assert_eq!(taken, [other.clone(), other.clone(), other]);
+        assert_eq!(q.next_due(), Some(t0 + wait));
+        assert!(q.take_due(t0 + wait - Duration::from_millis(1)).is_empty());
+        let after = q.take_due(t0 + wait);
+        assert_eq!(after.len(), 3);
+        // Two attempts allowed: the one refused with the header spent one,
+        // the two that waited none.
+        let attempts: Vec<u32> = after.iter().map(|p| p.attempts).collect();
+        assert_eq!(attempts.iter().sum::<u32>(), 1, "{attempts:?}");
+
+        // A shorter pause asked meanwhile does not shorten a longer one.
+        q.pause(&busy, t0, Duration::from_secs(60));
+        q.pause(&busy, t0, Duration::from_secs(5));
+        q.push(&busy, &s("/feed.rss"), LIVE, t0);
+        assert_eq!(q.next_due(), Some(t0 + Duration::from_secs(60)));
+    }
+
+    /// A hub asking to wait longer than an hour (or a `Retry-After` date
+    /// years away) is tried again within the hour; a reload that removes it
+    /// forgets the pause.
+    #[test]
+    fn a_pause_is_at_most_the_longest_and_dropping_the_hub_forgets_it() {
+        let (hub, t0) = (s("http://hub/"), Instant::now());
+        let mut q = Queue::new(10, 3);
+        q.push(&hub, &s("/feed.rss"), LIVE, t0);
+        let day = Duration::from_secs(86_400);
+        assert_eq!(q.pause(&hub, t0, day), LONGEST_PAUSE);
+        assert_eq!(q.pause(&hub, t0, Duration::MAX), LONGEST_PAUSE);
+        assert_eq!(q.next_due(), Some(t0 + LONGEST_PAUSE));
+        let mut ping = q.take_due(t0 + LONGEST_PAUSE).remove(0);
+        ping.attempts += 1;
+        assert_eq!(q.retry(ping, t0), Retry::After(LONGEST_PAUSE));
+        q.drop_hub("http://hub/");
+        assert!(q.is_empty());
+        q.push(&hub, &s("/feed.rss"), LIVE, t0);
+        assert_eq!(q.next_due(), Some(t0));
     }
 
     #[test]
