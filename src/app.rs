@@ -96,7 +96,7 @@ async fn dates_reached(floor: u64) {
 pub type Reloader = Box<dyn Fn() -> Result<Config, crate::config::ConfigError> + Send + Sync>;
 
 /// Runs the daemon until SIGTERM or SIGINT; SIGHUP reloads the configuration.
-pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
+pub async fn serve(mut cfg: Config, reload: Reloader) -> anyhow::Result<()> {
     // Before anything slow: until a handler is installed, SIGHUP and SIGTERM
     // kill the process with no log line (and an exit that systemd does not
     // restart), and start-up takes seconds on a large store.
@@ -106,7 +106,6 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
     tokio::pin!(shutdown);
     let metrics = crate::metric_families::install(server::request_metrics::usual_series());
     config_in_force();
-    let cfg = Arc::new(cfg);
     let published = Arc::new(Published::default());
     let state = Arc::new(State::new(published.clone(), metrics));
     state.apply_http(&cfg.http);
@@ -141,6 +140,10 @@ pub async fn serve(cfg: Config, reload: Reloader) -> anyhow::Result<()> {
     // answered once the first snapshot is served: `listening on` (which
     // scripts and tests wait for) is said then.
     let (listener, socket) = bind(&cfg)?;
+    if let Some(base) = cfg.listened_at(socket.addr()) {
+        tracing::info!("no config file: [site] base_url is {base}, where bantin listens");
+    }
+    let cfg = Arc::new(cfg);
     tracing::info!("loading the store {}", cfg.store.display());
     let Some((mut watcher, hup)) =
         start_up(cfg.clone(), published.clone(), hup, shutdown.as_mut()).await?
@@ -330,6 +333,15 @@ enum Socket {
     /// Passed by systemd (socket activation): `ListenStream=` in
     /// `bantin.socket` decides it, and `listen` is not used.
     Inherited(SocketAddr),
+}
+
+impl Socket {
+    /// The address it listens on.
+    fn addr(self) -> SocketAddr {
+        match self {
+            Socket::Bound(addr) | Socket::Inherited(addr) => addr,
+        }
+    }
 }
 
 /// The socket systemd passed, else one bound on `listen`; the start-up log
@@ -542,7 +554,9 @@ async fn reload_on_hangup(hangups: Hangups, reload: Reloader, mut to: Reloading)
         tracing::info!("SIGHUP: reloading the configuration");
         systemd::reloading();
         match reload() {
-            Ok(cfg) => {
+            Ok(mut cfg) => {
+                // Still the address served, which a reload does not move.
+                cfg.listened_at(to.socket.addr());
                 if let Some(warning) = listen_changed(to.socket, to.listen, cfg.listen) {
                     tracing::warn!("{warning}");
                 }

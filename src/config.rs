@@ -11,7 +11,7 @@ mod problems;
 pub use problems::{Place, Problem, Problems};
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -750,6 +750,30 @@ impl Config {
                 self.listen
             ),
         }
+    }
+
+    /// With no config file, makes `[site] base_url` the address bantin
+    /// listens on, `addr` (the port bound for port 0, the socket's address
+    /// under socket activation; loopback for an unspecified address, which
+    /// no link can name), so that canonical links, autodiscovery and the
+    /// subscribe pages lead back to it; returns the new `base_url`. A config
+    /// file keeps its `base_url`, or the default: a deployed site names its
+    /// public URL, which every RSS guid starts with (Atom and JSON Feed ids
+    /// are made from `tag_authority` and stay). So with no config file, RSS
+    /// guids follow the address: another `--listen` port gives RSS readers
+    /// every article again, as its links are new.
+    pub fn listened_at(&mut self, addr: SocketAddr) -> Option<&str> {
+        if self.path.is_some() {
+            return None;
+        }
+        let ip = match addr.ip() {
+            IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+            ip => ip,
+        };
+        // `SocketAddr` writes an IPv6 address in brackets, as a URL has it.
+        self.site.base_url = format!("http://{}", SocketAddr::new(ip, addr.port()));
+        Some(&self.site.base_url)
     }
 
     /// The duration form of `[http] header_timeout_secs`.
