@@ -13,7 +13,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::{Daemon, TempStore};
+use common::{Daemon, TempStore, BASE_URL};
 
 /// How long a change may take to be served.
 const LIMIT: Duration = Duration::from_secs(10);
@@ -1735,4 +1735,50 @@ fn a_feed_of_changes_with_nothing_changed_is_dated_by_the_first_publication() {
     assert_eq!(again.status, 200, "the new date is a new representation");
     assert_ne!(again.expect_header("etag"), etag);
     assert_kept(&d, &others, &kept);
+}
+
+#[test]
+fn an_empty_store_has_a_sitemap_and_its_first_article_dates_it() {
+    // A sitemap index must list a sitemap and a sitemap a URL (the
+    // protocol's schema): an empty store's is its front page, undated.
+    let site = TempStore::new();
+    let root = store(&site);
+    std::fs::remove_dir_all(&root).unwrap();
+    std::fs::create_dir(&root).unwrap();
+    let d = site.start();
+    let index = d.get("/sitemap.xml", &[]);
+    assert_eq!(index.status, 200);
+    let pages = format!("{BASE_URL}/sitemaps/pages.xml");
+    assert!(
+        index
+            .text()
+            .contains(&format!("<sitemap><loc>{pages}</loc></sitemap>")),
+        "{}",
+        index.text()
+    );
+    let front = d.get("/sitemaps/pages.xml", &[]);
+    assert_eq!(front.status, 200);
+    let home = format!("{BASE_URL}/");
+    assert!(
+        front
+            .text()
+            .contains(&format!("<url><loc>{home}</loc></url>")),
+        "{}",
+        front.text()
+    );
+    write_article(root.join("moi.txt"), SU_KIEN, "Bài mới");
+    d.wait_until("the front page dated by the first article", || {
+        d.body("/sitemaps/pages.xml").contains(&format!(
+            "<url><loc>{home}</loc><lastmod>2020-05-11T08:00:00+07:00</lastmod></url>"
+        ))
+    });
+    assert!(d.body("/sitemap.xml").contains(&format!(
+        "<sitemap><loc>{pages}</loc><lastmod>2020-05-11T08:00:00+07:00</lastmod></sitemap>"
+    )));
+    // The last article gone, the front page stays, undated again.
+    std::fs::remove_file(root.join("moi.txt")).unwrap();
+    d.wait_until("the front page undated again", || {
+        d.body("/sitemaps/pages.xml")
+            .contains(&format!("<url><loc>{home}</loc></url>"))
+    });
 }

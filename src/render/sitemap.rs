@@ -5,7 +5,8 @@
 //! at `/sitemap.xml` lists
 //! - `/sitemaps/pages.xml`: the front page and every category page, each dated
 //!   by its newest article or the latest withdrawal among its articles, so it
-//!   changes whenever an article is added or taken off it;
+//!   changes whenever an article is added or taken off it (an empty store's
+//!   front page is listed undated: the index always lists a sitemap);
 //! - `/sitemaps/tags.xml`, `/sitemaps/tags/<slug>.xml`, and the same under
 //!   `authors`: every listed tag's and author's page, in parts of about 256
 //!   that stay put as terms come and go, so a change renders only the parts
@@ -77,8 +78,9 @@ const PAGES: &str = "pages";
 pub struct Url {
     /// The site path (percent-encoded), e.g. `/articles/a/b`.
     pub path: String,
-    /// When its content last changed, as the store tells.
-    pub lastmod: DateTime<FixedOffset>,
+    /// When its content last changed, as the store tells; `None` for the
+    /// front page of an empty store, which no date of the store dates.
+    pub lastmod: Option<DateTime<FixedOffset>>,
 }
 
 /// One sitemap the index lists.
@@ -87,8 +89,9 @@ pub struct Sitemap {
     /// Its site path, e.g. `/sitemaps/2024-06.xml`.
     pub path: String,
     /// The latest `lastmod` of its URLs, or the later withdrawal of an
-    /// article it would list.
-    pub lastmod: DateTime<FixedOffset>,
+    /// article it would list; `None` when none of its URLs is dated (the
+    /// pages sitemap of an empty store).
+    pub lastmod: Option<DateTime<FixedOffset>>,
 }
 
 /// `/robots.txt`: every page may be crawled but the operator's endpoints, and
@@ -129,7 +132,10 @@ fn part_path(name: &str, n: usize) -> String {
 /// does not list) or the latest withdrawal among its articles, whichever is
 /// later (a page that loses an article changed then). A category whose
 /// articles are all withdrawn is listed all the same, dated by the latest
-/// withdrawal: its page is served, saying so. Empty for an empty store.
+/// withdrawal: its page is served, saying so. The front page is always
+/// listed, undated in an empty store: so the sitemap index always lists a
+/// sitemap (the protocol's schema wants one), and a crawler that reads it
+/// before the first article arrives knows the site.
 /// The tag and author pages have sitemaps of their own (see
 /// [`super::term_sitemaps`]).
 pub fn page_urls(index: &Index) -> Vec<Url> {
@@ -142,12 +148,9 @@ pub fn page_urls(index: &Index) -> Vec<Url> {
     };
     let slugs = std::iter::once(None).chain(index.categories().keys().map(|s| Some(s.as_str())));
     let categories = slugs.filter_map(|slug| {
-        let withdrawn = withdrawals.get(&slug).copied();
-        let lastmod = match (newest(slug), withdrawn) {
-            (Some(newest), Some(at)) => newest.max(at),
-            (newest, at) => newest.or(at)?,
-        };
-        Some(Url {
+        let lastmod = newest(slug).max(withdrawals.get(&slug).copied());
+        // A category page is listed while it has an article; the front page always.
+        (lastmod.is_some() || slug.is_none()).then(|| Url {
             path: category_path(slug),
             lastmod,
         })
@@ -188,7 +191,7 @@ fn month_urls(index: &Index, month: Month, tz: Tz) -> Vec<Url> {
         .filter(|e| listed(&e.article))
         .map(|e| Url {
             path: article_path(&e.article.id),
-            lastmod: lastmod(&e.article),
+            lastmod: Some(lastmod(&e.article)),
         })
         .collect()
 }
@@ -197,15 +200,9 @@ fn month_urls(index: &Index, month: Month, tz: Tz) -> Vec<Url> {
 fn parts(name: &str, urls: &[Url], max: usize) -> Vec<Sitemap> {
     urls.chunks(max)
         .enumerate()
-        .filter_map(|(i, chunk)| {
-            chunk
-                .iter()
-                .map(|u| u.lastmod)
-                .max()
-                .map(|lastmod| Sitemap {
-                    path: part_path(name, i + 1),
-                    lastmod,
-                })
+        .map(|(i, chunk)| Sitemap {
+            path: part_path(name, i + 1),
+            lastmod: chunk.iter().map(|u| u.lastmod).max().flatten(),
         })
         .collect()
 }
@@ -342,9 +339,10 @@ impl Part {
             .newest_plain
             .and_then(|key| index.entry(key))
             .map(|e| e.article.published);
-        plain.max(self.latest_marked).map(|lastmod| Sitemap {
+        let lastmod = plain.max(self.latest_marked)?;
+        Some(Sitemap {
             path: part_path(name, n),
-            lastmod,
+            lastmod: Some(lastmod),
         })
     }
 }
@@ -424,6 +422,19 @@ pub fn loc(site: &SiteConfig, path: &str) -> Option<String> {
     (url.len() <= MAX_LOC).then_some(url)
 }
 
+/// A `<lastmod>` element, or nothing for an undated page or sitemap (the
+/// element is optional).
+struct LastMod(Option<DateTime<FixedOffset>>);
+
+impl std::fmt::Display for LastMod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(at) => write!(f, "<lastmod>{}</lastmod>", rfc3339(&at)),
+            None => Ok(()),
+        }
+    }
+}
+
 /// XML declaration and the opening of a sitemaps 0.9 document.
 fn open(out: &mut String, root: &str, extra_ns: &str) {
     let _ = writeln!(
@@ -442,9 +453,9 @@ pub fn urlset(site: &SiteConfig, urls: &[Url]) -> Vec<u8> {
         };
         let _ = writeln!(
             out,
-            "<url><loc>{}</loc><lastmod>{}</lastmod></url>",
+            "<url><loc>{}</loc>{}</url>",
             text(&loc),
-            rfc3339(&u.lastmod)
+            LastMod(u.lastmod)
         );
     }
     out.push_str("</urlset>\n");
@@ -458,9 +469,9 @@ pub fn sitemap_index(site: &SiteConfig, maps: &[Sitemap]) -> Vec<u8> {
     for m in maps.iter().take(MAX_URLS) {
         let _ = writeln!(
             out,
-            "<sitemap><loc>{}</loc><lastmod>{}</lastmod></sitemap>",
+            "<sitemap><loc>{}</loc>{}</sitemap>",
             text(&format!("{}{}", site.base_url, m.path)),
-            rfc3339(&m.lastmod)
+            LastMod(m.lastmod)
         );
     }
     out.push_str("</sitemapindex>\n");
@@ -566,7 +577,7 @@ mod tests {
     fn dated_pages(idx: &Index) -> Vec<(String, String)> {
         page_urls(idx)
             .into_iter()
-            .map(|u| (u.path, rfc3339(&u.lastmod)))
+            .map(|u| (u.path, rfc3339(&u.lastmod.unwrap())))
             .collect()
     }
 
@@ -582,11 +593,63 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_store_lists_its_front_page_undated() {
+        // The protocol's schema wants a sitemap in the index and a URL in a
+        // sitemap; an empty store has its front page and no date for it.
+        let empty = Index::new(Entries::default());
+        let maps = sitemaps(&empty, HCM);
+        assert_eq!(
+            maps,
+            [Sitemap {
+                path: "/sitemaps/pages.xml".into(),
+                lastmod: None
+            }]
+        );
+        let index = text(&sitemap_index(&site(), &maps)).to_owned();
+        assert!(
+            index.contains(
+                "<sitemap><loc>https://bantin.example/sitemaps/pages.xml</loc></sitemap>\n"
+            ),
+            "{index}"
+        );
+        let pages = page_sitemaps(&site(), &empty);
+        assert_eq!(pages.len(), 1);
+        assert_eq!(pages[0].0, "/sitemaps/pages.xml");
+        assert!(
+            text(&pages[0].1).contains("<url><loc>https://bantin.example/</loc></url>\n"),
+            "{}",
+            text(&pages[0].1)
+        );
+        // A store of withdrawn articles only dates the front page by them.
+        let mut gone = entry("thoi-su/x", "Thời sự", (2024, 3, 3, 9));
+        let mut a = (*gone.1.article).clone();
+        a.withdrawn = Some(crate::article::Withdrawal {
+            at: HCM
+                .with_ymd_and_hms(2024, 3, 5, 9, 0, 0)
+                .unwrap()
+                .fixed_offset(),
+            reason: None,
+        });
+        gone.1 = Entry::full(Arc::new(a), None);
+        let withdrawn = Index::new(Entries::from_iter([gone]));
+        assert_eq!(
+            dated_pages(&withdrawn),
+            [
+                ("/".to_owned(), "2024-03-05T09:00:00+07:00".to_owned()),
+                (
+                    "/categories/thoi-su".to_owned(),
+                    "2024-03-05T09:00:00+07:00".to_owned()
+                )
+            ]
+        );
+    }
+
+    #[test]
     fn the_index_lists_pages_then_each_month_dated_by_its_newest() {
         let maps = sitemaps(&index(), HCM);
         let listed: Vec<(&str, String)> = maps
             .iter()
-            .map(|m| (m.path.as_str(), rfc3339(&m.lastmod)))
+            .map(|m| (m.path.as_str(), rfc3339(&m.lastmod.unwrap())))
             .collect();
         assert_eq!(
             listed,
@@ -622,7 +685,7 @@ mod tests {
         let idx = Index::new(entries);
         let listed: Vec<(String, String)> = sitemaps(&idx, HCM)
             .into_iter()
-            .map(|m| (m.path, rfc3339(&m.lastmod)))
+            .map(|m| (m.path, rfc3339(&m.lastmod.unwrap())))
             .collect();
         let at = |path: &str, date: &str| (path.to_owned(), date.to_owned());
         assert_eq!(
@@ -690,7 +753,10 @@ mod tests {
             ]
         );
         // The second part holds the oldest article of March, and is dated by it.
-        assert_eq!(rfc3339(&maps[3].lastmod), "2024-03-01T00:00:00+07:00");
+        assert_eq!(
+            rfc3339(&maps[3].lastmod.unwrap()),
+            "2024-03-01T00:00:00+07:00"
+        );
         let part = |p: &str| on_demand_of(&site(), &idx, p, HCM, 2);
         let second = part("/sitemaps/2024-03-2.xml").unwrap();
         assert!(
@@ -744,7 +810,7 @@ mod tests {
         let listed: Vec<(&str, String)> = maps
             .iter()
             .skip_while(|m| m.path.starts_with("/sitemaps/pages"))
-            .map(|m| (m.path.as_str(), rfc3339(&m.lastmod)))
+            .map(|m| (m.path.as_str(), rfc3339(&m.lastmod.unwrap())))
             .collect();
         assert_eq!(
             listed,
@@ -778,7 +844,10 @@ mod tests {
             .iter()
             .find(|m| m.path == "/sitemaps/2024-03.xml")
             .unwrap();
-        assert_eq!(rfc3339(&march.lastmod), "2024-04-02T08:00:00+07:00");
+        assert_eq!(
+            rfc3339(&march.lastmod.unwrap()),
+            "2024-04-02T08:00:00+07:00"
+        );
     }
 
     #[test]
@@ -881,7 +950,7 @@ mod tests {
             .filter(|(_, (urls, _))| *urls > 0)
             .map(|(i, (_, at))| Sitemap {
                 path: part_path(&name, i + 1),
-                lastmod: at.unwrap(),
+                lastmod: Some(at.unwrap()),
             })
             .collect()
     }
@@ -906,9 +975,9 @@ mod tests {
     /// each with its date.
     fn dates(idx: &Index, max: usize) -> Vec<(String, String)> {
         let maps = sitemaps_of(idx, HCM, max).into_iter();
-        let maps = maps.map(|m| (m.path, rfc3339(&m.lastmod)));
+        let maps = maps.map(|m| (m.path, rfc3339(&m.lastmod.unwrap())));
         let pages = page_urls(idx).into_iter();
-        maps.chain(pages.map(|u| (u.path, rfc3339(&u.lastmod))))
+        maps.chain(pages.map(|u| (u.path, rfc3339(&u.lastmod.unwrap()))))
             .collect()
     }
 
@@ -964,7 +1033,7 @@ mod tests {
         let march: Vec<(String, String)> = sitemaps_of(&idx, HCM, 1)
             .into_iter()
             .filter(|m| m.path.starts_with("/sitemaps/2024-03"))
-            .map(|m| (m.path, rfc3339(&m.lastmod)))
+            .map(|m| (m.path, rfc3339(&m.lastmod.unwrap())))
             .collect();
         let at = |path: &str, date: &str| (path.to_owned(), date.to_owned());
         assert_eq!(
@@ -998,7 +1067,7 @@ mod tests {
         let march: Vec<(String, String)> = sitemaps_of(&idx, HCM, 2)
             .into_iter()
             .filter(|m| m.path.starts_with("/sitemaps/2024-03"))
-            .map(|m| (m.path, rfc3339(&m.lastmod)))
+            .map(|m| (m.path, rfc3339(&m.lastmod.unwrap())))
             .collect();
         assert_eq!(
             march,

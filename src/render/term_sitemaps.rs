@@ -201,7 +201,7 @@ fn parts_of_run(cut: Cut, kind: Kind, start: &str, lines: &Lines<'_>) -> Vec<Par
                 .iter()
                 .map(|(slug, lastmod)| Url {
                     path: term_path(kind, slug),
-                    lastmod: *lastmod,
+                    lastmod: Some(*lastmod),
                 })
                 .collect(),
         })
@@ -531,7 +531,7 @@ mod tests {
             .iter()
             .flat_map(|p| &p.urls)
             .find(|u| u.path == term_path(Kind::Tag, &slug));
-        assert_eq!(url.map(|u| u.lastmod), Some(newest));
+        assert_eq!(url.and_then(|u| u.lastmod), Some(newest));
         // With the default cut, 60 terms are one part named after the kind.
         let paths: Vec<String> = every(&index, Cut::DEFAULT)
             .maps
@@ -552,7 +552,7 @@ mod tests {
                 .into_iter()
                 .flat_map(|p| p.urls)
                 .find(|u| u.path == term_path(kind, slug));
-            line.map(|u| u.lastmod)
+            line.and_then(|u| u.lastmod)
         };
         let late = HCM
             .with_ymd_and_hms(2025, 1, 1, 8, 0, 0)
