@@ -1482,3 +1482,229 @@ fn a_term_s_month_page_is_revalidated_by_its_etag_and_answers_head_alike() {
     assert_eq!(r.status, 200, "{path}");
     assert_ne!(r.header("etag"), Some(before.as_str()), "{path}");
 }
+
+/// The title the feed at `path` (a site path without its extension) gives
+/// itself: its Atom feed's own `<title>`.
+fn own_title(d: &common::Daemon, path: &str) -> String {
+    let feed = d.body(&format!("{path}.atom"));
+    let mut reader = quick_xml::Reader::from_str(&feed);
+    let mut in_title = false;
+    loop {
+        match reader.read_event().unwrap() {
+            quick_xml::events::Event::Start(e) if e.name().as_ref() == b"title" => in_title = true,
+            quick_xml::events::Event::Text(t) if in_title => {
+                return t.unescape().unwrap().into_owned();
+            }
+            quick_xml::events::Event::Eof => panic!("{path}.atom has no title:\n{feed}"),
+            _ => {}
+        }
+    }
+}
+
+/// The accessible name of each link on `page` to the subscribe page of the
+/// site's or a category's feed, with the feed's path and format.
+fn feed_link_names(page: &str) -> Vec<(String, String, String)> {
+    let html = scraper::Html::parse_document(page);
+    let links = scraper::Selector::parse("a[href^=\"/subscribe/feed\"]").unwrap();
+    let mut found = Vec::new();
+    for a in html.select(&links) {
+        let href = a.attr("href").unwrap();
+        if href.ends_with(".opml") {
+            continue;
+        }
+        let feed = href.strip_prefix("/subscribe").unwrap();
+        let (path, ext) = feed.rsplit_once('.').unwrap();
+        let name = a.attr("aria-label").unwrap_or_default();
+        found.push((path.to_owned(), ext.to_owned(), name.to_owned()));
+    }
+    found
+}
+
+/// Two subcategories named `Du lịch`, one under `Kinh tế` and one under
+/// `Văn hóa`, added to the sample store.
+fn write_two_travel_sections(site: &TempStore) {
+    for (rel, crumb) in [
+        ("kinh-te/du-lich/bien.txt", "Kinh tế"),
+        ("van-hoa/du-lich/le-hoi.txt", "Văn hóa"),
+    ] {
+        let text = format!(
+            "Trang nhất » {crumb} » Du lịch\n\nDu lịch {crumb}\n\n10/06/2020 08:00\n\nBài viết về du lịch.\n"
+        );
+        write(site, rel, &text);
+    }
+}
+
+#[test]
+fn every_feed_link_is_named_by_its_feed_s_own_title_and_no_two_feeds_alike() {
+    let site = TempStore::with_config(
+        "[feeds.categories.\"tin-tuc/thoi-su\"]\ntitle = \"Thời sự Lam Sơn\"\n",
+    );
+    write_two_travel_sections(&site);
+    let d = site.start();
+    let mut titles = std::collections::BTreeMap::new();
+    for page_path in [
+        "/",
+        "/categories/tin-tuc",
+        "/categories/tin-tuc/thoi-su",
+        "/categories/kinh-te",
+        "/categories/van-hoa",
+        "/categories/van-hoa/du-lich",
+    ] {
+        let page = d.body(page_path);
+        assert_shell(page_path, &page);
+        let links = feed_link_names(&page);
+        assert!(!links.is_empty(), "{page_path}: no feed link\n{page}");
+        let mut feeds_of_name = std::collections::BTreeMap::new();
+        for (path, ext, name) in links {
+            let title = titles
+                .entry(path.clone())
+                .or_insert_with(|| own_title(&d, &path))
+                .clone();
+            let format = match ext.as_str() {
+                "rss" => "RSS",
+                "atom" => "Atom",
+                _ => "JSON",
+            };
+            assert_eq!(name, format!("{format}: {title}"), "{page_path}: {path}");
+            feeds_of_name
+                .entry(name.clone())
+                .or_insert_with(std::collections::BTreeSet::new)
+                .insert(path.clone());
+            // As the page's autodiscovery names the feed it offers.
+            for (ext, discovered) in discovery_titles(&page, &path) {
+                assert_eq!(discovered, title, "{page_path}: {path}.{ext}");
+            }
+        }
+        for (name, feeds) in feeds_of_name {
+            assert_eq!(feeds.len(), 1, "{page_path}: {name} names {feeds:?}");
+        }
+    }
+    // What tells the two travel feeds apart, and the configured title.
+    assert_eq!(titles["/feeds/kinh-te/du-lich"], "Kinh tế › Du lịch");
+    assert_eq!(titles["/feeds/van-hoa/du-lich"], "Văn hóa › Du lịch");
+    assert_eq!(titles["/feeds/tin-tuc/thoi-su"], "Thời sự Lam Sơn");
+}
+
+#[test]
+fn a_category_page_shows_the_title_and_description_its_feed_is_given() {
+    let site = TempStore::with_config(
+        "[feeds.categories.\"tin-tuc/thoi-su\"]\ntitle = \"Thời sự Lam Sơn\"\ndescription = \"Tin thời sự trong tỉnh\"\n",
+    );
+    let d = site.start();
+    let page = d.body("/categories/tin-tuc/thoi-su");
+    assert_shell("/categories/tin-tuc/thoi-su", &page);
+    assert!(
+        page.contains("<title>Thời sự Lam Sơn · Bản tin</title>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<h1><bdi>Thời sự Lam Sơn</bdi></h1>\n<p>Tin thời sự trong tỉnh</p>"),
+        "{page}"
+    );
+    // The breadcrumb still says where it is filed.
+    assert!(
+        page.contains("<a href=\"/categories/tin-tuc/thoi-su\" aria-current=\"page\"><bdi>Thời sự</bdi></a></nav>"),
+        "{page}"
+    );
+    // Its month pages are headed alike.
+    let month = d.body("/archive/tin-tuc/thoi-su/2024-07");
+    assert!(
+        month.contains("<h1><bdi>Thời sự Lam Sơn</bdi>: tháng 7/2024</h1>"),
+        "{month}"
+    );
+    // A category the config says nothing of shows no description.
+    let other = d.body("/categories/tin-tuc/tin-tuc-tong-hop");
+    assert!(
+        other.contains(
+            "<h1><bdi>Tin Tức</bdi> › <bdi>Tin tức tổng hợp</bdi></h1>\n<p><span class=\"feeds\">"
+        ),
+        "{other}"
+    );
+}
+
+#[test]
+fn a_tag_or_author_typed_with_its_own_letters_redirects_to_its_slug() {
+    let site = TempStore::new();
+    let d = site.start();
+    for (sent, canonical) in [
+        // `/tags/diễn-tập`, `/tags/diễn tập`, as a browser sends them.
+        ("/tags/di%E1%BB%85n-t%E1%BA%ADp", "/tags/dien-tap"),
+        ("/tags/Di%E1%BB%85n%20T%E1%BA%ADp", "/tags/dien-tap"),
+        // `/authors/Lê Hoàng Nam`.
+        (
+            "/authors/L%C3%AA%20Ho%C3%A0ng%20Nam",
+            "/authors/le-hoang-nam",
+        ),
+        // `/categories/tin-tức/thời-sự`.
+        (
+            "/categories/tin-t%E1%BB%A9c/th%E1%BB%9Di-s%E1%BB%B1",
+            "/categories/tin-tuc/thoi-su",
+        ),
+    ] {
+        let r = d.raw("GET", sent, &[]);
+        assert_eq!(r.status, 308, "{sent}");
+        assert_eq!(r.header("location"), Some(canonical), "{sent}");
+        assert_eq!(d.raw("GET", canonical, &[]).status, 200, "{canonical}");
+    }
+    // Only to a page that exists; feeds are not respelled.
+    assert_eq!(d.raw("GET", "/tags/kh%C3%B4ng-c%C3%B3", &[]).status, 404);
+    assert_eq!(
+        d.raw("GET", "/tags/di%E1%BB%85n-t%E1%BA%ADp.atom", &[])
+            .status,
+        404
+    );
+}
+
+#[test]
+fn with_no_config_file_links_lead_to_the_address_listened_on() {
+    // No `config.toml` in the working folder (nor in /etc/bantin, where a
+    // machine running this may have one: then the file is in force).
+    if std::path::Path::new("/etc/bantin/config.toml").exists() {
+        return;
+    }
+    let site = TempStore::new();
+    let cwd = tempfile::tempdir().unwrap();
+    let store = site.store();
+    let d = common::Daemon::start_in(
+        cwd.path(),
+        &[
+            "--store".as_ref(),
+            store.as_os_str(),
+            "--listen".as_ref(),
+            "127.0.0.1:0".as_ref(),
+        ],
+    );
+    let base = format!("http://127.0.0.1:{}", d.port);
+    let page = d.body("/subscribe/feed.atom");
+    assert!(
+        page.contains(&format!(
+            "<link rel=\"canonical\" href=\"{base}/subscribe/feed.atom\">"
+        )),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!("<code>{base}/feed.atom</code>")),
+        "{page}"
+    );
+    assert!(!page.contains(common::BASE_URL), "{page}");
+    let front = d.body("/");
+    assert!(
+        front.contains(&format!("href=\"{base}/feed.atom\">")),
+        "{front}"
+    );
+    let feed = d.body("/feed.atom");
+    assert!(
+        feed.contains(&format!("href=\"{base}/feed.atom\"")),
+        "{feed}"
+    );
+    // A reload keeps it.
+    d.signal(rustix::process::Signal::HUP);
+    d.wait_until("the reload is applied", || {
+        d.metric(r#"bantin_config_reloads_total{result="ok"}"#) == Some(1.0)
+    });
+    assert!(
+        d.body("/subscribe/feed.atom")
+            .contains(&format!("<code>{base}/feed.atom</code>")),
+        "after a reload"
+    );
+}

@@ -23,7 +23,7 @@ use super::negotiate;
 use super::request::{Fields, View};
 use super::request_metrics::RouteLabel;
 use super::State;
-use crate::index::Entry;
+use crate::index::{slugify, Entry};
 use crate::publish::Snapshot;
 use crate::render;
 use crate::site::archive;
@@ -304,7 +304,7 @@ pub(super) async fn respond_to(state: &State, client: Client, req: &View<'_>) ->
     } else {
         let route = Route::of(state, path);
         match route {
-            Route::NotFound => match respelled(path).find(|c| Route::of(state, c).found()) {
+            Route::NotFound => match respelled(state, path).find(|c| Route::of(state, c).found()) {
                 Some(c) => {
                     let r = finish(redirect(&c), req.is_head());
                     (Answer::Built(r), RouteLabel::Redirect)
@@ -474,21 +474,27 @@ fn canonical(path: &str) -> Option<String> {
 }
 
 /// The paths that may be what `path` meant, in order: its [`canonical`]
-/// spelling, then that with the slug of a category's, tag's or author's
-/// page in lowercase (slugs are lowercase ASCII; RFC 3986 §6.2.2.1 leaves the case of a path significant,
-/// so this is the site's own rule, for addresses typed with capitals).
+/// spelling, then the page of the category, tag or author named so, for
+/// addresses typed with the name's own letters or capitals (`/tags/họp-báo`,
+/// `/authors/Le-Van-An`: see [`named_page`]), then that with the slug of a
+/// category's, tag's or author's page in lowercase (slugs are lowercase
+/// ASCII; RFC 3986 §6.2.2.1 leaves the case of a path significant, so this
+/// is the site's own rule, for a slug typed with capitals).
 /// Redirecting only to a path that is served, which is never redirected,
 /// keeps this free of loops.
-fn respelled(path: &str) -> impl Iterator<Item = String> {
+fn respelled(state: &State, path: &str) -> impl Iterator<Item = String> {
     let spelled = canonical(path);
-    let lower = lowercase_slug(spelled.as_deref().unwrap_or(path));
-    spelled.into_iter().chain(lower)
+    let at = spelled.as_deref().unwrap_or(path);
+    let snapshot = state.snapshot.load_full();
+    let named = snapshot.and_then(|s| named_page(&s.site.index, at));
+    let lower = lowercase_slug(at).filter(|l| Some(l) != named.as_ref());
+    spelled.into_iter().chain(named).chain(lower)
 }
 
-/// A category's, tag's or author's page path with its slug in lowercase,
-/// when that differs. Pages only, as people type them: a feed's path, which
-/// a reader was given by a link, is not respelled (nor is a month's).
-fn lowercase_slug(path: &str) -> Option<String> {
+/// The prefix and slug of a category's, tag's or author's page path. Pages
+/// only, as people type them: a feed's path, which a reader was given by a
+/// link, is not respelled (nor is a month's).
+fn page_slug(path: &str) -> Option<(&'static str, &str)> {
     let (prefix, slug) = ["/categories/", "/tags/", "/authors/"]
         .into_iter()
         .find_map(|prefix| Some((prefix, path.strip_prefix(prefix)?)))?;
@@ -496,8 +502,84 @@ fn lowercase_slug(path: &str) -> Option<String> {
     if prefix != "/categories/" && slug.contains(['/', '.']) {
         return None;
     }
+    Some((prefix, slug))
+}
+
+/// A category's, tag's or author's page path with its slug in lowercase,
+/// when that differs. Not one with an escape in it, which no slug has
+/// ([`named_page`] reads it).
+fn lowercase_slug(path: &str) -> Option<String> {
+    let (prefix, slug) = page_slug(path).filter(|(_, slug)| !slug.contains('%'))?;
     let lower = slug.to_ascii_lowercase();
     (lower != slug).then(|| format!("{prefix}{lower}"))
+}
+
+/// The page of the tag, author or category whose name a page path spells
+/// with the name's own letters, when that is another path:
+/// `/tags/h%E1%BB%8Dp-b%C3%A1o` (`họp-báo`) is the page of the tag `Họp
+/// báo`. The segment, percent-decoded, is the name as written, its dashes
+/// and spaces alike ([`loose_key`]), so `/tags/báo` is the tag `Báo` even
+/// when its slug is `bao-2` (the tag `Bão` came first), and never the tag
+/// `Bão`; a category's path is followed segment by segment the same way.
+/// Only the names of a slug's family (`bao`, `bao-2`, …) are looked at.
+fn named_page(index: &crate::index::Index, path: &str) -> Option<String> {
+    use crate::taxonomy::Kind;
+    let (prefix, slug) = page_slug(path)?;
+    let decoded = percent_encoding::percent_decode_str(slug)
+        .decode_utf8()
+        .ok()?;
+    let term = |kind: Kind| {
+        let terms = index.taxonomy(kind);
+        let typed = loose_key(&decoded);
+        let root = slugify(&decoded);
+        let found = terms
+            .family(&root)
+            .find(|s| terms.get(s).is_some_and(|t| loose_key(&t.name) == typed));
+        found.map(str::to_owned)
+    };
+    let target = match prefix {
+        "/tags/" => term(Kind::Tag)?,
+        "/authors/" => term(Kind::Author)?,
+        _ => {
+            let categories = index.categories();
+            let mut at = String::new();
+            for typed in decoded.split('/') {
+                let root = format!("{at}{}", slugify(typed));
+                let typed = loose_key(typed);
+                // The family of `root` among the category's siblings: it, and
+                // it with numbers on the end (no deeper path).
+                let sibling = categories
+                    .range(root.clone()..)
+                    .take_while(|(s, _)| s.starts_with(root.as_str()))
+                    .find_map(|(s, c)| {
+                        let rest = s.strip_prefix(root.as_str())?;
+                        let numbered = rest.is_empty()
+                            || rest.strip_prefix('-').is_some_and(|n| {
+                                n.split('-')
+                                    .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+                            });
+                        (numbered && loose_key(&c.name) == typed).then(|| s.clone())
+                    });
+                at = format!("{}/", sibling?);
+            }
+            at.pop();
+            at
+        }
+    };
+    let target = format!("{prefix}{target}");
+    (target != path).then_some(target)
+}
+
+/// A name's key ([`crate::names::key`]) with its dashes read as spaces and
+/// its runs of spaces as one: a name typed into a path (`văn-hóa-xã-hội`)
+/// and the name (`Văn hóa - Xã hội`) have the same.
+fn loose_key(name: &str) -> String {
+    let key = crate::names::key(name);
+    let words = key.split(|c: char| c == '-' || c.is_whitespace());
+    words
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// 308 Permanent Redirect (RFC 9110 §15.4.9) to `path`; a cache may keep it a
@@ -1511,7 +1593,8 @@ mod tests {
 
     #[test]
     fn a_category_typed_with_capitals_is_respelled_in_lowercase() {
-        let r = |p: &str| respelled(p).collect::<Vec<_>>();
+        let state = State::default();
+        let r = |p: &str| respelled(&state, p).collect::<Vec<_>>();
         assert_eq!(r("/categories/Kinh-Te"), ["/categories/kinh-te"]);
         assert_eq!(
             r("/categories/Kinh-Te/"),
@@ -1526,6 +1609,99 @@ mod tests {
         assert!(r("/tags/Hop-Bao.atom").is_empty());
         assert!(r("/authors/Tran/2024-03").is_empty());
         assert!(r("/Tags/hop-bao").is_empty());
+    }
+
+    #[test]
+    fn a_page_typed_with_its_name_s_own_letters_is_respelled_as_its_slug() {
+        use crate::index::{Entries, Index};
+        let at = chrono::DateTime::parse_from_rfc3339("2024-03-01T08:00:00+07:00").unwrap();
+        let filed = |id: &str, crumb: &[&str], day: i64, tags: &[&str], author: &str| {
+            let mut a =
+                crate::article::Article::sample(id, crumb, id, at + chrono::Duration::days(day));
+            a.tags = tags.iter().map(|t| (*t).to_owned()).collect();
+            a.author = Some(author.to_owned());
+            (id.to_owned(), Entry::full(Arc::new(a), None))
+        };
+        let article = |id: &str, day: i64, tags: &[&str], author: &str| {
+            filed(id, &["Kinh tế", "Đầu tư"], day, tags, author)
+        };
+        // `Bão` (storm) first: it holds the slug `bao`, `Báo` (newspaper) `bao-2`.
+        let index = Index::new(Entries::from_iter([
+            article("a", 0, &["Bão", "Họp báo"], "Hoàng Lan Anh"),
+            article("b", 1, &["Báo"], "Lê Văn Ấn"),
+            article("c", 2, &["Covid-19 ở Hà Nội"], "Lê Văn An"),
+            article("d", 3, &[], "Le Van An"),
+            filed("e", &["Văn hóa - Xã hội", "Y tế"], 4, &[], "X"),
+            filed("f", &["Bão"], 5, &[], "X"),
+            filed("g", &["Báo"], 6, &[], "X"),
+        ]));
+        assert_eq!(
+            index.taxonomy(crate::taxonomy::Kind::Tag).slug_of("Báo"),
+            Some("bao-2")
+        );
+        let mut site = Site::default();
+        site.index = Arc::new(index);
+        let config = Arc::new(Config::from_toml("", None).unwrap());
+        let state = State::default();
+        state
+            .snapshot
+            .store(Some(Arc::new(Snapshot::new(site, config, 0))));
+        let r = |p: &str| respelled(&state, p).collect::<Vec<_>>();
+        // As a browser sends `/tags/họp-báo`.
+        assert_eq!(r("/tags/h%E1%BB%8Dp-b%C3%A1o"), ["/tags/hop-bao"]);
+        assert_eq!(
+            r("/authors/Ho%C3%A0ng%20Lan%20Anh"),
+            ["/authors/hoang-lan-anh"]
+        );
+        assert_eq!(
+            r("/categories/kinh-t%E1%BA%BF/%C4%91%E1%BA%A7u-t%C6%B0"),
+            ["/categories/kinh-te/dau-tu"]
+        );
+        // A name is its own term's, whatever slug that holds, and never
+        // another's that folds alike.
+        assert_eq!(r("/tags/b%C3%A1o"), ["/tags/bao-2"]);
+        assert_eq!(r("/tags/b%C3%A3o"), ["/tags/bao"]);
+        assert!(r("/tags/b%E1%BA%A1o").is_empty(), "no tag Bạo");
+        let an = index_slug(&state, crate::taxonomy::Kind::Author, "Lê Văn An");
+        let an_acute = index_slug(&state, crate::taxonomy::Kind::Author, "Lê Văn Ấn");
+        assert_ne!(an, an_acute);
+        assert_eq!(
+            r("/authors/L%C3%AA-V%C4%83n-%E1%BA%A4n"),
+            [format!("/authors/{an_acute}")]
+        );
+        // Names with dashes, typed with dashes for spaces.
+        assert_eq!(
+            r("/categories/v%C4%83n-h%C3%B3a-x%C3%A3-h%E1%BB%99i/y-t%E1%BA%BF"),
+            ["/categories/van-hoa-xa-hoi/y-te"]
+        );
+        assert_eq!(
+            r("/tags/covid-19-%E1%BB%9F-h%C3%A0-n%E1%BB%99i"),
+            ["/tags/covid-19-o-ha-noi"]
+        );
+        // A category's name leads to it whatever its slug, as a tag's does.
+        assert_eq!(r("/categories/b%C3%A3o"), ["/categories/bao"]);
+        assert_eq!(r("/categories/b%C3%A1o"), ["/categories/bao-2"]);
+        // A name in capitals is its own term's before it is a slug in capitals.
+        let plain = index_slug(&state, crate::taxonomy::Kind::Author, "Le Van An");
+        assert_ne!(plain, "le-van-an");
+        assert_eq!(
+            r("/authors/Le-Van-An"),
+            [format!("/authors/{plain}"), "/authors/le-van-an".to_owned()]
+        );
+        // A category whose names are not the ones typed is not one.
+        assert!(r("/categories/kinh-t%E1%BA%BF/%C4%91%E1%BA%A5u-t%C6%B0").is_empty());
+        // A slug with a number on the end is its own.
+        assert!(r("/tags/bao-so-3-2").is_empty());
+        // Not a feed's or a month's path.
+        assert!(r("/tags/h%E1%BB%8Dp-b%C3%A1o.atom").is_empty());
+        assert!(r("/tags/h%E1%BB%8Dp-b%C3%A1o/2024-03").is_empty());
+    }
+
+    /// The slug of the term `name` of `kind` in the index `state` serves.
+    fn index_slug(state: &State, kind: crate::taxonomy::Kind, name: &str) -> String {
+        let snapshot = state.snapshot.load_full().unwrap();
+        let slug = snapshot.site.index.taxonomy(kind).slug_of(name);
+        slug.unwrap().to_owned()
     }
     use crate::config::Config;
     use crate::site::Site;

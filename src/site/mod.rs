@@ -533,7 +533,13 @@ impl Site {
         let front = Page {
             path: "/".to_owned(),
             content_type: "text/html; charset=utf-8",
-            bytes: render::html::front_page(&cfg.site, index, newest, &months),
+            bytes: render::html::front_page(
+                &cfg.site,
+                index,
+                &|slug| feed_title(cfg, index, slug),
+                newest,
+                &months,
+            ),
         };
         self.put_pages([front], next);
     }

@@ -16,7 +16,7 @@ use chrono_tz::Tz;
 
 use super::archive;
 use super::on_demand::{Freshness, Inputs, Prepared, Rendered};
-use super::{feed_title, RenderError};
+use super::{feed_title, titles, RenderError};
 use crate::article::Article;
 use crate::config::Config;
 use crate::history::{self, Chain, Growth, Month};
@@ -328,11 +328,16 @@ fn inputs(what: &OnRequest, cfg: &Config, index: &Index) -> Inputs {
     match what {
         OnRequest::Category(slug) => {
             let s = Some(slug.as_str());
-            i.str(&feed_title(cfg, index, s));
+            i.str(&feed_title(cfg, index, s))
+                .str(titles::configured_description(cfg, slug).unwrap_or_default());
             categories(&mut i, index, s);
             if let Some(c) = index.categories().get(slug) {
                 for child in c.children.iter().filter_map(|c| index.categories().get(c)) {
-                    i.str(&child.slug).str(&child.name);
+                    i.str(&child.slug).str(&child.name).str(&feed_title(
+                        cfg,
+                        index,
+                        Some(&child.slug),
+                    ));
                 }
             }
             for m in history::months(index, s, cfg.tz).unwrap_or_default() {
@@ -437,6 +442,21 @@ fn entries(i: &mut Inputs, listed: &[Entry]) {
     }
 }
 
+/// The page of the category `slug`: its newest articles and its months,
+/// headed and its feeds named by their titles.
+fn category_page(cfg: &Config, index: &Index, slug: &str) -> Vec<u8> {
+    let s = Some(slug);
+    let listed = index.select_listed(s, CATEGORY_PAGE_ITEMS + 1);
+    let newest = html::Newest::of(&listed, CATEGORY_PAGE_ITEMS);
+    let months = history::months(index, s, cfg.tz).unwrap_or_default();
+    let page = html::CategoryPage {
+        slug,
+        title_of: &|slug| feed_title(cfg, index, slug),
+        description: titles::configured_description(cfg, slug),
+    };
+    html::category_page(&cfg.site, index, page, newest, &months)
+}
+
 /// Renders `what` from `index`; `hydrate` reads the full articles a feed needs.
 fn render(
     what: &OnRequest,
@@ -446,14 +466,7 @@ fn render(
 ) -> Result<Rendered, RenderError> {
     let site = &cfg.site;
     Ok(Rendered::Exact(match what {
-        OnRequest::Category(slug) => {
-            let s = Some(slug.as_str());
-            let listed = index.select_listed(s, CATEGORY_PAGE_ITEMS + 1);
-            let newest = html::Newest::of(&listed, CATEGORY_PAGE_ITEMS);
-            let months = history::months(index, s, cfg.tz).unwrap_or_default();
-            let title = feed_title(cfg, index, s);
-            html::category_page(site, index, slug, &title, newest, &months)
-        }
+        OnRequest::Category(slug) => category_page(cfg, index, slug),
         OnRequest::Month { chain, month } => {
             let (entries, around) = history::chain_month(index, chain, *month, cfg.tz);
             let titles = month_titles(cfg, index, chain);
@@ -577,23 +590,16 @@ struct MonthTitles {
     feed: String,
 }
 
-/// The titles of a month page of `chain`: for a category, its path as its
-/// page is headed ([`html::category_heading`]) and its feed's title; for all
-/// articles, the site's title and the feed's; for a tag or author, its
-/// feed's title (`Từ khóa: bão lũ`) for both, as its page is headed.
+/// The titles of a month page of `chain`: its feed's title for both, as
+/// its page is headed (a category's path or configured title, the site's
+/// title, `Từ khóa: bão lũ`).
 fn month_titles(cfg: &Config, index: &Index, chain: &Chain) -> MonthTitles {
     match chain {
         Chain::Category(slug) => {
-            let s = slug.as_deref();
-            let name = match s {
-                Some(slug) => {
-                    html::category_heading(index, slug).unwrap_or_else(|| slug.to_owned())
-                }
-                None => cfg.site.title.clone(),
-            };
+            let title = feed_title(cfg, index, slug.as_deref());
             MonthTitles {
-                name,
-                feed: feed_title(cfg, index, s),
+                name: title.clone(),
+                feed: title,
             }
         }
         Chain::Term(kind, slug) => {

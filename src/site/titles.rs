@@ -33,3 +33,14 @@ pub(super) fn feed_description(cfg: &Config, index: &Index, slug: Option<&str>) 
             format!("{}: {name}", cfg.site.title)
         })
 }
+
+/// `[feeds.categories."slug"] description`, when the config sets one that
+/// is not empty (an empty one is none, as the page and its cache key both
+/// read it).
+pub(super) fn configured_description<'a>(cfg: &'a Config, slug: &str) -> Option<&'a str> {
+    cfg.feeds
+        .categories
+        .get(slug)
+        .and_then(|o| o.description.as_deref())
+        .filter(|d| !d.is_empty())
+}

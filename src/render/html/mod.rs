@@ -21,9 +21,9 @@ use crate::timestamp::rfc3339;
 use chrono::{DateTime, FixedOffset};
 
 pub use pages::{
-    article_page, category_heading, category_page, changes_page, front_page, month_page, opml_page,
-    subscribe_page, term_page, terms_page, ArticleLinks, Filed, MonthOf, MonthPage, Newest, Opml,
-    Subscription, TagLink, TermsPage,
+    article_page, category_page, changes_page, front_page, month_page, opml_page, subscribe_page,
+    term_page, terms_page, ArticleLinks, CategoryPage, FeedTitles, Filed, MonthOf, MonthPage,
+    Newest, Opml, Subscription, TagLink, TermsPage,
 };
 
 /// One style sheet, inline: readable from 360 px phones to desktops (a

@@ -47,7 +47,14 @@ fn month_list(out: &mut String, slug: Option<&str>, months: &[Month]) {
     out.push_str("</ul>\n</section>\n");
 }
 
-fn category_tree(out: &mut String, index: &Index, slug: &str) {
+/// A category's feed title ([`crate::site::feed_title`]) by slug, `None`
+/// for the site's: what its feed calls itself, so every link to it is named
+/// alike and two subcategories of one name are told apart.
+pub type FeedTitles<'a> = &'a dyn Fn(Option<&str>) -> String;
+
+/// A category with its feeds, its subcategories below it; each feed link
+/// named by the feed's title (`title_of`), not the category's name alone.
+fn category_tree(out: &mut String, index: &Index, slug: &str, title_of: FeedTitles<'_>) {
     let Some(cat) = index.categories().get(slug) else {
         return;
     };
@@ -57,22 +64,23 @@ fn category_tree(out: &mut String, index: &Index, slug: &str) {
         href = attr(&category_path(Some(slug))),
         name = Isolated(&cat.name)
     );
-    feed_links(out, &cat.name, |f| feed_path(Some(slug), f));
+    feed_links(out, &title_of(Some(slug)), |f| feed_path(Some(slug), f));
     if !cat.children.is_empty() {
         out.push_str("\n<ul>\n");
         for child in &cat.children {
-            category_tree(out, index, child);
+            category_tree(out, index, child, title_of);
         }
         out.push_str("</ul>\n");
     }
     out.push_str("</li>\n");
 }
 
-/// The front page: every category with its feeds, the newest articles, and
-/// the months of the whole history.
+/// The front page: every category with its feeds (titled by `title_of`),
+/// the newest articles, and the months of the whole history.
 pub fn front_page(
     site: &SiteConfig,
     index: &Index,
+    title_of: FeedTitles<'_>,
     newest: Newest<'_>,
     months: &[Month],
 ) -> Vec<u8> {
@@ -107,7 +115,7 @@ pub fn front_page(
     } else {
         out.push_str("<ul>\n");
         for root in index.roots() {
-            category_tree(&mut out, index, &root.slug);
+            category_tree(&mut out, index, &root.slug, title_of);
         }
         out.push_str("</ul>\n");
     }
@@ -205,51 +213,70 @@ pub(crate) fn breadcrumb(out: &mut String, index: &Index, slug: Option<&str>, la
     out.push_str("</nav>\n");
 }
 
-/// How a category's pages are headed: its path from the top-level section
-/// down (`Kinh tế › Du lịch`), as its feed is titled unless the config names
-/// it otherwise, so two subcategories of one name under different sections
-/// are told apart in a tab, a bookmark and a search result.
-pub fn category_heading(index: &Index, slug: &str) -> Option<String> {
-    index.categories().get(slug).map(|c| c.path.join(" › "))
-}
-
-/// [`category_heading`] as HTML for a heading: each name of the path
-/// [`Isolated`], so right-to-left letters in one keep to their place in it;
-/// `fallback`, isolated, when the index has no such category.
-fn category_heading_html(index: &Index, slug: &str, fallback: &str) -> String {
+/// A category's heading as HTML: its feed's title (`title`), which is its
+/// path from the top-level section down (`Kinh tế › Du lịch`) unless the
+/// config names it otherwise, so the page is called what a reader calls the
+/// feed, and two subcategories of one name under different sections are
+/// told apart in a tab, a bookmark and a search result. Each name of the
+/// path is [`Isolated`], so right-to-left letters in one keep to their
+/// place in it; a title the config gives is isolated whole.
+fn category_heading_html(index: &Index, slug: &str, title: &str) -> String {
     match index.categories().get(slug) {
-        Some(c) => c
+        Some(c) if c.path.join(" › ") == title => c
             .path
             .iter()
             .map(|name| Isolated(name).to_string())
             .collect::<Vec<_>>()
             .join(" › "),
-        None => Isolated(fallback).to_string(),
+        _ => Isolated(title).to_string(),
     }
 }
 
-/// A category's page: its newest articles, its subcategories, its feeds and
-/// the months of its history.
+/// What a category's page shows besides its articles.
+#[derive(Clone, Copy)]
+pub struct CategoryPage<'a> {
+    /// Its slug.
+    pub slug: &'a str,
+    /// The feed titles of it and its subcategories, which head the page and
+    /// name its feed links.
+    pub title_of: FeedTitles<'a>,
+    /// `[feeds.categories."…"] description` when the config sets one: shown
+    /// under the heading (the default, the site's title and the category's
+    /// name, says nothing the page does not).
+    pub description: Option<&'a str>,
+}
+
+/// A category's page, headed with its feed's title: its description when
+/// the config gives one, its newest articles, its subcategories, its feeds
+/// and the months of its history.
 pub fn category_page(
     site: &SiteConfig,
     index: &Index,
-    slug: &str,
-    title: &str,
+    page: CategoryPage<'_>,
     newest: Newest<'_>,
     months: &[Month],
 ) -> Vec<u8> {
+    let CategoryPage {
+        slug,
+        title_of,
+        description,
+    } = page;
     let mut out = String::new();
-    let name = category_heading(index, slug).unwrap_or_else(|| title.to_owned());
+    let title = title_of(Some(slug));
     let path = category_path(Some(slug));
-    let feeds = alternates(title, |f| feed_path(Some(slug), f));
-    open(&mut out, site, &Head::at(&path, &name, &feeds));
+    let feeds = alternates(&title, |f| feed_path(Some(slug), f));
+    open(&mut out, site, &Head::at(&path, &title, &feeds));
     breadcrumb(&mut out, index, Some(slug), LastCrumb::ThisPage);
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<h1>{}</h1>\n<p>",
-        category_heading_html(index, slug, &name)
+        "<h1>{}</h1>",
+        category_heading_html(index, slug, &title)
     );
-    feed_links(&mut out, &name, |f| feed_path(Some(slug), f));
+    if let Some(d) = description {
+        let _ = writeln!(out, "<p>{}</p>", text(d));
+    }
+    out.push_str("<p>");
+    feed_links(&mut out, &title, |f| feed_path(Some(slug), f));
     out.push_str("</p>\n");
     if let Some(cat) = index.categories().get(slug) {
         if !cat.children.is_empty() {
@@ -265,7 +292,9 @@ pub fn category_page(
                     attr(&category_path(Some(&child.slug))),
                     Isolated(&child.name)
                 );
-                feed_links(&mut out, &child.name, |f| feed_path(Some(&child.slug), f));
+                feed_links(&mut out, &title_of(Some(&child.slug)), |f| {
+                    feed_path(Some(&child.slug), f)
+                });
                 out.push_str("</li>\n");
             }
             out.push_str("</ul>\n</nav>\n");
@@ -329,9 +358,9 @@ impl MonthOf<'_> {
 pub struct MonthPage<'a> {
     /// Whose month.
     pub of: MonthOf<'a>,
-    /// What the page is headed with before the month: a category's path
-    /// ([`category_heading`]), the site's title, or a tag's or author's
-    /// feed title ([`term_feed_title`]).
+    /// What the page is headed with before the month: a category's feed
+    /// title (as its page is headed), the site's title, or a tag's or
+    /// author's feed title ([`term_feed_title`]).
     pub name: &'a str,
     /// The title of the live feed it offers to follow.
     pub feed_title: &'a str,
@@ -404,10 +433,10 @@ pub fn month_page(site: &SiteConfig, index: &Index, page: &MonthPage<'_>) -> Vec
     };
     out.push_str("<p>");
     let followed = match of {
-        MonthOf::Category(_) => feed_title,
-        MonthOf::Term(_, term) => &term.name,
+        MonthOf::Category(_) => feed_title.to_owned(),
+        MonthOf::Term(kind, term) => crate::render::term_feed_title(kind, &term.name),
     };
-    labelled_links(&mut out, &follow, followed, |f| of.live(f));
+    labelled_links(&mut out, &follow, &followed, |f| of.live(f));
     out.push_str("</p>\n<p>");
     let download = match around.growth() {
         Growth::Fixed => "Tải lưu trữ tháng này (cố định, không có bài mới): ",
@@ -566,9 +595,7 @@ pub fn term_page(
         kind_name(kind),
         Isolated(&term.name)
     );
-    feed_links(&mut out, &term.name, |f| {
-        term_feed_path(kind, &term.slug, f)
-    });
+    feed_links(&mut out, &heading, |f| term_feed_path(kind, &term.slug, f));
     let total = term.listed();
     if total == 0 {
         // A term is known by its articles: these were all withdrawn.
@@ -1391,8 +1418,19 @@ mod tests {
     }
 
     /// The front page of a site with no article.
+    /// No category's feed is titled: an index without categories asks for none.
+    fn no_titles(slug: Option<&str>) -> String {
+        slug.unwrap_or_default().to_owned()
+    }
+
     fn empty_front(site: &SiteConfig) -> String {
-        let page = front_page(site, &Index::default(), Newest::of(&[], 30), &[]);
+        let page = front_page(
+            site,
+            &Index::default(),
+            &no_titles,
+            Newest::of(&[], 30),
+            &[],
+        );
         String::from_utf8(page).unwrap()
     }
 
@@ -1516,6 +1554,7 @@ mod tests {
         let page = front_page(
             &SiteConfig::default(),
             &Index::default(),
+            &no_titles,
             Newest::of(&[], 30),
             &[],
         );
