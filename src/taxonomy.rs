@@ -544,10 +544,9 @@ impl Taxonomy {
     pub fn family<'a>(&'a self, root: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         // ':' is the character after '9': the range is `<root>-<digit>…`.
         let numbered = self.terms.range(format!("{root}-0")..format!("{root}-:"));
-        let numbered = numbered.map(|(slug, _)| slug.as_str()).filter(move |slug| {
-            let numbers = slug.strip_prefix(root).and_then(|s| s.strip_prefix('-'));
-            numbers.is_some_and(|n| n.split('-').all(is_number))
-        });
+        let numbered = numbered
+            .map(|(slug, _)| slug.as_str())
+            .filter(move |slug| numbered_in(slug, root));
         let plain = self
             .terms
             .get_key_value(root)
@@ -607,6 +606,19 @@ fn stem(slug: &str) -> Option<&str> {
 }
 
 /// Whether `s` is digits, at least one.
+/// Whether `slug` is of the family of `root`: `root` itself, or `root` with
+/// numbers on the end (`bao-so-2`, `bao-so-2-2` for `bao-so`), the slugs a
+/// contest over names that fold to `root` can hand out.
+pub fn numbered_in(slug: &str, root: &str) -> bool {
+    match slug.strip_prefix(root) {
+        Some("") => true,
+        Some(rest) => rest
+            .strip_prefix('-')
+            .is_some_and(|n| n.split('-').all(is_number)),
+        None => false,
+    }
+}
+
 fn is_number(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
 }
@@ -674,6 +686,23 @@ mod tests {
     use chrono::TimeZone;
     use chrono_tz::Asia::Ho_Chi_Minh;
     use std::sync::Arc;
+
+    #[test]
+    fn a_family_is_its_root_and_the_root_with_numbers_on_the_end() {
+        for slug in ["bao-so", "bao-so-2", "bao-so-2-2", "bao-so-10"] {
+            assert!(numbered_in(slug, "bao-so"), "{slug}");
+        }
+        for slug in [
+            "bao",
+            "bao-so-",
+            "bao-so-2-",
+            "bao-so-x",
+            "bao-sot",
+            "bao-so/tin",
+        ] {
+            assert!(!numbered_in(slug, "bao-so"), "{slug}");
+        }
+    }
 
     fn entry(id: &str, tags: &[&str], author: Option<&str>, day: u32) -> (String, Entry) {
         let article = Article {

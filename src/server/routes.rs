@@ -523,7 +523,7 @@ fn lowercase_slug(path: &str) -> Option<String> {
 /// `Bão`; a category's path is followed segment by segment the same way.
 /// Only the names of a slug's family (`bao`, `bao-2`, …) are looked at.
 fn named_page(index: &crate::index::Index, path: &str) -> Option<String> {
-    use crate::taxonomy::Kind;
+    use crate::taxonomy::{numbered_in, Kind};
     let (prefix, slug) = page_slug(path)?;
     let decoded = percent_encoding::percent_decode_str(slug)
         .decode_utf8()
@@ -551,15 +551,8 @@ fn named_page(index: &crate::index::Index, path: &str) -> Option<String> {
                 let sibling = categories
                     .range(root.clone()..)
                     .take_while(|(s, _)| s.starts_with(root.as_str()))
-                    .find_map(|(s, c)| {
-                        let rest = s.strip_prefix(root.as_str())?;
-                        let numbered = rest.is_empty()
-                            || rest.strip_prefix('-').is_some_and(|n| {
-                                n.split('-')
-                                    .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
-                            });
-                        (numbered && loose_key(&c.name) == typed).then(|| s.clone())
-                    });
+                    .find(|(s, c)| numbered_in(s, &root) && loose_key(&c.name) == typed)
+                    .map(|(s, _)| s.clone());
                 at = format!("{}/", sibling?);
             }
             at.pop();
