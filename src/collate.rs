@@ -5,15 +5,19 @@
 //! one. The CLDR collation for `vi` (ICU4X, data compiled in) knows the
 //! alphabet `a ă â b c d đ e ê g h i k l m n o ô ơ p q r s t u ư v x y`, tones
 //! (ngang, huyền, hỏi, ngã, sắc, nặng) as a secondary difference and letter case
-//! as a tertiary one, so no table of ours has to.
+//! as a tertiary one, so no table of ours has to. Numbers in names are
+//! compared by their value (CLDR's `kn`), so `Bão số 9` comes before `Bão số
+//! 10`, and `Quận 2` before `Quận 12`.
 //!
 //! Lists are sorted once, when an index is built, never per request; an
 //! update puts a name in its place by binary search ([`Alphabet::compare`]).
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use icu_collator::options::CollatorOptions;
-use icu_collator::{Collator, CollatorBorrowed};
+use icu_collator::preferences::CollationNumericOrdering;
+use icu_collator::{Collator, CollatorBorrowed, CollatorPreferences};
 use icu_locale_core::locale;
 
 /// Compares names in Vietnamese alphabetical order.
@@ -24,9 +28,12 @@ pub struct Alphabet {
 
 impl Alphabet {
     /// The Vietnamese alphabet, at the default (tertiary) strength: letters
-    /// first, then tones, then case (`đà nẵng` just before `Đà Nẵng`).
+    /// first, then tones, then case (`đà nẵng` just before `Đà Nẵng`); runs of
+    /// digits by their value.
     pub fn vietnamese() -> Alphabet {
-        let collator = Collator::try_new(locale!("vi").into(), CollatorOptions::default())
+        let mut prefs = CollatorPreferences::from(locale!("vi"));
+        prefs.numeric_ordering = Some(CollationNumericOrdering::True);
+        let collator = Collator::try_new(prefs, CollatorOptions::default())
             .expect("the collation data compiled into icu_collator covers `vi`");
         Alphabet { collator }
     }
@@ -45,14 +52,34 @@ impl Alphabet {
     /// a name's place in a sorted list without sorting it again.
     pub fn compare(&self, a: &str, b: &str) -> Ordering {
         // ICU4X: sort keys compare as `compare` does, for the same collator.
-        self.collator.compare(a, b)
+        self.collator.compare(&as_d(a), &as_d(b))
     }
 
     /// The collation sort key of `name`: bytes whose order is the alphabet's.
     fn key(&self, name: &str) -> Vec<u8> {
         let mut key = Vec::with_capacity(name.len() * 3);
-        let Ok(()) = self.collator.write_sort_key_to(name, &mut key);
+        let Ok(()) = self.collator.write_sort_key_to(&as_d(name), &mut key);
         key
+    }
+}
+
+/// `name` with every eth (`Ð`, `ð`) read as the `Đ` or `đ` it stands for, as
+/// name keys read it ([`crate::names::key`]): a name shown as `Ðà Nẵng` is
+/// `Đà Nẵng` left by a converter, and files among the `đ` names, after
+/// every `d` one (ICU files an eth as a `d` with a mark).
+fn as_d(name: &str) -> Cow<'_, str> {
+    if name.contains(['\u{D0}', '\u{F0}']) {
+        Cow::Owned(
+            name.chars()
+                .map(|c| match c {
+                    '\u{D0}' => '\u{110}',
+                    '\u{F0}' => '\u{111}',
+                    c => c,
+                })
+                .collect(),
+        )
+    } else {
+        Cow::Borrowed(name)
     }
 }
 
@@ -83,6 +110,19 @@ mod tests {
             &["bà con", "ban ngành"],
             // …and case a tertiary one, lower case first.
             &["đà nẵng", "Đà Nẵng", "Đà Nẵng mới"],
+            // Numbers by their value, not digit by digit.
+            &["Bão số 2", "Bão số 9", "Bão số 10", "Bão số 12"],
+            &["Quận 2", "Quận 12", "Quận Ba Đình"],
+            &["2", "9", "2024", "a"],
+            // An eth is the đ it stands for: after every d word.
+            &[
+                "Dân sinh",
+                "Ðà Nẵng",
+                "Điện Biên",
+                "Ðồng Nai",
+                "Đường sắt",
+                "Em bé",
+            ],
         ];
         for &expected in cases {
             let mut shuffled = expected.to_vec();
@@ -107,6 +147,11 @@ mod tests {
             "ong",
             "",
             "2024",
+            "Quận 2",
+            "Quận 12",
+            "Quận 012",
+            "Ðà Nẵng",
+            "ðà nẵng",
         ];
         let alphabet = Alphabet::vietnamese();
         for a in names {
