@@ -890,14 +890,16 @@ fn withdrawal(value: &str, tz: Tz) -> Option<(timestamp::Stamp, Option<String>)>
 }
 
 /// Where a withdrawal's reason may start in `value`, last first: at ` - `, or
-/// at the en or em dash (` – `, ` — `) a word processor puts for its hyphen,
-/// as the date forms take them between their parts.
+/// at another of the dashes a word processor puts for its hyphen (` – `,
+/// ` — `: [`timestamp::DASHES`]), as the date forms take them between their
+/// parts.
 fn reason_separators(value: &str) -> impl Iterator<Item = (usize, &str)> {
     value.rmatch_indices(' ').filter_map(move |(i, _)| {
-        let sep = [" - ", " \u{2013} ", " \u{2014} "]
-            .into_iter()
-            .find(|sep| value[i..].starts_with(sep))?;
-        Some((i, &value[i..i + sep.len()]))
+        let dash = value[i + 1..].chars().next()?;
+        let after = i + 1 + dash.len_utf8();
+        let spaced =
+            timestamp::DASHES.contains(&&value[i + 1..after]) && value[after..].starts_with(' ');
+        spaced.then(|| (i, &value[i..after + 1]))
     })
 }
 
@@ -1455,11 +1457,11 @@ mod tests {
         assert_eq!(head.article.tags, a.tags);
     }
 
-    /// A withdrawal's reason may follow an en or em dash, as a date line's
-    /// parts may.
+    /// A withdrawal's reason may follow an en or em dash, or any other of
+    /// the dashes a date line's parts may be separated by.
     #[test]
     fn a_withdrawal_reason_may_follow_a_dash() {
-        for dash in ["-", "\u{2013}", "\u{2014}"] {
+        for dash in timestamp::DASHES {
             let text = format!(
                 "Trang nhất » Tin\nTiêu đề\n10/05/2020 15:33\n\
                  Gỡ bỏ: Thứ ba {dash} 12/05/2020 10:00 {dash} Sai\nDẫn.\n"

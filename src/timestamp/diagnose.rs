@@ -41,7 +41,7 @@ pub fn why_not_a_date(line: &str, tz: Tz) -> Option<String> {
     let in_unread = |i: usize| unread.iter().any(|u| (u.at..u.at + u.len).contains(&i));
     let vocabulary = |t: &Token| match t.kind {
         Kind::Num => true,
-        Kind::Sym => DATE_SYMBOLS.contains(&&*t.lower),
+        Kind::Sym => DATE_SYMBOLS.contains(&&*t.lower) || super::DASHES.contains(&&*t.lower),
         Kind::Word => {
             DATE_WORDS.contains(&&*t.lower)
                 || (timed && TWELVE_HOUR.contains(&&*t.lower))
@@ -68,10 +68,8 @@ pub fn why_not_a_date(line: &str, tz: Tz) -> Option<String> {
 }
 
 /// Symbols the date forms use (ISO 8601, the Vietnamese forms' separators,
-/// the dashes among them, zones).
-const DATE_SYMBOLS: &[&str] = &[
-    "/", "-", ".", ":", "|", ",", "(", ")", "+", "\u{2013}", "\u{2014}",
-];
+/// zones), besides the [`super::DASHES`].
+const DATE_SYMBOLS: &[&str] = &["/", ".", ":", "|", ",", "(", ")", "+"];
 
 /// What portals write beside a date that no date form reads, as lowercased
 /// tokens, and what it is. A line of date words and these is reported, the

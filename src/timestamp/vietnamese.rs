@@ -176,11 +176,21 @@ impl<'a> Cursor<'a> {
 }
 
 /// What may stand between the parts of a Vietnamese form: `,`, `|`, and a
-/// hyphen, or the en dash (U+2013) or em dash (U+2014) that word processors
-/// and CMS editors put for one (`Thứ Hai, 05/06/2023 – 14:30`). Only between
-/// parts: within a date (`11-05-2020`) and before an offset (`UTC-05:00`) a
-/// hyphen is a hyphen.
-pub(super) const SEPARATORS: &[&str] = &[",", "-", "|", "\u{2013}", "\u{2014}"];
+/// hyphen or any of the [`DASHES`] that word processors and CMS editors put
+/// for one (`Thứ Hai, 05/06/2023 – 14:30`). Only between parts: within a
+/// date (`11-05-2020`) and before an offset (`UTC-05:00`) a hyphen is a
+/// hyphen.
+const SEPARATORS: &[&str] = &[",", "|"];
+
+/// A hyphen, and the dashes that stand for one between the parts of a date
+/// line or before a withdrawal's reason: the en dash (U+2013) and em dash
+/// (U+2014) word processors put for ` - `, the hyphen (U+2010) and
+/// non-breaking hyphen (U+2011) of Word's Ctrl+Shift+-, the figure dash
+/// (U+2012), the horizontal bar (U+2015) and the minus sign (U+2212); on
+/// screen they are all a dash.
+pub const DASHES: &[&str] = &[
+    "-", "\u{2010}", "\u{2011}", "\u{2012}", "\u{2013}", "\u{2014}", "\u{2015}", "\u{2212}",
+];
 
 /// The Vietnamese (and mixed) forms: a weekday, a date, a time and a zone, each at most once, in
 /// any order, between separators; a date is required and a zone must come after the time.
@@ -190,7 +200,11 @@ pub(super) fn try_parse_vietnamese(line: &str, tz: Tz) -> Option<Stamp> {
     let (mut weekday, mut date, mut time, mut offset) = (None, None, None, None);
     while cur.peek(0).is_some() {
         // Separators between parts: `Chủ nhật - 10/05/2020`, `Thứ tư, 12/08/2020`, `... | 15:33`.
-        if cur.eat_any(SEPARATORS).is_some() {
+        if cur
+            .eat_any(SEPARATORS)
+            .or_else(|| cur.eat_any(DASHES))
+            .is_some()
+        {
             continue;
         }
         if date.is_none() {
@@ -650,6 +664,16 @@ mod tests {
             "14:30 \u{2014} 05/06/2023",
         ] {
             assert_eq!(iso(line), "2023-06-05T14:30:00+07:00", "{line}");
+        }
+        // Every dash that shows as one, spaced or not.
+        for dash in DASHES {
+            for line in [
+                format!("03/06/2024 {dash} 14:30"),
+                format!("03/06/2024{dash}14:30"),
+                format!("Thứ Hai {dash} 03/06/2024 {dash} 14h30"),
+            ] {
+                assert_eq!(iso(&line), "2024-06-03T14:30:00+07:00", "{line}");
+            }
         }
         for line in [
             "05\u{2013}06\u{2013}2023",
