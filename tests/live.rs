@@ -1766,6 +1766,12 @@ fn an_empty_store_has_a_sitemap_and_its_first_article_dates_it() {
         "{}",
         front.text()
     );
+    // So is the news sitemap's, with no news tags.
+    let news = d.body("/news-sitemap.xml");
+    assert!(
+        news.contains(&format!("<url><loc>{home}</loc></url>\n</urlset>")),
+        "{news}"
+    );
     write_article(root.join("moi.txt"), SU_KIEN, "Bài mới");
     d.wait_until("the front page dated by the first article", || {
         d.body("/sitemaps/pages.xml").contains(&format!(
@@ -1775,10 +1781,16 @@ fn an_empty_store_has_a_sitemap_and_its_first_article_dates_it() {
     assert!(d.body("/sitemap.xml").contains(&format!(
         "<sitemap><loc>{pages}</loc><lastmod>2020-05-11T08:00:00+07:00</lastmod></sitemap>"
     )));
+    let news = d.body("/news-sitemap.xml");
+    assert!(news.contains("/articles/moi</loc><news:news>"), "{news}");
+    assert!(!news.contains(&format!("<loc>{home}</loc>")), "{news}");
     // The last article gone, the front page stays, undated again.
     std::fs::remove_file(root.join("moi.txt")).unwrap();
     d.wait_until("the front page undated again", || {
         d.body("/sitemaps/pages.xml")
             .contains(&format!("<url><loc>{home}</loc></url>"))
     });
+    assert!(d
+        .body("/news-sitemap.xml")
+        .contains(&format!("<url><loc>{home}</loc></url>\n</urlset>")));
 }

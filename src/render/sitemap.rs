@@ -506,7 +506,10 @@ pub fn news_entries(index: &Index) -> Vec<Entry> {
 }
 
 /// The news sitemap of `index`: each article's URL, the publication (the
-/// site's title and language), its publication date and title.
+/// site's title and language), its publication date and title. With no
+/// article to list (an empty store, or every article withdrawn) it lists the
+/// front page alone, with no news tags: the protocol's schema wants a URL in
+/// a sitemap, and Google News reads only the URLs that have them.
 pub fn news(site: &SiteConfig, index: &Index) -> Vec<u8> {
     let entries = news_entries(index);
     let mut out = String::with_capacity(entries.len() * 400 + 256);
@@ -515,11 +518,13 @@ pub fn news(site: &SiteConfig, index: &Index) -> Vec<u8> {
         "urlset",
         " xmlns:news=\"http://www.google.com/schemas/sitemap-news/0.9\"",
     );
+    let mut listed = 0;
     for e in &entries {
         let a = &e.article;
         let Some(loc) = loc(site, &article_path(&a.id)) else {
             continue;
         };
+        listed += 1;
         let _ = writeln!(
             out,
             "<url><loc>{loc}</loc><news:news><news:publication><news:name>{name}</news:name>\
@@ -532,6 +537,11 @@ pub fn news(site: &SiteConfig, index: &Index) -> Vec<u8> {
             date = rfc3339(&a.published),
             title = text(&a.title),
         );
+    }
+    if listed == 0 {
+        if let Some(front) = loc(site, "/") {
+            let _ = writeln!(out, "<url><loc>{}</loc></url>", text(&front));
+        }
     }
     out.push_str("</urlset>\n");
     out.into_bytes()
@@ -1118,7 +1128,9 @@ mod tests {
              <news:title>Tiêu đề &lt;a&gt; &amp; \"x\"</news:title></news:news></url>"
         ), "{xml}");
         assert_eq!(xml.matches("<url>").count(), 2);
-        assert!(news(&site(), &Index::default()).ends_with(b"\">\n</urlset>\n"));
+        // An empty store lists its front page, with no news tags.
+        assert!(news(&site(), &Index::default())
+            .ends_with(b"\">\n<url><loc>https://bantin.example/</loc></url>\n</urlset>\n"));
     }
 
     #[test]
@@ -1163,11 +1175,13 @@ mod tests {
             .map(|e| e.article.id.clone())
             .collect();
         assert_eq!(ids, ["a", "b"], "48 hours back from a");
-        // Every article withdrawn: nothing listed, an empty sitemap.
+        // Every article withdrawn: no article listed, the front page alone.
         let idx = ["a", "b", "c"]
             .into_iter()
             .fold(idx, |idx, id| withdraw(&idx, id, (2024, 3, 4, 9)));
         assert!(news_entries(&idx).is_empty());
-        assert!(news(&site(), &idx).ends_with(b"\">\n</urlset>\n"));
+        let xml = String::from_utf8(news(&site(), &idx)).unwrap();
+        assert_eq!(xml.matches("<url>").count(), 1, "{xml}");
+        assert!(xml.contains("<url><loc>https://bantin.example/</loc></url>\n</urlset>\n"));
     }
 }
