@@ -175,18 +175,22 @@ fn cache_decision(fields: &Fields<'_>, current: Current<'_>) -> Decision {
     }
 }
 
-/// Whether every quoted entity-tag in the field holds only `etagc` characters
-/// (RFC 9110 §8.8.3: no space, tab or control inside the quotes). The `headers`
-/// crate asserts this in debug builds instead of rejecting the field, so a client
-/// could otherwise panic a debug build (found by fuzzing).
+/// Whether every quoted entity-tag in the field line holds only `etagc`
+/// characters (RFC 9110 §8.8.3: no space, tab or control inside the quotes),
+/// and the line closes every quote it opens. The `headers` crate asserts the
+/// first in debug builds instead of rejecting the field, so a client could
+/// otherwise panic a debug build (found by fuzzing); and it reads the lines
+/// of a field joined by `, `, so a quote left open on one line (`"a`) would
+/// take the next line's space into a tag (`"a, b c"`, found by an audit).
 fn tags_well_formed(field: &[u8]) -> bool {
     let mut quoted = false;
-    field.iter().all(|&b| {
+    let etagc = field.iter().all(|&b| {
         if b == b'"' {
             quoted = !quoted;
         }
         !quoted || b == b'"' || b == 0x21 || (0x23..=0x7E).contains(&b) || b >= 0x80
-    })
+    });
+    etagc && !quoted
 }
 
 /// HTTP dates carry whole seconds; compare at that resolution.
@@ -319,6 +323,12 @@ mod tests {
         let inm = std::str::from_utf8(b"\"\tW\"\tW5").unwrap();
         assert_eq!(decide_with(&[("if-none-match", inm)]), Decision::Full);
         assert_eq!(decide_with(&[("if-none-match", "\"a b\"")]), Decision::Full);
+        // A quote opened on one line and closed on the next: `headers` joins
+        // the lines into one tag with a space in it.
+        let split = [("if-none-match", "\"a"), ("if-none-match", "b c\"")];
+        assert_eq!(decide_with(&split), Decision::Full);
+        let split = [("if-match", "\"abc\", \"a"), ("if-match", "b c\"")];
+        assert_eq!(outcome(&split), Err(PreconditionFailed));
         assert_eq!(
             decide_with(&[("if-none-match", "\"x\", \"abc\"")]),
             Decision::NotModified
