@@ -7,7 +7,7 @@
 use chrono::{Datelike, NaiveDate};
 use chrono_tz::Tz;
 
-use super::vietnamese::{Cursor, Kind, Token};
+use super::vietnamese::{Cursor, Kind, Token, OFFSET_SIGNS};
 use super::{as_shown, parse, read_any_year, year_out_of_range, OutOfRange, MAX_OFFSET};
 
 /// Why a line that looks like a date is not one, for a warning that names the
@@ -479,7 +479,7 @@ impl Tokens<'_, '_> {
     /// The offset whose sign is token `sign`: `+07`, `+7`, `+07:00`, `+0700`,
     /// its digits glued to the sign and not the start of a date (`-10/05/2020`).
     fn signed_offset(&self, sign: usize) -> Option<WrittenOffset> {
-        if !(self.is(sign, "+") || self.is(sign, "-")) || !self.glued(sign) {
+        if !OFFSET_SIGNS.iter().any(|s| self.is(sign, s)) || !self.glued(sign) {
             return None;
         }
         let first = sign + 1;
@@ -686,6 +686,17 @@ mod tests {
             "there is no second 60: seconds go from 00 to 59"
         );
         assert!(why("10/05/2020 15:33 GMT+25:00").starts_with("the offset +25:00 is not one"));
+        assert!(why("10/05/2020 15:33 GMT\u{2212}25:00")
+            .starts_with("the offset \u{2212}25:00 is not one"));
+        // Any dash between the parts keeps a line looking like a date.
+        for dash in crate::timestamp::DASHES {
+            let line = format!("31/04/2023 {dash} 14:30");
+            assert_eq!(
+                why(&line),
+                "there is no day 31 in April 2023: it has 30 days",
+                "{line}"
+            );
+        }
         assert!(why("10/05-2020").starts_with("the date \"10/05-2020\" mixes separators"));
         assert_eq!(
             why("Ngày 29 tháng 2 năm 2019"),

@@ -175,22 +175,28 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// What may stand between the parts of a Vietnamese form: `,`, `|`, and a
-/// hyphen or any of the [`DASHES`] that word processors and CMS editors put
-/// for one (`Thứ Hai, 05/06/2023 – 14:30`). Only between parts: within a
-/// date (`11-05-2020`) and before an offset (`UTC-05:00`) a hyphen is a
-/// hyphen.
+/// What may stand between the parts of a Vietnamese form besides the
+/// [`DASHES`]: `,` and `|`.
 const SEPARATORS: &[&str] = &[",", "|"];
 
 /// A hyphen, and the dashes that stand for one between the parts of a date
-/// line or before a withdrawal's reason: the en dash (U+2013) and em dash
-/// (U+2014) word processors put for ` - `, the hyphen (U+2010) and
-/// non-breaking hyphen (U+2011) of Word's Ctrl+Shift+-, the figure dash
-/// (U+2012), the horizontal bar (U+2015) and the minus sign (U+2212); on
-/// screen they are all a dash.
+/// line (`Thứ Hai, 05/06/2023 – 14:30`) or before a withdrawal's reason: the
+/// en dash (U+2013) and em dash (U+2014) word processors put for ` - `, the
+/// hyphen (U+2010) and non-breaking hyphen (U+2011) of Word's Ctrl+Shift+-,
+/// the figure dash (U+2012), the horizontal bar (U+2015), the minus sign
+/// (U+2212), and the small and full-width hyphen-minus (U+FE63, U+FF0D) and
+/// small em dash (U+FE58) of East Asian input methods; on screen they are
+/// all a dash. Only between parts: within a date (`11-05-2020`) a hyphen is
+/// a hyphen and no other dash is, and before an offset (`UTC-05:00`) a
+/// hyphen or a minus sign is a sign ([`OFFSET_SIGNS`]).
 pub const DASHES: &[&str] = &[
     "-", "\u{2010}", "\u{2011}", "\u{2012}", "\u{2013}", "\u{2014}", "\u{2015}", "\u{2212}",
+    "\u{FE58}", "\u{FE63}", "\u{FF0D}",
 ];
+
+/// The signs of a zone offset: `+`, the hyphen-minus, and the minus sign
+/// (U+2212) that ISO 8601 writes and typeset text (`UTC−05:00`) has.
+pub(super) const OFFSET_SIGNS: &[&str] = &["+", "-", "\u{2212}"];
 
 /// The Vietnamese (and mixed) forms: a weekday, a date, a time and a zone, each at most once, in
 /// any order, between separators; a date is required and a zone must come after the time.
@@ -317,7 +323,7 @@ fn try_parse_zone(cur: &mut Cursor) -> Option<FixedOffset> {
 
 /// `+7`, `+07`, `+0700`, `+07:00`; `-05:00` only after `GMT`/`UTC`, since a bare ` - ` is a separator.
 fn try_parse_signed_offset(cur: &mut Cursor) -> Option<FixedOffset> {
-    let sign = if cur.eat_any(&["+", "-"])? == "+" {
+    let sign = if cur.eat_any(OFFSET_SIGNS)? == "+" {
         1
     } else {
         -1
@@ -680,6 +686,19 @@ mod tests {
             "05/06/2023 14:30 UTC\u{2013}05:00",
         ] {
             assert_eq!(parse(line, HCM), None, "{line}");
+        }
+        // Within a date only a hyphen is one; before an offset, a hyphen or
+        // a minus sign is a sign and no other dash is.
+        for dash in DASHES.iter().filter(|d| **d != "-") {
+            let inside = format!("11{dash}05{dash}2020");
+            assert_eq!(parse(&inside, HCM), None, "{inside}");
+            let offset = format!("05/06/2023 14:30 UTC{dash}05:00");
+            if OFFSET_SIGNS.contains(dash) {
+                // 14:30 at -05:00, in Vietnam time.
+                assert_eq!(iso(&offset), "2023-06-06T02:30:00+07:00", "{offset}");
+            } else {
+                assert_eq!(parse(&offset, HCM), None, "{offset}");
+            }
         }
     }
 
