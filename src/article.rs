@@ -849,7 +849,11 @@ impl Marks {
 /// follows one), looks like a date.
 fn no_date(n: usize, label: &str, value: &str, tz: Tz) -> Warning {
     let why = std::iter::once(value)
-        .chain(reason_separators(value).map(|(i, _)| &value[..i]))
+        .chain(
+            reason_splits(value)
+                .into_iter()
+                .map(|(head, _)| &value[..head]),
+        )
         .find_map(|head| timestamp::why_not_a_date(head, tz))
         .map_or_else(String::new, |why| format!(": {why}"));
     Warning {
@@ -868,10 +872,20 @@ fn withdrawal(value: &str, tz: Tz) -> Option<(timestamp::Stamp, Option<String>)>
     if let Some(stamp) = timestamp::parse(value, tz) {
         return Some((stamp, None));
     }
-    // Where the reason starts is found as the line shows, as its date is
-    // read: a character that shows nothing beside the dash hides nothing.
-    // Each place in what shows is kept with its place in the line, whose
-    // reason is taken as written.
+    reason_splits(value).into_iter().find_map(|(head, rest)| {
+        let stamp = timestamp::parse(&value[..head], tz)?;
+        let reason = value[rest..].trim();
+        Some((stamp, Some(reason.to_owned()).filter(|r| !r.is_empty())))
+    })
+}
+
+/// Where `value` may split into a withdrawal's date and its reason, last
+/// first: the end of the date's head and the start of the reason, both
+/// places in `value`. They are found as the line shows, as its date is read:
+/// a character that shows nothing beside the dash hides nothing. Each place
+/// in what shows is kept with its place in the line, whose reason is taken
+/// as written.
+fn reason_splits(value: &str) -> Vec<(usize, usize)> {
     let mut shown = String::with_capacity(value.len());
     let mut places = Vec::with_capacity(value.len() + 1);
     for (at, c) in value.char_indices() {
@@ -881,12 +895,9 @@ fn withdrawal(value: &str, tz: Tz) -> Option<(timestamp::Stamp, Option<String>)>
         }
     }
     places.push(value.len());
-    let found = reason_separators(&shown).find_map(|(i, sep)| {
-        let stamp = timestamp::parse(&value[..places[i]], tz)?;
-        let reason = value[places[i + sep.len()]..].trim();
-        Some((stamp, Some(reason.to_owned()).filter(|r| !r.is_empty())))
-    });
-    found
+    reason_separators(&shown)
+        .map(|(i, sep)| (places[i], places[i + sep.len()]))
+        .collect()
 }
 
 /// Where a withdrawal's reason may start in `value`, last first: at ` - `, or
@@ -1494,6 +1505,20 @@ mod tests {
             parse_ok(&text).article.withdrawn.unwrap().reason
         };
         assert_eq!(line("\u{200B}"), line(""));
+        // And a date that is not one is named alike, hidden characters or not.
+        for hidden in ["", "\u{200B}"] {
+            let text = format!(
+                "Trang nhất » Tin\nTiêu đề\n10/05/2020 15:33\n\
+                 Gỡ bỏ: 31/04/2020 10:00 {hidden}- Sai\nDẫn.\n"
+            );
+            let p = parse_ok(&text);
+            assert!(p.article.withdrawn.is_none());
+            let message = &p.warnings.first().expect("a warning").message;
+            assert!(
+                message.contains("there is no day 31 in April 2020"),
+                "{hidden:?}: {message}"
+            );
+        }
     }
 
     /// An en dash between date and time, as word processors write it, is
