@@ -605,7 +605,6 @@ fn stem(slug: &str) -> Option<&str> {
     is_number(n).then_some(stem)
 }
 
-/// Whether `s` is digits, at least one.
 /// Whether `slug` is of the family of `root`: `root` itself, or `root` with
 /// numbers on the end (`bao-so-2`, `bao-so-2-2` for `bao-so`), the slugs a
 /// contest over names that fold to `root` can hand out.
@@ -619,6 +618,7 @@ pub fn numbered_in(slug: &str, root: &str) -> bool {
     }
 }
 
+/// Whether `s` is digits, at least one.
 fn is_number(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
 }
