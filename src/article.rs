@@ -292,9 +292,10 @@ const AUTHOR_LABELS: &[&str] = &["tác giả bài viết", "tác giả"];
 const SOURCE_LABELS: &[&str] = &["nguồn tin", "nguồn"];
 const TAG_LABELS: &[&str] = &["từ khóa", "từ khoá", "tags"];
 /// Labels of the header's correction and withdrawal lines (bantin's own, see
-/// docs/store-format.md); read only between the title and the lead.
+/// docs/store-format.md); read only between the title and the lead. Each
+/// also with `lúc` ("at"), as the site itself says `đã được gỡ bỏ lúc …`.
 const UPDATED_LABELS: &[&str] = &["cập nhật", "cập nhật lúc"];
-const WITHDRAWN_LABELS: &[&str] = &["gỡ bỏ"];
+const WITHDRAWN_LABELS: &[&str] = &["gỡ bỏ", "gỡ bỏ lúc"];
 /// The colons a label ends with: `:`, and the full-width `：` (U+FF1A) that
 /// an input method set to full-width punctuation types.
 const COLONS: [char; 2] = [':', '\u{FF1A}'];
@@ -1471,9 +1472,9 @@ mod tests {
         assert_eq!(head.article.tags, a.tags);
     }
 
-    /// A header label typed with white space before its colon, or with a
-    /// full-width colon, is read: the article is withdrawn or corrected, and
-    /// the line is neither the lead nor a warning.
+    /// A header label typed with white space before its colon, with a
+    /// full-width colon, or with `lúc` ("at") is read: the article is
+    /// withdrawn or corrected, and the line is neither the lead nor a warning.
     #[test]
     fn a_header_label_with_spaces_before_its_colon_or_a_full_width_colon_is_read() {
         for label in [
@@ -1484,6 +1485,9 @@ mod tests {
             "Gỡ bỏ \u{200B}:",
             "gỡ bỏ：",
             "GỠ BỎ ：",
+            "Gỡ bỏ lúc:",
+            "Gỡ bỏ lúc :",
+            "Gỡ bỏ lúc：",
         ] {
             let text = format!(
                 "Trang nhất » Thông báo\nThông báo lịch cắt điện\nChủ nhật - 10/05/2020 08:00\n\
@@ -1615,6 +1619,7 @@ mod tests {
         // Under the date line, a lead that starts with a header label's words.
         for lead in [
             "Gỡ bỏ rào cản: doanh nghiệp được hỗ trợ.",
+            "Gỡ bỏ lúc nào: chưa rõ.",
             "Cập nhật thông tin: 11/05/2020 09:00",
         ] {
             let text = format!("Tiêu đề\n10/05/2020 15:33\n{lead}\n");
