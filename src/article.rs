@@ -286,14 +286,19 @@ fn bounded(
     }
 }
 
-/// Labels of data lines, each in every CMS generation (compared case-insensitively).
-const AUTHOR_LABELS: &[&str] = &["tác giả bài viết:", "tác giả:"];
-const SOURCE_LABELS: &[&str] = &["nguồn tin:", "nguồn:"];
-const TAG_LABELS: &[&str] = &["từ khóa:", "từ khoá:", "tags:"];
+/// Labels of data lines, each in every CMS generation (compared
+/// case-insensitively), without the colon that ends each (see [`labelled`]).
+const AUTHOR_LABELS: &[&str] = &["tác giả bài viết", "tác giả"];
+const SOURCE_LABELS: &[&str] = &["nguồn tin", "nguồn"];
+const TAG_LABELS: &[&str] = &["từ khóa", "từ khoá", "tags"];
 /// Labels of the header's correction and withdrawal lines (bantin's own, see
-/// docs/store-format.md); read only between the title and the lead.
-const UPDATED_LABELS: &[&str] = &["cập nhật:", "cập nhật lúc:"];
-const WITHDRAWN_LABELS: &[&str] = &["gỡ bỏ:"];
+/// docs/store-format.md); read only between the title and the lead. Each
+/// also with `lúc` ("at"), as the site itself says `đã được gỡ bỏ lúc …`.
+const UPDATED_LABELS: &[&str] = &["cập nhật", "cập nhật lúc"];
+const WITHDRAWN_LABELS: &[&str] = &["gỡ bỏ", "gỡ bỏ lúc"];
+/// The colons a label ends with: `:`, and the full-width `：` (U+FF1A) that
+/// an input method set to full-width punctuation types.
+const COLONS: [char; 2] = [':', '\u{FF1A}'];
 
 /// Headings after which nothing is content: the "newer"/"older" news lists.
 const END_HEADINGS: &[&str] = &["những tin mới hơn", "những tin cũ hơn"];
@@ -361,8 +366,9 @@ pub fn parse_raw(raw: &str, src: &Source<'_>, depth: Depth) -> Result<Parsed, Ar
 /// Whether a raw (not yet normalised) body line may be a labelled line
 /// (`Tác giả:`, `Nguồn tin:`, `Từ khóa:`) or an end heading. It must start as
 /// one does (see [`starts_like_label_or_end`]); then a labelled line has its
-/// colon (every label ends with one, and normalising neither adds nor removes
-/// one) within [`LABEL_SPAN`] bytes that are not white space, and an end
+/// colon (every label ends with one of [`COLONS`], and normalising neither
+/// adds nor removes one) within [`LABEL_SPAN`] bytes that are not white
+/// space (white space before the colon is not counted), and an end
 /// heading is at most [`FURNITURE_MAX`] bytes once normalised and its spaces
 /// squashed. Decomposed text is at most three times longer than composed, and
 /// what normalising drops (forbidden characters, escape sequences) is not
@@ -379,7 +385,7 @@ fn may_end_or_label(raw: &str) -> bool {
     // too long for either: a paragraph costs a few hundred bytes.
     let mut kept = 0;
     for c in crate::text::content_chars(raw) {
-        if c == ':' && kept <= LABEL_SPAN * 3 {
+        if COLONS.contains(&c) && kept <= LABEL_SPAN * 3 {
             return true;
         }
         if !c.is_whitespace() && !names::invisible(c) {
@@ -392,8 +398,8 @@ fn may_end_or_label(raw: &str) -> bool {
     true
 }
 
-/// The longest label, composed, in bytes, white space included: a bound on
-/// where a labelled line's colon can stand.
+/// The longest label with its colon, composed, in bytes, the white space
+/// within it included: a bound on where a labelled line's colon can stand.
 const LABEL_SPAN: usize = 32;
 
 /// Whether a raw body line starts as a labelled line or an end heading may:
@@ -1181,11 +1187,13 @@ fn is_related_item(line: &str) -> bool {
 }
 
 /// The value of `line` when it starts with one of `labels` (compared
-/// case-insensitively), trimmed of white space and of characters that show
-/// nothing. Those ([`names::invisible`]: a zero-width space, a soft hyphen,
-/// a direction mark) are skipped in the label as well, before it and within
-/// it, as [`lowercases_to`] skips them: `Tác\u{AD} giả:` shows as an author
-/// line, and is one.
+/// case-insensitively) and then a colon ([`COLONS`]), trimmed of white space
+/// and of characters that show nothing. Those ([`names::invisible`]: a
+/// zero-width space, a soft hyphen, a direction mark) are skipped in the
+/// label as well, before it and within it, as [`lowercases_to`] skips them:
+/// `Tác\u{AD} giả:` shows as an author line, and is one. White space may
+/// stand before the colon, as many type it (`Tác giả : X`); anything else
+/// there makes the line no label (`Tác giả của công trình: …`).
 fn labelled<'l>(line: &'l str, labels: &[&str]) -> Option<&'l str> {
     let line = line.trim_start_matches(|c: char| c.is_whitespace() || names::invisible(c));
     // Every label starts with an ASCII letter: compare that byte before lowercasing.
@@ -1196,13 +1204,14 @@ fn labelled<'l>(line: &'l str, labels: &[&str]) -> Option<&'l str> {
         .find_map(|label| after_label(line, label).map(names::visible))
 }
 
-/// What follows `label` at the start of `line`, compared as [`lowercases_to`] compares.
+/// What follows `label` and its colon at the start of `line`: the label
+/// compared as [`lowercases_to`] compares, then white space and characters
+/// that show nothing, then one of [`COLONS`].
 fn after_label<'l>(line: &'l str, label: &str) -> Option<&'l str> {
     let mut wanted = label.chars().peekable();
-    for (i, c) in line.char_indices() {
-        if wanted.peek().is_none() {
-            return Some(&line[i..]);
-        }
+    let mut chars = line.char_indices();
+    while wanted.peek().is_some() {
+        let (_, c) = chars.next()?;
         if names::invisible(c) {
             continue;
         }
@@ -1212,7 +1221,15 @@ fn after_label<'l>(line: &'l str, label: &str) -> Option<&'l str> {
             }
         }
     }
-    wanted.peek().is_none().then_some("")
+    for (i, c) in chars {
+        if COLONS.contains(&c) {
+            return Some(&line[i + c.len_utf8()..]);
+        }
+        if !c.is_whitespace() && !names::invisible(c) {
+            return None;
+        }
+    }
+    None
 }
 
 /// Whether a line ends a sentence, so the next line starts a new paragraph.
@@ -1466,6 +1483,164 @@ mod tests {
         assert_eq!(head.article.author, a.author);
         assert_eq!(head.article.source, a.source);
         assert_eq!(head.article.tags, a.tags);
+    }
+
+    /// A header label typed with white space before its colon, with a
+    /// full-width colon, or with `lúc` ("at") is read: the article is
+    /// withdrawn or corrected, and the line is neither the lead nor a warning.
+    #[test]
+    fn a_header_label_with_spaces_before_its_colon_or_a_full_width_colon_is_read() {
+        for label in [
+            "Gỡ bỏ :",
+            "Gỡ bỏ  :",
+            "Gỡ bỏ\u{A0}:",
+            "Gỡ bỏ\t:",
+            "Gỡ bỏ \u{200B}:",
+            "gỡ bỏ：",
+            "GỠ BỎ ：",
+            "Gỡ bỏ lúc:",
+            "Gỡ bỏ lúc :",
+            "Gỡ bỏ lúc：",
+        ] {
+            let text = format!(
+                "Trang nhất » Thông báo\nThông báo lịch cắt điện\nChủ nhật - 10/05/2020 08:00\n\
+                 {label} 11/05/2020 09:00 - Lịch đã thay đổi, sẽ đăng lại\nDẫn.\n"
+            );
+            let p = parse_ok(&text);
+            assert!(p.warnings.is_empty(), "{label:?}: {:?}", p.warnings);
+            let w = p.article.withdrawn.as_ref().expect(label);
+            assert_eq!(
+                timestamp::rfc3339(&w.at),
+                "2020-05-11T09:00:00+07:00",
+                "{label:?}"
+            );
+            assert_eq!(
+                w.reason.as_deref(),
+                Some("Lịch đã thay đổi, sẽ đăng lại"),
+                "{label:?}"
+            );
+            assert_eq!(p.article.summary, "Dẫn.", "{label:?}");
+            let head = parse_raw(&text, &src("a/b"), Depth::Head).unwrap();
+            assert_eq!(head.article.withdrawn, p.article.withdrawn, "{label:?}");
+        }
+        for label in [
+            "Cập nhật :",
+            "Cập nhật\u{A0}:",
+            "CẬP NHẬT：",
+            "Cập nhật lúc :",
+            "Cập nhật lúc\u{3000}：",
+        ] {
+            let text = format!(
+                "Trang nhất » Tin\nTiêu đề\n10/05/2020 15:33\n{label} 11/05/2020 09:30\nDẫn.\n"
+            );
+            let p = parse_ok(&text);
+            assert!(p.warnings.is_empty(), "{label:?}: {:?}", p.warnings);
+            assert_eq!(
+                p.article
+                    .updated
+                    .as_ref()
+                    .map(timestamp::rfc3339)
+                    .as_deref(),
+                Some("2020-05-11T09:30:00+07:00"),
+                "{label:?}"
+            );
+            assert_eq!(p.article.summary, "Dẫn.", "{label:?}");
+        }
+        // A bad date after such a label is named, as after `Gỡ bỏ:`.
+        let p = parse_ok("Trang nhất » Tin\nTiêu đề\n10/05/2020 15:33\nGỡ bỏ : sắp tới\nDẫn.\n");
+        assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
+        assert!(
+            p.warnings[0]
+                .to_string()
+                .starts_with("line 4: \"Gỡ bỏ:\" line without a date bantin reads (\"sắp tới\")"),
+            "{:?}",
+            p.warnings
+        );
+    }
+
+    /// Author, source and tag labels, in every spelling, typed with white
+    /// space before the colon or with a full-width colon, are read, in the
+    /// full parse and the head parse alike.
+    #[test]
+    fn a_body_label_with_spaces_before_its_colon_or_a_full_width_colon_is_read() {
+        for colon in [
+            " :",
+            "  :",
+            "\u{A0}:",
+            "\t:",
+            " \u{200B} :",
+            "：",
+            " ：",
+            "\u{202F}：",
+        ] {
+            for (author, source, tags) in [
+                ("Tác giả", "Nguồn", "Từ khóa"),
+                ("Tác giả bài viết", "Nguồn tin", "Từ khoá"),
+                ("TÁC GIẢ", "NGUỒN TIN", "Tags"),
+            ] {
+                let text = format!(
+                    "Trang nhất » Tin\nTiêu đề\n10/05/2020 15:33\nDẫn.\n\nThân bài.\n\n\
+                     {author}{colon} Phòng Kinh doanh\n\n{source}{colon}Công ty Điện lực\n\n\
+                     {tags}{colon} điện lực, lịch cắt điện\n"
+                );
+                let p = parse_ok(&text);
+                let what = format!("{author}{colon:?}");
+                assert!(p.warnings.is_empty(), "{what}: {:?}", p.warnings);
+                let a = &p.article;
+                assert_eq!(a.author.as_deref(), Some("Phòng Kinh doanh"), "{what}");
+                assert_eq!(a.source.as_deref(), Some("Công ty Điện lực"), "{what}");
+                assert_eq!(a.tags, ["điện lực", "lịch cắt điện"], "{what}");
+                assert_eq!(a.paragraphs, ["Thân bài."], "{what}");
+                let head = parse_raw(&text, &src("a/b"), Depth::Head).unwrap().article;
+                assert_eq!(
+                    (head.author, head.source, head.tags),
+                    (a.author.clone(), a.source.clone(), a.tags.clone()),
+                    "{what}"
+                );
+            }
+        }
+        // A line too long to be passed on by its length alone: the head
+        // parse finds its full-width colon too.
+        let text = format!(
+            "Tiêu đề\n10/05/2020 15:33\nDẫn.\nTags\u{A0}：{}\n",
+            ["thẻ"; 40].join(", ")
+        );
+        let head = parse_raw(&text, &src("a/b"), Depth::Head).unwrap().article;
+        assert_eq!(head.tags, ["thẻ"]);
+    }
+
+    /// A sentence that starts with a label's words, but not with the label
+    /// and its colon, is text, in the body and as the lead.
+    #[test]
+    fn a_sentence_that_starts_with_a_labels_words_is_text() {
+        let sentences = [
+            "Nguồn nước sạch được cung cấp: 24/24 giờ.",
+            "Nguồn tin cho biết: sẽ có mưa lớn.",
+            "Tác giả của công trình: ông Lò Văn Pọm.",
+            "Tác giả bài viết này: một giáo viên.",
+            "Từ khóa tìm kiếm: được nhiều người dùng.",
+            "Tags và nhãn: không phải thẻ.",
+            "Tác giảng viên: đọc sai vẫn là chữ.",
+        ];
+        for sentence in sentences {
+            let text = format!("Tiêu đề\n10/05/2020 15:33\nDẫn.\n\n{sentence}\n");
+            let a = parse_ok(&text).article;
+            assert_eq!(a.paragraphs, [sentence], "{sentence}");
+            assert_eq!((a.author, a.source), (None, None), "{sentence}");
+            assert!(a.tags.is_empty(), "{sentence}");
+        }
+        // Under the date line, a lead that starts with a header label's words.
+        for lead in [
+            "Gỡ bỏ rào cản: doanh nghiệp được hỗ trợ.",
+            "Gỡ bỏ lúc nào: chưa rõ.",
+            "Cập nhật thông tin: 11/05/2020 09:00",
+        ] {
+            let text = format!("Tiêu đề\n10/05/2020 15:33\n{lead}\n");
+            let p = parse_ok(&text);
+            assert_eq!(p.article.summary, lead);
+            assert_eq!(p.article.withdrawn, None, "{lead}");
+            assert_eq!(p.article.updated, None, "{lead}");
+        }
     }
 
     /// A withdrawal's reason may follow an en or em dash, or any other of
@@ -2090,7 +2265,8 @@ mod tests {
             [('n', 'g'), ('n', 'h'), ('t', 'a'), ('t', 'u')]
         );
         for l in [AUTHOR_LABELS, SOURCE_LABELS, TAG_LABELS].concat() {
-            assert!(l.len() <= LABEL_SPAN, "{l}");
+            let with_colon = l.len() + COLONS.iter().map(|c| c.len_utf8()).max().unwrap();
+            assert!(with_colon <= LABEL_SPAN, "{l}");
         }
         let far = format!("Tác {}: x", "chữ ".repeat(60));
         assert!(!may_end_or_label(&far));

@@ -976,6 +976,53 @@ fn correction_and_withdrawal_fixtures() {
     assert!(b["article"]["updated"].is_null() && b["article"]["withdrawn"].is_null());
 }
 
+/// A withdrawal line and data lines typed with a space before the colon, or
+/// with a full-width colon, are read as their labels: the article is
+/// withdrawn with its reason, has its author, source and tags, and the lead is
+/// the lead, not the withdrawal line.
+#[test]
+fn labels_with_a_space_before_the_colon_or_a_full_width_colon_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("thong-bao");
+    std::fs::create_dir(&folder).unwrap();
+    let file = folder.join("go-bo-khoang-trang.txt");
+    std::fs::write(
+        &file,
+        "Trang nhất » Thông báo\n\nThông báo lịch cắt điện tuần 24\n\n\
+         Thứ Hai - 10/06/2024 08:00\n\
+         Gỡ bỏ : 11/06/2024 09:00 - Lịch đã thay đổi, sẽ đăng lại\n\
+         Công ty Điện lực Lam Sơn thông báo lịch tạm ngừng cung cấp điện.\n\n\
+         Khu vực phường Hòa Lạc ngừng cấp điện từ 7 giờ đến 11 giờ ngày 12/6.\n\n\
+         Tác giả : Phòng Kinh doanh\n\n\
+         Nguồn\u{FF1A}Công ty Điện lực Lam Sơn\n\n\
+         Từ khóa : lịch cắt điện, Hòa Lạc\n",
+    )
+    .unwrap();
+    set_mtime(&file, UNIX_EPOCH + Duration::from_secs(1_718_200_000));
+    let (code, lines) = check_json(None, &[&file]);
+    assert_eq!(code, 0);
+    assert_eq!(lines.len(), 1);
+    let r = &lines[0];
+    assert_ok_no_warnings("go-bo-khoang-trang.txt", r);
+    let a = &r["article"];
+    assert_eq!(s(&a["withdrawn"]["at"]), "2024-06-11T09:00:00+07:00", "{a}");
+    assert_eq!(
+        s(&a["withdrawn"]["reason"]),
+        "Lịch đã thay đổi, sẽ đăng lại"
+    );
+    assert_eq!(
+        s(&a["summary"]),
+        "Công ty Điện lực Lam Sơn thông báo lịch tạm ngừng cung cấp điện."
+    );
+    assert_eq!(
+        strings(&a["paragraphs"]),
+        ["Khu vực phường Hòa Lạc ngừng cấp điện từ 7 giờ đến 11 giờ ngày 12/6."]
+    );
+    assert_eq!(s(&a["author"]), "Phòng Kinh doanh");
+    assert_eq!(s(&a["source"]), "Công ty Điện lực Lam Sơn");
+    assert_eq!(strings(&a["tags"]), ["lịch cắt điện", "Hòa Lạc"]);
+}
+
 #[test]
 fn one_rejected_file_makes_the_exit_code_1() {
     let (code, lines) = check_json(None, &[&fixtures().join("bom.txt")]);
