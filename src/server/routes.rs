@@ -493,16 +493,28 @@ fn respelled(state: &State, path: &str) -> impl Iterator<Item = String> {
 
 /// The prefix and slug of a category's, tag's or author's page path. Pages
 /// only, as people type them: a feed's path, which a reader was given by a
-/// link, is not respelled (nor is a month's).
+/// link, is not respelled (nor is a month's). A tag's or author's page is
+/// one segment; a dot in it is a name's (`TP. Hồ Chí Minh`), unless it ends
+/// in a feed's extension, in any case (`/tags/x.rss`, `/tags/x.RSS`). A
+/// category's slug nests, and a category has no feed under `/categories/`.
 fn page_slug(path: &str) -> Option<(&'static str, &str)> {
     let (prefix, slug) = ["/categories/", "/tags/", "/authors/"]
         .into_iter()
         .find_map(|prefix| Some((prefix, path.strip_prefix(prefix)?)))?;
-    // A term's page is one segment with no extension; a category's slug nests.
-    if prefix != "/categories/" && slug.contains(['/', '.']) {
+    if prefix != "/categories/" && (slug.contains('/') || is_feed_name(slug)) {
         return None;
     }
     Some((prefix, slug))
+}
+
+/// Whether `segment` ends in a feed's extension (`.rss`, `.atom`, `.json`),
+/// whatever its case.
+fn is_feed_name(segment: &str) -> bool {
+    segment.rsplit_once('.').is_some_and(|(_, ext)| {
+        render::Format::ALL
+            .into_iter()
+            .any(|f| ext.eq_ignore_ascii_case(f.ext()))
+    })
 }
 
 /// A category's, tag's or author's page path with its slug in lowercase,
@@ -518,10 +530,12 @@ fn lowercase_slug(path: &str) -> Option<String> {
 /// with the name's own letters, when that is another path:
 /// `/tags/h%E1%BB%8Dp-b%C3%A1o` (`họp-báo`) is the page of the tag `Họp
 /// báo`. The segment, percent-decoded, is the name as written, its dashes
-/// and spaces alike ([`loose_key`]), so `/tags/báo` is the tag `Báo` even
+/// and spaces alike ([`Typed`]), so `/tags/báo` is the tag `Báo` even
 /// when its slug is `bao-2` (the tag `Bão` came first), and never the tag
-/// `Bão`; a category's path is followed segment by segment the same way.
-/// Only the names of a slug's family (`bao`, `bao-2`, …) are looked at.
+/// `Bão`; with its punctuation or without (`/tags/tp-hồ-chí-minh` is the tag
+/// `TP. Hồ Chí Minh`), a name typed with it being preferred; a category's
+/// path is followed segment by segment the same way. Only the names of a
+/// slug's family (`bao`, `bao-2`, …) are looked at.
 fn named_page(index: &crate::index::Index, path: &str) -> Option<String> {
     use crate::taxonomy::Kind;
     let (prefix, slug) = page_slug(path)?;
@@ -529,13 +543,19 @@ fn named_page(index: &crate::index::Index, path: &str) -> Option<String> {
         .decode_utf8()
         .ok()?;
     let term = |kind: Kind| {
+        // `%2F` is read as `/` (see `canonical`): not a term's page.
+        if decoded.contains('/') {
+            return None;
+        }
         let terms = index.taxonomy(kind);
-        let typed = loose_key(&decoded);
+        // A later list page's segment (`trang_7`, once there are that many
+        // tags) is not a name typed without its punctuation.
+        let typed = Typed::new(&decoded, render::terms_page_number(&decoded).is_none());
         let root = slugify(&decoded);
-        let found = terms
+        let family = terms
             .family(&root)
-            .find(|s| terms.get(s).is_some_and(|t| loose_key(&t.name) == typed));
-        found.map(str::to_owned)
+            .filter_map(|s| Some((s, terms.get(s)?.name.as_str())));
+        typed.pick(family).map(str::to_owned)
     };
     let target = match prefix {
         "/tags/" => term(Kind::Tag)?,
@@ -545,22 +565,24 @@ fn named_page(index: &crate::index::Index, path: &str) -> Option<String> {
             let mut at = String::new();
             for typed in decoded.split('/') {
                 let root = format!("{at}{}", slugify(typed));
-                let typed = loose_key(typed);
+                let typed = Typed::new(typed, true);
                 // The family of `root` among the category's siblings: it, and
                 // it with numbers on the end (no deeper path).
-                let sibling = categories
+                let siblings = categories
                     .range(root.clone()..)
                     .take_while(|(s, _)| s.starts_with(root.as_str()))
-                    .find_map(|(s, c)| {
-                        let rest = s.strip_prefix(root.as_str())?;
-                        let numbered = rest.is_empty()
-                            || rest.strip_prefix('-').is_some_and(|n| {
-                                n.split('-')
-                                    .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
-                            });
-                        (numbered && loose_key(&c.name) == typed).then(|| s.clone())
-                    });
-                at = format!("{}/", sibling?);
+                    .filter(|(s, _)| {
+                        s.strip_prefix(root.as_str()).is_some_and(|rest| {
+                            rest.is_empty()
+                                || rest.strip_prefix('-').is_some_and(|n| {
+                                    n.split('-').all(|p| {
+                                        !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())
+                                    })
+                                })
+                        })
+                    })
+                    .map(|(s, c)| (s.as_str(), c.name.as_str()));
+                at = format!("{}/", typed.pick(siblings)?);
             }
             at.pop();
             at
@@ -570,12 +592,65 @@ fn named_page(index: &crate::index::Index, path: &str) -> Option<String> {
     (target != path).then_some(target)
 }
 
+/// A name as typed into a page path, by the keys it is matched with.
+struct Typed {
+    /// Its [`loose_key`].
+    loose: String,
+    /// Its [`bare_key`], when a name without its punctuation may be meant:
+    /// `None` when it is empty (typed punctuation alone names nothing).
+    bare: Option<String>,
+}
+
+impl Typed {
+    /// `typed`, with `bare` false when it may only be a name as written.
+    fn new(typed: &str, bare: bool) -> Typed {
+        Typed {
+            loose: loose_key(typed),
+            bare: Some(bare_key(typed)).filter(|k| bare && !k.is_empty()),
+        }
+    }
+
+    /// The first of `family` (slugs and their names, in the family's order)
+    /// whose name is the one typed ([`loose_key`]), or else the first whose
+    /// name is it but for punctuation ([`bare_key`]): `TP. HCM` and `TP HCM`
+    /// are both found, each typed as written, and the first of them typed
+    /// `tp.hcm`. One pass over the family.
+    fn pick<'a>(&self, family: impl Iterator<Item = (&'a str, &'a str)>) -> Option<&'a str> {
+        let mut bare = None;
+        for (slug, name) in family {
+            if loose_key(name) == self.loose {
+                return Some(slug);
+            }
+            if bare.is_none() && self.bare.as_ref().is_some_and(|k| *k == bare_key(name)) {
+                bare = Some(slug);
+            }
+        }
+        bare
+    }
+}
+
 /// A name's key ([`crate::names::key`]) with its dashes read as spaces and
 /// its runs of spaces as one: a name typed into a path (`văn-hóa-xã-hội`)
 /// and the name (`Văn hóa - Xã hội`) have the same.
 fn loose_key(name: &str) -> String {
     let key = crate::names::key(name);
     let words = key.split(|c: char| c == '-' || c.is_whitespace());
+    words
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A name's key ([`crate::names::key`]) with only its words: its letters,
+/// digits and the marks on them (Unicode's alphabetic and numeric
+/// characters, and combining marks, which NFC leaves where no precomposed
+/// letter has them), each run of anything else (spaces, dashes, `.`, `,`,
+/// `'`, `(`, `&` …) one space, as a slug cuts its words. `TP. Hồ Chí Minh`,
+/// `tp-hồ-chí-minh` and `TP Hồ Chí Minh` have one.
+fn bare_key(name: &str) -> String {
+    use unicode_normalization::char::is_combining_mark;
+    let key = crate::names::key(name);
+    let words = key.split(|c: char| !(c.is_alphanumeric() || is_combining_mark(c)));
     words
         .filter(|w| !w.is_empty())
         .collect::<Vec<_>>()
@@ -1695,6 +1770,131 @@ mod tests {
         // Not a feed's or a month's path.
         assert!(r("/tags/h%E1%BB%8Dp-b%C3%A1o.atom").is_empty());
         assert!(r("/tags/h%E1%BB%8Dp-b%C3%A1o/2024-03").is_empty());
+    }
+
+    /// A state serving tags, authors and categories whose names have
+    /// punctuation: `TP. Hồ Chí Minh`, `Nguyễn T. Hà`, and `TP. HCM` before
+    /// `TP HCM` (as tags and as categories).
+    fn punctuated() -> State {
+        use crate::index::{Entries, Index};
+        use crate::taxonomy::Kind;
+        let at = chrono::DateTime::parse_from_rfc3339("2024-03-01T08:00:00+07:00").unwrap();
+        let filed = |id: &str, crumb: &[&str], day: i64, tags: &[&str], author: &str| {
+            let mut a =
+                crate::article::Article::sample(id, crumb, id, at + chrono::Duration::days(day));
+            a.tags = tags.iter().map(|t| (*t).to_owned()).collect();
+            a.author = Some(author.to_owned());
+            (id.to_owned(), Entry::full(Arc::new(a), None))
+        };
+        // `TP. HCM` first: it holds `tp-hcm`, `TP HCM` `tp-hcm-2`.
+        let index = Index::new(Entries::from_iter([
+            filed(
+                "a",
+                &["Trang nhất", "TP. Hồ Chí Minh"],
+                0,
+                &["TP. Hồ Chí Minh", "TP. HCM", "Trang 7", "(?)"],
+                "Nguyễn T. Hà",
+            ),
+            filed(
+                "b",
+                &["TP. HCM"],
+                1,
+                &["TP HCM", "Du lịch & Ẩm thực (2024)"],
+                "X",
+            ),
+            filed("c", &["TP HCM"], 2, &[], "X"),
+        ]));
+        let tags = index.taxonomy(Kind::Tag);
+        assert_eq!(tags.slug_of("TP. HCM"), Some("tp-hcm"));
+        assert_eq!(tags.slug_of("TP HCM"), Some("tp-hcm-2"));
+        assert_eq!(tags.slug_of("(?)"), Some("muc"));
+        assert!(index.categories().contains_key("tp-hcm-2"));
+        let mut site = Site::default();
+        site.index = Arc::new(index);
+        let config = Arc::new(Config::from_toml("", None).unwrap());
+        let state = State::default();
+        state
+            .snapshot
+            .store(Some(Arc::new(Snapshot::new(site, config, 0))));
+        state
+    }
+
+    #[test]
+    fn a_name_with_punctuation_is_reached_typed_with_it_or_without() {
+        let state = punctuated();
+        let r = |p: &str| respelled(&state, p).collect::<Vec<_>>();
+        // A dotted name typed as written (`/tags/TP. Hồ Chí Minh`), with
+        // dashes for spaces, or with dashes and no dot.
+        for typed in [
+            "TP.%20H%E1%BB%93%20Ch%C3%AD%20Minh",
+            "tp.-h%E1%BB%93-ch%C3%AD-minh",
+            "tp-h%E1%BB%93-ch%C3%AD-minh",
+            "TP%20H%E1%BB%93%20Ch%C3%AD%20Minh",
+        ] {
+            assert_eq!(
+                r(&format!("/tags/{typed}")),
+                ["/tags/tp-ho-chi-minh"],
+                "{typed}"
+            );
+            assert_eq!(
+                r(&format!("/categories/trang-nh%E1%BA%A5t/{typed}")),
+                ["/categories/trang-nhat/tp-ho-chi-minh"],
+                "{typed}"
+            );
+        }
+        // `/authors/Nguyễn T. Hà`, `/authors/nguyễn-t-hà`.
+        assert_eq!(
+            r("/authors/Nguy%E1%BB%85n%20T.%20H%C3%A0"),
+            ["/authors/nguyen-t-ha"]
+        );
+        assert_eq!(
+            r("/authors/nguy%E1%BB%85n-t-h%C3%A0"),
+            ["/authors/nguyen-t-ha"]
+        );
+        // Other punctuation: `/tags/du-lịch-ẩm-thực-2024`.
+        assert_eq!(
+            r("/tags/du-l%E1%BB%8Bch-%E1%BA%A9m-th%E1%BB%B1c-2024"),
+            ["/tags/du-lich-am-thuc-2024"]
+        );
+        // A name typed as written is its own term's, before one that is it
+        // but for punctuation; typed with punctuation neither has, the first.
+        assert_eq!(r("/tags/TP%20HCM"), ["/tags/tp-hcm-2"]);
+        assert_eq!(r("/tags/TP.%20HCM"), ["/tags/tp-hcm"]);
+        assert_eq!(r("/tags/tp.hcm"), ["/tags/tp-hcm"]);
+        assert_eq!(r("/tags/tp,hcm"), ["/tags/tp-hcm"]);
+        assert_eq!(r("/categories/TP%20HCM"), ["/categories/tp-hcm-2"]);
+        assert_eq!(r("/categories/TP.%20HCM"), ["/categories/tp-hcm"]);
+        assert_eq!(r("/categories/tp.hcm"), ["/categories/tp-hcm"]);
+        // Other letters are another name.
+        assert!(r("/tags/tp-h%E1%BB%93-ch%C3%AD-m%C3%ACnh").is_empty());
+        assert!(r("/authors/nguy%E1%BB%85n-t-h%E1%BA%A3").is_empty());
+        // Punctuation alone names nothing, though `(?)` has no letters either.
+        assert!(r("/tags/!").is_empty());
+        // Not a feed's path, in any case, nor a month's, nor two segments,
+        // nor a later list page's (there may be seven pages of tags one day).
+        for path in [
+            "/tags/tp-h%E1%BB%93-ch%C3%AD-minh.rss",
+            "/tags/TP.%20HCM.atom",
+            "/tags/tp.hcm.json",
+            "/tags/TP-HCM.RSS",
+            "/authors/Nguy%E1%BB%85n%20T.%20H%C3%A0.Atom",
+            "/tags/tp.hcm/2024-03",
+            "/authors/Nguy%E1%BB%85n%20T./H%C3%A0",
+            "/tags/trang_7",
+        ] {
+            assert!(r(path).is_empty(), "{path}: {:?}", r(path));
+        }
+        // Wherever it leads, a site path.
+        for typed in [
+            "TP.%20HCM",
+            "tp.hcm",
+            "%2F%2Fexample.com",
+            "..%2F..%2Ftp.hcm",
+        ] {
+            for to in r(&format!("/tags/{typed}")) {
+                assert!(to.starts_with('/') && !to.starts_with("//"), "{to}");
+            }
+        }
     }
 
     /// The slug of the term `name` of `kind` in the index `state` serves.
