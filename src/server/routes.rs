@@ -304,16 +304,22 @@ pub(super) async fn respond_to(state: &State, client: Client, req: &View<'_>) ->
     } else {
         let route = Route::of(state, path);
         match route {
-            Route::NotFound => match respelled(state, path).find(|c| Route::of(state, c).found()) {
-                Some(c) => {
-                    let r = finish(redirect(&c), req.is_head());
-                    (Answer::Built(r), RouteLabel::Redirect)
+            Route::NotFound => {
+                match respelled(state, path).find(|c| Route::of(state, &c.0).found()) {
+                    Some((c, sure)) => {
+                        let r = match sure {
+                            Sure::Yes => redirect(&c),
+                            Sure::Guessed => redirect_for_now(&c),
+                        };
+                        let r = finish(r, req.is_head());
+                        (Answer::Built(r), RouteLabel::Redirect)
+                    }
+                    None => (
+                        answer(state, client, route, path, &req.fields, req.is_head()).await,
+                        RouteLabel::NotFound,
+                    ),
                 }
-                None => (
-                    answer(state, client, route, path, &req.fields, req.is_head()).await,
-                    RouteLabel::NotFound,
-                ),
-            },
+            }
             route => {
                 let label = route.label(path);
                 (
@@ -482,13 +488,29 @@ fn canonical(path: &str) -> Option<String> {
 /// is the site's own rule, for a slug typed with capitals).
 /// Redirecting only to a path that is served, which is never redirected,
 /// keeps this free of loops.
-fn respelled(state: &State, path: &str) -> impl Iterator<Item = String> {
+fn respelled(state: &State, path: &str) -> impl Iterator<Item = (String, Sure)> {
     let spelled = canonical(path);
     let at = spelled.as_deref().unwrap_or(path);
     let snapshot = state.snapshot.load_full();
     let named = snapshot.and_then(|s| named_page(&s.site.index, at));
-    let lower = lowercase_slug(at).filter(|l| Some(l) != named.as_ref());
-    spelled.into_iter().chain(named).chain(lower)
+    let lower = lowercase_slug(at).filter(|l| named.as_ref().is_none_or(|(n, _)| n != l));
+    let sure = |p: String| (p, Sure::Yes);
+    spelled
+        .map(sure)
+        .into_iter()
+        .chain(named)
+        .chain(lower.map(sure))
+}
+
+/// Whether a respelled path is what was meant for as long as the store
+/// stands, or a guess a store change can make wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sure {
+    /// Another spelling of the same path, or the page of the name typed.
+    Yes,
+    /// The page of a name typed without its punctuation (`tp hcm` for `TP.
+    /// HCM`): a term named as typed may come and take the path.
+    Guessed,
 }
 
 /// The prefix and slug of a category's, tag's or author's page path. Pages
@@ -536,7 +558,7 @@ fn lowercase_slug(path: &str) -> Option<String> {
 /// `TP. Hồ Chí Minh`), a name typed with it being preferred; a category's
 /// path is followed segment by segment the same way. Only the names of a
 /// slug's family (`bao`, `bao-2`, …) are looked at.
-fn named_page(index: &crate::index::Index, path: &str) -> Option<String> {
+fn named_page(index: &crate::index::Index, path: &str) -> Option<(String, Sure)> {
     use crate::taxonomy::Kind;
     let (prefix, slug) = page_slug(path)?;
     let decoded = percent_encoding::percent_decode_str(slug)
@@ -549,13 +571,17 @@ fn named_page(index: &crate::index::Index, path: &str) -> Option<String> {
         }
         let terms = index.taxonomy(kind);
         // A later list page's segment (`trang_7`, once there are that many
-        // tags) is not a name typed without its punctuation.
-        let typed = Typed::new(&decoded, render::terms_page_number(&decoded).is_none());
+        // tags; `Trang_7`, which is respelled in lowercase) is not a name
+        // typed without its punctuation.
+        let page = render::terms_page_number(&decoded.to_lowercase());
+        let typed = Typed::new(&decoded, page.is_none());
         let root = slugify(&decoded);
         let family = terms
             .family(&root)
             .filter_map(|s| Some((s, terms.get(s)?.name.as_str())));
-        typed.pick(family).map(str::to_owned)
+        typed
+            .pick(family)
+            .map(|(slug, sure)| (slug.to_owned(), sure))
     };
     let target = match prefix {
         "/tags/" => term(Kind::Tag)?,
@@ -563,6 +589,7 @@ fn named_page(index: &crate::index::Index, path: &str) -> Option<String> {
         _ => {
             let categories = index.categories();
             let mut at = String::new();
+            let mut sure = Sure::Yes;
             for typed in decoded.split('/') {
                 let root = format!("{at}{}", slugify(typed));
                 let typed = Typed::new(typed, true);
@@ -582,14 +609,19 @@ fn named_page(index: &crate::index::Index, path: &str) -> Option<String> {
                         })
                     })
                     .map(|(s, c)| (s.as_str(), c.name.as_str()));
-                at = format!("{}/", typed.pick(siblings)?);
+                let (slug, this) = typed.pick(siblings)?;
+                at = format!("{slug}/");
+                if this == Sure::Guessed {
+                    sure = Sure::Guessed;
+                }
             }
             at.pop();
-            at
+            (at, sure)
         }
     };
+    let (target, sure) = target;
     let target = format!("{prefix}{target}");
-    (target != path).then_some(target)
+    (target != path).then_some((target, sure))
 }
 
 /// A name as typed into a page path, by the keys it is matched with.
@@ -614,15 +646,18 @@ impl Typed {
     /// whose name is the one typed ([`loose_key`]), or else the first whose
     /// name is it but for punctuation ([`bare_key`]): `TP. HCM` and `TP HCM`
     /// are both found, each typed as written, and the first of them typed
-    /// `tp.hcm`. One pass over the family.
-    fn pick<'a>(&self, family: impl Iterator<Item = (&'a str, &'a str)>) -> Option<&'a str> {
+    /// `tp.hcm`, a guess ([`Sure::Guessed`]). One pass over the family.
+    fn pick<'a>(
+        &self,
+        family: impl Iterator<Item = (&'a str, &'a str)>,
+    ) -> Option<(&'a str, Sure)> {
         let mut bare = None;
         for (slug, name) in family {
             if loose_key(name) == self.loose {
-                return Some(slug);
+                return Some((slug, Sure::Yes));
             }
             if bare.is_none() && self.bare.as_ref().is_some_and(|k| *k == bare_key(name)) {
-                bare = Some(slug);
+                bare = Some((slug, Sure::Guessed));
             }
         }
         bare
@@ -641,21 +676,29 @@ fn loose_key(name: &str) -> String {
         .join(" ")
 }
 
-/// A name's key ([`crate::names::key`]) with only its words: its letters,
-/// digits and the marks on them (Unicode's alphabetic and numeric
-/// characters, and combining marks, which NFC leaves where no precomposed
-/// letter has them), each run of anything else (spaces, dashes, `.`, `,`,
-/// `'`, `(`, `&` …) one space, as a slug cuts its words. `TP. Hồ Chí Minh`,
-/// `tp-hồ-chí-minh` and `TP Hồ Chí Minh` have one.
+/// A name's key ([`crate::names::key`]) without the punctuation people
+/// leave out when they type a name: each run of white space, dashes and
+/// the marks of [`LEFT_OUT`] (`.`, `,`, `'`, `(`, `&` …) is one space, as a
+/// slug cuts its words. `TP. Hồ Chí Minh`, `tp-hồ-chí-minh` and `TP Hồ Chí
+/// Minh` have one. Symbols that tell names apart stay: `C++` and `C#` do not
+/// have the key of `C`, nor `A+` that of `A-`.
 fn bare_key(name: &str) -> String {
-    use unicode_normalization::char::is_combining_mark;
     let key = crate::names::key(name);
-    let words = key.split(|c: char| !(c.is_alphanumeric() || is_combining_mark(c)));
+    let words = key.split(|c: char| c.is_whitespace() || LEFT_OUT.contains(&c));
     words
         .filter(|w| !w.is_empty())
         .collect::<Vec<_>>()
         .join(" ")
 }
+
+/// What [`bare_key`] reads as a space: sentence punctuation, brackets,
+/// quotes (straight, curly and angled), `&`, `/`, `\`, `_`, the ellipsis,
+/// the middle dot, and the hyphen and the dashes that show as one.
+const LEFT_OUT: &[char] = &[
+    '.', ',', ';', ':', '!', '?', '\'', '"', '(', ')', '[', ']', '{', '}', '&', '/', '\\', '_',
+    '\u{2018}', '\u{2019}', '\u{201C}', '\u{201D}', '\u{AB}', '\u{BB}', '\u{2026}', '\u{B7}', '-',
+    '\u{2010}', '\u{2011}', '\u{2012}', '\u{2013}', '\u{2014}', '\u{2015}', '\u{2212}',
+];
 
 /// 308 Permanent Redirect (RFC 9110 §15.4.9) to `path`; a cache may keep it a
 /// day. The query is not carried over: nothing here depends on one.
@@ -669,6 +712,18 @@ fn redirect(path: &str) -> Response<Full<Bytes>> {
         header::CACHE_CONTROL,
         HeaderValue::from_static("max-age=86400"),
     );
+    r
+}
+
+/// 307 Temporary Redirect (RFC 9110 §15.4.8) to `path`, for a guess a store
+/// change can make wrong: a cache keeps it no longer than a 404.
+fn redirect_for_now(path: &str) -> Response<Full<Bytes>> {
+    let mut r = redirect(path);
+    *r.status_mut() = StatusCode::TEMPORARY_REDIRECT;
+    if let Ok(v) = HeaderValue::from_str(&format!("max-age={}", crate::publish::NOT_FOUND_MAX_AGE))
+    {
+        r.headers_mut().insert(header::CACHE_CONTROL, v);
+    }
     r
 }
 
@@ -1669,7 +1724,7 @@ mod tests {
     #[test]
     fn a_category_typed_with_capitals_is_respelled_in_lowercase() {
         let state = State::default();
-        let r = |p: &str| respelled(&state, p).collect::<Vec<_>>();
+        let r = |p: &str| respelled(&state, p).map(|(p, _)| p).collect::<Vec<_>>();
         assert_eq!(r("/categories/Kinh-Te"), ["/categories/kinh-te"]);
         assert_eq!(
             r("/categories/Kinh-Te/"),
@@ -1721,7 +1776,7 @@ mod tests {
         state
             .snapshot
             .store(Some(Arc::new(Snapshot::new(site, config, 0))));
-        let r = |p: &str| respelled(&state, p).collect::<Vec<_>>();
+        let r = |p: &str| respelled(&state, p).map(|(p, _)| p).collect::<Vec<_>>();
         // As a browser sends `/tags/họp-báo`.
         assert_eq!(r("/tags/h%E1%BB%8Dp-b%C3%A1o"), ["/tags/hop-bao"]);
         assert_eq!(
@@ -1802,7 +1857,7 @@ mod tests {
                 &["TP HCM", "Du lịch & Ẩm thực (2024)"],
                 "X",
             ),
-            filed("c", &["TP HCM"], 2, &[], "X"),
+            filed("c", &["TP HCM"], 2, &["C#"], "X"),
         ]));
         let tags = index.taxonomy(Kind::Tag);
         assert_eq!(tags.slug_of("TP. HCM"), Some("tp-hcm"));
@@ -1822,7 +1877,7 @@ mod tests {
     #[test]
     fn a_name_with_punctuation_is_reached_typed_with_it_or_without() {
         let state = punctuated();
-        let r = |p: &str| respelled(&state, p).collect::<Vec<_>>();
+        let r = |p: &str| respelled(&state, p).map(|(p, _)| p).collect::<Vec<_>>();
         // A dotted name typed as written (`/tags/TP. Hồ Chí Minh`), with
         // dashes for spaces, or with dashes and no dot.
         for typed in [
@@ -1865,6 +1920,37 @@ mod tests {
         assert_eq!(r("/categories/TP%20HCM"), ["/categories/tp-hcm-2"]);
         assert_eq!(r("/categories/TP.%20HCM"), ["/categories/tp-hcm"]);
         assert_eq!(r("/categories/tp.hcm"), ["/categories/tp-hcm"]);
+        // Only a name typed without its punctuation is a guess, which a
+        // cache keeps no longer than a 404: a term of that name may come.
+        let sure = |p: &str| respelled(&state, p).map(|(_, s)| s).collect::<Vec<_>>();
+        for (typed, expected) in [
+            ("/tags/TP%20HCM", Sure::Yes),
+            ("/tags/TP.%20HCM", Sure::Yes),
+            ("/tags/TP.%20H%E1%BB%93%20Ch%C3%AD%20Minh", Sure::Yes),
+            ("/tags/tp.hcm", Sure::Guessed),
+            ("/tags/tp-h%E1%BB%93-ch%C3%AD-minh", Sure::Guessed),
+            ("/categories/TP.%20HCM", Sure::Yes),
+            (
+                "/categories/trang-nh%E1%BA%A5t/TP.%20H%E1%BB%93%20Ch%C3%AD%20Minh",
+                Sure::Yes,
+            ),
+            (
+                "/categories/trang-nh%E1%BA%A5t/tp-h%E1%BB%93-ch%C3%AD-minh",
+                Sure::Guessed,
+            ),
+            (
+                "/categories/Trang%20nh%E1%BA%A5t/tp.-h%E1%BB%93-ch%C3%AD-minh",
+                Sure::Yes,
+            ),
+        ] {
+            assert_eq!(sure(typed), [expected], "{typed}");
+        }
+        // Symbols are no punctuation: `C++` and `C` are not `C#`.
+        assert_eq!(r("/tags/C%23"), ["/tags/c"]);
+        for typed in ["/tags/C%2B%2B", "/tags/c%2B", "/tags/C%2B"] {
+            let to = r(typed);
+            assert!(!to.iter().any(|p| p == "/tags/c"), "{typed}: {to:?}");
+        }
         // Other letters are another name.
         assert!(r("/tags/tp-h%E1%BB%93-ch%C3%AD-m%C3%ACnh").is_empty());
         assert!(r("/authors/nguy%E1%BB%85n-t-h%E1%BA%A3").is_empty());
@@ -1884,6 +1970,10 @@ mod tests {
         ] {
             assert!(r(path).is_empty(), "{path}: {:?}", r(path));
         }
+        // In capitals, it is that list page's path in lowercase, not the tag
+        // `Trang 7`.
+        assert_eq!(r("/tags/Trang_7"), ["/tags/trang_7"]);
+        assert_eq!(r("/tags/TRANG_7"), ["/tags/trang_7"]);
         // Wherever it leads, a site path.
         for typed in [
             "TP.%20HCM",
