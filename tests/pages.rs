@@ -1655,6 +1655,94 @@ fn a_tag_or_author_typed_with_its_own_letters_redirects_to_its_slug() {
     );
 }
 
+/// An article filed under `Trang nhất » {category}`, published at
+/// `published` (`dd/mm/yyyy hh:mm`), by `author`, with `tags`.
+fn article(category: &str, title: &str, published: &str, author: &str, tags: &str) -> String {
+    format!(
+        "Trang nhất » {category}\n\n{title}\n\n{published}\n\n\
+         Nội dung bài viết.\n\n\
+         Tác giả bài viết: {author}\n\nTừ khóa: {tags}\n"
+    )
+}
+
+#[test]
+fn a_name_with_punctuation_typed_with_it_or_without_redirects_to_its_slug() {
+    let site = TempStore::new();
+    // `TP. HCM` first: it holds `tp-hcm`, and `TP HCM` `tp-hcm-2`.
+    write(
+        &site,
+        "tp/truoc.txt",
+        &article(
+            "TP. Hồ Chí Minh",
+            "Bài trước",
+            "01/03/2024 08:00",
+            "Nguyễn T. Hà",
+            "TP. Hồ Chí Minh, TP. HCM",
+        ),
+    );
+    write(
+        &site,
+        "tp/sau.txt",
+        &article(
+            "TP. Hồ Chí Minh",
+            "Bài sau",
+            "02/03/2024 08:00",
+            "Lê Văn An",
+            "TP HCM",
+        ),
+    );
+    let d = site.start();
+    for (sent, canonical) in [
+        // `/tags/TP. Hồ Chí Minh`, `/tags/tp-hồ-chí-minh`, as a browser sends them.
+        (
+            "/tags/TP.%20H%E1%BB%93%20Ch%C3%AD%20Minh",
+            "/tags/tp-ho-chi-minh",
+        ),
+        ("/tags/tp-h%E1%BB%93-ch%C3%AD-minh", "/tags/tp-ho-chi-minh"),
+        // `/authors/Nguyễn T. Hà`, `/authors/nguyễn-t-hà`.
+        (
+            "/authors/Nguy%E1%BB%85n%20T.%20H%C3%A0",
+            "/authors/nguyen-t-ha",
+        ),
+        ("/authors/nguy%E1%BB%85n-t-h%C3%A0", "/authors/nguyen-t-ha"),
+        // `/categories/tp-hồ-chí-minh`.
+        (
+            "/categories/tp-h%E1%BB%93-ch%C3%AD-minh",
+            "/categories/tp-ho-chi-minh",
+        ),
+        // A name typed as written is its own term's, before one that is it
+        // but for punctuation; typed with punctuation neither has, the first.
+        ("/tags/TP%20HCM", "/tags/tp-hcm-2"),
+        ("/tags/TP.%20HCM", "/tags/tp-hcm"),
+        ("/tags/tp.hcm", "/tags/tp-hcm"),
+    ] {
+        let r = d.raw("GET", sent, &[]);
+        assert_eq!(r.status, 308, "{sent}");
+        assert_eq!(r.header("location"), Some(canonical), "{sent}");
+        assert_eq!(d.raw("GET", canonical, &[]).status, 200, "{canonical}");
+    }
+    // A feed's path is the feed, not a name with a dot in it.
+    for (path, content_type) in [
+        ("/tags/tp-hcm.rss", "application/rss+xml; charset=utf-8"),
+        (
+            "/authors/nguyen-t-ha.atom",
+            "application/atom+xml; charset=utf-8",
+        ),
+    ] {
+        let r = d.raw("GET", path, &[]);
+        assert_eq!(r.status, 200, "{path}");
+        assert_eq!(r.header("content-type"), Some(content_type), "{path}");
+    }
+    // Nor is a feed's path, in any case, respelled; another name is none.
+    for path in [
+        "/tags/TP.%20HCM.rss",
+        "/tags/TP-HCM.RSS",
+        "/tags/tp-h%E1%BB%93-ch%C3%AD-m%C3%ACnh",
+    ] {
+        assert_eq!(d.raw("GET", path, &[]).status, 404, "{path}");
+    }
+}
+
 #[test]
 fn with_no_config_file_links_lead_to_the_address_listened_on() {
     // No `config.toml` in the working folder (nor in /etc/bantin, where a

@@ -304,16 +304,22 @@ pub(super) async fn respond_to(state: &State, client: Client, req: &View<'_>) ->
     } else {
         let route = Route::of(state, path);
         match route {
-            Route::NotFound => match respelled(state, path).find(|c| Route::of(state, c).found()) {
-                Some(c) => {
-                    let r = finish(redirect(&c), req.is_head());
-                    (Answer::Built(r), RouteLabel::Redirect)
+            Route::NotFound => {
+                match respelled(state, path).find(|c| Route::of(state, &c.0).found()) {
+                    Some((c, sure)) => {
+                        let r = match sure {
+                            Sure::Yes => redirect(&c),
+                            Sure::Guessed => redirect_for_now(&c),
+                        };
+                        let r = finish(r, req.is_head());
+                        (Answer::Built(r), RouteLabel::Redirect)
+                    }
+                    None => (
+                        answer(state, client, route, path, &req.fields, req.is_head()).await,
+                        RouteLabel::NotFound,
+                    ),
                 }
-                None => (
-                    answer(state, client, route, path, &req.fields, req.is_head()).await,
-                    RouteLabel::NotFound,
-                ),
-            },
+            }
             route => {
                 let label = route.label(path);
                 (
@@ -482,27 +488,55 @@ fn canonical(path: &str) -> Option<String> {
 /// is the site's own rule, for a slug typed with capitals).
 /// Redirecting only to a path that is served, which is never redirected,
 /// keeps this free of loops.
-fn respelled(state: &State, path: &str) -> impl Iterator<Item = String> {
+fn respelled(state: &State, path: &str) -> impl Iterator<Item = (String, Sure)> {
     let spelled = canonical(path);
     let at = spelled.as_deref().unwrap_or(path);
     let snapshot = state.snapshot.load_full();
     let named = snapshot.and_then(|s| named_page(&s.site.index, at));
-    let lower = lowercase_slug(at).filter(|l| Some(l) != named.as_ref());
-    spelled.into_iter().chain(named).chain(lower)
+    let lower = lowercase_slug(at).filter(|l| named.as_ref().is_none_or(|(n, _)| n != l));
+    let sure = |p: String| (p, Sure::Yes);
+    spelled
+        .map(sure)
+        .into_iter()
+        .chain(named)
+        .chain(lower.map(sure))
+}
+
+/// Whether a respelled path is what was meant for as long as the store
+/// stands, or a guess a store change can make wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sure {
+    /// Another spelling of the same path, or the page of the name typed.
+    Yes,
+    /// The page of a name typed without its punctuation (`tp hcm` for `TP.
+    /// HCM`): a term named as typed may come and take the path.
+    Guessed,
 }
 
 /// The prefix and slug of a category's, tag's or author's page path. Pages
 /// only, as people type them: a feed's path, which a reader was given by a
-/// link, is not respelled (nor is a month's).
+/// link, is not respelled (nor is a month's). A tag's or author's page is
+/// one segment; a dot in it is a name's (`TP. Hồ Chí Minh`), unless it ends
+/// in a feed's extension, in any case (`/tags/x.rss`, `/tags/x.RSS`). A
+/// category's slug nests, and a category has no feed under `/categories/`.
 fn page_slug(path: &str) -> Option<(&'static str, &str)> {
     let (prefix, slug) = ["/categories/", "/tags/", "/authors/"]
         .into_iter()
         .find_map(|prefix| Some((prefix, path.strip_prefix(prefix)?)))?;
-    // A term's page is one segment with no extension; a category's slug nests.
-    if prefix != "/categories/" && slug.contains(['/', '.']) {
+    if prefix != "/categories/" && (slug.contains('/') || is_feed_name(slug)) {
         return None;
     }
     Some((prefix, slug))
+}
+
+/// Whether `segment` ends in a feed's extension (`.rss`, `.atom`, `.json`),
+/// whatever its case.
+fn is_feed_name(segment: &str) -> bool {
+    segment.rsplit_once('.').is_some_and(|(_, ext)| {
+        render::Format::ALL
+            .into_iter()
+            .any(|f| ext.eq_ignore_ascii_case(f.ext()))
+    })
 }
 
 /// A category's, tag's or author's page path with its slug in lowercase,
@@ -518,24 +552,36 @@ fn lowercase_slug(path: &str) -> Option<String> {
 /// with the name's own letters, when that is another path:
 /// `/tags/h%E1%BB%8Dp-b%C3%A1o` (`họp-báo`) is the page of the tag `Họp
 /// báo`. The segment, percent-decoded, is the name as written, its dashes
-/// and spaces alike ([`loose_key`]), so `/tags/báo` is the tag `Báo` even
+/// and spaces alike ([`Typed`]), so `/tags/báo` is the tag `Báo` even
 /// when its slug is `bao-2` (the tag `Bão` came first), and never the tag
-/// `Bão`; a category's path is followed segment by segment the same way.
-/// Only the names of a slug's family (`bao`, `bao-2`, …) are looked at.
-fn named_page(index: &crate::index::Index, path: &str) -> Option<String> {
+/// `Bão`; with its punctuation or without (`/tags/tp-hồ-chí-minh` is the tag
+/// `TP. Hồ Chí Minh`), a name typed with it being preferred; a category's
+/// path is followed segment by segment the same way. Only the names of a
+/// slug's family (`bao`, `bao-2`, …) are looked at.
+fn named_page(index: &crate::index::Index, path: &str) -> Option<(String, Sure)> {
     use crate::taxonomy::{numbered_in, Kind};
     let (prefix, slug) = page_slug(path)?;
     let decoded = percent_encoding::percent_decode_str(slug)
         .decode_utf8()
         .ok()?;
     let term = |kind: Kind| {
+        // `%2F` is read as `/` (see `canonical`): not a term's page.
+        if decoded.contains('/') {
+            return None;
+        }
         let terms = index.taxonomy(kind);
-        let typed = loose_key(&decoded);
+        // A later list page's segment (`trang_7`, once there are that many
+        // tags; `Trang_7`, which is respelled in lowercase) is not a name
+        // typed without its punctuation.
+        let page = render::terms_page_number(&decoded.to_lowercase());
+        let typed = Typed::new(&decoded, page.is_none());
         let root = slugify(&decoded);
-        let found = terms
+        let family = terms
             .family(&root)
-            .find(|s| terms.get(s).is_some_and(|t| loose_key(&t.name) == typed));
-        found.map(str::to_owned)
+            .filter_map(|s| Some((s, terms.get(s)?.name.as_str())));
+        typed
+            .pick(family)
+            .map(|(slug, sure)| (slug.to_owned(), sure))
     };
     let target = match prefix {
         "/tags/" => term(Kind::Tag)?,
@@ -543,24 +589,70 @@ fn named_page(index: &crate::index::Index, path: &str) -> Option<String> {
         _ => {
             let categories = index.categories();
             let mut at = String::new();
+            let mut sure = Sure::Yes;
             for typed in decoded.split('/') {
                 let root = format!("{at}{}", slugify(typed));
-                let typed = loose_key(typed);
+                let typed = Typed::new(typed, true);
                 // The family of `root` among the category's siblings: it, and
                 // it with numbers on the end (no deeper path).
-                let sibling = categories
+                let siblings = categories
                     .range(root.clone()..)
                     .take_while(|(s, _)| s.starts_with(root.as_str()))
-                    .find(|(s, c)| numbered_in(s, &root) && loose_key(&c.name) == typed)
-                    .map(|(s, _)| s.clone());
-                at = format!("{}/", sibling?);
+                    .filter(|(s, _)| numbered_in(s, &root))
+                    .map(|(s, c)| (s.as_str(), c.name.as_str()));
+                let (slug, this) = typed.pick(siblings)?;
+                at = format!("{slug}/");
+                if this == Sure::Guessed {
+                    sure = Sure::Guessed;
+                }
             }
             at.pop();
-            at
+            (at, sure)
         }
     };
+    let (target, sure) = target;
     let target = format!("{prefix}{target}");
-    (target != path).then_some(target)
+    (target != path).then_some((target, sure))
+}
+
+/// A name as typed into a page path, by the keys it is matched with.
+struct Typed {
+    /// Its [`loose_key`].
+    loose: String,
+    /// Its [`bare_key`], when a name without its punctuation may be meant:
+    /// `None` when it is empty (typed punctuation alone names nothing).
+    bare: Option<String>,
+}
+
+impl Typed {
+    /// `typed`, with `bare` false when it may only be a name as written.
+    fn new(typed: &str, bare: bool) -> Typed {
+        Typed {
+            loose: loose_key(typed),
+            bare: Some(bare_key(typed)).filter(|k| bare && !k.is_empty()),
+        }
+    }
+
+    /// The first of `family` (slugs and their names, in the family's order)
+    /// whose name is the one typed ([`loose_key`]), or else the first whose
+    /// name is it but for punctuation ([`bare_key`]): `TP. HCM` and `TP HCM`
+    /// are both found, each typed as written, and the first of them typed
+    /// `tp.hcm`, a guess ([`Sure::Guessed`]). One pass over the family.
+    fn pick<'a>(
+        &self,
+        family: impl Iterator<Item = (&'a str, &'a str)>,
+    ) -> Option<(&'a str, Sure)> {
+        let mut bare = None;
+        for (slug, name) in family {
+            if loose_key(name) == self.loose {
+                return Some((slug, Sure::Yes));
+            }
+            if bare.is_none() && self.bare.as_ref().is_some_and(|k| *k == bare_key(name)) {
+                bare = Some((slug, Sure::Guessed));
+            }
+        }
+        bare
+    }
 }
 
 /// A name's key ([`crate::names::key`]) with its dashes read as spaces and
@@ -575,6 +667,30 @@ fn loose_key(name: &str) -> String {
         .join(" ")
 }
 
+/// A name's key ([`crate::names::key`]) without the punctuation people
+/// leave out when they type a name: each run of white space, dashes and
+/// the marks of [`LEFT_OUT`] (`.`, `,`, `'`, `(`, `&` …) is one space, as a
+/// slug cuts its words. `TP. Hồ Chí Minh`, `tp-hồ-chí-minh` and `TP Hồ Chí
+/// Minh` have one. Symbols that tell names apart stay: `C++` and `C#` do not
+/// have the key of `C`, nor `A+` that of `A-`.
+fn bare_key(name: &str) -> String {
+    let key = crate::names::key(name);
+    let words = key.split(|c: char| c.is_whitespace() || LEFT_OUT.contains(&c));
+    words
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// What [`bare_key`] reads as a space: sentence punctuation, brackets,
+/// quotes (straight, curly and angled), `&`, `/`, `\`, `_`, the ellipsis,
+/// the middle dot, and the hyphen and the dashes that show as one.
+const LEFT_OUT: &[char] = &[
+    '.', ',', ';', ':', '!', '?', '\'', '"', '(', ')', '[', ']', '{', '}', '&', '/', '\\', '_',
+    '\u{2018}', '\u{2019}', '\u{201C}', '\u{201D}', '\u{AB}', '\u{BB}', '\u{2026}', '\u{B7}', '-',
+    '\u{2010}', '\u{2011}', '\u{2012}', '\u{2013}', '\u{2014}', '\u{2015}', '\u{2212}',
+];
+
 /// 308 Permanent Redirect (RFC 9110 §15.4.9) to `path`; a cache may keep it a
 /// day. The query is not carried over: nothing here depends on one.
 fn redirect(path: &str) -> Response<Full<Bytes>> {
@@ -587,6 +703,18 @@ fn redirect(path: &str) -> Response<Full<Bytes>> {
         header::CACHE_CONTROL,
         HeaderValue::from_static("max-age=86400"),
     );
+    r
+}
+
+/// 307 Temporary Redirect (RFC 9110 §15.4.8) to `path`, for a guess a store
+/// change can make wrong: a cache keeps it no longer than a 404.
+fn redirect_for_now(path: &str) -> Response<Full<Bytes>> {
+    let mut r = redirect(path);
+    *r.status_mut() = StatusCode::TEMPORARY_REDIRECT;
+    if let Ok(v) = HeaderValue::from_str(&format!("max-age={}", crate::publish::NOT_FOUND_MAX_AGE))
+    {
+        r.headers_mut().insert(header::CACHE_CONTROL, v);
+    }
     r
 }
 
@@ -1587,7 +1715,7 @@ mod tests {
     #[test]
     fn a_category_typed_with_capitals_is_respelled_in_lowercase() {
         let state = State::default();
-        let r = |p: &str| respelled(&state, p).collect::<Vec<_>>();
+        let r = |p: &str| respelled(&state, p).map(|(p, _)| p).collect::<Vec<_>>();
         assert_eq!(r("/categories/Kinh-Te"), ["/categories/kinh-te"]);
         assert_eq!(
             r("/categories/Kinh-Te/"),
@@ -1639,7 +1767,7 @@ mod tests {
         state
             .snapshot
             .store(Some(Arc::new(Snapshot::new(site, config, 0))));
-        let r = |p: &str| respelled(&state, p).collect::<Vec<_>>();
+        let r = |p: &str| respelled(&state, p).map(|(p, _)| p).collect::<Vec<_>>();
         // As a browser sends `/tags/họp-báo`.
         assert_eq!(r("/tags/h%E1%BB%8Dp-b%C3%A1o"), ["/tags/hop-bao"]);
         assert_eq!(
@@ -1688,6 +1816,166 @@ mod tests {
         // Not a feed's or a month's path.
         assert!(r("/tags/h%E1%BB%8Dp-b%C3%A1o.atom").is_empty());
         assert!(r("/tags/h%E1%BB%8Dp-b%C3%A1o/2024-03").is_empty());
+    }
+
+    /// A state serving tags, authors and categories whose names have
+    /// punctuation: `TP. Hồ Chí Minh`, `Nguyễn T. Hà`, and `TP. HCM` before
+    /// `TP HCM` (as tags and as categories).
+    fn punctuated() -> State {
+        use crate::index::{Entries, Index};
+        use crate::taxonomy::Kind;
+        let at = chrono::DateTime::parse_from_rfc3339("2024-03-01T08:00:00+07:00").unwrap();
+        let filed = |id: &str, crumb: &[&str], day: i64, tags: &[&str], author: &str| {
+            let mut a =
+                crate::article::Article::sample(id, crumb, id, at + chrono::Duration::days(day));
+            a.tags = tags.iter().map(|t| (*t).to_owned()).collect();
+            a.author = Some(author.to_owned());
+            (id.to_owned(), Entry::full(Arc::new(a), None))
+        };
+        // `TP. HCM` first: it holds `tp-hcm`, `TP HCM` `tp-hcm-2`.
+        let index = Index::new(Entries::from_iter([
+            filed(
+                "a",
+                &["Trang nhất", "TP. Hồ Chí Minh"],
+                0,
+                &["TP. Hồ Chí Minh", "TP. HCM", "Trang 7", "(?)"],
+                "Nguyễn T. Hà",
+            ),
+            filed(
+                "b",
+                &["TP. HCM"],
+                1,
+                &["TP HCM", "Du lịch & Ẩm thực (2024)"],
+                "X",
+            ),
+            filed("c", &["TP HCM"], 2, &["C#"], "X"),
+        ]));
+        let tags = index.taxonomy(Kind::Tag);
+        assert_eq!(tags.slug_of("TP. HCM"), Some("tp-hcm"));
+        assert_eq!(tags.slug_of("TP HCM"), Some("tp-hcm-2"));
+        assert_eq!(tags.slug_of("(?)"), Some("muc"));
+        assert!(index.categories().contains_key("tp-hcm-2"));
+        let mut site = Site::default();
+        site.index = Arc::new(index);
+        let config = Arc::new(Config::from_toml("", None).unwrap());
+        let state = State::default();
+        state
+            .snapshot
+            .store(Some(Arc::new(Snapshot::new(site, config, 0))));
+        state
+    }
+
+    #[test]
+    fn a_name_with_punctuation_is_reached_typed_with_it_or_without() {
+        let state = punctuated();
+        let r = |p: &str| respelled(&state, p).map(|(p, _)| p).collect::<Vec<_>>();
+        // A dotted name typed as written (`/tags/TP. Hồ Chí Minh`), with
+        // dashes for spaces, or with dashes and no dot.
+        for typed in [
+            "TP.%20H%E1%BB%93%20Ch%C3%AD%20Minh",
+            "tp.-h%E1%BB%93-ch%C3%AD-minh",
+            "tp-h%E1%BB%93-ch%C3%AD-minh",
+            "TP%20H%E1%BB%93%20Ch%C3%AD%20Minh",
+        ] {
+            assert_eq!(
+                r(&format!("/tags/{typed}")),
+                ["/tags/tp-ho-chi-minh"],
+                "{typed}"
+            );
+            assert_eq!(
+                r(&format!("/categories/trang-nh%E1%BA%A5t/{typed}")),
+                ["/categories/trang-nhat/tp-ho-chi-minh"],
+                "{typed}"
+            );
+        }
+        // `/authors/Nguyễn T. Hà`, `/authors/nguyễn-t-hà`.
+        assert_eq!(
+            r("/authors/Nguy%E1%BB%85n%20T.%20H%C3%A0"),
+            ["/authors/nguyen-t-ha"]
+        );
+        assert_eq!(
+            r("/authors/nguy%E1%BB%85n-t-h%C3%A0"),
+            ["/authors/nguyen-t-ha"]
+        );
+        // Other punctuation: `/tags/du-lịch-ẩm-thực-2024`.
+        assert_eq!(
+            r("/tags/du-l%E1%BB%8Bch-%E1%BA%A9m-th%E1%BB%B1c-2024"),
+            ["/tags/du-lich-am-thuc-2024"]
+        );
+        // A name typed as written is its own term's, before one that is it
+        // but for punctuation; typed with punctuation neither has, the first.
+        assert_eq!(r("/tags/TP%20HCM"), ["/tags/tp-hcm-2"]);
+        assert_eq!(r("/tags/TP.%20HCM"), ["/tags/tp-hcm"]);
+        assert_eq!(r("/tags/tp.hcm"), ["/tags/tp-hcm"]);
+        assert_eq!(r("/tags/tp,hcm"), ["/tags/tp-hcm"]);
+        assert_eq!(r("/categories/TP%20HCM"), ["/categories/tp-hcm-2"]);
+        assert_eq!(r("/categories/TP.%20HCM"), ["/categories/tp-hcm"]);
+        assert_eq!(r("/categories/tp.hcm"), ["/categories/tp-hcm"]);
+        // Only a name typed without its punctuation is a guess, which a
+        // cache keeps no longer than a 404: a term of that name may come.
+        let sure = |p: &str| respelled(&state, p).map(|(_, s)| s).collect::<Vec<_>>();
+        for (typed, expected) in [
+            ("/tags/TP%20HCM", Sure::Yes),
+            ("/tags/TP.%20HCM", Sure::Yes),
+            ("/tags/TP.%20H%E1%BB%93%20Ch%C3%AD%20Minh", Sure::Yes),
+            ("/tags/tp.hcm", Sure::Guessed),
+            ("/tags/tp-h%E1%BB%93-ch%C3%AD-minh", Sure::Guessed),
+            ("/categories/TP.%20HCM", Sure::Yes),
+            (
+                "/categories/trang-nh%E1%BA%A5t/TP.%20H%E1%BB%93%20Ch%C3%AD%20Minh",
+                Sure::Yes,
+            ),
+            (
+                "/categories/trang-nh%E1%BA%A5t/tp-h%E1%BB%93-ch%C3%AD-minh",
+                Sure::Guessed,
+            ),
+            (
+                "/categories/Trang%20nh%E1%BA%A5t/tp.-h%E1%BB%93-ch%C3%AD-minh",
+                Sure::Yes,
+            ),
+        ] {
+            assert_eq!(sure(typed), [expected], "{typed}");
+        }
+        // Symbols are no punctuation: `C++` and `C` are not `C#`.
+        assert_eq!(r("/tags/C%23"), ["/tags/c"]);
+        for typed in ["/tags/C%2B%2B", "/tags/c%2B", "/tags/C%2B"] {
+            let to = r(typed);
+            assert!(!to.iter().any(|p| p == "/tags/c"), "{typed}: {to:?}");
+        }
+        // Other letters are another name.
+        assert!(r("/tags/tp-h%E1%BB%93-ch%C3%AD-m%C3%ACnh").is_empty());
+        assert!(r("/authors/nguy%E1%BB%85n-t-h%E1%BA%A3").is_empty());
+        // Punctuation alone names nothing, though `(?)` has no letters either.
+        assert!(r("/tags/!").is_empty());
+        // Not a feed's path, in any case, nor a month's, nor two segments,
+        // nor a later list page's (there may be seven pages of tags one day).
+        for path in [
+            "/tags/tp-h%E1%BB%93-ch%C3%AD-minh.rss",
+            "/tags/TP.%20HCM.atom",
+            "/tags/tp.hcm.json",
+            "/tags/TP-HCM.RSS",
+            "/authors/Nguy%E1%BB%85n%20T.%20H%C3%A0.Atom",
+            "/tags/tp.hcm/2024-03",
+            "/authors/Nguy%E1%BB%85n%20T./H%C3%A0",
+            "/tags/trang_7",
+        ] {
+            assert!(r(path).is_empty(), "{path}: {:?}", r(path));
+        }
+        // In capitals, it is that list page's path in lowercase, not the tag
+        // `Trang 7`.
+        assert_eq!(r("/tags/Trang_7"), ["/tags/trang_7"]);
+        assert_eq!(r("/tags/TRANG_7"), ["/tags/trang_7"]);
+        // Wherever it leads, a site path.
+        for typed in [
+            "TP.%20HCM",
+            "tp.hcm",
+            "%2F%2Fexample.com",
+            "..%2F..%2Ftp.hcm",
+        ] {
+            for to in r(&format!("/tags/{typed}")) {
+                assert!(to.starts_with('/') && !to.starts_with("//"), "{to}");
+            }
+        }
     }
 
     /// The slug of the term `name` of `kind` in the index `state` serves.
