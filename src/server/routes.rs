@@ -309,7 +309,7 @@ pub(super) async fn respond_to(state: &State, client: Client, req: &View<'_>) ->
                     Some((c, sure)) => {
                         let r = match sure {
                             Sure::Yes => redirect(&c),
-                            Sure::Guessed => redirect_for_now(&c),
+                            Sure::Guessed => redirect_for_now(&c, not_found_cache_control(state)),
                         };
                         let r = finish(r, req.is_head());
                         (Answer::Built(r), RouteLabel::Redirect)
@@ -707,14 +707,12 @@ fn redirect(path: &str) -> Response<Full<Bytes>> {
 }
 
 /// 307 Temporary Redirect (RFC 9110 §15.4.8) to `path`, for a guess a store
-/// change can make wrong: a cache keeps it no longer than a 404.
-fn redirect_for_now(path: &str) -> Response<Full<Bytes>> {
+/// change can make wrong: a cache keeps it no longer than a 404 (`cache`,
+/// see [`not_found_cache_control`]).
+fn redirect_for_now(path: &str, cache: HeaderValue) -> Response<Full<Bytes>> {
     let mut r = redirect(path);
     *r.status_mut() = StatusCode::TEMPORARY_REDIRECT;
-    if let Ok(v) = HeaderValue::from_str(&format!("max-age={}", crate::publish::NOT_FOUND_MAX_AGE))
-    {
-        r.headers_mut().insert(header::CACHE_CONTROL, v);
-    }
+    r.headers_mut().insert(header::CACHE_CONTROL, cache);
     r
 }
 
@@ -1174,13 +1172,19 @@ fn not_found(state: &State, path: &str) -> Response<Full<Bytes>> {
         }
         _ => plain(StatusCode::NOT_FOUND, "not found\n"),
     };
-    let cache_control = match snapshot.as_ref() {
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, not_found_cache_control(state));
+    r
+}
+
+/// The `Cache-Control` of a 404: [`crate::publish::NOT_FOUND_MAX_AGE`], or
+/// `[http] cache_max_age` when that is shorter.
+fn not_found_cache_control(state: &State) -> HeaderValue {
+    match state.snapshot.load().as_ref() {
         Some(s) => s.not_found_cache_control.clone(),
         None => HeaderValue::from_str(&format!("max-age={}", crate::publish::NOT_FOUND_MAX_AGE))
             .expect("a number after ASCII text is a valid header value"),
-    };
-    r.headers_mut().insert(header::CACHE_CONTROL, cache_control);
-    r
+    }
 }
 
 /// What an article page was rendered from.
