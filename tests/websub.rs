@@ -642,8 +642,9 @@ fn a_hub_that_asks_to_wait_gets_every_ping_once_it_said_it_would_take_them() {
     );
 }
 
-/// A hub that moved answers 307 or 308 with its new URL: the ping is sent
-/// there, with the same form, and the log names the new URL once.
+/// A hub that moved answers 307 or 308 with its new URL on its host (here
+/// another port of 127.0.0.1): the ping is sent there, with the same form,
+/// and the log names the new URL once.
 #[test]
 fn a_hub_that_moved_gets_its_pings_at_its_new_url_and_the_log_says_where() {
     let new = TestHub::start(202);
@@ -666,6 +667,30 @@ fn a_hub_that_moved_gets_its_pings_at_its_new_url_and_the_log_says_where() {
         "{line}"
     );
     assert_eq!(d.stderr().matches("moved to").count(), 1);
+}
+
+/// A hub that answers 307 with a URL on another host (here `localhost`, as
+/// a hub may point into the daemon's own machine or network) gets no ping
+/// there: each ping is a refusal naming that URL, for the sysadmin to put in
+/// `[websub] hubs` if the hub truly moved.
+#[test]
+fn a_hub_redirecting_to_another_host_is_not_followed() {
+    let inside = TestHub::start(202);
+    let to = inside.url().replace("127.0.0.1", "localhost");
+    assert_ne!(to, inside.url());
+    let hub = TestHub::answering(move || Some(format!("307 Temporary Redirect\r\nlocation: {to}")));
+    let site = site_with_hubs(&[hub.url()], "max_attempts = 1\n");
+    let d = site.start();
+    add(&site, "moi", "Thông báo khi hub chỉ sang máy khác");
+    let line = d.log_line("publish ping failed");
+    assert!(
+        line.contains("307") && line.contains("localhost") && line.contains("[websub] hubs"),
+        "{line}"
+    );
+    hub.wait("every ping refused", Duration::from_secs(10), |_| {
+        THONG_BAO_TOPICS.iter().all(|t| hub.posts_of(t).len() == 1)
+    });
+    assert!(inside.posts().is_empty(), "{:?}", inside.posts().len());
 }
 
 /// The real hub: tests/support/websub_hub.py, flask-websub's Hub and

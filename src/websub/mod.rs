@@ -743,21 +743,33 @@ fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
 }
 
 /// Where a redirect from `hub` with `location` sends the ping: `location`
-/// resolved against the hub's URL, if that is an http:// or https:// URL,
-/// and not http:// from an https:// hub (a ping sent in the clear where the
-/// sysadmin asked for TLS).
+/// resolved against the hub's URL, if that is an http:// or https:// URL on
+/// the hub's own host (another path, port or https://), and not http:// from
+/// an https:// hub (a ping sent in the clear where the sysadmin asked for
+/// TLS).
+///
+/// The host is the one the sysadmin named, so following reaches nothing the
+/// hub's own URL does not: a hub, or whoever forges an http:// hub's
+/// answers, cannot send the daemon's POSTs into its loopback or LAN
+/// (`http://127.0.0.1:6379/`, `http://169.254.169.254/`, a name resolving
+/// there). A hub that moved to another host is told of in the log, to be
+/// put in `[websub] hubs`. Hosts are compared as the URL standard writes
+/// them: names in lowercase, IP addresses in one form (`2130706433` is
+/// `127.0.0.1`).
 fn redirect_target(hub: &str, location: &str) -> Option<String> {
     let hub = url::Url::parse(hub).ok()?;
     let to = hub.join(location).ok()?;
     let downgrade = hub.scheme() == "https" && to.scheme() == "http";
-    (matches!(to.scheme(), "http" | "https") && !downgrade).then(|| to.to_string())
+    let same_host = to.host().is_some() && to.host() == hub.host();
+    (matches!(to.scheme(), "http" | "https") && !downgrade && same_host).then(|| to.to_string())
 }
 
 /// POSTs one ping: `hub.mode=publish`, with the topic as `hub.url` and
 /// `hub.topic`. A 307 or 308 (which keep the method and body, RFC 9110
 /// §15.4.8-9) is followed once, with the same form, to an http:// or https://
-/// `Location`, within the same time again; any other redirect, or a second
-/// one, is a refusal that carries its `Location` to the log.
+/// `Location` on the hub's host ([`redirect_target`]), within the same time
+/// again; any other redirect, or a second one, is a refusal that carries its
+/// `Location` to the log.
 async fn send(client: &HttpsClient, ping: &Ping, timeout: Duration) -> Outcome {
     let form = Bytes::from(
         url::form_urlencoded::Serializer::new(String::new())
@@ -1101,12 +1113,16 @@ mod tests {
     fn a_redirect_goes_to_an_http_or_https_url_resolved_against_the_hub() {
         let hub = "http://hub.example/websub/publish";
         assert_eq!(
-            redirect_target(hub, "https://new.example/hub").as_deref(),
-            Some("https://new.example/hub")
+            redirect_target(hub, "https://hub.example/hub").as_deref(),
+            Some("https://hub.example/hub")
         );
         assert_eq!(
             redirect_target(hub, "/v2/publish").as_deref(),
             Some("http://hub.example/v2/publish")
+        );
+        assert_eq!(
+            redirect_target(hub, "http://HUB.example:8080/p").as_deref(),
+            Some("http://hub.example:8080/p")
         );
         assert_eq!(redirect_target(hub, "ftp://hub.example/"), None);
         assert_eq!(redirect_target(hub, "javascript:alert(1)"), None);
@@ -1114,9 +1130,40 @@ mod tests {
         let tls = "https://hub.example/publish";
         assert_eq!(redirect_target(tls, "http://hub.example/publish"), None);
         assert_eq!(
-            redirect_target(tls, "https://hub2.example/").as_deref(),
-            Some("https://hub2.example/")
+            redirect_target(tls, "https://hub.example/v2").as_deref(),
+            Some("https://hub.example/v2")
         );
+    }
+
+    /// A redirect reaches nothing the hub's own URL does not: not another
+    /// host, however it is written, so not this machine's loopback or LAN.
+    #[test]
+    fn a_redirect_to_another_host_is_not_followed() {
+        let hub = "http://hub.example/websub/publish";
+        for location in [
+            "https://new.example/hub",
+            "http://127.0.0.1:6379/",
+            "http://2130706433/",
+            "http://0x7f.1/",
+            "http://localhost/",
+            "http://[::1]/",
+            "http://[::ffff:127.0.0.1]/",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://10.0.0.1/",
+            "http://hub.example.evil.example/",
+            "http://hub.example@127.0.0.1/",
+            "//127.0.0.1/",
+        ] {
+            assert_eq!(redirect_target(hub, location), None, "{location}");
+        }
+        // A hub named by its address may move on that address only.
+        let local = "http://127.0.0.1:8080/hub";
+        assert_eq!(
+            redirect_target(local, "http://2130706433:9090/p").as_deref(),
+            Some("http://127.0.0.1:9090/p")
+        );
+        assert_eq!(redirect_target(local, "http://localhost:8080/hub"), None);
+        assert_eq!(redirect_target(local, "http://[::1]:8080/hub"), None);
     }
 
     #[test]
