@@ -588,10 +588,12 @@ pub const RECLAIM_BEGUN: Duration = Duration::from_secs(3);
 /// taken nothing of their responses, while they wait on it, before the
 /// connection may be ended to make room ([`Activity::stalled_for`]): the
 /// bar the books of unsent bodies already hold a client that does not read
-/// to ([`super::unsent::SHED_STILL`]). A client that reads lets a write take
-/// bytes every round trip or so, a lossy mobile link stalls a second or
-/// two, and one that reads nothing, however big its responses, is ended
-/// here rather than at the write timeout. Without it, clients that pipeline
+/// to ([`super::unsent::SHED_STILL`]). The socket holds little of a
+/// response beyond what the client's window lets out (`NOTSENT_LOWAT` in
+/// `server`), so a client reading 5 KB/s or more lets a write take bytes
+/// every few seconds at most, a lossy mobile link stalls a second or two,
+/// and one that reads nothing, however big its responses, is ended here
+/// rather than at the write timeout. Without it, clients that pipeline
 /// requests for large responses and never read them hold every slot until
 /// `write_timeout_secs`, as often as they like.
 pub const RECLAIM_STALLED: Duration = super::unsent::SHED_STILL;
