@@ -107,7 +107,7 @@ pub const FAMILIES: &[Family] = &[
     ),
     counter(
         "bantin_http_connections_reclaimed_total",
-        "Connections with no request in progress for a second or more (and nothing of the next read), ended to make room, one for each wait, while every one of [http] max_connections was held and a new client waited.",
+        "Connections ended to make room, one for each wait, while every one of [http] max_connections was held and a new client waited, by reason (idle: no request in progress for a second or more and nothing of the next read, or a head begun three seconds ago; stalled: requests in progress whose responses the client had taken nothing of for five seconds or more, the longest stalled first).",
     ),
     gauge(
         "bantin_http_connections_open",
@@ -334,8 +334,8 @@ pub const SET_WHEN_KNOWN: &[&str] = &[
 /// from the first scrape, not "no data" until the first event. Labelled
 /// families get their label values known up front: `requests` (route and
 /// status, see `server::request_metrics::usual_series`), the one reason a
-/// connection is refused, both results of a reload. Adding 0 leaves a value
-/// already counted as it is.
+/// connection is refused, both reasons one is ended to make room, both
+/// results of a reload. Adding 0 leaves a value already counted as it is.
 pub fn start_at_zero(requests: impl IntoIterator<Item = (&'static str, &'static str)>) {
     for (route, status) in requests {
         metrics::counter!("bantin_http_requests_total", "route" => route, "status" => status)
@@ -346,7 +346,9 @@ pub fn start_at_zero(requests: impl IntoIterator<Item = (&'static str, &'static 
     metrics::counter!("bantin_http_accept_errors_total").increment(0);
     metrics::counter!("bantin_http_connections_refused_total", "reason" => "per_client")
         .increment(0);
-    metrics::counter!("bantin_http_connections_reclaimed_total").increment(0);
+    metrics::counter!("bantin_http_connections_reclaimed_total", "reason" => "idle").increment(0);
+    metrics::counter!("bantin_http_connections_reclaimed_total", "reason" => "stalled")
+        .increment(0);
     metrics::counter!("bantin_http2_enhance_your_calm_total").increment(0);
     metrics::counter!("bantin_archive_cache_hits_total").increment(0);
     metrics::counter!("bantin_archive_cache_misses_total").increment(0);
@@ -563,6 +565,8 @@ mod tests {
             r#"bantin_http_requests_total{route="feed_all",status="200"} 0"#,
             r#"bantin_http_requests_total{route="not_found",status="404"} 0"#,
             r#"bantin_http_connections_refused_total{reason="per_client"} 0"#,
+            r#"bantin_http_connections_reclaimed_total{reason="idle"} 0"#,
+            r#"bantin_http_connections_reclaimed_total{reason="stalled"} 0"#,
             "bantin_body_copies 0",
             r#"bantin_update_latency_seconds_bucket{le="+Inf"} 0"#,
             "bantin_update_latency_seconds_count 0",

@@ -887,7 +887,12 @@ fn keep_alives_from_several_addresses_at_the_cap_make_room_for_others() {
         );
         std::thread::sleep(Duration::from_millis(500));
     }
-    assert!(metric(port, "bantin_http_connections_reclaimed_total") > 0.0);
+    assert!(
+        metric(
+            port,
+            r#"bantin_http_connections_reclaimed_total{reason="idle"}"#
+        ) > 0.0
+    );
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     for k in keepers {
         k.join().unwrap();
@@ -1012,11 +1017,195 @@ fn newcomer_served_and_one_closed(
     let ended = held.iter_mut().map(closed).filter(|&shut| shut).count();
     assert_eq!(ended, 1, "not one of them made room");
     d.wait_until("the connection ended counted", || {
-        d.metric("bantin_http_connections_reclaimed_total") == Some(1.0)
+        d.metric(r#"bantin_http_connections_reclaimed_total{reason="idle"}"#) == Some(1.0)
     });
 }
 
 /// Whether a response comes on `c` (not the end of its stream).
 fn answered(c: &mut TcpStream) -> bool {
     matches!(c.read(&mut [0; 4096]), Ok(n) if n > 0)
+}
+
+/// A write timeout long enough that a newcomer served within half of it
+/// was made room for, not let in by a stalled connection timing out.
+const LONG_WRITE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Sixteen slots, four per address, and [`LONG_WRITE_TIMEOUT`].
+fn sixteen_slots_long_write_timeout() -> (TempStore, Daemon) {
+    start(&format!(
+        "[http]\nmax_connections = 16\nmax_connections_per_client = 4\nwrite_timeout_secs = {}\n",
+        LONG_WRITE_TIMEOUT.as_secs()
+    ))
+}
+
+/// Requests for `/feed.atom`, pipelined, enough that their answers are
+/// several times what the kernel's buffers hold on loopback (4 MiB at most
+/// for the daemon's socket).
+fn many_feed_requests(d: &Daemon) -> Vec<u8> {
+    let body = d.get("/feed.atom", &[]).body.len();
+    let n = (16 << 20) / body.max(1) + 1;
+    b"GET /feed.atom HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".repeat(n)
+}
+
+/// A connection from `from` with a small receive buffer, which pipelines
+/// `requests` and reads nothing of the answers.
+fn never_reading(from: [u8; 4], port: u16, requests: &[u8]) -> TcpStream {
+    let mut c = connect_from(from, port, Some(4096)).unwrap();
+    c.write_all(requests).unwrap();
+    c
+}
+
+/// GET `path` from 127.0.0.2 on a fresh connection kept alive, waiting as
+/// long as [`LONG_WRITE_TIMEOUT`] for the answer: its status, how long it
+/// took, and the connection (which holds its slot until dropped).
+fn newcomer(port: u16, path: &str) -> (u16, Duration, TcpStream) {
+    let started = Instant::now();
+    let mut s = connect_from([127, 0, 0, 2], port, None).unwrap();
+    s.set_read_timeout(Some(LONG_WRITE_TIMEOUT)).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
+    let mut head = [0; 12];
+    s.read_exact(&mut head).unwrap_or_else(|e| {
+        panic!(
+            "GET {path} from 127.0.0.2: {e} after {:?}",
+            started.elapsed()
+        )
+    });
+    let status = String::from_utf8_lossy(&head[9..12]).parse().unwrap();
+    (status, started.elapsed(), s)
+}
+
+/// Sixteen connections from four addresses, each within its per-client
+/// share, hold every slot of a cap of 16, each pipelining requests for far
+/// more than the kernel's buffers hold and reading none of the answers:
+/// the audit's lock-out (32 addresses of 32 at the defaults), scaled down.
+/// Newcomers, each keeping its connection (and so its slot), are served
+/// all the same, long before the write timeout: while one waits, the
+/// connection whose client has taken nothing the longest (five seconds or
+/// more) is ended to make room, and counted.
+#[test]
+fn pipeliners_that_never_read_from_several_addresses_at_the_cap_make_room_for_others() {
+    let (_site, d) = sixteen_slots_long_write_timeout();
+    let requests = many_feed_requests(&d);
+    let rude: Vec<_> = (0..16u8)
+        .map(|i| never_reading([127, 0, 0, 10 + i / 4], d.port, &requests))
+        .collect();
+    std::thread::sleep(Duration::from_secs(1));
+    let mut kept = Vec::new();
+    for _ in 0..3 {
+        let (status, took, c) = newcomer(d.port, "/healthz");
+        assert_eq!(status, 200);
+        assert!(
+            took < LONG_WRITE_TIMEOUT / 2,
+            "the newcomer waited {took:?}"
+        );
+        kept.push(c);
+    }
+    let stalled = r#"bantin_http_connections_reclaimed_total{reason="stalled"}"#;
+    d.wait_until("the connections ended counted", || {
+        d.metric(stalled).is_some_and(|n| n >= 3.0)
+    });
+    drop((rude, kept));
+}
+
+/// Two slots, and [`LONG_WRITE_TIMEOUT`].
+fn two_slots_long_write_timeout() -> (TempStore, Daemon) {
+    start(&format!(
+        "[http]\nmax_connections = 2\nwrite_timeout_secs = {}\n",
+        LONG_WRITE_TIMEOUT.as_secs()
+    ))
+}
+
+/// Reads `c` slowly for `reading`: 4 KiB every 100 ms (about 40 KB/s, far
+/// less than what is asked for). How many bytes came, and whether the
+/// server ended the connection meanwhile.
+fn read_slowly(mut c: TcpStream, reading: Duration) -> (usize, bool, TcpStream) {
+    let started = Instant::now();
+    let (mut got, mut chunk) = (0, [0; 4096]);
+    while started.elapsed() < reading {
+        match c.read(&mut chunk) {
+            Ok(n) if n > 0 => got += n,
+            _ => return (got, true, c),
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    (got, false, c)
+}
+
+/// Every slot held by clients that read their (large) responses slowly
+/// and steadily, and a newcomer waiting all the while: none of them is
+/// taken to make room, however long the wait, since their responses move.
+/// The newcomer is served once one of them leaves.
+#[test]
+fn slow_readers_at_the_cap_are_not_taken_for_a_newcomer() {
+    let (_site, d) = two_slots_long_write_timeout();
+    let requests = many_feed_requests(&d);
+    let readers: Vec<_> = (0..2)
+        .map(|_| {
+            let c = never_reading([127, 0, 0, 1], d.port, &requests);
+            std::thread::spawn(move || read_slowly(c, Duration::from_secs(15)))
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(2));
+    let port = d.port;
+    let waiting = std::thread::spawn(move || {
+        let (status, _, _) = newcomer(port, "/healthz");
+        (status, Instant::now())
+    });
+    let mut kept = Vec::new();
+    for r in readers {
+        let (got, cut, c) = r.join().unwrap();
+        assert!(!cut, "a slow reader was cut after {got} bytes");
+        assert!(got > 200 * 1024, "the slow reader got only {got} bytes");
+        kept.push(c);
+    }
+    assert!(!waiting.is_finished(), "the newcomer was made room for");
+    let left = Instant::now();
+    drop(kept);
+    let (status, served) = waiting.join().unwrap();
+    assert_eq!(status, 200);
+    assert!(served >= left);
+    let stalled = r#"bantin_http_connections_reclaimed_total{reason="stalled"}"#;
+    assert_eq!(d.metric(stalled), Some(0.0));
+}
+
+/// An HTTP/2 connection from `from` with a small receive buffer and every
+/// window wide open, which asks for `/feed.atom` on 64 streams (all it may
+/// have open at once) and reads nothing of the answers.
+fn never_reading_http2(from: [u8; 4], port: u16) -> TcpStream {
+    let mut c = connect_from(from, port, Some(4096)).unwrap();
+    let mut hello = PREFACE.to_vec();
+    // SETTINGS_INITIAL_WINDOW_SIZE = 2^31 - 1, and as much for the connection.
+    hello.extend(frame(0x4, 0, 0, &[0, 4, 0x7f, 0xff, 0xff, 0xff]));
+    hello.extend(frame(0x4, 0x1, 0, &[]));
+    hello.extend(window_update(0, 0x7fff_ffff - 65_535));
+    for stream in (1..128).step_by(2) {
+        hello.extend(get_path(stream, "/feed.atom", true));
+    }
+    c.write_all(&hello).unwrap();
+    c
+}
+
+/// Every slot held by HTTP/2 connections whose streams cannot flush: their
+/// clients asked for more than the kernel takes and read nothing. A
+/// newcomer is served all the same, long before the write timeout, and the
+/// connection ended for it counted as stalled.
+#[test]
+fn http2_connections_that_never_read_at_the_cap_make_room_for_others() {
+    let (_site, d) = two_slots_long_write_timeout();
+    let rude: Vec<_> = (0..2u8)
+        .map(|i| never_reading_http2([127, 0, 0, 10 + i], d.port))
+        .collect();
+    std::thread::sleep(Duration::from_secs(1));
+    let (status, took, c) = newcomer(d.port, "/healthz");
+    assert_eq!(status, 200);
+    assert!(
+        took < LONG_WRITE_TIMEOUT / 2,
+        "the newcomer waited {took:?}"
+    );
+    drop(c);
+    let stalled = r#"bantin_http_connections_reclaimed_total{reason="stalled"}"#;
+    d.wait_until("the connection ended counted", || {
+        d.metric(stalled).is_some_and(|n| n >= 1.0)
+    });
+    drop(rude);
 }

@@ -68,6 +68,12 @@ pub struct Activity {
     /// Whether hyper serves it on HTTP/1, and so may hold part of a head:
     /// it may be ended to make room once idle [`RECLAIM_BEGUN`].
     hyper_h1: AtomicBool,
+    /// Whether a write waits for room in the socket: the client has not
+    /// taken what was written before. With a request in progress, the stall
+    /// clock then says how long the client has taken nothing, which may
+    /// make room once [`RECLAIM_STALLED`] (see [`Activity::room`]); with
+    /// none, the server waits for its bytes to go, not for the client.
+    write_waits: AtomicBool,
 }
 
 /// A response slot's time once the response is over.
@@ -108,6 +114,7 @@ impl Default for Activity {
             waiting: AtomicBool::new(false),
             begun: AtomicU64::new(0),
             hyper_h1: AtomicBool::new(false),
+            write_waits: AtomicBool::new(false),
         }
     }
 }
@@ -204,23 +211,67 @@ impl Activity {
         self.hyper_h1.store(true, Ordering::Release);
     }
 
-    /// Whether it may be ended now to make room: no request in progress,
-    /// and nothing of the next read for [`RECLAIM_IDLE`], or the rest of a
-    /// head awaited for [`RECLAIM_BEGUN`] (counted from its first bytes),
-    /// or served by hyper on HTTP/1 and idle as long.
-    pub fn may_make_room(&self) -> bool {
+    /// Whether it may be ended now to make room, and as what: with no
+    /// request in progress, nothing of the next read for [`RECLAIM_IDLE`],
+    /// or the rest of a head awaited for [`RECLAIM_BEGUN`] (counted from its
+    /// first bytes), or served by hyper on HTTP/1 and idle as long; with
+    /// requests in progress, their responses stalled for [`RECLAIM_STALLED`]
+    /// or more (see [`Activity::stalled_for`]).
+    pub fn room(&self) -> Option<Room> {
         if self.busy() {
-            return false;
+            let still = self.stalled_for();
+            return (still >= RECLAIM_STALLED).then_some(Room::Stalled(still));
         }
         let begun = self.begun.load(Ordering::Acquire);
-        if self.waiting() {
+        let idle = if self.waiting() {
             self.since_request() >= RECLAIM_IDLE
         } else if begun != 0 {
             // The value loaded: a request beginning meanwhile clears it.
             elapsed_since(begun) >= RECLAIM_BEGUN
         } else {
             self.hyper_h1.load(Ordering::Acquire) && self.since_request() >= RECLAIM_BEGUN
+        };
+        idle.then_some(Room::Idle)
+    }
+
+    /// How long the client has taken nothing of the responses in progress
+    /// while they wait on it (zero with none in progress): the stall clock,
+    /// read only while a write waits for room in the socket, so that a
+    /// response still being made (a render waited for) is not the client's
+    /// stall; or one response unmoved for [`super::unsent::STREAM_STILL`]
+    /// or more, an HTTP/2 stream held behind a window its client keeps
+    /// shut while the socket takes the others' bytes (a stream waiting its
+    /// turn on a busy connection moves within that), as the books of unsent
+    /// bodies see it.
+    fn stalled_for(&self) -> Duration {
+        if !self.busy() {
+            return Duration::ZERO;
         }
+        // The flag first, then the clock: a writer moves the clock as a
+        // write takes bytes, before it can wait again.
+        let socket = match self.write_waits.load(Ordering::Acquire) {
+            true => self.since_progress(),
+            false => Duration::ZERO,
+        };
+        let stream = self.longest_unmoved();
+        if stream >= super::unsent::STREAM_STILL {
+            socket.max(stream)
+        } else {
+            socket
+        }
+    }
+
+    /// Notes whether a write waits for room in the socket (see
+    /// `write_waits`): from a write that took nothing until one takes bytes.
+    pub fn write_waits(&self, waits: bool) {
+        self.write_waits.store(waits, Ordering::Release);
+    }
+
+    /// Notes that a write waits for room in the socket until the guard is
+    /// dropped: for a writer that waits on the socket's readiness inline.
+    pub fn waiting_to_write(&self) -> WriteWait<'_> {
+        self.write_waits(true);
+        WriteWait(self)
     }
 
     /// How long the connection's bytes, or one response of it, have not
@@ -252,6 +303,27 @@ impl Activity {
     fn since_request(&self) -> Duration {
         since(&self.requested)
     }
+}
+
+/// A write waiting for room in the socket ([`Activity::waiting_to_write`]).
+#[must_use = "dropped, the write no longer waits"]
+#[derive(Debug)]
+pub struct WriteWait<'a>(&'a Activity);
+
+impl Drop for WriteWait<'_> {
+    fn drop(&mut self) {
+        self.0.write_waits(false);
+    }
+}
+
+/// What a connection may be ended as to make room ([`Activity::room`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Room {
+    /// No request in progress (idle, or a head begun and held).
+    Idle,
+    /// Requests in progress whose responses the client has taken nothing
+    /// of for this long.
+    Stalled(Duration),
 }
 
 /// What the books of unsent bodies see of a connection: the stall clock, and
@@ -478,7 +550,7 @@ pub enum Ending {
     /// the bodies it holds go now.
     Shed,
     /// Every connection slot was held and a new client waited: a connection
-    /// idle long enough makes room (see [`Activity::may_make_room`] and
+    /// idle, or stalled, long enough makes room (see [`Activity::room`] and
     /// [`Pressure`]); [`Reclaim::closed`] once its slot is back.
     Reclaimed(Reclaim),
     /// The server is shutting down.
@@ -512,16 +584,38 @@ pub const RECLAIM_IDLE: Duration = Duration::from_secs(1);
 /// connection; the client may send its request again on a new one, §9.3.1).
 pub const RECLAIM_BEGUN: Duration = Duration::from_secs(3);
 
+/// How long the client of a connection with requests in progress must have
+/// taken nothing of their responses, while they wait on it, before the
+/// connection may be ended to make room ([`Activity::stalled_for`]): the
+/// bar the books of unsent bodies already hold a client that does not read
+/// to ([`super::unsent::SHED_STILL`]). The socket holds little of a
+/// response beyond what the client's window lets out (`NOTSENT_LOWAT` in
+/// `server`), so a client reading 5 KB/s or more lets a write take bytes
+/// every few seconds at most, a lossy mobile link stalls a second or two,
+/// and one that reads nothing, however big its responses, is ended here
+/// rather than at the write timeout. Without it, clients that pipeline
+/// requests for large responses and never read them hold every slot until
+/// `write_timeout_secs`, as often as they like.
+pub const RECLAIM_STALLED: Duration = super::unsent::SHED_STILL;
+
+/// How long a connection found stalled waits, when raised, for others to
+/// say how long they have been: the one stalled longest then makes room
+/// ([`Pressure::bid`]). Every connection is woken by a raise and answers in
+/// well under this, and a client waiting for a slot waits this much more.
+const BIDDING: Duration = Duration::from_millis(50);
+
 /// Raised by the accept loop while every connection slot is held and the
-/// client it has accepted waits for one. One connection waiting for a
-/// request, with none in progress for [`RECLAIM_IDLE`] and nothing of the
+/// client it has accepted waits for one. One connection then ends to make
+/// room, as nginx reuses its idle keep-alive connections: one waiting for
+/// a request, with none in progress for [`RECLAIM_IDLE`] and nothing of the
 /// next read (or [`RECLAIM_BEGUN`] with part of its head read, or served
-/// by hyper on HTTP/1: see [`Activity::may_make_room`]), then ends
-/// to make room, as nginx reuses its idle keep-alive connections: without
-/// it, a few addresses each holding their `max_connections_per_client` open
-/// with a request every few seconds keep every newcomer out for as long as
-/// they like. A connection with a request in progress is never ended for
-/// it; with no client waiting, none is.
+/// by hyper on HTTP/1), at once; else the one whose client has taken
+/// nothing of its responses the longest, [`RECLAIM_STALLED`] or more (see
+/// [`Activity::room`]). Without it, a few addresses each holding their
+/// `max_connections_per_client` open, with a request every few seconds or
+/// requests for responses they never read, keep every newcomer out for as
+/// long as they like. A connection whose client takes its responses,
+/// however slowly, is never ended for it; with no client waiting, none is.
 #[derive(Debug, Default)]
 pub struct Pressure {
     raised: Notify,
@@ -532,17 +626,33 @@ pub struct Pressure {
     /// yet (an HTTP/2 one waits for its GOAWAY's PING): while one has not,
     /// no other is asked for.
     closing: AtomicUsize,
+    /// The stalled connections' bids in the latest raise.
+    bids: Mutex<Bids>,
+}
+
+/// What the stalled connections woken by one raise have said.
+#[derive(Debug, Default)]
+struct Bids {
+    /// Which raise: one bid in an earlier one bids again.
+    round: u64,
+    /// The longest stall said in it.
+    longest: Duration,
 }
 
 impl Pressure {
-    /// Asks for one idle connection to end, for the client waiting now,
-    /// unless one ended for it is still closing; raised again while the
-    /// wait lasts (one may become idle meanwhile).
+    /// Asks for one connection to end, for the client waiting now, unless
+    /// one ended for it is still closing; raised again while the wait lasts
+    /// (one may become idle or stalled meanwhile).
     pub fn raise(&self) {
         if self.closing.load(Ordering::Acquire) > 0 {
             return;
         }
         self.wanted.store(1, Ordering::Release);
+        {
+            let mut bids = self.bids();
+            bids.round = bids.round.wrapping_add(1);
+            bids.longest = Duration::ZERO;
+        }
         self.raised.notify_waiters();
     }
 
@@ -551,14 +661,56 @@ impl Pressure {
         self.wanted.store(0, Ordering::Release);
     }
 
+    fn bids(&self) -> std::sync::MutexGuard<'_, Bids> {
+        self.bids.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Says that a connection has been stalled `still`; the raise it is in.
+    fn bid(&self, still: Duration) -> u64 {
+        let mut bids = self.bids();
+        bids.longest = bids.longest.max(still);
+        bids.round
+    }
+
+    /// Whether a connection that bid `still` in `round` is the one stalled
+    /// longest (or one as long) once the others have said theirs; `None`
+    /// if another raise has come since, which it is to bid in again.
+    fn longest(&self, round: u64, still: Duration) -> Option<bool> {
+        let bids = self.bids();
+        (bids.round == round).then_some(still >= bids.longest)
+    }
+
     /// Takes one of the connections wanted, if one still is; it is closing
     /// for as long as the [`Reclaim`] lives.
-    fn take(self: &Arc<Self>) -> Option<Reclaim> {
+    fn take(self: &Arc<Self>, room: Room) -> Option<Reclaim> {
         self.wanted
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |w| w.checked_sub(1))
             .ok()?;
         self.closing.fetch_add(1, Ordering::AcqRel);
-        Some(Reclaim(Some(self.clone())))
+        let stalled = matches!(room, Room::Stalled(_));
+        Some(Reclaim(Some(self.clone()), stalled))
+    }
+}
+
+/// The connection watched by `activity`, taken for the client `pressure` is
+/// raised for, if it may make room: at once if idle; if stalled, once the
+/// connections stalled longer have had [`BIDDING`] to say so, and if none
+/// has (the longest stalled goes first: it is the likeliest not to read at
+/// all). A raise that comes meanwhile is bid in again.
+async fn make_room(activity: &Activity, pressure: &Arc<Pressure>) -> Option<Reclaim> {
+    loop {
+        let still = match activity.room()? {
+            Room::Idle => return pressure.take(Room::Idle),
+            Room::Stalled(still) => still,
+        };
+        let round = pressure.bid(still);
+        tokio::time::sleep(BIDDING).await;
+        match pressure.longest(round, still) {
+            // Whatever it is now: a client that read meanwhile keeps it.
+            Some(true) => return pressure.take(activity.room()?),
+            Some(false) => return None,
+            None => {}
+        }
     }
 }
 
@@ -569,23 +721,39 @@ impl Pressure {
 /// the pressure waiting for a close that never comes, which would stop
 /// every later raise. Given back, it asks for nothing: if the client still
 /// waits, the wait's next raise asks for another (not the give-back, which
-/// may come after the client has its slot).
+/// may come after the client has its slot). It says whether the connection
+/// was taken stalled, with responses in progress its client does not take.
 #[must_use = "dropped, a reclaim is given back"]
-pub struct Reclaim(Option<Arc<Pressure>>);
+pub struct Reclaim(Option<Arc<Pressure>>, bool);
 
 /// Not the pressure's insides: an ending is logged at debug level.
 impl std::fmt::Debug for Reclaim {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Reclaim")
+        f.write_str(match self.1 {
+            true => "Reclaim(stalled)",
+            false => "Reclaim(idle)",
+        })
     }
 }
 
 impl Reclaim {
+    /// Whether the connection was taken with responses in progress its
+    /// client takes nothing of: it is ended at once, what it holds dropped,
+    /// not closed gracefully (which would wait for them).
+    pub fn stalled(&self) -> bool {
+        self.1
+    }
+
     /// The connection has ended and given its slot back.
     pub fn closed(mut self) {
         if let Some(pressure) = self.0.take() {
             pressure.closing.fetch_sub(1, Ordering::AcqRel);
-            metrics::counter!("bantin_http_connections_reclaimed_total").increment(1);
+            let reason = match self.1 {
+                true => "stalled",
+                false => "idle",
+            };
+            metrics::counter!("bantin_http_connections_reclaimed_total", "reason" => reason)
+                .increment(1);
         }
     }
 }
@@ -598,13 +766,15 @@ impl Drop for Reclaim {
     }
 }
 
-/// Two reclaims are alike when they are for the same [`Pressure`].
+/// Two reclaims are alike when they are for the same [`Pressure`], and
+/// both stalled or both not.
 impl PartialEq for Reclaim {
     fn eq(&self, other: &Reclaim) -> bool {
-        match (&self.0, &other.0) {
+        let same = match (&self.0, &other.0) {
             (Some(a), Some(b)) => Arc::ptr_eq(a, b),
             (a, b) => a.is_none() && b.is_none(),
-        }
+        };
+        same && self.1 == other.1
     }
 }
 
@@ -645,11 +815,6 @@ pub async fn until_ending(
     }
     activity.watched.fetch_add(1, Ordering::AcqRel);
     let _watching = Watching(&activity.watched);
-    // Idle for a while, and still wanted.
-    let reclaimable = || match activity.may_make_room() {
-        true => pressure.take(),
-        false => None,
-    };
     let first = async {
         while !activity.started.load(Ordering::Acquire) {
             activity.changed.notified().await;
@@ -670,11 +835,13 @@ pub async fn until_ending(
             _ = shutdown.wait_for(|stop| *stop) => return Ending::Shutdown,
             () = &mut first => break,
             () = tokio::time::sleep_until(first_by) => return Ending::NoRequest,
-            () = pressure.raised.notified() => {
-                if let Some(reclaim) = reclaimable() {
-                    return Ending::Reclaimed(reclaim);
-                }
-            }
+            () = pressure.raised.notified() => {}
+        }
+        // Raised (a stalled connection may wait to know it is the one
+        // stalled longest: not in `select!`, whose output would be held
+        // across the wait).
+        if let Some(reclaim) = make_room(activity, pressure).await {
+            return Ending::Reclaimed(reclaim);
         }
     }
     loop {
@@ -708,14 +875,15 @@ pub async fn until_ending(
         } else {
             limit - still
         };
-        tokio::select! {
+        let raised = tokio::select! {
             _ = shutdown.wait_for(|stop| *stop) => return Ending::Shutdown,
             () = activity.shedding.notified() => return Ending::Shed,
-            () = tokio::time::sleep(wait) => {}
-            () = pressure.raised.notified() => {
-                if let Some(reclaim) = reclaimable() {
-                    return Ending::Reclaimed(reclaim);
-                }
+            () = tokio::time::sleep(wait) => false,
+            () = pressure.raised.notified() => true,
+        };
+        if raised {
+            if let Some(reclaim) = make_room(activity, pressure).await {
+                return Ending::Reclaimed(reclaim);
             }
         }
     }
@@ -995,6 +1163,195 @@ mod tests {
         assert!(!busy_w.is_finished());
         drop(held);
         busy_w.abort();
+    }
+
+    /// A connection with a request in progress whose client has taken
+    /// nothing since `ago` (a write waiting for room in the socket), on a
+    /// paused clock.
+    async fn stalled_since(ago: Duration) -> (Arc<Activity>, InFlight) {
+        let a = Arc::new(Activity::default());
+        let held = a.begin();
+        a.write_waits(true);
+        tokio::time::sleep(ago).await;
+        (a, held)
+    }
+
+    /// Watches `a` under `pressure` on a task of its own.
+    fn watched(a: &Arc<Activity>, pressure: &Arc<Pressure>) -> tokio::task::JoinHandle<Ending> {
+        let (a, pressure) = (a.clone(), pressure.clone());
+        tokio::spawn(async move {
+            let (_tx, mut rx) = watch::channel(false);
+            until_ending(&a, deadlines(), &mut rx, &pressure).await
+        })
+    }
+
+    /// Lets the watches woken by a raise answer it, stalled ones included.
+    async fn answered() {
+        tokio::time::sleep(BIDDING * 2).await;
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_connection_whose_client_takes_nothing_is_stalled_once_the_write_waits_long_enough() {
+        let a = Arc::new(Activity::default());
+        let held = a.begin();
+        // The response is being made (a render waited for): no write waits,
+        // so no stall, however long.
+        tokio::time::sleep(RECLAIM_STALLED * 3).await;
+        assert_eq!(a.room(), None);
+        // Written until the socket is full: the client has taken nothing
+        // since the last bytes went.
+        a.progressed();
+        a.write_waits(true);
+        tokio::time::sleep(RECLAIM_STALLED - Duration::from_secs(1)).await;
+        assert_eq!(a.room(), None);
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert_eq!(a.room(), Some(Room::Stalled(RECLAIM_STALLED)));
+        // The client reads: bytes go, and the write waits again.
+        a.progressed();
+        assert_eq!(a.room(), None);
+        // Sent whole and ended: idle, not stalled, whatever the flag said.
+        drop(held);
+        a.set_waiting(true);
+        tokio::time::sleep(RECLAIM_IDLE).await;
+        assert_eq!(a.room(), Some(Room::Idle));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_http2_stream_held_shut_is_a_stall_though_the_socket_takes_the_others() {
+        use super::super::unsent::STREAM_STILL;
+        let a = Arc::new(Activity::default());
+        a.set_waiting(true);
+        let shut = a.begin_response();
+        shut.moved();
+        let read = a.begin_response();
+        read.moved();
+        // Each second the client takes a piece of the other stream: the
+        // socket moves, no write waits. A stream waiting its turn is not
+        // the client's stall...
+        for _ in 0..STREAM_STILL.as_secs() - 1 {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            read.moved();
+            a.progressed();
+            assert_eq!(a.room(), None);
+        }
+        // ... one unmoved past STREAM_STILL is a window kept shut.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert_eq!(a.room(), Some(Room::Stalled(STREAM_STILL)));
+        drop((shut, read));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn under_pressure_the_longest_stalled_makes_room_first_and_a_reader_never() {
+        let pressure = Arc::new(Pressure::default());
+        // Stalled 12, 10 and 8 s; and one whose client reads a little
+        // every 3 s, however long its response takes.
+        let (a, held_a) = stalled_since(Duration::from_secs(2)).await;
+        let (b, held_b) = stalled_since(Duration::from_secs(2)).await;
+        let (c, held_c) = stalled_since(Duration::from_secs(2)).await;
+        let (slow, held_slow) = stalled_since(Duration::ZERO).await;
+        let reader = {
+            let slow = slow.clone();
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(Duration::from_secs(3)).await;
+                    slow.progressed();
+                }
+            })
+        };
+        tokio::time::sleep(Duration::from_secs(6)).await;
+        // Watched from the least stalled to the most: the first woken is
+        // not the one taken.
+        let [ws_slow, wc, wb, wa] = [&slow, &c, &b, &a].map(|x| watched(x, &pressure));
+        tokio::task::yield_now().await;
+        let finished = || [&wa, &wb, &wc, &ws_slow].map(|w| w.is_finished());
+        // One raise, one connection: the one stalled longest.
+        pressure.raise();
+        answered().await;
+        assert_eq!(finished(), [true, false, false, false]);
+        // Until its slot is back, a raise asks for no other.
+        pressure.raise();
+        answered().await;
+        assert_eq!(finished(), [true, false, false, false]);
+        let reclaim = reclaimed(wa.await.unwrap());
+        assert!(reclaim.stalled());
+        reclaim.closed();
+        pressure.raise();
+        answered().await;
+        assert!(wb.is_finished() && !wc.is_finished());
+        reclaimed(wb.await.unwrap()).closed();
+        // Eased, nothing more ends, however stalled.
+        pressure.eased();
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        pressure.raised.notify_waiters();
+        answered().await;
+        assert!(!wc.is_finished());
+        // Raised again and again: the stalled one goes, the reader never.
+        for _ in 0..10 {
+            pressure.raise();
+            answered().await;
+            if wc.is_finished() {
+                break;
+            }
+        }
+        reclaimed(wc.await.unwrap()).closed();
+        for _ in 0..20 {
+            pressure.raise();
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        assert!(!ws_slow.is_finished(), "a client that reads was taken");
+        reader.abort();
+        ws_slow.abort();
+        drop((held_a, held_b, held_c, held_slow));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn under_pressure_an_idle_connection_makes_room_before_a_stalled_one() {
+        let pressure = Arc::new(Pressure::default());
+        let (stalled, held) = stalled_since(RECLAIM_STALLED * 4).await;
+        let idle = Arc::new(Activity::default());
+        idle.set_waiting(true);
+        drop(idle.begin());
+        tokio::time::sleep(RECLAIM_IDLE).await;
+        let [ws, wi] = [&stalled, &idle].map(|x| watched(x, &pressure));
+        tokio::task::yield_now().await;
+        pressure.raise();
+        answered().await;
+        assert!(wi.is_finished() && !ws.is_finished());
+        let reclaim = reclaimed(wi.await.unwrap());
+        assert!(!reclaim.stalled());
+        reclaim.closed();
+        pressure.raise();
+        answered().await;
+        assert!(reclaimed(ws.await.unwrap()).stalled());
+        drop(held);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn without_pressure_a_stalled_connection_waits_for_the_write_timeout() {
+        let (_tx, mut rx) = watch::channel(false);
+        let (a, held) = stalled_since(Duration::ZERO).await;
+        let t = tokio::time::Instant::now();
+        assert_eq!(
+            until_ending(&a, deadlines(), &mut rx, &Arc::default()).await,
+            Ending::Stalled
+        );
+        assert_eq!(t.elapsed(), deadlines().stall);
+        drop(held);
+    }
+
+    #[test]
+    fn a_bid_is_the_longest_of_its_raise_or_bid_again_in_the_next() {
+        let pressure = Pressure::default();
+        pressure.raise();
+        let round = pressure.bid(Duration::from_secs(7));
+        assert_eq!(pressure.bid(Duration::from_secs(9)), round);
+        assert_eq!(pressure.longest(round, Duration::from_secs(7)), Some(false));
+        assert_eq!(pressure.longest(round, Duration::from_secs(9)), Some(true));
+        // A raise since: its bids start again.
+        pressure.raise();
+        assert_eq!(pressure.longest(round, Duration::from_secs(9)), None);
+        let next = pressure.bid(Duration::from_secs(6));
+        assert_eq!(pressure.longest(next, Duration::from_secs(6)), Some(true));
     }
 
     #[tokio::test(start_paused = true)]

@@ -83,8 +83,10 @@ impl Outcome {
 /// with nothing of one read ([`Activity::waiting`]): a connection the caller
 /// may close at shutdown, or to make room, by dropping this future; and
 /// since when it holds part of one ([`Activity::head_begun`]), which it may
-/// drop so too once held long enough ([`Activity::may_make_room`]). Its
-/// requests are `client`'s.
+/// drop so too once held long enough ([`Activity::room`]); and whether a
+/// write waits for room in the socket ([`Activity::waiting_to_write`]), so
+/// that it may be dropped too once its client has taken nothing for long
+/// enough. Its requests are `client`'s.
 pub(super) async fn serve(
     stream: TcpStream,
     state: &State,
@@ -661,7 +663,7 @@ impl Conn<'_> {
             match sent {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                 Ok(_) => self.activity.progressed(),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.stream.writable().await?,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.writable().await?,
                 Err(e) => return Err(e),
             }
         }
@@ -712,12 +714,19 @@ impl Conn<'_> {
                         self.activity.progressed();
                     }
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.stream.writable().await?,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.writable().await?,
                 Err(e) => return Err(e),
             }
         }
         self.out.clear();
         Ok(())
+    }
+
+    /// Waits until the socket has room for more of a response: noted as
+    /// the client not taking what it was sent ([`Activity::waiting_to_write`]).
+    async fn writable(&self) -> io::Result<()> {
+        let _waits = self.activity.waiting_to_write();
+        self.stream.writable().await
     }
 
     /// Writes all of `out`.

@@ -319,8 +319,8 @@ impl Server {
     /// A free connection slot for the client just accepted, once there is
     /// one (`None` at shutdown); the limits a reload sends meanwhile are
     /// applied, so a larger cap frees slots at once. While it waits, one
-    /// connection idle for a while is asked to make room, at once and every
-    /// [`connection::RECLAIM_IDLE`] (see [`Pressure`]).
+    /// connection idle (or stalled) for a while is asked to make room, at
+    /// once and every [`connection::RECLAIM_IDLE`] (see [`Pressure`]).
     async fn slot(
         &mut self,
         slots: &mut Slots,
@@ -340,7 +340,8 @@ impl Server {
                     None => continue,
                 }
             }
-            // Every slot is held: connections idle for a while make room,
+            // Every slot is held: connections idle (or whose clients take
+            // nothing of their responses) for a while make room,
             // and are asked again as long as this waits (see `Pressure`).
             let reclaim =
                 reclaim.get_or_insert_with(|| tokio::time::interval(connection::RECLAIM_IDLE));
@@ -391,6 +392,7 @@ impl Server {
     /// (`fast`); a connection that needs more is handed to hyper.
     fn spawn(&self, stream: TcpStream, held: (Slot, OwnedSemaphorePermit)) {
         let _ = stream.set_nodelay(true);
+        let _ = socket2::SockRef::from(&stream).set_tcp_notsent_lowat(NOTSENT_LOWAT);
         let served = Served {
             client: held.0.client(),
             serving: self.serving.clone(),
@@ -487,11 +489,11 @@ impl Served {
                 outcome = fast.as_mut() => return outcome.handed_over().ok_or(None),
                 Ok(ending) = &mut ending => ending,
             };
-            // Taken for a client, but no longer idle enough (a request or a
-            // head began meanwhile): given back as it is dropped, the
-            // connection watched again; the wait's next raise asks for
-            // another.
-            if matches!(ending, Ending::Reclaimed(_)) && !self.activity.may_make_room() {
+            // Taken for a client, but no longer idle or stalled enough (a
+            // request or a head began, or the client read, meanwhile):
+            // given back as it is dropped, the connection watched again;
+            // the wait's next raise asks for another.
+            if matches!(ending, Ending::Reclaimed(_)) && self.activity.room().is_none() {
                 continue;
             }
             break ending;
@@ -514,7 +516,10 @@ impl Served {
     async fn serve(&self, stream: fast::Rewind<TcpStream>) -> Option<Reclaim> {
         let spare = linger::spare(stream.get_ref());
         let reclaimed = self.serve_hyper(stream).await;
-        if let Some(fd) = spare {
+        // A connection ended for not taking its responses is owed nothing
+        // more: closed at once, its slot back for the client waiting.
+        let stalled = reclaimed.as_ref().is_some_and(Reclaim::stalled);
+        if let Some(fd) = spare.filter(|_| !stalled) {
             linger::close_spare(fd).await;
         }
         reclaimed
@@ -595,10 +600,14 @@ impl Served {
             ending = until_ending(&self.activity, self.deadlines(), &mut stopping, &self.pressure) => ending,
         };
         tracing::debug!(?ending, "closing the connection");
-        // Shed: what is in progress is what it does not take, and its bodies
-        // are to go now (dropping the connection drops them).
-        if ending == Ending::Shed {
-            return None;
+        // Shed, or ended to make room while its client takes nothing of
+        // its responses: what is in progress is what it does not take, and
+        // its bodies (and slot) are to go now (dropping the connection
+        // drops them), not once a graceful close gives up on them.
+        match ending {
+            Ending::Shed => return None,
+            Ending::Reclaimed(reclaim) if reclaim.stalled() => return Some(reclaim),
+            _ => {}
         }
         // Finishes what is in progress and, on HTTP/2, sends GOAWAY (RFC 9113
         // §6.8), even to a client that sent nothing but the preface.
@@ -658,6 +667,20 @@ async fn discard_body(req: &mut Request<Incoming>, within: Duration) -> bool {
     };
     tokio::time::timeout(within, read).await.unwrap_or(false)
 }
+
+/// The most of its responses a connection's socket holds that the client's
+/// window does not let out yet (TCP_NOTSENT_LOWAT): a write waits once it
+/// holds this much, and goes on once half of it has gone. Without it the
+/// kernel holds up to its send buffer (grown to 4 MiB on a fast path, as it
+/// is on loopback) and wakes a waiting write only once a third of that has
+/// gone: a client reading 40 KB/s let a write take bytes every 30 s, so
+/// progress (the write timeout's, and [`connection::RECLAIM_STALLED`]'s)
+/// said nothing of whether it read; and each client that reads nothing held
+/// that much of the kernel's memory. With it, a client reading 5 KB/s moves
+/// a write every 3 to 4 s. The bytes in flight are the window's, not this
+/// one's, so a fast client is sent as fast (a write is woken with 16 KiB
+/// still to go: 1.3 ms at 100 Mbit/s).
+const NOTSENT_LOWAT: u32 = 32 * 1024;
 
 /// What a sysadmin can do about a failed `accept`, when it is the open-file
 /// limit (the process's or the system's).

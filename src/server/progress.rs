@@ -64,18 +64,24 @@ impl<S> WriteProgress<S> {
 
     /// Passes a finished write through (progress: the clock stops); on a pending
     /// one, starts the clock if it is not running and fails once it runs out.
+    /// The connection is told whether a write waits ([`Activity::write_waits`]):
+    /// one whose client takes nothing may be ended sooner to make room.
     fn watch<T>(
         &mut self,
         cx: &mut Context<'_>,
         polled: Poll<io::Result<T>>,
     ) -> Poll<io::Result<T>> {
         if polled.is_ready() {
+            if self.armed {
+                self.activity.write_waits(false);
+            }
             self.armed = false;
             return polled;
         }
         if !self.armed {
             self.stall.as_mut().reset(Instant::now() + self.timeout);
             self.armed = true;
+            self.activity.write_waits(true);
         }
         match self.stall.as_mut().poll(cx) {
             Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
@@ -142,6 +148,36 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for WriteProgress<S> {
 mod tests {
     use super::*;
     use tokio::io::AsyncWriteExt;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_write_the_client_takes_nothing_of_is_a_stall_to_make_room_with() {
+        use super::super::connection::{Room, RECLAIM_STALLED};
+        use tokio::io::AsyncReadExt;
+        let (mut client, server) = tokio::io::duplex(64);
+        let activity = Arc::new(Activity::default());
+        let held = activity.begin();
+        let mut w = WriteProgress::new(server, Duration::from_secs(30), activity.clone());
+        let writer = tokio::spawn(async move { w.write_all(&[0; 4096]).await });
+        tokio::time::sleep(RECLAIM_STALLED).await;
+        assert!(matches!(activity.room(), Some(Room::Stalled(_))));
+        // The client takes a little: the write moves, and waits again.
+        let mut buf = [0; 4096];
+        assert_eq!(client.read(&mut buf[..32]).await.unwrap(), 32);
+        tokio::task::yield_now().await;
+        assert_eq!(activity.room(), None);
+        tokio::time::sleep(RECLAIM_STALLED).await;
+        assert!(matches!(activity.room(), Some(Room::Stalled(_))));
+        // It takes the rest: no write waits, however long the response then
+        // takes to end.
+        let mut left = 4096 - 32;
+        while left > 0 {
+            left -= client.read(&mut buf).await.unwrap();
+        }
+        writer.await.unwrap().unwrap();
+        tokio::time::sleep(RECLAIM_STALLED * 2).await;
+        assert_eq!(activity.room(), None);
+        drop(held);
+    }
 
     #[tokio::test(start_paused = true)]
     async fn a_write_nobody_reads_times_out_and_one_that_is_read_does_not() {
