@@ -74,6 +74,14 @@ pub struct Activity {
     /// make room once [`RECLAIM_STALLED`] (see [`Activity::room`]); with
     /// none, the server waits for its bytes to go, not for the client.
     write_waits: AtomicBool,
+    /// When the client last took bytes (milliseconds on the deadline clock):
+    /// moved by bytes alone, not by requests, whose turns would let a client
+    /// that takes nothing hold its slot by asking again and again.
+    taken: AtomicU64,
+    /// When the first write to wait since the client last took bytes began
+    /// to (0: none has). Waits ended with nothing taken (a wake-up with no
+    /// room after all) do not start the stall clock again.
+    wait_began: AtomicU64,
 }
 
 /// A response slot's time once the response is over.
@@ -115,6 +123,8 @@ impl Default for Activity {
             begun: AtomicU64::new(0),
             hyper_h1: AtomicBool::new(false),
             write_waits: AtomicBool::new(false),
+            taken: AtomicU64::new(now),
+            wait_began: AtomicU64::new(0),
         }
     }
 }
@@ -238,25 +248,35 @@ impl Activity {
     /// while they wait on it (zero with none in progress): the stall clock,
     /// read only while a write waits for room in the socket, so that a
     /// response still being made (a render waited for) is not the client's
-    /// stall. One HTTP/2 stream unmoved while the socket takes the others'
-    /// bytes is not either: h2 sends its streams a piece each in turn, so
-    /// each stream of a client reading many slowly waits long for its turn
-    /// (a window kept shut on purpose is for the books of unsent bodies).
+    /// stall, and counted from the first write to wait since the client last
+    /// took bytes, so that requests beginning or ending and responses made
+    /// meanwhile (an HTTP/2 client's renders finishing one after another)
+    /// do not put it back. One HTTP/2 stream unmoved
+    /// while the socket takes the others' bytes is no stall either: h2 sends
+    /// its streams a piece each in turn, so each stream of a client reading
+    /// many slowly waits long for its turn (a window kept shut on purpose is
+    /// for the books of unsent bodies).
     fn stalled_for(&self) -> Duration {
         if !self.busy() {
             return Duration::ZERO;
         }
-        // The flag first, then the clock: a writer moves the clock as a
-        // write takes bytes, before it can wait again.
-        match self.write_waits.load(Ordering::Acquire) {
-            true => self.since_progress(),
-            false => Duration::ZERO,
+        // The flag first, then the clocks: a writer moves them as a write
+        // takes bytes, before it can wait again.
+        if !self.write_waits.load(Ordering::Acquire) {
+            return Duration::ZERO;
         }
+        let began = self.wait_began.load(Ordering::Acquire);
+        elapsed_since(began.max(self.taken.load(Ordering::Acquire)))
     }
 
     /// Notes whether a write waits for room in the socket (see
     /// `write_waits`): from a write that took nothing until one takes bytes.
+    /// The first to wait since bytes were taken starts the stall clock.
     pub fn write_waits(&self, waits: bool) {
+        if waits && self.wait_began.load(Ordering::Acquire) == 0 {
+            let now = now_millis().max(1);
+            let _ = (self.wait_began).compare_exchange(0, now, Ordering::AcqRel, Ordering::Acquire);
+        }
         self.write_waits.store(waits, Ordering::Release);
     }
 
@@ -274,8 +294,22 @@ impl Activity {
     }
 
     /// Notes that the connection's responses moved: the client took bytes.
-    /// Only the stall clock: whatever the bytes were, they are no request.
+    /// Only the stall clocks: whatever the bytes were, they are no request.
     pub fn progressed(&self) {
+        let now = now_millis();
+        self.progress.store(now, Ordering::Release);
+        self.taken.store(now, Ordering::Release);
+        // A load first: a store only after a wait.
+        if self.wait_began.load(Ordering::Acquire) != 0 {
+            self.wait_began.store(0, Ordering::Release);
+        }
+    }
+
+    /// Notes that a response is made: from now its progress is the client's
+    /// to make, so the books of unsent bodies do not count the wait for it
+    /// (a render) as the client's. No bytes were taken: the stall clock of
+    /// a write waiting meanwhile (another HTTP/2 stream's) runs on.
+    pub fn response_made(&self) {
         self.progress.store(now_millis(), Ordering::Release);
     }
 
@@ -439,7 +473,7 @@ impl<B> Tracked<B> {
         lease: Option<Arc<Lease>>,
         sent: Counter,
     ) -> Tracked<B> {
-        in_flight.activity.progressed();
+        in_flight.activity.response_made();
         in_flight.moved();
         Tracked {
             body,
@@ -1207,6 +1241,43 @@ mod tests {
         a.set_waiting(true);
         tokio::time::sleep(RECLAIM_IDLE).await;
         assert_eq!(a.room(), Some(Room::Idle));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn new_requests_and_wake_ups_with_no_room_do_not_restart_the_stall_clock() {
+        let a = Arc::new(Activity::default());
+        let first = a.begin_response();
+        a.progressed();
+        a.write_waits(true);
+        // A client that takes nothing while, every 2 s, a response of
+        // another of its streams is made (a render finishing) and a
+        // request begins and ends; and a wake-up of the writer that found
+        // no room after all.
+        let mut streams = Vec::new();
+        for _ in 0..2 {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            let stream = a.begin_response();
+            let _made = Tracked::new(
+                http_body_util::Full::new(Bytes::new()),
+                stream,
+                None,
+                Counter::noop(),
+            );
+            streams.push(a.begin_response());
+        }
+        a.write_waits(false);
+        a.write_waits(true);
+        tokio::time::sleep(RECLAIM_STALLED - Duration::from_secs(4)).await;
+        assert_eq!(a.room(), Some(Room::Stalled(RECLAIM_STALLED)));
+        // Bytes taken start it again, from the next write to wait.
+        a.progressed();
+        a.write_waits(false);
+        tokio::time::sleep(RECLAIM_STALLED).await;
+        a.write_waits(true);
+        assert_eq!(a.room(), None);
+        tokio::time::sleep(RECLAIM_STALLED).await;
+        assert_eq!(a.room(), Some(Room::Stalled(RECLAIM_STALLED)));
+        drop((first, streams));
     }
 
     #[tokio::test(start_paused = true)]

@@ -558,7 +558,7 @@ impl Conn<'_> {
                 if let Some(lease) = parts.extensions.get::<Arc<Lease>>() {
                     // From now the progress is the client's to make: the
                     // wait for the render is not taken for its.
-                    self.activity.progressed();
+                    self.activity.response_made();
                     lease.sent_on(self.activity.clone());
                 }
                 write_head(&mut self.out, version, &parts, body.len(), close);

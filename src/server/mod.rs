@@ -392,7 +392,9 @@ impl Server {
     /// (`fast`); a connection that needs more is handed to hyper.
     fn spawn(&self, stream: TcpStream, held: (Slot, OwnedSemaphorePermit)) {
         let _ = stream.set_nodelay(true);
-        let _ = socket2::SockRef::from(&stream).set_tcp_notsent_lowat(NOTSENT_LOWAT);
+        if let Err(e) = socket2::SockRef::from(&stream).set_tcp_notsent_lowat(NOTSENT_LOWAT) {
+            notsent_lowat_failed(&e);
+        }
         let served = Served {
             client: held.0.client(),
             serving: self.serving.clone(),
@@ -681,6 +683,19 @@ async fn discard_body(req: &mut Request<Incoming>, within: Duration) -> bool {
 /// one's, so a fast client is sent as fast (a write is woken with 16 KiB
 /// still to go: 1.3 ms at 100 Mbit/s).
 const NOTSENT_LOWAT: u32 = 32 * 1024;
+
+/// Says once, not per connection, that [`NOTSENT_LOWAT`] could not be set
+/// (a kernel built without it, or a sandbox that filters the option).
+fn notsent_lowat_failed(e: &std::io::Error) {
+    static SAID: std::sync::Once = std::sync::Once::new();
+    SAID.call_once(|| {
+        tracing::warn!(
+            "cannot limit the unsent bytes a connection's socket holds (TCP_NOTSENT_LOWAT: {e}): \
+             each client that reads nothing may hold up to the kernel's send buffer, and a slow \
+             reader may be taken for a stalled one under connection pressure; serving goes on"
+        );
+    });
+}
 
 /// What a sysadmin can do about a failed `accept`, when it is the open-file
 /// limit (the process's or the system's).
