@@ -36,8 +36,10 @@ pub struct Activity {
     /// task), so `notify_one`'s stored permit means it is not missed.
     changed: Notify,
     /// Milliseconds on the deadline clock ([`now_millis`]) when a request
-    /// last began or ended, or a write last took bytes; the accept at first.
-    /// The stall clock: bytes moving mean the client reads.
+    /// last began or ended, a write last took bytes, or a response was made;
+    /// the accept at first. How long the connection's responses have not
+    /// moved, for the stall deadline and the books of unsent bodies (the
+    /// reclaim under pressure counts by `taken` and `wait_began` instead).
     progress: AtomicU64,
     /// Milliseconds on the same clock when a request last began or ended; the
     /// accept at first. The idle clock: a write is no request, and on HTTP/2
@@ -256,7 +258,7 @@ impl Activity {
     /// its streams a piece each in turn, so each stream of a client reading
     /// many slowly waits long for its turn (a window kept shut on purpose is
     /// for the books of unsent bodies).
-    fn stalled_for(&self) -> Duration {
+    pub(super) fn stalled_for(&self) -> Duration {
         if !self.busy() {
             return Duration::ZERO;
         }

@@ -689,6 +689,9 @@ impl Conn<'_> {
     /// [`Conn::write_with`]'s writes, with `done` the bytes of `body` written.
     async fn write_out_with(&mut self, body: &[u8], done: &mut usize) -> io::Result<()> {
         let mut head = 0;
+        // Whether a write waited for room: the one that takes the rest is
+        // then the client's progress too, which must end the wait's count.
+        let mut waited = false;
         while head < self.out.len() || *done < body.len() {
             // Heads alone (a 304, a HEAD, gathered small responses) with
             // `send`, which skips the file layer `writev` goes through.
@@ -707,14 +710,18 @@ impl Conn<'_> {
                     let from_head = n.min(self.out.len() - head);
                     head += from_head;
                     *done += n - from_head;
-                    // Progress while bytes wait: a write that takes all of
-                    // them is followed by the end of its request, which
-                    // counts as progress itself (one clock read, not two).
-                    if head < self.out.len() || *done < body.len() {
+                    // Progress while bytes wait, or after a wait: a write
+                    // that takes all at once is followed by the end of its
+                    // request, which is all the idle clock needs, and no
+                    // stall clock runs (one clock read, not two).
+                    if waited || head < self.out.len() || *done < body.len() {
                         self.activity.progressed();
                     }
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.writable().await?,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    waited = true;
+                    self.writable().await?;
+                }
                 Err(e) => return Err(e),
             }
         }
@@ -1431,6 +1438,53 @@ mod tests {
             k.blocks.iter().all(|b| b.get().is_none())
         });
         assert!(empty, "a clamped head was kept");
+    }
+
+    /// A response the client took only after a pause, so that its writes
+    /// waited: once it is sent whole, no wait counts any more, and the next
+    /// write to wait, a while later, counts from its own start.
+    #[tokio::test]
+    async fn a_write_that_waited_and_then_took_the_rest_leaves_no_stall_counting() {
+        use tokio::io::AsyncReadExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        let (client, server) = tokio::join!(
+            socket.connect(listener.local_addr().unwrap()),
+            listener.accept()
+        );
+        let (mut client, (server, _)) = (client.unwrap(), server.unwrap());
+        let body = vec![b'x'; 8 << 20];
+        let len = body.len();
+        let pause = std::time::Duration::from_millis(300);
+        let reader = tokio::spawn(async move {
+            tokio::time::sleep(pause).await;
+            let mut got = vec![0; len];
+            client.read_exact(&mut got).await.unwrap();
+            client
+        });
+        let (state, activity) = (State::default(), Arc::new(Activity::default()));
+        let held = activity.begin();
+        let mut conn = Conn {
+            stream: server,
+            out: Vec::new(),
+            gathered: 0,
+            unsent: None,
+            activity: &activity,
+            state: &state,
+        };
+        conn.write_with(&body).await.unwrap();
+        let _client = reader.await.unwrap();
+        // A while later, the next response's write waits at once (the
+        // client pausing again).
+        tokio::time::sleep(pause).await;
+        activity.write_waits(true);
+        let counted = activity.stalled_for();
+        assert!(
+            counted < pause / 3,
+            "a wait that began {counted:?} ago counts, though the client took everything since"
+        );
+        drop(held);
     }
 
     #[tokio::test]
