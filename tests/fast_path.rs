@@ -1188,6 +1188,11 @@ fn over_http2_the_target_limit_and_host_checks_are_http1s() {
             ("https://127.0.0.1/feed.atom", Some("127.0.0.1:443")),
             ("http://127.0.0.1/feed.atom", Some("127.0.0.1:8080")),
             ("https://127.0.0.1/feed.atom", Some("127.0.0.1:80")),
+            ("http://[::1]:80/feed.atom", Some("[::1]")),
+            ("http://127.0.0.1/feed.atom", Some("127.0.0.1:")),
+            ("http://127.0.0.1/feed.atom", Some("user@127.0.0.1")),
+            ("http://127.0.0.1/feed.atom", Some("127.0.0.1:xyz")),
+            ("http://127.0.0.1/feed.atom", Some("127.0.0.1:99999")),
         ] {
             let mut req = http::Request::get(uri);
             if let Some(host) = host {
@@ -1200,7 +1205,10 @@ fn over_http2_the_target_limit_and_host_checks_are_http1s() {
         }
         statuses
     });
-    assert_eq!(statuses, [400, 400, 200, 200, 200, 200, 200, 400, 400]);
+    assert_eq!(
+        statuses,
+        [400, 400, 200, 200, 200, 200, 200, 400, 400, 200, 200, 400, 400, 400]
+    );
 
     // RFC 9110 §9.3.2: a HEAD refused before it is routed has no content
     // either; over HTTP/2 content would be a stream error, and the client
@@ -1209,13 +1217,19 @@ fn over_http2_the_target_limit_and_host_checks_are_http1s() {
     let refused = within_limit(async move {
         let mut send = http2_client(port).await;
         let mut refused = Vec::new();
-        for (uri, host) in [
-            (format!("http://127.0.0.1{long}"), None),
-            ("http://user@127.0.0.1/feed.atom".to_owned(), None),
-            ("ftp://127.0.0.1/feed.atom".to_owned(), None),
+        let bad_host = "bad request: missing or invalid Host\n";
+        for (uri, host, text) in [
+            (format!("http://127.0.0.1{long}"), None, "uri too long\n"),
+            ("http://user@127.0.0.1/feed.atom".to_owned(), None, bad_host),
+            (
+                "ftp://127.0.0.1/feed.atom".to_owned(),
+                None,
+                "misdirected request: this server serves http and https URLs only\n",
+            ),
             (
                 "http://127.0.0.1/feed.atom".to_owned(),
                 Some("other.example"),
+                bad_host,
             ),
         ] {
             let mut req = http::Request::head(uri.as_str());
@@ -1239,7 +1253,11 @@ fn over_http2_the_target_limit_and_host_checks_are_http1s() {
                 body.is_empty(),
                 "HEAD {uri}: {status} with content {body:?}"
             );
-            assert_ne!(length, "0", "HEAD {uri}: the GET's length");
+            assert_eq!(
+                length,
+                text.len().to_string(),
+                "HEAD {uri}: the GET's length"
+            );
             refused.push(status);
         }
         refused

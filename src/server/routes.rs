@@ -788,15 +788,16 @@ fn bad_host(req: &View<'_>) -> bool {
             (Some(host), None) => !valid_host(host),
         },
         // RFC 9113 §8.3.1: an `http` or `https` request carries `:authority`
-        // or a Host, and neither empty.
+        // or a Host, not empty (h2 itself resets a stream whose
+        // `:authority` is empty), and a Host beside `:authority` is held
+        // to HTTP/1.1's form and names the same.
         Version::HTTP_2 => match (first, second, req.authority) {
             (Some(_), Some(_), _) => true,
             (Some(host), None, Some(authority)) => {
-                authority.is_empty() || !same_authority(host, authority, req.scheme)
+                !valid_host(host) || !same_authority(host, authority, req.scheme)
             }
             (Some(host), None, None) => host.is_empty() || !valid_host(host),
-            (None, _, Some(authority)) => authority.is_empty(),
-            (None, _, None) => true,
+            (None, _, authority) => authority.is_none_or(str::is_empty),
         },
         _ => false,
     }
@@ -805,7 +806,8 @@ fn bad_host(req: &View<'_>) -> bool {
 /// Whether a Host beside HTTP/2's `:authority` names the same (RFC 9113
 /// §8.3.1), once both are normalised as URIs are (RFC 3986 §6.2.2.1,
 /// §6.2.3): the host's letter case, and the port of `scheme` written out or
-/// left out (`a:80` and `a` for `http`).
+/// left out (`a:80` and `a` for `http`). Both are valid Hosts
+/// ([`valid_host`]): no userinfo, a port that is a number if any.
 fn same_authority(host: &[u8], authority: &str, scheme: Option<&str>) -> bool {
     if host.eq_ignore_ascii_case(authority.as_bytes()) {
         return true;
@@ -2178,6 +2180,9 @@ mod tests {
         assert_eq!(status(Version::HTTP_11, &["host:port"]).await, bad);
         assert_eq!(status(Version::HTTP_10, &[]).await, past);
         assert_eq!(status(Version::HTTP_10, &["a b"]).await, bad);
-        assert_eq!(status(Version::HTTP_2, &[]).await, past);
+        // RFC 9113 §8.3.1: `:authority` (none here) or a Host, not empty.
+        assert_eq!(status(Version::HTTP_2, &[]).await, bad);
+        assert_eq!(status(Version::HTTP_2, &[""]).await, bad);
+        assert_eq!(status(Version::HTTP_2, &["a"]).await, past);
     }
 }
