@@ -1172,6 +1172,98 @@ fn over_http2_the_target_limit_and_host_checks_are_http1s() {
     });
     assert_eq!(statuses, [200, 414, 400, 200, 400]);
 
+    // RFC 9113 §8.3.1: `:authority` or a Host, not empty; a Host beside
+    // `:authority` names the same once normalised (letter case, the
+    // scheme's port written out or not).
+    let statuses = within_limit(async move {
+        let mut send = http2_client(port).await;
+        let mut statuses = Vec::new();
+        for (uri, host) in [
+            ("/feed.atom", None),
+            ("/feed.atom", Some("")),
+            ("/feed.atom", Some("127.0.0.1")),
+            ("http://127.0.0.1:80/feed.atom", Some("127.0.0.1")),
+            ("http://127.0.0.1/feed.atom", Some("127.0.0.1:80")),
+            ("http://LOCALHOST/feed.atom", Some("localhost")),
+            ("https://127.0.0.1/feed.atom", Some("127.0.0.1:443")),
+            ("http://127.0.0.1/feed.atom", Some("127.0.0.1:8080")),
+            ("https://127.0.0.1/feed.atom", Some("127.0.0.1:80")),
+            ("http://[::1]:80/feed.atom", Some("[::1]")),
+            ("http://127.0.0.1/feed.atom", Some("127.0.0.1:")),
+            ("http://127.0.0.1/feed.atom", Some("user@127.0.0.1")),
+            ("http://127.0.0.1/feed.atom", Some("127.0.0.1:xyz")),
+            ("http://127.0.0.1/feed.atom", Some("127.0.0.1:99999")),
+        ] {
+            let mut req = http::Request::get(uri);
+            if let Some(host) = host {
+                req = req.header("host", host);
+            }
+            let req = req
+                .body(http_body_util::Empty::<bytes::Bytes>::new())
+                .unwrap();
+            statuses.push(send.send_request(req).await.unwrap().status().as_u16());
+        }
+        statuses
+    });
+    assert_eq!(
+        statuses,
+        [400, 400, 200, 200, 200, 200, 200, 400, 400, 200, 200, 400, 400, 400]
+    );
+
+    // RFC 9110 §9.3.2: a HEAD refused before it is routed has no content
+    // either; over HTTP/2 content would be a stream error, and the client
+    // would never see the status.
+    let long = format!("/{}", "a".repeat(9000));
+    let refused = within_limit(async move {
+        let mut send = http2_client(port).await;
+        let mut refused = Vec::new();
+        let bad_host = "bad request: missing or invalid Host\n";
+        for (uri, host, text) in [
+            (format!("http://127.0.0.1{long}"), None, "uri too long\n"),
+            ("http://user@127.0.0.1/feed.atom".to_owned(), None, bad_host),
+            (
+                "ftp://127.0.0.1/feed.atom".to_owned(),
+                None,
+                "misdirected request: this server serves http and https URLs only\n",
+            ),
+            (
+                "http://127.0.0.1/feed.atom".to_owned(),
+                Some("other.example"),
+                bad_host,
+            ),
+        ] {
+            let mut req = http::Request::head(uri.as_str());
+            if let Some(host) = host {
+                req = req.header("host", host);
+            }
+            let req = req
+                .body(http_body_util::Empty::<bytes::Bytes>::new())
+                .unwrap();
+            let response = send.send_request(req).await.unwrap();
+            let status = response.status().as_u16();
+            let length = response.headers()["content-length"]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            let body = http_body_util::BodyExt::collect(response.into_body())
+                .await
+                .unwrap()
+                .to_bytes();
+            assert!(
+                body.is_empty(),
+                "HEAD {uri}: {status} with content {body:?}"
+            );
+            assert_eq!(
+                length,
+                text.len().to_string(),
+                "HEAD {uri}: the GET's length"
+            );
+            refused.push(status);
+        }
+        refused
+    });
+    assert_eq!(refused, [414, 400, 421, 400]);
+
     // HTTP/1.1: an absolute-form target with userinfo is refused as such a
     // Host is.
     let mut s = connect(&d);

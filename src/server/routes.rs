@@ -246,16 +246,19 @@ impl Ready {
 /// Answers one request of `client`, seen through `req`. Every branch answers.
 pub(super) async fn respond_to(state: &State, client: Client, req: &View<'_>) -> Answer {
     let path = req.path;
+    // RFC 9110 §9.3.2: an answer to HEAD has no content, refusals included
+    // (HTTP/1 drops it when writing; HTTP/2 sends what it is given).
+    let head = req.is_head();
     let (answer, label) = if req.target_len > MAX_TARGET_BYTES {
         // RFC 9110 §15.5.15: 414 URI Too Long.
         let r = uncacheable(plain(StatusCode::URI_TOO_LONG, "uri too long\n"));
-        (Answer::Built(r), RouteLabel::UriTooLong)
+        (Answer::Built(finish(r, head)), RouteLabel::UriTooLong)
     } else if bad_host(req) {
         let r = closing(uncacheable(plain(
             StatusCode::BAD_REQUEST,
             "bad request: missing or invalid Host\n",
         )));
-        (Answer::Built(r), RouteLabel::BadRequest)
+        (Answer::Built(finish(r, head)), RouteLabel::BadRequest)
     } else if let Some(faulty) = hyper_framing(req) {
         // The body it frames cannot be trusted, so the connection ends.
         let label = match faulty.status() {
@@ -263,7 +266,7 @@ pub(super) async fn respond_to(state: &State, client: Client, req: &View<'_>) ->
             _ => RouteLabel::BadRequest,
         };
         let r = plain(faulty.status(), &format!("{faulty}\n"));
-        (Answer::Built(closing(uncacheable(r))), label)
+        (Answer::Built(finish(closing(uncacheable(r)), head)), label)
     } else if req.scheme.is_some_and(|s| !served_scheme(s)) {
         // RFC 9110 §7.4, §15.5.20: a target of a scheme this server does not
         // serve (`ftp://`, HTTP/2's `:scheme` of another) is misdirected.
@@ -271,7 +274,7 @@ pub(super) async fn respond_to(state: &State, client: Client, req: &View<'_>) ->
             StatusCode::MISDIRECTED_REQUEST,
             "misdirected request: this server serves http and https URLs only\n",
         ));
-        (Answer::Built(r), RouteLabel::BadRequest)
+        (Answer::Built(finish(r, head)), RouteLabel::BadRequest)
     } else if req.method != "GET" && req.method != "HEAD" {
         // RFC 9110 §15.5.6: a method known but not allowed here is 405 with
         // `Allow`; §9.1, §15.6.2: one this server does not know at all is 501.
@@ -300,7 +303,7 @@ pub(super) async fn respond_to(state: &State, client: Client, req: &View<'_>) ->
             StatusCode::BAD_REQUEST,
             "bad request: the target must be a path or an absolute URL\n",
         ));
-        (Answer::Built(r), RouteLabel::BadRequest)
+        (Answer::Built(finish(r, head)), RouteLabel::BadRequest)
     } else {
         let route = Route::of(state, path);
         match route {
@@ -311,11 +314,10 @@ pub(super) async fn respond_to(state: &State, client: Client, req: &View<'_>) ->
                             Sure::Yes => redirect(&c),
                             Sure::Guessed => redirect_for_now(&c, not_found_cache_control(state)),
                         };
-                        let r = finish(r, req.is_head());
-                        (Answer::Built(r), RouteLabel::Redirect)
+                        (Answer::Built(finish(r, head)), RouteLabel::Redirect)
                     }
                     None => (
-                        answer(state, client, route, path, &req.fields, req.is_head()).await,
+                        answer(state, client, route, path, &req.fields, head).await,
                         RouteLabel::NotFound,
                     ),
                 }
@@ -323,7 +325,7 @@ pub(super) async fn respond_to(state: &State, client: Client, req: &View<'_>) ->
             route => {
                 let label = route.label(path);
                 (
-                    answer(state, client, route, path, &req.fields, req.is_head()).await,
+                    answer(state, client, route, path, &req.fields, head).await,
                     label,
                 )
             }
@@ -785,14 +787,43 @@ fn bad_host(req: &View<'_>) -> bool {
             (Some(_), Some(_)) => true,
             (Some(host), None) => !valid_host(host),
         },
+        // RFC 9113 §8.3.1: an `http` or `https` request carries `:authority`
+        // or a Host, not empty (h2 itself resets a stream whose
+        // `:authority` is empty), and a Host beside `:authority` is held
+        // to HTTP/1.1's form and names the same.
         Version::HTTP_2 => match (first, second, req.authority) {
             (Some(_), Some(_), _) => true,
-            (Some(host), None, Some(authority)) => !host.eq_ignore_ascii_case(authority.as_bytes()),
-            (Some(host), None, None) => !valid_host(host),
-            (None, _, _) => false,
+            (Some(host), None, Some(authority)) => {
+                !valid_host(host) || !same_authority(host, authority, req.scheme)
+            }
+            (Some(host), None, None) => host.is_empty() || !valid_host(host),
+            (None, _, authority) => authority.is_none_or(str::is_empty),
         },
         _ => false,
     }
+}
+
+/// Whether a Host beside HTTP/2's `:authority` names the same (RFC 9113
+/// §8.3.1), once both are normalised as URIs are (RFC 3986 §6.2.2.1,
+/// §6.2.3): the host's letter case, and the port of `scheme` written out or
+/// left out (`a:80` and `a` for `http`). Both are valid Hosts
+/// ([`valid_host`]): no userinfo, a port that is a number if any.
+fn same_authority(host: &[u8], authority: &str, scheme: Option<&str>) -> bool {
+    if host.eq_ignore_ascii_case(authority.as_bytes()) {
+        return true;
+    }
+    let (Ok(host), Ok(authority)) = (
+        http::uri::Authority::try_from(host),
+        http::uri::Authority::try_from(authority),
+    ) else {
+        return false;
+    };
+    let default = match scheme {
+        Some(s) if s.eq_ignore_ascii_case("https") => 443,
+        _ => 80,
+    };
+    let port = |a: &http::uri::Authority| a.port_u16().unwrap_or(default);
+    host.host().eq_ignore_ascii_case(authority.host()) && port(&host) == port(&authority)
 }
 
 /// `Connection: close`.
@@ -2149,6 +2180,9 @@ mod tests {
         assert_eq!(status(Version::HTTP_11, &["host:port"]).await, bad);
         assert_eq!(status(Version::HTTP_10, &[]).await, past);
         assert_eq!(status(Version::HTTP_10, &["a b"]).await, bad);
-        assert_eq!(status(Version::HTTP_2, &[]).await, past);
+        // RFC 9113 §8.3.1: `:authority` (none here) or a Host, not empty.
+        assert_eq!(status(Version::HTTP_2, &[]).await, bad);
+        assert_eq!(status(Version::HTTP_2, &[""]).await, bad);
+        assert_eq!(status(Version::HTTP_2, &["a"]).await, past);
     }
 }
