@@ -462,28 +462,78 @@ impl Pinger {
     }
 }
 
-/// Why no ping can reach `cfg`'s hubs: some hub is not on this machine, and
-/// the process sees no network interface but loopback, as under the shipped
-/// unit's `PrivateNetwork=yes`. `None` when WebSub is off, every hub is a
-/// loopback address, or the interfaces cannot be read.
+/// Why no ping can reach `cfg`'s hubs: the process sees no network
+/// interface but loopback, as under the shipped unit's `PrivateNetwork=yes`,
+/// and some hub is not on this machine, or is on its loopback but nothing
+/// listens on the hub's port in bantin's own network namespace (a private
+/// network has a loopback of its own: a hub on the host's is not there).
+/// `None` when WebSub is off, bantin has a network, every hub is a loopback
+/// one with a listener, or the interfaces cannot be read.
 pub fn network_warning(cfg: &WebsubConfig) -> Option<String> {
-    let away: Vec<&str> = (cfg.hubs.iter())
-        .filter(|h| !crate::config::names_this_machine(h))
-        .map(String::as_str)
-        .collect();
-    if away.is_empty() {
+    if cfg.hubs.is_empty() {
         return None;
     }
     let interfaces = std::fs::read_to_string("/proc/self/net/dev").ok()?;
     if !only_loopback(&interfaces) {
         return None;
     }
+    let sockets = ["/proc/self/net/tcp", "/proc/self/net/tcp6"]
+        .map(|table| std::fs::read_to_string(table).unwrap_or_default());
+    let listening = listening_ports(&sockets);
+    unreachable_warning(&cfg.hubs, &listening)
+}
+
+/// [`network_warning`] for a process that sees loopback alone, with
+/// TCP listeners on the `listening` ports of its namespace.
+fn unreachable_warning(hubs: &[String], listening: &BTreeSet<u16>) -> Option<String> {
+    let (here, away): (Vec<&str>, Vec<&str>) = hubs
+        .iter()
+        .map(String::as_str)
+        .partition(|h| crate::config::names_this_machine(h));
+    let silent: Vec<&str> = (here.into_iter())
+        .filter(|h| {
+            let port = url::Url::parse(h)
+                .ok()
+                .and_then(|u| u.port_or_known_default());
+            !port.is_some_and(|p| listening.contains(&p))
+        })
+        .collect();
+    let mut why = Vec::new();
+    if !away.is_empty() {
+        why.push(format!("{} (not on this machine)", away.join(", ")));
+    }
+    if !silent.is_empty() {
+        why.push(format!(
+            "{} (on loopback, but nothing listens on that port in bantin's network namespace: \
+             a private network has a loopback of its own, and a hub on the host's is not on it)",
+            silent.join(", ")
+        ));
+    }
+    if why.is_empty() {
+        return None;
+    }
     Some(format!(
         "websub: no ping can reach {}: bantin sees no network interface but loopback \
          (the shipped unit runs it with PrivateNetwork=yes); give it the network in a \
          drop-in (systemctl edit bantin: [Service] PrivateNetwork=no), see README \"WebSub\"",
-        away.join(", ")
+        why.join("; ")
     ))
+}
+
+/// The ports TCP sockets listen on, from the tables of `/proc/self/net/tcp`
+/// and `tcp6` (a heading line, then one socket a line: `sl local_address
+/// rem_address st …`, the local address `HEX:PORT` in hexadecimal, state
+/// `0A` for LISTEN).
+fn listening_ports(tables: &[String]) -> BTreeSet<u16> {
+    let sockets = tables.iter().flat_map(|t| t.lines().skip(1));
+    sockets
+        .filter_map(|line| {
+            let mut fields = line.split_whitespace().skip(1);
+            let (local, state) = (fields.next()?, fields.nth(1)?);
+            let (_, port) = local.rsplit_once(':')?;
+            (state == "0A").then(|| u16::from_str_radix(port, 16).ok())?
+        })
+        .collect()
 }
 
 /// Whether the interfaces of `/proc/self/net/dev` (two heading lines, then
@@ -1276,6 +1326,41 @@ mod tests {
             "{last}"
         );
         assert!(last.contains("raise queue_size to at least 14"), "{last}");
+    }
+
+    #[test]
+    fn hubs_no_ping_can_reach_from_loopback_alone_are_named() {
+        let tcp = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n   \
+                   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1\n   \
+                   1: 0100007F:C350 0100007F:1F90 01 00000000:00000000 00:00000000 00000000     0        0 2 1\n";
+        let tcp6 = "  sl  local_address                         remote_address                        st\n   \
+                    0: 00000000000000000000000000000000:0050 00000000000000000000000000000000:0000 0A 0\n";
+        let listening = listening_ports(&[tcp.to_owned(), tcp6.to_owned()]);
+        // 8080 and 80 listen; 50000 is a connection's own port, not a listener.
+        assert_eq!(listening, BTreeSet::from([80, 8080]));
+        let hubs = |h: &[&str]| h.iter().map(|h| h.to_string()).collect::<Vec<_>>();
+        // A hub beside bantin in its own namespace is reached.
+        let listened = hubs(&["http://127.0.0.1:8080/hub", "http://localhost/"]);
+        assert_eq!(unreachable_warning(&listened, &listening), None);
+        // The host's hub, on a loopback bantin does not share, and one away.
+        let w = unreachable_warning(
+            &hubs(&[
+                "http://127.0.0.1:18711/",
+                "https://hub.example.net/",
+                "http://[::1]:8080/",
+            ]),
+            &listening,
+        )
+        .unwrap();
+        assert!(
+            w.starts_with(
+                "websub: no ping can reach https://hub.example.net/ (not on this machine); \
+                 http://127.0.0.1:18711/ (on loopback, but nothing listens on that port"
+            ),
+            "{w}"
+        );
+        assert!(!w.contains("[::1]"), "{w}");
+        assert!(w.contains("PrivateNetwork=no"), "{w}");
     }
 
     #[test]
