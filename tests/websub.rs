@@ -1385,7 +1385,7 @@ fn hubs_no_ping_can_reach_without_a_network_are_warned_of() {
         "{line}"
     );
     assert!(
-        line.contains("http://127.0.0.1:9/hub (on loopback, but nothing listens on that port"),
+        line.contains("http://127.0.0.1:9/hub (on loopback, but nothing listens on its port"),
         "{line}"
     );
     assert!(line.contains("PrivateNetwork=no"), "{line}");
