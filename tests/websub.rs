@@ -1336,7 +1336,8 @@ fn pings_on_their_way_to_a_hub_a_reload_removes_are_not_retried() {
 /// A hub elsewhere with no network to reach it (the shipped unit's
 /// `PrivateNetwork=yes`, here a network namespace of its own made with
 /// `unshare`) is said, by `config check` as by the daemon (see the
-/// `systemd_nspawn` test); a hub on loopback is not named.
+/// `systemd_nspawn` test); so is a hub on loopback whose port nothing
+/// listens on there: the namespace's loopback is its own.
 #[test]
 fn hubs_no_ping_can_reach_without_a_network_are_warned_of() {
     let away = "https://hub.example/";
@@ -1379,7 +1380,12 @@ fn hubs_no_ping_can_reach_without_a_network_are_warned_of() {
         .find(|l| l.contains("no ping can reach"))
         .unwrap_or_else(|| panic!("no warning:\n{stderr}"));
     assert!(
-        line.starts_with("warning: ") && line.contains(&format!("reach {away}:")),
+        line.starts_with("warning: ")
+            && line.contains(&format!("reach {away} (not on this machine); ")),
+        "{line}"
+    );
+    assert!(
+        line.contains("http://127.0.0.1:9/hub (on loopback, but nothing listens on its port"),
         "{line}"
     );
     assert!(line.contains("PrivateNetwork=no"), "{line}");

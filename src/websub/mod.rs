@@ -38,6 +38,7 @@ pub use queue::{
 };
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -462,28 +463,141 @@ impl Pinger {
     }
 }
 
-/// Why no ping can reach `cfg`'s hubs: some hub is not on this machine, and
-/// the process sees no network interface but loopback, as under the shipped
-/// unit's `PrivateNetwork=yes`. `None` when WebSub is off, every hub is a
-/// loopback address, or the interfaces cannot be read.
+/// Why no ping can reach `cfg`'s hubs: the process sees no network
+/// interface but loopback, as under the shipped unit's `PrivateNetwork=yes`,
+/// and some hub is not on this machine, or is on its loopback but nothing
+/// listens on the hub's port in bantin's own network namespace (a private
+/// network has a loopback of its own: a hub on the host's is not there).
+/// `None` when WebSub is off, bantin has a network, every hub is a loopback
+/// one with a listener, or the interfaces cannot be read. Read at start
+/// before bantin listens, and at each reload once it does: a hub on
+/// bantin's own port counts as listened to only then.
 pub fn network_warning(cfg: &WebsubConfig) -> Option<String> {
-    let away: Vec<&str> = (cfg.hubs.iter())
-        .filter(|h| !crate::config::names_this_machine(h))
-        .map(String::as_str)
-        .collect();
-    if away.is_empty() {
+    if cfg.hubs.is_empty() {
         return None;
     }
     let interfaces = std::fs::read_to_string("/proc/self/net/dev").ok()?;
     if !only_loopback(&interfaces) {
         return None;
     }
+    // Without the IPv4 table, loopback hubs are not judged (a kernel
+    // without IPv6 has no `tcp6`).
+    let listening = std::fs::read_to_string("/proc/self/net/tcp")
+        .ok()
+        .map(|tcp| {
+            let tcp6 = std::fs::read_to_string("/proc/self/net/tcp6").unwrap_or_default();
+            listeners(&[tcp, tcp6])
+        });
+    unreachable_warning(&cfg.hubs, listening.as_deref())
+}
+
+/// [`network_warning`] for a process that sees loopback alone, with TCP
+/// listeners at `listening` in its namespace (`None`: not known, so no
+/// loopback hub is named).
+fn unreachable_warning(hubs: &[String], listening: Option<&[SocketAddr]>) -> Option<String> {
+    let (here, away): (Vec<&str>, Vec<&str>) = hubs
+        .iter()
+        .map(String::as_str)
+        .partition(|h| crate::config::names_this_machine(h));
+    let silent: Vec<&str> = match listening {
+        Some(listening) => here
+            .into_iter()
+            .filter(|h| !listened(h, listening))
+            .collect(),
+        None => Vec::new(),
+    };
+    let mut why = Vec::new();
+    if !away.is_empty() {
+        why.push(format!("{} (not on this machine)", away.join(", ")));
+    }
+    if !silent.is_empty() {
+        let whose = if silent.len() == 1 {
+            "its port"
+        } else {
+            "their ports"
+        };
+        why.push(format!(
+            "{} (on loopback, but nothing listens on {whose} in bantin's network namespace, \
+             which has a loopback of its own)",
+            silent.join(", ")
+        ));
+    }
+    if why.is_empty() {
+        return None;
+    }
     Some(format!(
         "websub: no ping can reach {}: bantin sees no network interface but loopback \
          (the shipped unit runs it with PrivateNetwork=yes); give it the network in a \
          drop-in (systemctl edit bantin: [Service] PrivateNetwork=no), see README \"WebSub\"",
-        away.join(", ")
+        why.join("; ")
     ))
+}
+
+/// Whether one of `listening` takes connections to the loopback hub `hub`:
+/// one on its address and port, or on the unspecified address of its
+/// family (`::` takes IPv4 too, as Linux binds it by default). `localhost`
+/// is 127.0.0.1 and ::1; the unspecified address connects to loopback.
+fn listened(hub: &str, listening: &[SocketAddr]) -> bool {
+    let Some((host, port)) = url::Url::parse(hub)
+        .ok()
+        .and_then(|u| Some((u.host()?.to_owned(), u.port_or_known_default()?)))
+    else {
+        return true;
+    };
+    let loopback = |v6: bool| -> IpAddr {
+        match v6 {
+            true => Ipv6Addr::LOCALHOST.into(),
+            false => Ipv4Addr::LOCALHOST.into(),
+        }
+    };
+    let addresses: Vec<IpAddr> = match host {
+        url::Host::Domain(_) => vec![loopback(false), loopback(true)],
+        url::Host::Ipv4(ip) if ip.is_unspecified() => vec![loopback(false)],
+        url::Host::Ipv6(ip) if ip.is_unspecified() => vec![loopback(true)],
+        url::Host::Ipv4(ip) => vec![ip.into()],
+        url::Host::Ipv6(ip) => vec![ip.into()],
+    };
+    let takes = |l: &SocketAddr, to: IpAddr| match (l.ip(), to) {
+        (IpAddr::V4(l), IpAddr::V4(to)) => l.is_unspecified() || l == to,
+        (IpAddr::V6(l), IpAddr::V6(to)) => l.is_unspecified() || l == to,
+        (IpAddr::V6(l), IpAddr::V4(to)) => l.is_unspecified() || l.to_ipv4_mapped() == Some(to),
+        (IpAddr::V4(_), IpAddr::V6(_)) => false,
+    };
+    listening
+        .iter()
+        .filter(|l| l.port() == port)
+        .any(|l| addresses.iter().any(|&to| takes(l, to)))
+}
+
+/// The addresses TCP sockets listen on, from the tables of
+/// `/proc/self/net/tcp` and `tcp6` (a heading line, then one socket a
+/// line: `sl local_address rem_address st …`, the local address `ADDR:PORT`
+/// in hexadecimal, the address as the kernel holds it: 32-bit words in
+/// network order, each printed as a number of this machine's byte order;
+/// state `0A` for LISTEN).
+fn listeners(tables: &[String]) -> Vec<SocketAddr> {
+    let sockets = tables.iter().flat_map(|t| t.lines().skip(1));
+    sockets
+        .filter_map(|line| {
+            let mut fields = line.split_whitespace().skip(1);
+            let (local, state) = (fields.next()?, fields.nth(1)?);
+            if state != "0A" {
+                return None;
+            }
+            let (address, port) = local.rsplit_once(':')?;
+            let port = u16::from_str_radix(port, 16).ok()?;
+            let mut bytes = Vec::with_capacity(16);
+            for word in address.as_bytes().chunks(8) {
+                let word = u32::from_str_radix(std::str::from_utf8(word).ok()?, 16).ok()?;
+                bytes.extend_from_slice(&word.to_ne_bytes());
+            }
+            let ip: IpAddr = match <[u8; 16]>::try_from(bytes.as_slice()) {
+                Ok(v6) => Ipv6Addr::from(v6).into(),
+                Err(_) => Ipv4Addr::from(<[u8; 4]>::try_from(bytes.as_slice()).ok()?).into(),
+            };
+            Some(SocketAddr::new(ip, port))
+        })
+        .collect()
 }
 
 /// Whether the interfaces of `/proc/self/net/dev` (two heading lines, then
@@ -1276,6 +1390,83 @@ mod tests {
             "{last}"
         );
         assert!(last.contains("raise queue_size to at least 14"), "{last}");
+    }
+
+    #[test]
+    fn hubs_no_ping_can_reach_from_loopback_alone_are_named() {
+        // As this machine's kernel prints them: 127.0.0.1:8080 and
+        // 0.0.0.0:9000 listening, a connection from 127.0.0.1:50000; [::]:80
+        // and [::1]:7000 listening.
+        let word = |b: [u8; 4]| format!("{:08X}", u32::from_ne_bytes(b));
+        let v4 = |ip: [u8; 4], port: u16| format!("{}:{port:04X}", word(ip));
+        let v6 = |ip: Ipv6Addr, port: u16| {
+            let o = ip.octets();
+            let words: String = o
+                .chunks(4)
+                .map(|c| word([c[0], c[1], c[2], c[3]]))
+                .collect();
+            format!("{words}:{port:04X}")
+        };
+        let line = |n: usize, local: String, state: &str| {
+            format!("   {n}: {local} 00000000:0000 {state} 00000000:00000000 00:00000000 00000000 0 0 1 1\n")
+        };
+        let tcp = format!(
+            "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n{}{}{}",
+            line(0, v4([127, 0, 0, 1], 8080), "0A"),
+            line(1, v4([0, 0, 0, 0], 9000), "0A"),
+            line(2, v4([127, 0, 0, 1], 50000), "01"),
+        );
+        let tcp6 = format!(
+            "  sl  local_address                         remote_address                        st\n{}{}",
+            line(0, v6(Ipv6Addr::UNSPECIFIED, 80), "0A"),
+            line(1, v6(Ipv6Addr::LOCALHOST, 7000), "0A"),
+        );
+        let listening = listeners(&[tcp, tcp6]);
+        let expected: Vec<SocketAddr> = vec![
+            "127.0.0.1:8080".parse().unwrap(),
+            "0.0.0.0:9000".parse().unwrap(),
+            "[::]:80".parse().unwrap(),
+            "[::1]:7000".parse().unwrap(),
+        ];
+        assert_eq!(listening, expected);
+        let hubs = |h: &[&str]| h.iter().map(|h| h.to_string()).collect::<Vec<_>>();
+        // Hubs beside bantin in its own namespace are reached: on the
+        // listener's address, on an unspecified one, `localhost` on either
+        // loopback address, and IPv4 on `::`.
+        let reached = hubs(&[
+            "http://127.0.0.1:8080/hub",
+            "http://127.0.0.1:9000/",
+            "http://localhost:7000/",
+            "http://[::1]/",
+            "http://127.0.0.1/",
+            "http://0.0.0.0:8080/",
+        ]);
+        assert_eq!(unreachable_warning(&reached, Some(&listening)), None);
+        // The host's hub, on a loopback bantin does not share; one on ::1
+        // where only 127.0.0.1 listens; one on another loopback address;
+        // and one away.
+        let w = unreachable_warning(
+            &hubs(&[
+                "http://127.0.0.1:18711/",
+                "https://hub.example.net/",
+                "http://[::1]:8080/",
+                "http://127.0.0.2:8080/",
+            ]),
+            Some(&listening),
+        )
+        .unwrap();
+        assert!(
+            w.starts_with(
+                "websub: no ping can reach https://hub.example.net/ (not on this machine); \
+                 http://127.0.0.1:18711/, http://[::1]:8080/, http://127.0.0.2:8080/ \
+                 (on loopback, but nothing listens on their ports"
+            ),
+            "{w}"
+        );
+        assert!(w.contains("PrivateNetwork=no"), "{w}");
+        // With no table of listeners to read, loopback hubs are not judged.
+        let w = unreachable_warning(&hubs(&["http://127.0.0.1:18711/"]), None);
+        assert_eq!(w, None);
     }
 
     #[test]
