@@ -189,19 +189,26 @@ pub enum StoreCheck {
     Skip,
 }
 
+/// Whether `store` is a folder this process can list and enter, as the
+/// daemon's scan and reconciliations need: the error that says why not
+/// otherwise. The start, a reload and the running daemon (which looks at
+/// the store root before each read of the store) judge it alike.
+pub fn store_readable(store: &Path) -> std::io::Result<()> {
+    // Listing reads the folder (needs `r`), and its first entry is read too,
+    // since a listing can fail after the open; entering it (`x`) is what
+    // opening any file in it needs, and an empty folder shows no entry to try.
+    std::fs::read_dir(store)
+        .and_then(|mut entries| entries.next().transpose().map(drop))
+        .and_then(|()| {
+            rustix::fs::access(store, rustix::fs::Access::EXEC_OK).map_err(std::io::Error::from)
+        })
+}
+
 /// Why `store` cannot be served, with what to do, or `None` when it is a
 /// folder this process can list and enter (as the daemon's scan does: it
 /// lists the root, then opens what is in it through it).
 pub fn store_problem(store: &Path, anchor: Anchor) -> Option<String> {
-    // Listing reads the folder (needs `r`), and its first entry is read too,
-    // since a listing can fail after the open; entering it (`x`) is what
-    // opening any file in it needs, and an empty folder shows no entry to try.
-    let listed = std::fs::read_dir(store)
-        .and_then(|mut entries| entries.next().transpose().map(drop))
-        .and_then(|()| {
-            rustix::fs::access(store, rustix::fs::Access::EXEC_OK).map_err(std::io::Error::from)
-        });
-    let err = listed.err()?;
+    let err = store_readable(store).err()?;
     let what_to_do = match err.kind() {
         std::io::ErrorKind::NotFound => match anchor {
             Anchor::ConfigFolder => {

@@ -240,7 +240,7 @@ pub const FAMILIES: &[Family] = &[
     gauge(
         "bantin_store_root_present",
         Unit::Count,
-        "1 when the store root is there, 0 when it is missing (the last good state is served).",
+        "1 when the store root is there, 0 when it is missing or bantin may not list or enter it (the last good state is served).",
     ),
     // Reloads (SIGHUP, `systemctl reload`).
     counter(

@@ -8,6 +8,7 @@
 //! never behind what clients were sent.
 
 use std::collections::BTreeSet;
+use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -41,10 +42,10 @@ pub struct Snapshot {
     pub config: Arc<Config>,
     /// How many store files are rejected now.
     pub rejected: usize,
-    /// Whether the store root has gone (deleted, renamed, an unmounted
-    /// share): what is served is the last good state, and `/healthz` and the
-    /// status line say so.
-    pub root_missing: bool,
+    /// Why the store root cannot be read now, if it cannot (deleted, renamed,
+    /// an unmounted share; or closed to bantin): what is served is the last
+    /// good state, and `/healthz` and the status line say so.
+    pub root_gone: Option<RootGone>,
     /// `Cache-Control` for every cacheable response, from `[http] cache_max_age`.
     pub cache_control: HeaderValue,
     /// `Cache-Control` of an archived feed, from `[archives] max_age`.
@@ -82,7 +83,7 @@ impl Snapshot {
             site,
             config,
             rejected,
-            root_missing: false,
+            root_gone: None,
             cache_control,
             archive_cache_control,
             not_found_cache_control,
@@ -102,15 +103,50 @@ impl Snapshot {
     }
 
     /// What `/healthz` and the status line add while the store root is
-    /// missing: empty otherwise.
+    /// missing or cannot be read: empty otherwise.
     pub fn root_note(&self) -> String {
-        if self.root_missing {
-            format!(
-                "; store root {} is missing: serving the last good state",
+        match &self.root_gone {
+            Some(gone) => format!(
+                "; store root {} {gone}: serving the last good state",
                 self.config.store.display()
-            )
-        } else {
-            String::new()
+            ),
+            None => String::new(),
+        }
+    }
+}
+
+/// Why the store root cannot be read while the daemon runs: either way the
+/// last good state is served until it can be read again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RootGone {
+    /// Deleted, renamed away, an unmounted share, or no longer a folder.
+    Missing,
+    /// There, but the daemon may not list or enter it (its mode, owner or
+    /// ACL, or a folder above it), or the system failed to: the reason, as
+    /// `permission denied`.
+    Unreadable(String),
+}
+
+impl RootGone {
+    /// Why `store` cannot be read as the store, or `None` when it can be (a
+    /// folder the daemon may list and enter, as start-up and a reload ask).
+    pub fn of(store: &Path) -> Option<RootGone> {
+        let err = crate::config::store_readable(store).err()?;
+        Some(match err.kind() {
+            std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory => RootGone::Missing,
+            std::io::ErrorKind::PermissionDenied => {
+                RootGone::Unreadable("permission denied".to_owned())
+            }
+            _ => RootGone::Unreadable(err.to_string()),
+        })
+    }
+}
+
+impl std::fmt::Display for RootGone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RootGone::Missing => f.write_str("is missing"),
+            RootGone::Unreadable(reason) => write!(f, "cannot be read ({reason})"),
         }
     }
 }
@@ -431,11 +467,11 @@ impl Publisher {
         let mut snapshot = Snapshot::new(site, self.cfg.clone(), rejected);
         // A reload renders while the root may be gone; the watch thread says
         // when it is back (see `Publisher::store_root`).
-        snapshot.root_missing = self
+        snapshot.root_gone = self
             .published
             .load()
             .as_ref()
-            .is_some_and(|s| s.root_missing);
+            .and_then(|s| s.root_gone.clone());
         let snapshot = Arc::new(snapshot);
         metrics::gauge!("bantin_articles_indexed").set(catalog.entries.len() as f64);
         metrics::gauge!("bantin_rejected_files").set(rejected as f64);
@@ -616,11 +652,15 @@ impl Publisher {
         self.serve_again(|s| s.rejected != rejected, |s| s.rejected = rejected);
     }
 
-    /// Says whether the store root is there (the watch thread looks before
-    /// each read of the store): while it is missing the last good state is
-    /// served, and `/healthz` and the status line say so, without a render.
-    pub fn store_root(&self, present: bool) {
-        self.serve_again(|s| s.root_missing == present, |s| s.root_missing = !present);
+    /// Says whether the store root can be read (the watch thread looks
+    /// before each read of the store): while it is missing or closed to
+    /// bantin the last good state is served, and `/healthz` and the status
+    /// line say so, without a render.
+    pub fn store_root(&self, gone: Option<&RootGone>) {
+        self.serve_again(
+            |s| s.root_gone.as_ref() != gone,
+            |s| s.root_gone = gone.cloned(),
+        );
     }
 
     /// Serves the current site again, changed by `set`, when `differs` says
@@ -638,7 +678,7 @@ impl Publisher {
             current.config.clone(),
             current.rejected,
         );
-        snapshot.root_missing = current.root_missing;
+        snapshot.root_gone = current.root_gone.clone();
         set(&mut snapshot);
         systemd::status(&snapshot.status_line());
         self.published.store(Some(Arc::new(snapshot)));

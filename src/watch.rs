@@ -49,10 +49,11 @@ use notify::{PollWatcher, RecommendedWatcher, RecursiveMode, Watcher as _};
 
 use crate::catalog::{Catalog, Changes, Merged, Refresh, Slice, Unsettled};
 use crate::config::Config;
-use crate::publish::{unix_now, Occasion, Publisher, Scope};
+use crate::publish::{unix_now, Occasion, Publisher, RootGone, Scope};
 use crate::reconcile::Survey;
 use crate::server::connection::Throttle;
 use crate::settle::{later, Burst, Closes, Ready};
+use crate::store::{FileError, Listed};
 use crate::text::printable_path;
 
 /// A message to the watch thread.
@@ -171,6 +172,15 @@ impl Handle {
     }
 }
 
+/// Whether a slice of a listing of `store` holds a folder the listing was
+/// refused (see [`FileError::FolderDenied`]), or the root itself.
+fn refuses_a_folder(slice: &Slice, store: &Path) -> bool {
+    slice.listed.iter().any(|l| match l {
+        Listed::Rejected(r) => matches!(r.error, FileError::FolderDenied) || r.path == store,
+        Listed::Candidate(_) => false,
+    })
+}
+
 /// How often the store root is looked at: to find it again once it has
 /// disappeared, and to notice it being replaced (renamed away and another folder
 /// renamed into its place), which the watcher, following the old folder, never reports.
@@ -253,6 +263,9 @@ struct Worker {
     watched: Option<(u64, u64)>,
     /// Whether the first watcher is still being attached (see [`start`]).
     attaching: bool,
+    /// Why the store root could not be read when last looked at, if it
+    /// could not (see [`Worker::root_present`]): said once when it changes.
+    root_gone: Option<RootGone>,
     /// The reconciliation under way, if any.
     survey: Option<Reconciling>,
     /// How many reconciliations have started: the number of the latest.
@@ -354,6 +367,7 @@ impl Worker {
             watcher: None,
             watched: None,
             attaching: true,
+            root_gone: None,
             survey: None,
             surveys: 0,
             survey_again: false,
@@ -459,14 +473,22 @@ impl Worker {
                     if self.attaching {
                         // The first watcher is on its way.
                     } else if self.watcher.is_none() {
-                        if self.cfg.store.is_dir() {
+                        if RootGone::of(&self.cfg.store).is_none() {
+                            let back = match self.root_gone {
+                                Some(RootGone::Unreadable(_)) => "can be read again",
+                                _ => "is back",
+                            };
                             tracing::info!(
-                                "store root {} is back; following it again",
+                                "store root {} {back}; following it again",
                                 self.cfg.store.display()
                             );
                             self.attach(Watcher::Native);
                             self.reconcile();
                         }
+                    } else if RootGone::of(&self.cfg.store).is_some() {
+                        // Closed to bantin with no event on it (a folder
+                        // above it changed): dropped until it can be read.
+                        self.root_present();
                     } else if folder_identity(&self.cfg.store) != self.watched {
                         if self.cfg.store.is_dir() {
                             tracing::info!(
@@ -686,21 +708,40 @@ impl Worker {
         self.watched = watched;
     }
 
-    /// Whether the store root is there; when it has gone, the watcher is dropped
-    /// (once, with a warning) and the last good state keeps being served.
+    /// Whether the store root is there and may be listed and entered, as
+    /// start-up and a reload ask of it. When it has gone, or been closed to
+    /// bantin (its mode, owner or ACL, or a folder above it), the watcher is
+    /// dropped, the last good state keeps being served (a listing refused at
+    /// the root would drop every article under it, as a refused subfolder's
+    /// are), and the log says so once, with what to do.
     fn root_present(&mut self) -> bool {
-        let present = self.cfg.store.is_dir();
+        let gone = RootGone::of(&self.cfg.store);
+        let present = gone.is_none();
         metrics::gauge!("bantin_store_root_present").set(f64::from(u8::from(present)));
-        self.publisher.store_root(present);
-        if present {
+        self.publisher.store_root(gone.as_ref());
+        let Some(gone) = gone else {
+            self.root_gone = None;
             return true;
+        };
+        let dropped = self.watcher.take().is_some();
+        if dropped || self.root_gone.as_ref() != Some(&gone) {
+            let store = self.cfg.store.display();
+            match &gone {
+                RootGone::Missing => tracing::warn!(
+                    "store root {store} is missing; serving the last good state until it reappears"
+                ),
+                RootGone::Unreadable(reason) if reason == "permission denied" => tracing::warn!(
+                    "store root {store} cannot be read (permission denied); serving the last \
+                     good state until it can: let the user bantin runs as read and enter it and \
+                     every folder above it (e.g. `chmod a+rx`)"
+                ),
+                RootGone::Unreadable(reason) => tracing::warn!(
+                    "store root {store} cannot be read ({reason}); serving the last good state \
+                     until it can"
+                ),
+            }
         }
-        if self.watcher.take().is_some() {
-            tracing::warn!(
-                "store root {} is missing; serving the last good state until it reappears",
-                self.cfg.store.display()
-            );
-        }
+        self.root_gone = Some(gone);
         false
     }
 
@@ -893,6 +934,15 @@ impl Worker {
     /// removed: the listing may have been taken while an editor moved it
     /// aside, before the rename's event came.
     fn merge(&mut self, slice: Slice, now: Instant) -> Changes {
+        // A folder refused while the store root may have been closed since
+        // the reconciliation began (a `chmod 700` of the root refuses the
+        // root itself, or every folder in it when only entering it is
+        // refused): not the folders' doing, so nothing of them leaves; the
+        // root is left as a missing one is, until it can be read.
+        if refuses_a_folder(&slice, &self.cfg.store) && !self.root_present() {
+            self.drop_survey();
+            return Changes::default();
+        }
         let last = slice.through.is_none();
         let Merged { changes, unlisted } =
             self.leaving_held(|catalog, held| catalog.merge(slice, held));

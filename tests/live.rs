@@ -1320,6 +1320,126 @@ fn open_to_all(path: &Path) {
     }
 }
 
+/// The store root closed to the daemon while it runs (another user's
+/// `0700` folder, as a deploy's `chmod -R go-rwx` or `chown` leaves it) is
+/// left as a missing root is: the last good state is served, not an empty
+/// store, the log, `/healthz` and `bantin_store_root_present` say so, and
+/// once the root may be read again it is followed again by itself.
+#[test]
+fn a_store_root_closed_to_the_daemon_keeps_the_last_good_state() {
+    store_root_closed_to_the_daemon(Closed::Whole);
+}
+
+/// As above, with the root still listable but no longer enterable
+/// (`chmod 744` of another user's folder): every folder in it would be
+/// refused, and with them every article.
+#[test]
+fn a_store_root_the_daemon_may_list_but_not_enter_keeps_the_last_good_state() {
+    store_root_closed_to_the_daemon(Closed::Search);
+}
+
+/// How the store root is closed to the daemon.
+#[derive(Clone, Copy)]
+enum Closed {
+    /// Neither listed nor entered.
+    Whole,
+    /// Listed, not entered.
+    Search,
+}
+
+fn store_root_closed_to_the_daemon(how: Closed) {
+    use std::os::unix::fs::PermissionsExt;
+    let site = TempStore::with_config(RECONCILE_OFTEN);
+    let root = store(&site);
+    let dir = site.config().parent().unwrap().to_owned();
+    open_to_all(&dir);
+    let Some(wrapper) = closed_to_daemon(&dir) else {
+        eprintln!(
+            "SKIPPED: the tests run as root and setpriv (util-linux) is missing, \
+             so the store root cannot be closed to the daemon"
+        );
+        return;
+    };
+    // Root's folder to `nobody`, or the test user's own folder to itself.
+    let mode = match (how, wrapper.is_empty()) {
+        (Closed::Whole, false) => 0o700,
+        (Closed::Whole, true) => 0o000,
+        (Closed::Search, false) => 0o744,
+        (Closed::Search, true) => 0o400,
+    };
+    let launch = common::Launch {
+        cwd: Some(&dir),
+        wrapper,
+        ..common::Launch::default()
+    };
+    let config = site.config();
+    let d = Daemon::spawn(&["--config".as_ref(), config.as_os_str()], &launch)
+        .listening(Duration::from_secs(20), Duration::from_secs(10));
+    let healthz = || d.get("/healthz", &[]).text();
+    d.wait_until("the start-up reconciliation", || {
+        d.metric("bantin_last_reconcile_timestamp_seconds")
+            .is_some()
+    });
+    let before = validators(&d, EVERYTHING);
+    let articles = d.metric("bantin_articles_indexed");
+    let rejected = d.metric("bantin_rejected_files");
+    assert!(articles.is_some_and(|n| n > 0.0), "{articles:?}");
+    assert_eq!(d.metric("bantin_store_root_present"), Some(1.0));
+
+    std::fs::set_permissions(&root, std::fs::Permissions::from_mode(mode)).unwrap();
+    d.wait_until("the closed root noticed", || {
+        d.metric("bantin_store_root_present") == Some(0.0)
+    });
+    let line = d.log_line("cannot be read (permission denied)");
+    assert!(
+        line.contains(&*root.to_string_lossy())
+            && line.contains("serving the last good state")
+            && line.contains("read and enter it"),
+        "{line}"
+    );
+    let note = format!(
+        "; store root {} cannot be read (permission denied): serving the last good state\n",
+        root.display()
+    );
+    d.wait_until("/healthz to say the root cannot be read", || {
+        let h = healthz();
+        h.starts_with("ok: ") && h.ends_with(&note)
+    });
+    // Reconciliations come due meanwhile (every second): everything stays
+    // served as it was, and nothing is rejected or removed.
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_kept(&d, EVERYTHING, &before);
+    assert_eq!(d.metric("bantin_articles_indexed"), articles);
+    assert_eq!(d.metric("bantin_rejected_files"), rejected);
+    let log = d.stderr();
+    assert!(!log.contains("cannot list this folder"), "{log}");
+    assert!(
+        log.split("removed=").skip(1).all(|n| n.starts_with("0 ")),
+        "articles removed: {log}"
+    );
+    assert_eq!(
+        log.matches("cannot be read (permission denied)").count(),
+        1,
+        "{log}"
+    );
+
+    // Opened again: followed again by itself, with nothing changed.
+    std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755)).unwrap();
+    d.log_line("can be read again; following it again");
+    d.wait_until("the root said present again", || {
+        d.metric("bantin_store_root_present") == Some(1.0) && !healthz().contains("cannot be read")
+    });
+    assert_kept(&d, EVERYTHING, &before);
+    let title = "Bài viết sau khi mở lại kho";
+    write_article(root.join("thong-bao/mo-lai.txt"), THONG_BAO, title);
+    wait_for_title(
+        &d,
+        "a file written in the reopened root",
+        "/feed.rss",
+        title,
+    );
+}
+
 /// One folder the daemon may not read (another user's `0700` folder) leaves
 /// the rest of the store watched natively: no fallback to polling, a file
 /// renamed in elsewhere is served, the folder is reported once however many
