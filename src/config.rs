@@ -76,6 +76,10 @@ pub enum PathFrom {
     Env,
     /// The first of [`DEFAULT_PATHS`] that exists, neither being given.
     Lookup,
+    /// The file the lookup found when the daemon started, which each reload
+    /// re-reads rather than looking again: one gone by then is an error, not
+    /// the next file of the lookup or the built-in defaults.
+    LookupAtStart,
 }
 
 impl PathFrom {
@@ -87,6 +91,10 @@ impl PathFrom {
             PathFrom::Lookup => {
                 "found by the lookup of ./config.toml, then /etc/bantin/config.toml \
                  (no --config or $BANTIN_CONFIG)"
+            }
+            PathFrom::LookupAtStart => {
+                "found by the lookup when bantin started (no --config or $BANTIN_CONFIG), \
+                 which a reload re-reads rather than looking again"
             }
         }
     }
@@ -103,6 +111,10 @@ impl PathFrom {
                  ./config.toml, else /etc/bantin/config.toml, else the built-in defaults"
             }
             PathFrom::Lookup => "name another config file with --config or $BANTIN_CONFIG",
+            PathFrom::LookupAtStart => {
+                "the running configuration is kept: put the file back and reload again, or \
+                 restart bantin to look for a config file again"
+            }
         }
     }
 }
@@ -121,9 +133,11 @@ fn shown_path(path: &Path) -> String {
 fn read_advice(path: &Path, from: PathFrom, err: &std::io::Error) -> String {
     use std::io::ErrorKind;
     let fix = match err.kind() {
+        // Gone since the start: where to put it back is said next.
+        ErrorKind::NotFound if from == PathFrom::LookupAtStart => String::new(),
         ErrorKind::NotFound => "check the path".to_owned(),
         // Found by the lookup, the folder has the file's name.
-        ErrorKind::IsADirectory if from == PathFrom::Lookup => {
+        ErrorKind::IsADirectory if matches!(from, PathFrom::Lookup | PathFrom::LookupAtStart) => {
             "it is a folder, not a config file: move it away".to_owned()
         }
         ErrorKind::IsADirectory => format!(
@@ -1878,6 +1892,18 @@ mod tests {
         let msg = read("/x", PathFrom::Flag, ErrorKind::InvalidData);
         assert!(
             msg.contains("; give --config a config file bantin can read"),
+            "{msg}"
+        );
+        // Gone at a reload: not "check the path", which was right at start.
+        let msg = read(
+            "/srv/config.toml",
+            PathFrom::LookupAtStart,
+            ErrorKind::NotFound,
+        );
+        assert!(
+            msg.starts_with("cannot read config /srv/config.toml, found by the lookup when bantin started")
+                && !msg.contains("check the path")
+                && msg.ends_with("put the file back and reload again, or restart bantin to look for a config file again"),
             "{msg}"
         );
     }
