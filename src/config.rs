@@ -964,6 +964,40 @@ impl Config {
 }
 
 impl RawConfig {
+    /// No path key set to `""`: an empty path would be the config file's
+    /// folder (`/etc/bantin`), which no one writing `""` for "unset" means.
+    fn no_empty_path(&self, e: &Errors<'_>) -> Result<(), ConfigError> {
+        for (key, value, default) in [
+            (
+                "store",
+                Some(self.store.as_path()),
+                "the folder `feeds` next to this file",
+            ),
+            (
+                "state.dir",
+                self.state.dir.as_deref(),
+                "$STATE_DIRECTORY, else `.bantin-state` next to this file",
+            ),
+            (
+                "http.body_dir",
+                self.http.body_dir.as_deref(),
+                "$CACHE_DIRECTORY, else shared memory",
+            ),
+        ] {
+            if value.is_some_and(|v| v.as_os_str().is_empty()) {
+                return Err(e.bad(
+                    key,
+                    &Shown::text(""),
+                    &format!(
+                        "an empty path would mean this file's own folder; give the \
+                         folder's path, or remove the key for the default ({default})"
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Checks every value; relative paths are anchored at the folder of `path`.
     fn validate(
         mut self,
@@ -972,6 +1006,7 @@ impl RawConfig {
     ) -> Result<Config, ConfigError> {
         let shown = shown(path);
         let e = Errors { file: &shown };
+        self.no_empty_path(&e)?;
         let tz: Tz = self.time_zone.parse().map_err(|_| {
             e.bad(
                 "time_zone",

@@ -1114,3 +1114,25 @@ fn a_config_the_lookup_cannot_see_is_not_taken_for_missing() {
         std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o700)).unwrap();
     }
 }
+
+#[test]
+fn an_empty_path_is_refused_naming_its_key_not_taken_for_the_config_s_folder() {
+    let toml = "store = \"\"\n[state]\ndir = \"\"\n[http]\nbody_dir = \"\"\n";
+    let (code, stderr, path) = config_check(toml);
+    assert_eq!(code, Some(64), "{stderr}");
+    for (line, key, default) in [
+        (1, "store = \"\"", "the folder `feeds` next to this file"),
+        (3, "[state] dir = \"\"", "$STATE_DIRECTORY"),
+        (5, "[http] body_dir = \"\"", "$CACHE_DIRECTORY"),
+    ] {
+        let l = problem_line(&stderr, &path, line);
+        assert!(
+            l.contains(key)
+                && l.contains("an empty path would mean this file's own folder")
+                && l.contains("give the folder's path, or remove the key")
+                && l.contains(default),
+            "{stderr}"
+        );
+    }
+    assert!(stderr.contains("3 problems"), "{stderr}");
+}
