@@ -169,6 +169,8 @@ pub struct Checks {
     pub store: StoreCheck,
     /// Whether `[http] body_dir` must take body copies now.
     pub body_dir: BodyDirCheck,
+    /// Whether `[state] dir` must not be a file now.
+    pub state_dir: StateDirCheck,
 }
 
 impl Checks {
@@ -176,7 +178,23 @@ impl Checks {
     pub const NONE: Checks = Checks {
         store: StoreCheck::Skip,
         body_dir: BodyDirCheck::Skip,
+        state_dir: StateDirCheck::Skip,
     };
+}
+
+/// Whether loading a config also checks the `[state] dir` it sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StateDirCheck {
+    /// The command keeps state there (`serve`, a reload, and `config check`,
+    /// which the unit runs before each reload): a path the file sets that is
+    /// a file, or goes through one, is a config error (exit 64), as for
+    /// `[http] body_dir`. A folder that is missing is not: the daemon makes it
+    /// at start, and one it cannot make or write is a warning then (see
+    /// [`crate::state`]), as is one only systemd names. See
+    /// [`Config::state_dir_error`].
+    Usable,
+    /// The command keeps no state (`build`, `check`).
+    Skip,
 }
 
 /// Whether loading a config also checks the `[http] body_dir` it sets.
@@ -724,7 +742,11 @@ impl Config {
                 BodyDirCheck::Usable => cfg.body_dir_error(),
                 BodyDirCheck::Skip => None,
             };
-            store.into_iter().chain(body_dir).collect()
+            let state_dir = match checks.state_dir {
+                StateDirCheck::Usable => cfg.state_dir_error(),
+                StateDirCheck::Skip => None,
+            };
+            store.into_iter().chain(body_dir).chain(state_dir).collect()
         };
         problems::check(
             text,
@@ -745,6 +767,28 @@ impl Config {
         let reason = body_dir_problem(dir)?;
         let file = shown(self.path.as_deref());
         Some(Errors { file: &file }.bad("http.body_dir", &Shown::path(dir), &reason))
+    }
+
+    /// Why the `[state] dir` the file sets cannot be the state folder, as a
+    /// config error (exit 64): it is a file, or a folder on its way is one.
+    /// `None` when it is a folder, is missing (the daemon makes it), cannot be
+    /// looked at, or the key is unset (see [`StateDirCheck::Usable`]).
+    pub fn state_dir_error(&self) -> Option<ConfigError> {
+        let dir = self.state.dir.as_deref()?;
+        let reason = match std::fs::metadata(dir) {
+            Ok(meta) if !meta.is_dir() => {
+                "is a file, not a folder: set `dir` to a folder \
+                (bantin makes it when it is missing), or remove the key for the default \
+                ($STATE_DIRECTORY, else `.bantin-state` next to this file)"
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => {
+                "a folder on its path is a file: check the path, or remove the key for the \
+                 default ($STATE_DIRECTORY, else `.bantin-state` next to this file)"
+            }
+            _ => return None,
+        };
+        let file = shown(self.path.as_deref());
+        Some(Errors { file: &file }.bad("state.dir", &Shown::path(dir), reason))
     }
 
     /// Where `listen` was set, as a sysadmin would look for it:
@@ -2298,7 +2342,7 @@ mod tests {
         let toml = "store = \"articles\"";
         let readable = Checks {
             store: StoreCheck::Readable,
-            body_dir: BodyDirCheck::Skip,
+            ..Checks::NONE
         };
         assert!(Config::parse(toml, Some(&config), Checks::NONE).is_ok());
         let msg = Config::parse(toml, Some(&config), readable)

@@ -12,7 +12,7 @@ use clap::FromArgMatches;
 
 use bantin::cli::{Cli, Command, ConfigCommand, ServeArgs};
 use bantin::config::{
-    Anchor, BodyDirCheck, Checks, Config, ConfigError, PathFrom, Shown, StoreCheck,
+    Anchor, BodyDirCheck, Checks, Config, ConfigError, PathFrom, Shown, StateDirCheck, StoreCheck,
 };
 use bantin::journal::{Priority, Stderr};
 
@@ -158,10 +158,11 @@ fn try_main(cli: Cli, from: PathFrom) -> Result<(), Failure> {
             dry_run: _,
             store,
         }) => {
-            // It makes no body copies: its body folder is not its concern.
+            // It makes no body copies and keeps no state: their folders
+            // are not its concern.
             let checks = Checks {
                 store: StoreCheck::Readable,
-                body_dir: BodyDirCheck::Skip,
+                ..Checks::NONE
             };
             let cfg = resolve_config(config.as_deref(), from, store, None, checks)
                 .map_err(Failure::Config)?;
@@ -310,11 +311,13 @@ fn resolve_config(
 }
 
 /// What `serve` (and each reload) and `config check`, which the unit runs
-/// before each reload, need outside the file: a readable store, and a body folder,
-/// when the file sets one, that takes body copies (whatever `--store` says).
+/// before each reload, need outside the file: a readable store, a body folder,
+/// when the file sets one, that takes body copies (whatever `--store` says),
+/// and a state folder, when the file sets one, that is not a file.
 const SERVING: Checks = Checks {
     store: StoreCheck::Readable,
     body_dir: BodyDirCheck::Usable,
+    state_dir: StateDirCheck::Usable,
 };
 
 /// The config `serve` (and each reload) runs with: resolved as

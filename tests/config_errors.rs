@@ -1136,3 +1136,53 @@ fn an_empty_path_is_refused_naming_its_key_not_taken_for_the_config_s_folder() {
     }
     assert!(stderr.contains("3 problems"), "{stderr}");
 }
+
+#[test]
+fn a_state_dir_that_is_a_file_is_refused_as_a_body_dir_that_is_one_is() {
+    let (dir, path) = config_file("");
+    std::fs::write(dir.path().join("taken"), "").unwrap();
+    let toml = "[state]\ndir = \"taken\"\n[http]\nbody_dir = \"taken\"\n[feeds]\nitems = 0\n";
+    std::fs::write(&path, toml).unwrap();
+    let check = |path: &Path| {
+        let out = bantin([
+            "config".as_ref(),
+            "check".as_ref(),
+            "--config".as_ref(),
+            path.as_os_str(),
+        ]);
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, stderr) = check(&path);
+    assert_eq!(code, Some(64), "{stderr}");
+    let state = problem_line(&stderr, &path, 2);
+    assert!(
+        state.contains(&format!("{}:2:7:", path.display()))
+            && state.contains("[state] dir = ")
+            && state.contains("is a file, not a folder: set `dir` to a folder"),
+        "{stderr}"
+    );
+    assert_problem(&stderr, &path, 4, "set `body_dir` to a folder, not a file");
+    assert_problem(&stderr, &path, 6, "[feeds] items = 0:");
+    assert!(stderr.contains("3 problems"), "{stderr}");
+    // Through a file on its way, and at start too.
+    std::fs::write(&path, "[state]\ndir = \"taken/state\"\n").unwrap();
+    let (code, stderr) = check(&path);
+    assert_eq!(code, Some(64), "{stderr}");
+    assert_problem(&stderr, &path, 2, "a folder on its path is a file");
+    let (status, stderr) = run(&[
+        "serve".as_ref(),
+        "--config".as_ref(),
+        path.as_os_str(),
+        "--listen".as_ref(),
+        "127.0.0.1:0".as_ref(),
+    ]);
+    assert_eq!(status.code(), Some(64), "{stderr}");
+    assert_problem(&stderr, &path, 2, "[state] dir");
+    // A missing one is made at start: not a problem.
+    std::fs::write(&path, "[state]\ndir = \"new/state\"\n").unwrap();
+    let (code, stderr) = check(&path);
+    assert_eq!(code, Some(0), "{stderr}");
+}
