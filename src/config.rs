@@ -53,6 +53,31 @@ pub enum ConfigError {
         /// What is wrong and what would be right.
         reason: String,
     },
+    /// Entries of a list that are not acceptable, each reported as a
+    /// problem of its own, at the entry.
+    #[error(
+        "invalid config {path}: `{key}`: {}",
+        .entries.iter().map(|b| format!("{}: {}", b.value, b.reason)).collect::<Vec<_>>().join("; ")
+    )]
+    Entries {
+        /// The config file.
+        path: PathBuf,
+        /// The dotted key of the list.
+        key: String,
+        /// Every entry rejected, in list order.
+        entries: Vec<BadEntry>,
+    },
+}
+
+/// An entry of a list that is not acceptable.
+#[derive(Debug, Clone)]
+pub struct BadEntry {
+    /// Its place in the list, from 0.
+    pub index: usize,
+    /// The entry as TOML writes it (see [`Shown`]).
+    pub value: String,
+    /// What is wrong and what would be right.
+    pub reason: String,
 }
 
 /// Where a config is looked for when none is named (`--config`,
@@ -1292,6 +1317,26 @@ impl Errors<'_> {
         }
     }
 
+    /// The entries of the list at `key` that are not acceptable, each
+    /// `(index, value, reason)`; `Ok` when there are none.
+    fn entries(&self, key: &str, bad: Vec<(usize, Shown, &str)>) -> Result<(), ConfigError> {
+        if bad.is_empty() {
+            return Ok(());
+        }
+        Err(ConfigError::Entries {
+            path: self.file.to_owned(),
+            key: key.to_owned(),
+            entries: bad
+                .into_iter()
+                .map(|(index, value, reason)| BadEntry {
+                    index,
+                    value: value.to_string(),
+                    reason: reason.to_owned(),
+                })
+                .collect(),
+        })
+    }
+
     /// Whether the whole number `value` of the dotted `key` is within the
     /// bounds [`meaning::expected`] gives it, which the message then quotes.
     fn whole(&self, key: &str, value: impl Into<u64>) -> Result<(), ConfigError> {
@@ -1506,18 +1551,21 @@ impl HttpConfig {
         e: &Errors<'_>,
         origins: &problems::Origins<'_>,
     ) -> Result<(), ConfigError> {
-        for range in &mut self.metrics_from {
-            let Some(net) = addr_range(range) else {
-                return Err(e.bad(
-                    "http.metrics_from",
-                    &Shown::text(range),
+        // Every bad entry is reported, each at its place in the list.
+        let mut bad = Vec::new();
+        for (i, range) in self.metrics_from.iter_mut().enumerate() {
+            match addr_range(range) {
+                Some(net) => *range = net.to_string(),
+                None => bad.push((
+                    i,
+                    Shown::text(range),
                     "every entry of [http] metrics_from must be an IP address \
                      (\"192.0.2.7\", \"::1\") or a range of them (\"10.0.0.0/8\", \
                      \"fd00::/8\"); use [] to serve /metrics to no one",
-                ));
-            };
-            *range = net.to_string();
+                )),
+            }
         }
+        e.entries("http.metrics_from", bad)?;
         e.whole("http.cache_max_age", self.cache_max_age)?;
         for (key, value) in [
             ("http.header_timeout_secs", self.header_timeout_secs),
@@ -1628,31 +1676,39 @@ impl WebsubConfig {
     /// `[websub]`, checked, with each hub URL normalized (as it is then sent
     /// in `Link` headers and documents, and posted to).
     fn validated(mut self, e: &Errors<'_>) -> Result<WebsubConfig, ConfigError> {
-        for hub in &mut self.hubs {
+        // Every bad entry is reported, each at its place in the list.
+        let mut bad = Vec::new();
+        for i in 0..self.hubs.len() {
+            let hub = &self.hubs[i];
             let url = url::Url::parse(hub)
                 .ok()
                 .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
             // The client posts to an `http::Uri`, and `Link` headers carry it as is.
             let Some(url) = url.filter(|u| http::Uri::try_from(u.as_str()).is_ok()) else {
-                return Err(e.bad(
-                    "websub.hubs",
-                    &Shown::text(hub),
+                bad.push((
+                    i,
+                    Shown::text(hub),
                     "every hub in [websub] hubs must be an absolute http:// or https:// URL, \
                      e.g. \"https://pubsubhubbub.appspot.com/\"; use [] to turn WebSub off",
                 ));
+                continue;
             };
-            *hub = url.as_str().to_owned();
-        }
-        for (i, hub) in self.hubs.iter().enumerate() {
-            if self.hubs[..i].contains(hub) {
-                return Err(e.bad(
-                    "websub.hubs",
-                    &Shown::text(hub),
+            // Told apart as normalized, from the hubs before it that are URLs.
+            let twice = self.hubs[..i]
+                .iter()
+                .enumerate()
+                .any(|(j, before)| before == url.as_str() && !bad.iter().any(|b| b.0 == j));
+            if twice {
+                bad.push((
+                    i,
+                    Shown::text(hub),
                     "is listed twice (as normalized): every change would be told to it twice; \
                      list each hub once",
                 ));
             }
+            self.hubs[i] = url.as_str().to_owned();
         }
+        e.entries("websub.hubs", bad)?;
         e.whole("websub.max_attempts", self.max_attempts)?;
         e.whole("websub.queue_size", self.queue_size as u64)?;
         e.whole("websub.timeout_secs", self.timeout_secs)?;

@@ -1186,3 +1186,39 @@ fn a_state_dir_that_is_a_file_is_refused_as_a_body_dir_that_is_one_is() {
     let (code, stderr) = check(&path);
     assert_eq!(code, Some(0), "{stderr}");
 }
+
+#[test]
+fn every_bad_entry_of_a_list_is_reported_at_the_entry() {
+    let toml = "\
+[http]
+metrics_from = [\"10.0.0.0/33\", \"127.0.0.1\", \"foo\"]
+[websub]
+hubs = [
+  \"ftp://x\",
+  \"https://hub.example/\",
+  \"not a url\",
+  \"HTTPS://HUB.example\",
+]
+";
+    let (code, stderr, path) = config_check(toml);
+    assert_eq!(code, Some(64), "{stderr}");
+    let at = |line: usize, column: usize, needle: &str| {
+        let start = format!("bantin: {}:{line}:{column}: ", path.display());
+        assert!(
+            stderr
+                .lines()
+                .any(|l| l.starts_with(&start) && l.contains(needle)),
+            "no problem at {line}:{column} with {needle:?}:\n{stderr}"
+        );
+    };
+    at(2, 17, "[http] metrics_from = \"10.0.0.0/33\": every entry");
+    at(2, 45, "[http] metrics_from = \"foo\": every entry");
+    at(5, 3, "[websub] hubs = \"ftp://x\": every hub");
+    at(7, 3, "[websub] hubs = \"not a url\": every hub");
+    at(
+        8,
+        3,
+        "[websub] hubs = \"HTTPS://HUB.example\": is listed twice",
+    );
+    assert!(stderr.contains("5 problems"), "{stderr}");
+}

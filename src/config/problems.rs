@@ -259,6 +259,18 @@ pub(super) fn check(
                     found.push(source.problem(span, message));
                     path
                 }
+                Err(ConfigError::Entries { key, entries, .. }) => {
+                    let path = dotted(&key);
+                    for entry in entries {
+                        let span = path.as_deref().and_then(|p| {
+                            entry_span(&written, p, entry.index).or_else(|| value_span(&written, p))
+                        });
+                        let message =
+                            value_problem(path.as_deref(), &key, &entry.value, &entry.reason);
+                        found.push(source.problem(span, message));
+                    }
+                    path
+                }
                 Err(other) => return Err(other),
             },
             Err(e) => {
@@ -640,6 +652,11 @@ fn value_span(doc: &ImDocument<String>, path: &[String]) -> Option<Range<usize>>
     }
     let (key, item) = table.get_key_value(last)?;
     item.span().or_else(|| key.span())
+}
+
+/// Where entry `index` of the array at `path` is written.
+fn entry_span(doc: &ImDocument<String>, path: &[String], index: usize) -> Option<Range<usize>> {
+    item_at(doc, path)?.as_array()?.get(index)?.span()
 }
 
 /// The path of the innermost key whose value or name covers byte `at` of `text`.
