@@ -1222,3 +1222,43 @@ hubs = [
     );
     assert!(stderr.contains("5 problems"), "{stderr}");
 }
+
+#[test]
+fn a_number_too_large_for_toml_names_its_key_and_range_among_the_other_problems() {
+    let toml = "\
+store = \"feeds\"
+stroe = 1
+[feeds]
+items = 99999999999999999999
+ttl = -1
+[http]
+max_connections = -99999999999999999999
+";
+    let (code, stderr, path) = config_check(toml);
+    assert_eq!(code, Some(64), "{stderr}");
+    assert_problem(&stderr, &path, 2, "unknown key stroe");
+    let items = problem_line(&stderr, &path, 4);
+    assert!(
+        items.contains(&format!("{}:4:9:", path.display()))
+            && items.contains("[feeds] items = 99999999999999999999: too large a number for TOML")
+            && items.contains("9223372036854775807")
+            && items.contains("expected a whole number from 1 to 1000"),
+        "{stderr}"
+    );
+    assert_problem(&stderr, &path, 5, "[feeds] ttl = -1");
+    let conns = problem_line(&stderr, &path, 7);
+    assert!(
+        conns.contains("[http] max_connections = -99999999999999999999")
+            && conns.contains("-9223372036854775808")
+            && conns.contains("expected a whole number from"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("4 problems"), "{stderr}");
+    // The line shown is the file's, not what was put in its place.
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.trim_start() == "4 | items = 99999999999999999999"),
+        "{stderr}"
+    );
+}
