@@ -53,6 +53,31 @@ pub enum ConfigError {
         /// What is wrong and what would be right.
         reason: String,
     },
+    /// Entries of a list that are not acceptable, each reported as a
+    /// problem of its own, at the entry.
+    #[error(
+        "invalid config {path}: `{key}`: {}",
+        .entries.iter().map(|b| format!("{}: {}", b.value, b.reason)).collect::<Vec<_>>().join("; ")
+    )]
+    Entries {
+        /// The config file.
+        path: PathBuf,
+        /// The dotted key of the list.
+        key: String,
+        /// Every entry rejected, in list order.
+        entries: Vec<BadEntry>,
+    },
+}
+
+/// An entry of a list that is not acceptable.
+#[derive(Debug, Clone)]
+pub struct BadEntry {
+    /// Its place in the list, from 0.
+    pub index: usize,
+    /// The entry as TOML writes it (see [`Shown`]).
+    pub value: String,
+    /// What is wrong and what would be right.
+    pub reason: String,
 }
 
 /// Where a config is looked for when none is named (`--config`,
@@ -76,6 +101,10 @@ pub enum PathFrom {
     Env,
     /// The first of [`DEFAULT_PATHS`] that exists, neither being given.
     Lookup,
+    /// The file the lookup found when the daemon started, which each reload
+    /// re-reads rather than looking again: one gone by then is an error, not
+    /// the next file of the lookup or the built-in defaults.
+    LookupAtStart,
 }
 
 impl PathFrom {
@@ -87,6 +116,10 @@ impl PathFrom {
             PathFrom::Lookup => {
                 "found by the lookup of ./config.toml, then /etc/bantin/config.toml \
                  (no --config or $BANTIN_CONFIG)"
+            }
+            PathFrom::LookupAtStart => {
+                "found by the lookup when bantin started (no --config or $BANTIN_CONFIG), \
+                 which a reload re-reads rather than looking again"
             }
         }
     }
@@ -103,6 +136,10 @@ impl PathFrom {
                  ./config.toml, else /etc/bantin/config.toml, else the built-in defaults"
             }
             PathFrom::Lookup => "name another config file with --config or $BANTIN_CONFIG",
+            PathFrom::LookupAtStart => {
+                "the running configuration is kept: put the file back and reload again, or \
+                 restart bantin to look for a config file again"
+            }
         }
     }
 }
@@ -121,9 +158,11 @@ fn shown_path(path: &Path) -> String {
 fn read_advice(path: &Path, from: PathFrom, err: &std::io::Error) -> String {
     use std::io::ErrorKind;
     let fix = match err.kind() {
+        // Gone since the start: where to put it back is said next.
+        ErrorKind::NotFound if from == PathFrom::LookupAtStart => String::new(),
         ErrorKind::NotFound => "check the path".to_owned(),
         // Found by the lookup, the folder has the file's name.
-        ErrorKind::IsADirectory if from == PathFrom::Lookup => {
+        ErrorKind::IsADirectory if matches!(from, PathFrom::Lookup | PathFrom::LookupAtStart) => {
             "it is a folder, not a config file: move it away".to_owned()
         }
         ErrorKind::IsADirectory => format!(
@@ -155,6 +194,8 @@ pub struct Checks {
     pub store: StoreCheck,
     /// Whether `[http] body_dir` must take body copies now.
     pub body_dir: BodyDirCheck,
+    /// Whether `[state] dir` must not be a file now.
+    pub state_dir: StateDirCheck,
 }
 
 impl Checks {
@@ -162,7 +203,23 @@ impl Checks {
     pub const NONE: Checks = Checks {
         store: StoreCheck::Skip,
         body_dir: BodyDirCheck::Skip,
+        state_dir: StateDirCheck::Skip,
     };
+}
+
+/// Whether loading a config also checks the `[state] dir` it sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StateDirCheck {
+    /// The command keeps state there (`serve`, a reload, and `config check`,
+    /// which the unit runs before each reload): a path the file sets that is
+    /// a file, or goes through one, is a config error (exit 64), as for
+    /// `[http] body_dir`. A folder that is missing is not: the daemon makes it
+    /// at start, and one it cannot make or write is a warning then (see
+    /// [`crate::state`]), as is one only systemd names. See
+    /// [`Config::state_dir_error`].
+    Usable,
+    /// The command keeps no state (`build`, `check`).
+    Skip,
 }
 
 /// Whether loading a config also checks the `[http] body_dir` it sets.
@@ -717,7 +774,11 @@ impl Config {
                 BodyDirCheck::Usable => cfg.body_dir_error(),
                 BodyDirCheck::Skip => None,
             };
-            store.into_iter().chain(body_dir).collect()
+            let state_dir = match checks.state_dir {
+                StateDirCheck::Usable => cfg.state_dir_error(),
+                StateDirCheck::Skip => None,
+            };
+            store.into_iter().chain(body_dir).chain(state_dir).collect()
         };
         problems::check(
             text,
@@ -738,6 +799,28 @@ impl Config {
         let reason = body_dir_problem(dir)?;
         let file = shown(self.path.as_deref());
         Some(Errors { file: &file }.bad("http.body_dir", &Shown::path(dir), &reason))
+    }
+
+    /// Why the `[state] dir` the file sets cannot be the state folder, as a
+    /// config error (exit 64): it is a file, or a folder on its way is one.
+    /// `None` when it is a folder, is missing (the daemon makes it), cannot be
+    /// looked at, or the key is unset (see [`StateDirCheck::Usable`]).
+    pub fn state_dir_error(&self) -> Option<ConfigError> {
+        let dir = self.state.dir.as_deref()?;
+        let reason = match std::fs::metadata(dir) {
+            Ok(meta) if !meta.is_dir() => {
+                "is a file, not a folder: set `dir` to a folder \
+                (bantin makes it when it is missing), or remove the key for the default \
+                ($STATE_DIRECTORY, else `.bantin-state` next to this file)"
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => {
+                "a folder on its path is a file: check the path, or remove the key for the \
+                 default ($STATE_DIRECTORY, else `.bantin-state` next to this file)"
+            }
+            _ => return None,
+        };
+        let file = shown(self.path.as_deref());
+        Some(Errors { file: &file }.bad("state.dir", &Shown::path(dir), reason))
     }
 
     /// Where `listen` was set, as a sysadmin would look for it:
@@ -957,6 +1040,40 @@ impl Config {
 }
 
 impl RawConfig {
+    /// No path key set to `""`: an empty path would be the config file's
+    /// folder (`/etc/bantin`), which no one writing `""` for "unset" means.
+    fn no_empty_path(&self, e: &Errors<'_>) -> Result<(), ConfigError> {
+        for (key, value, default) in [
+            (
+                "store",
+                Some(self.store.as_path()),
+                "the folder `feeds` next to this file",
+            ),
+            (
+                "state.dir",
+                self.state.dir.as_deref(),
+                "$STATE_DIRECTORY, else `.bantin-state` next to this file",
+            ),
+            (
+                "http.body_dir",
+                self.http.body_dir.as_deref(),
+                "$CACHE_DIRECTORY, else shared memory",
+            ),
+        ] {
+            if value.is_some_and(|v| v.as_os_str().is_empty()) {
+                return Err(e.bad(
+                    key,
+                    &Shown::text(""),
+                    &format!(
+                        "an empty path would mean this file's own folder; give the \
+                         folder's path, or remove the key for the default ({default})"
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Checks every value; relative paths are anchored at the folder of `path`.
     fn validate(
         mut self,
@@ -965,6 +1082,7 @@ impl RawConfig {
     ) -> Result<Config, ConfigError> {
         let shown = shown(path);
         let e = Errors { file: &shown };
+        self.no_empty_path(&e)?;
         let tz: Tz = self.time_zone.parse().map_err(|_| {
             e.bad(
                 "time_zone",
@@ -1206,6 +1324,26 @@ impl Errors<'_> {
         }
     }
 
+    /// The entries of the list at `key` that are not acceptable, each
+    /// `(index, value, reason)`; `Ok` when there are none.
+    fn entries(&self, key: &str, bad: Vec<(usize, Shown, &str)>) -> Result<(), ConfigError> {
+        if bad.is_empty() {
+            return Ok(());
+        }
+        Err(ConfigError::Entries {
+            path: self.file.to_owned(),
+            key: key.to_owned(),
+            entries: bad
+                .into_iter()
+                .map(|(index, value, reason)| BadEntry {
+                    index,
+                    value: value.to_string(),
+                    reason: reason.to_owned(),
+                })
+                .collect(),
+        })
+    }
+
     /// Whether the whole number `value` of the dotted `key` is within the
     /// bounds [`meaning::expected`] gives it, which the message then quotes.
     fn whole(&self, key: &str, value: impl Into<u64>) -> Result<(), ConfigError> {
@@ -1420,18 +1558,21 @@ impl HttpConfig {
         e: &Errors<'_>,
         origins: &problems::Origins<'_>,
     ) -> Result<(), ConfigError> {
-        for range in &mut self.metrics_from {
-            let Some(net) = addr_range(range) else {
-                return Err(e.bad(
-                    "http.metrics_from",
-                    &Shown::text(range),
+        // Every bad entry is reported, each at its place in the list.
+        let mut bad = Vec::new();
+        for (i, range) in self.metrics_from.iter_mut().enumerate() {
+            match addr_range(range) {
+                Some(net) => *range = net.to_string(),
+                None => bad.push((
+                    i,
+                    Shown::text(range),
                     "every entry of [http] metrics_from must be an IP address \
                      (\"192.0.2.7\", \"::1\") or a range of them (\"10.0.0.0/8\", \
                      \"fd00::/8\"); use [] to serve /metrics to no one",
-                ));
-            };
-            *range = net.to_string();
+                )),
+            }
         }
+        e.entries("http.metrics_from", bad)?;
         e.whole("http.cache_max_age", self.cache_max_age)?;
         for (key, value) in [
             ("http.header_timeout_secs", self.header_timeout_secs),
@@ -1542,31 +1683,39 @@ impl WebsubConfig {
     /// `[websub]`, checked, with each hub URL normalized (as it is then sent
     /// in `Link` headers and documents, and posted to).
     fn validated(mut self, e: &Errors<'_>) -> Result<WebsubConfig, ConfigError> {
-        for hub in &mut self.hubs {
+        // Every bad entry is reported, each at its place in the list.
+        let mut bad = Vec::new();
+        for i in 0..self.hubs.len() {
+            let hub = &self.hubs[i];
             let url = url::Url::parse(hub)
                 .ok()
                 .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
             // The client posts to an `http::Uri`, and `Link` headers carry it as is.
             let Some(url) = url.filter(|u| http::Uri::try_from(u.as_str()).is_ok()) else {
-                return Err(e.bad(
-                    "websub.hubs",
-                    &Shown::text(hub),
+                bad.push((
+                    i,
+                    Shown::text(hub),
                     "every hub in [websub] hubs must be an absolute http:// or https:// URL, \
                      e.g. \"https://pubsubhubbub.appspot.com/\"; use [] to turn WebSub off",
                 ));
+                continue;
             };
-            *hub = url.as_str().to_owned();
-        }
-        for (i, hub) in self.hubs.iter().enumerate() {
-            if self.hubs[..i].contains(hub) {
-                return Err(e.bad(
-                    "websub.hubs",
-                    &Shown::text(hub),
+            // Told apart as normalized, from the hubs before it that are URLs.
+            let twice = self.hubs[..i]
+                .iter()
+                .enumerate()
+                .any(|(j, before)| before == url.as_str() && !bad.iter().any(|b| b.0 == j));
+            if twice {
+                bad.push((
+                    i,
+                    Shown::text(hub),
                     "is listed twice (as normalized): every change would be told to it twice; \
                      list each hub once",
                 ));
             }
+            self.hubs[i] = url.as_str().to_owned();
         }
+        e.entries("websub.hubs", bad)?;
         e.whole("websub.max_attempts", self.max_attempts)?;
         e.whole("websub.queue_size", self.queue_size as u64)?;
         e.whole("websub.timeout_secs", self.timeout_secs)?;
@@ -1885,6 +2034,18 @@ mod tests {
         let msg = read("/x", PathFrom::Flag, ErrorKind::InvalidData);
         assert!(
             msg.contains("; give --config a config file bantin can read"),
+            "{msg}"
+        );
+        // Gone at a reload: not "check the path", which was right at start.
+        let msg = read(
+            "/srv/config.toml",
+            PathFrom::LookupAtStart,
+            ErrorKind::NotFound,
+        );
+        assert!(
+            msg.starts_with("cannot read config /srv/config.toml, found by the lookup when bantin started")
+                && !msg.contains("check the path")
+                && msg.ends_with("put the file back and reload again, or restart bantin to look for a config file again"),
             "{msg}"
         );
     }
@@ -2244,7 +2405,7 @@ mod tests {
         let toml = "store = \"articles\"";
         let readable = Checks {
             store: StoreCheck::Readable,
-            body_dir: BodyDirCheck::Skip,
+            ..Checks::NONE
         };
         assert!(Config::parse(toml, Some(&config), Checks::NONE).is_ok());
         let msg = Config::parse(toml, Some(&config), readable)

@@ -12,7 +12,7 @@ use clap::FromArgMatches;
 
 use bantin::cli::{Cli, Command, ConfigCommand, ServeArgs};
 use bantin::config::{
-    Anchor, BodyDirCheck, Checks, Config, ConfigError, PathFrom, Shown, StoreCheck,
+    Anchor, BodyDirCheck, Checks, Config, ConfigError, PathFrom, Shown, StateDirCheck, StoreCheck,
 };
 use bantin::journal::{Priority, Stderr};
 
@@ -158,10 +158,11 @@ fn try_main(cli: Cli, from: PathFrom) -> Result<(), Failure> {
             dry_run: _,
             store,
         }) => {
-            // It makes no body copies: its body folder is not its concern.
+            // It makes no body copies and keeps no state: their folders
+            // are not its concern.
             let checks = Checks {
                 store: StoreCheck::Readable,
-                body_dir: BodyDirCheck::Skip,
+                ..Checks::NONE
             };
             let cfg = resolve_config(config.as_deref(), from, store, None, checks)
                 .map_err(Failure::Config)?;
@@ -207,6 +208,21 @@ fn try_main(cli: Cli, from: PathFrom) -> Result<(), Failure> {
 /// Runs the daemon; `from` is where `args.config` came from.
 fn serve(args: ServeArgs, from: PathFrom) -> Result<(), Failure> {
     let cfg = serving_config(&args, from).map_err(Failure::Config)?;
+    // Each reload re-reads the file the daemon started from. One the lookup
+    // found is named from now on, so a reload with it gone (moved away
+    // mid-edit) is refused, not served with the next file of the lookup or the
+    // built-in defaults (another base_url, so other RSS guids). Started on
+    // the defaults, a reload looks again: a config written since is used.
+    let (args, from) = match cfg.path.clone() {
+        Some(found) if args.config.is_none() => (
+            ServeArgs {
+                config: Some(found),
+                ..args
+            },
+            PathFrom::LookupAtStart,
+        ),
+        _ => (args, from),
+    };
     let reload: bantin::app::Reloader = Box::new(move || serving_config(&args, from));
     // On one core (a one-CPU machine, or `CPUAffinity=` / `taskset` limiting
     // the daemon to one) a work-stealing scheduler has no other worker to steal
@@ -295,11 +311,13 @@ fn resolve_config(
 }
 
 /// What `serve` (and each reload) and `config check`, which the unit runs
-/// before each reload, need outside the file: a readable store, and a body folder,
-/// when the file sets one, that takes body copies (whatever `--store` says).
+/// before each reload, need outside the file: a readable store, a body folder,
+/// when the file sets one, that takes body copies (whatever `--store` says),
+/// and a state folder, when the file sets one, that is not a file.
 const SERVING: Checks = Checks {
     store: StoreCheck::Readable,
     body_dir: BodyDirCheck::Usable,
+    state_dir: StateDirCheck::Usable,
 };
 
 /// The config `serve` (and each reload) runs with: resolved as

@@ -1114,3 +1114,151 @@ fn a_config_the_lookup_cannot_see_is_not_taken_for_missing() {
         std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o700)).unwrap();
     }
 }
+
+#[test]
+fn an_empty_path_is_refused_naming_its_key_not_taken_for_the_config_s_folder() {
+    let toml = "store = \"\"\n[state]\ndir = \"\"\n[http]\nbody_dir = \"\"\n";
+    let (code, stderr, path) = config_check(toml);
+    assert_eq!(code, Some(64), "{stderr}");
+    for (line, key, default) in [
+        (1, "store = \"\"", "the folder `feeds` next to this file"),
+        (3, "[state] dir = \"\"", "$STATE_DIRECTORY"),
+        (5, "[http] body_dir = \"\"", "$CACHE_DIRECTORY"),
+    ] {
+        let l = problem_line(&stderr, &path, line);
+        assert!(
+            l.contains(key)
+                && l.contains("an empty path would mean this file's own folder")
+                && l.contains("give the folder's path, or remove the key")
+                && l.contains(default),
+            "{stderr}"
+        );
+    }
+    assert!(stderr.contains("3 problems"), "{stderr}");
+}
+
+#[test]
+fn a_state_dir_that_is_a_file_is_refused_as_a_body_dir_that_is_one_is() {
+    let (dir, path) = config_file("");
+    std::fs::write(dir.path().join("taken"), "").unwrap();
+    let toml = "[state]\ndir = \"taken\"\n[http]\nbody_dir = \"taken\"\n[feeds]\nitems = 0\n";
+    std::fs::write(&path, toml).unwrap();
+    let check = |path: &Path| {
+        let out = bantin([
+            "config".as_ref(),
+            "check".as_ref(),
+            "--config".as_ref(),
+            path.as_os_str(),
+        ]);
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, stderr) = check(&path);
+    assert_eq!(code, Some(64), "{stderr}");
+    let state = problem_line(&stderr, &path, 2);
+    assert!(
+        state.contains(&format!("{}:2:7:", path.display()))
+            && state.contains("[state] dir = ")
+            && state.contains("is a file, not a folder: set `dir` to a folder"),
+        "{stderr}"
+    );
+    assert_problem(&stderr, &path, 4, "set `body_dir` to a folder, not a file");
+    assert_problem(&stderr, &path, 6, "[feeds] items = 0:");
+    assert!(stderr.contains("3 problems"), "{stderr}");
+    // Through a file on its way, and at start too.
+    std::fs::write(&path, "[state]\ndir = \"taken/state\"\n").unwrap();
+    let (code, stderr) = check(&path);
+    assert_eq!(code, Some(64), "{stderr}");
+    assert_problem(&stderr, &path, 2, "a folder on its path is a file");
+    let (status, stderr) = run(&[
+        "serve".as_ref(),
+        "--config".as_ref(),
+        path.as_os_str(),
+        "--listen".as_ref(),
+        "127.0.0.1:0".as_ref(),
+    ]);
+    assert_eq!(status.code(), Some(64), "{stderr}");
+    assert_problem(&stderr, &path, 2, "[state] dir");
+    // A missing one is made at start: not a problem.
+    std::fs::write(&path, "[state]\ndir = \"new/state\"\n").unwrap();
+    let (code, stderr) = check(&path);
+    assert_eq!(code, Some(0), "{stderr}");
+}
+
+#[test]
+fn every_bad_entry_of_a_list_is_reported_at_the_entry() {
+    let toml = "\
+[http]
+metrics_from = [\"10.0.0.0/33\", \"127.0.0.1\", \"foo\"]
+[websub]
+hubs = [
+  \"ftp://x\",
+  \"https://hub.example/\",
+  \"not a url\",
+  \"HTTPS://HUB.example\",
+]
+";
+    let (code, stderr, path) = config_check(toml);
+    assert_eq!(code, Some(64), "{stderr}");
+    let at = |line: usize, column: usize, needle: &str| {
+        let start = format!("bantin: {}:{line}:{column}: ", path.display());
+        assert!(
+            stderr
+                .lines()
+                .any(|l| l.starts_with(&start) && l.contains(needle)),
+            "no problem at {line}:{column} with {needle:?}:\n{stderr}"
+        );
+    };
+    at(2, 17, "[http] metrics_from = \"10.0.0.0/33\": every entry");
+    at(2, 45, "[http] metrics_from = \"foo\": every entry");
+    at(5, 3, "[websub] hubs = \"ftp://x\": every hub");
+    at(7, 3, "[websub] hubs = \"not a url\": every hub");
+    at(
+        8,
+        3,
+        "[websub] hubs = \"HTTPS://HUB.example\": is listed twice",
+    );
+    assert!(stderr.contains("5 problems"), "{stderr}");
+}
+
+#[test]
+fn a_number_too_large_for_toml_names_its_key_and_range_among_the_other_problems() {
+    let toml = "\
+store = \"feeds\"
+stroe = 1
+[feeds]
+items = 99999999999999999999
+ttl = -1
+[http]
+max_connections = -99999999999999999999
+";
+    let (code, stderr, path) = config_check(toml);
+    assert_eq!(code, Some(64), "{stderr}");
+    assert_problem(&stderr, &path, 2, "unknown key stroe");
+    let items = problem_line(&stderr, &path, 4);
+    assert!(
+        items.contains(&format!("{}:4:9:", path.display()))
+            && items.contains("[feeds] items = 99999999999999999999: too large a number for TOML")
+            && items.contains("9223372036854775807")
+            && items.contains("expected a whole number from 1 to 1000"),
+        "{stderr}"
+    );
+    assert_problem(&stderr, &path, 5, "[feeds] ttl = -1");
+    let conns = problem_line(&stderr, &path, 7);
+    assert!(
+        conns.contains("[http] max_connections = -99999999999999999999")
+            && conns.contains("-9223372036854775808")
+            && conns.contains("expected a whole number from"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("4 problems"), "{stderr}");
+    // The line shown is the file's, not what was put in its place.
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.trim_start() == "4 | items = 99999999999999999999"),
+        "{stderr}"
+    );
+}

@@ -741,6 +741,48 @@ fn sighup_applies_a_good_config_and_keeps_it_over_a_bad_one() {
 }
 
 #[test]
+fn a_reload_with_the_looked_up_config_gone_keeps_it_rather_than_the_defaults() {
+    // Started with no --config in a folder holding ./config.toml and the
+    // default store ./feeds, as `bantin serve` run by hand in a checkout.
+    let site = TempStore::new();
+    let dir = site.config().parent().unwrap().to_owned();
+    std::fs::rename(dir.join("store"), dir.join("feeds")).unwrap();
+    std::fs::write(
+        site.config(),
+        "listen = \"127.0.0.1:0\"\n[feeds]\nitems = 2\n",
+    )
+    .unwrap();
+    let d = Daemon::start_in(&dir, &[]);
+    assert_eq!(titles(&d, "/feed.rss").len(), 2);
+    // Moved away mid-edit: the defaults (20 items) would be served.
+    std::fs::rename(site.config(), dir.join("config.toml.bak")).unwrap();
+    d.signal(rustix::process::Signal::HUP);
+    let line = d.log_line("keeping the running configuration");
+    let full = dir.join("config.toml");
+    assert!(
+        line.contains(&full.display().to_string())
+            && line.contains("found by the lookup when bantin started")
+            && line.contains("put the file back and reload again"),
+        "{line}"
+    );
+    let error = r#"bantin_config_reloads_total{result="error"}"#;
+    d.wait_until("the refused reload counted", || {
+        d.metric(error) == Some(1.0)
+    });
+    assert_eq!(d.metric("bantin_config_last_reload_success"), Some(0.0));
+    assert_eq!(titles(&d, "/feed.rss").len(), 2);
+    // Put back, the same file is read again.
+    std::fs::write(
+        site.config(),
+        "listen = \"127.0.0.1:0\"\n[feeds]\nitems = 3\n",
+    )
+    .unwrap();
+    d.signal(rustix::process::Signal::HUP);
+    d.wait_until("three items", || titles(&d, "/feed.rss").len() == 3);
+    assert_eq!(d.metric("bantin_config_last_reload_success"), Some(1.0));
+}
+
+#[test]
 fn a_reload_that_changes_rss_guids_says_readers_see_every_article_again() {
     let site = TempStore::new();
     let d = site.start();

@@ -204,13 +204,7 @@ pub(super) fn check(
         file: &file,
         in_file: path.is_some(),
     };
-    let written = match ImDocument::parse(text.to_owned()) {
-        Ok(doc) => doc,
-        Err(e) => {
-            let message = format!("invalid TOML: {}", one_line(e.message()));
-            return Err(source.fail(vec![source.problem(e.span(), message)]));
-        }
-    };
+    let (written, parsed, too_big) = parse(&source)?;
     let mut working = written.clone().into_mut();
     let mut found = Vec::new();
     let mut taken: Vec<Vec<String>> = Vec::new();
@@ -219,6 +213,15 @@ pub(super) fn check(
             remove(&mut working, &unknown.path);
             let message = format!("unknown key {}{}", place(&unknown.path), unknown.hint);
             found.push(source.problem(Some(unknown.key_span), message));
+        }
+    }
+    for number in too_big {
+        let path = key_at(&parsed, number.start);
+        // An unknown key's problem is said already.
+        if let Some(path) = path.filter(|p| remove(&mut working, p)) {
+            let message = too_big_problem(&path, &text[number.clone()]);
+            found.push(source.problem(Some(number), message));
+            taken.push(path);
         }
     }
     // Each round takes out one key, so there are at most as many rounds as keys.
@@ -259,6 +262,18 @@ pub(super) fn check(
                     found.push(source.problem(span, message));
                     path
                 }
+                Err(ConfigError::Entries { key, entries, .. }) => {
+                    let path = dotted(&key);
+                    for entry in entries {
+                        let span = path.as_deref().and_then(|p| {
+                            entry_span(&written, p, entry.index).or_else(|| value_span(&written, p))
+                        });
+                        let message =
+                            value_problem(path.as_deref(), &key, &entry.value, &entry.reason);
+                        found.push(source.problem(span, message));
+                    }
+                    path
+                }
                 Err(other) => return Err(other),
             },
             Err(e) => {
@@ -272,7 +287,7 @@ pub(super) fn check(
                     Some(p) => value_span(&written, p),
                     // serde's span is in the working copy: the file's only
                     // while nothing has been taken out of it.
-                    None => e.span().filter(|_| current == text),
+                    None => e.span().filter(|_| current == parsed),
                 };
                 found.push(source.problem(span, message));
                 path
@@ -285,6 +300,79 @@ pub(super) fn check(
         }
     }
     Err(source.fail(found))
+}
+
+/// The file as TOML, the text that parsed, and the spans of the numbers
+/// written over in it (see [`parse`]).
+type Parsed = (ImDocument<String>, String, Vec<Range<usize>>);
+
+/// The file parsed as TOML, the text parsed and the spans of the whole
+/// numbers in it that TOML cannot hold (past a 64-bit signed integer).
+///
+/// Such a number fails the parse, which would hide every other problem: each
+/// is written over with a `0` of the same length, so every span stays the
+/// file's, and [`check`] reports its key and takes it out.
+fn parse(source: &Source<'_>) -> Result<Parsed, ConfigError> {
+    let mut parsed = source.text.to_owned();
+    let mut too_big = Vec::new();
+    loop {
+        match ImDocument::parse(parsed.clone()) {
+            Ok(doc) => return Ok((doc, parsed, too_big)),
+            Err(e) => {
+                if let Some(number) = e.span().and_then(|s| too_big_number(&parsed, &e, s.start)) {
+                    parsed.replace_range(number.clone(), &zero_of_length(number.len()));
+                    too_big.push(number);
+                    continue;
+                }
+                let message = format!("invalid TOML: {}", one_line(e.message()));
+                return Err(source.fail(vec![source.problem(e.span(), message)]));
+            }
+        }
+    }
+}
+
+/// The bytes of the whole number at `at` of `text` that the parse error `e`
+/// says is past what TOML holds (a 64-bit signed integer), if it is one.
+fn too_big_number(text: &str, e: &toml_edit::TomlError, at: usize) -> Option<Range<usize>> {
+    if !e.message().contains("to fit in target type") {
+        return None;
+    }
+    let rest = text.get(at..)?;
+    let len = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '+' | '-')))
+        .unwrap_or(rest.len());
+    let number = rest[..len].trim_start_matches(['+', '-']);
+    let digits = match number.get(..2) {
+        Some("0x" | "0o" | "0b") => &number[2..],
+        _ => number,
+    };
+    let is_number = !digits.is_empty() && digits.chars().all(|c| c.is_ascii_hexdigit() || c == '_');
+    is_number.then_some(at..at + len)
+}
+
+/// A whole number `0` that takes `len` bytes, padded with spaces.
+fn zero_of_length(len: usize) -> String {
+    format!("{:<len$}", "0")
+}
+
+/// A whole number past TOML's (`written`), at `path`, with the key's range
+/// when it has one.
+fn too_big_problem(path: &[String], written: &str) -> String {
+    let keys: Vec<&str> = path.iter().map(String::as_str).collect();
+    let (limit, side) = if written.starts_with('-') {
+        (i64::MIN, "below")
+    } else {
+        (i64::MAX, "above")
+    };
+    let expected = match meaning::expected(&keys) {
+        Some(expected) => format!("; expected {expected}"),
+        None => String::new(),
+    };
+    format!(
+        "{} = {written}: too large a number for TOML (whole numbers stop at {limit}, and \
+         this is {side} it){expected}",
+        setting(path)
+    )
 }
 
 /// A value of the right kind that cannot be used, named as a type problem
@@ -640,6 +728,11 @@ fn value_span(doc: &ImDocument<String>, path: &[String]) -> Option<Range<usize>>
     }
     let (key, item) = table.get_key_value(last)?;
     item.span().or_else(|| key.span())
+}
+
+/// Where entry `index` of the array at `path` is written.
+fn entry_span(doc: &ImDocument<String>, path: &[String], index: usize) -> Option<Range<usize>> {
+    item_at(doc, path)?.as_array()?.get(index)?.span()
 }
 
 /// The path of the innermost key whose value or name covers byte `at` of `text`.
