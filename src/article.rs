@@ -759,7 +759,7 @@ impl Marks {
     /// Reads `line` (number `n`) if it is a correction or withdrawal line, and says
     /// whether it was. A labelled line whose date is not one is ignored with a warning.
     fn read(&mut self, n: usize, line: &str, tz: Tz, warnings: &mut Vec<Warning>) -> bool {
-        if let Some(value) = labelled(line, UPDATED_LABELS) {
+        if let Some((label, value)) = label_of(line, UPDATED_LABELS) {
             match timestamp::parse(value, tz) {
                 Some(stamp) => {
                     warn_stamp(warnings, n, &stamp, HeaderDate::Correction, self.modified);
@@ -770,11 +770,11 @@ impl Marks {
                         place: warnings.len(),
                     });
                 }
-                None => warnings.push(no_date(n, "Cập nhật:", value, tz)),
+                None => warnings.push(no_date(n, &written(label), value, tz)),
             }
             return true;
         }
-        let Some(value) = labelled(line, WITHDRAWN_LABELS) else {
+        let Some((label, value)) = label_of(line, WITHDRAWN_LABELS) else {
             return false;
         };
         match withdrawal(value, tz) {
@@ -799,7 +799,7 @@ impl Marks {
                     });
                 }
             }
-            None => warnings.push(no_date(n, "Gỡ bỏ:", value, tz)),
+            None => warnings.push(no_date(n, &written(label), value, tz)),
         }
         true
     }
@@ -1194,24 +1194,39 @@ fn is_related_item(line: &str) -> bool {
 /// `Tác\u{AD} giả:` shows as an author line, and is one. White space may
 /// stand before the colon, as many type it (`Tác giả : X`); anything else
 /// there makes the line no label (`Tác giả của công trình: …`).
-fn labelled<'l>(line: &'l str, labels: &[&str]) -> Option<&'l str> {
+fn labelled<'l>(line: &'l str, labels: &[&'static str]) -> Option<&'l str> {
+    label_of(line, labels).map(|(_, value)| value)
+}
+
+/// [`labelled`], with the label the line starts with: one of `labels`, as
+/// [`written`] shows it in a warning.
+fn label_of<'l>(line: &'l str, labels: &[&'static str]) -> Option<(&'static str, &'l str)> {
     let line = line.trim_start_matches(|c: char| c.is_whitespace() || names::invisible(c));
     // Every label starts with an ASCII letter: compare that byte before lowercasing.
     let first = line.as_bytes().first()?.to_ascii_lowercase();
     labels
         .iter()
         .filter(|l| l.as_bytes().first() == Some(&first))
-        .find_map(|label| after_label(line, label).map(names::visible))
+        .find_map(|&label| after_label(line, label).map(|v| (label, names::visible(v))))
 }
 
-/// What follows `label` and its colon at the start of `line`: the label
-/// compared as [`lowercases_to`] compares, then white space and characters
-/// that show nothing, then one of [`COLONS`].
-fn after_label<'l>(line: &'l str, label: &str) -> Option<&'l str> {
+/// A label of [`UPDATED_LABELS`], [`WITHDRAWN_LABELS`] or the data lines' as
+/// a warning names it: its first letter capital, then its colon
+/// (`gỡ bỏ lúc` → `Gỡ bỏ lúc:`), however the line cased or spaced it.
+fn written(label: &str) -> String {
+    let mut chars = label.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).chain([':']).collect()
+    })
+}
+
+/// What follows `label`'s words at the start of `line`: the words compared
+/// as [`lowercases_to`] compares, the characters that show nothing skipped.
+fn after_words<'l>(line: &'l str, label: &str) -> Option<&'l str> {
     let mut wanted = label.chars().peekable();
-    let mut chars = line.char_indices();
+    let mut chars = line.chars();
     while wanted.peek().is_some() {
-        let (_, c) = chars.next()?;
+        let c = chars.next()?;
         if names::invisible(c) {
             continue;
         }
@@ -1221,9 +1236,17 @@ fn after_label<'l>(line: &'l str, label: &str) -> Option<&'l str> {
             }
         }
     }
-    for (i, c) in chars {
+    Some(chars.as_str())
+}
+
+/// What follows `label` and its colon at the start of `line`: the label
+/// compared as [`lowercases_to`] compares, then white space and characters
+/// that show nothing, then one of [`COLONS`].
+fn after_label<'l>(line: &'l str, label: &str) -> Option<&'l str> {
+    let rest = after_words(line, label)?;
+    for (i, c) in rest.char_indices() {
         if COLONS.contains(&c) {
-            return Some(&line[i + c.len_utf8()..]);
+            return Some(&rest[i + c.len_utf8()..]);
         }
         if !c.is_whitespace() && !names::invisible(c) {
             return None;
@@ -2493,5 +2516,24 @@ mod tests {
         );
         assert_eq!(p.warnings.len(), 1);
         assert_eq!(p.warnings[0].line, Some(4));
+    }
+
+    /// A bad line's warning names its label as the line writes it, `lúc`
+    /// included, in the label's usual spelling.
+    #[test]
+    fn a_bad_lines_warning_names_its_label_as_written() {
+        for (line, label) in [
+            ("Gỡ bỏ lúc: sắp tới", "Gỡ bỏ lúc:"),
+            ("GỠ BỎ LÚC : sắp tới - vì sao", "Gỡ bỏ lúc:"),
+            ("gỡ bỏ: sắp tới", "Gỡ bỏ:"),
+            ("Cập nhật lúc：hôm qua", "Cập nhật lúc:"),
+            ("CẬP NHẬT: hôm qua", "Cập nhật:"),
+        ] {
+            let text = format!("Trang nhất » Tin\nTiêu đề\n10/05/2020 15:33\n{line}\nDẫn.\n");
+            let w = shown(&parse_ok(&text));
+            assert_eq!(w.len(), 1, "{line}: {w:#?}");
+            let named = format!("line 4: \"{label}\" line without a date bantin reads (");
+            assert!(w[0].starts_with(&named), "{line}: {w:#?}");
+        }
     }
 }
