@@ -757,7 +757,9 @@ struct Marks {
 
 impl Marks {
     /// Reads `line` (number `n`) if it is a correction or withdrawal line, and says
-    /// whether it was. A labelled line whose date is not one is ignored with a warning.
+    /// whether it was. A labelled line whose date is not one is ignored with a
+    /// warning, and so is one that looks like such a line missing its colon
+    /// (see [`colon_missing`]).
     fn read(&mut self, n: usize, line: &str, tz: Tz, warnings: &mut Vec<Warning>) -> bool {
         if let Some((label, value)) = label_of(line, UPDATED_LABELS) {
             match timestamp::parse(value, tz) {
@@ -775,7 +777,11 @@ impl Marks {
             return true;
         }
         let Some((label, value)) = label_of(line, WITHDRAWN_LABELS) else {
-            return false;
+            let Some(warning) = colon_missing(n, line, tz) else {
+                return false;
+            };
+            warnings.push(warning);
+            return true;
         };
         match withdrawal(value, tz) {
             Some((stamp, reason)) => {
@@ -848,6 +854,59 @@ impl Marks {
         }
         (updated, self.withdrawn)
     }
+}
+
+/// The warning for a header line that is a correction or withdrawal label's
+/// words and then, with no colon, a date bantin reads (`Gỡ bỏ lúc 12/05/2020
+/// 10:00 - lý do`, `Cập nhật 11/05/2020`): most likely such a line with its
+/// colon forgotten, so it must not silently become the lead; but a sentence
+/// may start with those words (`Gỡ bỏ rào cản: …`), so it is not applied
+/// either. `None` when what follows the words is no date bantin reads: such
+/// a line is text.
+fn colon_missing(n: usize, line: &str, tz: Tz) -> Option<Warning> {
+    let line = line.trim_start_matches(|c: char| c.is_whitespace() || names::invisible(c));
+    let (mark, label) = [
+        (Mark::Correction, UPDATED_LABELS),
+        (Mark::Withdrawal, WITHDRAWN_LABELS),
+    ]
+    .into_iter()
+    .find_map(|(mark, labels)| {
+        // The longer label first (each list has it last): `Gỡ bỏ lúc <date>`
+        // is named as written, not as `Gỡ bỏ` and a date led by `lúc`.
+        labels.iter().rev().find_map(|&label| {
+            let rest = after_words(line, label)?.trim_start_matches(names::invisible);
+            if !rest.starts_with(char::is_whitespace) {
+                return None;
+            }
+            let value = names::visible(rest);
+            let reads = match mark {
+                Mark::Correction => timestamp::parse(value, tz).is_some(),
+                Mark::Withdrawal => withdrawal(value, tz).is_some(),
+            };
+            reads.then_some((mark, label))
+        })
+    })?;
+    let (what, so, to) = match mark {
+        Mark::Correction => (
+            "correction",
+            "the article is not marked corrected",
+            "to date its correction",
+        ),
+        Mark::Withdrawal => (
+            "withdrawal",
+            "the article is not withdrawn",
+            "to withdraw it",
+        ),
+    };
+    Some(Warning {
+        line: Some(n),
+        message: format!(
+            "\"{}\" looks like a {what} line missing its colon; the line is ignored, and {so}: \
+             write \"{}\" {to} (see Corrections and withdrawals in docs/store-format.md)",
+            cut(line, 80),
+            written(label)
+        ),
+    })
 }
 
 /// The warning for a labelled line whose value is not a date; it says why
@@ -2534,6 +2593,85 @@ mod tests {
             assert_eq!(w.len(), 1, "{line}: {w:#?}");
             let named = format!("line 4: \"{label}\" line without a date bantin reads (");
             assert!(w[0].starts_with(&named), "{line}: {w:#?}");
+        }
+    }
+
+    /// A header label's words followed, with no colon, by a date bantin
+    /// reads: most likely the line with its colon forgotten, but a sentence
+    /// may start so, so it is not applied; nor is it the lead. A warning
+    /// names it, before the date line or after it.
+    #[test]
+    fn a_correction_or_withdrawal_line_missing_its_colon_is_named_not_applied() {
+        let withdrawal = |label: &str| {
+            format!(
+                "looks like a withdrawal line missing its colon; the line is ignored, and the \
+                 article is not withdrawn: write \"{label}\" to withdraw it (see Corrections \
+                 and withdrawals in docs/store-format.md)"
+            )
+        };
+        let correction = |label: &str| {
+            format!(
+                "looks like a correction line missing its colon; the line is ignored, and the \
+                 article is not marked corrected: write \"{label}\" to date its correction (see \
+                 Corrections and withdrawals in docs/store-format.md)"
+            )
+        };
+        for (line, then) in [
+            (
+                "Gỡ bỏ lúc 12/05/2020 10:00 - lý do",
+                withdrawal("Gỡ bỏ lúc:"),
+            ),
+            ("Gỡ bỏ 12/05/2020 10:00", withdrawal("Gỡ bỏ:")),
+            (
+                "gỡ\u{AD} bỏ\u{200B} Thứ ba - 12/05/2020 10:00 - Sai số liệu",
+                withdrawal("Gỡ bỏ:"),
+            ),
+            ("Cập nhật lúc 11/05/2020 09:30", correction("Cập nhật lúc:")),
+            ("CẬP NHẬT 11/05/2020", correction("Cập nhật:")),
+        ] {
+            for (text, n) in [
+                (
+                    format!("Trang nhất » Tin\nTiêu đề\n10/05/2020 15:33\n{line}\nDẫn.\n"),
+                    4,
+                ),
+                (
+                    format!("Trang nhất » Tin\nTiêu đề\n{line}\n10/05/2020 15:33\nDẫn.\n"),
+                    3,
+                ),
+            ] {
+                let p = parse_ok(&text);
+                assert_eq!(
+                    shown(&p),
+                    [format!("line {n}: \"{line}\" {then}")],
+                    "{text}"
+                );
+                let a = &p.article;
+                assert_eq!((&a.withdrawn, a.updated), (&None, None), "{text}");
+                assert_eq!(
+                    timestamp::rfc3339(&a.published),
+                    "2020-05-10T15:33:00+07:00",
+                    "{text}"
+                );
+                assert_eq!(a.summary, "Dẫn.", "{text}");
+                assert!(a.paragraphs.is_empty(), "{text}");
+                let head = parse_raw(&text, &src("a/b"), Depth::Head).unwrap();
+                assert_eq!(head.warnings, p.warnings, "{text}");
+            }
+        }
+        // Without a date bantin reads after the words, the line is text.
+        for lead in [
+            "Gỡ bỏ rào cản: doanh nghiệp được hỗ trợ.",
+            "Gỡ bỏ 3 rào cản cho doanh nghiệp.",
+            "Gỡ bỏ lúc 12/05/2020 các biển quảng cáo.",
+            "Cập nhật 5 điểm mới của luật đất đai.",
+            "Cập nhật11/05/2020",
+            "Gỡ bỏng 12/05/2020",
+        ] {
+            let p = parse_ok(&format!(
+                "Trang nhất » Tin\nTiêu đề\n10/05/2020 15:33\n{lead}\n"
+            ));
+            assert_eq!(p.article.summary, lead);
+            assert!(p.warnings.is_empty(), "{lead}: {:?}", p.warnings);
         }
     }
 }
