@@ -1320,6 +1320,19 @@ fn ends_sentence(line: &str) -> bool {
     core.ends_with(['.', '!', '?', ':', '…'])
 }
 
+/// The warning for a data line with nothing after its label (`what` it
+/// lacks, and what to `write` after the colon).
+fn no_value(n: usize, label: &str, what: &str, write: &str) -> Warning {
+    Warning {
+        line: Some(n),
+        message: format!(
+            "\"{}\" line without {what}; the line is ignored: write {write} after the colon, \
+             or delete the line",
+            written(label)
+        ),
+    }
+}
+
 #[derive(Default)]
 struct Body {
     paragraphs: Vec<String>,
@@ -1344,9 +1357,7 @@ fn read_body(lines_in: impl Iterator<Item = (usize, String)>, warnings: &mut Vec
     }
     let alone = related_items_alone(&lines);
     let mut body = Body::default();
-    // Tag keys seen: at most `limits::TAGS`, so a list, not a hash set.
-    let mut seen_tags: Vec<String> = Vec::new();
-    let mut tags_full = false;
+    let mut tags = Tags::default();
     let mut current: Option<String> = None;
     let flush = |current: &mut Option<String>, paragraphs: &mut Vec<String>| {
         if let Some(p) = current.take() {
@@ -1363,47 +1374,30 @@ fn read_body(lines_in: impl Iterator<Item = (usize, String)>, warnings: &mut Vec
         if is_end(&line) {
             break;
         }
-        if let Some(v) = labelled(&line, AUTHOR_LABELS) {
+        // A label with nothing after it (or only characters that show
+        // nothing: the value is trimmed of them) gives nothing, and erases
+        // nothing an earlier line gave: it is ignored, with a warning.
+        if let Some((label, v)) = label_of(&line, AUTHOR_LABELS) {
             flush(&mut current, &mut body.paragraphs);
-            // An author of only invisible characters is no author.
-            body.author = Some(names::visible(v).to_owned())
-                .filter(|v| !v.is_empty())
-                .map(|v| bounded(warnings, n, "author", v, limits::PERSON));
-            continue;
-        }
-        if let Some(v) = labelled(&line, SOURCE_LABELS) {
-            flush(&mut current, &mut body.paragraphs);
-            body.source = Some(v.to_owned())
-                .filter(|v| !v.is_empty())
-                .map(|v| bounded(warnings, n, "source", v, limits::PERSON));
-            continue;
-        }
-        if let Some(v) = labelled(&line, TAG_LABELS) {
-            flush(&mut current, &mut body.paragraphs);
-            // A tag of only invisible characters is no tag, as an empty one.
-            for tag in v
-                .split([',', ';'])
-                .map(|t| squash_spaces(names::visible(t)))
-            {
-                if tag.is_empty() || tags_full {
-                    continue;
-                }
-                let tag = bounded(warnings, n, "tag", tag, limits::TAG);
-                // One tag however it is spelled: the key the taxonomy matches by.
-                match names::key(&tag) {
-                    key if seen_tags.contains(&key) => continue,
-                    key => seen_tags.push(key),
-                }
-                if body.tags.len() == limits::TAGS {
-                    warnings.push(Warning {
-                        line: Some(n),
-                        message: format!("more than {} tags: the rest are dropped", limits::TAGS),
-                    });
-                    tags_full = true;
-                    continue;
-                }
-                body.tags.push(tag);
+            if v.is_empty() {
+                warnings.push(no_value(n, label, "a name", "the name"));
+            } else {
+                body.author = Some(bounded(warnings, n, "author", v.to_owned(), limits::PERSON));
             }
+            continue;
+        }
+        if let Some((label, v)) = label_of(&line, SOURCE_LABELS) {
+            flush(&mut current, &mut body.paragraphs);
+            if v.is_empty() {
+                warnings.push(no_value(n, label, "a source", "the source"));
+            } else {
+                body.source = Some(bounded(warnings, n, "source", v.to_owned(), limits::PERSON));
+            }
+            continue;
+        }
+        if let Some((label, v)) = label_of(&line, TAG_LABELS) {
+            flush(&mut current, &mut body.paragraphs);
+            tags.read(n, label, v, warnings);
             continue;
         }
         if classify(&line) == Kind::Boilerplate && !alone.contains(&i) {
@@ -1439,7 +1433,63 @@ fn read_body(lines_in: impl Iterator<Item = (usize, String)>, warnings: &mut Vec
         }
     }
     flush(&mut current, &mut body.paragraphs);
+    body.tags = tags.list;
     body
+}
+
+/// The tags of an article's tag lines, as read so far.
+#[derive(Default)]
+struct Tags {
+    /// One spelling of each tag, the first, in order.
+    list: Vec<String>,
+    /// Their keys: at most [`limits::TAGS`], so a list, not a hash set.
+    seen: Vec<String>,
+    /// Whether a tag past [`limits::TAGS`] was dropped.
+    full: bool,
+}
+
+impl Tags {
+    /// Reads `v`, the value of tag line `n`, labelled `label`: its tags, split
+    /// at `,` and `;`; a line that gives none is ignored, with a warning.
+    fn read(&mut self, n: usize, label: &str, v: &str, warnings: &mut Vec<Warning>) {
+        let mut any = false;
+        // A tag of only invisible characters is no tag, as an empty one.
+        for tag in v
+            .split([',', ';'])
+            .map(|t| squash_spaces(names::visible(t)))
+        {
+            if tag.is_empty() {
+                continue;
+            }
+            any = true;
+            if self.full {
+                continue;
+            }
+            let tag = bounded(warnings, n, "tag", tag, limits::TAG);
+            // One tag however it is spelled: the key the taxonomy matches by.
+            match names::key(&tag) {
+                key if self.seen.contains(&key) => continue,
+                key => self.seen.push(key),
+            }
+            if self.list.len() == limits::TAGS {
+                warnings.push(Warning {
+                    line: Some(n),
+                    message: format!("more than {} tags: the rest are dropped", limits::TAGS),
+                });
+                self.full = true;
+                continue;
+            }
+            self.list.push(tag);
+        }
+        if !any {
+            warnings.push(no_value(
+                n,
+                label,
+                "a tag",
+                "the tags, separated by commas,",
+            ));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -2414,7 +2464,15 @@ mod tests {
         assert_eq!(a.author, None);
         // What shows nothing at either end of a tag is trimmed.
         assert_eq!(a.tags, ["Lễ hội", "Tết"]);
-        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+        // The author line is as good as empty: named, as an empty one is.
+        assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
+        assert!(
+            p.warnings[0]
+                .to_string()
+                .starts_with("line 5: \"Tác giả:\" line without a name"),
+            "{:?}",
+            p.warnings
+        );
         // A breadcrumb of only invisible levels is none: the folder's name.
         let p = parse_ok("Trang nhất » \u{200b}\nTiêu đề\n10/05/2020 15:33\nDẫn.\n");
         assert_eq!(p.article.categories, ["thoi-su"]);
@@ -2673,5 +2731,40 @@ mod tests {
             assert_eq!(p.article.summary, lead);
             assert!(p.warnings.is_empty(), "{lead}: {:?}", p.warnings);
         }
+    }
+
+    /// A data line with nothing after its label gives nothing, erases nothing
+    /// an earlier line gave, and is named in a warning.
+    #[test]
+    fn an_empty_data_line_is_ignored_with_a_warning() {
+        let text = "Trang nhất » Tin\nTiêu đề\n10/05/2020 15:33\nDẫn.\n\nTác giả: Trần Ngọc\n\
+                    Nguồn tin: Báo Điện Biên\nTừ khóa: bão\n\nTác giả :\nNguồn：\u{200B}\n\
+                    Từ khoá:  \nTags: , ;\nTác giả bài viết:\n";
+        let p = parse_ok(text);
+        let a = &p.article;
+        assert_eq!(a.author.as_deref(), Some("Trần Ngọc"));
+        assert_eq!(a.source.as_deref(), Some("Báo Điện Biên"));
+        assert_eq!(a.tags, ["bão"]);
+        assert_eq!(a.paragraphs, Vec::<String>::new());
+        let then = "the line is ignored: write";
+        assert_eq!(
+            shown(&p),
+            [
+                format!("line 10: \"Tác giả:\" line without a name; {then} the name after the colon, or delete the line"),
+                format!("line 11: \"Nguồn:\" line without a source; {then} the source after the colon, or delete the line"),
+                format!("line 12: \"Từ khoá:\" line without a tag; {then} the tags, separated by commas, after the colon, or delete the line"),
+                format!("line 13: \"Tags:\" line without a tag; {then} the tags, separated by commas, after the colon, or delete the line"),
+                format!("line 14: \"Tác giả bài viết:\" line without a name; {then} the name after the colon, or delete the line"),
+            ]
+        );
+        let head = parse_raw(text, &src("a/b"), Depth::Head).unwrap().article;
+        assert_eq!(
+            (head.author, head.source, head.tags),
+            (a.author.clone(), a.source.clone(), a.tags.clone())
+        );
+        // A later line with a value still wins.
+        let a =
+            parse_ok("Tiêu đề\n10/05/2020 15:33\nDẫn.\nTác giả: A\nTác giả:\nTác giả: B\n").article;
+        assert_eq!(a.author.as_deref(), Some("B"));
     }
 }
