@@ -1333,6 +1333,43 @@ fn no_value(n: usize, label: &str, what: &str, write: &str) -> Warning {
     }
 }
 
+/// The last tag of a tag line without the punctuation that ends the whole
+/// list, which is no part of its name: an ellipsis (`…`, `...`: the list
+/// goes on), or one full stop (`Từ khóa: bão, lũ lụt.`), trimmed again of
+/// white space and characters that show nothing. A full stop stays when
+/// the tag's last word is an abbreviation written with a dot after each of
+/// its letters (`U.S.`, `v.v.`), whose last dot is its own; any other word
+/// before it (`ASEAN.`, `TP.HCM.`, `bão số 3.`) cannot be told from a word
+/// that ends a sentence, and a tag is a name, not a sentence.
+fn without_list_end(tag: &str) -> &str {
+    let cut = if let Some(head) = tag.strip_suffix('…').or_else(|| tag.strip_suffix("...")) {
+        head
+    } else if let Some(head) = tag.strip_suffix('.') {
+        if dotted_letters(tag) {
+            return tag;
+        }
+        head
+    } else {
+        return tag;
+    };
+    names::visible(cut)
+}
+
+/// Whether the last word of `tag` is two letters or more, each followed by
+/// a dot (`U.S.`, `T.Ư.`, `v.v.`).
+fn dotted_letters(tag: &str) -> bool {
+    let word = tag.rsplit(char::is_whitespace).next().unwrap_or(tag);
+    let mut chars = word.chars();
+    let mut letters = 0;
+    loop {
+        match (chars.next(), chars.next()) {
+            (None, _) => return letters >= 2,
+            (Some(letter), Some('.')) if letter.is_alphabetic() => letters += 1,
+            _ => return false,
+        }
+    }
+}
+
 #[derive(Default)]
 struct Body {
     paragraphs: Vec<String>,
@@ -1450,14 +1487,22 @@ struct Tags {
 
 impl Tags {
     /// Reads `v`, the value of tag line `n`, labelled `label`: its tags, split
-    /// at `,` and `;`; a line that gives none is ignored, with a warning.
+    /// at `,` and `;`, the punctuation that ends the list not part of the last
+    /// (see [`without_list_end`]); a line that gives none is ignored, with a
+    /// warning.
     fn read(&mut self, n: usize, label: &str, v: &str, warnings: &mut Vec<Warning>) {
+        let pieces: Vec<&str> = v.split([',', ';']).collect();
+        let last = pieces.iter().rposition(|p| !names::visible(p).is_empty());
         let mut any = false;
         // A tag of only invisible characters is no tag, as an empty one.
-        for tag in v
-            .split([',', ';'])
-            .map(|t| squash_spaces(names::visible(t)))
-        {
+        for (i, piece) in pieces.into_iter().enumerate() {
+            let piece = names::visible(piece);
+            let piece = if Some(i) == last {
+                without_list_end(piece)
+            } else {
+                piece
+            };
+            let tag = squash_spaces(piece);
             if tag.is_empty() {
                 continue;
             }
@@ -2766,5 +2811,45 @@ mod tests {
         let a =
             parse_ok("Tiêu đề\n10/05/2020 15:33\nDẫn.\nTác giả: A\nTác giả:\nTác giả: B\n").article;
         assert_eq!(a.author.as_deref(), Some("B"));
+    }
+
+    /// The punctuation that ends a tag list is no part of its last tag: a
+    /// full stop (kept after an abbreviation dotted letter by letter) or an
+    /// ellipsis.
+    #[test]
+    fn a_full_stop_ending_the_tag_list_is_not_part_of_its_last_tag() {
+        for (line, tags) in [
+            ("Từ khóa: bão, lũ lụt.", &["bão", "lũ lụt"][..]),
+            ("Từ khóa: bão, lũ lụt .", &["bão", "lũ lụt"]),
+            ("Từ khóa: bão, lũ lụt.\u{200B}", &["bão", "lũ lụt"]),
+            ("Từ khóa: bão, lũ lụt., ", &["bão", "lũ lụt"]),
+            ("Tags: bão; lũ lụt…", &["bão", "lũ lụt"]),
+            ("Tags: bão; lũ lụt...", &["bão", "lũ lụt"]),
+            ("Từ khóa: lũ lụt.", &["lũ lụt"]),
+            ("Từ khóa: bão số 3.", &["bão số 3"]),
+            ("Từ khóa: ASEAN, TP.HCM.", &["ASEAN", "TP.HCM"]),
+            ("Từ khóa: TP.", &["TP"]),
+            ("Từ khóa: Mỹ, U.S.", &["Mỹ", "U.S."]),
+            ("Từ khóa: Đoàn T.Ư.", &["Đoàn T.Ư."]),
+            // Only the end of the list: a dot inside it is the tag's.
+            ("Từ khóa: lũ lụt., bão", &["lũ lụt.", "bão"]),
+            ("Từ khóa: TP. Hồ Chí Minh", &["TP. Hồ Chí Minh"]),
+        ] {
+            let text = format!("Trang nhất » Tin\nTiêu đề\n10/05/2020 15:33\nDẫn.\n{line}\n");
+            let p = parse_ok(&text);
+            assert_eq!(p.article.tags, tags, "{line}");
+            assert!(p.warnings.is_empty(), "{line}: {:?}", p.warnings);
+            let head = parse_raw(&text, &src("a/b"), Depth::Head).unwrap().article;
+            assert_eq!(head.tags, tags, "{line}");
+        }
+        // So a tag that ends one list and not another is one tag.
+        let a =
+            parse_ok("Tiêu đề\n10/05/2020 15:33\nDẫn.\nTừ khóa: lũ lụt, bão\nTags: bão, lũ lụt.\n")
+                .article;
+        assert_eq!(a.tags, ["lũ lụt", "bão"]);
+        // A list of a full stop alone holds no tag.
+        let p = parse_ok("Trang nhất » Tin\nTiêu đề\n10/05/2020 15:33\nDẫn.\nTừ khóa: .\n");
+        assert!(p.article.tags.is_empty());
+        assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
     }
 }
