@@ -548,6 +548,9 @@ fn parse_lines<L: AsRef<str>>(
         modified,
         ..Marks::default()
     };
+    // Lines among the header's that are text all the same, in line order:
+    // the first lines of the body.
+    let mut kept: Vec<(usize, String)> = Vec::new();
     while let Some((n, line)) = rest.peek_nonblank() {
         if published.is_none() {
             if let Some(stamp) = timestamp::parse(line, src.tz) {
@@ -564,19 +567,29 @@ fn parse_lines<L: AsRef<str>>(
         // Not the lead: a date line with a typo must not become the summary.
         // (After the labelled lines: `Cập nhật: …` is one, though its words
         // are among those a date line must not hold.)
-        let Some(u) = published
+        if let Some(u) = published
             .is_none()
             .then(|| Unreadable::read(n, line, src.tz))
             .flatten()
-        else {
+        {
+            unreadable.push((warnings.len(), u));
+            warnings.push(Warning {
+                line: Some(n),
+                message: String::new(),
+            });
+            rest.advance();
+            continue;
+        }
+        // A correction or withdrawal line with its colon forgotten, or a
+        // sentence: text, named in a warning, and the header goes on. (In the
+        // date line's place, a line the date-line diagnosis names is that:
+        // `Cập nhật 10/05/2020 15:33` alone is a date line with a word too
+        // many, not a correction.)
+        let Some(warning) = colon_missing(n, line, src.tz) else {
             break;
         };
-        unreadable.push((warnings.len(), u));
-        warnings.push(Warning {
-            line: Some(n),
-            message: String::new(),
-        });
-        rest.advance();
+        warnings.push(warning);
+        kept.extend(rest.lines.next());
     }
     let (published, fallback) = match (published, captured, modified) {
         (Some(p), _, _) => (p, None),
@@ -615,14 +628,20 @@ fn parse_lines<L: AsRef<str>>(
     let (updated, withdrawn) = marks.finish(published, &mut warnings);
 
     let body = match depth {
-        Depth::Full => read_body(lead_line.into_iter().chain(rest.lines), &mut warnings),
+        Depth::Full => read_body(
+            lead_line.into_iter().chain(kept).chain(rest.lines),
+            &mut warnings,
+        ),
         // The index needs the author and tags (for tag and author pages) and
         // they come last, so the body is read all the same; its paragraphs and
         // its warnings are left to the full parse.
         Depth::Head => {
             // Lines from here on may come blank (see `parse_raw`).
             in_body.set(true);
-            let body = read_body(lead_line.into_iter().chain(rest.lines), &mut Vec::new());
+            let body = read_body(
+                lead_line.into_iter().chain(kept).chain(rest.lines),
+                &mut Vec::new(),
+            );
             Body {
                 paragraphs: Vec::new(),
                 ..body
@@ -758,8 +777,8 @@ struct Marks {
 impl Marks {
     /// Reads `line` (number `n`) if it is a correction or withdrawal line, and says
     /// whether it was. A labelled line whose date is not one is ignored with a
-    /// warning, and so is one that looks like such a line missing its colon
-    /// (see [`colon_missing`]).
+    /// warning. (One that looks like such a line missing its colon is not
+    /// one: see [`colon_missing`].)
     fn read(&mut self, n: usize, line: &str, tz: Tz, warnings: &mut Vec<Warning>) -> bool {
         if let Some((label, value)) = label_of(line, UPDATED_LABELS) {
             match timestamp::parse(value, tz) {
@@ -777,11 +796,7 @@ impl Marks {
             return true;
         }
         let Some((label, value)) = label_of(line, WITHDRAWN_LABELS) else {
-            let Some(warning) = colon_missing(n, line, tz) else {
-                return false;
-            };
-            warnings.push(warning);
-            return true;
+            return false;
         };
         match withdrawal(value, tz) {
             Some((stamp, reason)) => {
@@ -860,9 +875,10 @@ impl Marks {
 /// words and then, with no colon, a date bantin reads (`Gỡ bỏ lúc 12/05/2020
 /// 10:00 - lý do`, `Cập nhật 11/05/2020`): most likely such a line with its
 /// colon forgotten, so it must not silently become the lead; but a sentence
-/// may start with those words (`Gỡ bỏ rào cản: …`), so it is not applied
-/// either. `None` when what follows the words is no date bantin reads: such
-/// a line is text.
+/// may start with those words (`Gỡ bỏ rào cản: …`, `Gỡ bỏ 12/05/2020 -
+/// 15/05/2020 lệnh phong tỏa`), so it is not applied either: it is kept as
+/// text, and this names it. `None` when what follows the words is no date
+/// bantin reads: such a line is text, and nothing to warn of.
 fn colon_missing(n: usize, line: &str, tz: Tz) -> Option<Warning> {
     let line = line.trim_start_matches(|c: char| c.is_whitespace() || names::invisible(c));
     let (mark, label) = [
@@ -901,7 +917,7 @@ fn colon_missing(n: usize, line: &str, tz: Tz) -> Option<Warning> {
     Some(Warning {
         line: Some(n),
         message: format!(
-            "\"{}\" looks like a {what} line missing its colon; the line is ignored, and {so}: \
+            "\"{}\" looks like a {what} line missing its colon; the line is kept as text, and {so}: \
              write \"{}\" {to} (see Corrections and withdrawals in docs/store-format.md)",
             cut(line, 80),
             written(label)
@@ -2701,47 +2717,62 @@ mod tests {
 
     /// A header label's words followed, with no colon, by a date bantin
     /// reads: most likely the line with its colon forgotten, but a sentence
-    /// may start so, so it is not applied; nor is it the lead. A warning
-    /// names it, before the date line or after it.
+    /// may start so, so it is not applied; it is kept as text (the lead), and
+    /// a warning names it, after the date line or before it, and the header
+    /// lines after it are read as such.
     #[test]
-    fn a_correction_or_withdrawal_line_missing_its_colon_is_named_not_applied() {
+    fn a_correction_or_withdrawal_line_missing_its_colon_is_named_and_kept_as_text() {
         let withdrawal = |label: &str| {
             format!(
-                "looks like a withdrawal line missing its colon; the line is ignored, and the \
-                 article is not withdrawn: write \"{label}\" to withdraw it (see Corrections \
-                 and withdrawals in docs/store-format.md)"
+                "looks like a withdrawal line missing its colon; the line is kept as text, and \
+                 the article is not withdrawn: write \"{label}\" to withdraw it (see \
+                 Corrections and withdrawals in docs/store-format.md)"
             )
         };
         let correction = |label: &str| {
             format!(
-                "looks like a correction line missing its colon; the line is ignored, and the \
-                 article is not marked corrected: write \"{label}\" to date its correction (see \
-                 Corrections and withdrawals in docs/store-format.md)"
+                "looks like a correction line missing its colon; the line is kept as text, and \
+                 the article is not marked corrected: write \"{label}\" to date its correction \
+                 (see Corrections and withdrawals in docs/store-format.md)"
             )
         };
-        for (line, then) in [
+        for (line, then, before) in [
             (
                 "Gỡ bỏ lúc 12/05/2020 10:00 - lý do",
                 withdrawal("Gỡ bỏ lúc:"),
+                true,
             ),
-            ("Gỡ bỏ 12/05/2020 10:00", withdrawal("Gỡ bỏ:")),
+            ("Gỡ bỏ 12/05/2020 10:00", withdrawal("Gỡ bỏ:"), true),
             (
                 "gỡ\u{AD} bỏ\u{200B} Thứ ba - 12/05/2020 10:00 - Sai số liệu",
                 withdrawal("Gỡ bỏ:"),
+                true,
             ),
-            ("Cập nhật lúc 11/05/2020 09:30", correction("Cập nhật lúc:")),
-            ("CẬP NHẬT 11/05/2020", correction("Cập nhật:")),
+            (
+                "Gỡ bỏ 12/05/2020 - 15/05/2020 lệnh phong tỏa được dỡ bỏ",
+                withdrawal("Gỡ bỏ:"),
+                true,
+            ),
+            (
+                "Cập nhật lúc 11/05/2020 09:30",
+                correction("Cập nhật lúc:"),
+                false,
+            ),
+            ("CẬP NHẬT 11/05/2020", correction("Cập nhật:"), false),
         ] {
-            for (text, n) in [
-                (
-                    format!("Trang nhất » Tin\nTiêu đề\n10/05/2020 15:33\n{line}\nDẫn.\n"),
-                    4,
-                ),
-                (
-                    format!("Trang nhất » Tin\nTiêu đề\n{line}\n10/05/2020 15:33\nDẫn.\n"),
+            let mut cases = vec![(
+                format!("Trang nhất » Tin\nTiêu đề\n10/05/2020 15:33\n{line}\nCập nhật: 11/05/2020 10:00\nDẫn.\n"),
+                4,
+            )];
+            // In the date line's place, a correction line missing its colon
+            // is a date line with words too many: see the next test.
+            if before {
+                cases.push((
+                    format!("Trang nhất » Tin\nTiêu đề\n{line}\n10/05/2020 15:33\nCập nhật: 11/05/2020 10:00\nDẫn.\n"),
                     3,
-                ),
-            ] {
+                ));
+            }
+            for (text, n) in cases {
                 let p = parse_ok(&text);
                 assert_eq!(
                     shown(&p),
@@ -2749,19 +2780,35 @@ mod tests {
                     "{text}"
                 );
                 let a = &p.article;
-                assert_eq!((&a.withdrawn, a.updated), (&None, None), "{text}");
+                assert_eq!(&a.withdrawn, &None, "{text}");
+                assert_eq!(
+                    a.updated.map(|u| timestamp::rfc3339(&u)).as_deref(),
+                    Some("2020-05-11T10:00:00+07:00"),
+                    "{text}"
+                );
                 assert_eq!(
                     timestamp::rfc3339(&a.published),
                     "2020-05-10T15:33:00+07:00",
                     "{text}"
                 );
-                assert_eq!(a.summary, "Dẫn.", "{text}");
-                assert!(a.paragraphs.is_empty(), "{text}");
+                assert_eq!(a.summary, line, "{text}");
+                assert_eq!(a.paragraphs, ["Dẫn."], "{text}");
                 let head = parse_raw(&text, &src("a/b"), Depth::Head).unwrap();
                 assert_eq!(head.warnings, p.warnings, "{text}");
             }
         }
         // Without a date bantin reads after the words, the line is text.
+        for lead in [
+            "Cập nhật 10/5: giá xăng tăng",
+            "Cập nhật 10/05/2020: giá xăng tăng từ 15 giờ",
+        ] {
+            let p = parse_ok(&format!(
+                "Trang nhất » Tin\nTiêu đề\n10/05/2020 15:33\n{lead}\n"
+            ));
+            assert_eq!(p.article.summary, lead);
+            assert!(p.warnings.is_empty(), "{lead}: {:?}", p.warnings);
+        }
+
         for lead in [
             "Gỡ bỏ rào cản: doanh nghiệp được hỗ trợ.",
             "Gỡ bỏ 3 rào cản cho doanh nghiệp.",
@@ -2775,6 +2822,37 @@ mod tests {
             ));
             assert_eq!(p.article.summary, lead);
             assert!(p.warnings.is_empty(), "{lead}: {:?}", p.warnings);
+        }
+    }
+
+    /// In the date line's place, with no date line, `Cập nhật <date>` is a
+    /// date line with words it does not hold, not a correction line missing
+    /// its colon: the date-line diagnosis names it, with its line, and the
+    /// capture clock or modification time dates the article.
+    #[test]
+    fn a_correction_line_missing_its_colon_as_the_only_date_line_is_an_unreadable_date_line() {
+        let line = "Cập nhật 10/05/2020 15:33";
+        let text = format!("Trang nhất » Tin\nTiêu đề\n{line}\nDẫn.\n");
+        let p = parse_ok(&text);
+        let w = shown(&p);
+        assert_eq!(w.len(), 1, "{w:#?}");
+        assert!(
+            w[0].starts_with(&format!(
+                "line 3: \"{line}\" is not a date: the words \"Cập nhật\" are not read"
+            )),
+            "{w:#?}"
+        );
+        assert_eq!(p.article.summary, "Dẫn.");
+        assert_eq!(p.article.updated, None);
+        let s = Source {
+            modified: None,
+            ..src("x")
+        };
+        match parse(&text, &s) {
+            Err(ArticleError::UnreadableDate { line: 3, message }) => {
+                assert!(message.contains("\"Cập nhật\" are not read"), "{message}")
+            }
+            other => panic!("{other:?}"),
         }
     }
 

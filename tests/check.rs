@@ -1526,7 +1526,7 @@ fn a_loose_file_checked_alone_is_judged_as_in_a_store_one_folder_up() {
 
 /// What an editor gets wrong on a label line is named, line by line, and
 /// changes nothing the file says elsewhere: a withdrawal line without its
-/// colon withdraws nothing and is not the lead, a bad `Cập nhật lúc:` line
+/// colon withdraws nothing and is kept as text (here the lead), a bad `Cập nhật lúc:` line
 /// is named by that label, an empty author line keeps the author before it,
 /// and the full stop that ends a tag list is not part of its last tag.
 #[test]
@@ -1557,7 +1557,7 @@ fn label_lines_gone_wrong_are_named_and_change_nothing_else() {
     assert!(
         w[0].starts_with(
             "line 6: \"Gỡ bỏ lúc 11/06/2024 09:00 - Lịch đã thay đổi\" looks like a withdrawal \
-             line missing its colon; the line is ignored, and the article is not withdrawn: \
+             line missing its colon; the line is kept as text, and the article is not withdrawn: \
              write \"Gỡ bỏ lúc:\""
         ),
         "{w:#?}"
@@ -1576,7 +1576,7 @@ fn label_lines_gone_wrong_are_named_and_change_nothing_else() {
     assert!(a["withdrawn"].is_null() && a["updated"].is_null(), "{a}");
     assert_eq!(
         s(&a["summary"]),
-        "Công ty Điện lực Lam Sơn thông báo lịch tạm ngừng cung cấp điện."
+        "Gỡ bỏ lúc 11/06/2024 09:00 - Lịch đã thay đổi"
     );
     assert_eq!(s(&a["author"]), "Phòng Kinh doanh");
     assert_eq!(strings(&a["tags"]), ["lịch cắt điện", "Hòa Lạc"]);
