@@ -1349,30 +1349,45 @@ fn no_value(n: usize, label: &str, what: &str, write: &str) -> Warning {
     }
 }
 
-/// The last tag of a tag line without the punctuation that ends the whole
-/// list, which is no part of its name: an ellipsis (`…`, `...`: the list
-/// goes on), or one full stop (`Từ khóa: bão, lũ lụt.`), trimmed again of
-/// white space and characters that show nothing. A full stop stays when
-/// the tag's last word is an abbreviation written with a dot after each of
-/// its letters (`U.S.`, `v.v.`), whose last dot is its own; any other word
-/// before it (`ASEAN.`, `TP.HCM.`, `bão số 3.`) cannot be told from a word
-/// that ends a sentence, and a tag is a name, not a sentence.
+/// The last tag of a tag line without what ends the whole list, which is
+/// no part of its name: full stops (`.`, and the full-width `．` and `。`)
+/// and ellipses (`…`, `...`: the list goes on), however many, each trimmed
+/// with the white space and characters that show nothing before it; and
+/// then a last word "etc." (`v.v.`, `v.v`, `vv.`), which names no tag. A
+/// full stop stays when the tag's last word is an abbreviation written with
+/// a dot after each of its letters (`U.S.`, `T.Ư.`), whose last dot is its
+/// own; any other word before it (`ASEAN.`, `TP.HCM.`, `bão số 3.`) cannot
+/// be told from a word that ends a sentence, and a tag is a name, not a
+/// sentence. What is left may be empty (`....`, `v.v.`): no tag.
 fn without_list_end(tag: &str) -> &str {
-    let cut = if let Some(head) = tag.strip_suffix('…').or_else(|| tag.strip_suffix("...")) {
-        head
-    } else if let Some(head) = tag.strip_suffix('.') {
-        if dotted_letters(tag) {
-            return tag;
+    let mut tag = names::visible(tag);
+    while let Some(head) = tag.strip_suffix(['.', '…', '．', '。']) {
+        let last = tag.rsplit(char::is_whitespace).next().unwrap_or(tag);
+        if etc(last) {
+            tag = names::visible(&tag[..tag.len() - last.len()]);
+            continue;
         }
-        head
-    } else {
-        return tag;
-    };
-    names::visible(cut)
+        if tag.ends_with('.') && dotted_letters(tag) {
+            break;
+        }
+        tag = names::visible(head);
+    }
+    let last = tag.rsplit(char::is_whitespace).next().unwrap_or(tag);
+    if etc(last) {
+        tag = names::visible(&tag[..tag.len() - last.len()]);
+    }
+    tag
+}
+
+/// Whether `word` is Vietnamese "etc." (`v.v.`, `v.v`, `vv.`, any case).
+fn etc(word: &str) -> bool {
+    ["v.v.", "v.v", "vv."]
+        .iter()
+        .any(|e| word.eq_ignore_ascii_case(e))
 }
 
 /// Whether the last word of `tag` is two letters or more, each followed by
-/// a dot (`U.S.`, `T.Ư.`, `v.v.`).
+/// a dot (`U.S.`, `T.Ư.`).
 fn dotted_letters(tag: &str) -> bool {
     let word = tag.rsplit(char::is_whitespace).next().unwrap_or(tag);
     let mut chars = word.chars();
@@ -2909,6 +2924,20 @@ mod tests {
             ("Từ khóa: TP.", &["TP"]),
             ("Từ khóa: Mỹ, U.S.", &["Mỹ", "U.S."]),
             ("Từ khóa: Đoàn T.Ư.", &["Đoàn T.Ư."]),
+            ("Từ khóa: Mỹ, U.S..", &["Mỹ", "U.S."]),
+            // However many, and full-width.
+            ("Từ khóa: bão, lũ lụt..", &["bão", "lũ lụt"]),
+            ("Từ khóa: bão, lũ lụt….", &["bão", "lũ lụt"]),
+            ("Từ khóa: bão, lũ lụt．", &["bão", "lũ lụt"]),
+            ("Từ khóa: bão, lũ lụt。", &["bão", "lũ lụt"]),
+            ("Từ khóa: bão, 。", &["bão"]),
+            ("Từ khóa: bão, ....", &["bão"]),
+            ("Từ khóa: lập trình, C++.", &["lập trình", "C++"]),
+            // "Etc." names no tag.
+            ("Từ khóa: bão, lũ lụt, v.v.", &["bão", "lũ lụt"]),
+            ("Từ khóa: bão, lũ lụt, V.v", &["bão", "lũ lụt"]),
+            ("Từ khóa: bão, lũ lụt, vv.", &["bão", "lũ lụt"]),
+            ("Từ khóa: bão, lũ lụt v.v...", &["bão", "lũ lụt"]),
             // Only the end of the list: a dot inside it is the tag's.
             ("Từ khóa: lũ lụt., bão", &["lũ lụt.", "bão"]),
             ("Từ khóa: TP. Hồ Chí Minh", &["TP. Hồ Chí Minh"]),
@@ -2925,9 +2954,13 @@ mod tests {
             parse_ok("Tiêu đề\n10/05/2020 15:33\nDẫn.\nTừ khóa: lũ lụt, bão\nTags: bão, lũ lụt.\n")
                 .article;
         assert_eq!(a.tags, ["lũ lụt", "bão"]);
-        // A list of a full stop alone holds no tag.
-        let p = parse_ok("Trang nhất » Tin\nTiêu đề\n10/05/2020 15:33\nDẫn.\nTừ khóa: .\n");
-        assert!(p.article.tags.is_empty());
-        assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
+        // A list of a full stop alone, or of "etc.", holds no tag.
+        for line in ["Từ khóa: .", "Từ khóa: ....", "Tags: 。", "Từ khóa: v.v."] {
+            let p = parse_ok(&format!(
+                "Trang nhất » Tin\nTiêu đề\n10/05/2020 15:33\nDẫn.\n{line}\n"
+            ));
+            assert!(p.article.tags.is_empty(), "{line}");
+            assert_eq!(p.warnings.len(), 1, "{line}: {:?}", p.warnings);
+        }
     }
 }
