@@ -335,8 +335,10 @@ pub enum Depth {
     /// what the index needs. The article has no summary or paragraphs;
     /// whether the file is an article is as with [`Depth::Full`], since
     /// nothing under the date line can reject a file, and so is every warning
-    /// about the header. [`Depth::Full`] adds, after those, the warnings about
-    /// the body: fields cut to their [`limits`].
+    /// about the header and about a labelled line with nothing after its
+    /// label. [`Depth::Full`] adds, among those in line order, the warnings
+    /// about the body: fields cut to their [`limits`], too many tags, a lead
+    /// over a feed summary's limit.
     Head,
 }
 
@@ -631,16 +633,19 @@ fn parse_lines<L: AsRef<str>>(
         Depth::Full => read_body(
             lead_line.into_iter().chain(kept).chain(rest.lines),
             &mut warnings,
+            true,
         ),
         // The index needs the author and tags (for tag and author pages) and
         // they come last, so the body is read all the same; its paragraphs and
-        // its warnings are left to the full parse.
+        // the warnings about them and about fields cut are left to the full
+        // parse, and those about empty label lines are kept.
         Depth::Head => {
             // Lines from here on may come blank (see `parse_raw`).
             in_body.set(true);
             let body = read_body(
                 lead_line.into_iter().chain(kept).chain(rest.lines),
-                &mut Vec::new(),
+                &mut warnings,
+                false,
             );
             Body {
                 paragraphs: Vec::new(),
@@ -1410,8 +1415,16 @@ struct Body {
 }
 
 /// Lead, paragraphs and labelled data from the lines under the date line; labelled
-/// data over its [`limits`] is cut, with a warning.
-fn read_body(lines_in: impl Iterator<Item = (usize, String)>, warnings: &mut Vec<Warning>) -> Body {
+/// data over its [`limits`] is cut, with a warning, and a label line with
+/// nothing after it is ignored, with a warning. The warnings about the body
+/// (a field cut, the lead over a feed summary's limit) are pushed only when
+/// `cuts`; those about label lines always, as about the header's lines.
+fn read_body(
+    lines_in: impl Iterator<Item = (usize, String)>,
+    warnings: &mut Vec<Warning>,
+    cuts: bool,
+) -> Body {
+    let mut unshown = Vec::new();
     // Up to the first end heading (the loop stops there, and it is furniture
     // to the item before it); what follows, comments and attachments, is
     // never read.
@@ -1450,7 +1463,13 @@ fn read_body(lines_in: impl Iterator<Item = (usize, String)>, warnings: &mut Vec
             if v.is_empty() {
                 warnings.push(no_value(n, label, "a name", "the name"));
             } else {
-                body.author = Some(bounded(warnings, n, "author", v.to_owned(), limits::PERSON));
+                body.author = Some(bounded(
+                    if cuts { &mut *warnings } else { &mut unshown },
+                    n,
+                    "author",
+                    v.to_owned(),
+                    limits::PERSON,
+                ));
             }
             continue;
         }
@@ -1459,13 +1478,19 @@ fn read_body(lines_in: impl Iterator<Item = (usize, String)>, warnings: &mut Vec
             if v.is_empty() {
                 warnings.push(no_value(n, label, "a source", "the source"));
             } else {
-                body.source = Some(bounded(warnings, n, "source", v.to_owned(), limits::PERSON));
+                body.source = Some(bounded(
+                    if cuts { &mut *warnings } else { &mut unshown },
+                    n,
+                    "source",
+                    v.to_owned(),
+                    limits::PERSON,
+                ));
             }
             continue;
         }
         if let Some((label, v)) = label_of(&line, TAG_LABELS) {
             flush(&mut current, &mut body.paragraphs);
-            tags.read(n, label, v, warnings);
+            tags.read(n, label, v, warnings, cuts);
             continue;
         }
         if classify(&line) == Kind::Boilerplate && !alone.contains(&i) {
@@ -1481,7 +1506,7 @@ fn read_body(lines_in: impl Iterator<Item = (usize, String)>, warnings: &mut Vec
             }
             _ => {
                 flush(&mut current, &mut body.paragraphs);
-                if !lead_done && line.len() > limits::SUMMARY {
+                if cuts && !lead_done && line.len() > limits::SUMMARY {
                     warnings.push(Warning {
                         line: Some(n),
                         message: format!(
@@ -1520,8 +1545,10 @@ impl Tags {
     /// Reads `v`, the value of tag line `n`, labelled `label`: its tags, split
     /// at `,` and `;`, the punctuation that ends the list not part of the last
     /// (see [`without_list_end`]); a line that gives none is ignored, with a
-    /// warning.
-    fn read(&mut self, n: usize, label: &str, v: &str, warnings: &mut Vec<Warning>) {
+    /// warning. Warnings about tags cut or dropped for their limits are
+    /// pushed only when `cuts` (see [`read_body`]).
+    fn read(&mut self, n: usize, label: &str, v: &str, warnings: &mut Vec<Warning>, cuts: bool) {
+        let mut unshown = Vec::new();
         let pieces: Vec<&str> = v.split([',', ';']).collect();
         let last = pieces.iter().rposition(|p| !names::visible(p).is_empty());
         let mut any = false;
@@ -1541,13 +1568,20 @@ impl Tags {
             if self.full {
                 continue;
             }
-            let tag = bounded(warnings, n, "tag", tag, limits::TAG);
+            let tag = bounded(
+                if cuts { &mut *warnings } else { &mut unshown },
+                n,
+                "tag",
+                tag,
+                limits::TAG,
+            );
             // One tag however it is spelled: the key the taxonomy matches by.
             match names::key(&tag) {
                 key if self.seen.contains(&key) => continue,
                 key => self.seen.push(key),
             }
             if self.list.len() == limits::TAGS {
+                let warnings = if cuts { &mut *warnings } else { &mut unshown };
                 warnings.push(Warning {
                     line: Some(n),
                     message: format!("more than {} tags: the rest are dropped", limits::TAGS),
@@ -2895,10 +2929,25 @@ mod tests {
                 format!("line 14: \"Tác giả bài viết:\" line without a name; {then} the name after the colon, or delete the line"),
             ]
         );
-        let head = parse_raw(text, &src("a/b"), Depth::Head).unwrap().article;
+        // The header-only parse the daemon makes names them too: they are
+        // header lines (but a field cut to its limit is the full parse's).
+        let head = parse_raw(text, &src("a/b"), Depth::Head).unwrap();
+        assert_eq!(head.warnings, p.warnings);
+        let head = head.article;
         assert_eq!(
             (head.author, head.source, head.tags),
             (a.author.clone(), a.source.clone(), a.tags.clone())
+        );
+        let long = "Trang nhất » Tin\nTiêu đề\n10/05/2020 15:33\nDẫn.\nTừ khóa: \nTác giả: "
+            .to_owned()
+            + &"A".repeat(limits::PERSON + 1)
+            + "\nNguồn:\n";
+        let full = parse_ok(&long);
+        let head = parse_raw(&long, &src("a/b"), Depth::Head).unwrap();
+        assert_eq!(full.warnings.len(), 3, "{:?}", full.warnings);
+        assert_eq!(
+            head.warnings,
+            [full.warnings[0].clone(), full.warnings[2].clone()]
         );
         // A later line with a value still wins.
         let a =
