@@ -1526,9 +1526,10 @@ fn a_loose_file_checked_alone_is_judged_as_in_a_store_one_folder_up() {
 
 /// What an editor gets wrong on a label line is named, line by line, and
 /// changes nothing the file says elsewhere: a withdrawal line without its
-/// colon withdraws nothing and is kept as text (here the lead), a bad `Cập nhật lúc:` line
-/// is named by that label, an empty author line keeps the author before it,
-/// and the full stop that ends a tag list is not part of its last tag.
+/// colon withdraws nothing and is kept as text (here the lead), a bad
+/// `Cập nhật lúc:` line is named by that label, an empty author line keeps
+/// the author before it, and the full stop that ends a tag list is not part
+/// of its last tag.
 #[test]
 fn label_lines_gone_wrong_are_named_and_change_nothing_else() {
     let dir = tempfile::tempdir().unwrap();
