@@ -335,8 +335,10 @@ pub enum Depth {
     /// what the index needs. The article has no summary or paragraphs;
     /// whether the file is an article is as with [`Depth::Full`], since
     /// nothing under the date line can reject a file, and so is every warning
-    /// about the header. [`Depth::Full`] adds, after those, the warnings about
-    /// the body: fields cut to their [`limits`].
+    /// about the header and about a labelled line with nothing after its
+    /// label. [`Depth::Full`] adds, among those in line order, the warnings
+    /// about the body: fields cut to their [`limits`], too many tags, a lead
+    /// over a feed summary's limit.
     Head,
 }
 
@@ -548,6 +550,9 @@ fn parse_lines<L: AsRef<str>>(
         modified,
         ..Marks::default()
     };
+    // Lines among the header's that are text all the same, in line order:
+    // the first lines of the body.
+    let mut kept: Vec<(usize, String)> = Vec::new();
     while let Some((n, line)) = rest.peek_nonblank() {
         if published.is_none() {
             if let Some(stamp) = timestamp::parse(line, src.tz) {
@@ -564,19 +569,29 @@ fn parse_lines<L: AsRef<str>>(
         // Not the lead: a date line with a typo must not become the summary.
         // (After the labelled lines: `Cập nhật: …` is one, though its words
         // are among those a date line must not hold.)
-        let Some(u) = published
+        if let Some(u) = published
             .is_none()
             .then(|| Unreadable::read(n, line, src.tz))
             .flatten()
-        else {
+        {
+            unreadable.push((warnings.len(), u));
+            warnings.push(Warning {
+                line: Some(n),
+                message: String::new(),
+            });
+            rest.advance();
+            continue;
+        }
+        // A correction or withdrawal line with its colon forgotten, or a
+        // sentence: text, named in a warning, and the header goes on. (In the
+        // date line's place, a line the date-line diagnosis names is that:
+        // `Cập nhật 10/05/2020 15:33` alone is a date line with a word too
+        // many, not a correction.)
+        let Some(warning) = colon_missing(n, line, src.tz) else {
             break;
         };
-        unreadable.push((warnings.len(), u));
-        warnings.push(Warning {
-            line: Some(n),
-            message: String::new(),
-        });
-        rest.advance();
+        warnings.push(warning);
+        kept.extend(rest.lines.next());
     }
     let (published, fallback) = match (published, captured, modified) {
         (Some(p), _, _) => (p, None),
@@ -615,14 +630,23 @@ fn parse_lines<L: AsRef<str>>(
     let (updated, withdrawn) = marks.finish(published, &mut warnings);
 
     let body = match depth {
-        Depth::Full => read_body(lead_line.into_iter().chain(rest.lines), &mut warnings),
+        Depth::Full => read_body(
+            lead_line.into_iter().chain(kept).chain(rest.lines),
+            &mut warnings,
+            true,
+        ),
         // The index needs the author and tags (for tag and author pages) and
         // they come last, so the body is read all the same; its paragraphs and
-        // its warnings are left to the full parse.
+        // the warnings about them and about fields cut are left to the full
+        // parse, and those about empty label lines are kept.
         Depth::Head => {
             // Lines from here on may come blank (see `parse_raw`).
             in_body.set(true);
-            let body = read_body(lead_line.into_iter().chain(rest.lines), &mut Vec::new());
+            let body = read_body(
+                lead_line.into_iter().chain(kept).chain(rest.lines),
+                &mut warnings,
+                false,
+            );
             Body {
                 paragraphs: Vec::new(),
                 ..body
@@ -757,9 +781,11 @@ struct Marks {
 
 impl Marks {
     /// Reads `line` (number `n`) if it is a correction or withdrawal line, and says
-    /// whether it was. A labelled line whose date is not one is ignored with a warning.
+    /// whether it was. A labelled line whose date is not one is ignored with a
+    /// warning. (One that looks like such a line missing its colon is not
+    /// one: see [`colon_missing`].)
     fn read(&mut self, n: usize, line: &str, tz: Tz, warnings: &mut Vec<Warning>) -> bool {
-        if let Some(value) = labelled(line, UPDATED_LABELS) {
+        if let Some((label, value)) = label_of(line, UPDATED_LABELS) {
             match timestamp::parse(value, tz) {
                 Some(stamp) => {
                     warn_stamp(warnings, n, &stamp, HeaderDate::Correction, self.modified);
@@ -770,11 +796,11 @@ impl Marks {
                         place: warnings.len(),
                     });
                 }
-                None => warnings.push(no_date(n, "Cập nhật:", value, tz)),
+                None => warnings.push(no_date(n, &written(label), value, tz)),
             }
             return true;
         }
-        let Some(value) = labelled(line, WITHDRAWN_LABELS) else {
+        let Some((label, value)) = label_of(line, WITHDRAWN_LABELS) else {
             return false;
         };
         match withdrawal(value, tz) {
@@ -799,7 +825,7 @@ impl Marks {
                     });
                 }
             }
-            None => warnings.push(no_date(n, "Gỡ bỏ:", value, tz)),
+            None => warnings.push(no_date(n, &written(label), value, tz)),
         }
         true
     }
@@ -848,6 +874,60 @@ impl Marks {
         }
         (updated, self.withdrawn)
     }
+}
+
+/// The warning for a header line that is a correction or withdrawal label's
+/// words and then, with no colon, a date bantin reads (`Gỡ bỏ lúc 12/05/2020
+/// 10:00 - lý do`, `Cập nhật 11/05/2020`): most likely such a line with its
+/// colon forgotten, so it must not silently become the lead; but a sentence
+/// may start with those words (`Gỡ bỏ rào cản: …`, `Gỡ bỏ 12/05/2020 -
+/// 15/05/2020 lệnh phong tỏa`), so it is not applied either: it is kept as
+/// text, and this names it. `None` when what follows the words is no date
+/// bantin reads: such a line is text, and nothing to warn of.
+fn colon_missing(n: usize, line: &str, tz: Tz) -> Option<Warning> {
+    let line = line.trim_start_matches(|c: char| c.is_whitespace() || names::invisible(c));
+    let (mark, label) = [
+        (Mark::Correction, UPDATED_LABELS),
+        (Mark::Withdrawal, WITHDRAWN_LABELS),
+    ]
+    .into_iter()
+    .find_map(|(mark, labels)| {
+        // The longer label first (each list has it last): `Gỡ bỏ lúc <date>`
+        // is named as written, not as `Gỡ bỏ` and a date led by `lúc`.
+        labels.iter().rev().find_map(|&label| {
+            let rest = after_words(line, label)?.trim_start_matches(names::invisible);
+            if !rest.starts_with(char::is_whitespace) {
+                return None;
+            }
+            let value = names::visible(rest);
+            let reads = match mark {
+                Mark::Correction => timestamp::parse(value, tz).is_some(),
+                Mark::Withdrawal => withdrawal(value, tz).is_some(),
+            };
+            reads.then_some((mark, label))
+        })
+    })?;
+    let (what, so, to) = match mark {
+        Mark::Correction => (
+            "correction",
+            "the article is not marked corrected",
+            "to date its correction",
+        ),
+        Mark::Withdrawal => (
+            "withdrawal",
+            "the article is not withdrawn",
+            "to withdraw it",
+        ),
+    };
+    Some(Warning {
+        line: Some(n),
+        message: format!(
+            "\"{}\" looks like a {what} line missing its colon; the line is kept as text, and {so}: \
+             write \"{}\" {to} (see Corrections and withdrawals in docs/store-format.md)",
+            cut(line, 80),
+            written(label)
+        ),
+    })
 }
 
 /// The warning for a labelled line whose value is not a date; it says why
@@ -1194,24 +1274,39 @@ fn is_related_item(line: &str) -> bool {
 /// `Tác\u{AD} giả:` shows as an author line, and is one. White space may
 /// stand before the colon, as many type it (`Tác giả : X`); anything else
 /// there makes the line no label (`Tác giả của công trình: …`).
-fn labelled<'l>(line: &'l str, labels: &[&str]) -> Option<&'l str> {
+fn labelled<'l>(line: &'l str, labels: &[&'static str]) -> Option<&'l str> {
+    label_of(line, labels).map(|(_, value)| value)
+}
+
+/// [`labelled`], with the label the line starts with: one of `labels`, as
+/// [`written`] shows it in a warning.
+fn label_of<'l>(line: &'l str, labels: &[&'static str]) -> Option<(&'static str, &'l str)> {
     let line = line.trim_start_matches(|c: char| c.is_whitespace() || names::invisible(c));
     // Every label starts with an ASCII letter: compare that byte before lowercasing.
     let first = line.as_bytes().first()?.to_ascii_lowercase();
     labels
         .iter()
         .filter(|l| l.as_bytes().first() == Some(&first))
-        .find_map(|label| after_label(line, label).map(names::visible))
+        .find_map(|&label| after_label(line, label).map(|v| (label, names::visible(v))))
 }
 
-/// What follows `label` and its colon at the start of `line`: the label
-/// compared as [`lowercases_to`] compares, then white space and characters
-/// that show nothing, then one of [`COLONS`].
-fn after_label<'l>(line: &'l str, label: &str) -> Option<&'l str> {
+/// A label of [`UPDATED_LABELS`], [`WITHDRAWN_LABELS`] or the data lines' as
+/// a warning names it: its first letter capital, then its colon
+/// (`gỡ bỏ lúc` → `Gỡ bỏ lúc:`), however the line cased or spaced it.
+fn written(label: &str) -> String {
+    let mut chars = label.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).chain([':']).collect()
+    })
+}
+
+/// What follows `label`'s words at the start of `line`: the words compared
+/// as [`lowercases_to`] compares, the characters that show nothing skipped.
+fn after_words<'l>(line: &'l str, label: &str) -> Option<&'l str> {
     let mut wanted = label.chars().peekable();
-    let mut chars = line.char_indices();
+    let mut chars = line.chars();
     while wanted.peek().is_some() {
-        let (_, c) = chars.next()?;
+        let c = chars.next()?;
         if names::invisible(c) {
             continue;
         }
@@ -1221,9 +1316,17 @@ fn after_label<'l>(line: &'l str, label: &str) -> Option<&'l str> {
             }
         }
     }
-    for (i, c) in chars {
+    Some(chars.as_str())
+}
+
+/// What follows `label` and its colon at the start of `line`: the label
+/// compared as [`lowercases_to`] compares, then white space and characters
+/// that show nothing, then one of [`COLONS`].
+fn after_label<'l>(line: &'l str, label: &str) -> Option<&'l str> {
+    let rest = after_words(line, label)?;
+    for (i, c) in rest.char_indices() {
         if COLONS.contains(&c) {
-            return Some(&line[i + c.len_utf8()..]);
+            return Some(&rest[i + c.len_utf8()..]);
         }
         if !c.is_whitespace() && !names::invisible(c) {
             return None;
@@ -1238,6 +1341,71 @@ fn ends_sentence(line: &str) -> bool {
     core.ends_with(['.', '!', '?', ':', '…'])
 }
 
+/// The warning for a data line with nothing after its label (`what` it
+/// lacks, and what to `write` after the colon).
+fn no_value(n: usize, label: &str, what: &str, write: &str) -> Warning {
+    Warning {
+        line: Some(n),
+        message: format!(
+            "\"{}\" line without {what}; the line is ignored: write {write} after the colon, \
+             or delete the line",
+            written(label)
+        ),
+    }
+}
+
+/// The last tag of a tag line without what ends the whole list, which is
+/// no part of its name: full stops (`.`, and the full-width `．` and `。`)
+/// and ellipses (`…`, `...`: the list goes on), however many, each trimmed
+/// with the white space and characters that show nothing before it; and
+/// then a last word "etc." (`v.v.`, `v.v`, `vv.`), which names no tag. A
+/// full stop stays when the tag's last word is an abbreviation written with
+/// a dot after each of its letters (`U.S.`, `T.Ư.`), whose last dot is its
+/// own; any other word before it (`ASEAN.`, `TP.HCM.`, `bão số 3.`) cannot
+/// be told from a word that ends a sentence, and a tag is a name, not a
+/// sentence. What is left may be empty (`....`, `v.v.`): no tag.
+fn without_list_end(tag: &str) -> &str {
+    let mut tag = names::visible(tag);
+    while let Some(head) = tag.strip_suffix(['.', '…', '．', '。']) {
+        let last = tag.rsplit(char::is_whitespace).next().unwrap_or(tag);
+        if etc(last) {
+            tag = names::visible(&tag[..tag.len() - last.len()]);
+            continue;
+        }
+        if tag.ends_with('.') && dotted_letters(tag) {
+            break;
+        }
+        tag = names::visible(head);
+    }
+    let last = tag.rsplit(char::is_whitespace).next().unwrap_or(tag);
+    if etc(last) {
+        tag = names::visible(&tag[..tag.len() - last.len()]);
+    }
+    tag
+}
+
+/// Whether `word` is Vietnamese "etc." (`v.v.`, `v.v`, `vv.`, any case).
+fn etc(word: &str) -> bool {
+    ["v.v.", "v.v", "vv."]
+        .iter()
+        .any(|e| word.eq_ignore_ascii_case(e))
+}
+
+/// Whether the last word of `tag` is two letters or more, each followed by
+/// a dot (`U.S.`, `T.Ư.`).
+fn dotted_letters(tag: &str) -> bool {
+    let word = tag.rsplit(char::is_whitespace).next().unwrap_or(tag);
+    let mut chars = word.chars();
+    let mut letters = 0;
+    loop {
+        match (chars.next(), chars.next()) {
+            (None, _) => return letters >= 2,
+            (Some(letter), Some('.')) if letter.is_alphabetic() => letters += 1,
+            _ => return false,
+        }
+    }
+}
+
 #[derive(Default)]
 struct Body {
     paragraphs: Vec<String>,
@@ -1247,8 +1415,16 @@ struct Body {
 }
 
 /// Lead, paragraphs and labelled data from the lines under the date line; labelled
-/// data over its [`limits`] is cut, with a warning.
-fn read_body(lines_in: impl Iterator<Item = (usize, String)>, warnings: &mut Vec<Warning>) -> Body {
+/// data over its [`limits`] is cut, with a warning, and a label line with
+/// nothing after it is ignored, with a warning. The warnings about the body
+/// (a field cut, the lead over a feed summary's limit) are pushed only when
+/// `cuts`; those about label lines always, as about the header's lines.
+fn read_body(
+    lines_in: impl Iterator<Item = (usize, String)>,
+    warnings: &mut Vec<Warning>,
+    cuts: bool,
+) -> Body {
+    let mut unshown = Vec::new();
     // Up to the first end heading (the loop stops there, and it is furniture
     // to the item before it); what follows, comments and attachments, is
     // never read.
@@ -1262,9 +1438,7 @@ fn read_body(lines_in: impl Iterator<Item = (usize, String)>, warnings: &mut Vec
     }
     let alone = related_items_alone(&lines);
     let mut body = Body::default();
-    // Tag keys seen: at most `limits::TAGS`, so a list, not a hash set.
-    let mut seen_tags: Vec<String> = Vec::new();
-    let mut tags_full = false;
+    let mut tags = Tags::default();
     let mut current: Option<String> = None;
     let flush = |current: &mut Option<String>, paragraphs: &mut Vec<String>| {
         if let Some(p) = current.take() {
@@ -1281,47 +1455,42 @@ fn read_body(lines_in: impl Iterator<Item = (usize, String)>, warnings: &mut Vec
         if is_end(&line) {
             break;
         }
-        if let Some(v) = labelled(&line, AUTHOR_LABELS) {
+        // A label with nothing after it (or only characters that show
+        // nothing: the value is trimmed of them) gives nothing, and erases
+        // nothing an earlier line gave: it is ignored, with a warning.
+        if let Some((label, v)) = label_of(&line, AUTHOR_LABELS) {
             flush(&mut current, &mut body.paragraphs);
-            // An author of only invisible characters is no author.
-            body.author = Some(names::visible(v).to_owned())
-                .filter(|v| !v.is_empty())
-                .map(|v| bounded(warnings, n, "author", v, limits::PERSON));
-            continue;
-        }
-        if let Some(v) = labelled(&line, SOURCE_LABELS) {
-            flush(&mut current, &mut body.paragraphs);
-            body.source = Some(v.to_owned())
-                .filter(|v| !v.is_empty())
-                .map(|v| bounded(warnings, n, "source", v, limits::PERSON));
-            continue;
-        }
-        if let Some(v) = labelled(&line, TAG_LABELS) {
-            flush(&mut current, &mut body.paragraphs);
-            // A tag of only invisible characters is no tag, as an empty one.
-            for tag in v
-                .split([',', ';'])
-                .map(|t| squash_spaces(names::visible(t)))
-            {
-                if tag.is_empty() || tags_full {
-                    continue;
-                }
-                let tag = bounded(warnings, n, "tag", tag, limits::TAG);
-                // One tag however it is spelled: the key the taxonomy matches by.
-                match names::key(&tag) {
-                    key if seen_tags.contains(&key) => continue,
-                    key => seen_tags.push(key),
-                }
-                if body.tags.len() == limits::TAGS {
-                    warnings.push(Warning {
-                        line: Some(n),
-                        message: format!("more than {} tags: the rest are dropped", limits::TAGS),
-                    });
-                    tags_full = true;
-                    continue;
-                }
-                body.tags.push(tag);
+            if v.is_empty() {
+                warnings.push(no_value(n, label, "a name", "the name"));
+            } else {
+                body.author = Some(bounded(
+                    if cuts { &mut *warnings } else { &mut unshown },
+                    n,
+                    "author",
+                    v.to_owned(),
+                    limits::PERSON,
+                ));
             }
+            continue;
+        }
+        if let Some((label, v)) = label_of(&line, SOURCE_LABELS) {
+            flush(&mut current, &mut body.paragraphs);
+            if v.is_empty() {
+                warnings.push(no_value(n, label, "a source", "the source"));
+            } else {
+                body.source = Some(bounded(
+                    if cuts { &mut *warnings } else { &mut unshown },
+                    n,
+                    "source",
+                    v.to_owned(),
+                    limits::PERSON,
+                ));
+            }
+            continue;
+        }
+        if let Some((label, v)) = label_of(&line, TAG_LABELS) {
+            flush(&mut current, &mut body.paragraphs);
+            tags.read(n, label, v, warnings, cuts);
             continue;
         }
         if classify(&line) == Kind::Boilerplate && !alone.contains(&i) {
@@ -1337,7 +1506,7 @@ fn read_body(lines_in: impl Iterator<Item = (usize, String)>, warnings: &mut Vec
             }
             _ => {
                 flush(&mut current, &mut body.paragraphs);
-                if !lead_done && line.len() > limits::SUMMARY {
+                if cuts && !lead_done && line.len() > limits::SUMMARY {
                     warnings.push(Warning {
                         line: Some(n),
                         message: format!(
@@ -1357,7 +1526,80 @@ fn read_body(lines_in: impl Iterator<Item = (usize, String)>, warnings: &mut Vec
         }
     }
     flush(&mut current, &mut body.paragraphs);
+    body.tags = tags.list;
     body
+}
+
+/// The tags of an article's tag lines, as read so far.
+#[derive(Default)]
+struct Tags {
+    /// One spelling of each tag, the first, in order.
+    list: Vec<String>,
+    /// Their keys: at most [`limits::TAGS`], so a list, not a hash set.
+    seen: Vec<String>,
+    /// Whether a tag past [`limits::TAGS`] was dropped.
+    full: bool,
+}
+
+impl Tags {
+    /// Reads `v`, the value of tag line `n`, labelled `label`: its tags, split
+    /// at `,` and `;`, the punctuation that ends the list not part of the last
+    /// (see [`without_list_end`]); a line that gives none is ignored, with a
+    /// warning. Warnings about tags cut or dropped for their limits are
+    /// pushed only when `cuts` (see [`read_body`]).
+    fn read(&mut self, n: usize, label: &str, v: &str, warnings: &mut Vec<Warning>, cuts: bool) {
+        let mut unshown = Vec::new();
+        let pieces: Vec<&str> = v.split([',', ';']).collect();
+        let last = pieces.iter().rposition(|p| !names::visible(p).is_empty());
+        let mut any = false;
+        // A tag of only invisible characters is no tag, as an empty one.
+        for (i, piece) in pieces.into_iter().enumerate() {
+            let piece = names::visible(piece);
+            let piece = if Some(i) == last {
+                without_list_end(piece)
+            } else {
+                piece
+            };
+            let tag = squash_spaces(piece);
+            if tag.is_empty() {
+                continue;
+            }
+            any = true;
+            if self.full {
+                continue;
+            }
+            let tag = bounded(
+                if cuts { &mut *warnings } else { &mut unshown },
+                n,
+                "tag",
+                tag,
+                limits::TAG,
+            );
+            // One tag however it is spelled: the key the taxonomy matches by.
+            match names::key(&tag) {
+                key if self.seen.contains(&key) => continue,
+                key => self.seen.push(key),
+            }
+            if self.list.len() == limits::TAGS {
+                let warnings = if cuts { &mut *warnings } else { &mut unshown };
+                warnings.push(Warning {
+                    line: Some(n),
+                    message: format!("more than {} tags: the rest are dropped", limits::TAGS),
+                });
+                self.full = true;
+                continue;
+            }
+            self.list.push(tag);
+        }
+        if !any {
+            warnings.push(no_value(
+                n,
+                label,
+                "a tag",
+                "the tags, separated by commas,",
+            ));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -2332,7 +2574,15 @@ mod tests {
         assert_eq!(a.author, None);
         // What shows nothing at either end of a tag is trimmed.
         assert_eq!(a.tags, ["Lễ hội", "Tết"]);
-        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+        // The author line is as good as empty: named, as an empty one is.
+        assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
+        assert!(
+            p.warnings[0]
+                .to_string()
+                .starts_with("line 5: \"Tác giả:\" line without a name"),
+            "{:?}",
+            p.warnings
+        );
         // A breadcrumb of only invisible levels is none: the folder's name.
         let p = parse_ok("Trang nhất » \u{200b}\nTiêu đề\n10/05/2020 15:33\nDẫn.\n");
         assert_eq!(p.article.categories, ["thoi-su"]);
@@ -2493,5 +2743,273 @@ mod tests {
         );
         assert_eq!(p.warnings.len(), 1);
         assert_eq!(p.warnings[0].line, Some(4));
+    }
+
+    /// A bad line's warning names its label as the line writes it, `lúc`
+    /// included, in the label's usual spelling.
+    #[test]
+    fn a_bad_lines_warning_names_its_label_as_written() {
+        for (line, label) in [
+            ("Gỡ bỏ lúc: sắp tới", "Gỡ bỏ lúc:"),
+            ("GỠ BỎ LÚC : sắp tới - vì sao", "Gỡ bỏ lúc:"),
+            ("gỡ bỏ: sắp tới", "Gỡ bỏ:"),
+            ("Cập nhật lúc：hôm qua", "Cập nhật lúc:"),
+            ("CẬP NHẬT: hôm qua", "Cập nhật:"),
+        ] {
+            let text = format!("Trang nhất » Tin\nTiêu đề\n10/05/2020 15:33\n{line}\nDẫn.\n");
+            let w = shown(&parse_ok(&text));
+            assert_eq!(w.len(), 1, "{line}: {w:#?}");
+            let named = format!("line 4: \"{label}\" line without a date bantin reads (");
+            assert!(w[0].starts_with(&named), "{line}: {w:#?}");
+        }
+    }
+
+    /// A header label's words followed, with no colon, by a date bantin
+    /// reads: most likely the line with its colon forgotten, but a sentence
+    /// may start so, so it is not applied; it is kept as text (the lead), and
+    /// a warning names it, after the date line or before it, and the header
+    /// lines after it are read as such.
+    #[test]
+    fn a_correction_or_withdrawal_line_missing_its_colon_is_named_and_kept_as_text() {
+        let withdrawal = |label: &str| {
+            format!(
+                "looks like a withdrawal line missing its colon; the line is kept as text, and \
+                 the article is not withdrawn: write \"{label}\" to withdraw it (see \
+                 Corrections and withdrawals in docs/store-format.md)"
+            )
+        };
+        let correction = |label: &str| {
+            format!(
+                "looks like a correction line missing its colon; the line is kept as text, and \
+                 the article is not marked corrected: write \"{label}\" to date its correction \
+                 (see Corrections and withdrawals in docs/store-format.md)"
+            )
+        };
+        for (line, then, before) in [
+            (
+                "Gỡ bỏ lúc 12/05/2020 10:00 - lý do",
+                withdrawal("Gỡ bỏ lúc:"),
+                true,
+            ),
+            ("Gỡ bỏ 12/05/2020 10:00", withdrawal("Gỡ bỏ:"), true),
+            (
+                "gỡ\u{AD} bỏ\u{200B} Thứ ba - 12/05/2020 10:00 - Sai số liệu",
+                withdrawal("Gỡ bỏ:"),
+                true,
+            ),
+            (
+                "Gỡ bỏ 12/05/2020 - 15/05/2020 lệnh phong tỏa được dỡ bỏ",
+                withdrawal("Gỡ bỏ:"),
+                true,
+            ),
+            (
+                "Cập nhật lúc 11/05/2020 09:30",
+                correction("Cập nhật lúc:"),
+                false,
+            ),
+            ("CẬP NHẬT 11/05/2020", correction("Cập nhật:"), false),
+        ] {
+            let mut cases = vec![(
+                format!("Trang nhất » Tin\nTiêu đề\n10/05/2020 15:33\n{line}\nCập nhật: 11/05/2020 10:00\nDẫn.\n"),
+                4,
+            )];
+            // In the date line's place, a correction line missing its colon
+            // is a date line with words too many: see the next test.
+            if before {
+                cases.push((
+                    format!("Trang nhất » Tin\nTiêu đề\n{line}\n10/05/2020 15:33\nCập nhật: 11/05/2020 10:00\nDẫn.\n"),
+                    3,
+                ));
+            }
+            for (text, n) in cases {
+                let p = parse_ok(&text);
+                assert_eq!(
+                    shown(&p),
+                    [format!("line {n}: \"{line}\" {then}")],
+                    "{text}"
+                );
+                let a = &p.article;
+                assert_eq!(&a.withdrawn, &None, "{text}");
+                assert_eq!(
+                    a.updated.map(|u| timestamp::rfc3339(&u)).as_deref(),
+                    Some("2020-05-11T10:00:00+07:00"),
+                    "{text}"
+                );
+                assert_eq!(
+                    timestamp::rfc3339(&a.published),
+                    "2020-05-10T15:33:00+07:00",
+                    "{text}"
+                );
+                assert_eq!(a.summary, line, "{text}");
+                assert_eq!(a.paragraphs, ["Dẫn."], "{text}");
+                let head = parse_raw(&text, &src("a/b"), Depth::Head).unwrap();
+                assert_eq!(head.warnings, p.warnings, "{text}");
+            }
+        }
+        // Without a date bantin reads after the words, the line is text.
+        for lead in [
+            "Cập nhật 10/5: giá xăng tăng",
+            "Cập nhật 10/05/2020: giá xăng tăng từ 15 giờ",
+        ] {
+            let p = parse_ok(&format!(
+                "Trang nhất » Tin\nTiêu đề\n10/05/2020 15:33\n{lead}\n"
+            ));
+            assert_eq!(p.article.summary, lead);
+            assert!(p.warnings.is_empty(), "{lead}: {:?}", p.warnings);
+        }
+
+        for lead in [
+            "Gỡ bỏ rào cản: doanh nghiệp được hỗ trợ.",
+            "Gỡ bỏ 3 rào cản cho doanh nghiệp.",
+            "Gỡ bỏ lúc 12/05/2020 các biển quảng cáo.",
+            "Cập nhật 5 điểm mới của luật đất đai.",
+            "Cập nhật11/05/2020",
+            "Gỡ bỏng 12/05/2020",
+        ] {
+            let p = parse_ok(&format!(
+                "Trang nhất » Tin\nTiêu đề\n10/05/2020 15:33\n{lead}\n"
+            ));
+            assert_eq!(p.article.summary, lead);
+            assert!(p.warnings.is_empty(), "{lead}: {:?}", p.warnings);
+        }
+    }
+
+    /// In the date line's place, with no date line, `Cập nhật <date>` is a
+    /// date line with words it does not hold, not a correction line missing
+    /// its colon: the date-line diagnosis names it, with its line, and the
+    /// capture clock or modification time dates the article.
+    #[test]
+    fn a_correction_line_missing_its_colon_as_the_only_date_line_is_an_unreadable_date_line() {
+        let line = "Cập nhật 10/05/2020 15:33";
+        let text = format!("Trang nhất » Tin\nTiêu đề\n{line}\nDẫn.\n");
+        let p = parse_ok(&text);
+        let w = shown(&p);
+        assert_eq!(w.len(), 1, "{w:#?}");
+        assert!(
+            w[0].starts_with(&format!(
+                "line 3: \"{line}\" is not a date: the words \"Cập nhật\" are not read"
+            )),
+            "{w:#?}"
+        );
+        assert_eq!(p.article.summary, "Dẫn.");
+        assert_eq!(p.article.updated, None);
+        let s = Source {
+            modified: None,
+            ..src("x")
+        };
+        match parse(&text, &s) {
+            Err(ArticleError::UnreadableDate { line: 3, message }) => {
+                assert!(message.contains("\"Cập nhật\" are not read"), "{message}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// A data line with nothing after its label gives nothing, erases nothing
+    /// an earlier line gave, and is named in a warning.
+    #[test]
+    fn an_empty_data_line_is_ignored_with_a_warning() {
+        let text = "Trang nhất » Tin\nTiêu đề\n10/05/2020 15:33\nDẫn.\n\nTác giả: Trần Ngọc\n\
+                    Nguồn tin: Báo Điện Biên\nTừ khóa: bão\n\nTác giả :\nNguồn：\u{200B}\n\
+                    Từ khoá:  \nTags: , ;\nTác giả bài viết:\n";
+        let p = parse_ok(text);
+        let a = &p.article;
+        assert_eq!(a.author.as_deref(), Some("Trần Ngọc"));
+        assert_eq!(a.source.as_deref(), Some("Báo Điện Biên"));
+        assert_eq!(a.tags, ["bão"]);
+        assert_eq!(a.paragraphs, Vec::<String>::new());
+        let then = "the line is ignored: write";
+        assert_eq!(
+            shown(&p),
+            [
+                format!("line 10: \"Tác giả:\" line without a name; {then} the name after the colon, or delete the line"),
+                format!("line 11: \"Nguồn:\" line without a source; {then} the source after the colon, or delete the line"),
+                format!("line 12: \"Từ khoá:\" line without a tag; {then} the tags, separated by commas, after the colon, or delete the line"),
+                format!("line 13: \"Tags:\" line without a tag; {then} the tags, separated by commas, after the colon, or delete the line"),
+                format!("line 14: \"Tác giả bài viết:\" line without a name; {then} the name after the colon, or delete the line"),
+            ]
+        );
+        // The header-only parse the daemon makes names them too: they are
+        // header lines (but a field cut to its limit is the full parse's).
+        let head = parse_raw(text, &src("a/b"), Depth::Head).unwrap();
+        assert_eq!(head.warnings, p.warnings);
+        let head = head.article;
+        assert_eq!(
+            (head.author, head.source, head.tags),
+            (a.author.clone(), a.source.clone(), a.tags.clone())
+        );
+        let long = "Trang nhất » Tin\nTiêu đề\n10/05/2020 15:33\nDẫn.\nTừ khóa: \nTác giả: "
+            .to_owned()
+            + &"A".repeat(limits::PERSON + 1)
+            + "\nNguồn:\n";
+        let full = parse_ok(&long);
+        let head = parse_raw(&long, &src("a/b"), Depth::Head).unwrap();
+        assert_eq!(full.warnings.len(), 3, "{:?}", full.warnings);
+        assert_eq!(
+            head.warnings,
+            [full.warnings[0].clone(), full.warnings[2].clone()]
+        );
+        // A later line with a value still wins.
+        let a =
+            parse_ok("Tiêu đề\n10/05/2020 15:33\nDẫn.\nTác giả: A\nTác giả:\nTác giả: B\n").article;
+        assert_eq!(a.author.as_deref(), Some("B"));
+    }
+
+    /// The punctuation that ends a tag list is no part of its last tag: a
+    /// full stop (kept after an abbreviation dotted letter by letter) or an
+    /// ellipsis.
+    #[test]
+    fn a_full_stop_ending_the_tag_list_is_not_part_of_its_last_tag() {
+        for (line, tags) in [
+            ("Từ khóa: bão, lũ lụt.", &["bão", "lũ lụt"][..]),
+            ("Từ khóa: bão, lũ lụt .", &["bão", "lũ lụt"]),
+            ("Từ khóa: bão, lũ lụt.\u{200B}", &["bão", "lũ lụt"]),
+            ("Từ khóa: bão, lũ lụt., ", &["bão", "lũ lụt"]),
+            ("Tags: bão; lũ lụt…", &["bão", "lũ lụt"]),
+            ("Tags: bão; lũ lụt...", &["bão", "lũ lụt"]),
+            ("Từ khóa: lũ lụt.", &["lũ lụt"]),
+            ("Từ khóa: bão số 3.", &["bão số 3"]),
+            ("Từ khóa: ASEAN, TP.HCM.", &["ASEAN", "TP.HCM"]),
+            ("Từ khóa: TP.", &["TP"]),
+            ("Từ khóa: Mỹ, U.S.", &["Mỹ", "U.S."]),
+            ("Từ khóa: Đoàn T.Ư.", &["Đoàn T.Ư."]),
+            ("Từ khóa: Mỹ, U.S..", &["Mỹ", "U.S."]),
+            // However many, and full-width.
+            ("Từ khóa: bão, lũ lụt..", &["bão", "lũ lụt"]),
+            ("Từ khóa: bão, lũ lụt….", &["bão", "lũ lụt"]),
+            ("Từ khóa: bão, lũ lụt．", &["bão", "lũ lụt"]),
+            ("Từ khóa: bão, lũ lụt。", &["bão", "lũ lụt"]),
+            ("Từ khóa: bão, 。", &["bão"]),
+            ("Từ khóa: bão, ....", &["bão"]),
+            ("Từ khóa: lập trình, C++.", &["lập trình", "C++"]),
+            // "Etc." names no tag.
+            ("Từ khóa: bão, lũ lụt, v.v.", &["bão", "lũ lụt"]),
+            ("Từ khóa: bão, lũ lụt, V.v", &["bão", "lũ lụt"]),
+            ("Từ khóa: bão, lũ lụt, vv.", &["bão", "lũ lụt"]),
+            ("Từ khóa: bão, lũ lụt v.v...", &["bão", "lũ lụt"]),
+            // Only the end of the list: a dot inside it is the tag's.
+            ("Từ khóa: lũ lụt., bão", &["lũ lụt.", "bão"]),
+            ("Từ khóa: TP. Hồ Chí Minh", &["TP. Hồ Chí Minh"]),
+        ] {
+            let text = format!("Trang nhất » Tin\nTiêu đề\n10/05/2020 15:33\nDẫn.\n{line}\n");
+            let p = parse_ok(&text);
+            assert_eq!(p.article.tags, tags, "{line}");
+            assert!(p.warnings.is_empty(), "{line}: {:?}", p.warnings);
+            let head = parse_raw(&text, &src("a/b"), Depth::Head).unwrap().article;
+            assert_eq!(head.tags, tags, "{line}");
+        }
+        // So a tag that ends one list and not another is one tag.
+        let a =
+            parse_ok("Tiêu đề\n10/05/2020 15:33\nDẫn.\nTừ khóa: lũ lụt, bão\nTags: bão, lũ lụt.\n")
+                .article;
+        assert_eq!(a.tags, ["lũ lụt", "bão"]);
+        // A list of a full stop alone, or of "etc.", holds no tag.
+        for line in ["Từ khóa: .", "Từ khóa: ....", "Tags: 。", "Từ khóa: v.v."] {
+            let p = parse_ok(&format!(
+                "Trang nhất » Tin\nTiêu đề\n10/05/2020 15:33\nDẫn.\n{line}\n"
+            ));
+            assert!(p.article.tags.is_empty(), "{line}");
+            assert_eq!(p.warnings.len(), 1, "{line}: {:?}", p.warnings);
+        }
     }
 }

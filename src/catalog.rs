@@ -1704,8 +1704,9 @@ struct Good {
     entry: Entry,
     /// Its stat when read.
     stat: Stat,
-    /// The warnings of its header parse (those about the body, fields cut
-    /// to their limits, are `bantin check`'s to show).
+    /// The warnings of its header parse, those about empty label lines
+    /// included (those about the body, fields cut to their limits and a
+    /// long lead, are `bantin check`'s to show).
     warnings: Vec<Warning>,
 }
 

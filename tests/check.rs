@@ -1523,3 +1523,62 @@ fn a_loose_file_checked_alone_is_judged_as_in_a_store_one_folder_up() {
         "{error}"
     );
 }
+
+/// What an editor gets wrong on a label line is named, line by line, and
+/// changes nothing the file says elsewhere: a withdrawal line without its
+/// colon withdraws nothing and is kept as text (here the lead), a bad
+/// `Cập nhật lúc:` line is named by that label, an empty author line keeps
+/// the author before it, and the full stop that ends a tag list is not part
+/// of its last tag.
+#[test]
+fn label_lines_gone_wrong_are_named_and_change_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("thong-bao");
+    std::fs::create_dir(&folder).unwrap();
+    let file = folder.join("nhan-sai.txt");
+    std::fs::write(
+        &file,
+        "Trang nhất » Thông báo\n\nThông báo lịch cắt điện tuần 24\n\n\
+         Thứ Hai - 10/06/2024 08:00\n\
+         Gỡ bỏ lúc 11/06/2024 09:00 - Lịch đã thay đổi\n\
+         Cập nhật lúc: chiều nay\n\
+         Công ty Điện lực Lam Sơn thông báo lịch tạm ngừng cung cấp điện.\n\n\
+         Tác giả: Phòng Kinh doanh\n\n\
+         Tác giả :\n\n\
+         Từ khóa: lịch cắt điện, Hòa Lạc.\n",
+    )
+    .unwrap();
+    set_mtime(&file, UNIX_EPOCH + Duration::from_secs(1_718_200_000));
+    let (code, lines) = check_json(None, &[&file]);
+    assert_eq!((code, lines.len()), (0, 1));
+    let r = &lines[0];
+    assert_eq!(r["ok"], true, "{r}");
+    let w = warnings(r);
+    assert_eq!(w.len(), 3, "{w:#?}");
+    assert!(
+        w[0].starts_with(
+            "line 6: \"Gỡ bỏ lúc 11/06/2024 09:00 - Lịch đã thay đổi\" looks like a withdrawal \
+             line missing its colon; the line is kept as text, and the article is not withdrawn: \
+             write \"Gỡ bỏ lúc:\""
+        ),
+        "{w:#?}"
+    );
+    assert!(
+        w[1].starts_with(
+            "line 7: \"Cập nhật lúc:\" line without a date bantin reads (\"chiều nay\")"
+        ),
+        "{w:#?}"
+    );
+    assert!(
+        w[2].starts_with("line 12: \"Tác giả:\" line without a name; the line is ignored"),
+        "{w:#?}"
+    );
+    let a = &r["article"];
+    assert!(a["withdrawn"].is_null() && a["updated"].is_null(), "{a}");
+    assert_eq!(
+        s(&a["summary"]),
+        "Gỡ bỏ lúc 11/06/2024 09:00 - Lịch đã thay đổi"
+    );
+    assert_eq!(s(&a["author"]), "Phòng Kinh doanh");
+    assert_eq!(strings(&a["tags"]), ["lịch cắt điện", "Hòa Lạc"]);
+}
