@@ -118,8 +118,8 @@ impl PathFrom {
                  (no --config or $BANTIN_CONFIG)"
             }
             PathFrom::LookupAtStart => {
-                "found by the lookup when bantin started (no --config or $BANTIN_CONFIG), \
-                 which a reload re-reads rather than looking again"
+                "found by the lookup (no --config or $BANTIN_CONFIG) when bantin started or a \
+                 reload first found one, which a reload re-reads rather than looking again"
             }
         }
     }
@@ -136,10 +136,7 @@ impl PathFrom {
                  ./config.toml, else /etc/bantin/config.toml, else the built-in defaults"
             }
             PathFrom::Lookup => "name another config file with --config or $BANTIN_CONFIG",
-            PathFrom::LookupAtStart => {
-                "the running configuration is kept: put the file back and reload again, or \
-                 restart bantin to look for a config file again"
-            }
+            PathFrom::LookupAtStart => "then reload again",
         }
     }
 }
@@ -158,8 +155,11 @@ fn shown_path(path: &Path) -> String {
 fn read_advice(path: &Path, from: PathFrom, err: &std::io::Error) -> String {
     use std::io::ErrorKind;
     let fix = match err.kind() {
-        // Gone since the start: where to put it back is said next.
-        ErrorKind::NotFound if from == PathFrom::LookupAtStart => String::new(),
+        ErrorKind::NotFound if from == PathFrom::LookupAtStart => {
+            return "it has gone since bantin found it: put it back and reload again, or \
+                    restart bantin to look for a config file again"
+                .to_owned();
+        }
         ErrorKind::NotFound => "check the path".to_owned(),
         // Found by the lookup, the folder has the file's name.
         ErrorKind::IsADirectory if matches!(from, PathFrom::Lookup | PathFrom::LookupAtStart) => {
@@ -175,10 +175,11 @@ fn read_advice(path: &Path, from: PathFrom, err: &std::io::Error) -> String {
             .to_owned(),
         _ => String::new(),
     };
-    if fix.is_empty() {
-        from.instead().to_owned()
-    } else {
-        format!("{fix}, or {}", from.instead())
+    match (fix.is_empty(), from) {
+        (true, PathFrom::LookupAtStart) => "make it readable, then reload again".to_owned(),
+        (true, _) => from.instead().to_owned(),
+        (false, PathFrom::LookupAtStart) => format!("{fix}, {}", from.instead()),
+        (false, _) => format!("{fix}, or {}", from.instead()),
     }
 }
 
@@ -2043,9 +2044,9 @@ mod tests {
             ErrorKind::NotFound,
         );
         assert!(
-            msg.starts_with("cannot read config /srv/config.toml, found by the lookup when bantin started")
+            msg.starts_with("cannot read config /srv/config.toml, found by the lookup (no --config")
                 && !msg.contains("check the path")
-                && msg.ends_with("put the file back and reload again, or restart bantin to look for a config file again"),
+                && msg.ends_with("it has gone since bantin found it: put it back and reload again, or restart bantin to look for a config file again"),
             "{msg}"
         );
     }

@@ -208,22 +208,33 @@ fn try_main(cli: Cli, from: PathFrom) -> Result<(), Failure> {
 /// Runs the daemon; `from` is where `args.config` came from.
 fn serve(args: ServeArgs, from: PathFrom) -> Result<(), Failure> {
     let cfg = serving_config(&args, from).map_err(Failure::Config)?;
-    // Each reload re-reads the file the daemon started from. One the lookup
-    // found is named from now on, so a reload with it gone (moved away
-    // mid-edit) is refused, not served with the next file of the lookup or the
+    // Each reload re-reads the file the daemon runs on. One the lookup found
+    // is named from then on, so a reload with it gone (moved away mid-edit)
+    // is refused, not served with the next file of the lookup or the
     // built-in defaults (another base_url, so other RSS guids). Started on
-    // the defaults, a reload looks again: a config written since is used.
-    let (args, from) = match cfg.path.clone() {
-        Some(found) if args.config.is_none() => (
-            ServeArgs {
-                config: Some(found),
-                ..args
-            },
-            PathFrom::LookupAtStart,
-        ),
-        _ => (args, from),
-    };
-    let reload: bantin::app::Reloader = Box::new(move || serving_config(&args, from));
+    // the defaults, a reload looks again: a config written since is used,
+    // and held to from then on as one found at start.
+    let held = std::sync::Mutex::new(match cfg.path.clone() {
+        Some(found) if args.config.is_none() => Some(found),
+        _ => None,
+    });
+    let reload: bantin::app::Reloader = Box::new(move || {
+        let mut held = held
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let Some(found) = held.clone() else {
+            let cfg = serving_config(&args, from)?;
+            if args.config.is_none() {
+                *held = cfg.path.clone();
+            }
+            return Ok(cfg);
+        };
+        let named = ServeArgs {
+            config: Some(found),
+            ..args.clone()
+        };
+        serving_config(&named, PathFrom::LookupAtStart)
+    });
     // On one core (a one-CPU machine, or `CPUAffinity=` / `taskset` limiting
     // the daemon to one) a work-stealing scheduler has no other worker to steal
     // from, and its bookkeeping on every wake-up is a measurable part of a

@@ -1261,4 +1261,27 @@ max_connections = -99999999999999999999
             .any(|l| l.trim_start() == "4 | items = 99999999999999999999"),
         "{stderr}"
     );
+    assert!(conns.contains("too small a number for TOML"), "{stderr}");
+}
+
+/// Only a number TOML cannot hold is written over: a decimal with letters
+/// after it is bad TOML, reported as such; hexadecimal and underscores
+/// are numbers, and text before it in other scripts moves no span.
+#[test]
+fn a_too_large_number_is_told_from_bad_toml() {
+    let (code, stderr, path) = config_check("[feeds]\nitems = 99999999999999999999abc\n");
+    assert_eq!(code, Some(64), "{stderr}");
+    assert!(stderr.contains("invalid TOML"), "{stderr}");
+    assert!(!stderr.contains("too large a number"), "{stderr}");
+    let toml = "[site]\ntitle = \"Bản tin 99999999999999999999\"\n[feeds]\nitems = 0xFFFF_FFFF_FFFF_FFFF_FF\n";
+    let (code, stderr, path2) = config_check(toml);
+    assert_eq!(code, Some(64), "{stderr}");
+    let items = problem_line(&stderr, &path2, 4);
+    assert!(
+        items.contains(&format!("{}:4:9:", path2.display()))
+            && items.contains("too large a number for TOML"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("1 problem"), "{stderr}");
+    let _ = path;
 }

@@ -761,8 +761,8 @@ fn a_reload_with_the_looked_up_config_gone_keeps_it_rather_than_the_defaults() {
     let full = dir.join("config.toml");
     assert!(
         line.contains(&full.display().to_string())
-            && line.contains("found by the lookup when bantin started")
-            && line.contains("put the file back and reload again"),
+            && line.contains("found by the lookup (no --config")
+            && line.contains("it has gone since bantin found it: put it back and reload again"),
         "{line}"
     );
     let error = r#"bantin_config_reloads_total{result="error"}"#;
@@ -779,7 +779,35 @@ fn a_reload_with_the_looked_up_config_gone_keeps_it_rather_than_the_defaults() {
     .unwrap();
     d.signal(rustix::process::Signal::HUP);
     d.wait_until("three items", || titles(&d, "/feed.rss").len() == 3);
+    // The gauge is set once the reload is counted, after the swap.
+    let ok = r#"bantin_config_reloads_total{result="ok"}"#;
+    d.wait_until("the reload counted", || d.metric(ok) == Some(1.0));
     assert_eq!(d.metric("bantin_config_last_reload_success"), Some(1.0));
+}
+
+/// Started on the defaults (no config file found), a reload looks again;
+/// the file it finds is then held to as one found at start: moved away,
+/// the next reload is refused, not served with the defaults again.
+#[test]
+fn a_config_first_found_by_a_reload_is_held_to_as_one_found_at_start() {
+    let site = TempStore::new();
+    let dir = site.config().parent().unwrap().to_owned();
+    std::fs::rename(dir.join("store"), dir.join("feeds")).unwrap();
+    std::fs::remove_file(site.config()).unwrap();
+    let d = Daemon::start_in(&dir, &["--listen".as_ref(), "127.0.0.1:0".as_ref()]);
+    assert!(titles(&d, "/feed.rss").len() > 2);
+    std::fs::write(site.config(), "[feeds]\nitems = 2\n").unwrap();
+    d.signal(rustix::process::Signal::HUP);
+    d.wait_until("two items", || titles(&d, "/feed.rss").len() == 2);
+    std::fs::rename(site.config(), dir.join("config.toml.bak")).unwrap();
+    d.signal(rustix::process::Signal::HUP);
+    let line = d.log_line("it has gone since bantin found it");
+    assert!(line.contains("keeping the running configuration"), "{line}");
+    let error = r#"bantin_config_reloads_total{result="error"}"#;
+    d.wait_until("the refused reload counted", || {
+        d.metric(error) == Some(1.0)
+    });
+    assert_eq!(titles(&d, "/feed.rss").len(), 2);
 }
 
 #[test]

@@ -319,7 +319,10 @@ fn parse(source: &Source<'_>) -> Result<Parsed, ConfigError> {
         match ImDocument::parse(parsed.clone()) {
             Ok(doc) => return Ok((doc, parsed, too_big)),
             Err(e) => {
-                if let Some(number) = e.span().and_then(|s| too_big_number(&parsed, &e, s.start)) {
+                // A parse a number: past a few hundred, the rest are not sought.
+                let more = too_big.len() < MAX_TOO_BIG;
+                let number = e.span().and_then(|s| too_big_number(&parsed, &e, s.start));
+                if let Some(number) = number.filter(|_| more) {
                     parsed.replace_range(number.clone(), &zero_of_length(number.len()));
                     too_big.push(number);
                     continue;
@@ -330,6 +333,10 @@ fn parse(source: &Source<'_>) -> Result<Parsed, ConfigError> {
         }
     }
 }
+
+/// The most numbers too large for TOML [`parse`] writes over, each a parse
+/// of the whole file: past them, the next is reported as invalid TOML.
+const MAX_TOO_BIG: usize = 256;
 
 /// The bytes of the whole number at `at` of `text` that the parse error `e`
 /// says is past what TOML holds (a 64-bit signed integer), if it is one.
@@ -342,11 +349,13 @@ fn too_big_number(text: &str, e: &toml_edit::TomlError, at: usize) -> Option<Ran
         .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '+' | '-')))
         .unwrap_or(rest.len());
     let number = rest[..len].trim_start_matches(['+', '-']);
-    let digits = match number.get(..2) {
-        Some("0x" | "0o" | "0b") => &number[2..],
-        _ => number,
+    let (digits, radix) = match number.get(..2) {
+        Some("0x") => (&number[2..], 16),
+        Some("0o") => (&number[2..], 8),
+        Some("0b") => (&number[2..], 2),
+        _ => (number, 10),
     };
-    let is_number = !digits.is_empty() && digits.chars().all(|c| c.is_ascii_hexdigit() || c == '_');
+    let is_number = !digits.is_empty() && digits.chars().all(|c| c.is_digit(radix) || c == '_');
     is_number.then_some(at..at + len)
 }
 
@@ -359,17 +368,17 @@ fn zero_of_length(len: usize) -> String {
 /// when it has one.
 fn too_big_problem(path: &[String], written: &str) -> String {
     let keys: Vec<&str> = path.iter().map(String::as_str).collect();
-    let (limit, side) = if written.starts_with('-') {
-        (i64::MIN, "below")
+    let (size, side, limit) = if written.starts_with('-') {
+        ("small", "below", i64::MIN)
     } else {
-        (i64::MAX, "above")
+        ("large", "above", i64::MAX)
     };
     let expected = match meaning::expected(&keys) {
         Some(expected) => format!("; expected {expected}"),
         None => String::new(),
     };
     format!(
-        "{} = {written}: too large a number for TOML (whole numbers stop at {limit}, and \
+        "{} = {written}: too {size} a number for TOML (whole numbers stop at {limit}, and \
          this is {side} it){expected}",
         setting(path)
     )
