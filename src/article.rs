@@ -545,7 +545,7 @@ fn parse_lines<L: AsRef<str>>(
     let mut published = None;
     // Lines in the date line's place that look like dates but are not, each
     // with the place of its warning, written once the fallback is known.
-    let mut unreadable: Vec<(usize, Unreadable)> = Vec::new();
+    let mut unreadable: Vec<(usize, Unreadable, Option<Warning>)> = Vec::new();
     let mut marks = Marks {
         modified,
         ..Marks::default()
@@ -574,12 +574,15 @@ fn parse_lines<L: AsRef<str>>(
             .then(|| Unreadable::read(n, line, src.tz))
             .flatten()
         {
-            unreadable.push((warnings.len(), u));
+            // A correction line missing its colon above the date line is
+            // that, once the date line is read: kept as text for now.
+            let colon = colon_missing(n, line, src.tz);
+            unreadable.push((warnings.len(), u, colon));
             warnings.push(Warning {
                 line: Some(n),
                 message: String::new(),
             });
-            rest.advance();
+            keep(&mut kept, rest.lines.next());
             continue;
         }
         // A correction or withdrawal line with its colon forgotten, or a
@@ -591,7 +594,34 @@ fn parse_lines<L: AsRef<str>>(
             break;
         };
         warnings.push(warning);
-        kept.extend(rest.lines.next());
+        keep(&mut kept, rest.lines.next());
+    }
+    // A date line read: the unreadable lines above it that a correction line
+    // missing its colon explains are that, and stay text; the rest are not.
+    let date_line_read = published.is_some();
+    let mut dropped = HashSet::new();
+    unreadable.retain_mut(|(place, u, colon)| match colon.take() {
+        Some(w) if date_line_read => {
+            warnings[*place] = w;
+            false
+        }
+        _ => {
+            dropped.insert(u.line);
+            true
+        }
+    });
+    if !dropped.is_empty() {
+        let lines = std::mem::take(&mut kept);
+        for line in lines
+            .into_iter()
+            .filter(|(n, l)| !l.is_empty() && !dropped.contains(n))
+        {
+            keep(&mut kept, Some(line));
+        }
+    }
+    // And what follows them is a paragraph of its own too.
+    if let Some(&(n, _)) = kept.last() {
+        kept.push((n, String::new()));
     }
     let (published, fallback) = match (published, captured, modified) {
         (Some(p), _, _) => (p, None),
@@ -599,12 +629,12 @@ fn parse_lines<L: AsRef<str>>(
         (None, None, Some(m)) => (m, Some(Fallback::Modified)),
         (None, None, None) => {
             return Err(match (unreadable.into_iter().next(), src.modified) {
-                (Some((_, u)), Some(m)) => ArticleError::UnreadableDateModifiedNotADate {
+                (Some((_, u, _)), Some(m)) => ArticleError::UnreadableDateModifiedNotADate {
                     line: u.line,
                     message: u.what(),
                     seconds: timestamp::unix_seconds(m),
                 },
-                (Some((_, u)), None) => ArticleError::UnreadableDate {
+                (Some((_, u, _)), None) => ArticleError::UnreadableDate {
                     line: u.line,
                     message: u.what(),
                 },
@@ -624,7 +654,7 @@ fn parse_lines<L: AsRef<str>>(
         }
     }
     let then = fallback.map_or("the line is ignored", Fallback::instead_of_a_line);
-    for (place, u) in unreadable {
+    for (place, u, _) in unreadable {
         warnings[place] = u.warning(then);
     }
     let (updated, withdrawn) = marks.finish(published, &mut warnings);
@@ -1083,6 +1113,18 @@ fn warn_stamp(
     }
 }
 
+/// Keeps a header line as text, after a blank line if a line is kept
+/// already, so that each is a paragraph of its own (the blank lines between
+/// the header's lines are skipped).
+fn keep(kept: &mut Vec<(usize, String)>, line: Option<(usize, String)>) {
+    if let Some((n, l)) = line {
+        if !kept.is_empty() {
+            kept.push((n, String::new()));
+        }
+        kept.push((n, l));
+    }
+}
+
 /// A cursor over numbered, space-squashed lines, read as far as needed.
 struct Lines<I: Iterator<Item = (usize, String)>> {
     lines: std::iter::Peekable<I>,
@@ -1366,29 +1408,34 @@ fn no_value(n: usize, label: &str, what: &str, write: &str) -> Warning {
 /// sentence. What is left may be empty (`....`, `v.v.`): no tag.
 fn without_list_end(tag: &str) -> &str {
     let mut tag = names::visible(tag);
-    while let Some(head) = tag.strip_suffix(['.', '…', '．', '。']) {
+    loop {
         let last = tag.rsplit(char::is_whitespace).next().unwrap_or(tag);
-        if etc(last) {
+        if etc(last, last.len() == tag.len()) {
             tag = names::visible(&tag[..tag.len() - last.len()]);
             continue;
         }
+        let Some(head) = tag.strip_suffix(['.', '…', '．', '。']) else {
+            break;
+        };
         if tag.ends_with('.') && dotted_letters(tag) {
             break;
         }
         tag = names::visible(head);
     }
-    let last = tag.rsplit(char::is_whitespace).next().unwrap_or(tag);
-    if etc(last) {
-        tag = names::visible(&tag[..tag.len() - last.len()]);
-    }
     tag
 }
 
-/// Whether `word` is Vietnamese "etc." (`v.v.`, `v.v`, `vv.`, any case).
-fn etc(word: &str) -> bool {
-    ["v.v.", "v.v", "vv."]
-        .iter()
-        .any(|e| word.eq_ignore_ascii_case(e))
+/// Whether `word` is Vietnamese "etc." (`v.v.`, `v.v`, `vv.`): in any case
+/// when it is the whole tag (`alone`), and only in lowercase after other
+/// words, where `V.V.` is a name's initials (`Putin V.V.`).
+fn etc(word: &str, alone: bool) -> bool {
+    ["v.v.", "v.v", "vv."].iter().any(|e| {
+        if alone {
+            word.eq_ignore_ascii_case(e)
+        } else {
+            word == *e
+        }
+    })
 }
 
 /// Whether the last word of `tag` is two letters or more, each followed by
@@ -1549,17 +1596,18 @@ impl Tags {
     /// pushed only when `cuts` (see [`read_body`]).
     fn read(&mut self, n: usize, label: &str, v: &str, warnings: &mut Vec<Warning>, cuts: bool) {
         let mut unshown = Vec::new();
-        let pieces: Vec<&str> = v.split([',', ';']).collect();
-        let last = pieces.iter().rposition(|p| !names::visible(p).is_empty());
-        let mut any = false;
         // A tag of only invisible characters is no tag, as an empty one.
-        for (i, piece) in pieces.into_iter().enumerate() {
-            let piece = names::visible(piece);
-            let piece = if Some(i) == last {
-                without_list_end(piece)
-            } else {
-                piece
-            };
+        let mut pieces: Vec<&str> = v.split([',', ';']).map(names::visible).collect();
+        // The list's end trimmed from its last tag; when that leaves nothing
+        // (`v.v.`, `....`), from the tag before it too.
+        while let Some(i) = pieces.iter().rposition(|p| !p.is_empty()) {
+            pieces[i] = without_list_end(pieces[i]);
+            if !pieces[i].is_empty() {
+                break;
+            }
+        }
+        let mut any = false;
+        for piece in pieces {
             let tag = squash_spaces(piece);
             if tag.is_empty() {
                 continue;
@@ -2785,42 +2833,37 @@ mod tests {
                  (see Corrections and withdrawals in docs/store-format.md)"
             )
         };
-        for (line, then, before) in [
+        for (line, then) in [
             (
                 "Gỡ bỏ lúc 12/05/2020 10:00 - lý do",
                 withdrawal("Gỡ bỏ lúc:"),
-                true,
             ),
-            ("Gỡ bỏ 12/05/2020 10:00", withdrawal("Gỡ bỏ:"), true),
+            ("Gỡ bỏ 12/05/2020 10:00", withdrawal("Gỡ bỏ:")),
             (
                 "gỡ\u{AD} bỏ\u{200B} Thứ ba - 12/05/2020 10:00 - Sai số liệu",
                 withdrawal("Gỡ bỏ:"),
-                true,
             ),
             (
                 "Gỡ bỏ 12/05/2020 - 15/05/2020 lệnh phong tỏa được dỡ bỏ",
                 withdrawal("Gỡ bỏ:"),
-                true,
             ),
-            (
-                "Cập nhật lúc 11/05/2020 09:30",
-                correction("Cập nhật lúc:"),
-                false,
-            ),
-            ("CẬP NHẬT 11/05/2020", correction("Cập nhật:"), false),
+            ("Cập nhật lúc 11/05/2020 09:30", correction("Cập nhật lúc:")),
+            ("CẬP NHẬT 11/05/2020", correction("Cập nhật:")),
+            ("Cập nhật 11/05/2020 09:30", correction("Cập nhật:")),
         ] {
-            let mut cases = vec![(
-                format!("Trang nhất » Tin\nTiêu đề\n10/05/2020 15:33\n{line}\nCập nhật: 11/05/2020 10:00\nDẫn.\n"),
-                4,
-            )];
-            // In the date line's place, a correction line missing its colon
-            // is a date line with words too many: see the next test.
-            if before {
-                cases.push((
+            // Above the date line too, where a correction line missing its
+            // colon alone reads as a date line with words too many: a date
+            // line read later says it is not one.
+            let cases = [
+                (
+                    format!("Trang nhất » Tin\nTiêu đề\n10/05/2020 15:33\n{line}\nCập nhật: 11/05/2020 10:00\nDẫn.\n"),
+                    4,
+                ),
+                (
                     format!("Trang nhất » Tin\nTiêu đề\n{line}\n10/05/2020 15:33\nCập nhật: 11/05/2020 10:00\nDẫn.\n"),
                     3,
-                ));
-            }
+                ),
+            ];
             for (text, n) in cases {
                 let p = parse_ok(&text);
                 assert_eq!(
@@ -2902,6 +2945,30 @@ mod tests {
                 assert!(message.contains("\"Cập nhật\" are not read"), "{message}")
             }
             other => panic!("{other:?}"),
+        }
+    }
+
+    /// Two header lines kept as text are two paragraphs, and the text after
+    /// them a third, the blank lines between the header's lines skipped or
+    /// not.
+    #[test]
+    fn header_lines_kept_as_text_are_paragraphs_of_their_own() {
+        for text in [
+            "Trang nhất » Tin\nTiêu đề\n10/05/2020 15:33\nGỡ bỏ 12/05/2020 10:00\nCập nhật 11/05/2020 09:30\nDẫn.\n",
+            "Trang nhất » Tin\nTiêu đề\nGỡ bỏ 12/05/2020 10:00\n\nCập nhật 11/05/2020 09:30\n\n10/05/2020 15:33\n\nDẫn.\n",
+            "Trang nhất » Tin\nTiêu đề\nCập nhật 11/05/2020 09:30\n10/05/2020 15:33\nGỡ bỏ 12/05/2020 10:00\nDẫn.\n",
+        ] {
+            let p = parse_ok(text);
+            let a = &p.article;
+            assert_eq!(p.warnings.len(), 2, "{text}: {:?}", p.warnings);
+            assert_eq!(
+                timestamp::rfc3339(&a.published),
+                "2020-05-10T15:33:00+07:00",
+                "{text}"
+            );
+            assert!(a.summary.ends_with("10:00") || a.summary.ends_with("09:30"), "{text}: {a:?}");
+            assert_eq!(a.paragraphs.len(), 2, "{text}: {:?}", a.paragraphs);
+            assert_eq!(a.paragraphs[1], "Dẫn.", "{text}");
         }
     }
 
@@ -2987,6 +3054,13 @@ mod tests {
             ("Từ khóa: bão, lũ lụt, V.v", &["bão", "lũ lụt"]),
             ("Từ khóa: bão, lũ lụt, vv.", &["bão", "lũ lụt"]),
             ("Từ khóa: bão, lũ lụt v.v...", &["bão", "lũ lụt"]),
+            ("Từ khóa: bão, lũ lụt. v.v", &["bão", "lũ lụt"]),
+            ("Từ khóa: bão, lũ lụt…, v.v.", &["bão", "lũ lụt"]),
+            ("Từ khóa: bão, lũ lụt., V.V.", &["bão", "lũ lụt"]),
+            // Within a tag, "etc." in capitals is a name's initials.
+            ("Từ khóa: Nguyễn V.V.", &["Nguyễn V.V."]),
+            ("Từ khóa: bão, Putin V.V.", &["bão", "Putin V.V."]),
+            ("Từ khóa: bão, Putin V.V", &["bão", "Putin V.V"]),
             // Only the end of the list: a dot inside it is the tag's.
             ("Từ khóa: lũ lụt., bão", &["lũ lụt.", "bão"]),
             ("Từ khóa: TP. Hồ Chí Minh", &["TP. Hồ Chí Minh"]),

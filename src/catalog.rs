@@ -1705,8 +1705,9 @@ struct Good {
     /// Its stat when read.
     stat: Stat,
     /// The warnings of its header parse, those about empty label lines
-    /// included (those about the body, fields cut to their limits and a
-    /// long lead, are `bantin check`'s to show).
+    /// included (those about the body, fields cut to their limits, more than
+    /// [`crate::article::limits::TAGS`] tags and a long lead, are `bantin check`'s to
+    /// show).
     warnings: Vec<Warning>,
 }
 
