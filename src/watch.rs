@@ -176,6 +176,10 @@ impl Handle {
 /// renamed into its place), which the watcher, following the old folder, never reports.
 const ROOT_RETRY: Duration = Duration::from_millis(250);
 
+/// How long a watcher that could not be attached to a readable store root
+/// waits before it is tried again.
+const REATTACH_BACKOFF: Duration = Duration::from_secs(5);
+
 /// The watch thread, started and not yet given the first snapshot.
 pub struct Watch {
     handle: Handle,
@@ -256,6 +260,9 @@ struct Worker {
     /// Why the store root could not be read when last looked at, if it
     /// could not (see [`Worker::root_present`]): said once when it changes.
     root_gone: Option<RootGone>,
+    /// When a watcher that could not be attached to a readable root is
+    /// tried again (see [`Worker::detached_tick`]).
+    reattach_at: Option<Instant>,
     /// The reconciliation under way, if any.
     survey: Option<Reconciling>,
     /// How many reconciliations have started: the number of the latest.
@@ -358,6 +365,7 @@ impl Worker {
             watched: None,
             attaching: true,
             root_gone: None,
+            reattach_at: None,
             survey: None,
             surveys: 0,
             survey_again: false,
@@ -463,19 +471,8 @@ impl Worker {
                     if self.attaching {
                         // The first watcher is on its way.
                     } else if self.watcher.is_none() {
-                        if RootGone::of(&self.cfg.store).is_none() {
-                            let back = match self.root_gone {
-                                Some(RootGone::Unreadable(_)) => "can be read again",
-                                _ => "is back",
-                            };
-                            tracing::info!(
-                                "store root {} {back}; following it again",
-                                self.cfg.store.display()
-                            );
-                            self.attach(Watcher::Native);
-                            self.reconcile();
-                        }
-                    } else if RootGone::of(&self.cfg.store).is_some() {
+                        self.detached_tick();
+                    } else if RootGone::glance(&self.cfg.store).is_some() {
                         // Closed to bantin with no event on it (a folder
                         // above it changed): dropped until it can be read.
                         self.root_present();
@@ -696,6 +693,43 @@ impl Worker {
         }
         self.watcher = watcher;
         self.watched = watched;
+    }
+
+    /// The idle look at the store root while no watcher follows it: the
+    /// reason it cannot be read kept current (a missing root made
+    /// unreadable, say), and when it can be read again, said once and
+    /// followed again. An attach that failed is retried every
+    /// [`REATTACH_BACKOFF`], not at every tick.
+    fn detached_tick(&mut self) {
+        let was = self.root_gone.clone();
+        // Looked at in full only when the glance sees something else.
+        if was.is_some() && RootGone::glance(&self.cfg.store) == was {
+            return;
+        }
+        if !self.root_present() {
+            return;
+        }
+        let now = Instant::now();
+        match &was {
+            // Readable all along: the last attach failed.
+            None if self.reattach_at.is_some_and(|at| now < at) => return,
+            None => {}
+            Some(gone) => {
+                let back = match gone {
+                    RootGone::Unreadable(_) => "can be read again",
+                    RootGone::Missing => "is back",
+                };
+                tracing::info!(
+                    "store root {} {back}; following it again",
+                    self.cfg.store.display()
+                );
+            }
+        }
+        self.attach(Watcher::Native);
+        self.reattach_at = self.watcher.is_none().then(|| now + REATTACH_BACKOFF);
+        if was.is_some() || self.watcher.is_some() {
+            self.reconcile();
+        }
     }
 
     /// Whether the store root is there and may be listed and entered, as
