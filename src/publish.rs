@@ -815,6 +815,26 @@ fn store_changed_at(entries: &Entries, now: SystemTime) -> SystemTime {
 
 #[cfg(test)]
 mod tests {
+    /// The idle glance at the store root judges a missing root, a file in
+    /// its place and a folder as the full look does.
+    #[test]
+    fn a_glance_at_the_store_root_agrees_with_the_full_look() {
+        use super::RootGone;
+        let dir = tempfile::tempdir().unwrap();
+        let (folder, file, none) = (
+            dir.path().join("store"),
+            dir.path().join("file"),
+            dir.path().join("none"),
+        );
+        std::fs::create_dir(&folder).unwrap();
+        std::fs::write(&file, "").unwrap();
+        for path in [&folder, &file, &none] {
+            assert_eq!(RootGone::glance(path), RootGone::of(path), "{path:?}");
+        }
+        assert_eq!(RootGone::glance(&folder), None);
+        assert_eq!(RootGone::glance(&none), Some(RootGone::Missing));
+    }
+
     use super::*;
 
     #[test]
