@@ -132,13 +132,34 @@ impl RootGone {
     /// folder the daemon may list and enter, as start-up and a reload ask).
     pub fn of(store: &Path) -> Option<RootGone> {
         let err = crate::config::store_readable(store).err()?;
-        Some(match err.kind() {
+        Some(RootGone::from_error(&err))
+    }
+
+    /// A glance at `store`, made often: a stat and an `access` check, which
+    /// neither open nor list it (a watcher on it hears no event of them).
+    /// What it misses, a listing refused all the same, [`RootGone::of`]
+    /// finds before the store is read.
+    pub fn glance(store: &Path) -> Option<RootGone> {
+        use rustix::fs::Access;
+        let err = match std::fs::metadata(store) {
+            Ok(m) if !m.is_dir() => return Some(RootGone::Missing),
+            Ok(_) => rustix::fs::access(store, Access::READ_OK | Access::EXEC_OK)
+                .err()
+                .map(std::io::Error::from)?,
+            Err(e) => e,
+        };
+        Some(RootGone::from_error(&err))
+    }
+
+    /// Why the store root cannot be read, from the error reading it gave.
+    fn from_error(err: &std::io::Error) -> RootGone {
+        match err.kind() {
             std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory => RootGone::Missing,
             std::io::ErrorKind::PermissionDenied => {
                 RootGone::Unreadable("permission denied".to_owned())
             }
             _ => RootGone::Unreadable(err.to_string()),
-        })
+        }
     }
 }
 
@@ -794,6 +815,26 @@ fn store_changed_at(entries: &Entries, now: SystemTime) -> SystemTime {
 
 #[cfg(test)]
 mod tests {
+    /// The idle glance at the store root judges a missing root, a file in
+    /// its place and a folder as the full look does.
+    #[test]
+    fn a_glance_at_the_store_root_agrees_with_the_full_look() {
+        use super::RootGone;
+        let dir = tempfile::tempdir().unwrap();
+        let (folder, file, none) = (
+            dir.path().join("store"),
+            dir.path().join("file"),
+            dir.path().join("none"),
+        );
+        std::fs::create_dir(&folder).unwrap();
+        std::fs::write(&file, "").unwrap();
+        for path in [&folder, &file, &none] {
+            assert_eq!(RootGone::glance(path), RootGone::of(path), "{path:?}");
+        }
+        assert_eq!(RootGone::glance(&folder), None);
+        assert_eq!(RootGone::glance(&none), Some(RootGone::Missing));
+    }
+
     use super::*;
 
     #[test]

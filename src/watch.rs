@@ -53,7 +53,6 @@ use crate::publish::{unix_now, Occasion, Publisher, RootGone, Scope};
 use crate::reconcile::Survey;
 use crate::server::connection::Throttle;
 use crate::settle::{later, Burst, Closes, Ready};
-use crate::store::{FileError, Listed};
 use crate::text::printable_path;
 
 /// A message to the watch thread.
@@ -172,19 +171,14 @@ impl Handle {
     }
 }
 
-/// Whether a slice of a listing of `store` holds a folder the listing was
-/// refused (see [`FileError::FolderDenied`]), or the root itself.
-fn refuses_a_folder(slice: &Slice, store: &Path) -> bool {
-    slice.listed.iter().any(|l| match l {
-        Listed::Rejected(r) => matches!(r.error, FileError::FolderDenied) || r.path == store,
-        Listed::Candidate(_) => false,
-    })
-}
-
 /// How often the store root is looked at: to find it again once it has
 /// disappeared, and to notice it being replaced (renamed away and another folder
 /// renamed into its place), which the watcher, following the old folder, never reports.
 const ROOT_RETRY: Duration = Duration::from_millis(250);
+
+/// How long a watcher that could not be attached to a readable store root
+/// waits before it is tried again.
+const REATTACH_BACKOFF: Duration = Duration::from_secs(5);
 
 /// The watch thread, started and not yet given the first snapshot.
 pub struct Watch {
@@ -266,6 +260,9 @@ struct Worker {
     /// Why the store root could not be read when last looked at, if it
     /// could not (see [`Worker::root_present`]): said once when it changes.
     root_gone: Option<RootGone>,
+    /// When a watcher that could not be attached to a readable root is
+    /// tried again (see [`Worker::detached_tick`]).
+    reattach_at: Option<Instant>,
     /// The reconciliation under way, if any.
     survey: Option<Reconciling>,
     /// How many reconciliations have started: the number of the latest.
@@ -368,6 +365,7 @@ impl Worker {
             watched: None,
             attaching: true,
             root_gone: None,
+            reattach_at: None,
             survey: None,
             surveys: 0,
             survey_again: false,
@@ -473,19 +471,8 @@ impl Worker {
                     if self.attaching {
                         // The first watcher is on its way.
                     } else if self.watcher.is_none() {
-                        if RootGone::of(&self.cfg.store).is_none() {
-                            let back = match self.root_gone {
-                                Some(RootGone::Unreadable(_)) => "can be read again",
-                                _ => "is back",
-                            };
-                            tracing::info!(
-                                "store root {} {back}; following it again",
-                                self.cfg.store.display()
-                            );
-                            self.attach(Watcher::Native);
-                            self.reconcile();
-                        }
-                    } else if RootGone::of(&self.cfg.store).is_some() {
+                        self.detached_tick();
+                    } else if RootGone::glance(&self.cfg.store).is_some() {
                         // Closed to bantin with no event on it (a folder
                         // above it changed): dropped until it can be read.
                         self.root_present();
@@ -708,6 +695,43 @@ impl Worker {
         self.watched = watched;
     }
 
+    /// The idle look at the store root while no watcher follows it: the
+    /// reason it cannot be read kept current (a missing root made
+    /// unreadable, say), and when it can be read again, said once and
+    /// followed again. An attach that failed is retried every
+    /// [`REATTACH_BACKOFF`], not at every tick.
+    fn detached_tick(&mut self) {
+        let was = self.root_gone.clone();
+        // Looked at in full only when the glance sees something else.
+        if was.is_some() && RootGone::glance(&self.cfg.store) == was {
+            return;
+        }
+        if !self.root_present() {
+            return;
+        }
+        let now = Instant::now();
+        match &was {
+            // Readable all along: the last attach failed.
+            None if self.reattach_at.is_some_and(|at| now < at) => return,
+            None => {}
+            Some(gone) => {
+                let back = match gone {
+                    RootGone::Unreadable(_) => "can be read again",
+                    RootGone::Missing => "is back",
+                };
+                tracing::info!(
+                    "store root {} {back}; following it again",
+                    self.cfg.store.display()
+                );
+            }
+        }
+        self.attach(Watcher::Native);
+        self.reattach_at = self.watcher.is_none().then(|| now + REATTACH_BACKOFF);
+        if was.is_some() || self.watcher.is_some() {
+            self.reconcile();
+        }
+    }
+
     /// Whether the store root is there and may be listed and entered, as
     /// start-up and a reload ask of it. When it has gone, or been closed to
     /// bantin (its mode, owner or ACL, or a folder above it), the watcher is
@@ -723,6 +747,10 @@ impl Worker {
             self.root_gone = None;
             return true;
         };
+        // A reconciliation under way would merge what its listing finds
+        // of a root closed or gone since (every file `permission denied`
+        // or not found): dropped, and one starts when the root is back.
+        self.drop_survey();
         let dropped = self.watcher.take().is_some();
         if dropped || self.root_gone.as_ref() != Some(&gone) {
             let store = self.cfg.store.display();
@@ -934,13 +962,15 @@ impl Worker {
     /// removed: the listing may have been taken while an editor moved it
     /// aside, before the rename's event came.
     fn merge(&mut self, slice: Slice, now: Instant) -> Changes {
-        // A folder refused while the store root may have been closed since
-        // the reconciliation began (a `chmod 700` of the root refuses the
-        // root itself, or every folder in it when only entering it is
-        // refused): not the folders' doing, so nothing of them leaves; the
-        // root is left as a missing one is, until it can be read.
-        if refuses_a_folder(&slice, &self.cfg.store) && !self.root_present() {
-            self.drop_survey();
+        // The store root may have been closed or removed since the
+        // reconciliation began (a `chmod 700` of the root refuses the root
+        // itself, or every folder and file in it; an unmount loses them):
+        // not the files' doing, so nothing of them leaves or is rejected;
+        // the reconciliation is dropped (see [`Worker::root_present`]) and
+        // the root left as a missing one is, until it can be read. Looked
+        // at before each slice, not only one with a folder refused: a file
+        // read after the close fails as the file's own error would.
+        if !self.root_present() {
             return Changes::default();
         }
         let last = slice.through.is_none();
@@ -1423,6 +1453,30 @@ mod tests {
         paths
             .iter()
             .fold(notify::Event::new(kind), |e, p| e.add_path(p.to_path_buf()))
+    }
+
+    /// A reconciliation under way when the store root goes (here removed,
+    /// which works as root too; a root closed to bantin takes the same
+    /// path): its slices are not merged, so no file is removed, re-read or
+    /// rejected for the root's absence, and the reconciliation is dropped.
+    #[test]
+    fn a_reconciliation_under_way_when_the_root_goes_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = serving_worker(dir.path());
+        let store = dir.path().join("store");
+        // A file the listing finds changed is re-read by the merge.
+        std::fs::write(store.join("tin-tuc/x.txt"), article("Bài x sửa lại")).unwrap();
+        let slices = listing(&mut w);
+        w.survey_again = true;
+        std::fs::remove_dir_all(&store).unwrap();
+        let found = merge_all(&mut w, slices, Instant::now());
+        assert!(!found.any(), "{found:?}");
+        assert_eq!(title(&w, "tin-tuc/x").as_deref(), Some("Bài x"));
+        assert_eq!(title(&w, "tin-tuc/y").as_deref(), Some("Bài y"));
+        assert_eq!(w.catalog.rejected_count(), 0);
+        assert_eq!(w.root_gone, Some(RootGone::Missing));
+        assert!(!w.survey_again, "dropped with the reconciliation");
+        assert!(!w.burst.holds_any(), "nothing held to be removed later");
     }
 
     /// The race a reconciliation ran into: it lists the folder in the
