@@ -624,6 +624,30 @@ async fn http2_client(
     send
 }
 
+/// The status of a GET of each `uri` (with a Host field where one is
+/// given) on one HTTP/2 connection to `port`.
+fn http2_statuses(port: u16, requests: &[(&str, Option<&str>)]) -> Vec<u16> {
+    let requests: Vec<(String, Option<String>)> = requests
+        .iter()
+        .map(|(uri, host)| (uri.to_string(), host.map(str::to_owned)))
+        .collect();
+    within_limit(async move {
+        let mut send = http2_client(port).await;
+        let mut statuses = Vec::new();
+        for (uri, host) in requests {
+            let mut req = http::Request::get(uri.as_str());
+            if let Some(host) = host {
+                req = req.header("host", host);
+            }
+            let req = req
+                .body(http_body_util::Empty::<bytes::Bytes>::new())
+                .unwrap();
+            statuses.push(send.send_request(req).await.unwrap().status().as_u16());
+        }
+        statuses
+    })
+}
+
 /// Runs `client` to its end on a runtime of its own, failing the test if
 /// that takes more than [`LIMIT`].
 fn within_limit<T>(client: impl std::future::Future<Output = T>) -> T {
@@ -1146,39 +1170,27 @@ fn over_http2_the_target_limit_and_host_checks_are_http1s() {
     let site = TempStore::new();
     let d = site.start();
     let port = d.port;
-    let statuses = within_limit(async move {
-        let mut send = http2_client(port).await;
-        // A long authority is not part of the target: `:path` alone is.
-        let long_host = format!("{}.example", "a".repeat(200));
-        let query = |len: usize| format!("/feed.atom?{}", "a".repeat(len - 11));
-        let mut statuses = Vec::new();
-        for (authority, path, host) in [
-            (long_host.as_str(), query(8192), None),
-            (long_host.as_str(), query(8193), None),
-            ("user@127.0.0.1", "/feed.atom".to_owned(), None),
-            ("127.0.0.1", "/feed.atom".to_owned(), Some("127.0.0.1")),
-            ("127.0.0.1", "/feed.atom".to_owned(), Some("other.example")),
-        ] {
-            let mut req = http::Request::get(format!("http://{authority}{path}"));
-            if let Some(host) = host {
-                req = req.header("host", host);
-            }
-            let req = req
-                .body(http_body_util::Empty::<bytes::Bytes>::new())
-                .unwrap();
-            statuses.push(send.send_request(req).await.unwrap().status().as_u16());
-        }
-        statuses
-    });
+    // A long authority is not part of the target: `:path` alone is.
+    let long_host = format!("{}.example", "a".repeat(200));
+    let query = |len: usize| format!("/feed.atom?{}", "a".repeat(len - 11));
+    let statuses = http2_statuses(
+        port,
+        &[
+            (&format!("http://{long_host}{}", query(8192)), None),
+            (&format!("http://{long_host}{}", query(8193)), None),
+            ("http://user@127.0.0.1/feed.atom", None),
+            ("http://127.0.0.1/feed.atom", Some("127.0.0.1")),
+            ("http://127.0.0.1/feed.atom", Some("other.example")),
+        ],
+    );
     assert_eq!(statuses, [200, 414, 400, 200, 400]);
 
     // RFC 9113 §8.3.1: `:authority` or a Host, not empty; a Host beside
     // `:authority` names the same once normalised (letter case, the
     // scheme's port written out or not).
-    let statuses = within_limit(async move {
-        let mut send = http2_client(port).await;
-        let mut statuses = Vec::new();
-        for (uri, host) in [
+    let statuses = http2_statuses(
+        port,
+        &[
             ("/feed.atom", None),
             ("/feed.atom", Some("")),
             ("/feed.atom", Some("127.0.0.1")),
@@ -1193,18 +1205,8 @@ fn over_http2_the_target_limit_and_host_checks_are_http1s() {
             ("http://127.0.0.1/feed.atom", Some("user@127.0.0.1")),
             ("http://127.0.0.1/feed.atom", Some("127.0.0.1:xyz")),
             ("http://127.0.0.1/feed.atom", Some("127.0.0.1:99999")),
-        ] {
-            let mut req = http::Request::get(uri);
-            if let Some(host) = host {
-                req = req.header("host", host);
-            }
-            let req = req
-                .body(http_body_util::Empty::<bytes::Bytes>::new())
-                .unwrap();
-            statuses.push(send.send_request(req).await.unwrap().status().as_u16());
-        }
-        statuses
-    });
+        ],
+    );
     assert_eq!(
         statuses,
         [400, 400, 200, 200, 200, 200, 200, 400, 400, 200, 200, 400, 400, 400]

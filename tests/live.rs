@@ -1366,15 +1366,20 @@ fn start_closed_out_of(site: &TempStore, locked: &Path) -> Option<Daemon> {
     };
     let closed = if wrapper.is_empty() { 0o000 } else { 0o700 };
     std::fs::set_permissions(locked, std::fs::Permissions::from_mode(closed)).unwrap();
+    Some(start_wrapped(site, &dir, wrapper))
+}
+
+/// Starts a daemon on `site`'s config from its folder `dir`, run through
+/// `wrapper` (see [`closed_to_daemon`]).
+fn start_wrapped(site: &TempStore, dir: &Path, wrapper: Vec<std::ffi::OsString>) -> Daemon {
     let launch = common::Launch {
-        cwd: Some(&dir),
+        cwd: Some(dir),
         wrapper,
         ..common::Launch::default()
     };
     let config = site.config();
-    let d = Daemon::spawn(&["--config".as_ref(), config.as_os_str()], &launch)
-        .listening(Duration::from_secs(20), Duration::from_secs(10));
-    Some(d)
+    Daemon::spawn(&["--config".as_ref(), config.as_os_str()], &launch)
+        .listening(Duration::from_secs(20), Duration::from_secs(10))
 }
 
 /// Opens `path` and everything below it to every user (folders 755, files 644).
@@ -1447,14 +1452,7 @@ fn store_root_closed_to_the_daemon(how: Closed) {
         (Closed::Search, false) => 0o744,
         (Closed::Search, true) => 0o400,
     };
-    let launch = common::Launch {
-        cwd: Some(&dir),
-        wrapper,
-        ..common::Launch::default()
-    };
-    let config = site.config();
-    let d = Daemon::spawn(&["--config".as_ref(), config.as_os_str()], &launch)
-        .listening(Duration::from_secs(20), Duration::from_secs(10));
+    let d = start_wrapped(&site, &dir, wrapper);
     let healthz = || d.get("/healthz", &[]).text();
     d.wait_until("the start-up reconciliation", || {
         d.metric("bantin_last_reconcile_timestamp_seconds")
