@@ -101,9 +101,10 @@ pub enum PathFrom {
     Env,
     /// The first of [`DEFAULT_PATHS`] that exists, neither being given.
     Lookup,
-    /// The file the lookup found when the daemon started, which each reload
-    /// re-reads rather than looking again: one gone by then is an error, not
-    /// the next file of the lookup or the built-in defaults.
+    /// The file the lookup found when the daemon started, or that a reload
+    /// first found, which each reload re-reads rather than looking again:
+    /// one gone by then is an error, not the next file of the lookup or the
+    /// built-in defaults.
     LookupAtStart,
 }
 
@@ -162,7 +163,11 @@ fn read_advice(path: &Path, from: PathFrom, err: &std::io::Error) -> String {
         }
         ErrorKind::NotFound => "check the path".to_owned(),
         // Found by the lookup, the folder has the file's name.
-        ErrorKind::IsADirectory if matches!(from, PathFrom::Lookup | PathFrom::LookupAtStart) => {
+        ErrorKind::IsADirectory if from == PathFrom::LookupAtStart => {
+            "it is a folder, not a config file: move it away and put the config file back"
+                .to_owned()
+        }
+        ErrorKind::IsADirectory if from == PathFrom::Lookup => {
             "it is a folder, not a config file: move it away".to_owned()
         }
         ErrorKind::IsADirectory => format!(
@@ -258,7 +263,14 @@ pub fn store_readable(store: &Path) -> std::io::Result<()> {
     std::fs::read_dir(store)
         .and_then(|mut entries| entries.next().transpose().map(drop))
         .and_then(|()| {
-            rustix::fs::access(store, rustix::fs::Access::EXEC_OK).map_err(std::io::Error::from)
+            // The effective ids, as opening a file in it would use.
+            rustix::fs::accessat(
+                rustix::fs::CWD,
+                store,
+                rustix::fs::Access::EXEC_OK,
+                rustix::fs::AtFlags::EACCESS,
+            )
+            .map_err(std::io::Error::from)
         })
 }
 

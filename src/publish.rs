@@ -132,6 +132,19 @@ impl RootGone {
     /// folder the daemon may list and enter, as start-up and a reload ask).
     pub fn of(store: &Path) -> Option<RootGone> {
         let err = crate::config::store_readable(store).err()?;
+        // Short of file descriptors or memory, or interrupted, the open is
+        // what failed, not the root: the glance, which opens nothing, says.
+        use rustix::io::Errno;
+        let transient = [
+            Errno::MFILE,
+            Errno::NFILE,
+            Errno::NOMEM,
+            Errno::INTR,
+            Errno::AGAIN,
+        ];
+        if Errno::from_io_error(&err).is_some_and(|e| transient.contains(&e)) {
+            return RootGone::glance(store);
+        }
         Some(RootGone::from_error(&err))
     }
 
@@ -143,9 +156,15 @@ impl RootGone {
         use rustix::fs::Access;
         let err = match std::fs::metadata(store) {
             Ok(m) if !m.is_dir() => return Some(RootGone::Missing),
-            Ok(_) => rustix::fs::access(store, Access::READ_OK | Access::EXEC_OK)
-                .err()
-                .map(std::io::Error::from)?,
+            // As the daemon's effective ids may, as opening it would.
+            Ok(_) => rustix::fs::accessat(
+                rustix::fs::CWD,
+                store,
+                Access::READ_OK | Access::EXEC_OK,
+                rustix::fs::AtFlags::EACCESS,
+            )
+            .err()
+            .map(std::io::Error::from)?,
             Err(e) => e,
         };
         Some(RootGone::from_error(&err))

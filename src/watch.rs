@@ -472,10 +472,10 @@ impl Worker {
                         // The first watcher is on its way.
                     } else if self.watcher.is_none() {
                         self.detached_tick();
-                    } else if RootGone::glance(&self.cfg.store).is_some() {
+                    } else if RootGone::glance(&self.cfg.store).is_some() && !self.root_present() {
                         // Closed to bantin with no event on it (a folder
                         // above it changed): dropped until it can be read.
-                        self.root_present();
+                        // One the glance doubts but that opens goes on.
                     } else if folder_identity(&self.cfg.store) != self.watched {
                         if self.cfg.store.is_dir() {
                             tracing::info!(

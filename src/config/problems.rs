@@ -319,7 +319,7 @@ fn parse(source: &Source<'_>) -> Result<Parsed, ConfigError> {
         match ImDocument::parse(parsed.clone()) {
             Ok(doc) => return Ok((doc, parsed, too_big)),
             Err(e) => {
-                // A parse a number: past a few hundred, the rest are not sought.
+                // One parse per number: past MAX_TOO_BIG, the rest are not sought.
                 let more = too_big.len() < MAX_TOO_BIG;
                 let number = e.span().and_then(|s| too_big_number(&parsed, &e, s.start));
                 if let Some(number) = number.filter(|_| more) {
