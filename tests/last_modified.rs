@@ -388,16 +388,26 @@ fn a_corrupt_state_errs_towards_a_redundant_200() {
 #[test]
 fn an_unusable_state_folder_errs_towards_a_redundant_200() {
     // A regular file where the state folder's parent should be: no user,
-    // root included, can create the folder.
-    let site = aged_site("[state]\ndir = \"blocked/state\"\n");
+    // root included, can create the folder. Named by systemd (a `[state]
+    // dir` in the file so written is a config error, exit 64).
+    let site = aged_site("");
     let blocked = site.config().parent().unwrap().join("blocked");
     std::fs::write(&blocked, b"not a folder").unwrap();
-    let d = site.start();
+    let start = || {
+        let launch = common::Launch {
+            env: vec![("STATE_DIRECTORY", blocked.join("state").into_os_string())],
+            ..common::Launch::default()
+        };
+        let config = site.config();
+        let args = ["--config".as_ref(), config.as_os_str()];
+        Daemon::spawn(&args, &launch).listening(Duration::from_secs(20), Duration::from_secs(10))
+    };
+    let d = start();
     let before = seen(&d, FEED);
     let served = delete_and_wait(&d, &site, CAP_NUOC, &before);
     stop(d);
     std::fs::remove_file(store(&site).join(TIEP_DAN)).unwrap();
-    let d = site.start();
+    let d = start();
     assert_eq!(since(&d, FEED, &served.last_modified), 200);
     assert_eq!(since(&d, FEED, &served.date), 200);
     let log = d.stderr();
