@@ -1293,7 +1293,8 @@ impl Shown {
                 // What logs hide (see `text::printable`), and what is
                 // invisible or no character XML carries.
                 c if crate::text::hidden(c)
-                    || matches!(c, '\u{feff}' | '\u{fffe}' | '\u{ffff}')
+                    || c == '\u{feff}'
+                    || crate::text::is_noncharacter(c)
                     || DefaultIgnorableCodePoint::for_char(c) =>
                 {
                     if c > '\u{FFFF}' {
@@ -1483,6 +1484,10 @@ fn text_problem(text: &str, kind: Text) -> Option<String> {
                 "a byte order mark (zero-width no-break space) inside the text, most likely \
                  pasted from a file that began with one; take it out (U+2060 is the word \
                  joiner, if one was meant)"
+            }
+            _ if crate::text::is_noncharacter(c) => {
+                "a Unicode noncharacter, which is never text and which XML 1.0 asks \
+                 documents to avoid, most likely pasted by mistake; take it out"
             }
             _ if !crate::text::kept(c) => {
                 "a control character (DEL or C1) that no reader shows and XML 1.0 \

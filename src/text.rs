@@ -866,7 +866,9 @@ fn csi_len(after: &[u8]) -> usize {
 
 /// Whether `s` holds a character [`kept`] drops, by a byte scan: C0 controls
 /// other than tab, LF and CR, DEL (`7F`), C1 controls (`C2 80`–`C2 9F`), U+FEFF
-/// (`EF BB BF`) and U+FFFE/U+FFFF (`EF BF BE`/`EF BF BF`).
+/// (`EF BB BF`), U+FDD0–U+FDEF (`EF B7 90`–`EF B7 AF`), U+FFFE/U+FFFF
+/// (`EF BF BE`/`EF BF BF`) and the last two of every other plane (a four-byte
+/// lead, then `8F`, `9F`, `AF` or `BF`, `BF`, `BE` or `BF`).
 pub(crate) fn has_forbidden(s: &str) -> bool {
     let b = s.as_bytes();
     b.iter().enumerate().any(|(i, &c)| match c {
@@ -875,7 +877,13 @@ pub(crate) fn has_forbidden(s: &str) -> bool {
         0xC2 => b.get(i + 1).is_some_and(|n| (0x80..=0x9F).contains(n)),
         0xEF => matches!(
             (b.get(i + 1), b.get(i + 2)),
-            (Some(0xBF), Some(0xBE | 0xBF)) | (Some(0xBB), Some(0xBF))
+            (Some(0xBF), Some(0xBE | 0xBF))
+                | (Some(0xBB), Some(0xBF))
+                | (Some(0xB7), Some(0x90..=0xAF))
+        ),
+        0xF0..=0xF4 => matches!(
+            (b.get(i + 1), b.get(i + 2), b.get(i + 3)),
+            (Some(n), Some(0xBF), Some(0xBE | 0xBF)) if n & 0x0F == 0x0F
         ),
         _ => false,
     })
@@ -892,8 +900,18 @@ pub(crate) fn has_forbidden(s: &str) -> bool {
 ///   a second BOM after the first (files concatenated, or saved twice with
 ///   one), or one pasted inside a line. Left at the start of the first line,
 ///   it hides the capture clock there; Unicode has U+2060 for a word joiner.
+/// - The noncharacters XML 1.0 allows: U+FDD0–U+FDEF and the last two code
+///   points of planes 1 to 16 (U+1FFFE, U+1FFFF, …). Unicode keeps them for a
+///   program's own use, never for text it hands on, and XML 1.0 asks
+///   documents to avoid them (§2.2), as it forbids U+FFFE and U+FFFF.
 pub fn kept(c: char) -> bool {
-    xml_allowed(c) && !matches!(c, '\u{7F}'..='\u{9F}' | '\u{FEFF}')
+    xml_allowed(c) && !matches!(c, '\u{7F}'..='\u{9F}' | '\u{FEFF}') && !is_noncharacter(c)
+}
+
+/// Whether `c` is one of Unicode's 66 noncharacters (U+FDD0–U+FDEF and the
+/// last two code points of each plane).
+pub fn is_noncharacter(c: char) -> bool {
+    matches!(c, '\u{FDD0}'..='\u{FDEF}') || (c as u32) & 0xFFFE == 0xFFFE
 }
 
 /// Whether XML 1.0 (§2.2 `Char`) allows `c` in a document.
@@ -1049,7 +1067,14 @@ pub fn balance_bidi(s: String) -> String {
     }
     out.extend(open.into_iter().rev());
     if dropped {
-        squash_spaces(&out)
+        // A closer dropped from between a letter and its tone mark
+        // (`Ca\u{202C}\u{309}`) leaves the two side by side, to be composed
+        // (`Cả`) as [`normalize`] composed the rest.
+        let squashed = squash_spaces(&out);
+        match unicode_normalization::is_nfc_quick(squashed.chars()) {
+            unicode_normalization::IsNormalized::Yes => squashed,
+            _ => squashed.nfc().collect(),
+        }
     } else {
         out
     }
@@ -1074,6 +1099,12 @@ mod tests {
         assert_eq!(b(closed), closed);
         // Closers that close nothing go.
         assert_eq!(b("a\u{202C}b\u{2069}c"), "abc");
+        // One dropped from between a letter and its tone mark leaves them to
+        // be composed, so the field is NFC as every other is.
+        for closer in ['\u{202C}', '\u{2069}'] {
+            let field = format!("Ca{closer}\u{309} Mau");
+            assert_eq!(b(&field), "Cả Mau", "{field:?}");
+        }
         // A PDF does not reach out of an isolate; a PDI closes what opened in it.
         assert_eq!(
             b("\u{202E}a\u{2066}b\u{202C}c\u{202D}d\u{2069}e"),
@@ -1358,6 +1389,19 @@ mod tests {
         // One between a letter and its tone mark does not block composition.
         assert_eq!(decode("a\u{81}\u{301}".as_bytes()).unwrap().text, "á");
         assert_eq!(decode("a\u{1b}[0m\u{301}".as_bytes()).unwrap().text, "á");
+    }
+
+    #[test]
+    fn noncharacters_are_removed() {
+        let clean = decode("a\u{fdd0}b\u{fdef}c\u{1fffe}d\u{10ffff}e\u{fdcf}f".as_bytes()).unwrap();
+        assert_eq!(clean.text, "abcde\u{fdcf}f");
+        assert_eq!(
+            (0..=0x10FFFF)
+                .filter_map(char::from_u32)
+                .filter(|&c| is_noncharacter(c))
+                .count(),
+            66
+        );
     }
 
     #[test]

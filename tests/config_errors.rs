@@ -1034,6 +1034,9 @@ fn text_settings_that_feeds_cannot_carry_are_refused_at_their_value() {
         ("site", "title", r#""Bản \u2067tin\u2069""#, "U+2067"),
         ("site", "description", r#""Tin\u202B mới""#, "U+202B"),
         ("site", "title", r#""\uFEFFBản tin""#, "U+FEFF"),
+        // Noncharacters, which XML 1.0 allows but asks documents to avoid.
+        ("site", "title", r#""Bản\uFDD0 tin""#, "noncharacter"),
+        ("site", "description", r#""Tin \U0001FFFF""#, "noncharacter"),
     ] {
         let toml = format!("[{table}]\n{key} = {value}\n");
         let (_dir, path) = config_file(&toml);
