@@ -116,6 +116,38 @@ impl fmt::Display for Warning {
     }
 }
 
+/// How many warnings a file keeps: the first, in line order, and one more
+/// saying how many were left out. A file repeating one fault on every line
+/// (300,000 empty `Tác giả:` lines fit under `max_file_size`) would otherwise
+/// log as many lines, on every save, and keep them all in memory; an editor
+/// fixes the first few and sees the rest when checking again.
+pub const WARNINGS_KEPT: usize = 20;
+
+/// `warnings` cut to their first [`WARNINGS_KEPT`], with one more naming how
+/// many went and the lines they span.
+pub fn cap_warnings(warnings: &mut Vec<Warning>) {
+    if warnings.len() <= WARNINGS_KEPT {
+        return;
+    }
+    let left_out = &warnings[WARNINGS_KEPT..];
+    let lines = left_out.iter().filter_map(|w| w.line);
+    let span = match (lines.clone().min(), lines.max()) {
+        (Some(first), Some(last)) if first != last => format!(" (lines {first} to {last})"),
+        (Some(first), _) => format!(" (line {first})"),
+        _ => String::new(),
+    };
+    let message = format!(
+        "{} more warnings{span} are not listed, as a file lists at most {WARNINGS_KEPT}: \
+         fix those above and check the file again (`bantin check`) to see them",
+        left_out.len()
+    );
+    warnings.truncate(WARNINGS_KEPT);
+    warnings.push(Warning {
+        line: None,
+        message,
+    });
+}
+
 /// Why a file is not an article.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ArticleError {

@@ -468,3 +468,47 @@ fn a_reload_that_reads_the_store_anew_says_only_what_changed() {
     assert_eq!(log_lines(&d, "rejected: ", "rong.txt"), 1, "{log}");
     assert_eq!(log_lines(&d, "warning: weekday", "thu.txt"), 1, "{log}");
 }
+
+/// A file repeating one fault on every line (here 5,000 empty `Tác giả:`
+/// lines) logs its first 20 warnings and one line saying how many more there
+/// are, at start and on each save, not one line per fault; `bantin check`
+/// lists the same.
+#[test]
+fn a_file_lists_its_first_twenty_warnings_and_counts_the_rest() {
+    let body = format!(
+        "{}{}",
+        article(CLEAN, "nhiều dòng trống"),
+        "Tác giả:\n".repeat(5_000)
+    );
+    let (_dir, store, config) = site(&[("nhieu.txt".to_owned(), body.clone().into_bytes())]);
+    let file = store.join("t/nhieu.txt");
+    let path = file.display().to_string();
+    let d = start(&config);
+    let more = "4980 more warnings (lines 26 to 5005) are not listed, as a file lists at most 20";
+    d.log_line(more);
+    assert_eq!(
+        log_lines(&d, "line without a name", &path),
+        20,
+        "{}",
+        d.stderr()
+    );
+    assert_eq!(d.metric("bantin_files_with_warnings"), Some(1.0));
+
+    // Saved again with a changed title: 20 more lines and one count.
+    std::fs::write(&file, body.replace("nhiều dòng trống", "vẫn nhiều dòng")).unwrap();
+    d.wait_until("the save's warnings", || log_lines(&d, more, &path) == 2);
+    assert_eq!(
+        log_lines(&d, "line without a name", &path),
+        40,
+        "{}",
+        d.stderr()
+    );
+
+    let (_, reports) = common::check_json(Some(&config), &[&file]);
+    let warnings = reports[0]["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 21, "{warnings:?}");
+    assert!(
+        warnings[20].as_str().unwrap().contains(more),
+        "{warnings:?}"
+    );
+}

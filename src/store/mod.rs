@@ -491,6 +491,7 @@ pub fn load_bytes(
         })
         .collect();
     warnings.append(&mut parsed.warnings);
+    article::cap_warnings(&mut warnings);
     parsed.warnings = warnings;
     Ok(Loaded { parsed, stat })
 }
