@@ -711,15 +711,64 @@ fn decode_utf16(
         encoding.name()
     )];
     if malformed {
-        warnings.push(format!(
-            "not valid {}: the bad parts were replaced with U+FFFD",
-            encoding.name()
-        ));
+        warnings.push(utf16_malformed_warning(encoding, bytes, &text));
     }
     Ok(Decoded {
         text: Cow::Owned(text.into_owned()),
         warnings,
     })
+}
+
+/// The warning for the places of `bytes` (after a UTF-16 byte order mark)
+/// that `text`, their decoding, holds as U+FFFD: a surrogate without its pair
+/// (two bytes) or a last byte without its pair (one), each found by walking
+/// `text` beside `bytes`. A U+FFFD written in the file is no fault.
+fn utf16_malformed_warning(
+    encoding: &'static encoding_rs::Encoding,
+    bytes: &[u8],
+    text: &str,
+) -> String {
+    const BOM: usize = 2;
+    let written_fffd: [u8; 2] = if encoding == encoding_rs::UTF_16BE {
+        [0xFF, 0xFD]
+    } else {
+        [0xFD, 0xFF]
+    };
+    let (mut at, mut line, mut after_cr) = (0, 1, false);
+    let (mut places, mut first) = (0, None);
+    for c in text.chars() {
+        let unit = bytes.get(at..at + 2);
+        let width = if c == char::REPLACEMENT_CHARACTER && unit != Some(&written_fffd[..]) {
+            places += 1;
+            first.get_or_insert((line, BOM + at));
+            unit.map_or(1, <[u8]>::len)
+        } else {
+            2 * c.len_utf16()
+        };
+        at += width;
+        match c {
+            '\n' if after_cr => {}
+            '\n' | '\r' => line += 1,
+            _ => {}
+        }
+        after_cr = c == '\r';
+    }
+    let one = places == 1;
+    match first {
+        Some((line, at)) => format!(
+            "not valid {} in {places} place{s} (the first at line {line}, byte offset {at}): \
+             a surrogate or a last byte without its pair, which became U+FFFD: fix {them} in \
+             the file",
+            encoding.name(),
+            s = if one { "" } else { "s" },
+            them = if one { "it" } else { "them" },
+        ),
+        // The decoder said so, but no place was found: say it plainly.
+        None => format!(
+            "not valid {}: the bad parts were replaced with U+FFFD",
+            encoding.name()
+        ),
+    }
 }
 
 /// The lines of decoded text, ended by `\r\n`, `\r` or `\n`.
@@ -1459,6 +1508,38 @@ mod tests {
         let clean = decode(&odd).unwrap();
         assert_eq!(clean.text, "a\u{fffd}");
         assert_eq!(clean.warnings.len(), 2);
+        assert!(
+            clean.warnings[1]
+                .starts_with("not valid UTF-16LE in 1 place (the first at line 1, byte offset 4)"),
+            "{:?}",
+            clean.warnings
+        );
+        // Lone surrogates on the third line (after CRLF and CR), beside a
+        // U+FFFD written in the file, which is no fault.
+        let units: Vec<u16> = "a\r\nb\u{fffd}\rc"
+            .encode_utf16()
+            .chain([0xD800, u16::from(b'd'), 0xDC00])
+            .collect();
+        let le: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(units.iter().flat_map(|u| u.to_le_bytes()))
+            .collect();
+        let be: Vec<u8> = [0xFE, 0xFF]
+            .into_iter()
+            .chain(units.iter().flat_map(|u| u.to_be_bytes()))
+            .collect();
+        for (bytes, name) in [(le, "UTF-16LE"), (be, "UTF-16BE")] {
+            let clean = decode(&bytes).unwrap();
+            assert_eq!(clean.text, "a\nb\u{fffd}\nc\u{fffd}d\u{fffd}");
+            assert_eq!(
+                clean.warnings[1],
+                format!(
+                    "not valid {name} in 2 places (the first at line 3, byte offset 16): a \
+                     surrogate or a last byte without its pair, which became U+FFFD: fix them \
+                     in the file"
+                )
+            );
+        }
     }
 
     #[test]
