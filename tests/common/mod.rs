@@ -129,6 +129,8 @@ pub struct Daemon {
     /// The port it printed.
     pub port: u16,
     stderr: Arc<Mutex<String>>,
+    /// The thread copying its stderr into `stderr`, until read to the end.
+    reader: Option<std::thread::JoinHandle<()>>,
     agent: ureq::Agent,
 }
 
@@ -202,6 +204,24 @@ fn spawn(
 }
 
 /// Waits for `child` to exit, at most `limit`.
+/// Waits (at most 5 s) for the thread copying an exited process's stderr to
+/// reach the end of the pipe: the process has exited, but what it wrote last
+/// may not be copied yet, and a test reading its stderr then would miss it.
+fn finish_reading(reader: &mut Option<std::thread::JoinHandle<()>>) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while reader.as_ref().is_some_and(|r| !r.is_finished()) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    if reader
+        .as_ref()
+        .is_some_and(std::thread::JoinHandle::is_finished)
+    {
+        if let Some(r) = reader.take() {
+            r.join().expect("the stderr reader does not panic");
+        }
+    }
+}
+
 fn wait_bounded(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
     let deadline = Instant::now() + limit;
     loop {
@@ -414,7 +434,7 @@ impl Daemon {
     /// Starts `bantin` with `args` as `launch` says, without waiting for it to
     /// listen: under socket activation it starts only at the first connection.
     pub fn spawn(args: &[&OsStr], launch: &Launch<'_>) -> Spawned {
-        let (mut child, stderr, _) = spawn(args, launch);
+        let (mut child, stderr, reader) = spawn(args, launch);
         let stdout = child.stdout.take().expect("stdout is piped");
         let (tx, rx) = mpsc::channel();
         // Keep draining stdout after the first line so the daemon never blocks on it.
@@ -428,6 +448,7 @@ impl Daemon {
             child: Some(child),
             stdout: rx,
             stderr,
+            reader: Some(reader),
         }
     }
 
@@ -635,9 +656,14 @@ impl Daemon {
         let _ = self.child.wait();
     }
 
-    /// Waits for the daemon to exit, at most `limit`.
+    /// Waits for the daemon to exit, at most `limit`; once it has, all it
+    /// wrote to stderr is in [`Daemon::stderr`].
     pub fn wait(&mut self, limit: Duration) -> Option<ExitStatus> {
-        wait_bounded(&mut self.child, limit)
+        let status = wait_bounded(&mut self.child, limit);
+        if status.is_some() {
+            finish_reading(&mut self.reader);
+        }
+        status
     }
 
     /// What the daemon wrote to stderr so far.
@@ -652,6 +678,7 @@ pub struct Spawned {
     child: Option<Child>,
     stdout: mpsc::Receiver<String>,
     stderr: Arc<Mutex<String>>,
+    reader: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Spawned {
@@ -680,10 +707,13 @@ impl Spawned {
     }
 
     /// Waits at most `limit` for the process to exit: its status (`None` if
-    /// it did not), and its stderr.
+    /// it did not), and its stderr (all of it, once it has exited).
     pub fn wait(mut self, limit: Duration) -> (Option<ExitStatus>, String) {
         let child = self.child.as_mut().expect("not yet a daemon");
         let status = wait_bounded(child, limit);
+        if status.is_some() {
+            finish_reading(&mut self.reader);
+        }
         (status, self.stderr())
     }
 
@@ -717,6 +747,7 @@ impl Spawned {
                 .expect("a spawned process becomes a daemon once"),
             port,
             stderr: self.stderr.clone(),
+            reader: self.reader.take(),
             agent,
         }
     }
