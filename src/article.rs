@@ -119,17 +119,20 @@ impl fmt::Display for Warning {
 /// How many warnings a file keeps: the first, in line order, and one more
 /// saying how many were left out. A file repeating one fault on every line
 /// (300,000 empty `Tác giả:` lines fit under `max_file_size`) would otherwise
-/// log as many lines, on every save, and keep them all in memory; an editor
-/// fixes the first few and sees the rest when checking again.
+/// log as many lines each time it changes, and the daemon would keep them all
+/// for as long as it serves the file (a parse makes them all first, and
+/// drops the rest at once); an editor fixes the first few and sees the rest
+/// when checking again.
 pub const WARNINGS_KEPT: usize = 20;
 
 /// `warnings` cut to their first [`WARNINGS_KEPT`], with one more naming how
-/// many went and the lines they span.
-pub fn cap_warnings(warnings: &mut Vec<Warning>) {
+/// many went and the lines they span; how many went.
+pub fn cap_warnings(warnings: &mut Vec<Warning>) -> usize {
     if warnings.len() <= WARNINGS_KEPT {
-        return;
+        return 0;
     }
     let left_out = &warnings[WARNINGS_KEPT..];
+    let count = left_out.len();
     let lines = left_out.iter().filter_map(|w| w.line);
     let span = match (lines.clone().min(), lines.max()) {
         (Some(first), Some(last)) if first != last => format!(" (lines {first} to {last})"),
@@ -137,15 +140,16 @@ pub fn cap_warnings(warnings: &mut Vec<Warning>) {
         _ => String::new(),
     };
     let message = format!(
-        "{} more warnings{span} are not listed, as a file lists at most {WARNINGS_KEPT}: \
-         fix those above and check the file again (`bantin check`) to see them",
-        left_out.len()
+        "{count} more warning{s}{span} not listed (a file lists its first {WARNINGS_KEPT}): \
+         fix those above, then check the file again for the rest",
+        s = if count == 1 { "" } else { "s" },
     );
     warnings.truncate(WARNINGS_KEPT);
     warnings.push(Warning {
         line: None,
         message,
     });
+    count
 }
 
 /// Why a file is not an article.
@@ -2043,6 +2047,64 @@ mod tests {
     }
 
     const BASIC: &str = "01:36 ICT Thứ tư, 12/08/2020\n\nTrang nhất » Tin Tức » Tin tức tổng hợp\n\nTiêu đề bài\n\nChủ nhật - 10/05/2020 15:33\nĐoạn dẫn.\nChú thích ảnh.\n\nChú thích ảnh.\n\nMột chú thích bị\nngắt dòng.\n\u{a0}\nĐoạn cuối.\n\nTác giả bài viết: Trần Ngọc\n\nNguồn tin: Dienbien.gov.vn\n\nTừ khóa: thi đua, yêu nước\n\nNhững tin mới hơn\n\nTin khác (11/05/2020)\n\nNhững tin cũ hơn\n";
+
+    /// A bidi closer that closes nothing, dropped from between a letter and
+    /// its tone mark in decomposed text, leaves the field composed (NFC) as
+    /// the rest of the file is, at either depth: balancing comes after the
+    /// line's normalising, so it composes again.
+    #[test]
+    fn a_stray_closer_between_a_letter_and_its_tone_mark_leaves_the_field_composed() {
+        let text = BASIC
+            .replace("Tiêu đề bài", "Ca\u{202C}\u{309} Mau")
+            .replace("Trần Ngọc", "Ngo\u{2069}\u{323}c");
+        for depth in [Depth::Full, Depth::Head] {
+            let p = parse_raw(&text, &src("a/b"), depth).unwrap();
+            assert_eq!(p.article.title, "Cả Mau", "{depth:?}");
+            assert_eq!(p.article.author.as_deref(), Some("Ngọc"), "{depth:?}");
+        }
+    }
+
+    /// A file's warnings are cut to the first [`WARNINGS_KEPT`] and one line
+    /// counting the rest and the lines they span; at the limit, none is.
+    #[test]
+    fn warnings_past_the_limit_are_counted_in_one() {
+        let at = |line: Option<usize>| Warning {
+            line,
+            message: "w".to_owned(),
+        };
+        let mut w: Vec<Warning> = (1..=WARNINGS_KEPT).map(|n| at(Some(n))).collect();
+        assert_eq!(cap_warnings(&mut w), 0);
+        assert_eq!(w.len(), WARNINGS_KEPT);
+        for (extra, count, shown) in [
+            (vec![at(Some(40))], 1, "1 more warning (line 40) not listed"),
+            (
+                vec![at(Some(40)), at(Some(40))],
+                2,
+                "2 more warnings (line 40) not listed",
+            ),
+            (
+                vec![at(Some(41)), at(None), at(Some(30))],
+                3,
+                "3 more warnings (lines 30 to 41) not listed",
+            ),
+            (vec![at(None), at(None)], 2, "2 more warnings not listed"),
+        ] {
+            let mut w: Vec<Warning> = (1..=WARNINGS_KEPT)
+                .map(|n| at(Some(n)))
+                .chain(extra)
+                .collect();
+            assert_eq!(cap_warnings(&mut w), count);
+            assert_eq!(w.len(), WARNINGS_KEPT + 1);
+            assert_eq!(w[WARNINGS_KEPT - 1], at(Some(WARNINGS_KEPT)));
+            let last = &w[WARNINGS_KEPT];
+            assert_eq!(last.line, None);
+            assert!(
+                last.message
+                    .starts_with(&format!("{shown} (a file lists its first 20)")),
+                "{last}"
+            );
+        }
+    }
 
     #[test]
     fn the_example_shape() {

@@ -488,24 +488,34 @@ pub fn run(
                     let holder = ids.get(id).map(PathBuf::as_path);
                     crate::catalog::claim(id, false, holder, &file)?;
                     ids.insert(id.clone(), file.clone());
-                    l.parsed
-                        .warnings
-                        .extend(item_warning(&l.parsed.article, max_item_bytes));
-                    l.parsed
-                        .warnings
-                        .extend(url_warning(&l.parsed.article, &cfg.site));
+                    // About the article as a whole, so first, before the
+                    // file's own (which may end counting those left out).
+                    let whole: Vec<Warning> = item_warning(&l.parsed.article, max_item_bytes)
+                        .into_iter()
+                        .chain(url_warning(&l.parsed.article, &cfg.site))
+                        .collect();
+                    l.parsed.warnings.splice(0..0, whole);
                     Ok(l)
                 });
-            let (article, warnings, error) = match &result {
-                Ok(l) => (Some(&l.parsed.article), l.parsed.warnings.as_slice(), None),
-                Err(e) => (None, &[] as &[Warning], Some(e.to_string())),
+            let (article, warnings, left_out, error) = match &result {
+                Ok(l) => (
+                    Some(&l.parsed.article),
+                    l.parsed.warnings.as_slice(),
+                    l.warnings_left_out,
+                    None,
+                ),
+                Err(e) => (None, &[] as &[Warning], 0, Some(e.to_string())),
             };
             if error.is_some() {
                 totals.rejected += 1;
             } else {
                 totals.ok += 1;
             }
-            totals.warnings += warnings.len();
+            // Every warning, those left out too, and not the line counting them.
+            totals.warnings += match left_out {
+                0 => warnings.len(),
+                n => warnings.len() - 1 + n,
+            };
             if json {
                 let report = FileReport {
                     path: file.display().to_string(),

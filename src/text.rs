@@ -1066,7 +1066,8 @@ pub fn printable_path(path: &std::path::Path) -> String {
 /// A field comes here with its white space already collapsed, so a dropped
 /// closer can leave two spaces together (`Tiêu \u{202C} đề`) or one at an end;
 /// those are collapsed and trimmed again, so every run of white space is one
-/// space whatever the field held.
+/// space whatever the field held, and composed again (NFC), since a closer
+/// dropped from between a letter and its tone mark leaves them side by side.
 pub fn balance_bidi(s: String) -> String {
     /// U+202A–U+202E and U+2066–U+2069 in UTF-8: `E2 80 AA..AE`, `E2 81 A6..A9`.
     fn has_bidi_control(b: &[u8]) -> bool {

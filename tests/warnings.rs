@@ -484,7 +484,7 @@ fn a_file_lists_its_first_twenty_warnings_and_counts_the_rest() {
     let file = store.join("t/nhieu.txt");
     let path = file.display().to_string();
     let d = start(&config);
-    let more = "4980 more warnings (lines 26 to 5005) are not listed, as a file lists at most 20";
+    let more = "4980 more warnings (lines 26 to 5005) not listed (a file lists its first 20)";
     d.log_line(more);
     assert_eq!(
         log_lines(&d, "line without a name", &path),
@@ -510,5 +510,12 @@ fn a_file_lists_its_first_twenty_warnings_and_counts_the_rest() {
     assert!(
         warnings[20].as_str().unwrap().contains(more),
         "{warnings:?}"
+    );
+    // Its summary counts every warning, not the lines listed.
+    let out = common::bantin(["check".as_ref(), file.as_os_str()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("1 files: 1 ok, 0 rejected, 5000 warnings"),
+        "{stdout}"
     );
 }

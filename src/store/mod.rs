@@ -447,8 +447,11 @@ pub fn list(root: &Path) -> std::io::Result<Listing> {
 /// A parsed file with the facts the index needs about it.
 #[derive(Debug, Clone)]
 pub struct Loaded {
-    /// The article and its warnings.
+    /// The article and its warnings (at most [`article::WARNINGS_KEPT`] and
+    /// one counting the rest).
     pub parsed: Parsed,
+    /// How many of its warnings were left out.
+    pub warnings_left_out: usize,
     /// The file's size and modification time when read.
     pub stat: Stat,
 }
@@ -491,9 +494,13 @@ pub fn load_bytes(
         })
         .collect();
     warnings.append(&mut parsed.warnings);
-    article::cap_warnings(&mut warnings);
+    let warnings_left_out = article::cap_warnings(&mut warnings);
     parsed.warnings = warnings;
-    Ok(Loaded { parsed, stat })
+    Ok(Loaded {
+        parsed,
+        stat,
+        warnings_left_out,
+    })
 }
 
 /// The 128-bit XXH3 hash of `bytes`: what tells a store file's new content from
