@@ -858,6 +858,15 @@ fn a_change_bigger_than_the_queue_drops_archive_pings_never_live_ones() {
         d.metric("bantin_websub_live_pings_dropped_total"),
         Some(0.0)
     );
+
+    // A second such change within the minute drops as many, counted, with
+    // no second line: at most one a minute, whatever the changes.
+    add(&site, "lon-nua", "Thông báo lớn nữa");
+    d.wait_until("the second change's pings dropped", || {
+        d.metric("bantin_websub_pings_dropped_total") > Some(7.0)
+    });
+    let stderr = d.stderr();
+    assert_eq!(stderr.matches("more pings than").count(), 1, "{stderr}");
 }
 
 /// Every feed document of the site `site` serves, by path: what `bantin

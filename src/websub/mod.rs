@@ -342,7 +342,15 @@ struct Shared {
     /// ping to a hub no longer among them (sent before a reload removed it)
     /// is neither retried nor counted against the hub.
     hubs: Mutex<Arc<[Arc<str>]>>,
+    /// When the log last said the queue was full, and the pings dropped
+    /// since without a line of their own.
+    overflow_said: Mutex<(Option<Instant>, usize)>,
 }
+
+/// How often the log says that pings were dropped for a full queue: a hub
+/// that is down fills it again at every change (a copy of 1,000 files made
+/// 70 lines in 0.2 s), and the metrics count every dropped ping anyway.
+const OVERFLOW_SAID_EVERY: Duration = Duration::from_secs(60);
 
 /// Queues publish pings and sends them from a background task. Cheap to clone.
 #[derive(Clone)]
@@ -367,6 +375,7 @@ impl Pinger {
             wake: Notify::new(),
             sending: Mutex::new(BTreeMap::new()),
             hubs: Mutex::new(hub_list(&cfg.hubs)),
+            overflow_said: Mutex::new((None, 0)),
         });
         tokio::spawn(send_forever(shared.clone(), client(cfg)));
         Pinger { shared }
@@ -447,7 +456,26 @@ impl Pinger {
                 last,
                 needed: queued + dropped.total(),
             };
-            tracing::warn!("{}", overflow(cfg, &pushed, dropped, &failing));
+            let mut said = lock(&self.shared.overflow_said);
+            let now = Instant::now();
+            match said.0 {
+                Some(at) if now.duration_since(at) < OVERFLOW_SAID_EVERY => {
+                    said.1 += dropped.total();
+                }
+                _ => {
+                    let unsaid = std::mem::take(&mut said.1);
+                    said.0 = Some(now);
+                    let mut line = overflow(cfg, &pushed, dropped, &failing);
+                    if unsaid > 0 {
+                        line += &format!(
+                            "; {unsaid} more ping(s) were dropped since the last such line \
+                             (at most one a minute; bantin_websub_pings_dropped_total counts \
+                             them all)"
+                        );
+                    }
+                    tracing::warn!("{line}");
+                }
+            }
         }
         self.shared.wake.notify_one();
     }
@@ -1158,6 +1186,7 @@ mod tests {
             wake: Notify::new(),
             sending: Mutex::new(BTreeMap::new()),
             hubs: Mutex::new(hub_list(&hubs)),
+            overflow_said: Mutex::new((None, 0)),
         }
     }
 
