@@ -33,8 +33,15 @@ struct FileReport<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
     warnings: Vec<String>,
+    /// How many warnings were left out of `warnings`, whose last then counts them.
+    #[serde(skip_serializing_if = "is_zero")]
+    warnings_left_out: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     article: Option<ArticleReport<'a>>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 #[derive(Serialize)]
@@ -523,6 +530,7 @@ pub fn run(
                     ok: error.is_none(),
                     error,
                     warnings: warnings.iter().map(ToString::to_string).collect(),
+                    warnings_left_out: left_out,
                     article: article.map(ArticleReport::new),
                 };
                 serde_json::to_writer(&mut *out, &report)?;

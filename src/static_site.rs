@@ -102,6 +102,22 @@ pub fn build(cfg: &Config, out: Option<&Path>) -> anyhow::Result<Built> {
         }
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", out.display())),
     }
+    // One build at a time: each removes what is not its own in `out`, the
+    // other's staging folder included. Held (on `out` itself, which stays the
+    // same folder) until the build ends; the kernel lets it go if it dies.
+    let lock =
+        std::fs::File::open(&out_real).with_context(|| format!("cannot open {}", out.display()))?;
+    match rustix::fs::flock(&lock, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
+        Ok(()) => {}
+        Err(rustix::io::Errno::WOULDBLOCK) => anyhow::bail!(
+            "another `bantin build` is writing into {} now; wait for it to end, or build into another folder",
+            out.display()
+        ),
+        Err(e) => {
+            return Err(std::io::Error::from(e))
+                .with_context(|| format!("cannot lock {}", out.display()))
+        }
+    }
     // Inside `out`, so on its file system: a rename, not a copy, puts each
     // file in place. An interrupted build's is removed by the next one (see
     // `install`), as what no build has.
@@ -113,6 +129,7 @@ pub fn build(cfg: &Config, out: Option<&Path>) -> anyhow::Result<Built> {
     install(staging.path(), &out_real)
         .with_context(|| format!("cannot put the new build in place in {}", out.display()))?;
     drop(staging);
+    drop(lock);
     Ok(built)
 }
 

@@ -1707,6 +1707,34 @@ fn a_build_never_replaces_a_folder_it_did_not_write() {
     assert!(empty.join("index.html").is_file());
 }
 
+/// Two builds into one folder at once would each remove the other's staging
+/// folder: while one holds the folder, another stops at once, naming it,
+/// and leaves it as it was.
+#[test]
+fn a_build_stops_while_another_writes_into_its_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    copy_tree(&bundled_store(), &store);
+    let out = dir.path().join("www");
+    build(&store, &out);
+    let before = read_tree(&out);
+    // What a running build holds.
+    let held = std::fs::File::open(&out).unwrap();
+    rustix::fs::flock(&held, rustix::fs::FlockOperation::NonBlockingLockExclusive).unwrap();
+    let (code, _, stderr) = try_build(&store, &out);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "another `bantin build` is writing into {} now",
+            out.display()
+        )),
+        "{stderr}"
+    );
+    assert_eq!(read_tree(&out), before);
+    drop(held);
+    build(&store, &out);
+}
+
 #[test]
 fn an_article_whose_page_would_be_another_articles_is_left_out_not_fatal() {
     let dir = tempfile::tempdir().unwrap();

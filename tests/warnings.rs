@@ -507,6 +507,7 @@ fn a_file_lists_its_first_twenty_warnings_and_counts_the_rest() {
     let (_, reports) = common::check_json(Some(&config), &[&file]);
     let warnings = reports[0]["warnings"].as_array().unwrap();
     assert_eq!(warnings.len(), 21, "{warnings:?}");
+    assert_eq!(reports[0]["warnings_left_out"], 4980);
     assert!(
         warnings[20].as_str().unwrap().contains(more),
         "{warnings:?}"

@@ -203,7 +203,6 @@ fn spawn(
     (child, stderr, reader)
 }
 
-/// Waits for `child` to exit, at most `limit`.
 /// Waits (at most 5 s) for the thread copying an exited process's stderr to
 /// reach the end of the pipe: the process has exited, but what it wrote last
 /// may not be copied yet, and a test reading its stderr then would miss it.
@@ -219,9 +218,12 @@ fn finish_reading(reader: &mut Option<std::thread::JoinHandle<()>>) {
         if let Some(r) = reader.take() {
             r.join().expect("the stderr reader does not panic");
         }
+    } else if reader.is_some() {
+        eprintln!("stderr not read to its end within 5 s: a process kept the pipe open");
     }
 }
 
+/// Waits for `child` to exit, at most `limit`.
 fn wait_bounded(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
     let deadline = Instant::now() + limit;
     loop {
