@@ -122,6 +122,11 @@ pub enum Command {
         /// The article store (overrides `store` in the config)
         #[arg(long)]
         store: Option<PathBuf>,
+        /// Fail, leaving the folder as it was, when any file of the store is
+        /// rejected (the daemon would serve its last good version; a build
+        /// has none)
+        #[arg(long)]
+        fail_on_rejected: bool,
     },
     /// Configuration commands
     Config {

@@ -157,6 +157,7 @@ fn try_main(cli: Cli, from: PathFrom) -> Result<(), Failure> {
             out,
             dry_run: _,
             store,
+            fail_on_rejected,
         }) => {
             // It makes no body copies and keeps no state: their folders
             // are not its concern.
@@ -166,7 +167,8 @@ fn try_main(cli: Cli, from: PathFrom) -> Result<(), Failure> {
             };
             let cfg = resolve_config(config.as_deref(), from, store, None, checks)
                 .map_err(Failure::Config)?;
-            let b = bantin::static_site::build(&cfg, out.as_deref()).map_err(Failure::Command)?;
+            let b = bantin::static_site::build(&cfg, out.as_deref(), fail_on_rejected)
+                .map_err(Failure::Command)?;
             match out {
                 Some(out) => say(format_args!(
                     "wrote {} feeds and {} pages to {}: {} articles, {} files rejected",

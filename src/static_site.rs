@@ -69,9 +69,14 @@ const MARKER_TEXT: &str =
 /// symlink or file found where the build needs a folder is replaced, never
 /// followed. An `out` that exists must be empty or an earlier build's (it
 /// holds [`MARKER`]): a folder of anything else is refused.
-pub fn build(cfg: &Config, out: Option<&Path>) -> anyhow::Result<Built> {
+///
+/// With `fail_on_rejected`, a store with a file rejected is an error, and
+/// `out` is left as it was.
+pub fn build(cfg: &Config, out: Option<&Path>, fail_on_rejected: bool) -> anyhow::Result<Built> {
     let Some(out) = out else {
-        return render_all(cfg, &Sink::counting(None));
+        let built = render_all(cfg, &Sink::counting(None))?;
+        refuse_rejected(cfg, &built, fail_on_rejected, None)?;
+        return Ok(built);
     };
     // Decided before anything is created, so a refused --out leaves the store untouched.
     let out_real = resolve(out).with_context(|| format!("cannot resolve {}", out.display()))?;
@@ -86,16 +91,8 @@ pub fn build(cfg: &Config, out: Option<&Path>) -> anyhow::Result<Built> {
             cfg.store.display()
         );
     }
-    match std::fs::read_dir(&out_real) {
-        Ok(mut entries) => {
-            let empty = entries.next().is_none();
-            if !empty && !out_real.join(MARKER).is_file() {
-                anyhow::bail!(
-                    "refusing to build into {}: it holds files and is not the output of an earlier build (it has no {MARKER}); choose a new or empty --out folder, or remove this one",
-                    out.display()
-                );
-            }
-        }
+    match std::fs::symlink_metadata(&out_real) {
+        Ok(_) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             std::fs::create_dir_all(&out_real)
                 .with_context(|| format!("cannot create {}", out.display()))?;
@@ -103,8 +100,11 @@ pub fn build(cfg: &Config, out: Option<&Path>) -> anyhow::Result<Built> {
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", out.display())),
     }
     // One build at a time: each removes what is not its own in `out`, the
-    // other's staging folder included. Held (on `out` itself, which stays the
-    // same folder) until the build ends; the kernel lets it go if it dies.
+    // other's staging folder included. Taken before `out` is judged (a first
+    // build's `out` holds only its staging folder until its end), held (on
+    // `out` itself, which stays the same folder) until the build ends; the
+    // kernel lets it go if the build dies. The lock keeps builds on one
+    // machine apart; on a shared folder, builds from two machines are not.
     let lock =
         std::fs::File::open(&out_real).with_context(|| format!("cannot open {}", out.display()))?;
     match rustix::fs::flock(&lock, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
@@ -113,10 +113,29 @@ pub fn build(cfg: &Config, out: Option<&Path>) -> anyhow::Result<Built> {
             "another `bantin build` is writing into {} now; wait for it to end, or build into another folder",
             out.display()
         ),
-        Err(e) => {
-            return Err(std::io::Error::from(e))
-                .with_context(|| format!("cannot lock {}", out.display()))
-        }
+        // A file system with no locks: the lock is a safety net, not the build.
+        Err(e) => tracing::warn!(
+            "cannot lock {} ({e}); building anyway: run one build at a time into it",
+            out.display()
+        ),
+    }
+    // What a build killed midway left (its staging folder) is no one's files.
+    let foreign = std::fs::read_dir(&out_real)
+        .with_context(|| format!("cannot read {}", out.display()))?
+        .filter_map(Result::ok)
+        .any(|e| !e.file_name().to_string_lossy().starts_with(STAGING));
+    let marker = out_real.join(MARKER);
+    if foreign && !marker.is_file() {
+        anyhow::bail!(
+            "refusing to build into {}: it holds files and is not the output of an earlier build (it has no {MARKER}); choose a new or empty --out folder, or remove this one",
+            out.display()
+        );
+    }
+    // Marked first, so a build killed before its files are in place is an
+    // earlier build to the next.
+    if !marker.is_file() {
+        std::fs::write(&marker, MARKER_TEXT)
+            .with_context(|| format!("cannot write {}", marker.display()))?;
     }
     // Inside `out`, so on its file system: a rename, not a copy, puts each
     // file in place. An interrupted build's is removed by the next one (see
@@ -126,11 +145,34 @@ pub fn build(cfg: &Config, out: Option<&Path>) -> anyhow::Result<Built> {
         .tempdir_in(&out_real)
         .with_context(|| format!("cannot create a folder in {}", out.display()))?;
     let built = render_all(cfg, &Sink::counting(Some(staging.path())))?;
+    refuse_rejected(cfg, &built, fail_on_rejected, Some(out))?;
     install(staging.path(), &out_real)
         .with_context(|| format!("cannot put the new build in place in {}", out.display()))?;
     drop(staging);
     drop(lock);
     Ok(built)
+}
+
+/// An error when `fail_on_rejected` and `built` rejected a file: the build
+/// into `out` (if any) is not put in place.
+fn refuse_rejected(
+    cfg: &Config,
+    built: &Built,
+    fail_on_rejected: bool,
+    out: Option<&Path>,
+) -> anyhow::Result<()> {
+    if !fail_on_rejected || built.rejected == 0 {
+        return Ok(());
+    }
+    let kept = out.map_or(String::new(), |out| {
+        format!("; {} is left as it was", out.display())
+    });
+    anyhow::bail!(
+        "{} file(s) of the store {} are rejected (--fail-on-rejected){kept}: `bantin check {}` names each and why",
+        built.rejected,
+        cfg.store.display(),
+        cfg.store.display()
+    )
 }
 
 /// How the folder a build is rendered into is named, inside `out`.

@@ -1733,6 +1733,105 @@ fn a_build_stops_while_another_writes_into_its_folder() {
     assert_eq!(read_tree(&out), before);
     drop(held);
     build(&store, &out);
+
+    // A first build's folder holds only its staging folder until its end:
+    // a second build then says a build is writing, not that the folder
+    // holds other files.
+    let first = dir.path().join("moi");
+    std::fs::create_dir_all(first.join(".bantin-staging-dang-viet")).unwrap();
+    let held = std::fs::File::open(&first).unwrap();
+    rustix::fs::flock(&held, rustix::fs::FlockOperation::NonBlockingLockExclusive).unwrap();
+    let (code, _, stderr) = try_build(&store, &first);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("another `bantin build` is writing into"),
+        "{stderr}"
+    );
+    assert!(first.join(".bantin-staging-dang-viet").is_dir());
+}
+
+/// `--fail-on-rejected`: a store with a file rejected fails the build, which
+/// leaves the folder's last build as it was; without it, the build goes on
+/// without the file.
+#[test]
+fn fail_on_rejected_keeps_the_last_build() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    copy_tree(&bundled_store(), &store);
+    let out = dir.path().join("www");
+    build(&store, &out);
+    let before = read_tree(&out);
+    std::fs::write(store.join("thong-bao/hong.txt"), "").unwrap();
+    let o = bantin([
+        "build".as_ref(),
+        "--fail-on-rejected".as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
+        "--store".as_ref(),
+        store.as_os_str(),
+    ]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "1 file(s) of the store {} are rejected (--fail-on-rejected); {} is left as it was",
+            store.display(),
+            out.display()
+        )),
+        "{stderr}"
+    );
+    assert_eq!(read_tree(&out), before);
+    let stdout = build(&store, &out);
+    assert!(stdout.contains(", 1 files rejected"), "{stdout}");
+}
+
+/// A first build killed while rendering (its staging folder left in a folder
+/// that was empty) does not make the next build take the folder for one of
+/// other files: the next build goes through and clears the leftover.
+#[test]
+fn a_first_build_killed_midway_leaves_a_folder_the_next_build_takes() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    copy_tree(&bundled_store(), &store);
+    let out = dir.path().join("www");
+    std::fs::create_dir(&out).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_bantin"))
+        .env_remove("BANTIN_CONFIG")
+        .arg("build")
+        .arg("--out")
+        .arg(&out)
+        .arg("--store")
+        .arg(&store)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let staging = || {
+        std::fs::read_dir(&out)
+            .unwrap()
+            .filter_map(Result::ok)
+            .any(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with(".bantin-staging-")
+            })
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !staging() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(staging(), "no staging folder seen in {}", out.display());
+    assert!(
+        !out.join("index.html").exists(),
+        "the build ended before it was killed"
+    );
+
+    let (code, _, stderr) = try_build(&store, &out);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(out.join("index.html").is_file());
+    assert!(!staging(), "the killed build's staging folder is left");
 }
 
 #[test]

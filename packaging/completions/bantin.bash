@@ -94,7 +94,7 @@ _bantin() {
             return 0
             ;;
         bantin__subcmd__build)
-            opts="-h --out --dry-run --store --config --help"
+            opts="-h --out --dry-run --store --fail-on-rejected --config --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

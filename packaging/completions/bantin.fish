@@ -45,6 +45,7 @@ complete -c bantin -n "__fish_bantin_using_subcommand build" -l out -d 'The fold
 complete -c bantin -n "__fish_bantin_using_subcommand build" -l store -d 'The article store (overrides `store` in the config)' -r -F
 complete -c bantin -n "__fish_bantin_using_subcommand build" -l config -d 'The configuration file [default: ./config.toml, else /etc/bantin/config.toml, if present]' -r -F
 complete -c bantin -n "__fish_bantin_using_subcommand build" -l dry-run -d 'Render everything and say how many files and bytes a build would write, writing nothing (to size the disk first)'
+complete -c bantin -n "__fish_bantin_using_subcommand build" -l fail-on-rejected -d 'Fail, leaving the folder as it was, when any file of the store is rejected (the daemon would serve its last good version; a build has none)'
 complete -c bantin -n "__fish_bantin_using_subcommand build" -s h -l help -d 'Print help'
 complete -c bantin -n "__fish_bantin_using_subcommand config; and not __fish_seen_subcommand_from check help" -l config -d 'The configuration file [default: ./config.toml, else /etc/bantin/config.toml, if present]' -r -F
 complete -c bantin -n "__fish_bantin_using_subcommand config; and not __fish_seen_subcommand_from check help" -s h -l help -d 'Print help'
