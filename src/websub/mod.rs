@@ -342,9 +342,9 @@ struct Shared {
     /// ping to a hub no longer among them (sent before a reload removed it)
     /// is neither retried nor counted against the hub.
     hubs: Mutex<Arc<[Arc<str>]>>,
-    /// When the log last said the queue was full, and the pings dropped
-    /// since without a line of their own.
-    overflow_said: Mutex<(Option<Instant>, usize)>,
+    /// When the log last said the queue was full, with which `queue_size`,
+    /// and the pings dropped since without a line of their own.
+    overflow_said: Mutex<(Option<Instant>, usize, usize)>,
 }
 
 /// How often the log says that pings were dropped for a full queue: a hub
@@ -375,7 +375,7 @@ impl Pinger {
             wake: Notify::new(),
             sending: Mutex::new(BTreeMap::new()),
             hubs: Mutex::new(hub_list(&cfg.hubs)),
-            overflow_said: Mutex::new((None, 0)),
+            overflow_said: Mutex::new((None, 0, 0)),
         });
         tokio::spawn(send_forever(shared.clone(), client(cfg)));
         Pinger { shared }
@@ -458,23 +458,27 @@ impl Pinger {
             };
             let mut said = lock(&self.shared.overflow_said);
             let now = Instant::now();
-            match said.0 {
-                Some(at) if now.duration_since(at) < OVERFLOW_SAID_EVERY => {
-                    said.1 += dropped.total();
+            // Said anyway: the last pings to hubs a reload removed (once per
+            // reload), and a queue_size changed since (raised as the last
+            // line advised, and still too small).
+            let recent = said
+                .0
+                .is_some_and(|at| now.duration_since(at) < OVERFLOW_SAID_EVERY);
+            if recent && !last && said.2 == cfg.queue_size {
+                said.1 += dropped.total();
+            } else {
+                let unsaid = std::mem::take(&mut said.1);
+                said.0 = Some(now);
+                said.2 = cfg.queue_size;
+                let mut line = overflow(cfg, &pushed, dropped, &failing);
+                if unsaid > 0 {
+                    line += &format!(
+                        "; {unsaid} more ping(s) were dropped since the last such line \
+                         (at most one a minute; bantin_websub_pings_dropped_total counts \
+                         them all)"
+                    );
                 }
-                _ => {
-                    let unsaid = std::mem::take(&mut said.1);
-                    said.0 = Some(now);
-                    let mut line = overflow(cfg, &pushed, dropped, &failing);
-                    if unsaid > 0 {
-                        line += &format!(
-                            "; {unsaid} more ping(s) were dropped since the last such line \
-                             (at most one a minute; bantin_websub_pings_dropped_total counts \
-                             them all)"
-                        );
-                    }
-                    tracing::warn!("{line}");
-                }
+                tracing::warn!("{line}");
             }
         }
         self.shared.wake.notify_one();
@@ -1186,7 +1190,7 @@ mod tests {
             wake: Notify::new(),
             sending: Mutex::new(BTreeMap::new()),
             hubs: Mutex::new(hub_list(&hubs)),
-            overflow_said: Mutex::new((None, 0)),
+            overflow_said: Mutex::new((None, 0, 0)),
         }
     }
 
