@@ -22,7 +22,8 @@ use crate::article::{Article, Depth, Warning};
 use crate::index::{Entries, Entry};
 use crate::links::Links;
 use crate::store::{
-    self, article_id, Alike, Candidate, FileError, Listed, Rejected, Root, Source, Stat, Stats,
+    self, article_id, Alike, Candidate, FileError, FolderLink, Listed, Rejected, Root, Source,
+    Stat, Stats,
 };
 
 /// What the catalog knows of one file.
@@ -555,6 +556,10 @@ pub struct Catalog {
     /// leads through: which links a change to a file concerns (see
     /// [`Catalog::links_into`]).
     links: Links,
+    /// The links named as articles that lead to a folder in the store:
+    /// neither files nor refusals, but in `links`, so a file put in the
+    /// folder's place reads them again (see [`crate::store::FolderLink`]).
+    folder_links: BTreeMap<Arc<Path>, ()>,
 }
 
 impl Catalog {
@@ -573,6 +578,7 @@ impl Catalog {
             duplicates: Duplicates::new(),
             root: None,
             links: Links::default(),
+            folder_links: BTreeMap::new(),
         }
     }
 
@@ -715,6 +721,7 @@ impl Catalog {
                 .filter_map(|(l, _)| match l {
                     Listed::Candidate(c) => Some(c.path.as_path()),
                     Listed::Rejected(r) => self.keeps(r).then_some(r.path.as_path()),
+                    Listed::FolderLink(_) => None,
                 })
                 .collect();
             span.of(&self.files)
@@ -767,6 +774,10 @@ impl Catalog {
         stop: Option<&AtomicBool>,
     ) -> Changes {
         let (cap, tz) = (self.cap, self.tz);
+        // Links to folders are known as the listing finds them.
+        for link in std::mem::take(&mut self.folder_links).into_keys() {
+            self.links.forget(&link);
+        }
         let pool = reading_pool();
         let mut walk = boundary.walk(store, Stats::Skip);
         let mut next_chunk = || -> Option<ReadChunk> {
@@ -785,7 +796,7 @@ impl Catalog {
                 .par_iter()
                 .map(|listed| match listed {
                     Listed::Candidate(c) => Some(read(c, cap, tz)),
-                    Listed::Rejected(_) => None,
+                    Listed::Rejected(_) | Listed::FolderLink(_) => None,
                 })
                 .collect();
             Some(ReadChunk {
@@ -854,6 +865,7 @@ impl Catalog {
                     }
                     self.listing_errors.insert(Arc::from(r.path), r.error);
                 }
+                (Listed::FolderLink(f), _) => self.know_folder_link(f),
             }
         }
         refused.sort_by(|a, b| a.0.cmp(&b.0));
@@ -997,6 +1009,15 @@ impl Catalog {
                     }
                     continue;
                 }
+                // No file: a known one there (a link whose target became
+                // a folder) is gone from the store as served.
+                Listed::FolderLink(f) => {
+                    differs.push(false);
+                    while let Some((p, _)) = known.next_if(|(p, _)| ***p <= *f.path) {
+                        missing.push(p.clone());
+                    }
+                    continue;
+                }
             };
             while let Some((p, _)) = known.next_if(|(p, _)| ***p < *c.path) {
                 missing.push(p.clone());
@@ -1094,15 +1115,7 @@ impl Catalog {
         }
         rejected_before.extend(self.refusals_of(&contenders));
         let walked = self.with_contenders(walked, &contenders);
-        let stale: Vec<Arc<Path>> = span
-            .of(&self.listing_errors)
-            .filter(|(p, _)| !held.holds(p))
-            .map(|(p, _)| p.clone())
-            .collect();
-        for p in stale {
-            self.listing_errors.remove(&p);
-            self.links.forget(&p);
-        }
+        self.drop_listed_in(span, held);
 
         let mut states = Vec::new();
         // In path order: the first path to claim an id keeps it.
@@ -1135,6 +1148,7 @@ impl Catalog {
                         }
                     }
                 }
+                (Listed::FolderLink(f), _) => self.know_folder_link(f),
             }
         }
         if self.files.is_empty() {
@@ -1171,6 +1185,29 @@ impl Catalog {
         rejected_after.extend(self.refusals_of(&contenders));
         changes.transitions = self.transitions(rejected_before, rejected_after);
         (changes, unlisted)
+    }
+
+    /// Drops the refusals while listing and the links to folders known in
+    /// `span`, but for the paths `held`: its listing says what is there now.
+    fn drop_listed_in(&mut self, span: Span<'_>, held: Unsettled<'_>) {
+        let stale: Vec<Arc<Path>> = span
+            .of(&self.listing_errors)
+            .filter(|(p, _)| !held.holds(p))
+            .map(|(p, _)| p.clone())
+            .collect();
+        for p in stale {
+            self.listing_errors.remove(&p);
+            self.links.forget(&p);
+        }
+        let stale: Vec<Arc<Path>> = span
+            .of(&self.folder_links)
+            .filter(|(p, _)| !held.holds(p))
+            .map(|(p, _)| p.clone())
+            .collect();
+        for p in stale {
+            self.folder_links.remove(&p);
+            self.links.forget(&p);
+        }
     }
 
     /// The files in `span` rejected now: why, and the (size, mtime) of those
@@ -1285,6 +1322,14 @@ impl Catalog {
         }
     }
 
+    /// Knows `link`, listed as a link to a folder, by the paths it leads
+    /// through, as a link served or refused is known: the file that takes
+    /// the folder's place raises events on its own path only.
+    fn know_folder_link(&mut self, link: FolderLink) {
+        self.links.set(&link.path, link.through);
+        self.folder_links.insert(Arc::from(link.path), ());
+    }
+
     /// Drops what is known of `path`, returning it.
     fn forget(&mut self, path: &Path) -> Option<FileState> {
         self.links.forget(path);
@@ -1345,7 +1390,7 @@ impl Catalog {
             more.extend(listed.into_iter().map(|l| {
                 let result = match &l {
                     Listed::Candidate(c) => Some(read(c, cap, tz)),
-                    Listed::Rejected(_) => None,
+                    Listed::Rejected(_) | Listed::FolderLink(_) => None,
                 };
                 (l, result)
             }));
@@ -1896,6 +1941,52 @@ mod tests {
         c.refresh(&link, Refresh::Event).unwrap();
         assert!(into(&c, "rev").is_empty());
         assert!(c.links.is_empty());
+    }
+
+    #[test]
+    fn a_link_to_a_folder_is_no_article_and_no_refusal_but_known_where_it_leads() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        std::fs::create_dir_all(root.join("rev")).unwrap();
+        std::fs::write(root.join("rev/utc.txt"), GOOD).unwrap();
+        let link = root.join("rev/link.txt");
+        std::os::unix::fs::symlink("utc.txt", &link).unwrap();
+        // Named as an article, a folder from the start.
+        let folder = root.join("folder.txt");
+        std::os::unix::fs::symlink("rev", &folder).unwrap();
+        let mut c = Catalog::scan(&root, 1 << 20, Ho_Chi_Minh).unwrap();
+        let into = |c: &Catalog, p: &str| c.links_into(&root.join(p));
+        assert!(into(&c, "rev").contains(&folder));
+        assert!(!c.entries.contains_key("folder"));
+        assert_eq!(c.rejected_count(), 0);
+
+        // The target a folder: no article, no refusal, still known.
+        std::fs::remove_file(root.join("rev/utc.txt")).unwrap();
+        std::fs::create_dir(root.join("rev/utc.txt")).unwrap();
+        c.refresh(&root.join("rev/utc.txt"), Refresh::Event)
+            .unwrap();
+        c.refresh(&link, Refresh::Event).unwrap();
+        assert!(!c.entries.contains_key("rev/link"));
+        assert_eq!(c.rejected_count(), 0);
+        assert!(into(&c, "rev/utc.txt").into_iter().eq([link.clone()]));
+        // A reconciliation keeps it known.
+        c.reconcile(Unsettled::NONE).unwrap();
+        assert!(into(&c, "rev/utc.txt").into_iter().eq([link.clone()]));
+        assert_eq!(c.rejected_count(), 0);
+
+        // A file back: the link is an article again.
+        std::fs::remove_dir(root.join("rev/utc.txt")).unwrap();
+        std::fs::write(root.join("rev/utc.txt"), GOOD).unwrap();
+        c.refresh(&link, Refresh::Event).unwrap();
+        assert!(c.entries.contains_key("rev/link"));
+
+        // Removed, each leaves no trace.
+        std::fs::remove_file(&folder).unwrap();
+        c.refresh(&folder, Refresh::Event).unwrap();
+        assert!(!into(&c, "rev").contains(&folder));
+        std::fs::remove_file(&link).unwrap();
+        c.refresh(&link, Refresh::Event).unwrap();
+        assert!(c.links.is_empty() && c.folder_links.is_empty());
     }
 
     #[test]

@@ -303,15 +303,18 @@ fn in_store(root: &Root, path: &Path) -> Option<PathBuf> {
 /// path as it was `given`.
 fn inside_store(root: &Root, sub: &Path, given: &Path) -> Vec<Found> {
     root.walk(sub, Stats::Take)
-        .map(|listed| {
+        .filter_map(|listed| {
             let shown = match listed.path().strip_prefix(sub) {
                 Ok(rel) if rel.as_os_str().is_empty() => given.to_owned(),
                 Ok(rel) => given.join(rel),
                 Err(_) => listed.path().to_owned(),
             };
             match listed {
-                Listed::Candidate(c) => (Ok(c), shown),
-                Listed::Rejected(r) => (Err(r.error), shown),
+                Listed::Candidate(c) => Some((Ok(c), shown)),
+                Listed::Rejected(r) => Some((Err(r.error), shown)),
+                // No article, and nothing wrong: the folder's files are
+                // checked under their own paths.
+                Listed::FolderLink(_) => None,
             }
         })
         .collect()

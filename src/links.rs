@@ -3,7 +3,8 @@
 //!
 //! A link to a file in the store is read as an article under the link's own
 //! path, but an edit of the target raises events on the target's path only.
-//! So the catalog remembers, for each link it has seen (served or refused),
+//! So the catalog remembers, for each link it has seen (served, refused, or
+//! named as an article but leading to a folder, which a file may replace),
 //! the paths it leads through ([`crate::store::Root::through`]: each further
 //! link of its chain, then the file it ends at), and the watcher asks here
 //! which links an event's path concerns. One entry per link and path on its

@@ -963,6 +963,96 @@ fn a_served_file_replaced_by_a_fifo_or_a_link_out_keeps_its_last_good_version() 
     });
 }
 
+/// Whether `/articles/<id>` is served with `title` on it.
+fn page_shows(d: &Daemon, id: &str, title: &str) -> bool {
+    let r = d.get(&format!("/articles/{id}"), &[]);
+    r.status == 200 && r.text().contains(title)
+}
+
+/// Puts a FIFO at `path` as editors' tools save: made beside, renamed over.
+fn fifo_over(path: &Path) {
+    let beside = path.with_extension("tmp");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&beside)
+        .status()
+        .unwrap();
+    assert!(made.success(), "mkfifo");
+    std::fs::rename(&beside, path).unwrap();
+}
+
+/// A link whose target is a folder for a while (or a FIFO, then a folder)
+/// is no article then, and no rejected file, and is served again as soon
+/// as a file is back there: the target's events alone bring it back. A
+/// link named as an article that leads to a folder from the start is
+/// neither served nor counted.
+#[test]
+fn a_link_whose_target_was_a_folder_for_a_while_is_served_again_when_a_file_is_back() {
+    // A week: a reconciliation cannot be what brings the link back.
+    let site = TempStore::with_config("[watch]\nreconcile_secs = 604800\n");
+    let dir = store(&site).join("thong-bao");
+    let target = dir.join("goc.txt");
+    write_article(&target, THONG_BAO, "Bản gốc");
+    std::os::unix::fs::symlink("goc.txt", dir.join("lien-ket.txt")).unwrap();
+    std::os::unix::fs::symlink("../tin-tuc", dir.join("thu-muc.txt")).unwrap();
+    let d = site.start();
+    let link = "thong-bao/lien-ket";
+    let status = |id: &str| d.get(&format!("/articles/{id}"), &[]).status;
+    let rejected = || d.metric("bantin_rejected_files");
+    d.wait_until("the link served", || page_shows(&d, link, "Bản gốc"));
+    // The reconciliation that follows the watcher's attach is over: from
+    // here on only events can bring a change.
+    let reconciled = || d.metric("bantin_last_reconcile_timestamp_seconds");
+    d.wait_until("the first reconciliation", || {
+        reconciled().is_some_and(|t| t > 0.0)
+    });
+    let first_reconciliation = reconciled();
+    assert_eq!(rejected(), Some(0.0));
+    assert_eq!(status("thong-bao/thu-muc"), 404);
+
+    // The target moved aside, a folder made in its place: no article.
+    let aside = outside(&site).join("goc.txt");
+    std::fs::rename(&target, &aside).unwrap();
+    std::fs::create_dir(&target).unwrap();
+    d.wait_until("the link's article gone", || {
+        status(link) == 404 && status("thong-bao/goc") == 404
+    });
+    assert_eq!(rejected(), Some(0.0));
+    // The file back: served through the link, and its edits too.
+    std::fs::remove_dir(&target).unwrap();
+    std::fs::rename(&aside, &target).unwrap();
+    d.wait_until("the link served again", || page_shows(&d, link, "Bản gốc"));
+    write_article(&target, THONG_BAO, "Bản sửa");
+    d.wait_until("the edit served through the link", || {
+        page_shows(&d, link, "Bản sửa") && page_shows(&d, "thong-bao/goc", "Bản sửa")
+    });
+
+    // A FIFO in its place: the target and the link refused, their last
+    // good version served ...
+    fifo_over(&target);
+    d.wait_until("both refused", || rejected() == Some(2.0));
+    assert!(page_shows(&d, link, "Bản sửa"));
+    // ... then a folder: no article, and nothing refused ...
+    std::fs::remove_file(&target).unwrap();
+    std::fs::create_dir(&target).unwrap();
+    d.wait_until("no article and nothing refused", || {
+        status(link) == 404 && rejected() == Some(0.0)
+    });
+    // ... then a file: served again, under both names.
+    std::fs::remove_dir(&target).unwrap();
+    write_article(&target, THONG_BAO, "Bản cuối");
+    d.wait_until("the link served at last", || {
+        page_shows(&d, link, "Bản cuối") && page_shows(&d, "thong-bao/goc", "Bản cuối")
+    });
+    d.wait_until("nothing refused", || rejected() == Some(0.0));
+    assert!(d.body("/healthz").ends_with(", 0 files rejected\n"));
+    assert_eq!(status("thong-bao/thu-muc"), 404);
+    assert_eq!(
+        reconciled(),
+        first_reconciliation,
+        "a reconciliation ran: it, not the events, may have brought the changes"
+    );
+}
+
 #[test]
 fn reconciliation_repairs_what_events_miss() {
     // inotify reports a change to a file in a watched folder only when the file

@@ -171,19 +171,6 @@ impl FileError {
             )
         )
     }
-
-    /// Whether this refusal is of a symlink for where it leads (to nothing,
-    /// in a loop, out of the store, to an ignored name): a change there may
-    /// change it.
-    pub fn is_about_a_link(&self) -> bool {
-        matches!(
-            self,
-            FileError::OutsideStore(_)
-                | FileError::IgnoredTarget { .. }
-                | FileError::DanglingLink(_)
-                | FileError::LinkLoop
-        )
-    }
 }
 
 /// One file the store lists as an article candidate.
@@ -256,8 +243,21 @@ pub struct Rejected {
     /// Why.
     pub error: FileError,
     /// For a symlink refused (to nothing, in a loop, out of the store, to an
-    /// ignored name), the paths in the store it leads through (see
-    /// [`Root::through`]): a file made there may make it good.
+    /// ignored name, to a FIFO or a socket), the paths in the store it leads
+    /// through (see [`Root::through`]): a file made there may make it good.
+    pub through: Vec<PathBuf>,
+}
+
+/// A symlink named as an article that leads to a folder in the store: no
+/// article and no refusal (the folder's files are listed under their real
+/// paths), but known for where it leads, since a file put there in place of
+/// the folder makes it an article again, and only the target's path is in
+/// that event.
+#[derive(Debug)]
+pub struct FolderLink {
+    /// The link.
+    pub path: PathBuf,
+    /// The paths in the store it leads through (see [`Root::through`]).
     pub through: Vec<PathBuf>,
 }
 
@@ -268,6 +268,9 @@ pub enum Listed {
     Candidate(Candidate),
     /// An entry seen and refused.
     Rejected(Rejected),
+    /// A link named as an article that leads to a folder: neither served nor
+    /// refused (see [`FolderLink`]).
+    FolderLink(FolderLink),
 }
 
 impl Listed {
@@ -276,6 +279,7 @@ impl Listed {
         match self {
             Listed::Candidate(c) => &c.path,
             Listed::Rejected(r) => &r.path,
+            Listed::FolderLink(f) => &f.path,
         }
     }
 }

@@ -11,7 +11,10 @@ use std::sync::Arc;
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, ResolveFlags};
 use rustix::io::Errno;
 
-use super::{article_id, is_ignored, Candidate, FileError, Listed, Listing, Rejected, Stat, Stats};
+use super::{
+    article_id, is_ignored, Candidate, FileError, FolderLink, Listed, Listing, Rejected, Stat,
+    Stats,
+};
 
 /// How paths under the store root are resolved when a file is opened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +91,15 @@ enum Step {
     NotBeneath,
     /// Any other refusal by the kernel (missing, permission, not a folder…).
     Os(Errno),
+}
+
+/// What [`Root::candidate_of`] finds at a path it does not ignore, short of
+/// a refusal.
+enum Found {
+    /// An article candidate.
+    Candidate(Candidate),
+    /// A link to a folder in the store, with the paths it leads through.
+    FolderLink(Vec<PathBuf>),
 }
 
 /// Where the next step of a walk of `sub` starts (see [`Root::walk`]).
@@ -193,6 +205,7 @@ impl Root {
             match listed {
                 Listed::Candidate(c) => listing.candidates.push(c),
                 Listed::Rejected(r) => listing.rejected.push(r),
+                Listed::FolderLink(_) => {}
             }
         }
         listing
@@ -294,19 +307,23 @@ impl Root {
         Start::Tree
     }
 
-    /// `path` as a listing entry: a candidate, nothing (ignored, a folder link
-    /// inside the store, or vanished), or a refusal.
+    /// `path` as a listing entry: a candidate, a link named as an article
+    /// that leads to a folder inside the store, nothing (ignored, another
+    /// folder link inside the store, or vanished), or a refusal.
     fn listed(&self, path: &Path, known: Option<std::fs::FileType>) -> Option<Listed> {
         match self.candidate_of(path, known) {
-            Ok(Some(c)) => Some(Listed::Candidate(c)),
+            Ok(Some(Found::Candidate(c))) => Some(Listed::Candidate(c)),
+            Ok(Some(Found::FolderLink(through))) => Some(Listed::FolderLink(FolderLink {
+                path: path.to_owned(),
+                through,
+            })),
             Ok(None) => None,
             Err(FileError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(error) => Some(Listed::Rejected(Rejected {
-                through: if error.is_about_a_link() {
-                    self.through(path)
-                } else {
-                    Vec::new()
-                },
+                // A link refused for where it leads, or for what is there (a
+                // FIFO): a file put there is to read it again. Empty for a
+                // path that is no link.
+                through: self.through(path),
                 path: path.to_owned(),
                 error,
             })),
@@ -314,18 +331,22 @@ impl Root {
     }
 
     /// What `path` (directly in a real folder of the store) is: a candidate,
-    /// ignored (`None`), or refused.
+    /// ignored (`None`, also for a link to a folder), or refused.
     pub fn candidate(&self, path: &Path) -> Result<Option<Candidate>, FileError> {
-        self.candidate_of(path, None)
+        Ok(match self.candidate_of(path, None)? {
+            Some(Found::Candidate(c)) => Some(c),
+            Some(Found::FolderLink(_)) | None => None,
+        })
     }
 
-    /// [`Root::candidate`]; a `regular` file type (from the folder listing) is
-    /// taken on trust and the candidate left without a stat.
+    /// [`Root::candidate`], telling a link to a folder in the store from what
+    /// is ignored; a `regular` file type (from the folder listing) is taken on
+    /// trust and the candidate left without a stat.
     fn candidate_of(
         &self,
         path: &Path,
         regular: Option<std::fs::FileType>,
-    ) -> Result<Option<Candidate>, FileError> {
+    ) -> Result<Option<Found>, FileError> {
         let Some(id) = article_id(&self.0.path, path) else {
             return Ok(None);
         };
@@ -344,7 +365,7 @@ impl Root {
             return if long {
                 Err(too_long())
             } else {
-                Ok(Some(candidate(None, Vec::new())))
+                Ok(Some(Found::Candidate(candidate(None, Vec::new()))))
             };
         }
         let meta = std::fs::symlink_metadata(path)?;
@@ -355,8 +376,10 @@ impl Root {
             (meta, Vec::new())
         };
         if meta.is_dir() {
-            // A link to a folder inside the store: its files are listed under their real path.
-            return Ok(None);
+            // A link to a folder inside the store: its files are listed under
+            // their real path. Named as an article, it is known by where it
+            // leads: a file there in the folder's place makes it one.
+            return Ok((!through.is_empty()).then_some(Found::FolderLink(through)));
         }
         if !meta.is_file() {
             return Err(FileError::NotRegular);
@@ -364,7 +387,10 @@ impl Root {
         if long {
             return Err(too_long());
         }
-        Ok(Some(candidate(Some(Stat::of(&meta)), through)))
+        Ok(Some(Found::Candidate(candidate(
+            Some(Stat::of(&meta)),
+            through,
+        ))))
     }
 
     /// The paths in the store (under the root as configured) that the symlink
