@@ -774,10 +774,10 @@ impl Catalog {
         stop: Option<&AtomicBool>,
     ) -> Changes {
         let (cap, tz) = (self.cap, self.tz);
-        // Links to folders are known as the listing finds them.
-        for link in std::mem::take(&mut self.folder_links).into_keys() {
-            self.links.forget(&link);
-        }
+        // Refusals while listing and links to folders are known as the
+        // listing finds them; those of the paths `held` stay, as the listing
+        // leaves those paths out.
+        self.drop_listed_in(Span::Under(store), held);
         let pool = reading_pool();
         let mut walk = boundary.walk(store, Stats::Skip);
         let mut next_chunk = || -> Option<ReadChunk> {
@@ -1987,6 +1987,36 @@ mod tests {
         std::fs::remove_file(&link).unwrap();
         c.refresh(&link, Refresh::Event).unwrap();
         assert!(c.links.is_empty() && c.folder_links.is_empty());
+    }
+
+    #[test]
+    fn a_store_of_links_only_read_again_whole_keeps_what_is_held_and_drops_what_left() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        std::fs::create_dir(root.join("d")).unwrap();
+        // No file: a refresh of the root reads the store whole.
+        let folder = root.join("f.txt");
+        std::os::unix::fs::symlink("d", &folder).unwrap();
+        let dangling = root.join("bad.txt");
+        std::os::unix::fs::symlink("nowhere.txt", &dangling).unwrap();
+        let mut c = Catalog::scan(&root, 1 << 20, Ho_Chi_Minh).unwrap();
+        assert_eq!(c.rejected_count(), 1);
+        assert!(c.links_into(&root.join("d")).contains(&folder));
+
+        // The refused link gone, the folder link held (its event pending).
+        std::fs::remove_file(&dangling).unwrap();
+        let holds = |p: &Path| p == folder.as_path();
+        c.refresh_leaving(&root, Refresh::Event, Unsettled::by(&holds))
+            .unwrap();
+        assert_eq!(c.rejected_count(), 0);
+        assert!(c.links_into(&root.join("nowhere.txt")).is_empty());
+        assert!(c.folder_links.contains_key(folder.as_path()));
+        assert!(c.links_into(&root.join("d")).contains(&folder));
+
+        // Not held, it is listed again as it is.
+        c.refresh(&root, Refresh::Event).unwrap();
+        assert!(c.folder_links.contains_key(folder.as_path()));
+        assert!(c.links_into(&root.join("d")).contains(&folder));
     }
 
     #[test]
