@@ -389,8 +389,9 @@ fn year_digits(y: &str) -> Option<String> {
             "the year {value} is out of range: dates go from the year 1 to 9999"
         ))
     } else if digits < 4 {
+        let s = if digits == 1 { "" } else { "s" };
         Some(format!(
-            "the year \"{y}\" has {digits} digits: write all four"
+            "the year \"{y}\" has {digits} digit{s}: write all four"
         ))
     } else if digits > 4 {
         Some(format!("the year \"{y}\" has {digits} digits: write four"))
@@ -666,6 +667,10 @@ mod tests {
         assert_eq!(
             why("10/05/20 15:33"),
             "the year \"20\" has 2 digits: write all four"
+        );
+        assert_eq!(
+            why("10/05/2 15:33"),
+            "the year \"2\" has 1 digit: write all four"
         );
         assert!(why("10/05/2020 3:33 PM").starts_with("12-hour times (\"PM\") are not read"));
         assert!(why("10/05/2020 3:33 chiều").starts_with("12-hour times (\"CHIỀU\")"));
