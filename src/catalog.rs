@@ -1192,19 +1192,13 @@ impl Catalog {
     fn drop_listed_in(&mut self, span: Span<'_>, held: Unsettled<'_>) {
         let stale: Vec<Arc<Path>> = span
             .of(&self.listing_errors)
-            .filter(|(p, _)| !held.holds(p))
-            .map(|(p, _)| p.clone())
+            .map(|(p, _)| p)
+            .chain(span.of(&self.folder_links).map(|(p, _)| p))
+            .filter(|p| !held.holds(p))
+            .cloned()
             .collect();
         for p in stale {
             self.listing_errors.remove(&p);
-            self.links.forget(&p);
-        }
-        let stale: Vec<Arc<Path>> = span
-            .of(&self.folder_links)
-            .filter(|(p, _)| !held.holds(p))
-            .map(|(p, _)| p.clone())
-            .collect();
-        for p in stale {
             self.folder_links.remove(&p);
             self.links.forget(&p);
         }

@@ -822,9 +822,14 @@ pub fn normalize(s: &str) -> String {
     if surely_nfc(allowed.as_bytes()) {
         return allowed.into_owned();
     }
-    match unicode_normalization::is_nfc_quick(allowed.chars()) {
-        unicode_normalization::IsNormalized::Yes => allowed.into_owned(),
-        _ => allowed.nfc().collect(),
+    composed(allowed)
+}
+
+/// `s` in NFC, copied only when it is not already.
+fn composed(s: Cow<'_, str>) -> String {
+    match unicode_normalization::is_nfc_quick(s.chars()) {
+        unicode_normalization::IsNormalized::Yes => s.into_owned(),
+        _ => s.nfc().collect(),
     }
 }
 
@@ -1120,11 +1125,7 @@ pub fn balance_bidi(s: String) -> String {
         // A closer dropped from between a letter and its tone mark
         // (`Ca\u{202C}\u{309}`) leaves the two side by side, to be composed
         // (`Cả`) as [`normalize`] composed the rest.
-        let squashed = squash_spaces(&out);
-        match unicode_normalization::is_nfc_quick(squashed.chars()) {
-            unicode_normalization::IsNormalized::Yes => squashed,
-            _ => squashed.nfc().collect(),
-        }
+        composed(Cow::Owned(squash_spaces(&out)))
     } else {
         out
     }

@@ -1707,6 +1707,13 @@ fn a_build_never_replaces_a_folder_it_did_not_write() {
     assert!(empty.join("index.html").is_file());
 }
 
+/// The lock a running build holds on its folder, until dropped.
+fn hold_build_lock(out: &Path) -> std::fs::File {
+    let held = std::fs::File::open(out).unwrap();
+    rustix::fs::flock(&held, rustix::fs::FlockOperation::NonBlockingLockExclusive).unwrap();
+    held
+}
+
 /// Two builds into one folder at once would each remove the other's staging
 /// folder: while one holds the folder, another stops at once, naming it,
 /// and leaves it as it was.
@@ -1719,8 +1726,7 @@ fn a_build_stops_while_another_writes_into_its_folder() {
     build(&store, &out);
     let before = read_tree(&out);
     // What a running build holds.
-    let held = std::fs::File::open(&out).unwrap();
-    rustix::fs::flock(&held, rustix::fs::FlockOperation::NonBlockingLockExclusive).unwrap();
+    let held = hold_build_lock(&out);
     let (code, _, stderr) = try_build(&store, &out);
     assert_eq!(code, Some(1), "{stderr}");
     assert!(
@@ -1739,8 +1745,7 @@ fn a_build_stops_while_another_writes_into_its_folder() {
     // holds other files.
     let first = dir.path().join("moi");
     std::fs::create_dir_all(first.join(".bantin-staging-dang-viet")).unwrap();
-    let held = std::fs::File::open(&first).unwrap();
-    rustix::fs::flock(&held, rustix::fs::FlockOperation::NonBlockingLockExclusive).unwrap();
+    let _held = hold_build_lock(&first);
     let (code, _, stderr) = try_build(&store, &first);
     assert_eq!(code, Some(1), "{stderr}");
     assert!(

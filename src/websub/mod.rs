@@ -344,7 +344,18 @@ struct Shared {
     hubs: Mutex<Arc<[Arc<str>]>>,
     /// When the log last said the queue was full, with which `queue_size`,
     /// and the pings dropped since without a line of their own.
-    overflow_said: Mutex<(Option<Instant>, usize, usize)>,
+    overflow_said: Mutex<OverflowSaid>,
+}
+
+/// The last line saying the queue was full, and what came since.
+#[derive(Debug, Default)]
+struct OverflowSaid {
+    /// When it was logged.
+    at: Option<Instant>,
+    /// The `queue_size` it was logged with.
+    queue_size: usize,
+    /// Pings dropped since, with no line of their own.
+    unsaid: usize,
 }
 
 /// How often the log says that pings were dropped for a full queue: a hub
@@ -375,7 +386,7 @@ impl Pinger {
             wake: Notify::new(),
             sending: Mutex::new(BTreeMap::new()),
             hubs: Mutex::new(hub_list(&cfg.hubs)),
-            overflow_said: Mutex::new((None, 0, 0)),
+            overflow_said: Mutex::new(OverflowSaid::default()),
         });
         tokio::spawn(send_forever(shared.clone(), client(cfg)));
         Pinger { shared }
@@ -462,14 +473,14 @@ impl Pinger {
             // reload), and a queue_size changed since (raised as the last
             // line advised, and still too small).
             let recent = said
-                .0
+                .at
                 .is_some_and(|at| now.duration_since(at) < OVERFLOW_SAID_EVERY);
-            if recent && !last && said.2 == cfg.queue_size {
-                said.1 += dropped.total();
+            if recent && !last && said.queue_size == cfg.queue_size {
+                said.unsaid += dropped.total();
             } else {
-                let unsaid = std::mem::take(&mut said.1);
-                said.0 = Some(now);
-                said.2 = cfg.queue_size;
+                let unsaid = std::mem::take(&mut said.unsaid);
+                said.at = Some(now);
+                said.queue_size = cfg.queue_size;
                 let mut line = overflow(cfg, &pushed, dropped, &failing);
                 if unsaid > 0 {
                     line += &format!(
@@ -1190,7 +1201,7 @@ mod tests {
             wake: Notify::new(),
             sending: Mutex::new(BTreeMap::new()),
             hubs: Mutex::new(hub_list(&hubs)),
-            overflow_said: Mutex::new((None, 0, 0)),
+            overflow_said: Mutex::new(OverflowSaid::default()),
         }
     }
 
