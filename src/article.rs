@@ -158,6 +158,15 @@ pub enum ArticleError {
     /// Nothing that could be a title.
     #[error("no title: the file has no line after its header that could be a title")]
     NoTitle,
+    /// No title: the line named stands where the title belongs and cannot be
+    /// one, or is the last of the lines there, none of which can be one.
+    #[error("line {line}: no title: {message}")]
+    NoTitleAt {
+        /// The 1-based line number of the line that ended the search.
+        line: usize,
+        /// The line quoted, why it is no title, and what to do.
+        message: String,
+    },
     /// No date line, no capture clock, and no modification time to fall back on.
     #[error("no publication date, capture clock or modification time")]
     NoDate,
@@ -516,10 +525,13 @@ fn parse_lines<L: AsRef<str>>(
 
     // Header: capture clock, then breadcrumb, each optional.
     let mut captured = None;
+    // The capture clock's line and text, to tell a copy of it.
+    let mut clock: Option<(usize, String)> = None;
     if let Some((n, line)) = rest.peek_nonblank() {
         if let Some(stamp) = timestamp::parse(line, src.tz) {
             warn_stamp(&mut warnings, n, &stamp, HeaderDate::Capture, modified);
             captured = Some(stamp.at.fixed_offset());
+            clock = Some((n, line.to_owned()));
             rest.advance();
         } else if let Some(unreadable) = Unreadable::read(n, line, src.tz) {
             // A clock bantin cannot read is still a clock, not a title.
@@ -527,10 +539,34 @@ fn parse_lines<L: AsRef<str>>(
             rest.advance();
         }
     }
+    // The clock written twice (a page saved over itself): the copy is
+    // skipped, so the breadcrumb under it is still one.
+    skip_clock_copies(&mut rest, clock.as_ref(), &mut warnings);
     let mut categories = Vec::new();
+    let mut crumb_line = None;
     if let Some((n, line)) = rest.peek_nonblank() {
         if let Some(path) = breadcrumb(line) {
             categories = bounded_path(&mut warnings, n, path);
+            crumb_line = Some(n);
+            rest.advance();
+        }
+    }
+    // A second breadcrumb straight under the first is no title: it is
+    // skipped, and the first gives the categories.
+    if let Some(first) = crumb_line {
+        while let Some((n, line)) = rest.peek_nonblank() {
+            if breadcrumb(line).is_none() {
+                break;
+            }
+            warnings.push(Warning {
+                line: Some(n),
+                message: format!(
+                    "\"{}\" is a second breadcrumb, under the one on line {first}; it is \
+                     skipped, and the categories are line {first}'s: remove the breadcrumb \
+                     that is wrong",
+                    cut(line, 80)
+                ),
+            });
             rest.advance();
         }
     }
@@ -550,14 +586,13 @@ fn parse_lines<L: AsRef<str>>(
         categories.extend(folder);
     }
 
-    // Title: the next line that is content, not a date or furniture.
-    let is_title = |line: &str| {
-        timestamp::parse(line, src.tz).is_none() && classify(line) == Kind::Content && !is_end(line)
-    };
-    if !rest.peek_nonblank().is_some_and(|(_, line)| is_title(line)) {
+    // Title: the next line that is content. A date or a boilerplate line
+    // where it belongs is never the title, and is skipped with a warning: a
+    // date there may still date the article (see `above` below).
+    let above = before_title(&mut rest, clock.as_ref(), src.tz, &mut warnings)?;
+    let Some((title_line, line)) = rest.lines.next() else {
         return Err(ArticleError::NoTitle);
-    }
-    let (title_line, line) = rest.lines.next().expect("peeked: a title line is there");
+    };
     // A line too long for a title is text (a file without line breaks): its first
     // words are the title, and the whole line is kept as the lead.
     let (title, lead_line) = match cut(&line, limits::TITLE) {
@@ -579,6 +614,7 @@ fn parse_lines<L: AsRef<str>>(
     // Date line, straight under the title, and the correction and withdrawal
     // lines around it, before the lead.
     let mut published = None;
+    let mut date_line = None;
     // Lines in the date line's place that look like dates but are not, each
     // with the place of its warning, written once the fallback is known.
     let mut unreadable: Vec<(usize, Unreadable, Option<Warning>)> = Vec::new();
@@ -594,6 +630,7 @@ fn parse_lines<L: AsRef<str>>(
             if let Some(stamp) = timestamp::parse(line, src.tz) {
                 warn_stamp(&mut warnings, n, &stamp, HeaderDate::Publication, modified);
                 published = Some(stamp.at.fixed_offset());
+                date_line = Some(n);
                 rest.advance();
                 continue;
             }
@@ -659,6 +696,16 @@ fn parse_lines<L: AsRef<str>>(
     if let Some(&(n, _)) = kept.last() {
         kept.push((n, String::new()));
     }
+    // A date above the title, with no date line under it: the date line
+    // written above its title, or a capture clock written under the
+    // breadcrumb, which the publication time would fall back to anyway.
+    let mut above_read = None;
+    if published.is_none() {
+        if let Some(first) = above.first() {
+            published = Some(first.stamp.at.fixed_offset());
+            above_read = Some(first.line);
+        }
+    }
     let (published, fallback) = match (published, captured, modified) {
         (Some(p), _, _) => (p, None),
         (None, Some(c), _) => (c, Some(Fallback::CaptureClock)),
@@ -694,6 +741,11 @@ fn parse_lines<L: AsRef<str>>(
         warnings[place] = u.warning(then);
     }
     let (updated, withdrawn) = marks.finish(published, &mut warnings);
+    // Last, as it may add warnings in the places kept for them.
+    for a in above.into_iter().rev() {
+        let said = a.warnings(above_read, date_line, modified);
+        warnings.splice(a.place..=a.place, said);
+    }
 
     let body = match depth {
         Depth::Full => read_body(
@@ -747,6 +799,176 @@ fn parse_lines<L: AsRef<str>>(
         },
         warnings,
     })
+}
+
+/// Skips the lines straight under the capture clock (`clock`) that are a
+/// copy of it, with a warning on each.
+fn skip_clock_copies<I: Iterator<Item = (usize, String)>>(
+    rest: &mut Lines<I>,
+    clock: Option<&(usize, String)>,
+    warnings: &mut Vec<Warning>,
+) {
+    let Some((first, text)) = clock else {
+        return;
+    };
+    while let Some((n, line)) = rest.peek_nonblank() {
+        if line != text {
+            break;
+        }
+        warnings.push(clock_copy(n, *first));
+        rest.advance();
+    }
+}
+
+/// The warning on a copy (line `n`) of the capture clock on line `first`.
+fn clock_copy(n: usize, first: usize) -> Warning {
+    Warning {
+        line: Some(n),
+        message: format!(
+            "a copy of the capture clock on line {first}; it is skipped: remove the line"
+        ),
+    }
+}
+
+/// A date where the title belongs, skipped; see [`before_title`].
+struct AboveDate {
+    /// Where its warnings go among the others.
+    place: usize,
+    line: usize,
+    text: String,
+    stamp: timestamp::Stamp,
+}
+
+impl AboveDate {
+    /// Its warnings, now that it is known whether it dates the article (when
+    /// its line is `read`) and which line is the date line, if any.
+    fn warnings(
+        &self,
+        read: Option<usize>,
+        date_line: Option<usize>,
+        modified: Option<DateTime<FixedOffset>>,
+    ) -> Vec<Warning> {
+        let what = format!(
+            "\"{}\" is a date above the title, where the title belongs",
+            cut(&self.text, 80)
+        );
+        let message = if read == Some(self.line) {
+            format!(
+                "{what}; it is read as the publication date, as no date line follows the \
+                 title: move it under the title"
+            )
+        } else {
+            let from = match (date_line, read) {
+                (Some(d), _) => format!("the date line on line {d}"),
+                (None, Some(r)) => format!("line {r}, the first date above the title,"),
+                (None, None) => "another line".to_owned(),
+            };
+            format!(
+                "{what}; it is ignored, as {from} gives the publication date: remove it \
+                 (a capture clock goes on the file's first line)"
+            )
+        };
+        let mut said = vec![Warning {
+            line: Some(self.line),
+            message,
+        }];
+        if read == Some(self.line) {
+            warn_stamp(
+                &mut said,
+                self.line,
+                &self.stamp,
+                HeaderDate::Publication,
+                modified,
+            );
+        }
+        said
+    }
+}
+
+/// Skips what stands where the title belongs and cannot be it: dates (the
+/// date line written above the title, a capture clock under the
+/// breadcrumb, a copy of the capture clock) and boilerplate lines (`In
+/// ra`), each with a warning, leaving `rest` on the title. Gives the dates
+/// other than copies of the clock, each with the place kept for its warning
+/// (see [`AboveDate::warnings`]). A navigation heading or a related-news
+/// item there, or no line after the skipped ones, means no title: the error
+/// names the line.
+fn before_title<I: Iterator<Item = (usize, String)>>(
+    rest: &mut Lines<I>,
+    clock: Option<&(usize, String)>,
+    tz: Tz,
+    warnings: &mut Vec<Warning>,
+) -> Result<Vec<AboveDate>, ArticleError> {
+    let mut above = Vec::new();
+    // The last line skipped, and what it is.
+    let mut skipped: Option<(usize, String, &str)> = None;
+    loop {
+        let Some((n, line)) = rest.peek_nonblank() else {
+            return Err(match skipped {
+                Some((line, text, what)) => ArticleError::NoTitleAt {
+                    line,
+                    message: format!(
+                        "no line after the header could be the title: the last, \"{}\", is \
+                         {what}, which is never the title: write the title under the header \
+                         (see Title in docs/store-format.md)",
+                        cut(&text, 80)
+                    ),
+                },
+                None => ArticleError::NoTitle,
+            });
+        };
+        if let Some(stamp) = timestamp::parse(line, tz) {
+            match clock.filter(|(_, c)| c == line) {
+                Some((first, _)) => warnings.push(clock_copy(n, *first)),
+                None => {
+                    above.push(AboveDate {
+                        place: warnings.len(),
+                        line: n,
+                        text: line.to_owned(),
+                        stamp,
+                    });
+                    // Written once the date line is known.
+                    warnings.push(Warning {
+                        line: Some(n),
+                        message: String::new(),
+                    });
+                }
+            }
+            skipped = Some((n, line.to_owned(), "a date"));
+        } else if is_end(line) {
+            return Err(ArticleError::NoTitleAt {
+                line: n,
+                message: format!(
+                    "\"{}\" stands where the title belongs, and it is a navigation heading, \
+                     where the article ends: put the title and the article above it",
+                    cut(line, 80)
+                ),
+            });
+        } else if is_related_item(line) {
+            return Err(ArticleError::NoTitleAt {
+                line: n,
+                message: format!(
+                    "\"{}\" stands where the title belongs, and a line that ends in a date in \
+                     parentheses is an item of a related-news list, never a title: write the \
+                     title without the date in parentheses (the date goes on the date line)",
+                    cut(line, 80)
+                ),
+            });
+        } else if classify_unrelated(line) == Kind::Boilerplate {
+            warnings.push(Warning {
+                line: Some(n),
+                message: format!(
+                    "\"{}\" is a boilerplate line above the title, where the title belongs; \
+                     it is skipped: remove it",
+                    cut(line, 80)
+                ),
+            });
+            skipped = Some((n, line.to_owned(), "a boilerplate line"));
+        } else {
+            return Ok(above);
+        }
+        rest.advance();
+    }
 }
 
 /// Where the publication time comes from when no date line gives it.
@@ -2453,6 +2675,143 @@ mod tests {
         // With a date line the modification time is not needed, nor compared.
         let p = parse("Trang nhất » Tin\nTiêu đề\n10/05/2020 15:33\nDẫn.\n", &s).unwrap();
         assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+    }
+
+    /// What stands where the title belongs and cannot be it: a copy of the
+    /// capture clock, a date, a boilerplate line, a second breadcrumb. Each
+    /// is skipped with a warning on its line; the title under it is read.
+    #[test]
+    fn what_stands_above_the_title_is_skipped_and_named() {
+        // The capture clock written twice: the copy is skipped, and the
+        // breadcrumb under it is still the breadcrumb.
+        let p = parse_ok(
+            "01:36 ICT Thứ tư, 12/08/2020\n01:36 ICT Thứ tư, 12/08/2020\nTrang nhất » Tin Tức\n\n\
+             Tiêu đề\n\nChủ nhật - 10/05/2020 15:33\nMở đầu.\n",
+        );
+        assert_eq!(p.article.title, "Tiêu đề");
+        assert_eq!(p.article.categories, ["Tin Tức"]);
+        assert_eq!(p.article.summary, "Mở đầu.");
+        assert_eq!(
+            p.article.published.to_rfc3339(),
+            "2020-05-10T15:33:00+07:00"
+        );
+        assert_eq!(
+            p.warnings,
+            [Warning {
+                line: Some(2),
+                message: "a copy of the capture clock on line 1; it is skipped: remove the line"
+                    .into()
+            }]
+        );
+        // The date line written above the title, none under it: it dates
+        // the article.
+        let p = parse_ok("Trang nhất » Tin Tức\nChủ nhật - 10/05/2020 15:33\nTiêu đề\nMở đầu.\n");
+        assert_eq!(p.article.title, "Tiêu đề");
+        assert_eq!(p.article.summary, "Mở đầu.");
+        assert_eq!(
+            p.article.published.to_rfc3339(),
+            "2020-05-10T15:33:00+07:00"
+        );
+        assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
+        assert_eq!(p.warnings[0].line, Some(2));
+        assert_eq!(
+            p.warnings[0].message,
+            "\"Chủ nhật - 10/05/2020 15:33\" is a date above the title, where the title \
+             belongs; it is read as the publication date, as no date line follows the title: \
+             move it under the title"
+        );
+        // A clock under the breadcrumb, and a date line under the title:
+        // the date line dates it, and the clock is ignored.
+        let p = parse_ok(
+            "Trang nhất » Tin Tức\n01:36 ICT Thứ tư, 12/08/2020\nTiêu đề\n10/05/2020\nMở đầu.\n",
+        );
+        assert_eq!(p.article.title, "Tiêu đề");
+        assert_eq!(
+            p.article.published.to_rfc3339(),
+            "2020-05-10T00:00:00+07:00"
+        );
+        assert_eq!(p.article.captured, None);
+        assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
+        assert_eq!(p.warnings[0].line, Some(2));
+        assert!(
+            p.warnings[0]
+                .message
+                .contains("it is ignored, as the date line on line 4 gives the publication date"),
+            "{:?}",
+            p.warnings
+        );
+        // A boilerplate line above the title.
+        let p = parse_ok("Trang nhất » Tin Tức\nIn ra\nTiêu đề\n10/05/2020\nMo dau.\n");
+        assert_eq!(p.article.title, "Tiêu đề");
+        assert_eq!(p.article.summary, "Mo dau.");
+        assert_eq!(
+            p.warnings,
+            [Warning {
+                line: Some(2),
+                message: "\"In ra\" is a boilerplate line above the title, where the title \
+                          belongs; it is skipped: remove it"
+                    .into()
+            }]
+        );
+        // A second breadcrumb under the first is not the title.
+        let p = parse_ok(
+            "Trang nhất » Tin Tức\nTrang nhất » Thời sự\n\nTiêu đề\n\nChủ nhật - 10/05/2020 15:33\n\
+             Mở đầu.\n",
+        );
+        assert_eq!(p.article.title, "Tiêu đề");
+        assert_eq!(p.article.categories, ["Tin Tức"]);
+        assert_eq!(p.article.summary, "Mở đầu.");
+        assert_eq!(
+            p.article.published.to_rfc3339(),
+            "2020-05-10T15:33:00+07:00"
+        );
+        assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
+        assert_eq!(p.warnings[0].line, Some(2));
+        assert!(p.warnings[0].message.starts_with(
+            "\"Trang nhất » Thời sự\" is a second breadcrumb, under the one on line 1"
+        ));
+        // A date above the title that is after the file's modification
+        // time is warned of as a date line's is, in line order.
+        let p = parse_ok("Trang nhất » Tin\n10/05/2099\nTiêu đề\nDẫn.\n");
+        let lines: Vec<_> = p.warnings.iter().map(|w| w.line).collect();
+        assert_eq!(lines, [Some(2), Some(2)], "{:?}", p.warnings);
+        assert!(p.warnings[1].message.contains("more than a day after"));
+    }
+
+    /// When what stands where the title belongs leaves no title, the
+    /// rejection names the line that ended the search.
+    #[test]
+    fn no_title_names_the_line_that_ended_the_search() {
+        let no_title_at = |text: &str| match parse(text, &src("x")) {
+            Err(ArticleError::NoTitleAt { line, message }) => (line, message),
+            other => panic!("{text:?}: {other:?}"),
+        };
+        let (line, message) =
+            no_title_at("Trang nhất » Tin\n10/05/2020\nNhững tin cũ hơn\nTiêu đề\n");
+        assert_eq!(line, 3);
+        assert!(message.contains("is a navigation heading"), "{message}");
+        let (line, message) = no_title_at("10/05/2020 15:33\n11/05/2020\n\n");
+        assert_eq!(line, 2);
+        assert!(
+            message.starts_with(
+                "no line after the header could be the title: the last, \"11/05/2020\", is a date"
+            ),
+            "{message}"
+        );
+        let (line, message) = no_title_at("Trang nhất » Tin\nIn ra\n");
+        assert_eq!(line, 2);
+        assert!(message.contains("is a boilerplate line"), "{message}");
+        let (line, message) = no_title_at("Trang nhất » Tin\nTin khác (11/05/2020)\nTiêu đề\n");
+        assert_eq!(line, 2);
+        assert!(message.contains("related-news list"), "{message}");
+        assert_eq!(
+            ArticleError::NoTitleAt {
+                line: 3,
+                message: "why".into()
+            }
+            .to_string(),
+            "line 3: no title: why"
+        );
     }
 
     #[test]

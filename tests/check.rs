@@ -1582,3 +1582,111 @@ fn label_lines_gone_wrong_are_named_and_change_nothing_else() {
     assert_eq!(s(&a["author"]), "Phòng Kinh doanh");
     assert_eq!(strings(&a["tags"]), ["lịch cắt điện", "Hòa Lạc"]);
 }
+
+/// A header line out of place above the title (the capture clock written
+/// twice, the date line above its title, a clock under the breadcrumb, a
+/// boilerplate line, a second breadcrumb) is skipped and named; a file whose
+/// search for a title ends on a line that cannot be one is rejected naming it.
+#[test]
+fn lines_where_the_title_belongs_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("tin-tuc");
+    std::fs::create_dir(&folder).unwrap();
+    let files = [
+        (
+            "d1.txt",
+            "01:36 ICT Thứ tư, 12/08/2020\n01:36 ICT Thứ tư, 12/08/2020\nTrang nhất » Tin Tức\n\n\
+             Tiêu đề\n\nChủ nhật - 10/05/2020 15:33\nMở đầu.\n",
+        ),
+        (
+            "d4.txt",
+            "Trang nhất » Tin Tức\nChủ nhật - 10/05/2020 15:33\nTiêu đề\nMở đầu.\n",
+        ),
+        (
+            "d6.txt",
+            "Trang nhất » Tin Tức\n01:36 ICT Thứ tư, 12/08/2020\nTiêu đề\n10/05/2020\nMở đầu.\n",
+        ),
+        (
+            "d9.txt",
+            "Trang nhất » Tin Tức\nIn ra\nTiêu đề\n10/05/2020\nMo dau.\n",
+        ),
+        (
+            "b2.txt",
+            "Trang nhất » Tin Tức\nTrang nhất » Thời sự\n\nTiêu đề\n\n\
+             Chủ nhật - 10/05/2020 15:33\nMở đầu.\n",
+        ),
+        (
+            "e1.txt",
+            "Trang nhất » Tin Tức\n10/05/2020\nNhững tin cũ hơn\nTiêu đề\n",
+        ),
+        ("u1.txt", "Tiêu đề\n1/1/1 00:00\nMở đầu.\n"),
+    ];
+    let paths: Vec<PathBuf> = files
+        .iter()
+        .map(|(name, text)| {
+            let path = folder.join(name);
+            std::fs::write(&path, text).unwrap();
+            path
+        })
+        .collect();
+    let args: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+    let (code, lines) = check_json(None, &args);
+    assert_eq!((code, lines.len()), (1, files.len()));
+    let report = |name: &str| {
+        lines
+            .iter()
+            .find(|r| s(&r["path"]).ends_with(name))
+            .unwrap_or_else(|| panic!("{name}: {lines:?}"))
+    };
+    for (name, line) in [
+        ("d1.txt", "line 2: a copy of the capture clock on line 1"),
+        (
+            "d4.txt",
+            "line 2: \"Chủ nhật - 10/05/2020 15:33\" is a date above the title",
+        ),
+        (
+            "d6.txt",
+            "line 2: \"01:36 ICT Thứ tư, 12/08/2020\" is a date above the title",
+        ),
+        (
+            "d9.txt",
+            "line 2: \"In ra\" is a boilerplate line above the title",
+        ),
+        (
+            "b2.txt",
+            "line 2: \"Trang nhất » Thời sự\" is a second breadcrumb",
+        ),
+    ] {
+        let r = report(name);
+        assert_eq!(r["ok"], true, "{r}");
+        assert_eq!(s(&r["article"]["title"]), "Tiêu đề", "{r}");
+        let w = warnings(r);
+        assert_eq!(w.len(), 1, "{name}: {w:#?}");
+        assert!(w[0].starts_with(line), "{name}: {w:#?}");
+    }
+    assert_eq!(
+        s(&report("d4.txt")["article"]["published"]),
+        "2020-05-10T15:33:00+07:00"
+    );
+    assert_eq!(
+        strings(&report("b2.txt")["article"]["categories"]),
+        ["Tin Tức"]
+    );
+    let e1 = report("e1.txt");
+    assert_eq!(e1["ok"], false, "{e1}");
+    assert!(
+        s(&e1["error"]).starts_with(
+            "line 3: no title: \"Những tin cũ hơn\" stands where the title belongs, and it is \
+             a navigation heading"
+        ),
+        "{e1}"
+    );
+    let u1 = report("u1.txt");
+    assert!(
+        warnings(u1).iter().any(|w| w.starts_with(
+            "line 2: \"1/1/1 00:00\" is not a date: the year \"1\" has 1 digit: write all four"
+        )),
+        "{u1}"
+    );
+    assert_eq!(s(&u1["article"]["summary"]), "Mở đầu.");
+}

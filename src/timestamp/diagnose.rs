@@ -258,6 +258,12 @@ fn date_shapes<'t, 'a>(tokens: &'t [Token<'a>]) -> Vec<DateShape<'t, 'a>> {
     let mut i = 0;
     while i < tokens.len() {
         if let Some(shape) = tokens.get(i..i + 5).and_then(numeric_or_long_shape) {
+            // More numbers glued on (`192.168.1.1`, `1.2.3.4`): no date.
+            let chain = glued_chain(&tokens[i..]);
+            if shape.form == Shape::Numeric && chain > 5 {
+                i += chain;
+                continue;
+            }
             found.push(shape);
             i += 5;
         } else if let Some(shape) = tokens.get(i..i + 3).and_then(rfc2822_shape) {
@@ -279,17 +285,38 @@ fn numeric_or_long_shape<'t, 'a>(w: &'t [Token<'a>]) -> Option<DateShape<'t, 'a>
             .iter()
             .all(|t| matches!(&*t.lower, "/" | "-" | "."));
     let long = w[1].lower == "tháng" && w[3].lower == "năm";
-    // A year is written with four digits, or two: `1.000.000` is a number.
-    let year_like = [&w[0], &w[4]]
-        .iter()
-        .any(|t| matches!(t.lower.len(), 2 | 4));
-    (nums.iter().all(|t| t.kind == Kind::Num) && (numeric || long) && year_like).then(|| {
+    // Any numbers, but for dots between groups of three digits: `1.000.000`
+    // and `10.500.000` are numbers.
+    let thousands = numeric
+        && [&w[1], &w[3]].iter().all(|t| t.lower == ".")
+        && [&w[2], &w[4]].iter().all(|t| t.lower.len() == 3);
+    (nums.iter().all(|t| t.kind == Kind::Num) && (numeric || long) && !thousands).then(|| {
         DateShape {
             form: if numeric { Shape::Numeric } else { Shape::Long },
             parts: nums,
             separators: [&w[1].lower, &w[3].lower],
         }
     })
+}
+
+/// How many tokens from the start of `tokens` are numbers joined by `/`, `-`
+/// or `.` with no space: 5 for `10/05/2020`, 7 for `192.168.1.1`.
+fn glued_chain(tokens: &[Token]) -> usize {
+    let mut n = 1;
+    while let [.., last] = &tokens[..n] {
+        match tokens.get(n..n + 2) {
+            Some([sep, num])
+                if last.end == sep.start
+                    && sep.end == num.start
+                    && matches!(&*sep.lower, "/" | "-" | ".")
+                    && num.kind == Kind::Num =>
+            {
+                n += 2;
+            }
+            _ => break,
+        }
+    }
+    n
 }
 
 /// RFC 2822's `10 May 2020`, in three tokens with spaces between them.
@@ -388,6 +415,8 @@ fn year_digits(y: &str) -> Option<String> {
         Some(format!(
             "the year {value} is out of range: dates go from the year 1 to 9999"
         ))
+    } else if digits == 1 {
+        Some(format!("the year \"{y}\" has 1 digit: write all four"))
     } else if digits < 4 {
         let s = if digits == 1 { "" } else { "s" };
         Some(format!(
@@ -887,6 +916,28 @@ mod tests {
         }
     }
 
+    /// "Any numbers", as docs/store-format.md says: a one-digit day and
+    /// year make a date shape too, and one digit is one.
+    #[test]
+    fn one_digit_days_and_years_look_like_dates() {
+        let why = |line: &str| why_not_a_date(line, HCM).unwrap_or_else(|| panic!("{line}"));
+        for (line, year) in [
+            ("1/1/1 00:00", "1"),
+            ("1/1/1", "1"),
+            ("5/5/5 10:00", "5"),
+            ("1/10/1 10:00", "1"),
+            ("1/1/2", "2"),
+            ("10/1/1 10:00", "1"),
+            ("01/01/1 10:00", "1"),
+        ] {
+            assert_eq!(
+                why(line),
+                format!("the year \"{year}\" has 1 digit: write all four"),
+                "{line}"
+            );
+        }
+    }
+
     #[test]
     fn dates_and_text_need_no_reason() {
         for line in [
@@ -907,7 +958,11 @@ mod tests {
             "Sáng 30/4/1975",
             "Tối 31/12/2019",
             "1.000.000",
+            "10.500.000",
             "Thu 1.250.000 đồng",
+            // More than three numbers glued: an address or a version.
+            "192.168.1.1",
+            "1.2.3.4",
         ] {
             assert_eq!(why_not_a_date(line, HCM), None, "{line:?}");
         }
