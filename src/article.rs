@@ -610,6 +610,22 @@ fn parse_lines<L: AsRef<str>>(
             (short, Some((title_line, line)))
         }
     };
+    // The title written twice: the copy straight under it is not the lead,
+    // and the date line under the copy is still the date line.
+    if lead_line.is_none() {
+        while let Some((n, line)) = rest.peek_nonblank() {
+            if line != title {
+                break;
+            }
+            warnings.push(Warning {
+                line: Some(n),
+                message: format!(
+                    "a copy of the title on line {title_line}; it is skipped: remove the line"
+                ),
+            });
+            rest.advance();
+        }
+    }
 
     // Date line, straight under the title, and the correction and withdrawal
     // lines around it, before the lead.
@@ -2776,6 +2792,24 @@ mod tests {
         let lines: Vec<_> = p.warnings.iter().map(|w| w.line).collect();
         assert_eq!(lines, [Some(2), Some(2)], "{:?}", p.warnings);
         assert!(p.warnings[1].message.contains("more than a day after"));
+        // The title written twice: the copy is not the lead, and the date
+        // line under it dates the article.
+        let p = parse_ok(
+            "Trang nhất » Tin Tức\n\nTiêu đề\nTiêu đề\n\nChủ nhật - 10/05/2020 15:33\nMở đầu.\n",
+        );
+        assert_eq!(p.article.title, "Tiêu đề");
+        assert_eq!(p.article.summary, "Mở đầu.");
+        assert_eq!(
+            p.article.published.to_rfc3339(),
+            "2020-05-10T15:33:00+07:00"
+        );
+        assert_eq!(
+            p.warnings,
+            [Warning {
+                line: Some(4),
+                message: "a copy of the title on line 3; it is skipped: remove the line".into()
+            }]
+        );
     }
 
     /// When what stands where the title belongs leaves no title, the
