@@ -551,45 +551,68 @@ fn parse_lines<L: AsRef<str>>(
             rest.advance();
         }
     }
-    // A second breadcrumb straight under the first is no title: it is
-    // skipped, and the first gives the categories.
+    // A second breadcrumb straight under the first, starting at the site's
+    // root as a breadcrumb does, is no title: it is skipped, and the first
+    // gives the categories. Any other line with a `»` is the title.
     if let Some(first) = crumb_line {
         while let Some((n, line)) = rest.peek_nonblank() {
-            if breadcrumb(line).is_none() {
+            if root_breadcrumb(line).is_none() {
                 break;
             }
-            warnings.push(Warning {
-                line: Some(n),
-                message: format!(
-                    "\"{}\" is a second breadcrumb, under the one on line {first}; it is \
-                     skipped, and the categories are line {first}'s: remove the breadcrumb \
-                     that is wrong",
-                    cut(line, 80)
-                ),
-            });
+            warnings.push(second_breadcrumb(n, line, first));
             rest.advance();
         }
     }
-    if categories.is_empty() {
-        let folder = src
-            .folder
-            .map(|f| squash_spaces(names::visible(&normalize(f))))
-            .filter(|f| !f.is_empty());
-        let message = match &folder {
-            Some(f) => format!("no breadcrumb; using the folder name \"{f}\" as the category"),
-            None => "no breadcrumb and no folder; the article is in no category".to_owned(),
-        };
+    // The folder's warning goes here, once it is known whether a
+    // breadcrumb out of place gives the categories instead.
+    let folder_place = categories.is_empty().then(|| {
         warnings.push(Warning {
             line: None,
-            message,
+            message: String::new(),
         });
-        categories.extend(folder);
-    }
+        warnings.len() - 1
+    });
 
-    // Title: the next line that is content. A date or a boilerplate line
-    // where it belongs is never the title, and is skipped with a warning: a
-    // date there may still date the article (see `above` below).
-    let above = before_title(&mut rest, clock.as_ref(), src.tz, &mut warnings)?;
+    // Title: the next line that is content. A date, a breadcrumb or a
+    // boilerplate line where it belongs is never the title, and is skipped
+    // with a warning: a date there may still date the article (see `above`
+    // below), and a breadcrumb give the categories.
+    let mut crumb = Crumb {
+        line: crumb_line,
+        categories,
+    };
+    let mut above = before_title(&mut rest, clock.as_ref(), &mut crumb, src.tz, &mut warnings)?;
+    let mut categories = crumb.categories;
+    if let Some(place) = folder_place {
+        if categories.is_empty() {
+            let folder = src
+                .folder
+                .map(|f| squash_spaces(names::visible(&normalize(f))))
+                .filter(|f| !f.is_empty());
+            warnings[place].message = match &folder {
+                Some(f) => {
+                    format!("no breadcrumb; using the folder name \"{f}\" as the category")
+                }
+                None => "no breadcrumb and no folder; the article is in no category".to_owned(),
+            };
+            categories.extend(folder);
+        } else {
+            warnings.remove(place);
+            for a in &mut above {
+                a.place -= 1;
+            }
+        }
+    }
+    // A capture clock above the title, with none on the first line: the
+    // clock, the one nearest the title if several.
+    let mut clock_above = None;
+    if captured.is_none() {
+        if let Some(a) = above.iter().rev().find(|a| a.clock) {
+            captured = Some(a.stamp.at.fixed_offset());
+            clock_above = Some(a.line);
+        }
+    }
+    let clock_line = clock.as_ref().map(|c| c.0).or(clock_above);
     let Some((title_line, line)) = rest.lines.next() else {
         return Err(ArticleError::NoTitle);
     };
@@ -712,14 +735,14 @@ fn parse_lines<L: AsRef<str>>(
     if let Some(&(n, _)) = kept.last() {
         kept.push((n, String::new()));
     }
-    // A date above the title, with no date line under it: the date line
-    // written above its title, or a capture clock written under the
-    // breadcrumb, which the publication time would fall back to anyway.
+    // A date above the title that is not shaped as a capture clock, with
+    // no date line under it: the date line written above its title (the
+    // one nearest the title if several).
     let mut above_read = None;
     if published.is_none() {
-        if let Some(first) = above.first() {
-            published = Some(first.stamp.at.fixed_offset());
-            above_read = Some(first.line);
+        if let Some(a) = above.iter().rev().find(|a| !a.clock) {
+            published = Some(a.stamp.at.fixed_offset());
+            above_read = Some(a.line);
         }
     }
     let (published, fallback) = match (published, captured, modified) {
@@ -759,7 +782,12 @@ fn parse_lines<L: AsRef<str>>(
     let (updated, withdrawn) = marks.finish(published, &mut warnings);
     // Last, as it may add warnings in the places kept for them.
     for a in above.into_iter().rev() {
-        let said = a.warnings(above_read, date_line, modified);
+        let said = a.warnings(&Read {
+            published: above_read,
+            date_line,
+            clock: clock_line,
+            modified,
+        });
         warnings.splice(a.place..=a.place, said);
     }
 
@@ -846,6 +874,44 @@ fn clock_copy(n: usize, first: usize) -> Warning {
     }
 }
 
+/// The warning on a second breadcrumb (line `n`) under the one on line
+/// `first`.
+fn second_breadcrumb(n: usize, line: &str, first: usize) -> Warning {
+    Warning {
+        line: Some(n),
+        message: format!(
+            "\"{}\" is a second breadcrumb, under the one on line {first}; it is skipped, \
+             and the categories are line {first}'s: remove the breadcrumb that is wrong",
+            cut(line, 80)
+        ),
+    }
+}
+
+/// The breadcrumb, read in its place or out of it (see [`before_title`]).
+struct Crumb {
+    /// Its line, if one was read.
+    line: Option<usize>,
+    categories: Vec<String>,
+}
+
+/// Whether a date line starts with its time (`15:33`, `15h33`, `15h`,
+/// optionally led by `lúc`), as the capture clock does (`01:36 ICT Thứ tư,
+/// 12/08/2020`, `08:05 +07 T2, 11/05/2020`).
+fn clock_shaped(line: &str) -> bool {
+    let mut words = line.split_whitespace();
+    let mut first = words.next().unwrap_or_default();
+    if first.to_lowercase() == "lúc" {
+        first = words.next().unwrap_or_default();
+    }
+    let hour = first.bytes().take_while(u8::is_ascii_digit).count();
+    let rest = first.get(hour..).unwrap_or_default();
+    (1..=2).contains(&hour)
+        && (rest.starts_with(['h', 'H'])
+            || rest
+                .strip_prefix(':')
+                .is_some_and(|m| m.starts_with(|c: char| c.is_ascii_digit())))
+}
+
 /// A date where the title belongs, skipped; see [`before_title`].
 struct AboveDate {
     /// Where its warnings go among the others.
@@ -853,49 +919,76 @@ struct AboveDate {
     line: usize,
     text: String,
     stamp: timestamp::Stamp,
+    /// Shaped as a capture clock (see [`clock_shaped`]).
+    clock: bool,
+}
+
+/// Which lines give the article's dates, for [`AboveDate::warnings`].
+struct Read {
+    /// The date above the title read as the publication date.
+    published: Option<usize>,
+    /// The date line under the title.
+    date_line: Option<usize>,
+    /// The capture clock: the first line, or a clock above the title.
+    clock: Option<usize>,
+    modified: Option<DateTime<FixedOffset>>,
 }
 
 impl AboveDate {
-    /// Its warnings, now that it is known whether it dates the article (when
-    /// its line is `read`) and which line is the date line, if any.
-    fn warnings(
-        &self,
-        read: Option<usize>,
-        date_line: Option<usize>,
-        modified: Option<DateTime<FixedOffset>>,
-    ) -> Vec<Warning> {
-        let what = format!(
-            "\"{}\" is a date above the title, where the title belongs",
-            cut(&self.text, 80)
-        );
-        let message = if read == Some(self.line) {
-            format!(
-                "{what}; it is read as the publication date, as no date line follows the \
-                 title: move it under the title"
-            )
+    /// Its warnings, now that it is known which lines give the dates.
+    fn warnings(&self, read: &Read) -> Vec<Warning> {
+        let text = cut(&self.text, 80);
+        let (message, dates) = if self.clock {
+            let what =
+                format!("\"{text}\" is a capture clock above the title, where the title belongs");
+            if read.clock == Some(self.line) {
+                (
+                    format!(
+                        "{what}; it is read as the capture clock, as the first line is none: \
+                         move it to the file's first line"
+                    ),
+                    Some(HeaderDate::Capture),
+                )
+            } else {
+                let from = read
+                    .clock
+                    .map_or_else(|| "another line".to_owned(), |c| format!("line {c}"));
+                (
+                    format!("{what}; it is ignored, as {from} gives the capture clock: remove it"),
+                    None,
+                )
+            }
         } else {
-            let from = match (date_line, read) {
-                (Some(d), _) => format!("the date line on line {d}"),
-                (None, Some(r)) => format!("line {r}, the first date above the title,"),
-                (None, None) => "another line".to_owned(),
-            };
-            format!(
-                "{what}; it is ignored, as {from} gives the publication date: remove it \
-                 (a capture clock goes on the file's first line)"
-            )
+            let what = format!("\"{text}\" is a date above the title, where the title belongs");
+            if read.published == Some(self.line) {
+                (
+                    format!(
+                        "{what}; it is read as the publication date, as no date line follows \
+                         the title: move it under the title"
+                    ),
+                    Some(HeaderDate::Publication),
+                )
+            } else {
+                // Not read, so a date line or a date nearer the title was.
+                let from = match (read.date_line, read.published) {
+                    (Some(d), _) => format!("the date line on line {d}"),
+                    (None, Some(r)) => format!("line {r}, the date nearest the title,"),
+                    (None, None) => "another line".to_owned(),
+                };
+                (
+                    format!(
+                        "{what}; it is ignored, as {from} gives the publication date: remove it"
+                    ),
+                    None,
+                )
+            }
         };
         let mut said = vec![Warning {
             line: Some(self.line),
             message,
         }];
-        if read == Some(self.line) {
-            warn_stamp(
-                &mut said,
-                self.line,
-                &self.stamp,
-                HeaderDate::Publication,
-                modified,
-            );
+        if let Some(kind) = dates {
+            warn_stamp(&mut said, self.line, &self.stamp, kind, read.modified);
         }
         said
     }
@@ -903,15 +996,18 @@ impl AboveDate {
 
 /// Skips what stands where the title belongs and cannot be it: dates (the
 /// date line written above the title, a capture clock under the
-/// breadcrumb, a copy of the capture clock) and boilerplate lines (`In
-/// ra`), each with a warning, leaving `rest` on the title. Gives the dates
-/// other than copies of the clock, each with the place kept for its warning
-/// (see [`AboveDate::warnings`]). A navigation heading or a related-news
-/// item there, or no line after the skipped ones, means no title: the error
-/// names the line.
+/// breadcrumb, a copy of the capture clock), breadcrumbs starting at the
+/// site's root and boilerplate lines (`In ra`), each with a warning, leaving
+/// `rest` on the title. A breadcrumb there is read into `crumb` when none
+/// was, and is a second one otherwise. Gives the dates other than copies of
+/// the clock, each with the place kept for its warning (see
+/// [`AboveDate::warnings`]). A navigation heading or a related-news item
+/// there, or no line after the skipped ones, means no title: the error names
+/// the line.
 fn before_title<I: Iterator<Item = (usize, String)>>(
     rest: &mut Lines<I>,
     clock: Option<&(usize, String)>,
+    crumb: &mut Crumb,
     tz: Tz,
     warnings: &mut Vec<Warning>,
 ) -> Result<Vec<AboveDate>, ArticleError> {
@@ -933,7 +1029,28 @@ fn before_title<I: Iterator<Item = (usize, String)>>(
                 None => ArticleError::NoTitle,
             });
         };
-        if let Some(stamp) = timestamp::parse(line, tz) {
+        if let Some(path) = root_breadcrumb(line) {
+            match crumb.line {
+                Some(first) => warnings.push(second_breadcrumb(n, line, first)),
+                None => {
+                    let after = skipped.as_ref().map_or_else(String::new, |(m, text, _)| {
+                        format!(" after \"{}\" on line {m}", cut(text, 80))
+                    });
+                    warnings.push(Warning {
+                        line: Some(n),
+                        message: format!(
+                            "\"{}\" is the breadcrumb, out of place{after}; it is read as the \
+                             breadcrumb all the same: put it straight under the capture clock \
+                             (or first, with no clock)",
+                            cut(line, 80)
+                        ),
+                    });
+                    crumb.categories = bounded_path(warnings, n, path);
+                    crumb.line = Some(n);
+                }
+            }
+            skipped = Some((n, line.to_owned(), "a breadcrumb"));
+        } else if let Some(stamp) = timestamp::parse(line, tz) {
             match clock.filter(|(_, c)| c == line) {
                 Some((first, _)) => warnings.push(clock_copy(n, *first)),
                 None => {
@@ -941,6 +1058,7 @@ fn before_title<I: Iterator<Item = (usize, String)>>(
                         place: warnings.len(),
                         line: n,
                         text: line.to_owned(),
+                        clock: clock_shaped(line),
                         stamp,
                     });
                     // Written once the date line is known.
@@ -1436,15 +1554,30 @@ fn bounded_path(warnings: &mut Vec<Warning>, line: usize, path: Vec<String>) -> 
 }
 
 /// `Trang nhất » Tin Tức » Tin tức tổng hợp` → `["Tin Tức", "Tin tức tổng hợp"]`.
+/// Whether a breadcrumb's part is the site's root. Matched as category
+/// names are (see [`names::key`]): a soft hyphen or a zero-width space
+/// pasted in leaves it the site's root.
+fn is_root(part: &str) -> bool {
+    matches!(names::key(part).as_str(), "trang nhất" | "trang chủ")
+}
+
+/// [`breadcrumb`], for a line whose first part is the site's root only: the
+/// only breadcrumb that can be told from a title with a `»` in it.
+fn root_breadcrumb(line: &str) -> Option<Vec<String>> {
+    let first = line.split('»').next().unwrap_or_default();
+    if is_root(&squash_spaces(names::visible(first))) {
+        breadcrumb(line)
+    } else {
+        None
+    }
+}
+
 fn breadcrumb(line: &str) -> Option<Vec<String>> {
     // A level of only invisible characters is an empty one, and is dropped.
     let parts: Vec<String> = line
         .split('»')
         .map(|p| squash_spaces(names::visible(p)))
         .collect();
-    // Matched as category names are (see [`names::key`]): a soft hyphen or
-    // a zero-width space pasted in leaves it the site's root.
-    let is_root = |p: &str| matches!(names::key(p).as_str(), "trang nhất" | "trang chủ");
     if parts.len() < 2 && !parts.first().is_some_and(|p| is_root(p)) {
         return None;
     }
@@ -2736,26 +2869,6 @@ mod tests {
              belongs; it is read as the publication date, as no date line follows the title: \
              move it under the title"
         );
-        // A clock under the breadcrumb, and a date line under the title:
-        // the date line dates it, and the clock is ignored.
-        let p = parse_ok(
-            "Trang nhất » Tin Tức\n01:36 ICT Thứ tư, 12/08/2020\nTiêu đề\n10/05/2020\nMở đầu.\n",
-        );
-        assert_eq!(p.article.title, "Tiêu đề");
-        assert_eq!(
-            p.article.published.to_rfc3339(),
-            "2020-05-10T00:00:00+07:00"
-        );
-        assert_eq!(p.article.captured, None);
-        assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
-        assert_eq!(p.warnings[0].line, Some(2));
-        assert!(
-            p.warnings[0]
-                .message
-                .contains("it is ignored, as the date line on line 4 gives the publication date"),
-            "{:?}",
-            p.warnings
-        );
         // A boilerplate line above the title.
         let p = parse_ok("Trang nhất » Tin Tức\nIn ra\nTiêu đề\n10/05/2020\nMo dau.\n");
         assert_eq!(p.article.title, "Tiêu đề");
@@ -2810,6 +2923,265 @@ mod tests {
                 message: "a copy of the title on line 3; it is skipped: remove the line".into()
             }]
         );
+    }
+
+    /// Parses `text` at both depths: the header-only parse gives the full
+    /// one's fields but the lead and paragraphs, and the same warnings here
+    /// (none of these files has a warning about its body).
+    fn parse_both(text: &str) -> Parsed {
+        let full = parse_ok(text);
+        let head = parse_raw(text, &src("a/b"), Depth::Head).unwrap();
+        let mut cut = full.article.clone();
+        cut.summary.clear();
+        cut.paragraphs.clear();
+        assert_eq!(head.article, cut, "{text:?}");
+        assert_eq!(head.warnings, full.warnings, "{text:?}");
+        full
+    }
+
+    /// A title with a `»` in it, straight under the breadcrumb, is the
+    /// title, as ever: only a line that starts at the site's root is a
+    /// second breadcrumb.
+    #[test]
+    fn a_title_with_a_guillemet_under_the_breadcrumb_is_the_title() {
+        for title in [
+            "Phim «Mắt biếc» phá kỷ lục phòng vé",
+            "Giá xăng » tăng",
+            "Kinh tế » Nông nghiệp",
+        ] {
+            let text = format!(
+                "01:36 ICT Thứ tư, 12/08/2020\nTrang nhất » Văn hóa\n{title}\n\
+                 Chủ nhật - 10/05/2020 15:33\nDẫn đoạn một.\nĐoạn hai.\n"
+            );
+            let p = parse_both(&text);
+            assert_eq!(p.article.title, title);
+            assert_eq!(p.article.categories, ["Văn hóa"]);
+            assert_eq!(p.article.summary, "Dẫn đoạn một.");
+            assert_eq!(p.article.paragraphs, ["Đoạn hai."]);
+            assert_eq!(
+                p.article.published.to_rfc3339(),
+                "2020-05-10T15:33:00+07:00"
+            );
+            assert_eq!(p.warnings, [], "{title:?}");
+        }
+        // One that starts at the root is a second breadcrumb.
+        let p = parse_both(
+            "Trang nhất » Văn hóa\nTrang chủ » Thời sự\nGiá xăng » tăng\n10/05/2020\nDẫn.\n",
+        );
+        assert_eq!(p.article.title, "Giá xăng » tăng");
+        assert_eq!(p.article.categories, ["Văn hóa"]);
+        assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
+        assert!(p.warnings[0].message.contains("is a second breadcrumb"));
+    }
+
+    /// A header line out of place above the breadcrumb leaves the
+    /// breadcrumb the breadcrumb, never the title.
+    #[test]
+    fn a_breadcrumb_under_a_line_out_of_place_is_still_the_breadcrumb() {
+        let p = parse_both(
+            "01:36 ICT Thứ tư, 12/08/2020\n08:05 +07 T4, 12/08/2020\nTrang nhất » Tin Tức\n\
+             Tiêu đề\nChủ nhật - 10/05/2020 15:33\nDẫn.\n",
+        );
+        assert_eq!(p.article.title, "Tiêu đề");
+        assert_eq!(p.article.categories, ["Tin Tức"]);
+        assert_eq!(p.article.summary, "Dẫn.");
+        assert_eq!(
+            p.article.published.to_rfc3339(),
+            "2020-05-10T15:33:00+07:00"
+        );
+        assert_eq!(
+            p.article.captured.map(|c| c.to_rfc3339()).as_deref(),
+            Some("2020-08-12T01:36:00+07:00")
+        );
+        assert_eq!(
+            p.warnings,
+            [
+                Warning {
+                    line: Some(2),
+                    message: "\"08:05 +07 T4, 12/08/2020\" is a capture clock above the title, \
+                              where the title belongs; it is ignored, as line 1 gives the \
+                              capture clock: remove it"
+                        .into()
+                },
+                Warning {
+                    line: Some(3),
+                    message: "\"Trang nhất » Tin Tức\" is the breadcrumb, out of place after \
+                              \"08:05 +07 T4, 12/08/2020\" on line 2; it is read as the \
+                              breadcrumb all the same: put it straight under the capture clock \
+                              (or first, with no clock)"
+                        .into()
+                },
+            ]
+        );
+        // Boilerplate above it; and a second breadcrumb further down is
+        // skipped as one.
+        let p = parse_both(
+            "01:36 ICT Thứ tư, 12/08/2020\nIn ra\nTrang nhất » Tin Tức\nTrang nhất » Thời sự\n\
+             Tiêu đề\n10/05/2020\nDẫn.\n",
+        );
+        assert_eq!(p.article.title, "Tiêu đề");
+        assert_eq!(p.article.categories, ["Tin Tức"]);
+        let lines: Vec<_> = p.warnings.iter().map(|w| w.line).collect();
+        assert_eq!(lines, [Some(2), Some(3), Some(4)], "{:?}", p.warnings);
+        assert!(p.warnings[2]
+            .message
+            .contains("is a second breadcrumb, under the one on line 3"));
+        // A breadcrumb with nothing after the root: the folder all the same.
+        let p = parse_both("01:36 ICT Thứ tư, 12/08/2020\nIn ra\nTrang nhất\nTiêu đề\nDẫn.\n");
+        assert_eq!(p.article.title, "Tiêu đề");
+        assert_eq!(p.article.categories, ["thoi-su"]);
+        assert!(p.warnings.iter().any(
+            |w| w.message == "no breadcrumb; using the folder name \"thoi-su\" as the category"
+        ));
+        // Only lines out of place, the breadcrumb last: no title, named.
+        match parse(
+            "01:36 ICT Thứ tư, 12/08/2020\nIn ra\nTrang nhất » Tin\n",
+            &src("x"),
+        ) {
+            Err(ArticleError::NoTitleAt { line: 3, message }) => {
+                assert!(message.contains("is a breadcrumb"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_date_that_starts_with_its_time_is_shaped_as_a_clock() {
+        for line in [
+            "01:36 ICT Thứ tư, 12/08/2020",
+            "08:05 +07 T2, 11/05/2020",
+            "15:33 10/05/2020",
+            "15h33 10/05/2020",
+            "lúc 9h, 10/05/2020",
+        ] {
+            assert!(clock_shaped(line), "{line:?}");
+        }
+        for line in [
+            "Chủ nhật - 10/05/2020 15:33",
+            "10/05/2020",
+            "2020-05-10T15:33:00+07:00",
+            "Sun, 10 May 2020 15:33:00 +0700",
+            "123:45 10/05/2020",
+        ] {
+            assert!(!clock_shaped(line), "{line:?}");
+        }
+    }
+
+    /// A capture clock above the title, none on the first line: the capture
+    /// clock, and the date line under the title the publication date.
+    #[test]
+    fn a_clock_above_the_title_is_the_capture_clock() {
+        // A clock under the breadcrumb, and a date line under the title:
+        // the date line dates it, and the clock is the capture clock.
+        let p = parse_ok(
+            "Trang nhất » Tin Tức\n01:36 ICT Thứ tư, 12/08/2020\nTiêu đề\n10/05/2020\nMở đầu.\n",
+        );
+        assert_eq!(p.article.title, "Tiêu đề");
+        assert_eq!(
+            p.article.published.to_rfc3339(),
+            "2020-05-10T00:00:00+07:00"
+        );
+        assert_eq!(
+            p.article.captured.map(|c| c.to_rfc3339()).as_deref(),
+            Some("2020-08-12T01:36:00+07:00")
+        );
+        assert_eq!(
+            p.warnings,
+            [Warning {
+                line: Some(2),
+                message: "\"01:36 ICT Thứ tư, 12/08/2020\" is a capture clock above the title, \
+                          where the title belongs; it is read as the capture clock, as the first \
+                          line is none: move it to the file's first line"
+                    .into()
+            }]
+        );
+    }
+
+    /// Dates above the title: one shaped as a capture clock is a capture
+    /// clock out of place, never the publication date; the date nearest the
+    /// title gives the publication date when no date line follows it.
+    #[test]
+    fn dates_above_the_title_are_told_apart() {
+        // A clock and a date line above the title.
+        let p = parse_both(
+            "Trang nhất » Tin Tức\n01:36 ICT Thứ tư, 12/08/2020\nChủ nhật - 10/05/2020 15:33\n\
+             Tiêu đề\nDẫn.\n",
+        );
+        assert_eq!(p.article.title, "Tiêu đề");
+        assert_eq!(
+            p.article.published.to_rfc3339(),
+            "2020-05-10T15:33:00+07:00"
+        );
+        assert_eq!(
+            p.article.captured.map(|c| c.to_rfc3339()).as_deref(),
+            Some("2020-08-12T01:36:00+07:00")
+        );
+        let lines: Vec<_> = p.warnings.iter().map(|w| w.line).collect();
+        assert_eq!(lines, [Some(2), Some(3)], "{:?}", p.warnings);
+        assert!(p.warnings[0]
+            .message
+            .ends_with("it is read as the capture clock, as the first line is none: move it to the file's first line"));
+        assert!(p.warnings[1]
+            .message
+            .ends_with("it is read as the publication date, as no date line follows the title: move it under the title"));
+        // A clock alone above the title, none on line 1: the capture clock,
+        // and the publication time falls back to it as ever.
+        let p = parse_both("Trang nhất » Tin Tức\n01:36 ICT Thứ tư, 12/08/2020\nTiêu đề\nDẫn.\n");
+        assert_eq!(
+            p.article.captured.map(|c| c.to_rfc3339()).as_deref(),
+            Some("2020-08-12T01:36:00+07:00")
+        );
+        assert_eq!(
+            p.article.published.to_rfc3339(),
+            "2020-08-12T01:36:00+07:00"
+        );
+        assert_eq!(p.warnings.len(), 2, "{:?}", p.warnings);
+        assert!(p.warnings[0]
+            .message
+            .ends_with("move it to the file's first line"));
+        assert_eq!(p.warnings[1].line, None);
+        assert_eq!(p.warnings[1].message, Fallback::CaptureClock.no_date_line());
+        // With a clock on line 1, another above the title is ignored: the
+        // publication time falls back to line 1's.
+        let p = parse_both(
+            "01:36 ICT Thứ tư, 12/08/2020\nTrang nhất » Tin Tức\n08:05 +07 T2, 11/05/2020\n\
+             Tiêu đề\nDẫn.\n",
+        );
+        assert_eq!(
+            p.article.published.to_rfc3339(),
+            "2020-08-12T01:36:00+07:00"
+        );
+        assert_eq!(p.warnings.len(), 2, "{:?}", p.warnings);
+        assert!(p.warnings[0]
+            .message
+            .ends_with("it is ignored, as line 1 gives the capture clock: remove it"));
+        // A clock and a date line above the title and a date line under it:
+        // the date line under it dates the article, and neither line above
+        // is called the publication date.
+        let p = parse_both(
+            "Trang nhất » Tin Tức\n01:36 ICT Thứ tư, 12/08/2020\n11/05/2020\nTiêu đề\n\
+             Chủ nhật - 10/05/2020 15:33\nDẫn.\n",
+        );
+        assert_eq!(
+            p.article.published.to_rfc3339(),
+            "2020-05-10T15:33:00+07:00"
+        );
+        assert_eq!(p.warnings.len(), 2, "{:?}", p.warnings);
+        assert!(p.warnings[0]
+            .message
+            .ends_with("move it to the file's first line"));
+        assert!(p.warnings[1].message.ends_with(
+            "it is ignored, as the date line on line 5 gives the publication date: remove it"
+        ));
+        // Two dates above the title: the one nearest it.
+        let p = parse_both("Trang nhất » Tin Tức\n11/05/2020\n10/05/2020 15:33\nTiêu đề\nDẫn.\n");
+        assert_eq!(
+            p.article.published.to_rfc3339(),
+            "2020-05-10T15:33:00+07:00"
+        );
+        assert!(p.warnings[0]
+            .message
+            .ends_with("it is ignored, as line 3, the date nearest the title, gives the publication date: remove it"));
     }
 
     /// When what stands where the title belongs leaves no title, the

@@ -1646,7 +1646,7 @@ fn lines_where_the_title_belongs_are_named() {
         ),
         (
             "d6.txt",
-            "line 2: \"01:36 ICT Thứ tư, 12/08/2020\" is a date above the title",
+            "line 2: \"01:36 ICT Thứ tư, 12/08/2020\" is a capture clock above the title",
         ),
         (
             "d9.txt",
@@ -1671,6 +1671,10 @@ fn lines_where_the_title_belongs_are_named() {
     assert_eq!(
         strings(&report("b2.txt")["article"]["categories"]),
         ["Tin Tức"]
+    );
+    assert_eq!(
+        s(&report("d6.txt")["article"]["captured"]),
+        "2020-08-12T01:36:00+07:00"
     );
     let e1 = report("e1.txt");
     assert_eq!(e1["ok"], false, "{e1}");
