@@ -542,30 +542,32 @@ fn parse_lines<L: AsRef<str>>(
     // The clock written twice (a page saved over itself): the copy is
     // skipped, so the breadcrumb under it is still one.
     skip_clock_copies(&mut rest, clock.as_ref(), &mut warnings);
-    let mut categories = Vec::new();
-    let mut crumb_line = None;
+    let mut crumb = Crumb {
+        line: None,
+        categories: Vec::new(),
+    };
     if let Some((n, line)) = rest.peek_nonblank() {
         if let Some(path) = breadcrumb(line) {
-            categories = bounded_path(&mut warnings, n, path);
-            crumb_line = Some(n);
+            crumb.categories = bounded_path(&mut warnings, n, path);
+            crumb.line = Some(n);
             rest.advance();
         }
     }
     // A second breadcrumb straight under the first, starting at the site's
-    // root as a breadcrumb does, is no title: it is skipped, and the first
-    // gives the categories. Any other line with a `»` is the title.
-    if let Some(first) = crumb_line {
+    // root as a breadcrumb does, is no title: see [`Crumb::another`]. Any
+    // other line with a `»` is the title.
+    if crumb.line.is_some() {
         while let Some((n, line)) = rest.peek_nonblank() {
-            if root_breadcrumb(line).is_none() {
+            let Some(path) = root_breadcrumb(line) else {
                 break;
-            }
-            warnings.push(second_breadcrumb(n, line, first));
+            };
+            crumb.another(n, line, path, &mut warnings);
             rest.advance();
         }
     }
     // The folder's warning goes here, once it is known whether a
     // breadcrumb out of place gives the categories instead.
-    let folder_place = categories.is_empty().then(|| {
+    let folder_place = crumb.categories.is_empty().then(|| {
         warnings.push(Warning {
             line: None,
             message: String::new(),
@@ -577,10 +579,6 @@ fn parse_lines<L: AsRef<str>>(
     // boilerplate line where it belongs is never the title, and is skipped
     // with a warning: a date there may still date the article (see `above`
     // below), and a breadcrumb give the categories.
-    let mut crumb = Crumb {
-        line: crumb_line,
-        categories,
-    };
     let mut above = before_title(&mut rest, clock.as_ref(), &mut crumb, src.tz, &mut warnings)?;
     let mut categories = crumb.categories;
     if let Some(place) = folder_place {
@@ -874,24 +872,42 @@ fn clock_copy(n: usize, first: usize) -> Warning {
     }
 }
 
-/// The warning on a second breadcrumb (line `n`) under the one on line
-/// `first`.
-fn second_breadcrumb(n: usize, line: &str, first: usize) -> Warning {
-    Warning {
-        line: Some(n),
-        message: format!(
-            "\"{}\" is a second breadcrumb, under the one on line {first}; it is skipped, \
-             and the categories are line {first}'s: remove the breadcrumb that is wrong",
-            cut(line, 80)
-        ),
-    }
-}
-
 /// The breadcrumb, read in its place or out of it (see [`before_title`]).
 struct Crumb {
     /// Its line, if one was read.
     line: Option<usize>,
     categories: Vec<String>,
+}
+
+impl Crumb {
+    /// A second breadcrumb (`line`, line `n`, giving `path`), once one was
+    /// read: skipped, with a warning. The categories stay the first's,
+    /// unless that has nothing after the site's root and this one has.
+    fn another(&mut self, n: usize, line: &str, path: Vec<String>, warnings: &mut Vec<Warning>) {
+        let first = self.line.unwrap_or(n);
+        let text = cut(line, 80);
+        if self.categories.is_empty() && !path.is_empty() {
+            self.categories = bounded_path(warnings, n, path);
+            self.line = Some(n);
+            warnings.push(Warning {
+                line: Some(n),
+                message: format!(
+                    "\"{text}\" is a second breadcrumb, under the one on line {first}, which has \
+                     nothing after the site's root; the categories are line {n}'s: remove line \
+                     {first}"
+                ),
+            });
+        } else {
+            warnings.push(Warning {
+                line: Some(n),
+                message: format!(
+                    "\"{text}\" is a second breadcrumb, under the one on line {first}; it is \
+                     skipped, and the categories are line {first}'s: remove the breadcrumb that \
+                     is wrong"
+                ),
+            });
+        }
+    }
 }
 
 /// Whether a date line starts with its time (`15:33`, `15h33`, `15h`,
@@ -1031,7 +1047,7 @@ fn before_title<I: Iterator<Item = (usize, String)>>(
         };
         if let Some(path) = root_breadcrumb(line) {
             match crumb.line {
-                Some(first) => warnings.push(second_breadcrumb(n, line, first)),
+                Some(_) => crumb.another(n, line, path, warnings),
                 None => {
                     let after = skipped.as_ref().map_or_else(String::new, |(m, text, _)| {
                         format!(" after \"{}\" on line {m}", cut(text, 80))
@@ -2972,6 +2988,34 @@ mod tests {
         assert_eq!(p.article.categories, ["Văn hóa"]);
         assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
         assert!(p.warnings[0].message.contains("is a second breadcrumb"));
+    }
+
+    /// A second breadcrumb under one with nothing after the root gives
+    /// the categories; the folder is not used.
+    #[test]
+    fn a_second_breadcrumb_under_the_root_alone_gives_the_categories() {
+        let p = parse_both("Trang nhất\nTrang nhất » Thời sự\nTiêu đề\n10/05/2020\nDẫn.\n");
+        assert_eq!(p.article.title, "Tiêu đề");
+        assert_eq!(p.article.categories, ["Thời sự"]);
+        assert_eq!(
+            p.warnings,
+            [Warning {
+                line: Some(2),
+                message: "\"Trang nhất » Thời sự\" is a second breadcrumb, under the one on \
+                          line 1, which has nothing after the site's root; the categories are \
+                          line 2's: remove line 1"
+                    .into()
+            }]
+        );
+        // A third one is skipped, the categories staying line 2's.
+        let p = parse_both(
+            "Trang nhất\nTrang nhất » Thời sự\nTrang nhất » Tin\nTiêu đề\n10/05/2020\nDẫn.\n",
+        );
+        assert_eq!(p.article.categories, ["Thời sự"]);
+        assert_eq!(p.warnings.len(), 2, "{:?}", p.warnings);
+        assert!(p.warnings[1]
+            .message
+            .contains("under the one on line 2; it is skipped, and the categories are line 2's"));
     }
 
     /// A header line out of place above the breadcrumb leaves the
