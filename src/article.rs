@@ -1085,6 +1085,10 @@ fn before_title<I: Iterator<Item = (usize, String)>>(
                 }
             }
             skipped = Some((n, line.to_owned(), "a date"));
+        } else if let Some(u) = Unreadable::read(n, line, tz) {
+            // A date with a typo is a date out of place all the same.
+            warnings.push(u.warning("it stands where the title belongs, and is skipped"));
+            skipped = Some((n, line.to_owned(), "a line that looks like a date"));
         } else if is_end(line) {
             return Err(ArticleError::NoTitleAt {
                 line: n,
@@ -2988,6 +2992,27 @@ mod tests {
         assert_eq!(p.article.categories, ["Văn hóa"]);
         assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
         assert!(p.warnings[0].message.contains("is a second breadcrumb"));
+    }
+
+    /// A line where the title belongs that looks like a date but is not
+    /// one is skipped, never the title.
+    #[test]
+    fn an_unreadable_date_where_the_title_belongs_is_skipped() {
+        let p = parse_both("Trang nhất » Tin\n31/04/2020 15:33\nTiêu đề\n10/05/2020\nDẫn.\n");
+        assert_eq!(p.article.title, "Tiêu đề");
+        assert_eq!(p.article.summary, "Dẫn.");
+        assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
+        assert_eq!(p.warnings[0].line, Some(2));
+        assert!(
+            p.warnings[0]
+                .message
+                .starts_with("\"31/04/2020 15:33\" is not a date")
+                && p.warnings[0].message.contains(
+                    "; it stands where the title belongs, and is skipped: write the date"
+                ),
+            "{:?}",
+            p.warnings
+        );
     }
 
     /// A second breadcrumb under one with nothing after the root gives
