@@ -773,9 +773,14 @@ fn parse_lines<L: AsRef<str>>(
             });
         }
     }
-    let then = fallback.map_or("the line is ignored", Fallback::instead_of_a_line);
+    let then = match (fallback, above_read) {
+        (Some(f), _) => f.instead_of_a_line().to_owned(),
+        (None, Some(r)) => format!("the publication date is line {r}'s, above the title"),
+        (None, None) => "the line is ignored".to_owned(),
+    };
+    let date_line_unreadable = !unreadable.is_empty();
     for (place, u, _) in unreadable {
-        warnings[place] = u.warning(then);
+        warnings[place] = u.warning(&then);
     }
     let (updated, withdrawn) = marks.finish(published, &mut warnings);
     // Last, as it may add warnings in the places kept for them.
@@ -783,6 +788,7 @@ fn parse_lines<L: AsRef<str>>(
         let said = a.warnings(&Read {
             published: above_read,
             date_line,
+            date_line_unreadable,
             clock: clock_line,
             modified,
         });
@@ -945,6 +951,9 @@ struct Read {
     published: Option<usize>,
     /// The date line under the title.
     date_line: Option<usize>,
+    /// Whether a line in the date line's place looks like a date but is not
+    /// one.
+    date_line_unreadable: bool,
     /// The capture clock: the first line, or a clock above the title.
     clock: Option<usize>,
     modified: Option<DateTime<FixedOffset>>,
@@ -977,10 +986,15 @@ impl AboveDate {
         } else {
             let what = format!("\"{text}\" is a date above the title, where the title belongs");
             if read.published == Some(self.line) {
+                let why = if read.date_line_unreadable {
+                    "no date line under the title could be read"
+                } else {
+                    "no date line follows the title"
+                };
                 (
                     format!(
-                        "{what}; it is read as the publication date, as no date line follows \
-                         the title: move it under the title"
+                        "{what}; it is read as the publication date, as {why}: move it under \
+                         the title"
                     ),
                     Some(HeaderDate::Publication),
                 )
@@ -3010,6 +3024,36 @@ mod tests {
                 && p.warnings[0].message.contains(
                     "; it stands where the title belongs, and is skipped: write the date"
                 ),
+            "{:?}",
+            p.warnings
+        );
+    }
+
+    /// A date above the title and a line that looks like a date under it:
+    /// each warning says where the publication date comes from.
+    #[test]
+    fn a_date_above_the_title_and_an_unreadable_date_line_agree() {
+        let p = parse_both("Trang nhất » Tin\n10/05/2020 15:33\nTiêu đề\n31/04/2020\nDẫn.\n");
+        assert_eq!(p.article.title, "Tiêu đề");
+        assert_eq!(
+            p.article.published.to_rfc3339(),
+            "2020-05-10T15:33:00+07:00"
+        );
+        assert_eq!(p.article.summary, "Dẫn.");
+        let lines: Vec<_> = p.warnings.iter().map(|w| w.line).collect();
+        assert_eq!(lines, [Some(2), Some(4)], "{:?}", p.warnings);
+        assert!(
+            p.warnings[0].message.ends_with(
+                "it is read as the publication date, as no date line under the title could be \
+                 read: move it under the title"
+            ),
+            "{:?}",
+            p.warnings
+        );
+        assert!(
+            p.warnings[1]
+                .message
+                .contains("; the publication date is line 2's, above the title: write the date"),
             "{:?}",
             p.warnings
         );
