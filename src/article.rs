@@ -510,10 +510,11 @@ fn parse_lines<L: AsRef<str>>(
 ) -> Result<Parsed, ArticleError> {
     let mut warnings = Vec::new();
     let mut rest = Lines {
-        lines: lines
-            .enumerate()
-            .map(|(i, l)| (i + 1, visible_or_blank(squash_spaces(l.as_ref()))))
-            .peekable(),
+        lines: itertools::peek_nth(
+            lines
+                .enumerate()
+                .map(|(i, l)| (i + 1, visible_or_blank(squash_spaces(l.as_ref())))),
+        ),
     };
 
     // A date in the header more than a day after this is reported (see `warn_stamp`).
@@ -546,12 +547,10 @@ fn parse_lines<L: AsRef<str>>(
         line: None,
         categories: Vec::new(),
     };
-    if let Some((n, line)) = rest.peek_nonblank() {
-        if let Some(path) = breadcrumb(line) {
-            crumb.categories = bounded_path(&mut warnings, n, path);
-            crumb.line = Some(n);
-            rest.advance();
-        }
+    if let Some((n, path)) = crumb_next(&mut rest, src.tz) {
+        crumb.categories = bounded_path(&mut warnings, n, path);
+        crumb.line = Some(n);
+        rest.advance();
     }
     // A second breadcrumb straight under the first, starting at the site's
     // root as a breadcrumb does, is no title: see [`Crumb::another`]. Any
@@ -898,7 +897,7 @@ impl Crumb {
             warnings.push(Warning {
                 line: Some(n),
                 message: format!(
-                    "\"{text}\" is a second breadcrumb, under the one on line {first}, which has \
+                    "\"{text}\" is another breadcrumb, under the one on line {first}, which has \
                      nothing after the site's root; the categories are line {n}'s: remove line \
                      {first}"
                 ),
@@ -907,31 +906,13 @@ impl Crumb {
             warnings.push(Warning {
                 line: Some(n),
                 message: format!(
-                    "\"{text}\" is a second breadcrumb, under the one on line {first}; it is \
+                    "\"{text}\" is another breadcrumb, under the one on line {first}; it is \
                      skipped, and the categories are line {first}'s: remove the breadcrumb that \
                      is wrong"
                 ),
             });
         }
     }
-}
-
-/// Whether a date line starts with its time (`15:33`, `15h33`, `15h`,
-/// optionally led by `lúc`), as the capture clock does (`01:36 ICT Thứ tư,
-/// 12/08/2020`, `08:05 +07 T2, 11/05/2020`).
-fn clock_shaped(line: &str) -> bool {
-    let mut words = line.split_whitespace();
-    let mut first = words.next().unwrap_or_default();
-    if first.to_lowercase() == "lúc" {
-        first = words.next().unwrap_or_default();
-    }
-    let hour = first.bytes().take_while(u8::is_ascii_digit).count();
-    let rest = first.get(hour..).unwrap_or_default();
-    (1..=2).contains(&hour)
-        && (rest.starts_with(['h', 'H'])
-            || rest
-                .strip_prefix(':')
-                .is_some_and(|m| m.starts_with(|c: char| c.is_ascii_digit())))
 }
 
 /// A date where the title belongs, skipped; see [`before_title`].
@@ -941,7 +922,7 @@ struct AboveDate {
     line: usize,
     text: String,
     stamp: timestamp::Stamp,
-    /// Shaped as a capture clock (see [`clock_shaped`]).
+    /// Shaped as a capture clock (see [`timestamp::clock_shaped`]).
     clock: bool,
 }
 
@@ -978,8 +959,17 @@ impl AboveDate {
                 let from = read
                     .clock
                     .map_or_else(|| "another line".to_owned(), |c| format!("line {c}"));
+                // With no date line, nor a date above the title, read, it
+                // may be the publication date written with a zone.
+                let or = if read.published.is_none() && read.date_line.is_none() {
+                    " (or, if it is the publication date, move it under the title)"
+                } else {
+                    ""
+                };
                 (
-                    format!("{what}; it is ignored, as {from} gives the capture clock: remove it"),
+                    format!(
+                        "{what}; it is ignored, as {from} gives the capture clock: remove it{or}"
+                    ),
                     None,
                 )
             }
@@ -1059,7 +1049,15 @@ fn before_title<I: Iterator<Item = (usize, String)>>(
                 None => ArticleError::NoTitle,
             });
         };
-        if let Some(path) = root_breadcrumb(line) {
+        let owned = line.to_owned();
+        let line = owned.as_str();
+        let path = match crumb.line {
+            // Under a breadcrumb, only one that starts at the site's root is
+            // another: any other line with a `»` is the title.
+            Some(_) => root_breadcrumb(line),
+            None => crumb_next(rest, tz).map(|(_, path)| path),
+        };
+        if let Some(path) = path {
             match crumb.line {
                 Some(_) => crumb.another(n, line, path, warnings),
                 None => {
@@ -1088,7 +1086,7 @@ fn before_title<I: Iterator<Item = (usize, String)>>(
                         place: warnings.len(),
                         line: n,
                         text: line.to_owned(),
-                        clock: clock_shaped(line),
+                        clock: timestamp::clock_shaped(line),
                         stamp,
                     });
                     // Written once the date line is known.
@@ -1099,8 +1097,11 @@ fn before_title<I: Iterator<Item = (usize, String)>>(
                 }
             }
             skipped = Some((n, line.to_owned(), "a date"));
-        } else if let Some(u) = Unreadable::read(n, line, tz) {
-            // A date with a typo is a date out of place all the same.
+        } else if let Some(u) = Unreadable::read(n, line, tz).filter(|_| !rest.date_after_next(tz))
+        {
+            // A date with a typo is a date out of place all the same; but
+            // one with a date under it is the title (`11 giờ 30 phút ngày
+            // 30/4/1975` over its date line).
             warnings.push(u.warning("it stands where the title belongs, and is skipped"));
             skipped = Some((n, line.to_owned(), "a line that looks like a date"));
         } else if is_end(line) {
@@ -1553,7 +1554,7 @@ fn keep(kept: &mut Vec<(usize, String)>, line: Option<(usize, String)>) {
 
 /// A cursor over numbered, space-squashed lines, read as far as needed.
 struct Lines<I: Iterator<Item = (usize, String)>> {
-    lines: std::iter::Peekable<I>,
+    lines: itertools::PeekNth<I>,
 }
 
 impl<I: Iterator<Item = (usize, String)>> Lines<I> {
@@ -1565,6 +1566,24 @@ impl<I: Iterator<Item = (usize, String)>> Lines<I> {
 
     fn advance(&mut self) {
         self.lines.next();
+    }
+
+    /// Whether the non-blank line after the next one is a date, or looks
+    /// like one (see [`Unreadable`]), leaving the cursor where it is.
+    fn date_after_next(&mut self, tz: Tz) -> bool {
+        let mut nonblank = 0;
+        let mut i = 0;
+        while let Some((n, line)) = self.lines.peek_nth(i) {
+            if !line.is_empty() {
+                nonblank += 1;
+                if nonblank == 2 {
+                    return timestamp::parse(line, tz).is_some()
+                        || Unreadable::read(*n, line, tz).is_some();
+                }
+            }
+            i += 1;
+        }
+        false
     }
 }
 
@@ -1593,6 +1612,21 @@ fn bounded_path(warnings: &mut Vec<Warning>, line: usize, path: Vec<String>) -> 
 /// pasted in leaves it the site's root.
 fn is_root(part: &str) -> bool {
     matches!(names::key(part).as_str(), "trang nhất" | "trang chủ")
+}
+
+/// The line number and path of the breadcrumb that `rest`'s next non-blank
+/// line is, where a breadcrumb may stand and none was read. A line with a
+/// `»` whose first part is not the site's root is a title instead when a
+/// date follows it straight (`Phim «Mắt biếc» phá kỷ lục` over its date
+/// line): a breadcrumb has the title under it.
+fn crumb_next<I: Iterator<Item = (usize, String)>>(
+    rest: &mut Lines<I>,
+    tz: Tz,
+) -> Option<(usize, Vec<String>)> {
+    let (n, line) = rest.peek_nonblank()?;
+    let rooted = root_breadcrumb(line).is_some();
+    let path = breadcrumb(line)?;
+    (rooted || !rest.date_after_next(tz)).then_some((n, path))
 }
 
 /// [`breadcrumb`], for a line whose first part is the site's root only: the
@@ -2867,7 +2901,7 @@ mod tests {
     fn what_stands_above_the_title_is_skipped_and_named() {
         // The capture clock written twice: the copy is skipped, and the
         // breadcrumb under it is still the breadcrumb.
-        let p = parse_ok(
+        let p = parse_both(
             "01:36 ICT Thứ tư, 12/08/2020\n01:36 ICT Thứ tư, 12/08/2020\nTrang nhất » Tin Tức\n\n\
              Tiêu đề\n\nChủ nhật - 10/05/2020 15:33\nMở đầu.\n",
         );
@@ -2888,7 +2922,7 @@ mod tests {
         );
         // The date line written above the title, none under it: it dates
         // the article.
-        let p = parse_ok("Trang nhất » Tin Tức\nChủ nhật - 10/05/2020 15:33\nTiêu đề\nMở đầu.\n");
+        let p = parse_both("Trang nhất » Tin Tức\nChủ nhật - 10/05/2020 15:33\nTiêu đề\nMở đầu.\n");
         assert_eq!(p.article.title, "Tiêu đề");
         assert_eq!(p.article.summary, "Mở đầu.");
         assert_eq!(
@@ -2904,7 +2938,7 @@ mod tests {
              move it under the title"
         );
         // A boilerplate line above the title.
-        let p = parse_ok("Trang nhất » Tin Tức\nIn ra\nTiêu đề\n10/05/2020\nMo dau.\n");
+        let p = parse_both("Trang nhất » Tin Tức\nIn ra\nTiêu đề\n10/05/2020\nMo dau.\n");
         assert_eq!(p.article.title, "Tiêu đề");
         assert_eq!(p.article.summary, "Mo dau.");
         assert_eq!(
@@ -2917,7 +2951,7 @@ mod tests {
             }]
         );
         // A second breadcrumb under the first is not the title.
-        let p = parse_ok(
+        let p = parse_both(
             "Trang nhất » Tin Tức\nTrang nhất » Thời sự\n\nTiêu đề\n\nChủ nhật - 10/05/2020 15:33\n\
              Mở đầu.\n",
         );
@@ -2931,17 +2965,17 @@ mod tests {
         assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
         assert_eq!(p.warnings[0].line, Some(2));
         assert!(p.warnings[0].message.starts_with(
-            "\"Trang nhất » Thời sự\" is a second breadcrumb, under the one on line 1"
+            "\"Trang nhất » Thời sự\" is another breadcrumb, under the one on line 1"
         ));
         // A date above the title that is after the file's modification
         // time is warned of as a date line's is, in line order.
-        let p = parse_ok("Trang nhất » Tin\n10/05/2099\nTiêu đề\nDẫn.\n");
+        let p = parse_both("Trang nhất » Tin\n10/05/2099\nTiêu đề\nDẫn.\n");
         let lines: Vec<_> = p.warnings.iter().map(|w| w.line).collect();
         assert_eq!(lines, [Some(2), Some(2)], "{:?}", p.warnings);
         assert!(p.warnings[1].message.contains("more than a day after"));
         // The title written twice: the copy is not the lead, and the date
         // line under it dates the article.
-        let p = parse_ok(
+        let p = parse_both(
             "Trang nhất » Tin Tức\n\nTiêu đề\nTiêu đề\n\nChủ nhật - 10/05/2020 15:33\nMở đầu.\n",
         );
         assert_eq!(p.article.title, "Tiêu đề");
@@ -3005,7 +3039,7 @@ mod tests {
         assert_eq!(p.article.title, "Giá xăng » tăng");
         assert_eq!(p.article.categories, ["Văn hóa"]);
         assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
-        assert!(p.warnings[0].message.contains("is a second breadcrumb"));
+        assert!(p.warnings[0].message.contains("is another breadcrumb"));
     }
 
     /// A line where the title belongs that looks like a date but is not
@@ -3070,7 +3104,7 @@ mod tests {
             p.warnings,
             [Warning {
                 line: Some(2),
-                message: "\"Trang nhất » Thời sự\" is a second breadcrumb, under the one on \
+                message: "\"Trang nhất » Thời sự\" is another breadcrumb, under the one on \
                           line 1, which has nothing after the site's root; the categories are \
                           line 2's: remove line 1"
                     .into()
@@ -3138,7 +3172,7 @@ mod tests {
         assert_eq!(lines, [Some(2), Some(3), Some(4)], "{:?}", p.warnings);
         assert!(p.warnings[2]
             .message
-            .contains("is a second breadcrumb, under the one on line 3"));
+            .contains("is another breadcrumb, under the one on line 3"));
         // A breadcrumb with nothing after the root: the folder all the same.
         let p = parse_both("01:36 ICT Thứ tư, 12/08/2020\nIn ra\nTrang nhất\nTiêu đề\nDẫn.\n");
         assert_eq!(p.article.title, "Tiêu đề");
@@ -3158,25 +3192,153 @@ mod tests {
         }
     }
 
+    /// A capture clock starts with its time and zone; a date line that
+    /// starts with its time (a documented form) has no zone after it.
     #[test]
-    fn a_date_that_starts_with_its_time_is_shaped_as_a_clock() {
+    fn a_date_that_starts_with_its_time_and_zone_is_shaped_as_a_clock() {
         for line in [
             "01:36 ICT Thứ tư, 12/08/2020",
             "08:05 +07 T2, 11/05/2020",
+            "15:33 GMT+7 10/05/2020",
+            "15h33 (GMT+7) 10/05/2020",
+            "lúc 9h ICT, 10/05/2020",
+        ] {
+            assert!(timestamp::clock_shaped(line), "{line:?}");
+        }
+        for line in [
             "15:33 10/05/2020",
             "15h33 10/05/2020",
             "lúc 9h, 10/05/2020",
-        ] {
-            assert!(clock_shaped(line), "{line:?}");
-        }
-        for line in [
+            "10:45 09/03/2023",
             "Chủ nhật - 10/05/2020 15:33",
+            "10/05/2020 15:33 +07",
             "10/05/2020",
             "2020-05-10T15:33:00+07:00",
             "Sun, 10 May 2020 15:33:00 +0700",
-            "123:45 10/05/2020",
+            "123:45 ICT 10/05/2020",
         ] {
-            assert!(!clock_shaped(line), "{line:?}");
+            assert!(!timestamp::clock_shaped(line), "{line:?}");
+        }
+    }
+
+    /// A title made of date words and one date, over its date line, is the
+    /// title: only a line that looks like a date with no date under it is
+    /// skipped where the title belongs.
+    #[test]
+    fn a_title_of_date_words_over_its_date_line_is_the_title() {
+        for title in [
+            "11 giờ 30 phút ngày 30/4/1975",
+            "50 năm 30/4/1975",
+            "Ngày 30/4/1975 – 50 năm",
+            "19/8/1945 – 80 năm",
+            "Ngày 19 tháng 8 năm 1945 – 80 năm",
+        ] {
+            let text = format!(
+                "01:36 ICT Thứ tư, 12/08/2020\nTrang nhất » Tin Tức » Thời sự\n{title}\n\
+                 Chủ nhật - 10/05/2020 15:33\nDẫn đoạn một.\nĐoạn hai.\n"
+            );
+            let p = parse_both(&text);
+            assert_eq!(p.article.title, title);
+            assert_eq!(p.article.summary, "Dẫn đoạn một.");
+            assert_eq!(
+                p.article.published.to_rfc3339(),
+                "2020-05-10T15:33:00+07:00"
+            );
+            assert!(p.warnings.is_empty(), "{title}: {:?}", p.warnings);
+        }
+        // With the title under it, such a line is a date with a typo, out
+        // of place: skipped, and named.
+        let p = parse_both(
+            "01:36 ICT Thứ tư, 12/08/2020\nTrang nhất » Tin Tức\n31/04/2020 15:33\nTiêu đề\n\
+             10/05/2020\nDẫn.\n",
+        );
+        assert_eq!(p.article.title, "Tiêu đề");
+        assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
+        assert_eq!(p.warnings[0].line, Some(3));
+        assert!(p.warnings[0]
+            .message
+            .contains("it stands where the title belongs, and is skipped"));
+    }
+
+    /// A date line that starts with its time (`10:45 09/03/2023`, with no
+    /// zone), written above the title, is the publication date out of
+    /// place, not a second capture clock.
+    #[test]
+    fn a_time_first_date_line_above_the_title_is_the_publication_date() {
+        let p = parse_both(
+            "15:57 +07 Thứ Hai, 09/03/2020\nTrang nhất » Đầu tư » Dự án\n10:45 09/03/2020\n\
+             Đưa vào vận hành nhà máy xử lý nước thải\nSáng 9/3, Ủy ban nhân dân tỉnh.\n",
+        );
+        assert_eq!(p.article.title, "Đưa vào vận hành nhà máy xử lý nước thải");
+        assert_eq!(
+            p.article.published.to_rfc3339(),
+            "2020-03-09T10:45:00+07:00"
+        );
+        assert_eq!(
+            p.article.captured.map(|c| c.to_rfc3339()).as_deref(),
+            Some("2020-03-09T15:57:00+07:00")
+        );
+        assert_eq!(
+            p.warnings,
+            [Warning {
+                line: Some(3),
+                message: "\"10:45 09/03/2020\" is a date above the title, where the title \
+                          belongs; it is read as the publication date, as no date line follows \
+                          the title: move it under the title"
+                    .into()
+            }]
+        );
+        // A second clock, zone and all, with no date line: ignored, and the
+        // editor told it may be the publication date.
+        let p = parse_both(
+            "15:57 +07 Thứ Hai, 09/03/2020\nTrang nhất » Dự án\n10:45 +07 09/03/2020\n\
+             Tiêu đề\nDẫn.\n",
+        );
+        assert_eq!(p.article.title, "Tiêu đề");
+        assert_eq!(
+            p.article.published.to_rfc3339(),
+            "2020-03-09T15:57:00+07:00"
+        );
+        assert_eq!(p.warnings[0].line, Some(3));
+        assert!(p.warnings[0].message.ends_with(
+            "it is ignored, as line 1 gives the capture clock: remove it (or, if it is the \
+             publication date, move it under the title)"
+        ));
+    }
+
+    /// A line with a `»` that does not start at the site's root is the
+    /// breadcrumb only with the title under it: over a date, it is the title.
+    #[test]
+    fn a_guillemet_title_over_its_date_line_is_no_breadcrumb() {
+        for text in [
+            "01:36 ICT Thứ tư, 12/08/2020\nPhim «Mắt biếc» phá kỷ lục phòng vé\n\
+             Chủ nhật - 10/05/2020 15:33\nDẫn đoạn một.\nĐoạn hai.\n",
+            // Below a line out of place too.
+            "01:36 ICT Thứ tư, 12/08/2020\nIn ra\nPhim «Mắt biếc» phá kỷ lục phòng vé\n\
+             Chủ nhật - 10/05/2020 15:33\nDẫn đoạn một.\nĐoạn hai.\n",
+            // And over a date line with a typo.
+            "Phim «Mắt biếc» phá kỷ lục phòng vé\n31/04/2020 15:33\nDẫn đoạn một.\n\
+             Đoạn hai.\n",
+        ] {
+            let p = parse_both(text);
+            assert_eq!(
+                p.article.title, "Phim «Mắt biếc» phá kỷ lục phòng vé",
+                "{text}"
+            );
+            assert_eq!(p.article.categories, ["thoi-su"], "{text}");
+            assert_eq!(p.article.summary, "Dẫn đoạn một.", "{text}");
+        }
+        // A breadcrumb that does not start at the root, with the title
+        // under it, is one, in its place or below a line out of place.
+        for text in [
+            "01:36 ICT Thứ tư, 12/08/2020\nKinh tế » Nông nghiệp\nTiêu đề\n10/05/2020\nDẫn.\n",
+            "01:36 ICT Thứ tư, 12/08/2020\nIn ra\nKinh tế » Nông nghiệp\nTiêu đề\n\
+             10/05/2020\nDẫn.\n",
+        ] {
+            let p = parse_both(text);
+            assert_eq!(p.article.title, "Tiêu đề", "{text}");
+            assert_eq!(p.article.categories, ["Kinh tế", "Nông nghiệp"], "{text}");
+            assert_eq!(p.article.summary, "Dẫn.", "{text}");
         }
     }
 
@@ -3186,7 +3348,7 @@ mod tests {
     fn a_clock_above_the_title_is_the_capture_clock() {
         // A clock under the breadcrumb, and a date line under the title:
         // the date line dates it, and the clock is the capture clock.
-        let p = parse_ok(
+        let p = parse_both(
             "Trang nhất » Tin Tức\n01:36 ICT Thứ tư, 12/08/2020\nTiêu đề\n10/05/2020\nMở đầu.\n",
         );
         assert_eq!(p.article.title, "Tiêu đề");
@@ -3265,9 +3427,10 @@ mod tests {
             "2020-08-12T01:36:00+07:00"
         );
         assert_eq!(p.warnings.len(), 2, "{:?}", p.warnings);
-        assert!(p.warnings[0]
-            .message
-            .ends_with("it is ignored, as line 1 gives the capture clock: remove it"));
+        assert!(p.warnings[0].message.ends_with(
+            "it is ignored, as line 1 gives the capture clock: remove it (or, if it is the \
+             publication date, move it under the title)"
+        ));
         // A clock and a date line above the title and a date line under it:
         // the date line under it dates the article, and neither line above
         // is called the publication date.

@@ -1654,7 +1654,7 @@ fn lines_where_the_title_belongs_are_named() {
         ),
         (
             "b2.txt",
-            "line 2: \"Trang nhất » Thời sự\" is a second breadcrumb",
+            "line 2: \"Trang nhất » Thời sự\" is another breadcrumb",
         ),
     ] {
         let r = report(name);

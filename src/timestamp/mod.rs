@@ -57,6 +57,13 @@ pub fn parse(line: &str, tz: Tz) -> Option<Stamp> {
     read_any_year(line, tz).filter(|stamp| year_out_of_range(&stamp.at).is_none())
 }
 
+/// Whether `line` starts with a time and its zone, as a capture clock does
+/// (`01:36 ICT Thứ tư, 12/08/2020`, `08:05 +07 T2, 11/05/2020`), where a date
+/// line that starts with its time has none (`15:33 10/05/2020`).
+pub fn clock_shaped(line: &str) -> bool {
+    vietnamese::leads_with_zoned_time(line)
+}
+
 /// The years a date may fall in, in the configured zone and as written.
 const YEARS: std::ops::RangeInclusive<i32> = 1..=9999;
 

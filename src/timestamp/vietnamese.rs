@@ -244,6 +244,15 @@ pub(super) fn try_parse_vietnamese(line: &str, tz: Tz) -> Option<Stamp> {
     stamp(naive, offset, weekday, tz)
 }
 
+/// Whether `line` starts with a time with its zone straight after it
+/// (`01:36 ICT Thứ tư, 12/08/2020`, `08:05 +07 T2, 11/05/2020`), as the
+/// capture clock does and no date line of the store does (`15:33 10/05/2020`
+/// has no zone).
+pub(super) fn leads_with_zoned_time(line: &str) -> bool {
+    let mut cur = Cursor::new(line);
+    cur.attempt(try_parse_time).is_some() && cur.attempt(try_parse_zone).is_some()
+}
+
 /// A date, day first. The outer `Some` means the shape matched; the inner is `None` for an
 /// impossible date such as 31/02/2020, which rejects the whole line.
 fn try_parse_date(cur: &mut Cursor) -> Option<Option<NaiveDate>> {
