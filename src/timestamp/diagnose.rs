@@ -15,12 +15,13 @@ use super::{as_shown, parse, read_any_year, year_out_of_range, OutOfRange, MAX_O
 ///
 /// A line looks like a date when it holds exactly one date shape (`d/m/y`,
 /// `d-m-y`, `d.m.y` or `y-m-d` with any numbers, `d tháng m năm y`, or RFC
-/// 2822's `d Mon y`) and nothing but numbers, the symbols and words the date
-/// forms use, and the 12-hour markers (`AM`, `PM`, `SA`, `CH`, `sáng`,
-/// `chiều`, …); beside RFC 2822's shape, also its English weekday names and
-/// zone names. So `29/02/2019 10:00` and `Sun, 30 Feb 2020 15:33:00 +0700`
-/// do, and a sentence that starts with a date (`10/05/2020, UBND tỉnh …`) or
-/// a title with two dates does not: those are text.
+/// 2822's `d Mon y`; which numbers make one, `date_shapes` says) and nothing
+/// but numbers, the symbols and words the date forms use, and the 12-hour
+/// markers (`AM`, `PM`, `SA`, `CH`, `sáng`, `chiều`, …); beside RFC 2822's
+/// shape, also its English weekday names and zone names. So `29/02/2019
+/// 10:00` and `Sun, 30 Feb 2020 15:33:00 +0700` do, and a sentence that
+/// starts with a date (`10/05/2020, UBND tỉnh …`), a title with two dates or
+/// a bare `4-4-2` does not: those are text.
 pub fn why_not_a_date(line: &str, tz: Tz) -> Option<String> {
     // Read as it shows, as `parse` reads it.
     let line = as_shown(line)?;
@@ -251,19 +252,54 @@ struct DateShape<'t, 'a> {
     separators: [&'t str; 2],
 }
 
+impl DateShape<'_, '_> {
+    /// The year, month and day as written. The year comes first when the
+    /// first number is longer than a day and the last is not, with hyphens
+    /// (`2020-05-10`, `10000-01-01`) or in four digits (`2020/05/10`, which
+    /// is reported as written year first); else it comes last.
+    fn year_month_day(&self) -> [&str; 3] {
+        let [a, b, c] = self.parts.map(|t| &*t.lower);
+        let [s1, _] = self.separators;
+        let year_first = self.form == Shape::Numeric
+            && a.len() > 2
+            && c.len() <= 2
+            && (s1 == "-" || a.len() == 4);
+        if year_first {
+            [a, b, c]
+        } else {
+            [c, b, a]
+        }
+    }
+
+    /// Whether the shape is `d/m/y`, `d-m-y`, `d.m.y` or `y-m-d` with a year
+    /// of one or three digits: `1.2.3`, `4-4-2`, `5/5/555`.
+    fn numeric_with_odd_year(&self) -> bool {
+        let [year, _, _] = self.year_month_day();
+        self.form == Shape::Numeric && matches!(year.len(), 1 | 3)
+    }
+}
+
 /// Every date shape in `tokens`: `n/n/n`, `n-n-n` or `n.n.n` written without
 /// spaces (the separators may differ), `n tháng n năm n`, or `n Mon n`.
+///
+/// Numbers joined by `/`, `-` or `.` with no space are taken as one run: only
+/// a run of exactly three numbers is a shape, so no three numbers inside more
+/// are (`192.168.1.1`, `12.345.678.9`), and neither is a number with its
+/// thousands grouped by dots (`1.000.000`, `10.500.000.000`). A year of one
+/// or three digits (`1.2.3`, `4-4-2`, `5/5/555`) makes a shape only on a line
+/// that also holds a time, a weekday or a date word (see [`dated`]): alone,
+/// such numbers are a version, a score or a formation.
 fn date_shapes<'t, 'a>(tokens: &'t [Token<'a>]) -> Vec<DateShape<'t, 'a>> {
     let mut found = Vec::new();
     let mut i = 0;
     while i < tokens.len() {
-        if let Some(shape) = tokens.get(i..i + 5).and_then(numeric_or_long_shape) {
-            // More numbers glued on (`192.168.1.1`, `1.2.3.4`): no date.
-            let chain = glued_chain(&tokens[i..]);
-            if shape.form == Shape::Numeric && chain > 5 {
-                i += chain;
-                continue;
+        let run = glued_chain(&tokens[i..]);
+        if run > 1 {
+            if run == 5 {
+                found.extend(numeric_or_long_shape(&tokens[i..i + 5]));
             }
+            i += run;
+        } else if let Some(shape) = tokens.get(i..i + 5).and_then(numeric_or_long_shape) {
             found.push(shape);
             i += 5;
         } else if let Some(shape) = tokens.get(i..i + 3).and_then(rfc2822_shape) {
@@ -273,7 +309,26 @@ fn date_shapes<'t, 'a>(tokens: &'t [Token<'a>]) -> Vec<DateShape<'t, 'a>> {
             i += 1;
         }
     }
+    if !dated(tokens) {
+        found.retain(|shape| !shape.numeric_with_odd_year());
+    }
     found
+}
+
+/// Whether the tokens hold something only a date line holds: a time of day
+/// (`00:00`, `15h33`, `15 giờ`), a word of the date forms (`ngày`, `lúc`, a
+/// weekday, a zone: [`DATE_WORDS`]), or an English weekday (`Monday`).
+fn dated(tokens: &[Token]) -> bool {
+    let t = Tokens(tokens);
+    let english_weekday = |word: &str| {
+        UNREAD
+            .iter()
+            .any(|(words, what)| *what == Unread::EnglishWeekday && words == &[word])
+    };
+    (0..tokens.len()).any(|i| t.clock(i).is_some())
+        || tokens.iter().any(|t| {
+            t.kind == Kind::Word && (DATE_WORDS.contains(&&*t.lower) || english_weekday(&t.lower))
+        })
 }
 
 /// `n/n/n`, `n-n-n`, `n.n.n` (any of the three separators, without spaces) or
@@ -286,7 +341,8 @@ fn numeric_or_long_shape<'t, 'a>(w: &'t [Token<'a>]) -> Option<DateShape<'t, 'a>
             .all(|t| matches!(&*t.lower, "/" | "-" | "."));
     let long = w[1].lower == "tháng" && w[3].lower == "năm";
     // Any numbers, but for dots between groups of three digits: `1.000.000`
-    // and `10.500.000` are numbers.
+    // and `10.500.000` are numbers. (Runs of more than three numbers never
+    // get here: see `date_shapes`.)
     let thousands = numeric
         && [&w[1], &w[3]].iter().all(|t| t.lower == ".")
         && [&w[2], &w[4]].iter().all(|t| t.lower.len() == 3);
@@ -300,8 +356,12 @@ fn numeric_or_long_shape<'t, 'a>(w: &'t [Token<'a>]) -> Option<DateShape<'t, 'a>
 }
 
 /// How many tokens from the start of `tokens` are numbers joined by `/`, `-`
-/// or `.` with no space: 5 for `10/05/2020`, 7 for `192.168.1.1`.
+/// or `.` with no space: 5 for `10/05/2020`, 7 for `192.168.1.1`, 1 for a
+/// number alone, 0 when the first token is not a number.
 fn glued_chain(tokens: &[Token]) -> usize {
+    if tokens.first().is_none_or(|t| t.kind != Kind::Num) {
+        return 0;
+    }
     let mut n = 1;
     while let [.., last] = &tokens[..n] {
         match tokens.get(n..n + 2) {
@@ -369,10 +429,7 @@ fn impossible_date(date: &DateShape) -> Option<String> {
              ({c:0>2}/{b:0>2}/{a}) or as ISO 8601 ({a}-{b:0>2}-{c:0>2})"
         ));
     }
-    // `y-m-d` when the first number is longer than a day and the last is not
-    // (`2020-05-10`, `10000-01-01`), else day first.
-    let ymd = date.form == Shape::Numeric && s1 == "-" && a.len() > 2 && c.len() <= 2;
-    let (y, m, d) = if ymd { (a, b, c) } else { (c, b, a) };
+    let [y, m, d] = date.year_month_day();
     if let Some(why) = year_digits(y) {
         return Some(why);
     }
@@ -415,8 +472,6 @@ fn year_digits(y: &str) -> Option<String> {
         Some(format!(
             "the year {value} is out of range: dates go from the year 1 to 9999"
         ))
-    } else if digits == 1 {
-        Some(format!("the year \"{y}\" has 1 digit: write all four"))
     } else if digits < 4 {
         let s = if digits == 1 { "" } else { "s" };
         Some(format!(
@@ -917,24 +972,72 @@ mod tests {
     }
 
     /// "Any numbers", as docs/store-format.md says: a one-digit day and
-    /// year make a date shape too, and one digit is one.
+    /// year make a date shape too, and one digit is one, on a line that
+    /// also holds a time, a weekday or a date word.
     #[test]
     fn one_digit_days_and_years_look_like_dates() {
         let why = |line: &str| why_not_a_date(line, HCM).unwrap_or_else(|| panic!("{line}"));
         for (line, year) in [
             ("1/1/1 00:00", "1"),
-            ("1/1/1", "1"),
             ("5/5/5 10:00", "5"),
             ("1/10/1 10:00", "1"),
-            ("1/1/2", "2"),
             ("10/1/1 10:00", "1"),
             ("01/01/1 10:00", "1"),
+            ("1/1/2 15h33", "2"),
+            ("1.2.3 15 giờ", "3"),
+            ("4-4-2 lúc 10:00", "2"),
+            ("Thứ hai, 1/1/1", "1"),
+            ("Chủ nhật 3-2-1", "1"),
+            ("CN, 1/1/1", "1"),
+            ("T2, 1/1/1", "1"),
+            ("ngày 5/5/5", "5"),
+            ("Ngày đăng: 1/1/1", "1"),
+            ("Monday, 1/1/1", "1"),
+            ("1/1/1 GMT+7", "1"),
         ] {
             assert_eq!(
                 why(line),
                 format!("the year \"{year}\" has 1 digit: write all four"),
                 "{line}"
             );
+        }
+        for (line, year) in [
+            ("5/5/555 10:00", "555"),
+            ("Thứ hai, 5/5/555", "555"),
+            ("123-4-5 10:00", "123"),
+        ] {
+            assert_eq!(
+                why(line),
+                format!("the year \"{year}\" has 3 digits: write all four"),
+                "{line}"
+            );
+        }
+    }
+
+    /// Numbers alone whose year would have one or three digits are a
+    /// version, a score or a formation, not a date: text, with no reason.
+    /// Two, four or more digits still make a date shape alone.
+    #[test]
+    fn numbers_alone_with_a_short_odd_year_are_text() {
+        for line in [
+            "1.2.3", "4-4-2", "3-2-1", "1/1/1", "1/1/2", "5/5/555", "123-4-5", "1.2.3:", "4-4-2 -",
+            "(1/1/1)",
+        ] {
+            assert_eq!(why_not_a_date(line, HCM), None, "{line:?}");
+        }
+        for (line, why) in [
+            ("10/05/20", "the year \"20\" has 2 digits: write all four"),
+            ("1/1/11", "the year \"11\" has 2 digits: write all four"),
+            (
+                "31/04/2020",
+                "there is no day 31 in April 2020: it has 30 days",
+            ),
+            (
+                "10/05/20200",
+                "the year 20200 is out of range: dates go from the year 1 to 9999",
+            ),
+        ] {
+            assert_eq!(why_not_a_date(line, HCM).as_deref(), Some(why), "{line:?}");
         }
     }
 
@@ -960,9 +1063,18 @@ mod tests {
             "1.000.000",
             "10.500.000",
             "Thu 1.250.000 đồng",
-            // More than three numbers glued: an address or a version.
+            // More than three numbers glued: an address or a version, whatever
+            // three of them inside would make, and a number in thousands.
             "192.168.1.1",
             "1.2.3.4",
+            "12.345.678.9",
+            "1.2.3.4.5",
+            "10.500.000.000",
+            "12.345.678.9 15:33",
+            "12.345.678.90",
+            "Thứ hai, 1.2.3.4.5",
+            "10.500.000.000 15:33",
+            "1.000.000 15:33",
         ] {
             assert_eq!(why_not_a_date(line, HCM), None, "{line:?}");
         }
