@@ -117,6 +117,14 @@ fn article_line() -> impl Strategy<Value = String> {
         Just("Những tin mới hơn".to_owned()),
         Just("Xem tiếp...".to_owned()),
         Just("Một tin (12/05/2020)".to_owned()),
+        // Header lines that a title can be mistaken for, and titles that can
+        // be mistaken for header lines.
+        Just("In ra".to_owned()),
+        Just("10:45 09/03/2023".to_owned()),
+        Just("11 giờ 30 phút ngày 30/4/1975".to_owned()),
+        Just("Phim «Mắt biếc» phá kỷ lục".to_owned()),
+        Just("Kinh tế » Nông nghiệp".to_owned()),
+        Just("4-4-2".to_owned()),
         Just("\u{a0}".to_owned()),
         // Correction and withdrawal lines, with and without their colon, and
         // tag lists that end in "etc.".
