@@ -547,10 +547,12 @@ fn parse_lines<L: AsRef<str>>(
         line: None,
         categories: Vec::new(),
     };
-    if let Some((n, path)) = crumb_next(&mut rest, src.tz) {
-        crumb.categories = bounded_path(&mut warnings, n, path);
-        crumb.line = Some(n);
-        rest.advance();
+    if let Some((n, line)) = rest.peek_nonblank() {
+        if let Some(path) = breadcrumb(line) {
+            crumb.categories = bounded_path(&mut warnings, n, path);
+            crumb.line = Some(n);
+            rest.advance();
+        }
     }
     // A second breadcrumb straight under the first, starting at the site's
     // root as a breadcrumb does, is no title: see [`Crumb::another`]. Any
@@ -885,6 +887,33 @@ struct Crumb {
 }
 
 impl Crumb {
+    /// The breadcrumb (`line`, line `n`, giving `path`) read where the title
+    /// belongs, below the line `skipped` (its number and text), with a
+    /// warning.
+    fn out_of_place(
+        &mut self,
+        n: usize,
+        line: &str,
+        path: Vec<String>,
+        skipped: Option<&(usize, String, &str)>,
+        warnings: &mut Vec<Warning>,
+    ) {
+        let after = skipped.map_or_else(String::new, |(m, text, _)| {
+            format!(" after \"{}\" on line {m}", cut(text, 80))
+        });
+        warnings.push(Warning {
+            line: Some(n),
+            message: format!(
+                "\"{}\" is the breadcrumb, out of place{after}; it is read as the breadcrumb \
+                 all the same: put it straight under the capture clock (or first, with no \
+                 clock)",
+                cut(line, 80)
+            ),
+        });
+        self.categories = bounded_path(warnings, n, path);
+        self.line = Some(n);
+    }
+
     /// A second breadcrumb (`line`, line `n`, giving `path`), once one was
     /// read: skipped, with a warning. The categories stay the first's,
     /// unless that has nothing after the site's root and this one has.
@@ -1055,27 +1084,12 @@ fn before_title<I: Iterator<Item = (usize, String)>>(
             // Under a breadcrumb, only one that starts at the site's root is
             // another: any other line with a `»` is the title.
             Some(_) => root_breadcrumb(line),
-            None => crumb_next(rest, tz).map(|(_, path)| path),
+            None => breadcrumb(line),
         };
         if let Some(path) = path {
             match crumb.line {
                 Some(_) => crumb.another(n, line, path, warnings),
-                None => {
-                    let after = skipped.as_ref().map_or_else(String::new, |(m, text, _)| {
-                        format!(" after \"{}\" on line {m}", cut(text, 80))
-                    });
-                    warnings.push(Warning {
-                        line: Some(n),
-                        message: format!(
-                            "\"{}\" is the breadcrumb, out of place{after}; it is read as the \
-                             breadcrumb all the same: put it straight under the capture clock \
-                             (or first, with no clock)",
-                            cut(line, 80)
-                        ),
-                    });
-                    crumb.categories = bounded_path(warnings, n, path);
-                    crumb.line = Some(n);
-                }
+                None => crumb.out_of_place(n, line, path, skipped.as_ref(), warnings),
             }
             skipped = Some((n, line.to_owned(), "a breadcrumb"));
         } else if let Some(stamp) = timestamp::parse(line, tz) {
@@ -1097,11 +1111,13 @@ fn before_title<I: Iterator<Item = (usize, String)>>(
                 }
             }
             skipped = Some((n, line.to_owned(), "a date"));
-        } else if let Some(u) = Unreadable::read(n, line, tz).filter(|_| !rest.date_after_next(tz))
+        } else if let Some(u) = Unreadable::read(n, line, tz)
+            .filter(|u| u.names_a_mistake() && !rest.date_after_next(tz))
         {
-            // A date with a typo is a date out of place all the same; but
-            // one with a date under it is the title (`11 giờ 30 phút ngày
-            // 30/4/1975` over its date line).
+            // A date with a mistake in it is a date out of place all the
+            // same; but a line of date words none of whose mistakes can be
+            // named, or one with a date under it, is the title (`11 giờ 30
+            // phút ngày 30/4/1975`, over its date line or not).
             warnings.push(u.warning("it stands where the title belongs, and is skipped"));
             skipped = Some((n, line.to_owned(), "a line that looks like a date"));
         } else if is_end(line) {
@@ -1185,6 +1201,12 @@ impl Unreadable {
             text: text.to_owned(),
             why,
         })
+    }
+
+    /// Whether the reason names a mistake (`there is no day 31 in April
+    /// 2020`), not only that no date form reads the line.
+    fn names_a_mistake(&self) -> bool {
+        self.why != timestamp::NO_DATE_FORM
     }
 
     /// The line quoted, and why it is not a date.
@@ -1606,7 +1628,6 @@ fn bounded_path(warnings: &mut Vec<Warning>, line: usize, path: Vec<String>) -> 
         .collect()
 }
 
-/// `Trang nhất » Tin Tức » Tin tức tổng hợp` → `["Tin Tức", "Tin tức tổng hợp"]`.
 /// Whether a breadcrumb's part is the site's root. Matched as category
 /// names are (see [`names::key`]): a soft hyphen or a zero-width space
 /// pasted in leaves it the site's root.
@@ -1614,25 +1635,10 @@ fn is_root(part: &str) -> bool {
     matches!(names::key(part).as_str(), "trang nhất" | "trang chủ")
 }
 
-/// The line number and path of the breadcrumb that `rest`'s next non-blank
-/// line is, where a breadcrumb may stand and none was read. A line with a
-/// `»` whose first part is not the site's root is a title instead when a
-/// date follows it straight (`Phim «Mắt biếc» phá kỷ lục` over its date
-/// line): a breadcrumb has the title under it.
-fn crumb_next<I: Iterator<Item = (usize, String)>>(
-    rest: &mut Lines<I>,
-    tz: Tz,
-) -> Option<(usize, Vec<String>)> {
-    let (n, line) = rest.peek_nonblank()?;
-    let rooted = root_breadcrumb(line).is_some();
-    let path = breadcrumb(line)?;
-    (rooted || !rest.date_after_next(tz)).then_some((n, path))
-}
-
 /// [`breadcrumb`], for a line whose first part is the site's root only: the
 /// only breadcrumb that can be told from a title with a `»` in it.
 fn root_breadcrumb(line: &str) -> Option<Vec<String>> {
-    let first = line.split('»').next().unwrap_or_default();
+    let first = crumb_parts(line).next().unwrap_or_default();
     if is_root(&squash_spaces(names::visible(first))) {
         breadcrumb(line)
     } else {
@@ -1640,10 +1646,10 @@ fn root_breadcrumb(line: &str) -> Option<Vec<String>> {
     }
 }
 
+/// `Trang nhất » Tin Tức » Tin tức tổng hợp` → `["Tin Tức", "Tin tức tổng hợp"]`.
 fn breadcrumb(line: &str) -> Option<Vec<String>> {
     // A level of only invisible characters is an empty one, and is dropped.
-    let parts: Vec<String> = line
-        .split('»')
+    let parts: Vec<String> = crumb_parts(line)
         .map(|p| squash_spaces(names::visible(p)))
         .collect();
     if parts.len() < 2 && !parts.first().is_some_and(|p| is_root(p)) {
@@ -1654,6 +1660,25 @@ fn breadcrumb(line: &str) -> Option<Vec<String>> {
         parts.next();
     }
     Some(parts.collect())
+}
+
+/// `line` split at each `»` that parts a breadcrumb's levels: one that
+/// closes a `«` before it is a quotation mark (`Phim «Mắt biếc» phá kỷ lục`
+/// is one part, a title).
+fn crumb_parts(line: &str) -> impl Iterator<Item = &str> {
+    let mut open = 0usize;
+    line.split(move |c| match c {
+        '«' => {
+            open += 1;
+            false
+        }
+        '»' if open > 0 => {
+            open -= 1;
+            false
+        }
+        '»' => true,
+        _ => false,
+    })
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -3210,6 +3235,9 @@ mod tests {
             "15h33 10/05/2020",
             "lúc 9h, 10/05/2020",
             "10:45 09/03/2023",
+            "15:33 - 10/05/2020",
+            "15:33 – 10/05/2020",
+            "15:33, 10/05/2020",
             "Chủ nhật - 10/05/2020 15:33",
             "10/05/2020 15:33 +07",
             "10/05/2020",
@@ -3245,6 +3273,19 @@ mod tests {
                 "2020-05-10T15:33:00+07:00"
             );
             assert!(p.warnings.is_empty(), "{title}: {:?}", p.warnings);
+        }
+        // Blank lines between it and its date line change nothing; and with
+        // no date line under it, a line of date words whose only fault is
+        // that no date form reads it is still the title.
+        for text in [
+            "Trang nhất » Tin Tức\n\n11 giờ 30 phút ngày 30/4/1975\n\n\n\
+             Chủ nhật - 10/05/2020 15:33\n\nDẫn đoạn một.\n",
+            "01:36 ICT Thứ tư, 12/08/2020\nTrang nhất » Tin Tức\n11 giờ 30 phút ngày 30/4/1975\n\
+             Dẫn đoạn một.\n",
+        ] {
+            let p = parse_both(text);
+            assert_eq!(p.article.title, "11 giờ 30 phút ngày 30/4/1975", "{text}");
+            assert_eq!(p.article.summary, "Dẫn đoạn một.", "{text}");
         }
         // With the title under it, such a line is a date with a typo, out
         // of place: skipped, and named.
@@ -3306,17 +3347,22 @@ mod tests {
         ));
     }
 
-    /// A line with a `»` that does not start at the site's root is the
-    /// breadcrumb only with the title under it: over a date, it is the title.
+    /// A `»` that closes a `«` is a quotation mark, not a breadcrumb's:
+    /// such a line is the title, wherever the breadcrumb may stand; a line
+    /// with a `»` that parts levels is the breadcrumb there, whatever its
+    /// first part.
     #[test]
-    fn a_guillemet_title_over_its_date_line_is_no_breadcrumb() {
+    fn a_guillemet_closing_a_quotation_parts_no_breadcrumb() {
         for text in [
             "01:36 ICT Thứ tư, 12/08/2020\nPhim «Mắt biếc» phá kỷ lục phòng vé\n\
              Chủ nhật - 10/05/2020 15:33\nDẫn đoạn một.\nĐoạn hai.\n",
-            // Below a line out of place too.
+            // With no date line.
+            "01:36 ICT Thứ tư, 12/08/2020\nPhim «Mắt biếc» phá kỷ lục phòng vé\n\
+             Dẫn đoạn một.\nĐoạn hai.\n",
+            // Below a line out of place.
             "01:36 ICT Thứ tư, 12/08/2020\nIn ra\nPhim «Mắt biếc» phá kỷ lục phòng vé\n\
              Chủ nhật - 10/05/2020 15:33\nDẫn đoạn một.\nĐoạn hai.\n",
-            // And over a date line with a typo.
+            // First, over a date line with a mistake.
             "Phim «Mắt biếc» phá kỷ lục phòng vé\n31/04/2020 15:33\nDẫn đoạn một.\n\
              Đoạn hai.\n",
         ] {
@@ -3328,17 +3374,47 @@ mod tests {
             assert_eq!(p.article.categories, ["thoi-su"], "{text}");
             assert_eq!(p.article.summary, "Dẫn đoạn một.", "{text}");
         }
-        // A breadcrumb that does not start at the root, with the title
-        // under it, is one, in its place or below a line out of place.
-        for text in [
-            "01:36 ICT Thứ tư, 12/08/2020\nKinh tế » Nông nghiệp\nTiêu đề\n10/05/2020\nDẫn.\n",
-            "01:36 ICT Thứ tư, 12/08/2020\nIn ra\nKinh tế » Nông nghiệp\nTiêu đề\n\
-             10/05/2020\nDẫn.\n",
+        // A breadcrumb that does not start at the root is one, in its place
+        // or below a line out of place, over any title, and over a date
+        // written above the title.
+        for (text, title, summary) in [
+            (
+                "01:36 ICT Thứ tư, 12/08/2020\nKinh tế » Nông nghiệp\nTiêu đề\n10/05/2020\nDẫn.\n",
+                "Tiêu đề",
+                "Dẫn.",
+            ),
+            (
+                "01:36 ICT Thứ tư, 12/08/2020\nIn ra\nKinh tế » Nông nghiệp\nTiêu đề\n\
+                 10/05/2020\nDẫn.\n",
+                "Tiêu đề",
+                "Dẫn.",
+            ),
+            (
+                "01:36 ICT Thứ tư, 12/08/2020\nKinh tế » Nông nghiệp\n\n\
+                 11 giờ 30 phút ngày 30/4/1975\n\nChủ nhật - 10/05/2020 15:33\nDẫn.\n",
+                "11 giờ 30 phút ngày 30/4/1975",
+                "Dẫn.",
+            ),
+            (
+                "01:36 ICT Thứ tư, 12/08/2020\nKinh tế » Nông nghiệp\n\
+                 Chủ nhật - 10/05/2020 15:33\nTiêu đề\nDẫn.\n",
+                "Tiêu đề",
+                "Dẫn.",
+            ),
         ] {
             let p = parse_both(text);
-            assert_eq!(p.article.title, "Tiêu đề", "{text}");
+            assert_eq!(p.article.title, title, "{text}");
             assert_eq!(p.article.categories, ["Kinh tế", "Nông nghiệp"], "{text}");
-            assert_eq!(p.article.summary, "Dẫn.", "{text}");
+            assert_eq!(p.article.summary, summary, "{text}");
+            assert_eq!(
+                p.article.published.to_rfc3339(),
+                if text.contains("15:33") {
+                    "2020-05-10T15:33:00+07:00"
+                } else {
+                    "2020-05-10T00:00:00+07:00"
+                },
+                "{text}"
+            );
         }
     }
 

@@ -10,6 +10,10 @@ use chrono_tz::Tz;
 use super::vietnamese::{Cursor, Kind, Token, OFFSET_SIGNS};
 use super::{as_shown, parse, read_any_year, year_out_of_range, OutOfRange, MAX_OFFSET};
 
+/// The reason [`why_not_a_date`] gives when it can name no mistake in the
+/// line: none of the date forms reads it.
+pub const NO_DATE_FORM: &str = "bantin reads none of its date forms in it";
+
 /// Why a line that looks like a date is not one, for a warning that names the
 /// line: `None` when [`parse`] reads it, or when it does not look like a date.
 ///
@@ -64,7 +68,7 @@ pub fn why_not_a_date(line: &str, tz: Tz) -> Option<String> {
         .or_else(|| unread.first().map(|u| u.why(line, &tokens)))
         .or_else(|| stray_parentheses(&tokens))
         .or_else(|| rfc2822.then(|| rfc2822_zone(line, date, &tokens)).flatten())
-        .unwrap_or_else(|| "bantin reads none of its date forms in it".to_owned());
+        .unwrap_or_else(|| NO_DATE_FORM.to_owned());
     Some(reason)
 }
 
@@ -272,10 +276,14 @@ impl DateShape<'_, '_> {
     }
 
     /// Whether the shape is `d/m/y`, `d-m-y`, `d.m.y` or `y-m-d` with a year
-    /// of one or three digits: `1.2.3`, `4-4-2`, `5/5/555`.
+    /// of one or three digits and a one-digit day and month: `1.2.3`,
+    /// `4-4-2`, `5/5/555`, but not `10/05/202`, a year a digit short.
     fn numeric_with_odd_year(&self) -> bool {
-        let [year, _, _] = self.year_month_day();
-        self.form == Shape::Numeric && matches!(year.len(), 1 | 3)
+        let [year, month, day] = self.year_month_day();
+        self.form == Shape::Numeric
+            && matches!(year.len(), 1 | 3)
+            && month.len() == 1
+            && day.len() == 1
     }
 }
 
@@ -362,6 +370,11 @@ fn glued_chain(tokens: &[Token]) -> usize {
     if tokens.first().is_none_or(|t| t.kind != Kind::Num) {
         return 0;
     }
+    // A number with `:` or `h` glued after it is a time's hour, joined to
+    // the date before it (`31/04/2020-15:33`): not one of the run's.
+    let hour = |num: &Token, next: Option<&Token>| {
+        next.is_some_and(|t| t.start == num.end && matches!(&*t.lower, ":" | "h"))
+    };
     let mut n = 1;
     while let [.., last] = &tokens[..n] {
         match tokens.get(n..n + 2) {
@@ -369,7 +382,8 @@ fn glued_chain(tokens: &[Token]) -> usize {
                 if last.end == sep.start
                     && sep.end == num.start
                     && matches!(&*sep.lower, "/" | "-" | ".")
-                    && num.kind == Kind::Num =>
+                    && num.kind == Kind::Num
+                    && !hour(num, tokens.get(n + 2)) =>
             {
                 n += 2;
             }
@@ -1035,6 +1049,24 @@ mod tests {
             (
                 "10/05/20200",
                 "the year 20200 is out of range: dates go from the year 1 to 9999",
+            ),
+            // A year a digit short, with a day or month of two digits: a
+            // date's typo, not numbers alone.
+            ("10/05/202", "the year \"202\" has 3 digits: write all four"),
+            ("1/05/202", "the year \"202\" has 3 digits: write all four"),
+            // A time joined to the date by a dash is no fourth number of a
+            // run.
+            (
+                "31/04/2020-15:33",
+                "there is no day 31 in April 2020: it has 30 days",
+            ),
+            (
+                "2020-04-31-15:33",
+                "there is no day 31 in April 2020: it has 30 days",
+            ),
+            (
+                "31/04/2020-15h33",
+                "there is no day 31 in April 2020: it has 30 days",
             ),
         ] {
             assert_eq!(why_not_a_date(line, HCM).as_deref(), Some(why), "{line:?}");

@@ -16,7 +16,7 @@ mod http_dates;
 mod vietnamese;
 mod write;
 
-pub use diagnose::why_not_a_date;
+pub use diagnose::{why_not_a_date, NO_DATE_FORM};
 pub use http_dates::{http_date, parse_http_date};
 pub use vietnamese::DASHES;
 pub use write::{fixed, from_system_time, rfc2822, rfc3339, unix_seconds};

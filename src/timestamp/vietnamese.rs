@@ -250,7 +250,14 @@ pub(super) fn try_parse_vietnamese(line: &str, tz: Tz) -> Option<Stamp> {
 /// has no zone).
 pub(super) fn leads_with_zoned_time(line: &str) -> bool {
     let mut cur = Cursor::new(line);
-    cur.attempt(try_parse_time).is_some() && cur.attempt(try_parse_zone).is_some()
+    // A dash after the time parts it from the date (`15:33 - 10/05/2020`),
+    // as it does in the date forms: it is no zone's sign.
+    cur.attempt(try_parse_time).is_some()
+        && cur
+            .eat_any(SEPARATORS)
+            .or_else(|| cur.eat_any(DASHES))
+            .is_none()
+        && cur.attempt(try_parse_zone).is_some()
 }
 
 /// A date, day first. The outer `Some` means the shape matched; the inner is `None` for an
