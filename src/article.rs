@@ -542,7 +542,11 @@ fn parse_lines<L: AsRef<str>>(
     }
     // The clock written twice (a page saved over itself): the copy is
     // skipped, so the breadcrumb under it is still one.
-    skip_clock_copies(&mut rest, clock.as_ref(), &mut warnings);
+    if let Some((first, text)) = &clock {
+        rest.skip_copies(text, |n| {
+            warnings.push(copy_of("the capture clock", n, *first))
+        });
+    }
     let mut crumb = Crumb {
         line: None,
         categories: Vec::new(),
@@ -635,18 +639,9 @@ fn parse_lines<L: AsRef<str>>(
     // The title written twice: the copy straight under it is not the lead,
     // and the date line under the copy is still the date line.
     if lead_line.is_none() {
-        while let Some((n, line)) = rest.peek_nonblank() {
-            if line != title {
-                break;
-            }
-            warnings.push(Warning {
-                line: Some(n),
-                message: format!(
-                    "a copy of the title on line {title_line}; it is skipped: remove the line"
-                ),
-            });
-            rest.advance();
-        }
+        rest.skip_copies(&title, |n| {
+            warnings.push(copy_of("the title", n, title_line))
+        });
     }
 
     // Date line, straight under the title, and the correction and withdrawal
@@ -850,32 +845,12 @@ fn parse_lines<L: AsRef<str>>(
     })
 }
 
-/// Skips the lines straight under the capture clock (`clock`) that are a
-/// copy of it, with a warning on each.
-fn skip_clock_copies<I: Iterator<Item = (usize, String)>>(
-    rest: &mut Lines<I>,
-    clock: Option<&(usize, String)>,
-    warnings: &mut Vec<Warning>,
-) {
-    let Some((first, text)) = clock else {
-        return;
-    };
-    while let Some((n, line)) = rest.peek_nonblank() {
-        if line != text {
-            break;
-        }
-        warnings.push(clock_copy(n, *first));
-        rest.advance();
-    }
-}
-
-/// The warning on a copy (line `n`) of the capture clock on line `first`.
-fn clock_copy(n: usize, first: usize) -> Warning {
+/// The warning on a copy (line `n`) of `what` (the capture clock, the
+/// title) on line `first`.
+fn copy_of(what: &str, n: usize, first: usize) -> Warning {
     Warning {
         line: Some(n),
-        message: format!(
-            "a copy of the capture clock on line {first}; it is skipped: remove the line"
-        ),
+        message: format!("a copy of {what} on line {first}; it is skipped: remove the line"),
     }
 }
 
@@ -1094,7 +1069,7 @@ fn before_title<I: Iterator<Item = (usize, String)>>(
             skipped = Some((n, line.to_owned(), "a breadcrumb"));
         } else if let Some(stamp) = timestamp::parse(line, tz) {
             match clock.filter(|(_, c)| c == line) {
-                Some((first, _)) => warnings.push(clock_copy(n, *first)),
+                Some((first, _)) => warnings.push(copy_of("the capture clock", n, *first)),
                 None => {
                     above.push(AboveDate {
                         place: warnings.len(),
@@ -1588,6 +1563,18 @@ impl<I: Iterator<Item = (usize, String)>> Lines<I> {
 
     fn advance(&mut self) {
         self.lines.next();
+    }
+
+    /// Skips the non-blank lines from the cursor on that are `text` again
+    /// (a copy straight under it), calling `copy` with each one's number.
+    fn skip_copies(&mut self, text: &str, mut copy: impl FnMut(usize)) {
+        while let Some((n, line)) = self.peek_nonblank() {
+            if line != text {
+                break;
+            }
+            copy(n);
+            self.advance();
+        }
     }
 
     /// Whether the non-blank line after the next one is a date, or looks

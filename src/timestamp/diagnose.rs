@@ -293,10 +293,12 @@ impl DateShape<'_, '_> {
 /// Numbers joined by `/`, `-` or `.` with no space are taken as one run: only
 /// a run of exactly three numbers is a shape, so no three numbers inside more
 /// are (`192.168.1.1`, `12.345.678.9`), and neither is a number with its
-/// thousands grouped by dots (`1.000.000`, `10.500.000.000`). A year of one
-/// or three digits (`1.2.3`, `4-4-2`, `5/5/555`) makes a shape only on a line
-/// that also holds a time, a weekday or a date word (see [`dated`]): alone,
-/// such numbers are a version, a score or a formation.
+/// thousands grouped by dots (`1.000.000`, `10.500.000.000`). A number with
+/// `:` or `h` glued after it is a time's hour, not one of the run's. A year of
+/// one or three digits with a one-digit day and month (`1.2.3`, `4-4-2`,
+/// `5/5/555`) makes a shape only on a line that also holds a time, a weekday
+/// or a date word (see [`dated`]): alone, such numbers are a version, a score
+/// or a formation.
 fn date_shapes<'t, 'a>(tokens: &'t [Token<'a>]) -> Vec<DateShape<'t, 'a>> {
     let mut found = Vec::new();
     let mut i = 0;
