@@ -59,12 +59,13 @@ const MARKER_TEXT: &str =
 /// everything is rendered all the same and only counted: what a build would
 /// write, and how much.
 ///
-/// The build is rendered into a hidden folder inside `out` (so a failed build
-/// leaves `out` as it was), then each file is moved into place by a rename,
-/// which replaces the old file at once (a server reading `out` meanwhile gets
-/// the old page or the new one, whole), and what the new build does not have
-/// is removed (the page of an article deleted since the last build must not
-/// be served for ever). `out` itself stays the folder it was, with its owner,
+/// The build is rendered into a hidden folder inside `out`, then each file is
+/// moved into place by a rename, which replaces the old file at once (a
+/// server reading `out` meanwhile gets the old page or the new one, whole),
+/// and what the new build does not have is removed (the page of an article
+/// deleted since the last build must not be served for ever). A build that
+/// fails, rendering or putting its files in place, leaves `out` as it was
+/// (see [`install`]). `out` itself stays the folder it was, with its owner,
 /// mode and mounts: a container or unit that binds it keeps seeing it. A
 /// symlink or file found where the build needs a folder is replaced, never
 /// followed. An `out` that exists must be empty or an earlier build's (it
@@ -179,64 +180,226 @@ fn refuse_rejected(
 const STAGING: &str = ".bantin-staging-";
 
 /// Moves every file under `staging` to the same place under `out`, then
-/// removes from `out` every file and folder the new build does not have
-/// (`staging` aside).
+/// takes out of `out` every file and folder the new build does not have
+/// (`staging` aside): all of it, or, when a step fails (a folder of `out`
+/// made read-only since the last build), none of it.
+///
+/// Nothing is deleted until the new build is whole in place: each file
+/// replaced is first hard-linked into a hidden folder beside `staging` (the
+/// rename over it then still swaps old for new at once, for a server
+/// reading `out`), and each file or folder the new build does not have, or
+/// that stands where it needs the other kind, is moved there. A failed step
+/// undoes the ones before it, newest first, and `out` is left as it was; once
+/// every step is done, the hidden folder is removed. A build killed midway
+/// through leaves `out` part new, and both folders (their names start with
+/// [`STAGING`]), which the next build removes as files no build has.
 fn install(staging: &Path, out: &Path) -> anyhow::Result<()> {
-    let mut kept: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
-    for entry in walkdir::WalkDir::new(staging).min_depth(1) {
-        let entry = entry?;
-        let rel = entry.path().strip_prefix(staging)?.to_owned();
-        if entry.file_type().is_dir() {
-            folder(out, &rel)?;
-        } else {
-            let to = out.join(&rel);
-            // A folder where a file now goes (a page that became a feed).
-            if to.symlink_metadata().is_ok_and(|m| m.is_dir()) {
-                std::fs::remove_dir_all(&to)
-                    .with_context(|| format!("cannot remove {}", to.display()))?;
-            }
-            // Replaces a file or a symlink at that name; never follows one.
-            std::fs::rename(entry.path(), &to).with_context(|| {
-                format!("cannot move {} to {}", entry.path().display(), to.display())
-            })?;
-        }
-        kept.insert(rel);
+    let aside = tempfile::Builder::new()
+        .prefix(STAGING)
+        .tempdir_in(out)
+        .with_context(|| format!("cannot create a folder in {}", out.display()))?;
+    let mut steps = Steps {
+        out,
+        aside: aside.path(),
+        done: Vec::new(),
+    };
+    if let Err(failed) = steps.install(staging) {
+        anyhow::bail!(match steps.undo() {
+            Ok(()) => format!("{failed:#}; {} is left as it was", out.display()),
+            Err(undo) => format!(
+                "{failed:#}; undoing the steps already taken failed too ({undo:#}), so {} is \
+                 left part new, part old: fix the cause and build again",
+                out.display()
+            ),
+        });
     }
-    // Children before their folder, so a folder left empty goes too. (Not
-    // `filter_entry`: with `contents_first` it would skip the rest of the
-    // folder that holds `staging`.)
-    let old = walkdir::WalkDir::new(out).min_depth(1).contents_first(true);
-    for entry in old {
-        let entry = entry?;
-        let rel = entry.path().strip_prefix(out)?;
-        if kept.contains(rel) || entry.path().starts_with(staging) {
-            continue;
-        }
-        if entry.file_type().is_dir() {
-            std::fs::remove_dir(entry.path())
-                .with_context(|| format!("cannot remove {}", entry.path().display()))?;
-        } else {
-            std::fs::remove_file(entry.path())
-                .with_context(|| format!("cannot remove {}", entry.path().display()))?;
-        }
+    if let Err(e) = aside.close() {
+        // The site is in place; the next build removes what is left.
+        tracing::warn!(
+            "cannot remove the old files the build replaced in {}: {e}",
+            out.display()
+        );
     }
     Ok(())
 }
 
-/// Makes `out/rel` a real folder: a symlink or file in its place is removed
-/// first, so nothing is written through a link into another folder. Its
-/// parents are made so already (the walk goes top down).
-fn folder(out: &Path, rel: &Path) -> anyhow::Result<()> {
-    let at = out.join(rel);
-    match at.symlink_metadata() {
-        Ok(m) if m.is_dir() => return Ok(()),
-        Ok(_) => {
-            std::fs::remove_file(&at).with_context(|| format!("cannot remove {}", at.display()))?
+/// What [`install`] did to `out`, in order, and so how to undo it.
+struct Steps<'a> {
+    out: &'a Path,
+    /// Where what was in the way is kept, at its path under `out`.
+    aside: &'a Path,
+    done: Vec<Step>,
+}
+
+/// One change to `out`, by its path under it.
+enum Step {
+    /// A file of the new build put there; the one it replaced, if any, kept aside.
+    Placed { rel: PathBuf, replaced: bool },
+    /// A folder made there.
+    Made(PathBuf),
+    /// What was there moved aside.
+    MovedAside(PathBuf),
+}
+
+impl Steps<'_> {
+    /// Puts every file of `staging` in place, then moves aside what the new
+    /// build does not have.
+    fn install(&mut self, staging: &Path) -> anyhow::Result<()> {
+        let mut kept: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
+        for entry in walkdir::WalkDir::new(staging).min_depth(1) {
+            let entry = entry?;
+            let rel = entry.path().strip_prefix(staging)?.to_owned();
+            if entry.file_type().is_dir() {
+                self.folder(&rel)?;
+            } else {
+                self.place(entry.path(), &rel)?;
+            }
+            kept.insert(rel);
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", at.display())),
+        // Folder by folder from the top, so a folder the new build does not
+        // have goes aside whole, in one rename.
+        let mut folders = vec![PathBuf::new()];
+        while let Some(folder) = folders.pop() {
+            let at = self.out.join(&folder);
+            let entries = std::fs::read_dir(&at)
+                .and_then(|entries| entries.collect::<Result<Vec<_>, _>>())
+                .with_context(|| format!("cannot read {}", at.display()))?;
+            for entry in entries {
+                if entry.path() == staging || entry.path() == self.aside {
+                    continue;
+                }
+                let rel = folder.join(entry.file_name());
+                if !kept.contains(&rel) {
+                    self.move_aside(&rel)?;
+                } else if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                    folders.push(rel);
+                }
+            }
+        }
+        Ok(())
     }
-    std::fs::create_dir(&at).with_context(|| format!("cannot create {}", at.display()))
+
+    /// Moves the file `from` of the new build to `rel` under `out`, keeping
+    /// what it replaces aside.
+    fn place(&mut self, from: &Path, rel: &Path) -> anyhow::Result<()> {
+        let to = self.out.join(rel);
+        let replaced = match to.symlink_metadata() {
+            // A folder where a file now goes (a page that became a feed).
+            Ok(m) if m.is_dir() => {
+                self.move_aside(rel)?;
+                false
+            }
+            // A file or a symlink: linked aside, never followed, so the
+            // rename below still replaces it at once. Where the file system
+            // has no hard links, moved aside, for the instant before the rename.
+            Ok(_) => {
+                let kept = self.aside_of(rel)?;
+                if std::fs::hard_link(&to, &kept).is_err() {
+                    std::fs::rename(&to, &kept)
+                        .with_context(|| format!("cannot replace {}", to.display()))?;
+                }
+                true
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", to.display())),
+        };
+        let placed = std::fs::rename(from, &to)
+            .with_context(|| format!("cannot move {} to {}", from.display(), to.display()));
+        if let Err(e) = placed {
+            if replaced {
+                // Linked or moved aside, with no step to undo it: put back.
+                let kept = self.aside.join(rel);
+                if to.symlink_metadata().is_err() {
+                    std::fs::rename(&kept, &to).with_context(|| {
+                        format!("cannot move {} back to {}", kept.display(), to.display())
+                    })?;
+                }
+            }
+            return Err(e);
+        }
+        self.done.push(Step::Placed {
+            rel: rel.to_owned(),
+            replaced,
+        });
+        Ok(())
+    }
+
+    /// Makes `rel` under `out` a real folder: a symlink or file in its place
+    /// is moved aside first, so nothing is written through a link into
+    /// another folder. Its parents are made so already (the walk goes top
+    /// down).
+    fn folder(&mut self, rel: &Path) -> anyhow::Result<()> {
+        let at = self.out.join(rel);
+        match at.symlink_metadata() {
+            Ok(m) if m.is_dir() => return Ok(()),
+            Ok(_) => self.move_aside(rel)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", at.display())),
+        }
+        std::fs::create_dir(&at).with_context(|| format!("cannot create {}", at.display()))?;
+        self.done.push(Step::Made(rel.to_owned()));
+        Ok(())
+    }
+
+    /// Moves `rel` under `out` (a file, a symlink or a whole folder) aside.
+    fn move_aside(&mut self, rel: &Path) -> anyhow::Result<()> {
+        let at = self.out.join(rel);
+        let kept = self.aside_of(rel)?;
+        // Named as what it is to the user: the file leaves the site.
+        std::fs::rename(&at, &kept).with_context(|| format!("cannot remove {}", at.display()))?;
+        self.done.push(Step::MovedAside(rel.to_owned()));
+        Ok(())
+    }
+
+    /// Where `rel` is kept aside, its folder made.
+    fn aside_of(&self, rel: &Path) -> anyhow::Result<PathBuf> {
+        let kept = self.aside.join(rel);
+        if let Some(parent) = kept.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        Ok(kept)
+    }
+
+    /// Undoes every step taken, newest first, so `out` is as it was. Goes on
+    /// past a step it cannot undo, and says which it could not.
+    fn undo(&mut self) -> anyhow::Result<()> {
+        let mut failed = Vec::new();
+        while let Some(step) = self.done.pop() {
+            let undone = match &step {
+                Step::Placed {
+                    rel,
+                    replaced: true,
+                }
+                | Step::MovedAside(rel) => {
+                    let (kept, at) = (self.aside.join(rel), self.out.join(rel));
+                    std::fs::rename(&kept, &at).with_context(|| {
+                        format!("cannot move {} back to {}", kept.display(), at.display())
+                    })
+                }
+                Step::Placed {
+                    rel,
+                    replaced: false,
+                } => {
+                    let at = self.out.join(rel);
+                    std::fs::remove_file(&at)
+                        .with_context(|| format!("cannot remove {}", at.display()))
+                }
+                Step::Made(rel) => {
+                    let at = self.out.join(rel);
+                    std::fs::remove_dir(&at)
+                        .with_context(|| format!("cannot remove {}", at.display()))
+                }
+            };
+            if let Err(e) = undone {
+                failed.push(format!("{e:#}"));
+            }
+        }
+        match failed.len() {
+            0 => Ok(()),
+            n => anyhow::bail!("{n} step(s): {}", failed.join("; ")),
+        }
+    }
 }
 
 /// Where a build's files go: under `out`, or, with none, only counted.

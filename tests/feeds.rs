@@ -1755,6 +1755,124 @@ fn a_build_stops_while_another_writes_into_its_folder() {
     assert!(first.join(".bantin-staging-dang-viet").is_dir());
 }
 
+/// Makes the folder `at` of a build's output one the build may not write
+/// into (`locked`), or gives it back (`!locked`): owned by root when the
+/// tests run as root and the build as `nobody`, else read-only.
+fn lock_folder(at: &Path, locked: bool) {
+    use std::os::unix::fs::PermissionsExt;
+    if rustix::process::geteuid().is_root() {
+        let owner = if locked { 0 } else { common::NOBODY };
+        std::os::unix::fs::chown(at, Some(owner), Some(owner)).unwrap();
+    } else {
+        let mode = if locked { 0o555 } else { 0o755 };
+        std::fs::set_permissions(at, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+}
+
+/// A build that cannot put its files in place (a folder of the site made
+/// read-only since the last build) undoes what it did, whether it fails
+/// while moving the new files in or while taking out the ones the store no
+/// longer has: the site stays the last build, whole, with nothing of the
+/// new one mixed in. Once the folder is writable again, the next build puts
+/// the whole new one in place.
+#[test]
+fn a_build_that_cannot_put_its_files_in_place_leaves_the_last_build_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(wrapper) = common::unprivileged(dir.path()) else {
+        eprintln!(
+            "SKIP: running as root with no setpriv (util-linux): no permission stops a build"
+        );
+        return;
+    };
+    let store = dir.path().join("store");
+    copy_tree(&bundled_store(), &store);
+    let out = dir.path().join("www");
+    std::fs::create_dir(&out).unwrap();
+    let cwd = dir.path().join("cwd");
+    std::fs::create_dir(&cwd).unwrap();
+    if rustix::process::geteuid().is_root() {
+        std::os::unix::fs::chown(&out, Some(common::NOBODY), Some(common::NOBODY)).unwrap();
+    }
+    let run = || {
+        let o = common::wrapped(&wrapper)
+            .current_dir(&cwd)
+            .env_remove("BANTIN_CONFIG")
+            .env_remove("RUST_LOG")
+            .arg("build")
+            .arg("--out")
+            .arg(&out)
+            .arg("--store")
+            .arg(&store)
+            .output()
+            .unwrap();
+        (o.status.code(), String::from_utf8(o.stderr).unwrap())
+    };
+    let (code, stderr) = run();
+    assert_eq!(code, Some(0), "{stderr}");
+    let before = read_tree(&out);
+    let staging_left = || {
+        std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|name| name.starts_with(".bantin-staging-"))
+            .collect::<Vec<_>>()
+    };
+    let du_lich = out.join("articles/kinh-te/du-lich");
+
+    // An article deleted, its page's folder in a folder the build may not
+    // write: the build fails taking it out, after every new file is in place.
+    std::fs::remove_file(store.join("kinh-te/du-lich/homestay-ban-pa-hoc-2022.txt")).unwrap();
+    lock_folder(&du_lich, true);
+    let (code, stderr) = run();
+    lock_folder(&du_lich, false);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("cannot remove")
+            && stderr.contains("homestay-ban-pa-hoc-2022")
+            && stderr.contains("is left as it was"),
+        "{stderr}"
+    );
+    assert!(
+        read_tree(&out) == before,
+        "the failed build changed the site: {stderr}"
+    );
+    assert_eq!(staging_left(), Vec::<String>::new());
+
+    // An article retitled, the folder of its page one the build may not
+    // write: the build fails moving the page in, with other files in place.
+    let edited = store.join("kinh-te/du-lich/don-luot-khach-dau-nam-2023.txt");
+    let text = std::fs::read_to_string(&edited).unwrap();
+    let title = "Lam Sơn đón hơn 120.000 lượt khách";
+    assert!(text.contains(title));
+    std::fs::write(
+        &edited,
+        text.replace(title, "Lam Sơn đã đón hơn 120.000 lượt khách"),
+    )
+    .unwrap();
+    let page_folder = du_lich.join("don-luot-khach-dau-nam-2023");
+    lock_folder(&page_folder, true);
+    let (code, stderr) = run();
+    lock_folder(&page_folder, false);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("cannot move") && stderr.contains("is left as it was"),
+        "{stderr}"
+    );
+    assert!(
+        read_tree(&out) == before,
+        "the failed build changed the site: {stderr}"
+    );
+    assert_eq!(staging_left(), Vec::<String>::new());
+
+    // Writable again: the new build, whole.
+    let (code, stderr) = run();
+    assert_eq!(code, Some(0), "{stderr}");
+    let fresh = dir.path().join("fresh");
+    build(&store, &fresh);
+    assert!(read_tree(&out) == read_tree(&fresh), "not the new build");
+    assert!(!du_lich.join("homestay-ban-pa-hoc-2022").exists());
+}
+
 /// `--fail-on-rejected`: a store with a file rejected fails the build, which
 /// leaves the folder's last build as it was; without it, the build goes on
 /// without the file.

@@ -114,51 +114,24 @@ struct Runner {
     wrapper: Vec<OsString>,
 }
 
-/// `nobody` and `nogroup` on Debian, and the overflow ids on Linux generally.
-const NOBODY: u32 = 65534;
-
 impl Runner {
-    /// Root with `setpriv` runs bantin as `nobody`, from a copy of the binary in
-    /// `dir` (the build folder may be closed to other users); `dir` is opened
-    /// to everyone.
+    /// Root with `setpriv` runs bantin as `nobody` (see [`common::unprivileged`]).
     fn new(dir: &Path) -> Runner {
-        if !rustix::process::geteuid().is_root() {
-            return Runner {
+        match common::unprivileged(dir) {
+            Some(wrapper) => Runner {
                 privilege: Privilege::Unprivileged,
-                wrapper: Vec::new(),
-            };
-        }
-        let setpriv = Command::new("setpriv").arg("--version").output();
-        if !setpriv.is_ok_and(|o| o.status.success()) {
-            eprintln!(
-                "NOTE: setpriv (util-linux) is missing: bantin runs as root, so the \
-                 permission-denied cases are not exercised"
-            );
-            return Runner {
-                privilege: Privilege::Root,
-                wrapper: Vec::new(),
-            };
-        }
-        let copy = dir.join("bantin");
-        std::fs::copy(env!("CARGO_BIN_EXE_bantin"), &copy).unwrap();
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-        // `sh -c SCRIPT BIN ARGS...`: the harness's binary path becomes `$0`, and
-        // the copy runs with the arguments. setpriv and sh exec, so the pid the
-        // harness signals is bantin's.
-        let script = format!("exec '{}' \"$@\"", copy.display());
-        let wrapper = [
-            "setpriv".to_owned(),
-            format!("--reuid={NOBODY}"),
-            format!("--regid={NOBODY}"),
-            "--clear-groups".to_owned(),
-            "--".to_owned(),
-            "sh".to_owned(),
-            "-c".to_owned(),
-            script,
-        ];
-        Runner {
-            privilege: Privilege::Unprivileged,
-            wrapper: wrapper.into_iter().map(OsString::from).collect(),
+                wrapper,
+            },
+            None => {
+                eprintln!(
+                    "NOTE: setpriv (util-linux) is missing: bantin runs as root, so the \
+                     permission-denied cases are not exercised"
+                );
+                Runner {
+                    privilege: Privilege::Root,
+                    wrapper: Vec::new(),
+                }
+            }
         }
     }
 }

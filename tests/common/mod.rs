@@ -147,21 +147,66 @@ pub struct Launch<'a> {
     pub wrapper: Vec<OsString>,
 }
 
-/// Runs the binary with `args` as `launch` says and collects its stderr in the
-/// background.
-fn spawn(
-    args: &[&OsStr],
-    launch: &Launch<'_>,
-) -> (Child, Arc<Mutex<String>>, std::thread::JoinHandle<()>) {
+/// The binary run through `wrapper`, a program and its arguments that are
+/// given the binary's path (and then the arguments the caller adds); the
+/// binary itself when `wrapper` is empty.
+pub fn wrapped(wrapper: &[OsString]) -> Command {
     let bin = OsStr::new(env!("CARGO_BIN_EXE_bantin"));
-    let mut command = match launch.wrapper.split_first() {
+    match wrapper.split_first() {
         Some((program, wrapper_args)) => {
             let mut c = Command::new(program);
             c.args(wrapper_args).arg(bin);
             c
         }
         None => Command::new(bin),
-    };
+    }
+}
+
+/// `nobody` and `nogroup` on Debian, and the overflow ids on Linux generally.
+pub const NOBODY: u32 = 65534;
+
+/// A wrapper (for [`wrapped`] or [`Launch::wrapper`]) that runs bantin where
+/// permissions stop it: none, to run it as the test's own user, or, when the
+/// tests run as root (as CI does), `setpriv` running it as `nobody`, from a
+/// copy of the binary in `dir` (the build folder may be closed to other
+/// users); `dir` is opened to everyone. `None` for root with no `setpriv`
+/// (util-linux), whom no permission stops.
+pub fn unprivileged(dir: &Path) -> Option<Vec<OsString>> {
+    use std::os::unix::fs::PermissionsExt;
+    if !rustix::process::geteuid().is_root() {
+        return Some(Vec::new());
+    }
+    let setpriv = Command::new("setpriv").arg("--version").output();
+    if !setpriv.is_ok_and(|o| o.status.success()) {
+        return None;
+    }
+    let copy = dir.join("bantin");
+    std::fs::copy(env!("CARGO_BIN_EXE_bantin"), &copy).unwrap();
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // `sh -c SCRIPT BIN ARGS...`: the harness's binary path becomes `$0`, and
+    // the copy runs with the arguments. setpriv and sh exec, so the pid the
+    // harness signals is bantin's.
+    let script = format!("exec '{}' \"$@\"", copy.display());
+    let wrapper = [
+        "setpriv".to_owned(),
+        format!("--reuid={NOBODY}"),
+        format!("--regid={NOBODY}"),
+        "--clear-groups".to_owned(),
+        "--".to_owned(),
+        "sh".to_owned(),
+        "-c".to_owned(),
+        script,
+    ];
+    Some(wrapper.into_iter().map(OsString::from).collect())
+}
+
+/// Runs the binary with `args` as `launch` says and collects its stderr in the
+/// background.
+fn spawn(
+    args: &[&OsStr],
+    launch: &Launch<'_>,
+) -> (Child, Arc<Mutex<String>>, std::thread::JoinHandle<()>) {
+    let mut command = wrapped(&launch.wrapper);
     if let Some(cwd) = launch.cwd {
         command.current_dir(cwd);
     }
@@ -289,15 +334,7 @@ pub fn check_json_with(
     paths: &[&Path],
 ) -> (i32, Vec<serde_json::Value>) {
     let cwd = tempfile::tempdir().expect("create a temp dir");
-    let bin = OsStr::new(env!("CARGO_BIN_EXE_bantin"));
-    let mut command = match wrapper.split_first() {
-        Some((program, wrapper_args)) => {
-            let mut c = Command::new(program);
-            c.args(wrapper_args).arg(bin);
-            c
-        }
-        None => Command::new(bin),
-    };
+    let mut command = wrapped(wrapper);
     if let Some(config) = config {
         command.arg("--config").arg(config);
     }
