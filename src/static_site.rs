@@ -201,6 +201,7 @@ fn install(staging: &Path, out: &Path) -> anyhow::Result<()> {
     let mut steps = Steps {
         out,
         aside: aside.path(),
+        made_aside: PathBuf::new(),
         done: Vec::new(),
     };
     if let Err(failed) = steps.install(staging) {
@@ -228,6 +229,9 @@ struct Steps<'a> {
     out: &'a Path,
     /// Where what was in the way is kept, at its path under `out`.
     aside: &'a Path,
+    /// The folder of `aside` made last: the walk goes folder by folder, so
+    /// most files kept aside go into the one before them.
+    made_aside: PathBuf,
     done: Vec<Step>,
 }
 
@@ -352,11 +356,14 @@ impl Steps<'_> {
     }
 
     /// Where `rel` is kept aside, its folder made.
-    fn aside_of(&self, rel: &Path) -> anyhow::Result<PathBuf> {
+    fn aside_of(&mut self, rel: &Path) -> anyhow::Result<PathBuf> {
         let kept = self.aside.join(rel);
         if let Some(parent) = kept.parent() {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create {}", parent.display()))?;
+            if parent != self.made_aside {
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("cannot create {}", parent.display()))?;
+                parent.clone_into(&mut self.made_aside);
+            }
         }
         Ok(kept)
     }
