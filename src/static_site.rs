@@ -13,7 +13,7 @@
 
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use anyhow::Context;
 
@@ -145,9 +145,14 @@ pub fn build(cfg: &Config, out: Option<&Path>, fail_on_rejected: bool) -> anyhow
         .prefix(STAGING)
         .tempdir_in(&out_real)
         .with_context(|| format!("cannot create a folder in {}", out.display()))?;
-    let built = render_all(cfg, &Sink::counting(Some(staging.path())))?;
+    let sink = Sink::counting(Some(staging.path())).beside(&out_real);
+    let built = render_all(cfg, &sink)?;
     refuse_rejected(cfg, &built, fail_on_rejected, Some(out))?;
-    install(staging.path(), &out_real)
+    let unchanged = sink
+        .unchanged
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner);
+    install(staging.path(), &out_real, unchanged)
         .with_context(|| format!("cannot put the new build in place in {}", out.display()))?;
     drop(staging);
     drop(lock);
@@ -181,8 +186,9 @@ const STAGING: &str = ".bantin-staging-";
 
 /// Moves every file under `staging` to the same place under `out`, then
 /// takes out of `out` every file and folder the new build does not have
-/// (`staging` aside): all of it, or, when a step fails (a folder of `out`
-/// made read-only since the last build), none of it.
+/// (`staging` aside; `unchanged`, the files of the last build the new one
+/// has as they are, stay): all of it, or, when a step fails (a folder of
+/// `out` made read-only since the last build), none of it.
 ///
 /// Nothing is deleted until the new build is whole in place: each file
 /// replaced is first hard-linked into a hidden folder beside `staging` (the
@@ -193,7 +199,7 @@ const STAGING: &str = ".bantin-staging-";
 /// every step is done, the hidden folder is removed. A build killed midway
 /// through leaves `out` part new, and both folders (their names start with
 /// [`STAGING`]), which the next build removes as files no build has.
-fn install(staging: &Path, out: &Path) -> anyhow::Result<()> {
+fn install(staging: &Path, out: &Path, unchanged: Vec<PathBuf>) -> anyhow::Result<()> {
     let aside = tempfile::Builder::new()
         .prefix(STAGING)
         .tempdir_in(out)
@@ -204,15 +210,20 @@ fn install(staging: &Path, out: &Path) -> anyhow::Result<()> {
         made_aside: PathBuf::new(),
         done: Vec::new(),
     };
-    if let Err(failed) = steps.install(staging) {
-        anyhow::bail!(match steps.undo() {
-            Ok(()) => format!("{failed:#}; {} is left as it was", out.display()),
-            Err(undo) => format!(
+    if let Err(failed) = steps.install(staging, unchanged) {
+        let undone = steps.undo();
+        if let Err(undo) = undone {
+            // What is aside is the last build's, and the only copy left.
+            let kept = aside.keep();
+            anyhow::bail!(
                 "{failed:#}; undoing the steps already taken failed too ({undo:#}), so {} is \
-                 left part new, part old: fix the cause and build again",
-                out.display()
-            ),
-        });
+                 left part new, part old, and what the build took out of it is in {}: fix the \
+                 cause and build again",
+                out.display(),
+                kept.display()
+            );
+        }
+        anyhow::bail!("{failed:#}; {} is left as it was", out.display());
     }
     if let Err(e) = aside.close() {
         // The site is in place; the next build removes what is left.
@@ -248,8 +259,17 @@ enum Step {
 impl Steps<'_> {
     /// Puts every file of `staging` in place, then moves aside what the new
     /// build does not have.
-    fn install(&mut self, staging: &Path) -> anyhow::Result<()> {
+    fn install(&mut self, staging: &Path, unchanged: Vec<PathBuf>) -> anyhow::Result<()> {
         let mut kept: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
+        for rel in unchanged {
+            // Its folders too: a folder of files all unchanged has none staged.
+            for folder in rel.ancestors().skip(1) {
+                if folder.as_os_str().is_empty() || !kept.insert(folder.to_owned()) {
+                    break;
+                }
+            }
+            kept.insert(rel);
+        }
         for entry in walkdir::WalkDir::new(staging).min_depth(1) {
             let entry = entry?;
             let rel = entry.path().strip_prefix(staging)?.to_owned();
@@ -298,29 +318,17 @@ impl Steps<'_> {
             // has no hard links, moved aside, for the instant before the rename.
             Ok(_) => {
                 let kept = self.aside_of(rel)?;
-                if std::fs::hard_link(&to, &kept).is_err() {
-                    std::fs::rename(&to, &kept)
-                        .with_context(|| format!("cannot replace {}", to.display()))?;
+                if std::fs::hard_link(&to, &kept).is_ok() {
+                    true
+                } else {
+                    self.move_aside(rel)?;
+                    false
                 }
-                true
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", to.display())),
         };
-        let placed = std::fs::rename(from, &to)
-            .with_context(|| format!("cannot move {} to {}", from.display(), to.display()));
-        if let Err(e) = placed {
-            if replaced {
-                // Linked or moved aside, with no step to undo it: put back.
-                let kept = self.aside.join(rel);
-                if to.symlink_metadata().is_err() {
-                    std::fs::rename(&kept, &to).with_context(|| {
-                        format!("cannot move {} back to {}", kept.display(), to.display())
-                    })?;
-                }
-            }
-            return Err(e);
-        }
+        std::fs::rename(from, &to).map_err(|e| moving(e, "write", &to))?;
         self.done.push(Step::Placed {
             rel: rel.to_owned(),
             replaced,
@@ -350,7 +358,7 @@ impl Steps<'_> {
         let at = self.out.join(rel);
         let kept = self.aside_of(rel)?;
         // Named as what it is to the user: the file leaves the site.
-        std::fs::rename(&at, &kept).with_context(|| format!("cannot remove {}", at.display()))?;
+        std::fs::rename(&at, &kept).map_err(|e| moving(e, "remove", &at))?;
         self.done.push(Step::MovedAside(rel.to_owned()));
         Ok(())
     }
@@ -409,31 +417,59 @@ impl Steps<'_> {
     }
 }
 
+/// The error of a rename that was to `what` (`write`, `remove`) `path`, with
+/// what to do when a file system mounted inside `out` is what stopped it.
+fn moving(e: std::io::Error, what: &str, path: &Path) -> anyhow::Error {
+    let hint = if e.raw_os_error() == Some(rustix::io::Errno::XDEV.raw_os_error()) {
+        " (a file system is mounted there, inside the build's folder, and a build moves its \
+         files in from the folder itself: unmount it, or build into a folder with no mount \
+         inside)"
+    } else {
+        ""
+    };
+    anyhow::Error::new(e).context(format!("cannot {what} {}{hint}", path.display()))
+}
+
 /// Where a build's files go: under `out`, or, with none, only counted.
 struct Sink<'a> {
     out: Option<&'a Path>,
+    /// The last build's folder, whose files the new build has byte for
+    /// byte are left as they are (see [`Sink::beside`]).
+    last: Option<&'a Path>,
+    /// Those files, by path under the output.
+    unchanged: Mutex<Vec<PathBuf>>,
     files: AtomicU64,
     bytes: AtomicU64,
 }
 
-impl Sink<'_> {
+impl<'a> Sink<'a> {
     /// A sink writing under `out` (only counting with none).
-    fn counting(out: Option<&Path>) -> Sink<'_> {
+    fn counting(out: Option<&'a Path>) -> Sink<'a> {
         Sink {
             out,
+            last: None,
+            unchanged: Mutex::new(Vec::new()),
             files: AtomicU64::new(0),
             bytes: AtomicU64::new(0),
+        }
+    }
+
+    /// The same sink, leaving out each file the last build in `last` holds
+    /// with the same bytes, and listing it in `unchanged`: the file stays
+    /// in place untouched, so its modification time, and with it a static
+    /// server's `ETag` and `Last-Modified`, stays what it was, and a client
+    /// revalidating it is answered 304 after a rebuild too.
+    fn beside(self, last: &'a Path) -> Sink<'a> {
+        Sink {
+            last: Some(last),
+            ..self
         }
     }
 
     /// Writes (or counts) the file `name` at the top of the output, which
     /// no site path names.
     fn file(&self, name: &str, bytes: &[u8]) -> anyhow::Result<()> {
-        if let Some(out) = self.out {
-            let file = out.join(name);
-            std::fs::write(&file, bytes)
-                .with_context(|| format!("cannot write {}", file.display()))?;
-        }
+        self.write(Path::new(name), bytes)?;
         self.count(bytes);
         Ok(())
     }
@@ -444,14 +480,78 @@ impl Sink<'_> {
         self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
     }
 
-    /// Writes (or counts) the bytes served at the site path `path`; see [`write`].
+    /// Writes (or counts) the bytes served at the site path `path` (unescaped)
+    /// where a static server finds them: `index.html` in a folder of that name
+    /// for an HTML page (the front page is `index.html`), else the file at that
+    /// path.
     fn put(&self, path: &str, content_type: &str, bytes: &[u8]) -> anyhow::Result<()> {
-        if let Some(out) = self.out {
-            write(out, path, content_type, bytes)?;
+        let rel = Path::new(path.trim_start_matches('/'));
+        // Ids and slugs come from the store's own relative paths; refuse anything
+        // that could step outside the output all the same.
+        if !rel.components().all(|c| matches!(c, Component::Normal(_))) {
+            anyhow::bail!("refusing to write {path:?}: not a plain relative path");
+        }
+        if content_type == HTML {
+            self.write(&rel.join("index.html"), bytes)?;
+        } else {
+            self.write(rel, bytes)?;
         }
         self.count(bytes);
         Ok(())
     }
+
+    /// Writes `bytes` at `rel` under the output, unless the last build has
+    /// them there already.
+    fn write(&self, rel: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+        let Some(out) = self.out else {
+            return Ok(());
+        };
+        if self.last.is_some_and(|last| holds(last, rel, bytes)) {
+            let mut unchanged = self
+                .unchanged
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            unchanged.push(rel.to_owned());
+            return Ok(());
+        }
+        let file = out.join(rel);
+        if let Some(dir) = file.parent() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        std::fs::write(&file, bytes).with_context(|| format!("cannot write {}", file.display()))
+    }
+}
+
+/// Whether `rel` under `folder` is a regular file holding exactly `bytes`,
+/// reached with no symlink on the way: a file behind a link (or a link
+/// itself) is never taken for the build's, since the build replaces links.
+/// Any error (no such file, a kernel without `openat2`) is a no.
+fn holds(folder: &Path, rel: &Path, bytes: &[u8]) -> bool {
+    use rustix::fs::{openat2, Mode, OFlags, ResolveFlags};
+    use std::io::Read;
+    let Ok(fd) = openat2(
+        rustix::fs::CWD,
+        folder.join(rel),
+        OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW,
+        Mode::empty(),
+        ResolveFlags::NO_SYMLINKS,
+    ) else {
+        return false;
+    };
+    let mut file = std::fs::File::from(fd);
+    let Ok(meta) = file.metadata() else {
+        return false;
+    };
+    if !meta.is_file() || meta.len() != bytes.len() as u64 {
+        return false;
+    }
+    let mut held = Vec::with_capacity(bytes.len());
+    // One byte past the length: a file that grew since is no match.
+    file.by_ref()
+        .take(bytes.len() as u64 + 1)
+        .read_to_end(&mut held)
+        .is_ok_and(|_| held == bytes)
 }
 
 /// Renders every resource of the store `cfg` names into `sink`.
@@ -582,27 +682,6 @@ fn shadowed_by<'a>(entries: &Entries, id: &'a str) -> Option<&'a str> {
         .filter(|(at, _)| matches!(id.as_bytes().get(at + SEGMENT.len()), None | Some(b'/')))
         .map(|(at, _)| &id[..at])
         .find(|prefix| entries.contains_key(prefix))
-}
-
-/// Writes the bytes served at the site path `path` (unescaped) where a static
-/// server finds them: `index.html` in a folder of that name for an HTML page
-/// (the front page is `index.html`), else the file at that path.
-fn write(out: &Path, path: &str, content_type: &str, bytes: &[u8]) -> anyhow::Result<()> {
-    let rel = Path::new(path.trim_start_matches('/'));
-    // Ids and slugs come from the store's own relative paths; refuse anything
-    // that could step outside `out` all the same.
-    if !rel.components().all(|c| matches!(c, Component::Normal(_))) {
-        anyhow::bail!("refusing to write {path:?}: not a plain relative path");
-    }
-    let file = if content_type == HTML {
-        out.join(rel).join("index.html")
-    } else {
-        out.join(rel)
-    };
-    if let Some(dir) = file.parent() {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    std::fs::write(&file, bytes).with_context(|| format!("cannot write {}", file.display()))
 }
 
 /// `path` as an absolute path with symlinks and `..` resolved, even when its last
