@@ -145,7 +145,8 @@ pub fn build(cfg: &Config, out: Option<&Path>, fail_on_rejected: bool) -> anyhow
         .prefix(STAGING)
         .tempdir_in(&out_real)
         .with_context(|| format!("cannot create a folder in {}", out.display()))?;
-    let sink = Sink::counting(Some(staging.path())).beside(&out_real);
+    let made = Made::learn(staging.path())?;
+    let sink = Sink::counting(Some(staging.path())).beside(&out_real, made);
     let built = render_all(cfg, &sink)?;
     refuse_rejected(cfg, &built, fail_on_rejected, Some(out))?;
     let unchanged = sink
@@ -217,7 +218,8 @@ fn install(staging: &Path, out: &Path, unchanged: Vec<PathBuf>) -> anyhow::Resul
             let kept = aside.keep();
             anyhow::bail!(
                 "{failed:#}; undoing the steps already taken failed too ({undo:#}), so {} is \
-                 left part new, part old, and what the build took out of it is in {}: fix the \
+                 left part new, part old, and what the build took out of it is in {}: copy what \
+                 you need out of that folder first (the next build removes it), then fix the \
                  cause and build again",
                 out.display(),
                 kept.display()
@@ -434,8 +436,9 @@ fn moving(e: std::io::Error, what: &str, path: &Path) -> anyhow::Error {
 struct Sink<'a> {
     out: Option<&'a Path>,
     /// The last build's folder, whose files the new build has byte for
-    /// byte are left as they are (see [`Sink::beside`]).
-    last: Option<&'a Path>,
+    /// byte are left as they are (see [`Sink::beside`]), and what a file the
+    /// build makes is like.
+    last: Option<(&'a Path, Made)>,
     /// Those files, by path under the output.
     unchanged: Mutex<Vec<PathBuf>>,
     files: AtomicU64,
@@ -455,13 +458,14 @@ impl<'a> Sink<'a> {
     }
 
     /// The same sink, leaving out each file the last build in `last` holds
-    /// with the same bytes, and listing it in `unchanged`: the file stays
+    /// as it would write it (see [`holds`]; `made`: what a file the build
+    /// makes is like), and listing it in `unchanged`: the file stays
     /// in place untouched, so its modification time, and with it a static
     /// server's `ETag` and `Last-Modified`, stays what it was, and a client
     /// revalidating it is answered 304 after a rebuild too.
-    fn beside(self, last: &'a Path) -> Sink<'a> {
+    fn beside(self, last: &'a Path, made: Made) -> Sink<'a> {
         Sink {
-            last: Some(last),
+            last: Some((last, made)),
             ..self
         }
     }
@@ -506,7 +510,10 @@ impl<'a> Sink<'a> {
         let Some(out) = self.out else {
             return Ok(());
         };
-        if self.last.is_some_and(|last| holds(last, rel, bytes)) {
+        if self
+            .last
+            .is_some_and(|(last, made)| holds(last, rel, bytes, made))
+        {
             let mut unchanged = self
                 .unchanged
                 .lock()
@@ -523,27 +530,77 @@ impl<'a> Sink<'a> {
     }
 }
 
-/// Whether `rel` under `folder` is a regular file holding exactly `bytes`,
-/// reached with no symlink on the way: a file behind a link (or a link
-/// itself) is never taken for the build's, since the build replaces links.
-/// Any error (no such file, a kernel without `openat2`) is a no.
-fn holds(folder: &Path, rel: &Path, bytes: &[u8]) -> bool {
+/// What a file the build writes is like: its mode, owner and group, as a
+/// file made in its staging folder gets them (the umask, a folder's setgid).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Made {
+    mode: u32,
+    uid: u32,
+    gid: u32,
+}
+
+impl Made {
+    /// Learnt from a file made in `staging` and removed at once.
+    fn learn(staging: &Path) -> anyhow::Result<Made> {
+        let probe = staging.join(".bantin-probe");
+        std::fs::write(&probe, b"").with_context(|| format!("cannot write {}", probe.display()))?;
+        let made = std::fs::symlink_metadata(&probe)
+            .map(|m| Made::of(&m))
+            .with_context(|| format!("cannot read {}", probe.display()));
+        std::fs::remove_file(&probe)
+            .with_context(|| format!("cannot remove {}", probe.display()))?;
+        made
+    }
+
+    fn of(meta: &std::fs::Metadata) -> Made {
+        use std::os::unix::fs::MetadataExt;
+        Made {
+            mode: meta.mode() & 0o7777,
+            uid: meta.uid(),
+            gid: meta.gid(),
+        }
+    }
+}
+
+/// Whether `rel` under `folder` is the file the build would write there:
+/// a regular file holding exactly `bytes`, with one name (not a hard link to
+/// a file elsewhere, which would change with it) and the mode, owner and
+/// group of a file the build makes (`made`), reached with no symlink on the
+/// way: a file behind a link (or a link itself) is never taken for the
+/// build's, since the build replaces links. Any error (no such file, a FIFO
+/// that would not open without a writer, a kernel without `openat2`) is a no.
+fn holds(folder: &Path, rel: &Path, bytes: &[u8], made: Made) -> bool {
     use rustix::fs::{openat2, Mode, OFlags, ResolveFlags};
     use std::io::Read;
-    let Ok(fd) = openat2(
+    use std::os::unix::fs::MetadataExt;
+    let opened = openat2(
         rustix::fs::CWD,
         folder.join(rel),
-        OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW,
+        OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY,
         Mode::empty(),
         ResolveFlags::NO_SYMLINKS,
-    ) else {
-        return false;
+    );
+    let fd = match opened {
+        Ok(fd) => fd,
+        Err(e) => {
+            if e == rustix::io::Errno::NOSYS && !NO_OPENAT2.swap(true, Ordering::Relaxed) {
+                tracing::warn!(
+                    "this kernel has no openat2 (Linux 5.6 and later have it): every file of the \
+                     build is written again, even those the last build holds as they are"
+                );
+            }
+            return false;
+        }
     };
     let mut file = std::fs::File::from(fd);
     let Ok(meta) = file.metadata() else {
         return false;
     };
-    if !meta.is_file() || meta.len() != bytes.len() as u64 {
+    if !meta.is_file()
+        || meta.nlink() != 1
+        || Made::of(&meta) != made
+        || meta.len() != bytes.len() as u64
+    {
         return false;
     }
     let mut held = Vec::with_capacity(bytes.len());
@@ -553,6 +610,9 @@ fn holds(folder: &Path, rel: &Path, bytes: &[u8]) -> bool {
         .read_to_end(&mut held)
         .is_ok_and(|_| held == bytes)
 }
+
+/// Whether [`holds`] has said once that the kernel has no `openat2`.
+static NO_OPENAT2: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Renders every resource of the store `cfg` names into `sink`.
 ///

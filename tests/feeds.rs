@@ -134,18 +134,33 @@ fn build(store: &Path, out: &Path) -> String {
     String::from_utf8(o.stdout).unwrap()
 }
 
-/// Every entry under `dir` (folders too), by relative path, with file bytes.
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Option<Vec<u8>>> {
+/// Every entry under `dir` (folders and symlinks too, not followed), by
+/// relative path: its mode (type and permissions), number of names, and
+/// bytes (a symlink's target).
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, (u32, u64, Option<Vec<u8>>)> {
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::fs::MetadataExt;
     walkdir::WalkDir::new(dir)
         .into_iter()
         .map(Result::unwrap)
         .map(|e| {
             let rel = e.path().strip_prefix(dir).unwrap().to_owned();
-            let bytes = e
-                .file_type()
-                .is_file()
-                .then(|| std::fs::read(e.path()).unwrap());
-            (rel, bytes)
+            let meta = e.path().symlink_metadata().unwrap();
+            let bytes = if meta.is_file() {
+                Some(std::fs::read(e.path()).unwrap())
+            } else if meta.is_symlink() {
+                Some(
+                    std::fs::read_link(e.path())
+                        .unwrap()
+                        .as_os_str()
+                        .as_bytes()
+                        .to_vec(),
+                )
+            } else {
+                None
+            };
+            let names = if meta.is_dir() { 0 } else { meta.nlink() };
+            (rel, (meta.mode(), names, bytes))
         })
         .collect()
 }
@@ -1820,6 +1835,62 @@ fn a_rebuild_leaves_the_files_it_does_not_change_as_they_are() {
     let fresh = dir.path().join("fresh");
     build(&store, &fresh);
     assert!(snapshot(&out) == snapshot(&fresh), "not the new build");
+
+    // Files with the same bytes that are not the build's own are replaced:
+    // a folder behind a symlink (the link is replaced, the folder it leads
+    // to left alone), a FIFO (not waited on), a file whose mode was changed,
+    // and a hard link to a file outside, which would change with it.
+    use std::os::unix::fs::PermissionsExt;
+    let elsewhere = dir.path().join("elsewhere");
+    std::fs::rename(out.join("tags"), &elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, out.join("tags")).unwrap();
+    let elsewhere_before = snapshot(&elsewhere);
+    std::fs::remove_file(out.join("404.html")).unwrap();
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        out.join("404.html"),
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o644),
+        0,
+    )
+    .unwrap();
+    std::fs::set_permissions(out.join(far), std::fs::Permissions::from_mode(0o600)).unwrap();
+    let outside = dir.path().join("outside.rss");
+    std::fs::hard_link(out.join("feed.rss"), &outside).unwrap();
+    let mut rebuild = std::process::Command::new(env!("CARGO_BIN_EXE_bantin"))
+        .env_remove("BANTIN_CONFIG")
+        .args(["build", "--out"])
+        .arg(&out)
+        .arg("--store")
+        .arg(&store)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let status = loop {
+        if let Some(status) = rebuild.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            rebuild.kill().unwrap();
+            rebuild.wait().unwrap();
+            panic!("the build hangs (on the FIFO?)");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert!(status.success());
+    assert!(snapshot(&out) == snapshot(&fresh), "not the new build");
+    assert!(out.join("tags").symlink_metadata().unwrap().is_dir());
+    assert!(
+        snapshot(&elsewhere) == elsewhere_before,
+        "the build wrote through a link"
+    );
+    std::fs::write(&outside, "changed outside").unwrap();
+    assert_ne!(
+        std::fs::read(out.join("feed.rss")).unwrap(),
+        b"changed outside"
+    );
 }
 
 /// Makes the folder `at` of a build's output one the build may not write
