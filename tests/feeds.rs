@@ -1770,6 +1770,20 @@ fn a_build_stops_while_another_writes_into_its_folder() {
     assert!(first.join(".bantin-staging-dang-viet").is_dir());
 }
 
+/// Changes the title of `kinh-te/du-lich/don-luot-khach-dau-nam-2023.txt` in
+/// a copy of the sample store: "Lam Sơn đón …" becomes "Lam Sơn đã đón …".
+fn retitle(store: &Path) {
+    let edited = store.join("kinh-te/du-lich/don-luot-khach-dau-nam-2023.txt");
+    let text = std::fs::read_to_string(&edited).unwrap();
+    let title = "Lam Sơn đón hơn 120.000 lượt khách";
+    assert!(text.contains(title));
+    std::fs::write(
+        &edited,
+        text.replace(title, "Lam Sơn đã đón hơn 120.000 lượt khách"),
+    )
+    .unwrap();
+}
+
 /// A rebuild leaves each file it would write with the same bytes as it is:
 /// its inode and modification time, and so a static server's `ETag` and
 /// `Last-Modified`, stay, and a reader revalidating the page of an article
@@ -1799,15 +1813,7 @@ fn a_rebuild_leaves_the_files_it_does_not_change_as_they_are() {
     build(&store, &out);
     assert_eq!(inodes(), first, "a rebuild of the same store rewrote files");
 
-    let edited = store.join("kinh-te/du-lich/don-luot-khach-dau-nam-2023.txt");
-    let text = std::fs::read_to_string(&edited).unwrap();
-    let title = "Lam Sơn đón hơn 120.000 lượt khách";
-    assert!(text.contains(title));
-    std::fs::write(
-        &edited,
-        text.replace(title, "Lam Sơn đã đón hơn 120.000 lượt khách"),
-    )
-    .unwrap();
+    retitle(&store);
     build(&store, &out);
     let after = inodes();
     let page = Path::new("articles/kinh-te/du-lich/don-luot-khach-dau-nam-2023/index.html");
@@ -1989,15 +1995,7 @@ fn a_build_that_cannot_put_its_files_in_place_leaves_the_last_build_whole() {
 
     // An article retitled, the folder of its page one the build may not
     // write: the build fails moving the page in, with other files in place.
-    let edited = store.join("kinh-te/du-lich/don-luot-khach-dau-nam-2023.txt");
-    let text = std::fs::read_to_string(&edited).unwrap();
-    let title = "Lam Sơn đón hơn 120.000 lượt khách";
-    assert!(text.contains(title));
-    std::fs::write(
-        &edited,
-        text.replace(title, "Lam Sơn đã đón hơn 120.000 lượt khách"),
-    )
-    .unwrap();
+    retitle(&store);
     let page_folder = du_lich.join("don-luot-khach-dau-nam-2023");
     lock_folder(&page_folder, true);
     let (code, stderr) = run();
