@@ -145,8 +145,10 @@ pub fn build(cfg: &Config, out: Option<&Path>, fail_on_rejected: bool) -> anyhow
         .prefix(STAGING)
         .tempdir_in(&out_real)
         .with_context(|| format!("cannot create a folder in {}", out.display()))?;
-    let made = Made::learn(staging.path())?;
-    let sink = Sink::counting(Some(staging.path())).beside(&out_real, made);
+    let mut sink = Sink::counting(Some(staging.path()));
+    if let Some(made) = Made::learn(staging.path())? {
+        sink = sink.beside(&out_real, made);
+    }
     let built = render_all(cfg, &sink)?;
     refuse_rejected(cfg, &built, fail_on_rejected, Some(out))?;
     let unchanged = sink
@@ -512,6 +514,7 @@ impl<'a> Sink<'a> {
         };
         if self
             .last
+            .as_ref()
             .is_some_and(|(last, made)| holds(last, rel, bytes, made))
         {
             let mut unchanged = self
@@ -530,52 +533,73 @@ impl<'a> Sink<'a> {
     }
 }
 
-/// What a file the build writes is like: its mode, owner and group, as a
-/// file made in its staging folder gets them (the umask, a folder's setgid).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a file the build writes is like: its mode, owner, group and
+/// access ACL, as a file made in its staging folder gets them (the umask, a
+/// folder's setgid bit or default ACL).
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Made {
     mode: u32,
     uid: u32,
     gid: u32,
+    /// `system.posix_acl_access`, if it has one.
+    acl: Option<Vec<u8>>,
 }
 
 impl Made {
-    /// Learnt from a file made in `staging` and removed at once.
-    fn learn(staging: &Path) -> anyhow::Result<Made> {
+    /// Learnt from a file made in `staging` and removed at once; `None` when
+    /// its ACL cannot be read (then no file is taken for the build's).
+    fn learn(staging: &Path) -> anyhow::Result<Option<Made>> {
         let probe = staging.join(".bantin-probe");
         std::fs::write(&probe, b"").with_context(|| format!("cannot write {}", probe.display()))?;
-        let made = std::fs::symlink_metadata(&probe)
-            .map(|m| Made::of(&m))
+        let made = std::fs::File::open(&probe)
+            .and_then(|file| Ok(Made::of(&file.metadata()?, &file)))
             .with_context(|| format!("cannot read {}", probe.display()));
         std::fs::remove_file(&probe)
             .with_context(|| format!("cannot remove {}", probe.display()))?;
         made
     }
 
-    fn of(meta: &std::fs::Metadata) -> Made {
+    /// What the open `file`, whose metadata is `meta`, is like.
+    fn of(meta: &std::fs::Metadata, file: &std::fs::File) -> Option<Made> {
         use std::os::unix::fs::MetadataExt;
-        Made {
+        let mut acl = [0u8; 512];
+        let acl = match rustix::fs::fgetxattr(file, "system.posix_acl_access", &mut acl[..]) {
+            Ok(len) => Some(acl.get(..len)?.to_vec()),
+            // None, or a file system without ACLs.
+            Err(rustix::io::Errno::NODATA | rustix::io::Errno::NOTSUP) => None,
+            // Unreadable, or longer than any a folder's default gives.
+            Err(_) => return None,
+        };
+        Some(Made {
             mode: meta.mode() & 0o7777,
             uid: meta.uid(),
             gid: meta.gid(),
-        }
+            acl,
+        })
     }
 }
 
 /// Whether `rel` under `folder` is the file the build would write there:
 /// a regular file holding exactly `bytes`, with one name (not a hard link to
-/// a file elsewhere, which would change with it) and the mode, owner and
-/// group of a file the build makes (`made`), reached with no symlink on the
+/// a file elsewhere, which would change with it) and the mode, owner, group
+/// and access ACL of a file the build makes (`made`), reached with no symlink on the
 /// way: a file behind a link (or a link itself) is never taken for the
 /// build's, since the build replaces links. Any error (no such file, a FIFO
 /// that would not open without a writer, a kernel without `openat2`) is a no.
-fn holds(folder: &Path, rel: &Path, bytes: &[u8], made: Made) -> bool {
+fn holds(folder: &Path, rel: &Path, bytes: &[u8], made: &Made) -> bool {
     use rustix::fs::{openat2, Mode, OFlags, ResolveFlags};
     use std::io::Read;
     use std::os::unix::fs::MetadataExt;
+    let path = folder.join(rel);
+    // Looked at before it is opened: a device node is never opened, and a
+    // file of another length never read. (The open below checks again.)
+    match path.symlink_metadata() {
+        Ok(meta) if meta.is_file() && meta.len() == bytes.len() as u64 => {}
+        _ => return false,
+    }
     let opened = openat2(
         rustix::fs::CWD,
-        folder.join(rel),
+        &path,
         OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY,
         Mode::empty(),
         ResolveFlags::NO_SYMLINKS,
@@ -598,8 +622,8 @@ fn holds(folder: &Path, rel: &Path, bytes: &[u8], made: Made) -> bool {
     };
     if !meta.is_file()
         || meta.nlink() != 1
-        || Made::of(&meta) != made
         || meta.len() != bytes.len() as u64
+        || Made::of(&meta, &file).as_ref() != Some(made)
     {
         return false;
     }

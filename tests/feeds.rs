@@ -1770,6 +1770,60 @@ fn a_build_stops_while_another_writes_into_its_folder() {
     assert!(first.join(".bantin-staging-dang-viet").is_dir());
 }
 
+/// A default ACL given to the output folder after a build (the usual way to
+/// let a web server's user read it) reaches every file at the next build,
+/// as it would in a fresh build: a file kept from the last build without it
+/// would stay closed to that user. The build after keeps them all.
+#[test]
+fn a_default_acl_given_to_the_folder_reaches_every_file_at_the_next_build() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    copy_tree(&bundled_store(), &store);
+    let out = dir.path().join("www");
+    build(&store, &out);
+    // user::rwx, user:1000:r--, group::r-x, mask::r-x, other::r-x
+    let undefined = u32::MAX.to_le_bytes();
+    let mut acl = 2u32.to_le_bytes().to_vec();
+    for (tag, perm, id) in [
+        (0x01u16, 7u16, undefined),
+        (0x02, 4, 1000u32.to_le_bytes()),
+        (0x04, 5, undefined),
+        (0x10, 5, undefined),
+        (0x20, 5, undefined),
+    ] {
+        acl.extend(tag.to_le_bytes());
+        acl.extend(perm.to_le_bytes());
+        acl.extend(id);
+    }
+    let set = rustix::fs::setxattr(
+        &out,
+        "system.posix_acl_default",
+        &acl,
+        rustix::fs::XattrFlags::empty(),
+    );
+    if let Err(e) = set {
+        eprintln!("SKIP: this file system takes no default ACL ({e})");
+        return;
+    }
+    let page = out.join("articles/kinh-te/du-lich/don-luot-khach-dau-nam-2023/index.html");
+    let has_acl = |path: &Path| {
+        let mut buf = [0u8; 512];
+        rustix::fs::getxattr(path, "system.posix_acl_access", &mut buf[..]).is_ok()
+    };
+    assert!(!has_acl(&page));
+    build(&store, &out);
+    assert!(has_acl(&page), "a kept file did not get the folder's ACL");
+    assert!(has_acl(&out.join("feed.rss")));
+    let inode = std::fs::metadata(&page).unwrap().ino();
+    build(&store, &out);
+    assert_eq!(
+        std::fs::metadata(&page).unwrap().ino(),
+        inode,
+        "rewritten again"
+    );
+}
+
 /// Changes the title of `kinh-te/du-lich/don-luot-khach-dau-nam-2023.txt` in
 /// a copy of the sample store: "Lam Sơn đón …" becomes "Lam Sơn đã đón …".
 fn retitle(store: &Path) {
