@@ -26,6 +26,7 @@ use crate::render::{sitemap, Format};
 use crate::site::archive::Hydrate;
 use crate::site::pages;
 use crate::site::Resource;
+use crate::store::Root;
 use crate::text::printable;
 
 /// What `bantin build` wrote.
@@ -147,7 +148,9 @@ pub fn build(cfg: &Config, out: Option<&Path>, fail_on_rejected: bool) -> anyhow
         .with_context(|| format!("cannot create a folder in {}", out.display()))?;
     let mut sink = Sink::counting(Some(staging.path()));
     if let Some(made) = Made::learn(staging.path())? {
-        sink = sink.beside(&out_real, made);
+        let last =
+            Root::open(&out_real).with_context(|| format!("cannot open {}", out.display()))?;
+        sink = sink.beside(last, made);
     }
     let built = render_all(cfg, &sink)?;
     refuse_rejected(cfg, &built, fail_on_rejected, Some(out))?;
@@ -440,7 +443,7 @@ struct Sink<'a> {
     /// The last build's folder, whose files the new build has byte for
     /// byte are left as they are (see [`Sink::beside`]), and what a file the
     /// build makes is like.
-    last: Option<(&'a Path, Made)>,
+    last: Option<(Root, Made)>,
     /// Those files, by path under the output.
     unchanged: Mutex<Vec<PathBuf>>,
     files: AtomicU64,
@@ -465,7 +468,7 @@ impl<'a> Sink<'a> {
     /// in place untouched, so its modification time, and with it a static
     /// server's `ETag` and `Last-Modified`, stays what it was, and a client
     /// revalidating it is answered 304 after a rebuild too.
-    fn beside(self, last: &'a Path, made: Made) -> Sink<'a> {
+    fn beside(self, last: Root, made: Made) -> Sink<'a> {
         Sink {
             last: Some((last, made)),
             ..self
@@ -579,44 +582,27 @@ impl Made {
     }
 }
 
-/// Whether `rel` under `folder` is the file the build would write there:
+/// Whether `rel` under `last` is the file the build would write there:
 /// a regular file holding exactly `bytes`, with one name (not a hard link to
 /// a file elsewhere, which would change with it) and the mode, owner, group
 /// and access ACL of a file the build makes (`made`), reached with no symlink on the
 /// way: a file behind a link (or a link itself) is never taken for the
-/// build's, since the build replaces links. Any error (no such file, a FIFO
-/// that would not open without a writer, a kernel without `openat2`) is a no.
-fn holds(folder: &Path, rel: &Path, bytes: &[u8], made: &Made) -> bool {
-    use rustix::fs::{openat2, Mode, OFlags, ResolveFlags};
+/// build's, since the build replaces links. `last` opens it as the store's
+/// root opens articles, with `openat2` or, where that is refused (an old
+/// kernel, a systemd unit's seccomp filter), one folder at a time. Any error
+/// (no such file, a FIFO that would not open without a writer) is a no.
+fn holds(last: &Root, rel: &Path, bytes: &[u8], made: &Made) -> bool {
     use std::io::Read;
     use std::os::unix::fs::MetadataExt;
-    let path = folder.join(rel);
     // Looked at before it is opened: a device node is never opened, and a
     // file of another length never read. (The open below checks again.)
-    match path.symlink_metadata() {
+    match last.canonical().join(rel).symlink_metadata() {
         Ok(meta) if meta.is_file() && meta.len() == bytes.len() as u64 => {}
         _ => return false,
     }
-    let opened = openat2(
-        rustix::fs::CWD,
-        &path,
-        OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY,
-        Mode::empty(),
-        ResolveFlags::NO_SYMLINKS,
-    );
-    let fd = match opened {
-        Ok(fd) => fd,
-        Err(e) => {
-            if e == rustix::io::Errno::NOSYS && !NO_OPENAT2.swap(true, Ordering::Relaxed) {
-                tracing::warn!(
-                    "this kernel has no openat2 (Linux 5.6 and later have it): every file of the \
-                     build is written again, even those the last build holds as they are"
-                );
-            }
-            return false;
-        }
+    let Some(mut file) = last.open_unlinked(rel) else {
+        return false;
     };
-    let mut file = std::fs::File::from(fd);
     let Ok(meta) = file.metadata() else {
         return false;
     };
@@ -634,9 +620,6 @@ fn holds(folder: &Path, rel: &Path, bytes: &[u8], made: &Made) -> bool {
         .read_to_end(&mut held)
         .is_ok_and(|_| held == bytes)
 }
-
-/// Whether [`holds`] has said once that the kernel has no `openat2`.
-static NO_OPENAT2: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Renders every resource of the store `cfg` names into `sink`.
 ///
@@ -798,4 +781,56 @@ fn is_feed(resource: &Resource) -> bool {
 /// Whether `content_type` is a feed format's.
 fn is_feed_type(content_type: &str) -> bool {
     Format::ALL.iter().any(|f| f.content_type() == content_type)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Resolver;
+    use std::os::unix::fs::symlink;
+
+    /// The last build's files are opened as the store's are, with
+    /// `openat2` or, where that is refused (an old kernel, the seccomp
+    /// filter of a systemd unit with `DynamicUser=`), one folder at a time:
+    /// both open the same files and refuse the same links, so the build
+    /// keeps its unchanged files under either. A file behind a symlinked
+    /// folder, or a symlink, is never the build's; a FIFO opens without
+    /// waiting for a writer.
+    #[test]
+    fn the_last_build_is_looked_at_through_no_link_with_or_without_openat2() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::create_dir_all(out.join("a/b")).unwrap();
+        std::fs::create_dir_all(&elsewhere).unwrap();
+        std::fs::write(out.join("a/b/page.html"), "trang").unwrap();
+        std::fs::write(elsewhere.join("page.html"), "trang").unwrap();
+        symlink(out.join("a/b"), out.join("a/link")).unwrap();
+        symlink(&elsewhere, out.join("away")).unwrap();
+        symlink(out.join("a/b/page.html"), out.join("a/linked.html")).unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(out.join("a/pipe"))
+            .status();
+        assert!(made.unwrap().success(), "mkfifo");
+
+        let cases = [
+            ("a/b/page.html", true),
+            ("a/pipe", true),
+            ("a/link/page.html", false),
+            ("away/page.html", false),
+            ("a/linked.html", false),
+            ("a/b/missing.html", false),
+        ];
+        for resolver in [Resolver::Beneath, Resolver::Walk] {
+            let last = Root::open_with(&out, resolver).unwrap();
+            for (rel, opens) in cases {
+                let opened = last.open_unlinked(Path::new(rel));
+                assert_eq!(opened.is_some(), opens, "{resolver:?}: {rel}");
+            }
+            let mut read = String::new();
+            let mut file = last.open_unlinked(Path::new("a/b/page.html")).unwrap();
+            std::io::Read::read_to_string(&mut file, &mut read).unwrap();
+            assert_eq!(read, "trang", "{resolver:?} opens the file itself");
+        }
+    }
 }

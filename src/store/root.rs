@@ -602,6 +602,20 @@ impl Root {
         )
     }
 
+    /// Opens `rel` (names only) beneath the root for reading, following no
+    /// link at all, not even as its last component, with the resolver in
+    /// force: `bantin build` looks so at the files of its last build, since
+    /// a file behind a link is never one it may keep. `None` on any refusal.
+    pub fn open_unlinked(&self, rel: &Path) -> Option<File> {
+        let opened = match self.0.resolver {
+            Resolver::Beneath => {
+                rustix::fs::openat2(&self.0.dir, rel, READ_FLAGS, Mode::empty(), NO_LINKS).ok()
+            }
+            Resolver::Walk => self.open_by_steps(rel, READ_FLAGS).ok(),
+        };
+        opened.map(File::from)
+    }
+
     /// Reads at most `cap` bytes of the regular file at `path`, opened through
     /// the boundary ([`Root::open_file`]), refusing anything else without blocking.
     pub fn read_capped(&self, path: &Path, cap: u64) -> Result<(Vec<u8>, Metadata), FileError> {
