@@ -86,6 +86,16 @@ impl Article {
             .as_ref()
             .map_or(corrected, |w| w.at.max(corrected))
     }
+
+    /// When the store last gained something of it: [`Article::changed`], or
+    /// its capture clock (when its page was saved: for a page saved as it is
+    /// put in the store, when it reached the store) if that is later. It orders the feed of changes, so an
+    /// article put in the store after newer ones, too old by then for the
+    /// live feeds' window, is still seen there.
+    pub fn last_event(&self) -> DateTime<FixedOffset> {
+        let changed = self.changed();
+        self.captured.map_or(changed, |at| at.max(changed))
+    }
 }
 
 /// An article taken back by its editor (RFC 6721 calls what is left a tombstone):
@@ -1487,10 +1497,14 @@ impl HeaderDate {
     }
 
     /// What keeping it far ahead does, for the editor to weigh: items stay
-    /// ordered by publication, so only a publication date moves the article.
+    /// ordered by publication, so only a publication date moves the article
+    /// in them; the feed of changes is ordered by the latest of them all.
     fn effect(self) -> &'static str {
         match self {
-            HeaderDate::Capture => "where it dates the article it puts it above every other",
+            HeaderDate::Capture => {
+                "it puts the article first in the feed of changes and moves that feed's \
+                 updated time (and, where it dates the article, puts it above every other)"
+            }
             HeaderDate::Publication => {
                 "it puts the article above every other and moves its feeds' updated time"
             }
@@ -2868,6 +2882,10 @@ mod tests {
         let w = shown(&p);
         assert_eq!(w.len(), 3, "{w:#?}");
         assert!(w[0].starts_with("line 1: capture clock 2030-08-12T10:00:00+07:00 is more"));
+        assert!(
+            w[0].ends_with("kept, but it puts the article first in the feed of changes and moves that feed's updated time (and, where it dates the article, puts it above every other): check the year"),
+            "{w:#?}"
+        );
         assert!(w[1].starts_with("line 5: correction date 2031-05-11T00:00:00+07:00 is more"));
         assert!(w[2].starts_with("line 6: withdrawal date 2032-05-12T00:00:00+07:00 is more"));
         // Each says what its date does: only a publication date moves the

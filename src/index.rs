@@ -23,7 +23,6 @@
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use chrono::{DateTime, FixedOffset};
 use rayon::slice::ParallelSliceMut;
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -201,8 +200,8 @@ pub struct Index {
     marked: Members,
     /// The withdrawn ones among them (see [`Index::withdrawn`]).
     withdrawn: Members,
-    /// The corrected or withdrawn articles again, keyed and ordered by when
-    /// they last changed (see [`Index::select_changed`]).
+    /// Every article again, keyed and ordered by its last event: its
+    /// capture, correction or withdrawal (see [`Index::select_changed`]).
     by_change: Members,
 }
 
@@ -213,10 +212,11 @@ fn is_marked(a: &Article) -> bool {
 }
 
 /// The key of article number `n` in [`Index::select_changed`]'s set: its
-/// latest correction or withdrawal (or its publication, if that is later)
-/// in place of its publication, so the set's order is the order of change.
+/// last event ([`Article::last_event`]: its capture, latest correction or
+/// withdrawal, or its publication if that is later) in place of its
+/// publication, so the set's order is the order of change.
 fn change_key(a: &Article, n: u32) -> SortKey {
-    SortKey::new(a.changed().timestamp(), n)
+    SortKey::new(a.last_event().timestamp(), n)
 }
 
 /// ASCII-folds one category name into a URL segment.
@@ -427,8 +427,8 @@ impl Index {
             let key = SortKey::new(e.article.published.timestamp(), number(n));
             if is_marked(&e.article) {
                 marked.push(key);
-                by_change.push(change_key(&e.article, key.number()));
             }
+            by_change.push(change_key(&e.article, key.number()));
             if e.article.withdrawn.is_some() {
                 withdrawn.push(key);
             }
@@ -617,8 +617,8 @@ impl Index {
         self.all.insert(key, by);
         if is_marked(a) {
             self.marked.insert(key, by);
-            self.by_change.insert(change_key(a, key.number()), by);
         }
+        self.by_change.insert(change_key(a, key.number()), by);
         if a.withdrawn.is_some() {
             self.withdrawn.insert(key, by);
         }
@@ -633,8 +633,8 @@ impl Index {
         self.all.remove(key, by);
         if is_marked(a) {
             self.marked.remove(key, by);
-            self.by_change.remove(change_key(a, key.number()), by);
         }
+        self.by_change.remove(change_key(a, key.number()), by);
         if a.withdrawn.is_some() {
             self.withdrawn.remove(key, by);
         }
@@ -721,14 +721,6 @@ impl Index {
         }
     }
 
-    /// When the store's first article was published (its oldest, withdrawn
-    /// or not): the date the feed of changes stands as of while it has
-    /// nothing in it (see [`crate::render::FeedView::as_of`]).
-    pub fn first_publication(&self) -> Option<DateTime<FixedOffset>> {
-        let oldest = self.members(&self.all).iter().next_back()?;
-        Some(oldest.entry()?.article.published)
-    }
-
     /// The keys of the articles corrected or withdrawn, newest first: a few,
     /// in a store of any size. Every other article is listed in the sitemap
     /// of its month and dated by its publication, which its key holds, so a
@@ -746,9 +738,10 @@ impl Index {
         self.members(&self.withdrawn)
     }
 
-    /// The `n` articles corrected or withdrawn last, latest change first
-    /// (ties by id): what the feed of changes lists. Kept in order on every
-    /// update, so this reads `n` keys, however many articles were ever corrected.
+    /// The `n` articles with the latest events ([`Article::last_event`]:
+    /// put in the store, corrected or withdrawn), latest first (ties by id):
+    /// what the feed of changes lists. Kept in order on every update, so
+    /// this reads `n` keys, whatever the size of the store.
     pub fn select_changed(&self, n: usize) -> Vec<Entry> {
         self.by_change
             .iter()
@@ -1272,10 +1265,18 @@ mod tests {
         (id, Entry::full(Arc::new(a), None))
     }
 
+    /// `entry` captured (saved into the store) `hours` after its publication.
+    fn captured_after((id, e): (String, Entry), hours: i64) -> (String, Entry) {
+        let mut a = e.article.as_ref().clone();
+        a.captured = Some(a.published + chrono::Duration::hours(hours));
+        (id, Entry::full(Arc::new(a), None))
+    }
+
     #[test]
-    fn the_changed_come_latest_change_first_whatever_their_publication() {
-        // Published a (oldest) to e; a corrected last, e withdrawn at its
-        // publication, c corrected an hour after; b and d never changed.
+    fn the_changed_come_latest_event_first_whatever_their_publication() {
+        // Published a (oldest) to e, a minute apart; a corrected last, e
+        // withdrawn at its publication, c corrected an hour after; b and d
+        // never changed, so listed by their publication.
         let base = Entries::from_iter([
             corrected_after(entry("a", &["Tin"], 1), 48),
             entry("b", &["Tin"], 2),
@@ -1284,16 +1285,39 @@ mod tests {
             marked(entry("e", &["Khác"], 5), Mark::Withdrawn),
         ]);
         let idx = Index::new(base.clone());
-        assert_eq!(ids(idx.select_changed(10)), ["a", "c", "e"]);
+        assert_eq!(ids(idx.select_changed(10)), ["a", "c", "e", "d", "b"]);
         assert_eq!(ids(idx.select_changed(2)), ["a", "c"]);
         // A later correction of c takes it to the top; an update keeps the
         // order as a build does, and nothing else moves.
         let entries = base.update("c".into(), corrected_after(entry("c", &["Tin"], 3), 72).1);
         let c = BTreeSet::from(["c".to_owned()]);
         let updated = idx.updated(entries.clone(), &c);
-        assert_eq!(ids(updated.select_changed(10)), ["c", "a", "e"]);
-        assert_eq!(ids(Index::new(entries).select_changed(10)), ["c", "a", "e"]);
-        // A correction taken back leaves; a new one comes in.
+        assert_eq!(ids(updated.select_changed(10)), ["c", "a", "e", "d", "b"]);
+        assert_eq!(
+            ids(Index::new(entries).select_changed(10)),
+            ["c", "a", "e", "d", "b"]
+        );
+        // b put in the store late, captured after every other event: first.
+        let entries = base.update("b".into(), captured_after(entry("b", &["Tin"], 2), 100).1);
+        let b = BTreeSet::from(["b".to_owned()]);
+        let late = idx.updated(entries.clone(), &b);
+        assert_eq!(ids(late.select_changed(10)), ["b", "a", "c", "e", "d"]);
+        assert_eq!(
+            ids(Index::new(entries).select_changed(10)),
+            ["b", "a", "c", "e", "d"]
+        );
+        // A capture before a correction counts for nothing.
+        let entries = base.update("a".into(), {
+            let (id, e) = corrected_after(entry("a", &["Tin"], 1), 48);
+            captured_after((id, e), 1).1
+        });
+        let a = BTreeSet::from(["a".to_owned()]);
+        assert_eq!(
+            ids(idx.updated(entries, &a).select_changed(10)),
+            ["a", "c", "e", "d", "b"]
+        );
+        // A correction taken back goes back to its publication; a new one
+        // comes in.
         let entries = base.update("a".into(), entry("a", &["Tin"], 1).1).update(
             "d".into(),
             marked(entry("d", &["Tin"], 4), Mark::Corrected).1,
@@ -1301,20 +1325,23 @@ mod tests {
         let ad = BTreeSet::from(["a".to_owned(), "d".to_owned()]);
         assert_eq!(
             ids(idx.updated(entries, &ad).select_changed(10)),
-            ["d", "c", "e"]
+            ["d", "c", "e", "b", "a"]
         );
         // A corrected article's file deleted, then a new corrected one that
         // takes its freed number: each leaves or comes in its own place.
         let without_a = base.without("a");
         let gone = idx.updated(without_a.clone(), &BTreeSet::from(["a".to_owned()]));
-        assert_eq!(ids(gone.select_changed(10)), ["c", "e"]);
+        assert_eq!(ids(gone.select_changed(10)), ["c", "e", "d", "b"]);
         let with_z = without_a.update("z".into(), corrected_after(entry("z", &["Tin"], 0), 2).1);
         let z = BTreeSet::from(["z".to_owned()]);
         let reused = gone.updated(with_z.clone(), &z);
         let number = |idx: &Index, id: &str| idx.key(id).map(SortKey::number);
         assert_eq!(number(&reused, "z"), number(&idx, "a"), "z took a's number");
-        assert_eq!(ids(reused.select_changed(10)), ["z", "c", "e"]);
-        assert_eq!(ids(Index::new(with_z).select_changed(10)), ["z", "c", "e"]);
+        assert_eq!(ids(reused.select_changed(10)), ["z", "c", "e", "d", "b"]);
+        assert_eq!(
+            ids(Index::new(with_z).select_changed(10)),
+            ["z", "c", "e", "d", "b"]
+        );
     }
 
     #[test]

@@ -375,7 +375,7 @@ fn category_tag_and_error_pages_in_chromium() {
     let changes = render(&browser, &d.url("/changes"));
     assert_sound("changes page", &changes);
     assert!(
-        changes.h1[0].contains("Bài viết cập nhật, gỡ bỏ"),
+        changes.h1[0].contains("Bài viết đưa lên, cập nhật, gỡ bỏ"),
         "{changes:#?}"
     );
     assert!(

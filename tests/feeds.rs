@@ -44,6 +44,9 @@ struct Article {
     changed: Option<DateTime<FixedOffset>>,
     /// When it was withdrawn (`Gỡ bỏ:`): a tombstone's `when` in Atom.
     withdrawn: Option<DateTime<FixedOffset>>,
+    /// The latest of `changed` (or its publication) and its capture clock:
+    /// what orders the feed of changes.
+    last_event: DateTime<FixedOffset>,
 }
 
 impl Article {
@@ -68,6 +71,17 @@ fn changed_of(a: &Value, published: &str) -> Option<DateTime<FixedOffset>> {
     let marks = [at(&a["updated"]), at(&a["withdrawn"]["at"])];
     let latest = marks.into_iter().flatten().max()?;
     Some(latest.max(DateTime::parse_from_rfc3339(published).unwrap()))
+}
+
+/// The latest of an article's publication, correction, withdrawal and
+/// capture clock, as `check --json` reports them.
+fn last_event_of(a: &Value, published: &str) -> DateTime<FixedOffset> {
+    let published_at = DateTime::parse_from_rfc3339(published).unwrap();
+    let captured = a["captured"]
+        .as_str()
+        .map(|s| DateTime::parse_from_rfc3339(s).unwrap());
+    let changed = changed_of(a, published).unwrap_or(published_at);
+    captured.map_or(changed, |c| c.max(changed))
 }
 
 /// The articles of `store` and how many files it rejects, per `bantin check --json`.
@@ -103,6 +117,7 @@ fn check(store: &Path) -> (Vec<Article>, usize) {
             source: a["source"].as_str().map(str::to_owned),
             published: DateTime::parse_from_rfc3339(&published_str).unwrap(),
             changed: changed_of(a, &published_str),
+            last_event: last_event_of(a, &published_str),
             withdrawn: a["withdrawn"]["at"]
                 .as_str()
                 .map(|at| DateTime::parse_from_rfc3339(at).unwrap()),
@@ -365,11 +380,11 @@ fn expected_items<'a>(stem: &str, title: &str, articles: &'a [Article]) -> Vec<&
     };
     let stem = stem.as_str();
     if stem == "changes" {
-        // The feed of changes: the newest 50 corrected or withdrawn, latest
-        // change first, ties by id.
-        assert_eq!(title, "Bài viết cập nhật, gỡ bỏ");
-        let mut items: Vec<&Article> = articles.iter().filter(|a| a.changed.is_some()).collect();
-        items.sort_by(|a, b| (Reverse(a.changed), &a.id).cmp(&(Reverse(b.changed), &b.id)));
+        // The feed of changes: the 50 with the latest events (put in the
+        // store, corrected or withdrawn), latest first, ties by id.
+        assert_eq!(title, "Bài viết đưa lên, cập nhật, gỡ bỏ");
+        let mut items: Vec<&Article> = articles.iter().collect();
+        items.sort_by(|a, b| (Reverse(a.last_event), &a.id).cmp(&(Reverse(b.last_event), &b.id)));
         items.truncate(MAX_ITEMS);
         return items;
     }
@@ -483,14 +498,14 @@ fn verify_rss(file: &str, doc: &El, expected: &[&Article]) {
         }
         has_text_before_content(file, item, "description", "content:encoded", &a.id);
     }
-    match latest_change(selected) {
+    match latest_change(file, selected) {
         Some(at) => assert_eq!(
             instant(ch.text_of("lastBuildDate"), DateTime::parse_from_rfc2822),
             at,
             "{file}: lastBuildDate is the latest publication or correction"
         ),
-        // A feed with no items (the feed of changes of a store never
-        // corrected) has no date at all, never the clock's.
+        // A feed with no items (any feed of an empty store) has no date at
+        // all, never the clock's.
         None => assert_eq!(ch.all("lastBuildDate").count(), 0, "{file}"),
     }
 }
@@ -506,9 +521,14 @@ fn shown<'a>(selected: &[&'a Article]) -> Vec<&'a Article> {
 }
 
 /// The latest publication, correction or withdrawal among `items`: what a
-/// feed of them is dated by.
-fn latest_change(items: &[&Article]) -> Option<DateTime<Utc>> {
-    let at = |a: &&Article| a.changed.unwrap_or(a.published).with_timezone(&Utc);
+/// feed of them is dated by; the feed of changes (`file`), by the latest
+/// event, a capture included, as it is ordered.
+fn latest_change(file: &str, items: &[&Article]) -> Option<DateTime<Utc>> {
+    let changes = file.starts_with("changes.");
+    let at = |a: &&Article| {
+        let changed = a.changed.unwrap_or(a.published);
+        if changes { a.last_event } else { changed }.with_timezone(&Utc)
+    };
     items.iter().map(at).max()
 }
 
@@ -590,7 +610,7 @@ fn verify_atom(file: &str, doc: &El, expected: &[&Article]) {
     assert_eq!(gone, withdrawn, "{file}: tombstones");
     let updated = instant(doc.text_of("updated"), DateTime::parse_from_rfc3339);
     // An empty feed is dated by nothing it holds (the epoch), never by the clock.
-    let latest = latest_change(selected).unwrap_or(DateTime::UNIX_EPOCH);
+    let latest = latest_change(file, selected).unwrap_or(DateTime::UNIX_EPOCH);
     assert_eq!(updated, latest, "{file}: feed updated is the latest change");
 }
 
@@ -1451,57 +1471,92 @@ fn corrections_and_withdrawals_in_every_format() {
     assert!(index.contains("Đính chính") && !index.contains("Rút lại"));
 }
 
-/// The feed of changes: the articles corrected or withdrawn last, latest
-/// change first whatever their publication, so a partner sees a correction
-/// of an old article without watching its month's archives.
+/// The feed of changes: the articles put in the store (by their capture
+/// clock), corrected or withdrawn last, latest first whatever their
+/// publication, so a partner sees a correction of an old article, or an old
+/// article put in late, without watching its month's archives.
 #[test]
-fn the_feed_of_changes_lists_corrections_and_withdrawals_latest_change_first() {
+fn the_feed_of_changes_lists_arrivals_corrections_and_withdrawals_latest_first() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     let body = ["Thân bài."];
-    let add = |rel: &str, title: &str, dates: &str| {
-        write(root, rel, article(Some("Tin"), title, dates, "Dẫn.", &body));
+    // Each saved (captured) at `captured`, the first line.
+    let add = |rel: &str, title: &str, captured: &str, dates: &str| {
+        let text = article(Some("Tin"), title, dates, "Dẫn.", &body);
+        let text = text.replacen("08:20 ICT Thứ ba, 12/05/2020", captured, 1);
+        write(root, rel, text);
     };
-    add("tin/binh-thuong.txt", "Bình thường", "10/05/2020 15:33");
+    add(
+        "tin/binh-thuong.txt",
+        "Bình thường",
+        "16:00 ICT Chủ nhật, 10/05/2020",
+        "10/05/2020 15:33",
+    );
     add(
         "tin/dinh-chinh.txt",
         "Đính chính",
+        "09:00 ICT Thứ bảy, 09/05/2020",
         "09/05/2020 08:00\nCập nhật: 11/05/2020 09:30",
     );
     // Published a year before the others, corrected after them all but the withdrawal.
     add(
         "tin/cu.txt",
         "Bài cũ sửa lại",
+        "09:00 ICT Thứ ba, 02/04/2019",
         "02/04/2019 08:00\nCập nhật: 11/05/2020 11:00",
     );
     add(
         "tin/rut-lai.txt",
         "Rút lại",
+        "08:00 ICT Thứ sáu, 08/05/2020",
         "08/05/2020 07:00\nGỡ bỏ: 12/05/2020 10:00 - Sai số liệu",
+    );
+    // Published in 2019, put in the store (captured) after everything else.
+    add(
+        "tin/muon.txt",
+        "Bài đưa lên muộn",
+        "11:00 ICT Thứ ba, 12/05/2020",
+        "01/03/2019 07:00",
     );
     let out = tempfile::tempdir().unwrap();
     build(root, out.path());
+    let late_tag = format!("{TAG}article/tin/muon");
     let old_tag = format!("{TAG}article/tin/cu");
     let fixed_tag = format!("{TAG}article/tin/dinh-chinh");
+    let plain_tag = format!("{TAG}article/tin/binh-thuong");
     let gone_tag = format!("{TAG}article/tin/rut-lai");
     let read = |file: &str| std::fs::read(out.path().join(file)).unwrap();
 
-    // Atom: the corrected entries in order of correction, the withdrawal a tombstone.
+    // Atom: the entries in order of their last event, the withdrawal a
+    // tombstone; the feed dated by the latest, the late capture.
     let bytes = read("changes.atom");
     let doc = parse_xml("changes.atom", std::str::from_utf8(&bytes).unwrap());
     let ids: Vec<&str> = doc.all("entry").map(|e| e.text_of("id")).collect();
-    assert_eq!(ids, [old_tag.as_str(), fixed_tag.as_str()]);
+    assert_eq!(
+        ids,
+        [
+            late_tag.as_str(),
+            old_tag.as_str(),
+            fixed_tag.as_str(),
+            plain_tag.as_str()
+        ]
+    );
     let updated: Vec<&str> = doc.all("entry").map(|e| e.text_of("updated")).collect();
     assert_eq!(
         updated,
-        ["2020-05-11T11:00:00+07:00", "2020-05-11T09:30:00+07:00"]
+        [
+            "2019-03-01T07:00:00+07:00",
+            "2020-05-11T11:00:00+07:00",
+            "2020-05-11T09:30:00+07:00",
+            "2020-05-10T15:33:00+07:00"
+        ]
     );
     assert_eq!(
         doc.one("at:deleted-entry").attr("ref"),
         Some(gone_tag.as_str())
     );
-    assert_eq!(doc.text_of("updated"), "2020-05-12T10:00:00+07:00");
-    assert_eq!(doc.text_of("title"), "Bài viết cập nhật, gỡ bỏ");
+    assert_eq!(doc.text_of("updated"), "2020-05-12T11:00:00+07:00");
+    assert_eq!(doc.text_of("title"), "Bài viết đưa lên, cập nhật, gỡ bỏ");
     assert_eq!(doc.text_of("id"), format!("{TAG}changes"));
     let own: Vec<&str> = doc
         .all("link")
@@ -1516,7 +1571,7 @@ fn the_feed_of_changes_lists_corrections_and_withdrawals_latest_change_first() {
         .collect();
     assert_eq!(home, [format!("{BASE}/changes")], "its page");
 
-    // RSS and JSON Feed: the corrections, in the same order; no tombstones.
+    // RSS and JSON Feed: the same order; no tombstones.
     let rss = read("changes.rss");
     let doc = parse_xml("changes.rss", std::str::from_utf8(&rss).unwrap());
     let ch = doc.one("channel");
@@ -1524,19 +1579,34 @@ fn the_feed_of_changes_lists_corrections_and_withdrawals_latest_change_first() {
     assert_eq!(
         links,
         [
+            format!("{BASE}/articles/tin/muon"),
             format!("{BASE}/articles/tin/cu"),
-            format!("{BASE}/articles/tin/dinh-chinh")
+            format!("{BASE}/articles/tin/dinh-chinh"),
+            format!("{BASE}/articles/tin/binh-thuong")
         ]
     );
-    // The latest publication among them, not the first item's.
-    assert_eq!(ch.text_of("pubDate"), "Sat, 09 May 2020 08:00:00 +0700");
+    // The latest publication among them, not the first item's; built at
+    // the latest event.
+    assert_eq!(ch.text_of("pubDate"), "Sun, 10 May 2020 15:33:00 +0700");
+    assert_eq!(
+        ch.text_of("lastBuildDate"),
+        "Tue, 12 May 2020 11:00:00 +0700"
+    );
     let json = read("changes.json");
     let doc: Value = serde_json::from_slice(&json).unwrap();
     let items = doc["items"].as_array().unwrap();
     let ids: Vec<&str> = items.iter().map(|i| i["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, [old_tag.as_str(), fixed_tag.as_str()]);
-    assert_eq!(items[0]["date_modified"], "2020-05-11T11:00:00+07:00");
-    assert_eq!(items[0]["date_published"], "2019-04-02T08:00:00+07:00");
+    assert_eq!(
+        ids,
+        [
+            late_tag.as_str(),
+            old_tag.as_str(),
+            fixed_tag.as_str(),
+            plain_tag.as_str()
+        ]
+    );
+    assert_eq!(items[1]["date_modified"], "2020-05-11T11:00:00+07:00");
+    assert_eq!(items[1]["date_published"], "2019-04-02T08:00:00+07:00");
     assert_eq!(doc["feed_url"], format!("{BASE}/changes.json").as_str());
 
     // What readers make of them.
@@ -1546,7 +1616,7 @@ fn the_feed_of_changes_lists_corrections_and_withdrawals_latest_change_first() {
         ("changes.json", &json),
     ] {
         let feed = feed_rs::parser::parse(bytes.as_slice()).unwrap();
-        assert_eq!(feed.entries.len(), 2, "{file}: feed-rs");
+        assert_eq!(feed.entries.len(), 4, "{file}: feed-rs");
     }
     let reports = feedparser_updated(&[
         out.path().join("changes.atom"),
@@ -1556,28 +1626,37 @@ fn the_feed_of_changes_lists_corrections_and_withdrawals_latest_change_first() {
     assert_eq!(
         reports[0]["entries"],
         serde_json::json!([
+            [late_tag, "2019-03-01T07:00:00+07:00"],
             [old_tag, "2020-05-11T11:00:00+07:00"],
-            [fixed_tag, "2020-05-11T09:30:00+07:00"]
+            [fixed_tag, "2020-05-11T09:30:00+07:00"],
+            [plain_tag, "2020-05-10T15:33:00+07:00"]
         ])
     );
     assert_eq!(reports[1]["bozo"], false, "{}", reports[1]["error"]);
 
     // Its page lists them in the same order, the withdrawal with its reason
-    // (leading to the 410 notice), each with when it changed and was published.
+    // (leading to the 410 notice), each with its last event and when it was
+    // published.
     let page = std::fs::read_to_string(out.path().join("changes/index.html")).unwrap();
     let listed: Vec<&str> = page
         .split("<li><a href=\"")
         .skip(1)
         .map(|li| &li[..li.find("</li>").unwrap()])
         .collect();
-    assert_eq!(listed.len(), 3, "{page}");
-    assert!(listed[0].starts_with("/articles/tin/rut-lai\""), "{page}");
-    assert!(listed[0].contains("gỡ bỏ <time datetime=\"2020-05-12T10:00:00+07:00\">12/05/2020 10:00</time> (<bdi>Sai số liệu</bdi>)"));
-    assert!(listed[1].starts_with("/articles/tin/cu\""), "{page}");
-    assert!(listed[1].contains("cập nhật <time datetime=\"2020-05-11T11:00:00+07:00\">"));
-    assert!(listed[1].contains("đăng <time datetime=\"2019-04-02T08:00:00+07:00\">"));
+    assert_eq!(listed.len(), 5, "{page}");
+    assert!(listed[0].starts_with("/articles/tin/muon\""), "{page}");
+    assert!(listed[0].contains(": đưa lên <time datetime=\"2020-05-12T11:00:00+07:00\">12/05/2020 11:00</time>; đăng <time datetime=\"2019-03-01T07:00:00+07:00\">"), "{page}");
+    assert!(listed[1].starts_with("/articles/tin/rut-lai\""), "{page}");
+    assert!(listed[1].contains("gỡ bỏ <time datetime=\"2020-05-12T10:00:00+07:00\">12/05/2020 10:00</time> (<bdi>Sai số liệu</bdi>)"));
+    assert!(listed[2].starts_with("/articles/tin/cu\""), "{page}");
+    assert!(listed[2].contains(": cập nhật <time datetime=\"2020-05-11T11:00:00+07:00\">"));
+    assert!(listed[2].contains("đăng <time datetime=\"2019-04-02T08:00:00+07:00\">"));
     assert!(
-        listed[2].starts_with("/articles/tin/dinh-chinh\""),
+        listed[3].starts_with("/articles/tin/dinh-chinh\""),
+        "{page}"
+    );
+    assert!(
+        listed[4].starts_with("/articles/tin/binh-thuong\""),
         "{page}"
     );
     assert!(page.contains("<link rel=\"alternate\" type=\"application/atom+xml\""));
@@ -1585,7 +1664,7 @@ fn the_feed_of_changes_lists_corrections_and_withdrawals_latest_change_first() {
     // Found by browsing: the front page links it and its page, and its
     // subscribe pages are built.
     let front = std::fs::read_to_string(out.path().join("index.html")).unwrap();
-    assert!(front.contains("<a href=\"/changes\">Bài viết cập nhật, gỡ bỏ</a>"));
+    assert!(front.contains("<a href=\"/changes\">Bài viết đưa lên, cập nhật, gỡ bỏ</a>"));
     for ext in ["rss", "atom", "json"] {
         assert!(
             front.contains(&format!("href=\"/subscribe/changes.{ext}\"")),
@@ -1595,9 +1674,10 @@ fn the_feed_of_changes_lists_corrections_and_withdrawals_latest_change_first() {
             .path()
             .join(format!("subscribe/changes.{ext}/index.html"));
         let page = std::fs::read_to_string(page).unwrap();
-        assert!(page.contains("Bài viết cập nhật, gỡ bỏ"), "{ext}");
-        // It says it brings no new articles, and leads to the feed that does.
-        assert!(page.contains("không đưa bài mới"), "{ext}");
+        assert!(page.contains("Bài viết đưa lên, cập nhật, gỡ bỏ"), "{ext}");
+        // It says it brings old articles put in late too, and leads to the
+        // feed by publication date.
+        assert!(page.contains("kể cả bài cũ đưa lên muộn"), "{ext}");
         assert!(
             page.contains(&format!("href=\"/subscribe/feed.{ext}\"")),
             "{ext}"

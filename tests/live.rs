@@ -2007,32 +2007,56 @@ fn changes_updated(d: &Daemon) -> (String, String) {
 }
 
 #[test]
-fn a_feed_of_changes_with_nothing_changed_is_dated_by_the_first_publication() {
-    // Atom's `updated` must be a date: with nothing corrected or withdrawn,
-    // the feed stands as of the store's first publication, not 1970, which
-    // validators call implausible; an older article arriving moves it.
+fn an_old_article_put_in_the_store_late_comes_first_in_the_feed_of_changes() {
+    // A partner follows the live feeds and the feed of changes. An article
+    // dated 2019, captured (saved) after everything else, is older than the
+    // newest of the live feed: it is in the feed of changes, first, dated by
+    // its capture, in every format, as soon as it is in the store.
     let site = TempStore::new();
     let root = store(&site);
     std::fs::remove_dir_all(&root).unwrap();
     std::fs::create_dir(&root).unwrap();
     write_article(root.join("moi.txt"), SU_KIEN, "Bài mới");
     let d = site.start();
+    // The new article's capture is its last event.
     let (updated, etag) = changes_updated(&d);
-    assert_eq!(updated, "2020-05-11T08:00:00+07:00");
-    // RSS and JSON Feed give no date for it: their bytes stay.
-    let others = ["/changes.rss", "/changes.json"];
-    let kept = validators(&d, &others);
-    // 01/03/2019 was a Friday.
-    let older = "07:05 ICT Thứ sáu, 01/03/2019\n\nTrang nhất » Sự kiện\n\nBài cũ\n\n\
-                 Thứ sáu - 01/03/2019 07:00\nDẫn: Bài cũ.\n\nNội dung bài viết.\n";
-    std::fs::write(root.join("cu.txt"), older).unwrap();
-    d.wait_until("the feed of changes dated by the older article", || {
-        changes_updated(&d).0 == "2019-03-01T07:00:00+07:00"
+    assert_eq!(updated, "2020-05-11T08:05:00+07:00");
+    let formats = ["/changes.rss", "/changes.json"];
+    let kept = validators(&d, &formats);
+    // 01/03/2019 was a Friday, 01/06/2020 a Monday.
+    let late = "09:30 ICT Thứ hai, 01/06/2020\n\nTrang nhất » Sự kiện\n\nBài cũ đưa lên muộn\n\n\
+                Thứ sáu - 01/03/2019 07:00\nDẫn: Bài cũ.\n\nNội dung bài viết.\n";
+    std::fs::write(root.join("cu.txt"), late).unwrap();
+    d.wait_until("the feed of changes dated by the late capture", || {
+        changes_updated(&d).0 == "2020-06-01T09:30:00+07:00"
     });
     let again = d.get("/changes.atom", &[("if-none-match", &etag)]);
-    assert_eq!(again.status, 200, "the new date is a new representation");
+    assert_eq!(again.status, 200, "a new representation");
     assert_ne!(again.expect_header("etag"), etag);
-    assert_kept(&d, &others, &kept);
+    let atom = again.text();
+    let first = &atom[atom.find("<entry>").unwrap()..];
+    assert!(first.contains("article/cu</id>"), "{atom}");
+    for (path, _, old_etag, _) in &kept {
+        let r = d.get(path, &[]);
+        assert_ne!(r.expect_header("etag"), old_etag.as_str(), "{path}");
+        let text = r.text();
+        let (cu, moi) = (
+            text.find("/articles/cu").unwrap(),
+            text.find("/articles/moi").unwrap(),
+        );
+        assert!(cu < moi, "{path}: the late article first: {text}");
+    }
+    let rss = d.get("/changes.rss", &[]).text();
+    assert!(
+        rss.contains("<lastBuildDate>Mon, 01 Jun 2020 09:30:00 +0700</lastBuildDate>"),
+        "{rss}"
+    );
+    // Its page says when it was put in, and when it was published.
+    let page = d.get("/changes", &[]).text();
+    assert!(
+        page.contains("đưa lên <time datetime=\"2020-06-01T09:30:00+07:00\">"),
+        "{page}"
+    );
 }
 
 #[test]

@@ -835,8 +835,9 @@ fn feed_items_link_to_their_article_pages() {
     let mut pages = BTreeMap::new();
     for path in site_paths(&d).iter().filter(|p| p.ends_with(".rss")) {
         let rss = items(&parse_feed(&d.get(path, &[]).body, path));
-        // The sample store has no correction, so its feed of changes is empty.
-        assert_eq!(rss.is_empty(), path.starts_with("/changes."), "{path}");
+        // Every feed of the sample store has items, the feed of changes too
+        // (it lists every article by its last event).
+        assert!(!rss.is_empty(), "{path}");
         // The three formats of one feed list the same items in the same order.
         for ext in ["atom", "json"] {
             let other = path.replace(".rss", &format!(".{ext}"));

@@ -123,14 +123,14 @@ pub fn changes_format(path: &str) -> Option<Format> {
     Format::ALL.into_iter().find(|f| f.ext() == ext)
 }
 
-/// The feed of changes' title ("Updated and withdrawn articles"): the one
+/// The feed of changes' title ("Articles put up, updated, withdrawn"): the one
 /// title it has, in its three formats and on the pages that link it.
-pub const CHANGES_TITLE: &str = "Bài viết cập nhật, gỡ bỏ";
+pub const CHANGES_TITLE: &str = "Bài viết đưa lên, cập nhật, gỡ bỏ";
 
 /// The feed of changes' description, which names the site.
 pub fn changes_description(site: &SiteConfig) -> String {
     format!(
-        "{}: các bài viết vừa được cập nhật hoặc gỡ bỏ, mới nhất trước",
+        "{}: các bài viết vừa đưa lên, cập nhật hoặc gỡ bỏ, kể cả bài cũ, mới nhất trước",
         site.title
     )
 }
@@ -328,8 +328,8 @@ pub struct FeedView<'a> {
     /// Where this document stands in the feed's history (RFC 5005 §4).
     pub history: History,
     /// A date Atom's feed-level `updated` is no earlier than: for the feed
-    /// of changes, the store's first publication, its date while nothing
-    /// has been corrected or withdrawn (Atom requires one); for a document
+    /// of changes, the latest event among its articles (a late capture
+    /// included, see [`crate::article::Article::last_event`]); for a document
     /// rendered on demand, the latest change among its articles as indexed,
     /// so one left out for now (see `site::archive::stand_in`) does not date
     /// it back. `None`: its items alone date it (the Unix epoch with none: a
@@ -385,8 +385,8 @@ pub enum Of<'a> {
     Category(Option<&'a str>),
     /// A tag's or an author's.
     Term(TermFeed<'a>),
-    /// The feed of changes: the articles corrected or withdrawn last
-    /// ([`changes_path`]).
+    /// The feed of changes: the articles with the latest events, put in the
+    /// store, corrected or withdrawn ([`changes_path`]).
     Changes,
 }
 

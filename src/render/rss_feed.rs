@@ -107,11 +107,13 @@ fn channel(view: &FeedView<'_>, items: Vec<Item>) -> Channel {
         })
         .map(|at| rfc2822(&at));
     // "The last time the content of the channel changed": a publication, a
-    // correction or a withdrawal, whichever came last.
+    // correction or a withdrawal, whichever came last, or the date the view
+    // stands as of (the feed of changes': an article's late capture).
     let built = view
         .items
         .iter()
         .map(|e| e.article.changed())
+        .chain(view.as_of)
         .max()
         .map(|at| rfc2822(&at));
     let (extensions, mut namespaces) = archive_marker(view);

@@ -1363,8 +1363,7 @@ async fn on_demand(
     // change alters it: an archive when one of its articles, its neighbours
     // or its feed's title changes (`websub::changed_archives`), a tag's or
     // author's feed when one of its newest items does (`websub::changed_term_feeds`),
-    // the feed of changes when its items do, or with none its Atom date
-    // (`websub::changed_changes_feed`).
+    // the feed of changes when its items do (`websub::changed_changes_feed`).
     let hub_link = |r: &mut Response<Full<Bytes>>, path: &str, content_type: &str| {
         websub_link(r, &snapshot, path, content_type);
     };

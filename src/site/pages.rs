@@ -382,15 +382,9 @@ fn inputs(what: &OnRequest, cfg: &Config, index: &Index) -> Inputs {
             i.str(&term_title(index, *kind, slug));
             entries(&mut i, &index.select_term(*kind, slug, cfg.feeds.items));
         }
-        // Its title and description are the config's (hashed above); with
-        // nothing changed, the Atom feed is dated by the first publication.
+        // Its title and description are the config's (hashed above).
         OnRequest::Changes(_) | OnRequest::ChangesPage => {
-            let changed = index.select_changed(cfg.feeds.items);
-            entries(&mut i, &changed);
-            if changed.is_empty() && matches!(what, OnRequest::Changes(Format::Atom)) {
-                let first = index.first_publication();
-                i.str(&first.map(|at| at.to_rfc3339()).unwrap_or_default());
-            }
+            entries(&mut i, &index.select_changed(cfg.feeds.items));
         }
         // The page's terms, through a digest each taxonomy makes once for
         // each page, and how many pages there are (its pager says).
@@ -696,11 +690,11 @@ fn term_feed(
     feed_document(&view, format, path, exact)
 }
 
-/// The feed of changes: the newest `[feeds] items` articles corrected or
-/// withdrawn, latest change first ([`Index::select_changed`]), read in
-/// full; [`Rendered::Partial`] if one could not be read back as indexed.
-/// Withdrawn ones are Atom tombstones, as in every feed. It has no archives:
-/// a change is kept in the article's own month's archive.
+/// The feed of changes: the `[feeds] items` articles put in the store,
+/// corrected or withdrawn last, latest first ([`Index::select_changed`]),
+/// read in full; [`Rendered::Partial`] if one could not be read back as
+/// indexed. Withdrawn ones are Atom tombstones, as in every feed. It has no
+/// archives: every article is in its own month's archive.
 fn changes_feed(
     cfg: &Config,
     index: &Index,
@@ -708,8 +702,9 @@ fn changes_feed(
     hydrate: &archive::Hydrate,
 ) -> Result<Rendered, RenderError> {
     let selected = index.select_changed(cfg.feeds.items);
-    // With none, the first publication: nothing has changed since.
-    let as_of = archive::latest_change(&selected).or_else(|| index.first_publication());
+    // Dated by its latest event, as it is ordered: an article put in the
+    // store late dates it by its capture.
+    let as_of = selected.iter().map(|e| e.article.last_event()).max();
     let (items, exact) = archive::hydrated(selected, hydrate);
     let view = FeedView {
         site: &cfg.site,

@@ -296,9 +296,8 @@ pub fn changed_term_feeds(
 
 /// The absolute URLs of the feed of changes in every format if a change
 /// altered it: its newest `items` ([`Index::select_changed`]) are not the
-/// same articles with the same text, in the same order. Empty before and
-/// after, the Atom one alone if the first publication, which dates it,
-/// moved. Two reads of `items` keys, whatever the size of the store.
+/// same articles with the same text, in the same order (what it shows and
+/// is dated by). Two reads of `items` keys, whatever the size of the store.
 pub fn changed_changes_feed(
     before: &Index,
     after: &Index,
@@ -307,16 +306,8 @@ pub fn changed_changes_feed(
 ) -> Vec<String> {
     let (old, new) = (before.select_changed(items), after.select_changed(items));
     let same = old.len() == new.len() && old.iter().zip(&new).all(|(a, b)| a.same_article(b));
-    if same && !new.is_empty() {
-        return Vec::new();
-    }
     if same {
-        // To the offset it is written with, as its bytes are.
-        let first = |index: &Index| index.first_publication().map(|at| at.to_rfc3339());
-        if first(before) == first(after) {
-            return Vec::new();
-        }
-        return vec![format!("{base_url}{}", render::changes_path(Format::Atom))];
+        return Vec::new();
     }
     Format::ALL
         .into_iter()
@@ -1165,31 +1156,41 @@ mod tests {
     }
 
     #[test]
-    fn an_empty_feed_of_changes_is_pinged_in_atom_when_its_date_moves() {
+    fn the_feed_of_changes_is_pinged_in_every_format_when_an_article_arrives() {
         use crate::index::{Entries, Entry};
         use chrono::TimeZone;
-        let entry = |id: &str, day: u32| {
-            let at = chrono_tz::Asia::Ho_Chi_Minh
-                .with_ymd_and_hms(2024, 3, day, 9, 0, 0)
-                .unwrap();
-            let a = crate::article::Article::sample(id, &["Tin"], id, at.fixed_offset());
+        let entry = |id: &str, day: u32, captured: Option<u32>| {
+            let at = |day| {
+                chrono_tz::Asia::Ho_Chi_Minh
+                    .with_ymd_and_hms(2024, 3, day, 9, 0, 0)
+                    .unwrap()
+                    .fixed_offset()
+            };
+            let mut a = crate::article::Article::sample(id, &["Tin"], id, at(day));
+            a.captured = captured.map(at);
             (id.to_owned(), Entry::full(Arc::new(a), None))
         };
         let base = "https://tin.example.vn";
-        let index = |days: &[u32]| {
+        let index = |articles: &[(u32, Option<u32>)]| {
             Index::new(Entries::from_iter(
-                days.iter().map(|d| entry(&format!("tin/{d}"), *d)),
+                articles
+                    .iter()
+                    .map(|(d, c)| entry(&format!("tin/{d}"), *d, *c)),
             ))
         };
-        let (two, three) = (index(&[5, 7]), index(&[5, 7, 9]));
-        let older = index(&[2, 5, 7]);
-        // A newer article leaves it as it was; an older one dates it anew:
-        // the Atom feed alone says so.
-        assert!(changed_changes_feed(&two, &three, 50, base).is_empty());
+        let all = ["rss", "atom", "json"].map(|ext| format!("{base}/changes.{ext}"));
+        let two = index(&[(5, None), (7, None)]);
+        // A newer article; an older one put in the store last (captured
+        // after the others); an older one captured before them, past the
+        // newest `items`.
         assert_eq!(
-            changed_changes_feed(&two, &older, 50, base),
-            [format!("{base}/changes.atom")]
+            changed_changes_feed(&two, &index(&[(5, None), (7, None), (9, None)]), 50, base),
+            all
         );
+        let late = index(&[(2, Some(8)), (5, None), (7, None)]);
+        assert_eq!(changed_changes_feed(&two, &late, 2, base), all);
+        let early = index(&[(2, Some(3)), (5, None), (7, None)]);
+        assert!(changed_changes_feed(&two, &early, 2, base).is_empty());
     }
 
     fn shared(hubs: &[&str]) -> Shared {

@@ -530,13 +530,13 @@ pub fn changes_page(site: &SiteConfig, changed: &[Entry]) -> Vec<u8> {
     );
     let _ = write!(
         out,
-        "<nav class=\"crumbs\" aria-label=\"{CRUMBS_LABEL}\"><a href=\"/\">Trang nhất</a> » <a href=\"{CHANGES_PAGE}\" aria-current=\"page\">{title}</a></nav>\n<h1>{title}</h1>\n<p>Các bài vừa được cập nhật (đính chính) hoặc gỡ bỏ, kể cả bài cũ, bài thay đổi sau cùng trước. ",
+        "<nav class=\"crumbs\" aria-label=\"{CRUMBS_LABEL}\"><a href=\"/\">Trang nhất</a> » <a href=\"{CHANGES_PAGE}\" aria-current=\"page\">{title}</a></nav>\n<h1>{title}</h1>\n<p>Các bài vừa được đưa lên trang, cập nhật (đính chính) hoặc gỡ bỏ, kể cả bài cũ đưa lên muộn, bài thay đổi sau cùng trước. ",
         title = text(CHANGES_TITLE)
     );
     feed_links(&mut out, CHANGES_TITLE, changes_path);
     out.push_str("</p>\n");
     if changed.is_empty() {
-        out.push_str("<p>Chưa có bài nào được cập nhật hay gỡ bỏ.</p>\n");
+        out.push_str("<p>Chưa có bài nào.</p>\n");
         return close(out, site);
     }
     out.push_str("<ul>\n");
@@ -549,21 +549,31 @@ pub fn changes_page(site: &SiteConfig, changed: &[Entry]) -> Vec<u8> {
             Isolated(&a.title)
         );
         // What changed, each with its date: the list is in order of the
-        // latest, so a correction after a withdrawal is shown too.
+        // latest, so a correction after a withdrawal is shown too, and a
+        // capture after them both (the page saved again, or put in late).
+        let mut said = false;
         if let Some(w) = &a.withdrawn {
             let _ = write!(out, "gỡ bỏ {}", Time(&w.at));
             if let Some(reason) = &w.reason {
                 let _ = write!(out, " ({})", Isolated(reason));
             }
+            said = true;
         }
         if let Some(at) = a
             .updated
             .filter(|at| a.withdrawn.as_ref().is_none_or(|w| *at > w.at))
         {
-            let and = if a.withdrawn.is_some() { ", " } else { "" };
+            let and = if said { ", " } else { "" };
             let _ = write!(out, "{and}cập nhật {}", Time(&at));
+            said = true;
         }
-        let _ = writeln!(out, "; đăng {}</li>", Time(&a.published));
+        if let Some(at) = a.captured.filter(|at| *at > a.changed()) {
+            let and = if said { ", " } else { "" };
+            let _ = write!(out, "{and}đưa lên {}", Time(&at));
+            said = true;
+        }
+        let and = if said { "; " } else { "" };
+        let _ = writeln!(out, "{and}đăng {}</li>", Time(&a.published));
     }
     out.push_str("</ul>\n");
     close(out, site)
@@ -1032,8 +1042,8 @@ fn article_pager(out: &mut String, links: &ArticleLinks<'_>) {
 pub enum Subscription<'a> {
     /// A live feed: it gets every new article.
     Live,
-    /// The feed of changes ([`changes_path`]): no new articles, the ones
-    /// corrected or withdrawn last.
+    /// The feed of changes ([`changes_path`]): the articles put in the
+    /// store (by their capture clock), corrected or withdrawn last.
     Changes,
     /// One month's archive (RFC 5005 §4): its page offers it to download
     /// and points to `live` to follow. An older month's is fixed; the
@@ -1118,7 +1128,7 @@ pub fn subscribe_page(
             };
             let _ = write!(
                 out,
-                "<h1>Theo dõi {t} qua {name}</h1>\n<p>Nguồn tin này không đưa bài mới: nó giữ các bài vừa được cập nhật (đính chính) hoặc gỡ bỏ, kể cả bài cũ, bài thay đổi sau cùng trước, để ai đăng lại hay lưu bài của trang biết khi một bài được sửa. {withdrawals} Dán địa chỉ này vào ứng dụng đọc tin:</p>\n<p><code>{u}</code></p>\n<p><a href=\"{href}\">Mở tệp {name}</a> (dành cho ứng dụng đọc tin, không phải để đọc trên trình duyệt).</p>\n<p>Muốn nhận bài mới, hãy theo dõi <a href=\"{follow}\">{all}</a>.</p>\n",
+                "<h1>Theo dõi {t} qua {name}</h1>\n<p>Nguồn tin này giữ các bài vừa được đưa lên trang, cập nhật (đính chính) hoặc gỡ bỏ, kể cả bài cũ đưa lên muộn, bài thay đổi sau cùng trước, để ai đăng lại hay lưu bài của trang không sót bài nào và biết khi một bài được sửa. {withdrawals} Dán địa chỉ này vào ứng dụng đọc tin:</p>\n<p><code>{u}</code></p>\n<p><a href=\"{href}\">Mở tệp {name}</a> (dành cho ứng dụng đọc tin, không phải để đọc trên trình duyệt).</p>\n<p>Muốn đọc tin theo ngày đăng, hãy theo dõi <a href=\"{follow}\">{all}</a>.</p>\n",
                 t = Isolated(title),
                 u = text(&url),
                 href = attr(&feed),
@@ -1278,9 +1288,34 @@ mod tests {
         back.updated = Some(at("2020-05-03T09:30:00+07:00"));
         let mut fixed = Article::sample("tin/b", &["Tin"], "Sửa", at("2020-04-01T08:00:00+07:00"));
         fixed.updated = Some(at("2020-05-02T10:00:00+07:00"));
+        // Put in the store (captured) after its publication, and nothing since.
+        let mut late = Article::sample("tin/c", &["Tin"], "Muộn", at("2019-03-01T07:00:00+07:00"));
+        late.captured = Some(at("2020-04-30T09:00:00+07:00"));
+        // Corrected, then saved again; withdrawn, then saved again; saved
+        // before its date (a clock put wrong): the capture only when last.
+        let mut resaved = Article::sample(
+            "tin/d",
+            &["Tin"],
+            "Lưu lại",
+            at("2020-04-01T08:00:00+07:00"),
+        );
+        resaved.updated = Some(at("2020-04-02T08:00:00+07:00"));
+        resaved.captured = Some(at("2020-04-03T08:00:00+07:00"));
+        let mut gone = Article::sample("tin/e", &["Tin"], "Gỡ", at("2020-04-01T08:00:00+07:00"));
+        gone.withdrawn = Some(crate::article::Withdrawal {
+            at: at("2020-04-02T08:00:00+07:00"),
+            reason: None,
+        });
+        gone.captured = Some(at("2020-04-03T09:00:00+07:00"));
+        let mut early = Article::sample("tin/f", &["Tin"], "Sớm", at("2020-04-01T08:00:00+07:00"));
+        early.captured = Some(at("2020-03-31T08:00:00+07:00"));
         let entries = [
             Entry::full(Arc::new(back), None),
             Entry::full(Arc::new(fixed), None),
+            Entry::full(Arc::new(late), None),
+            Entry::full(Arc::new(resaved), None),
+            Entry::full(Arc::new(gone), None),
+            Entry::full(Arc::new(early), None),
         ];
         let site = SiteConfig::default();
         let page = String::from_utf8(changes_page(&site, &entries)).expect("UTF-8");
@@ -1290,12 +1325,21 @@ mod tests {
         assert!(page.contains(
             "<li><a href=\"/articles/tin/b\"><bdi>Sửa</bdi></a>: cập nhật <time datetime=\"2020-05-02T10:00:00+07:00\">02/05/2020 10:00</time>; đăng"
         ), "{page}");
+        assert!(page.contains(
+            "<li><a href=\"/articles/tin/c\"><bdi>Muộn</bdi></a>: đưa lên <time datetime=\"2020-04-30T09:00:00+07:00\">30/04/2020 09:00</time>; đăng <time datetime=\"2019-03-01T07:00:00+07:00\">01/03/2019 07:00</time></li>"
+        ), "{page}");
+        assert!(page.contains(
+            "<bdi>Lưu lại</bdi></a>: cập nhật <time datetime=\"2020-04-02T08:00:00+07:00\">02/04/2020 08:00</time>, đưa lên <time datetime=\"2020-04-03T08:00:00+07:00\">03/04/2020 08:00</time>; đăng"
+        ), "{page}");
+        assert!(page.contains(
+            "<bdi>Gỡ</bdi></a>: gỡ bỏ <time datetime=\"2020-04-02T08:00:00+07:00\">02/04/2020 08:00</time>, đưa lên <time datetime=\"2020-04-03T09:00:00+07:00\">03/04/2020 09:00</time>; đăng"
+        ), "{page}");
+        assert!(page.contains(
+            "<bdi>Sớm</bdi></a>: đăng <time datetime=\"2020-04-01T08:00:00+07:00\">01/04/2020 08:00</time></li>"
+        ), "{page}");
         assert!(page.find("/articles/tin/a") < page.find("/articles/tin/b"));
         let empty = String::from_utf8(changes_page(&site, &[])).expect("UTF-8");
-        assert!(
-            empty.contains("<p>Chưa có bài nào được cập nhật hay gỡ bỏ.</p>"),
-            "{empty}"
-        );
+        assert!(empty.contains("<p>Chưa có bài nào.</p>"), "{empty}");
         assert!(!empty.contains("<ul>\n</ul>"), "{empty}");
     }
 
