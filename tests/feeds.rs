@@ -1531,16 +1531,15 @@ fn the_feed_of_changes_lists_arrivals_corrections_and_withdrawals_latest_first()
     // tombstone; the feed dated by the latest, the late capture.
     let bytes = read("changes.atom");
     let doc = parse_xml("changes.atom", std::str::from_utf8(&bytes).unwrap());
+    // The entries and items, latest event first.
+    let order = [
+        late_tag.as_str(),
+        old_tag.as_str(),
+        fixed_tag.as_str(),
+        plain_tag.as_str(),
+    ];
     let ids: Vec<&str> = doc.all("entry").map(|e| e.text_of("id")).collect();
-    assert_eq!(
-        ids,
-        [
-            late_tag.as_str(),
-            old_tag.as_str(),
-            fixed_tag.as_str(),
-            plain_tag.as_str()
-        ]
-    );
+    assert_eq!(ids, order);
     let updated: Vec<&str> = doc.all("entry").map(|e| e.text_of("updated")).collect();
     assert_eq!(
         updated,
@@ -1596,15 +1595,7 @@ fn the_feed_of_changes_lists_arrivals_corrections_and_withdrawals_latest_first()
     let doc: Value = serde_json::from_slice(&json).unwrap();
     let items = doc["items"].as_array().unwrap();
     let ids: Vec<&str> = items.iter().map(|i| i["id"].as_str().unwrap()).collect();
-    assert_eq!(
-        ids,
-        [
-            late_tag.as_str(),
-            old_tag.as_str(),
-            fixed_tag.as_str(),
-            plain_tag.as_str()
-        ]
-    );
+    assert_eq!(ids, order);
     assert_eq!(items[1]["date_modified"], "2020-05-11T11:00:00+07:00");
     assert_eq!(items[1]["date_published"], "2019-04-02T08:00:00+07:00");
     assert_eq!(doc["feed_url"], format!("{BASE}/changes.json").as_str());

@@ -551,29 +551,27 @@ pub fn changes_page(site: &SiteConfig, changed: &[Entry]) -> Vec<u8> {
         // What changed, each with its date: the list is in order of the
         // latest, so a correction after a withdrawal is shown too, and a
         // capture after them both (the page saved again, or put in late).
-        let mut said = false;
+        let mut events = Vec::new();
         if let Some(w) = &a.withdrawn {
-            let _ = write!(out, "gỡ bỏ {}", Time(&w.at));
+            let mut gone = format!("gỡ bỏ {}", Time(&w.at));
             if let Some(reason) = &w.reason {
-                let _ = write!(out, " ({})", Isolated(reason));
+                let _ = write!(gone, " ({})", Isolated(reason));
             }
-            said = true;
+            events.push(gone);
         }
         if let Some(at) = a
             .updated
             .filter(|at| a.withdrawn.as_ref().is_none_or(|w| *at > w.at))
         {
-            let and = if said { ", " } else { "" };
-            let _ = write!(out, "{and}cập nhật {}", Time(&at));
-            said = true;
+            events.push(format!("cập nhật {}", Time(&at)));
         }
         if let Some(at) = a.captured.filter(|at| *at > a.changed()) {
-            let and = if said { ", " } else { "" };
-            let _ = write!(out, "{and}đưa lên {}", Time(&at));
-            said = true;
+            events.push(format!("đưa lên {}", Time(&at)));
         }
-        let and = if said { "; " } else { "" };
-        let _ = writeln!(out, "{and}đăng {}</li>", Time(&a.published));
+        if !events.is_empty() {
+            let _ = write!(out, "{}; ", events.join(", "));
+        }
+        let _ = writeln!(out, "đăng {}</li>", Time(&a.published));
     }
     out.push_str("</ul>\n");
     close(out, site)
