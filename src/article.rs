@@ -474,11 +474,17 @@ fn starts_like_label_or_end(raw: &str) -> bool {
     let mut kept = crate::text::content_chars(raw)
         .filter(|&c| !names::invisible(c))
         .skip_while(|c| c.is_whitespace());
-    let (Some(first), Some(second)) = (kept.next(), kept.next()) else {
+    let Some(first) = kept.next().map(|c| c.to_ascii_lowercase()) else {
         return false;
     };
-    let starts = (first.to_ascii_lowercase(), base_letter(second));
-    LABEL_STARTS.contains(&starts)
+    // Most lines fail at their first letter: no need to decompose the second.
+    if !LABEL_STARTS.iter().any(|&(f, _)| f == first) {
+        return false;
+    }
+    let Some(second) = kept.next() else {
+        return false;
+    };
+    LABEL_STARTS.contains(&(first, base_letter(second)))
 }
 
 /// The first two letters of each label and end heading (see
@@ -1633,7 +1639,11 @@ fn bounded_path(warnings: &mut Vec<Warning>, line: usize, path: Vec<String>) -> 
 /// names are (see [`names::key`]): a soft hyphen or a zero-width space
 /// pasted in leaves it the site's root.
 fn is_root(part: &str) -> bool {
-    matches!(names::key(part).as_str(), "trang nhất" | "trang chủ")
+    // A title is no root, and is read here once per file: a part longer
+    // than the roots' names could be, written decomposed (a letter with two
+    // marks is then 5 bytes, not 3), is not keyed.
+    const LONGEST: usize = 3 * "trang nhất".len();
+    part.len() <= LONGEST && matches!(names::key(part).as_str(), "trang nhất" | "trang chủ")
 }
 
 /// [`breadcrumb`], for a line whose first part is the site's root only: the
