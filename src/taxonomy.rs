@@ -15,9 +15,9 @@
 //! appears later never takes the URL (the pages, the feeds, the Atom ids) that
 //! readers of an older term subscribed to.
 //!
-//! The lists of terms people read (`/tags`, `/authors`, `/tags.opml`) are in
-//! Vietnamese alphabetical order of the names ([`crate::collate`]), sorted
-//! when a taxonomy is built, not in slug order.
+//! The lists of terms people read (`/tags`, `/authors`, `/tags.opml`,
+//! `/authors.opml`) are in Vietnamese alphabetical order of the names
+//! ([`crate::collate`]), sorted when a taxonomy is built, not in slug order.
 //!
 //! A live update costs what it changes, not the number of terms: the maps
 //! are persistent (`imbl`), so the copy an update makes shares every node it
@@ -137,7 +137,7 @@ pub struct Taxonomy {
 }
 
 /// A list of every term cut and hashed (see [`lists`]), made the first time
-/// it is asked for: the lists (`/tags`, `/authors`, `/tags.opml`) are
+/// it is asked for: the lists (`/tags`, `/authors`, the OPML lists) are
 /// revalidated far more often than the taxonomy changes, and walking tens of
 /// thousands of terms on every request would hold the thread that serves
 /// every other request.
@@ -484,8 +484,8 @@ impl Taxonomy {
     }
 
     /// The `n` listed terms with the most listed articles, in alphabetical
-    /// order: what `/tags.opml` lists. Made once for the first `n` asked,
-    /// and again on each call for another.
+    /// order: what `/tags.opml` or `/authors.opml` lists. Made once for the
+    /// first `n` asked, and again on each call for another.
     pub fn most_listed(&self, n: usize) -> Cow<'_, MostListed> {
         let pick = || MostListed::pick(self.listed_alphabetical(), n);
         let memo = self.most.0.get_or_init(pick);
@@ -508,7 +508,7 @@ impl Taxonomy {
 
     /// Every listed term (see [`Taxonomy::listed`]) in Vietnamese
     /// alphabetical order of their names: the order of `/tags`, `/authors`
-    /// and `/tags.opml`, which show it in pages ([`Taxonomy::list_pages`])
+    /// and the OPML lists, which show it in pages ([`Taxonomy::list_pages`])
     /// and its most used terms ([`Taxonomy::most_listed`]).
     pub fn alphabetical(&self) -> impl Iterator<Item = &Term> {
         self.alphabetical

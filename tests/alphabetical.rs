@@ -1,7 +1,8 @@
 //! The lists people read by name, through the real daemon: `/tags`,
-//! `/authors`, `/tags.opml`, the front page's categories and a category's
-//! subcategories come in Vietnamese alphabetical order (`d` before `đ`, `a ă
-//! â`, `o ô ơ`, `u ư`, tones after letters), not in the order of their slugs.
+//! `/authors`, `/tags.opml`, `/authors.opml`, the front page's categories and
+//! a category's subcategories come in Vietnamese alphabetical order (`d`
+//! before `đ`, `a ă â`, `o ô ơ`, `u ư`, tones after letters), not in the
+//! order of their slugs.
 
 // Test code: an unwrap that fails is a failing test, which is what it should be.
 #![allow(clippy::unwrap_used)]
@@ -115,6 +116,11 @@ fn tags_authors_and_categories_are_listed_in_vietnamese_alphabetical_order() {
     ];
     let page = d.body("/authors");
     assert_in_order("/authors", &link_texts(&page, "/authors/"), &authors);
+    let outlines: Vec<String> = outline_texts(&d.body("/authors.opml"))
+        .iter()
+        .map(|t| t.strip_prefix("Tác giả: ").expect(t).to_owned())
+        .collect();
+    assert_in_order("/authors.opml", &outlines, &authors);
     // The URLs stay the ASCII slugs they were.
     assert!(
         page.contains("<a href=\"/authors/do-ha\"><bdi>Đỗ Hà</bdi></a> (3)"),

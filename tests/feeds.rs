@@ -752,6 +752,7 @@ fn verify_site(out: &Path, articles: &[Article]) -> usize {
         .collect();
     expected_files.insert("feeds.opml".into());
     expected_files.insert("tags.opml".into());
+    expected_files.insert("authors.opml".into());
     expected_files.insert("404.html".into());
     // The mark of a build's folder, which the next build replaces.
     expected_files.insert(".bantin-build".into());

@@ -672,17 +672,17 @@ fn requests_hyper_answers_itself_are_counted() {
 fn every_opml_list_is_opml_and_a_misdirected_request_has_its_status() {
     let site = TempStore::new();
     let d = site.start();
-    for path in ["/feeds.opml", "/tags.opml"] {
+    for path in ["/feeds.opml", "/tags.opml", "/authors.opml"] {
         assert_eq!(d.get(path, &[]).status, 200, "{path}");
     }
-    assert_eq!(d.get("/authors.opml", &[]).status, 404);
+    assert_eq!(d.get("/categories.opml", &[]).status, 404);
     let answer = exchange(
         &d,
         b"GET ftp://a/healthz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
     );
     assert!(answer.starts_with("HTTP/1.1 421 "), "{answer}");
     let count = |labels: &str| d.metric(&format!("bantin_http_requests_total{labels}"));
-    assert_eq!(count(r#"{route="opml",status="200"}"#), Some(2.0));
+    assert_eq!(count(r#"{route="opml",status="200"}"#), Some(3.0));
     assert_eq!(count(r#"{route="term_feed",status="200"}"#), Some(0.0));
     assert_eq!(count(r#"{route="not_found",status="404"}"#), Some(1.0));
     assert_eq!(count(r#"{route="bad_request",status="421"}"#), Some(1.0));

@@ -935,7 +935,11 @@ fn subscribe_pages_are_not_listed_by_search_engines_and_each_names_its_format() 
             assert!(titles.insert(t.clone()), "{path}: {t} twice");
         }
     }
-    for list in ["/subscribe/feeds.opml", "/subscribe/tags.opml"] {
+    for list in [
+        "/subscribe/feeds.opml",
+        "/subscribe/tags.opml",
+        "/subscribe/authors.opml",
+    ] {
         assert!(d.body(list).contains(noindex), "{list}");
     }
     // The pages worth finding are listed; crawlers may fetch subscribe
@@ -1028,7 +1032,7 @@ fn opml_titles(opml: &str) -> Vec<(String, String, String)> {
 fn a_tag_or_author_feed_has_one_title_everywhere() {
     let site = TempStore::new();
     let d = site.start();
-    for (feed, title, pages, in_opml) in [
+    for (feed, title, pages, opml, other_opml) in [
         (
             "/tags/dien-tap",
             "Từ khóa: diễn tập",
@@ -1040,7 +1044,8 @@ fn a_tag_or_author_feed_has_one_title_everywhere() {
                 "/subscribe/tags/dien-tap.json",
                 "/subscribe/tags/dien-tap/2022-05.atom",
             ][..],
-            true,
+            "/tags.opml",
+            "/authors.opml",
         ),
         (
             "/authors/le-hoang-nam",
@@ -1050,7 +1055,8 @@ fn a_tag_or_author_feed_has_one_title_everywhere() {
                 "/subscribe/authors/le-hoang-nam.atom",
                 "/subscribe/authors/le-hoang-nam/2022-05.json",
             ][..],
-            false,
+            "/authors.opml",
+            "/tags.opml",
         ),
     ] {
         // The feed's own title, in each format.
@@ -1068,16 +1074,18 @@ fn a_tag_or_author_feed_has_one_title_everywhere() {
                 assert_eq!(t, title, "{page}: the {ext} link to {feed}");
             }
         }
-        // The OPML list, whose outlines readers name subscriptions after.
-        let outlines = opml_titles(&d.body("/tags.opml"));
+        // Its OPML list, whose outlines readers name subscriptions after,
+        // and not the other.
         let rss = format!("{}{feed}.rss", common::BASE_URL);
+        let outlines = opml_titles(&d.body(opml));
         let listed: Vec<_> = outlines.iter().filter(|o| o.0 == rss).collect();
-        if in_opml {
-            assert_eq!(listed.len(), 1, "{feed} in /tags.opml: {outlines:?}");
-            assert_eq!((listed[0].1.as_str(), listed[0].2.as_str()), (title, title));
-        } else {
-            assert!(listed.is_empty(), "{feed}");
-        }
+        assert_eq!(listed.len(), 1, "{feed} in {opml}: {outlines:?}");
+        assert_eq!((listed[0].1.as_str(), listed[0].2.as_str()), (title, title));
+        let outlines = opml_titles(&d.body(other_opml));
+        assert!(
+            outlines.iter().all(|o| o.0 != rss),
+            "{feed} in {other_opml}"
+        );
     }
 }
 
@@ -1124,7 +1132,11 @@ fn opml_links_lead_people_to_a_page_that_explains_the_list() {
         "/subscribe/feed.atom",
     ] {
         let page = d.body(path);
-        for raw in ["href=\"/feeds.opml\"", "href=\"/tags.opml\""] {
+        for raw in [
+            "href=\"/feeds.opml\"",
+            "href=\"/tags.opml\"",
+            "href=\"/authors.opml\"",
+        ] {
             assert!(!page.contains(raw), "{path} links raw OPML {raw}:\n{page}");
         }
         assert!(
@@ -1132,10 +1144,23 @@ fn opml_links_lead_people_to_a_page_that_explains_the_list() {
             "{path}:\n{page}"
         );
     }
+    for path in ["/", "/subscribe/feed.atom"] {
+        let page = d.body(path);
+        for list in ["/subscribe/tags.opml", "/subscribe/authors.opml"] {
+            assert!(
+                page.contains(&format!("href=\"{list}\"")),
+                "{path}:\n{page}"
+            );
+        }
+    }
     assert!(d.body("/tags").contains("href=\"/subscribe/tags.opml\""));
+    assert!(d
+        .body("/authors")
+        .contains("href=\"/subscribe/authors.opml\""));
     for (page, file) in [
         ("/subscribe/feeds.opml", "/feeds.opml"),
         ("/subscribe/tags.opml", "/tags.opml"),
+        ("/subscribe/authors.opml", "/authors.opml"),
     ] {
         let r = d.get(page, &[]);
         assert_eq!(r.status, 200, "{page}");

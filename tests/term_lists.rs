@@ -13,7 +13,7 @@ use std::path::Path;
 
 use bantin::catalog::Catalog;
 use bantin::index::Index;
-use bantin::site::pages::{LIST_PAGE_TERMS, TAGS_OPML_TERMS};
+use bantin::site::pages::{LIST_PAGE_TERMS, OPML_TERMS};
 use bantin::taxonomy::Kind;
 use common::{Daemon, TempStore};
 
@@ -142,7 +142,7 @@ fn tags_opml_lists_the_most_used_tags_and_is_served_from_the_cache() {
     let first = d.get("/tags.opml", &[]);
     assert_eq!(first.status, 200);
     let urls = common::opml_feed_urls(&first.body);
-    assert_eq!(urls.len(), TAGS_OPML_TERMS);
+    assert_eq!(urls.len(), OPML_TERMS);
     // The most used tag is among them; the head says what they are.
     assert!(
         urls.iter().any(|u| u.ends_with("/tags/nhan-chung.rss")),

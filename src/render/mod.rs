@@ -216,11 +216,20 @@ pub fn kind_name(kind: Kind) -> &'static str {
     }
 }
 
+/// What a tag or author is called within a sentence: `từ khóa`, `tác giả`.
+pub fn kind_noun(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Tag => "từ khóa",
+        Kind::Author => "tác giả",
+    }
+}
+
 /// A tag's or author's feed title, `Từ khóa: bão lũ` or `Tác giả: Trần Ngọc`:
 /// the one title the feed has, in its three formats, in every page's
 /// autodiscovery and links, on its page and its subscribe pages, and in
-/// `/tags.opml`. A reader names a subscription after one of these, so they
-/// must agree; like a category's, it does not repeat the site's title.
+/// `/tags.opml` or `/authors.opml`. A reader names a subscription after one
+/// of these, so they must agree; like a category's, it does not repeat the
+/// site's title.
 pub fn term_feed_title(kind: Kind, name: &str) -> String {
     format!("{}: {name}", kind_name(kind))
 }
@@ -300,6 +309,17 @@ pub fn subscribe_path(feed: &str) -> String {
 
 /// The OPML list of every tag feed.
 pub const TAGS_OPML: &str = "/tags.opml";
+
+/// The OPML list of every author feed.
+pub const AUTHORS_OPML: &str = "/authors.opml";
+
+/// The OPML list of the feeds of `kind`'s terms: [`TAGS_OPML`] or [`AUTHORS_OPML`].
+pub fn terms_opml(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Tag => TAGS_OPML,
+        Kind::Author => AUTHORS_OPML,
+    }
+}
 
 /// The OPML list of every category feed.
 pub const FEEDS_OPML: &str = "/feeds.opml";

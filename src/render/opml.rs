@@ -5,8 +5,8 @@ use crate::config::SiteConfig;
 use crate::index::Index;
 
 use super::{
-    category_path, feed_path, term_feed_path, term_feed_title, term_path, terms_path, vi_count,
-    Format,
+    category_path, feed_path, kind_noun, term_feed_path, term_feed_title, term_path, terms_path,
+    vi_count, Format,
 };
 use crate::taxonomy::{Kind, Term};
 
@@ -85,10 +85,7 @@ pub fn terms<'a>(
     terms: impl IntoIterator<Item = &'a Term>,
     scope: Scope,
 ) -> Vec<u8> {
-    let what = match kind {
-        Kind::Tag => "từ khóa",
-        Kind::Author => "tác giả",
-    };
+    let what = kind_noun(kind);
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<opml version=\"2.0\">\n<head>\n",
     );

@@ -127,9 +127,10 @@ impl Route {
 }
 
 /// Whether `path` is one of the OPML lists of feeds (`/feeds.opml`, kept
-/// with the snapshot; `/tags.opml`, rendered on demand): one label for both.
+/// with the snapshot; `/tags.opml` and `/authors.opml`, rendered on demand):
+/// one label for them all.
 fn is_opml(path: &str) -> bool {
-    path == render::FEEDS_OPML || path == render::TAGS_OPML
+    [render::FEEDS_OPML, render::TAGS_OPML, render::AUTHORS_OPML].contains(&path)
 }
 
 /// A bounded label for metrics of what is rendered on demand, by its path.
@@ -1681,17 +1682,18 @@ mod tests {
             on_demand_label("/subscribe/feed.atom"),
             RouteLabel::Subscribe
         );
-        assert_eq!(
-            on_demand_label("/subscribe/tags.opml"),
-            RouteLabel::Subscribe
-        );
+        for list in ["/subscribe/tags.opml", "/subscribe/authors.opml"] {
+            assert_eq!(on_demand_label(list), RouteLabel::Subscribe);
+        }
     }
 
     #[test]
     fn every_opml_list_is_counted_as_opml() {
-        // `/tags.opml` is rendered on demand, `/feeds.opml` kept with the snapshot.
+        // `/tags.opml` and `/authors.opml` are rendered on demand,
+        // `/feeds.opml` kept with the snapshot.
         assert_eq!(on_demand_label(render::TAGS_OPML), RouteLabel::Opml);
-        for path in [render::FEEDS_OPML, render::TAGS_OPML] {
+        assert_eq!(on_demand_label(render::AUTHORS_OPML), RouteLabel::Opml);
+        for path in [render::FEEDS_OPML, render::TAGS_OPML, render::AUTHORS_OPML] {
             let resource = Arc::new(Resource::new(
                 "text/x-opml",
                 SystemTime::UNIX_EPOCH,

@@ -38,14 +38,15 @@ pub const TERM_PAGE_ITEMS: usize = 200;
 /// pages. With the sample's few dozen the list is one page.
 pub const LIST_PAGE_TERMS: usize = 1000;
 
-/// How many tag feeds `/tags.opml` lists at most: those with the most
-/// articles. A reader imports an OPML whole, as one subscription a feed,
-/// and polls every one; a thousand is already more than most take, and the
-/// list stays about 200 KB whatever the store holds (every tag's was 23 MB
-/// at 112,000 tags, more than the on-demand cache keeps, so it was rendered
-/// for every request). As many as a page of `/tags`, so the OPML holds every
-/// tag exactly when `/tags` is one page.
-pub const TAGS_OPML_TERMS: usize = LIST_PAGE_TERMS;
+/// How many tag or author feeds `/tags.opml` or `/authors.opml` lists at
+/// most: those with the most articles. A reader imports an OPML whole, as
+/// one subscription a feed, and polls every one; a thousand is already more
+/// than most take, and the list stays about 200 KB whatever the store holds
+/// (every tag's was 23 MB at 112,000 tags, more than the on-demand cache
+/// keeps, so it was rendered for every request). As many as a page of
+/// `/tags` or `/authors`, so the OPML holds every term exactly when their
+/// list is one page.
+pub const OPML_TERMS: usize = LIST_PAGE_TERMS;
 
 /// A feed a subscribe page is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,18 +105,18 @@ pub enum OnRequest {
         /// The page's number, from 1.
         page: usize,
     },
-    /// `/tags.opml`: the feeds of the [`TAGS_OPML_TERMS`] tags with the
-    /// most articles.
-    TagsOpml,
+    /// `/tags.opml`, `/authors.opml`: the feeds of the [`OPML_TERMS`]
+    /// tags or authors with the most articles.
+    TermsOpml(Kind),
     /// `/subscribe/<feed path>`.
     Subscribe(FeedOf, Format),
-    /// `/subscribe/feeds.opml`, `/subscribe/tags.opml`: the page about an
-    /// OPML list.
+    /// `/subscribe/feeds.opml`, `/subscribe/tags.opml`,
+    /// `/subscribe/authors.opml`: the page about an OPML list.
     OpmlPage(Opml),
 }
 
 /// The OPML lists, each with a page about it.
-const OPML_LISTS: [Opml; 2] = [Opml::Categories, Opml::Tags];
+const OPML_LISTS: [Opml; 3] = [Opml::Categories, Opml::Tags, Opml::Authors];
 
 /// A format from a file extension.
 fn format_of(ext: &str) -> Option<Format> {
@@ -154,10 +155,10 @@ pub fn resolve(index: &Index, tz: Tz, path: &str) -> Option<OnRequest> {
         let (feed, format) = feed_of(index, tz, &format!("/{feed}"))?;
         return Some(OnRequest::Subscribe(feed, format));
     }
-    if path == render::TAGS_OPML {
-        return Some(OnRequest::TagsOpml);
-    }
     for kind in [Kind::Tag, Kind::Author] {
+        if path == render::terms_opml(kind) {
+            return Some(OnRequest::TermsOpml(kind));
+        }
         let Some(rest) = path.strip_prefix(&render::terms_path(kind)) else {
             continue;
         };
@@ -229,8 +230,9 @@ fn feed_of(index: &Index, tz: Tz, path: &str) -> Option<(FeedOf, Format)> {
 /// Every path [`prepare`] answers for `index` (what [`resolve`] answers and
 /// the archived feeds), sorted by kind then name.
 pub fn paths(index: &Index, tz: Tz) -> Vec<String> {
-    let mut out = vec![render::TAGS_OPML.to_owned()];
+    let mut out = Vec::new();
     for kind in [Kind::Tag, Kind::Author] {
+        out.push(render::terms_opml(kind).to_owned());
         let pages = index.taxonomy(kind).list_pages(LIST_PAGE_TERMS).len();
         out.extend((1..=pages).map(|n| render::terms_page_path(kind, n)));
     }
@@ -285,7 +287,7 @@ impl OnRequest {
     pub fn content_type(&self) -> &'static str {
         match self {
             OnRequest::TermFeed(_, _, format) | OnRequest::Changes(format) => format.content_type(),
-            OnRequest::TagsOpml => "text/x-opml; charset=utf-8",
+            OnRequest::TermsOpml(_) => "text/x-opml; charset=utf-8",
             _ => HTML,
         }
     }
@@ -394,12 +396,10 @@ fn inputs(what: &OnRequest, cfg: &Config, index: &Index) -> Inputs {
             if let Some(p) = pages.get(*page) {
                 i.bytes(&p.digest);
             }
-            if *kind == Kind::Tag {
-                i.str(&format!("{:?}", tags_opml_scope(index)));
-            }
+            i.str(&format!("{:?}", opml_scope(index, *kind)));
         }
-        OnRequest::TagsOpml => {
-            let most = index.taxonomy(Kind::Tag).most_listed(TAGS_OPML_TERMS);
+        OnRequest::TermsOpml(kind) => {
+            let most = index.taxonomy(*kind).most_listed(OPML_TERMS);
             i.bytes(&most.digest).num(i128::from(most.every));
         }
         OnRequest::Subscribe(feed, _) => {
@@ -409,11 +409,11 @@ fn inputs(what: &OnRequest, cfg: &Config, index: &Index) -> Inputs {
                     .str(&format!("{:?}", archive_growth(cfg, index, chain, *month)));
             }
         }
-        // The path, the site's config (hashed above) and, for the tags',
-        // whether the list holds every tag.
+        // The path, the site's config (hashed above) and, for the tags'
+        // or authors', whether the list holds every one.
         OnRequest::OpmlPage(list) => {
-            if *list == Opml::Tags {
-                i.str(&format!("{:?}", tags_opml_scope(index)));
+            if let Some(kind) = list.kind() {
+                i.str(&format!("{:?}", opml_scope(index, kind)));
             }
         }
     }
@@ -506,23 +506,18 @@ fn render(
                 terms: &terms,
                 number: *page,
                 pages: pages.len(),
-                opml: tags_opml_scope(index),
+                opml: opml_scope(index, *kind),
             };
             html::terms_page(site, &page)
         }
-        OnRequest::TagsOpml => {
-            let tags = index.taxonomy(Kind::Tag);
-            let most = tags.most_listed(TAGS_OPML_TERMS);
+        OnRequest::TermsOpml(kind) => {
+            let terms = index.taxonomy(*kind);
+            let most = terms.most_listed(OPML_TERMS);
             let scope = match most.every {
                 true => render::opml::Scope::Every,
                 false => render::opml::Scope::Most(most.n),
             };
-            render::opml::terms(
-                site,
-                Kind::Tag,
-                tags.at(most.positions.iter().copied()),
-                scope,
-            )
+            render::opml::terms(site, *kind, terms.at(most.positions.iter().copied()), scope)
         }
         OnRequest::Subscribe(feed, format) => {
             let title = subscribe_title(cfg, index, feed);
@@ -546,20 +541,23 @@ fn render(
                 }
             }
         }
-        OnRequest::OpmlPage(list) => html::opml_page(site, *list, tags_opml_scope(index)),
+        OnRequest::OpmlPage(list) => {
+            let scope = list
+                .kind()
+                .map_or(render::opml::Scope::Every, |kind| opml_scope(index, kind));
+            html::opml_page(site, *list, scope)
+        }
     }))
 }
 
-/// What `/tags.opml` holds: every listed tag, or the [`TAGS_OPML_TERMS`]
-/// with the most articles when there are more. Told by the memoized pages of
-/// `/tags`, which count the listed tags, so it costs no walk of them.
-fn tags_opml_scope(index: &Index) -> render::opml::Scope {
-    let listed = index
-        .taxonomy(Kind::Tag)
-        .list_pages(LIST_PAGE_TERMS)
-        .terms();
-    if listed > TAGS_OPML_TERMS {
-        render::opml::Scope::Most(TAGS_OPML_TERMS)
+/// What `/tags.opml` or `/authors.opml` holds: every listed tag or author,
+/// or the [`OPML_TERMS`] with the most articles when there are more. Told by
+/// the memoized pages of `/tags` or `/authors`, which count the listed terms,
+/// so it costs no walk of them.
+fn opml_scope(index: &Index, kind: Kind) -> render::opml::Scope {
+    let listed = index.taxonomy(kind).list_pages(LIST_PAGE_TERMS).terms();
+    if listed > OPML_TERMS {
+        render::opml::Scope::Most(OPML_TERMS)
     } else {
         render::opml::Scope::Every
     }
@@ -632,8 +630,8 @@ fn term_title(index: &Index, kind: Kind, slug: &str) -> String {
 }
 
 /// The title and description of a tag's or author's feed, live or archived.
-/// The title is the one its pages and `/tags.opml` give it; the description
-/// names the site.
+/// The title is the one its pages and `/tags.opml` or `/authors.opml` give
+/// it; the description names the site.
 pub(super) fn term_feed_titles(
     cfg: &Config,
     index: &Index,
@@ -875,10 +873,19 @@ mod tests {
     /// `n` articles, each with a tag of its own (`nhãn 0000`, …, in
     /// alphabetical order as numbered) and `extra` more of the tag `nhãn 2400`.
     fn many_tags(n: usize, extra: usize) -> Index {
+        many_terms(Kind::Tag, n, extra)
+    }
+
+    /// `n` articles with a tag (or author) of their own, `nhãn 0000` on,
+    /// and `extra` more all with `nhãn 2400`.
+    fn many_terms(kind: Kind, n: usize, extra: usize) -> Index {
         let at = Ho_Chi_Minh.with_ymd_and_hms(2024, 3, 5, 8, 0, 0).unwrap();
-        let entry = |id: String, tag: String| {
+        let entry = |id: String, term: String| {
             let mut a = Article::sample(&id, &["Tin"], &id, at.fixed_offset());
-            a.tags = vec![tag];
+            match kind {
+                Kind::Tag => a.tags = vec![term],
+                Kind::Author => a.author = Some(term),
+            }
             (id, Entry::full(Arc::new(a), None))
         };
         let own = (0..n).map(|i| entry(format!("a{i:04}"), format!("nhãn {i:04}")));
@@ -956,8 +963,38 @@ mod tests {
             ("/tags/trang_2", false),
             ("/tags/trang_3", true),
             ("/authors", false),
+            // It is now among the thousand most used.
+            ("/tags.opml", true),
+            ("/authors.opml", false),
         ] {
             let (b, a) = (tags(&cfg, &before, path), tags(&cfg, &after, path));
+            assert_eq!(a != b, moves, "{path}");
+        }
+        // So with authors, each list by its own terms.
+        let (by_one, by_more) = (
+            Arc::new(many_terms(Kind::Author, 2500, 0)),
+            Arc::new(many_terms(Kind::Author, 2500, 2)),
+        );
+        for (path, moves) in [
+            ("/authors", false),
+            ("/authors/trang_3", true),
+            ("/authors.opml", true),
+            ("/tags", false),
+            ("/tags.opml", false),
+        ] {
+            let (b, a) = (tags(&cfg, &by_one, path), tags(&cfg, &by_more, path));
+            assert_eq!(a != b, moves, "{path}");
+        }
+        // A thousand authors are every one; one more, and the lists and
+        // their pages say they hold the most used only.
+        let every = Arc::new(many_terms(Kind::Author, OPML_TERMS, 0));
+        let most = Arc::new(many_terms(Kind::Author, OPML_TERMS + 1, 0));
+        for (path, moves) in [
+            ("/subscribe/authors.opml", true),
+            ("/authors", true),
+            ("/subscribe/tags.opml", false),
+        ] {
+            let (b, a) = (tags(&cfg, &every, path), tags(&cfg, &most, path));
             assert_eq!(a != b, moves, "{path}");
         }
         // The pages tell each other apart.
@@ -968,35 +1005,49 @@ mod tests {
     }
 
     #[test]
-    fn tags_opml_lists_the_most_used_tags_when_there_are_too_many() {
+    fn an_opml_of_terms_lists_the_most_used_when_there_are_too_many() {
         let cfg = Arc::new(Config::from_toml("", None).unwrap());
-        let idx = Arc::new(many_tags(2500, 2));
-        let hydrate: archive::Hydrate = Box::new(|_| None);
-        let prepared = prepare(&cfg, &idx, render::TAGS_OPML, hydrate).unwrap();
-        let Ok(Rendered::Exact(bytes)) = (prepared.render)() else {
-            panic!("rendered");
+        let render = |idx: &Arc<Index>, path: &str| {
+            let hydrate: archive::Hydrate = Box::new(|_| None);
+            let prepared = prepare(&cfg, idx, path, hydrate).expect(path);
+            assert_eq!(prepared.content_type, "text/x-opml; charset=utf-8");
+            let Ok(Rendered::Exact(bytes)) = (prepared.render)() else {
+                panic!("rendered");
+            };
+            String::from_utf8(bytes).unwrap()
         };
-        let opml = String::from_utf8(bytes).unwrap();
-        assert_eq!(opml.matches("<outline ").count(), TAGS_OPML_TERMS);
-        // The one with more articles is among them, past the first thousand
-        // in the alphabet; the thousandth in the alphabet made room for it.
-        assert!(opml.contains("/tags/nhan-2400.rss"));
-        assert!(opml.contains("/tags/nhan-0998.rss"));
-        assert!(!opml.contains("/tags/nhan-0999.rss"));
-        assert!(
-            opml.contains("1.000 từ khóa có nhiều bài nhất"),
-            "{}",
-            &opml[..400]
-        );
-        // Few tags: every one, and the head as it always was.
-        let few = Arc::new(index());
-        let hydrate: archive::Hydrate = Box::new(|_| None);
-        let prepared = prepare(&cfg, &few, render::TAGS_OPML, hydrate).unwrap();
-        let Ok(Rendered::Exact(bytes)) = (prepared.render)() else {
-            panic!("rendered");
-        };
-        let opml = String::from_utf8(bytes).unwrap();
-        assert!(!opml.contains("nhiều bài nhất"));
-        assert_eq!(opml.matches("<outline ").count(), 1);
+        for (kind, path, what) in [
+            (Kind::Tag, render::TAGS_OPML, "từ khóa"),
+            (Kind::Author, render::AUTHORS_OPML, "tác giả"),
+        ] {
+            let segment = kind.segment();
+            let idx = Arc::new(many_terms(kind, 2500, 2));
+            let opml = render(&idx, path);
+            assert_eq!(opml.matches("<outline ").count(), OPML_TERMS, "{path}");
+            // The one with more articles is among them, past the first
+            // thousand in the alphabet; the thousandth in the alphabet made
+            // room for it.
+            assert!(opml.contains(&format!("/{segment}/nhan-2400.rss")));
+            assert!(opml.contains(&format!("/{segment}/nhan-0998.rss")));
+            assert!(!opml.contains(&format!("/{segment}/nhan-0999.rss")));
+            assert!(
+                opml.contains(&format!("1.000 {what} có nhiều bài nhất")),
+                "{}",
+                &opml[..400]
+            );
+            // The other kind's list is not this one.
+            let other = match kind {
+                Kind::Tag => Kind::Author,
+                Kind::Author => Kind::Tag,
+            };
+            let other = render(&idx, render::terms_opml(other));
+            assert!(!other.contains("nhan-"), "{other}");
+            // Few terms: every one, and the head as it always was.
+            let few = Arc::new(many_terms(kind, 3, 0));
+            let opml = render(&few, path);
+            assert!(!opml.contains("nhiều bài nhất"), "{opml}");
+            assert!(opml.contains(&format!(": {what}</title>")), "{opml}");
+            assert_eq!(opml.matches("<outline ").count(), 3, "{opml}");
+        }
     }
 }

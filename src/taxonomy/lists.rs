@@ -1,7 +1,7 @@
 //! The lists of terms people read, cut to what a browser or a feed reader
 //! takes: the alphabetical list in pages (`/tags`, `/tags/trang_2`, …) and
-//! its most used terms (`/tags.opml`). Pure: terms in alphabetical order
-//! in, pages and picks out.
+//! its most used terms (`/tags.opml`, `/authors.opml`). Pure: terms in
+//! alphabetical order in, pages and picks out.
 //!
 //! A national outlet's store holds over 100,000 tags: one page of them all
 //! is 7 MB of HTML, and an OPML of them all 23 MB, more than the on-demand

@@ -16,10 +16,10 @@ use crate::history::{Growth, Month, Neighbours};
 use crate::index::{Entry, Index};
 use crate::render::opml::Scope;
 use crate::render::{
-    archive_path, article_path, category_path, changes_path, feed_path, kind_name, month_path,
-    subscribe_path, term_archive_path, term_feed_path, term_feed_title, term_month_path, term_path,
-    terms_page_path, terms_path, vi_count, Format, CHANGES_PAGE, CHANGES_TITLE, FEEDS_OPML,
-    TAGS_OPML,
+    archive_path, article_path, category_path, changes_path, feed_path, kind_name, kind_noun,
+    month_path, subscribe_path, term_archive_path, term_feed_path, term_feed_title,
+    term_month_path, term_path, terms_opml, terms_page_path, terms_path, vi_count, Format,
+    AUTHORS_OPML, CHANGES_PAGE, CHANGES_TITLE, FEEDS_OPML, TAGS_OPML,
 };
 use crate::taxonomy::{Kind, Term};
 
@@ -96,9 +96,10 @@ pub fn front_page(
     feed_links(&mut out, &site.title, |f| feed_path(None, f));
     let _ = writeln!(
         out,
-        " · <a href=\"{feeds}\">OPML chuyên mục</a> · <a href=\"{tags}\">OPML từ khóa</a></p>",
+        " · <a href=\"{feeds}\">OPML chuyên mục</a> · <a href=\"{tags}\">OPML từ khóa</a> · <a href=\"{authors}\">OPML tác giả</a></p>",
         feeds = subscribe_path(FEEDS_OPML),
         tags = subscribe_path(TAGS_OPML),
+        authors = subscribe_path(AUTHORS_OPML),
     );
     // Not offered to autodiscovery: a reader given the site follows its
     // articles, and this is for whoever keeps copies of them.
@@ -679,7 +680,7 @@ pub struct TermsPage<'a> {
     pub number: usize,
     /// How many pages the list has.
     pub pages: usize,
-    /// What `/tags.opml`, offered on the list of tags, holds.
+    /// What the OPML list offered on it (`/tags.opml`, `/authors.opml`) holds.
     pub opml: Scope,
 }
 
@@ -711,17 +712,12 @@ pub fn terms_page(site: &SiteConfig, page: &TermsPage<'_>) -> Vec<u8> {
     let feeds = alternates(&site.title, |f| feed_path(None, f));
     open(&mut out, site, &Head::at(&path, &heading, &feeds));
     let _ = writeln!(out, "<h1>{heading}</h1>");
-    if kind == Kind::Tag {
-        let which = match opml {
-            Scope::Every => "mọi từ khóa".to_owned(),
-            Scope::Most(n) => format!("{} từ khóa có nhiều bài nhất", vi_count(n)),
-        };
-        let _ = writeln!(
-            out,
-            "<p>Theo dõi {which} cùng lúc: <a href=\"{}\">danh sách OPML</a>.</p>",
-            subscribe_path(TAGS_OPML)
-        );
-    }
+    let _ = writeln!(
+        out,
+        "<p>Theo dõi {} cùng lúc: <a href=\"{}\">danh sách OPML</a>.</p>",
+        opml_holds(kind, opml),
+        subscribe_path(terms_opml(kind))
+    );
     if terms.is_empty() {
         // A store with no listed tag or author: a sentence, not an empty list.
         let none = match kind {
@@ -1180,9 +1176,10 @@ pub fn subscribe_page(
     if let Subscription::Live = kind {
         let _ = writeln!(
             out,
-            "<p>Theo dõi nhiều mục cùng lúc: nhập <a href=\"{}\">danh sách OPML các chuyên mục</a> hoặc <a href=\"{}\">danh sách OPML các từ khóa</a> vào ứng dụng đọc tin.</p>",
+            "<p>Theo dõi nhiều mục cùng lúc: nhập <a href=\"{}\">danh sách OPML các chuyên mục</a>, <a href=\"{}\">danh sách OPML các từ khóa</a> hoặc <a href=\"{}\">danh sách OPML các tác giả</a> vào ứng dụng đọc tin.</p>",
             subscribe_path(FEEDS_OPML),
             subscribe_path(TAGS_OPML),
+            subscribe_path(AUTHORS_OPML),
         );
     }
     close(out, site)
@@ -1195,38 +1192,61 @@ pub enum Opml {
     Categories,
     /// Every tag's feed: `/tags.opml`.
     Tags,
+    /// Every author's feed: `/authors.opml`.
+    Authors,
 }
 
 impl Opml {
     /// The site path of the list itself.
     pub fn path(self) -> &'static str {
-        match self {
-            Opml::Categories => FEEDS_OPML,
-            Opml::Tags => TAGS_OPML,
+        match self.kind() {
+            None => FEEDS_OPML,
+            Some(kind) => terms_opml(kind),
         }
+    }
+
+    /// Whose feeds it lists, when they are a tag's or an author's.
+    pub fn kind(self) -> Option<Kind> {
+        match self {
+            Opml::Categories => None,
+            Opml::Tags => Some(Kind::Tag),
+            Opml::Authors => Some(Kind::Author),
+        }
+    }
+}
+
+/// Which of `kind`'s terms its OPML list holds, as a sentence says it:
+/// `mọi từ khóa`, `1.000 tác giả có nhiều bài nhất`.
+fn opml_holds(kind: Kind, scope: Scope) -> String {
+    match scope {
+        Scope::Every => format!("mọi {}", kind_noun(kind)),
+        Scope::Most(n) => format!("{} {} có nhiều bài nhất", vi_count(n), kind_noun(kind)),
     }
 }
 
 /// The page behind every OPML link: what the list is, how to import it into
 /// a reader, and its URL with a link to download it, so no link drops a
-/// person into raw XML. `scope` is what the list of tags holds: a list of
-/// only the most used tags says so.
+/// person into raw XML. `scope` is what the list of tags or authors holds:
+/// a list of only the most used ones says so.
 pub fn opml_page(site: &SiteConfig, list: Opml, scope: Scope) -> Vec<u8> {
-    let (heading, each, browse, browse_name) = match list {
-        Opml::Categories => (
+    let (heading, each, browse, browse_name) = match list.kind() {
+        None => (
             "Danh sách OPML các chuyên mục",
             "mọi chuyên mục".to_owned(),
             "/".to_owned(),
             "trang nhất",
         ),
-        Opml::Tags => (
-            "Danh sách OPML các từ khóa",
-            match scope {
-                Scope::Every => "mọi từ khóa".to_owned(),
-                Scope::Most(n) => format!("{} từ khóa có nhiều bài nhất", vi_count(n)),
+        Some(kind) => (
+            match kind {
+                Kind::Tag => "Danh sách OPML các từ khóa",
+                Kind::Author => "Danh sách OPML các tác giả",
             },
-            terms_path(Kind::Tag),
-            "danh sách từ khóa",
+            opml_holds(kind, scope),
+            terms_path(kind),
+            match kind {
+                Kind::Tag => "danh sách từ khóa",
+                Kind::Author => "danh sách tác giả",
+            },
         ),
     };
     let path = list.path();
@@ -1239,18 +1259,22 @@ pub fn opml_page(site: &SiteConfig, list: Opml, scope: Scope) -> Vec<u8> {
         out,
         "<h1>{heading}</h1>\n<p>OPML là một tệp liệt kê nhiều nguồn tin. Nhập tệp này vào ứng dụng đọc tin (Feedly, Inoreader, NetNewsWire, Thunderbird…; thường ở mục “Nhập OPML” hoặc “Import”) để theo dõi {each} cùng lúc, mỗi mục một nguồn tin.</p>\n",
     );
-    // Importing a whole list is following every feed in it, and they
-    // overlap: the reader then shows one article once per feed holding it.
+    // Importing a whole list is following every feed in it: where they
+    // overlap, the reader shows one article once per feed holding it. An
+    // article has one author at most, so the authors' feeds do not overlap,
+    // but together they miss the articles that name none.
     let overlap = match list {
         Opml::Categories => "Các nguồn tin trong danh sách chồng lên nhau: nguồn tin chung có các bài mới nhất của mọi chuyên mục, nguồn tin của một chuyên mục có cả bài của các chuyên mục con, nên ứng dụng đọc tin sẽ hiện một bài hai, ba lần. Muốn mỗi bài chỉ hiện một lần: chỉ theo dõi nguồn tin chung (ở trang nhất).",
         Opml::Tags => "Một bài thường có nhiều từ khóa, nên ứng dụng đọc tin sẽ hiện bài đó một lần trong nguồn tin của mỗi từ khóa.",
+        Opml::Authors => "Mỗi bài có nhiều nhất một tác giả, nên ứng dụng đọc tin hiện mỗi bài một lần. Bài không ghi tên tác giả không có trong nguồn tin nào của danh sách này: muốn đọc mọi bài, theo dõi nguồn tin chung (ở trang nhất).",
     };
     let _ = writeln!(out, "<p>{overlap}</p>");
-    if let (Opml::Tags, Scope::Most(n)) = (list, scope) {
+    if let (Some(kind), Scope::Most(n)) = (list.kind(), scope) {
         let _ = writeln!(
             out,
-            "<p>Trang có hơn {n} từ khóa, nhiều hơn số nguồn tin một ứng dụng đọc tin theo dõi được: danh sách chỉ gồm {n} từ khóa có nhiều bài nhất, xếp theo vần chữ cái.</p>",
-            n = vi_count(n)
+            "<p>Trang có hơn {n} {what}, nhiều hơn số nguồn tin một ứng dụng đọc tin theo dõi được: danh sách chỉ gồm {n} {what} có nhiều bài nhất, xếp theo vần chữ cái.</p>",
+            n = vi_count(n),
+            what = kind_noun(kind),
         );
     }
     let _ = write!(
@@ -1663,6 +1687,40 @@ mod tests {
         let tags = page(Opml::Tags).unwrap();
         assert!(tags.contains("nhiều từ khóa"), "{tags}");
         assert!(!tags.contains("chồng lên nhau"), "{tags}");
+        let authors = page(Opml::Authors).unwrap();
+        assert!(authors.contains("nhiều nhất một tác giả"), "{authors}");
+        assert!(authors.contains("Bài không ghi tên tác giả"), "{authors}");
+        assert!(!authors.contains("chồng lên nhau"), "{authors}");
+    }
+
+    #[test]
+    fn the_authors_opml_page_is_about_authors_and_offers_their_list() {
+        let page = |scope| {
+            String::from_utf8(opml_page(&SiteConfig::default(), Opml::Authors, scope)).unwrap()
+        };
+        let every = page(Scope::Every);
+        assert!(
+            every.contains("<h1>Danh sách OPML các tác giả</h1>"),
+            "{every}"
+        );
+        assert!(
+            every.contains("để theo dõi mọi tác giả cùng lúc"),
+            "{every}"
+        );
+        assert!(
+            every.contains("href=\"/authors.opml\" download=\"authors.opml\""),
+            "{every}"
+        );
+        assert!(
+            every.contains("<a href=\"/authors\">danh sách tác giả</a>"),
+            "{every}"
+        );
+        assert!(!every.contains("từ khóa"), "{every}");
+        let most = page(Scope::Most(1000));
+        assert!(
+            most.contains("danh sách chỉ gồm 1.000 tác giả có nhiều bài nhất"),
+            "{most}"
+        );
     }
 
     #[test]
