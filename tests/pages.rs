@@ -1784,6 +1784,55 @@ fn a_name_with_punctuation_typed_with_it_or_without_redirects_to_its_slug() {
 }
 
 #[test]
+fn an_address_cut_short_leads_to_the_page_that_lists_what_was_under_it() {
+    let site = TempStore::new();
+    let d = site.start();
+    for (sent, to) in [
+        ("/categories", "/#muc"),
+        ("/categories/", "/#muc"),
+        ("/archive", "/#luu-tru"),
+        ("/feeds", "/"),
+        ("/subscribe/", "/"),
+        ("/articles", "/"),
+        (
+            "/archive/tin-tuc/thoi-su",
+            "/categories/tin-tuc/thoi-su#luu-tru",
+        ),
+        ("/feeds/thong-bao", "/categories/thong-bao"),
+    ] {
+        let r = d.raw("GET", sent, &[]);
+        // A guess the site may one day serve a page at: cached as a 404 is.
+        assert_eq!(r.status, 307, "{sent}");
+        assert_eq!(r.header("location"), Some(to), "{sent}");
+        assert_eq!(r.header("cache-control"), Some("max-age=60"), "{sent}");
+        // The page, and the section named, are there.
+        match to.split_once('#') {
+            Some((path, id)) => {
+                let page = d.body(path);
+                assert!(page.contains(&format!("id=\"{id}\"")), "{to}:\n{page}");
+            }
+            None => assert_eq!(d.raw("GET", to, &[]).status, 200, "{to}"),
+        }
+    }
+    // A HEAD is answered alike, with no body.
+    let head = d.raw("HEAD", "/categories", &[]);
+    assert_eq!(head.status, 307);
+    assert_eq!(head.header("location"), Some("/#muc"));
+    assert!(head.body.is_empty());
+    // What names no category, a month with no articles, a feed or another
+    // kind of file stays a 404.
+    for path in [
+        "/archive/khong-co",
+        "/archive/tin-tuc/2099-01",
+        "/feeds/khong-co",
+        "/feeds/thong-bao.xml",
+        "/feeds/thong-bao/khong-co.rss",
+    ] {
+        assert_eq!(d.raw("GET", path, &[]).status, 404, "{path}");
+    }
+}
+
+#[test]
 fn with_no_config_file_links_lead_to_the_address_listened_on() {
     // No `config.toml` in the working folder (nor in /etc/bantin, where a
     // machine running this may have one: then the file is in force).

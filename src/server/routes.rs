@@ -309,7 +309,8 @@ pub(super) async fn respond_to(state: &State, client: Client, req: &View<'_>) ->
         let route = Route::of(state, path);
         match route {
             Route::NotFound => {
-                match respelled(state, path).find(|c| Route::of(state, &c.0).found()) {
+                let found = |c: &(String, Sure)| Route::of(state, without_fragment(&c.0)).found();
+                match respelled(state, path).find(found) {
                     Some((c, sure)) => {
                         let r = match sure {
                             Sure::Yes => redirect(&c),
@@ -488,7 +489,8 @@ fn canonical(path: &str) -> Option<String> {
 /// `/authors/Le-Van-An`: see [`named_page`]), then that with the slug of a
 /// category's, tag's or author's page in lowercase (slugs are lowercase
 /// ASCII; RFC 3986 §6.2.2.1 leaves the case of a path significant, so this
-/// is the site's own rule, for a slug typed with capitals).
+/// is the site's own rule, for a slug typed with capitals), and last the
+/// page an address cut short was under ([`trimmed`]).
 /// Redirecting only to a path that is served, which is never redirected,
 /// keeps this free of loops.
 fn respelled(state: &State, path: &str) -> impl Iterator<Item = (String, Sure)> {
@@ -497,12 +499,52 @@ fn respelled(state: &State, path: &str) -> impl Iterator<Item = (String, Sure)> 
     let snapshot = state.snapshot.load_full();
     let named = snapshot.and_then(|s| named_page(&s.site.index, at));
     let lower = lowercase_slug(at).filter(|l| named.as_ref().is_none_or(|(n, _)| n != l));
+    let cut = trimmed(at);
     let sure = |p: String| (p, Sure::Yes);
     spelled
         .map(sure)
         .into_iter()
         .chain(named)
         .chain(lower.map(sure))
+        .chain(cut)
+}
+
+/// The page a person most likely meant by a path cut short, as one trims an
+/// address to go up a level: `/categories`, `/archive`, `/feeds`,
+/// `/subscribe` and `/articles` have no page of their own and lead to the
+/// front page (to its list of categories or of months, where that is what
+/// they name), `/archive/<category>` to the category's list of months and
+/// `/feeds/<category>` to its page. A guess (307), with the section as a
+/// fragment (RFC 9110 §10.2.2): the site may serve a page there one day.
+/// A month's path or a feed's stays a 404 ([`page_slug`]'s rule).
+fn trimmed(path: &str) -> Option<(String, Sure)> {
+    use render::html::pages::{CATEGORIES_ID, MONTHS_ID};
+    let to = match path {
+        "/categories" => format!("/#{CATEGORIES_ID}"),
+        "/archive" => format!("/#{MONTHS_ID}"),
+        "/feeds" | "/subscribe" | "/articles" => "/".to_owned(),
+        _ => {
+            if let Some(slug) = path.strip_prefix("/archive/") {
+                format!("/categories/{slug}#{MONTHS_ID}")
+            } else {
+                let slug = path.strip_prefix("/feeds/")?;
+                if is_feed_name(slug) {
+                    return None;
+                }
+                format!("/categories/{slug}")
+            }
+        }
+    };
+    Some((to, Sure::Guessed))
+}
+
+/// The path of a respelled target, without the fragment [`trimmed`] may
+/// give it: no other `#` is in one. A respelling is spelled by
+/// `render::encode_path`, which escapes `#`, and a request's own path holds
+/// none (the fast path refuses a target with one, and the `http` crate drops
+/// a fragment).
+fn without_fragment(target: &str) -> &str {
+    target.split_once('#').map_or(target, |(path, _)| path)
 }
 
 /// Whether a respelled path is what was meant for as long as the store
@@ -1707,6 +1749,30 @@ mod tests {
             let route = Route::Resource(snapshot, resource);
             assert_eq!(route.label(path), RouteLabel::Opml, "{path}");
         }
+    }
+
+    #[test]
+    fn an_address_cut_short_names_the_list_it_was_under_and_a_feed_stays_one() {
+        let t = |p: &str| trimmed(p).map(|(to, sure)| (to, sure == Sure::Guessed));
+        let guess = |to: &str| Some((to.to_owned(), true));
+        assert_eq!(t("/categories"), guess("/#muc"));
+        assert_eq!(t("/archive"), guess("/#luu-tru"));
+        assert_eq!(t("/feeds"), guess("/"));
+        assert_eq!(t("/archive/kinh-te"), guess("/categories/kinh-te#luu-tru"));
+        assert_eq!(
+            t("/feeds/kinh-te/du-lich"),
+            guess("/categories/kinh-te/du-lich")
+        );
+        for feed in ["/feeds/kinh-te.rss", "/feeds/kinh-te.ATOM", "/feeds/a.json"] {
+            assert_eq!(t(feed), None, "{feed}");
+        }
+        assert_eq!(t("/"), None);
+        assert_eq!(t("/tags"), None);
+        assert_eq!(
+            without_fragment("/categories/kinh-te#luu-tru"),
+            "/categories/kinh-te"
+        );
+        assert_eq!(without_fragment("/"), "/");
     }
 
     #[test]

@@ -28,13 +28,21 @@ fn month_name(m: Month) -> String {
     format!("Tháng {}/{}", m.month, m.year)
 }
 
+/// The id of the front page's list of categories: `/#muc`.
+pub const CATEGORIES_ID: &str = "muc";
+
+/// The id of the list of months on the front page and a category's page:
+/// `/#luu-tru`, `/categories/kinh-te#luu-tru`.
+pub const MONTHS_ID: &str = "luu-tru";
+
 /// The months of a feed as links to their pages, newest first.
 fn month_list(out: &mut String, slug: Option<&str>, months: &[Month]) {
     if months.is_empty() {
         return;
     }
-    out.push_str(
-        "<section aria-labelledby=\"luu-tru\"><h2 id=\"luu-tru\">Lưu trữ theo tháng</h2>\n<ul>\n",
+    let _ = write!(
+        out,
+        "<section aria-labelledby=\"{MONTHS_ID}\"><h2 id=\"{MONTHS_ID}\">Lưu trữ theo tháng</h2>\n<ul>\n",
     );
     for m in months {
         let _ = writeln!(
@@ -109,7 +117,10 @@ pub fn front_page(
         text(CHANGES_TITLE)
     );
     feed_links(&mut out, CHANGES_TITLE, changes_path);
-    out.push_str("</p>\n<nav aria-labelledby=\"muc\"><h2 id=\"muc\">Chuyên mục</h2>\n");
+    let _ = writeln!(
+        out,
+        "</p>\n<nav aria-labelledby=\"{CATEGORIES_ID}\"><h2 id=\"{CATEGORIES_ID}\">Chuyên mục</h2>",
+    );
     // No empty list (a screen reader announces "list, 0 items").
     if index.roots().next().is_none() {
         out.push_str("<p>Chưa có chuyên mục nào.</p>\n");
@@ -640,8 +651,9 @@ fn term_month_list(out: &mut String, kind: Kind, term: &Term, months: &[Month]) 
     let Some(newest) = months.first() else {
         return;
     };
-    out.push_str(
-        "<section aria-labelledby=\"luu-tru\"><h2 id=\"luu-tru\">Lưu trữ theo tháng</h2>\n\
+    let _ = write!(
+        out,
+        "<section aria-labelledby=\"{MONTHS_ID}\"><h2 id=\"{MONTHS_ID}\">Lưu trữ theo tháng</h2>\n\
          <p>Mỗi tháng có một trang liệt kê mọi bài của tháng đó, và một tệp lưu trữ để tải về đọc lại. ",
     );
     let _ = write!(
