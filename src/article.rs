@@ -17,7 +17,7 @@ use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
 
 use crate::names;
-use crate::text::{normalize, squash_spaces, visible_or_blank};
+use crate::text::{normalize, squash_spaces, squash_spaces_owned, visible_or_blank};
 use crate::timestamp;
 
 /// One article, ready to index and render. All text is NFC and XML-safe.
@@ -438,6 +438,20 @@ fn may_end_or_label(raw: &str) -> bool {
     if raw.len() <= MAX {
         return true;
     }
+    // No colon and more printable ASCII than MAX: neither a labelled line
+    // nor an end heading. Normalising keeps all of that ASCII when the line
+    // holds no ESC (an escape sequence is the only printable ASCII it
+    // drops), and most paragraphs that start as a label does (`Những`,
+    // `Tuy`) are told so without decoding a character.
+    let b = raw.as_bytes();
+    let mut ascii = 0;
+    let long = b.chunks(64).any(|block| {
+        ascii += block.iter().filter(|b| b.is_ascii_graphic()).count();
+        ascii > MAX
+    });
+    if long && memchr::memchr2(b':', 0x1B, b).is_none() && !raw.contains(COLONS[1]) {
+        return false;
+    }
     // Counts what normalising and squashing keep, and stops as soon as it is
     // too long for either: a paragraph costs a few hundred bytes.
     let mut kept = 0;
@@ -471,6 +485,26 @@ const LABEL_SPAN: usize = 32;
 /// two (lines starting `Theo`, `Trong`, `Người` are common; they pass the
 /// first letter), and so cost nothing but finding their end.
 fn starts_like_label_or_end(raw: &str) -> bool {
+    let starts = |first: char| LABEL_STARTS.iter().any(|&(f, _)| f == first);
+    // Most lines start with characters normalising keeps and that show:
+    // printable ASCII, or Latin letters (`Đ`, `Ô`, `Ủ`, precomposed). The
+    // first two as written are then those looked at, and most lines fail at
+    // the first.
+    let shown = |c: &char| {
+        c.is_ascii_graphic()
+            || ('\u{C0}'..='\u{24F}').contains(c)
+            || ('\u{1E00}'..='\u{1EFF}').contains(c)
+    };
+    let mut written = raw.chars();
+    if let Some(first) = written.next().filter(shown) {
+        let first = first.to_ascii_lowercase();
+        if !starts(first) {
+            return false;
+        }
+        if let Some(second) = written.next().filter(shown) {
+            return LABEL_STARTS.contains(&(first, base_letter(second)));
+        }
+    }
     let mut kept = crate::text::content_chars(raw)
         .filter(|&c| !names::invisible(c))
         .skip_while(|c| c.is_whitespace());
@@ -478,7 +512,7 @@ fn starts_like_label_or_end(raw: &str) -> bool {
         return false;
     };
     // Most lines fail at their first letter: no need to decompose the second.
-    if !LABEL_STARTS.iter().any(|&(f, _)| f == first) {
+    if !starts(first) {
         return false;
     }
     let Some(second) = kept.next() else {
@@ -506,6 +540,9 @@ static LABEL_STARTS: std::sync::LazyLock<Vec<(char, char)>> = std::sync::LazyLoc
 /// The lowercase letter `c` is written on: `c` itself, or the first character
 /// of a precomposed letter's canonical decomposition (`Ừ` → `u`).
 fn base_letter(c: char) -> char {
+    if c.is_ascii() {
+        return c.to_ascii_lowercase();
+    }
     let mut base = None;
     unicode_normalization::char::decompose_canonical(c, |d| {
         base.get_or_insert(d);
@@ -518,7 +555,7 @@ fn base_letter(c: char) -> char {
     clippy::too_many_lines,
     reason = "the format read top to bottom: one place shows the order of its parts"
 )]
-fn parse_lines<L: AsRef<str>>(
+fn parse_lines<L: Into<String>>(
     lines: impl Iterator<Item = L>,
     src: &Source<'_>,
     depth: Depth,
@@ -529,7 +566,7 @@ fn parse_lines<L: AsRef<str>>(
         lines: itertools::peek_nth(
             lines
                 .enumerate()
-                .map(|(i, l)| (i + 1, visible_or_blank(squash_spaces(l.as_ref())))),
+                .map(|(i, l)| (i + 1, visible_or_blank(squash_spaces_owned(l.into())))),
         ),
     };
 
@@ -1185,8 +1222,11 @@ struct Unreadable {
 }
 
 impl Unreadable {
+    /// `text`, line `line`, as an unreadable date, if it looks like one.
+    /// `text` must be a line [`timestamp::parse`] has refused: every caller
+    /// has just read it as a date.
     fn read(line: usize, text: &str, tz: Tz) -> Option<Unreadable> {
-        let why = timestamp::why_not_a_date(text, tz)?;
+        let why = timestamp::why_refused(text, tz)?;
         Some(Unreadable {
             line,
             text: text.to_owned(),
@@ -1739,7 +1779,10 @@ fn classify_unrelated(line: &str) -> Kind {
 }
 
 fn is_end(line: &str) -> bool {
-    line.len() <= FURNITURE_MAX && END_HEADINGS.iter().any(|h| lowercases_to(line, h))
+    // Most lines of a head-only scan are blank (see `parse_raw`): no heading.
+    !line.is_empty()
+        && line.len() <= FURNITURE_MAX
+        && END_HEADINGS.iter().any(|h| lowercases_to(line, h))
 }
 
 /// The first `max` bytes of `line`, cut at a character boundary.
@@ -3754,11 +3797,42 @@ mod tests {
     }
 
     #[test]
+    fn a_long_body_line_may_be_a_label_or_an_end_only_as_they_can_be() {
+        let paragraph = "tỉnh đã làm được nhiều việc ".repeat(20);
+        assert!(!may_end_or_label(&format!("Những ngày qua {paragraph}")));
+        // A colon too far from the start for a label's.
+        assert!(!may_end_or_label(&format!("Những ngày qua {paragraph}: x")));
+        assert!(may_end_or_label(&format!("Từ khóa: {}", "a, ".repeat(100))));
+        // The heading, long only with what normalising drops and what shows nothing.
+        let hidden = "\u{200b}".repeat(100);
+        assert!(may_end_or_label(&format!("Những tin\u{1}{hidden} mới hơn")));
+        assert!(!may_end_or_label(&format!(
+            "Những tin\u{1}{hidden} mới hơn {paragraph}"
+        )));
+        // Escape sequences: printable ASCII, more than MAX, that normalising drops.
+        let colours = "\u{1b}[0m".repeat(70);
+        assert!(may_end_or_label(&format!("Những tin cũ hơn{colours}")));
+        assert!(!may_end_or_label(&format!(
+            "Những tin{colours} {paragraph}"
+        )));
+    }
+
+    #[test]
     fn every_label_and_end_heading_starts_with_an_ascii_letter() {
         // What lets `starts_like_label_or_end` look at one character.
         for l in [AUTHOR_LABELS, SOURCE_LABELS, TAG_LABELS, END_HEADINGS].concat() {
             assert!(l.as_bytes()[0].is_ascii_lowercase(), "{l}");
         }
+        // What lets it decide on a line's first character as written when
+        // that is printable ASCII or a precomposed Latin letter: normalising
+        // keeps it, and it shows.
+        let first = (0x21..=0x7E).chain(0xC0..=0x24F).chain(0x1E00..=0x1EFF);
+        for c in first.filter_map(char::from_u32) {
+            let shown = crate::text::kept(c) && !names::invisible(c) && !c.is_whitespace();
+            assert!(shown, "U+{:04X}", c as u32);
+        }
+        assert!(!starts_like_label_or_end("Đồng chí Tác giả: x"));
+        assert!(!starts_like_label_or_end("\"Tác giả\": x"));
         assert!(starts_like_label_or_end(" \u{1}\u{a0}TAGS: x"));
         assert!(starts_like_label_or_end("\tNhững tin cũ hơn"));
         // A byte order mark is dropped by normalising, as the controls are.
@@ -3776,6 +3850,10 @@ mod tests {
         assert!(!starts_like_label_or_end("Theo báo Nhân Dân: x"));
         assert!(!starts_like_label_or_end("T ác giả: x"));
         assert!(!starts_like_label_or_end("T"));
+        // Decided on the first two characters as written, or looked at closer.
+        assert!(starts_like_label_or_end("TÁC GIẢ: x"));
+        assert!(starts_like_label_or_end("T\u{200b}ác giả: x"));
+        assert!(!starts_like_label_or_end("Tóm lại: x"));
         assert_eq!(
             LABEL_STARTS[..],
             [('n', 'g'), ('n', 'h'), ('t', 'a'), ('t', 'u')]

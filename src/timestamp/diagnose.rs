@@ -27,10 +27,23 @@ pub const NO_DATE_FORM: &str = "bantin reads none of its date forms in it";
 /// starts with a date (`10/05/2020, UBND tỉnh …`), a title with two dates or
 /// a bare `4-4-2` does not: those are text.
 pub fn why_not_a_date(line: &str, tz: Tz) -> Option<String> {
+    if parse(line, tz).is_some() {
+        return None;
+    }
+    why_refused(line, tz)
+}
+
+/// [`why_not_a_date`] for a line [`parse`] has refused. It is not parsed
+/// again: that would cost as much as the diagnosis, and the article parser
+/// diagnoses only lines that have just failed as dates, every title among them.
+pub fn why_refused(line: &str, tz: Tz) -> Option<String> {
+    debug_assert!(parse(line, tz).is_none(), "{line:?} is a date");
     // Read as it shows, as `parse` reads it.
     let line = as_shown(line)?;
     let line = line.as_ref();
-    if parse(line, tz).is_some() {
+    // Every date shape holds numbers (see `date_shapes`): a line without a
+    // digit, as most titles are, is not tokenized.
+    if !super::has_digit(line) {
         return None;
     }
     let tokens = Cursor::new(line).all();

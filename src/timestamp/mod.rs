@@ -16,7 +16,7 @@ mod http_dates;
 mod vietnamese;
 mod write;
 
-pub use diagnose::{why_not_a_date, NO_DATE_FORM};
+pub use diagnose::{why_not_a_date, why_refused, NO_DATE_FORM};
 pub use http_dates::{http_date, parse_http_date};
 pub use vietnamese::DASHES;
 pub use write::{fixed, from_system_time, rfc2822, rfc3339, unix_seconds};
@@ -103,6 +103,11 @@ fn offset_in_range(offset: &FixedOffset) -> bool {
 fn read_any_year(line: &str, tz: Tz) -> Option<Stamp> {
     let line = as_shown(line)?;
     let line = line.as_ref();
+    // Every date form writes its day in ASCII digits: a title or a sentence
+    // without one is not tried against each form.
+    if !has_digit(line) {
+        return None;
+    }
     let mut stamp = try_parse_rfc3339(line, tz)
         .or_else(|| try_parse_iso_offset(line, tz))
         .or_else(|| try_parse_iso_local(line, tz))
@@ -141,6 +146,12 @@ fn as_shown(line: &str) -> Option<Cow<'_, str>> {
         .collect();
     let shown = crate::text::squash_spaces(&shown);
     (!shown.is_empty()).then_some(Cow::Owned(shown))
+}
+
+/// Whether `line` holds an ASCII digit, which every date form writes (the
+/// day of a date, at least).
+fn has_digit(line: &str) -> bool {
+    line.bytes().any(|b| b.is_ascii_digit())
 }
 
 /// The longest line read as a date. The longest form stores write (`Thứ hai,

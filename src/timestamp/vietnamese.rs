@@ -38,13 +38,21 @@ pub(super) struct Token<'a> {
 fn kind_of(c: char) -> Option<Kind> {
     if c.is_ascii_digit() {
         Some(Kind::Num)
-    } else if c.is_alphabetic() {
+    } else if latin_letter(c) || c.is_alphabetic() {
         Some(Kind::Word)
     } else if c.is_whitespace() {
         None
     } else {
         Some(Kind::Sym)
     }
+}
+
+/// Whether `c` is a letter of the Latin blocks Vietnamese is written in
+/// (Latin-1's and Latin Extended-A and B's, the precomposed letters of Latin
+/// Extended Additional), known without a table: every character of those
+/// ranges but `×` and `÷` (a test checks them against `char::is_alphabetic`).
+fn latin_letter(c: char) -> bool {
+    matches!(c, '\u{C0}'..='\u{24F}' | '\u{1E00}'..='\u{1EFF}') && c != '×' && c != '÷'
 }
 
 /// The first token of `line` at or after byte `from`: a digit run, a letter run
@@ -67,6 +75,9 @@ fn next_token(line: &str, from: usize) -> Option<Token<'_>> {
     }
     let text = &line[start..end];
     let unchanged = |c: char| {
+        if c.is_ascii() {
+            return !c.is_ascii_uppercase();
+        }
         let mut lower = c.to_lowercase();
         lower.next() == Some(c) && lower.next().is_none()
     };
@@ -407,6 +418,16 @@ mod tests {
             cur.pos += 1;
         }
         all
+    }
+
+    #[test]
+    fn the_latin_letters_known_without_a_table_are_letters() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            if latin_letter(c) {
+                assert!(c.is_alphabetic(), "U+{:04X}", c as u32);
+            }
+        }
+        assert!(latin_letter('Đ') && latin_letter('ữ') && !latin_letter('×'));
     }
 
     #[test]
