@@ -1833,6 +1833,27 @@ fn an_address_cut_short_leads_to_the_page_that_lists_what_was_under_it() {
 }
 
 #[test]
+fn an_archive_cut_short_in_an_empty_store_leads_to_the_front_page_itself() {
+    // The front page lists months only once the store has articles: the
+    // guess names no section that is not there.
+    let site = TempStore::new();
+    std::fs::remove_dir_all(site.store()).unwrap();
+    std::fs::create_dir(site.store()).unwrap();
+    let d = site.start();
+    let r = d.raw("GET", "/archive", &[]);
+    assert_eq!(r.status, 307);
+    assert_eq!(r.header("location"), Some("/"));
+    let front = d.body("/");
+    assert!(!front.contains("id=\"luu-tru\""), "{front}");
+    // The list of categories is there, empty, so its guess keeps its section.
+    assert_eq!(
+        d.raw("GET", "/categories", &[]).header("location"),
+        Some("/#muc")
+    );
+    assert!(front.contains("id=\"muc\""), "{front}");
+}
+
+#[test]
 fn with_no_config_file_links_lead_to_the_address_listened_on() {
     // No `config.toml` in the working folder (nor in /etc/bantin, where a
     // machine running this may have one: then the file is in force).

@@ -497,9 +497,16 @@ fn respelled(state: &State, path: &str) -> impl Iterator<Item = (String, Sure)> 
     let spelled = canonical(path);
     let at = spelled.as_deref().unwrap_or(path);
     let snapshot = state.snapshot.load_full();
-    let named = snapshot.and_then(|s| named_page(&s.site.index, at));
+    let named = snapshot
+        .as_ref()
+        .and_then(|s| named_page(&s.site.index, at));
     let lower = lowercase_slug(at).filter(|l| named.as_ref().is_none_or(|(n, _)| n != l));
-    let cut = trimmed(at);
+    let cut = trimmed(at, |slug| {
+        snapshot
+            .as_ref()
+            .and_then(|s| s.site.index.keys(slug))
+            .is_some_and(|keys| !keys.is_empty())
+    });
     let sure = |p: String| (p, Sure::Yes);
     spelled
         .map(sure)
@@ -516,16 +523,26 @@ fn respelled(state: &State, path: &str) -> impl Iterator<Item = (String, Sure)> 
 /// they name), `/archive/<category>` to the category's list of months and
 /// `/feeds/<category>` to its page. A guess (307), with the section as a
 /// fragment (RFC 9110 §10.2.2): the site may serve a page there one day.
+/// A list of months is only on a page whose feed has articles
+/// (`has_articles`, of a category's slug or `None` for the whole store):
+/// without one, the target is the page itself, with no fragment.
 /// A month's path or a feed's stays a 404 ([`page_slug`]'s rule).
-fn trimmed(path: &str) -> Option<(String, Sure)> {
+fn trimmed(path: &str, has_articles: impl Fn(Option<&str>) -> bool) -> Option<(String, Sure)> {
     use render::html::pages::{CATEGORIES_ID, MONTHS_ID};
+    let months = |page: String, slug: Option<&str>| {
+        if has_articles(slug) {
+            format!("{page}#{MONTHS_ID}")
+        } else {
+            page
+        }
+    };
     let to = match path {
         "/categories" => format!("/#{CATEGORIES_ID}"),
-        "/archive" => format!("/#{MONTHS_ID}"),
+        "/archive" => months("/".to_owned(), None),
         "/feeds" | "/subscribe" | "/articles" => "/".to_owned(),
         _ => {
             if let Some(slug) = path.strip_prefix("/archive/") {
-                format!("/categories/{slug}#{MONTHS_ID}")
+                months(format!("/categories/{slug}"), Some(slug))
             } else {
                 let slug = path.strip_prefix("/feeds/")?;
                 if is_feed_name(slug) {
@@ -1753,12 +1770,24 @@ mod tests {
 
     #[test]
     fn an_address_cut_short_names_the_list_it_was_under_and_a_feed_stays_one() {
-        let t = |p: &str| trimmed(p).map(|(to, sure)| (to, sure == Sure::Guessed));
+        let t = |p: &str| trimmed(p, |_| true).map(|(to, sure)| (to, sure == Sure::Guessed));
         let guess = |to: &str| Some((to.to_owned(), true));
         assert_eq!(t("/categories"), guess("/#muc"));
         assert_eq!(t("/archive"), guess("/#luu-tru"));
         assert_eq!(t("/feeds"), guess("/"));
         assert_eq!(t("/archive/kinh-te"), guess("/categories/kinh-te#luu-tru"));
+        // A page with no articles has no list of months to name.
+        let only_kinh_te = |slug: Option<&str>| slug == Some("kinh-te");
+        let t2 = |p: &str| trimmed(p, only_kinh_te).map(|(to, _)| to);
+        assert_eq!(t2("/archive").as_deref(), Some("/"));
+        assert_eq!(
+            t2("/archive/the-thao").as_deref(),
+            Some("/categories/the-thao")
+        );
+        assert_eq!(
+            t2("/archive/kinh-te").as_deref(),
+            Some("/categories/kinh-te#luu-tru")
+        );
         assert_eq!(
             t("/feeds/kinh-te/du-lich"),
             guess("/categories/kinh-te/du-lich")
