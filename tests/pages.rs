@@ -1799,6 +1799,13 @@ fn an_address_cut_short_leads_to_the_page_that_lists_what_was_under_it() {
             "/categories/tin-tuc/thoi-su#luu-tru",
         ),
         ("/feeds/thong-bao", "/categories/thong-bao"),
+        // Typed with capitals: one redirect, to the page served.
+        (
+            "/Archive/Tin-Tuc/Thoi-Su",
+            "/categories/tin-tuc/thoi-su#luu-tru",
+        ),
+        ("/Feeds/Thong-Bao", "/categories/thong-bao"),
+        ("/CATEGORIES", "/#muc"),
     ] {
         let r = d.raw("GET", sent, &[]);
         // A guess the site may one day serve a page at: cached as a 404 is.

@@ -527,8 +527,18 @@ fn respelled(state: &State, path: &str) -> impl Iterator<Item = (String, Sure)> 
 /// (`has_articles`, of a category's slug or `None` for the whole store):
 /// without one, the target is the page itself, with no fragment.
 /// A month's path or a feed's stays a 404 ([`page_slug`]'s rule).
+/// Typed with capitals (`/Archive/Tin-Tuc`), the path is read in lowercase,
+/// as [`lowercase_slug`] reads a page's slug: one redirect, to the page
+/// that is served.
 fn trimmed(path: &str, has_articles: impl Fn(Option<&str>) -> bool) -> Option<(String, Sure)> {
     use render::html::pages::{CATEGORIES_ID, MONTHS_ID};
+    let lower;
+    let path = if path.contains('%') || !path.bytes().any(|b| b.is_ascii_uppercase()) {
+        path
+    } else {
+        lower = path.to_ascii_lowercase();
+        lower.as_str()
+    };
     let months = |page: String, slug: Option<&str>| {
         if has_articles(slug) {
             format!("{page}#{MONTHS_ID}")
@@ -1788,6 +1798,19 @@ mod tests {
             t2("/archive/kinh-te").as_deref(),
             Some("/categories/kinh-te#luu-tru")
         );
+        // Typed with capitals: read in lowercase, its months looked up so.
+        assert_eq!(
+            t2("/Archive/Kinh-Te").as_deref(),
+            Some("/categories/kinh-te#luu-tru")
+        );
+        assert_eq!(t("/CATEGORIES"), guess("/#muc"));
+        assert_eq!(
+            t("/Feeds/Kinh-Te/Du-Lich"),
+            guess("/categories/kinh-te/du-lich")
+        );
+        assert_eq!(t("/Feeds/Kinh-Te.RSS"), None);
+        // A percent-encoded segment is not a slug: left as it is.
+        assert_eq!(t("/feeds/Kh%C3%B4ng"), guess("/categories/Kh%C3%B4ng"));
         assert_eq!(
             t("/feeds/kinh-te/du-lich"),
             guess("/categories/kinh-te/du-lich")
